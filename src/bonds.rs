@@ -1,0 +1,282 @@
+//! The bonds between the members of one group.
+//!
+//! Everyone who ever belonged to a group has a place in its flat, triangular
+//! bond matrix: a pair's tie strength (effective hours together, decaying),
+//! its total hours together (never decaying) and whether the pair has met
+//! outside the sessions. A tie that reaches beyond the meetings lives on in
+//! the matrix after either member leaves the group, so it survives dropout.
+//! Ties never cross groups, so the community's bond network is the disjoint
+//! union of these matrices; [`crate::metrics`] builds the petgraph view of it.
+//!
+//! [`TieSummary`] condenses the matrix into per-member figures the rules need
+//! (how many ties at each level, support from ties, strength to present
+//! members) in one pass over the pairs.
+
+/// Tie levels by strength in hours (Hall 2019: about 50, 90 and 200 hours).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TieLevels {
+    /// A tie exists in the network from this strength.
+    pub tie: f32,
+    pub casual: f32,
+    pub friend: f32,
+    pub close: f32,
+}
+
+/// Index of the unordered pair {i, j}, i != j, in a triangular matrix.
+#[inline]
+pub fn pair_index(i: usize, j: usize) -> usize {
+    let (lo, hi) = if i < j { (i, j) } else { (j, i) };
+    hi * (hi - 1) / 2 + lo
+}
+
+/// Number of unordered pairs among `n` people.
+#[inline]
+pub fn pair_count(n: usize) -> usize {
+    n * n.saturating_sub(1) / 2
+}
+
+/// Pairwise state of one group, over everyone who ever belonged to it.
+#[derive(Debug, Clone, Default)]
+pub struct BondMatrix {
+    people: usize,
+    /// Effective hours together, decaying between contacts.
+    pub strength: Vec<f32>,
+    /// Total hours together, in and out of sessions (never decays).
+    pub hours: Vec<f32>,
+    /// The pair has met outside a session at least once.
+    pub beyond: Vec<bool>,
+}
+
+impl BondMatrix {
+    pub fn new(people: usize) -> Self {
+        let pairs = pair_count(people);
+        Self {
+            people,
+            strength: vec![0.0; pairs],
+            hours: vec![0.0; pairs],
+            beyond: vec![false; pairs],
+        }
+    }
+
+    pub fn people(&self) -> usize {
+        self.people
+    }
+
+    #[inline]
+    pub fn strength(&self, i: usize, j: usize) -> f32 {
+        self.strength[pair_index(i, j)]
+    }
+}
+
+/// Per-member figures condensed from the bond matrix, reused between sessions.
+#[derive(Debug, Clone, Default)]
+pub struct TieSummary {
+    /// Ties at or above the network threshold.
+    pub ties: Vec<u32>,
+    /// Ties at or above the casual-friend level.
+    pub casual: Vec<u32>,
+    /// Ties at or above the friend level.
+    pub friends: Vec<u32>,
+    /// Ties at or above the close-friend level.
+    pub close: Vec<u32>,
+    /// Ties that have reached beyond the meetings.
+    pub beyond: Vec<u32>,
+    /// Tie support: sum over partners of strength / friend level, each capped at 1.
+    pub support: Vec<f32>,
+    /// Mean strength to the other members now active in the group.
+    pub strength_to_present: Vec<f32>,
+    /// Tie partners (network threshold) who are lonely.
+    pub lonely_partners: Vec<u32>,
+    /// Words per member of the bitsets below.
+    pub words: usize,
+    /// Bitset of each member's network ties (for clustering).
+    pub tie_bits: Vec<u64>,
+    /// Bitset of each member's casual-or-closer ties (for triadic closure).
+    pub casual_bits: Vec<u64>,
+}
+
+impl TieSummary {
+    /// Recomputes every figure for the first `arrived` members. `present[i]`
+    /// marks members now active in the group; `lonely[i]` members whose
+    /// loneliness is at or above the cut-off.
+    pub fn compute(
+        &mut self,
+        bonds: &BondMatrix,
+        arrived: usize,
+        present: &[bool],
+        lonely: &[bool],
+        levels: &TieLevels,
+    ) {
+        // Control blocks have places but no bond matrix.
+        let n = present.len();
+        let with_bonds = arrived.min(bonds.people());
+        let words = n.div_ceil(64).max(1);
+        self.words = words;
+        for v in [
+            &mut self.ties,
+            &mut self.casual,
+            &mut self.friends,
+            &mut self.close,
+            &mut self.beyond,
+            &mut self.lonely_partners,
+        ] {
+            v.clear();
+            v.resize(n, 0);
+        }
+        self.support.clear();
+        self.support.resize(n, 0.0);
+        self.strength_to_present.clear();
+        self.strength_to_present.resize(n, 0.0);
+        self.tie_bits.clear();
+        self.tie_bits.resize(n * words, 0);
+        self.casual_bits.clear();
+        self.casual_bits.resize(n * words, 0);
+
+        let present_count = present[..arrived].iter().filter(|&&p| p).count();
+        for j in 1..with_bonds {
+            let row = j * (j - 1) / 2;
+            for i in 0..j {
+                let k = row + i;
+                let s = bonds.strength[k];
+                if s <= 0.0 {
+                    continue;
+                }
+                let support = (s / levels.friend).min(1.0);
+                self.support[i] += support;
+                self.support[j] += support;
+                if present[j] {
+                    self.strength_to_present[i] += s;
+                }
+                if present[i] {
+                    self.strength_to_present[j] += s;
+                }
+                if s >= levels.tie {
+                    self.ties[i] += 1;
+                    self.ties[j] += 1;
+                    self.tie_bits[i * words + j / 64] |= 1 << (j % 64);
+                    self.tie_bits[j * words + i / 64] |= 1 << (i % 64);
+                    self.lonely_partners[i] += u32::from(lonely[j]);
+                    self.lonely_partners[j] += u32::from(lonely[i]);
+                }
+                if s >= levels.casual {
+                    self.casual[i] += 1;
+                    self.casual[j] += 1;
+                    self.casual_bits[i * words + j / 64] |= 1 << (j % 64);
+                    self.casual_bits[j * words + i / 64] |= 1 << (i % 64);
+                }
+                if s >= levels.friend {
+                    self.friends[i] += 1;
+                    self.friends[j] += 1;
+                }
+                if s >= levels.close {
+                    self.close[i] += 1;
+                    self.close[j] += 1;
+                }
+                if bonds.beyond[k] {
+                    self.beyond[i] += 1;
+                    self.beyond[j] += 1;
+                }
+            }
+        }
+        for i in 0..arrived {
+            let others = present_count - usize::from(present[i]);
+            self.strength_to_present[i] = if others > 0 {
+                self.strength_to_present[i] / others as f32
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// Whether members i and j share a casual-or-closer friend.
+    #[inline]
+    pub fn share_casual_friend(&self, i: usize, j: usize) -> bool {
+        let (a, b) = (i * self.words, j * self.words);
+        (0..self.words).any(|w| self.casual_bits[a + w] & self.casual_bits[b + w] != 0)
+    }
+
+    /// Local clustering coefficient of member i in the tie network
+    /// (NetworkX's `clustering`, unweighted): closed triangles through i over
+    /// the pairs of i's partners; 0 below two ties.
+    pub fn local_clustering(&self, i: usize) -> f64 {
+        let k = self.ties[i] as usize;
+        if k < 2 {
+            return 0.0;
+        }
+        let base = i * self.words;
+        let mut twice_triangles = 0u32;
+        for w in 0..self.words {
+            let mut partners = self.tie_bits[base + w];
+            while partners != 0 {
+                let j = w * 64 + partners.trailing_zeros() as usize;
+                partners &= partners - 1;
+                let other = j * self.words;
+                for v in 0..self.words {
+                    twice_triangles +=
+                        (self.tie_bits[base + v] & self.tie_bits[other + v]).count_ones();
+                }
+            }
+        }
+        f64::from(twice_triangles) / (k * (k - 1)) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEVELS: TieLevels = TieLevels {
+        tie: 1.0,
+        casual: 5.0,
+        friend: 10.0,
+        close: 20.0,
+    };
+
+    #[test]
+    fn pair_index_covers_the_triangle_once() {
+        let n = 7;
+        let mut seen = vec![false; pair_count(n)];
+        for j in 1..n {
+            for i in 0..j {
+                let k = pair_index(i, j);
+                assert_eq!(k, pair_index(j, i));
+                assert!(!seen[k]);
+                seen[k] = true;
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
+    }
+
+    #[test]
+    fn clustering_of_a_triangle_with_a_tail() {
+        // 0-1-2 triangle, 2-3 tail: c0 = c1 = 1, c2 = 1/3, c3 = 0.
+        let mut b = BondMatrix::new(4);
+        for (i, j) in [(0, 1), (1, 2), (0, 2), (2, 3)] {
+            b.strength[pair_index(i, j)] = 2.0;
+        }
+        let mut t = TieSummary::default();
+        t.compute(&b, 4, &[true; 4], &[false; 4], &LEVELS);
+        let c: Vec<f64> = (0..4).map(|i| t.local_clustering(i)).collect();
+        assert_eq!(c, vec![1.0, 1.0, 1.0 / 3.0, 0.0]);
+        assert_eq!(t.ties, vec![2, 2, 3, 1]);
+    }
+
+    #[test]
+    fn levels_support_and_closure() {
+        let mut b = BondMatrix::new(70); // more than one bitset word
+        b.strength[pair_index(0, 65)] = 6.0; // casual
+        b.strength[pair_index(1, 65)] = 25.0; // close
+        b.strength[pair_index(0, 1)] = 0.5; // below the tie threshold
+        let mut t = TieSummary::default();
+        let present = vec![true; 70];
+        t.compute(&b, 70, &present, &[false; 70], &LEVELS);
+        assert_eq!(
+            (t.ties[65], t.casual[65], t.friends[65], t.close[65]),
+            (2, 2, 1, 1)
+        );
+        assert!((t.support[65] - (0.6 + 1.0)).abs() < 1e-6);
+        assert!(t.share_casual_friend(0, 1));
+        assert!(!t.share_casual_friend(0, 65));
+        assert!((t.strength_to_present[0] - 6.5 / 69.0).abs() < 1e-6);
+    }
+}

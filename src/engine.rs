@@ -1,0 +1,140 @@
+//! The session loop: build a replicate's community, step every group through
+//! every session in parallel, fold the per-group tallies in group order.
+//!
+//! Groups are the unit of parallelism: each step hands every group to rayon
+//! as a `&mut GroupState`, collects the per-group [`Tally`]s into a `Vec` (in
+//! group order, whatever thread ran which group) and folds them in that order,
+//! so the output is byte-identical at any thread count. Small runs also run
+//! their replicates in parallel; large ones run replicates one after the
+//! other so that only one community is in memory at a time.
+
+use rayon::prelude::*;
+
+use crate::metrics::{MemberRow, Tally, TimeseriesRow};
+use crate::population::{Arm, GroupState, build_community};
+use crate::scenario::Scenario;
+use crate::session::{Scratch, SessionContext, refresh_tie_summary, step_group};
+use crate::stats::Moments;
+
+/// Below this many members in all replicates together, replicates run in
+/// parallel with each other as well as over groups.
+const PARALLEL_REPLICATES_MAX_MEMBERS: u64 = 2_000_000;
+
+/// What one replicate produced.
+#[derive(Debug, Clone)]
+pub struct ReplicateResult {
+    pub replicate: u32,
+    /// One row per arm per step, steps 0..=sessions, arms in [`Arm::ALL`] order.
+    pub timeseries: Vec<TimeseriesRow>,
+    /// One row per member who came, in member-id order (empty when
+    /// `output.members_csv` is off).
+    pub members: Vec<MemberRow>,
+    /// Loneliness at the end of everyone who came, by arm (group, control),
+    /// for effect sizes.
+    pub end_loneliness: [Moments; 2],
+}
+
+/// Runs every replicate and hands each result to `sink` in replicate order.
+pub fn run<E>(
+    scenario: &Scenario,
+    mut sink: impl FnMut(ReplicateResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let replicates = scenario.replicates;
+    if scenario.total_members() * u64::from(replicates) <= PARALLEL_REPLICATES_MAX_MEMBERS {
+        let results: Vec<ReplicateResult> = (0..replicates)
+            .into_par_iter()
+            .map(|r| run_replicate(scenario, r))
+            .collect();
+        results.into_iter().try_for_each(sink)
+    } else {
+        (0..replicates).try_for_each(|r| sink(run_replicate(scenario, r)))
+    }
+}
+
+/// Runs one replicate from its own population and streams.
+pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
+    let ctx = SessionContext::new(scenario, replicate);
+    let mut groups = build_community(scenario, replicate);
+    let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
+
+    groups
+        .par_iter_mut()
+        .for_each_init(Scratch::default, |scratch, g| {
+            refresh_tie_summary(g, &ctx.levels, scratch)
+        });
+    let baseline: Vec<Tally> = groups.iter().map(|g| Tally::of_group(g, 0, 0)).collect();
+    push_rows(&mut timeseries, scenario, replicate, 0, &groups, &baseline);
+
+    for step in 1..=scenario.format.sessions {
+        let tallies = step_all(&mut groups, &ctx, step);
+        push_rows(
+            &mut timeseries,
+            scenario,
+            replicate,
+            step,
+            &groups,
+            &tallies,
+        );
+    }
+
+    let mut members = Vec::new();
+    if scenario.output.members_csv {
+        for g in &groups {
+            MemberRow::of_group(g, replicate, scenario.format.sessions, &mut members);
+        }
+    }
+    let mut end_loneliness = [Moments::default(); 2];
+    for g in &groups {
+        let arm = usize::from(g.arm == Arm::Control);
+        g.loneliness[..g.arrived]
+            .iter()
+            .for_each(|&l| end_loneliness[arm].push(f64::from(l)));
+    }
+    ReplicateResult {
+        replicate,
+        timeseries,
+        members,
+        end_loneliness,
+    }
+}
+
+/// One session for every group, in parallel; tallies come back in group order.
+pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> Vec<Tally> {
+    groups
+        .par_iter_mut()
+        .map_init(Scratch::default, |scratch, g| {
+            step_group(g, ctx, step, scratch)
+        })
+        .collect()
+}
+
+/// Folds the tallies of each arm in group order into one row per arm.
+fn push_rows(
+    rows: &mut Vec<TimeseriesRow>,
+    scenario: &Scenario,
+    replicate: u32,
+    step: u32,
+    groups: &[GroupState],
+    tallies: &[Tally],
+) {
+    for arm in Arm::ALL {
+        let mut total = Tally::default();
+        let mut count = 0u64;
+        for (g, t) in groups.iter().zip(tallies) {
+            if g.arm == arm {
+                total.add(t);
+                count += 1;
+            }
+        }
+        if count > 0 {
+            rows.push(TimeseriesRow::new(
+                arm,
+                replicate,
+                step,
+                scenario.interval_days(),
+                count,
+                &total,
+            ));
+        }
+    }
+}

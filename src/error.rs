@@ -1,0 +1,91 @@
+//! The library's error type.
+//!
+//! Every failure a user can cause (a missing file, a bad key, an out-of-range
+//! value, an output folder that cannot be written) is a variant here with the
+//! facts needed to fix it: which file, which key, which line where known, what
+//! was given and what is allowed. The binary prints the chain with `{:#}`.
+
+use std::path::PathBuf;
+
+/// Where a scenario came from: a file on disk or the copy built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Embedded,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::Embedded => write!(f, "the built-in default scenario"),
+        }
+    }
+}
+
+/// ", line N" when the line is known, nothing otherwise.
+pub struct AtLine(pub Option<usize>);
+
+impl std::fmt::Display for AtLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(line) => write!(f, ", line {line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read scenario file {path}: {source}")]
+    ReadScenario {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{origin}{}: {message}", AtLine(*line))]
+    ScenarioSyntax {
+        origin: Origin,
+        line: Option<usize>,
+        message: String,
+    },
+
+    #[error("{origin}{}: key `{key}` is {given}; allowed: {allowed}", AtLine(*line))]
+    ScenarioValue {
+        origin: Origin,
+        key: String,
+        line: Option<usize>,
+        given: String,
+        allowed: String,
+    },
+
+    #[error(
+        "output folder {path} already holds a run ({marker}); pass --force to replace it or --out to choose another folder"
+    )]
+    OutputExists { path: PathBuf, marker: String },
+
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}")]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

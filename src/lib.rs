@@ -1,0 +1,41 @@
+//! bonfire: an agent-based simulator of peer support communities.
+//!
+//! Members of peer support groups share stories, listen, bond and sometimes
+//! drift away. bonfire steps thousands to millions of simulated members
+//! through sessions with sharing, bonding and dropout rules and reports
+//! isolation and cohesion over time. The model is described in `docs/MODEL.md`
+//! (ODD protocol); every rule cites its evidence.
+//!
+//! # Quick start
+//! ```no_run
+//! use bonfire::{Scenario, engine};
+//!
+//! let scenario = Scenario::embedded_default();
+//! let result = engine::run_replicate(&scenario, 0);
+//! let last = result.timeseries.last().unwrap();
+//! println!("{} loneliness at week {}: {:.2}", last.arm, last.week, last.loneliness_mean);
+//! ```
+//!
+//! # Layout
+//! [`scenario`] reads and validates scenario files; [`population`] holds the
+//! members group by group; [`bonds`] the ties within groups; [`rules`] one
+//! file per mechanism; [`session`] one session of one group in process order;
+//! [`engine`] the parallel session loop; [`metrics`] the figures; [`output`]
+//! the files; [`cli`] and [`summary`] the command line.
+
+pub mod bonds;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod output;
+pub mod population;
+pub mod rng;
+pub mod rules;
+pub mod scenario;
+pub mod session;
+pub mod stats;
+pub mod summary;
+
+pub use error::{Error, Result};
+pub use scenario::Scenario;

@@ -1,0 +1,460 @@
+//! Isolation and cohesion figures: per-group tallies, their ordered fold into
+//! one time-series row per arm, and the petgraph view of the bond network.
+//!
+//! A [`Tally`] holds sums and counts for one group at one step; the engine
+//! adds the tallies of all groups in group order (never in thread order), so
+//! the figures are identical at any thread count. Network figures (density,
+//! clustering) are computed inside each group from its bitsets: ties never
+//! cross groups, so a member's local clustering in its group is its local
+//! clustering in the whole network. [`bond_graph`] builds the same network as
+//! a petgraph graph; tests check both give the same figures, and the graph
+//! functions here follow NetworkX's definitions.
+
+use petgraph::graph::{NodeIndex, UnGraph};
+use serde::Serialize;
+
+use crate::bonds::TieLevels;
+use crate::population::{Arm, GroupState, NEVER, Status};
+use crate::scenario::LONELY_CUTOFF;
+
+/// Sums and counts over the members of one or more groups at one step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// People who have come to the programme (joined or on the waiting list).
+    pub arrived: u64,
+    pub active: u64,
+    pub waiting: u64,
+    pub dropped_out: u64,
+    pub graduated: u64,
+    /// Active members when the session met (after admissions, before exits).
+    pub at_session: u64,
+    pub attended: u64,
+    pub lonely: u64,
+    pub isolated: u64,
+    pub improved: u64,
+    pub loneliness_sum: f64,
+    pub hope_sum: f64,
+    pub stigma_sum: f64,
+    pub cohesion_sum: f64,
+    /// Members who have ever joined a group (nodes of the bond network).
+    pub joined: u64,
+    pub clustering_sum: f64,
+    pub density_sum: f64,
+    /// Groups with at least two members who have joined.
+    pub density_groups: u64,
+    /// Ties (edges) at or above the network threshold.
+    pub ties: u64,
+    /// Ties that reach beyond the meetings.
+    pub beyond_ties: u64,
+}
+
+impl Tally {
+    /// The tally of one group after a step.
+    pub fn of_group(g: &GroupState, attended: u64, at_session: u64) -> Tally {
+        let mut t = Tally {
+            attended,
+            at_session,
+            ..Tally::default()
+        };
+        let ts = &g.tie_summary;
+        let has_ties = ts.ties.len() == g.places();
+        for i in 0..g.arrived {
+            t.arrived += 1;
+            match g.status[i] {
+                Status::Active => t.active += 1,
+                Status::Waiting => t.waiting += 1,
+                Status::DroppedOut => t.dropped_out += 1,
+                Status::Graduated => t.graduated += 1,
+                Status::Control => {}
+            }
+            let l = f64::from(g.loneliness[i]);
+            t.loneliness_sum += l;
+            t.lonely += u64::from(l >= LONELY_CUTOFF);
+            t.hope_sum += f64::from(g.hope[i]);
+            t.stigma_sum += f64::from(g.stigma[i]);
+            t.improved += u64::from(g.improved_after[i] != NEVER);
+            if g.status[i] == Status::Active {
+                t.cohesion_sum += f64::from(g.cohesion[i]);
+            }
+            let friends = if has_ties { ts.friends[i] } else { 0 };
+            t.isolated += u64::from(friends == 0);
+            if g.arm == Arm::Group && g.joined_step[i] != NEVER {
+                t.joined += 1;
+                if has_ties {
+                    t.clustering_sum += ts.local_clustering(i);
+                    t.ties += u64::from(ts.ties[i]);
+                    t.beyond_ties += u64::from(ts.beyond[i]);
+                }
+            }
+        }
+        // Each tie was counted from both ends.
+        t.ties /= 2;
+        t.beyond_ties /= 2;
+        if t.joined >= 2 {
+            let pairs = (t.joined * (t.joined - 1) / 2) as f64;
+            t.density_sum = t.ties as f64 / pairs;
+            t.density_groups = 1;
+        }
+        t
+    }
+
+    /// Adds another tally (call in group order).
+    pub fn add(&mut self, o: &Tally) {
+        self.arrived += o.arrived;
+        self.active += o.active;
+        self.waiting += o.waiting;
+        self.dropped_out += o.dropped_out;
+        self.graduated += o.graduated;
+        self.at_session += o.at_session;
+        self.attended += o.attended;
+        self.lonely += o.lonely;
+        self.isolated += o.isolated;
+        self.improved += o.improved;
+        self.loneliness_sum += o.loneliness_sum;
+        self.hope_sum += o.hope_sum;
+        self.stigma_sum += o.stigma_sum;
+        self.cohesion_sum += o.cohesion_sum;
+        self.joined += o.joined;
+        self.clustering_sum += o.clustering_sum;
+        self.density_sum += o.density_sum;
+        self.density_groups += o.density_groups;
+        self.ties += o.ties;
+        self.beyond_ties += o.beyond_ties;
+    }
+}
+
+/// One row of `timeseries.csv`: one arm of one replicate after one step.
+/// Column order is field order; empty cells mean "does not apply".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeseriesRow {
+    pub arm: &'static str,
+    pub replicate: u32,
+    /// 0 = before the first session; k = after session k.
+    pub step: u32,
+    /// Weeks since the first session.
+    pub week: f64,
+    pub members_active: u64,
+    /// Share of active members who attended this session.
+    pub attendance_rate: Option<f64>,
+    /// Mean UCLA-3 loneliness (3–9) of everyone who arrived (intention to treat).
+    pub loneliness_mean: f64,
+    /// Share with UCLA-3 >= 6.
+    pub lonely_share: f64,
+    /// Share with no tie at the friend level or above.
+    pub isolated_share: f64,
+    pub hope_mean: f64,
+    pub stigma_mean: f64,
+    /// Mean perceived cohesion (0–10) of active members.
+    pub cohesion_mean: Option<f64>,
+    /// Mean over groups of the density of each group's tie network.
+    pub bond_density: Option<f64>,
+    /// Average local clustering of the tie network (NetworkX's average_clustering).
+    pub clustering: Option<f64>,
+    /// Share of those who joined who have not dropped out.
+    pub retention: Option<f64>,
+    pub dropped_out: u64,
+    pub graduated: u64,
+    pub arrived: u64,
+    pub waiting: u64,
+    /// Active members when the session met, per group.
+    pub group_size_mean: Option<f64>,
+    /// Share who have improved (dose reached).
+    pub improved_share: Option<f64>,
+    /// Share of ties that reach beyond the meetings.
+    pub beyond_share: Option<f64>,
+}
+
+fn ratio(num: f64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num / den as f64)
+}
+
+impl TimeseriesRow {
+    pub fn new(
+        arm: Arm,
+        replicate: u32,
+        step: u32,
+        interval_days: f64,
+        groups: u64,
+        t: &Tally,
+    ) -> Self {
+        let n = t.arrived.max(1) as f64;
+        let group_arm = arm == Arm::Group;
+        let only = |x: Option<f64>| if group_arm { x } else { None };
+        let joined = t.arrived - t.waiting;
+        TimeseriesRow {
+            arm: arm.name(),
+            replicate,
+            step,
+            week: f64::from(step) * interval_days / 7.0,
+            members_active: t.active,
+            attendance_rate: only(if step == 0 {
+                None
+            } else {
+                ratio(t.attended as f64, t.at_session)
+            }),
+            loneliness_mean: t.loneliness_sum / n,
+            lonely_share: t.lonely as f64 / n,
+            isolated_share: t.isolated as f64 / n,
+            hope_mean: t.hope_sum / n,
+            stigma_mean: t.stigma_sum / n,
+            cohesion_mean: only(ratio(t.cohesion_sum, t.active)),
+            bond_density: only(ratio(t.density_sum, t.density_groups)),
+            clustering: only(ratio(t.clustering_sum, t.joined)),
+            retention: only(ratio((joined - t.dropped_out) as f64, joined)),
+            dropped_out: t.dropped_out,
+            graduated: t.graduated,
+            arrived: t.arrived,
+            waiting: t.waiting,
+            group_size_mean: only(if step == 0 {
+                ratio(t.active as f64, groups)
+            } else {
+                ratio(t.at_session as f64, groups)
+            }),
+            improved_share: only(ratio(t.improved as f64, joined)),
+            beyond_share: only(ratio(t.beyond_ties as f64, t.ties)),
+        }
+    }
+}
+
+/// One row of `members.csv`: one member of one replicate at the end of the
+/// run. Only people who came to the programme (or are in the control arm).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberRow {
+    pub replicate: u32,
+    /// Community-wide member id (stable across replicates and scenarios
+    /// with the same layout).
+    pub member: u64,
+    pub group: u32,
+    pub arm: &'static str,
+    pub status: Status,
+    /// Step at which the member took a seat (0 = from the start); empty if never.
+    pub joined_step: Option<u32>,
+    /// Step at which the member left; empty if still there.
+    pub left_step: Option<u32>,
+    /// Sessions belonged to the group.
+    pub tenure: u32,
+    pub sessions_attended: u32,
+    pub loneliness_start: f32,
+    pub loneliness_end: f32,
+    pub hope_start: f32,
+    pub hope_end: f32,
+    pub stigma_start: f32,
+    pub stigma_end: f32,
+    /// Perceived cohesion (0–10) at the member's last session; empty for control.
+    pub cohesion: Option<f32>,
+    /// Sessions attended when the member improved; empty if not improved.
+    pub improved_after: Option<u32>,
+    /// Ties at or above the network threshold.
+    pub ties: u32,
+    /// Ties at the friend level or above.
+    pub friends: u32,
+    pub close_friends: u32,
+    /// Ties that reached beyond the meetings.
+    pub beyond_ties: u32,
+    /// Strength of the member's ties summed over partners, each in friend units capped at 1.
+    pub tie_support: f32,
+}
+
+impl MemberRow {
+    /// Rows for every member of a group who came to the programme.
+    pub fn of_group(g: &GroupState, replicate: u32, last_step: u32, out: &mut Vec<MemberRow>) {
+        let ts = &g.tie_summary;
+        let has_ties = ts.ties.len() == g.places();
+        let tie = |v: &Vec<u32>, i: usize| if has_ties { v[i] } else { 0 };
+        let some = |step: u32| (step != NEVER).then_some(step);
+        for i in 0..g.arrived {
+            out.push(MemberRow {
+                replicate,
+                member: g.first_member + i as u64,
+                group: g.id,
+                arm: g.arm.name(),
+                status: g.status[i],
+                joined_step: if g.arm == Arm::Group {
+                    some(g.joined_step[i])
+                } else {
+                    None
+                },
+                left_step: some(g.left_step[i]),
+                tenure: if g.arm == Arm::Group {
+                    g.tenure(i, last_step)
+                } else {
+                    0
+                },
+                sessions_attended: g.sessions_attended[i],
+                loneliness_start: g.loneliness_start[i],
+                loneliness_end: g.loneliness[i],
+                hope_start: g.hope_start[i],
+                hope_end: g.hope[i],
+                stigma_start: g.stigma_start[i],
+                stigma_end: g.stigma[i],
+                cohesion: (g.arm == Arm::Group && g.sessions_attended[i] > 0)
+                    .then_some(g.cohesion[i]),
+                improved_after: some(g.improved_after[i]),
+                ties: tie(&ts.ties, i),
+                friends: tie(&ts.friends, i),
+                close_friends: tie(&ts.close, i),
+                beyond_ties: tie(&ts.beyond, i),
+                tie_support: if has_ties { ts.support[i] } else { 0.0 },
+            });
+        }
+    }
+}
+
+/// The bond network of some groups as a petgraph graph: one node per member
+/// who has joined (weight: community-wide member id), one edge per tie at or
+/// above the network threshold (weight: strength in hours).
+pub fn bond_graph(groups: &[GroupState], levels: &TieLevels) -> UnGraph<u64, f32> {
+    let mut graph = UnGraph::default();
+    for g in groups.iter().filter(|g| g.arm == Arm::Group) {
+        let nodes: Vec<Option<NodeIndex>> = (0..g.places())
+            .map(|i| {
+                (i < g.arrived && g.joined_step[i] != NEVER)
+                    .then(|| graph.add_node(g.first_member + i as u64))
+            })
+            .collect();
+        for j in 1..g.arrived {
+            for i in 0..j {
+                let s = g.bonds.strength(i, j);
+                if s >= levels.tie
+                    && let (Some(a), Some(b)) = (nodes[i], nodes[j])
+                {
+                    graph.add_edge(a, b, s);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// Density: edges over possible edges (NetworkX's `density`).
+pub fn density(g: &UnGraph<u64, f32>) -> f64 {
+    let n = g.node_count() as f64;
+    if n < 2.0 {
+        0.0
+    } else {
+        g.edge_count() as f64 / (n * (n - 1.0) / 2.0)
+    }
+}
+
+/// Average local clustering over all nodes, zero-degree nodes counting 0
+/// (NetworkX's `average_clustering`, unweighted).
+pub fn average_clustering(g: &UnGraph<u64, f32>) -> f64 {
+    let n = g.node_count();
+    if n == 0 {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for v in g.node_indices() {
+        let nbrs: Vec<NodeIndex> = g.neighbors(v).collect();
+        let k = nbrs.len();
+        if k < 2 {
+            continue;
+        }
+        let mut links = 0usize;
+        for (a, &x) in nbrs.iter().enumerate() {
+            for &y in &nbrs[a + 1..] {
+                links += usize::from(g.contains_edge(x, y));
+            }
+        }
+        total += 2.0 * links as f64 / (k * (k - 1)) as f64;
+    }
+    total / n as f64
+}
+
+/// Share of nodes with no edge.
+pub fn isolated_fraction(g: &UnGraph<u64, f32>) -> f64 {
+    let n = g.node_count();
+    if n == 0 {
+        return 0.0;
+    }
+    g.node_indices()
+        .filter(|&v| g.neighbors(v).next().is_none())
+        .count() as f64
+        / n as f64
+}
+
+/// Size of the largest connected component as a share of all nodes.
+pub fn largest_component_share(g: &UnGraph<u64, f32>) -> f64 {
+    let n = g.node_count();
+    if n == 0 {
+        return 0.0;
+    }
+    let mut sets = petgraph::unionfind::UnionFind::new(n);
+    for e in g.edge_indices() {
+        let (a, b) = g.edge_endpoints(e).expect("edge exists");
+        sets.union(a.index(), b.index());
+    }
+    let mut sizes = vec![0usize; n];
+    for v in 0..n {
+        sizes[sets.find(v)] += 1;
+    }
+    *sizes.iter().max().expect("n > 0") as f64 / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{self, Purpose};
+
+    fn gnp(n: usize, p: f64, seed: u64) -> UnGraph<u64, f32> {
+        let mut g = UnGraph::default();
+        let nodes: Vec<_> = (0..n as u64).map(|i| g.add_node(i)).collect();
+        let mut s = rng::stream_for(seed, 0, 0, 0, Purpose::Population);
+        for j in 1..n {
+            for i in 0..j {
+                if rng::bernoulli(&mut s, p) {
+                    g.add_edge(nodes[i], nodes[j], 1.0);
+                }
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn hand_made_graph_matches_networkx() {
+        // Triangle 0-1-2 plus tail 2-3 plus isolated 4.
+        // networkx: density = 4/10, average_clustering = (1 + 1 + 1/3 + 0 + 0)/5.
+        let mut g = UnGraph::<u64, f32>::default();
+        let v: Vec<_> = (0..5).map(|i| g.add_node(i)).collect();
+        for (a, b) in [(0, 1), (1, 2), (0, 2), (2, 3)] {
+            g.add_edge(v[a], v[b], 1.0);
+        }
+        assert!((density(&g) - 0.4).abs() < 1e-12);
+        assert!((average_clustering(&g) - (7.0 / 3.0) / 5.0).abs() < 1e-12);
+        assert!((isolated_fraction(&g) - 0.2).abs() < 1e-12);
+        assert!((largest_component_share(&g) - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_check_7_gnp_density_clustering_isolates_and_giant_component() {
+        let n = 2000;
+        // Density and clustering equal p. Tolerances: 5 standard errors. The
+        // density's se is sqrt(p(1-p)/pairs); clustering averages n local
+        // coefficients each with se ~ sqrt(p(1-p)/pairs of neighbours).
+        let p = 0.01;
+        let g = gnp(n, p, 3);
+        let pairs = (n * (n - 1) / 2) as f64;
+        assert!((density(&g) - p).abs() < 5.0 * (p * (1.0 - p) / pairs).sqrt());
+        let k = p * (n - 1) as f64;
+        let se_clustering = (p * (1.0 - p) / (k * (k - 1.0) / 2.0)).sqrt() / (n as f64).sqrt();
+        assert!((average_clustering(&g) - p).abs() < 5.0 * se_clustering + 0.002);
+
+        // Isolated fraction ~ e^(-c); a giant component iff c > 1.
+        for (c, giant) in [(0.5, false), (2.0, true)] {
+            let g = gnp(n, c / (n - 1) as f64, 4);
+            let expected = (-c).exp();
+            let se = (expected * (1.0 - expected) / n as f64).sqrt();
+            assert!(
+                (isolated_fraction(&g) - expected).abs() < 5.0 * se + 0.005,
+                "c = {c}"
+            );
+            let share = largest_component_share(&g);
+            if giant {
+                // Giant component share solves s = 1 - e^(-cs): 0.797 at c = 2.
+                assert!((share - 0.797).abs() < 0.04, "c = {c}: {share}");
+            } else {
+                assert!(share < 0.05, "c = {c}: {share}");
+            }
+        }
+    }
+}

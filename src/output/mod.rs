@@ -1,0 +1,164 @@
+//! The output folder: files are written whole or not at all.
+//!
+//! [`OutputFolder::prepare`] runs before any simulation: it refuses a folder
+//! that already holds a run (unless forced) and creates it, so a bad path
+//! fails in a second, not after the run. Every file is first written under a
+//! temporary name (`.NAME.partial`) and renamed into place by
+//! [`OutputFolder::commit`] once all of them are complete; a run that fails
+//! or is interrupted leaves the previous files as they were and removes its
+//! partial ones.
+
+pub mod manifest;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The files a run writes, in the order they are committed (manifest last).
+pub const RUN_FILES: [&str; 4] = [
+    "timeseries.csv",
+    "members.csv",
+    "scenario.resolved.toml",
+    "manifest.json",
+];
+
+/// An output folder being written.
+#[derive(Debug)]
+pub struct OutputFolder {
+    dir: PathBuf,
+    /// (temporary path, final path) of every file written so far.
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl OutputFolder {
+    /// Checks and creates the folder. A folder that already holds a run
+    /// (a `manifest.json`) is refused unless `force` is set.
+    pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
+        let marker = dir.join("manifest.json");
+        if marker.exists() && !force {
+            return Err(Error::OutputExists {
+                path: dir.to_path_buf(),
+                marker: "manifest.json".into(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            action: "create output folder",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        // Probe that the folder is writable now rather than after the run.
+        let probe = dir.join(".bonfire-write-test.partial");
+        File::create(&probe)
+            .and_then(|_| std::fs::remove_file(&probe))
+            .map_err(|source| Error::Io {
+                action: "write into output folder",
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        Ok(OutputFolder {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens a new file under its temporary name.
+    pub fn create(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf)> {
+        let temp = self.dir.join(format!(".{name}.partial"));
+        let file = File::create(&temp).map_err(|source| Error::Io {
+            action: "create",
+            path: temp.clone(),
+            source,
+        })?;
+        let final_path = self.dir.join(name);
+        self.staged.push((temp, final_path.clone()));
+        Ok((BufWriter::new(file), final_path))
+    }
+
+    /// Writes a whole text file.
+    pub fn write_text(&mut self, name: &str, text: &str) -> Result<()> {
+        let (mut w, path) = self.create(name)?;
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.flush())
+            .map_err(|source| Error::Io {
+                action: "write",
+                path,
+                source,
+            })
+    }
+
+    /// Opens a CSV file whose rows are `T`s.
+    pub fn csv(&mut self, name: &str) -> Result<CsvFile> {
+        let (w, path) = self.create(name)?;
+        Ok(CsvFile {
+            writer: csv::Writer::from_writer(w),
+            path,
+        })
+    }
+
+    /// Renames every file into place and removes files of an earlier run
+    /// that this run did not write. Consumes the folder.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut written = Vec::new();
+        for (temp, final_path) in &staged {
+            std::fs::rename(temp, final_path).map_err(|source| Error::Io {
+                action: "move into place",
+                path: final_path.clone(),
+                source,
+            })?;
+            written.push(final_path.clone());
+        }
+        for name in RUN_FILES {
+            let path = self.dir.join(name);
+            if !written.contains(&path) && path.exists() {
+                std::fs::remove_file(&path).map_err(|source| Error::Io {
+                    action: "remove stale",
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl Drop for OutputFolder {
+    /// An uncommitted folder removes its partial files.
+    fn drop(&mut self) {
+        for (temp, _) in &self.staged {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// A CSV file being written; rows are serialised in field order.
+pub struct CsvFile {
+    writer: csv::Writer<BufWriter<File>>,
+    path: PathBuf,
+}
+
+impl CsvFile {
+    pub fn row<T: Serialize>(&mut self, row: &T) -> Result<()> {
+        self.writer.serialize(row).map_err(|source| Error::Csv {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Flushes the file; call before committing the folder.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(|source| Error::Io {
+            action: "write",
+            path: self.path.clone(),
+            source,
+        })
+    }
+}

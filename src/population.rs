@@ -1,0 +1,308 @@
+//! The members of a community, held group by group.
+//!
+//! Each [`GroupState`] owns the member columns of one group (struct of arrays:
+//! one `Vec` per property, indexed by the member's place in the group) and the
+//! group's [`BondMatrix`]. Because a group owns its columns, the engine can
+//! hand every group to a different thread as a plain `&mut GroupState`: no
+//! locks, no `unsafe`, and a group's data sit together in memory.
+//!
+//! A group's places are filled in arrival order: members `0..arrived` have
+//! joined, the rest are on the waiting list (open groups). The control arm is
+//! held in blocks of the same layout whose members never attend.
+//!
+//! Traits are drawn at creation from the `Population` stream of the group, for
+//! every place whether or not it will be filled, so two scenarios that differ
+//! only in their mechanisms or format start from the same people.
+
+use serde::Serialize;
+
+use crate::bonds::{BondMatrix, TieSummary};
+use crate::rng::{self, Purpose};
+use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN, Scenario};
+
+/// Which arm of the study a group belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arm {
+    /// Members attend a support group.
+    Group,
+    /// Members never attend (waitlist control).
+    Control,
+}
+
+impl Arm {
+    pub const ALL: [Arm; 2] = [Arm::Group, Arm::Control];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Arm::Group => "group",
+            Arm::Control => "control",
+        }
+    }
+}
+
+/// Where a member stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// On the waiting list of an open group.
+    Waiting,
+    /// A current member.
+    Active,
+    /// Left before being better.
+    DroppedOut,
+    /// Left because they were better ("good enough").
+    Graduated,
+    /// In the control arm: never attends.
+    Control,
+}
+
+impl Status {
+    /// Has this person joined the study arm (anything but waiting)?
+    pub fn has_arrived(self) -> bool {
+        self != Status::Waiting
+    }
+}
+
+/// Marks "not yet" in step columns.
+pub const NEVER: u32 = u32::MAX;
+
+/// One group (or control block) and its members.
+#[derive(Debug, Clone)]
+pub struct GroupState {
+    /// Group number, unique across both arms within a replicate.
+    pub id: u32,
+    pub arm: Arm,
+    /// Community-wide id of the member in place 0.
+    pub first_member: u64,
+    /// Members in places `0..arrived` have joined; the rest wait.
+    pub arrived: usize,
+
+    // Member columns, one entry per place.
+    pub status: Vec<Status>,
+    /// Step at which the member joined (0 = before the first session).
+    pub joined_step: Vec<u32>,
+    /// Step at which the member left, or [`NEVER`].
+    pub left_step: Vec<u32>,
+    pub sessions_attended: Vec<u32>,
+    /// UCLA-3 loneliness, 3–9.
+    pub loneliness: Vec<f32>,
+    pub loneliness_start: Vec<f32>,
+    /// Hope, 0–1.
+    pub hope: Vec<f32>,
+    pub hope_start: Vec<f32>,
+    /// Self-stigma, 0–1.
+    pub stigma: Vec<f32>,
+    pub stigma_start: Vec<f32>,
+    /// Openness, 0–1: willingness to talk and disclose (a trait).
+    pub openness: Vec<f32>,
+    /// Multiplier of the dropout hazard, mean 1 (a trait).
+    pub frailty: Vec<f32>,
+    /// Attendance propensity on the logit scale, mean 0 (a trait).
+    pub propensity: Vec<f32>,
+    /// Problem profile: type (0..types) and severity (0–1), for similarity.
+    pub problem_type: Vec<u8>,
+    pub severity: Vec<f32>,
+    /// Recovery dose received so far (effective sessions).
+    pub dose: Vec<f32>,
+    /// Dose at which this member improves (a trait).
+    pub dose_needed: Vec<f32>,
+    /// Sessions attended when the member improved, or [`NEVER`].
+    pub improved_after: Vec<u32>,
+    /// Perceived cohesion, 0–10 (running measure, updated when attending).
+    pub cohesion: Vec<f32>,
+
+    /// Ties among the members.
+    pub bonds: BondMatrix,
+    /// Per-member tie figures, recomputed each session (scratch, reused).
+    pub tie_summary: TieSummary,
+}
+
+impl GroupState {
+    /// Draws a group's members for one replicate.
+    pub fn new(scenario: &Scenario, replicate: u32, id: u32, arm: Arm, first_member: u64) -> Self {
+        let (places, initial) = match arm {
+            Arm::Group => (
+                scenario.pool_size() as usize,
+                scenario.initial_members() as usize,
+            ),
+            Arm::Control => {
+                let block = scenario.control_block_size() as u64;
+                let start = first_member
+                    - u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
+                let left = u64::from(scenario.community.control_members) - start;
+                let n = left.min(block) as usize;
+                (n, n)
+            }
+        };
+        let p = &scenario.population;
+        let mut stream = rng::stream_for(scenario.seed, replicate, 0, id, Purpose::Population);
+        let mut g = GroupState {
+            id,
+            arm,
+            first_member,
+            arrived: initial,
+            status: Vec::with_capacity(places),
+            joined_step: Vec::with_capacity(places),
+            left_step: vec![NEVER; places],
+            sessions_attended: vec![0; places],
+            loneliness: Vec::with_capacity(places),
+            loneliness_start: Vec::with_capacity(places),
+            hope: Vec::with_capacity(places),
+            hope_start: Vec::with_capacity(places),
+            stigma: Vec::with_capacity(places),
+            stigma_start: Vec::with_capacity(places),
+            openness: Vec::with_capacity(places),
+            frailty: Vec::with_capacity(places),
+            propensity: Vec::with_capacity(places),
+            problem_type: Vec::with_capacity(places),
+            severity: Vec::with_capacity(places),
+            dose: vec![0.0; places],
+            dose_needed: Vec::with_capacity(places),
+            improved_after: vec![NEVER; places],
+            cohesion: vec![5.0; places],
+            bonds: BondMatrix::new(if arm == Arm::Group { places } else { 0 }),
+            tie_summary: TieSummary::default(),
+        };
+        let frailty_shape = if p.frailty_variance > 0.0 {
+            1.0 / p.frailty_variance
+        } else {
+            0.0
+        };
+        let dose_log_median = libm::log(scenario.mechanisms.recovery.median_dose);
+        for place in 0..places {
+            // Every trait is drawn for every place, in a fixed order.
+            let loneliness = rng::normal(&mut stream, p.loneliness_mean, p.loneliness_sd)
+                .clamp(LONELINESS_MIN, LONELINESS_MAX) as f32;
+            let hope = rng::beta_mean(&mut stream, p.hope_mean, p.trait_concentration) as f32;
+            let stigma = rng::beta_mean(&mut stream, p.stigma_mean, p.trait_concentration) as f32;
+            let openness =
+                rng::beta_mean(&mut stream, p.openness_mean, p.trait_concentration) as f32;
+            let frailty = if frailty_shape > 0.0 {
+                rng::gamma(&mut stream, frailty_shape, p.frailty_variance) as f32
+            } else {
+                1.0
+            };
+            let propensity = rng::normal(&mut stream, 0.0, p.propensity_sd) as f32;
+            let problem_type = ((rng::uniform(&mut stream) * f64::from(p.problem_types)) as u32)
+                .min(p.problem_types - 1) as u8;
+            let severity = rng::uniform(&mut stream) as f32;
+            let dose_needed = rng::log_normal(
+                &mut stream,
+                dose_log_median,
+                scenario.mechanisms.recovery.dose_log_sd,
+            ) as f32;
+
+            let status = match arm {
+                Arm::Control => Status::Control,
+                Arm::Group if place < initial => Status::Active,
+                Arm::Group => Status::Waiting,
+            };
+            g.status.push(status);
+            g.joined_step.push(if place < initial { 0 } else { NEVER });
+            g.loneliness.push(loneliness);
+            g.loneliness_start.push(loneliness);
+            g.hope.push(hope);
+            g.hope_start.push(hope);
+            g.stigma.push(stigma);
+            g.stigma_start.push(stigma);
+            g.openness.push(openness);
+            g.frailty.push(frailty);
+            g.propensity.push(propensity);
+            g.problem_type.push(problem_type);
+            g.severity.push(severity);
+            g.dose_needed.push(dose_needed);
+        }
+        g
+    }
+
+    /// Number of places (joined or waiting).
+    pub fn places(&self) -> usize {
+        self.status.len()
+    }
+
+    /// Sessions a member has belonged to the group by `step`.
+    pub fn tenure(&self, i: usize, step: u32) -> u32 {
+        if self.joined_step[i] == NEVER {
+            return 0;
+        }
+        let end = if self.left_step[i] == NEVER {
+            step
+        } else {
+            self.left_step[i]
+        };
+        end.saturating_sub(self.joined_step[i])
+    }
+}
+
+/// Builds every group and control block of one replicate, in id order.
+pub fn build_community(scenario: &Scenario, replicate: u32) -> Vec<GroupState> {
+    let groups = scenario.community.groups;
+    let pool = u64::from(scenario.pool_size());
+    let block = u64::from(scenario.control_block_size());
+    let control = u64::from(scenario.community.control_members);
+    let control_blocks = control.div_ceil(block) as u32;
+    let mut out = Vec::with_capacity((groups + control_blocks) as usize);
+    for id in 0..groups {
+        out.push(GroupState::new(
+            scenario,
+            replicate,
+            id,
+            Arm::Group,
+            u64::from(id) * pool,
+        ));
+    }
+    for b in 0..control_blocks {
+        let first = u64::from(groups) * pool + u64::from(b) * block;
+        out.push(GroupState::new(
+            scenario,
+            replicate,
+            groups + b,
+            Arm::Control,
+            first,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn community_has_every_member_once_with_traits_on_scale() {
+        let mut s = Scenario::embedded_default();
+        s.community.groups = 7;
+        s.community.control_members = 20; // 3 blocks of 9: 9, 9, 2
+        let c = build_community(&s, 0);
+        assert_eq!(c.len(), 7 + 3);
+        let total: usize = c.iter().map(GroupState::places).sum();
+        assert_eq!(total as u64, s.total_members());
+        assert_eq!(c.last().unwrap().places(), 2);
+        let mut next = 0;
+        for g in &c {
+            assert_eq!(g.first_member, next);
+            next += g.places() as u64;
+            for i in 0..g.places() {
+                assert!((3.0..=9.0).contains(&g.loneliness[i]));
+                assert!((0.0..=1.0).contains(&g.hope[i]));
+                assert!((0.0..=1.0).contains(&g.stigma[i]));
+                assert!(g.frailty[i] >= 0.0 && g.dose_needed[i] > 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_people_whatever_the_mechanisms() {
+        let s = Scenario::embedded_default();
+        let mut t = s.clone();
+        t.mechanisms.bonding.enabled = false;
+        t.format.leadership = crate::scenario::Leadership::Facilitated;
+        let (a, b) = (
+            GroupState::new(&s, 2, 5, Arm::Group, 0),
+            GroupState::new(&t, 2, 5, Arm::Group, 0),
+        );
+        assert_eq!(a.loneliness, b.loneliness);
+        assert_eq!(a.openness, b.openness);
+    }
+}

@@ -1,0 +1,93 @@
+//! Mechanism 2, attendance: who comes to a session.
+//!
+//! MECHANISMS.md, "Attendance: per-session probability from propensity,
+//! cohesion, bonds, hope, format (online attends more), meeting frequency";
+//! Lopez et al.: videoconference members attended more.
+//!
+//! logit P(attend) = logit(base) + propensity + c·(cohesion/10 − ½)
+//!                   + t·ln(1 + tie support) + h·(hope − ½)
+//!                   + o·[online] + f·log2(interval / 7 days)
+
+use crate::scenario::Attendance;
+
+/// What a member brings to the attendance decision.
+#[derive(Debug, Clone, Copy)]
+pub struct AttendanceInputs {
+    pub propensity: f64,
+    pub cohesion: f64,
+    pub tie_support: f64,
+    pub hope: f64,
+}
+
+/// The format's part of the log-odds, the same for every member of a group.
+pub fn format_shift(p: &Attendance, online: bool, interval_days: f64) -> f64 {
+    let online = if online { p.online_effect } else { 0.0 };
+    online + p.interval_effect * libm::log2(interval_days / 7.0)
+}
+
+/// Probability that a member attends.
+pub fn probability(p: &Attendance, format_shift: f64, m: AttendanceInputs) -> f64 {
+    let x = super::logit(p.base_probability)
+        + m.propensity
+        + p.cohesion_effect * (m.cohesion / 10.0 - 0.5)
+        + p.tie_effect * libm::log1p(m.tie_support)
+        + p.hope_effect * (m.hope - 0.5)
+        + format_shift;
+    super::logistic(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AVERAGE: AttendanceInputs = AttendanceInputs {
+        propensity: 0.0,
+        cohesion: 5.0,
+        tie_support: 0.0,
+        hope: 0.5,
+    };
+
+    #[test]
+    fn an_average_member_attends_at_the_base_rate() {
+        let p = Attendance::default();
+        let shift = format_shift(&p, false, 7.0);
+        assert!((probability(&p, shift, AVERAGE) - p.base_probability).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cohesion_ties_hope_and_online_raise_attendance() {
+        let p = Attendance::default();
+        let base = probability(&p, 0.0, AVERAGE);
+        assert!(
+            probability(
+                &p,
+                0.0,
+                AttendanceInputs {
+                    cohesion: 8.0,
+                    ..AVERAGE
+                }
+            ) > base
+        );
+        assert!(
+            probability(
+                &p,
+                0.0,
+                AttendanceInputs {
+                    tie_support: 2.0,
+                    ..AVERAGE
+                }
+            ) > base
+        );
+        assert!(
+            probability(
+                &p,
+                0.0,
+                AttendanceInputs {
+                    hope: 0.9,
+                    ..AVERAGE
+                }
+            ) > base
+        );
+        assert!(probability(&p, format_shift(&p, true, 7.0), AVERAGE) > base);
+    }
+}

@@ -1,0 +1,35 @@
+//! Perceived cohesion, 0–10: belonging plus morale (Bollen & Hoyle 1990).
+//!
+//! MECHANISMS.md, "Cohesion measured as perceived cohesion = belonging +
+//! morale (Bollen & Hoyle 1990, 6 items, 0–10)"; "cohesion falls as size
+//! grows (Carron & Spink 1995)"; open groups' newcomers weaken member–member
+//! bonds more than identification (Ren, Kraut & Kiesler 2007).
+//!
+//! belonging = 1 − e^(−mean strength to the members present / belonging hours);
+//! morale = the member's mood at the end of the session;
+//! perceived = 10·(½·belonging + ½·morale), folded into a running measure
+//! with the update weight each time the member attends.
+
+/// This session's perceived cohesion, 0–10.
+pub fn perceived(mean_strength_to_present: f64, belonging_hours: f64, morale: f64) -> f64 {
+    let belonging = 1.0 - libm::exp(-mean_strength_to_present / belonging_hours);
+    10.0 * (0.5 * belonging + 0.5 * morale.clamp(0.0, 1.0))
+}
+
+/// The running measure after a session.
+pub fn update(running: f64, this_session: f64, weight: f64) -> f64 {
+    (1.0 - weight) * running + weight * this_session
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cohesion_spans_zero_to_ten_and_rises_with_ties() {
+        assert_eq!(perceived(0.0, 6.0, 0.0), 0.0);
+        assert!(perceived(1e9, 6.0, 1.0) > 9.999);
+        assert!(perceived(5.0, 6.0, 0.5) > perceived(1.0, 6.0, 0.5));
+        assert_eq!(update(4.0, 8.0, 0.25), 5.0);
+    }
+}

@@ -1,0 +1,143 @@
+//! Mechanism 12, dropout: a per-session hazard with individual frailty,
+//! front-loaded, lowered by ties, support received and cohesion.
+//!
+//! MECHANISMS.md, "Dropout is front-loaded … Predictors: youth, early
+//! sessions, receiving no reply or support, an isolated position in the group"
+//! (Swift & Greenberg 2012; Kelly & Moos 2003). Exact check 1: with a constant
+//! hazard p, retention is S(t) = (1−p)^t and mean tenure 1/p.
+//!
+//! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · [no reply]·[isolated]
+//!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½) − altruism))
+
+use crate::scenario::Dropout;
+
+/// What a member brings to the dropout hazard this session.
+#[derive(Debug, Clone, Copy)]
+pub struct DropoutInputs {
+    pub frailty: f64,
+    /// Sessions belonged before this one.
+    pub tenure: u32,
+    pub tie_support: f64,
+    pub replies_received: f64,
+    pub cohesion: f64,
+    pub disclosed_without_reply: bool,
+    pub isolated: bool,
+    /// Log-hazard reduction from support given (altruism).
+    pub altruism: f64,
+}
+
+/// Probability of dropping out after this session.
+pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
+    let early = 1.0 + p.early_excess * libm::exp(-f64::from(m.tenure) / p.early_sessions);
+    let no_reply = if m.disclosed_without_reply {
+        p.no_reply_factor
+    } else {
+        1.0
+    };
+    let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
+    let protection = p.tie_protection * libm::log1p(m.tie_support)
+        + p.support_protection * m.replies_received
+        + p.cohesion_protection * (m.cohesion / 10.0 - 0.5)
+        + m.altruism;
+    (p.base_hazard * m.frailty * early * no_reply * isolated * libm::exp(-protection)).min(1.0)
+}
+
+/// Retention after `t` sessions under a constant hazard (exact check 1).
+pub fn constant_hazard_retention(p: f64, t: u32) -> f64 {
+    libm::pow(1.0 - p, f64::from(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: DropoutInputs = DropoutInputs {
+        frailty: 1.0,
+        tenure: 100,
+        tie_support: 0.0,
+        replies_received: 0.0,
+        cohesion: 5.0,
+        disclosed_without_reply: false,
+        isolated: false,
+        altruism: 0.0,
+    };
+
+    #[test]
+    fn exact_check_1_closed_forms() {
+        assert!((constant_hazard_retention(0.05, 12) - 0.540).abs() < 0.0005);
+        assert!((constant_hazard_retention(0.10, 12) - 0.282).abs() < 0.0005);
+    }
+
+    #[test]
+    fn an_average_settled_member_has_the_base_hazard() {
+        let p = Dropout {
+            early_excess: 0.0,
+            ..Dropout::default()
+        };
+        assert!((hazard(&p, PLAIN) - p.base_hazard).abs() < 1e-15);
+    }
+
+    #[test]
+    fn hazard_is_front_loaded_and_follows_its_predictors() {
+        let p = Dropout::default();
+        let settled = hazard(&p, PLAIN);
+        assert!(
+            hazard(&p, DropoutInputs { tenure: 0, ..PLAIN })
+                > hazard(&p, DropoutInputs { tenure: 3, ..PLAIN })
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    tie_support: 2.0,
+                    ..PLAIN
+                }
+            ) < settled
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    replies_received: 1.0,
+                    ..PLAIN
+                }
+            ) < settled
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    cohesion: 9.0,
+                    ..PLAIN
+                }
+            ) < settled
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    disclosed_without_reply: true,
+                    ..PLAIN
+                }
+            ) > settled
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    isolated: true,
+                    ..PLAIN
+                }
+            ) > settled
+        );
+        assert!(
+            hazard(
+                &p,
+                DropoutInputs {
+                    frailty: 1000.0,
+                    ..PLAIN
+                }
+            ) == 1.0
+        );
+    }
+}

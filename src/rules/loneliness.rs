@@ -1,0 +1,134 @@
+//! Mechanism 9, loneliness: a UCLA-3 score relaxing toward a set point that
+//! falls with strong ties; optional SISa contagion along ties.
+//!
+//! MECHANISMS.md, "Loneliness: UCLA-3 score relaxing toward a set point that
+//! falls with strong ties; lonely members lose ties faster; optional SISa
+//! contagion along ties", and "Loneliness in networks" (Cacioppo, Fowler &
+//! Christakis 2009; Hill et al. 2010 for the SISa form; Shalizi & Thomas 2011
+//! on confounding, which is why contagion is off by default). Exact check 4:
+//! the SISa mean field a(1−i) + βk·i(1−i) − g·i = 0; without onset the
+//! prevalence is 1 − g/(βk).
+//!
+//! set point = max(3, arrival score − r·(1 − e^(−tie support)))
+//! score ← score + κ·(set point − score) + noise, κ per session from the
+//! weekly rate: κ = 1 − (1 − κ_week)^(τ/7). Lonely-tie decay lives in bonding.
+
+use crate::rng::{self, Stream};
+use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN};
+
+/// The score a member's loneliness drifts toward, given their tie support.
+pub fn set_point(arrival_score: f64, tie_support: f64, tie_relief: f64) -> f64 {
+    (arrival_score - tie_relief * (1.0 - libm::exp(-tie_support))).max(LONELINESS_MIN)
+}
+
+/// The share of the gap to the set point closed in one interval.
+pub fn relaxation_per_session(per_week: f64, interval_days: f64) -> f64 {
+    1.0 - libm::pow(1.0 - per_week, interval_days / 7.0)
+}
+
+/// One interval of relaxation plus fluctuation, kept on the scale.
+pub fn relax(score: f64, set_point: f64, rate: f64, noise: f64) -> f64 {
+    (score + rate * (set_point - score) + noise).clamp(LONELINESS_MIN, LONELINESS_MAX)
+}
+
+/// The SISa transition probability for one person: onset for the not
+/// lonely (a + β·lonely contacts), recovery (g) for the lonely.
+pub fn sisa_probability(
+    lonely: bool,
+    lonely_contacts: u32,
+    onset: f64,
+    transmission: f64,
+    recovery: f64,
+) -> f64 {
+    if lonely {
+        recovery
+    } else {
+        (onset + transmission * f64::from(lonely_contacts)).min(1.0)
+    }
+}
+
+/// One synchronous SISa step on a complete graph of `states.len()` people
+/// (every other person is a contact). Returns the new prevalence.
+pub fn sisa_step_complete(
+    states: &mut [bool],
+    onset: f64,
+    transmission: f64,
+    recovery: f64,
+    stream: &mut Stream,
+) -> f64 {
+    let lonely_now = states.iter().filter(|&&s| s).count() as u32;
+    for s in states.iter_mut() {
+        let contacts = lonely_now - u32::from(*s);
+        if rng::bernoulli(
+            stream,
+            sisa_probability(*s, contacts, onset, transmission, recovery),
+        ) {
+            *s = !*s;
+        }
+    }
+    states.iter().filter(|&&s| s).count() as f64 / states.len() as f64
+}
+
+/// Mean-field SISa equilibrium prevalence without onset: 1 − g/(βk).
+pub fn sisa_equilibrium_without_onset(transmission: f64, contacts: f64, recovery: f64) -> f64 {
+    (1.0 - recovery / (transmission * contacts)).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream_for};
+
+    #[test]
+    fn exact_check_4_sisa_prevalence_on_a_complete_group() {
+        // N = 400, k = N - 1, beta = 0.001, g = 0.2: i* = 1 - 0.2/0.399 = 0.4987.
+        let n = 400;
+        let (beta, g) = (0.001, 0.2);
+        let expected = sisa_equilibrium_without_onset(beta, (n - 1) as f64, g);
+        let mut stream = stream_for(11, 0, 0, 0, Purpose::Contagion);
+        let mut states: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        for _ in 0..200 {
+            sisa_step_complete(&mut states, 0.0, beta, g, &mut stream);
+        }
+        let mut total = 0.0;
+        let steps = 2000;
+        for _ in 0..steps {
+            total += sisa_step_complete(&mut states, 0.0, beta, g, &mut stream);
+        }
+        let mean = total / steps as f64;
+        // Stationary prevalence fluctuates with sd ~ sqrt(i(1-i)/N) ~ 0.025 and
+        // autocorrelation time ~ 1/g = 5 steps: the standard error of a
+        // 2000-step mean is ~ 0.025 * sqrt(2 * 5 / 2000) ~ 0.0018; the
+        // finite-N correction to the mean field is O(1/N) ~ 0.0025.
+        assert!(
+            (mean - expected).abs() < 5.0 * 0.0018 + 0.0025,
+            "mean {mean}, expected {expected}"
+        );
+    }
+
+    #[test]
+    fn below_threshold_sisa_dies_out_without_onset() {
+        assert_eq!(sisa_equilibrium_without_onset(0.001, 99.0, 0.2), 0.0);
+        let mut stream = stream_for(12, 0, 0, 0, Purpose::Contagion);
+        let mut states = vec![true; 100];
+        for _ in 0..300 {
+            sisa_step_complete(&mut states, 0.0, 0.001, 0.2, &mut stream);
+        }
+        assert!(states.iter().all(|&s| !s));
+    }
+
+    #[test]
+    fn set_point_falls_with_ties_and_relaxation_reaches_it() {
+        assert_eq!(set_point(7.0, 0.0, 1.5), 7.0);
+        assert!(set_point(7.0, 2.0, 1.5) < set_point(7.0, 1.0, 1.5));
+        assert_eq!(set_point(3.5, 10.0, 1.5), 3.0);
+        let rate = relaxation_per_session(0.1, 14.0);
+        assert!((rate - 0.19).abs() < 1e-12);
+        let mut s = 8.0;
+        for _ in 0..300 {
+            s = relax(s, 5.0, rate, 0.0);
+        }
+        assert!((s - 5.0).abs() < 1e-9);
+        assert_eq!(relax(8.9, 9.0, 0.5, 1.0), 9.0);
+    }
+}

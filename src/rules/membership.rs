@@ -1,0 +1,35 @@
+//! Mechanism 1, membership: closed cohorts and open groups with a waiting list.
+//!
+//! MECHANISMS.md, "Membership: closed cohorts (fixed roster, N sessions) and
+//! open groups (Poisson newcomers, size cap, waitlist)". Exact check 2: with
+//! arrivals Poisson(λ) per session, exit probability p and no cap, the mean
+//! group size tends to λ/p.
+
+/// How many people on the waiting list get a seat: as many as there are
+/// free seats under the size cap, in order of arrival.
+pub fn admissions(waiting: usize, active: usize, size_cap: usize) -> usize {
+    waiting.min(size_cap.saturating_sub(active))
+}
+
+/// The long-run mean size of an open group without a cap (exact check 2).
+pub fn open_group_mean_size(arrivals_per_session: f64, exit_probability: f64) -> f64 {
+    arrivals_per_session / exit_probability
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admissions_respect_the_cap_and_the_list() {
+        assert_eq!(admissions(5, 7, 9), 2);
+        assert_eq!(admissions(1, 7, 9), 1);
+        assert_eq!(admissions(5, 9, 9), 0);
+        assert_eq!(admissions(5, 12, 9), 0);
+    }
+
+    #[test]
+    fn mean_size_formula() {
+        assert_eq!(open_group_mean_size(2.0, 0.1), 20.0);
+    }
+}

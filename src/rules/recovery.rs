@@ -1,0 +1,50 @@
+//! Mechanism 11, recovery: diminishing dose–response, and graduation kept
+//! apart from dropout.
+//!
+//! MECHANISMS.md, "Dose–response: ~50% improved by session 8, ~75% by session
+//! 26 (Howard et al. 1986), with diminishing returns" and "Leaving because one
+//! is better ('good-enough level', Barkham 2006) is not failure: keep
+//! graduation and dropout apart".
+//!
+//! Each member needs a dose D ~ LogNormal(ln 8, 1.75) (the probit-in-log-dose
+//! form of Howard et al.: 50% by 8 sessions, 75% by 8·e^(0.674·1.75) ≈ 26). An
+//! attended session adds engagement = max(0, 1 + w·((hope − ½) + (cohesion/10 − ½)))
+//! plus the altruism bonus; the member has improved once the dose reaches D.
+//! An improved member who has attended enough sessions graduates with a
+//! fixed chance per session.
+
+/// Dose one attended session gives.
+pub fn engagement(weight: f64, hope: f64, cohesion: f64) -> f64 {
+    (1.0 + weight * ((hope - 0.5) + (cohesion / 10.0 - 0.5))).max(0.0)
+}
+
+/// Share of members improved after `dose` sessions of unit engagement, under
+/// the log-normal dose–response with the given median and log-sd.
+pub fn expected_improved(dose: f64, median: f64, log_sd: f64) -> f64 {
+    if dose <= 0.0 {
+        return 0.0;
+    }
+    let z = (libm::log(dose) - libm::log(median)) / log_sd;
+    0.5 * libm::erfc(-z / core::f64::consts::SQRT_2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_reproduce_howard_s_curve() {
+        assert!((expected_improved(8.0, 8.0, 1.75) - 0.5).abs() < 1e-12);
+        assert!((expected_improved(26.0, 8.0, 1.75) - 0.75).abs() < 0.005);
+        // Diminishing returns: the gain from 8 to 16 exceeds that from 16 to 24.
+        let gain = |a, b| expected_improved(b, 8.0, 1.75) - expected_improved(a, 8.0, 1.75);
+        assert!(gain(8.0, 16.0) > gain(16.0, 24.0));
+    }
+
+    #[test]
+    fn engagement_is_one_for_an_average_member() {
+        assert_eq!(engagement(0.5, 0.5, 5.0), 1.0);
+        assert!(engagement(0.5, 0.9, 8.0) > 1.0);
+        assert_eq!(engagement(2.0, 0.0, 0.0), 0.0);
+    }
+}

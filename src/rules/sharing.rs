@@ -1,0 +1,96 @@
+//! Mechanism 3, floor time and sharing.
+//!
+//! MECHANISMS.md, "Floor time and sharing: session minutes split by a
+//! geometric rank law, flattened by facilitation; disclosure gated by
+//! self-stigma and psychological safety (cohesion)" (Bales 1953; Stephan &
+//! Mishler 1952). Exact check 6: equal shares are T(1−f)/N; under a geometric
+//! law with ratio r the top speaker's share is (1−r)/(1−r^N).
+
+/// The rank ratio after facilitation moves it toward equal shares.
+pub fn effective_ratio(rank_ratio: f64, facilitated: bool, flattening: f64) -> f64 {
+    if facilitated {
+        rank_ratio + (1.0 - rank_ratio) * flattening
+    } else {
+        rank_ratio
+    }
+}
+
+/// Share of the floor of the speaker at `rank` (0 = most talkative) among
+/// `speakers`, under a geometric rank law with ratio `ratio`.
+pub fn floor_share(rank: usize, speakers: usize, ratio: f64) -> f64 {
+    if speakers == 0 {
+        return 0.0;
+    }
+    if ratio >= 1.0 {
+        return 1.0 / speakers as f64;
+    }
+    let top = (1.0 - ratio) / (1.0 - libm::pow(ratio, speakers as f64));
+    top * libm::pow(ratio, rank as f64)
+}
+
+/// Minutes left for members once overhead is taken out.
+pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
+    session_minutes * (1.0 - overhead)
+}
+
+/// Probability that a member discloses: open, unstigmatised members in a
+/// safe group disclose most. `safety` is 0–1.
+pub fn disclosure_probability(
+    base: f64,
+    openness: f64,
+    stigma: f64,
+    safety: f64,
+    safety_weight: f64,
+) -> f64 {
+    (base * (0.5 + openness) * (1.0 - stigma) * (1.0 - safety_weight + safety_weight * safety))
+        .clamp(0.0, 1.0)
+}
+
+/// How fully a disclosure is heard, 0–1, from the speaker's floor minutes.
+pub fn disclosure_depth(minutes: f64, full_minutes: f64) -> f64 {
+    (minutes / full_minutes).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_sum_to_one_and_match_the_closed_forms() {
+        for (n, r) in [(6, 0.8), (12, 0.7), (20, 0.9), (9, 1.0)] {
+            let total: f64 = (0..n).map(|k| floor_share(k, n, r)).sum();
+            assert!((total - 1.0).abs() < 1e-12);
+            let top = if r < 1.0 {
+                (1.0 - r) / (1.0 - f64::powi(r, n as i32))
+            } else {
+                1.0 / n as f64
+            };
+            assert!((floor_share(0, n, r) - top).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn equal_floor_time_matches_the_published_minutes() {
+        // 90 minutes, 15% overhead: 12.8 / 6.4 / 3.8 minutes at 6 / 12 / 20.
+        let t = member_minutes(90.0, 0.15);
+        for (n, expected) in [(6, 12.75), (12, 6.375), (20, 3.825)] {
+            assert!((t * floor_share(0, n, 1.0) - expected).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn facilitation_flattens_the_floor() {
+        let r = effective_ratio(0.8, true, 0.5);
+        assert!((r - 0.9).abs() < 1e-12);
+        assert!(floor_share(0, 9, r) < floor_share(0, 9, 0.8));
+        assert_eq!(effective_ratio(0.8, false, 0.5), 0.8);
+    }
+
+    #[test]
+    fn stigma_and_unsafety_gate_disclosure() {
+        let open = disclosure_probability(0.8, 0.5, 0.1, 0.9, 0.5);
+        assert!(disclosure_probability(0.8, 0.5, 0.8, 0.9, 0.5) < open);
+        assert!(disclosure_probability(0.8, 0.5, 0.1, 0.1, 0.5) < open);
+        assert_eq!(disclosure_probability(0.8, 0.5, 1.0, 0.9, 0.5), 0.0);
+    }
+}

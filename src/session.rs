@@ -1,0 +1,615 @@
+//! One session of one group: the process order of `docs/MODEL.md`.
+//!
+//! [`step_group`] takes a group's state, the step number and the scenario, and
+//! applies the rules of [`crate::rules`] in a fixed order: membership,
+//! attendance, floor time and disclosure, replies, session mood, universality,
+//! hope, ties (decay, contact beyond meetings, session growth), stigma,
+//! loneliness (and optional contagion), recovery and graduation, dropout,
+//! cohesion. Every random draw comes from the group's own stream for that
+//! step and purpose, in member (or pair) order, so the result does not depend
+//! on which thread runs the group. It returns the group's [`Tally`] for the
+//! step; it touches nothing outside the group.
+
+use crate::bonds::TieLevels;
+use crate::metrics::Tally;
+use crate::population::{Arm, GroupState, NEVER, Status};
+use crate::rng::{self, Purpose, Stream};
+use crate::rules::{
+    self, affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope,
+    loneliness, membership, recovery, sharing, stigma, universality,
+};
+use crate::scenario::{Delivery, LONELINESS_MIN, LONELY_CUTOFF, Leadership, Membership, Scenario};
+
+/// Where a contagion-driven recovery leaves a member's score: just below the
+/// lonely cut-off.
+const CONTAGION_RECOVERED_SCORE: f64 = LONELY_CUTOFF - 0.5;
+
+/// Figures derived once from the scenario and shared by every group.
+#[derive(Debug, Clone)]
+pub struct SessionContext<'a> {
+    pub scenario: &'a Scenario,
+    pub replicate: u32,
+    pub levels: TieLevels,
+    pub interval_days: f64,
+    pub online: bool,
+    pub facilitated: bool,
+    pub open: bool,
+    pub size_cap: usize,
+    pub attendance_shift: f64,
+    pub rank_ratio: f64,
+    pub member_minutes: f64,
+    pub relaxation: f64,
+}
+
+impl<'a> SessionContext<'a> {
+    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
+        let m = &scenario.mechanisms;
+        let online = scenario.format.delivery == Delivery::Online;
+        let facilitated = scenario.format.leadership == Leadership::Facilitated;
+        let interval_days = scenario.interval_days();
+        SessionContext {
+            scenario,
+            replicate,
+            levels: tie_levels(scenario),
+            interval_days,
+            online,
+            facilitated,
+            open: scenario.format.membership == Membership::Open,
+            size_cap: scenario.community.group_size as usize,
+            attendance_shift: attendance::format_shift(&m.attendance, online, interval_days),
+            rank_ratio: sharing::effective_ratio(
+                m.sharing.rank_ratio,
+                facilitated,
+                m.sharing.facilitation_flattening,
+            ),
+            member_minutes: sharing::member_minutes(scenario.format.minutes, m.sharing.overhead),
+            relaxation: loneliness::relaxation_per_session(
+                m.loneliness.relaxation_per_week,
+                interval_days,
+            ),
+        }
+    }
+
+    fn stream(&self, step: u32, group: u32, purpose: Purpose) -> Stream {
+        rng::stream_for(self.scenario.seed, self.replicate, step, group, purpose)
+    }
+}
+
+/// The tie levels of a scenario, in hours.
+pub fn tie_levels(scenario: &Scenario) -> TieLevels {
+    let b = &scenario.mechanisms.bonding;
+    TieLevels {
+        tie: b.tie_hours as f32,
+        casual: b.casual_hours as f32,
+        friend: b.friend_hours as f32,
+        close: b.close_hours as f32,
+    }
+}
+
+/// Per-thread working space, reused from group to group.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    present: Vec<bool>,
+    lonely: Vec<bool>,
+    attended: Vec<bool>,
+    attendees: Vec<usize>,
+    talk_order: Vec<usize>,
+    minutes: Vec<f64>,
+    depth: Vec<f64>,
+    replies: Vec<f64>,
+    no_reply: Vec<bool>,
+    /// Hope rose this session (enough exemplars).
+    inspired: Vec<bool>,
+    given: Vec<f64>,
+    moods: Vec<f64>,
+    mood_deltas: Vec<f64>,
+    relief: Vec<f64>,
+}
+
+impl Scratch {
+    fn reset(&mut self, n: usize) {
+        for v in [
+            &mut self.present,
+            &mut self.lonely,
+            &mut self.attended,
+            &mut self.no_reply,
+            &mut self.inspired,
+        ] {
+            v.clear();
+            v.resize(n, false);
+        }
+        for v in [
+            &mut self.minutes,
+            &mut self.depth,
+            &mut self.replies,
+            &mut self.given,
+            &mut self.relief,
+        ] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+        self.attendees.clear();
+        self.talk_order.clear();
+        self.moods.clear();
+    }
+}
+
+/// Recomputes a group's tie summary from its bond matrix. `present` and
+/// `lonely` are taken from the members' current status and scores.
+pub fn refresh_tie_summary(g: &mut GroupState, levels: &TieLevels, scratch: &mut Scratch) {
+    let n = g.places();
+    scratch.present.clear();
+    scratch.lonely.clear();
+    for i in 0..n {
+        scratch.present.push(g.status[i] == Status::Active);
+        scratch
+            .lonely
+            .push(f64::from(g.loneliness[i]) >= LONELY_CUTOFF);
+    }
+    g.tie_summary.compute(
+        &g.bonds,
+        g.arrived,
+        &scratch.present,
+        &scratch.lonely,
+        levels,
+    );
+}
+
+/// Runs session `step` (1-based) for one group or control block and
+/// returns its tally.
+pub fn step_group(
+    g: &mut GroupState,
+    ctx: &SessionContext,
+    step: u32,
+    scratch: &mut Scratch,
+) -> Tally {
+    match g.arm {
+        Arm::Control => step_control(g, ctx, step),
+        Arm::Group => step_support_group(g, ctx, step, scratch),
+    }
+}
+
+/// The control arm: no sessions, no ties; loneliness keeps its own course.
+fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32) -> Tally {
+    let p = &ctx.scenario.mechanisms.loneliness;
+    if p.enabled {
+        let mut noise = ctx.stream(step, g.id, Purpose::LonelinessNoise);
+        for i in 0..g.arrived {
+            let e = rng::normal(&mut noise, 0.0, p.noise_sd);
+            let set_point = f64::from(g.loneliness_start[i]);
+            g.loneliness[i] =
+                loneliness::relax(f64::from(g.loneliness[i]), set_point, ctx.relaxation, e) as f32;
+        }
+    }
+    Tally::of_group(g, 0, 0)
+}
+
+fn step_support_group(
+    g: &mut GroupState,
+    ctx: &SessionContext,
+    step: u32,
+    sc: &mut Scratch,
+) -> Tally {
+    let s = ctx.scenario;
+    let m = &s.mechanisms;
+    let n = g.places();
+    sc.reset(n);
+
+    // 1. Membership: newcomers join the waiting list; free seats are filled.
+    if ctx.open {
+        let mut arrivals = ctx.stream(step, g.id, Purpose::Arrivals);
+        let applicants = rng::poisson(&mut arrivals, s.open.arrivals_per_session) as usize;
+        g.arrived += applicants.min(n - g.arrived);
+        let active = g.status[..g.arrived]
+            .iter()
+            .filter(|&&st| st == Status::Active)
+            .count();
+        let waiting = g.status[..g.arrived]
+            .iter()
+            .filter(|&&st| st == Status::Waiting)
+            .count();
+        let mut seats = membership::admissions(waiting, active, ctx.size_cap);
+        for i in 0..g.arrived {
+            if seats == 0 {
+                break;
+            }
+            if g.status[i] == Status::Waiting {
+                g.status[i] = Status::Active;
+                g.joined_step[i] = step - 1;
+                seats -= 1;
+            }
+        }
+    }
+    let arrived = g.arrived;
+    for i in 0..arrived {
+        sc.present[i] = g.status[i] == Status::Active;
+        sc.lonely[i] = f64::from(g.loneliness[i]) >= LONELY_CUTOFF;
+    }
+    let at_session = sc.present.iter().filter(|&&p| p).count() as u64;
+
+    // 2. Attendance.
+    let mut draws = ctx.stream(step, g.id, Purpose::Attendance);
+    for i in 0..arrived {
+        if !sc.present[i] {
+            continue;
+        }
+        sc.attended[i] = if m.attendance.enabled {
+            let inputs = attendance::AttendanceInputs {
+                propensity: f64::from(g.propensity[i]),
+                cohesion: f64::from(g.cohesion[i]),
+                tie_support: f64::from(g.tie_summary.support.get(i).copied().unwrap_or(0.0)),
+                hope: f64::from(g.hope[i]),
+            };
+            let p = attendance::probability(&m.attendance, ctx.attendance_shift, inputs);
+            rng::bernoulli(&mut draws, p)
+        } else {
+            true
+        };
+        if sc.attended[i] {
+            sc.attendees.push(i);
+        }
+    }
+    let n_att = sc.attendees.len();
+
+    // 3. Floor time by a geometric rank law of talkativeness; disclosure.
+    let mut disclosers = 0usize;
+    if m.sharing.enabled && n_att > 0 {
+        sc.talk_order.extend_from_slice(&sc.attendees);
+        // Most open first; ties keep place order (the sort is stable).
+        sc.talk_order
+            .sort_by(|&a, &b| g.openness[b].total_cmp(&g.openness[a]));
+        for (rank, &i) in sc.talk_order.iter().enumerate() {
+            sc.minutes[i] = ctx.member_minutes * sharing::floor_share(rank, n_att, ctx.rank_ratio);
+        }
+        let mut draws = ctx.stream(step, g.id, Purpose::Disclosure);
+        let safety_bonus = if ctx.facilitated {
+            m.sharing.facilitated_safety
+        } else {
+            0.0
+        };
+        for &i in &sc.attendees {
+            let safety = (f64::from(g.cohesion[i]) / 10.0 + safety_bonus).min(1.0);
+            let p = sharing::disclosure_probability(
+                m.sharing.disclosure_base,
+                f64::from(g.openness[i]),
+                f64::from(g.stigma[i]),
+                safety,
+                m.sharing.safety_weight,
+            );
+            if rng::bernoulli(&mut draws, p) {
+                sc.depth[i] =
+                    sharing::disclosure_depth(sc.minutes[i], m.sharing.full_disclosure_minutes);
+                disclosers += 1;
+            }
+        }
+    }
+
+    // 4. Replies: support received by disclosers, given by listeners.
+    if m.altruism.enabled && disclosers > 0 {
+        let mut draws = ctx.stream(step, g.id, Purpose::Replies);
+        for &j in &sc.attendees {
+            if sc.depth[j] <= 0.0 {
+                continue;
+            }
+            let mut expected = 0.0;
+            let mut miss = 1.0;
+            for &i in &sc.attendees {
+                if i == j {
+                    continue;
+                }
+                let r = altruism::reply_probability(
+                    m.altruism.reply_probability,
+                    f64::from(g.openness[i]),
+                );
+                expected += r;
+                miss *= 1.0 - r;
+                sc.given[i] += r;
+            }
+            sc.replies[j] = expected;
+            sc.no_reply[j] = !rng::bernoulli(&mut draws, 1.0 - miss);
+        }
+    }
+
+    // 5. Session mood, averaged among those present; it is the morale of cohesion.
+    for &i in &sc.attendees {
+        sc.moods.push(affect::baseline_mood(
+            f64::from(g.hope[i]),
+            f64::from(g.loneliness[i]),
+        ));
+    }
+    if m.affect.enabled {
+        affect::average_round(
+            &mut sc.moods,
+            &mut sc.mood_deltas,
+            m.affect.susceptibility,
+            m.affect.negative_weight,
+        );
+    }
+
+    // 6. Universality and 7. hope, from the disclosures each attendee heard.
+    let type_weight = s.population.type_weight as f32;
+    if disclosers > 0 {
+        for &i in &sc.attendees {
+            let mut miss = 1.0;
+            let mut exemplars = 0u32;
+            for &j in &sc.attendees {
+                if j == i || sc.depth[j] <= 0.0 {
+                    continue;
+                }
+                let sim = rules::similarity(
+                    g.problem_type[i],
+                    g.severity[i],
+                    g.problem_type[j],
+                    g.severity[j],
+                    type_weight,
+                );
+                miss = universality::miss_after(miss, f64::from(sim), sc.depth[j]);
+                exemplars += u32::from(g.improved_after[j] != NEVER);
+            }
+            if m.universality.enabled {
+                sc.relief[i] = universality::relief(
+                    m.universality.relief,
+                    f64::from(g.loneliness[i]),
+                    1.0 - miss,
+                );
+            }
+            if m.hope.enabled && exemplars >= m.hope.threshold {
+                g.hope[i] = hope::update(
+                    f64::from(g.hope[i]),
+                    f64::from(g.hope_start[i]),
+                    exemplars,
+                    m.hope.threshold,
+                    m.hope.gain,
+                    m.hope.fade,
+                ) as f32;
+                sc.inspired[i] = true;
+            }
+        }
+    }
+    if m.hope.enabled {
+        for i in 0..arrived {
+            if sc.inspired[i] {
+                continue;
+            }
+            g.hope[i] = hope::update(
+                f64::from(g.hope[i]),
+                f64::from(g.hope_start[i]),
+                0,
+                m.hope.threshold,
+                m.hope.gain,
+                m.hope.fade,
+            ) as f32;
+        }
+    }
+
+    // 8. Ties: decay over the interval, contact beyond the meetings, growth in session.
+    update_ties(g, ctx, step, sc, n_att);
+    refresh_tie_summary_with(g, ctx, sc);
+
+    // 9. Stigma.
+    if m.stigma.enabled {
+        for &i in &sc.attendees {
+            let disclosed = sc.depth[i] > 0.0;
+            let heard = disclosers > usize::from(disclosed);
+            let acceptance = stigma::acceptance(f64::from(g.cohesion[i]), !sc.no_reply[i]);
+            g.stigma[i] = stigma::update(
+                &m.stigma,
+                f64::from(g.stigma[i]),
+                disclosed,
+                acceptance,
+                heard,
+                ctx.online,
+            ) as f32;
+        }
+    }
+
+    // 10. Loneliness: relaxation toward the tie-lowered set point, noise,
+    // universality's relief, optional contagion.
+    if m.loneliness.enabled {
+        let mut noise = ctx.stream(step, g.id, Purpose::LonelinessNoise);
+        for i in 0..arrived {
+            let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
+            let set_point = loneliness::set_point(
+                f64::from(g.loneliness_start[i]),
+                f64::from(g.tie_summary.support[i]),
+                m.loneliness.tie_relief,
+            );
+            g.loneliness[i] =
+                loneliness::relax(f64::from(g.loneliness[i]), set_point, ctx.relaxation, e) as f32;
+        }
+    }
+    for i in 0..arrived {
+        if sc.relief[i] > 0.0 {
+            g.loneliness[i] =
+                (f64::from(g.loneliness[i]) - sc.relief[i]).max(LONELINESS_MIN) as f32;
+        }
+    }
+    if m.contagion.enabled {
+        let c = &m.contagion;
+        let mut draws = ctx.stream(step, g.id, Purpose::Contagion);
+        for i in 0..arrived {
+            let was_lonely = sc.lonely[i];
+            let p = loneliness::sisa_probability(
+                was_lonely,
+                g.tie_summary.lonely_partners[i],
+                c.onset,
+                c.transmission,
+                c.recovery,
+            );
+            if rng::bernoulli(&mut draws, p) {
+                let score = f64::from(g.loneliness[i]);
+                g.loneliness[i] = if was_lonely {
+                    score.min(CONTAGION_RECOVERED_SCORE)
+                } else {
+                    score.max(LONELY_CUTOFF)
+                } as f32;
+            }
+        }
+    }
+
+    // 11. Recovery (dose) and graduation.
+    for &i in &sc.attendees {
+        g.sessions_attended[i] += 1;
+        if m.recovery.enabled {
+            let bonus = if m.altruism.enabled {
+                m.altruism.dose_bonus * sc.given[i]
+            } else {
+                0.0
+            };
+            let dose = recovery::engagement(
+                m.recovery.engagement_weight,
+                f64::from(g.hope[i]),
+                f64::from(g.cohesion[i]),
+            ) + bonus;
+            g.dose[i] += dose as f32;
+            if g.improved_after[i] == NEVER && g.dose[i] >= g.dose_needed[i] {
+                g.improved_after[i] = g.sessions_attended[i];
+            }
+        }
+    }
+    if m.recovery.enabled {
+        let mut draws = ctx.stream(step, g.id, Purpose::Graduation);
+        for i in 0..arrived {
+            if g.status[i] == Status::Active
+                && g.improved_after[i] != NEVER
+                && g.sessions_attended[i] >= m.recovery.graduation_min_sessions
+                && rng::bernoulli(&mut draws, m.recovery.graduation_probability)
+            {
+                g.status[i] = Status::Graduated;
+                g.left_step[i] = step;
+            }
+        }
+    }
+
+    // 12. Dropout.
+    if m.dropout.enabled {
+        let mut draws = ctx.stream(step, g.id, Purpose::Dropout);
+        for i in 0..arrived {
+            if g.status[i] != Status::Active {
+                continue;
+            }
+            let inputs = dropout::DropoutInputs {
+                frailty: f64::from(g.frailty[i]),
+                tenure: (step - 1).saturating_sub(g.joined_step[i]),
+                tie_support: f64::from(g.tie_summary.support[i]),
+                replies_received: sc.replies[i],
+                cohesion: f64::from(g.cohesion[i]),
+                disclosed_without_reply: sc.depth[i] > 0.0 && sc.no_reply[i],
+                isolated: g.tie_summary.ties[i] == 0,
+                altruism: if m.altruism.enabled {
+                    altruism::dropout_protection(m.altruism.dropout_protection, sc.given[i])
+                } else {
+                    0.0
+                },
+            };
+            if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
+                g.status[i] = Status::DroppedOut;
+                g.left_step[i] = step;
+            }
+        }
+    }
+
+    // 13. Perceived cohesion of those who came.
+    for (k, &i) in sc.attendees.iter().enumerate() {
+        let this_session = cohesion::perceived(
+            f64::from(g.tie_summary.strength_to_present[i]),
+            s.cohesion.belonging_hours,
+            sc.moods[k],
+        );
+        g.cohesion[i] = cohesion::update(
+            f64::from(g.cohesion[i]),
+            this_session,
+            s.cohesion.update_weight,
+        ) as f32;
+    }
+
+    Tally::of_group(g, n_att as u64, at_session)
+}
+
+/// Recomputes the tie summary after the session's tie changes, with the
+/// present and lonely flags of this session.
+fn refresh_tie_summary_with(g: &mut GroupState, ctx: &SessionContext, sc: &Scratch) {
+    g.tie_summary
+        .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
+}
+
+/// Step 8: every pair of members who have joined the group.
+fn update_ties(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &Scratch, n_att: usize) {
+    let m = &ctx.scenario.mechanisms;
+    let b = &m.bonding;
+    let bonding_on = b.enabled;
+    let beyond_on = m.beyond_meetings.enabled;
+    if !bonding_on && !beyond_on {
+        return;
+    }
+    let hours_in_session =
+        bonding::pair_hours(ctx.scenario.format.minutes, b.conversation_size, n_att);
+    let type_weight = ctx.scenario.population.type_weight as f32;
+    let levels = (f64::from(ctx.levels.tie), f64::from(ctx.levels.close));
+    let capacity = (b.tie_capacity, b.close_capacity);
+    let contact_hours = m.beyond_meetings.hours_per_contact as f32;
+    let mut contact = ctx.stream(step, g.id, Purpose::OutsideContact);
+    let ts = &g.tie_summary;
+    let has_summary = ts.ties.len() == g.places();
+    let arrived = g.arrived;
+    for j in 1..arrived {
+        let row = j * (j - 1) / 2;
+        for i in 0..j {
+            let k = row + i;
+            let mut strength = f64::from(g.bonds.strength[k]);
+            let both_here = sc.attended[i] && sc.attended[j];
+            if strength <= 0.0 && !both_here {
+                continue;
+            }
+            let sim = f64::from(rules::similarity(
+                g.problem_type[i],
+                g.severity[i],
+                g.problem_type[j],
+                g.severity[j],
+                type_weight,
+            ));
+            if bonding_on && strength > 0.0 {
+                let rate = bonding::decay_rate(b, sim, sc.lonely[i] || sc.lonely[j]);
+                strength *= libm::exp(-rate * ctx.interval_days);
+            }
+            if beyond_on && strength > 0.0 {
+                let p =
+                    beyond_meetings::contact_probability(&m.beyond_meetings, strength, ctx.online);
+                if rng::bernoulli(&mut contact, p) {
+                    strength += f64::from(contact_hours);
+                    g.bonds.hours[k] += contact_hours;
+                    g.bonds.beyond[k] = true;
+                }
+            }
+            if bonding_on && both_here {
+                let grow = hours_in_session
+                    * bonding::growth_multiplier(
+                        b,
+                        bonding::PairInputs {
+                            depth_a: sc.depth[i],
+                            depth_b: sc.depth[j],
+                            similarity: sim,
+                            both_lonely: sc.lonely[i] && sc.lonely[j],
+                            share_a_friend: has_summary && ts.share_casual_friend(i, j),
+                            online: ctx.online,
+                        },
+                    );
+                let (ties, close) = if has_summary {
+                    ((ts.ties[i], ts.ties[j]), (ts.close[i], ts.close[j]))
+                } else {
+                    ((0, 0), (0, 0))
+                };
+                strength = bonding::within_capacity(
+                    strength,
+                    strength + grow,
+                    levels,
+                    ties,
+                    close,
+                    capacity,
+                );
+                g.bonds.hours[k] += hours_in_session as f32;
+            }
+            g.bonds.strength[k] = strength as f32;
+        }
+    }
+}

@@ -79,7 +79,7 @@ pub struct TieSummary {
     pub friends: Vec<u32>,
     /// Ties at or above the close-friend level.
     pub close: Vec<u32>,
-    /// Ties that have reached beyond the meetings.
+    /// Ties (at or above the network threshold) that have reached beyond the meetings.
     pub beyond: Vec<u32>,
     /// Tie support: sum over partners of strength / friend level, each capped at 1.
     pub support: Vec<f32>,
@@ -157,6 +157,10 @@ impl TieSummary {
                     self.tie_bits[j * words + i / 64] |= 1 << (i % 64);
                     self.lonely_partners[i] += u32::from(lonely[j]);
                     self.lonely_partners[j] += u32::from(lonely[i]);
+                    if bonds.beyond[k] {
+                        self.beyond[i] += 1;
+                        self.beyond[j] += 1;
+                    }
                 }
                 if s >= levels.casual {
                     self.casual[i] += 1;
@@ -171,10 +175,6 @@ impl TieSummary {
                 if s >= levels.close {
                     self.close[i] += 1;
                     self.close[j] += 1;
-                }
-                if bonds.beyond[k] {
-                    self.beyond[i] += 1;
-                    self.beyond[j] += 1;
                 }
             }
         }

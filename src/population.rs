@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::bonds::{BondMatrix, TieSummary};
 use crate::rng::{self, Purpose};
+use crate::rules::{affect, cohesion};
 use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN, Scenario};
 
 /// Which arm of the study a group belongs to.
@@ -160,7 +161,7 @@ impl GroupState {
             dose: vec![0.0; places],
             dose_needed: Vec::with_capacity(places),
             improved_after: vec![NEVER; places],
-            cohesion: vec![5.0; places],
+            cohesion: Vec::with_capacity(places),
             bonds: BondMatrix::new(if arm == Arm::Group { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
@@ -212,6 +213,11 @@ impl GroupState {
             g.problem_type.push(problem_type);
             g.severity.push(severity);
             g.dose_needed.push(dose_needed);
+            // Before the first session nobody belongs yet: cohesion is the
+            // morale half alone, from the member's own mood.
+            let mood = affect::baseline_mood(f64::from(hope), f64::from(loneliness));
+            g.cohesion
+                .push(cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood) as f32);
         }
         g
     }

@@ -344,7 +344,7 @@ impl Default for Universality {
     fn default() -> Self {
         Self {
             enabled: true,
-            relief: 0.04,
+            relief: 0.015,
         }
     }
 }
@@ -419,7 +419,7 @@ impl Default for Bonding {
             homophily: 0.5,
             lonely_pair_penalty: 0.3,
             closure_bonus: 0.5,
-            decay_per_day: 0.005,
+            decay_per_day: 0.002,
             dissimilar_decay: 1.0,
             lonely_decay: 0.5,
             tie_hours: 2.0,
@@ -452,9 +452,9 @@ impl Default for BeyondMeetings {
     fn default() -> Self {
         Self {
             enabled: true,
-            max_probability: 0.6,
-            half_hours: 20.0,
-            hours_per_contact: 2.0,
+            max_probability: 0.7,
+            half_hours: 25.0,
+            hours_per_contact: 3.0,
             online_factor: 0.5,
         }
     }
@@ -502,7 +502,7 @@ impl Default for Loneliness {
         Self {
             enabled: true,
             relaxation_per_week: 0.1,
-            tie_relief: 1.5,
+            tie_relief: 0.8,
             noise_sd: 0.2,
         }
     }
@@ -580,7 +580,7 @@ impl Default for Recovery {
             median_dose: 8.0,
             dose_log_sd: 1.75,
             engagement_weight: 0.5,
-            graduation_probability: 0.05,
+            graduation_probability: 0.03,
             graduation_min_sessions: 12,
         }
     }

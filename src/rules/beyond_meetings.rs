@@ -6,7 +6,9 @@
 //! likelier as a tie strengthens, adds hours, and survives a member's dropout";
 //! Kelly et al. 2012: 40–64% of AA's benefit runs through network change.
 //!
-//! P(contact in an interval) = max · s / (s + half) · [online factor].
+//! P(contact in an interval) = max · s² / (s² + half²) · [online factor]: a
+//! Hill curve, so that contact concentrates on the strongest ties (a member
+//! meets one or two fellow members for coffee, not all of them).
 //! A contact adds `hours_per_contact` to strength and hours and marks the
 //! pair as reaching beyond the meetings. It happens whether or not the two
 //! are still in the group.
@@ -17,7 +19,8 @@ use crate::scenario::BeyondMeetings;
 /// during one interval between sessions.
 pub fn contact_probability(p: &BeyondMeetings, strength: f64, online: bool) -> f64 {
     let online = if online { p.online_factor } else { 1.0 };
-    p.max_probability * strength / (strength + p.half_hours) * online
+    let s2 = strength * strength;
+    p.max_probability * s2 / (s2 + p.half_hours * p.half_hours) * online
 }
 
 #[cfg(test)]

@@ -178,10 +178,10 @@ impl TieSummary {
                 }
             }
         }
-        for i in 0..arrived {
-            let others = present_count - usize::from(present[i]);
-            self.strength_to_present[i] = if others > 0 {
-                self.strength_to_present[i] / others as f32
+        for (total, &here) in self.strength_to_present[..arrived].iter_mut().zip(present) {
+            let others = present_count - usize::from(here);
+            *total = if others > 0 {
+                *total / others as f32
             } else {
                 0.0
             };

@@ -121,13 +121,6 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
 
 fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let scenario = load_scenario(args.scenario.as_deref(), args.seed, args.replicates)?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let mut folder = OutputFolder::prepare(&out_dir, args.force)?;
-
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
         Some(n) => n,
@@ -135,6 +128,13 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             .map(|n| n.get())
             .unwrap_or(1),
     };
+    let scenario = load_scenario(args.scenario.as_deref(), args.seed, args.replicates)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let mut folder = OutputFolder::prepare(&out_dir, args.force)?;
+
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -800,10 +800,17 @@ impl Scenario {
 impl RawScenario {
     /// Parses TOML text; a syntax error or unknown key names the line.
     pub fn parse(text: &str, origin: &Origin) -> Result<RawScenario> {
-        toml::from_str(text).map_err(|e: toml::de::Error| Error::ScenarioSyntax {
-            origin: origin.clone(),
-            line: e.span().map(|span| line_of_offset(text, span.start)),
-            message: e.message().trim().to_string(),
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e.span().map(|span| line_of_offset(text, span.start));
+            let mut message = plain_type_names(e.message().trim());
+            if let Some(source) = line.and_then(|l| text.lines().nth(l - 1)) {
+                message = format!("`{}`: {message}", source.trim());
+            }
+            Error::ScenarioSyntax {
+                origin: origin.clone(),
+                line,
+                message,
+            }
         })
     }
 }
@@ -1248,6 +1255,15 @@ fn validate(s: &RawScenario) -> Check {
 }
 
 // ---------------------------------------------------------------- lines
+
+/// Rust type names in parser messages, in words a scenario author knows.
+fn plain_type_names(message: &str) -> String {
+    message
+        .replace("expected u32", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected true or false")
+}
 
 /// 1-based line of a byte offset.
 fn line_of_offset(text: &str, offset: usize) -> usize {

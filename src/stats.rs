@@ -60,6 +60,39 @@ pub fn standardized_difference(a: &Moments, b: &Moments) -> f64 {
     (a.mean() - b.mean()) / pooled
 }
 
+/// One member's time in the group: sessions belonged, and whether the time
+/// ended in dropout (`true`) or was censored (graduated, or still there).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Duration {
+    pub sessions: u32,
+    pub dropped_out: bool,
+}
+
+/// Kaplan–Meier estimate of the probability of not having dropped out after
+/// each of the sessions 0..=last. Graduation and the end of the run censor.
+pub fn kaplan_meier(durations: &[Duration], last: u32) -> Vec<f64> {
+    let mut events = vec![0u64; last as usize + 2];
+    let mut exits = vec![0u64; last as usize + 2];
+    for d in durations {
+        let t = d.sessions.min(last + 1) as usize;
+        exits[t] += 1;
+        if d.dropped_out {
+            events[t] += 1;
+        }
+    }
+    let mut at_risk = durations.len() as u64;
+    let mut survival = 1.0;
+    let mut curve = Vec::with_capacity(last as usize + 1);
+    for t in 0..=last as usize {
+        if at_risk > 0 {
+            survival *= 1.0 - events[t] as f64 / at_risk as f64;
+        }
+        curve.push(survival);
+        at_risk -= exits[t];
+    }
+    curve
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +104,18 @@ mod tests {
         assert_eq!(e.mean, 3.0);
         assert!((e.half_width.unwrap() - 1.9632).abs() < 1e-3);
         assert_eq!(mean_ci(&[2.0]).half_width, None);
+    }
+
+    #[test]
+    fn kaplan_meier_handles_censoring_by_hand() {
+        // 4 people: dropout at 1, censored at 2, dropout at 3, censored at 3.
+        // S(1) = 3/4; S(2) = 3/4; S(3) = 3/4 * (1 - 1/2) = 3/8.
+        let d = |sessions, dropped_out| Duration {
+            sessions,
+            dropped_out,
+        };
+        let km = kaplan_meier(&[d(1, true), d(2, false), d(3, true), d(3, false)], 3);
+        assert_eq!(km, vec![1.0, 0.75, 0.75, 0.375]);
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! The command line as a user meets it: `run`, `check`, and the messages a
+//! bad scenario gets (one fixture per failure mode).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn bonfire() -> Command {
+    Command::cargo_bin("bonfire").unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Asserts a scenario error: non-zero exit, no panic, and every fragment in stderr.
+fn assert_bad(name: &str, fragments: &[&str]) {
+    let path = fixture(name);
+    let out = bonfire().arg("check").arg(&path).assert().failure();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(&path.display().to_string()),
+        "{name}: no file name in {stderr}"
+    );
+    for f in fragments {
+        assert!(stderr.contains(f), "{name}: {f:?} missing from {stderr}");
+    }
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+
+    // `run` refuses it the same way, before creating any output.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    bonfire()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out_dir)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(fragments[0]));
+    assert!(
+        !out_dir.exists(),
+        "{name}: output folder created for a bad scenario"
+    );
+}
+
+#[test]
+fn check_accepts_a_valid_scenario() {
+    bonfire()
+        .arg("check")
+        .arg(fixture("valid.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok:").and(predicate::str::contains("'valid'")));
+}
+
+#[test]
+fn an_unknown_key_names_key_line_and_the_keys_allowed() {
+    assert_bad("unknown_key.toml", &["sesions", "line 4", "sessions"]);
+}
+
+#[test]
+fn an_out_of_range_value_names_key_line_value_and_range() {
+    assert_bad(
+        "out_of_range.toml",
+        &[
+            "mechanisms.dropout.base_hazard",
+            "line 5",
+            "1.5",
+            "from 0 to 1",
+        ],
+    );
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    assert_bad("malformed.toml", &["line 2"]);
+}
+
+#[test]
+fn a_wrong_type_names_the_key_and_line() {
+    assert_bad(
+        "wrong_type.toml",
+        &["line 3", "groups = \"many\"", "expected a whole number"],
+    );
+}
+
+#[test]
+fn a_bad_choice_lists_the_choices() {
+    assert_bad(
+        "bad_choice.toml",
+        &["fortnightly", "line 3", "weekly", "biweekly", "monthly"],
+    );
+}
+
+#[test]
+fn values_that_conflict_name_the_key_and_the_limit() {
+    assert_bad(
+        "bad_cross.toml",
+        &["open.initial_members", "line 7", "12", "from 0 to 8"],
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    bonfire()
+        .args(["check", "no/such/scenario.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "cannot read scenario file no/such/scenario.toml",
+        ));
+}
+
+#[test]
+fn run_writes_every_file_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    bonfire()
+        .arg("run")
+        .arg(fixture("valid.toml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("scenario 'valid'")
+                .and(predicate::str::contains("loneliness")),
+        );
+    for f in [
+        "timeseries.csv",
+        "members.csv",
+        "scenario.resolved.toml",
+        "manifest.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Timeseries header in the documented order; 2 arms x 2 replicates x 7 steps.
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = ts.lines().next().unwrap();
+    assert!(header.starts_with("arm,replicate,step,week,members_active,attendance_rate,loneliness_mean,lonely_share,isolated_share,hope_mean,stigma_mean,cohesion_mean,bond_density,clustering,retention,dropped_out,graduated"));
+    assert_eq!(ts.lines().count(), 1 + 2 * 2 * 7);
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["replicates"], 2);
+}
+
+#[test]
+fn an_existing_run_is_not_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut c = bonfire();
+        c.arg("run")
+            .arg(fixture("valid.toml"))
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&out)
+            .args(extra);
+        c.assert()
+    };
+    run(&[]).success();
+    let before = std::fs::read(out.join("timeseries.csv")).unwrap();
+    run(&["--seed", "4"])
+        .failure()
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(before, std::fs::read(out.join("timeseries.csv")).unwrap());
+    run(&["--seed", "4", "--force"]).success();
+    assert_ne!(before, std::fs::read(out.join("timeseries.csv")).unwrap());
+}
+
+#[test]
+fn the_built_in_default_runs_without_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    bonfire()
+        .current_dir(dir.path())
+        .args(["run", "--replicates", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("scenario 'default'"));
+    assert!(dir.path().join("output/default/timeseries.csv").is_file());
+    let resolved =
+        std::fs::read_to_string(dir.path().join("output/default/scenario.resolved.toml")).unwrap();
+    assert!(resolved.contains("replicates = 1"));
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        bonfire()
+            .current_dir(dir.path())
+            .arg("run")
+            .args(args)
+            .assert()
+            .failure()
+    };
+    run(&["--threads", "0"]).stderr(predicate::str::contains("--threads"));
+    run(&["--replicates", "0"]).stderr(predicate::str::contains("key `replicates` is 0"));
+    run(&["--seed", "x"]).stderr(predicate::str::contains("--seed"));
+    assert!(
+        !dir.path().join("output").exists(),
+        "nothing written for refused arguments"
+    );
+}

@@ -1,1 +1,103 @@
-fn main() {}
+//! Benchmarks of the session step.
+//!
+//! - `year/100k`: the target: 100,000 members in groups of 10, every
+//!   default mechanism on, 52 weekly sessions, metrics every step (population
+//!   built once outside the timing). Target: under 1 s on a 2-core machine,
+//!   i.e. at least 5 million member-sessions per second.
+//! - `session/{10k,100k,1M}`: one session for the whole community, on all
+//!   cores and on one thread (the baseline that shows what the parallel
+//!   engine buys).
+//!
+//! Run: `cargo bench --bench session_step`.
+
+use std::hint::black_box;
+
+use bonfire::Scenario;
+use bonfire::engine;
+use bonfire::population::build_community;
+use bonfire::session::{Scratch, SessionContext, refresh_tie_summary};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+fn community(members: u32) -> Scenario {
+    let mut s = Scenario::embedded_default();
+    s.community.groups = members / 10;
+    s.community.group_size = 10;
+    s.community.control_members = 0;
+    s.format.sessions = 52;
+    s.replicates = 1;
+    s.output.members_csv = false;
+    s
+}
+
+fn year(c: &mut Criterion) {
+    let s = community(100_000);
+    let mut g = c.benchmark_group("year");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(100_000 * 52));
+    g.bench_function("100k", |b| {
+        b.iter_batched(
+            || {
+                let ctx = SessionContext::new(&s, 0);
+                let mut groups = build_community(&s, 0);
+                let mut scratch = Scratch::default();
+                groups
+                    .iter_mut()
+                    .for_each(|g| refresh_tie_summary(g, &ctx.levels, &mut scratch));
+                groups
+            },
+            |mut groups| {
+                let ctx = SessionContext::new(&s, 0);
+                for step in 1..=52 {
+                    black_box(engine::step_all(&mut groups, &ctx, step));
+                }
+                groups
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+fn session(c: &mut Criterion) {
+    let mut g = c.benchmark_group("session");
+    g.sample_size(10);
+    for (label, members) in [("10k", 10_000u32), ("100k", 100_000), ("1M", 1_000_000)] {
+        let s = community(members);
+        let ctx = SessionContext::new(&s, 0);
+        // A community a few sessions in, so ties exist.
+        let mut groups = build_community(&s, 0);
+        let mut scratch = Scratch::default();
+        groups
+            .iter_mut()
+            .for_each(|g| refresh_tie_summary(g, &ctx.levels, &mut scratch));
+        for step in 1..=4 {
+            engine::step_all(&mut groups, &ctx, step);
+        }
+        g.throughput(Throughput::Elements(u64::from(members)));
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        for (mode, pool) in [("all_cores", None), ("one_thread", Some(&one_thread))] {
+            g.bench_function(format!("{label}/{mode}"), |b| {
+                b.iter_batched(
+                    || groups.clone(),
+                    |mut groups| {
+                        match pool {
+                            Some(pool) => {
+                                pool.install(|| black_box(engine::step_all(&mut groups, &ctx, 5)))
+                            }
+                            None => black_box(engine::step_all(&mut groups, &ctx, 5)),
+                        };
+                        groups
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, year, session);
+criterion_main!(benches);

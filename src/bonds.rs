@@ -45,6 +45,12 @@ pub struct BondMatrix {
     pub hours: Vec<f32>,
     /// The pair has met outside a session at least once.
     pub beyond: Vec<bool>,
+    /// Similarity of the pair's problem profiles (fixed: traits do not change).
+    pub similarity: Vec<f32>,
+    /// Share of strength kept over one interval, neither member lonely (fixed).
+    pub kept: Vec<f32>,
+    /// Share of strength kept over one interval when a member is lonely (fixed).
+    pub kept_lonely: Vec<f32>,
 }
 
 impl BondMatrix {
@@ -55,6 +61,27 @@ impl BondMatrix {
             strength: vec![0.0; pairs],
             hours: vec![0.0; pairs],
             beyond: vec![false; pairs],
+            similarity: vec![0.0; pairs],
+            kept: vec![1.0; pairs],
+            kept_lonely: vec![1.0; pairs],
+        }
+    }
+
+    /// Fills the per-pair constants: `similarity(i, j)`, and `kept(similarity,
+    /// lonely)`, the share of strength a pair keeps over one interval.
+    pub fn fix_pair_constants(
+        &mut self,
+        similarity: impl Fn(usize, usize) -> f32,
+        kept: impl Fn(f64, bool) -> f64,
+    ) {
+        for j in 1..self.people {
+            for i in 0..j {
+                let k = pair_index(i, j);
+                let sim = similarity(i, j);
+                self.similarity[k] = sim;
+                self.kept[k] = kept(f64::from(sim), false) as f32;
+                self.kept_lonely[k] = kept(f64::from(sim), true) as f32;
+            }
         }
     }
 
@@ -68,25 +95,34 @@ impl BondMatrix {
     }
 }
 
+/// One member's tie figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MemberTies {
+    /// Ties at or above the network threshold.
+    pub ties: u16,
+    /// Ties at or above the casual-friend level.
+    pub casual: u16,
+    /// Ties at or above the friend level.
+    pub friends: u16,
+    /// Ties at or above the close-friend level.
+    pub close: u16,
+    /// Ties (at or above the network threshold) that have reached beyond the meetings.
+    pub beyond: u16,
+    /// Tie partners (network threshold) who are lonely.
+    pub lonely_partners: u16,
+    /// Tie support: sum over partners of strength / friend level, each capped at 1.
+    pub support: f32,
+    /// ln(1 + support): how the attendance and dropout rules weigh support.
+    pub log_support: f32,
+    /// Mean strength to the other members now active in the group.
+    pub strength_to_present: f32,
+}
+
 /// Per-member figures condensed from the bond matrix, reused between sessions.
 #[derive(Debug, Clone, Default)]
 pub struct TieSummary {
-    /// Ties at or above the network threshold.
-    pub ties: Vec<u32>,
-    /// Ties at or above the casual-friend level.
-    pub casual: Vec<u32>,
-    /// Ties at or above the friend level.
-    pub friends: Vec<u32>,
-    /// Ties at or above the close-friend level.
-    pub close: Vec<u32>,
-    /// Ties (at or above the network threshold) that have reached beyond the meetings.
-    pub beyond: Vec<u32>,
-    /// Tie support: sum over partners of strength / friend level, each capped at 1.
-    pub support: Vec<f32>,
-    /// Mean strength to the other members now active in the group.
-    pub strength_to_present: Vec<f32>,
-    /// Tie partners (network threshold) who are lonely.
-    pub lonely_partners: Vec<u32>,
+    /// One entry per place of the group.
+    pub members: Vec<MemberTies>,
     /// Words per member of the bitsets below.
     pub words: usize,
     /// Bitset of each member's network ties (for clustering).
@@ -96,9 +132,9 @@ pub struct TieSummary {
 }
 
 impl TieSummary {
-    /// Recomputes every figure for the first `arrived` members. `present[i]`
-    /// marks members now active in the group; `lonely[i]` members whose
-    /// loneliness is at or above the cut-off.
+    /// Recomputes every figure. `present[i]` marks members now active in the
+    /// group, `lonely[i]` members whose loneliness is at or above the cut-off;
+    /// only the first `arrived` places can have ties.
     pub fn compute(
         &mut self,
         bonds: &BondMatrix,
@@ -112,79 +148,71 @@ impl TieSummary {
         let with_bonds = arrived.min(bonds.people());
         let words = n.div_ceil(64).max(1);
         self.words = words;
-        for v in [
-            &mut self.ties,
-            &mut self.casual,
-            &mut self.friends,
-            &mut self.close,
-            &mut self.beyond,
-            &mut self.lonely_partners,
-        ] {
-            v.clear();
-            v.resize(n, 0);
-        }
-        self.support.clear();
-        self.support.resize(n, 0.0);
-        self.strength_to_present.clear();
-        self.strength_to_present.resize(n, 0.0);
+        self.members.clear();
+        self.members.resize(n, MemberTies::default());
         self.tie_bits.clear();
         self.tie_bits.resize(n * words, 0);
         self.casual_bits.clear();
         self.casual_bits.resize(n * words, 0);
 
-        let present_count = present[..arrived].iter().filter(|&&p| p).count();
+        let per_friend = 1.0 / levels.friend;
+        let members = &mut self.members;
         for j in 1..with_bonds {
             let row = j * (j - 1) / 2;
-            for i in 0..j {
-                let k = row + i;
-                let s = bonds.strength[k];
+            let strengths = &bonds.strength[row..row + j];
+            let beyond = &bonds.beyond[row..row + j];
+            for (i, (&s, &met_outside)) in strengths.iter().zip(beyond).enumerate() {
                 if s <= 0.0 {
                     continue;
                 }
-                let support = (s / levels.friend).min(1.0);
-                self.support[i] += support;
-                self.support[j] += support;
+                let support = (s * per_friend).min(1.0);
+                let (low, high) = members.split_at_mut(j);
+                let (a, b) = (&mut low[i], &mut high[0]);
+                a.support += support;
+                b.support += support;
                 if present[j] {
-                    self.strength_to_present[i] += s;
+                    a.strength_to_present += s;
                 }
                 if present[i] {
-                    self.strength_to_present[j] += s;
+                    b.strength_to_present += s;
                 }
                 if s >= levels.tie {
-                    self.ties[i] += 1;
-                    self.ties[j] += 1;
+                    a.ties += 1;
+                    b.ties += 1;
+                    a.lonely_partners += u16::from(lonely[j]);
+                    b.lonely_partners += u16::from(lonely[i]);
+                    if met_outside {
+                        a.beyond += 1;
+                        b.beyond += 1;
+                    }
                     self.tie_bits[i * words + j / 64] |= 1 << (j % 64);
                     self.tie_bits[j * words + i / 64] |= 1 << (i % 64);
-                    self.lonely_partners[i] += u32::from(lonely[j]);
-                    self.lonely_partners[j] += u32::from(lonely[i]);
-                    if bonds.beyond[k] {
-                        self.beyond[i] += 1;
-                        self.beyond[j] += 1;
+                    if s >= levels.casual {
+                        a.casual += 1;
+                        b.casual += 1;
+                        self.casual_bits[i * words + j / 64] |= 1 << (j % 64);
+                        self.casual_bits[j * words + i / 64] |= 1 << (i % 64);
+                        if s >= levels.friend {
+                            a.friends += 1;
+                            b.friends += 1;
+                            if s >= levels.close {
+                                a.close += 1;
+                                b.close += 1;
+                            }
+                        }
                     }
-                }
-                if s >= levels.casual {
-                    self.casual[i] += 1;
-                    self.casual[j] += 1;
-                    self.casual_bits[i * words + j / 64] |= 1 << (j % 64);
-                    self.casual_bits[j * words + i / 64] |= 1 << (i % 64);
-                }
-                if s >= levels.friend {
-                    self.friends[i] += 1;
-                    self.friends[j] += 1;
-                }
-                if s >= levels.close {
-                    self.close[i] += 1;
-                    self.close[j] += 1;
                 }
             }
         }
-        for (total, &here) in self.strength_to_present[..arrived].iter_mut().zip(present) {
+        let present_count = present[..arrived].iter().filter(|&&p| p).count();
+        for (m, &here) in members[..arrived].iter_mut().zip(present) {
             let others = present_count - usize::from(here);
-            *total = if others > 0 {
-                *total / others as f32
+            m.strength_to_present = if others > 0 {
+                m.strength_to_present / others as f32
             } else {
                 0.0
             };
+            m.log_support = libm::log1pf(m.support);
         }
     }
 
@@ -199,12 +227,23 @@ impl TieSummary {
     /// (NetworkX's `clustering`, unweighted): closed triangles through i over
     /// the pairs of i's partners; 0 below two ties.
     pub fn local_clustering(&self, i: usize) -> f64 {
-        let k = self.ties[i] as usize;
+        let k = usize::from(self.members[i].ties);
         if k < 2 {
             return 0.0;
         }
-        let base = i * self.words;
         let mut twice_triangles = 0u32;
+        if self.words == 1 {
+            // Groups of up to 64 people: one word per member.
+            let mine = self.tie_bits[i];
+            let mut partners = mine;
+            while partners != 0 {
+                let j = partners.trailing_zeros() as usize;
+                partners &= partners - 1;
+                twice_triangles += (mine & self.tie_bits[j]).count_ones();
+            }
+            return f64::from(twice_triangles) / (k * (k - 1)) as f64;
+        }
+        let base = i * self.words;
         for w in 0..self.words {
             let mut partners = self.tie_bits[base + w];
             while partners != 0 {
@@ -258,7 +297,8 @@ mod tests {
         t.compute(&b, 4, &[true; 4], &[false; 4], &LEVELS);
         let c: Vec<f64> = (0..4).map(|i| t.local_clustering(i)).collect();
         assert_eq!(c, vec![1.0, 1.0, 1.0 / 3.0, 0.0]);
-        assert_eq!(t.ties, vec![2, 2, 3, 1]);
+        let ties: Vec<u16> = t.members.iter().map(|m| m.ties).collect();
+        assert_eq!(ties, vec![2, 2, 3, 1]);
     }
 
     #[test]
@@ -271,12 +311,15 @@ mod tests {
         let present = vec![true; 70];
         t.compute(&b, 70, &present, &[false; 70], &LEVELS);
         assert_eq!(
-            (t.ties[65], t.casual[65], t.friends[65], t.close[65]),
+            {
+                let m = t.members[65];
+                (m.ties, m.casual, m.friends, m.close)
+            },
             (2, 2, 1, 1)
         );
-        assert!((t.support[65] - (0.6 + 1.0)).abs() < 1e-6);
+        assert!((t.members[65].support - (0.6 + 1.0)).abs() < 1e-6);
         assert!(t.share_casual_friend(0, 1));
         assert!(!t.share_casual_friend(0, 65));
-        assert!((t.strength_to_present[0] - 6.5 / 69.0).abs() < 1e-6);
+        assert!((t.members[0].strength_to_present - 6.5 / 69.0).abs() < 1e-6);
     }
 }

@@ -13,7 +13,7 @@
 use petgraph::graph::{NodeIndex, UnGraph};
 use serde::Serialize;
 
-use crate::bonds::TieLevels;
+use crate::bonds::{MemberTies, TieLevels};
 use crate::population::{Arm, GroupState, NEVER, Status};
 use crate::scenario::LONELY_CUTOFF;
 
@@ -57,7 +57,7 @@ impl Tally {
             ..Tally::default()
         };
         let ts = &g.tie_summary;
-        let has_ties = ts.ties.len() == g.places();
+        let has_ties = ts.members.len() == g.places();
         for i in 0..g.arrived {
             t.arrived += 1;
             match g.status[i] {
@@ -76,14 +76,14 @@ impl Tally {
             if g.status[i] == Status::Active {
                 t.cohesion_sum += f64::from(g.cohesion[i]);
             }
-            let friends = if has_ties { ts.friends[i] } else { 0 };
+            let friends = if has_ties { ts.members[i].friends } else { 0 };
             t.isolated += u64::from(friends == 0);
             if g.arm == Arm::Group && g.joined_step[i] != NEVER {
                 t.joined += 1;
                 if has_ties {
                     t.clustering_sum += ts.local_clustering(i);
-                    t.ties += u64::from(ts.ties[i]);
-                    t.beyond_ties += u64::from(ts.beyond[i]);
+                    t.ties += u64::from(ts.members[i].ties);
+                    t.beyond_ties += u64::from(ts.members[i].beyond);
                 }
             }
         }
@@ -259,10 +259,11 @@ impl MemberRow {
     /// Rows for every member of a group who came to the programme.
     pub fn of_group(g: &GroupState, replicate: u32, last_step: u32, out: &mut Vec<MemberRow>) {
         let ts = &g.tie_summary;
-        let has_ties = ts.ties.len() == g.places();
-        let tie = |v: &Vec<u32>, i: usize| if has_ties { v[i] } else { 0 };
+        let has_ties = ts.members.len() == g.places();
+        let none = MemberTies::default();
         let some = |step: u32| (step != NEVER).then_some(step);
         for i in 0..g.arrived {
+            let ties = if has_ties { ts.members[i] } else { none };
             out.push(MemberRow {
                 replicate,
                 member: g.first_member + i as u64,
@@ -290,11 +291,11 @@ impl MemberRow {
                 cohesion: (g.arm == Arm::Group && g.sessions_attended[i] > 0)
                     .then_some(g.cohesion[i]),
                 improved_after: some(g.improved_after[i]),
-                ties: tie(&ts.ties, i),
-                friends: tie(&ts.friends, i),
-                close_friends: tie(&ts.close, i),
-                beyond_ties: tie(&ts.beyond, i),
-                tie_support: if has_ties { ts.support[i] } else { 0.0 },
+                ties: u32::from(ties.ties),
+                friends: u32::from(ties.friends),
+                close_friends: u32::from(ties.close),
+                beyond_ties: u32::from(ties.beyond),
+                tie_support: ties.support,
             });
         }
     }

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::bonds::{BondMatrix, TieSummary};
 use crate::rng::{self, Purpose};
-use crate::rules::{affect, cohesion};
+use crate::rules::{self, affect, cohesion};
 use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN, Scenario};
 
 /// Which arm of the study a group belongs to.
@@ -218,6 +218,16 @@ impl GroupState {
             let mood = affect::baseline_mood(f64::from(hope), f64::from(loneliness));
             g.cohesion
                 .push(cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood) as f32);
+        }
+        if arm == Arm::Group {
+            let type_weight = p.type_weight as f32;
+            let bonding = &scenario.mechanisms.bonding;
+            let days = scenario.interval_days();
+            let (types, severity) = (&g.problem_type, &g.severity);
+            g.bonds.fix_pair_constants(
+                |i, j| rules::similarity(types[i], severity[i], types[j], severity[j], type_weight),
+                |sim, lonely| libm::exp(-rules::bonding::decay_rate(bonding, sim, lonely) * days),
+            );
         }
         g
     }

@@ -54,14 +54,29 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The key of one group at one step of one replicate; each purpose's stream
+/// derives from it ([`StreamKey::stream`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamKey(u64);
+
+impl StreamKey {
+    pub fn new(seed: u64, replicate: u32, step: u32, group: u32) -> Self {
+        let mut key = splitmix64(seed);
+        key = splitmix64(key ^ u64::from(replicate));
+        key = splitmix64(key ^ u64::from(step));
+        key = splitmix64(key ^ u64::from(group));
+        StreamKey(key)
+    }
+
+    /// The stream of one purpose.
+    pub fn stream(self, purpose: Purpose) -> Stream {
+        Xoshiro256PlusPlus::seed_from_u64(splitmix64(self.0 ^ purpose as u64))
+    }
+}
+
 /// The stream for one purpose of one group at one step of one replicate.
 pub fn stream_for(seed: u64, replicate: u32, step: u32, group: u32, purpose: Purpose) -> Stream {
-    let mut key = splitmix64(seed);
-    key = splitmix64(key ^ u64::from(replicate));
-    key = splitmix64(key ^ u64::from(step));
-    key = splitmix64(key ^ u64::from(group));
-    key = splitmix64(key ^ purpose as u64);
-    Xoshiro256PlusPlus::seed_from_u64(key)
+    StreamKey::new(seed, replicate, step, group).stream(purpose)
 }
 
 /// A uniform number in [0, 1).

@@ -10,13 +10,13 @@
 //! on which thread runs the group. It returns the group's [`Tally`] for the
 //! step; it touches nothing outside the group.
 
-use crate::bonds::TieLevels;
+use crate::bonds::{TieLevels, pair_index};
 use crate::metrics::Tally;
 use crate::population::{Arm, GroupState, NEVER, Status};
-use crate::rng::{self, Purpose, Stream};
+use crate::rng::{self, Purpose, StreamKey};
 use crate::rules::{
-    self, affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope,
-    loneliness, membership, recovery, sharing, stigma, universality,
+    affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope, loneliness,
+    membership, recovery, sharing, stigma, universality,
 };
 use crate::scenario::{Delivery, LONELINESS_MIN, LONELY_CUTOFF, Leadership, Membership, Scenario};
 
@@ -42,6 +42,11 @@ pub struct SessionContext<'a> {
 }
 
 impl<'a> SessionContext<'a> {
+    /// The key of this replicate's streams for one group at one step.
+    pub fn stream_key(&self, step: u32, group: u32) -> StreamKey {
+        StreamKey::new(self.scenario.seed, self.replicate, step, group)
+    }
+
     pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
         let m = &scenario.mechanisms;
         let online = scenario.format.delivery == Delivery::Online;
@@ -68,10 +73,6 @@ impl<'a> SessionContext<'a> {
                 interval_days,
             ),
         }
-    }
-
-    fn stream(&self, step: u32, group: u32, purpose: Purpose) -> Stream {
-        rng::stream_for(self.scenario.seed, self.replicate, step, group, purpose)
     }
 }
 
@@ -171,9 +172,10 @@ pub fn step_group(
 
 /// The control arm: no sessions, no ties; loneliness keeps its own course.
 fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32) -> Tally {
+    let key = ctx.stream_key(step, g.id);
     let p = &ctx.scenario.mechanisms.loneliness;
     if p.enabled {
-        let mut noise = ctx.stream(step, g.id, Purpose::LonelinessNoise);
+        let mut noise = key.stream(Purpose::LonelinessNoise);
         for i in 0..g.arrived {
             let e = rng::normal(&mut noise, 0.0, p.noise_sd);
             let set_point = f64::from(g.loneliness_start[i]);
@@ -190,6 +192,7 @@ fn step_support_group(
     step: u32,
     sc: &mut Scratch,
 ) -> Tally {
+    let key = ctx.stream_key(step, g.id);
     let s = ctx.scenario;
     let m = &s.mechanisms;
     let n = g.places();
@@ -197,7 +200,7 @@ fn step_support_group(
 
     // 1. Membership: newcomers join the waiting list; free seats are filled.
     if ctx.open {
-        let mut arrivals = ctx.stream(step, g.id, Purpose::Arrivals);
+        let mut arrivals = key.stream(Purpose::Arrivals);
         let applicants = rng::poisson(&mut arrivals, s.open.arrivals_per_session) as usize;
         g.arrived += applicants.min(n - g.arrived);
         let active = g.status[..g.arrived]
@@ -228,7 +231,7 @@ fn step_support_group(
     let at_session = sc.present.iter().filter(|&&p| p).count() as u64;
 
     // 2. Attendance.
-    let mut draws = ctx.stream(step, g.id, Purpose::Attendance);
+    let mut draws = key.stream(Purpose::Attendance);
     for i in 0..arrived {
         if !sc.present[i] {
             continue;
@@ -237,7 +240,7 @@ fn step_support_group(
             let inputs = attendance::AttendanceInputs {
                 propensity: f64::from(g.propensity[i]),
                 cohesion: f64::from(g.cohesion[i]),
-                tie_support: f64::from(g.tie_summary.support.get(i).copied().unwrap_or(0.0)),
+                log_tie_support: f64::from(g.tie_summary.members[i].log_support),
                 hope: f64::from(g.hope[i]),
             };
             let p = attendance::probability(&m.attendance, ctx.attendance_shift, inputs);
@@ -258,10 +261,11 @@ fn step_support_group(
         // Most open first; ties keep place order (the sort is stable).
         sc.talk_order
             .sort_by(|&a, &b| g.openness[b].total_cmp(&g.openness[a]));
-        for (rank, &i) in sc.talk_order.iter().enumerate() {
-            sc.minutes[i] = ctx.member_minutes * sharing::floor_share(rank, n_att, ctx.rank_ratio);
+        let shares = sharing::floor_shares(n_att, ctx.rank_ratio);
+        for (&i, share) in sc.talk_order.iter().zip(shares) {
+            sc.minutes[i] = ctx.member_minutes * share;
         }
-        let mut draws = ctx.stream(step, g.id, Purpose::Disclosure);
+        let mut draws = key.stream(Purpose::Disclosure);
         let safety_bonus = if ctx.facilitated {
             m.sharing.facilitated_safety
         } else {
@@ -286,7 +290,7 @@ fn step_support_group(
 
     // 4. Replies: support received by disclosers, given by listeners.
     if m.altruism.enabled && disclosers > 0 {
-        let mut draws = ctx.stream(step, g.id, Purpose::Replies);
+        let mut draws = key.stream(Purpose::Replies);
         for &j in &sc.attendees {
             if sc.depth[j] <= 0.0 {
                 continue;
@@ -327,7 +331,6 @@ fn step_support_group(
     }
 
     // 6. Universality and 7. hope, from the disclosures each attendee heard.
-    let type_weight = s.population.type_weight as f32;
     if disclosers > 0 {
         for &i in &sc.attendees {
             let mut miss = 1.0;
@@ -336,13 +339,7 @@ fn step_support_group(
                 if j == i || sc.depth[j] <= 0.0 {
                     continue;
                 }
-                let sim = rules::similarity(
-                    g.problem_type[i],
-                    g.severity[i],
-                    g.problem_type[j],
-                    g.severity[j],
-                    type_weight,
-                );
+                let sim = g.bonds.similarity[pair_index(i, j)];
                 miss = universality::miss_after(miss, f64::from(sim), sc.depth[j]);
                 exemplars += u32::from(g.improved_after[j] != NEVER);
             }
@@ -383,7 +380,7 @@ fn step_support_group(
     }
 
     // 8. Ties: decay over the interval, contact beyond the meetings, growth in session.
-    update_ties(g, ctx, step, sc, n_att);
+    update_ties(g, ctx, key, sc, n_att);
     refresh_tie_summary_with(g, ctx, sc);
 
     // 9. Stigma.
@@ -406,12 +403,12 @@ fn step_support_group(
     // 10. Loneliness: relaxation toward the tie-lowered set point, noise,
     // universality's relief, optional contagion.
     if m.loneliness.enabled {
-        let mut noise = ctx.stream(step, g.id, Purpose::LonelinessNoise);
+        let mut noise = key.stream(Purpose::LonelinessNoise);
         for i in 0..arrived {
             let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
             let set_point = loneliness::set_point(
                 f64::from(g.loneliness_start[i]),
-                f64::from(g.tie_summary.support[i]),
+                f64::from(g.tie_summary.members[i].support),
                 m.loneliness.tie_relief,
             );
             g.loneliness[i] =
@@ -426,12 +423,12 @@ fn step_support_group(
     }
     if m.contagion.enabled {
         let c = &m.contagion;
-        let mut draws = ctx.stream(step, g.id, Purpose::Contagion);
+        let mut draws = key.stream(Purpose::Contagion);
         for i in 0..arrived {
             let was_lonely = sc.lonely[i];
             let p = loneliness::sisa_probability(
                 was_lonely,
-                g.tie_summary.lonely_partners[i],
+                u32::from(g.tie_summary.members[i].lonely_partners),
                 c.onset,
                 c.transmission,
                 c.recovery,
@@ -468,7 +465,7 @@ fn step_support_group(
         }
     }
     if m.recovery.enabled {
-        let mut draws = ctx.stream(step, g.id, Purpose::Graduation);
+        let mut draws = key.stream(Purpose::Graduation);
         for i in 0..arrived {
             if g.status[i] == Status::Active
                 && g.improved_after[i] != NEVER
@@ -483,7 +480,7 @@ fn step_support_group(
 
     // 12. Dropout.
     if m.dropout.enabled {
-        let mut draws = ctx.stream(step, g.id, Purpose::Dropout);
+        let mut draws = key.stream(Purpose::Dropout);
         for i in 0..arrived {
             if g.status[i] != Status::Active {
                 continue;
@@ -491,11 +488,11 @@ fn step_support_group(
             let inputs = dropout::DropoutInputs {
                 frailty: f64::from(g.frailty[i]),
                 tenure: (step - 1).saturating_sub(g.joined_step[i]),
-                tie_support: f64::from(g.tie_summary.support[i]),
+                log_tie_support: f64::from(g.tie_summary.members[i].log_support),
                 replies_received: sc.replies[i],
                 cohesion: f64::from(g.cohesion[i]),
                 disclosed_without_reply: sc.depth[i] > 0.0 && sc.no_reply[i],
-                isolated: g.tie_summary.ties[i] == 0,
+                isolated: g.tie_summary.members[i].ties == 0,
                 altruism: if m.altruism.enabled {
                     altruism::dropout_protection(m.altruism.dropout_protection, sc.given[i])
                 } else {
@@ -512,7 +509,7 @@ fn step_support_group(
     // 13. Perceived cohesion of those who came.
     for (k, &i) in sc.attendees.iter().enumerate() {
         let this_session = cohesion::perceived(
-            f64::from(g.tie_summary.strength_to_present[i]),
+            f64::from(g.tie_summary.members[i].strength_to_present),
             s.cohesion.belonging_hours,
             sc.moods[k],
         );
@@ -534,7 +531,13 @@ fn refresh_tie_summary_with(g: &mut GroupState, ctx: &SessionContext, sc: &Scrat
 }
 
 /// Step 8: every pair of members who have joined the group.
-fn update_ties(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &Scratch, n_att: usize) {
+fn update_ties(
+    g: &mut GroupState,
+    ctx: &SessionContext,
+    key: StreamKey,
+    sc: &Scratch,
+    n_att: usize,
+) {
     let m = &ctx.scenario.mechanisms;
     let b = &m.bonding;
     let bonding_on = b.enabled;
@@ -544,13 +547,12 @@ fn update_ties(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &Scratch
     }
     let hours_in_session =
         bonding::pair_hours(ctx.scenario.format.minutes, b.conversation_size, n_att);
-    let type_weight = ctx.scenario.population.type_weight as f32;
     let levels = (f64::from(ctx.levels.tie), f64::from(ctx.levels.close));
     let capacity = (b.tie_capacity, b.close_capacity);
     let contact_hours = m.beyond_meetings.hours_per_contact as f32;
-    let mut contact = ctx.stream(step, g.id, Purpose::OutsideContact);
+    let mut contact = key.stream(Purpose::OutsideContact);
     let ts = &g.tie_summary;
-    let has_summary = ts.ties.len() == g.places();
+    let has_summary = ts.members.len() == g.places();
     let arrived = g.arrived;
     for j in 1..arrived {
         let row = j * (j - 1) / 2;
@@ -561,16 +563,14 @@ fn update_ties(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &Scratch
             if strength <= 0.0 && !both_here {
                 continue;
             }
-            let sim = f64::from(rules::similarity(
-                g.problem_type[i],
-                g.severity[i],
-                g.problem_type[j],
-                g.severity[j],
-                type_weight,
-            ));
             if bonding_on && strength > 0.0 {
-                let rate = bonding::decay_rate(b, sim, sc.lonely[i] || sc.lonely[j]);
-                strength *= libm::exp(-rate * ctx.interval_days);
+                let lonely = sc.lonely[i] || sc.lonely[j];
+                let kept = if lonely {
+                    g.bonds.kept_lonely[k]
+                } else {
+                    g.bonds.kept[k]
+                };
+                strength *= f64::from(kept);
             }
             if beyond_on && strength > 0.0 {
                 let p =
@@ -588,14 +588,18 @@ fn update_ties(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &Scratch
                         bonding::PairInputs {
                             depth_a: sc.depth[i],
                             depth_b: sc.depth[j],
-                            similarity: sim,
+                            similarity: f64::from(g.bonds.similarity[k]),
                             both_lonely: sc.lonely[i] && sc.lonely[j],
                             share_a_friend: has_summary && ts.share_casual_friend(i, j),
                             online: ctx.online,
                         },
                     );
                 let (ties, close) = if has_summary {
-                    ((ts.ties[i], ts.ties[j]), (ts.close[i], ts.close[j]))
+                    let (a, b) = (ts.members[i], ts.members[j]);
+                    (
+                        (u32::from(a.ties), u32::from(b.ties)),
+                        (u32::from(a.close), u32::from(b.close)),
+                    )
                 } else {
                     ((0, 0), (0, 0))
                 };

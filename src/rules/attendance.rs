@@ -15,7 +15,8 @@ use crate::scenario::Attendance;
 pub struct AttendanceInputs {
     pub propensity: f64,
     pub cohesion: f64,
-    pub tie_support: f64,
+    /// ln(1 + tie support), as kept in the tie summary.
+    pub log_tie_support: f64,
     pub hope: f64,
 }
 
@@ -30,7 +31,7 @@ pub fn probability(p: &Attendance, format_shift: f64, m: AttendanceInputs) -> f6
     let x = super::logit(p.base_probability)
         + m.propensity
         + p.cohesion_effect * (m.cohesion / 10.0 - 0.5)
-        + p.tie_effect * libm::log1p(m.tie_support)
+        + p.tie_effect * m.log_tie_support
         + p.hope_effect * (m.hope - 0.5)
         + format_shift;
     super::logistic(x)
@@ -43,7 +44,7 @@ mod tests {
     const AVERAGE: AttendanceInputs = AttendanceInputs {
         propensity: 0.0,
         cohesion: 5.0,
-        tie_support: 0.0,
+        log_tie_support: 0.0,
         hope: 0.5,
     };
 
@@ -73,7 +74,7 @@ mod tests {
                 &p,
                 0.0,
                 AttendanceInputs {
-                    tie_support: 2.0,
+                    log_tie_support: 1.1,
                     ..AVERAGE
                 }
             ) > base

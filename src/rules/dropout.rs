@@ -17,7 +17,8 @@ pub struct DropoutInputs {
     pub frailty: f64,
     /// Sessions belonged before this one.
     pub tenure: u32,
-    pub tie_support: f64,
+    /// ln(1 + tie support), as kept in the tie summary.
+    pub log_tie_support: f64,
     pub replies_received: f64,
     pub cohesion: f64,
     pub disclosed_without_reply: bool,
@@ -35,7 +36,7 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
         1.0
     };
     let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
-    let protection = p.tie_protection * libm::log1p(m.tie_support)
+    let protection = p.tie_protection * m.log_tie_support
         + p.support_protection * m.replies_received
         + p.cohesion_protection * (m.cohesion / 10.0 - 0.5)
         + m.altruism;
@@ -54,7 +55,7 @@ mod tests {
     const PLAIN: DropoutInputs = DropoutInputs {
         frailty: 1.0,
         tenure: 100,
-        tie_support: 0.0,
+        log_tie_support: 0.0,
         replies_received: 0.0,
         cohesion: 5.0,
         disclosed_without_reply: false,
@@ -89,7 +90,7 @@ mod tests {
             hazard(
                 &p,
                 DropoutInputs {
-                    tie_support: 2.0,
+                    log_tie_support: 1.1,
                     ..PLAIN
                 }
             ) < settled

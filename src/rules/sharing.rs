@@ -28,6 +28,18 @@ pub fn floor_share(rank: usize, speakers: usize, ratio: f64) -> f64 {
     top * libm::pow(ratio, rank as f64)
 }
 
+/// Every speaker's share, most talkative first: the same numbers as
+/// [`floor_share`] for ranks 0, 1, ... without a power per rank.
+pub fn floor_shares(speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
+    let top = floor_share(0, speakers, ratio);
+    let step = if ratio >= 1.0 { 1.0 } else { ratio };
+    (0..speakers).scan(top, move |share, _| {
+        let this = *share;
+        *share *= step;
+        Some(this)
+    })
+}
+
 /// Minutes left for members once overhead is taken out.
 pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
     session_minutes * (1.0 - overhead)
@@ -66,6 +78,16 @@ mod tests {
                 1.0 / n as f64
             };
             assert!((floor_share(0, n, r) - top).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_iterative_shares_match_the_closed_form() {
+        for (n, r) in [(1, 0.8), (9, 0.8), (20, 0.95), (7, 1.0)] {
+            for (k, share) in floor_shares(n, r).enumerate() {
+                assert!((share - floor_share(k, n, r)).abs() < 1e-12);
+            }
+            assert_eq!(floor_shares(n, r).count(), n);
         }
     }
 

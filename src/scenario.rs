@@ -271,7 +271,7 @@ pub struct Attendance {
     pub base_probability: f64,
     /// Logit change per unit of perceived cohesion / 10 above one half.
     pub cohesion_effect: f64,
-    /// Logit change per unit of tie support.
+    /// Logit change per unit of ln(1 + tie support).
     pub tie_effect: f64,
     /// Logit change per unit of hope above one half.
     pub hope_effect: f64,
@@ -539,7 +539,7 @@ pub struct Altruism {
     pub enabled: bool,
     /// Chance that a listener replies to a disclosure, scaled by openness.
     pub reply_probability: f64,
-    /// Log-hazard reduction of dropout per unit of support given.
+    /// Log-hazard reduction of dropout per unit of ln(1 + support given).
     pub dropout_protection: f64,
     /// Recovery dose added per unit of support given.
     pub dose_bonus: f64,
@@ -597,7 +597,7 @@ pub struct Dropout {
     pub early_excess: f64,
     /// Sessions over which the early excess fades (e-folding).
     pub early_sessions: f64,
-    /// Log-hazard reduction per unit of tie support.
+    /// Log-hazard reduction per unit of ln(1 + tie support).
     pub tie_protection: f64,
     /// Log-hazard reduction per reply received.
     pub support_protection: f64,
@@ -613,7 +613,7 @@ impl Default for Dropout {
     fn default() -> Self {
         Self {
             enabled: true,
-            base_hazard: 0.01,
+            base_hazard: 0.013,
             early_excess: 2.0,
             early_sessions: 3.0,
             tie_protection: 0.5,

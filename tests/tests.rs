@@ -4,5 +4,6 @@ mod calibration;
 mod cli;
 mod common;
 mod determinism;
+mod docs;
 mod exact;
 mod invariants;

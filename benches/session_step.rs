@@ -15,7 +15,7 @@ use std::hint::black_box;
 use bonfire::Scenario;
 use bonfire::engine;
 use bonfire::population::build_community;
-use bonfire::session::{Scratch, SessionContext, refresh_tie_summary};
+use bonfire::session::SessionContext;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn community(members: u32) -> Scenario {
@@ -36,15 +36,7 @@ fn year(c: &mut Criterion) {
     g.throughput(Throughput::Elements(100_000 * 52));
     g.bench_function("100k", |b| {
         b.iter_batched(
-            || {
-                let ctx = SessionContext::new(&s, 0);
-                let mut groups = build_community(&s, 0);
-                let mut scratch = Scratch::default();
-                groups
-                    .iter_mut()
-                    .for_each(|g| refresh_tie_summary(g, &ctx.levels, &mut scratch));
-                groups
-            },
+            || build_community(&s, 0),
             |mut groups| {
                 let ctx = SessionContext::new(&s, 0);
                 for step in 1..=52 {
@@ -66,10 +58,6 @@ fn session(c: &mut Criterion) {
         let ctx = SessionContext::new(&s, 0);
         // A community a few sessions in, so ties exist.
         let mut groups = build_community(&s, 0);
-        let mut scratch = Scratch::default();
-        groups
-            .iter_mut()
-            .for_each(|g| refresh_tie_summary(g, &ctx.levels, &mut scratch));
         for step in 1..=4 {
             engine::step_all(&mut groups, &ctx, step);
         }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::metrics::{MemberRow, Tally, TimeseriesRow};
 use crate::population::{Arm, GroupState, build_community};
 use crate::scenario::Scenario;
-use crate::session::{Scratch, SessionContext, refresh_tie_summary, step_group};
+use crate::session::{Scratch, SessionContext, step_group};
 use crate::stats::Moments;
 
 /// Below this many members in all replicates together, replicates run in
@@ -57,11 +57,6 @@ pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
     let mut groups = build_community(scenario, replicate);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
 
-    groups
-        .par_iter_mut()
-        .for_each_init(Scratch::default, |scratch, g| {
-            refresh_tie_summary(g, &ctx.levels, scratch)
-        });
     let baseline: Vec<Tally> = groups.iter().map(|g| Tally::of_group(g, 0, 0)).collect();
     push_rows(&mut timeseries, scenario, replicate, 0, &groups, &baseline);
 

@@ -13,7 +13,7 @@
 use petgraph::graph::{NodeIndex, UnGraph};
 use serde::Serialize;
 
-use crate::bonds::{MemberTies, TieLevels};
+use crate::bonds::TieLevels;
 use crate::population::{Arm, GroupState, NEVER, Status};
 use crate::scenario::LONELY_CUTOFF;
 
@@ -57,7 +57,6 @@ impl Tally {
             ..Tally::default()
         };
         let ts = &g.tie_summary;
-        let has_ties = ts.members.len() == g.places();
         for i in 0..g.arrived {
             t.arrived += 1;
             match g.status[i] {
@@ -76,15 +75,13 @@ impl Tally {
             if g.status[i] == Status::Active {
                 t.cohesion_sum += f64::from(g.cohesion[i]);
             }
-            let friends = if has_ties { ts.members[i].friends } else { 0 };
+            let friends = ts.members[i].friends;
             t.isolated += u64::from(friends == 0);
             if g.arm == Arm::Group && g.joined_step[i] != NEVER {
                 t.joined += 1;
-                if has_ties {
-                    t.clustering_sum += ts.local_clustering(i);
-                    t.ties += u64::from(ts.members[i].ties);
-                    t.beyond_ties += u64::from(ts.members[i].beyond);
-                }
+                t.clustering_sum += ts.local_clustering(i);
+                t.ties += u64::from(ts.members[i].ties);
+                t.beyond_ties += u64::from(ts.members[i].beyond);
             }
         }
         // Each tie was counted from both ends.
@@ -131,7 +128,8 @@ pub struct TimeseriesRow {
     pub replicate: u32,
     /// 0 = before the first session; k = after session k.
     pub step: u32,
-    /// Weeks since the first session.
+    /// Weeks since the first session: step × interval / 7 (the row describes
+    /// the group one interval after session `step`, just before the next).
     pub week: f64,
     pub members_active: u64,
     /// Share of active members who attended this session.
@@ -259,11 +257,9 @@ impl MemberRow {
     /// Rows for every member of a group who came to the programme.
     pub fn of_group(g: &GroupState, replicate: u32, last_step: u32, out: &mut Vec<MemberRow>) {
         let ts = &g.tie_summary;
-        let has_ties = ts.members.len() == g.places();
-        let none = MemberTies::default();
         let some = |step: u32| (step != NEVER).then_some(step);
         for i in 0..g.arrived {
-            let ties = if has_ties { ts.members[i] } else { none };
+            let ties = ts.members[i];
             out.push(MemberRow {
                 replicate,
                 member: g.first_member + i as u64,

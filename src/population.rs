@@ -14,6 +14,7 @@
 //! every place whether or not it will be filled, so two scenarios that differ
 //! only in their mechanisms or format start from the same people.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bonds::{BondMatrix, TieSummary};
@@ -219,6 +220,16 @@ impl GroupState {
             g.cohesion
                 .push(cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood) as f32);
         }
+        // The tie summary is always valid: rules read it before the first session.
+        let present: Vec<bool> = g.status.iter().map(|&st| st == Status::Active).collect();
+        let lonely: Vec<bool> = g
+            .loneliness
+            .iter()
+            .map(|&l| f64::from(l) >= crate::scenario::LONELY_CUTOFF)
+            .collect();
+        let levels = crate::session::tie_levels(scenario);
+        g.tie_summary
+            .compute(&g.bonds, g.arrived, &present, &lonely, &levels);
         if arm == Arm::Group {
             let type_weight = p.type_weight as f32;
             let bonding = &scenario.mechanisms.bonding;
@@ -251,34 +262,25 @@ impl GroupState {
     }
 }
 
-/// Builds every group and control block of one replicate, in id order.
+/// Builds every group and control block of one replicate, in id order
+/// (in parallel: each group draws from its own stream).
 pub fn build_community(scenario: &Scenario, replicate: u32) -> Vec<GroupState> {
     let groups = scenario.community.groups;
     let pool = u64::from(scenario.pool_size());
     let block = u64::from(scenario.control_block_size());
     let control = u64::from(scenario.community.control_members);
     let control_blocks = control.div_ceil(block) as u32;
-    let mut out = Vec::with_capacity((groups + control_blocks) as usize);
-    for id in 0..groups {
-        out.push(GroupState::new(
-            scenario,
-            replicate,
-            id,
-            Arm::Group,
-            u64::from(id) * pool,
-        ));
-    }
-    for b in 0..control_blocks {
-        let first = u64::from(groups) * pool + u64::from(b) * block;
-        out.push(GroupState::new(
-            scenario,
-            replicate,
-            groups + b,
-            Arm::Control,
-            first,
-        ));
-    }
-    out
+    (0..groups + control_blocks)
+        .into_par_iter()
+        .map(|id| {
+            if id < groups {
+                GroupState::new(scenario, replicate, id, Arm::Group, u64::from(id) * pool)
+            } else {
+                let first = u64::from(groups) * pool + u64::from(id - groups) * block;
+                GroupState::new(scenario, replicate, id, Arm::Control, first)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

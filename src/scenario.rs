@@ -18,6 +18,10 @@ use crate::error::{Error, Origin, Result};
 /// The default scenario, built into the binary: `bonfire run` with no file runs it.
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
 
+/// Most places (members and people waiting) one group can have: its bond
+/// matrix holds every pair of them.
+pub const MAX_PLACES: u32 = 5_000;
+
 /// UCLA-3 loneliness score at or above which a member counts as lonely.
 pub const LONELY_CUTOFF: f64 = 6.0;
 /// Lowest UCLA-3 score.
@@ -605,7 +609,8 @@ pub struct Dropout {
     pub cohesion_protection: f64,
     /// Hazard multiplier after a disclosure that got no reply.
     pub no_reply_factor: f64,
-    /// Hazard multiplier for a member with no tie in the group.
+    /// Hazard multiplier for a member in an isolated position: no tie at the
+    /// network threshold (`tie_hours`) to anyone in the group.
     pub isolated_factor: f64,
 }
 
@@ -897,7 +902,13 @@ fn validate(s: &RawScenario) -> Check {
     let o = &s.open;
     if f.membership == Membership::Open {
         whole("open.initial_members", o.initial_members, 0, c.group_size)?;
-        whole("open.catchment", o.catchment, 0, 100_000)?;
+        // A group's places share one pair matrix: keep it within reason.
+        whole(
+            "open.catchment",
+            o.catchment,
+            0,
+            MAX_PLACES - o.initial_members,
+        )?;
         if o.initial_members + o.catchment < 2 {
             return Err(bad(
                 "open.catchment",

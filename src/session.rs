@@ -18,7 +18,9 @@ use crate::rules::{
     affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope, loneliness,
     membership, recovery, sharing, stigma, universality,
 };
-use crate::scenario::{Delivery, LONELINESS_MIN, LONELY_CUTOFF, Leadership, Membership, Scenario};
+use crate::scenario::{
+    Contagion, Delivery, LONELINESS_MIN, LONELY_CUTOFF, Leadership, Membership, Scenario,
+};
 
 /// Where a contagion-driven recovery leaves a member's score: just below the
 /// lonely cut-off.
@@ -135,27 +137,6 @@ impl Scratch {
     }
 }
 
-/// Recomputes a group's tie summary from its bond matrix. `present` and
-/// `lonely` are taken from the members' current status and scores.
-pub fn refresh_tie_summary(g: &mut GroupState, levels: &TieLevels, scratch: &mut Scratch) {
-    let n = g.places();
-    scratch.present.clear();
-    scratch.lonely.clear();
-    for i in 0..n {
-        scratch.present.push(g.status[i] == Status::Active);
-        scratch
-            .lonely
-            .push(f64::from(g.loneliness[i]) >= LONELY_CUTOFF);
-    }
-    g.tie_summary.compute(
-        &g.bonds,
-        g.arrived,
-        &scratch.present,
-        &scratch.lonely,
-        levels,
-    );
-}
-
 /// Runs session `step` (1-based) for one group or control block and
 /// returns its tally.
 pub fn step_group(
@@ -165,25 +146,58 @@ pub fn step_group(
     scratch: &mut Scratch,
 ) -> Tally {
     match g.arm {
-        Arm::Control => step_control(g, ctx, step),
+        Arm::Control => step_control(g, ctx, step, scratch),
         Arm::Group => step_support_group(g, ctx, step, scratch),
     }
 }
 
 /// The control arm: no sessions, no ties; loneliness keeps its own course.
-fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32) -> Tally {
+fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &mut Scratch) -> Tally {
     let key = ctx.stream_key(step, g.id);
-    let p = &ctx.scenario.mechanisms.loneliness;
-    if p.enabled {
+    let m = &ctx.scenario.mechanisms;
+    sc.reset(g.places());
+    for i in 0..g.arrived {
+        sc.lonely[i] = f64::from(g.loneliness[i]) >= LONELY_CUTOFF;
+    }
+    if m.loneliness.enabled {
         let mut noise = key.stream(Purpose::LonelinessNoise);
         for i in 0..g.arrived {
-            let e = rng::normal(&mut noise, 0.0, p.noise_sd);
+            let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
             let set_point = f64::from(g.loneliness_start[i]);
             g.loneliness[i] =
                 loneliness::relax(f64::from(g.loneliness[i]), set_point, ctx.relaxation, e) as f32;
         }
     }
+    if m.contagion.enabled {
+        // Onset and recovery as in the groups; no ties, so no transmission.
+        apply_contagion(g, key, &m.contagion, &sc.lonely, |_| 0);
+    }
     Tally::of_group(g, 0, 0)
+}
+
+/// Optional SISa contagion on the lonely state: `was_lonely` is the state at
+/// the start of the step (the update is synchronous), `partners(i)` the
+/// number of i's tie partners who were lonely.
+fn apply_contagion(
+    g: &mut GroupState,
+    key: StreamKey,
+    c: &Contagion,
+    was_lonely: &[bool],
+    partners: impl Fn(usize) -> u32,
+) {
+    let mut draws = key.stream(Purpose::Contagion);
+    for (i, &lonely) in was_lonely[..g.arrived].iter().enumerate() {
+        let p =
+            loneliness::sisa_probability(lonely, partners(i), c.onset, c.transmission, c.recovery);
+        if rng::bernoulli(&mut draws, p) {
+            let score = f64::from(g.loneliness[i]);
+            g.loneliness[i] = if lonely {
+                score.min(CONTAGION_RECOVERED_SCORE)
+            } else {
+                score.max(LONELY_CUTOFF)
+            } as f32;
+        }
+    }
 }
 
 fn step_support_group(
@@ -422,26 +436,12 @@ fn step_support_group(
         }
     }
     if m.contagion.enabled {
-        let c = &m.contagion;
-        let mut draws = key.stream(Purpose::Contagion);
-        for i in 0..arrived {
-            let was_lonely = sc.lonely[i];
-            let p = loneliness::sisa_probability(
-                was_lonely,
-                u32::from(g.tie_summary.members[i].lonely_partners),
-                c.onset,
-                c.transmission,
-                c.recovery,
-            );
-            if rng::bernoulli(&mut draws, p) {
-                let score = f64::from(g.loneliness[i]);
-                g.loneliness[i] = if was_lonely {
-                    score.min(CONTAGION_RECOVERED_SCORE)
-                } else {
-                    score.max(LONELY_CUTOFF)
-                } as f32;
-            }
-        }
+        let summary = &g.tie_summary.members;
+        let partners: Vec<u32> = summary
+            .iter()
+            .map(|t| u32::from(t.lonely_partners))
+            .collect();
+        apply_contagion(g, key, &m.contagion, &sc.lonely, |i| partners[i]);
     }
 
     // 11. Recovery (dose) and graduation.
@@ -552,7 +552,6 @@ fn update_ties(
     let contact_hours = m.beyond_meetings.hours_per_contact as f32;
     let mut contact = key.stream(Purpose::OutsideContact);
     let ts = &g.tie_summary;
-    let has_summary = ts.members.len() == g.places();
     let arrived = g.arrived;
     for j in 1..arrived {
         let row = j * (j - 1) / 2;
@@ -590,19 +589,13 @@ fn update_ties(
                             depth_b: sc.depth[j],
                             similarity: f64::from(g.bonds.similarity[k]),
                             both_lonely: sc.lonely[i] && sc.lonely[j],
-                            share_a_friend: has_summary && ts.share_casual_friend(i, j),
+                            share_a_friend: ts.share_casual_friend(i, j),
                             online: ctx.online,
                         },
                     );
-                let (ties, close) = if has_summary {
-                    let (a, b) = (ts.members[i], ts.members[j]);
-                    (
-                        (u32::from(a.ties), u32::from(b.ties)),
-                        (u32::from(a.close), u32::from(b.close)),
-                    )
-                } else {
-                    ((0, 0), (0, 0))
-                };
+                let (a, b) = (ts.members[i], ts.members[j]);
+                let ties = (u32::from(a.ties), u32::from(b.ties));
+                let close = (u32::from(a.close), u32::from(b.close));
                 strength = bonding::within_capacity(
                     strength,
                     strength + grow,

@@ -179,3 +179,26 @@ close_hours = 1000.0
         );
     }
 }
+
+#[test]
+fn network_figures_from_the_flat_matrices_match_the_petgraph_graph() {
+    use bonfire::metrics::{average_clustering, bond_graph};
+    let mut s = bonfire::Scenario::embedded_default();
+    s.community.groups = 60;
+    s.community.control_members = 0;
+    s.format.sessions = 20;
+    let ctx = SessionContext::new(&s, 0);
+    let mut groups = build_community(&s, 0);
+    let mut last = Vec::new();
+    for step in 1..=s.format.sessions {
+        last = engine::step_all(&mut groups, &ctx, step);
+    }
+    let mut total = bonfire::metrics::Tally::default();
+    last.iter().for_each(|t| total.add(t));
+    let graph = bond_graph(&groups, &ctx.levels);
+    assert_eq!(graph.node_count() as u64, total.joined);
+    assert_eq!(graph.edge_count() as u64, total.ties);
+    assert!(total.ties > 0);
+    let flat = total.clustering_sum / total.joined as f64;
+    assert!((average_clustering(&graph) - flat).abs() < 1e-12, "{flat}");
+}

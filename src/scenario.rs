@@ -1079,7 +1079,7 @@ fn validate(s: &RawScenario) -> Check {
         "mechanisms.bonding.tie_capacity",
         b.tie_capacity,
         1,
-        100_000,
+        MAX_PLACES,
     )?;
     whole(
         "mechanisms.bonding.close_capacity",

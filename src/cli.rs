@@ -16,6 +16,8 @@ use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Origin};
 use crate::output::OutputFolder;
 use crate::output::manifest::Manifest;
+use crate::plot;
+use crate::progress::Progress;
 use crate::scenario::{DEFAULT_SCENARIO, RawScenario, Scenario};
 use crate::summary::{self, RunSummary};
 
@@ -40,6 +42,11 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Redraw the charts and the report of an earlier run from its files.
+    Plot {
+        /// The run's output folder.
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,9 +68,12 @@ pub struct RunArgs {
     /// Replace the files of an earlier run in the output folder.
     #[arg(long)]
     pub force: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the charts and the report (they can be drawn later with `bonfire plot`).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -71,6 +81,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Check { scenarios } => check(&scenarios),
+        Command::Plot { out } => {
+            let written = plot::render(&out)?;
+            summary::print_plot(&out, &written);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -147,19 +162,27 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let mut run_summary = RunSummary::default();
+    let progress = Progress::new(
+        u64::from(scenario.replicates) * u64::from(scenario.format.sessions),
+        args.quiet,
+    );
     pool.install(|| {
-        engine::run(&scenario, |result: ReplicateResult| -> Result<(), Error> {
-            for row in &result.timeseries {
-                timeseries.row(row)?;
-            }
-            if let Some(members) = members.as_mut() {
-                for row in &result.members {
-                    members.row(row)?;
+        engine::run(
+            &scenario,
+            &|| progress.step_done(),
+            |result: ReplicateResult| -> Result<(), Error> {
+                for row in &result.timeseries {
+                    timeseries.row(row)?;
                 }
-            }
-            run_summary.add(&result);
-            Ok(())
-        })
+                if let Some(members) = members.as_mut() {
+                    for row in &result.members {
+                        members.row(row)?;
+                    }
+                }
+                run_summary.add(&result);
+                Ok(())
+            },
+        )
     })?;
     timeseries.finish()?;
     if let Some(members) = members {
@@ -194,6 +217,11 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     folder
         .commit()
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
+    progress.finish();
+    if !args.no_charts {
+        plot::render(&dir)?;
+        files.extend(["charts/".to_string(), "report.html".to_string()]);
+    }
 
     if !args.quiet {
         summary::print_run(&scenario, &dir, &files, &run_summary, wall);

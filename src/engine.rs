@@ -35,24 +35,35 @@ pub struct ReplicateResult {
 }
 
 /// Runs every replicate and hands each result to `sink` in replicate order.
+/// `step_done` is called after every session of every replicate (from any
+/// thread); it must not affect the results.
 pub fn run<E>(
     scenario: &Scenario,
+    step_done: &(dyn Fn() + Sync),
     mut sink: impl FnMut(ReplicateResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let replicates = scenario.replicates;
     if scenario.total_members() * u64::from(replicates) <= PARALLEL_REPLICATES_MAX_MEMBERS {
         let results: Vec<ReplicateResult> = (0..replicates)
             .into_par_iter()
-            .map(|r| run_replicate(scenario, r))
+            .map(|r| run_replicate_with(scenario, r, step_done))
             .collect();
         results.into_iter().try_for_each(sink)
     } else {
-        (0..replicates).try_for_each(|r| sink(run_replicate(scenario, r)))
+        (0..replicates).try_for_each(|r| sink(run_replicate_with(scenario, r, step_done)))
     }
 }
 
 /// Runs one replicate from its own population and streams.
 pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
+    run_replicate_with(scenario, replicate, &|| {})
+}
+
+fn run_replicate_with(
+    scenario: &Scenario,
+    replicate: u32,
+    step_done: &(dyn Fn() + Sync),
+) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community(scenario, replicate);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
@@ -62,6 +73,7 @@ pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
 
     for step in 1..=scenario.format.sessions {
         let tallies = step_all(&mut groups, &ctx, step);
+        step_done();
         push_rows(
             &mut timeseries,
             scenario,

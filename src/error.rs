@@ -80,6 +80,21 @@ pub enum Error {
         source: csv::Error,
     },
 
+    #[error("cannot read {path}: {source}")]
+    ReadCsv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+
+    #[error(
+        "{path} does not hold a bonfire run (timeseries.csv and scenario.resolved.toml are needed); run `bonfire run` first"
+    )]
+    NotARun { path: PathBuf },
+
+    #[error("cannot draw {path}: {message}")]
+    Plot { path: PathBuf, message: String },
+
     #[error("cannot start {threads} worker threads: {source}")]
     ThreadPool {
         threads: usize,

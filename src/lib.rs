@@ -21,7 +21,8 @@
 //! members group by group; [`bonds`] the ties within groups; [`rules`] one
 //! file per mechanism; [`session`] one session of one group in process order;
 //! [`engine`] the parallel session loop; [`metrics`] the figures; [`output`]
-//! the files; [`cli`] and [`summary`] the command line.
+//! the files; [`plot`] the charts and the report; [`cli`], [`progress`] and
+//! [`summary`] the command line.
 
 pub mod bonds;
 pub mod cli;
@@ -29,7 +30,9 @@ pub mod engine;
 pub mod error;
 pub mod metrics;
 pub mod output;
+pub mod plot;
 pub mod population;
+pub mod progress;
 pub mod rng;
 pub mod rules;
 pub mod scenario;

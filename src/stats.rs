@@ -60,35 +60,85 @@ pub fn standardized_difference(a: &Moments, b: &Moments) -> f64 {
     (a.mean() - b.mean()) / pooled
 }
 
-/// One member's time in the group: sessions belonged, and whether the time
-/// ended in dropout (`true`) or was censored (graduated, or still there).
+/// How a member's time in the group ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Left before being better.
+    Dropout,
+    /// Left because they were better.
+    Graduation,
+    /// Still there at the end of the run.
+    Censored,
+}
+
+/// One member's time in the group: sessions belonged, and how it ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Duration {
     pub sessions: u32,
-    pub dropped_out: bool,
+    pub ending: Ending,
+}
+
+/// Counts per tenure 0..=last (longer tenures pooled at last + 1).
+struct Exits {
+    dropout: Vec<u64>,
+    graduation: Vec<u64>,
+    all: Vec<u64>,
+}
+
+fn exits(durations: &[Duration], last: u32) -> Exits {
+    let n = last as usize + 2;
+    let mut e = Exits {
+        dropout: vec![0; n],
+        graduation: vec![0; n],
+        all: vec![0; n],
+    };
+    for d in durations {
+        let t = d.sessions.min(last + 1) as usize;
+        e.all[t] += 1;
+        match d.ending {
+            Ending::Dropout => e.dropout[t] += 1,
+            Ending::Graduation => e.graduation[t] += 1,
+            Ending::Censored => {}
+        }
+    }
+    e
 }
 
 /// Kaplan–Meier estimate of the probability of not having dropped out after
 /// each of the sessions 0..=last. Graduation and the end of the run censor.
 pub fn kaplan_meier(durations: &[Duration], last: u32) -> Vec<f64> {
-    let mut events = vec![0u64; last as usize + 2];
-    let mut exits = vec![0u64; last as usize + 2];
-    for d in durations {
-        let t = d.sessions.min(last + 1) as usize;
-        exits[t] += 1;
-        if d.dropped_out {
-            events[t] += 1;
-        }
-    }
+    let e = exits(durations, last);
     let mut at_risk = durations.len() as u64;
     let mut survival = 1.0;
     let mut curve = Vec::with_capacity(last as usize + 1);
     for t in 0..=last as usize {
         if at_risk > 0 {
-            survival *= 1.0 - events[t] as f64 / at_risk as f64;
+            survival *= 1.0 - e.dropout[t] as f64 / at_risk as f64;
         }
         curve.push(survival);
-        at_risk -= exits[t];
+        at_risk -= e.all[t];
+    }
+    curve
+}
+
+/// Cumulative incidence of graduation after each of the sessions 0..=last,
+/// with dropout as a competing event (the Aalen–Johansen estimator):
+/// the sum over tenures u <= t of S(u−) · graduations(u) / at risk(u), where
+/// S is the probability of still being in the group.
+pub fn graduation_incidence(durations: &[Duration], last: u32) -> Vec<f64> {
+    let e = exits(durations, last);
+    let mut at_risk = durations.len() as u64;
+    let mut still_in = 1.0;
+    let mut incidence = 0.0;
+    let mut curve = Vec::with_capacity(last as usize + 1);
+    for t in 0..=last as usize {
+        if at_risk > 0 {
+            let n = at_risk as f64;
+            incidence += still_in * e.graduation[t] as f64 / n;
+            still_in *= 1.0 - (e.dropout[t] + e.graduation[t]) as f64 / n;
+        }
+        curve.push(incidence);
+        at_risk -= e.all[t];
     }
     curve
 }
@@ -110,12 +160,27 @@ mod tests {
     fn kaplan_meier_handles_censoring_by_hand() {
         // 4 people: dropout at 1, censored at 2, dropout at 3, censored at 3.
         // S(1) = 3/4; S(2) = 3/4; S(3) = 3/4 * (1 - 1/2) = 3/8.
-        let d = |sessions, dropped_out| Duration {
-            sessions,
-            dropped_out,
-        };
-        let km = kaplan_meier(&[d(1, true), d(2, false), d(3, true), d(3, false)], 3);
+        let d = |sessions, ending| Duration { sessions, ending };
+        let (drop, grad, cens) = (Ending::Dropout, Ending::Graduation, Ending::Censored);
+        let km = kaplan_meier(&[d(1, drop), d(2, grad), d(3, drop), d(3, cens)], 3);
         assert_eq!(km, vec![1.0, 0.75, 0.75, 0.375]);
+    }
+
+    #[test]
+    fn graduation_incidence_by_hand() {
+        // 4 people: dropout at 1, graduation at 2, graduation at 3, censored at 3.
+        // At 2: S(1) = 3/4, 1 of 3 at risk graduates: 1/4.
+        // At 3: S(2) = 3/4 * 2/3 = 1/2, 1 of 2 graduates: + 1/4 = 1/2.
+        let d = |sessions, ending| Duration { sessions, ending };
+        let (drop, grad, cens) = (Ending::Dropout, Ending::Graduation, Ending::Censored);
+        let cif = graduation_incidence(&[d(1, drop), d(2, grad), d(3, grad), d(3, cens)], 3);
+        assert_eq!(cif, vec![0.0, 0.0, 0.25, 0.5]);
+        // With no censoring it is the plain share graduated by each tenure.
+        let all = [d(1, drop), d(2, grad), d(2, drop), d(4, grad)];
+        assert_eq!(
+            graduation_incidence(&all, 4),
+            vec![0.0, 0.0, 0.25, 0.25, 0.5]
+        );
     }
 
     #[test]

@@ -112,6 +112,15 @@ pub fn print_run(s: &Scenario, dir: &Path, files: &[String], r: &RunSummary, wal
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
 }
 
+/// What `bonfire plot` drew.
+pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
+    println!(
+        "redrew {} files in {} (charts/ and report.html)",
+        written.len(),
+        dir.display()
+    );
+}
+
 /// One line per valid file for `bonfire check`.
 pub fn print_check_ok(path: &Path, s: &Scenario) {
     println!(

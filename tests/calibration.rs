@@ -13,7 +13,7 @@ fn default_run() -> &'static [ReplicateResult] {
     RUN.get_or_init(|| {
         let s = Scenario::embedded_default();
         let mut out = Vec::new();
-        engine::run::<()>(&s, |r| {
+        engine::run::<()>(&s, &|| {}, |r| {
             out.push(r);
             Ok(())
         })
@@ -118,7 +118,7 @@ fn perceived_cohesion_falls_as_groups_grow_from_6_to_12_to_20() {
         s.replicates = 3;
         s.output.members_csv = false;
         let mut finals = Vec::new();
-        engine::run::<()>(&s, |r| {
+        engine::run::<()>(&s, &|| {}, |r| {
             finals.push(r.timeseries.last().unwrap().cohesion_mean.unwrap());
             Ok(())
         })

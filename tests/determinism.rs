@@ -39,7 +39,14 @@ fn run(scenario: &Path, out: &Path, threads: &str) {
         .success();
 }
 
-const RESULT_FILES: [&str; 3] = ["timeseries.csv", "members.csv", "scenario.resolved.toml"];
+const RESULT_FILES: [&str; 6] = [
+    "timeseries.csv",
+    "members.csv",
+    "scenario.resolved.toml",
+    "report.html",
+    "charts/isolation.png",
+    "charts/retention.svg",
+];
 
 #[test]
 fn output_is_byte_identical_on_1_2_and_8_threads() {

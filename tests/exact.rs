@@ -6,7 +6,7 @@ use bonfire::engine;
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
 use bonfire::session::SessionContext;
-use bonfire::stats::{Duration, kaplan_meier};
+use bonfire::stats::{Duration, Ending, kaplan_meier};
 
 use crate::common::all_off_except;
 
@@ -88,7 +88,11 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
         .iter()
         .map(|m| Duration {
             sessions: m.tenure,
-            dropped_out: m.left_step.is_some(),
+            ending: if m.left_step.is_some() {
+                Ending::Dropout
+            } else {
+                Ending::Censored
+            },
         })
         .collect();
     let km = kaplan_meier(&durations, s.format.sessions);

@@ -1,6 +1,7 @@
 //! bonfire's integration tests, in one binary so the suite links once.
 
 mod calibration;
+mod charts;
 mod cli;
 mod common;
 mod determinism;

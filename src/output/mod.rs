@@ -26,6 +26,25 @@ pub const RUN_FILES: [&str; 4] = [
     "manifest.json",
 ];
 
+/// Writes a whole file under a temporary name, then renames it into place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&temp, bytes).map_err(|source| Error::Io {
+        action: "write",
+        path: temp.clone(),
+        source,
+    })?;
+    std::fs::rename(&temp, path).map_err(|source| Error::Io {
+        action: "move into place",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// An output folder being written.
 #[derive(Debug)]
 pub struct OutputFolder {

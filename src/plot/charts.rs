@@ -1,0 +1,420 @@
+//! The charts: what each shows ([`chart_specs`]) and how a chart is drawn
+//! ([`draw`]) with plotters, to PNG and SVG from the same description.
+//!
+//! Each line is the mean over replicates with a shaded 95% confidence band;
+//! each arm has its own colour; a second quantity in the same panel is
+//! dashed. Text is rendered with the DejaVu Sans font kept in the repository
+//! (`src/plot/fonts/`), registered once, so no system font library is needed.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::data::RunData;
+use crate::stats::Estimate;
+
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
+const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+const FONT_FAMILY: &str = "sans-serif";
+
+/// Chart size in pixels (PNG) and user units (SVG).
+pub const SIZE: (u32, u32) = (1000, 720);
+
+/// Registers the bundled font with plotters, once per process.
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT)
+            .map_err(|_| ())
+            .expect("the bundled font is a valid TrueType file");
+    });
+}
+
+/// One line with its band.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub label: String,
+    /// Index into the arm palette.
+    pub colour: usize,
+    pub dashed: bool,
+    /// (x, estimate) in x order.
+    pub points: Vec<(f64, Estimate)>,
+}
+
+/// One panel: axes and lines.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub y_label: String,
+    /// The quantity's natural bounds; the axis zooms to the data within them.
+    pub y_bounds: (f64, f64),
+    pub lines: Vec<Line>,
+}
+
+/// A whole chart: a title, an x label and one or more panels stacked.
+#[derive(Debug, Clone)]
+pub struct ChartSpec {
+    /// File stem: `charts/<name>.png` and `.svg`.
+    pub name: &'static str,
+    pub title: String,
+    pub x_label: String,
+    pub panels: Vec<Panel>,
+    /// Shown in place of the chart when there is nothing to draw.
+    pub empty_note: Option<String>,
+}
+
+/// Arm colours (colour-blind safe: blue, orange, then green, purple, brown).
+const PALETTE: [RGBColor; 5] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(153, 102, 51),
+];
+
+fn line(label: String, colour: usize, dashed: bool, points: Vec<(f64, Estimate)>) -> Option<Line> {
+    (!points.is_empty()).then_some(Line {
+        label,
+        colour,
+        dashed,
+        points,
+    })
+}
+
+/// Every chart of a run.
+pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
+    let arms: Vec<(usize, &str)> = data
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (i, a.as_str()))
+        .collect();
+    let week = "Week since the first session".to_string();
+    let per_arm = |f: &dyn Fn(usize, &str) -> Vec<Option<Line>>| -> Vec<Line> {
+        arms.iter().flat_map(|&(i, a)| f(i, a)).flatten().collect()
+    };
+    let mut specs = Vec::new();
+
+    specs.push(ChartSpec {
+        name: "isolation",
+        title: format!("{scenario}: loneliness and isolation"),
+        x_label: week.clone(),
+        panels: vec![
+            Panel {
+                y_label: "Loneliness (UCLA-3, 3–9)".into(),
+                y_bounds: (3.0, 9.0),
+                lines: per_arm(&|i, a| {
+                    vec![line(
+                        format!("{a}: mean loneliness"),
+                        i,
+                        false,
+                        data.over_time(a, |r| Some(r.loneliness_mean)),
+                    )]
+                }),
+            },
+            Panel {
+                y_label: "Share of members".into(),
+                y_bounds: (0.0, 1.0),
+                lines: per_arm(&|i, a| {
+                    vec![
+                        line(
+                            format!("{a}: lonely (UCLA-3 ≥ 6)"),
+                            i,
+                            false,
+                            data.over_time(a, |r| Some(r.lonely_share)),
+                        ),
+                        line(
+                            format!("{a}: no friend-level tie"),
+                            i,
+                            true,
+                            data.over_time(a, |r| Some(r.isolated_share)),
+                        ),
+                    ]
+                }),
+            },
+        ],
+        empty_note: None,
+    });
+
+    specs.push(ChartSpec {
+        name: "cohesion",
+        title: format!("{scenario}: cohesion and the bond network"),
+        x_label: week.clone(),
+        panels: vec![
+            Panel {
+                y_label: "Perceived cohesion (0–10)".into(),
+                y_bounds: (0.0, 10.0),
+                lines: per_arm(&|i, a| {
+                    vec![line(
+                        format!("{a}: perceived cohesion"),
+                        i,
+                        false,
+                        data.over_time(a, |r| r.cohesion_mean),
+                    )]
+                }),
+            },
+            Panel {
+                y_label: "Tie network (0–1)".into(),
+                y_bounds: (0.0, 1.0),
+                lines: per_arm(&|i, a| {
+                    vec![
+                        line(
+                            format!("{a}: bond density"),
+                            i,
+                            false,
+                            data.over_time(a, |r| r.bond_density),
+                        ),
+                        line(
+                            format!("{a}: clustering"),
+                            i,
+                            true,
+                            data.over_time(a, |r| r.clustering),
+                        ),
+                    ]
+                }),
+            },
+        ],
+        empty_note: None,
+    });
+
+    let retention_lines = per_arm(&|i, a| match data.retention_curves(a) {
+        Some(curves) => vec![
+            line(
+                format!("{a}: not dropped out (Kaplan–Meier)"),
+                i,
+                false,
+                curves.not_dropped_out,
+            ),
+            line(
+                format!("{a}: graduated (cumulative incidence)"),
+                i,
+                true,
+                curves.graduated,
+            ),
+        ],
+        None => vec![],
+    });
+    let retention_note = retention_lines.is_empty().then(|| {
+        "No members.csv in this run (output.members_csv = false): no survival curve.".to_string()
+    });
+    specs.push(ChartSpec {
+        name: "retention",
+        title: format!("{scenario}: retention — dropout and graduation apart"),
+        x_label: "Sessions since joining".into(),
+        panels: vec![Panel {
+            y_label: "Share of members who joined".into(),
+            y_bounds: (0.0, 1.0),
+            lines: retention_lines,
+        }],
+        empty_note: retention_note,
+    });
+
+    specs.push(ChartSpec {
+        name: "attendance",
+        title: format!("{scenario}: attendance"),
+        x_label: week.clone(),
+        panels: vec![Panel {
+            y_label: "Share of current members attending".into(),
+            y_bounds: (0.0, 1.0),
+            lines: per_arm(&|i, a| {
+                vec![line(
+                    format!("{a}: attendance rate"),
+                    i,
+                    false,
+                    data.over_time(a, |r| r.attendance_rate),
+                )]
+            }),
+        }],
+        empty_note: None,
+    });
+
+    specs.push(ChartSpec {
+        name: "hope",
+        title: format!("{scenario}: hope and self-stigma"),
+        x_label: week,
+        panels: vec![
+            Panel {
+                y_label: "Hope (0–1)".into(),
+                y_bounds: (0.0, 1.0),
+                lines: per_arm(&|i, a| {
+                    vec![line(
+                        format!("{a}: mean hope"),
+                        i,
+                        false,
+                        data.over_time(a, |r| Some(r.hope_mean)),
+                    )]
+                }),
+            },
+            Panel {
+                y_label: "Self-stigma (0–1)".into(),
+                y_bounds: (0.0, 1.0),
+                lines: per_arm(&|i, a| {
+                    vec![line(
+                        format!("{a}: mean self-stigma"),
+                        i,
+                        false,
+                        data.over_time(a, |r| Some(r.stigma_mean)),
+                    )]
+                }),
+            },
+        ],
+        empty_note: None,
+    });
+    specs
+}
+
+/// Lower and upper ends of an estimate's 95% interval (the mean itself with
+/// a single replicate).
+fn interval(e: &Estimate) -> (f64, f64) {
+    let h = e.half_width.unwrap_or(0.0);
+    (e.mean - h, e.mean + h)
+}
+
+/// The y range of a panel: the data's extent within the natural bounds,
+/// padded by 8%.
+fn y_range(panel: &Panel) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for l in &panel.lines {
+        for (_, e) in &l.points {
+            let (a, b) = interval(e);
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    if !lo.is_finite() {
+        return panel.y_bounds;
+    }
+    let pad = ((hi - lo) * 0.08).max(0.02 * (panel.y_bounds.1 - panel.y_bounds.0));
+    (
+        (lo - pad).max(panel.y_bounds.0),
+        (hi + pad).min(panel.y_bounds.1),
+    )
+}
+
+fn x_range(spec: &ChartSpec) -> (f64, f64) {
+    let xs = spec
+        .panels
+        .iter()
+        .flat_map(|p| &p.lines)
+        .flat_map(|l| l.points.iter().map(|(x, _)| *x));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// The corner of the panel that the lines cross least, for the legend.
+fn legend_corner(panel: &Panel, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    // Corners as (x range, y range) in shares of the axes; the legend box
+    // covers roughly 45% of the width and, per line, 9% of the height.
+    let height = (0.09 * panel.lines.len() as f64).min(0.9);
+    let corners = [
+        (
+            SeriesLabelPosition::UpperRight,
+            (0.55, 1.0),
+            (1.0 - height, 1.0),
+        ),
+        (SeriesLabelPosition::LowerRight, (0.55, 1.0), (0.0, height)),
+        (
+            SeriesLabelPosition::UpperLeft,
+            (0.0, 0.45),
+            (1.0 - height, 1.0),
+        ),
+        (SeriesLabelPosition::LowerLeft, (0.0, 0.45), (0.0, height)),
+    ];
+    let crossings = |(fx, fy): ((f64, f64), (f64, f64))| {
+        let mut n = 0;
+        for l in &panel.lines {
+            for (px, e) in &l.points {
+                let u = (px - x.0) / (x.1 - x.0);
+                let (lo, hi) = interval(e);
+                let v_lo = (lo - y.0) / (y.1 - y.0);
+                let v_hi = (hi - y.0) / (y.1 - y.0);
+                if u >= fx.0 && u <= fx.1 && v_hi >= fy.0 && v_lo <= fy.1 {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    corners
+        .into_iter()
+        .min_by_key(|&(_, fx, fy)| crossings((fx, fy)))
+        .map(|(corner, _, _)| corner)
+        .expect("four corners")
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws a chart onto any plotters backend.
+pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &ChartSpec) -> DrawResult<DB> {
+    register_font();
+    root.fill(&WHITE)?;
+    let root = root.titled(&spec.title, (FONT_FAMILY, 26).into_font())?;
+    if let Some(note) = &spec.empty_note {
+        root.draw(&Text::new(
+            note.clone(),
+            (40, 60),
+            (FONT_FAMILY, 18).into_font(),
+        ))?;
+        return root.present();
+    }
+    let (x_lo, x_hi) = x_range(spec);
+    let panels = root.split_evenly((spec.panels.len(), 1));
+    for (k, (area, panel)) in panels.iter().zip(&spec.panels).enumerate() {
+        let last = k + 1 == spec.panels.len();
+        let (y_lo, y_hi) = y_range(panel);
+        let mut chart = ChartBuilder::on(area)
+            .margin(12)
+            .x_label_area_size(if last { 48 } else { 28 })
+            .y_label_area_size(78)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(panel.y_label.as_str())
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT_FAMILY, 15))
+            .axis_desc_style((FONT_FAMILY, 17))
+            .light_line_style(RGBColor(235, 235, 235));
+        if last {
+            mesh.x_desc(spec.x_label.as_str());
+        }
+        mesh.draw()?;
+
+        for l in &panel.lines {
+            let colour = PALETTE[l.colour % PALETTE.len()];
+            let mut band: Vec<(f64, f64)> =
+                l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
+            band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                colour.mix(0.18).filled(),
+            )))?;
+            let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (*x, e.mean)).collect();
+            let style = colour.stroke_width(3);
+            let series = if l.dashed {
+                chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?
+            } else {
+                chart.draw_series(LineSeries::new(points, style))?
+            };
+            let dashed = l.dashed;
+            series.label(l.label.as_str()).legend(move |(x, y)| {
+                let gap = if dashed { 4 } else { 0 };
+                DashedPathElement::new(vec![(x, y), (x + 24, y)], 7, gap, colour.stroke_width(3))
+            });
+        }
+        chart
+            .configure_series_labels()
+            .position(legend_corner(panel, (x_lo, x_hi), (y_lo, y_hi)))
+            .label_font((FONT_FAMILY, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(190, 190, 190))
+            .draw()?;
+    }
+    root.present()
+}

@@ -1,0 +1,96 @@
+//! Charts and the report, drawn from a run's files.
+//!
+//! [`render`] reads `timeseries.csv`, `members.csv` (if written) and
+//! `scenario.resolved.toml` from an output folder and writes `charts/*.png`,
+//! `charts/*.svg` and `report.html` into it, each whole or not at all.
+//! `bonfire run` calls it after its files are in place and `bonfire plot`
+//! calls it on an earlier run, so both draw the same bytes.
+
+pub mod charts;
+pub mod data;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::output::write_atomically;
+use charts::{ChartSpec, SIZE};
+use data::RunData;
+
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Plot {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// The chart as an SVG document.
+pub fn svg(spec: &ChartSpec) -> std::result::Result<String, String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        charts::draw(root, spec).map_err(|e| e.to_string())?;
+    }
+    Ok(text)
+}
+
+/// Draws every chart and the report into `dir`; returns the files written.
+pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
+    let data = RunData::load(dir)?;
+    let resolved_path = dir.join("scenario.resolved.toml");
+    let resolved_text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
+        path: dir.to_path_buf(),
+    })?;
+    let resolved: toml::Table =
+        toml::from_str(&resolved_text).map_err(|e| plot_error(&resolved_path, e.message()))?;
+    let name = resolved
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("scenario")
+        .to_string();
+
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).map_err(|source| Error::Io {
+        action: "create",
+        path: chart_dir.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    let mut inline = Vec::new();
+    for spec in charts::chart_specs(&data, &name) {
+        let svg_path = chart_dir.join(format!("{}.svg", spec.name));
+        let text = svg(&spec).map_err(|e| plot_error(&svg_path, e))?;
+        write_atomically(&svg_path, text.as_bytes())?;
+        written.push(svg_path);
+
+        let png_path = chart_dir.join(format!("{}.png", spec.name));
+        let temp = chart_dir.join(format!(".{}.partial.png", spec.name));
+        {
+            let root = BitMapBackend::new(&temp, SIZE).into_drawing_area();
+            charts::draw(root, &spec).map_err(|e| plot_error(&png_path, e))?;
+        }
+        std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
+            action: "move into place",
+            path: png_path.clone(),
+            source,
+        })?;
+        written.push(png_path);
+
+        let body = text
+            .find("<svg")
+            .map_or(text.as_str(), |start| &text[start..]);
+        inline.push(report::InlineChart {
+            title: spec.title.clone(),
+            svg: body.to_string(),
+        });
+    }
+    let report_path = dir.join("report.html");
+    write_atomically(
+        &report_path,
+        report::html(&data, &resolved, &inline).as_bytes(),
+    )?;
+    written.push(report_path);
+    Ok(written)
+}

@@ -1,0 +1,252 @@
+//! `report.html`: one self-contained page a researcher can attach to an email.
+//!
+//! The page holds the scenario's name and question, the key results at the
+//! last session with 95% confidence intervals, every chart as inline SVG,
+//! and every parameter from `scenario.resolved.toml`. It loads nothing from
+//! outside itself and needs no script. The markup is well-formed XML
+//! (XHTML-style), which the tests check.
+
+use std::fmt::Write;
+
+use super::data::{RunData, SeriesRow};
+use crate::stats::Estimate;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A chart ready for the page.
+pub struct InlineChart {
+    pub title: String,
+    /// The SVG document, without its XML declaration.
+    pub svg: String,
+}
+
+/// A result worth a row in the key-results table.
+struct Measure {
+    name: &'static str,
+    unit: &'static str,
+    digits: usize,
+    column: fn(&SeriesRow) -> Option<f64>,
+}
+
+const MEASURES: [Measure; 10] = [
+    Measure {
+        name: "Loneliness (UCLA-3)",
+        unit: "3–9",
+        digits: 2,
+        column: |r| Some(r.loneliness_mean),
+    },
+    Measure {
+        name: "Lonely (UCLA-3 ≥ 6)",
+        unit: "share",
+        digits: 3,
+        column: |r| Some(r.lonely_share),
+    },
+    Measure {
+        name: "No friend-level tie",
+        unit: "share",
+        digits: 3,
+        column: |r| Some(r.isolated_share),
+    },
+    Measure {
+        name: "Hope",
+        unit: "0–1",
+        digits: 3,
+        column: |r| Some(r.hope_mean),
+    },
+    Measure {
+        name: "Self-stigma",
+        unit: "0–1",
+        digits: 3,
+        column: |r| Some(r.stigma_mean),
+    },
+    Measure {
+        name: "Perceived cohesion",
+        unit: "0–10",
+        digits: 2,
+        column: |r| r.cohesion_mean,
+    },
+    Measure {
+        name: "Bond density",
+        unit: "0–1",
+        digits: 3,
+        column: |r| r.bond_density,
+    },
+    Measure {
+        name: "Clustering",
+        unit: "0–1",
+        digits: 3,
+        column: |r| r.clustering,
+    },
+    Measure {
+        name: "Retention (not dropped out)",
+        unit: "share",
+        digits: 3,
+        column: |r| r.retention,
+    },
+    Measure {
+        name: "Improved",
+        unit: "share",
+        digits: 3,
+        column: |r| r.improved_share,
+    },
+];
+
+fn show(e: &Estimate, digits: usize) -> (String, String) {
+    let mean = format!("{:.digits$}", e.mean);
+    let ci = match e.half_width {
+        Some(h) => format!("{:.digits$} to {:.digits$}", e.mean - h, e.mean + h),
+        None => "— (one replicate)".to_string(),
+    };
+    (mean, ci)
+}
+
+/// Flattens a TOML table into (dotted key, value) rows, in file order.
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => flatten(&full, t, out),
+            toml::Value::String(s) => out.push((full, format!("\"{s}\""))),
+            other => out.push((full, other.to_string())),
+        }
+    }
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;\
+max-width:1080px;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}\
+h1{margin-bottom:.2rem}p.question{font-size:1.15rem;color:#333;margin-top:.2rem}\
+p.meta{color:#666;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}\
+th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f6}\
+figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
+figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
+
+/// The whole page.
+pub fn html(data: &RunData, resolved: &toml::Table, charts: &[InlineChart]) -> String {
+    let name = resolved
+        .get("name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("scenario");
+    let question = resolved
+        .get("description")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let get = |k: &str| resolved.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n\
+         <meta charset=\"utf-8\"/>\n<title>bonfire: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>{title}</h1>\n",
+        title = escape(name)
+    );
+    if !question.is_empty() {
+        let _ = writeln!(page, "<p class=\"question\">{}</p>", escape(question));
+    }
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\">bonfire {} · seed {} · {} replicate(s) · {} sessions · report of the files in this run's folder</p>",
+        env!("CARGO_PKG_VERSION"),
+        escape(&get("seed")),
+        data.replicates(),
+        data.last_step,
+    );
+
+    let _ = writeln!(
+        page,
+        "<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units). Empty cells do not apply to that arm.</p>\n<table>\n<tr><th>measure</th><th>unit</th>{}</tr>",
+        data.arms
+            .iter()
+            .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
+            .collect::<String>()
+    );
+    for m in &MEASURES {
+        let mut cells = String::new();
+        for arm in &data.arms {
+            match data.at_end(arm, m.column) {
+                Some(e) => {
+                    let (mean, ci) = show(&e, m.digits);
+                    let _ = write!(
+                        cells,
+                        "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
+                    );
+                }
+                None => cells.push_str("<td></td><td></td>"),
+            }
+        }
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td>{cells}</tr>",
+            escape(m.name),
+            m.unit
+        );
+    }
+    page.push_str("</table>\n");
+    if data.arms.len() >= 2 {
+        let (reference, arm) = (&data.arms[1], &data.arms[0]);
+        if let Some(e) = data.loneliness_effect(arm, reference) {
+            let (mean, ci) = show(&e, 2);
+            let _ = writeln!(
+                page,
+                "<p>Loneliness at the end, {r} minus {a}, standardised by the pooled standard deviation (Cohen's d): <strong>{mean}</strong> (95% CI {ci}). Positive means lower loneliness in the {a} arm.</p>",
+                r = escape(reference),
+                a = escape(arm)
+            );
+        }
+    }
+
+    page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");
+    for c in charts {
+        let _ = writeln!(
+            page,
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            c.svg,
+            escape(&c.title)
+        );
+    }
+
+    let mut rows = Vec::new();
+    flatten("", resolved, &mut rows);
+    page.push_str("<h2>Parameters</h2>\n<p>Every key of <code>scenario.resolved.toml</code>; running that file reproduces this run.</p>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
+    for (k, v) in rows {
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&k),
+            escape(&v)
+        );
+    }
+    page.push_str("</table>\n</body>\n</html>\n");
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_characters() {
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
+        );
+    }
+}

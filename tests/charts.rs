@@ -1,0 +1,228 @@
+//! Charts and the report: they exist, are valid, follow the data, are
+//! redrawn byte for byte by `bonfire plot`, and the report stands alone.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+const CHARTS: [&str; 5] = ["isolation", "cohesion", "retention", "attendance", "hope"];
+
+fn bonfire() -> Command {
+    Command::cargo_bin("bonfire").unwrap()
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid.toml")
+}
+
+fn run_into(out: &Path, extra: &[&str]) {
+    bonfire()
+        .arg("run")
+        .arg(fixture())
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+#[test]
+fn every_chart_is_a_valid_png_and_svg_of_the_expected_size() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &[]);
+    for name in CHARTS {
+        let png = std::fs::read(dir.path().join(format!("charts/{name}.png"))).unwrap();
+        assert_eq!(png_size(&png), (1000, 720), "{name}.png");
+        let svg = std::fs::read_to_string(dir.path().join(format!("charts/{name}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(root.attribute("width"), Some("1000"));
+        assert_eq!(root.attribute("height"), Some("720"));
+        // Lines were drawn, and the title names the scenario.
+        assert!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("polyline") || n.has_tag_name("path"))
+                .count()
+                > 3,
+            "{name}.svg has no lines"
+        );
+        assert!(
+            svg.contains("valid:"),
+            "{name}.svg title lacks the scenario name"
+        );
+    }
+}
+
+#[test]
+fn charts_change_when_the_data_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_into(&a, &[]);
+    run_into(&b, &["--seed", "99"]);
+    for name in CHARTS {
+        let file = format!("charts/{name}.png");
+        assert_ne!(
+            std::fs::read(a.join(&file)).unwrap(),
+            std::fs::read(b.join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn plot_redraws_exactly_what_run_drew() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[]);
+    let mut files: Vec<String> = CHARTS
+        .iter()
+        .flat_map(|n| [format!("charts/{n}.png"), format!("charts/{n}.svg")])
+        .collect();
+    files.push("report.html".into());
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    bonfire().arg("plot").arg(&out).assert().success();
+    for (f, bytes) in files.iter().zip(before) {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == bytes,
+            "{f} differs after bonfire plot"
+        );
+    }
+}
+
+#[test]
+fn plot_refuses_a_folder_without_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    bonfire()
+        .arg("plot")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("does not hold a bonfire run"));
+}
+
+#[test]
+fn no_charts_skips_them_and_plot_draws_them_later() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &["--no-charts"]);
+    assert!(!dir.path().join("charts").exists() && !dir.path().join("report.html").exists());
+    bonfire().arg("plot").arg(dir.path()).assert().success();
+    assert!(dir.path().join("report.html").is_file());
+}
+
+#[test]
+fn the_report_is_well_formed_and_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), &[]);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("report.html is well-formed");
+
+    // Nothing outside the file: no scripts, no links, no sources, no remote URLs.
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        let tag = n.tag_name().name();
+        assert!(
+            !matches!(
+                tag,
+                "script" | "link" | "img" | "iframe" | "object" | "embed"
+            ),
+            "<{tag}>"
+        );
+        for a in n.attributes() {
+            assert!(
+                !matches!(a.name(), "src" | "href" | "xlink:href" | "srcset"),
+                "{}={}",
+                a.name(),
+                a.value()
+            );
+            assert!(
+                !a.value().contains("url(") || a.value().contains("url(#"),
+                "{}",
+                a.value()
+            );
+        }
+    }
+    let without_namespaces = html
+        .replace("http://www.w3.org/2000/svg", "")
+        .replace("http://www.w3.org/1999/xhtml", "");
+    assert!(!without_namespaces.contains("http://") && !without_namespaces.contains("https://"));
+    assert!(!html.contains("@import"));
+
+    // What it must hold.
+    assert!(html.contains("<h1>valid</h1>"));
+    assert_eq!(
+        doc.descendants().filter(|n| n.has_tag_name("svg")).count(),
+        CHARTS.len()
+    );
+    for key in [
+        "community.groups",
+        "mechanisms.dropout.base_hazard",
+        "format.sessions",
+    ] {
+        assert!(
+            html.contains(&format!("<code>{key}</code>")),
+            "parameter {key} missing"
+        );
+    }
+    assert!(html.contains("Key results at the last session"));
+    assert!(html.contains("95% CI"));
+}
+
+#[test]
+fn progress_never_reaches_stdout_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // stderr is a pipe here, not a terminal: no bar at all.
+    let assert = bonfire()
+        .arg("run")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let output = assert.get_output();
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(
+        !stdout.contains("sessions (") && !stdout.contains('\r'),
+        "{stdout}"
+    );
+    for f in ["timeseries.csv", "members.csv", "report.html"] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(!text.contains('\r') && !text.contains("left)"), "{f}");
+    }
+    // --quiet prints nothing at all.
+    let quiet = bonfire()
+        .arg("run")
+        .arg(fixture())
+        .arg("--quiet")
+        .arg("--force")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(quiet.get_output().stdout.is_empty());
+}

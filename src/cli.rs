@@ -1,9 +1,9 @@
-//! The command line: `bonfire run`, `bonfire check`.
+//! The command line: `bonfire run | check | merge | plot`.
 //!
-//! Parses arguments (clap), loads and validates the scenario, prepares the
-//! output folder before any simulation, runs the engine on a thread pool of
-//! the requested size and writes the run's files. Printing goes through
-//! [`crate::summary`].
+//! Parses arguments (clap), loads and validates the experiment, prepares the
+//! output folder before any simulation, runs the pending runs on a thread
+//! pool of the requested size ([`crate::runner`]), assembles the files and
+//! draws the charts. Printing goes through [`crate::summary`].
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,14 +12,15 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Origin};
-use crate::output::OutputFolder;
+use crate::experiment::Experiment;
 use crate::output::manifest::Manifest;
+use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
 use crate::plot;
 use crate::progress::Progress;
-use crate::scenario::{DEFAULT_SCENARIO, RawScenario, Scenario};
-use crate::summary::{self, RunSummary};
+use crate::runner::{self, Shard};
+use crate::scenario::DEFAULT_SCENARIO;
+use crate::summary;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +43,9 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Combine the shard folders of one experiment into the files a single
+    /// run writes.
+    Merge(MergeArgs),
     /// Redraw the charts and the report of an earlier run from its files.
     Plot {
         /// The run's output folder.
@@ -74,6 +78,34 @@ pub struct RunArgs {
     /// Skip the charts and the report (they can be drawn later with `bonfire plot`).
     #[arg(long)]
     pub no_charts: bool,
+    /// Finish an interrupted run in this output folder (the experiment comes
+    /// from its scenario.resolved.toml).
+    #[arg(long, value_name = "OUT")]
+    pub resume: Option<PathBuf>,
+    /// Run only shard I of N (runs whose id modulo N is I); merge the shard
+    /// folders with `bonfire merge`. Inside a Slurm job array it defaults to
+    /// SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard folders, each written by `bonfire run --shard I/N`.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged run.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the files of an earlier run in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip the charts and the report.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -81,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Check { scenarios } => check(&scenarios),
+        Command::Merge(args) => merge(args),
         Command::Plot { out } => {
             let written = plot::render(&out)?;
             summary::print_plot(&out, &written);
@@ -89,38 +122,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Loads a scenario (file or built-in), applies command-line overrides and
-/// validates the result.
-pub fn load_scenario(
+/// Loads an experiment (file or built-in), applies command-line overrides
+/// and validates every scenario in it. Returns the text it came from too.
+pub fn load_experiment(
     path: Option<&Path>,
     seed: Option<u64>,
     replicates: Option<u32>,
-) -> Result<Scenario, Error> {
-    let (text, origin) = match path {
-        Some(path) => (
-            std::fs::read_to_string(path).map_err(|source| Error::ReadScenario {
-                path: path.to_path_buf(),
-                source,
-            })?,
-            Origin::File(path.to_path_buf()),
-        ),
-        None => (DEFAULT_SCENARIO.to_string(), Origin::Embedded),
-    };
-    let mut raw = RawScenario::parse(&text, &origin)?;
-    if let Some(seed) = seed {
-        raw.seed = seed;
+) -> Result<Experiment, Error> {
+    match path {
+        Some(path) => Experiment::from_file(path, seed, replicates),
+        None => Experiment::parse(DEFAULT_SCENARIO, &Origin::Embedded, seed, replicates),
     }
-    if let Some(replicates) = replicates {
-        raw.replicates = replicates;
-    }
-    Scenario::try_from_raw(raw, &text, &origin)
 }
 
 fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for path in paths {
-        match Scenario::from_file(path) {
-            Ok(s) => summary::print_check_ok(path, &s),
+        match Experiment::from_file(path, None, None) {
+            Ok(e) => summary::print_check_ok(path, &e),
             Err(e) => {
                 summary::print_error(&e);
                 failed = true;
@@ -134,97 +153,209 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let started = Instant::now();
-    let threads = match args.threads {
+fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
+    let threads = match threads {
         Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
         Some(n) => n,
         None => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
     };
-    let scenario = load_scenario(args.scenario.as_deref(), args.seed, args.replicates)?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let mut folder = OutputFolder::prepare(&out_dir, args.force)?;
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| Error::ThreadPool { threads, source })?;
+    Ok((pool, threads))
+}
 
-    let mut timeseries = folder.csv("timeseries.csv")?;
-    let mut members = if scenario.output.members_csv {
-        Some(folder.csv("members.csv")?)
-    } else {
-        None
+/// The shard to run: `--shard`, else a Slurm array task, else everything.
+fn shard_of(arg: Option<&str>) -> anyhow::Result<Option<Shard>> {
+    if let Some(text) = arg {
+        return Shard::parse(text).map(Some).map_err(anyhow::Error::msg);
+    }
+    Shard::from_slurm(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)
+}
+
+fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (pool, threads) = thread_pool(args.threads)?;
+    let shard = shard_of(args.shard.as_deref())?;
+
+    let (experiment, dir, source) = match &args.resume {
+        Some(dir) => {
+            if args.scenario.is_some()
+                || args.seed.is_some()
+                || args.replicates.is_some()
+                || args.out.is_some()
+            {
+                anyhow::bail!(
+                    "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates or --out with it",
+                    dir.display()
+                );
+            }
+            let resolved = dir.join("scenario.resolved.toml");
+            if !resolved.is_file() {
+                return Err(Error::NotARun { path: dir.clone() }.into());
+            }
+            let experiment = Experiment::from_file(&resolved, None, None)?;
+            (experiment, dir.clone(), resolved.display().to_string())
+        }
+        None => {
+            let experiment = load_experiment(args.scenario.as_deref(), args.seed, args.replicates)?;
+            let dir = args
+                .out
+                .clone()
+                .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+            OutputFolder::prepare(&dir, args.force)?;
+            // The experiment goes down first, so that an interrupted run can be resumed.
+            write_atomically(
+                &dir.join("scenario.resolved.toml"),
+                experiment.resolved_toml().as_bytes(),
+            )?;
+            let source = args
+                .scenario
+                .as_ref()
+                .map_or_else(|| "built-in".to_string(), |p| p.display().to_string());
+            (experiment, dir, source)
+        }
     };
-    let mut run_summary = RunSummary::default();
+
+    let in_shard = experiment
+        .runs()
+        .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
+        .count() as u64;
     let progress = Progress::new(
-        u64::from(scenario.replicates) * u64::from(scenario.format.sessions),
+        in_shard * u64::from(experiment.base.format.sessions),
         args.quiet,
     );
-    pool.install(|| {
-        engine::run(
-            &scenario,
-            &|| progress.step_done(),
-            |result: ReplicateResult| -> Result<(), Error> {
-                for row in &result.timeseries {
-                    timeseries.row(row)?;
-                }
-                if let Some(members) = members.as_mut() {
-                    for row in &result.members {
-                        members.row(row)?;
-                    }
-                }
-                run_summary.add(&result);
-                Ok(())
-            },
-        )
-    })?;
-    timeseries.finish()?;
-    if let Some(members) = members {
-        members.finish()?;
-    }
-    folder.write_text("scenario.resolved.toml", &scenario.resolved_toml())?;
-
-    let mut files: Vec<String> = vec!["timeseries.csv".into()];
-    if scenario.output.members_csv {
-        files.push("members.csv".into());
-    }
-    files.extend(["scenario.resolved.toml".into(), "manifest.json".into()]);
-    let wall = started.elapsed().as_secs_f64();
-    let manifest = Manifest {
-        bonfire_version: env!("CARGO_PKG_VERSION"),
-        scenario: scenario.name.clone(),
-        scenario_source: args
-            .scenario
-            .as_ref()
-            .map_or_else(|| "built-in".to_string(), |p| p.display().to_string()),
-        seed: scenario.seed,
-        replicates: scenario.replicates,
-        sessions: scenario.format.sessions,
-        members_per_replicate: scenario.total_members(),
-        threads,
-        wall_time_seconds: (wall * 1000.0).round() / 1000.0,
-        command_line: std::env::args().collect(),
-        files: files.clone(),
-    };
-    folder.write_text("manifest.json", &manifest.to_json())?;
-    let dir = folder.dir().to_path_buf();
-    folder
-        .commit()
-        .with_context(|| format!("finishing the run in {}", dir.display()))?;
+    let ran =
+        pool.install(|| runner::run_pending(&experiment, &dir, shard, &|| progress.step_done()))?;
     progress.finish();
+
+    if let Some(shard) = shard.filter(|s| s.count > 1) {
+        if !args.quiet {
+            summary::print_shard(&dir, shard, ran, in_shard);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    finish(&experiment, &dir, &source, threads, started, &args)
+}
+
+/// Assembles a complete experiment's files, draws the charts, prints the summary.
+fn finish(
+    experiment: &Experiment,
+    dir: &Path,
+    source: &str,
+    threads: usize,
+    started: Instant,
+    args: &RunArgs,
+) -> anyhow::Result<ExitCode> {
+    let base = &experiment.base;
+    let manifest = |files: &[String]| {
+        let wall = started.elapsed().as_secs_f64();
+        Manifest {
+            bonfire_version: env!("CARGO_PKG_VERSION"),
+            scenario: base.name.clone(),
+            scenario_source: source.to_string(),
+            seed: base.seed,
+            replicates: experiment.replicates,
+            runs: experiment.run_count(),
+            sessions: base.format.sessions,
+            members_per_replicate: base.total_members(),
+            threads,
+            wall_time_seconds: (wall * 1000.0).round() / 1000.0,
+            command_line: std::env::args().collect(),
+            files: files.to_vec(),
+        }
+        .to_json()
+    };
+    let assembled = runner::assemble(experiment, dir, manifest)
+        .with_context(|| format!("finishing the run in {}", dir.display()))?;
+    let mut files = assembled.files.clone();
     if !args.no_charts {
-        plot::render(&dir)?;
+        plot::render(dir)?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
-
     if !args.quiet {
-        summary::print_run(&scenario, &dir, &files, &run_summary, wall);
+        let wall = started.elapsed().as_secs_f64();
+        summary::print_run(experiment, dir, &files, &assembled, wall);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let Some(first) = args.shards.first() else {
+        anyhow::bail!("bonfire merge needs at least one shard folder");
+    };
+    let resolved = first.join("scenario.resolved.toml");
+    let text = std::fs::read(&resolved).map_err(|_| Error::NotARun {
+        path: first.clone(),
+    })?;
+    for other in &args.shards[1..] {
+        let theirs =
+            std::fs::read(other.join("scenario.resolved.toml")).map_err(|_| Error::NotARun {
+                path: other.clone(),
+            })?;
+        if theirs != text {
+            return Err(Error::MergeMismatch {
+                path: other.clone(),
+                other: first.clone(),
+            }
+            .into());
+        }
+    }
+    let experiment = Experiment::from_file(&resolved, None, None)?;
+    OutputFolder::prepare(&args.out, args.force)?;
+    write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
+    let parts = args.out.join(PARTS_DIR);
+    std::fs::create_dir_all(&parts).map_err(|source| Error::Io {
+        action: "create",
+        path: parts.clone(),
+        source,
+    })?;
+    for shard in &args.shards {
+        let from = shard.join(PARTS_DIR);
+        let entries = std::fs::read_dir(&from).map_err(|source| Error::Io {
+            action: "read",
+            path: from.clone(),
+            source,
+        })?;
+        let mut names: Vec<std::ffi::OsString> = entries
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        for name in names {
+            if name.to_string_lossy().starts_with('.') {
+                continue; // a part still being written when the shard stopped
+            }
+            let (src, dst) = (from.join(&name), parts.join(&name));
+            std::fs::copy(&src, &dst).map_err(|source| Error::Io {
+                action: "copy",
+                path: src.clone(),
+                source,
+            })?;
+        }
+    }
+    let run_args = RunArgs {
+        scenario: None,
+        out: Some(args.out.clone()),
+        seed: None,
+        replicates: None,
+        threads: Some(1),
+        force: false,
+        quiet: args.quiet,
+        no_charts: args.no_charts,
+        resume: None,
+        shard: None,
+    };
+    let source = format!(
+        "merged from {}",
+        args.shards
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    finish(&experiment, &args.out, &source, 1, started, &run_args)
 }

@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::metrics::{MemberRow, Tally, TimeseriesRow};
+use crate::metrics::{MemberRow, RowId, Tally, TimeseriesRow};
 use crate::population::{Arm, GroupState, build_community};
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
@@ -20,11 +20,13 @@ use crate::stats::Moments;
 /// parallel with each other as well as over groups.
 const PARALLEL_REPLICATES_MAX_MEMBERS: u64 = 2_000_000;
 
-/// What one replicate produced.
+/// What one run (one replicate of one scenario) produced.
 #[derive(Debug, Clone)]
 pub struct ReplicateResult {
+    /// Run id (the replicate number when a scenario runs on its own).
+    pub run: u64,
     pub replicate: u32,
-    /// One row per arm per step, steps 0..=sessions, arms in [`Arm::ALL`] order.
+    /// One row per arm per step, steps 0..=sessions, the group arm first.
     pub timeseries: Vec<TimeseriesRow>,
     /// One row per member who came, in member-id order (empty when
     /// `output.members_csv` is off).
@@ -34,9 +36,10 @@ pub struct ReplicateResult {
     pub end_loneliness: [Moments; 2],
 }
 
-/// Runs every replicate and hands each result to `sink` in replicate order.
-/// `step_done` is called after every session of every replicate (from any
-/// thread); it must not affect the results.
+/// Runs every replicate of one scenario and hands each result to `sink` in
+/// replicate order (run id = replicate). `step_done` is called after every
+/// session of every replicate (from any thread); it must not affect the
+/// results.
 pub fn run<E>(
     scenario: &Scenario,
     step_done: &(dyn Fn() + Sync),
@@ -46,48 +49,63 @@ pub fn run<E>(
     if scenario.total_members() * u64::from(replicates) <= PARALLEL_REPLICATES_MAX_MEMBERS {
         let results: Vec<ReplicateResult> = (0..replicates)
             .into_par_iter()
-            .map(|r| run_replicate_with(scenario, r, step_done))
+            .map(|r| run_one(scenario, u64::from(r), r, step_done))
             .collect();
         results.into_iter().try_for_each(sink)
     } else {
-        (0..replicates).try_for_each(|r| sink(run_replicate_with(scenario, r, step_done)))
+        (0..replicates).try_for_each(|r| sink(run_one(scenario, u64::from(r), r, step_done)))
     }
 }
 
-/// Runs one replicate from its own population and streams.
+/// Runs one replicate from its own population and streams (run id = replicate).
 pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
-    run_replicate_with(scenario, replicate, &|| {})
+    run_one(scenario, u64::from(replicate), replicate, &|| {})
 }
 
-fn run_replicate_with(
+/// Whether runs of this size may run in parallel with each other (small
+/// communities), rather than one after the other with only their groups in
+/// parallel (large ones, so that one community is in memory at a time).
+pub fn runs_in_parallel(scenario: &Scenario, runs: u64) -> bool {
+    scenario.total_members().saturating_mul(runs.min(64)) <= PARALLEL_REPLICATES_MAX_MEMBERS
+}
+
+/// Runs replicate `replicate` of `scenario` as run `run`.
+pub fn run_one(
     scenario: &Scenario,
+    run: u64,
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community(scenario, replicate);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
+    let ids = |arm: Arm| RowId {
+        run,
+        arm: match arm {
+            Arm::Group => scenario.arm_name.clone(),
+            Arm::Control => Arm::Control.name().to_string(),
+        },
+        replicate,
+    };
 
     let baseline: Vec<Tally> = groups.iter().map(|g| Tally::of_group(g, 0, 0)).collect();
-    push_rows(&mut timeseries, scenario, replicate, 0, &groups, &baseline);
-
+    push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
     for step in 1..=scenario.format.sessions {
         let tallies = step_all(&mut groups, &ctx, step);
         step_done();
-        push_rows(
-            &mut timeseries,
-            scenario,
-            replicate,
-            step,
-            &groups,
-            &tallies,
-        );
+        push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
     }
 
     let mut members = Vec::new();
     if scenario.output.members_csv {
+        let (group_id, control_id) = (ids(Arm::Group), ids(Arm::Control));
         for g in &groups {
-            MemberRow::of_group(g, replicate, scenario.format.sessions, &mut members);
+            let id = if g.arm == Arm::Group {
+                &group_id
+            } else {
+                &control_id
+            };
+            MemberRow::of_group(g, id, scenario.format.sessions, &mut members);
         }
     }
     let mut end_loneliness = [Moments::default(); 2];
@@ -98,6 +116,7 @@ fn run_replicate_with(
             .for_each(|&l| end_loneliness[arm].push(f64::from(l)));
     }
     ReplicateResult {
+        run,
         replicate,
         timeseries,
         members,
@@ -119,7 +138,7 @@ pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> V
 fn push_rows(
     rows: &mut Vec<TimeseriesRow>,
     scenario: &Scenario,
-    replicate: u32,
+    ids: &dyn Fn(Arm) -> RowId,
     step: u32,
     groups: &[GroupState],
     tallies: &[Tally],
@@ -134,9 +153,10 @@ fn push_rows(
             }
         }
         if count > 0 {
+            let meets = arm == Arm::Group && scenario.attends;
             rows.push(TimeseriesRow::new(
-                arm,
-                replicate,
+                ids(arm),
+                meets,
                 step,
                 scenario.interval_days(),
                 count,

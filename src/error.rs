@@ -61,7 +61,7 @@ pub enum Error {
     },
 
     #[error(
-        "output folder {path} already holds a run ({marker}); pass --force to replace it or --out to choose another folder"
+        "output folder {path} already holds {marker}; pass --resume to finish an unfinished run, --force to replace it, or --out to choose another folder"
     )]
     OutputExists { path: PathBuf, marker: String },
 
@@ -91,6 +91,20 @@ pub enum Error {
         "{path} does not hold a bonfire run (timeseries.csv and scenario.resolved.toml are needed); run `bonfire run` first"
     )]
     NotARun { path: PathBuf },
+
+    #[error(
+        "{path}: {missing} run(s) not finished yet (the first is run {first}); `bonfire run --resume {path}` finishes them, or merge the shard folders that hold them"
+    )]
+    IncompleteRun {
+        path: PathBuf,
+        missing: u64,
+        first: u64,
+    },
+
+    #[error(
+        "{path} holds a different experiment from {other} (their scenario.resolved.toml differ); only shards of one experiment can be merged"
+    )]
+    MergeMismatch { path: PathBuf, other: PathBuf },
 
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },

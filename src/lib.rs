@@ -26,8 +26,10 @@
 
 pub mod bonds;
 pub mod cli;
+pub mod conditions;
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod metrics;
 pub mod output;
 pub mod plot;
@@ -35,6 +37,7 @@ pub mod population;
 pub mod progress;
 pub mod rng;
 pub mod rules;
+pub mod runner;
 pub mod scenario;
 pub mod session;
 pub mod stats;

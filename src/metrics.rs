@@ -14,7 +14,7 @@ use petgraph::graph::{NodeIndex, UnGraph};
 use serde::Serialize;
 
 use crate::bonds::TieLevels;
-use crate::population::{Arm, GroupState, NEVER, Status};
+use crate::population::{GroupState, NEVER, Status};
 use crate::scenario::LONELY_CUTOFF;
 
 /// Sums and counts over the members of one or more groups at one step.
@@ -77,7 +77,7 @@ impl Tally {
             }
             let friends = ts.members[i].friends;
             t.isolated += u64::from(friends == 0);
-            if g.arm == Arm::Group && g.joined_step[i] != NEVER {
+            if g.meets && g.joined_step[i] != NEVER {
                 t.joined += 1;
                 t.clustering_sum += ts.local_clustering(i);
                 t.ties += u64::from(ts.members[i].ties);
@@ -122,9 +122,11 @@ impl Tally {
 
 /// One row of `timeseries.csv`: one arm of one replicate after one step.
 /// Column order is field order; empty cells mean "does not apply".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TimeseriesRow {
-    pub arm: &'static str,
+    /// Run id (see runs.csv).
+    pub run: u64,
+    pub arm: String,
     pub replicate: u32,
     /// 0 = before the first session; k = after session k.
     pub step: u32,
@@ -162,25 +164,40 @@ pub struct TimeseriesRow {
     pub beyond_share: Option<f64>,
 }
 
+/// Which run, arm and replicate a row belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowId {
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+}
+
 fn ratio(num: f64, den: u64) -> Option<f64> {
     (den > 0).then(|| num / den as f64)
 }
 
 impl TimeseriesRow {
+    /// The row of one arm. `meets` is false for arms whose members never
+    /// attend: the figures of sessions and ties are then left empty.
     pub fn new(
-        arm: Arm,
-        replicate: u32,
+        id: RowId,
+        meets: bool,
         step: u32,
         interval_days: f64,
         groups: u64,
         t: &Tally,
     ) -> Self {
         let n = t.arrived.max(1) as f64;
-        let group_arm = arm == Arm::Group;
-        let only = |x: Option<f64>| if group_arm { x } else { None };
+        let only = |x: Option<f64>| if meets { x } else { None };
         let joined = t.arrived - t.waiting;
+        let RowId {
+            run,
+            arm,
+            replicate,
+        } = id;
         TimeseriesRow {
-            arm: arm.name(),
+            run,
+            arm,
             replicate,
             step,
             week: f64::from(step) * interval_days / 7.0,
@@ -216,14 +233,16 @@ impl TimeseriesRow {
 
 /// One row of `members.csv`: one member of one replicate at the end of the
 /// run. Only people who came to the programme (or are in the control arm).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MemberRow {
+    /// Run id (see runs.csv).
+    pub run: u64,
     pub replicate: u32,
     /// Community-wide member id (stable across replicates and scenarios
     /// with the same layout).
     pub member: u64,
     pub group: u32,
-    pub arm: &'static str,
+    pub arm: String,
     pub status: Status,
     /// Step at which the member took a seat (0 = from the start); empty if never.
     pub joined_step: Option<u32>,
@@ -255,28 +274,21 @@ pub struct MemberRow {
 
 impl MemberRow {
     /// Rows for every member of a group who came to the programme.
-    pub fn of_group(g: &GroupState, replicate: u32, last_step: u32, out: &mut Vec<MemberRow>) {
+    pub fn of_group(g: &GroupState, id: &RowId, last_step: u32, out: &mut Vec<MemberRow>) {
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
         for i in 0..g.arrived {
             let ties = ts.members[i];
             out.push(MemberRow {
-                replicate,
+                run: id.run,
+                replicate: id.replicate,
                 member: g.first_member + i as u64,
                 group: g.id,
-                arm: g.arm.name(),
+                arm: id.arm.clone(),
                 status: g.status[i],
-                joined_step: if g.arm == Arm::Group {
-                    some(g.joined_step[i])
-                } else {
-                    None
-                },
+                joined_step: some(g.joined_step[i]),
                 left_step: some(g.left_step[i]),
-                tenure: if g.arm == Arm::Group {
-                    g.tenure(i, last_step)
-                } else {
-                    0
-                },
+                tenure: g.tenure(i, last_step),
                 sessions_attended: g.sessions_attended[i],
                 loneliness_start: g.loneliness_start[i],
                 loneliness_end: g.loneliness[i],
@@ -284,8 +296,7 @@ impl MemberRow {
                 hope_end: g.hope[i],
                 stigma_start: g.stigma_start[i],
                 stigma_end: g.stigma[i],
-                cohesion: (g.arm == Arm::Group && g.sessions_attended[i] > 0)
-                    .then_some(g.cohesion[i]),
+                cohesion: (g.meets && g.sessions_attended[i] > 0).then_some(g.cohesion[i]),
                 improved_after: some(g.improved_after[i]),
                 ties: u32::from(ties.ties),
                 friends: u32::from(ties.friends),
@@ -302,7 +313,7 @@ impl MemberRow {
 /// above the network threshold (weight: strength in hours).
 pub fn bond_graph(groups: &[GroupState], levels: &TieLevels) -> UnGraph<u64, f32> {
     let mut graph = UnGraph::default();
-    for g in groups.iter().filter(|g| g.arm == Arm::Group) {
+    for g in groups.iter().filter(|g| g.meets) {
         let nodes: Vec<Option<NodeIndex>> = (0..g.places())
             .map(|i| {
                 (i < g.arrived && g.joined_step[i] != NEVER)

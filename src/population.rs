@@ -44,10 +44,11 @@ impl Arm {
 }
 
 /// Where a member stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// On the waiting list of an open group.
+    #[default]
     Waiting,
     /// A current member.
     Active,
@@ -79,6 +80,9 @@ pub struct GroupState {
     pub first_member: u64,
     /// Members in places `0..arrived` have joined; the rest wait.
     pub arrived: usize,
+    /// Whether the group meets: false for control blocks and for the groups
+    /// of a waitlist arm (`attends = false`), whose members never attend.
+    pub meets: bool,
 
     // Member columns, one entry per place.
     pub status: Vec<Status>,
@@ -137,6 +141,7 @@ impl GroupState {
                 (n, n)
             }
         };
+        let meets = arm == Arm::Group && scenario.attends;
         let p = &scenario.population;
         let mut stream = rng::stream_for(scenario.seed, replicate, 0, id, Purpose::Population);
         let mut g = GroupState {
@@ -144,6 +149,7 @@ impl GroupState {
             arm,
             first_member,
             arrived: initial,
+            meets,
             status: Vec::with_capacity(places),
             joined_step: Vec::with_capacity(places),
             left_step: vec![NEVER; places],
@@ -163,7 +169,7 @@ impl GroupState {
             dose_needed: Vec::with_capacity(places),
             improved_after: vec![NEVER; places],
             cohesion: Vec::with_capacity(places),
-            bonds: BondMatrix::new(if arm == Arm::Group { places } else { 0 }),
+            bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
         let frailty_shape = if p.frailty_variance > 0.0 {
@@ -197,11 +203,13 @@ impl GroupState {
 
             let status = match arm {
                 Arm::Control => Status::Control,
+                Arm::Group if place < initial && !meets => Status::Control,
                 Arm::Group if place < initial => Status::Active,
                 Arm::Group => Status::Waiting,
             };
             g.status.push(status);
-            g.joined_step.push(if place < initial { 0 } else { NEVER });
+            g.joined_step
+                .push(if meets && place < initial { 0 } else { NEVER });
             g.loneliness.push(loneliness);
             g.loneliness_start.push(loneliness);
             g.hope.push(hope);
@@ -230,7 +238,7 @@ impl GroupState {
         let levels = crate::session::tie_levels(scenario);
         g.tie_summary
             .compute(&g.bonds, g.arrived, &present, &lonely, &levels);
-        if arm == Arm::Group {
+        if meets {
             let type_weight = p.type_weight as f32;
             let bonding = &scenario.mechanisms.bonding;
             let days = scenario.interval_days();

@@ -50,6 +50,13 @@ pub struct RawScenario {
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
     pub output: OutputOptions,
+    /// Swept keys (see `crate::experiment`); read here so that the base is
+    /// checked with line numbers, expanded there.
+    #[serde(skip_serializing)]
+    pub sweep: Option<toml::Table>,
+    /// Named arms (see `crate::experiment`).
+    #[serde(skip_serializing)]
+    pub arm: Vec<toml::Table>,
 }
 
 impl Default for RawScenario {
@@ -66,6 +73,8 @@ impl Default for RawScenario {
             cohesion: CohesionMeasure::default(),
             mechanisms: Mechanisms::default(),
             output: OutputOptions::default(),
+            sweep: None,
+            arm: Vec::new(),
         }
     }
 }
@@ -681,6 +690,11 @@ pub struct Scenario {
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
     pub output: OutputOptions,
+    /// Name of the arm this scenario runs (set by an experiment's `[[arm]]`;
+    /// "group" otherwise). Not a key of the file's base.
+    pub arm_name: String,
+    /// False for a waitlist control arm: its members never attend.
+    pub attends: bool,
 }
 
 impl Scenario {
@@ -724,6 +738,8 @@ impl Scenario {
             cohesion,
             mechanisms,
             output,
+            sweep: _,
+            arm: _,
         } = raw;
         Ok(Scenario {
             name,
@@ -737,6 +753,8 @@ impl Scenario {
             cohesion,
             mechanisms,
             output,
+            arm_name: crate::experiment::DEFAULT_ARM.to_string(),
+            attends: true,
         })
     }
 
@@ -754,6 +772,8 @@ impl Scenario {
             cohesion: self.cohesion.clone(),
             mechanisms: self.mechanisms.clone(),
             output: self.output.clone(),
+            sweep: None,
+            arm: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@
 
 use crate::bonds::{TieLevels, pair_index};
 use crate::metrics::Tally;
-use crate::population::{Arm, GroupState, NEVER, Status};
+use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose, StreamKey};
 use crate::rules::{
     affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope, loneliness,
@@ -145,13 +145,15 @@ pub fn step_group(
     step: u32,
     scratch: &mut Scratch,
 ) -> Tally {
-    match g.arm {
-        Arm::Control => step_control(g, ctx, step, scratch),
-        Arm::Group => step_support_group(g, ctx, step, scratch),
+    if g.meets {
+        step_support_group(g, ctx, step, scratch)
+    } else {
+        step_control(g, ctx, step, scratch)
     }
 }
 
-/// The control arm: no sessions, no ties; loneliness keeps its own course.
+/// A control block or a waitlist arm's group: no sessions, no ties;
+/// loneliness keeps its own course.
 fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &mut Scratch) -> Tally {
     let key = ctx.stream_key(step, g.id);
     let m = &ctx.scenario.mechanisms;

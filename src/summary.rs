@@ -1,54 +1,17 @@
-//! Everything bonfire prints for people: the end-of-run summary on stdout and
-//! the results of `check`. The rest of the library never prints.
+//! Everything bonfire prints for people: the end-of-run summary on stdout,
+//! the results of `check`, `plot` and of a shard. The rest of the library
+//! never prints.
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::engine::ReplicateResult;
-use crate::metrics::TimeseriesRow;
-use crate::scenario::Scenario;
-use crate::stats::{self, Estimate, Moments};
+use crate::conditions::{self, METRICS};
+use crate::experiment::Experiment;
+use crate::runner::{Assembled, Shard};
+use crate::stats::Estimate;
 
-/// Final-step figures gathered replicate by replicate.
-#[derive(Debug, Default, Clone)]
-pub struct RunSummary {
-    /// Final row of each arm of each replicate, in replicate order.
-    pub final_rows: Vec<TimeseriesRow>,
-    /// Standardised difference in end loneliness, control minus group, per replicate.
-    pub effect_sizes: Vec<f64>,
-}
-
-impl RunSummary {
-    pub fn add(&mut self, r: &ReplicateResult) {
-        let last_step = r.timeseries.iter().map(|row| row.step).max().unwrap_or(0);
-        self.final_rows.extend(
-            r.timeseries
-                .iter()
-                .filter(|row| row.step == last_step)
-                .cloned(),
-        );
-        let [group, control]: &[Moments; 2] = &r.end_loneliness;
-        if group.n >= 2 && control.n >= 2 {
-            self.effect_sizes
-                .push(stats::standardized_difference(control, group));
-        }
-    }
-
-    /// Mean and CI over replicates of one column of the final rows of an arm.
-    pub fn final_estimate(
-        &self,
-        arm: &str,
-        column: impl Fn(&TimeseriesRow) -> Option<f64>,
-    ) -> Option<Estimate> {
-        let values: Vec<f64> = self
-            .final_rows
-            .iter()
-            .filter(|r| r.arm == arm)
-            .filter_map(column)
-            .collect();
-        (!values.is_empty()).then(|| stats::mean_ci(&values))
-    }
-}
+/// Conditions printed in full; more are left to summary.csv.
+const MAX_CONDITIONS_SHOWN: usize = 12;
 
 fn show(e: Option<Estimate>, digits: usize) -> String {
     match e {
@@ -64,14 +27,25 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
     }
 }
 
-/// The summary after `bonfire run`.
-pub fn print_run(s: &Scenario, dir: &Path, files: &[String], r: &RunSummary, wall_seconds: f64) {
+fn metric_index(name: &str) -> usize {
+    METRICS
+        .iter()
+        .position(|(m, _)| *m == name)
+        .expect("a known metric")
+}
+
+/// The summary after a run is assembled.
+pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wall_seconds: f64) {
     let mut out = std::io::stdout().lock();
+    let s = &e.base;
     let _ = writeln!(
         out,
-        "bonfire: scenario '{}', {} replicate(s), {} sessions, {} members per replicate",
+        "bonfire: scenario '{}', {} run(s) ({} point(s) × {} arm(s) × {} replicate(s)), {} sessions, {} members per run",
         s.name,
-        s.replicates,
+        e.run_count(),
+        e.points.len(),
+        e.arms.len(),
+        e.replicates,
         s.format.sessions,
         s.total_members()
     );
@@ -83,33 +57,88 @@ pub fn print_run(s: &Scenario, dir: &Path, files: &[String], r: &RunSummary, wal
     );
     let _ = writeln!(
         out,
-        "  {:<8} {:>15} {:>15} {:>15} {:>15} {:>15}",
-        "arm", "loneliness", "lonely share", "isolated share", "cohesion", "retention"
+        "  {:<34} {:>15} {:>15} {:>15} {:>15} {:>15}",
+        "condition", "loneliness", "lonely share", "isolated share", "cohesion", "retention"
     );
-    for arm in ["group", "control"] {
-        if r.final_rows.iter().all(|row| row.arm != arm) {
-            continue;
+    let specs: Vec<_> = e.runs().collect();
+    let labels = conditions::labels(e, &a.finals);
+    let mut shown = 0;
+    'points: for point in 0..e.points.len() {
+        for label in &labels {
+            if shown == MAX_CONDITIONS_SHOWN {
+                let _ = writeln!(out, "  ... and more: see summary.csv");
+                break 'points;
+            }
+            let estimate = |metric: &str| {
+                let m = metric_index(metric);
+                let values: Vec<f64> = a
+                    .finals
+                    .iter()
+                    .filter(|f| &f.arm == label)
+                    .filter(|f| {
+                        let spec = specs[f.run as usize];
+                        spec.point == point && (label != "control" || spec.arm == 0)
+                    })
+                    .filter_map(|f| f.values[m])
+                    .collect();
+                (!values.is_empty()).then(|| crate::stats::mean_ci(&values))
+            };
+            let name = match e.point_label(point) {
+                p if p.is_empty() => label.clone(),
+                p => format!("{p}, {label}"),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<34} {:>15} {:>15} {:>15} {:>15} {:>15}",
+                name,
+                show(estimate("loneliness_mean"), 2),
+                show(estimate("lonely_share"), 3),
+                show(estimate("isolated_share"), 3),
+                show(estimate("cohesion_mean"), 2),
+                show(estimate("retention"), 3),
+            );
+            shown += 1;
         }
-        let _ = writeln!(
-            out,
-            "  {:<8} {:>15} {:>15} {:>15} {:>15} {:>15}",
-            arm,
-            show(r.final_estimate(arm, |x| Some(x.loneliness_mean)), 2),
-            show(r.final_estimate(arm, |x| Some(x.lonely_share)), 3),
-            show(r.final_estimate(arm, |x| Some(x.isolated_share)), 3),
-            show(r.final_estimate(arm, |x| x.cohesion_mean), 2),
-            show(r.final_estimate(arm, |x| x.retention), 3),
-        );
     }
-    if !r.effect_sizes.is_empty() {
+    let rows = conditions::summarise(e, &a.finals, &a.ends);
+    let effects: Vec<_> = rows
+        .iter()
+        .filter(|r| r.effect_size.is_some())
+        .take(MAX_CONDITIONS_SHOWN)
+        .collect();
+    if !effects.is_empty() {
+        let _ = writeln!(out);
+        let reference = conditions::reference_label(e, &a.finals);
         let _ = writeln!(
             out,
-            "  loneliness, control minus group, standardised (Cohen's d): {}",
-            show(Some(stats::mean_ci(&r.effect_sizes)), 2)
+            "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
         );
+        for r in effects {
+            let (d, ci) = r.effect_size.expect("filtered");
+            let ci = ci.map_or(String::new(), |(lo, hi)| {
+                format!(" (95% CI {lo:.2} to {hi:.2})")
+            });
+            let point = e.point_label(r.point);
+            let name = if point.is_empty() {
+                r.arm.clone()
+            } else {
+                format!("{point}, {}", r.arm)
+            };
+            let _ = writeln!(out, "  {name}: {d:.2}{ci}");
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
+}
+
+/// What a shard did.
+pub fn print_shard(dir: &Path, shard: Shard, ran: u64, in_shard: u64) {
+    println!(
+        "bonfire: shard {}/{}: ran {ran} of its {in_shard} runs into {}; combine the shard folders with `bonfire merge DIR... --out DIR`",
+        shard.index,
+        shard.count,
+        dir.display()
+    );
 }
 
 /// What `bonfire plot` drew.
@@ -122,14 +151,17 @@ pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
 }
 
 /// One line per valid file for `bonfire check`.
-pub fn print_check_ok(path: &Path, s: &Scenario) {
+pub fn print_check_ok(path: &Path, e: &Experiment) {
     println!(
-        "ok: {} (scenario '{}', {} members per replicate, {} sessions, {} replicate(s))",
+        "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {} members per run, {} sessions)",
         path.display(),
-        s.name,
-        s.total_members(),
-        s.format.sessions,
-        s.replicates
+        e.base.name,
+        e.run_count(),
+        e.points.len(),
+        e.arms.len(),
+        e.replicates,
+        e.base.total_members(),
+        e.base.format.sessions,
     );
 }
 

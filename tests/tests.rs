@@ -7,4 +7,5 @@ mod common;
 mod determinism;
 mod docs;
 mod exact;
+mod experiments;
 mod invariants;

@@ -14,6 +14,8 @@ pub struct Manifest {
     pub scenario_source: String,
     pub seed: u64,
     pub replicates: u32,
+    /// Runs: sweep points × arms × replicates.
+    pub runs: u64,
     pub sessions: u32,
     pub members_per_replicate: u64,
     pub threads: usize,

@@ -19,12 +19,17 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// The files a run writes, in the order they are committed (manifest last).
-pub const RUN_FILES: [&str; 4] = [
+pub const RUN_FILES: [&str; 6] = [
+    "runs.csv",
     "timeseries.csv",
     "members.csv",
+    "summary.csv",
     "scenario.resolved.toml",
     "manifest.json",
 ];
+
+/// Where each finished run of an unfinished experiment keeps its rows.
+pub const PARTS_DIR: &str = "parts";
 
 /// Writes a whole file under a temporary name, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -54,15 +59,29 @@ pub struct OutputFolder {
 }
 
 impl OutputFolder {
-    /// Checks and creates the folder. A folder that already holds a run
-    /// (a `manifest.json`) is refused unless `force` is set.
+    /// Checks and creates the folder for a new run. A folder that already
+    /// holds a run (a `manifest.json`) or an unfinished one (a `parts/`
+    /// folder) is refused unless `force` is set; with `force`, the parts of
+    /// an unfinished run are removed so the new run starts clean.
     pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
-        let marker = dir.join("manifest.json");
-        if marker.exists() && !force {
-            return Err(Error::OutputExists {
-                path: dir.to_path_buf(),
-                marker: "manifest.json".into(),
-            });
+        let parts = dir.join(PARTS_DIR);
+        for (marker, what) in [
+            ("manifest.json", "a finished run"),
+            (PARTS_DIR, "an unfinished run"),
+        ] {
+            if dir.join(marker).exists() && !force {
+                return Err(Error::OutputExists {
+                    path: dir.to_path_buf(),
+                    marker: format!("{what}: {marker}"),
+                });
+            }
+        }
+        if force && parts.exists() {
+            std::fs::remove_dir_all(&parts).map_err(|source| Error::Io {
+                action: "remove",
+                path: parts.clone(),
+                source,
+            })?;
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             action: "create output folder",
@@ -82,6 +101,14 @@ impl OutputFolder {
             dir: dir.to_path_buf(),
             staged: Vec::new(),
         })
+    }
+
+    /// Opens an existing folder to finish a run in it (resume, merge).
+    pub fn reopen(dir: &Path) -> OutputFolder {
+        OutputFolder {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+        }
     }
 
     pub fn dir(&self) -> &Path {

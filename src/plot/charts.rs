@@ -40,6 +40,9 @@ pub struct Line {
     /// Index into the arm palette.
     pub colour: usize,
     pub dashed: bool,
+    /// Draw 95% CI bars at each point instead of a shaded band (for charts
+    /// across sweep points).
+    pub error_bars: bool,
     /// (x, estimate) in x order.
     pub points: Vec<(f64, Estimate)>,
 }
@@ -65,13 +68,16 @@ pub struct ChartSpec {
     pub empty_note: Option<String>,
 }
 
-/// Arm colours (colour-blind safe: blue, orange, then green, purple, brown).
-const PALETTE: [RGBColor; 5] = [
+/// Condition colours (Okabe–Ito, colour-blind safe).
+const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
-    RGBColor(153, 102, 51),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
 ];
 
 fn line(label: String, colour: usize, dashed: bool, points: Vec<(f64, Estimate)>) -> Option<Line> {
@@ -79,6 +85,7 @@ fn line(label: String, colour: usize, dashed: bool, points: Vec<(f64, Estimate)>
         label,
         colour,
         dashed,
+        error_bars: false,
         points,
     })
 }
@@ -229,6 +236,49 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
         }],
         empty_note: None,
     });
+
+    if let Some((key, xs)) = data.numeric_sweep() {
+        let across =
+            |column: fn(&super::data::SeriesRow) -> Option<f64>, what: &str| -> Vec<Line> {
+                data.base_arms
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, arm)| {
+                        let points = data.across_sweep(&xs, arm, column);
+                        (!points.is_empty()).then(|| Line {
+                            label: format!("{arm}: {what}"),
+                            colour: i,
+                            dashed: false,
+                            error_bars: true,
+                            points,
+                        })
+                    })
+                    .collect()
+            };
+        specs.push(ChartSpec {
+            name: "sweep",
+            title: format!("{scenario}: the last session, by {key}"),
+            x_label: key.to_string(),
+            panels: vec![
+                Panel {
+                    y_label: "Loneliness (UCLA-3)".into(),
+                    y_bounds: (3.0, 9.0),
+                    lines: across(|r| Some(r.loneliness_mean), "mean loneliness"),
+                },
+                Panel {
+                    y_label: "Perceived cohesion (0–10)".into(),
+                    y_bounds: (0.0, 10.0),
+                    lines: across(|r| r.cohesion_mean, "perceived cohesion"),
+                },
+                Panel {
+                    y_label: "Retention (share)".into(),
+                    y_bounds: (0.0, 1.0),
+                    lines: across(|r| r.retention, "not dropped out"),
+                },
+            ],
+            empty_note: None,
+        });
+    }
 
     specs.push(ChartSpec {
         name: "hope",
@@ -388,13 +438,25 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &ChartSpec) 
 
         for l in &panel.lines {
             let colour = PALETTE[l.colour % PALETTE.len()];
-            let mut band: Vec<(f64, f64)> =
-                l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
-            band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
-            chart.draw_series(std::iter::once(Polygon::new(
-                band,
-                colour.mix(0.18).filled(),
-            )))?;
+            if l.error_bars {
+                chart.draw_series(l.points.iter().map(|(x, e)| {
+                    let (lo, hi) = interval(e);
+                    ErrorBar::new_vertical(*x, lo, e.mean, hi, colour.stroke_width(2), 12)
+                }))?;
+                chart.draw_series(
+                    l.points
+                        .iter()
+                        .map(|(x, e)| Circle::new((*x, e.mean), 5, colour.filled())),
+                )?;
+            } else {
+                let mut band: Vec<(f64, f64)> =
+                    l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
+                band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band,
+                    colour.mix(0.18).filled(),
+                )))?;
+            }
             let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (*x, e.mean)).collect();
             let style = colour.stroke_width(3);
             let series = if l.dashed {

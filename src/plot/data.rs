@@ -17,6 +17,7 @@ use crate::stats::{self, Duration, Ending, Estimate, Moments};
 /// The `timeseries.csv` columns the charts use (others are ignored).
 #[derive(Debug, Clone, Deserialize)]
 pub struct SeriesRow {
+    pub run: u64,
     pub arm: String,
     pub replicate: u32,
     pub step: u32,
@@ -33,11 +34,18 @@ pub struct SeriesRow {
     pub retention: Option<f64>,
     pub improved_share: Option<f64>,
     pub members_active: u64,
+    /// Sweep point of the row's run (from runs.csv; 0 without one).
+    #[serde(skip)]
+    pub point: usize,
+    /// The arm as written in the file (`arm` becomes the condition label).
+    #[serde(skip)]
+    pub base_arm: String,
 }
 
 /// The `members.csv` columns the charts use.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MemberRecord {
+    pub run: u64,
     pub replicate: u32,
     pub arm: String,
     pub status: String,
@@ -64,9 +72,67 @@ pub struct RunData {
     pub rows: Vec<SeriesRow>,
     /// `None` when the run did not write members.csv.
     pub members: Option<Vec<MemberRecord>>,
-    /// Arms in the order they first appear.
+    /// Conditions (arm, or "point label: arm" in a sweep) in the order they
+    /// first appear; rows' and members' `arm` hold these labels.
     pub arms: Vec<String>,
     pub last_step: u32,
+    /// Swept keys, and each point's values (from runs.csv).
+    pub sweep_keys: Vec<String>,
+    pub point_values: Vec<Vec<String>>,
+    /// Arm names as written, in order.
+    pub base_arms: Vec<String>,
+}
+
+/// One row of runs.csv, as far as the charts need it.
+#[derive(Debug, Clone)]
+struct RunInfo {
+    point: usize,
+    arm: String,
+}
+
+/// What runs.csv says: per run id, its point and arm; the swept keys; each
+/// point's values.
+type RunsTable = (Vec<RunInfo>, Vec<String>, Vec<Vec<String>>);
+
+/// Reads runs.csv. Without the file, every run is point 0.
+fn read_runs(dir: &Path) -> Result<RunsTable> {
+    let path = dir.join("runs.csv");
+    if !path.is_file() {
+        return Ok((Vec::new(), Vec::new(), vec![Vec::new()]));
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|source| Error::ReadCsv {
+        path: path.clone(),
+        source,
+    })?;
+    let header = reader
+        .headers()
+        .map_err(|source| Error::ReadCsv {
+            path: path.clone(),
+            source,
+        })?
+        .clone();
+    let keys: Vec<String> = header.iter().skip(6).map(String::from).collect();
+    let mut runs = Vec::new();
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|source| Error::ReadCsv {
+            path: path.clone(),
+            source,
+        })?;
+        let point: usize = record.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        if points.len() <= point {
+            points.resize(point + 1, Vec::new());
+            points[point] = record.iter().skip(6).map(String::from).collect();
+        }
+        runs.push(RunInfo {
+            point,
+            arm: record.get(3).unwrap_or("").to_string(),
+        });
+    }
+    if points.is_empty() {
+        points.push(Vec::new());
+    }
+    Ok((runs, keys, points))
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
@@ -92,17 +158,61 @@ impl RunData {
                 path: dir.to_path_buf(),
             });
         }
-        let rows: Vec<SeriesRow> = read_csv(&series)?;
+        let mut rows: Vec<SeriesRow> = read_csv(&series)?;
         let members_path = dir.join("members.csv");
-        let members = if members_path.is_file() {
+        let mut members: Option<Vec<MemberRecord>> = if members_path.is_file() {
             Some(read_csv(&members_path)?)
         } else {
             None
         };
+        let (runs, sweep_keys, point_values) = read_runs(dir)?;
+        let mut base_arms: Vec<String> = Vec::new();
+        for r in &runs {
+            if !base_arms.contains(&r.arm) {
+                base_arms.push(r.arm.clone());
+            }
+        }
+        // Control members are the same people in every arm's runs (common
+        // random numbers): keep them from the first arm's runs only.
+        let first_arm = base_arms.first().cloned();
+        let keep = |run: u64, arm: &str| {
+            arm != "control"
+                || runs
+                    .get(run as usize)
+                    .is_none_or(|info| Some(&info.arm) == first_arm.as_ref())
+        };
+        let label = |run: u64, arm: &str| -> (usize, String) {
+            let point = runs.get(run as usize).map_or(0, |i| i.point);
+            if point_values.len() <= 1 {
+                return (point, arm.to_string());
+            }
+            let values = sweep_keys
+                .iter()
+                .zip(&point_values[point])
+                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (point, format!("{values}: {arm}"))
+        };
+        rows.retain(|r| keep(r.run, &r.arm));
+        for r in &mut rows {
+            let (point, condition) = label(r.run, &r.arm);
+            r.point = point;
+            r.base_arm = std::mem::replace(&mut r.arm, condition);
+        }
+        if let Some(ms) = members.as_mut() {
+            ms.retain(|m| keep(m.run, &m.arm));
+            for m in ms.iter_mut() {
+                m.arm = label(m.run, &m.arm).1;
+            }
+        }
         let mut arms: Vec<String> = Vec::new();
         for r in &rows {
             if !arms.contains(&r.arm) {
                 arms.push(r.arm.clone());
+            }
+            if !base_arms.contains(&r.base_arm) {
+                base_arms.push(r.base_arm.clone());
             }
         }
         let last_step = rows.iter().map(|r| r.step).max().unwrap_or(0);
@@ -111,7 +221,46 @@ impl RunData {
             members,
             arms,
             last_step,
+            sweep_keys,
+            point_values,
+            base_arms,
         })
+    }
+
+    /// For a sweep over one numeric key: its name and each point's value.
+    pub fn numeric_sweep(&self) -> Option<(&str, Vec<f64>)> {
+        if self.sweep_keys.len() != 1 || self.point_values.len() < 2 {
+            return None;
+        }
+        let xs: Option<Vec<f64>> = self
+            .point_values
+            .iter()
+            .map(|v| v.first()?.parse().ok())
+            .collect();
+        Some((self.sweep_keys[0].as_str(), xs?))
+    }
+
+    /// A final metric of one arm at every sweep point: (x, estimate).
+    pub fn across_sweep(
+        &self,
+        xs: &[f64],
+        arm: &str,
+        column: impl Fn(&SeriesRow) -> Option<f64>,
+    ) -> Curve {
+        let mut out = Vec::new();
+        for (point, &x) in xs.iter().enumerate() {
+            let values: Vec<f64> = self
+                .rows
+                .iter()
+                .filter(|r| r.point == point && r.base_arm == arm && r.step == self.last_step)
+                .filter_map(&column)
+                .filter(|v| v.is_finite())
+                .collect();
+            if !values.is_empty() {
+                out.push((x, stats::mean_ci(&values)));
+            }
+        }
+        out
     }
 
     pub fn replicates(&self) -> usize {

@@ -87,10 +87,9 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         });
     }
     let report_path = dir.join("report.html");
-    write_atomically(
-        &report_path,
-        report::html(&data, &resolved, &inline).as_bytes(),
-    )?;
+    let comparisons = report::comparisons(&dir.join("summary.csv"));
+    let page = report::html(&data, &resolved, &inline, &comparisons);
+    write_atomically(&report_path, page.as_bytes())?;
     written.push(report_path);
     Ok(written)
 }

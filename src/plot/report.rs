@@ -34,6 +34,79 @@ pub struct InlineChart {
     pub svg: String,
 }
 
+/// One arm against the reference, as summary.csv gives it.
+pub struct Comparison {
+    pub condition: String,
+    pub reference: String,
+    pub difference: String,
+    pub difference_ci: String,
+    pub effect_size: String,
+    pub effect_size_ci: String,
+}
+
+/// The loneliness comparisons of summary.csv (none without the file).
+pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
+    let Ok(mut reader) = csv::Reader::from_path(summary_csv) else {
+        return Vec::new();
+    };
+    let Ok(header) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(metric), Some(arm), Some(reference), Some(diff)) = (
+        col("metric"),
+        col("arm"),
+        col("reference_arm"),
+        col("difference"),
+    ) else {
+        return Vec::new();
+    };
+    let first_value = 2; // swept keys sit between `arm` and `metric`
+    let rounded = |text: &str| {
+        text.parse::<f64>()
+            .map_or(String::new(), |v| format!("{v:.3}"))
+    };
+    let pair = |r: &csv::StringRecord, a: &str, b: &str| match (
+        col(a).and_then(|i| r.get(i)),
+        col(b).and_then(|i| r.get(i)),
+    ) {
+        (Some(lo), Some(hi)) if !lo.is_empty() => format!("{} to {}", rounded(lo), rounded(hi)),
+        _ => String::new(),
+    };
+    reader
+        .records()
+        .filter_map(|r| r.ok())
+        .filter(|r| {
+            r.get(metric) == Some("loneliness_mean") && r.get(diff).is_some_and(|d| !d.is_empty())
+        })
+        .map(|r| {
+            let point: Vec<String> = header
+                .iter()
+                .zip(r.iter())
+                .skip(first_value)
+                .take(metric - first_value)
+                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+                .collect();
+            let arm_name = r.get(arm).unwrap_or("").to_string();
+            Comparison {
+                condition: if point.is_empty() {
+                    arm_name
+                } else {
+                    format!("{}: {arm_name}", point.join(", "))
+                },
+                reference: r.get(reference).unwrap_or("").to_string(),
+                difference: rounded(r.get(diff).unwrap_or("")),
+                difference_ci: pair(&r, "difference_ci_low", "difference_ci_high"),
+                effect_size: col("effect_size")
+                    .and_then(|i| r.get(i))
+                    .map(rounded)
+                    .unwrap_or_default(),
+                effect_size_ci: pair(&r, "effect_size_ci_low", "effect_size_ci_high"),
+            }
+        })
+        .collect()
+}
+
 /// A result worth a row in the key-results table.
 struct Measure {
     name: &'static str,
@@ -140,7 +213,12 @@ figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
 
 /// The whole page.
-pub fn html(data: &RunData, resolved: &toml::Table, charts: &[InlineChart]) -> String {
+pub fn html(
+    data: &RunData,
+    resolved: &toml::Table,
+    charts: &[InlineChart],
+    comparisons: &[Comparison],
+) -> String {
     let name = resolved
         .get("name")
         .and_then(|v| v.as_str())
@@ -170,47 +248,83 @@ pub fn html(data: &RunData, resolved: &toml::Table, charts: &[InlineChart]) -> S
         data.last_step,
     );
 
-    let _ = writeln!(
-        page,
-        "<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units). Empty cells do not apply to that arm.</p>\n<table>\n<tr><th>measure</th><th>unit</th>{}</tr>",
-        data.arms
-            .iter()
-            .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
-            .collect::<String>()
-    );
-    for m in &MEASURES {
-        let mut cells = String::new();
-        for arm in &data.arms {
-            match data.at_end(arm, m.column) {
-                Some(e) => {
-                    let (mean, ci) = show(&e, m.digits);
-                    let _ = write!(
-                        cells,
-                        "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
-                    );
-                }
-                None => cells.push_str("<td></td><td></td>"),
-            }
-        }
+    page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units). Empty cells do not apply to that condition.</p>\n<table>\n");
+    if data.arms.len() <= 3 {
+        // Few conditions: one row per measure, a mean and a CI column per condition.
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td>{}</td>{cells}</tr>",
-            escape(m.name),
-            m.unit
+            "<tr><th>measure</th><th>unit</th>{}</tr>",
+            data.arms
+                .iter()
+                .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
+                .collect::<String>()
         );
-    }
-    page.push_str("</table>\n");
-    if data.arms.len() >= 2 {
-        let (reference, arm) = (&data.arms[1], &data.arms[0]);
-        if let Some(e) = data.loneliness_effect(arm, reference) {
-            let (mean, ci) = show(&e, 2);
+        for m in &MEASURES {
+            let mut cells = String::new();
+            for arm in &data.arms {
+                match data.at_end(arm, m.column) {
+                    Some(e) => {
+                        let (mean, ci) = show(&e, m.digits);
+                        let _ = write!(
+                            cells,
+                            "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
+                        );
+                    }
+                    None => cells.push_str("<td></td><td></td>"),
+                }
+            }
             let _ = writeln!(
                 page,
-                "<p>Loneliness at the end, {r} minus {a}, standardised by the pooled standard deviation (Cohen's d): <strong>{mean}</strong> (95% CI {ci}). Positive means lower loneliness in the {a} arm.</p>",
-                r = escape(reference),
-                a = escape(arm)
+                "<tr><td>{}</td><td>{}</td>{cells}</tr>",
+                escape(m.name),
+                m.unit
             );
         }
+    } else {
+        // Many conditions (a sweep): one row per condition, a cell per measure.
+        let _ = writeln!(
+            page,
+            "<tr><th>condition</th>{}</tr>",
+            MEASURES
+                .iter()
+                .map(|m| format!("<th>{} ({})</th>", escape(m.name), m.unit))
+                .collect::<String>()
+        );
+        for arm in &data.arms {
+            let mut cells = String::new();
+            for m in &MEASURES {
+                match data.at_end(arm, m.column) {
+                    Some(e) => {
+                        let (mean, ci) = show(&e, m.digits);
+                        let _ = write!(
+                            cells,
+                            "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"
+                        );
+                    }
+                    None => cells.push_str("<td></td>"),
+                }
+            }
+            let _ = writeln!(page, "<tr><td>{}</td>{cells}</tr>", escape(arm));
+        }
+    }
+    page.push_str("</table>\n");
+    if !comparisons.is_empty() {
+        page.push_str(
+            "<h3>Comparisons: loneliness at the last session</h3>\n<p>Each arm against the reference arm, paired by replicate (the arms share common random numbers). Difference: this arm minus the reference, UCLA-3 points. Effect size: the reference minus this arm over the pooled standard deviation of members' scores (Cohen's d; positive means less lonely than the reference). From <code>summary.csv</code>.</p>\n<table>\n<tr><th>condition</th><th>reference</th><th>difference</th><th>95% CI</th><th>effect size</th><th>95% CI</th></tr>\n",
+        );
+        for c in comparisons {
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&c.condition),
+                escape(&c.reference),
+                escape(&c.difference),
+                escape(&c.difference_ci),
+                escape(&c.effect_size),
+                escape(&c.effect_size_ci)
+            );
+        }
+        page.push_str("</table>\n");
     }
 
     page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");

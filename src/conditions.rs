@@ -1,0 +1,281 @@
+//! `summary.csv`: the final figures of every condition over replicates, and
+//! each arm's difference against the reference arm.
+//!
+//! A condition is a sweep point and an arm label: the name of an `[[arm]]`
+//! (or "group"), or "control" for the within-run control members. For each
+//! condition and metric at the last session: the mean over replicates, its
+//! standard deviation and t-based 95% confidence interval. For every arm but
+//! the reference ([`reference_label`]: a waitlist arm, else the control
+//! members, else the first `[[arm]]`): the difference against
+//! the reference, paired by replicate (arms share common random numbers, so
+//! pairing removes the noise they share), with its 95% CI; and for
+//! loneliness a standardised effect size: the reference's end loneliness
+//! minus this arm's, over the pooled standard deviation of members' scores
+//! (Cohen's d, positive when this arm is less lonely), averaged over
+//! replicates with its CI.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::experiment::Experiment;
+use crate::metrics::TimeseriesRow;
+use crate::plot::data::SeriesRow;
+use crate::runner::{EndRecord, moments};
+use crate::stats::{self, Moments};
+
+/// How a metric is read from a time-series row.
+pub type Column = fn(&SeriesRow) -> Option<f64>;
+
+/// The final metrics of summary.csv, in column order of the time series.
+pub const METRICS: [(&str, Column); 11] = [
+    ("loneliness_mean", |r| Some(r.loneliness_mean)),
+    ("lonely_share", |r| Some(r.lonely_share)),
+    ("isolated_share", |r| Some(r.isolated_share)),
+    ("hope_mean", |r| Some(r.hope_mean)),
+    ("stigma_mean", |r| Some(r.stigma_mean)),
+    ("cohesion_mean", |r| r.cohesion_mean),
+    ("attendance_rate", |r| r.attendance_rate),
+    ("bond_density", |r| r.bond_density),
+    ("clustering", |r| r.clustering),
+    ("retention", |r| r.retention),
+    ("improved_share", |r| r.improved_share),
+];
+
+/// One arm of one run at its last session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinalRow {
+    pub run: u64,
+    pub arm: String,
+    pub values: [Option<f64>; METRICS.len()],
+}
+
+/// The last-step rows of a run's headerless time-series part.
+pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
+    let mut text = crate::runner::csv_header::<TimeseriesRow>();
+    let body = std::fs::read(part).map_err(|source| Error::Io {
+        action: "read",
+        path: part.to_path_buf(),
+        source,
+    })?;
+    text.extend_from_slice(&body);
+    let mut reader = csv::Reader::from_reader(text.as_slice());
+    let mut rows: Vec<SeriesRow> = Vec::new();
+    for row in reader.deserialize() {
+        rows.push(row.map_err(|source| Error::ReadCsv {
+            path: part.to_path_buf(),
+            source,
+        })?);
+    }
+    let last = rows.iter().map(|r| r.step).max().unwrap_or(0);
+    Ok(rows
+        .iter()
+        .filter(|r| r.step == last)
+        .map(|r| FinalRow {
+            run: r.run,
+            arm: r.arm.clone(),
+            values: METRICS.map(|(_, f)| f(r)),
+        })
+        .collect())
+}
+
+/// One row of summary.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub point: usize,
+    pub arm: String,
+    pub metric: &'static str,
+    pub replicates: u64,
+    pub mean: f64,
+    pub sd: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    /// Difference against the reference arm (this minus reference), with CI.
+    pub difference: Option<(f64, Option<(f64, f64)>)>,
+    /// Cohen's d of end loneliness (reference minus this), with CI.
+    pub effect_size: Option<(f64, Option<(f64, f64)>)>,
+}
+
+fn interval(values: &[f64]) -> (f64, Option<(f64, f64)>) {
+    let e = stats::mean_ci(values);
+    (e.mean, e.half_width.map(|h| (e.mean - h, e.mean + h)))
+}
+
+/// The arm labels of a point, in order: every `[[arm]]`, then "control"
+/// when the runs have control members.
+pub fn labels(experiment: &Experiment, finals: &[FinalRow]) -> Vec<String> {
+    let mut labels: Vec<String> = experiment.arms.iter().map(|a| a.name.clone()).collect();
+    if finals.iter().any(|f| f.arm == "control") {
+        labels.push("control".into());
+    }
+    labels
+}
+
+/// The arm others are compared with: the first waitlist arm
+/// (`attends = false`) if any, else the within-run control members if the
+/// runs have them, else the first arm.
+pub fn reference_label(experiment: &Experiment, finals: &[FinalRow]) -> String {
+    if let Some(waitlist) = experiment.arms.iter().find(|a| !a.attends) {
+        return waitlist.name.clone();
+    }
+    if finals.iter().any(|f| f.arm == "control") {
+        return "control".into();
+    }
+    experiment.arms[0].name.clone()
+}
+
+/// Every summary row: points in order, then labels, then metrics.
+pub fn summarise(
+    experiment: &Experiment,
+    finals: &[FinalRow],
+    ends: &[EndRecord],
+) -> Vec<SummaryRow> {
+    // (point, replicate, label) -> the run's row and end moments. Control
+    // members are read from the reference arm's run (common random numbers
+    // make them the same in every arm's run).
+    let specs: BTreeMap<u64, (usize, u32, usize)> = experiment
+        .runs()
+        .map(|r| (r.id, (r.point, r.replicate, r.arm)))
+        .collect();
+    let mut values: BTreeMap<(usize, u32, String), &FinalRow> = BTreeMap::new();
+    for f in finals {
+        let (point, replicate, arm) = specs[&f.run];
+        if f.arm == "control" && arm != 0 {
+            continue;
+        }
+        values.insert((point, replicate, f.arm.clone()), f);
+    }
+    let mut end_moments: BTreeMap<(usize, u32, String), Moments> = BTreeMap::new();
+    for e in ends {
+        let (point, replicate, arm) = specs[&e.run];
+        if e.arm == "control" && arm != 0 {
+            continue;
+        }
+        end_moments.insert((point, replicate, e.arm.clone()), moments(e));
+    }
+
+    let reference = reference_label(experiment, finals);
+    let mut out = Vec::new();
+    for point in 0..experiment.points.len() {
+        for label in labels(experiment, finals) {
+            for (m, (metric, _)) in METRICS.iter().enumerate() {
+                let mut own = Vec::new();
+                let mut diffs = Vec::new();
+                let mut effects = Vec::new();
+                for r in 0..experiment.replicates {
+                    let Some(v) = values
+                        .get(&(point, r, label.clone()))
+                        .and_then(|f| f.values[m])
+                    else {
+                        continue;
+                    };
+                    own.push(v);
+                    if label != reference
+                        && let Some(rv) = values
+                            .get(&(point, r, reference.clone()))
+                            .and_then(|f| f.values[m])
+                    {
+                        diffs.push(v - rv);
+                    }
+                    if *metric == "loneliness_mean"
+                        && label != reference
+                        && let (Some(a), Some(b)) = (
+                            end_moments.get(&(point, r, reference.clone())),
+                            end_moments.get(&(point, r, label.clone())),
+                        )
+                        && a.n >= 2
+                        && b.n >= 2
+                    {
+                        effects.push(stats::standardized_difference(a, b));
+                    }
+                }
+                if own.is_empty() {
+                    continue;
+                }
+                let mut moments = Moments::default();
+                own.iter().for_each(|&v| moments.push(v));
+                let (mean, ci) = interval(&own);
+                out.push(SummaryRow {
+                    point,
+                    arm: label.clone(),
+                    metric,
+                    replicates: own.len() as u64,
+                    mean,
+                    sd: (own.len() >= 2).then(|| moments.variance().sqrt()),
+                    ci,
+                    difference: (!diffs.is_empty()).then(|| interval(&diffs)),
+                    effect_size: (!effects.is_empty()).then(|| interval(&effects)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Writes summary.csv: point, arm, every swept key, metric, then the figures.
+pub fn write_summary(
+    experiment: &Experiment,
+    reference: &str,
+    rows: &[SummaryRow],
+    to: impl Write,
+    path: &Path,
+) -> Result<()> {
+    let csv_err = |source| Error::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv::Writer::from_writer(to);
+    let mut header: Vec<String> = vec!["point".into(), "arm".into()];
+    header.extend(experiment.sweep.iter().map(|s| s.key.clone()));
+    header.extend(
+        [
+            "metric",
+            "replicates",
+            "mean",
+            "sd",
+            "ci_low",
+            "ci_high",
+            "reference_arm",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "effect_size",
+            "effect_size_ci_low",
+            "effect_size_ci_high",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header).map_err(csv_err)?;
+    let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    for r in rows {
+        let mut rec = vec![r.point.to_string(), r.arm.clone()];
+        rec.extend(experiment.point_values(r.point));
+        let (diff, diff_ci) = r.difference.map_or((None, None), |(d, ci)| (Some(d), ci));
+        let (es, es_ci) = r.effect_size.map_or((None, None), |(d, ci)| (Some(d), ci));
+        rec.extend([
+            r.metric.to_string(),
+            r.replicates.to_string(),
+            r.mean.to_string(),
+            num(r.sd),
+            num(r.ci.map(|c| c.0)),
+            num(r.ci.map(|c| c.1)),
+            if r.arm == reference {
+                String::new()
+            } else {
+                reference.to_string()
+            },
+            num(diff),
+            num(diff_ci.map(|c| c.0)),
+            num(diff_ci.map(|c| c.1)),
+            num(es),
+            num(es_ci.map(|c| c.0)),
+            num(es_ci.map(|c| c.1)),
+        ]);
+        w.write_record(&rec).map_err(csv_err)?;
+    }
+    w.flush().map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}

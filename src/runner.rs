@@ -1,0 +1,384 @@
+//! Running an experiment into an output folder, in pieces that survive
+//! interruption and spread across machines.
+//!
+//! Each run writes its own part files into `OUT/parts/` as soon as it
+//! finishes: its time-series rows, its member rows and its end-of-run
+//! loneliness moments, each under a temporary name renamed into place, the
+//! time-series part last (its presence marks the run complete). Nothing of
+//! a run is held once its parts are written, so memory stays bounded however
+//! many runs an experiment has. When every run is complete, [`assemble`]
+//! concatenates the parts in run order into the final files, which are
+//! therefore byte-identical whether the runs went in one go, in several
+//! interrupted sessions (`--resume`) or on several machines (`--shard`, then
+//! `bonfire merge`).
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::conditions::{self, FinalRow};
+use crate::engine::{self, ReplicateResult};
+use crate::error::{Error, Result};
+use crate::experiment::{Experiment, RunSpec};
+use crate::metrics::{MemberRow, TimeseriesRow};
+use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
+use crate::stats::Moments;
+
+/// A deterministic slice of an experiment's runs: those whose id modulo
+/// `count` is `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `I/N` with 0 <= I < N.
+    pub fn parse(text: &str) -> std::result::Result<Shard, String> {
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text:?}: expected I/N, for example 0/4"))?;
+        let parse = |s: &str| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("--shard {text:?}: {s:?} is not a whole number"))
+        };
+        let (index, count) = (parse(i)?, parse(n)?);
+        if count == 0 || index >= count {
+            return Err(format!("--shard {text:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The shard of a Slurm array task: `SLURM_ARRAY_TASK_ID` (offset by
+    /// `SLURM_ARRAY_TASK_MIN`) of `SLURM_ARRAY_TASK_COUNT`. `None` outside a
+    /// Slurm array.
+    pub fn from_slurm(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> std::result::Result<Option<Shard>, String> {
+        let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
+        else {
+            return Ok(None);
+        };
+        let num = |name: &str, v: &str| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name}={v:?} is not a whole number"))
+        };
+        let id = num("SLURM_ARRAY_TASK_ID", &id)?;
+        let count = num("SLURM_ARRAY_TASK_COUNT", &count)?;
+        let min = match var("SLURM_ARRAY_TASK_MIN") {
+            Some(m) => num("SLURM_ARRAY_TASK_MIN", &m)?,
+            None => 0,
+        };
+        let index = id
+            .checked_sub(min)
+            .ok_or("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "Slurm array task {id} (min {min}) is not one of {count} tasks: use a contiguous array such as --array=0-{}",
+                count.saturating_sub(1)
+            ));
+        }
+        Ok(Some(Shard { index, count }))
+    }
+
+    pub fn includes(&self, run: u64) -> bool {
+        run % self.count == self.index
+    }
+}
+
+fn part(dir: &Path, run: u64, kind: &str) -> PathBuf {
+    dir.join(PARTS_DIR).join(format!("run-{run:07}.{kind}.csv"))
+}
+
+/// Whether a run's parts are all in place.
+pub fn is_complete(dir: &Path, run: u64) -> bool {
+    part(dir, run, "timeseries").is_file()
+}
+
+/// Rows as headerless CSV.
+fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(|source| Error::Csv {
+            path: PathBuf::from("(memory)"),
+            source,
+        })?;
+    }
+    w.into_inner().map_err(|e| Error::Io {
+        action: "write",
+        path: PathBuf::from("(memory)"),
+        source: e.into_error(),
+    })
+}
+
+/// The header line of a row type.
+pub fn csv_header<T: Serialize + Default>() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default()).expect("a default row serialises");
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1);
+    bytes[..end].to_vec()
+}
+
+/// End-of-run loneliness moments of one arm of one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct EndRecord {
+    pub run: u64,
+    pub arm: String,
+    pub n: u64,
+    pub sum: f64,
+    pub sum_sq: f64,
+}
+
+fn write_parts(
+    dir: &Path,
+    result: &ReplicateResult,
+    experiment: &Experiment,
+    spec: &RunSpec,
+) -> Result<()> {
+    let scenario = experiment.scenario(spec.point, spec.arm);
+    if scenario.output.members_csv {
+        write_atomically(
+            &part(dir, result.run, "members"),
+            &csv_bytes(&result.members)?,
+        )?;
+    }
+    let labels = [scenario.arm_name.clone(), "control".to_string()];
+    let ends: Vec<EndRecord> = result
+        .end_loneliness
+        .iter()
+        .zip(labels)
+        .filter(|(m, _)| m.n > 0)
+        .map(|(m, arm)| EndRecord {
+            run: result.run,
+            arm,
+            n: m.n,
+            sum: m.sum,
+            sum_sq: m.sum_sq,
+        })
+        .collect();
+    write_atomically(&part(dir, result.run, "end"), &csv_bytes(&ends)?)?;
+    // Last: its presence marks the run complete.
+    write_atomically(
+        &part(dir, result.run, "timeseries"),
+        &csv_bytes(&result.timeseries)?,
+    )
+}
+
+/// Runs every run of the experiment (or of one shard) that has no parts yet.
+/// Returns how many ran.
+pub fn run_pending(
+    experiment: &Experiment,
+    dir: &Path,
+    shard: Option<Shard>,
+    step_done: &(dyn Fn() + Sync),
+) -> Result<u64> {
+    let parts = dir.join(PARTS_DIR);
+    std::fs::create_dir_all(&parts).map_err(|source| Error::Io {
+        action: "create",
+        path: parts,
+        source,
+    })?;
+    let pending: Vec<RunSpec> = experiment
+        .runs()
+        .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
+        .filter(|r| !is_complete(dir, r.id))
+        .collect();
+    let one = |spec: &RunSpec| -> Result<()> {
+        let scenario = experiment.scenario(spec.point, spec.arm);
+        let result = engine::run_one(scenario, spec.id, spec.replicate, step_done);
+        write_parts(dir, &result, experiment, spec)
+    };
+    if engine::runs_in_parallel(&experiment.base, pending.len() as u64) {
+        pending.par_iter().try_for_each(one)?;
+    } else {
+        pending.iter().try_for_each(one)?;
+    }
+    Ok(pending.len() as u64)
+}
+
+/// How many runs still lack their parts.
+pub fn missing_runs(experiment: &Experiment, dir: &Path) -> Vec<u64> {
+    experiment
+        .runs()
+        .map(|r| r.id)
+        .filter(|&id| !is_complete(dir, id))
+        .collect()
+}
+
+/// Appends a part file to an open file.
+fn append(out: &mut BufWriter<File>, from: &Path, to: &Path) -> Result<()> {
+    let mut bytes = Vec::new();
+    File::open(from)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|source| Error::Io {
+            action: "read",
+            path: from.to_path_buf(),
+            source,
+        })?;
+    out.write_all(&bytes).map_err(|source| Error::Io {
+        action: "write",
+        path: to.to_path_buf(),
+        source,
+    })
+}
+
+/// What assembling produced, for the summary on stdout.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    pub files: Vec<String>,
+    pub finals: Vec<FinalRow>,
+    pub ends: Vec<EndRecord>,
+}
+
+/// Writes the final files from the parts of every run, then removes the
+/// parts. Fails, leaving the parts, when a run is missing.
+pub fn assemble(
+    experiment: &Experiment,
+    dir: &Path,
+    manifest: impl FnOnce(&[String]) -> String,
+) -> Result<Assembled> {
+    let missing = missing_runs(experiment, dir);
+    if let Some(&first) = missing.first() {
+        return Err(Error::IncompleteRun {
+            path: dir.to_path_buf(),
+            missing: missing.len() as u64,
+            first,
+        });
+    }
+    let mut folder = OutputFolder::reopen(dir);
+    let members = experiment.base.output.members_csv;
+    let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];
+
+    // runs.csv: one row per run.
+    {
+        let (w, path) = folder.create("runs.csv")?;
+        let mut w = csv::Writer::from_writer(w);
+        let mut header = vec![
+            "run".to_string(),
+            "point".into(),
+            "replicate".into(),
+            "arm".into(),
+            "attends".into(),
+            "seed".into(),
+        ];
+        header.extend(experiment.sweep.iter().map(|s| s.key.clone()));
+        w.write_record(&header).map_err(|source| Error::Csv {
+            path: path.clone(),
+            source,
+        })?;
+        for r in experiment.runs() {
+            let s = experiment.scenario(r.point, r.arm);
+            let mut row = vec![
+                r.id.to_string(),
+                r.point.to_string(),
+                r.replicate.to_string(),
+                s.arm_name.clone(),
+                s.attends.to_string(),
+                s.seed.to_string(),
+            ];
+            row.extend(experiment.point_values(r.point));
+            w.write_record(&row).map_err(|source| Error::Csv {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        w.flush().map_err(|source| Error::Io {
+            action: "write",
+            path,
+            source,
+        })?;
+    }
+
+    // timeseries.csv and members.csv: header, then every run's part in order.
+    let mut concatenate = |name: &str, kind: &str, header: Vec<u8>| -> Result<()> {
+        let (mut w, path) = folder.create(name)?;
+        w.write_all(&header).map_err(|source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+        for r in experiment.runs() {
+            append(&mut w, &part(dir, r.id, kind), &path)?;
+        }
+        w.flush().map_err(|source| Error::Io {
+            action: "write",
+            path,
+            source,
+        })
+    };
+    concatenate(
+        "timeseries.csv",
+        "timeseries",
+        csv_header::<TimeseriesRow>(),
+    )?;
+    if members {
+        concatenate("members.csv", "members", csv_header::<MemberRow>())?;
+        files.push("members.csv".into());
+    }
+
+    // summary.csv from the last step of every run, read back part by part.
+    let mut finals = Vec::new();
+    let mut ends = Vec::new();
+    for r in experiment.runs() {
+        finals.extend(conditions::final_rows(&part(dir, r.id, "timeseries"))?);
+        let path = part(dir, r.id, "end");
+        let mut text = csv_header::<EndRecord>();
+        let body = std::fs::read(&path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.clone(),
+            source,
+        })?;
+        text.extend_from_slice(&body);
+        for e in csv::Reader::from_reader(text.as_slice()).deserialize() {
+            ends.push(e.map_err(|source| Error::ReadCsv {
+                path: path.clone(),
+                source,
+            })?);
+        }
+    }
+    {
+        let rows = conditions::summarise(experiment, &finals, &ends);
+        let (w, path) = folder.create("summary.csv")?;
+        let reference = conditions::reference_label(experiment, &finals);
+        conditions::write_summary(experiment, &reference, &rows, w, &path)?;
+        files.push("summary.csv".into());
+    }
+    folder.write_text("scenario.resolved.toml", &experiment.resolved_toml())?;
+    files.extend([
+        "scenario.resolved.toml".to_string(),
+        "manifest.json".to_string(),
+    ]);
+    folder.write_text("manifest.json", &manifest(&files))?;
+    folder.commit()?;
+    let parts = dir.join(PARTS_DIR);
+    std::fs::remove_dir_all(&parts).map_err(|source| Error::Io {
+        action: "remove",
+        path: parts,
+        source,
+    })?;
+    Ok(Assembled {
+        files,
+        finals,
+        ends,
+    })
+}
+
+/// Moments of end loneliness by (run, arm), for effect sizes.
+pub fn moments(e: &EndRecord) -> Moments {
+    Moments {
+        n: e.n,
+        sum: e.sum,
+        sum_sq: e.sum_sq,
+    }
+}

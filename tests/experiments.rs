@@ -1,0 +1,381 @@
+//! Experiments: sweeps and arms, common random numbers, shards merged into
+//! exactly the files of a whole run, interruption and resume.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const SWEEP: &str = r#"
+name = "sweep"
+seed = 11
+replicates = 2
+
+[community]
+groups = 12
+group_size = 8
+control_members = 16
+
+[format]
+sessions = 10
+
+[sweep]
+community.group_size = [6, 10]
+mechanisms.dropout.base_hazard = { from = 0.01, to = 0.03, step = 0.02 }
+
+[[arm]]
+name = "peer_led"
+
+[[arm]]
+name = "facilitated"
+format.leadership = "facilitated"
+"#;
+
+/// Files that must be byte-identical however the runs were done
+/// (manifest.json records wall time and the command line, so it differs).
+const SAME: [&str; 7] = [
+    "runs.csv",
+    "timeseries.csv",
+    "members.csv",
+    "summary.csv",
+    "scenario.resolved.toml",
+    "report.html",
+    "charts/isolation.png",
+];
+
+fn bonfire() -> Command {
+    Command::cargo_bin("bonfire").unwrap()
+}
+
+fn write_scenario(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("experiment.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    for f in SAME {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn a_sweep_expands_to_the_full_factorial_of_points_arms_and_replicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SWEEP);
+    let out = dir.path().join("out");
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+
+    // 2 sizes x 2 hazards = 4 points; x 2 arms x 2 replicates = 16 runs.
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "run,point,replicate,arm,attends,seed,community.group_size,mechanisms.dropout.base_hazard"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 16);
+    assert_eq!(
+        rows[0],
+        ["0", "0", "0", "peer_led", "true", "11", "6", "0.01"]
+    );
+    assert_eq!(rows[1][3], "facilitated");
+    assert_eq!(rows[15][6..], ["10", "0.03"]);
+    // Arms of a point share its seed; points differ.
+    assert_eq!(rows[0][5], rows[1][5]);
+    assert_ne!(rows[0][5], rows[4][5]);
+
+    // Time series keyed by run id, with a group arm and a control arm per run.
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert_eq!(ts.lines().count(), 1 + 16 * 2 * 11);
+    // summary.csv: 4 points x 3 labels (2 arms + control) x 11 metrics, less
+    // the metrics that do not apply to control (7 of 11 are session figures).
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.lines().next().unwrap().starts_with("point,arm,community.group_size,mechanisms.dropout.base_hazard,metric,replicates,mean,sd,ci_low,ci_high,reference_arm,difference"));
+    let facilitated_loneliness: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.contains(",facilitated,") && l.contains(",loneliness_mean,"))
+        .collect();
+    assert_eq!(facilitated_loneliness.len(), 4);
+    // Compared with the control members, with an effect size.
+    assert!(
+        facilitated_loneliness
+            .iter()
+            .all(|l| l.contains(",control,"))
+    );
+}
+
+#[test]
+fn arms_run_on_common_random_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SWEEP);
+    let out = dir.path().join("out");
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--quiet")
+        .arg("--no-charts")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    // Runs 0 (peer_led) and 1 (facilitated) are point 0, replicate 0: the
+    // same people arrive with the same traits.
+    let members = std::fs::read_to_string(out.join("members.csv")).unwrap();
+    let starts = |run: &str| -> Vec<String> {
+        members
+            .lines()
+            .filter(|l| l.starts_with(&format!("{run},")))
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                format!("{} {} {}", f[2], f[10], f[12]) // member, loneliness_start, hope_start
+            })
+            .collect()
+    };
+    let (peer, facilitated) = (starts("0"), starts("1"));
+    assert!(!peer.is_empty());
+    assert_eq!(peer, facilitated);
+    assert_ne!(peer, starts("2"), "replicate 1 draws other people");
+}
+
+#[test]
+fn three_shards_merged_give_exactly_the_files_of_a_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SWEEP);
+    let whole = dir.path().join("whole");
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let out = dir.path().join(format!("shard{i}"));
+        bonfire()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--shard", &format!("{i}/3"), "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(
+            !out.join("timeseries.csv").exists(),
+            "a shard writes parts, not the final files"
+        );
+        shards.push(out);
+    }
+    let merged = dir.path().join("merged");
+    bonfire()
+        .arg("merge")
+        .args(&shards)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_same(&whole, &merged);
+
+    // Two of three shards are not enough.
+    let partial = dir.path().join("partial");
+    bonfire()
+        .arg("merge")
+        .args(&shards[..2])
+        .arg("--out")
+        .arg(&partial)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("not finished yet"));
+}
+
+#[test]
+fn slurm_array_variables_pick_the_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SWEEP);
+    let (by_flag, by_env) = (dir.path().join("flag"), dir.path().join("env"));
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--shard", "1/3", "--out"])
+        .arg(&by_flag)
+        .assert()
+        .success();
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--out"])
+        .arg(&by_env)
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .assert()
+        .success();
+    let list = |d: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(d.join("parts"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(list(&by_flag), list(&by_env));
+    assert!(list(&by_flag).iter().all(|n| {
+        let run: u64 = n[4..11].parse().unwrap();
+        run % 3 == 1
+    }));
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough runs that the kill lands part way.
+    let text = SWEEP
+        .replace("replicates = 2", "replicates = 6")
+        .replace("sessions = 10", "sessions = 60");
+    let scenario = write_scenario(dir.path(), &text);
+    let whole = dir.path().join("whole");
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+
+    let killed = dir.path().join("killed");
+    let exe = assert_cmd::cargo::cargo_bin("bonfire");
+    let mut child = std::process::Command::new(exe)
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--threads", "1", "--out"])
+        .arg(&killed)
+        .spawn()
+        .unwrap();
+    // Wait for some runs to finish, then kill without warning.
+    let parts = killed.join("parts");
+    let finished = || {
+        std::fs::read_dir(&parts)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".timeseries.csv")
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while finished() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = finished();
+    assert!(
+        (3..48).contains(&done),
+        "kill landed after {done} of 48 runs"
+    );
+    assert!(!killed.join("timeseries.csv").exists());
+
+    // A new run into the folder is refused; --resume finishes it.
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&killed)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--resume"));
+    bonfire()
+        .arg("run")
+        .arg("--quiet")
+        .arg("--resume")
+        .arg(&killed)
+        .assert()
+        .success();
+    assert_same(&whole, &killed);
+    assert!(
+        !killed.join("parts").exists(),
+        "parts are removed once assembled"
+    );
+}
+
+#[test]
+fn a_bad_sweep_value_names_the_key_the_value_and_the_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SWEEP.replace(
+        "community.group_size = [6, 10]",
+        "community.group_size = [6, 1]",
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("community.group_size")
+                .and(predicates::str::contains("is 1"))
+                .and(predicates::str::contains("from 2 to 1000")),
+        );
+    let text = SWEEP.replace(
+        "[[arm]]\nname = \"peer_led\"",
+        "[[arm]]\nname = \"control\"",
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("arm[0].name"));
+}
+
+#[test]
+fn every_shipped_scenario_is_valid_and_listed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{name} is not in scenarios/README.md"
+        );
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(
+            text.starts_with('#') && text.contains("Question"),
+            "{name} does not open with its question"
+        );
+        bonfire().arg("check").arg(f).assert().success();
+    }
+}

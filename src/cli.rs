@@ -57,7 +57,7 @@ pub enum Command {
 pub struct RunArgs {
     /// Scenario file (TOML). Without one, the built-in default scenario runs.
     pub scenario: Option<PathBuf>,
-    /// Output folder [default: output/<scenario name>].
+    /// Output folder [default: output/SCENARIO_NAME].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override the scenario's seed.

@@ -18,8 +18,6 @@
 //! Every (point, arm) scenario is built and validated before the first run,
 //! so a bad sweep value fails in a second, naming the key and the value.
 
-use std::collections::BTreeMap;
-
 use crate::error::{Error, Origin, Result};
 use crate::scenario::{RawScenario, Scenario};
 
@@ -526,17 +524,4 @@ impl Experiment {
             })
             .collect()
     }
-
-    /// The scenarios, for checks and summaries.
-    pub fn scenarios(&self) -> &[Scenario] {
-        &self.scenarios
-    }
-}
-
-/// Sweep values by key, for tests and summaries.
-pub fn sweep_map(e: &Experiment) -> BTreeMap<String, Vec<toml::Value>> {
-    e.sweep
-        .iter()
-        .map(|s| (s.key.clone(), s.values.clone()))
-        .collect()
 }

@@ -17,12 +17,14 @@
 //! ```
 //!
 //! # Layout
-//! [`scenario`] reads and validates scenario files; [`population`] holds the
-//! members group by group; [`bonds`] the ties within groups; [`rules`] one
-//! file per mechanism; [`session`] one session of one group in process order;
-//! [`engine`] the parallel session loop; [`metrics`] the figures; [`output`]
-//! the files; [`plot`] the charts and the report; [`cli`], [`progress`] and
-//! [`summary`] the command line.
+//! [`scenario`] reads and validates scenario files and [`experiment`] expands
+//! their sweeps and arms into runs; [`population`] holds the members group by
+//! group; [`bonds`] the ties within groups; [`rules`] one file per mechanism;
+//! [`session`] one session of one group in process order; [`engine`] the
+//! parallel session loop; [`runner`] runs into parts and assembles the files;
+//! [`metrics`] and [`conditions`] the figures; [`output`] the files; [`plot`]
+//! the charts and the report; [`cli`], [`progress`] and [`summary`] the
+//! command line.
 
 pub mod bonds;
 pub mod cli;

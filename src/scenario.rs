@@ -11,7 +11,6 @@
 //! documented there and in the README's scenario reference.
 
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 use crate::error::{Error, Origin, Result};
 
@@ -698,17 +697,6 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
-    pub fn from_file(path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadScenario {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let origin = Origin::File(path.to_path_buf());
-        let raw = RawScenario::parse(&text, &origin)?;
-        Scenario::try_from_raw(raw, &text, &origin)
-    }
-
     /// The built-in default scenario.
     pub fn embedded_default() -> Scenario {
         let raw = RawScenario::parse(DEFAULT_SCENARIO, &Origin::Embedded)

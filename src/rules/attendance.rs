@@ -6,7 +6,7 @@
 //!
 //! logit P(attend) = logit(base) + propensity + c·(cohesion/10 − ½)
 //!                   + t·ln(1 + tie support) + h·(hope − ½)
-//!                   + o·[online] + f·log2(interval / 7 days)
+//!                   + o·\[online\] + f·log2(interval / 7 days)
 
 use crate::scenario::Attendance;
 

@@ -6,7 +6,7 @@
 //! (Swift & Greenberg 2012; Kelly & Moos 2003). Exact check 1: with a constant
 //! hazard p, retention is S(t) = (1−p)^t and mean tenure 1/p.
 //!
-//! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · [no reply]·[isolated]
+//! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · \[no reply\]·\[isolated\]
 //!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½) − altruism))
 
 use crate::scenario::Dropout;

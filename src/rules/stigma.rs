@@ -3,7 +3,7 @@
 //! MECHANISMS.md, "Stigma: face-to-face contact lowers stigma more than
 //! information does (Corrigan 2012). Self-stigma gates disclosure."
 //!
-//! stigma ← stigma · (1 − a·acceptance·[disclosed] − l·[heard a disclosure]),
+//! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.
 //! Acceptance is the group's safety (cohesion / 10), halved without a reply.
 

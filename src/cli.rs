@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Origin};
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, Overrides};
 use crate::output::manifest::Manifest;
 use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
 use crate::plot;
@@ -87,6 +87,10 @@ pub struct RunArgs {
     /// SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Export the bond network after these sessions (comma-separated, 0 =
+    /// before the first) as GraphML and edge lists into OUT/network/.
+    #[arg(long, value_name = "STEPS")]
+    pub export_network: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,21 +128,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Loads an experiment (file or built-in), applies command-line overrides
 /// and validates every scenario in it. Returns the text it came from too.
-pub fn load_experiment(
-    path: Option<&Path>,
-    seed: Option<u64>,
-    replicates: Option<u32>,
-) -> Result<Experiment, Error> {
+pub fn load_experiment(path: Option<&Path>, overrides: &Overrides) -> Result<Experiment, Error> {
     match path {
-        Some(path) => Experiment::from_file(path, seed, replicates),
-        None => Experiment::parse(DEFAULT_SCENARIO, &Origin::Embedded, seed, replicates),
+        Some(path) => Experiment::from_file(path, overrides),
+        None => Experiment::parse(DEFAULT_SCENARIO, &Origin::Embedded, overrides),
     }
 }
 
 fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for path in paths {
-        match Experiment::from_file(path, None, None) {
+        match Experiment::from_file(path, &Overrides::default()) {
             Ok(e) => summary::print_check_ok(path, &e),
             Err(e) => {
                 summary::print_error(&e);
@@ -151,6 +151,17 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--export-network 0,26,52`: a comma-separated list of steps.
+fn parse_steps(text: &str) -> anyhow::Result<Vec<u32>> {
+    text.split(',')
+        .map(|s| {
+            s.trim().parse::<u32>().map_err(|_| {
+                anyhow::anyhow!("--export-network {text:?}: {s:?} is not a step number (expected a list such as 0,26,52)")
+            })
+        })
+        .collect()
 }
 
 fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
@@ -187,9 +198,10 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
                 || args.seed.is_some()
                 || args.replicates.is_some()
                 || args.out.is_some()
+                || args.export_network.is_some()
             {
                 anyhow::bail!(
-                    "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates or --out with it",
+                    "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates, --out or --export-network with it",
                     dir.display()
                 );
             }
@@ -197,11 +209,20 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             if !resolved.is_file() {
                 return Err(Error::NotARun { path: dir.clone() }.into());
             }
-            let experiment = Experiment::from_file(&resolved, None, None)?;
+            let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
             (experiment, dir.clone(), resolved.display().to_string())
         }
         None => {
-            let experiment = load_experiment(args.scenario.as_deref(), args.seed, args.replicates)?;
+            let overrides = Overrides {
+                seed: args.seed,
+                replicates: args.replicates,
+                export_steps: args
+                    .export_network
+                    .as_deref()
+                    .map(parse_steps)
+                    .transpose()?,
+            };
+            let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
             let dir = args
                 .out
                 .clone()
@@ -305,7 +326,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
     }
-    let experiment = Experiment::from_file(&resolved, None, None)?;
+    let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
     OutputFolder::prepare(&args.out, args.force)?;
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     let parts = args.out.join(PARTS_DIR);
@@ -337,6 +358,34 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             })?;
         }
     }
+    // Network exports are written by the runs themselves.
+    for shard in &args.shards {
+        let from = shard.join(runner::NETWORK_DIR);
+        if !from.is_dir() {
+            continue;
+        }
+        let to = args.out.join(runner::NETWORK_DIR);
+        std::fs::create_dir_all(&to).map_err(|source| Error::Io {
+            action: "create",
+            path: to.clone(),
+            source,
+        })?;
+        let entries = std::fs::read_dir(&from).map_err(|source| Error::Io {
+            action: "read",
+            path: from.clone(),
+            source,
+        })?;
+        for entry in entries.filter_map(|e| e.ok()) {
+            let name = entry.file_name();
+            if !name.to_string_lossy().starts_with('.') {
+                std::fs::copy(entry.path(), to.join(&name)).map_err(|source| Error::Io {
+                    action: "copy",
+                    path: entry.path(),
+                    source,
+                })?;
+            }
+        }
+    }
     let run_args = RunArgs {
         scenario: None,
         out: Some(args.out.clone()),
@@ -348,6 +397,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         no_charts: args.no_charts,
         resume: None,
         shard: None,
+        export_network: None,
     };
     let source = format!(
         "merged from {}",

@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 
 use crate::metrics::{MemberRow, RowId, Tally, TimeseriesRow};
+use crate::network::{BondNetwork, GroupRow, NetStats, NetworkRow};
 use crate::population::{Arm, GroupState, build_community};
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
@@ -31,9 +32,79 @@ pub struct ReplicateResult {
     /// One row per member who came, in member-id order (empty when
     /// `output.members_csv` is off).
     pub members: Vec<MemberRow>,
+    /// The group arm's bond network figures at the measured steps.
+    pub network: Vec<NetworkRow>,
+    /// One row per group that meets at the measured steps (empty when
+    /// `output.groups_csv` is off).
+    pub groups: Vec<GroupRow>,
+    /// The network at each of `network.export_steps`.
+    pub exports: Vec<NetworkExport>,
     /// Loneliness at the end of everyone who came, by arm (group, control),
     /// for effect sizes.
     pub end_loneliness: [Moments; 2],
+}
+
+/// The bond network of a run at one step, as files.
+#[derive(Debug, Clone)]
+pub struct NetworkExport {
+    pub step: u32,
+    pub graphml: String,
+    pub edge_list_csv: String,
+}
+
+/// What a run records of its network as it goes.
+#[derive(Debug, Default)]
+struct Observed {
+    network: Vec<NetworkRow>,
+    groups: Vec<GroupRow>,
+    exports: Vec<NetworkExport>,
+}
+
+/// Network figures, group rows and exports due after `step`.
+fn observe_network(
+    observed: &mut Observed,
+    scenario: &Scenario,
+    id: &RowId,
+    step: u32,
+    groups: &[GroupState],
+    tallies: &[Tally],
+) {
+    let options = &scenario.network;
+    let measure = options.measures(step, scenario.format.sessions) && scenario.attends;
+    let export = options.export_steps.contains(&step);
+    if !measure && !export {
+        return;
+    }
+    let week = f64::from(step) * scenario.interval_days() / 7.0;
+    if measure {
+        let mut total = NetStats::default();
+        for (g, t) in groups.iter().zip(tallies) {
+            if g.meets {
+                total.add(&t.network);
+            }
+        }
+        observed.network.push(NetworkRow {
+            run: id.run,
+            arm: id.arm.clone(),
+            replicate: id.replicate,
+            step,
+            week,
+            ..total.row()
+        });
+        if scenario.output.groups_csv {
+            for (g, t) in groups.iter().zip(tallies).filter(|(g, _)| g.meets) {
+                observed.groups.push(GroupRow::new(id, g.id, step, week, t));
+            }
+        }
+    }
+    if export {
+        let network = BondNetwork::build(groups, &crate::session::tie_levels(scenario));
+        observed.exports.push(NetworkExport {
+            step,
+            graphml: network.graphml(&id.arm),
+            edge_list_csv: network.edge_list_csv(),
+        });
+    }
 }
 
 /// Runs every replicate of one scenario and hands each result to `sink` in
@@ -88,12 +159,39 @@ pub fn run_one(
         replicate,
     };
 
-    let baseline: Vec<Tally> = groups.iter().map(|g| Tally::of_group(g, 0, 0)).collect();
+    let last = scenario.format.sessions;
+    let mut observed = Observed::default();
+    let baseline: Vec<Tally> = groups
+        .iter()
+        .map(|g| {
+            let mut t = Tally::of_group(g, 0, 0);
+            if g.meets && scenario.network.measures(0, last) {
+                t.network = NetStats::of_group(g);
+            }
+            t
+        })
+        .collect();
     push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
-    for step in 1..=scenario.format.sessions {
+    observe_network(
+        &mut observed,
+        scenario,
+        &ids(Arm::Group),
+        0,
+        &groups,
+        &baseline,
+    );
+    for step in 1..=last {
         let tallies = step_all(&mut groups, &ctx, step);
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
+        observe_network(
+            &mut observed,
+            scenario,
+            &ids(Arm::Group),
+            step,
+            &groups,
+            &tallies,
+        );
     }
 
     let mut members = Vec::new();
@@ -105,7 +203,18 @@ pub fn run_one(
             } else {
                 &control_id
             };
-            MemberRow::of_group(g, id, scenario.format.sessions, &mut members);
+            MemberRow::of_group(g, id, last, &mut members);
+        }
+        // Strength and core number from the network at the end; its nodes
+        // are the members who joined, in the same group and place order.
+        let network = BondNetwork::build(&groups, &ctx.levels);
+        let (cores, strengths) = (network.core_numbers(), network.strengths());
+        let joined = members
+            .iter_mut()
+            .filter(|m| m.joined_step.is_some() && m.arm == group_id.arm);
+        for (node, row) in joined.enumerate() {
+            row.strength = Some(strengths[node]);
+            row.core_number = Some(cores[node]);
         }
     }
     let mut end_loneliness = [Moments::default(); 2];
@@ -115,11 +224,19 @@ pub fn run_one(
             .iter()
             .for_each(|&l| end_loneliness[arm].push(f64::from(l)));
     }
+    let Observed {
+        network,
+        groups: group_rows,
+        exports,
+    } = observed;
     ReplicateResult {
         run,
         replicate,
         timeseries,
         members,
+        network,
+        groups: group_rows,
+        exports,
         end_loneliness,
     }
 }

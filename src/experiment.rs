@@ -62,6 +62,15 @@ pub struct Experiment {
     pub base: Scenario,
 }
 
+/// Settings given on the command line, applied to the file's base.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub replicates: Option<u32>,
+    /// `--export-network`: steps at which to export the bond network.
+    pub export_steps: Option<Vec<u32>>,
+}
+
 /// The name of the single arm of a scenario without `[[arm]]` tables.
 pub const DEFAULT_ARM: &str = "group";
 
@@ -180,12 +189,8 @@ impl Experiment {
     /// Parses a scenario file's text, expands it, and validates every
     /// scenario. `overrides` are command-line settings (seed, replicates)
     /// applied to the base before expansion.
-    pub fn parse(
-        text: &str,
-        origin: &Origin,
-        seed: Option<u64>,
-        replicates: Option<u32>,
-    ) -> Result<Experiment> {
+    pub fn parse(text: &str, origin: &Origin, overrides: &Overrides) -> Result<Experiment> {
+        let (seed, replicates) = (overrides.seed, overrides.replicates);
         // The whole file as a scenario first: syntax errors, unknown keys and
         // wrong types get their line numbers here.
         let mut raw = RawScenario::parse(text, origin)?;
@@ -207,6 +212,15 @@ impl Experiment {
                 "seed".into(),
                 toml::Value::Integer(s.min(i64::MAX as u64) as i64),
             );
+        }
+        if let Some(steps) = &overrides.export_steps {
+            let list = steps
+                .iter()
+                .map(|&st| toml::Value::Integer(i64::from(st)))
+                .collect();
+            set_key(&mut table, "network.export_steps", toml::Value::Array(list))
+                .expect("network is a table");
+            raw.network.export_steps = steps.clone();
         }
 
         // The sweep: replicates, then every other leaf is a swept key.
@@ -420,16 +434,12 @@ impl Experiment {
     }
 
     /// Reads and expands a scenario file.
-    pub fn from_file(
-        path: &std::path::Path,
-        seed: Option<u64>,
-        replicates: Option<u32>,
-    ) -> Result<Experiment> {
+    pub fn from_file(path: &std::path::Path, overrides: &Overrides) -> Result<Experiment> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ReadScenario {
             path: path.to_path_buf(),
             source,
         })?;
-        Experiment::parse(&text, &Origin::File(path.to_path_buf()), seed, replicates)
+        Experiment::parse(&text, &Origin::File(path.to_path_buf()), overrides)
     }
 
     /// The scenario of one (point, arm).

@@ -22,7 +22,7 @@
 //! group; [`bonds`] the ties within groups; [`rules`] one file per mechanism;
 //! [`session`] one session of one group in process order; [`engine`] the
 //! parallel session loop; [`runner`] runs into parts and assembles the files;
-//! [`metrics`] and [`conditions`] the figures; [`output`] the files; [`plot`]
+//! [`metrics`], [`network`] and [`conditions`] the figures; [`output`] the files; [`plot`]
 //! the charts and the report; [`cli`], [`progress`] and [`summary`] the
 //! command line.
 
@@ -33,6 +33,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod metrics;
+pub mod network;
 pub mod output;
 pub mod plot;
 pub mod population;

@@ -10,10 +10,8 @@
 //! a petgraph graph; tests check both give the same figures, and the graph
 //! functions here follow NetworkX's definitions.
 
-use petgraph::graph::{NodeIndex, UnGraph};
 use serde::Serialize;
 
-use crate::bonds::TieLevels;
 use crate::population::{GroupState, NEVER, Status};
 use crate::scenario::LONELY_CUTOFF;
 
@@ -46,6 +44,8 @@ pub struct Tally {
     pub ties: u64,
     /// Ties that reach beyond the meetings.
     pub beyond_ties: u64,
+    /// Network figures, filled only at steps where the network is measured.
+    pub network: crate::network::NetStats,
 }
 
 impl Tally {
@@ -117,6 +117,7 @@ impl Tally {
         self.density_groups += o.density_groups;
         self.ties += o.ties;
         self.beyond_ties += o.beyond_ties;
+        self.network.add(&o.network);
     }
 }
 
@@ -270,6 +271,12 @@ pub struct MemberRow {
     pub beyond_ties: u32,
     /// Strength of the member's ties summed over partners, each in friend units capped at 1.
     pub tie_support: f32,
+    /// Sum of the strengths (hours) of the member's ties in the network; empty
+    /// for members who never joined.
+    pub strength: Option<f32>,
+    /// Core number in the bond network (NetworkX's `core_number`); empty
+    /// for members who never joined.
+    pub core_number: Option<u32>,
 }
 
 impl MemberRow {
@@ -303,166 +310,9 @@ impl MemberRow {
                 close_friends: u32::from(ties.close),
                 beyond_ties: u32::from(ties.beyond),
                 tie_support: ties.support,
+                strength: None,
+                core_number: None,
             });
-        }
-    }
-}
-
-/// The bond network of some groups as a petgraph graph: one node per member
-/// who has joined (weight: community-wide member id), one edge per tie at or
-/// above the network threshold (weight: strength in hours).
-pub fn bond_graph(groups: &[GroupState], levels: &TieLevels) -> UnGraph<u64, f32> {
-    let mut graph = UnGraph::default();
-    for g in groups.iter().filter(|g| g.meets) {
-        let nodes: Vec<Option<NodeIndex>> = (0..g.places())
-            .map(|i| {
-                (i < g.arrived && g.joined_step[i] != NEVER)
-                    .then(|| graph.add_node(g.first_member + i as u64))
-            })
-            .collect();
-        for j in 1..g.arrived {
-            for i in 0..j {
-                let s = g.bonds.strength(i, j);
-                if s >= levels.tie
-                    && let (Some(a), Some(b)) = (nodes[i], nodes[j])
-                {
-                    graph.add_edge(a, b, s);
-                }
-            }
-        }
-    }
-    graph
-}
-
-/// Density: edges over possible edges (NetworkX's `density`).
-pub fn density(g: &UnGraph<u64, f32>) -> f64 {
-    let n = g.node_count() as f64;
-    if n < 2.0 {
-        0.0
-    } else {
-        g.edge_count() as f64 / (n * (n - 1.0) / 2.0)
-    }
-}
-
-/// Average local clustering over all nodes, zero-degree nodes counting 0
-/// (NetworkX's `average_clustering`, unweighted).
-pub fn average_clustering(g: &UnGraph<u64, f32>) -> f64 {
-    let n = g.node_count();
-    if n == 0 {
-        return 0.0;
-    }
-    let mut total = 0.0;
-    for v in g.node_indices() {
-        let nbrs: Vec<NodeIndex> = g.neighbors(v).collect();
-        let k = nbrs.len();
-        if k < 2 {
-            continue;
-        }
-        let mut links = 0usize;
-        for (a, &x) in nbrs.iter().enumerate() {
-            for &y in &nbrs[a + 1..] {
-                links += usize::from(g.contains_edge(x, y));
-            }
-        }
-        total += 2.0 * links as f64 / (k * (k - 1)) as f64;
-    }
-    total / n as f64
-}
-
-/// Share of nodes with no edge.
-pub fn isolated_fraction(g: &UnGraph<u64, f32>) -> f64 {
-    let n = g.node_count();
-    if n == 0 {
-        return 0.0;
-    }
-    g.node_indices()
-        .filter(|&v| g.neighbors(v).next().is_none())
-        .count() as f64
-        / n as f64
-}
-
-/// Size of the largest connected component as a share of all nodes.
-pub fn largest_component_share(g: &UnGraph<u64, f32>) -> f64 {
-    let n = g.node_count();
-    if n == 0 {
-        return 0.0;
-    }
-    let mut sets = petgraph::unionfind::UnionFind::new(n);
-    for e in g.edge_indices() {
-        let (a, b) = g.edge_endpoints(e).expect("edge exists");
-        sets.union(a.index(), b.index());
-    }
-    let mut sizes = vec![0usize; n];
-    for v in 0..n {
-        sizes[sets.find(v)] += 1;
-    }
-    *sizes.iter().max().expect("n > 0") as f64 / n as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::{self, Purpose};
-
-    fn gnp(n: usize, p: f64, seed: u64) -> UnGraph<u64, f32> {
-        let mut g = UnGraph::default();
-        let nodes: Vec<_> = (0..n as u64).map(|i| g.add_node(i)).collect();
-        let mut s = rng::stream_for(seed, 0, 0, 0, Purpose::Population);
-        for j in 1..n {
-            for i in 0..j {
-                if rng::bernoulli(&mut s, p) {
-                    g.add_edge(nodes[i], nodes[j], 1.0);
-                }
-            }
-        }
-        g
-    }
-
-    #[test]
-    fn hand_made_graph_matches_networkx() {
-        // Triangle 0-1-2 plus tail 2-3 plus isolated 4.
-        // networkx: density = 4/10, average_clustering = (1 + 1 + 1/3 + 0 + 0)/5.
-        let mut g = UnGraph::<u64, f32>::default();
-        let v: Vec<_> = (0..5).map(|i| g.add_node(i)).collect();
-        for (a, b) in [(0, 1), (1, 2), (0, 2), (2, 3)] {
-            g.add_edge(v[a], v[b], 1.0);
-        }
-        assert!((density(&g) - 0.4).abs() < 1e-12);
-        assert!((average_clustering(&g) - (7.0 / 3.0) / 5.0).abs() < 1e-12);
-        assert!((isolated_fraction(&g) - 0.2).abs() < 1e-12);
-        assert!((largest_component_share(&g) - 0.8).abs() < 1e-12);
-    }
-
-    #[test]
-    fn exact_check_7_gnp_density_clustering_isolates_and_giant_component() {
-        let n = 2000;
-        // Density and clustering equal p. Tolerances: 5 standard errors. The
-        // density's se is sqrt(p(1-p)/pairs); clustering averages n local
-        // coefficients each with se ~ sqrt(p(1-p)/pairs of neighbours).
-        let p = 0.01;
-        let g = gnp(n, p, 3);
-        let pairs = (n * (n - 1) / 2) as f64;
-        assert!((density(&g) - p).abs() < 5.0 * (p * (1.0 - p) / pairs).sqrt());
-        let k = p * (n - 1) as f64;
-        let se_clustering = (p * (1.0 - p) / (k * (k - 1.0) / 2.0)).sqrt() / (n as f64).sqrt();
-        assert!((average_clustering(&g) - p).abs() < 5.0 * se_clustering + 0.002);
-
-        // Isolated fraction ~ e^(-c); a giant component iff c > 1.
-        for (c, giant) in [(0.5, false), (2.0, true)] {
-            let g = gnp(n, c / (n - 1) as f64, 4);
-            let expected = (-c).exp();
-            let se = (expected * (1.0 - expected) / n as f64).sqrt();
-            assert!(
-                (isolated_fraction(&g) - expected).abs() < 5.0 * se + 0.005,
-                "c = {c}"
-            );
-            let share = largest_component_share(&g);
-            if giant {
-                // Giant component share solves s = 1 - e^(-cs): 0.797 at c = 2.
-                assert!((share - 0.797).abs() < 0.04, "c = {c}: {share}");
-            } else {
-                assert!(share < 0.05, "c = {c}: {share}");
-            }
         }
     }
 }

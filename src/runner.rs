@@ -24,6 +24,7 @@ use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::metrics::{MemberRow, TimeseriesRow};
+use crate::network::{GroupRow, NetworkRow};
 use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
 use crate::stats::Moments;
 
@@ -91,6 +92,9 @@ impl Shard {
     }
 }
 
+/// Where network exports (GraphML, edge lists) go.
+pub const NETWORK_DIR: &str = "network";
+
 fn part(dir: &Path, run: u64, kind: &str) -> PathBuf {
     dir.join(PARTS_DIR).join(format!("run-{run:07}.{kind}.csv"))
 }
@@ -152,6 +156,33 @@ fn write_parts(
             &part(dir, result.run, "members"),
             &csv_bytes(&result.members)?,
         )?;
+    }
+    write_atomically(
+        &part(dir, result.run, "network"),
+        &csv_bytes(&result.network)?,
+    )?;
+    write_atomically(
+        &part(dir, result.run, "groups"),
+        &csv_bytes(&result.groups)?,
+    )?;
+    if !result.exports.is_empty() {
+        let folder = dir.join(NETWORK_DIR);
+        std::fs::create_dir_all(&folder).map_err(|source| Error::Io {
+            action: "create",
+            path: folder.clone(),
+            source,
+        })?;
+        for e in &result.exports {
+            let stem = format!("run-{:07}-step-{:04}", result.run, e.step);
+            write_atomically(
+                &folder.join(format!("{stem}.graphml")),
+                e.graphml.as_bytes(),
+            )?;
+            write_atomically(
+                &folder.join(format!("{stem}.edges.csv")),
+                e.edge_list_csv.as_bytes(),
+            )?;
+        }
     }
     let labels = [scenario.arm_name.clone(), "control".to_string()];
     let ends: Vec<EndRecord> = result
@@ -325,6 +356,12 @@ pub fn assemble(
     if members {
         concatenate("members.csv", "members", csv_header::<MemberRow>())?;
         files.push("members.csv".into());
+    }
+    concatenate("network.csv", "network", csv_header::<NetworkRow>())?;
+    files.push("network.csv".into());
+    if experiment.base.output.groups_csv {
+        concatenate("groups.csv", "groups", csv_header::<GroupRow>())?;
+        files.push("groups.csv".into());
     }
 
     // summary.csv from the last step of every run, read back part by part.

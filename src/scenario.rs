@@ -48,6 +48,7 @@ pub struct RawScenario {
     pub population: Population,
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
+    pub network: NetworkOptions,
     pub output: OutputOptions,
     /// Swept keys (see `crate::experiment`); read here so that the base is
     /// checked with line numbers, expanded there.
@@ -71,6 +72,7 @@ impl Default for RawScenario {
             population: Population::default(),
             cohesion: CohesionMeasure::default(),
             mechanisms: Mechanisms::default(),
+            network: NetworkOptions::default(),
             output: OutputOptions::default(),
             sweep: None,
             arm: Vec::new(),
@@ -659,17 +661,50 @@ impl Default for Affect {
     }
 }
 
+/// When the bond network is measured and exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkOptions {
+    /// Network figures (network.csv, groups.csv) every this many sessions,
+    /// and at the first and last; 0 = never.
+    pub metrics_every: u32,
+    /// Sessions after which the network is exported as GraphML and an edge
+    /// list (0 = before the first session).
+    pub export_steps: Vec<u32>,
+}
+
+impl Default for NetworkOptions {
+    fn default() -> Self {
+        Self {
+            metrics_every: 1,
+            export_steps: Vec::new(),
+        }
+    }
+}
+
+impl NetworkOptions {
+    /// Whether network figures are taken after `step` of `last`.
+    pub fn measures(&self, step: u32, last: u32) -> bool {
+        self.metrics_every > 0 && (step % self.metrics_every == 0 || step == last)
+    }
+}
+
 /// Which optional files a run writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputOptions {
     /// Write members.csv (one row per member per replicate).
     pub members_csv: bool,
+    /// Write groups.csv (one row per group per measured step).
+    pub groups_csv: bool,
 }
 
 impl Default for OutputOptions {
     fn default() -> Self {
-        Self { members_csv: true }
+        Self {
+            members_csv: true,
+            groups_csv: true,
+        }
     }
 }
 
@@ -688,6 +723,7 @@ pub struct Scenario {
     pub population: Population,
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
+    pub network: NetworkOptions,
     pub output: OutputOptions,
     /// Name of the arm this scenario runs (set by an experiment's `[[arm]]`;
     /// "group" otherwise). Not a key of the file's base.
@@ -725,6 +761,7 @@ impl Scenario {
             population,
             cohesion,
             mechanisms,
+            network,
             output,
             sweep: _,
             arm: _,
@@ -740,6 +777,7 @@ impl Scenario {
             population,
             cohesion,
             mechanisms,
+            network,
             output,
             arm_name: crate::experiment::DEFAULT_ARM.to_string(),
             attends: true,
@@ -759,6 +797,7 @@ impl Scenario {
             population: self.population.clone(),
             cohesion: self.cohesion.clone(),
             mechanisms: self.mechanisms.clone(),
+            network: self.network.clone(),
             output: self.output.clone(),
             sweep: None,
             arm: Vec::new(),
@@ -1249,6 +1288,19 @@ fn validate(s: &RawScenario) -> Check {
         100.0,
     )?;
 
+    whole("network.metrics_every", s.network.metrics_every, 0, 10_000)?;
+    if let Some(&late) = s
+        .network
+        .export_steps
+        .iter()
+        .find(|&&st| st > s.format.sessions)
+    {
+        return Err(bad(
+            "network.export_steps",
+            late,
+            format!("steps from 0 to format.sessions ({})", s.format.sessions),
+        ));
+    }
     share("mechanisms.affect.susceptibility", m.affect.susceptibility)?;
     real(
         "mechanisms.affect.negative_weight",

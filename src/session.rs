@@ -145,11 +145,20 @@ pub fn step_group(
     step: u32,
     scratch: &mut Scratch,
 ) -> Tally {
-    if g.meets {
+    let mut tally = if g.meets {
         step_support_group(g, ctx, step, scratch)
     } else {
         step_control(g, ctx, step, scratch)
+    };
+    if g.meets
+        && ctx
+            .scenario
+            .network
+            .measures(step, ctx.scenario.format.sessions)
+    {
+        tally.network = crate::network::NetStats::of_group(g);
     }
+    tally
 }
 
 /// A control block or a waitlist arm's group: no sessions, no ties;

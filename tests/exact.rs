@@ -185,24 +185,62 @@ close_hours = 1000.0
 }
 
 #[test]
-fn network_figures_from_the_flat_matrices_match_the_petgraph_graph() {
-    use bonfire::metrics::{average_clustering, bond_graph};
-    let mut s = bonfire::Scenario::embedded_default();
-    s.community.groups = 60;
-    s.community.control_members = 0;
-    s.format.sessions = 20;
-    let ctx = SessionContext::new(&s, 0);
-    let mut groups = build_community(&s, 0);
-    let mut last = Vec::new();
-    for step in 1..=s.format.sessions {
-        last = engine::step_all(&mut groups, &ctx, step);
+fn network_figures_from_the_groups_match_the_petgraph_graph() {
+    use bonfire::network::{BondNetwork, NetStats};
+    // Closed groups of ten (one bit word per member) and open groups with
+    // more than 64 places (several words), so both code paths are checked.
+    for (membership, extra) in [
+        ("closed", ""),
+        (
+            "open",
+            "[open]\ninitial_members = 8\narrivals_per_session = 3.0\ncatchment = 70\n",
+        ),
+    ] {
+        let text = format!(
+            "name = \"net\"\nseed = 8\n[community]\ngroups = 40\ngroup_size = 40\n[format]\nmembership = \"{membership}\"\nsessions = 25\n{extra}"
+        );
+        let s = crate::common::scenario(&text);
+        let ctx = SessionContext::new(&s, 0);
+        let mut groups = build_community(&s, 0);
+        let mut last = Vec::new();
+        for step in 1..=s.format.sessions {
+            last = engine::step_all(&mut groups, &ctx, step);
+        }
+        let mut flat = NetStats::default();
+        let mut tally = bonfire::metrics::Tally::default();
+        for t in &last {
+            flat.add(&t.network);
+            tally.add(t);
+        }
+        let graph = BondNetwork::build(&groups, &ctx.levels);
+        let (a, b) = (flat.row(), graph.metrics());
+        assert!(
+            a.edges > 100,
+            "{membership}: too few ties to test ({})",
+            a.edges
+        );
+        assert_eq!(
+            (a.nodes, a.edges, a.components, a.max_core),
+            (b.nodes, b.edges, b.components, b.max_core),
+            "{membership}"
+        );
+        for (name, x, y) in [
+            ("density", a.density, b.density),
+            ("mean degree", a.mean_degree, b.mean_degree),
+            ("isolates", a.isolates_share, b.isolates_share),
+            (
+                "largest component",
+                a.largest_component_share,
+                b.largest_component_share,
+            ),
+            ("clustering", a.average_clustering, b.average_clustering),
+            ("transitivity", a.transitivity, b.transitivity),
+            ("mean strength", a.mean_strength, b.mean_strength),
+            ("modularity", a.group_modularity, b.group_modularity),
+        ] {
+            assert!((x - y).abs() < 1e-9, "{membership}: {name}: {x} vs {y}");
+        }
+        // And the time series' clustering is the same figure.
+        assert!((tally.clustering_sum / tally.joined as f64 - b.average_clustering).abs() < 1e-12);
     }
-    let mut total = bonfire::metrics::Tally::default();
-    last.iter().for_each(|t| total.add(t));
-    let graph = bond_graph(&groups, &ctx.levels);
-    assert_eq!(graph.node_count() as u64, total.joined);
-    assert_eq!(graph.edge_count() as u64, total.ties);
-    assert!(total.ties > 0);
-    let flat = total.clustering_sum / total.joined as f64;
-    assert!((average_clustering(&graph) - flat).abs() < 1e-12, "{flat}");
 }

@@ -9,3 +9,4 @@ mod docs;
 mod exact;
 mod experiments;
 mod invariants;
+mod network;

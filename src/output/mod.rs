@@ -19,10 +19,12 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// The files a run writes, in the order they are committed (manifest last).
-pub const RUN_FILES: [&str; 6] = [
+pub const RUN_FILES: [&str; 8] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
+    "network.csv",
+    "groups.csv",
     "summary.csv",
     "scenario.resolved.toml",
     "manifest.json",

@@ -1,0 +1,825 @@
+//! The bond network as a graph: metrics with NetworkX's definitions, and
+//! exports that NetworkX, Gephi and Cytoscape read.
+//!
+//! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
+//! group (nodes) and every tie at or above the network threshold
+//! (`mechanisms.bonding.tie_hours`; edges, with strength, hours and whether
+//! the pair has met outside the group). The metrics follow NetworkX:
+//!
+//! | figure | NetworkX |
+//! |---|---|
+//! | density | `nx.density` (unweighted) |
+//! | mean degree | `2 m / n` |
+//! | isolates share | `len(list(nx.isolates(G))) / n` |
+//! | components, largest share | `nx.number_connected_components`, `max(len(c)) / n` |
+//! | average clustering | `nx.average_clustering` (unweighted, isolates count 0) |
+//! | transitivity | `nx.transitivity` |
+//! | core number | `nx.core_number` |
+//! | modularity of the groups | `nx.community.modularity(G, groups)` (unweighted) |
+//!
+//! Mean tie strength is the mean edge weight in hours.
+
+use std::fmt::Write as _;
+
+use petgraph::graph::{NodeIndex, UnGraph};
+use serde::Serialize;
+
+use crate::bonds::TieLevels;
+use crate::population::{GroupState, NEVER};
+
+/// A node: one member who has joined a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub member: u64,
+    pub group: u32,
+    pub status: &'static str,
+    pub loneliness: f32,
+    pub hope: f32,
+}
+
+/// An edge: one tie.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    pub strength: f32,
+    pub hours: f32,
+    pub beyond_meetings: bool,
+}
+
+/// The bond network of one arm of one run at one step.
+#[derive(Debug, Clone)]
+pub struct BondNetwork {
+    pub graph: UnGraph<Node, Edge>,
+}
+
+fn status_name(s: crate::population::Status) -> &'static str {
+    use crate::population::Status::*;
+    match s {
+        Waiting => "waiting",
+        Active => "active",
+        DroppedOut => "dropped_out",
+        Graduated => "graduated",
+        Control => "control",
+    }
+}
+
+impl BondNetwork {
+    /// The network of the groups that meet, in group and place order.
+    pub fn build(groups: &[GroupState], levels: &TieLevels) -> BondNetwork {
+        let mut graph = UnGraph::default();
+        for g in groups.iter().filter(|g| g.meets) {
+            let nodes: Vec<Option<NodeIndex>> = (0..g.places())
+                .map(|i| {
+                    (i < g.arrived && g.joined_step[i] != NEVER).then(|| {
+                        graph.add_node(Node {
+                            member: g.first_member + i as u64,
+                            group: g.id,
+                            status: status_name(g.status[i]),
+                            loneliness: g.loneliness[i],
+                            hope: g.hope[i],
+                        })
+                    })
+                })
+                .collect();
+            for j in 1..g.arrived {
+                for i in 0..j {
+                    let k = crate::bonds::pair_index(i, j);
+                    let strength = g.bonds.strength[k];
+                    if strength >= levels.tie
+                        && let (Some(a), Some(b)) = (nodes[i], nodes[j])
+                    {
+                        let edge = Edge {
+                            strength,
+                            hours: g.bonds.hours[k],
+                            beyond_meetings: g.bonds.beyond[k],
+                        };
+                        graph.add_edge(a, b, edge);
+                    }
+                }
+            }
+        }
+        BondNetwork { graph }
+    }
+
+    /// Neighbour lists, sorted, as plain indices.
+    fn adjacency(&self) -> Vec<Vec<usize>> {
+        let g = &self.graph;
+        let mut adj = vec![Vec::new(); g.node_count()];
+        for e in g.edge_indices() {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            if a != b {
+                adj[a.index()].push(b.index());
+                adj[b.index()].push(a.index());
+            }
+        }
+        adj.iter_mut().for_each(|v| {
+            v.sort_unstable();
+            v.dedup();
+        });
+        adj
+    }
+
+    /// Every figure of the network (the row's run, arm, replicate, step and
+    /// week are left for the caller).
+    pub fn metrics(&self) -> NetworkRow {
+        let g = &self.graph;
+        let n = g.node_count();
+        let m = g.edge_count();
+        let adj = self.adjacency();
+        let (triangles, triples, clustering_sum) = triangle_counts(&adj);
+        let (components, largest) = components(&adj);
+        let cores = core_numbers(&adj);
+        let nf = n as f64;
+        NetworkRow {
+            nodes: n as u64,
+            edges: m as u64,
+            density: if n < 2 {
+                0.0
+            } else {
+                2.0 * m as f64 / (nf * (nf - 1.0))
+            },
+            mean_degree: if n == 0 { 0.0 } else { 2.0 * m as f64 / nf },
+            isolates_share: if n == 0 {
+                0.0
+            } else {
+                adj.iter().filter(|a| a.is_empty()).count() as f64 / nf
+            },
+            components: components as u64,
+            largest_component_share: if n == 0 { 0.0 } else { largest as f64 / nf },
+            average_clustering: if n == 0 { 0.0 } else { clustering_sum / nf },
+            transitivity: if triples == 0 {
+                0.0
+            } else {
+                triangles as f64 / triples as f64
+            },
+            mean_strength: if m == 0 {
+                0.0
+            } else {
+                g.edge_weights().map(|e| f64::from(e.strength)).sum::<f64>() / m as f64
+            },
+            max_core: cores.iter().copied().max().unwrap_or(0),
+            group_modularity: modularity(
+                &adj,
+                &g.node_weights().map(|w| w.group).collect::<Vec<_>>(),
+            ),
+            ..NetworkRow::default()
+        }
+    }
+
+    /// Core number of every node, in node order.
+    pub fn core_numbers(&self) -> Vec<u32> {
+        core_numbers(&self.adjacency())
+    }
+
+    /// Strength of every node (sum of its ties' strengths), in node order.
+    pub fn strengths(&self) -> Vec<f32> {
+        let g = &self.graph;
+        let mut s = vec![0.0f32; g.node_count()];
+        for e in g.edge_indices() {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            s[a.index()] += g[e].strength;
+            s[b.index()] += g[e].strength;
+        }
+        s
+    }
+
+    /// GraphML that NetworkX (`nx.read_graphml`), Gephi and Cytoscape read.
+    /// `arm` names the arm of every node.
+    pub fn graphml(&self, arm: &str) -> String {
+        let g = &self.graph;
+        let mut out = String::from(concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
+            "  <key id=\"group\" for=\"node\" attr.name=\"group\" attr.type=\"long\"/>\n",
+            "  <key id=\"arm\" for=\"node\" attr.name=\"arm\" attr.type=\"string\"/>\n",
+            "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
+            "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
+            "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
+            "  <key id=\"strength\" for=\"edge\" attr.name=\"strength\" attr.type=\"double\"/>\n",
+            "  <key id=\"hours\" for=\"edge\" attr.name=\"hours\" attr.type=\"double\"/>\n",
+            "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
+            "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
+        ));
+        let arm = crate::plot::report::escape(arm);
+        for node in g.node_weights() {
+            let _ = writeln!(
+                out,
+                "    <node id=\"m{}\"><data key=\"group\">{}</data><data key=\"arm\">{arm}</data><data key=\"status\">{}</data><data key=\"loneliness\">{:?}</data><data key=\"hope\">{:?}</data></node>",
+                node.member, node.group, node.status, node.loneliness, node.hope
+            );
+        }
+        for e in g.edge_indices() {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            let w = g[e];
+            let _ = writeln!(
+                out,
+                "    <edge source=\"m{}\" target=\"m{}\"><data key=\"strength\">{:?}</data><data key=\"hours\">{:?}</data><data key=\"beyond_meetings\">{}</data></edge>",
+                g[a].member, g[b].member, w.strength, w.hours, w.beyond_meetings
+            );
+        }
+        out.push_str("  </graph>\n</graphml>\n");
+        out
+    }
+
+    /// The edge list: `source,target,strength,hours,beyond_meetings` (member ids).
+    pub fn edge_list_csv(&self) -> String {
+        let g = &self.graph;
+        let mut out = String::from("source,target,strength,hours,beyond_meetings\n");
+        for e in g.edge_indices() {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            let w = g[e];
+            let _ = writeln!(
+                out,
+                "{},{},{:?},{:?},{}",
+                g[a].member, g[b].member, w.strength, w.hours, w.beyond_meetings
+            );
+        }
+        out
+    }
+}
+
+/// One row of network.csv: the figures of one arm's bond network at one
+/// step. Field order is column order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetworkRow {
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+    pub step: u32,
+    pub week: f64,
+    pub nodes: u64,
+    pub edges: u64,
+    pub density: f64,
+    pub mean_degree: f64,
+    pub isolates_share: f64,
+    pub components: u64,
+    pub largest_component_share: f64,
+    pub average_clustering: f64,
+    pub transitivity: f64,
+    /// Mean edge strength in hours.
+    pub mean_strength: f64,
+    /// Largest core number.
+    pub max_core: u32,
+    /// Modularity of the partition into groups (unweighted).
+    pub group_modularity: f64,
+}
+
+/// Network figures of one group's tie network (ties never cross groups, so
+/// the whole network's figures are sums, maxima and simple functions of
+/// these). Computed from the group's tie bitsets, in parallel with the
+/// other groups; [`BondNetwork::metrics`] computes the same figures from the
+/// petgraph graph, and a test holds the two equal.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NetStats {
+    pub nodes: u64,
+    pub edges: u64,
+    pub isolates: u64,
+    pub components: u64,
+    pub largest_component: u64,
+    /// Sum over nodes of the triangles through each (3 × triangles).
+    pub triangles_at_nodes: u64,
+    /// Connected triples: sum over nodes of k(k − 1)/2.
+    pub triples: u64,
+    pub clustering_sum: f64,
+    pub strength_sum: f64,
+    pub max_core: u32,
+    /// Sum over groups of the squared number of edges inside them.
+    pub edges_squared: f64,
+}
+
+impl NetStats {
+    /// The figures of one group.
+    pub fn of_group(g: &GroupState) -> NetStats {
+        if g.tie_summary.words == 1 {
+            return Self::of_small_group(g);
+        }
+        Self::of_any_group(g)
+    }
+
+    /// Groups of up to 64 places: every figure from one bit word per member,
+    /// without allocating.
+    fn of_small_group(g: &GroupState) -> NetStats {
+        let ts = &g.tie_summary;
+        let bits = &ts.tie_bits;
+        let mut node_mask = 0u64;
+        for i in 0..g.arrived {
+            if g.meets && g.joined_step[i] != NEVER {
+                node_mask |= 1 << i;
+            }
+        }
+        let mut s = NetStats {
+            nodes: u64::from(node_mask.count_ones()),
+            ..NetStats::default()
+        };
+        let mut each = node_mask;
+        while each != 0 {
+            let i = each.trailing_zeros() as usize;
+            each &= each - 1;
+            let mine = bits[i] & node_mask;
+            let k = u64::from(mine.count_ones());
+            s.edges += k;
+            s.isolates += u64::from(k == 0);
+            s.triples += k * k.saturating_sub(1) / 2;
+            let mut twice = 0u64;
+            let mut partners = mine;
+            while partners != 0 {
+                let j = partners.trailing_zeros() as usize;
+                partners &= partners - 1;
+                twice += u64::from((mine & bits[j]).count_ones());
+                if j > i {
+                    s.strength_sum += f64::from(g.bonds.strength(i, j));
+                }
+            }
+            s.triangles_at_nodes += twice / 2;
+            if k >= 2 {
+                s.clustering_sum += twice as f64 / (k * (k - 1)) as f64;
+            }
+        }
+        s.edges /= 2;
+        s.edges_squared = (s.edges * s.edges) as f64;
+
+        // Components: flood fill over bit masks.
+        let mut unseen = node_mask;
+        while unseen != 0 {
+            let mut component = unseen & unseen.wrapping_neg();
+            let mut frontier = component;
+            while frontier != 0 {
+                let v = frontier.trailing_zeros() as usize;
+                frontier &= frontier - 1;
+                let new = bits[v] & node_mask & !component;
+                component |= new;
+                frontier |= new;
+            }
+            unseen &= !component;
+            s.components += 1;
+            s.largest_component = s.largest_component.max(u64::from(component.count_ones()));
+        }
+
+        // Core numbers: peel the node of least remaining degree.
+        let mut remaining = node_mask;
+        let mut core = 0u32;
+        while remaining != 0 {
+            let mut best = (u32::MAX, 0usize);
+            let mut each = remaining;
+            while each != 0 {
+                let v = each.trailing_zeros() as usize;
+                each &= each - 1;
+                let d = (bits[v] & remaining).count_ones();
+                if d < best.0 {
+                    best = (d, v);
+                }
+            }
+            core = core.max(best.0);
+            remaining &= !(1 << best.1);
+        }
+        s.max_core = core;
+        s
+    }
+
+    /// Groups of any size, through adjacency lists.
+    fn of_any_group(g: &GroupState) -> NetStats {
+        let ts = &g.tie_summary;
+        let nodes: Vec<usize> = (0..g.arrived)
+            .filter(|&i| g.meets && g.joined_step[i] != NEVER)
+            .collect();
+        let mut s = NetStats {
+            nodes: nodes.len() as u64,
+            ..NetStats::default()
+        };
+        if nodes.is_empty() {
+            return s;
+        }
+        let words = ts.words;
+        let partners = |i: usize| -> Vec<usize> {
+            let mut out = Vec::new();
+            for w in 0..words {
+                let mut bits = ts.tie_bits[i * words + w];
+                while bits != 0 {
+                    out.push(w * 64 + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+            }
+            out
+        };
+        let adj: Vec<Vec<usize>> = (0..g.places())
+            .map(|i| {
+                if i < g.arrived {
+                    partners(i)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        for &i in &nodes {
+            let k = adj[i].len() as u64;
+            s.edges += k;
+            s.isolates += u64::from(k == 0);
+            s.triples += k * k.saturating_sub(1) / 2;
+            s.clustering_sum += ts.local_clustering(i);
+            let twice: u64 = adj[i]
+                .iter()
+                .map(|&j| {
+                    adj[j]
+                        .iter()
+                        .filter(|&&x| adj[i].binary_search(&x).is_ok())
+                        .count() as u64
+                })
+                .sum();
+            s.triangles_at_nodes += twice / 2;
+            s.strength_sum += adj[i]
+                .iter()
+                .filter(|&&j| j > i)
+                .map(|&j| f64::from(g.bonds.strength(i, j)))
+                .sum::<f64>();
+        }
+        s.edges /= 2;
+        s.edges_squared = (s.edges * s.edges) as f64;
+        let (count, largest) = components(&adj_of(&nodes, &adj));
+        s.components = count as u64;
+        s.largest_component = largest as u64;
+        s.max_core = core_numbers(&adj_of(&nodes, &adj))
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        s
+    }
+
+    /// Adds another group's figures (call in group order).
+    pub fn add(&mut self, o: &NetStats) {
+        self.nodes += o.nodes;
+        self.edges += o.edges;
+        self.isolates += o.isolates;
+        self.components += o.components;
+        self.largest_component = self.largest_component.max(o.largest_component);
+        self.triangles_at_nodes += o.triangles_at_nodes;
+        self.triples += o.triples;
+        self.clustering_sum += o.clustering_sum;
+        self.strength_sum += o.strength_sum;
+        self.max_core = self.max_core.max(o.max_core);
+        self.edges_squared += o.edges_squared;
+    }
+
+    /// The network.csv figures (the id fields are left for the caller).
+    pub fn row(&self) -> NetworkRow {
+        let n = self.nodes as f64;
+        let m = self.edges as f64;
+        let share = |x: u64| if self.nodes == 0 { 0.0 } else { x as f64 / n };
+        NetworkRow {
+            nodes: self.nodes,
+            edges: self.edges,
+            density: if self.nodes < 2 {
+                0.0
+            } else {
+                2.0 * m / (n * (n - 1.0))
+            },
+            mean_degree: if self.nodes == 0 { 0.0 } else { 2.0 * m / n },
+            isolates_share: share(self.isolates),
+            components: self.components,
+            largest_component_share: share(self.largest_component),
+            average_clustering: if self.nodes == 0 {
+                0.0
+            } else {
+                self.clustering_sum / n
+            },
+            transitivity: if self.triples == 0 {
+                0.0
+            } else {
+                self.triangles_at_nodes as f64 / self.triples as f64
+            },
+            mean_strength: if self.edges == 0 {
+                0.0
+            } else {
+                self.strength_sum / m
+            },
+            max_core: self.max_core,
+            // Every edge lies inside a group: Q = sum over groups of
+            // L/m - (2L/2m)^2 = 1 - sum(L^2)/m^2.
+            group_modularity: if self.edges == 0 {
+                0.0
+            } else {
+                1.0 - self.edges_squared / (m * m)
+            },
+            ..NetworkRow::default()
+        }
+    }
+}
+
+/// The adjacency of a subset of places, renumbered 0..nodes.
+fn adj_of(nodes: &[usize], adj: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut index = vec![usize::MAX; adj.len()];
+    for (k, &i) in nodes.iter().enumerate() {
+        index[i] = k;
+    }
+    nodes
+        .iter()
+        .map(|&i| {
+            adj[i]
+                .iter()
+                .map(|&j| index[j])
+                .filter(|&j| j != usize::MAX)
+                .collect()
+        })
+        .collect()
+}
+
+/// One row of groups.csv: one group at one step. Field order is column order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupRow {
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+    pub group: u32,
+    pub step: u32,
+    pub week: f64,
+    /// Current members after the session.
+    pub members_active: u64,
+    /// Share of the members at the session who attended.
+    pub attendance_rate: Option<f64>,
+    /// Mean perceived cohesion (0–10) of current members.
+    pub cohesion_mean: Option<f64>,
+    /// Density of the group's tie network among those who have joined.
+    pub density: Option<f64>,
+    /// Average local clustering among those who have joined.
+    pub clustering: Option<f64>,
+}
+
+impl GroupRow {
+    /// The row of one group from its tally.
+    pub fn new(
+        id: &crate::metrics::RowId,
+        group: u32,
+        step: u32,
+        week: f64,
+        t: &crate::metrics::Tally,
+    ) -> GroupRow {
+        let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
+        GroupRow {
+            run: id.run,
+            arm: id.arm.clone(),
+            replicate: id.replicate,
+            group,
+            step,
+            week,
+            members_active: t.active,
+            attendance_rate: if step == 0 {
+                None
+            } else {
+                ratio(t.attended as f64, t.at_session)
+            },
+            cohesion_mean: ratio(t.cohesion_sum, t.active),
+            density: (t.density_groups > 0).then_some(t.density_sum),
+            clustering: ratio(t.clustering_sum, t.joined),
+        }
+    }
+}
+
+/// Triangles (each counted once), connected triples (paths of length two,
+/// each counted once) and the sum of local clustering coefficients.
+fn triangle_counts(adj: &[Vec<usize>]) -> (u64, u64, f64) {
+    let mut triangles_at = vec![0u64; adj.len()];
+    for (v, nv) in adj.iter().enumerate() {
+        for &u in nv.iter().filter(|&&u| u > v) {
+            // Common neighbours w > u close a triangle v < u < w once.
+            let (mut a, mut b) = (0, 0);
+            let nu = &adj[u];
+            while a < nv.len() && b < nu.len() {
+                match nv[a].cmp(&nu[b]) {
+                    std::cmp::Ordering::Less => a += 1,
+                    std::cmp::Ordering::Greater => b += 1,
+                    std::cmp::Ordering::Equal => {
+                        let w = nv[a];
+                        if w > u {
+                            triangles_at[v] += 1;
+                            triangles_at[u] += 1;
+                            triangles_at[w] += 1;
+                        }
+                        a += 1;
+                        b += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut triples = 0u64;
+    let mut clustering = 0.0;
+    for (v, nv) in adj.iter().enumerate() {
+        let k = nv.len() as u64;
+        let pairs = k * k.saturating_sub(1) / 2;
+        triples += pairs;
+        if pairs > 0 {
+            clustering += triangles_at[v] as f64 / pairs as f64;
+        }
+    }
+    let triangles_times_three: u64 = triangles_at.iter().sum();
+    // transitivity = 3 · triangles / triples = (sum over nodes of triangles at it) / triples.
+    (triangles_times_three, triples, clustering)
+}
+
+/// Number of connected components and the size of the largest.
+fn components(adj: &[Vec<usize>]) -> (usize, usize) {
+    let mut seen = vec![false; adj.len()];
+    let (mut count, mut largest) = (0, 0);
+    let mut stack = Vec::new();
+    for start in 0..adj.len() {
+        if seen[start] {
+            continue;
+        }
+        count += 1;
+        seen[start] = true;
+        stack.push(start);
+        let mut size = 0;
+        while let Some(v) = stack.pop() {
+            size += 1;
+            for &u in &adj[v] {
+                if !seen[u] {
+                    seen[u] = true;
+                    stack.push(u);
+                }
+            }
+        }
+        largest = largest.max(size);
+    }
+    (count, largest)
+}
+
+/// Core number of every node (Batagelj & Zaversnik 2003, O(m)).
+fn core_numbers(adj: &[Vec<usize>]) -> Vec<u32> {
+    let n = adj.len();
+    let mut degree: Vec<usize> = adj.iter().map(Vec::len).collect();
+    let max_degree = degree.iter().copied().max().unwrap_or(0);
+    // Bucket sort of nodes by degree.
+    let mut bin = vec![0usize; max_degree + 1];
+    degree.iter().for_each(|&d| bin[d] += 1);
+    let mut start = 0;
+    for b in bin.iter_mut() {
+        let count = *b;
+        *b = start;
+        start += count;
+    }
+    let mut pos = vec![0usize; n];
+    let mut order = vec![0usize; n];
+    for v in 0..n {
+        pos[v] = bin[degree[v]];
+        order[pos[v]] = v;
+        bin[degree[v]] += 1;
+    }
+    for d in (1..=max_degree).rev() {
+        bin[d] = bin[d - 1];
+    }
+    if max_degree > 0 || n > 0 {
+        bin[0] = 0;
+    }
+    for i in 0..n {
+        let v = order[i];
+        for &u in &adj[v] {
+            if degree[u] > degree[v] {
+                let du = degree[u];
+                let pu = pos[u];
+                let pw = bin[du];
+                let w = order[pw];
+                if u != w {
+                    order[pu] = w;
+                    pos[w] = pu;
+                    order[pw] = u;
+                    pos[u] = pw;
+                }
+                bin[du] += 1;
+                degree[u] -= 1;
+            }
+        }
+    }
+    degree.into_iter().map(|d| d as u32).collect()
+}
+
+/// Modularity of a partition (unweighted): the sum over communities of the
+/// share of edges inside minus the squared share of degree.
+fn modularity(adj: &[Vec<usize>], community: &[u32]) -> f64 {
+    let m2: usize = adj.iter().map(Vec::len).sum(); // 2m
+    if m2 == 0 {
+        return 0.0;
+    }
+    let mut inside: std::collections::BTreeMap<u32, (f64, f64)> = std::collections::BTreeMap::new();
+    for (v, nv) in adj.iter().enumerate() {
+        let entry = inside.entry(community[v]).or_default();
+        entry.1 += nv.len() as f64;
+        entry.0 += nv.iter().filter(|&&u| community[u] == community[v]).count() as f64;
+    }
+    let m2 = m2 as f64;
+    inside
+        .values()
+        .map(|(l2, d)| l2 / m2 - (d / m2) * (d / m2))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adj(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+        let mut a = vec![Vec::new(); n];
+        for &(x, y) in edges {
+            a[x].push(y);
+            a[y].push(x);
+        }
+        a.iter_mut().for_each(|v| v.sort_unstable());
+        a
+    }
+
+    #[test]
+    fn hand_made_graph_matches_networkx() {
+        // Triangle 0-1-2, tail 2-3, isolated 4 (networkx values computed by hand):
+        // transitivity = 3*1 / (1 + 1 + 3 + 0) = 0.6; average clustering
+        // = (1 + 1 + 1/3) / 5; core numbers [2, 2, 2, 1, 0]; 2 components.
+        let a = adj(5, &[(0, 1), (1, 2), (0, 2), (2, 3)]);
+        let (t, triples, c) = triangle_counts(&a);
+        assert!((t as f64 / triples as f64 - 0.6).abs() < 1e-12);
+        assert!((c / 5.0 - (7.0 / 3.0) / 5.0).abs() < 1e-12);
+        assert_eq!(core_numbers(&a), vec![2, 2, 2, 1, 0]);
+        assert_eq!(components(&a), (2, 4));
+    }
+
+    /// G(n, p) from a seeded stream, as adjacency lists.
+    fn gnp(n: usize, p: f64, seed: u64) -> Vec<Vec<usize>> {
+        let mut s = crate::rng::stream_for(seed, 0, 0, 0, crate::rng::Purpose::Population);
+        let mut edges = Vec::new();
+        for j in 1..n {
+            for i in 0..j {
+                if crate::rng::bernoulli(&mut s, p) {
+                    edges.push((i, j));
+                }
+            }
+        }
+        adj(n, &edges)
+    }
+
+    #[test]
+    fn exact_check_7_gnp_density_clustering_isolates_and_giant_component() {
+        let n = 2000;
+        // Density, average clustering and transitivity all equal p; tolerances
+        // are 5 standard errors (density: binomial over the pairs; clustering:
+        // n local coefficients over ~k^2/2 pairs of neighbours each).
+        let p = 0.01;
+        let a = gnp(n, p, 3);
+        let m: usize = a.iter().map(Vec::len).sum::<usize>() / 2;
+        let pairs = (n * (n - 1) / 2) as f64;
+        assert!((m as f64 / pairs - p).abs() < 5.0 * (p * (1.0 - p) / pairs).sqrt());
+        let (t, triples, c) = triangle_counts(&a);
+        let k = p * (n - 1) as f64;
+        let se = (p * (1.0 - p) / (k * (k - 1.0) / 2.0)).sqrt() / (n as f64).sqrt();
+        assert!(
+            (c / n as f64 - p).abs() < 5.0 * se + 0.002,
+            "clustering {}",
+            c / n as f64
+        );
+        assert!(
+            (t as f64 / triples as f64 - p).abs() < 0.003,
+            "transitivity"
+        );
+
+        // Isolated fraction ~ e^(-c); a giant component iff c > 1 (share s
+        // solving s = 1 - e^(-cs): 0.797 at c = 2).
+        for (c, giant) in [(0.5, false), (2.0, true)] {
+            let a = gnp(n, c / (n - 1) as f64, 4);
+            let expected = (-c).exp();
+            let isolated = a.iter().filter(|v| v.is_empty()).count() as f64 / n as f64;
+            let se = (expected * (1.0 - expected) / n as f64).sqrt();
+            assert!(
+                (isolated - expected).abs() < 5.0 * se + 0.005,
+                "c = {c}: {isolated}"
+            );
+            let share = components(&a).1 as f64 / n as f64;
+            if giant {
+                assert!((share - 0.797).abs() < 0.04, "c = {c}: {share}");
+            } else {
+                assert!(share < 0.05, "c = {c}: {share}");
+            }
+        }
+    }
+
+    #[test]
+    fn core_numbers_of_a_clique_with_a_pendant() {
+        // K4 on 0..4 plus 4 hanging from 0 and 5 hanging from 4.
+        let a = adj(
+            6,
+            &[
+                (0, 1),
+                (0, 2),
+                (0, 3),
+                (1, 2),
+                (1, 3),
+                (2, 3),
+                (0, 4),
+                (4, 5),
+            ],
+        );
+        assert_eq!(core_numbers(&a), vec![3, 3, 3, 3, 1, 1]);
+    }
+
+    #[test]
+    fn modularity_of_two_triangles_joined_by_an_edge() {
+        // networkx: modularity([{0,1,2},{3,4,5}]) = 5/14 = 0.357142...
+        let a = adj(6, &[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]);
+        assert!((modularity(&a, &[0, 0, 0, 1, 1, 1]) - 5.0 / 14.0).abs() < 1e-12);
+        // One community: 0.
+        assert!(modularity(&a, &[0; 6]).abs() < 1e-12);
+    }
+}

@@ -10,9 +10,14 @@
 
 use rayon::prelude::*;
 
+use std::sync::Arc;
+
+use crate::community::{self, CommunityGraph, Locator, Outside};
 use crate::metrics::{MemberRow, RowId, Tally, TimeseriesRow};
 use crate::network::{BondNetwork, GroupRow, NetStats, NetworkRow};
 use crate::population::{Arm, GroupState, build_community};
+use crate::rules::loneliness;
+use crate::scenario::NetworkKind;
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
 use crate::stats::Moments;
@@ -149,6 +154,7 @@ pub fn run_one(
 ) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community(scenario, replicate);
+    let outside_network = community_network(scenario, replicate, &mut groups);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
     let ids = |arm: Arm| RowId {
         run,
@@ -181,7 +187,10 @@ pub fn run_one(
         &baseline,
     );
     for step in 1..=last {
-        let tallies = step_all(&mut groups, &ctx, step);
+        let outside = outside_network
+            .as_ref()
+            .map(|(g, at)| community::outside_counts(g, at, &groups));
+        let tallies = step_all_with(&mut groups, &ctx, step, outside.as_deref());
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
         observe_network(
@@ -243,12 +252,75 @@ pub fn run_one(
 
 /// One session for every group, in parallel; tallies come back in group order.
 pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> Vec<Tally> {
-    groups
-        .par_iter_mut()
-        .map_init(Scratch::default, |scratch, g| {
-            step_group(g, ctx, step, scratch)
-        })
-        .collect()
+    step_all_with(groups, ctx, step, None)
+}
+
+/// One session for every group, with what each member's community ties are
+/// doing (one list per group, from [`community::outside_counts`]).
+pub fn step_all_with(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    step: u32,
+    outside: Option<&[Vec<Outside>]>,
+) -> Vec<Tally> {
+    match outside {
+        None => groups
+            .par_iter_mut()
+            .map_init(Scratch::default, |scratch, g| {
+                step_group(g, ctx, step, scratch, &[])
+            })
+            .collect(),
+        Some(outside) => groups
+            .par_iter_mut()
+            .zip(outside.par_iter())
+            .map_init(Scratch::default, |scratch, (g, o)| {
+                step_group(g, ctx, step, scratch, o)
+            })
+            .collect(),
+    }
+}
+
+/// The replicate's community network (generated or imported), with each
+/// member's loneliness at arrival shifted by their number of community ties
+/// (`loneliness_per_tie` points lower per tie above the mean).
+fn community_network(
+    scenario: &Scenario,
+    replicate: u32,
+    groups: &mut [GroupState],
+) -> Option<(Arc<CommunityGraph>, Locator)> {
+    let settings = &scenario.community_network;
+    let graph = match settings.kind {
+        NetworkKind::None => return None,
+        NetworkKind::File => scenario.imported_network.clone()?,
+        _ => Arc::new(community::generate(
+            settings,
+            scenario.total_members() as usize,
+            scenario.seed,
+            replicate,
+        )),
+    };
+    let mean = graph.mean_degree();
+    let per_tie = settings.loneliness_per_tie;
+    groups.par_iter_mut().for_each(|g| {
+        for i in 0..g.places() {
+            let degree = graph.degree(g.first_member as usize + i) as f64;
+            let shifted = loneliness::arrival_with_ties(
+                f64::from(g.loneliness_start[i]),
+                per_tie,
+                degree,
+                mean,
+            ) as f32;
+            g.loneliness[i] = shifted;
+            g.loneliness_start[i] = shifted;
+            // Cohesion before the first session is the member's own mood.
+            let mood =
+                crate::rules::affect::baseline_mood(f64::from(g.hope[i]), f64::from(shifted));
+            g.cohesion[i] =
+                crate::rules::cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood)
+                    as f32;
+        }
+    });
+    Some((graph, Locator::new(groups)))
 }
 
 /// Folds the tallies of each arm in group order into one row per arm.

@@ -106,6 +106,13 @@ pub enum Error {
     )]
     MergeMismatch { path: PathBuf, other: PathBuf },
 
+    #[error("{path}, line {line}: {why}")]
+    EdgeList {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
 

@@ -18,8 +18,9 @@
 //! Every (point, arm) scenario is built and validated before the first run,
 //! so a bad sweep value fails in a second, naming the key and the value.
 
+use crate::community::CommunityGraph;
 use crate::error::{Error, Origin, Result};
-use crate::scenario::{RawScenario, Scenario};
+use crate::scenario::{NetworkKind, RawScenario, Scenario};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -352,7 +353,58 @@ impl Experiment {
         if let Some(r) = replicates.or(sweep_replicates) {
             raw.replicates = r;
         }
-        let base = Scenario::try_from_raw(raw, text, origin)?;
+        // An imported community network: the path is made absolute (so the
+        // resolved scenario reproduces the run from anywhere on this
+        // machine) and the file is read and checked now, before any run.
+        if let Some(file) = raw
+            .community_network
+            .file
+            .clone()
+            .filter(|_| raw.community_network.kind == NetworkKind::File)
+        {
+            let base_dir = match origin {
+                Origin::File(path) => path
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default(),
+                Origin::Embedded => std::path::PathBuf::from("."),
+            };
+            let absolute =
+                std::path::absolute(base_dir.join(&file)).unwrap_or_else(|_| base_dir.join(&file));
+            let absolute = absolute.display().to_string();
+            raw.community_network.file = Some(absolute.clone());
+            set_key(
+                &mut table,
+                "community_network.file",
+                toml::Value::String(absolute),
+            )
+            .expect("a table");
+        }
+        let mut base = Scenario::try_from_raw(raw, text, origin)?;
+        let mut imported: Vec<(u64, std::sync::Arc<CommunityGraph>)> = Vec::new();
+        let mut import = |s: &mut Scenario| -> Result<()> {
+            if s.community_network.kind != NetworkKind::File {
+                return Ok(());
+            }
+            let members = s.total_members();
+            let graph = match imported.iter().find(|(n, _)| *n == members) {
+                Some((_, g)) => g.clone(),
+                None => {
+                    let path = std::path::PathBuf::from(
+                        s.community_network.file.clone().unwrap_or_default(),
+                    );
+                    let g = std::sync::Arc::new(crate::community::read_edge_list(
+                        &path,
+                        members as usize,
+                    )?);
+                    imported.push((members, g.clone()));
+                    g
+                }
+            };
+            s.imported_network = Some(graph);
+            Ok(())
+        };
+        import(&mut base)?;
         let base_seed = base.seed;
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
@@ -377,6 +429,7 @@ impl Experiment {
                 let mut scenario = scenario;
                 scenario.arm_name = arm.name.clone();
                 scenario.attends = arm.attends;
+                import(&mut scenario)?;
                 scenarios.push(scenario);
             }
         }

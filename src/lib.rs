@@ -28,6 +28,7 @@
 
 pub mod bonds;
 pub mod cli;
+pub mod community;
 pub mod conditions;
 pub mod engine;
 pub mod error;

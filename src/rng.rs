@@ -44,6 +44,8 @@ pub enum Purpose {
     Graduation = 9,
     /// Leaving before one is better.
     Dropout = 10,
+    /// Generating the community network outside the groups.
+    CommunityNetwork = 11,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

@@ -48,6 +48,7 @@ pub struct RawScenario {
     pub population: Population,
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
+    pub community_network: CommunityNetwork,
     pub network: NetworkOptions,
     pub output: OutputOptions,
     /// Swept keys (see `crate::experiment`); read here so that the base is
@@ -72,6 +73,7 @@ impl Default for RawScenario {
             population: Population::default(),
             cohesion: CohesionMeasure::default(),
             mechanisms: Mechanisms::default(),
+            community_network: CommunityNetwork::default(),
             network: NetworkOptions::default(),
             output: OutputOptions::default(),
             sweep: None,
@@ -661,6 +663,52 @@ impl Default for Affect {
     }
 }
 
+/// Kinds of community network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// No community network: members have ties only in their group.
+    None,
+    ErdosRenyi,
+    WattsStrogatz,
+    BarabasiAlbert,
+    RingLattice,
+    /// An edge list read from `file`.
+    File,
+}
+
+/// The social network members live in outside the groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunityNetwork {
+    pub kind: NetworkKind,
+    /// Mean number of community ties per person (generated networks).
+    pub mean_degree: f64,
+    /// Watts–Strogatz rewiring probability.
+    pub rewiring: f64,
+    /// Edge-list CSV (`source,target` member ids) for `kind = "file"`,
+    /// relative to the scenario file.
+    pub file: Option<String>,
+    /// UCLA-3 points lower at arrival per community tie above the mean degree.
+    pub loneliness_per_tie: f64,
+    /// Added newcomers per session per catchment person with a community tie
+    /// to a current member (open groups).
+    pub referral: f64,
+}
+
+impl Default for CommunityNetwork {
+    fn default() -> Self {
+        Self {
+            kind: NetworkKind::None,
+            mean_degree: 6.0,
+            rewiring: 0.1,
+            file: None,
+            loneliness_per_tie: 0.1,
+            referral: 0.05,
+        }
+    }
+}
+
 /// When the bond network is measured and exported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -723,8 +771,12 @@ pub struct Scenario {
     pub population: Population,
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
+    pub community_network: CommunityNetwork,
     pub network: NetworkOptions,
     pub output: OutputOptions,
+    /// An imported community network (`kind = "file"`), read once when the
+    /// scenario is loaded.
+    pub imported_network: Option<std::sync::Arc<crate::community::CommunityGraph>>,
     /// Name of the arm this scenario runs (set by an experiment's `[[arm]]`;
     /// "group" otherwise). Not a key of the file's base.
     pub arm_name: String,
@@ -761,6 +813,7 @@ impl Scenario {
             population,
             cohesion,
             mechanisms,
+            community_network,
             network,
             output,
             sweep: _,
@@ -777,8 +830,10 @@ impl Scenario {
             population,
             cohesion,
             mechanisms,
+            community_network,
             network,
             output,
+            imported_network: None,
             arm_name: crate::experiment::DEFAULT_ARM.to_string(),
             attends: true,
         })
@@ -797,6 +852,7 @@ impl Scenario {
             population: self.population.clone(),
             cohesion: self.cohesion.clone(),
             mechanisms: self.mechanisms.clone(),
+            community_network: self.community_network.clone(),
             network: self.network.clone(),
             output: self.output.clone(),
             sweep: None,
@@ -1288,6 +1344,28 @@ fn validate(s: &RawScenario) -> Check {
         100.0,
     )?;
 
+    let cn = &s.community_network;
+    real(
+        "community_network.mean_degree",
+        cn.mean_degree,
+        0.0,
+        10_000.0,
+    )?;
+    share("community_network.rewiring", cn.rewiring)?;
+    real(
+        "community_network.loneliness_per_tie",
+        cn.loneliness_per_tie,
+        -6.0,
+        6.0,
+    )?;
+    real("community_network.referral", cn.referral, 0.0, 100.0)?;
+    if cn.kind == NetworkKind::File && cn.file.as_deref().is_none_or(str::is_empty) {
+        return Err(bad(
+            "community_network.file",
+            "missing",
+            "the path of an edge-list CSV when kind = \"file\"",
+        ));
+    }
     whole("network.metrics_every", s.network.metrics_every, 0, 10_000)?;
     if let Some(&late) = s
         .network

@@ -11,6 +11,7 @@
 //! step; it touches nothing outside the group.
 
 use crate::bonds::{TieLevels, pair_index};
+use crate::community::Outside;
 use crate::metrics::Tally;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose, StreamKey};
@@ -101,8 +102,8 @@ pub struct Scratch {
     depth: Vec<f64>,
     replies: Vec<f64>,
     no_reply: Vec<bool>,
-    /// Hope rose this session (enough exemplars).
-    inspired: Vec<bool>,
+    /// Exemplars of hope heard this session.
+    exemplars: Vec<u32>,
     given: Vec<f64>,
     moods: Vec<f64>,
     mood_deltas: Vec<f64>,
@@ -116,7 +117,6 @@ impl Scratch {
             &mut self.lonely,
             &mut self.attended,
             &mut self.no_reply,
-            &mut self.inspired,
         ] {
             v.clear();
             v.resize(n, false);
@@ -131,6 +131,8 @@ impl Scratch {
             v.clear();
             v.resize(n, 0.0);
         }
+        self.exemplars.clear();
+        self.exemplars.resize(n, 0);
         self.attendees.clear();
         self.talk_order.clear();
         self.moods.clear();
@@ -144,11 +146,12 @@ pub fn step_group(
     ctx: &SessionContext,
     step: u32,
     scratch: &mut Scratch,
+    outside: &[Outside],
 ) -> Tally {
     let mut tally = if g.meets {
-        step_support_group(g, ctx, step, scratch)
+        step_support_group(g, ctx, step, scratch, outside)
     } else {
-        step_control(g, ctx, step, scratch)
+        step_control(g, ctx, step, scratch, outside)
     };
     if g.meets
         && ctx
@@ -163,7 +166,14 @@ pub fn step_group(
 
 /// A control block or a waitlist arm's group: no sessions, no ties;
 /// loneliness keeps its own course.
-fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &mut Scratch) -> Tally {
+fn step_control(
+    g: &mut GroupState,
+    ctx: &SessionContext,
+    step: u32,
+    sc: &mut Scratch,
+    outside: &[Outside],
+) -> Tally {
+    let out = |i: usize| outside.get(i).copied().unwrap_or_default();
     let key = ctx.stream_key(step, g.id);
     let m = &ctx.scenario.mechanisms;
     sc.reset(g.places());
@@ -179,9 +189,25 @@ fn step_control(g: &mut GroupState, ctx: &SessionContext, step: u32, sc: &mut Sc
                 loneliness::relax(f64::from(g.loneliness[i]), set_point, ctx.relaxation, e) as f32;
         }
     }
+    if m.hope.enabled {
+        // Hope spreads from improved community ties (threshold contagion).
+        for i in 0..g.arrived {
+            g.hope[i] = hope::update(
+                f64::from(g.hope[i]),
+                f64::from(g.hope_start[i]),
+                u32::from(out(i).improved),
+                m.hope.threshold,
+                m.hope.gain,
+                m.hope.fade,
+            ) as f32;
+        }
+    }
     if m.contagion.enabled {
-        // Onset and recovery as in the groups; no ties, so no transmission.
-        apply_contagion(g, key, &m.contagion, &sc.lonely, |_| 0);
+        // Onset and recovery as in the groups; transmission only along
+        // community ties (no group ties here).
+        apply_contagion(g, key, &m.contagion, &sc.lonely, |i| {
+            u32::from(out(i).lonely)
+        });
     }
     Tally::of_group(g, 0, 0)
 }
@@ -216,7 +242,9 @@ fn step_support_group(
     ctx: &SessionContext,
     step: u32,
     sc: &mut Scratch,
+    outside: &[Outside],
 ) -> Tally {
+    let out = |i: usize| outside.get(i).copied().unwrap_or_default();
     let key = ctx.stream_key(step, g.id);
     let s = ctx.scenario;
     let m = &s.mechanisms;
@@ -226,7 +254,11 @@ fn step_support_group(
     // 1. Membership: newcomers join the waiting list; free seats are filled.
     if ctx.open {
         let mut arrivals = key.stream(Purpose::Arrivals);
-        let applicants = rng::poisson(&mut arrivals, s.open.arrivals_per_session) as usize;
+        // Referral: people in the catchment with a community tie to a
+        // current member add to the arrival rate.
+        let referred = (g.arrived..n).filter(|&i| out(i).active > 0).count() as f64;
+        let rate = s.open.arrivals_per_session + s.community_network.referral * referred;
+        let applicants = rng::poisson(&mut arrivals, rate) as usize;
         g.arrived += applicants.min(n - g.arrived);
         let active = g.status[..g.arrived]
             .iter()
@@ -368,6 +400,7 @@ fn step_support_group(
                 miss = universality::miss_after(miss, f64::from(sim), sc.depth[j]);
                 exemplars += u32::from(g.improved_after[j] != NEVER);
             }
+            sc.exemplars[i] = exemplars;
             if m.universality.enabled {
                 sc.relief[i] = universality::relief(
                     m.universality.relief,
@@ -375,28 +408,15 @@ fn step_support_group(
                     1.0 - miss,
                 );
             }
-            if m.hope.enabled && exemplars >= m.hope.threshold {
-                g.hope[i] = hope::update(
-                    f64::from(g.hope[i]),
-                    f64::from(g.hope_start[i]),
-                    exemplars,
-                    m.hope.threshold,
-                    m.hope.gain,
-                    m.hope.fade,
-                ) as f32;
-                sc.inspired[i] = true;
-            }
         }
     }
     if m.hope.enabled {
+        // Exemplars heard in the session plus improved community ties.
         for i in 0..arrived {
-            if sc.inspired[i] {
-                continue;
-            }
             g.hope[i] = hope::update(
                 f64::from(g.hope[i]),
                 f64::from(g.hope_start[i]),
-                0,
+                sc.exemplars[i] + u32::from(out(i).improved),
                 m.hope.threshold,
                 m.hope.gain,
                 m.hope.fade,
@@ -450,7 +470,8 @@ fn step_support_group(
         let summary = &g.tie_summary.members;
         let partners: Vec<u32> = summary
             .iter()
-            .map(|t| u32::from(t.lonely_partners))
+            .enumerate()
+            .map(|(i, t)| u32::from(t.lonely_partners) + u32::from(out(i).lonely))
             .collect();
         apply_contagion(g, key, &m.contagion, &sc.lonely, |i| partners[i]);
     }

@@ -167,3 +167,221 @@ fn a_late_export_step_is_refused() {
             predicates::str::contains("network.export_steps").and(predicates::str::contains("60")),
         );
 }
+
+const SISA: &str = r#"
+name = "sisa"
+seed = 21
+[community]
+groups = 40
+group_size = 10
+[format]
+sessions = 400
+[network]
+metrics_every = 0
+[output]
+members_csv = false
+groups_csv = false
+[community_network]
+kind = "erdos_renyi"
+mean_degree = 399.0          # p = 1: the complete graph on 400 members
+loneliness_per_tie = 0.0
+[mechanisms.attendance]
+enabled = false
+[mechanisms.sharing]
+enabled = false
+[mechanisms.universality]
+enabled = false
+[mechanisms.hope]
+enabled = false
+[mechanisms.bonding]
+enabled = false
+[mechanisms.beyond_meetings]
+enabled = false
+[mechanisms.stigma]
+enabled = false
+[mechanisms.loneliness]
+enabled = false
+[mechanisms.altruism]
+enabled = false
+[mechanisms.recovery]
+enabled = false
+[mechanisms.dropout]
+enabled = false
+[mechanisms.affect]
+enabled = false
+[mechanisms.contagion]
+enabled = true
+onset = 0.0
+transmission = 0.001
+recovery = 0.2
+"#;
+
+#[test]
+fn exact_check_4_sisa_on_a_complete_community_network_reaches_the_mean_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("sisa.toml");
+    std::fs::write(&scenario, SISA).unwrap();
+    Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let ts = std::fs::read_to_string(dir.path().join("out/timeseries.csv")).unwrap();
+    let header: Vec<&str> = ts.lines().next().unwrap().split(',').collect();
+    let (step, lonely) = (
+        header.iter().position(|&h| h == "step").unwrap(),
+        header.iter().position(|&h| h == "lonely_share").unwrap(),
+    );
+    let shares: Vec<f64> = ts
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[step].parse::<u32>().unwrap() > 100)
+        .map(|f| f[lonely].parse().unwrap())
+        .collect();
+    let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+    // i* = 1 - g / (beta k) with k = N - 1 = 399: 0.4987. Prevalence has sd
+    // ~0.025 and autocorrelation time ~1/g = 5 sessions, so the mean of 300
+    // sessions has a standard error of ~0.0046; the finite-N correction to
+    // the mean field is O(1/N) ~ 0.0025.
+    let expected = 1.0 - 0.2 / (0.001 * 399.0);
+    assert!(
+        (mean - expected).abs() < 5.0 * 0.0046 + 0.0025,
+        "prevalence {mean}, mean field {expected}"
+    );
+}
+
+#[test]
+fn an_imported_community_network_shifts_loneliness_at_arrival() {
+    let dir = tempfile::tempdir().unwrap();
+    // A star: member 0 tied to members 1..=9 of the 100 in the fixture.
+    let edges: String = (1..=9).map(|v| format!("0,{v}\n")).collect();
+    std::fs::write(
+        dir.path().join("edges.csv"),
+        format!("source,target\n{edges}"),
+    )
+    .unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid.toml"),
+    )
+    .unwrap();
+    let with = format!(
+        "{base}\n[community_network]\nkind = \"file\"\nfile = \"edges.csv\"\nloneliness_per_tie = 0.1\n"
+    );
+    std::fs::write(dir.path().join("with.toml"), with).unwrap();
+    std::fs::write(dir.path().join("without.toml"), &base).unwrap();
+    for name in ["with", "without"] {
+        Command::cargo_bin("bonfire")
+            .unwrap()
+            .arg("run")
+            .arg(dir.path().join(format!("{name}.toml")))
+            .args(["--quiet", "--no-charts", "--out"])
+            .arg(dir.path().join(name))
+            .assert()
+            .success();
+    }
+    let start = |name: &str, member: &str| -> f64 {
+        let members =
+            std::fs::read_to_string(dir.path().join(format!("{name}/members.csv"))).unwrap();
+        let row: Vec<String> = members
+            .lines()
+            .find(|l| l.starts_with(&format!("0,0,{member},")))
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        row[10].parse().unwrap()
+    };
+    // Mean degree 18/100 = 0.18: member 0 (degree 9) is 0.1 * 8.82 lower, member 50 (degree 0) 0.018 higher.
+    assert!((start("without", "0") - start("with", "0") - 0.1 * 8.82).abs() < 1e-4);
+    assert!((start("with", "50") - start("without", "50") - 0.1 * 0.18).abs() < 1e-4);
+    // The resolved scenario names the file by an absolute path.
+    let resolved = std::fs::read_to_string(dir.path().join("with/scenario.resolved.toml")).unwrap();
+    assert!(
+        resolved.contains(&dir.path().join("edges.csv").display().to_string()),
+        "{resolved}"
+    );
+}
+
+#[test]
+fn a_bad_edge_list_is_refused_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("edges.csv"),
+        "source,target\n0,1\n1,one hundred\n",
+    )
+    .unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!("{base}\n[community_network]\nkind = \"file\"\nfile = \"edges.csv\"\n"),
+    )
+    .unwrap();
+    Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path().join("s.toml"))
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("edges.csv, line 3")
+                .and(predicates::str::contains("\"one hundred\"")),
+        );
+}
+
+/// Final row of an arm from an engine run of a scenario text.
+fn final_row(text: &str, arm: &str) -> bonfire::metrics::TimeseriesRow {
+    let s = crate::common::scenario(text);
+    let r = bonfire::engine::run_replicate(&s, 0);
+    r.timeseries
+        .iter()
+        .rev()
+        .find(|row| row.arm == arm)
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn community_ties_refer_newcomers_to_open_groups() {
+    let text = |referral: f64| {
+        format!(
+            "name = \"referral\"\nseed = 4\n[community]\ngroups = 30\ngroup_size = 12\n[format]\nmembership = \"open\"\nsessions = 20\n[open]\ninitial_members = 4\narrivals_per_session = 0.2\ncatchment = 40\n[community_network]\nkind = \"watts_strogatz\"\nmean_degree = 8.0\nreferral = {referral}\n"
+        )
+    };
+    let (without, with) = (
+        final_row(&text(0.0), "group"),
+        final_row(&text(0.3), "group"),
+    );
+    assert!(
+        with.arrived > without.arrived + 30,
+        "referral 0.3: {} arrived, 0: {}",
+        with.arrived,
+        without.arrived
+    );
+}
+
+#[test]
+fn hope_spreads_from_improved_community_ties_to_the_control_arm() {
+    let text = |kind: &str| {
+        format!(
+            "name = \"hope\"\nseed = 6\n[community]\ngroups = 40\ngroup_size = 9\ncontrol_members = 200\n[format]\nsessions = 40\n[community_network]\nkind = \"{kind}\"\nmean_degree = 12.0\nloneliness_per_tie = 0.0\n"
+        )
+    };
+    let (alone, connected) = (
+        final_row(&text("none"), "control"),
+        final_row(&text("erdos_renyi"), "control"),
+    );
+    // Without community ties the control arm's hope stays where it was.
+    assert!(
+        connected.hope_mean > alone.hope_mean + 0.05,
+        "{} vs {}",
+        connected.hope_mean,
+        alone.hope_mean
+    );
+}

@@ -21,6 +21,14 @@ pub fn set_point(arrival_score: f64, tie_support: f64, tie_relief: f64) -> f64 {
     (arrival_score - tie_relief * (1.0 - libm::exp(-tie_support))).max(LONELINESS_MIN)
 }
 
+/// Loneliness at arrival given community ties: lower by `per_tie` points
+/// for each tie above the community's mean degree, higher for each below
+/// (Cacioppo, Fowler & Christakis 2009: fewer lonely days with each extra
+/// friend), kept on the scale.
+pub fn arrival_with_ties(drawn: f64, per_tie: f64, degree: f64, mean_degree: f64) -> f64 {
+    (drawn - per_tie * (degree - mean_degree)).clamp(LONELINESS_MIN, LONELINESS_MAX)
+}
+
 /// The share of the gap to the set point closed in one interval.
 pub fn relaxation_per_session(per_week: f64, interval_days: f64) -> f64 {
     1.0 - libm::pow(1.0 - per_week, interval_days / 7.0)
@@ -115,6 +123,14 @@ mod tests {
             sisa_step_complete(&mut states, 0.0, 0.001, 0.2, &mut stream);
         }
         assert!(states.iter().all(|&s| !s));
+    }
+
+    #[test]
+    fn community_ties_lower_loneliness_at_arrival() {
+        assert_eq!(arrival_with_ties(6.0, 0.1, 6.0, 6.0), 6.0);
+        assert!((arrival_with_ties(6.0, 0.1, 10.0, 6.0) - 5.6).abs() < 1e-12);
+        assert!((arrival_with_ties(6.0, 0.1, 0.0, 6.0) - 6.6).abs() < 1e-12);
+        assert_eq!(arrival_with_ties(8.9, 1.0, 0.0, 6.0), 9.0);
     }
 
     #[test]

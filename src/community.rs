@@ -1,0 +1,508 @@
+//! The community social network outside the groups.
+//!
+//! Members live in a community: friends, family, neighbours who are not in
+//! their group. [`CommunityGraph`] holds those ties for every person of a
+//! replicate (members who join, people in the catchment who have not yet
+//! arrived, the control arm), as compressed sparse rows over community-wide
+//! member ids. It is generated once per replicate from its own stream
+//! (Erdős–Rényi, Watts–Strogatz, Barabási–Albert or a ring lattice) or read
+//! from an edge-list CSV. It feeds the mechanisms that use outside ties
+//! (`docs/MODEL.md` §7.15): loneliness at arrival, SISa loneliness
+//! contagion, hope as threshold contagion, and referral into open groups.
+//!
+//! [`outside_counts`] reads, for every member, how many of their community
+//! ties are lonely, have improved, or are active members, from the state at
+//! the start of a session: a read-only pass over all groups before the
+//! groups are stepped, so the groups stay independent within a step.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::population::{GroupState, NEVER, Status};
+use crate::rng::{self, Purpose, Stream};
+use crate::scenario::{CommunityNetwork, LONELY_CUTOFF, NetworkKind};
+
+/// Undirected simple graph over member ids `0..n` (compressed sparse rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommunityGraph {
+    offsets: Vec<usize>,
+    neighbours: Vec<u32>,
+}
+
+impl CommunityGraph {
+    /// From an undirected edge list; self-loops and duplicates are dropped.
+    pub fn from_edges(n: usize, edges: &[(u32, u32)]) -> CommunityGraph {
+        let mut degree = vec![0usize; n];
+        for &(a, b) in edges.iter().filter(|(a, b)| a != b) {
+            degree[a as usize] += 1;
+            degree[b as usize] += 1;
+        }
+        let mut offsets = vec![0usize; n + 1];
+        for i in 0..n {
+            offsets[i + 1] = offsets[i] + degree[i];
+        }
+        let mut fill = offsets.clone();
+        let mut neighbours = vec![0u32; offsets[n]];
+        for &(a, b) in edges.iter().filter(|(a, b)| a != b) {
+            neighbours[fill[a as usize]] = b;
+            fill[a as usize] += 1;
+            neighbours[fill[b as usize]] = a;
+            fill[b as usize] += 1;
+        }
+        // Sort and deduplicate each row, then compact.
+        let mut out_offsets = vec![0usize; n + 1];
+        let mut out = Vec::with_capacity(neighbours.len());
+        for i in 0..n {
+            let row = &mut neighbours[offsets[i]..offsets[i + 1]];
+            row.sort_unstable();
+            let mut last = None;
+            for &v in row.iter() {
+                if Some(v) != last {
+                    out.push(v);
+                    last = Some(v);
+                }
+            }
+            out_offsets[i + 1] = out.len();
+        }
+        CommunityGraph {
+            offsets: out_offsets,
+            neighbours: out,
+        }
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn edges(&self) -> usize {
+        self.neighbours.len() / 2
+    }
+
+    pub fn neighbours(&self, v: usize) -> &[u32] {
+        &self.neighbours[self.offsets[v]..self.offsets[v + 1]]
+    }
+
+    pub fn degree(&self, v: usize) -> usize {
+        self.offsets[v + 1] - self.offsets[v]
+    }
+
+    pub fn mean_degree(&self) -> f64 {
+        if self.nodes() == 0 {
+            0.0
+        } else {
+            self.neighbours.len() as f64 / self.nodes() as f64
+        }
+    }
+
+    /// Neighbour lists (for the rule-level contagion functions and tests).
+    pub fn adjacency(&self) -> Vec<Vec<usize>> {
+        (0..self.nodes())
+            .map(|v| self.neighbours(v).iter().map(|&u| u as usize).collect())
+            .collect()
+    }
+}
+
+/// Erdős–Rényi G(n, p), by geometric skipping over the pairs (Batagelj &
+/// Brandes 2005): O(n + m).
+pub fn erdos_renyi(n: usize, p: f64, stream: &mut Stream) -> CommunityGraph {
+    let mut edges = Vec::new();
+    if p >= 1.0 {
+        for w in 1..n {
+            for v in 0..w {
+                edges.push((v as u32, w as u32));
+            }
+        }
+    } else if p > 0.0 {
+        let log_q = libm::log(1.0 - p);
+        let (mut v, mut w): (i64, i64) = (1, -1);
+        let n = n as i64;
+        while v < n {
+            let r = rng::uniform(stream);
+            w += 1 + (libm::log(1.0 - r) / log_q).floor() as i64;
+            while w >= v && v < n {
+                w -= v;
+                v += 1;
+            }
+            if v < n {
+                edges.push((w as u32, v as u32));
+            }
+        }
+    }
+    CommunityGraph::from_edges(n, &edges)
+}
+
+/// Ring lattice: every node tied to its `k/2` nearest neighbours on each side.
+pub fn ring_lattice(n: usize, k: usize) -> CommunityGraph {
+    let half = (k / 2).min(n.saturating_sub(1) / 2);
+    let mut edges = Vec::with_capacity(n * half);
+    for v in 0..n {
+        for d in 1..=half {
+            edges.push((v as u32, ((v + d) % n) as u32));
+        }
+    }
+    CommunityGraph::from_edges(n, &edges)
+}
+
+/// Watts–Strogatz: a ring lattice whose edges (v, v + d) are rewired to a
+/// uniformly chosen new end with probability `beta`, avoiding self-loops and
+/// duplicates.
+pub fn watts_strogatz(n: usize, k: usize, beta: f64, stream: &mut Stream) -> CommunityGraph {
+    let half = (k / 2).min(n.saturating_sub(1) / 2);
+    let mut adjacency: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for v in 0..n {
+        for d in 1..=half {
+            let u = (v + d) % n;
+            adjacency[v].push(u as u32);
+            adjacency[u].push(v as u32);
+        }
+    }
+    for d in 1..=half {
+        for v in 0..n {
+            let u = ((v + d) % n) as u32;
+            if !rng::bernoulli(stream, beta) || adjacency[v].len() >= n - 1 {
+                continue;
+            }
+            let w = loop {
+                let w = (rng::uniform(stream) * n as f64) as u32;
+                if w as usize != v && !adjacency[v].contains(&w) {
+                    break w;
+                }
+            };
+            if let Some(pos) = adjacency[v].iter().position(|&x| x == u) {
+                adjacency[v].swap_remove(pos);
+                if let Some(back) = adjacency[u as usize].iter().position(|&x| x as usize == v) {
+                    adjacency[u as usize].swap_remove(back);
+                }
+                adjacency[v].push(w);
+                adjacency[w as usize].push(v as u32);
+            }
+        }
+    }
+    let edges: Vec<(u32, u32)> = adjacency
+        .iter()
+        .enumerate()
+        .flat_map(|(v, ns)| {
+            ns.iter()
+                .filter(move |&&u| (u as usize) > v)
+                .map(move |&u| (v as u32, u))
+        })
+        .collect();
+    CommunityGraph::from_edges(n, &edges)
+}
+
+/// Barabási–Albert: each new node ties to `m` distinct earlier nodes chosen
+/// with probability proportional to their degree, starting from a clique of
+/// `m + 1` nodes.
+pub fn barabasi_albert(n: usize, m: usize, stream: &mut Stream) -> CommunityGraph {
+    let m = m.max(1).min(n.saturating_sub(1));
+    let mut edges = Vec::new();
+    let mut ends: Vec<u32> = Vec::new(); // every edge end: sampling it is degree-proportional
+    let core = (m + 1).min(n);
+    for w in 1..core {
+        for v in 0..w {
+            edges.push((v as u32, w as u32));
+            ends.extend([v as u32, w as u32]);
+        }
+    }
+    let mut chosen: Vec<u32> = Vec::with_capacity(m);
+    for v in core..n {
+        chosen.clear();
+        while chosen.len() < m {
+            let u = ends[(rng::uniform(stream) * ends.len() as f64) as usize];
+            if !chosen.contains(&u) {
+                chosen.push(u);
+            }
+        }
+        for &u in &chosen {
+            edges.push((u, v as u32));
+            ends.extend([u, v as u32]);
+        }
+    }
+    CommunityGraph::from_edges(n, &edges)
+}
+
+/// Reads an edge list: a header line, then `source,target` member ids.
+/// Every bad row is an error naming the file, the line and the problem.
+pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        action: "read community network",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |line: usize, why: String| Error::EdgeList {
+        path: path.to_path_buf(),
+        line,
+        why,
+    };
+    let mut edges = Vec::new();
+    for (index, row) in text.lines().enumerate().skip(1) {
+        let line = index + 1;
+        if row.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
+        if fields.len() < 2 {
+            return Err(bad(
+                line,
+                format!(
+                    "{row:?} has {} field(s); expected source,target",
+                    fields.len()
+                ),
+            ));
+        }
+        let id = |s: &str| -> Result<u32> {
+            let v: u64 = s
+                .parse()
+                .map_err(|_| bad(line, format!("{s:?} is not a member id (a whole number)")))?;
+            if v >= members as u64 {
+                return Err(bad(
+                    line,
+                    format!(
+                        "member {v} does not exist: this community has members 0 to {}",
+                        members - 1
+                    ),
+                ));
+            }
+            Ok(v as u32)
+        };
+        let (a, b) = (id(fields[0])?, id(fields[1])?);
+        if a == b {
+            return Err(bad(line, format!("member {a} is tied to itself")));
+        }
+        edges.push((a, b));
+    }
+    Ok(CommunityGraph::from_edges(members, &edges))
+}
+
+/// A generated community network over `members` people (not `File` or
+/// `None`, which are read or absent), from the replicate's own stream.
+pub fn generate(
+    settings: &CommunityNetwork,
+    members: usize,
+    seed: u64,
+    replicate: u32,
+) -> CommunityGraph {
+    let mut stream = rng::stream_for(
+        seed,
+        replicate,
+        u32::MAX,
+        u32::MAX,
+        Purpose::CommunityNetwork,
+    );
+    let k = settings.mean_degree;
+    match settings.kind {
+        NetworkKind::ErdosRenyi => erdos_renyi(
+            members,
+            if members > 1 {
+                k / (members - 1) as f64
+            } else {
+                0.0
+            },
+            &mut stream,
+        ),
+        NetworkKind::RingLattice => ring_lattice(members, k.round() as usize),
+        NetworkKind::WattsStrogatz => {
+            watts_strogatz(members, k.round() as usize, settings.rewiring, &mut stream)
+        }
+        NetworkKind::BarabasiAlbert => {
+            barabasi_albert(members, (k / 2.0).round() as usize, &mut stream)
+        }
+        NetworkKind::None | NetworkKind::File => CommunityGraph::from_edges(members, &[]),
+    }
+}
+
+/// What a member's community ties are doing at the start of a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outside {
+    /// Tie partners whose loneliness is at or above the cut-off.
+    pub lonely: u16,
+    /// Tie partners who have improved (exemplars of hope).
+    pub improved: u16,
+    /// Tie partners who are current members of a group.
+    pub active: u16,
+}
+
+/// The group index of every member id (4 bytes a member), built once per
+/// replicate so that finding a tie partner's state is one lookup.
+#[derive(Debug, Clone)]
+pub struct Locator {
+    group_of: Vec<u32>,
+}
+
+impl Locator {
+    pub fn new(groups: &[GroupState]) -> Locator {
+        let mut group_of = Vec::with_capacity(groups.iter().map(GroupState::places).sum());
+        for (index, g) in groups.iter().enumerate() {
+            group_of.extend(std::iter::repeat_n(index as u32, g.places()));
+        }
+        Locator { group_of }
+    }
+
+    /// (group index, place) of a member id.
+    fn locate(&self, groups: &[GroupState], id: u32) -> (usize, usize) {
+        let g = self.group_of[id as usize] as usize;
+        (g, (u64::from(id) - groups[g].first_member) as usize)
+    }
+}
+
+/// For every member of every group, the counts of [`Outside`], from the
+/// groups' state now (read only, in parallel; no group is changed).
+pub fn outside_counts(
+    graph: &CommunityGraph,
+    locator: &Locator,
+    groups: &[GroupState],
+) -> Vec<Vec<Outside>> {
+    groups
+        .par_iter()
+        .map(|g| {
+            (0..g.places())
+                .map(|i| {
+                    let id = g.first_member as usize + i;
+                    let mut o = Outside::default();
+                    for &u in graph.neighbours(id) {
+                        let (gi, place) = locator.locate(groups, u);
+                        let other = &groups[gi];
+                        let arrived = place < other.arrived;
+                        let lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
+                        o.lonely += u16::from(lonely);
+                        o.improved += u16::from(arrived && other.improved_after[place] != NEVER);
+                        o.active += u16::from(other.status[place] == Status::Active);
+                    }
+                    o
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::hope::threshold_step;
+
+    fn stream() -> Stream {
+        rng::stream_for(5, 0, 0, 0, Purpose::CommunityNetwork)
+    }
+
+    #[test]
+    fn csr_drops_loops_and_duplicates() {
+        let g = CommunityGraph::from_edges(4, &[(0, 1), (1, 0), (2, 2), (1, 3)]);
+        assert_eq!(g.edges(), 2);
+        assert_eq!(g.neighbours(1), &[0, 3]);
+        assert_eq!(g.degree(2), 0);
+    }
+
+    #[test]
+    fn exact_check_7_erdos_renyi_isolates_and_giant_component() {
+        let n = 4000;
+        for (c, giant) in [(0.5, false), (2.0, true)] {
+            let g = erdos_renyi(n, c / (n - 1) as f64, &mut stream());
+            // Mean degree c (5 standard errors of a mean of n Poisson(c) degrees).
+            assert!(
+                (g.mean_degree() - c).abs() < 5.0 * (2.0 * c / n as f64).sqrt(),
+                "{}",
+                g.mean_degree()
+            );
+            let isolated = (0..n).filter(|&v| g.degree(v) == 0).count() as f64 / n as f64;
+            let expected = (-c).exp();
+            assert!(
+                (isolated - expected).abs()
+                    < 5.0 * (expected * (1.0 - expected) / n as f64).sqrt() + 0.005
+            );
+            let adj = g.adjacency();
+            let mut seen = vec![false; n];
+            let mut largest = 0;
+            for s in 0..n {
+                if seen[s] {
+                    continue;
+                }
+                let (mut stack, mut size) = (vec![s], 0);
+                seen[s] = true;
+                while let Some(v) = stack.pop() {
+                    size += 1;
+                    for &u in &adj[v] {
+                        if !seen[u] {
+                            seen[u] = true;
+                            stack.push(u);
+                        }
+                    }
+                }
+                largest = largest.max(size);
+            }
+            let share = largest as f64 / n as f64;
+            if giant {
+                assert!((share - 0.797).abs() < 0.03, "{share}");
+            } else {
+                assert!(share < 0.03, "{share}");
+            }
+        }
+        // p = 1 is the complete graph.
+        assert_eq!(erdos_renyi(30, 1.0, &mut stream()).edges(), 30 * 29 / 2);
+    }
+
+    #[test]
+    fn exact_check_8_threshold_two_on_the_generated_ring_lattice() {
+        for n in [12, 51, 200] {
+            let g = ring_lattice(n, 4);
+            assert!((0..n).all(|v| g.degree(v) == 4));
+            let adj = g.adjacency();
+            let mut active = vec![false; n];
+            active[0] = true;
+            active[1] = true;
+            let mut steps = 0;
+            while threshold_step(&adj, &mut active, 2) > 0 {
+                steps += 1;
+            }
+            assert!(active.iter().all(|&a| a));
+            assert_eq!(steps, (n - 2) / 2, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn watts_strogatz_keeps_the_edge_count_and_rewires() {
+        let g = watts_strogatz(500, 6, 0.2, &mut stream());
+        assert_eq!(g.edges(), 500 * 3);
+        let lattice = ring_lattice(500, 6);
+        let moved = (0..500)
+            .filter(|&v| g.neighbours(v) != lattice.neighbours(v))
+            .count();
+        assert!(moved > 100);
+        assert_eq!(watts_strogatz(500, 6, 0.0, &mut stream()), lattice);
+    }
+
+    #[test]
+    fn barabasi_albert_has_m_edges_per_node_and_hubs() {
+        let (n, m) = (3000, 3);
+        let g = barabasi_albert(n, m, &mut stream());
+        assert_eq!(g.edges(), m * (m + 1) / 2 + (n - m - 1) * m);
+        assert!((0..n).all(|v| g.degree(v) >= m));
+        let max = (0..n).map(|v| g.degree(v)).max().unwrap();
+        assert!(max > 10 * m, "no hub: max degree {max}");
+    }
+
+    #[test]
+    fn an_edge_list_with_a_bad_row_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edges.csv");
+        std::fs::write(&path, "source,target\n0,1\n2,x\n").unwrap();
+        let err = read_edge_list(&path, 10).unwrap_err().to_string();
+        assert!(
+            err.contains("edges.csv") && err.contains("line 3") && err.contains("\"x\""),
+            "{err}"
+        );
+        std::fs::write(&path, "source,target\n0,12\n").unwrap();
+        let err = read_edge_list(&path, 10).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("0 to 9"), "{err}");
+        std::fs::write(&path, "source,target\n3,3\n").unwrap();
+        assert!(
+            read_edge_list(&path, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("itself")
+        );
+        std::fs::write(&path, "source,target\n0,1\n1,2\n\n2,0\n").unwrap();
+        assert_eq!(read_edge_list(&path, 10).unwrap().edges(), 3);
+    }
+}

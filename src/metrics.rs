@@ -1,14 +1,14 @@
-//! Isolation and cohesion figures: per-group tallies, their ordered fold into
-//! one time-series row per arm, and the petgraph view of the bond network.
+//! Isolation and cohesion figures: per-group tallies and their ordered fold
+//! into one time-series row per arm; the rows of members.csv.
 //!
 //! A [`Tally`] holds sums and counts for one group at one step; the engine
 //! adds the tallies of all groups in group order (never in thread order), so
 //! the figures are identical at any thread count. Network figures (density,
-//! clustering) are computed inside each group from its bitsets: ties never
-//! cross groups, so a member's local clustering in its group is its local
-//! clustering in the whole network. [`bond_graph`] builds the same network as
-//! a petgraph graph; tests check both give the same figures, and the graph
-//! functions here follow NetworkX's definitions.
+//! clustering) are computed inside each group from its bitsets: ties within
+//! groups never cross groups, so a member's local clustering in its group is
+//! its local clustering in the whole bond network. [`crate::network`] builds
+//! the same network as a petgraph graph; a test checks both give the same
+//! figures.
 
 use serde::Serialize;
 

@@ -411,26 +411,7 @@ mod tests {
                 (isolated - expected).abs()
                     < 5.0 * (expected * (1.0 - expected) / n as f64).sqrt() + 0.005
             );
-            let adj = g.adjacency();
-            let mut seen = vec![false; n];
-            let mut largest = 0;
-            for s in 0..n {
-                if seen[s] {
-                    continue;
-                }
-                let (mut stack, mut size) = (vec![s], 0);
-                seen[s] = true;
-                while let Some(v) = stack.pop() {
-                    size += 1;
-                    for &u in &adj[v] {
-                        if !seen[u] {
-                            seen[u] = true;
-                            stack.push(u);
-                        }
-                    }
-                }
-                largest = largest.max(size);
-            }
+            let largest = crate::network::components(&g.adjacency()).1;
             let share = largest as f64 / n as f64;
             if giant {
                 assert!((share - 0.797).abs() < 0.03, "{share}");

@@ -615,7 +615,7 @@ fn triangle_counts(adj: &[Vec<usize>]) -> (u64, u64, f64) {
 }
 
 /// Number of connected components and the size of the largest.
-fn components(adj: &[Vec<usize>]) -> (usize, usize) {
+pub(crate) fn components(adj: &[Vec<usize>]) -> (usize, usize) {
     let mut seen = vec![false; adj.len()];
     let (mut count, mut largest) = (0, 0);
     let mut stack = Vec::new();

@@ -174,6 +174,7 @@ pub fn run_one(
             if g.meets && scenario.network.measures(0, last) {
                 t.network = NetStats::of_group(g);
             }
+            t.set_clustering(g);
             t
         })
         .collect();

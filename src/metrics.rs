@@ -79,7 +79,6 @@ impl Tally {
             t.isolated += u64::from(friends == 0);
             if g.meets && g.joined_step[i] != NEVER {
                 t.joined += 1;
-                t.clustering_sum += ts.local_clustering(i);
                 t.ties += u64::from(ts.members[i].ties);
                 t.beyond_ties += u64::from(ts.members[i].beyond);
             }
@@ -93,6 +92,19 @@ impl Tally {
             t.density_groups = 1;
         }
         t
+    }
+
+    /// Sets the clustering sum, from the network figures when they were taken
+    /// this step (the same sum, computed once), else from the tie summary.
+    pub fn set_clustering(&mut self, g: &GroupState) {
+        self.clustering_sum = if self.network.nodes > 0 {
+            self.network.clustering_sum
+        } else {
+            (0..g.arrived)
+                .filter(|&i| g.meets && g.joined_step[i] != NEVER)
+                .map(|i| g.tie_summary.local_clustering(i))
+                .sum()
+        };
     }
 
     /// Adds another tally (call in group order).

@@ -161,6 +161,7 @@ pub fn step_group(
     {
         tally.network = crate::network::NetStats::of_group(g);
     }
+    tally.set_clustering(g);
     tally
 }
 

@@ -40,26 +40,28 @@ enabled = false
 enabled = false
 "#;
 
-/// `ALL_OFF` with some tables replaced: each override is a whole table
-/// (header and keys) that replaces the table of the same header.
-pub fn all_off_except(head: &str, overrides: &[&str]) -> Scenario {
+/// `ALL_OFF` after `head`, with some tables replaced: each override is a
+/// whole table (header and keys) that replaces the table of the same header.
+pub fn all_off_text(head: &str, overrides: &[&str]) -> String {
     let mut text = String::from(head);
-    let mut tables: Vec<String> = Vec::new();
     for chunk in ALL_OFF.split("\n[").filter(|c| !c.trim().is_empty()) {
         let chunk = format!("[{}", chunk.trim_start_matches('['));
         let header = chunk.lines().next().unwrap().to_string();
-        match overrides
+        let table = match overrides
             .iter()
             .find(|o| o.trim_start().starts_with(&header))
         {
-            Some(o) => tables.push(o.to_string()),
-            None => tables.push(chunk),
-        }
-    }
-    for t in tables {
+            Some(o) => o.to_string(),
+            None => chunk,
+        };
         text.push('\n');
-        text.push_str(&t);
+        text.push_str(&table);
         text.push('\n');
     }
-    scenario(&text)
+    text
+}
+
+/// The scenario of [`all_off_text`].
+pub fn all_off_except(head: &str, overrides: &[&str]) -> Scenario {
+    scenario(&all_off_text(head, overrides))
 }

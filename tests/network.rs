@@ -168,7 +168,10 @@ fn a_late_export_step_is_refused() {
         );
 }
 
-const SISA: &str = r#"
+/// A complete community network of 400 members and SISa contagion alone.
+fn sisa_scenario() -> String {
+    crate::common::all_off_text(
+        r#"
 name = "sisa"
 seed = 21
 [community]
@@ -185,42 +188,18 @@ groups_csv = false
 kind = "erdos_renyi"
 mean_degree = 399.0          # p = 1: the complete graph on 400 members
 loneliness_per_tie = 0.0
-[mechanisms.attendance]
-enabled = false
-[mechanisms.sharing]
-enabled = false
-[mechanisms.universality]
-enabled = false
-[mechanisms.hope]
-enabled = false
-[mechanisms.bonding]
-enabled = false
-[mechanisms.beyond_meetings]
-enabled = false
-[mechanisms.stigma]
-enabled = false
-[mechanisms.loneliness]
-enabled = false
-[mechanisms.altruism]
-enabled = false
-[mechanisms.recovery]
-enabled = false
-[mechanisms.dropout]
-enabled = false
-[mechanisms.affect]
-enabled = false
-[mechanisms.contagion]
-enabled = true
-onset = 0.0
-transmission = 0.001
-recovery = 0.2
-"#;
+"#,
+        &[
+            "[mechanisms.contagion]\nenabled = true\nonset = 0.0\ntransmission = 0.001\nrecovery = 0.2",
+        ],
+    )
+}
 
 #[test]
 fn exact_check_4_sisa_on_a_complete_community_network_reaches_the_mean_field() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("sisa.toml");
-    std::fs::write(&scenario, SISA).unwrap();
+    std::fs::write(&scenario, sisa_scenario()).unwrap();
     Command::cargo_bin("bonfire")
         .unwrap()
         .arg("run")

@@ -207,30 +207,34 @@ impl BondNetwork {
                 node.member, node.group, node.status, node.loneliness, node.hope
             );
         }
-        for e in g.edge_indices() {
-            let (a, b) = g.edge_endpoints(e).expect("edge exists");
-            let w = g[e];
+        for (a, b, w) in self.ties() {
             let _ = writeln!(
                 out,
-                "    <edge source=\"m{}\" target=\"m{}\"><data key=\"strength\">{:?}</data><data key=\"hours\">{:?}</data><data key=\"beyond_meetings\">{}</data></edge>",
-                g[a].member, g[b].member, w.strength, w.hours, w.beyond_meetings
+                "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"strength\">{:?}</data><data key=\"hours\">{:?}</data><data key=\"beyond_meetings\">{}</data></edge>",
+                w.strength, w.hours, w.beyond_meetings
             );
         }
         out.push_str("  </graph>\n</graphml>\n");
         out
     }
 
+    /// Every tie as (member id, member id, edge), in edge order.
+    fn ties(&self) -> impl Iterator<Item = (u64, u64, Edge)> + '_ {
+        let g = &self.graph;
+        g.edge_indices().map(move |e| {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            (g[a].member, g[b].member, g[e])
+        })
+    }
+
     /// The edge list: `source,target,strength,hours,beyond_meetings` (member ids).
     pub fn edge_list_csv(&self) -> String {
-        let g = &self.graph;
         let mut out = String::from("source,target,strength,hours,beyond_meetings\n");
-        for e in g.edge_indices() {
-            let (a, b) = g.edge_endpoints(e).expect("edge exists");
-            let w = g[e];
+        for (a, b, w) in self.ties() {
             let _ = writeln!(
                 out,
-                "{},{},{:?},{:?},{}",
-                g[a].member, g[b].member, w.strength, w.hours, w.beyond_meetings
+                "{a},{b},{:?},{:?},{}",
+                w.strength, w.hours, w.beyond_meetings
             );
         }
         out

@@ -137,7 +137,11 @@ frailty_variance = 0.0
     let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
     // Sizes are Poisson(10) at stationarity with autocorrelation 0.9^k:
     // 200 groups x 90 steps hold about 950 independent values, se 0.10.
-    assert!((mean - 10.0).abs() < 4.5 * 0.103, "mean group size {mean}");
+    let expected = bonfire::rules::membership::open_group_mean_size(1.0, 0.1);
+    assert!(
+        (mean - expected).abs() < 4.5 * 0.103,
+        "mean group size {mean}, expected {expected}"
+    );
     assert!(
         r.timeseries.iter().all(|row| row.waiting == 0),
         "no cap, so nobody waits"

@@ -47,6 +47,19 @@ fn bonfire() -> Command {
     Command::cargo_bin("bonfire").unwrap()
 }
 
+/// `bonfire run SCENARIO --quiet [extra...] --out OUT`, which must succeed.
+fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
+    bonfire()
+        .arg("run")
+        .arg(scenario)
+        .arg("--quiet")
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 fn write_scenario(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("experiment.toml");
     std::fs::write(&path, text).unwrap();
@@ -73,14 +86,7 @@ fn a_sweep_expands_to_the_full_factorial_of_points_arms_and_replicates() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_scenario(dir.path(), SWEEP);
     let out = dir.path().join("out");
-    bonfire()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&scenario, &out, &[]);
 
     // 2 sizes x 2 hazards = 4 points; x 2 arms x 2 replicates = 16 runs.
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
@@ -126,15 +132,7 @@ fn arms_run_on_common_random_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_scenario(dir.path(), SWEEP);
     let out = dir.path().join("out");
-    bonfire()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--quiet")
-        .arg("--no-charts")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&scenario, &out, &["--no-charts"]);
     // Runs 0 (peer_led) and 1 (facilitated) are point 0, replicate 0: the
     // same people arrive with the same traits.
     let members = std::fs::read_to_string(out.join("members.csv")).unwrap();
@@ -159,14 +157,7 @@ fn three_shards_merged_give_exactly_the_files_of_a_whole_run() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_scenario(dir.path(), SWEEP);
     let whole = dir.path().join("whole");
-    bonfire()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
+    run_ok(&scenario, &whole, &[]);
 
     let mut shards = Vec::new();
     for i in 0..3 {
@@ -253,14 +244,7 @@ fn a_killed_run_resumes_to_the_same_files() {
         .replace("sessions = 10", "sessions = 60");
     let scenario = write_scenario(dir.path(), &text);
     let whole = dir.path().join("whole");
-    bonfire()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
+    run_ok(&scenario, &whole, &[]);
 
     let killed = dir.path().join("killed");
     let exe = assert_cmd::cargo::cargo_bin("bonfire");

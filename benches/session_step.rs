@@ -20,16 +20,17 @@ use bonfire::population::build_community;
 use bonfire::session::SessionContext;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
-fn community(members: u32) -> Scenario {
-    let mut s = Scenario::embedded_default();
-    s.network.metrics_every = 0;
-    s.community.groups = members / 10;
-    s.community.group_size = 10;
-    s.community.control_members = 0;
-    s.format.sessions = 52;
-    s.replicates = 1;
-    s.output.members_csv = false;
-    s
+fn community(members: u32, network_every: u32) -> Scenario {
+    Scenario::builder()
+        .set("network.metrics_every", i64::from(network_every))
+        .set("community.groups", i64::from(members / 10))
+        .set("community.group_size", 10)
+        .set("community.control_members", 0)
+        .set("format.sessions", 52)
+        .set("replicates", 1)
+        .set("output.members_csv", false)
+        .build()
+        .expect("a valid benchmark scenario")
 }
 
 fn year(c: &mut Criterion) {
@@ -37,8 +38,7 @@ fn year(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(100_000 * 52));
     for (name, network_every) in [("100k", 0), ("100k_network", 1)] {
-        let mut s = community(100_000);
-        s.network.metrics_every = network_every;
+        let s = community(100_000, network_every);
         g.bench_function(name, |b| {
             b.iter_batched(
                 || build_community(&s, 0),
@@ -60,7 +60,7 @@ fn session(c: &mut Criterion) {
     let mut g = c.benchmark_group("session");
     g.sample_size(10);
     for (label, members) in [("10k", 10_000u32), ("100k", 100_000), ("1M", 1_000_000)] {
-        let s = community(members);
+        let s = community(members, 0);
         let ctx = SessionContext::new(&s, 0);
         // A community a few sessions in, so ties exist.
         let mut groups = build_community(&s, 0);

@@ -51,6 +51,13 @@ pub enum Command {
         /// The run's output folder.
         out: PathBuf,
     },
+    /// Print the JSON Schema of scenario files (for editors), or the
+    /// scenario reference as Markdown tables.
+    Schema {
+        /// Print the Markdown key reference instead of the JSON Schema.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +130,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             summary::print_plot(&out, &written);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schema { markdown } => {
+            summary::print_schema(markdown);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -151,6 +162,39 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The keys set by `--seed`, `--replicates` and `--export-network`.
+fn flag_overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
+    let mut overrides = Overrides::default();
+    if let Some(seed) = args.seed {
+        let Ok(seed) = i64::try_from(seed) else {
+            anyhow::bail!(
+                "--seed {seed}: allowed: a whole number from 0 to {}",
+                i64::MAX
+            );
+        };
+        overrides = overrides.flag("--seed", "seed", toml::Value::Integer(seed));
+    }
+    if let Some(replicates) = args.replicates {
+        overrides = overrides.flag(
+            "--replicates",
+            "replicates",
+            toml::Value::Integer(i64::from(replicates)),
+        );
+    }
+    if let Some(text) = args.export_network.as_deref() {
+        let steps = parse_steps(text)?
+            .into_iter()
+            .map(|s| toml::Value::Integer(i64::from(s)))
+            .collect();
+        overrides = overrides.flag(
+            "--export-network",
+            "network.export_steps",
+            toml::Value::Array(steps),
+        );
+    }
+    Ok(overrides)
 }
 
 /// `--export-network 0,26,52`: a comma-separated list of steps.
@@ -213,15 +257,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             (experiment, dir.clone(), resolved.display().to_string())
         }
         None => {
-            let overrides = Overrides {
-                seed: args.seed,
-                replicates: args.replicates,
-                export_steps: args
-                    .export_network
-                    .as_deref()
-                    .map(parse_steps)
-                    .transpose()?,
-            };
+            let overrides = flag_overrides(&args)?;
             let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
             let dir = args
                 .out

@@ -10,19 +10,72 @@
 //! (`docs/MODEL.md` §7.15): loneliness at arrival, SISa loneliness
 //! contagion, hope as threshold contagion, and referral into open groups.
 //!
-//! [`outside_counts`] reads, for every member, how many of their community
-//! ties are lonely, have improved, or are active members, from the state at
-//! the start of a session: a read-only pass over all groups before the
-//! groups are stepped, so the groups stay independent within a step.
+//! What each member's community ties are doing during a run is read by
+//! [`crate::outside`].
 
 use std::path::Path;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
-use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose, Stream};
-use crate::scenario::{CommunityNetwork, LONELY_CUTOFF, NetworkKind};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Kinds of community network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// No community network: members have ties only in their group.
+    None,
+    /// Erdős–Rényi G(n, p) with the given mean degree.
+    ErdosRenyi,
+    /// Watts–Strogatz small world: a ring lattice with rewired ties.
+    WattsStrogatz,
+    /// Barabási–Albert preferential attachment (`mean_degree / 2` ties per newcomer).
+    BarabasiAlbert,
+    /// A ring lattice linking `mean_degree / 2` neighbours on each side.
+    RingLattice,
+    /// An edge list read from `file`.
+    File,
+}
+
+/// The social network members live in outside the groups (`[community_network]`):
+/// friends, family, neighbours. Every person of a run, including the
+/// catchment of open groups and the control arm, is a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunityNetwork {
+    /// `"none"`, a generated network (seeded and deterministic), or `"file"`
+    /// to import an edge list.
+    #[default(NetworkKind::None)]
+    pub kind: NetworkKind,
+    /// Mean community ties per person (generated networks).
+    #[default(6.0)]
+    #[schemars(range(min = 0.0, max = 10_000.0), extend("x-unit" = "ties"))]
+    pub mean_degree: f64,
+    /// Watts–Strogatz rewiring probability.
+    #[default(0.1)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
+    pub rewiring: f64,
+    /// With `kind = "file"`: a CSV with a header line and `source,target`
+    /// member ids (0 to members − 1), relative to the scenario file.
+    #[default(None)]
+    #[schemars(extend("x-also" = "required when `kind = \"file\"`"))]
+    pub file: Option<String>,
+    /// UCLA-3 points lower at arrival for each community tie above the mean
+    /// degree (higher for each below).
+    #[default(0.1)]
+    #[schemars(range(min = -6.0, max = 6.0), extend("x-unit" = "UCLA-3 points per tie"))]
+    pub loneliness_per_tie: f64,
+    /// Added newcomers per session to an open group, per person in its
+    /// catchment with a community tie to a current member.
+    #[default(0.05)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "people / session per referring tie"))]
+    pub referral: f64,
+}
+
+/// The key of the edge-list path: it is read relative to the scenario file.
+pub const FILE_KEY: &str = "community_network.file";
 
 /// Undirected simple graph over member ids `0..n` (compressed sparse rows).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -311,70 +364,6 @@ pub fn generate(
         }
         NetworkKind::None | NetworkKind::File => CommunityGraph::from_edges(members, &[]),
     }
-}
-
-/// What a member's community ties are doing at the start of a session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Outside {
-    /// Tie partners whose loneliness is at or above the cut-off.
-    pub lonely: u16,
-    /// Tie partners who have improved (exemplars of hope).
-    pub improved: u16,
-    /// Tie partners who are current members of a group.
-    pub active: u16,
-}
-
-/// The group index of every member id (4 bytes a member), built once per
-/// replicate so that finding a tie partner's state is one lookup.
-#[derive(Debug, Clone)]
-pub struct Locator {
-    group_of: Vec<u32>,
-}
-
-impl Locator {
-    pub fn new(groups: &[GroupState]) -> Locator {
-        let mut group_of = Vec::with_capacity(groups.iter().map(GroupState::places).sum());
-        for (index, g) in groups.iter().enumerate() {
-            group_of.extend(std::iter::repeat_n(index as u32, g.places()));
-        }
-        Locator { group_of }
-    }
-
-    /// (group index, place) of a member id.
-    fn locate(&self, groups: &[GroupState], id: u32) -> (usize, usize) {
-        let g = self.group_of[id as usize] as usize;
-        (g, (u64::from(id) - groups[g].first_member) as usize)
-    }
-}
-
-/// For every member of every group, the counts of [`Outside`], from the
-/// groups' state now (read only, in parallel; no group is changed).
-pub fn outside_counts(
-    graph: &CommunityGraph,
-    locator: &Locator,
-    groups: &[GroupState],
-) -> Vec<Vec<Outside>> {
-    groups
-        .par_iter()
-        .map(|g| {
-            (0..g.places())
-                .map(|i| {
-                    let id = g.first_member as usize + i;
-                    let mut o = Outside::default();
-                    for &u in graph.neighbours(id) {
-                        let (gi, place) = locator.locate(groups, u);
-                        let other = &groups[gi];
-                        let arrived = place < other.arrived;
-                        let lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
-                        o.lonely += u16::from(lonely);
-                        o.improved += u16::from(arrived && other.improved_after[place] != NEVER);
-                        o.active += u16::from(other.status[place] == Status::Active);
-                    }
-                    o
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]

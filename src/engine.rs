@@ -12,12 +12,12 @@ use rayon::prelude::*;
 
 use std::sync::Arc;
 
-use crate::community::{self, CommunityGraph, Locator, Outside};
+use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::metrics::{MemberRow, RowId, Tally, TimeseriesRow};
 use crate::network::{BondNetwork, GroupRow, NetStats, NetworkRow};
+use crate::outside::{self, Locator, Outside};
 use crate::population::{Arm, GroupState, build_community};
 use crate::rules::loneliness;
-use crate::scenario::NetworkKind;
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
 use crate::stats::Moments;
@@ -75,7 +75,7 @@ fn observe_network(
     tallies: &[Tally],
 ) {
     let options = &scenario.network;
-    let measure = options.measures(step, scenario.format.sessions) && scenario.attends;
+    let measure = options.measures(step, scenario.format.sessions) && scenario.attends();
     let export = options.export_steps.contains(&step);
     if !measure && !export {
         return;
@@ -159,7 +159,7 @@ pub fn run_one(
     let ids = |arm: Arm| RowId {
         run,
         arm: match arm {
-            Arm::Group => scenario.arm_name.clone(),
+            Arm::Group => scenario.arm_name().to_string(),
             Arm::Control => Arm::Control.name().to_string(),
         },
         replicate,
@@ -190,7 +190,7 @@ pub fn run_one(
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
-            .map(|(g, at)| community::outside_counts(g, at, &groups));
+            .map(|(g, at)| outside::outside_counts(g, at, &groups));
         let tallies = step_all_with(&mut groups, &ctx, step, outside.as_deref());
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
@@ -292,7 +292,7 @@ fn community_network(
     let settings = &scenario.community_network;
     let graph = match settings.kind {
         NetworkKind::None => return None,
-        NetworkKind::File => scenario.imported_network.clone()?,
+        NetworkKind::File => scenario.imported_network()?.clone(),
         _ => Arc::new(community::generate(
             settings,
             scenario.total_members() as usize,
@@ -343,7 +343,7 @@ fn push_rows(
             }
         }
         if count > 0 {
-            let meets = arm == Arm::Group && scenario.attends;
+            let meets = arm == Arm::Group && scenario.attends();
             rows.push(TimeseriesRow::new(
                 ids(arm),
                 meets,

@@ -23,6 +23,30 @@ impl std::fmt::Display for Origin {
     }
 }
 
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A line of the scenario file (1-based).
+    Line(usize),
+    /// A command-line flag, such as `--seed`.
+    Flag(&'static str),
+    /// Set by code (`ScenarioBuilder::set`).
+    Code,
+    /// Not written anywhere: the key's default.
+    Default,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Line(line) => write!(f, ", line {line}"),
+            Place::Flag(flag) => write!(f, ", {flag}"),
+            Place::Code => write!(f, ", set in code"),
+            Place::Default => Ok(()),
+        }
+    }
+}
+
 /// ", line N" when the line is known, nothing otherwise.
 pub struct AtLine(pub Option<usize>);
 
@@ -51,11 +75,11 @@ pub enum Error {
         message: String,
     },
 
-    #[error("{origin}{}: key `{key}` is {given}; allowed: {allowed}", AtLine(*line))]
+    #[error("{origin}{place}: key `{key}` is {given}; allowed: {allowed}")]
     ScenarioValue {
         origin: Origin,
         key: String,
-        line: Option<usize>,
+        place: Place,
         given: String,
         allowed: String,
     },

@@ -1,13 +1,25 @@
-//! Experiments: a scenario file's `[sweep]` and `[[arm]]` tables expanded
-//! into runs.
+//! Experiments: a scenario's text turned, along one path, into the checked
+//! scenarios of every sweep point and arm.
 //!
-//! A `[sweep]` table lists scenario keys (dotted, as in the file) with a list
-//! of values or a range `{ from, to, step }`; the experiment runs the full
+//! The path: the text is read into one table that remembers the line of
+//! every value ([`Document`]); `[sweep]` and `[[arm]]` are taken out of it;
+//! settings from the command line or code are applied to the base; then for
+//! every (point, arm) the base is copied, the point's swept values and the
+//! arm's keys are applied once, and the table is checked against the
+//! declared keys ([`keys::check`]), turned into typed [`Parameters`] and
+//! checked for the relations between keys. Every value keeps its place, so a
+//! bad value in a sweep or an arm is reported at its own line.
+//!
+//! A `[sweep]` table lists keys (dotted, as in the file) with a list of
+//! values or a range `{ from, to, step }`; the experiment runs the full
 //! factorial of them (a *point* is one combination). `[[arm]]` tables name
 //! conditions, each a set of keys that differ from the base scenario; an arm
 //! with `attends = false` is a waitlist control whose members never attend.
 //! Every point is run for every arm and replicate. A *run* is one
 //! (point, replicate, arm), numbered point-major, then replicate, then arm.
+//! Keys that apply to the whole experiment (name, description, seed,
+//! replicates, `[network]`, `[output]`) cannot be swept or set in an arm:
+//! they are refused with a message, never ignored.
 //!
 //! Arms share common random numbers: all arms of a point use the point's
 //! seed, and replicate r of every arm draws the same population from the same
@@ -15,18 +27,25 @@
 //! Point 0 uses the base seed; point p > 0 a seed mixed from the base seed
 //! and p.
 //!
-//! Every (point, arm) scenario is built and validated before the first run,
-//! so a bad sweep value fails in a second, naming the key and the value.
+//! Every (point, arm) scenario is built and validated before the first run.
 
-use crate::community::CommunityGraph;
-use crate::error::{Error, Origin, Result};
-use crate::scenario::{NetworkKind, RawScenario, Scenario};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::community::{self, CommunityGraph, NetworkKind};
+use crate::error::{Error, Origin, Place, Result};
+use crate::scenario::keys::{self, Problem};
+use crate::scenario::source::{Document, join};
+use crate::scenario::{NAME_PATTERN, Parameters, Scenario};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweptKey {
     pub key: String,
     pub values: Vec<toml::Value>,
+    /// Where the sweep of this key was written.
+    pub place: Place,
 }
 
 /// One named condition.
@@ -35,8 +54,8 @@ pub struct ArmSpec {
     pub name: String,
     /// False for a waitlist control arm: its members never attend.
     pub attends: bool,
-    /// (dotted key, value) pairs that differ from the base scenario.
-    pub overrides: Vec<(String, toml::Value)>,
+    /// (dotted key, value, place) of every key that differs from the base.
+    pub overrides: Vec<(String, toml::Value, Place)>,
 }
 
 /// One run of an experiment.
@@ -63,42 +82,74 @@ pub struct Experiment {
     pub base: Scenario,
 }
 
-/// Settings given on the command line, applied to the file's base.
+/// One key set from outside the file: a command-line flag or code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub key: String,
+    pub value: toml::Value,
+    pub place: Place,
+}
+
+/// Settings applied to the file's base before it is expanded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
-    pub seed: Option<u64>,
-    pub replicates: Option<u32>,
-    /// `--export-network`: steps at which to export the bond network.
-    pub export_steps: Option<Vec<u32>>,
+    pub settings: Vec<Setting>,
+}
+
+impl Overrides {
+    /// Adds a command-line flag's value for a key.
+    pub fn flag(mut self, flag: &'static str, key: &str, value: toml::Value) -> Self {
+        self.settings.push(Setting {
+            key: key.to_string(),
+            value,
+            place: Place::Flag(flag),
+        });
+        self
+    }
+
+    fn sets(&self, key: &str) -> bool {
+        self.settings.iter().any(|s| s.key == key)
+    }
 }
 
 /// The name of the single arm of a scenario without `[[arm]]` tables.
 pub const DEFAULT_ARM: &str = "group";
 
-fn bad(
-    origin: &Origin,
-    text: &str,
-    key: &str,
-    given: impl std::fmt::Display,
-    allowed: &str,
-) -> Error {
-    Error::ScenarioValue {
-        origin: origin.clone(),
-        line: crate::scenario::line_of_key(text, key),
-        key: key.to_string(),
-        given: given.to_string(),
-        allowed: allowed.to_string(),
+/// The most sweep points an experiment may have.
+pub const MAX_POINTS: u64 = 1_000_000;
+
+/// Builds errors that name the file, the key's place and the problem.
+struct Reporter<'a> {
+    origin: &'a Origin,
+}
+
+impl Reporter<'_> {
+    fn error(&self, problem: Problem, place: Place) -> Error {
+        Error::ScenarioValue {
+            origin: self.origin.clone(),
+            key: problem.key,
+            place,
+            given: problem.given,
+            allowed: problem.allowed,
+        }
+    }
+
+    fn at(
+        &self,
+        place: Place,
+        key: &str,
+        given: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Error {
+        self.error(Problem::new(key, given, allowed), place)
     }
 }
 
-/// Leaves of a table as (dotted key, value), in key order.
+/// Leaves of a table as (dotted key, value), in key order; a range table
+/// `{ from, to, ... }` is a leaf.
 fn leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let key = join(prefix, k);
         match v {
             toml::Value::Table(t) if !is_range(t) => leaves(&key, t, out),
             _ => out.push((key, v.clone())),
@@ -111,25 +162,20 @@ fn is_range(t: &toml::Table) -> bool {
 }
 
 /// Sets a dotted key in a table, creating tables on the way.
-fn set_key(
-    table: &mut toml::Table,
-    key: &str,
-    value: toml::Value,
-) -> std::result::Result<(), String> {
+fn set_key(table: &mut toml::Table, key: &str, value: toml::Value) {
     let mut parts: Vec<&str> = key.split('.').collect();
-    let leaf = parts.pop().ok_or("an empty key")?;
+    let leaf = parts.pop().expect("a key has a name");
     let mut here = table;
     for part in parts {
         let next = here
             .entry(part.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        here = match next {
-            toml::Value::Table(t) => t,
-            _ => return Err(format!("`{part}` is a value, not a table")),
-        };
+        if !next.is_table() {
+            *next = toml::Value::Table(toml::Table::new());
+        }
+        here = next.as_table_mut().expect("made a table just above");
     }
     here.insert(leaf.to_string(), value);
-    Ok(())
 }
 
 /// The values of a range `{ from, to, step }`, `to` included.
@@ -142,6 +188,9 @@ fn range_values(key: &str, t: &toml::Table) -> std::result::Result<Vec<toml::Val
     let num =
         |v: Option<&toml::Value>| v.and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
     let (from, to, step) = (t.get("from"), t.get("to"), t.get("step"));
+    let too_many = |n: f64| {
+        format!("a range of at most {MAX_POINTS} values (this one has {n:.0}): use a larger step")
+    };
     if let (Some(a), Some(b), Some(s)) = (
         int(from),
         int(to),
@@ -152,6 +201,10 @@ fn range_values(key: &str, t: &toml::Table) -> std::result::Result<Vec<toml::Val
                 "range {a} to {b} by {s}: step must be positive and to >= from"
             ));
         }
+        let n = (b as f64 - a as f64) / s as f64 + 1.0;
+        if n > MAX_POINTS as f64 {
+            return Err(too_many(n));
+        }
         return Ok((0..)
             .map(|i| a + i * s)
             .take_while(|&v| v <= b)
@@ -159,10 +212,13 @@ fn range_values(key: &str, t: &toml::Table) -> std::result::Result<Vec<toml::Val
             .collect());
     }
     match (num(from), num(to), num(step)) {
-        (Some(a), Some(b), Some(s)) if s > 0.0 && b >= a => {
-            let n = ((b - a) / s + 1e-9).floor() as i64;
+        (Some(a), Some(b), Some(s)) if s > 0.0 && b >= a && (b - a).is_finite() => {
+            let n = ((b - a) / s + 1e-9).floor();
+            if n + 1.0 > MAX_POINTS as f64 {
+                return Err(too_many(n + 1.0));
+            }
             // Rounded to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004.
-            Ok((0..=n)
+            Ok((0..=n as i64)
                 .map(|i| {
                     let v = a + i as f64 * s;
                     toml::Value::Float(format!("{v:.12e}").parse::<f64>().unwrap_or(v))
@@ -186,151 +242,189 @@ pub fn point_seed(base: u64, point: usize) -> u64 {
     (z ^ (z >> 31)) & (i64::MAX as u64)
 }
 
+/// Why a key cannot vary between the runs of one experiment.
+fn experiment_wide(key: &str) -> String {
+    let top = key.split('.').next().unwrap_or(key);
+    let why = match top {
+        "seed" => "every sweep point and arm is seeded from the base seed (arms share it: common random numbers); use `replicates` for more seeds".to_string(),
+        "replicates" => "every point and arm runs every replicate".into(),
+        "name" | "description" => format!("`{top}` describes the whole experiment"),
+        _ => format!("[{top}] applies to every run of the experiment (what is measured and written)"),
+    };
+    format!("only in the base scenario, at the top of the file: {why}")
+}
+
+/// Checks one value against its declared key (for sweep and arm values,
+/// which are checked where they are written).
+fn check_value(key: &str, value: &toml::Value) -> std::result::Result<(), Problem> {
+    let declared = keys::registry()
+        .key(key)
+        .expect("only declared keys are checked");
+    if declared.kind.admits(value) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            key,
+            keys::written(value),
+            declared.kind.allowed(),
+        ))
+    }
+}
+
+/// A key of a sweep or an arm (`within`: where it was set): declared, and
+/// allowed to vary.
+fn varying_key(key: &str, within: &str) -> std::result::Result<(), Problem> {
+    let registry = keys::registry();
+    match registry.key(key) {
+        Some(k) if k.experiment_wide => Err(Problem::new(
+            key,
+            format!("set {within}"),
+            experiment_wide(key),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            // The nearest declared section, for the suggestion.
+            let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
+            match registry.section(parent) {
+                Some(section) => Err(keys::unknown(key, name, section)),
+                None => Err(Problem::new(
+                    key,
+                    "not a key bonfire knows",
+                    "a key of the scenario reference (README), dotted as in the file",
+                )),
+            }
+        }
+    }
+}
+
+/// The folder relative paths in a scenario are read from.
+fn base_dir(origin: &Origin) -> PathBuf {
+    match origin {
+        Origin::File(path) => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Origin::Embedded => PathBuf::from("."),
+    }
+}
+
+/// An edge-list path made absolute against the scenario's folder, so the
+/// resolved scenario reproduces the run from anywhere on this machine.
+fn absolute_file(dir: &Path, value: &toml::Value) -> toml::Value {
+    match value.as_str() {
+        Some(file) if !file.is_empty() => {
+            let joined = dir.join(file);
+            let absolute = std::path::absolute(&joined).unwrap_or(joined);
+            toml::Value::String(absolute.display().to_string())
+        }
+        _ => value.clone(),
+    }
+}
+
+/// Imported community networks, read once per (file, members).
+#[derive(Default)]
+struct Imports {
+    read: BTreeMap<(String, u64), Arc<CommunityGraph>>,
+}
+
+impl Imports {
+    fn for_scenario(
+        &mut self,
+        p: &Parameters,
+        members: u64,
+    ) -> Result<Option<Arc<CommunityGraph>>> {
+        if p.community_network.kind != NetworkKind::File {
+            return Ok(None);
+        }
+        let file = p.community_network.file.clone().unwrap_or_default();
+        if let Some(graph) = self.read.get(&(file.clone(), members)) {
+            return Ok(Some(graph.clone()));
+        }
+        let graph = Arc::new(community::read_edge_list(
+            Path::new(&file),
+            members as usize,
+        )?);
+        self.read.insert((file, members), graph.clone());
+        Ok(Some(graph))
+    }
+}
+
 impl Experiment {
-    /// Parses a scenario file's text, expands it, and validates every
-    /// scenario. `overrides` are command-line settings (seed, replicates)
-    /// applied to the base before expansion.
+    /// Parses a scenario's text, expands it, and validates every scenario.
+    /// `overrides` are settings from the command line or code, applied to
+    /// the base before expansion.
     pub fn parse(text: &str, origin: &Origin, overrides: &Overrides) -> Result<Experiment> {
-        let (seed, replicates) = (overrides.seed, overrides.replicates);
-        // The whole file as a scenario first: syntax errors, unknown keys and
-        // wrong types get their line numbers here.
-        let mut raw = RawScenario::parse(text, origin)?;
-        raw.sweep = None;
-        raw.arm = Vec::new();
-        let mut table: toml::Table = toml::from_str(text).expect("parsed just above");
-        let sweep_table = match table.remove("sweep") {
+        let report = Reporter { origin };
+        let document = Document::parse(text, origin)?;
+        let dir = base_dir(origin);
+        let mut base = document.table.clone();
+        let sweep_table = match base.remove("sweep") {
             None => toml::Table::new(),
             Some(toml::Value::Table(t)) => t,
-            Some(other) => return Err(bad(origin, text, "sweep", other, "a table: [sweep]")),
-        };
-        let arm_tables = match table.remove("arm") {
-            None => Vec::new(),
-            Some(toml::Value::Array(a)) => a,
-            Some(other) => return Err(bad(origin, text, "arm", other, "tables: [[arm]]")),
-        };
-        if let Some(s) = seed {
-            table.insert(
-                "seed".into(),
-                toml::Value::Integer(s.min(i64::MAX as u64) as i64),
-            );
-        }
-        if let Some(steps) = &overrides.export_steps {
-            let list = steps
-                .iter()
-                .map(|&st| toml::Value::Integer(i64::from(st)))
-                .collect();
-            set_key(&mut table, "network.export_steps", toml::Value::Array(list))
-                .expect("network is a table");
-            raw.network.export_steps = steps.clone();
-        }
-
-        // The sweep: replicates, then every other leaf is a swept key.
-        let mut sweep_leaves = Vec::new();
-        leaves("", &sweep_table, &mut sweep_leaves);
-        let mut sweep_replicates = None;
-        let mut sweep = Vec::new();
-        for (key, value) in sweep_leaves {
-            let full = format!("sweep.{key}");
-            if key == "replicates" {
-                match value.as_integer() {
-                    Some(n) if (1..=10_000).contains(&n) => sweep_replicates = Some(n as u32),
-                    _ => {
-                        return Err(bad(
-                            origin,
-                            text,
-                            &full,
-                            value,
-                            "a whole number from 1 to 10000",
-                        ));
-                    }
-                }
-                continue;
-            }
-            let values = match value {
-                toml::Value::Array(vs) if !vs.is_empty() => vs,
-                toml::Value::Table(t) => range_values(&key, &t)
-                    .map_err(|why| bad(origin, text, &full, "a range", &why))?,
-                other => {
-                    return Err(bad(
-                        origin,
-                        text,
-                        &full,
-                        other,
-                        "a non-empty list of values, or a range { from, to, step }",
-                    ));
-                }
-            };
-            sweep.push(SweptKey { key, values });
-        }
-        if let Some(r) = replicates.or(sweep_replicates) {
-            table.insert("replicates".into(), toml::Value::Integer(i64::from(r)));
-        }
-
-        // The arms.
-        let mut arms = Vec::new();
-        for (index, value) in arm_tables.into_iter().enumerate() {
-            let key = format!("arm[{index}]");
-            let toml::Value::Table(mut t) = value else {
-                return Err(bad(origin, text, &key, value, "a table: [[arm]]"));
-            };
-            let name = match t.remove("name") {
-                Some(toml::Value::String(n))
-                    if !n.is_empty()
-                        && n.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                        && n != "control" =>
-                {
-                    n
-                }
-                other => {
-                    return Err(bad(
-                        origin,
-                        text,
-                        &format!("{key}.name"),
-                        other.map_or("missing".to_string(), |v| v.to_string()),
-                        "a name of letters, digits, '-' and '_' (not \"control\", which names the within-run control arm)",
-                    ));
-                }
-            };
-            if arms.iter().any(|a: &ArmSpec| a.name == name) {
-                return Err(bad(
-                    origin,
-                    text,
-                    &format!("{key}.name"),
-                    &name,
-                    "a name used by no other arm",
+            Some(other) => {
+                return Err(report.at(
+                    document.place("sweep"),
+                    "sweep",
+                    keys::written(&other),
+                    "a table: [sweep]",
                 ));
             }
-            let attends = match t.remove("attends") {
-                None => true,
-                Some(toml::Value::Boolean(b)) => b,
-                Some(other) => {
-                    return Err(bad(
-                        origin,
-                        text,
-                        &format!("{key}.attends"),
-                        other,
-                        "true or false",
-                    ));
-                }
-            };
-            let mut overrides = Vec::new();
-            leaves("", &t, &mut overrides);
-            arms.push(ArmSpec {
-                name,
-                attends,
-                overrides,
-            });
+        };
+        let arm_tables = match base.remove("arm") {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => a,
+            Some(other) => {
+                return Err(report.at(
+                    document.place("arm"),
+                    "arm",
+                    keys::written(&other),
+                    "tables: [[arm]]",
+                ));
+            }
+        };
+
+        // Every value of the base keeps its place.
+        let mut written = Vec::new();
+        leaves("", &base, &mut written);
+        let mut places: BTreeMap<String, Place> = written
+            .iter()
+            .map(|(key, _)| (key.clone(), document.place(key)))
+            .collect();
+        for setting in &overrides.settings {
+            if keys::registry().key(&setting.key).is_none() {
+                return Err(report.error(
+                    varying_key(&setting.key, "").expect_err("an undeclared key"),
+                    setting.place.clone(),
+                ));
+            }
+            set_key(&mut base, &setting.key, setting.value.clone());
+            places.insert(setting.key.clone(), setting.place.clone());
         }
-        if arms.is_empty() {
-            arms.push(ArmSpec {
-                name: DEFAULT_ARM.into(),
-                attends: true,
-                overrides: Vec::new(),
-            });
+        if let Some(file) = keys::lookup(&base, community::FILE_KEY).cloned() {
+            set_key(&mut base, community::FILE_KEY, absolute_file(&dir, &file));
         }
 
+        let (sweep, sweep_replicates) = Self::parse_sweep(&sweep_table, &document, &dir, &report)?;
+        if let Some((replicates, place)) = sweep_replicates
+            && !overrides.sets("replicates")
+        {
+            set_key(&mut base, "replicates", toml::Value::Integer(replicates));
+            places.insert("replicates".into(), place);
+        }
+        let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
+
         // The points: the full factorial, first key slowest.
+        let count = sweep
+            .iter()
+            .try_fold(1u64, |n, s| n.checked_mul(s.values.len() as u64))
+            .filter(|&n| n <= MAX_POINTS);
+        let Some(_) = count else {
+            return Err(report.at(
+                document.place("sweep"),
+                "sweep",
+                format!("{} keys", sweep.len()),
+                format!(
+                    "at most {MAX_POINTS} points in all (the product of the swept lists' lengths)"
+                ),
+            ));
+        };
         let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
         for swept in &sweep {
             points = points
@@ -345,149 +439,247 @@ impl Experiment {
                 .collect();
         }
 
-        // The base scenario alone (no sweep value, no arm) must be valid too:
-        // it is what `scenario.resolved.toml` writes before [sweep] and [[arm]].
-        if let Some(s) = seed {
-            raw.seed = s;
-        }
-        if let Some(r) = replicates.or(sweep_replicates) {
-            raw.replicates = r;
-        }
-        // An imported community network: the path is made absolute (so the
-        // resolved scenario reproduces the run from anywhere on this
-        // machine) and the file is read and checked now, before any run.
-        if let Some(file) = raw
-            .community_network
-            .file
-            .clone()
-            .filter(|_| raw.community_network.kind == NetworkKind::File)
-        {
-            let base_dir = match origin {
-                Origin::File(path) => path
-                    .parent()
-                    .map(std::path::Path::to_path_buf)
-                    .unwrap_or_default(),
-                Origin::Embedded => std::path::PathBuf::from("."),
-            };
-            let absolute =
-                std::path::absolute(base_dir.join(&file)).unwrap_or_else(|_| base_dir.join(&file));
-            let absolute = absolute.display().to_string();
-            raw.community_network.file = Some(absolute.clone());
-            set_key(
-                &mut table,
-                "community_network.file",
-                toml::Value::String(absolute),
-            )
-            .expect("a table");
-        }
-        let mut base = Scenario::try_from_raw(raw, text, origin)?;
-        let mut imported: Vec<(u64, std::sync::Arc<CommunityGraph>)> = Vec::new();
-        let mut import = |s: &mut Scenario| -> Result<()> {
-            if s.community_network.kind != NetworkKind::File {
-                return Ok(());
-            }
-            let members = s.total_members();
-            let graph = match imported.iter().find(|(n, _)| *n == members) {
-                Some((_, g)) => g.clone(),
-                None => {
-                    let path = std::path::PathBuf::from(
-                        s.community_network.file.clone().unwrap_or_default(),
-                    );
-                    let g = std::sync::Arc::new(crate::community::read_edge_list(
-                        &path,
-                        members as usize,
-                    )?);
-                    imported.push((members, g.clone()));
-                    g
-                }
-            };
-            s.imported_network = Some(graph);
-            Ok(())
-        };
-        import(&mut base)?;
-        let base_seed = base.seed;
+        // The base alone (no sweep value, no arm) must be valid too: it is
+        // what `scenario.resolved.toml` writes before [sweep] and [[arm]].
+        let mut imports = Imports::default();
+        let base_parameters = Self::checked(&base, &places, &report, "")?;
+        let base_seed = base_parameters.seed;
+        let members =
+            |p: &Parameters| Scenario::new(p.clone(), String::new(), true, None).total_members();
+        let base_import = imports.for_scenario(&base_parameters, members(&base_parameters))?;
+        let base_scenario =
+            Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
+
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
             for arm in &arms {
-                let mut t = table.clone();
-                let mut origin_note = Vec::new();
+                let mut table = base.clone();
+                let mut at = places.clone();
+                let mut context = vec![format!("arm {}", arm.name)];
                 for (swept, value) in sweep.iter().zip(values) {
-                    set_key(&mut t, &swept.key, value.clone()).map_err(|why| {
-                        bad(origin, text, &format!("sweep.{}", swept.key), value, &why)
-                    })?;
-                    origin_note.push(format!("{} = {value}", swept.key));
+                    set_key(&mut table, &swept.key, value.clone());
+                    at.insert(swept.key.clone(), swept.place.clone());
+                    context.push(format!("sweep point {} = {value}", swept.key));
                 }
-                for (key, value) in &arm.overrides {
-                    set_key(&mut t, key, value.clone())
-                        .map_err(|why| bad(origin, text, key, value, &why))?;
+                for (key, value, place) in &arm.overrides {
+                    set_key(&mut table, key, value.clone());
+                    at.insert(key.clone(), place.clone());
                 }
-                t.insert(
-                    "seed".into(),
+                set_key(
+                    &mut table,
+                    "seed",
                     toml::Value::Integer(point_seed(base_seed, p) as i64),
                 );
-                let scenario = Self::validate_one(t, text, origin, &origin_note, &arm.name)?;
-                let mut scenario = scenario;
-                scenario.arm_name = arm.name.clone();
-                scenario.attends = arm.attends;
-                import(&mut scenario)?;
-                scenarios.push(scenario);
+                let parameters = Self::checked(&table, &at, &report, &context.join(", "))?;
+                let import = imports.for_scenario(&parameters, members(&parameters))?;
+                scenarios.push(Scenario::new(
+                    parameters,
+                    arm.name.clone(),
+                    arm.attends,
+                    import,
+                ));
             }
         }
-        let replicates = base.replicates;
+        let replicates = base_scenario.replicates;
         Ok(Experiment {
             scenarios,
             sweep,
             arms,
             points,
             replicates,
-            base,
+            base: base_scenario,
         })
     }
 
-    /// Deserialises and validates one expanded table; errors say which sweep
-    /// point and arm produced the value.
-    fn validate_one(
-        table: toml::Table,
-        text: &str,
-        origin: &Origin,
-        point: &[String],
-        arm: &str,
-    ) -> Result<Scenario> {
-        let context = || {
-            let mut c = format!("arm {arm}");
-            if !point.is_empty() {
-                c = format!("{c}, sweep point {}", point.join(", "));
+    /// Checks a full table and types it; a problem names the key's place
+    /// and, for a sweep point or an arm, which one.
+    fn checked(
+        table: &toml::Table,
+        places: &BTreeMap<String, Place>,
+        report: &Reporter,
+        context: &str,
+    ) -> Result<Parameters> {
+        let fail = |mut problem: Problem| {
+            let place = places.get(&problem.key).cloned().unwrap_or(Place::Default);
+            if !context.is_empty() {
+                problem.given = format!("{} ({context})", problem.given);
             }
-            c
+            report.error(problem, place)
         };
-        let raw: RawScenario =
-            toml::Value::Table(table)
+        keys::check(table, "").map_err(fail)?;
+        let parameters: Parameters =
+            toml::Value::Table(table.clone())
                 .try_into()
-                .map_err(|e: toml::de::Error| Error::ScenarioSyntax {
-                    origin: origin.clone(),
-                    line: None,
-                    message: format!("{} ({})", e.message().trim(), context()),
+                .map_err(|e: toml::de::Error| {
+                    fail(Problem::new(
+                        "(scenario)",
+                        e.message().trim(),
+                        "a scenario the declarations describe",
+                    ))
                 })?;
-        Scenario::try_from_raw(raw, text, origin).map_err(|e| match e {
-            Error::ScenarioValue {
-                origin,
-                key,
-                line,
-                given,
-                allowed,
-            } => Error::ScenarioValue {
-                origin,
-                key,
-                line,
-                given: format!("{given} ({})", context()),
-                allowed,
-            },
-            other => other,
-        })
+        keys::check_relations(&parameters).map_err(fail)?;
+        Ok(parameters)
+    }
+
+    /// The `[sweep]` table: its keys and values (each checked at its line),
+    /// and its `replicates`.
+    #[allow(clippy::type_complexity)]
+    fn parse_sweep(
+        table: &toml::Table,
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<(Vec<SweptKey>, Option<(i64, Place)>)> {
+        let mut entries = Vec::new();
+        leaves("", table, &mut entries);
+        let mut replicates = None;
+        let mut sweep = Vec::new();
+        for (key, value) in entries {
+            let full = format!("sweep.{key}");
+            let place = document.place(&full);
+            if key == "replicates" {
+                match value.as_integer() {
+                    Some(n) if (1..=10_000).contains(&n) => replicates = Some((n, place)),
+                    _ => {
+                        return Err(report.at(
+                            place,
+                            &full,
+                            keys::written(&value),
+                            "a whole number from 1 to 10000",
+                        ));
+                    }
+                }
+                continue;
+            }
+            varying_key(&key, "in [sweep]").map_err(|mut p| {
+                p.key = full.clone();
+                report.error(p, place.clone())
+            })?;
+            let values = match value {
+                toml::Value::Array(vs) if !vs.is_empty() => vs,
+                toml::Value::Table(t) if is_range(&t) => range_values(&key, &t)
+                    .map_err(|why| report.at(place.clone(), &full, "a range", why))?,
+                other => {
+                    return Err(report.at(
+                        place,
+                        &full,
+                        keys::written(&other),
+                        "a non-empty list of values, or a range { from, to, step }",
+                    ));
+                }
+            };
+            let values: Vec<toml::Value> = if key == community::FILE_KEY {
+                values.iter().map(|v| absolute_file(dir, v)).collect()
+            } else {
+                values
+            };
+            for value in &values {
+                check_value(&key, value).map_err(|mut p| {
+                    p.key = full.clone();
+                    p.given = format!("{} (one of its values)", p.given);
+                    report.error(p, place.clone())
+                })?;
+            }
+            sweep.push(SweptKey { key, values, place });
+        }
+        Ok((sweep, replicates))
+    }
+
+    /// The `[[arm]]` tables, each key checked at its line.
+    fn parse_arms(
+        tables: Vec<toml::Value>,
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<Vec<ArmSpec>> {
+        let mut arms: Vec<ArmSpec> = Vec::new();
+        for (index, value) in tables.into_iter().enumerate() {
+            let at = format!("arm[{index}]");
+            let place_of = |key: &str| document.place(&join(&at, key));
+            let toml::Value::Table(mut t) = value else {
+                return Err(report.at(
+                    document.place(&at),
+                    &at,
+                    keys::written(&value),
+                    "a table: [[arm]]",
+                ));
+            };
+            let name_pattern =
+                regex_lite::Regex::new(NAME_PATTERN).expect("the name pattern compiles");
+            let name = match t.remove("name") {
+                Some(toml::Value::String(n)) if name_pattern.is_match(&n) && n != "control" => n,
+                other => {
+                    return Err(report.at(
+                        place_of("name").clone_or(document.place(&at)),
+                        &format!("{at}.name"),
+                        other.map_or("missing".to_string(), |v| keys::written(&v)),
+                        "a name of letters, digits, '-' and '_' (not \"control\", which names the within-run control arm)",
+                    ));
+                }
+            };
+            if arms.iter().any(|a| a.name == name) {
+                return Err(report.at(
+                    place_of("name"),
+                    &format!("{at}.name"),
+                    &name,
+                    "a name used by no other arm",
+                ));
+            }
+            let attends = match t.remove("attends") {
+                None => true,
+                Some(toml::Value::Boolean(b)) => b,
+                Some(other) => {
+                    return Err(report.at(
+                        place_of("attends"),
+                        &format!("{at}.attends"),
+                        keys::written(&other),
+                        "true or false",
+                    ));
+                }
+            };
+            let mut entries = Vec::new();
+            leaves("", &t, &mut entries);
+            let mut overrides = Vec::new();
+            for (key, value) in entries {
+                let place = place_of(&key);
+                let problem = if matches!(key.split('.').next(), Some("sweep" | "arm")) {
+                    Err(Problem::new(
+                        &key,
+                        "set inside an [[arm]]",
+                        "[sweep] and [[arm]] tables at the top level of the file only",
+                    ))
+                } else {
+                    varying_key(&key, "in an [[arm]]").and_then(|()| check_value(&key, &value))
+                };
+                problem.map_err(|mut p| {
+                    p.key = format!("{at}.{key}");
+                    report.error(p, place.clone())
+                })?;
+                let value = if key == community::FILE_KEY {
+                    absolute_file(dir, &value)
+                } else {
+                    value
+                };
+                overrides.push((key, value, place));
+            }
+            arms.push(ArmSpec {
+                name,
+                attends,
+                overrides,
+            });
+        }
+        if arms.is_empty() {
+            arms.push(ArmSpec {
+                name: DEFAULT_ARM.into(),
+                attends: true,
+                overrides: Vec::new(),
+            });
+        }
+        Ok(arms)
     }
 
     /// Reads and expands a scenario file.
-    pub fn from_file(path: &std::path::Path, overrides: &Overrides) -> Result<Experiment> {
+    pub fn from_file(path: &Path, overrides: &Overrides) -> Result<Experiment> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ReadScenario {
             path: path.to_path_buf(),
             source,
@@ -563,7 +755,7 @@ impl Experiment {
                     let mut t = toml::Table::new();
                     t.insert("name".into(), toml::Value::String(a.name.clone()));
                     t.insert("attends".into(), toml::Value::Boolean(a.attends));
-                    for (k, v) in &a.overrides {
+                    for (k, v, _) in &a.overrides {
                         t.insert(k.clone(), v.clone());
                     }
                     toml::Value::Table(t)
@@ -586,5 +778,122 @@ impl Experiment {
                 other => other.to_string(),
             })
             .collect()
+    }
+}
+
+/// `place` unless it is [`Place::Default`], then `fallback`.
+trait OrPlace {
+    fn clone_or(&self, fallback: Place) -> Place;
+}
+
+impl OrPlace for Place {
+    fn clone_or(&self, fallback: Place) -> Place {
+        if *self == Place::Default {
+            fallback
+        } else {
+            self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::keys::Kind;
+
+    fn parse(text: &str) -> Result<Experiment> {
+        Experiment::parse(text, &Origin::Embedded, &Overrides::default())
+    }
+
+    #[test]
+    fn a_bad_sweep_value_is_reported_at_the_sweep_line() {
+        let text = "[format]\nsessions = 10\n\n[sweep]\nformat.sessions = [5, 0]\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("line 5"), "{err}");
+        assert!(err.contains("sweep.format.sessions"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_arm_value_is_reported_at_the_arm_line() {
+        let text = "[[arm]]\nname = \"a\"\n\n[[arm]]\nname = \"b\"\nmechanisms.dropout.base_hazard = 3.0\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("line 6"), "{err}");
+        assert!(
+            err.contains("arm[1].mechanisms.dropout.base_hazard"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn seed_and_replicates_in_an_arm_are_refused() {
+        for key in [
+            "seed = 5",
+            "replicates = 3",
+            "output.members_csv = false",
+            "network.metrics_every = 2",
+        ] {
+            let text = format!("[[arm]]\nname = \"a\"\n{key}\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains("line 3"), "{key}: {err}");
+            assert!(err.contains("only in the base scenario"), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_seed_line_below_an_arm_header_is_refused_not_ignored() {
+        // TOML puts `seed` inside the arm: it must not silently run with seed 1.
+        let err = parse("[[arm]]\nname = \"a\"\nseed = 7\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("arm[0].seed"), "{err}");
+    }
+
+    #[test]
+    fn sweeps_over_seed_and_inside_arms_are_refused() {
+        let err = parse("[sweep]\nseed = [1, 2, 3]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sweep.seed") && err.contains("replicates"),
+            "{err}"
+        );
+        let err = parse("[[arm]]\nname = \"a\"\nsweep.format.sessions = [2, 3]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("arm[0].sweep.format.sessions"), "{err}");
+    }
+
+    #[test]
+    fn huge_ranges_are_counted_before_they_are_expanded() {
+        let err = parse("[sweep]\nformat.minutes = { from = 10.0, to = 480.0, step = 1e-9 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most"), "{err}");
+    }
+
+    #[test]
+    fn every_arm_and_point_gets_its_values() {
+        let text = "[sweep]\nformat.sessions = [3, 4]\n[[arm]]\nname = \"a\"\n[[arm]]\nname = \"b\"\nformat.delivery = \"online\"\n";
+        let e = parse(text).unwrap();
+        assert_eq!(e.points.len(), 2);
+        assert_eq!(e.scenario(1, 1).format.sessions, 4);
+        assert_eq!(e.scenario(1, 1).arm_name(), "b");
+        assert_eq!(
+            e.scenario(0, 0).format.delivery,
+            crate::scenario::Delivery::InPerson
+        );
+        assert_eq!(
+            e.scenario(0, 1).format.delivery,
+            crate::scenario::Delivery::Online
+        );
+        assert_eq!(e.scenario(1, 0).seed, point_seed(e.base.seed, 1));
+    }
+
+    #[test]
+    fn the_kind_of_each_key_is_known() {
+        assert!(matches!(
+            keys::registry().key("format.sessions").unwrap().kind,
+            Kind::Whole { .. }
+        ));
     }
 }

@@ -36,6 +36,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod network;
 pub mod output;
+pub mod outside;
 pub mod plot;
 pub mod population;
 pub mod progress;
@@ -46,6 +47,7 @@ pub mod scenario;
 pub mod session;
 pub mod stats;
 pub mod summary;
+pub mod traits;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

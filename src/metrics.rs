@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::population::{GroupState, NEVER, Status};
-use crate::scenario::LONELY_CUTOFF;
+use crate::rules::loneliness::LONELY_CUTOFF;
 
 /// Sums and counts over the members of one or more groups at one step.
 #[derive(Debug, Clone, Default, PartialEq)]

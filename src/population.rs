@@ -19,8 +19,10 @@ use serde::Serialize;
 
 use crate::bonds::{BondMatrix, TieSummary};
 use crate::rng::{self, Purpose};
+use crate::rules::loneliness::LONELY_CUTOFF;
 use crate::rules::{self, affect, cohesion};
-use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN, Scenario};
+use crate::scenario::Scenario;
+use crate::traits::{self, DoseNeeded};
 
 /// Which arm of the study a group belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -58,13 +60,6 @@ pub enum Status {
     Graduated,
     /// In the control arm: never attends.
     Control,
-}
-
-impl Status {
-    /// Has this person joined the study arm (anything but waiting)?
-    pub fn has_arrived(self) -> bool {
-        self != Status::Waiting
-    }
 }
 
 /// Marks "not yet" in step columns.
@@ -141,7 +136,7 @@ impl GroupState {
                 (n, n)
             }
         };
-        let meets = arm == Arm::Group && scenario.attends;
+        let meets = arm == Arm::Group && scenario.attends();
         let p = &scenario.population;
         let mut stream = rng::stream_for(scenario.seed, replicate, 0, id, Purpose::Population);
         let mut g = GroupState {
@@ -172,35 +167,23 @@ impl GroupState {
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
-        let frailty_shape = if p.frailty_variance > 0.0 {
-            1.0 / p.frailty_variance
-        } else {
-            0.0
+        let dose = DoseNeeded {
+            log_median: libm::log(scenario.mechanisms.recovery.median_dose),
+            log_sd: scenario.mechanisms.recovery.dose_log_sd,
         };
-        let dose_log_median = libm::log(scenario.mechanisms.recovery.median_dose);
         for place in 0..places {
             // Every trait is drawn for every place, in a fixed order.
-            let loneliness = rng::normal(&mut stream, p.loneliness_mean, p.loneliness_sd)
-                .clamp(LONELINESS_MIN, LONELINESS_MAX) as f32;
-            let hope = rng::beta_mean(&mut stream, p.hope_mean, p.trait_concentration) as f32;
-            let stigma = rng::beta_mean(&mut stream, p.stigma_mean, p.trait_concentration) as f32;
-            let openness =
-                rng::beta_mean(&mut stream, p.openness_mean, p.trait_concentration) as f32;
-            let frailty = if frailty_shape > 0.0 {
-                rng::gamma(&mut stream, frailty_shape, p.frailty_variance) as f32
-            } else {
-                1.0
-            };
-            let propensity = rng::normal(&mut stream, 0.0, p.propensity_sd) as f32;
-            let problem_type = ((rng::uniform(&mut stream) * f64::from(p.problem_types)) as u32)
-                .min(p.problem_types - 1) as u8;
-            let severity = rng::uniform(&mut stream) as f32;
-            let dose_needed = rng::log_normal(
-                &mut stream,
-                dose_log_median,
-                scenario.mechanisms.recovery.dose_log_sd,
-            ) as f32;
-
+            let traits::Traits {
+                loneliness,
+                hope,
+                stigma,
+                openness,
+                frailty,
+                propensity,
+                problem_type,
+                severity,
+                dose_needed,
+            } = traits::draw(p, dose, &mut stream);
             let status = match arm {
                 Arm::Control => Status::Control,
                 Arm::Group if place < initial && !meets => Status::Control,
@@ -233,7 +216,7 @@ impl GroupState {
         let lonely: Vec<bool> = g
             .loneliness
             .iter()
-            .map(|&l| f64::from(l) >= crate::scenario::LONELY_CUTOFF)
+            .map(|&l| f64::from(l) >= LONELY_CUTOFF)
             .collect();
         let levels = crate::session::tie_levels(scenario);
         g.tie_summary
@@ -297,9 +280,11 @@ mod tests {
 
     #[test]
     fn community_has_every_member_once_with_traits_on_scale() {
-        let mut s = Scenario::embedded_default();
-        s.community.groups = 7;
-        s.community.control_members = 20; // 3 blocks of 9: 9, 9, 2
+        let s = Scenario::builder()
+            .set("community.groups", 7)
+            .set("community.control_members", 20) // 3 blocks of 9: 9, 9, 2
+            .build()
+            .unwrap();
         let c = build_community(&s, 0);
         assert_eq!(c.len(), 7 + 3);
         let total: usize = c.iter().map(GroupState::places).sum();
@@ -321,9 +306,11 @@ mod tests {
     #[test]
     fn the_same_people_whatever_the_mechanisms() {
         let s = Scenario::embedded_default();
-        let mut t = s.clone();
-        t.mechanisms.bonding.enabled = false;
-        t.format.leadership = crate::scenario::Leadership::Facilitated;
+        let t = Scenario::builder()
+            .set("mechanisms.bonding.enabled", false)
+            .set("format.leadership", "facilitated")
+            .build()
+            .unwrap();
         let (a, b) = (
             GroupState::new(&s, 2, 5, Arm::Group, 0),
             GroupState::new(&t, 2, 5, Arm::Group, 0),

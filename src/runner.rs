@@ -184,7 +184,7 @@ fn write_parts(
             )?;
         }
     }
-    let labels = [scenario.arm_name.clone(), "control".to_string()];
+    let labels = [scenario.arm_name().to_string(), "control".to_string()];
     let ends: Vec<EndRecord> = result
         .end_loneliness
         .iter()
@@ -314,8 +314,8 @@ pub fn assemble(
                 r.id.to_string(),
                 r.point.to_string(),
                 r.replicate.to_string(),
-                s.arm_name.clone(),
-                s.attends.to_string(),
+                s.arm_name().to_string(),
+                s.attends().to_string(),
                 s.seed.to_string(),
             ];
             row.extend(experiment.point_values(r.point));

@@ -11,17 +11,16 @@
 //! step; it touches nothing outside the group.
 
 use crate::bonds::{TieLevels, pair_index};
-use crate::community::Outside;
 use crate::metrics::Tally;
+use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose, StreamKey};
+use crate::rules::loneliness::{Contagion, LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
     affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope, loneliness,
     membership, recovery, sharing, stigma, universality,
 };
-use crate::scenario::{
-    Contagion, Delivery, LONELINESS_MIN, LONELY_CUTOFF, Leadership, Membership, Scenario,
-};
+use crate::scenario::{Delivery, Leadership, Membership, Scenario};
 
 /// Where a contagion-driven recovery leaves a member's score: just below the
 /// lonely cut-off.

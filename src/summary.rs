@@ -165,6 +165,18 @@ pub fn print_check_ok(path: &Path, e: &Experiment) {
     );
 }
 
+/// `bonfire schema`: the JSON Schema of scenario files, or the key reference.
+pub fn print_schema(markdown: bool) {
+    let mut out = std::io::stdout().lock();
+    let text = if markdown {
+        crate::scenario::keys::markdown_reference()
+    } else {
+        let schema = crate::scenario::keys::file_schema();
+        serde_json::to_string_pretty(&schema).expect("a schema is JSON") + "\n"
+    };
+    let _ = out.write_all(text.as_bytes());
+}
+
 /// An error for one file of `bonfire check`.
 pub fn print_error(e: &crate::error::Error) {
     eprintln!("error: {e}");

@@ -110,13 +110,15 @@ fn loneliness_effect_against_control_is_small_to_moderate() {
 #[test]
 fn perceived_cohesion_falls_as_groups_grow_from_6_to_12_to_20() {
     let cohesion_at = |size: u32| {
-        let mut s = Scenario::embedded_default();
-        s.community.group_size = size;
-        s.community.groups = 120;
-        s.community.control_members = 0;
-        s.format.sessions = 12;
-        s.replicates = 3;
-        s.output.members_csv = false;
+        let s = Scenario::builder()
+            .set("community.group_size", i64::from(size))
+            .set("community.groups", 120)
+            .set("community.control_members", 0)
+            .set("format.sessions", 12)
+            .set("replicates", 3)
+            .set("output.members_csv", false)
+            .build()
+            .unwrap();
         let mut finals = Vec::new();
         engine::run::<()>(&s, &|| {}, |r| {
             finals.push(r.timeseries.last().unwrap().cohesion_mean.unwrap());

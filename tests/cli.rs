@@ -86,7 +86,7 @@ fn malformed_toml_names_the_line() {
 fn a_wrong_type_names_the_key_and_line() {
     assert_bad(
         "wrong_type.toml",
-        &["line 3", "groups = \"many\"", "expected a whole number"],
+        &["line 3", "community.groups", "\"many\"", "a whole number"],
     );
 }
 
@@ -102,7 +102,12 @@ fn a_bad_choice_lists_the_choices() {
 fn values_that_conflict_name_the_key_and_the_limit() {
     assert_bad(
         "bad_cross.toml",
-        &["open.initial_members", "line 7", "12", "from 0 to 8"],
+        &[
+            "open.initial_members",
+            "line 7",
+            "12",
+            "from 0 to community.group_size (8)",
+        ],
     );
 }
 

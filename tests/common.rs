@@ -1,62 +1,36 @@
 //! Helpers shared by the integration tests.
 
 use bonfire::Scenario;
-use bonfire::error::Origin;
-use bonfire::scenario::RawScenario;
+use bonfire::scenario::keys;
 
 /// A scenario from TOML text (panics on an invalid one: test input).
 pub fn scenario(text: &str) -> Scenario {
-    let raw = RawScenario::parse(text, &Origin::Embedded).expect("test scenario parses");
-    Scenario::try_from_raw(raw, text, &Origin::Embedded).expect("test scenario is valid")
+    Scenario::builder()
+        .text(text)
+        .build()
+        .expect("test scenario is valid")
 }
 
-/// Every social mechanism off: what is left are the rules a test turns on.
-pub const ALL_OFF: &str = r#"
-[mechanisms.attendance]
-enabled = false
-[mechanisms.sharing]
-enabled = false
-[mechanisms.universality]
-enabled = false
-[mechanisms.hope]
-enabled = false
-[mechanisms.bonding]
-enabled = false
-[mechanisms.beyond_meetings]
-enabled = false
-[mechanisms.stigma]
-enabled = false
-[mechanisms.loneliness]
-enabled = false
-[mechanisms.contagion]
-enabled = false
-[mechanisms.altruism]
-enabled = false
-[mechanisms.recovery]
-enabled = false
-[mechanisms.dropout]
-enabled = false
-[mechanisms.affect]
-enabled = false
-"#;
-
-/// `ALL_OFF` after `head`, with some tables replaced: each override is a
-/// whole table (header and keys) that replaces the table of the same header.
+/// `head`, then the `overrides` tables, with every other mechanism of the
+/// registry ([`keys::switches`]) switched off: what is left are the rules a
+/// test turns on. An override is a whole table (`[mechanisms.NAME]` and its
+/// keys) that takes the mechanism's place. A mechanism added to the
+/// registry is off here without any change to this file.
 pub fn all_off_text(head: &str, overrides: &[&str]) -> String {
     let mut text = String::from(head);
-    for chunk in ALL_OFF.split("\n[").filter(|c| !c.trim().is_empty()) {
-        let chunk = format!("[{}", chunk.trim_start_matches('['));
-        let header = chunk.lines().next().unwrap().to_string();
-        let table = match overrides
-            .iter()
-            .find(|o| o.trim_start().starts_with(&header))
-        {
-            Some(o) => o.to_string(),
-            None => chunk,
-        };
+    for table in overrides {
         text.push('\n');
-        text.push_str(&table);
+        text.push_str(table);
         text.push('\n');
+    }
+    for key in keys::switches() {
+        let table = key
+            .strip_suffix(".enabled")
+            .expect("a switch is mechanisms.NAME.enabled");
+        let header = format!("[{table}]");
+        if !text.contains(&header) {
+            text.push_str(&format!("\n{header}\nenabled = false\n"));
+        }
     }
     text
 }
@@ -64,4 +38,14 @@ pub fn all_off_text(head: &str, overrides: &[&str]) -> String {
 /// The scenario of [`all_off_text`].
 pub fn all_off_except(head: &str, overrides: &[&str]) -> Scenario {
     scenario(&all_off_text(head, overrides))
+}
+
+#[test]
+fn all_off_switches_off_every_registered_mechanism_but_the_overrides() {
+    let s = all_off_except("", &["[mechanisms.dropout]\nenabled = true"]);
+    let table = toml::Table::try_from(s.parameters()).unwrap();
+    for key in keys::switches() {
+        let on = keys::lookup(&table, key).unwrap().as_bool().unwrap();
+        assert_eq!(on, key == "mechanisms.dropout.enabled", "{key}");
+    }
 }

@@ -12,6 +12,34 @@
 //! (a worse mood pulls harder), else 1. Each member starts the session from
 //! their own baseline, ½·hope + ½·(1 − (loneliness − 3)/6): the anchor.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Session mood averaging (Friedkin–Johnsen), which feeds morale (`[mechanisms.affect]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Affect {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Weight alpha of the others' mood in one averaging round; at most
+    /// 0.5 / max(1, negative_weight) when enabled, so the averaging cannot overshoot.
+    #[default(0.2)]
+    #[schemars(
+        range(min = 0.0, max = 1.0),
+        extend(
+            "x-unit" = "weight of the others' mood",
+            "x-also" = "α · 2 · max(ν, 1) ≤ 1 when enabled"
+        )
+    )]
+    pub susceptibility: f64,
+    /// How much more readily a worse mood spreads than a better one.
+    #[default(2.0)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "relative pull of a worse mood"))]
+    pub negative_weight: f64,
+}
+
 /// A member's mood on arrival at a session, 0–1.
 pub fn baseline_mood(hope: f64, loneliness: f64) -> f64 {
     0.5 * hope + 0.5 * (1.0 - (loneliness - 3.0) / 6.0)

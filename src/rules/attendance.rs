@@ -8,7 +8,42 @@
 //!                   + t·ln(1 + tie support) + h·(hope − ½)
 //!                   + o·\[online\] + f·log2(interval / 7 days)
 
-use crate::scenario::Attendance;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 2, attendance: who comes to a session (`[mechanisms.attendance]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attendance {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Attendance probability of an average member.
+    #[default(0.75)]
+    #[schemars(range(min = 0.01, max = 1.0), extend("x-unit" = "probability"))]
+    pub base_probability: f64,
+    /// Logit change per unit of perceived cohesion / 10 above one half.
+    #[default(1.0)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per unit of cohesion/10"))]
+    pub cohesion_effect: f64,
+    /// Logit change per unit of ln(1 + tie support).
+    #[default(0.4)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per unit of ln(1 + support)"))]
+    pub tie_effect: f64,
+    /// Logit change per unit of hope above one half.
+    #[default(0.8)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per unit of hope"))]
+    pub hope_effect: f64,
+    /// Logit change for online delivery (online members attend more).
+    #[default(0.3)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit"))]
+    pub online_effect: f64,
+    /// Logit change per doubling of the interval beyond a week.
+    #[default(0.2)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per doubling of the interval beyond a week"))]
+    pub interval_effect: f64,
+}
 
 /// What a member brings to the attendance decision.
 #[derive(Debug, Clone, Copy)]

@@ -13,7 +13,34 @@
 //! pair as reaching beyond the meetings. It happens whether or not the two
 //! are still in the group.
 
-use crate::scenario::BeyondMeetings;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 7, bonds beyond meetings: contact outside the sessions (`[mechanisms.beyond_meetings]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct BeyondMeetings {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Highest chance per interval that a pair meets outside the group.
+    #[default(0.7)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per interval"))]
+    pub max_probability: f64,
+    /// Tie strength (hours) at which that chance is half its highest.
+    #[default(25.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours of strength at half the maximum"))]
+    pub half_hours: f64,
+    /// Hours one outside contact adds (a coffee, a long call).
+    #[default(3.0)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "hours"))]
+    pub hours_per_contact: f64,
+    /// Multiplier of the contact chance when the group meets online.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of the chance online"))]
+    pub online_factor: f64,
+}
 
 /// Chance that a pair with tie strength `strength` meets outside the group
 /// during one interval between sessions.

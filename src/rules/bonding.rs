@@ -17,7 +17,78 @@
 //! δ per day and interval τ days, strength after a session tends to
 //! Δ / (1 − e^(−δτ)) ([`steady_state`]).
 
-use crate::scenario::Bonding;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 6, bonding: ties grow with shared time and disclosure, and decay (`[mechanisms.bonding]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bonding {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// People one conversation holds; a member talks with this many minus one.
+    #[default(4.0)]
+    #[schemars(range(min = 2.0, max = 1_000.0), extend("x-unit" = "people"))]
+    pub conversation_size: f64,
+    /// Added growth per partner who disclosed (reciprocal disclosure doubles it).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "added growth per unit of depth"))]
+    pub reciprocity: f64,
+    /// How much dissimilarity slows growth (0 = not at all, 1 = fully).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "how much dissimilarity slows growth"))]
+    pub homophily: f64,
+    /// Growth lost when both members are lonely.
+    #[default(0.3)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "growth lost when both are lonely"))]
+    pub lonely_pair_penalty: f64,
+    /// Added growth when the pair shares a casual friend (triadic closure).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "added growth with a shared casual friend"))]
+    pub closure_bonus: f64,
+    /// Exponential decay rate of tie strength per day.
+    #[default(0.002)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "per day"))]
+    pub decay_per_day: f64,
+    /// Extra decay for dissimilar pairs: rate times (1 + this * (1 - similarity)).
+    #[default(1.0)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "rate × (1 + d(1 − sim))"))]
+    pub dissimilar_decay: f64,
+    /// Extra decay when either member is lonely: rate times (1 + this).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "rate × (1 + l) if either is lonely"))]
+    pub lonely_decay: f64,
+    /// Strength (hours) from which a tie counts in the network.
+    #[default(2.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours"))]
+    pub tie_hours: f64,
+    /// Strength (hours) of a casual friend (Hall 2019: about 50).
+    #[default(50.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours", "x-at-least" = "mechanisms.bonding.tie_hours"))]
+    pub casual_hours: f64,
+    /// Strength (hours) of a friend (Hall 2019: about 90).
+    #[default(90.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours", "x-at-least" = "mechanisms.bonding.casual_hours"))]
+    pub friend_hours: f64,
+    /// Strength (hours) of a close friend (Hall 2019: about 200).
+    #[default(200.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours", "x-at-least" = "mechanisms.bonding.friend_hours"))]
+    pub close_hours: f64,
+    /// Most ties a member keeps (about 15).
+    #[default(15)]
+    #[schemars(range(min = 1, max = 5_000), extend("x-unit" = "ties"))]
+    pub tie_capacity: u32,
+    /// Most close ties a member keeps (about 5).
+    #[default(5)]
+    #[schemars(range(min = 1, max = 5_000), extend("x-unit" = "close ties", "x-at-most" = "mechanisms.bonding.tie_capacity"))]
+    pub close_capacity: u32,
+    /// Growth multiplier when the group meets online.
+    #[default(0.7)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "growth multiplier online"))]
+    pub online_factor: f64,
+}
 
 /// Hours the pair spends in conversation during one session with
 /// `attendees` present.

@@ -10,6 +10,24 @@
 //! perceived = 10·(½·belonging + ½·morale), folded into a running measure
 //! with the update weight each time the member attends.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// How perceived cohesion (belonging + morale, 0–10) is measured (`[cohesion]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct CohesionMeasure {
+    /// Mean tie strength (hours) to fellow members at which belonging is 63% of full.
+    #[default(6.0)]
+    #[schemars(range(min = 0.01, max = 1_000.0), extend("x-unit" = "hours of mean strength"))]
+    pub belonging_hours: f64,
+    /// Weight of the latest session in a member's running cohesion (0–1).
+    #[default(0.5)]
+    #[schemars(range(min = 0.01, max = 1.0), extend("x-unit" = "weight of the latest session"))]
+    pub update_weight: f64,
+}
+
 /// This session's perceived cohesion, 0–10.
 pub fn perceived(mean_strength_to_present: f64, belonging_hours: f64, morale: f64) -> f64 {
     let belonging = 1.0 - libm::exp(-mean_strength_to_present / belonging_hours);

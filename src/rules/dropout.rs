@@ -9,7 +9,51 @@
 //! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · \[no reply\]·\[isolated\]
 //!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½) − altruism))
 
-use crate::scenario::Dropout;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 12, dropout: leaving before one is better (`[mechanisms.dropout]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dropout {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Hazard per session of an average member past the early sessions.
+    #[default(0.013)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per session"))]
+    pub base_hazard: f64,
+    /// Extra hazard at the first session, fading with tenure: times (1 + this * e^(-t/early)).
+    #[default(2.0)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "extra hazard at the first session"))]
+    pub early_excess: f64,
+    /// Sessions over which the early excess fades (e-folding).
+    #[default(3.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "sessions (e-folding)"))]
+    pub early_sessions: f64,
+    /// Log-hazard reduction per unit of ln(1 + tie support).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "log-hazard per unit of ln(1 + support)"))]
+    pub tie_protection: f64,
+    /// Log-hazard reduction per reply received.
+    #[default(0.3)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "log-hazard per expected reply received"))]
+    pub support_protection: f64,
+    /// Log-hazard reduction per unit of cohesion / 10 above one half.
+    #[default(0.5)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "log-hazard per unit of cohesion/10"))]
+    pub cohesion_protection: f64,
+    /// Hazard multiplier after a disclosure that got no reply.
+    #[default(1.5)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "hazard multiplier"))]
+    pub no_reply_factor: f64,
+    /// Hazard multiplier for a member in an isolated position: no tie at the
+    /// network threshold (`tie_hours`) to anyone in the group.
+    #[default(1.3)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "hazard multiplier"))]
+    pub isolated_factor: f64,
+}
 
 /// What a member brings to the dropout hazard this session.
 #[derive(Debug, Clone, Copy)]

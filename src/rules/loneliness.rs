@@ -14,7 +14,58 @@
 //! weekly rate: κ = 1 − (1 − κ_week)^(τ/7). Lonely-tie decay lives in bonding.
 
 use crate::rng::{self, Stream};
-use crate::scenario::{LONELINESS_MAX, LONELINESS_MIN};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 9, loneliness: relaxes toward a set point that ties lower (`[mechanisms.loneliness]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Loneliness {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Share of the gap to the set point closed per week.
+    #[default(0.1)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of the gap closed per week"))]
+    pub relaxation_per_week: f64,
+    /// UCLA-3 points the set point falls at full tie support.
+    #[default(0.8)]
+    #[schemars(range(min = 0.0, max = 6.0), extend("x-unit" = "UCLA-3 points at full tie support"))]
+    pub tie_relief: f64,
+    /// Standard deviation of the per-session fluctuation (UCLA-3 points).
+    #[default(0.2)]
+    #[schemars(range(min = 0.0, max = 3.0), extend("x-unit" = "UCLA-3 points per session"))]
+    pub noise_sd: f64,
+}
+
+/// Optional SISa loneliness contagion along ties, off by default (`[mechanisms.contagion]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Contagion {
+    /// Switch the mechanism on or off.
+    #[default(false)]
+    pub enabled: bool,
+    /// Spontaneous onset probability per session (a).
+    #[default(0.01)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per session"))]
+    pub onset: f64,
+    /// Onset probability per lonely tie partner (beta).
+    #[default(0.02)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per lonely tie partner per session"))]
+    pub transmission: f64,
+    /// Recovery probability per session (g).
+    #[default(0.1)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per session"))]
+    pub recovery: f64,
+}
+
+/// Lowest UCLA-3 loneliness score.
+pub const LONELINESS_MIN: f64 = 3.0;
+/// Highest UCLA-3 loneliness score.
+pub const LONELINESS_MAX: f64 = 9.0;
+/// UCLA-3 score at or above which a member counts as lonely (the published cut-off).
+pub const LONELY_CUTOFF: f64 = 6.0;
 
 /// The score a member's loneliness drifts toward, given their tie support.
 pub fn set_point(arrival_score: f64, tie_support: f64, tie_relief: f64) -> f64 {

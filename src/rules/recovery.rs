@@ -13,6 +13,39 @@
 //! An improved member who has attended enough sessions graduates with a
 //! fixed chance per session.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 11, recovery: dose–response improvement and graduation (`[mechanisms.recovery]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Recovery {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Median effective sessions a member needs to improve (Howard 1986: 8).
+    #[default(8.0)]
+    #[schemars(range(min = 0.1, max = 10_000.0), extend("x-unit" = "effective sessions"))]
+    pub median_dose: f64,
+    /// Standard deviation of the log of the sessions needed.
+    #[default(1.75)]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "sd of ln(dose)"))]
+    pub dose_log_sd: f64,
+    /// How much engagement (hope, cohesion) changes a session's dose.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 2.0), extend("x-unit" = "dose per unit of hope and of cohesion/10"))]
+    pub engagement_weight: f64,
+    /// Chance per session that an improved member leaves, better.
+    #[default(0.03)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "per session"))]
+    pub graduation_probability: f64,
+    /// Sessions attended before an improved member may graduate.
+    #[default(12)]
+    #[schemars(range(min = 0, max = 10_000), extend("x-unit" = "sessions attended"))]
+    pub graduation_min_sessions: u32,
+}
+
 /// Dose one attended session gives.
 pub fn engagement(weight: f64, hope: f64, cohesion: f64) -> f64 {
     (1.0 + weight * ((hope - 0.5) + (cohesion / 10.0 - 0.5))).max(0.0)

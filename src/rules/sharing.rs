@@ -6,6 +6,47 @@
 //! Mishler 1952). Exact check 6: equal shares are T(1−f)/N; under a geometric
 //! law with ratio r the top speaker's share is (1−r)/(1−r^N).
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 3, floor time and disclosure (`[mechanisms.sharing]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sharing {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Share of the session taken by opening, closing and logistics.
+    #[default(0.15)]
+    #[schemars(range(min = 0.0, max = 0.9), extend("x-unit" = "share of the session"))]
+    pub overhead: f64,
+    /// Ratio of the geometric rank law of speaking shares (1 = equal).
+    #[default(0.8)]
+    #[schemars(range(min = 0.05, max = 1.0), extend("x-unit" = "ratio (1 = equal)"))]
+    pub rank_ratio: f64,
+    /// How far facilitation moves the ratio towards equal shares (0–1).
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of the way to equal"))]
+    pub facilitation_flattening: f64,
+    /// Disclosure probability of an open, unstigmatised member in a safe group.
+    #[default(0.8)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
+    pub disclosure_base: f64,
+    /// Weight of psychological safety (cohesion / 10) in disclosure.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight"))]
+    pub safety_weight: f64,
+    /// Added psychological safety when a facilitator leads.
+    #[default(0.15)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "safety added by a facilitator"))]
+    pub facilitated_safety: f64,
+    /// Floor minutes at which a disclosure is fully heard.
+    #[default(5.0)]
+    #[schemars(range(min = 0.1, max = 480.0), extend("x-unit" = "minutes"))]
+    pub full_disclosure_minutes: f64,
+}
+
 /// The rank ratio after facilitation moves it toward equal shares.
 pub fn effective_ratio(rank_ratio: f64, facilitated: bool, flattening: f64) -> f64 {
     if facilitated {

@@ -7,7 +7,30 @@
 //! both rates times the online factor when the group meets online.
 //! Acceptance is the group's safety (cohesion / 10), halved without a reply.
 
-use crate::scenario::Stigma;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 8, stigma: acceptance lowers self-stigma (`[mechanisms.stigma]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stigma {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Share of self-stigma lost when a disclosure meets full acceptance.
+    #[default(0.06)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of stigma lost after a fully accepted disclosure"))]
+    pub acceptance_rate: f64,
+    /// Share lost by hearing others disclose without disclosing oneself.
+    #[default(0.01)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share lost by hearing others disclose"))]
+    pub listening_rate: f64,
+    /// Multiplier of both rates online (face-to-face contact works better).
+    #[default(0.6)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of both rates online"))]
+    pub online_factor: f64,
+}
 
 /// Self-stigma after a session.
 pub fn update(

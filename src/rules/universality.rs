@@ -7,7 +7,24 @@
 //! reach_i = 1 − Π_j (1 − similarity_ij · depth_j) over the others who disclosed;
 //! loneliness_i falls by relief · (loneliness_i − 3) · reach_i.
 
-use crate::scenario::LONELINESS_MIN;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
+
+/// Mechanism 4, universality: hearing a similar member disclose lowers felt isolation (`[mechanisms.universality]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Universality {
+    /// Switch the mechanism on or off.
+    #[default(true)]
+    pub enabled: bool,
+    /// Share of loneliness above the scale floor relieved by a fully similar disclosure.
+    #[default(0.015)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of loneliness above the floor (3) relieved by a fully similar, full-depth disclosure"))]
+    pub relief: f64,
+}
+
+use super::loneliness::LONELINESS_MIN;
 
 /// Folds one heard disclosure into the chance that none "landed".
 #[inline]

@@ -318,6 +318,32 @@ fn absolute_file(dir: &Path, value: &toml::Value) -> toml::Value {
     }
 }
 
+/// A table of keys and where each of its values was written.
+#[derive(Debug, Clone)]
+struct Written {
+    table: toml::Table,
+    places: BTreeMap<String, Place>,
+}
+
+impl Written {
+    fn set(&mut self, key: &str, value: toml::Value, place: Place) {
+        set_key(&mut self.table, key, value);
+        self.places.insert(key.to_string(), place);
+    }
+
+    /// Settings from the command line or code; each must name a declared key.
+    fn apply(&mut self, overrides: &Overrides, report: &Reporter) -> Result<()> {
+        for setting in &overrides.settings {
+            if keys::registry().key(&setting.key).is_none() {
+                let problem = varying_key(&setting.key, "").expect_err("an undeclared key");
+                return Err(report.error(problem, setting.place.clone()));
+            }
+            self.set(&setting.key, setting.value.clone(), setting.place.clone());
+        }
+        Ok(())
+    }
+}
+
 /// Imported community networks, read once per (file, members).
 #[derive(Default)]
 struct Imports {
@@ -325,14 +351,11 @@ struct Imports {
 }
 
 impl Imports {
-    fn for_scenario(
-        &mut self,
-        p: &Parameters,
-        members: u64,
-    ) -> Result<Option<Arc<CommunityGraph>>> {
+    fn for_scenario(&mut self, p: &Parameters) -> Result<Option<Arc<CommunityGraph>>> {
         if p.community_network.kind != NetworkKind::File {
             return Ok(None);
         }
+        let members = Scenario::new(p.clone(), String::new(), true, None).total_members();
         let file = p.community_network.file.clone().unwrap_or_default();
         if let Some(graph) = self.read.get(&(file.clone(), members)) {
             return Ok(Some(graph.clone()));
@@ -354,124 +377,54 @@ impl Experiment {
         let report = Reporter { origin };
         let document = Document::parse(text, origin)?;
         let dir = base_dir(origin);
-        let mut base = document.table.clone();
-        let sweep_table = match base.remove("sweep") {
-            None => toml::Table::new(),
-            Some(toml::Value::Table(t)) => t,
-            Some(other) => {
-                return Err(report.at(
-                    document.place("sweep"),
-                    "sweep",
-                    keys::written(&other),
-                    "a table: [sweep]",
-                ));
-            }
-        };
-        let arm_tables = match base.remove("arm") {
-            None => Vec::new(),
-            Some(toml::Value::Array(a)) => a,
-            Some(other) => {
-                return Err(report.at(
-                    document.place("arm"),
-                    "arm",
-                    keys::written(&other),
-                    "tables: [[arm]]",
-                ));
-            }
-        };
-
-        // Every value of the base keeps its place.
-        let mut written = Vec::new();
-        leaves("", &base, &mut written);
-        let mut places: BTreeMap<String, Place> = written
-            .iter()
-            .map(|(key, _)| (key.clone(), document.place(key)))
-            .collect();
-        for setting in &overrides.settings {
-            if keys::registry().key(&setting.key).is_none() {
-                return Err(report.error(
-                    varying_key(&setting.key, "").expect_err("an undeclared key"),
-                    setting.place.clone(),
-                ));
-            }
-            set_key(&mut base, &setting.key, setting.value.clone());
-            places.insert(setting.key.clone(), setting.place.clone());
-        }
-        if let Some(file) = keys::lookup(&base, community::FILE_KEY).cloned() {
-            set_key(&mut base, community::FILE_KEY, absolute_file(&dir, &file));
-        }
-
+        let (mut base, sweep_table, arm_tables) = Self::split(&document, &report)?;
+        base.apply(overrides, &report)?;
         let (sweep, sweep_replicates) = Self::parse_sweep(&sweep_table, &document, &dir, &report)?;
         if let Some((replicates, place)) = sweep_replicates
             && !overrides.sets("replicates")
         {
-            set_key(&mut base, "replicates", toml::Value::Integer(replicates));
-            places.insert("replicates".into(), place);
+            base.set("replicates", toml::Value::Integer(replicates), place);
+        }
+        if let Some(file) = keys::lookup(&base.table, community::FILE_KEY).cloned() {
+            set_key(
+                &mut base.table,
+                community::FILE_KEY,
+                absolute_file(&dir, &file),
+            );
         }
         let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
-
-        // The points: the full factorial, first key slowest.
-        let count = sweep
-            .iter()
-            .try_fold(1u64, |n, s| n.checked_mul(s.values.len() as u64))
-            .filter(|&n| n <= MAX_POINTS);
-        let Some(_) = count else {
-            return Err(report.at(
-                document.place("sweep"),
-                "sweep",
-                format!("{} keys", sweep.len()),
-                format!(
-                    "at most {MAX_POINTS} points in all (the product of the swept lists' lengths)"
-                ),
-            ));
-        };
-        let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
-        for swept in &sweep {
-            points = points
-                .into_iter()
-                .flat_map(|p| {
-                    swept.values.iter().map(move |v| {
-                        let mut q = p.clone();
-                        q.push(v.clone());
-                        q
-                    })
-                })
-                .collect();
-        }
+        let points = Self::points(&sweep, &document, &report)?;
 
         // The base alone (no sweep value, no arm) must be valid too: it is
         // what `scenario.resolved.toml` writes before [sweep] and [[arm]].
         let mut imports = Imports::default();
-        let base_parameters = Self::checked(&base, &places, &report, "")?;
+        let base_parameters = Self::checked(&base.table, &base.places, &report, "")?;
         let base_seed = base_parameters.seed;
-        let members =
-            |p: &Parameters| Scenario::new(p.clone(), String::new(), true, None).total_members();
-        let base_import = imports.for_scenario(&base_parameters, members(&base_parameters))?;
+        let base_import = imports.for_scenario(&base_parameters)?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
 
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
             for arm in &arms {
-                let mut table = base.clone();
-                let mut at = places.clone();
+                let mut condition = base.clone();
                 let mut context = vec![format!("arm {}", arm.name)];
                 for (swept, value) in sweep.iter().zip(values) {
-                    set_key(&mut table, &swept.key, value.clone());
-                    at.insert(swept.key.clone(), swept.place.clone());
+                    condition.set(&swept.key, value.clone(), swept.place.clone());
                     context.push(format!("sweep point {} = {value}", swept.key));
                 }
                 for (key, value, place) in &arm.overrides {
-                    set_key(&mut table, key, value.clone());
-                    at.insert(key.clone(), place.clone());
+                    condition.set(key, value.clone(), place.clone());
                 }
-                set_key(
-                    &mut table,
-                    "seed",
-                    toml::Value::Integer(point_seed(base_seed, p) as i64),
-                );
-                let parameters = Self::checked(&table, &at, &report, &context.join(", "))?;
-                let import = imports.for_scenario(&parameters, members(&parameters))?;
+                let seed = toml::Value::Integer(point_seed(base_seed, p) as i64);
+                set_key(&mut condition.table, "seed", seed);
+                let parameters = Self::checked(
+                    &condition.table,
+                    &condition.places,
+                    &report,
+                    &context.join(", "),
+                )?;
+                let import = imports.for_scenario(&parameters)?;
                 scenarios.push(Scenario::new(
                     parameters,
                     arm.name.clone(),
@@ -491,6 +444,75 @@ impl Experiment {
         })
     }
 
+    /// The file's base (every value with its place), its `[sweep]` table and
+    /// its `[[arm]]` tables.
+    fn split(
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<(Written, toml::Table, Vec<toml::Value>)> {
+        let mut table = document.table.clone();
+        let sweep = match table.remove("sweep") {
+            None => toml::Table::new(),
+            Some(toml::Value::Table(t)) => t,
+            Some(other) => {
+                let given = keys::written(&other);
+                return Err(report.at(document.place("sweep"), "sweep", given, "a table: [sweep]"));
+            }
+        };
+        let arms = match table.remove("arm") {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => a,
+            Some(other) => {
+                let given = keys::written(&other);
+                return Err(report.at(document.place("arm"), "arm", given, "tables: [[arm]]"));
+            }
+        };
+        let mut written = Vec::new();
+        leaves("", &table, &mut written);
+        let places = written
+            .iter()
+            .map(|(key, _)| (key.clone(), document.place(key)))
+            .collect();
+        Ok((Written { table, places }, sweep, arms))
+    }
+
+    /// The points of a sweep: the full factorial, first key slowest,
+    /// counted before it is expanded.
+    fn points(
+        sweep: &[SweptKey],
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<Vec<Vec<toml::Value>>> {
+        let count = sweep
+            .iter()
+            .try_fold(1u64, |n, s| n.checked_mul(s.values.len() as u64))
+            .filter(|&n| n <= MAX_POINTS);
+        if count.is_none() {
+            return Err(report.at(
+                document.place("sweep"),
+                "sweep",
+                format!("{} keys", sweep.len()),
+                format!(
+                    "at most {MAX_POINTS} points in all (the product of the swept lists' lengths)"
+                ),
+            ));
+        }
+        let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
+        for swept in sweep {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    swept.values.iter().map(move |v| {
+                        let mut q = p.clone();
+                        q.push(v.clone());
+                        q
+                    })
+                })
+                .collect();
+        }
+        Ok(points)
+    }
+
     /// Checks a full table and types it; a problem names the key's place
     /// and, for a sweep point or an arm, which one.
     fn checked(
@@ -506,7 +528,16 @@ impl Experiment {
             }
             report.error(problem, place)
         };
-        keys::check(table, "").map_err(fail)?;
+        // Of several problems, the one written first.
+        let first = keys::check(table, "")
+            .into_iter()
+            .min_by_key(|p| match places.get(&p.key) {
+                Some(Place::Line(line)) => *line,
+                _ => usize::MAX,
+            });
+        if let Some(problem) = first {
+            return Err(fail(problem));
+        }
         let parameters: Parameters =
             toml::Value::Table(table.clone())
                 .try_into()
@@ -594,79 +625,17 @@ impl Experiment {
     ) -> Result<Vec<ArmSpec>> {
         let mut arms: Vec<ArmSpec> = Vec::new();
         for (index, value) in tables.into_iter().enumerate() {
-            let at = format!("arm[{index}]");
-            let place_of = |key: &str| document.place(&join(&at, key));
-            let toml::Value::Table(mut t) = value else {
+            let arm = Self::parse_arm(&format!("arm[{index}]"), value, document, dir, report)?;
+            if arms.iter().any(|a| a.name == arm.name) {
+                let at = format!("arm[{index}].name");
                 return Err(report.at(
                     document.place(&at),
                     &at,
-                    keys::written(&value),
-                    "a table: [[arm]]",
-                ));
-            };
-            let name_pattern =
-                regex_lite::Regex::new(NAME_PATTERN).expect("the name pattern compiles");
-            let name = match t.remove("name") {
-                Some(toml::Value::String(n)) if name_pattern.is_match(&n) && n != "control" => n,
-                other => {
-                    return Err(report.at(
-                        place_of("name").clone_or(document.place(&at)),
-                        &format!("{at}.name"),
-                        other.map_or("missing".to_string(), |v| keys::written(&v)),
-                        "a name of letters, digits, '-' and '_' (not \"control\", which names the within-run control arm)",
-                    ));
-                }
-            };
-            if arms.iter().any(|a| a.name == name) {
-                return Err(report.at(
-                    place_of("name"),
-                    &format!("{at}.name"),
-                    &name,
+                    &arm.name,
                     "a name used by no other arm",
                 ));
             }
-            let attends = match t.remove("attends") {
-                None => true,
-                Some(toml::Value::Boolean(b)) => b,
-                Some(other) => {
-                    return Err(report.at(
-                        place_of("attends"),
-                        &format!("{at}.attends"),
-                        keys::written(&other),
-                        "true or false",
-                    ));
-                }
-            };
-            let mut entries = Vec::new();
-            leaves("", &t, &mut entries);
-            let mut overrides = Vec::new();
-            for (key, value) in entries {
-                let place = place_of(&key);
-                let problem = if matches!(key.split('.').next(), Some("sweep" | "arm")) {
-                    Err(Problem::new(
-                        &key,
-                        "set inside an [[arm]]",
-                        "[sweep] and [[arm]] tables at the top level of the file only",
-                    ))
-                } else {
-                    varying_key(&key, "in an [[arm]]").and_then(|()| check_value(&key, &value))
-                };
-                problem.map_err(|mut p| {
-                    p.key = format!("{at}.{key}");
-                    report.error(p, place.clone())
-                })?;
-                let value = if key == community::FILE_KEY {
-                    absolute_file(dir, &value)
-                } else {
-                    value
-                };
-                overrides.push((key, value, place));
-            }
-            arms.push(ArmSpec {
-                name,
-                attends,
-                overrides,
-            });
+            arms.push(arm);
         }
         if arms.is_empty() {
             arms.push(ArmSpec {
@@ -676,6 +645,79 @@ impl Experiment {
             });
         }
         Ok(arms)
+    }
+
+    /// One `[[arm]]` table (`at` is `arm[i]`): its name, whether it attends,
+    /// and the keys it changes.
+    fn parse_arm(
+        at: &str,
+        value: toml::Value,
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<ArmSpec> {
+        let place_of = |key: &str| document.place(&join(at, key));
+        let toml::Value::Table(mut t) = value else {
+            let given = keys::written(&value);
+            return Err(report.at(document.place(at), at, given, "a table: [[arm]]"));
+        };
+        let name_pattern = regex_lite::Regex::new(NAME_PATTERN).expect("the name pattern compiles");
+        let name = match t.remove("name") {
+            Some(toml::Value::String(n)) if name_pattern.is_match(&n) && n != "control" => n,
+            other => {
+                return Err(report.at(
+                    place_of("name").clone_or(document.place(at)),
+                    &format!("{at}.name"),
+                    other.map_or("missing".to_string(), |v| keys::written(&v)),
+                    "a name of letters, digits, '-' and '_' (not \"control\", which names the within-run control arm)",
+                ));
+            }
+        };
+        let attends = match t.remove("attends") {
+            None => true,
+            Some(toml::Value::Boolean(b)) => b,
+            Some(other) => {
+                let given = keys::written(&other);
+                let key = format!("{at}.attends");
+                return Err(report.at(place_of("attends"), &key, given, "true or false"));
+            }
+        };
+        let mut entries = Vec::new();
+        leaves("", &t, &mut entries);
+        // Checked in the order they are written, so the first problem
+        // reported is the first in the file.
+        entries.sort_by_key(|(key, _)| match place_of(key) {
+            Place::Line(line) => line,
+            _ => usize::MAX,
+        });
+        let mut overrides = Vec::new();
+        for (key, value) in entries {
+            let place = place_of(&key);
+            let problem = if matches!(key.split('.').next(), Some("sweep" | "arm")) {
+                Err(Problem::new(
+                    &key,
+                    "set inside an [[arm]]",
+                    "[sweep] and [[arm]] tables at the top level of the file only",
+                ))
+            } else {
+                varying_key(&key, "in an [[arm]]").and_then(|()| check_value(&key, &value))
+            };
+            problem.map_err(|mut p| {
+                p.key = format!("{at}.{key}");
+                report.error(p, place.clone())
+            })?;
+            let value = if key == community::FILE_KEY {
+                absolute_file(dir, &value)
+            } else {
+                value
+            };
+            overrides.push((key, value, place));
+        }
+        Ok(ArmSpec {
+            name,
+            attends,
+            overrides,
+        })
     }
 
     /// Reads and expands a scenario file.

@@ -363,3 +363,171 @@ fn every_shipped_scenario_is_valid_and_listed() {
         bonfire().arg("check").arg(f).assert().success();
     }
 }
+
+/// The 1-based line of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn a_bad_sweep_value_is_reported_at_its_sweep_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SWEEP.replace(
+        "mechanisms.dropout.base_hazard = { from = 0.01, to = 0.03, step = 0.02 }",
+        "mechanisms.dropout.base_hazard = [0.01, 1.5]",
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    let line = line_of(&text, "mechanisms.dropout.base_hazard");
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains(format!("line {line}:"))
+                .and(predicates::str::contains(
+                    "sweep.mechanisms.dropout.base_hazard",
+                ))
+                .and(predicates::str::contains("1.5")),
+        );
+}
+
+#[test]
+fn output_settings_in_an_arm_are_refused_before_anything_runs() {
+    // Once, an arm's `output.members_csv = false` ran every run and then
+    // failed to find its member rows; the reverse silently dropped them.
+    for (base, arm) in [("true", "false"), ("false", "true")] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = SWEEP.replace(
+            "format.leadership = \"facilitated\"",
+            &format!("format.leadership = \"facilitated\"\noutput.members_csv = {arm}"),
+        ) + &format!("\n# base\n[output]\nmembers_csv = {base}\n");
+        let scenario = write_scenario(dir.path(), &text);
+        let line = line_of(&text, &format!("output.members_csv = {arm}"));
+        let out = dir.path().join("out");
+        bonfire()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .failure()
+            .stderr(
+                predicates::str::contains("arm[1].output.members_csv")
+                    .and(predicates::str::contains(format!("line {line}:")))
+                    .and(predicates::str::contains("only in the base scenario")),
+            );
+        assert!(!out.exists(), "nothing is written for a refused scenario");
+    }
+}
+
+#[test]
+fn a_seed_written_below_an_arm_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    // TOML reads `seed` here as a key of the second arm.
+    let text = SWEEP.replace(
+        "format.leadership = \"facilitated\"",
+        "format.leadership = \"facilitated\"\nseed = 99",
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("arm[1].seed")
+                .and(predicates::str::contains(format!(
+                    "line {}:",
+                    line_of(&text, "seed = 99")
+                )))
+                .and(predicates::str::contains("common random numbers")),
+        );
+    let text = SWEEP.replace("[sweep]", "[sweep]\nseed = [1, 2]");
+    let scenario = write_scenario(dir.path(), &text);
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("sweep.seed").and(predicates::str::contains("replicates")),
+        );
+}
+
+/// A scenario whose two arms import different edge lists of the same size,
+/// each named relative to the scenario's own folder.
+fn two_edge_lists(dir: &Path) -> PathBuf {
+    let folder = dir.join("study");
+    std::fs::create_dir_all(&folder).unwrap();
+    // 4 groups of 6 = 24 people: a ring in one file, no ties in the other.
+    let ring: String = (0..24).map(|i| format!("{i},{}\n", (i + 1) % 24)).collect();
+    std::fs::write(folder.join("ring.csv"), format!("source,target\n{ring}")).unwrap();
+    std::fs::write(folder.join("star.csv"), "source,target\n0,1\n0,2\n0,3\n").unwrap();
+    let text = r#"
+name = "imports"
+[community]
+groups = 4
+group_size = 6
+[format]
+sessions = 3
+[community_network]
+kind = "file"
+file = "ring.csv"
+loneliness_per_tie = 0.5
+
+[[arm]]
+name = "ring"
+
+[[arm]]
+name = "star"
+community_network.file = "star.csv"
+"#;
+    let path = folder.join("imports.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn each_arm_reads_its_own_edge_list_relative_to_the_scenario_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = two_edge_lists(dir.path());
+    // Read from another working directory: paths are the scenario's.
+    let experiment = bonfire::experiment::Experiment::from_file(
+        &std::path::absolute(&scenario).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let edges = |arm: usize| {
+        experiment
+            .scenario(0, arm)
+            .imported_network()
+            .unwrap()
+            .edges()
+    };
+    assert_eq!((edges(0), edges(1)), (24, 3), "each arm its own file");
+    // And the runs see it: arrival loneliness follows each arm's degrees.
+    let start = |arm: usize| {
+        let r = bonfire::engine::run_replicate(experiment.scenario(0, arm), 0);
+        r.members
+            .iter()
+            .map(|m| f64::from(m.loneliness_start))
+            .sum::<f64>()
+    };
+    assert_ne!(start(0), start(1));
+    // The resolved scenario names both files by absolute path.
+    let resolved = experiment.resolved_toml();
+    for file in ["ring.csv", "star.csv"] {
+        let absolute = std::path::absolute(scenario.parent().unwrap().join(file)).unwrap();
+        assert!(
+            resolved.contains(&absolute.display().to_string()),
+            "{file} not absolute in {resolved}"
+        );
+    }
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .current_dir(dir.path())
+        .assert()
+        .success();
+}

@@ -333,11 +333,16 @@ pub fn written(value: &toml::Value) -> String {
     }
 }
 
-/// Checks a table of keys (the top level of a scenario, or the patch of an
-/// arm when `prefix` is empty and `patch` is true): every key must be
-/// declared, hold a value of its kind and lie in its range. Returns the
-/// first problem in key order.
-pub fn check(table: &toml::Table, prefix: &str) -> Result<(), Problem> {
+/// Checks a table of keys (the top level of a scenario when `prefix` is
+/// empty): every key must be declared, hold a value of its kind and lie in
+/// its range. Returns every problem, in key order.
+pub fn check(table: &toml::Table, prefix: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_into(table, prefix, &mut problems);
+    problems
+}
+
+fn check_into(table: &toml::Table, prefix: &str, problems: &mut Vec<Problem>) {
     let registry = registry();
     let section = registry
         .section(prefix)
@@ -346,24 +351,21 @@ pub fn check(table: &toml::Table, prefix: &str) -> Result<(), Problem> {
         let path = join(prefix, name);
         if let Some(key) = registry.key(&path) {
             if !key.kind.admits(value) {
-                return Err(Problem::new(&path, written(value), key.kind.allowed()));
+                problems.push(Problem::new(&path, written(value), key.kind.allowed()));
             }
         } else if registry.section(&path).is_some() {
             match value {
-                toml::Value::Table(inner) => check(inner, &path)?,
-                other => {
-                    return Err(Problem::new(
-                        &path,
-                        written(other),
-                        format!("a table: [{path}]"),
-                    ));
-                }
+                toml::Value::Table(inner) => check_into(inner, &path, problems),
+                other => problems.push(Problem::new(
+                    &path,
+                    written(other),
+                    format!("a table: [{path}]"),
+                )),
             }
         } else {
-            return Err(unknown(&path, name, section));
+            problems.push(unknown(&path, name, section));
         }
     }
-    Ok(())
 }
 
 /// The problem of an undeclared key, with the closest declared one.
@@ -731,7 +733,7 @@ mod tests {
     #[test]
     fn every_default_passes_its_own_check() {
         let table = toml::Table::try_from(Parameters::default()).unwrap();
-        assert_eq!(check(&table, ""), Ok(()));
+        assert_eq!(check(&table, ""), Vec::new());
         assert_eq!(check_relations(&Parameters::default()), Ok(()));
     }
 
@@ -739,18 +741,18 @@ mod tests {
     fn ranges_types_and_unknown_keys_are_checked() {
         let table: toml::Table =
             toml::from_str("[mechanisms.dropout]\nbase_hazard = 1.5\n").unwrap();
-        let p = check(&table, "").unwrap_err();
+        let p = check(&table, "").remove(0);
         assert_eq!(p.key, "mechanisms.dropout.base_hazard");
         assert_eq!(p.allowed, "a number from 0 to 1");
         let nan: toml::Table = toml::from_str("[format]\nminutes = nan\n").unwrap();
-        assert_eq!(check(&nan, "").unwrap_err().given, "nan");
+        assert_eq!(check(&nan, "")[0].given, "nan");
         let text: toml::Table = toml::from_str("[format]\nsessions = \"ten\"\n").unwrap();
         assert_eq!(
-            check(&text, "").unwrap_err().allowed,
+            check(&text, "")[0].allowed,
             "a whole number from 1 to 10000"
         );
         let typo: toml::Table = toml::from_str("[format]\nsesions = 3\n").unwrap();
-        let p = check(&typo, "").unwrap_err();
+        let p = check(&typo, "").remove(0);
         assert_eq!(p.key, "format.sesions");
         assert!(
             p.allowed.starts_with("did you mean `sessions`?"),

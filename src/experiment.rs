@@ -37,7 +37,7 @@ use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
-use crate::scenario::{NAME_PATTERN, Parameters, Scenario};
+use crate::scenario::{DEFAULT_SCENARIO, NAME_PATTERN, Parameters, Scenario};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -820,6 +820,82 @@ impl Experiment {
                 other => other.to_string(),
             })
             .collect()
+    }
+}
+
+impl Scenario {
+    /// The built-in default scenario.
+    pub fn embedded_default() -> Scenario {
+        Scenario::builder()
+            .build()
+            .expect("the built-in default scenario is valid (tested)")
+    }
+
+    /// A builder that starts from the built-in default scenario's text.
+    pub fn builder() -> ScenarioBuilder {
+        ScenarioBuilder {
+            text: DEFAULT_SCENARIO.to_string(),
+            settings: Vec::new(),
+        }
+    }
+}
+
+/// Builds one scenario through the same path as a scenario file: a TOML
+/// text (the built-in default unless [`ScenarioBuilder::text`] replaces it),
+/// then keys set one by one, each checked like a file's value.
+#[derive(Debug, Clone)]
+pub struct ScenarioBuilder {
+    text: String,
+    settings: Vec<(String, toml::Value)>,
+}
+
+impl ScenarioBuilder {
+    /// Starts from this TOML text instead of the built-in default (an empty
+    /// text takes every key's default).
+    pub fn text(mut self, text: &str) -> Self {
+        self.text = text.to_string();
+        self
+    }
+
+    /// Sets one key (dotted, as in a file: `"mechanisms.dropout.base_hazard"`).
+    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        self.settings.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// Switches every mechanism off (every `mechanisms.*.enabled` of the
+    /// registry); set a switch again after this to turn one back on.
+    pub fn all_mechanisms_off(mut self) -> Self {
+        for key in keys::switches() {
+            self.settings
+                .push((key.to_string(), toml::Value::Boolean(false)));
+        }
+        self
+    }
+
+    /// Checks everything and returns the scenario. The text may not hold
+    /// `[sweep]` or `[[arm]]` tables: it describes one scenario.
+    pub fn build(self) -> Result<Scenario> {
+        let overrides = Overrides {
+            settings: self
+                .settings
+                .into_iter()
+                .map(|(key, value)| Setting {
+                    key,
+                    value,
+                    place: Place::Code,
+                })
+                .collect(),
+        };
+        let experiment = Experiment::parse(&self.text, &Origin::Embedded, &overrides)?;
+        if experiment.run_count() != u64::from(experiment.replicates) {
+            return Err(Error::ScenarioSyntax {
+                origin: Origin::Embedded,
+                line: None,
+                message: "a single scenario takes no [sweep] or [[arm]] tables".into(),
+            });
+        }
+        Ok(experiment.scenario(0, 0).clone())
     }
 }
 

@@ -19,7 +19,8 @@
 //! once → each table checked against the declarations ([`keys::check`]) →
 //! typed [`Parameters`] → the relations between keys checked → a
 //! [`Scenario`]. Tests and benchmarks build scenarios through the same path
-//! ([`Scenario::builder`]); a `Scenario` cannot be changed once built.
+//! (`Scenario::builder`, in `crate::experiment`); a `Scenario` cannot be
+//! changed once built.
 
 pub mod keys;
 pub mod source;
@@ -31,7 +32,6 @@ use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
 use crate::community::{CommunityGraph, CommunityNetwork, NetworkKind};
-use crate::error::{Error, Origin, Result};
 use crate::rules::affect::Affect;
 use crate::rules::altruism::Altruism;
 use crate::rules::attendance::Attendance;
@@ -330,9 +330,9 @@ pub(crate) fn check_special_relations(p: &Parameters) -> std::result::Result<(),
 // ---------------------------------------------------------------- validated
 
 /// A validated scenario: every value is inside its declared range and
-/// agrees with the others. Built only through [`crate::experiment`] (or
-/// [`Scenario::builder`], which takes the same path); read its keys through
-/// `Deref` to [`Parameters`].
+/// agrees with the others. Built only through [`crate::experiment`]
+/// (`Scenario::builder` and `Scenario::embedded_default`, defined there,
+/// take the same path); read its keys through `Deref` to [`Parameters`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     parameters: Parameters,
@@ -367,21 +367,6 @@ impl Scenario {
             arm_name,
             attends,
             imported_network,
-        }
-    }
-
-    /// The built-in default scenario.
-    pub fn embedded_default() -> Scenario {
-        Scenario::builder()
-            .build()
-            .expect("the built-in default scenario is valid (tested)")
-    }
-
-    /// A builder that starts from the built-in default scenario's text.
-    pub fn builder() -> ScenarioBuilder {
-        ScenarioBuilder {
-            text: DEFAULT_SCENARIO.to_string(),
-            settings: Vec::new(),
         }
     }
 
@@ -447,66 +432,6 @@ impl Scenario {
     pub fn total_members(&self) -> u64 {
         u64::from(self.community.groups) * u64::from(self.pool_size())
             + u64::from(self.community.control_members)
-    }
-}
-
-/// Builds one scenario through the same path as a scenario file: a TOML
-/// text (the built-in default unless [`ScenarioBuilder::text`] replaces it),
-/// then keys set one by one, each checked like a file's value.
-#[derive(Debug, Clone)]
-pub struct ScenarioBuilder {
-    text: String,
-    settings: Vec<(String, toml::Value)>,
-}
-
-impl ScenarioBuilder {
-    /// Starts from this TOML text instead of the built-in default (an empty
-    /// text takes every key's default).
-    pub fn text(mut self, text: &str) -> Self {
-        self.text = text.to_string();
-        self
-    }
-
-    /// Sets one key (dotted, as in a file: `"mechanisms.dropout.base_hazard"`).
-    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
-        self.settings.push((key.to_string(), value.into()));
-        self
-    }
-
-    /// Switches every mechanism off (every `mechanisms.*.enabled` of the
-    /// registry); set a switch again after this to turn one back on.
-    pub fn all_mechanisms_off(mut self) -> Self {
-        for key in keys::switches() {
-            self.settings
-                .push((key.to_string(), toml::Value::Boolean(false)));
-        }
-        self
-    }
-
-    /// Checks everything and returns the scenario. The text may not hold
-    /// `[sweep]` or `[[arm]]` tables: it describes one scenario.
-    pub fn build(self) -> Result<Scenario> {
-        let overrides = crate::experiment::Overrides {
-            settings: self
-                .settings
-                .into_iter()
-                .map(|(key, value)| crate::experiment::Setting {
-                    key,
-                    value,
-                    place: source::Place::Code,
-                })
-                .collect(),
-        };
-        let experiment =
-            crate::experiment::Experiment::parse(&self.text, &Origin::Embedded, &overrides)?;
-        if experiment.run_count() != u64::from(experiment.replicates) {
-            return Err(Error::ScenarioSyntax {
-                origin: Origin::Embedded,
-                line: None,
-                message: "a single scenario takes no [sweep] or [[arm]] tables".into(),
-            });
-        }
-        Ok(experiment.scenario(0, 0).clone())
     }
 }
 

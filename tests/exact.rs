@@ -1,27 +1,48 @@
 //! The analytic limiting cases of MECHANISMS.md, run through the engine.
-//! (Checks 4–8 are pure-rule tests beside their rules in `src/rules/` and
-//! `src/metrics.rs`; the ones here need whole sessions.)
+//! (Checks 5–8 are pure-rule tests beside their rules in `src/rules/`,
+//! `src/metrics.rs` and `src/community.rs`; check 4 runs through the CLI in
+//! `tests/network.rs`; the ones here need whole sessions.)
+//!
+//! Tolerances are a number of standard errors of the figure compared, and
+//! each standard error is computed from the sample size of the run.
 
-use bonfire::engine;
+use std::sync::OnceLock;
+
+use bonfire::Scenario;
+use bonfire::engine::{self, ReplicateResult};
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
+use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, hazard};
 use bonfire::session::SessionContext;
 use bonfire::stats::{Duration, Ending, kaplan_meier};
 
 use crate::common::all_off_except;
 
-const CONSTANT_HAZARD: &str = r#"
+/// Standard errors a statistical check allows. The seeds are fixed, so a
+/// check passes or fails the same way every time; four standard errors keep
+/// the chance that a correct engine fails one comparison under 1 in 15,000
+/// (and any of the 40 or so comparisons of a time series under 1 in 400).
+const Z: f64 = 4.0;
+
+/// Dropout with a constant hazard `p`: no early excess and no predictor
+/// moves it.
+fn constant_hazard(p: f64) -> String {
+    format!(
+        r#"
 [mechanisms.dropout]
 enabled = true
-base_hazard = 0.05
+base_hazard = {p}
 early_excess = 0.0
 tie_protection = 0.0
 support_protection = 0.0
 cohesion_protection = 0.0
 no_reply_factor = 1.0
 isolated_factor = 1.0
-"#;
+"#
+    )
+}
 
+/// 2,000 closed groups of 10 without frailty, 40 sessions.
 const CLOSED_20000: &str = r#"
 name = "exact"
 seed = 5
@@ -29,60 +50,137 @@ replicates = 1
 [community]
 groups = 2000
 group_size = 10
+control_members = 0
 [format]
 sessions = 40
+[network]
+metrics_every = 0
 [population]
 frailty_variance = 0.0
 "#;
 
+/// The dropout hazard that the engine's rule gives every member of `s`,
+/// early and late in their membership, when only dropout is on: each member's frailty and tie
+/// summary as the engine builds them; no disclosure (so none goes
+/// unanswered), no replies and no support given (sharing and altruism off);
+/// the tie summary stays as built because no tie ever forms (bonding and
+/// contact beyond meetings off); cohesion anywhere on its scale. Panics
+/// unless the hazard is the same for all of them, and returns it.
+fn hazard_of_every_member(s: &Scenario) -> f64 {
+    let m = &s.mechanisms;
+    assert!(
+        m.dropout.enabled
+            && !(m.sharing.enabled
+                || m.altruism.enabled
+                || m.bonding.enabled
+                || m.beyond_meetings.enabled
+                || m.recovery.enabled),
+        "only dropout may act on who leaves"
+    );
+    let mut seen = None;
+    for g in build_community(s, 0).iter().filter(|g| g.arm == Arm::Group) {
+        for i in 0..g.places() {
+            let ties = g.tie_summary.members[i];
+            // Tenure moves the hazard through the early excess alone,
+            // e·exp(−tenure/τ): the first sessions and the last.
+            for tenure in [0, 1, 2, 3, s.format.sessions - 1] {
+                for cohesion in [0.0, f64::from(g.cohesion[i]), 10.0] {
+                    let h = hazard(
+                        &m.dropout,
+                        DropoutInputs {
+                            frailty: f64::from(g.frailty[i]),
+                            tenure,
+                            log_tie_support: f64::from(ties.log_support),
+                            replies_received: 0.0,
+                            cohesion,
+                            disclosed_without_reply: false,
+                            isolated: ties.ties == 0,
+                            altruism: 0.0,
+                        },
+                    );
+                    assert_eq!(*seen.get_or_insert(h), h, "group {} place {i}", g.id);
+                }
+            }
+        }
+    }
+    seen.expect("the scenario has members")
+}
+
+/// MECHANISMS.md's constant hazards p and their retention S(12).
+const PUBLISHED_S12: [(f64, f64); 2] = [(0.05, 0.540), (0.10, 0.282)];
+
+/// The engine's run of [`CLOSED_20000`] with the constant hazard of
+/// `PUBLISHED_S12[which]`, run once for all tests here.
+fn closed_run(which: usize) -> &'static (Scenario, ReplicateResult) {
+    static RUNS: [OnceLock<(Scenario, ReplicateResult)>; 2] = [OnceLock::new(), OnceLock::new()];
+    RUNS[which].get_or_init(|| {
+        let p = PUBLISHED_S12[which].0;
+        let s = all_off_except(CLOSED_20000, &[&constant_hazard(p)]);
+        let r = engine::run_replicate(&s, 0);
+        (s, r)
+    })
+}
+
 #[test]
 fn check_1_constant_hazard_retention_is_geometric() {
-    let s = all_off_except(CLOSED_20000, &[CONSTANT_HAZARD]);
-    let r = engine::run_replicate(&s, 0);
-    let n = 20_000.0;
-    for row in r.timeseries.iter().filter(|row| row.arm == "group") {
-        let expected: f64 = 0.95f64.powi(row.step as i32);
-        // Binomial standard error of a share of n; 4 of them.
-        let se = (expected * (1.0 - expected) / n).sqrt();
-        let got = row.retention.unwrap();
+    for (which, &(p, published_s12)) in PUBLISHED_S12.iter().enumerate() {
+        let (s, r) = closed_run(which);
+        // The engine's own rule gives every member exactly the hazard p.
+        assert_eq!(hazard_of_every_member(s), p);
+
+        let n = r.members.len() as f64;
+        assert_eq!(n, 20_000.0);
+        for row in r.timeseries.iter().filter(|row| row.arm == "group") {
+            let expected = constant_hazard_retention(p, row.step);
+            // Retention is a share of n members: binomial standard error.
+            let se = (expected * (1.0 - expected) / n).sqrt();
+            let got = row.retention.unwrap();
+            assert!(
+                (got - expected).abs() <= Z * se + 1e-12,
+                "p = {p}, step {}: {got} vs {expected}",
+                row.step
+            );
+            if row.step == 12 {
+                // The published figure is rounded to three decimals.
+                assert!(
+                    (got - published_s12).abs() <= Z * se + 0.0005,
+                    "p = {p}: S(12) = {got}, published {published_s12}"
+                );
+            }
+        }
+
+        // Mean tenure 1/p. The run stops after T sessions, so the members
+        // who dropped out have a geometric tenure truncated at T: mean
+        // 1/p − T·q/(1 − q) with q = (1 − p)^T. Its variance, from the
+        // probabilities p(1 − p)^(k−1)/(1 − q), k = 1..T, sets the standard
+        // error of the mean of the dropouts' tenures.
+        let t = s.format.sessions;
+        let q = constant_hazard_retention(p, t);
+        let expected_mean = 1.0 / p - f64::from(t) * q / (1.0 - q);
+        let variance = (1..=t)
+            .map(|k| {
+                let prob = p * constant_hazard_retention(p, k - 1) / (1.0 - q);
+                prob * (f64::from(k) - expected_mean).powi(2)
+            })
+            .sum::<f64>();
+        let dropped: Vec<f64> = r
+            .members
+            .iter()
+            .filter(|m| m.left_step.is_some())
+            .map(|m| f64::from(m.tenure))
+            .collect();
+        let mean = dropped.iter().sum::<f64>() / dropped.len() as f64;
+        let se = (variance / dropped.len() as f64).sqrt();
         assert!(
-            (got - expected).abs() <= 4.0 * se + 1e-12,
-            "step {}: {got} vs {expected}",
-            row.step
+            (mean - expected_mean).abs() < Z * se,
+            "p = {p}: mean tenure {mean} vs {expected_mean} ± {se}"
         );
     }
-    let s12 = r
-        .timeseries
-        .iter()
-        .find(|row| row.step == 12)
-        .unwrap()
-        .retention
-        .unwrap();
-    assert!((s12 - 0.540).abs() < 4.0 * (0.54f64 * 0.46 / n).sqrt());
-
-    // Mean tenure 1/p = 20 sessions, from the members who dropped out
-    // (the geometric distribution truncated at 40 sessions: its mean is
-    // (1/p) - 40 (1-p)^40 / (1 - (1-p)^40)).
-    let dropped: Vec<f64> = r
-        .members
-        .iter()
-        .filter(|m| m.left_step.is_some())
-        .map(|m| f64::from(m.tenure))
-        .collect();
-    let q: f64 = 0.95f64.powi(40);
-    let expected_mean = 20.0 - 40.0 * q / (1.0 - q);
-    let mean = dropped.iter().sum::<f64>() / dropped.len() as f64;
-    // The sd of a geometric tenure is about sqrt(1-p)/p = 19.5.
-    assert!(
-        (mean - expected_mean).abs() < 4.0 * 19.5 / (dropped.len() as f64).sqrt(),
-        "{mean} vs {expected_mean}"
-    );
 }
 
 #[test]
 fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
-    let s = all_off_except(CLOSED_20000, &[CONSTANT_HAZARD]);
-    let r = engine::run_replicate(&s, 0);
+    let (s, r) = closed_run(0);
     let durations: Vec<Duration> = r
         .members
         .iter()
@@ -97,7 +195,7 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
         .collect();
     let km = kaplan_meier(&durations, s.format.sessions);
     for row in r.timeseries.iter().filter(|row| row.arm == "group") {
-        let share_active = row.members_active as f64 / 20_000.0;
+        let share_active = row.members_active as f64 / r.members.len() as f64;
         assert!(
             (km[row.step as usize] - share_active).abs() < 1e-12,
             "step {}",
@@ -125,7 +223,7 @@ catchment = 400
 [population]
 frailty_variance = 0.0
 "#,
-        &[&CONSTANT_HAZARD.replace("0.05", "0.1")],
+        &[&constant_hazard(0.1)],
     );
     let r = engine::run_replicate(&s, 0);
     let sizes: Vec<f64> = r

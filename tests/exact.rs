@@ -13,6 +13,7 @@ use bonfire::engine::{self, ReplicateResult};
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
 use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, hazard};
+use bonfire::rules::membership::open_group_mean_size;
 use bonfire::session::SessionContext;
 use bonfire::stats::{Duration, Ending, kaplan_meier};
 
@@ -206,39 +207,61 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
 
 #[test]
 fn check_2_open_group_mean_size_is_arrivals_over_exit() {
+    // 300 open groups, λ = 1 newcomer per session, exit probability 1/4:
+    // the size settles at λ/p = 4 within a few sessions and stays far below
+    // the cap of 1,000; the catchment of 120 outlasts the run (70 ± 8.4
+    // arrive).
+    let (groups, sessions, burn_in) = (300u32, 70u32, 25u32);
     let s = all_off_except(
-        r#"
+        &format!(
+            r#"
 name = "open"
 seed = 9
 [community]
-groups = 200
+groups = {groups}
 group_size = 1000
+control_members = 0
 [format]
 membership = "open"
-sessions = 150
+sessions = {sessions}
 [open]
 initial_members = 0
 arrivals_per_session = 1.0
-catchment = 400
+catchment = 120
+[network]
+metrics_every = 0
 [population]
 frailty_variance = 0.0
-"#,
-        &[&constant_hazard(0.1)],
+"#
+        ),
+        &[&constant_hazard(0.25)],
     );
+    let lambda = s.open.arrivals_per_session;
+    // Every member, at any tenure, leaves with the same probability p.
+    let p = hazard_of_every_member(&s);
+    assert_eq!(p, 0.25);
+    let expected = open_group_mean_size(lambda, p);
+
     let r = engine::run_replicate(&s, 0);
     let sizes: Vec<f64> = r
         .timeseries
         .iter()
-        .filter(|row| row.step > 60)
+        .filter(|row| row.step > burn_in)
         .map(|row| row.group_size_mean.unwrap())
         .collect();
     let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
-    // Sizes are Poisson(10) at stationarity with autocorrelation 0.9^k:
-    // 200 groups x 90 steps hold about 950 independent values, se 0.10.
-    let expected = bonfire::rules::membership::open_group_mean_size(1.0, 0.1);
+    // A group's size when it meets, X' = Binomial(X, 1 − p) + Poisson(λ),
+    // is Poisson(λ/p) at stationarity (variance λ/p), with autocorrelation
+    // (1 − p)^k. The mean of T such values has the variance of
+    // T·p/(2 − p) independent ones; the groups are independent. The start
+    // from empty groups leaves a bias of λ/p·(1 − p)^burn_in at most
+    // (0.003 here).
+    let independent = f64::from(groups) * sizes.len() as f64 * p / (2.0 - p);
+    let se = (expected / independent).sqrt();
+    let bias = expected * (1.0 - p).powi(burn_in as i32);
     assert!(
-        (mean - expected).abs() < 4.5 * 0.103,
-        "mean group size {mean}, expected {expected}"
+        (mean - expected).abs() < Z * se + bias,
+        "mean group size {mean}, expected {expected} ± {se}"
     );
     assert!(
         r.timeseries.iter().all(|row| row.waiting == 0),

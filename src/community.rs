@@ -369,7 +369,6 @@ pub fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::hope::threshold_step;
 
     fn stream() -> Stream {
         rng::stream_for(5, 0, 0, 0, Purpose::CommunityNetwork)
@@ -410,24 +409,6 @@ mod tests {
         }
         // p = 1 is the complete graph.
         assert_eq!(erdos_renyi(30, 1.0, &mut stream()).edges(), 30 * 29 / 2);
-    }
-
-    #[test]
-    fn exact_check_8_threshold_two_on_the_generated_ring_lattice() {
-        for n in [12, 51, 200] {
-            let g = ring_lattice(n, 4);
-            assert!((0..n).all(|v| g.degree(v) == 4));
-            let adj = g.adjacency();
-            let mut active = vec![false; n];
-            active[0] = true;
-            active[1] = true;
-            let mut steps = 0;
-            while threshold_step(&adj, &mut active, 2) > 0 {
-                steps += 1;
-            }
-            assert!(active.iter().all(|&a| a));
-            assert_eq!(steps, (n - 2) / 2, "n = {n}");
-        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
 use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, hazard};
 use bonfire::rules::membership::open_group_mean_size;
+use bonfire::rules::recovery::expected_improved;
 use bonfire::session::SessionContext;
 use bonfire::stats::{Duration, Ending, kaplan_meier};
 
@@ -431,5 +432,51 @@ fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
         }
         assert!(active.iter().all(|&a| a), "n = {n}: not all active");
         assert_eq!(steps, (n - 2) / 2, "n = {n}");
+    }
+}
+
+/// Howard et al.'s dose–response through the engine: with engagement
+/// exactly 1 per session attended (`engagement_weight = 0`, altruism off so
+/// there is no dose bonus), everyone attending every session (attendance
+/// off) and nobody leaving (dropout off, no graduation), the share improved
+/// after d sessions is the log-normal closed form `expected_improved`.
+#[test]
+fn improvement_after_d_sessions_follows_the_log_normal_dose_response() {
+    let s = all_off_except(
+        r#"
+name = "dose"
+seed = 13
+[community]
+groups = 2000
+group_size = 10
+control_members = 0
+[format]
+sessions = 30
+[network]
+metrics_every = 0
+"#,
+        &[
+            "[mechanisms.recovery]\nenabled = true\nmedian_dose = 8.0\ndose_log_sd = 1.75\n\
+           engagement_weight = 0.0\ngraduation_probability = 0.0",
+        ],
+    );
+    let rec = &s.mechanisms.recovery;
+    let r = engine::run_replicate(&s, 0);
+    let n = r.members.len() as f64;
+    assert_eq!(n, 20_000.0);
+    for row in r.timeseries.iter().filter(|row| row.arm == "group") {
+        assert_eq!(row.members_active as f64, n, "nobody leaves");
+        if row.step > 0 {
+            assert_eq!(row.attendance_rate, Some(1.0), "everyone attends");
+        }
+        let d = f64::from(row.step);
+        let expected = expected_improved(d, rec.median_dose, rec.dose_log_sd);
+        // A share of n members: binomial standard error.
+        let se = (expected * (1.0 - expected) / n).sqrt();
+        let got = row.improved_share.unwrap();
+        assert!(
+            (got - expected).abs() <= Z * se + 1e-12,
+            "after {d} sessions: {got} improved, expected {expected} ± {se}"
+        );
     }
 }

@@ -213,46 +213,61 @@ mod tests {
     fn samplers_match_their_moments() {
         let mut s = stream_for(7, 0, 0, 0, Purpose::Population);
         let n = 200_000;
-        // Tolerances are five standard errors of the sample mean/variance.
+        let root_n = (n as f64).sqrt();
+        // Tolerances are five standard errors of the sample mean (sd/√n) and
+        // of the sample variance (√((μ4 − σ⁴)/n), from each distribution's
+        // fourth central moment μ4).
+        let within = |got: f64, expected: f64, se: f64, what: &str| {
+            assert!(
+                (got - expected).abs() < 5.0 * se,
+                "{what}: {got} vs {expected} ± {se}"
+            );
+        };
         let normals: Vec<f64> = (0..n).map(|_| normal(&mut s, 2.0, 3.0)).collect();
         let (m, v) = moments(&normals);
-        assert!(
-            (m - 2.0).abs() < 5.0 * 3.0 / (n as f64).sqrt(),
-            "normal mean {m}"
-        );
-        assert!(
-            (v - 9.0).abs() < 5.0 * 9.0 * (2.0 / n as f64).sqrt(),
-            "normal var {v}"
-        );
+        within(m, 2.0, 3.0 / root_n, "normal mean");
+        // Normal: μ4 = 3σ⁴.
+        within(v, 9.0, 9.0 * 2f64.sqrt() / root_n, "normal variance");
 
         for shape in [0.5, 1.0, 4.0] {
-            let g: Vec<f64> = (0..n).map(|_| gamma(&mut s, shape, 2.0)).collect();
+            let scale = 2.0;
+            let g: Vec<f64> = (0..n).map(|_| gamma(&mut s, shape, scale)).collect();
             let (m, v) = moments(&g);
-            let sd = (shape * 4.0f64).sqrt();
-            assert!(
-                (m - 2.0 * shape).abs() < 5.0 * sd / (n as f64).sqrt(),
-                "gamma mean {m}"
-            );
-            assert!(
-                (v - 4.0 * shape).abs() < 0.05 * 4.0 * shape,
-                "gamma var {v}"
-            );
+            let var = shape * scale * scale;
+            within(m, shape * scale, var.sqrt() / root_n, "gamma mean");
+            // Gamma: μ4 = 3k(k + 2)θ⁴, so μ4 − σ⁴ = (2k² + 6k)θ⁴.
+            let spread = ((2.0 * shape * shape + 6.0 * shape) * scale.powi(4)).sqrt();
+            within(v, var, spread / root_n, "gamma variance");
         }
 
         for mean in [0.3, 4.0, 50.0] {
             let p: Vec<f64> = (0..n).map(|_| f64::from(poisson(&mut s, mean))).collect();
             let (m, v) = moments(&p);
-            assert!(
-                (m - mean).abs() < 5.0 * mean.sqrt() / (n as f64).sqrt(),
-                "poisson {m}"
+            within(m, mean, mean.sqrt() / root_n, "poisson mean");
+            // Poisson: μ4 = μ(1 + 3μ), so μ4 − σ⁴ = μ + 2μ².
+            within(
+                v,
+                mean,
+                (mean + 2.0 * mean * mean).sqrt() / root_n,
+                "poisson variance",
             );
-            assert!((v - mean).abs() < 0.05 * mean, "poisson var {v}");
         }
 
-        let b: Vec<f64> = (0..n).map(|_| beta_mean(&mut s, 0.3, 10.0)).collect();
+        let (mean, kappa) = (0.3, 10.0);
+        let b: Vec<f64> = (0..n).map(|_| beta_mean(&mut s, mean, kappa)).collect();
         let (m, v) = moments(&b);
-        assert!((m - 0.3).abs() < 0.002, "beta mean {m}");
-        assert!((v - 0.3 * 0.7 / 11.0).abs() < 0.001, "beta var {v}");
+        let (a, bb) = (mean * kappa, (1.0 - mean) * kappa);
+        let var = mean * (1.0 - mean) / (kappa + 1.0);
+        within(m, mean, var.sqrt() / root_n, "beta mean");
+        // Beta: μ4 = σ⁴(3 + excess kurtosis).
+        let excess = 6.0 * ((a - bb).powi(2) * (a + bb + 1.0) - a * bb * (a + bb + 2.0))
+            / (a * bb * (a + bb + 2.0) * (a + bb + 3.0));
+        within(
+            v,
+            var,
+            var * (2.0 + excess).sqrt() / root_n,
+            "beta variance",
+        );
         assert!(b.iter().all(|x| (0.0..=1.0).contains(x)));
     }
 }

@@ -1,27 +1,52 @@
 //! The analytic limiting cases of MECHANISMS.md, run through the engine.
-//! (Checks 4–8 are pure-rule tests beside their rules in `src/rules/` and
-//! `src/metrics.rs`; the ones here need whole sessions.)
+//! (Checks 5–7 are pure-rule tests beside their rules in `src/rules/`,
+//! `src/metrics.rs` and `src/community.rs`; check 4 runs through the CLI in
+//! `tests/network.rs`; the ones here need whole sessions or the product's
+//! generators.)
+//!
+//! Tolerances are a number of standard errors of the figure compared, and
+//! each standard error is computed from the sample size of the run.
 
-use bonfire::engine;
+use std::sync::OnceLock;
+
+use bonfire::Scenario;
+use bonfire::community::{self, CommunityGraph};
+use bonfire::engine::{self, ReplicateResult};
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
+use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, hazard};
+use bonfire::rules::membership::open_group_mean_size;
+use bonfire::rules::recovery::expected_improved;
 use bonfire::session::SessionContext;
 use bonfire::stats::{Duration, Ending, kaplan_meier};
 
-use crate::common::all_off_except;
+use crate::common::{all_off_except, scenario};
 
-const CONSTANT_HAZARD: &str = r#"
+/// Standard errors a statistical check allows. The seeds are fixed, so a
+/// check passes or fails the same way every time; four standard errors keep
+/// the chance that a correct engine fails one comparison under 1 in 15,000
+/// (and any of the 40 or so comparisons of a time series under 1 in 400).
+const Z: f64 = 4.0;
+
+/// Dropout with a constant hazard `p`: no early excess and no predictor
+/// moves it.
+fn constant_hazard(p: f64) -> String {
+    format!(
+        r#"
 [mechanisms.dropout]
 enabled = true
-base_hazard = 0.05
+base_hazard = {p}
 early_excess = 0.0
 tie_protection = 0.0
 support_protection = 0.0
 cohesion_protection = 0.0
 no_reply_factor = 1.0
 isolated_factor = 1.0
-"#;
+"#
+    )
+}
 
+/// 2,000 closed groups of 10 without frailty, 40 sessions.
 const CLOSED_20000: &str = r#"
 name = "exact"
 seed = 5
@@ -29,60 +54,137 @@ replicates = 1
 [community]
 groups = 2000
 group_size = 10
+control_members = 0
 [format]
 sessions = 40
+[network]
+metrics_every = 0
 [population]
 frailty_variance = 0.0
 "#;
 
+/// The dropout hazard that the engine's rule gives every member of `s`,
+/// early and late in their membership, when only dropout is on: each member's frailty and tie
+/// summary as the engine builds them; no disclosure (so none goes
+/// unanswered), no replies and no support given (sharing and altruism off);
+/// the tie summary stays as built because no tie ever forms (bonding and
+/// contact beyond meetings off); cohesion anywhere on its scale. Panics
+/// unless the hazard is the same for all of them, and returns it.
+fn hazard_of_every_member(s: &Scenario) -> f64 {
+    let m = &s.mechanisms;
+    assert!(
+        m.dropout.enabled
+            && !(m.sharing.enabled
+                || m.altruism.enabled
+                || m.bonding.enabled
+                || m.beyond_meetings.enabled
+                || m.recovery.enabled),
+        "only dropout may act on who leaves"
+    );
+    let mut seen = None;
+    for g in build_community(s, 0).iter().filter(|g| g.arm == Arm::Group) {
+        for i in 0..g.places() {
+            let ties = g.tie_summary.members[i];
+            // Tenure moves the hazard through the early excess alone,
+            // e·exp(−tenure/τ): the first sessions and the last.
+            for tenure in [0, 1, 2, 3, s.format.sessions - 1] {
+                for cohesion in [0.0, f64::from(g.cohesion[i]), 10.0] {
+                    let h = hazard(
+                        &m.dropout,
+                        DropoutInputs {
+                            frailty: f64::from(g.frailty[i]),
+                            tenure,
+                            log_tie_support: f64::from(ties.log_support),
+                            replies_received: 0.0,
+                            cohesion,
+                            disclosed_without_reply: false,
+                            isolated: ties.ties == 0,
+                            altruism: 0.0,
+                        },
+                    );
+                    assert_eq!(*seen.get_or_insert(h), h, "group {} place {i}", g.id);
+                }
+            }
+        }
+    }
+    seen.expect("the scenario has members")
+}
+
+/// MECHANISMS.md's constant hazards p and their retention S(12).
+const PUBLISHED_S12: [(f64, f64); 2] = [(0.05, 0.540), (0.10, 0.282)];
+
+/// The engine's run of [`CLOSED_20000`] with the constant hazard of
+/// `PUBLISHED_S12[which]`, run once for all tests here.
+fn closed_run(which: usize) -> &'static (Scenario, ReplicateResult) {
+    static RUNS: [OnceLock<(Scenario, ReplicateResult)>; 2] = [OnceLock::new(), OnceLock::new()];
+    RUNS[which].get_or_init(|| {
+        let p = PUBLISHED_S12[which].0;
+        let s = all_off_except(CLOSED_20000, &[&constant_hazard(p)]);
+        let r = engine::run_replicate(&s, 0);
+        (s, r)
+    })
+}
+
 #[test]
 fn check_1_constant_hazard_retention_is_geometric() {
-    let s = all_off_except(CLOSED_20000, &[CONSTANT_HAZARD]);
-    let r = engine::run_replicate(&s, 0);
-    let n = 20_000.0;
-    for row in r.timeseries.iter().filter(|row| row.arm == "group") {
-        let expected: f64 = 0.95f64.powi(row.step as i32);
-        // Binomial standard error of a share of n; 4 of them.
-        let se = (expected * (1.0 - expected) / n).sqrt();
-        let got = row.retention.unwrap();
+    for (which, &(p, published_s12)) in PUBLISHED_S12.iter().enumerate() {
+        let (s, r) = closed_run(which);
+        // The engine's own rule gives every member exactly the hazard p.
+        assert_eq!(hazard_of_every_member(s), p);
+
+        let n = r.members.len() as f64;
+        assert_eq!(n, 20_000.0);
+        for row in r.timeseries.iter().filter(|row| row.arm == "group") {
+            let expected = constant_hazard_retention(p, row.step);
+            // Retention is a share of n members: binomial standard error.
+            let se = (expected * (1.0 - expected) / n).sqrt();
+            let got = row.retention.unwrap();
+            assert!(
+                (got - expected).abs() <= Z * se + 1e-12,
+                "p = {p}, step {}: {got} vs {expected}",
+                row.step
+            );
+            if row.step == 12 {
+                // The published figure is rounded to three decimals.
+                assert!(
+                    (got - published_s12).abs() <= Z * se + 0.0005,
+                    "p = {p}: S(12) = {got}, published {published_s12}"
+                );
+            }
+        }
+
+        // Mean tenure 1/p. The run stops after T sessions, so the members
+        // who dropped out have a geometric tenure truncated at T: mean
+        // 1/p − T·q/(1 − q) with q = (1 − p)^T. Its variance, from the
+        // probabilities p(1 − p)^(k−1)/(1 − q), k = 1..T, sets the standard
+        // error of the mean of the dropouts' tenures.
+        let t = s.format.sessions;
+        let q = constant_hazard_retention(p, t);
+        let expected_mean = 1.0 / p - f64::from(t) * q / (1.0 - q);
+        let variance = (1..=t)
+            .map(|k| {
+                let prob = p * constant_hazard_retention(p, k - 1) / (1.0 - q);
+                prob * (f64::from(k) - expected_mean).powi(2)
+            })
+            .sum::<f64>();
+        let dropped: Vec<f64> = r
+            .members
+            .iter()
+            .filter(|m| m.left_step.is_some())
+            .map(|m| f64::from(m.tenure))
+            .collect();
+        let mean = dropped.iter().sum::<f64>() / dropped.len() as f64;
+        let se = (variance / dropped.len() as f64).sqrt();
         assert!(
-            (got - expected).abs() <= 4.0 * se + 1e-12,
-            "step {}: {got} vs {expected}",
-            row.step
+            (mean - expected_mean).abs() < Z * se,
+            "p = {p}: mean tenure {mean} vs {expected_mean} ± {se}"
         );
     }
-    let s12 = r
-        .timeseries
-        .iter()
-        .find(|row| row.step == 12)
-        .unwrap()
-        .retention
-        .unwrap();
-    assert!((s12 - 0.540).abs() < 4.0 * (0.54f64 * 0.46 / n).sqrt());
-
-    // Mean tenure 1/p = 20 sessions, from the members who dropped out
-    // (the geometric distribution truncated at 40 sessions: its mean is
-    // (1/p) - 40 (1-p)^40 / (1 - (1-p)^40)).
-    let dropped: Vec<f64> = r
-        .members
-        .iter()
-        .filter(|m| m.left_step.is_some())
-        .map(|m| f64::from(m.tenure))
-        .collect();
-    let q: f64 = 0.95f64.powi(40);
-    let expected_mean = 20.0 - 40.0 * q / (1.0 - q);
-    let mean = dropped.iter().sum::<f64>() / dropped.len() as f64;
-    // The sd of a geometric tenure is about sqrt(1-p)/p = 19.5.
-    assert!(
-        (mean - expected_mean).abs() < 4.0 * 19.5 / (dropped.len() as f64).sqrt(),
-        "{mean} vs {expected_mean}"
-    );
 }
 
 #[test]
 fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
-    let s = all_off_except(CLOSED_20000, &[CONSTANT_HAZARD]);
-    let r = engine::run_replicate(&s, 0);
+    let (s, r) = closed_run(0);
     let durations: Vec<Duration> = r
         .members
         .iter()
@@ -97,7 +199,7 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
         .collect();
     let km = kaplan_meier(&durations, s.format.sessions);
     for row in r.timeseries.iter().filter(|row| row.arm == "group") {
-        let share_active = row.members_active as f64 / 20_000.0;
+        let share_active = row.members_active as f64 / r.members.len() as f64;
         assert!(
             (km[row.step as usize] - share_active).abs() < 1e-12,
             "step {}",
@@ -108,39 +210,61 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
 
 #[test]
 fn check_2_open_group_mean_size_is_arrivals_over_exit() {
+    // 300 open groups, λ = 1 newcomer per session, exit probability 1/4:
+    // the size settles at λ/p = 4 within a few sessions and stays far below
+    // the cap of 1,000; the catchment of 120 outlasts the run (70 ± 8.4
+    // arrive).
+    let (groups, sessions, burn_in) = (300u32, 70u32, 25u32);
     let s = all_off_except(
-        r#"
+        &format!(
+            r#"
 name = "open"
 seed = 9
 [community]
-groups = 200
+groups = {groups}
 group_size = 1000
+control_members = 0
 [format]
 membership = "open"
-sessions = 150
+sessions = {sessions}
 [open]
 initial_members = 0
 arrivals_per_session = 1.0
-catchment = 400
+catchment = 120
+[network]
+metrics_every = 0
 [population]
 frailty_variance = 0.0
-"#,
-        &[&CONSTANT_HAZARD.replace("0.05", "0.1")],
+"#
+        ),
+        &[&constant_hazard(0.25)],
     );
+    let lambda = s.open.arrivals_per_session;
+    // Every member, at any tenure, leaves with the same probability p.
+    let p = hazard_of_every_member(&s);
+    assert_eq!(p, 0.25);
+    let expected = open_group_mean_size(lambda, p);
+
     let r = engine::run_replicate(&s, 0);
     let sizes: Vec<f64> = r
         .timeseries
         .iter()
-        .filter(|row| row.step > 60)
+        .filter(|row| row.step > burn_in)
         .map(|row| row.group_size_mean.unwrap())
         .collect();
     let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
-    // Sizes are Poisson(10) at stationarity with autocorrelation 0.9^k:
-    // 200 groups x 90 steps hold about 950 independent values, se 0.10.
-    let expected = bonfire::rules::membership::open_group_mean_size(1.0, 0.1);
+    // A group's size when it meets, X' = Binomial(X, 1 − p) + Poisson(λ),
+    // is Poisson(λ/p) at stationarity (variance λ/p), with autocorrelation
+    // (1 − p)^k. The mean of T such values has the variance of
+    // T·p/(2 − p) independent ones; the groups are independent. The start
+    // from empty groups leaves a bias of λ/p·(1 − p)^burn_in at most
+    // (0.003 here).
+    let independent = f64::from(groups) * sizes.len() as f64 * p / (2.0 - p);
+    let se = (expected / independent).sqrt();
+    let bias = expected * (1.0 - p).powi(burn_in as i32);
     assert!(
-        (mean - expected).abs() < 4.5 * 0.103,
-        "mean group size {mean}, expected {expected}"
+        (mean - expected).abs() < Z * se + bias,
+        "mean group size {mean}, expected {expected} ± {se}"
     );
     assert!(
         r.timeseries.iter().all(|row| row.waiting == 0),
@@ -246,5 +370,113 @@ fn network_figures_from_the_groups_match_the_petgraph_graph() {
         }
         // And the time series' clustering is the same figure.
         assert!((tally.clustering_sum / tally.joined as f64 - b.average_clustering).abs() < 1e-12);
+    }
+}
+
+/// One synchronous step of threshold contagion: an inactive node activates
+/// when at least `threshold` of its neighbours are active. Returns how many
+/// activated. Test code: the engine's hope does not spread on a network
+/// this way (yet); see [`check_8_threshold_two_contagion_on_the_generated_ring_lattice`].
+fn threshold_step(g: &CommunityGraph, active: &mut [bool], threshold: usize) -> usize {
+    let newly: Vec<usize> = (0..active.len())
+        .filter(|&v| {
+            !active[v]
+                && g.neighbours(v)
+                    .iter()
+                    .filter(|&&u| active[u as usize])
+                    .count()
+                    >= threshold
+        })
+        .collect();
+    for &v in &newly {
+        active[v] = true;
+    }
+    newly.len()
+}
+
+/// Check 8 on the ring lattice the product generates for a scenario with
+/// `[community_network] kind = "ring_lattice"`, through the same call the
+/// engine makes. The contagion itself is the test's [`threshold_step`]:
+/// the engine's hope counts exemplars heard in a session (and improved
+/// community ties), it does not spread as an adoption state with threshold
+/// k along the network. The engine-level version of this check comes with
+/// that mechanism, in the "beyond the room" model work.
+#[test]
+fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
+    for n in [5usize, 6, 12, 51, 200] {
+        let s = scenario(&format!(
+            "name = \"ring\"\n[community]\ngroups = 1\ngroup_size = {n}\ncontrol_members = 0\n\
+             [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\n"
+        ));
+        let g = community::generate(&s.community_network, s.total_members() as usize, s.seed, 0);
+        // Each node links to its 4 nearest neighbours.
+        assert_eq!(g.nodes(), n);
+        for v in 0..n {
+            let mut got: Vec<usize> = g.neighbours(v).iter().map(|&u| u as usize).collect();
+            got.sort_unstable();
+            let mut nearest: Vec<usize> = [1, 2, n - 1, n - 2].map(|d| (v + d) % n).to_vec();
+            nearest.sort_unstable();
+            assert_eq!(got, nearest, "n = {n}, node {v}");
+        }
+        // One seed cannot spread at threshold 2 (it would at threshold 1).
+        let mut alone = vec![false; n];
+        alone[3 % n] = true;
+        assert_eq!(threshold_step(&g, &mut alone, 2), 0, "n = {n}");
+        // Two adjacent seeds activate all N nodes in ⌊(N − 2)/2⌋ steps.
+        let mut active = vec![false; n];
+        active[0] = true;
+        active[1] = true;
+        let mut steps = 0;
+        while threshold_step(&g, &mut active, 2) > 0 {
+            steps += 1;
+        }
+        assert!(active.iter().all(|&a| a), "n = {n}: not all active");
+        assert_eq!(steps, (n - 2) / 2, "n = {n}");
+    }
+}
+
+/// Howard et al.'s dose–response through the engine: with engagement
+/// exactly 1 per session attended (`engagement_weight = 0`, altruism off so
+/// there is no dose bonus), everyone attending every session (attendance
+/// off) and nobody leaving (dropout off, no graduation), the share improved
+/// after d sessions is the log-normal closed form `expected_improved`.
+#[test]
+fn improvement_after_d_sessions_follows_the_log_normal_dose_response() {
+    let s = all_off_except(
+        r#"
+name = "dose"
+seed = 13
+[community]
+groups = 2000
+group_size = 10
+control_members = 0
+[format]
+sessions = 30
+[network]
+metrics_every = 0
+"#,
+        &[
+            "[mechanisms.recovery]\nenabled = true\nmedian_dose = 8.0\ndose_log_sd = 1.75\n\
+           engagement_weight = 0.0\ngraduation_probability = 0.0",
+        ],
+    );
+    let rec = &s.mechanisms.recovery;
+    let r = engine::run_replicate(&s, 0);
+    let n = r.members.len() as f64;
+    assert_eq!(n, 20_000.0);
+    for row in r.timeseries.iter().filter(|row| row.arm == "group") {
+        assert_eq!(row.members_active as f64, n, "nobody leaves");
+        if row.step > 0 {
+            assert_eq!(row.attendance_rate, Some(1.0), "everyone attends");
+        }
+        let d = f64::from(row.step);
+        let expected = expected_improved(d, rec.median_dose, rec.dose_log_sd);
+        // A share of n members: binomial standard error.
+        let se = (expected * (1.0 - expected) / n).sqrt();
+        let got = row.improved_share.unwrap();
+        assert!(
+            (got - expected).abs() <= Z * se + 1e-12,
+            "after {d} sessions: {got} improved, expected {expected} ± {se}"
+        );
     }
 }

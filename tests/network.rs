@@ -222,14 +222,31 @@ fn exact_check_4_sisa_on_a_complete_community_network_reaches_the_mean_field() {
         .map(|f| f[lonely].parse().unwrap())
         .collect();
     let mean = shares.iter().sum::<f64>() / shares.len() as f64;
-    // i* = 1 - g / (beta k) with k = N - 1 = 399: 0.4987. Prevalence has sd
-    // ~0.025 and autocorrelation time ~1/g = 5 sessions, so the mean of 300
-    // sessions has a standard error of ~0.0046; the finite-N correction to
-    // the mean field is O(1/N) ~ 0.0025.
-    let expected = 1.0 - 0.2 / (0.001 * 399.0);
+    // The mean field: i* = 1 − g/(βk) with k = N − 1 = 399, 0.4987.
+    let (n, beta, g) = (400.0, 0.001, 0.2);
+    let expected = 1.0 - g / (beta * (n - 1.0));
+    // Around it the number lonely, I, moves by Binomial(N − I, βI) onsets
+    // and Binomial(I, g) recoveries a session: an AR(1) process with
+    // coefficient ρ = 1 + β(N − 2I) − g (0.80) and shocks of variance
+    // (N − I)βI(1 − βI) + I·g(1 − g), so the prevalence has variance
+    // shocks / N² / (1 − ρ²) (sd 0.033) and the mean of T sessions a
+    // standard error √(var/T · (1 + ρ)/(1 − ρ)) (0.0058 for T = 300).
+    let i = expected * n;
+    let rho = 1.0 + beta * (n - 2.0 * i) - g;
+    let shocks = (n - i) * beta * i * (1.0 - beta * i) + i * g * (1.0 - g);
+    let var = shocks / (n * n) / (1.0 - rho * rho);
+    let t = shares.len() as f64;
+    let se = (var / t * (1.0 + rho) / (1.0 - rho)).sqrt();
+    // Finite N: the expected change is zero at stationarity (βN < 1, so no
+    // probability is capped), so the mean m satisfies m − m² − var =
+    // m·g/(βN) exactly: m = 1 − g/(βN) − var/m, which differs from the
+    // mean field by g/β·(1/(N − 1) − 1/N) − var/m, less than the sum of the
+    // two terms (0.0035).
+    let shift = g / beta * (1.0 / (n - 1.0) - 1.0 / n) + var / expected;
+    // Four standard errors, as in tests/exact.rs.
     assert!(
-        (mean - expected).abs() < 5.0 * 0.0046 + 0.0025,
-        "prevalence {mean}, mean field {expected}"
+        (mean - expected).abs() < 4.0 * se + shift,
+        "prevalence {mean}, mean field {expected} ± {se}"
     );
 }
 

@@ -108,12 +108,6 @@ mod tests {
     };
 
     #[test]
-    fn exact_check_1_closed_forms() {
-        assert!((constant_hazard_retention(0.05, 12) - 0.540).abs() < 0.0005);
-        assert!((constant_hazard_retention(0.10, 12) - 0.282).abs() < 0.0005);
-    }
-
-    #[test]
     fn an_average_settled_member_has_the_base_hazard() {
         let p = Dropout {
             early_excess: 0.0,

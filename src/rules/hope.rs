@@ -3,10 +3,7 @@
 //!
 //! MECHANISMS.md, "Hope: seeing a peer further along improves hope; optional
 //! threshold of k distinct exemplars" and "Complex contagion … threshold
-//! contagion with threshold k = 1, 2" (Centola & Macy 2007). Exact check 8:
-//! threshold-2 contagion on a ring where each node links to its 4 nearest
-//! neighbours, from two adjacent seeds, activates all N nodes in ⌊(N−2)/2⌋
-//! steps ([`threshold_step`]).
+//! contagion with threshold k = 1, 2" (Centola & Macy 2007).
 //!
 //! In a session, an exemplar is a fellow attendee who shared and has already
 //! improved. With at least `threshold` exemplars: hope += gain·(1 − hope);
@@ -53,59 +50,9 @@ pub fn update(
     }
 }
 
-/// One synchronous step of threshold contagion on a graph given as adjacency
-/// lists: an inactive node activates when at least `threshold` neighbours are
-/// active. Returns how many nodes activated.
-pub fn threshold_step(neighbours: &[Vec<usize>], active: &mut [bool], threshold: u32) -> usize {
-    let newly: Vec<usize> = (0..active.len())
-        .filter(|&v| {
-            !active[v] && neighbours[v].iter().filter(|&&u| active[u]).count() as u32 >= threshold
-        })
-        .collect();
-    for &v in &newly {
-        active[v] = true;
-    }
-    newly.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ring_lattice(n: usize, k_each_side: usize) -> Vec<Vec<usize>> {
-        (0..n)
-            .map(|v| {
-                (1..=k_each_side)
-                    .flat_map(|d| [(v + d) % n, (v + n - d) % n])
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn exact_check_8_threshold_two_on_a_ring_lattice() {
-        for n in [10, 11, 50, 101] {
-            let g = ring_lattice(n, 2);
-            let mut active = vec![false; n];
-            active[0] = true;
-            active[1] = true;
-            let mut steps = 0;
-            while threshold_step(&g, &mut active, 2) > 0 {
-                steps += 1;
-            }
-            assert!(active.iter().all(|&a| a), "n = {n}: not all active");
-            assert_eq!(steps, (n - 2) / 2, "n = {n}");
-        }
-    }
-
-    #[test]
-    fn a_single_seed_cannot_spread_at_threshold_two() {
-        let g = ring_lattice(20, 2);
-        let mut active = vec![false; 20];
-        active[3] = true;
-        assert_eq!(threshold_step(&g, &mut active, 2), 0);
-        assert_eq!(threshold_step(&g, &mut active, 1), 4);
-    }
 
     #[test]
     fn hope_rises_with_enough_exemplars_and_fades_without() {

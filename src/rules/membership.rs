@@ -59,9 +59,4 @@ mod tests {
         assert_eq!(admissions(5, 9, 9), 0);
         assert_eq!(admissions(5, 12, 9), 0);
     }
-
-    #[test]
-    fn mean_size_formula() {
-        assert_eq!(open_group_mean_size(2.0, 0.1), 20.0);
-    }
 }

@@ -25,6 +25,7 @@ use petgraph::graph::{NodeIndex, UnGraph};
 use serde::Serialize;
 
 use crate::bonds::TieLevels;
+use crate::output::xml::escape;
 use crate::population::{GroupState, NEVER};
 
 /// A node: one member who has joined a group.
@@ -199,7 +200,7 @@ impl BondNetwork {
             "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
             "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
         ));
-        let arm = crate::plot::report::escape(arm);
+        let arm = escape(arm);
         for node in g.node_weights() {
             let _ = writeln!(
                 out,

@@ -7,8 +7,13 @@
 //! [`OutputFolder::commit`] once all of them are complete; a run that fails
 //! or is interrupted leaves the previous files as they were and removes its
 //! partial ones.
+//!
+//! Below it sit the formats of what goes into the folder: [`manifest`]
+//! (`manifest.json`) and [`xml`] (escaping for GraphML and the report).
+//! This module imports nothing of the model, so every layer above may use it.
 
 pub mod manifest;
+pub mod xml;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -9,23 +9,8 @@
 use std::fmt::Write;
 
 use super::data::{RunData, SeriesRow};
+use crate::output::xml::escape;
 use crate::stats::Estimate;
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// A chart ready for the page.
 pub struct InlineChart {
@@ -350,17 +335,4 @@ pub fn html(
     }
     page.push_str("</table>\n</body>\n</html>\n");
     page
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_covers_markup_characters() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
-        );
-    }
 }

@@ -20,13 +20,12 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;
-use crate::metrics::TimeseriesRow;
-use crate::plot::data::SeriesRow;
-use crate::runner::{EndRecord, moments};
+use crate::output::rows;
+use crate::output::{EndRecord, TimeseriesRow};
 use crate::stats::{self, Moments};
 
 /// How a metric is read from a time-series row.
-pub type Column = fn(&SeriesRow) -> Option<f64>;
+pub type Column = fn(&TimeseriesRow) -> Option<f64>;
 
 /// The final metrics of summary.csv, in column order of the time series.
 pub const METRICS: [(&str, Column); 11] = [
@@ -53,21 +52,7 @@ pub struct FinalRow {
 
 /// The last-step rows of a run's headerless time-series part.
 pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
-    let mut text = crate::runner::csv_header::<TimeseriesRow>();
-    let body = std::fs::read(part).map_err(|source| Error::Io {
-        action: "read",
-        path: part.to_path_buf(),
-        source,
-    })?;
-    text.extend_from_slice(&body);
-    let mut reader = csv::Reader::from_reader(text.as_slice());
-    let mut rows: Vec<SeriesRow> = Vec::new();
-    for row in reader.deserialize() {
-        rows.push(row.map_err(|source| Error::ReadCsv {
-            path: part.to_path_buf(),
-            source,
-        })?);
-    }
+    let rows: Vec<TimeseriesRow> = rows::read_part(part)?;
     let last = rows.iter().map(|r| r.step).max().unwrap_or(0);
     Ok(rows
         .iter()
@@ -78,6 +63,15 @@ pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
             values: METRICS.map(|(_, f)| f(r)),
         })
         .collect())
+}
+
+/// Moments of end loneliness of one arm of one run, for effect sizes.
+fn moments(e: &EndRecord) -> Moments {
+    Moments {
+        n: e.n,
+        sum: e.sum,
+        sum_sq: e.sum_sq,
+    }
 }
 
 /// One row of summary.csv.

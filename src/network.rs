@@ -22,9 +22,9 @@
 use std::fmt::Write as _;
 
 use petgraph::graph::{NodeIndex, UnGraph};
-use serde::Serialize;
 
 use crate::bonds::TieLevels;
+use crate::output::NetworkRow;
 use crate::output::xml::escape;
 use crate::population::{GroupState, NEVER};
 
@@ -240,32 +240,6 @@ impl BondNetwork {
         }
         out
     }
-}
-
-/// One row of network.csv: the figures of one arm's bond network at one
-/// step. Field order is column order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct NetworkRow {
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    pub step: u32,
-    pub week: f64,
-    pub nodes: u64,
-    pub edges: u64,
-    pub density: f64,
-    pub mean_degree: f64,
-    pub isolates_share: f64,
-    pub components: u64,
-    pub largest_component_share: f64,
-    pub average_clustering: f64,
-    pub transitivity: f64,
-    /// Mean edge strength in hours.
-    pub mean_strength: f64,
-    /// Largest core number.
-    pub max_core: u32,
-    /// Modularity of the partition into groups (unweighted).
-    pub group_modularity: f64,
 }
 
 /// Network figures of one group's tie network (ties never cross groups, so
@@ -524,57 +498,6 @@ fn adj_of(nodes: &[usize], adj: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 .collect()
         })
         .collect()
-}
-
-/// One row of groups.csv: one group at one step. Field order is column order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GroupRow {
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    pub group: u32,
-    pub step: u32,
-    pub week: f64,
-    /// Current members after the session.
-    pub members_active: u64,
-    /// Share of the members at the session who attended.
-    pub attendance_rate: Option<f64>,
-    /// Mean perceived cohesion (0–10) of current members.
-    pub cohesion_mean: Option<f64>,
-    /// Density of the group's tie network among those who have joined.
-    pub density: Option<f64>,
-    /// Average local clustering among those who have joined.
-    pub clustering: Option<f64>,
-}
-
-impl GroupRow {
-    /// The row of one group from its tally.
-    pub fn new(
-        id: &crate::metrics::RowId,
-        group: u32,
-        step: u32,
-        week: f64,
-        t: &crate::metrics::Tally,
-    ) -> GroupRow {
-        let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
-        GroupRow {
-            run: id.run,
-            arm: id.arm.clone(),
-            replicate: id.replicate,
-            group,
-            step,
-            week,
-            members_active: t.active,
-            attendance_rate: if step == 0 {
-                None
-            } else {
-                ratio(t.attended as f64, t.at_session)
-            },
-            cohesion_mean: ratio(t.cohesion_sum, t.active),
-            density: (t.density_groups > 0).then_some(t.density_sum),
-            clustering: ratio(t.clustering_sum, t.joined),
-        }
-    }
 }
 
 /// Triangles (each counted once), connected triples (paths of length two,

@@ -13,7 +13,10 @@
 //! This module imports nothing of the model, so every layer above may use it.
 
 pub mod manifest;
+pub mod rows;
 pub mod xml;
+
+pub use rows::{EndRecord, GroupRow, MemberRow, MemberStatus, NetworkRow, TimeseriesRow};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

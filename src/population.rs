@@ -60,13 +60,6 @@ pub enum Status {
     Control,
 }
 
-impl Status {
-    /// Has this person joined the study arm (anything but waiting)?
-    pub fn has_arrived(self) -> bool {
-        self != Status::Waiting
-    }
-}
-
 /// Marks "not yet" in step columns.
 pub const NEVER: u32 = u32::MAX;
 

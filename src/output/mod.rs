@@ -22,8 +22,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
 /// The files a run writes, in the order they are committed (manifest last).
@@ -121,10 +119,6 @@ impl OutputFolder {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Opens a new file under its temporary name.
     pub fn create(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf)> {
         let temp = self.dir.join(format!(".{name}.partial"));
@@ -148,15 +142,6 @@ impl OutputFolder {
                 path,
                 source,
             })
-    }
-
-    /// Opens a CSV file whose rows are `T`s.
-    pub fn csv(&mut self, name: &str) -> Result<CsvFile> {
-        let (w, path) = self.create(name)?;
-        Ok(CsvFile {
-            writer: csv::Writer::from_writer(w),
-            path,
-        })
     }
 
     /// Renames every file into place and removes files of an earlier run
@@ -192,29 +177,5 @@ impl Drop for OutputFolder {
         for (temp, _) in &self.staged {
             let _ = std::fs::remove_file(temp);
         }
-    }
-}
-
-/// A CSV file being written; rows are serialised in field order.
-pub struct CsvFile {
-    writer: csv::Writer<BufWriter<File>>,
-    path: PathBuf,
-}
-
-impl CsvFile {
-    pub fn row<T: Serialize>(&mut self, row: &T) -> Result<()> {
-        self.writer.serialize(row).map_err(|source| Error::Csv {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    /// Flushes the file; call before committing the folder.
-    pub fn finish(mut self) -> Result<()> {
-        self.writer.flush().map_err(|source| Error::Io {
-            action: "write",
-            path: self.path.clone(),
-            source,
-        })
     }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::stats::{self, Duration, Ending, Estimate, Moments};
+use crate::stats::{self, Duration, Ending, Estimate};
 
 /// The `timeseries.csv` columns the charts use (others are ignored).
 #[derive(Debug, Clone, Deserialize)]
@@ -355,26 +355,5 @@ impl RunData {
             not_dropped_out: over_replicates(&survival),
             graduated: over_replicates(&graduation),
         })
-    }
-
-    /// Standardised difference in end loneliness between two arms
-    /// (`reference` minus `arm`), per replicate, over replicates.
-    pub fn loneliness_effect(&self, arm: &str, reference: &str) -> Option<Estimate> {
-        let members = self.members.as_ref()?;
-        let mut per: BTreeMap<u32, (Moments, Moments)> = BTreeMap::new();
-        for m in members {
-            let entry = per.entry(m.replicate).or_default();
-            if m.arm == arm {
-                entry.0.push(m.loneliness_end);
-            } else if m.arm == reference {
-                entry.1.push(m.loneliness_end);
-            }
-        }
-        let effects: Vec<f64> = per
-            .values()
-            .filter(|(a, r)| a.n >= 2 && r.n >= 2)
-            .map(|(a, r)| stats::standardized_difference(r, a))
-            .collect();
-        (!effects.is_empty()).then(|| stats::mean_ci(&effects))
     }
 }

@@ -223,15 +223,23 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 
 /// Reads a whole file of rows; columns are found by name.
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    for_each(path, |row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// Reads a file row by row, handing each to `f` (for files too large to
+/// hold twice); columns are found by name.
+pub fn for_each<T: DeserializeOwned>(path: &Path, mut f: impl FnMut(T)) -> Result<()> {
     let read_error = |source| Error::ReadCsv {
         path: path.to_path_buf(),
         source,
     };
     let mut reader = csv::Reader::from_path(path).map_err(read_error)?;
-    reader
-        .deserialize()
-        .collect::<std::result::Result<Vec<T>, _>>()
-        .map_err(read_error)
+    for row in reader.deserialize() {
+        f(row.map_err(read_error)?);
+    }
+    Ok(())
 }
 
 /// Reads a part written by [`headerless`] back, with the row type's header.

@@ -8,7 +8,8 @@
 
 use std::fmt::Write;
 
-use super::data::{RunData, SeriesRow};
+use super::data::RunData;
+use crate::output::TimeseriesRow;
 use crate::output::xml::escape;
 use crate::stats::Estimate;
 
@@ -97,7 +98,7 @@ struct Measure {
     name: &'static str,
     unit: &'static str,
     digits: usize,
-    column: fn(&SeriesRow) -> Option<f64>,
+    column: fn(&TimeseriesRow) -> Option<f64>,
 }
 
 const MEASURES: [Measure; 10] = [

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::rows::{self, headerless};
 use crate::output::{
-    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, TimeseriesRow,
+    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, RunRow, TimeseriesRow,
     write_atomically,
 };
 
@@ -254,41 +254,21 @@ pub fn assemble(
     // runs.csv: one row per run.
     {
         let (w, path) = folder.create("runs.csv")?;
-        let mut w = csv::Writer::from_writer(w);
-        let mut header = vec![
-            "run".to_string(),
-            "point".into(),
-            "replicate".into(),
-            "arm".into(),
-            "attends".into(),
-            "seed".into(),
-        ];
-        header.extend(experiment.sweep.iter().map(|s| s.key.clone()));
-        w.write_record(&header).map_err(|source| Error::Csv {
-            path: path.clone(),
-            source,
-        })?;
-        for r in experiment.runs() {
+        let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+        let runs = experiment.runs().map(|r| {
             let s = experiment.scenario(r.point, r.arm);
-            let mut row = vec![
-                r.id.to_string(),
-                r.point.to_string(),
-                r.replicate.to_string(),
-                s.arm_name.clone(),
-                s.attends.to_string(),
-                s.seed.to_string(),
-            ];
-            row.extend(experiment.point_values(r.point));
-            w.write_record(&row).map_err(|source| Error::Csv {
-                path: path.clone(),
-                source,
-            })?;
-        }
-        w.flush().map_err(|source| Error::Io {
-            action: "write",
-            path,
-            source,
-        })?;
+            RunRow {
+                run: r.id,
+                point: r.point,
+                replicate: r.replicate,
+                arm: s.arm_name.clone(),
+                attends: s.attends,
+                seed: s.seed,
+                swept: experiment.point_values(r.point),
+            }
+            .record()
+        });
+        rows::write_records(w, &path, &RunRow::header(&keys), runs)?;
     }
 
     // timeseries.csv and members.csv: header, then every run's part in order.
@@ -332,10 +312,9 @@ pub fn assemble(
         ends.extend(rows::read_part::<EndRecord>(&part(dir, r.id, "end"))?);
     }
     {
-        let rows = conditions::summarise(experiment, &finals, &ends);
+        let summary = conditions::summarise(experiment, &finals, &ends);
         let (w, path) = folder.create("summary.csv")?;
-        let reference = conditions::reference_label(experiment, &finals);
-        conditions::write_summary(experiment, &reference, &rows, w, &path)?;
+        conditions::write_summary(experiment, &summary, w, &path)?;
         files.push("summary.csv".into());
     }
     folder.write_text("scenario.resolved.toml", &experiment.resolved_toml())?;

@@ -114,10 +114,11 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
         );
         for r in effects {
-            let (d, ci) = r.effect_size.expect("filtered");
-            let ci = ci.map_or(String::new(), |(lo, hi)| {
-                format!(" (95% CI {lo:.2} to {hi:.2})")
-            });
+            let d = r.effect_size.expect("filtered");
+            let ci = match (r.effect_size_ci_low, r.effect_size_ci_high) {
+                (Some(lo), Some(hi)) => format!(" (95% CI {lo:.2} to {hi:.2})"),
+                _ => String::new(),
+            };
             let point = e.point_label(r.point);
             let name = if point.is_empty() {
                 r.arm.clone()

@@ -16,7 +16,9 @@ pub mod manifest;
 pub mod rows;
 pub mod xml;
 
-pub use rows::{EndRecord, GroupRow, MemberRow, MemberStatus, NetworkRow, TimeseriesRow};
+pub use rows::{
+    EndRecord, GroupRow, MemberRow, MemberStatus, NetworkRow, RunRow, SummaryRow, TimeseriesRow,
+};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

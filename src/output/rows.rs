@@ -1,22 +1,29 @@
 //! The rows of every CSV file bonfire writes: one type per file, used by
 //! the code that writes the file and by every code that reads it back.
 //!
-//! | file | row |
-//! |---|---|
-//! | `timeseries.csv` | [`TimeseriesRow`] |
-//! | `members.csv` | [`MemberRow`] |
-//! | `network.csv` | [`NetworkRow`] |
-//! | `groups.csv` | [`GroupRow`] |
-//! | `parts/run-N.end.csv` | [`EndRecord`] |
+//! | file | row | columns |
+//! |---|---|---|
+//! | `timeseries.csv` | [`TimeseriesRow`] | fixed |
+//! | `members.csv` | [`MemberRow`] | fixed |
+//! | `network.csv` | [`NetworkRow`] | fixed |
+//! | `groups.csv` | [`GroupRow`] | fixed |
+//! | `parts/run-N.end.csv` | [`EndRecord`] | fixed |
+//! | `runs.csv` | [`RunRow`] | fixed, then one per swept key |
+//! | `summary.csv` | [`SummaryRow`] | `point`, `arm`, one per swept key, then fixed |
 //!
-//! Rows derive `Serialize` and `Deserialize`: column order is field order,
-//! and readers find columns by name. How rows are filled from a running
-//! model is the business of [`crate::metrics`] and [`crate::network`]; this
-//! module imports nothing of the model, so that any layer may read and
-//! write the files.
+//! Rows of fixed columns derive `Serialize` and `Deserialize`: column order
+//! is field order, and readers find columns by name. The two files with a
+//! column per swept key have a `header` function, a `record` per row and a
+//! `read` that finds the fixed columns by name and takes the others, in
+//! order, as the swept keys. How rows are filled from a running model is
+//! the business of [`crate::metrics`] and [`crate::network`]; this module
+//! imports nothing of the model, so that any layer may read and write the
+//! files.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use csv::StringRecord;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +197,230 @@ pub struct EndRecord {
     pub sum_sq: f64,
 }
 
+/// One row of `runs.csv`: which point, replicate and arm a run is. The
+/// fixed columns ([`RunRow::FIXED`]) come first, then the point's value of
+/// every swept key.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RunRow {
+    pub run: u64,
+    pub point: usize,
+    pub replicate: u32,
+    pub arm: String,
+    /// False for a waitlist arm, whose members never attend.
+    pub attends: bool,
+    /// The point's seed.
+    pub seed: u64,
+    /// The point's value of every swept key, in `[sweep]` order.
+    #[serde(skip)]
+    pub swept: Vec<String>,
+}
+
+impl RunRow {
+    /// The fixed columns, in order.
+    pub const FIXED: [&str; 6] = ["run", "point", "replicate", "arm", "attends", "seed"];
+
+    /// The header line: the fixed columns, then the swept keys.
+    pub fn header(keys: &[String]) -> Vec<String> {
+        let fixed = Self::FIXED.iter().map(|c| c.to_string());
+        fixed.chain(keys.iter().cloned()).collect()
+    }
+
+    /// The row's cells, in header order.
+    pub fn record(&self) -> Vec<String> {
+        let fixed = [
+            self.run.to_string(),
+            self.point.to_string(),
+            self.replicate.to_string(),
+            self.arm.clone(),
+            self.attends.to_string(),
+            self.seed.to_string(),
+        ];
+        fixed
+            .into_iter()
+            .chain(self.swept.iter().cloned())
+            .collect()
+    }
+
+    /// Reads runs.csv.
+    pub fn read(path: &Path) -> Result<Swept<RunRow>> {
+        read_swept(path, &Self::FIXED, |row: &mut RunRow, values| {
+            row.swept = values
+        })
+    }
+}
+
+/// One row of `summary.csv`: one metric of one condition (sweep point and
+/// arm) at the last session, over replicates. Columns: `point`, `arm`, the
+/// point's value of every swept key, then the rest in field order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SummaryRow {
+    pub point: usize,
+    pub arm: String,
+    /// The point's value of every swept key, in `[sweep]` order.
+    #[serde(skip)]
+    pub swept: Vec<String>,
+    /// Which figure: a column of `timeseries.csv`.
+    pub metric: String,
+    /// Replicates with a value.
+    pub replicates: u64,
+    pub mean: f64,
+    pub sd: Option<f64>,
+    /// t-based 95% confidence interval of the mean.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The arm this one is compared with; empty for the reference itself.
+    pub reference_arm: Option<String>,
+    /// This arm minus the reference, paired by replicate, with its 95% CI.
+    pub difference: Option<f64>,
+    pub difference_ci_low: Option<f64>,
+    pub difference_ci_high: Option<f64>,
+    /// Cohen's d of end loneliness (reference minus this arm), with its 95% CI.
+    pub effect_size: Option<f64>,
+    pub effect_size_ci_low: Option<f64>,
+    pub effect_size_ci_high: Option<f64>,
+}
+
+impl SummaryRow {
+    /// The columns before the swept keys.
+    const LEADING: [&str; 2] = ["point", "arm"];
+    /// The columns after the swept keys.
+    const TRAILING: [&str; 13] = [
+        "metric",
+        "replicates",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "reference_arm",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "effect_size",
+        "effect_size_ci_low",
+        "effect_size_ci_high",
+    ];
+
+    /// The header line: `point`, `arm`, the swept keys, then the figures.
+    pub fn header(keys: &[String]) -> Vec<String> {
+        let leading = Self::LEADING.iter().map(|c| c.to_string());
+        let trailing = Self::TRAILING.iter().map(|c| c.to_string());
+        leading
+            .chain(keys.iter().cloned())
+            .chain(trailing)
+            .collect()
+    }
+
+    /// The row's cells, in header order; numbers as Rust prints them
+    /// (shortest exact form), empty for `None`.
+    pub fn record(&self) -> Vec<String> {
+        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        let mut cells = vec![self.point.to_string(), self.arm.clone()];
+        cells.extend(self.swept.iter().cloned());
+        cells.extend([
+            self.metric.clone(),
+            self.replicates.to_string(),
+            self.mean.to_string(),
+            num(self.sd),
+            num(self.ci_low),
+            num(self.ci_high),
+            self.reference_arm.clone().unwrap_or_default(),
+            num(self.difference),
+            num(self.difference_ci_low),
+            num(self.difference_ci_high),
+            num(self.effect_size),
+            num(self.effect_size_ci_low),
+            num(self.effect_size_ci_high),
+        ]);
+        cells
+    }
+
+    /// Reads summary.csv.
+    pub fn read(path: &Path) -> Result<Swept<SummaryRow>> {
+        let fixed: Vec<&str> = Self::LEADING.into_iter().chain(Self::TRAILING).collect();
+        read_swept(path, &fixed, |row: &mut SummaryRow, values| {
+            row.swept = values
+        })
+    }
+}
+
+/// A file with a column per swept key, read back: the keys and the rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Swept<T> {
+    pub keys: Vec<String>,
+    pub rows: Vec<T>,
+}
+
+/// Reads a file whose `fixed` columns are found by name (the first column
+/// of each name) and whose other columns, in order, are swept keys; `set`
+/// puts a row's swept values into it.
+fn read_swept<T: DeserializeOwned>(
+    path: &Path,
+    fixed: &[&str],
+    set: impl Fn(&mut T, Vec<String>),
+) -> Result<Swept<T>> {
+    let read_error = |source| Error::ReadCsv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(read_error)?;
+    let header = reader.headers().map_err(read_error)?.clone();
+    let fixed_at = fixed
+        .iter()
+        .map(|&name| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: name.to_string(),
+                })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let swept_at: Vec<usize> = (0..header.len())
+        .filter(|i| !fixed_at.contains(i))
+        .collect();
+    let fixed_header = StringRecord::from(fixed.to_vec());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(read_error)?;
+        let mut cells: StringRecord = fixed_at.iter().map(|&i| &record[i]).collect();
+        cells.set_position(record.position().cloned());
+        let mut row: T = cells.deserialize(Some(&fixed_header)).map_err(read_error)?;
+        set(
+            &mut row,
+            swept_at.iter().map(|&i| record[i].to_string()).collect(),
+        );
+        rows.push(row);
+    }
+    Ok(Swept {
+        keys: swept_at.iter().map(|&i| header[i].to_string()).collect(),
+        rows,
+    })
+}
+
+/// Writes a CSV file of a header and records (files with swept-key columns).
+pub fn write_records(
+    to: impl Write,
+    path: &Path,
+    header: &[String],
+    records: impl IntoIterator<Item = Vec<String>>,
+) -> Result<()> {
+    let csv_error = |source| Error::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv::Writer::from_writer(to);
+    w.write_record(header).map_err(csv_error)?;
+    for record in records {
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    w.flush().map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// The header line of a row type, as the file has it.
 pub fn header<T: Serialize + Default>() -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -258,4 +489,126 @@ pub fn read_part<T: DeserializeOwned + Serialize + Default>(path: &Path) -> Resu
             path: path.to_path_buf(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, header: &[String], records: Vec<Vec<String>>) -> PathBuf {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        write_records(file, &path, header, records).unwrap();
+        path
+    }
+
+    #[test]
+    fn run_rows_read_back_with_their_swept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        // A swept key may share a fixed column's name: the fixed one comes first.
+        let keys = vec!["community.group_size".to_string(), "seed".to_string()];
+        let rows: Vec<RunRow> = (0..4)
+            .map(|run| RunRow {
+                run,
+                point: run as usize / 2,
+                replicate: run as u32 % 2,
+                arm: "waitlist".into(),
+                attends: run == 0,
+                seed: 7 + run,
+                swept: vec![format!("{}", 6 + run), "3".into()],
+            })
+            .collect();
+        let path = write(
+            dir.path(),
+            "runs.csv",
+            &RunRow::header(&keys),
+            rows.iter().map(RunRow::record).collect(),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("run,point,replicate,arm,attends,seed,community.group_size,seed\n0,0,0,waitlist,true,7,6,3\n"));
+        assert_eq!(RunRow::read(&path).unwrap(), Swept { keys, rows });
+    }
+
+    #[test]
+    fn summary_rows_read_back_with_their_swept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec!["format.frequency".to_string()];
+        let reference = SummaryRow {
+            point: 1,
+            arm: "control".into(),
+            swept: vec!["weekly".into()],
+            metric: "loneliness_mean".into(),
+            replicates: 1,
+            mean: 6.5,
+            ..SummaryRow::default()
+        };
+        let arm = SummaryRow {
+            arm: "group".into(),
+            replicates: 3,
+            mean: 0.1 + 0.2,
+            sd: Some(1e-7),
+            ci_low: Some(-1.0),
+            ci_high: Some(2.0),
+            reference_arm: Some("control".into()),
+            difference: Some(-0.25),
+            difference_ci_low: Some(-0.5),
+            difference_ci_high: Some(0.0),
+            effect_size: Some(0.37),
+            effect_size_ci_low: Some(0.3),
+            effect_size_ci_high: Some(0.44),
+            ..reference.clone()
+        };
+        let rows = vec![reference, arm];
+        let path = write(
+            dir.path(),
+            "summary.csv",
+            &SummaryRow::header(&keys),
+            rows.iter().map(SummaryRow::record).collect(),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Numbers as Rust prints them, not in exponent form.
+        assert!(text.contains(
+            ",group,weekly,loneliness_mean,3,0.30000000000000004,0.0000001,-1,2,control,"
+        ));
+        assert_eq!(SummaryRow::read(&path).unwrap(), Swept { keys, rows });
+    }
+
+    #[test]
+    fn a_missing_fixed_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        std::fs::write(&path, "run,replicate,arm,attends,seed\n0,0,group,true,1\n").unwrap();
+        match RunRow::read(&path) {
+            Err(Error::MissingColumn { column, .. }) => assert_eq!(column, "point"),
+            other => panic!("expected a missing column, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parts_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![
+            MemberRow {
+                run: 3,
+                arm: "group".into(),
+                status: MemberStatus::DroppedOut,
+                joined_step: Some(0),
+                loneliness_end: 6.123_456_7,
+                core_number: Some(2),
+                ..MemberRow::default()
+            },
+            MemberRow {
+                status: MemberStatus::Control,
+                arm: "control".into(),
+                ..MemberRow::default()
+            },
+        ];
+        let path = dir.path().join("part.csv");
+        std::fs::write(&path, headerless(&rows).unwrap()).unwrap();
+        assert_eq!(read_part::<MemberRow>(&path).unwrap(), rows);
+        let mut whole = header::<MemberRow>();
+        whole.extend(headerless(&rows).unwrap());
+        std::fs::write(&path, whole).unwrap();
+        assert_eq!(read::<MemberRow>(&path).unwrap(), rows);
+    }
 }

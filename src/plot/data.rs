@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::output::rows::{self, MemberRow, MemberStatus, TimeseriesRow};
+use crate::output::rows::{self, MemberRow, MemberStatus, RunRow, Swept, TimeseriesRow};
 use crate::stats::{self, Duration, Ending, Estimate};
 
 /// A `timeseries.csv` row with what the charts derive for it from runs.csv.
@@ -54,58 +54,6 @@ pub struct RunData {
     pub base_arms: Vec<String>,
 }
 
-/// One row of runs.csv, as far as the charts need it.
-#[derive(Debug, Clone)]
-struct RunInfo {
-    point: usize,
-    arm: String,
-}
-
-/// What runs.csv says: per run id, its point and arm; the swept keys; each
-/// point's values.
-type RunsTable = (Vec<RunInfo>, Vec<String>, Vec<Vec<String>>);
-
-/// Reads runs.csv. Without the file, every run is point 0.
-fn read_runs(dir: &Path) -> Result<RunsTable> {
-    let path = dir.join("runs.csv");
-    if !path.is_file() {
-        return Ok((Vec::new(), Vec::new(), vec![Vec::new()]));
-    }
-    let mut reader = csv::Reader::from_path(&path).map_err(|source| Error::ReadCsv {
-        path: path.clone(),
-        source,
-    })?;
-    let header = reader
-        .headers()
-        .map_err(|source| Error::ReadCsv {
-            path: path.clone(),
-            source,
-        })?
-        .clone();
-    let keys: Vec<String> = header.iter().skip(6).map(String::from).collect();
-    let mut runs = Vec::new();
-    let mut points: Vec<Vec<String>> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|source| Error::ReadCsv {
-            path: path.clone(),
-            source,
-        })?;
-        let point: usize = record.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-        if points.len() <= point {
-            points.resize(point + 1, Vec::new());
-            points[point] = record.iter().skip(6).map(String::from).collect();
-        }
-        runs.push(RunInfo {
-            point,
-            arm: record.get(3).unwrap_or("").to_string(),
-        });
-    }
-    if points.is_empty() {
-        points.push(Vec::new());
-    }
-    Ok((runs, keys, points))
-}
-
 impl RunData {
     /// Reads `timeseries.csv` (required) and `members.csv` (if present).
     pub fn load(dir: &Path) -> Result<RunData> {
@@ -116,7 +64,26 @@ impl RunData {
             });
         }
         let series: Vec<TimeseriesRow> = rows::read(&series_path)?;
-        let (runs, sweep_keys, point_values) = read_runs(dir)?;
+        // Without runs.csv, every run is point 0.
+        let runs_path = dir.join("runs.csv");
+        let Swept {
+            keys: sweep_keys,
+            rows: runs,
+        } = if runs_path.is_file() {
+            RunRow::read(&runs_path)?
+        } else {
+            Swept::default()
+        };
+        let mut point_values: Vec<Vec<String>> = Vec::new();
+        for r in &runs {
+            if point_values.len() <= r.point {
+                point_values.resize(r.point + 1, Vec::new());
+                point_values[r.point] = r.swept.clone();
+            }
+        }
+        if point_values.is_empty() {
+            point_values.push(Vec::new());
+        }
         let mut base_arms: Vec<String> = Vec::new();
         for r in &runs {
             if !base_arms.contains(&r.arm) {

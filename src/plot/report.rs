@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::data::RunData;
-use crate::output::TimeseriesRow;
+use crate::output::rows::{SummaryRow, Swept, TimeseriesRow};
 use crate::output::xml::escape;
 use crate::stats::Estimate;
 
@@ -32,62 +32,33 @@ pub struct Comparison {
 
 /// The loneliness comparisons of summary.csv (none without the file).
 pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
-    let Ok(mut reader) = csv::Reader::from_path(summary_csv) else {
+    let Ok(Swept { keys, rows }) = SummaryRow::read(summary_csv) else {
         return Vec::new();
     };
-    let Ok(header) = reader.headers().cloned() else {
-        return Vec::new();
-    };
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(metric), Some(arm), Some(reference), Some(diff)) = (
-        col("metric"),
-        col("arm"),
-        col("reference_arm"),
-        col("difference"),
-    ) else {
-        return Vec::new();
-    };
-    let first_value = 2; // swept keys sit between `arm` and `metric`
-    let rounded = |text: &str| {
-        text.parse::<f64>()
-            .map_or(String::new(), |v| format!("{v:.3}"))
-    };
-    let pair = |r: &csv::StringRecord, a: &str, b: &str| match (
-        col(a).and_then(|i| r.get(i)),
-        col(b).and_then(|i| r.get(i)),
-    ) {
-        (Some(lo), Some(hi)) if !lo.is_empty() => format!("{} to {}", rounded(lo), rounded(hi)),
+    let rounded = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
+    let pair = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo:.3} to {hi:.3}"),
         _ => String::new(),
     };
-    reader
-        .records()
-        .filter_map(|r| r.ok())
-        .filter(|r| {
-            r.get(metric) == Some("loneliness_mean") && r.get(diff).is_some_and(|d| !d.is_empty())
-        })
+    rows.into_iter()
+        .filter(|r| r.metric == "loneliness_mean" && r.difference.is_some())
         .map(|r| {
-            let point: Vec<String> = header
+            let point: Vec<String> = keys
                 .iter()
-                .zip(r.iter())
-                .skip(first_value)
-                .take(metric - first_value)
+                .zip(&r.swept)
                 .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
                 .collect();
-            let arm_name = r.get(arm).unwrap_or("").to_string();
             Comparison {
                 condition: if point.is_empty() {
-                    arm_name
+                    r.arm
                 } else {
-                    format!("{}: {arm_name}", point.join(", "))
+                    format!("{}: {}", point.join(", "), r.arm)
                 },
-                reference: r.get(reference).unwrap_or("").to_string(),
-                difference: rounded(r.get(diff).unwrap_or("")),
-                difference_ci: pair(&r, "difference_ci_low", "difference_ci_high"),
-                effect_size: col("effect_size")
-                    .and_then(|i| r.get(i))
-                    .map(rounded)
-                    .unwrap_or_default(),
-                effect_size_ci: pair(&r, "effect_size_ci_low", "effect_size_ci_high"),
+                reference: r.reference_arm.unwrap_or_default(),
+                difference: rounded(r.difference),
+                difference_ci: pair(r.difference_ci_low, r.difference_ci_high),
+                effect_size: rounded(r.effect_size),
+                effect_size_ci: pair(r.effect_size_ci_low, r.effect_size_ci_high),
             }
         })
         .collect()

@@ -21,26 +21,8 @@ use std::path::Path;
 use crate::error::Result;
 use crate::experiment::Experiment;
 use crate::output::rows;
-use crate::output::{EndRecord, SummaryRow, TimeseriesRow};
+use crate::output::{EndRecord, METRICS, SummaryRow, TimeseriesRow};
 use crate::stats::{self, Moments};
-
-/// How a metric is read from a time-series row.
-pub type Column = fn(&TimeseriesRow) -> Option<f64>;
-
-/// The final metrics of summary.csv, in column order of the time series.
-pub const METRICS: [(&str, Column); 11] = [
-    ("loneliness_mean", |r| Some(r.loneliness_mean)),
-    ("lonely_share", |r| Some(r.lonely_share)),
-    ("isolated_share", |r| Some(r.isolated_share)),
-    ("hope_mean", |r| Some(r.hope_mean)),
-    ("stigma_mean", |r| Some(r.stigma_mean)),
-    ("cohesion_mean", |r| r.cohesion_mean),
-    ("attendance_rate", |r| r.attendance_rate),
-    ("bond_density", |r| r.bond_density),
-    ("clustering", |r| r.clustering),
-    ("retention", |r| r.retention),
-    ("improved_share", |r| r.improved_share),
-];
 
 /// One arm of one run at its last session.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +42,7 @@ pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
         .map(|r| FinalRow {
             run: r.run,
             arm: r.arm.clone(),
-            values: METRICS.map(|(_, f)| f(r)),
+            values: METRICS.map(|m| (m.value)(r)),
         })
         .collect())
 }
@@ -145,7 +127,7 @@ pub fn summarise(
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
         for label in labels(experiment, finals) {
-            for (m, (metric, _)) in METRICS.iter().enumerate() {
+            for (m, metric) in METRICS.iter().enumerate() {
                 let mut own = Vec::new();
                 let mut diffs = Vec::new();
                 let mut effects = Vec::new();
@@ -164,7 +146,7 @@ pub fn summarise(
                     {
                         diffs.push(v - rv);
                     }
-                    if *metric == "loneliness_mean"
+                    if metric.name == "loneliness_mean"
                         && label != reference
                         && let (Some(a), Some(b)) = (
                             end_moments.get(&(point, r, reference.clone())),
@@ -188,7 +170,7 @@ pub fn summarise(
                     point,
                     arm: label.clone(),
                     swept: experiment.point_values(point),
-                    metric: metric.to_string(),
+                    metric: metric.name.to_string(),
                     replicates: own.len() as u64,
                     mean,
                     sd: (own.len() >= 2).then(|| moments.variance().sqrt()),

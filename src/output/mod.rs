@@ -17,7 +17,8 @@ pub mod rows;
 pub mod xml;
 
 pub use rows::{
-    EndRecord, GroupRow, MemberRow, MemberStatus, NetworkRow, RunRow, SummaryRow, TimeseriesRow,
+    EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, RunRow, SummaryRow,
+    TimeseriesRow,
 };
 
 use std::fs::File;

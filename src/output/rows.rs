@@ -73,6 +73,130 @@ pub struct TimeseriesRow {
     pub beyond_share: Option<f64>,
 }
 
+/// A figure of `timeseries.csv` reported at the last session, over
+/// replicates. [`METRICS`] lists them; summary.csv, the terminal summary and
+/// the report's key results are all drawn from that one list.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Its column in timeseries.csv, and its `metric` in summary.csv.
+    pub name: &'static str,
+    /// How the report names it, and its unit or range.
+    pub label: &'static str,
+    pub unit: &'static str,
+    /// Decimal places shown to people.
+    pub digits: usize,
+    /// Its value in a row; `None` where it does not apply.
+    pub value: fn(&TimeseriesRow) -> Option<f64>,
+    /// Its column header in the terminal summary, for those printed there.
+    pub terminal: Option<&'static str>,
+    /// Whether the report's table of key results shows it.
+    pub report: bool,
+}
+
+/// Every reported metric, in summary.csv's order.
+pub const METRICS: [Metric; 11] = [
+    Metric {
+        name: "loneliness_mean",
+        label: "Loneliness (UCLA-3)",
+        unit: "3–9",
+        digits: 2,
+        value: |r| Some(r.loneliness_mean),
+        terminal: Some("loneliness"),
+        report: true,
+    },
+    Metric {
+        name: "lonely_share",
+        label: "Lonely (UCLA-3 ≥ 6)",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.lonely_share),
+        terminal: Some("lonely share"),
+        report: true,
+    },
+    Metric {
+        name: "isolated_share",
+        label: "No friend-level tie",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.isolated_share),
+        terminal: Some("isolated share"),
+        report: true,
+    },
+    Metric {
+        name: "hope_mean",
+        label: "Hope",
+        unit: "0–1",
+        digits: 3,
+        value: |r| Some(r.hope_mean),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "stigma_mean",
+        label: "Self-stigma",
+        unit: "0–1",
+        digits: 3,
+        value: |r| Some(r.stigma_mean),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "cohesion_mean",
+        label: "Perceived cohesion",
+        unit: "0–10",
+        digits: 2,
+        value: |r| r.cohesion_mean,
+        terminal: Some("cohesion"),
+        report: true,
+    },
+    Metric {
+        name: "attendance_rate",
+        label: "Attendance",
+        unit: "share",
+        digits: 3,
+        value: |r| r.attendance_rate,
+        terminal: None,
+        // The attendance chart shows it.
+        report: false,
+    },
+    Metric {
+        name: "bond_density",
+        label: "Bond density",
+        unit: "0–1",
+        digits: 3,
+        value: |r| r.bond_density,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "clustering",
+        label: "Clustering",
+        unit: "0–1",
+        digits: 3,
+        value: |r| r.clustering,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "retention",
+        label: "Retention (not dropped out)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.retention,
+        terminal: Some("retention"),
+        report: true,
+    },
+    Metric {
+        name: "improved_share",
+        label: "Improved",
+        unit: "share",
+        digits: 3,
+        value: |r| r.improved_share,
+        terminal: None,
+        report: true,
+    },
+];
+
 /// A member's `status` in members.csv.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -259,7 +383,7 @@ pub struct SummaryRow {
     /// The point's value of every swept key, in `[sweep]` order.
     #[serde(skip)]
     pub swept: Vec<String>,
-    /// Which figure: a column of `timeseries.csv`.
+    /// A [`METRICS`] name.
     pub metric: String,
     /// Replicates with a value.
     pub replicates: u64,
@@ -610,5 +734,36 @@ mod tests {
         whole.extend(headerless(&rows).unwrap());
         std::fs::write(&path, whole).unwrap();
         assert_eq!(read::<MemberRow>(&path).unwrap(), rows);
+    }
+
+    #[test]
+    fn every_metric_reads_the_column_it_names() {
+        let row = TimeseriesRow {
+            week: 0.5,
+            attendance_rate: Some(0.07),
+            loneliness_mean: 6.01,
+            lonely_share: 0.02,
+            isolated_share: 0.03,
+            hope_mean: 0.04,
+            stigma_mean: 0.05,
+            cohesion_mean: Some(6.06),
+            bond_density: Some(0.08),
+            clustering: Some(0.09),
+            retention: Some(0.1),
+            group_size_mean: Some(8.5),
+            improved_share: Some(0.11),
+            beyond_share: Some(0.12),
+            ..TimeseriesRow::default()
+        };
+        let mut text = header::<TimeseriesRow>();
+        text.extend(headerless(std::slice::from_ref(&row)).unwrap());
+        let mut reader = csv::Reader::from_reader(text.as_slice());
+        let names = reader.headers().unwrap().clone();
+        let cells = reader.records().next().unwrap().unwrap();
+        for m in &METRICS {
+            let at = names.iter().position(|n| n == m.name);
+            let cell = at.map(|i| cells[i].parse::<f64>().unwrap());
+            assert_eq!(cell, (m.value)(&row), "{}", m.name);
+        }
     }
 }

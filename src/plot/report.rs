@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::data::RunData;
-use crate::output::rows::{SummaryRow, Swept, TimeseriesRow};
+use crate::output::rows::{METRICS, SummaryRow, Swept};
 use crate::output::xml::escape;
 use crate::stats::Estimate;
 
@@ -63,77 +63,6 @@ pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
         })
         .collect()
 }
-
-/// A result worth a row in the key-results table.
-struct Measure {
-    name: &'static str,
-    unit: &'static str,
-    digits: usize,
-    column: fn(&TimeseriesRow) -> Option<f64>,
-}
-
-const MEASURES: [Measure; 10] = [
-    Measure {
-        name: "Loneliness (UCLA-3)",
-        unit: "3–9",
-        digits: 2,
-        column: |r| Some(r.loneliness_mean),
-    },
-    Measure {
-        name: "Lonely (UCLA-3 ≥ 6)",
-        unit: "share",
-        digits: 3,
-        column: |r| Some(r.lonely_share),
-    },
-    Measure {
-        name: "No friend-level tie",
-        unit: "share",
-        digits: 3,
-        column: |r| Some(r.isolated_share),
-    },
-    Measure {
-        name: "Hope",
-        unit: "0–1",
-        digits: 3,
-        column: |r| Some(r.hope_mean),
-    },
-    Measure {
-        name: "Self-stigma",
-        unit: "0–1",
-        digits: 3,
-        column: |r| Some(r.stigma_mean),
-    },
-    Measure {
-        name: "Perceived cohesion",
-        unit: "0–10",
-        digits: 2,
-        column: |r| r.cohesion_mean,
-    },
-    Measure {
-        name: "Bond density",
-        unit: "0–1",
-        digits: 3,
-        column: |r| r.bond_density,
-    },
-    Measure {
-        name: "Clustering",
-        unit: "0–1",
-        digits: 3,
-        column: |r| r.clustering,
-    },
-    Measure {
-        name: "Retention (not dropped out)",
-        unit: "share",
-        digits: 3,
-        column: |r| r.retention,
-    },
-    Measure {
-        name: "Improved",
-        unit: "share",
-        digits: 3,
-        column: |r| r.improved_share,
-    },
-];
 
 fn show(e: &Estimate, digits: usize) -> (String, String) {
     let mean = format!("{:.digits$}", e.mean);
@@ -216,10 +145,10 @@ pub fn html(
                 .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
                 .collect::<String>()
         );
-        for m in &MEASURES {
+        for m in METRICS.iter().filter(|m| m.report) {
             let mut cells = String::new();
             for arm in &data.arms {
-                match data.at_end(arm, m.column) {
+                match data.at_end(arm, m.value) {
                     Some(e) => {
                         let (mean, ci) = show(&e, m.digits);
                         let _ = write!(
@@ -233,7 +162,7 @@ pub fn html(
             let _ = writeln!(
                 page,
                 "<tr><td>{}</td><td>{}</td>{cells}</tr>",
-                escape(m.name),
+                escape(m.label),
                 m.unit
             );
         }
@@ -242,15 +171,16 @@ pub fn html(
         let _ = writeln!(
             page,
             "<tr><th>condition</th>{}</tr>",
-            MEASURES
+            METRICS
                 .iter()
-                .map(|m| format!("<th>{} ({})</th>", escape(m.name), m.unit))
+                .filter(|m| m.report)
+                .map(|m| format!("<th>{} ({})</th>", escape(m.label), m.unit))
                 .collect::<String>()
         );
         for arm in &data.arms {
             let mut cells = String::new();
-            for m in &MEASURES {
-                match data.at_end(arm, m.column) {
+            for m in METRICS.iter().filter(|m| m.report) {
+                match data.at_end(arm, m.value) {
                     Some(e) => {
                         let (mean, ci) = show(&e, m.digits);
                         let _ = write!(

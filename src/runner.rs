@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::rows::{self, headerless};
 use crate::output::{
-    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, RunRow, TimeseriesRow,
-    write_atomically,
+    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, RunRow, SummaryRow,
+    TimeseriesRow, write_atomically,
 };
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
@@ -228,12 +228,17 @@ fn append(out: &mut BufWriter<File>, from: &Path, to: &Path) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Assembled {
     pub files: Vec<String>,
+    /// Every arm of every run at its last session.
     pub finals: Vec<FinalRow>,
-    pub ends: Vec<EndRecord>,
+    /// The rows of summary.csv.
+    pub summary: Vec<SummaryRow>,
 }
 
 /// Writes the final files from the parts of every run, then removes the
 /// parts. Fails, leaving the parts, when a run is missing.
+/// `scenario.resolved.toml` is not written here: it went down before the
+/// first run (so that `--resume` can read the experiment back) and is left
+/// as it is.
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
@@ -311,13 +316,10 @@ pub fn assemble(
         finals.extend(conditions::final_rows(&part(dir, r.id, "timeseries"))?);
         ends.extend(rows::read_part::<EndRecord>(&part(dir, r.id, "end"))?);
     }
-    {
-        let summary = conditions::summarise(experiment, &finals, &ends);
-        let (w, path) = folder.create("summary.csv")?;
-        conditions::write_summary(experiment, &summary, w, &path)?;
-        files.push("summary.csv".into());
-    }
-    folder.write_text("scenario.resolved.toml", &experiment.resolved_toml())?;
+    let summary = conditions::summarise(experiment, &finals, &ends);
+    let (w, path) = folder.create("summary.csv")?;
+    conditions::write_summary(experiment, &summary, w, &path)?;
+    files.push("summary.csv".into());
     files.extend([
         "scenario.resolved.toml".to_string(),
         "manifest.json".to_string(),
@@ -333,6 +335,6 @@ pub fn assemble(
     Ok(Assembled {
         files,
         finals,
-        ends,
+        summary,
     })
 }

@@ -94,8 +94,8 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             shown += 1;
         }
     }
-    let rows = conditions::summarise(e, &a.finals, &a.ends);
-    let effects: Vec<_> = rows
+    let effects: Vec<_> = a
+        .summary
         .iter()
         .filter(|r| r.effect_size.is_some())
         .take(MAX_CONDITIONS_SHOWN)

@@ -27,15 +27,17 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The files a run writes, in the order they are committed (manifest last).
-pub const RUN_FILES: [&str; 8] = [
+/// The files assembling a run writes, in the order they are committed
+/// (manifest last); [`OutputFolder::commit`] removes those of an earlier
+/// run that this one did not write. `scenario.resolved.toml` is not among
+/// them: it is written when the folder is prepared, before the first run.
+pub const RUN_FILES: [&str; 7] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
     "network.csv",
     "groups.csv",
     "summary.csv",
-    "scenario.resolved.toml",
     "manifest.json",
 ];
 

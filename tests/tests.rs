@@ -10,3 +10,4 @@ mod exact;
 mod experiments;
 mod invariants;
 mod network;
+mod networkx;

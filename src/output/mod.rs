@@ -8,9 +8,12 @@
 //! or is interrupted leaves the previous files as they were and removes its
 //! partial ones.
 //!
-//! Below it sit the formats of what goes into the folder: [`manifest`]
-//! (`manifest.json`) and [`xml`] (escaping for GraphML and the report).
-//! This module imports nothing of the model, so every layer above may use it.
+//! Below it sit the formats of what goes into the folder: [`rows`] (the row
+//! type of every CSV file, and the metrics reported at the end),
+//! [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
+//! report). The module imports nothing of the model, so every layer may use
+//! it: the engine to fill rows, the runner to write them, the charts and the
+//! summary to read them back.
 
 pub mod manifest;
 pub mod rows;

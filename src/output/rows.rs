@@ -392,7 +392,8 @@ pub struct SummaryRow {
     /// t-based 95% confidence interval of the mean.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    /// The arm this one is compared with; empty for the reference itself.
+    /// The arm this one is compared with; `None` (an empty cell) for the
+    /// reference itself.
     pub reference_arm: Option<String>,
     /// This arm minus the reference, paired by replicate, with its 95% CI.
     pub difference: Option<f64>,
@@ -434,8 +435,10 @@ impl SummaryRow {
             .collect()
     }
 
-    /// The row's cells, in header order; numbers as Rust prints them
-    /// (shortest exact form), empty for `None`.
+    /// The row's cells, in header order; numbers as Rust's `Display` prints
+    /// them (shortest exact form, never an exponent: serde's would write
+    /// `1.0` and `1e-7` where the file has `1` and `0.0000001`), empty for
+    /// `None`.
     pub fn record(&self) -> Vec<String> {
         let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
         let mut cells = vec![self.point.to_string(), self.arm.clone()];
@@ -474,9 +477,10 @@ pub struct Swept<T> {
     pub rows: Vec<T>,
 }
 
-/// Reads a file whose `fixed` columns are found by name (the first column
-/// of each name) and whose other columns, in order, are swept keys; `set`
-/// puts a row's swept values into it.
+/// Reads a file whose `fixed` columns are found by name and whose other
+/// columns, in order, are swept keys; `set` puts a row's swept values into
+/// it. A swept key may bear a fixed column's name (`seed` can be swept):
+/// the fixed column is the first of that name.
 fn read_swept<T: DeserializeOwned>(
     path: &Path,
     fixed: &[&str],

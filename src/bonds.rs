@@ -6,7 +6,7 @@
 //! outside the sessions. A tie that reaches beyond the meetings lives on in
 //! the matrix after either member leaves the group, so it survives dropout.
 //! Ties never cross groups, so the community's bond network is the disjoint
-//! union of these matrices; [`crate::metrics`] builds the petgraph view of it.
+//! union of these matrices; [`crate::network`] builds the petgraph view of it.
 //!
 //! [`TieSummary`] condenses the matrix into per-member figures the rules need
 //! (how many ties at each level, support from ties, strength to present

@@ -18,30 +18,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::experiment::Experiment;
-use crate::metrics::TimeseriesRow;
-use crate::plot::data::SeriesRow;
-use crate::runner::{EndRecord, moments};
+use crate::output::rows;
+use crate::output::{EndRecord, METRICS, SummaryRow, TimeseriesRow};
 use crate::stats::{self, Moments};
-
-/// How a metric is read from a time-series row.
-pub type Column = fn(&SeriesRow) -> Option<f64>;
-
-/// The final metrics of summary.csv, in column order of the time series.
-pub const METRICS: [(&str, Column); 11] = [
-    ("loneliness_mean", |r| Some(r.loneliness_mean)),
-    ("lonely_share", |r| Some(r.lonely_share)),
-    ("isolated_share", |r| Some(r.isolated_share)),
-    ("hope_mean", |r| Some(r.hope_mean)),
-    ("stigma_mean", |r| Some(r.stigma_mean)),
-    ("cohesion_mean", |r| r.cohesion_mean),
-    ("attendance_rate", |r| r.attendance_rate),
-    ("bond_density", |r| r.bond_density),
-    ("clustering", |r| r.clustering),
-    ("retention", |r| r.retention),
-    ("improved_share", |r| r.improved_share),
-];
 
 /// One arm of one run at its last session.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,52 +34,40 @@ pub struct FinalRow {
 
 /// The last-step rows of a run's headerless time-series part.
 pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
-    let mut text = crate::runner::csv_header::<TimeseriesRow>();
-    let body = std::fs::read(part).map_err(|source| Error::Io {
-        action: "read",
-        path: part.to_path_buf(),
-        source,
-    })?;
-    text.extend_from_slice(&body);
-    let mut reader = csv::Reader::from_reader(text.as_slice());
-    let mut rows: Vec<SeriesRow> = Vec::new();
-    for row in reader.deserialize() {
-        rows.push(row.map_err(|source| Error::ReadCsv {
-            path: part.to_path_buf(),
-            source,
-        })?);
-    }
-    let last = rows.iter().map(|r| r.step).max().unwrap_or(0);
-    Ok(rows
+    let series: Vec<TimeseriesRow> = rows::read_part(part)?;
+    let last = series.iter().map(|r| r.step).max().unwrap_or(0);
+    Ok(series
         .iter()
         .filter(|r| r.step == last)
         .map(|r| FinalRow {
             run: r.run,
             arm: r.arm.clone(),
-            values: METRICS.map(|(_, f)| f(r)),
+            values: METRICS.map(|m| (m.value)(r)),
         })
         .collect())
 }
 
-/// One row of summary.csv.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryRow {
-    pub point: usize,
-    pub arm: String,
-    pub metric: &'static str,
-    pub replicates: u64,
-    pub mean: f64,
-    pub sd: Option<f64>,
-    pub ci: Option<(f64, f64)>,
-    /// Difference against the reference arm (this minus reference), with CI.
-    pub difference: Option<(f64, Option<(f64, f64)>)>,
-    /// Cohen's d of end loneliness (reference minus this), with CI.
-    pub effect_size: Option<(f64, Option<(f64, f64)>)>,
+/// Moments of end loneliness of one arm of one run, for effect sizes.
+fn moments(e: &EndRecord) -> Moments {
+    Moments {
+        n: e.n,
+        sum: e.sum,
+        sum_sq: e.sum_sq,
+    }
 }
 
 fn interval(values: &[f64]) -> (f64, Option<(f64, f64)>) {
     let e = stats::mean_ci(values);
     (e.mean, e.half_width.map(|h| (e.mean - h, e.mean + h)))
+}
+
+/// The mean and its CI of values that may be absent.
+fn estimate(values: &[f64]) -> (Option<f64>, Option<(f64, f64)>) {
+    if values.is_empty() {
+        return (None, None);
+    }
+    let (mean, ci) = interval(values);
+    (Some(mean), ci)
 }
 
 /// The arm labels of a point, in order: every `[[arm]]`, then "control"
@@ -158,7 +127,7 @@ pub fn summarise(
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
         for label in labels(experiment, finals) {
-            for (m, (metric, _)) in METRICS.iter().enumerate() {
+            for (m, metric) in METRICS.iter().enumerate() {
                 let mut own = Vec::new();
                 let mut diffs = Vec::new();
                 let mut effects = Vec::new();
@@ -177,7 +146,7 @@ pub fn summarise(
                     {
                         diffs.push(v - rv);
                     }
-                    if *metric == "loneliness_mean"
+                    if metric.name == "loneliness_mean"
                         && label != reference
                         && let (Some(a), Some(b)) = (
                             end_moments.get(&(point, r, reference.clone())),
@@ -195,16 +164,25 @@ pub fn summarise(
                 let mut moments = Moments::default();
                 own.iter().for_each(|&v| moments.push(v));
                 let (mean, ci) = interval(&own);
+                let (difference, difference_ci) = estimate(&diffs);
+                let (effect_size, effect_size_ci) = estimate(&effects);
                 out.push(SummaryRow {
                     point,
                     arm: label.clone(),
-                    metric,
+                    swept: experiment.point_values(point),
+                    metric: metric.name.to_string(),
                     replicates: own.len() as u64,
                     mean,
                     sd: (own.len() >= 2).then(|| moments.variance().sqrt()),
-                    ci,
-                    difference: (!diffs.is_empty()).then(|| interval(&diffs)),
-                    effect_size: (!effects.is_empty()).then(|| interval(&effects)),
+                    ci_low: ci.map(|c| c.0),
+                    ci_high: ci.map(|c| c.1),
+                    reference_arm: (label != reference).then(|| reference.clone()),
+                    difference,
+                    difference_ci_low: difference_ci.map(|c| c.0),
+                    difference_ci_high: difference_ci.map(|c| c.1),
+                    effect_size,
+                    effect_size_ci_low: effect_size_ci.map(|c| c.0),
+                    effect_size_ci_high: effect_size_ci.map(|c| c.1),
                 });
             }
         }
@@ -215,67 +193,11 @@ pub fn summarise(
 /// Writes summary.csv: point, arm, every swept key, metric, then the figures.
 pub fn write_summary(
     experiment: &Experiment,
-    reference: &str,
-    rows: &[SummaryRow],
+    summary: &[SummaryRow],
     to: impl Write,
     path: &Path,
 ) -> Result<()> {
-    let csv_err = |source| Error::Csv {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut w = csv::Writer::from_writer(to);
-    let mut header: Vec<String> = vec!["point".into(), "arm".into()];
-    header.extend(experiment.sweep.iter().map(|s| s.key.clone()));
-    header.extend(
-        [
-            "metric",
-            "replicates",
-            "mean",
-            "sd",
-            "ci_low",
-            "ci_high",
-            "reference_arm",
-            "difference",
-            "difference_ci_low",
-            "difference_ci_high",
-            "effect_size",
-            "effect_size_ci_low",
-            "effect_size_ci_high",
-        ]
-        .map(String::from),
-    );
-    w.write_record(&header).map_err(csv_err)?;
-    let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
-    for r in rows {
-        let mut rec = vec![r.point.to_string(), r.arm.clone()];
-        rec.extend(experiment.point_values(r.point));
-        let (diff, diff_ci) = r.difference.map_or((None, None), |(d, ci)| (Some(d), ci));
-        let (es, es_ci) = r.effect_size.map_or((None, None), |(d, ci)| (Some(d), ci));
-        rec.extend([
-            r.metric.to_string(),
-            r.replicates.to_string(),
-            r.mean.to_string(),
-            num(r.sd),
-            num(r.ci.map(|c| c.0)),
-            num(r.ci.map(|c| c.1)),
-            if r.arm == reference {
-                String::new()
-            } else {
-                reference.to_string()
-            },
-            num(diff),
-            num(diff_ci.map(|c| c.0)),
-            num(diff_ci.map(|c| c.1)),
-            num(es),
-            num(es_ci.map(|c| c.0)),
-            num(es_ci.map(|c| c.1)),
-        ]);
-        w.write_record(&rec).map_err(csv_err)?;
-    }
-    w.flush().map_err(|source| Error::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
-    })
+    let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+    let records = summary.iter().map(SummaryRow::record);
+    rows::write_records(to, path, &SummaryRow::header(&keys), records)
 }

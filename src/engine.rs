@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use crate::community::{self, CommunityGraph, NetworkKind};
-use crate::metrics::{MemberRow, RowId, Tally, TimeseriesRow};
-use crate::network::{BondNetwork, GroupRow, NetStats, NetworkRow};
+use crate::metrics::{RowId, Tally};
+use crate::network::{BondNetwork, NetStats};
+use crate::output::{GroupRow, MemberRow, NetworkRow, TimeseriesRow};
 use crate::outside::{self, Locator, Outside};
 use crate::population::{Arm, GroupState, build_community};
 use crate::rules::loneliness;

@@ -112,6 +112,11 @@ pub enum Error {
     },
 
     #[error(
+        "{path} has no `{column}` column; was it written by this version of bonfire? `bonfire run` writes it again"
+    )]
+    MissingColumn { path: PathBuf, column: String },
+
+    #[error(
         "{path} does not hold a bonfire run (timeseries.csv and scenario.resolved.toml are needed); run `bonfire run` first"
     )]
     NotARun { path: PathBuf },

@@ -1,5 +1,7 @@
 //! Isolation and cohesion figures: per-group tallies and their ordered fold
-//! into one time-series row per arm; the rows of members.csv.
+//! into one time-series row per arm; how the rows of `timeseries.csv`,
+//! `members.csv` and `groups.csv` are filled from the model (the row types
+//! themselves are the files' and live in [`crate::output::rows`]).
 //!
 //! A [`Tally`] holds sums and counts for one group at one step; the engine
 //! adds the tallies of all groups in group order (never in thread order), so
@@ -10,8 +12,8 @@
 //! the same network as a petgraph graph; a test checks both give the same
 //! figures.
 
-use serde::Serialize;
-
+use crate::network::NetStats;
+use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::loneliness::LONELY_CUTOFF;
 
@@ -45,7 +47,7 @@ pub struct Tally {
     /// Ties that reach beyond the meetings.
     pub beyond_ties: u64,
     /// Network figures, filled only at steps where the network is measured.
-    pub network: crate::network::NetStats,
+    pub network: NetStats,
 }
 
 impl Tally {
@@ -133,50 +135,6 @@ impl Tally {
     }
 }
 
-/// One row of `timeseries.csv`: one arm of one replicate after one step.
-/// Column order is field order; empty cells mean "does not apply".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TimeseriesRow {
-    /// Run id (see runs.csv).
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    /// 0 = before the first session; k = after session k.
-    pub step: u32,
-    /// Weeks since the first session: step × interval / 7 (the row describes
-    /// the group one interval after session `step`, just before the next).
-    pub week: f64,
-    pub members_active: u64,
-    /// Share of active members who attended this session.
-    pub attendance_rate: Option<f64>,
-    /// Mean UCLA-3 loneliness (3–9) of everyone who arrived (intention to treat).
-    pub loneliness_mean: f64,
-    /// Share with UCLA-3 >= 6.
-    pub lonely_share: f64,
-    /// Share with no tie at the friend level or above.
-    pub isolated_share: f64,
-    pub hope_mean: f64,
-    pub stigma_mean: f64,
-    /// Mean perceived cohesion (0–10) of active members.
-    pub cohesion_mean: Option<f64>,
-    /// Mean over groups of the density of each group's tie network.
-    pub bond_density: Option<f64>,
-    /// Average local clustering of the tie network (NetworkX's average_clustering).
-    pub clustering: Option<f64>,
-    /// Share of those who joined who have not dropped out.
-    pub retention: Option<f64>,
-    pub dropped_out: u64,
-    pub graduated: u64,
-    pub arrived: u64,
-    pub waiting: u64,
-    /// Active members when the session met, per group.
-    pub group_size_mean: Option<f64>,
-    /// Share who have improved (dose reached).
-    pub improved_share: Option<f64>,
-    /// Share of ties that reach beyond the meetings.
-    pub beyond_share: Option<f64>,
-}
-
 /// Which run, arm and replicate a row belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowId {
@@ -190,7 +148,7 @@ fn ratio(num: f64, den: u64) -> Option<f64> {
 }
 
 impl TimeseriesRow {
-    /// The row of one arm. `meets` is false for arms whose members never
+    /// The row of one arm from the tally of its groups. `meets` is false for arms whose members never
     /// attend: the figures of sessions and ties are then left empty.
     pub fn new(
         id: RowId,
@@ -244,53 +202,6 @@ impl TimeseriesRow {
     }
 }
 
-/// One row of `members.csv`: one member of one replicate at the end of the
-/// run. Only people who came to the programme (or are in the control arm).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct MemberRow {
-    /// Run id (see runs.csv).
-    pub run: u64,
-    pub replicate: u32,
-    /// Community-wide member id (stable across replicates and scenarios
-    /// with the same layout).
-    pub member: u64,
-    pub group: u32,
-    pub arm: String,
-    pub status: Status,
-    /// Step at which the member took a seat (0 = from the start); empty if never.
-    pub joined_step: Option<u32>,
-    /// Step at which the member left; empty if still there.
-    pub left_step: Option<u32>,
-    /// Sessions belonged to the group.
-    pub tenure: u32,
-    pub sessions_attended: u32,
-    pub loneliness_start: f32,
-    pub loneliness_end: f32,
-    pub hope_start: f32,
-    pub hope_end: f32,
-    pub stigma_start: f32,
-    pub stigma_end: f32,
-    /// Perceived cohesion (0–10) at the member's last session; empty for control.
-    pub cohesion: Option<f32>,
-    /// Sessions attended when the member improved; empty if not improved.
-    pub improved_after: Option<u32>,
-    /// Ties at or above the network threshold.
-    pub ties: u32,
-    /// Ties at the friend level or above.
-    pub friends: u32,
-    pub close_friends: u32,
-    /// Ties that reached beyond the meetings.
-    pub beyond_ties: u32,
-    /// Strength of the member's ties summed over partners, each in friend units capped at 1.
-    pub tie_support: f32,
-    /// Sum of the strengths (hours) of the member's ties in the network; empty
-    /// for members who never joined.
-    pub strength: Option<f32>,
-    /// Core number in the bond network (NetworkX's `core_number`); empty
-    /// for members who never joined.
-    pub core_number: Option<u32>,
-}
-
 impl MemberRow {
     /// Rows for every member of a group who came to the programme.
     pub fn of_group(g: &GroupState, id: &RowId, last_step: u32, out: &mut Vec<MemberRow>) {
@@ -304,7 +215,7 @@ impl MemberRow {
                 member: g.first_member + i as u64,
                 group: g.id,
                 arm: id.arm.clone(),
-                status: g.status[i],
+                status: g.status[i].into(),
                 joined_step: some(g.joined_step[i]),
                 left_step: some(g.left_step[i]),
                 tenure: g.tenure(i, last_step),
@@ -325,6 +236,41 @@ impl MemberRow {
                 strength: None,
                 core_number: None,
             });
+        }
+    }
+}
+
+impl GroupRow {
+    /// The row of one group from its tally.
+    pub fn new(id: &RowId, group: u32, step: u32, week: f64, t: &Tally) -> GroupRow {
+        GroupRow {
+            run: id.run,
+            arm: id.arm.clone(),
+            replicate: id.replicate,
+            group,
+            step,
+            week,
+            members_active: t.active,
+            attendance_rate: if step == 0 {
+                None
+            } else {
+                ratio(t.attended as f64, t.at_session)
+            },
+            cohesion_mean: ratio(t.cohesion_sum, t.active),
+            density: (t.density_groups > 0).then_some(t.density_sum),
+            clustering: ratio(t.clustering_sum, t.joined),
+        }
+    }
+}
+
+impl From<Status> for MemberStatus {
+    fn from(s: Status) -> MemberStatus {
+        match s {
+            Status::Waiting => MemberStatus::Waiting,
+            Status::Active => MemberStatus::Active,
+            Status::DroppedOut => MemberStatus::DroppedOut,
+            Status::Graduated => MemberStatus::Graduated,
+            Status::Control => MemberStatus::Control,
         }
     }
 }

@@ -1,10 +1,11 @@
-//! The bond network as a graph: metrics with NetworkX's definitions, and
+//! The bond network: its figures (network.csv) with NetworkX's definitions,
+//! the per-member figures of members.csv that need the whole graph, and
 //! exports that NetworkX, Gephi and Cytoscape read.
 //!
-//! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
-//! group (nodes) and every tie at or above the network threshold
-//! (`mechanisms.bonding.tie_hours`; edges, with strength, hours and whether
-//! the pair has met outside the group). The metrics follow NetworkX:
+//! The figures of network.csv are computed group by group from the tie
+//! bitsets, in parallel ([`NetStats`]): ties never cross groups, so the
+//! whole network's figures are sums and maxima of the groups'. They follow
+//! NetworkX:
 //!
 //! | figure | NetworkX |
 //! |---|---|
@@ -18,13 +19,22 @@
 //! | modularity of the groups | `nx.community.modularity(G, groups)` (unweighted) |
 //!
 //! Mean tie strength is the mean edge weight in hours.
+//!
+//! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
+//! group (nodes) and every tie at or above the network threshold
+//! (`mechanisms.bonding.tie_hours`; edges, with strength, hours and whether
+//! the pair has met outside the group), for members' core numbers and
+//! strengths and for the GraphML and edge-list exports. The tests compute
+//! network.csv's figures again on that graph (`tests/networkx.rs`) and hold
+//! the two equal.
 
 use std::fmt::Write as _;
 
 use petgraph::graph::{NodeIndex, UnGraph};
-use serde::Serialize;
 
 use crate::bonds::TieLevels;
+use crate::output::NetworkRow;
+use crate::output::xml::escape;
 use crate::population::{GroupState, NEVER};
 
 /// A node: one member who has joined a group.
@@ -118,53 +128,6 @@ impl BondNetwork {
         adj
     }
 
-    /// Every figure of the network (the row's run, arm, replicate, step and
-    /// week are left for the caller).
-    pub fn metrics(&self) -> NetworkRow {
-        let g = &self.graph;
-        let n = g.node_count();
-        let m = g.edge_count();
-        let adj = self.adjacency();
-        let (triangles, triples, clustering_sum) = triangle_counts(&adj);
-        let (components, largest) = components(&adj);
-        let cores = core_numbers(&adj);
-        let nf = n as f64;
-        NetworkRow {
-            nodes: n as u64,
-            edges: m as u64,
-            density: if n < 2 {
-                0.0
-            } else {
-                2.0 * m as f64 / (nf * (nf - 1.0))
-            },
-            mean_degree: if n == 0 { 0.0 } else { 2.0 * m as f64 / nf },
-            isolates_share: if n == 0 {
-                0.0
-            } else {
-                adj.iter().filter(|a| a.is_empty()).count() as f64 / nf
-            },
-            components: components as u64,
-            largest_component_share: if n == 0 { 0.0 } else { largest as f64 / nf },
-            average_clustering: if n == 0 { 0.0 } else { clustering_sum / nf },
-            transitivity: if triples == 0 {
-                0.0
-            } else {
-                triangles as f64 / triples as f64
-            },
-            mean_strength: if m == 0 {
-                0.0
-            } else {
-                g.edge_weights().map(|e| f64::from(e.strength)).sum::<f64>() / m as f64
-            },
-            max_core: cores.iter().copied().max().unwrap_or(0),
-            group_modularity: modularity(
-                &adj,
-                &g.node_weights().map(|w| w.group).collect::<Vec<_>>(),
-            ),
-            ..NetworkRow::default()
-        }
-    }
-
     /// Core number of every node, in node order.
     pub fn core_numbers(&self) -> Vec<u32> {
         core_numbers(&self.adjacency())
@@ -199,7 +162,7 @@ impl BondNetwork {
             "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
             "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
         ));
-        let arm = crate::plot::report::escape(arm);
+        let arm = escape(arm);
         for node in g.node_weights() {
             let _ = writeln!(
                 out,
@@ -241,37 +204,11 @@ impl BondNetwork {
     }
 }
 
-/// One row of network.csv: the figures of one arm's bond network at one
-/// step. Field order is column order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct NetworkRow {
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    pub step: u32,
-    pub week: f64,
-    pub nodes: u64,
-    pub edges: u64,
-    pub density: f64,
-    pub mean_degree: f64,
-    pub isolates_share: f64,
-    pub components: u64,
-    pub largest_component_share: f64,
-    pub average_clustering: f64,
-    pub transitivity: f64,
-    /// Mean edge strength in hours.
-    pub mean_strength: f64,
-    /// Largest core number.
-    pub max_core: u32,
-    /// Modularity of the partition into groups (unweighted).
-    pub group_modularity: f64,
-}
-
 /// Network figures of one group's tie network (ties never cross groups, so
 /// the whole network's figures are sums, maxima and simple functions of
 /// these). Computed from the group's tie bitsets, in parallel with the
-/// other groups; [`BondNetwork::metrics`] computes the same figures from the
-/// petgraph graph, and a test holds the two equal.
+/// other groups; the tests compute the same figures from the petgraph graph
+/// of the whole network and hold the two equal.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct NetStats {
     pub nodes: u64,
@@ -525,99 +462,6 @@ fn adj_of(nodes: &[usize], adj: &[Vec<usize>]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// One row of groups.csv: one group at one step. Field order is column order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GroupRow {
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    pub group: u32,
-    pub step: u32,
-    pub week: f64,
-    /// Current members after the session.
-    pub members_active: u64,
-    /// Share of the members at the session who attended.
-    pub attendance_rate: Option<f64>,
-    /// Mean perceived cohesion (0–10) of current members.
-    pub cohesion_mean: Option<f64>,
-    /// Density of the group's tie network among those who have joined.
-    pub density: Option<f64>,
-    /// Average local clustering among those who have joined.
-    pub clustering: Option<f64>,
-}
-
-impl GroupRow {
-    /// The row of one group from its tally.
-    pub fn new(
-        id: &crate::metrics::RowId,
-        group: u32,
-        step: u32,
-        week: f64,
-        t: &crate::metrics::Tally,
-    ) -> GroupRow {
-        let ratio = |num: f64, den: u64| (den > 0).then(|| num / den as f64);
-        GroupRow {
-            run: id.run,
-            arm: id.arm.clone(),
-            replicate: id.replicate,
-            group,
-            step,
-            week,
-            members_active: t.active,
-            attendance_rate: if step == 0 {
-                None
-            } else {
-                ratio(t.attended as f64, t.at_session)
-            },
-            cohesion_mean: ratio(t.cohesion_sum, t.active),
-            density: (t.density_groups > 0).then_some(t.density_sum),
-            clustering: ratio(t.clustering_sum, t.joined),
-        }
-    }
-}
-
-/// Triangles (each counted once), connected triples (paths of length two,
-/// each counted once) and the sum of local clustering coefficients.
-fn triangle_counts(adj: &[Vec<usize>]) -> (u64, u64, f64) {
-    let mut triangles_at = vec![0u64; adj.len()];
-    for (v, nv) in adj.iter().enumerate() {
-        for &u in nv.iter().filter(|&&u| u > v) {
-            // Common neighbours w > u close a triangle v < u < w once.
-            let (mut a, mut b) = (0, 0);
-            let nu = &adj[u];
-            while a < nv.len() && b < nu.len() {
-                match nv[a].cmp(&nu[b]) {
-                    std::cmp::Ordering::Less => a += 1,
-                    std::cmp::Ordering::Greater => b += 1,
-                    std::cmp::Ordering::Equal => {
-                        let w = nv[a];
-                        if w > u {
-                            triangles_at[v] += 1;
-                            triangles_at[u] += 1;
-                            triangles_at[w] += 1;
-                        }
-                        a += 1;
-                        b += 1;
-                    }
-                }
-            }
-        }
-    }
-    let mut triples = 0u64;
-    let mut clustering = 0.0;
-    for (v, nv) in adj.iter().enumerate() {
-        let k = nv.len() as u64;
-        let pairs = k * k.saturating_sub(1) / 2;
-        triples += pairs;
-        if pairs > 0 {
-            clustering += triangles_at[v] as f64 / pairs as f64;
-        }
-    }
-    let triangles_times_three: u64 = triangles_at.iter().sum();
-    // transitivity = 3 · triangles / triples = (sum over nodes of triangles at it) / triples.
-    (triangles_times_three, triples, clustering)
-}
-
 /// Number of connected components and the size of the largest.
 pub(crate) fn components(adj: &[Vec<usize>]) -> (usize, usize) {
     let mut seen = vec![false; adj.len()];
@@ -694,26 +538,6 @@ fn core_numbers(adj: &[Vec<usize>]) -> Vec<u32> {
     degree.into_iter().map(|d| d as u32).collect()
 }
 
-/// Modularity of a partition (unweighted): the sum over communities of the
-/// share of edges inside minus the squared share of degree.
-fn modularity(adj: &[Vec<usize>], community: &[u32]) -> f64 {
-    let m2: usize = adj.iter().map(Vec::len).sum(); // 2m
-    if m2 == 0 {
-        return 0.0;
-    }
-    let mut inside: std::collections::BTreeMap<u32, (f64, f64)> = std::collections::BTreeMap::new();
-    for (v, nv) in adj.iter().enumerate() {
-        let entry = inside.entry(community[v]).or_default();
-        entry.1 += nv.len() as f64;
-        entry.0 += nv.iter().filter(|&&u| community[u] == community[v]).count() as f64;
-    }
-    let m2 = m2 as f64;
-    inside
-        .values()
-        .map(|(l2, d)| l2 / m2 - (d / m2) * (d / m2))
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -729,74 +553,12 @@ mod tests {
     }
 
     #[test]
-    fn hand_made_graph_matches_networkx() {
-        // Triangle 0-1-2, tail 2-3, isolated 4 (networkx values computed by hand):
-        // transitivity = 3*1 / (1 + 1 + 3 + 0) = 0.6; average clustering
-        // = (1 + 1 + 1/3) / 5; core numbers [2, 2, 2, 1, 0]; 2 components.
+    fn core_numbers_and_components_of_a_hand_made_graph() {
+        // Triangle 0-1-2, tail 2-3, isolated 4 (networkx values computed by
+        // hand): core numbers [2, 2, 2, 1, 0]; 2 components, the largest of 4.
         let a = adj(5, &[(0, 1), (1, 2), (0, 2), (2, 3)]);
-        let (t, triples, c) = triangle_counts(&a);
-        assert!((t as f64 / triples as f64 - 0.6).abs() < 1e-12);
-        assert!((c / 5.0 - (7.0 / 3.0) / 5.0).abs() < 1e-12);
         assert_eq!(core_numbers(&a), vec![2, 2, 2, 1, 0]);
         assert_eq!(components(&a), (2, 4));
-    }
-
-    /// G(n, p) from a seeded stream, as adjacency lists.
-    fn gnp(n: usize, p: f64, seed: u64) -> Vec<Vec<usize>> {
-        let mut s = crate::rng::stream_for(seed, 0, 0, 0, crate::rng::Purpose::Population);
-        let mut edges = Vec::new();
-        for j in 1..n {
-            for i in 0..j {
-                if crate::rng::bernoulli(&mut s, p) {
-                    edges.push((i, j));
-                }
-            }
-        }
-        adj(n, &edges)
-    }
-
-    #[test]
-    fn exact_check_7_gnp_density_clustering_isolates_and_giant_component() {
-        let n = 2000;
-        // Density, average clustering and transitivity all equal p; tolerances
-        // are 5 standard errors (density: binomial over the pairs; clustering:
-        // n local coefficients over ~k^2/2 pairs of neighbours each).
-        let p = 0.01;
-        let a = gnp(n, p, 3);
-        let m: usize = a.iter().map(Vec::len).sum::<usize>() / 2;
-        let pairs = (n * (n - 1) / 2) as f64;
-        assert!((m as f64 / pairs - p).abs() < 5.0 * (p * (1.0 - p) / pairs).sqrt());
-        let (t, triples, c) = triangle_counts(&a);
-        let k = p * (n - 1) as f64;
-        let se = (p * (1.0 - p) / (k * (k - 1.0) / 2.0)).sqrt() / (n as f64).sqrt();
-        assert!(
-            (c / n as f64 - p).abs() < 5.0 * se + 0.002,
-            "clustering {}",
-            c / n as f64
-        );
-        assert!(
-            (t as f64 / triples as f64 - p).abs() < 0.003,
-            "transitivity"
-        );
-
-        // Isolated fraction ~ e^(-c); a giant component iff c > 1 (share s
-        // solving s = 1 - e^(-cs): 0.797 at c = 2).
-        for (c, giant) in [(0.5, false), (2.0, true)] {
-            let a = gnp(n, c / (n - 1) as f64, 4);
-            let expected = (-c).exp();
-            let isolated = a.iter().filter(|v| v.is_empty()).count() as f64 / n as f64;
-            let se = (expected * (1.0 - expected) / n as f64).sqrt();
-            assert!(
-                (isolated - expected).abs() < 5.0 * se + 0.005,
-                "c = {c}: {isolated}"
-            );
-            let share = components(&a).1 as f64 / n as f64;
-            if giant {
-                assert!((share - 0.797).abs() < 0.04, "c = {c}: {share}");
-            } else {
-                assert!(share < 0.05, "c = {c}: {share}");
-            }
-        }
     }
 
     #[test]
@@ -816,14 +578,5 @@ mod tests {
             ],
         );
         assert_eq!(core_numbers(&a), vec![3, 3, 3, 3, 1, 1]);
-    }
-
-    #[test]
-    fn modularity_of_two_triangles_joined_by_an_edge() {
-        // networkx: modularity([{0,1,2},{3,4,5}]) = 5/14 = 0.357142...
-        let a = adj(6, &[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]);
-        assert!((modularity(&a, &[0, 0, 0, 1, 1, 1]) - 5.0 / 14.0).abs() < 1e-12);
-        // One community: 0.
-        assert!(modularity(&a, &[0; 6]).abs() < 1e-12);
     }
 }

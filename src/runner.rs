@@ -17,16 +17,16 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::conditions::{self, FinalRow};
 use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
-use crate::metrics::{MemberRow, TimeseriesRow};
-use crate::network::{GroupRow, NetworkRow};
-use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
-use crate::stats::Moments;
+use crate::output::rows::{self, headerless};
+use crate::output::{
+    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, RunRow, SummaryRow,
+    TimeseriesRow, write_atomically,
+};
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
 /// `count` is `index`.
@@ -104,46 +104,6 @@ pub fn is_complete(dir: &Path, run: u64) -> bool {
     part(dir, run, "timeseries").is_file()
 }
 
-/// Rows as headerless CSV.
-fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r).map_err(|source| Error::Csv {
-            path: PathBuf::from("(memory)"),
-            source,
-        })?;
-    }
-    w.into_inner().map_err(|e| Error::Io {
-        action: "write",
-        path: PathBuf::from("(memory)"),
-        source: e.into_error(),
-    })
-}
-
-/// The header line of a row type.
-pub fn csv_header<T: Serialize + Default>() -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.serialize(T::default()).expect("a default row serialises");
-    let bytes = w.into_inner().expect("writing to memory cannot fail");
-    let end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| i + 1);
-    bytes[..end].to_vec()
-}
-
-/// End-of-run loneliness moments of one arm of one run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
-pub struct EndRecord {
-    pub run: u64,
-    pub arm: String,
-    pub n: u64,
-    pub sum: f64,
-    pub sum_sq: f64,
-}
-
 fn write_parts(
     dir: &Path,
     result: &ReplicateResult,
@@ -154,16 +114,16 @@ fn write_parts(
     if scenario.output.members_csv {
         write_atomically(
             &part(dir, result.run, "members"),
-            &csv_bytes(&result.members)?,
+            &headerless(&result.members)?,
         )?;
     }
     write_atomically(
         &part(dir, result.run, "network"),
-        &csv_bytes(&result.network)?,
+        &headerless(&result.network)?,
     )?;
     write_atomically(
         &part(dir, result.run, "groups"),
-        &csv_bytes(&result.groups)?,
+        &headerless(&result.groups)?,
     )?;
     if !result.exports.is_empty() {
         let folder = dir.join(NETWORK_DIR);
@@ -198,11 +158,11 @@ fn write_parts(
             sum_sq: m.sum_sq,
         })
         .collect();
-    write_atomically(&part(dir, result.run, "end"), &csv_bytes(&ends)?)?;
+    write_atomically(&part(dir, result.run, "end"), &headerless(&ends)?)?;
     // Last: its presence marks the run complete.
     write_atomically(
         &part(dir, result.run, "timeseries"),
-        &csv_bytes(&result.timeseries)?,
+        &headerless(&result.timeseries)?,
     )
 }
 
@@ -268,12 +228,17 @@ fn append(out: &mut BufWriter<File>, from: &Path, to: &Path) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Assembled {
     pub files: Vec<String>,
+    /// Every arm of every run at its last session.
     pub finals: Vec<FinalRow>,
-    pub ends: Vec<EndRecord>,
+    /// The rows of summary.csv.
+    pub summary: Vec<SummaryRow>,
 }
 
 /// Writes the final files from the parts of every run, then removes the
 /// parts. Fails, leaving the parts, when a run is missing.
+/// `scenario.resolved.toml` is not written here: it went down before the
+/// first run (so that `--resume` can read the experiment back) and is left
+/// as it is.
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
@@ -294,41 +259,21 @@ pub fn assemble(
     // runs.csv: one row per run.
     {
         let (w, path) = folder.create("runs.csv")?;
-        let mut w = csv::Writer::from_writer(w);
-        let mut header = vec![
-            "run".to_string(),
-            "point".into(),
-            "replicate".into(),
-            "arm".into(),
-            "attends".into(),
-            "seed".into(),
-        ];
-        header.extend(experiment.sweep.iter().map(|s| s.key.clone()));
-        w.write_record(&header).map_err(|source| Error::Csv {
-            path: path.clone(),
-            source,
-        })?;
-        for r in experiment.runs() {
+        let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+        let runs = experiment.runs().map(|r| {
             let s = experiment.scenario(r.point, r.arm);
-            let mut row = vec![
-                r.id.to_string(),
-                r.point.to_string(),
-                r.replicate.to_string(),
-                s.arm_name().to_string(),
-                s.attends().to_string(),
-                s.seed.to_string(),
-            ];
-            row.extend(experiment.point_values(r.point));
-            w.write_record(&row).map_err(|source| Error::Csv {
-                path: path.clone(),
-                source,
-            })?;
-        }
-        w.flush().map_err(|source| Error::Io {
-            action: "write",
-            path,
-            source,
-        })?;
+            RunRow {
+                run: r.id,
+                point: r.point,
+                replicate: r.replicate,
+                arm: s.arm_name().to_string(),
+                attends: s.attends(),
+                seed: s.seed,
+                swept: experiment.point_values(r.point),
+            }
+            .record()
+        });
+        rows::write_records(w, &path, &RunRow::header(&keys), runs)?;
     }
 
     // timeseries.csv and members.csv: header, then every run's part in order.
@@ -351,16 +296,16 @@ pub fn assemble(
     concatenate(
         "timeseries.csv",
         "timeseries",
-        csv_header::<TimeseriesRow>(),
+        rows::header::<TimeseriesRow>(),
     )?;
     if members {
-        concatenate("members.csv", "members", csv_header::<MemberRow>())?;
+        concatenate("members.csv", "members", rows::header::<MemberRow>())?;
         files.push("members.csv".into());
     }
-    concatenate("network.csv", "network", csv_header::<NetworkRow>())?;
+    concatenate("network.csv", "network", rows::header::<NetworkRow>())?;
     files.push("network.csv".into());
     if experiment.base.output.groups_csv {
-        concatenate("groups.csv", "groups", csv_header::<GroupRow>())?;
+        concatenate("groups.csv", "groups", rows::header::<GroupRow>())?;
         files.push("groups.csv".into());
     }
 
@@ -369,29 +314,12 @@ pub fn assemble(
     let mut ends = Vec::new();
     for r in experiment.runs() {
         finals.extend(conditions::final_rows(&part(dir, r.id, "timeseries"))?);
-        let path = part(dir, r.id, "end");
-        let mut text = csv_header::<EndRecord>();
-        let body = std::fs::read(&path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.clone(),
-            source,
-        })?;
-        text.extend_from_slice(&body);
-        for e in csv::Reader::from_reader(text.as_slice()).deserialize() {
-            ends.push(e.map_err(|source| Error::ReadCsv {
-                path: path.clone(),
-                source,
-            })?);
-        }
+        ends.extend(rows::read_part::<EndRecord>(&part(dir, r.id, "end"))?);
     }
-    {
-        let rows = conditions::summarise(experiment, &finals, &ends);
-        let (w, path) = folder.create("summary.csv")?;
-        let reference = conditions::reference_label(experiment, &finals);
-        conditions::write_summary(experiment, &reference, &rows, w, &path)?;
-        files.push("summary.csv".into());
-    }
-    folder.write_text("scenario.resolved.toml", &experiment.resolved_toml())?;
+    let summary = conditions::summarise(experiment, &finals, &ends);
+    let (w, path) = folder.create("summary.csv")?;
+    conditions::write_summary(experiment, &summary, w, &path)?;
+    files.push("summary.csv".into());
     files.extend([
         "scenario.resolved.toml".to_string(),
         "manifest.json".to_string(),
@@ -407,15 +335,6 @@ pub fn assemble(
     Ok(Assembled {
         files,
         finals,
-        ends,
+        summary,
     })
-}
-
-/// Moments of end loneliness by (run, arm), for effect sizes.
-pub fn moments(e: &EndRecord) -> Moments {
-    Moments {
-        n: e.n,
-        sum: e.sum,
-        sum_sq: e.sum_sq,
-    }
 }

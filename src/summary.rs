@@ -5,8 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::conditions::{self, METRICS};
+use crate::conditions;
 use crate::experiment::Experiment;
+use crate::output::METRICS;
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
 
@@ -25,13 +26,6 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
             half_width: None,
         }) => format!("{mean:.digits$}"),
     }
-}
-
-fn metric_index(name: &str) -> usize {
-    METRICS
-        .iter()
-        .position(|(m, _)| *m == name)
-        .expect("a known metric")
 }
 
 /// The summary after a run is assembled.
@@ -55,11 +49,17 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         out,
         "at the last session (mean ± 95% CI half-width over replicates):"
     );
-    let _ = writeln!(
-        out,
-        "  {:<34} {:>15} {:>15} {:>15} {:>15} {:>15}",
-        "condition", "loneliness", "lonely share", "isolated share", "cohesion", "retention"
-    );
+    // The metrics printed, with their place in the final rows' values.
+    let printed: Vec<(usize, &str, usize)> = METRICS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((i, m.terminal?, m.digits)))
+        .collect();
+    let headers: String = printed
+        .iter()
+        .map(|(_, h, _)| format!(" {h:>15}"))
+        .collect();
+    let _ = writeln!(out, "  {:<34}{headers}", "condition");
     let specs: Vec<_> = e.runs().collect();
     let labels = conditions::labels(e, &a.finals);
     let mut shown = 0;
@@ -69,8 +69,7 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
                 let _ = writeln!(out, "  ... and more: see summary.csv");
                 break 'points;
             }
-            let estimate = |metric: &str| {
-                let m = metric_index(metric);
+            let estimate = |m: usize| {
                 let values: Vec<f64> = a
                     .finals
                     .iter()
@@ -87,21 +86,16 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
                 p if p.is_empty() => label.clone(),
                 p => format!("{p}, {label}"),
             };
-            let _ = writeln!(
-                out,
-                "  {:<34} {:>15} {:>15} {:>15} {:>15} {:>15}",
-                name,
-                show(estimate("loneliness_mean"), 2),
-                show(estimate("lonely_share"), 3),
-                show(estimate("isolated_share"), 3),
-                show(estimate("cohesion_mean"), 2),
-                show(estimate("retention"), 3),
-            );
+            let cells: String = printed
+                .iter()
+                .map(|&(m, _, digits)| format!(" {:>15}", show(estimate(m), digits)))
+                .collect();
+            let _ = writeln!(out, "  {name:<34}{cells}");
             shown += 1;
         }
     }
-    let rows = conditions::summarise(e, &a.finals, &a.ends);
-    let effects: Vec<_> = rows
+    let effects: Vec<_> = a
+        .summary
         .iter()
         .filter(|r| r.effect_size.is_some())
         .take(MAX_CONDITIONS_SHOWN)
@@ -114,10 +108,11 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
         );
         for r in effects {
-            let (d, ci) = r.effect_size.expect("filtered");
-            let ci = ci.map_or(String::new(), |(lo, hi)| {
-                format!(" (95% CI {lo:.2} to {hi:.2})")
-            });
+            let d = r.effect_size.expect("filtered");
+            let ci = match (r.effect_size_ci_low, r.effect_size_ci_high) {
+                (Some(lo), Some(hi)) => format!(" (95% CI {lo:.2} to {hi:.2})"),
+                _ => String::new(),
+            };
             let point = e.point_label(r.point);
             let name = if point.is_empty() {
                 r.arm.clone()

@@ -3,7 +3,7 @@
 
 use bonfire::Scenario;
 use bonfire::engine::{self, ReplicateResult};
-use bonfire::metrics::TimeseriesRow;
+use bonfire::output::TimeseriesRow;
 use bonfire::stats::{self, Moments};
 use std::sync::OnceLock;
 

@@ -341,7 +341,7 @@ fn network_figures_from_the_groups_match_the_petgraph_graph() {
             tally.add(t);
         }
         let graph = BondNetwork::build(&groups, &ctx.levels);
-        let (a, b) = (flat.row(), graph.metrics());
+        let (a, b) = (flat.row(), crate::networkx::figures(&graph));
         assert!(
             a.edges > 100,
             "{membership}: too few ties to test ({})",

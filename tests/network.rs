@@ -332,7 +332,7 @@ fn a_bad_edge_list_is_refused_before_any_run() {
 }
 
 /// Final row of an arm from an engine run of a scenario text.
-fn final_row(text: &str, arm: &str) -> bonfire::metrics::TimeseriesRow {
+fn final_row(text: &str, arm: &str) -> bonfire::output::TimeseriesRow {
     let s = crate::common::scenario(text);
     let r = bonfire::engine::run_replicate(&s, 0);
     r.timeseries

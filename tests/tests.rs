@@ -10,4 +10,5 @@ mod exact;
 mod experiments;
 mod invariants;
 mod network;
+mod networkx;
 mod schema;

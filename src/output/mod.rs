@@ -7,26 +7,40 @@
 //! [`OutputFolder::commit`] once all of them are complete; a run that fails
 //! or is interrupted leaves the previous files as they were and removes its
 //! partial ones.
+//!
+//! Below it sit the formats of what goes into the folder: [`rows`] (the row
+//! type of every CSV file, and the metrics reported at the end),
+//! [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
+//! report). The module imports nothing of the model, so every layer may use
+//! it: the engine to fill rows, the runner to write them, the charts and the
+//! summary to read them back.
 
 pub mod manifest;
+pub mod rows;
+pub mod xml;
+
+pub use rows::{
+    EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, RunRow, SummaryRow,
+    TimeseriesRow,
+};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
-/// The files a run writes, in the order they are committed (manifest last).
-pub const RUN_FILES: [&str; 8] = [
+/// The files assembling a run writes, in the order they are committed
+/// (manifest last); [`OutputFolder::commit`] removes those of an earlier
+/// run that this one did not write. `scenario.resolved.toml` is not among
+/// them: it is written when the folder is prepared, before the first run.
+pub const RUN_FILES: [&str; 7] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
     "network.csv",
     "groups.csv",
     "summary.csv",
-    "scenario.resolved.toml",
     "manifest.json",
 ];
 
@@ -113,10 +127,6 @@ impl OutputFolder {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Opens a new file under its temporary name.
     pub fn create(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf)> {
         let temp = self.dir.join(format!(".{name}.partial"));
@@ -140,15 +150,6 @@ impl OutputFolder {
                 path,
                 source,
             })
-    }
-
-    /// Opens a CSV file whose rows are `T`s.
-    pub fn csv(&mut self, name: &str) -> Result<CsvFile> {
-        let (w, path) = self.create(name)?;
-        Ok(CsvFile {
-            writer: csv::Writer::from_writer(w),
-            path,
-        })
     }
 
     /// Renames every file into place and removes files of an earlier run
@@ -184,29 +185,5 @@ impl Drop for OutputFolder {
         for (temp, _) in &self.staged {
             let _ = std::fs::remove_file(temp);
         }
-    }
-}
-
-/// A CSV file being written; rows are serialised in field order.
-pub struct CsvFile {
-    writer: csv::Writer<BufWriter<File>>,
-    path: PathBuf,
-}
-
-impl CsvFile {
-    pub fn row<T: Serialize>(&mut self, row: &T) -> Result<()> {
-        self.writer.serialize(row).map_err(|source| Error::Csv {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    /// Flushes the file; call before committing the folder.
-    pub fn finish(mut self) -> Result<()> {
-        self.writer.flush().map_err(|source| Error::Io {
-            action: "write",
-            path: self.path.clone(),
-            source,
-        })
     }
 }

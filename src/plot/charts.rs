@@ -14,6 +14,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::data::RunData;
+use crate::output::TimeseriesRow;
 use crate::stats::Estimate;
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
@@ -238,23 +239,22 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
     });
 
     if let Some((key, xs)) = data.numeric_sweep() {
-        let across =
-            |column: fn(&super::data::SeriesRow) -> Option<f64>, what: &str| -> Vec<Line> {
-                data.base_arms
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, arm)| {
-                        let points = data.across_sweep(&xs, arm, column);
-                        (!points.is_empty()).then(|| Line {
-                            label: format!("{arm}: {what}"),
-                            colour: i,
-                            dashed: false,
-                            error_bars: true,
-                            points,
-                        })
+        let across = |column: fn(&TimeseriesRow) -> Option<f64>, what: &str| -> Vec<Line> {
+            data.base_arms
+                .iter()
+                .enumerate()
+                .filter_map(|(i, arm)| {
+                    let points = data.across_sweep(&xs, arm, column);
+                    (!points.is_empty()).then(|| Line {
+                        label: format!("{arm}: {what}"),
+                        colour: i,
+                        dashed: false,
+                        error_bars: true,
+                        points,
                     })
-                    .collect()
-            };
+                })
+                .collect()
+        };
         specs.push(ChartSpec {
             name: "sweep",
             title: format!("{scenario}: the last session, by {key}"),

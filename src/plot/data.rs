@@ -9,49 +9,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
-use crate::stats::{self, Duration, Ending, Estimate, Moments};
+use crate::output::rows::{self, MemberRow, MemberStatus, RunRow, Swept, TimeseriesRow};
+use crate::stats::{self, Duration, Ending, Estimate};
 
-/// The `timeseries.csv` columns the charts use (others are ignored).
-#[derive(Debug, Clone, Deserialize)]
-pub struct SeriesRow {
-    pub run: u64,
-    pub arm: String,
-    pub replicate: u32,
-    pub step: u32,
-    pub week: f64,
-    pub attendance_rate: Option<f64>,
-    pub loneliness_mean: f64,
-    pub lonely_share: f64,
-    pub isolated_share: f64,
-    pub hope_mean: f64,
-    pub stigma_mean: f64,
-    pub cohesion_mean: Option<f64>,
-    pub bond_density: Option<f64>,
-    pub clustering: Option<f64>,
-    pub retention: Option<f64>,
-    pub improved_share: Option<f64>,
-    pub members_active: u64,
-    /// Sweep point of the row's run (from runs.csv; 0 without one).
-    #[serde(skip)]
+/// A `timeseries.csv` row with what the charts derive for it from runs.csv.
+#[derive(Debug, Clone)]
+pub struct ChartRow {
+    /// Sweep point of the row's run (0 without runs.csv).
     pub point: usize,
-    /// The arm as written in the file (`arm` becomes the condition label).
-    #[serde(skip)]
-    pub base_arm: String,
-}
-
-/// The `members.csv` columns the charts use.
-#[derive(Debug, Clone, Deserialize)]
-pub struct MemberRecord {
-    pub run: u64,
-    pub replicate: u32,
-    pub arm: String,
-    pub status: String,
-    pub joined_step: Option<u32>,
-    pub tenure: u32,
-    pub loneliness_end: f64,
+    /// The condition the row is drawn under: its arm, or "point label: arm"
+    /// in a sweep.
+    pub condition: String,
+    pub row: TimeseriesRow,
 }
 
 /// A curve: (x, estimate over replicates) in x order.
@@ -69,11 +39,12 @@ pub struct RetentionCurves {
 /// A run read back from its output folder.
 #[derive(Debug, Clone)]
 pub struct RunData {
-    pub rows: Vec<SeriesRow>,
-    /// `None` when the run did not write members.csv.
-    pub members: Option<Vec<MemberRecord>>,
+    pub rows: Vec<ChartRow>,
+    /// members.csv's rows by condition; `None` when the run did not write
+    /// members.csv.
+    pub members: Option<BTreeMap<String, Vec<MemberRow>>>,
     /// Conditions (arm, or "point label: arm" in a sweep) in the order they
-    /// first appear; rows' and members' `arm` hold these labels.
+    /// first appear.
     pub arms: Vec<String>,
     pub last_step: u32,
     /// Swept keys, and each point's values (from runs.csv).
@@ -83,89 +54,36 @@ pub struct RunData {
     pub base_arms: Vec<String>,
 }
 
-/// One row of runs.csv, as far as the charts need it.
-#[derive(Debug, Clone)]
-struct RunInfo {
-    point: usize,
-    arm: String,
-}
-
-/// What runs.csv says: per run id, its point and arm; the swept keys; each
-/// point's values.
-type RunsTable = (Vec<RunInfo>, Vec<String>, Vec<Vec<String>>);
-
-/// Reads runs.csv. Without the file, every run is point 0.
-fn read_runs(dir: &Path) -> Result<RunsTable> {
-    let path = dir.join("runs.csv");
-    if !path.is_file() {
-        return Ok((Vec::new(), Vec::new(), vec![Vec::new()]));
-    }
-    let mut reader = csv::Reader::from_path(&path).map_err(|source| Error::ReadCsv {
-        path: path.clone(),
-        source,
-    })?;
-    let header = reader
-        .headers()
-        .map_err(|source| Error::ReadCsv {
-            path: path.clone(),
-            source,
-        })?
-        .clone();
-    let keys: Vec<String> = header.iter().skip(6).map(String::from).collect();
-    let mut runs = Vec::new();
-    let mut points: Vec<Vec<String>> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|source| Error::ReadCsv {
-            path: path.clone(),
-            source,
-        })?;
-        let point: usize = record.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-        if points.len() <= point {
-            points.resize(point + 1, Vec::new());
-            points[point] = record.iter().skip(6).map(String::from).collect();
-        }
-        runs.push(RunInfo {
-            point,
-            arm: record.get(3).unwrap_or("").to_string(),
-        });
-    }
-    if points.is_empty() {
-        points.push(Vec::new());
-    }
-    Ok((runs, keys, points))
-}
-
-fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|source| Error::ReadCsv {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    reader
-        .deserialize()
-        .collect::<std::result::Result<Vec<T>, _>>()
-        .map_err(|source| Error::ReadCsv {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
 impl RunData {
     /// Reads `timeseries.csv` (required) and `members.csv` (if present).
     pub fn load(dir: &Path) -> Result<RunData> {
-        let series = dir.join("timeseries.csv");
-        if !series.is_file() {
+        let series_path = dir.join("timeseries.csv");
+        if !series_path.is_file() {
             return Err(Error::NotARun {
                 path: dir.to_path_buf(),
             });
         }
-        let mut rows: Vec<SeriesRow> = read_csv(&series)?;
-        let members_path = dir.join("members.csv");
-        let mut members: Option<Vec<MemberRecord>> = if members_path.is_file() {
-            Some(read_csv(&members_path)?)
+        let series: Vec<TimeseriesRow> = rows::read(&series_path)?;
+        // Without runs.csv, every run is point 0.
+        let runs_path = dir.join("runs.csv");
+        let Swept {
+            keys: sweep_keys,
+            rows: runs,
+        } = if runs_path.is_file() {
+            RunRow::read(&runs_path)?
         } else {
-            None
+            Swept::default()
         };
-        let (runs, sweep_keys, point_values) = read_runs(dir)?;
+        let mut point_values: Vec<Vec<String>> = Vec::new();
+        for r in &runs {
+            if point_values.len() <= r.point {
+                point_values.resize(r.point + 1, Vec::new());
+                point_values[r.point] = r.swept.clone();
+            }
+        }
+        if point_values.is_empty() {
+            point_values.push(Vec::new());
+        }
         let mut base_arms: Vec<String> = Vec::new();
         for r in &runs {
             if !base_arms.contains(&r.arm) {
@@ -194,28 +112,41 @@ impl RunData {
                 .join(", ");
             (point, format!("{values}: {arm}"))
         };
-        rows.retain(|r| keep(r.run, &r.arm));
-        for r in &mut rows {
-            let (point, condition) = label(r.run, &r.arm);
-            r.point = point;
-            r.base_arm = std::mem::replace(&mut r.arm, condition);
-        }
-        if let Some(ms) = members.as_mut() {
-            ms.retain(|m| keep(m.run, &m.arm));
-            for m in ms.iter_mut() {
-                m.arm = label(m.run, &m.arm).1;
-            }
-        }
+        let rows: Vec<ChartRow> = series
+            .into_iter()
+            .filter(|r| keep(r.run, &r.arm))
+            .map(|row| {
+                let (point, condition) = label(row.run, &row.arm);
+                ChartRow {
+                    point,
+                    condition,
+                    row,
+                }
+            })
+            .collect();
+        let members_path = dir.join("members.csv");
+        let members = if members_path.is_file() {
+            let mut by_condition: BTreeMap<String, Vec<MemberRow>> = BTreeMap::new();
+            rows::for_each(&members_path, |m: MemberRow| {
+                if keep(m.run, &m.arm) {
+                    let condition = label(m.run, &m.arm).1;
+                    by_condition.entry(condition).or_default().push(m);
+                }
+            })?;
+            Some(by_condition)
+        } else {
+            None
+        };
         let mut arms: Vec<String> = Vec::new();
         for r in &rows {
-            if !arms.contains(&r.arm) {
-                arms.push(r.arm.clone());
+            if !arms.contains(&r.condition) {
+                arms.push(r.condition.clone());
             }
-            if !base_arms.contains(&r.base_arm) {
-                base_arms.push(r.base_arm.clone());
+            if !base_arms.contains(&r.row.arm) {
+                base_arms.push(r.row.arm.clone());
             }
         }
-        let last_step = rows.iter().map(|r| r.step).max().unwrap_or(0);
+        let last_step = rows.iter().map(|r| r.row.step).max().unwrap_or(0);
         Ok(RunData {
             rows,
             members,
@@ -245,15 +176,15 @@ impl RunData {
         &self,
         xs: &[f64],
         arm: &str,
-        column: impl Fn(&SeriesRow) -> Option<f64>,
+        column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Curve {
         let mut out = Vec::new();
         for (point, &x) in xs.iter().enumerate() {
             let values: Vec<f64> = self
                 .rows
                 .iter()
-                .filter(|r| r.point == point && r.base_arm == arm && r.step == self.last_step)
-                .filter_map(&column)
+                .filter(|r| r.point == point && r.row.arm == arm && r.row.step == self.last_step)
+                .filter_map(|r| column(&r.row))
                 .filter(|v| v.is_finite())
                 .collect();
             if !values.is_empty() {
@@ -264,7 +195,7 @@ impl RunData {
     }
 
     pub fn replicates(&self) -> usize {
-        let mut seen: Vec<u32> = self.rows.iter().map(|r| r.replicate).collect();
+        let mut seen: Vec<u32> = self.rows.iter().map(|r| r.row.replicate).collect();
         seen.sort_unstable();
         seen.dedup();
         seen.len()
@@ -274,14 +205,14 @@ impl RunData {
     pub fn over_time(
         &self,
         arm: &str,
-        column: impl Fn(&SeriesRow) -> Option<f64>,
+        column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Vec<(f64, Estimate)> {
         let mut by_step: BTreeMap<u32, (f64, Vec<f64>)> = BTreeMap::new();
-        for r in self.rows.iter().filter(|r| r.arm == arm) {
-            if let Some(v) = column(r).filter(|v| v.is_finite()) {
+        for r in self.rows.iter().filter(|r| r.condition == arm) {
+            if let Some(v) = column(&r.row).filter(|v| v.is_finite()) {
                 by_step
-                    .entry(r.step)
-                    .or_insert_with(|| (r.week, Vec::new()))
+                    .entry(r.row.step)
+                    .or_insert_with(|| (r.row.week, Vec::new()))
                     .1
                     .push(v);
             }
@@ -296,13 +227,13 @@ impl RunData {
     pub fn at_end(
         &self,
         arm: &str,
-        column: impl Fn(&SeriesRow) -> Option<f64>,
+        column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Option<Estimate> {
         let values: Vec<f64> = self
             .rows
             .iter()
-            .filter(|r| r.arm == arm && r.step == self.last_step)
-            .filter_map(&column)
+            .filter(|r| r.condition == arm && r.row.step == self.last_step)
+            .filter_map(|r| column(&r.row))
             .filter(|v| v.is_finite())
             .collect();
         (!values.is_empty()).then(|| stats::mean_ci(&values))
@@ -310,15 +241,12 @@ impl RunData {
 
     /// Per replicate, the members of an arm who took a seat, as durations.
     fn durations(&self, arm: &str) -> Option<BTreeMap<u32, Vec<Duration>>> {
-        let members = self.members.as_ref()?;
+        let members = self.members.as_ref()?.get(arm)?;
         let mut out: BTreeMap<u32, Vec<Duration>> = BTreeMap::new();
-        for m in members
-            .iter()
-            .filter(|m| m.arm == arm && m.joined_step.is_some())
-        {
-            let ending = match m.status.as_str() {
-                "dropped_out" => Ending::Dropout,
-                "graduated" => Ending::Graduation,
+        for m in members.iter().filter(|m| m.joined_step.is_some()) {
+            let ending = match m.status {
+                MemberStatus::DroppedOut => Ending::Dropout,
+                MemberStatus::Graduated => Ending::Graduation,
                 _ => Ending::Censored,
             };
             out.entry(m.replicate).or_default().push(Duration {
@@ -355,26 +283,5 @@ impl RunData {
             not_dropped_out: over_replicates(&survival),
             graduated: over_replicates(&graduation),
         })
-    }
-
-    /// Standardised difference in end loneliness between two arms
-    /// (`reference` minus `arm`), per replicate, over replicates.
-    pub fn loneliness_effect(&self, arm: &str, reference: &str) -> Option<Estimate> {
-        let members = self.members.as_ref()?;
-        let mut per: BTreeMap<u32, (Moments, Moments)> = BTreeMap::new();
-        for m in members {
-            let entry = per.entry(m.replicate).or_default();
-            if m.arm == arm {
-                entry.0.push(m.loneliness_end);
-            } else if m.arm == reference {
-                entry.1.push(m.loneliness_end);
-            }
-        }
-        let effects: Vec<f64> = per
-            .values()
-            .filter(|(a, r)| a.n >= 2 && r.n >= 2)
-            .map(|(a, r)| stats::standardized_difference(r, a))
-            .collect();
-        (!effects.is_empty()).then(|| stats::mean_ci(&effects))
     }
 }

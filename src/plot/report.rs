@@ -8,24 +8,10 @@
 
 use std::fmt::Write;
 
-use super::data::{RunData, SeriesRow};
+use super::data::RunData;
+use crate::output::rows::{METRICS, SummaryRow, Swept};
+use crate::output::xml::escape;
 use crate::stats::Estimate;
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// A chart ready for the page.
 pub struct InlineChart {
@@ -46,137 +32,37 @@ pub struct Comparison {
 
 /// The loneliness comparisons of summary.csv (none without the file).
 pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
-    let Ok(mut reader) = csv::Reader::from_path(summary_csv) else {
+    let Ok(Swept { keys, rows }) = SummaryRow::read(summary_csv) else {
         return Vec::new();
     };
-    let Ok(header) = reader.headers().cloned() else {
-        return Vec::new();
-    };
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(metric), Some(arm), Some(reference), Some(diff)) = (
-        col("metric"),
-        col("arm"),
-        col("reference_arm"),
-        col("difference"),
-    ) else {
-        return Vec::new();
-    };
-    let first_value = 2; // swept keys sit between `arm` and `metric`
-    let rounded = |text: &str| {
-        text.parse::<f64>()
-            .map_or(String::new(), |v| format!("{v:.3}"))
-    };
-    let pair = |r: &csv::StringRecord, a: &str, b: &str| match (
-        col(a).and_then(|i| r.get(i)),
-        col(b).and_then(|i| r.get(i)),
-    ) {
-        (Some(lo), Some(hi)) if !lo.is_empty() => format!("{} to {}", rounded(lo), rounded(hi)),
+    let rounded = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
+    let pair = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo:.3} to {hi:.3}"),
         _ => String::new(),
     };
-    reader
-        .records()
-        .filter_map(|r| r.ok())
-        .filter(|r| {
-            r.get(metric) == Some("loneliness_mean") && r.get(diff).is_some_and(|d| !d.is_empty())
-        })
+    rows.into_iter()
+        .filter(|r| r.metric == "loneliness_mean" && r.difference.is_some())
         .map(|r| {
-            let point: Vec<String> = header
+            let point: Vec<String> = keys
                 .iter()
-                .zip(r.iter())
-                .skip(first_value)
-                .take(metric - first_value)
+                .zip(&r.swept)
                 .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
                 .collect();
-            let arm_name = r.get(arm).unwrap_or("").to_string();
             Comparison {
                 condition: if point.is_empty() {
-                    arm_name
+                    r.arm
                 } else {
-                    format!("{}: {arm_name}", point.join(", "))
+                    format!("{}: {}", point.join(", "), r.arm)
                 },
-                reference: r.get(reference).unwrap_or("").to_string(),
-                difference: rounded(r.get(diff).unwrap_or("")),
-                difference_ci: pair(&r, "difference_ci_low", "difference_ci_high"),
-                effect_size: col("effect_size")
-                    .and_then(|i| r.get(i))
-                    .map(rounded)
-                    .unwrap_or_default(),
-                effect_size_ci: pair(&r, "effect_size_ci_low", "effect_size_ci_high"),
+                reference: r.reference_arm.unwrap_or_default(),
+                difference: rounded(r.difference),
+                difference_ci: pair(r.difference_ci_low, r.difference_ci_high),
+                effect_size: rounded(r.effect_size),
+                effect_size_ci: pair(r.effect_size_ci_low, r.effect_size_ci_high),
             }
         })
         .collect()
 }
-
-/// A result worth a row in the key-results table.
-struct Measure {
-    name: &'static str,
-    unit: &'static str,
-    digits: usize,
-    column: fn(&SeriesRow) -> Option<f64>,
-}
-
-const MEASURES: [Measure; 10] = [
-    Measure {
-        name: "Loneliness (UCLA-3)",
-        unit: "3–9",
-        digits: 2,
-        column: |r| Some(r.loneliness_mean),
-    },
-    Measure {
-        name: "Lonely (UCLA-3 ≥ 6)",
-        unit: "share",
-        digits: 3,
-        column: |r| Some(r.lonely_share),
-    },
-    Measure {
-        name: "No friend-level tie",
-        unit: "share",
-        digits: 3,
-        column: |r| Some(r.isolated_share),
-    },
-    Measure {
-        name: "Hope",
-        unit: "0–1",
-        digits: 3,
-        column: |r| Some(r.hope_mean),
-    },
-    Measure {
-        name: "Self-stigma",
-        unit: "0–1",
-        digits: 3,
-        column: |r| Some(r.stigma_mean),
-    },
-    Measure {
-        name: "Perceived cohesion",
-        unit: "0–10",
-        digits: 2,
-        column: |r| r.cohesion_mean,
-    },
-    Measure {
-        name: "Bond density",
-        unit: "0–1",
-        digits: 3,
-        column: |r| r.bond_density,
-    },
-    Measure {
-        name: "Clustering",
-        unit: "0–1",
-        digits: 3,
-        column: |r| r.clustering,
-    },
-    Measure {
-        name: "Retention (not dropped out)",
-        unit: "share",
-        digits: 3,
-        column: |r| r.retention,
-    },
-    Measure {
-        name: "Improved",
-        unit: "share",
-        digits: 3,
-        column: |r| r.improved_share,
-    },
-];
 
 fn show(e: &Estimate, digits: usize) -> (String, String) {
     let mean = format!("{:.digits$}", e.mean);
@@ -259,10 +145,10 @@ pub fn html(
                 .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
                 .collect::<String>()
         );
-        for m in &MEASURES {
+        for m in METRICS.iter().filter(|m| m.report) {
             let mut cells = String::new();
             for arm in &data.arms {
-                match data.at_end(arm, m.column) {
+                match data.at_end(arm, m.value) {
                     Some(e) => {
                         let (mean, ci) = show(&e, m.digits);
                         let _ = write!(
@@ -276,7 +162,7 @@ pub fn html(
             let _ = writeln!(
                 page,
                 "<tr><td>{}</td><td>{}</td>{cells}</tr>",
-                escape(m.name),
+                escape(m.label),
                 m.unit
             );
         }
@@ -285,15 +171,16 @@ pub fn html(
         let _ = writeln!(
             page,
             "<tr><th>condition</th>{}</tr>",
-            MEASURES
+            METRICS
                 .iter()
-                .map(|m| format!("<th>{} ({})</th>", escape(m.name), m.unit))
+                .filter(|m| m.report)
+                .map(|m| format!("<th>{} ({})</th>", escape(m.label), m.unit))
                 .collect::<String>()
         );
         for arm in &data.arms {
             let mut cells = String::new();
-            for m in &MEASURES {
-                match data.at_end(arm, m.column) {
+            for m in METRICS.iter().filter(|m| m.report) {
+                match data.at_end(arm, m.value) {
                     Some(e) => {
                         let (mean, ci) = show(&e, m.digits);
                         let _ = write!(
@@ -350,17 +237,4 @@ pub fn html(
     }
     page.push_str("</table>\n</body>\n</html>\n");
     page
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_covers_markup_characters() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
-        );
-    }
 }

@@ -1,0 +1,773 @@
+//! The rows of every CSV file bonfire writes: one type per file, used by
+//! the code that writes the file and by every code that reads it back.
+//!
+//! | file | row | columns |
+//! |---|---|---|
+//! | `timeseries.csv` | [`TimeseriesRow`] | fixed |
+//! | `members.csv` | [`MemberRow`] | fixed |
+//! | `network.csv` | [`NetworkRow`] | fixed |
+//! | `groups.csv` | [`GroupRow`] | fixed |
+//! | `parts/run-N.end.csv` | [`EndRecord`] | fixed |
+//! | `runs.csv` | [`RunRow`] | fixed, then one per swept key |
+//! | `summary.csv` | [`SummaryRow`] | `point`, `arm`, one per swept key, then fixed |
+//!
+//! Rows of fixed columns derive `Serialize` and `Deserialize`: column order
+//! is field order, and readers find columns by name. The two files with a
+//! column per swept key have a `header` function, a `record` per row and a
+//! `read` that finds the fixed columns by name and takes the others, in
+//! order, as the swept keys. How rows are filled from a running model is
+//! the business of [`crate::metrics`] and [`crate::network`]; this module
+//! imports nothing of the model, so that any layer may read and write the
+//! files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One row of `timeseries.csv`: one arm of one run after one step.
+/// Empty cells mean "does not apply".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeseriesRow {
+    /// Run id (see runs.csv).
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+    /// 0 = before the first session; k = after session k.
+    pub step: u32,
+    /// Weeks since the first session: step × interval / 7 (the row describes
+    /// the group one interval after session `step`, just before the next).
+    pub week: f64,
+    pub members_active: u64,
+    /// Share of active members who attended this session.
+    pub attendance_rate: Option<f64>,
+    /// Mean UCLA-3 loneliness (3–9) of everyone who arrived (intention to treat).
+    pub loneliness_mean: f64,
+    /// Share with UCLA-3 >= 6.
+    pub lonely_share: f64,
+    /// Share with no tie at the friend level or above.
+    pub isolated_share: f64,
+    pub hope_mean: f64,
+    pub stigma_mean: f64,
+    /// Mean perceived cohesion (0–10) of active members.
+    pub cohesion_mean: Option<f64>,
+    /// Mean over groups of the density of each group's tie network.
+    pub bond_density: Option<f64>,
+    /// Average local clustering of the tie network (NetworkX's average_clustering).
+    pub clustering: Option<f64>,
+    /// Share of those who joined who have not dropped out.
+    pub retention: Option<f64>,
+    pub dropped_out: u64,
+    pub graduated: u64,
+    pub arrived: u64,
+    pub waiting: u64,
+    /// Active members when the session met, per group.
+    pub group_size_mean: Option<f64>,
+    /// Share who have improved (dose reached).
+    pub improved_share: Option<f64>,
+    /// Share of ties that reach beyond the meetings.
+    pub beyond_share: Option<f64>,
+}
+
+/// A figure of `timeseries.csv` reported at the last session, over
+/// replicates. [`METRICS`] lists them; summary.csv, the terminal summary and
+/// the report's key results are all drawn from that one list.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Its column in timeseries.csv, and its `metric` in summary.csv.
+    pub name: &'static str,
+    /// How the report names it, and its unit or range.
+    pub label: &'static str,
+    pub unit: &'static str,
+    /// Decimal places shown to people.
+    pub digits: usize,
+    /// Its value in a row; `None` where it does not apply.
+    pub value: fn(&TimeseriesRow) -> Option<f64>,
+    /// Its column header in the terminal summary, for those printed there.
+    pub terminal: Option<&'static str>,
+    /// Whether the report's table of key results shows it.
+    pub report: bool,
+}
+
+/// Every reported metric, in summary.csv's order.
+pub const METRICS: [Metric; 11] = [
+    Metric {
+        name: "loneliness_mean",
+        label: "Loneliness (UCLA-3)",
+        unit: "3–9",
+        digits: 2,
+        value: |r| Some(r.loneliness_mean),
+        terminal: Some("loneliness"),
+        report: true,
+    },
+    Metric {
+        name: "lonely_share",
+        label: "Lonely (UCLA-3 ≥ 6)",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.lonely_share),
+        terminal: Some("lonely share"),
+        report: true,
+    },
+    Metric {
+        name: "isolated_share",
+        label: "No friend-level tie",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.isolated_share),
+        terminal: Some("isolated share"),
+        report: true,
+    },
+    Metric {
+        name: "hope_mean",
+        label: "Hope",
+        unit: "0–1",
+        digits: 3,
+        value: |r| Some(r.hope_mean),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "stigma_mean",
+        label: "Self-stigma",
+        unit: "0–1",
+        digits: 3,
+        value: |r| Some(r.stigma_mean),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "cohesion_mean",
+        label: "Perceived cohesion",
+        unit: "0–10",
+        digits: 2,
+        value: |r| r.cohesion_mean,
+        terminal: Some("cohesion"),
+        report: true,
+    },
+    Metric {
+        name: "attendance_rate",
+        label: "Attendance",
+        unit: "share",
+        digits: 3,
+        value: |r| r.attendance_rate,
+        terminal: None,
+        // The attendance chart shows it.
+        report: false,
+    },
+    Metric {
+        name: "bond_density",
+        label: "Bond density",
+        unit: "0–1",
+        digits: 3,
+        value: |r| r.bond_density,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "clustering",
+        label: "Clustering",
+        unit: "0–1",
+        digits: 3,
+        value: |r| r.clustering,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "retention",
+        label: "Retention (not dropped out)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.retention,
+        terminal: Some("retention"),
+        report: true,
+    },
+    Metric {
+        name: "improved_share",
+        label: "Improved",
+        unit: "share",
+        digits: 3,
+        value: |r| r.improved_share,
+        terminal: None,
+        report: true,
+    },
+];
+
+/// A member's `status` in members.csv.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    /// On the waiting list of an open group.
+    #[default]
+    Waiting,
+    /// A current member.
+    Active,
+    /// Left before being better.
+    DroppedOut,
+    /// Left because they were better ("good enough").
+    Graduated,
+    /// In the control arm: never attends.
+    Control,
+}
+
+/// One row of `members.csv`: one member of one run at the end of the run.
+/// Only people who came to the programme (or are in the control arm).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// Run id (see runs.csv).
+    pub run: u64,
+    pub replicate: u32,
+    /// Community-wide member id (stable across replicates and scenarios
+    /// with the same layout).
+    pub member: u64,
+    pub group: u32,
+    pub arm: String,
+    pub status: MemberStatus,
+    /// Step at which the member took a seat (0 = from the start); empty if never.
+    pub joined_step: Option<u32>,
+    /// Step at which the member left; empty if still there.
+    pub left_step: Option<u32>,
+    /// Sessions belonged to the group.
+    pub tenure: u32,
+    pub sessions_attended: u32,
+    pub loneliness_start: f32,
+    pub loneliness_end: f32,
+    pub hope_start: f32,
+    pub hope_end: f32,
+    pub stigma_start: f32,
+    pub stigma_end: f32,
+    /// Perceived cohesion (0–10) at the member's last session; empty for control.
+    pub cohesion: Option<f32>,
+    /// Sessions attended when the member improved; empty if not improved.
+    pub improved_after: Option<u32>,
+    /// Ties at or above the network threshold.
+    pub ties: u32,
+    /// Ties at the friend level or above.
+    pub friends: u32,
+    pub close_friends: u32,
+    /// Ties that reached beyond the meetings.
+    pub beyond_ties: u32,
+    /// Strength of the member's ties summed over partners, each in friend units capped at 1.
+    pub tie_support: f32,
+    /// Sum of the strengths (hours) of the member's ties in the network; empty
+    /// for members who never joined.
+    pub strength: Option<f32>,
+    /// Core number in the bond network (NetworkX's `core_number`); empty
+    /// for members who never joined.
+    pub core_number: Option<u32>,
+}
+
+/// One row of `network.csv`: the figures of one arm's bond network at one
+/// step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkRow {
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+    pub step: u32,
+    pub week: f64,
+    pub nodes: u64,
+    pub edges: u64,
+    pub density: f64,
+    pub mean_degree: f64,
+    pub isolates_share: f64,
+    pub components: u64,
+    pub largest_component_share: f64,
+    pub average_clustering: f64,
+    pub transitivity: f64,
+    /// Mean edge strength in hours.
+    pub mean_strength: f64,
+    /// Largest core number.
+    pub max_core: u32,
+    /// Modularity of the partition into groups (unweighted).
+    pub group_modularity: f64,
+}
+
+/// One row of `groups.csv`: one group at one step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    pub run: u64,
+    pub arm: String,
+    pub replicate: u32,
+    pub group: u32,
+    pub step: u32,
+    pub week: f64,
+    /// Current members after the session.
+    pub members_active: u64,
+    /// Share of the members at the session who attended.
+    pub attendance_rate: Option<f64>,
+    /// Mean perceived cohesion (0–10) of current members.
+    pub cohesion_mean: Option<f64>,
+    /// Density of the group's tie network among those who have joined.
+    pub density: Option<f64>,
+    /// Average local clustering among those who have joined.
+    pub clustering: Option<f64>,
+}
+
+/// End-of-run loneliness moments of one arm of one run (a part file only:
+/// summary.csv's effect sizes are computed from them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndRecord {
+    pub run: u64,
+    pub arm: String,
+    /// Members counted.
+    pub n: u64,
+    /// Sum of their loneliness, and of its square.
+    pub sum: f64,
+    pub sum_sq: f64,
+}
+
+/// One row of `runs.csv`: which point, replicate and arm a run is. The
+/// fixed columns ([`RunRow::FIXED`]) come first, then the point's value of
+/// every swept key.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RunRow {
+    pub run: u64,
+    pub point: usize,
+    pub replicate: u32,
+    pub arm: String,
+    /// False for a waitlist arm, whose members never attend.
+    pub attends: bool,
+    /// The point's seed.
+    pub seed: u64,
+    /// The point's value of every swept key, in `[sweep]` order.
+    #[serde(skip)]
+    pub swept: Vec<String>,
+}
+
+impl RunRow {
+    /// The fixed columns, in order.
+    pub const FIXED: [&str; 6] = ["run", "point", "replicate", "arm", "attends", "seed"];
+
+    /// The header line: the fixed columns, then the swept keys.
+    pub fn header(keys: &[String]) -> Vec<String> {
+        let fixed = Self::FIXED.iter().map(|c| c.to_string());
+        fixed.chain(keys.iter().cloned()).collect()
+    }
+
+    /// The row's cells, in header order.
+    pub fn record(&self) -> Vec<String> {
+        let fixed = [
+            self.run.to_string(),
+            self.point.to_string(),
+            self.replicate.to_string(),
+            self.arm.clone(),
+            self.attends.to_string(),
+            self.seed.to_string(),
+        ];
+        fixed
+            .into_iter()
+            .chain(self.swept.iter().cloned())
+            .collect()
+    }
+
+    /// Reads runs.csv.
+    pub fn read(path: &Path) -> Result<Swept<RunRow>> {
+        read_swept(path, &Self::FIXED, |row: &mut RunRow, values| {
+            row.swept = values
+        })
+    }
+}
+
+/// One row of `summary.csv`: one metric of one condition (sweep point and
+/// arm) at the last session, over replicates. Columns: `point`, `arm`, the
+/// point's value of every swept key, then the rest in field order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SummaryRow {
+    pub point: usize,
+    pub arm: String,
+    /// The point's value of every swept key, in `[sweep]` order.
+    #[serde(skip)]
+    pub swept: Vec<String>,
+    /// A [`METRICS`] name.
+    pub metric: String,
+    /// Replicates with a value.
+    pub replicates: u64,
+    pub mean: f64,
+    pub sd: Option<f64>,
+    /// t-based 95% confidence interval of the mean.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The arm this one is compared with; `None` (an empty cell) for the
+    /// reference itself.
+    pub reference_arm: Option<String>,
+    /// This arm minus the reference, paired by replicate, with its 95% CI.
+    pub difference: Option<f64>,
+    pub difference_ci_low: Option<f64>,
+    pub difference_ci_high: Option<f64>,
+    /// Cohen's d of end loneliness (reference minus this arm), with its 95% CI.
+    pub effect_size: Option<f64>,
+    pub effect_size_ci_low: Option<f64>,
+    pub effect_size_ci_high: Option<f64>,
+}
+
+impl SummaryRow {
+    /// The columns before the swept keys.
+    const LEADING: [&str; 2] = ["point", "arm"];
+    /// The columns after the swept keys.
+    const TRAILING: [&str; 13] = [
+        "metric",
+        "replicates",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "reference_arm",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "effect_size",
+        "effect_size_ci_low",
+        "effect_size_ci_high",
+    ];
+
+    /// The header line: `point`, `arm`, the swept keys, then the figures.
+    pub fn header(keys: &[String]) -> Vec<String> {
+        let leading = Self::LEADING.iter().map(|c| c.to_string());
+        let trailing = Self::TRAILING.iter().map(|c| c.to_string());
+        leading
+            .chain(keys.iter().cloned())
+            .chain(trailing)
+            .collect()
+    }
+
+    /// The row's cells, in header order; numbers as Rust's `Display` prints
+    /// them (shortest exact form, never an exponent: serde's would write
+    /// `1.0` and `1e-7` where the file has `1` and `0.0000001`), empty for
+    /// `None`.
+    pub fn record(&self) -> Vec<String> {
+        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        let mut cells = vec![self.point.to_string(), self.arm.clone()];
+        cells.extend(self.swept.iter().cloned());
+        cells.extend([
+            self.metric.clone(),
+            self.replicates.to_string(),
+            self.mean.to_string(),
+            num(self.sd),
+            num(self.ci_low),
+            num(self.ci_high),
+            self.reference_arm.clone().unwrap_or_default(),
+            num(self.difference),
+            num(self.difference_ci_low),
+            num(self.difference_ci_high),
+            num(self.effect_size),
+            num(self.effect_size_ci_low),
+            num(self.effect_size_ci_high),
+        ]);
+        cells
+    }
+
+    /// Reads summary.csv.
+    pub fn read(path: &Path) -> Result<Swept<SummaryRow>> {
+        let fixed: Vec<&str> = Self::LEADING.into_iter().chain(Self::TRAILING).collect();
+        read_swept(path, &fixed, |row: &mut SummaryRow, values| {
+            row.swept = values
+        })
+    }
+}
+
+/// A file with a column per swept key, read back: the keys and the rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Swept<T> {
+    pub keys: Vec<String>,
+    pub rows: Vec<T>,
+}
+
+/// Reads a file whose `fixed` columns are found by name and whose other
+/// columns, in order, are swept keys; `set` puts a row's swept values into
+/// it. A swept key may bear a fixed column's name (`seed` can be swept):
+/// the fixed column is the first of that name.
+fn read_swept<T: DeserializeOwned>(
+    path: &Path,
+    fixed: &[&str],
+    set: impl Fn(&mut T, Vec<String>),
+) -> Result<Swept<T>> {
+    let read_error = |source| Error::ReadCsv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(read_error)?;
+    let header = reader.headers().map_err(read_error)?.clone();
+    let fixed_at = fixed
+        .iter()
+        .map(|&name| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: name.to_string(),
+                })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let swept_at: Vec<usize> = (0..header.len())
+        .filter(|i| !fixed_at.contains(i))
+        .collect();
+    let fixed_header = StringRecord::from(fixed.to_vec());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(read_error)?;
+        let mut cells: StringRecord = fixed_at.iter().map(|&i| &record[i]).collect();
+        cells.set_position(record.position().cloned());
+        let mut row: T = cells.deserialize(Some(&fixed_header)).map_err(read_error)?;
+        set(
+            &mut row,
+            swept_at.iter().map(|&i| record[i].to_string()).collect(),
+        );
+        rows.push(row);
+    }
+    Ok(Swept {
+        keys: swept_at.iter().map(|&i| header[i].to_string()).collect(),
+        rows,
+    })
+}
+
+/// Writes a CSV file of a header and records (files with swept-key columns).
+pub fn write_records(
+    to: impl Write,
+    path: &Path,
+    header: &[String],
+    records: impl IntoIterator<Item = Vec<String>>,
+) -> Result<()> {
+    let csv_error = |source| Error::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv::Writer::from_writer(to);
+    w.write_record(header).map_err(csv_error)?;
+    for record in records {
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    w.flush().map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The header line of a row type, as the file has it.
+pub fn header<T: Serialize + Default>() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default()).expect("a default row serialises");
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1);
+    bytes[..end].to_vec()
+}
+
+/// Rows as CSV without a header line (a run's part of a file).
+pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let memory = || PathBuf::from("(memory)");
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(|source| Error::Csv {
+            path: memory(),
+            source,
+        })?;
+    }
+    w.into_inner().map_err(|e| Error::Io {
+        action: "write",
+        path: memory(),
+        source: e.into_error(),
+    })
+}
+
+/// Reads a whole file of rows; columns are found by name.
+pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    for_each(path, |row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// Reads a file row by row, handing each to `f` (for files too large to
+/// hold twice); columns are found by name.
+pub fn for_each<T: DeserializeOwned>(path: &Path, mut f: impl FnMut(T)) -> Result<()> {
+    let read_error = |source| Error::ReadCsv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(read_error)?;
+    for row in reader.deserialize() {
+        f(row.map_err(read_error)?);
+    }
+    Ok(())
+}
+
+/// Reads a part written by [`headerless`] back, with the row type's header.
+pub fn read_part<T: DeserializeOwned + Serialize + Default>(path: &Path) -> Result<Vec<T>> {
+    let mut text = header::<T>();
+    let body = std::fs::read(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.extend_from_slice(&body);
+    csv::Reader::from_reader(text.as_slice())
+        .deserialize()
+        .collect::<std::result::Result<Vec<T>, _>>()
+        .map_err(|source| Error::ReadCsv {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, header: &[String], records: Vec<Vec<String>>) -> PathBuf {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        write_records(file, &path, header, records).unwrap();
+        path
+    }
+
+    #[test]
+    fn run_rows_read_back_with_their_swept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        // A swept key may share a fixed column's name: the fixed one comes first.
+        let keys = vec!["community.group_size".to_string(), "seed".to_string()];
+        let rows: Vec<RunRow> = (0..4)
+            .map(|run| RunRow {
+                run,
+                point: run as usize / 2,
+                replicate: run as u32 % 2,
+                arm: "waitlist".into(),
+                attends: run == 0,
+                seed: 7 + run,
+                swept: vec![format!("{}", 6 + run), "3".into()],
+            })
+            .collect();
+        let path = write(
+            dir.path(),
+            "runs.csv",
+            &RunRow::header(&keys),
+            rows.iter().map(RunRow::record).collect(),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("run,point,replicate,arm,attends,seed,community.group_size,seed\n0,0,0,waitlist,true,7,6,3\n"));
+        assert_eq!(RunRow::read(&path).unwrap(), Swept { keys, rows });
+    }
+
+    #[test]
+    fn summary_rows_read_back_with_their_swept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec!["format.frequency".to_string()];
+        let reference = SummaryRow {
+            point: 1,
+            arm: "control".into(),
+            swept: vec!["weekly".into()],
+            metric: "loneliness_mean".into(),
+            replicates: 1,
+            mean: 6.5,
+            ..SummaryRow::default()
+        };
+        let arm = SummaryRow {
+            arm: "group".into(),
+            replicates: 3,
+            mean: 0.1 + 0.2,
+            sd: Some(1e-7),
+            ci_low: Some(-1.0),
+            ci_high: Some(2.0),
+            reference_arm: Some("control".into()),
+            difference: Some(-0.25),
+            difference_ci_low: Some(-0.5),
+            difference_ci_high: Some(0.0),
+            effect_size: Some(0.37),
+            effect_size_ci_low: Some(0.3),
+            effect_size_ci_high: Some(0.44),
+            ..reference.clone()
+        };
+        let rows = vec![reference, arm];
+        let path = write(
+            dir.path(),
+            "summary.csv",
+            &SummaryRow::header(&keys),
+            rows.iter().map(SummaryRow::record).collect(),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Numbers as Rust prints them, not in exponent form.
+        assert!(text.contains(
+            ",group,weekly,loneliness_mean,3,0.30000000000000004,0.0000001,-1,2,control,"
+        ));
+        assert_eq!(SummaryRow::read(&path).unwrap(), Swept { keys, rows });
+    }
+
+    #[test]
+    fn a_missing_fixed_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        std::fs::write(&path, "run,replicate,arm,attends,seed\n0,0,group,true,1\n").unwrap();
+        match RunRow::read(&path) {
+            Err(Error::MissingColumn { column, .. }) => assert_eq!(column, "point"),
+            other => panic!("expected a missing column, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parts_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = vec![
+            MemberRow {
+                run: 3,
+                arm: "group".into(),
+                status: MemberStatus::DroppedOut,
+                joined_step: Some(0),
+                loneliness_end: 6.123_456_7,
+                core_number: Some(2),
+                ..MemberRow::default()
+            },
+            MemberRow {
+                status: MemberStatus::Control,
+                arm: "control".into(),
+                ..MemberRow::default()
+            },
+        ];
+        let path = dir.path().join("part.csv");
+        std::fs::write(&path, headerless(&rows).unwrap()).unwrap();
+        assert_eq!(read_part::<MemberRow>(&path).unwrap(), rows);
+        let mut whole = header::<MemberRow>();
+        whole.extend(headerless(&rows).unwrap());
+        std::fs::write(&path, whole).unwrap();
+        assert_eq!(read::<MemberRow>(&path).unwrap(), rows);
+    }
+
+    #[test]
+    fn every_metric_reads_the_column_it_names() {
+        let row = TimeseriesRow {
+            week: 0.5,
+            attendance_rate: Some(0.07),
+            loneliness_mean: 6.01,
+            lonely_share: 0.02,
+            isolated_share: 0.03,
+            hope_mean: 0.04,
+            stigma_mean: 0.05,
+            cohesion_mean: Some(6.06),
+            bond_density: Some(0.08),
+            clustering: Some(0.09),
+            retention: Some(0.1),
+            group_size_mean: Some(8.5),
+            improved_share: Some(0.11),
+            beyond_share: Some(0.12),
+            ..TimeseriesRow::default()
+        };
+        let mut text = header::<TimeseriesRow>();
+        text.extend(headerless(std::slice::from_ref(&row)).unwrap());
+        let mut reader = csv::Reader::from_reader(text.as_slice());
+        let names = reader.headers().unwrap().clone();
+        let cells = reader.records().next().unwrap().unwrap();
+        for m in &METRICS {
+            let at = names.iter().position(|n| n == m.name);
+            let cell = at.map(|i| cells[i].parse::<f64>().unwrap());
+            assert_eq!(cell, (m.value)(&row), "{}", m.name);
+        }
+    }
+}

@@ -342,84 +342,16 @@ fn finish(
 
 fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let Some(first) = args.shards.first() else {
-        anyhow::bail!("bonfire merge needs at least one shard folder");
-    };
-    let resolved = first.join("scenario.resolved.toml");
-    let text = std::fs::read(&resolved).map_err(|_| Error::NotARun {
-        path: first.clone(),
-    })?;
-    for other in &args.shards[1..] {
-        let theirs =
-            std::fs::read(other.join("scenario.resolved.toml")).map_err(|_| Error::NotARun {
-                path: other.clone(),
-            })?;
-        if theirs != text {
-            return Err(Error::MergeMismatch {
-                path: other.clone(),
-                other: first.clone(),
-            }
-            .into());
-        }
-    }
+    let (resolved, text) = same_experiment(&args.shards)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
     OutputFolder::prepare(&args.out, args.force)?;
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
-    let parts = args.out.join(PARTS_DIR);
-    std::fs::create_dir_all(&parts).map_err(|source| Error::Io {
-        action: "create",
-        path: parts.clone(),
-        source,
-    })?;
     for shard in &args.shards {
-        let from = shard.join(PARTS_DIR);
-        let entries = std::fs::read_dir(&from).map_err(|source| Error::Io {
-            action: "read",
-            path: from.clone(),
-            source,
-        })?;
-        let mut names: Vec<std::ffi::OsString> = entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect();
-        names.sort();
-        for name in names {
-            if name.to_string_lossy().starts_with('.') {
-                continue; // a part still being written when the shard stopped
-            }
-            let (src, dst) = (from.join(&name), parts.join(&name));
-            std::fs::copy(&src, &dst).map_err(|source| Error::Io {
-                action: "copy",
-                path: src.clone(),
-                source,
-            })?;
-        }
-    }
-    // Network exports are written by the runs themselves.
-    for shard in &args.shards {
-        let from = shard.join(runner::NETWORK_DIR);
-        if !from.is_dir() {
-            continue;
-        }
-        let to = args.out.join(runner::NETWORK_DIR);
-        std::fs::create_dir_all(&to).map_err(|source| Error::Io {
-            action: "create",
-            path: to.clone(),
-            source,
-        })?;
-        let entries = std::fs::read_dir(&from).map_err(|source| Error::Io {
-            action: "read",
-            path: from.clone(),
-            source,
-        })?;
-        for entry in entries.filter_map(|e| e.ok()) {
-            let name = entry.file_name();
-            if !name.to_string_lossy().starts_with('.') {
-                std::fs::copy(entry.path(), to.join(&name)).map_err(|source| Error::Io {
-                    action: "copy",
-                    path: entry.path(),
-                    source,
-                })?;
-            }
+        copy_finished_files(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
+        // Network exports are written by the runs themselves.
+        let exports = shard.join(runner::NETWORK_DIR);
+        if exports.is_dir() {
+            copy_finished_files(&exports, &args.out.join(runner::NETWORK_DIR))?;
         }
     }
     let run_args = RunArgs {
@@ -444,4 +376,57 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             .join(", ")
     );
     finish(&experiment, &args.out, &source, 1, started, &run_args)
+}
+
+/// The first shard's `scenario.resolved.toml` (path and bytes), after
+/// checking that every shard holds the same experiment.
+fn same_experiment(shards: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
+    let Some(first) = shards.first() else {
+        anyhow::bail!("bonfire merge needs at least one shard folder");
+    };
+    let read = |shard: &PathBuf| {
+        std::fs::read(shard.join("scenario.resolved.toml")).map_err(|_| Error::NotARun {
+            path: shard.clone(),
+        })
+    };
+    let text = read(first)?;
+    for other in &shards[1..] {
+        if read(other)? != text {
+            return Err(Error::MergeMismatch {
+                path: other.clone(),
+                other: first.clone(),
+            }
+            .into());
+        }
+    }
+    Ok((first.join("scenario.resolved.toml"), text))
+}
+
+/// Copies every finished file of `from` into `to` (created if need be), in
+/// name order; files still being written (`.NAME.partial`) are left.
+fn copy_finished_files(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to).map_err(|source| Error::Io {
+        action: "create",
+        path: to.to_path_buf(),
+        source,
+    })?;
+    let entries = std::fs::read_dir(from).map_err(|source| Error::Io {
+        action: "read",
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let mut names: Vec<std::ffi::OsString> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|name| !name.to_string_lossy().starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        let source_path = from.join(&name);
+        std::fs::copy(&source_path, to.join(&name)).map_err(|source| Error::Io {
+            action: "copy",
+            path: source_path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }

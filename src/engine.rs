@@ -205,36 +205,12 @@ pub fn run_one(
         );
     }
 
-    let mut members = Vec::new();
-    if scenario.output.members_csv {
-        let (group_id, control_id) = (ids(Arm::Group), ids(Arm::Control));
-        for g in &groups {
-            let id = if g.arm == Arm::Group {
-                &group_id
-            } else {
-                &control_id
-            };
-            MemberRow::of_group(g, id, last, &mut members);
-        }
-        // Strength and core number from the network at the end; its nodes
-        // are the members who joined, in the same group and place order.
-        let network = BondNetwork::build(&groups, &ctx.levels);
-        let (cores, strengths) = (network.core_numbers(), network.strengths());
-        let joined = members
-            .iter_mut()
-            .filter(|m| m.joined_step.is_some() && m.arm == group_id.arm);
-        for (node, row) in joined.enumerate() {
-            row.strength = Some(strengths[node]);
-            row.core_number = Some(cores[node]);
-        }
-    }
-    let mut end_loneliness = [Moments::default(); 2];
-    for g in &groups {
-        let arm = usize::from(g.arm == Arm::Control);
-        g.loneliness[..g.arrived]
-            .iter()
-            .for_each(|&l| end_loneliness[arm].push(f64::from(l)));
-    }
+    let members = if scenario.output.members_csv {
+        member_rows(&groups, &[ids(Arm::Group), ids(Arm::Control)], last, &ctx)
+    } else {
+        Vec::new()
+    };
+    let end_loneliness = end_loneliness(&groups);
     let Observed {
         network,
         groups: group_rows,
@@ -250,6 +226,46 @@ pub fn run_one(
         exports,
         end_loneliness,
     }
+}
+
+/// The rows of members.csv: every member who came, in member-id order
+/// (`ids`: the group arm's, then the control arm's), with their strength and
+/// core number in the bond network at the end.
+fn member_rows(
+    groups: &[GroupState],
+    ids: &[RowId; 2],
+    last: u32,
+    ctx: &SessionContext,
+) -> Vec<MemberRow> {
+    let mut members = Vec::new();
+    for g in groups {
+        let id = &ids[usize::from(g.arm == Arm::Control)];
+        MemberRow::of_group(g, id, last, &mut members);
+    }
+    // Strength and core number from the network at the end; its nodes
+    // are the members who joined, in the same group and place order.
+    let network = BondNetwork::build(groups, &ctx.levels);
+    let (cores, strengths) = (network.core_numbers(), network.strengths());
+    let joined = members
+        .iter_mut()
+        .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);
+    for (node, row) in joined.enumerate() {
+        row.strength = Some(strengths[node]);
+        row.core_number = Some(cores[node]);
+    }
+    members
+}
+
+/// Loneliness at the end of everyone who came, by arm (group, control).
+fn end_loneliness(groups: &[GroupState]) -> [Moments; 2] {
+    let mut moments = [Moments::default(); 2];
+    for g in groups {
+        let arm = usize::from(g.arm == Arm::Control);
+        g.loneliness[..g.arrived]
+            .iter()
+            .for_each(|&l| moments[arm].push(f64::from(l)));
+    }
+    moments
 }
 
 /// One session for every group, in parallel; tallies come back in group order.

@@ -10,7 +10,8 @@
 //! on which thread runs the group. It returns the group's [`Tally`] for the
 //! step; it touches nothing outside the group.
 
-use crate::bonds::{TieLevels, pair_index};
+use crate::bonds::pair_index;
+pub use crate::context::SessionContext;
 use crate::metrics::Tally;
 use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
@@ -20,74 +21,10 @@ use crate::rules::{
     affect, altruism, attendance, beyond_meetings, bonding, cohesion, dropout, hope, loneliness,
     membership, recovery, sharing, stigma, universality,
 };
-use crate::scenario::{Delivery, Leadership, Membership, Scenario};
 
 /// Where a contagion-driven recovery leaves a member's score: just below the
 /// lonely cut-off.
 const CONTAGION_RECOVERED_SCORE: f64 = LONELY_CUTOFF - 0.5;
-
-/// Figures derived once from the scenario and shared by every group.
-#[derive(Debug, Clone)]
-pub struct SessionContext<'a> {
-    pub scenario: &'a Scenario,
-    pub replicate: u32,
-    pub levels: TieLevels,
-    pub interval_days: f64,
-    pub online: bool,
-    pub facilitated: bool,
-    pub open: bool,
-    pub size_cap: usize,
-    pub attendance_shift: f64,
-    pub rank_ratio: f64,
-    pub member_minutes: f64,
-    pub relaxation: f64,
-}
-
-impl<'a> SessionContext<'a> {
-    /// The key of this replicate's streams for one group at one step.
-    pub fn stream_key(&self, step: u32, group: u32) -> StreamKey {
-        StreamKey::new(self.scenario.seed, self.replicate, step, group)
-    }
-
-    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
-        let m = &scenario.mechanisms;
-        let online = scenario.format.delivery == Delivery::Online;
-        let facilitated = scenario.format.leadership == Leadership::Facilitated;
-        let interval_days = scenario.interval_days();
-        SessionContext {
-            scenario,
-            replicate,
-            levels: tie_levels(scenario),
-            interval_days,
-            online,
-            facilitated,
-            open: scenario.format.membership == Membership::Open,
-            size_cap: scenario.community.group_size as usize,
-            attendance_shift: attendance::format_shift(&m.attendance, online, interval_days),
-            rank_ratio: sharing::effective_ratio(
-                m.sharing.rank_ratio,
-                facilitated,
-                m.sharing.facilitation_flattening,
-            ),
-            member_minutes: sharing::member_minutes(scenario.format.minutes, m.sharing.overhead),
-            relaxation: loneliness::relaxation_per_session(
-                m.loneliness.relaxation_per_week,
-                interval_days,
-            ),
-        }
-    }
-}
-
-/// The tie levels of a scenario, in hours.
-pub fn tie_levels(scenario: &Scenario) -> TieLevels {
-    let b = &scenario.mechanisms.bonding;
-    TieLevels {
-        tie: b.tie_hours as f32,
-        casual: b.casual_hours as f32,
-        friend: b.friend_hours as f32,
-        close: b.close_hours as f32,
-    }
-}
 
 /// Per-thread working space, reused from group to group.
 #[derive(Debug, Default)]
@@ -323,13 +260,8 @@ fn step_support_group(
             sc.minutes[i] = ctx.member_minutes * share;
         }
         let mut draws = key.stream(Purpose::Disclosure);
-        let safety_bonus = if ctx.facilitated {
-            m.sharing.facilitated_safety
-        } else {
-            0.0
-        };
         for &i in &sc.attendees {
-            let safety = (f64::from(g.cohesion[i]) / 10.0 + safety_bonus).min(1.0);
+            let safety = (f64::from(g.cohesion[i]) / 10.0 + ctx.safety_bonus).min(1.0);
             let p = sharing::disclosure_probability(
                 m.sharing.disclosure_base,
                 f64::from(g.openness[i]),

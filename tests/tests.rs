@@ -11,3 +11,4 @@ mod experiments;
 mod invariants;
 mod network;
 mod schema;
+mod switches;

@@ -14,7 +14,7 @@ use crate::rng::{self, Purpose};
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
     affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
-    sharing, stigma, universality,
+    replies, sharing, stigma, universality,
 };
 
 /// What member `i`'s community ties are doing (nothing without a community
@@ -132,11 +132,18 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
 }
 
 /// Step 4, replies: the support each discloser receives, whether any
-/// reply came, and the support each listener gives.
+/// reply came, and the support each listener gives. With replies off no
+/// disclosure is answered.
 #[inline]
 pub(super) fn replies(s: &Session, g: &GroupState, sc: &mut Scratch) {
-    let p = &s.ctx.scenario.mechanisms.altruism;
-    if !p.enabled || sc.disclosers == 0 {
+    let p = &s.ctx.scenario.mechanisms.replies;
+    if sc.disclosers == 0 {
+        return;
+    }
+    if !p.enabled {
+        for &j in &sc.attendees {
+            sc.no_reply[j] = sc.depth[j] > 0.0;
+        }
         return;
     }
     let mut draws = s.key.stream(Purpose::Replies);
@@ -150,7 +157,7 @@ pub(super) fn replies(s: &Session, g: &GroupState, sc: &mut Scratch) {
             if i == j {
                 continue;
             }
-            let r = altruism::reply_probability(p.reply_probability, f64::from(g.openness[i]));
+            let r = replies::reply_probability(p.reply_probability, f64::from(g.openness[i]));
             expected += r;
             miss *= 1.0 - r;
             sc.given[i] += r;

@@ -109,7 +109,8 @@ impl<'a> SessionContext<'a> {
     /// Perceived cohesion before a member's first session: the morale half
     /// alone (nobody belongs yet), from their own mood.
     pub fn cohesion_before_sessions(&self, hope: f32, loneliness: f32) -> f32 {
-        let mood = affect::baseline_mood(f64::from(hope), f64::from(loneliness));
+        let weight = self.scenario.mechanisms.affect.hope_weight;
+        let mood = affect::baseline_mood(weight, f64::from(hope), f64::from(loneliness));
         cohesion::perceived(0.0, self.scenario.cohesion.belonging_hours, mood) as f32
     }
 }

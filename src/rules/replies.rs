@@ -14,6 +14,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use super::sharing::openness_factor;
+
 /// Replies to disclosures: support received and given (`[mechanisms.replies]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
@@ -29,7 +31,7 @@ pub struct Replies {
 
 /// Chance that a listener with this openness replies to a disclosure.
 pub fn reply_probability(base: f64, listener_openness: f64) -> f64 {
-    (base * (0.5 + listener_openness)).clamp(0.0, 1.0)
+    (base * openness_factor(listener_openness)).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]

@@ -86,6 +86,19 @@ pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
     session_minutes * (1.0 - overhead)
 }
 
+/// The openness factor of the least open member. It fixes openness's scale:
+/// a member of middling openness (½) discloses with `disclosure_base` and
+/// replies with `reply_probability`; how much members differ is set by the
+/// spread of openness (`population.openness_mean`, `trait_concentration`).
+pub const LEAST_OPEN_FACTOR: f64 = 0.5;
+
+/// How a member's openness (0–1) scales their chance to disclose and to
+/// reply: [`LEAST_OPEN_FACTOR`] at openness 0, 1 at openness ½, 1.5 at 1.
+#[inline]
+pub fn openness_factor(openness: f64) -> f64 {
+    LEAST_OPEN_FACTOR + openness
+}
+
 /// Probability that a member discloses: open, unstigmatised members in a
 /// safe group disclose most. `safety` is 0–1.
 pub fn disclosure_probability(
@@ -95,7 +108,10 @@ pub fn disclosure_probability(
     safety: f64,
     safety_weight: f64,
 ) -> f64 {
-    (base * (0.5 + openness) * (1.0 - stigma) * (1.0 - safety_weight + safety_weight * safety))
+    (base
+        * openness_factor(openness)
+        * (1.0 - stigma)
+        * (1.0 - safety_weight + safety_weight * safety))
         .clamp(0.0, 1.0)
 }
 

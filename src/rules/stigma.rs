@@ -5,11 +5,14 @@
 //!
 //! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.
-//! Acceptance is the group's safety (cohesion / 10), halved without a reply.
+//! Acceptance is the group's safety (cohesion / 10); a disclosure nobody
+//! answered gets the share `unanswered_acceptance` of it.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
+
+use super::cohesion::COHESION_MAX;
 
 /// Mechanism 8, stigma: acceptance lowers self-stigma (`[mechanisms.stigma]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
@@ -30,6 +33,11 @@ pub struct Stigma {
     #[default(0.6)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of both rates online"))]
     pub online_factor: f64,
+    /// Acceptance of a disclosure nobody replied to, as a share of the
+    /// acceptance of an answered one.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of an answered disclosure's acceptance"))]
+    pub unanswered_acceptance: f64,
 }
 
 /// Self-stigma after a session.
@@ -52,9 +60,13 @@ pub fn update(
 }
 
 /// How accepting the group was of a disclosure, 0–1.
-pub fn acceptance(cohesion: f64, got_reply: bool) -> f64 {
-    let safety = (cohesion / 10.0).clamp(0.0, 1.0);
-    if got_reply { safety } else { 0.5 * safety }
+pub fn acceptance(p: &Stigma, cohesion: f64, got_reply: bool) -> f64 {
+    let safety = (cohesion / COHESION_MAX).clamp(0.0, 1.0);
+    if got_reply {
+        safety
+    } else {
+        p.unanswered_acceptance * safety
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +81,6 @@ mod tests {
         assert!(told < heard && heard < 0.5);
         assert!(update(&p, 0.5, true, 1.0, true, true) > told);
         assert_eq!(update(&p, 0.5, false, 1.0, false, false), 0.5);
-        assert!(acceptance(8.0, true) > acceptance(8.0, false));
+        assert!(acceptance(&p, 8.0, true) > acceptance(&p, 8.0, false));
     }
 }

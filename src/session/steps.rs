@@ -11,6 +11,7 @@ use crate::bonds::pair_index;
 use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose};
+use crate::rules::cohesion::COHESION_MAX;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
     affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
@@ -116,7 +117,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     }
     let mut draws = s.key.stream(Purpose::Disclosure);
     for &i in &sc.attendees {
-        let safety = (f64::from(g.cohesion[i]) / 10.0 + s.ctx.safety_bonus).min(1.0);
+        let safety = (f64::from(g.cohesion[i]) / COHESION_MAX + s.ctx.safety_bonus).min(1.0);
         let chance = sharing::disclosure_probability(
             p.disclosure_base,
             f64::from(g.openness[i]),
@@ -173,8 +174,9 @@ pub(super) fn replies(s: &Session, g: &GroupState, sc: &mut Scratch) {
 pub(super) fn mood(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.affect;
     for &i in &sc.attendees {
-        let mood = affect::baseline_mood(f64::from(g.hope[i]), f64::from(g.loneliness[i]));
-        sc.moods.push(mood);
+        let (hope, loneliness) = (f64::from(g.hope[i]), f64::from(g.loneliness[i]));
+        sc.moods
+            .push(affect::baseline_mood(p.hope_weight, hope, loneliness));
     }
     if p.enabled {
         affect::average_round(
@@ -247,7 +249,7 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
     for &i in &sc.attendees {
         let disclosed = sc.depth[i] > 0.0;
         let heard = sc.disclosers > usize::from(disclosed);
-        let acceptance = stigma::acceptance(f64::from(g.cohesion[i]), !sc.no_reply[i]);
+        let acceptance = stigma::acceptance(p, f64::from(g.cohesion[i]), !sc.no_reply[i]);
         let before = f64::from(g.stigma[i]);
         g.stigma[i] = stigma::update(p, before, disclosed, acceptance, heard, s.ctx.online) as f32;
     }

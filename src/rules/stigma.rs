@@ -5,14 +5,13 @@
 //!
 //! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.
-//! Acceptance is the group's safety (cohesion / 10); a disclosure nobody
-//! answered gets the share `unanswered_acceptance` of it.
+//! Acceptance is the discloser's psychological safety (cohesion / 10, plus a
+//! facilitator's bonus: `sharing::psychological_safety`, as in disclosure);
+//! a disclosure nobody answered gets the share `unanswered_acceptance` of it.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
-
-use super::cohesion::COHESION_MAX;
 
 /// Mechanism 8, stigma: acceptance lowers self-stigma (`[mechanisms.stigma]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
@@ -59,9 +58,9 @@ pub fn update(
     (stigma * (1.0 - online * (accepted + listened))).clamp(0.0, 1.0)
 }
 
-/// How accepting the group was of a disclosure, 0–1.
-pub fn acceptance(p: &Stigma, cohesion: f64, got_reply: bool) -> f64 {
-    let safety = (cohesion / COHESION_MAX).clamp(0.0, 1.0);
+/// How accepting the group was of a disclosure, 0–1, from the discloser's
+/// psychological safety (0–1).
+pub fn acceptance(p: &Stigma, safety: f64, got_reply: bool) -> f64 {
     if got_reply {
         safety
     } else {
@@ -81,6 +80,7 @@ mod tests {
         assert!(told < heard && heard < 0.5);
         assert!(update(&p, 0.5, true, 1.0, true, true) > told);
         assert_eq!(update(&p, 0.5, false, 1.0, false, false), 0.5);
-        assert!(acceptance(&p, 8.0, true) > acceptance(&p, 8.0, false));
+        assert!(acceptance(&p, 0.8, true) > acceptance(&p, 0.8, false));
+        assert_eq!(acceptance(&p, 0.8, false), 0.4);
     }
 }

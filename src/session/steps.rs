@@ -11,7 +11,6 @@ use crate::bonds::pair_index;
 use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose};
-use crate::rules::cohesion::COHESION_MAX;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
     affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
@@ -117,7 +116,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     }
     let mut draws = s.key.stream(Purpose::Disclosure);
     for &i in &sc.attendees {
-        let safety = (f64::from(g.cohesion[i]) / COHESION_MAX + s.ctx.safety_bonus).min(1.0);
+        let safety = sharing::psychological_safety(f64::from(g.cohesion[i]), s.ctx.safety_bonus);
         let chance = sharing::disclosure_probability(
             p.disclosure_base,
             f64::from(g.openness[i]),
@@ -249,7 +248,8 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
     for &i in &sc.attendees {
         let disclosed = sc.depth[i] > 0.0;
         let heard = sc.disclosers > usize::from(disclosed);
-        let acceptance = stigma::acceptance(p, f64::from(g.cohesion[i]), !sc.no_reply[i]);
+        let safety = sharing::psychological_safety(f64::from(g.cohesion[i]), s.ctx.safety_bonus);
+        let acceptance = stigma::acceptance(p, safety, !sc.no_reply[i]);
         let before = f64::from(g.stigma[i]);
         g.stigma[i] = stigma::update(p, before, disclosed, acceptance, heard, s.ctx.online) as f32;
     }

@@ -17,7 +17,7 @@ use crate::metrics::{RowId, Tally};
 use crate::network::{BondNetwork, NetStats};
 use crate::output::{GroupRow, MemberRow, NetworkRow, TimeseriesRow};
 use crate::outside::{self, Locator, Outside};
-use crate::population::{Arm, GroupState, build_community};
+use crate::population::{Arm, GroupState, build_community_with};
 use crate::rules::loneliness;
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
@@ -69,12 +69,13 @@ struct Observed {
 /// Network figures, group rows and exports due after `step`.
 fn observe_network(
     observed: &mut Observed,
-    scenario: &Scenario,
+    ctx: &SessionContext,
     id: &RowId,
     step: u32,
     groups: &[GroupState],
     tallies: &[Tally],
 ) {
+    let scenario = ctx.scenario;
     let options = &scenario.network;
     let measure = options.measures(step, scenario.format.sessions) && scenario.attends();
     let export = options.export_steps.contains(&step);
@@ -104,7 +105,7 @@ fn observe_network(
         }
     }
     if export {
-        let network = BondNetwork::build(groups, &crate::session::tie_levels(scenario));
+        let network = BondNetwork::build(groups, &ctx.levels);
         observed.exports.push(NetworkExport {
             step,
             graphml: network.graphml(&id.arm),
@@ -154,8 +155,8 @@ pub fn run_one(
     step_done: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
-    let mut groups = build_community(scenario, replicate);
-    let outside_network = community_network(scenario, replicate, &mut groups);
+    let mut groups = build_community_with(&ctx);
+    let outside_network = community_network(&ctx, &mut groups);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
     let ids = |arm: Arm| RowId {
         run,
@@ -180,14 +181,7 @@ pub fn run_one(
         })
         .collect();
     push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
-    observe_network(
-        &mut observed,
-        scenario,
-        &ids(Arm::Group),
-        0,
-        &groups,
-        &baseline,
-    );
+    observe_network(&mut observed, &ctx, &ids(Arm::Group), 0, &groups, &baseline);
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
@@ -197,7 +191,7 @@ pub fn run_one(
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
         observe_network(
             &mut observed,
-            scenario,
+            &ctx,
             &ids(Arm::Group),
             step,
             &groups,
@@ -302,10 +296,10 @@ pub fn step_all_with(
 /// member's loneliness at arrival shifted by their number of community ties
 /// (`loneliness_per_tie` points lower per tie above the mean).
 fn community_network(
-    scenario: &Scenario,
-    replicate: u32,
+    ctx: &SessionContext,
     groups: &mut [GroupState],
 ) -> Option<(Arc<CommunityGraph>, Locator)> {
+    let scenario = ctx.scenario;
     let settings = &scenario.community_network;
     let graph = match settings.kind {
         NetworkKind::None => return None,
@@ -314,7 +308,7 @@ fn community_network(
             settings,
             scenario.total_members() as usize,
             scenario.seed,
-            replicate,
+            ctx.replicate,
         )),
     };
     let mean = graph.mean_degree();
@@ -330,12 +324,7 @@ fn community_network(
             ) as f32;
             g.loneliness[i] = shifted;
             g.loneliness_start[i] = shifted;
-            // Cohesion before the first session is the member's own mood.
-            let mood =
-                crate::rules::affect::baseline_mood(f64::from(g.hope[i]), f64::from(shifted));
-            g.cohesion[i] =
-                crate::rules::cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood)
-                    as f32;
+            g.cohesion[i] = ctx.cohesion_before_sessions(g.hope[i], shifted);
         }
     });
     Some((graph, Locator::new(groups)))

@@ -18,11 +18,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bonds::{BondMatrix, TieSummary};
+use crate::context::SessionContext;
 use crate::rng::{self, Purpose};
+use crate::rules;
 use crate::rules::loneliness::LONELY_CUTOFF;
-use crate::rules::{self, affect, cohesion};
 use crate::scenario::Scenario;
-use crate::traits::{self, DoseNeeded};
+use crate::traits;
 
 /// Which arm of the study a group belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -120,8 +121,9 @@ pub struct GroupState {
 }
 
 impl GroupState {
-    /// Draws a group's members for one replicate.
-    pub fn new(scenario: &Scenario, replicate: u32, id: u32, arm: Arm, first_member: u64) -> Self {
+    /// Draws a group's members for the context's replicate.
+    pub fn new(ctx: &SessionContext, id: u32, arm: Arm, first_member: u64) -> Self {
+        let scenario = ctx.scenario;
         let (places, initial) = match arm {
             Arm::Group => (
                 scenario.pool_size() as usize,
@@ -138,7 +140,7 @@ impl GroupState {
         };
         let meets = arm == Arm::Group && scenario.attends();
         let p = &scenario.population;
-        let mut stream = rng::stream_for(scenario.seed, replicate, 0, id, Purpose::Population);
+        let mut stream = rng::stream_for(scenario.seed, ctx.replicate, 0, id, Purpose::Population);
         let mut g = GroupState {
             id,
             arm,
@@ -167,10 +169,6 @@ impl GroupState {
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
-        let dose = DoseNeeded {
-            log_median: libm::log(scenario.mechanisms.recovery.median_dose),
-            log_sd: scenario.mechanisms.recovery.dose_log_sd,
-        };
         for place in 0..places {
             // Every trait is drawn for every place, in a fixed order.
             let traits::Traits {
@@ -183,7 +181,7 @@ impl GroupState {
                 problem_type,
                 severity,
                 dose_needed,
-            } = traits::draw(p, dose, &mut stream);
+            } = traits::draw(p, ctx.dose_needed, &mut stream);
             let status = match arm {
                 Arm::Control => Status::Control,
                 Arm::Group if place < initial && !meets => Status::Control,
@@ -205,11 +203,8 @@ impl GroupState {
             g.problem_type.push(problem_type);
             g.severity.push(severity);
             g.dose_needed.push(dose_needed);
-            // Before the first session nobody belongs yet: cohesion is the
-            // morale half alone, from the member's own mood.
-            let mood = affect::baseline_mood(f64::from(hope), f64::from(loneliness));
             g.cohesion
-                .push(cohesion::perceived(0.0, scenario.cohesion.belonging_hours, mood) as f32);
+                .push(ctx.cohesion_before_sessions(hope, loneliness));
         }
         // The tie summary is always valid: rules read it before the first session.
         let present: Vec<bool> = g.status.iter().map(|&st| st == Status::Active).collect();
@@ -218,17 +213,21 @@ impl GroupState {
             .iter()
             .map(|&l| f64::from(l) >= LONELY_CUTOFF)
             .collect();
-        let levels = crate::session::tie_levels(scenario);
         g.tie_summary
-            .compute(&g.bonds, g.arrived, &present, &lonely, &levels);
+            .compute(&g.bonds, g.arrived, &present, &lonely, &ctx.levels);
         if meets {
-            let type_weight = p.type_weight as f32;
-            let bonding = &scenario.mechanisms.bonding;
-            let days = scenario.interval_days();
             let (types, severity) = (&g.problem_type, &g.severity);
             g.bonds.fix_pair_constants(
-                |i, j| rules::similarity(types[i], severity[i], types[j], severity[j], type_weight),
-                |sim, lonely| libm::exp(-rules::bonding::decay_rate(bonding, sim, lonely) * days),
+                |i, j| {
+                    rules::similarity(
+                        types[i],
+                        severity[i],
+                        types[j],
+                        severity[j],
+                        ctx.type_weight,
+                    )
+                },
+                |sim, lonely| ctx.kept_over_interval(sim, lonely),
             );
         }
         g
@@ -256,6 +255,12 @@ impl GroupState {
 /// Builds every group and control block of one replicate, in id order
 /// (in parallel: each group draws from its own stream).
 pub fn build_community(scenario: &Scenario, replicate: u32) -> Vec<GroupState> {
+    build_community_with(&SessionContext::new(scenario, replicate))
+}
+
+/// [`build_community`] with the replicate's context already built.
+pub fn build_community_with(ctx: &SessionContext) -> Vec<GroupState> {
+    let scenario = ctx.scenario;
     let groups = scenario.community.groups;
     let pool = u64::from(scenario.pool_size());
     let block = u64::from(scenario.control_block_size());
@@ -265,10 +270,10 @@ pub fn build_community(scenario: &Scenario, replicate: u32) -> Vec<GroupState> {
         .into_par_iter()
         .map(|id| {
             if id < groups {
-                GroupState::new(scenario, replicate, id, Arm::Group, u64::from(id) * pool)
+                GroupState::new(ctx, id, Arm::Group, u64::from(id) * pool)
             } else {
                 let first = u64::from(groups) * pool + u64::from(id - groups) * block;
-                GroupState::new(scenario, replicate, id, Arm::Control, first)
+                GroupState::new(ctx, id, Arm::Control, first)
             }
         })
         .collect()
@@ -312,8 +317,8 @@ mod tests {
             .build()
             .unwrap();
         let (a, b) = (
-            GroupState::new(&s, 2, 5, Arm::Group, 0),
-            GroupState::new(&t, 2, 5, Arm::Group, 0),
+            GroupState::new(&SessionContext::new(&s, 2), 5, Arm::Group, 0),
+            GroupState::new(&SessionContext::new(&t, 2), 5, Arm::Group, 0),
         );
         assert_eq!(a.loneliness, b.loneliness);
         assert_eq!(a.openness, b.openness);

@@ -12,3 +12,4 @@ mod invariants;
 mod network;
 mod networkx;
 mod schema;
+mod switches;

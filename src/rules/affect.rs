@@ -10,11 +10,14 @@
 //!
 //! One round: m_i ← m_i + α/(N−1) · Σ_j w_ij (m_j − m_i), w_ij = ν when m_j < m_i
 //! (a worse mood pulls harder), else 1. Each member starts the session from
-//! their own baseline, ½·hope + ½·(1 − (loneliness − 3)/6): the anchor.
+//! their own baseline, w·hope + (1 − w)·(1 − (loneliness − 3)/6) with w the
+//! hope weight (½): the anchor.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
+
+use super::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
 
 /// Session mood averaging (Friedkin–Johnsen), which feeds morale (`[mechanisms.affect]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
@@ -38,11 +41,18 @@ pub struct Affect {
     #[default(2.0)]
     #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "relative pull of a worse mood"))]
     pub negative_weight: f64,
+    /// Weight of hope in a member's mood on arrival; the rest is the
+    /// inverse of their loneliness. Used whether or not the averaging is on.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight of hope (the rest: loneliness)"))]
+    pub hope_weight: f64,
 }
 
-/// A member's mood on arrival at a session, 0–1.
-pub fn baseline_mood(hope: f64, loneliness: f64) -> f64 {
-    0.5 * hope + 0.5 * (1.0 - (loneliness - 3.0) / 6.0)
+/// A member's mood on arrival at a session, 0–1: hope and the inverse of
+/// loneliness on its scale, weighted by `hope_weight`.
+pub fn baseline_mood(hope_weight: f64, hope: f64, loneliness: f64) -> f64 {
+    let not_lonely = 1.0 - (loneliness - LONELINESS_MIN) / (LONELINESS_MAX - LONELINESS_MIN);
+    hope_weight * hope + (1.0 - hope_weight) * not_lonely
 }
 
 /// One synchronous averaging round over everyone in `moods`. `deltas` is
@@ -111,7 +121,9 @@ mod tests {
 
     #[test]
     fn baseline_mood_spans_its_scale() {
-        assert_eq!(baseline_mood(1.0, 3.0), 1.0);
-        assert_eq!(baseline_mood(0.0, 9.0), 0.0);
+        assert_eq!(baseline_mood(0.5, 1.0, 3.0), 1.0);
+        assert_eq!(baseline_mood(0.5, 0.0, 9.0), 0.0);
+        assert!((baseline_mood(0.5, 0.4, 6.0) - 0.45).abs() < 1e-15);
+        assert_eq!(baseline_mood(1.0, 0.4, 6.0), 0.4);
     }
 }

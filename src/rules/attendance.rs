@@ -12,6 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use super::cohesion::COHESION_MAX;
+
 /// Mechanism 2, attendance: who comes to a session (`[mechanisms.attendance]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
@@ -65,7 +67,7 @@ pub fn format_shift(p: &Attendance, online: bool, interval_days: f64) -> f64 {
 pub fn probability(p: &Attendance, format_shift: f64, m: AttendanceInputs) -> f64 {
     let x = super::logit(p.base_probability)
         + m.propensity
-        + p.cohesion_effect * (m.cohesion / 10.0 - 0.5)
+        + p.cohesion_effect * (m.cohesion / COHESION_MAX - 0.5)
         + p.tie_effect * m.log_tie_support
         + p.hope_effect * (m.hope - 0.5)
         + format_shift;

@@ -8,7 +8,9 @@
 //! belonging = 1 − e^(−mean strength to the members present / belonging hours);
 //! morale = the member's mood at the end of the session;
 //! perceived = 10·(½·belonging + ½·morale), folded into a running measure
-//! with the update weight each time the member attends.
+//! with the update weight each time the member attends. The rules that read
+//! cohesion (attendance, disclosure safety, stigma, recovery, dropout) read
+//! it as a share of the scale's top, [`COHESION_MAX`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,10 +30,13 @@ pub struct CohesionMeasure {
     pub update_weight: f64,
 }
 
-/// This session's perceived cohesion, 0–10.
+/// Top of the perceived-cohesion scale (Bollen & Hoyle's 0–10).
+pub const COHESION_MAX: f64 = 10.0;
+
+/// This session's perceived cohesion, 0–[`COHESION_MAX`].
 pub fn perceived(mean_strength_to_present: f64, belonging_hours: f64, morale: f64) -> f64 {
     let belonging = 1.0 - libm::exp(-mean_strength_to_present / belonging_hours);
-    10.0 * (0.5 * belonging + 0.5 * morale.clamp(0.0, 1.0))
+    COHESION_MAX * (0.5 * belonging + 0.5 * morale.clamp(0.0, 1.0))
 }
 
 /// The running measure after a session.

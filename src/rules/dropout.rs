@@ -13,6 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use super::cohesion::COHESION_MAX;
+
 /// Mechanism 12, dropout: leaving before one is better (`[mechanisms.dropout]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
@@ -82,7 +84,7 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
     let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
     let protection = p.tie_protection * m.log_tie_support
         + p.support_protection * m.replies_received
-        + p.cohesion_protection * (m.cohesion / 10.0 - 0.5)
+        + p.cohesion_protection * (m.cohesion / COHESION_MAX - 0.5)
         + m.altruism;
     (p.base_hazard * m.frailty * early * no_reply * isolated * libm::exp(-protection)).min(1.0)
 }

@@ -67,6 +67,10 @@ pub const LONELINESS_MAX: f64 = 9.0;
 /// UCLA-3 score at or above which a member counts as lonely (the published cut-off).
 pub const LONELY_CUTOFF: f64 = 6.0;
 
+/// Where a contagion-driven recovery leaves a member's score: just below the
+/// lonely cut-off.
+pub const CONTAGION_RECOVERED_SCORE: f64 = LONELY_CUTOFF - 0.5;
+
 /// The score a member's loneliness drifts toward, given their tie support.
 pub fn set_point(arrival_score: f64, tie_support: f64, tie_relief: f64) -> f64 {
     (arrival_score - tie_relief * (1.0 - libm::exp(-tie_support))).max(LONELINESS_MIN)
@@ -103,6 +107,32 @@ pub fn sisa_probability(
         recovery
     } else {
         (onset + transmission * f64::from(lonely_contacts)).min(1.0)
+    }
+}
+
+/// Optional SISa contagion over one group's scores, one synchronous step:
+/// `was_lonely[i]` is member i's state at the start of the session and
+/// `partners(i)` the number of their tie partners who were lonely then. A
+/// switch, drawn from `draws` in member order, moves the score across the
+/// cut-off: a lonely member's to at most [`CONTAGION_RECOVERED_SCORE`],
+/// another's to at least [`LONELY_CUTOFF`].
+pub fn contagion(
+    scores: &mut [f32],
+    was_lonely: &[bool],
+    partners: impl Fn(usize) -> u32,
+    c: &Contagion,
+    draws: &mut Stream,
+) {
+    for (i, (score, &lonely)) in scores.iter_mut().zip(was_lonely).enumerate() {
+        let p = sisa_probability(lonely, partners(i), c.onset, c.transmission, c.recovery);
+        if rng::bernoulli(draws, p) {
+            let now = f64::from(*score);
+            *score = if lonely {
+                now.min(CONTAGION_RECOVERED_SCORE)
+            } else {
+                now.max(LONELY_CUTOFF)
+            } as f32;
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod hope;
 pub mod loneliness;
 pub mod membership;
 pub mod recovery;
+pub mod replies;
 pub mod sharing;
 pub mod stigma;
 pub mod universality;

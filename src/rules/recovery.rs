@@ -17,6 +17,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use super::cohesion::COHESION_MAX;
+
 /// Mechanism 11, recovery: dose–response improvement and graduation (`[mechanisms.recovery]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
@@ -48,7 +50,7 @@ pub struct Recovery {
 
 /// Dose one attended session gives.
 pub fn engagement(weight: f64, hope: f64, cohesion: f64) -> f64 {
-    (1.0 + weight * ((hope - 0.5) + (cohesion / 10.0 - 0.5))).max(0.0)
+    (1.0 + weight * ((hope - 0.5) + (cohesion / COHESION_MAX - 0.5))).max(0.0)
 }
 
 /// Share of members improved after `dose` sessions of unit engagement, under

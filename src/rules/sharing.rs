@@ -10,6 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use super::cohesion::COHESION_MAX;
+
 /// Mechanism 3, floor time and disclosure (`[mechanisms.sharing]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
@@ -37,7 +39,8 @@ pub struct Sharing {
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight"))]
     pub safety_weight: f64,
-    /// Added psychological safety when a facilitator leads.
+    /// Psychological safety a facilitator adds, in disclosure and in the
+    /// acceptance a disclosure meets (stigma).
     #[default(0.15)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "safety added by a facilitator"))]
     pub facilitated_safety: f64,
@@ -86,8 +89,29 @@ pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
     session_minutes * (1.0 - overhead)
 }
 
+/// The openness factor of the least open member. It fixes openness's scale:
+/// a member of middling openness (½) discloses with `disclosure_base` and
+/// replies with `reply_probability`; how much members differ is set by the
+/// spread of openness (`population.openness_mean`, `trait_concentration`).
+pub const LEAST_OPEN_FACTOR: f64 = 0.5;
+
+/// How a member's openness (0–1) scales their chance to disclose and to
+/// reply: [`LEAST_OPEN_FACTOR`] at openness 0, 1 at openness ½, 1.5 at 1.
+#[inline]
+pub fn openness_factor(openness: f64) -> f64 {
+    LEAST_OPEN_FACTOR + openness
+}
+
+/// A member's psychological safety, 0–1: their cohesion as a share of the
+/// scale plus what a facilitator adds (`facilitator_bonus`, 0 when members
+/// lead). It gates disclosure and is the acceptance a disclosure meets.
+#[inline]
+pub fn psychological_safety(cohesion: f64, facilitator_bonus: f64) -> f64 {
+    (cohesion / COHESION_MAX + facilitator_bonus).clamp(0.0, 1.0)
+}
+
 /// Probability that a member discloses: open, unstigmatised members in a
-/// safe group disclose most. `safety` is 0–1.
+/// safe group disclose most. `safety` is 0–1 ([`psychological_safety`]).
 pub fn disclosure_probability(
     base: f64,
     openness: f64,
@@ -95,7 +119,10 @@ pub fn disclosure_probability(
     safety: f64,
     safety_weight: f64,
 ) -> f64 {
-    (base * (0.5 + openness) * (1.0 - stigma) * (1.0 - safety_weight + safety_weight * safety))
+    (base
+        * openness_factor(openness)
+        * (1.0 - stigma)
+        * (1.0 - safety_weight + safety_weight * safety))
         .clamp(0.0, 1.0)
 }
 
@@ -147,6 +174,13 @@ mod tests {
         assert!((r - 0.9).abs() < 1e-12);
         assert!(floor_share(0, 9, r) < floor_share(0, 9, 0.8));
         assert_eq!(effective_ratio(0.8, false, 0.5), 0.8);
+    }
+
+    #[test]
+    fn safety_is_cohesion_on_its_scale_plus_the_facilitator() {
+        assert_eq!(psychological_safety(5.0, 0.0), 0.5);
+        assert!((psychological_safety(5.0, 0.15) - 0.65).abs() < 1e-15);
+        assert_eq!(psychological_safety(9.5, 0.15), 1.0);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //!
 //! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.
-//! Acceptance is the group's safety (cohesion / 10), halved without a reply.
+//! Acceptance is the discloser's psychological safety (cohesion / 10, plus a
+//! facilitator's bonus: `sharing::psychological_safety`, as in disclosure);
+//! a disclosure nobody answered gets the share `unanswered_acceptance` of it.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,11 @@ pub struct Stigma {
     #[default(0.6)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of both rates online"))]
     pub online_factor: f64,
+    /// Acceptance of a disclosure nobody replied to, as a share of the
+    /// acceptance of an answered one.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of an answered disclosure's acceptance"))]
+    pub unanswered_acceptance: f64,
 }
 
 /// Self-stigma after a session.
@@ -51,10 +58,14 @@ pub fn update(
     (stigma * (1.0 - online * (accepted + listened))).clamp(0.0, 1.0)
 }
 
-/// How accepting the group was of a disclosure, 0–1.
-pub fn acceptance(cohesion: f64, got_reply: bool) -> f64 {
-    let safety = (cohesion / 10.0).clamp(0.0, 1.0);
-    if got_reply { safety } else { 0.5 * safety }
+/// How accepting the group was of a disclosure, 0–1, from the discloser's
+/// psychological safety (0–1).
+pub fn acceptance(p: &Stigma, safety: f64, got_reply: bool) -> f64 {
+    if got_reply {
+        safety
+    } else {
+        p.unanswered_acceptance * safety
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +80,7 @@ mod tests {
         assert!(told < heard && heard < 0.5);
         assert!(update(&p, 0.5, true, 1.0, true, true) > told);
         assert_eq!(update(&p, 0.5, false, 1.0, false, false), 0.5);
-        assert!(acceptance(8.0, true) > acceptance(8.0, false));
+        assert!(acceptance(&p, 0.8, true) > acceptance(&p, 0.8, false));
+        assert_eq!(acceptance(&p, 0.8, false), 0.4);
     }
 }

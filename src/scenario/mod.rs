@@ -43,6 +43,7 @@ use crate::rules::hope::Hope;
 use crate::rules::loneliness::{Contagion, Loneliness};
 use crate::rules::membership::OpenGroups;
 use crate::rules::recovery::Recovery;
+use crate::rules::replies::Replies;
 use crate::rules::sharing::Sharing;
 use crate::rules::stigma::Stigma;
 use crate::rules::universality::Universality;
@@ -199,6 +200,7 @@ pub struct Format {
 pub struct Mechanisms {
     pub attendance: Attendance,
     pub sharing: Sharing,
+    pub replies: Replies,
     pub universality: Universality,
     pub hope: Hope,
     pub bonding: Bonding,

@@ -1,0 +1,116 @@
+//! The figures derived from a scenario, computed once per replicate.
+//!
+//! [`SessionContext`] holds every constant the model derives from the
+//! scenario's keys: the tie levels, the interval's share of decay and of
+//! loneliness relaxation, the format's shift of attendance, the floor's rank
+//! ratio, the minutes left to members, the safety a facilitator adds. The
+//! engine builds it once per replicate; the population builds its groups
+//! with it (each pair's share of strength kept over an interval) and the
+//! session reads it at every step, so no formula of a scenario constant is
+//! written twice.
+//!
+//! It reads the scenario and the rules' formulas and nothing above them:
+//! population, session and engine read it.
+
+use crate::bonds::TieLevels;
+use crate::rng::StreamKey;
+use crate::rules::{affect, attendance, bonding, cohesion, loneliness, sharing};
+use crate::scenario::{Delivery, Leadership, Membership, Scenario};
+use crate::traits::DoseNeeded;
+
+/// Figures derived once from the scenario and shared by every group of a
+/// replicate.
+#[derive(Debug, Clone)]
+pub struct SessionContext<'a> {
+    pub scenario: &'a Scenario,
+    pub replicate: u32,
+    /// Tie levels in hours (`[mechanisms.bonding]`'s `*_hours`).
+    pub levels: TieLevels,
+    /// Days between sessions.
+    pub interval_days: f64,
+    pub online: bool,
+    pub facilitated: bool,
+    pub open: bool,
+    /// Most active members of an open group.
+    pub size_cap: usize,
+    /// The format's part of the log-odds of attending.
+    pub attendance_shift: f64,
+    /// Ratio of the geometric rank law of speaking, after facilitation.
+    pub rank_ratio: f64,
+    /// Minutes of a session left to members.
+    pub member_minutes: f64,
+    /// Psychological safety a facilitator adds (0 when members lead).
+    pub safety_bonus: f64,
+    /// Share of the gap to the set point closed over one interval.
+    pub relaxation: f64,
+    /// Weight of the problem type in the similarity of two members.
+    pub type_weight: f32,
+    /// The distribution of the dose each member needs.
+    pub dose_needed: DoseNeeded,
+}
+
+impl<'a> SessionContext<'a> {
+    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
+        let m = &scenario.mechanisms;
+        let online = scenario.format.delivery == Delivery::Online;
+        let facilitated = scenario.format.leadership == Leadership::Facilitated;
+        let interval_days = scenario.interval_days();
+        let b = &m.bonding;
+        SessionContext {
+            scenario,
+            replicate,
+            levels: TieLevels {
+                tie: b.tie_hours as f32,
+                casual: b.casual_hours as f32,
+                friend: b.friend_hours as f32,
+                close: b.close_hours as f32,
+            },
+            interval_days,
+            online,
+            facilitated,
+            open: scenario.format.membership == Membership::Open,
+            size_cap: scenario.community.group_size as usize,
+            attendance_shift: attendance::format_shift(&m.attendance, online, interval_days),
+            rank_ratio: sharing::effective_ratio(
+                m.sharing.rank_ratio,
+                facilitated,
+                m.sharing.facilitation_flattening,
+            ),
+            member_minutes: sharing::member_minutes(scenario.format.minutes, m.sharing.overhead),
+            safety_bonus: if facilitated {
+                m.sharing.facilitated_safety
+            } else {
+                0.0
+            },
+            relaxation: loneliness::relaxation_per_session(
+                m.loneliness.relaxation_per_week,
+                interval_days,
+            ),
+            type_weight: scenario.population.type_weight as f32,
+            dose_needed: DoseNeeded {
+                log_median: libm::log(m.recovery.median_dose),
+                log_sd: m.recovery.dose_log_sd,
+            },
+        }
+    }
+
+    /// The key of this replicate's streams for one group at one step.
+    pub fn stream_key(&self, step: u32, group: u32) -> StreamKey {
+        StreamKey::new(self.scenario.seed, self.replicate, step, group)
+    }
+
+    /// Share of a pair's strength kept over one interval between sessions.
+    pub fn kept_over_interval(&self, similarity: f64, either_lonely: bool) -> f64 {
+        let rate =
+            bonding::decay_rate(&self.scenario.mechanisms.bonding, similarity, either_lonely);
+        libm::exp(-rate * self.interval_days)
+    }
+
+    /// Perceived cohesion before a member's first session: the morale half
+    /// alone (nobody belongs yet), from their own mood.
+    pub fn cohesion_before_sessions(&self, hope: f32, loneliness: f32) -> f32 {
+        let weight = self.scenario.mechanisms.affect.hope_weight;
+        let mood = affect::baseline_mood(weight, f64::from(hope), f64::from(loneliness));
+        cohesion::perceived(0.0, self.scenario.cohesion.belonging_hours, mood) as f32
+    }
+}

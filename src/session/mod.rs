@@ -1,0 +1,173 @@
+//! One session of one group: the process order of `docs/MODEL.md` §3.2.
+//!
+//! [`step_group`] runs session `step` of one group (or one step of a control
+//! block) and returns the group's [`Tally`]. A support group's session is
+//! the list of numbered steps in `support_group`, one function each, named
+//! as in the model's table: membership, attendance, floor time and
+//! disclosure, replies, mood, universality, hope, ties, stigma, loneliness,
+//! recovery, dropout, cohesion. The steps live in `steps.rs`, step 8 (ties,
+//! the loop over pairs) in `ties.rs`.
+//!
+//! A step reads the `Session` (the replicate's [`SessionContext`], the
+//! step's streams, the community ties), the group and what the earlier
+//! steps left in the [`Scratch`]; its signature says which of the group and
+//! the scratch it writes. It applies the rules of [`crate::rules`] and draws
+//! from its own stream (one [`Purpose`] per step) in member (or pair) order,
+//! so the result does not depend on which thread runs the group. It touches
+//! nothing outside the group.
+//!
+//! [`Purpose`]: crate::rng::Purpose
+
+mod steps;
+mod ties;
+
+use steps::{
+    attendance, cohesion, dropout, floor_time_and_disclosure, hope, loneliness, membership, mood,
+    recovery, replies, session_flags, stigma, universality,
+};
+use ties::ties;
+
+use crate::metrics::Tally;
+use crate::outside::Outside;
+use crate::population::GroupState;
+use crate::rng::StreamKey;
+
+pub use crate::context::SessionContext;
+
+/// What the steps of one session hand on to each other, by place in the
+/// group; one per thread, reused from group to group.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Active at the start of the session (after admissions).
+    present: Vec<bool>,
+    /// Loneliness at or above the cut-off at the start of the session.
+    lonely: Vec<bool>,
+    /// Members active at the start of the session.
+    at_session: u64,
+    attended: Vec<bool>,
+    /// Places of those who attend, in place order.
+    attendees: Vec<usize>,
+    /// Attendees, most open first: the floor's rank order.
+    talk_order: Vec<usize>,
+    /// Floor minutes of each attendee.
+    minutes: Vec<f64>,
+    /// Depth (0–1) of each member's disclosure; 0 if none.
+    depth: Vec<f64>,
+    /// Attendees who disclosed.
+    disclosers: usize,
+    /// Replies a discloser can expect: support received.
+    replies: Vec<f64>,
+    /// A discloser got no reply at all.
+    no_reply: Vec<bool>,
+    /// Replies a listener made, expected: support given.
+    given: Vec<f64>,
+    /// Each attendee's mood (attendee order): the morale of cohesion.
+    moods: Vec<f64>,
+    mood_deltas: Vec<f64>,
+    /// Universality's relief, applied in the loneliness step.
+    relief: Vec<f64>,
+}
+
+impl Scratch {
+    fn reset(&mut self, n: usize) {
+        for v in [
+            &mut self.present,
+            &mut self.lonely,
+            &mut self.attended,
+            &mut self.no_reply,
+        ] {
+            v.clear();
+            v.resize(n, false);
+        }
+        for v in [
+            &mut self.minutes,
+            &mut self.depth,
+            &mut self.replies,
+            &mut self.given,
+            &mut self.relief,
+        ] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+        self.at_session = 0;
+        self.disclosers = 0;
+        self.attendees.clear();
+        self.talk_order.clear();
+        self.moods.clear();
+    }
+}
+
+/// The session being run: the replicate's context, the step, the key of
+/// this group's streams at this step, and what the members' community ties
+/// are doing. Each step reads it with the group and the [`Scratch`].
+struct Session<'a> {
+    ctx: &'a SessionContext<'a>,
+    step: u32,
+    key: StreamKey,
+    /// Per member (empty without a community network).
+    outside: &'a [Outside],
+}
+
+/// Runs session `step` (1-based) for one group or control block and
+/// returns its tally.
+pub fn step_group(
+    g: &mut GroupState,
+    ctx: &SessionContext,
+    step: u32,
+    scratch: &mut Scratch,
+    outside: &[Outside],
+) -> Tally {
+    scratch.reset(g.places());
+    let session = Session {
+        ctx,
+        step,
+        key: ctx.stream_key(step, g.id),
+        outside,
+    };
+    let mut tally = if g.meets {
+        support_group(&session, g, scratch)
+    } else {
+        control_block(&session, g, scratch)
+    };
+    if g.meets
+        && ctx
+            .scenario
+            .network
+            .measures(step, ctx.scenario.format.sessions)
+    {
+        tally.network = crate::network::NetStats::of_group(g);
+    }
+    tally.set_clustering(g);
+    tally
+}
+
+/// The numbered steps of a support group's session (`docs/MODEL.md` §3.2).
+/// A step that only reads the group or the scratch takes it shared.
+fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
+    membership(s, g); // 1
+    session_flags(g, sc); // present, lonely, at the session
+    attendance(s, g, sc); // 2
+    floor_time_and_disclosure(s, g, sc); // 3
+    replies(s, g, sc); // 4
+    mood(s, g, sc); // 5
+    universality(s, g, sc); // 6
+    hope(s, g, sc); // 7
+    ties(s, g, sc); // 8, and the tie summary TS(k)
+    stigma(s, g, sc); // 9
+    loneliness(s, g, sc); // 10
+    recovery(s, g, sc); // 11, and graduation
+    dropout(s, g, sc); // 12
+    cohesion(s, g, sc); // 13
+    Tally::of_group(g, sc.attendees.len() as u64, sc.at_session)
+}
+
+/// A control block or a waitlist arm's group (`docs/MODEL.md` §3.3): nobody
+/// attends and there are no ties, so of a session only hope (from community
+/// exemplars) and loneliness (toward the arrival score, with contagion)
+/// remain.
+fn control_block(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
+    session_flags(g, sc);
+    hope(s, g, sc);
+    loneliness(s, g, sc);
+    Tally::of_group(g, 0, 0)
+}

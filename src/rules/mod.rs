@@ -6,6 +6,12 @@
 //! parallelism. No rule reaches into another group. Each file cites the line
 //! of `../shared/domain/MECHANISMS.md` it rests on; `docs/MODEL.md` gives the
 //! equations with their defaults.
+//!
+//! This file is also the registry of mechanisms: a mechanism is a module
+//! here and a line of [`Mechanisms`], whose field is its `[mechanisms.NAME]`
+//! table. Its switch is that table's `enabled` key; the key registry finds
+//! every switch from this list (`crate::scenario::keys::switches`), so tests
+//! that turn all mechanisms off need no change when one is added.
 
 pub mod affect;
 pub mod altruism;
@@ -22,6 +28,30 @@ pub mod replies;
 pub mod sharing;
 pub mod stigma;
 pub mod universality;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The mechanisms of `docs/MODEL.md`, one table each under `[mechanisms]`,
+/// in the order of the session's steps.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mechanisms {
+    pub attendance: attendance::Attendance,
+    pub sharing: sharing::Sharing,
+    pub replies: replies::Replies,
+    pub universality: universality::Universality,
+    pub hope: hope::Hope,
+    pub bonding: bonding::Bonding,
+    pub beyond_meetings: beyond_meetings::BeyondMeetings,
+    pub stigma: stigma::Stigma,
+    pub loneliness: loneliness::Loneliness,
+    pub contagion: loneliness::Contagion,
+    pub altruism: altruism::Altruism,
+    pub recovery: recovery::Recovery,
+    pub dropout: dropout::Dropout,
+    pub affect: affect::Affect,
+}
 
 /// The logistic function.
 #[inline]

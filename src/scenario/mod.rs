@@ -32,21 +32,9 @@ use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
 use crate::community::{CommunityGraph, CommunityNetwork, NetworkKind};
-use crate::rules::affect::Affect;
-use crate::rules::altruism::Altruism;
-use crate::rules::attendance::Attendance;
-use crate::rules::beyond_meetings::BeyondMeetings;
-use crate::rules::bonding::Bonding;
+use crate::rules::Mechanisms;
 use crate::rules::cohesion::CohesionMeasure;
-use crate::rules::dropout::Dropout;
-use crate::rules::hope::Hope;
-use crate::rules::loneliness::{Contagion, Loneliness};
 use crate::rules::membership::OpenGroups;
-use crate::rules::recovery::Recovery;
-use crate::rules::replies::Replies;
-use crate::rules::sharing::Sharing;
-use crate::rules::stigma::Stigma;
-use crate::rules::universality::Universality;
 use crate::traits::Population;
 
 /// The default scenario, built into the binary: `bonfire run` with no file runs it.
@@ -190,28 +178,6 @@ pub struct Format {
     /// Meeting in person or by video.
     #[default(Delivery::InPerson)]
     pub delivery: Delivery,
-}
-
-/// The mechanisms of `docs/MODEL.md`, one table each under `[mechanisms]`.
-/// This list is the registry of mechanisms: a mechanism's switch is its
-/// table's `enabled` key, and [`keys::switches`] finds every one of them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct Mechanisms {
-    pub attendance: Attendance,
-    pub sharing: Sharing,
-    pub replies: Replies,
-    pub universality: Universality,
-    pub hope: Hope,
-    pub bonding: Bonding,
-    pub beyond_meetings: BeyondMeetings,
-    pub stigma: Stigma,
-    pub loneliness: Loneliness,
-    pub contagion: Contagion,
-    pub altruism: Altruism,
-    pub recovery: Recovery,
-    pub dropout: Dropout,
-    pub affect: Affect,
 }
 
 /// When the bond network is measured and exported (`[network]`).

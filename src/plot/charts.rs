@@ -91,228 +91,235 @@ fn line(label: String, colour: usize, dashed: bool, points: Vec<(f64, Estimate)>
     })
 }
 
-/// Every chart of a run.
+/// A column of `timeseries.csv`, as a chart reads it.
+type Column = fn(&TimeseriesRow) -> Option<f64>;
+
+/// The x axis of every chart over time.
+const WEEK: &str = "Week since the first session";
+
+/// Every chart of a run, in the order the report shows them.
 pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
-    let arms: Vec<(usize, &str)> = data
+    let mut specs = vec![
+        isolation_chart(data, scenario),
+        cohesion_chart(data, scenario),
+        retention_chart(data, scenario),
+        attendance_chart(data, scenario),
+    ];
+    specs.extend(sweep_chart(data, scenario));
+    specs.push(hope_chart(data, scenario));
+    specs
+}
+
+fn panel(y_label: &str, y_bounds: (f64, f64), lines: Vec<Line>) -> Panel {
+    Panel {
+        y_label: y_label.into(),
+        y_bounds,
+        lines,
+    }
+}
+
+/// A chart over weeks with one or more panels.
+fn over_weeks(name: &'static str, title: String, panels: Vec<Panel>) -> ChartSpec {
+    ChartSpec {
+        name,
+        title,
+        x_label: WEEK.to_string(),
+        panels,
+        empty_note: None,
+    }
+}
+
+/// Per arm, one line over time per `(what, column)`, labelled "arm: what":
+/// the first solid, the others dashed. Columns with no data draw no line.
+fn over_time(data: &RunData, series: &[(&str, Column)]) -> Vec<Line> {
+    data.arms
+        .iter()
+        .enumerate()
+        .flat_map(|(i, arm)| {
+            series
+                .iter()
+                .enumerate()
+                .filter_map(move |(k, &(what, column))| {
+                    line(
+                        format!("{arm}: {what}"),
+                        i,
+                        k > 0,
+                        data.over_time(arm, column),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Loneliness, and the shares lonely and without a friend-level tie.
+fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
+    over_weeks(
+        "isolation",
+        format!("{scenario}: loneliness and isolation"),
+        vec![
+            panel(
+                "Loneliness (UCLA-3, 3–9)",
+                (3.0, 9.0),
+                over_time(data, &[("mean loneliness", |r| Some(r.loneliness_mean))]),
+            ),
+            panel(
+                "Share of members",
+                (0.0, 1.0),
+                over_time(
+                    data,
+                    &[
+                        ("lonely (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
+                        ("no friend-level tie", |r| Some(r.isolated_share)),
+                    ],
+                ),
+            ),
+        ],
+    )
+}
+
+/// Perceived cohesion, and the bond network's density and clustering.
+fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
+    over_weeks(
+        "cohesion",
+        format!("{scenario}: cohesion and the bond network"),
+        vec![
+            panel(
+                "Perceived cohesion (0–10)",
+                (0.0, 10.0),
+                over_time(data, &[("perceived cohesion", |r| r.cohesion_mean)]),
+            ),
+            panel(
+                "Tie network (0–1)",
+                (0.0, 1.0),
+                over_time(
+                    data,
+                    &[
+                        ("bond density", |r| r.bond_density),
+                        ("clustering", |r| r.clustering),
+                    ],
+                ),
+            ),
+        ],
+    )
+}
+
+/// Survival against dropout and cumulative graduation, from members.csv.
+fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
+    let lines: Vec<Line> = data
         .arms
         .iter()
         .enumerate()
-        .map(|(i, a)| (i, a.as_str()))
+        .filter_map(|(i, arm)| Some((i, arm, data.retention_curves(arm)?)))
+        .flat_map(|(i, arm, curves)| {
+            [
+                line(
+                    format!("{arm}: not dropped out (Kaplan–Meier)"),
+                    i,
+                    false,
+                    curves.not_dropped_out,
+                ),
+                line(
+                    format!("{arm}: graduated (cumulative incidence)"),
+                    i,
+                    true,
+                    curves.graduated,
+                ),
+            ]
+        })
+        .flatten()
         .collect();
-    let week = "Week since the first session".to_string();
-    let per_arm = |f: &dyn Fn(usize, &str) -> Vec<Option<Line>>| -> Vec<Line> {
-        arms.iter().flat_map(|&(i, a)| f(i, a)).flatten().collect()
-    };
-    let mut specs = Vec::new();
-
-    specs.push(ChartSpec {
-        name: "isolation",
-        title: format!("{scenario}: loneliness and isolation"),
-        x_label: week.clone(),
-        panels: vec![
-            Panel {
-                y_label: "Loneliness (UCLA-3, 3–9)".into(),
-                y_bounds: (3.0, 9.0),
-                lines: per_arm(&|i, a| {
-                    vec![line(
-                        format!("{a}: mean loneliness"),
-                        i,
-                        false,
-                        data.over_time(a, |r| Some(r.loneliness_mean)),
-                    )]
-                }),
-            },
-            Panel {
-                y_label: "Share of members".into(),
-                y_bounds: (0.0, 1.0),
-                lines: per_arm(&|i, a| {
-                    vec![
-                        line(
-                            format!("{a}: lonely (UCLA-3 ≥ 6)"),
-                            i,
-                            false,
-                            data.over_time(a, |r| Some(r.lonely_share)),
-                        ),
-                        line(
-                            format!("{a}: no friend-level tie"),
-                            i,
-                            true,
-                            data.over_time(a, |r| Some(r.isolated_share)),
-                        ),
-                    ]
-                }),
-            },
-        ],
-        empty_note: None,
-    });
-
-    specs.push(ChartSpec {
-        name: "cohesion",
-        title: format!("{scenario}: cohesion and the bond network"),
-        x_label: week.clone(),
-        panels: vec![
-            Panel {
-                y_label: "Perceived cohesion (0–10)".into(),
-                y_bounds: (0.0, 10.0),
-                lines: per_arm(&|i, a| {
-                    vec![line(
-                        format!("{a}: perceived cohesion"),
-                        i,
-                        false,
-                        data.over_time(a, |r| r.cohesion_mean),
-                    )]
-                }),
-            },
-            Panel {
-                y_label: "Tie network (0–1)".into(),
-                y_bounds: (0.0, 1.0),
-                lines: per_arm(&|i, a| {
-                    vec![
-                        line(
-                            format!("{a}: bond density"),
-                            i,
-                            false,
-                            data.over_time(a, |r| r.bond_density),
-                        ),
-                        line(
-                            format!("{a}: clustering"),
-                            i,
-                            true,
-                            data.over_time(a, |r| r.clustering),
-                        ),
-                    ]
-                }),
-            },
-        ],
-        empty_note: None,
-    });
-
-    let retention_lines = per_arm(&|i, a| match data.retention_curves(a) {
-        Some(curves) => vec![
-            line(
-                format!("{a}: not dropped out (Kaplan–Meier)"),
-                i,
-                false,
-                curves.not_dropped_out,
-            ),
-            line(
-                format!("{a}: graduated (cumulative incidence)"),
-                i,
-                true,
-                curves.graduated,
-            ),
-        ],
-        None => vec![],
-    });
-    let retention_note = retention_lines.is_empty().then(|| {
+    let empty_note = lines.is_empty().then(|| {
         "No members.csv in this run (output.members_csv = false): no survival curve.".to_string()
     });
-    specs.push(ChartSpec {
+    ChartSpec {
         name: "retention",
         title: format!("{scenario}: retention — dropout and graduation apart"),
         x_label: "Sessions since joining".into(),
-        panels: vec![Panel {
-            y_label: "Share of members who joined".into(),
-            y_bounds: (0.0, 1.0),
-            lines: retention_lines,
-        }],
-        empty_note: retention_note,
-    });
-
-    specs.push(ChartSpec {
-        name: "attendance",
-        title: format!("{scenario}: attendance"),
-        x_label: week.clone(),
-        panels: vec![Panel {
-            y_label: "Share of current members attending".into(),
-            y_bounds: (0.0, 1.0),
-            lines: per_arm(&|i, a| {
-                vec![line(
-                    format!("{a}: attendance rate"),
-                    i,
-                    false,
-                    data.over_time(a, |r| r.attendance_rate),
-                )]
-            }),
-        }],
-        empty_note: None,
-    });
-
-    if let Some((key, xs)) = data.numeric_sweep() {
-        let across = |column: fn(&TimeseriesRow) -> Option<f64>, what: &str| -> Vec<Line> {
-            data.base_arms
-                .iter()
-                .enumerate()
-                .filter_map(|(i, arm)| {
-                    let points = data.across_sweep(&xs, arm, column);
-                    (!points.is_empty()).then(|| Line {
-                        label: format!("{arm}: {what}"),
-                        colour: i,
-                        dashed: false,
-                        error_bars: true,
-                        points,
-                    })
-                })
-                .collect()
-        };
-        specs.push(ChartSpec {
-            name: "sweep",
-            title: format!("{scenario}: the last session, by {key}"),
-            x_label: key.to_string(),
-            panels: vec![
-                Panel {
-                    y_label: "Loneliness (UCLA-3)".into(),
-                    y_bounds: (3.0, 9.0),
-                    lines: across(|r| Some(r.loneliness_mean), "mean loneliness"),
-                },
-                Panel {
-                    y_label: "Perceived cohesion (0–10)".into(),
-                    y_bounds: (0.0, 10.0),
-                    lines: across(|r| r.cohesion_mean, "perceived cohesion"),
-                },
-                Panel {
-                    y_label: "Retention (share)".into(),
-                    y_bounds: (0.0, 1.0),
-                    lines: across(|r| r.retention, "not dropped out"),
-                },
-            ],
-            empty_note: None,
-        });
+        panels: vec![panel("Share of members who joined", (0.0, 1.0), lines)],
+        empty_note,
     }
+}
 
-    specs.push(ChartSpec {
-        name: "hope",
-        title: format!("{scenario}: hope and self-stigma"),
-        x_label: week,
+/// The share of current members attending.
+fn attendance_chart(data: &RunData, scenario: &str) -> ChartSpec {
+    over_weeks(
+        "attendance",
+        format!("{scenario}: attendance"),
+        vec![panel(
+            "Share of current members attending",
+            (0.0, 1.0),
+            over_time(data, &[("attendance rate", |r| r.attendance_rate)]),
+        )],
+    )
+}
+
+/// The last session's key figures across the points of a sweep over one
+/// numeric key; `None` for any other run.
+fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
+    let (key, xs) = data.numeric_sweep()?;
+    let across = |column: Column, what: &str| across_sweep(data, &xs, column, what);
+    Some(ChartSpec {
+        name: "sweep",
+        title: format!("{scenario}: the last session, by {key}"),
+        x_label: key.to_string(),
         panels: vec![
-            Panel {
-                y_label: "Hope (0–1)".into(),
-                y_bounds: (0.0, 1.0),
-                lines: per_arm(&|i, a| {
-                    vec![line(
-                        format!("{a}: mean hope"),
-                        i,
-                        false,
-                        data.over_time(a, |r| Some(r.hope_mean)),
-                    )]
-                }),
-            },
-            Panel {
-                y_label: "Self-stigma (0–1)".into(),
-                y_bounds: (0.0, 1.0),
-                lines: per_arm(&|i, a| {
-                    vec![line(
-                        format!("{a}: mean self-stigma"),
-                        i,
-                        false,
-                        data.over_time(a, |r| Some(r.stigma_mean)),
-                    )]
-                }),
-            },
+            panel(
+                "Loneliness (UCLA-3)",
+                (3.0, 9.0),
+                across(|r| Some(r.loneliness_mean), "mean loneliness"),
+            ),
+            panel(
+                "Perceived cohesion (0–10)",
+                (0.0, 10.0),
+                across(|r| r.cohesion_mean, "perceived cohesion"),
+            ),
+            panel(
+                "Retention (share)",
+                (0.0, 1.0),
+                across(|r| r.retention, "not dropped out"),
+            ),
         ],
         empty_note: None,
-    });
-    specs
+    })
+}
+
+/// Per arm as written, one column at the last session across sweep points,
+/// with error bars.
+fn across_sweep(data: &RunData, xs: &[f64], column: Column, what: &str) -> Vec<Line> {
+    data.base_arms
+        .iter()
+        .enumerate()
+        .filter_map(|(i, arm)| {
+            let points = data.across_sweep(xs, arm, column);
+            (!points.is_empty()).then(|| Line {
+                label: format!("{arm}: {what}"),
+                colour: i,
+                dashed: false,
+                error_bars: true,
+                points,
+            })
+        })
+        .collect()
+}
+
+/// Hope and self-stigma.
+fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
+    over_weeks(
+        "hope",
+        format!("{scenario}: hope and self-stigma"),
+        vec![
+            panel(
+                "Hope (0–1)",
+                (0.0, 1.0),
+                over_time(data, &[("mean hope", |r| Some(r.hope_mean))]),
+            ),
+            panel(
+                "Self-stigma (0–1)",
+                (0.0, 1.0),
+                over_time(data, &[("mean self-stigma", |r| Some(r.stigma_mean))]),
+            ),
+        ],
+    )
 }
 
 /// Lower and upper ends of an estimate's 95% interval (the mean itself with

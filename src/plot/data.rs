@@ -54,6 +54,96 @@ pub struct RunData {
     pub base_arms: Vec<String>,
 }
 
+/// What runs.csv says about each run: which of its rows the charts keep, and
+/// the condition they are drawn under.
+struct RunIndex<'a> {
+    runs: &'a [RunRow],
+    /// The first arm of runs.csv, whose control members the charts keep.
+    first_arm: Option<&'a String>,
+    sweep_keys: &'a [String],
+    point_values: &'a [Vec<String>],
+}
+
+impl RunIndex<'_> {
+    /// Control members are the same people in every arm's runs (common
+    /// random numbers): keep them from the first arm's runs only.
+    fn keeps(&self, run: u64, arm: &str) -> bool {
+        arm != "control"
+            || self
+                .runs
+                .get(run as usize)
+                .is_none_or(|info| Some(&info.arm) == self.first_arm)
+    }
+
+    /// The run's sweep point and the condition its rows are drawn under.
+    fn label(&self, run: u64, arm: &str) -> (usize, String) {
+        let point = self.runs.get(run as usize).map_or(0, |i| i.point);
+        if self.point_values.len() <= 1 {
+            return (point, arm.to_string());
+        }
+        let values = self
+            .sweep_keys
+            .iter()
+            .zip(&self.point_values[point])
+            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (point, format!("{values}: {arm}"))
+    }
+}
+
+/// runs.csv, or no runs and no swept keys without it (every run is then
+/// point 0).
+fn read_runs(dir: &Path) -> Result<Swept<RunRow>> {
+    let runs_path = dir.join("runs.csv");
+    if runs_path.is_file() {
+        RunRow::read(&runs_path)
+    } else {
+        Ok(Swept::default())
+    }
+}
+
+/// Each sweep point's swept values, from its first run; one empty point
+/// without runs.
+fn point_values(runs: &[RunRow]) -> Vec<Vec<String>> {
+    let mut point_values: Vec<Vec<String>> = Vec::new();
+    for r in runs {
+        if point_values.len() <= r.point {
+            point_values.resize(r.point + 1, Vec::new());
+            point_values[r.point] = r.swept.clone();
+        }
+    }
+    if point_values.is_empty() {
+        point_values.push(Vec::new());
+    }
+    point_values
+}
+
+/// Pushes each name not yet in `names`, keeping first-appearance order.
+fn push_new<'a>(names: &mut Vec<String>, new: impl IntoIterator<Item = &'a String>) {
+    for name in new {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+}
+
+/// members.csv's kept rows by condition; `None` when the run did not write it.
+fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, Vec<MemberRow>>>> {
+    let members_path = dir.join("members.csv");
+    if !members_path.is_file() {
+        return Ok(None);
+    }
+    let mut by_condition: BTreeMap<String, Vec<MemberRow>> = BTreeMap::new();
+    rows::for_each(&members_path, |m: MemberRow| {
+        if index.keeps(m.run, &m.arm) {
+            let condition = index.label(m.run, &m.arm).1;
+            by_condition.entry(condition).or_default().push(m);
+        }
+    })?;
+    Ok(Some(by_condition))
+}
+
 impl RunData {
     /// Reads `timeseries.csv` (required) and `members.csv` (if present).
     pub fn load(dir: &Path) -> Result<RunData> {
@@ -64,59 +154,24 @@ impl RunData {
             });
         }
         let series: Vec<TimeseriesRow> = rows::read(&series_path)?;
-        // Without runs.csv, every run is point 0.
-        let runs_path = dir.join("runs.csv");
         let Swept {
             keys: sweep_keys,
             rows: runs,
-        } = if runs_path.is_file() {
-            RunRow::read(&runs_path)?
-        } else {
-            Swept::default()
-        };
-        let mut point_values: Vec<Vec<String>> = Vec::new();
-        for r in &runs {
-            if point_values.len() <= r.point {
-                point_values.resize(r.point + 1, Vec::new());
-                point_values[r.point] = r.swept.clone();
-            }
-        }
-        if point_values.is_empty() {
-            point_values.push(Vec::new());
-        }
+        } = read_runs(dir)?;
+        let point_values = point_values(&runs);
         let mut base_arms: Vec<String> = Vec::new();
-        for r in &runs {
-            if !base_arms.contains(&r.arm) {
-                base_arms.push(r.arm.clone());
-            }
-        }
-        // Control members are the same people in every arm's runs (common
-        // random numbers): keep them from the first arm's runs only.
-        let first_arm = base_arms.first().cloned();
-        let keep = |run: u64, arm: &str| {
-            arm != "control"
-                || runs
-                    .get(run as usize)
-                    .is_none_or(|info| Some(&info.arm) == first_arm.as_ref())
-        };
-        let label = |run: u64, arm: &str| -> (usize, String) {
-            let point = runs.get(run as usize).map_or(0, |i| i.point);
-            if point_values.len() <= 1 {
-                return (point, arm.to_string());
-            }
-            let values = sweep_keys
-                .iter()
-                .zip(&point_values[point])
-                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            (point, format!("{values}: {arm}"))
+        push_new(&mut base_arms, runs.iter().map(|r| &r.arm));
+        let index = RunIndex {
+            runs: &runs,
+            first_arm: base_arms.first(),
+            sweep_keys: &sweep_keys,
+            point_values: &point_values,
         };
         let rows: Vec<ChartRow> = series
             .into_iter()
-            .filter(|r| keep(r.run, &r.arm))
+            .filter(|r| index.keeps(r.run, &r.arm))
             .map(|row| {
-                let (point, condition) = label(row.run, &row.arm);
+                let (point, condition) = index.label(row.run, &row.arm);
                 ChartRow {
                     point,
                     condition,
@@ -124,28 +179,10 @@ impl RunData {
                 }
             })
             .collect();
-        let members_path = dir.join("members.csv");
-        let members = if members_path.is_file() {
-            let mut by_condition: BTreeMap<String, Vec<MemberRow>> = BTreeMap::new();
-            rows::for_each(&members_path, |m: MemberRow| {
-                if keep(m.run, &m.arm) {
-                    let condition = label(m.run, &m.arm).1;
-                    by_condition.entry(condition).or_default().push(m);
-                }
-            })?;
-            Some(by_condition)
-        } else {
-            None
-        };
+        let members = read_members(dir, &index)?;
         let mut arms: Vec<String> = Vec::new();
-        for r in &rows {
-            if !arms.contains(&r.condition) {
-                arms.push(r.condition.clone());
-            }
-            if !base_arms.contains(&r.row.arm) {
-                base_arms.push(r.row.arm.clone());
-            }
-        }
+        push_new(&mut arms, rows.iter().map(|r| &r.condition));
+        push_new(&mut base_arms, rows.iter().map(|r| &r.row.arm));
         let last_step = rows.iter().map(|r| r.row.step).max().unwrap_or(0);
         Ok(RunData {
             rows,

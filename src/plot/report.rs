@@ -98,13 +98,26 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f6}
 figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
 
-/// The whole page.
+/// The whole page: heading, key results, comparisons, charts, parameters.
 pub fn html(
     data: &RunData,
     resolved: &toml::Table,
     charts: &[InlineChart],
     comparisons: &[Comparison],
 ) -> String {
+    let mut page = String::new();
+    heading(&mut page, data, resolved);
+    key_results(&mut page, data);
+    comparison_table(&mut page, comparisons);
+    chart_figures(&mut page, charts);
+    parameters(&mut page, resolved);
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
+/// The document head, the scenario's name and question, and a line of facts
+/// about the run.
+fn heading(page: &mut String, data: &RunData, resolved: &toml::Table) {
     let name = resolved
         .get("name")
         .and_then(|v| v.as_str())
@@ -113,8 +126,10 @@ pub fn html(
         .get("description")
         .and_then(|v| v.as_str())
         .unwrap_or("");
-    let get = |k: &str| resolved.get(k).map(|v| v.to_string()).unwrap_or_default();
-    let mut page = String::new();
+    let seed = resolved
+        .get("seed")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n\
@@ -129,91 +144,111 @@ pub fn html(
         page,
         "<p class=\"meta\">bonfire {} · seed {} · {} replicate(s) · {} sessions · report of the files in this run's folder</p>",
         env!("CARGO_PKG_VERSION"),
-        escape(&get("seed")),
+        escape(&seed),
         data.replicates(),
         data.last_step,
     );
+}
 
+/// Every reported measure at the last session, for every condition.
+fn key_results(page: &mut String, data: &RunData) {
     page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units). Empty cells do not apply to that condition.</p>\n<table>\n");
     if data.arms.len() <= 3 {
-        // Few conditions: one row per measure, a mean and a CI column per condition.
-        let _ = writeln!(
-            page,
-            "<tr><th>measure</th><th>unit</th>{}</tr>",
-            data.arms
-                .iter()
-                .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
-                .collect::<String>()
-        );
-        for m in METRICS.iter().filter(|m| m.report) {
-            let mut cells = String::new();
-            for arm in &data.arms {
-                match data.at_end(arm, m.value) {
-                    Some(e) => {
-                        let (mean, ci) = show(&e, m.digits);
-                        let _ = write!(
-                            cells,
-                            "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
-                        );
-                    }
-                    None => cells.push_str("<td></td><td></td>"),
-                }
-            }
-            let _ = writeln!(
-                page,
-                "<tr><td>{}</td><td>{}</td>{cells}</tr>",
-                escape(m.label),
-                m.unit
-            );
-        }
+        results_by_measure(page, data);
     } else {
-        // Many conditions (a sweep): one row per condition, a cell per measure.
-        let _ = writeln!(
-            page,
-            "<tr><th>condition</th>{}</tr>",
-            METRICS
-                .iter()
-                .filter(|m| m.report)
-                .map(|m| format!("<th>{} ({})</th>", escape(m.label), m.unit))
-                .collect::<String>()
-        );
-        for arm in &data.arms {
-            let mut cells = String::new();
-            for m in METRICS.iter().filter(|m| m.report) {
-                match data.at_end(arm, m.value) {
-                    Some(e) => {
-                        let (mean, ci) = show(&e, m.digits);
-                        let _ = write!(
-                            cells,
-                            "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"
-                        );
-                    }
-                    None => cells.push_str("<td></td>"),
-                }
-            }
-            let _ = writeln!(page, "<tr><td>{}</td>{cells}</tr>", escape(arm));
-        }
+        results_by_condition(page, data);
     }
     page.push_str("</table>\n");
-    if !comparisons.is_empty() {
-        page.push_str(
-            "<h3>Comparisons: loneliness at the last session</h3>\n<p>Each arm against the reference arm, paired by replicate (the arms share common random numbers). Difference: this arm minus the reference, UCLA-3 points. Effect size: the reference minus this arm over the pooled standard deviation of members' scores (Cohen's d; positive means less lonely than the reference). From <code>summary.csv</code>.</p>\n<table>\n<tr><th>condition</th><th>reference</th><th>difference</th><th>95% CI</th><th>effect size</th><th>95% CI</th></tr>\n",
-        );
-        for c in comparisons {
-            let _ = writeln!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                escape(&c.condition),
-                escape(&c.reference),
-                escape(&c.difference),
-                escape(&c.difference_ci),
-                escape(&c.effect_size),
-                escape(&c.effect_size_ci)
-            );
-        }
-        page.push_str("</table>\n");
-    }
+}
 
+/// Few conditions: one row per measure, a mean and a CI column per condition.
+fn results_by_measure(page: &mut String, data: &RunData) {
+    let _ = writeln!(
+        page,
+        "<tr><th>measure</th><th>unit</th>{}</tr>",
+        data.arms
+            .iter()
+            .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
+            .collect::<String>()
+    );
+    for m in METRICS.iter().filter(|m| m.report) {
+        let mut cells = String::new();
+        for arm in &data.arms {
+            match data.at_end(arm, m.value) {
+                Some(e) => {
+                    let (mean, ci) = show(&e, m.digits);
+                    let _ = write!(
+                        cells,
+                        "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
+                    );
+                }
+                None => cells.push_str("<td></td><td></td>"),
+            }
+        }
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td>{cells}</tr>",
+            escape(m.label),
+            m.unit
+        );
+    }
+}
+
+/// Many conditions (a sweep): one row per condition, a cell per measure.
+fn results_by_condition(page: &mut String, data: &RunData) {
+    let _ = writeln!(
+        page,
+        "<tr><th>condition</th>{}</tr>",
+        METRICS
+            .iter()
+            .filter(|m| m.report)
+            .map(|m| format!("<th>{} ({})</th>", escape(m.label), m.unit))
+            .collect::<String>()
+    );
+    for arm in &data.arms {
+        let mut cells = String::new();
+        for m in METRICS.iter().filter(|m| m.report) {
+            match data.at_end(arm, m.value) {
+                Some(e) => {
+                    let (mean, ci) = show(&e, m.digits);
+                    let _ = write!(
+                        cells,
+                        "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"
+                    );
+                }
+                None => cells.push_str("<td></td>"),
+            }
+        }
+        let _ = writeln!(page, "<tr><td>{}</td>{cells}</tr>", escape(arm));
+    }
+}
+
+/// Each arm's loneliness against the reference arm, from summary.csv; nothing
+/// when there are no comparisons.
+fn comparison_table(page: &mut String, comparisons: &[Comparison]) {
+    if comparisons.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h3>Comparisons: loneliness at the last session</h3>\n<p>Each arm against the reference arm, paired by replicate (the arms share common random numbers). Difference: this arm minus the reference, UCLA-3 points. Effect size: the reference minus this arm over the pooled standard deviation of members' scores (Cohen's d; positive means less lonely than the reference). From <code>summary.csv</code>.</p>\n<table>\n<tr><th>condition</th><th>reference</th><th>difference</th><th>95% CI</th><th>effect size</th><th>95% CI</th></tr>\n",
+    );
+    for c in comparisons {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&c.condition),
+            escape(&c.reference),
+            escape(&c.difference),
+            escape(&c.difference_ci),
+            escape(&c.effect_size),
+            escape(&c.effect_size_ci)
+        );
+    }
+    page.push_str("</table>\n");
+}
+
+/// Every chart as an inline SVG figure with its title as caption.
+fn chart_figures(page: &mut String, charts: &[InlineChart]) {
     page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");
     for c in charts {
         let _ = writeln!(
@@ -223,7 +258,10 @@ pub fn html(
             escape(&c.title)
         );
     }
+}
 
+/// Every key of the resolved scenario, in file order.
+fn parameters(page: &mut String, resolved: &toml::Table) {
     let mut rows = Vec::new();
     flatten("", resolved, &mut rows);
     page.push_str("<h2>Parameters</h2>\n<p>Every key of <code>scenario.resolved.toml</code>; running that file reproduces this run.</p>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
@@ -235,6 +273,5 @@ pub fn html(
             escape(&v)
         );
     }
-    page.push_str("</table>\n</body>\n</html>\n");
-    page
+    page.push_str("</table>\n");
 }

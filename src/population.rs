@@ -171,40 +171,15 @@ impl GroupState {
         };
         for place in 0..places {
             // Every trait is drawn for every place, in a fixed order.
-            let traits::Traits {
-                loneliness,
-                hope,
-                stigma,
-                openness,
-                frailty,
-                propensity,
-                problem_type,
-                severity,
-                dose_needed,
-            } = traits::draw(p, ctx.dose_needed, &mut stream);
+            let traits = traits::draw(p, ctx.dose_needed, &mut stream);
             let status = match arm {
                 Arm::Control => Status::Control,
                 Arm::Group if place < initial && !meets => Status::Control,
                 Arm::Group if place < initial => Status::Active,
                 Arm::Group => Status::Waiting,
             };
-            g.status.push(status);
-            g.joined_step
-                .push(if meets && place < initial { 0 } else { NEVER });
-            g.loneliness.push(loneliness);
-            g.loneliness_start.push(loneliness);
-            g.hope.push(hope);
-            g.hope_start.push(hope);
-            g.stigma.push(stigma);
-            g.stigma_start.push(stigma);
-            g.openness.push(openness);
-            g.frailty.push(frailty);
-            g.propensity.push(propensity);
-            g.problem_type.push(problem_type);
-            g.severity.push(severity);
-            g.dose_needed.push(dose_needed);
-            g.cohesion
-                .push(ctx.cohesion_before_sessions(hope, loneliness));
+            let joined = if meets && place < initial { 0 } else { NEVER };
+            g.push_member(ctx, traits, status, joined);
         }
         // The tie summary is always valid: rules read it before the first session.
         let present: Vec<bool> = g.status.iter().map(|&st| st == Status::Active).collect();
@@ -231,6 +206,32 @@ impl GroupState {
             );
         }
         g
+    }
+
+    /// Adds one place's member with their traits at arrival.
+    fn push_member(
+        &mut self,
+        ctx: &SessionContext,
+        t: traits::Traits,
+        status: Status,
+        joined: u32,
+    ) {
+        self.status.push(status);
+        self.joined_step.push(joined);
+        self.loneliness.push(t.loneliness);
+        self.loneliness_start.push(t.loneliness);
+        self.hope.push(t.hope);
+        self.hope_start.push(t.hope);
+        self.stigma.push(t.stigma);
+        self.stigma_start.push(t.stigma);
+        self.openness.push(t.openness);
+        self.frailty.push(t.frailty);
+        self.propensity.push(t.propensity);
+        self.problem_type.push(t.problem_type);
+        self.severity.push(t.severity);
+        self.dose_needed.push(t.dose_needed);
+        self.cohesion
+            .push(ctx.cohesion_before_sessions(t.hope, t.loneliness));
     }
 
     /// Number of places (joined or waiting).

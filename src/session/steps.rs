@@ -4,7 +4,9 @@
 //!
 //! The steps are `#[inline]`: [`super::step_group`] may be compiled in
 //! another codegen unit, and inlined into it they cost no more than the one
-//! long function they replace (about 1% fewer instructions than out of line).
+//! long function they replace. Those the control arm shares (session flags,
+//! hope, loneliness) have two callers, which the inliner would otherwise
+//! refuse: `#[inline(always)]` gives each arm its own copy.
 
 use super::{Scratch, Session};
 use crate::bonds::pair_index;
@@ -61,7 +63,7 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
 }
 
 /// The session's flags: who is active and who is lonely at its start.
-#[inline]
+#[inline(always)]
 pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
     for i in 0..g.arrived {
         sc.present[i] = g.status[i] == Status::Active;
@@ -211,7 +213,7 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
 /// Step 7, hope: a gain with enough exemplars (fellow attendees who
 /// disclosed and have improved, and improved community ties), otherwise
 /// a fade toward the arrival level.
-#[inline]
+#[inline(always)]
 pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &s.ctx.scenario.mechanisms.hope;
     if !p.enabled {
@@ -258,7 +260,7 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
 /// Step 10, loneliness: relaxation toward the tie-lowered set point
 /// with noise (everyone who arrived), universality's relief
 /// (attendees), optional SISa contagion (everyone who arrived).
-#[inline]
+#[inline(always)]
 pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let m = &s.ctx.scenario.mechanisms;
     if m.loneliness.enabled {

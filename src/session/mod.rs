@@ -2,10 +2,10 @@
 //!
 //! [`step_group`] runs session `step` of one group (or one step of a control
 //! block) and returns the group's [`Tally`]. A support group's session is
-//! the list of numbered steps in `support_group`, one function each, named
+//! the list of numbered steps in `steps.rs` (`support_group`), one function each, named
 //! as in the model's table: membership, attendance, floor time and
 //! disclosure, replies, mood, universality, hope, ties, stigma, loneliness,
-//! recovery, dropout, cohesion. The steps live in `steps.rs`, step 8 (ties,
+//! recovery, dropout, cohesion. The steps live beside the list, step 8 (ties,
 //! the loop over pairs) in `ties.rs`.
 //!
 //! A step reads the `Session` (the replicate's [`SessionContext`], the
@@ -21,11 +21,7 @@
 mod steps;
 mod ties;
 
-use steps::{
-    attendance, cohesion, dropout, floor_time_and_disclosure, hope, loneliness, membership, mood,
-    recovery, replies, session_flags, stigma, universality,
-};
-use ties::ties;
+use steps::{control_block, support_group};
 
 use crate::metrics::Tally;
 use crate::outside::Outside;
@@ -139,35 +135,4 @@ pub fn step_group(
     }
     tally.set_clustering(g);
     tally
-}
-
-/// The numbered steps of a support group's session (`docs/MODEL.md` §3.2).
-/// A step that only reads the group or the scratch takes it shared.
-fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
-    membership(s, g); // 1
-    session_flags(g, sc); // present, lonely, at the session
-    attendance(s, g, sc); // 2
-    floor_time_and_disclosure(s, g, sc); // 3
-    replies(s, g, sc); // 4
-    mood(s, g, sc); // 5
-    universality(s, g, sc); // 6
-    hope(s, g, sc); // 7
-    ties(s, g, sc); // 8, and the tie summary TS(k)
-    stigma(s, g, sc); // 9
-    loneliness(s, g, sc); // 10
-    recovery(s, g, sc); // 11, and graduation
-    dropout(s, g, sc); // 12
-    cohesion(s, g, sc); // 13
-    Tally::of_group(g, sc.attendees.len() as u64, sc.at_session)
-}
-
-/// A control block or a waitlist arm's group (`docs/MODEL.md` §3.3): nobody
-/// attends and there are no ties, so of a session only hope (from community
-/// exemplars) and loneliness (toward the arrival score, with contagion)
-/// remain.
-fn control_block(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
-    session_flags(g, sc);
-    hope(s, g, sc);
-    loneliness(s, g, sc);
-    Tally::of_group(g, 0, 0)
 }

@@ -1,6 +1,8 @@
-//! The steps of a session but the ties (step 8, in `ties.rs`), in the order
-//! of `docs/MODEL.md` §3.2. Each applies the rules of one mechanism to the
-//! group and checks that mechanism's switch.
+//! The list of a session's numbered steps ([`support_group`], and the
+//! control arm's [`control_block`]), then every step but the ties (step 8,
+//! in `ties.rs`), in the order of `docs/MODEL.md` §3.2. Each step applies
+//! the rules of one mechanism to the group and checks that mechanism's
+//! switch; a new mechanism's step is written and listed here.
 //!
 //! The steps are `#[inline]`: [`super::step_group`] may be compiled in
 //! another codegen unit, and inlined into it they cost no more than the one
@@ -8,8 +10,10 @@
 //! hope, loneliness) have two callers, which the inliner would otherwise
 //! refuse: `#[inline(always)]` gives each arm its own copy.
 
+use super::ties::ties;
 use super::{Scratch, Session};
 use crate::bonds::pair_index;
+use crate::metrics::Tally;
 use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose};
@@ -18,6 +22,37 @@ use crate::rules::{
     affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
     replies, sharing, stigma, universality,
 };
+
+/// The numbered steps of a support group's session (`docs/MODEL.md` §3.2).
+/// A step that only reads the group or the scratch takes it shared.
+pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
+    membership(s, g); // 1
+    session_flags(g, sc); // present, lonely, at the session
+    attendance(s, g, sc); // 2
+    floor_time_and_disclosure(s, g, sc); // 3
+    replies(s, g, sc); // 4
+    mood(s, g, sc); // 5
+    universality(s, g, sc); // 6
+    hope(s, g, sc); // 7
+    ties(s, g, sc); // 8, and the tie summary TS(k)
+    stigma(s, g, sc); // 9
+    loneliness(s, g, sc); // 10
+    recovery(s, g, sc); // 11, and graduation
+    dropout(s, g, sc); // 12
+    cohesion(s, g, sc); // 13
+    Tally::of_group(g, sc.attendees.len() as u64, sc.at_session)
+}
+
+/// A control block or a waitlist arm's group (`docs/MODEL.md` §3.3): nobody
+/// attends and there are no ties, so of a session only hope (from community
+/// exemplars) and loneliness (toward the arrival score, with contagion)
+/// remain.
+pub(super) fn control_block(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
+    session_flags(g, sc);
+    hope(s, g, sc);
+    loneliness(s, g, sc);
+    Tally::of_group(g, 0, 0)
+}
 
 /// What member `i`'s community ties are doing (nothing without a community
 /// network).

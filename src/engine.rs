@@ -268,7 +268,7 @@ pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> V
 }
 
 /// One session for every group, with what each member's community ties are
-/// doing (one list per group, from [`community::outside_counts`]).
+/// doing (one list per group, from [`outside::outside_counts`]).
 pub fn step_all_with(
     groups: &mut [GroupState],
     ctx: &SessionContext,

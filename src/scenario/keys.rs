@@ -424,7 +424,8 @@ fn as_number(value: &toml::Value) -> Option<f64> {
 }
 
 /// The declared relations between keys (`x-at-least`, `x-at-most`), on the
-/// full set of values, then the special ones of [`super::check_special_relations`].
+/// full set of values, then the special ones (`check_special_relations` in
+/// the scenario module).
 pub fn check_relations(parameters: &Parameters) -> Result<(), Problem> {
     let table = toml::Table::try_from(parameters).expect("parameters serialise");
     for key in &registry().keys {

@@ -37,7 +37,7 @@ use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
-use crate::scenario::{DEFAULT_SCENARIO, NAME_PATTERN, Parameters, Scenario};
+use crate::scenario::{DEFAULT_SCENARIO, Parameters, Scenario};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -661,12 +661,21 @@ impl Experiment {
             let given = keys::written(&value);
             return Err(report.at(document.place(at), at, given, "a table: [[arm]]"));
         };
-        let name_pattern = regex_lite::Regex::new(NAME_PATTERN).expect("the name pattern compiles");
+        // An arm's name follows the scenario name's declared pattern.
+        let name_kind = &keys::registry().key("name").expect("name is declared").kind;
         let name = match t.remove("name") {
-            Some(toml::Value::String(n)) if name_pattern.is_match(&n) && n != "control" => n,
+            Some(toml::Value::String(n))
+                if name_kind.admits(&toml::Value::String(n.clone())) && n != "control" =>
+            {
+                n
+            }
             other => {
+                let place = match place_of("name") {
+                    Place::Default => document.place(at),
+                    written => written,
+                };
                 return Err(report.at(
-                    place_of("name").clone_or(document.place(at)),
+                    place,
                     &format!("{at}.name"),
                     other.map_or("missing".to_string(), |v| keys::written(&v)),
                     "a name of letters, digits, '-' and '_' (not \"control\", which names the within-run control arm)",
@@ -896,21 +905,6 @@ impl ScenarioBuilder {
             });
         }
         Ok(experiment.scenario(0, 0).clone())
-    }
-}
-
-/// `place` unless it is [`Place::Default`], then `fallback`.
-trait OrPlace {
-    fn clone_or(&self, fallback: Place) -> Place;
-}
-
-impl OrPlace for Place {
-    fn clone_or(&self, fallback: Place) -> Place {
-        if *self == Place::Default {
-            fallback
-        } else {
-            self.clone()
-        }
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Parameters;
 use super::source::join;
@@ -694,14 +694,6 @@ pub fn markdown_reference() -> String {
     out
 }
 
-/// The default as the JSON of a `Map`, for tests that compare declarations.
-pub fn defaults() -> Map<String, Value> {
-    match serde_json::to_value(Parameters::default()) {
-        Ok(Value::Object(map)) => map,
-        _ => unreachable!("parameters serialise to an object"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -721,7 +713,7 @@ mod tests {
 
     #[test]
     fn registry_defaults_are_the_serde_defaults() {
-        let defaults = Value::Object(defaults());
+        let defaults = serde_json::to_value(Parameters::default()).unwrap();
         for key in &registry().keys {
             let mut here = &defaults;
             for part in key.path.split('.') {

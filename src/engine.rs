@@ -100,7 +100,7 @@ fn observe_network(
         });
         if scenario.output.groups_csv {
             for (g, t) in groups.iter().zip(tallies).filter(|(g, _)| g.meets) {
-                observed.groups.push(GroupRow::new(id, g.id, step, week, t));
+                observed.groups.push(GroupRow::new(id, g, step, week, t));
             }
         }
     }

@@ -16,6 +16,7 @@ use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::loneliness::LONELY_CUTOFF;
+use crate::stats::{GroupedMoments, Moments};
 
 /// Sums and counts over the members of one or more groups at one step.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,6 +47,9 @@ pub struct Tally {
     pub ties: u64,
     /// Ties that reach beyond the meetings.
     pub beyond_ties: u64,
+    /// Loneliness change since arrival of those who joined a meeting group,
+    /// by group: the share of its variance between groups.
+    pub loneliness_change: GroupedMoments,
     /// Network figures, filled only at steps where the network is measured.
     pub network: NetStats,
 }
@@ -59,6 +63,7 @@ impl Tally {
             ..Tally::default()
         };
         let ts = &g.tie_summary;
+        let mut change = Moments::default();
         for i in 0..g.arrived {
             t.arrived += 1;
             match g.status[i] {
@@ -83,8 +88,10 @@ impl Tally {
                 t.joined += 1;
                 t.ties += u64::from(ts.members[i].ties);
                 t.beyond_ties += u64::from(ts.members[i].beyond);
+                change.push(f64::from(g.loneliness[i] - g.loneliness_start[i]));
             }
         }
+        t.loneliness_change.add_group(&change);
         // Each tie was counted from both ends.
         t.ties /= 2;
         t.beyond_ties /= 2;
@@ -131,6 +138,7 @@ impl Tally {
         self.density_groups += o.density_groups;
         self.ties += o.ties;
         self.beyond_ties += o.beyond_ties;
+        self.loneliness_change.add(&o.loneliness_change);
         self.network.add(&o.network);
     }
 }
@@ -198,6 +206,7 @@ impl TimeseriesRow {
             }),
             improved_share: only(ratio(t.improved as f64, joined)),
             beyond_share: only(ratio(t.beyond_ties as f64, t.ties)),
+            between_group_share: only(t.loneliness_change.between_group_share()),
         }
     }
 }
@@ -228,6 +237,9 @@ impl MemberRow {
                 stigma_end: g.stigma[i],
                 cohesion: (g.meets && g.sessions_attended[i] > 0).then_some(g.cohesion[i]),
                 improved_after: some(g.improved_after[i]),
+                disclosures: g.disclosures[i],
+                replies_received: g.replies_received[i],
+                replies_given: g.replies_given[i],
                 ties: u32::from(ties.ties),
                 friends: u32::from(ties.friends),
                 close_friends: u32::from(ties.close),
@@ -242,12 +254,14 @@ impl MemberRow {
 
 impl GroupRow {
     /// The row of one group from its tally.
-    pub fn new(id: &RowId, group: u32, step: u32, week: f64, t: &Tally) -> GroupRow {
+    pub fn new(id: &RowId, g: &GroupState, step: u32, week: f64, t: &Tally) -> GroupRow {
+        let joined = t.arrived - t.waiting;
+        let change = &t.loneliness_change.all;
         GroupRow {
             run: id.run,
             arm: id.arm.clone(),
             replicate: id.replicate,
-            group,
+            group: g.id,
             step,
             week,
             members_active: t.active,
@@ -259,6 +273,12 @@ impl GroupRow {
             cohesion_mean: ratio(t.cohesion_sum, t.active),
             density: (t.density_groups > 0).then_some(t.density_sum),
             clustering: ratio(t.clustering_sum, t.joined),
+            members_joined: joined,
+            loneliness_change_mean: ratio(change.sum, change.n),
+            retention: ratio((joined - t.dropped_out) as f64, joined),
+            reply_norm: g.character.reply_norm,
+            safety_shift: g.character.safety,
+            meeting_quality: g.character.quality,
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::bonds::{BondMatrix, TieSummary};
 use crate::context::SessionContext;
 use crate::rng::{self, Purpose};
 use crate::rules;
+use crate::rules::group_differences::GroupCharacter;
 use crate::rules::loneliness::LONELY_CUTOFF;
 use crate::scenario::Scenario;
 use crate::traits;
@@ -113,6 +114,17 @@ pub struct GroupState {
     pub improved_after: Vec<u32>,
     /// Perceived cohesion, 0–10 (running measure, updated when attending).
     pub cohesion: Vec<f32>,
+    /// Memory of being answered, −1–1: toward +1 after a disclosure that got
+    /// a reply, toward −1 after one that got none; 0 at arrival.
+    pub reply_memory: Vec<f32>,
+    /// Sessions in which the member disclosed.
+    pub disclosures: Vec<u32>,
+    /// Replies the member received to their disclosures, and gave to others'.
+    pub replies_received: Vec<u32>,
+    pub replies_given: Vec<u32>,
+
+    /// The group's own character (all zero for control blocks).
+    pub character: GroupCharacter,
 
     /// Ties among the members.
     pub bonds: BondMatrix,
@@ -166,6 +178,17 @@ impl GroupState {
             dose_needed: Vec::with_capacity(places),
             improved_after: vec![NEVER; places],
             cohesion: Vec::with_capacity(places),
+            reply_memory: vec![0.0; places],
+            disclosures: vec![0; places],
+            replies_received: vec![0; places],
+            replies_given: vec![0; places],
+            character: if meets {
+                let mut character =
+                    rng::stream_for(scenario.seed, ctx.replicate, 0, id, Purpose::GroupCharacter);
+                GroupCharacter::draw(&scenario.mechanisms.group_differences, &mut character)
+            } else {
+                GroupCharacter::default()
+            },
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };

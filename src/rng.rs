@@ -46,6 +46,10 @@ pub enum Purpose {
     Dropout = 10,
     /// Generating the community network outside the groups.
     CommunityNetwork = 11,
+    /// Which row of a baseline file each member takes (reserved).
+    BaselineRow = 12,
+    /// Each group's character (`mechanisms.group_differences`).
+    GroupCharacter = 13,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

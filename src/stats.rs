@@ -29,6 +29,65 @@ impl Moments {
     }
 }
 
+/// Moments of a variable measured on members of several groups, kept so
+/// that groups can be added one at a time (in group order) and the share of
+/// the variance that lies between groups computed at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GroupedMoments {
+    /// All members of all groups added.
+    pub all: Moments,
+    /// Sum over groups of the squared deviations from the group's own mean.
+    pub within_ss: f64,
+    /// Groups with at least one member.
+    pub groups: u64,
+    /// Sum over groups of the squared group size.
+    pub size_sq: u64,
+}
+
+impl GroupedMoments {
+    /// Adds one group's members.
+    pub fn add_group(&mut self, g: &Moments) {
+        if g.n == 0 {
+            return;
+        }
+        self.all.n += g.n;
+        self.all.sum += g.sum;
+        self.all.sum_sq += g.sum_sq;
+        self.within_ss += (g.sum_sq - g.sum * g.sum / g.n as f64).max(0.0);
+        self.groups += 1;
+        self.size_sq += g.n * g.n;
+    }
+
+    /// Adds the groups held by another.
+    pub fn add(&mut self, o: &GroupedMoments) {
+        self.all.n += o.all.n;
+        self.all.sum += o.all.sum;
+        self.all.sum_sq += o.all.sum_sq;
+        self.within_ss += o.within_ss;
+        self.groups += o.groups;
+        self.size_sq += o.size_sq;
+    }
+
+    /// The one-way ANOVA estimate of the intraclass correlation, ICC(1):
+    /// (MSB − MSW) / (MSB + (n₀ − 1)·MSW), with n₀ = (N − Σn²/N)/(k − 1) for
+    /// groups of unequal size. Near 0 when groups differ only by chance (it
+    /// can then be slightly negative); `None` with fewer than two groups,
+    /// no member beyond one per group, or no variance at all.
+    pub fn between_group_share(&self) -> Option<f64> {
+        let (n, k) = (self.all.n as f64, self.groups as f64);
+        if self.groups < 2 || self.all.n <= self.groups {
+            return None;
+        }
+        let total_ss = (self.all.sum_sq - self.all.sum * self.all.sum / n).max(0.0);
+        let between_ss = (total_ss - self.within_ss).max(0.0);
+        let msb = between_ss / (k - 1.0);
+        let msw = self.within_ss / (n - k);
+        let n0 = (n - self.size_sq as f64 / n) / (k - 1.0);
+        let den = msb + (n0 - 1.0) * msw;
+        (den > 0.0).then(|| (msb - msw) / den)
+    }
+}
+
 /// A mean with its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
@@ -181,6 +240,28 @@ mod tests {
             graduation_incidence(&all, 4),
             vec![0.0, 0.0, 0.25, 0.25, 0.5]
         );
+    }
+
+    #[test]
+    fn between_group_share_matches_a_hand_computation() {
+        // Groups {1, 2, 3} and {5, 6, 7}: MSB = 24, MSW = 1, n0 = 3,
+        // ICC = (24 - 1) / (24 + 2) = 23/26.
+        let mut g = GroupedMoments::default();
+        for values in [[1.0, 2.0, 3.0], [5.0, 6.0, 7.0]] {
+            let mut m = Moments::default();
+            values.iter().for_each(|&x| m.push(x));
+            g.add_group(&m);
+        }
+        assert!((g.between_group_share().unwrap() - 23.0 / 26.0).abs() < 1e-12);
+        // Identical group means: all variance within, ICC = -1/(n0 - 1).
+        let mut same = GroupedMoments::default();
+        for values in [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]] {
+            let mut m = Moments::default();
+            values.iter().for_each(|&x| m.push(x));
+            same.add_group(&m);
+        }
+        assert!((same.between_group_share().unwrap() + 0.5).abs() < 1e-12);
+        assert_eq!(GroupedMoments::default().between_group_share(), None);
     }
 
     #[test]

@@ -1,7 +1,44 @@
 //! Helpers shared by the integration tests.
 
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
 use bonfire::Scenario;
 use bonfire::scenario::keys;
+
+/// The `bonfire` binary built with the tests.
+pub fn bonfire() -> Command {
+    Command::cargo_bin("bonfire").unwrap()
+}
+
+/// `bonfire run SCENARIO --quiet [extra...] --out OUT`, which must succeed.
+pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
+    bonfire()
+        .arg("run")
+        .arg(scenario)
+        .arg("--quiet")
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// Writes `text` as `experiment.toml` in `dir`.
+pub fn write_scenario(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("experiment.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every row of one of a run's CSV files.
+pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    csv::Reader::from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .deserialize()
+        .map(|row| row.unwrap())
+        .collect()
+}
 
 /// A scenario from TOML text (panics on an invalid one: test input).
 pub fn scenario(text: &str) -> Scenario {

@@ -40,7 +40,7 @@ early_excess = 0.0
 tie_protection = 0.0
 support_protection = 0.0
 cohesion_protection = 0.0
-no_reply_factor = 1.0
+reply_protection = 0.0
 isolated_factor = 1.0
 "#
     )
@@ -97,7 +97,7 @@ fn hazard_of_every_member(s: &Scenario) -> f64 {
                             log_tie_support: f64::from(ties.log_support),
                             replies_received: 0.0,
                             cohesion,
-                            disclosed_without_reply: false,
+                            reply_memory: 0.0,
                             isolated: ties.ties == 0,
                             altruism: 0.0,
                         },

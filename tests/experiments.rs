@@ -1,9 +1,10 @@
 //! Experiments: sweeps and arms, common random numbers, shards merged into
 //! exactly the files of a whole run, interruption and resume.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
+
+use crate::common::{bonfire, run_ok, write_scenario};
 use std::time::Duration;
 
 const SWEEP: &str = r#"
@@ -42,29 +43,6 @@ const SAME: [&str; 7] = [
     "report.html",
     "charts/isolation.png",
 ];
-
-fn bonfire() -> Command {
-    Command::cargo_bin("bonfire").unwrap()
-}
-
-/// `bonfire run SCENARIO --quiet [extra...] --out OUT`, which must succeed.
-fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) {
-    bonfire()
-        .arg("run")
-        .arg(scenario)
-        .arg("--quiet")
-        .args(extra)
-        .arg("--out")
-        .arg(out)
-        .assert()
-        .success();
-}
-
-fn write_scenario(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("experiment.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 fn assert_same(a: &Path, b: &Path) {
     for f in SAME {

@@ -149,7 +149,10 @@ fn network_and_group_figures_are_written_at_the_chosen_interval() {
     assert_eq!(steps, ["0", "3", "6", "7"]); // every 3rd, and the last
     let groups = std::fs::read_to_string(dir.path().join("out/groups.csv")).unwrap();
     assert_eq!(groups.lines().count(), 1 + 4 * 5);
-    assert!(groups.starts_with("run,arm,replicate,group,step,week,members_active,attendance_rate,cohesion_mean,density,clustering\n"));
+    assert!(groups.starts_with(
+        "run,arm,replicate,group,step,week,members_active,attendance_rate,cohesion_mean,density,clustering,\
+         members_joined,loneliness_change_mean,retention,reply_norm,safety_shift,meeting_quality\n"
+    ));
 }
 
 #[test]

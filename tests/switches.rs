@@ -22,13 +22,13 @@ frailty_variance = 0.0
 
 /// Sharing; stigma as the mark of a disclosure (listening lowers nothing,
 /// so only disclosers lose stigma); and a dropout hazard of 0.02 that is
-/// certain (0.02 · 100, capped at 1) for a discloser who got no reply.
+/// certain (0.02 · e^15, capped at 1) for a newcomer whose disclosure got no reply.
 const WITNESSES: [&str; 3] = [
     "[mechanisms.sharing]\nenabled = true",
     "[mechanisms.stigma]\nenabled = true\nacceptance_rate = 0.5\nlistening_rate = 0.0",
     "[mechanisms.dropout]\nenabled = true\nbase_hazard = 0.02\nearly_excess = 0.0\n\
      tie_protection = 0.0\nsupport_protection = 0.0\ncohesion_protection = 0.0\n\
-     no_reply_factor = 100.0\nisolated_factor = 1.0",
+     reply_protection = 10.0\nisolated_factor = 1.0",
 ];
 
 /// After the first session, for every member of every group: (disclosed,
@@ -77,8 +77,8 @@ fn replies_have_their_own_switch() {
         "too few disclosures to test: {disclosers}"
     );
 
-    // Off: no disclosure is answered, so every discloser meets the no-reply
-    // factor and leaves.
+    // Off: no disclosure is answered, so every discloser's reply memory
+    // falls and, as a newcomer, they leave.
     assert!(off.iter().all(|&(disclosed, left)| !disclosed || left));
 
     // On: most disclosures get a reply (none of 8 listeners replies about

@@ -11,5 +11,6 @@ mod experiments;
 mod invariants;
 mod network;
 mod networkx;
+mod phenomena;
 mod schema;
 mod switches;

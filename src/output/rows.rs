@@ -71,6 +71,10 @@ pub struct TimeseriesRow {
     pub improved_share: Option<f64>,
     /// Share of ties that reach beyond the meetings.
     pub beyond_share: Option<f64>,
+    /// Share of the variance in members' loneliness change (now minus
+    /// arrival) that lies between groups: the intraclass correlation ICC(1)
+    /// over those who joined a group; near 0 when groups differ only by chance.
+    pub between_group_share: Option<f64>,
 }
 
 /// A figure of `timeseries.csv` reported at the last session, over
@@ -94,7 +98,7 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 11] = [
+pub const METRICS: [Metric; 12] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -195,6 +199,15 @@ pub const METRICS: [Metric; 11] = [
         terminal: None,
         report: true,
     },
+    Metric {
+        name: "between_group_share",
+        label: "Loneliness change between groups (ICC)",
+        unit: "share of variance",
+        digits: 3,
+        value: |r| r.between_group_share,
+        terminal: None,
+        report: true,
+    },
 ];
 
 /// A member's `status` in members.csv.
@@ -244,6 +257,12 @@ pub struct MemberRow {
     pub cohesion: Option<f32>,
     /// Sessions attended when the member improved; empty if not improved.
     pub improved_after: Option<u32>,
+    /// Sessions in which the member disclosed.
+    pub disclosures: u32,
+    /// Replies the member received to their disclosures.
+    pub replies_received: u32,
+    /// Replies the member gave to others' disclosures.
+    pub replies_given: u32,
     /// Ties at or above the network threshold.
     pub ties: u32,
     /// Ties at the friend level or above.
@@ -306,6 +325,18 @@ pub struct GroupRow {
     pub density: Option<f64>,
     /// Average local clustering among those who have joined.
     pub clustering: Option<f64>,
+    /// Members who have taken a seat in the group so far.
+    pub members_joined: u64,
+    /// Mean loneliness change (now minus arrival) of those who joined.
+    pub loneliness_change_mean: Option<f64>,
+    /// Share of those who joined who have not dropped out.
+    pub retention: Option<f64>,
+    /// The group's character (`mechanisms.group_differences`): its reply
+    /// norm (logit), its shift of psychological safety, and its meeting
+    /// quality (the log of the factor on what a session gives).
+    pub reply_norm: f64,
+    pub safety_shift: f64,
+    pub meeting_quality: f64,
 }
 
 /// End-of-run loneliness moments of one arm of one run (a part file only:
@@ -757,6 +788,7 @@ mod tests {
             group_size_mean: Some(8.5),
             improved_share: Some(0.11),
             beyond_share: Some(0.12),
+            between_group_share: Some(0.13),
             ..TimeseriesRow::default()
         };
         let mut text = header::<TimeseriesRow>();

@@ -3,8 +3,8 @@
 //! MECHANISMS.md, "Helping others lowers the helper's relapse risk (Pagano
 //! 2004): altruism".
 //!
-//! The support a member gives is the expected replies they make to others'
-//! disclosures (`replies.rs`). It lowers the giver's dropout log-hazard by
+//! The support a member gives is the number of replies they make to others'
+//! disclosures in the session (`replies.rs`). It lowers the giver's dropout log-hazard by
 //! p·ln(1 + given) and adds a bonus to their recovery dose. The switch acts on
 //! these effects only: replies are their own mechanism.
 

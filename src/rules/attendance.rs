@@ -6,7 +6,11 @@
 //!
 //! logit P(attend) = logit(base) + propensity + c·(cohesion/10 − ½)
 //!                   + t·ln(1 + tie support) + h·(hope − ½)
-//!                   + o·\[online\] + f·log2(interval / 7 days)
+//!                   + r·m_w + o·\[online\] + f·log2(interval / 7 days)
+//!
+//! where m_w is the member's reply memory weighted toward their first
+//! sessions (`replies.rs`; EVIDENCE.md E16: newcomers who are answered come
+//! back).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -45,6 +49,10 @@ pub struct Attendance {
     #[default(0.2)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per doubling of the interval beyond a week"))]
     pub interval_effect: f64,
+    /// Logit change per unit of the member's reply memory (−1 never answered … +1 always), weighted toward the first sessions.
+    #[default(0.5)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per unit of weighted reply memory"))]
+    pub reply_effect: f64,
 }
 
 /// What a member brings to the attendance decision.
@@ -55,6 +63,8 @@ pub struct AttendanceInputs {
     /// ln(1 + tie support), as kept in the tie summary.
     pub log_tie_support: f64,
     pub hope: f64,
+    /// Reply memory times the newcomer weight (`replies.rs`).
+    pub reply_memory: f64,
 }
 
 /// The format's part of the log-odds, the same for every member of a group.
@@ -70,6 +80,7 @@ pub fn probability(p: &Attendance, format_shift: f64, m: AttendanceInputs) -> f6
         + p.cohesion_effect * (m.cohesion / COHESION_MAX - 0.5)
         + p.tie_effect * m.log_tie_support
         + p.hope_effect * (m.hope - 0.5)
+        + p.reply_effect * m.reply_memory
         + format_shift;
     super::logistic(x)
 }
@@ -83,6 +94,7 @@ mod tests {
         cohesion: 5.0,
         log_tie_support: 0.0,
         hope: 0.5,
+        reply_memory: 0.0,
     };
 
     #[test]

@@ -6,8 +6,13 @@
 //! (Swift & Greenberg 2012; Kelly & Moos 2003). Exact check 1: with a constant
 //! hazard p, retention is S(t) = (1−p)^t and mean tenure 1/p.
 //!
-//! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · \[no reply\]·\[isolated\]
-//!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½) − altruism))
+//! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · \[isolated\]
+//!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½)
+//!               − r·m_w − altruism))
+//!
+//! where `replies` counts the replies received this session and m_w is the
+//! member's reply memory weighted toward their first sessions (`replies.rs`;
+//! EVIDENCE.md E16: receiving no reply predicts leaving, most for newcomers).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -38,18 +43,18 @@ pub struct Dropout {
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "log-hazard per unit of ln(1 + support)"))]
     pub tie_protection: f64,
-    /// Log-hazard reduction per reply received.
+    /// Log-hazard reduction per reply received this session.
     #[default(0.3)]
-    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "log-hazard per expected reply received"))]
+    #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "log-hazard per reply received"))]
     pub support_protection: f64,
     /// Log-hazard reduction per unit of cohesion / 10 above one half.
     #[default(0.5)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "log-hazard per unit of cohesion/10"))]
     pub cohesion_protection: f64,
-    /// Hazard multiplier after a disclosure that got no reply.
-    #[default(1.5)]
-    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "hazard multiplier"))]
-    pub no_reply_factor: f64,
+    /// Log-hazard reduction per unit of the member's reply memory (−1 never answered … +1 always), weighted toward the first sessions.
+    #[default(0.5)]
+    #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "log-hazard per unit of weighted reply memory"))]
+    pub reply_protection: f64,
     /// Hazard multiplier for a member in an isolated position: no tie at the
     /// network threshold (`tie_hours`) to anyone in the group.
     #[default(1.3)]
@@ -67,7 +72,8 @@ pub struct DropoutInputs {
     pub log_tie_support: f64,
     pub replies_received: f64,
     pub cohesion: f64,
-    pub disclosed_without_reply: bool,
+    /// Reply memory times the newcomer weight (`replies.rs`).
+    pub reply_memory: f64,
     pub isolated: bool,
     /// Log-hazard reduction from support given (altruism).
     pub altruism: f64,
@@ -76,17 +82,13 @@ pub struct DropoutInputs {
 /// Probability of dropping out after this session.
 pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
     let early = 1.0 + p.early_excess * libm::exp(-f64::from(m.tenure) / p.early_sessions);
-    let no_reply = if m.disclosed_without_reply {
-        p.no_reply_factor
-    } else {
-        1.0
-    };
     let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
     let protection = p.tie_protection * m.log_tie_support
         + p.support_protection * m.replies_received
         + p.cohesion_protection * (m.cohesion / COHESION_MAX - 0.5)
+        + p.reply_protection * m.reply_memory
         + m.altruism;
-    (p.base_hazard * m.frailty * early * no_reply * isolated * libm::exp(-protection)).min(1.0)
+    (p.base_hazard * m.frailty * early * isolated * libm::exp(-protection)).min(1.0)
 }
 
 /// Retention after `t` sessions under a constant hazard (exact check 1).
@@ -104,7 +106,7 @@ mod tests {
         log_tie_support: 0.0,
         replies_received: 0.0,
         cohesion: 5.0,
-        disclosed_without_reply: false,
+        reply_memory: 0.0,
         isolated: false,
         altruism: 0.0,
     };
@@ -157,7 +159,7 @@ mod tests {
             hazard(
                 &p,
                 DropoutInputs {
-                    disclosed_without_reply: true,
+                    reply_memory: -1.0,
                     ..PLAIN
                 }
             ) > settled

@@ -20,6 +20,7 @@ pub mod beyond_meetings;
 pub mod bonding;
 pub mod cohesion;
 pub mod dropout;
+pub mod group_differences;
 pub mod hope;
 pub mod loneliness;
 pub mod membership;
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Mechanisms {
+    pub group_differences: group_differences::GroupDifferences,
     pub attendance: attendance::Attendance,
     pub sharing: sharing::Sharing,
     pub replies: replies::Replies,

@@ -1,47 +1,190 @@
-//! Replies: listeners answer disclosures. A reply is support received by
-//! the discloser and support given by the listener.
+//! Replies: each listener answers a disclosure or not, and the discloser
+//! remembers whether they were answered.
 //!
-//! MECHANISMS.md, among the predictors of dropout "receiving no reply or
-//! support" (l. 37–38); the giver's side, "Helping others lowers the
-//! helper's relapse risk (Pagano 2004)", is altruism (`altruism.rs`).
+//! EVIDENCE.md E16, "Replies bring people back": receiving no reply or
+//! support predicts leaving a group, most of all for newcomers (Kelly & Moos
+//! 2003), and newcomers to online support and discussion groups whose first
+//! post is answered are likelier to come back (Joyce & Kraut 2006; Arguello
+//! et al. 2006). The giver's side, "helping others lowers the helper's
+//! relapse risk" (Pagano et al. 2004, EVIDENCE.md E4), is altruism
+//! (`altruism.rs`).
 //!
-//! A listener replies with probability r·(½ + openness). A discloser
-//! receives the expected number of replies as support and draws once whether
-//! any reply came; a listener gives the expected replies they make. With
-//! replies off, no disclosure is answered.
+//! Each listener `i` present when member `j` discloses replies with
+//!
+//!   logit P = logit(r) + o·(openness_i − ½) + t·min(1, s_ij / friend_hours)
+//!             + q_g + f·\[facilitated\],
+//!
+//! one draw per listener: r is the chance of an average listener (openness
+//! ½, no tie, an average peer-led group), s_ij the pair's tie strength before
+//! the session, q_g the group's reply norm (`groups.rs`). A reply is support
+//! received by `j` and given by `i`. After each disclosure the discloser's
+//! reply memory m ∈ \[−1, 1\] moves toward +1 if at least one reply came and
+//! toward −1 if none did: m ← (1 − w)·m + w·(±1). It starts at 0 and is read
+//! by attendance and dropout with the newcomer weight
+//! 1 + e·e^(−tenure/τ_n), so that the first sessions count most. With replies
+//! off, no disclosure is answered.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
-use super::sharing::openness_factor;
-
-/// Replies to disclosures: support received and given (`[mechanisms.replies]`).
+/// Replies to disclosures, and the memory of being answered (`[mechanisms.replies]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
 pub struct Replies {
     /// Switch the mechanism on or off (off: no disclosure is answered).
     #[default(true)]
     pub enabled: bool,
-    /// Chance that a listener replies to a disclosure, scaled by openness.
+    /// Chance that an average listener (openness ½, no tie, average peer-led group) replies to a disclosure.
     #[default(0.4)]
-    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability, scaled by the listener's openness"))]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per listener and disclosure"))]
     pub reply_probability: f64,
+    /// Logit change per unit of the listener's openness above one half.
+    #[default(1.7)]
+    #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit per unit of openness"))]
+    pub openness_effect: f64,
+    /// Logit change when listener and discloser are friends (scaled by strength / friend_hours, at most 1).
+    #[default(1.0)]
+    #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit at a friend-level tie"))]
+    pub tie_effect: f64,
+    /// Logit change when a facilitator leads the group (facilitators invite responses).
+    #[default(0.5)]
+    #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit"))]
+    pub facilitated_effect: f64,
+    /// Weight of the latest disclosure in a member's reply memory.
+    #[default(0.5)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight of the latest disclosure"))]
+    pub memory_weight: f64,
+    /// Extra weight of the reply memory at a member's first session, fading with tenure: times (1 + this * e^(-t/newcomer_sessions)).
+    #[default(2.0)]
+    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "extra weight at the first session"))]
+    pub newcomer_excess: f64,
+    /// Sessions over which the newcomer's extra weight fades (e-folding).
+    #[default(3.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "sessions (e-folding)"))]
+    pub newcomer_sessions: f64,
 }
 
-/// Chance that a listener with this openness replies to a disclosure.
-pub fn reply_probability(base: f64, listener_openness: f64) -> f64 {
-    (base * openness_factor(listener_openness)).clamp(0.0, 1.0)
+/// What a listener brings to the chance of replying to one disclosure.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerInputs {
+    pub openness: f64,
+    /// The pair's tie strength as a share of the friend level, at most 1.
+    pub friendship: f64,
+    /// The group's reply norm, on the logit scale (0 in an average group).
+    pub group_norm: f64,
+    pub facilitated: bool,
+}
+
+/// Chance that a listener replies to a disclosure.
+pub fn reply_probability(p: &Replies, m: ListenerInputs) -> f64 {
+    let facilitated = if m.facilitated {
+        p.facilitated_effect
+    } else {
+        0.0
+    };
+    let x = super::logit(p.reply_probability)
+        + p.openness_effect * (m.openness - 0.5)
+        + p.tie_effect * m.friendship.min(1.0)
+        + m.group_norm
+        + facilitated;
+    super::logistic(x)
+}
+
+/// The reply memory after a disclosure that was answered or not.
+pub fn remember(p: &Replies, memory: f64, answered: bool) -> f64 {
+    let felt = if answered { 1.0 } else { -1.0 };
+    (1.0 - p.memory_weight) * memory + p.memory_weight * felt
+}
+
+/// How much the reply memory weighs at this tenure (sessions belonged before
+/// this one): most at the first session, fading toward 1.
+pub fn newcomer_weight(p: &Replies, tenure: u32) -> f64 {
+    1.0 + p.newcomer_excess * libm::exp(-f64::from(tenure) / p.newcomer_sessions)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const AVERAGE: ListenerInputs = ListenerInputs {
+        openness: 0.5,
+        friendship: 0.0,
+        group_norm: 0.0,
+        facilitated: false,
+    };
+
     #[test]
-    fn open_listeners_reply_more() {
-        assert!(reply_probability(0.4, 0.9) > reply_probability(0.4, 0.1));
-        assert_eq!(reply_probability(0.4, 0.5), 0.4);
-        assert_eq!(reply_probability(1.0, 1.0), 1.0);
+    fn an_average_listener_replies_with_the_base_chance() {
+        let p = Replies::default();
+        assert!((reply_probability(&p, AVERAGE) - p.reply_probability).abs() < 1e-12);
+    }
+
+    #[test]
+    fn open_listeners_friends_and_facilitated_groups_reply_more() {
+        let p = Replies::default();
+        let base = reply_probability(&p, AVERAGE);
+        let with = |m: ListenerInputs| reply_probability(&p, m);
+        assert!(
+            with(ListenerInputs {
+                openness: 0.9,
+                ..AVERAGE
+            }) > base
+        );
+        assert!(
+            with(ListenerInputs {
+                openness: 0.1,
+                ..AVERAGE
+            }) < base
+        );
+        assert!(
+            with(ListenerInputs {
+                friendship: 1.0,
+                ..AVERAGE
+            }) > base
+        );
+        let beyond = with(ListenerInputs {
+            friendship: 5.0,
+            ..AVERAGE
+        });
+        assert_eq!(
+            beyond,
+            with(ListenerInputs {
+                friendship: 1.0,
+                ..AVERAGE
+            })
+        );
+        assert!(
+            with(ListenerInputs {
+                facilitated: true,
+                ..AVERAGE
+            }) > base
+        );
+        assert!(
+            with(ListenerInputs {
+                group_norm: -1.0,
+                ..AVERAGE
+            }) < base
+        );
+    }
+
+    #[test]
+    fn the_memory_moves_halfway_toward_what_happened_and_stays_in_range() {
+        let p = Replies::default();
+        assert_eq!(remember(&p, 0.0, true), 0.5);
+        assert_eq!(remember(&p, 0.0, false), -0.5);
+        let mut m = 0.0;
+        for _ in 0..100 {
+            m = remember(&p, m, true);
+        }
+        assert!(m <= 1.0 && m > 0.999);
+    }
+
+    #[test]
+    fn newcomers_weigh_their_memory_most() {
+        let p = Replies::default();
+        assert_eq!(newcomer_weight(&p, 0), 1.0 + p.newcomer_excess);
+        assert!(newcomer_weight(&p, 3) < newcomer_weight(&p, 0));
+        assert!((newcomer_weight(&p, 1000) - 1.0).abs() < 1e-12);
     }
 }

@@ -51,11 +51,11 @@ pub struct Scratch {
     depth: Vec<f64>,
     /// Attendees who disclosed.
     disclosers: usize,
-    /// Replies a discloser can expect: support received.
+    /// Replies a discloser received this session: support received.
     replies: Vec<f64>,
-    /// A discloser got no reply at all.
+    /// A discloser got no reply at all this session.
     no_reply: Vec<bool>,
-    /// Replies a listener made, expected: support given.
+    /// Replies a listener made this session: support given.
     given: Vec<f64>,
     /// Each attendee's mood (attendee order): the morale of cohesion.
     moods: Vec<f64>,

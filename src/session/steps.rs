@@ -122,6 +122,7 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
                 cohesion: f64::from(g.cohesion[i]),
                 log_tie_support: f64::from(g.tie_summary.members[i].log_support),
                 hope: f64::from(g.hope[i]),
+                reply_memory: weighted_reply_memory(s, g, i),
             };
             let chance = attendance::probability(p, s.ctx.attendance_shift, inputs);
             rng::bernoulli(&mut draws, chance)
@@ -153,12 +154,11 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     }
     let mut draws = s.key.stream(Purpose::Disclosure);
     for &i in &sc.attendees {
-        let safety = sharing::psychological_safety(f64::from(g.cohesion[i]), s.ctx.safety_bonus);
         let chance = sharing::disclosure_probability(
             p.disclosure_base,
             f64::from(g.openness[i]),
             f64::from(g.stigma[i]),
-            safety,
+            safety(s, g, i),
             p.safety_weight,
         );
         if rng::bernoulli(&mut draws, chance) {
@@ -168,40 +168,58 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     }
 }
 
-/// Step 4, replies: the support each discloser receives, whether any
-/// reply came, and the support each listener gives. With replies off no
-/// disclosure is answered.
+/// Step 4, replies: each listener answers each disclosure or not (one
+/// draw per listener, discloser by discloser in attendee order); each
+/// discloser's reply memory moves toward answered or not. With replies off
+/// no disclosure is answered.
 #[inline]
-pub(super) fn replies(s: &Session, g: &GroupState, sc: &mut Scratch) {
+pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.replies;
     if sc.disclosers == 0 {
         return;
     }
-    if !p.enabled {
-        for &j in &sc.attendees {
-            sc.no_reply[j] = sc.depth[j] > 0.0;
-        }
-        return;
-    }
     let mut draws = s.key.stream(Purpose::Replies);
+    let friend_hours = f64::from(s.ctx.levels.friend);
     for &j in &sc.attendees {
         if sc.depth[j] <= 0.0 {
             continue;
         }
-        let mut expected = 0.0;
-        let mut miss = 1.0;
-        for &i in &sc.attendees {
-            if i == j {
-                continue;
+        g.disclosures[j] += 1;
+        let mut received = 0;
+        for &i in sc.attendees.iter().filter(|&&i| i != j && p.enabled) {
+            let listener = replies::ListenerInputs {
+                openness: f64::from(g.openness[i]),
+                friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,
+                group_norm: g.character.reply_norm,
+                facilitated: s.ctx.facilitated,
+            };
+            if rng::bernoulli(&mut draws, replies::reply_probability(p, listener)) {
+                received += 1;
+                sc.given[i] += 1.0;
+                g.replies_given[i] += 1;
             }
-            let r = replies::reply_probability(p.reply_probability, f64::from(g.openness[i]));
-            expected += r;
-            miss *= 1.0 - r;
-            sc.given[i] += r;
         }
-        sc.replies[j] = expected;
-        sc.no_reply[j] = !rng::bernoulli(&mut draws, 1.0 - miss);
+        sc.replies[j] = f64::from(received);
+        sc.no_reply[j] = received == 0;
+        g.replies_received[j] += received;
+        let memory = f64::from(g.reply_memory[j]);
+        g.reply_memory[j] = replies::remember(p, memory, received > 0) as f32;
     }
+}
+
+/// The reply memory of member `i` as attendance and dropout weigh it this
+/// session: most in the member's first sessions.
+fn weighted_reply_memory(s: &Session, g: &GroupState, i: usize) -> f64 {
+    let p = &s.ctx.scenario.mechanisms.replies;
+    let tenure = (s.step - 1).saturating_sub(g.joined_step[i]);
+    f64::from(g.reply_memory[i]) * replies::newcomer_weight(p, tenure)
+}
+
+/// Member `i`'s psychological safety: their cohesion, the facilitator and
+/// the group's own character.
+fn safety(s: &Session, g: &GroupState, i: usize) -> f64 {
+    let bonus = s.ctx.safety_bonus + g.character.safety;
+    sharing::psychological_safety(f64::from(g.cohesion[i]), bonus)
 }
 
 /// Step 5, session mood: each attendee's mood on arrival, then one
@@ -241,7 +259,8 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
             let similarity = f64::from(g.bonds.similarity[pair_index(i, j)]);
             miss = universality::miss_after(miss, similarity, sc.depth[j]);
         }
-        sc.relief[i] = universality::relief(p.relief, f64::from(g.loneliness[i]), 1.0 - miss);
+        let relief = universality::relief(p.relief, f64::from(g.loneliness[i]), 1.0 - miss);
+        sc.relief[i] = relief * g.character.session_gain();
     }
 }
 
@@ -285,8 +304,7 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
     for &i in &sc.attendees {
         let disclosed = sc.depth[i] > 0.0;
         let heard = sc.disclosers > usize::from(disclosed);
-        let safety = sharing::psychological_safety(f64::from(g.cohesion[i]), s.ctx.safety_bonus);
-        let acceptance = stigma::acceptance(p, safety, !sc.no_reply[i]);
+        let acceptance = stigma::acceptance(p, safety(s, g, i), !sc.no_reply[i]);
         let before = f64::from(g.stigma[i]);
         g.stigma[i] = stigma::update(p, before, disclosed, acceptance, heard, s.ctx.online) as f32;
     }
@@ -349,7 +367,7 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         };
         let hope = f64::from(g.hope[i]);
         let dose = recovery::engagement(p.engagement_weight, hope, f64::from(g.cohesion[i]));
-        g.dose[i] += (dose + bonus) as f32;
+        g.dose[i] += (dose * g.character.session_gain() + bonus) as f32;
         if g.improved_after[i] == NEVER && g.dose[i] >= g.dose_needed[i] {
             g.improved_after[i] = g.sessions_attended[i];
         }
@@ -389,7 +407,7 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
             log_tie_support: f64::from(ties.log_support),
             replies_received: sc.replies[i],
             cohesion: f64::from(g.cohesion[i]),
-            disclosed_without_reply: sc.depth[i] > 0.0 && sc.no_reply[i],
+            reply_memory: weighted_reply_memory(s, g, i),
             isolated: ties.ties == 0,
             altruism: if m.altruism.enabled {
                 altruism::dropout_protection(m.altruism.dropout_protection, sc.given[i])

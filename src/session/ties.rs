@@ -24,6 +24,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &Scratch) {
                 m.bonding.conversation_size,
                 sc.attendees.len(),
             ),
+            session_gain: g.character.session_gain(),
             levels: (f64::from(s.ctx.levels.tie), f64::from(s.ctx.levels.close)),
             online: s.ctx.online,
         };
@@ -48,6 +49,8 @@ struct PairUpdate<'a> {
     beyond: &'a BeyondMeetings,
     /// Hours a pair who both attend spend in conversation.
     hours_in_session: f64,
+    /// The group's meeting quality, as a factor on tie growth.
+    session_gain: f64,
     /// The tie and close levels, in hours.
     levels: (f64, f64),
     online: bool,
@@ -116,7 +119,8 @@ impl PairUpdate<'_> {
             share_a_friend: ts.share_casual_friend(i, j),
             online: self.online,
         };
-        let grow = self.hours_in_session * bonding::growth_multiplier(p, inputs);
+        let grow =
+            self.hours_in_session * bonding::growth_multiplier(p, inputs) * self.session_gain;
         let (a, b) = (ts.members[i], ts.members[j]);
         bonding::within_capacity(
             strength,

@@ -2,8 +2,8 @@
 //!
 //! Everyone who ever belonged to a group has a place in its flat, triangular
 //! bond matrix: a pair's tie strength (effective hours together, decaying),
-//! its total hours together (never decaying) and whether the pair has met
-//! outside the sessions. A tie that reaches beyond the meetings lives on in
+//! its total hours together (never decaying), its recent contacts outside
+//! the sessions and whether the tie reaches beyond the meetings. A tie that reaches beyond the meetings lives on in
 //! the matrix after either member leaves the group, so it survives dropout.
 //! Ties never cross groups, so the community's bond network is the disjoint
 //! union of these matrices; [`crate::network`] builds the petgraph view of it.
@@ -43,7 +43,10 @@ pub struct BondMatrix {
     pub strength: Vec<f32>,
     /// Total hours together, in and out of sessions (never decays).
     pub hours: Vec<f32>,
-    /// The pair has met outside a session at least once.
+    /// Recent contacts outside the sessions, each weighted by its age.
+    pub recent_contacts: Vec<f32>,
+    /// The pair keeps in regular touch outside the sessions: its recent
+    /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
     pub beyond: Vec<bool>,
     /// Similarity of the pair's problem profiles (fixed: traits do not change).
     pub similarity: Vec<f32>,
@@ -60,6 +63,7 @@ impl BondMatrix {
             people,
             strength: vec![0.0; pairs],
             hours: vec![0.0; pairs],
+            recent_contacts: vec![0.0; pairs],
             beyond: vec![false; pairs],
             similarity: vec![0.0; pairs],
             kept: vec![1.0; pairs],

@@ -31,7 +31,10 @@ pub struct Tally {
     pub at_session: u64,
     pub attended: u64,
     pub lonely: u64,
-    pub isolated: u64,
+    /// Members with no tie at the casual, friend and close level.
+    pub no_casual: u64,
+    pub no_friend: u64,
+    pub no_close: u64,
     pub improved: u64,
     pub loneliness_sum: f64,
     pub hope_sum: f64,
@@ -82,8 +85,10 @@ impl Tally {
             if g.status[i] == Status::Active {
                 t.cohesion_sum += f64::from(g.cohesion[i]);
             }
-            let friends = ts.members[i].friends;
-            t.isolated += u64::from(friends == 0);
+            let ties = ts.members[i];
+            t.no_casual += u64::from(ties.casual == 0);
+            t.no_friend += u64::from(ties.friends == 0);
+            t.no_close += u64::from(ties.close == 0);
             if g.meets && g.joined_step[i] != NEVER {
                 t.joined += 1;
                 t.ties += u64::from(ts.members[i].ties);
@@ -126,7 +131,9 @@ impl Tally {
         self.at_session += o.at_session;
         self.attended += o.attended;
         self.lonely += o.lonely;
-        self.isolated += o.isolated;
+        self.no_casual += o.no_casual;
+        self.no_friend += o.no_friend;
+        self.no_close += o.no_close;
         self.improved += o.improved;
         self.loneliness_sum += o.loneliness_sum;
         self.hope_sum += o.hope_sum;
@@ -188,7 +195,9 @@ impl TimeseriesRow {
             }),
             loneliness_mean: t.loneliness_sum / n,
             lonely_share: t.lonely as f64 / n,
-            isolated_share: t.isolated as f64 / n,
+            no_casual_tie_share: t.no_casual as f64 / n,
+            no_friend_tie_share: t.no_friend as f64 / n,
+            no_close_tie_share: t.no_close as f64 / n,
             hope_mean: t.hope_sum / n,
             stigma_mean: t.stigma_sum / n,
             cohesion_mean: only(ratio(t.cohesion_sum, t.active)),

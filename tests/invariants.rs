@@ -70,7 +70,14 @@ proptest! {
                 prop_assert_eq!(row.arrived, 7);
             }
             prop_assert!((3.0..=9.0).contains(&row.loneliness_mean));
-            for share in [row.lonely_share, row.isolated_share, row.hope_mean, row.stigma_mean] {
+            for share in [
+                row.lonely_share,
+                row.no_casual_tie_share,
+                row.no_friend_tie_share,
+                row.no_close_tie_share,
+                row.hope_mean,
+                row.stigma_mean,
+            ] {
                 prop_assert!((0.0..=1.0).contains(&share), "{:?}", row);
             }
             for x in [row.attendance_rate, row.bond_density, row.clustering, row.retention, row.improved_share, row.beyond_share].into_iter().flatten() {

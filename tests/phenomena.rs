@@ -213,3 +213,117 @@ fn groups_differ_by_their_character_and_only_by_chance_without_one() {
         sd(&quality)
     );
 }
+
+/// Closed groups of nine for a year, one replicate: with and without
+/// contact beyond the meetings.
+const FRIENDSHIPS: &str = r#"
+name = "friendships"
+seed = 53
+replicates = 1
+[community]
+groups = 300
+group_size = 9
+control_members = 0
+
+[[arm]]
+name = "contact"
+
+[[arm]]
+name = "no_contact"
+mechanisms.beyond_meetings.enabled = false
+"#;
+
+#[test]
+fn regular_attenders_make_friends_within_a_year_through_contact_outside() {
+    use bonfire::output::MemberRow;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        &write_scenario(dir.path(), FRIENDSHIPS),
+        &out,
+        &["--no-charts"],
+    );
+    let members: Vec<MemberRow> = read_rows(&out.join("members.csv"));
+    // Of those who attended at least 40 of the 52 sessions, the share with
+    // a friend-level tie (90 h) to a group mate.
+    let with_friend = |arm: &str| -> (f64, usize) {
+        let regular: Vec<&MemberRow> = members
+            .iter()
+            .filter(|m| m.arm == arm && m.sessions_attended >= 40)
+            .collect();
+        let friends = regular.iter().filter(|m| m.friends > 0).count();
+        (friends as f64 / regular.len() as f64, regular.len())
+    };
+    let (contact, n) = with_friend("contact");
+    let (no_contact, _) = with_friend("no_contact");
+    assert!(n > 300, "too few regular attenders: {n}");
+    let se = (0.25 * 0.75 / n as f64).sqrt();
+    assert!(contact > 0.1 + Z * se, "with contact: {contact:.3} of {n}");
+    assert!(no_contact < 0.02, "without contact: {no_contact:.3}");
+
+    let rows: Vec<TimeseriesRow> = read_rows(&out.join("timeseries.csv"));
+    let end = |arm: &str| at_step(&rows, arm, 52)[0].clone();
+    assert_eq!(end("no_contact").beyond_share, Some(0.0));
+    let beyond = end("contact").beyond_share.unwrap();
+    assert!(beyond > 0.05 && beyond < 0.6, "beyond_share {beyond}");
+    // The isolation figures move over the year.
+    assert!(end("contact").no_casual_tie_share < 0.9);
+    assert!(end("contact").no_friend_tie_share < end("no_contact").no_friend_tie_share);
+}
+
+/// The limiting case of the tie rules: with no decay and a growth
+/// multiplier of 1, a pair's strength is the hours it has spent together,
+/// in sessions and (when on) outside them.
+#[test]
+fn without_decay_tie_strength_is_the_hours_shared_in_and_out_of_sessions() {
+    use crate::common::all_off_except;
+    use bonfire::engine;
+    use bonfire::population::build_community;
+    use bonfire::session::SessionContext;
+    const HEAD: &str = r#"
+name = "hours"
+seed = 7
+[community]
+groups = 60
+group_size = 9
+[format]
+sessions = 30
+"#;
+    let bonding = "[mechanisms.bonding]\nenabled = true\ndecay_per_day = 0.0\nreciprocity = 0.0\n\
+                   homophily = 0.0\nlonely_pair_penalty = 0.0\nclosure_bonus = 0.0\n\
+                   tie_capacity = 5000\nclose_capacity = 5000";
+    for beyond in [false, true] {
+        let contact = format!("[mechanisms.beyond_meetings]\nenabled = {beyond}\nhalf_hours = 2.0");
+        let s = all_off_except(
+            HEAD,
+            &[bonding, &contact, "[mechanisms.attendance]\nenabled = true"],
+        );
+        let ctx = SessionContext::new(&s, 0);
+        let mut groups = build_community(&s, 0);
+        for step in 1..=s.format.sessions {
+            engine::step_all(&mut groups, &ctx, step);
+        }
+        let (mut pairs, mut outside) = (0, 0.0f64);
+        for g in &groups {
+            for (&strength, &hours) in g.bonds.strength.iter().zip(&g.bonds.hours) {
+                assert!(
+                    (strength - hours).abs() <= 1e-4 * hours.max(1.0),
+                    "{strength} vs {hours}"
+                );
+                pairs += usize::from(hours > 0.0);
+            }
+            outside += g
+                .bonds
+                .recent_contacts
+                .iter()
+                .map(|&c| f64::from(c))
+                .sum::<f64>();
+        }
+        assert!(pairs > 1000);
+        assert_eq!(
+            outside > 0.0,
+            beyond,
+            "outside contact with the mechanism {beyond}"
+        );
+    }
+}

@@ -49,8 +49,12 @@ pub struct TimeseriesRow {
     pub loneliness_mean: f64,
     /// Share with UCLA-3 >= 6.
     pub lonely_share: f64,
-    /// Share with no tie at the friend level or above.
-    pub isolated_share: f64,
+    /// Share with no tie at the casual-friend level (`casual_hours`) or above.
+    pub no_casual_tie_share: f64,
+    /// Share with no tie at the friend level (`friend_hours`) or above.
+    pub no_friend_tie_share: f64,
+    /// Share with no tie at the close-friend level (`close_hours`).
+    pub no_close_tie_share: f64,
     pub hope_mean: f64,
     pub stigma_mean: f64,
     /// Mean perceived cohesion (0–10) of active members.
@@ -98,14 +102,14 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 12] = [
+pub const METRICS: [Metric; 14] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
         unit: "3–9",
         digits: 2,
         value: |r| Some(r.loneliness_mean),
-        terminal: Some("loneliness"),
+        terminal: Some("loneliness_mean"),
         report: true,
     },
     Metric {
@@ -114,16 +118,34 @@ pub const METRICS: [Metric; 12] = [
         unit: "share",
         digits: 3,
         value: |r| Some(r.lonely_share),
-        terminal: Some("lonely share"),
+        terminal: Some("lonely_share"),
         report: true,
     },
     Metric {
-        name: "isolated_share",
-        label: "No friend-level tie",
+        name: "no_casual_tie_share",
+        label: "No casual-friend tie (50 h)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.isolated_share),
-        terminal: Some("isolated share"),
+        value: |r| Some(r.no_casual_tie_share),
+        terminal: Some("no_casual_tie_share"),
+        report: true,
+    },
+    Metric {
+        name: "no_friend_tie_share",
+        label: "No friend-level tie (90 h)",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.no_friend_tie_share),
+        terminal: Some("no_friend_tie_share"),
+        report: true,
+    },
+    Metric {
+        name: "no_close_tie_share",
+        label: "No close-friend tie (200 h)",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.no_close_tie_share),
+        terminal: None,
         report: true,
     },
     Metric {
@@ -150,7 +172,7 @@ pub const METRICS: [Metric; 12] = [
         unit: "0–10",
         digits: 2,
         value: |r| r.cohesion_mean,
-        terminal: Some("cohesion"),
+        terminal: Some("cohesion_mean"),
         report: true,
     },
     Metric {
@@ -778,7 +800,9 @@ mod tests {
             attendance_rate: Some(0.07),
             loneliness_mean: 6.01,
             lonely_share: 0.02,
-            isolated_share: 0.03,
+            no_casual_tie_share: 0.031,
+            no_friend_tie_share: 0.03,
+            no_close_tie_share: 0.032,
             hope_mean: 0.04,
             stigma_mean: 0.05,
             cohesion_mean: Some(6.06),

@@ -151,7 +151,8 @@ fn over_time(data: &RunData, series: &[(&str, Column)]) -> Vec<Line> {
         .collect()
 }
 
-/// Loneliness, and the shares lonely and without a friend-level tie.
+/// Loneliness, and the shares lonely and without a casual-friend or a
+/// friend-level tie.
 fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "isolation",
@@ -160,7 +161,7 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
             panel(
                 "Loneliness (UCLA-3, 3–9)",
                 (3.0, 9.0),
-                over_time(data, &[("mean loneliness", |r| Some(r.loneliness_mean))]),
+                over_time(data, &[("loneliness_mean", |r| Some(r.loneliness_mean))]),
             ),
             panel(
                 "Share of members",
@@ -168,8 +169,13 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
                 over_time(
                     data,
                     &[
-                        ("lonely (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
-                        ("no friend-level tie", |r| Some(r.isolated_share)),
+                        ("lonely_share (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
+                        ("no_casual_tie_share (< 50 h)", |r| {
+                            Some(r.no_casual_tie_share)
+                        }),
+                        ("no_friend_tie_share (< 90 h)", |r| {
+                            Some(r.no_friend_tie_share)
+                        }),
                     ],
                 ),
             ),

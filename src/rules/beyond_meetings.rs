@@ -1,17 +1,36 @@
-//! Mechanism 7, bonds beyond meetings: contact outside the sessions.
+//! Mechanism 7, bonds beyond meetings: contact outside the sessions that
+//! grows with the tie, competes for limited time, and carries pairs who
+//! keep in touch to the friend and close levels.
 //!
-//! MECHANISMS.md, "Weekly 90-minute sessions alone cannot make close friends
-//! within a year, so out-of-session contact (texts, coffee) must be modelled
-//! explicitly" and "Bonds beyond meetings: contact outside sessions becomes
-//! likelier as a tie strengthens, adds hours, and survives a member's dropout";
-//! Kelly et al. 2012: 40–64% of AA's benefit runs through network change.
+//! EVIDENCE.md E8, "Bonding takes time" (Hall 2019: about 50, 90 and 200
+//! hours for a casual friend, a friend and a close friend; weekly 90-minute
+//! sessions alone cannot make close friends within a year), and E18,
+//! "Friendships beyond the meetings": closeness fades without contact
+//! (Roberts & Dunbar 2011); time for contact is limited and spread over a
+//! stable number of ties (Miritello et al. 2013); members of mutual-aid
+//! groups gain friends from the fellowship (Kaskutas, Bond & Humphreys 2002;
+//! Kelly et al. 2012).
 //!
-//! P(contact in an interval) = max · s² / (s² + half²) · [online factor]: a
-//! Hill curve, so that contact concentrates on the strongest ties (a member
-//! meets one or two fellow members for coffee, not all of them).
-//! A contact adds `hours_per_contact` to strength and hours and marks the
-//! pair as reaching beyond the meetings. It happens whether or not the two
-//! are still in the group.
+//! For a pair with tie strength s, closeness c = s² / (s² + half²) (a Hill
+//! curve: contact concentrates on the strongest ties) sets both how often
+//! the two are in touch and for how long:
+//!
+//!   contacts per week  λ(s) = max_contacts_per_week · c · \[online factor\]
+//!   hours per contact  L(s) = shortest + (longest − shortest) · c
+//!
+//! (a few texts or a call between acquaintances, a long coffee between
+//! friends). Each member has `weekly_budget_hours` for fellow members; if
+//! the hours a member's ties would take, Σ λ·L, exceed it, every one of
+//! their pairs gets the share budget / Σ (a pair gets the smaller of its two
+//! members' shares). Over an interval of τ days the pair has
+//! Poisson(λ · share · τ/7) contacts, each adding L(s) hours to strength and
+//! hours. A tie reaches beyond the meetings while the pair keeps in regular
+//! touch: while its recent contacts, each weighted e^(−age/window) with the
+//! window `contact_window_weeks`, number at least `repeated_contacts`. One
+//! coffee does not make a friendship outside the group, and a pair that
+//! stops meeting is no longer counted. Contact goes on whether or not the two are still in
+//! the group, so ties outlive a member's leaving; decay between contacts is
+//! the bonding rule's.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -24,30 +43,87 @@ pub struct BeyondMeetings {
     /// Switch the mechanism on or off.
     #[default(true)]
     pub enabled: bool,
-    /// Highest chance per interval that a pair meets outside the group.
-    #[default(0.7)]
-    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per interval"))]
-    pub max_probability: f64,
-    /// Tie strength (hours) at which that chance is half its highest.
+    /// Contacts per week between the closest of fellow members.
+    #[default(2.0)]
+    #[schemars(range(min = 0.0, max = 50.0), extend("x-unit" = "contacts per week"))]
+    pub max_contacts_per_week: f64,
+    /// Tie strength (hours) at which contact is half its highest frequency and its length halfway.
     #[default(25.0)]
-    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours of strength at half the maximum"))]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "hours of strength"))]
     pub half_hours: f64,
-    /// Hours one outside contact adds (a coffee, a long call).
+    /// Length of a contact between members who barely know each other (a few texts, a call).
+    #[default(0.25)]
+    #[schemars(range(min = 0.0, max = 24.0), extend("x-unit" = "hours"))]
+    pub shortest_contact_hours: f64,
+    /// Length of a contact between close members (a long coffee, a walk).
+    #[default(2.0)]
+    #[schemars(range(min = 0.0, max = 24.0), extend("x-unit" = "hours", "x-at-least" = "mechanisms.beyond_meetings.shortest_contact_hours"))]
+    pub longest_contact_hours: f64,
+    /// Hours a week a member can give to fellow members outside the sessions, shared among their ties.
+    #[default(6.0)]
+    #[schemars(range(min = 0.0, max = 168.0), extend("x-unit" = "hours per week"))]
+    pub weekly_budget_hours: f64,
+    /// Recent outside contacts from which a tie counts as reaching beyond the meetings.
     #[default(3.0)]
-    #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "hours"))]
-    pub hours_per_contact: f64,
-    /// Multiplier of the contact chance when the group meets online.
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "contacts"))]
+    pub repeated_contacts: f64,
+    /// Window over which contacts count as recent: each weighs e^(-age / window).
+    #[default(4.0)]
+    #[schemars(range(min = 0.01, max = 10_000.0), extend("x-unit" = "weeks (e-folding)"))]
+    pub contact_window_weeks: f64,
+    /// Multiplier of the contact frequency when the group meets online.
     #[default(0.5)]
-    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of the chance online"))]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of the frequency online"))]
     pub online_factor: f64,
 }
 
-/// Chance that a pair with tie strength `strength` meets outside the group
-/// during one interval between sessions.
-pub fn contact_probability(p: &BeyondMeetings, strength: f64, online: bool) -> f64 {
-    let online = if online { p.online_factor } else { 1.0 };
+/// Closeness of a pair with tie strength `strength`, 0–1: the Hill curve
+/// s² / (s² + half²).
+#[inline]
+pub fn closeness(p: &BeyondMeetings, strength: f64) -> f64 {
     let s2 = strength * strength;
-    p.max_probability * s2 / (s2 + p.half_hours * p.half_hours) * online
+    s2 / (s2 + p.half_hours * p.half_hours)
+}
+
+/// Contacts per week a pair would have, before the members' time budgets.
+#[inline]
+pub fn contacts_per_week(p: &BeyondMeetings, strength: f64, online: bool) -> f64 {
+    let online = if online { p.online_factor } else { 1.0 };
+    p.max_contacts_per_week * closeness(p, strength) * online
+}
+
+/// Hours one contact of the pair lasts.
+#[inline]
+pub fn contact_hours(p: &BeyondMeetings, strength: f64) -> f64 {
+    let span = p.longest_contact_hours - p.shortest_contact_hours;
+    p.shortest_contact_hours + span * closeness(p, strength)
+}
+
+/// Hours per week a pair would spend in contact, before the budgets.
+#[inline]
+pub fn wanted_hours_per_week(p: &BeyondMeetings, strength: f64, online: bool) -> f64 {
+    contacts_per_week(p, strength, online) * contact_hours(p, strength)
+}
+
+/// Share of its wanted contact a pair gets, 0–1, when its members' ties
+/// would take `wanted_a` and `wanted_b` hours a week in all.
+#[inline]
+pub fn budget_share(p: &BeyondMeetings, wanted_a: f64, wanted_b: f64) -> f64 {
+    let share = |wanted: f64| {
+        if wanted > p.weekly_budget_hours {
+            p.weekly_budget_hours / wanted
+        } else {
+            1.0
+        }
+    };
+    share(wanted_a).min(share(wanted_b))
+}
+
+/// A pair's recent contacts after an interval of `weeks` in which it had
+/// `contacts` more.
+#[inline]
+pub fn recent_contacts(p: &BeyondMeetings, before: f64, weeks: f64, contacts: u32) -> f64 {
+    before * libm::exp(-weeks / p.contact_window_weeks) + f64::from(contacts)
 }
 
 #[cfg(test)]
@@ -55,13 +131,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn contact_grows_with_strength_toward_its_maximum() {
+    fn contact_grows_in_frequency_and_length_with_the_tie() {
         let p = BeyondMeetings::default();
-        assert_eq!(contact_probability(&p, 0.0, false), 0.0);
-        assert!(
-            (contact_probability(&p, p.half_hours, false) - p.max_probability / 2.0).abs() < 1e-12
-        );
-        assert!(contact_probability(&p, 1e6, false) < p.max_probability);
-        assert!(contact_probability(&p, 10.0, true) < contact_probability(&p, 10.0, false));
+        assert_eq!(contacts_per_week(&p, 0.0, false), 0.0);
+        let half = contacts_per_week(&p, p.half_hours, false);
+        assert!((half - p.max_contacts_per_week / 2.0).abs() < 1e-12);
+        assert!(contacts_per_week(&p, 1e6, false) < p.max_contacts_per_week);
+        assert!(contacts_per_week(&p, 10.0, true) < contacts_per_week(&p, 10.0, false));
+        assert_eq!(contact_hours(&p, 0.0), p.shortest_contact_hours);
+        assert!(contact_hours(&p, 90.0) > contact_hours(&p, 10.0));
+        assert!((contact_hours(&p, 1e9) - p.longest_contact_hours).abs() < 1e-9);
+    }
+
+    #[test]
+    fn only_kept_up_contact_counts_as_beyond_the_meetings() {
+        let p = BeyondMeetings::default();
+        // Weekly contact settles at 1 / (1 - e^(-1/4)) = 4.52 recent contacts.
+        let mut recent = 0.0;
+        for _ in 0..200 {
+            recent = recent_contacts(&p, recent, 1.0, 1);
+        }
+        assert!((recent - 1.0 / (1.0 - (-0.25f64).exp())).abs() < 1e-9);
+        assert!(recent >= p.repeated_contacts);
+        // Three contacts, then silence: counted, then no longer after a few weeks.
+        let burst = recent_contacts(&p, 0.0, 1.0, 3);
+        assert!(burst >= p.repeated_contacts);
+        assert!(recent_contacts(&p, burst, 1.0, 0) < p.repeated_contacts);
+    }
+
+    #[test]
+    fn a_full_budget_is_shared_and_the_busier_member_decides() {
+        let p = BeyondMeetings::default();
+        let b = p.weekly_budget_hours;
+        assert_eq!(budget_share(&p, b, b / 2.0), 1.0);
+        assert_eq!(budget_share(&p, 2.0 * b, b), 0.5);
+        assert_eq!(budget_share(&p, b, 4.0 * b), 0.25);
     }
 }

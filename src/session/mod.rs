@@ -62,6 +62,8 @@ pub struct Scratch {
     mood_deltas: Vec<f64>,
     /// Universality's relief, applied in the loneliness step.
     relief: Vec<f64>,
+    /// Hours a week each member's ties would take outside the sessions.
+    wanted_outside: Vec<f64>,
 }
 
 impl Scratch {
@@ -81,6 +83,7 @@ impl Scratch {
             &mut self.replies,
             &mut self.given,
             &mut self.relief,
+            &mut self.wanted_outside,
         ] {
             v.clear();
             v.resize(n, 0.0);

@@ -13,8 +13,11 @@ use crate::rules::bonding::{self, Bonding};
 /// session (within capacity); then the tie summary TS(k) with this
 /// session's present and lonely flags.
 #[inline]
-pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &Scratch) {
+pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let m = &s.ctx.scenario.mechanisms;
+    if m.beyond_meetings.enabled {
+        wanted_outside(s, g, sc);
+    }
     if m.bonding.enabled || m.beyond_meetings.enabled {
         let pairs = PairUpdate {
             bonding: &m.bonding,
@@ -27,6 +30,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &Scratch) {
             session_gain: g.character.session_gain(),
             levels: (f64::from(s.ctx.levels.tie), f64::from(s.ctx.levels.close)),
             online: s.ctx.online,
+            weeks: s.ctx.interval_days / 7.0,
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
         let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
@@ -39,6 +43,23 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &Scratch) {
     }
     g.tie_summary
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
+}
+
+/// The hours a week each member's ties would take outside the sessions,
+/// from the strengths before this interval: what their time budget is
+/// shared among.
+fn wanted_outside(s: &Session, g: &GroupState, sc: &mut Scratch) {
+    let (p, online) = (&s.ctx.scenario.mechanisms.beyond_meetings, s.ctx.online);
+    for j in 1..g.arrived {
+        let row = j * (j - 1) / 2;
+        for (i, &strength) in g.bonds.strength[row..row + j].iter().enumerate() {
+            if strength > 0.0 {
+                let wanted = beyond_meetings::wanted_hours_per_week(p, f64::from(strength), online);
+                sc.wanted_outside[i] += wanted;
+                sc.wanted_outside[j] += wanted;
+            }
+        }
+    }
 }
 
 /// What every pair's update needs, fixed for the session.
@@ -54,6 +75,8 @@ struct PairUpdate<'a> {
     /// The tie and close levels, in hours.
     levels: (f64, f64),
     online: bool,
+    /// Weeks in one interval between sessions.
+    weeks: f64,
 }
 
 impl PairUpdate<'_> {
@@ -83,13 +106,7 @@ impl PairUpdate<'_> {
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
-            let p = beyond_meetings::contact_probability(self.beyond, strength, self.online);
-            if rng::bernoulli(contact, p) {
-                let hours = self.beyond.hours_per_contact as f32;
-                strength += f64::from(hours);
-                bonds.hours[k] += hours;
-                bonds.beyond[k] = true;
-            }
+            strength += self.contact_outside(bonds, sc, contact, (i, j, k), strength);
         }
         if self.bonding.enabled && both_here {
             let similarity = f64::from(bonds.similarity[k]);
@@ -97,6 +114,32 @@ impl PairUpdate<'_> {
             bonds.hours[k] += self.hours_in_session as f32;
         }
         bonds.strength[k] = strength as f32;
+    }
+
+    /// The pair's contacts outside the sessions over the interval, from the
+    /// strength after decay: counted, and their hours added to the pair's
+    /// hours and returned.
+    #[inline]
+    fn contact_outside(
+        &self,
+        bonds: &mut BondMatrix,
+        sc: &Scratch,
+        contact: &mut Stream,
+        (i, j, k): (usize, usize, usize),
+        strength: f64,
+    ) -> f64 {
+        let p = self.beyond;
+        let share = beyond_meetings::budget_share(p, sc.wanted_outside[i], sc.wanted_outside[j]);
+        let mean =
+            beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
+        let contacts = rng::poisson(contact, mean);
+        let before = f64::from(bonds.recent_contacts[k]);
+        let recent = beyond_meetings::recent_contacts(p, before, self.weeks, contacts);
+        bonds.recent_contacts[k] = recent as f32;
+        bonds.beyond[k] = recent >= p.repeated_contacts;
+        let hours = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);
+        bonds.hours[k] += hours as f32;
+        hours
     }
 
     /// A pair's strength after a session both attended: their hours times

@@ -1,7 +1,7 @@
 //! Mechanism 10, altruism: giving support protects the giver.
 //!
-//! MECHANISMS.md, "Helping others lowers the helper's relapse risk (Pagano
-//! 2004): altruism".
+//! EVIDENCE.md E4, "Mutual aid works through network change; helping
+//! others": helping others lowers the helper's relapse risk (Pagano 2004).
 //!
 //! The support a member gives is the expected replies they make to others'
 //! disclosures (`replies.rs`). It lowers the giver's dropout log-hazard by

@@ -1,10 +1,11 @@
 //! Mechanism 7, bonds beyond meetings: contact outside the sessions.
 //!
-//! MECHANISMS.md, "Weekly 90-minute sessions alone cannot make close friends
-//! within a year, so out-of-session contact (texts, coffee) must be modelled
-//! explicitly" and "Bonds beyond meetings: contact outside sessions becomes
-//! likelier as a tie strengthens, adds hours, and survives a member's dropout";
-//! Kelly et al. 2012: 40–64% of AA's benefit runs through network change.
+//! EVIDENCE.md E8, "Bonding takes time": weekly 90-minute sessions alone
+//! cannot make close friends within a year, so out-of-session contact (texts,
+//! coffee) must be modelled explicitly; E18, "Friendships beyond the
+//! meetings": contact outside sessions becomes likelier as a tie strengthens,
+//! adds hours, and survives a member's dropout; E4 (Kelly et al. 2012):
+//! 40–64% of AA's benefit runs through network change.
 //!
 //! P(contact in an interval) = max · s² / (s² + half²) · [online factor]: a
 //! Hill curve, so that contact concentrates on the strongest ties (a member

@@ -1,9 +1,11 @@
 //! Replies: listeners answer disclosures. A reply is support received by
 //! the discloser and support given by the listener.
 //!
-//! MECHANISMS.md, among the predictors of dropout "receiving no reply or
-//! support" (l. 37–38); the giver's side, "Helping others lowers the
-//! helper's relapse risk (Pagano 2004)", is altruism (`altruism.rs`).
+//! EVIDENCE.md E16, "Replies bring people back": among the predictors of
+//! dropout is receiving no reply or support (E6), and newcomers whose first
+//! post gets a reply are more likely to return (Joyce & Kraut 2006; Arguello
+//! et al. 2006); the giver's side, helping others lowers the helper's relapse
+//! risk (E4, Pagano 2004), is altruism (`altruism.rs`).
 //!
 //! A listener replies with probability r·(½ + openness). A discloser
 //! receives the expected number of replies as support and draws once whether

@@ -1,5 +1,5 @@
-//! The default scenario against the calibration bands at the end of
-//! MECHANISMS.md. Each band is stated as the test asserts it.
+//! The default scenario against the calibration bands of EVIDENCE.md E21.
+//! Each band is stated as the test asserts it.
 
 use bonfire::Scenario;
 use bonfire::engine::{self, ReplicateResult};

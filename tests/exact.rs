@@ -1,4 +1,4 @@
-//! The analytic limiting cases of MECHANISMS.md, run through the engine.
+//! The analytic limiting cases of EVIDENCE.md E21, run through the engine.
 //! (Checks 5–7 are pure-rule tests beside their rules in `src/rules/`,
 //! `src/metrics.rs` and `src/community.rs`; check 4 runs through the CLI in
 //! `tests/network.rs`; the ones here need whole sessions or the product's
@@ -110,7 +110,7 @@ fn hazard_of_every_member(s: &Scenario) -> f64 {
     seen.expect("the scenario has members")
 }
 
-/// MECHANISMS.md's constant hazards p and their retention S(12).
+/// EVIDENCE.md E21's constant hazards p and their retention S(12).
 const PUBLISHED_S12: [(f64, f64); 2] = [(0.05, 0.540), (0.10, 0.282)];
 
 /// The engine's run of [`CLOSED_20000`] with the constant hazard of

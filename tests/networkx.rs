@@ -2,7 +2,7 @@
 //! definitions, computed on the whole petgraph graph (adjacency lists of
 //! [`BondNetwork::graph`]), apart from the per-group bitset code that writes
 //! the file (`bonfire::network::NetStats`). It is checked here against
-//! hand-made graphs and G(n, p) expectations (MECHANISMS.md exact check 7)
+//! hand-made graphs and G(n, p) expectations (EVIDENCE.md E21, exact check 7)
 //! and held equal to the written figures in `exact.rs`. It lives with the
 //! tests because the program never needs it.
 

@@ -2,11 +2,12 @@
 //! with negative mood spreading more readily. Mood feeds the morale half of
 //! perceived cohesion.
 //!
-//! MECHANISMS.md, "Affect: negative affect transmits about twice as readily as
-//! positive (Hill et al. 2010); within-session mood can follow Friedkin–Johnsen
-//! averaging (each member anchored to their own baseline)". Exact check 5: in
-//! a fully connected group with symmetric weights the mean is conserved and
-//! each deviation shrinks by exactly 1 − αN/(N−1) per round.
+//! EVIDENCE.md E14, "Affect and mood averaging": negative affect transmits
+//! about twice as readily as positive (Hill et al. 2010); within-session mood
+//! can follow Friedkin–Johnsen averaging (each member anchored to their own
+//! baseline). Exact check 5 (EVIDENCE.md E21): in a fully connected group
+//! with symmetric weights the mean is conserved and each deviation shrinks by
+//! exactly 1 − αN/(N−1) per round.
 //!
 //! One round: m_i ← m_i + α/(N−1) · Σ_j w_ij (m_j − m_i), w_ij = ν when m_j < m_i
 //! (a worse mood pulls harder), else 1. Each member starts the session from

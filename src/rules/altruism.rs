@@ -1,7 +1,7 @@
 //! Mechanism 10, altruism: giving support protects the giver.
 //!
-//! MECHANISMS.md, "Helping others lowers the helper's relapse risk (Pagano
-//! 2004): altruism".
+//! EVIDENCE.md E4, "Mutual aid works through network change; helping
+//! others": helping others lowers the helper's relapse risk (Pagano 2004).
 //!
 //! The support a member gives is the number of replies they make to others'
 //! disclosures in the session (`replies.rs`). It lowers the giver's dropout log-hazard by

@@ -1,8 +1,8 @@
 //! Mechanism 2, attendance: who comes to a session.
 //!
-//! MECHANISMS.md, "Attendance: per-session probability from propensity,
-//! cohesion, bonds, hope, format (online attends more), meeting frequency";
-//! Lopez et al.: videoconference members attended more.
+//! A per-session probability from propensity, cohesion, bonds, hope, format
+//! (online attends more) and meeting frequency; EVIDENCE.md E11, "Online and
+//! open groups" (Lopez et al.): videoconference members attended more.
 //!
 //! logit P(attend) = logit(base) + propensity + c·(cohesion/10 − ½)
 //!                   + t·ln(1 + tie support) + h·(hope − ½)

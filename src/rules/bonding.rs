@@ -2,12 +2,12 @@
 //! disclosure, more with a shared friend, less between two lonely or
 //! dissimilar members; they decay between contacts; capacity is limited.
 //!
-//! MECHANISMS.md, "Bonding takes time" (Hall 2019: ~50/90/200 hours for a
-//! casual friend/friend/close friend), "Tie formation and decay" (Jin, Girvan
-//! & Newman 2001: triadic closure, decay, a cap on ties; McPherson et al.
-//! 2001: dissimilar ties dissolve faster; capacity ~5 close, ~15 in all),
-//! "Two lonely members bond more slowly" (Masi et al. 2011), "a conversation
-//! holds about 4 people" (Dunbar et al. 1995).
+//! EVIDENCE.md E8, "Bonding takes time" (Hall 2019: ~50/90/200 hours for a
+//! casual friend/friend/close friend); E9, "Tie formation, decay and
+//! capacity" (Jin, Girvan & Newman 2001: triadic closure, decay, a cap on
+//! ties; McPherson et al. 2001: dissimilar ties dissolve faster; capacity ~5
+//! close, ~15 in all); E3: two lonely members bond more slowly (Masi et al.
+//! 2011); E10: a conversation holds about 4 people (Dunbar et al. 1995).
 //!
 //! Strength is counted in effective hours. Between sessions it decays,
 //! s ← s·e^(−δ'τ), with δ' = δ·(1 + d·(1 − similarity))·(1 + l·[a member is lonely]).

@@ -1,9 +1,10 @@
 //! Perceived cohesion, 0–10: belonging plus morale (Bollen & Hoyle 1990).
 //!
-//! MECHANISMS.md, "Cohesion measured as perceived cohesion = belonging +
-//! morale (Bollen & Hoyle 1990, 6 items, 0–10)"; "cohesion falls as size
-//! grows (Carron & Spink 1995)"; open groups' newcomers weaken member–member
-//! bonds more than identification (Ren, Kraut & Kiesler 2007).
+//! EVIDENCE.md E1, "Cohesion and outcomes": cohesion measured as perceived
+//! cohesion = belonging + morale (Bollen & Hoyle 1990, 6 items, 0–10); E10:
+//! cohesion falls as size grows (Carron & Spink 1995); E11: open groups'
+//! newcomers weaken member–member bonds more than identification (Ren, Kraut
+//! & Kiesler 2007).
 //!
 //! belonging = 1 − e^(−mean strength to the members present / belonging hours);
 //! morale = the member's mood at the end of the session;

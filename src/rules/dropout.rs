@@ -1,10 +1,11 @@
 //! Mechanism 12, dropout: a per-session hazard with individual frailty,
 //! front-loaded, lowered by ties, support received and cohesion.
 //!
-//! MECHANISMS.md, "Dropout is front-loaded … Predictors: youth, early
-//! sessions, receiving no reply or support, an isolated position in the group"
-//! (Swift & Greenberg 2012; Kelly & Moos 2003). Exact check 1: with a constant
-//! hazard p, retention is S(t) = (1−p)^t and mean tenure 1/p.
+//! EVIDENCE.md E6, "Dropout is front-loaded; graduation is not failure"
+//! (Swift & Greenberg 2012; Kelly & Moos 2003): predictors are youth, early
+//! sessions, receiving no reply or support (E16), an isolated position in the
+//! group. Exact check 1 (EVIDENCE.md E21): with a constant hazard p,
+//! retention is S(t) = (1−p)^t and mean tenure 1/p.
 //!
 //! h = min(1, base · frailty · (1 + e·e^(−tenure/τ_e)) · \[isolated\]
 //!         · exp(−t·ln(1 + tie support) − s·replies − c·(cohesion/10 − ½)

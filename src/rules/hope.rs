@@ -1,9 +1,10 @@
 //! Mechanism 5, hope: seeing a peer further along raises hope, as threshold
 //! (complex) contagion.
 //!
-//! MECHANISMS.md, "Hope: seeing a peer further along improves hope; optional
-//! threshold of k distinct exemplars" and "Complex contagion … threshold
-//! contagion with threshold k = 1, 2" (Centola & Macy 2007).
+//! EVIDENCE.md E2, "Therapeutic factors": seeing a peer further along
+//! improves hope, with an optional threshold of k distinct exemplars; E13,
+//! "Complex contagion": threshold contagion with threshold k = 1, 2 (Centola
+//! & Macy 2007).
 //!
 //! In a session, an exemplar is a fellow attendee who shared and has already
 //! improved. With at least `threshold` exemplars: hope += gain·(1 − hope);

@@ -1,11 +1,10 @@
 //! Mechanism 9, loneliness: a UCLA-3 score relaxing toward a set point that
 //! falls with strong ties; optional SISa contagion along ties.
 //!
-//! MECHANISMS.md, "Loneliness: UCLA-3 score relaxing toward a set point that
-//! falls with strong ties; lonely members lose ties faster; optional SISa
-//! contagion along ties", and "Loneliness in networks" (Cacioppo, Fowler &
-//! Christakis 2009; Hill et al. 2010 for the SISa form; Shalizi & Thomas 2011
-//! on confounding, which is why contagion is off by default). Exact check 4:
+//! Lonely members also lose ties faster. EVIDENCE.md E12, "Loneliness in
+//! networks and its confounding" (Cacioppo, Fowler & Christakis 2009; Hill et
+//! al. 2010 for the SISa form; Shalizi & Thomas 2011 on confounding, which is
+//! why contagion is off by default); E15, the UCLA-3 scale. Exact check 4:
 //! the SISa mean field a(1−i) + βk·i(1−i) − g·i = 0; without onset the
 //! prevalence is 1 − g/(βk).
 //!

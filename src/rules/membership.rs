@@ -1,9 +1,9 @@
 //! Mechanism 1, membership: closed cohorts and open groups with a waiting list.
 //!
-//! MECHANISMS.md, "Membership: closed cohorts (fixed roster, N sessions) and
-//! open groups (Poisson newcomers, size cap, waitlist)". Exact check 2: with
-//! arrivals Poisson(λ) per session, exit probability p and no cap, the mean
-//! group size tends to λ/p.
+//! EVIDENCE.md E11, "Online and open groups": closed cohorts (fixed roster,
+//! N sessions) and open groups (Poisson newcomers, size cap, waitlist). Exact
+//! check 2 (EVIDENCE.md E21): with arrivals Poisson(λ) per session, exit
+//! probability p and no cap, the mean group size tends to λ/p.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

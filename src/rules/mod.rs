@@ -3,8 +3,8 @@
 //! A rule is a pure function over one member's or one group's numbers (and,
 //! where it is random, the stream it is handed): it decides what happens, the
 //! session in [`crate::session`] decides the order, and the engine decides the
-//! parallelism. No rule reaches into another group. Each file cites the line
-//! of `../shared/domain/MECHANISMS.md` it rests on; `docs/MODEL.md` gives the
+//! parallelism. No rule reaches into another group. Each file cites the
+//! section of `docs/EVIDENCE.md` it rests on; `docs/MODEL.md` gives the
 //! equations with their defaults.
 //!
 //! This file is also the registry of mechanisms: a mechanism is a module

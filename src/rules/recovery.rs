@@ -1,10 +1,10 @@
 //! Mechanism 11, recovery: diminishing dose–response, and graduation kept
 //! apart from dropout.
 //!
-//! MECHANISMS.md, "Dose–response: ~50% improved by session 8, ~75% by session
-//! 26 (Howard et al. 1986), with diminishing returns" and "Leaving because one
-//! is better ('good-enough level', Barkham 2006) is not failure: keep
-//! graduation and dropout apart".
+//! EVIDENCE.md E7, "Dose–response": ~50% improved by session 8, ~75% by
+//! session 26 (Howard et al. 1986), with diminishing returns; E6: leaving
+//! because one is better ("good-enough level", Barkham 2006) is not failure,
+//! so graduation and dropout are kept apart.
 //!
 //! Each member needs a dose D ~ LogNormal(ln 8, 1.75) (the probit-in-log-dose
 //! form of Howard et al.: 50% by 8 sessions, 75% by 8·e^(0.674·1.75) ≈ 26). An

@@ -1,10 +1,11 @@
 //! Mechanism 3, floor time and sharing.
 //!
-//! MECHANISMS.md, "Floor time and sharing: session minutes split by a
-//! geometric rank law, flattened by facilitation; disclosure gated by
-//! self-stigma and psychological safety (cohesion)" (Bales 1953; Stephan &
-//! Mishler 1952). Exact check 6: equal shares are T(1−f)/N; under a geometric
-//! law with ratio r the top speaker's share is (1−r)/(1−r^N).
+//! Session minutes split by a geometric rank law, flattened by facilitation
+//! (EVIDENCE.md E10, "Group size and floor time"; Bales 1953; Stephan &
+//! Mishler 1952); disclosure gated by self-stigma (E5) and psychological
+//! safety (cohesion, E1). Exact check 6 (EVIDENCE.md E21): equal shares are
+//! T(1−f)/N; under a geometric law with ratio r the top speaker's share is
+//! (1−r)/(1−r^N).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 //! Mechanism 8, stigma: acceptance lowers self-stigma, which raises disclosure.
 //!
-//! MECHANISMS.md, "Stigma: face-to-face contact lowers stigma more than
-//! information does (Corrigan 2012). Self-stigma gates disclosure."
+//! EVIDENCE.md E5, "Stigma and disclosure": face-to-face contact lowers
+//! stigma more than information does (Corrigan 2012); self-stigma gates
+//! disclosure.
 //!
 //! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.

@@ -1,8 +1,9 @@
 //! Mechanism 4, universality: hearing a similar member disclose lowers felt
 //! isolation.
 //!
-//! MECHANISMS.md, "Universality: hearing a similar member disclose lowers felt
-//! isolation" (Yalom's factors; Joyce et al. 2011).
+//! EVIDENCE.md E2, "Therapeutic factors": hearing a similar member disclose
+//! lowers felt isolation (universality, one of Yalom's factors; Joyce et al.
+//! 2011).
 //!
 //! reach_i = 1 − Π_j (1 − similarity_ij · depth_j) over the others who disclosed;
 //! loneliness_i falls by relief · (loneliness_i − 3) · reach_i.

@@ -119,11 +119,18 @@ pub fn budget_share(p: &BeyondMeetings, wanted_a: f64, wanted_b: f64) -> f64 {
     share(wanted_a).min(share(wanted_b))
 }
 
-/// A pair's recent contacts after an interval of `weeks` in which it had
-/// `contacts` more.
+/// Share of a pair's recent contacts still counted after an interval of
+/// `weeks`: e^(−weeks / window).
 #[inline]
-pub fn recent_contacts(p: &BeyondMeetings, before: f64, weeks: f64, contacts: u32) -> f64 {
-    before * libm::exp(-weeks / p.contact_window_weeks) + f64::from(contacts)
+pub fn contacts_kept(p: &BeyondMeetings, weeks: f64) -> f64 {
+    libm::exp(-weeks / p.contact_window_weeks)
+}
+
+/// A pair's recent contacts after an interval in which it had `contacts`
+/// more; `kept` is [`contacts_kept`] for the interval.
+#[inline]
+pub fn recent_contacts(before: f64, kept: f64, contacts: u32) -> f64 {
+    before * kept + f64::from(contacts)
 }
 
 #[cfg(test)]
@@ -147,16 +154,16 @@ mod tests {
     fn only_kept_up_contact_counts_as_beyond_the_meetings() {
         let p = BeyondMeetings::default();
         // Weekly contact settles at 1 / (1 - e^(-1/4)) = 4.52 recent contacts.
-        let mut recent = 0.0;
+        let (mut recent, kept) = (0.0, contacts_kept(&p, 1.0));
         for _ in 0..200 {
-            recent = recent_contacts(&p, recent, 1.0, 1);
+            recent = recent_contacts(recent, kept, 1);
         }
         assert!((recent - 1.0 / (1.0 - (-0.25f64).exp())).abs() < 1e-9);
         assert!(recent >= p.repeated_contacts);
         // Three contacts, then silence: counted, then no longer after a few weeks.
-        let burst = recent_contacts(&p, 0.0, 1.0, 3);
+        let burst = recent_contacts(0.0, kept, 3);
         assert!(burst >= p.repeated_contacts);
-        assert!(recent_contacts(&p, burst, 1.0, 0) < p.repeated_contacts);
+        assert!(recent_contacts(burst, kept, 0) < p.repeated_contacts);
     }
 
     #[test]

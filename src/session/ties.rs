@@ -31,6 +31,10 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             levels: (f64::from(s.ctx.levels.tie), f64::from(s.ctx.levels.close)),
             online: s.ctx.online,
             weeks: s.ctx.interval_days / 7.0,
+            contacts_kept: beyond_meetings::contacts_kept(
+                &m.beyond_meetings,
+                s.ctx.interval_days / 7.0,
+            ),
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
         let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
@@ -77,6 +81,8 @@ struct PairUpdate<'a> {
     online: bool,
     /// Weeks in one interval between sessions.
     weeks: f64,
+    /// Share of a pair's recent contacts still counted after the interval.
+    contacts_kept: f64,
 }
 
 impl PairUpdate<'_> {
@@ -134,7 +140,7 @@ impl PairUpdate<'_> {
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(contact, mean);
         let before = f64::from(bonds.recent_contacts[k]);
-        let recent = beyond_meetings::recent_contacts(p, before, self.weeks, contacts);
+        let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
         bonds.recent_contacts[k] = recent as f32;
         bonds.beyond[k] = recent >= p.repeated_contacts;
         let hours = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);

@@ -46,6 +46,9 @@ pub enum Purpose {
     Dropout = 10,
     /// Generating the community network outside the groups.
     CommunityNetwork = 11,
+    /// Which row of a baseline cohort file each member takes
+    /// (`population.sampling = "resample"`).
+    BaselineRow = 12,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

@@ -4,8 +4,11 @@
 //! The file has a header row naming its columns, in any order: any of the
 //! trait columns of [`TRAIT_COLUMNS`] and an optional [`ID_COLUMN`]; then
 //! one row per person. A column left out, or a cell left empty, is drawn as
-//! without a file ([`crate::traits`]); blank lines are skipped, and a field
-//! in double quotes may hold commas, line breaks and doubled quotes. Every value
+//! without a file ([`crate::traits`]). A field in double quotes may hold
+//! commas, line breaks and doubled quotes. Blank lines at the end are
+//! ignored; a blank line within the data is a person with an empty cell in
+//! a file of one column, and an error otherwise (never silently dropped:
+//! that would shift the rows of `sampling = "in_order"`). Every value
 //! is checked against the range the model itself keeps the trait in, and
 //! every problem is an error naming the file, the line as an editor counts
 //! it, the column, the value given and what is allowed.
@@ -259,8 +262,8 @@ impl Record {
 /// `csv` crate's reader loses count of lines after a blank line or a
 /// `\r\n`). Fields are separated by commas; a field that opens with a
 /// double quote runs to the closing one and may hold commas, line breaks
-/// and doubled quotes (`""`). Blank lines are left out. On a quote that is
-/// never closed, the line it opened on.
+/// and doubled quotes (`""`). Blank lines are records of one empty field.
+/// On a quote that is never closed, the line it opened on.
 fn records(body: &[u8]) -> std::result::Result<Vec<Record>, usize> {
     let mut out = Vec::new();
     let mut record = Record {
@@ -298,10 +301,7 @@ fn records(body: &[u8]) -> std::result::Result<Vec<Record>, usize> {
                     line,
                     fields: Vec::new(),
                 };
-                let done = std::mem::replace(&mut record, next);
-                if !done.blank() {
-                    out.push(done);
-                }
+                out.push(std::mem::replace(&mut record, next));
             }
             (_, b) => {
                 line += usize::from(b == b'\n');
@@ -314,9 +314,7 @@ fn records(body: &[u8]) -> std::result::Result<Vec<Record>, usize> {
     }
     if !field.is_empty() || quoted || !record.fields.is_empty() {
         end_field(&mut field, &mut quoted, &mut record);
-        if !record.blank() {
-            out.push(record);
-        }
+        out.push(record);
     }
     Ok(out)
 }
@@ -332,7 +330,7 @@ impl Cohort {
         })?;
         // A spreadsheet's "CSV UTF-8" starts with a byte-order mark.
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let records = records(body).map_err(|line| {
+        let mut records = records(body).map_err(|line| {
             report.at(
                 Some(line),
                 "a field that opens with a double quote",
@@ -340,6 +338,9 @@ impl Cohort {
                 "a closing double quote for every opening one (a quote inside a quoted field is written twice: \"\")",
             )
         })?;
+        while records.last().is_some_and(Record::blank) {
+            records.pop();
+        }
         let mut records = records.into_iter();
         let Some(header) = records.next() else {
             return Err(report.at(
@@ -433,6 +434,7 @@ impl Cohort {
         let (line, cells) = (record.line, &record.fields);
         if cells.len() != fields.len() {
             let given = match fields.get(cells.len()) {
+                _ if record.blank() => "0 (a blank line)".to_string(),
                 Some(missing) => {
                     format!("{} (no field for column `{}`)", cells.len(), missing.name())
                 }
@@ -447,8 +449,9 @@ impl Cohort {
                 "the number of fields",
                 given,
                 format!(
-                    "{}, one per column of the header (line {header_line}); leave a cell empty to draw that trait",
-                    fields.len()
+                    "{}, one per column of the header (line {header_line}); leave a cell empty to draw that trait ({} commas for a person with nothing given)",
+                    fields.len(),
+                    fields.len() - 1
                 ),
             ));
         }
@@ -549,7 +552,7 @@ mod tests {
 
     #[test]
     fn values_replace_drawn_traits_and_empty_cells_keep_them() {
-        let c = read("\u{feff}hope , id,problem_type\n0.25,a b,2\n\n,,\n").unwrap();
+        let c = read("\u{feff}hope , id,problem_type\r\n0.25,a b,2\r\n,,\r\n\r\n").unwrap();
         assert_eq!(c.rows(), 2);
         let drawn = Traits {
             loneliness: 5.0,
@@ -573,7 +576,7 @@ mod tests {
             drawn
         );
         assert_eq!(c.row(1).id.as_deref(), Some("a b"));
-        assert_eq!((c.row(2).line, c.row(2).id.clone()), (4, None));
+        assert_eq!((c.row(2).line, c.row(2).id.clone()), (3, None));
         assert_eq!(c.row(2).overlay(drawn), drawn);
     }
 
@@ -617,11 +620,24 @@ mod tests {
         let text = b"a,b\r\n\r\n 1 , \" x, \"\"y\"\" \"\r\n\n\"multi\nline\",3\n  \nlast,";
         let got = records(text).unwrap();
         let lines: Vec<usize> = got.iter().map(|r| r.line).collect();
-        assert_eq!(lines, [1, 3, 5, 8]);
-        assert_eq!(got[1].fields, [b"1".to_vec(), b" x, \"y\" ".to_vec()]);
-        assert_eq!(got[2].fields, [b"multi\nline".to_vec(), b"3".to_vec()]);
-        assert_eq!(got[3].fields, [b"last".to_vec(), Vec::new()]);
+        assert_eq!(lines, [1, 2, 3, 4, 5, 7, 8]);
+        assert!(got[1].blank() && got[3].blank() && got[5].blank());
+        assert_eq!(got[2].fields, [b"1".to_vec(), b" x, \"y\" ".to_vec()]);
+        assert_eq!(got[4].fields, [b"multi\nline".to_vec(), b"3".to_vec()]);
+        assert_eq!(got[6].fields, [b"last".to_vec(), Vec::new()]);
         assert_eq!(records(b"a\n\"open,\n\n"), Err(2));
+        // Blank lines: a person in a file of one column, an error in others,
+        // ignored at the end.
+        let c = read("hope\n0.5\n\n0.25\n\n \n").unwrap();
+        assert_eq!(c.rows(), 3);
+        assert_eq!(c.row(2).value("hope"), None);
+        assert_eq!((c.row(3).line, c.row(3).value("hope")), (4, Some(0.25)));
+        let m = message("hope,id\n0.5,a\n\n0.25,b\n");
+        assert!(
+            m.contains("line 3: the number of fields is 0 (a blank line)"),
+            "{m}"
+        );
+        assert!(m.contains("1 commas"), "{m}");
         let m = message("hope,id\n0.5,\"P1\n");
         assert!(
             m.contains("line 2: a field that opens with a double quote is never closed"),

@@ -234,7 +234,7 @@ fn member_rows(
     let mut members = Vec::new();
     for g in groups {
         let id = &ids[usize::from(g.arm == Arm::Control)];
-        MemberRow::of_group(g, id, last, &mut members);
+        MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
     }
     // Strength and core number from the network at the end; its nodes
     // are the members who joined, in the same group and place order.
@@ -294,7 +294,8 @@ pub fn step_all_with(
 
 /// The replicate's community network (generated or imported), with each
 /// member's loneliness at arrival shifted by their number of community ties
-/// (`loneliness_per_tie` points lower per tie above the mean).
+/// (`loneliness_per_tie` points lower per tie above the mean); a loneliness
+/// measured in a baseline cohort is kept as measured.
 fn community_network(
     ctx: &SessionContext,
     groups: &mut [GroupState],
@@ -313,8 +314,15 @@ fn community_network(
     };
     let mean = graph.mean_degree();
     let per_tie = settings.loneliness_per_tie;
+    let cohort = scenario.cohort();
     groups.par_iter_mut().for_each(|g| {
         for i in 0..g.places() {
+            let measured = cohort
+                .zip(g.baseline_row.get(i))
+                .is_some_and(|(c, &row)| c.row(row).value("loneliness").is_some());
+            if measured {
+                continue;
+            }
             let degree = graph.degree(g.first_member as usize + i) as f64;
             let shifted = loneliness::arrival_with_ties(
                 f64::from(g.loneliness_start[i]),

@@ -142,6 +142,17 @@ pub enum Error {
         why: String,
     },
 
+    #[error("{path}{}: {what} is {given}; allowed: {allowed}", AtLine(*line))]
+    Baseline {
+        path: PathBuf,
+        /// The line as an editor counts it (1-based), where one is to blame.
+        line: Option<usize>,
+        /// What is wrong: a column, a field of the header, the file.
+        what: String,
+        given: String,
+        allowed: String,
+    },
+
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
 

@@ -33,11 +33,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::baseline::Cohort;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
-use crate::scenario::{DEFAULT_SCENARIO, Parameters, Scenario};
+use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -305,11 +306,12 @@ fn base_dir(origin: &Origin) -> PathBuf {
     }
 }
 
-/// An edge-list path made absolute against the scenario's folder, so the
-/// resolved scenario reproduces the run from anywhere on this machine.
-fn absolute_file(dir: &Path, value: &toml::Value) -> toml::Value {
+/// A path key's value (an edge list, a cohort) made absolute against the
+/// scenario's folder, so the resolved scenario reproduces the run from
+/// anywhere on this machine; other keys' values as they are.
+fn absolute_file(dir: &Path, key: &str, value: &toml::Value) -> toml::Value {
     match value.as_str() {
-        Some(file) if !file.is_empty() => {
+        Some(file) if !file.is_empty() && keys::paths().contains(&key) => {
             let joined = dir.join(file);
             let absolute = std::path::absolute(&joined).unwrap_or(joined);
             toml::Value::String(absolute.display().to_string())
@@ -344,18 +346,30 @@ impl Written {
     }
 }
 
-/// Imported community networks, read once per (file, members).
+/// Files read by the scenarios of an experiment: community networks, read
+/// once per (file, members), and baseline cohorts, read once per file.
 #[derive(Default)]
 struct Imports {
     read: BTreeMap<(String, u64), Arc<CommunityGraph>>,
+    cohorts: BTreeMap<String, Arc<Cohort>>,
 }
 
 impl Imports {
-    fn for_scenario(&mut self, p: &Parameters) -> Result<Option<Arc<CommunityGraph>>> {
+    /// What one scenario reads, each file checked against it; `context`
+    /// names its sweep point and arm in messages.
+    fn for_scenario(&mut self, p: &Parameters, context: &str) -> Result<Imported> {
+        let members =
+            Scenario::new(p.clone(), String::new(), true, Imported::default()).total_members();
+        Ok(Imported {
+            network: self.network(p, members)?,
+            cohort: self.cohort(p, members, context)?,
+        })
+    }
+
+    fn network(&mut self, p: &Parameters, members: u64) -> Result<Option<Arc<CommunityGraph>>> {
         if p.community_network.kind != NetworkKind::File {
             return Ok(None);
         }
-        let members = Scenario::new(p.clone(), String::new(), true, None).total_members();
         let file = p.community_network.file.clone().unwrap_or_default();
         if let Some(graph) = self.read.get(&(file.clone(), members)) {
             return Ok(Some(graph.clone()));
@@ -366,6 +380,27 @@ impl Imports {
         )?);
         self.read.insert((file, members), graph.clone());
         Ok(Some(graph))
+    }
+
+    fn cohort(
+        &mut self,
+        p: &Parameters,
+        members: u64,
+        context: &str,
+    ) -> Result<Option<Arc<Cohort>>> {
+        let Some(file) = p.population.file.clone().filter(|f| !f.is_empty()) else {
+            return Ok(None);
+        };
+        let cohort = match self.cohorts.get(&file) {
+            Some(cohort) => cohort.clone(),
+            None => {
+                let cohort = Arc::new(Cohort::read(Path::new(&file))?);
+                self.cohorts.insert(file, cohort.clone());
+                cohort
+            }
+        };
+        cohort.check(&p.population, members, context)?;
+        Ok(Some(cohort))
     }
 }
 
@@ -385,12 +420,10 @@ impl Experiment {
         {
             base.set("replicates", toml::Value::Integer(replicates), place);
         }
-        if let Some(file) = keys::lookup(&base.table, community::FILE_KEY).cloned() {
-            set_key(
-                &mut base.table,
-                community::FILE_KEY,
-                absolute_file(&dir, &file),
-            );
+        for key in keys::paths() {
+            if let Some(file) = keys::lookup(&base.table, key).cloned() {
+                set_key(&mut base.table, key, absolute_file(&dir, key, &file));
+            }
         }
         let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
         let points = Self::points(&sweep, &document, &report)?;
@@ -400,7 +433,7 @@ impl Experiment {
         let mut imports = Imports::default();
         let base_parameters = Self::checked(&base.table, &base.places, &report, "")?;
         let base_seed = base_parameters.seed;
-        let base_import = imports.for_scenario(&base_parameters)?;
+        let base_import = imports.for_scenario(&base_parameters, "")?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
 
@@ -418,13 +451,10 @@ impl Experiment {
                 }
                 let seed = toml::Value::Integer(point_seed(base_seed, p) as i64);
                 set_key(&mut condition.table, "seed", seed);
-                let parameters = Self::checked(
-                    &condition.table,
-                    &condition.places,
-                    &report,
-                    &context.join(", "),
-                )?;
-                let import = imports.for_scenario(&parameters)?;
+                let context = context.join(", ");
+                let parameters =
+                    Self::checked(&condition.table, &condition.places, &report, &context)?;
+                let import = imports.for_scenario(&parameters, &context)?;
                 scenarios.push(Scenario::new(
                     parameters,
                     arm.name.clone(),
@@ -599,11 +629,8 @@ impl Experiment {
                     ));
                 }
             };
-            let values: Vec<toml::Value> = if key == community::FILE_KEY {
-                values.iter().map(|v| absolute_file(dir, v)).collect()
-            } else {
-                values
-            };
+            let values: Vec<toml::Value> =
+                values.iter().map(|v| absolute_file(dir, &key, v)).collect();
             for value in &values {
                 check_value(&key, value).map_err(|mut p| {
                     p.key = full.clone();
@@ -715,11 +742,7 @@ impl Experiment {
                 p.key = format!("{at}.{key}");
                 report.error(p, place.clone())
             })?;
-            let value = if key == community::FILE_KEY {
-                absolute_file(dir, &value)
-            } else {
-                value
-            };
+            let value = absolute_file(dir, &key, &value);
             overrides.push((key, value, place));
         }
         Ok(ArmSpec {

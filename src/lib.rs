@@ -19,15 +19,17 @@
 //! # Layout
 //! [`scenario`] reads and validates scenario files and [`experiment`] expands
 //! their sweeps and arms into runs; [`context`] the figures derived once from
-//! a scenario; [`population`] holds the members group by group; [`bonds`]
-//! the ties within groups; [`rules`] one file per mechanism; [`session`] one
-//! session of one group in process order; [`engine`] the parallel session
-//! loop; [`runner`] runs into parts and assembles the files; [`metrics`],
+//! a scenario; [`traits`] the members' traits at arrival and [`baseline`]
+//! those read from a cohort file; [`population`] holds the members group by
+//! group; [`bonds`] the ties within groups; [`rules`] one file per
+//! mechanism; [`session`] one session of one group in process order;
+//! [`engine`] the parallel session loop; [`runner`] runs into parts and assembles the files; [`metrics`],
 //! [`network`] and [`conditions`] the figures; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]
 //! the charts and the report; [`cli`], [`progress`] and [`summary`] the
 //! command line.
 
+pub mod baseline;
 pub mod bonds;
 pub mod cli;
 pub mod community;

@@ -12,6 +12,7 @@
 //! the same network as a petgraph graph; a test checks both give the same
 //! figures.
 
+use crate::baseline::Cohort;
 use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
@@ -221,12 +222,20 @@ impl TimeseriesRow {
 }
 
 impl MemberRow {
-    /// Rows for every member of a group who came to the programme.
-    pub fn of_group(g: &GroupState, id: &RowId, last_step: u32, out: &mut Vec<MemberRow>) {
+    /// Rows for every member of a group who came to the programme; `cohort`
+    /// is the scenario's baseline cohort, if any.
+    pub fn of_group(
+        g: &GroupState,
+        id: &RowId,
+        last_step: u32,
+        cohort: Option<&Cohort>,
+        out: &mut Vec<MemberRow>,
+    ) {
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
         for i in 0..g.arrived {
             let ties = ts.members[i];
+            let baseline_row = g.baseline_row.get(i).copied();
             out.push(MemberRow {
                 run: id.run,
                 replicate: id.replicate,
@@ -256,6 +265,10 @@ impl MemberRow {
                 tie_support: ties.support,
                 strength: None,
                 core_number: None,
+                baseline_row,
+                baseline_id: cohort
+                    .zip(baseline_row)
+                    .and_then(|(c, row)| c.row(row).id.clone()),
             });
         }
     }

@@ -12,7 +12,9 @@
 //!
 //! Traits are drawn at creation from the `Population` stream of the group, for
 //! every place whether or not it will be filled, so two scenarios that differ
-//! only in their mechanisms or format start from the same people.
+//! only in their mechanisms or format start from the same people; with a
+//! baseline cohort, a row of it then replaces the traits it gives
+//! ([`traits::Arrivals`]).
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -110,6 +112,9 @@ pub struct GroupState {
     pub dose: Vec<f32>,
     /// Dose at which this member improves (a trait).
     pub dose_needed: Vec<f32>,
+    /// The baseline cohort's data row (1 = the first) each member's traits
+    /// came from; empty without a cohort (`population.file`).
+    pub baseline_row: Vec<u32>,
     /// Sessions attended when the member improved, or [`NEVER`].
     pub improved_after: Vec<u32>,
     /// Perceived cohesion, 0–10 (running measure, updated when attending).
@@ -151,8 +156,6 @@ impl GroupState {
             }
         };
         let meets = arm == Arm::Group && scenario.attends();
-        let p = &scenario.population;
-        let mut stream = rng::stream_for(scenario.seed, ctx.replicate, 0, id, Purpose::Population);
         let mut g = GroupState {
             id,
             arm,
@@ -176,6 +179,7 @@ impl GroupState {
             severity: Vec::with_capacity(places),
             dose: vec![0.0; places],
             dose_needed: Vec::with_capacity(places),
+            baseline_row: Vec::new(),
             improved_after: vec![NEVER; places],
             cohesion: Vec::with_capacity(places),
             reply_memory: vec![0.0; places],
@@ -192,9 +196,17 @@ impl GroupState {
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
+        let mut arrivals = traits::Arrivals::new(
+            &scenario.population,
+            ctx.dose_needed,
+            scenario.cohort(),
+            ctx.stream_key(0, id),
+            first_member,
+        );
         for place in 0..places {
             // Every trait is drawn for every place, in a fixed order.
-            let traits = traits::draw(p, ctx.dose_needed, &mut stream);
+            let (traits, row) = arrivals.next_member();
+            g.baseline_row.extend(row);
             let status = match arm {
                 Arm::Control => Status::Control,
                 Arm::Group if place < initial && !meets => Status::Control,

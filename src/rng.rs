@@ -46,7 +46,8 @@ pub enum Purpose {
     Dropout = 10,
     /// Generating the community network outside the groups.
     CommunityNetwork = 11,
-    /// Which row of a baseline file each member takes (reserved).
+    /// Which row of a baseline cohort file each member takes
+    /// (`population.sampling = "resample"`).
     BaselineRow = 12,
     /// Each group's character (`mechanisms.group_differences`).
     GroupCharacter = 13,

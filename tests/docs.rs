@@ -196,3 +196,21 @@ fn every_output_column_is_documented() {
         }
     }
 }
+
+#[test]
+fn every_baseline_cohort_column_is_documented() {
+    let readme = read(README);
+    let model = read(MODEL);
+    let cohort = section(&readme, "### A baseline cohort");
+    let columns = bonfire::baseline::TRAIT_COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .chain([bonfire::baseline::ID_COLUMN]);
+    for name in columns {
+        assert!(cohort.contains(&format!("`{name}`")), "README: {name}");
+        assert!(
+            model.contains(&format!("\n| `{name}` |")),
+            "MODEL.md: {name}"
+        );
+    }
+}

@@ -300,6 +300,11 @@ pub struct MemberRow {
     /// Core number in the bond network (NetworkX's `core_number`); empty
     /// for members who never joined.
     pub core_number: Option<u32>,
+    /// The baseline cohort's data row (1 = the first after the header) the
+    /// member's traits came from; empty without `population.file`.
+    pub baseline_row: Option<u32>,
+    /// That row's `id`; empty without an `id` column or cell.
+    pub baseline_id: Option<String>,
 }
 
 /// One row of `network.csv`: the figures of one arm's bond network at one

@@ -123,6 +123,17 @@ pub fn switches() -> Vec<&'static str> {
         .collect()
 }
 
+/// Every key that holds a path (`Kind::Path`): read relative to the
+/// scenario file's folder.
+pub fn paths() -> Vec<&'static str> {
+    registry()
+        .keys
+        .iter()
+        .filter(|k| k.kind == Kind::Path)
+        .map(|k| k.path.as_str())
+        .collect()
+}
+
 fn resolve<'a>(node: &'a Value, defs: &'a Value) -> &'a Value {
     match node.get("$ref").and_then(Value::as_str) {
         Some(reference) => {
@@ -370,23 +381,29 @@ fn check_into(table: &toml::Table, prefix: &str, problems: &mut Vec<Problem>) {
 
 /// The problem of an undeclared key, with the closest declared one.
 pub fn unknown(path: &str, name: &str, section: &Section) -> Problem {
-    let nearest = section
-        .children
-        .iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= 3)
-        .min();
+    let nearest = nearest(name, section.children.iter().map(String::as_str));
     let within = if section.path.is_empty() {
         "the top level".to_string()
     } else {
         format!("[{}]", section.path)
     };
-    let hint = nearest.map_or(String::new(), |(_, c)| format!("did you mean `{c}`? "));
+    let hint = nearest.map_or(String::new(), |c| format!("did you mean `{c}`? "));
     Problem::new(
         path,
         "not a key bonfire knows",
         format!("{hint}{within} takes {}", section.children.join(", ")),
     )
+}
+
+/// The name among `candidates` closest to a misspelt `name` (at most three
+/// edits away), for "did you mean" suggestions.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// Levenshtein distance, for suggestions.

@@ -31,6 +31,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use crate::baseline::Cohort;
 use crate::community::{CommunityGraph, CommunityNetwork, NetworkKind};
 use crate::rules::Mechanisms;
 use crate::rules::cohesion::CohesionMeasure;
@@ -309,9 +310,19 @@ pub struct Scenario {
     arm_name: String,
     /// False for a waitlist control arm: its members never attend.
     attends: bool,
-    /// An imported community network (`kind = "file"`), read once per file
-    /// when the experiment is built.
-    imported_network: Option<Arc<CommunityGraph>>,
+    /// What the scenario reads from files, read once per file when the
+    /// experiment is built.
+    imported: Imported,
+}
+
+/// What a scenario reads from files: read once per file when the experiment
+/// is built, checked against the scenario, and shared by every run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Imported {
+    /// The community network, for `community_network.kind = "file"`.
+    pub network: Option<Arc<CommunityGraph>>,
+    /// The baseline cohort, for `population.file`.
+    pub cohort: Option<Arc<Cohort>>,
 }
 
 impl std::ops::Deref for Scenario {
@@ -328,13 +339,13 @@ impl Scenario {
         parameters: Parameters,
         arm_name: String,
         attends: bool,
-        imported_network: Option<Arc<CommunityGraph>>,
+        imported: Imported,
     ) -> Scenario {
         Scenario {
             parameters,
             arm_name,
             attends,
-            imported_network,
+            imported,
         }
     }
 
@@ -355,7 +366,12 @@ impl Scenario {
 
     /// The imported community network, for `community_network.kind = "file"`.
     pub fn imported_network(&self) -> Option<&Arc<CommunityGraph>> {
-        self.imported_network.as_ref()
+        self.imported.network.as_ref()
+    }
+
+    /// The baseline cohort, for `population.file`.
+    pub fn cohort(&self) -> Option<&Cohort> {
+        self.imported.cohort.as_deref()
     }
 
     /// The scenario with every default filled in, as TOML. Running it again

@@ -111,6 +111,6 @@ impl<'a> SessionContext<'a> {
     pub fn cohesion_before_sessions(&self, hope: f32, loneliness: f32) -> f32 {
         let weight = self.scenario.mechanisms.affect.hope_weight;
         let mood = affect::baseline_mood(weight, f64::from(hope), f64::from(loneliness));
-        cohesion::perceived(0.0, self.scenario.cohesion.belonging_hours, mood) as f32
+        cohesion::perceived(0.0, mood) as f32
     }
 }

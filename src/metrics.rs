@@ -249,6 +249,7 @@ impl MemberRow {
                 sessions_attended: g.sessions_attended[i],
                 loneliness_start: g.loneliness_start[i],
                 loneliness_end: g.loneliness[i],
+                loneliness_at_exit: Some(g.loneliness_at_exit[i]).filter(|l| !l.is_nan()),
                 hope_start: g.hope_start[i],
                 hope_end: g.hope[i],
                 stigma_start: g.stigma_start[i],

@@ -93,6 +93,8 @@ pub struct GroupState {
     /// UCLA-3 loneliness, 3–9.
     pub loneliness: Vec<f32>,
     pub loneliness_start: Vec<f32>,
+    /// Loneliness when the member graduated or dropped out (NaN until then).
+    pub loneliness_at_exit: Vec<f32>,
     /// Hope, 0–1.
     pub hope: Vec<f32>,
     pub hope_start: Vec<f32>,
@@ -182,6 +184,7 @@ impl GroupState {
             baseline_row: Vec::new(),
             improved_after: vec![NEVER; places],
             cohesion: Vec::with_capacity(places),
+            loneliness_at_exit: vec![f32::NAN; places],
             reply_memory: vec![0.0; places],
             disclosures: vec![0; places],
             replies_received: vec![0; places],

@@ -271,6 +271,8 @@ pub struct MemberRow {
     pub sessions_attended: u32,
     pub loneliness_start: f32,
     pub loneliness_end: f32,
+    /// Loneliness when the member graduated or dropped out; empty if they did not leave.
+    pub loneliness_at_exit: Option<f32>,
     pub hope_start: f32,
     pub hope_end: f32,
     pub stigma_start: f32,

@@ -6,7 +6,12 @@
 //! newcomers weaken member–member bonds more than identification (Ren, Kraut
 //! & Kiesler 2007).
 //!
-//! belonging = 1 − e^(−mean strength to the members present / belonging hours);
+//! belonging = min(1, ln(1 + m/h) / ln(1 + close_hours/h)) for the mean
+//! strength m to the members present and the scale h = `belonging_hours`:
+//! it keeps growing, ever more slowly, as ties deepen, and is full only when
+//! the average fellow member is a close friend (200 h), so a group's
+//! cohesion goes on tracking its ties through the year instead of
+//! saturating within weeks;
 //! morale = the member's mood at the end of the session;
 //! perceived = 10·(½·belonging + ½·morale), folded into a running measure
 //! with the update weight each time the member attends. The rules that read
@@ -21,7 +26,7 @@ use smart_default::SmartDefault;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
 #[serde(deny_unknown_fields, default)]
 pub struct CohesionMeasure {
-    /// Mean tie strength (hours) to fellow members at which belonging is 63% of full.
+    /// Scale (hours) of the log curve of belonging: belonging = ln(1 + m/this) / ln(1 + close_hours/this) for mean strength m.
     #[default(6.0)]
     #[schemars(range(min = 0.01, max = 1_000.0), extend("x-unit" = "hours of mean strength"))]
     pub belonging_hours: f64,
@@ -34,9 +39,16 @@ pub struct CohesionMeasure {
 /// Top of the perceived-cohesion scale (Bollen & Hoyle's 0–10).
 pub const COHESION_MAX: f64 = 10.0;
 
-/// This session's perceived cohesion, 0–[`COHESION_MAX`].
-pub fn perceived(mean_strength_to_present: f64, belonging_hours: f64, morale: f64) -> f64 {
-    let belonging = 1.0 - libm::exp(-mean_strength_to_present / belonging_hours);
+/// Belonging, 0–1, from the mean strength to the members present: a log
+/// curve with scale `belonging_hours`, full at `full_hours` (the close level).
+pub fn belonging(mean_strength_to_present: f64, belonging_hours: f64, full_hours: f64) -> f64 {
+    let log = |hours: f64| libm::log1p(hours.max(0.0) / belonging_hours);
+    (log(mean_strength_to_present) / log(full_hours)).min(1.0)
+}
+
+/// This session's perceived cohesion, 0–[`COHESION_MAX`], from belonging
+/// (0–1) and morale.
+pub fn perceived(belonging: f64, morale: f64) -> f64 {
     COHESION_MAX * (0.5 * belonging + 0.5 * morale.clamp(0.0, 1.0))
 }
 
@@ -51,9 +63,19 @@ mod tests {
 
     #[test]
     fn cohesion_spans_zero_to_ten_and_rises_with_ties() {
-        assert_eq!(perceived(0.0, 6.0, 0.0), 0.0);
-        assert!(perceived(1e9, 6.0, 1.0) > 9.999);
-        assert!(perceived(5.0, 6.0, 0.5) > perceived(1.0, 6.0, 0.5));
+        assert_eq!(perceived(belonging(0.0, 6.0, 200.0), 0.0), 0.0);
+        assert_eq!(perceived(belonging(200.0, 6.0, 200.0), 1.0), 10.0);
+        assert_eq!(belonging(1e9, 6.0, 200.0), 1.0);
+        assert!(perceived(belonging(5.0, 6.0, 200.0), 0.5) > perceived(belonging(1.0, 6.0, 200.0), 0.5));
+    }
+
+    #[test]
+    fn belonging_keeps_growing_through_the_friend_levels() {
+        let b = |hours| belonging(hours, 6.0, 200.0);
+        // Half way at about 30 h; still growing from a casual friend to a friend.
+        assert!((b(29.0) - 0.5).abs() < 0.03, "{}", b(29.0));
+        assert!(b(90.0) - b(50.0) > 0.1);
+        assert!(b(90.0) < 0.85);
         assert_eq!(update(4.0, 8.0, 0.25), 5.0);
     }
 }

@@ -10,8 +10,11 @@
 //! form of Howard et al.: 50% by 8 sessions, 75% by 8·e^(0.674·1.75) ≈ 26). An
 //! attended session adds engagement = max(0, 1 + w·((hope − ½) + (cohesion/10 − ½)))
 //! plus the altruism bonus; the member has improved once the dose reaches D.
-//! An improved member who has attended enough sessions graduates with a
-//! fixed chance per session.
+//! A member who has improved, has attended enough sessions, is no longer
+//! lonely (UCLA-3 below `graduation_loneliness`, by default the lonely
+//! cut-off of 6) and is no lonelier than on arrival graduates with a fixed chance per session, so that
+//! "left because better" means better on the outcome the model reports:
+//! the problem (the dose reached) and loneliness alike.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -46,6 +49,30 @@ pub struct Recovery {
     #[default(12)]
     #[schemars(range(min = 0, max = 10_000), extend("x-unit" = "sessions attended"))]
     pub graduation_min_sessions: u32,
+    /// A member graduates only with loneliness below this UCLA-3 score (6: no longer lonely; 10: any).
+    #[default(6.0)]
+    #[schemars(range(min = 3.0, max = 10.0), extend("x-unit" = "UCLA-3 points"))]
+    pub graduation_loneliness: f64,
+}
+
+/// A member's standing at the end of a session, as graduation reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing {
+    /// The dose has been reached.
+    pub improved: bool,
+    pub sessions_attended: u32,
+    pub loneliness: f64,
+    pub loneliness_start: f64,
+}
+
+/// Whether an active member may graduate this session: improved, enough
+/// sessions attended, loneliness below the threshold and no higher than on
+/// arrival.
+pub fn may_graduate(p: &Recovery, m: Standing) -> bool {
+    m.improved
+        && m.sessions_attended >= p.graduation_min_sessions
+        && m.loneliness < p.graduation_loneliness
+        && m.loneliness <= m.loneliness_start
 }
 
 /// Dose one attended session gives.
@@ -74,6 +101,27 @@ mod tests {
         // Diminishing returns: the gain from 8 to 16 exceeds that from 16 to 24.
         let gain = |a, b| expected_improved(b, 8.0, 1.75) - expected_improved(a, 8.0, 1.75);
         assert!(gain(8.0, 16.0) > gain(16.0, 24.0));
+    }
+
+    #[test]
+    fn only_the_improved_who_are_no_longer_lonely_may_graduate() {
+        let p = Recovery::default();
+        let m = Standing {
+            improved: true,
+            sessions_attended: 12,
+            loneliness: 5.9,
+            loneliness_start: 7.0,
+        };
+        assert!(may_graduate(&p, m));
+        assert!(!may_graduate(&p, Standing { loneliness: 6.0, ..m }));
+        assert!(!may_graduate(&p, Standing { loneliness_start: 5.0, ..m }));
+        assert!(!may_graduate(&p, Standing { improved: false, ..m }));
+        assert!(!may_graduate(&p, Standing { sessions_attended: 11, ..m }));
+        let any = Recovery {
+            graduation_loneliness: 10.0,
+            ..Recovery::default()
+        };
+        assert!(may_graduate(&any, Standing { loneliness: 9.0, loneliness_start: 9.0, ..m }));
     }
 
     #[test]

@@ -350,7 +350,7 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
 
 /// Step 11, recovery: attendees count the session and receive a dose
 /// (with altruism's bonus for support given); then graduation of
-/// improved active members.
+/// improved active members who are no longer lonely.
 #[inline]
 pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let m = &s.ctx.scenario.mechanisms;
@@ -377,13 +377,19 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     }
     let mut draws = s.key.stream(Purpose::Graduation);
     for i in 0..g.arrived {
+        let standing = recovery::Standing {
+            improved: g.improved_after[i] != NEVER,
+            sessions_attended: g.sessions_attended[i],
+            loneliness: f64::from(g.loneliness[i]),
+            loneliness_start: f64::from(g.loneliness_start[i]),
+        };
         if g.status[i] == Status::Active
-            && g.improved_after[i] != NEVER
-            && g.sessions_attended[i] >= p.graduation_min_sessions
+            && recovery::may_graduate(p, standing)
             && rng::bernoulli(&mut draws, p.graduation_probability)
         {
             g.status[i] = Status::Graduated;
             g.left_step[i] = s.step;
+            g.loneliness_at_exit[i] = g.loneliness[i];
         }
     }
 }
@@ -418,6 +424,7 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
         if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
             g.status[i] = Status::DroppedOut;
             g.left_step[i] = s.step;
+            g.loneliness_at_exit[i] = g.loneliness[i];
         }
     }
 }
@@ -429,7 +436,9 @@ pub(super) fn cohesion(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &s.ctx.scenario.cohesion;
     for (&i, &mood) in sc.attendees.iter().zip(&sc.moods) {
         let strength = f64::from(g.tie_summary.members[i].strength_to_present);
-        let this_session = cohesion::perceived(strength, p.belonging_hours, mood);
+        let belonging =
+            cohesion::belonging(strength, p.belonging_hours, f64::from(s.ctx.levels.close));
+        let this_session = cohesion::perceived(belonging, mood);
         let running = f64::from(g.cohesion[i]);
         g.cohesion[i] = cohesion::update(running, this_session, p.update_weight) as f32;
     }

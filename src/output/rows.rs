@@ -59,8 +59,12 @@ pub struct TimeseriesRow {
     pub bond_density: Option<f64>,
     /// Average local clustering of the tie network (NetworkX's average_clustering).
     pub clustering: Option<f64>,
-    /// Share of those who joined who have not dropped out.
+    /// Share of those who joined who have not dropped out (graduates count
+    /// as retained).
     pub retention: Option<f64>,
+    /// Share of those who joined who are still active members (graduates
+    /// count as having left).
+    pub still_attending: Option<f64>,
     pub dropped_out: u64,
     pub graduated: u64,
     pub arrived: u64,
@@ -98,7 +102,7 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 12] = [
+pub const METRICS: [Metric; 13] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -183,11 +187,20 @@ pub const METRICS: [Metric; 12] = [
     },
     Metric {
         name: "retention",
-        label: "Retention (not dropped out)",
+        label: "Retention (not dropped out; graduates retained)",
         unit: "share",
         digits: 3,
         value: |r| r.retention,
         terminal: Some("retention"),
+        report: true,
+    },
+    Metric {
+        name: "still_attending",
+        label: "Still attending (graduates left)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.still_attending,
+        terminal: None,
         report: true,
     },
     Metric {
@@ -785,6 +798,7 @@ mod tests {
             bond_density: Some(0.08),
             clustering: Some(0.09),
             retention: Some(0.1),
+            still_attending: Some(0.14),
             group_size_mean: Some(8.5),
             improved_share: Some(0.11),
             beyond_share: Some(0.12),

@@ -20,6 +20,9 @@ control_members = 16
 [format]
 sessions = 10
 
+[output]
+panel_csv = true
+
 [sweep]
 community.group_size = [6, 10]
 mechanisms.dropout.base_hazard = { from = 0.01, to = 0.03, step = 0.02 }
@@ -34,10 +37,11 @@ format.leadership = "facilitated"
 
 /// Files that must be byte-identical however the runs were done
 /// (manifest.json records wall time and the command line, so it differs).
-const SAME: [&str; 7] = [
+const SAME: [&str; 8] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
+    "panel.csv",
     "summary.csv",
     "scenario.resolved.toml",
     "report.html",
@@ -380,10 +384,15 @@ fn output_settings_in_an_arm_are_refused_before_anything_runs() {
     // failed to find its member rows; the reverse silently dropped them.
     for (base, arm) in [("true", "false"), ("false", "true")] {
         let dir = tempfile::tempdir().unwrap();
-        let text = SWEEP.replace(
-            "format.leadership = \"facilitated\"",
-            &format!("format.leadership = \"facilitated\"\noutput.members_csv = {arm}"),
-        ) + &format!("\n# base\n[output]\nmembers_csv = {base}\n");
+        let text = SWEEP
+            .replace(
+                "format.leadership = \"facilitated\"",
+                &format!("format.leadership = \"facilitated\"\noutput.members_csv = {arm}"),
+            )
+            .replace(
+                "panel_csv = true\n",
+                &format!("panel_csv = true\nmembers_csv = {base}\n"),
+            );
         let scenario = write_scenario(dir.path(), &text);
         let line = line_of(&text, &format!("output.members_csv = {arm}"));
         let out = dir.path().join("out");

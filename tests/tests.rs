@@ -11,6 +11,7 @@ mod experiments;
 mod invariants;
 mod network;
 mod networkx;
+mod panel;
 mod phenomena;
 mod schema;
 mod switches;

@@ -7,6 +7,7 @@
 //! | `members.csv` | [`MemberRow`] | fixed |
 //! | `network.csv` | [`NetworkRow`] | fixed |
 //! | `groups.csv` | [`GroupRow`] | fixed |
+//! | `panel.csv` | [`PanelRow`] | fixed |
 //! | `parts/run-N.end.csv` | [`EndRecord`] | fixed |
 //! | `runs.csv` | [`RunRow`] | fixed, then one per swept key |
 //! | `summary.csv` | [`SummaryRow`] | `point`, `arm`, one per swept key, then fixed |
@@ -350,6 +351,32 @@ pub struct GroupRow {
     pub reply_norm: f64,
     pub safety_shift: f64,
     pub meeting_quality: f64,
+}
+
+/// One row of `panel.csv`: one member of a meeting group at one session
+/// they could attend (active at its start, after admissions); the scores
+/// are taken after the session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PanelRow {
+    pub run: u64,
+    pub replicate: u32,
+    pub arm: String,
+    pub group: u32,
+    /// Community-wide member id, as in members.csv.
+    pub member: u64,
+    /// The session, from 1.
+    pub step: u32,
+    pub week: f64,
+    pub attended: bool,
+    /// Whether the member disclosed at this session.
+    pub disclosed: bool,
+    /// Replies the member received at this session.
+    pub replies_received: u32,
+    pub loneliness: f32,
+    pub hope: f32,
+    pub stigma: f32,
+    /// Perceived cohesion (0–10) after the session.
+    pub cohesion: f32,
 }
 
 /// End-of-run loneliness moments of one arm of one run (a part file only:

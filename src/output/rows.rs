@@ -197,7 +197,7 @@ pub const METRICS: [Metric; 13] = [
     },
     Metric {
         name: "still_attending",
-        label: "Still attending (graduates left)",
+        label: "Still attending (graduation counts as leaving)",
         unit: "share",
         digits: 3,
         value: |r| r.still_attending,

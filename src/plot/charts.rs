@@ -216,7 +216,9 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         data,
         &[
             ("retention (not dropped out)", |r| r.retention),
-            ("still attending (graduates left)", |r| r.still_attending),
+            ("still attending (graduation counts as leaving)", |r| {
+                r.still_attending
+            }),
         ],
     );
     let curves: Vec<Line> = data

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::metrics::{RowId, Tally};
 use crate::network::{BondNetwork, NetStats};
-use crate::output::{GroupRow, MemberRow, NetworkRow, TimeseriesRow};
+use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
 use crate::outside::{self, Locator, Outside};
 use crate::population::{Arm, GroupState, build_community_with};
 use crate::rules::loneliness;
@@ -45,6 +45,10 @@ pub struct ReplicateResult {
     pub groups: Vec<GroupRow>,
     /// The network at each of `network.export_steps`.
     pub exports: Vec<NetworkExport>,
+    /// One row per member of a meeting group per session they could
+    /// attend, by step, then group, then member (empty when
+    /// `output.panel_csv` is off).
+    pub panel: Vec<PanelRow>,
     /// Loneliness at the end of everyone who came, by arm (group, control),
     /// for effect sizes.
     pub end_loneliness: [Moments; 2],
@@ -169,6 +173,7 @@ pub fn run_one(
 
     let last = scenario.format.sessions;
     let mut observed = Observed::default();
+    let mut panel = Vec::new();
     let baseline: Vec<Tally> = groups
         .iter()
         .map(|g| {
@@ -186,7 +191,12 @@ pub fn run_one(
         let outside = outside_network
             .as_ref()
             .map(|(g, at)| outside::outside_counts(g, at, &groups));
-        let tallies = step_all_with(&mut groups, &ctx, step, outside.as_deref());
+        let tallies = if scenario.output.panel_csv && scenario.attends() {
+            let id = ids(Arm::Group);
+            step_all_panel(&mut groups, &ctx, step, outside.as_deref(), &id, &mut panel)
+        } else {
+            step_all_with(&mut groups, &ctx, step, outside.as_deref())
+        };
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
         observe_network(
@@ -218,6 +228,7 @@ pub fn run_one(
         network,
         groups: group_rows,
         exports,
+        panel,
         end_loneliness,
     }
 }
@@ -290,6 +301,46 @@ pub fn step_all_with(
             })
             .collect(),
     }
+}
+
+/// [`step_all_with`], and the panel.csv rows of every meeting group's
+/// session appended to `panel` in group order, each group's taken from its
+/// scratch right after its session (whatever thread ran it).
+pub fn step_all_panel(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    step: u32,
+    outside: Option<&[Vec<Outside>]>,
+    id: &RowId,
+    panel: &mut Vec<PanelRow>,
+) -> Vec<Tally> {
+    let week = f64::from(step) * ctx.scenario.interval_days() / 7.0;
+    let one = |scratch: &mut Scratch, g: &mut GroupState, o: &[Outside]| {
+        let tally = step_group(g, ctx, step, scratch, o);
+        let mut rows = Vec::new();
+        if g.meets {
+            scratch.panel_rows(g, id, step, week, &mut rows);
+        }
+        (tally, rows)
+    };
+    let stepped: Vec<(Tally, Vec<PanelRow>)> = match outside {
+        None => groups
+            .par_iter_mut()
+            .map_init(Scratch::default, |scratch, g| one(scratch, g, &[]))
+            .collect(),
+        Some(outside) => groups
+            .par_iter_mut()
+            .zip(outside.par_iter())
+            .map_init(Scratch::default, |scratch, (g, o)| one(scratch, g, o))
+            .collect(),
+    };
+    stepped
+        .into_iter()
+        .map(|(tally, rows)| {
+            panel.extend(rows);
+            tally
+        })
+        .collect()
 }
 
 /// The replicate's community network (generated or imported), with each

@@ -205,6 +205,7 @@ impl TimeseriesRow {
             bond_density: only(ratio(t.density_sum, t.density_groups)),
             clustering: only(ratio(t.clustering_sum, t.joined)),
             retention: only(ratio((joined - t.dropped_out) as f64, joined)),
+            still_attending: only(ratio(t.active as f64, joined)),
             dropped_out: t.dropped_out,
             graduated: t.graduated,
             arrived: t.arrived,

@@ -2,8 +2,8 @@
 //! interruption and spread across machines.
 //!
 //! Each run writes its own part files into `OUT/parts/` as soon as it
-//! finishes: its time-series rows, its member rows and its end-of-run
-//! loneliness moments, each under a temporary name renamed into place, the
+//! finishes: its time-series rows, its member rows (and panel rows, when
+//! asked for) and its end-of-run loneliness moments, each under a temporary name renamed into place, the
 //! time-series part last (its presence marks the run complete). Nothing of
 //! a run is held once its parts are written, so memory stays bounded however
 //! many runs an experiment has. When every run is complete, [`assemble`]
@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::rows::{self, headerless};
 use crate::output::{
-    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, RunRow, SummaryRow,
-    TimeseriesRow, write_atomically,
+    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow, RunRow,
+    SummaryRow, TimeseriesRow, write_atomically,
 };
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
@@ -116,6 +116,9 @@ fn write_parts(
             &part(dir, result.run, "members"),
             &headerless(&result.members)?,
         )?;
+    }
+    if scenario.output.panel_csv {
+        write_atomically(&part(dir, result.run, "panel"), &headerless(&result.panel)?)?;
     }
     write_atomically(
         &part(dir, result.run, "network"),
@@ -307,6 +310,10 @@ pub fn assemble(
     if experiment.base.output.groups_csv {
         concatenate("groups.csv", "groups", rows::header::<GroupRow>())?;
         files.push("groups.csv".into());
+    }
+    if experiment.base.output.panel_csv {
+        concatenate("panel.csv", "panel", rows::header::<PanelRow>())?;
+        files.push("panel.csv".into());
     }
 
     // summary.csv from the last step of every run, read back part by part.

@@ -21,6 +21,8 @@ arrivals_per_session = 0.7
 catchment = 12
 [mechanisms.contagion]
 enabled = true
+[output]
+panel_csv = true
 "#;
 
 fn run(scenario: &Path, out: &Path, threads: &str) {
@@ -39,9 +41,10 @@ fn run(scenario: &Path, out: &Path, threads: &str) {
         .success();
 }
 
-const RESULT_FILES: [&str; 6] = [
+const RESULT_FILES: [&str; 7] = [
     "timeseries.csv",
     "members.csv",
+    "panel.csv",
     "scenario.resolved.toml",
     "report.html",
     "charts/isolation.png",

@@ -20,6 +20,9 @@ control_members = 16
 [format]
 sessions = 10
 
+[output]
+panel_csv = true
+
 [sweep]
 community.group_size = [6, 10]
 mechanisms.dropout.base_hazard = { from = 0.01, to = 0.03, step = 0.02 }
@@ -34,10 +37,11 @@ format.leadership = "facilitated"
 
 /// Files that must be byte-identical however the runs were done
 /// (manifest.json records wall time and the command line, so it differs).
-const SAME: [&str; 7] = [
+const SAME: [&str; 8] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
+    "panel.csv",
     "summary.csv",
     "scenario.resolved.toml",
     "report.html",
@@ -114,13 +118,21 @@ fn arms_run_on_common_random_numbers() {
     // Runs 0 (peer_led) and 1 (facilitated) are point 0, replicate 0: the
     // same people arrive with the same traits.
     let members = std::fs::read_to_string(out.join("members.csv")).unwrap();
+    let header: Vec<&str> = members.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|&c| c == name).unwrap();
     let starts = |run: &str| -> Vec<String> {
         members
             .lines()
             .filter(|l| l.starts_with(&format!("{run},")))
             .map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
-                format!("{} {} {}", f[2], f[10], f[12]) // member, loneliness_start, hope_start
+                let at = |name| f[col(name)];
+                format!(
+                    "{} {} {}",
+                    at("member"),
+                    at("loneliness_start"),
+                    at("hope_start")
+                )
             })
             .collect()
     };
@@ -380,10 +392,15 @@ fn output_settings_in_an_arm_are_refused_before_anything_runs() {
     // failed to find its member rows; the reverse silently dropped them.
     for (base, arm) in [("true", "false"), ("false", "true")] {
         let dir = tempfile::tempdir().unwrap();
-        let text = SWEEP.replace(
-            "format.leadership = \"facilitated\"",
-            &format!("format.leadership = \"facilitated\"\noutput.members_csv = {arm}"),
-        ) + &format!("\n# base\n[output]\nmembers_csv = {base}\n");
+        let text = SWEEP
+            .replace(
+                "format.leadership = \"facilitated\"",
+                &format!("format.leadership = \"facilitated\"\noutput.members_csv = {arm}"),
+            )
+            .replace(
+                "panel_csv = true\n",
+                &format!("panel_csv = true\nmembers_csv = {base}\n"),
+            );
         let scenario = write_scenario(dir.path(), &text);
         let line = line_of(&text, &format!("output.members_csv = {arm}"));
         let out = dir.path().join("out");

@@ -71,18 +71,24 @@ fn graphml_round_trips_nodes_edges_and_attributes() {
     // Nodes: everyone who joined a group (10 groups of 8); attributes match members.csv.
     assert_eq!(nodes.len(), 80);
     let members = std::fs::read_to_string(dir.path().join("members.csv")).unwrap();
+    let header: Vec<&str> = members.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|&c| c == name).unwrap();
     let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in members.lines().skip(1).filter(|l| l.starts_with("1,")) {
         let f: Vec<String> = line.split(',').map(String::from).collect();
-        by_id.insert(format!("m{}", f[2]), f);
+        by_id.insert(format!("m{}", f[col("member")]), f);
     }
     for n in &nodes {
         let row = &by_id[n.attribute("id").unwrap()];
-        assert_eq!(data(*n, "group"), row[3]);
-        assert_eq!(data(*n, "arm"), row[4]);
-        assert_eq!(data(*n, "status"), row[5]);
-        assert_eq!(data(*n, "loneliness"), row[11]);
-        assert_eq!(data(*n, "hope"), row[13]);
+        for (attribute, column) in [
+            ("group", "group"),
+            ("arm", "arm"),
+            ("status", "status"),
+            ("loneliness", "loneliness_end"),
+            ("hope", "hope_end"),
+        ] {
+            assert_eq!(data(*n, attribute), row[col(column)], "{attribute}");
+        }
     }
 
     // Edges: the same as the edge list, and as many as network.csv says.

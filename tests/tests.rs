@@ -12,6 +12,7 @@ mod experiments;
 mod invariants;
 mod network;
 mod networkx;
+mod panel;
 mod phenomena;
 mod schema;
 mod switches;

@@ -20,8 +20,8 @@ pub mod rows;
 pub mod xml;
 
 pub use rows::{
-    EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, RunRow, SummaryRow,
-    TimeseriesRow,
+    EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, PanelRow, RunRow,
+    SummaryRow, TimeseriesRow,
 };
 
 use std::fs::File;
@@ -34,12 +34,13 @@ use crate::error::{Error, Result};
 /// (manifest last); [`OutputFolder::commit`] removes those of an earlier
 /// run that this one did not write. `scenario.resolved.toml` is not among
 /// them: it is written when the folder is prepared, before the first run.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
     "network.csv",
     "groups.csv",
+    "panel.csv",
     "summary.csv",
     "manifest.json",
 ];

@@ -7,6 +7,7 @@
 //! | `members.csv` | [`MemberRow`] | fixed |
 //! | `network.csv` | [`NetworkRow`] | fixed |
 //! | `groups.csv` | [`GroupRow`] | fixed |
+//! | `panel.csv` | [`PanelRow`] | fixed |
 //! | `parts/run-N.end.csv` | [`EndRecord`] | fixed |
 //! | `runs.csv` | [`RunRow`] | fixed, then one per swept key |
 //! | `summary.csv` | [`SummaryRow`] | `point`, `arm`, one per swept key, then fixed |
@@ -63,8 +64,12 @@ pub struct TimeseriesRow {
     pub bond_density: Option<f64>,
     /// Average local clustering of the tie network (NetworkX's average_clustering).
     pub clustering: Option<f64>,
-    /// Share of those who joined who have not dropped out.
+    /// Share of those who joined who have not dropped out (graduates count
+    /// as retained).
     pub retention: Option<f64>,
+    /// Share of those who joined who are still active members (graduates
+    /// count as having left).
+    pub still_attending: Option<f64>,
     pub dropped_out: u64,
     pub graduated: u64,
     pub arrived: u64,
@@ -102,7 +107,7 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 14] = [
+pub const METRICS: [Metric; 15] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -205,11 +210,20 @@ pub const METRICS: [Metric; 14] = [
     },
     Metric {
         name: "retention",
-        label: "Retention (not dropped out)",
+        label: "Retention (not dropped out; graduates retained)",
         unit: "share",
         digits: 3,
         value: |r| r.retention,
         terminal: Some("retention"),
+        report: true,
+    },
+    Metric {
+        name: "still_attending",
+        label: "Still attending (graduation counts as leaving)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.still_attending,
+        terminal: None,
         report: true,
     },
     Metric {
@@ -366,6 +380,32 @@ pub struct GroupRow {
     pub reply_norm: f64,
     pub safety_shift: f64,
     pub meeting_quality: f64,
+}
+
+/// One row of `panel.csv`: one member of a meeting group at one session
+/// they could attend (active at its start, after admissions); the scores
+/// are taken after the session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PanelRow {
+    pub run: u64,
+    pub replicate: u32,
+    pub arm: String,
+    pub group: u32,
+    /// Community-wide member id, as in members.csv.
+    pub member: u64,
+    /// The session, from 1.
+    pub step: u32,
+    pub week: f64,
+    pub attended: bool,
+    /// Whether the member disclosed at this session.
+    pub disclosed: bool,
+    /// Replies the member received at this session.
+    pub replies_received: u32,
+    pub loneliness: f32,
+    pub hope: f32,
+    pub stigma: f32,
+    /// Perceived cohesion (0–10) after the session.
+    pub cohesion: f32,
 }
 
 /// End-of-run loneliness moments of one arm of one run (a part file only:
@@ -816,6 +856,7 @@ mod tests {
             bond_density: Some(0.08),
             clustering: Some(0.09),
             retention: Some(0.1),
+            still_attending: Some(0.14),
             group_size_mean: Some(8.5),
             improved_share: Some(0.11),
             beyond_share: Some(0.12),

@@ -51,6 +51,9 @@ pub struct Line {
 /// One panel: axes and lines.
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The panel's own x axis (its label), for a panel whose x is not the
+    /// chart's; `None`: the chart's x axis, labelled under the last panel.
+    pub x_label: Option<String>,
     pub y_label: String,
     /// The quantity's natural bounds; the axis zooms to the data within them.
     pub y_bounds: (f64, f64),
@@ -112,6 +115,7 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
 
 fn panel(y_label: &str, y_bounds: (f64, f64), lines: Vec<Line>) -> Panel {
     Panel {
+        x_label: None,
         y_label: y_label.into(),
         y_bounds,
         lines,
@@ -209,9 +213,21 @@ fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
     )
 }
 
-/// Survival against dropout and cumulative graduation, from members.csv.
+/// Who of those who joined is still there, over weeks (timeseries.csv:
+/// retention, graduates counted as retained; still attending, graduates
+/// counted as gone), then survival against dropout and cumulative
+/// graduation by sessions since joining (members.csv).
 fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
-    let lines: Vec<Line> = data
+    let shares = over_time(
+        data,
+        &[
+            ("retention (not dropped out)", |r| r.retention),
+            ("still attending (graduation counts as leaving)", |r| {
+                r.still_attending
+            }),
+        ],
+    );
+    let curves: Vec<Line> = data
         .arms
         .iter()
         .enumerate()
@@ -234,14 +250,24 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         })
         .flatten()
         .collect();
-    let empty_note = lines.is_empty().then(|| {
+    let mut panels = Vec::new();
+    if !shares.is_empty() {
+        panels.push(Panel {
+            x_label: Some(WEEK.to_string()),
+            ..panel("Share of those who joined", (0.0, 1.0), shares)
+        });
+    }
+    if !curves.is_empty() {
+        panels.push(panel("Share of members who joined", (0.0, 1.0), curves));
+    }
+    let empty_note = panels.is_empty().then(|| {
         "No members.csv in this run (output.members_csv = false): no survival curve.".to_string()
     });
     ChartSpec {
         name: "retention",
         title: format!("{scenario}: retention — dropout and graduation apart"),
         x_label: "Sessions since joining".into(),
-        panels: vec![panel("Share of members who joined", (0.0, 1.0), lines)],
+        panels,
         empty_note,
     }
 }
@@ -356,10 +382,11 @@ fn y_range(panel: &Panel) -> (f64, f64) {
     )
 }
 
-fn x_range(spec: &ChartSpec) -> (f64, f64) {
-    let xs = spec
-        .panels
-        .iter()
+/// The x range of the panels given (those sharing an axis, or one with its
+/// own).
+fn x_range<'a>(panels: impl IntoIterator<Item = &'a Panel>) -> (f64, f64) {
+    let xs = panels
+        .into_iter()
         .flat_map(|p| &p.lines)
         .flat_map(|l| l.points.iter().map(|(x, _)| *x));
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
@@ -428,14 +455,22 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &ChartSpec) 
         ))?;
         return root.present();
     }
-    let (x_lo, x_hi) = x_range(spec);
+    let shared = x_range(spec.panels.iter().filter(|p| p.x_label.is_none()));
     let panels = root.split_evenly((spec.panels.len(), 1));
     for (k, (area, panel)) in panels.iter().zip(&spec.panels).enumerate() {
         let last = k + 1 == spec.panels.len();
+        let x_desc = match &panel.x_label {
+            Some(own) => Some(own.as_str()),
+            None => last.then_some(spec.x_label.as_str()),
+        };
+        let (x_lo, x_hi) = match panel.x_label {
+            Some(_) => x_range([panel]),
+            None => shared,
+        };
         let (y_lo, y_hi) = y_range(panel);
         let mut chart = ChartBuilder::on(area)
             .margin(12)
-            .x_label_area_size(if last { 48 } else { 28 })
+            .x_label_area_size(if x_desc.is_some() { 48 } else { 28 })
             .y_label_area_size(78)
             .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
         let mut mesh = chart.configure_mesh();
@@ -444,8 +479,8 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &ChartSpec) 
             .label_style((FONT_FAMILY, 15))
             .axis_desc_style((FONT_FAMILY, 17))
             .light_line_style(RGBColor(235, 235, 235));
-        if last {
-            mesh.x_desc(spec.x_label.as_str());
+        if let Some(desc) = x_desc {
+            mesh.x_desc(desc);
         }
         mesh.draw()?;
 

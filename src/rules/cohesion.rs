@@ -66,7 +66,9 @@ mod tests {
         assert_eq!(perceived(belonging(0.0, 6.0, 200.0), 0.0), 0.0);
         assert_eq!(perceived(belonging(200.0, 6.0, 200.0), 1.0), 10.0);
         assert_eq!(belonging(1e9, 6.0, 200.0), 1.0);
-        assert!(perceived(belonging(5.0, 6.0, 200.0), 0.5) > perceived(belonging(1.0, 6.0, 200.0), 0.5));
+        assert!(
+            perceived(belonging(5.0, 6.0, 200.0), 0.5) > perceived(belonging(1.0, 6.0, 200.0), 0.5)
+        );
     }
 
     #[test]

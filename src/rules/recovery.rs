@@ -113,15 +113,46 @@ mod tests {
             loneliness_start: 7.0,
         };
         assert!(may_graduate(&p, m));
-        assert!(!may_graduate(&p, Standing { loneliness: 6.0, ..m }));
-        assert!(!may_graduate(&p, Standing { loneliness_start: 5.0, ..m }));
-        assert!(!may_graduate(&p, Standing { improved: false, ..m }));
-        assert!(!may_graduate(&p, Standing { sessions_attended: 11, ..m }));
+        assert!(!may_graduate(
+            &p,
+            Standing {
+                loneliness: 6.0,
+                ..m
+            }
+        ));
+        assert!(!may_graduate(
+            &p,
+            Standing {
+                loneliness_start: 5.0,
+                ..m
+            }
+        ));
+        assert!(!may_graduate(
+            &p,
+            Standing {
+                improved: false,
+                ..m
+            }
+        ));
+        assert!(!may_graduate(
+            &p,
+            Standing {
+                sessions_attended: 11,
+                ..m
+            }
+        ));
         let any = Recovery {
             graduation_loneliness: 10.0,
             ..Recovery::default()
         };
-        assert!(may_graduate(&any, Standing { loneliness: 9.0, loneliness_start: 9.0, ..m }));
+        assert!(may_graduate(
+            &any,
+            Standing {
+                loneliness: 9.0,
+                loneliness_start: 9.0,
+                ..m
+            }
+        ));
     }
 
     #[test]

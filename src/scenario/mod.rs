@@ -218,6 +218,9 @@ pub struct OutputOptions {
     /// Write groups.csv (one row per group per measured step).
     #[default(true)]
     pub groups_csv: bool,
+    /// Write panel.csv (one row per member per session they could attend).
+    #[default(false)]
+    pub panel_csv: bool,
 }
 
 // ---------------------------------------------------------------- relations

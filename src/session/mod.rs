@@ -23,7 +23,8 @@ mod ties;
 
 use steps::{control_block, support_group};
 
-use crate::metrics::Tally;
+use crate::metrics::{RowId, Tally};
+use crate::output::PanelRow;
 use crate::outside::Outside;
 use crate::population::GroupState;
 use crate::rng::StreamKey;
@@ -93,6 +94,39 @@ impl Scratch {
         self.attendees.clear();
         self.talk_order.clear();
         self.moods.clear();
+    }
+}
+
+impl Scratch {
+    /// The panel.csv rows of the session just run in `g` (call right after
+    /// [`step_group`], before the scratch's next session): one per member
+    /// active at its start, in place order, with the scores after it.
+    pub fn panel_rows(
+        &self,
+        g: &GroupState,
+        id: &RowId,
+        step: u32,
+        week: f64,
+        out: &mut Vec<PanelRow>,
+    ) {
+        for i in (0..g.arrived).filter(|&i| self.present[i]) {
+            out.push(PanelRow {
+                run: id.run,
+                replicate: id.replicate,
+                arm: id.arm.clone(),
+                group: g.id,
+                member: g.first_member + i as u64,
+                step,
+                week,
+                attended: self.attended[i],
+                disclosed: self.depth[i] > 0.0,
+                replies_received: self.replies[i] as u32,
+                loneliness: g.loneliness[i],
+                hope: g.hope[i],
+                stigma: g.stigma[i],
+                cohesion: g.cohesion[i],
+            });
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Tally {
     pub waiting: u64,
     pub dropped_out: u64,
     pub graduated: u64,
+    /// Members whose closed group ended because too few were left.
+    pub group_ended: u64,
     /// Active members when the session met (after admissions, before exits).
     pub at_session: u64,
     pub attended: u64,
@@ -75,6 +77,7 @@ impl Tally {
                 Status::Waiting => t.waiting += 1,
                 Status::DroppedOut => t.dropped_out += 1,
                 Status::Graduated => t.graduated += 1,
+                Status::GroupEnded => t.group_ended += 1,
                 Status::Control => {}
             }
             let l = f64::from(g.loneliness[i]);
@@ -129,6 +132,7 @@ impl Tally {
         self.waiting += o.waiting;
         self.dropped_out += o.dropped_out;
         self.graduated += o.graduated;
+        self.group_ended += o.group_ended;
         self.at_session += o.at_session;
         self.attended += o.attended;
         self.lonely += o.lonely;
@@ -208,6 +212,7 @@ impl TimeseriesRow {
             still_attending: only(ratio(t.active as f64, joined)),
             dropped_out: t.dropped_out,
             graduated: t.graduated,
+            group_ended: only(Some(t.group_ended as f64)).map(|n| n as u64),
             arrived: t.arrived,
             waiting: t.waiting,
             group_size_mean: only(if step == 0 {
@@ -315,6 +320,7 @@ impl From<Status> for MemberStatus {
             Status::DroppedOut => MemberStatus::DroppedOut,
             Status::Graduated => MemberStatus::Graduated,
             Status::Control => MemberStatus::Control,
+            Status::GroupEnded => MemberStatus::GroupEnded,
         }
     }
 }

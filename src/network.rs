@@ -69,6 +69,7 @@ fn status_name(s: crate::population::Status) -> &'static str {
         DroppedOut => "dropped_out",
         Graduated => "graduated",
         Control => "control",
+        GroupEnded => "group_ended",
     }
 }
 

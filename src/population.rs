@@ -64,6 +64,9 @@ pub enum Status {
     Graduated,
     /// In the control arm: never attends.
     Control,
+    /// Was a current member of a closed group that ended because too few
+    /// were left (`community.min_group_size`).
+    GroupEnded,
 }
 
 /// Marks "not yet" in step columns.

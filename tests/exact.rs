@@ -54,6 +54,7 @@ replicates = 1
 [community]
 groups = 2000
 group_size = 10
+min_group_size = 1
 control_members = 0
 [format]
 sessions = 40
@@ -276,7 +277,7 @@ frailty_variance = 0.0
 fn check_3_periodic_reinforcement_settles_at_the_closed_form() {
     for (frequency, days) in [("weekly", 7.0), ("biweekly", 14.0)] {
         let head = format!(
-            "name = \"ties\"\n[community]\ngroups = 1\ngroup_size = 2\n[format]\nfrequency = \"{frequency}\"\nsessions = 200\nminutes = 90\n"
+            "name = \"ties\"\n[community]\ngroups = 1\ngroup_size = 2\nmin_group_size = 1\n[format]\nfrequency = \"{frequency}\"\nsessions = 200\nminutes = 90\n"
         );
         let bonding = r#"
 [mechanisms.bonding]
@@ -449,6 +450,7 @@ seed = 13
 [community]
 groups = 2000
 group_size = 10
+min_group_size = 1
 control_members = 0
 [format]
 sessions = 30

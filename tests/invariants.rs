@@ -63,8 +63,11 @@ proptest! {
         let r = engine::run_replicate(&s, 0);
         for row in &r.timeseries {
             if row.arm == "group" {
-                // Everyone who came is active, waiting, dropped out or graduated.
-                let joined_or_waiting = row.members_active + row.waiting + row.dropped_out + row.graduated;
+                // Everyone who came is active, waiting, dropped out, graduated
+                // or saw their group end.
+                let ended = row.group_ended.unwrap_or(0);
+                let joined_or_waiting =
+                    row.members_active + row.waiting + row.dropped_out + row.graduated + ended;
                 prop_assert_eq!(row.arrived, joined_or_waiting, "step {}", row.step);
             } else {
                 prop_assert_eq!(row.arrived, 7);

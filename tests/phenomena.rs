@@ -195,9 +195,16 @@ fn groups_differ_by_their_character_and_only_by_chance_without_one() {
     let limit = Z / 900f64.sqrt();
     let quality = column("differ", |r| r.meeting_quality);
     let change = column("differ", |r| r.loneliness_change_mean.unwrap());
-    let cohesion = column("differ", |r| r.cohesion_mean.unwrap());
     let r_change = correlation(&quality, &change);
-    let r_cohesion = correlation(&quality, &cohesion);
+    // Cohesion is measured in the groups that still meet.
+    let meeting: Vec<&GroupRow> = last("differ")
+        .into_iter()
+        .filter(|r| r.cohesion_mean.is_some())
+        .collect();
+    assert!(meeting.len() > 800);
+    let met_quality: Vec<f64> = meeting.iter().map(|r| r.meeting_quality).collect();
+    let cohesion: Vec<f64> = meeting.iter().map(|r| r.cohesion_mean.unwrap()).collect();
+    let r_cohesion = correlation(&met_quality, &cohesion);
     assert!(
         r_change < -limit,
         "quality vs loneliness change: r = {r_change:.3}"
@@ -332,5 +339,85 @@ sessions = 30
             beyond,
             "outside contact with the mechanism {beyond}"
         );
+    }
+}
+
+/// Closed groups of six with heavy dropout, so that many shrink.
+const SHRINKING: &str = r#"
+name = "shrinking"
+seed = 61
+replicates = 2
+[community]
+groups = 200
+group_size = 6
+control_members = 0
+[format]
+sessions = 30
+[network]
+metrics_every = 1
+[mechanisms.dropout]
+base_hazard = 0.06
+
+[[arm]]
+name = "end_below_three"
+
+[[arm]]
+name = "never_end"
+community.min_group_size = 1
+"#;
+
+#[test]
+fn a_closed_group_too_small_to_be_a_group_ends_and_says_so() {
+    use bonfire::output::{MemberRow, MemberStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        &write_scenario(dir.path(), SHRINKING),
+        &out,
+        &["--no-charts"],
+    );
+    let groups: Vec<GroupRow> = read_rows(&out.join("groups.csv"));
+    let sizes = |arm: &str| -> Vec<u64> {
+        let rows = groups.iter().filter(|r| r.arm == arm && r.step > 0);
+        rows.map(|r| r.members_active).collect()
+    };
+    // With the floor, no group goes on with one or two members; without it, many do.
+    assert!(sizes("end_below_three").iter().all(|&n| n == 0 || n >= 3));
+    let small = sizes("never_end")
+        .iter()
+        .filter(|&&n| n == 1 || n == 2)
+        .count();
+    assert!(
+        small > 100,
+        "{small} group-sessions with one or two members"
+    );
+
+    let members: Vec<MemberRow> = read_rows(&out.join("members.csv"));
+    let ended: Vec<&MemberRow> = members
+        .iter()
+        .filter(|m| m.status == MemberStatus::GroupEnded)
+        .collect();
+    assert!(
+        ended.len() > 50,
+        "{} members saw their group end",
+        ended.len()
+    );
+    assert!(
+        ended
+            .iter()
+            .all(|m| m.arm == "end_below_three" && m.left_step.is_some())
+    );
+    assert!(ended.iter().all(|m| m.loneliness_at_exit.is_some()));
+
+    // Graduates left better on what the outputs show: no longer lonely and
+    // no lonelier than on arrival, when they left.
+    let graduates: Vec<&MemberRow> = members
+        .iter()
+        .filter(|m| m.status == MemberStatus::Graduated)
+        .collect();
+    assert!(graduates.len() > 50);
+    for m in graduates {
+        let at_exit = m.loneliness_at_exit.unwrap();
+        assert!(at_exit < 6.0 && at_exit <= m.loneliness_start, "{m:?}");
     }
 }

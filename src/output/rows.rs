@@ -72,6 +72,9 @@ pub struct TimeseriesRow {
     pub still_attending: Option<f64>,
     pub dropped_out: u64,
     pub graduated: u64,
+    /// Members whose closed group ended because too few were left
+    /// (cumulative); empty for arms that do not meet.
+    pub group_ended: Option<u64>,
     pub arrived: u64,
     pub waiting: u64,
     /// Active members when the session met, per group.
@@ -261,6 +264,9 @@ pub enum MemberStatus {
     Graduated,
     /// In the control arm: never attends.
     Control,
+    /// Was a current member of a closed group that ended because too few
+    /// were left.
+    GroupEnded,
 }
 
 /// One row of `members.csv`: one member of one run at the end of the run.

@@ -100,6 +100,10 @@ pub struct Community {
     #[default(9)]
     #[schemars(range(min = 2, max = 1_000), extend("x-unit" = "people"))]
     pub group_size: u32,
+    /// A closed group whose current members fall below this many (or below group_size, if smaller) after a session ends; its remaining members' status becomes `group_ended` (1 = groups never end). Open groups refill and never end.
+    #[default(3)]
+    #[schemars(range(min = 1, max = 1_000), extend("x-unit" = "people"))]
+    pub min_group_size: u32,
     /// People in the control arm, who never attend (0 = no control arm).
     #[default(0)]
     #[schemars(range(min = 0, max = 100_000_000), extend("x-unit" = "people"))]

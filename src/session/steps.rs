@@ -39,6 +39,7 @@ pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
     loneliness(s, g, sc); // 10
     recovery(s, g, sc); // 11, and graduation
     dropout(s, g, sc); // 12
+    group_end(s, g); // 12b, closed groups with too few left
     cohesion(s, g, sc); // 13
     Tally::of_group(g, sc.attendees.len() as u64, sc.at_session)
 }
@@ -423,6 +424,32 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
         };
         if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
             g.status[i] = Status::DroppedOut;
+            g.left_step[i] = s.step;
+            g.loneliness_at_exit[i] = g.loneliness[i];
+        }
+    }
+}
+
+/// Step 12b: a closed group whose current members have fallen below
+/// `community.min_group_size` (or its roster, if smaller) ends; those still in it leave with status
+/// `group_ended`. Their ties stay, as any member's do.
+#[inline]
+pub(super) fn group_end(s: &Session, g: &mut GroupState) {
+    if s.ctx.open {
+        return;
+    }
+    let active = g.status[..g.arrived]
+        .iter()
+        .filter(|&&st| st == Status::Active)
+        .count();
+    let community = &s.ctx.scenario.community;
+    let floor = community.min_group_size.min(community.group_size) as usize;
+    if active == 0 || active >= floor {
+        return;
+    }
+    for i in 0..g.arrived {
+        if g.status[i] == Status::Active {
+            g.status[i] = Status::GroupEnded;
             g.left_step[i] = s.step;
             g.loneliness_at_exit[i] = g.loneliness[i];
         }

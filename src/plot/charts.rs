@@ -222,7 +222,7 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         data,
         &[
             ("retention (not dropped out)", |r| r.retention),
-            ("still attending (graduation counts as leaving)", |r| {
+            ("still_attending (graduation counts as leaving)", |r| {
                 r.still_attending
             }),
         ],

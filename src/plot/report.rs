@@ -187,7 +187,8 @@ fn results_by_measure(page: &mut String, data: &RunData) {
         }
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td>{}</td>{cells}</tr>",
+            "<tr><td><code>{}</code> {}</td><td>{}</td>{cells}</tr>",
+            m.name,
             escape(m.label),
             m.unit
         );
@@ -202,7 +203,13 @@ fn results_by_condition(page: &mut String, data: &RunData) {
         METRICS
             .iter()
             .filter(|m| m.report)
-            .map(|m| format!("<th>{} ({})</th>", escape(m.label), m.unit))
+            .map(|m| {
+                let label = escape(m.label);
+                format!(
+                    "<th title=\"{label}\"><code>{}</code> ({})</th>",
+                    m.name, m.unit
+                )
+            })
             .collect::<String>()
     );
     for arm in &data.arms {

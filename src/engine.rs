@@ -177,7 +177,7 @@ pub fn run_one(
     let baseline: Vec<Tally> = groups
         .iter()
         .map(|g| {
-            let mut t = Tally::of_group(g, 0, 0);
+            let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
             if g.meets && scenario.network.measures(0, last) {
                 t.network = NetStats::of_group(g);
             }

@@ -13,6 +13,7 @@
 //! figures.
 
 use crate::baseline::Cohort;
+use crate::bonds::{TieLevels, pair_index};
 use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
@@ -38,6 +39,12 @@ pub struct Tally {
     pub no_casual: u64,
     pub no_friend: u64,
     pub no_close: u64,
+    /// Current members, and those of them with no tie at the casual, friend
+    /// and close level to another current member of their group.
+    pub current: u64,
+    pub no_casual_in_group: u64,
+    pub no_friend_in_group: u64,
+    pub no_close_in_group: u64,
     pub improved: u64,
     pub loneliness_sum: f64,
     pub hope_sum: f64,
@@ -62,7 +69,7 @@ pub struct Tally {
 
 impl Tally {
     /// The tally of one group after a step.
-    pub fn of_group(g: &GroupState, attended: u64, at_session: u64) -> Tally {
+    pub fn of_group(g: &GroupState, levels: &TieLevels, attended: u64, at_session: u64) -> Tally {
         let mut t = Tally {
             attended,
             at_session,
@@ -101,6 +108,9 @@ impl Tally {
             }
         }
         t.loneliness_change.add_group(&change);
+        if g.meets {
+            t.count_ties_in_group(g, levels);
+        }
         // Each tie was counted from both ends.
         t.ties /= 2;
         t.beyond_ties /= 2;
@@ -110,6 +120,25 @@ impl Tally {
             t.density_groups = 1;
         }
         t
+    }
+
+    /// Counts the current members without a tie at each level to another
+    /// current member of the group (ties to those who left do not count).
+    fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
+        let current: Vec<usize> = (0..g.arrived)
+            .filter(|&i| g.status[i] == Status::Active)
+            .collect();
+        for &i in &current {
+            let strongest = current
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| g.bonds.strength[pair_index(i, j)])
+                .fold(0.0f32, f32::max);
+            self.current += 1;
+            self.no_casual_in_group += u64::from(strongest < levels.casual);
+            self.no_friend_in_group += u64::from(strongest < levels.friend);
+            self.no_close_in_group += u64::from(strongest < levels.close);
+        }
     }
 
     /// Sets the clustering sum, from the network figures when they were taken
@@ -139,6 +168,10 @@ impl Tally {
         self.no_casual += o.no_casual;
         self.no_friend += o.no_friend;
         self.no_close += o.no_close;
+        self.current += o.current;
+        self.no_casual_in_group += o.no_casual_in_group;
+        self.no_friend_in_group += o.no_friend_in_group;
+        self.no_close_in_group += o.no_close_in_group;
         self.improved += o.improved;
         self.loneliness_sum += o.loneliness_sum;
         self.hope_sum += o.hope_sum;
@@ -203,6 +236,9 @@ impl TimeseriesRow {
             no_casual_tie_share: t.no_casual as f64 / n,
             no_friend_tie_share: t.no_friend as f64 / n,
             no_close_tie_share: t.no_close as f64 / n,
+            no_casual_tie_in_group_share: only(ratio(t.no_casual_in_group as f64, t.current)),
+            no_friend_tie_in_group_share: only(ratio(t.no_friend_in_group as f64, t.current)),
+            no_close_tie_in_group_share: only(ratio(t.no_close_in_group as f64, t.current)),
             hope_mean: t.hope_sum / n,
             stigma_mean: t.stigma_sum / n,
             cohesion_mean: only(ratio(t.cohesion_sum, t.active)),

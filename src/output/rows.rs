@@ -56,6 +56,12 @@ pub struct TimeseriesRow {
     pub no_friend_tie_share: f64,
     /// Share with no tie at the close-friend level (`close_hours`).
     pub no_close_tie_share: f64,
+    /// Of the current members, the share with no tie at the casual, friend
+    /// and close level to another current member of their group; empty for
+    /// arms that do not meet or when nobody is a member.
+    pub no_casual_tie_in_group_share: Option<f64>,
+    pub no_friend_tie_in_group_share: Option<f64>,
+    pub no_close_tie_in_group_share: Option<f64>,
     pub hope_mean: f64,
     pub stigma_mean: f64,
     /// Mean perceived cohesion (0–10) of active members.
@@ -110,7 +116,7 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 15] = [
+pub const METRICS: [Metric; 18] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -153,6 +159,33 @@ pub const METRICS: [Metric; 15] = [
         unit: "share",
         digits: 3,
         value: |r| Some(r.no_close_tie_share),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "no_casual_tie_in_group_share",
+        label: "No casual-friend tie to a current group mate (50 h)",
+        unit: "share of current members",
+        digits: 3,
+        value: |r| r.no_casual_tie_in_group_share,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "no_friend_tie_in_group_share",
+        label: "No friend-level tie to a current group mate (90 h)",
+        unit: "share of current members",
+        digits: 3,
+        value: |r| r.no_friend_tie_in_group_share,
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "no_close_tie_in_group_share",
+        label: "No close-friend tie to a current group mate (200 h)",
+        unit: "share of current members",
+        digits: 3,
+        value: |r| r.no_close_tie_in_group_share,
         terminal: None,
         report: true,
     },
@@ -856,6 +889,9 @@ mod tests {
             no_casual_tie_share: 0.031,
             no_friend_tie_share: 0.03,
             no_close_tie_share: 0.032,
+            no_casual_tie_in_group_share: Some(0.033),
+            no_friend_tie_in_group_share: Some(0.034),
+            no_close_tie_in_group_share: Some(0.035),
             hope_mean: 0.04,
             stigma_mean: 0.05,
             cohesion_mean: Some(6.06),

@@ -41,7 +41,7 @@ pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
     dropout(s, g, sc); // 12
     group_end(s, g); // 12b, closed groups with too few left
     cohesion(s, g, sc); // 13
-    Tally::of_group(g, sc.attendees.len() as u64, sc.at_session)
+    Tally::of_group(g, &s.ctx.levels, sc.attendees.len() as u64, sc.at_session)
 }
 
 /// A control block or a waitlist arm's group (`docs/MODEL.md` §3.3): nobody
@@ -52,7 +52,7 @@ pub(super) fn control_block(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
     session_flags(g, sc);
     hope(s, g, sc);
     loneliness(s, g, sc);
-    Tally::of_group(g, 0, 0)
+    Tally::of_group(g, &s.ctx.levels, 0, 0)
 }
 
 /// What member `i`'s community ties are doing (nothing without a community

@@ -47,6 +47,8 @@ pub struct SessionContext<'a> {
     pub type_weight: f32,
     /// The distribution of the dose each member needs.
     pub dose_needed: DoseNeeded,
+    /// Belonging as a function of mean tie strength (`[cohesion]`).
+    pub belonging: cohesion::BelongingCurve,
 }
 
 impl<'a> SessionContext<'a> {
@@ -91,6 +93,10 @@ impl<'a> SessionContext<'a> {
                 log_median: libm::log(m.recovery.median_dose),
                 log_sd: m.recovery.dose_log_sd,
             },
+            belonging: cohesion::BelongingCurve::new(
+                scenario.cohesion.belonging_hours,
+                b.close_hours,
+            ),
         }
     }
 

@@ -283,7 +283,10 @@ fn regular_attenders_make_friends_within_a_year_through_contact_outside() {
     // The isolation figures move over the year.
     assert!(end("contact").no_casual_tie_share < 0.9);
     let in_group = end("contact").no_casual_tie_in_group_share.unwrap();
-    assert!(in_group < 0.9, "no casual tie to a current group mate: {in_group}");
+    assert!(
+        in_group < 0.9,
+        "no casual tie to a current group mate: {in_group}"
+    );
     assert!(end("contact").no_friend_tie_share < end("no_contact").no_friend_tie_share);
 }
 

@@ -39,11 +39,28 @@ pub struct CohesionMeasure {
 /// Top of the perceived-cohesion scale (Bollen & Hoyle's 0–10).
 pub const COHESION_MAX: f64 = 10.0;
 
-/// Belonging, 0–1, from the mean strength to the members present: a log
-/// curve with scale `belonging_hours`, full at `full_hours` (the close level).
-pub fn belonging(mean_strength_to_present: f64, belonging_hours: f64, full_hours: f64) -> f64 {
-    let log = |hours: f64| libm::log1p(hours.max(0.0) / belonging_hours);
-    (log(mean_strength_to_present) / log(full_hours)).min(1.0)
+/// The curve of belonging: a log of mean strength with scale
+/// `belonging_hours`, full at `full_hours` (the close level). Built once
+/// per replicate.
+#[derive(Debug, Clone, Copy)]
+pub struct BelongingCurve {
+    scale: f64,
+    /// ln(1 + full_hours / scale).
+    full: f64,
+}
+
+impl BelongingCurve {
+    pub fn new(belonging_hours: f64, full_hours: f64) -> Self {
+        BelongingCurve {
+            scale: belonging_hours,
+            full: libm::log1p(full_hours / belonging_hours),
+        }
+    }
+
+    /// Belonging, 0–1, at this mean strength to the members present.
+    pub fn at(&self, mean_strength_to_present: f64) -> f64 {
+        (libm::log1p(mean_strength_to_present.max(0.0) / self.scale) / self.full).min(1.0)
+    }
 }
 
 /// This session's perceived cohesion, 0–[`COHESION_MAX`], from belonging
@@ -63,6 +80,8 @@ mod tests {
 
     #[test]
     fn cohesion_spans_zero_to_ten_and_rises_with_ties() {
+        let curve = BelongingCurve::new(6.0, 200.0);
+        let belonging = |hours, _, _| curve.at(hours);
         assert_eq!(perceived(belonging(0.0, 6.0, 200.0), 0.0), 0.0);
         assert_eq!(perceived(belonging(200.0, 6.0, 200.0), 1.0), 10.0);
         assert_eq!(belonging(1e9, 6.0, 200.0), 1.0);
@@ -73,7 +92,8 @@ mod tests {
 
     #[test]
     fn belonging_keeps_growing_through_the_friend_levels() {
-        let b = |hours| belonging(hours, 6.0, 200.0);
+        let curve = BelongingCurve::new(6.0, 200.0);
+        let b = |hours| curve.at(hours);
         // Half way at about 30 h; still growing from a casual friend to a friend.
         assert!((b(29.0) - 0.5).abs() < 0.03, "{}", b(29.0));
         assert!(b(90.0) - b(50.0) > 0.1);

@@ -65,29 +65,31 @@ pub struct Replies {
     pub newcomer_sessions: f64,
 }
 
+/// The part of a reply's log-odds that is the same for every listener of
+/// a group's session: the base chance, the group's reply norm (logit, 0 in
+/// an average group) and the facilitator.
+pub fn group_logit(p: &Replies, group_norm: f64, facilitated: bool) -> f64 {
+    let facilitated = if facilitated {
+        p.facilitated_effect
+    } else {
+        0.0
+    };
+    super::logit(p.reply_probability) + group_norm + facilitated
+}
+
 /// What a listener brings to the chance of replying to one disclosure.
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerInputs {
     pub openness: f64,
     /// The pair's tie strength as a share of the friend level, at most 1.
     pub friendship: f64,
-    /// The group's reply norm, on the logit scale (0 in an average group).
-    pub group_norm: f64,
-    pub facilitated: bool,
 }
 
-/// Chance that a listener replies to a disclosure.
-pub fn reply_probability(p: &Replies, m: ListenerInputs) -> f64 {
-    let facilitated = if m.facilitated {
-        p.facilitated_effect
-    } else {
-        0.0
-    };
-    let x = super::logit(p.reply_probability)
-        + p.openness_effect * (m.openness - 0.5)
-        + p.tie_effect * m.friendship.min(1.0)
-        + m.group_norm
-        + facilitated;
+/// Chance that a listener replies to a disclosure, given the group's part
+/// of the log-odds ([`group_logit`]).
+pub fn reply_probability(p: &Replies, group_logit: f64, m: ListenerInputs) -> f64 {
+    let x =
+        group_logit + p.openness_effect * (m.openness - 0.5) + p.tie_effect * m.friendship.min(1.0);
     super::logistic(x)
 }
 
@@ -110,21 +112,21 @@ mod tests {
     const AVERAGE: ListenerInputs = ListenerInputs {
         openness: 0.5,
         friendship: 0.0,
-        group_norm: 0.0,
-        facilitated: false,
     };
 
     #[test]
     fn an_average_listener_replies_with_the_base_chance() {
         let p = Replies::default();
-        assert!((reply_probability(&p, AVERAGE) - p.reply_probability).abs() < 1e-12);
+        let peer_led = group_logit(&p, 0.0, false);
+        assert!((reply_probability(&p, peer_led, AVERAGE) - p.reply_probability).abs() < 1e-12);
     }
 
     #[test]
     fn open_listeners_friends_and_facilitated_groups_reply_more() {
         let p = Replies::default();
-        let base = reply_probability(&p, AVERAGE);
-        let with = |m: ListenerInputs| reply_probability(&p, m);
+        let peer_led = group_logit(&p, 0.0, false);
+        let base = reply_probability(&p, peer_led, AVERAGE);
+        let with = |m: ListenerInputs| reply_probability(&p, peer_led, m);
         assert!(
             with(ListenerInputs {
                 openness: 0.9,
@@ -154,18 +156,10 @@ mod tests {
                 ..AVERAGE
             })
         );
-        assert!(
-            with(ListenerInputs {
-                facilitated: true,
-                ..AVERAGE
-            }) > base
-        );
-        assert!(
-            with(ListenerInputs {
-                group_norm: -1.0,
-                ..AVERAGE
-            }) < base
-        );
+        let in_group =
+            |norm, facilitated| reply_probability(&p, group_logit(&p, norm, facilitated), AVERAGE);
+        assert!(in_group(0.0, true) > base);
+        assert!(in_group(-1.0, false) < base);
     }
 
     #[test]

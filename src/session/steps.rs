@@ -181,6 +181,7 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     }
     let mut draws = s.key.stream(Purpose::Replies);
     let friend_hours = f64::from(s.ctx.levels.friend);
+    let group_logit = replies::group_logit(p, g.character.reply_norm, s.ctx.facilitated);
     for &j in &sc.attendees {
         if sc.depth[j] <= 0.0 {
             continue;
@@ -191,10 +192,9 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             let listener = replies::ListenerInputs {
                 openness: f64::from(g.openness[i]),
                 friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,
-                group_norm: g.character.reply_norm,
-                facilitated: s.ctx.facilitated,
             };
-            if rng::bernoulli(&mut draws, replies::reply_probability(p, listener)) {
+            let chance = replies::reply_probability(p, group_logit, listener);
+            if rng::bernoulli(&mut draws, chance) {
                 received += 1;
                 sc.given[i] += 1.0;
                 g.replies_given[i] += 1;
@@ -463,9 +463,7 @@ pub(super) fn cohesion(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &s.ctx.scenario.cohesion;
     for (&i, &mood) in sc.attendees.iter().zip(&sc.moods) {
         let strength = f64::from(g.tie_summary.members[i].strength_to_present);
-        let belonging =
-            cohesion::belonging(strength, p.belonging_hours, f64::from(s.ctx.levels.close));
-        let this_session = cohesion::perceived(belonging, mood);
+        let this_session = cohesion::perceived(s.ctx.belonging.at(strength), mood);
         let running = f64::from(g.cohesion[i]);
         g.cohesion[i] = cohesion::update(running, this_session, p.update_weight) as f32;
     }

@@ -110,7 +110,8 @@ pub struct MemberTies {
     pub friends: u16,
     /// Ties at or above the close-friend level.
     pub close: u16,
-    /// Ties (at or above the network threshold) that have reached beyond the meetings.
+    /// Ties (at or above the network threshold) that reach beyond the
+    /// meetings now: the pair keeps in regular touch outside.
     pub beyond: u16,
     /// Tie partners (network threshold) who are lonely.
     pub lonely_partners: u16,

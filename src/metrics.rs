@@ -31,6 +31,8 @@ pub struct Tally {
     pub graduated: u64,
     /// Members whose closed group ended because too few were left.
     pub group_ended: u64,
+    /// Groups that met this session (someone was a member at its start).
+    pub groups_met: u64,
     /// Active members when the session met (after admissions, before exits).
     pub at_session: u64,
     pub attended: u64,
@@ -73,6 +75,7 @@ impl Tally {
         let mut t = Tally {
             attended,
             at_session,
+            groups_met: u64::from(at_session > 0),
             ..Tally::default()
         };
         let ts = &g.tie_summary;
@@ -163,6 +166,7 @@ impl Tally {
         self.graduated += o.graduated;
         self.group_ended += o.group_ended;
         self.at_session += o.at_session;
+        self.groups_met += o.groups_met;
         self.attended += o.attended;
         self.lonely += o.lonely;
         self.no_casual += o.no_casual;
@@ -254,7 +258,7 @@ impl TimeseriesRow {
             group_size_mean: only(if step == 0 {
                 ratio(t.active as f64, groups)
             } else {
-                ratio(t.at_session as f64, groups)
+                ratio(t.at_session as f64, t.groups_met)
             }),
             improved_share: only(ratio(t.improved as f64, joined)),
             beyond_share: only(ratio(t.beyond_ties as f64, t.ties)),

@@ -23,7 +23,7 @@
 //! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
 //! group (nodes) and every tie at or above the network threshold
 //! (`mechanisms.bonding.tie_hours`; edges, with strength, hours and whether
-//! the pair has met outside the group), for members' core numbers and
+//! the pair keeps in regular touch outside the group), for members' core numbers and
 //! strengths and for the GraphML and edge-list exports. The tests compute
 //! network.csv's figures again on that graph (`tests/networkx.rs`) and hold
 //! the two equal.

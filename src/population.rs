@@ -96,7 +96,8 @@ pub struct GroupState {
     /// UCLA-3 loneliness, 3–9.
     pub loneliness: Vec<f32>,
     pub loneliness_start: Vec<f32>,
-    /// Loneliness when the member graduated or dropped out (NaN until then).
+    /// Loneliness when the member graduated, dropped out or saw their group
+    /// end (NaN until then).
     pub loneliness_at_exit: Vec<f32>,
     /// Hope, 0–1.
     pub hope: Vec<f32>,
@@ -222,18 +223,24 @@ impl GroupState {
             let joined = if meets && place < initial { 0 } else { NEVER };
             g.push_member(ctx, traits, status, joined);
         }
-        // The tie summary is always valid: rules read it before the first session.
-        let present: Vec<bool> = g.status.iter().map(|&st| st == Status::Active).collect();
-        let lonely: Vec<bool> = g
+        g.prepare_ties(ctx);
+        g
+    }
+
+    /// Makes the tie summary valid before the first session (rules read
+    /// it), and fixes the pair constants of a group that meets.
+    fn prepare_ties(&mut self, ctx: &SessionContext) {
+        let present: Vec<bool> = self.status.iter().map(|&st| st == Status::Active).collect();
+        let lonely: Vec<bool> = self
             .loneliness
             .iter()
             .map(|&l| f64::from(l) >= LONELY_CUTOFF)
             .collect();
-        g.tie_summary
-            .compute(&g.bonds, g.arrived, &present, &lonely, &ctx.levels);
-        if meets {
-            let (types, severity) = (&g.problem_type, &g.severity);
-            g.bonds.fix_pair_constants(
+        self.tie_summary
+            .compute(&self.bonds, self.arrived, &present, &lonely, &ctx.levels);
+        if self.meets {
+            let (types, severity) = (&self.problem_type, &self.severity);
+            self.bonds.fix_pair_constants(
                 |i, j| {
                     rules::similarity(
                         types[i],
@@ -246,7 +253,6 @@ impl GroupState {
                 |sim, lonely| ctx.kept_over_interval(sim, lonely),
             );
         }
-        g
     }
 
     /// Adds one place's member with their traits at arrival.

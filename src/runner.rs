@@ -242,6 +242,26 @@ pub struct Assembled {
 /// `scenario.resolved.toml` is not written here: it went down before the
 /// first run (so that `--resume` can read the experiment back) and is left
 /// as it is.
+/// runs.csv: one row per run, with its point's swept values.
+fn write_runs_csv(experiment: &Experiment, folder: &mut OutputFolder) -> Result<()> {
+    let (w, path) = folder.create("runs.csv")?;
+    let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+    let runs = experiment.runs().map(|r| {
+        let s = experiment.scenario(r.point, r.arm);
+        RunRow {
+            run: r.id,
+            point: r.point,
+            replicate: r.replicate,
+            arm: s.arm_name().to_string(),
+            attends: s.attends(),
+            seed: s.seed,
+            swept: experiment.point_values(r.point),
+        }
+        .record()
+    });
+    rows::write_records(w, &path, &RunRow::header(&keys), runs)
+}
+
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
@@ -259,25 +279,7 @@ pub fn assemble(
     let members = experiment.base.output.members_csv;
     let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];
 
-    // runs.csv: one row per run.
-    {
-        let (w, path) = folder.create("runs.csv")?;
-        let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
-        let runs = experiment.runs().map(|r| {
-            let s = experiment.scenario(r.point, r.arm);
-            RunRow {
-                run: r.id,
-                point: r.point,
-                replicate: r.replicate,
-                arm: s.arm_name().to_string(),
-                attends: s.attends(),
-                seed: s.seed,
-                swept: experiment.point_values(r.point),
-            }
-            .record()
-        });
-        rows::write_records(w, &path, &RunRow::header(&keys), runs)?;
-    }
+    write_runs_csv(experiment, &mut folder)?;
 
     // timeseries.csv and members.csv: header, then every run's part in order.
     let mut concatenate = |name: &str, kind: &str, header: Vec<u8>| -> Result<()> {

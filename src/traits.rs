@@ -28,8 +28,9 @@ pub const SCALE_MAX: f64 = 1.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampling {
-    /// Member k of the run (groups first, then the control arm) takes data
-    /// row k; the file needs a row for every person of the run.
+    /// Member k of the run (ids from 0; groups first, then the control arm)
+    /// takes data row k + 1 (1 = the first); the file needs a row for every
+    /// person of the run.
     InOrder,
     /// Each member takes a row drawn uniformly with replacement, the same
     /// in every arm of a point.

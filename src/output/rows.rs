@@ -324,7 +324,8 @@ pub struct MemberRow {
     pub sessions_attended: u32,
     pub loneliness_start: f32,
     pub loneliness_end: f32,
-    /// Loneliness when the member graduated or dropped out; empty if they did not leave.
+    /// Loneliness when the member graduated, dropped out or saw their group
+    /// end; empty if they did not leave.
     pub loneliness_at_exit: Option<f32>,
     pub hope_start: f32,
     pub hope_end: f32,
@@ -345,7 +346,7 @@ pub struct MemberRow {
     /// Ties at the friend level or above.
     pub friends: u32,
     pub close_friends: u32,
-    /// Ties that reached beyond the meetings.
+    /// Ties that reach beyond the meetings (kept up at the end).
     pub beyond_ties: u32,
     /// Strength of the member's ties summed over partners, each in friend units capped at 1.
     pub tie_support: f32,

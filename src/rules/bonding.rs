@@ -13,7 +13,8 @@
 //! s ← s·e^(−δ'τ), with δ' = δ·(1 + d·(1 − similarity))·(1 + l·[a member is lonely]).
 //! At a session both attend, it grows by the pair's share of the session,
 //! H·min(1, (c − 1)/(n − 1)) for n attendees and conversation size c, times
-//! the growth multiplier. Exact check 3: with increment Δ each meeting, decay
+//! the growth multiplier and the group's meeting quality e^η
+//! (`group_differences.rs`; 1 with that mechanism off). Exact check 3: with increment Δ each meeting, decay
 //! δ per day and interval τ days, strength after a session tends to
 //! Δ / (1 − e^(−δτ)) ([`steady_state`]).
 

@@ -9,12 +9,14 @@
 //! Each member needs a dose D ~ LogNormal(ln 8, 1.75) (the probit-in-log-dose
 //! form of Howard et al.: 50% by 8 sessions, 75% by 8·e^(0.674·1.75) ≈ 26). An
 //! attended session adds engagement = max(0, 1 + w·((hope − ½) + (cohesion/10 − ½)))
-//! plus the altruism bonus; the member has improved once the dose reaches D.
-//! A member who has improved, has attended enough sessions, is no longer
+//! times the group's meeting quality e^η (`group_differences.rs`), plus the
+//! altruism bonus; the member has improved once the dose reaches D. A
+//! member who has improved, has attended enough sessions, is no longer
 //! lonely (UCLA-3 below `graduation_loneliness`, by default the lonely
-//! cut-off of 6) and is no lonelier than on arrival graduates with a fixed chance per session, so that
-//! "left because better" means better on the outcome the model reports:
-//! the problem (the dose reached) and loneliness alike.
+//! cut-off of 6) and is no lonelier than on arrival graduates with a fixed
+//! chance per session, so that "left because better" means better on the
+//! outcomes the model reports: the problem (the dose reached) and
+//! loneliness alike.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

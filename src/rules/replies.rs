@@ -16,13 +16,15 @@
 //!
 //! one draw per listener: r is the chance of an average listener (openness
 //! ½, no tie, an average peer-led group), s_ij the pair's tie strength before
-//! the session, q_g the group's reply norm (`groups.rs`). A reply is support
+//! the session, q_g the group's reply norm (`group_differences.rs`). A reply is support
 //! received by `j` and given by `i`. After each disclosure the discloser's
 //! reply memory m ∈ \[−1, 1\] moves toward +1 if at least one reply came and
 //! toward −1 if none did: m ← (1 − w)·m + w·(±1). It starts at 0 and is read
 //! by attendance and dropout with the newcomer weight
-//! 1 + e·e^(−tenure/τ_n), so that the first sessions count most. With replies
-//! off, no disclosure is answered.
+//! 1 + e·e^(−tenure/τ_n), so that the first sessions count most. A member
+//! who disclosed with nobody else present is neither answered nor
+//! unanswered. With replies off, nothing is received or given and memory
+//! stays at 0: the mechanism is absent, not hostile.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -91,24 +91,25 @@ pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
 }
 
 /// The openness factor of the least open member. It fixes openness's scale:
-/// a member of middling openness (½) discloses with `disclosure_base` and
-/// replies with `reply_probability`; how much members differ is set by the
+/// a member of middling openness (½) discloses with `disclosure_base`; how
+/// much members differ is set by the
 /// spread of openness (`population.openness_mean`, `trait_concentration`).
 pub const LEAST_OPEN_FACTOR: f64 = 0.5;
 
-/// How a member's openness (0–1) scales their chance to disclose and to
-/// reply: [`LEAST_OPEN_FACTOR`] at openness 0, 1 at openness ½, 1.5 at 1.
+/// How a member's openness (0–1) scales their chance to disclose:
+/// [`LEAST_OPEN_FACTOR`] at openness 0, 1 at openness ½, 1.5 at 1.
 #[inline]
 pub fn openness_factor(openness: f64) -> f64 {
     LEAST_OPEN_FACTOR + openness
 }
 
 /// A member's psychological safety, 0–1: their cohesion as a share of the
-/// scale plus what a facilitator adds (`facilitator_bonus`, 0 when members
-/// lead). It gates disclosure and is the acceptance a disclosure meets.
+/// scale plus `bonus`: what a facilitator adds (0 when members lead) and the
+/// group's safety shift (`group_differences.rs`, either sign). It gates
+/// disclosure and is the acceptance a disclosure meets.
 #[inline]
-pub fn psychological_safety(cohesion: f64, facilitator_bonus: f64) -> f64 {
-    (cohesion / COHESION_MAX + facilitator_bonus).clamp(0.0, 1.0)
+pub fn psychological_safety(cohesion: f64, bonus: f64) -> f64 {
+    (cohesion / COHESION_MAX + bonus).clamp(0.0, 1.0)
 }
 
 /// Probability that a member discloses: open, unstigmatised members in a

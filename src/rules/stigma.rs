@@ -7,8 +7,9 @@
 //! stigma ← stigma · (1 − a·acceptance·\[disclosed\] − l·\[heard a disclosure\]),
 //! both rates times the online factor when the group meets online.
 //! Acceptance is the discloser's psychological safety (cohesion / 10, plus a
-//! facilitator's bonus: `sharing::psychological_safety`, as in disclosure);
-//! a disclosure nobody answered gets the share `unanswered_acceptance` of it.
+//! facilitator's bonus and the group's safety shift:
+//! `sharing::psychological_safety`, as in disclosure); a disclosure nobody
+//! answered gets the share `unanswered_acceptance` of it.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

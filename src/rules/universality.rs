@@ -6,7 +6,9 @@
 //! 2011).
 //!
 //! reach_i = 1 − Π_j (1 − similarity_ij · depth_j) over the others who disclosed;
-//! loneliness_i falls by relief · (loneliness_i − 3) · reach_i.
+//! loneliness_i falls by relief · (loneliness_i − 3) · reach_i · e^η, where
+//! e^η is the group's meeting quality (`group_differences.rs`; 1 with that
+//! mechanism off).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,8 @@
 //! the list of numbered steps in `steps.rs` (`support_group`), one function each, named
 //! as in the model's table: membership, attendance, floor time and
 //! disclosure, replies, mood, universality, hope, ties, stigma, loneliness,
-//! recovery, dropout, cohesion. The steps live beside the list, step 8 (ties,
+//! recovery, dropout, group end (closed groups too small), cohesion. The
+//! steps live beside the list, step 8 (ties,
 //! the loop over pairs) in `ties.rs`.
 //!
 //! A step reads the `Session` (the replicate's [`SessionContext`], the

@@ -171,14 +171,17 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
 
 /// Step 4, replies: each listener answers each disclosure or not (one
 /// draw per listener, discloser by discloser in attendee order); each
-/// discloser's reply memory moves toward answered or not. With replies off
-/// no disclosure is answered.
+/// discloser who had listeners remembers whether anyone answered. With
+/// replies off disclosures are counted and nothing else happens: no reply,
+/// no memory, no "unanswered".
 #[inline]
 pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.replies;
     if sc.disclosers == 0 {
         return;
     }
+    // A member who disclosed to nobody could not be answered.
+    let listened_to = p.enabled && sc.attendees.len() > 1;
     let mut draws = s.key.stream(Purpose::Replies);
     let friend_hours = f64::from(s.ctx.levels.friend);
     let group_logit = replies::group_logit(p, g.character.reply_norm, s.ctx.facilitated);
@@ -187,8 +190,11 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             continue;
         }
         g.disclosures[j] += 1;
+        if !listened_to {
+            continue;
+        }
         let mut received = 0;
-        for &i in sc.attendees.iter().filter(|&&i| i != j && p.enabled) {
+        for &i in sc.attendees.iter().filter(|&&i| i != j) {
             let listener = replies::ListenerInputs {
                 openness: f64::from(g.openness[i]),
                 friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,

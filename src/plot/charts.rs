@@ -155,8 +155,9 @@ fn over_time(data: &RunData, series: &[(&str, Column)]) -> Vec<Line> {
         .collect()
 }
 
-/// Loneliness, and the shares lonely and without a casual-friend or a
-/// friend-level tie.
+/// Loneliness, and the shares lonely and without a casual-friend tie (the
+/// tie level that moves within a year; the friend and close levels are in
+/// timeseries.csv).
 fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "isolation",
@@ -177,9 +178,6 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
                         ("no_casual_tie_share (< 50 h)", |r| {
                             Some(r.no_casual_tie_share)
                         }),
-                        ("no_friend_tie_share (< 90 h)", |r| {
-                            Some(r.no_friend_tie_share)
-                        }),
                     ],
                 ),
             ),
@@ -196,7 +194,7 @@ fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
             panel(
                 "Perceived cohesion (0–10)",
                 (0.0, 10.0),
-                over_time(data, &[("perceived cohesion", |r| r.cohesion_mean)]),
+                over_time(data, &[("cohesion_mean", |r| r.cohesion_mean)]),
             ),
             panel(
                 "Tie network (0–1)",
@@ -204,7 +202,7 @@ fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
                 over_time(
                     data,
                     &[
-                        ("bond density", |r| r.bond_density),
+                        ("bond_density", |r| r.bond_density),
                         ("clustering", |r| r.clustering),
                     ],
                 ),
@@ -280,7 +278,7 @@ fn attendance_chart(data: &RunData, scenario: &str) -> ChartSpec {
         vec![panel(
             "Share of current members attending",
             (0.0, 1.0),
-            over_time(data, &[("attendance rate", |r| r.attendance_rate)]),
+            over_time(data, &[("attendance_rate", |r| r.attendance_rate)]),
         )],
     )
 }
@@ -298,17 +296,17 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
             panel(
                 "Loneliness (UCLA-3)",
                 (3.0, 9.0),
-                across(|r| Some(r.loneliness_mean), "mean loneliness"),
+                across(|r| Some(r.loneliness_mean), "loneliness_mean"),
             ),
             panel(
                 "Perceived cohesion (0–10)",
                 (0.0, 10.0),
-                across(|r| r.cohesion_mean, "perceived cohesion"),
+                across(|r| r.cohesion_mean, "cohesion_mean"),
             ),
             panel(
                 "Retention (share)",
                 (0.0, 1.0),
-                across(|r| r.retention, "not dropped out"),
+                across(|r| r.retention, "retention (not dropped out)"),
             ),
         ],
         empty_note: None,
@@ -343,12 +341,12 @@ fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
             panel(
                 "Hope (0–1)",
                 (0.0, 1.0),
-                over_time(data, &[("mean hope", |r| Some(r.hope_mean))]),
+                over_time(data, &[("hope_mean", |r| Some(r.hope_mean))]),
             ),
             panel(
                 "Self-stigma (0–1)",
                 (0.0, 1.0),
-                over_time(data, &[("mean self-stigma", |r| Some(r.stigma_mean))]),
+                over_time(data, &[("stigma_mean", |r| Some(r.stigma_mean))]),
             ),
         ],
     )

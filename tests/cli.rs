@@ -123,6 +123,35 @@ fn a_missing_file_is_a_clear_error() {
 }
 
 #[test]
+fn a_missing_input_file_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"s\"\n[community_network]\nkind = \"file\"\nfile = \"nope.csv\"\n",
+    )
+    .unwrap();
+    for command in ["run", "check"] {
+        let out = bonfire()
+            .args([command, scenario.to_str().unwrap()])
+            .args(if command == "run" {
+                &["--quiet", "--out", "o"][..]
+            } else {
+                &[][..]
+            })
+            .current_dir(dir.path())
+            .assert()
+            .failure();
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains("nope.csv"), "{stderr}");
+        // The last cause (the operating system's words) appears once.
+        let cause = stderr.trim().rsplit(": ").next().unwrap();
+        assert!(cause.len() > 5, "{stderr}");
+        assert_eq!(stderr.matches(cause).count(), 1, "{command}: {stderr}");
+    }
+}
+
+#[test]
 fn run_writes_every_file_and_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

@@ -72,6 +72,22 @@ pub struct CommunityNetwork {
     #[default(0.05)]
     #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "people / session per referring tie"))]
     pub referral: f64,
+    /// How a generated network is laid over the people: `"shuffled"` (a
+    /// seeded random order, so group mates are neighbours no more often than
+    /// chance) or `"in_order"` (member ids in order: a ring's neighbours are
+    /// mostly group mates).
+    #[default(Layout::Shuffled)]
+    pub layout: Layout,
+}
+
+/// How a generated community network is laid over member ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A seeded random order of people (its own stream).
+    Shuffled,
+    /// Member ids in order, groups first, then the control arm.
+    InOrder,
 }
 
 /// The key of the edge-list path: it is read relative to the scenario file.
@@ -147,6 +163,17 @@ impl CommunityGraph {
         } else {
             self.neighbours.len() as f64 / self.nodes() as f64
         }
+    }
+
+    /// The same graph with node `v` renamed `to[v]` (`to` a permutation).
+    pub fn relabelled(&self, to: &[u32]) -> CommunityGraph {
+        let mut edges = Vec::with_capacity(self.edges());
+        for v in 0..self.nodes() {
+            for &u in self.neighbours(v).iter().filter(|&&u| u as usize > v) {
+                edges.push((to[v], to[u as usize]));
+            }
+        }
+        CommunityGraph::from_edges(self.nodes(), &edges)
     }
 
     /// Neighbour lists (for the rule-level contagion functions and tests).
@@ -337,6 +364,30 @@ pub fn generate(
     seed: u64,
     replicate: u32,
 ) -> CommunityGraph {
+    let positions = generate_over_positions(settings, members, seed, replicate);
+    match settings.layout {
+        Layout::InOrder => positions,
+        Layout::Shuffled => {
+            let mut order = rng::stream_for(
+                seed,
+                replicate,
+                u32::MAX,
+                u32::MAX,
+                Purpose::CommunityLayout,
+            );
+            positions.relabelled(&rng::permutation(members, &mut order))
+        }
+    }
+}
+
+/// A generated network over positions `0..members` (a ring's neighbours
+/// are adjacent positions).
+fn generate_over_positions(
+    settings: &CommunityNetwork,
+    members: usize,
+    seed: u64,
+    replicate: u32,
+) -> CommunityGraph {
     let mut stream = rng::stream_for(
         seed,
         replicate,
@@ -482,5 +533,34 @@ mod tests {
         );
         std::fs::write(&path, "source,target\n0,1\n1,2\n\n2,0\n").unwrap();
         assert_eq!(read_edge_list(&path, 10).unwrap().edges(), 3);
+    }
+
+    #[test]
+    fn a_shuffled_layout_puts_group_mates_side_by_side_no_more_than_chance() {
+        // 400 groups of 9 on a ring lattice of mean degree 6.
+        let (groups, size) = (400usize, 9usize);
+        let n = groups * size;
+        let share_of_mates = |layout| {
+            let settings = CommunityNetwork {
+                kind: NetworkKind::RingLattice,
+                layout,
+                ..CommunityNetwork::default()
+            };
+            let g = generate(&settings, n, 7, 0);
+            assert_eq!(g.edges(), n * 3);
+            let mates = (0..n)
+                .flat_map(|v| g.neighbours(v).iter().map(move |&u| (v, u as usize)))
+                .filter(|&(v, u)| v / size == u / size)
+                .count();
+            mates as f64 / (2 * g.edges()) as f64
+        };
+        // In order, most of a member's ring neighbours are group mates.
+        assert!(share_of_mates(Layout::InOrder) > 0.7);
+        // Shuffled, the chance that a neighbour is a group mate is
+        // (size - 1) / (n - 1) = 0.0022; 21,600 neighbour slots.
+        let chance = (size - 1) as f64 / (n - 1) as f64;
+        let se = (chance * (1.0 - chance) / (6 * n) as f64).sqrt();
+        let shuffled = share_of_mates(Layout::Shuffled);
+        assert!((shuffled - chance).abs() < 4.0 * se, "{shuffled} vs {chance} ± {se}");
     }
 }

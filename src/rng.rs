@@ -51,6 +51,8 @@ pub enum Purpose {
     BaselineRow = 12,
     /// Each group's character (`mechanisms.group_differences`).
     GroupCharacter = 13,
+    /// The random order over which a generated community network is laid.
+    CommunityLayout = 14,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.
@@ -90,6 +92,16 @@ pub fn stream_for(seed: u64, replicate: u32, step: u32, group: u32, purpose: Pur
 #[inline]
 pub fn uniform(rng: &mut Stream) -> f64 {
     rng.random::<f64>()
+}
+
+/// A uniformly random permutation of `0..n` (Fisher–Yates, from the end).
+pub fn permutation(n: usize, rng: &mut Stream) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    for i in (1..n).rev() {
+        let j = ((uniform(rng) * (i + 1) as f64) as usize).min(i);
+        order.swap(i, j);
+    }
+    order
 }
 
 /// True with probability `p` (clamped to [0, 1]).
@@ -183,6 +195,16 @@ mod tests {
         let mean = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
         (mean, var)
+    }
+
+    #[test]
+    fn a_permutation_holds_every_index_once() {
+        let mut s = stream_for(3, 0, 0, 0, Purpose::CommunityLayout);
+        let mut p = permutation(1000, &mut s);
+        assert_ne!(p[..10], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        p.sort_unstable();
+        assert!(p.iter().enumerate().all(|(i, &v)| v as usize == i));
+        assert!(permutation(0, &mut s).is_empty());
     }
 
     #[test]

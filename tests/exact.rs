@@ -407,7 +407,7 @@ fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
     for n in [5usize, 6, 12, 51, 200] {
         let s = scenario(&format!(
             "name = \"ring\"\n[community]\ngroups = 1\ngroup_size = {n}\ncontrol_members = 0\n\
-             [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\n"
+             [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\nlayout = \"in_order\"\n"
         ));
         let g = community::generate(&s.community_network, s.total_members() as usize, s.seed, 0);
         // Each node links to its 4 nearest neighbours.

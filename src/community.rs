@@ -561,6 +561,9 @@ mod tests {
         let chance = (size - 1) as f64 / (n - 1) as f64;
         let se = (chance * (1.0 - chance) / (6 * n) as f64).sqrt();
         let shuffled = share_of_mates(Layout::Shuffled);
-        assert!((shuffled - chance).abs() < 4.0 * se, "{shuffled} vs {chance} ± {se}");
+        assert!(
+            (shuffled - chance).abs() < 4.0 * se,
+            "{shuffled} vs {chance} ± {se}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::metrics::{RowId, Tally};
-use crate::network::{BondNetwork, NetStats};
+use crate::network::{BondNetwork, CommunityPeople, NetStats};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
 use crate::outside::{self, Locator, Outside};
 use crate::population::{Arm, GroupState, build_community_with};
@@ -60,6 +60,9 @@ pub struct NetworkExport {
     pub step: u32,
     pub graphml: String,
     pub edge_list_csv: String,
+    /// The community network at that step (GraphML, edge list), when the
+    /// scenario has one.
+    pub community: Option<(String, String)>,
 }
 
 /// What a run records of its network as it goes.
@@ -78,6 +81,7 @@ fn observe_network(
     step: u32,
     groups: &[GroupState],
     tallies: &[Tally],
+    community: Option<&CommunityGraph>,
 ) {
     let scenario = ctx.scenario;
     let options = &scenario.network;
@@ -114,6 +118,10 @@ fn observe_network(
             step,
             graphml: network.graphml(&id.arm),
             edge_list_csv: network.edge_list_csv(),
+            community: community.map(|graph| {
+                let people = CommunityPeople::of(groups, &id.arm);
+                (people.graphml(graph), people.edge_list_csv(graph))
+            }),
         });
     }
 }
@@ -186,7 +194,16 @@ pub fn run_one(
         })
         .collect();
     push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
-    observe_network(&mut observed, &ctx, &ids(Arm::Group), 0, &groups, &baseline);
+    let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
+    observe_network(
+        &mut observed,
+        &ctx,
+        &ids(Arm::Group),
+        0,
+        &groups,
+        &baseline,
+        community,
+    );
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
@@ -199,6 +216,7 @@ pub fn run_one(
         };
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
+        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         observe_network(
             &mut observed,
             &ctx,
@@ -206,6 +224,7 @@ pub fn run_one(
             step,
             &groups,
             &tallies,
+            community,
         );
     }
 

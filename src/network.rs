@@ -33,6 +33,7 @@ use std::fmt::Write as _;
 use petgraph::graph::{NodeIndex, UnGraph};
 
 use crate::bonds::TieLevels;
+use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
 use crate::output::xml::escape;
 use crate::population::{GroupState, NEVER};
@@ -203,6 +204,87 @@ impl BondNetwork {
         }
         out
     }
+}
+
+/// Everyone of a run as a node of the community network, for its export:
+/// member id, group, arm, status, loneliness and hope, in member-id order.
+pub struct CommunityPeople {
+    people: Vec<(u64, u32, String, &'static str, f32, f32)>,
+}
+
+impl CommunityPeople {
+    /// Everyone in `groups` (places in order, waiting and not yet arrived
+    /// included); the group arm is named `arm`, control blocks `control`.
+    pub fn of(groups: &[GroupState], arm: &str) -> CommunityPeople {
+        let mut people = Vec::new();
+        for g in groups {
+            let arm = if g.arm == crate::population::Arm::Control {
+                "control".to_string()
+            } else {
+                arm.to_string()
+            };
+            for i in 0..g.places() {
+                let (loneliness, hope) = (g.loneliness[i], g.hope[i]);
+                let status = status_name(g.status[i]);
+                people.push((
+                    g.first_member + i as u64,
+                    g.id,
+                    arm.clone(),
+                    status,
+                    loneliness,
+                    hope,
+                ));
+            }
+        }
+        CommunityPeople { people }
+    }
+
+    /// GraphML of the community network (NetworkX, Gephi): node attributes
+    /// group, arm, status, loneliness, hope; edges unweighted.
+    pub fn graphml(&self, graph: &CommunityGraph) -> String {
+        let mut out = String::from(concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
+            "  <key id=\"group\" for=\"node\" attr.name=\"group\" attr.type=\"long\"/>\n",
+            "  <key id=\"arm\" for=\"node\" attr.name=\"arm\" attr.type=\"string\"/>\n",
+            "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
+            "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
+            "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
+            "  <graph id=\"community\" edgedefault=\"undirected\">\n",
+        ));
+        for (member, group, arm, status, loneliness, hope) in &self.people {
+            let _ = writeln!(
+                out,
+                "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data></node>",
+                escape(arm)
+            );
+        }
+        for (a, b) in community_ties(graph) {
+            let _ = writeln!(out, "    <edge source=\"m{a}\" target=\"m{b}\"/>");
+        }
+        out.push_str("  </graph>\n</graphml>\n");
+        out
+    }
+
+    /// The community ties as `source,target` (member ids), each once.
+    pub fn edge_list_csv(&self, graph: &CommunityGraph) -> String {
+        let mut out = String::from("source,target\n");
+        for (a, b) in community_ties(graph) {
+            let _ = writeln!(out, "{a},{b}");
+        }
+        out
+    }
+}
+
+/// Every community tie once, as (lower id, higher id), in id order.
+fn community_ties(graph: &CommunityGraph) -> impl Iterator<Item = (usize, u32)> + '_ {
+    (0..graph.nodes()).flat_map(move |v| {
+        graph
+            .neighbours(v)
+            .iter()
+            .filter(move |&&u| u as usize > v)
+            .map(move |&u| (v, u))
+    })
 }
 
 /// Network figures of one group's tie network (ties never cross groups, so

@@ -145,6 +145,16 @@ fn write_parts(
                 &folder.join(format!("{stem}.edges.csv")),
                 e.edge_list_csv.as_bytes(),
             )?;
+            if let Some((graphml, edges)) = &e.community {
+                write_atomically(
+                    &folder.join(format!("{stem}.community.graphml")),
+                    graphml.as_bytes(),
+                )?;
+                write_atomically(
+                    &folder.join(format!("{stem}.community.edges.csv")),
+                    edges.as_bytes(),
+                )?;
+            }
         }
     }
     let labels = [scenario.arm_name().to_string(), "control".to_string()];

@@ -390,3 +390,55 @@ fn hope_spreads_from_improved_community_ties_to_the_control_arm() {
         alone.hope_mean
     );
 }
+
+/// The community network is exported beside the bond network: every person
+/// a node with their state, every community tie once; none without one.
+#[test]
+fn the_community_network_is_exported_with_everyone_and_every_tie() {
+    use crate::common::{run_ok, write_scenario};
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"c\"\nseed = 4\nreplicates = 1\n[community]\ngroups = 20\ngroup_size = 8\n\
+                control_members = 40\n[format]\nsessions = 4\n[community_network]\n\
+                kind = \"watts_strogatz\"\nmean_degree = 6.0\n";
+    let out = dir.path().join("out");
+    run_ok(
+        &write_scenario(dir.path(), text),
+        &out,
+        &["--no-charts", "--export-network", "4"],
+    );
+    let stem = out.join("network/run-0000000-step-0004");
+    let graphml = std::fs::read_to_string(stem.with_extension("community.graphml")).unwrap();
+    let doc = roxmltree::Document::parse(&graphml).expect("well-formed GraphML");
+    let nodes: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("node"))
+        .collect();
+    let edges = doc.descendants().filter(|n| n.has_tag_name("edge")).count();
+    assert_eq!(nodes.len(), 20 * 8 + 40);
+    assert_eq!(edges, (20 * 8 + 40) * 3, "Watts-Strogatz keeps n·k/2 ties");
+    let arm_of = |n: &roxmltree::Node| {
+        n.children()
+            .find(|c| c.attribute("key") == Some("arm"))
+            .and_then(|c| c.text())
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(nodes.iter().filter(|n| arm_of(n) == "control").count(), 40);
+    let list = std::fs::read_to_string(stem.with_extension("community.edges.csv")).unwrap();
+    assert!(list.starts_with("source,target\n"));
+    assert_eq!(list.lines().count(), 1 + edges);
+
+    // Without a community network only the bond network is exported.
+    let bare = dir.path().join("bare");
+    let text = text.replace("watts_strogatz", "none");
+    run_ok(
+        &write_scenario(dir.path(), &text),
+        &bare,
+        &["--no-charts", "--export-network", "4"],
+    );
+    let files: Vec<String> = std::fs::read_dir(bare.join("network"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.iter().all(|f| !f.contains("community")), "{files:?}");
+}

@@ -151,26 +151,22 @@ impl BondNetwork {
     /// `arm` names the arm of every node.
     pub fn graphml(&self, arm: &str) -> String {
         let g = &self.graph;
-        let mut out = String::from(concat!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-            "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
-            "  <key id=\"group\" for=\"node\" attr.name=\"group\" attr.type=\"long\"/>\n",
-            "  <key id=\"arm\" for=\"node\" attr.name=\"arm\" attr.type=\"string\"/>\n",
-            "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
-            "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
-            "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
+        let mut out = String::from(GRAPHML_HEAD);
+        out.push_str(concat!(
             "  <key id=\"strength\" for=\"edge\" attr.name=\"strength\" attr.type=\"double\"/>\n",
             "  <key id=\"hours\" for=\"edge\" attr.name=\"hours\" attr.type=\"double\"/>\n",
             "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
             "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
         ));
-        let arm = escape(arm);
         for node in g.node_weights() {
-            let _ = writeln!(
-                out,
-                "    <node id=\"m{}\"><data key=\"group\">{}</data><data key=\"arm\">{arm}</data><data key=\"status\">{}</data><data key=\"loneliness\">{:?}</data><data key=\"hope\">{:?}</data></node>",
-                node.member, node.group, node.status, node.loneliness, node.hope
+            let person = (
+                node.member,
+                node.group,
+                node.status,
+                node.loneliness,
+                node.hope,
             );
+            write_node(&mut out, arm, person);
         }
         for (a, b, w) in self.ties() {
             let _ = writeln!(
@@ -204,6 +200,32 @@ impl BondNetwork {
         }
         out
     }
+}
+
+/// The start of a GraphML file and the keys of its node attributes, the
+/// same for the bond and the community network.
+const GRAPHML_HEAD: &str = concat!(
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+    "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
+    "  <key id=\"group\" for=\"node\" attr.name=\"group\" attr.type=\"long\"/>\n",
+    "  <key id=\"arm\" for=\"node\" attr.name=\"arm\" attr.type=\"string\"/>\n",
+    "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
+    "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
+    "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
+);
+
+/// One person as a GraphML node: (member id, group, status, loneliness,
+/// hope) and their arm.
+fn write_node(
+    out: &mut String,
+    arm: &str,
+    (member, group, status, loneliness, hope): (u64, u32, &str, f32, f32),
+) {
+    let _ = writeln!(
+        out,
+        "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data></node>",
+        escape(arm)
+    );
 }
 
 /// Everyone of a run as a node of the community network, for its export:
@@ -242,22 +264,10 @@ impl CommunityPeople {
     /// GraphML of the community network (NetworkX, Gephi): node attributes
     /// group, arm, status, loneliness, hope; edges unweighted.
     pub fn graphml(&self, graph: &CommunityGraph) -> String {
-        let mut out = String::from(concat!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-            "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
-            "  <key id=\"group\" for=\"node\" attr.name=\"group\" attr.type=\"long\"/>\n",
-            "  <key id=\"arm\" for=\"node\" attr.name=\"arm\" attr.type=\"string\"/>\n",
-            "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
-            "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
-            "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
-            "  <graph id=\"community\" edgedefault=\"undirected\">\n",
-        ));
+        let mut out = String::from(GRAPHML_HEAD);
+        out.push_str("  <graph id=\"community\" edgedefault=\"undirected\">\n");
         for (member, group, arm, status, loneliness, hope) in &self.people {
-            let _ = writeln!(
-                out,
-                "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data></node>",
-                escape(arm)
-            );
+            write_node(&mut out, arm, (*member, *group, status, *loneliness, *hope));
         }
         for (a, b) in community_ties(graph) {
             let _ = writeln!(out, "    <edge source=\"m{a}\" target=\"m{b}\"/>");

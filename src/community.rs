@@ -78,6 +78,12 @@ pub struct CommunityNetwork {
     /// mostly group mates).
     #[default(Layout::Shuffled)]
     pub layout: Layout,
+    /// Homophily on loneliness at arrival, 0–1: people are laid over a ring
+    /// or small world in order of h·z(loneliness) + √(1 − h²)·noise, so lonely
+    /// people more often neighbour lonely people (0: a random order).
+    #[default(0.0)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight of loneliness in the layout order", "x-also" = "only with a shuffled ring_lattice or watts_strogatz network"))]
+    pub homophily: f64,
 }
 
 /// How a generated community network is laid over member ids.
@@ -363,21 +369,46 @@ pub fn generate(
     members: usize,
     seed: u64,
     replicate: u32,
+    loneliness: &[f32],
 ) -> CommunityGraph {
     let positions = generate_over_positions(settings, members, seed, replicate);
+    let mut order = rng::stream_for(
+        seed,
+        replicate,
+        u32::MAX,
+        u32::MAX,
+        Purpose::CommunityLayout,
+    );
     match settings.layout {
         Layout::InOrder => positions,
-        Layout::Shuffled => {
-            let mut order = rng::stream_for(
-                seed,
-                replicate,
-                u32::MAX,
-                u32::MAX,
-                Purpose::CommunityLayout,
-            );
-            positions.relabelled(&rng::permutation(members, &mut order))
+        Layout::Shuffled if settings.homophily > 0.0 => {
+            let people = homophilous_order(loneliness, settings.homophily, &mut order);
+            positions.relabelled(&people)
         }
+        Layout::Shuffled => positions.relabelled(&rng::permutation(members, &mut order)),
     }
+}
+
+/// People in the order they are laid over the positions: sorted by
+/// h·z(loneliness) + √(1 − h²)·ε, ε ~ Normal(0, 1) from `stream`, z the
+/// standardised arrival loneliness (ties keep member order).
+fn homophilous_order(loneliness: &[f32], h: f64, stream: &mut Stream) -> Vec<u32> {
+    let n = loneliness.len() as f64;
+    let mean = loneliness.iter().map(|&l| f64::from(l)).sum::<f64>() / n;
+    let var = loneliness
+        .iter()
+        .map(|&l| (f64::from(l) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+    let noise = (1.0 - h * h).sqrt();
+    let keys: Vec<f64> = loneliness
+        .iter()
+        .map(|&l| h * (f64::from(l) - mean) / sd + noise * rng::normal(stream, 0.0, 1.0))
+        .collect();
+    let mut people: Vec<u32> = (0..loneliness.len() as u32).collect();
+    people.sort_by(|&a, &b| keys[a as usize].total_cmp(&keys[b as usize]));
+    people
 }
 
 /// A generated network over positions `0..members` (a ring's neighbours
@@ -546,7 +577,7 @@ mod tests {
                 layout,
                 ..CommunityNetwork::default()
             };
-            let g = generate(&settings, n, 7, 0);
+            let g = generate(&settings, n, 7, 0, &vec![6.0; n]);
             assert_eq!(g.edges(), n * 3);
             let mates = (0..n)
                 .flat_map(|v| g.neighbours(v).iter().map(move |&u| (v, u as usize)))
@@ -565,5 +596,49 @@ mod tests {
             (shuffled - chance).abs() < 4.0 * se,
             "{shuffled} vs {chance} ± {se}"
         );
+    }
+
+    /// Pearson correlation of loneliness across the two ends of every tie
+    /// (each tie both ways).
+    fn neighbour_correlation(g: &CommunityGraph, loneliness: &[f32]) -> f64 {
+        let pairs: Vec<(f64, f64)> = (0..g.nodes())
+            .flat_map(|v| g.neighbours(v).iter().map(move |&u| (v, u as usize)))
+            .map(|(v, u)| (f64::from(loneliness[v]), f64::from(loneliness[u])))
+            .collect();
+        let n = pairs.len() as f64;
+        let mean = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+        let cov = pairs
+            .iter()
+            .map(|p| (p.0 - mean) * (p.1 - mean))
+            .sum::<f64>();
+        let var = pairs.iter().map(|p| (p.0 - mean).powi(2)).sum::<f64>();
+        cov / var
+    }
+
+    #[test]
+    fn homophily_makes_lonely_people_neighbours_and_none_leaves_them_apart() {
+        let n = 4000;
+        let mut s = stream();
+        let loneliness: Vec<f32> = (0..n)
+            .map(|_| rng::normal(&mut s, 6.5, 1.3) as f32)
+            .collect();
+        let correlation = |homophily| {
+            let settings = CommunityNetwork {
+                kind: NetworkKind::WattsStrogatz,
+                homophily,
+                ..CommunityNetwork::default()
+            };
+            neighbour_correlation(&generate(&settings, n, 11, 0, &loneliness), &loneliness)
+        };
+        // 24,000 tie ends: under no relation the correlation's standard
+        // error is about 1/sqrt(12,000) = 0.009.
+        let none = correlation(0.0);
+        assert!(
+            none.abs() < 4.0 / 12_000f64.sqrt(),
+            "homophily 0: r = {none}"
+        );
+        let strong = correlation(0.8);
+        assert!(strong > 0.3, "homophily 0.8: r = {strong}");
+        assert!(correlation(0.4) < strong);
     }
 }

@@ -375,12 +375,20 @@ fn community_network(
     let graph = match settings.kind {
         NetworkKind::None => return None,
         NetworkKind::File => scenario.imported_network()?.clone(),
-        _ => Arc::new(community::generate(
-            settings,
-            scenario.total_members() as usize,
-            scenario.seed,
-            ctx.replicate,
-        )),
+        _ => {
+            // Arrival loneliness by member id (groups hold ids in order).
+            let loneliness: Vec<f32> = groups
+                .iter()
+                .flat_map(|g| g.loneliness_start.iter().copied())
+                .collect();
+            Arc::new(community::generate(
+                settings,
+                scenario.total_members() as usize,
+                scenario.seed,
+                ctx.replicate,
+                &loneliness,
+            ))
+        }
     };
     let mean = graph.mean_degree();
     let per_tie = settings.loneliness_per_tie;

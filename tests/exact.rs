@@ -409,7 +409,8 @@ fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
             "name = \"ring\"\n[community]\ngroups = 1\ngroup_size = {n}\ncontrol_members = 0\n\
              [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\nlayout = \"in_order\"\n"
         ));
-        let g = community::generate(&s.community_network, s.total_members() as usize, s.seed, 0);
+        let people = s.total_members() as usize;
+        let g = community::generate(&s.community_network, people, s.seed, 0, &vec![6.0; people]);
         // Each node links to its 4 nearest neighbours.
         assert_eq!(g.nodes(), n);
         for v in 0..n {

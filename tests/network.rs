@@ -442,3 +442,26 @@ fn the_community_network_is_exported_with_everyone_and_every_tie() {
         .collect();
     assert!(files.iter().all(|f| !f.contains("community")), "{files:?}");
 }
+
+/// Homophily orders people around a ring: on a network without one it is
+/// refused, naming the key.
+#[test]
+fn homophily_without_a_ring_is_refused() {
+    use crate::common::{bonfire, write_scenario};
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"h\"\n[community_network]\nkind = \"erdos_renyi\"\nhomophily = 0.5\n";
+    let scenario = write_scenario(dir.path(), text);
+    bonfire()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("community_network.homophily"))
+        .stderr(predicate::str::contains("watts_strogatz"));
+    let ring = text.replace("erdos_renyi", "watts_strogatz");
+    bonfire()
+        .arg("check")
+        .arg(write_scenario(dir.path(), &ring))
+        .assert()
+        .success();
+}

@@ -266,6 +266,17 @@ pub(crate) fn check_special_relations(p: &Parameters) -> std::result::Result<(),
         }
     }
     let cn = &p.community_network;
+    let spatial = matches!(
+        cn.kind,
+        NetworkKind::RingLattice | NetworkKind::WattsStrogatz
+    );
+    if cn.homophily > 0.0 && !(spatial && cn.layout == crate::community::Layout::Shuffled) {
+        return Err(Problem::new(
+            "community_network.homophily",
+            cn.homophily,
+            "0 unless community_network.kind is \"ring_lattice\" or \"watts_strogatz\" with layout = \"shuffled\" (homophily orders people around the ring)",
+        ));
+    }
     if cn.kind == NetworkKind::File && cn.file.as_deref().is_none_or(str::is_empty) {
         return Err(Problem::new(
             crate::community::FILE_KEY,

@@ -19,8 +19,9 @@
 //! # Layout
 //! [`scenario`] reads and validates scenario files and [`experiment`] expands
 //! their sweeps and arms into runs; [`context`] the figures derived once from
-//! a scenario; [`traits`] the members' traits at arrival and [`baseline`]
-//! those read from a cohort file; [`population`] holds the members group by
+//! a scenario; [`traits`] the members' traits at arrival, [`baseline`]
+//! those read from a cohort file and [`arrivals`] the two put together;
+//! [`population`] holds the members group by
 //! group; [`bonds`] the ties within groups; [`rules`] one file per
 //! mechanism; [`session`] one session of one group in process order;
 //! [`engine`] the parallel session loop; [`runner`] runs into parts and assembles the files; [`metrics`],
@@ -29,6 +30,7 @@
 //! the charts and the report; [`cli`], [`progress`] and [`summary`] the
 //! command line.
 
+pub mod arrivals;
 pub mod baseline;
 pub mod bonds;
 pub mod cli;

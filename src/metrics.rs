@@ -128,14 +128,11 @@ impl Tally {
     /// Counts the current members without a tie at each level to another
     /// current member of the group (ties to those who left do not count).
     fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
-        let current: Vec<usize> = (0..g.arrived)
-            .filter(|&i| g.status[i] == Status::Active)
-            .collect();
-        for &i in &current {
-            let strongest = current
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| g.bonds.strength[pair_index(i, j)])
+        let current = |i: &usize| g.status[*i] == Status::Active;
+        for i in (0..g.arrived).filter(current) {
+            let strongest = (0..g.arrived)
+                .filter(|j| *j != i && current(j))
+                .map(|j| g.bonds.strength[pair_index(i, j)])
                 .fold(0.0f32, f32::max);
             self.current += 1;
             self.no_casual_in_group += u64::from(strongest < levels.casual);
@@ -252,7 +249,7 @@ impl TimeseriesRow {
             still_attending: only(ratio(t.active as f64, joined)),
             dropped_out: t.dropped_out,
             graduated: t.graduated,
-            group_ended: only(Some(t.group_ended as f64)).map(|n| n as u64),
+            group_ended: meets.then_some(t.group_ended),
             arrived: t.arrived,
             waiting: t.waiting,
             group_size_mean: only(if step == 0 {

@@ -14,11 +14,12 @@
 //! every place whether or not it will be filled, so two scenarios that differ
 //! only in their mechanisms or format start from the same people; with a
 //! baseline cohort, a row of it then replaces the traits it gives
-//! ([`traits::Arrivals`]).
+//! ([`crate::arrivals::Arrivals`]).
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::arrivals::Arrivals;
 use crate::bonds::{BondMatrix, TieSummary};
 use crate::context::SessionContext;
 use crate::rng::{self, Purpose};
@@ -203,7 +204,7 @@ impl GroupState {
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
         };
-        let mut arrivals = traits::Arrivals::new(
+        let mut arrivals = Arrivals::new(
             &scenario.population,
             ctx.dose_needed,
             scenario.cohort(),

@@ -22,6 +22,13 @@ impl Moments {
         self.sum / self.n as f64
     }
 
+    /// Adds another's members (call in a fixed order).
+    pub fn add(&mut self, o: &Moments) {
+        self.n += o.n;
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+    }
+
     /// Sample variance (n − 1 in the denominator).
     pub fn variance(&self) -> f64 {
         let n = self.n as f64;
@@ -50,9 +57,7 @@ impl GroupedMoments {
         if g.n == 0 {
             return;
         }
-        self.all.n += g.n;
-        self.all.sum += g.sum;
-        self.all.sum_sq += g.sum_sq;
+        self.all.add(g);
         self.within_ss += (g.sum_sq - g.sum * g.sum / g.n as f64).max(0.0);
         self.groups += 1;
         self.size_sq += g.n * g.n;
@@ -60,9 +65,7 @@ impl GroupedMoments {
 
     /// Adds the groups held by another.
     pub fn add(&mut self, o: &GroupedMoments) {
-        self.all.n += o.all.n;
-        self.all.sum += o.all.sum;
-        self.all.sum_sq += o.all.sum_sq;
+        self.all.add(&o.all);
         self.within_ss += o.within_ss;
         self.groups += o.groups;
         self.size_sq += o.size_sq;

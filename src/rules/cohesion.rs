@@ -81,13 +81,10 @@ mod tests {
     #[test]
     fn cohesion_spans_zero_to_ten_and_rises_with_ties() {
         let curve = BelongingCurve::new(6.0, 200.0);
-        let belonging = |hours, _, _| curve.at(hours);
-        assert_eq!(perceived(belonging(0.0, 6.0, 200.0), 0.0), 0.0);
-        assert_eq!(perceived(belonging(200.0, 6.0, 200.0), 1.0), 10.0);
-        assert_eq!(belonging(1e9, 6.0, 200.0), 1.0);
-        assert!(
-            perceived(belonging(5.0, 6.0, 200.0), 0.5) > perceived(belonging(1.0, 6.0, 200.0), 0.5)
-        );
+        assert_eq!(perceived(curve.at(0.0), 0.0), 0.0);
+        assert_eq!(perceived(curve.at(200.0), 1.0), 10.0);
+        assert_eq!(curve.at(1e9), 1.0);
+        assert!(perceived(curve.at(5.0), 0.5) > perceived(curve.at(1.0), 0.5));
     }
 
     #[test]

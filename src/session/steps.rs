@@ -257,6 +257,7 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
     if !p.enabled || sc.disclosers == 0 {
         return;
     }
+    let gain = g.character.session_gain();
     for &i in &sc.attendees {
         let mut miss = 1.0;
         for &j in &sc.attendees {
@@ -267,7 +268,7 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
             miss = universality::miss_after(miss, similarity, sc.depth[j]);
         }
         let relief = universality::relief(p.relief, f64::from(g.loneliness[i]), 1.0 - miss);
-        sc.relief[i] = relief * g.character.session_gain();
+        sc.relief[i] = relief * gain;
     }
 }
 
@@ -362,6 +363,7 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
 pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let m = &s.ctx.scenario.mechanisms;
     let p = &m.recovery;
+    let gain = g.character.session_gain();
     for &i in &sc.attendees {
         g.sessions_attended[i] += 1;
         if !p.enabled {
@@ -374,7 +376,7 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         };
         let hope = f64::from(g.hope[i]);
         let dose = recovery::engagement(p.engagement_weight, hope, f64::from(g.cohesion[i]));
-        g.dose[i] += (dose * g.character.session_gain() + bonus) as f32;
+        g.dose[i] += (dose * gain + bonus) as f32;
         if g.improved_after[i] == NEVER && g.dose[i] >= g.dose_needed[i] {
             g.improved_after[i] = g.sessions_attended[i];
         }

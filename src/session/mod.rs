@@ -96,9 +96,7 @@ impl Scratch {
         self.talk_order.clear();
         self.moods.clear();
     }
-}
 
-impl Scratch {
     /// The panel.csv rows of the session just run in `g` (call right after
     /// [`step_group`], before the scratch's next session): one per member
     /// active at its start, in place order, with the scores after it.

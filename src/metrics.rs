@@ -48,6 +48,8 @@ pub struct Tally {
     pub no_friend_in_group: u64,
     pub no_close_in_group: u64,
     pub improved: u64,
+    /// Members who are hopeful (hope's adoption state).
+    pub hopeful: u64,
     pub loneliness_sum: f64,
     pub hope_sum: f64,
     pub stigma_sum: f64,
@@ -96,6 +98,7 @@ impl Tally {
             t.hope_sum += f64::from(g.hope[i]);
             t.stigma_sum += f64::from(g.stigma[i]);
             t.improved += u64::from(g.improved_after[i] != NEVER);
+            t.hopeful += u64::from(g.hopeful_since[i] != NEVER);
             if g.status[i] == Status::Active {
                 t.cohesion_sum += f64::from(g.cohesion[i]);
             }
@@ -174,6 +177,7 @@ impl Tally {
         self.no_friend_in_group += o.no_friend_in_group;
         self.no_close_in_group += o.no_close_in_group;
         self.improved += o.improved;
+        self.hopeful += o.hopeful;
         self.loneliness_sum += o.loneliness_sum;
         self.hope_sum += o.hope_sum;
         self.stigma_sum += o.stigma_sum;
@@ -241,6 +245,7 @@ impl TimeseriesRow {
             no_friend_tie_in_group_share: only(ratio(t.no_friend_in_group as f64, t.current)),
             no_close_tie_in_group_share: only(ratio(t.no_close_in_group as f64, t.current)),
             hope_mean: t.hope_sum / n,
+            hopeful_share: t.hopeful as f64 / n,
             stigma_mean: t.stigma_sum / n,
             cohesion_mean: only(ratio(t.cohesion_sum, t.active)),
             bond_density: only(ratio(t.density_sum, t.density_groups)),
@@ -299,6 +304,7 @@ impl MemberRow {
                 stigma_end: g.stigma[i],
                 cohesion: (g.meets && g.sessions_attended[i] > 0).then_some(g.cohesion[i]),
                 improved_after: some(g.improved_after[i]),
+                hopeful_step: some(g.hopeful_since[i]),
                 disclosures: g.disclosures[i],
                 replies_received: g.replies_received[i],
                 replies_given: g.replies_given[i],

@@ -46,6 +46,22 @@ pub struct Node {
     pub status: &'static str,
     pub loneliness: f32,
     pub hope: f32,
+    /// Hopeful (hope's adoption state, `mechanisms.hope.hopeful_at`).
+    pub hopeful: bool,
+}
+
+impl Node {
+    /// Place `i` of group `g`, in its state now.
+    fn of(g: &GroupState, i: usize) -> Node {
+        Node {
+            member: g.first_member + i as u64,
+            group: g.id,
+            status: status_name(g.status[i]),
+            loneliness: g.loneliness[i],
+            hope: g.hope[i],
+            hopeful: g.hopeful_since[i] != NEVER,
+        }
+    }
 }
 
 /// An edge: one tie.
@@ -81,15 +97,8 @@ impl BondNetwork {
         for g in groups.iter().filter(|g| g.meets) {
             let nodes: Vec<Option<NodeIndex>> = (0..g.places())
                 .map(|i| {
-                    (i < g.arrived && g.joined_step[i] != NEVER).then(|| {
-                        graph.add_node(Node {
-                            member: g.first_member + i as u64,
-                            group: g.id,
-                            status: status_name(g.status[i]),
-                            loneliness: g.loneliness[i],
-                            hope: g.hope[i],
-                        })
-                    })
+                    (i < g.arrived && g.joined_step[i] != NEVER)
+                        .then(|| graph.add_node(Node::of(g, i)))
                 })
                 .collect();
             for j in 1..g.arrived {
@@ -159,14 +168,7 @@ impl BondNetwork {
             "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
         ));
         for node in g.node_weights() {
-            let person = (
-                node.member,
-                node.group,
-                node.status,
-                node.loneliness,
-                node.hope,
-            );
-            write_node(&mut out, arm, person);
+            write_node(&mut out, arm, node);
         }
         for (a, b, w) in self.ties() {
             let _ = writeln!(
@@ -212,26 +214,30 @@ const GRAPHML_HEAD: &str = concat!(
     "  <key id=\"status\" for=\"node\" attr.name=\"status\" attr.type=\"string\"/>\n",
     "  <key id=\"loneliness\" for=\"node\" attr.name=\"loneliness\" attr.type=\"double\"/>\n",
     "  <key id=\"hope\" for=\"node\" attr.name=\"hope\" attr.type=\"double\"/>\n",
+    "  <key id=\"hopeful\" for=\"node\" attr.name=\"hopeful\" attr.type=\"boolean\"/>\n",
 );
 
-/// One person as a GraphML node: (member id, group, status, loneliness,
-/// hope) and their arm.
-fn write_node(
-    out: &mut String,
-    arm: &str,
-    (member, group, status, loneliness, hope): (u64, u32, &str, f32, f32),
-) {
+/// One person as a GraphML node, with their arm.
+fn write_node(out: &mut String, arm: &str, node: &Node) {
+    let Node {
+        member,
+        group,
+        status,
+        loneliness,
+        hope,
+        hopeful,
+    } = node;
     let _ = writeln!(
         out,
-        "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data></node>",
+        "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data><data key=\"hopeful\">{hopeful}</data></node>",
         escape(arm)
     );
 }
 
 /// Everyone of a run as a node of the community network, for its export:
-/// member id, group, arm, status, loneliness and hope, in member-id order.
+/// their arm and state ([`Node`]), in member-id order.
 pub struct CommunityPeople {
-    people: Vec<(u64, u32, String, &'static str, f32, f32)>,
+    people: Vec<(String, Node)>,
 }
 
 impl CommunityPeople {
@@ -241,33 +247,24 @@ impl CommunityPeople {
         let mut people = Vec::new();
         for g in groups {
             let arm = if g.arm == crate::population::Arm::Control {
-                "control".to_string()
+                "control"
             } else {
-                arm.to_string()
+                arm
             };
             for i in 0..g.places() {
-                let (loneliness, hope) = (g.loneliness[i], g.hope[i]);
-                let status = status_name(g.status[i]);
-                people.push((
-                    g.first_member + i as u64,
-                    g.id,
-                    arm.clone(),
-                    status,
-                    loneliness,
-                    hope,
-                ));
+                people.push((arm.to_string(), Node::of(g, i)));
             }
         }
         CommunityPeople { people }
     }
 
     /// GraphML of the community network (NetworkX, Gephi): node attributes
-    /// group, arm, status, loneliness, hope; edges unweighted.
+    /// group, arm, status, loneliness, hope, hopeful; edges unweighted.
     pub fn graphml(&self, graph: &CommunityGraph) -> String {
         let mut out = String::from(GRAPHML_HEAD);
         out.push_str("  <graph id=\"community\" edgedefault=\"undirected\">\n");
-        for (member, group, arm, status, loneliness, hope) in &self.people {
-            write_node(&mut out, arm, (*member, *group, status, *loneliness, *hope));
+        for (arm, node) in &self.people {
+            write_node(&mut out, arm, node);
         }
         for (a, b) in community_ties(graph) {
             let _ = writeln!(out, "    <edge source=\"m{a}\" target=\"m{b}\"/>");

@@ -1,7 +1,7 @@
 //! What each member's community ties are doing at the start of a session.
 //!
 //! [`outside_counts`] reads, for every member, how many of their community
-//! ties ([`crate::community::CommunityGraph`]) are lonely, have improved, or
+//! ties ([`crate::community::CommunityGraph`]) are lonely, are hopeful, or
 //! are active members, from the state at the start of a session: a
 //! read-only pass over all groups before the groups are stepped, so the
 //! groups stay independent within a step.
@@ -17,8 +17,8 @@ use crate::rules::loneliness::LONELY_CUTOFF;
 pub struct Outside {
     /// Tie partners whose loneliness is at or above the cut-off.
     pub lonely: u16,
-    /// Tie partners who have improved (exemplars of hope).
-    pub improved: u16,
+    /// Tie partners who are hopeful (exemplars of hope).
+    pub hopeful: u16,
     /// Tie partners who are current members of a group.
     pub active: u16,
 }
@@ -66,7 +66,7 @@ pub fn outside_counts(
                         let arrived = place < other.arrived;
                         let lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
                         o.lonely += u16::from(lonely);
-                        o.improved += u16::from(arrived && other.improved_after[place] != NEVER);
+                        o.hopeful += u16::from(arrived && other.hopeful_since[place] != NEVER);
                         o.active += u16::from(other.status[place] == Status::Active);
                     }
                     o

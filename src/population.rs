@@ -100,6 +100,11 @@ pub struct GroupState {
     /// Loneliness when the member graduated, dropped out or saw their group
     /// end (NaN until then).
     pub loneliness_at_exit: Vec<f32>,
+    /// Caught loneliness (SISa contagion): held lonely until recovery.
+    pub caught: Vec<bool>,
+    /// Step at which the member became hopeful (hope's adoption state;
+    /// 0 = hopeful at arrival), or [`NEVER`].
+    pub hopeful_since: Vec<u32>,
     /// Hope, 0–1.
     pub hope: Vec<f32>,
     pub hope_start: Vec<f32>,
@@ -188,6 +193,8 @@ impl GroupState {
             dose_needed: Vec::with_capacity(places),
             baseline_row: Vec::new(),
             improved_after: vec![NEVER; places],
+            caught: vec![false; places],
+            hopeful_since: Vec::with_capacity(places),
             cohesion: Vec::with_capacity(places),
             loneliness_at_exit: vec![f32::NAN; places],
             reply_memory: vec![0.0; places],
@@ -270,6 +277,8 @@ impl GroupState {
         self.loneliness_start.push(t.loneliness);
         self.hope.push(t.hope);
         self.hope_start.push(t.hope);
+        let hopeful = f64::from(t.hope) >= ctx.scenario.mechanisms.hope.hopeful_at;
+        self.hopeful_since.push(if hopeful { 0 } else { NEVER });
         self.stigma.push(t.stigma);
         self.stigma_start.push(t.stigma);
         self.openness.push(t.openness);

@@ -186,7 +186,7 @@ fn run_writes_every_file_and_a_summary() {
     // Timeseries header in the documented order; 2 arms x 2 replicates x 7 steps.
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = ts.lines().next().unwrap();
-    assert!(header.starts_with("run,arm,replicate,step,week,members_active,attendance_rate,loneliness_mean,lonely_share,no_casual_tie_share,no_friend_tie_share,no_close_tie_share,no_casual_tie_in_group_share,no_friend_tie_in_group_share,no_close_tie_in_group_share,hope_mean,stigma_mean,cohesion_mean,bond_density,clustering,retention,still_attending,dropped_out,graduated"));
+    assert!(header.starts_with("run,arm,replicate,step,week,members_active,attendance_rate,loneliness_mean,lonely_share,no_casual_tie_share,no_friend_tie_share,no_close_tie_share,no_casual_tie_in_group_share,no_friend_tie_in_group_share,no_close_tie_in_group_share,hope_mean,hopeful_share,stigma_mean,cohesion_mean,bond_density,clustering,retention,still_attending,dropped_out,graduated"));
     assert_eq!(ts.lines().count(), 1 + 2 * 2 * 7);
 
     let manifest: serde_json::Value =

@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use bonfire::Scenario;
-use bonfire::community::{self, CommunityGraph};
+use bonfire::community;
 use bonfire::engine::{self, ReplicateResult};
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
@@ -20,7 +20,7 @@ use bonfire::rules::recovery::expected_improved;
 use bonfire::session::SessionContext;
 use bonfire::stats::{Duration, Ending, kaplan_meier};
 
-use crate::common::{all_off_except, scenario};
+use crate::common::all_off_except;
 
 /// Standard errors a statistical check allows. The seeds are fixed, so a
 /// check passes or fails the same way every time; four standard errors keep
@@ -374,45 +374,47 @@ fn network_figures_from_the_groups_match_the_petgraph_graph() {
     }
 }
 
-/// One synchronous step of threshold contagion: an inactive node activates
-/// when at least `threshold` of its neighbours are active. Returns how many
-/// activated. Test code: the engine's hope does not spread on a network
-/// this way (yet); see [`check_8_threshold_two_contagion_on_the_generated_ring_lattice`].
-fn threshold_step(g: &CommunityGraph, active: &mut [bool], threshold: usize) -> usize {
-    let newly: Vec<usize> = (0..active.len())
-        .filter(|&v| {
-            !active[v]
-                && g.neighbours(v)
-                    .iter()
-                    .filter(|&&u| active[u as usize])
-                    .count()
-                    >= threshold
-        })
-        .collect();
-    for &v in &newly {
-        active[v] = true;
-    }
-    newly.len()
-}
-
-/// Check 8 on the ring lattice the product generates for a scenario with
-/// `[community_network] kind = "ring_lattice"`, through the same call the
-/// engine makes. The contagion itself is the test's [`threshold_step`]:
-/// the engine's hope counts exemplars heard in a session (and improved
-/// community ties), it does not spread as an adoption state with threshold
-/// k along the network. The engine-level version of this check comes with
-/// that mechanism, in the "beyond the room" model work.
+/// Check 8 through the engine: hope as threshold contagion on the ring
+/// lattice the product generates (`kind = "ring_lattice"`, 4 nearest
+/// neighbours, member ids in order). Nobody meets (a waitlist-like arm with
+/// sharing off, so no session exemplars); hope spreads along community ties
+/// only. Gain 1 and threshold 2: a member with two hopeful neighbours is
+/// hopeful in the same session. The seeds come from a baseline cohort taken
+/// in member order: members 0 and 1 arrive with hope 1, everyone else 0.1.
 #[test]
-fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
-    for n in [5usize, 6, 12, 51, 200] {
-        let s = scenario(&format!(
-            "name = \"ring\"\n[community]\ngroups = 1\ngroup_size = {n}\ncontrol_members = 0\n\
-             [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\nlayout = \"in_order\"\n"
-        ));
+fn check_8_threshold_two_hope_spreads_around_the_ring_through_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, seeds) in [
+        (5usize, 2usize),
+        (6, 2),
+        (12, 2),
+        (51, 2),
+        (200, 2),
+        (200, 1),
+    ] {
+        let cohort = dir.path().join(format!("ring-{n}-{seeds}.csv"));
+        let mut rows = String::from("hope\n");
+        for v in 0..n {
+            rows.push_str(if v < seeds { "1.0\n" } else { "0.1\n" });
+        }
+        std::fs::write(&cohort, rows).unwrap();
+        let s = all_off_except(
+            &format!(
+                "name = \"ring\"\nseed = 3\n[community]\ngroups = 1\ngroup_size = {n}\n\
+                 control_members = 0\nmin_group_size = 1\n[format]\nsessions = {n}\n\
+                 [population]\nfile = {:?}\nsampling = \"in_order\"\n\
+                 [network]\nmetrics_every = 0\n\
+                 [community_network]\nkind = \"ring_lattice\"\nmean_degree = 4.0\n\
+                 layout = \"in_order\"\nloneliness_per_tie = 0.0\n",
+                cohort.display().to_string()
+            ),
+            &[
+                "[mechanisms.hope]\nenabled = true\ngain = 1.0\nthreshold = 2\nfade = 0.0\nhopeful_at = 0.9",
+            ],
+        );
+        // The product's ring: each node links to its 4 nearest neighbours.
         let people = s.total_members() as usize;
         let g = community::generate(&s.community_network, people, s.seed, 0, &vec![6.0; people]);
-        // Each node links to its 4 nearest neighbours.
-        assert_eq!(g.nodes(), n);
         for v in 0..n {
             let mut got: Vec<usize> = g.neighbours(v).iter().map(|&u| u as usize).collect();
             got.sort_unstable();
@@ -420,20 +422,35 @@ fn check_8_threshold_two_contagion_on_the_generated_ring_lattice() {
             nearest.sort_unstable();
             assert_eq!(got, nearest, "n = {n}, node {v}");
         }
-        // One seed cannot spread at threshold 2 (it would at threshold 1).
-        let mut alone = vec![false; n];
-        alone[3 % n] = true;
-        assert_eq!(threshold_step(&g, &mut alone, 2), 0, "n = {n}");
-        // Two adjacent seeds activate all N nodes in ⌊(N − 2)/2⌋ steps.
-        let mut active = vec![false; n];
-        active[0] = true;
-        active[1] = true;
-        let mut steps = 0;
-        while threshold_step(&g, &mut active, 2) > 0 {
-            steps += 1;
+        let r = engine::run_replicate(&s, 0);
+        let hopeful: Vec<usize> = r
+            .timeseries
+            .iter()
+            .map(|row| (row.hopeful_share * n as f64).round() as usize)
+            .collect();
+        assert_eq!(hopeful[0], seeds, "n = {n}: the seeds at arrival");
+        if seeds == 1 {
+            // One seed cannot spread at threshold 2.
+            assert!(hopeful.iter().all(|&h| h == 1), "n = {n}: {hopeful:?}");
+            continue;
         }
-        assert!(active.iter().all(|&a| a), "n = {n}: not all active");
-        assert_eq!(steps, (n - 2) / 2, "n = {n}");
+        // Two adjacent seeds: two more each session (one on each side),
+        // and all N after ⌊(N − 2)/2⌋ sessions.
+        let full = (n - 2) / 2;
+        for (step, &h) in hopeful.iter().enumerate() {
+            let expected = if step < full { 2 + 2 * step } else { n };
+            assert_eq!(h, expected, "n = {n}, step {step}: {hopeful:?}");
+        }
+        // members.csv says when each became hopeful: node v after d
+        // sessions, d its distance round the ring to the nearer seed (one
+        // more node on each side a session), and nobody later than
+        // ⌊(N − 2)/2⌋.
+        for m in &r.members {
+            let v = m.member as usize;
+            let d = if v < 2 { 0 } else { (v - 1).min(n - v) };
+            let step = d.min(full);
+            assert_eq!(m.hopeful_step, Some(step as u32), "n = {n}, node {v}");
+        }
     }
 }
 

@@ -63,6 +63,8 @@ pub struct TimeseriesRow {
     pub no_friend_tie_in_group_share: Option<f64>,
     pub no_close_tie_in_group_share: Option<f64>,
     pub hope_mean: f64,
+    /// Share of everyone who arrived who is hopeful (hope's adoption state).
+    pub hopeful_share: f64,
     pub stigma_mean: f64,
     /// Mean perceived cohesion (0–10) of active members.
     pub cohesion_mean: Option<f64>,
@@ -116,7 +118,7 @@ pub struct Metric {
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 18] = [
+pub const METRICS: [Metric; 19] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -195,6 +197,15 @@ pub const METRICS: [Metric; 18] = [
         unit: "0–1",
         digits: 3,
         value: |r| Some(r.hope_mean),
+        terminal: None,
+        report: true,
+    },
+    Metric {
+        name: "hopeful_share",
+        label: "Hopeful (hope at or above `hopeful_at`, or improved)",
+        unit: "share",
+        digits: 3,
+        value: |r| Some(r.hopeful_share),
         terminal: None,
         report: true,
     },
@@ -335,6 +346,9 @@ pub struct MemberRow {
     pub cohesion: Option<f32>,
     /// Sessions attended when the member improved; empty if not improved.
     pub improved_after: Option<u32>,
+    /// Step at which the member became hopeful (0 = at arrival); empty if
+    /// never.
+    pub hopeful_step: Option<u32>,
     /// Sessions in which the member disclosed.
     pub disclosures: u32,
     /// Replies the member received to their disclosures.

@@ -11,6 +11,13 @@
 //! set point = max(3, arrival score − r·(1 − e^(−tie support)))
 //! score ← score + κ·(set point − score) + noise, κ per session from the
 //! weekly rate: κ = 1 − (1 − κ_week)^(τ/7). Lonely-tie decay lives in bonding.
+//!
+//! Contagion acts on a persistent state, *caught* loneliness: a member who
+//! is not lonely catches it (onset a, plus β per lonely tie partner) and
+//! keeps it until they recover (g). While caught, the score is held at or
+//! above the cut-off and its set point at least [`CAUGHT_MARGIN`] above it;
+//! at recovery the score drops to at most the cut-off less the margin and
+//! follows the member's own set point again.
 
 use crate::rng::{self, Stream};
 use schemars::JsonSchema;
@@ -66,13 +73,20 @@ pub const LONELINESS_MAX: f64 = 9.0;
 /// UCLA-3 score at or above which a member counts as lonely (the published cut-off).
 pub const LONELY_CUTOFF: f64 = 6.0;
 
-/// Where a contagion-driven recovery leaves a member's score: just below the
-/// lonely cut-off.
-pub const CONTAGION_RECOVERED_SCORE: f64 = LONELY_CUTOFF - 0.5;
+/// How far from the cut-off caught loneliness holds a member: a caught
+/// member's set point is at least the cut-off plus this, and recovery
+/// leaves the score at most the cut-off less this (UCLA-3 points).
+pub const CAUGHT_MARGIN: f64 = 0.5;
 
 /// The score a member's loneliness drifts toward, given their tie support.
 pub fn set_point(arrival_score: f64, tie_support: f64, tie_relief: f64) -> f64 {
     (arrival_score - tie_relief * (1.0 - libm::exp(-tie_support))).max(LONELINESS_MIN)
+}
+
+/// The set point of a member who has caught loneliness: their own, held at
+/// least [`CAUGHT_MARGIN`] above the cut-off until they recover.
+pub fn caught_set_point(own: f64) -> f64 {
+    own.max(LONELY_CUTOFF + CAUGHT_MARGIN)
 }
 
 /// Loneliness at arrival given community ties: lower by `per_tie` points
@@ -109,30 +123,28 @@ pub fn sisa_probability(
     }
 }
 
-/// Optional SISa contagion over one group's scores, one synchronous step:
-/// `was_lonely[i]` is member i's state at the start of the session and
-/// `partners(i)` the number of their tie partners who were lonely then. A
-/// switch, drawn from `draws` in member order, moves the score across the
-/// cut-off: a lonely member's to at most [`CONTAGION_RECOVERED_SCORE`],
-/// another's to at least [`LONELY_CUTOFF`].
-pub fn contagion(
-    scores: &mut [f32],
-    was_lonely: &[bool],
-    partners: impl Fn(usize) -> u32,
+/// Whether a member has caught loneliness after one session's SISa draw
+/// (one draw from `draws` for every member, whatever their state).
+///
+/// `caught`: caught at the start of the session; `lonely`: at or above the
+/// cut-off then (caught, or by their own score); `lonely_partners`: tie
+/// partners lonely then. A caught member recovers with probability g; a
+/// member who is not lonely catches loneliness with probability
+/// a + β·lonely partners; a member lonely by their own score alone is not
+/// caught (their loneliness follows their own set point).
+pub fn caught_after(
+    caught: bool,
+    lonely: bool,
+    lonely_partners: u32,
     c: &Contagion,
     draws: &mut Stream,
-) {
-    for (i, (score, &lonely)) in scores.iter_mut().zip(was_lonely).enumerate() {
-        let p = sisa_probability(lonely, partners(i), c.onset, c.transmission, c.recovery);
-        if rng::bernoulli(draws, p) {
-            let now = f64::from(*score);
-            *score = if lonely {
-                now.min(CONTAGION_RECOVERED_SCORE)
-            } else {
-                now.max(LONELY_CUTOFF)
-            } as f32;
-        }
-    }
+) -> bool {
+    let p = if caught || !lonely {
+        sisa_probability(caught, lonely_partners, c.onset, c.transmission, c.recovery)
+    } else {
+        0.0
+    };
+    caught != rng::bernoulli(draws, p)
 }
 
 /// One synchronous SISa step on a complete graph of `states.len()` people
@@ -203,6 +215,28 @@ mod tests {
             sisa_step_complete(&mut states, 0.0, 0.001, 0.2, &mut stream);
         }
         assert!(states.iter().all(|&s| !s));
+    }
+
+    #[test]
+    fn caught_loneliness_lasts_until_recovery_and_own_loneliness_is_not_caught() {
+        let c = Contagion {
+            enabled: true,
+            onset: 0.0,
+            transmission: 1.0,
+            recovery: 0.0,
+        };
+        let mut draws = stream_for(13, 0, 0, 0, Purpose::Contagion);
+        // Without recovery a caught state never ends; with one lonely
+        // partner (β = 1) a member who is not lonely always catches it.
+        assert!((0..100).all(|_| caught_after(true, true, 0, &c, &mut draws)));
+        assert!(caught_after(false, false, 1, &c, &mut draws));
+        assert!(!caught_after(false, false, 0, &c, &mut draws));
+        // Lonely by their own score: nothing to catch.
+        assert!(!caught_after(false, true, 5, &c, &mut draws));
+        let certain = Contagion { recovery: 1.0, ..c };
+        assert!(!caught_after(true, true, 5, &certain, &mut draws));
+        assert_eq!(caught_set_point(4.0), LONELY_CUTOFF + CAUGHT_MARGIN);
+        assert_eq!(caught_set_point(8.0), 8.0);
     }
 
     #[test]

@@ -272,33 +272,42 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
     }
 }
 
-/// Step 7, hope: a gain with enough exemplars (fellow attendees who
-/// disclosed and have improved, and improved community ties), otherwise
-/// a fade toward the arrival level.
+/// Step 7, hope: a gain with enough exemplars (hopeful fellow attendees
+/// who disclosed, and hopeful community ties; their state at the session
+/// start), otherwise a fade toward the arrival level for the not yet
+/// hopeful; members whose hope reaches `hopeful_at` become hopeful.
 #[inline(always)]
 pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &s.ctx.scenario.mechanisms.hope;
     if !p.enabled {
         return;
     }
-    let improved = &g.improved_after;
-    let exemplar = |i: usize| sc.depth[i] > 0.0 && improved[i] != NEVER;
-    let exemplars = sc.attendees.iter().filter(|&&j| exemplar(j)).count() as u32;
+    let exemplar = |i: usize, hopeful_since: &[u32]| sc.depth[i] > 0.0 && hopeful_since[i] != NEVER;
+    let exemplars = sc
+        .attendees
+        .iter()
+        .filter(|&&j| exemplar(j, &g.hopeful_since))
+        .count() as u32;
     for i in 0..g.arrived {
-        // Those who disclosed and have improved, heard by attendees.
+        // Hopeful members who disclosed, heard by attendees (each member's
+        // own state is read before it changes: the update is synchronous).
         let heard = if sc.attended[i] {
-            exemplars - u32::from(exemplar(i))
+            exemplars - u32::from(exemplar(i, &g.hopeful_since))
         } else {
             0
         };
-        g.hope[i] = hope::update(
+        let hopeful = g.hopeful_since[i] != NEVER;
+        let hope = hope::update(
             f64::from(g.hope[i]),
             f64::from(g.hope_start[i]),
-            heard + u32::from(outside_of(s.outside, i).improved),
-            p.threshold,
-            p.gain,
-            p.fade,
-        ) as f32;
+            hopeful,
+            heard + u32::from(outside_of(s.outside, i).hopeful),
+            p,
+        );
+        g.hope[i] = hope as f32;
+        if !hopeful && hope >= p.hopeful_at {
+            g.hopeful_since[i] = s.step;
+        }
     }
 }
 
@@ -318,41 +327,55 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
     }
 }
 
-/// Step 10, loneliness: relaxation toward the tie-lowered set point
-/// with noise (everyone who arrived), universality's relief
-/// (attendees), optional SISa contagion (everyone who arrived).
+/// Step 10, loneliness: optional SISa contagion first (everyone who
+/// arrived; from the lonely flags of the session start), then relaxation
+/// toward the tie-lowered set point with noise (everyone who arrived),
+/// universality's relief (attendees), and caught loneliness held at or
+/// above the cut-off.
 #[inline(always)]
 pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let m = &s.ctx.scenario.mechanisms;
+    if m.contagion.enabled {
+        let mut draws = s.key.stream(Purpose::Contagion);
+        for i in 0..g.arrived {
+            let partners = u32::from(g.tie_summary.members[i].lonely_partners)
+                + u32::from(outside_of(s.outside, i).lonely);
+            let was = g.caught[i];
+            g.caught[i] =
+                loneliness::caught_after(was, sc.lonely[i], partners, &m.contagion, &mut draws);
+            if was && !g.caught[i] {
+                let recovered = LONELY_CUTOFF - loneliness::CAUGHT_MARGIN;
+                g.loneliness[i] = (f64::from(g.loneliness[i])).min(recovered) as f32;
+            }
+        }
+    }
     if m.loneliness.enabled {
         let mut noise = s.key.stream(Purpose::LonelinessNoise);
         for i in 0..g.arrived {
             let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
-            let set_point = loneliness::set_point(
+            let own = loneliness::set_point(
                 f64::from(g.loneliness_start[i]),
                 f64::from(g.tie_summary.members[i].support),
                 m.loneliness.tie_relief,
             );
+            let set_point = if g.caught[i] {
+                loneliness::caught_set_point(own)
+            } else {
+                own
+            };
             let score = f64::from(g.loneliness[i]);
             g.loneliness[i] = loneliness::relax(score, set_point, s.ctx.relaxation, e) as f32;
         }
     }
     for i in 0..g.arrived {
+        let mut score = f64::from(g.loneliness[i]);
         if sc.relief[i] > 0.0 {
-            g.loneliness[i] =
-                (f64::from(g.loneliness[i]) - sc.relief[i]).max(LONELINESS_MIN) as f32;
+            score = (score - sc.relief[i]).max(LONELINESS_MIN);
         }
-    }
-    if m.contagion.enabled {
-        let (outside, members) = (s.outside, &g.tie_summary.members);
-        let arrived = g.arrived;
-        loneliness::contagion(
-            &mut g.loneliness[..arrived],
-            &sc.lonely,
-            |i| u32::from(members[i].lonely_partners) + u32::from(outside_of(outside, i).lonely),
-            &m.contagion,
-            &mut s.key.stream(Purpose::Contagion),
-        );
+        if g.caught[i] {
+            score = score.max(LONELY_CUTOFF);
+        }
+        g.loneliness[i] = score as f32;
     }
 }
 
@@ -379,6 +402,10 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         g.dose[i] += (dose * gain + bonus) as f32;
         if g.improved_after[i] == NEVER && g.dose[i] >= g.dose_needed[i] {
             g.improved_after[i] = g.sessions_attended[i];
+            // Those who improved are exemplars of hope from now on.
+            if m.hope.enabled && g.hopeful_since[i] == NEVER {
+                g.hopeful_since[i] = s.step;
+            }
         }
     }
     if !p.enabled {

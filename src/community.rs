@@ -3,7 +3,7 @@
 //! Members live in a community: friends, family, neighbours who are not in
 //! their group. [`CommunityGraph`] holds those ties for every person of a
 //! replicate (members who join, people in the catchment who have not yet
-//! arrived, the control arm), as compressed sparse rows over community-wide
+//! arrived, the control arm), as sorted neighbour lists over community-wide
 //! member ids. It is generated once per replicate from its own stream
 //! (Erdős–Rényi, Watts–Strogatz, Barabási–Albert or a ring lattice) or read
 //! from an edge-list CSV. It feeds the mechanisms that use outside ties
@@ -84,6 +84,17 @@ pub struct CommunityNetwork {
     #[default(0.0)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight of loneliness in the layout order", "x-also" = "only with a shuffled ring_lattice or watts_strogatz network"))]
     pub homophily: f64,
+    /// Share of community ties that dissolve in a year (0: the network never
+    /// changes). A dissolved tie is replaced by triadic closure from its end
+    /// that is not lonely.
+    #[default(0.0)]
+    #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of ties dissolved per year"))]
+    pub tie_turnover_per_year: f64,
+    /// How many times likelier a tie with a lonely end (UCLA-3 ≥ 6) is to
+    /// dissolve.
+    #[default(2.0)]
+    #[schemars(range(min = 1.0, max = 100.0), extend("x-unit" = "multiplier of the dissolution probability"))]
+    pub lonely_turnover_factor: f64,
 }
 
 /// How a generated community network is laid over member ids.
@@ -99,11 +110,13 @@ pub enum Layout {
 /// The key of the edge-list path: it is read relative to the scenario file.
 pub const FILE_KEY: &str = "community_network.file";
 
-/// Undirected simple graph over member ids `0..n` (compressed sparse rows).
+/// Undirected simple graph over member ids `0..n`: one sorted neighbour
+/// list per person, so that ties can form and dissolve during a run
+/// ([`crate::turnover`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunityGraph {
-    offsets: Vec<usize>,
-    neighbours: Vec<u32>,
+    lists: Vec<Vec<u32>>,
+    edges: usize,
 }
 
 impl CommunityGraph {
@@ -114,60 +127,82 @@ impl CommunityGraph {
             degree[a as usize] += 1;
             degree[b as usize] += 1;
         }
-        let mut offsets = vec![0usize; n + 1];
-        for i in 0..n {
-            offsets[i + 1] = offsets[i] + degree[i];
-        }
-        let mut fill = offsets.clone();
-        let mut neighbours = vec![0u32; offsets[n]];
+        let mut lists: Vec<Vec<u32>> = degree.iter().map(|&d| Vec::with_capacity(d)).collect();
         for &(a, b) in edges.iter().filter(|(a, b)| a != b) {
-            neighbours[fill[a as usize]] = b;
-            fill[a as usize] += 1;
-            neighbours[fill[b as usize]] = a;
-            fill[b as usize] += 1;
+            lists[a as usize].push(b);
+            lists[b as usize].push(a);
         }
-        // Sort and deduplicate each row, then compact.
-        let mut out_offsets = vec![0usize; n + 1];
-        let mut out = Vec::with_capacity(neighbours.len());
-        for i in 0..n {
-            let row = &mut neighbours[offsets[i]..offsets[i + 1]];
+        let mut ends = 0;
+        for row in &mut lists {
             row.sort_unstable();
-            let mut last = None;
-            for &v in row.iter() {
-                if Some(v) != last {
-                    out.push(v);
-                    last = Some(v);
-                }
-            }
-            out_offsets[i + 1] = out.len();
+            row.dedup();
+            row.shrink_to_fit();
+            ends += row.len();
         }
         CommunityGraph {
-            offsets: out_offsets,
-            neighbours: out,
+            lists,
+            edges: ends / 2,
         }
     }
 
     pub fn nodes(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
+        self.lists.len()
     }
 
     pub fn edges(&self) -> usize {
-        self.neighbours.len() / 2
+        self.edges
     }
 
+    /// The ties of `v`, in id order.
     pub fn neighbours(&self, v: usize) -> &[u32] {
-        &self.neighbours[self.offsets[v]..self.offsets[v + 1]]
+        &self.lists[v]
     }
 
     pub fn degree(&self, v: usize) -> usize {
-        self.offsets[v + 1] - self.offsets[v]
+        self.lists[v].len()
     }
 
     pub fn mean_degree(&self) -> f64 {
         if self.nodes() == 0 {
             0.0
         } else {
-            self.neighbours.len() as f64 / self.nodes() as f64
+            2.0 * self.edges as f64 / self.nodes() as f64
+        }
+    }
+
+    /// Whether `a` and `b` are tied.
+    pub fn has_tie(&self, a: u32, b: u32) -> bool {
+        self.lists[a as usize].binary_search(&b).is_ok()
+    }
+
+    /// Ties `a` and `b` (distinct); false if they already were.
+    pub fn add_tie(&mut self, a: u32, b: u32) -> bool {
+        debug_assert_ne!(a, b);
+        match self.lists[a as usize].binary_search(&b) {
+            Ok(_) => false,
+            Err(at) => {
+                self.lists[a as usize].insert(at, b);
+                let back = self.lists[b as usize].binary_search(&a).unwrap_err();
+                self.lists[b as usize].insert(back, a);
+                self.edges += 1;
+                true
+            }
+        }
+    }
+
+    /// Dissolves the tie of `a` and `b`; false if there was none.
+    pub fn remove_tie(&mut self, a: u32, b: u32) -> bool {
+        match self.lists[a as usize].binary_search(&b) {
+            Err(_) => false,
+            Ok(at) => {
+                self.lists[a as usize].remove(at);
+                let back = self.lists[b as usize]
+                    .binary_search(&a)
+                    .expect("ties are symmetric");
+                self.lists[b as usize].remove(back);
+                self.edges -= 1;
+                true
+            }
         }
     }
 

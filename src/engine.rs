@@ -18,10 +18,12 @@ use crate::network::{BondNetwork, CommunityPeople, NetStats};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
 use crate::outside::{self, Locator, Outside};
 use crate::population::{Arm, GroupState, build_community_with};
-use crate::rules::loneliness;
+use crate::rng::{self, Purpose};
+use crate::rules::loneliness::{self, LONELY_CUTOFF};
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
 use crate::stats::Moments;
+use crate::turnover;
 
 /// Below this many members in all replicates together, replicates run in
 /// parallel with each other as well as over groups.
@@ -168,7 +170,7 @@ pub fn run_one(
 ) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
-    let outside_network = community_network(&ctx, &mut groups);
+    let mut outside_network = community_network(&ctx, &mut groups);
     let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
     let ids = |arm: Arm| RowId {
         run,
@@ -226,10 +228,15 @@ pub fn run_one(
             &tallies,
             community,
         );
+        if let Some((graph, _)) = &mut outside_network {
+            turn_over_community(Arc::make_mut(graph), &ctx, step, &groups);
+        }
     }
 
     let members = if scenario.output.members_csv {
-        member_rows(&groups, &[ids(Arm::Group), ids(Arm::Control)], last, &ctx)
+        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
+        let ids = [ids(Arm::Group), ids(Arm::Control)];
+        member_rows(&groups, &ids, last, &ctx, community)
     } else {
         Vec::new()
     };
@@ -252,19 +259,61 @@ pub fn run_one(
     }
 }
 
+/// Community ties that dissolve and form after session `step`
+/// ([`turnover`]), if the scenario's network changes.
+fn turn_over_community(
+    graph: &mut CommunityGraph,
+    ctx: &SessionContext,
+    step: u32,
+    groups: &[GroupState],
+) {
+    let scenario = ctx.scenario;
+    let settings = &scenario.community_network;
+    if settings.tie_turnover_per_year <= 0.0 {
+        return;
+    }
+    let lonely: Vec<bool> = groups
+        .iter()
+        .flat_map(|g| g.loneliness.iter())
+        .map(|&l| f64::from(l) >= LONELY_CUTOFF)
+        .collect();
+    let p = turnover::per_session(settings.tie_turnover_per_year, scenario.interval_days());
+    let mut stream = rng::stream_for(
+        scenario.seed,
+        ctx.replicate,
+        step,
+        0,
+        Purpose::CommunityTurnover,
+    );
+    turnover::turn_over(
+        graph,
+        &lonely,
+        p,
+        settings.lonely_turnover_factor,
+        &mut stream,
+    );
+}
+
 /// The rows of members.csv: every member who came, in member-id order
 /// (`ids`: the group arm's, then the control arm's), with their strength and
-/// core number in the bond network at the end.
+/// core number in the bond network at the end, and their community ties.
 fn member_rows(
     groups: &[GroupState],
     ids: &[RowId; 2],
     last: u32,
     ctx: &SessionContext,
+    community: Option<&CommunityGraph>,
 ) -> Vec<MemberRow> {
     let mut members = Vec::new();
     for g in groups {
         let id = &ids[usize::from(g.arm == Arm::Control)];
+        let start = members.len();
         MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
+        if let Some(graph) = community {
+            for row in &mut members[start..] {
+                row.community_ties = Some(graph.degree(row.member as usize) as u32);
+            }
+        }
     }
     // Strength and core number from the network at the end; its nodes
     // are the members who joined, in the same group and place order.

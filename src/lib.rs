@@ -55,6 +55,7 @@ pub mod session;
 pub mod stats;
 pub mod summary;
 pub mod traits;
+pub mod turnover;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -315,6 +315,7 @@ impl MemberRow {
                 tie_support: ties.support,
                 strength: None,
                 core_number: None,
+                community_ties: None,
                 baseline_row,
                 baseline_id: cohort
                     .zip(baseline_row)

@@ -53,6 +53,8 @@ pub enum Purpose {
     GroupCharacter = 13,
     /// The random order over which a generated community network is laid.
     CommunityLayout = 14,
+    /// Community ties that dissolve and form between sessions.
+    CommunityTurnover = 15,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

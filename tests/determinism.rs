@@ -21,6 +21,9 @@ arrivals_per_session = 0.7
 catchment = 12
 [mechanisms.contagion]
 enabled = true
+[community_network]
+kind = "watts_strogatz"
+tie_turnover_per_year = 0.6
 [output]
 panel_csv = true
 "#;

@@ -426,3 +426,72 @@ fn a_closed_group_too_small_to_be_a_group_ends_and_says_so() {
         assert!(at_exit < 6.0 && at_exit <= m.loneliness_start, "{m:?}");
     }
 }
+
+/// Lonely people lose community ties when ties turn over: at the end of a
+/// year, members lonely then have fewer community ties than the others in a
+/// network whose ties dissolve and form, and no fewer in a network that
+/// never changes (their loneliness at arrival does not depend on their ties
+/// here: `loneliness_per_tie = 0`).
+#[test]
+fn lonely_people_drift_to_the_edge_of_a_changing_community_network() {
+    use bonfire::output::MemberRow;
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "drift"
+seed = 12
+replicates = 1
+[community]
+groups = 200
+group_size = 9
+control_members = 900
+[format]
+sessions = 52
+[community_network]
+kind = "watts_strogatz"
+mean_degree = 6.0
+loneliness_per_tie = 0.0
+
+[[arm]]
+name = "static"
+
+[[arm]]
+name = "changing"
+community_network.tie_turnover_per_year = 0.5
+"#;
+    let out = dir.path().join("out");
+    run_ok(&write_scenario(dir.path(), text), &out, &["--no-charts"]);
+    let members: Vec<MemberRow> = read_rows(&out.join("members.csv"));
+    // Mean community ties of the lonely at the end less the others', and
+    // its standard error.
+    let gap = |run: u64| {
+        let (mut lonely, mut others) = (Vec::new(), Vec::new());
+        for m in members.iter().filter(|m| m.run == run) {
+            let ties = f64::from(m.community_ties.expect("a community network"));
+            if m.loneliness_end >= 6.0 {
+                lonely.push(ties);
+            } else {
+                others.push(ties);
+            }
+        }
+        let moments = |v: &[f64]| {
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            (
+                mean,
+                v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n,
+            )
+        };
+        let ((a, va), (b, vb)) = (moments(&lonely), moments(&others));
+        (a - b, (va + vb).sqrt())
+    };
+    let (still, se_still) = gap(0);
+    let (changing, se_changing) = gap(1);
+    assert!(
+        still.abs() < Z * se_still,
+        "static network: gap {still} ± {se_still}"
+    );
+    assert!(
+        changing < -Z * se_changing && changing < -0.5,
+        "changing network: gap {changing} ± {se_changing}"
+    );
+}

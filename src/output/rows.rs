@@ -370,6 +370,8 @@ pub struct MemberRow {
     /// Core number in the bond network (NetworkX's `core_number`); empty
     /// for members who never joined.
     pub core_number: Option<u32>,
+    /// Ties in the community network at the end; empty without one.
+    pub community_ties: Option<u32>,
     /// The baseline cohort's data row (1 = the first after the header) the
     /// member's traits came from; empty without `population.file`.
     pub baseline_row: Option<u32>,

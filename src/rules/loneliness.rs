@@ -52,15 +52,20 @@ pub struct Contagion {
     /// Switch the mechanism on or off.
     #[default(false)]
     pub enabled: bool,
-    /// Spontaneous onset probability per session (a).
-    #[default(0.01)]
+    /// Spontaneous onset probability per session (a): with recovery g, a
+    /// share a/(a + g) = 13% lonely without lonely ties (Cacioppo, Fowler &
+    /// Christakis 2009: 48 lonely days a year).
+    #[default(0.015)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per session"))]
     pub onset: f64,
-    /// Onset probability per lonely tie partner (beta).
-    #[default(0.02)]
+    /// Onset probability per lonely tie partner (beta): one lonely tie
+    /// raises the share lonely to (a + β)/(a + β + g) = 18% (17 more lonely
+    /// days a year per lonely friend, Cacioppo et al. 2009).
+    #[default(0.007)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per lonely tie partner per session"))]
     pub transmission: f64,
-    /// Recovery probability per session (g).
+    /// Recovery probability per session (g): a caught spell lasts 1/g
+    /// sessions on average (a choice; the published estimates are prevalences).
     #[default(0.1)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per session"))]
     pub recovery: f64,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The year-end figures the README's table "The default scenario at week 52"
-reports, from a run's output folder (group arm, mean over replicates).
+reports, from a run's output folder (group arm, mean over replicates), and
+the figures of its calibration table.
 
     bonfire run --out output/default
     python3 scripts/year-end-figures.py output/default
@@ -52,3 +53,11 @@ for name, value in figures:
     print(f"{name:40s} {value:.3f}")
 print(f"{'Cohen d against control':40s} {effect()}")
 print(f"{'between_group_share':40s} {metric('between_group_share')}")
+
+# The calibration table: dropout by session 12 in each replicate, and
+# Howard's measure of improvement (among members who reached d sessions).
+by_replicate = at_12.dropped_out / (at_12.arrived - at_12.waiting)
+print(f"{'dropped out by session 12, replicates':40s} {by_replicate.min():.3f} to {by_replicate.max():.3f}")
+for d in (8, 26):
+    reached = group[(group.sessions_attended >= d) | (group.improved_after <= d)]
+    print(f"{'improved by session %d' % d:40s} {(reached.improved_after <= d).mean():.3f}")

@@ -228,7 +228,9 @@ pub fn run_one(
             &tallies,
             community,
         );
-        if let Some((graph, _)) = &mut outside_network {
+        // Ties turn over between sessions: the network the last session
+        // leaves is the one exported and counted in members.csv.
+        if let Some((graph, _)) = outside_network.as_mut().filter(|_| step < last) {
             turn_over_community(Arc::make_mut(graph), &ctx, step, &groups);
         }
     }
@@ -259,8 +261,8 @@ pub fn run_one(
     }
 }
 
-/// Community ties that dissolve and form after session `step`
-/// ([`turnover`]), if the scenario's network changes.
+/// Community ties that dissolve and form between session `step` and the
+/// next ([`turnover`]), if the scenario's network changes.
 fn turn_over_community(
     graph: &mut CommunityGraph,
     ctx: &SessionContext,

@@ -6,7 +6,7 @@
 //! vanish within a year (Burt 2002); E12: lonely people drift to the edge
 //! of the network and lose ties (Cacioppo, Fowler & Christakis 2009).
 //!
-//! After each session every community tie dissolves with probability
+//! Between one session and the next every community tie dissolves with probability
 //! p = 1 − (1 − turnover)^(τ/365), times `lonely_turnover_factor` if either
 //! end is lonely. Each dissolved tie is replaced from one end that is not
 //! lonely (a coin decides between two), by triadic closure: a friend of a

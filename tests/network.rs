@@ -342,7 +342,7 @@ fn community_ties_refer_newcomers_to_open_groups() {
 }
 
 #[test]
-fn hope_spreads_from_improved_community_ties_to_the_control_arm() {
+fn hope_spreads_from_hopeful_community_ties_to_the_control_arm() {
     let text = |kind: &str| {
         format!(
             "name = \"hope\"\nseed = 6\n[community]\ngroups = 40\ngroup_size = 9\ncontrol_members = 200\n[format]\nsessions = 40\n[community_network]\nkind = \"{kind}\"\nmean_degree = 12.0\nloneliness_per_tie = 0.0\n"

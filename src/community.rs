@@ -95,6 +95,12 @@ pub struct CommunityNetwork {
     #[default(2.0)]
     #[schemars(range(min = 1.0, max = 100.0), extend("x-unit" = "multiplier of the dissolution probability"))]
     pub lonely_turnover_factor: f64,
+    /// Whether ties between group members that reach beyond the meetings
+    /// (the pair keeps in regular touch outside) join the community
+    /// network. Once joined they are community ties: they outlast the group
+    /// and turn over like any other.
+    #[default(true)]
+    pub group_ties_join: bool,
 }
 
 /// How a generated community network is laid over member ids.

@@ -70,27 +70,100 @@ fn estimate(values: &[f64]) -> (Option<f64>, Option<(f64, f64)>) {
     (Some(mean), ci)
 }
 
+/// Whether the control members' figures differ between the arms' runs of
+/// some point and replicate. Common random numbers make the control members
+/// the same people in every arm, and they stay identical unless something
+/// links them to the groups (a community network through which loneliness
+/// or hope spreads) or an arm changes them; then each arm's control members
+/// are a condition of their own, "control (arm)".
+pub fn control_differs(experiment: &Experiment, finals: &[FinalRow]) -> bool {
+    let specs: BTreeMap<u64, (usize, u32)> = experiment
+        .runs()
+        .map(|r| (r.id, (r.point, r.replicate)))
+        .collect();
+    let mut first: BTreeMap<(usize, u32), &FinalRow> = BTreeMap::new();
+    finals.iter().filter(|f| f.arm == "control").any(|f| {
+        let seen = *first.entry(specs[&f.run]).or_insert(f);
+        seen.values != f.values
+    })
+}
+
+/// The condition a row of arm `arm` of run `run` belongs to: the arm's
+/// label, or for the control members "control" (read from the first arm's
+/// run; `None` for the others') or, when they differ between arms, "control
+/// (arm)".
+pub fn condition_of(
+    experiment: &Experiment,
+    run: u64,
+    arm: &str,
+    control_split: bool,
+) -> Option<String> {
+    if arm != "control" {
+        return Some(arm.to_string());
+    }
+    let runs = experiment.arms.len() as u64;
+    let own = (run % runs) as usize;
+    if control_split {
+        Some(control_of(&experiment.arms[own].name))
+    } else {
+        (own == 0).then(|| "control".to_string())
+    }
+}
+
+fn control_of(arm: &str) -> String {
+    format!("control ({arm})")
+}
+
 /// The arm labels of a point, in order: every `[[arm]]`, then "control"
-/// when the runs have control members.
+/// when the runs have control members (or "control (arm)" for every arm
+/// when they differ between arms).
 pub fn labels(experiment: &Experiment, finals: &[FinalRow]) -> Vec<String> {
     let mut labels: Vec<String> = experiment.arms.iter().map(|a| a.name.clone()).collect();
     if finals.iter().any(|f| f.arm == "control") {
-        labels.push("control".into());
+        if control_differs(experiment, finals) {
+            labels.extend(experiment.arms.iter().map(|a| control_of(&a.name)));
+        } else {
+            labels.push("control".into());
+        }
     }
     labels
 }
 
 /// The arm others are compared with: the first waitlist arm
 /// (`attends = false`) if any, else the within-run control members if the
-/// runs have them, else the first arm.
+/// runs have them (the first arm's when they differ between arms), else the
+/// first arm.
 pub fn reference_label(experiment: &Experiment, finals: &[FinalRow]) -> String {
     if let Some(waitlist) = experiment.arms.iter().find(|a| !a.attends) {
         return waitlist.name.clone();
     }
     if finals.iter().any(|f| f.arm == "control") {
-        return "control".into();
+        return if control_differs(experiment, finals) {
+            control_of(&experiment.arms[0].name)
+        } else {
+            "control".into()
+        };
     }
     experiment.arms[0].name.clone()
+}
+
+/// What condition `label` is compared with, when the control members
+/// differ between arms (`split`): an arm with the waitlist arm if there is
+/// one, else with its own run's control members; an arm's control members
+/// with the reference arm's control members (the same people). Otherwise
+/// everything with `reference` ([`reference_label`]).
+fn reference_of(experiment: &Experiment, label: &str, reference: &str, split: bool) -> String {
+    if !split {
+        return reference.to_string();
+    }
+    let waitlist = experiment.arms.iter().find(|a| !a.attends);
+    let is_control = label.starts_with("control (");
+    match waitlist {
+        Some(w) if is_control => control_of(&w.name),
+        Some(w) => w.name.clone(),
+        None if is_control => control_of(&experiment.arms[0].name),
+        None => control_of(label),
+    }
 }
 
 /// Every summary row: points in order, then labels, then metrics.
@@ -99,34 +172,33 @@ pub fn summarise(
     finals: &[FinalRow],
     ends: &[EndRecord],
 ) -> Vec<SummaryRow> {
-    // (point, replicate, label) -> the run's row and end moments. Control
-    // members are read from the reference arm's run (common random numbers
-    // make them the same in every arm's run).
-    let specs: BTreeMap<u64, (usize, u32, usize)> = experiment
+    // (point, replicate, condition) -> the run's row and end moments
+    // (see `condition_of` for the control members).
+    let specs: BTreeMap<u64, (usize, u32)> = experiment
         .runs()
-        .map(|r| (r.id, (r.point, r.replicate, r.arm)))
+        .map(|r| (r.id, (r.point, r.replicate)))
         .collect();
+    let split = control_differs(experiment, finals);
     let mut values: BTreeMap<(usize, u32, String), &FinalRow> = BTreeMap::new();
     for f in finals {
-        let (point, replicate, arm) = specs[&f.run];
-        if f.arm == "control" && arm != 0 {
-            continue;
+        let (point, replicate) = specs[&f.run];
+        if let Some(label) = condition_of(experiment, f.run, &f.arm, split) {
+            values.insert((point, replicate, label), f);
         }
-        values.insert((point, replicate, f.arm.clone()), f);
     }
     let mut end_moments: BTreeMap<(usize, u32, String), Moments> = BTreeMap::new();
     for e in ends {
-        let (point, replicate, arm) = specs[&e.run];
-        if e.arm == "control" && arm != 0 {
-            continue;
+        let (point, replicate) = specs[&e.run];
+        if let Some(label) = condition_of(experiment, e.run, &e.arm, split) {
+            end_moments.insert((point, replicate, label), moments(e));
         }
-        end_moments.insert((point, replicate, e.arm.clone()), moments(e));
     }
 
-    let reference = reference_label(experiment, finals);
+    let reference_arm = reference_label(experiment, finals);
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
         for label in labels(experiment, finals) {
+            let reference = reference_of(experiment, &label, &reference_arm, split);
             for (m, metric) in METRICS.iter().enumerate() {
                 let mut own = Vec::new();
                 let mut diffs = Vec::new();

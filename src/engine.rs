@@ -16,7 +16,7 @@ use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::metrics::{RowId, Tally};
 use crate::network::{BondNetwork, CommunityPeople, NetStats};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
-use crate::outside::{self, Locator, Outside};
+use crate::outside::{self, GroupOutside, Locator};
 use crate::population::{Arm, GroupState, build_community_with};
 use crate::rng::{self, Purpose};
 use crate::rules::loneliness::{self, LONELY_CUTOFF};
@@ -184,7 +184,7 @@ pub fn run_one(
     let last = scenario.format.sessions;
     let mut observed = Observed::default();
     let mut panel = Vec::new();
-    let baseline: Vec<Tally> = groups
+    let mut baseline: Vec<Tally> = groups
         .iter()
         .map(|g| {
             let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
@@ -195,6 +195,9 @@ pub fn run_one(
             t
         })
         .collect();
+    if let Some((graph, locator)) = &outside_network {
+        count_lonely_ties(&mut baseline, graph, locator, &groups);
+    }
     push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
     let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
     observe_network(
@@ -209,13 +212,19 @@ pub fn run_one(
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
-            .map(|(g, at)| outside::outside_counts(g, at, &groups));
-        let tallies = if scenario.output.panel_csv && scenario.attends() {
+            .map(|(g, at)| outside::outside_counts(g, at, &groups, ctx.levels.tie));
+        let mut tallies = if scenario.output.panel_csv && scenario.attends() {
             let id = ids(Arm::Group);
             step_all_panel(&mut groups, &ctx, step, outside.as_deref(), &id, &mut panel)
         } else {
             step_all_with(&mut groups, &ctx, step, outside.as_deref())
         };
+        if let Some((graph, locator)) = outside_network.as_mut() {
+            if scenario.community_network.group_ties_join {
+                join_group_ties(Arc::make_mut(graph), &groups);
+            }
+            count_lonely_ties(&mut tallies, graph, locator, &groups);
+        }
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
         let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
@@ -258,6 +267,50 @@ pub fn run_one(
         exports,
         panel,
         end_loneliness,
+    }
+}
+
+/// Ties between members of a meeting group that reach beyond the meetings
+/// now and are not yet community ties join the community network (found
+/// in parallel, added in group order).
+fn join_group_ties(graph: &mut CommunityGraph, groups: &[GroupState]) {
+    let found: Vec<Vec<(u32, u32)>> = groups
+        .par_iter()
+        .map(|g| {
+            let mut pairs = Vec::new();
+            if !g.meets {
+                return pairs;
+            }
+            let people = g.bonds.people();
+            let first = g.first_member as u32;
+            let mut k = 0;
+            for j in 1..people {
+                for i in 0..j {
+                    let (a, b) = (first + i as u32, first + j as u32);
+                    if g.bonds.beyond[k] && !graph.has_tie(a, b) {
+                        pairs.push((a, b));
+                    }
+                    k += 1;
+                }
+            }
+            pairs
+        })
+        .collect();
+    for (a, b) in found.into_iter().flatten() {
+        graph.add_tie(a, b);
+    }
+}
+
+/// Each group's community ties that lead to lonely people, into its tally.
+fn count_lonely_ties(
+    tallies: &mut [Tally],
+    graph: &CommunityGraph,
+    locator: &Locator,
+    groups: &[GroupState],
+) {
+    let counts = outside::lonely_ties(graph, locator, groups);
+    for (t, c) in tallies.iter_mut().zip(counts) {
+        t.lonely_ties = Some(c);
     }
 }
 
@@ -354,13 +407,13 @@ pub fn step_all_with(
     groups: &mut [GroupState],
     ctx: &SessionContext,
     step: u32,
-    outside: Option<&[Vec<Outside>]>,
+    outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
     match outside {
         None => groups
             .par_iter_mut()
             .map_init(Scratch::default, |scratch, g| {
-                step_group(g, ctx, step, scratch, &[])
+                step_group(g, ctx, step, scratch, &GroupOutside::default())
             })
             .collect(),
         Some(outside) => groups
@@ -380,12 +433,12 @@ pub fn step_all_panel(
     groups: &mut [GroupState],
     ctx: &SessionContext,
     step: u32,
-    outside: Option<&[Vec<Outside>]>,
+    outside: Option<&[GroupOutside]>,
     id: &RowId,
     panel: &mut Vec<PanelRow>,
 ) -> Vec<Tally> {
     let week = f64::from(step) * ctx.scenario.interval_days() / 7.0;
-    let one = |scratch: &mut Scratch, g: &mut GroupState, o: &[Outside]| {
+    let one = |scratch: &mut Scratch, g: &mut GroupState, o: &GroupOutside| {
         let tally = step_group(g, ctx, step, scratch, o);
         let mut rows = Vec::new();
         if g.meets {
@@ -396,7 +449,9 @@ pub fn step_all_panel(
     let stepped: Vec<(Tally, Vec<PanelRow>)> = match outside {
         None => groups
             .par_iter_mut()
-            .map_init(Scratch::default, |scratch, g| one(scratch, g, &[]))
+            .map_init(Scratch::default, |scratch, g| {
+                one(scratch, g, &GroupOutside::default())
+            })
             .collect(),
         Some(outside) => groups
             .par_iter_mut()

@@ -69,6 +69,28 @@ pub struct Tally {
     pub loneliness_change: GroupedMoments,
     /// Network figures, filled only at steps where the network is measured.
     pub network: NetStats,
+    /// Community ties to lonely people (with a community network).
+    pub lonely_ties: Option<LonelyTies>,
+}
+
+/// The community ties of members who came, by whether the member is lonely,
+/// and how many of them lead to a lonely person: loneliness clusters when
+/// lonely members' ties lead to lonely people more often than others' do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LonelyTies {
+    pub of_lonely: u64,
+    pub of_lonely_to_lonely: u64,
+    pub of_others: u64,
+    pub of_others_to_lonely: u64,
+}
+
+impl LonelyTies {
+    fn add(&mut self, o: &LonelyTies) {
+        self.of_lonely += o.of_lonely;
+        self.of_lonely_to_lonely += o.of_lonely_to_lonely;
+        self.of_others += o.of_others;
+        self.of_others_to_lonely += o.of_others_to_lonely;
+    }
 }
 
 impl Tally {
@@ -190,6 +212,9 @@ impl Tally {
         self.beyond_ties += o.beyond_ties;
         self.loneliness_change.add(&o.loneliness_change);
         self.network.add(&o.network);
+        if let Some(o) = &o.lonely_ties {
+            self.lonely_ties.get_or_insert_default().add(o);
+        }
     }
 }
 
@@ -265,6 +290,12 @@ impl TimeseriesRow {
             improved_share: only(ratio(t.improved as f64, joined)),
             beyond_share: only(ratio(t.beyond_ties as f64, t.ties)),
             between_group_share: only(t.loneliness_change.between_group_share()),
+            lonely_near_lonely: t
+                .lonely_ties
+                .and_then(|c| ratio(c.of_lonely_to_lonely as f64, c.of_lonely)),
+            lonely_near_others: t
+                .lonely_ties
+                .and_then(|c| ratio(c.of_others_to_lonely as f64, c.of_others)),
         }
     }
 }

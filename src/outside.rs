@@ -1,14 +1,25 @@
-//! What each member's community ties are doing at the start of a session.
+//! What each member's community ties are doing at the start of a session,
+//! and how lonely the people around lonely members are.
 //!
 //! [`outside_counts`] reads, for every member, how many of their community
 //! ties ([`crate::community::CommunityGraph`]) are lonely, are hopeful, or
 //! are active members, from the state at the start of a session: a
 //! read-only pass over all groups before the groups are stepped, so the
 //! groups stay independent within a step.
+//!
+//! A community tie between two members of the same meeting group is also a
+//! channel in the room, and each person is counted once: a lonely group
+//! mate with a tie in the bond matrix is counted there, not here, and the
+//! hope step leaves out a hopeful mate it already heard disclose
+//! ([`GroupOutside::mates`]).
+//!
+//! [`lonely_ties`] counts, per group, the community ties of lonely and of
+//! other members that lead to a lonely person: whether loneliness clusters.
 
 use rayon::prelude::*;
 
 use crate::community::CommunityGraph;
+use crate::metrics::LonelyTies;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::loneliness::LONELY_CUTOFF;
 
@@ -46,17 +57,39 @@ impl Locator {
     }
 }
 
+/// What the community ties of one group's members are doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupOutside {
+    /// Per place.
+    pub members: Vec<Outside>,
+    /// Community ties between two places of this group (lower place first)
+    /// when the group meets: the two may also hear each other in the room.
+    pub mates: Vec<(u32, u32)>,
+}
+
+impl GroupOutside {
+    /// The counts of place `i` (none without a community network).
+    pub fn of(&self, i: usize) -> Outside {
+        self.members.get(i).copied().unwrap_or_default()
+    }
+}
+
 /// For every member of every group, the counts of [`Outside`], from the
-/// groups' state now (read only, in parallel; no group is changed).
+/// groups' state now (read only, in parallel; no group is changed). A
+/// lonely partner in the same meeting group whose bond is at or above
+/// `tie_level` is left out: the group's ties already count them.
 pub fn outside_counts(
     graph: &CommunityGraph,
     locator: &Locator,
     groups: &[GroupState],
-) -> Vec<Vec<Outside>> {
+    tie_level: f32,
+) -> Vec<GroupOutside> {
     groups
         .par_iter()
-        .map(|g| {
-            (0..g.places())
+        .enumerate()
+        .map(|(own, g)| {
+            let mut mates = Vec::new();
+            let members = (0..g.places())
                 .map(|i| {
                     let id = g.first_member as usize + i;
                     let mut o = Outside::default();
@@ -64,14 +97,95 @@ pub fn outside_counts(
                         let (gi, place) = locator.locate(groups, u);
                         let other = &groups[gi];
                         let arrived = place < other.arrived;
-                        let lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
+                        let mut lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
+                        if gi == own && g.meets {
+                            if place > i {
+                                mates.push((i as u32, place as u32));
+                            }
+                            let bonded = place.max(i) < g.bonds.people()
+                                && g.bonds.strength(i, place) >= tie_level;
+                            lonely &= !bonded;
+                        }
                         o.lonely += u16::from(lonely);
                         o.hopeful += u16::from(arrived && other.hopeful_since[place] != NEVER);
                         o.active += u16::from(other.status[place] == Status::Active);
                     }
                     o
                 })
-                .collect()
+                .collect();
+            GroupOutside { members, mates }
         })
         .collect()
+}
+
+/// Per group, the community ties of its members who came that lead to a
+/// lonely person (UCLA-3 at or above the cut-off; anyone in the community),
+/// for its lonely members and for the others.
+pub fn lonely_ties(
+    graph: &CommunityGraph,
+    locator: &Locator,
+    groups: &[GroupState],
+) -> Vec<LonelyTies> {
+    let lonely = |gi: usize, place: usize| f64::from(groups[gi].loneliness[place]) >= LONELY_CUTOFF;
+    groups
+        .par_iter()
+        .enumerate()
+        .map(|(own, g)| {
+            let mut t = LonelyTies::default();
+            for i in 0..g.arrived {
+                let neighbours = graph.neighbours(g.first_member as usize + i);
+                let to_lonely = neighbours
+                    .iter()
+                    .filter(|&&u| {
+                        let (gi, place) = locator.locate(groups, u);
+                        lonely(gi, place)
+                    })
+                    .count() as u64;
+                let all = neighbours.len() as u64;
+                if lonely(own, i) {
+                    t.of_lonely += all;
+                    t.of_lonely_to_lonely += to_lonely;
+                } else {
+                    t.of_others += all;
+                    t.of_others_to_lonely += to_lonely;
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::population::build_community;
+    use crate::scenario::Scenario;
+
+    /// One group of four that meets, and a control block of four: member 1
+    /// is tied in the community to its lonely group mates 0 (also bonded)
+    /// and 2 (not bonded), and to lonely member 4 of the control arm.
+    #[test]
+    fn a_lonely_group_mate_already_counted_by_the_bond_is_counted_once() {
+        let s = Scenario::builder()
+            .text("[community]\ngroups = 1\ngroup_size = 4\ncontrol_members = 4\nmin_group_size = 1\n")
+            .build()
+            .unwrap();
+        let mut groups = build_community(&s, 0);
+        for g in &mut groups {
+            g.loneliness.iter_mut().for_each(|l| *l = 7.0);
+        }
+        groups[0].loneliness[1] = 3.0;
+        let tie_level = 1.0;
+        groups[0].bonds.strength[crate::bonds::pair_index(0, 1)] = 2.0;
+        let graph = CommunityGraph::from_edges(8, &[(1, 0), (1, 2), (1, 4)]);
+        let counts = outside_counts(&graph, &Locator::new(&groups), &groups, tie_level);
+        assert!(groups[0].meets && !groups[1].meets);
+        // Mate 0 is counted by the bond, mate 2 and member 4 here.
+        assert_eq!(counts[0].members[1].lonely, 2);
+        assert_eq!(counts[0].mates, vec![(0, 1), (1, 2)]);
+        // Member 0's tie to member 1 (not lonely) counts nothing.
+        assert_eq!(counts[0].members[0].lonely, 0);
+        assert_eq!(counts[1].members[0].lonely, 0);
+        assert!(counts[1].mates.is_empty());
+    }
 }

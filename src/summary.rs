@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::conditions;
 use crate::experiment::Experiment;
-use crate::output::METRICS;
+use crate::output::{METRICS, Table};
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
 
@@ -49,49 +49,70 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         out,
         "at the last session (mean ± 95% CI half-width over replicates):"
     );
-    // The metrics printed, with their place in the final rows' values.
-    let printed: Vec<(usize, &str, usize)> = METRICS
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| Some((i, m.terminal?, m.digits)))
-        .collect();
-    let headers: String = printed
-        .iter()
-        .map(|(_, h, _)| format!(" {h:>15}"))
-        .collect();
-    let _ = writeln!(out, "  {:<34}{headers}", "condition");
     let specs: Vec<_> = e.runs().collect();
     let labels = conditions::labels(e, &a.finals);
-    let mut shown = 0;
+    // Every condition shown: its name, its point and its arm's label.
+    let mut conditions = Vec::new();
     'points: for point in 0..e.points.len() {
         for label in &labels {
-            if shown == MAX_CONDITIONS_SHOWN {
-                let _ = writeln!(out, "  ... and more: see summary.csv");
+            if conditions.len() == MAX_CONDITIONS_SHOWN {
                 break 'points;
             }
-            let estimate = |m: usize| {
-                let values: Vec<f64> = a
-                    .finals
-                    .iter()
-                    .filter(|f| &f.arm == label)
-                    .filter(|f| {
-                        let spec = specs[f.run as usize];
-                        spec.point == point && (label != "control" || spec.arm == 0)
-                    })
-                    .filter_map(|f| f.values[m])
-                    .collect();
-                (!values.is_empty()).then(|| crate::stats::mean_ci(&values))
-            };
             let name = match e.point_label(point) {
                 p if p.is_empty() => label.clone(),
                 p => format!("{p}, {label}"),
             };
+            conditions.push((name, point, label));
+        }
+    }
+    let more = conditions.len() < e.points.len() * labels.len();
+    let split = conditions::control_differs(e, &a.finals);
+    let estimate = |m: usize, point: usize, label: &String| {
+        let values: Vec<f64> = a
+            .finals
+            .iter()
+            .filter(|f| {
+                specs[f.run as usize].point == point
+                    && conditions::condition_of(e, f.run, &f.arm, split).as_ref() == Some(label)
+            })
+            .filter_map(|f| f.values[m])
+            .collect();
+        (!values.is_empty()).then(|| crate::stats::mean_ci(&values))
+    };
+    for table in Table::ALL {
+        // The metrics printed, with their place in the final rows' values:
+        // those of this table that some condition has.
+        let printed: Vec<(usize, &str, usize)> = METRICS
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.table == table)
+            .filter_map(|(i, m)| Some((i, m.terminal?, m.digits)))
+            .filter(|&(i, _, _)| {
+                conditions
+                    .iter()
+                    .any(|(_, point, label)| estimate(i, *point, label).is_some())
+            })
+            .collect();
+        if printed.is_empty() {
+            continue;
+        }
+        if table != Table::Outcomes {
+            let _ = writeln!(out);
+        }
+        let headers: String = printed
+            .iter()
+            .map(|(_, h, _)| format!(" {h:>18}"))
+            .collect();
+        let _ = writeln!(out, "  {:<34}{headers}", "condition");
+        for (name, point, label) in &conditions {
             let cells: String = printed
                 .iter()
-                .map(|&(m, _, digits)| format!(" {:>15}", show(estimate(m), digits)))
+                .map(|&(m, _, digits)| format!(" {:>18}", show(estimate(m, *point, label), digits)))
                 .collect();
             let _ = writeln!(out, "  {name:<34}{cells}");
-            shown += 1;
+        }
+        if more {
+            let _ = writeln!(out, "  ... and more: see summary.csv");
         }
     }
     let effects: Vec<_> = a
@@ -103,10 +124,22 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
     if !effects.is_empty() {
         let _ = writeln!(out);
         let reference = conditions::reference_label(e, &a.finals);
-        let _ = writeln!(
-            out,
-            "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
-        );
+        let uniform = effects
+            .iter()
+            .all(|r| r.reference_arm.as_deref() == Some(reference.as_str()));
+        if uniform {
+            let _ = writeln!(
+                out,
+                "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
+            );
+        } else {
+            // Each arm against its own run's control members, or each arm's
+            // control members against the reference arm's.
+            let _ = writeln!(
+                out,
+                "loneliness at the end, standardised (Cohen's d; positive = less lonely than the condition it is compared with):"
+            );
+        }
         for r in effects {
             let d = r.effect_size.expect("filtered");
             let ci = match (r.effect_size_ci_low, r.effect_size_ci_high) {
@@ -119,7 +152,11 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             } else {
                 format!("{point}, {}", r.arm)
             };
-            let _ = writeln!(out, "  {name}: {d:.2}{ci}");
+            let against = match &r.reference_arm {
+                Some(own) if !uniform => format!(", against {own}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  {name}: {d:.2}{ci}{against}");
         }
     }
     let _ = writeln!(out);

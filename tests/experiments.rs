@@ -109,6 +109,61 @@ fn a_sweep_expands_to_the_full_factorial_of_points_arms_and_replicates() {
     );
 }
 
+/// Control members are one condition while nothing links them to the
+/// groups; when a community network carries what the groups do to them,
+/// each arm's control members are a condition of their own, each arm is
+/// compared with its own run's control members and each arm's control
+/// members with the first arm's.
+#[test]
+fn control_members_the_groups_reach_are_reported_by_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "name = \"c\"\nseed = 2\nreplicates = 2\n[community]\ngroups = 20\ngroup_size = 8\n\
+                control_members = 200\n[format]\nsessions = 20\n";
+    let arms = "[[arm]]\nname = \"peer_led\"\n[[arm]]\nname = \"facilitated\"\nformat.leadership = \"facilitated\"\n";
+    let summary_rows = |name: &str, text: String| -> Vec<Vec<String>> {
+        let out = dir.path().join(name);
+        run_ok(&write_scenario(dir.path(), &text), &out, &["--no-charts"]);
+        let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+        summary
+            .lines()
+            .skip(1)
+            .filter(|l| l.contains(",loneliness_mean,"))
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    // Columns: point, arm, metric, replicates, mean, sd, ci_low, ci_high,
+    // reference_arm, ...
+    let conditions = |rows: &[Vec<String>]| -> Vec<(String, String)> {
+        rows.iter().map(|r| (r[1].clone(), r[8].clone())).collect()
+    };
+    let apart = summary_rows("apart", format!("{head}{arms}"));
+    assert_eq!(
+        conditions(&apart),
+        [
+            ("peer_led".into(), "control".into()),
+            ("facilitated".into(), "control".into()),
+            ("control".into(), String::new()),
+        ]
+    );
+    let linked = summary_rows(
+        "linked",
+        format!(
+            "{head}[community_network]\nkind = \"erdos_renyi\"\nmean_degree = 8.0\n\
+             [mechanisms.contagion]\nenabled = true\n{arms}"
+        ),
+    );
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        conditions(&linked),
+        [
+            pair("peer_led", "control (peer_led)"),
+            pair("facilitated", "control (facilitated)"),
+            pair("control (peer_led)", ""),
+            pair("control (facilitated)", "control (peer_led)"),
+        ]
+    );
+}
+
 #[test]
 fn arms_run_on_common_random_numbers() {
     let dir = tempfile::tempdir().unwrap();

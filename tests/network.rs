@@ -413,6 +413,62 @@ fn the_community_network_is_exported_with_everyone_and_every_tie() {
     assert!(files.iter().all(|f| !f.contains("community")), "{files:?}");
 }
 
+/// Ties that reach beyond the meetings join the community network: at the
+/// end, every bond the export marks `beyond_meetings` is a community tie,
+/// and the community network holds exactly the ties it would hold without
+/// them plus ties between group mates (the network does not turn over).
+#[test]
+fn group_ties_that_reach_beyond_the_meetings_join_the_community_network() {
+    use crate::common::{run_ok, write_scenario};
+    use std::collections::BTreeSet;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"join\"\nseed = 5\nreplicates = 1\n[community]\ngroups = 30\ngroup_size = 8\n\
+                control_members = 60\n[format]\nsessions = 30\n[community_network]\n\
+                kind = \"watts_strogatz\"\nmean_degree = 6.0\n\
+                [[arm]]\nname = \"join\"\n[[arm]]\nname = \"inside\"\n\
+                community_network.group_ties_join = false\n";
+    let out = dir.path().join("out");
+    run_ok(
+        &write_scenario(dir.path(), text),
+        &out,
+        &["--no-charts", "--export-network", "30"],
+    );
+    let read = |run: u32, ext: &str| {
+        let path = out.join(format!("network/run-{run:07}-step-0030.{ext}"));
+        std::fs::read_to_string(path).unwrap()
+    };
+    let pairs = |text: &str, beyond_only: bool| -> BTreeSet<(u64, u64)> {
+        text.lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|c| !beyond_only || c[4] == "true")
+            .map(|c| {
+                let (a, b): (u64, u64) = (c[0].parse().unwrap(), c[1].parse().unwrap());
+                (a.min(b), a.max(b))
+            })
+            .collect()
+    };
+    let (joined, inside) = (
+        pairs(&read(0, "community.edges.csv"), false),
+        pairs(&read(1, "community.edges.csv"), false),
+    );
+    let beyond = pairs(&read(0, "edges.csv"), true);
+    assert!(beyond.len() > 10, "only {} ties reach beyond", beyond.len());
+    assert!(
+        beyond.is_subset(&joined),
+        "a tie beyond the meetings is missing"
+    );
+    assert!(inside.is_subset(&joined));
+    // Groups hold member ids in order, 8 places each: the added ties are
+    // between group mates.
+    let added: Vec<_> = joined.difference(&inside).collect();
+    assert!(!added.is_empty());
+    assert!(
+        added.iter().all(|&&(a, b)| a / 8 == b / 8 && b < 30 * 8),
+        "{added:?}"
+    );
+}
+
 /// Homophily orders people around a ring: on a network without one it is
 /// refused, naming the key.
 #[test]

@@ -431,7 +431,8 @@ fn a_closed_group_too_small_to_be_a_group_ends_and_says_so() {
 /// year, members lonely then have fewer community ties than the others in a
 /// network whose ties dissolve and form, and no fewer in a network that
 /// never changes (their loneliness at arrival does not depend on their ties
-/// here: `loneliness_per_tie = 0`).
+/// here: `loneliness_per_tie = 0`; group ties stay out of the community
+/// network, which would give the members who bond, and recover, more ties).
 #[test]
 fn lonely_people_drift_to_the_edge_of_a_changing_community_network() {
     use bonfire::output::MemberRow;
@@ -450,6 +451,7 @@ sessions = 52
 kind = "watts_strogatz"
 mean_degree = 6.0
 loneliness_per_tie = 0.0
+group_ties_join = false
 
 [[arm]]
 name = "static"

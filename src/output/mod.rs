@@ -21,7 +21,7 @@ pub mod xml;
 
 pub use rows::{
     EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, PanelRow, RunRow,
-    SummaryRow, TimeseriesRow,
+    SummaryRow, Table, TimeseriesRow,
 };
 
 use std::fs::File;

@@ -95,6 +95,12 @@ pub struct TimeseriesRow {
     /// arrival) that lies between groups: the intraclass correlation ICC(1)
     /// over those who joined a group; near 0 when groups differ only by chance.
     pub between_group_share: Option<f64>,
+    /// Of the community ties of lonely members (UCLA-3 ≥ 6), the share that
+    /// lead to a lonely person; empty without a community network.
+    pub lonely_near_lonely: Option<f64>,
+    /// The same share for the ties of members who are not lonely: loneliness
+    /// clusters when `lonely_near_lonely` is the higher.
+    pub lonely_near_others: Option<f64>,
 }
 
 /// A figure of `timeseries.csv` reported at the last session, over
@@ -113,12 +119,28 @@ pub struct Metric {
     pub value: fn(&TimeseriesRow) -> Option<f64>,
     /// Its column header in the terminal summary, for those printed there.
     pub terminal: Option<&'static str>,
+    /// Which table of the terminal summary prints it.
+    pub table: Table,
     /// Whether the report's table of key results shows it.
     pub report: bool,
 }
 
+/// The tables of the terminal summary. A table is printed when one of its
+/// metrics has a value, with a column for each metric that has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Loneliness, cohesion and retention: every run.
+    Outcomes,
+    /// What spreads between people and how loneliness sits in the community.
+    Spread,
+}
+
+impl Table {
+    pub const ALL: [Table; 2] = [Table::Outcomes, Table::Spread];
+}
+
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 19] = [
+pub const METRICS: [Metric; 21] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -126,6 +148,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 2,
         value: |r| Some(r.loneliness_mean),
         terminal: Some("loneliness_mean"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -135,6 +158,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.lonely_share),
         terminal: Some("lonely_share"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -144,6 +168,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.no_casual_tie_share),
         terminal: Some("no_casual_tie_share"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -153,6 +178,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.no_friend_tie_share),
         terminal: Some("no_friend_tie_share"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -162,6 +188,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.no_close_tie_share),
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -171,6 +198,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.no_casual_tie_in_group_share,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -180,6 +208,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.no_friend_tie_in_group_share,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -189,6 +218,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.no_close_tie_in_group_share,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -198,6 +228,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.hope_mean),
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -206,7 +237,8 @@ pub const METRICS: [Metric; 19] = [
         unit: "share",
         digits: 3,
         value: |r| Some(r.hopeful_share),
-        terminal: None,
+        terminal: Some("hopeful_share"),
+        table: Table::Spread,
         report: true,
     },
     Metric {
@@ -216,6 +248,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| Some(r.stigma_mean),
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -225,6 +258,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 2,
         value: |r| r.cohesion_mean,
         terminal: Some("cohesion_mean"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -234,6 +268,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.attendance_rate,
         terminal: None,
+        table: Table::Outcomes,
         // The attendance chart shows it.
         report: false,
     },
@@ -244,6 +279,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.bond_density,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -253,6 +289,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.clustering,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -262,6 +299,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.retention,
         terminal: Some("retention"),
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -271,6 +309,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.still_attending,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -280,6 +319,7 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.improved_share,
         terminal: None,
+        table: Table::Outcomes,
         report: true,
     },
     Metric {
@@ -289,6 +329,27 @@ pub const METRICS: [Metric; 19] = [
         digits: 3,
         value: |r| r.between_group_share,
         terminal: None,
+        table: Table::Outcomes,
+        report: true,
+    },
+    Metric {
+        name: "lonely_near_lonely",
+        label: "Lonely members' community ties that lead to a lonely person",
+        unit: "share of ties",
+        digits: 3,
+        value: |r| r.lonely_near_lonely,
+        terminal: Some("lonely_near_lonely"),
+        table: Table::Spread,
+        report: true,
+    },
+    Metric {
+        name: "lonely_near_others",
+        label: "Other members' community ties that lead to a lonely person",
+        unit: "share of ties",
+        digits: 3,
+        value: |r| r.lonely_near_others,
+        terminal: Some("lonely_near_others"),
+        table: Table::Spread,
         report: true,
     },
 ];
@@ -920,6 +981,9 @@ mod tests {
             improved_share: Some(0.11),
             beyond_share: Some(0.12),
             between_group_share: Some(0.13),
+            hopeful_share: 0.15,
+            lonely_near_lonely: Some(0.16),
+            lonely_near_others: Some(0.17),
             ..TimeseriesRow::default()
         };
         let mut text = header::<TimeseriesRow>();

@@ -110,6 +110,7 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
     ];
     specs.extend(sweep_chart(data, scenario));
     specs.push(hope_chart(data, scenario));
+    specs.extend(community_chart(data, scenario));
     specs
 }
 
@@ -341,7 +342,13 @@ fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
             panel(
                 "Hope (0–1)",
                 (0.0, 1.0),
-                over_time(data, &[("hope_mean", |r| Some(r.hope_mean))]),
+                over_time(
+                    data,
+                    &[
+                        ("hope_mean", |r| Some(r.hope_mean)),
+                        ("hopeful_share", |r| Some(r.hopeful_share)),
+                    ],
+                ),
             ),
             panel(
                 "Self-stigma (0–1)",
@@ -350,6 +357,33 @@ fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
             ),
         ],
     )
+}
+
+/// With a community network: how much loneliness clusters (of lonely
+/// people's community ties, the share to a lonely person, less the same
+/// share for everyone else's; 0 when it does not), and the lonely share.
+fn community_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
+    let lines = over_time(
+        data,
+        &[("loneliness clustering", |r| {
+            Some(r.lonely_near_lonely? - r.lonely_near_others?)
+        })],
+    );
+    if lines.is_empty() {
+        return None;
+    }
+    Some(over_weeks(
+        "community",
+        format!("{scenario}: loneliness in the community network"),
+        vec![
+            panel("Lonely near lonely − others", (-1.0, 1.0), lines),
+            panel(
+                "Lonely (UCLA-3 ≥ 6)",
+                (0.0, 1.0),
+                over_time(data, &[("lonely_share", |r| Some(r.lonely_share))]),
+            ),
+        ],
+    ))
 }
 
 /// Lower and upper ends of an estimate's 95% interval (the mean itself with

@@ -60,6 +60,9 @@ struct RunIndex<'a> {
     runs: &'a [RunRow],
     /// The first arm of runs.csv, whose control members the charts keep.
     first_arm: Option<&'a String>,
+    /// Whether the control members differ between arms (then every arm's
+    /// are kept, as "control (arm)", as in summary.csv).
+    control_split: bool,
     sweep_keys: &'a [String],
     point_values: &'a [Vec<String>],
 }
@@ -69,6 +72,7 @@ impl RunIndex<'_> {
     /// random numbers): keep them from the first arm's runs only.
     fn keeps(&self, run: u64, arm: &str) -> bool {
         arm != "control"
+            || self.control_split
             || self
                 .runs
                 .get(run as usize)
@@ -77,9 +81,14 @@ impl RunIndex<'_> {
 
     /// The run's sweep point and the condition its rows are drawn under.
     fn label(&self, run: u64, arm: &str) -> (usize, String) {
-        let point = self.runs.get(run as usize).map_or(0, |i| i.point);
+        let info = self.runs.get(run as usize);
+        let point = info.map_or(0, |i| i.point);
+        let arm = match info {
+            Some(i) if arm == "control" && self.control_split => format!("control ({})", i.arm),
+            _ => arm.to_string(),
+        };
         if self.point_values.len() <= 1 {
-            return (point, arm.to_string());
+            return (point, arm);
         }
         let values = self
             .sweep_keys
@@ -90,6 +99,23 @@ impl RunIndex<'_> {
             .join(", ");
         (point, format!("{values}: {arm}"))
     }
+}
+
+/// Whether some point and replicate's control members have different rows
+/// in different arms' runs (summary.csv then reports them by arm).
+fn control_differs(series: &[TimeseriesRow], runs: &[RunRow]) -> bool {
+    let mut first: BTreeMap<(usize, u32, u32), &TimeseriesRow> = BTreeMap::new();
+    series.iter().filter(|r| r.arm == "control").any(|r| {
+        let Some(info) = runs.get(r.run as usize) else {
+            return false;
+        };
+        let seen = *first
+            .entry((info.point, info.replicate, r.step))
+            .or_insert(r);
+        let mut same = seen.clone();
+        same.run = r.run;
+        same != *r
+    })
 }
 
 /// runs.csv, or no runs and no swept keys without it (every run is then
@@ -164,6 +190,7 @@ impl RunData {
         let index = RunIndex {
             runs: &runs,
             first_arm: base_arms.first(),
+            control_split: control_differs(&series, &runs),
             sweep_keys: &sweep_keys,
             point_values: &point_values,
         };

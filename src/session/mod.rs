@@ -26,7 +26,7 @@ use steps::{control_block, support_group};
 
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
-use crate::outside::Outside;
+use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rng::StreamKey;
 
@@ -137,7 +137,7 @@ struct Session<'a> {
     step: u32,
     key: StreamKey,
     /// Per member (empty without a community network).
-    outside: &'a [Outside],
+    outside: &'a GroupOutside,
 }
 
 /// Runs session `step` (1-based) for one group or control block and
@@ -147,7 +147,7 @@ pub fn step_group(
     ctx: &SessionContext,
     step: u32,
     scratch: &mut Scratch,
-    outside: &[Outside],
+    outside: &GroupOutside,
 ) -> Tally {
     scratch.reset(g.places());
     let session = Session {

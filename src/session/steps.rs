@@ -14,7 +14,6 @@ use super::ties::ties;
 use super::{Scratch, Session};
 use crate::bonds::pair_index;
 use crate::metrics::Tally;
-use crate::outside::Outside;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose};
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
@@ -55,12 +54,6 @@ pub(super) fn control_block(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
     Tally::of_group(g, &s.ctx.levels, 0, 0)
 }
 
-/// What member `i`'s community ties are doing (nothing without a community
-/// network).
-fn outside_of(outside: &[Outside], i: usize) -> Outside {
-    outside.get(i).copied().unwrap_or_default()
-}
-
 /// Step 1, membership (open groups): newcomers join the waiting list,
 /// and free seats are filled from it in order of arrival.
 #[inline]
@@ -73,7 +66,7 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
     // Referral: people in the catchment with a community tie to a
     // current member add to the arrival rate.
     let referred = (g.arrived..n)
-        .filter(|&i| outside_of(s.outside, i).active > 0)
+        .filter(|&i| s.outside.of(i).active > 0)
         .count() as f64;
     let rate = scenario.open.arrivals_per_session + scenario.community_network.referral * referred;
     let applicants = rng::poisson(&mut s.key.stream(Purpose::Arrivals), rate) as usize;
@@ -288,6 +281,25 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
         .iter()
         .filter(|&&j| exemplar(j, &g.hopeful_since))
         .count() as u32;
+    // A community tie who is also a group mate and was heard disclosing
+    // counts once.
+    let mut heard_twice = vec![
+        0u32;
+        if s.outside.mates.is_empty() {
+            0
+        } else {
+            g.places()
+        }
+    ];
+    for &(a, b) in &s.outside.mates {
+        let (a, b) = (a as usize, b as usize);
+        if sc.attended[a] && exemplar(b, &g.hopeful_since) {
+            heard_twice[a] += 1;
+        }
+        if sc.attended[b] && exemplar(a, &g.hopeful_since) {
+            heard_twice[b] += 1;
+        }
+    }
     for i in 0..g.arrived {
         // Hopeful members who disclosed, heard by attendees (each member's
         // own state is read before it changes: the update is synchronous).
@@ -301,7 +313,7 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
             f64::from(g.hope[i]),
             f64::from(g.hope_start[i]),
             hopeful,
-            heard + u32::from(outside_of(s.outside, i).hopeful),
+            heard + u32::from(s.outside.of(i).hopeful) - heard_twice.get(i).copied().unwrap_or(0),
             p,
         );
         g.hope[i] = hope as f32;
@@ -339,7 +351,7 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         let mut draws = s.key.stream(Purpose::Contagion);
         for i in 0..g.arrived {
             let partners = u32::from(g.tie_summary.members[i].lonely_partners)
-                + u32::from(outside_of(s.outside, i).lonely);
+                + u32::from(s.outside.of(i).lonely);
             let was = g.caught[i];
             g.caught[i] =
                 loneliness::caught_after(was, sc.lonely[i], partners, &m.contagion, &mut draws);

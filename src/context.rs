@@ -28,7 +28,10 @@ pub struct SessionContext<'a> {
     pub levels: TieLevels,
     /// Days between sessions.
     pub interval_days: f64,
+    /// Meeting by video or as a forum (the online factors apply).
     pub online: bool,
+    /// An asynchronous forum (`format.delivery = "forum"`).
+    pub forum: bool,
     pub facilitated: bool,
     pub open: bool,
     /// Most active members of an open group.
@@ -54,7 +57,7 @@ pub struct SessionContext<'a> {
 impl<'a> SessionContext<'a> {
     pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
         let m = &scenario.mechanisms;
-        let online = scenario.format.delivery == Delivery::Online;
+        let online = scenario.format.delivery != Delivery::InPerson;
         let facilitated = scenario.format.leadership == Leadership::Facilitated;
         let interval_days = scenario.interval_days();
         let b = &m.bonding;
@@ -69,6 +72,7 @@ impl<'a> SessionContext<'a> {
             },
             interval_days,
             online,
+            forum: scenario.format.delivery == Delivery::Forum,
             facilitated,
             open: scenario.format.membership == Membership::Open,
             size_cap: scenario.community.group_size as usize,

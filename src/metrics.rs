@@ -17,6 +17,7 @@ use crate::bonds::{TieLevels, pair_index};
 use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
+use crate::rules::forum;
 use crate::rules::loneliness::LONELY_CUTOFF;
 use crate::stats::{GroupedMoments, Moments};
 
@@ -71,6 +72,71 @@ pub struct Tally {
     pub network: NetStats,
     /// Community ties to lonely people (with a community network).
     pub lonely_ties: Option<LonelyTies>,
+    /// A forum's posting so far (forums only).
+    pub forum: Option<ForumTally>,
+}
+
+/// Who has posted in a forum so far, over the members who joined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForumTally {
+    /// `members_with[k]`: members who have written k posts.
+    pub members_with: Vec<u64>,
+    /// First posts that were answered in their period, and how many of
+    /// their authors posted again in a later period.
+    pub first_answered: u64,
+    pub answered_returned: u64,
+    /// The same for first posts nobody answered.
+    pub first_unanswered: u64,
+    pub unanswered_returned: u64,
+}
+
+impl ForumTally {
+    fn of_group(g: &GroupState) -> Option<ForumTally> {
+        let f = &g.forum;
+        if f.posts.is_empty() {
+            return None;
+        }
+        let mut t = ForumTally::default();
+        for i in (0..g.arrived).filter(|&i| g.joined_step[i] != NEVER) {
+            let posts = f.posts[i] as usize;
+            if t.members_with.len() <= posts {
+                t.members_with.resize(posts + 1, 0);
+            }
+            t.members_with[posts] += 1;
+            if f.first_post_step[i] == NEVER {
+                continue;
+            }
+            let again = u64::from(f.posted_again[i]);
+            if f.first_answered[i] {
+                t.first_answered += 1;
+                t.answered_returned += again;
+            } else {
+                t.first_unanswered += 1;
+                t.unanswered_returned += again;
+            }
+        }
+        Some(t)
+    }
+
+    fn add(&mut self, o: &ForumTally) {
+        if self.members_with.len() < o.members_with.len() {
+            self.members_with.resize(o.members_with.len(), 0);
+        }
+        for (a, b) in self.members_with.iter_mut().zip(&o.members_with) {
+            *a += b;
+        }
+        self.first_answered += o.first_answered;
+        self.answered_returned += o.answered_returned;
+        self.first_unanswered += o.first_unanswered;
+        self.unanswered_returned += o.unanswered_returned;
+    }
+
+    /// Share of the members who joined who have posted.
+    fn posted_share(&self) -> Option<f64> {
+        let members: u64 = self.members_with.iter().sum();
+        let silent = self.members_with.first().copied().unwrap_or(0);
+        ratio((members - silent) as f64, members)
+    }
 }
 
 /// The community ties of members who came, by whether the member is lonely,
@@ -135,6 +201,7 @@ impl Tally {
                 change.push(f64::from(g.loneliness[i] - g.loneliness_start[i]));
             }
         }
+        t.forum = ForumTally::of_group(g);
         t.loneliness_change.add_group(&change);
         if g.meets {
             t.count_ties_in_group(g, levels);
@@ -214,6 +281,9 @@ impl Tally {
         self.network.add(&o.network);
         if let Some(o) = &o.lonely_ties {
             self.lonely_ties.get_or_insert_default().add(o);
+        }
+        if let Some(o) = &o.forum {
+            self.forum.get_or_insert_default().add(o);
         }
     }
 }
@@ -296,6 +366,29 @@ impl TimeseriesRow {
             lonely_near_others: t
                 .lonely_ties
                 .and_then(|c| ratio(c.of_others_to_lonely as f64, c.of_others)),
+            posted_share: t.forum.as_ref().and_then(ForumTally::posted_share),
+            posted_again_share: t.forum.as_ref().and_then(|f| {
+                ratio(
+                    (f.answered_returned + f.unanswered_returned) as f64,
+                    f.first_answered + f.first_unanswered,
+                )
+            }),
+            top1_post_share: t
+                .forum
+                .as_ref()
+                .and_then(|f| forum::top_share(&f.members_with, 0.01)),
+            top10_post_share: t
+                .forum
+                .as_ref()
+                .and_then(|f| forum::top_share(&f.members_with, 0.10)),
+            answered_return_share: t
+                .forum
+                .as_ref()
+                .and_then(|f| ratio(f.answered_returned as f64, f.first_answered)),
+            unanswered_return_share: t
+                .forum
+                .as_ref()
+                .and_then(|f| ratio(f.unanswered_returned as f64, f.first_unanswered)),
         }
     }
 }
@@ -312,6 +405,7 @@ impl MemberRow {
     ) {
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
+        let forum = Some(&g.forum).filter(|f| !f.posts.is_empty());
         for i in 0..g.arrived {
             let ties = ts.members[i];
             let baseline_row = g.baseline_row.get(i).copied();
@@ -339,6 +433,12 @@ impl MemberRow {
                 disclosures: g.disclosures[i],
                 replies_received: g.replies_received[i],
                 replies_given: g.replies_given[i],
+                posting_propensity: forum.map(|f| f.propensity[i]),
+                posts: forum.map(|f| f.posts[i]),
+                first_post_step: forum.and_then(|f| some(f.first_post_step[i])),
+                first_post_answered: forum
+                    .filter(|f| f.first_post_step[i] != NEVER)
+                    .map(|f| f.first_answered[i]),
                 ties: u32::from(ties.ties),
                 friends: u32::from(ties.friends),
                 close_friends: u32::from(ties.close),

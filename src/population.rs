@@ -24,6 +24,7 @@ use crate::bonds::{BondMatrix, TieSummary};
 use crate::context::SessionContext;
 use crate::rng::{self, Purpose};
 use crate::rules;
+use crate::rules::forum;
 use crate::rules::group_differences::GroupCharacter;
 use crate::rules::loneliness::LONELY_CUTOFF;
 use crate::scenario::Scenario;
@@ -72,6 +73,41 @@ pub enum Status {
 
 /// Marks "not yet" in step columns.
 pub const NEVER: u32 = u32::MAX;
+
+/// What a forum records of its members, one entry per place
+/// (`docs/MODEL.md` §7.17).
+#[derive(Debug, Clone, Default)]
+pub struct ForumMembers {
+    /// Posting propensity, mean 1 (a trait, drawn at the start).
+    pub propensity: Vec<f32>,
+    /// Posts written so far.
+    pub posts: Vec<u32>,
+    /// Step of the member's first post, or [`NEVER`].
+    pub first_post_step: Vec<u32>,
+    /// Whether a post of the period of their first post was answered.
+    pub first_answered: Vec<bool>,
+    /// Whether they posted again in a later period.
+    pub posted_again: Vec<bool>,
+}
+
+impl ForumMembers {
+    /// Every place's posting propensity from the group's own stream
+    /// (`Purpose::PostingPropensity`, step 0), one normal draw per place in
+    /// place order.
+    fn draw(ctx: &SessionContext, id: u32, places: usize) -> ForumMembers {
+        let tail = ctx.scenario.forum.posting_tail;
+        let mut draws = ctx.stream_key(0, id).stream(Purpose::PostingPropensity);
+        ForumMembers {
+            propensity: (0..places)
+                .map(|_| forum::posting_propensity(tail, rng::normal(&mut draws, 0.0, 1.0)) as f32)
+                .collect(),
+            posts: vec![0; places],
+            first_post_step: vec![NEVER; places],
+            first_answered: vec![false; places],
+            posted_again: vec![false; places],
+        }
+    }
+}
 
 /// One group (or control block) and its members.
 #[derive(Debug, Clone)]
@@ -139,6 +175,8 @@ pub struct GroupState {
     /// Replies the member received to their disclosures, and gave to others'.
     pub replies_received: Vec<u32>,
     pub replies_given: Vec<u32>,
+    /// A forum's members (empty unless the group is a forum that meets).
+    pub forum: ForumMembers,
 
     /// The group's own character (all zero for control blocks).
     pub character: GroupCharacter,
@@ -201,6 +239,11 @@ impl GroupState {
             disclosures: vec![0; places],
             replies_received: vec![0; places],
             replies_given: vec![0; places],
+            forum: if meets && ctx.forum {
+                ForumMembers::draw(ctx, id, places)
+            } else {
+                ForumMembers::default()
+            },
             character: if meets {
                 let mut character =
                     rng::stream_for(scenario.seed, ctx.replicate, 0, id, Purpose::GroupCharacter);

@@ -55,6 +55,14 @@ pub enum Purpose {
     CommunityLayout = 14,
     /// Community ties that dissolve and form between sessions.
     CommunityTurnover = 15,
+    /// Forum members' posting propensities, drawn at the start.
+    PostingPropensity = 16,
+    /// How many posts a forum visitor writes in a period.
+    Posting = 17,
+    /// Who replies to a forum post.
+    ForumReplies = 18,
+    /// Which posts a forum visitor reads.
+    Reading = 19,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

@@ -1,5 +1,6 @@
 //! Same scenario and seed, same bytes: at any thread count, and again from
-//! the resolved scenario a run writes.
+//! the resolved scenario a run writes (groups meeting in a room and as a
+//! forum, open, with a changing community network and contagion).
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -26,6 +27,13 @@ kind = "watts_strogatz"
 tie_turnover_per_year = 0.6
 [output]
 panel_csv = true
+
+[[arm]]
+name = "room"
+
+[[arm]]
+name = "forum"
+format.delivery = "forum"
 "#;
 
 fn run(scenario: &Path, out: &Path, threads: &str) {
@@ -44,7 +52,7 @@ fn run(scenario: &Path, out: &Path, threads: &str) {
         .success();
 }
 
-const RESULT_FILES: [&str; 7] = [
+const RESULT_FILES: [&str; 8] = [
     "timeseries.csv",
     "members.csv",
     "panel.csv",
@@ -52,6 +60,7 @@ const RESULT_FILES: [&str; 7] = [
     "report.html",
     "charts/isolation.png",
     "charts/retention.svg",
+    "charts/forum.svg",
 ];
 
 #[test]

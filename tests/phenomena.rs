@@ -497,3 +497,110 @@ community_network.tie_turnover_per_year = 0.5
         "changing network: gap {changing} ± {se_changing}"
     );
 }
+
+/// Forums of a few hundred members who join over a year.
+const FORUM: &str = r#"
+name = "forum"
+seed = 31
+replicates = 1
+[community]
+groups = 6
+group_size = 600
+control_members = 0
+[format]
+membership = "open"
+delivery = "forum"
+sessions = 52
+[open]
+initial_members = 150
+arrivals_per_session = 6
+catchment = 450
+"#;
+
+/// With a posting tail of 0 every member of a forum posts at the same
+/// rate; with a tail, rates spread around the same mean and a few members
+/// write a far larger share of the posts.
+#[test]
+fn a_forum_with_a_tail_of_zero_gives_everyone_the_same_posting_propensity() {
+    use bonfire::output::MemberRow;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{FORUM}[[arm]]\nname = \"equal\"\nforum.posting_tail = 0.0\n\
+         [[arm]]\nname = \"tail\"\nforum.posting_tail = 2.0\n"
+    );
+    let out = dir.path().join("out");
+    run_ok(&write_scenario(dir.path(), &text), &out, &["--no-charts"]);
+    let members: Vec<MemberRow> = read_rows(&out.join("members.csv"));
+    let propensities = |arm: &str| -> Vec<f64> {
+        members
+            .iter()
+            .filter(|m| m.arm == arm)
+            .map(|m| f64::from(m.posting_propensity.expect("a forum")))
+            .collect()
+    };
+    let equal = propensities("equal");
+    assert!(equal.len() > 1000);
+    assert!(equal.iter().all(|&p| p == 1.0));
+    // Lognormal of mean 1 and σ = 2: its sample mean is within 4 standard
+    // errors (sd = √(e^(σ²) − 1)) of 1, its median e^(−2).
+    let tail = propensities("tail");
+    let n = tail.len() as f64;
+    let mean = tail.iter().sum::<f64>() / n;
+    let se = ((4f64.exp() - 1.0) / n).sqrt();
+    assert!((mean - 1.0).abs() < Z * se, "mean {mean} ± {se}");
+    let below = tail.iter().filter(|&&p| p < (-2f64).exp()).count() as f64 / n;
+    assert!((below - 0.5).abs() < Z * (0.25 / n).sqrt(), "{below}");
+
+    let rows: Vec<TimeseriesRow> = read_rows(&out.join("timeseries.csv"));
+    let end = |arm: &str| at_step(&rows, arm, 52)[0].clone();
+    let (flat, spread) = (end("equal"), end("tail"));
+    let (flat_top, spread_top) = (
+        flat.top10_post_share.unwrap(),
+        spread.top10_post_share.unwrap(),
+    );
+    // Equal rates leave the top 10% only the share their visits and time
+    // in the forum give them; a tail gives them most of the posts.
+    assert!(flat_top < 0.3, "equal rates: top 10% wrote {flat_top}");
+    assert!(spread_top > 0.6, "with a tail: top 10% wrote {spread_top}");
+    assert!(flat.posted_share.unwrap() > spread.posted_share.unwrap());
+    assert_eq!(flat.lonely_near_lonely, None);
+}
+
+/// An answer brings a first-time poster back: on common random numbers, a
+/// forum where posts are answered has more first-time posters who post
+/// again than one where nobody answers, through the reply rules of
+/// attendance and dropout; with those two effects at 0 the gap shrinks to
+/// what ties from replies and lowered stigma leave.
+#[test]
+fn an_answered_first_post_brings_the_poster_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let posted_again = |name: &str, extra: &str| {
+        let text = format!(
+            "{FORUM}{extra}[[arm]]\nname = \"answered\"\n\
+             [[arm]]\nname = \"ignored\"\nforum.replies_per_post = 0.0\n"
+        );
+        let out = dir.path().join(name);
+        run_ok(&write_scenario(dir.path(), &text), &out, &["--no-charts"]);
+        let rows: Vec<TimeseriesRow> = read_rows(&out.join("timeseries.csv"));
+        let end = |arm: &str| at_step(&rows, arm, 52)[0].clone();
+        let share = |arm: &str| end(arm).posted_again_share.unwrap();
+        // First-time posters, for the standard error of each share.
+        let posters = end("answered").posted_share.unwrap() * end("answered").arrived as f64;
+        (share("answered"), share("ignored"), posters)
+    };
+    let (answered, ignored, n) = posted_again("effects", "");
+    let p = (answered + ignored) / 2.0;
+    let se = (2.0 * p * (1.0 - p) / n).sqrt();
+    assert!(
+        answered - ignored > Z * se,
+        "answered {answered:.3}, ignored {ignored:.3}, ± {se:.3}"
+    );
+    let (answered_flat, ignored_flat, _) = posted_again(
+        "no_effects",
+        "[mechanisms.attendance]\nreply_effect = 0.0\n[mechanisms.dropout]\nreply_protection = 0.0\n",
+    );
+    assert!(
+        (answered_flat - ignored_flat).abs() < (answered - ignored) / 2.0,
+        "without the reply effects: {answered_flat:.3} vs {ignored_flat:.3}"
+    );
+}

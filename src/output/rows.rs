@@ -101,6 +101,20 @@ pub struct TimeseriesRow {
     /// The same share for the ties of members who are not lonely: loneliness
     /// clusters when `lonely_near_lonely` is the higher.
     pub lonely_near_others: Option<f64>,
+    /// Forums only: share of the members who joined who have posted.
+    pub posted_share: Option<f64>,
+    /// Forums only: of the members who have posted, the share who posted
+    /// again in a later period than their first post's.
+    pub posted_again_share: Option<f64>,
+    /// Forums only: share of all posts so far written by the 1% and the 10%
+    /// of members who joined who posted most.
+    pub top1_post_share: Option<f64>,
+    pub top10_post_share: Option<f64>,
+    /// Forums only: of the members whose first post was answered in its
+    /// period, the share who posted again in a later period.
+    pub answered_return_share: Option<f64>,
+    /// The same for members whose first post nobody answered.
+    pub unanswered_return_share: Option<f64>,
 }
 
 /// A figure of `timeseries.csv` reported at the last session, over
@@ -133,14 +147,16 @@ pub enum Table {
     Outcomes,
     /// What spreads between people and how loneliness sits in the community.
     Spread,
+    /// Who posts in a forum, and who comes back.
+    Forum,
 }
 
 impl Table {
-    pub const ALL: [Table; 2] = [Table::Outcomes, Table::Spread];
+    pub const ALL: [Table; 3] = [Table::Outcomes, Table::Spread, Table::Forum];
 }
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 21] = [
+pub const METRICS: [Metric; 27] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -352,6 +368,66 @@ pub const METRICS: [Metric; 21] = [
         table: Table::Spread,
         report: true,
     },
+    Metric {
+        name: "posted_share",
+        label: "Members who have posted (forums)",
+        unit: "share of members who joined",
+        digits: 3,
+        value: |r| r.posted_share,
+        terminal: Some("posted_share"),
+        table: Table::Forum,
+        report: true,
+    },
+    Metric {
+        name: "posted_again_share",
+        label: "Members who posted who posted again in a later period (forums)",
+        unit: "share of posters",
+        digits: 3,
+        value: |r| r.posted_again_share,
+        terminal: Some("posted_again"),
+        table: Table::Forum,
+        report: true,
+    },
+    Metric {
+        name: "top1_post_share",
+        label: "Posts written by the top 1% of posters (forums)",
+        unit: "share of posts",
+        digits: 3,
+        value: |r| r.top1_post_share,
+        terminal: Some("top1_post_share"),
+        table: Table::Forum,
+        report: true,
+    },
+    Metric {
+        name: "top10_post_share",
+        label: "Posts written by the top 10% of posters (forums)",
+        unit: "share of posts",
+        digits: 3,
+        value: |r| r.top10_post_share,
+        terminal: Some("top10_post_share"),
+        table: Table::Forum,
+        report: true,
+    },
+    Metric {
+        name: "answered_return_share",
+        label: "First posters answered who posted again (forums)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.answered_return_share,
+        terminal: Some("answered_return"),
+        table: Table::Forum,
+        report: true,
+    },
+    Metric {
+        name: "unanswered_return_share",
+        label: "First posters not answered who posted again (forums)",
+        unit: "share",
+        digits: 3,
+        value: |r| r.unanswered_return_share,
+        terminal: Some("unanswered_return"),
+        table: Table::Forum,
+        report: true,
+    },
 ];
 
 /// A member's `status` in members.csv.
@@ -416,6 +492,15 @@ pub struct MemberRow {
     pub replies_received: u32,
     /// Replies the member gave to others' disclosures.
     pub replies_given: u32,
+    /// Forums only: the member's posting propensity (mean 1).
+    pub posting_propensity: Option<f32>,
+    /// Forums only: posts written (a period with posts is one disclosure).
+    pub posts: Option<u32>,
+    /// Forums only: step of the first post; empty if none.
+    pub first_post_step: Option<u32>,
+    /// Forums only: whether the first post's period brought a reply; empty
+    /// if the member never posted.
+    pub first_post_answered: Option<bool>,
     /// Ties at or above the network threshold.
     pub ties: u32,
     /// Ties at the friend level or above.
@@ -984,6 +1069,12 @@ mod tests {
             hopeful_share: 0.15,
             lonely_near_lonely: Some(0.16),
             lonely_near_others: Some(0.17),
+            posted_share: Some(0.18),
+            posted_again_share: Some(0.19),
+            top1_post_share: Some(0.2),
+            top10_post_share: Some(0.21),
+            answered_return_share: Some(0.22),
+            unanswered_return_share: Some(0.23),
             ..TimeseriesRow::default()
         };
         let mut text = header::<TimeseriesRow>();

@@ -111,6 +111,7 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
     specs.extend(sweep_chart(data, scenario));
     specs.push(hope_chart(data, scenario));
     specs.extend(community_chart(data, scenario));
+    specs.extend(forum_chart(data, scenario));
     specs
 }
 
@@ -381,6 +382,43 @@ fn community_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
                 "Lonely (UCLA-3 ≥ 6)",
                 (0.0, 1.0),
                 over_time(data, &[("lonely_share", |r| Some(r.lonely_share))]),
+            ),
+        ],
+    ))
+}
+
+/// For forums: who has posted and who came back, and how concentrated the
+/// posting is.
+fn forum_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
+    let posters = over_time(
+        data,
+        &[
+            ("posted_share", |r| r.posted_share),
+            ("posted_again_share", |r| r.posted_again_share),
+        ],
+    );
+    if posters.is_empty() {
+        return None;
+    }
+    Some(over_weeks(
+        "forum",
+        format!("{scenario}: who posts"),
+        vec![
+            panel(
+                "Share of members (posted again: of posters)",
+                (0.0, 1.0),
+                posters,
+            ),
+            panel(
+                "Share of posts written by the top posters",
+                (0.0, 1.0),
+                over_time(
+                    data,
+                    &[
+                        ("top10_post_share", |r| r.top10_post_share),
+                        ("top1_post_share", |r| r.top1_post_share),
+                    ],
+                ),
             ),
         ],
     ))

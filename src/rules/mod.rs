@@ -20,6 +20,7 @@ pub mod beyond_meetings;
 pub mod bonding;
 pub mod cohesion;
 pub mod dropout;
+pub mod forum;
 pub mod group_differences;
 pub mod hope;
 pub mod loneliness;

@@ -78,6 +78,7 @@ pub struct Parameters {
     pub community: Community,
     pub format: Format,
     pub open: OpenGroups,
+    pub forum: crate::rules::forum::Forum,
     pub population: Population,
     pub cohesion: CohesionMeasure,
     pub mechanisms: Mechanisms,
@@ -157,6 +158,9 @@ pub enum Delivery {
     InPerson,
     /// Meeting by video.
     Online,
+    /// An asynchronous online forum: sessions are periods, members post at
+    /// their own rate (`[forum]`).
+    Forum,
 }
 
 /// The group format a program designer chooses (`[format]`).
@@ -180,7 +184,7 @@ pub struct Format {
     /// Led by members or by a trained facilitator.
     #[default(Leadership::Peer)]
     pub leadership: Leadership,
-    /// Meeting in person or by video.
+    /// Meeting in person, by video, or as an online forum (`[forum]`).
     #[default(Delivery::InPerson)]
     pub delivery: Delivery,
 }

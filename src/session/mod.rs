@@ -7,7 +7,9 @@
 //! disclosure, replies, mood, universality, hope, ties, stigma, loneliness,
 //! recovery, dropout, group end (closed groups too small), cohesion. The
 //! steps live beside the list, step 8 (ties,
-//! the loop over pairs) in `ties.rs`.
+//! the loop over pairs) in `ties.rs`. A forum (`format.delivery =
+//! "forum"`) replaces steps 3, 4 and 6 with posting, replies from readers
+//! and reading, in `forum.rs`.
 //!
 //! A step reads the `Session` (the replicate's [`SessionContext`], the
 //! step's streams, the community ties), the group and what the earlier
@@ -19,6 +21,7 @@
 //!
 //! [`Purpose`]: crate::rng::Purpose
 
+mod forum;
 mod steps;
 mod ties;
 
@@ -66,6 +69,12 @@ pub struct Scratch {
     relief: Vec<f64>,
     /// Hours a week each member's ties would take outside the sessions.
     wanted_outside: Vec<f64>,
+    /// A forum's period: the author's place of every post, in order.
+    post_authors: Vec<usize>,
+    /// A forum's period: replies exchanged, by pair index, sorted.
+    exchanges: Vec<(usize, u32)>,
+    /// A forum's period: hopeful authors each visitor read (each once).
+    hopeful_read: Vec<u32>,
 }
 
 impl Scratch {
@@ -95,6 +104,10 @@ impl Scratch {
         self.attendees.clear();
         self.talk_order.clear();
         self.moods.clear();
+        self.post_authors.clear();
+        self.exchanges.clear();
+        self.hopeful_read.clear();
+        self.hopeful_read.resize(n, 0);
     }
 
     /// The panel.csv rows of the session just run in `g` (call right after

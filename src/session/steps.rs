@@ -10,12 +10,14 @@
 //! hope, loneliness) have two callers, which the inliner would otherwise
 //! refuse: `#[inline(always)]` gives each arm its own copy.
 
+use super::forum::{forum_replies, posting, reading};
 use super::ties::ties;
 use super::{Scratch, Session};
 use crate::bonds::pair_index;
 use crate::metrics::Tally;
 use crate::population::{GroupState, NEVER, Status};
 use crate::rng::{self, Purpose};
+use crate::rules::hope::Hope;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
     affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
@@ -28,10 +30,17 @@ pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
     membership(s, g); // 1
     session_flags(g, sc); // present, lonely, at the session
     attendance(s, g, sc); // 2
-    floor_time_and_disclosure(s, g, sc); // 3
-    replies(s, g, sc); // 4
-    mood(s, g, sc); // 5
-    universality(s, g, sc); // 6
+    if s.ctx.forum {
+        posting(s, g, sc); // 3, a forum's
+        forum_replies(s, g, sc); // 4, a forum's
+        mood(s, g, sc); // 5
+        reading(s, g, sc); // 6, a forum's
+    } else {
+        floor_time_and_disclosure(s, g, sc); // 3
+        replies(s, g, sc); // 4
+        mood(s, g, sc); // 5
+        universality(s, g, sc); // 6
+    }
     hope(s, g, sc); // 7
     ties(s, g, sc); // 8, and the tie summary TS(k)
     stigma(s, g, sc); // 9
@@ -232,7 +241,8 @@ pub(super) fn mood(s: &Session, g: &GroupState, sc: &mut Scratch) {
         sc.moods
             .push(affect::baseline_mood(p.hope_weight, hope, loneliness));
     }
-    if p.enabled {
+    // A forum's visitors are not in one room: no mood is shared.
+    if p.enabled && !s.ctx.forum {
         affect::average_round(
             &mut sc.moods,
             &mut sc.mood_deltas,
@@ -300,21 +310,32 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
             heard_twice[b] += 1;
         }
     }
+    // In a forum, what a visitor who did not post read carries less.
+    let reader = Hope {
+        gain: p.gain * s.ctx.scenario.forum.reading_weight,
+        ..p.clone()
+    };
     for i in 0..g.arrived {
         // Hopeful members who disclosed, heard by attendees (each member's
-        // own state is read before it changes: the update is synchronous).
-        let heard = if sc.attended[i] {
-            exemplars - u32::from(exemplar(i, &g.hopeful_since))
-        } else {
-            0
+        // own state is read before it changes: the update is synchronous);
+        // in a forum, the hopeful authors a visitor read.
+        let heard = match (sc.attended[i], s.ctx.forum) {
+            (false, _) => 0,
+            (true, false) => {
+                exemplars
+                    - u32::from(exemplar(i, &g.hopeful_since))
+                    - heard_twice.get(i).copied().unwrap_or(0)
+            }
+            (true, true) => sc.hopeful_read[i],
         };
         let hopeful = g.hopeful_since[i] != NEVER;
+        let read_only = s.ctx.forum && sc.attended[i] && sc.depth[i] <= 0.0;
         let hope = hope::update(
             f64::from(g.hope[i]),
             f64::from(g.hope_start[i]),
             hopeful,
-            heard + u32::from(s.outside.of(i).hopeful) - heard_twice.get(i).copied().unwrap_or(0),
-            p,
+            heard + u32::from(s.outside.of(i).hopeful),
+            if read_only { &reader } else { p },
         );
         g.hope[i] = hope as f32;
         if !hopeful && hope >= p.hopeful_at {

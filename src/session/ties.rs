@@ -8,10 +8,10 @@ use crate::rng::{self, Purpose, Stream};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
 use crate::rules::bonding::{self, Bonding};
 
-/// Step 8, ties: for every pair with strength, or in which both attended,
-/// decay over the interval, contact beyond the meetings and growth in the
-/// session (within capacity); then the tie summary TS(k) with this
-/// session's present and lonely flags.
+/// Step 8, ties: for every pair with strength, or in which both attended
+/// (in a forum: who exchanged replies), decay over the interval, contact
+/// beyond the meetings and growth in the session (within capacity); then
+/// the tie summary TS(k) with this session's present and lonely flags.
 #[inline]
 pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let m = &s.ctx.scenario.mechanisms;
@@ -38,10 +38,25 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
         let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
+        let per_reply = s.ctx.scenario.forum.hours_per_reply;
+        // A forum's reply exchanges, walked alongside the pairs (both in
+        // pair order).
+        let mut exchanges = sc.exchanges.iter().peekable();
         for j in 1..g.arrived {
             let row = j * (j - 1) / 2;
             for i in 0..j {
-                pairs.update(bonds, ts, sc, &mut contact, (i, j, row + i));
+                let k = row + i;
+                let together = if s.ctx.forum {
+                    match exchanges.next_if(|&&(at, _)| at == k) {
+                        Some(&(_, replies)) => f64::from(replies) * per_reply,
+                        None => 0.0,
+                    }
+                } else if sc.attended[i] && sc.attended[j] {
+                    pairs.hours_in_session
+                } else {
+                    0.0
+                };
+                pairs.update(bonds, ts, sc, &mut contact, (i, j, k), together);
             }
         }
     }
@@ -72,7 +87,7 @@ struct PairUpdate<'a> {
     bonding: &'a Bonding,
     /// `[mechanisms.beyond_meetings]`: contact between sessions, when enabled.
     beyond: &'a BeyondMeetings,
-    /// Hours a pair who both attend spend in conversation.
+    /// Hours a pair who both attend spend in conversation (not in a forum).
     hours_in_session: f64,
     /// The group's meeting quality, as a factor on tie growth.
     session_gain: f64,
@@ -87,7 +102,8 @@ struct PairUpdate<'a> {
 
 impl PairUpdate<'_> {
     /// The tie of members `i < j` (pair index `k`) over one interval and
-    /// session.
+    /// session, in which they spent `together` hours (0 if they did not
+    /// meet).
     #[inline]
     fn update(
         &self,
@@ -96,9 +112,10 @@ impl PairUpdate<'_> {
         sc: &Scratch,
         contact: &mut Stream,
         (i, j, k): (usize, usize, usize),
+        together: f64,
     ) {
         let mut strength = f64::from(bonds.strength[k]);
-        let both_here = sc.attended[i] && sc.attended[j];
+        let both_here = together > 0.0;
         if strength <= 0.0 && !both_here {
             return;
         }
@@ -116,8 +133,8 @@ impl PairUpdate<'_> {
         }
         if self.bonding.enabled && both_here {
             let similarity = f64::from(bonds.similarity[k]);
-            strength = self.grow(ts, sc, (i, j), similarity, strength);
-            bonds.hours[k] += self.hours_in_session as f32;
+            strength = self.grow(ts, sc, (i, j), similarity, strength, together);
+            bonds.hours[k] += together as f32;
         }
         bonds.strength[k] = strength as f32;
     }
@@ -148,8 +165,9 @@ impl PairUpdate<'_> {
         hours
     }
 
-    /// A pair's strength after a session both attended: their hours times
-    /// the growth multiplier, within both members' capacity (from TS(k−1)).
+    /// A pair's strength after a session both attended: their `hours`
+    /// together times the growth multiplier, within both members' capacity
+    /// (from TS(k−1)).
     #[inline]
     fn grow(
         &self,
@@ -158,6 +176,7 @@ impl PairUpdate<'_> {
         (i, j): (usize, usize),
         similarity: f64,
         strength: f64,
+        hours: f64,
     ) -> f64 {
         let p = self.bonding;
         let inputs = bonding::PairInputs {
@@ -168,8 +187,7 @@ impl PairUpdate<'_> {
             share_a_friend: ts.share_casual_friend(i, j),
             online: self.online,
         };
-        let grow =
-            self.hours_in_session * bonding::growth_multiplier(p, inputs) * self.session_gain;
+        let grow = hours * bonding::growth_multiplier(p, inputs) * self.session_gain;
         let (a, b) = (ts.members[i], ts.members[j]);
         bonding::within_capacity(
             strength,

@@ -48,6 +48,9 @@ pub struct BondMatrix {
     /// The pair keeps in regular touch outside the sessions: its recent
     /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
     pub beyond: Vec<bool>,
+    /// The pair's tie has joined the community network (once it first
+    /// reached beyond the meetings; `community_network.group_ties_join`).
+    pub joined: Vec<bool>,
     /// Similarity of the pair's problem profiles (fixed: traits do not change).
     pub similarity: Vec<f32>,
     /// Share of strength kept over one interval, neither member lonely (fixed).
@@ -65,6 +68,7 @@ impl BondMatrix {
             hours: vec![0.0; pairs],
             recent_contacts: vec![0.0; pairs],
             beyond: vec![false; pairs],
+            joined: vec![false; pairs],
             similarity: vec![0.0; pairs],
             kept: vec![1.0; pairs],
             kept_lonely: vec![1.0; pairs],

@@ -97,8 +97,9 @@ pub struct CommunityNetwork {
     pub lonely_turnover_factor: f64,
     /// Whether ties between group members that reach beyond the meetings
     /// (the pair keeps in regular touch outside) join the community
-    /// network. Once joined they are community ties: they outlast the group
-    /// and turn over like any other.
+    /// network, each pair once, when its tie first does. Once joined they
+    /// are community ties: they outlast the group and turn over like any
+    /// other.
     #[default(true)]
     pub group_ties_join: bool,
 }
@@ -118,11 +119,35 @@ pub const FILE_KEY: &str = "community_network.file";
 
 /// Undirected simple graph over member ids `0..n`: one sorted neighbour
 /// list per person, so that ties can form and dissolve during a run
-/// ([`crate::turnover`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// ([`crate::turnover`]). The lists live in one array, each in a slot with
+/// room to grow, in id order: a pass over everyone's ties reads memory in
+/// order, and a tie added or dissolved moves no allocation (a full slot
+/// moves to the end of the array with twice the room).
+#[derive(Debug, Clone, Default)]
 pub struct CommunityGraph {
-    lists: Vec<Vec<u32>>,
+    slots: Vec<Slot>,
+    arena: Vec<u32>,
     edges: usize,
+}
+
+/// Where one person's sorted ties lie in the arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    start: usize,
+    len: u32,
+    room: u32,
+}
+
+/// Room for ties to form in each person's slot at the start.
+const SLOT_SLACK: usize = 2;
+
+impl PartialEq for CommunityGraph {
+    /// The same people with the same ties (however the slots lie).
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes() == other.nodes()
+            && self.edges == other.edges
+            && (0..self.nodes()).all(|v| self.neighbours(v) == other.neighbours(v))
+    }
 }
 
 impl CommunityGraph {
@@ -133,26 +158,48 @@ impl CommunityGraph {
             degree[a as usize] += 1;
             degree[b as usize] += 1;
         }
-        let mut lists: Vec<Vec<u32>> = degree.iter().map(|&d| Vec::with_capacity(d)).collect();
+        let mut slots = Vec::with_capacity(n);
+        let mut start = 0;
+        for &d in &degree {
+            let room = d + SLOT_SLACK;
+            slots.push(Slot {
+                start,
+                len: 0,
+                room: room as u32,
+            });
+            start += room;
+        }
+        let mut arena = vec![0u32; start];
         for &(a, b) in edges.iter().filter(|(a, b)| a != b) {
-            lists[a as usize].push(b);
-            lists[b as usize].push(a);
+            for (v, u) in [(a, b), (b, a)] {
+                let slot = &mut slots[v as usize];
+                arena[slot.start + slot.len as usize] = u;
+                slot.len += 1;
+            }
         }
         let mut ends = 0;
-        for row in &mut lists {
-            row.sort_unstable();
-            row.dedup();
-            row.shrink_to_fit();
-            ends += row.len();
+        for slot in &mut slots {
+            let list = &mut arena[slot.start..slot.start + slot.len as usize];
+            list.sort_unstable();
+            let mut kept = 0;
+            for k in 0..list.len() {
+                if k == 0 || list[k] != list[kept - 1] {
+                    list[kept] = list[k];
+                    kept += 1;
+                }
+            }
+            slot.len = kept as u32;
+            ends += kept;
         }
         CommunityGraph {
-            lists,
+            slots,
+            arena,
             edges: ends / 2,
         }
     }
 
     pub fn nodes(&self) -> usize {
-        self.lists.len()
+        self.slots.len()
     }
 
     pub fn edges(&self) -> usize {
@@ -161,11 +208,12 @@ impl CommunityGraph {
 
     /// The ties of `v`, in id order.
     pub fn neighbours(&self, v: usize) -> &[u32] {
-        &self.lists[v]
+        let slot = self.slots[v];
+        &self.arena[slot.start..slot.start + slot.len as usize]
     }
 
     pub fn degree(&self, v: usize) -> usize {
-        self.lists[v].len()
+        self.slots[v].len as usize
     }
 
     pub fn mean_degree(&self) -> f64 {
@@ -178,18 +226,18 @@ impl CommunityGraph {
 
     /// Whether `a` and `b` are tied.
     pub fn has_tie(&self, a: u32, b: u32) -> bool {
-        self.lists[a as usize].binary_search(&b).is_ok()
+        self.neighbours(a as usize).binary_search(&b).is_ok()
     }
 
     /// Ties `a` and `b` (distinct); false if they already were.
     pub fn add_tie(&mut self, a: u32, b: u32) -> bool {
         debug_assert_ne!(a, b);
-        match self.lists[a as usize].binary_search(&b) {
+        match self.neighbours(a as usize).binary_search(&b) {
             Ok(_) => false,
             Err(at) => {
-                self.lists[a as usize].insert(at, b);
-                let back = self.lists[b as usize].binary_search(&a).unwrap_err();
-                self.lists[b as usize].insert(back, a);
+                self.insert(a as usize, at, b);
+                let back = self.neighbours(b as usize).binary_search(&a).unwrap_err();
+                self.insert(b as usize, back, a);
                 self.edges += 1;
                 true
             }
@@ -198,18 +246,47 @@ impl CommunityGraph {
 
     /// Dissolves the tie of `a` and `b`; false if there was none.
     pub fn remove_tie(&mut self, a: u32, b: u32) -> bool {
-        match self.lists[a as usize].binary_search(&b) {
+        match self.neighbours(a as usize).binary_search(&b) {
             Err(_) => false,
             Ok(at) => {
-                self.lists[a as usize].remove(at);
-                let back = self.lists[b as usize]
+                self.delete(a as usize, at);
+                let back = self
+                    .neighbours(b as usize)
                     .binary_search(&a)
                     .expect("ties are symmetric");
-                self.lists[b as usize].remove(back);
+                self.delete(b as usize, back);
                 self.edges -= 1;
                 true
             }
         }
+    }
+
+    /// Puts `u` at position `at` of `v`'s list, moving a full slot to the
+    /// end of the arena with twice the room.
+    fn insert(&mut self, v: usize, at: usize, u: u32) {
+        let mut slot = self.slots[v];
+        if slot.len == slot.room {
+            let room = (2 * slot.room).max(4);
+            let start = self.arena.len();
+            self.arena
+                .extend_from_within(slot.start..slot.start + slot.len as usize);
+            self.arena.resize(start + room as usize, 0);
+            slot.start = start;
+            slot.room = room;
+        }
+        let (from, len) = (slot.start, slot.len as usize);
+        self.arena.copy_within(from + at..from + len, from + at + 1);
+        self.arena[from + at] = u;
+        slot.len += 1;
+        self.slots[v] = slot;
+    }
+
+    /// Takes position `at` out of `v`'s list.
+    fn delete(&mut self, v: usize, at: usize) {
+        let slot = &mut self.slots[v];
+        let (from, len) = (slot.start, slot.len as usize);
+        self.arena.copy_within(from + at + 1..from + len, from + at);
+        slot.len -= 1;
     }
 
     /// The same graph with node `v` renamed `to[v]` (`to` a permutation).
@@ -492,9 +569,49 @@ fn generate_over_positions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     fn stream() -> Stream {
         rng::stream_for(5, 0, 0, 0, Purpose::CommunityNetwork)
+    }
+
+    /// Ties added and dissolved at random, many more than a slot's room at
+    /// the start, leave the same graph as a plain set of pairs.
+    #[test]
+    fn ties_that_form_and_dissolve_match_a_set_of_pairs() {
+        let n = 30u32;
+        let mut graph = CommunityGraph::from_edges(n as usize, &[(0, 1), (1, 2), (2, 0), (5, 5)]);
+        let mut pairs: BTreeSet<(u32, u32)> = [(0, 1), (1, 2), (0, 2)].into();
+        let mut draws = stream();
+        for _ in 0..5_000 {
+            let a = (rng::uniform(&mut draws) * f64::from(n)) as u32;
+            let b = (rng::uniform(&mut draws) * f64::from(n)) as u32;
+            if a == b {
+                continue;
+            }
+            let pair = (a.min(b), a.max(b));
+            if rng::bernoulli(&mut draws, 0.6) {
+                assert_eq!(graph.add_tie(a, b), pairs.insert(pair));
+            } else {
+                assert_eq!(graph.remove_tie(a, b), pairs.remove(&pair));
+            }
+        }
+        assert_eq!(graph.edges(), pairs.len());
+        for v in 0..n {
+            let expected: Vec<u32> = pairs
+                .iter()
+                .filter_map(|&(a, b)| (a == v).then_some(b).or((b == v).then_some(a)))
+                .collect::<BTreeSet<u32>>()
+                .into_iter()
+                .collect();
+            assert_eq!(
+                graph.neighbours(v as usize),
+                expected.as_slice(),
+                "node {v}"
+            );
+        }
+        let again: Vec<(u32, u32)> = pairs.iter().copied().collect();
+        assert_eq!(graph, CommunityGraph::from_edges(n as usize, &again));
     }
 
     #[test]

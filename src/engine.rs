@@ -16,10 +16,10 @@ use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::metrics::{RowId, Tally};
 use crate::network::{BondNetwork, CommunityPeople, NetStats};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
-use crate::outside::{self, GroupOutside, Locator};
+use crate::outside::{self, GroupOutside, States};
 use crate::population::{Arm, GroupState, build_community_with};
 use crate::rng::{self, Purpose};
-use crate::rules::loneliness::{self, LONELY_CUTOFF};
+use crate::rules::loneliness;
 use crate::scenario::Scenario;
 use crate::session::{Scratch, SessionContext, step_group};
 use crate::stats::Moments;
@@ -195,8 +195,8 @@ pub fn run_one(
             t
         })
         .collect();
-    if let Some((graph, locator)) = &outside_network {
-        count_lonely_ties(&mut baseline, graph, locator, &groups);
+    if let Some((graph, states)) = &outside_network {
+        count_lonely_ties(&mut baseline, graph, states, &groups);
     }
     push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
     let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
@@ -212,18 +212,21 @@ pub fn run_one(
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
-            .map(|(g, at)| outside::outside_counts(g, at, &groups, ctx.levels.tie));
+            .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
         let mut tallies = if scenario.output.panel_csv && scenario.attends() {
             let id = ids(Arm::Group);
             step_all_panel(&mut groups, &ctx, step, outside.as_deref(), &id, &mut panel)
         } else {
             step_all_with(&mut groups, &ctx, step, outside.as_deref())
         };
-        if let Some((graph, locator)) = outside_network.as_mut() {
+        if let Some((graph, states)) = outside_network.as_mut() {
             if scenario.community_network.group_ties_join {
-                join_group_ties(Arc::make_mut(graph), &groups);
+                join_group_ties(Arc::make_mut(graph), &mut groups);
             }
-            count_lonely_ties(&mut tallies, graph, locator, &groups);
+            // The states after this session: counted now, and read by the
+            // next session's outside counts and by the ties' turnover.
+            *states = States::of(&groups);
+            count_lonely_ties(&mut tallies, graph, states, &groups);
         }
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
@@ -239,8 +242,8 @@ pub fn run_one(
         );
         // Ties turn over between sessions: the network the last session
         // leaves is the one exported and counted in members.csv.
-        if let Some((graph, _)) = outside_network.as_mut().filter(|_| step < last) {
-            turn_over_community(Arc::make_mut(graph), &ctx, step, &groups);
+        if let Some((graph, states)) = outside_network.as_mut().filter(|_| step < last) {
+            turn_over_community(Arc::make_mut(graph), &ctx, step, states);
         }
     }
 
@@ -271,11 +274,12 @@ pub fn run_one(
 }
 
 /// Ties between members of a meeting group that reach beyond the meetings
-/// now and are not yet community ties join the community network (found
-/// in parallel, added in group order).
-fn join_group_ties(graph: &mut CommunityGraph, groups: &[GroupState]) {
+/// for the first time join the community network (found in parallel,
+/// added in group order); a pair joins once, and a joined tie then turns
+/// over like any other community tie.
+fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupState]) {
     let found: Vec<Vec<(u32, u32)>> = groups
-        .par_iter()
+        .par_iter_mut()
         .map(|g| {
             let mut pairs = Vec::new();
             if !g.meets {
@@ -283,12 +287,13 @@ fn join_group_ties(graph: &mut CommunityGraph, groups: &[GroupState]) {
             }
             let people = g.bonds.people();
             let first = g.first_member as u32;
+            let bonds = &mut g.bonds;
             let mut k = 0;
             for j in 1..people {
                 for i in 0..j {
-                    let (a, b) = (first + i as u32, first + j as u32);
-                    if g.bonds.beyond[k] && !graph.has_tie(a, b) {
-                        pairs.push((a, b));
+                    if bonds.beyond[k] && !bonds.joined[k] {
+                        bonds.joined[k] = true;
+                        pairs.push((first + i as u32, first + j as u32));
                     }
                     k += 1;
                 }
@@ -305,10 +310,10 @@ fn join_group_ties(graph: &mut CommunityGraph, groups: &[GroupState]) {
 fn count_lonely_ties(
     tallies: &mut [Tally],
     graph: &CommunityGraph,
-    locator: &Locator,
+    states: &States,
     groups: &[GroupState],
 ) {
-    let counts = outside::lonely_ties(graph, locator, groups);
+    let counts = outside::lonely_ties(graph, states, groups);
     for (t, c) in tallies.iter_mut().zip(counts) {
         t.lonely_ties = Some(c);
     }
@@ -320,18 +325,14 @@ fn turn_over_community(
     graph: &mut CommunityGraph,
     ctx: &SessionContext,
     step: u32,
-    groups: &[GroupState],
+    states: &States,
 ) {
     let scenario = ctx.scenario;
     let settings = &scenario.community_network;
     if settings.tie_turnover_per_year <= 0.0 {
         return;
     }
-    let lonely: Vec<bool> = groups
-        .iter()
-        .flat_map(|g| g.loneliness.iter())
-        .map(|&l| f64::from(l) >= LONELY_CUTOFF)
-        .collect();
+    let lonely: Vec<bool> = (0..graph.nodes()).map(|id| states.lonely(id)).collect();
     let p = turnover::per_session(settings.tie_turnover_per_year, scenario.interval_days());
     let mut stream = rng::stream_for(
         scenario.seed,
@@ -475,7 +476,7 @@ pub fn step_all_panel(
 fn community_network(
     ctx: &SessionContext,
     groups: &mut [GroupState],
-) -> Option<(Arc<CommunityGraph>, Locator)> {
+) -> Option<(Arc<CommunityGraph>, States)> {
     let scenario = ctx.scenario;
     let settings = &scenario.community_network;
     let graph = match settings.kind {
@@ -519,7 +520,7 @@ fn community_network(
             g.cohesion[i] = ctx.cohesion_before_sessions(g.hope[i], shifted);
         }
     });
-    Some((graph, Locator::new(groups)))
+    Some((graph, States::of(groups)))
 }
 
 /// Folds the tallies of each arm in group order into one row per arm.

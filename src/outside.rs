@@ -34,26 +34,45 @@ pub struct Outside {
     pub active: u16,
 }
 
-/// The group index of every member id (4 bytes a member), built once per
-/// replicate so that finding a tie partner's state is one lookup.
-#[derive(Debug, Clone)]
-pub struct Locator {
-    group_of: Vec<u32>,
+/// Every person's state as their community ties see it, one byte per
+/// member id (lonely, hopeful, a current member), gathered in one pass
+/// over the groups in member order: counting a tie partner is then one
+/// read from a small array rather than three from their group's columns,
+/// which matters when a million people's ties lead anywhere in memory.
+#[derive(Debug, Clone, Default)]
+pub struct States {
+    flags: Vec<u8>,
 }
 
-impl Locator {
-    pub fn new(groups: &[GroupState]) -> Locator {
-        let mut group_of = Vec::with_capacity(groups.iter().map(GroupState::places).sum());
-        for (index, g) in groups.iter().enumerate() {
-            group_of.extend(std::iter::repeat_n(index as u32, g.places()));
-        }
-        Locator { group_of }
+const LONELY: u8 = 1;
+const HOPEFUL: u8 = 2;
+const ACTIVE: u8 = 4;
+
+impl States {
+    /// The states now (groups hold member ids in order).
+    pub fn of(groups: &[GroupState]) -> States {
+        let flags = groups
+            .par_iter()
+            .flat_map_iter(|g| {
+                (0..g.places()).map(move |i| {
+                    let lonely = f64::from(g.loneliness[i]) >= LONELY_CUTOFF;
+                    let hopeful = i < g.arrived && g.hopeful_since[i] != NEVER;
+                    let active = g.status[i] == Status::Active;
+                    let flag = |on: bool, flag: u8| if on { flag } else { 0 };
+                    flag(lonely, LONELY) | flag(hopeful, HOPEFUL) | flag(active, ACTIVE)
+                })
+            })
+            .collect();
+        States { flags }
     }
 
-    /// (group index, place) of a member id.
-    fn locate(&self, groups: &[GroupState], id: u32) -> (usize, usize) {
-        let g = self.group_of[id as usize] as usize;
-        (g, (u64::from(id) - groups[g].first_member) as usize)
+    /// Whether member `id` is lonely (UCLA-3 at or above the cut-off).
+    pub fn lonely(&self, id: usize) -> bool {
+        self.flags[id] & LONELY != 0
+    }
+
+    fn has(&self, id: u32, flag: u8) -> bool {
+        self.flags[id as usize] & flag != 0
     }
 }
 
@@ -75,30 +94,28 @@ impl GroupOutside {
 }
 
 /// For every member of every group, the counts of [`Outside`], from the
-/// groups' state now (read only, in parallel; no group is changed). A
-/// lonely partner in the same meeting group whose bond is at or above
-/// `tie_level` is left out: the group's ties already count them.
+/// states at the start of the session (read only, in parallel; no group is
+/// changed). A lonely partner in the same meeting group whose bond is at
+/// or above `tie_level` is left out: the group's ties already count them.
 pub fn outside_counts(
     graph: &CommunityGraph,
-    locator: &Locator,
+    states: &States,
     groups: &[GroupState],
     tie_level: f32,
 ) -> Vec<GroupOutside> {
     groups
         .par_iter()
-        .enumerate()
-        .map(|(own, g)| {
+        .map(|g| {
             let mut mates = Vec::new();
+            let first = g.first_member as usize;
+            let own = first..first + g.places();
             let members = (0..g.places())
                 .map(|i| {
-                    let id = g.first_member as usize + i;
                     let mut o = Outside::default();
-                    for &u in graph.neighbours(id) {
-                        let (gi, place) = locator.locate(groups, u);
-                        let other = &groups[gi];
-                        let arrived = place < other.arrived;
-                        let mut lonely = f64::from(other.loneliness[place]) >= LONELY_CUTOFF;
-                        if gi == own && g.meets {
+                    for &u in graph.neighbours(first + i) {
+                        let mut lonely = states.has(u, LONELY);
+                        if g.meets && own.contains(&(u as usize)) {
+                            let place = u as usize - first;
                             if place > i {
                                 mates.push((i as u32, place as u32));
                             }
@@ -107,8 +124,8 @@ pub fn outside_counts(
                             lonely &= !bonded;
                         }
                         o.lonely += u16::from(lonely);
-                        o.hopeful += u16::from(arrived && other.hopeful_since[place] != NEVER);
-                        o.active += u16::from(other.status[place] == Status::Active);
+                        o.hopeful += u16::from(states.has(u, HOPEFUL));
+                        o.active += u16::from(states.has(u, ACTIVE));
                     }
                     o
                 })
@@ -123,26 +140,21 @@ pub fn outside_counts(
 /// for its lonely members and for the others.
 pub fn lonely_ties(
     graph: &CommunityGraph,
-    locator: &Locator,
+    states: &States,
     groups: &[GroupState],
 ) -> Vec<LonelyTies> {
-    let lonely = |gi: usize, place: usize| f64::from(groups[gi].loneliness[place]) >= LONELY_CUTOFF;
     groups
         .par_iter()
-        .enumerate()
-        .map(|(own, g)| {
+        .map(|g| {
             let mut t = LonelyTies::default();
-            for i in 0..g.arrived {
-                let neighbours = graph.neighbours(g.first_member as usize + i);
+            for id in g.first_member as usize..g.first_member as usize + g.arrived {
+                let neighbours = graph.neighbours(id);
                 let to_lonely = neighbours
                     .iter()
-                    .filter(|&&u| {
-                        let (gi, place) = locator.locate(groups, u);
-                        lonely(gi, place)
-                    })
+                    .filter(|&&u| states.has(u, LONELY))
                     .count() as u64;
                 let all = neighbours.len() as u64;
-                if lonely(own, i) {
+                if states.lonely(id) {
                     t.of_lonely += all;
                     t.of_lonely_to_lonely += to_lonely;
                 } else {
@@ -178,7 +190,7 @@ mod tests {
         let tie_level = 1.0;
         groups[0].bonds.strength[crate::bonds::pair_index(0, 1)] = 2.0;
         let graph = CommunityGraph::from_edges(8, &[(1, 0), (1, 2), (1, 4)]);
-        let counts = outside_counts(&graph, &Locator::new(&groups), &groups, tie_level);
+        let counts = outside_counts(&graph, &States::of(&groups), &groups, tie_level);
         assert!(groups[0].meets && !groups[1].meets);
         // Mate 0 is counted by the bond, mate 2 and member 4 here.
         assert_eq!(counts[0].members[1].lonely, 2);

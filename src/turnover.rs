@@ -19,8 +19,10 @@
 //!
 //! The pass is serial, over ties in id order, from one stream keyed by
 //! (seed, replicate, step): the same network at any thread count. Its cost
-//! is one walk over the ties and draws only for the ties that may dissolve
-//! (geometric skipping).
+//! is a parallel count of each person's ties and draws only for the ties
+//! that may dissolve (geometric skipping).
+
+use rayon::prelude::*;
 
 use crate::community::CommunityGraph;
 use crate::rng::{self, Stream};
@@ -66,20 +68,34 @@ pub fn turn_over(
             (libm::log(1.0 - rng::uniform(stream)) / log_q).floor() as u64
         }
     };
-    let mut next = skip(stream);
-    for v in 0..graph.nodes() {
-        for &u in graph.neighbours(v).iter().filter(|&&u| u as usize > v) {
-            if next > 0 {
-                next -= 1;
-                continue;
-            }
-            let either_lonely = lonely[v] || lonely[u as usize];
-            let own = if either_lonely { high } else { p };
-            if rng::bernoulli(stream, own / high) {
-                dissolved.push((v as u32, u));
-            }
-            next = skip(stream);
+    // Ties in id order, (v, u > v), numbered through the count of each
+    // person's ties to higher ids (counted in parallel): each candidate's
+    // tie is found from those counts and one binary search in its list.
+    let upper: Vec<u64> = (0..graph.nodes())
+        .into_par_iter()
+        .map(|v| higher_ties(graph, v) as u64)
+        .collect();
+    let mut starts = Vec::with_capacity(upper.len() + 1);
+    starts.push(0u64);
+    for count in upper {
+        starts.push(starts.last().copied().unwrap_or(0) + count);
+    }
+    let total = starts.last().copied().unwrap_or(0);
+    let (mut at, mut v) = (skip(stream), 0);
+    while at < total {
+        // Candidates come in id order: the person moves forward only.
+        while starts[v + 1] <= at {
+            v += 1;
         }
+        let list = graph.neighbours(v);
+        let first_higher = list.len() - higher_ties(graph, v);
+        let u = list[first_higher + (at - starts[v]) as usize];
+        let either_lonely = lonely[v] || lonely[u as usize];
+        let own = if either_lonely { high } else { p };
+        if rng::bernoulli(stream, own / high) {
+            dissolved.push((v as u32, u));
+        }
+        at = at.saturating_add(1).saturating_add(skip(stream));
     }
     for &(a, b) in &dissolved {
         graph.remove_tie(a, b);
@@ -105,6 +121,12 @@ pub fn turn_over(
         dissolved: dissolved.len(),
         formed,
     }
+}
+
+/// How many of `v`'s ties lead to a higher id (the lists are sorted).
+fn higher_ties(graph: &CommunityGraph, v: usize) -> usize {
+    let list = graph.neighbours(v);
+    list.len() - list.partition_point(|&u| u as usize <= v)
 }
 
 /// Ties `v` to a friend of a friend who is not yet a tie; false if none

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::data::RunData;
-use crate::output::rows::{METRICS, SummaryRow, Swept};
+use crate::output::rows::{METRICS, Metric, SummaryRow, Swept};
 use crate::output::xml::escape;
 use crate::stats::Estimate;
 
@@ -161,6 +161,20 @@ fn key_results(page: &mut String, data: &RunData) {
     page.push_str("</table>\n");
 }
 
+/// The measures the key results show: those reported that some condition
+/// has (a run without a community network or a forum has no such figures).
+fn shown_metrics(data: &RunData) -> Vec<&'static Metric> {
+    METRICS
+        .iter()
+        .filter(|m| m.report)
+        .filter(|m| {
+            data.arms
+                .iter()
+                .any(|arm| data.at_end(arm, m.value).is_some())
+        })
+        .collect()
+}
+
 /// Few conditions: one row per measure, a mean and a CI column per condition.
 fn results_by_measure(page: &mut String, data: &RunData) {
     let _ = writeln!(
@@ -171,7 +185,7 @@ fn results_by_measure(page: &mut String, data: &RunData) {
             .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
             .collect::<String>()
     );
-    for m in METRICS.iter().filter(|m| m.report) {
+    for m in shown_metrics(data) {
         let mut cells = String::new();
         for arm in &data.arms {
             match data.at_end(arm, m.value) {
@@ -200,9 +214,8 @@ fn results_by_condition(page: &mut String, data: &RunData) {
     let _ = writeln!(
         page,
         "<tr><th>condition</th>{}</tr>",
-        METRICS
+        shown_metrics(data)
             .iter()
-            .filter(|m| m.report)
             .map(|m| {
                 let label = escape(m.label);
                 format!(
@@ -214,7 +227,7 @@ fn results_by_condition(page: &mut String, data: &RunData) {
     );
     for arm in &data.arms {
         let mut cells = String::new();
-        for m in METRICS.iter().filter(|m| m.report) {
+        for m in shown_metrics(data) {
             match data.at_end(arm, m.value) {
                 Some(e) => {
                     let (mean, ci) = show(&e, m.digits);

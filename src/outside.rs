@@ -15,6 +15,8 @@
 //!
 //! [`lonely_ties`] counts, per group, the community ties of lonely and of
 //! other members that lead to a lonely person: whether loneliness clusters.
+//! Both read each tie partner's state from [`States`], one byte per person
+//! gathered after every session.
 
 use rayon::prelude::*;
 

@@ -99,6 +99,19 @@ pub struct Estimate {
     pub half_width: Option<f64>,
 }
 
+/// Decimal places to show a figure whose 95% interval has half-width
+/// `half_width`: at least `usual`, and enough for the half-width's first
+/// significant digit (at most 6), so that an interval is never rounded to
+/// a point.
+pub fn digits_for(half_width: f64, usual: usize) -> usize {
+    if half_width.is_finite() && half_width > 0.0 {
+        let needed = (-half_width.log10()).ceil().max(0.0) as usize;
+        needed.clamp(usual, 6)
+    } else {
+        usual
+    }
+}
+
 /// Mean of `values` with a t-based 95% confidence interval.
 pub fn mean_ci(values: &[f64]) -> Estimate {
     let mut m = Moments::default();
@@ -243,6 +256,19 @@ mod tests {
             graduation_incidence(&all, 4),
             vec![0.0, 0.0, 0.25, 0.25, 0.5]
         );
+    }
+
+    #[test]
+    fn intervals_are_shown_to_their_first_significant_digit() {
+        assert_eq!(digits_for(0.12, 2), 2);
+        assert_eq!(digits_for(0.004, 2), 3);
+        assert_eq!(digits_for(0.0004, 2), 4);
+        assert_eq!(digits_for(0.01, 2), 2);
+        assert_eq!(digits_for(0.0, 2), 2);
+        assert_eq!(digits_for(1e-12, 2), 6);
+        assert_eq!(digits_for(3.0, 3), 3);
+        // A half-width of 0.004 at three places is 0.004, not 0.00.
+        assert_eq!(format!("{:.*}", digits_for(0.004, 2), 0.004), "0.004");
     }
 
     #[test]

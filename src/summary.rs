@@ -20,7 +20,10 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
         Some(Estimate {
             mean,
             half_width: Some(h),
-        }) => format!("{mean:.digits$} ± {h:.digits$}"),
+        }) => {
+            let digits = crate::stats::digits_for(h, digits);
+            format!("{mean:.digits$} ± {h:.digits$}")
+        }
         Some(Estimate {
             mean,
             half_width: None,
@@ -142,9 +145,12 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         }
         for r in effects {
             let d = r.effect_size.expect("filtered");
-            let ci = match (r.effect_size_ci_low, r.effect_size_ci_high) {
-                (Some(lo), Some(hi)) => format!(" (95% CI {lo:.2} to {hi:.2})"),
-                _ => String::new(),
+            let (ci, digits) = match (r.effect_size_ci_low, r.effect_size_ci_high) {
+                (Some(lo), Some(hi)) => {
+                    let digits = crate::stats::digits_for((hi - lo) / 2.0, 2);
+                    (format!(" (95% CI {lo:.digits$} to {hi:.digits$})"), digits)
+                }
+                _ => (String::new(), 2),
             };
             let point = e.point_label(r.point);
             let name = if point.is_empty() {
@@ -156,10 +162,14 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
                 Some(own) if !uniform => format!(", against {own}"),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  {name}: {d:.2}{ci}{against}");
+            let _ = writeln!(out, "  {name}: {d:.digits$}{ci}{against}");
         }
     }
     let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "the intervals are the Monte Carlo precision of these replicates at these parameters, not the uncertainty of the parameters themselves"
+    );
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
 }
 

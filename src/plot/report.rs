@@ -35,9 +35,18 @@ pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
     let Ok(Swept { keys, rows }) = SummaryRow::read(summary_csv) else {
         return Vec::new();
     };
-    let rounded = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
+    // Each figure to the places its interval supports (never a point).
+    let places = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) => crate::stats::digits_for((hi - lo) / 2.0, 3),
+        _ => 3,
+    };
+    let rounded =
+        |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
     let pair = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
-        (Some(lo), Some(hi)) => format!("{lo:.3} to {hi:.3}"),
+        (Some(lo), Some(hi)) => {
+            let digits = places(Some(lo), Some(hi));
+            format!("{lo:.digits$} to {hi:.digits$}")
+        }
         _ => String::new(),
     };
     rows.into_iter()
@@ -55,9 +64,15 @@ pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
                     format!("{}: {}", point.join(", "), r.arm)
                 },
                 reference: r.reference_arm.unwrap_or_default(),
-                difference: rounded(r.difference),
+                difference: rounded(
+                    r.difference,
+                    places(r.difference_ci_low, r.difference_ci_high),
+                ),
                 difference_ci: pair(r.difference_ci_low, r.difference_ci_high),
-                effect_size: rounded(r.effect_size),
+                effect_size: rounded(
+                    r.effect_size,
+                    places(r.effect_size_ci_low, r.effect_size_ci_high),
+                ),
                 effect_size_ci: pair(r.effect_size_ci_low, r.effect_size_ci_high),
             }
         })
@@ -65,6 +80,7 @@ pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
 }
 
 fn show(e: &Estimate, digits: usize) -> (String, String) {
+    let digits = crate::stats::digits_for(e.half_width.unwrap_or(0.0), digits);
     let mean = format!("{:.digits$}", e.mean);
     let ci = match e.half_width {
         Some(h) => format!("{:.digits$} to {:.digits$}", e.mean - h, e.mean + h),

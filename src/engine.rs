@@ -184,17 +184,7 @@ pub fn run_one(
     let last = scenario.format.sessions;
     let mut observed = Observed::default();
     let mut panel = Vec::new();
-    let mut baseline: Vec<Tally> = groups
-        .iter()
-        .map(|g| {
-            let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
-            if g.meets && scenario.network.measures(0, last) {
-                t.network = NetStats::of_group(g);
-            }
-            t.set_clustering(g);
-            t
-        })
-        .collect();
+    let mut baseline = baseline_tallies(&ctx, &groups);
     if let Some((graph, states)) = &outside_network {
         count_lonely_ties(&mut baseline, graph, states, &groups);
     }
@@ -220,13 +210,7 @@ pub fn run_one(
             step_all_with(&mut groups, &ctx, step, outside.as_deref())
         };
         if let Some((graph, states)) = outside_network.as_mut() {
-            if scenario.community_network.group_ties_join {
-                join_group_ties(Arc::make_mut(graph), &mut groups);
-            }
-            // The states after this session: counted now, and read by the
-            // next session's outside counts and by the ties' turnover.
-            *states = States::of(&groups);
-            count_lonely_ties(&mut tallies, graph, states, &groups);
+            community_after_session(graph, states, scenario, &mut groups, &mut tallies);
         }
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
@@ -271,6 +255,40 @@ pub fn run_one(
         panel,
         end_loneliness,
     }
+}
+
+/// Every group's tally before the first session.
+fn baseline_tallies(ctx: &SessionContext, groups: &[GroupState]) -> Vec<Tally> {
+    let scenario = ctx.scenario;
+    groups
+        .iter()
+        .map(|g| {
+            let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
+            if g.meets && scenario.network.measures(0, scenario.format.sessions) {
+                t.network = NetStats::of_group(g);
+            }
+            t.set_clustering(g);
+            t
+        })
+        .collect()
+}
+
+/// The community network after a session: the group ties that now reach
+/// beyond the meetings join it, everyone's state is read afresh (for the
+/// tallies now, and for the next session's outside counts and the ties'
+/// turnover), and each group's ties to lonely people go into its tally.
+fn community_after_session(
+    graph: &mut Arc<CommunityGraph>,
+    states: &mut States,
+    scenario: &Scenario,
+    groups: &mut [GroupState],
+    tallies: &mut [Tally],
+) {
+    if scenario.community_network.group_ties_join {
+        join_group_ties(Arc::make_mut(graph), groups);
+    }
+    *states = States::of(groups);
+    count_lonely_ties(tallies, graph, states, groups);
 }
 
 /// Ties between members of a meeting group that reach beyond the meetings

@@ -52,6 +52,20 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         out,
         "at the last session (mean ± 95% CI half-width over replicates):"
     );
+    print_tables(&mut out, e, a);
+    print_effects(&mut out, e, a);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "the intervals are the Monte Carlo precision of these replicates at these parameters, not the uncertainty of the parameters themselves"
+    );
+    let _ = writeln!(out, "wall time {wall_seconds:.2} s");
+}
+
+/// The tables of the last session's figures by condition ([`Table`]): each
+/// printed when one of its metrics has a value, with a column for each that
+/// has one.
+fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     let specs: Vec<_> = e.runs().collect();
     let labels = conditions::labels(e, &a.finals);
     // Every condition shown: its name, its point and its arm's label.
@@ -118,6 +132,10 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             let _ = writeln!(out, "  ... and more: see summary.csv");
         }
     }
+}
+
+/// The loneliness effect sizes of summary.csv, against each row's reference.
+fn print_effects(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     let effects: Vec<_> = a
         .summary
         .iter()
@@ -165,12 +183,6 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
             let _ = writeln!(out, "  {name}: {d:.digits$}{ci}{against}");
         }
     }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "the intervals are the Monte Carlo precision of these replicates at these parameters, not the uncertainty of the parameters themselves"
-    );
-    let _ = writeln!(out, "wall time {wall_seconds:.2} s");
 }
 
 /// What a shard did.

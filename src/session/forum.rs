@@ -3,11 +3,12 @@
 //! universality (6): posting at each member's own rate, replies drawn from
 //! the period's visitors, and reading a few of the period's posts.
 
+use super::steps::remember_replies;
 use super::{Scratch, Session};
 use crate::bonds::pair_index;
 use crate::population::{GroupState, NEVER};
 use crate::rng::{self, Purpose};
-use crate::rules::{forum, replies, universality};
+use crate::rules::{forum, universality};
 
 /// A post read or answered is a full disclosure: the poster wrote what
 /// they chose to write.
@@ -73,10 +74,7 @@ pub(super) fn forum_replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             continue;
         }
         let received = sc.replies[j] as u32;
-        sc.no_reply[j] = received == 0;
-        g.replies_received[j] += received;
-        let memory = f64::from(g.reply_memory[j]);
-        g.reply_memory[j] = replies::remember(p, memory, received > 0) as f32;
+        remember_replies(p, g, &mut sc.no_reply[j], j, received);
         if g.forum.first_post_step[j] == s.step {
             g.forum.first_answered[j] = received > 0;
         }

@@ -209,11 +209,24 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             }
         }
         sc.replies[j] = f64::from(received);
-        sc.no_reply[j] = received == 0;
-        g.replies_received[j] += received;
-        let memory = f64::from(g.reply_memory[j]);
-        g.reply_memory[j] = replies::remember(p, memory, received > 0) as f32;
+        remember_replies(p, g, &mut sc.no_reply[j], j, received);
     }
+}
+
+/// A discloser who had listeners (or a poster who had readers) received
+/// `received` replies this session: counted, flagged when there were none
+/// (`no_reply`, the scratch's), and remembered as answered or not.
+pub(super) fn remember_replies(
+    p: &replies::Replies,
+    g: &mut GroupState,
+    no_reply: &mut bool,
+    j: usize,
+    received: u32,
+) {
+    *no_reply = received == 0;
+    g.replies_received[j] += received;
+    let memory = f64::from(g.reply_memory[j]);
+    g.reply_memory[j] = replies::remember(p, memory, received > 0) as f32;
 }
 
 /// The reply memory of member `i` as attendance and dropout weigh it this
@@ -311,10 +324,10 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
         }
     }
     // In a forum, what a visitor who did not post read carries less.
-    let reader = Hope {
+    let reader = s.ctx.forum.then(|| Hope {
         gain: p.gain * s.ctx.scenario.forum.reading_weight,
         ..p.clone()
-    };
+    });
     for i in 0..g.arrived {
         // Hopeful members who disclosed, heard by attendees (each member's
         // own state is read before it changes: the update is synchronous);
@@ -329,13 +342,14 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
             (true, true) => sc.hopeful_read[i],
         };
         let hopeful = g.hopeful_since[i] != NEVER;
-        let read_only = s.ctx.forum && sc.attended[i] && sc.depth[i] <= 0.0;
+        let read_only = sc.attended[i] && sc.depth[i] <= 0.0;
+        let rule = reader.as_ref().filter(|_| read_only).unwrap_or(p);
         let hope = hope::update(
             f64::from(g.hope[i]),
             f64::from(g.hope_start[i]),
             hopeful,
             heard + u32::from(s.outside.of(i).hopeful),
-            if read_only { &reader } else { p },
+            rule,
         );
         g.hope[i] = hope as f32;
         if !hopeful && hope >= p.hopeful_at {

@@ -4,15 +4,16 @@
 //! A condition is a sweep point and an arm label: the name of an `[[arm]]`
 //! (or "group"), or "control" for the within-run control members. For each
 //! condition and metric at the last session: the mean over replicates, its
-//! standard deviation and t-based 95% confidence interval. For every arm but
-//! the reference ([`reference_label`]: a waitlist arm, else the control
-//! members, else the first `[[arm]]`): the difference against
-//! the reference, paired by replicate (arms share common random numbers, so
-//! pairing removes the noise they share), with its 95% CI; and for
-//! loneliness a standardised effect size: the reference's end loneliness
-//! minus this arm's, over the pooled standard deviation of members' scores
-//! (Cohen's d, positive when this arm is less lonely), averaged over
-//! replicates with its CI.
+//! standard deviation and t-based 95% confidence interval. For every
+//! condition but the reference ([`reference_label`]: a waitlist arm, else
+//! the control members, else the first `[[arm]]`; in a sweep without arms
+//! to compare, point 0): for every metric, the difference against the
+//! reference, paired by replicate (arms share common random numbers, so
+//! pairing removes the noise they share), with its 95% CI; and for the
+//! member-level scores (loneliness, hope, self-stigma) a standardised
+//! effect: the difference over the pooled standard deviation of members'
+//! scores (Cohen's d, positive when this condition is better off), averaged
+//! over replicates with its CI.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,7 +22,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::experiment::Experiment;
 use crate::output::rows;
-use crate::output::{EndRecord, METRICS, SummaryRow, TimeseriesRow};
+use crate::output::{Better, EndRecord, METRICS, Metric, SummaryRow, TimeseriesRow};
 use crate::stats::{self, Moments};
 
 /// One arm of one run at its last session.
@@ -29,6 +30,8 @@ use crate::stats::{self, Moments};
 pub struct FinalRow {
     pub run: u64,
     pub arm: String,
+    pub step: u32,
+    pub week: f64,
     pub values: [Option<f64>; METRICS.len()],
 }
 
@@ -42,6 +45,8 @@ pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
         .map(|r| FinalRow {
             run: r.run,
             arm: r.arm.clone(),
+            step: r.step,
+            week: r.week,
             values: METRICS.map(|m| (m.value)(r)),
         })
         .collect())
@@ -166,6 +171,44 @@ fn reference_of(experiment: &Experiment, label: &str, reference: &str, split: bo
     }
 }
 
+/// A condition's values, keyed by (point, replicate, label).
+type ByCondition<'a, T> = BTreeMap<(usize, u32, String), T>;
+
+/// What a condition is compared with: the same point's reference arm
+/// ([`reference_of`]), or, in a sweep with a single condition per point,
+/// point 0 of that condition (points use different seeds, so replicate r
+/// of a point is matched with replicate r of point 0: independent pairs,
+/// whose differences still give a valid, if wider, interval). `None` for a
+/// reference itself.
+fn compared_with(
+    experiment: &Experiment,
+    point: usize,
+    label: &str,
+    labels: &[String],
+    reference_arm: &str,
+    split: bool,
+) -> Option<(usize, String)> {
+    if labels.len() == 1 {
+        return (point > 0).then(|| (0, label.to_string()));
+    }
+    let reference = reference_of(experiment, label, reference_arm, split);
+    (reference != label).then_some((point, reference))
+}
+
+/// The standardised effect of one replicate of metric `m` against its
+/// reference's, from the members' end scores, signed so that positive is
+/// better.
+fn effect(metric: &Metric, own: &Moments, reference: &Moments) -> Option<f64> {
+    if own.n < 2 || reference.n < 2 {
+        return None;
+    }
+    match metric.better {
+        Better::Lower => Some(stats::standardized_difference(reference, own)),
+        Better::Higher => Some(stats::standardized_difference(own, reference)),
+        Better::Neither => None,
+    }
+}
+
 /// Every summary row: points in order, then labels, then metrics.
 pub fn summarise(
     experiment: &Experiment,
@@ -179,87 +222,116 @@ pub fn summarise(
         .map(|r| (r.id, (r.point, r.replicate)))
         .collect();
     let split = control_differs(experiment, finals);
-    let mut values: BTreeMap<(usize, u32, String), &FinalRow> = BTreeMap::new();
+    let mut values: ByCondition<&FinalRow> = BTreeMap::new();
     for f in finals {
         let (point, replicate) = specs[&f.run];
         if let Some(label) = condition_of(experiment, f.run, &f.arm, split) {
             values.insert((point, replicate, label), f);
         }
     }
-    let mut end_moments: BTreeMap<(usize, u32, String), Moments> = BTreeMap::new();
+    let mut scores: ByCondition<BTreeMap<&str, Moments>> = BTreeMap::new();
     for e in ends {
         let (point, replicate) = specs[&e.run];
         if let Some(label) = condition_of(experiment, e.run, &e.arm, split) {
-            end_moments.insert((point, replicate, label), moments(e));
+            let entry = scores.entry((point, replicate, label)).or_default();
+            entry.insert(e.metric.as_str(), moments(e));
         }
     }
 
     let reference_arm = reference_label(experiment, finals);
+    let labels = labels(experiment, finals);
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
-        for label in labels(experiment, finals) {
-            let reference = reference_of(experiment, &label, &reference_arm, split);
-            for (m, metric) in METRICS.iter().enumerate() {
-                let mut own = Vec::new();
-                let mut diffs = Vec::new();
-                let mut effects = Vec::new();
-                for r in 0..experiment.replicates {
-                    let Some(v) = values
-                        .get(&(point, r, label.clone()))
-                        .and_then(|f| f.values[m])
-                    else {
-                        continue;
-                    };
-                    own.push(v);
-                    if label != reference
-                        && let Some(rv) = values
-                            .get(&(point, r, reference.clone()))
-                            .and_then(|f| f.values[m])
-                    {
-                        diffs.push(v - rv);
-                    }
-                    if metric.name == "loneliness_mean"
-                        && label != reference
-                        && let (Some(a), Some(b)) = (
-                            end_moments.get(&(point, r, reference.clone())),
-                            end_moments.get(&(point, r, label.clone())),
-                        )
-                        && a.n >= 2
-                        && b.n >= 2
-                    {
-                        effects.push(stats::standardized_difference(a, b));
-                    }
-                }
-                if own.is_empty() {
-                    continue;
-                }
-                let mut moments = Moments::default();
-                own.iter().for_each(|&v| moments.push(v));
-                let (mean, ci) = interval(&own);
-                let (difference, difference_ci) = estimate(&diffs);
-                let (effect_size, effect_size_ci) = estimate(&effects);
-                out.push(SummaryRow {
-                    point,
-                    arm: label.clone(),
-                    swept: experiment.point_values(point),
-                    metric: metric.name.to_string(),
-                    replicates: own.len() as u64,
-                    mean,
-                    sd: (own.len() >= 2).then(|| moments.variance().sqrt()),
-                    ci_low: ci.map(|c| c.0),
-                    ci_high: ci.map(|c| c.1),
-                    reference_arm: (label != reference).then(|| reference.clone()),
-                    difference,
-                    difference_ci_low: difference_ci.map(|c| c.0),
-                    difference_ci_high: difference_ci.map(|c| c.1),
-                    effect_size,
-                    effect_size_ci_low: effect_size_ci.map(|c| c.0),
-                    effect_size_ci_high: effect_size_ci.map(|c| c.1),
-                });
-            }
+        for label in &labels {
+            let reference = compared_with(experiment, point, label, &labels, &reference_arm, split);
+            let condition = Condition {
+                experiment,
+                point,
+                label,
+                reference: reference.as_ref(),
+                values: &values,
+                scores: &scores,
+            };
+            out.extend(
+                METRICS
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(m, metric)| condition.row(m, metric)),
+            );
         }
     }
     out
+}
+
+/// One condition of [`summarise`], with what it is compared with.
+struct Condition<'a> {
+    experiment: &'a Experiment,
+    point: usize,
+    label: &'a String,
+    reference: Option<&'a (usize, String)>,
+    values: &'a ByCondition<'a, &'a FinalRow>,
+    scores: &'a ByCondition<'a, BTreeMap<&'a str, Moments>>,
+}
+
+impl Condition<'_> {
+    /// The summary row of metric `m`; `None` when no replicate has it.
+    fn row(&self, m: usize, metric: &Metric) -> Option<SummaryRow> {
+        let mut own = Vec::new();
+        let mut diffs = Vec::new();
+        let mut effects = Vec::new();
+        let mut at = None;
+        for r in 0..self.experiment.replicates {
+            let key = (self.point, r, self.label.clone());
+            let Some(row) = self.values.get(&key) else {
+                continue;
+            };
+            let Some(v) = row.values[m] else {
+                continue;
+            };
+            at.get_or_insert((row.step, row.week));
+            own.push(v);
+            let Some((ref_point, ref_label)) = self.reference else {
+                continue;
+            };
+            let ref_key = (*ref_point, r, ref_label.clone());
+            if let Some(rv) = self.values.get(&ref_key).and_then(|f| f.values[m]) {
+                diffs.push(v - rv);
+            }
+            let score = |key| self.scores.get(key).and_then(|s| s.get(metric.name));
+            if let (Some(a), Some(b)) = (score(&key), score(&ref_key))
+                && let Some(d) = effect(metric, a, b)
+            {
+                effects.push(d);
+            }
+        }
+        let (step, week) = at?;
+        let mut moments = Moments::default();
+        own.iter().for_each(|&v| moments.push(v));
+        let (mean, ci) = interval(&own);
+        let (difference, difference_ci) = estimate(&diffs);
+        let (effect_size, effect_size_ci) = estimate(&effects);
+        Some(SummaryRow {
+            point: self.point,
+            arm: self.label.clone(),
+            swept: self.experiment.point_values(self.point),
+            metric: metric.name.to_string(),
+            replicates: own.len() as u64,
+            step,
+            week,
+            mean,
+            sd: (own.len() >= 2).then(|| moments.variance().sqrt()),
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+            reference_arm: self.reference.map(|r| r.1.clone()),
+            reference_point: self.reference.map(|r| r.0),
+            difference,
+            difference_ci_low: difference_ci.map(|c| c.0),
+            difference_ci_high: difference_ci.map(|c| c.1),
+            effect_size,
+            effect_size_ci_low: effect_size_ci.map(|c| c.0),
+            effect_size_ci_high: effect_size_ci.map(|c| c.1),
+        })
+    }
 }
 
 /// Writes summary.csv: point, arm, every swept key, metric, then the figures.

@@ -51,9 +51,10 @@ pub struct ReplicateResult {
     /// attend, by step, then group, then member (empty when
     /// `output.panel_csv` is off).
     pub panel: Vec<PanelRow>,
-    /// Loneliness at the end of everyone who came, by arm (group, control),
-    /// for effect sizes.
-    pub end_loneliness: [Moments; 2],
+    /// Loneliness, hope and self-stigma at the end of everyone who came
+    /// ([`crate::output::MEMBER_SCORES`], in that order), by arm (group,
+    /// control), for standardised effects.
+    pub end_scores: [[Moments; 3]; 2],
 }
 
 /// The bond network of a run at one step, as files.
@@ -238,7 +239,7 @@ pub fn run_one(
     } else {
         Vec::new()
     };
-    let end_loneliness = end_loneliness(&groups);
+    let end_scores = end_scores(&groups);
     let Observed {
         network,
         groups: group_rows,
@@ -253,7 +254,7 @@ pub fn run_one(
         groups: group_rows,
         exports,
         panel,
-        end_loneliness,
+        end_scores,
     }
 }
 
@@ -403,14 +404,17 @@ fn member_rows(
     members
 }
 
-/// Loneliness at the end of everyone who came, by arm (group, control).
-fn end_loneliness(groups: &[GroupState]) -> [Moments; 2] {
-    let mut moments = [Moments::default(); 2];
+/// Loneliness, hope and self-stigma at the end of everyone who came, by arm
+/// (group, control).
+fn end_scores(groups: &[GroupState]) -> [[Moments; 3]; 2] {
+    let mut moments = [[Moments::default(); 3]; 2];
     for g in groups {
-        let arm = usize::from(g.arm == Arm::Control);
-        g.loneliness[..g.arrived]
-            .iter()
-            .for_each(|&l| moments[arm].push(f64::from(l)));
+        let arm = &mut moments[usize::from(g.arm == Arm::Control)];
+        for i in 0..g.arrived {
+            arm[0].push(f64::from(g.loneliness[i]));
+            arm[1].push(f64::from(g.hope[i]));
+            arm[2].push(f64::from(g.stigma[i]));
+        }
     }
     moments
 }

@@ -56,6 +56,7 @@ pub mod stats;
 pub mod summary;
 pub mod traits;
 pub mod turnover;
+pub mod verdict;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::rows::{self, headerless};
 use crate::output::{
-    EndRecord, GroupRow, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow, RunRow,
-    SummaryRow, TimeseriesRow, write_atomically,
+    EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
+    RunRow, SummaryRow, TimeseriesRow, write_atomically,
 };
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
@@ -157,18 +157,24 @@ fn write_parts(
             }
         }
     }
-    let labels = [scenario.arm_name().to_string(), "control".to_string()];
+    let labels = [scenario.arm_name(), "control"];
     let ends: Vec<EndRecord> = result
-        .end_loneliness
+        .end_scores
         .iter()
         .zip(labels)
-        .filter(|(m, _)| m.n > 0)
-        .map(|(m, arm)| EndRecord {
-            run: result.run,
-            arm,
-            n: m.n,
-            sum: m.sum,
-            sum_sq: m.sum_sq,
+        .flat_map(|(scores, arm)| {
+            scores
+                .iter()
+                .zip(MEMBER_SCORES)
+                .filter(|(m, _)| m.n > 0)
+                .map(move |(m, metric)| EndRecord {
+                    run: result.run,
+                    arm: arm.to_string(),
+                    metric: metric.to_string(),
+                    n: m.n,
+                    sum: m.sum,
+                    sum_sq: m.sum_sq,
+                })
         })
         .collect();
     write_atomically(&part(dir, result.run, "end"), &headerless(&ends)?)?;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::conditions;
 use crate::experiment::Experiment;
-use crate::output::{METRICS, Table};
+use crate::output::{METRICS, Metric, Table};
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
 
@@ -31,156 +31,173 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
     }
 }
 
-/// The summary after a run is assembled.
+/// Verdict sentences printed; more are left to summary.csv and the report.
+const MAX_SENTENCES: usize = 12;
+
+/// The summary after a run is assembled: the question and the answer on
+/// its primary outcomes first, then the tables of the last session.
 pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wall_seconds: f64) {
     let mut out = std::io::stdout().lock();
     let s = &e.base;
     let _ = writeln!(
         out,
-        "bonfire: scenario '{}', {} run(s) ({} point(s) × {} arm(s) × {} replicate(s)), {} sessions, {} members per run",
+        "bonfire: scenario '{}', {} run(s) ({} point(s) × {} arm(s) × {} replicate(s)), {}",
         s.name,
         e.run_count(),
         e.points.len(),
         e.arms.len(),
         e.replicates,
-        s.format.sessions,
-        s.total_members()
+        arms_described(e)
     );
-    let _ = writeln!(out, "wrote {} into {}", files.join(", "), dir.display());
+    let _ = writeln!(out);
+    print_answer(&mut out, e, a);
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "at the last session (mean ± 95% CI half-width over replicates):"
     );
     print_tables(&mut out, e, a);
-    print_effects(&mut out, e, a);
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "the intervals are the Monte Carlo precision of these replicates at these parameters, not the uncertainty of the parameters themselves"
+        "every outcome's difference against its reference, with d for loneliness, hope and self-stigma: summary.csv and report.html"
     );
+    let _ = writeln!(out, "wrote {} into {}", files.join(", "), dir.display());
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
 }
 
-/// The tables of the last session's figures by condition ([`Table`]): each
-/// printed when one of its metrics has a value, with a column for each that
-/// has one.
-fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
-    let specs: Vec<_> = e.runs().collect();
-    let labels = conditions::labels(e, &a.finals);
-    // Every condition shown: its name, its point and its arm's label.
-    let mut conditions = Vec::new();
-    'points: for point in 0..e.points.len() {
-        for label in &labels {
-            if conditions.len() == MAX_CONDITIONS_SHOWN {
-                break 'points;
+/// "26 sessions, 900 members per run", or each arm's where arms differ.
+pub fn arms_described(e: &Experiment) -> String {
+    let each: Vec<(String, u32, u64)> = e
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(i, arm)| {
+            let s = e.scenario(0, i);
+            (arm.name.clone(), s.format.sessions, s.total_members())
+        })
+        .collect();
+    let same = each
+        .iter()
+        .all(|(_, s, m)| (*s, *m) == (each[0].1, each[0].2));
+    if same {
+        format!("{} sessions, {} members per run", each[0].1, each[0].2)
+    } else {
+        each.iter()
+            .map(|(name, s, m)| format!("{name}: {s} sessions, {m} members"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The question, one sentence per comparison of the primary outcomes, and
+/// what the intervals mean.
+fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
+    if !e.base.description.is_empty() {
+        let _ = writeln!(out, "question: {}", e.base.description);
+    }
+    let keys: Vec<String> = e.sweep.iter().map(|s| s.key.clone()).collect();
+    let sentences = crate::verdict::sentences(&a.summary, &keys, &e.base.question.outcomes);
+    let _ = writeln!(out, "answer ({}):", e.base.question.outcomes.join(", "));
+    for s in sentences.iter().take(MAX_SENTENCES) {
+        let _ = writeln!(out, "  - {s}");
+    }
+    if sentences.len() > MAX_SENTENCES {
+        let _ = writeln!(
+            out,
+            "  ... and {} more: summary.csv and report.html",
+            sentences.len() - MAX_SENTENCES
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", wrapped(crate::verdict::INTERVALS, 100));
+}
+
+/// Text broken into lines of at most `width` characters.
+fn wrapped(text: &str, width: usize) -> String {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
             }
-            let name = match e.point_label(point) {
-                p if p.is_empty() => label.clone(),
-                p => format!("{p}, {label}"),
-            };
-            conditions.push((name, point, label));
+            line.push_str(word);
         }
     }
-    let more = conditions.len() < e.points.len() * labels.len();
-    let split = conditions::control_differs(e, &a.finals);
-    let estimate = |m: usize, point: usize, label: &String| {
-        let values: Vec<f64> = a
-            .finals
+    lines.join("\n")
+}
+
+/// The tables of the last session's figures by condition, from
+/// summary.csv's rows: first the primary outcomes, then the other printed
+/// metrics by [`Table`]; each table printed when one of its metrics has a
+/// value, with a column for each that has one.
+fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
+    let labels = conditions::labels(e, &a.finals);
+    let keys: Vec<String> = e.sweep.iter().map(|s| s.key.clone()).collect();
+    // Every condition shown: its name, its point and its arm's label.
+    let mut shown = Vec::new();
+    'points: for point in 0..e.points.len() {
+        for label in &labels {
+            if shown.len() == MAX_CONDITIONS_SHOWN {
+                break 'points;
+            }
+            let swept = e.point_values(point);
+            let name = crate::verdict::condition_name(&keys, &swept, label, labels.len() > 1);
+            shown.push((name, point, label));
+        }
+    }
+    let more = shown.len() < e.points.len() * labels.len();
+    let estimate = |metric: &str, point: usize, label: &String| {
+        let r = a
+            .summary
             .iter()
-            .filter(|f| {
-                specs[f.run as usize].point == point
-                    && conditions::condition_of(e, f.run, &f.arm, split).as_ref() == Some(label)
-            })
-            .filter_map(|f| f.values[m])
-            .collect();
-        (!values.is_empty()).then(|| crate::stats::mean_ci(&values))
+            .find(|r| r.point == point && &r.arm == label && r.metric == metric)?;
+        Some(Estimate {
+            mean: r.mean,
+            half_width: r.ci_high.map(|hi| hi - r.mean),
+        })
     };
-    for table in Table::ALL {
-        // The metrics printed, with their place in the final rows' values:
-        // those of this table that some condition has.
-        let printed: Vec<(usize, &str, usize)> = METRICS
+    let outcomes = &e.base.question.outcomes;
+    let primary: Vec<&Metric> = outcomes.iter().filter_map(|o| Metric::named(o)).collect();
+    let mut tables = vec![primary];
+    tables.extend(Table::ALL.iter().map(|&table| {
+        METRICS
             .iter()
-            .enumerate()
-            .filter(|(_, m)| m.table == table)
-            .filter_map(|(i, m)| Some((i, m.terminal?, m.digits)))
-            .filter(|&(i, _, _)| {
-                conditions
+            .filter(|m| {
+                m.table == table && m.terminal.is_some() && !outcomes.iter().any(|o| o == m.name)
+            })
+            .collect()
+    }));
+    for (k, table) in tables.iter().enumerate() {
+        let printed: Vec<&&Metric> = table
+            .iter()
+            .filter(|m| {
+                shown
                     .iter()
-                    .any(|(_, point, label)| estimate(i, *point, label).is_some())
+                    .any(|(_, p, l)| estimate(m.name, *p, l).is_some())
             })
             .collect();
         if printed.is_empty() {
             continue;
         }
-        if table != Table::Outcomes {
-            let _ = writeln!(out);
+        let _ = writeln!(out);
+        if k == 0 {
+            let _ = writeln!(out, "  primary outcomes");
         }
-        let headers: String = printed
-            .iter()
-            .map(|(_, h, _)| format!(" {h:>18}"))
-            .collect();
+        let headers: String = printed.iter().map(|m| format!(" {:>18}", m.name)).collect();
         let _ = writeln!(out, "  {:<34}{headers}", "condition");
-        for (name, point, label) in &conditions {
+        for (name, point, label) in &shown {
             let cells: String = printed
                 .iter()
-                .map(|&(m, _, digits)| format!(" {:>18}", show(estimate(m, *point, label), digits)))
+                .map(|m| format!(" {:>18}", show(estimate(m.name, *point, label), m.digits)))
                 .collect();
             let _ = writeln!(out, "  {name:<34}{cells}");
         }
         if more {
             let _ = writeln!(out, "  ... and more: see summary.csv");
-        }
-    }
-}
-
-/// The loneliness effect sizes of summary.csv, against each row's reference.
-fn print_effects(out: &mut impl Write, e: &Experiment, a: &Assembled) {
-    let effects: Vec<_> = a
-        .summary
-        .iter()
-        .filter(|r| r.effect_size.is_some())
-        .take(MAX_CONDITIONS_SHOWN)
-        .collect();
-    if !effects.is_empty() {
-        let _ = writeln!(out);
-        let reference = conditions::reference_label(e, &a.finals);
-        let uniform = effects
-            .iter()
-            .all(|r| r.reference_arm.as_deref() == Some(reference.as_str()));
-        if uniform {
-            let _ = writeln!(
-                out,
-                "loneliness at the end against {reference}, standardised (Cohen's d; positive = less lonely than {reference}):"
-            );
-        } else {
-            // Each arm against its own run's control members, or each arm's
-            // control members against the reference arm's.
-            let _ = writeln!(
-                out,
-                "loneliness at the end, standardised (Cohen's d; positive = less lonely than the condition it is compared with):"
-            );
-        }
-        for r in effects {
-            let d = r.effect_size.expect("filtered");
-            let (ci, digits) = match (r.effect_size_ci_low, r.effect_size_ci_high) {
-                (Some(lo), Some(hi)) => {
-                    let digits = crate::stats::digits_for((hi - lo) / 2.0, 2);
-                    (format!(" (95% CI {lo:.digits$} to {hi:.digits$})"), digits)
-                }
-                _ => (String::new(), 2),
-            };
-            let point = e.point_label(r.point);
-            let name = if point.is_empty() {
-                r.arm.clone()
-            } else {
-                format!("{point}, {}", r.arm)
-            };
-            let against = match &r.reference_arm {
-                Some(own) if !uniform => format!(", against {own}"),
-                _ => String::new(),
-            };
-            let _ = writeln!(out, "  {name}: {d:.digits$}{ci}{against}");
         }
     }
 }

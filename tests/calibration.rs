@@ -4,7 +4,7 @@
 use bonfire::Scenario;
 use bonfire::engine::{self, ReplicateResult};
 use bonfire::output::TimeseriesRow;
-use bonfire::stats::{self, Moments};
+use bonfire::stats;
 use std::sync::OnceLock;
 
 /// The default scenario's replicates, run once for all tests here.
@@ -92,7 +92,7 @@ fn loneliness_effect_against_control_is_small_to_moderate() {
     let effects: Vec<f64> = default_run()
         .iter()
         .map(|r| {
-            let [group, control]: &[Moments; 2] = &r.end_loneliness;
+            let (group, control) = (&r.end_scores[0][0], &r.end_scores[1][0]);
             stats::standardized_difference(control, group)
         })
         .collect();

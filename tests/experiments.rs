@@ -95,7 +95,7 @@ fn a_sweep_expands_to_the_full_factorial_of_points_arms_and_replicates() {
     // summary.csv: 4 points x 3 labels (2 arms + control) x 11 metrics, less
     // the metrics that do not apply to control (7 of 11 are session figures).
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
-    assert!(summary.lines().next().unwrap().starts_with("point,arm,community.group_size,mechanisms.dropout.base_hazard,metric,replicates,mean,sd,ci_low,ci_high,reference_arm,difference"));
+    assert!(summary.lines().next().unwrap().starts_with("point,arm,community.group_size,mechanisms.dropout.base_hazard,metric,replicates,step,week,mean,sd,ci_low,ci_high,reference_arm,reference_point,difference"));
     let facilitated_loneliness: Vec<&str> = summary
         .lines()
         .filter(|l| l.contains(",facilitated,") && l.contains(",loneliness_mean,"))
@@ -131,10 +131,10 @@ fn control_members_the_groups_reach_are_reported_by_arm() {
             .map(|l| l.split(',').map(String::from).collect())
             .collect()
     };
-    // Columns: point, arm, metric, replicates, mean, sd, ci_low, ci_high,
-    // reference_arm, ...
+    // Columns: point, arm, metric, replicates, step, week, mean, sd,
+    // ci_low, ci_high, reference_arm, ...
     let conditions = |rows: &[Vec<String>]| -> Vec<(String, String)> {
-        rows.iter().map(|r| (r[1].clone(), r[8].clone())).collect()
+        rows.iter().map(|r| (r[1].clone(), r[10].clone())).collect()
     };
     let apart = summary_rows("apart", format!("{head}{arms}"));
     assert_eq!(

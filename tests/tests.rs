@@ -1,5 +1,6 @@
 //! bonfire's integration tests, in one binary so the suite links once.
 
+mod answers;
 mod baseline;
 mod calibration;
 mod charts;

@@ -20,8 +20,8 @@ pub mod rows;
 pub mod xml;
 
 pub use rows::{
-    EndRecord, GroupRow, METRICS, MemberRow, MemberStatus, Metric, NetworkRow, PanelRow, RunRow,
-    SummaryRow, Table, TimeseriesRow,
+    Better, EndRecord, GroupRow, MEMBER_SCORES, METRICS, MemberRow, MemberStatus, Metric,
+    NetworkRow, PanelRow, RunRow, SummaryRow, Table, TimeseriesRow,
 };
 
 use std::fs::File;

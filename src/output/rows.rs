@@ -137,6 +137,31 @@ pub struct Metric {
     pub table: Table,
     /// Whether the report's table of key results shows it.
     pub report: bool,
+    /// Which way is better for the people in the groups, where one is:
+    /// standardised effects are signed so that positive is better.
+    pub better: Better,
+}
+
+/// Which way a metric is better, for the sign of its standardised effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+    /// Neither way is better in itself (how dense a network is, who posts).
+    Neither,
+}
+
+impl Metric {
+    /// Whether the metric is a share (0–1) of something, shown in a
+    /// sentence as percentage points.
+    pub fn is_share(&self) -> bool {
+        self.unit.starts_with("share")
+    }
+
+    /// The metric called `name`.
+    pub fn named(name: &str) -> Option<&'static Metric> {
+        METRICS.iter().find(|m| m.name == name)
+    }
 }
 
 /// The tables of the terminal summary. A table is printed when one of its
@@ -155,6 +180,11 @@ impl Table {
     pub const ALL: [Table; 3] = [Table::Outcomes, Table::Spread, Table::Forum];
 }
 
+/// The metrics that are means of a score every member who came has at the
+/// end (loneliness, hope, self-stigma): each has a standardised effect, from
+/// the members' scores ([`EndRecord`]).
+pub const MEMBER_SCORES: [&str; 3] = ["loneliness_mean", "hope_mean", "stigma_mean"];
+
 /// Every reported metric, in summary.csv's order.
 pub const METRICS: [Metric; 27] = [
     Metric {
@@ -166,6 +196,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("loneliness_mean"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "lonely_share",
@@ -176,6 +207,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("lonely_share"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_casual_tie_share",
@@ -186,6 +218,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("no_casual_tie_share"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_friend_tie_share",
@@ -196,6 +229,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("no_friend_tie_share"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_close_tie_share",
@@ -206,6 +240,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_casual_tie_in_group_share",
@@ -216,6 +251,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_friend_tie_in_group_share",
@@ -226,6 +262,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "no_close_tie_in_group_share",
@@ -236,6 +273,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "hope_mean",
@@ -246,6 +284,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Higher,
     },
     Metric {
         name: "hopeful_share",
@@ -256,6 +295,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("hopeful_share"),
         table: Table::Spread,
         report: true,
+        better: Better::Higher,
     },
     Metric {
         name: "stigma_mean",
@@ -266,6 +306,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "cohesion_mean",
@@ -276,6 +317,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("cohesion_mean"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Higher,
     },
     Metric {
         name: "attendance_rate",
@@ -287,6 +329,7 @@ pub const METRICS: [Metric; 27] = [
         table: Table::Outcomes,
         // The attendance chart shows it.
         report: false,
+        better: Better::Higher,
     },
     Metric {
         name: "bond_density",
@@ -297,6 +340,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "clustering",
@@ -307,6 +351,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "retention",
@@ -317,6 +362,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("retention"),
         table: Table::Outcomes,
         report: true,
+        better: Better::Higher,
     },
     Metric {
         name: "still_attending",
@@ -327,6 +373,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "improved_share",
@@ -337,6 +384,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Higher,
     },
     Metric {
         name: "between_group_share",
@@ -347,6 +395,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: None,
         table: Table::Outcomes,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "lonely_near_lonely",
@@ -357,6 +406,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("lonely_near_lonely"),
         table: Table::Spread,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "lonely_near_others",
@@ -367,6 +417,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("lonely_near_others"),
         table: Table::Spread,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "posted_share",
@@ -377,6 +428,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("posted_share"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "posted_again_share",
@@ -387,6 +439,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("posted_again"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "top1_post_share",
@@ -397,6 +450,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("top1_post_share"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "top10_post_share",
@@ -407,6 +461,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("top10_post_share"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "answered_return_share",
@@ -417,6 +472,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("answered_return"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
     Metric {
         name: "unanswered_return_share",
@@ -427,6 +483,7 @@ pub const METRICS: [Metric; 27] = [
         terminal: Some("unanswered_return"),
         table: Table::Forum,
         report: true,
+        better: Better::Neither,
     },
 ];
 
@@ -610,15 +667,18 @@ pub struct PanelRow {
     pub cohesion: f32,
 }
 
-/// End-of-run loneliness moments of one arm of one run (a part file only:
-/// summary.csv's effect sizes are computed from them).
+/// End-of-run moments of one member-level score of one arm of one run (a
+/// part file only: summary.csv's standardised effects are computed from
+/// them).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndRecord {
     pub run: u64,
     pub arm: String,
+    /// The [`METRICS`] name of the score's mean ([`MEMBER_SCORES`]).
+    pub metric: String,
     /// Members counted.
     pub n: u64,
-    /// Sum of their loneliness, and of its square.
+    /// Sum of their scores, and of the squares.
     pub sum: f64,
     pub sum_sq: f64,
 }
@@ -689,19 +749,31 @@ pub struct SummaryRow {
     pub metric: String,
     /// Replicates with a value.
     pub replicates: u64,
+    /// The last session of the condition's runs, and its week: the figures
+    /// are measured there (arms that meet at different intervals end at
+    /// different sessions).
+    pub step: u32,
+    pub week: f64,
     pub mean: f64,
     pub sd: Option<f64>,
     /// t-based 95% confidence interval of the mean.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    /// The arm this one is compared with; `None` (an empty cell) for the
-    /// reference itself.
+    /// The condition this one is compared with: an arm's label, and its
+    /// sweep point (the same point, except in a sweep without arms to
+    /// compare, where every point is compared with point 0); `None` (empty
+    /// cells) for a reference itself.
     pub reference_arm: Option<String>,
-    /// This arm minus the reference, paired by replicate, with its 95% CI.
+    pub reference_point: Option<usize>,
+    /// This condition minus the reference, paired by replicate, with its
+    /// 95% CI.
     pub difference: Option<f64>,
     pub difference_ci_low: Option<f64>,
     pub difference_ci_high: Option<f64>,
-    /// Cohen's d of end loneliness (reference minus this arm), with its 95% CI.
+    /// For the [`MEMBER_SCORES`]: the difference over the pooled standard
+    /// deviation of members' scores (Cohen's d), signed so that positive is
+    /// better ([`Better`]: less lonely, more hope, less self-stigma), with
+    /// its 95% CI.
     pub effect_size: Option<f64>,
     pub effect_size_ci_low: Option<f64>,
     pub effect_size_ci_high: Option<f64>,
@@ -711,14 +783,17 @@ impl SummaryRow {
     /// The columns before the swept keys.
     const LEADING: [&str; 2] = ["point", "arm"];
     /// The columns after the swept keys.
-    const TRAILING: [&str; 13] = [
+    const TRAILING: [&str; 16] = [
         "metric",
         "replicates",
+        "step",
+        "week",
         "mean",
         "sd",
         "ci_low",
         "ci_high",
         "reference_arm",
+        "reference_point",
         "difference",
         "difference_ci_low",
         "difference_ci_high",
@@ -748,11 +823,15 @@ impl SummaryRow {
         cells.extend([
             self.metric.clone(),
             self.replicates.to_string(),
+            self.step.to_string(),
+            self.week.to_string(),
             self.mean.to_string(),
             num(self.sd),
             num(self.ci_low),
             num(self.ci_high),
             self.reference_arm.clone().unwrap_or_default(),
+            self.reference_point
+                .map_or(String::new(), |p| p.to_string()),
             num(self.difference),
             num(self.difference_ci_low),
             num(self.difference_ci_high),
@@ -969,6 +1048,8 @@ mod tests {
             swept: vec!["weekly".into()],
             metric: "loneliness_mean".into(),
             replicates: 1,
+            step: 26,
+            week: 26.0,
             mean: 6.5,
             ..SummaryRow::default()
         };
@@ -980,6 +1061,7 @@ mod tests {
             ci_low: Some(-1.0),
             ci_high: Some(2.0),
             reference_arm: Some("control".into()),
+            reference_point: Some(1),
             difference: Some(-0.25),
             difference_ci_low: Some(-0.5),
             difference_ci_high: Some(0.0),
@@ -998,7 +1080,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         // Numbers as Rust prints them, not in exponent form.
         assert!(text.contains(
-            ",group,weekly,loneliness_mean,3,0.30000000000000004,0.0000001,-1,2,control,"
+            ",group,weekly,loneliness_mean,3,26,26,0.30000000000000004,0.0000001,-1,2,control,1,"
         ));
         assert_eq!(SummaryRow::read(&path).unwrap(), Swept { keys, rows });
     }

@@ -1,46 +1,23 @@
-//! The charts: what each shows ([`chart_specs`]) and how a chart is drawn
-//! ([`draw`]) with plotters, to PNG and SVG from the same description.
+//! The charts: what each shows ([`chart_specs`]), as descriptions that
+//! [`super::draw`] turns into PNG and SVG.
 //!
-//! Each line is the mean over replicates with a shaded 95% confidence band;
-//! each arm has its own colour; a second quantity in the same panel is
-//! dashed. Text is rendered with the DejaVu Sans font kept in the repository
-//! (`src/plot/fonts/`), registered once, so no system font library is needed.
-
-use std::sync::Once;
-
-use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
-use plotters::prelude::*;
-use plotters::style::FontStyle;
+//! Each line is one condition's mean over replicates with a shaded 95%
+//! confidence band; a second quantity in the same panel is dashed. Where
+//! and in which colour each condition is drawn comes from the run's
+//! [`super::layout::Plan`]; each chart has a caption that says what to look at.
 
 use super::data::RunData;
 use crate::output::TimeseriesRow;
 use crate::stats::Estimate;
 
-/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
-const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-const FONT_FAMILY: &str = "sans-serif";
-
-/// Chart size in pixels (PNG) and user units (SVG).
-pub const SIZE: (u32, u32) = (1000, 720);
-
-/// Registers the bundled font with plotters, once per process.
-pub fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT)
-            .map_err(|_| ())
-            .expect("the bundled font is a valid TrueType file");
-    });
-}
-
-/// One line with its band.
+/// One condition's line with its band.
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub label: String,
-    /// Index into the arm palette.
-    pub colour: usize,
-    pub dashed: bool,
+    /// Index into [`RunData::conditions`] (for the sweep chart, of the
+    /// arm's first condition: the line runs across points).
+    pub condition: usize,
+    /// Index into the panel's `series`: 0 solid, others dashed.
+    pub series: usize,
     /// Draw 95% CI bars at each point instead of a shaded band (for charts
     /// across sweep points).
     pub error_bars: bool,
@@ -48,50 +25,56 @@ pub struct Line {
     pub points: Vec<(f64, Estimate)>,
 }
 
-/// One panel: axes and lines.
+/// One panel: a quantity, its axes and lines.
 #[derive(Debug, Clone)]
 pub struct Panel {
     /// The panel's own x axis (its label), for a panel whose x is not the
-    /// chart's; `None`: the chart's x axis, labelled under the last panel.
+    /// chart's; `None`: the chart's x axis.
     pub x_label: Option<String>,
     pub y_label: String,
-    /// The quantity's natural bounds; the axis zooms to the data within them.
+    /// The quantity's natural bounds (its scale).
     pub y_bounds: (f64, f64),
+    /// What each line style stands for (solid, then dashed).
+    pub series: Vec<String>,
     pub lines: Vec<Line>,
+    /// Whether the panel is split into the plan's facets (small multiples);
+    /// false for a panel across sweep points, whose lines are arms.
+    pub faceted: bool,
 }
 
-/// A whole chart: a title, an x label and one or more panels stacked.
+/// A grid of one outcome over two swept keys, for one arm.
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    /// The outcome, and the arm.
+    pub title: String,
+    pub x_key: String,
+    pub y_key: String,
+    pub xs: Vec<String>,
+    pub ys: Vec<String>,
+    /// Mean over replicates at (x, y), x-major.
+    pub cells: Vec<Option<f64>>,
+    pub digits: usize,
+    /// The colour scale's ends (shared by the arms of one outcome).
+    pub range: (f64, f64),
+    /// Its place in the chart's grid: the outcome's row, the arm's column.
+    pub row: usize,
+    pub column: usize,
+}
+
+/// A whole chart: a title, an x label, and panels stacked (or heatmaps).
 #[derive(Debug, Clone)]
 pub struct ChartSpec {
     /// File stem: `charts/<name>.png` and `.svg`.
     pub name: &'static str,
     pub title: String,
+    /// What to look at, for the report.
+    pub caption: String,
     pub x_label: String,
     pub panels: Vec<Panel>,
+    /// Drawn in place of panels when there are any.
+    pub heatmaps: Vec<Heatmap>,
     /// Shown in place of the chart when there is nothing to draw.
     pub empty_note: Option<String>,
-}
-
-/// Condition colours (Okabe–Ito, colour-blind safe).
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(230, 159, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(213, 94, 0),
-    RGBColor(240, 228, 66),
-    RGBColor(0, 0, 0),
-];
-
-fn line(label: String, colour: usize, dashed: bool, points: Vec<(f64, Estimate)>) -> Option<Line> {
-    (!points.is_empty()).then_some(Line {
-        label,
-        colour,
-        dashed,
-        error_bars: false,
-        points,
-    })
 }
 
 /// A column of `timeseries.csv`, as a chart reads it.
@@ -115,28 +98,35 @@ pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
     specs
 }
 
-fn panel(y_label: &str, y_bounds: (f64, f64), lines: Vec<Line>) -> Panel {
+/// A panel of lines over time, split into the plan's facets; `series`
+/// names its line styles.
+fn panel(y_label: &str, y_bounds: (f64, f64), series: &[&str], lines: Vec<Line>) -> Panel {
     Panel {
         x_label: None,
         y_label: y_label.into(),
         y_bounds,
+        series: series.iter().map(|s| s.to_string()).collect(),
         lines,
+        faceted: true,
     }
 }
 
 /// A chart over weeks with one or more panels.
-fn over_weeks(name: &'static str, title: String, panels: Vec<Panel>) -> ChartSpec {
+fn over_weeks(name: &'static str, title: String, caption: &str, panels: Vec<Panel>) -> ChartSpec {
     ChartSpec {
         name,
         title,
+        caption: caption.to_string(),
         x_label: WEEK.to_string(),
         panels,
+        heatmaps: Vec::new(),
         empty_note: None,
     }
 }
 
-/// Per arm, one line over time per `(what, column)`, labelled "arm: what":
-/// the first solid, the others dashed. Columns with no data draw no line.
+/// Per condition, one line over time per `(what, column)`: the first
+/// solid, the others dashed. Columns with no data draw no line; each line
+/// ends at its condition's last session.
 fn over_time(data: &RunData, series: &[(&str, Column)]) -> Vec<Line> {
     data.arms
         .iter()
@@ -145,16 +135,32 @@ fn over_time(data: &RunData, series: &[(&str, Column)]) -> Vec<Line> {
             series
                 .iter()
                 .enumerate()
-                .filter_map(move |(k, &(what, column))| {
-                    line(
-                        format!("{arm}: {what}"),
-                        i,
-                        k > 0,
-                        data.over_time(arm, column),
-                    )
+                .filter_map(move |(k, &(_, column))| {
+                    let points = data.over_time(arm, column);
+                    (!points.is_empty()).then_some(Line {
+                        condition: i,
+                        series: k,
+                        error_bars: false,
+                        points,
+                    })
                 })
         })
         .collect()
+}
+
+/// The names of `series`, for a panel.
+fn names<'a>(series: &[(&'a str, Column)]) -> Vec<&'a str> {
+    series.iter().map(|(what, _)| *what).collect()
+}
+
+/// A panel over time of the given columns.
+fn over_time_panel(
+    data: &RunData,
+    y_label: &str,
+    y_bounds: (f64, f64),
+    series: &[(&str, Column)],
+) -> Panel {
+    panel(y_label, y_bounds, &names(series), over_time(data, series))
 }
 
 /// Loneliness, and the shares lonely and without a casual-friend tie (the
@@ -164,24 +170,24 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "isolation",
         format!("{scenario}: loneliness and isolation"),
+        "Does loneliness fall, and does it fall more in one condition than another? The lower panel shows how many are lonely and how many have no tie of casual-friend strength yet.",
         vec![
-            panel(
+            over_time_panel(
+                data,
                 "Loneliness (UCLA-3, 3–9)",
                 (3.0, 9.0),
-                over_time(data, &[("loneliness_mean", |r| Some(r.loneliness_mean))]),
+                &[("loneliness_mean", |r| Some(r.loneliness_mean))],
             ),
-            panel(
+            over_time_panel(
+                data,
                 "Share of members",
                 (0.0, 1.0),
-                over_time(
-                    data,
-                    &[
-                        ("lonely_share (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
-                        ("no_casual_tie_share (< 50 h)", |r| {
-                            Some(r.no_casual_tie_share)
-                        }),
-                    ],
-                ),
+                &[
+                    ("lonely_share (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
+                    ("no_casual_tie_share (< 50 h)", |r| {
+                        Some(r.no_casual_tie_share)
+                    }),
+                ],
             ),
         ],
     )
@@ -192,22 +198,22 @@ fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "cohesion",
         format!("{scenario}: cohesion and the bond network"),
+        "How close members feel to their group, and how many of the possible ties within groups exist (density) and close into triangles (clustering).",
         vec![
-            panel(
+            over_time_panel(
+                data,
                 "Perceived cohesion (0–10)",
                 (0.0, 10.0),
-                over_time(data, &[("cohesion_mean", |r| r.cohesion_mean)]),
+                &[("cohesion_mean", |r| r.cohesion_mean)],
             ),
-            panel(
+            over_time_panel(
+                data,
                 "Tie network (0–1)",
                 (0.0, 1.0),
-                over_time(
-                    data,
-                    &[
-                        ("bond_density", |r| r.bond_density),
-                        ("clustering", |r| r.clustering),
-                    ],
-                ),
+                &[
+                    ("bond_density", |r| r.bond_density),
+                    ("clustering", |r| r.clustering),
+                ],
             ),
         ],
     )
@@ -218,8 +224,10 @@ fn cohesion_chart(data: &RunData, scenario: &str) -> ChartSpec {
 /// counted as gone), then survival against dropout and cumulative
 /// graduation by sessions since joining (members.csv).
 fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
-    let shares = over_time(
+    let shares = over_time_panel(
         data,
+        "Share of those who joined",
+        (0.0, 1.0),
         &[
             ("retention (not dropped out)", |r| r.retention),
             ("still_attending (graduation counts as leaving)", |r| {
@@ -231,34 +239,35 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         .arms
         .iter()
         .enumerate()
-        .filter_map(|(i, arm)| Some((i, arm, data.retention_curves(arm)?)))
-        .flat_map(|(i, arm, curves)| {
-            [
-                line(
-                    format!("{arm}: not dropped out (Kaplan–Meier)"),
-                    i,
-                    false,
-                    curves.not_dropped_out,
-                ),
-                line(
-                    format!("{arm}: graduated (cumulative incidence)"),
-                    i,
-                    true,
-                    curves.graduated,
-                ),
-            ]
+        .filter_map(|(i, arm)| Some((i, data.retention_curves(arm)?)))
+        .flat_map(|(i, curves)| {
+            [(0, curves.not_dropped_out), (1, curves.graduated)]
+                .into_iter()
+                .map(move |(series, points)| Line {
+                    condition: i,
+                    series,
+                    error_bars: false,
+                    points,
+                })
         })
-        .flatten()
         .collect();
     let mut panels = Vec::new();
-    if !shares.is_empty() {
+    if !shares.lines.is_empty() {
         panels.push(Panel {
             x_label: Some(WEEK.to_string()),
-            ..panel("Share of those who joined", (0.0, 1.0), shares)
+            ..shares
         });
     }
     if !curves.is_empty() {
-        panels.push(panel("Share of members who joined", (0.0, 1.0), curves));
+        panels.push(panel(
+            "Share of members who joined",
+            (0.0, 1.0),
+            &[
+                "not dropped out (Kaplan–Meier)",
+                "graduated (cumulative incidence)",
+            ],
+            curves,
+        ));
     }
     let empty_note = panels.is_empty().then(|| {
         "No members.csv in this run (output.members_csv = false): no survival curve.".to_string()
@@ -266,8 +275,10 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
     ChartSpec {
         name: "retention",
         title: format!("{scenario}: retention — dropout and graduation apart"),
+        caption: "Who stays: the share of those who joined who have not dropped out, over weeks; below, by sessions since each member joined, the chance of not having dropped out and of having graduated. Each curve ends at its condition's last session.".into(),
         x_label: "Sessions since joining".into(),
         panels,
+        heatmaps: Vec::new(),
         empty_note,
     }
 }
@@ -277,56 +288,66 @@ fn attendance_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "attendance",
         format!("{scenario}: attendance"),
-        vec![panel(
+        "The share of current members who came to each session.",
+        vec![over_time_panel(
+            data,
             "Share of current members attending",
             (0.0, 1.0),
-            over_time(data, &[("attendance_rate", |r| r.attendance_rate)]),
+            &[("attendance_rate", |r| r.attendance_rate)],
         )],
     )
 }
 
-/// The last session's key figures across the points of a sweep over one
-/// numeric key; `None` for any other run.
+/// The outcomes the sweep chart shows: (label, scale, digits, column).
+const SWEEP_OUTCOMES: [(&str, (f64, f64), usize, Column); 3] = [
+    ("Loneliness (UCLA-3)", (3.0, 9.0), 2, |r| {
+        Some(r.loneliness_mean)
+    }),
+    ("Perceived cohesion (0–10)", (0.0, 10.0), 2, |r| {
+        r.cohesion_mean
+    }),
+    ("Retention (share)", (0.0, 1.0), 3, |r| r.retention),
+];
+
+/// The last session's key figures across the points of a sweep: over one
+/// numeric key, lines with error bars; over two keys, a heatmap per
+/// outcome and arm; `None` for any other run.
 fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
+    if data.sweep_keys.len() == 2 && data.point_values.len() >= 2 {
+        return Some(sweep_heatmaps(data, scenario));
+    }
     let (key, xs) = data.numeric_sweep()?;
-    let across = |column: Column, what: &str| across_sweep(data, &xs, column, what);
+    let panels = SWEEP_OUTCOMES
+        .iter()
+        .map(|&(label, bounds, _, column)| Panel {
+            faceted: false,
+            ..panel(label, bounds, &[], across_sweep(data, &xs, column))
+        })
+        .collect();
     Some(ChartSpec {
         name: "sweep",
         title: format!("{scenario}: the last session, by {key}"),
+        caption: format!(
+            "How the outcomes at the last session change with {key}: the mean over replicates with its 95% interval at each point."
+        ),
         x_label: key.to_string(),
-        panels: vec![
-            panel(
-                "Loneliness (UCLA-3)",
-                (3.0, 9.0),
-                across(|r| Some(r.loneliness_mean), "loneliness_mean"),
-            ),
-            panel(
-                "Perceived cohesion (0–10)",
-                (0.0, 10.0),
-                across(|r| r.cohesion_mean, "cohesion_mean"),
-            ),
-            panel(
-                "Retention (share)",
-                (0.0, 1.0),
-                across(|r| r.retention, "retention (not dropped out)"),
-            ),
-        ],
+        panels,
+        heatmaps: Vec::new(),
         empty_note: None,
     })
 }
 
 /// Per arm as written, one column at the last session across sweep points,
-/// with error bars.
-fn across_sweep(data: &RunData, xs: &[f64], column: Column, what: &str) -> Vec<Line> {
+/// with error bars, in the colour of the arm's first condition.
+fn across_sweep(data: &RunData, xs: &[f64], column: Column) -> Vec<Line> {
     data.base_arms
         .iter()
-        .enumerate()
-        .filter_map(|(i, arm)| {
+        .filter_map(|arm| {
+            let condition = data.conditions.iter().position(|c| &c.label == arm)?;
             let points = data.across_sweep(xs, arm, column);
-            (!points.is_empty()).then(|| Line {
-                label: format!("{arm}: {what}"),
-                colour: i,
-                dashed: false,
+            (!points.is_empty()).then_some(Line {
+                condition,
+                series: 0,
                 error_bars: true,
                 points,
             })
@@ -334,27 +355,88 @@ fn across_sweep(data: &RunData, xs: &[f64], column: Column, what: &str) -> Vec<L
         .collect()
 }
 
+/// A two-key sweep: for each outcome (rows) and arm (columns), the last
+/// session's mean at every pair of values.
+fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
+    let (x_key, y_key) = (&data.sweep_keys[0], &data.sweep_keys[1]);
+    let distinct = |k: usize| {
+        let mut out: Vec<String> = Vec::new();
+        for v in &data.point_values {
+            if !out.contains(&v[k]) {
+                out.push(v[k].clone());
+            }
+        }
+        out
+    };
+    let (xs, ys) = (distinct(0), distinct(1));
+    let short = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let mut heatmaps = Vec::new();
+    for (row, &(label, _, digits, column)) in SWEEP_OUTCOMES.iter().enumerate() {
+        let mut of_outcome = Vec::new();
+        for (at, arm) in data.base_arms.iter().enumerate() {
+            let mut cells = vec![None; xs.len() * ys.len()];
+            for (point, values) in data.point_values.iter().enumerate() {
+                let x = xs.iter().position(|v| v == &values[0]).expect("listed");
+                let y = ys.iter().position(|v| v == &values[1]).expect("listed");
+                cells[x * ys.len() + y] = data.at_point_end(point, arm, column).map(|e| e.mean);
+            }
+            if cells.iter().any(Option::is_some) {
+                of_outcome.push((at, arm.clone(), cells));
+            }
+        }
+        let values = of_outcome.iter().flat_map(|(_, _, c)| c.iter().flatten());
+        let range = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+        heatmaps.extend(of_outcome.into_iter().map(|(at, arm, cells)| Heatmap {
+            title: format!("{label}: {arm}"),
+            x_key: short(x_key),
+            y_key: short(y_key),
+            xs: xs.clone(),
+            ys: ys.clone(),
+            cells,
+            digits,
+            range,
+            row,
+            column: at,
+        }));
+    }
+    ChartSpec {
+        name: "sweep",
+        title: format!(
+            "{scenario}: the last session, by {} and {}",
+            short(x_key),
+            short(y_key)
+        ),
+        caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, in the cell and by its shade (one scale per outcome, shared by the arms). summary.csv has the intervals.".into(),
+        x_label: short(x_key),
+        panels: Vec::new(),
+        heatmaps,
+        empty_note: None,
+    }
+}
+
 /// Hope and self-stigma.
 fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
     over_weeks(
         "hope",
         format!("{scenario}: hope and self-stigma"),
+        "Hope, and the share who are hopeful (hope at or above the threshold, or improved), over weeks; below, self-stigma, which gates disclosure.",
         vec![
-            panel(
+            over_time_panel(
+                data,
                 "Hope (0–1)",
                 (0.0, 1.0),
-                over_time(
-                    data,
-                    &[
-                        ("hope_mean", |r| Some(r.hope_mean)),
-                        ("hopeful_share", |r| Some(r.hopeful_share)),
-                    ],
-                ),
+                &[
+                    ("hope_mean", |r| Some(r.hope_mean)),
+                    ("hopeful_share", |r| Some(r.hopeful_share)),
+                ],
             ),
-            panel(
+            over_time_panel(
+                data,
                 "Self-stigma (0–1)",
                 (0.0, 1.0),
-                over_time(data, &[("stigma_mean", |r| Some(r.stigma_mean))]),
+                &[("stigma_mean", |r| Some(r.stigma_mean))],
             ),
         ],
     )
@@ -364,24 +446,28 @@ fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
 /// people's community ties, the share to a lonely person, less the same
 /// share for everyone else's; 0 when it does not), and the lonely share.
 fn community_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
-    let lines = over_time(
+    let clustering = over_time_panel(
         data,
+        "Lonely near lonely − others",
+        (-1.0, 1.0),
         &[("loneliness clustering", |r| {
             Some(r.lonely_near_lonely? - r.lonely_near_others?)
         })],
     );
-    if lines.is_empty() {
+    if clustering.lines.is_empty() {
         return None;
     }
     Some(over_weeks(
         "community",
         format!("{scenario}: loneliness in the community network"),
+        "Does loneliness cluster? Above zero, lonely people's community ties lead to lonely people more often than other people's ties do. Below, the share who are lonely.",
         vec![
-            panel("Lonely near lonely − others", (-1.0, 1.0), lines),
-            panel(
+            clustering,
+            over_time_panel(
+                data,
                 "Lonely (UCLA-3 ≥ 6)",
                 (0.0, 1.0),
-                over_time(data, &[("lonely_share", |r| Some(r.lonely_share))]),
+                &[("lonely_share", |r| Some(r.lonely_share))],
             ),
         ],
     ))
@@ -390,211 +476,33 @@ fn community_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
 /// For forums: who has posted and who came back, and how concentrated the
 /// posting is.
 fn forum_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
-    let posters = over_time(
+    let posters = over_time_panel(
         data,
+        "Share of members (posted again: of posters)",
+        (0.0, 1.0),
         &[
             ("posted_share", |r| r.posted_share),
             ("posted_again_share", |r| r.posted_again_share),
         ],
     );
-    if posters.is_empty() {
+    if posters.lines.is_empty() {
         return None;
     }
     Some(over_weeks(
         "forum",
         format!("{scenario}: who posts"),
+        "How many members have posted, and how many posters came back to post again; below, how much of the posting the most active 10% and 1% of members write.",
         vec![
-            panel(
-                "Share of members (posted again: of posters)",
-                (0.0, 1.0),
-                posters,
-            ),
-            panel(
+            posters,
+            over_time_panel(
+                data,
                 "Share of posts written by the top posters",
                 (0.0, 1.0),
-                over_time(
-                    data,
-                    &[
-                        ("top10_post_share", |r| r.top10_post_share),
-                        ("top1_post_share", |r| r.top1_post_share),
-                    ],
-                ),
+                &[
+                    ("top10_post_share", |r| r.top10_post_share),
+                    ("top1_post_share", |r| r.top1_post_share),
+                ],
             ),
         ],
     ))
-}
-
-/// Lower and upper ends of an estimate's 95% interval (the mean itself with
-/// a single replicate).
-fn interval(e: &Estimate) -> (f64, f64) {
-    let h = e.half_width.unwrap_or(0.0);
-    (e.mean - h, e.mean + h)
-}
-
-/// The y range of a panel: the data's extent within the natural bounds,
-/// padded by 8%.
-fn y_range(panel: &Panel) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for l in &panel.lines {
-        for (_, e) in &l.points {
-            let (a, b) = interval(e);
-            lo = lo.min(a);
-            hi = hi.max(b);
-        }
-    }
-    if !lo.is_finite() {
-        return panel.y_bounds;
-    }
-    let pad = ((hi - lo) * 0.08).max(0.02 * (panel.y_bounds.1 - panel.y_bounds.0));
-    (
-        (lo - pad).max(panel.y_bounds.0),
-        (hi + pad).min(panel.y_bounds.1),
-    )
-}
-
-/// The x range of the panels given (those sharing an axis, or one with its
-/// own).
-fn x_range<'a>(panels: impl IntoIterator<Item = &'a Panel>) -> (f64, f64) {
-    let xs = panels
-        .into_iter()
-        .flat_map(|p| &p.lines)
-        .flat_map(|l| l.points.iter().map(|(x, _)| *x));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
-    if lo.is_finite() && hi > lo {
-        (lo, hi)
-    } else {
-        (0.0, 1.0)
-    }
-}
-
-/// The corner of the panel that the lines cross least, for the legend.
-fn legend_corner(panel: &Panel, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
-    // Corners as (x range, y range) in shares of the axes; the legend box
-    // covers roughly 45% of the width and, per line, 9% of the height.
-    let height = (0.09 * panel.lines.len() as f64).min(0.9);
-    let corners = [
-        (
-            SeriesLabelPosition::UpperRight,
-            (0.55, 1.0),
-            (1.0 - height, 1.0),
-        ),
-        (SeriesLabelPosition::LowerRight, (0.55, 1.0), (0.0, height)),
-        (
-            SeriesLabelPosition::UpperLeft,
-            (0.0, 0.45),
-            (1.0 - height, 1.0),
-        ),
-        (SeriesLabelPosition::LowerLeft, (0.0, 0.45), (0.0, height)),
-    ];
-    let crossings = |(fx, fy): ((f64, f64), (f64, f64))| {
-        let mut n = 0;
-        for l in &panel.lines {
-            for (px, e) in &l.points {
-                let u = (px - x.0) / (x.1 - x.0);
-                let (lo, hi) = interval(e);
-                let v_lo = (lo - y.0) / (y.1 - y.0);
-                let v_hi = (hi - y.0) / (y.1 - y.0);
-                if u >= fx.0 && u <= fx.1 && v_hi >= fy.0 && v_lo <= fy.1 {
-                    n += 1;
-                }
-            }
-        }
-        n
-    };
-    corners
-        .into_iter()
-        .min_by_key(|&(_, fx, fy)| crossings((fx, fy)))
-        .map(|(corner, _, _)| corner)
-        .expect("four corners")
-}
-
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-/// Draws a chart onto any plotters backend.
-pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &ChartSpec) -> DrawResult<DB> {
-    register_font();
-    root.fill(&WHITE)?;
-    let root = root.titled(&spec.title, (FONT_FAMILY, 26).into_font())?;
-    if let Some(note) = &spec.empty_note {
-        root.draw(&Text::new(
-            note.clone(),
-            (40, 60),
-            (FONT_FAMILY, 18).into_font(),
-        ))?;
-        return root.present();
-    }
-    let shared = x_range(spec.panels.iter().filter(|p| p.x_label.is_none()));
-    let panels = root.split_evenly((spec.panels.len(), 1));
-    for (k, (area, panel)) in panels.iter().zip(&spec.panels).enumerate() {
-        let last = k + 1 == spec.panels.len();
-        let x_desc = match &panel.x_label {
-            Some(own) => Some(own.as_str()),
-            None => last.then_some(spec.x_label.as_str()),
-        };
-        let (x_lo, x_hi) = match panel.x_label {
-            Some(_) => x_range([panel]),
-            None => shared,
-        };
-        let (y_lo, y_hi) = y_range(panel);
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .x_label_area_size(if x_desc.is_some() { 48 } else { 28 })
-            .y_label_area_size(78)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
-        let mut mesh = chart.configure_mesh();
-        mesh.y_desc(panel.y_label.as_str())
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .label_style((FONT_FAMILY, 15))
-            .axis_desc_style((FONT_FAMILY, 17))
-            .light_line_style(RGBColor(235, 235, 235));
-        if let Some(desc) = x_desc {
-            mesh.x_desc(desc);
-        }
-        mesh.draw()?;
-
-        for l in &panel.lines {
-            let colour = PALETTE[l.colour % PALETTE.len()];
-            if l.error_bars {
-                chart.draw_series(l.points.iter().map(|(x, e)| {
-                    let (lo, hi) = interval(e);
-                    ErrorBar::new_vertical(*x, lo, e.mean, hi, colour.stroke_width(2), 12)
-                }))?;
-                chart.draw_series(
-                    l.points
-                        .iter()
-                        .map(|(x, e)| Circle::new((*x, e.mean), 5, colour.filled())),
-                )?;
-            } else {
-                let mut band: Vec<(f64, f64)> =
-                    l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
-                band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
-                chart.draw_series(std::iter::once(Polygon::new(
-                    band,
-                    colour.mix(0.18).filled(),
-                )))?;
-            }
-            let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (*x, e.mean)).collect();
-            let style = colour.stroke_width(3);
-            let series = if l.dashed {
-                chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?
-            } else {
-                chart.draw_series(LineSeries::new(points, style))?
-            };
-            let dashed = l.dashed;
-            series.label(l.label.as_str()).legend(move |(x, y)| {
-                let gap = if dashed { 4 } else { 0 };
-                DashedPathElement::new(vec![(x, y), (x + 24, y)], 7, gap, colour.stroke_width(3))
-            });
-        }
-        chart
-            .configure_series_labels()
-            .position(legend_corner(panel, (x_lo, x_hi), (y_lo, y_hi)))
-            .label_font((FONT_FAMILY, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .draw()?;
-    }
-    root.present()
 }

@@ -24,6 +24,18 @@ pub struct ChartRow {
     pub row: TimeseriesRow,
 }
 
+/// What a condition is: its sweep point, its arm label, and whether it is
+/// a comparison group that never attends (the control members, or a
+/// waitlist arm), drawn in grey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub name: String,
+    pub point: usize,
+    /// The arm's label: an `[[arm]]`'s name, "control" or "control (arm)".
+    pub label: String,
+    pub never_attends: bool,
+}
+
 /// A curve: (x, estimate over replicates) in x order.
 pub type Curve = Vec<(f64, Estimate)>;
 
@@ -46,6 +58,8 @@ pub struct RunData {
     /// Conditions (arm, or "point label: arm" in a sweep) in the order they
     /// first appear.
     pub arms: Vec<String>,
+    /// The same conditions, described.
+    pub conditions: Vec<Condition>,
     pub last_step: u32,
     /// Swept keys, and each point's values (from runs.csv).
     pub sweep_keys: Vec<String>,
@@ -209,17 +223,42 @@ impl RunData {
         let members = read_members(dir, &index)?;
         let mut arms: Vec<String> = Vec::new();
         push_new(&mut arms, rows.iter().map(|r| &r.condition));
+        let waitlist: Vec<&String> = runs.iter().filter(|r| !r.attends).map(|r| &r.arm).collect();
+        let conditions = arms
+            .iter()
+            .map(|name| {
+                let row = rows.iter().find(|r| &r.condition == name).expect("seen");
+                let label = name.rsplit(": ").next().unwrap_or(name).to_string();
+                Condition {
+                    name: name.clone(),
+                    point: row.point,
+                    never_attends: row.row.arm == "control" || waitlist.contains(&&row.row.arm),
+                    label,
+                }
+            })
+            .collect();
         push_new(&mut base_arms, rows.iter().map(|r| &r.row.arm));
         let last_step = rows.iter().map(|r| r.row.step).max().unwrap_or(0);
         Ok(RunData {
             rows,
             members,
             arms,
+            conditions,
             last_step,
             sweep_keys,
             point_values,
             base_arms,
         })
+    }
+
+    /// A sweep point's values as a title: `group_size=8, base_hazard=0.02`.
+    pub fn point_title(&self, point: usize) -> String {
+        self.sweep_keys
+            .iter()
+            .zip(self.point_values.get(point).into_iter().flatten())
+            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// For a sweep over one numeric key: its name and each point's value.
@@ -244,10 +283,15 @@ impl RunData {
     ) -> Curve {
         let mut out = Vec::new();
         for (point, &x) in xs.iter().enumerate() {
-            let values: Vec<f64> = self
-                .rows
-                .iter()
-                .filter(|r| r.point == point && r.row.arm == arm && r.row.step == self.last_step)
+            // Each point's own last step (a sweep may change the sessions).
+            let of_point = || {
+                self.rows
+                    .iter()
+                    .filter(move |r| r.point == point && r.row.arm == arm)
+            };
+            let last = of_point().map(|r| r.row.step).max().unwrap_or(0);
+            let values: Vec<f64> = of_point()
+                .filter(|r| r.row.step == last)
                 .filter_map(|r| column(&r.row))
                 .filter(|v| v.is_finite())
                 .collect();
@@ -287,16 +331,50 @@ impl RunData {
             .collect()
     }
 
-    /// One column of one arm at the last step, over replicates.
+    /// One column of one arm at one sweep point's last step, over
+    /// replicates.
+    pub fn at_point_end(
+        &self,
+        point: usize,
+        arm: &str,
+        column: impl Fn(&TimeseriesRow) -> Option<f64>,
+    ) -> Option<Estimate> {
+        let of_point = || {
+            self.rows
+                .iter()
+                .filter(move |r| r.point == point && r.row.arm == arm)
+        };
+        let last = of_point().map(|r| r.row.step).max()?;
+        let values: Vec<f64> = of_point()
+            .filter(|r| r.row.step == last)
+            .filter_map(|r| column(&r.row))
+            .filter(|v| v.is_finite())
+            .collect();
+        (!values.is_empty()).then(|| stats::mean_ci(&values))
+    }
+
+    /// The last step of one condition (arms that meet at different
+    /// intervals end at different steps).
+    pub fn last_step_of(&self, condition: &str) -> u32 {
+        self.rows
+            .iter()
+            .filter(|r| r.condition == condition)
+            .map(|r| r.row.step)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// One column of one condition at its last step, over replicates.
     pub fn at_end(
         &self,
         arm: &str,
         column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Option<Estimate> {
+        let last = self.last_step_of(arm);
         let values: Vec<f64> = self
             .rows
             .iter()
-            .filter(|r| r.condition == arm && r.row.step == self.last_step)
+            .filter(|r| r.condition == arm && r.row.step == last)
             .filter_map(|r| column(&r.row))
             .filter(|v| v.is_finite())
             .collect();
@@ -326,7 +404,8 @@ impl RunData {
     /// members.csv or without members who joined.
     pub fn retention_curves(&self, arm: &str) -> Option<RetentionCurves> {
         let per_replicate = self.durations(arm)?;
-        let last = self.last_step;
+        // Nobody can have more sessions than the condition held.
+        let last = self.last_step_of(arm);
         let survival: Vec<Vec<f64>> = per_replicate
             .values()
             .map(|d| stats::kaplan_meier(d, last))

@@ -8,6 +8,8 @@
 
 pub mod charts;
 pub mod data;
+pub mod draw;
+pub mod layout;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -15,9 +17,12 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::experiment::{Experiment, Overrides};
+use crate::output::rows::{SummaryRow, Swept};
 use crate::output::write_atomically;
-use charts::{ChartSpec, SIZE};
+use charts::ChartSpec;
 use data::RunData;
+use layout::Plan;
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Plot {
@@ -27,11 +32,12 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// The chart as an SVG document.
-pub fn svg(spec: &ChartSpec) -> std::result::Result<String, String> {
+pub fn svg(spec: &ChartSpec, data: &RunData, plan: &Plan) -> std::result::Result<String, String> {
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        charts::draw(root, spec).map_err(|e| e.to_string())?;
+        let size = draw::size(spec, plan);
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw::draw(root, spec, data, plan).map_err(|e| e.to_string())?;
     }
     Ok(text)
 }
@@ -59,17 +65,18 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     })?;
     let mut written = Vec::new();
     let mut inline = Vec::new();
+    let plan = Plan::of(&data);
     for spec in charts::chart_specs(&data, &name) {
         let svg_path = chart_dir.join(format!("{}.svg", spec.name));
-        let text = svg(&spec).map_err(|e| plot_error(&svg_path, e))?;
+        let text = svg(&spec, &data, &plan).map_err(|e| plot_error(&svg_path, e))?;
         write_atomically(&svg_path, text.as_bytes())?;
         written.push(svg_path);
 
         let png_path = chart_dir.join(format!("{}.png", spec.name));
         let temp = chart_dir.join(format!(".{}.partial.png", spec.name));
         {
-            let root = BitMapBackend::new(&temp, SIZE).into_drawing_area();
-            charts::draw(root, &spec).map_err(|e| plot_error(&png_path, e))?;
+            let root = BitMapBackend::new(&temp, draw::size(&spec, &plan)).into_drawing_area();
+            draw::draw(root, &spec, &data, &plan).map_err(|e| plot_error(&png_path, e))?;
         }
         std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
             action: "move into place",
@@ -83,12 +90,24 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
             .map_or(text.as_str(), |start| &text[start..]);
         inline.push(report::InlineChart {
             title: spec.title.clone(),
+            caption: spec.caption.clone(),
             svg: body.to_string(),
         });
     }
     let report_path = dir.join("report.html");
-    let comparisons = report::comparisons(&dir.join("summary.csv"));
-    let page = report::html(&data, &resolved, &inline, &comparisons);
+    let summary_path = dir.join("summary.csv");
+    let summary = if summary_path.is_file() {
+        SummaryRow::read(&summary_path)?
+    } else {
+        Swept::default()
+    };
+    let experiment = Experiment::from_file(&resolved_path, &Overrides::default())?;
+    let answers = report::Answers {
+        summary: &summary,
+        outcomes: &experiment.base.question.outcomes,
+        arms: &crate::summary::arms_described(&experiment),
+    };
+    let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;
     written.push(report_path);
     Ok(written)

@@ -1,8 +1,12 @@
 //! `report.html`: one self-contained page a researcher can attach to an email.
 //!
-//! The page holds the scenario's name and question, the key results at the
-//! last session with 95% confidence intervals, every chart as inline SVG,
-//! and every parameter from `scenario.resolved.toml`. It loads nothing from
+//! The page answers first: the scenario's question and one sentence per
+//! comparison of its primary outcomes ([`crate::verdict`]), with what the
+//! intervals mean. Then the key results of every condition at its last
+//! session, every comparison of summary.csv (primary outcomes first), every
+//! chart as inline SVG with a caption that says what to look at, and the
+//! parameters from `scenario.resolved.toml`, those that differ from the
+//! defaults first. It loads nothing from
 //! outside itself and needs no script. The markup is well-formed XML
 //! (XHTML-style), which the tests check.
 
@@ -16,67 +20,35 @@ use crate::stats::Estimate;
 /// A chart ready for the page.
 pub struct InlineChart {
     pub title: String,
+    /// What to look at.
+    pub caption: String,
     /// The SVG document, without its XML declaration.
     pub svg: String,
 }
 
-/// One arm against the reference, as summary.csv gives it.
-pub struct Comparison {
-    pub condition: String,
-    pub reference: String,
-    pub difference: String,
-    pub difference_ci: String,
-    pub effect_size: String,
-    pub effect_size_ci: String,
+/// What the page says beyond the charts and the files RunData reads.
+pub struct Answers<'a> {
+    /// summary.csv, read back (empty without it).
+    pub summary: &'a Swept<SummaryRow>,
+    /// The primary outcomes (`[question] outcomes`).
+    pub outcomes: &'a [String],
+    /// Sessions and members, per arm where arms differ.
+    pub arms: &'a str,
 }
 
-/// The loneliness comparisons of summary.csv (none without the file).
-pub fn comparisons(summary_csv: &std::path::Path) -> Vec<Comparison> {
-    let Ok(Swept { keys, rows }) = SummaryRow::read(summary_csv) else {
-        return Vec::new();
+/// A figure and its interval at the places the interval supports.
+fn rounded(v: Option<f64>, lo: Option<f64>, hi: Option<f64>, usual: usize) -> (String, String) {
+    let digits = match (lo, hi) {
+        (Some(lo), Some(hi)) => crate::stats::digits_for((hi - lo) / 2.0, usual),
+        _ => usual,
     };
-    // Each figure to the places its interval supports (never a point).
-    let places = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
-        (Some(lo), Some(hi)) => crate::stats::digits_for((hi - lo) / 2.0, 3),
-        _ => 3,
-    };
-    let rounded =
-        |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
-    let pair = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
-        (Some(lo), Some(hi)) => {
-            let digits = places(Some(lo), Some(hi));
-            format!("{lo:.digits$} to {hi:.digits$}")
-        }
+    let value = v.map_or(String::new(), |v| format!("{v:.digits$}"));
+    let ci = match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo:.digits$} to {hi:.digits$}"),
+        _ if v.is_some() => "— (one replicate)".into(),
         _ => String::new(),
     };
-    rows.into_iter()
-        .filter(|r| r.metric == "loneliness_mean" && r.difference.is_some())
-        .map(|r| {
-            let point: Vec<String> = keys
-                .iter()
-                .zip(&r.swept)
-                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-                .collect();
-            Comparison {
-                condition: if point.is_empty() {
-                    r.arm
-                } else {
-                    format!("{}: {}", point.join(", "), r.arm)
-                },
-                reference: r.reference_arm.unwrap_or_default(),
-                difference: rounded(
-                    r.difference,
-                    places(r.difference_ci_low, r.difference_ci_high),
-                ),
-                difference_ci: pair(r.difference_ci_low, r.difference_ci_high),
-                effect_size: rounded(
-                    r.effect_size,
-                    places(r.effect_size_ci_low, r.effect_size_ci_high),
-                ),
-                effect_size_ci: pair(r.effect_size_ci_low, r.effect_size_ci_high),
-            }
-        })
-        .collect()
+    (value, ci)
 }
 
 fn show(e: &Estimate, digits: usize) -> (String, String) {
@@ -114,17 +86,19 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f6}
 figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
 
-/// The whole page: heading, key results, comparisons, charts, parameters.
+/// The whole page: question and answer, key results, comparisons, charts,
+/// parameters.
 pub fn html(
     data: &RunData,
     resolved: &toml::Table,
     charts: &[InlineChart],
-    comparisons: &[Comparison],
+    answers: &Answers,
 ) -> String {
     let mut page = String::new();
-    heading(&mut page, data, resolved);
-    key_results(&mut page, data);
-    comparison_table(&mut page, comparisons);
+    heading(&mut page, data, resolved, answers);
+    answer(&mut page, answers);
+    key_results(&mut page, data, answers.outcomes);
+    comparison_tables(&mut page, answers);
     chart_figures(&mut page, charts);
     parameters(&mut page, resolved);
     page.push_str("</body>\n</html>\n");
@@ -133,7 +107,7 @@ pub fn html(
 
 /// The document head, the scenario's name and question, and a line of facts
 /// about the run.
-fn heading(page: &mut String, data: &RunData, resolved: &toml::Table) {
+fn heading(page: &mut String, data: &RunData, resolved: &toml::Table, answers: &Answers) {
     let name = resolved
         .get("name")
         .and_then(|v| v.as_str())
@@ -158,31 +132,70 @@ fn heading(page: &mut String, data: &RunData, resolved: &toml::Table) {
     }
     let _ = writeln!(
         page,
-        "<p class=\"meta\">bonfire {} · seed {} · {} replicate(s) · {} sessions · report of the files in this run's folder</p>",
+        "<p class=\"meta\">bonfire {} · seed {} · {} replicate(s) · {} · report of the files in this run's folder</p>",
         env!("CARGO_PKG_VERSION"),
         escape(&seed),
         data.replicates(),
-        data.last_step,
+        escape(answers.arms),
     );
 }
 
-/// Every reported measure at the last session, for every condition.
-fn key_results(page: &mut String, data: &RunData) {
-    page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units). Empty cells do not apply to that condition.</p>\n<table>\n");
+/// Verdict sentences shown; the comparison tables hold every one.
+const MAX_SENTENCES: usize = 30;
+
+/// One sentence per comparison of the primary outcomes, and what the
+/// intervals mean.
+fn answer(page: &mut String, answers: &Answers) {
+    let sentences = crate::verdict::sentences(
+        &answers.summary.rows,
+        &answers.summary.keys,
+        answers.outcomes,
+    );
+    let _ = writeln!(
+        page,
+        "<h2>Answer</h2>\n<p>On the primary outcomes (<code>{}</code>), at each condition's last session:</p>\n<ul class=\"answer\">",
+        escape(&answers.outcomes.join(", "))
+    );
+    for s in sentences.iter().take(MAX_SENTENCES) {
+        let _ = writeln!(page, "<li>{}</li>", escape(s));
+    }
+    if sentences.len() > MAX_SENTENCES {
+        let _ = writeln!(
+            page,
+            "<li>… and {} more in the comparisons below.</li>",
+            sentences.len() - MAX_SENTENCES
+        );
+    }
+    let _ = writeln!(
+        page,
+        "</ul>\n<p class=\"note\">{}</p>",
+        escape(crate::verdict::INTERVALS)
+    );
+}
+
+/// Every reported measure at each condition's last session, for every
+/// condition; the primary outcomes first.
+fn key_results(page: &mut String, data: &RunData, outcomes: &[String]) {
+    page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units), at each condition's last session. Primary outcomes first (<b>bold</b>).</p>\n<table>\n");
+    let metrics = shown_metrics(data, outcomes);
     if data.arms.len() <= 3 {
-        results_by_measure(page, data);
+        results_by_measure(page, data, &metrics, outcomes);
     } else {
-        results_by_condition(page, data);
+        results_by_condition(page, data, &metrics, outcomes);
     }
     page.push_str("</table>\n");
 }
 
-/// The measures the key results show: those reported that some condition
-/// has (a run without a community network or a forum has no such figures).
-fn shown_metrics(data: &RunData) -> Vec<&'static Metric> {
-    METRICS
+/// The measures the key results show: the primary outcomes, then those
+/// reported that some condition has (a run without a community network or
+/// a forum has no such figures).
+pub fn shown_metrics(data: &RunData, outcomes: &[String]) -> Vec<&'static Metric> {
+    let primary = outcomes.iter().filter_map(|name| Metric::named(name));
+    let others = METRICS
         .iter()
-        .filter(|m| m.report)
+        .filter(|m| m.report && !outcomes.iter().any(|o| o == m.name));
+    primary
+        .chain(others)
         .filter(|m| {
             data.arms
                 .iter()
@@ -191,8 +204,18 @@ fn shown_metrics(data: &RunData) -> Vec<&'static Metric> {
         .collect()
 }
 
+/// A measure's name, bold when it is a primary outcome.
+fn measure_name(m: &Metric, outcomes: &[String]) -> String {
+    let code = format!("<code>{}</code>", m.name);
+    if outcomes.iter().any(|o| o == m.name) {
+        format!("<b>{code}</b>")
+    } else {
+        code
+    }
+}
+
 /// Few conditions: one row per measure, a mean and a CI column per condition.
-fn results_by_measure(page: &mut String, data: &RunData) {
+fn results_by_measure(page: &mut String, data: &RunData, metrics: &[&Metric], outcomes: &[String]) {
     let _ = writeln!(
         page,
         "<tr><th>measure</th><th>unit</th>{}</tr>",
@@ -201,7 +224,7 @@ fn results_by_measure(page: &mut String, data: &RunData) {
             .map(|a| format!("<th>{0}: mean</th><th>{0}: 95% CI</th>", escape(a)))
             .collect::<String>()
     );
-    for m in shown_metrics(data) {
+    for m in metrics {
         let mut cells = String::new();
         for arm in &data.arms {
             match data.at_end(arm, m.value) {
@@ -212,13 +235,13 @@ fn results_by_measure(page: &mut String, data: &RunData) {
                         "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
                     );
                 }
-                None => cells.push_str("<td></td><td></td>"),
+                None => cells.push_str("<td>n/a</td><td>n/a</td>"),
             }
         }
         let _ = writeln!(
             page,
-            "<tr><td><code>{}</code> {}</td><td>{}</td>{cells}</tr>",
-            m.name,
+            "<tr><td>{} {}</td><td>{}</td>{cells}</tr>",
+            measure_name(m, outcomes),
             escape(m.label),
             m.unit
         );
@@ -226,24 +249,30 @@ fn results_by_measure(page: &mut String, data: &RunData) {
 }
 
 /// Many conditions (a sweep): one row per condition, a cell per measure.
-fn results_by_condition(page: &mut String, data: &RunData) {
+fn results_by_condition(
+    page: &mut String,
+    data: &RunData,
+    metrics: &[&Metric],
+    outcomes: &[String],
+) {
     let _ = writeln!(
         page,
         "<tr><th>condition</th>{}</tr>",
-        shown_metrics(data)
+        metrics
             .iter()
             .map(|m| {
                 let label = escape(m.label);
                 format!(
-                    "<th title=\"{label}\"><code>{}</code> ({})</th>",
-                    m.name, m.unit
+                    "<th title=\"{label}\">{} ({})</th>",
+                    measure_name(m, outcomes),
+                    m.unit
                 )
             })
             .collect::<String>()
     );
     for arm in &data.arms {
         let mut cells = String::new();
-        for m in shown_metrics(data) {
+        for m in metrics {
             match data.at_end(arm, m.value) {
                 Some(e) => {
                     let (mean, ci) = show(&e, m.digits);
@@ -252,35 +281,100 @@ fn results_by_condition(page: &mut String, data: &RunData) {
                         "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"
                     );
                 }
-                None => cells.push_str("<td></td>"),
+                None => cells.push_str("<td>n/a</td>"),
             }
         }
         let _ = writeln!(page, "<tr><td>{}</td>{cells}</tr>", escape(arm));
     }
 }
 
-/// Each arm's loneliness against the reference arm, from summary.csv; nothing
-/// when there are no comparisons.
-fn comparison_table(page: &mut String, comparisons: &[Comparison]) {
-    if comparisons.is_empty() {
+/// Every comparison of summary.csv: the primary outcomes' in a table, every
+/// other measure's below it, folded.
+fn comparison_tables(page: &mut String, answers: &Answers) {
+    let rows: Vec<&SummaryRow> = answers
+        .summary
+        .rows
+        .iter()
+        .filter(|r| r.difference.is_some())
+        .collect();
+    if rows.is_empty() {
         return;
     }
-    page.push_str(
-        "<h3>Comparisons: loneliness at the last session</h3>\n<p>Each arm against the reference arm, paired by replicate (the arms share common random numbers). Difference: this arm minus the reference, UCLA-3 points. Effect size: the reference minus this arm over the pooled standard deviation of members' scores (Cohen's d; positive means less lonely than the reference). From <code>summary.csv</code>.</p>\n<table>\n<tr><th>condition</th><th>reference</th><th>difference</th><th>95% CI</th><th>effect size</th><th>95% CI</th></tr>\n",
-    );
-    for c in comparisons {
+    let is_primary = |r: &&&SummaryRow| answers.outcomes.contains(&r.metric);
+    page.push_str("<h2>Comparisons at the last session</h2>\n<p>Each condition against the one it is compared with (<code>reference</code>), paired by replicate. Difference: this condition minus the reference, in the measure's unit. d: the difference over the pooled standard deviation of members' scores (Cohen's d), for loneliness, hope and self-stigma, positive when this condition is better off. From <code>summary.csv</code>.</p>\n");
+    let mut primary: Vec<&&SummaryRow> = Vec::new();
+    for outcome in answers.outcomes {
+        primary.extend(rows.iter().filter(|r| &r.metric == outcome));
+    }
+    comparison_table(page, &primary, answers.summary);
+    let others: Vec<&&SummaryRow> = rows
+        .iter()
+        .filter(|r| !is_primary(r))
+        .filter(|r| Metric::named(&r.metric).is_some_and(|m| m.report))
+        .collect();
+    if !others.is_empty() {
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&c.condition),
-            escape(&c.reference),
-            escape(&c.difference),
-            escape(&c.difference_ci),
-            escape(&c.effect_size),
-            escape(&c.effect_size_ci)
+            "<details>\n<summary>Every other measure ({} comparisons)</summary>",
+            others.len()
+        );
+        comparison_table(page, &others, answers.summary);
+        page.push_str("</details>\n");
+    }
+}
+
+fn comparison_table(page: &mut String, rows: &[&&SummaryRow], summary: &Swept<SummaryRow>) {
+    page.push_str("<table>\n<tr><th>measure</th><th>condition</th><th>reference</th><th>difference</th><th>95% CI</th><th>d</th><th>95% CI</th></tr>\n");
+    let keys = &summary.keys;
+    let reference_name = |r: &SummaryRow| {
+        let swept = reference_swept(r, &summary.rows);
+        let arm = r.reference_arm.as_deref().unwrap_or("");
+        crate::verdict::condition_name(keys, &swept, arm, true)
+    };
+    for r in rows {
+        let usual = Metric::named(&r.metric).map_or(3, |m| m.digits);
+        let (difference, difference_ci) = rounded(
+            r.difference,
+            r.difference_ci_low,
+            r.difference_ci_high,
+            usual,
+        );
+        let (d, d_ci) = match r.effect_size {
+            Some(_) => rounded(
+                r.effect_size,
+                r.effect_size_ci_low,
+                r.effect_size_ci_high,
+                2,
+            ),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&r.metric),
+            escape(&crate::verdict::condition_name(
+                keys, &r.swept, &r.arm, true
+            )),
+            escape(&reference_name(r)),
+            escape(&difference),
+            escape(&difference_ci),
+            escape(&d),
+            escape(&d_ci)
         );
     }
     page.push_str("</table>\n");
+}
+
+/// The swept values of a row's reference point (its own point's unless a
+/// sweep compares points).
+fn reference_swept(r: &SummaryRow, rows: &[SummaryRow]) -> Vec<String> {
+    match r.reference_point {
+        Some(p) if p != r.point => rows
+            .iter()
+            .find(|o| o.point == p)
+            .map_or_else(Vec::new, |o| o.swept.clone()),
+        _ => r.swept.clone(),
+    }
 }
 
 /// Every chart as an inline SVG figure with its title as caption.
@@ -289,25 +383,55 @@ fn chart_figures(page: &mut String, charts: &[InlineChart]) {
     for c in charts {
         let _ = writeln!(
             page,
-            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            "<figure>\n{}\n<figcaption><b>{}.</b> {}</figcaption>\n</figure>",
             c.svg,
-            escape(&c.title)
+            escape(&c.title),
+            escape(&c.caption)
         );
     }
 }
 
-/// Every key of the resolved scenario, in file order.
+/// Every key of the resolved scenario: first those whose value differs from
+/// the default (and the `[sweep]` and `[[arm]]` tables), with the default
+/// beside them; then the rest, folded.
 fn parameters(page: &mut String, resolved: &toml::Table) {
     let mut rows = Vec::new();
     flatten("", resolved, &mut rows);
-    page.push_str("<h2>Parameters</h2>\n<p>Every key of <code>scenario.resolved.toml</code>; running that file reproduces this run.</p>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
-    for (k, v) in rows {
+    let defaults = toml::Table::try_from(crate::scenario::Parameters::default())
+        .expect("the defaults serialise");
+    let mut default_rows = Vec::new();
+    flatten("", &defaults, &mut default_rows);
+    let default_of = |key: &str| {
+        default_rows
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let (set, rest): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .partition(|(k, v)| default_of(k) != Some(v.as_str()));
+    page.push_str("<h2>Parameters</h2>\n<p>The keys of <code>scenario.resolved.toml</code> (running that file reproduces this run). First those this scenario sets to something other than the default, with the default beside them.</p>\n<table>\n<tr><th>key</th><th>value</th><th>default</th></tr>\n");
+    for (k, v) in &set {
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(k),
+            escape(v),
+            escape(default_of(k).unwrap_or("(no default: a sweep or an arm)"))
+        );
+    }
+    let _ = writeln!(
+        page,
+        "</table>\n<details>\n<summary>The {} keys at their defaults</summary>\n<table>\n<tr><th>key</th><th>value</th></tr>",
+        rest.len()
+    );
+    for (k, v) in &rest {
         let _ = writeln!(
             page,
             "<tr><td><code>{}</code></td><td>{}</td></tr>",
-            escape(&k),
-            escape(&v)
+            escape(k),
+            escape(v)
         );
     }
-    page.push_str("</table>\n");
+    page.push_str("</table>\n</details>\n");
 }

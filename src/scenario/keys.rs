@@ -35,6 +35,8 @@ pub enum Kind {
     Choice(Vec<Choice>),
     /// A list of whole numbers in a range.
     Steps { min: i64, max: i64 },
+    /// A list of summary metrics' names ([`crate::output::METRICS`]).
+    Metrics,
 }
 
 /// One allowed word of a [`Kind::Choice`].
@@ -216,9 +218,13 @@ fn leaf(path: &str, property: &Value, target: &Value, wide: bool) -> Key {
             },
             Some("array") => {
                 let items = target.get("items").expect("an array declares its items");
-                Kind::Steps {
-                    min: bound_int(items, "minimum", path),
-                    max: bound_int(items, "maximum", path),
+                if items.get("type").and_then(Value::as_str) == Some("string") {
+                    Kind::Metrics
+                } else {
+                    Kind::Steps {
+                        min: bound_int(items, "minimum", path),
+                        max: bound_int(items, "maximum", path),
+                    }
                 }
             }
             // Option<String>: ["string", "null"].
@@ -305,6 +311,14 @@ impl Kind {
             Kind::Steps { min, max } => {
                 format!("a list of whole numbers from {min} to {max}")
             }
+            Kind::Metrics => format!(
+                "a list of one or more summary metrics: {}",
+                crate::output::METRICS
+                    .iter()
+                    .map(|m| format!("\"{}\"", m.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -331,6 +345,13 @@ impl Kind {
             (Kind::Steps { min, max }, toml::Value::Array(items)) => items
                 .iter()
                 .all(|v| v.as_integer().is_some_and(|i| (*min..=*max).contains(&i))),
+            (Kind::Metrics, toml::Value::Array(items)) => {
+                !items.is_empty()
+                    && items.iter().all(|v| {
+                        v.as_str()
+                            .is_some_and(|name| crate::output::Metric::named(name).is_some())
+                    })
+            }
             _ => false,
         }
     }
@@ -639,6 +660,7 @@ fn static_range(key: &Key) -> String {
         Kind::Text { pattern: Some(_) } => "letters, digits, `-`, `_`".into(),
         Kind::Text { pattern: None } => "any text".into(),
         Kind::Path => "a path".into(),
+        Kind::Metrics => "names of `summary.csv` metrics".into(),
         Kind::Choice(choices) => choices
             .iter()
             .map(|c| format!("\"{}\"", c.value))

@@ -75,6 +75,8 @@ pub struct Parameters {
     #[default(1)]
     #[schemars(range(min = 1, max = 10_000), extend("x-experiment-wide" = true))]
     pub replicates: u32,
+    #[schemars(extend("x-experiment-wide" = true))]
+    pub question: Question,
     pub community: Community,
     pub format: Format,
     pub open: OpenGroups,
@@ -87,6 +89,15 @@ pub struct Parameters {
     pub network: NetworkOptions,
     #[schemars(extend("x-experiment-wide" = true))]
     pub output: OutputOptions,
+}
+
+/// What the scenario asks, beyond its `description` (`[question]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
+#[serde(deny_unknown_fields, default)]
+pub struct Question {
+    /// The outcomes that answer the question (`summary.csv` metrics): the terminal summary and the report open with a sentence on each comparison of them.
+    #[default(vec!["loneliness_mean".to_string()])]
+    pub outcomes: Vec<String>,
 }
 
 /// How many groups, how big, and the optional control arm (`[community]`).

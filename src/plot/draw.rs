@@ -1,0 +1,531 @@
+//! Drawing a [`ChartSpec`] with plotters, to PNG and SVG alike.
+//!
+//! The legend sits in a column of its own to the right of the panels, never
+//! over the data. Panels of a run with more than a few conditions are drawn
+//! as small multiples ([`Plan`]) on shared axes. A y axis shows at least a
+//! quarter of its quantity's scale and says so when it does not start at
+//! the scale's floor. Text is rendered with the DejaVu Sans font kept in
+//! the repository (`src/plot/fonts/`), registered once, so no system font
+//! library is needed.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::charts::{ChartSpec, Heatmap, Line, Panel};
+use super::data::RunData;
+use super::layout::{Colour, Plan};
+use crate::stats::Estimate;
+
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
+const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the bundled font with plotters, once per process.
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT)
+            .map_err(|_| ())
+            .expect("the bundled font is a valid TrueType file");
+    });
+}
+
+/// Chart width, and the legend column's share of it, in pixels.
+const WIDTH: u32 = 1240;
+const LEGEND_WIDTH: u32 = 260;
+/// The title's band, and a panel's height: a whole chart of one facet,
+/// a row of small multiples, a panel across sweep points, a heatmap row.
+const TITLE_HEIGHT: u32 = 50;
+const SINGLE_HEIGHT: u32 = 670;
+const FACET_ROW_HEIGHT: u32 = 230;
+const UNFACETED_HEIGHT: u32 = 300;
+const HEATMAP_ROW_HEIGHT: u32 = 300;
+/// The band above a panel's small multiples that names its quantity.
+const PANEL_HEADER_HEIGHT: u32 = 30;
+/// Most small multiples side by side.
+const FACET_COLUMNS: usize = 3;
+
+/// Palette colours (Okabe–Ito, colour-blind safe, without yellow, which
+/// is hard to see on white); a panel never holds more than five.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(213, 94, 0),
+    RGBColor(86, 180, 233),
+];
+
+/// The control grey, then darker and lighter ones for further conditions
+/// that never attend.
+const GREYS: [RGBColor; 3] = [
+    RGBColor(128, 128, 128),
+    RGBColor(70, 70, 70),
+    RGBColor(175, 175, 175),
+];
+
+fn rgb(c: Colour) -> RGBColor {
+    match c {
+        Colour::Palette(k) => PALETTE[k % PALETTE.len()],
+        Colour::Grey(k) => GREYS[k % GREYS.len()],
+    }
+}
+
+/// How a chart is laid out: rows of small multiples per panel.
+struct Grid {
+    facets: usize,
+    columns: usize,
+    rows: usize,
+}
+
+fn grid(plan: &Plan) -> Grid {
+    let facets = plan.facets.len();
+    let columns = facets.clamp(1, FACET_COLUMNS);
+    Grid {
+        facets,
+        columns,
+        rows: facets.div_ceil(columns),
+    }
+}
+
+/// A panel's height in pixels.
+fn panel_height(spec: &ChartSpec, panel: &Panel, g: &Grid) -> u32 {
+    PANEL_HEADER_HEIGHT
+        + if panel.faceted && g.facets > 1 {
+            g.rows as u32 * FACET_ROW_HEIGHT
+        } else if g.facets > 1 || !panel.faceted {
+            UNFACETED_HEIGHT
+        } else {
+            SINGLE_HEIGHT / spec.panels.len().max(1) as u32
+        }
+}
+
+/// The chart's size in pixels (PNG) and user units (SVG).
+pub fn size(spec: &ChartSpec, plan: &Plan) -> (u32, u32) {
+    let g = grid(plan);
+    let body: u32 = if !spec.heatmaps.is_empty() {
+        heatmap_grid(spec).0 as u32 * HEATMAP_ROW_HEIGHT
+    } else if spec.empty_note.is_some() {
+        SINGLE_HEIGHT
+    } else {
+        spec.panels.iter().map(|p| panel_height(spec, p, &g)).sum()
+    };
+    (WIDTH, TITLE_HEIGHT + body.max(200))
+}
+
+/// Lower and upper ends of an estimate's 95% interval (the mean itself with
+/// a single replicate).
+fn interval(e: &Estimate) -> (f64, f64) {
+    let h = e.half_width.unwrap_or(0.0);
+    (e.mean - h, e.mean + h)
+}
+
+/// The y range of a panel, shared by its small multiples: the data's
+/// extent, padded, but at least a quarter of the scale and within it.
+/// Returns the range and whether it starts above the scale's floor.
+fn y_range(panel: &Panel) -> ((f64, f64), bool) {
+    let (floor, top) = panel.y_bounds;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, e) in panel.lines.iter().flat_map(|l| &l.points) {
+        let (a, b) = interval(e);
+        lo = lo.min(a);
+        hi = hi.max(b);
+    }
+    if !lo.is_finite() {
+        return (panel.y_bounds, false);
+    }
+    let scale = top - floor;
+    let pad = ((hi - lo) * 0.08).max(0.02 * scale);
+    let (mut lo, mut hi) = ((lo - pad).max(floor), (hi + pad).min(top));
+    let least = 0.25 * scale;
+    // Near the floor: start there.
+    if lo - floor < least {
+        lo = floor;
+    }
+    if hi - lo < least {
+        let grow = (least - (hi - lo)) / 2.0;
+        lo -= grow;
+        hi += grow;
+        if lo < floor {
+            (lo, hi) = (floor, floor + least);
+        } else if hi > top {
+            (lo, hi) = (top - least, top);
+        }
+    }
+    ((lo, hi), lo > floor + 1e-9)
+}
+
+/// The x range of the given panels' lines.
+fn x_range<'a>(panels: impl IntoIterator<Item = &'a Panel>) -> (f64, f64) {
+    let xs = panels
+        .into_iter()
+        .flat_map(|p| &p.lines)
+        .flat_map(|l| l.points.iter().map(|(x, _)| *x));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws a chart onto any plotters backend of [`size`]'s size.
+pub fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &RunData,
+    plan: &Plan,
+) -> DrawResult<DB> {
+    register_font();
+    root.fill(&WHITE)?;
+    let root = root.titled(&spec.title, (FONT_FAMILY, 26).into_font())?;
+    if let Some(note) = &spec.empty_note {
+        root.draw(&Text::new(
+            note.clone(),
+            (40, 60),
+            (FONT_FAMILY, 18).into_font(),
+        ))?;
+        return root.present();
+    }
+    if !spec.heatmaps.is_empty() {
+        draw_heatmaps(&root, spec)?;
+        return root.present();
+    }
+    let (body, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+    draw_legend(&legend_area, spec, data, plan)?;
+    let g = grid(plan);
+    let heights: Vec<u32> = spec
+        .panels
+        .iter()
+        .map(|p| panel_height(spec, p, &g))
+        .collect();
+    let shared = x_range(spec.panels.iter().filter(|p| p.x_label.is_none()));
+    let mut rest = body;
+    for (k, panel) in spec.panels.iter().enumerate() {
+        let (area, below) = rest.split_vertically(heights[k]);
+        rest = below;
+        let last = k + 1 == spec.panels.len();
+        let x_desc = match &panel.x_label {
+            Some(own) => Some(own.as_str()),
+            None => last.then_some(spec.x_label.as_str()),
+        };
+        let x = match panel.x_label {
+            Some(_) => x_range([panel]),
+            None => shared,
+        };
+        // The quantity once, above its panel or small multiples.
+        let (header, area) = area.split_vertically(PANEL_HEADER_HEIGHT);
+        header.draw(&Text::new(
+            y_title(panel),
+            (10, 6),
+            (FONT_FAMILY, 17).into_font(),
+        ))?;
+        if panel.faceted && g.facets > 1 {
+            let cells = area.split_evenly((g.rows, g.columns));
+            for (f, facet) in plan.facets.iter().enumerate() {
+                let lines: Vec<&Line> = panel
+                    .lines
+                    .iter()
+                    .filter(|l| facet.conditions.contains(&l.condition))
+                    .collect();
+                let bottom = f / g.columns + 1 == g.rows || f + g.columns >= g.facets;
+                let cell = Cell {
+                    title: &facet.title,
+                    x_desc: x_desc.filter(|_| bottom),
+                    x,
+                    x_labels: 6,
+                };
+                draw_panel(&cells[f], panel, &lines, &cell, plan)?;
+            }
+        } else {
+            let lines: Vec<&Line> = panel.lines.iter().collect();
+            let cell = Cell {
+                title: "",
+                x_desc,
+                x,
+                x_labels: 12,
+            };
+            draw_panel(&area, panel, &lines, &cell, plan)?;
+        }
+    }
+    root.present()
+}
+
+/// What one drawn panel (or small multiple) shows besides its lines.
+struct Cell<'a> {
+    title: &'a str,
+    x_desc: Option<&'a str>,
+    x: (f64, f64),
+    /// About how many x labels.
+    x_labels: usize,
+}
+
+/// A panel's quantity, and where its axis does not start at the scale's
+/// floor, the scale.
+fn y_title(panel: &Panel) -> String {
+    let ((lo, _), zoomed) = y_range(panel);
+    if zoomed {
+        let (floor, top) = panel.y_bounds;
+        format!(
+            "{} — axis from {lo:.2} (scale {floor}–{top})",
+            panel.y_label
+        )
+    } else {
+        panel.y_label.clone()
+    }
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    lines: &[&Line],
+    cell: &Cell,
+    plan: &Plan,
+) -> DrawResult<DB> {
+    let ((y_lo, y_hi), _) = y_range(panel);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(10)
+        .x_label_area_size(if cell.x_desc.is_some() { 46 } else { 26 })
+        .y_label_area_size(50);
+    if !cell.title.is_empty() {
+        builder.caption(cell.title, (FONT_FAMILY, 15).into_font());
+    }
+    let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(cell.x_labels)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .label_style((FONT_FAMILY, 13))
+        .axis_desc_style((FONT_FAMILY, 15))
+        .light_line_style(RGBColor(235, 235, 235));
+    if let Some(d) = cell.x_desc {
+        mesh.x_desc(d);
+    }
+    mesh.draw()?;
+
+    for l in lines {
+        let colour = rgb(plan.colours[l.condition]);
+        if l.error_bars {
+            chart.draw_series(l.points.iter().map(|(x, e)| {
+                let (lo, hi) = interval(e);
+                ErrorBar::new_vertical(*x, lo, e.mean, hi, colour.stroke_width(2), 12)
+            }))?;
+            chart.draw_series(
+                l.points
+                    .iter()
+                    .map(|(x, e)| Circle::new((*x, e.mean), 5, colour.filled())),
+            )?;
+        } else {
+            let mut band: Vec<(f64, f64)> =
+                l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
+            band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                colour.mix(0.18).filled(),
+            )))?;
+        }
+        let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (*x, e.mean)).collect();
+        let style = colour.stroke_width(if l.error_bars { 2 } else { 3 });
+        if l.series > 0 {
+            chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(points, style))?;
+        }
+    }
+    Ok(())
+}
+
+/// Text broken into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The legend column: each colour drawn in the chart and what it stands
+/// for, then each panel's line styles where a panel has more than one.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &RunData,
+    plan: &Plan,
+) -> DrawResult<DB> {
+    let text = (FONT_FAMILY, 14).into_font();
+    let heading = (FONT_FAMILY, 15).into_font();
+    let mut y = 20;
+    let used: Vec<Colour> = spec
+        .panels
+        .iter()
+        .flat_map(|p| &p.lines)
+        .map(|l| plan.colours[l.condition])
+        .collect();
+    let across_points = spec.panels.iter().all(|p| !p.faceted);
+    area.draw(&Text::new("Conditions", (8, y), heading.clone()))?;
+    y += 24;
+    for key in plan.keys.iter().filter(|k| used.contains(&k.colour)) {
+        // A panel across sweep points draws arms, named by their label.
+        let name = match across_points {
+            true => data
+                .conditions
+                .iter()
+                .zip(&plan.colours)
+                .find(|(_, c)| **c == key.colour)
+                .map_or(key.name.clone(), |(c, _)| c.label.clone()),
+            false => key.name.clone(),
+        };
+        area.draw(&PathElement::new(
+            vec![(8, y + 8), (36, y + 8)],
+            rgb(key.colour).stroke_width(4),
+        ))?;
+        for line in wrap(&name, 26) {
+            area.draw(&Text::new(line, (44, y), text.clone()))?;
+            y += 18;
+        }
+        y += 4;
+    }
+    for panel in spec.panels.iter().filter(|p| p.series.len() > 1) {
+        y += 14;
+        for line in wrap(&panel.y_label, 30) {
+            area.draw(&Text::new(line, (8, y), heading.clone()))?;
+            y += 19;
+        }
+        for (k, series) in panel.series.iter().enumerate() {
+            let gap = if k > 0 { 5 } else { 0 };
+            area.draw(&DashedPathElement::new(
+                vec![(8, y + 8), (36, y + 8)],
+                8,
+                gap,
+                BLACK.stroke_width(3),
+            ))?;
+            for line in wrap(series, 26) {
+                area.draw(&Text::new(line, (44, y), text.clone()))?;
+                y += 18;
+            }
+            y += 4;
+        }
+    }
+    Ok(())
+}
+
+/// The heatmaps' grid: (rows, columns).
+fn heatmap_grid(spec: &ChartSpec) -> (usize, usize) {
+    let rows = spec.heatmaps.iter().map(|h| h.row + 1).max().unwrap_or(1);
+    let columns = spec
+        .heatmaps
+        .iter()
+        .map(|h| h.column + 1)
+        .max()
+        .unwrap_or(1);
+    (rows, columns)
+}
+
+/// A point on a colour-blind-safe sequential scale (viridis, by its
+/// endpoints and three stops), for t in 0–1.
+fn sequential(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let k = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - k as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    let (a, b) = (STOPS[k], STOPS[k + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn draw_heatmaps<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+) -> DrawResult<DB> {
+    let (rows, columns) = heatmap_grid(spec);
+    let cells = root.split_evenly((rows, columns));
+    for h in &spec.heatmaps {
+        draw_heatmap(&cells[h.row * columns + h.column], h)?;
+    }
+    Ok(())
+}
+
+fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) -> DrawResult<DB> {
+    let (nx, ny) = (h.xs.len(), h.ys.len());
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .caption(&h.title, (FONT_FAMILY, 15).into_font())
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
+    let xs = h.xs.clone();
+    let ys = h.ys.clone();
+    let x_name = move |v: &f64| {
+        let k = v.floor() as usize;
+        if (v - k as f64 - 0.5).abs() < 1e-6 {
+            xs.get(k).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let y_name = move |v: &f64| {
+        let k = v.floor() as usize;
+        if (v - k as f64 - 0.5).abs() < 1e-6 {
+            ys.get(k).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(2 * nx + 1)
+        .y_labels(2 * ny + 1)
+        .x_label_formatter(&x_name)
+        .y_label_formatter(&y_name)
+        .x_desc(h.x_key.as_str())
+        .y_desc(h.y_key.as_str())
+        .label_style((FONT_FAMILY, 13))
+        .axis_desc_style((FONT_FAMILY, 14))
+        .draw()?;
+    let (lo, hi) = h.range;
+    for x in 0..nx {
+        for y in 0..ny {
+            let Some(v) = h.cells[x * ny + y] else {
+                continue;
+            };
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            let fill = sequential(t);
+            let (x0, y0) = (x as f64, y as f64);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, y0), (x0 + 1.0, y0 + 1.0)],
+                fill.filled(),
+            )))?;
+            let ink = if t > 0.6 { BLACK } else { WHITE };
+            let digits = h.digits;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{v:.digits$}"),
+                (x0 + 0.35, y0 + 0.55),
+                (FONT_FAMILY, 15).into_font().color(&ink),
+            )))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! The answer in words: one sentence per comparison of the scenario's
+//! primary outcomes (`[question] outcomes`), drawn from summary.csv's rows,
+//! for the terminal summary and the report alike.
+//!
+//! Every figure is rounded to the precision its interval supports
+//! ([`crate::stats::digits_for`]), so that an interval is never shown as a
+//! point. A difference whose 95% interval excludes zero is stated with its
+//! direction; one whose interval includes zero is "no detectable
+//! difference", with the interval that says how large it could still be.
+//! Shares are stated in percentage points.
+
+use crate::output::{Metric, SummaryRow};
+use crate::stats::digits_for;
+
+/// What the intervals mean and what they do not, in a few sentences.
+pub const INTERVALS: &str = "Each 95% interval is the Monte Carlo precision of this simulation: how far the figure would move with other random seeds at these same parameters. Conditions are compared on common random numbers, paired by replicate, so the noise they share cancels (sweep points, which have seeds of their own, are matched by replicate number). The intervals do not say how sure one can be about real groups: that depends on the parameters, which come from the literature with uncertainty of their own. \"No detectable difference\" means the interval includes zero at this number of replicates; more replicates narrow it. d is a standardised effect (Cohen's d over members' scores), positive when the condition is better off than the one it is compared with.";
+
+/// A condition's name as people read it: the arm, after the point's swept
+/// values in a sweep (`group_size=8: group`); in a sweep whose points have
+/// a single condition each, the point alone (`with_arm` false).
+pub fn condition_name(keys: &[String], swept: &[String], arm: &str, with_arm: bool) -> String {
+    if keys.is_empty() {
+        return arm.to_string();
+    }
+    let point: Vec<String> = keys
+        .iter()
+        .zip(swept)
+        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect();
+    if with_arm {
+        format!("{}: {arm}", point.join(", "))
+    } else {
+        point.join(", ")
+    }
+}
+
+/// How [`sentences`] names conditions: the swept keys, and whether the
+/// arm is part of a name (more than one arm label in the rows).
+struct Names<'a> {
+    keys: &'a [String],
+    with_arm: bool,
+}
+
+impl Names<'_> {
+    fn of(&self, row: &SummaryRow) -> String {
+        condition_name(self.keys, &row.swept, &row.arm, self.with_arm)
+    }
+}
+
+/// The sentences on the primary outcomes, in the order of `outcomes`, then
+/// of summary.csv's rows: one per comparison, or, for an outcome that no
+/// condition is compared on, one per condition stating its figure.
+pub fn sentences(rows: &[SummaryRow], keys: &[String], outcomes: &[String]) -> Vec<String> {
+    let names = Names {
+        keys,
+        with_arm: rows.iter().any(|r| r.arm != rows[0].arm),
+    };
+    let mut out = Vec::new();
+    for name in outcomes {
+        let Some(metric) = Metric::named(name) else {
+            continue;
+        };
+        let of_metric: Vec<&SummaryRow> = rows.iter().filter(|r| r.metric == *name).collect();
+        let compared: Vec<&&SummaryRow> = of_metric
+            .iter()
+            .filter(|r| r.difference.is_some())
+            .collect();
+        if compared.is_empty() {
+            out.extend(of_metric.iter().map(|r| level(r, &names, metric)));
+        } else {
+            out.extend(compared.iter().map(|r| comparison(r, rows, &names, metric)));
+        }
+    }
+    out
+}
+
+/// How a metric's figures are stated: the factor they are shown at, the
+/// unit after them, and the usual decimal places.
+fn scale(metric: &Metric) -> (f64, &'static str, usize) {
+    if metric.is_share() {
+        (100.0, " percentage points", metric.digits.saturating_sub(2))
+    } else {
+        (1.0, "", metric.digits)
+    }
+}
+
+/// The metric's label as it reads inside a sentence.
+fn noun(metric: &Metric) -> String {
+    let mut chars = metric.label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "after 26 sessions", or, when the two conditions end at different
+/// sessions, the week and both counts.
+fn when(row: &SummaryRow, reference: Option<&SummaryRow>) -> String {
+    match reference {
+        Some(r) if r.step != row.step => format!(
+            "at week {} ({} against {} sessions)",
+            row.week, row.step, r.step
+        ),
+        _ => format!("after {} sessions", row.step),
+    }
+}
+
+/// The row a comparison is made against.
+fn reference_row<'a>(row: &SummaryRow, rows: &'a [SummaryRow]) -> Option<&'a SummaryRow> {
+    rows.iter().find(|r| {
+        r.metric == row.metric
+            && Some(r.point) == row.reference_point
+            && Some(&r.arm) == row.reference_arm.as_ref()
+    })
+}
+
+/// A figure and its interval as text, at the interval's precision.
+struct Shown {
+    value: String,
+    /// "95% CI 0.18 to 0.32", or what stands in for it.
+    interval: String,
+}
+
+/// A number at `digits` places, without a minus sign on a zero.
+fn fixed(x: f64, digits: usize) -> String {
+    let text = format!("{x:.digits$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
+    match ci {
+        Some((lo, hi)) => {
+            let d = digits_for((hi - lo) / 2.0, usual);
+            Shown {
+                value: fixed(value, d),
+                interval: format!("95% CI {} to {}", fixed(lo, d), fixed(hi, d)),
+            }
+        }
+        None => Shown {
+            value: fixed(value, usual),
+            interval: "one replicate: no interval".into(),
+        },
+    }
+}
+
+/// One comparison in a sentence.
+fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Metric) -> String {
+    let reference = reference_row(row, rows);
+    let reference_name = match reference {
+        Some(r) => names.of(r),
+        None => row.reference_arm.clone().unwrap_or_default(),
+    };
+    let (factor, unit, usual) = scale(metric);
+    let diff = row.difference.expect("a comparison has a difference") * factor;
+    let ci = row
+        .difference_ci_low
+        .zip(row.difference_ci_high)
+        .map(|(lo, hi)| (lo * factor, hi * factor));
+    let effect = match row.effect_size {
+        Some(d) => {
+            let d = shown(d, row.effect_size_ci_low.zip(row.effect_size_ci_high), 2);
+            format!("; d = {} ({})", d.value, d.interval)
+        }
+        None => String::new(),
+    };
+    let detected = ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+    let body = if detected {
+        // The size, and its interval turned the same way.
+        let (direction, size, ci) = if diff > 0.0 {
+            ("higher", diff, ci)
+        } else {
+            ("lower", -diff, ci.map(|(lo, hi)| (-hi, -lo)))
+        };
+        let s = shown(size, ci, usual);
+        format!(
+            "{} {direction} by {}{unit} ({})",
+            noun(metric),
+            s.value,
+            s.interval
+        )
+    } else {
+        let s = shown(diff, ci, usual);
+        format!(
+            "no detectable difference in {} (difference {}{unit}, {})",
+            noun(metric),
+            s.value,
+            s.interval
+        )
+    };
+    format!(
+        "{} against {reference_name}: {body}{effect}, {}.",
+        names.of(row),
+        when(row, reference)
+    )
+}
+
+/// One condition's figure in a sentence, where nothing is compared.
+fn level(row: &SummaryRow, names: &Names, metric: &Metric) -> String {
+    let (factor, unit, usual) = if metric.is_share() {
+        (100.0, "%", metric.digits.saturating_sub(2))
+    } else {
+        (1.0, "", metric.digits)
+    };
+    let ci = row
+        .ci_low
+        .zip(row.ci_high)
+        .map(|(lo, hi)| (lo * factor, hi * factor));
+    let s = shown(row.mean * factor, ci, usual);
+    format!(
+        "{}: {} {}{unit} ({}), {}.",
+        names.of(row),
+        noun(metric),
+        s.value,
+        s.interval,
+        when(row, None)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(arm: &str, metric: &str, diff: Option<(f64, f64, f64)>) -> SummaryRow {
+        SummaryRow {
+            arm: arm.into(),
+            metric: metric.into(),
+            replicates: 10,
+            step: 26,
+            week: 26.0,
+            mean: 0.7,
+            ci_low: Some(0.68),
+            ci_high: Some(0.72),
+            reference_arm: diff.map(|_| "peer_led".into()),
+            reference_point: diff.map(|_| 0),
+            difference: diff.map(|d| d.0),
+            difference_ci_low: diff.map(|d| d.1),
+            difference_ci_high: diff.map(|d| d.2),
+            ..SummaryRow::default()
+        }
+    }
+
+    #[test]
+    fn a_detected_share_difference_is_stated_in_percentage_points_with_its_direction() {
+        let rows = [
+            row("peer_led", "retention", None),
+            row("facilitated", "retention", Some((0.061, 0.032, 0.089))),
+        ];
+        let s = sentences(&rows, &[], &["retention".into()]);
+        assert_eq!(
+            s,
+            [
+                "facilitated against peer_led: retention (not dropped out; graduates retained) higher by 6.1 percentage points (95% CI 3.2 to 8.9), after 26 sessions."
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interval_across_zero_is_no_detectable_difference_and_a_lower_figure_flips_its_interval() {
+        let rows = [
+            row("peer_led", "loneliness_mean", None),
+            SummaryRow {
+                effect_size: Some(0.012),
+                effect_size_ci_low: Some(-0.03),
+                effect_size_ci_high: Some(0.05),
+                ..row(
+                    "facilitated",
+                    "loneliness_mean",
+                    Some((-0.004, -0.05, 0.04)),
+                )
+            },
+            row("waitlist", "loneliness_mean", Some((-0.3, -0.36, -0.24))),
+        ];
+        let s = sentences(&rows, &[], &["loneliness_mean".into()]);
+        assert_eq!(
+            s[0],
+            "facilitated against peer_led: no detectable difference in loneliness (UCLA-3) (difference 0.00, 95% CI -0.05 to 0.04); d = 0.01 (95% CI -0.03 to 0.05), after 26 sessions."
+        );
+        assert_eq!(
+            s[1],
+            "waitlist against peer_led: loneliness (UCLA-3) lower by 0.30 (95% CI 0.24 to 0.36), after 26 sessions."
+        );
+    }
+
+    #[test]
+    fn an_outcome_nobody_is_compared_on_is_stated_per_condition() {
+        let rows = [row("group", "retention", None)];
+        let s = sentences(&rows, &[], &["retention".into()]);
+        assert_eq!(
+            s,
+            [
+                "group: retention (not dropped out; graduates retained) 70.0% (95% CI 68.0 to 72.0), after 26 sessions."
+            ]
+        );
+    }
+}

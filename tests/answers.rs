@@ -1,0 +1,209 @@
+//! Every shipped scenario answers its question: the terminal summary opens
+//! with the question and a sentence per comparison of each primary outcome,
+//! and every condition and primary outcome appears in the terminal tables,
+//! summary.csv and the report's tables, with no empty cell.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use bonfire::output::Metric;
+use bonfire::output::rows::{RunRow, SummaryRow};
+
+use crate::common::bonfire;
+
+fn shipped() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The scenario's description and primary outcomes, as the run resolved them.
+fn question(out: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let description = table["description"].as_str().unwrap().to_string();
+    let outcomes = table["question"]["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    (description, outcomes)
+}
+
+/// The cells of the report's first table after the heading `heading`.
+fn table_after(html: &str, heading: &str) -> Vec<Vec<String>> {
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let h2 = doc
+        .descendants()
+        .find(|n| n.has_tag_name("h2") && n.text() == Some(heading))
+        .unwrap_or_else(|| panic!("no heading {heading}"));
+    let table = h2
+        .next_siblings()
+        .find(|n| n.has_tag_name("table"))
+        .expect("a table follows");
+    table
+        .children()
+        .filter(|n| n.has_tag_name("tr"))
+        .map(|tr| {
+            tr.children()
+                .filter(|c| c.has_tag_name("td") || c.has_tag_name("th"))
+                .map(|c| c.descendants().filter_map(|d| d.text()).collect::<String>())
+                .collect()
+        })
+        .collect()
+}
+
+fn check(scenario: &Path, dir: &Path) {
+    let name = scenario.file_stem().unwrap().to_string_lossy().to_string();
+    let out = dir.join(&name);
+    let output = bonfire()
+        .arg("run")
+        .arg(scenario)
+        .args(["--replicates", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{name}: {output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (description, outcomes) = question(&out);
+    let summary = SummaryRow::read(&out.join("summary.csv")).unwrap().rows;
+    let runs = RunRow::read(&out.join("runs.csv")).unwrap().rows;
+    let conditions: BTreeSet<(usize, String)> =
+        summary.iter().map(|r| (r.point, r.arm.clone())).collect();
+    // Every arm of runs.csv is a condition of summary.csv.
+    for r in &runs {
+        assert!(
+            conditions.contains(&(r.point, r.arm.clone())),
+            "{name}: arm {} missing from summary.csv",
+            r.arm
+        );
+    }
+
+    // The terminal summary opens with the question, then the answer.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("bonfire: scenario"),
+        "{name}: {stdout}"
+    );
+    assert_eq!(
+        lines[2],
+        format!("question: {description}"),
+        "{name}: {stdout}"
+    );
+    assert_eq!(lines[3], format!("answer ({}):", outcomes.join(", ")));
+    let sentences: Vec<&str> = lines[4..]
+        .iter()
+        .take_while(|l| l.starts_with("  - ") || l.starts_with("  ... "))
+        .copied()
+        .collect();
+    for outcome in &outcomes {
+        let metric = Metric::named(outcome).unwrap();
+        let noun = metric.label.to_lowercase();
+        let about = |s: &str| {
+            let s = s.to_lowercase();
+            s.contains(&format!(": {noun} ")) || s.contains(&format!("difference in {noun} ("))
+        };
+        let compared = summary
+            .iter()
+            .filter(|r| &r.metric == outcome && r.difference.is_some())
+            .count();
+        let stated = sentences.iter().filter(|s| about(s)).count();
+        // One sentence per comparison (or per condition where nothing is
+        // compared), unless the list is cut short.
+        let expected = if compared > 0 {
+            compared
+        } else {
+            conditions.len()
+        };
+        let cut = sentences.iter().any(|s| s.starts_with("  ... "));
+        assert!(
+            stated == expected || (cut && stated <= expected),
+            "{name}: {outcome}: {stated} sentences for {expected} comparisons:\n{stdout}"
+        );
+        assert!(stated > 0, "{name}: nothing said on {outcome}:\n{stdout}");
+        // Every condition has the outcome in summary.csv.
+        for (point, arm) in &conditions {
+            let has = summary
+                .iter()
+                .any(|r| r.point == *point && &r.arm == arm && &r.metric == outcome);
+            let attends =
+                !arm.starts_with("control") && runs.iter().any(|r| &r.arm == arm && r.attends);
+            assert!(
+                has || !attends,
+                "{name}: {arm} has no {outcome} in summary.csv"
+            );
+        }
+        // The terminal's primary table has the outcome's column.
+        let primary_header = stdout
+            .lines()
+            .skip_while(|l| l.trim() != "primary outcomes")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name}: no primary table:\n{stdout}"));
+        assert!(
+            primary_header.contains(outcome.as_str()),
+            "{name}: {primary_header}"
+        );
+    }
+
+    // The report: the answer first, then key results for every condition,
+    // with no empty cell; a primary outcome's cell is a number wherever
+    // summary.csv has one.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let answer = html.find("<h2>Answer</h2>").expect("an answer");
+    let key_results = html.find("<h2>Key results").expect("key results");
+    assert!(answer < key_results, "{name}: the answer comes first");
+    let table = table_after(&html, "Key results at the last session");
+    for row in &table {
+        for cell in row {
+            assert!(!cell.trim().is_empty(), "{name}: an empty cell in {row:?}");
+        }
+    }
+    let header = table[0].join(" | ");
+    let by_measure = header.starts_with("measure");
+    for (point, arm) in &conditions {
+        let _ = point;
+        assert!(
+            table.iter().flatten().any(|c| c.contains(arm.as_str())),
+            "{name}: condition {arm} not in the report's key results"
+        );
+    }
+    for outcome in &outcomes {
+        let in_table = table.iter().flatten().any(|c| c.contains(outcome.as_str()));
+        assert!(
+            in_table,
+            "{name}: {outcome} not in the report's key results"
+        );
+        if by_measure {
+            let row = table
+                .iter()
+                .find(|r| r[0].contains(outcome.as_str()))
+                .unwrap();
+            let reported = row[2..].iter().step_by(2).filter(|c| *c != "n/a").count();
+            let in_summary = summary.iter().filter(|r| &r.metric == outcome).count();
+            assert_eq!(reported, in_summary, "{name}: {outcome}: {row:?}");
+        }
+    }
+}
+
+#[test]
+fn every_shipped_scenario_answers_its_question_in_the_summary_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = shipped();
+    assert!(files.len() >= 16);
+    for file in &files {
+        check(file, dir.path());
+    }
+}

@@ -13,7 +13,7 @@ use crate::output::{Metric, SummaryRow};
 use crate::stats::digits_for;
 
 /// What the intervals mean and what they do not, in a few sentences.
-pub const INTERVALS: &str = "Each 95% interval is the Monte Carlo precision of this simulation: how far the figure would move with other random seeds at these same parameters. Conditions are compared on common random numbers, paired by replicate, so the noise they share cancels (sweep points, which have seeds of their own, are matched by replicate number). The intervals do not say how sure one can be about real groups: that depends on the parameters, which come from the literature with uncertainty of their own. \"No detectable difference\" means the interval includes zero at this number of replicates; more replicates narrow it. d is a standardised effect (Cohen's d over members' scores), positive when the condition is better off than the one it is compared with.";
+pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions share common random numbers and are paired by replicate (sweep points, seeded apart, are matched by replicate number). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off.";
 
 /// A condition's name as people read it: the arm, after the point's swept
 /// values in a sweep (`group_size=8: group`); in a sweep whose points have
@@ -149,9 +149,10 @@ fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
 /// One comparison in a sentence.
 fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Metric) -> String {
     let reference = reference_row(row, rows);
+    // The reference's arm alone where it is of the same point.
     let reference_name = match reference {
-        Some(r) => names.of(r),
-        None => row.reference_arm.clone().unwrap_or_default(),
+        Some(r) if r.point != row.point => names.of(r),
+        _ => row.reference_arm.clone().unwrap_or_default(),
     };
     let (factor, unit, usual) = scale(metric);
     let diff = row.difference.expect("a comparison has a difference") * factor;

@@ -36,8 +36,9 @@ fn question(out: &Path) -> (String, Vec<String>) {
     (description, outcomes)
 }
 
-/// The cells of the report's first table after the heading `heading`.
-fn table_after(html: &str, heading: &str) -> Vec<Vec<String>> {
+/// The cells of the report's tables between the heading `heading` and the
+/// next, each table's rows in turn.
+fn tables_after(html: &str, heading: &str) -> Vec<Vec<Vec<String>>> {
     let doc = roxmltree::Document::parse_with_options(
         html,
         roxmltree::ParsingOptions {
@@ -50,17 +51,25 @@ fn table_after(html: &str, heading: &str) -> Vec<Vec<String>> {
         .descendants()
         .find(|n| n.has_tag_name("h2") && n.text() == Some(heading))
         .unwrap_or_else(|| panic!("no heading {heading}"));
-    let table = h2
-        .next_siblings()
-        .find(|n| n.has_tag_name("table"))
-        .expect("a table follows");
-    table
-        .children()
-        .filter(|n| n.has_tag_name("tr"))
-        .map(|tr| {
-            tr.children()
-                .filter(|c| c.has_tag_name("td") || c.has_tag_name("th"))
-                .map(|c| c.descendants().filter_map(|d| d.text()).collect::<String>())
+    h2.next_siblings()
+        .skip(1)
+        .take_while(|n| !n.has_tag_name("h2"))
+        .filter(|n| n.has_tag_name("table"))
+        .map(|table| {
+            table
+                .children()
+                .filter(|n| n.has_tag_name("tr"))
+                .map(|tr| {
+                    tr.children()
+                        .filter(|c| c.has_tag_name("td") || c.has_tag_name("th"))
+                        .map(|c| {
+                            c.descendants()
+                                .filter(|d| d.is_text())
+                                .filter_map(|d| d.text())
+                                .collect::<String>()
+                        })
+                        .collect()
+                })
                 .collect()
         })
         .collect()
@@ -165,14 +174,15 @@ fn check(scenario: &Path, dir: &Path) {
     let answer = html.find("<h2>Answer</h2>").expect("an answer");
     let key_results = html.find("<h2>Key results").expect("key results");
     assert!(answer < key_results, "{name}: the answer comes first");
-    let table = table_after(&html, "Key results at the last session");
-    for row in &table {
+    let tables = tables_after(&html, "Key results at the last session");
+    assert!(!tables.is_empty(), "{name}: no key results");
+    for row in tables.iter().flatten() {
         for cell in row {
             assert!(!cell.trim().is_empty(), "{name}: an empty cell in {row:?}");
         }
     }
-    let header = table[0].join(" | ");
-    let by_measure = header.starts_with("measure");
+    let table: Vec<Vec<String>> = tables.iter().flatten().cloned().collect();
+    let by_measure = tables.len() == 1 && table[0][0] == "measure";
     for (point, arm) in &conditions {
         let _ = point;
         assert!(

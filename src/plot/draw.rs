@@ -62,10 +62,11 @@ const PALETTE: [RGBColor; 6] = [
 
 /// The control grey, then darker and lighter ones for further conditions
 /// that never attend.
-const GREYS: [RGBColor; 3] = [
+const GREYS: [RGBColor; 4] = [
     RGBColor(128, 128, 128),
-    RGBColor(70, 70, 70),
-    RGBColor(175, 175, 175),
+    RGBColor(60, 60, 60),
+    RGBColor(185, 185, 185),
+    RGBColor(30, 30, 30),
 ];
 
 fn rgb(c: Colour) -> RGBColor {

@@ -3,14 +3,16 @@
 //! in all of them.
 //!
 //! Up to [`MAX_LINES`] conditions share one panel. Beyond that the charts
-//! become small multiples: one panel per sweep point (the arms inside it)
-//! when a point has few enough arms, else one panel per arm (the points
-//! inside it), else panels of [`MAX_LINES`] conditions in order. Colours
+//! become small multiples: without a sweep, one panel per arm that attends,
+//! beside what it is compared with (its control members, or those who
+//! never attend); in a sweep, one panel per point (the arms inside it) when
+//! a point has few enough arms, else one panel per arm (the points inside
+//! it), else panels of [`MAX_LINES`] conditions in order. Colours
 //! tell apart what shares a panel, from a colour-blind-safe palette that
 //! never repeats within a panel; conditions that never attend (the control
 //! members, a waitlist arm) are always grey.
 
-use super::data::RunData;
+use super::data::{Condition, RunData};
 
 /// Most conditions drawn in one panel.
 pub const MAX_LINES: usize = 5;
@@ -81,6 +83,44 @@ impl Plan {
                 vec![facet],
                 conditions.iter().map(|c| c.name.clone()).collect(),
             )
+        } else if points.len() == 1 {
+            // Many arms at one point: each arm that attends in a panel of
+            // its own, beside its own control members and the conditions
+            // that never attend and belong to no other arm (a waitlist arm
+            // and its control members). Every arm's own control members
+            // share one grey: they never meet in a panel.
+            let attending = |label: &str| {
+                conditions
+                    .iter()
+                    .any(|c| c.label == label && !c.never_attends)
+            };
+            let own_control_of = |c: &Condition| {
+                c.label
+                    .strip_prefix("control (")
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    .filter(|arm| attending(arm))
+                    .map(str::to_string)
+            };
+            let shared = in_order(&|i| {
+                conditions[i].never_attends && own_control_of(&conditions[i]).is_none()
+            });
+            let facets = all
+                .iter()
+                .filter(|&&i| !conditions[i].never_attends)
+                .map(|&i| {
+                    let label = &conditions[i].label;
+                    let own = in_order(&|j| own_control_of(&conditions[j]).as_ref() == Some(label));
+                    Facet {
+                        title: label.clone(),
+                        conditions: [vec![i], own, shared.clone()].concat(),
+                    }
+                })
+                .collect();
+            let names = conditions.iter().map(|c| match own_control_of(c) {
+                Some(_) => "control members of the panel's arm".to_string(),
+                None => c.label.clone(),
+            });
+            (facets, names.collect())
         } else if labels.len() <= MAX_LINES {
             let facets = points
                 .iter()

@@ -82,7 +82,7 @@ max-width:1080px;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}
 h1{margin-bottom:.2rem}p.question{font-size:1.15rem;color:#333;margin-top:.2rem}\
 p.meta{color:#666;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}\
 th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}\
-td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f6}\
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#f4f4f6}\
 figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
 
@@ -176,15 +176,24 @@ fn answer(page: &mut String, answers: &Answers) {
 /// Every reported measure at each condition's last session, for every
 /// condition; the primary outcomes first.
 fn key_results(page: &mut String, data: &RunData, outcomes: &[String]) {
-    page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units), at each condition's last session. Primary outcomes first (<b>bold</b>).</p>\n<table>\n");
+    page.push_str("<h2>Key results at the last session</h2>\n<p>Mean over replicates, with its 95% confidence interval (t distribution, replicates as units), at each condition's last session. Primary outcomes first (<b>bold</b>).</p>\n");
     let metrics = shown_metrics(data, outcomes);
     if data.arms.len() <= 3 {
+        page.push_str("<table>\n");
         results_by_measure(page, data, &metrics, outcomes);
+        page.push_str("</table>\n");
     } else {
-        results_by_condition(page, data, &metrics, outcomes);
+        // A table of a few measures at a time, so that each fits the page.
+        for some in metrics.chunks(MEASURES_PER_TABLE) {
+            page.push_str("<table>\n");
+            results_by_condition(page, data, some, outcomes);
+            page.push_str("</table>\n");
+        }
     }
-    page.push_str("</table>\n");
 }
+
+/// Measures side by side in one table of key results by condition.
+const MEASURES_PER_TABLE: usize = 5;
 
 /// The measures the key results show: the primary outcomes, then those
 /// reported that some condition has (a run without a community network or

@@ -788,6 +788,30 @@ impl Experiment {
         self.points.len() as u64 * u64::from(self.replicates) * self.arms.len() as u64
     }
 
+    /// "26 sessions, 900 members per run", or each arm's where arms differ.
+    pub fn arms_described(&self) -> String {
+        let each: Vec<(String, u32, u64)> = self
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, arm)| {
+                let s = self.scenario(0, i);
+                (arm.name.clone(), s.format.sessions, s.total_members())
+            })
+            .collect();
+        let same = each
+            .iter()
+            .all(|(_, s, m)| (*s, *m) == (each[0].1, each[0].2));
+        if same {
+            format!("{} sessions, {} members per run", each[0].1, each[0].2)
+        } else {
+            each.iter()
+                .map(|(name, s, m)| format!("{name}: {s} sessions, {m} members"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    }
+
     /// A short label of a point: "key = value, ..." (empty without a sweep).
     pub fn point_label(&self, point: usize) -> String {
         self.sweep

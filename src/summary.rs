@@ -47,7 +47,7 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         e.points.len(),
         e.arms.len(),
         e.replicates,
-        arms_described(e)
+        e.arms_described()
     );
     let _ = writeln!(out);
     print_answer(&mut out, e, a);
@@ -64,30 +64,6 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
     );
     let _ = writeln!(out, "wrote {} into {}", files.join(", "), dir.display());
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
-}
-
-/// "26 sessions, 900 members per run", or each arm's where arms differ.
-pub fn arms_described(e: &Experiment) -> String {
-    let each: Vec<(String, u32, u64)> = e
-        .arms
-        .iter()
-        .enumerate()
-        .map(|(i, arm)| {
-            let s = e.scenario(0, i);
-            (arm.name.clone(), s.format.sessions, s.total_members())
-        })
-        .collect();
-    let same = each
-        .iter()
-        .all(|(_, s, m)| (*s, *m) == (each[0].1, each[0].2));
-    if same {
-        format!("{} sessions, {} members per run", each[0].1, each[0].2)
-    } else {
-        each.iter()
-            .map(|(name, s, m)| format!("{name}: {s} sessions, {m} members"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
 }
 
 /// The question, one sentence per comparison of the primary outcomes, and

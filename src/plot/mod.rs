@@ -105,7 +105,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let answers = report::Answers {
         summary: &summary,
         outcomes: &experiment.base.question.outcomes,
-        arms: &crate::summary::arms_described(&experiment),
+        arms: &experiment.arms_described(),
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;

@@ -3,8 +3,7 @@
 //! universality (6): posting at each member's own rate, replies drawn from
 //! the period's visitors, and reading a few of the period's posts.
 
-use super::steps::remember_replies;
-use super::{Scratch, Session};
+use super::{Scratch, Session, remember_replies};
 use crate::bonds::pair_index;
 use crate::population::{GroupState, NEVER};
 use crate::rng::{self, Purpose};

@@ -185,3 +185,19 @@ pub fn step_group(
     tally.set_clustering(g);
     tally
 }
+
+/// A discloser who had listeners (or a poster who had readers) received
+/// `received` replies this session: counted, flagged when there were none
+/// (`no_reply`, the scratch's), and remembered as answered or not.
+fn remember_replies(
+    p: &crate::rules::replies::Replies,
+    g: &mut GroupState,
+    no_reply: &mut bool,
+    j: usize,
+    received: u32,
+) {
+    *no_reply = received == 0;
+    g.replies_received[j] += received;
+    let memory = f64::from(g.reply_memory[j]);
+    g.reply_memory[j] = crate::rules::replies::remember(p, memory, received > 0) as f32;
+}

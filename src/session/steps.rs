@@ -12,7 +12,7 @@
 
 use super::forum::{forum_replies, posting, reading};
 use super::ties::ties;
-use super::{Scratch, Session};
+use super::{Scratch, Session, remember_replies};
 use crate::bonds::pair_index;
 use crate::metrics::Tally;
 use crate::population::{GroupState, NEVER, Status};
@@ -211,22 +211,6 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         sc.replies[j] = f64::from(received);
         remember_replies(p, g, &mut sc.no_reply[j], j, received);
     }
-}
-
-/// A discloser who had listeners (or a poster who had readers) received
-/// `received` replies this session: counted, flagged when there were none
-/// (`no_reply`, the scratch's), and remembered as answered or not.
-pub(super) fn remember_replies(
-    p: &replies::Replies,
-    g: &mut GroupState,
-    no_reply: &mut bool,
-    j: usize,
-    received: u32,
-) {
-    *no_reply = received == 0;
-    g.replies_received[j] += received;
-    let memory = f64::from(g.reply_memory[j]);
-    g.reply_memory[j] = replies::remember(p, memory, received > 0) as f32;
 }
 
 /// The reply memory of member `i` as attendance and dropout weigh it this

@@ -134,11 +134,15 @@ pub fn labels(experiment: &Experiment, finals: &[FinalRow]) -> Vec<String> {
     labels
 }
 
-/// The arm others are compared with: the first waitlist arm
-/// (`attends = false`) if any, else the within-run control members if the
-/// runs have them (the first arm's when they differ between arms), else the
-/// first arm.
+/// The arm others are compared with: the one `[question] reference`
+/// names, else the first waitlist arm (`attends = false`) if any, else the
+/// within-run control members if the runs have them (the first arm's when
+/// they differ between arms), else the first arm.
 pub fn reference_label(experiment: &Experiment, finals: &[FinalRow]) -> String {
+    let named = &experiment.base.question.reference;
+    if !named.is_empty() {
+        return named.clone();
+    }
     if let Some(waitlist) = experiment.arms.iter().find(|a| !a.attends) {
         return waitlist.name.clone();
     }
@@ -160,6 +164,14 @@ pub fn reference_label(experiment: &Experiment, finals: &[FinalRow]) -> String {
 fn reference_of(experiment: &Experiment, label: &str, reference: &str, split: bool) -> String {
     if !split {
         return reference.to_string();
+    }
+    let named = &experiment.base.question.reference;
+    if !named.is_empty() {
+        return if label.starts_with("control (") {
+            control_of(named)
+        } else {
+            named.clone()
+        };
     }
     let waitlist = experiment.arms.iter().find(|a| !a.attends);
     let is_control = label.starts_with("control (");

@@ -426,6 +426,7 @@ impl Experiment {
             }
         }
         let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
+        Self::check_reference(&base, &arms, &document, &report)?;
         let points = Self::points(&sweep, &document, &report)?;
 
         // The base alone (no sweep value, no arm) must be valid too: it is
@@ -672,6 +673,29 @@ impl Experiment {
             });
         }
         Ok(arms)
+    }
+
+    /// `question.reference`, when given, names an arm.
+    fn check_reference(
+        base: &Written,
+        arms: &[ArmSpec],
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<()> {
+        const KEY: &str = "question.reference";
+        let Some(reference) = keys::lookup(&base.table, KEY).and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        if reference.is_empty() || arms.iter().any(|a| a.name == reference) {
+            return Ok(());
+        }
+        let names: Vec<String> = arms.iter().map(|a| format!("\"{}\"", a.name)).collect();
+        Err(report.at(
+            document.place(KEY),
+            KEY,
+            format!("\"{reference}\""),
+            format!("the name of an [[arm]]: {}", names.join(", ")),
+        ))
     }
 
     /// One `[[arm]]` table (`at` is `arm[i]`): its name, whether it attends,
@@ -996,6 +1020,24 @@ mod tests {
             assert!(err.contains("line 3"), "{key}: {err}");
             assert!(err.contains("only in the base scenario"), "{key}: {err}");
         }
+    }
+
+    #[test]
+    fn a_reference_that_names_no_arm_is_refused_with_the_arms_allowed() {
+        let text = "[question]\nreference = \"peer\"\n[[arm]]\nname = \"peer_led\"\n[[arm]]\nname = \"facilitated\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2")
+                && err.contains("question.reference")
+                && err.contains("\"peer\"")
+                && err.contains("\"peer_led\", \"facilitated\""),
+            "{err}"
+        );
+        let named = text.replace("\"peer\"", "\"facilitated\"");
+        assert_eq!(
+            parse(&named).unwrap().base.question.reference,
+            "facilitated"
+        );
     }
 
     #[test]

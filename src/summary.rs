@@ -126,6 +126,13 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
         }
     }
     let more = shown.len() < e.points.len() * labels.len();
+    let width = shown
+        .iter()
+        .map(|(name, _, _)| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9)
+        + 2;
     let estimate = |metric: &str, point: usize, label: &String| {
         let r = a
             .summary
@@ -164,13 +171,13 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
             let _ = writeln!(out, "  primary outcomes");
         }
         let headers: String = printed.iter().map(|m| format!(" {:>18}", m.name)).collect();
-        let _ = writeln!(out, "  {:<34}{headers}", "condition");
+        let _ = writeln!(out, "  {:<width$}{headers}", "condition");
         for (name, point, label) in &shown {
             let cells: String = printed
                 .iter()
                 .map(|m| format!(" {:>18}", show(estimate(m.name, *point, label), m.digits)))
                 .collect();
-            let _ = writeln!(out, "  {name:<34}{cells}");
+            let _ = writeln!(out, "  {name:<width$}{cells}");
         }
         if more {
             let _ = writeln!(out, "  ... and more: see summary.csv");

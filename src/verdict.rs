@@ -6,7 +6,9 @@
 //! ([`crate::stats::digits_for`]), so that an interval is never shown as a
 //! point. A difference whose 95% interval excludes zero is stated with its
 //! direction; one whose interval includes zero is "no detectable
-//! difference", with the interval that says how large it could still be.
+//! difference", with the interval that says how large it could still be;
+//! with one replicate there is no interval, and the sentence says that
+//! nothing was tested.
 //! Shares are stated in percentage points.
 
 use crate::output::{Metric, SummaryRow};
@@ -141,7 +143,7 @@ fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
         }
         None => Shown {
             value: fixed(value, usual),
-            interval: "one replicate: no interval".into(),
+            interval: "one replicate: no interval, nothing tested".into(),
         },
     }
 }
@@ -168,8 +170,9 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
         None => String::new(),
     };
     let detected = ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
-    let body = if detected {
-        // The size, and its interval turned the same way.
+    let body = if detected || ci.is_none() {
+        // The size, and its interval turned the same way; with one
+        // replicate there is no interval and nothing is tested.
         let (direction, size, ci) = if diff > 0.0 {
             ("higher", diff, ci)
         } else {

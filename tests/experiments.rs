@@ -585,3 +585,23 @@ fn each_arm_reads_its_own_edge_list_relative_to_the_scenario_file() {
         .assert()
         .success();
 }
+
+/// `[question] reference` names the arm every other arm is compared with.
+#[test]
+fn the_named_reference_arm_is_what_every_other_arm_is_compared_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"r\"\nreplicates = 2\n[question]\nreference = \"b\"\n[community]\ngroups = 10\n\
+                [format]\nsessions = 10\n[[arm]]\nname = \"a\"\n[[arm]]\nname = \"b\"\n\
+                format.leadership = \"facilitated\"\n[[arm]]\nname = \"c\"\nformat.delivery = \"online\"\n";
+    let out = dir.path().join("out");
+    run_ok(&write_scenario(dir.path(), text), &out, &["--no-charts"]);
+    let rows: Vec<bonfire::output::SummaryRow> =
+        bonfire::output::SummaryRow::read(&out.join("summary.csv"))
+            .unwrap()
+            .rows;
+    for r in rows.iter().filter(|r| r.metric == "retention") {
+        let expected = (r.arm != "b").then(|| "b".to_string());
+        assert_eq!(r.reference_arm, expected, "{}", r.arm);
+        assert_eq!(r.difference.is_some(), r.arm != "b", "{}", r.arm);
+    }
+}

@@ -288,7 +288,7 @@ pub const METRICS: [Metric; 27] = [
     },
     Metric {
         name: "hopeful_share",
-        label: "Hopeful (hope at or above `hopeful_at`, or improved)",
+        label: "Hopeful (hope at or above hopeful_at, or improved)",
         unit: "share",
         digits: 3,
         value: |r| Some(r.hopeful_share),
@@ -366,7 +366,7 @@ pub const METRICS: [Metric; 27] = [
     },
     Metric {
         name: "still_attending",
-        label: "Still attending (graduation counts as leaving)",
+        label: "Still attending (graduates and members of ended groups count as gone)",
         unit: "share",
         digits: 3,
         value: |r| r.still_attending,
@@ -432,7 +432,7 @@ pub const METRICS: [Metric; 27] = [
     },
     Metric {
         name: "posted_again_share",
-        label: "Members who posted who posted again in a later period (forums)",
+        label: "Posters who posted again in a later period (forums)",
         unit: "share of posters",
         digits: 3,
         value: |r| r.posted_again_share,

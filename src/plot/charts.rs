@@ -83,7 +83,45 @@ type Column = fn(&TimeseriesRow) -> Option<f64>;
 /// The x axis of every chart over time.
 const WEEK: &str = "Week since the first session";
 
-/// Every chart of a run, in the order the report shows them.
+/// The `timeseries.csv` measures a chart draws.
+fn measures(chart: &str) -> &'static [&'static str] {
+    match chart {
+        "isolation" => &["loneliness_mean", "lonely_share", "no_casual_tie_share"],
+        "cohesion" => &["cohesion_mean", "bond_density", "clustering"],
+        "retention" => &["retention", "still_attending"],
+        "attendance" => &["attendance_rate"],
+        "sweep" => &["loneliness_mean", "cohesion_mean", "retention"],
+        "hope" => &["hope_mean", "hopeful_share", "stigma_mean"],
+        "community" => &["lonely_near_lonely", "lonely_near_others", "lonely_share"],
+        "forum" => &[
+            "posted_share",
+            "posted_again_share",
+            "top1_post_share",
+            "top10_post_share",
+        ],
+        _ => &[],
+    }
+}
+
+/// The charts in the order the report shows them: first a sweep chart of a
+/// primary outcome, then the other charts of primary outcomes, then the
+/// rest, each group in its usual order.
+pub fn answer_first(mut specs: Vec<ChartSpec>, outcomes: &[String]) -> Vec<ChartSpec> {
+    let rank = |spec: &ChartSpec| {
+        let primary = measures(spec.name)
+            .iter()
+            .any(|m| outcomes.iter().any(|o| o == m));
+        match (primary, spec.name) {
+            (true, "sweep") => 0,
+            (true, _) => 1,
+            _ => 2,
+        }
+    };
+    specs.sort_by_key(rank);
+    specs
+}
+
+/// Every chart of a run, in their usual order.
 pub fn chart_specs(data: &RunData, scenario: &str) -> Vec<ChartSpec> {
     let mut specs = vec![
         isolation_chart(data, scenario),
@@ -184,7 +222,7 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
                 (0.0, 1.0),
                 &[
                     ("lonely_share (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
-                    ("no_casual_tie_share (< 50 h)", |r| {
+                    ("no_casual_tie_share (under 50 h)", |r| {
                         Some(r.no_casual_tie_share)
                     }),
                 ],
@@ -230,9 +268,10 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         (0.0, 1.0),
         &[
             ("retention (not dropped out)", |r| r.retention),
-            ("still_attending (graduation counts as leaving)", |r| {
-                r.still_attending
-            }),
+            (
+                "still_attending (graduates and ended groups count as gone)",
+                |r| r.still_attending,
+            ),
         ],
     );
     let curves: Vec<Line> = data
@@ -408,7 +447,7 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
             short(x_key),
             short(y_key)
         ),
-        caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, in the cell and by its shade (one scale per outcome, shared by the arms). summary.csv has the intervals.".into(),
+        caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, written in the cell; lighter cells are higher, darker lower (one shading per outcome, shared by its arms). Arms whose members never attend have no cohesion or retention. summary.csv has the intervals.".into(),
         x_label: short(x_key),
         panels: Vec::new(),
         heatmaps,

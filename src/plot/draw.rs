@@ -157,22 +157,49 @@ fn y_range(panel: &Panel) -> ((f64, f64), bool) {
             (lo, hi) = (top - least, top);
         }
     }
-    ((lo, hi), lo > floor + 1e-9)
+    let zoomed = lo > floor + 1e-9;
+    // A line on the scale's bound stays clear of the frame.
+    let margin = 0.015 * scale;
+    if lo <= floor {
+        lo = floor - margin;
+    }
+    if hi >= top {
+        hi = top + margin;
+    }
+    ((lo, hi), zoomed)
 }
 
-/// The x range of the given panels' lines.
+/// The x range of the given panels' lines; points with error bars get a
+/// margin, so that no bar sits on the frame.
 fn x_range<'a>(panels: impl IntoIterator<Item = &'a Panel>) -> (f64, f64) {
-    let xs = panels
-        .into_iter()
-        .flat_map(|p| &p.lines)
-        .flat_map(|l| l.points.iter().map(|(x, _)| *x));
+    let lines: Vec<&Line> = panels.into_iter().flat_map(|p| &p.lines).collect();
+    let xs = lines.iter().flat_map(|l| l.points.iter().map(|(x, _)| *x));
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
     });
-    if lo.is_finite() && hi > lo {
-        (lo, hi)
+    if !(lo.is_finite() && hi > lo) {
+        return (0.0, 1.0);
+    }
+    if lines.iter().any(|l| l.error_bars) {
+        let pad = 0.04 * (hi - lo);
+        (lo - pad, hi + pad)
     } else {
-        (0.0, 1.0)
+        (lo, hi)
+    }
+}
+
+/// A tick label of an axis spanning `span`: as many places as its ticks
+/// need, and no minus sign on zero.
+fn tick(y: f64, span: f64) -> String {
+    let digits = if span > 0.0 {
+        ((1.0 - span.log10()).ceil().max(0.0) as usize).min(4)
+    } else {
+        2
+    };
+    let text = format!("{y:.digits$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
     }
 }
 
@@ -301,9 +328,12 @@ fn draw_panel<DB: DrawingBackend>(
         builder.caption(cell.title, (FONT_FAMILY, 15).into_font());
     }
     let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
+    let y_format = |y: &f64| tick(*y, y_hi - y_lo);
+    let x_format = |x: &f64| tick(*x, cell.x.1 - cell.x.0);
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(cell.x_labels)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format)
         .label_style((FONT_FAMILY, 13))
         .axis_desc_style((FONT_FAMILY, 15))
         .light_line_style(RGBColor(235, 235, 235));
@@ -369,7 +399,7 @@ fn draw_legend<DB: DrawingBackend>(
     data: &RunData,
     plan: &Plan,
 ) -> DrawResult<DB> {
-    let text = (FONT_FAMILY, 14).into_font();
+    let text = (FONT_FAMILY, 13).into_font();
     let heading = (FONT_FAMILY, 15).into_font();
     let mut y = 20;
     let used: Vec<Colour> = spec
@@ -396,7 +426,7 @@ fn draw_legend<DB: DrawingBackend>(
             vec![(8, y + 8), (36, y + 8)],
             rgb(key.colour).stroke_width(4),
         ))?;
-        for line in wrap(&name, 26) {
+        for line in wrap(&name, 32) {
             area.draw(&Text::new(line, (44, y), text.clone()))?;
             y += 18;
         }
@@ -416,7 +446,7 @@ fn draw_legend<DB: DrawingBackend>(
                 gap,
                 BLACK.stroke_width(3),
             ))?;
-            for line in wrap(series, 26) {
+            for line in wrap(series, 32) {
                 area.draw(&Text::new(line, (44, y), text.clone()))?;
                 y += 18;
             }

@@ -64,93 +64,121 @@ fn distinct<T: PartialEq + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
     out
 }
 
+/// Facets, and for each condition the name its colour stands for.
+type Layout = (Vec<Facet>, Vec<String>);
+
+/// The indices of the conditions that `keep`, in order.
+fn which(data: &RunData, keep: impl Fn(&Condition) -> bool) -> Vec<usize> {
+    (0..data.conditions.len())
+        .filter(|&i| keep(&data.conditions[i]))
+        .collect()
+}
+
+/// Few conditions: one panel, a colour each.
+fn one_panel(data: &RunData) -> Layout {
+    let facet = Facet {
+        title: String::new(),
+        conditions: which(data, |_| true),
+    };
+    let names = data.conditions.iter().map(|c| c.name.clone());
+    (vec![facet], names.collect())
+}
+
+/// Many arms at one point: each arm that attends in a panel of its own,
+/// beside its own control members and the conditions that never attend and
+/// belong to no other arm (a waitlist arm and its control members). Every
+/// arm's own control members share one grey: they never meet in a panel.
+fn panel_per_arm(data: &RunData) -> Layout {
+    let conditions = &data.conditions;
+    let attending = |label: &str| {
+        conditions
+            .iter()
+            .any(|c| c.label == label && !c.never_attends)
+    };
+    let own_control_of = |c: &Condition| {
+        c.label
+            .strip_prefix("control (")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .filter(|arm| attending(arm))
+            .map(str::to_string)
+    };
+    let shared = which(data, |c| c.never_attends && own_control_of(c).is_none());
+    let facets = which(data, |c| !c.never_attends)
+        .into_iter()
+        .map(|i| {
+            let label = &conditions[i].label;
+            let own = which(data, |c| own_control_of(c).as_ref() == Some(label));
+            Facet {
+                title: label.clone(),
+                conditions: [vec![i], own, shared.clone()].concat(),
+            }
+        })
+        .collect();
+    let names = conditions.iter().map(|c| match own_control_of(c) {
+        Some(_) => "control members of the panel's arm".to_string(),
+        None => c.label.clone(),
+    });
+    (facets, names.collect())
+}
+
+/// A sweep with few arms: a panel per point, a colour per arm.
+fn panel_per_point(data: &RunData, points: &[usize]) -> Layout {
+    let facets = points
+        .iter()
+        .map(|&p| Facet {
+            title: data.point_title(p),
+            conditions: which(data, |c| c.point == p),
+        })
+        .collect();
+    let names = data.conditions.iter().map(|c| c.label.clone());
+    (facets, names.collect())
+}
+
+/// A sweep of few points and many arms: a panel per arm, a colour per point.
+fn panel_per_label(data: &RunData, labels: &[String]) -> Layout {
+    let facets = labels
+        .iter()
+        .map(|l| Facet {
+            title: l.clone(),
+            conditions: which(data, |c| &c.label == l),
+        })
+        .collect();
+    let names = data.conditions.iter().map(|c| data.point_title(c.point));
+    (facets, names.collect())
+}
+
+/// Many points and many arms: panels of [`MAX_LINES`] conditions in order,
+/// a colour per place in a panel.
+fn panels_in_order(data: &RunData) -> Layout {
+    let all = which(data, |_| true);
+    let facets = all
+        .chunks(MAX_LINES)
+        .map(|chunk| Facet {
+            title: format!("{} to {}", chunk[0] + 1, chunk[chunk.len() - 1] + 1),
+            conditions: chunk.to_vec(),
+        })
+        .collect();
+    let names = all
+        .iter()
+        .map(|i| format!("{} of each panel", i % MAX_LINES + 1));
+    (facets, names.collect())
+}
+
 impl Plan {
     pub fn of(data: &RunData) -> Plan {
         let conditions = &data.conditions;
         let labels = distinct(conditions.iter().map(|c| c.label.clone()));
         let points = distinct(conditions.iter().map(|c| c.point));
-        let all: Vec<usize> = (0..conditions.len()).collect();
-        let in_order = |keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
-            all.iter().copied().filter(|&i| keep(i)).collect()
-        };
-        // The facets, and for each condition the name its colour stands for.
-        let (facets, colour_names): (Vec<Facet>, Vec<String>) = if conditions.len() <= MAX_LINES {
-            let facet = Facet {
-                title: String::new(),
-                conditions: all.clone(),
-            };
-            (
-                vec![facet],
-                conditions.iter().map(|c| c.name.clone()).collect(),
-            )
+        let (facets, colour_names) = if conditions.len() <= MAX_LINES {
+            one_panel(data)
         } else if points.len() == 1 {
-            // Many arms at one point: each arm that attends in a panel of
-            // its own, beside its own control members and the conditions
-            // that never attend and belong to no other arm (a waitlist arm
-            // and its control members). Every arm's own control members
-            // share one grey: they never meet in a panel.
-            let attending = |label: &str| {
-                conditions
-                    .iter()
-                    .any(|c| c.label == label && !c.never_attends)
-            };
-            let own_control_of = |c: &Condition| {
-                c.label
-                    .strip_prefix("control (")
-                    .and_then(|rest| rest.strip_suffix(')'))
-                    .filter(|arm| attending(arm))
-                    .map(str::to_string)
-            };
-            let shared = in_order(&|i| {
-                conditions[i].never_attends && own_control_of(&conditions[i]).is_none()
-            });
-            let facets = all
-                .iter()
-                .filter(|&&i| !conditions[i].never_attends)
-                .map(|&i| {
-                    let label = &conditions[i].label;
-                    let own = in_order(&|j| own_control_of(&conditions[j]).as_ref() == Some(label));
-                    Facet {
-                        title: label.clone(),
-                        conditions: [vec![i], own, shared.clone()].concat(),
-                    }
-                })
-                .collect();
-            let names = conditions.iter().map(|c| match own_control_of(c) {
-                Some(_) => "control members of the panel's arm".to_string(),
-                None => c.label.clone(),
-            });
-            (facets, names.collect())
+            panel_per_arm(data)
         } else if labels.len() <= MAX_LINES {
-            let facets = points
-                .iter()
-                .map(|&p| Facet {
-                    title: data.point_title(p),
-                    conditions: in_order(&|i| conditions[i].point == p),
-                })
-                .collect();
-            (facets, conditions.iter().map(|c| c.label.clone()).collect())
+            panel_per_point(data, &points)
         } else if points.len() <= MAX_LINES {
-            let facets = labels
-                .iter()
-                .map(|l| Facet {
-                    title: l.clone(),
-                    conditions: in_order(&|i| &conditions[i].label == l),
-                })
-                .collect();
-            let names = conditions.iter().map(|c| data.point_title(c.point));
-            (facets, names.collect())
+            panel_per_label(data, &labels)
         } else {
-            let facets = all
-                .chunks(MAX_LINES)
-                .map(|chunk| Facet {
-                    title: format!("{} to {}", chunk[0] + 1, chunk[chunk.len() - 1] + 1),
-                    conditions: chunk.to_vec(),
-                })
-                .collect();
-            let names =
-                (0..conditions.len()).map(|i| format!("{} of each panel", i % MAX_LINES + 1));
-            (facets, names.collect())
+            panels_in_order(data)
         };
         // One colour per name, greys for those that never attend.
         let mut keys: Vec<Key> = Vec::new();
@@ -179,5 +207,106 @@ impl Plan {
             colours,
             keys,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run of `points` sweep points, each with these arm labels (those
+    /// in `never` never attend).
+    fn run(points: usize, labels: &[&str], never: &[&str]) -> RunData {
+        let mut conditions = Vec::new();
+        for point in 0..points {
+            for &label in labels {
+                let name = if points > 1 {
+                    format!("k={point}: {label}")
+                } else {
+                    label.to_string()
+                };
+                conditions.push(Condition {
+                    name,
+                    point,
+                    label: label.to_string(),
+                    never_attends: never.contains(&label) || label.starts_with("control"),
+                });
+            }
+        }
+        RunData {
+            rows: Vec::new(),
+            members: None,
+            arms: conditions.iter().map(|c| c.name.clone()).collect(),
+            conditions,
+            last_step: 0,
+            sweep_keys: if points > 1 { vec!["k".into()] } else { vec![] },
+            point_values: (0..points).map(|p| vec![p.to_string()]).collect(),
+            base_arms: labels.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn every_condition_is_drawn_in_a_readable_panel_with_a_colour_of_its_own() {
+        let shapes: [(usize, &[&str], &[&str]); 7] = [
+            (1, &["group", "control"], &[]),
+            (9, &["peer_led", "facilitated", "waitlist"], &["waitlist"]),
+            (6, &["group"], &[]),
+            (
+                1,
+                &["a", "b", "c", "control (a)", "control (b)", "control (c)"],
+                &[],
+            ),
+            (
+                1,
+                &[
+                    "waitlist",
+                    "g",
+                    "h",
+                    "control (waitlist)",
+                    "control (g)",
+                    "control (h)",
+                ],
+                &["waitlist"],
+            ),
+            (3, &["a", "b", "c", "d", "e", "f"], &[]),
+            (7, &["a", "b", "c", "d", "e", "f"], &[]),
+        ];
+        for (points, labels, never) in shapes {
+            let data = run(points, labels, never);
+            let plan = Plan::of(&data);
+            for i in 0..data.conditions.len() {
+                assert!(
+                    plan.facets.iter().any(|f| f.conditions.contains(&i)),
+                    "{points} × {labels:?}: condition {i} in no panel"
+                );
+                let grey = matches!(plan.colours[i], Colour::Grey(_));
+                assert_eq!(grey, data.conditions[i].never_attends, "{labels:?}: {i}");
+            }
+            for f in &plan.facets {
+                assert!(f.conditions.len() <= MAX_LINES, "{points} × {labels:?}");
+                let colours: Vec<Colour> = f.conditions.iter().map(|&i| plan.colours[i]).collect();
+                let mut unique = colours.clone();
+                unique.dedup();
+                unique.sort_by_key(|c| format!("{c:?}"));
+                unique.dedup();
+                assert_eq!(
+                    unique.len(),
+                    colours.len(),
+                    "{points} × {labels:?}: {colours:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_sweep_with_few_arms_gets_a_panel_per_point_and_a_colour_per_arm() {
+        let data = run(9, &["peer_led", "facilitated", "waitlist"], &["waitlist"]);
+        let plan = Plan::of(&data);
+        assert_eq!(plan.facets.len(), 9);
+        assert_eq!(plan.facets[4].title, "k=4");
+        assert_eq!(plan.colours[0], plan.colours[3]);
+        assert_eq!(plan.colours[2], Colour::Grey(0));
+        let names: Vec<&str> = plan.keys.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["peer_led", "facilitated", "waitlist"]);
     }
 }

@@ -63,10 +63,12 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         path: chart_dir.clone(),
         source,
     })?;
+    let experiment = Experiment::from_file(&resolved_path, &Overrides::default())?;
+    let outcomes = &experiment.base.question.outcomes;
     let mut written = Vec::new();
     let mut inline = Vec::new();
     let plan = Plan::of(&data);
-    for spec in charts::chart_specs(&data, &name) {
+    for spec in charts::answer_first(charts::chart_specs(&data, &name), outcomes) {
         let svg_path = chart_dir.join(format!("{}.svg", spec.name));
         let text = svg(&spec, &data, &plan).map_err(|e| plot_error(&svg_path, e))?;
         write_atomically(&svg_path, text.as_bytes())?;
@@ -101,10 +103,9 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     } else {
         Swept::default()
     };
-    let experiment = Experiment::from_file(&resolved_path, &Overrides::default())?;
     let answers = report::Answers {
         summary: &summary,
-        outcomes: &experiment.base.question.outcomes,
+        outcomes,
         arms: &experiment.arms_described(),
     };
     let page = report::html(&data, &resolved, &inline, &answers);

@@ -78,7 +78,7 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;\
-max-width:1080px;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}\
+max-width:1280px;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}\
 h1{margin-bottom:.2rem}p.question{font-size:1.15rem;color:#333;margin-top:.2rem}\
 p.meta{color:#666;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}\
 th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}\
@@ -193,7 +193,7 @@ fn key_results(page: &mut String, data: &RunData, outcomes: &[String]) {
 }
 
 /// Measures side by side in one table of key results by condition.
-const MEASURES_PER_TABLE: usize = 5;
+const MEASURES_PER_TABLE: usize = 4;
 
 /// The measures the key results show: the primary outcomes, then those
 /// reported that some condition has (a run without a community network or
@@ -244,7 +244,7 @@ fn results_by_measure(page: &mut String, data: &RunData, metrics: &[&Metric], ou
                         "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
                     );
                 }
-                None => cells.push_str("<td>n/a</td><td>n/a</td>"),
+                None => cells.push_str("<td class=\"num\">n/a</td><td class=\"num\">n/a</td>"),
             }
         }
         let _ = writeln!(
@@ -290,7 +290,7 @@ fn results_by_condition(
                         "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"
                     );
                 }
-                None => cells.push_str("<td>n/a</td>"),
+                None => cells.push_str("<td class=\"num\">n/a</td>"),
             }
         }
         let _ = writeln!(page, "<tr><td>{}</td>{cells}</tr>", escape(arm));

@@ -98,6 +98,9 @@ pub struct Question {
     /// The outcomes that answer the question (`summary.csv` metrics): the terminal summary and the report open with a sentence on each comparison of them.
     #[default(vec!["loneliness_mean".to_string()])]
     pub outcomes: Vec<String>,
+    /// The `[[arm]]` every other arm is compared with (each arm's control members then with this arm's); empty: a waitlist arm, else the control members, else the first arm.
+    #[default(String::new())]
+    pub reference: String,
 }
 
 /// How many groups, how big, and the optional control arm (`[community]`).

@@ -229,3 +229,25 @@ fn progress_never_reaches_stdout_or_a_file() {
         .success();
     assert!(quiet.get_output().stdout.is_empty());
 }
+
+/// A run folder is redrawn from its own files even when an input it was
+/// run from (a baseline cohort) has since moved.
+#[test]
+fn plot_redraws_a_folder_whose_input_files_have_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for f in ["baseline_cohort.toml", "baseline_example.csv"] {
+        std::fs::copy(scenarios.join(f), dir.path().join(f)).unwrap();
+    }
+    let out = dir.path().join("out");
+    bonfire()
+        .args(["run", "--quiet", "--replicates", "2", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("baseline_cohort.toml"))
+        .assert()
+        .success();
+    std::fs::remove_file(dir.path().join("baseline_example.csv")).unwrap();
+    bonfire().arg("plot").arg(&out).assert().success();
+    let after = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(after.contains("<h2>Answer</h2>") && after.contains("loneliness_mean"));
+}

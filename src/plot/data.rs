@@ -251,6 +251,32 @@ impl RunData {
         })
     }
 
+    /// "26 sessions", or each arm's where arms differ, from the data.
+    pub fn sessions_described(&self) -> String {
+        let each: Vec<(String, u32)> = self
+            .base_arms
+            .iter()
+            .map(|arm| {
+                let last = self
+                    .rows
+                    .iter()
+                    .filter(|r| &r.row.arm == arm)
+                    .map(|r| r.row.step)
+                    .max();
+                (arm.clone(), last.unwrap_or(0))
+            })
+            .collect();
+        if each.iter().all(|(_, s)| *s == each[0].1) {
+            format!("{} sessions", each.first().map_or(0, |e| e.1))
+        } else {
+            let parts: Vec<String> = each
+                .iter()
+                .map(|(a, s)| format!("{a}: {s} sessions"))
+                .collect();
+            parts.join("; ")
+        }
+    }
+
     /// A sweep point's values as a title: `group_size=8, base_hazard=0.02`.
     pub fn point_title(&self, point: usize) -> String {
         self.sweep_keys

@@ -42,6 +42,22 @@ pub fn svg(spec: &ChartSpec, data: &RunData, plan: &Plan) -> std::result::Result
     Ok(text)
 }
 
+/// `[question] outcomes` as `scenario.resolved.toml` writes them (the
+/// default where it does not).
+fn written_outcomes(resolved: &toml::Table) -> Vec<String> {
+    let written = resolved
+        .get("question")
+        .and_then(|q| q.get("outcomes"))
+        .and_then(|o| o.as_array());
+    match written {
+        Some(list) => list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        None => crate::scenario::Question::default().outcomes,
+    }
+}
+
 /// Draws every chart and the report into `dir`; returns the files written.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let data = RunData::load(dir)?;
@@ -63,8 +79,15 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         path: chart_dir.clone(),
         source,
     })?;
-    let experiment = Experiment::from_file(&resolved_path, &Overrides::default())?;
-    let outcomes = &experiment.base.question.outcomes;
+    // The experiment, for its primary outcomes and arms; a folder whose
+    // input files (a cohort, an edge list) have since moved is still drawn,
+    // from the resolved keys and the data alone.
+    let experiment = Experiment::from_file(&resolved_path, &Overrides::default()).ok();
+    let outcomes = match &experiment {
+        Some(e) => e.base.question.outcomes.clone(),
+        None => written_outcomes(&resolved),
+    };
+    let outcomes = &outcomes;
     let mut written = Vec::new();
     let mut inline = Vec::new();
     let plan = Plan::of(&data);
@@ -106,7 +129,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let answers = report::Answers {
         summary: &summary,
         outcomes,
-        arms: &experiment.arms_described(),
+        arms: &experiment.map_or_else(|| data.sessions_described(), |e| e.arms_described()),
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;

@@ -25,7 +25,7 @@
 //! group; [`bonds`] the ties within groups; [`rules`] one file per
 //! mechanism; [`session`] one session of one group in process order;
 //! [`engine`] the parallel session loop; [`runner`] runs into parts and assembles the files; [`metrics`],
-//! [`network`] and [`conditions`] the figures; [`output`] the output folder
+//! [`network`] and [`conditions`] the figures, [`verdict`] the answer in words; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]
 //! the charts and the report; [`cli`], [`progress`] and [`summary`] the
 //! command line.

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides};
+use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
 use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
 use crate::plot;
@@ -119,6 +120,11 @@ pub struct MergeArgs {
     pub no_charts: bool,
 }
 
+/// This process's command line, as the lock file records it.
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 /// Runs the command line and returns the process's exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -126,6 +132,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { scenarios } => check(&scenarios),
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
+            if !out.join("timeseries.csv").is_file() {
+                return Err(Error::NotARun { path: out }.into());
+            }
+            let _lock = FolderLock::acquire(&out, &command_line())?;
             let written = plot::render(&out)?;
             summary::print_plot(&out, &written);
             Ok(ExitCode::SUCCESS)
@@ -236,7 +246,10 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (pool, threads) = thread_pool(args.threads)?;
     let shard = shard_of(args.shard.as_deref())?;
 
-    let (experiment, dir, source) = match &args.resume {
+    // The folder is locked before anything in it is read or replaced (and
+    // after the scenario is found valid, so that a bad one creates
+    // nothing); the lock is held until the summary is printed.
+    let (experiment, dir, source, _lock) = match &args.resume {
         Some(dir) => {
             if args.scenario.is_some()
                 || args.seed.is_some()
@@ -253,8 +266,14 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             if !resolved.is_file() {
                 return Err(Error::NotARun { path: dir.clone() }.into());
             }
+            let lock = FolderLock::acquire(dir, &command_line())?;
             let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
-            (experiment, dir.clone(), resolved.display().to_string())
+            (
+                experiment,
+                dir.clone(),
+                resolved.display().to_string(),
+                lock,
+            )
         }
         None => {
             let overrides = flag_overrides(&args)?;
@@ -263,6 +282,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .out
                 .clone()
                 .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+            let lock = FolderLock::acquire(&dir, &command_line())?;
             OutputFolder::prepare(&dir, args.force)?;
             // The experiment goes down first, so that an interrupted run can be resumed.
             write_atomically(
@@ -273,7 +293,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .scenario
                 .as_ref()
                 .map_or_else(|| "built-in".to_string(), |p| p.display().to_string());
-            (experiment, dir, source)
+            (experiment, dir, source, lock)
         }
     };
 
@@ -344,6 +364,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (resolved, text) = same_experiment(&args.shards)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+    let _lock = FolderLock::acquire(&args.out, &command_line())?;
     OutputFolder::prepare(&args.out, args.force)?;
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     for shard in &args.shards {

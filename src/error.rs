@@ -89,6 +89,11 @@ pub enum Error {
     )]
     OutputExists { path: PathBuf, marker: String },
 
+    #[error(
+        "output folder {path} is being written by another bonfire ({holder}); wait for it to end, or choose another folder with --out"
+    )]
+    Locked { path: PathBuf, holder: String },
+
     #[error("cannot {action} {path}: {source}")]
     Io {
         action: &'static str,

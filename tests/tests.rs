@@ -11,6 +11,7 @@ mod docs;
 mod exact;
 mod experiments;
 mod invariants;
+mod locking;
 mod network;
 mod networkx;
 mod panel;

@@ -8,13 +8,15 @@
 //! or is interrupted leaves the previous files as they were and removes its
 //! partial ones.
 //!
-//! Below it sit the formats of what goes into the folder: [`rows`] (the row
+//! [`lock::FolderLock`] keeps a second writer out of a folder while one
+//! writes it. Below it sit the formats of what goes into the folder: [`rows`] (the row
 //! type of every CSV file, and the metrics reported at the end),
 //! [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
 //! report). The module imports nothing of the model, so every layer may use
 //! it: the engine to fill rows, the runner to write them, the charts and the
 //! summary to read them back.
 
+pub mod lock;
 pub mod manifest;
 pub mod rows;
 pub mod xml;

@@ -226,7 +226,7 @@ pub struct NetworkOptions {
 impl NetworkOptions {
     /// Whether network figures are taken after `step` of `last`.
     pub fn measures(&self, step: u32, last: u32) -> bool {
-        self.metrics_every > 0 && (step % self.metrics_every == 0 || step == last)
+        self.metrics_every > 0 && (step.is_multiple_of(self.metrics_every) || step == last)
     }
 }
 

@@ -1,0 +1,132 @@
+//! One writer per output folder: an exclusive lock held by every command
+//! that writes the folder (`run`, `run --resume`, `merge`, `plot`).
+//!
+//! The lock is an advisory file lock (`flock`) on `OUT/.bonfire.lock`,
+//! taken without waiting: a second writer is refused at once, with the
+//! holder's process id, host, command and start time, which the holder
+//! writes into the file. The operating system releases the lock when its
+//! process ends, however it ends, so a crashed run leaves no stale lock: the
+//! next command takes it and overwrites the old holder's details. The file
+//! itself stays (removing it would let two processes lock two different
+//! files of the same name); it is emptied when the lock is released.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The lock file's name inside an output folder.
+pub const LOCK_FILE: &str = ".bonfire.lock";
+
+/// A held lock on an output folder; released when dropped.
+#[derive(Debug)]
+pub struct FolderLock {
+    file: File,
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// This machine's name, for the holder's details.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "this machine".to_string())
+}
+
+impl FolderLock {
+    /// Takes the lock on `dir` (creating the folder), or refuses at once
+    /// with who holds it. `command` is recorded for whoever is refused.
+    pub fn acquire(dir: &Path, command: &str) -> Result<FolderLock> {
+        std::fs::create_dir_all(dir).map_err(io("create output folder", dir))?;
+        let path: PathBuf = dir.join(LOCK_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io("open the lock file", &path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim().replace('\n', ", ");
+                return Err(Error::Locked {
+                    path: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "a process that has not yet said who it is".to_string()
+                    } else {
+                        holder
+                    },
+                });
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(io("lock", &path)(source));
+            }
+        }
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let details = format!(
+            "pid {}\nhost {}\ncommand {command}\nsince {since} (seconds since 1970)\n",
+            std::process::id(),
+            host()
+        );
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(details.as_bytes()))
+            .and_then(|()| file.sync_all())
+            .map_err(io("write the lock file", &path))?;
+        Ok(FolderLock { file })
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Nobody holds it: say so, then let go.
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_writer_is_refused_with_the_holder_and_the_lock_is_free_once_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FolderLock::acquire(dir.path(), "bonfire run a.toml").unwrap();
+        let err = FolderLock::acquire(dir.path(), "bonfire run b.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("pid {}", std::process::id()))
+                && err.contains("command bonfire run a.toml"),
+            "{err}"
+        );
+        drop(first);
+        let again = FolderLock::acquire(dir.path(), "bonfire run b.toml");
+        assert!(again.is_ok());
+    }
+
+    #[test]
+    fn details_left_by_a_process_that_ended_do_not_hold_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOCK_FILE), "pid 999999\nhost gone\n").unwrap();
+        let lock = FolderLock::acquire(dir.path(), "bonfire plot out").unwrap();
+        drop(lock);
+        let text = std::fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(text.is_empty(), "{text}");
+    }
+}

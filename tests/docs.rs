@@ -223,3 +223,22 @@ fn every_baseline_cohort_column_is_documented() {
         );
     }
 }
+
+/// The licence files the README names exist, and CITATION.cff gives the
+/// crate's version and licences (as a list of SPDX identifiers, which the
+/// Citation File Format requires).
+#[test]
+fn the_licence_files_and_the_citation_agree_with_the_crate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(text.len() > 500, "{file}");
+    }
+    let citation = std::fs::read_to_string(root.join("CITATION.cff")).unwrap();
+    assert!(citation.contains(&format!("\nversion: {}\n", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(env!("CARGO_PKG_LICENSE"), "MIT OR Apache-2.0");
+    assert!(
+        citation.contains("license:\n  - MIT\n  - Apache-2.0\n"),
+        "{citation}"
+    );
+}

@@ -57,8 +57,7 @@ pub struct CommunityNetwork {
     #[default(0.1)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
     pub rewiring: f64,
-    /// With `kind = "file"`: a CSV with a header line and `source,target`
-    /// member ids (0 to members − 1), relative to the scenario file.
+    /// With `kind = "file"`: a CSV whose first line is the header `source,target`, then one tie per line, two member ids (0 to members − 1) and nothing else; relative to the scenario file.
     #[default(None)]
     #[schemars(extend("x-also" = "required when `kind = \"file\"`"))]
     pub file: Option<String>,
@@ -427,11 +426,17 @@ pub fn barabasi_albert(n: usize, m: usize, stream: &mut Stream) -> CommunityGrap
     CommunityGraph::from_edges(n, &edges)
 }
 
-/// Reads an edge list: a header line, then `source,target` member ids.
-/// Every bad row is an error naming the file, the line and the problem.
+/// The header line an edge list begins with.
+pub const EDGE_LIST_HEADER: &str = "source,target";
+
+/// Reads an edge list: the header line `source,target`, then one tie per
+/// line, `source,target` member ids (blank lines are skipped). A missing
+/// or different header, a row of other than two fields, a bad id, a tie to
+/// oneself, and a file with no ties are each an error naming the key, the
+/// file, the line and the problem.
 pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read community network",
+        action: "read the community network (community_network.file)",
         path: path.to_path_buf(),
         source,
     })?;
@@ -440,18 +445,32 @@ pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
         line,
         why,
     };
+    let mut lines = text.lines().enumerate();
+    let header = lines
+        .next()
+        .map(|(_, h)| h.trim_start_matches('\u{feff}').trim());
+    if header != Some(EDGE_LIST_HEADER) {
+        let found = match header {
+            None => "the file is empty".to_string(),
+            Some(h) => format!("the first line is {h:?}"),
+        };
+        return Err(bad(
+            1,
+            format!("{found}; expected the header line {EDGE_LIST_HEADER}, then one tie per line"),
+        ));
+    }
     let mut edges = Vec::new();
-    for (index, row) in text.lines().enumerate().skip(1) {
+    for (index, row) in lines {
         let line = index + 1;
         if row.trim().is_empty() {
             continue;
         }
         let fields: Vec<&str> = row.split(',').map(str::trim).collect();
-        if fields.len() < 2 {
+        if fields.len() != 2 {
             return Err(bad(
                 line,
                 format!(
-                    "{row:?} has {} field(s); expected source,target",
+                    "{row:?} has {} field(s); expected exactly two, source,target",
                     fields.len()
                 ),
             ));
@@ -476,6 +495,12 @@ pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
             return Err(bad(line, format!("member {a} is tied to itself")));
         }
         edges.push((a, b));
+    }
+    if edges.is_empty() {
+        return Err(bad(
+            1,
+            "no ties after the header; a community network needs at least one".to_string(),
+        ));
     }
     Ok(CommunityGraph::from_edges(members, &edges))
 }
@@ -722,6 +747,32 @@ mod tests {
         );
         std::fs::write(&path, "source,target\n0,1\n1,2\n\n2,0\n").unwrap();
         assert_eq!(read_edge_list(&path, 10).unwrap().edges(), 3);
+    }
+
+    #[test]
+    fn an_edge_list_must_have_its_header_two_fields_a_row_and_a_tie() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edges.csv");
+        let error = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            read_edge_list(&path, 10).unwrap_err().to_string()
+        };
+        // A file without its header would lose its first tie.
+        let err = error("0,1\n1,2\n");
+        assert!(
+            err.contains("line 1") && err.contains("\"0,1\"") && err.contains("source,target"),
+            "{err}"
+        );
+        assert!(error("").contains("the file is empty"));
+        assert!(error("source,target\n").contains("no ties"));
+        let err = error("source,target\n0,1,0.5\n");
+        assert!(
+            err.contains("line 2") && err.contains("3 field(s)"),
+            "{err}"
+        );
+        // A byte-order mark before the header is not a different header.
+        std::fs::write(&path, "\u{feff}source,target\n0,1\n").unwrap();
+        assert_eq!(read_edge_list(&path, 10).unwrap().edges(), 1);
     }
 
     #[test]

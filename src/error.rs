@@ -140,7 +140,7 @@ pub enum Error {
     )]
     MergeMismatch { path: PathBuf, other: PathBuf },
 
-    #[error("{path}, line {line}: {why}")]
+    #[error("{path}, line {line} (the edge list of community_network.file): {why}")]
     EdgeList {
         path: PathBuf,
         line: usize,

@@ -306,8 +306,36 @@ fn a_bad_edge_list_is_refused_before_any_run() {
         .failure()
         .stderr(
             predicates::str::contains("edges.csv, line 3")
+                .and(predicates::str::contains("community_network.file"))
                 .and(predicates::str::contains("\"one hundred\"")),
         );
+    // A file without its header, and an empty path, are refused by name.
+    std::fs::write(dir.path().join("edges.csv"), "0,1\n1,2\n").unwrap();
+    Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path().join("s.toml"))
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("line 1").and(predicates::str::contains(
+                "expected the header line source,target",
+            )),
+        );
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!("{base}\n[community_network]\nkind = \"file\"\nfile = \"\"\n"),
+    )
+    .unwrap();
+    Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path().join("s.toml"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "key `community_network.file` is \"\"",
+        ));
 }
 
 /// Final row of an arm from an engine run of a scenario text.

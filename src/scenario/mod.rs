@@ -298,7 +298,7 @@ pub(crate) fn check_special_relations(p: &Parameters) -> std::result::Result<(),
     if cn.kind == NetworkKind::File && cn.file.as_deref().is_none_or(str::is_empty) {
         return Err(Problem::new(
             crate::community::FILE_KEY,
-            "missing",
+            if cn.file.is_some() { "\"\"" } else { "missing" },
             "the path of an edge-list CSV when community_network.kind = \"file\"",
         ));
     }

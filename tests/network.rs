@@ -284,58 +284,43 @@ fn exact_check_4_persistent_sisa_on_a_complete_community_network_reaches_the_mea
 #[test]
 fn a_bad_edge_list_is_refused_before_any_run() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("edges.csv"),
-        "source,target\n0,1\n1,one hundred\n",
-    )
-    .unwrap();
     let base = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid.toml"),
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("s.toml"),
-        format!("{base}\n[community_network]\nkind = \"file\"\nfile = \"edges.csv\"\n"),
-    )
-    .unwrap();
-    Command::cargo_bin("bonfire")
-        .unwrap()
-        .arg("check")
-        .arg(dir.path().join("s.toml"))
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains("edges.csv, line 3")
-                .and(predicates::str::contains("community_network.file"))
-                .and(predicates::str::contains("\"one hundred\"")),
-        );
+    // `bonfire check` on the base with this edge list (file = `path`)
+    // fails; its message.
+    let refused = |edges: &str, path: &str| -> String {
+        std::fs::write(dir.path().join("edges.csv"), edges).unwrap();
+        let text = format!("{base}\n[community_network]\nkind = \"file\"\nfile = \"{path}\"\n");
+        std::fs::write(dir.path().join("s.toml"), text).unwrap();
+        let output = Command::cargo_bin("bonfire")
+            .unwrap()
+            .arg("check")
+            .arg(dir.path().join("s.toml"))
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    let err = refused("source,target\n0,1\n1,one hundred\n", "edges.csv");
+    assert!(
+        err.contains("edges.csv, line 3")
+            && err.contains("community_network.file")
+            && err.contains("\"one hundred\""),
+        "{err}"
+    );
     // A file without its header, and an empty path, are refused by name.
-    std::fs::write(dir.path().join("edges.csv"), "0,1\n1,2\n").unwrap();
-    Command::cargo_bin("bonfire")
-        .unwrap()
-        .arg("check")
-        .arg(dir.path().join("s.toml"))
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains("line 1").and(predicates::str::contains(
-                "expected the header line source,target",
-            )),
-        );
-    std::fs::write(
-        dir.path().join("s.toml"),
-        format!("{base}\n[community_network]\nkind = \"file\"\nfile = \"\"\n"),
-    )
-    .unwrap();
-    Command::cargo_bin("bonfire")
-        .unwrap()
-        .arg("check")
-        .arg(dir.path().join("s.toml"))
-        .assert()
-        .failure()
-        .stderr(predicates::str::contains(
-            "key `community_network.file` is \"\"",
-        ));
+    let err = refused("0,1\n1,2\n", "edges.csv");
+    assert!(
+        err.contains("line 1") && err.contains("expected the header line source,target"),
+        "{err}"
+    );
+    let err = refused("source,target\n0,1\n", "");
+    assert!(
+        err.contains("key `community_network.file` is \"\""),
+        "{err}"
+    );
 }
 
 /// Final row of an arm from an engine run of a scenario text.

@@ -362,6 +362,18 @@ fn finish(
 
 fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    // Replacing a shard folder with the merge would delete its parts
+    // before they are read.
+    let same = |shard: &PathBuf| match (shard.canonicalize(), args.out.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(shard) = args.shards.iter().find(|s| same(s)) {
+        anyhow::bail!(
+            "--out {} is one of the shard folders being merged; merge into a new folder",
+            shard.display()
+        );
+    }
     let (resolved, text) = same_experiment(&args.shards)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
     let _lock = FolderLock::acquire(&args.out, &command_line())?;

@@ -251,3 +251,25 @@ fn plot_redraws_a_folder_whose_input_files_have_moved() {
     let after = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(after.contains("<h2>Answer</h2>") && after.contains("loneliness_mean"));
 }
+
+/// `plot` of a time series without rows draws nothing and says why.
+#[test]
+fn plot_refuses_an_empty_time_series_and_keeps_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_into(&out, &[]);
+    let chart = std::fs::read(out.join("charts/isolation.png")).unwrap();
+    let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = series.lines().next().unwrap();
+    std::fs::write(out.join("timeseries.csv"), format!("{header}\n")).unwrap();
+    bonfire()
+        .arg("plot")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no rows"));
+    assert_eq!(
+        std::fs::read(out.join("charts/isolation.png")).unwrap(),
+        chart
+    );
+}

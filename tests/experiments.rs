@@ -605,3 +605,54 @@ fn the_named_reference_arm_is_what_every_other_arm_is_compared_with() {
         assert_eq!(r.difference.is_some(), r.arm != "b", "{}", r.arm);
     }
 }
+
+fn valid_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid.toml")
+}
+
+/// `--force` removes everything the earlier run wrote before the new one
+/// starts: no report or chart of the old run sits beside the new files.
+#[test]
+fn force_leaves_nothing_of_the_earlier_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(&valid_fixture(), &out, &["--export-network", "0"]);
+    assert!(out.join("report.html").is_file() && out.join("network").is_dir());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    run_ok(
+        &valid_fixture(),
+        &out,
+        &["--force", "--no-charts", "--seed", "77"],
+    );
+    for gone in ["report.html", "charts", "network"] {
+        assert!(
+            !out.join(gone).exists(),
+            "{gone} of the earlier run is still there"
+        );
+    }
+    // What bonfire did not write is left alone.
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+/// Merging into one of the shard folders is refused before anything is
+/// removed.
+#[test]
+fn merge_into_a_shard_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(&valid_fixture(), &out, &["--no-charts"]);
+    let before = std::fs::read(out.join("timeseries.csv")).unwrap();
+    bonfire()
+        .arg("merge")
+        .arg(&out)
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("is one of the shard folders"));
+    assert_eq!(std::fs::read(out.join("timeseries.csv")).unwrap(), before);
+}

@@ -50,6 +50,38 @@ pub const RUN_FILES: [&str; 8] = [
 /// Where each finished run of an unfinished experiment keeps its rows.
 pub const PARTS_DIR: &str = "parts";
 
+/// Besides [`RUN_FILES`], what a run writes into its folder: its scenario,
+/// its report, and the folders of its parts, charts and network exports.
+const EARLIER_RUN: [&str; 5] = [
+    "scenario.resolved.toml",
+    "report.html",
+    PARTS_DIR,
+    "charts",
+    "network",
+];
+
+/// Removes every file and folder an earlier run wrote (`--force`), before
+/// the new run starts, so that none of it can be read as the new run's;
+/// nothing else in the folder is touched.
+fn remove_earlier_run(dir: &Path) -> Result<()> {
+    for name in RUN_FILES.iter().chain(&EARLIER_RUN) {
+        let path = dir.join(name);
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else if path.exists() {
+            std::fs::remove_file(&path)
+        } else {
+            continue;
+        };
+        removed.map_err(|source| Error::Io {
+            action: "remove",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
 /// Writes a whole file under a temporary name, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
@@ -95,12 +127,9 @@ impl OutputFolder {
                 });
             }
         }
-        if force && parts.exists() {
-            std::fs::remove_dir_all(&parts).map_err(|source| Error::Io {
-                action: "remove",
-                path: parts.clone(),
-                source,
-            })?;
+        let holds_a_run = dir.join("manifest.json").exists() || parts.exists();
+        if force && holds_a_run {
+            remove_earlier_run(dir)?;
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             action: "create output folder",

@@ -61,6 +61,12 @@ fn written_outcomes(resolved: &toml::Table) -> Vec<String> {
 /// Draws every chart and the report into `dir`; returns the files written.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let data = RunData::load(dir)?;
+    if data.rows.is_empty() {
+        return Err(plot_error(
+            &dir.join("timeseries.csv"),
+            "no rows: nothing to draw (the charts and report.html are left as they were)",
+        ));
+    }
     let resolved_path = dir.join("scenario.resolved.toml");
     let resolved_text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
         path: dir.to_path_buf(),

@@ -86,24 +86,11 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", wrapped(crate::verdict::INTERVALS, 100));
-}
-
-/// Text broken into lines of at most `width` characters.
-fn wrapped(text: &str, width: usize) -> String {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("one line");
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines.join("\n")
+    let _ = writeln!(
+        out,
+        "{}",
+        crate::verdict::wrap(crate::verdict::INTERVALS, 100).join("\n")
+    );
 }
 
 /// The tables of the last session's figures by condition, from

@@ -116,6 +116,23 @@ fn reference_row<'a>(row: &SummaryRow, rows: &'a [SummaryRow]) -> Option<&'a Sum
     })
 }
 
+/// Text broken into lines of at most `width` characters.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 /// A figure and its interval as text, at the interval's precision.
 struct Shown {
     value: String,
@@ -124,7 +141,7 @@ struct Shown {
 }
 
 /// A number at `digits` places, without a minus sign on a zero.
-fn fixed(x: f64, digits: usize) -> String {
+pub fn fixed(x: f64, digits: usize) -> String {
     let text = format!("{x:.digits$}");
     match text.strip_prefix('-') {
         Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),

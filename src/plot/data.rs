@@ -60,7 +60,6 @@ pub struct RunData {
     pub arms: Vec<String>,
     /// The same conditions, described.
     pub conditions: Vec<Condition>,
-    pub last_step: u32,
     /// Swept keys, and each point's values (from runs.csv).
     pub sweep_keys: Vec<String>,
     pub point_values: Vec<Vec<String>>,
@@ -238,13 +237,11 @@ impl RunData {
             })
             .collect();
         push_new(&mut base_arms, rows.iter().map(|r| &r.row.arm));
-        let last_step = rows.iter().map(|r| r.row.step).max().unwrap_or(0);
         Ok(RunData {
             rows,
             members,
             arms,
             conditions,
-            last_step,
             sweep_keys,
             point_values,
             base_arms,
@@ -307,25 +304,11 @@ impl RunData {
         arm: &str,
         column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Curve {
-        let mut out = Vec::new();
-        for (point, &x) in xs.iter().enumerate() {
-            // Each point's own last step (a sweep may change the sessions).
-            let of_point = || {
-                self.rows
-                    .iter()
-                    .filter(move |r| r.point == point && r.row.arm == arm)
-            };
-            let last = of_point().map(|r| r.row.step).max().unwrap_or(0);
-            let values: Vec<f64> = of_point()
-                .filter(|r| r.row.step == last)
-                .filter_map(|r| column(&r.row))
-                .filter(|v| v.is_finite())
-                .collect();
-            if !values.is_empty() {
-                out.push((x, stats::mean_ci(&values)));
-            }
-        }
-        out
+        // Each point at its own last step (a sweep may change the sessions).
+        xs.iter()
+            .enumerate()
+            .filter_map(|(point, &x)| Some((x, self.at_point_end(point, arm, &column)?)))
+            .collect()
     }
 
     pub fn replicates(&self) -> usize {

@@ -19,6 +19,7 @@ use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
 use super::layout::{Colour, Plan};
 use crate::stats::Estimate;
+use crate::verdict::{fixed, wrap};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
 const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
@@ -196,11 +197,7 @@ fn tick(y: f64, span: f64) -> String {
     } else {
         2
     };
-    let text = format!("{y:.digits$}");
-    match text.strip_prefix('-') {
-        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
-        _ => text,
-    }
+    fixed(y, digits)
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -374,23 +371,6 @@ fn draw_panel<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Text broken into lines of at most `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("one line");
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
-}
-
 /// The legend column: each colour drawn in the chart and what it stands
 /// for, then each panel's line styles where a panel has more than one.
 fn draw_legend<DB: DrawingBackend>(
@@ -498,6 +478,17 @@ fn draw_heatmaps<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A heatmap axis's label at `v`: the name of the cell whose middle it
+/// is, and nothing at the cells' edges.
+fn category(names: &[String], v: f64) -> String {
+    let k = v.floor() as usize;
+    if (v - k as f64 - 0.5).abs() < 1e-6 {
+        names.get(k).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) -> DrawResult<DB> {
     let (nx, ny) = (h.xs.len(), h.ys.len());
     let mut chart = ChartBuilder::on(area)
@@ -506,24 +497,8 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
         .x_label_area_size(44)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
-    let xs = h.xs.clone();
-    let ys = h.ys.clone();
-    let x_name = move |v: &f64| {
-        let k = v.floor() as usize;
-        if (v - k as f64 - 0.5).abs() < 1e-6 {
-            xs.get(k).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    let y_name = move |v: &f64| {
-        let k = v.floor() as usize;
-        if (v - k as f64 - 0.5).abs() < 1e-6 {
-            ys.get(k).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let x_name = |v: &f64| category(&h.xs, *v);
+    let y_name = |v: &f64| category(&h.ys, *v);
     chart
         .configure_mesh()
         .disable_mesh()

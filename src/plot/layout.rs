@@ -238,7 +238,6 @@ mod tests {
             members: None,
             arms: conditions.iter().map(|c| c.name.clone()).collect(),
             conditions,
-            last_step: 0,
             sweep_keys: if points > 1 { vec!["k".into()] } else { vec![] },
             point_values: (0..points).map(|p| vec![p.to_string()]).collect(),
             base_arms: labels.iter().map(|l| l.to_string()).collect(),
@@ -286,7 +285,6 @@ mod tests {
                 assert!(f.conditions.len() <= MAX_LINES, "{points} × {labels:?}");
                 let colours: Vec<Colour> = f.conditions.iter().map(|&i| plan.colours[i]).collect();
                 let mut unique = colours.clone();
-                unique.dedup();
                 unique.sort_by_key(|c| format!("{c:?}"));
                 unique.dedup();
                 assert_eq!(

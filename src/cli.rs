@@ -16,7 +16,7 @@ use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides};
 use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
-use crate::output::{OutputFolder, PARTS_DIR, write_atomically};
+use crate::output::{OutputFolder, PARTS_DIR, durable, write_atomically};
 use crate::plot;
 use crate::progress::Progress;
 use crate::runner::{self, Shard};
@@ -91,9 +91,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT")]
     pub resume: Option<PathBuf>,
     /// Run only shard I of N (runs whose id modulo N is I); merge the shard
-    /// folders with `bonfire merge`. Inside a Slurm job array it defaults to
-    /// SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT.
-    #[arg(long, value_name = "I/N")]
+    /// folders with `bonfire merge`. `--shard slurm` takes I and N from a
+    /// Slurm job array (SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN, of
+    /// SLURM_ARRAY_TASK_COUNT); without the flag, Slurm's variables are
+    /// ignored. The folder remembers its shard for --resume and merge.
+    #[arg(long, value_name = "I/N|slurm")]
     pub shard: Option<String>,
     /// Export the bond network after these sessions (comma-separated, 0 =
     /// before the first) as GraphML and edge lists into OUT/network/.
@@ -132,10 +134,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { scenarios } => check(&scenarios),
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
-            if !out.join("timeseries.csv").is_file() {
+            if !out.join("timeseries.csv").is_file() && !out.join(PARTS_DIR).is_dir() {
                 return Err(Error::NotARun { path: out }.into());
             }
             let _lock = FolderLock::acquire(&out, &command_line())?;
+            if !out.join("manifest.json").is_file() {
+                return Err(Error::UnfinishedRun { path: out }.into());
+            }
             let written = plot::render(&out)?;
             summary::print_plot(&out, &written);
             Ok(ExitCode::SUCCESS)
@@ -233,18 +238,59 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usi
     Ok((pool, threads))
 }
 
-/// The shard to run: `--shard`, else a Slurm array task, else everything.
+/// The shard to run: `--shard I/N`, `--shard slurm` (this Slurm array
+/// task), or everything. Slurm's variables are read only when asked for, so
+/// a job that runs one whole scenario per array task is not cut into shards.
 fn shard_of(arg: Option<&str>) -> anyhow::Result<Option<Shard>> {
-    if let Some(text) = arg {
-        return Shard::parse(text).map(Some).map_err(anyhow::Error::msg);
+    match arg {
+        None => Ok(None),
+        Some("slurm") => match Shard::from_slurm(|k| std::env::var(k).ok()) {
+            Ok(Some(shard)) => Ok(Some(shard)),
+            Ok(None) => anyhow::bail!(
+                "--shard slurm: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set; run it as a task of a Slurm job array (sbatch --array=...), or give --shard I/N"
+            ),
+            Err(why) => anyhow::bail!("--shard slurm: {why}"),
+        },
+        Some(text) => Shard::parse(text).map(Some).map_err(anyhow::Error::msg),
     }
-    Shard::from_slurm(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)
+}
+
+/// The shard to resume: the one the folder remembers. A `--shard` given
+/// with `--resume` must name that same shard.
+fn resumed_shard(dir: &Path, asked: Option<Shard>) -> anyhow::Result<Option<Shard>> {
+    let remembered = Shard::remembered(dir)?;
+    match (asked, remembered) {
+        (Some(asked), remembered) if Some(asked) != remembered => {
+            let was =
+                remembered.map_or("the whole experiment".to_string(), |s| format!("shard {s}"));
+            anyhow::bail!(
+                "--shard {asked}: {} was run as {was}; --resume finishes it as that, so leave --shard out",
+                dir.display()
+            )
+        }
+        _ => Ok(remembered),
+    }
+}
+
+/// `--resume` of a folder whose run has finished (it has its manifest):
+/// nothing to run; parts left by a crash while they were being removed
+/// are removed now.
+fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
+    durable::remove_partials(dir)?;
+    if !quiet {
+        println!(
+            "bonfire: {} holds a finished run (manifest.json); nothing to resume",
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (pool, threads) = thread_pool(args.threads)?;
-    let shard = shard_of(args.shard.as_deref())?;
+    let mut shard = shard_of(args.shard.as_deref())?;
 
     // The folder is locked before anything in it is read or replaced (and
     // after the scenario is found valid, so that a bad one creates
@@ -267,7 +313,12 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
                 return Err(Error::NotARun { path: dir.clone() }.into());
             }
             let lock = FolderLock::acquire(dir, &command_line())?;
+            if dir.join("manifest.json").is_file() {
+                return resume_finished(dir, args.quiet);
+            }
+            shard = resumed_shard(dir, shard)?;
             let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+            durable::remove_partials(dir)?;
             (
                 experiment,
                 dir.clone(),
@@ -284,7 +335,11 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
             let lock = FolderLock::acquire(&dir, &command_line())?;
             OutputFolder::prepare(&dir, args.force)?;
-            // The experiment goes down first, so that an interrupted run can be resumed.
+            // The shard, then the experiment go down first, so that an
+            // interrupted run can be resumed, as the same shard.
+            if let Some(shard) = shard.filter(|s| s.count > 1) {
+                shard.remember(&dir)?;
+            }
             write_atomically(
                 &dir.join("scenario.resolved.toml"),
                 experiment.resolved_toml().as_bytes(),
@@ -305,8 +360,15 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         in_shard * u64::from(experiment.base.format.sessions),
         args.quiet,
     );
-    let ran =
-        pool.install(|| runner::run_pending(&experiment, &dir, shard, &|| progress.step_done()))?;
+    let damaged = |run: u64, why: &str| {
+        progress.note(&format!(
+            "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",
+            dir.display()
+        ));
+    };
+    let ran = pool.install(|| {
+        runner::run_pending(&experiment, &dir, shard, &|| progress.step_done(), &damaged)
+    })?;
     progress.finish();
 
     if let Some(shard) = shard.filter(|s| s.count > 1) {
@@ -376,6 +438,10 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     let (resolved, text) = same_experiment(&args.shards)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+    let shards = shard_set(&args.shards)?;
+    for (dir, shard) in args.shards.iter().zip(&shards) {
+        runner::check_all_sealed(&experiment, dir, Some(*shard))?;
+    }
     let _lock = FolderLock::acquire(&args.out, &command_line())?;
     OutputFolder::prepare(&args.out, args.force)?;
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
@@ -409,6 +475,53 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             .join(", ")
     );
     finish(&experiment, &args.out, &source, 1, started, &run_args)
+}
+
+/// The shard each folder remembers, after checking that together they are
+/// every shard of one split (0/N to N-1/N, each once), before anything is
+/// written.
+fn shard_set(dirs: &[PathBuf]) -> anyhow::Result<Vec<Shard>> {
+    let mut shards = Vec::new();
+    for dir in dirs {
+        let Some(shard) = Shard::remembered(dir)? else {
+            let what = if dir.join("manifest.json").is_file() {
+                "a finished run, not a shard"
+            } else {
+                "no shard.txt"
+            };
+            anyhow::bail!(
+                "{} is not a shard folder ({what}); merge takes the folders written by `bonfire run --shard I/N`",
+                dir.display()
+            );
+        };
+        if let Some((other, _)) = dirs.iter().zip(&shards).find(|(_, s)| **s == shard) {
+            anyhow::bail!(
+                "{} and {} are both shard {shard}; give each shard folder once",
+                other.display(),
+                dir.display()
+            );
+        }
+        if let Some(first) = shards.first().filter(|s: &&Shard| s.count != shard.count) {
+            anyhow::bail!(
+                "{} is shard {shard} but {} is shard {first}: the shards of one merge must come from one split into the same number of shards",
+                dir.display(),
+                dirs[0].display()
+            );
+        }
+        shards.push(shard);
+    }
+    let count = shards[0].count;
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !shards.iter().any(|s| s.index == *i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "shard(s) {} missing: merge needs the folders of all {count} shards",
+            missing.join(", ")
+        );
+    }
+    Ok(shards)
 }
 
 /// The first shard's `scenario.resolved.toml` (path and bytes), after

@@ -126,6 +126,14 @@ pub enum Error {
     )]
     NotARun { path: PathBuf },
 
+    #[error("{path}: {why}; it should hold the shard I/N this folder was run with")]
+    BadShardFile { path: PathBuf, why: String },
+
+    #[error(
+        "{path} holds an unfinished run (it has no manifest.json); `bonfire run --resume {path}` finishes it and draws its charts"
+    )]
+    UnfinishedRun { path: PathBuf },
+
     #[error(
         "{path}: {missing} run(s) not finished yet (the first is run {first}); `bonfire run --resume {path}` finishes them, or merge the shard folders that hold them"
     )]
@@ -133,6 +141,15 @@ pub enum Error {
         path: PathBuf,
         missing: u64,
         first: u64,
+    },
+
+    #[error(
+        "{path}: the parts of run {run} do not match their seal ({why}); `bonfire run --resume {path}` runs it again"
+    )]
+    DamagedRun {
+        path: PathBuf,
+        run: u64,
+        why: String,
     },
 
     #[error(

@@ -36,6 +36,14 @@ impl Progress {
         }
     }
 
+    /// Prints a line on stderr above the bar (or alone, when there is none).
+    pub fn note(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     /// Removes the bar before the summary is printed.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

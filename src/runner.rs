@@ -3,8 +3,10 @@
 //!
 //! Each run writes its own part files into `OUT/parts/` as soon as it
 //! finishes: its time-series rows, its member rows (and panel rows, when
-//! asked for) and its end-of-run loneliness moments, each under a temporary name renamed into place, the
-//! time-series part last (its presence marks the run complete). Nothing of
+//! asked for) and its end-of-run score moments, durably, then a seal with
+//! their row counts and checksums ([`parts`]); a run counts as done only
+//! when its parts match its seal, so `--resume` runs again any run a crash
+//! cut short or damaged. Nothing of
 //! a run is held once its parts are written, so memory stays bounded however
 //! many runs an experiment has. When every run is complete, [`assemble`]
 //! concatenates the parts in run order into the final files, which are
@@ -14,7 +16,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
@@ -22,10 +24,11 @@ use crate::conditions::{self, FinalRow};
 use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
+use crate::output::parts::{self, RunParts};
 use crate::output::rows::{self, headerless};
 use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
-    RunRow, SummaryRow, TimeseriesRow, write_atomically,
+    RunRow, SHARD_FILE, SummaryRow, TimeseriesRow, durable, write_atomically,
 };
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
@@ -87,22 +90,48 @@ impl Shard {
         Ok(Some(Shard { index, count }))
     }
 
+    /// The shard a shard folder remembers (its `shard.txt`), `None` for a
+    /// folder that is not a shard's.
+    pub fn remembered(dir: &Path) -> Result<Option<Shard>> {
+        let path = dir.join(SHARD_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        };
+        Shard::parse(text.trim())
+            .map(Some)
+            .map_err(|why| Error::BadShardFile {
+                path,
+                why: why.replace("--shard ", ""),
+            })
+    }
+
+    /// Writes the shard into its folder, so that `--resume` and `merge`
+    /// know it.
+    pub fn remember(&self, dir: &Path) -> Result<()> {
+        write_atomically(&dir.join(SHARD_FILE), format!("{self}\n").as_bytes())
+    }
+
     pub fn includes(&self, run: u64) -> bool {
         run % self.count == self.index
     }
 }
 
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// Where network exports (GraphML, edge lists) go.
 pub const NETWORK_DIR: &str = "network";
-
-fn part(dir: &Path, run: u64, kind: &str) -> PathBuf {
-    dir.join(PARTS_DIR).join(format!("run-{run:07}.{kind}.csv"))
-}
-
-/// Whether a run's parts are all in place.
-pub fn is_complete(dir: &Path, run: u64) -> bool {
-    part(dir, run, "timeseries").is_file()
-}
 
 fn write_parts(
     dir: &Path,
@@ -111,23 +140,15 @@ fn write_parts(
     spec: &RunSpec,
 ) -> Result<()> {
     let scenario = experiment.scenario(spec.point, spec.arm);
+    let mut files = Vec::new();
     if scenario.output.members_csv {
-        write_atomically(
-            &part(dir, result.run, "members"),
-            &headerless(&result.members)?,
-        )?;
+        files.push(("members", headerless(&result.members)?));
     }
     if scenario.output.panel_csv {
-        write_atomically(&part(dir, result.run, "panel"), &headerless(&result.panel)?)?;
+        files.push(("panel", headerless(&result.panel)?));
     }
-    write_atomically(
-        &part(dir, result.run, "network"),
-        &headerless(&result.network)?,
-    )?;
-    write_atomically(
-        &part(dir, result.run, "groups"),
-        &headerless(&result.groups)?,
-    )?;
+    files.push(("network", headerless(&result.network)?));
+    files.push(("groups", headerless(&result.groups)?));
     if !result.exports.is_empty() {
         let folder = dir.join(NETWORK_DIR);
         std::fs::create_dir_all(&folder).map_err(|source| Error::Io {
@@ -177,33 +198,44 @@ fn write_parts(
                 })
         })
         .collect();
-    write_atomically(&part(dir, result.run, "end"), &headerless(&ends)?)?;
-    // Last: its presence marks the run complete.
-    write_atomically(
-        &part(dir, result.run, "timeseries"),
-        &headerless(&result.timeseries)?,
-    )
+    files.push(("end", headerless(&ends)?));
+    files.push(("timeseries", headerless(&result.timeseries)?));
+    parts::write_run(dir, result.run, &files)
 }
 
-/// Runs every run of the experiment (or of one shard) that has no parts yet.
-/// Returns how many ran.
+/// Runs every run of the experiment (or of one shard) whose parts are not
+/// sealed and verified; a run whose parts do not match their seal is
+/// reported to `damaged` (run id, what is wrong) and run again. Returns
+/// how many ran.
 pub fn run_pending(
     experiment: &Experiment,
     dir: &Path,
     shard: Option<Shard>,
     step_done: &(dyn Fn() + Sync),
+    damaged: &dyn Fn(u64, &str),
 ) -> Result<u64> {
-    let parts = dir.join(PARTS_DIR);
-    std::fs::create_dir_all(&parts).map_err(|source| Error::Io {
+    let parts_dir = dir.join(PARTS_DIR);
+    std::fs::create_dir_all(&parts_dir).map_err(|source| Error::Io {
         action: "create",
-        path: parts,
+        path: parts_dir.clone(),
         source,
     })?;
-    let pending: Vec<RunSpec> = experiment
+    durable::remove_partials(&parts_dir)?;
+    let mut pending = Vec::new();
+    for spec in experiment
         .runs()
         .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
-        .filter(|r| !is_complete(dir, r.id))
-        .collect();
+    {
+        match parts::verify(dir, spec.id) {
+            RunParts::Verified => continue,
+            RunParts::NotDone => {}
+            RunParts::Damaged(why) => {
+                damaged(spec.id, &why);
+                parts::unseal(dir, spec.id)?;
+            }
+        }
+        pending.push(spec);
+    }
     let one = |spec: &RunSpec| -> Result<()> {
         let scenario = experiment.scenario(spec.point, spec.arm);
         let result = engine::run_one(scenario, spec.id, spec.replicate, step_done);
@@ -217,13 +249,35 @@ pub fn run_pending(
     Ok(pending.len() as u64)
 }
 
-/// How many runs still lack their parts.
-pub fn missing_runs(experiment: &Experiment, dir: &Path) -> Vec<u64> {
-    experiment
+/// Fails unless every run of the experiment (or of one shard) is sealed and
+/// verified: with [`Error::IncompleteRun`] when some have not finished, with
+/// [`Error::DamagedRun`] when a finished run's parts do not match its seal.
+pub fn check_all_sealed(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Result<()> {
+    let mut missing = Vec::new();
+    for r in experiment
         .runs()
-        .map(|r| r.id)
-        .filter(|&id| !is_complete(dir, id))
-        .collect()
+        .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
+    {
+        match parts::verify(dir, r.id) {
+            RunParts::Verified => {}
+            RunParts::NotDone => missing.push(r.id),
+            RunParts::Damaged(why) => {
+                return Err(Error::DamagedRun {
+                    path: dir.to_path_buf(),
+                    run: r.id,
+                    why,
+                });
+            }
+        }
+    }
+    match missing.first() {
+        Some(&first) => Err(Error::IncompleteRun {
+            path: dir.to_path_buf(),
+            missing: missing.len() as u64,
+            first,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Appends a part file to an open file.
@@ -283,14 +337,7 @@ pub fn assemble(
     dir: &Path,
     manifest: impl FnOnce(&[String]) -> String,
 ) -> Result<Assembled> {
-    let missing = missing_runs(experiment, dir);
-    if let Some(&first) = missing.first() {
-        return Err(Error::IncompleteRun {
-            path: dir.to_path_buf(),
-            missing: missing.len() as u64,
-            first,
-        });
-    }
+    check_all_sealed(experiment, dir, None)?;
     let mut folder = OutputFolder::reopen(dir);
     let members = experiment.base.output.members_csv;
     let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];
@@ -306,7 +353,7 @@ pub fn assemble(
             source,
         })?;
         for r in experiment.runs() {
-            append(&mut w, &part(dir, r.id, kind), &path)?;
+            append(&mut w, &parts::part_path(dir, r.id, kind), &path)?;
         }
         w.flush().map_err(|source| Error::Io {
             action: "write",
@@ -338,8 +385,14 @@ pub fn assemble(
     let mut finals = Vec::new();
     let mut ends = Vec::new();
     for r in experiment.runs() {
-        finals.extend(conditions::final_rows(&part(dir, r.id, "timeseries"))?);
-        ends.extend(rows::read_part::<EndRecord>(&part(dir, r.id, "end"))?);
+        finals.extend(conditions::final_rows(&parts::part_path(
+            dir,
+            r.id,
+            "timeseries",
+        ))?);
+        ends.extend(rows::read_part::<EndRecord>(&parts::part_path(
+            dir, r.id, "end",
+        ))?);
     }
     let summary = conditions::summarise(experiment, &finals, &ends);
     let (w, path) = folder.create("summary.csv")?;
@@ -351,12 +404,9 @@ pub fn assemble(
     ]);
     folder.write_text("manifest.json", &manifest(&files))?;
     folder.commit()?;
-    let parts = dir.join(PARTS_DIR);
-    std::fs::remove_dir_all(&parts).map_err(|source| Error::Io {
-        action: "remove",
-        path: parts,
-        source,
-    })?;
+    // The run is whole once its manifest is in place; the parts go after,
+    // and a crash while they go is finished by `--resume`.
+    durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     Ok(Assembled {
         files,
         finals,

@@ -240,7 +240,7 @@ fn three_shards_merged_give_exactly_the_files_of_a_whole_run() {
         .arg(&partial)
         .assert()
         .failure()
-        .stderr(predicates::str::contains("not finished yet"));
+        .stderr(predicates::str::contains("shard(s) 2/3 missing"));
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn slurm_array_variables_pick_the_shard() {
     bonfire()
         .arg("run")
         .arg(&scenario)
-        .args(["--quiet", "--out"])
+        .args(["--quiet", "--shard", "slurm", "--out"])
         .arg(&by_env)
         .env("SLURM_ARRAY_TASK_ID", "2")
         .env("SLURM_ARRAY_TASK_MIN", "1")
@@ -314,7 +314,7 @@ fn a_killed_run_resumes_to_the_same_files() {
                         .unwrap()
                         .file_name()
                         .to_string_lossy()
-                        .ends_with(".timeseries.csv")
+                        .ends_with(".sealed.csv")
                 })
                 .count()
             })
@@ -655,4 +655,63 @@ fn merge_into_a_shard_folder_is_refused() {
         .failure()
         .stderr(predicates::str::contains("is one of the shard folders"));
     assert_eq!(std::fs::read(out.join("timeseries.csv")).unwrap(), before);
+}
+
+/// The Slurm scripts of docs/cluster.md, run under a stand-in for sbatch
+/// that runs each array task in turn: `submit.sh` creates its log folder,
+/// needs no site variable, and its merge writes exactly the files of a
+/// whole run; `shard.sbatch` works for an array that does not start at 0.
+#[cfg(unix)]
+#[test]
+fn the_slurm_scripts_run_and_merge_an_experiment_with_any_array_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SWEEP);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &[]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}:{}",
+        root.join("tests/fixtures/slurm").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let sbatch = |args: &[&std::ffi::OsStr]| {
+        let output = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .env("PATH", &path)
+            .env("BONFIRE", assert_cmd::cargo::cargo_bin("bonfire"))
+            .env_remove("SCRATCH")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    };
+    let scripts = root.join("scripts/slurm");
+    let submitted = dir.path().join("runs/sweep");
+    sbatch(&[
+        scripts.join("submit.sh").as_os_str(),
+        scenario.as_os_str(),
+        submitted.as_os_str(),
+        "3".as_ref(),
+    ]);
+    assert_same(&whole, &submitted.join("merged"));
+    assert!(submitted.join("logs/shard-2.out").is_file());
+
+    // An array from 5 to 8, submitted by hand.
+    let by_hand = dir.path().join("by_hand");
+    std::fs::create_dir(&by_hand).unwrap();
+    let log = by_hand.join("task-%a.out");
+    sbatch(&[
+        "sbatch".as_ref(),
+        "--array=5-8".as_ref(),
+        format!("--output={}", log.display()).as_ref(),
+        scripts.join("shard.sbatch").as_os_str(),
+        scenario.as_os_str(),
+        by_hand.as_os_str(),
+    ]);
+    sbatch(&[
+        "sbatch".as_ref(),
+        format!("--output={}", by_hand.join("merge.out").display()).as_ref(),
+        scripts.join("merge.sbatch").as_os_str(),
+        by_hand.as_os_str(),
+    ]);
+    assert_same(&whole, &by_hand.join("merged"));
 }

@@ -37,8 +37,10 @@ fn every_command_that_writes_a_folder_is_refused_while_another_holds_it() {
     let scenario = write_scenario(dir.path(), SMALL);
     let out = dir.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let other = dir.path().join("other");
-    run_ok(&scenario, &other, &["--no-charts"]);
+    let shards = [dir.path().join("shard0"), dir.path().join("shard1")];
+    for (i, shard) in shards.iter().enumerate() {
+        run_ok(&scenario, shard, &["--shard", &format!("{i}/2")]);
+    }
     let before = std::fs::read(out.join("timeseries.csv")).unwrap();
 
     let lock = FolderLock::acquire(&out, "the test").unwrap();
@@ -46,8 +48,8 @@ fn every_command_that_writes_a_folder_is_refused_while_another_holds_it() {
     refused(&["run", s, "--out", o, "--force", "--seed", "9"], &out);
     refused(&["run", "--resume", o], &out);
     refused(&["plot", o], &out);
-    let other = other.to_str().unwrap();
-    refused(&["merge", other, "--out", o, "--force"], &out);
+    let [s0, s1] = shards.each_ref().map(|p| p.to_str().unwrap());
+    refused(&["merge", s0, s1, "--out", o, "--force"], &out);
     // Nothing was replaced.
     assert_eq!(std::fs::read(out.join("timeseries.csv")).unwrap(), before);
 

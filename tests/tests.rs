@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod determinism;
 mod docs;
+mod durability;
 mod exact;
 mod experiments;
 mod invariants;

@@ -4,9 +4,11 @@
 //! that already holds a run (unless forced) and creates it, so a bad path
 //! fails in a second, not after the run. Every file is first written under a
 //! temporary name (`.NAME.partial`) and renamed into place by
-//! [`OutputFolder::commit`] once all of them are complete; a run that fails
-//! or is interrupted leaves the previous files as they were and removes its
-//! partial ones.
+//! [`OutputFolder::commit`] once all of them are complete and on disk
+//! ([`durable`]), the manifest last: a folder with a `manifest.json` holds a
+//! whole run. A run that fails or is interrupted leaves the previous files
+//! as they were and removes its partial ones. The runs of an unfinished
+//! experiment keep their rows in sealed [`parts`].
 //!
 //! [`lock::FolderLock`] keeps a second writer out of a folder while one
 //! writes it. Below it sit the formats of what goes into the folder: [`rows`] (the row
@@ -16,10 +18,14 @@
 //! it: the engine to fill rows, the runner to write them, the charts and the
 //! summary to read them back.
 
+pub mod durable;
 pub mod lock;
 pub mod manifest;
+pub mod parts;
 pub mod rows;
 pub mod xml;
+
+pub use durable::write_atomically;
 
 pub use rows::{
     Better, EndRecord, GroupRow, MEMBER_SCORES, METRICS, MemberRow, MemberStatus, Metric,
@@ -50,55 +56,41 @@ pub const RUN_FILES: [&str; 8] = [
 /// Where each finished run of an unfinished experiment keeps its rows.
 pub const PARTS_DIR: &str = "parts";
 
-/// Besides [`RUN_FILES`], what a run writes into its folder: its scenario,
-/// its report, and the folders of its parts, charts and network exports.
-const EARLIER_RUN: [&str; 5] = [
-    "scenario.resolved.toml",
-    "report.html",
-    PARTS_DIR,
-    "charts",
-    "network",
-];
+/// The file a sharded run writes to remember its shard (`I/N`).
+pub const SHARD_FILE: &str = "shard.txt";
+
+/// Everything a run writes into its folder, in the order `--force` removes
+/// it: the manifest first (the folder then no longer holds a finished
+/// run), then the charts, the report, the exports and the other
+/// [`RUN_FILES`], and the parts and the scenario last (until they go,
+/// `--resume` can still finish the earlier run), so a removal cut short by
+/// a crash never leaves a folder that looks finished or that mixes two runs.
+fn earlier_run() -> impl Iterator<Item = &'static str> {
+    ["manifest.json", "report.html", "charts", "network"]
+        .into_iter()
+        .chain(RUN_FILES.into_iter().filter(|&n| n != "manifest.json"))
+        .chain([PARTS_DIR, SHARD_FILE, "scenario.resolved.toml"])
+}
 
 /// Removes every file and folder an earlier run wrote (`--force`), before
 /// the new run starts, so that none of it can be read as the new run's;
 /// nothing else in the folder is touched.
 fn remove_earlier_run(dir: &Path) -> Result<()> {
-    for name in RUN_FILES.iter().chain(&EARLIER_RUN) {
+    for name in earlier_run() {
         let path = dir.join(name);
-        let removed = if path.is_dir() {
-            std::fs::remove_dir_all(&path)
+        if [PARTS_DIR, "charts", "network"].contains(&name) {
+            durable::remove_dir_durably(&path)?;
         } else if path.exists() {
-            std::fs::remove_file(&path)
-        } else {
-            continue;
-        };
-        removed.map_err(|source| Error::Io {
-            action: "remove",
-            path: path.clone(),
-            source,
-        })?;
+            std::fs::remove_file(&path).map_err(|source| Error::Io {
+                action: "remove",
+                path: path.clone(),
+                source,
+            })?;
+            durable::crash_point();
+        }
     }
-    Ok(())
-}
-
-/// Writes a whole file under a temporary name, then renames it into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&temp, bytes).map_err(|source| Error::Io {
-        action: "write",
-        path: temp.clone(),
-        source,
-    })?;
-    std::fs::rename(&temp, path).map_err(|source| Error::Io {
-        action: "move into place",
-        path: path.to_path_buf(),
-        source,
-    })
+    durable::remove_partials(dir)?;
+    durable::sync_dir(dir)
 }
 
 /// An output folder being written.
@@ -112,10 +104,9 @@ pub struct OutputFolder {
 impl OutputFolder {
     /// Checks and creates the folder for a new run. A folder that already
     /// holds a run (a `manifest.json`) or an unfinished one (a `parts/`
-    /// folder) is refused unless `force` is set; with `force`, the parts of
-    /// an unfinished run are removed so the new run starts clean.
+    /// folder) is refused unless `force` is set; with `force`, everything
+    /// an earlier run wrote is removed so the new run starts clean.
     pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
-        let parts = dir.join(PARTS_DIR);
         for (marker, what) in [
             ("manifest.json", "a finished run"),
             (PARTS_DIR, "an unfinished run"),
@@ -127,8 +118,7 @@ impl OutputFolder {
                 });
             }
         }
-        let holds_a_run = dir.join("manifest.json").exists() || parts.exists();
-        if force && holds_a_run {
+        if force && dir.is_dir() {
             remove_earlier_run(dir)?;
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -136,6 +126,7 @@ impl OutputFolder {
             path: dir.to_path_buf(),
             source,
         })?;
+        durable::remove_partials(dir)?;
         // Probe that the folder is writable now rather than after the run.
         let probe = dir.join(".bonfire-write-test.partial");
         File::create(&probe)
@@ -184,19 +175,17 @@ impl OutputFolder {
             })
     }
 
-    /// Renames every file into place and removes files of an earlier run
-    /// that this run did not write. Consumes the folder.
+    /// Flushes every file to disk and renames it into place, the last one
+    /// (the manifest) only once all others are on disk under their names,
+    /// so that a folder with a manifest always holds the whole run.
+    /// Removes files of an earlier run that this run did not write.
+    /// Consumes the folder.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         let staged = std::mem::take(&mut self.staged);
-        let mut written = Vec::new();
-        for (temp, final_path) in &staged {
-            std::fs::rename(temp, final_path).map_err(|source| Error::Io {
-                action: "move into place",
-                path: final_path.clone(),
-                source,
-            })?;
-            written.push(final_path.clone());
+        for (temp, _) in &staged {
+            durable::sync_file(temp)?;
         }
+        let written: Vec<PathBuf> = staged.iter().map(|(_, path)| path.clone()).collect();
         for name in RUN_FILES {
             let path = self.dir.join(name);
             if !written.contains(&path) && path.exists() {
@@ -207,6 +196,15 @@ impl OutputFolder {
                 })?;
             }
         }
+        let Some(((last_temp, last), rest)) = staged.split_last() else {
+            return Ok(written);
+        };
+        for (temp, path) in rest {
+            durable::rename(temp, path)?;
+        }
+        durable::sync_dir(&self.dir)?;
+        durable::rename(last_temp, last)?;
+        durable::sync_dir(&self.dir)?;
         Ok(written)
     }
 }

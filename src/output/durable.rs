@@ -1,0 +1,170 @@
+//! Writes that survive a crash or a power cut: a file counts only once its
+//! bytes and its name are on disk.
+//!
+//! A file is written under a temporary name (`.NAME.partial`), flushed to
+//! disk (`fsync`), renamed into place, and its folder is flushed too, so
+//! that after a power cut a name points either to the whole new file or to
+//! nothing. [`crash_point`] marks each of these steps: a test can make the
+//! process die at the N-th one (`BONFIRE_CRASH_AT=N`) and check that
+//! `--resume` still ends with exactly the files of an uninterrupted run.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// The variable that makes the process exit at its N-th durable step
+/// (1-based), as if killed; for crash-consistency tests only.
+pub const CRASH_AT_VAR: &str = "BONFIRE_CRASH_AT";
+
+/// The exit code of a crash made by [`CRASH_AT_VAR`].
+pub const CRASH_EXIT_CODE: i32 = 86;
+
+/// One durable step is done. When `BONFIRE_CRASH_AT` names this step, the
+/// process ends at once, without running destructors or cleaning up: what
+/// a `kill -9` between two system calls leaves.
+pub fn crash_point() {
+    static CRASH_AT: OnceLock<Option<u64>> = OnceLock::new();
+    static STEPS: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = *CRASH_AT.get_or_init(|| {
+        std::env::var(CRASH_AT_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    }) else {
+        return;
+    };
+    if STEPS.fetch_add(1, Ordering::SeqCst) + 1 == at {
+        std::process::exit(CRASH_EXIT_CODE);
+    }
+}
+
+/// Flushes a file's bytes to disk.
+pub fn sync_file(path: &Path) -> Result<()> {
+    fsync(path)
+}
+
+/// Flushes a folder's entries (the names created, renamed or removed in
+/// it) to disk. Where folders cannot be opened as files (Windows), renames
+/// are already durable and this does nothing.
+pub fn sync_dir(path: &Path) -> Result<()> {
+    if cfg!(unix) {
+        fsync(path)
+    } else {
+        crash_point();
+        Ok(())
+    }
+}
+
+fn fsync(path: &Path) -> Result<()> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| Error::Io {
+            action: "flush to disk",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    crash_point();
+    Ok(())
+}
+
+/// Renames a finished file into place.
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        action: "move into place",
+        path: to.to_path_buf(),
+        source,
+    })?;
+    crash_point();
+    Ok(())
+}
+
+/// The temporary name a file is written under before it is complete.
+pub fn partial_name(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial"))
+}
+
+/// Writes a whole file under its temporary name and flushes it to disk,
+/// without renaming it yet; returns the temporary path.
+pub fn write_partial(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
+    let temp = partial_name(path);
+    std::fs::write(&temp, bytes).map_err(|source| Error::Io {
+        action: "write",
+        path: temp.clone(),
+        source,
+    })?;
+    crash_point();
+    sync_file(&temp)?;
+    Ok(temp)
+}
+
+/// Writes a whole file durably: temporary name, flush, rename, flush of
+/// the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temp = write_partial(path, bytes)?;
+    rename(&temp, path)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Removes files left under a temporary name by a process that died while
+/// writing them (the caller holds the folder's lock, so none is live).
+pub fn remove_partials(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".partial") {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|source| Error::Io {
+                action: "remove",
+                path,
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a folder and everything in it such that a crash part way leaves
+/// either the whole folder or none of it under its name: it is first
+/// renamed to a hidden name, which [`remove_dir_durably`] also clears
+/// when it finds one left by an earlier crash.
+pub fn remove_dir_durably(dir: &Path) -> Result<()> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let doomed = parent.join(format!(".{name}.removing"));
+    if dir.exists() {
+        if doomed.exists() {
+            remove_all(&doomed)?;
+        }
+        std::fs::rename(dir, &doomed).map_err(|source| Error::Io {
+            action: "remove",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        crash_point();
+        sync_dir(parent)?;
+    }
+    if doomed.exists() {
+        remove_all(&doomed)?;
+        crash_point();
+    }
+    Ok(())
+}
+
+fn remove_all(path: &Path) -> Result<()> {
+    std::fs::remove_dir_all(path).map_err(|source| Error::Io {
+        action: "remove",
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,314 @@
+//! Nothing lost, nothing mixed: a run killed at any point resumes to exactly
+//! the files of an uninterrupted one; damaged parts are found and run again;
+//! shard folders remember their shard; merge takes only a whole shard set.
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::common::{bonfire, run_ok, write_scenario};
+
+/// Small, with every kind of part (members, panel, groups, network) and two
+/// arms, so that every durable step of a run and of the commit is hit.
+const SMALL: &str = r#"
+name = "small"
+seed = 5
+replicates = 2
+
+[community]
+groups = 4
+group_size = 6
+control_members = 4
+
+[format]
+sessions = 6
+
+[output]
+panel_csv = true
+groups_csv = true
+
+[[arm]]
+name = "peer_led"
+
+[[arm]]
+name = "facilitated"
+format.leadership = "facilitated"
+"#;
+
+/// What a folder holds: every file below it (but the lock and the
+/// manifest, which records wall time and the command line) with its bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, into: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                walk(root, &path, into);
+            } else if name != ".bonfire.lock" && name != "manifest.json" {
+                into.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
+fn assert_same_contents(expected: &Path, found: &Path, what: &str) {
+    let (a, b) = (contents(expected), contents(found));
+    let names = |c: &[(String, Vec<u8>)]| c.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "{what}: other files");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{what}: {name} differs");
+    }
+    assert!(found.join("manifest.json").is_file(), "{what}: no manifest");
+}
+
+fn crashing_run(scenario: &Path, out: &Path, at: u64) -> std::process::Output {
+    bonfire()
+        .arg("run")
+        .arg(scenario)
+        .args(["--quiet", "--no-charts", "--threads", "1", "--out"])
+        .arg(out)
+        .env("BONFIRE_CRASH_AT", at.to_string())
+        .output()
+        .unwrap()
+}
+
+/// The process is made to die (as by `kill -9`) after each durable step in
+/// turn: every file written, flushed, renamed or removed, through the
+/// commit of the final files and the removal of the parts. After every one,
+/// finishing the folder (`--resume`, or a new run where the crash came
+/// before the scenario was on disk) gives exactly the files of a run that
+/// was never interrupted: no run lost, none twice, nothing half-written.
+#[test]
+fn a_run_killed_after_any_durable_step_resumes_to_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+
+    let mut crashes = 0;
+    for at in 1.. {
+        let out = dir.path().join(format!("crash-{at}"));
+        let crashed = crashing_run(&scenario, &out, at);
+        if crashed.status.success() {
+            break; // fewer durable steps than `at`: the run went through
+        }
+        assert_eq!(crashed.status.code(), Some(86), "step {at}: {crashed:?}");
+        crashes += 1;
+        let finish = if out.join("scenario.resolved.toml").is_file() {
+            bonfire()
+                .args(["run", "--quiet", "--no-charts", "--resume"])
+                .arg(&out)
+                .assert()
+        } else {
+            bonfire()
+                .arg("run")
+                .arg(&scenario)
+                .args(["--quiet", "--no-charts", "--out"])
+                .arg(&out)
+                .assert()
+        };
+        finish.success();
+        assert_same_contents(&whole, &out, &format!("crash after step {at}"));
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    // 4 runs of 6 parts and a seal, the scenario and 8 final files: well
+    // over a hundred steps; fewer means the crash points are not reached.
+    assert!(crashes > 100, "only {crashes} crash points");
+    eprintln!("crash points tried: {crashes}");
+}
+
+/// A part cut short (what a power cut can leave) is found by its seal and
+/// its run is run again, with a warning: no replicate silently lost.
+#[test]
+fn a_truncated_part_is_run_again_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+
+    // Crash at the first durable step after run 2 is sealed.
+    let out = dir.path().join("cut");
+    for at in 1.. {
+        crashing_run(&scenario, &out, at);
+        if out.join("parts/run-0000002.sealed.csv").is_file() {
+            break;
+        }
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    let part = out.join("parts/run-0000001.timeseries.csv");
+    let bytes = std::fs::read(&part).unwrap();
+    std::fs::write(&part, &bytes[..bytes.len() / 2]).unwrap();
+
+    bonfire()
+        .args(["run", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("the parts of run 1 do not match their seal")
+                .and(predicate::str::contains("running it again")),
+        );
+    assert_same_contents(&whole, &out, "after a truncated part");
+}
+
+/// Merge and a shard's parts: a damaged part in a shard is refused by
+/// merge, naming the shard folder, before the output folder is created.
+fn shards(dir: &Path, scenario: &Path, count: u64) -> Vec<PathBuf> {
+    (0..count)
+        .map(|i| {
+            let out = dir.join(format!("shard{i}"));
+            run_ok(scenario, &out, &["--shard", &format!("{i}/{count}")]);
+            out
+        })
+        .collect()
+}
+
+fn merge(inputs: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
+    bonfire()
+        .arg("merge")
+        .args(inputs)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(out)
+        .assert()
+}
+
+#[test]
+fn merge_takes_only_a_whole_verified_set_of_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let set = shards(dir.path(), &scenario, 2);
+    let out = dir.path().join("merged");
+    let refused = |inputs: &[PathBuf], why: &str| {
+        merge(inputs, &out)
+            .failure()
+            .stderr(predicate::str::contains(why));
+        assert!(!out.exists(), "a refused merge created {}", out.display());
+    };
+    refused(&set[..1], "shard(s) 1/2 missing");
+    refused(&[set[0].clone(), set[0].clone()], "are both shard 0/2");
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    refused(
+        &[whole.clone(), set[1].clone()],
+        "is not a shard folder (a finished run, not a shard)",
+    );
+    let part = set[1].join("parts/run-0000001.members.csv");
+    let bytes = std::fs::read(&part).unwrap();
+    std::fs::write(&part, &bytes[1..]).unwrap();
+    refused(&set, "the parts of run 1 do not match their seal");
+    std::fs::write(&part, &bytes).unwrap();
+    merge(&set, &out).success();
+    let final_files = |d: &Path| {
+        contents(d)
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".csv") && !n.starts_with("runs"))
+            .collect::<Vec<_>>()
+    };
+    assert!(final_files(&out) == final_files(&whole));
+}
+
+/// Slurm's variables shard a run only when `--shard slurm` asks for it; a
+/// shard folder remembers its shard, and `--resume` finishes it as that
+/// shard, whatever the environment.
+#[test]
+fn sharding_happens_only_when_asked_and_a_shard_folder_remembers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let slurm = [
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+    ];
+    let run = |out: &Path, extra: &[&str]| {
+        bonfire()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--no-charts"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .envs(slurm)
+            .assert()
+    };
+    let plain = dir.path().join("plain");
+    run(&plain, &[]).success();
+    assert!(plain.join("summary.csv").is_file(), "not cut into a shard");
+
+    let sharded = dir.path().join("sharded");
+    run(&sharded, &["--shard", "slurm"]).success();
+    assert_eq!(
+        std::fs::read_to_string(sharded.join("shard.txt")).unwrap(),
+        "1/3\n"
+    );
+    let sealed = |d: &Path| {
+        let mut runs: Vec<String> = std::fs::read_dir(d.join("parts"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sealed.csv"))
+            .collect();
+        runs.sort();
+        runs
+    };
+    assert_eq!(sealed(&sharded), ["run-0000001.sealed.csv"]);
+
+    // Unseal the shard's run, resume outside Slurm: the shard is kept.
+    std::fs::remove_file(sharded.join("parts/run-0000001.sealed.csv")).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--resume"])
+        .arg(&sharded)
+        .assert()
+        .success();
+    assert_eq!(sealed(&sharded), ["run-0000001.sealed.csv"]);
+    assert!(!sharded.join("summary.csv").exists(), "still a shard");
+    bonfire()
+        .args(["run", "--quiet", "--shard", "0/3", "--resume"])
+        .arg(&sharded)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("was run as shard 1/3"));
+
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--shard", "slurm", "--out"])
+        .arg(dir.path().join("nowhere"))
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--shard slurm: SLURM_ARRAY_TASK_ID",
+        ));
+}
+
+/// `--resume` of a finished folder runs nothing; parts a crash left while
+/// they were being removed are cleared, and `plot` refuses an unfinished run.
+#[test]
+fn resume_of_a_finished_run_runs_nothing_and_plot_needs_a_finished_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &["--no-charts"]);
+    let before = contents(&out);
+    std::fs::create_dir(out.join(".parts.removing")).unwrap();
+    std::fs::write(out.join(".parts.removing/run-0000000.members.csv"), "x").unwrap();
+    bonfire()
+        .args(["run", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to resume"));
+    assert!(contents(&out) == before);
+
+    std::fs::remove_file(out.join("manifest.json")).unwrap();
+    bonfire()
+        .arg("plot")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("holds an unfinished run"));
+    assert!(!out.join("charts").exists());
+}

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides};
+use crate::memory;
 use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
 use crate::output::{OutputFolder, PARTS_DIR, durable, write_atomically};
@@ -38,11 +39,16 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario (the built-in default when no file is given).
     Run(RunArgs),
-    /// Validate scenario files without running them.
+    /// Validate scenario files without running them, and estimate the
+    /// memory each needs.
     Check {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Report the memory estimate without comparing it with the memory
+        /// this machine has free.
+        #[arg(long)]
+        no_memory_check: bool,
     },
     /// Combine the shard folders of one experiment into the files a single
     /// run writes.
@@ -86,6 +92,10 @@ pub struct RunArgs {
     /// Skip the charts and the report (they can be drawn later with `bonfire plot`).
     #[arg(long)]
     pub no_charts: bool,
+    /// Run even when the experiment is estimated to need more memory than
+    /// this machine has free (see `bonfire check`).
+    #[arg(long)]
+    pub no_memory_check: bool,
     /// Finish an interrupted run in this output folder (the experiment comes
     /// from its scenario.resolved.toml).
     #[arg(long, value_name = "OUT")]
@@ -131,7 +141,10 @@ fn command_line() -> String {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
-        Command::Check { scenarios } => check(&scenarios),
+        Command::Check {
+            scenarios,
+            no_memory_check,
+        } => check(&scenarios, no_memory_check),
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
             if !out.join("timeseries.csv").is_file() && !out.join(PARTS_DIR).is_dir() {
@@ -161,11 +174,20 @@ pub fn load_experiment(path: Option<&Path>, overrides: &Overrides) -> Result<Exp
     }
 }
 
-fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+fn check(paths: &[PathBuf], no_memory_check: bool) -> anyhow::Result<ExitCode> {
     let mut failed = false;
+    let threads = all_cores();
     for path in paths {
-        match Experiment::from_file(path, &Overrides::default()) {
-            Ok(e) => summary::print_check_ok(path, &e),
+        let checked = Experiment::from_file(path, &Overrides::default()).and_then(|e| {
+            let estimate = if no_memory_check {
+                memory::estimate(&e, threads)
+            } else {
+                memory::check(&e, threads, &path.display().to_string())?
+            };
+            Ok((e, estimate))
+        });
+        match checked {
+            Ok((e, estimate)) => summary::print_check_ok(path, &e, &estimate, threads),
             Err(e) => {
                 summary::print_error(&e);
                 failed = true;
@@ -227,15 +249,19 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usi
     let threads = match threads {
         Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
         Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        None => all_cores(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| Error::ThreadPool { threads, source })?;
     Ok((pool, threads))
+}
+
+fn all_cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// The shard to run: `--shard I/N`, `--shard slurm` (this Slurm array
@@ -318,6 +344,9 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
             shard = resumed_shard(dir, shard)?;
             let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+            if !args.no_memory_check {
+                memory::check(&experiment, threads, &resolved.display().to_string())?;
+            }
             durable::remove_partials(dir)?;
             (
                 experiment,
@@ -329,6 +358,13 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => {
             let overrides = flag_overrides(&args)?;
             let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
+            if !args.no_memory_check {
+                let origin = args.scenario.as_ref().map_or_else(
+                    || "built-in scenario".to_string(),
+                    |p| p.display().to_string(),
+                );
+                memory::check(&experiment, threads, &origin)?;
+            }
             let dir = args
                 .out
                 .clone()
@@ -360,6 +396,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         in_shard * u64::from(experiment.base.format.sessions),
         args.quiet,
     );
+    crate::interrupt::on_interrupt_explain_resume(&dir, progress.shown());
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(
             "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",
@@ -462,6 +499,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         force: false,
         quiet: args.quiet,
         no_charts: args.no_charts,
+        no_memory_check: true,
         resume: None,
         shard: None,
         export_network: None,

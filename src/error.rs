@@ -126,6 +126,16 @@ pub enum Error {
     )]
     NotARun { path: PathBuf },
 
+    #[error(
+        "{origin}: this experiment needs about {estimate}, more than the {available} this machine has free (its largest run has {members} members); use fewer groups or control members, fewer --threads, or pass --no-memory-check to run it anyway"
+    )]
+    NotEnoughMemory {
+        origin: String,
+        estimate: String,
+        available: String,
+        members: String,
+    },
+
     #[error("{path}: {why}; it should hold the shard I/N this folder was run with")]
     BadShardFile { path: PathBuf, why: String },
 

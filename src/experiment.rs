@@ -202,14 +202,13 @@ fn range_values(key: &str, t: &toml::Table) -> std::result::Result<Vec<toml::Val
                 "range {a} to {b} by {s}: step must be positive and to >= from"
             ));
         }
-        let n = (b as f64 - a as f64) / s as f64 + 1.0;
-        if n > MAX_POINTS as f64 {
-            return Err(too_many(n));
+        // In 128 bits: neither the count nor a value can overflow.
+        let n = (i128::from(b) - i128::from(a)) / i128::from(s) + 1;
+        if n > i128::from(MAX_POINTS) {
+            return Err(too_many(n as f64));
         }
-        return Ok((0..)
-            .map(|i| a + i * s)
-            .take_while(|&v| v <= b)
-            .map(toml::Value::Integer)
+        return Ok((0..n)
+            .map(|i| toml::Value::Integer((i128::from(a) + i * i128::from(s)) as i64))
             .collect());
     }
     match (num(from), num(to), num(step)) {
@@ -283,6 +282,11 @@ fn varying_key(key: &str, within: &str) -> std::result::Result<(), Problem> {
             experiment_wide(key),
         )),
         Some(_) => Ok(()),
+        None if registry.section(key).is_some() => Err(Problem::new(
+            key,
+            format!("a single value set {within}"),
+            format!("the keys of the table [{key}], each dotted: `{key}.NAME = VALUE`"),
+        )),
         None => {
             // The nearest declared section, for the suggestion.
             let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
@@ -790,6 +794,11 @@ impl Experiment {
         &self.scenarios[point * self.arms.len() + arm]
     }
 
+    /// The scenario of every point and arm.
+    pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
+        self.scenarios.iter()
+    }
+
     /// Every run, in run-id order.
     pub fn runs(&self) -> impl Iterator<Item = RunSpec> + '_ {
         let arms = self.arms.len();
@@ -986,6 +995,28 @@ mod tests {
 
     fn parse(text: &str) -> Result<Experiment> {
         Experiment::parse(text, &Origin::Embedded, &Overrides::default())
+    }
+
+    /// Whole-number ranges near the ends of the 64-bit range neither wrap
+    /// around nor run forever (found by the fuzz test).
+    #[test]
+    fn integer_ranges_at_the_ends_of_the_range_do_not_overflow() {
+        let range = |from: i64, to: i64, step: i64| {
+            let mut t = toml::Table::new();
+            t.insert("from".into(), toml::Value::Integer(from));
+            t.insert("to".into(), toml::Value::Integer(to));
+            t.insert("step".into(), toml::Value::Integer(step));
+            range_values("k", &t)
+        };
+        let values = range(0, i64::MAX, i64::MAX).unwrap();
+        assert_eq!(values, [0, i64::MAX].map(toml::Value::Integer));
+        let values = range(i64::MAX - 3, i64::MAX, 2).unwrap();
+        assert_eq!(values.len(), 2);
+        assert!(
+            range(i64::MIN, i64::MAX, 1)
+                .unwrap_err()
+                .contains("at most")
+        );
     }
 
     #[test]

@@ -24,11 +24,12 @@
 //! [`population`] holds the members group by
 //! group; [`bonds`] the ties within groups; [`rules`] one file per
 //! mechanism; [`session`] one session of one group in process order;
-//! [`engine`] the parallel session loop; [`runner`] runs into parts and assembles the files; [`metrics`],
+//! [`engine`] the parallel session loop; [`memory`] what a run will need;
+//! [`runner`] runs into parts and assembles the files; [`metrics`],
 //! [`network`] and [`conditions`] the figures, [`verdict`] the answer in words; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]
-//! the charts and the report; [`cli`], [`progress`] and [`summary`] the
-//! command line.
+//! the charts and the report; [`cli`], [`progress`], [`interrupt`] and
+//! [`summary`] the command line.
 
 pub mod arrivals;
 pub mod baseline;
@@ -40,6 +41,8 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod interrupt;
+pub mod memory;
 pub mod metrics;
 pub mod network;
 pub mod output;

@@ -29,6 +29,11 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    /// Whether the bar is drawn.
+    pub fn shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
     /// One group-session step of one replicate is done.
     pub fn step_done(&self) {
         if let Some(bar) = &self.bar {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::conditions;
 use crate::experiment::Experiment;
+use crate::memory;
 use crate::output::{METRICS, Metric, Table};
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
@@ -192,7 +193,7 @@ pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
 }
 
 /// One line per valid file for `bonfire check`.
-pub fn print_check_ok(path: &Path, e: &Experiment) {
+pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, threads: usize) {
     println!(
         "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {} members per run, {} sessions)",
         path.display(),
@@ -203,6 +204,11 @@ pub fn print_check_ok(path: &Path, e: &Experiment) {
         e.replicates,
         e.base.total_members(),
         e.base.format.sessions,
+    );
+    let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
+    println!(
+        "    memory: about {} on {threads} thread(s); free on this machine: {free}",
+        estimate.describe()
     );
 }
 

@@ -312,3 +312,57 @@ fn resume_of_a_finished_run_runs_nothing_and_plot_needs_a_finished_run() {
         .stderr(predicate::str::contains("holds an unfinished run"));
     assert!(!out.join("charts").exists());
 }
+
+/// Ctrl-C (SIGINT) during a run ends it at once with exit code 130 and a
+/// line saying how to resume; `--resume` then finishes it to the same files.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("replicates = 2", "replicates = 8")
+        .replace("sessions = 6", "sessions = 200")
+        .replace("groups = 4", "groups = 40");
+    let scenario = write_scenario(dir.path(), &text);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+
+    let out = dir.path().join("interrupted");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--no-charts", "--threads", "1", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !out.join("parts/run-0000000.sealed.csv").is_file()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted")
+            && stderr.contains(&format!("bonfire run --resume {}", out.display())),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("manifest.json").exists(),
+        "interrupted before the end"
+    );
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_same_contents(&whole, &out, "after Ctrl-C");
+}

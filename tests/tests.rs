@@ -11,6 +11,7 @@ mod docs;
 mod durability;
 mod exact;
 mod experiments;
+mod fuzz;
 mod invariants;
 mod locking;
 mod network;

@@ -275,15 +275,34 @@ impl Problem {
     ) -> Problem {
         Problem {
             key: key.into(),
-            given: given.to_string(),
+            given: bounded(&given.to_string()),
             allowed: allowed.into(),
         }
     }
 }
 
-/// Numbers as a person writes them: 10000, 0.5, 1e-9.
+/// The longest value a message quotes whole.
+const QUOTED_AT_MOST: usize = 80;
+
+/// A value as a message quotes it: whole when short, else its start and
+/// its length, so that no message grows with its input.
+pub fn bounded(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= QUOTED_AT_MOST {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(QUOTED_AT_MOST - 20).collect();
+    format!("{start}… ({chars} characters)")
+}
+
+/// Numbers as a person writes them: 10000, 0.5, 1e-9, and 1e308 rather
+/// than its 309 digits.
 fn number(x: f64) -> String {
-    format!("{x}")
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 impl Kind {
@@ -296,7 +315,7 @@ impl Kind {
                 format!("a number from {} to {}", number(*min), number(*max))
             }
             Kind::Text { pattern: Some(_) } => {
-                "a non-empty name of letters, digits, '-' and '_'".into()
+                "a name of 1 to 64 letters, digits, '-' and '_'".into()
             }
             Kind::Text { pattern: None } => "text".into(),
             Kind::Path => "the path of a file".into(),
@@ -361,7 +380,8 @@ impl Kind {
 pub fn written(value: &toml::Value) -> String {
     match value {
         toml::Value::Table(_) => "a table".into(),
-        other => other.to_string(),
+        toml::Value::Float(x) if x.is_finite() => number(*x),
+        other => bounded(&other.to_string()),
     }
 }
 
@@ -606,7 +626,12 @@ pub fn shown_default(key: &Key) -> String {
 
 /// Thousands separated by commas: 10,000.
 fn grouped(x: f64) -> String {
-    grouped_text(&number(x))
+    grouped_text(&format!("{x}"))
+}
+
+/// A count with thousands separated by commas: 90,000,000.
+pub fn grouped_count(n: u64) -> String {
+    grouped_text(&n.to_string())
 }
 
 fn grouped_text(text: &str) -> String {
@@ -657,7 +682,7 @@ fn static_range(key: &Key) -> String {
             let hi = key.at_most.as_deref().map_or(grouped(*max), short);
             span(lo, hi)
         }
-        Kind::Text { pattern: Some(_) } => "letters, digits, `-`, `_`".into(),
+        Kind::Text { pattern: Some(_) } => "1–64 letters, digits, `-`, `_`".into(),
         Kind::Text { pattern: None } => "any text".into(),
         Kind::Path => "a path".into(),
         Kind::Metrics => "names of `summary.csv` metrics".into(),

@@ -46,7 +46,7 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 pub const MAX_PLACES: u32 = 5_000;
 
 /// The pattern of a scenario's and an arm's name (it names folders).
-pub const NAME_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+pub const NAME_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
 
 // ---------------------------------------------------------------- sections
 

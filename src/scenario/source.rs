@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 pub use crate::error::Place;
 use crate::error::{Error, Origin, Result};
+use crate::scenario::keys::bounded;
 
 /// A scenario file's table and the line of every key in it.
 #[derive(Debug, Clone)]
@@ -26,9 +27,9 @@ impl Document {
     pub fn parse(text: &str, origin: &Origin) -> Result<Document> {
         let syntax = |e: toml::de::Error| {
             let line = e.span().map(|span| line_of_offset(text, span.start));
-            let mut message = e.message().trim().to_string();
+            let mut message = in_words(e.message().trim());
             if let Some(source) = line.and_then(|l| text.lines().nth(l - 1)) {
-                message = format!("`{}`: {message}", source.trim());
+                message = format!("`{}`: {message}", bounded(source.trim()));
             }
             Error::ScenarioSyntax {
                 origin: origin.clone(),
@@ -80,6 +81,22 @@ fn record_value(
             }
         }
         _ => {}
+    }
+}
+
+/// The TOML reader's words for a number out of range, said as what TOML
+/// allows; other messages as they are.
+fn in_words(message: &str) -> String {
+    if message.contains("value was too large") || message.contains("too large to fit") {
+        format!(
+            "a whole number beyond TOML's range ({} to {}); no key of a scenario allows one so large",
+            i64::MIN,
+            i64::MAX
+        )
+    } else if message.contains("number overflowed") {
+        "a number beyond the range of 64-bit floating point (about ±1.8e308); no key of a scenario allows one so large".into()
+    } else {
+        message.to_string()
     }
 }
 

@@ -1,0 +1,182 @@
+//! How much memory an experiment needs, estimated before anything runs, so
+//! that a run too large for the machine is refused with the estimate
+//! instead of dying part way with an allocation failure.
+//!
+//! The estimate of one run is linear in what it holds: every member's state
+//! (with its share of its group's tie matrix), the member rows and panel
+//! rows it keeps until its parts are written, and the community network.
+//! The coefficients were measured as the peak resident memory of release
+//! builds (`/usr/bin/time -f %M`, one thread, 900,000 members; README,
+//! "Memory") and rounded up, so the estimate errs high. Runs
+//! go in parallel only when they are small ([`engine::runs_in_parallel`]),
+//! so the experiment's estimate is its largest run times the runs at once.
+
+use crate::engine;
+use crate::error::Error;
+use crate::experiment::Experiment;
+use crate::scenario::Scenario;
+use crate::scenario::keys::grouped_count;
+
+/// Bytes per member of a run's state (traits, scores, counters, its group's
+/// scratch), without its ties; measured 420.
+const STATE_PER_MEMBER: u64 = 480;
+/// Bytes per group member per place of their group's roster (the tie
+/// matrix: one pair per two places; control members have none); measured
+/// 9.9.
+const TIES_PER_MEMBER_PER_PLACE: u64 = 12;
+/// Bytes per member row kept for members.csv (the row and its CSV text);
+/// measured 367.
+const MEMBER_ROW: u64 = 420;
+/// Bytes per panel row (one member, one session) kept for panel.csv;
+/// measured 161.
+const PANEL_ROW: u64 = 180;
+/// Bytes per end of a community tie (each tie has two); measured 15.4.
+const COMMUNITY_TIE_END: u64 = 18;
+/// The program itself, the thread pool and the files' buffers.
+const FIXED: u64 = 64 << 20;
+
+/// The estimated peak memory of one run of `scenario`, in bytes.
+pub fn run_bytes(scenario: &Scenario) -> u64 {
+    let members = scenario.total_members();
+    let group_members = u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
+    let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(scenario.pool_size());
+    let mut bytes = members
+        .saturating_mul(STATE_PER_MEMBER)
+        .saturating_add(group_members.saturating_mul(ties));
+    if scenario.output.members_csv {
+        bytes = bytes.saturating_add(members.saturating_mul(MEMBER_ROW));
+    }
+    if scenario.output.panel_csv {
+        let rows = group_members.saturating_mul(u64::from(scenario.format.sessions));
+        bytes = bytes.saturating_add(rows.saturating_mul(PANEL_ROW));
+    }
+    let tie_ends = match scenario.imported_network() {
+        Some(graph) => 2 * graph.edges() as u64,
+        None if scenario.community_network.kind == crate::community::NetworkKind::None => 0,
+        None => (members as f64 * scenario.community_network.mean_degree).ceil() as u64,
+    };
+    bytes
+        .saturating_add(tie_ends.saturating_mul(COMMUNITY_TIE_END))
+        .saturating_add(FIXED)
+}
+
+/// What an experiment is estimated to need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    /// Peak bytes: the largest run times the runs at once.
+    pub bytes: u64,
+    /// The largest run's bytes.
+    pub largest_run: u64,
+    /// How many runs go at once.
+    pub at_once: u64,
+}
+
+/// The estimate for `experiment` on `threads` worker threads.
+pub fn estimate(experiment: &Experiment, threads: usize) -> Estimate {
+    let largest_run = experiment.scenarios().map(run_bytes).max().unwrap_or(FIXED);
+    let runs = experiment.run_count();
+    let at_once = if engine::runs_in_parallel(&experiment.base, runs) {
+        runs.min(threads as u64).max(1)
+    } else {
+        1
+    };
+    Estimate {
+        bytes: largest_run.saturating_mul(at_once),
+        largest_run,
+        at_once,
+    }
+}
+
+/// The memory this machine has free for a new process (Linux:
+/// `MemAvailable` of /proc/meminfo), or `None` where it cannot be read.
+pub fn available_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses an experiment estimated to need more memory than this machine
+/// has free (where that can be read), before anything is created.
+pub fn check(experiment: &Experiment, threads: usize, origin: &str) -> Result<Estimate, Error> {
+    let estimate = estimate(experiment, threads);
+    match available_bytes() {
+        Some(free) if estimate.bytes > free => {
+            let members = experiment
+                .scenarios()
+                .map(Scenario::total_members)
+                .max()
+                .unwrap_or(0);
+            Err(Error::NotEnoughMemory {
+                origin: origin.to_string(),
+                estimate: estimate.describe(),
+                available: in_words(free),
+                members: grouped_count(members),
+            })
+        }
+        _ => Ok(estimate),
+    }
+}
+
+/// Bytes in words: 512 MiB, 3.4 GiB, 1.2 TiB.
+pub fn in_words(bytes: u64) -> String {
+    const MIB: f64 = (1u64 << 20) as f64;
+    let mib = bytes as f64 / MIB;
+    if mib < 1024.0 {
+        format!("{mib:.0} MiB")
+    } else if mib < 1024.0 * 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{:.1} TiB", mib / (1024.0 * 1024.0))
+    }
+}
+
+impl Estimate {
+    /// The estimate in words, with how it is made up.
+    pub fn describe(&self) -> String {
+        if self.at_once > 1 {
+            format!(
+                "{} of memory ({} runs at once, {} each)",
+                in_words(self.bytes),
+                self.at_once,
+                in_words(self.largest_run)
+            )
+        } else {
+            format!("{} of memory (one run at a time)", in_words(self.bytes))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Origin;
+    use crate::experiment::Overrides;
+
+    fn experiment(text: &str) -> Experiment {
+        Experiment::parse(text, &Origin::Embedded, &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn the_estimate_grows_with_members_ties_rows_and_runs_at_once() {
+        let small = experiment("[community]\ngroups = 100\n");
+        let large = experiment("[community]\ngroups = 100000\n");
+        let (s, l) = (estimate(&small, 1), estimate(&large, 1));
+        assert!(l.bytes > 500 * (s.bytes - FIXED), "{s:?} {l:?}");
+        let panel = experiment("[community]\ngroups = 100000\n[output]\npanel_csv = true\n");
+        assert!(estimate(&panel, 1).bytes > l.bytes * 3);
+        // Small runs go several at once; large ones one at a time.
+        let many = experiment("replicates = 8\n[community]\ngroups = 100\n");
+        assert_eq!(estimate(&many, 4).at_once, 4);
+        let huge = experiment("replicates = 8\n[community]\ngroups = 1000000\n");
+        assert_eq!(estimate(&huge, 4).at_once, 1);
+    }
+
+    #[test]
+    fn ten_million_groups_need_more_than_forty_gib() {
+        let e = experiment("[community]\ngroups = 10000000\n");
+        assert!(estimate(&e, 16).bytes > 40 << 30);
+        assert_eq!(in_words(3 << 29), "1.5 GiB");
+        assert_eq!(in_words(5 << 20), "5 MiB");
+    }
+}

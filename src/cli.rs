@@ -148,7 +148,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
             if !out.join("timeseries.csv").is_file() && !out.join(PARTS_DIR).is_dir() {
-                return Err(Error::NotARun { path: out }.into());
+                return Err(Error::NotARun {
+                    path: out,
+                    missing: "timeseries.csv",
+                }
+                .into());
             }
             let _lock = FolderLock::acquire(&out, &command_line())?;
             if !out.join("manifest.json").is_file() {
@@ -336,7 +340,11 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
             let resolved = dir.join("scenario.resolved.toml");
             if !resolved.is_file() {
-                return Err(Error::NotARun { path: dir.clone() }.into());
+                return Err(Error::NotARun {
+                    path: dir.clone(),
+                    missing: "scenario.resolved.toml",
+                }
+                .into());
             }
             let lock = FolderLock::acquire(dir, &command_line())?;
             if dir.join("manifest.json").is_file() {
@@ -571,6 +579,7 @@ fn same_experiment(shards: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
     let read = |shard: &PathBuf| {
         std::fs::read(shard.join("scenario.resolved.toml")).map_err(|_| Error::NotARun {
             path: shard.clone(),
+            missing: "scenario.resolved.toml",
         })
     };
     let text = read(first)?;

@@ -84,6 +84,15 @@ pub enum Error {
         allowed: String,
     },
 
+    /// A file a scenario names could not be read or is not valid: the
+    /// scenario's file and the line of the key, then what went wrong.
+    #[error("{origin}{place}: {inner}")]
+    InScenario {
+        origin: Origin,
+        place: Place,
+        inner: Box<Error>,
+    },
+
     #[error(
         "output folder {path} already holds {marker}; pass --resume to finish an unfinished run, --force to replace it, or --out to choose another folder"
     )]
@@ -121,10 +130,11 @@ pub enum Error {
     )]
     MissingColumn { path: PathBuf, column: String },
 
-    #[error(
-        "{path} does not hold a bonfire run (timeseries.csv and scenario.resolved.toml are needed); run `bonfire run` first"
-    )]
-    NotARun { path: PathBuf },
+    #[error("{path} does not hold a bonfire run (it has no {missing}); run `bonfire run` first")]
+    NotARun {
+        path: PathBuf,
+        missing: &'static str,
+    },
 
     #[error(
         "{origin}: this experiment needs about {estimate}, more than the {available} this machine has free (its largest run has {members} members); use fewer groups or control members, fewer --threads, or pass --no-memory-check to run it anyway"

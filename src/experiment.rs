@@ -125,6 +125,21 @@ struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
+    /// An error in a file the scenario names (a cohort, an edge list), put
+    /// at the line of the key that names it.
+    fn in_file(&self, e: Error, places: &BTreeMap<String, Place>) -> Error {
+        let key = match &e {
+            Error::Baseline { .. } => "population.file",
+            Error::Io { action, .. } if action.contains("population.file") => "population.file",
+            _ => "community_network.file",
+        };
+        Error::InScenario {
+            origin: self.origin.clone(),
+            place: places.get(key).cloned().unwrap_or(Place::Default),
+            inner: Box::new(e),
+        }
+    }
+
     fn error(&self, problem: Problem, place: Place) -> Error {
         Error::ScenarioValue {
             origin: self.origin.clone(),
@@ -438,7 +453,9 @@ impl Experiment {
         let mut imports = Imports::default();
         let base_parameters = Self::checked(&base.table, &base.places, &report, "")?;
         let base_seed = base_parameters.seed;
-        let base_import = imports.for_scenario(&base_parameters, "")?;
+        let base_import = imports
+            .for_scenario(&base_parameters, "")
+            .map_err(|e| report.in_file(e, &base.places))?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
 
@@ -459,7 +476,9 @@ impl Experiment {
                 let context = context.join(", ");
                 let parameters =
                     Self::checked(&condition.table, &condition.places, &report, &context)?;
-                let import = imports.for_scenario(&parameters, &context)?;
+                let import = imports
+                    .for_scenario(&parameters, &context)
+                    .map_err(|e| report.in_file(e, &condition.places))?;
                 scenarios.push(Scenario::new(
                     parameters,
                     arm.name.clone(),

@@ -470,7 +470,12 @@ fn a_missing_file_is_refused_and_named() {
     let scenario = write(dir.path(), "", "");
     std::fs::remove_file(dir.path().join("cohort.csv")).unwrap();
     let e = Experiment::from_file(&scenario, &Overrides::default()).unwrap_err();
-    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    // The scenario's file and the line of the key, then the missing file.
+    let Error::InScenario { place, inner, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(place.to_string(), ", line 14", "{e}");
+    assert!(matches!(**inner, Error::Io { .. }), "{e:?}");
     let file = dir.path().join("cohort.csv").display().to_string();
     bonfire()
         .arg("run")

@@ -8,12 +8,13 @@ use predicates::prelude::*;
 
 use crate::common::{bonfire, run_ok, write_scenario};
 
-/// Small, with every kind of part (members, panel, groups, network) and two
-/// arms, so that every durable step of a run and of the commit is hit.
+/// A small sweep (two points, two arms, one replicate: four runs) with
+/// every kind of part (members, panel, groups, network), so that every
+/// durable step of a run and of the commit is hit.
 const SMALL: &str = r#"
 name = "small"
 seed = 5
-replicates = 2
+replicates = 1
 
 [community]
 groups = 4
@@ -26,6 +27,9 @@ sessions = 6
 [output]
 panel_csv = true
 groups_csv = true
+
+[sweep]
+community.group_size = [5, 6]
 
 [[arm]]
 name = "peer_led"
@@ -320,7 +324,7 @@ fn resume_of_a_finished_run_runs_nothing_and_plot_needs_a_finished_run() {
 fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let text = SMALL
-        .replace("replicates = 2", "replicates = 8")
+        .replace("replicates = 1", "replicates = 4")
         .replace("sessions = 6", "sessions = 200")
         .replace("groups = 4", "groups = 40");
     let scenario = write_scenario(dir.path(), &text);

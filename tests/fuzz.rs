@@ -17,6 +17,7 @@ use bonfire::experiment::{Experiment, Overrides};
 use bonfire::memory;
 use bonfire::scenario::keys::{self, Kind};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// The longest message an error may be: a line quoted (bounded), a key,
 /// what was given (bounded) and what is allowed.
@@ -293,12 +294,27 @@ fn mutated() -> impl Strategy<Value = String> {
 }
 
 /// Cases run by the two properties below (the note of the hardening
-/// issue reports them).
+/// issue reports them), from a fixed seed so that every run of the suite
+/// tries the same texts. `BONFIRE_FUZZ_CASES` and `BONFIRE_FUZZ_SEED` run
+/// more, or others, when searching for new failures.
 const GRAMMAR_CASES: u32 = 4000;
 const MUTATION_CASES: u32 = 2000;
 
+fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: var("BONFIRE_FUZZ_CASES").unwrap_or(cases),
+        rng_seed: RngSeed::Fixed(var("BONFIRE_FUZZ_SEED").unwrap_or(2026)),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: GRAMMAR_CASES, ..ProptestConfig::default() })]
+    #![proptest_config(config(GRAMMAR_CASES))]
     #[test]
     fn any_text_built_from_the_grammar_is_a_valid_experiment_or_one_clear_message(text in text()) {
         holds(&text)?;
@@ -306,7 +322,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: MUTATION_CASES, ..ProptestConfig::default() })]
+    #![proptest_config(config(MUTATION_CASES))]
     #[test]
     fn any_mutation_of_a_shipped_scenario_is_valid_or_one_clear_message(text in mutated()) {
         holds(&text)?;

@@ -190,6 +190,7 @@ impl RunData {
         if !series_path.is_file() {
             return Err(Error::NotARun {
                 path: dir.to_path_buf(),
+                missing: "timeseries.csv",
             });
         }
         let series: Vec<TimeseriesRow> = rows::read(&series_path)?;

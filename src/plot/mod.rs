@@ -70,6 +70,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let resolved_path = dir.join("scenario.resolved.toml");
     let resolved_text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
         path: dir.to_path_buf(),
+        missing: "scenario.resolved.toml",
     })?;
     let resolved: toml::Table =
         toml::from_str(&resolved_text).map_err(|e| plot_error(&resolved_path, e.message()))?;

@@ -305,6 +305,10 @@ fn number(x: f64) -> String {
     }
 }
 
+/// The longest path a scenario may name (far above any real one), so that
+/// no message quoting it grows without bound.
+pub const MAX_PATH_CHARS: usize = 512;
+
 impl Kind {
     /// What is allowed, in words.
     pub fn allowed(&self) -> String {
@@ -318,7 +322,7 @@ impl Kind {
                 "a name of 1 to 64 letters, digits, '-' and '_'".into()
             }
             Kind::Text { pattern: None } => "text".into(),
-            Kind::Path => "the path of a file".into(),
+            Kind::Path => format!("the path of a file, at most {MAX_PATH_CHARS} characters"),
             Kind::Choice(choices) => format!(
                 "one of {}",
                 choices
@@ -357,7 +361,7 @@ impl Kind {
                     .expect("a declared pattern compiles (tested)")
                     .is_match(s)
             }),
-            (Kind::Path, toml::Value::String(_)) => true,
+            (Kind::Path, toml::Value::String(s)) => s.chars().count() <= MAX_PATH_CHARS,
             (Kind::Choice(choices), toml::Value::String(s)) => {
                 choices.iter().any(|c| &c.value == s)
             }

@@ -207,3 +207,17 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The longest value a message quotes whole.
+const QUOTED_AT_MOST: usize = 80;
+
+/// A value as a message quotes it: whole when short, else its start and
+/// its length, so that no message grows with its input.
+pub fn bounded(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= QUOTED_AT_MOST {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(QUOTED_AT_MOST - 20).collect();
+    format!("{start}… ({chars} characters)")
+}

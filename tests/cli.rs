@@ -253,3 +253,81 @@ fn bad_arguments_are_refused() {
         "nothing written for refused arguments"
     );
 }
+
+/// Numbers beyond what TOML can hold are said in words, at their line.
+#[test]
+fn a_number_beyond_toml_is_named_at_its_line() {
+    assert_bad(
+        "seed_beyond_toml.toml",
+        &[
+            "line 2",
+            "seed = 18446744073709551615",
+            "beyond TOML's range",
+        ],
+    );
+}
+
+/// A huge float is written as a person writes it, not as 309 digits.
+#[test]
+fn a_huge_number_is_quoted_short() {
+    assert_bad(
+        "float_far.toml",
+        &[
+            "line 4",
+            "base_hazard` is 1e308; allowed: a number from 0 to 1",
+        ],
+    );
+}
+
+/// A value of thousands of characters is quoted by its start and length.
+#[test]
+fn a_long_value_is_quoted_by_its_start_and_length() {
+    assert_bad("long_value.toml", &["line 3", "… (4002 characters)"]);
+    let out = bonfire()
+        .arg("check")
+        .arg(fixture("long_value.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.len() < 500,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A table given a single value inside an arm names the key and its line.
+#[test]
+fn a_table_set_to_one_value_in_an_arm_is_named() {
+    assert_bad(
+        "arm_table_as_value.toml",
+        &[
+            "line 5",
+            "key `arm[0].community` is a single value set in an [[arm]]",
+            "`community.NAME = VALUE`",
+        ],
+    );
+}
+
+/// An experiment far larger than any machine's memory is refused by
+/// `check` and by `run`, before anything is created, with the estimate;
+/// `--no-memory-check` lets `check` report the estimate without refusing.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_experiment_larger_than_memory_is_refused_with_its_estimate() {
+    assert_bad(
+        "huge.toml",
+        &[
+            "needs about",
+            "TiB of memory (one run at a time)",
+            "more than the",
+            "its largest run has 10,000,000,000 members",
+            "--no-memory-check",
+        ],
+    );
+    bonfire()
+        .args(["check", "--no-memory-check"])
+        .arg(fixture("huge.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("memory: about").and(predicate::str::contains("TiB")));
+}

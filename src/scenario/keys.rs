@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::Parameters;
 use super::source::join;
+use crate::error::bounded;
 
 /// What a key holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,20 +280,6 @@ impl Problem {
             allowed: allowed.into(),
         }
     }
-}
-
-/// The longest value a message quotes whole.
-const QUOTED_AT_MOST: usize = 80;
-
-/// A value as a message quotes it: whole when short, else its start and
-/// its length, so that no message grows with its input.
-pub fn bounded(text: &str) -> String {
-    let chars = text.chars().count();
-    if chars <= QUOTED_AT_MOST {
-        return text.to_string();
-    }
-    let start: String = text.chars().take(QUOTED_AT_MOST - 20).collect();
-    format!("{start}… ({chars} characters)")
 }
 
 /// Numbers as a person writes them: 10000, 0.5, 1e-9, and 1e308 rather

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use toml::de::{DeTable, DeValue};
 
 pub use crate::error::Place;
-use crate::error::{Error, Origin, Result};
-use crate::scenario::keys::bounded;
+use crate::error::{Error, Origin, Result, bounded};
 
 /// A scenario file's table and the line of every key in it.
 #[derive(Debug, Clone)]

@@ -119,6 +119,9 @@ pub const DEFAULT_ARM: &str = "group";
 /// The most sweep points an experiment may have.
 pub const MAX_POINTS: u64 = 1_000_000;
 
+/// The most runs an experiment may have (points × arms × replicates).
+pub const MAX_RUNS: u64 = 1_000_000;
+
 /// Builds errors that name the file, the key's place and the problem.
 struct Reporter<'a> {
     origin: &'a Origin,
@@ -458,6 +461,25 @@ impl Experiment {
             .map_err(|e| report.in_file(e, &base.places))?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
+        let runs = points.len() as u64 * arms.len() as u64 * u64::from(base_scenario.replicates);
+        if runs > MAX_RUNS {
+            let place = base
+                .places
+                .get("replicates")
+                .cloned()
+                .unwrap_or(Place::Default);
+            return Err(report.at(
+                place,
+                "replicates",
+                format!(
+                    "{} (× {} point(s) × {} arm(s) = {runs} runs)",
+                    base_scenario.replicates,
+                    points.len(),
+                    arms.len()
+                ),
+                format!("at most {MAX_RUNS} runs in all (each writes its own part files): fewer replicates, sweep points or arms"),
+            ));
+        }
 
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
@@ -1014,6 +1036,19 @@ mod tests {
 
     fn parse(text: &str) -> Result<Experiment> {
         Experiment::parse(text, &Origin::Embedded, &Overrides::default())
+    }
+
+    #[test]
+    fn more_than_a_million_runs_are_refused_naming_the_product() {
+        let e = parse("replicates = 10000\n[sweep]\ncommunity.groups = { from = 1, to = 200 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
+        assert!(
+            e.contains("10000 (× 200 point(s) × 1 arm(s) = 2000000 runs)"),
+            "{e}"
+        );
+        assert!(parse("replicates = 10000\n[sweep]\ncommunity.groups = [1, 2]\n").is_ok());
     }
 
     /// Whole-number ranges near the ends of the 64-bit range neither wrap

@@ -207,7 +207,7 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
     );
     let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
     println!(
-        "    memory: about {} on {threads} thread(s); free on this machine: {free}",
+        "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
         estimate.describe()
     );
 }

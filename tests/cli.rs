@@ -329,5 +329,5 @@ fn an_experiment_larger_than_memory_is_refused_with_its_estimate() {
         .arg(fixture("huge.toml"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("memory: about").and(predicate::str::contains("TiB")));
+        .stdout(predicate::str::contains("estimated peak: ").and(predicate::str::contains("TiB")));
 }

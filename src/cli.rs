@@ -615,11 +615,13 @@ fn copy_finished_files(from: &Path, to: &Path) -> Result<(), Error> {
     names.sort();
     for name in names {
         let source_path = from.join(&name);
-        std::fs::copy(&source_path, to.join(&name)).map_err(|source| Error::Io {
+        let copied = to.join(&name);
+        std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
             action: "copy",
             path: source_path.clone(),
             source,
         })?;
+        durable::sync_file(&copied)?;
     }
-    Ok(())
+    durable::sync_dir(to)
 }

@@ -27,7 +27,7 @@ use crate::turnover;
 
 /// Below this many members in all replicates together, replicates run in
 /// parallel with each other as well as over groups.
-const PARALLEL_REPLICATES_MAX_MEMBERS: u64 = 2_000_000;
+pub const PARALLEL_REPLICATES_MAX_MEMBERS: u64 = 2_000_000;
 
 /// What one run (one replicate of one scenario) produced.
 #[derive(Debug, Clone)]

@@ -44,11 +44,15 @@ fn install() {
         unsafe { libc::_exit(130) }
     }
     let handler: extern "C" fn(libc::c_int) = handler;
-    // SAFETY: installing a handler that only calls async-signal-safe
-    // functions.
-    unsafe {
-        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: installing a handler that only calls async-signal-safe
+        // functions; a signal the process was started to ignore (`cmd &`
+        // in a script, `nohup`) stays ignored.
+        unsafe {
+            if libc::signal(signal, handler as libc::sighandler_t) == libc::SIG_IGN {
+                libc::signal(signal, libc::SIG_IGN);
+            }
+        }
     }
 }
 

@@ -74,12 +74,14 @@ pub struct Estimate {
 /// The estimate for `experiment` on `threads` worker threads.
 pub fn estimate(experiment: &Experiment, threads: usize) -> Estimate {
     let largest_run = experiment.scenarios().map(run_bytes).max().unwrap_or(FIXED);
-    let runs = experiment.run_count();
-    let at_once = if engine::runs_in_parallel(&experiment.base, runs) {
-        runs.min(threads as u64).max(1)
-    } else {
-        1
-    };
+    // Runs go several at once only while their members together stay under
+    // the engine's bound, counted over the runs still to do (a resume, a
+    // shard): at most that many, and no more than threads or runs.
+    let members = experiment.base.total_members().max(1);
+    let at_once = (engine::PARALLEL_REPLICATES_MAX_MEMBERS / members)
+        .min(threads as u64)
+        .min(experiment.run_count())
+        .max(1);
     Estimate {
         bytes: largest_run.saturating_mul(at_once),
         largest_run,
@@ -87,13 +89,56 @@ pub fn estimate(experiment: &Experiment, threads: usize) -> Estimate {
     }
 }
 
-/// The memory this machine has free for a new process (Linux:
-/// `MemAvailable` of /proc/meminfo), or `None` where it cannot be read.
+/// The memory free for this process (Linux): the machine's
+/// `MemAvailable`, or less where this process's control group has a
+/// memory limit (a Slurm job's `--mem`, a container's): the limit less
+/// what the group already uses. `None` where neither can be read.
 pub fn available_bytes() -> Option<u64> {
+    let machine = machine_available();
+    let group = cgroup_available();
+    match (machine, group) {
+        (Some(m), Some(g)) => Some(m.min(g)),
+        (m, g) => m.or(g),
+    }
+}
+
+fn machine_available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// The memory left under this process's cgroup limit: v2
+/// (`memory.max` − `memory.current` of the group /proc/self/cgroup names),
+/// else v1 (`memory.limit_in_bytes` − `memory.usage_in_bytes` of the
+/// memory controller's group, or of the namespace's root). An unlimited
+/// group reads as a huge limit, so the machine's figure is the smaller.
+fn cgroup_available() -> Option<u64> {
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let v2 = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .map(|group| format!("/sys/fs/cgroup{}", group.trim_end_matches('/')));
+    if let Some(dir) = v2
+        && let Some(max) = read(&format!("{dir}/memory.max"))
+    {
+        let used = read(&format!("{dir}/memory.current")).unwrap_or(0);
+        return Some(max.saturating_sub(used));
+    }
+    let v1 = own
+        .lines()
+        .find_map(|l| l.split_once(":memory:").map(|(_, group)| group))
+        .map(|group| format!("/sys/fs/cgroup/memory{}", group.trim_end_matches('/')));
+    for dir in v1.into_iter().chain(["/sys/fs/cgroup/memory".to_string()]) {
+        if let Some(limit) = read(&format!("{dir}/memory.limit_in_bytes")) {
+            let used = read(&format!("{dir}/memory.usage_in_bytes")).unwrap_or(0);
+            return Some(limit.saturating_sub(used));
+        }
+    }
+    None
 }
 
 /// Refuses an experiment estimated to need more memory than this machine

@@ -370,3 +370,32 @@ fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
         .success();
     assert_same_contents(&whole, &out, "after Ctrl-C");
 }
+
+/// A folder that holds no run to finish (no manifest, no parts) but what a
+/// crash left of one (a report, charts, a shard's memory, a scenario) is
+/// cleared by a new run, so nothing of the earlier run mixes with it.
+#[test]
+fn leftovers_of_a_run_that_cannot_be_finished_are_cleared_by_a_new_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("charts")).unwrap();
+    for file in [
+        "report.html",
+        "charts/isolation.png",
+        "shard.txt",
+        "scenario.resolved.toml",
+    ] {
+        std::fs::write(out.join(file), "old").unwrap();
+    }
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    run_ok(&scenario, &out, &["--no-charts"]);
+    for gone in ["report.html", "charts", "shard.txt"] {
+        assert!(!out.join(gone).exists(), "{gone} is left");
+    }
+    assert!(out.join("manifest.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

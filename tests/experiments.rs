@@ -694,6 +694,18 @@ fn the_slurm_scripts_run_and_merge_an_experiment_with_any_array_range() {
     ]);
     assert_same(&whole, &submitted.join("merged"));
     assert!(submitted.join("logs/shard-2.out").is_file());
+    // A second submission into the same ROOT is refused: its shards would
+    // resume the first experiment.
+    let again = std::process::Command::new(scripts.join("submit.sh"))
+        .arg(&scenario)
+        .arg(&submitted)
+        .arg("3")
+        .env("PATH", &path)
+        .env("BONFIRE", assert_cmd::cargo::cargo_bin("bonfire"))
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds shard folders"));
 
     // An array from 5 to 8, submitted by hand.
     let by_hand = dir.path().join("by_hand");

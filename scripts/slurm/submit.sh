@@ -18,7 +18,15 @@ root=$(realpath -m "$2")
 tasks=$3
 shift 3
 export BONFIRE=${BONFIRE:-$(realpath "$here/../../target/release/bonfire")}
-"$BONFIRE" check "$scenario" >/dev/null
+export BONFIRE_SHARDS=$tasks
+# The memory check is the compute nodes' business (their --mem), not the
+# login node's.
+"$BONFIRE" check --no-memory-check "$scenario" >/dev/null
+if compgen -G "$root/shard-*" >/dev/null; then
+  echo "$root already holds shard folders of an earlier submission: choose a new ROOT" >&2
+  echo "(or resubmit its failed tasks: see docs/cluster.md)" >&2
+  exit 2
+fi
 mkdir -p "$root/logs"
 array=$(sbatch --parsable --export=ALL --array="0-$((tasks - 1))" \
   --output="$root/logs/shard-%a.out" "$@" "$here/shard.sbatch" "$scenario" "$root")

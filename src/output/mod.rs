@@ -118,7 +118,10 @@ impl OutputFolder {
                 });
             }
         }
-        if force && dir.is_dir() {
+        // With `force`, or where no run is there to finish (a crash before
+        // the first part, or during an earlier `--force`), whatever an
+        // earlier run left goes, so nothing of it mixes with this one.
+        if dir.is_dir() {
             remove_earlier_run(dir)?;
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {

@@ -121,8 +121,10 @@ impl fmt::Display for RunParts {
 /// Checks a run's parts against its seal.
 pub fn verify(dir: &Path, run: u64) -> RunParts {
     let seal = seal_path(dir, run);
-    let Ok(text) = std::fs::read_to_string(&seal) else {
-        return RunParts::NotDone;
+    let text = match std::fs::read_to_string(&seal) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return RunParts::NotDone,
+        Err(e) => return RunParts::Damaged(format!("cannot read {}: {e}", seal.display())),
     };
     let mut lines = text.lines();
     if lines.next() != Some(SEAL_HEADER) {

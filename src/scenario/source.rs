@@ -86,7 +86,11 @@ fn record_value(
 /// The TOML reader's words for a number out of range, said as what TOML
 /// allows; other messages as they are.
 fn in_words(message: &str) -> String {
-    if message.contains("value was too large") || message.contains("too large to fit") {
+    let integer = message.contains("value was too large")
+        || message.contains("too large to fit")
+        || message.contains("as i128")
+        || message.contains("integer number overflowed");
+    if integer {
         format!(
             "a whole number beyond TOML's range ({} to {}); no key of a scenario allows one so large",
             i64::MIN,

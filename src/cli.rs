@@ -455,6 +455,7 @@ fn finish(
     };
     let assembled = runner::assemble(experiment, dir, manifest)
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
+    crate::interrupt::files_are_whole();
     let mut files = assembled.files.clone();
     if !args.no_charts {
         plot::render(dir)?;

@@ -5,15 +5,28 @@
 //! The runs that finished are already sealed in `OUT/parts/`, and nothing
 //! half-written counts (see [`crate::output::durable`]), so the handler
 //! only has to speak and leave: it writes a message prepared beforehand and
-//! calls `_exit`, the two things a signal handler may safely do. Elsewhere
+//! calls `_exit`, the two things a signal handler may safely do. Once the
+//! run's files are whole, the message says how to draw the charts instead
+//! (`bonfire plot`), which is all an interrupt can then leave undone. Elsewhere
 //! than on Unix, Ctrl-C ends the process as it always does; `--resume`
 //! finishes the run all the same.
 
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What the handler writes: prepared before it is installed.
+/// What the handler writes: prepared before it is installed. While the
+/// runs go, how to resume; once the run's files are whole, how to draw the
+/// charts that an interrupt left undrawn.
 static MESSAGE: OnceLock<Vec<u8>> = OnceLock::new();
+static MESSAGE_AFTER: OnceLock<Vec<u8>> = OnceLock::new();
+static FILES_WHOLE: AtomicBool = AtomicBool::new(false);
+
+/// The run's files are whole (its manifest is in place): an interrupt from
+/// now on leaves only the charts and the report to draw.
+pub fn files_are_whole() {
+    FILES_WHOLE.store(true, Ordering::SeqCst);
+}
 
 /// From now on, Ctrl-C (SIGINT) or SIGTERM ends the run into `dir` with a
 /// message that says how to resume it. `bar_shown`: a progress line is on
@@ -25,7 +38,12 @@ pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool) {
         dir.join(crate::output::PARTS_DIR).display(),
         dir.display()
     );
-    if MESSAGE.set(text.into_bytes()).is_err() {
+    let after = format!(
+        "bonfire: interrupted; the run's files in {} are whole; `bonfire plot {}` draws its charts and report\n",
+        dir.display(),
+        dir.display()
+    );
+    if MESSAGE.set(text.into_bytes()).is_err() || MESSAGE_AFTER.set(after.into_bytes()).is_err() {
         return; // installed already
     }
     install();
@@ -34,7 +52,12 @@ pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool) {
 #[cfg(unix)]
 fn install() {
     extern "C" fn handler(_signal: libc::c_int) {
-        if let Some(message) = MESSAGE.get() {
+        let which = if FILES_WHOLE.load(Ordering::SeqCst) {
+            &MESSAGE_AFTER
+        } else {
+            &MESSAGE
+        };
+        if let Some(message) = which.get() {
             // SAFETY: write(2) and _exit(2) are async-signal-safe; the
             // message was fully written before the handler was installed.
             unsafe {

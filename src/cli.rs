@@ -599,11 +599,7 @@ fn same_experiment(shards: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
 /// Copies every finished file of `from` into `to` (created if need be), in
 /// name order; files still being written (`.NAME.partial`) are left.
 fn copy_finished_files(from: &Path, to: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(to).map_err(|source| Error::Io {
-        action: "create",
-        path: to.to_path_buf(),
-        source,
-    })?;
+    durable::create_dir(to)?;
     let entries = std::fs::read_dir(from).map_err(|source| Error::Io {
         action: "read",
         path: from.to_path_buf(),

@@ -151,11 +151,7 @@ fn write_parts(
     files.push(("groups", headerless(&result.groups)?));
     if !result.exports.is_empty() {
         let folder = dir.join(NETWORK_DIR);
-        std::fs::create_dir_all(&folder).map_err(|source| Error::Io {
-            action: "create",
-            path: folder.clone(),
-            source,
-        })?;
+        durable::create_dir(&folder)?;
         for e in &result.exports {
             let stem = format!("run-{:07}-step-{:04}", result.run, e.step);
             write_atomically(
@@ -215,11 +211,7 @@ pub fn run_pending(
     damaged: &dyn Fn(u64, &str),
 ) -> Result<u64> {
     let parts_dir = dir.join(PARTS_DIR);
-    std::fs::create_dir_all(&parts_dir).map_err(|source| Error::Io {
-        action: "create",
-        path: parts_dir.clone(),
-        source,
-    })?;
+    durable::create_dir(&parts_dir)?;
     durable::remove_partials(&parts_dir)?;
     let mut pending = Vec::new();
     for spec in experiment

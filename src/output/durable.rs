@@ -69,6 +69,24 @@ fn fsync(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates a folder (and any missing above it) and flushes its parent, so
+/// that the folder's name survives a power cut with the files put in it.
+pub fn create_dir(path: &Path) -> Result<()> {
+    let existed = path.is_dir();
+    std::fs::create_dir_all(path).map_err(|source| Error::Io {
+        action: "create",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match path
+        .parent()
+        .filter(|p| !existed && !p.as_os_str().is_empty())
+    {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
+    }
+}
+
 /// Renames a finished file into place.
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to).map_err(|source| Error::Io {

@@ -46,7 +46,7 @@ impl FolderLock {
     /// Takes the lock on `dir` (creating the folder), or refuses at once
     /// with who holds it. `command` is recorded for whoever is refused.
     pub fn acquire(dir: &Path, command: &str) -> Result<FolderLock> {
-        std::fs::create_dir_all(dir).map_err(io("create output folder", dir))?;
+        super::durable::create_dir(dir)?;
         let path: PathBuf = dir.join(LOCK_FILE);
         let mut file = OpenOptions::new()
             .read(true)

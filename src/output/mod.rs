@@ -124,11 +124,7 @@ impl OutputFolder {
         if dir.is_dir() {
             remove_earlier_run(dir)?;
         }
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            action: "create output folder",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        durable::create_dir(dir)?;
         durable::remove_partials(dir)?;
         // Probe that the folder is writable now rather than after the run.
         let probe = dir.join(".bonfire-write-test.partial");

@@ -305,7 +305,7 @@ fn resumed_shard(dir: &Path, asked: Option<Shard>) -> anyhow::Result<Option<Shar
 /// `--resume` of a folder whose run has finished (it has its manifest):
 /// nothing to run; parts left by a crash while they were being removed
 /// are removed now.
-fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     durable::remove_partials(dir)?;
     if !quiet {
@@ -314,7 +314,101 @@ fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// An experiment and the locked folder it runs into.
+struct Opened {
+    experiment: Experiment,
+    dir: PathBuf,
+    source: String,
+    _lock: FolderLock,
+}
+
+/// `--resume DIR`: the experiment of an unfinished run, its folder locked
+/// and its shard as the folder remembers it; `None` when the run has
+/// finished (nothing to resume).
+fn open_resumed(
+    dir: &Path,
+    args: &RunArgs,
+    threads: usize,
+    shard: &mut Option<Shard>,
+) -> anyhow::Result<Option<Opened>> {
+    if args.scenario.is_some()
+        || args.seed.is_some()
+        || args.replicates.is_some()
+        || args.out.is_some()
+        || args.export_network.is_some()
+    {
+        anyhow::bail!(
+            "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates, --out or --export-network with it",
+            dir.display()
+        );
+    }
+    let resolved = dir.join("scenario.resolved.toml");
+    if !resolved.is_file() {
+        return Err(Error::NotARun {
+            path: dir.to_path_buf(),
+            missing: "scenario.resolved.toml",
+        }
+        .into());
+    }
+    let lock = FolderLock::acquire(dir, &command_line())?;
+    if dir.join("manifest.json").is_file() {
+        resume_finished(dir, args.quiet)?;
+        return Ok(None);
+    }
+    *shard = resumed_shard(dir, *shard)?;
+    let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+    let source = resolved.display().to_string();
+    if !args.no_memory_check {
+        memory::check(&experiment, threads, &source)?;
+    }
+    durable::remove_partials(dir)?;
+    Ok(Some(Opened {
+        experiment,
+        dir: dir.to_path_buf(),
+        source,
+        _lock: lock,
+    }))
+}
+
+/// A new run: the experiment checked (memory too) before its folder is
+/// locked and prepared, then the shard and the experiment written first,
+/// so that an interrupted run can be resumed, as the same shard.
+fn open_new(args: &RunArgs, threads: usize, shard: Option<Shard>) -> anyhow::Result<Opened> {
+    let overrides = flag_overrides(args)?;
+    let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
+    if !args.no_memory_check {
+        let origin = args.scenario.as_ref().map_or_else(
+            || "built-in scenario".to_string(),
+            |p| p.display().to_string(),
+        );
+        memory::check(&experiment, threads, &origin)?;
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+    let lock = FolderLock::acquire(&dir, &command_line())?;
+    OutputFolder::prepare(&dir, args.force)?;
+    if let Some(shard) = shard.filter(|s| s.count > 1) {
+        shard.remember(&dir)?;
+    }
+    write_atomically(
+        &dir.join("scenario.resolved.toml"),
+        experiment.resolved_toml().as_bytes(),
+    )?;
+    let source = args
+        .scenario
+        .as_ref()
+        .map_or_else(|| "built-in".to_string(), |p| p.display().to_string());
+    Ok(Opened {
+        experiment,
+        dir,
+        source,
+        _lock: lock,
+    })
 }
 
 fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -325,76 +419,14 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
     // The folder is locked before anything in it is read or replaced (and
     // after the scenario is found valid, so that a bad one creates
     // nothing); the lock is held until the summary is printed.
-    let (experiment, dir, source, _lock) = match &args.resume {
-        Some(dir) => {
-            if args.scenario.is_some()
-                || args.seed.is_some()
-                || args.replicates.is_some()
-                || args.out.is_some()
-                || args.export_network.is_some()
-            {
-                anyhow::bail!(
-                    "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates, --out or --export-network with it",
-                    dir.display()
-                );
-            }
-            let resolved = dir.join("scenario.resolved.toml");
-            if !resolved.is_file() {
-                return Err(Error::NotARun {
-                    path: dir.clone(),
-                    missing: "scenario.resolved.toml",
-                }
-                .into());
-            }
-            let lock = FolderLock::acquire(dir, &command_line())?;
-            if dir.join("manifest.json").is_file() {
-                return resume_finished(dir, args.quiet);
-            }
-            shard = resumed_shard(dir, shard)?;
-            let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
-            if !args.no_memory_check {
-                memory::check(&experiment, threads, &resolved.display().to_string())?;
-            }
-            durable::remove_partials(dir)?;
-            (
-                experiment,
-                dir.clone(),
-                resolved.display().to_string(),
-                lock,
-            )
-        }
-        None => {
-            let overrides = flag_overrides(&args)?;
-            let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
-            if !args.no_memory_check {
-                let origin = args.scenario.as_ref().map_or_else(
-                    || "built-in scenario".to_string(),
-                    |p| p.display().to_string(),
-                );
-                memory::check(&experiment, threads, &origin)?;
-            }
-            let dir = args
-                .out
-                .clone()
-                .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
-            let lock = FolderLock::acquire(&dir, &command_line())?;
-            OutputFolder::prepare(&dir, args.force)?;
-            // The shard, then the experiment go down first, so that an
-            // interrupted run can be resumed, as the same shard.
-            if let Some(shard) = shard.filter(|s| s.count > 1) {
-                shard.remember(&dir)?;
-            }
-            write_atomically(
-                &dir.join("scenario.resolved.toml"),
-                experiment.resolved_toml().as_bytes(),
-            )?;
-            let source = args
-                .scenario
-                .as_ref()
-                .map_or_else(|| "built-in".to_string(), |p| p.display().to_string());
-            (experiment, dir, source, lock)
-        }
+    let opened = match &args.resume {
+        Some(dir) => match open_resumed(dir, &args, threads, &mut shard)? {
+            Some(opened) => opened,
+            None => return Ok(ExitCode::SUCCESS),
+        },
+        None => open_new(&args, threads, shard)?,
     };
+    let (experiment, dir, source) = (&opened.experiment, &opened.dir, &opened.source);
 
     let in_shard = experiment
         .runs()
@@ -404,7 +436,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         in_shard * u64::from(experiment.base.format.sessions),
         args.quiet,
     );
-    crate::interrupt::on_interrupt_explain_resume(&dir, progress.shown());
+    crate::interrupt::on_interrupt_explain_resume(dir, progress.shown());
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(
             "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",
@@ -412,17 +444,17 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         ));
     };
     let ran = pool.install(|| {
-        runner::run_pending(&experiment, &dir, shard, &|| progress.step_done(), &damaged)
+        runner::run_pending(experiment, dir, shard, &|| progress.step_done(), &damaged)
     })?;
     progress.finish();
 
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         if !args.quiet {
-            summary::print_shard(&dir, shard, ran, in_shard);
+            summary::print_shard(dir, shard, ran, in_shard);
         }
         return Ok(ExitCode::SUCCESS);
     }
-    finish(&experiment, &dir, &source, threads, started, &args)
+    finish(experiment, dir, source, threads, started, &args)
 }
 
 /// Assembles a complete experiment's files, draws the charts, prints the summary.

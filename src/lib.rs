@@ -54,6 +54,7 @@ pub mod rng;
 pub mod rules;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod session;
 pub mod stats;
 pub mod summary;

@@ -39,6 +39,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario (the built-in default when no file is given).
     Run(RunArgs),
+    /// Run the global sensitivity analysis of a scenario's [sensitivity]
+    /// table: its design's points on common random numbers, then Sobol
+    /// indices or Morris effects per outcome (sensitivity.csv).
+    Sensitivity(RunArgs),
     /// Validate scenario files without running them, and estimate the
     /// memory each needs.
     Check {
@@ -140,7 +144,8 @@ fn command_line() -> String {
 /// Runs the command line and returns the process's exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_scenario(args),
+        Command::Run(args) => run_scenario(args, Job::Run),
+        Command::Sensitivity(args) => run_scenario(args, Job::Sensitivity),
         Command::Check {
             scenarios,
             no_memory_check,
@@ -376,9 +381,15 @@ fn open_resumed(
 /// A new run: the experiment checked (memory too) before its folder is
 /// locked and prepared, then the shard and the experiment written first,
 /// so that an interrupted run can be resumed, as the same shard.
-fn open_new(args: &RunArgs, threads: usize, shard: Option<Shard>) -> anyhow::Result<Opened> {
+fn open_new(
+    args: &RunArgs,
+    job: Job,
+    threads: usize,
+    shard: Option<Shard>,
+) -> anyhow::Result<Opened> {
     let overrides = flag_overrides(args)?;
     let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
+    job.check(&experiment, args.scenario.as_deref())?;
     if !args.no_memory_check {
         let origin = args.scenario.as_ref().map_or_else(
             || "built-in scenario".to_string(),
@@ -411,7 +422,33 @@ fn open_new(args: &RunArgs, threads: usize, shard: Option<Shard>) -> anyhow::Res
     })
 }
 
-fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
+/// Which command runs an experiment: `run`, or `sensitivity` for a file
+/// with a `[sensitivity]` table. `--resume` finishes either with either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Run,
+    Sensitivity,
+}
+
+impl Job {
+    /// Refuses a file the command does not run, naming the one that does.
+    fn check(self, experiment: &Experiment, path: Option<&Path>) -> anyhow::Result<()> {
+        let file = path.map_or("the built-in scenario".to_string(), |p| {
+            p.display().to_string()
+        });
+        match (self, experiment.sensitivity.is_some()) {
+            (Job::Run, true) => anyhow::bail!(
+                "{file} has a [sensitivity] table: run its analysis with `bonfire sensitivity {file}`"
+            ),
+            (Job::Sensitivity, false) => anyhow::bail!(
+                "{file} has no [sensitivity] table: `bonfire sensitivity` needs one naming the factors and outcomes (see scenarios/sensitivity.toml); `bonfire run` runs a scenario as it is"
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (pool, threads) = thread_pool(args.threads)?;
     let mut shard = shard_of(args.shard.as_deref())?;
@@ -424,7 +461,7 @@ fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
             Some(opened) => opened,
             None => return Ok(ExitCode::SUCCESS),
         },
-        None => open_new(&args, threads, shard)?,
+        None => open_new(&args, job, threads, shard)?,
     };
     let (experiment, dir, source) = (&opened.experiment, &opened.dir, &opened.source);
 

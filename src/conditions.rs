@@ -353,7 +353,7 @@ pub fn write_summary(
     to: impl Write,
     path: &Path,
 ) -> Result<()> {
-    let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+    let keys = experiment.point_keys();
     let records = summary.iter().map(SummaryRow::record);
     rows::write_records(to, path, &SummaryRow::header(&keys), records)
 }

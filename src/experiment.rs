@@ -39,6 +39,8 @@ use crate::error::{Error, Origin, Place, Result};
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
 use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
+use crate::sensitivity::spec::MAX_FACTORS;
+use crate::sensitivity::{Analysis, Factor, Reference, Sensitivity};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +83,9 @@ pub struct Experiment {
     /// The base scenario (no sweep value, no arm applied): name, output
     /// settings and the resolved file come from it.
     pub base: Scenario,
+    /// The sensitivity analysis of a file with a `[sensitivity]` table:
+    /// its design gives the points (instead of a sweep).
+    pub sensitivity: Option<Analysis>,
 }
 
 /// One key set from outside the file: a command-line flag or code.
@@ -434,7 +439,8 @@ impl Experiment {
         let report = Reporter { origin };
         let document = Document::parse(text, origin)?;
         let dir = base_dir(origin);
-        let (mut base, sweep_table, arm_tables) = Self::split(&document, &report)?;
+        let (mut base, sweep_table, arm_tables, sensitivity_table) =
+            Self::split(&document, &report)?;
         base.apply(overrides, &report)?;
         let (sweep, sweep_replicates) = Self::parse_sweep(&sweep_table, &document, &dir, &report)?;
         if let Some((replicates, place)) = sweep_replicates
@@ -449,7 +455,12 @@ impl Experiment {
         }
         let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
         Self::check_reference(&base, &arms, &document, &report)?;
-        let points = Self::points(&sweep, &document, &report)?;
+        let factors = match sensitivity_table {
+            Some(table) => Some(Self::parse_sensitivity(
+                table, &sweep, &arms, &document, &dir, &report,
+            )?),
+            None => None,
+        };
 
         // The base alone (no sweep value, no arm) must be valid too: it is
         // what `scenario.resolved.toml` writes before [sweep] and [[arm]].
@@ -461,6 +472,30 @@ impl Experiment {
             .map_err(|e| report.in_file(e, &base.places))?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
+        let mut sensitivity =
+            factors.map(|(spec, table, arm)| Analysis::new(spec, table, base_seed, arm, None));
+        // The keys that vary between points, where each was written, and
+        // every point's values.
+        let (varied, points): (Vec<(String, Place)>, Vec<Vec<toml::Value>>) = match &sensitivity {
+            Some(a) => (
+                a.spec
+                    .factors
+                    .iter()
+                    .map(|f| {
+                        let place = document.place(&format!("sensitivity.factors.{}", f.key));
+                        (f.key.clone(), place)
+                    })
+                    .collect(),
+                a.points(),
+            ),
+            None => (
+                sweep
+                    .iter()
+                    .map(|s| (s.key.clone(), s.place.clone()))
+                    .collect(),
+                Self::points(&sweep, &document, &report)?,
+            ),
+        };
         let runs = points.len() as u64 * arms.len() as u64 * u64::from(base_scenario.replicates);
         if runs > MAX_RUNS {
             let place = base
@@ -486,14 +521,24 @@ impl Experiment {
             for arm in &arms {
                 let mut condition = base.clone();
                 let mut context = vec![format!("arm {}", arm.name)];
-                for (swept, value) in sweep.iter().zip(values) {
-                    condition.set(&swept.key, value.clone(), swept.place.clone());
-                    context.push(format!("sweep point {} = {value}", swept.key));
+                let kind = match sensitivity {
+                    Some(_) => format!("sensitivity point {p}:"),
+                    None => "sweep point".to_string(),
+                };
+                for ((key, place), value) in varied.iter().zip(values) {
+                    condition.set(key, value.clone(), place.clone());
+                    context.push(format!("{kind} {key} = {value}"));
                 }
                 for (key, value, place) in &arm.overrides {
                     condition.set(key, value.clone(), place.clone());
                 }
-                let seed = toml::Value::Integer(point_seed(base_seed, p) as i64);
+                // Sensitivity points share the base seed: common random
+                // numbers across the design.
+                let seed = match sensitivity {
+                    Some(_) => base_seed,
+                    None => point_seed(base_seed, p),
+                };
+                let seed = toml::Value::Integer(seed as i64);
                 set_key(&mut condition.table, "seed", seed);
                 let context = context.join(", ");
                 let parameters =
@@ -510,6 +555,13 @@ impl Experiment {
             }
         }
         let replicates = base_scenario.replicates;
+        if let Some(analysis) = &mut sensitivity {
+            analysis.reference = Self::sensitivity_reference(&base_scenario, &arms, analysis.arm);
+            let analysed: Vec<&Scenario> = (0..points.len())
+                .map(|p| &scenarios[p * arms.len() + analysis.arm])
+                .collect();
+            Self::check_outcomes(analysis, &analysed, &document, &report)?;
+        }
         Ok(Experiment {
             scenarios,
             sweep,
@@ -517,6 +569,7 @@ impl Experiment {
             points,
             replicates,
             base: base_scenario,
+            sensitivity,
         })
     }
 
@@ -525,8 +578,17 @@ impl Experiment {
     fn split(
         document: &Document,
         report: &Reporter,
-    ) -> Result<(Written, toml::Table, Vec<toml::Value>)> {
+    ) -> Result<(Written, toml::Table, Vec<toml::Value>, Option<toml::Table>)> {
         let mut table = document.table.clone();
+        let sensitivity = match table.remove("sensitivity") {
+            None => None,
+            Some(toml::Value::Table(t)) => Some(t),
+            Some(other) => {
+                let given = keys::written(&other);
+                let place = document.place("sensitivity");
+                return Err(report.at(place, "sensitivity", given, "a table: [sensitivity]"));
+            }
+        };
         let sweep = match table.remove("sweep") {
             None => toml::Table::new(),
             Some(toml::Value::Table(t)) => t,
@@ -549,7 +611,7 @@ impl Experiment {
             .iter()
             .map(|(key, _)| (key.clone(), document.place(key)))
             .collect();
-        Ok((Written { table, places }, sweep, arms))
+        Ok((Written { table, places }, sweep, arms, sensitivity))
     }
 
     /// The points of a sweep: the full factorial, first key slowest,
@@ -687,6 +749,181 @@ impl Experiment {
             sweep.push(SweptKey { key, values, place });
         }
         Ok((sweep, replicates))
+    }
+
+    /// The `[sensitivity]` table: its settings, its factors (each checked
+    /// at its line like a sweep's key), the table as written (paths made
+    /// absolute) and the index of the analysed arm.
+    fn parse_sensitivity(
+        mut table: toml::Table,
+        sweep: &[SweptKey],
+        arms: &[ArmSpec],
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<(Sensitivity, toml::Table, usize)> {
+        if !sweep.is_empty() {
+            return Err(report.at(
+                sweep[0].place.clone(),
+                "sweep",
+                "a [sweep] beside [sensitivity]",
+                "one of the two: [sensitivity] runs the points of its design, [sweep] a full factorial",
+            ));
+        }
+        let factors = match table.remove("factors") {
+            Some(toml::Value::Table(t)) if !t.is_empty() => t,
+            other => {
+                let given = other.as_ref().map_or("nothing".into(), keys::written);
+                return Err(report.at(
+                    document.place("sensitivity.factors"),
+                    "sensitivity.factors",
+                    given,
+                    "a table [sensitivity.factors] of the keys to vary, each with a range { from, to } or a list of values",
+                ));
+            }
+        };
+        let mut spec = Sensitivity::parse(&table).map_err(|p| {
+            let place = document.place(&p.key);
+            report.error(p, place)
+        })?;
+        let mut entries = Vec::new();
+        leaves("", &factors, &mut entries);
+        let mut written = toml::Table::new();
+        for (key, value) in entries {
+            let full = format!("sensitivity.factors.{key}");
+            let place = document.place(&full);
+            let value = match &value {
+                toml::Value::Array(list) => {
+                    toml::Value::Array(list.iter().map(|v| absolute_file(dir, &key, v)).collect())
+                }
+                other => other.clone(),
+            };
+            spec.factors
+                .push(Self::factor(&key, &value, arms, report, &full, place)?);
+            set_key(&mut written, &key, value);
+        }
+        if spec.factors.len() > MAX_FACTORS {
+            return Err(report.at(
+                document.place("sensitivity.factors"),
+                "sensitivity.factors",
+                format!("{} factors", spec.factors.len()),
+                format!("at most {MAX_FACTORS} factors"),
+            ));
+        }
+        let arm = if spec.arm.is_empty() {
+            arms.iter().position(|a| a.attends).unwrap_or(0)
+        } else {
+            match arms.iter().position(|a| a.name == spec.arm) {
+                Some(i) => i,
+                None => {
+                    let names: Vec<&str> = arms.iter().map(|a| a.name.as_str()).collect();
+                    return Err(report.at(
+                        document.place("sensitivity.arm"),
+                        "sensitivity.arm",
+                        format!("{:?}", spec.arm),
+                        format!("the name of an arm: {}", names.join(", ")),
+                    ));
+                }
+            }
+        };
+        table.insert("factors".into(), toml::Value::Table(written));
+        Ok((spec, table, arm))
+    }
+
+    /// One factor of `[sensitivity.factors]`, checked like a sweep's key:
+    /// declared, allowed to vary, its range's ends or its values allowed,
+    /// and set by no arm (the arm would replace the factor's value).
+    fn factor(
+        key: &str,
+        value: &toml::Value,
+        arms: &[ArmSpec],
+        report: &Reporter,
+        full: &str,
+        place: Place,
+    ) -> Result<Factor> {
+        let named = |mut p: Problem| {
+            p.key = full.to_string();
+            report.error(p, place.clone())
+        };
+        varying_key(key, "in [sensitivity.factors]").map_err(named)?;
+        if let Some(arm) = arms
+            .iter()
+            .find(|a| a.overrides.iter().any(|(k, _, _)| k == key))
+        {
+            return Err(named(Problem::new(
+                key,
+                format!("a factor that arm {} also sets", arm.name),
+                "a key no [[arm]] sets: the arm's value would replace the factor's",
+            )));
+        }
+        let kind = &keys::registry()
+            .key(key)
+            .expect("varying_key accepts only declared keys")
+            .kind;
+        let factor = Sensitivity::factor(key, value, kind)
+            .map_err(|(given, allowed)| report.at(place.clone(), full, given, allowed))?;
+        for end in Sensitivity::ends(&factor) {
+            check_value(key, &end).map_err(|mut p| {
+                p.given = format!("{} (one of its values)", p.given);
+                named(p)
+            })?;
+        }
+        Ok(factor)
+    }
+
+    /// What the analysed arm's `difference:` outcomes subtract: the arm
+    /// `[question] reference` names, else the first waitlist arm, else the
+    /// run's own control members, else nothing (never the arm itself).
+    fn sensitivity_reference(base: &Scenario, arms: &[ArmSpec], arm: usize) -> Option<Reference> {
+        let named = &base.question.reference;
+        let by_name = arms
+            .iter()
+            .position(|a| !named.is_empty() && a.name == *named);
+        let waitlist = arms.iter().position(|a| !a.attends);
+        match by_name.or(waitlist) {
+            Some(r) if r != arm => Some(Reference::Arm(r)),
+            _ if base.community.control_members > 0 => Some(Reference::Control),
+            _ => None,
+        }
+    }
+
+    /// Every outcome's session within every analysed run, and a reference
+    /// for every `difference:` outcome.
+    fn check_outcomes(
+        analysis: &Analysis,
+        analysed: &[&Scenario],
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<()> {
+        let place = document.place("sensitivity.outcomes");
+        let sessions = analysed
+            .iter()
+            .map(|s| s.format.sessions)
+            .min()
+            .unwrap_or(0);
+        for outcome in &analysis.spec.outcomes {
+            if let crate::sensitivity::spec::Session::Step(step) = outcome.session
+                && step > sessions
+            {
+                return Err(report.at(
+                    place,
+                    "sensitivity.outcomes",
+                    outcome.label(),
+                    format!(
+                        "a session from 0 to {sessions} (the fewest sessions of any point), or @end"
+                    ),
+                ));
+            }
+            if outcome.difference && analysis.reference.is_none() {
+                return Err(report.at(
+                    place,
+                    "sensitivity.outcomes",
+                    outcome.label(),
+                    "a difference needs something to compare with: a waitlist arm (attends = false), another arm named by [question] reference, or community.control_members > 0",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The `[[arm]]` tables, each key checked at its line.
@@ -886,12 +1123,21 @@ impl Experiment {
         }
     }
 
+    /// The keys that vary between points: the swept keys, or the
+    /// sensitivity analysis's factors.
+    pub fn point_keys(&self) -> Vec<String> {
+        match &self.sensitivity {
+            Some(a) => a.spec.factors.iter().map(|f| f.key.clone()).collect(),
+            None => self.sweep.iter().map(|s| s.key.clone()).collect(),
+        }
+    }
+
     /// A short label of a point: "key = value, ..." (empty without a sweep).
     pub fn point_label(&self, point: usize) -> String {
-        self.sweep
+        self.point_keys()
             .iter()
             .zip(&self.points[point])
-            .map(|(s, v)| format!("{} = {}", s.key, v))
+            .map(|(key, v)| format!("{key} = {v}"))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -914,6 +1160,15 @@ impl Experiment {
             wrapper.insert("sweep".into(), toml::Value::Table(t));
             text.push('\n');
             text.push_str(&toml::to_string(&wrapper).expect("a sweep serialises"));
+        }
+        if let Some(analysis) = &self.sensitivity {
+            let mut wrapper = toml::Table::new();
+            wrapper.insert(
+                "sensitivity".into(),
+                toml::Value::Table(analysis.table.clone()),
+            );
+            text.push('\n');
+            text.push_str(&toml::to_string(&wrapper).expect("a sensitivity table serialises"));
         }
         let explicit_arms = !(self.arms.len() == 1
             && self.arms[0].name == DEFAULT_ARM

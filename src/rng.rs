@@ -63,6 +63,10 @@ pub enum Purpose {
     ForumReplies = 18,
     /// Which posts a forum visitor reads.
     Reading = 19,
+    /// The random parts of a sensitivity design (Morris trajectories).
+    SensitivityDesign = 20,
+    /// Bootstrap resamples of a sensitivity analysis.
+    SensitivityBootstrap = 21,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

@@ -30,6 +30,7 @@ use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
     RunRow, SHARD_FILE, SummaryRow, TimeseriesRow, durable, write_atomically,
 };
+use crate::sensitivity;
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
 /// `count` is `index`.
@@ -307,7 +308,7 @@ pub struct Assembled {
 /// runs.csv: one row per run, with its point's swept values.
 fn write_runs_csv(experiment: &Experiment, folder: &mut OutputFolder) -> Result<()> {
     let (w, path) = folder.create("runs.csv")?;
-    let keys: Vec<String> = experiment.sweep.iter().map(|s| s.key.clone()).collect();
+    let keys = experiment.point_keys();
     let runs = experiment.runs().map(|r| {
         let s = experiment.scenario(r.point, r.arm);
         RunRow {
@@ -390,6 +391,10 @@ pub fn assemble(
     let (w, path) = folder.create("summary.csv")?;
     conditions::write_summary(experiment, &summary, w, &path)?;
     files.push("summary.csv".into());
+    if let Some(analysis) = &experiment.sensitivity {
+        let (written, _) = sensitivity::results::write(experiment, analysis, dir, &mut folder)?;
+        files.extend(written);
+    }
     files.extend([
         "scenario.resolved.toml".to_string(),
         "manifest.json".to_string(),

@@ -73,7 +73,7 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     if !e.base.description.is_empty() {
         let _ = writeln!(out, "question: {}", e.base.description);
     }
-    let keys: Vec<String> = e.sweep.iter().map(|s| s.key.clone()).collect();
+    let keys = e.point_keys();
     let sentences = crate::verdict::sentences(&a.summary, &keys, &e.base.question.outcomes);
     let _ = writeln!(out, "answer ({}):", e.base.question.outcomes.join(", "));
     for s in sentences.iter().take(MAX_SENTENCES) {
@@ -100,7 +100,7 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
 /// value, with a column for each that has one.
 fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     let labels = conditions::labels(e, &a.finals);
-    let keys: Vec<String> = e.sweep.iter().map(|s| s.key.clone()).collect();
+    let keys = e.point_keys();
     // Every condition shown: its name, its point and its arm's label.
     let mut shown = Vec::new();
     'points: for point in 0..e.points.len() {

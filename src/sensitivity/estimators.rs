@@ -5,13 +5,24 @@
 //! points, in the design's order):
 //!
 //! - **Sobol indices** on a Saltelli design: two matrices A and B of `n`
-//!   rows and `k` columns from one Sobol low-discrepancy sequence of
-//!   dimension 2k (the `sobol` crate, Joe–Kuo direction numbers), and for
-//!   each factor j the matrix AB_j (A with column j from B). First-order
-//!   indices by Saltelli et al. (2010), S_j = mean(f_B (f_ABj − f_A)) / V;
-//!   total indices by Jansen (1999), ST_j = mean((f_A − f_ABj)²) / 2V; V
-//!   the variance of f_A and f_B together. Bootstrap percentile intervals
-//!   resample the n rows.
+//!   rows and `k` columns, and for each factor j the matrix AB_j (A with
+//!   column j from B). A is the first n points (after the origin) of the
+//!   k-dimensional Sobol low-discrepancy sequence (the `sobol` crate,
+//!   Joe–Kuo direction numbers); B is the same points in a random cyclic
+//!   order (Sattolo's algorithm: no row is paired with itself), so each
+//!   matrix covers the cube evenly and the pairing of A's and B's rows is
+//!   random. The usual construction, A and B as the two halves of one
+//!   2k-dimensional sequence, pairs each factor's column in A with a
+//!   column in B that for small n repeats its values in many rows (the
+//!   Joe–Kuo dimensions j and k + j coincide early: at k = 10 and n = 64,
+//!   in more than a sixteenth of the rows for some factors); AB_j then
+//!   equals A in those rows and the factor's indices shrink toward 0.
+//!   First-order indices by Saltelli et al. (2010), with f_B centred on
+//!   the mean output f0 (Sobol' 2007: the same expectation, far less
+//!   variance when the output's mean is large beside its spread),
+//!   S_j = mean((f_B − f0)(f_ABj − f_A)) / V; total indices by Jansen
+//!   (1999), ST_j = mean((f_A − f_ABj)²) / 2V; V the variance of f_A and
+//!   f_B together. Bootstrap percentile intervals resample the n rows.
 //! - **Morris elementary effects** (Morris 1991; μ* of Campolongo et al.
 //!   2007): `r` trajectories of k + 1 points on a p-level grid, each
 //!   moving one factor by Δ = p / (2(p − 1)) at a time, in a random order;
@@ -36,17 +47,19 @@ pub struct SaltelliDesign {
 }
 
 impl SaltelliDesign {
-    /// Rows 1..=n of the Sobol sequence of dimension 2k (row 0, all zeros,
-    /// is skipped): the first k columns are A, the last k are B.
-    pub fn new(k: usize, n: usize) -> SaltelliDesign {
+    /// A: rows 1..=n of the Sobol sequence of dimension k (row 0, the
+    /// origin, is skipped); B: the same rows in a random cyclic order drawn
+    /// from `seed`.
+    pub fn new(k: usize, n: usize, seed: u64) -> SaltelliDesign {
         let params = JoeKuoD6::minimal();
-        let rows: Vec<Vec<f64>> = Sobol::<f64>::new(2 * k, &params).skip(1).take(n).collect();
-        SaltelliDesign {
-            k,
-            n,
-            a: rows.iter().map(|r| r[..k].to_vec()).collect(),
-            b: rows.iter().map(|r| r[k..].to_vec()).collect(),
+        let a: Vec<Vec<f64>> = Sobol::<f64>::new(k, &params).skip(1).take(n).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        for i in (1..n).rev() {
+            order.swap(i, rng.random_range(0..i));
         }
+        let b = order.iter().map(|&i| a[i].clone()).collect();
+        SaltelliDesign { k, n, a, b }
     }
 
     /// Points per row: A, B, then AB_1..AB_k.
@@ -91,15 +104,15 @@ fn indices_of(k: usize, outputs: &[f64], rows: &[usize]) -> SobolIndices {
             sum_sq += y * y;
         }
     }
-    let mean = sum / (2.0 * m);
-    let variance = sum_sq / (2.0 * m) - mean * mean;
+    let f0 = sum / (2.0 * m);
+    let variance = sum_sq / (2.0 * m) - f0 * f0;
     let mut first = vec![0.0; k];
     let mut total = vec![0.0; k];
     for j in 0..k {
         let (mut s, mut t) = (0.0, 0.0);
         for &i in rows {
             let (a, b, ab) = (f(i, 0), f(i, 1), f(i, 2 + j));
-            s += b * (ab - a);
+            s += (b - f0) * (ab - a);
             t += (a - ab) * (a - ab);
         }
         if variance > 0.0 {
@@ -151,7 +164,11 @@ pub fn bootstrap(
     }
 }
 
+/// The 2.5% and 97.5% points of the values; (NaN, NaN) for none.
 fn percentile_interval(values: &mut [f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
     values.sort_by(f64::total_cmp);
     let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
     (at(0.025), at(0.975))
@@ -230,12 +247,19 @@ pub struct MorrisEffects {
 
 /// μ, μ* and σ per factor from the outputs at a design's points.
 pub fn morris_effects(design: &MorrisDesign, outputs: &[f64]) -> MorrisEffects {
+    let all: Vec<usize> = (0..design.trajectories.len()).collect();
+    effects_of(design, outputs, &all)
+}
+
+/// μ, μ* and σ from the trajectories in `trajectories` (all, or a
+/// bootstrap resample).
+fn effects_of(design: &MorrisDesign, outputs: &[f64], trajectories: &[usize]) -> MorrisEffects {
     let per = design.k + 1;
     assert_eq!(outputs.len(), design.trajectories.len() * per);
     let mut effects = vec![Vec::new(); design.k];
-    for (t, trajectory) in design.trajectories.iter().enumerate() {
+    for &t in trajectories {
         let y = &outputs[t * per..(t + 1) * per];
-        for (i, &(j, step)) in trajectory.moves.iter().enumerate() {
+        for (i, &(j, step)) in design.trajectories[t].moves.iter().enumerate() {
             effects[j].push((y[i + 1] - y[i]) / step);
         }
     }
@@ -254,6 +278,46 @@ pub fn morris_effects(design: &MorrisDesign, outputs: &[f64]) -> MorrisEffects {
         })
         .collect();
     MorrisEffects { mu, mu_star, sigma }
+}
+
+/// A 95% interval per Morris measure and factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorrisIntervals {
+    pub mu: Vec<(f64, f64)>,
+    pub mu_star: Vec<(f64, f64)>,
+    pub sigma: Vec<(f64, f64)>,
+}
+
+/// Bootstrap percentile intervals (2.5% and 97.5%) of μ, μ* and σ over
+/// `resamples` resamples of the trajectories, drawn from `seed`.
+pub fn morris_bootstrap(
+    design: &MorrisDesign,
+    outputs: &[f64],
+    resamples: usize,
+    seed: u64,
+) -> MorrisIntervals {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let r = design.trajectories.len();
+    let mut draws = [
+        vec![Vec::with_capacity(resamples); design.k],
+        vec![Vec::with_capacity(resamples); design.k],
+        vec![Vec::with_capacity(resamples); design.k],
+    ];
+    for _ in 0..resamples {
+        let picked: Vec<usize> = (0..r).map(|_| rng.random_range(0..r)).collect();
+        let e = effects_of(design, outputs, &picked);
+        for (measure, values) in draws.iter_mut().zip([e.mu, e.mu_star, e.sigma]) {
+            for (per_factor, value) in measure.iter_mut().zip(values) {
+                per_factor.push(value);
+            }
+        }
+    }
+    let [mu, mu_star, sigma] = draws.map(|per| {
+        per.into_iter()
+            .map(|mut v| percentile_interval(&mut v))
+            .collect()
+    });
+    MorrisIntervals { mu, mu_star, sigma }
 }
 
 #[cfg(test)]
@@ -281,28 +345,48 @@ mod tests {
 
     #[test]
     fn sobol_indices_of_ishigami_match_the_closed_form() {
-        let design = SaltelliDesign::new(3, 1 << 13);
-        let outputs: Vec<f64> = design.points().iter().map(|x| ishigami(x)).collect();
-        let s = sobol_indices(&design, &outputs);
+        // The pairing of A's and B's rows is random, so an estimate is off
+        // by Monte Carlo error: at n = 8192 its standard deviation over
+        // designs is about 0.012 (S3 over 30 seeds). Over 20 designs the
+        // mean of each estimate must be within 0.01 of the closed form
+        // (about 4 standard errors of that mean), and the bootstrap 95%
+        // intervals must cover the closed form in at least 85% of the 120
+        // cases.
         let (first, total) = ishigami_indices();
         assert!((first[0] - 0.3139).abs() < 1e-3 && (total[2] - 0.2437).abs() < 1e-3);
-        for j in 0..3 {
-            assert!((s.first[j] - first[j]).abs() < 0.02, "S{j}: {s:?}");
-            assert!((s.total[j] - total[j]).abs() < 0.02, "ST{j}: {s:?}");
+        let truth: Vec<f64> = first.iter().chain(&total).copied().collect();
+        let designs = 20;
+        let mut sums = [0.0; 6];
+        let mut covered = 0;
+        for seed in 0..designs {
+            let design = SaltelliDesign::new(3, 1 << 13, seed);
+            let outputs: Vec<f64> = design.points().iter().map(|x| ishigami(x)).collect();
+            let s = sobol_indices(&design, &outputs);
+            let ci = bootstrap(&design, &outputs, 200, seed);
+            let estimates = s.first.iter().chain(&s.total);
+            let intervals = ci.first.iter().chain(&ci.total);
+            for (i, (e, &(lo, hi))) in estimates.zip(intervals).enumerate() {
+                sums[i] += e;
+                covered += usize::from(lo <= truth[i] && truth[i] <= hi);
+            }
         }
-        let ci = bootstrap(&design, &outputs, 200, 7);
-        for (j, &(lo, hi)) in ci.total.iter().enumerate() {
+        for (i, sum) in sums.iter().enumerate() {
+            let mean = sum / designs as f64;
             assert!(
-                lo <= total[j] && total[j] <= hi,
-                "ST{j} {} not in {lo}..{hi}",
-                total[j]
+                (mean - truth[i]).abs() < 0.01,
+                "index {i}: mean {mean}, true {}",
+                truth[i]
             );
         }
+        assert!(
+            covered * 100 >= 85 * 120,
+            "intervals covered {covered} of 120"
+        );
     }
 
     #[test]
     fn a_factor_the_function_never_reads_has_indices_near_zero() {
-        let design = SaltelliDesign::new(4, 1 << 11);
+        let design = SaltelliDesign::new(4, 1 << 11, 7);
         // The fourth factor is never read.
         let outputs: Vec<f64> = design.points().iter().map(|x| ishigami(&x[..3])).collect();
         let s = sobol_indices(&design, &outputs);
@@ -348,7 +432,7 @@ mod tests {
 
     #[test]
     fn designs_are_fixed_by_their_sizes_and_seed() {
-        assert_eq!(SaltelliDesign::new(3, 64), SaltelliDesign::new(3, 64));
+        assert_eq!(SaltelliDesign::new(3, 64, 7), SaltelliDesign::new(3, 64, 7));
         assert_eq!(MorrisDesign::new(3, 5, 4, 9), MorrisDesign::new(3, 5, 4, 9));
         assert_ne!(
             MorrisDesign::new(3, 5, 4, 9),

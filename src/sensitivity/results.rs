@@ -1,0 +1,340 @@
+//! The results of a sensitivity analysis, from the parts of its runs.
+//!
+//! Each outcome is read from every run's time-series part: the analysed
+//! arm's value at the outcome's session, minus (for a `difference:`
+//! outcome) the reference's in the same replicate. A point's output is the
+//! mean over its replicates; the indices are estimated from the points'
+//! outputs in design order ([`estimators`]), with bootstrap intervals.
+//!
+//! The noise level of each outcome is the share of the outputs' variance
+//! that Monte Carlo noise would explain: the mean over points of the
+//! replicates' variance divided by their number (the variance of a
+//! replicate mean), over the variance of the points' outputs. With common
+//! random numbers the noise is largely shared between points and cancels
+//! in their differences, so this share is an upper bound; an index below
+//! it cannot be told from noise.
+//!
+//! Three files are written: `design.csv` (every point's place in the
+//! design and its factor values), `points.csv` (every point's outcomes:
+//! mean, standard deviation and replicates) and `sensitivity.csv` (every
+//! factor's indices per outcome, with their intervals and the outcome's
+//! noise share).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::estimators::{self, MorrisDesign, SaltelliDesign};
+use super::spec::Session;
+use super::{Analysis, Design, Outcome, Reference};
+use crate::error::Result;
+use crate::experiment::Experiment;
+use crate::output::parts;
+use crate::output::rows::{self, write_records};
+use crate::output::{OutputFolder, TimeseriesRow};
+
+/// The value of one outcome in one arm's rows of a run.
+fn value_at(rows: &[TimeseriesRow], label: &str, outcome: &Outcome) -> Option<f64> {
+    let own = || rows.iter().filter(|r| r.arm == label);
+    let step = match outcome.session {
+        Session::Step(s) => s,
+        Session::End => own().map(|r| r.step).max()?,
+    };
+    own()
+        .find(|r| r.step == step)
+        .and_then(|r| (outcome.metric().value)(r))
+}
+
+/// Every outcome's value per point and replicate: `[outcome][point][replicate]`.
+pub type Values = Vec<Vec<Vec<Option<f64>>>>;
+
+/// Reads every outcome of every run that the analysis needs.
+pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> Result<Values> {
+    let outcomes = &analysis.spec.outcomes;
+    let empty = vec![vec![None; experiment.replicates as usize]; experiment.points.len()];
+    let mut own = vec![empty.clone(); outcomes.len()];
+    let mut reference = vec![empty; outcomes.len()];
+    for run in experiment.runs() {
+        let is_own = run.arm == analysis.arm;
+        let is_reference = analysis.reference == Some(Reference::Arm(run.arm));
+        if !is_own && !is_reference {
+            continue;
+        }
+        let rows: Vec<TimeseriesRow> =
+            rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
+        let label = experiment.scenario(run.point, run.arm).arm_name();
+        let (p, r) = (run.point, run.replicate as usize);
+        for (o, outcome) in outcomes.iter().enumerate() {
+            if is_own {
+                own[o][p][r] = value_at(&rows, label, outcome);
+                if outcome.difference && analysis.reference == Some(Reference::Control) {
+                    reference[o][p][r] = value_at(&rows, "control", outcome);
+                }
+            }
+            if is_reference && outcome.difference {
+                reference[o][p][r] = value_at(&rows, label, outcome);
+            }
+        }
+    }
+    for (o, outcome) in outcomes.iter().enumerate() {
+        if outcome.difference {
+            for (own, reference) in own[o].iter_mut().zip(&reference[o]) {
+                for (a, b) in own.iter_mut().zip(reference) {
+                    *a = a.zip(*b).map(|(a, b)| a - b);
+                }
+            }
+        }
+    }
+    Ok(own)
+}
+
+/// One point's outcome over its replicates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointOutcome {
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub replicates: usize,
+}
+
+fn point_outcome(values: &[Option<f64>]) -> PointOutcome {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let n = present.len();
+    let mean = (n > 0).then(|| present.iter().sum::<f64>() / n as f64);
+    let sd = mean
+        .filter(|_| n > 1)
+        .map(|m| (present.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64).sqrt());
+    PointOutcome {
+        mean,
+        sd,
+        replicates: n,
+    }
+}
+
+/// The share of the points' variance that replicate noise would explain;
+/// `None` without two replicates at every point or without variance.
+fn noise_share(points: &[PointOutcome], outputs: &[f64]) -> Option<f64> {
+    let noise = points
+        .iter()
+        .map(|p| p.sd.map(|sd| sd * sd / p.replicates as f64))
+        .sum::<Option<f64>>()?
+        / points.len() as f64;
+    let n = outputs.len() as f64;
+    let mean = outputs.iter().sum::<f64>() / n;
+    let variance = outputs.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / n;
+    (variance > 0.0).then(|| noise / variance)
+}
+
+/// One row of `sensitivity.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexRow {
+    /// The outcome as written in `[sensitivity] outcomes`.
+    pub outcome: String,
+    /// The factor's key.
+    pub factor: String,
+    /// `S1` (first-order) or `ST` (total) for Sobol; `mu`, `mu_star` or
+    /// `sigma` for Morris.
+    pub index: String,
+    /// Empty when the outcome had no value at some point or no variance.
+    pub estimate: Option<f64>,
+    /// Bootstrap 95% percentile interval.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The outcome's noise share (see the module's header).
+    pub noise_share: Option<f64>,
+}
+
+impl IndexRow {
+    pub const HEADER: [&str; 7] = [
+        "outcome",
+        "factor",
+        "index",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "noise_share",
+    ];
+
+    /// The cells, numbers as `Display` prints them, empty for `None`.
+    fn record(&self) -> Vec<String> {
+        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        vec![
+            self.outcome.clone(),
+            self.factor.clone(),
+            self.index.clone(),
+            num(self.estimate),
+            num(self.ci_low),
+            num(self.ci_high),
+            num(self.noise_share),
+        ]
+    }
+}
+
+/// One index of every factor: its name, estimates and intervals (both
+/// empty when the outcome could not be estimated).
+struct Index {
+    name: &'static str,
+    estimates: Vec<f64>,
+    intervals: Vec<(f64, f64)>,
+}
+
+impl Index {
+    fn new(name: &'static str, estimates: Vec<f64>, intervals: Vec<(f64, f64)>) -> Index {
+        Index {
+            name,
+            estimates,
+            intervals,
+        }
+    }
+}
+
+/// The rows of an outcome's indices, factor by factor.
+fn index_rows(
+    analysis: &Analysis,
+    outcome: &str,
+    noise: Option<f64>,
+    indices: Vec<Index>,
+) -> Vec<IndexRow> {
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let mut out = Vec::new();
+    for (j, factor) in analysis.spec.factors.iter().enumerate() {
+        for index in &indices {
+            let (low, high) = index
+                .intervals
+                .get(j)
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN));
+            out.push(IndexRow {
+                outcome: outcome.to_string(),
+                factor: factor.key.clone(),
+                index: index.name.to_string(),
+                estimate: index.estimates.get(j).copied().and_then(finite),
+                ci_low: finite(low),
+                ci_high: finite(high),
+                noise_share: noise,
+            });
+        }
+    }
+    out
+}
+
+fn sobol_rows(analysis: &Analysis, d: &SaltelliDesign, outputs: &[f64]) -> Vec<Index> {
+    let s = estimators::sobol_indices(d, outputs);
+    let ci = estimators::bootstrap(d, outputs, analysis.spec.bootstrap, analysis.bootstrap_seed);
+    vec![
+        Index::new("S1", s.first, ci.first),
+        Index::new("ST", s.total, ci.total),
+    ]
+}
+
+fn morris_rows(analysis: &Analysis, d: &MorrisDesign, outputs: &[f64]) -> Vec<Index> {
+    let e = estimators::morris_effects(d, outputs);
+    let ci =
+        estimators::morris_bootstrap(d, outputs, analysis.spec.bootstrap, analysis.bootstrap_seed);
+    vec![
+        Index::new("mu", e.mu, ci.mu),
+        Index::new("mu_star", e.mu_star, ci.mu_star),
+        Index::new("sigma", e.sigma, ci.sigma),
+    ]
+}
+
+/// Every outcome's point summaries and index rows.
+pub fn estimate(analysis: &Analysis, values: &Values) -> (Vec<Vec<PointOutcome>>, Vec<IndexRow>) {
+    let mut points = Vec::new();
+    let mut rows = Vec::new();
+    for (outcome, per_point) in analysis.spec.outcomes.iter().zip(values) {
+        let summaries: Vec<PointOutcome> = per_point.iter().map(|v| point_outcome(v)).collect();
+        let outputs: Option<Vec<f64>> = summaries.iter().map(|p| p.mean).collect();
+        let label = outcome.label();
+        let indices = match (&outputs, &analysis.design) {
+            (None, Design::Sobol(_)) => vec![
+                Index::new("S1", vec![], vec![]),
+                Index::new("ST", vec![], vec![]),
+            ],
+            (None, Design::Morris(_)) => {
+                vec![
+                    Index::new("mu", vec![], vec![]),
+                    Index::new("mu_star", vec![], vec![]),
+                    Index::new("sigma", vec![], vec![]),
+                ]
+            }
+            (Some(y), Design::Sobol(d)) => sobol_rows(analysis, d, y),
+            (Some(y), Design::Morris(d)) => morris_rows(analysis, d, y),
+        };
+        let noise = outputs.as_deref().and_then(|y| noise_share(&summaries, y));
+        rows.extend(index_rows(analysis, &label, noise, indices));
+        points.push(summaries);
+    }
+    (points, rows)
+}
+
+/// Writes `design.csv`, `points.csv` and `sensitivity.csv` into the
+/// folder; returns their names and the index rows.
+pub fn write(
+    experiment: &Experiment,
+    analysis: &Analysis,
+    dir: &Path,
+    folder: &mut OutputFolder,
+) -> Result<(Vec<String>, Vec<IndexRow>)> {
+    let values = read_values(experiment, analysis, dir)?;
+    let (points, indices) = estimate(analysis, &values);
+    let factors: Vec<String> = analysis
+        .spec
+        .factors
+        .iter()
+        .map(|f| f.key.clone())
+        .collect();
+
+    let (w, path) = folder.create("design.csv")?;
+    let header: Vec<String> = ["point", "block", "role"]
+        .iter()
+        .map(|c| c.to_string())
+        .chain(factors.iter().cloned())
+        .collect();
+    let design = (0..experiment.points.len()).map(|p| {
+        let (block, role) = analysis.design.role(p, &analysis.spec.factors);
+        let mut cells = vec![p.to_string(), block.to_string(), role];
+        cells.extend(experiment.point_values(p));
+        cells
+    });
+    write_records(w, &path, &header, design)?;
+
+    let (w, path) = folder.create("points.csv")?;
+    let header: Vec<String> = ["point", "outcome", "mean", "sd", "replicates"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    let records = analysis
+        .spec
+        .outcomes
+        .iter()
+        .zip(&points)
+        .flat_map(|(outcome, summaries)| {
+            summaries.iter().enumerate().map(move |(p, s)| {
+                vec![
+                    p.to_string(),
+                    outcome.label(),
+                    num(s.mean),
+                    num(s.sd),
+                    s.replicates.to_string(),
+                ]
+            })
+        });
+    write_records(w, &path, &header, records)?;
+
+    let (w, path) = folder.create("sensitivity.csv")?;
+    write_index_rows(w, &path, &indices)?;
+    let files = ["design.csv", "points.csv", "sensitivity.csv"].map(String::from);
+    Ok((files.to_vec(), indices))
+}
+
+fn write_index_rows(w: impl Write, path: &Path, rows: &[IndexRow]) -> Result<()> {
+    let header: Vec<String> = IndexRow::HEADER.iter().map(|c| c.to_string()).collect();
+    write_records(w, path, &header, rows.iter().map(IndexRow::record))
+}
+
+/// Reads `sensitivity.csv` back (for the chart and the report).
+pub fn read(path: &Path) -> Result<Vec<IndexRow>> {
+    rows::read(path)
+}

@@ -298,6 +298,8 @@ pub struct Assembled {
     pub finals: Vec<FinalRow>,
     /// The rows of summary.csv.
     pub summary: Vec<SummaryRow>,
+    /// The rows of sensitivity.csv (empty without a sensitivity analysis).
+    pub sensitivity: Vec<sensitivity::results::IndexRow>,
 }
 
 /// Writes the final files from the parts of every run, then removes the
@@ -391,9 +393,11 @@ pub fn assemble(
     let (w, path) = folder.create("summary.csv")?;
     conditions::write_summary(experiment, &summary, w, &path)?;
     files.push("summary.csv".into());
+    let mut indices = Vec::new();
     if let Some(analysis) = &experiment.sensitivity {
-        let (written, _) = sensitivity::results::write(experiment, analysis, dir, &mut folder)?;
+        let (written, rows) = sensitivity::results::write(experiment, analysis, dir, &mut folder)?;
         files.extend(written);
+        indices = rows;
     }
     files.extend([
         "scenario.resolved.toml".to_string(),
@@ -408,5 +412,6 @@ pub fn assemble(
         files,
         finals,
         summary,
+        sensitivity: indices,
     })
 }

@@ -51,20 +51,104 @@ pub fn print_run(e: &Experiment, dir: &Path, files: &[String], a: &Assembled, wa
         e.arms_described()
     );
     let _ = writeln!(out);
-    print_answer(&mut out, e, a);
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "at the last session (mean ± 95% CI half-width over replicates):"
-    );
-    print_tables(&mut out, e, a);
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "every outcome's difference against its reference, with d for loneliness, hope and self-stigma: summary.csv and report.html"
-    );
+    if let Some(analysis) = &e.sensitivity {
+        print_sensitivity(&mut out, e, analysis, &a.sensitivity);
+    } else {
+        print_answer(&mut out, e, a);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "at the last session (mean ± 95% CI half-width over replicates):"
+        );
+        print_tables(&mut out, e, a);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "every outcome's difference against its reference, with d for loneliness, hope and self-stigma: summary.csv and report.html"
+        );
+    }
     let _ = writeln!(out, "wrote {} into {}", files.join(", "), dir.display());
     let _ = writeln!(out, "wall time {wall_seconds:.2} s");
+}
+
+/// A sensitivity analysis: its design, a sentence per outcome, and each
+/// outcome's factors ranked by their total index (Sobol) or μ* (Morris).
+fn print_sensitivity(
+    out: &mut impl Write,
+    e: &Experiment,
+    analysis: &crate::sensitivity::Analysis,
+    rows: &[crate::sensitivity::results::IndexRow],
+) {
+    use crate::sensitivity::results::{self, short_name};
+    let spec = &analysis.spec;
+    let design = match spec.method {
+        crate::sensitivity::Method::Sobol => format!(
+            "Sobol indices from a Saltelli design of {} rows × ({} factors + 2)",
+            spec.samples,
+            spec.factors.len()
+        ),
+        crate::sensitivity::Method::Morris => format!(
+            "Morris elementary effects from {} trajectories of {} factors on {} levels",
+            spec.samples,
+            spec.factors.len(),
+            spec.levels
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "sensitivity: {design}, arm {}, on common random numbers; intervals: {} bootstrap resamples",
+        e.arms[analysis.arm].name, spec.bootstrap
+    );
+    for sentence in results::findings(rows) {
+        let _ = writeln!(out, "  - {sentence}");
+    }
+    let sobol = spec.method == crate::sensitivity::Method::Sobol;
+    let (main, other) = if sobol {
+        ("ST", "S1")
+    } else {
+        ("mu_star", "sigma")
+    };
+    let width = spec
+        .factors
+        .iter()
+        .map(|f| short_name(&f.key).chars().count())
+        .max()
+        .unwrap_or(6);
+    let cell = |r: Option<&results::IndexRow>| match r.and_then(|r| r.estimate.map(|x| (x, r))) {
+        Some((x, r)) => format!(
+            "{x:>7.3} [{:.3}, {:.3}]",
+            r.ci_low.unwrap_or(f64::NAN),
+            r.ci_high.unwrap_or(f64::NAN)
+        ),
+        None => "      -".into(),
+    };
+    for outcome in results::outcomes(rows) {
+        let noise = rows
+            .iter()
+            .find(|r| r.outcome == outcome)
+            .and_then(|r| r.noise_share);
+        let noise = noise.map_or("-".into(), |n| format!("{n:.3}"));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {outcome} (noise share {noise})");
+        let _ = writeln!(out, "    {:width$}  {main:>24}  {other:>24}", "factor");
+        for r in results::ranked(rows, &outcome) {
+            let second = rows
+                .iter()
+                .find(|o| o.outcome == outcome && o.factor == r.factor && o.index == other);
+            let _ = writeln!(
+                out,
+                "    {:width$}  {:>24}  {:>24}",
+                short_name(&r.factor),
+                cell(Some(r)),
+                cell(second)
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "every index with its interval and the noise share: sensitivity.csv; each point's factors and outcomes: design.csv and points.csv"
+    );
 }
 
 /// The question, one sentence per comparison of the primary outcomes, and

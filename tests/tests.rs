@@ -19,4 +19,5 @@ mod networkx;
 mod panel;
 mod phenomena;
 mod schema;
+mod sensitivity;
 mod switches;

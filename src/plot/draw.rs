@@ -23,7 +23,7 @@ use crate::verdict::{fixed, wrap};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
 const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-const FONT_FAMILY: &str = "sans-serif";
+pub const FONT_FAMILY: &str = "sans-serif";
 
 /// Registers the bundled font with plotters, once per process.
 pub fn register_font() {
@@ -200,7 +200,7 @@ fn tick(y: f64, span: f64) -> String {
     fixed(y, digits)
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Draws a chart onto any plotters backend of [`size`]'s size.
 pub fn draw<DB: DrawingBackend>(

@@ -11,6 +11,7 @@ pub mod data;
 pub mod draw;
 pub mod layout;
 pub mod report;
+pub mod sensitivity;
 
 use std::path::{Path, PathBuf};
 
@@ -97,8 +98,22 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let outcomes = &outcomes;
     let mut written = Vec::new();
     let mut inline = Vec::new();
+    let indices_path = dir.join("sensitivity.csv");
+    let indices = if indices_path.is_file() {
+        crate::sensitivity::results::read(&indices_path)?
+    } else {
+        Vec::new()
+    };
+    // A sensitivity analysis is drawn as its indices: its design's
+    // hundreds of points are no conditions to compare over time.
+    let specs = if indices.is_empty() {
+        charts::answer_first(charts::chart_specs(&data, &name), outcomes)
+    } else {
+        inline.push(sensitivity_chart(&chart_dir, &indices, &mut written)?);
+        Vec::new()
+    };
     let plan = Plan::of(&data);
-    for spec in charts::answer_first(charts::chart_specs(&data, &name), outcomes) {
+    for spec in specs {
         let svg_path = chart_dir.join(format!("{}.svg", spec.name));
         let text = svg(&spec, &data, &plan).map_err(|e| plot_error(&svg_path, e))?;
         write_atomically(&svg_path, text.as_bytes())?;
@@ -137,9 +152,49 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         summary: &summary,
         outcomes,
         arms: &experiment.map_or_else(|| data.sessions_described(), |e| e.arms_described()),
+        sensitivity: &indices,
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;
     written.push(report_path);
     Ok(written)
+}
+
+/// Draws `charts/sensitivity.svg` and `.png`; returns the chart for the
+/// report.
+fn sensitivity_chart(
+    chart_dir: &Path,
+    indices: &[crate::sensitivity::results::IndexRow],
+    written: &mut Vec<PathBuf>,
+) -> Result<report::InlineChart> {
+    let svg_path = chart_dir.join("sensitivity.svg");
+    let mut text = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut text, sensitivity::size(indices)).into_drawing_area();
+        sensitivity::draw(root, indices).map_err(|e| plot_error(&svg_path, e))?;
+    }
+    write_atomically(&svg_path, text.as_bytes())?;
+    written.push(svg_path);
+    let png_path = chart_dir.join("sensitivity.png");
+    let temp = chart_dir.join(".sensitivity.partial.png");
+    {
+        let root = BitMapBackend::new(&temp, sensitivity::size(indices)).into_drawing_area();
+        sensitivity::draw(root, indices).map_err(|e| plot_error(&png_path, e))?;
+    }
+    std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
+        action: "move into place",
+        path: png_path.clone(),
+        source,
+    })?;
+    written.push(png_path);
+    let (title, caption) = sensitivity::title(indices);
+    let body = text
+        .find("<svg")
+        .map_or(text.as_str(), |start| &text[start..]);
+    Ok(report::InlineChart {
+        title,
+        caption,
+        svg: body.to_string(),
+    })
 }

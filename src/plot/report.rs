@@ -34,6 +34,8 @@ pub struct Answers<'a> {
     pub outcomes: &'a [String],
     /// Sessions and members, per arm where arms differ.
     pub arms: &'a str,
+    /// sensitivity.csv, read back (empty without a sensitivity analysis).
+    pub sensitivity: &'a [crate::sensitivity::results::IndexRow],
 }
 
 /// A figure and its interval at the places the interval supports.
@@ -96,9 +98,13 @@ pub fn html(
 ) -> String {
     let mut page = String::new();
     heading(&mut page, data, resolved, answers);
-    answer(&mut page, answers);
-    key_results(&mut page, data, answers.outcomes);
-    comparison_tables(&mut page, answers);
+    if answers.sensitivity.is_empty() {
+        answer(&mut page, answers);
+        key_results(&mut page, data, answers.outcomes);
+        comparison_tables(&mut page, answers);
+    } else {
+        sensitivity_findings(&mut page, answers.sensitivity);
+    }
     chart_figures(&mut page, charts);
     parameters(&mut page, resolved);
     page.push_str("</body>\n</html>\n");
@@ -384,6 +390,28 @@ fn reference_swept(r: &SummaryRow, rows: &[SummaryRow]) -> Vec<String> {
             .map_or_else(Vec::new, |o| o.swept.clone()),
         _ => r.swept.clone(),
     }
+}
+
+/// A sensitivity analysis's sentence per outcome and a table of its
+/// indices.
+fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::IndexRow]) {
+    use crate::sensitivity::results;
+    page.push_str("<h2>Which factors matter</h2>\n<p>Per outcome, the factors whose influence is clearly above the noise level. Every design point ran on the same random numbers, so differences between points are the factors' doing; the noise share is the part of an outcome's variance that replicate noise could explain.</p>\n<ul class=\"answer\">\n");
+    for sentence in results::findings(rows) {
+        let _ = writeln!(page, "<li>{}</li>", escape(&sentence));
+    }
+    page.push_str("</ul>\n<table>\n<tr><th>outcome</th><th>factor</th><th>index</th><th>estimate</th><th>95% interval</th></tr>\n");
+    for r in rows {
+        let (value, ci) = rounded(r.estimate, r.ci_low, r.ci_high, 3);
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{value}</td><td>{ci}</td></tr>",
+            escape(&r.outcome),
+            escape(&r.factor),
+            escape(&r.index)
+        );
+    }
+    page.push_str("</table>\n<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
 }
 
 /// Every chart as an inline SVG figure with its title as caption.

@@ -338,3 +338,95 @@ fn write_index_rows(w: impl Write, path: &Path, rows: &[IndexRow]) -> Result<()>
 pub fn read(path: &Path) -> Result<Vec<IndexRow>> {
     rows::read(path)
 }
+
+/// A factor's key without the `mechanisms.` prefix, for sentences.
+pub fn short_name(key: &str) -> &str {
+    key.strip_prefix("mechanisms.").unwrap_or(key)
+}
+
+/// The index that ranks factors: `ST` for Sobol, `mu_star` for Morris.
+fn ranking_index(rows: &[IndexRow]) -> &'static str {
+    if rows.iter().any(|r| r.index == "ST") {
+        "ST"
+    } else {
+        "mu_star"
+    }
+}
+
+/// The outcomes of the rows, in the order they appear.
+pub fn outcomes(rows: &[IndexRow]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for r in rows {
+        if !seen.contains(&r.outcome) {
+            seen.push(r.outcome.clone());
+        }
+    }
+    seen
+}
+
+/// One outcome's rows of its ranking index, largest estimate first.
+pub fn ranked<'a>(rows: &'a [IndexRow], outcome: &str) -> Vec<&'a IndexRow> {
+    let index = ranking_index(rows);
+    let mut ranked: Vec<&IndexRow> = rows
+        .iter()
+        .filter(|r| r.outcome == outcome && r.index == index)
+        .collect();
+    ranked.sort_by(|a, b| {
+        let key = |r: &IndexRow| r.estimate.unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a))
+    });
+    ranked
+}
+
+/// One sentence per outcome, in plain words: for Sobol indices, the
+/// factors whose total index is above the noise level with 95%
+/// confidence (its interval's lower end above the noise share), largest
+/// first; for Morris effects, the three largest μ*.
+pub fn findings(rows: &[IndexRow]) -> Vec<String> {
+    let sobol = ranking_index(rows) == "ST";
+    outcomes(rows)
+        .iter()
+        .map(|outcome| {
+            let ranked = ranked(rows, outcome);
+            let Some(first) = ranked.first() else {
+                return format!("{outcome}: no estimate");
+            };
+            if first.estimate.is_none() {
+                return format!(
+                    "{outcome}: no estimate (the outcome has no value at some point, or does not vary)"
+                );
+            }
+            let noise = first.noise_share.unwrap_or(0.0);
+            let described = |r: &IndexRow| {
+                format!(
+                    "{} ({:.2}, 95% CI {:.2} to {:.2})",
+                    short_name(&r.factor),
+                    r.estimate.unwrap_or(f64::NAN),
+                    r.ci_low.unwrap_or(f64::NAN),
+                    r.ci_high.unwrap_or(f64::NAN)
+                )
+            };
+            if !sobol {
+                let top: Vec<String> = ranked.iter().take(3).map(|r| described(r)).collect();
+                return format!("{outcome}: largest mean absolute effects μ*: {}", top.join(", "));
+            }
+            let drivers: Vec<String> = ranked
+                .iter()
+                .filter(|r| r.ci_low.is_some_and(|low| low > noise))
+                .map(|r| described(r))
+                .collect();
+            let rest = ranked.len() - drivers.len();
+            let noise_words = format!("the noise level, {noise:.3} of its variance");
+            if drivers.is_empty() {
+                format!(
+                    "{outcome}: no factor's total index is clearly above {noise_words}"
+                )
+            } else {
+                format!(
+                    "{outcome}: driven by {} (total index); {rest} other factor(s) not clearly above {noise_words}",
+                    drivers.join(", ")
+                )
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,350 @@
+//! `bonfire sensitivity` through the engine: a factor the model never reads
+//! gets no index, one it reads gets an index above the noise, Morris works
+//! alike, the files are the same at any thread count, after a crash and
+//! `--resume`, and across shards; bad tables are refused at their line.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{bonfire, write_scenario};
+
+/// A small programme (36 members, 8 sessions) and a design of 16 rows over
+/// three factors: the dropout hazard (read every session), the contagion's
+/// transmission (never read: contagion is off by default) and group size.
+const SMALL: &str = r#"
+name = "sa"
+seed = 11
+replicates = 2
+
+[community]
+groups = 6
+group_size = 6
+control_members = 12
+
+[format]
+sessions = 8
+
+[output]
+members_csv = false
+groups_csv = false
+
+[sensitivity]
+samples = 16
+bootstrap = 200
+outcomes = ["retention@end", "difference:loneliness_mean@end", "no_casual_tie_share@4"]
+
+[sensitivity.factors]
+mechanisms.dropout.base_hazard = { from = 0.01, to = 0.2, scale = "log" }
+mechanisms.contagion.transmission = { from = 0.0, to = 0.5 }
+community.group_size = { from = 4, to = 8 }
+"#;
+
+fn sensitivity(scenario: &Path, out: &Path, extra: &[&str]) {
+    bonfire()
+        .arg("sensitivity")
+        .arg(scenario)
+        .args(["--quiet", "--no-charts"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+fn indices(out: &Path) -> Vec<bonfire::sensitivity::results::IndexRow> {
+    bonfire::sensitivity::results::read(&out.join("sensitivity.csv")).unwrap()
+}
+
+fn find<'a>(
+    rows: &'a [bonfire::sensitivity::results::IndexRow],
+    outcome: &str,
+    factor: &str,
+    index: &str,
+) -> &'a bonfire::sensitivity::results::IndexRow {
+    rows.iter()
+        .find(|r| r.outcome == outcome && r.factor.ends_with(factor) && r.index == index)
+        .unwrap_or_else(|| panic!("no {index} of {factor} for {outcome}"))
+}
+
+/// The files of a finished folder, by name, without the manifest (it
+/// records wall time and the command line) and the lock.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), p))
+        .filter(|(n, _)| n != "manifest.json" && n != ".bonfire.lock")
+        .map(|(n, p)| (n, std::fs::read(p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    (dir, scenario)
+}
+
+#[test]
+fn a_factor_the_model_never_reads_gets_no_index_and_one_it_reads_does() {
+    let (dir, scenario) = setup();
+    let out = dir.path().join("out");
+    sensitivity(&scenario, &out, &[]);
+    let rows = indices(&out);
+    for outcome in [
+        "retention@end",
+        "difference:loneliness_mean@end",
+        "no_casual_tie_share@4",
+    ] {
+        // Common random numbers: moving a factor nobody reads leaves every
+        // run's numbers as they were, so its indices are exactly 0.
+        for index in ["S1", "ST"] {
+            let unread = find(&rows, outcome, "contagion.transmission", index);
+            assert_eq!(unread.estimate, Some(0.0), "{outcome} {index}: {unread:?}");
+            assert_eq!((unread.ci_low, unread.ci_high), (Some(0.0), Some(0.0)));
+        }
+    }
+    // Dropout drives retention: its total index's interval lies above the
+    // noise share.
+    let hazard = find(&rows, "retention@end", "dropout.base_hazard", "ST");
+    let noise = hazard
+        .noise_share
+        .expect("two replicates give a noise share");
+    assert!(
+        hazard.ci_low.unwrap() > noise && hazard.estimate.unwrap() > 0.3,
+        "{hazard:?}"
+    );
+    // The design: 16 rows × (3 + 2) points, each with its factor values.
+    let design = std::fs::read_to_string(out.join("design.csv")).unwrap();
+    assert_eq!(design.lines().count(), 1 + 16 * 5);
+    assert!(design.starts_with("point,block,role,community.group_size,"));
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    assert_eq!(points.lines().count(), 1 + 80 * 3);
+}
+
+#[test]
+fn morris_screens_the_same_factors() {
+    let (dir, _) = setup();
+    let text = SMALL.replace(
+        "samples = 16",
+        "method = \"morris\"\nsamples = 10\nlevels = 4",
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    let out = dir.path().join("morris");
+    sensitivity(&scenario, &out, &[]);
+    let rows = indices(&out);
+    let unread = find(&rows, "retention@end", "contagion.transmission", "mu_star");
+    assert_eq!(unread.estimate, Some(0.0));
+    let hazard = find(&rows, "retention@end", "dropout.base_hazard", "mu_star");
+    let mu = find(&rows, "retention@end", "dropout.base_hazard", "mu");
+    // A higher hazard lowers retention at every step of every trajectory.
+    assert!(hazard.ci_low.unwrap() > 0.05, "{hazard:?}");
+    assert!(
+        (mu.estimate.unwrap() + hazard.estimate.unwrap()).abs() < 1e-9,
+        "{mu:?}"
+    );
+    let design = std::fs::read_to_string(out.join("design.csv")).unwrap();
+    assert_eq!(design.lines().count(), 1 + 10 * 4);
+}
+
+#[test]
+fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() {
+    let (dir, scenario) = setup();
+    let one = dir.path().join("one");
+    sensitivity(&scenario, &one, &["--threads", "1"]);
+    let two = dir.path().join("two");
+    sensitivity(&scenario, &two, &["--threads", "2"]);
+    assert_eq!(contents(&one), contents(&two), "1 and 2 threads");
+
+    // Killed after its 40th durable step (some runs sealed), then resumed.
+    let crashed = dir.path().join("crashed");
+    let status = bonfire()
+        .arg("sensitivity")
+        .arg(&scenario)
+        .args(["--quiet", "--no-charts", "--threads", "1", "--out"])
+        .arg(&crashed)
+        .env("BONFIRE_CRASH_AT", "40")
+        .output()
+        .unwrap()
+        .status;
+    assert_eq!(status.code(), Some(86));
+    bonfire()
+        .args(["sensitivity", "--quiet", "--no-charts", "--resume"])
+        .arg(&crashed)
+        .assert()
+        .success();
+    assert_eq!(contents(&one), contents(&crashed), "after --resume");
+
+    let shards: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let out = dir.path().join(format!("shard-{i}"));
+            sensitivity(&scenario, &out, &["--shard", &format!("{i}/3")]);
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    bonfire()
+        .arg("merge")
+        .args(&shards)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(contents(&one), contents(&merged), "merged shards");
+}
+
+fn refused(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), text);
+    let out = bonfire()
+        .arg("sensitivity")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "accepted:\n{text}");
+    assert!(!dir.path().join("out").exists(), "created the folder");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// The line of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> String {
+    let at = text
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in text");
+    format!("line {}", at + 1)
+}
+
+#[test]
+fn bad_tables_are_refused_at_their_line() {
+    let with = |from: &str, to: &str| SMALL.replace(from, to);
+    // (scenario, the text on the line the error must name, what it says)
+    let cases = [
+        (
+            with("contagion.transmission = {", "contagion.transmision = {"),
+            "transmision",
+            "transmission",
+        ),
+        (
+            with("{ from = 0.0, to = 0.5 }", "{ from = 0.0, to = 1.5 }"),
+            "to = 1.5",
+            "one of its values",
+        ),
+        (
+            with("samples = 16", "samples = 12"),
+            "samples",
+            "power of two",
+        ),
+        (
+            with("\"retention@end\",", "\"retention@60\","),
+            "outcomes",
+            "a session from 0 to 8",
+        ),
+        (
+            with("control_members = 12", "control_members = 0"),
+            "outcomes",
+            "a difference needs something to compare with",
+        ),
+        (
+            with("seed = 11", "seed = 11\n[sweep]\ncommunity.groups = [4, 6]"),
+            "community.groups = [4, 6]",
+            "one of the two",
+        ),
+        (
+            format!("{SMALL}\n[[arm]]\nname = \"a\"\ncommunity.group_size = 5\n"),
+            "community.group_size = {",
+            "arm a also sets",
+        ),
+        (
+            with(
+                "mechanisms.dropout.base_hazard = { from = 0.01, to = 0.2, scale = \"log\" }",
+                "seed = { from = 1, to = 9 }",
+            ),
+            "seed = {",
+            "only in the base scenario",
+        ),
+        (
+            with("{ from = 4, to = 8 }", "{ from = 4.5, to = 8 }"),
+            "from = 4.5",
+            "whole numbers",
+        ),
+    ];
+    for (text, needle, says) in cases {
+        let line = line_of(&text, needle);
+        let message = refused(&text);
+        assert!(
+            message.contains("experiment.toml")
+                && message.contains(&line)
+                && message.contains(says),
+            "expected {line} and {says:?}, got: {message}"
+        );
+    }
+}
+
+#[test]
+fn each_command_refuses_the_other_ones_file() {
+    let (dir, scenario) = setup();
+    let out = bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("a"))
+        .output()
+        .unwrap();
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(message.contains("bonfire sensitivity"), "{message}");
+    let out = bonfire()
+        .args(["sensitivity", "--out"])
+        .arg(dir.path().join("b"))
+        .output()
+        .unwrap();
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(message.contains("no [sensitivity] table"), "{message}");
+}
+
+/// pandas reads every file the analysis writes, with the columns and rows
+/// the tests above check (skipped, and said so, where Python or pandas is
+/// not installed).
+#[test]
+fn pandas_reads_the_analysis_files() {
+    let has_pandas = std::process::Command::new("python3")
+        .args(["-c", "import pandas"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_pandas {
+        eprintln!("skipped: python3 with pandas is not installed");
+        return;
+    }
+    let (dir, scenario) = setup();
+    let out = dir.path().join("out");
+    sensitivity(&scenario, &out, &[]);
+    let script = r#"
+import sys, pandas as pd
+d = sys.argv[1]
+s = pd.read_csv(f"{d}/sensitivity.csv")
+assert list(s.columns) == ["outcome", "factor", "index", "estimate", "ci_low", "ci_high", "noise_share"], s.columns
+assert len(s) == 3 * 3 * 2 and s.estimate.dtype == float
+st = s[s["index"] == "ST"].pivot(index="factor", columns="outcome", values="estimate")
+assert st.loc["mechanisms.contagion.transmission"].eq(0).all()
+design = pd.read_csv(f"{d}/design.csv")
+assert len(design) == 80 and design["community.group_size"].between(4, 8).all()
+points = pd.read_csv(f"{d}/points.csv")
+assert len(points.merge(design, on="point")) == 240
+print("ok")
+"#;
+    let result = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

@@ -348,3 +348,47 @@ print("ok")
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// The shipped example, made small (20 groups, 8 Saltelli rows), runs end
+/// to end and its report names the factors and shows the chart.
+#[test]
+fn the_shipped_example_runs_and_its_report_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sensitivity.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let small = text
+        .replace("groups = 300", "groups = 20")
+        .replace("control_members = 900", "control_members = 60")
+        .replace("samples = 64", "samples = 8");
+    assert_ne!(small, text);
+    let scenario = write_scenario(dir.path(), &small);
+    let out = dir.path().join("out");
+    let output = bonfire()
+        .arg("sensitivity")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "sensitivity: Sobol indices from a Saltelli design of 8 rows × (10 factors + 2)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  - retention@end: "), "{stdout}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<h2>Which factors matter</h2>"));
+    assert!(report.contains("Which factors drive each outcome (Sobol indices)"));
+    assert!(out.join("charts/sensitivity.png").is_file());
+    // The report is well-formed XML, like every report.
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(&report, options).expect("well-formed report");
+    let svg = std::fs::read_to_string(out.join("charts/sensitivity.svg")).unwrap();
+    roxmltree::Document::parse(&svg).expect("well-formed chart");
+}

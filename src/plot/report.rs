@@ -105,7 +105,7 @@ pub fn html(
     } else {
         sensitivity_findings(&mut page, answers.sensitivity);
     }
-    chart_figures(&mut page, charts);
+    chart_figures(&mut page, charts, answers.sensitivity.is_empty());
     parameters(&mut page, resolved);
     page.push_str("</body>\n</html>\n");
     page
@@ -400,7 +400,7 @@ fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::
     for sentence in results::findings(rows) {
         let _ = writeln!(page, "<li>{}</li>", escape(&sentence));
     }
-    page.push_str("</ul>\n<table>\n<tr><th>outcome</th><th>factor</th><th>index</th><th>estimate</th><th>95% interval</th></tr>\n");
+    page.push_str("</ul>\n<details>\n<summary>Every index with its interval</summary>\n<table>\n<tr><th>outcome</th><th>factor</th><th>index</th><th>estimate</th><th>95% interval</th></tr>\n");
     for r in rows {
         let (value, ci) = rounded(r.estimate, r.ci_low, r.ci_high, 3);
         let _ = writeln!(
@@ -411,12 +411,16 @@ fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::
             escape(&r.index)
         );
     }
-    page.push_str("</table>\n<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
+    page.push_str("</table>\n</details>\n<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
 }
 
 /// Every chart as an inline SVG figure with its title as caption.
-fn chart_figures(page: &mut String, charts: &[InlineChart]) {
-    page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");
+fn chart_figures(page: &mut String, charts: &[InlineChart], over_time: bool) {
+    if over_time {
+        page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");
+    } else {
+        page.push_str("<h2>Charts</h2>\n");
+    }
     for c in charts {
         let _ = writeln!(
             page,

@@ -323,7 +323,9 @@ impl Sensitivity {
         let range_allowed = "a range { from, to } (with scale = \"log\" for a positive real range), or a list of at least two values";
         let values = match value {
             toml::Value::Array(list) if list.len() >= 2 => Values::List(list.clone()),
-            toml::Value::Table(t) => Self::range(t, kind).map_err(|why| (keys::written(value), why))?,
+            toml::Value::Table(t) => {
+                Self::range(t, kind).map_err(|why| (keys::written(value), why))?
+            }
             other => return Err((keys::written(other), range_allowed.into())),
         };
         Ok(Factor {

@@ -566,6 +566,7 @@ pub fn file_schema() -> Value {
         json!("A bonfire scenario file (TOML). Every key has a default; unknown keys are refused."),
     );
     let properties = root["properties"].as_object_mut().expect("properties");
+    properties.insert("sensitivity".into(), sensitivity_schema(&varying));
     properties.insert("sweep".into(), sweep);
     properties.insert("arm".into(), json!({"type": "array", "items": arm}));
     root["$defs"].as_object_mut().expect("definitions").insert(
@@ -583,6 +584,54 @@ pub fn file_schema() -> Value {
         }),
     );
     schema
+}
+
+/// `[sensitivity]`: its settings (described by
+/// [`crate::sensitivity::spec::KEYS`]) and `[sensitivity.factors]`, any key
+/// that may vary, as a range or a list of values.
+fn sensitivity_schema(varying: &[&Key]) -> Value {
+    let factor = |key: &Key| {
+        let list = json!({"type": "array", "minItems": 2, "items": key.schema.clone()});
+        match key.kind {
+            Kind::Whole { .. } | Kind::Real { .. } => json!({"anyOf": [list, {
+                "description": "A range: uniform from `from` to `to` (whole numbers for a whole-number key), or uniform in the log with scale = \"log\".",
+                "type": "object",
+                "properties": {
+                    "from": {"type": "number"},
+                    "to": {"type": "number"},
+                    "scale": {"enum": ["linear", "log"]}
+                },
+                "required": ["from", "to"],
+                "additionalProperties": false
+            }]}),
+            _ => list,
+        }
+    };
+    let mut factors = nest(varying, factor);
+    factors["description"] =
+        json!("The uncertain keys, each with a range { from, to } or a list of values.");
+    let doc = |name: &str| {
+        crate::sensitivity::spec::KEYS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, allowed)| *allowed)
+    };
+    json!({
+        "description": "A global sensitivity analysis (bonfire sensitivity): factors, outcomes, method.",
+        "type": "object",
+        "properties": {
+            "method": {"description": doc("method"), "enum": ["sobol", "morris"], "default": "sobol"},
+            "samples": {"description": doc("samples"), "type": "integer", "minimum": 2, "maximum": 65_536},
+            "levels": {"description": doc("levels"), "type": "integer", "minimum": 2, "maximum": 20, "default": 4},
+            "bootstrap": {"description": doc("bootstrap"), "type": "integer", "minimum": 0, "maximum": 100_000, "default": 1000},
+            "arm": {"description": doc("arm"), "type": "string"},
+            "outcomes": {"description": doc("outcomes"), "type": "array", "minItems": 1,
+                "items": {"type": "string", "pattern": "^(difference:)?[a-z0-9_]+@([0-9]+|end)$"}},
+            "factors": factors
+        },
+        "required": ["outcomes", "factors"],
+        "additionalProperties": false
+    })
 }
 
 /// Nested object schemas for a set of keys, with `leaf` for each key.

@@ -188,8 +188,9 @@ pub struct Sensitivity {
     pub factors: Vec<Factor>,
 }
 
-/// The keys of `[sensitivity]` besides `factors`, with what each allows.
-const KEYS: [(&str, &str); 6] = [
+/// The keys of `[sensitivity]` besides `factors`, with what each allows
+/// (for messages and the JSON Schema).
+pub const KEYS: [(&str, &str); 6] = [
     ("method", "\"sobol\" or \"morris\""),
     (
         "samples",

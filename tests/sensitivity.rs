@@ -392,3 +392,76 @@ fn the_shipped_example_runs_and_its_report_answers() {
     let svg = std::fs::read_to_string(out.join("charts/sensitivity.svg")).unwrap();
     roxmltree::Document::parse(&svg).expect("well-formed chart");
 }
+
+/// A `difference:` outcome against a waitlist arm is, at every point, the
+/// mean over replicates of the group arm's value minus the waitlist's in
+/// the same replicate, as timeseries.csv has them; a plain outcome at a
+/// session is the group arm's value there.
+#[test]
+fn outcomes_are_read_from_the_time_series_as_written() {
+    let text = r#"
+name = "wl"
+seed = 3
+replicates = 2
+[community]
+groups = 4
+group_size = 6
+[format]
+sessions = 6
+[sensitivity]
+samples = 8
+bootstrap = 50
+outcomes = ["difference:loneliness_mean@end", "hope_mean@3"]
+[sensitivity.factors]
+mechanisms.dropout.base_hazard = { from = 0.01, to = 0.1 }
+[[arm]]
+name = "group"
+[[arm]]
+name = "waitlist"
+attends = false
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), text);
+    let out = dir.path().join("out");
+    sensitivity(&scenario, &out, &[]);
+    let runs: Vec<bonfire::output::RunRow> = bonfire::output::RunRow::read(&out.join("runs.csv"))
+        .unwrap()
+        .rows;
+    let series: Vec<bonfire::output::TimeseriesRow> =
+        crate::common::read_rows(&out.join("timeseries.csv"));
+    let point_of = |run: u64| runs.iter().find(|r| r.run == run).unwrap().point;
+    let value = |point: usize, replicate: u32, arm: &str, step: u32, hope: bool| {
+        let r = series
+            .iter()
+            .find(|r| {
+                point_of(r.run) == point
+                    && r.replicate == replicate
+                    && r.arm == arm
+                    && r.step == step
+            })
+            .unwrap();
+        if hope { r.hope_mean } else { r.loneliness_mean }
+    };
+    let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
+    let mut checked = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let (point, outcome, mean): (usize, &str, f64) = (
+            record[0].parse().unwrap(),
+            &record[1],
+            record[2].parse().unwrap(),
+        );
+        let expected = if outcome == "hope_mean@3" {
+            (value(point, 0, "group", 3, true) + value(point, 1, "group", 3, true)) / 2.0
+        } else {
+            let d = |r| value(point, r, "group", 6, false) - value(point, r, "waitlist", 6, false);
+            (d(0) + d(1)) / 2.0
+        };
+        assert!(
+            (mean - expected).abs() < 1e-12,
+            "point {point} {outcome}: {mean} against {expected}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 8 * 3 * 2);
+}

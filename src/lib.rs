@@ -18,7 +18,9 @@
 //!
 //! # Layout
 //! [`scenario`] reads and validates scenario files and [`experiment`] expands
-//! their sweeps and arms into runs; [`context`] the figures derived once from
+//! their sweeps, sensitivity designs and arms into runs; [`file_schema`]
+//! describes the file for editors; [`sensitivity`] the designs and indices
+//! of a global sensitivity analysis; [`context`] the figures derived once from
 //! a scenario; [`traits`] the members' traits at arrival, [`baseline`]
 //! those read from a cohort file and [`arrivals`] the two put together;
 //! [`population`] holds the members group by
@@ -41,6 +43,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod file_schema;
 pub mod interrupt;
 pub mod memory;
 pub mod metrics;

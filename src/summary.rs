@@ -302,7 +302,7 @@ pub fn print_schema(markdown: bool) {
     let text = if markdown {
         crate::scenario::keys::markdown_reference()
     } else {
-        let schema = crate::scenario::keys::file_schema();
+        let schema = crate::file_schema::file_schema();
         serde_json::to_string_pretty(&schema).expect("a schema is JSON") + "\n"
     };
     let _ = out.write_all(text.as_bytes());

@@ -10,7 +10,7 @@
 //! (`#[schemars(..)]`). From those declarations come the serde structs
 //! (unknown keys refused), the defaults, the checks and their messages
 //! ([`keys`]), `scenario.resolved.toml` ([`Scenario::resolved_toml`]), the
-//! JSON Schema printed by `bonfire schema` ([`keys::file_schema`]) and the
+//! JSON Schema printed by `bonfire schema` ([`crate::file_schema`]) and the
 //! README's key reference ([`keys::markdown_reference`]).
 //!
 //! A scenario's text becomes scenarios along one path, in

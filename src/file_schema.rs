@@ -1,0 +1,151 @@
+//! The JSON Schema of a whole scenario file, for editors (`bonfire
+//! schema`): the declared keys from the registry ([`keys::registry`]) with
+//! their descriptions, defaults and ranges, plus the tables that shape an
+//! experiment: `[sweep]`, `[[arm]]` and `[sensitivity]`.
+
+use serde_json::{Value, json};
+
+use crate::scenario::keys::{Key, Kind, registry};
+
+/// The JSON Schema of a whole scenario file, for editors: the declared keys
+/// with their descriptions, defaults and ranges, plus `[sweep]` (any key that
+/// may vary, as a list of values or a range) and `[[arm]]` (a name, whether
+/// the arm attends, and any key that may vary).
+pub fn file_schema() -> Value {
+    let registry = registry();
+    let mut schema = registry.schema.clone();
+    let varying: Vec<&Key> = registry
+        .keys
+        .iter()
+        .filter(|k| !k.experiment_wide)
+        .collect();
+
+    let sweep_leaf = |key: &Key| {
+        let mut list = json!({"type": "array", "minItems": 1, "items": key.schema.clone()});
+        if let Some(d) = key.schema.get("description") {
+            list["description"] = d.clone();
+        }
+        match key.kind {
+            Kind::Whole { .. } | Kind::Real { .. } => {
+                json!({"anyOf": [list, {"$ref": "#/$defs/SweepRange"}]})
+            }
+            _ => list,
+        }
+    };
+    let mut sweep = nest(&varying, sweep_leaf);
+    sweep["description"] = json!(
+        "Keys swept in a full factorial: a list of values or a range { from, to, step } each; replicates sets the number of replicates."
+    );
+    sweep["properties"]["replicates"] = json!({
+        "description": "Replicates of every point and arm.",
+        "type": "integer", "minimum": 1, "maximum": 10_000
+    });
+
+    let mut arm = nest(&varying, |key: &Key| key.schema.clone());
+    arm["description"] = json!(
+        "A named condition: the keys that differ from the base scenario. Every arm runs for every sweep point and replicate on common random numbers."
+    );
+    arm["properties"]["name"] = json!({
+        "description": "The arm's name (not \"control\", which names the within-run control members).",
+        "type": "string", "pattern": crate::scenario::NAME_PATTERN
+    });
+    arm["properties"]["attends"] = json!({
+        "description": "False for a waitlist control arm whose members never attend.",
+        "type": "boolean", "default": true
+    });
+    arm["required"] = json!(["name"]);
+
+    let root = schema.as_object_mut().expect("a schema is an object");
+    root.insert(
+        "$id".into(),
+        json!("https://bonfire.invalid/scenario.schema.json"),
+    );
+    root.insert(
+        "description".into(),
+        json!("A bonfire scenario file (TOML). Every key has a default; unknown keys are refused."),
+    );
+    let properties = root["properties"].as_object_mut().expect("properties");
+    properties.insert("sensitivity".into(), sensitivity_schema(&varying));
+    properties.insert("sweep".into(), sweep);
+    properties.insert("arm".into(), json!({"type": "array", "items": arm}));
+    root["$defs"].as_object_mut().expect("definitions").insert(
+        "SweepRange".into(),
+        json!({
+            "description": "Values from `from` to `to` (included) by `step`.",
+            "type": "object",
+            "properties": {
+                "from": {"type": "number"},
+                "to": {"type": "number"},
+                "step": {"type": "number", "exclusiveMinimum": 0}
+            },
+            "required": ["from", "to"],
+            "additionalProperties": false
+        }),
+    );
+    schema
+}
+
+/// `[sensitivity]`: its settings (described by
+/// [`crate::sensitivity::spec::KEYS`]) and `[sensitivity.factors]`, any key
+/// that may vary, as a range or a list of values.
+fn sensitivity_schema(varying: &[&Key]) -> Value {
+    let factor = |key: &Key| {
+        let list = json!({"type": "array", "minItems": 2, "items": key.schema.clone()});
+        match key.kind {
+            Kind::Whole { .. } | Kind::Real { .. } => json!({"anyOf": [list, {
+                "description": "A range: uniform from `from` to `to` (whole numbers for a whole-number key), or uniform in the log with scale = \"log\".",
+                "type": "object",
+                "properties": {
+                    "from": {"type": "number"},
+                    "to": {"type": "number"},
+                    "scale": {"enum": ["linear", "log"]}
+                },
+                "required": ["from", "to"],
+                "additionalProperties": false
+            }]}),
+            _ => list,
+        }
+    };
+    let mut factors = nest(varying, factor);
+    factors["description"] =
+        json!("The uncertain keys, each with a range { from, to } or a list of values.");
+    let doc = |name: &str| {
+        crate::sensitivity::spec::KEYS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, allowed)| *allowed)
+    };
+    json!({
+        "description": "A global sensitivity analysis (bonfire sensitivity): factors, outcomes, method.",
+        "type": "object",
+        "properties": {
+            "method": {"description": doc("method"), "enum": ["sobol", "morris"], "default": "sobol"},
+            "samples": {"description": doc("samples"), "type": "integer", "minimum": 2, "maximum": 65_536},
+            "levels": {"description": doc("levels"), "type": "integer", "minimum": 2, "maximum": 20, "default": 4},
+            "bootstrap": {"description": doc("bootstrap"), "type": "integer", "minimum": 0, "maximum": 100_000, "default": 1000},
+            "arm": {"description": doc("arm"), "type": "string"},
+            "outcomes": {"description": doc("outcomes"), "type": "array", "minItems": 1,
+                "items": {"type": "string", "pattern": "^(difference:)?[a-z0-9_]+@([0-9]+|end)$"}},
+            "factors": factors
+        },
+        "required": ["outcomes", "factors"],
+        "additionalProperties": false
+    })
+}
+
+/// Nested object schemas for a set of keys, with `leaf` for each key.
+fn nest(keys: &[&Key], leaf: impl Fn(&Key) -> Value) -> Value {
+    let mut root = json!({"type": "object", "properties": {}, "additionalProperties": false});
+    for key in keys {
+        let parts: Vec<&str> = key.path.split('.').collect();
+        let mut here = &mut root;
+        for part in &parts[..parts.len() - 1] {
+            let properties = here["properties"].as_object_mut().expect("object");
+            here = properties.entry(part.to_string()).or_insert_with(
+                || json!({"type": "object", "properties": {}, "additionalProperties": false}),
+            );
+        }
+        here["properties"][parts[parts.len() - 1]] = leaf(key);
+    }
+    root
+}

@@ -359,7 +359,7 @@ fn the_shipped_example_runs_and_its_report_answers() {
     let small = text
         .replace("groups = 300", "groups = 20")
         .replace("control_members = 900", "control_members = 60")
-        .replace("samples = 64", "samples = 8");
+        .replace("samples = 128", "samples = 8");
     assert_ne!(small, text);
     let scenario = write_scenario(dir.path(), &small);
     let out = dir.path().join("out");

@@ -9,10 +9,13 @@
 //! The noise level of each outcome is the share of the outputs' variance
 //! that Monte Carlo noise would explain: the mean over points of the
 //! replicates' variance divided by their number (the variance of a
-//! replicate mean), over the variance of the points' outputs. With common
-//! random numbers the noise is largely shared between points and cancels
-//! in their differences, so this share is an upper bound; an index below
-//! it cannot be told from noise.
+//! replicate mean), over the variance of the points' outputs. Each
+//! replicate's values are first centred on that replicate's mean over all
+//! points, since under common random numbers what a replicate shares at
+//! every point moves all points alike. What remains (how the same people
+//! respond differently at different points) still partly cancels between
+//! nearby points, so the share errs high; an index below it cannot be told
+//! from noise.
 //!
 //! Three files are written: `design.csv` (every point's place in the
 //! design and its factor values), `points.csv` (every point's outcomes:
@@ -112,13 +115,36 @@ fn point_outcome(values: &[Option<f64>]) -> PointOutcome {
 }
 
 /// The share of the points' variance that replicate noise would explain;
-/// `None` without two replicates at every point or without variance.
-fn noise_share(points: &[PointOutcome], outputs: &[f64]) -> Option<f64> {
-    let noise = points
+/// `None` unless every point has every replicate (at least two) and the
+/// outputs vary. A replicate's value at a point is first taken relative
+/// to that replicate's mean over all points: common random numbers give a
+/// replicate the same people at every point, and what is common to a
+/// replicate (who was drawn; the control members a difference subtracts)
+/// moves every point alike and cannot be mistaken for a factor's effect.
+fn noise_share(values: &[Vec<Option<f64>>], outputs: &[f64]) -> Option<f64> {
+    let complete: Vec<Vec<f64>> = values
         .iter()
-        .map(|p| p.sd.map(|sd| sd * sd / p.replicates as f64))
-        .sum::<Option<f64>>()?
-        / points.len() as f64;
+        .map(|replicates| replicates.iter().copied().collect::<Option<Vec<f64>>>())
+        .collect::<Option<_>>()?;
+    let r = complete.first()?.len();
+    if r < 2 {
+        return None;
+    }
+    let points = complete.len() as f64;
+    let replicate_means: Vec<f64> = (0..r)
+        .map(|i| complete.iter().map(|v| v[i]).sum::<f64>() / points)
+        .collect();
+    let noise = complete
+        .iter()
+        .map(|v| {
+            let centred: Vec<f64> = v.iter().zip(&replicate_means).map(|(y, m)| y - m).collect();
+            let mean = centred.iter().sum::<f64>() / r as f64;
+            let variance =
+                centred.iter().map(|c| (c - mean) * (c - mean)).sum::<f64>() / (r - 1) as f64;
+            variance / r as f64
+        })
+        .sum::<f64>()
+        / points;
     let n = outputs.len() as f64;
     let mean = outputs.iter().sum::<f64>() / n;
     let variance = outputs.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / n;
@@ -261,7 +287,7 @@ pub fn estimate(analysis: &Analysis, values: &Values) -> (Vec<Vec<PointOutcome>>
             (Some(y), Design::Sobol(d)) => sobol_rows(analysis, d, y),
             (Some(y), Design::Morris(d)) => morris_rows(analysis, d, y),
         };
-        let noise = outputs.as_deref().and_then(|y| noise_share(&summaries, y));
+        let noise = outputs.as_deref().and_then(|y| noise_share(per_point, y));
         rows.extend(index_rows(analysis, &label, noise, indices));
         points.push(summaries);
     }
@@ -378,10 +404,17 @@ pub fn ranked<'a>(rows: &'a [IndexRow], outcome: &str) -> Vec<&'a IndexRow> {
     ranked
 }
 
+/// A total index below this is called small: the factor's whole influence,
+/// interactions included, is under a twentieth of the outcome's variance
+/// (the 0.05 cut-off of screening practice, e.g. Saltelli et al. 2008).
+pub const NEGLIGIBLE: f64 = 0.05;
+
 /// One sentence per outcome, in plain words: for Sobol indices, the
 /// factors whose total index is above the noise level with 95%
-/// confidence (its interval's lower end above the noise share), largest
-/// first; for Morris effects, the three largest μ*.
+/// confidence (its interval's lower end above the noise share) and at
+/// least [`NEGLIGIBLE`], largest first, then those clearly above the noise
+/// but small, then how many are not; for Morris effects, the three largest
+/// μ*.
 pub fn findings(rows: &[IndexRow]) -> Vec<String> {
     let sobol = ranking_index(rows) == "ST";
     outcomes(rows)
@@ -410,23 +443,35 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
                 let top: Vec<String> = ranked.iter().take(3).map(|r| described(r)).collect();
                 return format!("{outcome}: largest mean absolute effects μ*: {}", top.join(", "));
             }
-            let drivers: Vec<String> = ranked
+            let clear: Vec<&&IndexRow> = ranked
                 .iter()
                 .filter(|r| r.ci_low.is_some_and(|low| low > noise))
-                .map(|r| described(r))
                 .collect();
-            let rest = ranked.len() - drivers.len();
-            let noise_words = format!("the noise level, {noise:.3} of its variance");
+            let (drivers, small): (Vec<&&IndexRow>, Vec<&&IndexRow>) = clear
+                .iter()
+                .partition(|r| r.estimate.is_some_and(|x| x >= NEGLIGIBLE));
+            let unclear = ranked.len() - clear.len();
+            let mut parts = Vec::new();
             if drivers.is_empty() {
-                format!(
-                    "{outcome}: no factor's total index is clearly above {noise_words}"
-                )
+                parts.push(format!("no factor's total index is clearly above the noise and at least {NEGLIGIBLE}"));
             } else {
-                format!(
-                    "{outcome}: driven by {} (total index); {rest} other factor(s) not clearly above {noise_words}",
-                    drivers.join(", ")
-                )
+                let named: Vec<String> = drivers.iter().map(|r| described(r)).collect();
+                parts.push(format!("driven by {} (total index)", named.join(", ")));
             }
+            if !small.is_empty() {
+                let named: Vec<&str> = small.iter().map(|r| short_name(&r.factor)).collect();
+                parts.push(format!(
+                    "{} more clearly above the noise but below {NEGLIGIBLE} ({})",
+                    small.len(),
+                    named.join(", ")
+                ));
+            }
+            if unclear > 0 {
+                parts.push(format!(
+                    "{unclear} not clearly above the noise level ({noise:.3} of its variance)"
+                ));
+            }
+            format!("{outcome}: {}", parts.join("; "))
         })
         .collect()
 }

@@ -53,7 +53,7 @@ pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
 }
 
 /// Moments of end loneliness of one arm of one run, for effect sizes.
-fn moments(e: &EndRecord) -> Moments {
+pub fn moments(e: &EndRecord) -> Moments {
     Moments {
         n: e.n,
         sum: e.sum,
@@ -210,7 +210,7 @@ fn compared_with(
 /// The standardised effect of one replicate of metric `m` against its
 /// reference's, from the members' end scores, signed so that positive is
 /// better.
-fn effect(metric: &Metric, own: &Moments, reference: &Moments) -> Option<f64> {
+pub fn effect(metric: &Metric, own: &Moments, reference: &Moments) -> Option<f64> {
     if own.n < 2 || reference.n < 2 {
         return None;
     }

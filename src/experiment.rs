@@ -914,12 +914,12 @@ impl Experiment {
                     ),
                 ));
             }
-            if outcome.difference && analysis.reference.is_none() {
+            if outcome.compares() && analysis.reference.is_none() {
                 return Err(report.at(
                     place,
                     "sensitivity.outcomes",
                     outcome.label(),
-                    "a difference needs something to compare with: a waitlist arm (attends = false), another arm named by [question] reference, or community.control_members > 0",
+                    "a difference or an effect size needs something to compare with: a waitlist arm (attends = false), another arm named by [question] reference, or community.control_members > 0",
                 ));
             }
         }

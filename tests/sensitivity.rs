@@ -246,7 +246,7 @@ fn bad_tables_are_refused_at_their_line() {
         (
             with("control_members = 12", "control_members = 0"),
             "outcomes",
-            "a difference needs something to compare with",
+            "a difference or an effect size needs something to compare with",
         ),
         (
             with("seed = 11", "seed = 11\n[sweep]\ncommunity.groups = [4, 6]"),
@@ -396,7 +396,8 @@ fn the_shipped_example_runs_and_its_report_answers() {
 /// A `difference:` outcome against a waitlist arm is, at every point, the
 /// mean over replicates of the group arm's value minus the waitlist's in
 /// the same replicate, as timeseries.csv has them; a plain outcome at a
-/// session is the group arm's value there.
+/// session is the group arm's value there; an effect size is the one
+/// summary.csv gives the group arm against the waitlist.
 #[test]
 fn outcomes_are_read_from_the_time_series_as_written() {
     let text = r#"
@@ -411,7 +412,7 @@ sessions = 6
 [sensitivity]
 samples = 8
 bootstrap = 50
-outcomes = ["difference:loneliness_mean@end", "hope_mean@3"]
+outcomes = ["difference:loneliness_mean@end", "hope_mean@3", "effect_size:loneliness_mean@end"]
 [sensitivity.factors]
 mechanisms.dropout.base_hazard = { from = 0.01, to = 0.1 }
 [[arm]]
@@ -429,6 +430,9 @@ attends = false
         .rows;
     let series: Vec<bonfire::output::TimeseriesRow> =
         crate::common::read_rows(&out.join("timeseries.csv"));
+    let summary = bonfire::output::SummaryRow::read(&out.join("summary.csv"))
+        .unwrap()
+        .rows;
     let point_of = |run: u64| runs.iter().find(|r| r.run == run).unwrap().point;
     let value = |point: usize, replicate: u32, arm: &str, step: u32, hope: bool| {
         let r = series
@@ -451,7 +455,13 @@ attends = false
             &record[1],
             record[2].parse().unwrap(),
         );
-        let expected = if outcome == "hope_mean@3" {
+        let expected = if outcome.starts_with("effect_size:") {
+            summary
+                .iter()
+                .find(|r| r.point == point && r.arm == "group" && r.metric == "loneliness_mean")
+                .and_then(|r| r.effect_size)
+                .expect("summary.csv has the group's effect size")
+        } else if outcome == "hope_mean@3" {
             (value(point, 0, "group", 3, true) + value(point, 1, "group", 3, true)) / 2.0
         } else {
             let d = |r| value(point, r, "group", 6, false) - value(point, r, "waitlist", 6, false);
@@ -463,5 +473,5 @@ attends = false
         );
         checked += 1;
     }
-    assert_eq!(checked, 8 * 3 * 2);
+    assert_eq!(checked, 8 * 3 * 3);
 }

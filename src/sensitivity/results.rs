@@ -1,8 +1,10 @@
 //! The results of a sensitivity analysis, from the parts of its runs.
 //!
-//! Each outcome is read from every run's time-series part: the analysed
-//! arm's value at the outcome's session, minus (for a `difference:`
-//! outcome) the reference's in the same replicate. A point's output is the
+//! Each outcome is read from every run's parts: the analysed arm's value
+//! at the outcome's session in its time series, minus (for a `difference:`
+//! outcome) the reference's in the same replicate; or (for an
+//! `effect_size:` outcome) Cohen's d between the two arms' members' end
+//! scores, as `summary.csv` computes it. A point's output is the
 //! mean over its replicates; the indices are estimated from the points'
 //! outputs in design order ([`estimators`]), with bootstrap intervals.
 //!
@@ -29,13 +31,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::estimators::{self, MorrisDesign, SaltelliDesign};
-use super::spec::Session;
+use super::spec::{Measure, Session};
 use super::{Analysis, Design, Outcome, Reference};
+use crate::conditions;
 use crate::error::Result;
 use crate::experiment::Experiment;
 use crate::output::parts;
 use crate::output::rows::{self, write_records};
-use crate::output::{OutputFolder, TimeseriesRow};
+use crate::output::{EndRecord, OutputFolder, TimeseriesRow};
+use crate::stats::Moments;
 
 /// The value of one outcome in one arm's rows of a run.
 fn value_at(rows: &[TimeseriesRow], label: &str, outcome: &Outcome) -> Option<f64> {
@@ -52,10 +56,49 @@ fn value_at(rows: &[TimeseriesRow], label: &str, outcome: &Outcome) -> Option<f6
 /// Every outcome's value per point and replicate: `[outcome][point][replicate]`.
 pub type Values = Vec<Vec<Vec<Option<f64>>>>;
 
+/// What one run gives an outcome: a value from its time series, or the
+/// moments of its members' end scores (for effect sizes).
+#[derive(Debug, Clone, Copy, Default)]
+struct Reading {
+    value: Option<f64>,
+    moments: Option<Moments>,
+}
+
+/// One outcome's reading of an arm's rows in a run.
+fn reading(rows: &[TimeseriesRow], ends: &[EndRecord], label: &str, outcome: &Outcome) -> Reading {
+    match outcome.measure {
+        Measure::EffectSize => Reading {
+            value: None,
+            moments: ends
+                .iter()
+                .find(|e| e.arm == label && e.metric == outcome.metric().name)
+                .map(conditions::moments),
+        },
+        _ => Reading {
+            value: value_at(rows, label, outcome),
+            moments: None,
+        },
+    }
+}
+
+/// The outcome of a replicate from the analysed arm's and the reference's
+/// readings.
+fn combine(outcome: &Outcome, own: Reading, reference: Reading) -> Option<f64> {
+    match outcome.measure {
+        Measure::Value => own.value,
+        Measure::Difference => own.value.zip(reference.value).map(|(a, b)| a - b),
+        Measure::EffectSize => {
+            conditions::effect(outcome.metric(), &own.moments?, &reference.moments?)
+        }
+    }
+}
+
 /// Reads every outcome of every run that the analysis needs.
 pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> Result<Values> {
     let outcomes = &analysis.spec.outcomes;
-    let empty = vec![vec![None; experiment.replicates as usize]; experiment.points.len()];
+    let effects = outcomes.iter().any(|o| o.measure == Measure::EffectSize);
+    let empty =
+        vec![vec![Reading::default(); experiment.replicates as usize]; experiment.points.len()];
     let mut own = vec![empty.clone(); outcomes.len()];
     let mut reference = vec![empty; outcomes.len()];
     for run in experiment.runs() {
@@ -66,30 +109,42 @@ pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> 
         }
         let rows: Vec<TimeseriesRow> =
             rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
+        let ends: Vec<EndRecord> = if effects {
+            rows::read_part(&parts::part_path(dir, run.id, "end"))?
+        } else {
+            Vec::new()
+        };
         let label = experiment.scenario(run.point, run.arm).arm_name();
         let (p, r) = (run.point, run.replicate as usize);
         for (o, outcome) in outcomes.iter().enumerate() {
             if is_own {
-                own[o][p][r] = value_at(&rows, label, outcome);
-                if outcome.difference && analysis.reference == Some(Reference::Control) {
-                    reference[o][p][r] = value_at(&rows, "control", outcome);
+                own[o][p][r] = reading(&rows, &ends, label, outcome);
+                if outcome.compares() && analysis.reference == Some(Reference::Control) {
+                    reference[o][p][r] = reading(&rows, &ends, "control", outcome);
                 }
             }
-            if is_reference && outcome.difference {
-                reference[o][p][r] = value_at(&rows, label, outcome);
+            if is_reference && outcome.compares() {
+                reference[o][p][r] = reading(&rows, &ends, label, outcome);
             }
         }
     }
-    for (o, outcome) in outcomes.iter().enumerate() {
-        if outcome.difference {
-            for (own, reference) in own[o].iter_mut().zip(&reference[o]) {
-                for (a, b) in own.iter_mut().zip(reference) {
-                    *a = a.zip(*b).map(|(a, b)| a - b);
-                }
-            }
-        }
-    }
-    Ok(own)
+    let combined = |o: usize, outcome: &Outcome| -> Vec<Vec<Option<f64>>> {
+        own[o]
+            .iter()
+            .zip(&reference[o])
+            .map(|(own, reference)| {
+                own.iter()
+                    .zip(reference)
+                    .map(|(a, b)| combine(outcome, *a, *b))
+                    .collect()
+            })
+            .collect()
+    };
+    Ok(outcomes
+        .iter()
+        .enumerate()
+        .map(|(o, outcome)| combined(o, outcome))
+        .collect())
 }
 
 /// One point's outcome over its replicates.

@@ -22,13 +22,15 @@
 //! (`@end`: the last), in the analysed arm (`arm`, default the first), or
 //! with `difference:` that arm's value minus its reference's in the same
 //! replicate (the `[question] reference`, else a waitlist arm, else the
-//! run's own control members).
+//! run's own control members), or with `effect_size:` (loneliness, hope or
+//! self-stigma at the end) the standardised difference, Cohen's d, as in
+//! `summary.csv`.
 //!
 //! Parsing checks only the table's own shape; whether each factor's key may
 //! vary and its values are allowed is checked where the experiment is
 //! built, like a sweep's.
 
-use crate::output::{METRICS, Metric};
+use crate::output::{MEMBER_SCORES, METRICS, Metric};
 use crate::scenario::keys::{self, Problem};
 
 /// Most factors: a Saltelli design takes a Sobol sequence of dimension k,
@@ -114,24 +116,47 @@ pub enum Session {
     End,
 }
 
-/// One measured outcome: a metric at a session, or its difference from the
-/// reference.
+/// What an outcome measures of its metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// The analysed arm's value.
+    Value,
+    /// The analysed arm minus its reference, paired by replicate.
+    Difference,
+    /// The standardised difference from the reference (Cohen's d from the
+    /// members' end scores, signed so that positive is better off), paired
+    /// by replicate; for the member scores at the end only.
+    EffectSize,
+}
+
+impl Measure {
+    fn prefix(self) -> &'static str {
+        match self {
+            Measure::Value => "",
+            Measure::Difference => "difference:",
+            Measure::EffectSize => "effect_size:",
+        }
+    }
+}
+
+/// One measured outcome: a metric at a session, or its difference or
+/// standardised effect against the reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// Its index in [`METRICS`].
     pub metric: usize,
     pub session: Session,
-    /// The analysed arm minus its reference, paired by replicate.
-    pub difference: bool,
+    pub measure: Measure,
 }
 
 impl Outcome {
-    /// Parses `METRIC@STEP`, `METRIC@end` or `difference:METRIC@STEP`.
+    /// Parses `METRIC@STEP`, `METRIC@end`, `difference:METRIC@STEP` or
+    /// `effect_size:SCORE@end`.
     pub fn parse(text: &str) -> std::result::Result<Outcome, String> {
-        let (difference, rest) = match text.strip_prefix("difference:") {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
+        let (measure, rest) = [Measure::Difference, Measure::EffectSize]
+            .into_iter()
+            .find_map(|m| text.strip_prefix(m.prefix()).map(|rest| (m, rest)))
+            .unwrap_or((Measure::Value, text));
         let (name, at) = rest.split_once('@').ok_or_else(|| {
             format!(
                 "{text:?} has no session: write METRIC@STEP, e.g. loneliness_mean@52, or METRIC@end"
@@ -148,11 +173,24 @@ impl Outcome {
                     .map_err(|_| format!("{at:?} after @ is neither a session number nor `end`"))?,
             ),
         };
+        if measure == Measure::EffectSize
+            && (session != Session::End || !MEMBER_SCORES.contains(&name))
+        {
+            return Err(format!(
+                "an effect size is measured at the end (@end) of a member score: {}",
+                MEMBER_SCORES.join(", ")
+            ));
+        }
         Ok(Outcome {
             metric,
             session,
-            difference,
+            measure,
         })
+    }
+
+    /// Whether it compares the analysed arm with its reference.
+    pub fn compares(&self) -> bool {
+        self.measure != Measure::Value
     }
 
     /// The outcome as written: `loneliness_mean@52`.
@@ -161,8 +199,7 @@ impl Outcome {
             Session::Step(s) => s.to_string(),
             Session::End => "end".into(),
         };
-        let prefix = if self.difference { "difference:" } else { "" };
-        format!("{prefix}{}@{at}", self.metric().name)
+        format!("{}{}@{at}", self.measure.prefix(), self.metric().name)
     }
 
     /// Its metric.
@@ -201,7 +238,7 @@ pub const KEYS: [(&str, &str); 6] = [
     ("arm", "the name of an [[arm]]"),
     (
         "outcomes",
-        "a non-empty list of METRIC@STEP, METRIC@end or difference:METRIC@STEP",
+        "a non-empty list of METRIC@STEP, METRIC@end, difference:METRIC@STEP or effect_size:SCORE@end",
     ),
 ];
 
@@ -439,6 +476,7 @@ mod tests {
             "loneliness_mean@52",
             "retention@end",
             "difference:hope_mean@0",
+            "effect_size:stigma_mean@end",
         ] {
             assert_eq!(Outcome::parse(text).unwrap().label(), text);
         }
@@ -457,6 +495,10 @@ mod tests {
                 .unwrap_err()
                 .contains("neither")
         );
+        for text in ["effect_size:retention@end", "effect_size:loneliness_mean@3"] {
+            let why = Outcome::parse(text).unwrap_err();
+            assert!(why.contains("member score"), "{text}: {why}");
+        }
     }
 
     #[test]

@@ -185,6 +185,23 @@ fn is_range(t: &toml::Table) -> bool {
     t.contains_key("from") && t.contains_key("to")
 }
 
+/// Leaves of `[sensitivity.factors]`: a table with any of `from`, `to` or
+/// `scale` is a factor's range (checked whole, so a missing `to` is named
+/// as such), and an empty table is a leaf too (refused as a value).
+fn factor_leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in table {
+        let key = join(prefix, k);
+        match v {
+            toml::Value::Table(t)
+                if !t.is_empty() && !["from", "to", "scale"].iter().any(|r| t.contains_key(*r)) =>
+            {
+                factor_leaves(&key, t, out)
+            }
+            _ => out.push((key, v.clone())),
+        }
+    }
+}
+
 /// Sets a dotted key in a table, creating tables on the way.
 fn set_key(table: &mut toml::Table, key: &str, value: toml::Value) {
     let mut parts: Vec<&str> = key.split('.').collect();
@@ -476,6 +493,9 @@ impl Experiment {
             factors.map(|(spec, table, arm)| Analysis::new(spec, table, base_seed, arm, None));
         // The keys that vary between points, where each was written, and
         // every point's values.
+        if let Some(a) = &sensitivity {
+            Self::check_design_size(a, arms.len(), base_scenario.replicates, &document, &report)?;
+        }
         let (varied, points): (Vec<(String, Place)>, Vec<Vec<toml::Value>>) = match &sensitivity {
             Some(a) => (
                 a.spec
@@ -556,11 +576,19 @@ impl Experiment {
         }
         let replicates = base_scenario.replicates;
         if let Some(analysis) = &mut sensitivity {
-            analysis.reference = Self::sensitivity_reference(&base_scenario, &arms, analysis.arm);
-            let analysed: Vec<&Scenario> = (0..points.len())
-                .map(|p| &scenarios[p * arms.len() + analysis.arm])
-                .collect();
-            Self::check_outcomes(analysis, &analysed, &document, &report)?;
+            let of_arm = |arm: usize| -> Vec<&Scenario> {
+                (0..points.len())
+                    .map(|p| &scenarios[p * arms.len() + arm])
+                    .collect()
+            };
+            let analysed = of_arm(analysis.arm);
+            analysis.reference =
+                Self::sensitivity_reference(&base_scenario, &arms, analysis.arm, &analysed);
+            let mut read = analysed;
+            if let Some(Reference::Arm(r)) = analysis.reference {
+                read.extend(of_arm(r));
+            }
+            Self::check_outcomes(analysis, &read, &document, &report)?;
         }
         Ok(Experiment {
             scenarios,
@@ -787,7 +815,15 @@ impl Experiment {
             report.error(p, place)
         })?;
         let mut entries = Vec::new();
-        leaves("", &factors, &mut entries);
+        factor_leaves("", &factors, &mut entries);
+        if entries.is_empty() {
+            return Err(report.at(
+                document.place("sensitivity.factors"),
+                "sensitivity.factors",
+                "no factor",
+                "at least one key with a range { from, to } or a list of values",
+            ));
+        }
         let mut written = toml::Table::new();
         for (key, value) in entries {
             let full = format!("sensitivity.factors.{key}");
@@ -828,6 +864,31 @@ impl Experiment {
         };
         table.insert("factors".into(), toml::Value::Table(written));
         Ok((spec, table, arm))
+    }
+
+    /// The design's runs counted before its points are made: at most
+    /// [`MAX_RUNS`], the error put at `sensitivity.samples`.
+    fn check_design_size(
+        analysis: &Analysis,
+        arms: usize,
+        replicates: u32,
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<()> {
+        let points = analysis.design.point_count() as u64;
+        let runs = points * arms as u64 * u64::from(replicates);
+        if runs <= MAX_RUNS {
+            return Ok(());
+        }
+        Err(report.at(
+            document.place("sensitivity.samples"),
+            "sensitivity.samples",
+            format!(
+                "{} ({points} points × {arms} arm(s) × {replicates} replicate(s) = {runs} runs)",
+                analysis.spec.samples
+            ),
+            format!("at most {MAX_RUNS} runs in all: fewer samples, factors, arms or replicates"),
+        ))
     }
 
     /// One factor of `[sensitivity.factors]`, checked like a sweep's key:
@@ -871,24 +932,36 @@ impl Experiment {
         Ok(factor)
     }
 
-    /// What the analysed arm's `difference:` outcomes subtract: the arm
-    /// `[question] reference` names, else the first waitlist arm, else the
-    /// run's own control members, else nothing (never the arm itself).
-    fn sensitivity_reference(base: &Scenario, arms: &[ArmSpec], arm: usize) -> Option<Reference> {
+    /// What the analysed arm's `difference:` and `effect_size:` outcomes
+    /// compare it with: the arm `[question] reference` names, else the
+    /// first waitlist arm, else the run's own control members (when every
+    /// analysed run has some), else nothing; never the arm itself.
+    fn sensitivity_reference(
+        base: &Scenario,
+        arms: &[ArmSpec],
+        arm: usize,
+        analysed: &[&Scenario],
+    ) -> Option<Reference> {
         let named = &base.question.reference;
         let by_name = arms
             .iter()
-            .position(|a| !named.is_empty() && a.name == *named);
-        let waitlist = arms.iter().position(|a| !a.attends);
+            .position(|a| !named.is_empty() && a.name == *named)
+            .filter(|&r| r != arm);
+        let waitlist = arms
+            .iter()
+            .enumerate()
+            .position(|(i, a)| !a.attends && i != arm);
+        let control = analysed.iter().all(|s| s.community.control_members > 0);
         match by_name.or(waitlist) {
-            Some(r) if r != arm => Some(Reference::Arm(r)),
-            _ if base.community.control_members > 0 => Some(Reference::Control),
-            _ => None,
+            Some(r) => Some(Reference::Arm(r)),
+            None if control => Some(Reference::Control),
+            None => None,
         }
     }
 
-    /// Every outcome's session within every analysed run, and a reference
-    /// for every `difference:` outcome.
+    /// Every outcome's session within every run it is read from (the
+    /// analysed arm's and its reference arm's), and a reference for every
+    /// outcome that compares.
     fn check_outcomes(
         analysis: &Analysis,
         analysed: &[&Scenario],
@@ -910,7 +983,7 @@ impl Experiment {
                     "sensitivity.outcomes",
                     outcome.label(),
                     format!(
-                        "a session from 0 to {sessions} (the fewest sessions of any point), or @end"
+                        "a session from 0 to {sessions} (the fewest sessions of any run it is read from), or @end"
                     ),
                 ));
             }

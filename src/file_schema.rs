@@ -125,7 +125,7 @@ fn sensitivity_schema(varying: &[&Key]) -> Value {
             "bootstrap": {"description": doc("bootstrap"), "type": "integer", "minimum": 0, "maximum": 100_000, "default": 1000},
             "arm": {"description": doc("arm"), "type": "string"},
             "outcomes": {"description": doc("outcomes"), "type": "array", "minItems": 1,
-                "items": {"type": "string", "pattern": "^(difference:)?[a-z0-9_]+@([0-9]+|end)$"}},
+                "items": {"type": "string", "pattern": "^((difference:)?[a-z0-9_]+@([0-9]+|end)|effect_size:(loneliness|hope|stigma)_mean@end)$"}},
             "factors": factors
         },
         "required": ["outcomes", "factors"],

@@ -30,7 +30,7 @@ groups_csv = false
 [sensitivity]
 samples = 16
 bootstrap = 200
-outcomes = ["retention@end", "difference:loneliness_mean@end", "no_casual_tie_share@4"]
+outcomes = ["retention@end", "difference:loneliness_mean@end", "loneliness_mean@4"]
 
 [sensitivity.factors]
 mechanisms.dropout.base_hazard = { from = 0.01, to = 0.2, scale = "log" }
@@ -95,7 +95,7 @@ fn a_factor_the_model_never_reads_gets_no_index_and_one_it_reads_does() {
     for outcome in [
         "retention@end",
         "difference:loneliness_mean@end",
-        "no_casual_tie_share@4",
+        "loneliness_mean@4",
     ] {
         // Common random numbers: moving a factor nobody reads leaves every
         // run's numbers as they were, so its indices are exactly 0.
@@ -270,6 +270,24 @@ fn bad_tables_are_refused_at_their_line() {
             with("{ from = 4, to = 8 }", "{ from = 4.5, to = 8 }"),
             "from = 4.5",
             "whole numbers",
+        ),
+        (
+            with("{ from = 0.0, to = 0.5 }", "{ from = 0.0 }"),
+            "transmission = { from = 0.0 }",
+            "numbers from < to",
+        ),
+        (
+            with(
+                "[sensitivity.factors]",
+                "[sensitivity.factors]\nmechanisms.hope.gain = {}",
+            ),
+            "hope.gain = {}",
+            "numbers from < to",
+        ),
+        (
+            with("samples = 16", "samples = 65536").replace("replicates = 2", "replicates = 4"),
+            "samples",
+            "at most 1000000 runs",
         ),
     ];
     for (text, needle, says) in cases {

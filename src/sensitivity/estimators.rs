@@ -6,7 +6,7 @@
 //!
 //! - **Sobol indices** on a Saltelli design: two matrices A and B of `n`
 //!   rows and `k` columns, and for each factor j the matrix AB_j (A with
-//!   column j from B). A is the first n points (after the origin) of the
+//!   column j from B). A is the first n points (from the origin) of the
 //!   k-dimensional Sobol low-discrepancy sequence (the `sobol` crate,
 //!   Joe–Kuo direction numbers); B is the same points in a random cyclic
 //!   order (Sattolo's algorithm: no row is paired with itself), so each
@@ -47,12 +47,13 @@ pub struct SaltelliDesign {
 }
 
 impl SaltelliDesign {
-    /// A: rows 1..=n of the Sobol sequence of dimension k (row 0, the
-    /// origin, is skipped); B: the same rows in a random cyclic order drawn
-    /// from `seed`.
+    /// A: rows 0..n of the Sobol sequence of dimension k (the origin
+    /// included: the first 2^m rows are balanced, each coordinate taking
+    /// one value in each 1/2^m of its axis); B: the same rows in a random
+    /// cyclic order drawn from `seed`.
     pub fn new(k: usize, n: usize, seed: u64) -> SaltelliDesign {
         let params = JoeKuoD6::minimal();
-        let a: Vec<Vec<f64>> = Sobol::<f64>::new(k, &params).skip(1).take(n).collect();
+        let a: Vec<Vec<f64>> = Sobol::<f64>::new(k, &params).take(n).collect();
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         for i in (1..n).rev() {
@@ -97,17 +98,17 @@ fn indices_of(k: usize, outputs: &[f64], rows: &[usize]) -> SobolIndices {
     let per_row = k + 2;
     let f = |row: usize, column: usize| outputs[row * per_row + column];
     let m = rows.len() as f64;
-    let (mut sum, mut sum_sq) = (0.0, 0.0);
-    for &i in rows {
-        for y in [f(i, 0), f(i, 1)] {
-            sum += y;
-            sum_sq += y * y;
-        }
-    }
-    let f0 = sum / (2.0 * m);
-    let variance = sum_sq / (2.0 * m) - f0 * f0;
-    let mut first = vec![0.0; k];
-    let mut total = vec![0.0; k];
+    // Two passes: the mean, then the variance about it (one pass loses the
+    // variance when the mean is large beside the spread).
+    let f0 = rows.iter().map(|&i| f(i, 0) + f(i, 1)).sum::<f64>() / (2.0 * m);
+    let variance = rows
+        .iter()
+        .map(|&i| (f(i, 0) - f0).powi(2) + (f(i, 1) - f0).powi(2))
+        .sum::<f64>()
+        / (2.0 * m);
+    // Without variance there is nothing to apportion: no index (NaN).
+    let mut first = vec![f64::NAN; k];
+    let mut total = vec![f64::NAN; k];
     for j in 0..k {
         let (mut s, mut t) = (0.0, 0.0);
         for &i in rows {
@@ -159,13 +160,15 @@ pub fn bootstrap(
         }
     }
     Intervals {
-        first: firsts.iter_mut().map(|v| percentile_interval(v)).collect(),
-        total: totals.iter_mut().map(|v| percentile_interval(v)).collect(),
+        first: firsts.iter_mut().map(percentile_interval).collect(),
+        total: totals.iter_mut().map(percentile_interval).collect(),
     }
 }
 
-/// The 2.5% and 97.5% points of the values; (NaN, NaN) for none.
-fn percentile_interval(values: &mut [f64]) -> (f64, f64) {
+/// The 2.5% and 97.5% points of the finite values (a resample without
+/// variance has none); (NaN, NaN) for none.
+fn percentile_interval(values: &mut Vec<f64>) -> (f64, f64) {
+    values.retain(|x| x.is_finite());
     if values.is_empty() {
         return (f64::NAN, f64::NAN);
     }
@@ -438,5 +441,43 @@ mod tests {
             MorrisDesign::new(3, 5, 4, 9),
             MorrisDesign::new(3, 5, 4, 10)
         );
+    }
+
+    #[test]
+    fn a_saltelli_design_is_balanced_and_pairs_no_row_with_itself() {
+        for (k, n) in [(1, 8), (3, 64), (10, 128), (100, 1024)] {
+            let d = SaltelliDesign::new(k, n, 5);
+            for j in 0..k {
+                // One value in each 1/n of the axis, in A and so in B.
+                let mut cells: Vec<usize> =
+                    d.a.iter().map(|x| (x[j] * n as f64) as usize).collect();
+                cells.sort_unstable();
+                assert_eq!(
+                    cells,
+                    (0..n).collect::<Vec<_>>(),
+                    "k = {k}, n = {n}, factor {j}"
+                );
+            }
+            assert!(
+                d.a.iter().zip(&d.b).all(|(a, b)| a != b),
+                "a row meets itself"
+            );
+            let mut b = d.b.clone();
+            b.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            let mut a = d.a.clone();
+            a.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            assert_eq!(a, b, "B holds A's rows");
+        }
+        assert_ne!(SaltelliDesign::new(3, 64, 7), SaltelliDesign::new(3, 64, 8));
+    }
+
+    #[test]
+    fn an_output_without_variance_has_no_indices() {
+        let design = SaltelliDesign::new(2, 16, 1);
+        let outputs = vec![6.0; 16 * 4];
+        let s = sobol_indices(&design, &outputs);
+        assert!(s.first.iter().chain(&s.total).all(|x| x.is_nan()), "{s:?}");
+        let ci = bootstrap(&design, &outputs, 20, 1);
+        assert!(ci.total.iter().all(|(lo, hi)| lo.is_nan() && hi.is_nan()));
     }
 }

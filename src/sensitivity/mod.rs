@@ -39,6 +39,14 @@ impl Design {
         }
     }
 
+    /// How many points the design has (known before they are made).
+    pub fn point_count(&self) -> usize {
+        match self {
+            Design::Sobol(d) => d.n * d.points_per_row(),
+            Design::Morris(d) => d.trajectories.len() * (d.k + 1),
+        }
+    }
+
     /// Where point `p` sits in the design: its block (a Saltelli row or a
     /// Morris trajectory) and its role: `A`, `B` or `AB:KEY` (A with KEY's
     /// column from B); `start` or `moved:KEY`.

@@ -319,11 +319,27 @@ fn morris_rows(analysis: &Analysis, d: &MorrisDesign, outputs: &[f64]) -> Vec<In
     ]
 }
 
+/// The values of the replicates that have one at every point. Under
+/// common random numbers a replicate moves every point alike; a point
+/// averaged over fewer replicates than the others would move by what it
+/// lacks, and that would be read as a factor's effect.
+fn complete_replicates(values: &[Vec<Option<f64>>]) -> Vec<Vec<Option<f64>>> {
+    let replicates = values.first().map_or(0, Vec::len);
+    let complete: Vec<usize> = (0..replicates)
+        .filter(|&r| values.iter().all(|v| v[r].is_some()))
+        .collect();
+    values
+        .iter()
+        .map(|v| complete.iter().map(|&r| v[r]).collect())
+        .collect()
+}
+
 /// Every outcome's point summaries and index rows.
 pub fn estimate(analysis: &Analysis, values: &Values) -> (Vec<Vec<PointOutcome>>, Vec<IndexRow>) {
     let mut points = Vec::new();
     let mut rows = Vec::new();
-    for (outcome, per_point) in analysis.spec.outcomes.iter().zip(values) {
+    for (outcome, all) in analysis.spec.outcomes.iter().zip(values) {
+        let per_point = &complete_replicates(all);
         let summaries: Vec<PointOutcome> = per_point.iter().map(|v| point_outcome(v)).collect();
         let outputs: Option<Vec<f64>> = summaries.iter().map(|p| p.mean).collect();
         let label = outcome.label();
@@ -484,15 +500,17 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
                     "{outcome}: no estimate (the outcome has no value at some point, or does not vary)"
                 );
             }
-            let noise = first.noise_share.unwrap_or(0.0);
-            let described = |r: &IndexRow| {
-                format!(
-                    "{} ({:.2}, 95% CI {:.2} to {:.2})",
+            // Without replicates the noise is unknown, and an index is
+            // clear when above 0; without bootstrap intervals the estimate
+            // itself is held against the noise.
+            let noise = first.noise_share;
+            let described = |r: &IndexRow| match (r.ci_low, r.ci_high) {
+                (Some(low), Some(high)) => format!(
+                    "{} ({:.2}, 95% CI {low:.2} to {high:.2})",
                     short_name(&r.factor),
-                    r.estimate.unwrap_or(f64::NAN),
-                    r.ci_low.unwrap_or(f64::NAN),
-                    r.ci_high.unwrap_or(f64::NAN)
-                )
+                    r.estimate.unwrap_or(f64::NAN)
+                ),
+                _ => format!("{} ({:.2})", short_name(&r.factor), r.estimate.unwrap_or(f64::NAN)),
             };
             if !sobol {
                 let top: Vec<String> = ranked.iter().take(3).map(|r| described(r)).collect();
@@ -500,15 +518,21 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
             }
             let clear: Vec<&&IndexRow> = ranked
                 .iter()
-                .filter(|r| r.ci_low.is_some_and(|low| low > noise))
+                .filter(|r| r.ci_low.or(r.estimate).is_some_and(|low| low > noise.unwrap_or(0.0)))
                 .collect();
             let (drivers, small): (Vec<&&IndexRow>, Vec<&&IndexRow>) = clear
                 .iter()
                 .partition(|r| r.estimate.is_some_and(|x| x >= NEGLIGIBLE));
             let unclear = ranked.len() - clear.len();
+            let level = match noise {
+                Some(n) => format!("the noise level ({n:.3} of its variance)"),
+                None => "0 (the noise is unknown: it needs two replicates)".to_string(),
+            };
             let mut parts = Vec::new();
             if drivers.is_empty() {
-                parts.push(format!("no factor's total index is clearly above the noise and at least {NEGLIGIBLE}"));
+                parts.push(format!(
+                    "no factor's total index is clearly above the noise and at least {NEGLIGIBLE}"
+                ));
             } else {
                 let named: Vec<String> = drivers.iter().map(|r| described(r)).collect();
                 parts.push(format!("driven by {} (total index)", named.join(", ")));
@@ -522,11 +546,82 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
                 ));
             }
             if unclear > 0 {
-                parts.push(format!(
-                    "{unclear} not clearly above the noise level ({noise:.3} of its variance)"
-                ));
+                parts.push(format!("{unclear} not clearly above {level}"));
+            }
+            if first.ci_low.is_none() {
+                parts.push("estimates without intervals (bootstrap = 0)".into());
             }
             format!("{outcome}: {}", parts.join("; "))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(factor: &str, estimate: f64, ci: Option<(f64, f64)>, noise: Option<f64>) -> IndexRow {
+        IndexRow {
+            outcome: "retention@end".into(),
+            factor: factor.into(),
+            index: "ST".into(),
+            estimate: Some(estimate),
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+            noise_share: noise,
+        }
+    }
+
+    #[test]
+    fn findings_sort_factors_into_drivers_small_and_unclear() {
+        let rows = [
+            row("mechanisms.a", 0.02, Some((0.015, 0.03)), Some(0.01)),
+            row("mechanisms.b", 0.6, Some((0.5, 0.7)), Some(0.01)),
+            row("c", 0.03, Some((0.005, 0.05)), Some(0.01)),
+        ];
+        let f = findings(&rows);
+        assert_eq!(
+            f,
+            [
+                "retention@end: driven by b (0.60, 95% CI 0.50 to 0.70) (total index); 1 more clearly above the noise but below 0.05 (a); 1 not clearly above the noise level (0.010 of its variance)"
+            ]
+        );
+        // One replicate, no bootstrap: held against 0, and said so.
+        let rows = [row("b", 0.6, None, None), row("a", 0.0, None, None)];
+        let f = findings(&rows);
+        assert!(f[0].contains("driven by b (0.60)"), "{f:?}");
+        assert!(
+            f[0].contains("1 not clearly above 0 (the noise is unknown"),
+            "{f:?}"
+        );
+        assert!(f[0].contains("bootstrap = 0"), "{f:?}");
+    }
+
+    #[test]
+    fn the_noise_share_ignores_what_a_replicate_shares_at_every_point() {
+        // Two points, two replicates; replicate 1 is 10 higher everywhere
+        // (a shared draw), and the points differ by 2: no noise at all.
+        let values = vec![vec![Some(0.0), Some(10.0)], vec![Some(2.0), Some(12.0)]];
+        let outputs = [5.0, 7.0];
+        assert_eq!(noise_share(&values, &outputs), Some(0.0));
+        // Replicates disagree about the points' difference: noise.
+        let values = vec![vec![Some(0.0), Some(0.0)], vec![Some(2.0), Some(0.0)]];
+        let outputs = [0.0, 1.0];
+        // Centred: point 0 = (-1, 0), point 1 = (1, 0); variance 0.5 each,
+        // over 2 replicates 0.25; the outputs' variance 0.25.
+        assert_eq!(noise_share(&values, &outputs), Some(1.0));
+        assert_eq!(
+            noise_share(&[vec![Some(1.0)], vec![Some(2.0)]], &[1.0, 2.0]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_replicate_missing_at_some_point_is_left_out_everywhere() {
+        let values = vec![vec![Some(1.0), Some(5.0)], vec![Some(2.0), None]];
+        assert_eq!(
+            complete_replicates(&values),
+            vec![vec![Some(1.0)], vec![Some(2.0)]]
+        );
+    }
 }

@@ -10,16 +10,17 @@
 //!
 //! [sensitivity.factors]
 //! mechanisms.dropout.base_hazard = { from = 0.01, to = 0.05 }
-//! mechanisms.bonding.hours_per_session = { from = 1.0, to = 4.0, scale = "log" }
+//! mechanisms.universality.relief = { from = 0.0075, to = 0.03, scale = "log" }
 //! community.group_size = { from = 6, to = 14 }       # whole numbers: each equally likely
-//! format.leadership = ["peer_led", "facilitated"]     # a list: each value equally likely
+//! format.leadership = ["peer", "facilitated"]         # a list: each value equally likely
 //! ```
 //!
 //! A factor's value at a point of the unit cube ([`Factor::at`]) is read
 //! from its range: uniform, or uniform in the logarithm (`scale = "log"`);
 //! whole-number ranges and lists give each value an equal share of [0, 1).
 //! An outcome ([`Outcome`]) is one metric of `timeseries.csv` at one session
-//! (`@end`: the last), in the analysed arm (`arm`, default the first), or
+//! (`@end`: the last), in the analysed arm (`arm`, default the first arm
+//! that attends), or
 //! with `difference:` that arm's value minus its reference's in the same
 //! replicate (the `[question] reference`, else a waitlist arm, else the
 //! run's own control members), or with `effect_size:` (loneliness, hope or
@@ -231,7 +232,7 @@ pub const KEYS: [(&str, &str); 6] = [
     ("method", "\"sobol\" or \"morris\""),
     (
         "samples",
-        "a whole number: Sobol rows (a power of two from 8 to 65536) or Morris trajectories (2 to 10000)",
+        "a whole number: Sobol rows (a power of two from 8 to 65536) or Morris trajectories (2 to 1000)",
     ),
     ("levels", "an even whole number from 2 to 20 (Morris only)"),
     ("bootstrap", "a whole number of resamples from 0 to 100000"),
@@ -290,7 +291,7 @@ impl Sensitivity {
         };
         let (samples_range, samples_default) = match method {
             Method::Sobol => (8..=65_536, 64),
-            Method::Morris => (2..=10_000, 20),
+            Method::Morris => (2..=1_000, 20),
         };
         let samples = whole(table, "samples", samples_range, samples_default)?;
         if method == Method::Sobol && !samples.is_power_of_two() {

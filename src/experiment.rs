@@ -118,6 +118,16 @@ impl Overrides {
     }
 }
 
+/// One point of a sweep or a sensitivity design, as its scenarios are
+/// built: what it is called in messages, the keys it sets (with where each
+/// was written), their values and its seed.
+struct Point<'a> {
+    kind: &'a str,
+    varied: &'a [(String, Place)],
+    values: &'a [toml::Value],
+    seed: u64,
+}
+
 /// The name of the single arm of a scenario without `[[arm]]` tables.
 pub const DEFAULT_ARM: &str = "group";
 
@@ -491,104 +501,51 @@ impl Experiment {
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
         let mut sensitivity =
             factors.map(|(spec, table, arm)| Analysis::new(spec, table, base_seed, arm, None));
-        // The keys that vary between points, where each was written, and
-        // every point's values.
-        if let Some(a) = &sensitivity {
-            Self::check_design_size(a, arms.len(), base_scenario.replicates, &document, &report)?;
-        }
-        let (varied, points): (Vec<(String, Place)>, Vec<Vec<toml::Value>>) = match &sensitivity {
-            Some(a) => (
-                a.spec
-                    .factors
-                    .iter()
-                    .map(|f| {
-                        let place = document.place(&format!("sensitivity.factors.{}", f.key));
-                        (f.key.clone(), place)
-                    })
-                    .collect(),
-                a.points(),
-            ),
-            None => (
-                sweep
-                    .iter()
-                    .map(|s| (s.key.clone(), s.place.clone()))
-                    .collect(),
-                Self::points(&sweep, &document, &report)?,
-            ),
-        };
-        let runs = points.len() as u64 * arms.len() as u64 * u64::from(base_scenario.replicates);
-        if runs > MAX_RUNS {
-            let place = base
-                .places
-                .get("replicates")
-                .cloned()
-                .unwrap_or(Place::Default);
-            return Err(report.at(
-                place,
-                "replicates",
-                format!(
-                    "{} (× {} point(s) × {} arm(s) = {runs} runs)",
-                    base_scenario.replicates,
-                    points.len(),
-                    arms.len()
-                ),
-                format!("at most {MAX_RUNS} runs in all (each writes its own part files): fewer replicates, sweep points or arms"),
-            ));
-        }
+        let (varied, points) = Self::varied_points(
+            &sweep,
+            sensitivity.as_ref(),
+            arms.len(),
+            base_scenario.replicates,
+            &document,
+            &report,
+        )?;
+        let place = base.places.get("replicates").cloned();
+        Self::check_run_count(
+            points.len(),
+            arms.len(),
+            base_scenario.replicates,
+            place,
+            &report,
+        )?;
 
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
+            // Sensitivity points share the base seed: common random numbers
+            // across the design.
+            let (kind, seed) = match sensitivity {
+                Some(_) => (format!("sensitivity point {p}:"), base_seed),
+                None => ("sweep point".to_string(), point_seed(base_seed, p)),
+            };
+            let point = Point {
+                kind: &kind,
+                varied: &varied,
+                values,
+                seed,
+            };
             for arm in &arms {
-                let mut condition = base.clone();
-                let mut context = vec![format!("arm {}", arm.name)];
-                let kind = match sensitivity {
-                    Some(_) => format!("sensitivity point {p}:"),
-                    None => "sweep point".to_string(),
-                };
-                for ((key, place), value) in varied.iter().zip(values) {
-                    condition.set(key, value.clone(), place.clone());
-                    context.push(format!("{kind} {key} = {value}"));
-                }
-                for (key, value, place) in &arm.overrides {
-                    condition.set(key, value.clone(), place.clone());
-                }
-                // Sensitivity points share the base seed: common random
-                // numbers across the design.
-                let seed = match sensitivity {
-                    Some(_) => base_seed,
-                    None => point_seed(base_seed, p),
-                };
-                let seed = toml::Value::Integer(seed as i64);
-                set_key(&mut condition.table, "seed", seed);
-                let context = context.join(", ");
-                let parameters =
-                    Self::checked(&condition.table, &condition.places, &report, &context)?;
-                let import = imports
-                    .for_scenario(&parameters, &context)
-                    .map_err(|e| report.in_file(e, &condition.places))?;
-                scenarios.push(Scenario::new(
-                    parameters,
-                    arm.name.clone(),
-                    arm.attends,
-                    import,
-                ));
+                scenarios.push(Self::condition(&base, &point, arm, &mut imports, &report)?);
             }
         }
         let replicates = base_scenario.replicates;
         if let Some(analysis) = &mut sensitivity {
-            let of_arm = |arm: usize| -> Vec<&Scenario> {
-                (0..points.len())
-                    .map(|p| &scenarios[p * arms.len() + arm])
-                    .collect()
-            };
-            let analysed = of_arm(analysis.arm);
-            analysis.reference =
-                Self::sensitivity_reference(&base_scenario, &arms, analysis.arm, &analysed);
-            let mut read = analysed;
-            if let Some(Reference::Arm(r)) = analysis.reference {
-                read.extend(of_arm(r));
-            }
-            Self::check_outcomes(analysis, &read, &document, &report)?;
+            Self::settle_reference(
+                analysis,
+                &scenarios,
+                &base_scenario,
+                &arms,
+                &document,
+                &report,
+            )?;
         }
         Ok(Experiment {
             scenarios,
@@ -864,6 +821,121 @@ impl Experiment {
         };
         table.insert("factors".into(), toml::Value::Table(written));
         Ok((spec, table, arm))
+    }
+
+    /// The scenario of one point and arm: the base, the point's values, the
+    /// arm's keys and the point's seed, checked and typed.
+    fn condition(
+        base: &Written,
+        point: &Point,
+        arm: &ArmSpec,
+        imports: &mut Imports,
+        report: &Reporter,
+    ) -> Result<Scenario> {
+        let mut condition = base.clone();
+        let mut context = vec![format!("arm {}", arm.name)];
+        for ((key, place), value) in point.varied.iter().zip(point.values) {
+            condition.set(key, value.clone(), place.clone());
+            context.push(format!("{} {key} = {value}", point.kind));
+        }
+        for (key, value, place) in &arm.overrides {
+            condition.set(key, value.clone(), place.clone());
+        }
+        set_key(
+            &mut condition.table,
+            "seed",
+            toml::Value::Integer(point.seed as i64),
+        );
+        let context = context.join(", ");
+        let parameters = Self::checked(&condition.table, &condition.places, report, &context)?;
+        let import = imports
+            .for_scenario(&parameters, &context)
+            .map_err(|e| report.in_file(e, &condition.places))?;
+        Ok(Scenario::new(
+            parameters,
+            arm.name.clone(),
+            arm.attends,
+            import,
+        ))
+    }
+
+    /// At most [`MAX_RUNS`] runs (points × arms × replicates), the error put
+    /// at `replicates`.
+    fn check_run_count(
+        points: usize,
+        arms: usize,
+        replicates: u32,
+        place: Option<Place>,
+        report: &Reporter,
+    ) -> Result<()> {
+        let runs = points as u64 * arms as u64 * u64::from(replicates);
+        if runs <= MAX_RUNS {
+            return Ok(());
+        }
+        Err(report.at(
+            place.unwrap_or(Place::Default),
+            "replicates",
+            format!("{replicates} (× {points} point(s) × {arms} arm(s) = {runs} runs)"),
+            format!("at most {MAX_RUNS} runs in all (each writes its own part files): fewer replicates, sweep points or arms"),
+        ))
+    }
+
+    /// The keys that vary between points, where each was written, and every
+    /// point's values: the sensitivity design's (its runs counted first), or
+    /// the sweep's full factorial.
+    #[allow(clippy::type_complexity)]
+    fn varied_points(
+        sweep: &[SweptKey],
+        sensitivity: Option<&Analysis>,
+        arms: usize,
+        replicates: u32,
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<(Vec<(String, Place)>, Vec<Vec<toml::Value>>)> {
+        match sensitivity {
+            Some(a) => {
+                Self::check_design_size(a, arms, replicates, document, report)?;
+                let varied = a
+                    .spec
+                    .factors
+                    .iter()
+                    .map(|f| {
+                        let place = document.place(&format!("sensitivity.factors.{}", f.key));
+                        (f.key.clone(), place)
+                    })
+                    .collect();
+                Ok((varied, a.points()))
+            }
+            None => {
+                let varied = sweep
+                    .iter()
+                    .map(|s| (s.key.clone(), s.place.clone()))
+                    .collect();
+                Ok((varied, Self::points(sweep, document, report)?))
+            }
+        }
+    }
+
+    /// Sets what the analysis compares with (from the built scenarios) and
+    /// checks its outcomes against every run they are read from.
+    fn settle_reference(
+        analysis: &mut Analysis,
+        scenarios: &[Scenario],
+        base: &Scenario,
+        arms: &[ArmSpec],
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<()> {
+        let of_arm = |arm: usize| -> Vec<&Scenario> {
+            scenarios.iter().skip(arm).step_by(arms.len()).collect()
+        };
+        let analysed = of_arm(analysis.arm);
+        analysis.reference = Self::sensitivity_reference(base, arms, analysis.arm, &analysed);
+        let mut read = analysed;
+        if let Some(Reference::Arm(r)) = analysis.reference {
+            read.extend(of_arm(r));
+        }
+        Self::check_outcomes(analysis, &read, document, report)
     }
 
     /// The design's runs counted before its points are made: at most

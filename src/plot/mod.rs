@@ -119,18 +119,12 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         write_atomically(&svg_path, text.as_bytes())?;
         written.push(svg_path);
 
-        let png_path = chart_dir.join(format!("{}.png", spec.name));
-        let temp = chart_dir.join(format!(".{}.partial.png", spec.name));
-        {
-            let root = BitMapBackend::new(&temp, draw::size(&spec, &plan)).into_drawing_area();
-            draw::draw(root, &spec, &data, &plan).map_err(|e| plot_error(&png_path, e))?;
-        }
-        std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
-            action: "move into place",
-            path: png_path.clone(),
-            source,
-        })?;
-        written.push(png_path);
+        written.push(write_png(
+            &chart_dir,
+            spec.name,
+            draw::size(&spec, &plan),
+            |root| draw::draw(root, &spec, &data, &plan).map_err(|e| e.to_string()),
+        )?);
 
         let body = text
             .find("<svg")
@@ -176,18 +170,12 @@ fn sensitivity_chart(
     }
     write_atomically(&svg_path, text.as_bytes())?;
     written.push(svg_path);
-    let png_path = chart_dir.join("sensitivity.png");
-    let temp = chart_dir.join(".sensitivity.partial.png");
-    {
-        let root = BitMapBackend::new(&temp, sensitivity::size(indices)).into_drawing_area();
-        sensitivity::draw(root, indices).map_err(|e| plot_error(&png_path, e))?;
-    }
-    std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
-        action: "move into place",
-        path: png_path.clone(),
-        source,
-    })?;
-    written.push(png_path);
+    written.push(write_png(
+        chart_dir,
+        "sensitivity",
+        sensitivity::size(indices),
+        |root| sensitivity::draw(root, indices).map_err(|e| e.to_string()),
+    )?);
     let (title, caption) = sensitivity::title(indices);
     let body = text
         .find("<svg")
@@ -197,4 +185,26 @@ fn sensitivity_chart(
         caption,
         svg: body.to_string(),
     })
+}
+
+/// Draws `charts/NAME.png` under a temporary name, then moves it into
+/// place; returns its path.
+fn write_png(
+    chart_dir: &Path,
+    name: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>,
+) -> Result<PathBuf> {
+    let png_path = chart_dir.join(format!("{name}.png"));
+    let temp = chart_dir.join(format!(".{name}.partial.png"));
+    draw(BitMapBackend::new(&temp, size).into_drawing_area())
+        .map_err(|e| plot_error(&png_path, e))?;
+    std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
+        action: "move into place",
+        path: png_path.clone(),
+        source,
+    })?;
+    Ok(png_path)
 }

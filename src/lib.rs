@@ -36,6 +36,7 @@
 pub mod arrivals;
 pub mod baseline;
 pub mod bonds;
+pub mod calibration;
 pub mod cli;
 pub mod community;
 pub mod conditions;

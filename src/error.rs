@@ -195,6 +195,17 @@ pub enum Error {
         allowed: String,
     },
 
+    #[error("{path}{} (calibration targets): {what} is {given}; allowed: {allowed}", AtLine(*line))]
+    Targets {
+        path: PathBuf,
+        /// The line as an editor counts it (1-based), where one is to blame.
+        line: Option<usize>,
+        /// What is wrong: a column, the header, the file.
+        what: String,
+        given: String,
+        allowed: String,
+    },
+
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
 

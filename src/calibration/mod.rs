@@ -2,3 +2,4 @@
 //! reproduces observed figures (issue 13, in progress: the algorithm only).
 
 pub mod apmc;
+pub mod targets;

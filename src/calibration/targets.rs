@@ -1,0 +1,252 @@
+//! Calibration targets: the observed figures a calibration fits, read from
+//! a CSV a researcher fills from a trial or a programme's records.
+//!
+//! ```csv
+//! metric,step,arm,value,sd
+//! attendance_rate,4,,0.78,0.04
+//! retention,end,,0.55,0.05
+//! loneliness_mean,end,control,6.4,0.1
+//! ```
+//!
+//! One row per target: a `timeseries.csv` metric, the session it is read at
+//! (a number, 0 = before the first, or `end`), the arm (empty: the arm the
+//! calibration analyses; `control`: the run's control members), the
+//! observed value and its standard error (`sd`, > 0), which weighs the
+//! target in the distance. Columns are found by name; any other column is
+//! refused, not ignored. Every problem names the file, the line, the
+//! column, what was given and what is allowed.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::output::METRICS;
+use crate::sensitivity::spec::Session;
+
+/// The columns of a targets file, in the order the file should have them.
+pub const COLUMNS: [&str; 5] = ["metric", "step", "arm", "value", "sd"];
+
+/// One observed figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Its index in [`METRICS`].
+    pub metric: usize,
+    pub session: Session,
+    /// The arm's name; empty for the analysed arm.
+    pub arm: String,
+    pub value: f64,
+    pub sd: f64,
+    /// Its line in the file, for messages.
+    pub line: usize,
+}
+
+impl Target {
+    /// `metric@step` (with `arm:` before it for a named arm), as the
+    /// outputs label it.
+    pub fn label(&self) -> String {
+        let at = match self.session {
+            Session::Step(s) => s.to_string(),
+            Session::End => "end".into(),
+        };
+        let arm = if self.arm.is_empty() {
+            String::new()
+        } else {
+            format!("{}:", self.arm)
+        };
+        format!("{arm}{}@{at}", METRICS[self.metric].name)
+    }
+}
+
+/// Reads and checks a targets file.
+pub fn read(path: &Path) -> Result<Vec<Target>> {
+    let problem = |line: Option<usize>, what: &str, given: String, allowed: &str| Error::Targets {
+        path: path.to_path_buf(),
+        line,
+        what: what.to_string(),
+        given: crate::error::bounded(&given),
+        allowed: allowed.to_string(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|source| Error::ReadCsv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let header = reader
+        .headers()
+        .map_err(|source| Error::ReadCsv {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .clone();
+    let names: Vec<&str> = header.iter().collect();
+    let allowed_columns = COLUMNS.join(", ");
+    if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
+        return Err(problem(
+            Some(1),
+            "the header",
+            format!("column {extra:?}"),
+            &format!("the columns {allowed_columns}"),
+        ));
+    }
+    let at = |name: &str| names.iter().position(|n| *n == name);
+    let columns: Vec<usize> = COLUMNS
+        .iter()
+        .filter(|c| **c != "arm")
+        .map(|c| {
+            at(c).ok_or_else(|| {
+                problem(
+                    Some(1),
+                    "the header",
+                    format!("no column {c:?}"),
+                    &format!("the columns {allowed_columns} (arm may be left out)"),
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let (metric_at, step_at, value_at, sd_at) = (columns[0], columns[1], columns[2], columns[3]);
+    let arm_at = at("arm");
+    let mut targets: Vec<Target> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|source| Error::ReadCsv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let cell = |i: usize| record.get(i).unwrap_or("").to_string();
+        let name = cell(metric_at);
+        let metric = METRICS.iter().position(|m| m.name == name).ok_or_else(|| {
+            problem(
+                Some(line),
+                "metric",
+                format!("{name:?}"),
+                "a column of timeseries.csv (see the README's Outputs), e.g. retention",
+            )
+        })?;
+        let step = cell(step_at);
+        let session = match step.as_str() {
+            "end" => Session::End,
+            s => Session::Step(s.parse().map_err(|_| {
+                problem(
+                    Some(line),
+                    "step",
+                    format!("{s:?}"),
+                    "a session number (0 = before the first) or end",
+                )
+            })?),
+        };
+        let number = |column: &str, text: String| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| problem(Some(line), column, format!("{text:?}"), "a finite number"))
+        };
+        let value = number("value", cell(value_at))?;
+        let sd = number("sd", cell(sd_at))?;
+        if sd <= 0.0 {
+            return Err(problem(
+                Some(line),
+                "sd",
+                sd.to_string(),
+                "a number above 0: the target's standard error, which weighs it in the distance",
+            ));
+        }
+        let target = Target {
+            metric,
+            session,
+            arm: arm_at.map(cell).unwrap_or_default(),
+            value,
+            sd,
+            line,
+        };
+        if let Some(earlier) = targets.iter().find(|t| t.label() == target.label()) {
+            return Err(problem(
+                Some(line),
+                "the target",
+                target.label(),
+                &format!(
+                    "each metric, session and arm once (also on line {})",
+                    earlier.line
+                ),
+            ));
+        }
+        targets.push(target);
+    }
+    if targets.is_empty() {
+        return Err(problem(
+            None,
+            "the file",
+            "no rows".into(),
+            "at least one target row under the header",
+        ));
+    }
+    Ok(targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> Result<Vec<Target>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("targets.csv");
+        std::fs::write(&path, text).unwrap();
+        read(&path)
+    }
+
+    #[test]
+    fn targets_are_read_with_their_sessions_and_arms() {
+        let t = read_text("metric,step,arm,value,sd\nattendance_rate,4,,0.78,0.04\nloneliness_mean, end ,control,6.4,0.1\n").unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].label(), "attendance_rate@4");
+        assert_eq!(t[1].label(), "control:loneliness_mean@end");
+        assert_eq!((t[1].value, t[1].sd, t[1].line), (6.4, 0.1, 3));
+        // arm may be left out, and columns come in any order.
+        let t = read_text("sd,value,step,metric\n0.05,0.5,12,retention\n").unwrap();
+        assert_eq!(t[0].label(), "retention@12");
+    }
+
+    #[test]
+    fn each_bad_cell_is_named_with_its_line_and_column() {
+        let cases = [
+            ("metric,step,value,sd\nlonely,4,1,1\n", "line 2", "metric"),
+            (
+                "metric,step,value,sd\nretention,last,1,1\n",
+                "line 2",
+                "step",
+            ),
+            ("metric,step,value,sd\nretention,4,x,1\n", "line 2", "value"),
+            (
+                "metric,step,value,sd\nretention,4,0.5,0\n",
+                "line 2",
+                "above 0",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,0.5,nan\n",
+                "line 2",
+                "finite",
+            ),
+            (
+                "metric,step,value,sd,note\nretention,4,0.5,1,x\n",
+                "line 1",
+                "\"note\"",
+            ),
+            ("metric,value,sd\nretention,0.5,1\n", "line 1", "\"step\""),
+            (
+                "metric,step,value,sd\nretention,4,0.5,1\nretention,4,0.6,1\n",
+                "line 3",
+                "also on line 2",
+            ),
+            ("metric,step,value,sd\n", "targets", "at least one"),
+        ];
+        for (text, place, says) in cases {
+            let message = read_text(text).unwrap_err().to_string();
+            assert!(
+                message.contains("targets.csv")
+                    && message.contains(place)
+                    && message.contains(says),
+                "{text:?}: {message}"
+            );
+        }
+    }
+}

@@ -5,6 +5,8 @@
 //! pool of the requested size ([`crate::runner`]), assembles the files and
 //! draws the charts. Printing goes through [`crate::summary`].
 
+mod calibrate;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -43,6 +45,11 @@ pub enum Command {
     /// table: its design's points on common random numbers, then Sobol
     /// indices or Morris effects per outcome (sensitivity.csv).
     Sensitivity(RunArgs),
+    /// Fit a scenario's [calibration] parameters to observed figures:
+    /// approximate Bayesian computation (adaptive population Monte Carlo),
+    /// its generations run like experiments; writes the posterior, the fit
+    /// per target and a scenario with the fitted values.
+    Calibrate(CalibrateArgs),
     /// Validate scenario files without running them, and estimate the
     /// memory each needs.
     Check {
@@ -118,6 +125,46 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Scenario file (TOML) with a [calibration] table.
+    #[arg(required_unless_present = "resume")]
+    pub scenario: Option<PathBuf>,
+    /// The observed figures: a CSV with the columns metric, step, arm
+    /// (optional), value and sd (see scenarios/calibration_targets.csv).
+    #[arg(long, value_name = "FILE", required_unless_present = "resume")]
+    pub targets: Option<PathBuf>,
+    /// Output folder [default: output/SCENARIO_NAME].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the scenario's number of replicates (per particle).
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Replace the files of an earlier run in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors (no progress bar, no summary).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip the charts and the report.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Run even when a generation is estimated to need more memory than
+    /// this machine has free.
+    #[arg(long)]
+    pub no_memory_check: bool,
+    /// Finish an interrupted calibration in this output folder (its
+    /// scenario and targets come from the folder).
+    #[arg(long, value_name = "OUT", conflicts_with_all = ["scenario", "targets", "out", "seed", "replicates"])]
+    pub resume: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct MergeArgs {
     /// The shard folders, each written by `bonfire run --shard I/N`.
     #[arg(required = true)]
@@ -137,7 +184,7 @@ pub struct MergeArgs {
 }
 
 /// This process's command line, as the lock file records it.
-fn command_line() -> String {
+pub(crate) fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 
@@ -146,6 +193,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_scenario(args, Job::Run),
         Command::Sensitivity(args) => run_scenario(args, Job::Sensitivity),
+        Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Check {
             scenarios,
             no_memory_check,
@@ -211,7 +259,7 @@ fn check(paths: &[PathBuf], no_memory_check: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// The keys set by `--seed`, `--replicates` and `--export-network`.
-fn flag_overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
+pub(crate) fn flag_overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
     let mut overrides = Overrides::default();
     if let Some(seed) = args.seed {
         let Ok(seed) = i64::try_from(seed) else {
@@ -254,7 +302,7 @@ fn parse_steps(text: &str) -> anyhow::Result<Vec<u32>> {
         .collect()
 }
 
-fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
+pub(crate) fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
     let threads = match threads {
         Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
         Some(n) => n,
@@ -365,6 +413,13 @@ fn open_resumed(
     }
     *shard = resumed_shard(dir, *shard)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+    if experiment.calibration.is_some() {
+        anyhow::bail!(
+            "{} holds a calibration: `bonfire calibrate --resume {}` finishes it",
+            dir.display(),
+            dir.display()
+        );
+    }
     let source = resolved.display().to_string();
     if !args.no_memory_check {
         memory::check(&experiment, threads, &source)?;
@@ -436,6 +491,11 @@ impl Job {
         let file = path.map_or("the built-in scenario".to_string(), |p| {
             p.display().to_string()
         });
+        if experiment.calibration.is_some() {
+            anyhow::bail!(
+                "{file} has a [calibration] table: fit it with `bonfire calibrate {file} --targets TARGETS.csv`"
+            );
+        }
         match (self, experiment.sensitivity.is_some()) {
             (Job::Run, true) => anyhow::bail!(
                 "{file} has a [sensitivity] table: run its analysis with `bonfire sensitivity {file}`"
@@ -473,7 +533,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
         in_shard * u64::from(experiment.base.format.sessions),
         args.quiet,
     );
-    crate::interrupt::on_interrupt_explain_resume(dir, progress.shown());
+    crate::interrupt::on_interrupt_explain_resume(dir, progress.shown(), "run");
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(
             "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",

@@ -206,6 +206,11 @@ pub enum Error {
         allowed: String,
     },
 
+    #[error(
+        "{path} was written by another calibration ({why}); start this one afresh with --force, or in another --out folder"
+    )]
+    ForeignGeneration { path: PathBuf, why: String },
+
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
 

@@ -34,6 +34,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::baseline::Cohort;
+use crate::calibration::Plan;
+use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
 use crate::scenario::keys::{self, Problem};
@@ -86,6 +88,21 @@ pub struct Experiment {
     /// The sensitivity analysis of a file with a `[sensitivity]` table:
     /// its design gives the points (instead of a sweep).
     pub sensitivity: Option<Analysis>,
+    /// The calibration of a file with a `[calibration]` table: one
+    /// generation's particles are the points.
+    pub calibration: Option<Plan>,
+}
+
+/// Where an experiment's points come from, as its file says.
+enum Design {
+    /// A `[sweep]`'s full factorial (one point without a sweep).
+    Sweep,
+    /// A `[sensitivity]` table: its settings, the table as written and the
+    /// analysed arm.
+    Sensitivity(Sensitivity, toml::Table, usize),
+    /// A `[calibration]` table: its settings, the table as written and the
+    /// arm targets are read from by default.
+    Calibration(CalibrationSpec, toml::Table, usize),
 }
 
 /// One key set from outside the file: a command-line flag or code.
@@ -100,6 +117,10 @@ pub struct Setting {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
     pub settings: Vec<Setting>,
+    /// A calibration generation's particles (points of the unit cube, one
+    /// per parameter); without them a `[calibration]` file's points are
+    /// generation 0's draws from the prior.
+    pub particles: Option<Vec<Vec<f64>>>,
 }
 
 impl Overrides {
@@ -111,6 +132,14 @@ impl Overrides {
             place: Place::Flag(flag),
         });
         self
+    }
+
+    /// The same settings for a calibration generation's particles.
+    pub fn with_particles(&self, particles: Vec<Vec<f64>>) -> Self {
+        Overrides {
+            settings: self.settings.clone(),
+            particles: Some(particles),
+        }
     }
 
     fn sets(&self, key: &str) -> bool {
@@ -213,7 +242,7 @@ fn factor_leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml:
 }
 
 /// Sets a dotted key in a table, creating tables on the way.
-fn set_key(table: &mut toml::Table, key: &str, value: toml::Value) {
+pub fn set_key(table: &mut toml::Table, key: &str, value: toml::Value) {
     let mut parts: Vec<&str> = key.split('.').collect();
     let leaf = parts.pop().expect("a key has a name");
     let mut here = table;
@@ -374,6 +403,15 @@ fn absolute_file(dir: &Path, key: &str, value: &toml::Value) -> toml::Value {
     }
 }
 
+/// A file taken apart: its base and its experiment tables.
+struct Split {
+    base: Written,
+    sweep: toml::Table,
+    arms: Vec<toml::Value>,
+    sensitivity: Option<toml::Table>,
+    calibration: Option<toml::Table>,
+}
+
 /// A table of keys and where each of its values was written.
 #[derive(Debug, Clone)]
 struct Written {
@@ -466,10 +504,10 @@ impl Experiment {
         let report = Reporter { origin };
         let document = Document::parse(text, origin)?;
         let dir = base_dir(origin);
-        let (mut base, sweep_table, arm_tables, sensitivity_table) =
-            Self::split(&document, &report)?;
+        let split = Self::split(&document, &report)?;
+        let mut base = split.base;
         base.apply(overrides, &report)?;
-        let (sweep, sweep_replicates) = Self::parse_sweep(&sweep_table, &document, &dir, &report)?;
+        let (sweep, sweep_replicates) = Self::parse_sweep(&split.sweep, &document, &dir, &report)?;
         if let Some((replicates, place)) = sweep_replicates
             && !overrides.sets("replicates")
         {
@@ -480,14 +518,17 @@ impl Experiment {
                 set_key(&mut base.table, key, absolute_file(&dir, key, &file));
             }
         }
-        let arms = Self::parse_arms(arm_tables, &document, &dir, &report)?;
+        let arms = Self::parse_arms(split.arms, &document, &dir, &report)?;
         Self::check_reference(&base, &arms, &document, &report)?;
-        let factors = match sensitivity_table {
-            Some(table) => Some(Self::parse_sensitivity(
-                table, &sweep, &arms, &document, &dir, &report,
-            )?),
-            None => None,
-        };
+        let design = Self::parse_design(
+            split.sensitivity,
+            split.calibration,
+            &sweep,
+            &arms,
+            &document,
+            &dir,
+            &report,
+        )?;
 
         // The base alone (no sweep value, no arm) must be valid too: it is
         // what `scenario.resolved.toml` writes before [sweep] and [[arm]].
@@ -499,11 +540,20 @@ impl Experiment {
             .map_err(|e| report.in_file(e, &base.places))?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
-        let mut sensitivity =
-            factors.map(|(spec, table, arm)| Analysis::new(spec, table, base_seed, arm, None));
+        let (mut sensitivity, calibration) = match design {
+            Design::Sweep => (None, None),
+            Design::Sensitivity(spec, table, arm) => {
+                (Some(Analysis::new(spec, table, base_seed, arm, None)), None)
+            }
+            Design::Calibration(spec, table, arm) => {
+                let plan = Plan::new(spec, table, arm, base_seed, overrides.particles.clone());
+                (None, Some(plan))
+            }
+        };
         let (varied, points) = Self::varied_points(
             &sweep,
             sensitivity.as_ref(),
+            calibration.as_ref(),
             arms.len(),
             base_scenario.replicates,
             &document,
@@ -520,11 +570,12 @@ impl Experiment {
 
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
         for (p, values) in points.iter().enumerate() {
-            // Sensitivity points share the base seed: common random numbers
-            // across the design.
-            let (kind, seed) = match sensitivity {
-                Some(_) => (format!("sensitivity point {p}:"), base_seed),
-                None => ("sweep point".to_string(), point_seed(base_seed, p)),
+            // Sensitivity points and calibration particles share the base
+            // seed: common random numbers across the design.
+            let (kind, seed) = match (&sensitivity, &calibration) {
+                (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
+                (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
+                _ => ("sweep point".to_string(), point_seed(base_seed, p)),
             };
             let point = Point {
                 kind: &kind,
@@ -555,33 +606,29 @@ impl Experiment {
             replicates,
             base: base_scenario,
             sensitivity,
+            calibration,
         })
     }
 
-    /// The file's base (every value with its place), its `[sweep]` table and
-    /// its `[[arm]]` tables.
-    fn split(
-        document: &Document,
-        report: &Reporter,
-    ) -> Result<(Written, toml::Table, Vec<toml::Value>, Option<toml::Table>)> {
+    /// The file's base (every value with its place) and its experiment
+    /// tables: `[sweep]`, `[[arm]]`, `[sensitivity]` and `[calibration]`.
+    fn split(document: &Document, report: &Reporter) -> Result<Split> {
         let mut table = document.table.clone();
-        let sensitivity = match table.remove("sensitivity") {
-            None => None,
-            Some(toml::Value::Table(t)) => Some(t),
-            Some(other) => {
-                let given = keys::written(&other);
-                let place = document.place("sensitivity");
-                return Err(report.at(place, "sensitivity", given, "a table: [sensitivity]"));
+        let mut section = |name: &str| -> Result<Option<toml::Table>> {
+            match table.remove(name) {
+                None => Ok(None),
+                Some(toml::Value::Table(t)) => Ok(Some(t)),
+                Some(other) => Err(report.at(
+                    document.place(name),
+                    name,
+                    keys::written(&other),
+                    format!("a table: [{name}]"),
+                )),
             }
         };
-        let sweep = match table.remove("sweep") {
-            None => toml::Table::new(),
-            Some(toml::Value::Table(t)) => t,
-            Some(other) => {
-                let given = keys::written(&other);
-                return Err(report.at(document.place("sweep"), "sweep", given, "a table: [sweep]"));
-            }
-        };
+        let sensitivity = section("sensitivity")?;
+        let calibration = section("calibration")?;
+        let sweep = section("sweep")?.unwrap_or_default();
         let arms = match table.remove("arm") {
             None => Vec::new(),
             Some(toml::Value::Array(a)) => a,
@@ -596,7 +643,13 @@ impl Experiment {
             .iter()
             .map(|(key, _)| (key.clone(), document.place(key)))
             .collect();
-        Ok((Written { table, places }, sweep, arms, sensitivity))
+        Ok(Split {
+            base: Written { table, places },
+            sweep,
+            arms,
+            sensitivity,
+            calibration,
+        })
     }
 
     /// The points of a sweep: the full factorial, first key slowest,
@@ -736,54 +789,162 @@ impl Experiment {
         Ok((sweep, replicates))
     }
 
-    /// The `[sensitivity]` table: its settings, its factors (each checked
-    /// at its line like a sweep's key), the table as written (paths made
-    /// absolute) and the index of the analysed arm.
-    fn parse_sensitivity(
-        mut table: toml::Table,
+    /// Where the points come from: a `[sensitivity]` or a `[calibration]`
+    /// table (neither beside a `[sweep]` or the other), else the sweep.
+    #[allow(clippy::too_many_arguments)]
+    fn parse_design(
+        sensitivity: Option<toml::Table>,
+        calibration: Option<toml::Table>,
         sweep: &[SweptKey],
         arms: &[ArmSpec],
         document: &Document,
         dir: &Path,
         report: &Reporter,
-    ) -> Result<(Sensitivity, toml::Table, usize)> {
-        if !sweep.is_empty() {
-            return Err(report.at(
-                sweep[0].place.clone(),
-                "sweep",
-                "a [sweep] beside [sensitivity]",
-                "one of the two: [sensitivity] runs the points of its design, [sweep] a full factorial",
-            ));
-        }
-        let factors = match table.remove("factors") {
-            Some(toml::Value::Table(t)) if !t.is_empty() => t,
-            other => {
-                let given = other.as_ref().map_or("nothing".into(), keys::written);
+    ) -> Result<Design> {
+        let (name, table) = match (sensitivity, calibration) {
+            (None, None) => return Ok(Design::Sweep),
+            (Some(_), Some(_)) => {
                 return Err(report.at(
-                    document.place("sensitivity.factors"),
-                    "sensitivity.factors",
-                    given,
-                    "a table [sensitivity.factors] of the keys to vary, each with a range { from, to } or a list of values",
+                    document.place("calibration"),
+                    "calibration",
+                    "a [calibration] beside [sensitivity]",
+                    "one of the two in a file: `bonfire sensitivity` runs one, `bonfire calibrate` the other",
                 ));
             }
+            (Some(t), None) => ("sensitivity", t),
+            (None, Some(t)) => ("calibration", t),
         };
+        if let Some(swept) = sweep.first() {
+            return Err(report.at(
+                swept.place.clone(),
+                "sweep",
+                format!("a [sweep] beside [{name}]"),
+                format!(
+                    "one of the two: [{name}] runs the points it makes, [sweep] a full factorial"
+                ),
+            ));
+        }
+        if name == "sensitivity" {
+            let (spec, table, arm) = Self::parse_sensitivity(table, arms, document, dir, report)?;
+            return Ok(Design::Sensitivity(spec, table, arm));
+        }
+        let (spec, table, arm) = Self::parse_calibration(table, arms, document, dir, report)?;
+        Ok(Design::Calibration(spec, table, arm))
+    }
+
+    /// The `[sensitivity]` table: its settings, its factors (each checked
+    /// at its line like a sweep's key), the table as written (paths made
+    /// absolute) and the index of the analysed arm.
+    fn parse_sensitivity(
+        mut table: toml::Table,
+        arms: &[ArmSpec],
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<(Sensitivity, toml::Table, usize)> {
         let mut spec = Sensitivity::parse(&table).map_err(|p| {
             let place = document.place(&p.key);
             report.error(p, place)
         })?;
+        let (factors, written) = Self::parse_factors(
+            "sensitivity.factors",
+            table.remove("factors"),
+            arms,
+            document,
+            dir,
+            report,
+        )?;
+        spec.factors = factors;
+        let arm = Self::named_arm(&spec.arm, "sensitivity.arm", arms, document, report)?;
+        table.insert("factors".into(), toml::Value::Table(written));
+        Ok((spec, table, arm))
+    }
+
+    /// The `[calibration]` table: its settings, its parameters (each
+    /// checked like a sensitivity factor), the table as written and the
+    /// index of the arm targets are read from by default.
+    fn parse_calibration(
+        mut table: toml::Table,
+        arms: &[ArmSpec],
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<(CalibrationSpec, toml::Table, usize)> {
+        let mut spec = CalibrationSpec::parse(&table).map_err(|p| {
+            let place = document.place(&p.key);
+            report.error(p, place)
+        })?;
+        let (parameters, written) = Self::parse_factors(
+            "calibration.parameters",
+            table.remove("parameters"),
+            arms,
+            document,
+            dir,
+            report,
+        )?;
+        spec.parameters = parameters;
+        let arm = Self::named_arm(&spec.arm, "calibration.arm", arms, document, report)?;
+        table.insert("parameters".into(), toml::Value::Table(written));
+        Ok((spec, table, arm))
+    }
+
+    /// The arm a design table names, by index; unnamed: the first arm that
+    /// attends.
+    fn named_arm(
+        name: &str,
+        key: &str,
+        arms: &[ArmSpec],
+        document: &Document,
+        report: &Reporter,
+    ) -> Result<usize> {
+        if name.is_empty() {
+            return Ok(arms.iter().position(|a| a.attends).unwrap_or(0));
+        }
+        arms.iter().position(|a| a.name == name).ok_or_else(|| {
+            let names: Vec<&str> = arms.iter().map(|a| a.name.as_str()).collect();
+            report.at(
+                document.place(key),
+                key,
+                format!("{name:?}"),
+                format!("the name of an arm: {}", names.join(", ")),
+            )
+        })
+    }
+
+    /// The keys a design varies (`[sensitivity.factors]` or
+    /// `[calibration.parameters]`, named by `section`), each checked at its
+    /// line, and the table as written with file paths made absolute.
+    fn parse_factors(
+        section: &str,
+        factors: Option<toml::Value>,
+        arms: &[ArmSpec],
+        document: &Document,
+        dir: &Path,
+        report: &Reporter,
+    ) -> Result<(Vec<Factor>, toml::Table)> {
+        let no_factor =
+            "a table of the keys to vary, each with a range { from, to } or a list of values";
+        let factors = match factors {
+            Some(toml::Value::Table(t)) if !t.is_empty() => t,
+            other => {
+                let given = other.as_ref().map_or("nothing".into(), keys::written);
+                return Err(report.at(
+                    document.place(section),
+                    section,
+                    given,
+                    format!("[{section}]: {no_factor}"),
+                ));
+            }
+        };
         let mut entries = Vec::new();
         factor_leaves("", &factors, &mut entries);
         if entries.is_empty() {
-            return Err(report.at(
-                document.place("sensitivity.factors"),
-                "sensitivity.factors",
-                "no factor",
-                "at least one key with a range { from, to } or a list of values",
-            ));
+            return Err(report.at(document.place(section), section, "no key", no_factor));
         }
+        let mut parsed = Vec::new();
         let mut written = toml::Table::new();
         for (key, value) in entries {
-            let full = format!("sensitivity.factors.{key}");
+            let full = format!("{section}.{key}");
             let place = document.place(&full);
             let value = match &value {
                 toml::Value::Array(list) => {
@@ -791,36 +952,18 @@ impl Experiment {
                 }
                 other => other.clone(),
             };
-            spec.factors
-                .push(Self::factor(&key, &value, arms, report, &full, place)?);
+            parsed.push(Self::factor(&key, &value, arms, report, &full, place)?);
             set_key(&mut written, &key, value);
         }
-        if spec.factors.len() > MAX_FACTORS {
+        if parsed.len() > MAX_FACTORS {
             return Err(report.at(
-                document.place("sensitivity.factors"),
-                "sensitivity.factors",
-                format!("{} factors", spec.factors.len()),
-                format!("at most {MAX_FACTORS} factors"),
+                document.place(section),
+                section,
+                format!("{} keys", parsed.len()),
+                format!("at most {MAX_FACTORS} keys"),
             ));
         }
-        let arm = if spec.arm.is_empty() {
-            arms.iter().position(|a| a.attends).unwrap_or(0)
-        } else {
-            match arms.iter().position(|a| a.name == spec.arm) {
-                Some(i) => i,
-                None => {
-                    let names: Vec<&str> = arms.iter().map(|a| a.name.as_str()).collect();
-                    return Err(report.at(
-                        document.place("sensitivity.arm"),
-                        "sensitivity.arm",
-                        format!("{:?}", spec.arm),
-                        format!("the name of an arm: {}", names.join(", ")),
-                    ));
-                }
-            }
-        };
-        table.insert("factors".into(), toml::Value::Table(written));
-        Ok((spec, table, arm))
+        Ok((parsed, written))
     }
 
     /// The scenario of one point and arm: the base, the point's values, the
@@ -887,26 +1030,32 @@ impl Experiment {
     fn varied_points(
         sweep: &[SweptKey],
         sensitivity: Option<&Analysis>,
+        calibration: Option<&Plan>,
         arms: usize,
         replicates: u32,
         document: &Document,
         report: &Reporter,
     ) -> Result<(Vec<(String, Place)>, Vec<Vec<toml::Value>>)> {
-        match sensitivity {
-            Some(a) => {
+        let placed = |section: &str, factors: &[Factor]| -> Vec<(String, Place)> {
+            factors
+                .iter()
+                .map(|f| {
+                    let place = document.place(&format!("{section}.{}", f.key));
+                    (f.key.clone(), place)
+                })
+                .collect()
+        };
+        match (sensitivity, calibration) {
+            (Some(a), _) => {
                 Self::check_design_size(a, arms, replicates, document, report)?;
-                let varied = a
-                    .spec
-                    .factors
-                    .iter()
-                    .map(|f| {
-                        let place = document.place(&format!("sensitivity.factors.{}", f.key));
-                        (f.key.clone(), place)
-                    })
-                    .collect();
+                let varied = placed("sensitivity.factors", &a.spec.factors);
                 Ok((varied, a.points()))
             }
-            None => {
+            (_, Some(plan)) => {
+                let varied = placed("calibration.parameters", &plan.spec.parameters);
+                Ok((varied, plan.points()))
+            }
+            _ => {
                 let varied = sweep
                     .iter()
                     .map(|s| (s.key.clone(), s.place.clone()))
@@ -1271,9 +1420,10 @@ impl Experiment {
     /// The keys that vary between points: the swept keys, or the
     /// sensitivity analysis's factors.
     pub fn point_keys(&self) -> Vec<String> {
-        match &self.sensitivity {
-            Some(a) => a.spec.factors.iter().map(|f| f.key.clone()).collect(),
-            None => self.sweep.iter().map(|s| s.key.clone()).collect(),
+        match (&self.sensitivity, &self.calibration) {
+            (Some(a), _) => a.spec.factors.iter().map(|f| f.key.clone()).collect(),
+            (_, Some(plan)) => plan.spec.parameters.iter().map(|f| f.key.clone()).collect(),
+            _ => self.sweep.iter().map(|s| s.key.clone()).collect(),
         }
     }
 
@@ -1306,14 +1456,16 @@ impl Experiment {
             text.push('\n');
             text.push_str(&toml::to_string(&wrapper).expect("a sweep serialises"));
         }
-        if let Some(analysis) = &self.sensitivity {
+        let design = match (&self.sensitivity, &self.calibration) {
+            (Some(analysis), _) => Some(("sensitivity", &analysis.table)),
+            (_, Some(plan)) => Some(("calibration", &plan.table)),
+            _ => None,
+        };
+        if let Some((name, table)) = design {
             let mut wrapper = toml::Table::new();
-            wrapper.insert(
-                "sensitivity".into(),
-                toml::Value::Table(analysis.table.clone()),
-            );
+            wrapper.insert(name.into(), toml::Value::Table(table.clone()));
             text.push('\n');
-            text.push_str(&toml::to_string(&wrapper).expect("a sensitivity table serialises"));
+            text.push_str(&toml::to_string(&wrapper).expect("a design table serialises"));
         }
         let explicit_arms = !(self.arms.len() == 1
             && self.arms[0].name == DEFAULT_ARM
@@ -1416,6 +1568,7 @@ impl ScenarioBuilder {
                     place: Place::Code,
                 })
                 .collect(),
+            particles: None,
         };
         let experiment = Experiment::parse(&self.text, &Origin::Embedded, &overrides)?;
         if experiment.run_count() != u64::from(experiment.replicates) {

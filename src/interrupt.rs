@@ -29,13 +29,13 @@ pub fn files_are_whole() {
 }
 
 /// From now on, Ctrl-C (SIGINT) or SIGTERM ends the run into `dir` with a
-/// message that says how to resume it. `bar_shown`: a progress line is on
-/// the terminal and is cleared first.
-pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool) {
+/// message that says how to resume it (`bonfire COMMAND --resume DIR`).
+/// `bar_shown`: a progress line is on the terminal and is cleared first.
+pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool, command: &str) {
     let clear = if bar_shown { "\r\x1b[2K" } else { "" };
     let text = format!(
-        "{clear}bonfire: interrupted; the runs that finished are kept in {}; `bonfire run --resume {}` finishes the rest\n",
-        dir.join(crate::output::PARTS_DIR).display(),
+        "{clear}bonfire: interrupted; the runs that finished are kept in {}; `bonfire {command} --resume {}` finishes the rest\n",
+        dir.display(),
         dir.display()
     );
     let after = format!(

@@ -67,6 +67,9 @@ pub enum Purpose {
     SensitivityDesign = 20,
     /// Bootstrap resamples of a sensitivity analysis.
     SensitivityBootstrap = 21,
+    /// A calibration generation's particles (keyed by the generation as
+    /// its step).
+    CalibrationProposal = 22,
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.

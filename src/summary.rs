@@ -312,3 +312,96 @@ pub fn print_schema(markdown: bool) {
 pub fn print_error(e: &crate::error::Error) {
     eprintln!("error: {e}");
 }
+
+/// One line on stderr as a calibration's generation ends.
+pub fn generation_line(
+    generation: usize,
+    population: &crate::calibration::apmc::Population,
+    ran: bool,
+) -> String {
+    let acceptance = population
+        .acceptance
+        .map_or(String::new(), |a| format!(", acceptance {:.1}%", 100.0 * a));
+    let how = if ran { "" } else { " (read back)" };
+    format!(
+        "generation {generation}{how}: tolerance ε = {:.4}{acceptance}",
+        population.epsilon
+    )
+}
+
+/// The summary after a calibration: how it ended, each parameter's
+/// posterior, and how far the fit is from each target.
+pub fn print_calibration(
+    c: &crate::calibration::driver::Calibrated,
+    written: &crate::calibration::outputs::Written,
+    dir: &Path,
+    files: &[String],
+    wall_seconds: f64,
+) {
+    let mut out = std::io::stdout().lock();
+    let plan = c
+        .experiment
+        .calibration
+        .as_ref()
+        .expect("a calibration's plan");
+    let generations = c.generations.len();
+    let simulations: usize = c.generations.iter().map(|g| g.particles.len()).sum();
+    let floor = plan.spec.settings(c.targets.len()).floor;
+    let ending = if c.posterior().epsilon <= floor {
+        format!(
+            "converged: every kept particle fits the targets within their own uncertainty (root mean square z ≤ {floor:.2}, the 95% chi-square bound for {} targets)",
+            c.targets.len()
+        )
+    } else if c.converged {
+        format!(
+            "converged: fewer than {:.0}% of the last generation's new particles beat the tolerance",
+            100.0 * plan.spec.min_acceptance
+        )
+    } else {
+        format!(
+            "stopped at the cap of {} generations before the acceptance rate fell below {:.0}%; the posterior may still narrow (raise [calibration] generations)",
+            plan.spec.generations,
+            100.0 * plan.spec.min_acceptance
+        )
+    };
+    let _ = writeln!(
+        out,
+        "calibration of '{}': {generations} generation(s), {simulations} particles simulated × {} replicate(s); {ending}",
+        c.experiment.base.name, c.experiment.replicates
+    );
+    let _ = writeln!(out, "\nposterior (median [95% credible interval]; prior):");
+    for p in &written.parameters {
+        let _ = writeln!(
+            out,
+            "  {:<44} {} [{}, {}]; prior {}",
+            p.parameter, p.median, p.low, p.high, p.prior
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nfit (observed ± sd; simulated posterior mean [95% band]; z = (simulated - observed) / sd):"
+    );
+    for f in &written.fit {
+        let sim = match (f.simulated, f.simulated_low, f.simulated_high, f.z) {
+            (Some(m), Some(l), Some(h), Some(z)) => format!("{m:.3} [{l:.3}, {h:.3}]  z = {z:+.2}"),
+            _ => "not defined in the runs".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<36} {:.3} ± {:.3}   {sim}",
+            f.target, f.observed, f.sd
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nwrote {} in {:.1} s: {}",
+        dir.display(),
+        wall_seconds,
+        files.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "the fitted scenario runs with `bonfire run {}`",
+        dir.join("scenario.fitted.toml").display()
+    );
+}

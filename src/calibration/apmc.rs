@@ -30,6 +30,10 @@ pub struct Settings {
     pub alpha: f64,
     /// Stop when fewer than this share of new particles beat the tolerance.
     pub min_acceptance: f64,
+    /// The tolerance that is close enough: once the kept particles are all
+    /// within it, the algorithm keeps every particle within it and stops
+    /// (0: no floor, stop by the acceptance rate alone).
+    pub floor: f64,
 }
 
 impl Settings {
@@ -62,10 +66,12 @@ impl Population {
         self.weights.iter().map(|w| w / total).collect()
     }
 
-    /// Whether the algorithm has converged.
+    /// Whether the algorithm has converged: few new particles beat the
+    /// previous tolerance, or the tolerance has reached the floor.
     pub fn done(&self, settings: &Settings) -> bool {
         self.acceptance
             .is_some_and(|rate| rate < settings.min_acceptance)
+            || self.epsilon <= settings.floor
     }
 }
 
@@ -77,9 +83,15 @@ pub fn prior_sample(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// The best `kept` of (point, weight, distance), best first; ties broken
-/// by the order given, so the result is fixed by its inputs.
-fn keep_best(candidates: Vec<(Vec<f64>, f64, f64)>, kept: usize) -> Vec<(Vec<f64>, f64, f64)> {
+/// The best of (point, weight, distance), best first: the settings' share,
+/// or every one within the floor when more are; ties broken by the order
+/// given, so the result is fixed by its inputs.
+fn keep_best(
+    candidates: Vec<(Vec<f64>, f64, f64)>,
+    settings: &Settings,
+) -> Vec<(Vec<f64>, f64, f64)> {
+    let within = candidates.iter().filter(|c| c.2 <= settings.floor).count();
+    let kept = settings.kept().max(within);
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by(|&a, &b| candidates[a].2.total_cmp(&candidates[b].2).then(a.cmp(&b)));
     order
@@ -107,7 +119,7 @@ pub fn first(settings: &Settings, points: Vec<Vec<f64>>, distances: &[f64]) -> P
         .zip(distances)
         .map(|(p, &d)| (p, 1.0, d))
         .collect();
-    population(keep_best(candidates, settings.kept()), None)
+    population(keep_best(candidates, settings), None)
 }
 
 /// The kernel: a normal with twice the population's weighted covariance,
@@ -267,7 +279,7 @@ pub fn next(
         (x, 1.0 / mixture.max(1e-300), d)
     });
     candidates.extend(new);
-    population(keep_best(candidates, settings.kept()), Some(acceptance))
+    population(keep_best(candidates, settings), Some(acceptance))
 }
 
 #[cfg(test)]
@@ -326,6 +338,7 @@ mod tests {
             particles: 2000,
             alpha: 0.5,
             min_acceptance: 0.02,
+            floor: 0.0,
         };
         let p = fit(0.4, &settings, 7);
         let (mean, sd) = weighted_mean_sd(&p);
@@ -340,12 +353,33 @@ mod tests {
             particles: 100,
             alpha: 0.5,
             min_acceptance: 0.05,
+            floor: 0.0,
         };
         assert_eq!(fit(0.3, &settings, 3), fit(0.3, &settings, 3));
         let p = fit(0.3, &settings, 3);
         assert_eq!(p.points.len(), settings.kept());
         assert!((p.normalized().iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(p.points.iter().all(|x| (0.0..=1.0).contains(&x[0])));
+    }
+
+    #[test]
+    fn at_the_floor_every_particle_within_it_is_kept_and_the_run_stops() {
+        let settings = Settings {
+            particles: 200,
+            alpha: 0.5,
+            min_acceptance: 0.0,
+            floor: 0.05,
+        };
+        let p = fit(0.4, &settings, 11);
+        assert!(p.done(&settings));
+        assert!(p.epsilon <= 0.05, "tolerance {}", p.epsilon);
+        assert!(p.points.len() >= settings.kept());
+        // Nothing within the floor was dropped: the kept are all within it,
+        // and they are more than the usual share when the last generation
+        // brought more.
+        assert!(p.distances.iter().all(|&d| d <= 0.05));
+        let (mean, _) = weighted_mean_sd(&p);
+        assert!((mean - 0.4).abs() < 0.05, "posterior mean {mean}");
     }
 
     #[test]

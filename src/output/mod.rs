@@ -42,7 +42,7 @@ use crate::error::{Error, Result};
 /// (manifest last); [`OutputFolder::commit`] removes those of an earlier
 /// run that this one did not write. `scenario.resolved.toml` is not among
 /// them: it is written when the folder is prepared, before the first run.
-pub const RUN_FILES: [&str; 8] = [
+pub const RUN_FILES: [&str; 16] = [
     "runs.csv",
     "timeseries.csv",
     "members.csv",
@@ -50,8 +50,24 @@ pub const RUN_FILES: [&str; 8] = [
     "groups.csv",
     "panel.csv",
     "summary.csv",
+    // A sensitivity analysis's.
+    "design.csv",
+    "points.csv",
+    "sensitivity.csv",
+    // A calibration's.
+    "posterior.csv",
+    "parameters.csv",
+    "fit.csv",
+    "generations.csv",
+    "scenario.fitted.toml",
     "manifest.json",
 ];
+
+/// A calibration's copy of its targets, written before its first run.
+pub const TARGETS_FILE: &str = "targets.csv";
+
+/// The folders of a calibration's generations: `generation-NNN`.
+pub const GENERATION_PREFIX: &str = "generation-";
 
 /// Where each finished run of an unfinished experiment keeps its rows.
 pub const PARTS_DIR: &str = "parts";
@@ -69,7 +85,30 @@ fn earlier_run() -> impl Iterator<Item = &'static str> {
     ["manifest.json", "report.html", "charts", "network"]
         .into_iter()
         .chain(RUN_FILES.into_iter().filter(|&n| n != "manifest.json"))
-        .chain([PARTS_DIR, SHARD_FILE, "scenario.resolved.toml"])
+        .chain([
+            PARTS_DIR,
+            SHARD_FILE,
+            TARGETS_FILE,
+            "scenario.resolved.toml",
+        ])
+}
+
+/// The generation folders of a calibration in `dir`, in name order.
+pub fn generation_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(GENERATION_PREFIX)
+        })
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    found.sort();
+    found
 }
 
 /// Removes every file and folder an earlier run wrote (`--force`), before
@@ -77,6 +116,12 @@ fn earlier_run() -> impl Iterator<Item = &'static str> {
 /// nothing else in the folder is touched.
 fn remove_earlier_run(dir: &Path) -> Result<()> {
     for name in earlier_run() {
+        if name == TARGETS_FILE {
+            // A calibration's generations go before its inputs.
+            for generation in generation_dirs(dir) {
+                durable::remove_dir_durably(&generation)?;
+            }
+        }
         let path = dir.join(name);
         if [PARTS_DIR, "charts", "network"].contains(&name) {
             durable::remove_dir_durably(&path)?;
@@ -110,6 +155,7 @@ impl OutputFolder {
         for (marker, what) in [
             ("manifest.json", "a finished run"),
             (PARTS_DIR, "an unfinished run"),
+            ("generation-000", "an unfinished calibration"),
         ] {
             if dir.join(marker).exists() && !force {
                 return Err(Error::OutputExists {

@@ -42,7 +42,7 @@ use crate::output::{EndRecord, OutputFolder, TimeseriesRow};
 use crate::stats::Moments;
 
 /// The value of one outcome in one arm's rows of a run.
-fn value_at(rows: &[TimeseriesRow], label: &str, outcome: &Outcome) -> Option<f64> {
+pub fn value_at(rows: &[TimeseriesRow], label: &str, outcome: &Outcome) -> Option<f64> {
     let own = || rows.iter().filter(|r| r.arm == label);
     let step = match outcome.session {
         Session::Step(s) => s,

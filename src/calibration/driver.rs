@@ -1,0 +1,324 @@
+//! Running a calibration: its generations, each an experiment run into a
+//! folder of its own, one after the other.
+//!
+//! The calibration's folder holds the scenario as resolved and the targets
+//! as given (both written before the first run), and a folder per
+//! generation, `generation-NNN/`. A generation's particles are fixed by the
+//! previous generations' results and the seed, so the driver finds them
+//! again by replaying: for each generation it makes the particles, runs the
+//! experiment whose points they are into the generation's folder (its runs'
+//! parts, seals and `--resume` as for any run), and writes
+//! `particles.csv` (every particle's values, simulated figures and
+//! distance) before its parts go. A generation with its `particles.csv` is
+//! read, not run again; an interrupted one resumes run by run. A fresh
+//! calibration and one resumed any number of times therefore produce the
+//! same bytes.
+
+use std::path::{Path, PathBuf};
+
+use super::apmc::{self, Population};
+use super::targets::{self, Target};
+use super::{Plan, fit, generation_seed};
+use crate::error::{Error, Origin, Result};
+use crate::experiment::{Experiment, Overrides};
+use crate::output::parts::{self, RunParts};
+use crate::output::{GENERATION_PREFIX, PARTS_DIR, durable, rows, write_atomically};
+use crate::runner;
+
+/// Where a calibration keeps the scenario it runs.
+pub const SCENARIO_FILE: &str = "scenario.resolved.toml";
+pub use crate::output::TARGETS_FILE;
+/// A generation's record of its particles.
+pub const PARTICLES_FILE: &str = "particles.csv";
+
+/// The folder of generation `g`.
+pub fn generation_dir(dir: &Path, g: usize) -> PathBuf {
+    dir.join(format!("{GENERATION_PREFIX}{g:03}"))
+}
+
+/// What the driver tells the command line as it goes.
+pub trait Watch: Sync {
+    /// A generation starts: how many of its runs have yet to run, and
+    /// sessions per run.
+    fn generation_started(&self, generation: usize, pending: u64, sessions: u32);
+    /// One session step of one run is done.
+    fn step_done(&self);
+    /// A run's parts did not match their seal; it runs again.
+    fn damaged(&self, dir: &Path, run: u64, why: &str);
+    /// A generation is done (run now or read back): the population it
+    /// leaves.
+    fn generation_done(&self, generation: usize, population: &Population, ran: bool);
+}
+
+/// Every particle a generation simulated: its place in the unit cube, its
+/// simulated figures and its distance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generation {
+    pub particles: Vec<Vec<f64>>,
+    pub simulated: Vec<Vec<Option<f64>>>,
+    pub distances: Vec<f64>,
+}
+
+/// A finished calibration.
+#[derive(Debug, Clone)]
+pub struct Calibrated {
+    /// The experiment of generation 0 (the scenario, its plan and arms).
+    pub experiment: Experiment,
+    pub targets: Vec<Target>,
+    pub sources: Vec<fit::Source>,
+    pub generations: Vec<Generation>,
+    /// The population each generation left; the last is the posterior
+    /// sample.
+    pub populations: Vec<Population>,
+    /// Whether it stopped because the acceptance rate fell below
+    /// `min_acceptance` (else: the generations cap).
+    pub converged: bool,
+}
+
+/// The calibration in `dir`: its scenario and targets as written there.
+fn load(dir: &Path) -> Result<(String, Origin, Experiment, Vec<Target>)> {
+    let path = dir.join(SCENARIO_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario {
+        path: path.clone(),
+        source,
+    })?;
+    let origin = Origin::File(path);
+    let experiment = Experiment::parse(&text, &origin, &Overrides::default())?;
+    let targets = targets::read(&dir.join(TARGETS_FILE))?;
+    Ok((text, origin, experiment, targets))
+}
+
+/// Runs, or resumes, the calibration in `dir` to its end.
+pub fn run(dir: &Path, watch: &dyn Watch) -> Result<Calibrated> {
+    let (text, origin, experiment, targets) = load(dir)?;
+    let plan = experiment
+        .calibration
+        .clone()
+        .expect("a calibration's folder holds a [calibration] scenario");
+    let sources = fit::sources(&targets, &experiment, &plan, &dir.join(TARGETS_FILE))?;
+    let settings = plan.spec.settings(targets.len());
+    let mut generations = Vec::new();
+    let mut populations: Vec<Population> = Vec::new();
+    let mut converged = false;
+    for g in 0..plan.spec.generations {
+        let this = match populations.last() {
+            None => experiment.clone(),
+            Some(p) => {
+                let particles = apmc::propose(&settings, p, generation_seed(plan.seed, g));
+                let overrides = Overrides::default().with_particles(particles);
+                Experiment::parse(&text, &origin, &overrides)?
+            }
+        };
+        let gen_dir = generation_dir(dir, g);
+        let (simulated, ran) = match read_generation(&gen_dir, &this, &targets)? {
+            Some(simulated) => (simulated, false),
+            None => (
+                run_generation(&gen_dir, &this, &targets, &sources, g, watch)?,
+                true,
+            ),
+        };
+        let distances: Vec<f64> = simulated
+            .iter()
+            .map(|s| fit::distance(&targets, s))
+            .collect();
+        let particles = this
+            .calibration
+            .as_ref()
+            .expect("each generation is a calibration's")
+            .particles
+            .clone();
+        let next = match populations.last() {
+            None => apmc::first(&settings, particles.clone(), &distances),
+            Some(p) => apmc::next(&settings, p, particles.clone(), &distances),
+        };
+        watch.generation_done(g, &next, ran);
+        generations.push(Generation {
+            particles,
+            simulated,
+            distances,
+        });
+        converged = next.done(&settings);
+        populations.push(next);
+        if converged {
+            break;
+        }
+    }
+    Ok(Calibrated {
+        experiment,
+        targets,
+        sources,
+        generations,
+        populations,
+        converged,
+    })
+}
+
+impl Calibrated {
+    /// The posterior sample: the last generation's population.
+    pub fn posterior(&self) -> &Population {
+        self.populations
+            .last()
+            .expect("at least one generation runs")
+    }
+
+    /// Where a kept particle was simulated: its generation and its
+    /// simulated figures.
+    pub fn simulated_of(&self, point: &[f64]) -> (usize, &Vec<Option<f64>>) {
+        self.generations
+            .iter()
+            .enumerate()
+            .find_map(|(g, generation)| {
+                let i = generation.particles.iter().position(|p| p == point)?;
+                Some((g, &generation.simulated[i]))
+            })
+            .expect("every kept particle was simulated in some generation")
+    }
+}
+
+/// Runs a generation's pending runs into its folder, reads every
+/// particle's figures from the parts, records them in `particles.csv`,
+/// then removes the parts.
+fn run_generation(
+    dir: &Path,
+    experiment: &Experiment,
+    targets: &[Target],
+    sources: &[fit::Source],
+    g: usize,
+    watch: &dyn Watch,
+) -> Result<Vec<Vec<Option<f64>>>> {
+    durable::create_dir(dir)?;
+    let pending = experiment
+        .runs()
+        .filter(|r| parts::verify(dir, r.id) != RunParts::Verified)
+        .count() as u64;
+    watch.generation_started(g, pending, experiment.base.format.sessions);
+    runner::run_pending(experiment, dir, None, &|| watch.step_done(), &|run, why| {
+        watch.damaged(dir, run, why)
+    })?;
+    runner::check_all_sealed(experiment, dir, None)?;
+    let simulated = fit::simulated(experiment, targets, sources, dir)?;
+    write_particles(dir, experiment, targets, &simulated)?;
+    durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
+    Ok(simulated)
+}
+
+/// The header of `particles.csv`: `particle`, the parameters' keys,
+/// `distance`, the targets' labels.
+fn particles_header(experiment: &Experiment, targets: &[Target]) -> Vec<String> {
+    std::iter::once("particle".to_string())
+        .chain(experiment.point_keys())
+        .chain(std::iter::once("distance".to_string()))
+        .chain(targets.iter().map(Target::label))
+        .collect()
+}
+
+fn write_particles(
+    dir: &Path,
+    experiment: &Experiment,
+    targets: &[Target],
+    simulated: &[Vec<Option<f64>>],
+) -> Result<()> {
+    let path = dir.join(PARTICLES_FILE);
+    let records = simulated.iter().enumerate().map(|(p, figures)| {
+        let cell = |v: &Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        std::iter::once(p.to_string())
+            .chain(experiment.point_values(p))
+            .chain(std::iter::once(fit::distance(targets, figures).to_string()))
+            .chain(figures.iter().map(cell))
+            .collect()
+    });
+    let mut bytes = Vec::new();
+    rows::write_records(
+        &mut bytes,
+        &path,
+        &particles_header(experiment, targets),
+        records,
+    )?;
+    write_atomically(&path, &bytes)
+}
+
+/// A finished generation's simulated figures, read back from its
+/// `particles.csv` (`None` when it has none yet). The file must hold these
+/// very particles: one written by another calibration is refused.
+fn read_generation(
+    dir: &Path,
+    experiment: &Experiment,
+    targets: &[Target],
+) -> Result<Option<Vec<Vec<Option<f64>>>>> {
+    let path = dir.join(PARTICLES_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let foreign = |why: String| Error::ForeignGeneration {
+        path: path.clone(),
+        why,
+    };
+    let mut reader = csv::Reader::from_path(&path).map_err(|source| Error::ReadCsv {
+        path: path.clone(),
+        source,
+    })?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|source| Error::ReadCsv {
+            path: path.clone(),
+            source,
+        })?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != particles_header(experiment, targets) {
+        return Err(foreign(
+            "its columns are not this calibration's parameters and targets".into(),
+        ));
+    }
+    let keys = experiment.point_keys().len();
+    let mut simulated = Vec::new();
+    for (p, record) in reader.records().enumerate() {
+        let record = record.map_err(|source| Error::ReadCsv {
+            path: path.clone(),
+            source,
+        })?;
+        let cells: Vec<&str> = record.iter().collect();
+        let expected = experiment.points.get(p).map(|_| experiment.point_values(p));
+        if expected
+            .as_deref()
+            .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>())
+            != Some(cells[1..=keys].to_vec())
+        {
+            return Err(foreign(format!(
+                "particle {p} is not the one this calibration draws"
+            )));
+        }
+        let figures = cells[keys + 2..]
+            .iter()
+            .map(|c| match *c {
+                "" => Ok(None),
+                c => c
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| foreign(format!("particle {p}: {c:?} is not a number"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        simulated.push(figures);
+    }
+    if simulated.len() != experiment.points.len() {
+        return Err(foreign(format!(
+            "{} particles where this calibration has {}",
+            simulated.len(),
+            experiment.points.len()
+        )));
+    }
+    Ok(Some(simulated))
+}
+
+/// Checks a targets file against the scenario before anything is
+/// written: every target's arm and session.
+pub fn check_targets(experiment: &Experiment, path: &Path) -> Result<Vec<Target>> {
+    let targets = targets::read(path)?;
+    let plan: &Plan = experiment
+        .calibration
+        .as_ref()
+        .expect("checked only for a [calibration] scenario");
+    fit::sources(&targets, experiment, plan, path)?;
+    Ok(targets)
+}

@@ -1,0 +1,199 @@
+//! How well a particle fits: its simulated figures, read from its runs'
+//! parts, and their distance to the targets.
+//!
+//! A target is read from the time series of one arm's runs: the arm it
+//! names, or the calibrated arm when it names none; `control` names the
+//! calibrated arm's own control members. A particle's simulated figure is
+//! the mean over its replicates. Its distance to the targets is the root
+//! mean square of (simulated − observed) / sd over the targets, so a
+//! target counts by its precision and a distance of 1 means "one standard
+//! error off on average". A figure the runs do not define (a rate with
+//! nobody left to measure) makes the distance infinite: the particle is
+//! never kept.
+
+use std::path::Path;
+
+use super::Plan;
+use super::targets::Target;
+use crate::error::{Error, Result};
+use crate::experiment::Experiment;
+use crate::output::TimeseriesRow;
+use crate::output::parts;
+use crate::output::rows;
+use crate::sensitivity::results::value_at;
+use crate::sensitivity::spec::{Measure, Outcome, Session};
+
+/// Where a target is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The arm whose runs hold it (an index into the experiment's arms).
+    pub arm: usize,
+    /// The label of its rows in those runs' time series.
+    pub label: String,
+    /// The session it is read at, `end` resolved to the arm's last.
+    pub session: u32,
+}
+
+/// The label of the control members' rows in `timeseries.csv`.
+const CONTROL: &str = "control";
+
+/// Where each target is read, after checking that its arm exists and its
+/// session is within the runs it is read from; a problem names the targets
+/// file and the target's line.
+pub fn sources(
+    targets: &[Target],
+    experiment: &Experiment,
+    plan: &Plan,
+    path: &Path,
+) -> Result<Vec<Source>> {
+    let problem = |t: &Target, what: &str, given: String, allowed: String| Error::Targets {
+        path: path.to_path_buf(),
+        line: Some(t.line),
+        what: what.to_string(),
+        given,
+        allowed,
+    };
+    let of_arm =
+        |arm: usize| (0..experiment.points.len()).map(move |p| experiment.scenario(p, arm));
+    let names: Vec<&str> = experiment.arms.iter().map(|a| a.name.as_str()).collect();
+    targets
+        .iter()
+        .map(|t| {
+            let by_name = experiment.arms.iter().position(|a| a.name == t.arm);
+            let (arm, label) = match (t.arm.as_str(), by_name) {
+                ("", _) => (plan.arm, experiment.arms[plan.arm].name.clone()),
+                (_, Some(arm)) => (arm, t.arm.clone()),
+                (CONTROL, None) => {
+                    if of_arm(plan.arm).any(|s| s.community.control_members == 0) {
+                        return Err(problem(
+                            t,
+                            "arm",
+                            "control".into(),
+                            format!(
+                                "control only when the calibrated arm ({}) has control members (community.control_members > 0); else the name of an arm: {}",
+                                names[plan.arm],
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                    (plan.arm, CONTROL.to_string())
+                }
+                (other, None) => {
+                    return Err(problem(
+                        t,
+                        "arm",
+                        format!("{other:?}"),
+                        format!(
+                            "empty (the calibrated arm, {}), control (its control members) or the name of an arm: {}",
+                            names[plan.arm],
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            };
+            let last = of_arm(arm).map(|s| s.format.sessions).min().unwrap_or(0);
+            let session = match t.session {
+                Session::End => last,
+                Session::Step(s) if s <= last => s,
+                Session::Step(s) => {
+                    return Err(problem(
+                        t,
+                        "step",
+                        s.to_string(),
+                        format!("a session from 0 to {last} (the sessions of arm {}), or end", names[arm]),
+                    ));
+                }
+            };
+            Ok(Source {
+                arm,
+                label,
+                session,
+            })
+        })
+        .collect()
+}
+
+/// Every particle's simulated value of every target, the mean over its
+/// replicates (`None` where some replicate does not define it):
+/// `[particle][target]`. Read from the generation's parts in run order.
+pub fn simulated(
+    experiment: &Experiment,
+    targets: &[Target],
+    sources: &[Source],
+    dir: &Path,
+) -> Result<Vec<Vec<Option<f64>>>> {
+    let outcomes: Vec<Outcome> = targets
+        .iter()
+        .map(|t| Outcome {
+            metric: t.metric,
+            session: t.session,
+            measure: Measure::Value,
+        })
+        .collect();
+    let mut sums = vec![vec![Some(0.0); targets.len()]; experiment.points.len()];
+    for run in experiment.runs() {
+        if !sources.iter().any(|s| s.arm == run.arm) {
+            continue;
+        }
+        let rows: Vec<TimeseriesRow> =
+            rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
+        for (t, source) in sources.iter().enumerate() {
+            if source.arm != run.arm {
+                continue;
+            }
+            let value = value_at(&rows, &source.label, &outcomes[t]);
+            let sum = &mut sums[run.point][t];
+            *sum = sum.zip(value).map(|(a, b)| a + b);
+        }
+    }
+    let replicates = f64::from(experiment.replicates);
+    Ok(sums
+        .into_iter()
+        .map(|point| {
+            point
+                .into_iter()
+                .map(|s| s.map(|s| s / replicates))
+                .collect()
+        })
+        .collect())
+}
+
+/// The root mean square of (simulated − observed) / sd over the targets;
+/// infinite when a simulated value is missing.
+pub fn distance(targets: &[Target], simulated: &[Option<f64>]) -> f64 {
+    let mut sum = 0.0;
+    for (t, s) in targets.iter().zip(simulated) {
+        let Some(s) = s else {
+            return f64::INFINITY;
+        };
+        let z = (s - t.value) / t.sd;
+        sum += z * z;
+    }
+    (sum / targets.len() as f64).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(value: f64, sd: f64) -> Target {
+        Target {
+            metric: 0,
+            session: Session::End,
+            arm: String::new(),
+            value,
+            sd,
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn the_distance_is_the_root_mean_square_in_standard_errors() {
+        let targets = [target(1.0, 0.5), target(10.0, 2.0)];
+        // z = 1 and z = -2: sqrt((1 + 4) / 2).
+        let d = distance(&targets, &[Some(1.5), Some(6.0)]);
+        assert!((d - 2.5f64.sqrt()).abs() < 1e-15);
+        assert_eq!(distance(&targets, &[Some(1.0), Some(10.0)]), 0.0);
+        assert_eq!(distance(&targets, &[Some(1.0), None]), f64::INFINITY);
+    }
+}

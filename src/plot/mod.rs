@@ -6,6 +6,7 @@
 //! `bonfire run` calls it after its files are in place and `bonfire plot`
 //! calls it on an earlier run, so both draw the same bytes.
 
+pub mod calibration;
 pub mod charts;
 pub mod data;
 pub mod draw;

@@ -2,6 +2,7 @@
 
 mod answers;
 mod baseline;
+mod calibrate;
 mod calibration;
 mod charts;
 mod cli;

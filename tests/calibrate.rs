@@ -1,0 +1,336 @@
+//! `bonfire calibrate` through the engine: figures the model itself made
+//! at known parameters (on another seed) are fitted, and the known values
+//! lie within the posterior's 95% credible intervals; the files are the
+//! same at any thread count and after a crash and `--resume`; the fitted
+//! scenario runs; bad tables and targets are refused at their line, and
+//! nothing is created.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{bonfire, read_rows, run_ok, write_scenario};
+
+/// A small programme (30 groups of 8, 12 weekly sessions).
+const PROGRAMME: &str = r#"
+replicates = 2
+
+[community]
+groups = 30
+group_size = 8
+
+[format]
+sessions = 12
+
+[output]
+members_csv = false
+groups_csv = false
+"#;
+
+/// The truth: the dropout hazard and the attendance probability the
+/// calibration has to find.
+const TRUE_HAZARD: f64 = 0.03;
+const TRUE_ATTENDANCE: f64 = 0.75;
+
+const CALIBRATION: &str = r#"
+[calibration]
+particles = 48
+generations = 15
+
+[calibration.parameters]
+mechanisms.dropout.base_hazard = { from = 0.005, to = 0.1, scale = "log" }
+mechanisms.attendance.base_probability = { from = 0.5, to = 0.95 }
+"#;
+
+/// The figures fitted: retention at 4, 8 and 12, attendance at 2, 6 and 10.
+const TARGETS: [(&str, u32); 6] = [
+    ("retention", 4),
+    ("retention", 8),
+    ("retention", 12),
+    ("attendance_rate", 2),
+    ("attendance_rate", 6),
+    ("attendance_rate", 10),
+];
+
+#[derive(serde::Deserialize)]
+struct Row {
+    arm: String,
+    step: u32,
+    retention: f64,
+    attendance_rate: Option<f64>,
+}
+
+/// Runs the truth (8 replicates, seed 101) and writes its figures as
+/// targets. Each target's sd covers both sides of the comparison: the
+/// truth's standard error over its 8 replicates and the noise of a
+/// particle's mean over the calibration's 2 replicates.
+fn observed(dir: &Path) -> PathBuf {
+    let truth = format!(
+        "name = \"truth\"\nseed = 101\n{}\n[mechanisms.dropout]\nbase_hazard = {TRUE_HAZARD}\n[mechanisms.attendance]\nbase_probability = {TRUE_ATTENDANCE}\n",
+        PROGRAMME.replace("replicates = 2", "replicates = 8")
+    );
+    let scenario = dir.join("truth.toml");
+    std::fs::write(&scenario, truth).unwrap();
+    let out = dir.join("truth");
+    run_ok(&scenario, &out, &["--no-charts"]);
+    let rows: Vec<Row> = read_rows(&out.join("timeseries.csv"));
+    let mut csv = String::from("metric,step,value,sd\n");
+    for (metric, step) in TARGETS {
+        let values: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.arm == "group" && r.step == step)
+            .map(|r| match metric {
+                "retention" => r.retention,
+                _ => r.attendance_rate.unwrap(),
+            })
+            .collect();
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let sd = (var / n + var / 2.0).sqrt();
+        csv.push_str(&format!("{metric},{step},{mean},{sd}\n"));
+    }
+    let path = dir.join("targets.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+fn calibration_file(dir: &Path) -> PathBuf {
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}");
+    write_scenario(dir, &text)
+}
+
+fn calibrate(scenario: &Path, targets: &Path, out: &Path, extra: &[&str]) {
+    bonfire()
+        .arg("calibrate")
+        .arg(scenario)
+        .arg("--targets")
+        .arg(targets)
+        .args(["--quiet", "--no-charts"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Parameter {
+    parameter: String,
+    median: f64,
+    low: f64,
+    high: f64,
+    low_unit: f64,
+    high_unit: f64,
+}
+
+#[test]
+fn known_parameters_are_recovered_within_the_credible_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = observed(dir.path());
+    let scenario = calibration_file(dir.path());
+    let out = dir.path().join("out");
+    calibrate(&scenario, &targets, &out, &[]);
+    let parameters: Vec<Parameter> = read_rows(&out.join("parameters.csv"));
+    for (key, truth) in [
+        ("mechanisms.dropout.base_hazard", TRUE_HAZARD),
+        ("mechanisms.attendance.base_probability", TRUE_ATTENDANCE),
+    ] {
+        let p = parameters.iter().find(|p| p.parameter == key).unwrap();
+        eprintln!(
+            "{key}: truth {truth}, posterior median {} [{}, {}]",
+            p.median, p.low, p.high
+        );
+        assert!(p.low <= truth && truth <= p.high, "{key}: {p:?}");
+        // The targets inform it: the interval is well inside the prior.
+        assert!(p.high_unit - p.low_unit < 0.5, "{key}: {p:?}");
+    }
+    // The generations narrowed the tolerance, and the posterior's figures
+    // sit within a few standard errors of every target.
+    let generations = std::fs::read_to_string(out.join("generations.csv")).unwrap();
+    assert!(generations.lines().count() >= 3, "{generations}");
+    #[derive(serde::Deserialize)]
+    struct Fit {
+        z: f64,
+    }
+    let fit: Vec<Fit> = read_rows(&out.join("fit.csv"));
+    assert_eq!(fit.len(), TARGETS.len());
+    assert!(fit.iter().all(|f| f.z.abs() < 3.0));
+    // The fitted scenario runs as it is.
+    let fitted = out.join("scenario.fitted.toml");
+    run_ok(&fitted, &dir.path().join("fitted"), &["--no-charts"]);
+}
+
+/// Every file of a folder and its generations' (the manifest, with its
+/// wall time, and the lock aside).
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(here) = stack.pop() {
+        for entry in std::fs::read_dir(&here).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            if path.is_dir() {
+                stack.push(path);
+            } else if name != "manifest.json" && !name.ends_with(".bonfire.lock") {
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_files_are_the_same_at_any_thread_count_and_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = observed(dir.path());
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
+        .replace("particles = 48", "particles = 16")
+        .replace("generations = 15", "generations = 4");
+    let scenario = write_scenario(dir.path(), &text);
+    let one = dir.path().join("one");
+    calibrate(&scenario, &targets, &one, &["--threads", "1"]);
+    let two = dir.path().join("two");
+    calibrate(&scenario, &targets, &two, &["--threads", "2"]);
+    assert_eq!(contents(&one), contents(&two), "1 and 2 threads");
+    assert!(one.join("generation-003/particles.csv").is_file());
+
+    // Killed in its second generation, then resumed twice (the second
+    // resume finds a finished calibration).
+    for crash_at in ["60", "130"] {
+        let crashed = dir.path().join(format!("crashed-{crash_at}"));
+        let status = bonfire()
+            .arg("calibrate")
+            .arg(&scenario)
+            .arg("--targets")
+            .arg(&targets)
+            .args(["--quiet", "--no-charts", "--threads", "1", "--out"])
+            .arg(&crashed)
+            .env("BONFIRE_CRASH_AT", crash_at)
+            .output()
+            .unwrap()
+            .status;
+        assert_eq!(status.code(), Some(86));
+        assert!(!crashed.join("posterior.csv").exists());
+        for _ in 0..2 {
+            bonfire()
+                .args(["calibrate", "--quiet", "--no-charts", "--resume"])
+                .arg(&crashed)
+                .assert()
+                .success();
+        }
+        assert_eq!(contents(&one), contents(&crashed), "after --resume");
+    }
+}
+
+fn refused(scenario_text: &str, targets_text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), scenario_text);
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(&targets, targets_text).unwrap();
+    let out = bonfire()
+        .arg("calibrate")
+        .arg(&scenario)
+        .arg("--targets")
+        .arg(&targets)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "accepted:\n{scenario_text}");
+    assert!(!dir.path().join("out").exists(), "created the folder");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn bad_tables_and_targets_are_refused_at_their_line() {
+    let good = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}");
+    let line_of = |text: &str, needle: &str| {
+        let at = text.lines().position(|l| l.contains(needle)).unwrap();
+        format!("line {}", at + 1)
+    };
+    let targets = "metric,step,value,sd\nretention,4,0.7,0.02\n";
+    let cases = [
+        (
+            good.replace("particles = 48", "particles = 2"),
+            "particles = 2",
+            "calibration.particles",
+        ),
+        (
+            good.replace(
+                "mechanisms.dropout.base_hazard = {",
+                "mechanisms.dropout.base_hazzard = {",
+            ),
+            "base_hazzard",
+            "base_hazard",
+        ),
+        (
+            good.replace("from = 0.5, to = 0.95", "from = 0.5, to = 1.5"),
+            "to = 1.5",
+            "1.5",
+        ),
+        (
+            format!("{good}\n[sweep]\ncommunity.group_size = [6, 8]\n"),
+            "community.group_size = [6, 8]",
+            "one of the two",
+        ),
+        (
+            good.replace("generations = 15", "generations = 15\ntolerance = 0.1"),
+            "tolerance",
+            "not a key of [calibration]",
+        ),
+    ];
+    for (text, needle, says) in cases {
+        let message = refused(&text, targets);
+        assert!(
+            message.contains(&line_of(&text, needle)) && message.contains(says),
+            "{needle}: {message}"
+        );
+    }
+    // Targets checked against the scenario: an arm it lacks, a session
+    // past its end, control members it does not have.
+    for (bad, says) in [
+        (
+            "metric,step,arm,value,sd\nretention,4,waitlist,0.7,0.02\n",
+            "arm",
+        ),
+        (
+            "metric,step,value,sd\nretention,13,0.7,0.02\n",
+            "a session from 0 to 12",
+        ),
+        (
+            "metric,step,arm,value,sd\nretention,4,control,0.7,0.02\n",
+            "control_members",
+        ),
+    ] {
+        let message = refused(&good, bad);
+        assert!(
+            message.contains("targets.csv") && message.contains("line 2") && message.contains(says),
+            "{bad}: {message}"
+        );
+    }
+}
+
+#[test]
+fn each_command_refuses_the_other_commands_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = calibration_file(dir.path());
+    let out = bonfire().arg("run").arg(&scenario).output().unwrap();
+    assert!(!out.status.success());
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(message.contains("bonfire calibrate"), "{message}");
+
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, format!("name = \"plain\"\n{PROGRAMME}")).unwrap();
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(&targets, "metric,step,value,sd\nretention,4,0.7,0.02\n").unwrap();
+    let out = bonfire()
+        .arg("calibrate")
+        .arg(&plain)
+        .arg("--targets")
+        .arg(&targets)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(message.contains("no [calibration] table"), "{message}");
+}

@@ -200,7 +200,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => check(&scenarios, no_memory_check),
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
-            if !out.join("timeseries.csv").is_file() && !out.join(PARTS_DIR).is_dir() {
+            let calibration = out.join(crate::output::TARGETS_FILE).is_file();
+            if !out.join("timeseries.csv").is_file()
+                && !out.join(PARTS_DIR).is_dir()
+                && !calibration
+            {
                 return Err(Error::NotARun {
                     path: out,
                     missing: "timeseries.csv",

@@ -338,58 +338,49 @@ pub fn print_calibration(
     files: &[String],
     wall_seconds: f64,
 ) {
+    use crate::calibration::outputs::{ending, findings, short};
     let mut out = std::io::stdout().lock();
     let plan = c
         .experiment
         .calibration
         .as_ref()
         .expect("a calibration's plan");
-    let generations = c.generations.len();
-    let simulations: usize = c.generations.iter().map(|g| g.particles.len()).sum();
     let floor = plan.spec.settings(c.targets.len()).floor;
-    let ending = if c.posterior().epsilon <= floor {
-        format!(
-            "converged: every kept particle fits the targets within their own uncertainty (root mean square z ≤ {floor:.2}, the 95% chi-square bound for {} targets)",
-            c.targets.len()
-        )
-    } else if c.converged {
-        format!(
-            "converged: fewer than {:.0}% of the last generation's new particles beat the tolerance",
-            100.0 * plan.spec.min_acceptance
-        )
-    } else {
-        format!(
-            "stopped at the cap of {} generations before the acceptance rate fell below {:.0}%; the posterior may still narrow (raise [calibration] generations)",
-            plan.spec.generations,
-            100.0 * plan.spec.min_acceptance
-        )
-    };
     let _ = writeln!(
         out,
-        "calibration of '{}': {generations} generation(s), {simulations} particles simulated × {} replicate(s); {ending}",
-        c.experiment.base.name, c.experiment.replicates
+        "calibration of '{}' ({} replicate(s) per particle): {}",
+        c.experiment.base.name,
+        c.experiment.replicates,
+        ending(
+            &written.generations,
+            floor,
+            plan.spec.min_acceptance,
+            plan.spec.generations
+        )
     );
-    let _ = writeln!(out, "\nposterior (median [95% credible interval]; prior):");
-    for p in &written.parameters {
-        let _ = writeln!(
-            out,
-            "  {:<44} {} [{}, {}]; prior {}",
-            p.parameter, p.median, p.low, p.high, p.prior
-        );
+    for sentence in findings(&written.parameters, &written.fit) {
+        let _ = writeln!(out, "  - {sentence}");
     }
     let _ = writeln!(
         out,
-        "\nfit (observed ± sd; simulated posterior mean [95% band]; z = (simulated - observed) / sd):"
+        "\nfit (observed ± sd; simulated: posterior mean [95% band]; z = (simulated - observed) / sd):"
     );
     for f in &written.fit {
         let sim = match (f.simulated, f.simulated_low, f.simulated_high, f.z) {
-            (Some(m), Some(l), Some(h), Some(z)) => format!("{m:.3} [{l:.3}, {h:.3}]  z = {z:+.2}"),
+            (Some(m), Some(l), Some(h), Some(z)) => format!(
+                "{} [{}, {}]  z = {z:+.2}",
+                short(&m.to_string()),
+                short(&l.to_string()),
+                short(&h.to_string())
+            ),
             _ => "not defined in the runs".into(),
         };
         let _ = writeln!(
             out,
-            "  {:<36} {:.3} ± {:.3}   {sim}",
-            f.target, f.observed, f.sd
+            "  {:<36} {} ± {}   {sim}",
+            f.target,
+            short(&f.observed.to_string()),
+            short(&f.sd.to_string())
         );
     }
     let _ = writeln!(
@@ -401,7 +392,7 @@ pub fn print_calibration(
     );
     let _ = writeln!(
         out,
-        "the fitted scenario runs with `bonfire run {}`",
+        "the fitted scenario (posterior medians) runs with `bonfire run {}`",
         dir.join("scenario.fitted.toml").display()
     );
 }

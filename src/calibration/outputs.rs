@@ -420,3 +420,155 @@ fn write_rows<T: Serialize>(folder: &mut OutputFolder, name: &str, items: &[T]) 
         source,
     })
 }
+
+/// A number shown to four significant digits without trailing zeros (a
+/// value that is not a number, such as a listed word, as it is).
+pub fn short(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        Ok(x) if x != 0.0 && x.is_finite() => {
+            let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+            let text = format!("{x:.digits$}");
+            match text.contains('.') {
+                true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+                false => text,
+            }
+        }
+        _ => cell.to_string(),
+    }
+}
+
+/// How a calibration ended, from its files: `floor` is the tolerance
+/// floor of its targets, `min_acceptance` and `cap` its settings.
+pub fn ending(
+    generations: &[GenerationRow],
+    floor: f64,
+    min_acceptance: f64,
+    cap: usize,
+) -> String {
+    let Some(last) = generations.last() else {
+        return "no generation ran".into();
+    };
+    let simulated: usize = generations.iter().map(|g| g.simulations).sum();
+    let ran = format!(
+        "{} generation(s), {simulated} particles simulated",
+        generations.len()
+    );
+    if last.epsilon <= floor {
+        format!(
+            "{ran}; converged: every kept particle fits the targets within their own uncertainty (root mean square z at most {floor:.2}, the 95% chi-square bound for this many targets)"
+        )
+    } else if last.acceptance.is_some_and(|a| a < min_acceptance) {
+        format!(
+            "{ran}; converged: fewer than {:.0}% of the last generation's new particles came closer than the tolerance (root mean square z {:.2})",
+            100.0 * min_acceptance,
+            last.epsilon
+        )
+    } else {
+        format!(
+            "{ran}; stopped at the cap of {cap} generations with tolerance {:.2}, above the targets' own uncertainty ({floor:.2}): the posterior may still narrow (raise [calibration] generations)",
+            last.epsilon
+        )
+    }
+}
+
+/// One sentence per parameter (its posterior and how far the targets pin
+/// it down) and one on the fit (which targets the posterior misses).
+pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
+    let mut sentences: Vec<String> = parameters
+        .iter()
+        .map(|p| {
+            let share = (p.high_unit - p.low_unit).clamp(0.0, 1.0);
+            let pinned = if share < 0.25 {
+                "well identified by the targets"
+            } else if share < 0.6 {
+                "partly identified by the targets"
+            } else {
+                "barely identified: the targets leave most of the prior open"
+            };
+            format!(
+                "{}: {} (95% credible interval {} to {}; prior {}), {pinned}: the interval spans {:.0}% of the prior range.",
+                crate::sensitivity::results::short_name(&p.parameter),
+                short(&p.median),
+                short(&p.low),
+                short(&p.high),
+                p.prior,
+                100.0 * share
+            )
+        })
+        .collect();
+    let missed: Vec<String> = fit
+        .iter()
+        .filter(|f| f.z.is_none_or(|z| z.abs() > 2.0))
+        .map(|f| match f.z {
+            Some(z) => format!("{} (z = {z:+.1})", f.target),
+            None => format!("{} (not defined in the runs)", f.target),
+        })
+        .collect();
+    sentences.push(if missed.is_empty() {
+        format!(
+            "The posterior reproduces all {} targets: each simulated mean lies within 2 standard errors of the observation.",
+            fit.len()
+        )
+    } else {
+        format!(
+            "The posterior misses {} of {} targets by more than 2 standard errors: {}. The model, with these parameters free, cannot reproduce them together; read the others with that in mind.",
+            missed.len(),
+            fit.len(),
+            missed.join(", ")
+        )
+    });
+    sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantiles_follow_the_weights() {
+        let values = [3.0, 1.0, 2.0, 4.0];
+        let even = [0.25; 4];
+        assert_eq!(weighted_quantile(&values, &even, 0.5), 2.0);
+        assert_eq!(weighted_quantile(&values, &even, 0.975), 4.0);
+        assert_eq!(weighted_quantile(&values, &even, 0.0), 1.0);
+        // All the weight on one value: every quantile is that value.
+        let one = [0.0, 0.0, 1.0, 0.0];
+        assert_eq!(weighted_quantile(&values, &one, 0.025), 2.0);
+        assert_eq!(weighted_quantile(&values, &one, 0.975), 2.0);
+    }
+
+    #[test]
+    fn numbers_are_shown_short() {
+        assert_eq!(short("0.0279621414889"), "0.02796");
+        assert_eq!(short("0.02"), "0.02");
+        assert_eq!(short("6.3790"), "6.379");
+        assert_eq!(short("1200"), "1200");
+        assert_eq!(short("peer"), "peer");
+    }
+
+    #[test]
+    fn the_fitted_scenario_sets_the_medians_and_drops_the_table() {
+        let factor = Factor {
+            key: "mechanisms.dropout.base_hazard".into(),
+            values: Values::Real {
+                from: 0.01,
+                to: 0.05,
+                log: false,
+            },
+        };
+        let row = ParameterRow {
+            parameter: factor.key.clone(),
+            median_unit: 0.5,
+            ..ParameterRow::default()
+        };
+        let resolved = "name = \"x\"\n[mechanisms.dropout]\nbase_hazard = 0.02\n[calibration]\nparticles = 8\n";
+        let text = fitted_scenario(resolved, &[factor], &[row]).unwrap();
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(table["name"].as_str(), Some("x-fitted"));
+        assert_eq!(
+            table["mechanisms"]["dropout"]["base_hazard"].as_float(),
+            Some(0.03)
+        );
+        assert!(!table.contains_key("calibration"));
+    }
+}

@@ -20,7 +20,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::draw::{DrawResult, FONT_FAMILY, register_font};
-use crate::calibration::outputs::{FitRow, ParameterRow};
+use crate::calibration::outputs::{FitRow, ParameterRow, short};
 use crate::sensitivity::results::short_name;
 use crate::verdict::fixed;
 
@@ -533,7 +533,12 @@ fn draw_figures<DB: DrawingBackend>(
     r: &ParameterRow,
     y: i32,
 ) -> DrawResult<DB> {
-    let figures = clipped(&format!("{} [{}, {}]", r.median, r.low, r.high));
+    let figures = clipped(&format!(
+        "{} [{}, {}]",
+        short(&r.median),
+        short(&r.low),
+        short(&r.high)
+    ));
     area.draw(&Text::new(
         figures,
         (4, y - 2),

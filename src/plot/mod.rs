@@ -62,6 +62,16 @@ fn written_outcomes(resolved: &toml::Table) -> Vec<String> {
 
 /// Draws every chart and the report into `dir`; returns the files written.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
+    if dir.join("fit.csv").is_file() {
+        let resolved_path = dir.join("scenario.resolved.toml");
+        let text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
+            path: dir.to_path_buf(),
+            missing: "scenario.resolved.toml",
+        })?;
+        let resolved: toml::Table =
+            toml::from_str(&text).map_err(|e| plot_error(&resolved_path, e.message()))?;
+        return render_calibration(dir, &resolved);
+    }
     let data = RunData::load(dir)?;
     if data.rows.is_empty() {
         return Err(plot_error(
@@ -82,12 +92,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         .unwrap_or("scenario")
         .to_string();
 
-    let chart_dir = dir.join("charts");
-    std::fs::create_dir_all(&chart_dir).map_err(|source| Error::Io {
-        action: "create",
-        path: chart_dir.clone(),
-        source,
-    })?;
+    let chart_dir = chart_folder(dir)?;
     // The experiment, for its primary outcomes and arms; a folder whose
     // input files (a cohort, an edge list) have since moved is still drawn,
     // from the resolved keys and the data alone.
@@ -162,22 +167,40 @@ fn sensitivity_chart(
     indices: &[crate::sensitivity::results::IndexRow],
     written: &mut Vec<PathBuf>,
 ) -> Result<report::InlineChart> {
-    let svg_path = chart_dir.join("sensitivity.svg");
-    let mut text = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut text, sensitivity::size(indices)).into_drawing_area();
-        sensitivity::draw(root, indices).map_err(|e| plot_error(&svg_path, e))?;
-    }
-    write_atomically(&svg_path, text.as_bytes())?;
-    written.push(svg_path);
-    written.push(write_png(
+    inline_chart(
         chart_dir,
         "sensitivity",
         sensitivity::size(indices),
+        sensitivity::title(indices),
         |root| sensitivity::draw(root, indices).map_err(|e| e.to_string()),
-    )?);
-    let (title, caption) = sensitivity::title(indices);
+        |root| sensitivity::draw(root, indices).map_err(|e| e.to_string()),
+        written,
+    )
+}
+
+/// The whole drawing area of a backend.
+type Area<DB> = DrawingArea<DB, plotters::coord::Shift>;
+
+/// Draws `charts/NAME.svg` and `.png` (the same drawing on two backends);
+/// returns the chart for the report.
+fn inline_chart(
+    chart_dir: &Path,
+    name: &str,
+    size: (u32, u32),
+    (title, caption): (String, String),
+    svg_drawing: impl FnOnce(Area<SVGBackend<'_>>) -> std::result::Result<(), String>,
+    png_drawing: impl FnOnce(Area<BitMapBackend<'_>>) -> std::result::Result<(), String>,
+    written: &mut Vec<PathBuf>,
+) -> Result<report::InlineChart> {
+    let svg_path = chart_dir.join(format!("{name}.svg"));
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        svg_drawing(root).map_err(|e| plot_error(&svg_path, e))?;
+    }
+    write_atomically(&svg_path, text.as_bytes())?;
+    written.push(svg_path);
+    written.push(write_png(chart_dir, name, size, png_drawing)?);
     let body = text
         .find("<svg")
         .map_or(text.as_str(), |start| &text[start..]);
@@ -186,6 +209,58 @@ fn sensitivity_chart(
         caption,
         svg: body.to_string(),
     })
+}
+
+/// Draws a calibration's fit and posterior charts and its report into
+/// `dir`; returns the files written.
+fn render_calibration(dir: &Path, resolved: &toml::Table) -> Result<Vec<PathBuf>> {
+    use crate::calibration::outputs;
+    let fit = outputs::read_fit(&dir.join("fit.csv"))?;
+    let parameters = outputs::read_parameters(&dir.join("parameters.csv"))?;
+    let generations = outputs::read_generations(&dir.join("generations.csv"))?;
+    let chart_dir = chart_folder(dir)?;
+    let mut written = Vec::new();
+    let charts = vec![
+        inline_chart(
+            &chart_dir,
+            "calibration_fit",
+            calibration::fit_size(&fit),
+            calibration::fit_title(),
+            |root| calibration::draw_fit(root, &fit).map_err(|e| e.to_string()),
+            |root| calibration::draw_fit(root, &fit).map_err(|e| e.to_string()),
+            &mut written,
+        )?,
+        inline_chart(
+            &chart_dir,
+            "calibration_posterior",
+            calibration::posterior_size(&parameters),
+            calibration::posterior_title(),
+            |root| calibration::draw_posterior(root, &parameters).map_err(|e| e.to_string()),
+            |root| calibration::draw_posterior(root, &parameters).map_err(|e| e.to_string()),
+            &mut written,
+        )?,
+    ];
+    let found = report::Calibration {
+        parameters: &parameters,
+        fit: &fit,
+        generations: &generations,
+    };
+    let page = report::calibration_html(resolved, &charts, &found);
+    let report_path = dir.join("report.html");
+    write_atomically(&report_path, page.as_bytes())?;
+    written.push(report_path);
+    Ok(written)
+}
+
+/// `charts/` in `dir`, created when missing.
+fn chart_folder(dir: &Path) -> Result<PathBuf> {
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).map_err(|source| Error::Io {
+        action: "create",
+        path: chart_dir.clone(),
+        source,
+    })?;
+    Ok(chart_dir)
 }
 
 /// Draws `charts/NAME.png` under a temporary name, then moves it into

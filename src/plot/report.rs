@@ -114,6 +114,17 @@ pub fn html(
 /// The document head, the scenario's name and question, and a line of facts
 /// about the run.
 fn heading(page: &mut String, data: &RunData, resolved: &toml::Table, answers: &Answers) {
+    let facts = format!(
+        "{} replicate(s) · {} · report of the files in this run's folder",
+        data.replicates(),
+        answers.arms
+    );
+    title_block(page, resolved, &facts);
+}
+
+/// The document head, the scenario's name and question, and a line of
+/// facts.
+fn title_block(page: &mut String, resolved: &toml::Table, facts: &str) {
     let name = resolved
         .get("name")
         .and_then(|v| v.as_str())
@@ -138,11 +149,10 @@ fn heading(page: &mut String, data: &RunData, resolved: &toml::Table, answers: &
     }
     let _ = writeln!(
         page,
-        "<p class=\"meta\">bonfire {} · seed {} · {} replicate(s) · {} · report of the files in this run's folder</p>",
+        "<p class=\"meta\">bonfire {} · seed {} · {}</p>",
         env!("CARGO_PKG_VERSION"),
         escape(&seed),
-        data.replicates(),
-        escape(answers.arms),
+        escape(facts),
     );
 }
 
@@ -475,4 +485,99 @@ fn parameters(page: &mut String, resolved: &toml::Table) {
         );
     }
     page.push_str("</table>\n</details>\n");
+}
+
+/// What a calibration's page says beyond its charts: its files, read back.
+pub struct Calibration<'a> {
+    pub parameters: &'a [crate::calibration::outputs::ParameterRow],
+    pub fit: &'a [crate::calibration::outputs::FitRow],
+    pub generations: &'a [crate::calibration::outputs::GenerationRow],
+}
+
+/// A calibration's page: how it ended and what it found, the posterior of
+/// each parameter and the fit to each target as tables, the charts, the
+/// generations, and the scenario's keys.
+pub fn calibration_html(
+    resolved: &toml::Table,
+    charts: &[InlineChart],
+    found: &Calibration,
+) -> String {
+    use crate::calibration::outputs::{ending, findings, short};
+    use crate::calibration::spec::{CalibrationSpec, tolerance_floor};
+    let setting = resolved
+        .get("calibration")
+        .and_then(|c| c.as_table())
+        .and_then(|t| CalibrationSpec::parse(t).ok())
+        .unwrap_or_else(|| CalibrationSpec::parse(&toml::Table::new()).expect("the defaults"));
+    let replicates = resolved
+        .get("replicates")
+        .map_or("1".into(), |v| v.to_string());
+    let mut page = String::new();
+    let facts = format!(
+        "calibration of {} parameter(s) to {} target(s), {replicates} replicate(s) per particle, on common random numbers",
+        found.parameters.len(),
+        found.fit.len()
+    );
+    title_block(&mut page, resolved, &facts);
+    let floor = tolerance_floor(found.fit.len());
+    let end = ending(
+        found.generations,
+        floor,
+        setting.min_acceptance,
+        setting.generations,
+    );
+    let _ = writeln!(
+        page,
+        "<h2>What the calibration found</h2>\n<p>Approximate Bayesian computation (adaptive population Monte Carlo): {}.</p>\n<ul class=\"answer\">",
+        escape(&end)
+    );
+    for sentence in findings(found.parameters, found.fit) {
+        let _ = writeln!(page, "<li>{}</li>", escape(&sentence));
+    }
+    page.push_str("</ul>\n<h2>Posterior</h2>\n<table>\n<tr><th>parameter</th><th>median</th><th>95% credible interval</th><th>prior</th></tr>\n");
+    for p in found.parameters {
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",
+            escape(&p.parameter),
+            escape(&short(&p.median)),
+            escape(&short(&p.low)),
+            escape(&short(&p.high)),
+            escape(&p.prior)
+        );
+    }
+    page.push_str("</table>\n<h2>Fit to each target</h2>\n<table>\n<tr><th>target</th><th>observed ± sd</th><th>simulated (posterior mean)</th><th>95% band</th><th>z</th></tr>\n");
+    for f in found.fit {
+        let num = |v: Option<f64>| v.map_or("-".to_string(), |x| short(&x.to_string()));
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{} ± {}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",
+            escape(&f.target),
+            short(&f.observed.to_string()),
+            short(&f.sd.to_string()),
+            num(f.simulated),
+            num(f.simulated_low),
+            num(f.simulated_high),
+            f.z.map_or("-".into(), |z| format!("{z:+.2}"))
+        );
+    }
+    page.push_str("</table>\n");
+    chart_figures(&mut page, charts, false);
+    page.push_str("<details>\n<summary>Generations</summary>\n<table>\n<tr><th>generation</th><th>particles simulated</th><th>tolerance ε</th><th>acceptance</th><th>mean distance kept</th></tr>\n");
+    for g in found.generations {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{:.3}</td></tr>",
+            g.generation,
+            g.simulations,
+            g.epsilon,
+            g.acceptance
+                .map_or("-".into(), |a| format!("{:.0}%", 100.0 * a)),
+            g.mean_distance
+        );
+    }
+    page.push_str("</table>\n</details>\n<p class=\"note\">The posterior sample: <code>posterior.csv</code>; per parameter: <code>parameters.csv</code>; per target: <code>fit.csv</code>; per generation: <code>generations.csv</code> and <code>generation-NNN/particles.csv</code>; the scenario with the posterior medians: <code>scenario.fitted.toml</code>.</p>\n");
+    parameters(&mut page, resolved);
+    page.push_str("</body>\n</html>\n");
+    page
 }

@@ -162,6 +162,17 @@ pub struct CalibrateArgs {
     /// scenario and targets come from the folder).
     #[arg(long, value_name = "OUT", conflicts_with_all = ["scenario", "targets", "out", "seed", "replicates"])]
     pub resume: Option<PathBuf>,
+    /// Run only shard I of N of the current generation (runs whose id
+    /// modulo N is I), into OUT/generation-NNN/shard-I-of-N/, then stop;
+    /// the N shards of a Slurm job array share OUT. `--shard slurm` takes I
+    /// and N from the array. Then `--resume OUT --gather` gathers them.
+    #[arg(long, value_name = "I/N|slurm", conflicts_with_all = ["force", "gather"])]
+    pub shard: Option<String>,
+    /// With --resume: gather the current generation's shards, run what
+    /// they left, finish the generation and stop before the next (or write
+    /// the results when the calibration has ended).
+    #[arg(long, requires = "resume")]
+    pub gather: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -328,7 +339,7 @@ fn all_cores() -> usize {
 /// The shard to run: `--shard I/N`, `--shard slurm` (this Slurm array
 /// task), or everything. Slurm's variables are read only when asked for, so
 /// a job that runs one whole scenario per array task is not cut into shards.
-fn shard_of(arg: Option<&str>) -> anyhow::Result<Option<Shard>> {
+pub(crate) fn shard_of(arg: Option<&str>) -> anyhow::Result<Option<Shard>> {
     match arg {
         None => Ok(None),
         Some("slurm") => match Shard::from_slurm(|k| std::env::var(k).ok()) {
@@ -625,11 +636,11 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     OutputFolder::prepare(&args.out, args.force)?;
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     for shard in &args.shards {
-        copy_finished_files(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
+        durable::copy_finished_files(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
         // Network exports are written by the runs themselves.
         let exports = shard.join(runner::NETWORK_DIR);
         if exports.is_dir() {
-            copy_finished_files(&exports, &args.out.join(runner::NETWORK_DIR))?;
+            durable::copy_finished_files(&exports, &args.out.join(runner::NETWORK_DIR))?;
         }
     }
     let run_args = RunArgs {
@@ -727,31 +738,4 @@ fn same_experiment(shards: &[PathBuf]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
         }
     }
     Ok((first.join("scenario.resolved.toml"), text))
-}
-
-/// Copies every finished file of `from` into `to` (created if need be), in
-/// name order; files still being written (`.NAME.partial`) are left.
-fn copy_finished_files(from: &Path, to: &Path) -> Result<(), Error> {
-    durable::create_dir(to)?;
-    let entries = std::fs::read_dir(from).map_err(|source| Error::Io {
-        action: "read",
-        path: from.to_path_buf(),
-        source,
-    })?;
-    let mut names: Vec<std::ffi::OsString> = entries
-        .filter_map(|e| e.ok().map(|e| e.file_name()))
-        .filter(|name| !name.to_string_lossy().starts_with('.'))
-        .collect();
-    names.sort();
-    for name in names {
-        let source_path = from.join(&name);
-        let copied = to.join(&name);
-        std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
-            action: "copy",
-            path: source_path.clone(),
-            source,
-        })?;
-        durable::sync_file(&copied)?;
-    }
-    durable::sync_dir(to)
 }

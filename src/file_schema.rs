@@ -1,7 +1,7 @@
 //! The JSON Schema of a whole scenario file, for editors (`bonfire
 //! schema`): the declared keys from the registry ([`keys::registry`]) with
 //! their descriptions, defaults and ranges, plus the tables that shape an
-//! experiment: `[sweep]`, `[[arm]]` and `[sensitivity]`.
+//! experiment: `[sweep]`, `[[arm]]`, `[sensitivity]` and `[calibration]`.
 
 use serde_json::{Value, json};
 
@@ -66,6 +66,7 @@ pub fn file_schema() -> Value {
     );
     let properties = root["properties"].as_object_mut().expect("properties");
     properties.insert("sensitivity".into(), sensitivity_schema(&varying));
+    properties.insert("calibration".into(), calibration_schema(&varying));
     properties.insert("sweep".into(), sweep);
     properties.insert("arm".into(), json!({"type": "array", "items": arm}));
     root["$defs"].as_object_mut().expect("definitions").insert(
@@ -85,27 +86,30 @@ pub fn file_schema() -> Value {
     schema
 }
 
+/// A factor of `[sensitivity.factors]` or a parameter of
+/// `[calibration.parameters]`: a range (for a number key) or a list.
+fn factor(key: &Key) -> Value {
+    let list = json!({"type": "array", "minItems": 2, "items": key.schema.clone()});
+    match key.kind {
+        Kind::Whole { .. } | Kind::Real { .. } => json!({"anyOf": [list, {
+            "description": "A range: uniform from `from` to `to` (whole numbers for a whole-number key), or uniform in the log with scale = \"log\".",
+            "type": "object",
+            "properties": {
+                "from": {"type": "number"},
+                "to": {"type": "number"},
+                "scale": {"enum": ["linear", "log"]}
+            },
+            "required": ["from", "to"],
+            "additionalProperties": false
+        }]}),
+        _ => list,
+    }
+}
+
 /// `[sensitivity]`: its settings (described by
 /// [`crate::sensitivity::spec::KEYS`]) and `[sensitivity.factors]`, any key
 /// that may vary, as a range or a list of values.
 fn sensitivity_schema(varying: &[&Key]) -> Value {
-    let factor = |key: &Key| {
-        let list = json!({"type": "array", "minItems": 2, "items": key.schema.clone()});
-        match key.kind {
-            Kind::Whole { .. } | Kind::Real { .. } => json!({"anyOf": [list, {
-                "description": "A range: uniform from `from` to `to` (whole numbers for a whole-number key), or uniform in the log with scale = \"log\".",
-                "type": "object",
-                "properties": {
-                    "from": {"type": "number"},
-                    "to": {"type": "number"},
-                    "scale": {"enum": ["linear", "log"]}
-                },
-                "required": ["from", "to"],
-                "additionalProperties": false
-            }]}),
-            _ => list,
-        }
-    };
     let mut factors = nest(varying, factor);
     factors["description"] =
         json!("The uncertain keys, each with a range { from, to } or a list of values.");
@@ -129,6 +133,36 @@ fn sensitivity_schema(varying: &[&Key]) -> Value {
             "factors": factors
         },
         "required": ["outcomes", "factors"],
+        "additionalProperties": false
+    })
+}
+
+/// `[calibration]`: its settings (described by
+/// [`crate::calibration::spec::KEYS`]) and `[calibration.parameters]`, any
+/// key that may vary, with its prior as a range or a list of values.
+fn calibration_schema(varying: &[&Key]) -> Value {
+    let mut parameters = nest(varying, factor);
+    parameters["description"] = json!(
+        "The free parameters, each with its prior: a range { from, to } (uniform, or uniform in the log with scale = \"log\") or a list of values."
+    );
+    let doc = |name: &str| {
+        crate::calibration::spec::KEYS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, allowed)| *allowed)
+    };
+    json!({
+        "description": "A calibration (bonfire calibrate --targets FILE): the free parameters with their priors, and the sizes of the algorithm.",
+        "type": "object",
+        "properties": {
+            "particles": {"description": doc("particles"), "type": "integer", "minimum": 8, "maximum": 100_000, "default": 64},
+            "alpha": {"description": doc("alpha"), "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.5},
+            "min_acceptance": {"description": doc("min_acceptance"), "type": "number", "minimum": 0, "maximum": 1, "default": 0.05},
+            "generations": {"description": doc("generations"), "type": "integer", "minimum": 1, "maximum": 1000, "default": 12},
+            "arm": {"description": doc("arm"), "type": "string"},
+            "parameters": parameters
+        },
+        "required": ["parameters"],
         "additionalProperties": false
     })
 }

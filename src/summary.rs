@@ -278,6 +278,31 @@ pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
 
 /// One line per valid file for `bonfire check`.
 pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, threads: usize) {
+    if let Some(plan) = &e.calibration {
+        println!(
+            "ok: {} (scenario '{}', a calibration of {} parameter(s): {} run(s) per generation, {} particle(s) × {} arm(s) × {} replicate(s), at most {} generations; {} members per run, {} sessions)",
+            path.display(),
+            e.base.name,
+            plan.spec.parameters.len(),
+            e.run_count(),
+            e.points.len(),
+            e.arms.len(),
+            e.replicates,
+            plan.spec.generations,
+            e.base.total_members(),
+            e.base.format.sessions,
+        );
+    } else {
+        print_check_line(path, e);
+    }
+    let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
+    println!(
+        "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
+        estimate.describe()
+    );
+}
+
+fn print_check_line(path: &Path, e: &Experiment) {
     println!(
         "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {} members per run, {} sessions)",
         path.display(),
@@ -288,11 +313,6 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
         e.replicates,
         e.base.total_members(),
         e.base.format.sessions,
-    );
-    let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
-    println!(
-        "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
-        estimate.describe()
     );
 }
 
@@ -394,5 +414,30 @@ pub fn print_calibration(
         out,
         "the fitted scenario (posterior medians) runs with `bonfire run {}`",
         dir.join("scenario.fitted.toml").display()
+    );
+}
+
+/// What a calibration's shard did.
+pub fn print_calibration_shard(dir: &Path, shard: Shard, done: Option<(usize, u64, u64)>) {
+    match done {
+        Some((generation, ran, of)) => println!(
+            "bonfire: shard {shard} of generation {generation}: ran {ran} of its {of} runs into {}; when every shard is done, `bonfire calibrate --resume {} --gather` gathers them and finishes the generation",
+            dir.display(),
+            dir.display()
+        ),
+        None => println!(
+            "bonfire: the calibration in {} has no generation left to run; `bonfire calibrate --resume {}` writes its results",
+            dir.display(),
+            dir.display()
+        ),
+    }
+}
+
+/// What `calibrate --gather` left: the generation whose shards come next.
+pub fn print_gathered(dir: &Path, generation: usize) {
+    println!(
+        "bonfire: {}: generation {generation} is next and none of its runs has run; run its shards (`bonfire calibrate --resume {} --shard I/N`), then gather again",
+        dir.display(),
+        dir.display()
     );
 }

@@ -1,7 +1,8 @@
 //! `bonfire calibrate` through the engine: figures the model itself made
 //! at known parameters (on another seed) are fitted, and the known values
 //! lie within the posterior's 95% credible intervals; the files are the
-//! same at any thread count and after a crash and `--resume`; the fitted
+//! same at any thread count, after a crash and `--resume`, and across
+//! shards of each generation gathered in turn; the fitted
 //! scenario runs; bad tables and targets are refused at their line, and
 //! nothing is created.
 
@@ -180,7 +181,7 @@ fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
-fn the_files_are_the_same_at_any_thread_count_and_after_a_crash() {
+fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() {
     let dir = tempfile::tempdir().unwrap();
     let targets = observed(dir.path());
     let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
@@ -220,6 +221,46 @@ fn the_files_are_the_same_at_any_thread_count_and_after_a_crash() {
         }
         assert_eq!(contents(&one), contents(&crashed), "after --resume");
     }
+
+    // Three shards per generation sharing one folder (the first of them
+    // prepares it), each generation gathered, until the calibration ends.
+    let sharded = dir.path().join("sharded");
+    let mut rounds = 0;
+    while !sharded.join("manifest.json").is_file() {
+        rounds += 1;
+        assert!(rounds <= 5, "more rounds than generations");
+        for i in 0..3 {
+            let shard = format!("{i}/3");
+            let mut command = bonfire();
+            command.arg("calibrate");
+            if rounds == 1 {
+                command
+                    .arg(&scenario)
+                    .arg("--targets")
+                    .arg(&targets)
+                    .arg("--out");
+            } else {
+                command.arg("--resume");
+            }
+            command
+                .arg(&sharded)
+                .args(["--quiet", "--shard", &shard])
+                .assert()
+                .success();
+        }
+        bonfire()
+            .args([
+                "calibrate",
+                "--quiet",
+                "--no-charts",
+                "--gather",
+                "--resume",
+            ])
+            .arg(&sharded)
+            .assert()
+            .success();
+    }
+    assert_eq!(contents(&one), contents(&sharded), "shards, gathered");
 }
 
 fn refused(scenario_text: &str, targets_text: &str) -> String {

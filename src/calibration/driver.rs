@@ -21,9 +21,10 @@ use super::targets::{self, Target};
 use super::{Plan, fit, generation_seed};
 use crate::error::{Error, Origin, Result};
 use crate::experiment::{Experiment, Overrides};
+use crate::output::lock::FolderLock;
 use crate::output::parts::{self, RunParts};
 use crate::output::{GENERATION_PREFIX, PARTS_DIR, durable, rows, write_atomically};
-use crate::runner;
+use crate::runner::{self, Shard};
 
 /// Where a calibration keeps the scenario it runs.
 pub const SCENARIO_FILE: &str = "scenario.resolved.toml";
@@ -88,8 +89,103 @@ fn load(dir: &Path) -> Result<(String, Origin, Experiment, Vec<Target>)> {
     Ok((text, origin, experiment, targets))
 }
 
-/// Runs, or resumes, the calibration in `dir` to its end.
-pub fn run(dir: &Path, watch: &dyn Watch) -> Result<Calibrated> {
+/// What a call of [`run`] does with the first generation not yet
+/// finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Runs it (first gathering what its shards ran), and every later
+    /// one, to the end.
+    Whole,
+    /// Runs this shard's slice of it into its own folder
+    /// (`generation-NNN/shard-I-of-N/`), then stops.
+    Shard(Shard),
+    /// Gathers what its shards ran, runs what they left, finishes it, and
+    /// stops before a generation of which nothing has run yet.
+    Gather,
+}
+
+/// How a call of [`run`] ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// Every generation is finished.
+    Finished(Box<Calibrated>),
+    /// A shard ran its slice of a generation (how many of its runs ran, of
+    /// how many); `None`: no generation is left to run.
+    ShardDone(Option<(usize, u64, u64)>),
+    /// Gathering stopped before this generation: nothing of it has run.
+    Waiting(usize),
+}
+
+/// The folder of shard `shard` of a generation.
+pub fn shard_dir(gen_dir: &Path, shard: Shard) -> PathBuf {
+    gen_dir.join(format!("shard-{}-of-{}", shard.index, shard.count))
+}
+
+/// The shard folders of a generation, in name order.
+fn shard_dirs(gen_dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(gen_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("shard-"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Runs one shard's slice of a generation into its own folder, under that
+/// folder's lock; returns how many of its runs ran, and how many it has.
+fn run_shard(
+    gen_dir: &Path,
+    experiment: &Experiment,
+    shard: Shard,
+    g: usize,
+    watch: &dyn Watch,
+) -> Result<(u64, u64)> {
+    let dir = shard_dir(gen_dir, shard);
+    let _lock = FolderLock::acquire(&dir, &format!("calibrate shard {shard} of generation {g}"))?;
+    let in_shard: Vec<u64> = experiment
+        .runs()
+        .map(|r| r.id)
+        .filter(|&id| shard.includes(id))
+        .collect();
+    let pending = in_shard
+        .iter()
+        .filter(|&&id| parts::verify(&dir, id) != RunParts::Verified)
+        .count() as u64;
+    watch.generation_started(g, pending, experiment.base.format.sessions);
+    let ran = runner::run_pending(
+        experiment,
+        &dir,
+        Some(shard),
+        &|| watch.step_done(),
+        &|run, why| watch.damaged(&dir, run, why),
+    )?;
+    Ok((ran, in_shard.len() as u64))
+}
+
+/// Copies the sealed runs of a generation's shard folders into its own
+/// parts, each shard folder locked while it is read (a shard still
+/// running is refused, by its lock).
+fn gather(gen_dir: &Path) -> Result<()> {
+    for shard in shard_dirs(gen_dir) {
+        let _lock = FolderLock::acquire(&shard, "calibrate --resume (gathering the shards)")?;
+        let from = shard.join(PARTS_DIR);
+        if from.is_dir() {
+            durable::copy_finished_files(&from, &gen_dir.join(PARTS_DIR))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs, or resumes, the calibration in `dir`: to its end, or as `mode`
+/// says.
+pub fn run(dir: &Path, watch: &dyn Watch, mode: Mode) -> Result<Ended> {
     let (text, origin, experiment, targets) = load(dir)?;
     let plan = experiment
         .calibration
@@ -110,12 +206,22 @@ pub fn run(dir: &Path, watch: &dyn Watch) -> Result<Calibrated> {
             }
         };
         let gen_dir = generation_dir(dir, g);
-        let (simulated, ran) = match read_generation(&gen_dir, &this, &targets)? {
-            Some(simulated) => (simulated, false),
-            None => (
-                run_generation(&gen_dir, &this, &targets, &sources, g, watch)?,
-                true,
-            ),
+        let simulated = match (read_generation(&gen_dir, &this, &targets)?, mode) {
+            (Some(simulated), _) => Some(simulated),
+            (None, Mode::Shard(shard)) => {
+                let (ran, of) = run_shard(&gen_dir, &this, shard, g, watch)?;
+                return Ok(Ended::ShardDone(Some((g, ran, of))));
+            }
+            (None, Mode::Gather) if !gen_dir.is_dir() => return Ok(Ended::Waiting(g)),
+            (None, _) => None,
+        };
+        let ran = simulated.is_none();
+        let simulated = match simulated {
+            Some(simulated) => simulated,
+            None => {
+                gather(&gen_dir)?;
+                run_generation(&gen_dir, &this, &targets, &sources, g, watch)?
+            }
         };
         let distances: Vec<f64> = simulated
             .iter()
@@ -143,14 +249,17 @@ pub fn run(dir: &Path, watch: &dyn Watch) -> Result<Calibrated> {
             break;
         }
     }
-    Ok(Calibrated {
+    if matches!(mode, Mode::Shard(_)) {
+        return Ok(Ended::ShardDone(None));
+    }
+    Ok(Ended::Finished(Box::new(Calibrated {
         experiment,
         targets,
         sources,
         generations,
         populations,
         converged,
-    })
+    })))
 }
 
 impl Calibrated {
@@ -199,6 +308,9 @@ fn run_generation(
     let simulated = fit::simulated(experiment, targets, sources, dir)?;
     write_particles(dir, experiment, targets, &simulated)?;
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
+    for shard in shard_dirs(dir) {
+        durable::remove_dir_durably(&shard)?;
+    }
     Ok(simulated)
 }
 

@@ -3,14 +3,17 @@
 //! [`crate::calibration::driver`] on a thread pool, its files written and
 //! its charts drawn.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{CalibrateArgs, command_line, thread_pool};
+use super::{CalibrateArgs, command_line, shard_of, thread_pool};
 use crate::calibration::apmc::Population;
-use crate::calibration::driver::{self, SCENARIO_FILE, TARGETS_FILE, Watch};
+use crate::calibration::driver::{
+    self, Calibrated, Ended, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
+};
 use crate::calibration::outputs;
 use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides};
@@ -20,6 +23,7 @@ use crate::output::manifest::Manifest;
 use crate::output::{OutputFolder, durable, write_atomically};
 use crate::plot;
 use crate::progress::Progress;
+use crate::runner::Shard;
 use crate::summary;
 
 /// The progress of a calibration: a bar per generation, a line when one
@@ -70,6 +74,10 @@ impl Watch for Shown {
 pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (pool, threads) = thread_pool(args.threads)?;
+    let shard = shard_of(args.shard.as_deref())?;
+    if let Some(shard) = shard {
+        return run_shard(&args, shard, &pool, threads);
+    }
     let (dir, source, _lock) = match &args.resume {
         Some(dir) => match open_resumed(dir, &args)? {
             Some(opened) => opened,
@@ -77,26 +85,59 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         },
         None => open_new(&args, threads)?,
     };
-    crate::interrupt::on_interrupt_explain_resume(&dir, !args.quiet, "calibrate");
-    let shown = Shown {
-        quiet: args.quiet,
-        bar: Mutex::new(None),
+    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.quiet), "calibrate");
+    let mode = if args.gather {
+        Mode::Gather
+    } else {
+        Mode::Whole
     };
-    let calibrated = pool.install(|| driver::run(&dir, &shown))?;
+    let calibrated = match pool.install(|| driver::run(&dir, &watch(args.quiet), mode))? {
+        Ended::Finished(calibrated) => calibrated,
+        Ended::Waiting(generation) => {
+            if !args.quiet {
+                summary::print_gathered(&dir, generation);
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ended::ShardDone(_) => unreachable!("only a shard's run ends as a shard"),
+    };
+    finish(&calibrated, &dir, source, threads, started, &args)
+}
+
+fn shown_bar(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal()
+}
+
+fn watch(quiet: bool) -> Shown {
+    Shown {
+        quiet,
+        bar: Mutex::new(None),
+    }
+}
+
+/// Writes a finished calibration's files, draws its charts, prints the
+/// summary.
+fn finish(
+    calibrated: &Calibrated,
+    dir: &Path,
+    source: String,
+    threads: usize,
+    started: Instant,
+    args: &CalibrateArgs,
+) -> anyhow::Result<ExitCode> {
     let experiment = &calibrated.experiment;
     let manifest = |files: &[String]| {
         let wall = started.elapsed().as_secs_f64();
+        let per_particle = experiment.run_count() / experiment.points.len() as u64;
         let runs: u64 = calibrated
             .generations
             .iter()
-            .map(|g| {
-                g.particles.len() as u64 * experiment.run_count() / experiment.points.len() as u64
-            })
+            .map(|g| g.particles.len() as u64 * per_particle)
             .sum();
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
             scenario: experiment.base.name.clone(),
-            scenario_source: source.clone(),
+            scenario_source: source,
             seed: experiment.base.seed,
             replicates: experiment.replicates,
             runs,
@@ -109,25 +150,106 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         }
         .to_json()
     };
-    let written = outputs::write(&calibrated, &dir, manifest)?;
+    let written = outputs::write(calibrated, dir, manifest)?;
     crate::interrupt::files_are_whole();
     let mut files = written.files.clone();
     if !args.no_charts {
-        plot::render(&dir)?;
+        plot::render(dir)?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
     if !args.quiet {
         let wall = started.elapsed().as_secs_f64();
-        summary::print_calibration(&calibrated, &written, &dir, &files, wall);
+        summary::print_calibration(calibrated, &written, dir, &files, wall);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A new calibration: the scenario and the targets checked (and the
-/// memory of one generation) before the folder is locked and prepared;
-/// then the scenario as resolved and the targets as given written first,
-/// so that an interrupted calibration can be resumed from its folder.
-fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, String, FolderLock)> {
+/// `--shard I/N`: this shard's slice of the current generation, in the
+/// calibration's folder (prepared here by the first shard to come when a
+/// scenario is given; the others find it prepared).
+fn run_shard(
+    args: &CalibrateArgs,
+    shard: Shard,
+    pool: &rayon::ThreadPool,
+    threads: usize,
+) -> anyhow::Result<ExitCode> {
+    // Shards share the calibration's folder: none holds its lock while
+    // it runs (each locks its own shard folder).
+    let dir = match &args.resume {
+        Some(dir) => {
+            for needed in [SCENARIO_FILE, TARGETS_FILE] {
+                if !dir.join(needed).is_file() {
+                    return Err(Error::NotARun {
+                        path: dir.clone(),
+                        missing: needed,
+                    }
+                    .into());
+                }
+            }
+            dir.clone()
+        }
+        None => join_new(args, threads)?,
+    };
+    if dir.join("manifest.json").is_file() {
+        if !args.quiet {
+            println!(
+                "bonfire: {} holds a finished calibration (manifest.json); nothing to run",
+                dir.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.quiet), "calibrate");
+    let ended = pool.install(|| driver::run(&dir, &watch(args.quiet), Mode::Shard(shard)))?;
+    if !args.quiet {
+        match ended {
+            Ended::ShardDone(done) => summary::print_calibration_shard(&dir, shard, done),
+            _ => unreachable!("a shard's run ends as a shard"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The folder of a sharded calibration: prepared by the first shard to
+/// take its lock (the others wait for it a while), joined by the others
+/// when it holds the same scenario and targets.
+fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
+    let (experiment, targets) = checked_input(args, threads)?;
+    let dir = folder_of(args, &experiment);
+    let mut waited = 0;
+    let _lock = loop {
+        match FolderLock::acquire(&dir, &command_line()) {
+            Ok(lock) => break lock,
+            Err(Error::Locked { .. }) if waited < 600 => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                waited += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let given = read_targets(targets)?;
+    let resolved = experiment.resolved_toml();
+    match (
+        std::fs::read(dir.join(SCENARIO_FILE)),
+        std::fs::read(dir.join(TARGETS_FILE)),
+    ) {
+        (Ok(scenario), Ok(held)) if scenario == resolved.as_bytes() && held == given => {}
+        (Ok(_), _) => anyhow::bail!(
+            "{} holds another calibration (its {SCENARIO_FILE} or {TARGETS_FILE} differ from these); shards of one calibration share one folder",
+            dir.display()
+        ),
+        _ => {
+            OutputFolder::prepare(&dir, false)?;
+            write_atomically(&dir.join(TARGETS_FILE), &given)?;
+            write_atomically(&dir.join(SCENARIO_FILE), resolved.as_bytes())?;
+        }
+    }
+    Ok(dir)
+}
+
+/// The scenario and the targets, checked (and the memory of one
+/// generation) before anything is written.
+fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experiment, &Path)> {
     let path = args.scenario.as_deref().expect("clap requires a scenario");
     let targets = args.targets.as_deref().expect("clap requires --targets");
     let mut overrides = Overrides::default();
@@ -158,22 +280,38 @@ fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, St
     if !args.no_memory_check {
         memory::check(&experiment, threads, &path.display().to_string())?;
     }
-    let dir = args
-        .out
+    Ok((experiment, targets))
+}
+
+fn folder_of(args: &CalibrateArgs, experiment: &Experiment) -> PathBuf {
+    args.out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+        .unwrap_or_else(|| Path::new("output").join(&experiment.base.name))
+}
+
+fn read_targets(path: &Path) -> anyhow::Result<Vec<u8>> {
+    Ok(std::fs::read(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?)
+}
+
+/// A new calibration: the scenario and the targets checked (and the
+/// memory of one generation) before the folder is locked and prepared;
+/// then the scenario as resolved and the targets as given written first,
+/// so that an interrupted calibration can be resumed from its folder.
+fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, String, FolderLock)> {
+    let (experiment, targets) = checked_input(args, threads)?;
+    let dir = folder_of(args, &experiment);
     let lock = FolderLock::acquire(&dir, &command_line())?;
     OutputFolder::prepare(&dir, args.force)?;
-    let given = std::fs::read(targets).map_err(|source| Error::Io {
-        action: "read",
-        path: targets.to_path_buf(),
-        source,
-    })?;
-    write_atomically(&dir.join(TARGETS_FILE), &given)?;
+    write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
     write_atomically(
         &dir.join(SCENARIO_FILE),
         experiment.resolved_toml().as_bytes(),
     )?;
+    let path = args.scenario.as_deref().expect("clap requires a scenario");
     let source = format!("{} with targets {}", path.display(), targets.display());
     Ok((dir, source, lock))
 }

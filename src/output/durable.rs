@@ -186,3 +186,30 @@ fn remove_all(path: &Path) -> Result<()> {
         source,
     })
 }
+
+/// Copies every finished file of `from` into `to` (created if need be), in
+/// name order; files still being written (`.NAME.partial`) are left.
+pub fn copy_finished_files(from: &Path, to: &Path) -> Result<()> {
+    create_dir(to)?;
+    let entries = std::fs::read_dir(from).map_err(|source| Error::Io {
+        action: "read",
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let mut names: Vec<std::ffi::OsString> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|name| !name.to_string_lossy().starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        let source_path = from.join(&name);
+        let copied = to.join(&name);
+        std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
+            action: "copy",
+            path: source_path.clone(),
+            source,
+        })?;
+        sync_file(&copied)?;
+    }
+    sync_dir(to)
+}

@@ -1,4 +1,4 @@
-//! The command line: `bonfire run | check | merge | plot`.
+//! The command line: `bonfire run | sensitivity | calibrate | check | merge | plot | schema`.
 //!
 //! Parses arguments (clap), loads and validates the experiment, prepares the
 //! output folder before any simulation, runs the pending runs on a thread

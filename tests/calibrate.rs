@@ -375,3 +375,78 @@ fn each_command_refuses_the_other_commands_files() {
     let message = String::from_utf8(out.stderr).unwrap();
     assert!(message.contains("no [calibration] table"), "{message}");
 }
+
+/// The shipped example runs end to end as the README says; its report
+/// answers per parameter and shows both charts; pandas reads every file
+/// it writes (that part skipped, and said so, where Python or pandas is
+/// not installed).
+#[test]
+fn the_shipped_example_runs_and_pandas_reads_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.path().join("out");
+    let output = bonfire()
+        .arg("calibrate")
+        .arg(root.join("scenarios/calibration.toml"))
+        .arg("--targets")
+        .arg(root.join("scenarios/calibration_targets.csv"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("dropout.base_hazard: "), "{stdout}");
+    assert!(stdout.contains("scenario.fitted.toml"), "{stdout}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for needed in [
+        "What the calibration found",
+        "dropout.early_excess",
+        "How closely the calibrated model reproduces the targets",
+        "What the calibration learned about each parameter",
+    ] {
+        assert!(report.contains(needed), "report lacks {needed:?}");
+    }
+    for chart in ["calibration_fit.png", "calibration_posterior.png"] {
+        assert!(out.join("charts").join(chart).is_file(), "{chart}");
+    }
+    let has_pandas = std::process::Command::new("python3")
+        .args(["-c", "import pandas"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_pandas {
+        eprintln!("skipped: python3 with pandas is not installed");
+        return;
+    }
+    let script = r#"
+import sys, pandas as pd
+d = sys.argv[1]
+post = pd.read_csv(f"{d}/posterior.csv")
+assert list(post.columns[:4]) == ["particle", "generation", "weight", "distance"], post.columns
+assert abs(post.weight.sum() - 1) < 1e-9 and post["mechanisms.dropout.base_hazard"].between(0.0065, 0.026).all()
+par = pd.read_csv(f"{d}/parameters.csv")
+assert set(par.parameter) == {"mechanisms.dropout.base_hazard", "mechanisms.dropout.early_excess"}
+assert (par["low"] <= par["median"]).all() and (par["median"] <= par["high"]).all()
+fit = pd.read_csv(f"{d}/fit.csv")
+assert list(fit.target) == ["retention@12", "retention@52"] and fit.z.dtype == float
+gen = pd.read_csv(f"{d}/generations.csv")
+assert gen.generation.tolist() == list(range(len(gen))) and gen.epsilon.is_monotonic_decreasing
+first = pd.read_csv(f"{d}/generation-000/particles.csv")
+assert len(first) == 64 and "distance" in first.columns
+print("ok")
+"#;
+    let result = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

@@ -78,17 +78,16 @@ pub enum Command {
     },
 }
 
+/// The options every command that runs the model takes.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML). Without one, the built-in default scenario runs.
-    pub scenario: Option<PathBuf>,
+pub struct RunOptions {
     /// Output folder [default: output/SCENARIO_NAME].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the scenario's number of replicates.
+    /// Override the scenario's number of replicates (per point or particle).
     #[arg(long)]
     pub replicates: Option<u32>,
     /// Worker threads [default: all cores]. Results do not depend on it.
@@ -107,6 +106,14 @@ pub struct RunArgs {
     /// this machine has free (see `bonfire check`).
     #[arg(long)]
     pub no_memory_check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). Without one, the built-in default scenario runs.
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
     /// Finish an interrupted run in this output folder (the experiment comes
     /// from its scenario.resolved.toml).
     #[arg(long, value_name = "OUT")]
@@ -133,31 +140,8 @@ pub struct CalibrateArgs {
     /// (optional), value and sd (see scenarios/calibration_targets.csv).
     #[arg(long, value_name = "FILE", required_unless_present = "resume")]
     pub targets: Option<PathBuf>,
-    /// Output folder [default: output/SCENARIO_NAME].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override the scenario's number of replicates (per particle).
-    #[arg(long)]
-    pub replicates: Option<u32>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Replace the files of an earlier run in the output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors (no progress bar, no summary).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Skip the charts and the report.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Run even when a generation is estimated to need more memory than
-    /// this machine has free.
-    #[arg(long)]
-    pub no_memory_check: bool,
+    #[command(flatten)]
+    pub options: RunOptions,
     /// Finish an interrupted calibration in this output folder (its
     /// scenario and targets come from the folder).
     #[arg(long, value_name = "OUT", conflicts_with_all = ["scenario", "targets", "out", "seed", "replicates"])]
@@ -275,23 +259,7 @@ fn check(paths: &[PathBuf], no_memory_check: bool) -> anyhow::Result<ExitCode> {
 
 /// The keys set by `--seed`, `--replicates` and `--export-network`.
 pub(crate) fn flag_overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
-    let mut overrides = Overrides::default();
-    if let Some(seed) = args.seed {
-        let Ok(seed) = i64::try_from(seed) else {
-            anyhow::bail!(
-                "--seed {seed}: allowed: a whole number from 0 to {}",
-                i64::MAX
-            );
-        };
-        overrides = overrides.flag("--seed", "seed", toml::Value::Integer(seed));
-    }
-    if let Some(replicates) = args.replicates {
-        overrides = overrides.flag(
-            "--replicates",
-            "replicates",
-            toml::Value::Integer(i64::from(replicates)),
-        );
-    }
+    let mut overrides = seed_and_replicates(&args.options)?;
     if let Some(text) = args.export_network.as_deref() {
         let steps = parse_steps(text)?
             .into_iter()
@@ -301,6 +269,28 @@ pub(crate) fn flag_overrides(args: &RunArgs) -> anyhow::Result<Overrides> {
             "--export-network",
             "network.export_steps",
             toml::Value::Array(steps),
+        );
+    }
+    Ok(overrides)
+}
+
+/// The keys set by `--seed` and `--replicates`.
+pub(crate) fn seed_and_replicates(options: &RunOptions) -> anyhow::Result<Overrides> {
+    let mut overrides = Overrides::default();
+    if let Some(seed) = options.seed {
+        let Ok(seed) = i64::try_from(seed) else {
+            anyhow::bail!(
+                "--seed {seed}: allowed: a whole number from 0 to {}",
+                i64::MAX
+            );
+        };
+        overrides = overrides.flag("--seed", "seed", toml::Value::Integer(seed));
+    }
+    if let Some(replicates) = options.replicates {
+        overrides = overrides.flag(
+            "--replicates",
+            "replicates",
+            toml::Value::Integer(i64::from(replicates)),
         );
     }
     Ok(overrides)
@@ -403,9 +393,9 @@ fn open_resumed(
     shard: &mut Option<Shard>,
 ) -> anyhow::Result<Option<Opened>> {
     if args.scenario.is_some()
-        || args.seed.is_some()
-        || args.replicates.is_some()
-        || args.out.is_some()
+        || args.options.seed.is_some()
+        || args.options.replicates.is_some()
+        || args.options.out.is_some()
         || args.export_network.is_some()
     {
         anyhow::bail!(
@@ -423,7 +413,7 @@ fn open_resumed(
     }
     let lock = FolderLock::acquire(dir, &command_line())?;
     if dir.join("manifest.json").is_file() {
-        resume_finished(dir, args.quiet)?;
+        resume_finished(dir, args.options.quiet)?;
         return Ok(None);
     }
     *shard = resumed_shard(dir, *shard)?;
@@ -436,7 +426,7 @@ fn open_resumed(
         );
     }
     let source = resolved.display().to_string();
-    if !args.no_memory_check {
+    if !args.options.no_memory_check {
         memory::check(&experiment, threads, &source)?;
     }
     durable::remove_partials(dir)?;
@@ -460,7 +450,7 @@ fn open_new(
     let overrides = flag_overrides(args)?;
     let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
     job.check(&experiment, args.scenario.as_deref())?;
-    if !args.no_memory_check {
+    if !args.options.no_memory_check {
         let origin = args.scenario.as_ref().map_or_else(
             || "built-in scenario".to_string(),
             |p| p.display().to_string(),
@@ -468,11 +458,12 @@ fn open_new(
         memory::check(&experiment, threads, &origin)?;
     }
     let dir = args
+        .options
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
     let lock = FolderLock::acquire(&dir, &command_line())?;
-    OutputFolder::prepare(&dir, args.force)?;
+    OutputFolder::prepare(&dir, args.options.force)?;
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         shard.remember(&dir)?;
     }
@@ -525,7 +516,7 @@ impl Job {
 
 fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.options.threads)?;
     let mut shard = shard_of(args.shard.as_deref())?;
 
     // The folder is locked before anything in it is read or replaced (and
@@ -546,7 +537,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
         .count() as u64;
     let progress = Progress::new(
         in_shard * u64::from(experiment.base.format.sessions),
-        args.quiet,
+        args.options.quiet,
     );
     crate::interrupt::on_interrupt_explain_resume(dir, progress.shown(), "run");
     let damaged = |run: u64, why: &str| {
@@ -561,7 +552,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     progress.finish();
 
     if let Some(shard) = shard.filter(|s| s.count > 1) {
-        if !args.quiet {
+        if !args.options.quiet {
             summary::print_shard(dir, shard, ran, in_shard);
         }
         return Ok(ExitCode::SUCCESS);
@@ -601,11 +592,11 @@ fn finish(
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
     crate::interrupt::files_are_whole();
     let mut files = assembled.files.clone();
-    if !args.no_charts {
+    if !args.options.no_charts {
         plot::render(dir)?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
-    if !args.quiet {
+    if !args.options.quiet {
         let wall = started.elapsed().as_secs_f64();
         summary::print_run(experiment, dir, &files, &assembled, wall);
     }
@@ -645,14 +636,16 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     let run_args = RunArgs {
         scenario: None,
-        out: Some(args.out.clone()),
-        seed: None,
-        replicates: None,
-        threads: Some(1),
-        force: false,
-        quiet: args.quiet,
-        no_charts: args.no_charts,
-        no_memory_check: true,
+        options: RunOptions {
+            out: Some(args.out.clone()),
+            seed: None,
+            replicates: None,
+            threads: Some(1),
+            force: false,
+            quiet: args.quiet,
+            no_charts: args.no_charts,
+            no_memory_check: true,
+        },
         resume: None,
         shard: None,
         export_network: None,

@@ -93,6 +93,24 @@ pub struct Experiment {
     pub calibration: Option<Plan>,
 }
 
+impl Design {
+    /// The sensitivity analysis or the calibration's generation it makes:
+    /// a design drawn from the seed; the particles the overrides give, or
+    /// generation 0's.
+    fn made(self, seed: u64, overrides: &Overrides) -> (Option<Analysis>, Option<Plan>) {
+        match self {
+            Design::Sweep => (None, None),
+            Design::Sensitivity(spec, table, arm) => {
+                (Some(Analysis::new(spec, table, seed, arm, None)), None)
+            }
+            Design::Calibration(spec, table, arm) => {
+                let plan = Plan::new(spec, table, arm, seed, overrides.particles.clone());
+                (None, Some(plan))
+            }
+        }
+    }
+}
+
 /// Where an experiment's points come from, as its file says.
 enum Design {
     /// A `[sweep]`'s full factorial (one point without a sweep).
@@ -147,14 +165,31 @@ impl Overrides {
     }
 }
 
-/// One point of a sweep or a sensitivity design, as its scenarios are
-/// built: what it is called in messages, the keys it sets (with where each
-/// was written), their values and its seed.
+/// One point of a sweep, a sensitivity design or a calibration's
+/// generation, as its scenarios are built: what it is called in messages,
+/// the keys it sets (with where each was written), their values and its
+/// seed.
 struct Point<'a> {
     kind: &'a str,
     varied: &'a [(String, Place)],
     values: &'a [toml::Value],
     seed: u64,
+}
+
+impl<'a> Point<'a> {
+    fn new(
+        kind: &'a str,
+        varied: &'a [(String, Place)],
+        values: &'a [toml::Value],
+        seed: u64,
+    ) -> Self {
+        Point {
+            kind,
+            varied,
+            values,
+            seed,
+        }
+    }
 }
 
 /// The name of the single arm of a scenario without `[[arm]]` tables.
@@ -540,16 +575,7 @@ impl Experiment {
             .map_err(|e| report.in_file(e, &base.places))?;
         let base_scenario =
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
-        let (mut sensitivity, calibration) = match design {
-            Design::Sweep => (None, None),
-            Design::Sensitivity(spec, table, arm) => {
-                (Some(Analysis::new(spec, table, base_seed, arm, None)), None)
-            }
-            Design::Calibration(spec, table, arm) => {
-                let plan = Plan::new(spec, table, arm, base_seed, overrides.particles.clone());
-                (None, Some(plan))
-            }
-        };
+        let (mut sensitivity, calibration) = design.made(base_seed, overrides);
         let (varied, points) = Self::varied_points(
             &sweep,
             sensitivity.as_ref(),
@@ -577,12 +603,7 @@ impl Experiment {
                 (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
                 _ => ("sweep point".to_string(), point_seed(base_seed, p)),
             };
-            let point = Point {
-                kind: &kind,
-                varied: &varied,
-                values,
-                seed,
-            };
+            let point = Point::new(&kind, &varied, values, seed);
             for arm in &arms {
                 scenarios.push(Self::condition(&base, &point, arm, &mut imports, &report)?);
             }

@@ -21,8 +21,9 @@
 //! where the experiment is built, as for a factor.
 
 use super::apmc::Settings;
-use crate::scenario::keys::{self, Problem};
+use crate::scenario::keys::Problem;
 use crate::sensitivity::Factor;
+use crate::sensitivity::spec::SettingsTable;
 
 /// The keys of `[calibration]` besides `parameters`, with what each allows
 /// (for messages and the JSON Schema).
@@ -61,18 +62,15 @@ pub struct CalibrationSpec {
     pub parameters: Vec<Factor>,
 }
 
-fn problem(key: &str, given: impl std::fmt::Display, allowed: impl Into<String>) -> Problem {
-    Problem::new(format!("calibration.{key}"), given, allowed)
-}
+/// The settings of `[calibration]`.
+const TABLE: SettingsTable = SettingsTable {
+    name: "calibration",
+    keys: &KEYS,
+    varied: "parameters",
+};
 
-fn allowed(key: &str) -> &'static str {
-    KEYS.iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, a)| *a)
-        .unwrap_or("")
-}
-
-/// A real number (an integer is taken as one) within `ok`, or the default.
+/// A real number (an integer is taken as one) that `ok` accepts, or the
+/// default when absent.
 fn real(
     table: &toml::Table,
     key: &str,
@@ -83,21 +81,8 @@ fn real(
         None => Ok(default),
         Some(v) => match v.as_float().or(v.as_integer().map(|i| i as f64)) {
             Some(x) if x.is_finite() && ok(x) => Ok(x),
-            _ => Err(problem(key, keys::written(v), allowed(key))),
+            _ => Err(TABLE.bad(key, v)),
         },
-    }
-}
-
-fn whole(
-    table: &toml::Table,
-    key: &str,
-    range: std::ops::RangeInclusive<i64>,
-    default: i64,
-) -> std::result::Result<usize, Problem> {
-    match table.get(key) {
-        None => Ok(default as usize),
-        Some(toml::Value::Integer(n)) if range.contains(n) => Ok(*n as usize),
-        Some(other) => Err(problem(key, keys::written(other), allowed(key))),
     }
 }
 
@@ -105,26 +90,12 @@ impl CalibrationSpec {
     /// Parses the table's settings; the parameters are read by the
     /// experiment (like sensitivity factors) and pushed after.
     pub fn parse(table: &toml::Table) -> std::result::Result<CalibrationSpec, Problem> {
-        if let Some(extra) = table
-            .keys()
-            .find(|k| *k != "parameters" && !KEYS.iter().any(|(name, _)| name == k))
-        {
-            let names: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(problem(
-                extra,
-                "not a key of [calibration]",
-                format!("{} and [calibration.parameters]", names.join(", ")),
-            ));
-        }
-        let particles = whole(table, "particles", 8..=100_000, 64)?;
+        TABLE.only_known(table)?;
+        let particles = TABLE.whole(table, "particles", 8..=100_000, 64)?;
         let alpha = real(table, "alpha", |a| a > 0.0 && a < 1.0, 0.5)?;
         let min_acceptance = real(table, "min_acceptance", |m| (0.0..=1.0).contains(&m), 0.05)?;
-        let generations = whole(table, "generations", 1..=1000, 12)?;
-        let arm = match table.get("arm") {
-            None => String::new(),
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(other) => return Err(problem("arm", keys::written(other), allowed("arm"))),
-        };
+        let generations = TABLE.whole(table, "generations", 1..=1000, 12)?;
+        let arm = TABLE.text(table, "arm")?;
         Ok(CalibrationSpec {
             particles,
             alpha,

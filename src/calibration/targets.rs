@@ -56,33 +56,32 @@ impl Target {
     }
 }
 
-/// Reads and checks a targets file.
-pub fn read(path: &Path) -> Result<Vec<Target>> {
-    let problem = |line: Option<usize>, what: &str, given: String, allowed: &str| Error::Targets {
+/// A problem in a targets file, at a line where one is to blame.
+fn problem(path: &Path, line: Option<usize>, what: &str, given: String, allowed: &str) -> Error {
+    Error::Targets {
         path: path.to_path_buf(),
         line,
         what: what.to_string(),
         given: crate::error::bounded(&given),
         allowed: allowed.to_string(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|source| Error::ReadCsv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let header = reader
-        .headers()
-        .map_err(|source| Error::ReadCsv {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .clone();
-    let names: Vec<&str> = header.iter().collect();
+    }
+}
+
+/// Where each column is: metric, step, value, sd, and arm (optional).
+struct Columns {
+    metric: usize,
+    step: usize,
+    value: usize,
+    sd: usize,
+    arm: Option<usize>,
+}
+
+/// The columns of the header, every one known and every one needed there.
+fn columns(path: &Path, names: &[&str]) -> Result<Columns> {
     let allowed_columns = COLUMNS.join(", ");
     if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
         return Err(problem(
+            path,
             Some(1),
             "the header",
             format!("column {extra:?}"),
@@ -90,78 +89,95 @@ pub fn read(path: &Path) -> Result<Vec<Target>> {
         ));
     }
     let at = |name: &str| names.iter().position(|n| *n == name);
-    let columns: Vec<usize> = COLUMNS
-        .iter()
-        .filter(|c| **c != "arm")
-        .map(|c| {
-            at(c).ok_or_else(|| {
-                problem(
-                    Some(1),
-                    "the header",
-                    format!("no column {c:?}"),
-                    &format!("the columns {allowed_columns} (arm may be left out)"),
-                )
-            })
+    let needed = |name: &str| {
+        at(name).ok_or_else(|| {
+            problem(
+                path,
+                Some(1),
+                "the header",
+                format!("no column {name:?}"),
+                &format!("the columns {allowed_columns} (arm may be left out)"),
+            )
         })
-        .collect::<Result<_>>()?;
-    let (metric_at, step_at, value_at, sd_at) = (columns[0], columns[1], columns[2], columns[3]);
-    let arm_at = at("arm");
+    };
+    Ok(Columns {
+        metric: needed("metric")?,
+        step: needed("step")?,
+        value: needed("value")?,
+        sd: needed("sd")?,
+        arm: at("arm"),
+    })
+}
+
+/// One row: a target, each cell checked.
+fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Target> {
+    let line = record.position().map_or(0, |p| p.line() as usize);
+    let bad =
+        |what: &str, given: String, allowed: &str| problem(path, Some(line), what, given, allowed);
+    let cell = |i: usize| record.get(i).unwrap_or("").to_string();
+    let name = cell(at.metric);
+    let metric = METRICS.iter().position(|m| m.name == name).ok_or_else(|| {
+        bad(
+            "metric",
+            format!("{name:?}"),
+            "a column of timeseries.csv (see the README's Outputs), e.g. retention",
+        )
+    })?;
+    let session = match cell(at.step).as_str() {
+        "end" => Session::End,
+        s => Session::Step(s.parse().map_err(|_| {
+            bad(
+                "step",
+                format!("{s:?}"),
+                "a session number (0 = before the first) or end",
+            )
+        })?),
+    };
+    let number = |column: &str, text: String| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| bad(column, format!("{text:?}"), "a finite number"))
+    };
+    let value = number("value", cell(at.value))?;
+    let sd = number("sd", cell(at.sd))?;
+    if sd <= 0.0 {
+        return Err(bad(
+            "sd",
+            sd.to_string(),
+            "a number above 0: the target's standard error, which weighs it in the distance",
+        ));
+    }
+    Ok(Target {
+        metric,
+        session,
+        arm: at.arm.map(cell).unwrap_or_default(),
+        value,
+        sd,
+        line,
+    })
+}
+
+/// Reads and checks a targets file.
+pub fn read(path: &Path) -> Result<Vec<Target>> {
+    let read_error = |source| Error::ReadCsv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(read_error)?;
+    let header = reader.headers().map_err(read_error)?.clone();
+    let names: Vec<&str> = header.iter().collect();
+    let at = columns(path, &names)?;
     let mut targets: Vec<Target> = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|source| Error::ReadCsv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let cell = |i: usize| record.get(i).unwrap_or("").to_string();
-        let name = cell(metric_at);
-        let metric = METRICS.iter().position(|m| m.name == name).ok_or_else(|| {
-            problem(
-                Some(line),
-                "metric",
-                format!("{name:?}"),
-                "a column of timeseries.csv (see the README's Outputs), e.g. retention",
-            )
-        })?;
-        let step = cell(step_at);
-        let session = match step.as_str() {
-            "end" => Session::End,
-            s => Session::Step(s.parse().map_err(|_| {
-                problem(
-                    Some(line),
-                    "step",
-                    format!("{s:?}"),
-                    "a session number (0 = before the first) or end",
-                )
-            })?),
-        };
-        let number = |column: &str, text: String| {
-            text.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| problem(Some(line), column, format!("{text:?}"), "a finite number"))
-        };
-        let value = number("value", cell(value_at))?;
-        let sd = number("sd", cell(sd_at))?;
-        if sd <= 0.0 {
-            return Err(problem(
-                Some(line),
-                "sd",
-                sd.to_string(),
-                "a number above 0: the target's standard error, which weighs it in the distance",
-            ));
-        }
-        let target = Target {
-            metric,
-            session,
-            arm: arm_at.map(cell).unwrap_or_default(),
-            value,
-            sd,
-            line,
-        };
+        let target = target(path, &record.map_err(read_error)?, &at)?;
         if let Some(earlier) = targets.iter().find(|t| t.label() == target.label()) {
             return Err(problem(
-                Some(line),
+                path,
+                Some(target.line),
                 "the target",
                 target.label(),
                 &format!(
@@ -174,6 +190,7 @@ pub fn read(path: &Path) -> Result<Vec<Target>> {
     }
     if targets.is_empty() {
         return Err(problem(
+            path,
             None,
             "the file",
             "no rows".into(),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{CalibrateArgs, command_line, shard_of, thread_pool};
+use super::{CalibrateArgs, command_line, seed_and_replicates, shard_of, thread_pool};
 use crate::calibration::apmc::Population;
 use crate::calibration::driver::{
     self, Calibrated, Ended, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
@@ -73,7 +73,7 @@ impl Watch for Shown {
 /// Runs `bonfire calibrate`.
 pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.options.threads)?;
     let shard = shard_of(args.shard.as_deref())?;
     if let Some(shard) = shard {
         return run_shard(&args, shard, &pool, threads);
@@ -85,16 +85,16 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         },
         None => open_new(&args, threads)?,
     };
-    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.quiet), "calibrate");
+    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.options.quiet), "calibrate");
     let mode = if args.gather {
         Mode::Gather
     } else {
         Mode::Whole
     };
-    let calibrated = match pool.install(|| driver::run(&dir, &watch(args.quiet), mode))? {
+    let calibrated = match pool.install(|| driver::run(&dir, &watch(args.options.quiet), mode))? {
         Ended::Finished(calibrated) => calibrated,
         Ended::Waiting(generation) => {
-            if !args.quiet {
+            if !args.options.quiet {
                 summary::print_gathered(&dir, generation);
             }
             return Ok(ExitCode::SUCCESS);
@@ -153,11 +153,11 @@ fn finish(
     let written = outputs::write(calibrated, dir, manifest)?;
     crate::interrupt::files_are_whole();
     let mut files = written.files.clone();
-    if !args.no_charts {
+    if !args.options.no_charts {
         plot::render(dir)?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
-    if !args.quiet {
+    if !args.options.quiet {
         let wall = started.elapsed().as_secs_f64();
         summary::print_calibration(calibrated, &written, dir, &files, wall);
     }
@@ -191,7 +191,7 @@ fn run_shard(
         None => join_new(args, threads)?,
     };
     if dir.join("manifest.json").is_file() {
-        if !args.quiet {
+        if !args.options.quiet {
             println!(
                 "bonfire: {} holds a finished calibration (manifest.json); nothing to run",
                 dir.display()
@@ -199,9 +199,10 @@ fn run_shard(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.quiet), "calibrate");
-    let ended = pool.install(|| driver::run(&dir, &watch(args.quiet), Mode::Shard(shard)))?;
-    if !args.quiet {
+    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.options.quiet), "calibrate");
+    let ended =
+        pool.install(|| driver::run(&dir, &watch(args.options.quiet), Mode::Shard(shard)))?;
+    if !args.options.quiet {
         match ended {
             Ended::ShardDone(done) => summary::print_calibration_shard(&dir, shard, done),
             _ => unreachable!("a shard's run ends as a shard"),
@@ -252,23 +253,7 @@ fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
 fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experiment, &Path)> {
     let path = args.scenario.as_deref().expect("clap requires a scenario");
     let targets = args.targets.as_deref().expect("clap requires --targets");
-    let mut overrides = Overrides::default();
-    if let Some(seed) = args.seed {
-        let Ok(seed) = i64::try_from(seed) else {
-            anyhow::bail!(
-                "--seed {seed}: allowed: a whole number from 0 to {}",
-                i64::MAX
-            );
-        };
-        overrides = overrides.flag("--seed", "seed", toml::Value::Integer(seed));
-    }
-    if let Some(replicates) = args.replicates {
-        overrides = overrides.flag(
-            "--replicates",
-            "replicates",
-            toml::Value::Integer(i64::from(replicates)),
-        );
-    }
+    let overrides = seed_and_replicates(&args.options)?;
     let experiment = Experiment::from_file(path, &overrides)?;
     if experiment.calibration.is_none() {
         anyhow::bail!(
@@ -277,14 +262,15 @@ fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experi
         );
     }
     driver::check_targets(&experiment, targets)?;
-    if !args.no_memory_check {
+    if !args.options.no_memory_check {
         memory::check(&experiment, threads, &path.display().to_string())?;
     }
     Ok((experiment, targets))
 }
 
 fn folder_of(args: &CalibrateArgs, experiment: &Experiment) -> PathBuf {
-    args.out
+    args.options
+        .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name))
 }
@@ -305,7 +291,7 @@ fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, St
     let (experiment, targets) = checked_input(args, threads)?;
     let dir = folder_of(args, &experiment);
     let lock = FolderLock::acquire(&dir, &command_line())?;
-    OutputFolder::prepare(&dir, args.force)?;
+    OutputFolder::prepare(&dir, args.options.force)?;
     write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
     write_atomically(
         &dir.join(SCENARIO_FILE),
@@ -334,7 +320,7 @@ fn open_resumed(
     let lock = FolderLock::acquire(dir, &command_line())?;
     if dir.join("manifest.json").is_file() {
         durable::remove_partials(dir)?;
-        if !args.quiet {
+        if !args.options.quiet {
             println!(
                 "bonfire: {} holds a finished calibration (manifest.json); nothing to resume",
                 dir.display()

@@ -63,14 +63,7 @@ fn written_outcomes(resolved: &toml::Table) -> Vec<String> {
 /// Draws every chart and the report into `dir`; returns the files written.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     if dir.join("fit.csv").is_file() {
-        let resolved_path = dir.join("scenario.resolved.toml");
-        let text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
-            path: dir.to_path_buf(),
-            missing: "scenario.resolved.toml",
-        })?;
-        let resolved: toml::Table =
-            toml::from_str(&text).map_err(|e| plot_error(&resolved_path, e.message()))?;
-        return render_calibration(dir, &resolved);
+        return render_calibration(dir);
     }
     let data = RunData::load(dir)?;
     if data.rows.is_empty() {
@@ -213,8 +206,15 @@ fn inline_chart(
 
 /// Draws a calibration's fit and posterior charts and its report into
 /// `dir`; returns the files written.
-fn render_calibration(dir: &Path, resolved: &toml::Table) -> Result<Vec<PathBuf>> {
+fn render_calibration(dir: &Path) -> Result<Vec<PathBuf>> {
     use crate::calibration::outputs;
+    let resolved_path = dir.join("scenario.resolved.toml");
+    let text = std::fs::read_to_string(&resolved_path).map_err(|_| Error::NotARun {
+        path: dir.to_path_buf(),
+        missing: "scenario.resolved.toml",
+    })?;
+    let resolved: toml::Table =
+        toml::from_str(&text).map_err(|e| plot_error(&resolved_path, e.message()))?;
     let fit = outputs::read_fit(&dir.join("fit.csv"))?;
     let parameters = outputs::read_parameters(&dir.join("parameters.csv"))?;
     let generations = outputs::read_generations(&dir.join("generations.csv"))?;
@@ -245,7 +245,7 @@ fn render_calibration(dir: &Path, resolved: &toml::Table) -> Result<Vec<PathBuf>
         fit: &fit,
         generations: &generations,
     };
-    let page = report::calibration_html(resolved, &charts, &found);
+    let page = report::calibration_html(&resolved, &charts, &found);
     let report_path = dir.join("report.html");
     write_atomically(&report_path, page.as_bytes())?;
     written.push(report_path);

@@ -243,46 +243,101 @@ pub const KEYS: [(&str, &str); 6] = [
     ),
 ];
 
+/// A table of settings beside a table of keys to vary (`[sensitivity]`
+/// and its factors, `[calibration]` and its parameters): its name, its
+/// settings with what each allows, and the name of its table of keys.
+pub struct SettingsTable {
+    pub name: &'static str,
+    pub keys: &'static [(&'static str, &'static str)],
+    pub varied: &'static str,
+}
+
+impl SettingsTable {
+    /// A problem with one of the settings, named in full.
+    pub fn problem(
+        &self,
+        key: &str,
+        given: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Problem {
+        Problem::new(format!("{}.{key}", self.name), given, allowed)
+    }
+
+    /// What a setting allows.
+    pub fn allowed(&self, key: &str) -> &'static str {
+        self.keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+            .unwrap_or("")
+    }
+
+    /// A problem with a setting's value: what was given, what it allows.
+    pub fn bad(&self, key: &str, value: &toml::Value) -> Problem {
+        self.problem(key, keys::written(value), self.allowed(key))
+    }
+
+    /// Refuses a key that is neither a setting nor the table of keys.
+    pub fn only_known(&self, table: &toml::Table) -> std::result::Result<(), Problem> {
+        let Some(extra) = table
+            .keys()
+            .find(|k| *k != self.varied && !self.keys.iter().any(|(name, _)| name == k))
+        else {
+            return Ok(());
+        };
+        let names: Vec<&str> = self.keys.iter().map(|(k, _)| *k).collect();
+        Err(self.problem(
+            extra,
+            format!("not a key of [{}]", self.name),
+            format!("{} and [{}.{}]", names.join(", "), self.name, self.varied),
+        ))
+    }
+
+    /// A whole number in a range, or the setting's default when absent.
+    pub fn whole(
+        &self,
+        table: &toml::Table,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+        default: i64,
+    ) -> std::result::Result<usize, Problem> {
+        match table.get(key) {
+            None => Ok(default as usize),
+            Some(toml::Value::Integer(n)) if range.contains(n) => Ok(*n as usize),
+            Some(other) => Err(self.bad(key, other)),
+        }
+    }
+
+    /// A string, or empty when absent.
+    pub fn text(&self, table: &toml::Table, key: &str) -> std::result::Result<String, Problem> {
+        match table.get(key) {
+            None => Ok(String::new()),
+            Some(toml::Value::String(s)) => Ok(s.clone()),
+            Some(other) => Err(self.bad(key, other)),
+        }
+    }
+}
+
+/// The settings of `[sensitivity]`.
+const TABLE: SettingsTable = SettingsTable {
+    name: "sensitivity",
+    keys: &KEYS,
+    varied: "factors",
+};
+
 fn problem(key: &str, given: impl std::fmt::Display, allowed: impl Into<String>) -> Problem {
-    Problem::new(format!("sensitivity.{key}"), given, allowed)
+    TABLE.problem(key, given, allowed)
 }
 
 fn allowed(key: &str) -> &'static str {
-    KEYS.iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, a)| *a)
-        .unwrap_or("")
-}
-
-/// A whole number in a range, or the key's default when absent.
-fn whole(
-    table: &toml::Table,
-    key: &str,
-    range: std::ops::RangeInclusive<i64>,
-    default: i64,
-) -> std::result::Result<usize, Problem> {
-    match table.get(key) {
-        None => Ok(default as usize),
-        Some(toml::Value::Integer(n)) if range.contains(n) => Ok(*n as usize),
-        Some(other) => Err(problem(key, keys::written(other), allowed(key))),
-    }
+    TABLE.allowed(key)
 }
 
 impl Sensitivity {
     /// Parses the table; `factors` are the leaves of `[sensitivity.factors]`
     /// as (dotted key, value), read by [`Sensitivity::factor`].
     pub fn parse(table: &toml::Table) -> std::result::Result<Sensitivity, Problem> {
-        if let Some(extra) = table
-            .keys()
-            .find(|k| *k != "factors" && !KEYS.iter().any(|(name, _)| name == k))
-        {
-            let names: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(problem(
-                extra,
-                "not a key of [sensitivity]",
-                format!("{} and [sensitivity.factors]", names.join(", ")),
-            ));
-        }
+        TABLE.only_known(table)?;
         let method = match table.get("method") {
             None => Method::Sobol,
             Some(toml::Value::String(s)) if s == "sobol" => Method::Sobol,
@@ -293,7 +348,7 @@ impl Sensitivity {
             Method::Sobol => (8..=65_536, 64),
             Method::Morris => (2..=1_000, 20),
         };
-        let samples = whole(table, "samples", samples_range, samples_default)?;
+        let samples = TABLE.whole(table, "samples", samples_range, samples_default)?;
         if method == Method::Sobol && !samples.is_power_of_two() {
             return Err(problem(
                 "samples",
@@ -301,16 +356,12 @@ impl Sensitivity {
                 "a power of two for a Sobol design (8, 16, …, 64, 128, …): the Sobol sequence is balanced only at powers of two",
             ));
         }
-        let levels = whole(table, "levels", 2..=20, 4)?;
+        let levels = TABLE.whole(table, "levels", 2..=20, 4)?;
         if levels % 2 == 1 {
             return Err(problem("levels", levels, allowed("levels")));
         }
-        let bootstrap = whole(table, "bootstrap", 0..=100_000, 1000)?;
-        let arm = match table.get("arm") {
-            None => String::new(),
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(other) => return Err(problem("arm", keys::written(other), allowed("arm"))),
-        };
+        let bootstrap = TABLE.whole(table, "bootstrap", 0..=100_000, 1000)?;
+        let arm = TABLE.text(table, "arm")?;
         let outcomes = match table.get("outcomes") {
             Some(toml::Value::Array(list)) if !list.is_empty() => list
                 .iter()

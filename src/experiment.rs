@@ -1148,7 +1148,13 @@ impl Experiment {
             p.key = full.to_string();
             report.error(p, place.clone())
         };
-        varying_key(key, "in [sensitivity.factors]").map_err(named)?;
+        // The table it is written in: `sensitivity.factors` or
+        // `calibration.parameters`.
+        let section = full
+            .strip_suffix(key)
+            .and_then(|s| s.strip_suffix('.'))
+            .unwrap_or(full);
+        varying_key(key, &format!("in [{section}]")).map_err(named)?;
         if let Some(arm) = arms
             .iter()
             .find(|a| a.overrides.iter().any(|(k, _, _)| k == key))

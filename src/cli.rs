@@ -208,7 +208,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let _lock = FolderLock::acquire(&out, &command_line())?;
             if !out.join("manifest.json").is_file() {
-                return Err(Error::UnfinishedRun { path: out }.into());
+                let (what, command) = if calibration {
+                    ("calibration", "calibrate")
+                } else {
+                    ("run", "run")
+                };
+                return Err(Error::UnfinishedRun {
+                    path: out,
+                    what,
+                    command,
+                }
+                .into());
             }
             let written = plot::render(&out)?;
             summary::print_plot(&out, &written);
@@ -539,7 +549,11 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
         in_shard * u64::from(experiment.base.format.sessions),
         args.options.quiet,
     );
-    crate::interrupt::on_interrupt_explain_resume(dir, progress.shown(), "run");
+    crate::interrupt::on_interrupt_explain_resume(
+        dir,
+        progress.shown(),
+        &format!("bonfire run --resume {}", dir.display()),
+    );
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(
             "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",

@@ -150,9 +150,15 @@ pub enum Error {
     BadShardFile { path: PathBuf, why: String },
 
     #[error(
-        "{path} holds an unfinished run (it has no manifest.json); `bonfire run --resume {path}` finishes it and draws its charts"
+        "{path} holds an unfinished {what} (it has no manifest.json); `bonfire {command} --resume {path}` finishes it and draws its charts"
     )]
-    UnfinishedRun { path: PathBuf },
+    UnfinishedRun {
+        path: PathBuf,
+        /// "run" or "calibration".
+        what: &'static str,
+        /// The command that finishes it: "run" or "calibrate".
+        command: &'static str,
+    },
 
     #[error(
         "{path}: {missing} run(s) not finished yet (the first is run {first}); `bonfire run --resume {path}` finishes them, or merge the shard folders that hold them"
@@ -210,6 +216,15 @@ pub enum Error {
         "{path} was written by another calibration ({why}); start this one afresh with --force, or in another --out folder"
     )]
     ForeignGeneration { path: PathBuf, why: String },
+
+    #[error(
+        "{path}: only {defined} of its {particles} particles define every target (the others' runs leave one empty), and a calibration needs at least 2 to go on; narrow the priors to where the runs measure every target, or drop the target they leave empty"
+    )]
+    TooFewDefined {
+        path: PathBuf,
+        defined: usize,
+        particles: usize,
+    },
 
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },

@@ -29,14 +29,13 @@ pub fn files_are_whole() {
 }
 
 /// From now on, Ctrl-C (SIGINT) or SIGTERM ends the run into `dir` with a
-/// message that says how to resume it (`bonfire COMMAND --resume DIR`).
+/// message that says how to resume it: `resume`, the whole command line.
 /// `bar_shown`: a progress line is on the terminal and is cleared first.
-pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool, command: &str) {
+pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool, resume: &str) {
     let clear = if bar_shown { "\r\x1b[2K" } else { "" };
     let text = format!(
-        "{clear}bonfire: interrupted; the runs that finished are kept in {}; `bonfire {command} --resume {}` finishes the rest\n",
+        "{clear}bonfire: interrupted; the runs that finished are kept in {}; `{resume}` finishes the rest\n",
         dir.display(),
-        dir.display()
     );
     let after = format!(
         "bonfire: interrupted; the run's files in {} are whole; `bonfire plot {}` draws its charts and report\n",

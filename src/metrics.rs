@@ -393,6 +393,58 @@ impl TimeseriesRow {
     }
 }
 
+/// Whether a metric's figure is left empty whatever the runs do: in a row
+/// of an arm whose members never meet (`meets` false), or at `step` 0.
+/// Asked of [`TimeseriesRow::new`] itself, on a tally where every figure
+/// has what it needs (every count it divides by positive, two groups that
+/// differ, a forum, community ties), so that the constructor stays the one
+/// place that says what each figure needs.
+pub fn empty_by_design(value: fn(&TimeseriesRow) -> Option<f64>, meets: bool, step: u32) -> bool {
+    let mut loneliness_change = GroupedMoments::default();
+    for values in [[1.0, 2.0], [4.0, 6.0]] {
+        let mut group = Moments::default();
+        values.into_iter().for_each(|x| group.push(x));
+        loneliness_change.add_group(&group);
+    }
+    let tally = Tally {
+        arrived: 4,
+        active: 2,
+        waiting: 1,
+        dropped_out: 1,
+        groups_met: 1,
+        at_session: 2,
+        attended: 1,
+        current: 2,
+        joined: 3,
+        density_groups: 1,
+        ties: 1,
+        loneliness_change,
+        lonely_ties: Some(LonelyTies {
+            of_lonely: 1,
+            of_lonely_to_lonely: 1,
+            of_others: 1,
+            of_others_to_lonely: 1,
+        }),
+        forum: Some(ForumTally {
+            members_with: vec![1, 1, 1],
+            first_answered: 1,
+            answered_returned: 1,
+            first_unanswered: 1,
+            unanswered_returned: 1,
+        }),
+        ..Tally::default()
+    };
+    let row = |meets: bool, step: u32| {
+        let id = RowId {
+            run: 0,
+            arm: String::new(),
+            replicate: 0,
+        };
+        TimeseriesRow::new(id, meets, step, 7.0, 1, &tally)
+    };
+    value(&row(true, 1)).is_some() && value(&row(meets, step)).is_none()
+}
+
 impl MemberRow {
     /// Rows for every member of a group who came to the programme; `cohort`
     /// is the scenario's baseline cohort, if any.

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(unix)]
+use crate::common::interrupted;
 use crate::common::{bonfire, read_rows, run_ok, write_scenario};
 
 /// A small programme (30 groups of 8, 12 weekly sessions).
@@ -195,9 +197,9 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
     assert_eq!(contents(&one), contents(&two), "1 and 2 threads");
     assert!(one.join("generation-003/particles.csv").is_file());
 
-    // Killed in its second generation, then resumed twice (the second
-    // resume finds a finished calibration).
-    for crash_at in ["60", "130"] {
+    // Killed in its first generation and in its second, then resumed
+    // twice (the second resume finds a finished calibration).
+    for crash_at in ["60", "700"] {
         let crashed = dir.path().join(format!("crashed-{crash_at}"));
         let status = bonfire()
             .arg("calibrate")
@@ -212,12 +214,28 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
             .status;
         assert_eq!(status.code(), Some(86));
         assert!(!crashed.join("posterior.csv").exists());
+        if crash_at == "700" {
+            // What a crash between writing a generation's particles.csv
+            // and removing its parts leaves: removed when it is read back.
+            let first = crashed.join("generation-000");
+            assert!(first.join("particles.csv").is_file());
+            for left in ["parts", "shard-0-of-2/parts"] {
+                std::fs::create_dir_all(first.join(left)).unwrap();
+                std::fs::write(first.join(left).join("run-0000000.sealed.csv"), "x").unwrap();
+            }
+        }
         for _ in 0..2 {
             bonfire()
                 .args(["calibrate", "--quiet", "--no-charts", "--resume"])
                 .arg(&crashed)
                 .assert()
                 .success();
+        }
+        for left in ["parts", "shard-0-of-2"] {
+            assert!(
+                !crashed.join("generation-000").join(left).exists(),
+                "{left} left"
+            );
         }
         assert_eq!(contents(&one), contents(&crashed), "after --resume");
     }
@@ -342,12 +360,93 @@ fn bad_tables_and_targets_are_refused_at_their_line() {
             "metric,step,arm,value,sd\nretention,4,control,0.7,0.02\n",
             "control_members",
         ),
+        (
+            "metric,step,value,sd\nattendance_rate,0,0.7,0.02\n",
+            "before the first session",
+        ),
     ] {
         let message = refused(&good, bad);
         assert!(
             message.contains("targets.csv") && message.contains("line 2") && message.contains(says),
             "{bad}: {message}"
         );
+    }
+    // The same figure twice, however it is written: an empty arm and the
+    // calibrated arm's name, `end` and the last session.
+    for twice in [
+        "metric,step,arm,value,sd\nretention,4,,0.7,0.02\nretention,4,group,0.6,0.02\n",
+        "metric,step,value,sd\nretention,end,0.7,0.02\nretention,12,0.6,0.02\n",
+    ] {
+        let message = refused(&good, twice);
+        assert!(
+            message.contains("line 3") && message.contains("line 2's"),
+            "{twice}: {message}"
+        );
+    }
+    // Figures of meetings, for members who never meet: control members,
+    // and a waitlist arm.
+    let with_control = good.replace("group_size = 8", "group_size = 8\ncontrol_members = 40");
+    let with_waitlist = format!(
+        "{good}\n[[arm]]\nname = \"group\"\n\n[[arm]]\nname = \"waitlist\"\nattends = false\n"
+    );
+    for (scenario, arm) in [(&with_control, "control"), (&with_waitlist, "waitlist")] {
+        for metric in ["retention", "attendance_rate", "cohesion_mean"] {
+            let bad = format!(
+                "metric,step,arm,value,sd\nretention,4,,0.7,0.02\n{metric},4,{arm},0.7,0.02\n"
+            );
+            let message = refused(scenario, &bad);
+            assert!(
+                message.contains("line 3") && message.contains("never meet"),
+                "{arm} {metric}: {message}"
+            );
+        }
+        // A figure of every member is read there (one generation run).
+        let fine = format!("metric,step,arm,value,sd\nloneliness_mean,4,{arm},5,0.5\n");
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_scenario(
+            dir.path(),
+            &scenario.replace("generations = 15", "generations = 1"),
+        );
+        let targets = dir.path().join("targets.csv");
+        std::fs::write(&targets, fine).unwrap();
+        calibrate(&file, &targets, &dir.path().join("out"), &[]);
+        assert!(dir.path().join("out/posterior.csv").is_file());
+    }
+}
+
+/// A target these runs never measure (a forum's figure where the groups
+/// meet in a room) is found once generation 0 has run: refused at its
+/// line, and nothing is reported as fitted.
+#[test]
+fn a_target_no_run_measures_is_refused_after_the_first_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = calibration_file(dir.path());
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(
+        &targets,
+        "metric,step,value,sd\nretention,4,0.7,0.02\nposted_share,4,0.3,0.05\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = bonfire()
+        .arg("calibrate")
+        .arg(&scenario)
+        .arg("--targets")
+        .arg(&targets)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        message.contains("line 3")
+            && message.contains("posted_share@4")
+            && message.contains("every run of generation 0 leaves empty"),
+        "{message}"
+    );
+    for never in ["manifest.json", "posterior.csv", "scenario.fitted.toml"] {
+        assert!(!out.join(never).exists(), "{never} written");
     }
 }
 
@@ -374,6 +473,66 @@ fn each_command_refuses_the_other_commands_files() {
     assert!(!out.status.success());
     let message = String::from_utf8(out.stderr).unwrap();
     assert!(message.contains("no [calibration] table"), "{message}");
+}
+
+/// Each command's messages name the command that does what they suggest:
+/// `plot` on an unfinished calibration, `calibrate --resume` on a run's
+/// folder, and Ctrl-C in a shard.
+#[cfg(unix)]
+#[test]
+fn messages_name_the_command_that_finishes_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
+        .replace("groups = 30", "groups = 400")
+        .replace("sessions = 12", "sessions = 52");
+    let scenario = write_scenario(dir.path(), &text);
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(&targets, "metric,step,value,sd\nretention,4,0.7,0.02\n").unwrap();
+    let out = dir.path().join("sharded");
+    let args = [
+        "calibrate".as_ref(),
+        scenario.as_os_str(),
+        "--targets".as_ref(),
+        targets.as_os_str(),
+        "--no-charts".as_ref(),
+        "--threads".as_ref(),
+        "1".as_ref(),
+        "--shard".as_ref(),
+        "1/2".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    let sealed = out.join("generation-000/shard-1-of-2/parts/run-0000001.sealed.csv");
+    let (code, stderr) = interrupted(&args, &sealed, 120);
+    assert_eq!(code, Some(130), "{stderr}");
+    let resume = format!("bonfire calibrate --resume {} --shard 1/2", out.display());
+    assert!(stderr.contains(&resume), "{stderr}");
+
+    let plot = bonfire().arg("plot").arg(&out).output().unwrap();
+    let message = String::from_utf8(plot.stderr).unwrap();
+    assert!(!plot.status.success());
+    assert!(
+        message.contains("unfinished calibration")
+            && message.contains(&format!("bonfire calibrate --resume {}", out.display())),
+        "{message}"
+    );
+
+    let run = dir.path().join("run");
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, format!("name = \"plain\"\n{PROGRAMME}")).unwrap();
+    run_ok(&plain, &run, &["--no-charts"]);
+    let resumed = bonfire()
+        .args(["calibrate", "--resume"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let message = String::from_utf8(resumed.stderr).unwrap();
+    assert!(!resumed.status.success());
+    assert!(
+        message.contains("holds a run, not a calibration")
+            && message.contains(&format!("bonfire run --resume {}", run.display())),
+        "{message}"
+    );
 }
 
 /// The shipped example runs end to end as the README says; its report

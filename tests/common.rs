@@ -86,3 +86,26 @@ fn all_off_switches_off_every_registered_mechanism_but_the_overrides() {
         assert_eq!(on, key == "mechanisms.dropout.enabled", "{key}");
     }
 }
+
+/// Starts `bonfire ARGS`, sends it Ctrl-C (SIGINT) once `ready` exists (or
+/// after `wait_s` seconds), and returns its exit code and standard error.
+#[cfg(unix)]
+pub fn interrupted(args: &[&std::ffi::OsStr], ready: &Path, wait_s: u64) -> (Option<i32>, String) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_s);
+    while !ready.is_file() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}

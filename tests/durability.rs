@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
+#[cfg(unix)]
+use crate::common::interrupted;
 use crate::common::{bonfire, run_ok, write_scenario};
 
 /// A small sweep (two points, two arms, one replicate: four runs) with
@@ -332,28 +334,17 @@ fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
     run_ok(&scenario, &whole, &["--no-charts"]);
 
     let out = dir.path().join("interrupted");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
-        .arg("run")
-        .arg(&scenario)
-        .args(["--no-charts", "--threads", "1", "--out"])
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !out.join("parts/run-0000000.sealed.csv").is_file()
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let args = [
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--no-charts".as_ref(),
+        "--threads".as_ref(),
+        "1".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    let (code, stderr) = interrupted(&args, &out.join("parts/run-0000000.sealed.csv"), 60);
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(
         stderr.contains("interrupted")
             && stderr.contains(&format!("bonfire run --resume {}", out.display())),

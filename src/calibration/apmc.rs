@@ -8,7 +8,10 @@
 //! a kept particle drawn by weight, moved by a normal kernel with twice the
 //! kept particles' weighted covariance (Beaumont et al. 2009), drawn again
 //! until inside the cube. A new particle's weight is its prior density over
-//! the kernel mixture's density at it. The kept and the new are pooled and
+//! the density it was drawn from: the kernel mixture's density at it,
+//! divided by the mixture's mass inside the cube (estimated by the share of
+//! draws that landed inside), so that particles of different generations
+//! are weighed on one scale. The kept and the new are pooled and
 //! the best `n·α` kept again; the share of new particles closer than the
 //! old ε is the acceptance rate, and the algorithm stops when it falls
 //! below `min_acceptance`.
@@ -85,11 +88,14 @@ pub fn prior_sample(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
 
 /// The best of (point, weight, distance), best first: the settings' share,
 /// or every one within the floor when more are; ties broken by the order
-/// given, so the result is fixed by its inputs.
+/// given, so the result is fixed by its inputs. A particle at an infinite
+/// distance (one its runs leave a target undefined for) is never kept, so
+/// fewer than the share are kept when fewer are finite.
 fn keep_best(
     candidates: Vec<(Vec<f64>, f64, f64)>,
     settings: &Settings,
 ) -> Vec<(Vec<f64>, f64, f64)> {
+    let candidates: Vec<_> = candidates.into_iter().filter(|c| c.2.is_finite()).collect();
     let within = candidates.iter().filter(|c| c.2 <= settings.floor).count();
     let kept = settings.kept().max(within);
     let mut order: Vec<usize> = (0..candidates.len()).collect();
@@ -211,10 +217,19 @@ fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
     l
 }
 
+/// A generation's new particles, and the share of the kernel's draws
+/// that fell inside the cube: the mass inside the cube of the mixture they
+/// were drawn from, which their weights divide by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposals {
+    pub points: Vec<Vec<f64>>,
+    pub inside: f64,
+}
+
 /// The next generation's new particles: `particles − kept` draws, each a
 /// kept particle chosen by weight and moved by the kernel, drawn again
 /// until it lies in the cube.
-pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Vec<Vec<f64>> {
+pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Proposals {
     let kernel = Kernel::of(p);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let cumulative: Vec<f64> = p
@@ -225,9 +240,11 @@ pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Vec<Vec<f64>> 
             Some(*acc)
         })
         .collect();
-    (0..settings.particles - settings.kept())
+    let mut attempts = 0u64;
+    let points: Vec<Vec<f64>> = (0..settings.particles - settings.kept())
         .map(|_| {
             loop {
+                attempts += 1;
                 let u = rng.random::<f64>() * cumulative[cumulative.len() - 1];
                 let i = cumulative
                     .partition_point(|&c| c <= u)
@@ -242,7 +259,11 @@ pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Vec<Vec<f64>> 
                 }
             }
         })
-        .collect()
+        .collect();
+    Proposals {
+        inside: points.len() as f64 / attempts.max(1) as f64,
+        points,
+    }
 }
 
 /// The next population from the previous one, its proposals and their
@@ -250,7 +271,7 @@ pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Vec<Vec<f64>> 
 pub fn next(
     settings: &Settings,
     p: &Population,
-    proposals: Vec<Vec<f64>>,
+    proposals: Proposals,
     distances: &[f64],
 ) -> Population {
     let kernel = Kernel::of(p);
@@ -263,10 +284,11 @@ pub fn next(
         .zip(&p.distances)
         .map(|((x, &w), &d)| (x.clone(), w, d))
         .collect();
-    // New weights: prior density (1 on the cube) over the density of the
-    // kernel mixture they were drawn from.
+    // New weights: prior density (1 on the cube) over the density they
+    // were drawn from, the kernel mixture's truncated to the cube.
     let weights = p.normalized();
-    let new = proposals.into_iter().zip(distances).map(|(x, &d)| {
+    let inside = proposals.inside;
+    let new = proposals.points.into_iter().zip(distances).map(|(x, &d)| {
         let mixture: f64 = p
             .points
             .iter()
@@ -276,7 +298,7 @@ pub fn next(
                 w * kernel.density(&diff)
             })
             .sum();
-        (x, 1.0 / mixture.max(1e-300), d)
+        (x, inside / mixture.max(1e-300), d)
     });
     candidates.extend(new);
     population(keep_best(candidates, settings), Some(acceptance))
@@ -307,7 +329,7 @@ mod tests {
         let mut p = first(settings, start, &d);
         for g in 1..30 {
             let proposals = propose(settings, &p, seed + g);
-            let d = distances(&proposals, g);
+            let d = distances(&proposals.points, g);
             p = next(settings, &p, proposals, &d);
             if p.done(settings) {
                 break;
@@ -380,6 +402,65 @@ mod tests {
         assert!(p.distances.iter().all(|&d| d <= 0.05));
         let (mean, _) = weighted_mean_sd(&p);
         assert!((mean - 0.4).abs() < 0.05, "posterior mean {mean}");
+    }
+
+    #[test]
+    fn new_weights_are_on_the_prior_scale_even_when_the_cube_cuts_the_kernel() {
+        // Kept particles at the cube's edge: three at 0 (half their
+        // kernel's mass outside) and one at 0.1. The kernel's sd is
+        // sqrt(2 · 0.001875) = 0.0612, so the mass inside is
+        // (3 · 0.5 + Φ(0.1 / 0.0612)) / 4 = 0.612. Importance weights of
+        // draws from the mixture truncated to the cube estimate prior
+        // masses, here that of [0, 0.1] (0.1, where the draws are dense),
+        // only when they divide by it (else 0.1 / 0.612 = 0.163).
+        let p = Population {
+            points: vec![vec![0.0], vec![0.0], vec![0.0], vec![0.1]],
+            weights: vec![1.0; 4],
+            distances: vec![1.0; 4],
+            epsilon: 1.0,
+            acceptance: None,
+        };
+        let settings = Settings {
+            particles: 20_004,
+            alpha: 4.0 / 20_004.0,
+            min_acceptance: 0.0,
+            floor: 0.0,
+        };
+        let proposals = propose(&settings, &p, 5);
+        assert_eq!(proposals.points.len(), 20_000);
+        assert!(
+            (proposals.inside - 0.612).abs() < 0.01,
+            "inside {}",
+            proposals.inside
+        );
+        // Every new particle is within the floor (distance 0), so all are
+        // kept and the old ones (distance 1) are not.
+        let next = next(&settings, &p, proposals, &[0.0; 20_000]);
+        assert_eq!(next.points.len(), 20_000);
+        let mass: f64 = next
+            .points
+            .iter()
+            .zip(&next.weights)
+            .filter(|(x, _)| x[0] <= 0.1)
+            .map(|(_, w)| w)
+            .sum::<f64>()
+            / 20_000.0;
+        assert!((mass - 0.1).abs() < 0.005, "prior mass of [0, 0.1]: {mass}");
+    }
+
+    #[test]
+    fn a_particle_at_an_infinite_distance_is_never_kept() {
+        let settings = Settings {
+            particles: 6,
+            alpha: 0.5,
+            min_acceptance: 0.05,
+            floor: 0.0,
+        };
+        let points: Vec<Vec<f64>> = (0..6).map(|i| vec![i as f64 / 6.0]).collect();
+        let inf = f64::INFINITY;
+        let p = first(&settings, points, &[inf, 0.3, inf, inf, 0.1, inf]);
+        assert_eq!(p.points, vec![vec![4.0 / 6.0], vec![1.0 / 6.0]]);
+        assert_eq!(p.epsilon, 0.3);
     }
 
     #[test]

@@ -170,17 +170,74 @@ fn run_shard(
 }
 
 /// Copies the sealed runs of a generation's shard folders into its own
-/// parts, each shard folder locked while it is read (a shard still
-/// running is refused, by its lock).
-fn gather(gen_dir: &Path) -> Result<()> {
+/// parts, each shard folder locked first (a shard still running is
+/// refused, by its lock). The locks are returned, to be held until the
+/// generation is finished and the shard folders are gone, so that no shard
+/// starts in one meanwhile.
+fn gather(gen_dir: &Path) -> Result<Vec<FolderLock>> {
+    let mut held = Vec::new();
     for shard in shard_dirs(gen_dir) {
-        let _lock = FolderLock::acquire(&shard, "calibrate --resume (gathering the shards)")?;
+        held.push(FolderLock::acquire(
+            &shard,
+            "calibrate --resume (gathering the shards)",
+        )?);
         let from = shard.join(PARTS_DIR);
         if from.is_dir() {
             durable::copy_finished_files(&from, &gen_dir.join(PARTS_DIR))?;
         }
     }
+    Ok(held)
+}
+
+/// Removes what a finished generation no longer needs: its runs' parts and
+/// its shard folders (left behind when a calibration stopped between
+/// writing `particles.csv` and removing them).
+fn remove_parts(gen_dir: &Path) -> Result<()> {
+    durable::remove_dir_durably(&gen_dir.join(PARTS_DIR))?;
+    for shard in shard_dirs(gen_dir) {
+        durable::remove_dir_durably(&shard)?;
+    }
     Ok(())
+}
+
+/// A generation's simulated figures, read back or run now, or how a call
+/// of [`run`] ends before it has them.
+enum Figures {
+    Read(Vec<Vec<Option<f64>>>),
+    Ran(Vec<Vec<Option<f64>>>),
+    Stopped(Ended),
+}
+
+/// Generation `g`'s figures: read back from its `particles.csv` when it is
+/// finished (its leftover parts removed, except by a shard, which does
+/// not hold the calibration's lock), else run as `mode` says.
+fn figures(
+    gen_dir: &Path,
+    this: &Experiment,
+    targets: &[Target],
+    sources: &[fit::Source],
+    g: usize,
+    watch: &dyn Watch,
+    mode: Mode,
+) -> Result<Figures> {
+    if let Some(simulated) = read_generation(gen_dir, this, targets)? {
+        if !matches!(mode, Mode::Shard(_)) {
+            remove_parts(gen_dir)?;
+        }
+        return Ok(Figures::Read(simulated));
+    }
+    match mode {
+        Mode::Shard(shard) => {
+            let (ran, of) = run_shard(gen_dir, this, shard, g, watch)?;
+            Ok(Figures::Stopped(Ended::ShardDone(Some((g, ran, of)))))
+        }
+        Mode::Gather if !gen_dir.is_dir() => Ok(Figures::Stopped(Ended::Waiting(g))),
+        Mode::Whole | Mode::Gather => {
+            let _shards = gather(gen_dir)?;
+            let simulated = run_generation(gen_dir, this, targets, sources, g, watch)?;
+            Ok(Figures::Ran(simulated))
+        }
+    }
 }
 
 /// Runs, or resumes, the calibration in `dir`: to its end, or as `mode`
@@ -191,38 +248,30 @@ pub fn run(dir: &Path, watch: &dyn Watch, mode: Mode) -> Result<Ended> {
         .calibration
         .clone()
         .expect("a calibration's folder holds a [calibration] scenario");
-    let sources = fit::sources(&targets, &experiment, &plan, &dir.join(TARGETS_FILE))?;
+    let targets_path = dir.join(TARGETS_FILE);
+    let sources = fit::sources(&targets, &experiment, &plan, &targets_path)?;
     let settings = plan.spec.settings(targets.len());
     let mut generations = Vec::new();
     let mut populations: Vec<Population> = Vec::new();
     let mut converged = false;
     for g in 0..plan.spec.generations {
-        let this = match populations.last() {
+        let proposals = populations
+            .last()
+            .map(|p| apmc::propose(&settings, p, generation_seed(plan.seed, g)));
+        let this = match &proposals {
             None => experiment.clone(),
-            Some(p) => {
-                let particles = apmc::propose(&settings, p, generation_seed(plan.seed, g));
-                let overrides = Overrides::default().with_particles(particles);
+            Some(proposals) => {
+                let overrides = Overrides::default().with_particles(proposals.points.clone());
                 Experiment::parse(&text, &origin, &overrides)?
             }
         };
         let gen_dir = generation_dir(dir, g);
-        let simulated = match (read_generation(&gen_dir, &this, &targets)?, mode) {
-            (Some(simulated), _) => Some(simulated),
-            (None, Mode::Shard(shard)) => {
-                let (ran, of) = run_shard(&gen_dir, &this, shard, g, watch)?;
-                return Ok(Ended::ShardDone(Some((g, ran, of))));
-            }
-            (None, Mode::Gather) if !gen_dir.is_dir() => return Ok(Ended::Waiting(g)),
-            (None, _) => None,
+        let (simulated, ran) = match figures(&gen_dir, &this, &targets, &sources, g, watch, mode)? {
+            Figures::Read(simulated) => (simulated, false),
+            Figures::Ran(simulated) => (simulated, true),
+            Figures::Stopped(ended) => return Ok(ended),
         };
-        let ran = simulated.is_none();
-        let simulated = match simulated {
-            Some(simulated) => simulated,
-            None => {
-                gather(&gen_dir)?;
-                run_generation(&gen_dir, &this, &targets, &sources, g, watch)?
-            }
-        };
+        fit::check_defined(&targets, &simulated, &targets_path, g)?;
         let distances: Vec<f64> = simulated
             .iter()
             .map(|s| fit::distance(&targets, s))
@@ -233,10 +282,17 @@ pub fn run(dir: &Path, watch: &dyn Watch, mode: Mode) -> Result<Ended> {
             .expect("each generation is a calibration's")
             .particles
             .clone();
-        let next = match populations.last() {
-            None => apmc::first(&settings, particles.clone(), &distances),
-            Some(p) => apmc::next(&settings, p, particles.clone(), &distances),
+        let next = match (populations.last(), proposals) {
+            (Some(p), Some(proposals)) => apmc::next(&settings, p, proposals, &distances),
+            _ => apmc::first(&settings, particles.clone(), &distances),
         };
+        if next.points.len() < 2 {
+            return Err(Error::TooFewDefined {
+                path: gen_dir.join(PARTICLES_FILE),
+                defined: distances.iter().filter(|d| d.is_finite()).count(),
+                particles: distances.len(),
+            });
+        }
         watch.generation_done(g, &next, ran);
         generations.push(Generation {
             particles,
@@ -307,10 +363,7 @@ fn run_generation(
     runner::check_all_sealed(experiment, dir, None)?;
     let simulated = fit::simulated(experiment, targets, sources, dir)?;
     write_particles(dir, experiment, targets, &simulated)?;
-    durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
-    for shard in shard_dirs(dir) {
-        durable::remove_dir_durably(&shard)?;
-    }
+    remove_parts(dir)?;
     Ok(simulated)
 }
 

@@ -7,8 +7,14 @@
 //! the mean over its replicates. Its distance to the targets is the root
 //! mean square of (simulated − observed) / sd over the targets, so a
 //! target counts by its precision and a distance of 1 means "one standard
-//! error off on average". A figure the runs do not define (a rate with
-//! nobody left to measure) makes the distance infinite: the particle is
+//! error off on average".
+//!
+//! A target its rows leave empty whatever the runs do (a figure of meetings
+//! for members who never meet, attendance before the first session) is
+//! refused before anything runs, and one that every particle of a
+//! generation leaves empty (a forum's figure without a forum) once that
+//! generation has run. A figure some runs leave undefined (a rate with
+//! nobody left to measure) makes that particle's distance infinite: it is
 //! never kept.
 
 use std::path::Path;
@@ -17,9 +23,10 @@ use super::Plan;
 use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;
-use crate::output::TimeseriesRow;
+use crate::metrics::empty_by_design;
 use crate::output::parts;
 use crate::output::rows;
+use crate::output::{METRICS, TimeseriesRow};
 use crate::sensitivity::results::value_at;
 use crate::sensitivity::spec::{Measure, Outcome, Session};
 
@@ -37,10 +44,34 @@ pub struct Source {
 /// The label of the control members' rows in `timeseries.csv`.
 const CONTROL: &str = "control";
 
-/// Where each target is read, after checking that its arm exists and its
-/// session is within the runs it is read from; a problem names the targets
-/// file and the target's line.
+/// Where each target is read, after checking that its arm exists, its
+/// session is within the runs it is read from, its rows measure it, and no
+/// other target is read at the same place (`end` and the last session, an
+/// empty arm and the calibrated arm's name, are the same); a problem names
+/// the targets file and the target's line.
 pub fn sources(
+    targets: &[Target],
+    experiment: &Experiment,
+    plan: &Plan,
+    path: &Path,
+) -> Result<Vec<Source>> {
+    let sources = each_source(targets, experiment, plan, path)?;
+    for (i, (t, s)) in targets.iter().zip(&sources).enumerate() {
+        let same = |(u, r): (&Target, &Source)| u.metric == t.metric && r == s;
+        if let Some((earlier, _)) = targets.iter().zip(&sources).take(i).find(|&p| same(p)) {
+            return Err(Error::Targets {
+                path: path.to_path_buf(),
+                line: Some(t.line),
+                what: "the target".to_string(),
+                given: format!("{}, read where line {}'s is", t.label(), earlier.line),
+                allowed: "each metric, session and arm once".to_string(),
+            });
+        }
+    }
+    Ok(sources)
+}
+
+fn each_source(
     targets: &[Target],
     experiment: &Experiment,
     plan: &Plan,
@@ -104,6 +135,10 @@ pub fn sources(
                     ));
                 }
             };
+            let meets = label != CONTROL && experiment.arms[arm].attends;
+            if let Some((what, given, allowed)) = left_empty(t, &label, meets, session, last) {
+                return Err(problem(t, what, given, allowed));
+            }
             Ok(Source {
                 arm,
                 label,
@@ -111,6 +146,52 @@ pub fn sources(
             })
         })
         .collect()
+}
+
+/// Why a target's figure is one its rows leave empty whatever the runs do,
+/// if it is: a figure of meetings for members who never meet, or one not
+/// measured before the first session. As (column, given, allowed).
+fn left_empty(
+    t: &Target,
+    label: &str,
+    meets: bool,
+    session: u32,
+    last: u32,
+) -> Option<(&'static str, String, String)> {
+    let metric = &METRICS[t.metric];
+    if !meets && empty_by_design(metric.value, false, 1) {
+        let who = if label == CONTROL {
+            "control members".to_string()
+        } else {
+            format!("arm {label}")
+        };
+        let defined: Vec<&str> = METRICS
+            .iter()
+            .filter(|m| !empty_by_design(m.value, false, 1))
+            .map(|m| m.name)
+            .collect();
+        return Some((
+            "metric",
+            format!(
+                "{} for {who}, who never meet, so their rows leave it empty",
+                metric.name
+            ),
+            format!(
+                "for members who never meet, a figure not tied to meetings: {}",
+                defined.join(", ")
+            ),
+        ));
+    }
+    (empty_by_design(metric.value, meets, session)).then(|| {
+        (
+            "step",
+            format!(
+                "{session}, before the first session, where {} is not measured",
+                metric.name
+            ),
+            format!("a session from 1 to {last}, or end"),
+        )
+    })
 }
 
 /// Every particle's simulated value of every target, the mean over its
@@ -170,6 +251,30 @@ pub fn distance(targets: &[Target], simulated: &[Option<f64>]) -> f64 {
         sum += z * z;
     }
     (sum / targets.len() as f64).sqrt()
+}
+
+/// Refuses a target that no particle of generation `g` defines: the runs
+/// leave it empty (a rate with nobody to measure, a forum's figure without
+/// a forum), so no particle could ever fit it.
+pub fn check_defined(
+    targets: &[Target],
+    simulated: &[Vec<Option<f64>>],
+    path: &Path,
+    g: usize,
+) -> Result<()> {
+    match (0..targets.len()).find(|&t| simulated.iter().all(|s| s[t].is_none())) {
+        None => Ok(()),
+        Some(t) => Err(Error::Targets {
+            path: path.to_path_buf(),
+            line: Some(targets[t].line),
+            what: "target".to_string(),
+            given: format!(
+                "{}, which every run of generation {g} leaves empty",
+                targets[t].label()
+            ),
+            allowed: "a figure these runs measure (timeseries.csv leaves one empty where it does not apply)".to_string(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -173,20 +173,7 @@ pub fn read(path: &Path) -> Result<Vec<Target>> {
     let at = columns(path, &names)?;
     let mut targets: Vec<Target> = Vec::new();
     for record in reader.records() {
-        let target = target(path, &record.map_err(read_error)?, &at)?;
-        if let Some(earlier) = targets.iter().find(|t| t.label() == target.label()) {
-            return Err(problem(
-                path,
-                Some(target.line),
-                "the target",
-                target.label(),
-                &format!(
-                    "each metric, session and arm once (also on line {})",
-                    earlier.line
-                ),
-            ));
-        }
-        targets.push(target);
+        targets.push(target(path, &record.map_err(read_error)?, &at)?);
     }
     if targets.is_empty() {
         return Err(problem(
@@ -249,11 +236,6 @@ mod tests {
                 "\"note\"",
             ),
             ("metric,value,sd\nretention,0.5,1\n", "line 1", "\"step\""),
-            (
-                "metric,step,value,sd\nretention,4,0.5,1\nretention,4,0.6,1\n",
-                "line 3",
-                "also on line 2",
-            ),
             ("metric,step,value,sd\n", "targets", "at least one"),
         ];
         for (text, place, says) in cases {

@@ -85,7 +85,11 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         },
         None => open_new(&args, threads)?,
     };
-    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.options.quiet), "calibrate");
+    crate::interrupt::on_interrupt_explain_resume(
+        &dir,
+        shown_bar(args.options.quiet),
+        &format!("bonfire calibrate --resume {}", dir.display()),
+    );
     let mode = if args.gather {
         Mode::Gather
     } else {
@@ -177,15 +181,7 @@ fn run_shard(
     // it runs (each locks its own shard folder).
     let dir = match &args.resume {
         Some(dir) => {
-            for needed in [SCENARIO_FILE, TARGETS_FILE] {
-                if !dir.join(needed).is_file() {
-                    return Err(Error::NotARun {
-                        path: dir.clone(),
-                        missing: needed,
-                    }
-                    .into());
-                }
-            }
+            check_calibration_folder(dir)?;
             dir.clone()
         }
         None => join_new(args, threads)?,
@@ -199,7 +195,14 @@ fn run_shard(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    crate::interrupt::on_interrupt_explain_resume(&dir, shown_bar(args.options.quiet), "calibrate");
+    crate::interrupt::on_interrupt_explain_resume(
+        &dir,
+        shown_bar(args.options.quiet),
+        &format!(
+            "bonfire calibrate --resume {} --shard {shard}",
+            dir.display()
+        ),
+    );
     let ended =
         pool.install(|| driver::run(&dir, &watch(args.options.quiet), Mode::Shard(shard)))?;
     if !args.options.quiet {
@@ -308,15 +311,7 @@ fn open_resumed(
     dir: &Path,
     args: &CalibrateArgs,
 ) -> anyhow::Result<Option<(PathBuf, String, FolderLock)>> {
-    for needed in [SCENARIO_FILE, TARGETS_FILE] {
-        if !dir.join(needed).is_file() {
-            return Err(Error::NotARun {
-                path: dir.to_path_buf(),
-                missing: needed,
-            }
-            .into());
-        }
-    }
+    check_calibration_folder(dir)?;
     let lock = FolderLock::acquire(dir, &command_line())?;
     if dir.join("manifest.json").is_file() {
         durable::remove_partials(dir)?;
@@ -328,7 +323,22 @@ fn open_resumed(
         }
         return Ok(None);
     }
+    durable::remove_partials(dir)?;
+    let source = format!("resumed from {}", dir.display());
+    Ok(Some((dir.to_path_buf(), source, lock)))
+}
+
+/// Refuses a folder given to `--resume` that does not hold a calibration:
+/// one without the scenario and targets a calibration writes first, or one
+/// whose scenario is a run's.
+fn check_calibration_folder(dir: &Path) -> anyhow::Result<()> {
     let resolved = dir.join(SCENARIO_FILE);
+    if !resolved.is_file() {
+        anyhow::bail!(
+            "{} does not hold a bonfire calibration (it has no {SCENARIO_FILE}); `bonfire calibrate SCENARIO --targets FILE` starts one",
+            dir.display()
+        );
+    }
     let text = std::fs::read_to_string(&resolved).map_err(|source| Error::ReadScenario {
         path: resolved.clone(),
         source,
@@ -341,7 +351,12 @@ fn open_resumed(
             dir.display()
         );
     }
-    durable::remove_partials(dir)?;
-    let source = format!("resumed from {}", dir.display());
-    Ok(Some((dir.to_path_buf(), source, lock)))
+    if !dir.join(TARGETS_FILE).is_file() {
+        anyhow::bail!(
+            "{} holds a calibration without its {TARGETS_FILE}; start it afresh: `bonfire calibrate SCENARIO --targets FILE --out {} --force`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }

@@ -72,13 +72,16 @@ pub struct NetworkExport {
 #[derive(Debug, Default)]
 struct Observed {
     network: Vec<NetworkRow>,
+    /// This step's group rows, handed on as soon as they are made.
     groups: Vec<GroupRow>,
     exports: Vec<NetworkExport>,
 }
 
 /// Network figures, group rows and exports due after `step`.
+#[allow(clippy::too_many_arguments)]
 fn observe_network(
     observed: &mut Observed,
+    group_rows: &mut dyn FnMut(&[GroupRow]),
     ctx: &SessionContext,
     id: &RowId,
     step: u32,
@@ -110,9 +113,11 @@ fn observe_network(
             ..total.row()
         });
         if scenario.output.groups_csv {
+            observed.groups.clear();
             for (g, t) in groups.iter().zip(tallies).filter(|(g, _)| g.meets) {
                 observed.groups.push(GroupRow::new(id, g, step, week, t));
             }
+            group_rows(&observed.groups);
         }
     }
     if export {
@@ -169,6 +174,25 @@ pub fn run_one(
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
+    let mut rows = Vec::new();
+    let mut result = run_one_with(scenario, run, replicate, step_done, &mut |step: &[GroupRow]| {
+        rows.extend_from_slice(step)
+    });
+    result.groups = rows;
+    result
+}
+
+/// Runs replicate `replicate` of `scenario` as run `run`, handing each
+/// measured step's group rows to `group_rows` as they are made (in step
+/// order, then group order) rather than keeping them: the result's
+/// `groups` is empty.
+pub fn run_one_with(
+    scenario: &Scenario,
+    run: u64,
+    replicate: u32,
+    step_done: &(dyn Fn() + Sync),
+    group_rows: &mut dyn FnMut(&[GroupRow]),
+) -> ReplicateResult {
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
     let mut outside_network = community_network(&ctx, &mut groups);
@@ -193,6 +217,7 @@ pub fn run_one(
     let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
     observe_network(
         &mut observed,
+        group_rows,
         &ctx,
         &ids(Arm::Group),
         0,
@@ -218,6 +243,7 @@ pub fn run_one(
         let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         observe_network(
             &mut observed,
+            group_rows,
             &ctx,
             &ids(Arm::Group),
             step,
@@ -241,9 +267,7 @@ pub fn run_one(
     };
     let end_scores = end_scores(&groups);
     let Observed {
-        network,
-        groups: group_rows,
-        exports,
+        network, exports, ..
     } = observed;
     ReplicateResult {
         run,
@@ -251,7 +275,7 @@ pub fn run_one(
         timeseries,
         members,
         network,
-        groups: group_rows,
+        groups: Vec::new(),
         exports,
         panel,
         end_scores,

@@ -1,10 +1,12 @@
 //! Running an experiment into an output folder, in pieces that survive
 //! interruption and spread across machines.
 //!
-//! Each run writes its own part files into `OUT/parts/` as soon as it
-//! finishes: its time-series rows, its member rows (and panel rows, when
-//! asked for) and its end-of-run score moments, durably, then a seal with
-//! their row counts and checksums ([`parts`]); a run counts as done only
+//! Each run writes its own part files into `OUT/parts/`: its group rows
+//! step by step as they are made, and when it finishes its time-series
+//! rows, its member rows (and panel rows, when asked for) and its
+//! end-of-run score moments, a few thousand rows at a time; then it flushes
+//! them to disk and writes a seal with their row counts and checksums
+//! ([`parts`]); a run counts as done only
 //! when its parts match its seal, so `--resume` runs again any run a crash
 //! cut short or damaged. Nothing of
 //! a run is held once its parts are written, so memory stays bounded however
@@ -15,7 +17,7 @@
 //! `bonfire merge`).
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -24,12 +26,13 @@ use crate::conditions::{self, FinalRow};
 use crate::engine::{self, ReplicateResult};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
-use crate::output::parts::{self, RunParts};
+use crate::output::parts::{self, RunParts, RunWriter};
 use crate::output::rows::{self, headerless};
 use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
     RunRow, SHARD_FILE, SummaryRow, TimeseriesRow, durable, write_atomically,
 };
+use crate::scenario::Scenario;
 use crate::sensitivity;
 
 /// A deterministic slice of an experiment's runs: those whose id modulo
@@ -134,22 +137,50 @@ impl std::fmt::Display for Shard {
 /// Where network exports (GraphML, edge lists) go.
 pub const NETWORK_DIR: &str = "network";
 
+/// Runs one run, its group rows written to its parts step by step as they
+/// are made; the rest of its parts are written when it ends, then sealed.
+fn run_into_parts(
+    dir: &Path,
+    experiment: &Experiment,
+    spec: &RunSpec,
+    step_done: &(dyn Fn() + Sync),
+) -> Result<()> {
+    let scenario = experiment.scenario(spec.point, spec.arm);
+    let mut parts = RunWriter::new(dir, spec.id);
+    parts.write("groups", &[])?;
+    let mut failed = None;
+    let result = engine::run_one_with(
+        scenario,
+        spec.id,
+        spec.replicate,
+        step_done,
+        &mut |rows: &[GroupRow]| {
+            if failed.is_none()
+                && let Err(e) = headerless(rows).and_then(|bytes| parts.write("groups", &bytes))
+            {
+                failed = Some(e);
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    write_parts(dir, &result, scenario, parts)
+}
+
 fn write_parts(
     dir: &Path,
     result: &ReplicateResult,
-    experiment: &Experiment,
-    spec: &RunSpec,
+    scenario: &Scenario,
+    mut parts: RunWriter,
 ) -> Result<()> {
-    let scenario = experiment.scenario(spec.point, spec.arm);
-    let mut files = Vec::new();
     if scenario.output.members_csv {
-        files.push(("members", headerless(&result.members)?));
+        write_rows(&mut parts, "members", &result.members)?;
     }
     if scenario.output.panel_csv {
-        files.push(("panel", headerless(&result.panel)?));
+        write_rows(&mut parts, "panel", &result.panel)?;
     }
-    files.push(("network", headerless(&result.network)?));
-    files.push(("groups", headerless(&result.groups)?));
+    write_rows(&mut parts, "network", &result.network)?;
     if !result.exports.is_empty() {
         let folder = dir.join(NETWORK_DIR);
         durable::create_dir(&folder)?;
@@ -195,9 +226,19 @@ fn write_parts(
                 })
         })
         .collect();
-    files.push(("end", headerless(&ends)?));
-    files.push(("timeseries", headerless(&result.timeseries)?));
-    parts::write_run(dir, result.run, &files)
+    write_rows(&mut parts, "end", &ends)?;
+    write_rows(&mut parts, "timeseries", &result.timeseries)?;
+    parts.seal()
+}
+
+/// Writes rows to a run's part as CSV, some thousands at a time, so that
+/// the part's bytes are never all in memory at once.
+fn write_rows<T: serde::Serialize>(parts: &mut RunWriter, kind: &str, rows: &[T]) -> Result<()> {
+    parts.write(kind, &[])?;
+    for chunk in rows.chunks(4096) {
+        parts.write(kind, &headerless(chunk)?)?;
+    }
+    Ok(())
 }
 
 /// Runs every run of the experiment (or of one shard) whose parts are not
@@ -229,11 +270,7 @@ pub fn run_pending(
         }
         pending.push(spec);
     }
-    let one = |spec: &RunSpec| -> Result<()> {
-        let scenario = experiment.scenario(spec.point, spec.arm);
-        let result = engine::run_one(scenario, spec.id, spec.replicate, step_done);
-        write_parts(dir, &result, experiment, spec)
-    };
+    let one = |spec: &RunSpec| run_into_parts(dir, experiment, spec, step_done);
     if engine::runs_in_parallel(&experiment.base, pending.len() as u64) {
         pending.par_iter().try_for_each(one)?;
     } else {
@@ -273,21 +310,19 @@ pub fn check_all_sealed(experiment: &Experiment, dir: &Path, shard: Option<Shard
     }
 }
 
-/// Appends a part file to an open file.
+/// Appends a part file to an open file, a buffer at a time.
 fn append(out: &mut BufWriter<File>, from: &Path, to: &Path) -> Result<()> {
-    let mut bytes = Vec::new();
-    File::open(from)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|source| Error::Io {
-            action: "read",
-            path: from.to_path_buf(),
-            source,
-        })?;
-    out.write_all(&bytes).map_err(|source| Error::Io {
-        action: "write",
+    let mut part = File::open(from).map_err(|source| Error::Io {
+        action: "read",
+        path: from.to_path_buf(),
+        source,
+    })?;
+    std::io::copy(&mut part, out).map_err(|source| Error::Io {
+        action: "copy into",
         path: to.to_path_buf(),
         source,
-    })
+    })?;
+    Ok(())
 }
 
 /// What assembling produced, for the summary on stdout.

@@ -10,10 +10,12 @@
 //! again, instead of silently losing its rows.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::PARTS_DIR;
-use super::durable::{rename, sync_dir, write_atomically, write_partial};
+use super::durable::{crash_point, partial_name, rename, sync_dir, sync_file, write_atomically};
 use crate::error::{Error, Result};
 
 /// The header of a seal file.
@@ -32,7 +34,16 @@ fn seal_path(dir: &Path, run: u64) -> PathBuf {
 /// certainty; simple enough to check by hand against the published
 /// reference values.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+    fnv1a64_on(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a's starting value.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a carried on from `hash` over more bytes: a file's checksum taken
+/// piece by piece as it is written.
+fn fnv1a64_on(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
@@ -78,23 +89,121 @@ impl Sealed {
 /// Writes a run's part files (kind, bytes) durably, then its seal. A crash
 /// before the seal is on disk leaves the run to be run again.
 pub fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {
-    let mut seal = String::from(SEAL_HEADER);
-    seal.push('\n');
-    let mut staged = Vec::new();
+    let mut writer = RunWriter::new(dir, run);
     for (kind, bytes) in parts {
-        let path = part_path(dir, run, kind);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        seal.push_str(&Sealed::of(name, bytes).line());
-        staged.push((write_partial(&path, bytes)?, path));
+        writer.write(kind, bytes)?;
     }
-    for (temp, path) in &staged {
-        rename(temp, path)?;
+    writer.seal()
+}
+
+/// One part file being written: under its temporary name, its rows, bytes
+/// and checksum counted as they go.
+struct Part {
+    path: PathBuf,
+    temp: PathBuf,
+    out: BufWriter<File>,
+    rows: u64,
+    bytes: u64,
+    checksum: u64,
+}
+
+/// A run's part files, written as the run produces its rows (so that no
+/// part is held whole in memory), then flushed to disk, moved into place
+/// and sealed by [`RunWriter::seal`]. Until then they have their temporary
+/// names: a crash leaves the run unsealed, and its temporary files are
+/// removed before the folder's runs go on.
+pub struct RunWriter {
+    dir: PathBuf,
+    run: u64,
+    parts: Vec<Part>,
+}
+
+impl RunWriter {
+    pub fn new(dir: &Path, run: u64) -> RunWriter {
+        RunWriter {
+            dir: dir.to_path_buf(),
+            run,
+            parts: Vec::new(),
+        }
     }
-    sync_dir(&dir.join(PARTS_DIR))?;
-    write_atomically(&seal_path(dir, run), seal.as_bytes())
+
+    /// Appends whole rows to the part of this kind, creating it the first
+    /// time (so a part written with no bytes exists, empty).
+    pub fn write(&mut self, kind: &str, bytes: &[u8]) -> Result<()> {
+        let path = part_path(&self.dir, self.run, kind);
+        let at = match self.parts.iter().position(|p| p.path == path) {
+            Some(at) => at,
+            None => {
+                let temp = partial_name(&path);
+                let file = File::create(&temp).map_err(|source| Error::Io {
+                    action: "write",
+                    path: temp.clone(),
+                    source,
+                })?;
+                self.parts.push(Part {
+                    path,
+                    temp,
+                    out: BufWriter::new(file),
+                    rows: 0,
+                    bytes: 0,
+                    checksum: FNV_OFFSET,
+                });
+                self.parts.len() - 1
+            }
+        };
+        let part = &mut self.parts[at];
+        part.out.write_all(bytes).map_err(|source| Error::Io {
+            action: "write",
+            path: part.temp.clone(),
+            source,
+        })?;
+        part.rows += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        part.bytes += bytes.len() as u64;
+        part.checksum = fnv1a64_on(part.checksum, bytes);
+        Ok(())
+    }
+
+    /// Flushes every part to disk, moves each into place, then writes the
+    /// seal that lists them.
+    pub fn seal(self) -> Result<()> {
+        let mut seal = String::from(SEAL_HEADER);
+        seal.push('\n');
+        let mut staged = Vec::new();
+        for part in self.parts {
+            let Part {
+                path,
+                temp,
+                out,
+                rows,
+                bytes,
+                checksum,
+            } = part;
+            out.into_inner().map_err(|e| Error::Io {
+                action: "write",
+                path: temp.clone(),
+                source: e.into_error(),
+            })?;
+            crash_point();
+            sync_file(&temp)?;
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let sealed = Sealed {
+                file,
+                rows,
+                bytes,
+                checksum,
+            };
+            seal.push_str(&sealed.line());
+            staged.push((temp, path));
+        }
+        for (temp, path) in &staged {
+            rename(temp, path)?;
+        }
+        sync_dir(&self.dir.join(PARTS_DIR))?;
+        write_atomically(&seal_path(&self.dir, self.run), seal.as_bytes())
+    }
 }
 
 /// The state of a run's parts.
@@ -199,6 +308,30 @@ mod tests {
         assert_eq!(verify(dir.path(), 4), RunParts::NotDone);
         unseal(dir.path(), 3).unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
+    }
+
+    #[test]
+    fn a_part_written_piece_by_piece_is_sealed_as_if_written_whole() {
+        let (whole, _) = sealed_run();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
+        let mut writer = RunWriter::new(dir.path(), 3);
+        writer.write("timeseries", b"").unwrap();
+        writer.write("timeseries", b"1,2,3\n").unwrap();
+        writer.write("end", b"7\n").unwrap();
+        writer.write("timeseries", b"4,5,6\n").unwrap();
+        // Unsealed, the parts have only their temporary names.
+        assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
+        assert!(!part_path(dir.path(), 3, "timeseries").exists());
+        writer.seal().unwrap();
+        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
+        for kind in ["timeseries", "end", "sealed"] {
+            assert_eq!(
+                std::fs::read(part_path(dir.path(), 3, kind)).unwrap(),
+                std::fs::read(part_path(whole.path(), 3, kind)).unwrap(),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

@@ -175,9 +175,13 @@ pub fn run_one(
     step_done: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
     let mut rows = Vec::new();
-    let mut result = run_one_with(scenario, run, replicate, step_done, &mut |step: &[GroupRow]| {
-        rows.extend_from_slice(step)
-    });
+    let mut result = run_one_with(
+        scenario,
+        run,
+        replicate,
+        step_done,
+        &mut |step: &[GroupRow]| rows.extend_from_slice(step),
+    );
     result.groups = rows;
     result
 }

@@ -218,12 +218,23 @@ pub enum Error {
     ForeignGeneration { path: PathBuf, why: String },
 
     #[error(
-        "{path}: only {defined} of its {particles} particles define every target (the others' runs leave one empty), and a calibration needs at least 2 to go on; narrow the priors to where the runs measure every target, or drop the target they leave empty"
+        "{path}: only {defined} of its {particles} particles define every target (the others' runs leave one empty), and a calibration needs at least 2 to go on; narrow the priors to where the runs measure every target, or drop the target they leave empty, then start afresh: `bonfire calibrate SCENARIO --targets FILE --out {dir} --force`"
     )]
     TooFewDefined {
+        dir: PathBuf,
         path: PathBuf,
         defined: usize,
         particles: usize,
+    },
+
+    #[error(
+        "{path}, line {line} (calibration targets): every run of generation 0 leaves {target} empty: these runs never measure it, or not at these priors (timeseries.csv leaves a figure empty where it does not apply: a rate with nobody to measure, a forum's figure without a forum); change the target or the priors, then start afresh: `bonfire calibrate SCENARIO --targets FILE --out {dir} --force`"
+    )]
+    NeverMeasured {
+        path: PathBuf,
+        dir: PathBuf,
+        line: usize,
+        target: String,
     },
 
     #[error("cannot draw {path}: {message}")]

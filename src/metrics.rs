@@ -313,6 +313,8 @@ impl TimeseriesRow {
     ) -> Self {
         let n = t.arrived.max(1) as f64;
         let only = |x: Option<f64>| if meets { x } else { None };
+        // Members who never meet have no forum either.
+        let posts = t.forum.as_ref().filter(|_| meets);
         let joined = t.arrived - t.waiting;
         let RowId {
             run,
@@ -366,28 +368,18 @@ impl TimeseriesRow {
             lonely_near_others: t
                 .lonely_ties
                 .and_then(|c| ratio(c.of_others_to_lonely as f64, c.of_others)),
-            posted_share: t.forum.as_ref().and_then(ForumTally::posted_share),
-            posted_again_share: t.forum.as_ref().and_then(|f| {
+            posted_share: posts.and_then(ForumTally::posted_share),
+            posted_again_share: posts.and_then(|f| {
                 ratio(
                     (f.answered_returned + f.unanswered_returned) as f64,
                     f.first_answered + f.first_unanswered,
                 )
             }),
-            top1_post_share: t
-                .forum
-                .as_ref()
-                .and_then(|f| forum::top_share(&f.members_with, 0.01)),
-            top10_post_share: t
-                .forum
-                .as_ref()
-                .and_then(|f| forum::top_share(&f.members_with, 0.10)),
-            answered_return_share: t
-                .forum
-                .as_ref()
+            top1_post_share: posts.and_then(|f| forum::top_share(&f.members_with, 0.01)),
+            top10_post_share: posts.and_then(|f| forum::top_share(&f.members_with, 0.10)),
+            answered_return_share: posts
                 .and_then(|f| ratio(f.answered_returned as f64, f.first_answered)),
-            unanswered_return_share: t
-                .forum
-                .as_ref()
+            unanswered_return_share: posts
                 .and_then(|f| ratio(f.unanswered_returned as f64, f.first_unanswered)),
         }
     }
@@ -396,10 +388,15 @@ impl TimeseriesRow {
 /// Whether a metric's figure is left empty whatever the runs do: in a row
 /// of an arm whose members never meet (`meets` false), or at `step` 0.
 /// Asked of [`TimeseriesRow::new`] itself, on a tally where every figure
-/// has what it needs (every count it divides by positive, two groups that
-/// differ, a forum, community ties), so that the constructor stays the one
-/// place that says what each figure needs.
+/// has what it needs, so that the constructor stays the one place that
+/// says what each figure needs.
 pub fn empty_by_design(value: fn(&TimeseriesRow) -> Option<f64>, meets: bool, step: u32) -> bool {
+    value(&probe(true, 1)).is_some() && value(&probe(meets, step)).is_none()
+}
+
+/// The row of a tally where every figure has what it needs: every count it
+/// divides by positive, two groups that differ, a forum, community ties.
+fn probe(meets: bool, step: u32) -> TimeseriesRow {
     let mut loneliness_change = GroupedMoments::default();
     for values in [[1.0, 2.0], [4.0, 6.0]] {
         let mut group = Moments::default();
@@ -434,15 +431,12 @@ pub fn empty_by_design(value: fn(&TimeseriesRow) -> Option<f64>, meets: bool, st
         }),
         ..Tally::default()
     };
-    let row = |meets: bool, step: u32| {
-        let id = RowId {
-            run: 0,
-            arm: String::new(),
-            replicate: 0,
-        };
-        TimeseriesRow::new(id, meets, step, 7.0, 1, &tally)
+    let id = RowId {
+        run: 0,
+        arm: String::new(),
+        replicate: 0,
     };
-    value(&row(true, 1)).is_some() && value(&row(meets, step)).is_none()
+    TimeseriesRow::new(id, meets, step, 7.0, 1, &tally)
 }
 
 impl MemberRow {
@@ -549,5 +543,35 @@ impl From<Status> for MemberStatus {
             Status::Control => MemberStatus::Control,
             Status::GroupEnded => MemberStatus::GroupEnded,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::METRICS;
+
+    #[test]
+    fn the_probe_defines_every_metric_where_members_meet() {
+        // A metric the probe left empty even there would never count as
+        // empty by design, and its targets would pass the check unchecked.
+        for metric in METRICS {
+            assert!((metric.value)(&probe(true, 1)).is_some(), "{}", metric.name);
+        }
+        let at_step_0: Vec<&str> = METRICS
+            .iter()
+            .filter(|m| empty_by_design(m.value, true, 0))
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(at_step_0, ["attendance_rate"]);
+        assert!(empty_by_design(
+            METRICS
+                .iter()
+                .find(|m| m.name == "posted_share")
+                .unwrap()
+                .value,
+            false,
+            1
+        ));
     }
 }

@@ -223,6 +223,21 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
                 std::fs::create_dir_all(first.join(left)).unwrap();
                 std::fs::write(first.join(left).join("run-0000000.sealed.csv"), "x").unwrap();
             }
+            // The runs of the interrupted generation were for the particles
+            // it planned: other particles (another version's draws) are
+            // refused rather than mixed with them.
+            let planned = crashed.join("generation-001/particles.planned.csv");
+            let held = std::fs::read_to_string(&planned).unwrap();
+            std::fs::write(&planned, held.replacen("0.", "0.9", 1)).unwrap();
+            let refused = bonfire()
+                .args(["calibrate", "--quiet", "--no-charts", "--resume"])
+                .arg(&crashed)
+                .output()
+                .unwrap();
+            let message = String::from_utf8(refused.stderr).unwrap();
+            assert!(!refused.status.success());
+            assert!(message.contains("other particles"), "{message}");
+            std::fs::write(&planned, held).unwrap();
         }
         for _ in 0..2 {
             bonfire()
@@ -441,8 +456,8 @@ fn a_target_no_run_measures_is_refused_after_the_first_generation() {
     let message = String::from_utf8(output.stderr).unwrap();
     assert!(
         message.contains("line 3")
-            && message.contains("posted_share@4")
-            && message.contains("every run of generation 0 leaves empty"),
+            && message.contains("every run of generation 0 leaves posted_share@4 empty")
+            && message.contains("--force"),
         "{message}"
     );
     for never in ["manifest.json", "posterior.csv", "scenario.fitted.toml"] {
@@ -473,6 +488,70 @@ fn each_command_refuses_the_other_commands_files() {
     assert!(!out.status.success());
     let message = String::from_utf8(out.stderr).unwrap();
     assert!(message.contains("no [calibration] table"), "{message}");
+}
+
+/// A calibration whose priors leave most particles without a figure (a
+/// dropout hazard so high that often nobody is left to attend by session
+/// 12) stops with an error that says so when fewer than 2 particles define
+/// it, and never reports a fit it does not have: over a few seeds, each
+/// run either fits with a finite tolerance or is refused.
+#[test]
+fn too_few_particles_that_define_the_targets_stop_the_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("name = \"fit\"\n{PROGRAMME}{CALIBRATION}")
+        .replace("groups = 30", "groups = 20")
+        .replace("particles = 48", "particles = 16")
+        .replace("generations = 15", "generations = 3")
+        .replace(
+            "mechanisms.dropout.base_hazard = { from = 0.005, to = 0.1, scale = \"log\" }",
+            "mechanisms.dropout.base_hazard = { from = 0.2, to = 0.4 }",
+        );
+    let scenario = write_scenario(dir.path(), &text);
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(
+        &targets,
+        "metric,step,value,sd\nattendance_rate,12,0.5,0.05\n",
+    )
+    .unwrap();
+    let mut too_few = 0;
+    for seed in 1..=12 {
+        let out = dir.path().join(format!("seed-{seed}"));
+        let output = bonfire()
+            .arg("calibrate")
+            .arg(&scenario)
+            .arg("--targets")
+            .arg(&targets)
+            .args([
+                "--quiet",
+                "--no-charts",
+                "--seed",
+                &seed.to_string(),
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let message = String::from_utf8(output.stderr).unwrap();
+        if output.status.success() {
+            let generations = std::fs::read_to_string(out.join("generations.csv")).unwrap();
+            assert!(!generations.contains("inf"), "seed {seed}: {generations}");
+        } else if message.contains("particles define every target") {
+            too_few += 1;
+            assert!(
+                message.contains("generation-000/particles.csv")
+                    && message.contains("at least 2")
+                    && message.contains("--force"),
+                "{message}"
+            );
+            assert!(!out.join("posterior.csv").exists());
+        } else {
+            assert!(
+                message.contains("leaves attendance_rate@12 empty"),
+                "{message}"
+            );
+        }
+    }
+    assert!(too_few > 0, "no seed left fewer than 2 particles");
 }
 
 /// Each command's messages name the command that does what they suggest:
@@ -530,7 +609,7 @@ fn messages_name_the_command_that_finishes_the_job() {
     assert!(!resumed.status.success());
     assert!(
         message.contains("holds a run, not a calibration")
-            && message.contains(&format!("bonfire run --resume {}", run.display())),
+            && message.contains("bonfire calibrate SCENARIO --targets FILE"),
         "{message}"
     );
 }

@@ -10,8 +10,8 @@
 //! until inside the cube. A new particle's weight is its prior density over
 //! the density it was drawn from: the kernel mixture's density at it,
 //! divided by the mixture's mass inside the cube (estimated by the share of
-//! draws that landed inside), so that particles of different generations
-//! are weighed on one scale. The kept and the new are pooled and
+//! draws that land inside, with ten thousand extra draws), so that
+//! particles of different generations are weighed on one scale. The kept and the new are pooled and
 //! the best `n·α` kept again; the share of new particles closer than the
 //! old ε is the acceptance rate, and the algorithm stops when it falls
 //! below `min_acceptance`.
@@ -217,21 +217,25 @@ fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
     l
 }
 
-/// A generation's new particles, and the share of the kernel's draws
-/// that fell inside the cube: the mass inside the cube of the mixture they
-/// were drawn from, which their weights divide by.
+/// A generation's new particles, and the mass inside the cube of the
+/// kernel mixture they were drawn from, which their weights divide by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposals {
     pub points: Vec<Vec<f64>>,
     pub inside: f64,
 }
 
+/// Extra draws of the kernel mixture that only measure its mass inside the
+/// cube: with the proposals' own few dozen, the estimate would be off by
+/// 10–15%, and every new weight with it.
+const MASS_DRAWS: u64 = 10_000;
+
 /// The next generation's new particles: `particles − kept` draws, each a
 /// kept particle chosen by weight and moved by the kernel, drawn again
-/// until it lies in the cube.
+/// until it lies in the cube; and the share of all draws (these and
+/// [`MASS_DRAWS`] more, from a stream of their own) that lie inside.
 pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Proposals {
     let kernel = Kernel::of(p);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let cumulative: Vec<f64> = p
         .normalized()
         .iter()
@@ -240,28 +244,37 @@ pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Proposals {
             Some(*acc)
         })
         .collect();
+    let draw = |rng: &mut Xoshiro256PlusPlus| -> Vec<f64> {
+        let u = rng.random::<f64>() * cumulative[cumulative.len() - 1];
+        let i = cumulative
+            .partition_point(|&c| c <= u)
+            .min(p.points.len() - 1);
+        p.points[i]
+            .iter()
+            .zip(kernel.draw(rng))
+            .map(|(x, d)| x + d)
+            .collect()
+    };
+    let in_cube = |x: &[f64]| x.iter().all(|x| (0.0..=1.0).contains(x));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut attempts = 0u64;
     let points: Vec<Vec<f64>> = (0..settings.particles - settings.kept())
         .map(|_| {
             loop {
                 attempts += 1;
-                let u = rng.random::<f64>() * cumulative[cumulative.len() - 1];
-                let i = cumulative
-                    .partition_point(|&c| c <= u)
-                    .min(p.points.len() - 1);
-                let moved: Vec<f64> = p.points[i]
-                    .iter()
-                    .zip(kernel.draw(&mut rng))
-                    .map(|(x, d)| x + d)
-                    .collect();
-                if moved.iter().all(|x| (0.0..=1.0).contains(x)) {
+                let moved = draw(&mut rng);
+                if in_cube(&moved) {
                     break moved;
                 }
             }
         })
         .collect();
+    let mut mass = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x6d61_7373_0000_0000);
+    let inside = (0..MASS_DRAWS)
+        .filter(|_| in_cube(&draw(&mut mass)))
+        .count() as u64;
     Proposals {
-        inside: points.len() as f64 / attempts.max(1) as f64,
+        inside: (points.len() as u64 + inside) as f64 / (attempts + MASS_DRAWS) as f64,
         points,
     }
 }

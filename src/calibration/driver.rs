@@ -147,6 +147,7 @@ fn run_shard(
     g: usize,
     watch: &dyn Watch,
 ) -> Result<(u64, u64)> {
+    plan_generation(gen_dir, experiment)?;
     let dir = shard_dir(gen_dir, shard);
     let _lock = FolderLock::acquire(&dir, &format!("calibrate shard {shard} of generation {g}"))?;
     let in_shard: Vec<u64> = experiment
@@ -174,27 +175,43 @@ fn run_shard(
 /// refused, by its lock). The locks are returned, to be held until the
 /// generation is finished and the shard folders are gone, so that no shard
 /// starts in one meanwhile.
-fn gather(gen_dir: &Path) -> Result<Vec<FolderLock>> {
+fn gather(gen_dir: &Path) -> Result<Vec<(PathBuf, FolderLock)>> {
     let mut held = Vec::new();
     for shard in shard_dirs(gen_dir) {
-        held.push(FolderLock::acquire(
-            &shard,
-            "calibrate --resume (gathering the shards)",
-        )?);
+        let lock = FolderLock::acquire(&shard, GATHERING)?;
         let from = shard.join(PARTS_DIR);
         if from.is_dir() {
             durable::copy_finished_files(&from, &gen_dir.join(PARTS_DIR))?;
         }
+        held.push((shard, lock));
     }
     Ok(held)
 }
 
+/// What a gathering process tells a shard its lock refuses.
+const GATHERING: &str = "calibrate --resume (gathering the shards)";
+
 /// Removes what a finished generation no longer needs: its runs' parts and
-/// its shard folders (left behind when a calibration stopped between
-/// writing `particles.csv` and removing them).
-fn remove_parts(gen_dir: &Path) -> Result<()> {
+/// its shard folders (also when a calibration stopped between writing
+/// `particles.csv` and removing them). Each shard folder is locked while
+/// it goes, unless `held` holds its lock already: one a shard still runs
+/// in is refused, not pulled from under it.
+fn remove_parts(gen_dir: &Path, held: &[(PathBuf, FolderLock)]) -> Result<()> {
     durable::remove_dir_durably(&gen_dir.join(PARTS_DIR))?;
+    let planned = gen_dir.join(PLANNED_FILE);
+    if planned.exists() {
+        std::fs::remove_file(&planned).map_err(|source| Error::Io {
+            action: "remove",
+            path: planned,
+            source,
+        })?;
+    }
     for shard in shard_dirs(gen_dir) {
+        let _lock = if held.iter().any(|(dir, _)| *dir == shard) {
+            None
+        } else {
+            Some(FolderLock::acquire(&shard, GATHERING)?)
+        };
         durable::remove_dir_durably(&shard)?;
     }
     Ok(())
@@ -222,7 +239,7 @@ fn figures(
 ) -> Result<Figures> {
     if let Some(simulated) = read_generation(gen_dir, this, targets)? {
         if !matches!(mode, Mode::Shard(_)) {
-            remove_parts(gen_dir)?;
+            remove_parts(gen_dir, &[])?;
         }
         return Ok(Figures::Read(simulated));
     }
@@ -233,8 +250,8 @@ fn figures(
         }
         Mode::Gather if !gen_dir.is_dir() => Ok(Figures::Stopped(Ended::Waiting(g))),
         Mode::Whole | Mode::Gather => {
-            let _shards = gather(gen_dir)?;
-            let simulated = run_generation(gen_dir, this, targets, sources, g, watch)?;
+            let shards = gather(gen_dir)?;
+            let simulated = run_generation(gen_dir, this, targets, sources, g, watch, &shards)?;
             Ok(Figures::Ran(simulated))
         }
     }
@@ -271,7 +288,9 @@ pub fn run(dir: &Path, watch: &dyn Watch, mode: Mode) -> Result<Ended> {
             Figures::Ran(simulated) => (simulated, true),
             Figures::Stopped(ended) => return Ok(ended),
         };
-        fit::check_defined(&targets, &simulated, &targets_path, g)?;
+        if g == 0 {
+            fit::check_defined(&targets, &simulated, &targets_path)?;
+        }
         let distances: Vec<f64> = simulated
             .iter()
             .map(|s| fit::distance(&targets, s))
@@ -288,6 +307,7 @@ pub fn run(dir: &Path, watch: &dyn Watch, mode: Mode) -> Result<Ended> {
         };
         if next.points.len() < 2 {
             return Err(Error::TooFewDefined {
+                dir: dir.to_path_buf(),
                 path: gen_dir.join(PARTICLES_FILE),
                 defined: distances.iter().filter(|d| d.is_finite()).count(),
                 particles: distances.len(),
@@ -350,8 +370,9 @@ fn run_generation(
     sources: &[fit::Source],
     g: usize,
     watch: &dyn Watch,
+    shards: &[(PathBuf, FolderLock)],
 ) -> Result<Vec<Vec<Option<f64>>>> {
-    durable::create_dir(dir)?;
+    plan_generation(dir, experiment)?;
     let pending = experiment
         .runs()
         .filter(|r| parts::verify(dir, r.id) != RunParts::Verified)
@@ -363,7 +384,7 @@ fn run_generation(
     runner::check_all_sealed(experiment, dir, None)?;
     let simulated = fit::simulated(experiment, targets, sources, dir)?;
     write_particles(dir, experiment, targets, &simulated)?;
-    remove_parts(dir)?;
+    remove_parts(dir, shards)?;
     Ok(simulated)
 }
 
@@ -375,6 +396,39 @@ fn particles_header(experiment: &Experiment, targets: &[Target]) -> Vec<String> 
         .chain(std::iter::once("distance".to_string()))
         .chain(targets.iter().map(Target::label))
         .collect()
+}
+
+/// The particles a generation runs, written before its first run and
+/// removed with its parts: its runs' parameter values, so that parts left
+/// by an interrupted generation are resumed only by the calibration (and
+/// the version of bonfire) that draws the same particles.
+pub const PLANNED_FILE: &str = "particles.planned.csv";
+
+/// Writes the generation's planned particles, or checks them against those
+/// an interrupted run of it wrote.
+fn plan_generation(dir: &Path, experiment: &Experiment) -> Result<()> {
+    let path = dir.join(PLANNED_FILE);
+    let header: Vec<String> = std::iter::once("particle".to_string())
+        .chain(experiment.point_keys())
+        .collect();
+    let records = (0..experiment.points.len()).map(|p| {
+        std::iter::once(p.to_string())
+            .chain(experiment.point_values(p))
+            .collect()
+    });
+    let mut bytes = Vec::new();
+    rows::write_records(&mut bytes, &path, &header, records)?;
+    match std::fs::read(&path) {
+        Ok(held) if held == bytes => Ok(()),
+        Ok(_) => Err(Error::ForeignGeneration {
+            path,
+            why: "its runs were for other particles: another calibration's, or another version of bonfire's".into(),
+        }),
+        Err(_) => {
+            durable::create_dir(dir)?;
+            write_atomically(&path, &bytes)
+        }
+    }
 }
 
 fn write_particles(

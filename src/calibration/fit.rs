@@ -253,26 +253,22 @@ pub fn distance(targets: &[Target], simulated: &[Option<f64>]) -> f64 {
     (sum / targets.len() as f64).sqrt()
 }
 
-/// Refuses a target that no particle of generation `g` defines: the runs
-/// leave it empty (a rate with nobody to measure, a forum's figure without
-/// a forum), so no particle could ever fit it.
+/// Refuses a target that no particle of generation 0 defines: the runs
+/// leave it empty (a forum's figure without a forum), or do at these
+/// priors, so no particle could fit it. The folder's copy of the targets
+/// is named; the calibration has to start afresh once it is changed.
 pub fn check_defined(
     targets: &[Target],
     simulated: &[Vec<Option<f64>>],
     path: &Path,
-    g: usize,
 ) -> Result<()> {
     match (0..targets.len()).find(|&t| simulated.iter().all(|s| s[t].is_none())) {
         None => Ok(()),
-        Some(t) => Err(Error::Targets {
+        Some(t) => Err(Error::NeverMeasured {
             path: path.to_path_buf(),
-            line: Some(targets[t].line),
-            what: "target".to_string(),
-            given: format!(
-                "{}, which every run of generation {g} leaves empty",
-                targets[t].label()
-            ),
-            allowed: "a figure these runs measure (timeseries.csv leaves one empty where it does not apply)".to_string(),
+            dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            line: targets[t].line,
+            target: targets[t].label(),
         }),
     }
 }

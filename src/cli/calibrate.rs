@@ -346,7 +346,7 @@ fn check_calibration_folder(dir: &Path) -> anyhow::Result<()> {
     let experiment = Experiment::parse(&text, &Origin::File(resolved), &Overrides::default())?;
     if experiment.calibration.is_none() {
         anyhow::bail!(
-            "{} holds a run, not a calibration: `bonfire run --resume {}` finishes it",
+            "{} holds a run, not a calibration (`bonfire run --resume {}` finishes it if it is unfinished); `bonfire calibrate SCENARIO --targets FILE` starts a calibration",
             dir.display(),
             dir.display()
         );

@@ -91,11 +91,20 @@ fn all_off_switches_off_every_registered_mechanism_but_the_overrides() {
 /// after `wait_s` seconds), and returns its exit code and standard error.
 #[cfg(unix)]
 pub fn interrupted(args: &[&std::ffi::OsStr], ready: &Path, wait_s: u64) -> (Option<i32>, String) {
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
-        .args(args)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"));
+    command.args(args).stderr(std::process::Stdio::piped());
+    // Tests run in the background of a script inherit Ctrl-C ignored, and
+    // bonfire rightly leaves it ignored then; the child starts as from a
+    // terminal instead.
+    // SAFETY: only signal(2), async-signal-safe, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let child = command.spawn().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_s);
     while !ready.is_file() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(2));

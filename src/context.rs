@@ -14,7 +14,9 @@
 
 use crate::bonds::TieLevels;
 use crate::rng::StreamKey;
-use crate::rules::{affect, attendance, bonding, cohesion, loneliness, sharing};
+use crate::rules::{
+    Fading, affect, attendance, bonding, cohesion, dropout, loneliness, replies, sharing,
+};
 use crate::scenario::{Delivery, Leadership, Membership, Scenario};
 use crate::traits::DoseNeeded;
 
@@ -36,8 +38,8 @@ pub struct SessionContext<'a> {
     pub open: bool,
     /// Most active members of an open group.
     pub size_cap: usize,
-    /// The format's part of the log-odds of attending.
-    pub attendance_shift: f64,
+    /// The parts of the log-odds of attending fixed for the run.
+    pub attendance_odds: attendance::FixedOdds,
     /// Ratio of the geometric rank law of speaking, after facilitation.
     pub rank_ratio: f64,
     /// Minutes of a session left to members.
@@ -52,6 +54,9 @@ pub struct SessionContext<'a> {
     pub dose_needed: DoseNeeded,
     /// Belonging as a function of mean tie strength (`[cohesion]`).
     pub belonging: cohesion::BelongingCurve,
+    /// Replies' newcomer weight and dropout's early excess by tenure.
+    pub newcomer_weight: Fading,
+    pub early_dropout: Fading,
 }
 
 impl<'a> SessionContext<'a> {
@@ -76,7 +81,7 @@ impl<'a> SessionContext<'a> {
             facilitated,
             open: scenario.format.membership == Membership::Open,
             size_cap: scenario.community.group_size as usize,
-            attendance_shift: attendance::format_shift(&m.attendance, online, interval_days),
+            attendance_odds: attendance::FixedOdds::new(&m.attendance, online, interval_days),
             rank_ratio: sharing::effective_ratio(
                 m.sharing.rank_ratio,
                 facilitated,
@@ -101,6 +106,8 @@ impl<'a> SessionContext<'a> {
                 scenario.cohesion.belonging_hours,
                 b.close_hours,
             ),
+            newcomer_weight: replies::newcomer_weights(&m.replies, scenario.format.sessions),
+            early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
         }
     }
 

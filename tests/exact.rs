@@ -14,7 +14,7 @@ use bonfire::community;
 use bonfire::engine::{self, ReplicateResult};
 use bonfire::population::{Arm, build_community};
 use bonfire::rules::bonding::steady_state;
-use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, hazard};
+use bonfire::rules::dropout::{DropoutInputs, constant_hazard_retention, early_factor, hazard};
 use bonfire::rules::membership::open_group_mean_size;
 use bonfire::rules::recovery::expected_improved;
 use bonfire::session::SessionContext;
@@ -94,7 +94,7 @@ fn hazard_of_every_member(s: &Scenario) -> f64 {
                         &m.dropout,
                         DropoutInputs {
                             frailty: f64::from(g.frailty[i]),
-                            tenure,
+                            early: early_factor(&m.dropout, tenure),
                             log_tie_support: f64::from(ties.log_support),
                             replies_received: 0.0,
                             cohesion,

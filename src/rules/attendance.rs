@@ -73,15 +73,37 @@ pub fn format_shift(p: &Attendance, online: bool, interval_days: f64) -> f64 {
     online + p.interval_effect * libm::log2(interval_days / 7.0)
 }
 
+/// The parts of the log-odds of attending that are the same for every
+/// member of a run: the base rate's and the format's, computed once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedOdds {
+    pub base: f64,
+    pub format: f64,
+}
+
+impl FixedOdds {
+    pub fn new(p: &Attendance, online: bool, interval_days: f64) -> FixedOdds {
+        FixedOdds::with_format(p, format_shift(p, online, interval_days))
+    }
+
+    /// With the format's part given.
+    pub fn with_format(p: &Attendance, format: f64) -> FixedOdds {
+        FixedOdds {
+            base: super::logit(p.base_probability),
+            format,
+        }
+    }
+}
+
 /// Probability that a member attends.
-pub fn probability(p: &Attendance, format_shift: f64, m: AttendanceInputs) -> f64 {
-    let x = super::logit(p.base_probability)
+pub fn probability(p: &Attendance, fixed: FixedOdds, m: AttendanceInputs) -> f64 {
+    let x = fixed.base
         + m.propensity
         + p.cohesion_effect * (m.cohesion / COHESION_MAX - 0.5)
         + p.tie_effect * m.log_tie_support
         + p.hope_effect * (m.hope - 0.5)
         + p.reply_effect * m.reply_memory
-        + format_shift;
+        + fixed.format;
     super::logistic(x)
 }
 
@@ -100,18 +122,19 @@ mod tests {
     #[test]
     fn an_average_member_attends_at_the_base_rate() {
         let p = Attendance::default();
-        let shift = format_shift(&p, false, 7.0);
-        assert!((probability(&p, shift, AVERAGE) - p.base_probability).abs() < 1e-12);
+        let fixed = FixedOdds::new(&p, false, 7.0);
+        assert!((probability(&p, fixed, AVERAGE) - p.base_probability).abs() < 1e-12);
     }
 
     #[test]
     fn cohesion_ties_hope_and_online_raise_attendance() {
         let p = Attendance::default();
-        let base = probability(&p, 0.0, AVERAGE);
+        let zero = FixedOdds::with_format(&p, 0.0);
+        let base = probability(&p, zero, AVERAGE);
         assert!(
             probability(
                 &p,
-                0.0,
+                zero,
                 AttendanceInputs {
                     cohesion: 8.0,
                     ..AVERAGE
@@ -121,7 +144,7 @@ mod tests {
         assert!(
             probability(
                 &p,
-                0.0,
+                zero,
                 AttendanceInputs {
                     log_tie_support: 1.1,
                     ..AVERAGE
@@ -131,13 +154,13 @@ mod tests {
         assert!(
             probability(
                 &p,
-                0.0,
+                zero,
                 AttendanceInputs {
                     hope: 0.9,
                     ..AVERAGE
                 }
             ) > base
         );
-        assert!(probability(&p, format_shift(&p, true, 7.0), AVERAGE) > base);
+        assert!(probability(&p, FixedOdds::new(&p, true, 7.0), AVERAGE) > base);
     }
 }

@@ -67,8 +67,8 @@ pub struct Dropout {
 #[derive(Debug, Clone, Copy)]
 pub struct DropoutInputs {
     pub frailty: f64,
-    /// Sessions belonged before this one.
-    pub tenure: u32,
+    /// The early excess at the member's tenure ([`early_factor`]).
+    pub early: f64,
     /// ln(1 + tie support), as kept in the tie summary.
     pub log_tie_support: f64,
     pub replies_received: f64,
@@ -82,7 +82,7 @@ pub struct DropoutInputs {
 
 /// Probability of dropping out after this session.
 pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
-    let early = 1.0 + p.early_excess * libm::exp(-f64::from(m.tenure) / p.early_sessions);
+    let early = m.early;
     let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
     let protection = p.tie_protection * m.log_tie_support
         + p.support_protection * m.replies_received
@@ -90,6 +90,17 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
         + p.reply_protection * m.reply_memory
         + m.altruism;
     (p.base_hazard * m.frailty * early * isolated * libm::exp(-protection)).min(1.0)
+}
+
+/// The hazard's factor at `tenure` sessions belonged before this one:
+/// 1 + e·e^(−tenure/τ_e), front-loading dropout.
+pub fn early_factor(p: &Dropout, tenure: u32) -> f64 {
+    super::Fading::at_tenure(p.early_excess, p.early_sessions, tenure)
+}
+
+/// [`early_factor`] at every tenure up to `last`, tabled.
+pub fn early_factors(p: &Dropout, last: u32) -> super::Fading {
+    super::Fading::new(p.early_excess, p.early_sessions, last)
 }
 
 /// Retention after `t` sessions under a constant hazard (exact check 1).
@@ -103,7 +114,7 @@ mod tests {
 
     const PLAIN: DropoutInputs = DropoutInputs {
         frailty: 1.0,
-        tenure: 100,
+        early: 1.0,
         log_tie_support: 0.0,
         replies_received: 0.0,
         cohesion: 5.0,
@@ -126,8 +137,19 @@ mod tests {
         let p = Dropout::default();
         let settled = hazard(&p, PLAIN);
         assert!(
-            hazard(&p, DropoutInputs { tenure: 0, ..PLAIN })
-                > hazard(&p, DropoutInputs { tenure: 3, ..PLAIN })
+            hazard(
+                &p,
+                DropoutInputs {
+                    early: early_factor(&p, 0),
+                    ..PLAIN
+                }
+            ) > hazard(
+                &p,
+                DropoutInputs {
+                    early: early_factor(&p, 3),
+                    ..PLAIN
+                }
+            )
         );
         assert!(
             hazard(

@@ -69,6 +69,44 @@ pub fn logit(p: f64) -> f64 {
     libm::log(p / (1.0 - p))
 }
 
+/// A factor that fades with tenure, 1 + excess·e^(−t/scale): dropout's
+/// early excess, replies' newcomer weight. Tabled once for every tenure a
+/// run reaches (the same values, without an `exp` per member per session).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fading {
+    excess: f64,
+    scale: f64,
+    table: Vec<f64>,
+}
+
+impl Fading {
+    /// The factor at tenures 0 to `last`, tabled.
+    pub fn new(excess: f64, scale: f64, last: u32) -> Fading {
+        let table = (0..=last)
+            .map(|t| Fading::at_tenure(excess, scale, t))
+            .collect();
+        Fading {
+            excess,
+            scale,
+            table,
+        }
+    }
+
+    /// The factor, computed.
+    pub fn at_tenure(excess: f64, scale: f64, tenure: u32) -> f64 {
+        1.0 + excess * libm::exp(-f64::from(tenure) / scale)
+    }
+
+    /// The factor at `tenure` sessions.
+    #[inline]
+    pub fn at(&self, tenure: u32) -> f64 {
+        match self.table.get(tenure as usize) {
+            Some(&factor) => factor,
+            None => Fading::at_tenure(self.excess, self.scale, tenure),
+        }
+    }
+}
+
 /// Similarity of two members' problem profiles, 0–1: the same problem type
 /// counts `type_weight`, closeness of severity the rest.
 #[inline]

@@ -104,7 +104,12 @@ pub fn remember(p: &Replies, memory: f64, answered: bool) -> f64 {
 /// How much the reply memory weighs at this tenure (sessions belonged before
 /// this one): most at the first session, fading toward 1.
 pub fn newcomer_weight(p: &Replies, tenure: u32) -> f64 {
-    1.0 + p.newcomer_excess * libm::exp(-f64::from(tenure) / p.newcomer_sessions)
+    super::Fading::at_tenure(p.newcomer_excess, p.newcomer_sessions, tenure)
+}
+
+/// The newcomer weight at every tenure up to `last`, tabled.
+pub fn newcomer_weights(p: &Replies, last: u32) -> super::Fading {
+    super::Fading::new(p.newcomer_excess, p.newcomer_sessions, last)
 }
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
                 hope: f64::from(g.hope[i]),
                 reply_memory: weighted_reply_memory(s, g, i),
             };
-            let chance = attendance::probability(p, s.ctx.attendance_shift, inputs);
+            let chance = attendance::probability(p, s.ctx.attendance_odds, inputs);
             rng::bernoulli(&mut draws, chance)
         } else {
             true
@@ -216,9 +216,8 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
 /// The reply memory of member `i` as attendance and dropout weigh it this
 /// session: most in the member's first sessions.
 fn weighted_reply_memory(s: &Session, g: &GroupState, i: usize) -> f64 {
-    let p = &s.ctx.scenario.mechanisms.replies;
     let tenure = (s.step - 1).saturating_sub(g.joined_step[i]);
-    f64::from(g.reply_memory[i]) * replies::newcomer_weight(p, tenure)
+    f64::from(g.reply_memory[i]) * s.ctx.newcomer_weight.at(tenure)
 }
 
 /// Member `i`'s psychological safety: their cohesion, the facilitator and
@@ -476,7 +475,10 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
         let ties = g.tie_summary.members[i];
         let inputs = dropout::DropoutInputs {
             frailty: f64::from(g.frailty[i]),
-            tenure: (s.step - 1).saturating_sub(g.joined_step[i]),
+            early: s
+                .ctx
+                .early_dropout
+                .at((s.step - 1).saturating_sub(g.joined_step[i])),
             log_tie_support: f64::from(ties.log_support),
             replies_received: sc.replies[i],
             cohesion: f64::from(g.cohesion[i]),

@@ -9,6 +9,12 @@
 //! - `session/{10k,100k,1M}`: one session for the whole community, on all
 //!   cores and on one thread (the baseline that shows what the parallel
 //!   engine buys).
+//! - `run/{10k,100k}/{bare,every_output}`: a whole `bonfire run` of a year
+//!   into a folder, as the command line does it (parts, assembly, files),
+//!   without charts: bare (the time series only) and with every output on
+//!   (network figures every session, members.csv, groups.csv). The target
+//!   is that every output costs at most 25% over bare. The 1M year is
+//!   timed as a whole command (README, Performance).
 //!
 //! Run: `cargo bench --bench session_step`.
 
@@ -16,7 +22,11 @@ use std::hint::black_box;
 
 use bonfire::Scenario;
 use bonfire::engine;
+use bonfire::error::Origin;
+use bonfire::experiment::{Experiment, Overrides};
+use bonfire::output::OutputFolder;
 use bonfire::population::build_community;
+use bonfire::runner;
 use bonfire::session::SessionContext;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -93,5 +103,48 @@ fn session(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, year, session);
+/// A year of `members` in groups of 10 as a scenario file's text, with
+/// every output on or only the time series.
+fn year_text(members: u32, every_output: bool) -> String {
+    format!(
+        "name = \"bench\"\n[community]\ngroups = {}\ngroup_size = 10\ncontrol_members = 0\n\
+         [format]\nsessions = 52\n[network]\nmetrics_every = {}\n\
+         [output]\nmembers_csv = {every_output}\ngroups_csv = {every_output}\n",
+        members / 10,
+        u32::from(every_output),
+    )
+}
+
+fn run(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run");
+    g.sample_size(10);
+    for (label, members) in [("10k", 10_000u32), ("100k", 100_000)] {
+        g.throughput(Throughput::Elements(u64::from(members) * 52));
+        for (outputs, every) in [("bare", false), ("every_output", true)] {
+            let text = year_text(members, every);
+            let experiment = Experiment::parse(&text, &Origin::Embedded, &Overrides::default())
+                .expect("a valid benchmark scenario");
+            g.bench_function(format!("{label}/{outputs}"), |b| {
+                b.iter_batched(
+                    || tempfile::tempdir().expect("a temporary folder"),
+                    |dir| {
+                        let out = dir.path().join("out");
+                        OutputFolder::prepare(&out, false).expect("a fresh folder");
+                        runner::run_pending(&experiment, &out, None, &|| {}, &|_, _| {})
+                            .expect("the runs");
+                        black_box(
+                            runner::assemble(&experiment, &out, |_| String::from("{}"))
+                                .expect("the files"),
+                        );
+                        dir
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, year, session, run);
 criterion_main!(benches);

@@ -174,29 +174,44 @@ pub fn run_one(
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
 ) -> ReplicateResult {
-    let mut rows = Vec::new();
+    let (mut groups, mut members) = (Vec::new(), Vec::new());
     let mut result = run_one_with(
         scenario,
         run,
         replicate,
         step_done,
-        &mut |step: &[GroupRow]| rows.extend_from_slice(step),
+        RowSinks {
+            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+        },
     );
-    result.groups = rows;
+    result.groups = groups;
+    result.members = members;
     result
 }
 
-/// Runs replicate `replicate` of `scenario` as run `run`, handing each
-/// measured step's group rows to `group_rows` as they are made (in step
-/// order, then group order) rather than keeping them: the result's
-/// `groups` is empty.
+/// Where a run hands its group and member rows as it makes them: group
+/// rows each measured step (in group order), member rows at the end, some
+/// groups at a time (in member order).
+pub struct RowSinks<'a> {
+    pub groups: &'a mut dyn FnMut(&[GroupRow]),
+    pub members: &'a mut dyn FnMut(&[MemberRow]),
+}
+
+/// Runs replicate `replicate` of `scenario` as run `run`, handing its group
+/// and member rows to `sinks` as they are made rather than keeping them:
+/// the result's `groups` and `members` are empty.
 pub fn run_one_with(
     scenario: &Scenario,
     run: u64,
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
-    group_rows: &mut dyn FnMut(&[GroupRow]),
+    sinks: RowSinks,
 ) -> ReplicateResult {
+    let RowSinks {
+        groups: group_rows,
+        members: member_sink,
+    } = sinks;
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
     let mut outside_network = community_network(&ctx, &mut groups);
@@ -262,13 +277,11 @@ pub fn run_one_with(
         }
     }
 
-    let members = if scenario.output.members_csv {
+    if scenario.output.members_csv {
         let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         let ids = [ids(Arm::Group), ids(Arm::Control)];
-        member_rows(&groups, &ids, last, &ctx, community)
-    } else {
-        Vec::new()
-    };
+        member_rows(&groups, &ids, last, &ctx, community, member_sink);
+    }
     let end_scores = end_scores(&groups);
     let Observed {
         network, exports, ..
@@ -277,7 +290,7 @@ pub fn run_one_with(
         run,
         replicate,
         timeseries,
-        members,
+        members: Vec::new(),
         network,
         groups: Vec::new(),
         exports,
@@ -397,39 +410,50 @@ fn turn_over_community(
     );
 }
 
+/// Groups whose member rows are made and handed on together.
+const MEMBER_ROW_GROUPS: usize = 256;
+
 /// The rows of members.csv: every member who came, in member-id order
 /// (`ids`: the group arm's, then the control arm's), with their strength and
-/// core number in the bond network at the end, and their community ties.
+/// core number in the bond network at the end, and their community ties;
+/// handed to `sink` some groups at a time. Strength and core number are
+/// read from each group's own bond network: ties never cross groups, so a
+/// group is whole components of the run's network, and a node's strength
+/// and core number depend on its component alone.
 fn member_rows(
     groups: &[GroupState],
     ids: &[RowId; 2],
     last: u32,
     ctx: &SessionContext,
     community: Option<&CommunityGraph>,
-) -> Vec<MemberRow> {
+    sink: &mut dyn FnMut(&[MemberRow]),
+) {
     let mut members = Vec::new();
-    for g in groups {
-        let id = &ids[usize::from(g.arm == Arm::Control)];
-        let start = members.len();
-        MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
-        if let Some(graph) = community {
-            for row in &mut members[start..] {
-                row.community_ties = Some(graph.degree(row.member as usize) as u32);
+    for chunk in groups.chunks(MEMBER_ROW_GROUPS) {
+        members.clear();
+        for g in chunk {
+            let id = &ids[usize::from(g.arm == Arm::Control)];
+            let start = members.len();
+            MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
+            if let Some(graph) = community {
+                for row in &mut members[start..] {
+                    row.community_ties = Some(graph.degree(row.member as usize) as u32);
+                }
+            }
+            if g.meets {
+                let network = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
+                let (cores, strengths) = (network.core_numbers(), network.strengths());
+                let joined = members[start..]
+                    .iter_mut()
+                    .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);
+                for (node, row) in joined.enumerate() {
+                    row.strength = Some(strengths[node]);
+                    row.core_number = Some(cores[node]);
+                }
             }
         }
+        sink(&members);
     }
-    // Strength and core number from the network at the end; its nodes
-    // are the members who joined, in the same group and place order.
-    let network = BondNetwork::build(groups, &ctx.levels);
-    let (cores, strengths) = (network.core_numbers(), network.strengths());
-    let joined = members
-        .iter_mut()
-        .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);
-    for (node, row) in joined.enumerate() {
-        row.strength = Some(strengths[node]);
-        row.core_number = Some(cores[node]);
-    }
-    members
 }
 
 /// Loneliness, hope and self-stigma at the end of everyone who came, by arm

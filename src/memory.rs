@@ -3,8 +3,10 @@
 //! instead of dying part way with an allocation failure.
 //!
 //! The estimate of one run is linear in what it holds: every member's state
-//! (with its share of its group's tie matrix), the member rows and panel
-//! rows it keeps until its parts are written, and the community network.
+//! (with its share of its group's tie matrix), the panel rows it keeps
+//! until its parts are written, and the community network (its group and
+//! member rows go to its parts as they are made, and cost nothing that
+//! grows with them).
 //! The coefficients were measured as the peak resident memory of release
 //! builds (`/usr/bin/time -f %M`, one thread, 900,000 members; README,
 //! "Memory") and rounded up, so the estimate errs high. Runs
@@ -24,9 +26,6 @@ const STATE_PER_MEMBER: u64 = 480;
 /// matrix: one pair per two places; control members have none); measured
 /// 9.9.
 const TIES_PER_MEMBER_PER_PLACE: u64 = 12;
-/// Bytes per member row kept for members.csv (the row and its CSV text);
-/// measured 367.
-const MEMBER_ROW: u64 = 420;
 /// Bytes per panel row (one member, one session) kept for panel.csv;
 /// measured 161.
 const PANEL_ROW: u64 = 180;
@@ -43,9 +42,6 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
     let mut bytes = members
         .saturating_mul(STATE_PER_MEMBER)
         .saturating_add(group_members.saturating_mul(ties));
-    if scenario.output.members_csv {
-        bytes = bytes.saturating_add(members.saturating_mul(MEMBER_ROW));
-    }
     if scenario.output.panel_csv {
         let rows = group_members.saturating_mul(u64::from(scenario.format.sessions));
         bytes = bytes.saturating_add(rows.saturating_mul(PANEL_ROW));

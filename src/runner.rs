@@ -2,8 +2,9 @@
 //! interruption and spread across machines.
 //!
 //! Each run writes its own part files into `OUT/parts/`: its group rows
-//! step by step as they are made, and when it finishes its time-series
-//! rows, its member rows (and panel rows, when asked for) and its
+//! step by step as they are made, its member rows some groups at a time
+//! when it ends, and then its time-series rows (and panel rows, when
+//! asked for) and its
 //! end-of-run score moments, a few thousand rows at a time; then it flushes
 //! them to disk and writes a seal with their row counts and checksums
 //! ([`parts`]); a run counts as done only
@@ -23,7 +24,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::conditions::{self, FinalRow};
-use crate::engine::{self, ReplicateResult};
+use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::parts::{self, RunParts, RunWriter};
@@ -146,26 +147,33 @@ fn run_into_parts(
     step_done: &(dyn Fn() + Sync),
 ) -> Result<()> {
     let scenario = experiment.scenario(spec.point, spec.arm);
-    let mut parts = RunWriter::new(dir, spec.id);
-    parts.write("groups", &[])?;
-    let mut failed = None;
+    let parts = std::cell::RefCell::new(RunWriter::new(dir, spec.id));
+    let failed = std::cell::RefCell::new(None);
+    let write = |kind: &str, bytes: Result<Vec<u8>>| {
+        if failed.borrow().is_none()
+            && let Err(e) = bytes.and_then(|bytes| parts.borrow_mut().write(kind, &bytes))
+        {
+            *failed.borrow_mut() = Some(e);
+        }
+    };
+    write("groups", Ok(Vec::new()));
+    if scenario.output.members_csv {
+        write("members", Ok(Vec::new()));
+    }
     let result = engine::run_one_with(
         scenario,
         spec.id,
         spec.replicate,
         step_done,
-        &mut |rows: &[GroupRow]| {
-            if failed.is_none()
-                && let Err(e) = headerless(rows).and_then(|bytes| parts.write("groups", &bytes))
-            {
-                failed = Some(e);
-            }
+        RowSinks {
+            groups: &mut |rows: &[GroupRow]| write("groups", headerless(rows)),
+            members: &mut |rows: &[MemberRow]| write("members", headerless(rows)),
         },
     );
-    if let Some(e) = failed {
+    if let Some(e) = failed.into_inner() {
         return Err(e);
     }
-    write_parts(dir, &result, scenario, parts)
+    write_parts(dir, &result, scenario, parts.into_inner())
 }
 
 fn write_parts(
@@ -174,9 +182,6 @@ fn write_parts(
     scenario: &Scenario,
     mut parts: RunWriter,
 ) -> Result<()> {
-    if scenario.output.members_csv {
-        write_rows(&mut parts, "members", &result.members)?;
-    }
     if scenario.output.panel_csv {
         write_rows(&mut parts, "panel", &result.panel)?;
     }

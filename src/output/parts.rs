@@ -58,12 +58,29 @@ struct Sealed {
 }
 
 impl Sealed {
-    fn of(file: String, bytes: &[u8]) -> Sealed {
-        Sealed {
+    /// What a seal would record of the file at `path`, read a buffer at a
+    /// time (a part can be larger than the memory a run needs).
+    fn read(file: String, path: &Path) -> std::io::Result<Sealed> {
+        use std::io::Read;
+        let mut part = File::open(path)?;
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut sealed = Sealed {
             file,
-            rows: bytes.iter().filter(|&&b| b == b'\n').count() as u64,
-            bytes: bytes.len() as u64,
-            checksum: fnv1a64(bytes),
+            rows: 0,
+            bytes: 0,
+            checksum: FNV_OFFSET,
+        };
+        loop {
+            let n = match part.read(&mut buffer) {
+                Ok(0) => return Ok(sealed),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let piece = &buffer[..n];
+            sealed.rows += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+            sealed.bytes += n as u64;
+            sealed.checksum = fnv1a64_on(sealed.checksum, piece);
         }
     }
 
@@ -244,10 +261,9 @@ pub fn verify(dir: &Path, run: u64) -> RunParts {
             return RunParts::Damaged(format!("{}: unreadable line {line:?}", seal.display()));
         };
         let path = dir.join(PARTS_DIR).join(&expected.file);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(found) = Sealed::read(expected.file.clone(), &path) else {
             return RunParts::Damaged(format!("{} is missing", path.display()));
         };
-        let found = Sealed::of(expected.file.clone(), &bytes);
         if found != expected {
             return RunParts::Damaged(format!(
                 "{} has {} rows, {} bytes, checksum {:016x}; its seal says {} rows, {} bytes, checksum {:016x}",

@@ -18,6 +18,7 @@
 //! it: the engine to fill rows, the runner to write them, the charts and the
 //! summary to read them back.
 
+pub mod csv_line;
 pub mod durable;
 pub mod lock;
 pub mod manifest;

@@ -942,23 +942,17 @@ pub fn header<T: Serialize + Default>() -> Vec<u8> {
     bytes[..end].to_vec()
 }
 
-/// Rows as CSV without a header line (a run's part of a file).
+/// Rows as CSV without a header line (a run's part of a file), the bytes
+/// the `csv` crate writes for them ([`super::csv_line`]).
 pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let memory = || PathBuf::from("(memory)");
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
+    let mut out = Vec::new();
     for r in rows {
-        w.serialize(r).map_err(|source| Error::Csv {
-            path: memory(),
-            source,
+        super::csv_line::append(r, &mut out).map_err(|e| Error::Csv {
+            path: PathBuf::from("(memory)"),
+            source: csv::Error::from(std::io::Error::other(e)),
         })?;
     }
-    w.into_inner().map_err(|e| Error::Io {
-        action: "write",
-        path: memory(),
-        source: e.into_error(),
-    })
+    Ok(out)
 }
 
 /// Reads a whole file of rows; columns are found by name.
@@ -1169,5 +1163,63 @@ mod tests {
             let cell = at.map(|i| cells[i].parse::<f64>().unwrap());
             assert_eq!(cell, (m.value)(&row), "{}", m.name);
         }
+    }
+
+    /// A row of type `T` with every field set to a value unlike its
+    /// default: a fraction, a count, a text that needs quotes, `true`, or a
+    /// member status, whichever the field takes.
+    fn varied<T: Serialize + DeserializeOwned + Default>() -> T {
+        let serde_json::Value::Object(mut fields) = serde_json::to_value(T::default()).unwrap()
+        else {
+            panic!("rows are structs")
+        };
+        let keys: Vec<String> = fields.keys().cloned().collect();
+        for (i, key) in keys.iter().enumerate() {
+            let candidates = [
+                serde_json::json!(0.1 + i as f64 / 7.0),
+                serde_json::json!(i * 3 + 1),
+                serde_json::json!(format!("arm {i}, \"quoted\"")),
+                serde_json::json!(true),
+                serde_json::json!("dropped_out"),
+            ];
+            let original = fields[key].clone();
+            let fits = candidates.into_iter().find(|value| {
+                fields.insert(key.clone(), value.clone());
+                serde_json::from_value::<T>(serde_json::Value::Object(fields.clone())).is_ok()
+            });
+            fields.insert(key.clone(), fits.unwrap_or(original));
+        }
+        serde_json::from_value(serde_json::Value::Object(fields)).unwrap()
+    }
+
+    fn same_bytes_as_csv<T: Serialize + DeserializeOwned + Default>() {
+        let rows = [T::default(), varied::<T>()];
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        for row in &rows {
+            w.serialize(row).unwrap();
+        }
+        let by_csv = w.into_inner().unwrap();
+        assert_eq!(
+            String::from_utf8(headerless(&rows).unwrap()).unwrap(),
+            String::from_utf8(by_csv).unwrap(),
+            "{}",
+            std::any::type_name::<T>()
+        );
+    }
+
+    #[test]
+    fn every_part_row_is_written_as_the_csv_crate_writes_it() {
+        same_bytes_as_csv::<TimeseriesRow>();
+        same_bytes_as_csv::<MemberRow>();
+        same_bytes_as_csv::<NetworkRow>();
+        same_bytes_as_csv::<GroupRow>();
+        same_bytes_as_csv::<PanelRow>();
+        same_bytes_as_csv::<EndRecord>();
+        let row = varied::<MemberRow>();
+        assert!(row.arm.contains(','), "the varied row tests quoting");
+        assert_eq!(row.status, MemberStatus::DroppedOut);
+        assert!(row.joined_step.is_some() && row.loneliness_at_exit.is_some());
     }
 }

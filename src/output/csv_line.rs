@@ -1,0 +1,368 @@
+//! Rows as CSV lines, written straight into a byte buffer: the bytes the
+//! `csv` crate writes for the same row (its default writer: `,`, `"`,
+//! quotes only where needed, `\n`), without its per-field machinery.
+//!
+//! A run with every output on writes millions of `groups.csv` and
+//! `members.csv` rows; through `csv::Writer::serialize` each field passes a
+//! quoting state machine and a buffered writer, which cost as much as
+//! formatting the number. Here a number is formatted as `csv` formats it
+//! (integers with `itoa`, floats with `ryu`, which never need quotes) and
+//! appended; a text is quoted exactly when `csv` would quote it (it holds a
+//! `,`, a `"`, a `\r` or a `\n`; a `"` is doubled). The rows are flat
+//! structs of numbers, texts, booleans, options and unit-variant enums; any
+//! other shape is refused. Headers stay with the `csv` crate
+//! ([`super::rows::header`]). The tests hold every row type against `csv`.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+/// A row type that cannot be written as a CSV line (a programming error:
+/// the rows of bonfire's files are flat).
+#[derive(Debug)]
+pub struct Unsupported(String);
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a CSV row cannot hold {}", self.0)
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Unsupported(msg.to_string())
+    }
+}
+
+/// Appends `row` to `out` as one CSV line, terminator included.
+pub fn append<T: Serialize>(row: &T, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+    let mut line = Line {
+        out,
+        fields: 0,
+        in_struct: false,
+    };
+    row.serialize(&mut line)?;
+    line.out.push(b'\n');
+    Ok(())
+}
+
+/// The line being written, how many fields it holds so far, and whether
+/// the row's struct has begun (a struct inside it is refused).
+struct Line<'a> {
+    out: &'a mut Vec<u8>,
+    fields: usize,
+    in_struct: bool,
+}
+
+impl Line<'_> {
+    /// Starts a field: a delimiter before every field but the first.
+    fn next_field(&mut self) {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields += 1;
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        self.next_field();
+        self.out.extend_from_slice(bytes);
+    }
+
+    fn text(&mut self, text: &[u8]) {
+        self.next_field();
+        if !text
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+        {
+            self.out.extend_from_slice(text);
+            return;
+        }
+        self.out.push(b'"');
+        for &b in text {
+            if b == b'"' {
+                self.out.push(b'"');
+            }
+            self.out.push(b);
+        }
+        self.out.push(b'"');
+    }
+
+    fn integer(&mut self, v: impl itoa::Integer) {
+        self.field(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn float(&mut self, v: impl ryu::Float) {
+        self.field(ryu::Buffer::new().format(v).as_bytes());
+    }
+}
+
+fn unsupported<T>(what: &str) -> Result<T, Unsupported> {
+    Err(Unsupported(what.to_string()))
+}
+
+impl<'a> ser::Serializer for &mut Line<'a> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Impossible<(), Unsupported>;
+    type SerializeTuple = Impossible<(), Unsupported>;
+    type SerializeTupleStruct = Impossible<(), Unsupported>;
+    type SerializeTupleVariant = Impossible<(), Unsupported>;
+    type SerializeMap = Impossible<(), Unsupported>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), Unsupported>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
+        self.field(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
+        self.integer(v);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
+        self.float(v);
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
+        self.float(v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+        self.text(v.encode_utf8(&mut [0; 4]).as_bytes());
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+        self.text(v.as_bytes());
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Unsupported> {
+        self.text(v);
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Unsupported> {
+        self.field(b"");
+        Ok(())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Unsupported> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Unsupported> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Unsupported> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Unsupported> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Unsupported> {
+        unsupported("an enum variant with data")
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
+        unsupported("a sequence")
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Unsupported> {
+        unsupported("a tuple")
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Unsupported> {
+        unsupported("a tuple struct")
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+        unsupported("an enum variant with data")
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
+        unsupported("a map")
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Unsupported> {
+        if self.in_struct {
+            return unsupported("a nested struct");
+        }
+        self.in_struct = true;
+        Ok(self)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Unsupported> {
+        unsupported("an enum variant with data")
+    }
+}
+
+impl<'a> ser::SerializeStruct for &mut Line<'a> {
+    type Ok = ();
+    type Error = Unsupported;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        _key: &'static str,
+        value: &T,
+    ) -> Result<(), Unsupported> {
+        value.serialize(&mut **self)
+    }
+
+    fn end(self) -> Result<(), Unsupported> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Flat {
+        n: u64,
+        text: String,
+        x: f64,
+        y: Option<f64>,
+        z: f32,
+        flag: bool,
+        maybe: Option<u32>,
+    }
+
+    fn by_csv<T: Serialize>(row: &T) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.serialize(row).unwrap();
+        w.into_inner().unwrap()
+    }
+
+    fn by_line<T: Serialize>(row: &T) -> Vec<u8> {
+        let mut out = Vec::new();
+        append(row, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn texts_are_quoted_where_csv_quotes_them_and_numbers_formatted_as_csv_formats_them() {
+        let texts = [
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r",
+            "ünï",
+            " pad ",
+        ];
+        let floats = [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            -2.5e-300,
+            1e21,
+            123456789.125,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for (j, &x) in floats.iter().enumerate() {
+                let row = Flat {
+                    n: u64::MAX - i as u64,
+                    text: text.to_string(),
+                    x,
+                    y: (j % 2 == 0).then_some(x * 3.0),
+                    z: x as f32,
+                    flag: j % 3 == 0,
+                    maybe: (i % 2 == 1).then_some(j as u32),
+                };
+                assert_eq!(
+                    String::from_utf8_lossy(&by_line(&row)),
+                    String::from_utf8_lossy(&by_csv(&row)),
+                    "text {text:?}, x {x}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_a_csv_row_cannot_hold_are_refused() {
+        #[derive(Serialize)]
+        struct Nested {
+            inner: Flat2,
+        }
+        #[derive(Serialize)]
+        struct Flat2 {
+            a: u32,
+        }
+        let mut out = Vec::new();
+        let err = append(
+            &Nested {
+                inner: Flat2 { a: 1 },
+            },
+            &mut out,
+        );
+        assert!(err.is_err());
+        assert!(append(&vec![1, 2], &mut out).is_err());
+    }
+}

@@ -341,12 +341,14 @@ impl NetStats {
             nodes: u64::from(node_mask.count_ones()),
             ..NetStats::default()
         };
+        let mut degree = [0u32; 64];
         let mut each = node_mask;
         while each != 0 {
             let i = each.trailing_zeros() as usize;
             each &= each - 1;
             let mine = bits[i] & node_mask;
-            let k = u64::from(mine.count_ones());
+            degree[i] = mine.count_ones();
+            let k = u64::from(degree[i]);
             s.edges += k;
             s.isolates += u64::from(k == 0);
             s.triples += k * k.saturating_sub(1) / 2;
@@ -385,7 +387,8 @@ impl NetStats {
             s.largest_component = s.largest_component.max(u64::from(component.count_ones()));
         }
 
-        // Core numbers: peel the node of least remaining degree.
+        // Core numbers: peel the node of least remaining degree (the first
+        // such), lowering its remaining neighbours' degrees as it goes.
         let mut remaining = node_mask;
         let mut core = 0u32;
         while remaining != 0 {
@@ -394,13 +397,17 @@ impl NetStats {
             while each != 0 {
                 let v = each.trailing_zeros() as usize;
                 each &= each - 1;
-                let d = (bits[v] & remaining).count_ones();
-                if d < best.0 {
-                    best = (d, v);
+                if degree[v] < best.0 {
+                    best = (degree[v], v);
                 }
             }
             core = core.max(best.0);
             remaining &= !(1 << best.1);
+            let mut neighbours = bits[best.1] & remaining;
+            while neighbours != 0 {
+                degree[neighbours.trailing_zeros() as usize] -= 1;
+                neighbours &= neighbours - 1;
+            }
         }
         s.max_core = core;
         s

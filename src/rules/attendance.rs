@@ -97,14 +97,19 @@ impl FixedOdds {
 
 /// Probability that a member attends.
 pub fn probability(p: &Attendance, fixed: FixedOdds, m: AttendanceInputs) -> f64 {
-    let x = fixed.base
+    super::logistic(log_odds(p, fixed, m))
+}
+
+/// The log-odds that a member attends.
+#[inline]
+pub fn log_odds(p: &Attendance, fixed: FixedOdds, m: AttendanceInputs) -> f64 {
+    fixed.base
         + m.propensity
         + p.cohesion_effect * (m.cohesion / COHESION_MAX - 0.5)
         + p.tie_effect * m.log_tie_support
         + p.hope_effect * (m.hope - 0.5)
         + p.reply_effect * m.reply_memory
-        + fixed.format;
-    super::logistic(x)
+        + fixed.format
 }
 
 #[cfg(test)]

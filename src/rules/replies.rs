@@ -90,9 +90,13 @@ pub struct ListenerInputs {
 /// Chance that a listener replies to a disclosure, given the group's part
 /// of the log-odds ([`group_logit`]).
 pub fn reply_probability(p: &Replies, group_logit: f64, m: ListenerInputs) -> f64 {
-    let x =
-        group_logit + p.openness_effect * (m.openness - 0.5) + p.tie_effect * m.friendship.min(1.0);
-    super::logistic(x)
+    super::logistic(reply_log_odds(p, group_logit, m))
+}
+
+/// The log-odds that a listener replies to a disclosure.
+#[inline]
+pub fn reply_log_odds(p: &Replies, group_logit: f64, m: ListenerInputs) -> f64 {
+    group_logit + p.openness_effect * (m.openness - 0.5) + p.tie_effect * m.friendship.min(1.0)
 }
 
 /// The reply memory after a disclosure that was answered or not.

@@ -20,7 +20,7 @@ use crate::rng::{self, Purpose};
 use crate::rules::hope::Hope;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
-    affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
+    self, affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
     replies, sharing, stigma, universality,
 };
 
@@ -127,8 +127,8 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
                 hope: f64::from(g.hope[i]),
                 reply_memory: weighted_reply_memory(s, g, i),
             };
-            let chance = attendance::probability(p, s.ctx.attendance_odds, inputs);
-            rng::bernoulli(&mut draws, chance)
+            let log_odds = attendance::log_odds(p, s.ctx.attendance_odds, inputs);
+            rules::happens_with_log_odds(&mut draws, log_odds)
         } else {
             true
         };
@@ -201,8 +201,8 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                 openness: f64::from(g.openness[i]),
                 friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,
             };
-            let chance = replies::reply_probability(p, group_logit, listener);
-            if rng::bernoulli(&mut draws, chance) {
+            let log_odds = replies::reply_log_odds(p, group_logit, listener);
+            if rules::happens_with_log_odds(&mut draws, log_odds) {
                 received += 1;
                 sc.given[i] += 1.0;
                 g.replies_given[i] += 1;

@@ -218,18 +218,33 @@ impl Tally {
     }
 
     /// Counts the current members without a tie at each level to another
-    /// current member of the group (ties to those who left do not count).
+    /// current member of the group (ties to those who left do not count):
+    /// each current member's strongest tie to another, in one walk over the
+    /// pairs.
     fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
-        let current = |i: &usize| g.status[*i] == Status::Active;
-        for i in (0..g.arrived).filter(current) {
-            let strongest = (0..g.arrived)
-                .filter(|j| *j != i && current(j))
-                .map(|j| g.bonds.strength[pair_index(i, j)])
-                .fold(0.0f32, f32::max);
+        let n = g.arrived;
+        let current = |i: usize| g.status[i] == Status::Active;
+        let (mut small, mut large) = ([0.0f32; 64], Vec::new());
+        let strongest: &mut [f32] = if n <= small.len() {
+            &mut small[..n]
+        } else {
+            large.resize(n, 0.0);
+            &mut large
+        };
+        for j in (1..n).filter(|&j| current(j)) {
+            let row = pair_index(0, j);
+            for (i, &s) in g.bonds.strength[row..row + j].iter().enumerate() {
+                if current(i) {
+                    strongest[i] = strongest[i].max(s);
+                    strongest[j] = strongest[j].max(s);
+                }
+            }
+        }
+        for i in (0..n).filter(|&i| current(i)) {
             self.current += 1;
-            self.no_casual_in_group += u64::from(strongest < levels.casual);
-            self.no_friend_in_group += u64::from(strongest < levels.friend);
-            self.no_close_in_group += u64::from(strongest < levels.close);
+            self.no_casual_in_group += u64::from(strongest[i] < levels.casual);
+            self.no_friend_in_group += u64::from(strongest[i] < levels.friend);
+            self.no_close_in_group += u64::from(strongest[i] < levels.close);
         }
     }
 
@@ -239,10 +254,8 @@ impl Tally {
         self.clustering_sum = if self.network.nodes > 0 {
             self.network.clustering_sum
         } else {
-            (0..g.arrived)
-                .filter(|&i| g.meets && g.joined_step[i] != NEVER)
-                .map(|i| g.tie_summary.local_clustering(i))
-                .sum()
+            g.tie_summary
+                .clustering_sum(g.arrived, |i| g.meets && g.joined_step[i] != NEVER)
         };
     }
 

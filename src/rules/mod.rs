@@ -18,6 +18,7 @@ pub mod altruism;
 pub mod attendance;
 pub mod beyond_meetings;
 pub mod bonding;
+pub mod chance;
 pub mod cohesion;
 pub mod dropout;
 pub mod forum;
@@ -60,49 +61,6 @@ pub struct Mechanisms {
 #[inline]
 pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + libm::exp(-x))
-}
-
-/// Whether an event with these log-odds happens: one uniform `u` from
-/// `draws`, and `u < logistic(log_odds)`, exactly as [`crate::rng::bernoulli`]
-/// of [`logistic`] decides it, mostly without the exponential.
-///
-/// The logistic rises, so between two points of a fine grid its value lies
-/// between theirs. A uniform below the lower point's value (less a margin of
-/// 10^−12, thousands of times the rounding of either side) is below the
-/// chance; one at or above the upper point's value (plus the margin) is not.
-/// Only a uniform within the grid step's rise of the chance (under 1% of
-/// draws) needs the exponential. Log-odds off the grid take it always.
-#[inline]
-pub fn happens_with_log_odds(draws: &mut crate::rng::Stream, log_odds: f64) -> bool {
-    let u = crate::rng::uniform(draws);
-    let at = (log_odds + LOGISTIC_GRID_END) * LOGISTIC_GRID_STEPS_PER_UNIT;
-    if at >= 0.0 && at < (LOGISTIC_GRID_POINTS - 1) as f64 {
-        let grid = logistic_grid();
-        let k = at as usize;
-        if u < grid[k] - LOGISTIC_MARGIN {
-            return true;
-        }
-        if u >= grid[k + 1] + LOGISTIC_MARGIN {
-            return false;
-        }
-    }
-    u < logistic(log_odds)
-}
-
-/// The grid of [`happens_with_log_odds`]: log-odds from −16 to 16 in steps
-/// of 1/32 (8 KB).
-const LOGISTIC_GRID_END: f64 = 16.0;
-const LOGISTIC_GRID_STEPS_PER_UNIT: f64 = 32.0;
-const LOGISTIC_GRID_POINTS: usize = 1025;
-const LOGISTIC_MARGIN: f64 = 1e-12;
-
-fn logistic_grid() -> &'static [f64; LOGISTIC_GRID_POINTS] {
-    static GRID: std::sync::OnceLock<[f64; LOGISTIC_GRID_POINTS]> = std::sync::OnceLock::new();
-    GRID.get_or_init(|| {
-        std::array::from_fn(|k| {
-            logistic(k as f64 / LOGISTIC_GRID_STEPS_PER_UNIT - LOGISTIC_GRID_END)
-        })
-    })
 }
 
 /// The log-odds of a probability in (0, 1).
@@ -172,37 +130,6 @@ mod tests {
     fn logistic_inverts_logit() {
         for p in [0.01, 0.3, 0.5, 0.9] {
             assert!((logistic(logit(p)) - p).abs() < 1e-12);
-        }
-    }
-
-    #[test]
-    fn an_event_by_its_log_odds_happens_exactly_when_a_bernoulli_of_its_chance_would() {
-        use crate::rng::{Purpose, StreamKey, bernoulli};
-        let mut a = StreamKey::new(9, 0, 3, 1).stream(Purpose::Attendance);
-        let mut b = a.clone();
-        let mut checked = 0;
-        for n in 0..400_000u32 {
-            // Log-odds across the grid, past both ends, and on grid points.
-            let log_odds = match n % 4 {
-                0 => (f64::from(n) * 0.618_034).rem_euclid(40.0) - 20.0,
-                1 => f64::from(n % 1025) / 32.0 - 16.0,
-                2 => (f64::from(n) * 0.1).sin() * 3.0,
-                _ => f64::from(n % 7) - 3.0 + 1e-15,
-            };
-            assert_eq!(
-                happens_with_log_odds(&mut a, log_odds),
-                bernoulli(&mut b, logistic(log_odds)),
-                "log-odds {log_odds}, draw {n}"
-            );
-            checked += 1;
-        }
-        assert_eq!(checked, 400_000);
-        assert_eq!(crate::rng::uniform(&mut a), crate::rng::uniform(&mut b));
-        // The margin is far wider than the rounding of the grid's values.
-        for k in 0..LOGISTIC_GRID_POINTS - 1 {
-            let x = k as f64 / LOGISTIC_GRID_STEPS_PER_UNIT - LOGISTIC_GRID_END;
-            assert!(logistic_grid()[k] <= logistic_grid()[k + 1]);
-            assert!((logistic_grid()[k] - logistic(x)).abs() < LOGISTIC_MARGIN / 1000.0);
         }
     }
 

@@ -20,8 +20,8 @@ use crate::rng::{self, Purpose};
 use crate::rules::hope::Hope;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
 use crate::rules::{
-    self, affect, altruism, attendance, cohesion, dropout, hope, loneliness, membership, recovery,
-    replies, sharing, stigma, universality,
+    affect, altruism, attendance, chance, cohesion, dropout, hope, loneliness, membership,
+    recovery, replies, sharing, stigma, universality,
 };
 
 /// The numbered steps of a support group's session (`docs/MODEL.md` §3.2).
@@ -128,7 +128,7 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
                 reply_memory: weighted_reply_memory(s, g, i),
             };
             let log_odds = attendance::log_odds(p, s.ctx.attendance_odds, inputs);
-            rules::happens_with_log_odds(&mut draws, log_odds)
+            chance::happens_with_log_odds(&mut draws, log_odds)
         } else {
             true
         };
@@ -202,7 +202,7 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                 friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,
             };
             let log_odds = replies::reply_log_odds(p, group_logit, listener);
-            if rules::happens_with_log_odds(&mut draws, log_odds) {
+            if chance::happens_with_log_odds(&mut draws, log_odds) {
                 received += 1;
                 sc.given[i] += 1.0;
                 g.replies_given[i] += 1;

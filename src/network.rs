@@ -341,27 +341,33 @@ impl NetStats {
             nodes: u64::from(node_mask.count_ones()),
             ..NetStats::default()
         };
+        // Each pair's shared partners, counted once for both ends.
         let mut degree = [0u32; 64];
+        let mut twice = [0u32; 64];
         let mut each = node_mask;
         while each != 0 {
             let i = each.trailing_zeros() as usize;
             each &= each - 1;
             let mine = bits[i] & node_mask;
             degree[i] = mine.count_ones();
-            let k = u64::from(degree[i]);
+            let mut later = mine & each;
+            while later != 0 {
+                let j = later.trailing_zeros() as usize;
+                later &= later - 1;
+                let shared = (mine & bits[j]).count_ones();
+                twice[i] += shared;
+                twice[j] += shared;
+                s.strength_sum += f64::from(g.bonds.strength(i, j));
+            }
+        }
+        let mut each = node_mask;
+        while each != 0 {
+            let i = each.trailing_zeros() as usize;
+            each &= each - 1;
+            let (k, twice) = (u64::from(degree[i]), u64::from(twice[i]));
             s.edges += k;
             s.isolates += u64::from(k == 0);
             s.triples += k * k.saturating_sub(1) / 2;
-            let mut twice = 0u64;
-            let mut partners = mine;
-            while partners != 0 {
-                let j = partners.trailing_zeros() as usize;
-                partners &= partners - 1;
-                twice += u64::from((mine & bits[j]).count_ones());
-                if j > i {
-                    s.strength_sum += f64::from(g.bonds.strength(i, j));
-                }
-            }
             s.triangles_at_nodes += twice / 2;
             if k >= 2 {
                 s.clustering_sum += twice as f64 / (k * (k - 1)) as f64;

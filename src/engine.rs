@@ -114,9 +114,13 @@ fn observe_network(
         });
         if scenario.output.groups_csv {
             observed.groups.clear();
-            for (g, t) in groups.iter().zip(tallies).filter(|(g, _)| g.meets) {
-                observed.groups.push(GroupRow::new(id, g, step, week, t));
-            }
+            observed.groups.par_extend(
+                groups
+                    .par_iter()
+                    .zip(tallies)
+                    .filter(|(g, _)| g.meets)
+                    .map(|(g, t)| GroupRow::new(id, g, step, week, t)),
+            );
             group_rows(&observed.groups);
         }
     }
@@ -431,29 +435,44 @@ fn member_rows(
     let mut members = Vec::new();
     for chunk in groups.chunks(MEMBER_ROW_GROUPS) {
         members.clear();
-        for g in chunk {
-            let id = &ids[usize::from(g.arm == Arm::Control)];
-            let start = members.len();
-            MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
-            if let Some(graph) = community {
-                for row in &mut members[start..] {
-                    row.community_ties = Some(graph.degree(row.member as usize) as u32);
-                }
-            }
-            if g.meets {
-                let network = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
-                let (cores, strengths) = (network.core_numbers(), network.strengths());
-                let joined = members[start..]
-                    .iter_mut()
-                    .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);
-                for (node, row) in joined.enumerate() {
-                    row.strength = Some(strengths[node]);
-                    row.core_number = Some(cores[node]);
-                }
-            }
-        }
+        members.par_extend(
+            chunk
+                .par_iter()
+                .flat_map_iter(|g| member_rows_of_group(g, ids, last, ctx, community)),
+        );
         sink(&members);
     }
+}
+
+/// The members.csv rows of one group's members, with their community
+/// degree and their strength and core number in the group's bond network.
+fn member_rows_of_group(
+    g: &GroupState,
+    ids: &[RowId; 2],
+    last: u32,
+    ctx: &SessionContext,
+    community: Option<&CommunityGraph>,
+) -> Vec<MemberRow> {
+    let id = &ids[usize::from(g.arm == Arm::Control)];
+    let mut members = Vec::with_capacity(g.arrived);
+    MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
+    if let Some(graph) = community {
+        for row in &mut members {
+            row.community_ties = Some(graph.degree(row.member as usize) as u32);
+        }
+    }
+    if g.meets {
+        let network = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
+        let (cores, strengths) = (network.core_numbers(), network.strengths());
+        let joined = members
+            .iter_mut()
+            .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);
+        for (node, row) in joined.enumerate() {
+            row.strength = Some(strengths[node]);
+            row.core_number = Some(cores[node]);
+        }
+    }
+    members
 }
 
 /// Loneliness, hope and self-stigma at the end of everyone who came, by arm

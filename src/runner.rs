@@ -28,7 +28,7 @@ use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::parts::{self, RunParts, RunWriter};
-use crate::output::rows::{self, headerless};
+use crate::output::rows::{self, headerless, headerless_blocks};
 use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
     RunRow, SHARD_FILE, SummaryRow, TimeseriesRow, durable, write_atomically,
@@ -149,10 +149,17 @@ fn run_into_parts(
     let scenario = experiment.scenario(spec.point, spec.arm);
     let parts = std::cell::RefCell::new(RunWriter::new(dir, spec.id));
     let failed = std::cell::RefCell::new(None);
-    let write = |kind: &str, bytes: Result<Vec<u8>>| {
-        if failed.borrow().is_none()
-            && let Err(e) = bytes.and_then(|bytes| parts.borrow_mut().write(kind, &bytes))
-        {
+    // Rows arrive as blocks of bytes, written in order.
+    let write = |kind: &str, blocks: Result<Vec<Vec<u8>>>| {
+        if failed.borrow().is_some() {
+            return;
+        }
+        let written = blocks.and_then(|blocks| {
+            let mut writer = parts.borrow_mut();
+            writer.write(kind, &[])?;
+            blocks.iter().try_for_each(|b| writer.write(kind, b))
+        });
+        if let Err(e) = written {
             *failed.borrow_mut() = Some(e);
         }
     };
@@ -166,8 +173,8 @@ fn run_into_parts(
         spec.replicate,
         step_done,
         RowSinks {
-            groups: &mut |rows: &[GroupRow]| write("groups", headerless(rows)),
-            members: &mut |rows: &[MemberRow]| write("members", headerless(rows)),
+            groups: &mut |rows: &[GroupRow]| write("groups", headerless_blocks(rows)),
+            members: &mut |rows: &[MemberRow]| write("members", headerless_blocks(rows)),
         },
     );
     if let Some(e) = failed.into_inner() {

@@ -163,9 +163,21 @@ fn run_into_parts(
             *failed.borrow_mut() = Some(e);
         }
     };
-    write("groups", Ok(Vec::new()));
+    // Run 0's groups and members parts begin with their file's header, so
+    // that the part of a one-run experiment is the whole file.
+    let header = |header: fn() -> Vec<u8>, wanted: bool| {
+        Ok(vec![if spec.id == 0 && wanted {
+            header()
+        } else {
+            Vec::new()
+        }])
+    };
+    write(
+        "groups",
+        header(rows::header::<GroupRow>, scenario.output.groups_csv),
+    );
     if scenario.output.members_csv {
-        write("members", Ok(Vec::new()));
+        write("members", header(rows::header::<MemberRow>, true));
     }
     let result = engine::run_one_with(
         scenario,
@@ -322,6 +334,20 @@ pub fn check_all_sealed(experiment: &Experiment, dir: &Path, shard: Option<Shard
     }
 }
 
+/// Whether the file at `path` begins with `header`.
+fn starts_with(path: &Path, header: &[u8]) -> Result<bool> {
+    use std::io::Read;
+    let mut start = Vec::with_capacity(header.len());
+    File::open(path)
+        .and_then(|f| f.take(header.len() as u64).read_to_end(&mut start))
+        .map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(start == header)
+}
+
 /// Appends a part file to an open file, a buffer at a time.
 fn append(out: &mut BufWriter<File>, from: &Path, to: &Path) -> Result<()> {
     let mut part = File::open(from).map_err(|source| Error::Io {
@@ -386,14 +412,25 @@ pub fn assemble(
 
     write_runs_csv(experiment, &mut folder)?;
 
-    // timeseries.csv and members.csv: header, then every run's part in order.
+    // Each file: its header, then every run's part in order. Run 0's
+    // groups and members parts begin with the header (those of earlier
+    // versions do not); when the experiment is that one run, its part is
+    // the file, put in place without a copy.
+    let one_run = experiment.runs().nth(1).is_none();
     let mut concatenate = |name: &str, kind: &str, header: Vec<u8>| -> Result<()> {
+        let first = parts::part_path(dir, 0, kind);
+        let headed = matches!(kind, "groups" | "members") && starts_with(&first, &header)?;
+        if headed && one_run {
+            return folder.link(name, &first);
+        }
         let (mut w, path) = folder.create(name)?;
-        w.write_all(&header).map_err(|source| Error::Io {
-            action: "write",
-            path: path.clone(),
-            source,
-        })?;
+        if !headed {
+            w.write_all(&header).map_err(|source| Error::Io {
+                action: "write",
+                path: path.clone(),
+                source,
+            })?;
+        }
         for r in experiment.runs() {
             append(&mut w, &parts::part_path(dir, r.id, kind), &path)?;
         }

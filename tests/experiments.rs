@@ -727,3 +727,39 @@ fn the_slurm_scripts_run_and_merge_an_experiment_with_any_array_range() {
     ]);
     assert_same(&whole, &by_hand.join("merged"));
 }
+
+#[test]
+fn a_one_run_experiment_puts_its_parts_in_place_with_the_bytes_a_copy_would_have() {
+    // One replicate: groups.csv and members.csv are run 0's parts, put in
+    // place without a copy. Two replicates: run 0's parts are copied with
+    // run 1's after them. Replicate 0 has the same streams in both, so
+    // the first file is the start of the second.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"link\"\nseed = 4\n[community]\ngroups = 6\ngroup_size = 8\n\
+                [format]\nsessions = 6\n[network]\nmetrics_every = 1\n\
+                [output]\nmembers_csv = true\ngroups_csv = true\n";
+    let one = write_scenario(dir.path(), text);
+    let (out_one, out_two) = (dir.path().join("one"), dir.path().join("two"));
+    run_ok(&one, &out_one, &["--no-charts"]);
+    run_ok(&one, &out_two, &["--no-charts", "--replicates", "2"]);
+    for file in ["groups.csv", "members.csv"] {
+        let single = std::fs::read(out_one.join(file)).unwrap();
+        let both = std::fs::read(out_two.join(file)).unwrap();
+        let lines = single.iter().filter(|&&b| b == b'\n').count();
+        assert!(lines > 10, "{file}: {lines} lines");
+        assert!(both.len() > single.len() + 100, "{file}");
+        assert_eq!(&both[..single.len()], &single[..], "{file}");
+        let header =
+            String::from_utf8_lossy(&single[..single.iter().position(|&b| b == b'\n').unwrap()])
+                .to_string();
+        assert!(header.starts_with("run,"), "{file}: {header}");
+        assert_eq!(
+            String::from_utf8_lossy(&both)
+                .matches(header.as_str())
+                .count(),
+            1,
+            "{file}: one header"
+        );
+    }
+    assert!(!out_one.join("parts").exists());
+}

@@ -209,6 +209,25 @@ impl OutputFolder {
         Ok((BufWriter::new(file), final_path))
     }
 
+    /// Puts an existing file (a run's sealed part) in place as `name`
+    /// without copying it: a second name for the same bytes (a hard link),
+    /// or a copy where the file system has no links. The file must not be
+    /// written to afterwards.
+    pub fn link(&mut self, name: &str, from: &Path) -> Result<()> {
+        let temp = self.dir.join(format!(".{name}.partial"));
+        // A partial file left by a crash is in the way of the link.
+        let _ = std::fs::remove_file(&temp);
+        if std::fs::hard_link(from, &temp).is_err() {
+            std::fs::copy(from, &temp).map_err(|source| Error::Io {
+                action: "copy",
+                path: from.to_path_buf(),
+                source,
+            })?;
+        }
+        self.staged.push((temp, self.dir.join(name)));
+        Ok(())
+    }
+
     /// Writes a whole text file.
     pub fn write_text(&mut self, name: &str, text: &str) -> Result<()> {
         let (mut w, path) = self.create(name)?;

@@ -9,16 +9,17 @@
 #
 #   scripts/same-bytes-on-any-cpu.sh
 #
-# The second build goes to target/native-cpu (a full build, a few minutes
-# cold). Exits non-zero and names the files that differ if any do.
+# The second build goes to native-cpu/ in the build folder (a full build,
+# a few minutes cold). Exits non-zero and names the files that differ if any do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release --locked --quiet
-CARGO_TARGET_DIR=target/native-cpu RUSTFLAGS="-C target-cpu=native" \
+CARGO_TARGET_DIR="$target/native-cpu" RUSTFLAGS="-C target-cpu=native" \
     cargo build --release --locked --quiet
-baseline=target/release/bonfire
-native=target/native-cpu/release/bonfire
+baseline=$target/release/bonfire
+native=$target/native-cpu/release/bonfire
 features() { rustc --print cfg "$@" | grep -c target_feature; }
 echo "baseline build: $(features) target features; native: $(features -C target-cpu=native)"
 

@@ -233,7 +233,7 @@ const MASS_DRAWS: u64 = 10_000;
 /// The next generation's new particles: `particles − kept` draws, each a
 /// kept particle chosen by weight and moved by the kernel, drawn again
 /// until it lies in the cube; and the share of all draws (these and
-/// [`MASS_DRAWS`] more, from a stream of their own) that lie inside.
+/// `MASS_DRAWS` more, from a stream of their own) that lie inside.
 pub fn propose(settings: &Settings, p: &Population, seed: u64) -> Proposals {
     let kernel = Kernel::of(p);
     let cumulative: Vec<f64> = p

@@ -1,7 +1,9 @@
 //! The part files of an unfinished experiment, sealed run by run.
 //!
-//! Each finished run writes its rows into `OUT/parts/` as headerless CSV
-//! files (`run-0000003.timeseries.csv`, …), durably, and then its seal
+//! Each finished run writes its rows into `OUT/parts/` as CSV files without
+//! a header (`run-0000003.timeseries.csv`, …; run 0's `groups` and
+//! `members` parts begin with theirs, see `runner::assemble`), durably,
+//! and then its seal
 //! (`run-0000003.sealed.csv`): one line per part file with its number of
 //! rows, its length in bytes and a checksum (64-bit XXH3) of its bytes.
 //! A run counts as done only when its seal is there and every part it

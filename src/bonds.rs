@@ -35,6 +35,35 @@ pub fn pair_count(n: usize) -> usize {
     n * n.saturating_sub(1) / 2
 }
 
+/// Twice the triangles through each node of a group of up to 64 places
+/// (bit `j` of `bits[i]`: a tie between i and j), counting only the nodes
+/// in `nodes`: each tie's shared partners are counted once, for both its
+/// ends. `each_tie(i, j)` is called for every tie `i < j` among the nodes,
+/// in pair order by `i`, then `j`.
+pub fn shared_partners(
+    bits: &[u64],
+    nodes: u64,
+    mut each_tie: impl FnMut(usize, usize),
+) -> [u32; 64] {
+    let mut twice = [0u32; 64];
+    let mut each = nodes;
+    while each != 0 {
+        let i = each.trailing_zeros() as usize;
+        each &= each - 1;
+        let mine = bits[i] & nodes;
+        let mut later = mine & each;
+        while later != 0 {
+            let j = later.trailing_zeros() as usize;
+            later &= later - 1;
+            let shared = (mine & bits[j]).count_ones();
+            twice[i] += shared;
+            twice[j] += shared;
+            each_tie(i, j);
+        }
+    }
+    twice
+}
+
 /// Pairwise state of one group, over everyone who ever belonged to it.
 #[derive(Debug, Clone, Default)]
 pub struct BondMatrix {
@@ -280,22 +309,12 @@ impl TieSummary {
                 .map(|i| self.local_clustering(i))
                 .sum();
         }
-        let bits = &self.tie_bits[..places];
-        let mut twice = [0u32; 64];
-        for (i, &mine) in bits.iter().enumerate() {
-            let mut later = if i == 63 {
-                0
-            } else {
-                mine & (!0u64 << (i + 1))
-            };
-            while later != 0 {
-                let j = later.trailing_zeros() as usize;
-                later &= later - 1;
-                let shared = (mine & bits[j]).count_ones();
-                twice[i] += shared;
-                twice[j] += shared;
-            }
-        }
+        let everyone = if places == 64 {
+            !0
+        } else {
+            (1u64 << places) - 1
+        };
+        let twice = shared_partners(&self.tie_bits, everyone, |_, _| {});
         (0..places)
             .filter(|&i| counted(i))
             .map(|i| {

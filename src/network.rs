@@ -32,7 +32,7 @@ use std::fmt::Write as _;
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
-use crate::bonds::TieLevels;
+use crate::bonds::{TieLevels, shared_partners};
 use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
 use crate::output::xml::escape;
@@ -341,29 +341,15 @@ impl NetStats {
             nodes: u64::from(node_mask.count_ones()),
             ..NetStats::default()
         };
-        // Each pair's shared partners, counted once for both ends.
+        let twice = shared_partners(bits, node_mask, |i, j| {
+            s.strength_sum += f64::from(g.bonds.strength(i, j));
+        });
         let mut degree = [0u32; 64];
-        let mut twice = [0u32; 64];
         let mut each = node_mask;
         while each != 0 {
             let i = each.trailing_zeros() as usize;
             each &= each - 1;
-            let mine = bits[i] & node_mask;
-            degree[i] = mine.count_ones();
-            let mut later = mine & each;
-            while later != 0 {
-                let j = later.trailing_zeros() as usize;
-                later &= later - 1;
-                let shared = (mine & bits[j]).count_ones();
-                twice[i] += shared;
-                twice[j] += shared;
-                s.strength_sum += f64::from(g.bonds.strength(i, j));
-            }
-        }
-        let mut each = node_mask;
-        while each != 0 {
-            let i = each.trailing_zeros() as usize;
-            each &= each - 1;
+            degree[i] = (bits[i] & node_mask).count_ones();
             let (k, twice) = (u64::from(degree[i]), u64::from(twice[i]));
             s.edges += k;
             s.isolates += u64::from(k == 0);

@@ -149,14 +149,14 @@ fn run_into_parts(
     let scenario = experiment.scenario(spec.point, spec.arm);
     let parts = std::cell::RefCell::new(RunWriter::new(dir, spec.id));
     let failed = std::cell::RefCell::new(None);
-    // Rows arrive as blocks of bytes, written in order.
+    // Rows arrive as blocks of bytes, written in order (the parts are
+    // created first, below, so that a run without rows still has them).
     let write = |kind: &str, blocks: Result<Vec<Vec<u8>>>| {
         if failed.borrow().is_some() {
             return;
         }
         let written = blocks.and_then(|blocks| {
             let mut writer = parts.borrow_mut();
-            writer.write(kind, &[])?;
             blocks.iter().try_for_each(|b| writer.write(kind, b))
         });
         if let Err(e) = written {

@@ -152,19 +152,10 @@ impl Sealed {
     }
 }
 
-/// Writes a run's part files (kind, bytes) durably, then its seal. A crash
-/// before the seal is on disk leaves the run to be run again.
-pub fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {
-    let mut writer = RunWriter::new(dir, run);
-    for (kind, bytes) in parts {
-        writer.write(kind, bytes)?;
-    }
-    writer.seal()
-}
-
 /// One part file being written: under its temporary name, its rows, bytes
 /// and checksum counted as they go.
 struct Part {
+    kind: String,
     path: PathBuf,
     temp: PathBuf,
     out: BufWriter<File>,
@@ -196,10 +187,10 @@ impl RunWriter {
     /// Appends whole rows to the part of this kind, creating it the first
     /// time (so a part written with no bytes exists, empty).
     pub fn write(&mut self, kind: &str, bytes: &[u8]) -> Result<()> {
-        let path = part_path(&self.dir, self.run, kind);
-        let at = match self.parts.iter().position(|p| p.path == path) {
+        let at = match self.parts.iter().position(|p| p.kind == kind) {
             Some(at) => at,
             None => {
+                let path = part_path(&self.dir, self.run, kind);
                 let temp = partial_name(&path);
                 let file = File::create(&temp).map_err(|source| Error::Io {
                     action: "write",
@@ -207,6 +198,7 @@ impl RunWriter {
                     source,
                 })?;
                 self.parts.push(Part {
+                    kind: kind.to_string(),
                     path,
                     temp,
                     out: BufWriter::new(file),
@@ -239,6 +231,7 @@ impl RunWriter {
             let Part {
                 path,
                 temp,
+                kind: _,
                 out,
                 rows,
                 bytes,
@@ -348,6 +341,15 @@ pub fn unseal(dir: &Path, run: u64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes a run's part files (kind, bytes) whole, then its seal.
+    fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {
+        let mut writer = RunWriter::new(dir, run);
+        for (kind, bytes) in parts {
+            writer.write(kind, bytes)?;
+        }
+        writer.seal()
+    }
 
     fn checksum(mut checksum: Checksum, pieces: &[&[u8]]) -> u64 {
         for piece in pieces {

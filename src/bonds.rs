@@ -64,43 +64,60 @@ pub fn shared_partners(
     twice
 }
 
-/// Pairwise state of one group, over everyone who ever belonged to it.
+/// One pair's tie.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    /// Effective hours together, decaying between contacts.
+    pub strength: f32,
+    /// Total hours together, in and out of sessions (never decays).
+    pub hours: f32,
+    /// Recent contacts outside the sessions, each weighted by its age.
+    pub recent_contacts: f32,
+    /// Similarity of the pair's problem profiles (fixed: traits do not change).
+    pub similarity: f32,
+    /// Share of strength kept over one interval, neither member lonely (fixed).
+    pub kept: f32,
+    /// Share of strength kept over one interval when a member is lonely (fixed).
+    pub kept_lonely: f32,
+    /// The pair keeps in regular touch outside the sessions: its recent
+    /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
+    pub beyond: bool,
+    /// The pair's tie has joined the community network (once it first
+    /// reached beyond the meetings; `community_network.group_ties_join`).
+    pub joined: bool,
+}
+
+impl Default for Pair {
+    /// No tie yet, and nothing lost over an interval until the pair
+    /// constants are fixed.
+    fn default() -> Self {
+        Pair {
+            strength: 0.0,
+            hours: 0.0,
+            recent_contacts: 0.0,
+            similarity: 0.0,
+            kept: 1.0,
+            kept_lonely: 1.0,
+            beyond: false,
+            joined: false,
+        }
+    }
+}
+
+/// Pairwise state of one group, over everyone who ever belonged to it: one
+/// [`Pair`] per unordered pair, in pair order ([`pair_index`]), all in one
+/// allocation.
 #[derive(Debug, Clone, Default)]
 pub struct BondMatrix {
     people: usize,
-    /// Effective hours together, decaying between contacts.
-    pub strength: Vec<f32>,
-    /// Total hours together, in and out of sessions (never decays).
-    pub hours: Vec<f32>,
-    /// Recent contacts outside the sessions, each weighted by its age.
-    pub recent_contacts: Vec<f32>,
-    /// The pair keeps in regular touch outside the sessions: its recent
-    /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
-    pub beyond: Vec<bool>,
-    /// The pair's tie has joined the community network (once it first
-    /// reached beyond the meetings; `community_network.group_ties_join`).
-    pub joined: Vec<bool>,
-    /// Similarity of the pair's problem profiles (fixed: traits do not change).
-    pub similarity: Vec<f32>,
-    /// Share of strength kept over one interval, neither member lonely (fixed).
-    pub kept: Vec<f32>,
-    /// Share of strength kept over one interval when a member is lonely (fixed).
-    pub kept_lonely: Vec<f32>,
+    pub pairs: Vec<Pair>,
 }
 
 impl BondMatrix {
     pub fn new(people: usize) -> Self {
-        let pairs = pair_count(people);
         Self {
             people,
-            strength: vec![0.0; pairs],
-            hours: vec![0.0; pairs],
-            recent_contacts: vec![0.0; pairs],
-            beyond: vec![false; pairs],
-            joined: vec![false; pairs],
-            similarity: vec![0.0; pairs],
-            kept: vec![1.0; pairs],
-            kept_lonely: vec![1.0; pairs],
+            pairs: vec![Pair::default(); pair_count(people)],
         }
     }
 
@@ -113,11 +130,11 @@ impl BondMatrix {
     ) {
         for j in 1..self.people {
             for i in 0..j {
-                let k = pair_index(i, j);
+                let pair = &mut self.pairs[pair_index(i, j)];
                 let sim = similarity(i, j);
-                self.similarity[k] = sim;
-                self.kept[k] = kept(f64::from(sim), false) as f32;
-                self.kept_lonely[k] = kept(f64::from(sim), true) as f32;
+                pair.similarity = sim;
+                pair.kept = kept(f64::from(sim), false) as f32;
+                pair.kept_lonely = kept(f64::from(sim), true) as f32;
             }
         }
     }
@@ -128,7 +145,7 @@ impl BondMatrix {
 
     #[inline]
     pub fn strength(&self, i: usize, j: usize) -> f32 {
-        self.strength[pair_index(i, j)]
+        self.pairs[pair_index(i, j)].strength
     }
 }
 
@@ -163,13 +180,26 @@ pub struct TieSummary {
     pub members: Vec<MemberTies>,
     /// Words per member of the bitsets below.
     pub words: usize,
-    /// Bitset of each member's network ties (for clustering).
-    pub tie_bits: Vec<u64>,
-    /// Bitset of each member's casual-or-closer ties (for triadic closure).
-    pub casual_bits: Vec<u64>,
+    /// Two bitsets of `words` words per member, one after the other: each
+    /// member's network ties ([`TieSummary::tie_bits`], for clustering),
+    /// then their casual-or-closer ties ([`TieSummary::casual_bits`], for
+    /// triadic closure).
+    bits: Vec<u64>,
 }
 
 impl TieSummary {
+    /// Bitset of each member's network ties: bit `j % 64` of word
+    /// `i * words + j / 64` marks a tie between `i` and `j`.
+    pub fn tie_bits(&self) -> &[u64] {
+        &self.bits[..self.bits.len() / 2]
+    }
+
+    /// Bitset of each member's casual-or-closer ties, laid out as
+    /// [`TieSummary::tie_bits`].
+    pub fn casual_bits(&self) -> &[u64] {
+        &self.bits[self.bits.len() / 2..]
+    }
+
     /// Recomputes every figure. `present[i]` marks members now active in the
     /// group, `lonely[i]` members whose loneliness is at or above the cut-off;
     /// only the first `arrived` places can have ties.
@@ -188,18 +218,16 @@ impl TieSummary {
         self.words = words;
         self.members.clear();
         self.members.resize(n, MemberTies::default());
-        self.tie_bits.clear();
-        self.tie_bits.resize(n * words, 0);
-        self.casual_bits.clear();
-        self.casual_bits.resize(n * words, 0);
+        self.bits.clear();
+        self.bits.resize(2 * n * words, 0);
+        let (tie_bits, casual_bits) = self.bits.split_at_mut(n * words);
 
         let per_friend = 1.0 / levels.friend;
         let members = &mut self.members;
         for j in 1..with_bonds {
             let row = j * (j - 1) / 2;
-            let strengths = &bonds.strength[row..row + j];
-            let beyond = &bonds.beyond[row..row + j];
-            for (i, (&s, &met_outside)) in strengths.iter().zip(beyond).enumerate() {
+            for (i, pair) in bonds.pairs[row..row + j].iter().enumerate() {
+                let (s, met_outside) = (pair.strength, pair.beyond);
                 if s <= 0.0 {
                     continue;
                 }
@@ -223,13 +251,13 @@ impl TieSummary {
                         a.beyond += 1;
                         b.beyond += 1;
                     }
-                    self.tie_bits[i * words + j / 64] |= 1 << (j % 64);
-                    self.tie_bits[j * words + i / 64] |= 1 << (i % 64);
+                    tie_bits[i * words + j / 64] |= 1 << (j % 64);
+                    tie_bits[j * words + i / 64] |= 1 << (i % 64);
                     if s >= levels.casual {
                         a.casual += 1;
                         b.casual += 1;
-                        self.casual_bits[i * words + j / 64] |= 1 << (j % 64);
-                        self.casual_bits[j * words + i / 64] |= 1 << (i % 64);
+                        casual_bits[i * words + j / 64] |= 1 << (j % 64);
+                        casual_bits[j * words + i / 64] |= 1 << (i % 64);
                         if s >= levels.friend {
                             a.friends += 1;
                             b.friends += 1;
@@ -258,7 +286,8 @@ impl TieSummary {
     #[inline]
     pub fn share_casual_friend(&self, i: usize, j: usize) -> bool {
         let (a, b) = (i * self.words, j * self.words);
-        (0..self.words).any(|w| self.casual_bits[a + w] & self.casual_bits[b + w] != 0)
+        let casual = self.casual_bits();
+        (0..self.words).any(|w| casual[a + w] & casual[b + w] != 0)
     }
 
     /// Local clustering coefficient of member i in the tie network
@@ -270,27 +299,27 @@ impl TieSummary {
             return 0.0;
         }
         let mut twice_triangles = 0u32;
+        let bits = self.tie_bits();
         if self.words == 1 {
             // Groups of up to 64 people: one word per member.
-            let mine = self.tie_bits[i];
+            let mine = bits[i];
             let mut partners = mine;
             while partners != 0 {
                 let j = partners.trailing_zeros() as usize;
                 partners &= partners - 1;
-                twice_triangles += (mine & self.tie_bits[j]).count_ones();
+                twice_triangles += (mine & bits[j]).count_ones();
             }
             return f64::from(twice_triangles) / (k * (k - 1)) as f64;
         }
         let base = i * self.words;
         for w in 0..self.words {
-            let mut partners = self.tie_bits[base + w];
+            let mut partners = bits[base + w];
             while partners != 0 {
                 let j = w * 64 + partners.trailing_zeros() as usize;
                 partners &= partners - 1;
                 let other = j * self.words;
                 for v in 0..self.words {
-                    twice_triangles +=
-                        (self.tie_bits[base + v] & self.tie_bits[other + v]).count_ones();
+                    twice_triangles += (bits[base + v] & bits[other + v]).count_ones();
                 }
             }
         }
@@ -314,7 +343,7 @@ impl TieSummary {
         } else {
             (1u64 << places) - 1
         };
-        let twice = shared_partners(&self.tie_bits, everyone, |_, _| {});
+        let twice = shared_partners(self.tie_bits(), everyone, |_, _| {});
         (0..places)
             .filter(|&i| counted(i))
             .map(|i| {
@@ -360,7 +389,7 @@ mod tests {
         // 0-1-2 triangle, 2-3 tail: c0 = c1 = 1, c2 = 1/3, c3 = 0.
         let mut b = BondMatrix::new(4);
         for (i, j) in [(0, 1), (1, 2), (0, 2), (2, 3)] {
-            b.strength[pair_index(i, j)] = 2.0;
+            b.pairs[pair_index(i, j)].strength = 2.0;
         }
         let mut t = TieSummary::default();
         t.compute(&b, 4, &[true; 4], &[false; 4], &LEVELS);
@@ -384,7 +413,7 @@ mod tests {
         for places in (1..=64).chain([70]) {
             for density in [0.1, 0.3, 0.7] {
                 let mut b = BondMatrix::new(places);
-                for s in b.strength.iter_mut() {
+                for s in b.pairs.iter_mut().map(|p| &mut p.strength) {
                     if (next() % 1000) as f64 / 1000.0 < density {
                         *s = 2.0;
                     }
@@ -409,9 +438,9 @@ mod tests {
     #[test]
     fn levels_support_and_closure() {
         let mut b = BondMatrix::new(70); // more than one bitset word
-        b.strength[pair_index(0, 65)] = 6.0; // casual
-        b.strength[pair_index(1, 65)] = 25.0; // close
-        b.strength[pair_index(0, 1)] = 0.5; // below the tie threshold
+        b.pairs[pair_index(0, 65)].strength = 6.0; // casual
+        b.pairs[pair_index(1, 65)].strength = 25.0; // close
+        b.pairs[pair_index(0, 1)].strength = 0.5; // below the tie threshold
         let mut t = TieSummary::default();
         let present = vec![true; 70];
         t.compute(&b, 70, &present, &[false; 70], &LEVELS);

@@ -1,10 +1,11 @@
 //! The session loop: build a replicate's community, step every group through
 //! every session in parallel, fold the per-group tallies in group order.
 //!
-//! Groups are the unit of parallelism: each step hands every group to rayon
-//! as a `&mut GroupState`, collects the per-group [`Tally`]s into a `Vec` (in
-//! group order, whatever thread ran which group) and folds them in that order,
-//! so the output is byte-identical at any thread count. Small runs also run
+//! Groups are the unit of parallelism: each step hands the groups to rayon a
+//! block at a time as `&mut GroupState`s, collects the block's per-group
+//! [`Tally`]s into a `Vec` (in group order, whatever thread ran which group)
+//! and folds them in that order before the next block, so the output is
+//! byte-identical at any thread count and a run holds one block's tallies. Small runs also run
 //! their replicates in parallel; large ones run replicates one after the
 //! other so that only one community is in memory at a time.
 
@@ -68,63 +69,124 @@ pub struct NetworkExport {
     pub community: Option<(String, String)>,
 }
 
-/// What a run records of its network as it goes.
+/// A step's tallies added up in group order: per arm, and the network
+/// figures of the groups that meet. The tallies are folded a block of
+/// groups at a time ([`STEP_BLOCK_GROUPS`]) as their sessions end, in the
+/// same order as one pass over every group would, so a run holds one
+/// block's tallies rather than one per group.
 #[derive(Debug, Default)]
-struct Observed {
-    network: Vec<NetworkRow>,
-    /// This step's group rows, handed on as soon as they are made.
-    groups: Vec<GroupRow>,
-    exports: Vec<NetworkExport>,
+struct StepTotals {
+    /// Per arm, in [`Arm::ALL`] order: the sum of its groups' tallies and
+    /// how many groups it has.
+    arms: [(Tally, u64); 2],
+    /// Network figures summed over the groups that meet.
+    network: NetStats,
 }
 
-/// Network figures, group rows and exports due after `step`.
-#[allow(clippy::too_many_arguments)]
-fn observe_network(
-    observed: &mut Observed,
-    group_rows: &mut dyn FnMut(&[GroupRow]),
-    ctx: &SessionContext,
-    id: &RowId,
-    step: u32,
-    groups: &[GroupState],
-    tallies: &[Tally],
-    community: Option<&CommunityGraph>,
-) {
-    let scenario = ctx.scenario;
-    let options = &scenario.network;
-    let measure = options.measures(step, scenario.format.sessions) && scenario.attends();
-    let export = options.export_steps.contains(&step);
-    if !measure && !export {
-        return;
-    }
-    let week = f64::from(step) * scenario.interval_days() / 7.0;
-    if measure {
-        let mut total = NetStats::default();
+impl StepTotals {
+    /// Adds the tallies of `groups` (one each, in group order).
+    fn add(&mut self, groups: &[GroupState], tallies: &[Tally]) {
         for (g, t) in groups.iter().zip(tallies) {
+            let (total, count) = &mut self.arms[usize::from(g.arm == Arm::Control)];
+            total.add(t);
+            *count += 1;
             if g.meets {
-                total.add(&t.network);
+                self.network.add(&t.network);
             }
         }
-        observed.network.push(NetworkRow {
-            run: id.run,
-            arm: id.arm.clone(),
-            replicate: id.replicate,
+    }
+}
+
+/// Groups whose sessions run (in parallel) before their tallies are folded
+/// into the step's totals and their group rows made.
+const STEP_BLOCK_GROUPS: usize = 4096;
+
+/// What a run is measuring at one step and where its group rows go.
+struct StepOutput<'a, 'b> {
+    id: &'a RowId,
+    step: u32,
+    week: f64,
+    /// The network is measured at this step: group rows are due.
+    measure: bool,
+    group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
+    /// Reused between blocks.
+    rows: Vec<GroupRow>,
+}
+
+impl<'a, 'b> StepOutput<'a, 'b> {
+    fn new(
+        scenario: &Scenario,
+        id: &'a RowId,
+        step: u32,
+        group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
+    ) -> Self {
+        StepOutput {
+            id,
             step,
-            week,
-            ..total.row()
-        });
-        if scenario.output.groups_csv {
-            observed.groups.clear();
-            observed.groups.par_extend(
+            week: f64::from(step) * scenario.interval_days() / 7.0,
+            measure: measures_network(scenario, step),
+            group_rows,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Folds a block's tallies into `totals` and hands on its group rows
+    /// (when `groups.csv` is written and the network measured).
+    fn fold(
+        &mut self,
+        scenario: &Scenario,
+        totals: &mut StepTotals,
+        groups: &[GroupState],
+        tallies: &[Tally],
+    ) {
+        totals.add(groups, tallies);
+        if self.measure && scenario.output.groups_csv {
+            let (id, step, week) = (self.id, self.step, self.week);
+            self.rows.clear();
+            self.rows.par_extend(
                 groups
                     .par_iter()
                     .zip(tallies)
                     .filter(|(g, _)| g.meets)
                     .map(|(g, t)| GroupRow::new(id, g, step, week, t)),
             );
-            group_rows(&observed.groups);
+            (self.group_rows)(&self.rows);
         }
     }
-    if export {
+}
+
+/// What a run records of its network as it goes: the network figures of
+/// the measured steps and the exports.
+#[derive(Debug, Default)]
+struct Observed {
+    network: Vec<NetworkRow>,
+    exports: Vec<NetworkExport>,
+}
+
+/// Network figures and exports due after `step`.
+fn observe_network(
+    observed: &mut Observed,
+    ctx: &SessionContext,
+    id: &RowId,
+    step: u32,
+    groups: &[GroupState],
+    totals: &StepTotals,
+    community: Option<&CommunityGraph>,
+) {
+    let scenario = ctx.scenario;
+    let options = &scenario.network;
+    let week = f64::from(step) * scenario.interval_days() / 7.0;
+    if measures_network(scenario, step) {
+        observed.network.push(NetworkRow {
+            run: id.run,
+            arm: id.arm.clone(),
+            replicate: id.replicate,
+            step,
+            week,
+            ..totals.network.row()
+        });
+    }
+    if options.export_steps.contains(&step) {
         let network = BondNetwork::build(groups, &ctx.levels);
         observed.exports.push(NetworkExport {
             step,
@@ -136,6 +198,11 @@ fn observe_network(
             }),
         });
     }
+}
+
+/// Whether the group arm's bond network is measured after `step`.
+fn measures_network(scenario: &Scenario, step: u32) -> bool {
+    scenario.network.measures(step, scenario.format.sessions) && scenario.attends()
 }
 
 /// Runs every replicate of one scenario and hands each result to `sink` in
@@ -232,46 +299,58 @@ pub fn run_one_with(
     let last = scenario.format.sessions;
     let mut observed = Observed::default();
     let mut panel = Vec::new();
-    let mut baseline = baseline_tallies(&ctx, &groups);
-    if let Some((graph, states)) = &outside_network {
-        count_lonely_ties(&mut baseline, graph, states, &groups);
+    let group_id = ids(Arm::Group);
+    let mut totals = StepTotals::default();
+    let mut output = StepOutput::new(scenario, &group_id, 0, &mut *group_rows);
+    for block in groups.chunks(STEP_BLOCK_GROUPS) {
+        output.fold(scenario, &mut totals, block, &baseline_tallies(&ctx, block));
     }
-    push_rows(&mut timeseries, scenario, &ids, 0, &groups, &baseline);
+    if let Some((graph, states)) = &outside_network {
+        add_lonely_ties(&mut totals, graph, states, &groups);
+    }
+    push_rows(&mut timeseries, scenario, &ids, 0, &totals);
     let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
     observe_network(
         &mut observed,
-        group_rows,
         &ctx,
-        &ids(Arm::Group),
+        &group_id,
         0,
         &groups,
-        &baseline,
+        &totals,
         community,
     );
+    let with_panel = scenario.output.panel_csv && scenario.attends();
     for step in 1..=last {
         let outside = outside_network
             .as_ref()
             .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
-        let mut tallies = if scenario.output.panel_csv && scenario.attends() {
-            let id = ids(Arm::Group);
-            step_all_panel(&mut groups, &ctx, step, outside.as_deref(), &id, &mut panel)
-        } else {
-            step_all_with(&mut groups, &ctx, step, outside.as_deref())
-        };
+        let mut totals = StepTotals::default();
+        let mut output = StepOutput::new(scenario, &group_id, step, &mut *group_rows);
+        let mut start = 0;
+        for block in groups.chunks_mut(STEP_BLOCK_GROUPS) {
+            let end = start + block.len();
+            let outside = outside.as_deref().map(|o| &o[start..end]);
+            let tallies = if with_panel {
+                step_all_panel(block, &ctx, step, outside, &group_id, &mut panel)
+            } else {
+                step_all_with(block, &ctx, step, outside)
+            };
+            output.fold(scenario, &mut totals, block, &tallies);
+            start = end;
+        }
         if let Some((graph, states)) = outside_network.as_mut() {
-            community_after_session(graph, states, scenario, &mut groups, &mut tallies);
+            community_after_session(graph, states, scenario, &mut groups, &mut totals);
         }
         step_done();
-        push_rows(&mut timeseries, scenario, &ids, step, &groups, &tallies);
+        push_rows(&mut timeseries, scenario, &ids, step, &totals);
         let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         observe_network(
             &mut observed,
-            group_rows,
             &ctx,
-            &ids(Arm::Group),
+            &group_id,
             step,
             &groups,
-            &tallies,
+            &totals,
             community,
         );
         // Ties turn over between sessions: the network the last session
@@ -328,13 +407,13 @@ fn community_after_session(
     states: &mut States,
     scenario: &Scenario,
     groups: &mut [GroupState],
-    tallies: &mut [Tally],
+    totals: &mut StepTotals,
 ) {
     if scenario.community_network.group_ties_join {
         join_group_ties(Arc::make_mut(graph), groups);
     }
     *states = States::of(groups);
-    count_lonely_ties(tallies, graph, states, groups);
+    add_lonely_ties(totals, graph, states, groups);
 }
 
 /// Ties between members of a meeting group that reach beyond the meetings
@@ -355,8 +434,8 @@ fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupState]) {
             let mut k = 0;
             for j in 1..people {
                 for i in 0..j {
-                    if bonds.beyond[k] && !bonds.joined[k] {
-                        bonds.joined[k] = true;
+                    if bonds.pairs[k].beyond && !bonds.pairs[k].joined {
+                        bonds.pairs[k].joined = true;
                         pairs.push((first + i as u32, first + j as u32));
                     }
                     k += 1;
@@ -370,16 +449,18 @@ fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupState]) {
     }
 }
 
-/// Each group's community ties that lead to lonely people, into its tally.
-fn count_lonely_ties(
-    tallies: &mut [Tally],
+/// Each group's community ties that lead to lonely people, added to its
+/// arm's total (counts: the order of adding does not matter).
+fn add_lonely_ties(
+    totals: &mut StepTotals,
     graph: &CommunityGraph,
     states: &States,
     groups: &[GroupState],
 ) {
     let counts = outside::lonely_ties(graph, states, groups);
-    for (t, c) in tallies.iter_mut().zip(counts) {
-        t.lonely_ties = Some(c);
+    for (g, c) in groups.iter().zip(&counts) {
+        let (total, _) = &mut totals.arms[usize::from(g.arm == Arm::Control)];
+        total.lonely_ties.get_or_insert_default().add(c);
     }
 }
 
@@ -482,9 +563,9 @@ fn end_scores(groups: &[GroupState]) -> [[Moments; 3]; 2] {
     for g in groups {
         let arm = &mut moments[usize::from(g.arm == Arm::Control)];
         for i in 0..g.arrived {
-            arm[0].push(f64::from(g.loneliness[i]));
-            arm[1].push(f64::from(g.hope[i]));
-            arm[2].push(f64::from(g.stigma[i]));
+            arm[0].push(f64::from(g.members[i].loneliness));
+            arm[1].push(f64::from(g.members[i].hope));
+            arm[2].push(f64::from(g.members[i].stigma));
         }
     }
     moments
@@ -579,7 +660,7 @@ fn community_network(
             // Arrival loneliness by member id (groups hold ids in order).
             let loneliness: Vec<f32> = groups
                 .iter()
-                .flat_map(|g| g.loneliness_start.iter().copied())
+                .flat_map(|g| g.members.iter().map(|m| m.loneliness_start))
                 .collect();
             Arc::new(community::generate(
                 settings,
@@ -603,37 +684,29 @@ fn community_network(
             }
             let degree = graph.degree(g.first_member as usize + i) as f64;
             let shifted = loneliness::arrival_with_ties(
-                f64::from(g.loneliness_start[i]),
+                f64::from(g.members[i].loneliness_start),
                 per_tie,
                 degree,
                 mean,
             ) as f32;
-            g.loneliness[i] = shifted;
-            g.loneliness_start[i] = shifted;
-            g.cohesion[i] = ctx.cohesion_before_sessions(g.hope[i], shifted);
+            g.members[i].loneliness = shifted;
+            g.members[i].loneliness_start = shifted;
+            g.members[i].cohesion = ctx.cohesion_before_sessions(g.members[i].hope, shifted);
         }
     });
     Some((graph, States::of(groups)))
 }
 
-/// Folds the tallies of each arm in group order into one row per arm.
+/// One time-series row per arm that has groups, from the step's totals.
 fn push_rows(
     rows: &mut Vec<TimeseriesRow>,
     scenario: &Scenario,
     ids: &dyn Fn(Arm) -> RowId,
     step: u32,
-    groups: &[GroupState],
-    tallies: &[Tally],
+    totals: &StepTotals,
 ) {
-    for arm in Arm::ALL {
-        let mut total = Tally::default();
-        let mut count = 0u64;
-        for (g, t) in groups.iter().zip(tallies) {
-            if g.arm == arm {
-                total.add(t);
-                count += 1;
-            }
-        }
+    for (arm, (total, count)) in Arm::ALL.into_iter().zip(&totals.arms) {
+        let count = *count;
         if count > 0 {
             let meets = arm == Arm::Group && scenario.attends();
             rows.push(TimeseriesRow::new(
@@ -642,7 +715,7 @@ fn push_rows(
                 step,
                 scenario.interval_days(),
                 count,
-                &total,
+                total,
             ));
         }
     }

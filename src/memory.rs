@@ -7,9 +7,12 @@
 //! until its parts are written, and the community network (its group and
 //! member rows go to its parts as they are made, and cost nothing that
 //! grows with them).
-//! The coefficients were measured as the peak resident memory of release
-//! builds (`/usr/bin/time -f %M`, one thread, 900,000 members; README,
-//! "Memory") and rounded up, so the estimate errs high. Runs
+//! The coefficients come from the layout of a group's state (one array of
+//! members, one of pairs, the tie figures) and were checked against the
+//! peak resident memory of a release build (`/usr/bin/time -f %M`,
+//! `benches/year_1m.toml`: 1,000,000 members in groups of 10, about 301
+//! bytes per member, 126 of them the ties; README, "Performance"), then
+//! rounded up, so the estimate errs high. Runs
 //! go in parallel only when they are small ([`engine::runs_in_parallel`]),
 //! so the experiment's estimate is its largest run times the runs at once.
 
@@ -19,13 +22,14 @@ use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use crate::scenario::keys::grouped_count;
 
-/// Bytes per member of a run's state (traits, scores, counters, its group's
-/// scratch), without its ties; measured 420.
-const STATE_PER_MEMBER: u64 = 480;
+/// Bytes per member of a run's state (traits, scores, counters, tie
+/// figures, its share of its group's fixed part and of a step's tallies),
+/// without its ties; measured about 170.
+const STATE_PER_MEMBER: u64 = 200;
 /// Bytes per group member per place of their group's roster (the tie
-/// matrix: one pair per two places; control members have none); measured
-/// 9.9.
-const TIES_PER_MEMBER_PER_PLACE: u64 = 12;
+/// matrix: one 28-byte pair per two places; control members have none);
+/// 14.
+const TIES_PER_MEMBER_PER_PLACE: u64 = 15;
 /// Bytes per panel row (one member, one session) kept for panel.csv;
 /// measured 161.
 const PANEL_ROW: u64 = 180;

@@ -92,22 +92,22 @@ pub struct ForumTally {
 
 impl ForumTally {
     fn of_group(g: &GroupState) -> Option<ForumTally> {
-        let f = &g.forum;
-        if f.posts.is_empty() {
+        if g.forum.is_empty() {
             return None;
         }
         let mut t = ForumTally::default();
-        for i in (0..g.arrived).filter(|&i| g.joined_step[i] != NEVER) {
-            let posts = f.posts[i] as usize;
+        for i in (0..g.arrived).filter(|&i| g.members[i].joined_step != NEVER) {
+            let f = &g.forum[i];
+            let posts = f.posts as usize;
             if t.members_with.len() <= posts {
                 t.members_with.resize(posts + 1, 0);
             }
             t.members_with[posts] += 1;
-            if f.first_post_step[i] == NEVER {
+            if f.first_post_step == NEVER {
                 continue;
             }
-            let again = u64::from(f.posted_again[i]);
-            if f.first_answered[i] {
+            let again = u64::from(f.posted_again);
+            if f.first_answered {
                 t.first_answered += 1;
                 t.answered_returned += again;
             } else {
@@ -151,7 +151,7 @@ pub struct LonelyTies {
 }
 
 impl LonelyTies {
-    fn add(&mut self, o: &LonelyTies) {
+    pub fn add(&mut self, o: &LonelyTies) {
         self.of_lonely += o.of_lonely;
         self.of_lonely_to_lonely += o.of_lonely_to_lonely;
         self.of_others += o.of_others;
@@ -172,7 +172,7 @@ impl Tally {
         let mut change = Moments::default();
         for i in 0..g.arrived {
             t.arrived += 1;
-            match g.status[i] {
+            match g.members[i].status {
                 Status::Active => t.active += 1,
                 Status::Waiting => t.waiting += 1,
                 Status::DroppedOut => t.dropped_out += 1,
@@ -180,25 +180,27 @@ impl Tally {
                 Status::GroupEnded => t.group_ended += 1,
                 Status::Control => {}
             }
-            let l = f64::from(g.loneliness[i]);
+            let l = f64::from(g.members[i].loneliness);
             t.loneliness_sum += l;
             t.lonely += u64::from(l >= LONELY_CUTOFF);
-            t.hope_sum += f64::from(g.hope[i]);
-            t.stigma_sum += f64::from(g.stigma[i]);
-            t.improved += u64::from(g.improved_after[i] != NEVER);
-            t.hopeful += u64::from(g.hopeful_since[i] != NEVER);
-            if g.status[i] == Status::Active {
-                t.cohesion_sum += f64::from(g.cohesion[i]);
+            t.hope_sum += f64::from(g.members[i].hope);
+            t.stigma_sum += f64::from(g.members[i].stigma);
+            t.improved += u64::from(g.members[i].improved_after != NEVER);
+            t.hopeful += u64::from(g.members[i].hopeful_since != NEVER);
+            if g.members[i].status == Status::Active {
+                t.cohesion_sum += f64::from(g.members[i].cohesion);
             }
             let ties = ts.members[i];
             t.no_casual += u64::from(ties.casual == 0);
             t.no_friend += u64::from(ties.friends == 0);
             t.no_close += u64::from(ties.close == 0);
-            if g.meets && g.joined_step[i] != NEVER {
+            if g.meets && g.members[i].joined_step != NEVER {
                 t.joined += 1;
                 t.ties += u64::from(ts.members[i].ties);
                 t.beyond_ties += u64::from(ts.members[i].beyond);
-                change.push(f64::from(g.loneliness[i] - g.loneliness_start[i]));
+                change.push(f64::from(
+                    g.members[i].loneliness - g.members[i].loneliness_start,
+                ));
             }
         }
         t.forum = ForumTally::of_group(g);
@@ -223,7 +225,7 @@ impl Tally {
     /// pairs.
     fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
         let n = g.arrived;
-        let current = |i: usize| g.status[i] == Status::Active;
+        let current = |i: usize| g.members[i].status == Status::Active;
         let (mut small, mut large) = ([0.0f32; 64], Vec::new());
         let strongest: &mut [f32] = if n <= small.len() {
             &mut small[..n]
@@ -233,7 +235,11 @@ impl Tally {
         };
         for j in (1..n).filter(|&j| current(j)) {
             let row = pair_index(0, j);
-            for (i, &s) in g.bonds.strength[row..row + j].iter().enumerate() {
+            for (i, s) in g.bonds.pairs[row..row + j]
+                .iter()
+                .map(|p| p.strength)
+                .enumerate()
+            {
                 if current(i) {
                     strongest[i] = strongest[i].max(s);
                     strongest[j] = strongest[j].max(s);
@@ -255,7 +261,7 @@ impl Tally {
             self.network.clustering_sum
         } else {
             g.tie_summary
-                .clustering_sum(g.arrived, |i| g.meets && g.joined_step[i] != NEVER)
+                .clustering_sum(g.arrived, |i| g.meets && g.members[i].joined_step != NEVER)
         };
     }
 
@@ -464,9 +470,10 @@ impl MemberRow {
     ) {
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
-        let forum = Some(&g.forum).filter(|f| !f.posts.is_empty());
         for i in 0..g.arrived {
             let ties = ts.members[i];
+            // A forum's members (none outside forums).
+            let forum = g.forum.get(i);
             let baseline_row = g.baseline_row.get(i).copied();
             out.push(MemberRow {
                 run: id.run,
@@ -474,30 +481,31 @@ impl MemberRow {
                 member: g.first_member + i as u64,
                 group: g.id,
                 arm: id.arm.clone(),
-                status: g.status[i].into(),
-                joined_step: some(g.joined_step[i]),
-                left_step: some(g.left_step[i]),
+                status: g.members[i].status.into(),
+                joined_step: some(g.members[i].joined_step),
+                left_step: some(g.members[i].left_step),
                 tenure: g.tenure(i, last_step),
-                sessions_attended: g.sessions_attended[i],
-                loneliness_start: g.loneliness_start[i],
-                loneliness_end: g.loneliness[i],
-                loneliness_at_exit: Some(g.loneliness_at_exit[i]).filter(|l| !l.is_nan()),
-                hope_start: g.hope_start[i],
-                hope_end: g.hope[i],
-                stigma_start: g.stigma_start[i],
-                stigma_end: g.stigma[i],
-                cohesion: (g.meets && g.sessions_attended[i] > 0).then_some(g.cohesion[i]),
-                improved_after: some(g.improved_after[i]),
-                hopeful_step: some(g.hopeful_since[i]),
-                disclosures: g.disclosures[i],
-                replies_received: g.replies_received[i],
-                replies_given: g.replies_given[i],
-                posting_propensity: forum.map(|f| f.propensity[i]),
-                posts: forum.map(|f| f.posts[i]),
-                first_post_step: forum.and_then(|f| some(f.first_post_step[i])),
+                sessions_attended: g.members[i].sessions_attended,
+                loneliness_start: g.members[i].loneliness_start,
+                loneliness_end: g.members[i].loneliness,
+                loneliness_at_exit: Some(g.members[i].loneliness_at_exit).filter(|l| !l.is_nan()),
+                hope_start: g.members[i].hope_start,
+                hope_end: g.members[i].hope,
+                stigma_start: g.members[i].stigma_start,
+                stigma_end: g.members[i].stigma,
+                cohesion: (g.meets && g.members[i].sessions_attended > 0)
+                    .then_some(g.members[i].cohesion),
+                improved_after: some(g.members[i].improved_after),
+                hopeful_step: some(g.members[i].hopeful_since),
+                disclosures: g.members[i].disclosures,
+                replies_received: g.members[i].replies_received,
+                replies_given: g.members[i].replies_given,
+                posting_propensity: forum.map(|f| f.propensity),
+                posts: forum.map(|f| f.posts),
+                first_post_step: forum.and_then(|f| some(f.first_post_step)),
                 first_post_answered: forum
-                    .filter(|f| f.first_post_step[i] != NEVER)
-                    .map(|f| f.first_answered[i]),
+                    .filter(|f| f.first_post_step != NEVER)
+                    .map(|f| f.first_answered),
                 ties: u32::from(ties.ties),
                 friends: u32::from(ties.friends),
                 close_friends: u32::from(ties.close),

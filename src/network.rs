@@ -56,10 +56,10 @@ impl Node {
         Node {
             member: g.first_member + i as u64,
             group: g.id,
-            status: status_name(g.status[i]),
-            loneliness: g.loneliness[i],
-            hope: g.hope[i],
-            hopeful: g.hopeful_since[i] != NEVER,
+            status: status_name(g.members[i].status),
+            loneliness: g.members[i].loneliness,
+            hope: g.members[i].hope,
+            hopeful: g.members[i].hopeful_since != NEVER,
         }
     }
 }
@@ -97,21 +97,21 @@ impl BondNetwork {
         for g in groups.iter().filter(|g| g.meets) {
             let nodes: Vec<Option<NodeIndex>> = (0..g.places())
                 .map(|i| {
-                    (i < g.arrived && g.joined_step[i] != NEVER)
+                    (i < g.arrived && g.members[i].joined_step != NEVER)
                         .then(|| graph.add_node(Node::of(g, i)))
                 })
                 .collect();
             for j in 1..g.arrived {
                 for i in 0..j {
                     let k = crate::bonds::pair_index(i, j);
-                    let strength = g.bonds.strength[k];
+                    let strength = g.bonds.pairs[k].strength;
                     if strength >= levels.tie
                         && let (Some(a), Some(b)) = (nodes[i], nodes[j])
                     {
                         let edge = Edge {
                             strength,
-                            hours: g.bonds.hours[k],
-                            beyond_meetings: g.bonds.beyond[k],
+                            hours: g.bonds.pairs[k].hours,
+                            beyond_meetings: g.bonds.pairs[k].beyond,
                         };
                         graph.add_edge(a, b, edge);
                     }
@@ -330,10 +330,10 @@ impl NetStats {
     /// without allocating.
     fn of_small_group(g: &GroupState) -> NetStats {
         let ts = &g.tie_summary;
-        let bits = &ts.tie_bits;
+        let bits = ts.tie_bits();
         let mut node_mask = 0u64;
         for i in 0..g.arrived {
-            if g.meets && g.joined_step[i] != NEVER {
+            if g.meets && g.members[i].joined_step != NEVER {
                 node_mask |= 1 << i;
             }
         }
@@ -409,7 +409,7 @@ impl NetStats {
     fn of_any_group(g: &GroupState) -> NetStats {
         let ts = &g.tie_summary;
         let nodes: Vec<usize> = (0..g.arrived)
-            .filter(|&i| g.meets && g.joined_step[i] != NEVER)
+            .filter(|&i| g.meets && g.members[i].joined_step != NEVER)
             .collect();
         let mut s = NetStats {
             nodes: nodes.len() as u64,
@@ -422,7 +422,7 @@ impl NetStats {
         let partners = |i: usize| -> Vec<usize> {
             let mut out = Vec::new();
             for w in 0..words {
-                let mut bits = ts.tie_bits[i * words + w];
+                let mut bits = ts.tie_bits()[i * words + w];
                 while bits != 0 {
                     out.push(w * 64 + bits.trailing_zeros() as usize);
                     bits &= bits - 1;

@@ -57,9 +57,9 @@ impl States {
             .par_iter()
             .flat_map_iter(|g| {
                 (0..g.places()).map(move |i| {
-                    let lonely = f64::from(g.loneliness[i]) >= LONELY_CUTOFF;
-                    let hopeful = i < g.arrived && g.hopeful_since[i] != NEVER;
-                    let active = g.status[i] == Status::Active;
+                    let lonely = f64::from(g.members[i].loneliness) >= LONELY_CUTOFF;
+                    let hopeful = i < g.arrived && g.members[i].hopeful_since != NEVER;
+                    let active = g.members[i].status == Status::Active;
                     let flag = |on: bool, flag: u8| if on { flag } else { 0 };
                     flag(lonely, LONELY) | flag(hopeful, HOPEFUL) | flag(active, ACTIVE)
                 })
@@ -186,11 +186,11 @@ mod tests {
             .unwrap();
         let mut groups = build_community(&s, 0);
         for g in &mut groups {
-            g.loneliness.iter_mut().for_each(|l| *l = 7.0);
+            g.members.iter_mut().for_each(|m| m.loneliness = 7.0);
         }
-        groups[0].loneliness[1] = 3.0;
+        groups[0].members[1].loneliness = 3.0;
         let tie_level = 1.0;
-        groups[0].bonds.strength[crate::bonds::pair_index(0, 1)] = 2.0;
+        groups[0].bonds.pairs[crate::bonds::pair_index(0, 1)].strength = 2.0;
         let graph = CommunityGraph::from_edges(8, &[(1, 0), (1, 2), (1, 4)]);
         let counts = outside_counts(&graph, &States::of(&groups), &groups, tie_level);
         assert!(groups[0].meets && !groups[1].meets);

@@ -1,10 +1,11 @@
 //! The members of a community, held group by group.
 //!
-//! Each [`GroupState`] owns the member columns of one group (struct of arrays:
-//! one `Vec` per property, indexed by the member's place in the group) and the
-//! group's [`BondMatrix`]. Because a group owns its columns, the engine can
-//! hand every group to a different thread as a plain `&mut GroupState`: no
-//! locks, no `unsafe`, and a group's data sit together in memory.
+//! Each [`GroupState`] owns its members (one [`Member`] per place, side by
+//! side in one array, indexed by the member's place in the group) and the
+//! group's [`BondMatrix`] (one array of pairs). Because a group owns its
+//! members, the engine can hand every group to a different thread as a
+//! plain `&mut GroupState`: no locks, no `unsafe`, and a group's data sit
+//! together in memory, in a few allocations rather than one per property.
 //!
 //! A group's places are filled in arrival order: members `0..arrived` have
 //! joined, the rest are on the waiting list (open groups). The control arm is
@@ -74,39 +75,94 @@ pub enum Status {
 /// Marks "not yet" in step columns.
 pub const NEVER: u32 = u32::MAX;
 
-/// What a forum records of its members, one entry per place
-/// (`docs/MODEL.md` §7.17).
-#[derive(Debug, Clone, Default)]
-pub struct ForumMembers {
+/// What a forum records of one member (`docs/MODEL.md` §7.17).
+#[derive(Debug, Clone, Copy)]
+pub struct ForumMember {
     /// Posting propensity, mean 1 (a trait, drawn at the start).
-    pub propensity: Vec<f32>,
+    pub propensity: f32,
     /// Posts written so far.
-    pub posts: Vec<u32>,
+    pub posts: u32,
     /// Step of the member's first post, or [`NEVER`].
-    pub first_post_step: Vec<u32>,
+    pub first_post_step: u32,
     /// Whether a post of the period of their first post was answered.
-    pub first_answered: Vec<bool>,
+    pub first_answered: bool,
     /// Whether they posted again in a later period.
-    pub posted_again: Vec<bool>,
+    pub posted_again: bool,
 }
 
-impl ForumMembers {
-    /// Every place's posting propensity from the group's own stream
-    /// (`Purpose::PostingPropensity`, step 0), one normal draw per place in
-    /// place order.
-    fn draw(ctx: &SessionContext, id: u32, places: usize) -> ForumMembers {
+impl ForumMember {
+    /// Every place's forum member, with a posting propensity from the
+    /// group's own stream (`Purpose::PostingPropensity`, step 0): one
+    /// normal draw per place in place order.
+    fn draw_all(ctx: &SessionContext, id: u32, places: usize) -> Vec<ForumMember> {
         let tail = ctx.scenario.forum.posting_tail;
         let mut draws = ctx.stream_key(0, id).stream(Purpose::PostingPropensity);
-        ForumMembers {
-            propensity: (0..places)
-                .map(|_| forum::posting_propensity(tail, rng::normal(&mut draws, 0.0, 1.0)) as f32)
-                .collect(),
-            posts: vec![0; places],
-            first_post_step: vec![NEVER; places],
-            first_answered: vec![false; places],
-            posted_again: vec![false; places],
-        }
+        (0..places)
+            .map(|_| ForumMember {
+                propensity: forum::posting_propensity(tail, rng::normal(&mut draws, 0.0, 1.0))
+                    as f32,
+                posts: 0,
+                first_post_step: NEVER,
+                first_answered: false,
+                posted_again: false,
+            })
+            .collect()
     }
+}
+
+/// One member's state: traits drawn at arrival, scores that move with the
+/// sessions, and counters. A group holds its members side by side in one
+/// array (`GroupState::members`), so a group of ten is one allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    pub status: Status,
+    /// Problem profile: type (0..types) and severity (0–1), for similarity.
+    pub problem_type: u8,
+    /// Caught loneliness (SISa contagion): held lonely until recovery.
+    pub caught: bool,
+    /// Step at which the member joined (0 = before the first session).
+    pub joined_step: u32,
+    /// Step at which the member left, or [`NEVER`].
+    pub left_step: u32,
+    pub sessions_attended: u32,
+    /// UCLA-3 loneliness, 3–9.
+    pub loneliness: f32,
+    pub loneliness_start: f32,
+    /// Loneliness when the member graduated, dropped out or saw their group
+    /// end (NaN until then).
+    pub loneliness_at_exit: f32,
+    /// Step at which the member became hopeful (hope's adoption state;
+    /// 0 = hopeful at arrival), or [`NEVER`].
+    pub hopeful_since: u32,
+    /// Hope, 0–1.
+    pub hope: f32,
+    pub hope_start: f32,
+    /// Self-stigma, 0–1.
+    pub stigma: f32,
+    pub stigma_start: f32,
+    /// Openness, 0–1: willingness to talk and disclose (a trait).
+    pub openness: f32,
+    /// Multiplier of the dropout hazard, mean 1 (a trait).
+    pub frailty: f32,
+    /// Attendance propensity on the logit scale, mean 0 (a trait).
+    pub propensity: f32,
+    pub severity: f32,
+    /// Recovery dose received so far (effective sessions).
+    pub dose: f32,
+    /// Dose at which this member improves (a trait).
+    pub dose_needed: f32,
+    /// Sessions attended when the member improved, or [`NEVER`].
+    pub improved_after: u32,
+    /// Perceived cohesion, 0–10 (running measure, updated when attending).
+    pub cohesion: f32,
+    /// Memory of being answered, −1–1: toward +1 after a disclosure that got
+    /// a reply, toward −1 after one that got none; 0 at arrival.
+    pub reply_memory: f32,
+    /// Sessions in which the member disclosed.
+    pub disclosures: u32,
+    /// Replies the member received to their disclosures, and gave to others'.
+    pub replies_received: u32,
+    pub replies_given: u32,
 }
 
 /// One group (or control block) and its members.
@@ -123,60 +179,13 @@ pub struct GroupState {
     /// of a waitlist arm (`attends = false`), whose members never attend.
     pub meets: bool,
 
-    // Member columns, one entry per place.
-    pub status: Vec<Status>,
-    /// Step at which the member joined (0 = before the first session).
-    pub joined_step: Vec<u32>,
-    /// Step at which the member left, or [`NEVER`].
-    pub left_step: Vec<u32>,
-    pub sessions_attended: Vec<u32>,
-    /// UCLA-3 loneliness, 3–9.
-    pub loneliness: Vec<f32>,
-    pub loneliness_start: Vec<f32>,
-    /// Loneliness when the member graduated, dropped out or saw their group
-    /// end (NaN until then).
-    pub loneliness_at_exit: Vec<f32>,
-    /// Caught loneliness (SISa contagion): held lonely until recovery.
-    pub caught: Vec<bool>,
-    /// Step at which the member became hopeful (hope's adoption state;
-    /// 0 = hopeful at arrival), or [`NEVER`].
-    pub hopeful_since: Vec<u32>,
-    /// Hope, 0–1.
-    pub hope: Vec<f32>,
-    pub hope_start: Vec<f32>,
-    /// Self-stigma, 0–1.
-    pub stigma: Vec<f32>,
-    pub stigma_start: Vec<f32>,
-    /// Openness, 0–1: willingness to talk and disclose (a trait).
-    pub openness: Vec<f32>,
-    /// Multiplier of the dropout hazard, mean 1 (a trait).
-    pub frailty: Vec<f32>,
-    /// Attendance propensity on the logit scale, mean 0 (a trait).
-    pub propensity: Vec<f32>,
-    /// Problem profile: type (0..types) and severity (0–1), for similarity.
-    pub problem_type: Vec<u8>,
-    pub severity: Vec<f32>,
-    /// Recovery dose received so far (effective sessions).
-    pub dose: Vec<f32>,
-    /// Dose at which this member improves (a trait).
-    pub dose_needed: Vec<f32>,
+    /// The members, one per place: `members[i]` is the member in place `i`.
+    pub members: Vec<Member>,
     /// The baseline cohort's data row (1 = the first) each member's traits
-    /// came from; empty without a cohort (`population.file`).
+    /// came from, by place; empty without a cohort (`population.file`).
     pub baseline_row: Vec<u32>,
-    /// Sessions attended when the member improved, or [`NEVER`].
-    pub improved_after: Vec<u32>,
-    /// Perceived cohesion, 0–10 (running measure, updated when attending).
-    pub cohesion: Vec<f32>,
-    /// Memory of being answered, −1–1: toward +1 after a disclosure that got
-    /// a reply, toward −1 after one that got none; 0 at arrival.
-    pub reply_memory: Vec<f32>,
-    /// Sessions in which the member disclosed.
-    pub disclosures: Vec<u32>,
-    /// Replies the member received to their disclosures, and gave to others'.
-    pub replies_received: Vec<u32>,
-    pub replies_given: Vec<u32>,
     /// A forum's members (empty unless the group is a forum that meets).
-    pub forum: ForumMembers,
+    pub forum: Vec<ForumMember>,
 
     /// The group's own character (all zero for control blocks).
     pub character: GroupCharacter,
@@ -212,37 +221,12 @@ impl GroupState {
             first_member,
             arrived: initial,
             meets,
-            status: Vec::with_capacity(places),
-            joined_step: Vec::with_capacity(places),
-            left_step: vec![NEVER; places],
-            sessions_attended: vec![0; places],
-            loneliness: Vec::with_capacity(places),
-            loneliness_start: Vec::with_capacity(places),
-            hope: Vec::with_capacity(places),
-            hope_start: Vec::with_capacity(places),
-            stigma: Vec::with_capacity(places),
-            stigma_start: Vec::with_capacity(places),
-            openness: Vec::with_capacity(places),
-            frailty: Vec::with_capacity(places),
-            propensity: Vec::with_capacity(places),
-            problem_type: Vec::with_capacity(places),
-            severity: Vec::with_capacity(places),
-            dose: vec![0.0; places],
-            dose_needed: Vec::with_capacity(places),
+            members: Vec::with_capacity(places),
             baseline_row: Vec::new(),
-            improved_after: vec![NEVER; places],
-            caught: vec![false; places],
-            hopeful_since: Vec::with_capacity(places),
-            cohesion: Vec::with_capacity(places),
-            loneliness_at_exit: vec![f32::NAN; places],
-            reply_memory: vec![0.0; places],
-            disclosures: vec![0; places],
-            replies_received: vec![0; places],
-            replies_given: vec![0; places],
             forum: if meets && ctx.forum {
-                ForumMembers::draw(ctx, id, places)
+                ForumMember::draw_all(ctx, id, places)
             } else {
-                ForumMembers::default()
+                Vec::new()
             },
             character: if meets {
                 let mut character =
@@ -281,23 +265,28 @@ impl GroupState {
     /// Makes the tie summary valid before the first session (rules read
     /// it), and fixes the pair constants of a group that meets.
     fn prepare_ties(&mut self, ctx: &SessionContext) {
-        let present: Vec<bool> = self.status.iter().map(|&st| st == Status::Active).collect();
-        let lonely: Vec<bool> = self
-            .loneliness
+        let present: Vec<bool> = self
+            .members
             .iter()
-            .map(|&l| f64::from(l) >= LONELY_CUTOFF)
+            .map(|m| m.status == Status::Active)
+            .collect();
+        let lonely: Vec<bool> = self
+            .members
+            .iter()
+            .map(|m| f64::from(m.loneliness) >= LONELY_CUTOFF)
             .collect();
         self.tie_summary
             .compute(&self.bonds, self.arrived, &present, &lonely, &ctx.levels);
         if self.meets {
-            let (types, severity) = (&self.problem_type, &self.severity);
+            let members = &self.members;
             self.bonds.fix_pair_constants(
                 |i, j| {
+                    let (a, b) = (&members[i], &members[j]);
                     rules::similarity(
-                        types[i],
-                        severity[i],
-                        types[j],
-                        severity[j],
+                        a.problem_type,
+                        a.severity,
+                        b.problem_type,
+                        b.severity,
                         ctx.type_weight,
                     )
                 },
@@ -314,42 +303,53 @@ impl GroupState {
         status: Status,
         joined: u32,
     ) {
-        self.status.push(status);
-        self.joined_step.push(joined);
-        self.loneliness.push(t.loneliness);
-        self.loneliness_start.push(t.loneliness);
-        self.hope.push(t.hope);
-        self.hope_start.push(t.hope);
         let hopeful = f64::from(t.hope) >= ctx.scenario.mechanisms.hope.hopeful_at;
-        self.hopeful_since.push(if hopeful { 0 } else { NEVER });
-        self.stigma.push(t.stigma);
-        self.stigma_start.push(t.stigma);
-        self.openness.push(t.openness);
-        self.frailty.push(t.frailty);
-        self.propensity.push(t.propensity);
-        self.problem_type.push(t.problem_type);
-        self.severity.push(t.severity);
-        self.dose_needed.push(t.dose_needed);
-        self.cohesion
-            .push(ctx.cohesion_before_sessions(t.hope, t.loneliness));
+        self.members.push(Member {
+            status,
+            problem_type: t.problem_type,
+            caught: false,
+            joined_step: joined,
+            left_step: NEVER,
+            sessions_attended: 0,
+            loneliness: t.loneliness,
+            loneliness_start: t.loneliness,
+            loneliness_at_exit: f32::NAN,
+            hopeful_since: if hopeful { 0 } else { NEVER },
+            hope: t.hope,
+            hope_start: t.hope,
+            stigma: t.stigma,
+            stigma_start: t.stigma,
+            openness: t.openness,
+            frailty: t.frailty,
+            propensity: t.propensity,
+            severity: t.severity,
+            dose: 0.0,
+            dose_needed: t.dose_needed,
+            improved_after: NEVER,
+            cohesion: ctx.cohesion_before_sessions(t.hope, t.loneliness),
+            reply_memory: 0.0,
+            disclosures: 0,
+            replies_received: 0,
+            replies_given: 0,
+        });
     }
 
     /// Number of places (joined or waiting).
     pub fn places(&self) -> usize {
-        self.status.len()
+        self.members.len()
     }
 
     /// Sessions a member has belonged to the group by `step`.
     pub fn tenure(&self, i: usize, step: u32) -> u32 {
-        if self.joined_step[i] == NEVER {
+        if self.members[i].joined_step == NEVER {
             return 0;
         }
-        let end = if self.left_step[i] == NEVER {
+        let end = if self.members[i].left_step == NEVER {
             step
         } else {
-            self.left_step[i]
+            self.members[i].left_step
         };
-        end.saturating_sub(self.joined_step[i])
+        end.saturating_sub(self.members[i].joined_step)
     }
 }
 
@@ -401,10 +401,10 @@ mod tests {
             assert_eq!(g.first_member, next);
             next += g.places() as u64;
             for i in 0..g.places() {
-                assert!((3.0..=9.0).contains(&g.loneliness[i]));
-                assert!((0.0..=1.0).contains(&g.hope[i]));
-                assert!((0.0..=1.0).contains(&g.stigma[i]));
-                assert!(g.frailty[i] >= 0.0 && g.dose_needed[i] > 0.0);
+                assert!((3.0..=9.0).contains(&g.members[i].loneliness));
+                assert!((0.0..=1.0).contains(&g.members[i].hope));
+                assert!((0.0..=1.0).contains(&g.members[i].stigma));
+                assert!(g.members[i].frailty >= 0.0 && g.members[i].dose_needed > 0.0);
             }
         }
     }
@@ -421,7 +421,12 @@ mod tests {
             GroupState::new(&SessionContext::new(&s, 2), 5, Arm::Group, 0),
             GroupState::new(&SessionContext::new(&t, 2), 5, Arm::Group, 0),
         );
-        assert_eq!(a.loneliness, b.loneliness);
-        assert_eq!(a.openness, b.openness);
+        let traits = |g: &GroupState| -> Vec<(f32, f32)> {
+            g.members
+                .iter()
+                .map(|m| (m.loneliness, m.openness))
+                .collect()
+        };
+        assert_eq!(traits(&a), traits(&b));
     }
 }

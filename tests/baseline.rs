@@ -153,15 +153,15 @@ fn builder_scenario(file: &Path, sampling: &str) -> Scenario {
 /// Every trait a member holds at arrival, by its cohort column.
 fn held_traits(g: &GroupState, i: usize) -> [(&'static str, f32); 9] {
     [
-        ("loneliness", g.loneliness_start[i]),
-        ("hope", g.hope_start[i]),
-        ("stigma", g.stigma_start[i]),
-        ("openness", g.openness[i]),
-        ("frailty", g.frailty[i]),
-        ("propensity", g.propensity[i]),
-        ("problem_type", f32::from(g.problem_type[i])),
-        ("severity", g.severity[i]),
-        ("dose_needed", g.dose_needed[i]),
+        ("loneliness", g.members[i].loneliness_start),
+        ("hope", g.members[i].hope_start),
+        ("stigma", g.members[i].stigma_start),
+        ("openness", g.members[i].openness),
+        ("frailty", g.members[i].frailty),
+        ("propensity", g.members[i].propensity),
+        ("problem_type", f32::from(g.members[i].problem_type)),
+        ("severity", g.members[i].severity),
+        ("dose_needed", g.members[i].dose_needed),
     ]
 }
 

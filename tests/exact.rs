@@ -89,11 +89,11 @@ fn hazard_of_every_member(s: &Scenario) -> f64 {
             // Tenure moves the hazard through the early excess alone,
             // e·exp(−tenure/τ): the first sessions and the last.
             for tenure in [0, 1, 2, 3, s.format.sessions - 1] {
-                for cohesion in [0.0, f64::from(g.cohesion[i]), 10.0] {
+                for cohesion in [0.0, f64::from(g.members[i].cohesion), 10.0] {
                     let h = hazard(
                         &m.dropout,
                         DropoutInputs {
-                            frailty: f64::from(g.frailty[i]),
+                            frailty: f64::from(g.members[i].frailty),
                             early: early_factor(&m.dropout, tenure),
                             log_tie_support: f64::from(ties.log_support),
                             replies_received: 0.0,

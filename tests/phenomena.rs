@@ -2,6 +2,7 @@
 //! stands for: checked through the command line on common random numbers
 //! (arms of one point hold the same people and draw the same numbers).
 
+use bonfire::bonds::Pair;
 use bonfire::output::{GroupRow, TimeseriesRow};
 
 use crate::common::{read_rows, run_ok, write_scenario};
@@ -324,7 +325,10 @@ sessions = 30
         }
         let (mut pairs, mut outside) = (0, 0.0f64);
         for g in &groups {
-            for (&strength, &hours) in g.bonds.strength.iter().zip(&g.bonds.hours) {
+            for &Pair {
+                strength, hours, ..
+            } in &g.bonds.pairs
+            {
                 assert!(
                     (strength - hours).abs() <= 1e-4 * hours.max(1.0),
                     "{strength} vs {hours}"
@@ -333,9 +337,9 @@ sessions = 30
             }
             outside += g
                 .bonds
-                .recent_contacts
+                .pairs
                 .iter()
-                .map(|&c| f64::from(c))
+                .map(|p| f64::from(p.recent_contacts))
                 .sum::<f64>();
         }
         assert!(pairs > 1000);

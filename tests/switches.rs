@@ -48,8 +48,8 @@ fn first_session(replies: bool, altruism: bool) -> Vec<(bool, bool)> {
         .iter()
         .flat_map(|g| {
             (0..g.arrived).map(|i| {
-                let disclosed = g.stigma[i] < g.stigma_start[i];
-                (disclosed, g.status[i] == Status::DroppedOut)
+                let disclosed = g.members[i].stigma < g.members[i].stigma_start;
+                (disclosed, g.members[i].status == Status::DroppedOut)
             })
         })
         .collect()

@@ -27,7 +27,7 @@ pub(super) fn posting(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.forum;
     let mut draws = s.key.stream(Purpose::Posting);
     for &i in &sc.attendees {
-        let propensity = f64::from(g.forum.propensity[i]);
+        let propensity = f64::from(g.forum[i].propensity);
         let posts = rng::poisson(
             &mut draws,
             forum::mean_posts(p, propensity, s.ctx.interval_days),
@@ -39,12 +39,12 @@ pub(super) fn posting(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         sc.disclosers += 1;
         sc.post_authors
             .extend(std::iter::repeat_n(i, posts as usize));
-        let f = &mut g.forum;
-        f.posts[i] += posts;
-        if f.first_post_step[i] == NEVER {
-            f.first_post_step[i] = s.step;
-        } else if s.step > f.first_post_step[i] {
-            f.posted_again[i] = true;
+        let f = &mut g.forum[i];
+        f.posts += posts;
+        if f.first_post_step == NEVER {
+            f.first_post_step = s.step;
+        } else if s.step > f.first_post_step {
+            f.posted_again = true;
         }
     }
 }
@@ -68,14 +68,14 @@ pub(super) fn forum_replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         if sc.depth[j] <= 0.0 {
             continue;
         }
-        g.disclosures[j] += 1;
+        g.members[j].disclosures += 1;
         if !answered {
             continue;
         }
         let received = sc.replies[j] as u32;
         remember_replies(p, g, &mut sc.no_reply[j], j, received);
-        if g.forum.first_post_step[j] == s.step {
-            g.forum.first_answered[j] = received > 0;
+        if g.forum[j].first_post_step == s.step {
+            g.forum[j].first_answered = received > 0;
         }
     }
 }
@@ -88,7 +88,7 @@ fn draw_replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         .attendees
         .iter()
         .scan(0.0, |total, &i| {
-            *total += f64::from(g.forum.propensity[i]);
+            *total += f64::from(g.forum[i].propensity);
             Some(*total)
         })
         .collect();
@@ -112,7 +112,7 @@ fn draw_replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             };
             sc.replies[author] += 1.0;
             sc.given[i] += 1.0;
-            g.replies_given[i] += 1;
+            g.members[i].replies_given += 1;
             sc.exchanges.push((pair_index(i, author), 1));
         }
     }
@@ -156,12 +156,13 @@ pub(super) fn reading(s: &Session, g: &GroupState, sc: &mut Scratch) {
         }
         let mut miss = 1.0;
         for &j in &authors {
-            let similarity = f64::from(g.bonds.similarity[pair_index(i, j)]);
+            let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
             miss = universality::miss_after(miss, similarity, POST_DEPTH);
         }
         let share = forum::reading_share(p, sc.depth[i] > 0.0);
         if relief_on {
-            let relief = universality::relief(relief_rate, f64::from(g.loneliness[i]), 1.0 - miss);
+            let relief =
+                universality::relief(relief_rate, f64::from(g.members[i].loneliness), 1.0 - miss);
             sc.relief[i] = relief * gain * share;
         }
         authors.sort_unstable();
@@ -169,7 +170,7 @@ pub(super) fn reading(s: &Session, g: &GroupState, sc: &mut Scratch) {
         let mates = &s.outside.mates;
         sc.hopeful_read[i] = authors
             .iter()
-            .filter(|&&j| g.hopeful_since[j] != NEVER)
+            .filter(|&&j| g.members[j].hopeful_since != NEVER)
             .filter(|&&j| {
                 let pair = (i.min(j) as u32, i.max(j) as u32);
                 mates.binary_search(&pair).is_err()

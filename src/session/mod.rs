@@ -133,10 +133,10 @@ impl Scratch {
                 attended: self.attended[i],
                 disclosed: self.depth[i] > 0.0,
                 replies_received: self.replies[i] as u32,
-                loneliness: g.loneliness[i],
-                hope: g.hope[i],
-                stigma: g.stigma[i],
-                cohesion: g.cohesion[i],
+                loneliness: g.members[i].loneliness,
+                hope: g.members[i].hope,
+                stigma: g.members[i].stigma,
+                cohesion: g.members[i].cohesion,
             });
         }
     }
@@ -197,7 +197,7 @@ fn remember_replies(
     received: u32,
 ) {
     *no_reply = received == 0;
-    g.replies_received[j] += received;
-    let memory = f64::from(g.reply_memory[j]);
-    g.reply_memory[j] = crate::rules::replies::remember(p, memory, received > 0) as f32;
+    g.members[j].replies_received += received;
+    let memory = f64::from(g.members[j].reply_memory);
+    g.members[j].reply_memory = crate::rules::replies::remember(p, memory, received > 0) as f32;
 }

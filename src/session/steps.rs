@@ -15,7 +15,7 @@ use super::ties::ties;
 use super::{Scratch, Session, remember_replies};
 use crate::bonds::pair_index;
 use crate::metrics::Tally;
-use crate::population::{GroupState, NEVER, Status};
+use crate::population::{GroupState, Member, NEVER, Status};
 use crate::rng::{self, Purpose};
 use crate::rules::hope::Hope;
 use crate::rules::loneliness::{LONELINESS_MIN, LONELY_CUTOFF};
@@ -81,9 +81,9 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
     let applicants = rng::poisson(&mut s.key.stream(Purpose::Arrivals), rate) as usize;
     g.arrived += applicants.min(n - g.arrived);
     let count = |status| {
-        g.status[..g.arrived]
+        g.members[..g.arrived]
             .iter()
-            .filter(|&&st| st == status)
+            .filter(|m| m.status == status)
             .count()
     };
     let (active, waiting) = (count(Status::Active), count(Status::Waiting));
@@ -92,9 +92,9 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
         if seats == 0 {
             break;
         }
-        if g.status[i] == Status::Waiting {
-            g.status[i] = Status::Active;
-            g.joined_step[i] = s.step - 1;
+        if g.members[i].status == Status::Waiting {
+            g.members[i].status = Status::Active;
+            g.members[i].joined_step = s.step - 1;
             seats -= 1;
         }
     }
@@ -104,8 +104,8 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
 #[inline(always)]
 pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
     for i in 0..g.arrived {
-        sc.present[i] = g.status[i] == Status::Active;
-        sc.lonely[i] = f64::from(g.loneliness[i]) >= LONELY_CUTOFF;
+        sc.present[i] = g.members[i].status == Status::Active;
+        sc.lonely[i] = f64::from(g.members[i].loneliness) >= LONELY_CUTOFF;
     }
     sc.at_session = sc.present.iter().filter(|&&p| p).count() as u64;
 }
@@ -121,10 +121,10 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
         }
         sc.attended[i] = if p.enabled {
             let inputs = attendance::AttendanceInputs {
-                propensity: f64::from(g.propensity[i]),
-                cohesion: f64::from(g.cohesion[i]),
+                propensity: f64::from(g.members[i].propensity),
+                cohesion: f64::from(g.members[i].cohesion),
                 log_tie_support: f64::from(g.tie_summary.members[i].log_support),
-                hope: f64::from(g.hope[i]),
+                hope: f64::from(g.members[i].hope),
                 reply_memory: weighted_reply_memory(s, g, i),
             };
             let log_odds = attendance::log_odds(p, s.ctx.attendance_odds, inputs);
@@ -150,7 +150,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     sc.talk_order.extend_from_slice(&sc.attendees);
     // Most open first; ties keep place order (the sort is stable).
     sc.talk_order
-        .sort_by(|&a, &b| g.openness[b].total_cmp(&g.openness[a]));
+        .sort_by(|&a, &b| g.members[b].openness.total_cmp(&g.members[a].openness));
     let shares = sharing::floor_shares(speakers, s.ctx.rank_ratio);
     for (&i, share) in sc.talk_order.iter().zip(shares) {
         sc.minutes[i] = s.ctx.member_minutes * share;
@@ -159,8 +159,8 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     for &i in &sc.attendees {
         let chance = sharing::disclosure_probability(
             p.disclosure_base,
-            f64::from(g.openness[i]),
-            f64::from(g.stigma[i]),
+            f64::from(g.members[i].openness),
+            f64::from(g.members[i].stigma),
             safety(s, g, i),
             p.safety_weight,
         );
@@ -191,21 +191,21 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         if sc.depth[j] <= 0.0 {
             continue;
         }
-        g.disclosures[j] += 1;
+        g.members[j].disclosures += 1;
         if !listened_to {
             continue;
         }
         let mut received = 0;
         for &i in sc.attendees.iter().filter(|&&i| i != j) {
             let listener = replies::ListenerInputs {
-                openness: f64::from(g.openness[i]),
-                friendship: f64::from(g.bonds.strength[pair_index(i, j)]) / friend_hours,
+                openness: f64::from(g.members[i].openness),
+                friendship: f64::from(g.bonds.pairs[pair_index(i, j)].strength) / friend_hours,
             };
             let log_odds = replies::reply_log_odds(p, group_logit, listener);
             if chance::happens_with_log_odds(&mut draws, log_odds) {
                 received += 1;
                 sc.given[i] += 1.0;
-                g.replies_given[i] += 1;
+                g.members[i].replies_given += 1;
             }
         }
         sc.replies[j] = f64::from(received);
@@ -216,15 +216,15 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
 /// The reply memory of member `i` as attendance and dropout weigh it this
 /// session: most in the member's first sessions.
 fn weighted_reply_memory(s: &Session, g: &GroupState, i: usize) -> f64 {
-    let tenure = (s.step - 1).saturating_sub(g.joined_step[i]);
-    f64::from(g.reply_memory[i]) * s.ctx.newcomer_weight.at(tenure)
+    let tenure = (s.step - 1).saturating_sub(g.members[i].joined_step);
+    f64::from(g.members[i].reply_memory) * s.ctx.newcomer_weight.at(tenure)
 }
 
 /// Member `i`'s psychological safety: their cohesion, the facilitator and
 /// the group's own character.
 fn safety(s: &Session, g: &GroupState, i: usize) -> f64 {
     let bonus = s.ctx.safety_bonus + g.character.safety;
-    sharing::psychological_safety(f64::from(g.cohesion[i]), bonus)
+    sharing::psychological_safety(f64::from(g.members[i].cohesion), bonus)
 }
 
 /// Step 5, session mood: each attendee's mood on arrival, then one
@@ -233,7 +233,10 @@ fn safety(s: &Session, g: &GroupState, i: usize) -> f64 {
 pub(super) fn mood(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.affect;
     for &i in &sc.attendees {
-        let (hope, loneliness) = (f64::from(g.hope[i]), f64::from(g.loneliness[i]));
+        let (hope, loneliness) = (
+            f64::from(g.members[i].hope),
+            f64::from(g.members[i].loneliness),
+        );
         sc.moods
             .push(affect::baseline_mood(p.hope_weight, hope, loneliness));
     }
@@ -263,10 +266,10 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
             if j == i || sc.depth[j] <= 0.0 {
                 continue;
             }
-            let similarity = f64::from(g.bonds.similarity[pair_index(i, j)]);
+            let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
             miss = universality::miss_after(miss, similarity, sc.depth[j]);
         }
-        let relief = universality::relief(p.relief, f64::from(g.loneliness[i]), 1.0 - miss);
+        let relief = universality::relief(p.relief, f64::from(g.members[i].loneliness), 1.0 - miss);
         sc.relief[i] = relief * gain;
     }
 }
@@ -281,11 +284,12 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
     if !p.enabled {
         return;
     }
-    let exemplar = |i: usize, hopeful_since: &[u32]| sc.depth[i] > 0.0 && hopeful_since[i] != NEVER;
+    let exemplar =
+        |i: usize, members: &[Member]| sc.depth[i] > 0.0 && members[i].hopeful_since != NEVER;
     let exemplars = sc
         .attendees
         .iter()
-        .filter(|&&j| exemplar(j, &g.hopeful_since))
+        .filter(|&&j| exemplar(j, &g.members))
         .count() as u32;
     // A community tie who is also a group mate and was heard disclosing
     // counts once.
@@ -299,10 +303,10 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
     ];
     for &(a, b) in &s.outside.mates {
         let (a, b) = (a as usize, b as usize);
-        if sc.attended[a] && exemplar(b, &g.hopeful_since) {
+        if sc.attended[a] && exemplar(b, &g.members) {
             heard_twice[a] += 1;
         }
-        if sc.attended[b] && exemplar(a, &g.hopeful_since) {
+        if sc.attended[b] && exemplar(a, &g.members) {
             heard_twice[b] += 1;
         }
     }
@@ -319,24 +323,24 @@ pub(super) fn hope(s: &Session, g: &mut GroupState, sc: &Scratch) {
             (false, _) => 0,
             (true, false) => {
                 exemplars
-                    - u32::from(exemplar(i, &g.hopeful_since))
+                    - u32::from(exemplar(i, &g.members))
                     - heard_twice.get(i).copied().unwrap_or(0)
             }
             (true, true) => sc.hopeful_read[i],
         };
-        let hopeful = g.hopeful_since[i] != NEVER;
+        let hopeful = g.members[i].hopeful_since != NEVER;
         let read_only = sc.attended[i] && sc.depth[i] <= 0.0;
         let rule = reader.as_ref().filter(|_| read_only).unwrap_or(p);
         let hope = hope::update(
-            f64::from(g.hope[i]),
-            f64::from(g.hope_start[i]),
+            f64::from(g.members[i].hope),
+            f64::from(g.members[i].hope_start),
             hopeful,
             heard + u32::from(s.outside.of(i).hopeful),
             rule,
         );
-        g.hope[i] = hope as f32;
+        g.members[i].hope = hope as f32;
         if !hopeful && hope >= p.hopeful_at {
-            g.hopeful_since[i] = s.step;
+            g.members[i].hopeful_since = s.step;
         }
     }
 }
@@ -352,8 +356,9 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
         let disclosed = sc.depth[i] > 0.0;
         let heard = sc.disclosers > usize::from(disclosed);
         let acceptance = stigma::acceptance(p, safety(s, g, i), !sc.no_reply[i]);
-        let before = f64::from(g.stigma[i]);
-        g.stigma[i] = stigma::update(p, before, disclosed, acceptance, heard, s.ctx.online) as f32;
+        let before = f64::from(g.members[i].stigma);
+        g.members[i].stigma =
+            stigma::update(p, before, disclosed, acceptance, heard, s.ctx.online) as f32;
     }
 }
 
@@ -370,12 +375,13 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         for i in 0..g.arrived {
             let partners = u32::from(g.tie_summary.members[i].lonely_partners)
                 + u32::from(s.outside.of(i).lonely);
-            let was = g.caught[i];
-            g.caught[i] =
+            let was = g.members[i].caught;
+            g.members[i].caught =
                 loneliness::caught_after(was, sc.lonely[i], partners, &m.contagion, &mut draws);
-            if was && !g.caught[i] {
+            if was && !g.members[i].caught {
                 let recovered = LONELY_CUTOFF - loneliness::CAUGHT_MARGIN;
-                g.loneliness[i] = (f64::from(g.loneliness[i])).min(recovered) as f32;
+                g.members[i].loneliness =
+                    (f64::from(g.members[i].loneliness)).min(recovered) as f32;
             }
         }
     }
@@ -384,28 +390,29 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         for i in 0..g.arrived {
             let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
             let own = loneliness::set_point(
-                f64::from(g.loneliness_start[i]),
+                f64::from(g.members[i].loneliness_start),
                 f64::from(g.tie_summary.members[i].support),
                 m.loneliness.tie_relief,
             );
-            let set_point = if g.caught[i] {
+            let set_point = if g.members[i].caught {
                 loneliness::caught_set_point(own)
             } else {
                 own
             };
-            let score = f64::from(g.loneliness[i]);
-            g.loneliness[i] = loneliness::relax(score, set_point, s.ctx.relaxation, e) as f32;
+            let score = f64::from(g.members[i].loneliness);
+            g.members[i].loneliness =
+                loneliness::relax(score, set_point, s.ctx.relaxation, e) as f32;
         }
     }
     for i in 0..g.arrived {
-        let mut score = f64::from(g.loneliness[i]);
+        let mut score = f64::from(g.members[i].loneliness);
         if sc.relief[i] > 0.0 {
             score = (score - sc.relief[i]).max(LONELINESS_MIN);
         }
-        if g.caught[i] {
+        if g.members[i].caught {
             score = score.max(LONELY_CUTOFF);
         }
-        g.loneliness[i] = score as f32;
+        g.members[i].loneliness = score as f32;
     }
 }
 
@@ -418,7 +425,7 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &m.recovery;
     let gain = g.character.session_gain();
     for &i in &sc.attendees {
-        g.sessions_attended[i] += 1;
+        g.members[i].sessions_attended += 1;
         if !p.enabled {
             continue;
         }
@@ -427,14 +434,15 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         } else {
             0.0
         };
-        let hope = f64::from(g.hope[i]);
-        let dose = recovery::engagement(p.engagement_weight, hope, f64::from(g.cohesion[i]));
-        g.dose[i] += (dose * gain + bonus) as f32;
-        if g.improved_after[i] == NEVER && g.dose[i] >= g.dose_needed[i] {
-            g.improved_after[i] = g.sessions_attended[i];
+        let hope = f64::from(g.members[i].hope);
+        let dose =
+            recovery::engagement(p.engagement_weight, hope, f64::from(g.members[i].cohesion));
+        g.members[i].dose += (dose * gain + bonus) as f32;
+        if g.members[i].improved_after == NEVER && g.members[i].dose >= g.members[i].dose_needed {
+            g.members[i].improved_after = g.members[i].sessions_attended;
             // Those who improved are exemplars of hope from now on.
-            if m.hope.enabled && g.hopeful_since[i] == NEVER {
-                g.hopeful_since[i] = s.step;
+            if m.hope.enabled && g.members[i].hopeful_since == NEVER {
+                g.members[i].hopeful_since = s.step;
             }
         }
     }
@@ -444,18 +452,18 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let mut draws = s.key.stream(Purpose::Graduation);
     for i in 0..g.arrived {
         let standing = recovery::Standing {
-            improved: g.improved_after[i] != NEVER,
-            sessions_attended: g.sessions_attended[i],
-            loneliness: f64::from(g.loneliness[i]),
-            loneliness_start: f64::from(g.loneliness_start[i]),
+            improved: g.members[i].improved_after != NEVER,
+            sessions_attended: g.members[i].sessions_attended,
+            loneliness: f64::from(g.members[i].loneliness),
+            loneliness_start: f64::from(g.members[i].loneliness_start),
         };
-        if g.status[i] == Status::Active
+        if g.members[i].status == Status::Active
             && recovery::may_graduate(p, standing)
             && rng::bernoulli(&mut draws, p.graduation_probability)
         {
-            g.status[i] = Status::Graduated;
-            g.left_step[i] = s.step;
-            g.loneliness_at_exit[i] = g.loneliness[i];
+            g.members[i].status = Status::Graduated;
+            g.members[i].left_step = s.step;
+            g.members[i].loneliness_at_exit = g.members[i].loneliness;
         }
     }
 }
@@ -469,19 +477,19 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
     }
     let mut draws = s.key.stream(Purpose::Dropout);
     for i in 0..g.arrived {
-        if g.status[i] != Status::Active {
+        if g.members[i].status != Status::Active {
             continue;
         }
         let ties = g.tie_summary.members[i];
         let inputs = dropout::DropoutInputs {
-            frailty: f64::from(g.frailty[i]),
+            frailty: f64::from(g.members[i].frailty),
             early: s
                 .ctx
                 .early_dropout
-                .at((s.step - 1).saturating_sub(g.joined_step[i])),
+                .at((s.step - 1).saturating_sub(g.members[i].joined_step)),
             log_tie_support: f64::from(ties.log_support),
             replies_received: sc.replies[i],
-            cohesion: f64::from(g.cohesion[i]),
+            cohesion: f64::from(g.members[i].cohesion),
             reply_memory: weighted_reply_memory(s, g, i),
             isolated: ties.ties == 0,
             altruism: if m.altruism.enabled {
@@ -491,9 +499,9 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
             },
         };
         if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
-            g.status[i] = Status::DroppedOut;
-            g.left_step[i] = s.step;
-            g.loneliness_at_exit[i] = g.loneliness[i];
+            g.members[i].status = Status::DroppedOut;
+            g.members[i].left_step = s.step;
+            g.members[i].loneliness_at_exit = g.members[i].loneliness;
         }
     }
 }
@@ -506,9 +514,9 @@ pub(super) fn group_end(s: &Session, g: &mut GroupState) {
     if s.ctx.open {
         return;
     }
-    let active = g.status[..g.arrived]
+    let active = g.members[..g.arrived]
         .iter()
-        .filter(|&&st| st == Status::Active)
+        .filter(|m| m.status == Status::Active)
         .count();
     let community = &s.ctx.scenario.community;
     let floor = community.min_group_size.min(community.group_size) as usize;
@@ -516,10 +524,10 @@ pub(super) fn group_end(s: &Session, g: &mut GroupState) {
         return;
     }
     for i in 0..g.arrived {
-        if g.status[i] == Status::Active {
-            g.status[i] = Status::GroupEnded;
-            g.left_step[i] = s.step;
-            g.loneliness_at_exit[i] = g.loneliness[i];
+        if g.members[i].status == Status::Active {
+            g.members[i].status = Status::GroupEnded;
+            g.members[i].left_step = s.step;
+            g.members[i].loneliness_at_exit = g.members[i].loneliness;
         }
     }
 }
@@ -532,7 +540,7 @@ pub(super) fn cohesion(s: &Session, g: &mut GroupState, sc: &Scratch) {
     for (&i, &mood) in sc.attendees.iter().zip(&sc.moods) {
         let strength = f64::from(g.tie_summary.members[i].strength_to_present);
         let this_session = cohesion::perceived(s.ctx.belonging.at(strength), mood);
-        let running = f64::from(g.cohesion[i]);
-        g.cohesion[i] = cohesion::update(running, this_session, p.update_weight) as f32;
+        let running = f64::from(g.members[i].cohesion);
+        g.members[i].cohesion = cohesion::update(running, this_session, p.update_weight) as f32;
     }
 }

@@ -2,7 +2,7 @@
 //! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k).
 
 use super::{Scratch, Session};
-use crate::bonds::{BondMatrix, TieSummary};
+use crate::bonds::{Pair, TieSummary};
 use crate::population::GroupState;
 use crate::rng::{self, Purpose, Stream};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
@@ -19,7 +19,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         wanted_outside(s, g, sc);
     }
     if m.bonding.enabled || m.beyond_meetings.enabled {
-        let pairs = PairUpdate {
+        let pair_rule = PairUpdate {
             bonding: &m.bonding,
             beyond: &m.beyond_meetings,
             hours_in_session: bonding::pair_hours(
@@ -44,7 +44,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         let mut exchanges = sc.exchanges.iter().peekable();
         for j in 1..g.arrived {
             let row = j * (j - 1) / 2;
-            for i in 0..j {
+            for (i, pair) in bonds.pairs[row..row + j].iter_mut().enumerate() {
                 let k = row + i;
                 let together = if s.ctx.forum {
                     match exchanges.next_if(|&&(at, _)| at == k) {
@@ -52,11 +52,11 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                         None => 0.0,
                     }
                 } else if sc.attended[i] && sc.attended[j] {
-                    pairs.hours_in_session
+                    pair_rule.hours_in_session
                 } else {
                     0.0
                 };
-                pairs.update(bonds, ts, sc, &mut contact, (i, j, k), together);
+                pair_rule.update(pair, ts, sc, &mut contact, (i, j), together);
             }
         }
     }
@@ -71,7 +71,11 @@ fn wanted_outside(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let (p, online) = (&s.ctx.scenario.mechanisms.beyond_meetings, s.ctx.online);
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;
-        for (i, &strength) in g.bonds.strength[row..row + j].iter().enumerate() {
+        for (i, strength) in g.bonds.pairs[row..row + j]
+            .iter()
+            .map(|p| p.strength)
+            .enumerate()
+        {
             if strength > 0.0 {
                 let wanted = beyond_meetings::wanted_hours_per_week(p, f64::from(strength), online);
                 sc.wanted_outside[i] += wanted;
@@ -101,42 +105,38 @@ struct PairUpdate<'a> {
 }
 
 impl PairUpdate<'_> {
-    /// The tie of members `i < j` (pair index `k`) over one interval and
+    /// The tie of members `i < j` (`pair`) over one interval and
     /// session, in which they spent `together` hours (0 if they did not
     /// meet).
     #[inline]
     fn update(
         &self,
-        bonds: &mut BondMatrix,
+        pair: &mut Pair,
         ts: &TieSummary,
         sc: &Scratch,
         contact: &mut Stream,
-        (i, j, k): (usize, usize, usize),
+        (i, j): (usize, usize),
         together: f64,
     ) {
-        let mut strength = f64::from(bonds.strength[k]);
+        let mut strength = f64::from(pair.strength);
         let both_here = together > 0.0;
         if strength <= 0.0 && !both_here {
             return;
         }
         if self.bonding.enabled && strength > 0.0 {
             let lonely = sc.lonely[i] || sc.lonely[j];
-            let kept = if lonely {
-                bonds.kept_lonely[k]
-            } else {
-                bonds.kept[k]
-            };
+            let kept = if lonely { pair.kept_lonely } else { pair.kept };
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
-            strength += self.contact_outside(bonds, sc, contact, (i, j, k), strength);
+            strength += self.contact_outside(pair, sc, contact, (i, j), strength);
         }
         if self.bonding.enabled && both_here {
-            let similarity = f64::from(bonds.similarity[k]);
+            let similarity = f64::from(pair.similarity);
             strength = self.grow(ts, sc, (i, j), similarity, strength, together);
-            bonds.hours[k] += together as f32;
+            pair.hours += together as f32;
         }
-        bonds.strength[k] = strength as f32;
+        pair.strength = strength as f32;
     }
 
     /// The pair's contacts outside the sessions over the interval, from the
@@ -145,10 +145,10 @@ impl PairUpdate<'_> {
     #[inline]
     fn contact_outside(
         &self,
-        bonds: &mut BondMatrix,
+        pair: &mut Pair,
         sc: &Scratch,
         contact: &mut Stream,
-        (i, j, k): (usize, usize, usize),
+        (i, j): (usize, usize),
         strength: f64,
     ) -> f64 {
         let p = self.beyond;
@@ -156,12 +156,12 @@ impl PairUpdate<'_> {
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(contact, mean);
-        let before = f64::from(bonds.recent_contacts[k]);
+        let before = f64::from(pair.recent_contacts);
         let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
-        bonds.recent_contacts[k] = recent as f32;
-        bonds.beyond[k] = recent >= p.repeated_contacts;
+        pair.recent_contacts = recent as f32;
+        pair.beyond = recent >= p.repeated_contacts;
         let hours = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);
-        bonds.hours[k] += hours as f32;
+        pair.hours += hours as f32;
         hours
     }
 

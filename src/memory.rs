@@ -218,9 +218,12 @@ mod tests {
     }
 
     #[test]
-    fn ten_million_groups_need_more_than_forty_gib() {
+    fn ten_million_groups_need_more_than_twenty_five_gib() {
+        // 90 million members in groups of nine: about 280 bytes each at
+        // peak (groups of ten take 301, README "Performance"), 23.5 GiB;
+        // the estimate errs high.
         let e = experiment("[community]\ngroups = 10000000\n");
-        assert!(estimate(&e, 16).bytes > 40 << 30);
+        assert!(estimate(&e, 16).bytes > 25 << 30);
         assert_eq!(in_words(3 << 29), "1.5 GiB");
         assert_eq!(in_words(5 << 20), "5 MiB");
     }

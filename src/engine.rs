@@ -87,7 +87,7 @@ impl StepTotals {
     /// Adds the tallies of `groups` (one each, in group order).
     fn add(&mut self, groups: &[GroupState], tallies: &[Tally]) {
         for (g, t) in groups.iter().zip(tallies) {
-            let (total, count) = &mut self.arms[usize::from(g.arm == Arm::Control)];
+            let (total, count) = &mut self.arms[g.arm.index()];
             total.add(t);
             *count += 1;
             if g.meets {
@@ -101,13 +101,13 @@ impl StepTotals {
 /// into the step's totals and their group rows made.
 const STEP_BLOCK_GROUPS: usize = 4096;
 
-/// What a run is measuring at one step and where its group rows go.
+/// Where one step's group rows go, and whether they are due.
 struct StepOutput<'a, 'b> {
     id: &'a RowId,
     step: u32,
     week: f64,
-    /// The network is measured at this step: group rows are due.
-    measure: bool,
+    /// `groups.csv` is written and the network measured at this step.
+    rows_due: bool,
     group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
     /// Reused between blocks.
     rows: Vec<GroupRow>,
@@ -124,23 +124,17 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             id,
             step,
             week: f64::from(step) * scenario.interval_days() / 7.0,
-            measure: measures_network(scenario, step),
+            rows_due: scenario.output.groups_csv && measures_network(scenario, step),
             group_rows,
             rows: Vec::new(),
         }
     }
 
     /// Folds a block's tallies into `totals` and hands on its group rows
-    /// (when `groups.csv` is written and the network measured).
-    fn fold(
-        &mut self,
-        scenario: &Scenario,
-        totals: &mut StepTotals,
-        groups: &[GroupState],
-        tallies: &[Tally],
-    ) {
+    /// when they are due.
+    fn fold(&mut self, totals: &mut StepTotals, groups: &[GroupState], tallies: &[Tally]) {
         totals.add(groups, tallies);
-        if self.measure && scenario.output.groups_csv {
+        if self.rows_due {
             let (id, step, week) = (self.id, self.step, self.week);
             self.rows.clear();
             self.rows.par_extend(
@@ -262,8 +256,9 @@ pub fn run_one(
 }
 
 /// Where a run hands its group and member rows as it makes them: group
-/// rows each measured step (in group order), member rows at the end, some
-/// groups at a time (in member order).
+/// rows each measured step (in group order, one call per block of groups,
+/// which may be empty), member rows at the end, some groups at a time (in
+/// member order).
 pub struct RowSinks<'a> {
     pub groups: &'a mut dyn FnMut(&[GroupRow]),
     pub members: &'a mut dyn FnMut(&[MemberRow]),
@@ -278,6 +273,22 @@ pub fn run_one_with(
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
+) -> ReplicateResult {
+    let blocks = Blocks(STEP_BLOCK_GROUPS);
+    run_in_blocks(scenario, (run, replicate), step_done, sinks, blocks)
+}
+
+/// How many groups' sessions run before their tallies are folded.
+#[derive(Debug, Clone, Copy)]
+struct Blocks(usize);
+
+/// [`run_one_with`], folding the tallies `blocks` groups at a time.
+fn run_in_blocks(
+    scenario: &Scenario,
+    (run, replicate): (u64, u32),
+    step_done: &(dyn Fn() + Sync),
+    sinks: RowSinks,
+    Blocks(block_groups): Blocks,
 ) -> ReplicateResult {
     let RowSinks {
         groups: group_rows,
@@ -302,8 +313,8 @@ pub fn run_one_with(
     let group_id = ids(Arm::Group);
     let mut totals = StepTotals::default();
     let mut output = StepOutput::new(scenario, &group_id, 0, &mut *group_rows);
-    for block in groups.chunks(STEP_BLOCK_GROUPS) {
-        output.fold(scenario, &mut totals, block, &baseline_tallies(&ctx, block));
+    for block in groups.chunks(block_groups) {
+        output.fold(&mut totals, block, &baseline_tallies(&ctx, block));
     }
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
@@ -324,20 +335,17 @@ pub fn run_one_with(
         let outside = outside_network
             .as_ref()
             .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
-        let mut totals = StepTotals::default();
         let mut output = StepOutput::new(scenario, &group_id, step, &mut *group_rows);
-        let mut start = 0;
-        for block in groups.chunks_mut(STEP_BLOCK_GROUPS) {
-            let end = start + block.len();
-            let outside = outside.as_deref().map(|o| &o[start..end]);
-            let tallies = if with_panel {
-                step_all_panel(block, &ctx, step, outside, &group_id, &mut panel)
-            } else {
-                step_all_with(block, &ctx, step, outside)
-            };
-            output.fold(scenario, &mut totals, block, &tallies);
-            start = end;
-        }
+        let panel = with_panel.then_some(&mut panel);
+        let blocks = Blocks(block_groups);
+        let mut totals = step_in_blocks(
+            &mut groups,
+            &ctx,
+            outside.as_deref(),
+            panel,
+            &mut output,
+            blocks,
+        );
         if let Some((graph, states)) = outside_network.as_mut() {
             community_after_session(graph, states, scenario, &mut groups, &mut totals);
         }
@@ -366,9 +374,7 @@ pub fn run_one_with(
         member_rows(&groups, &ids, last, &ctx, community, member_sink);
     }
     let end_scores = end_scores(&groups);
-    let Observed {
-        network, exports, ..
-    } = observed;
+    let Observed { network, exports } = observed;
     ReplicateResult {
         run,
         replicate,
@@ -380,6 +386,32 @@ pub fn run_one_with(
         panel,
         end_scores,
     }
+}
+
+/// Session `output.step` for every group, a block of groups at a time:
+/// each block's tallies are folded into the step's totals, and its group
+/// rows handed on, before the next block runs; with `panel`, each meeting
+/// group's panel rows are appended in group order.
+fn step_in_blocks(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    outside: Option<&[GroupOutside]>,
+    mut panel: Option<&mut Vec<PanelRow>>,
+    output: &mut StepOutput,
+    Blocks(block_groups): Blocks,
+) -> StepTotals {
+    let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
+    for block in groups.chunks_mut(block_groups) {
+        let end = start + block.len();
+        let outside = outside.map(|o| &o[start..end]);
+        let tallies = match panel.as_deref_mut() {
+            Some(panel) => step_all_panel(block, ctx, step, outside, output.id, panel),
+            None => step_all_with(block, ctx, step, outside),
+        };
+        output.fold(&mut totals, block, &tallies);
+        start = end;
+    }
+    totals
 }
 
 /// Every group's tally before the first session.
@@ -401,7 +433,8 @@ fn baseline_tallies(ctx: &SessionContext, groups: &[GroupState]) -> Vec<Tally> {
 /// The community network after a session: the group ties that now reach
 /// beyond the meetings join it, everyone's state is read afresh (for the
 /// tallies now, and for the next session's outside counts and the ties'
-/// turnover), and each group's ties to lonely people go into its tally.
+/// turnover), and each group's ties to lonely people are added to its
+/// arm's total.
 fn community_after_session(
     graph: &mut Arc<CommunityGraph>,
     states: &mut States,
@@ -459,7 +492,7 @@ fn add_lonely_ties(
 ) {
     let counts = outside::lonely_ties(graph, states, groups);
     for (g, c) in groups.iter().zip(&counts) {
-        let (total, _) = &mut totals.arms[usize::from(g.arm == Arm::Control)];
+        let (total, _) = &mut totals.arms[g.arm.index()];
         total.lonely_ties.get_or_insert_default().add(c);
     }
 }
@@ -534,7 +567,7 @@ fn member_rows_of_group(
     ctx: &SessionContext,
     community: Option<&CommunityGraph>,
 ) -> Vec<MemberRow> {
-    let id = &ids[usize::from(g.arm == Arm::Control)];
+    let id = &ids[g.arm.index()];
     let mut members = Vec::with_capacity(g.arrived);
     MemberRow::of_group(g, id, last, ctx.scenario.cohort(), &mut members);
     if let Some(graph) = community {
@@ -561,7 +594,7 @@ fn member_rows_of_group(
 fn end_scores(groups: &[GroupState]) -> [[Moments; 3]; 2] {
     let mut moments = [[Moments::default(); 3]; 2];
     for g in groups {
-        let arm = &mut moments[usize::from(g.arm == Arm::Control)];
+        let arm = &mut moments[g.arm.index()];
         for i in 0..g.arrived {
             arm[0].push(f64::from(g.members[i].loneliness));
             arm[1].push(f64::from(g.members[i].hope));
@@ -717,6 +750,50 @@ fn push_rows(
                 count,
                 total,
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's rows when its tallies are folded `blocks` groups at a time:
+    /// the result and the group and member rows, as text (NaN equals NaN).
+    fn run_folding(scenario: &Scenario, blocks: usize) -> String {
+        let (mut groups, mut members) = (Vec::new(), Vec::new());
+        let sinks = RowSinks {
+            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+        };
+        let result = run_in_blocks(scenario, (0, 1), &|| {}, sinks, Blocks(blocks));
+        assert!(!groups.is_empty() && !members.is_empty() && !result.panel.is_empty());
+        format!("{result:?}\n{groups:?}\n{members:?}")
+    }
+
+    #[test]
+    fn folding_in_blocks_gives_the_rows_of_one_pass_over_every_group() {
+        // Open groups, controls, a panel, every row, an export, and a
+        // community network whose ties turn over and which group ties join:
+        // everything a block boundary could disturb (the community's counts
+        // per block, ties to lonely people, panel and group row order).
+        let scenario = Scenario::builder()
+            .text(
+                "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
+                 [format]\nmembership = \"open\"\nsessions = 6\n\
+                 [network]\nmetrics_every = 1\nexport_steps = [3]\n\
+                 [output]\npanel_csv = true\n\
+                 [community_network]\nkind = \"watts_strogatz\"\nmean_degree = 4.0\n\
+                 tie_turnover_per_year = 1.0\n",
+            )
+            .build()
+            .unwrap();
+        let whole = run_folding(&scenario, usize::MAX);
+        for blocks in [1, 7, 29] {
+            assert!(
+                run_folding(&scenario, blocks) == whole,
+                "blocks of {blocks}"
+            );
         }
     }
 }

@@ -27,8 +27,8 @@ use crate::scenario::keys::grouped_count;
 /// without its ties; measured about 170.
 const STATE_PER_MEMBER: u64 = 200;
 /// Bytes per group member per place of their group's roster (the tie
-/// matrix: one 28-byte pair per two places; control members have none);
-/// 14.
+/// matrix: one 28-byte pair per two places, about 14; control members
+/// have none).
 const TIES_PER_MEMBER_PER_PLACE: u64 = 15;
 /// Bytes per panel row (one member, one session) kept for panel.csv;
 /// measured 161.

@@ -70,7 +70,8 @@ pub struct Tally {
     pub loneliness_change: GroupedMoments,
     /// Network figures, filled only at steps where the network is measured.
     pub network: NetStats,
-    /// Community ties to lonely people (with a community network).
+    /// Community ties to lonely people (with a community network): filled
+    /// in an arm's total after the session, never in one group's tally.
     pub lonely_ties: Option<LonelyTies>,
     /// A forum's posting so far (forums only).
     pub forum: Option<ForumTally>,

@@ -39,7 +39,7 @@ pub struct Outside {
 /// Every person's state as their community ties see it, one byte per
 /// member id (lonely, hopeful, a current member), gathered in one pass
 /// over the groups in member order: counting a tie partner is then one
-/// read from a small array rather than three from their group's columns,
+/// read from a small array rather than three fields of a group's members,
 /// which matters when a million people's ties lead anywhere in memory.
 #[derive(Debug, Clone, Default)]
 pub struct States {

@@ -44,6 +44,14 @@ pub enum Arm {
 impl Arm {
     pub const ALL: [Arm; 2] = [Arm::Group, Arm::Control];
 
+    /// The arm's place in [`Arm::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Arm::Group => 0,
+            Arm::Control => 1,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Arm::Group => "group",
@@ -72,7 +80,7 @@ pub enum Status {
     GroupEnded,
 }
 
-/// Marks "not yet" in step columns.
+/// Marks "not yet" in a member's step fields.
 pub const NEVER: u32 = u32::MAX;
 
 /// What a forum records of one member (`docs/MODEL.md` §7.17).

@@ -1,0 +1,258 @@
+//! One step of a run: every group's session, a block of groups at a time,
+//! and the fold of their tallies into the step's totals in group order
+//! ([`StepTotals`]), with the group rows each block hands on and the
+//! time-series rows the totals make.
+
+use rayon::prelude::*;
+
+use crate::metrics::{RowId, Tally};
+use crate::network::NetStats;
+use crate::output::{GroupRow, PanelRow, TimeseriesRow};
+use crate::outside::GroupOutside;
+use crate::population::{Arm, GroupState};
+use crate::scenario::Scenario;
+use crate::session::{Scratch, SessionContext, step_group};
+
+use super::measures_network;
+
+/// A step's tallies added up in group order: per arm, and the network
+/// figures of the groups that meet. The tallies are folded a block of
+/// groups at a time ([`STEP_BLOCK_GROUPS`]) as their sessions end, in the
+/// same order as one pass over every group would, so a run holds one
+/// block's tallies rather than one per group.
+#[derive(Debug, Default)]
+pub(super) struct StepTotals {
+    /// Per arm, in [`Arm::ALL`] order: the sum of its groups' tallies and
+    /// how many groups it has.
+    pub(super) arms: [(Tally, u64); 2],
+    /// Network figures summed over the groups that meet.
+    pub(super) network: NetStats,
+}
+
+impl StepTotals {
+    /// Adds the tallies of `groups` (one each, in group order).
+    fn add(&mut self, groups: &[GroupState], tallies: &[Tally]) {
+        for (g, t) in groups.iter().zip(tallies) {
+            let (total, count) = &mut self.arms[g.arm.index()];
+            total.add(t);
+            *count += 1;
+            if g.meets {
+                self.network.add(&t.network);
+            }
+        }
+    }
+}
+
+/// Groups whose sessions run (in parallel) before their tallies are folded
+/// into the step's totals and their group rows made.
+pub(super) const STEP_BLOCK_GROUPS: usize = 4096;
+
+/// Where one step's group rows go, and whether they are due.
+pub(super) struct StepOutput<'a, 'b> {
+    pub(super) id: &'a RowId,
+    pub(super) step: u32,
+    week: f64,
+    /// `groups.csv` is written and the network measured at this step.
+    rows_due: bool,
+    group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
+    /// Reused between blocks.
+    rows: Vec<GroupRow>,
+}
+
+impl<'a, 'b> StepOutput<'a, 'b> {
+    pub(super) fn new(
+        scenario: &Scenario,
+        id: &'a RowId,
+        step: u32,
+        group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
+    ) -> Self {
+        StepOutput {
+            id,
+            step,
+            week: f64::from(step) * scenario.interval_days() / 7.0,
+            rows_due: scenario.output.groups_csv && measures_network(scenario, step),
+            group_rows,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Folds a block's tallies into `totals` and hands on its group rows
+    /// when they are due.
+    pub(super) fn fold(
+        &mut self,
+        totals: &mut StepTotals,
+        groups: &[GroupState],
+        tallies: &[Tally],
+    ) {
+        totals.add(groups, tallies);
+        if self.rows_due {
+            let (id, step, week) = (self.id, self.step, self.week);
+            self.rows.clear();
+            self.rows.par_extend(
+                groups
+                    .par_iter()
+                    .zip(tallies)
+                    .filter(|(g, _)| g.meets)
+                    .map(|(g, t)| GroupRow::new(id, g, step, week, t)),
+            );
+            (self.group_rows)(&self.rows);
+        }
+    }
+}
+
+/// How many groups' sessions run before their tallies are folded.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Blocks(pub(super) usize);
+
+/// Session `output.step` for every group, a block of groups at a time:
+/// each block's tallies are folded into the step's totals, and its group
+/// rows handed on, before the next block runs; with `panel`, each meeting
+/// group's panel rows are appended in group order.
+pub(super) fn step_in_blocks(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    outside: Option<&[GroupOutside]>,
+    mut panel: Option<&mut Vec<PanelRow>>,
+    output: &mut StepOutput,
+    Blocks(block_groups): Blocks,
+) -> StepTotals {
+    let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
+    for block in groups.chunks_mut(block_groups) {
+        let end = start + block.len();
+        let outside = outside.map(|o| &o[start..end]);
+        let tallies = match panel.as_deref_mut() {
+            Some(panel) => step_all_panel(block, ctx, step, outside, output.id, panel),
+            None => step_all_with(block, ctx, step, outside),
+        };
+        output.fold(&mut totals, block, &tallies);
+        start = end;
+    }
+    totals
+}
+
+/// Every group's tally before the first session, folded a block of groups
+/// at a time as [`step_in_blocks`] folds a session's.
+pub(super) fn baseline_in_blocks(
+    groups: &[GroupState],
+    ctx: &SessionContext,
+    output: &mut StepOutput,
+    Blocks(block_groups): Blocks,
+) -> StepTotals {
+    let mut totals = StepTotals::default();
+    for block in groups.chunks(block_groups) {
+        output.fold(&mut totals, block, &baseline_tallies(ctx, block));
+    }
+    totals
+}
+
+/// Every group's tally before the first session.
+fn baseline_tallies(ctx: &SessionContext, groups: &[GroupState]) -> Vec<Tally> {
+    let scenario = ctx.scenario;
+    groups
+        .iter()
+        .map(|g| {
+            let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
+            if g.meets && scenario.network.measures(0, scenario.format.sessions) {
+                t.network = NetStats::of_group(g);
+            }
+            t.set_clustering(g);
+            t
+        })
+        .collect()
+}
+
+/// One session for every group, in parallel; tallies come back in group order.
+pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> Vec<Tally> {
+    step_all_with(groups, ctx, step, None)
+}
+
+/// One session for every group, with what each member's community ties are
+/// doing (one list per group, from [`outside::outside_counts`]).
+pub fn step_all_with(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    step: u32,
+    outside: Option<&[GroupOutside]>,
+) -> Vec<Tally> {
+    match outside {
+        None => groups
+            .par_iter_mut()
+            .map_init(Scratch::default, |scratch, g| {
+                step_group(g, ctx, step, scratch, &GroupOutside::default())
+            })
+            .collect(),
+        Some(outside) => groups
+            .par_iter_mut()
+            .zip(outside.par_iter())
+            .map_init(Scratch::default, |scratch, (g, o)| {
+                step_group(g, ctx, step, scratch, o)
+            })
+            .collect(),
+    }
+}
+
+/// [`step_all_with`], and the panel.csv rows of every meeting group's
+/// session appended to `panel` in group order, each group's taken from its
+/// scratch right after its session (whatever thread ran it).
+pub fn step_all_panel(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    step: u32,
+    outside: Option<&[GroupOutside]>,
+    id: &RowId,
+    panel: &mut Vec<PanelRow>,
+) -> Vec<Tally> {
+    let week = f64::from(step) * ctx.scenario.interval_days() / 7.0;
+    let one = |scratch: &mut Scratch, g: &mut GroupState, o: &GroupOutside| {
+        let tally = step_group(g, ctx, step, scratch, o);
+        let mut rows = Vec::new();
+        if g.meets {
+            scratch.panel_rows(g, id, step, week, &mut rows);
+        }
+        (tally, rows)
+    };
+    let stepped: Vec<(Tally, Vec<PanelRow>)> = match outside {
+        None => groups
+            .par_iter_mut()
+            .map_init(Scratch::default, |scratch, g| {
+                one(scratch, g, &GroupOutside::default())
+            })
+            .collect(),
+        Some(outside) => groups
+            .par_iter_mut()
+            .zip(outside.par_iter())
+            .map_init(Scratch::default, |scratch, (g, o)| one(scratch, g, o))
+            .collect(),
+    };
+    stepped
+        .into_iter()
+        .map(|(tally, rows)| {
+            panel.extend(rows);
+            tally
+        })
+        .collect()
+}
+
+/// One time-series row per arm that has groups, from the step's totals.
+pub(super) fn push_rows(
+    rows: &mut Vec<TimeseriesRow>,
+    scenario: &Scenario,
+    ids: &dyn Fn(Arm) -> RowId,
+    step: u32,
+    totals: &StepTotals,
+) {
+    for (arm, (total, count)) in Arm::ALL.into_iter().zip(&totals.arms) {
+        let count = *count;
+        if count > 0 {
+            let meets = arm == Arm::Group && scenario.attends();
+            rows.push(TimeseriesRow::new(
+                ids(arm),
+                meets,
+                step,
+                scenario.interval_days(),
+                count,
+                total,
+            ));
+        }
+    }
+}

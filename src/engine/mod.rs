@@ -1,0 +1,372 @@
+//! The session loop: build a replicate's community, step every group through
+//! every session in parallel, fold the per-group tallies in group order.
+//!
+//! Groups are the unit of parallelism: each step hands the groups to rayon a
+//! block at a time as `&mut GroupState`s, collects the block's per-group
+//! [`Tally`]s into a `Vec` (in group order, whatever thread ran which group)
+//! and folds them in that order before the next block (`fold.rs`), so the
+//! output is byte-identical at any thread count and a run holds one
+//! block's tallies. Small runs also run their replicates in parallel; large
+//! ones run replicates one after the other so that only one community is in
+//! memory at a time. The community network around the groups lives in
+//! `community_ties.rs`, the rows of members.csv in `member_rows.rs`.
+
+mod community_ties;
+mod fold;
+mod member_rows;
+
+use rayon::prelude::*;
+
+use std::sync::Arc;
+
+use crate::community::CommunityGraph;
+use crate::metrics::RowId;
+use crate::network::{BondNetwork, CommunityPeople};
+use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
+use crate::outside;
+use crate::population::{Arm, GroupState, build_community_with};
+use crate::scenario::Scenario;
+use crate::session::SessionContext;
+use crate::stats::Moments;
+
+use community_ties::{
+    add_lonely_ties, community_after_session, community_network, turn_over_community,
+};
+use fold::{
+    Blocks, STEP_BLOCK_GROUPS, StepOutput, StepTotals, baseline_in_blocks, push_rows,
+    step_in_blocks,
+};
+pub use fold::{step_all, step_all_panel, step_all_with};
+use member_rows::member_rows;
+/// Below this many members in all replicates together, replicates run in
+/// parallel with each other as well as over groups.
+pub const PARALLEL_REPLICATES_MAX_MEMBERS: u64 = 2_000_000;
+
+/// What one run (one replicate of one scenario) produced.
+#[derive(Debug, Clone)]
+pub struct ReplicateResult {
+    /// Run id (the replicate number when a scenario runs on its own).
+    pub run: u64,
+    pub replicate: u32,
+    /// One row per arm per step, steps 0..=sessions, the group arm first.
+    pub timeseries: Vec<TimeseriesRow>,
+    /// One row per member who came, in member-id order (empty when
+    /// `output.members_csv` is off).
+    pub members: Vec<MemberRow>,
+    /// The group arm's bond network figures at the measured steps.
+    pub network: Vec<NetworkRow>,
+    /// One row per group that meets at the measured steps (empty when
+    /// `output.groups_csv` is off).
+    pub groups: Vec<GroupRow>,
+    /// The network at each of `network.export_steps`.
+    pub exports: Vec<NetworkExport>,
+    /// One row per member of a meeting group per session they could
+    /// attend, by step, then group, then member (empty when
+    /// `output.panel_csv` is off).
+    pub panel: Vec<PanelRow>,
+    /// Loneliness, hope and self-stigma at the end of everyone who came
+    /// ([`crate::output::MEMBER_SCORES`], in that order), by arm (group,
+    /// control), for standardised effects.
+    pub end_scores: [[Moments; 3]; 2],
+}
+
+/// The bond network of a run at one step, as files.
+#[derive(Debug, Clone)]
+pub struct NetworkExport {
+    pub step: u32,
+    pub graphml: String,
+    pub edge_list_csv: String,
+    /// The community network at that step (GraphML, edge list), when the
+    /// scenario has one.
+    pub community: Option<(String, String)>,
+}
+
+/// What a run records of its network as it goes: the network figures of
+/// the measured steps and the exports.
+#[derive(Debug, Default)]
+struct Observed {
+    network: Vec<NetworkRow>,
+    exports: Vec<NetworkExport>,
+}
+
+/// Network figures and exports due after `step`.
+fn observe_network(
+    observed: &mut Observed,
+    ctx: &SessionContext,
+    id: &RowId,
+    step: u32,
+    groups: &[GroupState],
+    totals: &StepTotals,
+    community: Option<&CommunityGraph>,
+) {
+    let scenario = ctx.scenario;
+    let options = &scenario.network;
+    let week = f64::from(step) * scenario.interval_days() / 7.0;
+    if measures_network(scenario, step) {
+        observed.network.push(NetworkRow {
+            run: id.run,
+            arm: id.arm.clone(),
+            replicate: id.replicate,
+            step,
+            week,
+            ..totals.network.row()
+        });
+    }
+    if options.export_steps.contains(&step) {
+        let network = BondNetwork::build(groups, &ctx.levels);
+        observed.exports.push(NetworkExport {
+            step,
+            graphml: network.graphml(&id.arm),
+            edge_list_csv: network.edge_list_csv(),
+            community: community.map(|graph| {
+                let people = CommunityPeople::of(groups, &id.arm);
+                (people.graphml(graph), people.edge_list_csv(graph))
+            }),
+        });
+    }
+}
+
+/// Whether the group arm's bond network is measured after `step`.
+fn measures_network(scenario: &Scenario, step: u32) -> bool {
+    scenario.network.measures(step, scenario.format.sessions) && scenario.attends()
+}
+
+/// Runs every replicate of one scenario and hands each result to `sink` in
+/// replicate order (run id = replicate). `step_done` is called after every
+/// session of every replicate (from any thread); it must not affect the
+/// results.
+pub fn run<E>(
+    scenario: &Scenario,
+    step_done: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(ReplicateResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let replicates = scenario.replicates;
+    if scenario.total_members() * u64::from(replicates) <= PARALLEL_REPLICATES_MAX_MEMBERS {
+        let results: Vec<ReplicateResult> = (0..replicates)
+            .into_par_iter()
+            .map(|r| run_one(scenario, u64::from(r), r, step_done))
+            .collect();
+        results.into_iter().try_for_each(sink)
+    } else {
+        (0..replicates).try_for_each(|r| sink(run_one(scenario, u64::from(r), r, step_done)))
+    }
+}
+
+/// Runs one replicate from its own population and streams (run id = replicate).
+pub fn run_replicate(scenario: &Scenario, replicate: u32) -> ReplicateResult {
+    run_one(scenario, u64::from(replicate), replicate, &|| {})
+}
+
+/// Whether runs of this size may run in parallel with each other (small
+/// communities), rather than one after the other with only their groups in
+/// parallel (large ones, so that one community is in memory at a time).
+pub fn runs_in_parallel(scenario: &Scenario, runs: u64) -> bool {
+    scenario.total_members().saturating_mul(runs.min(64)) <= PARALLEL_REPLICATES_MAX_MEMBERS
+}
+
+/// Runs replicate `replicate` of `scenario` as run `run`.
+pub fn run_one(
+    scenario: &Scenario,
+    run: u64,
+    replicate: u32,
+    step_done: &(dyn Fn() + Sync),
+) -> ReplicateResult {
+    let (mut groups, mut members) = (Vec::new(), Vec::new());
+    let mut result = run_one_with(
+        scenario,
+        run,
+        replicate,
+        step_done,
+        RowSinks {
+            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+        },
+    );
+    result.groups = groups;
+    result.members = members;
+    result
+}
+
+/// Where a run hands its group and member rows as it makes them: group
+/// rows each measured step (in group order, one call per block of groups,
+/// which may be empty), member rows at the end, some groups at a time (in
+/// member order).
+pub struct RowSinks<'a> {
+    pub groups: &'a mut dyn FnMut(&[GroupRow]),
+    pub members: &'a mut dyn FnMut(&[MemberRow]),
+}
+
+/// Runs replicate `replicate` of `scenario` as run `run`, handing its group
+/// and member rows to `sinks` as they are made rather than keeping them:
+/// the result's `groups` and `members` are empty.
+pub fn run_one_with(
+    scenario: &Scenario,
+    run: u64,
+    replicate: u32,
+    step_done: &(dyn Fn() + Sync),
+    sinks: RowSinks,
+) -> ReplicateResult {
+    let blocks = Blocks(STEP_BLOCK_GROUPS);
+    run_in_blocks(scenario, (run, replicate), step_done, sinks, blocks)
+}
+
+/// [`run_one_with`], folding the tallies `blocks` groups at a time.
+fn run_in_blocks(
+    scenario: &Scenario,
+    (run, replicate): (u64, u32),
+    step_done: &(dyn Fn() + Sync),
+    sinks: RowSinks,
+    blocks: Blocks,
+) -> ReplicateResult {
+    let RowSinks {
+        groups: group_rows,
+        members: member_sink,
+    } = sinks;
+    let ctx = SessionContext::new(scenario, replicate);
+    let mut groups = build_community_with(&ctx);
+    let mut outside_network = community_network(&ctx, &mut groups);
+    let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
+    let ids = |arm: Arm| RowId {
+        run,
+        arm: match arm {
+            Arm::Group => scenario.arm_name().to_string(),
+            Arm::Control => Arm::Control.name().to_string(),
+        },
+        replicate,
+    };
+
+    let last = scenario.format.sessions;
+    let mut observed = Observed::default();
+    let mut panel = Vec::new();
+    let group_id = ids(Arm::Group);
+    let mut output = StepOutput::new(scenario, &group_id, 0, &mut *group_rows);
+    let mut totals = baseline_in_blocks(&groups, &ctx, &mut output, blocks);
+    if let Some((graph, states)) = &outside_network {
+        add_lonely_ties(&mut totals, graph, states, &groups);
+    }
+    push_rows(&mut timeseries, scenario, &ids, 0, &totals);
+    let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
+    observe_network(
+        &mut observed,
+        &ctx,
+        &group_id,
+        0,
+        &groups,
+        &totals,
+        community,
+    );
+    let with_panel = scenario.output.panel_csv && scenario.attends();
+    for step in 1..=last {
+        let outside = outside_network
+            .as_ref()
+            .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
+        let mut output = StepOutput::new(scenario, &group_id, step, &mut *group_rows);
+        let panel = with_panel.then_some(&mut panel);
+        let mut totals = step_in_blocks(
+            &mut groups,
+            &ctx,
+            outside.as_deref(),
+            panel,
+            &mut output,
+            blocks,
+        );
+        if let Some((graph, states)) = outside_network.as_mut() {
+            community_after_session(graph, states, scenario, &mut groups, &mut totals);
+        }
+        step_done();
+        push_rows(&mut timeseries, scenario, &ids, step, &totals);
+        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
+        observe_network(
+            &mut observed,
+            &ctx,
+            &group_id,
+            step,
+            &groups,
+            &totals,
+            community,
+        );
+        // Ties turn over between sessions: the network the last session
+        // leaves is the one exported and counted in members.csv.
+        if let Some((graph, states)) = outside_network.as_mut().filter(|_| step < last) {
+            turn_over_community(Arc::make_mut(graph), &ctx, step, states);
+        }
+    }
+
+    if scenario.output.members_csv {
+        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
+        let ids = [ids(Arm::Group), ids(Arm::Control)];
+        member_rows(&groups, &ids, last, &ctx, community, member_sink);
+    }
+    let end_scores = end_scores(&groups);
+    let Observed { network, exports } = observed;
+    ReplicateResult {
+        run,
+        replicate,
+        timeseries,
+        members: Vec::new(),
+        network,
+        groups: Vec::new(),
+        exports,
+        panel,
+        end_scores,
+    }
+}
+
+/// Loneliness, hope and self-stigma at the end of everyone who came, by arm
+/// (group, control).
+fn end_scores(groups: &[GroupState]) -> [[Moments; 3]; 2] {
+    let mut moments = [[Moments::default(); 3]; 2];
+    for g in groups {
+        let arm = &mut moments[g.arm.index()];
+        for i in 0..g.arrived {
+            arm[0].push(f64::from(g.members[i].loneliness));
+            arm[1].push(f64::from(g.members[i].hope));
+            arm[2].push(f64::from(g.members[i].stigma));
+        }
+    }
+    moments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's rows when its tallies are folded `blocks` groups at a time:
+    /// the result and the group and member rows, as text (NaN equals NaN).
+    fn run_folding(scenario: &Scenario, blocks: usize) -> String {
+        let (mut groups, mut members) = (Vec::new(), Vec::new());
+        let sinks = RowSinks {
+            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+        };
+        let result = run_in_blocks(scenario, (0, 1), &|| {}, sinks, Blocks(blocks));
+        assert!(!groups.is_empty() && !members.is_empty() && !result.panel.is_empty());
+        format!("{result:?}\n{groups:?}\n{members:?}")
+    }
+
+    #[test]
+    fn folding_in_blocks_gives_the_rows_of_one_pass_over_every_group() {
+        // Open groups, controls, a panel, every row, an export, and a
+        // community network whose ties turn over and which group ties join:
+        // everything a block boundary could disturb (the community's counts
+        // per block, ties to lonely people, panel and group row order).
+        let scenario = Scenario::builder()
+            .text(
+                "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
+                 [format]\nmembership = \"open\"\nsessions = 6\n\
+                 [network]\nmetrics_every = 1\nexport_steps = [3]\n\
+                 [output]\npanel_csv = true\n\
+                 [community_network]\nkind = \"watts_strogatz\"\nmean_degree = 4.0\n\
+                 tie_turnover_per_year = 1.0\n",
+            )
+            .build()
+            .unwrap();
+        let whole = run_folding(&scenario, usize::MAX);
+        for blocks in [1, 7, 29] {
+            assert!(
+                run_folding(&scenario, blocks) == whole,
+                "blocks of {blocks}"
+            );
+        }
+    }
+}

@@ -171,9 +171,9 @@ impl Tally {
         };
         let ts = &g.tie_summary;
         let mut change = Moments::default();
-        for i in 0..g.arrived {
+        for (m, ties) in g.members[..g.arrived].iter().zip(&ts.members) {
             t.arrived += 1;
-            match g.members[i].status {
+            match m.status {
                 Status::Active => t.active += 1,
                 Status::Waiting => t.waiting += 1,
                 Status::DroppedOut => t.dropped_out += 1,
@@ -181,27 +181,24 @@ impl Tally {
                 Status::GroupEnded => t.group_ended += 1,
                 Status::Control => {}
             }
-            let l = f64::from(g.members[i].loneliness);
+            let l = f64::from(m.loneliness);
             t.loneliness_sum += l;
             t.lonely += u64::from(l >= LONELY_CUTOFF);
-            t.hope_sum += f64::from(g.members[i].hope);
-            t.stigma_sum += f64::from(g.members[i].stigma);
-            t.improved += u64::from(g.members[i].improved_after != NEVER);
-            t.hopeful += u64::from(g.members[i].hopeful_since != NEVER);
-            if g.members[i].status == Status::Active {
-                t.cohesion_sum += f64::from(g.members[i].cohesion);
+            t.hope_sum += f64::from(m.hope);
+            t.stigma_sum += f64::from(m.stigma);
+            t.improved += u64::from(m.improved_after != NEVER);
+            t.hopeful += u64::from(m.hopeful_since != NEVER);
+            if m.status == Status::Active {
+                t.cohesion_sum += f64::from(m.cohesion);
             }
-            let ties = ts.members[i];
             t.no_casual += u64::from(ties.casual == 0);
             t.no_friend += u64::from(ties.friends == 0);
             t.no_close += u64::from(ties.close == 0);
-            if g.meets && g.members[i].joined_step != NEVER {
+            if g.meets && m.joined_step != NEVER {
                 t.joined += 1;
-                t.ties += u64::from(ts.members[i].ties);
-                t.beyond_ties += u64::from(ts.members[i].beyond);
-                change.push(f64::from(
-                    g.members[i].loneliness - g.members[i].loneliness_start,
-                ));
+                t.ties += u64::from(ties.ties);
+                t.beyond_ties += u64::from(ties.beyond);
+                change.push(f64::from(m.loneliness - m.loneliness_start));
             }
         }
         t.forum = ForumTally::of_group(g);
@@ -472,7 +469,7 @@ impl MemberRow {
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
         for i in 0..g.arrived {
-            let ties = ts.members[i];
+            let (m, ties) = (&g.members[i], ts.members[i]);
             // A forum's members (none outside forums).
             let forum = g.forum.get(i);
             let baseline_row = g.baseline_row.get(i).copied();
@@ -482,25 +479,24 @@ impl MemberRow {
                 member: g.first_member + i as u64,
                 group: g.id,
                 arm: id.arm.clone(),
-                status: g.members[i].status.into(),
-                joined_step: some(g.members[i].joined_step),
-                left_step: some(g.members[i].left_step),
+                status: m.status.into(),
+                joined_step: some(m.joined_step),
+                left_step: some(m.left_step),
                 tenure: g.tenure(i, last_step),
-                sessions_attended: g.members[i].sessions_attended,
-                loneliness_start: g.members[i].loneliness_start,
-                loneliness_end: g.members[i].loneliness,
-                loneliness_at_exit: Some(g.members[i].loneliness_at_exit).filter(|l| !l.is_nan()),
-                hope_start: g.members[i].hope_start,
-                hope_end: g.members[i].hope,
-                stigma_start: g.members[i].stigma_start,
-                stigma_end: g.members[i].stigma,
-                cohesion: (g.meets && g.members[i].sessions_attended > 0)
-                    .then_some(g.members[i].cohesion),
-                improved_after: some(g.members[i].improved_after),
-                hopeful_step: some(g.members[i].hopeful_since),
-                disclosures: g.members[i].disclosures,
-                replies_received: g.members[i].replies_received,
-                replies_given: g.members[i].replies_given,
+                sessions_attended: m.sessions_attended,
+                loneliness_start: m.loneliness_start,
+                loneliness_end: m.loneliness,
+                loneliness_at_exit: Some(m.loneliness_at_exit).filter(|l| !l.is_nan()),
+                hope_start: m.hope_start,
+                hope_end: m.hope,
+                stigma_start: m.stigma_start,
+                stigma_end: m.stigma,
+                cohesion: (g.meets && m.sessions_attended > 0).then_some(m.cohesion),
+                improved_after: some(m.improved_after),
+                hopeful_step: some(m.hopeful_since),
+                disclosures: m.disclosures,
+                replies_received: m.replies_received,
+                replies_given: m.replies_given,
                 posting_propensity: forum.map(|f| f.propensity),
                 posts: forum.map(|f| f.posts),
                 first_post_step: forum.and_then(|f| some(f.first_post_step)),

@@ -173,6 +173,16 @@ pub struct Member {
     pub replies_given: u32,
 }
 
+impl Member {
+    /// The member leaves the group at `step` (graduated, dropped out, or
+    /// their group ended), with the loneliness they leave with.
+    pub fn leave(&mut self, status: Status, step: u32) {
+        self.status = status;
+        self.left_step = step;
+        self.loneliness_at_exit = self.loneliness;
+    }
+}
+
 /// One group (or control block) and its members.
 #[derive(Debug, Clone)]
 pub struct GroupState {

@@ -100,11 +100,7 @@ impl<'a, 'b> StepOutput<'a, 'b> {
     }
 }
 
-/// How many groups' sessions run before their tallies are folded.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Blocks(pub(super) usize);
-
-/// Session `output.step` for every group, a block of groups at a time:
+/// Session `output.step` for every group, `block_groups` at a time:
 /// each block's tallies are folded into the step's totals, and its group
 /// rows handed on, before the next block runs; with `panel`, each meeting
 /// group's panel rows are appended in group order.
@@ -114,7 +110,7 @@ pub(super) fn step_in_blocks(
     outside: Option<&[GroupOutside]>,
     mut panel: Option<&mut Vec<PanelRow>>,
     output: &mut StepOutput,
-    Blocks(block_groups): Blocks,
+    block_groups: usize,
 ) -> StepTotals {
     let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
     for block in groups.chunks_mut(block_groups) {
@@ -136,7 +132,7 @@ pub(super) fn baseline_in_blocks(
     groups: &[GroupState],
     ctx: &SessionContext,
     output: &mut StepOutput,
-    Blocks(block_groups): Blocks,
+    block_groups: usize,
 ) -> StepTotals {
     let mut totals = StepTotals::default();
     for block in groups.chunks(block_groups) {

@@ -33,8 +33,7 @@ use community_ties::{
     add_lonely_ties, community_after_session, community_network, turn_over_community,
 };
 use fold::{
-    Blocks, STEP_BLOCK_GROUPS, StepOutput, StepTotals, baseline_in_blocks, push_rows,
-    step_in_blocks,
+    STEP_BLOCK_GROUPS, StepOutput, StepTotals, baseline_in_blocks, push_rows, step_in_blocks,
 };
 pub use fold::{step_all, step_all_panel, step_all_with};
 use member_rows::member_rows;
@@ -206,17 +205,24 @@ pub fn run_one_with(
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
 ) -> ReplicateResult {
-    let blocks = Blocks(STEP_BLOCK_GROUPS);
-    run_in_blocks(scenario, (run, replicate), step_done, sinks, blocks)
+    run_in_blocks(
+        scenario,
+        run,
+        replicate,
+        step_done,
+        sinks,
+        STEP_BLOCK_GROUPS,
+    )
 }
 
-/// [`run_one_with`], folding the tallies `blocks` groups at a time.
+/// [`run_one_with`], folding the tallies `block_groups` groups at a time.
 fn run_in_blocks(
     scenario: &Scenario,
-    (run, replicate): (u64, u32),
+    run: u64,
+    replicate: u32,
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
-    blocks: Blocks,
+    block_groups: usize,
 ) -> ReplicateResult {
     let RowSinks {
         groups: group_rows,
@@ -240,7 +246,7 @@ fn run_in_blocks(
     let mut panel = Vec::new();
     let group_id = ids(Arm::Group);
     let mut output = StepOutput::new(scenario, &group_id, 0, &mut *group_rows);
-    let mut totals = baseline_in_blocks(&groups, &ctx, &mut output, blocks);
+    let mut totals = baseline_in_blocks(&groups, &ctx, &mut output, block_groups);
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
     }
@@ -268,7 +274,7 @@ fn run_in_blocks(
             outside.as_deref(),
             panel,
             &mut output,
-            blocks,
+            block_groups,
         );
         if let Some((graph, states)) = outside_network.as_mut() {
             community_after_session(graph, states, scenario, &mut groups, &mut totals);
@@ -339,7 +345,7 @@ mod tests {
             groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
         };
-        let result = run_in_blocks(scenario, (0, 1), &|| {}, sinks, Blocks(blocks));
+        let result = run_in_blocks(scenario, 0, 1, &|| {}, sinks, blocks);
         assert!(!groups.is_empty() && !members.is_empty() && !result.panel.is_empty());
         format!("{result:?}\n{groups:?}\n{members:?}")
     }

@@ -375,13 +375,13 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         for i in 0..g.arrived {
             let partners = u32::from(g.tie_summary.members[i].lonely_partners)
                 + u32::from(s.outside.of(i).lonely);
-            let was = g.members[i].caught;
-            g.members[i].caught =
+            let member = &mut g.members[i];
+            let was = member.caught;
+            member.caught =
                 loneliness::caught_after(was, sc.lonely[i], partners, &m.contagion, &mut draws);
-            if was && !g.members[i].caught {
+            if was && !member.caught {
                 let recovered = LONELY_CUTOFF - loneliness::CAUGHT_MARGIN;
-                g.members[i].loneliness =
-                    (f64::from(g.members[i].loneliness)).min(recovered) as f32;
+                member.loneliness = (f64::from(member.loneliness)).min(recovered) as f32;
             }
         }
     }
@@ -389,30 +389,31 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         let mut noise = s.key.stream(Purpose::LonelinessNoise);
         for i in 0..g.arrived {
             let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
+            let support = f64::from(g.tie_summary.members[i].support);
+            let member = &mut g.members[i];
             let own = loneliness::set_point(
-                f64::from(g.members[i].loneliness_start),
-                f64::from(g.tie_summary.members[i].support),
+                f64::from(member.loneliness_start),
+                support,
                 m.loneliness.tie_relief,
             );
-            let set_point = if g.members[i].caught {
+            let set_point = if member.caught {
                 loneliness::caught_set_point(own)
             } else {
                 own
             };
-            let score = f64::from(g.members[i].loneliness);
-            g.members[i].loneliness =
-                loneliness::relax(score, set_point, s.ctx.relaxation, e) as f32;
+            let score = f64::from(member.loneliness);
+            member.loneliness = loneliness::relax(score, set_point, s.ctx.relaxation, e) as f32;
         }
     }
-    for i in 0..g.arrived {
-        let mut score = f64::from(g.members[i].loneliness);
-        if sc.relief[i] > 0.0 {
-            score = (score - sc.relief[i]).max(LONELINESS_MIN);
+    for (member, &relief) in g.members[..g.arrived].iter_mut().zip(&sc.relief) {
+        let mut score = f64::from(member.loneliness);
+        if relief > 0.0 {
+            score = (score - relief).max(LONELINESS_MIN);
         }
-        if g.members[i].caught {
+        if member.caught {
             score = score.max(LONELY_CUTOFF);
         }
-        g.members[i].loneliness = score as f32;
+        member.loneliness = score as f32;
     }
 }
 
@@ -425,7 +426,8 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let p = &m.recovery;
     let gain = g.character.session_gain();
     for &i in &sc.attendees {
-        g.members[i].sessions_attended += 1;
+        let member = &mut g.members[i];
+        member.sessions_attended += 1;
         if !p.enabled {
             continue;
         }
@@ -434,15 +436,14 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         } else {
             0.0
         };
-        let hope = f64::from(g.members[i].hope);
-        let dose =
-            recovery::engagement(p.engagement_weight, hope, f64::from(g.members[i].cohesion));
-        g.members[i].dose += (dose * gain + bonus) as f32;
-        if g.members[i].improved_after == NEVER && g.members[i].dose >= g.members[i].dose_needed {
-            g.members[i].improved_after = g.members[i].sessions_attended;
+        let hope = f64::from(member.hope);
+        let dose = recovery::engagement(p.engagement_weight, hope, f64::from(member.cohesion));
+        member.dose += (dose * gain + bonus) as f32;
+        if member.improved_after == NEVER && member.dose >= member.dose_needed {
+            member.improved_after = member.sessions_attended;
             // Those who improved are exemplars of hope from now on.
-            if m.hope.enabled && g.members[i].hopeful_since == NEVER {
-                g.members[i].hopeful_since = s.step;
+            if m.hope.enabled && member.hopeful_since == NEVER {
+                member.hopeful_since = s.step;
             }
         }
     }
@@ -450,20 +451,18 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         return;
     }
     let mut draws = s.key.stream(Purpose::Graduation);
-    for i in 0..g.arrived {
+    for member in &mut g.members[..g.arrived] {
         let standing = recovery::Standing {
-            improved: g.members[i].improved_after != NEVER,
-            sessions_attended: g.members[i].sessions_attended,
-            loneliness: f64::from(g.members[i].loneliness),
-            loneliness_start: f64::from(g.members[i].loneliness_start),
+            improved: member.improved_after != NEVER,
+            sessions_attended: member.sessions_attended,
+            loneliness: f64::from(member.loneliness),
+            loneliness_start: f64::from(member.loneliness_start),
         };
-        if g.members[i].status == Status::Active
+        if member.status == Status::Active
             && recovery::may_graduate(p, standing)
             && rng::bernoulli(&mut draws, p.graduation_probability)
         {
-            g.members[i].status = Status::Graduated;
-            g.members[i].left_step = s.step;
-            g.members[i].loneliness_at_exit = g.members[i].loneliness;
+            member.leave(Status::Graduated, s.step);
         }
     }
 }
@@ -499,9 +498,7 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
             },
         };
         if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
-            g.members[i].status = Status::DroppedOut;
-            g.members[i].left_step = s.step;
-            g.members[i].loneliness_at_exit = g.members[i].loneliness;
+            g.members[i].leave(Status::DroppedOut, s.step);
         }
     }
 }
@@ -523,11 +520,9 @@ pub(super) fn group_end(s: &Session, g: &mut GroupState) {
     if active == 0 || active >= floor {
         return;
     }
-    for i in 0..g.arrived {
-        if g.members[i].status == Status::Active {
-            g.members[i].status = Status::GroupEnded;
-            g.members[i].left_step = s.step;
-            g.members[i].loneliness_at_exit = g.members[i].loneliness;
+    for member in &mut g.members[..g.arrived] {
+        if member.status == Status::Active {
+            member.leave(Status::GroupEnded, s.step);
         }
     }
 }
@@ -540,7 +535,8 @@ pub(super) fn cohesion(s: &Session, g: &mut GroupState, sc: &Scratch) {
     for (&i, &mood) in sc.attendees.iter().zip(&sc.moods) {
         let strength = f64::from(g.tie_summary.members[i].strength_to_present);
         let this_session = cohesion::perceived(s.ctx.belonging.at(strength), mood);
-        let running = f64::from(g.members[i].cohesion);
-        g.members[i].cohesion = cohesion::update(running, this_session, p.update_weight) as f32;
+        let member = &mut g.members[i];
+        let running = f64::from(member.cohesion);
+        member.cohesion = cohesion::update(running, this_session, p.update_weight) as f32;
     }
 }

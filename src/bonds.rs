@@ -109,14 +109,12 @@ impl Default for Pair {
 /// allocation.
 #[derive(Debug, Clone, Default)]
 pub struct BondMatrix {
-    people: usize,
     pub pairs: Vec<Pair>,
 }
 
 impl BondMatrix {
     pub fn new(people: usize) -> Self {
         Self {
-            people,
             pairs: vec![Pair::default(); pair_count(people)],
         }
     }
@@ -128,7 +126,7 @@ impl BondMatrix {
         similarity: impl Fn(usize, usize) -> f32,
         kept: impl Fn(f64, bool) -> f64,
     ) {
-        for j in 1..self.people {
+        for j in 1..self.people() {
             for i in 0..j {
                 let pair = &mut self.pairs[pair_index(i, j)];
                 let sim = similarity(i, j);
@@ -139,8 +137,16 @@ impl BondMatrix {
         }
     }
 
+    /// The people the matrix has places for, from its pair count (not
+    /// stored: a group holds many matrices). A matrix without pairs says 0,
+    /// also for one person: either way there is no pair to walk.
     pub fn people(&self) -> usize {
-        self.people
+        let pairs = self.pairs.len();
+        if pairs == 0 {
+            return 0;
+        }
+        // n(n − 1)/2 = pairs, so n = (1 + √(1 + 8·pairs)) / 2, exactly.
+        (1 + (1 + 8 * pairs).isqrt()) / 2
     }
 
     #[inline]
@@ -178,9 +184,7 @@ pub struct MemberTies {
 pub struct TieSummary {
     /// One entry per place of the group.
     pub members: Vec<MemberTies>,
-    /// Words per member of the bitsets below.
-    pub words: usize,
-    /// Two bitsets of `words` words per member, one after the other: each
+    /// Two bitsets of [`TieSummary::words`] words per member, one after the other: each
     /// member's network ties ([`TieSummary::tie_bits`], for clustering),
     /// then their casual-or-closer ties ([`TieSummary::casual_bits`], for
     /// triadic closure).
@@ -188,6 +192,12 @@ pub struct TieSummary {
 }
 
 impl TieSummary {
+    /// Words per member of the tie bitsets: one per 64 places.
+    #[inline]
+    pub fn words(&self) -> usize {
+        self.members.len().div_ceil(64).max(1)
+    }
+
     /// Bitset of each member's network ties: bit `j % 64` of word
     /// `i * words + j / 64` marks a tie between `i` and `j`.
     pub fn tie_bits(&self) -> &[u64] {
@@ -214,10 +224,9 @@ impl TieSummary {
         // Control blocks have places but no bond matrix.
         let n = present.len();
         let with_bonds = arrived.min(bonds.people());
-        let words = n.div_ceil(64).max(1);
-        self.words = words;
         self.members.clear();
         self.members.resize(n, MemberTies::default());
+        let words = self.words();
         self.bits.clear();
         self.bits.resize(2 * n * words, 0);
         let (tie_bits, casual_bits) = self.bits.split_at_mut(n * words);
@@ -285,9 +294,10 @@ impl TieSummary {
     /// Whether members i and j share a casual-or-closer friend.
     #[inline]
     pub fn share_casual_friend(&self, i: usize, j: usize) -> bool {
-        let (a, b) = (i * self.words, j * self.words);
+        let words = self.words();
+        let (a, b) = (i * words, j * words);
         let casual = self.casual_bits();
-        (0..self.words).any(|w| casual[a + w] & casual[b + w] != 0)
+        (0..words).any(|w| casual[a + w] & casual[b + w] != 0)
     }
 
     /// Local clustering coefficient of member i in the tie network
@@ -300,7 +310,8 @@ impl TieSummary {
         }
         let mut twice_triangles = 0u32;
         let bits = self.tie_bits();
-        if self.words == 1 {
+        let words = self.words();
+        if words == 1 {
             // Groups of up to 64 people: one word per member.
             let mine = bits[i];
             let mut partners = mine;
@@ -311,14 +322,14 @@ impl TieSummary {
             }
             return f64::from(twice_triangles) / (k * (k - 1)) as f64;
         }
-        let base = i * self.words;
-        for w in 0..self.words {
+        let base = i * words;
+        for w in 0..words {
             let mut partners = bits[base + w];
             while partners != 0 {
                 let j = w * 64 + partners.trailing_zeros() as usize;
                 partners &= partners - 1;
-                let other = j * self.words;
-                for v in 0..self.words {
+                let other = j * words;
+                for v in 0..words {
                     twice_triangles += (bits[base + v] & bits[other + v]).count_ones();
                 }
             }
@@ -332,7 +343,7 @@ impl TieSummary {
     /// shared partners are counted once for both ends, half the counting
     /// of one member at a time.
     pub fn clustering_sum(&self, places: usize, counted: impl Fn(usize) -> bool) -> f64 {
-        if self.words != 1 || places > 64 {
+        if self.words() != 1 || places > 64 {
             return (0..places)
                 .filter(|&i| counted(i))
                 .map(|i| self.local_clustering(i))
@@ -361,6 +372,16 @@ impl TieSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_matrix_knows_its_people_from_its_pairs() {
+        for people in 2..=1_000 {
+            assert_eq!(BondMatrix::new(people).people(), people);
+        }
+        for few in [0, 1] {
+            assert_eq!(BondMatrix::new(few).people(), 0, "no pair among {few}");
+        }
+    }
 
     const LEVELS: TieLevels = TieLevels {
         tie: 1.0,

@@ -320,7 +320,7 @@ pub struct NetStats {
 impl NetStats {
     /// The figures of one group.
     pub fn of_group(g: &GroupState) -> NetStats {
-        if g.tie_summary.words == 1 {
+        if g.tie_summary.words() == 1 {
             return Self::of_small_group(g);
         }
         Self::of_any_group(g)
@@ -418,7 +418,7 @@ impl NetStats {
         if nodes.is_empty() {
             return s;
         }
-        let words = ts.words;
+        let words = ts.words();
         let partners = |i: usize| -> Vec<usize> {
             let mut out = Vec::new();
             for w in 0..words {

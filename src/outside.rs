@@ -111,6 +111,7 @@ pub fn outside_counts(
             let mut mates = Vec::new();
             let first = g.first_member as usize;
             let own = first..first + g.places();
+            let bonded_places = g.bonds.people();
             let members = (0..g.places())
                 .map(|i| {
                     let mut o = Outside::default();
@@ -121,7 +122,7 @@ pub fn outside_counts(
                             if place > i {
                                 mates.push((i as u32, place as u32));
                             }
-                            let bonded = place.max(i) < g.bonds.people()
+                            let bonded = place.max(i) < bonded_places
                                 && g.bonds.strength(i, place) >= tie_level;
                             lonely &= !bonded;
                         }

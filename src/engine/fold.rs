@@ -45,7 +45,7 @@ impl StepTotals {
 
 /// Groups whose sessions run (in parallel) before their tallies are folded
 /// into the step's totals and their group rows made.
-pub(super) const STEP_BLOCK_GROUPS: usize = 4096;
+pub(super) const STEP_BLOCK_GROUPS: usize = 1024;
 
 /// Where one step's group rows go, and whether they are due.
 pub(super) struct StepOutput<'a, 'b> {

@@ -145,8 +145,9 @@ impl BondMatrix {
         if pairs == 0 {
             return 0;
         }
-        // n(n − 1)/2 = pairs, so n = (1 + √(1 + 8·pairs)) / 2, exactly.
-        (1 + (1 + 8 * pairs).isqrt()) / 2
+        // n(n − 1)/2 = pairs, so √(1 + 8·pairs) = 2n − 1 exactly, and n is
+        // half of one more.
+        (1 + 8 * pairs).isqrt().div_ceil(2)
     }
 
     #[inline]

@@ -15,7 +15,8 @@
 use crate::bonds::TieLevels;
 use crate::rng::StreamKey;
 use crate::rules::{
-    Fading, affect, attendance, bonding, cohesion, dropout, loneliness, replies, sharing,
+    Fading, affect, attendance, beyond_meetings, bonding, cohesion, dropout, loneliness, replies,
+    sharing,
 };
 use crate::scenario::{Delivery, Leadership, Membership, Scenario};
 use crate::traits::DoseNeeded;
@@ -57,6 +58,9 @@ pub struct SessionContext<'a> {
     /// Replies' newcomer weight and dropout's early excess by tenure.
     pub newcomer_weight: Fading,
     pub early_dropout: Fading,
+    /// Share of a pair's recent contacts outside the sessions still counted
+    /// after one interval.
+    pub contacts_kept: f64,
 }
 
 impl<'a> SessionContext<'a> {
@@ -108,6 +112,7 @@ impl<'a> SessionContext<'a> {
             ),
             newcomer_weight: replies::newcomer_weights(&m.replies, scenario.format.sessions),
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
+            contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
         }
     }
 

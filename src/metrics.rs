@@ -544,9 +544,9 @@ impl GroupRow {
             members_joined: joined,
             loneliness_change_mean: ratio(change.sum, change.n),
             retention: ratio((joined - t.dropped_out) as f64, joined),
-            reply_norm: g.character.reply_norm,
-            safety_shift: g.character.safety,
-            meeting_quality: g.character.quality,
+            reply_norm: g.character.reply_norm(),
+            safety_shift: g.character.safety(),
+            meeting_quality: g.character.quality(),
         }
     }
 }

@@ -51,34 +51,67 @@ pub struct GroupDifferences {
 }
 
 /// One group's character: its random effects. All zero in an average group
-/// and in the control arm.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// and in the control arm. Fixed once drawn (read it through the methods).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GroupCharacter {
     /// Added to the logit of every reply in the group.
-    pub reply_norm: f64,
+    reply_norm: f64,
     /// Added to every member's psychological safety (then clamped to 0–1).
-    pub safety: f64,
+    safety: f64,
     /// Meeting quality: the log of the factor on what a session gives.
-    pub quality: f64,
+    quality: f64,
+    /// e^quality, computed once: every session's steps use it.
+    session_gain: f64,
+}
+
+impl Default for GroupCharacter {
+    /// An average group.
+    fn default() -> Self {
+        GroupCharacter::new(0.0, 0.0, 0.0)
+    }
 }
 
 impl GroupCharacter {
+    pub fn new(reply_norm: f64, safety: f64, quality: f64) -> Self {
+        GroupCharacter {
+            reply_norm,
+            safety,
+            quality,
+            session_gain: libm::exp(quality),
+        }
+    }
+
     /// Draws a group's character in a fixed order: reply norm, safety,
     /// quality. With the mechanism off nothing is drawn.
     pub fn draw(p: &GroupDifferences, stream: &mut Stream) -> GroupCharacter {
         if !p.enabled {
             return GroupCharacter::default();
         }
-        GroupCharacter {
-            reply_norm: rng::normal(stream, 0.0, p.reply_norm_sd),
-            safety: rng::normal(stream, 0.0, p.safety_sd),
-            quality: rng::normal(stream, 0.0, p.quality_sd),
-        }
+        let reply_norm = rng::normal(stream, 0.0, p.reply_norm_sd);
+        let safety = rng::normal(stream, 0.0, p.safety_sd);
+        let quality = rng::normal(stream, 0.0, p.quality_sd);
+        GroupCharacter::new(reply_norm, safety, quality)
+    }
+
+    /// Added to the logit of every reply in the group.
+    pub fn reply_norm(&self) -> f64 {
+        self.reply_norm
+    }
+
+    /// Added to every member's psychological safety.
+    pub fn safety(&self) -> f64 {
+        self.safety
+    }
+
+    /// Meeting quality: the log of the factor on what a session gives.
+    pub fn quality(&self) -> f64 {
+        self.quality
     }
 
     /// The factor on what a session gives: e^quality, 1 in an average group.
+    #[inline]
     pub fn session_gain(&self) -> f64 {
-        libm::exp(self.quality)
+        self.session_gain
     }
 }
 

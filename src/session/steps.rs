@@ -186,7 +186,7 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let listened_to = p.enabled && sc.attendees.len() > 1;
     let mut draws = s.key.stream(Purpose::Replies);
     let friend_hours = f64::from(s.ctx.levels.friend);
-    let group_logit = replies::group_logit(p, g.character.reply_norm, s.ctx.facilitated);
+    let group_logit = replies::group_logit(p, g.character.reply_norm(), s.ctx.facilitated);
     for &j in &sc.attendees {
         if sc.depth[j] <= 0.0 {
             continue;
@@ -223,7 +223,7 @@ fn weighted_reply_memory(s: &Session, g: &GroupState, i: usize) -> f64 {
 /// Member `i`'s psychological safety: their cohesion, the facilitator and
 /// the group's own character.
 fn safety(s: &Session, g: &GroupState, i: usize) -> f64 {
-    let bonus = s.ctx.safety_bonus + g.character.safety;
+    let bonus = s.ctx.safety_bonus + g.character.safety();
     sharing::psychological_safety(f64::from(g.members[i].cohesion), bonus)
 }
 

@@ -31,10 +31,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             levels: (f64::from(s.ctx.levels.tie), f64::from(s.ctx.levels.close)),
             online: s.ctx.online,
             weeks: s.ctx.interval_days / 7.0,
-            contacts_kept: beyond_meetings::contacts_kept(
-                &m.beyond_meetings,
-                s.ctx.interval_days / 7.0,
-            ),
+            contacts_kept: s.ctx.contacts_kept,
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
         let (bonds, ts) = (&mut g.bonds, &g.tie_summary);

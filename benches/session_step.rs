@@ -9,14 +9,15 @@
 //! - `session/{10k,100k,1M}`: one session for the whole community, on all
 //!   cores and on one thread (the baseline that shows what the parallel
 //!   engine buys).
-//! - `run/{10k,100k}/{bare,every_output}`: a whole `bonfire run` of a year
-//!   into a folder, as the command line does it (parts, assembly, files),
-//!   without charts: bare (the time series only) and with every output on
-//!   (network figures every session, members.csv, groups.csv). The target
-//!   is that every output costs at most 25% over bare. The 1M year is
-//!   timed as a whole command (README, Performance).
+//! - `run/{10k,100k,1M}/{bare,every_output}`: a whole `bonfire run` of a
+//!   year into a folder, as the command line does it (parts, assembly,
+//!   files), without charts: bare (the time series only) and with every
+//!   output on (network figures every session, members.csv, groups.csv).
+//!   The target is that every output costs at most 25% over bare. The 1M
+//!   pair takes about ten minutes on 2 cores (ten samples of each).
 //!
-//! Run: `cargo bench --bench session_step`.
+//! Run: `cargo bench --bench session_step`; one group with a filter,
+//! e.g. `cargo bench --bench session_step -- run/1M`.
 
 use std::hint::black_box;
 
@@ -118,7 +119,7 @@ fn year_text(members: u32, every_output: bool) -> String {
 fn run(c: &mut Criterion) {
     let mut g = c.benchmark_group("run");
     g.sample_size(10);
-    for (label, members) in [("10k", 10_000u32), ("100k", 100_000)] {
+    for (label, members) in [("10k", 10_000u32), ("100k", 100_000), ("1M", 1_000_000)] {
         g.throughput(Throughput::Elements(u64::from(members) * 52));
         for (outputs, every) in [("bare", false), ("every_output", true)] {
             let text = year_text(members, every);

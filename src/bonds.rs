@@ -185,8 +185,8 @@ pub struct MemberTies {
 pub struct TieSummary {
     /// One entry per place of the group.
     pub members: Vec<MemberTies>,
-    /// Two bitsets of [`TieSummary::words`] words per member, one after the other: each
-    /// member's network ties ([`TieSummary::tie_bits`], for clustering),
+    /// Two bitsets of [`TieSummary::words`] words per member, one after the
+    /// other: each member's network ties ([`TieSummary::tie_bits`], for clustering),
     /// then their casual-or-closer ties ([`TieSummary::casual_bits`], for
     /// triadic closure).
     bits: Vec<u64>,

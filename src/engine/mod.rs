@@ -23,7 +23,7 @@ use crate::community::CommunityGraph;
 use crate::metrics::RowId;
 use crate::network::{BondNetwork, CommunityPeople};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
-use crate::outside;
+use crate::outside::{self, States};
 use crate::population::{Arm, GroupState, build_community_with};
 use crate::scenario::Scenario;
 use crate::session::SessionContext;
@@ -251,7 +251,6 @@ fn run_in_blocks(
         add_lonely_ties(&mut totals, graph, states, &groups);
     }
     push_rows(&mut timeseries, scenario, &ids, 0, &totals);
-    let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
     observe_network(
         &mut observed,
         &ctx,
@@ -259,7 +258,7 @@ fn run_in_blocks(
         0,
         &groups,
         &totals,
-        community,
+        graph_of(&outside_network),
     );
     let with_panel = scenario.output.panel_csv && scenario.attends();
     for step in 1..=last {
@@ -281,7 +280,6 @@ fn run_in_blocks(
         }
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &totals);
-        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         observe_network(
             &mut observed,
             &ctx,
@@ -289,7 +287,7 @@ fn run_in_blocks(
             step,
             &groups,
             &totals,
-            community,
+            graph_of(&outside_network),
         );
         // Ties turn over between sessions: the network the last session
         // leaves is the one exported and counted in members.csv.
@@ -299,8 +297,8 @@ fn run_in_blocks(
     }
 
     if scenario.output.members_csv {
-        let community = outside_network.as_ref().map(|(g, _)| g.as_ref());
         let ids = [ids(Arm::Group), ids(Arm::Control)];
+        let community = graph_of(&outside_network);
         member_rows(&groups, &ids, last, &ctx, community, member_sink);
     }
     let end_scores = end_scores(&groups);
@@ -316,6 +314,11 @@ fn run_in_blocks(
         panel,
         end_scores,
     }
+}
+
+/// The community network's graph, in a run that has one.
+fn graph_of(network: &Option<(Arc<CommunityGraph>, States)>) -> Option<&CommunityGraph> {
+    network.as_ref().map(|(graph, _)| graph.as_ref())
 }
 
 /// Loneliness, hope and self-stigma at the end of everyone who came, by arm

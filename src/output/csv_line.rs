@@ -7,8 +7,8 @@
 //! quoting state machine and a buffered writer, which cost as much as
 //! formatting the number. Here a number is formatted as `csv` formats it
 //! (integers with `itoa`, floats in `ryu`'s text by `zmij`, which never
-//! need quotes) and appended; a text is quoted exactly when `csv` would quote it (it holds a
-//! `,`, a `"`, a `\r` or a `\n`; a `"` is doubled). The rows are flat
+//! need quotes) and appended; a text is quoted exactly when `csv` would
+//! quote it (it holds a `,`, a `"`, a `\r` or a `\n`; a `"` is doubled). The rows are flat
 //! structs of numbers, texts, booleans, options and unit-variant enums; any
 //! other shape is refused. Headers stay with the `csv` crate
 //! ([`super::rows::header`]). The tests hold every row type against `csv`.
@@ -100,16 +100,15 @@ impl Line<'_> {
     /// but for a `+` after the `e` of a large exponent (`1e+16` where `ryu`
     /// writes `1e16`), which is dropped.
     fn float(&mut self, v: impl zmij::Float) {
-        self.next_field();
         let mut buffer = zmij::Buffer::new();
         let text = buffer.format(v).as_bytes();
         // The sign of an exponent is among the last five bytes (`e+308`).
         let tail = text.len().saturating_sub(5);
         match text[tail..].iter().position(|&b| b == b'+') {
-            None => self.out.extend_from_slice(text),
+            None => self.field(text),
             Some(at) => {
                 let plus = tail + at;
-                self.out.extend_from_slice(&text[..plus]);
+                self.field(&text[..plus]);
                 self.out.extend_from_slice(&text[plus + 1..]);
             }
         }

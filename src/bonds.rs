@@ -174,7 +174,8 @@ pub struct MemberTies {
     pub lonely_partners: u16,
     /// Tie support: sum over partners of strength / friend level, each capped at 1.
     pub support: f32,
-    /// ln(1 + support): how the attendance and dropout rules weigh support.
+    /// ln(1 + support): how the attendance and dropout rules weigh support;
+    /// 0 for members not active at the session (whose support no rule reads).
     pub log_support: f32,
     /// Mean strength to the other members now active in the group.
     pub strength_to_present: f32,
@@ -288,7 +289,14 @@ impl TieSummary {
             } else {
                 0.0
             };
-            m.log_support = libm::log1pf(m.support);
+            // Only members active now can be active at the next session
+            // (besides newcomers, who have no ties): the others' log is
+            // never read.
+            m.log_support = if here && m.support > 0.0 {
+                libm::log1pf(m.support)
+            } else {
+                0.0
+            };
         }
     }
 

@@ -2,8 +2,8 @@
 //!
 //! Every random number in a run comes from a stream keyed by
 //! `(seed, replicate, step, group, purpose)` ([`stream_for`]). The key is mixed
-//! with SplitMix64 into the seed of a `Xoshiro256PlusPlus` generator, which is
-//! portable: the same key gives the same numbers on every machine and at any
+//! with SplitMix64 into the seed of a xoshiro256++ generator ([`Stream`]),
+//! which is portable: the same key gives the same numbers on every machine and at any
 //! thread count, and adding a draw to one rule (one [`Purpose`]) cannot shift
 //! the numbers another rule sees.
 //!
@@ -13,11 +13,72 @@
 //! `exp` and `ln` are not guaranteed to round the same way on every system,
 //! and byte-identical output on every machine is a promise of this crate.
 
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::{RngExt, TryRng};
+use std::convert::Infallible;
 
-/// The generator behind every stream.
-pub type Stream = Xoshiro256PlusPlus;
+/// The generator behind every stream: Blackman and Vigna's xoshiro256++,
+/// seeded from a `u64` as `rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64`
+/// seeds it (the first four outputs of SplitMix64 started at the seed), so
+/// it gives the same numbers as that crate's generator (a test holds the
+/// two equal). Written here because a group seeds several streams at every
+/// step and the crate can only be seeded through a byte buffer, which cost
+/// more than the numbers a stream then gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stream {
+    s: [u64; 4],
+}
+
+impl Stream {
+    /// The stream seeded from `seed`. Its four words are SplitMix64's
+    /// outputs at four different points, and SplitMix64's output function
+    /// is a bijection, so at most one is zero: never the all-zero state
+    /// xoshiro must avoid.
+    #[inline]
+    fn seeded(seed: u64) -> Stream {
+        let word = |k: u64| splitmix64(seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        Stream {
+            s: [word(0), word(1), word(2), word(3)],
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
+
+/// `rand`'s generator interface, so that its conversions (a uniform `f64`
+/// from the upper 53 bits) apply unchanged.
+impl TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.next() >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.next())
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dest.chunks_mut(8) {
+            let bytes = self.next().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
 
 /// What a stream is used for. Each rule draws from its own purpose so that
 /// the streams of different rules never overlap.
@@ -96,7 +157,7 @@ impl StreamKey {
 
     /// The stream of one purpose.
     pub fn stream(self, purpose: Purpose) -> Stream {
-        Xoshiro256PlusPlus::seed_from_u64(splitmix64(self.0 ^ purpose as u64))
+        Stream::seeded(splitmix64(self.0 ^ purpose as u64))
     }
 }
 
@@ -257,6 +318,33 @@ mod tests {
         let mean = xs.iter().sum::<f64>() / n;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
         (mean, var)
+    }
+
+    #[test]
+    fn a_stream_gives_the_numbers_of_the_generator_crate() {
+        use rand::{Rng, SeedableRng};
+        use rand_xoshiro::Xoshiro256PlusPlus;
+        let mut seeds = vec![0, 1, u64::MAX, 0x9E37_79B9_7F4A_7C15, 0x61C8_8646_80B5_83EB];
+        let mut key = 12_345u64;
+        for _ in 0..20_000 {
+            key = splitmix64(key);
+            seeds.push(key);
+        }
+        for seed in seeds {
+            let (mut ours, mut theirs) = (
+                Stream::seeded(seed),
+                Xoshiro256PlusPlus::seed_from_u64(seed),
+            );
+            for _ in 0..40 {
+                assert_eq!(ours.random::<u64>(), theirs.random::<u64>(), "seed {seed}");
+            }
+            assert_eq!(ours.random::<f64>(), theirs.random::<f64>(), "seed {seed}");
+            assert_eq!(ours.random::<u32>(), theirs.random::<u32>(), "seed {seed}");
+            let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+            ours.fill_bytes(&mut a);
+            theirs.fill_bytes(&mut b);
+            assert_eq!(a, b, "seed {seed}");
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! (how many ties at each level, support from ties, strength to present
 //! members) in one pass over the pairs.
 
+use crate::popcount::fast_popcount;
+
 /// Tie levels by strength in hours (Hall 2019: about 50, 90 and 200 hours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TieLevels {
@@ -39,7 +41,9 @@ pub fn pair_count(n: usize) -> usize {
 /// (bit `j` of `bits[i]`: a tie between i and j), counting only the nodes
 /// in `nodes`: each tie's shared partners are counted once, for both its
 /// ends. `each_tie(i, j)` is called for every tie `i < j` among the nodes,
-/// in pair order by `i`, then `j`.
+/// in pair order by `i`, then `j`. Inlined, so that a caller compiled
+/// with POPCNT ([`crate::popcount`]) counts with it.
+#[inline(always)]
 pub fn shared_partners(
     bits: &[u64],
     nodes: u64,
@@ -62,6 +66,16 @@ pub fn shared_partners(
         }
     }
     twice
+}
+
+fast_popcount!(
+    /// [`shared_partners`] alone: twice the triangles through each node.
+    pub fn twice_triangles(bits: &[u64], nodes: u64) -> [u32; 64] = only_shared_partners
+);
+
+#[inline(always)]
+fn only_shared_partners(bits: &[u64], nodes: u64) -> [u32; 64] {
+    shared_partners(bits, nodes, |_, _| {})
 }
 
 /// One pair's tie.
@@ -363,7 +377,7 @@ impl TieSummary {
         } else {
             (1u64 << places) - 1
         };
-        let twice = shared_partners(self.tie_bits(), everyone, |_, _| {});
+        let twice = twice_triangles(self.tie_bits(), everyone);
         (0..places)
             .filter(|&i| counted(i))
             .map(|i| {

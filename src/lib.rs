@@ -52,6 +52,7 @@ pub mod network;
 pub mod output;
 pub mod outside;
 pub mod plot;
+pub mod popcount;
 pub mod population;
 pub mod progress;
 pub mod rng;

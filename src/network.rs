@@ -36,6 +36,7 @@ use crate::bonds::{TieLevels, shared_partners};
 use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
 use crate::output::xml::escape;
+use crate::popcount::fast_popcount;
 use crate::population::{GroupState, NEVER};
 
 /// A node: one member who has joined a group.
@@ -317,18 +318,25 @@ pub struct NetStats {
     pub edges_squared: f64,
 }
 
+fast_popcount!(
+    /// [`NetStats::small_group`], with POPCNT where the processor has it.
+    fn of_small_group(g: &GroupState) -> NetStats = NetStats::small_group
+);
+
 impl NetStats {
     /// The figures of one group.
     pub fn of_group(g: &GroupState) -> NetStats {
         if g.tie_summary.words() == 1 {
-            return Self::of_small_group(g);
+            return of_small_group(g);
         }
         Self::of_any_group(g)
     }
 
     /// Groups of up to 64 places: every figure from one bit word per member,
-    /// without allocating.
-    fn of_small_group(g: &GroupState) -> NetStats {
+    /// without allocating. Called through [`of_small_group`], compiled with
+    /// POPCNT where the processor has it ([`crate::popcount`]).
+    #[inline(always)]
+    fn small_group(g: &GroupState) -> NetStats {
         let ts = &g.tie_summary;
         let bits = ts.tie_bits();
         let mut node_mask = 0u64;

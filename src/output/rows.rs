@@ -961,13 +961,19 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Rows as CSV without a header line, in blocks of `BLOCK_ROWS` rows
-/// written in parallel and returned in order: joined, the bytes of
-/// [`headerless`]. A session's `groups.csv` rows of a large community are
-/// written on every core instead of one.
+/// Rows as CSV without a header line, in blocks written in parallel and
+/// returned in order: joined, the bytes of [`headerless`], however the rows
+/// are split. A session's `groups.csv` rows come a fold block (1,024
+/// groups) at a time; split into a few blocks per thread (of at least
+/// `FEWEST` rows), every core writes them, where one block of 1,024 rows
+/// kept one core writing while the others waited.
 pub fn headerless_blocks<T: Serialize + Sync>(rows: &[T]) -> Result<Vec<Vec<u8>>> {
-    const BLOCK_ROWS: usize = 1024;
-    rows.par_chunks(BLOCK_ROWS).map(headerless).collect()
+    const FEWEST: usize = 64;
+    let per_block = rows
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(FEWEST);
+    rows.par_chunks(per_block).map(headerless).collect()
 }
 
 /// Reads a whole file of rows; columns are found by name.
@@ -1234,8 +1240,9 @@ mod tests {
             })
             .collect();
         let blocks = headerless_blocks(&rows).unwrap();
-        assert_eq!(blocks.len(), 5);
+        assert!(blocks.len() >= 4, "a few blocks per thread");
         assert_eq!(blocks.concat(), headerless(&rows).unwrap());
+        assert_eq!(headerless_blocks(&rows[..10]).unwrap().len(), 1);
         assert!(headerless_blocks::<GroupRow>(&[]).unwrap().is_empty());
     }
 

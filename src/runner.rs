@@ -140,6 +140,9 @@ pub const NETWORK_DIR: &str = "network";
 
 /// Runs one run, its group rows written to its parts step by step as they
 /// are made; the rest of its parts are written when it ends, then sealed.
+/// The part files are written by a thread of their own, so that the
+/// sessions go on while a block of rows goes to disk (a million members'
+/// `groups.csv` is a gigabyte); blocks reach it in the order they are made.
 fn run_into_parts(
     dir: &Path,
     experiment: &Experiment,
@@ -147,52 +150,70 @@ fn run_into_parts(
     step_done: &(dyn Fn() + Sync),
 ) -> Result<()> {
     let scenario = experiment.scenario(spec.point, spec.arm);
-    let parts = std::cell::RefCell::new(RunWriter::new(dir, spec.id));
-    let failed = std::cell::RefCell::new(None);
-    // Rows arrive as blocks of bytes, written in order (the parts are
-    // created first, below, so that a run without rows still has them).
-    let write = |kind: &str, blocks: Result<Vec<Vec<u8>>>| {
-        if failed.borrow().is_some() {
-            return;
-        }
-        let written = blocks.and_then(|blocks| {
-            let mut writer = parts.borrow_mut();
-            blocks.iter().try_for_each(|b| writer.write(kind, b))
+    let writer = RunWriter::new(dir, spec.id);
+    std::thread::scope(|scope| {
+        // A few blocks in flight at most: what waits to be written is
+        // bounded.
+        let (send, receive) = std::sync::mpsc::sync_channel::<(&str, Vec<Vec<u8>>)>(4);
+        let writing = scope.spawn(move || -> Result<RunWriter> {
+            let mut writer = writer;
+            for (kind, blocks) in receive {
+                for block in &blocks {
+                    writer.write(kind, block)?;
+                }
+            }
+            Ok(writer)
         });
-        if let Err(e) = written {
-            *failed.borrow_mut() = Some(e);
+        let failed = std::cell::RefCell::new(None);
+        // A block that cannot be made is remembered; one the writer cannot
+        // take (it stopped on an error) is dropped: its error comes with
+        // the writer.
+        let write = |kind: &'static str, blocks: Result<Vec<Vec<u8>>>| match blocks {
+            Ok(blocks) => {
+                let _ = send.send((kind, blocks));
+            }
+            Err(e) => {
+                failed.borrow_mut().get_or_insert(e);
+            }
+        };
+        // Run 0's groups and members parts begin with their file's header,
+        // so that the part of a one-run experiment is the whole file (the
+        // parts are created first, so that a run without rows still has
+        // them).
+        let header = |header: fn() -> Vec<u8>, wanted: bool| {
+            Ok(vec![if spec.id == 0 && wanted {
+                header()
+            } else {
+                Vec::new()
+            }])
+        };
+        write(
+            "groups",
+            header(rows::header::<GroupRow>, scenario.output.groups_csv),
+        );
+        if scenario.output.members_csv {
+            write("members", header(rows::header::<MemberRow>, true));
         }
-    };
-    // Run 0's groups and members parts begin with their file's header, so
-    // that the part of a one-run experiment is the whole file.
-    let header = |header: fn() -> Vec<u8>, wanted: bool| {
-        Ok(vec![if spec.id == 0 && wanted {
-            header()
-        } else {
-            Vec::new()
-        }])
-    };
-    write(
-        "groups",
-        header(rows::header::<GroupRow>, scenario.output.groups_csv),
-    );
-    if scenario.output.members_csv {
-        write("members", header(rows::header::<MemberRow>, true));
-    }
-    let result = engine::run_one_with(
-        scenario,
-        spec.id,
-        spec.replicate,
-        step_done,
-        RowSinks {
-            groups: &mut |rows: &[GroupRow]| write("groups", headerless_blocks(rows)),
-            members: &mut |rows: &[MemberRow]| write("members", headerless_blocks(rows)),
-        },
-    );
-    if let Some(e) = failed.into_inner() {
-        return Err(e);
-    }
-    write_parts(dir, &result, scenario, parts.into_inner())
+        let result = engine::run_one_with(
+            scenario,
+            spec.id,
+            spec.replicate,
+            step_done,
+            RowSinks {
+                groups: &mut |rows: &[GroupRow]| write("groups", headerless_blocks(rows)),
+                members: &mut |rows: &[MemberRow]| write("members", headerless_blocks(rows)),
+            },
+        );
+        drop(send);
+        let parts = match writing.join() {
+            Ok(parts) => parts?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
+        }
+        write_parts(dir, &result, scenario, parts)
+    })
 }
 
 fn write_parts(

@@ -13,7 +13,7 @@
 //! figures.
 
 use crate::baseline::Cohort;
-use crate::bonds::{TieLevels, pair_index};
+use crate::bonds::TieLevels;
 use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
@@ -218,37 +218,42 @@ impl Tally {
     }
 
     /// Counts the current members without a tie at each level to another
-    /// current member of the group (ties to those who left do not count):
-    /// each current member's strongest tie to another, in one walk over the
-    /// pairs.
+    /// current member of the group (ties to those who left do not count).
+    /// A casual-or-closer tie to a current member is a bit of the member's
+    /// casual bitset among the current members'; only a member with a
+    /// friend (or close friend) anywhere can have one in the group, and
+    /// only those few have their pairs walked.
     fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
-        let n = g.arrived;
+        let ts = &g.tie_summary;
+        let words = ts.words();
         let current = |i: usize| g.members[i].status == Status::Active;
-        let (mut small, mut large) = ([0.0f32; 64], Vec::new());
-        let strongest: &mut [f32] = if n <= small.len() {
-            &mut small[..n]
+        let (mut small, mut large) = ([0u64; 1], Vec::new());
+        let mask: &mut [u64] = if words == 1 {
+            &mut small
         } else {
-            large.resize(n, 0.0);
+            large.resize(words, 0);
             &mut large
         };
-        for j in (1..n).filter(|&j| current(j)) {
-            let row = pair_index(0, j);
-            for (i, s) in g.bonds.pairs[row..row + j]
-                .iter()
-                .map(|p| p.strength)
-                .enumerate()
-            {
-                if current(i) {
-                    strongest[i] = strongest[i].max(s);
-                    strongest[j] = strongest[j].max(s);
-                }
-            }
+        for i in (0..g.arrived).filter(|&i| current(i)) {
+            mask[i / 64] |= 1 << (i % 64);
         }
-        for i in (0..n).filter(|&i| current(i)) {
+        let casual_bits = ts.casual_bits();
+        for i in (0..g.arrived).filter(|&i| current(i)) {
             self.current += 1;
-            self.no_casual_in_group += u64::from(strongest[i] < levels.casual);
-            self.no_friend_in_group += u64::from(strongest[i] < levels.friend);
-            self.no_close_in_group += u64::from(strongest[i] < levels.close);
+            let own = &casual_bits[i * words..(i + 1) * words];
+            let casual = own.iter().zip(&*mask).any(|(b, m)| b & m != 0);
+            let ties = ts.members[i];
+            let strongest = if ties.friends == 0 {
+                0.0
+            } else {
+                (0..g.arrived)
+                    .filter(|&j| j != i && current(j))
+                    .map(|j| g.bonds.strength(i, j))
+                    .fold(0.0f32, f32::max)
+            };
+            self.no_casual_in_group += u64::from(!casual);
+            self.no_friend_in_group += u64::from(strongest < levels.friend);
+            self.no_close_in_group += u64::from(strongest < levels.close);
         }
     }
 

@@ -99,10 +99,32 @@ impl Line<'_> {
     /// digits in a fraction of the instructions and writes the same text,
     /// but for a `+` after the `e` of a large exponent (`1e+16` where `ryu`
     /// writes `1e16`), which is dropped.
-    fn float(&mut self, v: impl zmij::Float) {
+    fn float(&mut self, v: impl zmij::Float + Into<f64>) {
+        let value: f64 = v.into();
+        // A whole number of less than 2^24 in magnitude (weeks, counts,
+        // shares of 0 or 1) is exact in both widths, and its shortest
+        // digits are its own: `ryu` writes the integer and `.0` (`-0.0`
+        // keeps its sign through the general path).
+        let whole = value as i32;
+        if f64::from(whole) == value
+            && whole.unsigned_abs() < 1 << 24
+            && !(whole == 0 && value.is_sign_negative())
+        {
+            self.next_field();
+            self.out
+                .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+            self.out.extend_from_slice(b".0");
+            return;
+        }
         let mut buffer = zmij::Buffer::new();
         let text = buffer.format(v).as_bytes();
-        // The sign of an exponent is among the last five bytes (`e+308`).
+        // Below 10^12 no text has an exponent with a sign (`ryu` writes
+        // digits up to 10^13 for an `f32`, 10^16 for an `f64`); above, the
+        // sign is among the last five bytes (`e+308`).
+        if value.abs() < 1e12 {
+            self.field(text);
+            return;
+        }
         let tail = text.len().saturating_sub(5);
         match text[tail..].iter().position(|&b| b == b'+') {
             None => self.field(text),
@@ -362,7 +384,7 @@ mod tests {
     }
 
     /// The text of one float field as [`Line::float`] writes it.
-    fn float_field(v: impl zmij::Float) -> String {
+    fn float_field(v: impl zmij::Float + Into<f64>) -> String {
         let mut out = Vec::new();
         Line {
             out: &mut out,
@@ -385,6 +407,20 @@ mod tests {
             assert_eq!(float_field(y), ryu::Buffer::new().format(y), "{y:e}");
             checked += 1;
         };
+        // Whole numbers, written without the general path below 2^24: all
+        // up to 100,000 and those around 2^24 and the powers of two and ten.
+        for n in (-100_000..=100_000).chain((1 << 24) - 100..(1 << 24) + 100) {
+            both(f64::from(n));
+            both(-f64::from(n));
+        }
+        for e in 0..64 {
+            for n in [2f64.powi(e), 10f64.powi(e / 3), 3.0 * 2f64.powi(e)] {
+                for x in [n - 1.0, n, n + 1.0, -n, 0.5 - n, n + 0.5] {
+                    both(x);
+                }
+            }
+        }
+        both(-0.0);
         for e in -330..=310 {
             for m in [1.0, 9.999_999_999_999_999, 1.5, 7.25] {
                 both(m * 10f64.powi(e));

@@ -349,10 +349,12 @@ impl NetStats {
             nodes: u64::from(node_mask.count_ones()),
             ..NetStats::default()
         };
+        // Ties come `i < j`: the pair's index without ordering the two.
         let twice = shared_partners(bits, node_mask, |i, j| {
-            s.strength_sum += f64::from(g.bonds.strength(i, j));
+            s.strength_sum += f64::from(g.bonds.pairs[j * (j - 1) / 2 + i].strength);
         });
         let mut degree = [0u32; 64];
+        let mut isolated = 0u64;
         let mut each = node_mask;
         while each != 0 {
             let i = each.trailing_zeros() as usize;
@@ -360,7 +362,7 @@ impl NetStats {
             degree[i] = (bits[i] & node_mask).count_ones();
             let (k, twice) = (u64::from(degree[i]), u64::from(twice[i]));
             s.edges += k;
-            s.isolates += u64::from(k == 0);
+            isolated |= u64::from(k == 0) << i;
             s.triples += k * k.saturating_sub(1) / 2;
             s.triangles_at_nodes += twice / 2;
             if k >= 2 {
@@ -369,9 +371,13 @@ impl NetStats {
         }
         s.edges /= 2;
         s.edges_squared = (s.edges * s.edges) as f64;
+        s.isolates = u64::from(isolated.count_ones());
 
-        // Components: flood fill over bit masks.
-        let mut unseen = node_mask;
+        // Components: each isolated node is one; the others by flood fill
+        // over bit masks.
+        s.components = s.isolates;
+        s.largest_component = s.isolates.min(1);
+        let mut unseen = node_mask & !isolated;
         while unseen != 0 {
             let mut component = unseen & unseen.wrapping_neg();
             let mut frontier = component;
@@ -388,8 +394,10 @@ impl NetStats {
         }
 
         // Core numbers: peel the node of least remaining degree (the first
-        // such), lowering its remaining neighbours' degrees as it goes.
-        let mut remaining = node_mask;
+        // such), lowering its remaining neighbours' degrees as it goes. The
+        // isolated nodes would go first, at degree 0, changing no other's
+        // degree: they are left out from the start.
+        let mut remaining = node_mask & !isolated;
         let mut core = 0u32;
         while remaining != 0 {
             let mut best = (u32::MAX, 0usize);

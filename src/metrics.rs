@@ -12,6 +12,8 @@
 //! the same network as a petgraph graph; a test checks both give the same
 //! figures.
 
+use std::borrow::Cow;
+
 use crate::baseline::Cohort;
 use crate::bonds::TieLevels;
 use crate::network::NetStats;
@@ -525,14 +527,14 @@ impl MemberRow {
     }
 }
 
-impl GroupRow {
+impl<'a> GroupRow<'a> {
     /// The row of one group from its tally.
-    pub fn new(id: &RowId, g: &GroupState, step: u32, week: f64, t: &Tally) -> GroupRow {
+    pub fn new(id: &'a RowId, g: &GroupState, step: u32, week: f64, t: &Tally) -> GroupRow<'a> {
         let joined = t.arrived - t.waiting;
         let change = &t.loneliness_change.all;
         GroupRow {
             run: id.run,
-            arm: id.arm.clone(),
+            arm: Cow::Borrowed(&id.arm),
             replicate: id.replicate,
             group: g.id,
             step,

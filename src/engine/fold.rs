@@ -56,7 +56,7 @@ pub(super) struct StepOutput<'a, 'b> {
     rows_due: bool,
     group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
     /// Reused between blocks.
-    rows: Vec<GroupRow>,
+    rows: Vec<GroupRow<'a>>,
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {

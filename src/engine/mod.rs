@@ -56,7 +56,7 @@ pub struct ReplicateResult {
     pub network: Vec<NetworkRow>,
     /// One row per group that meets at the measured steps (empty when
     /// `output.groups_csv` is off).
-    pub groups: Vec<GroupRow>,
+    pub groups: Vec<GroupRow<'static>>,
     /// The network at each of `network.export_steps`.
     pub exports: Vec<NetworkExport>,
     /// One row per member of a meeting group per session they could
@@ -177,7 +177,7 @@ pub fn run_one(
         replicate,
         step_done,
         RowSinks {
-            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
         },
     );
@@ -345,7 +345,7 @@ mod tests {
     fn run_folding(scenario: &Scenario, blocks: usize) -> String {
         let (mut groups, mut members) = (Vec::new(), Vec::new());
         let sinks = RowSinks {
-            groups: &mut |rows: &[GroupRow]| groups.extend_from_slice(rows),
+            groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
         };
         let result = run_in_blocks(scenario, 0, 1, &|| {}, sinks, blocks);

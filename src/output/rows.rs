@@ -21,6 +21,7 @@
 //! imports nothing of the model, so that any layer may read and write the
 //! files.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -609,11 +610,14 @@ pub struct NetworkRow {
     pub group_modularity: f64,
 }
 
-/// One row of `groups.csv`: one group at one step.
+/// One row of `groups.csv`: one group at one step. A run makes one for
+/// every group at every measured step, so the arm's name is borrowed from
+/// the run's row id rather than copied into each ([`GroupRow::owned`]
+/// keeps one); rows read back from a file own theirs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct GroupRow {
+pub struct GroupRow<'a> {
     pub run: u64,
-    pub arm: String,
+    pub arm: Cow<'a, str>,
     pub replicate: u32,
     pub group: u32,
     pub step: u32,
@@ -640,6 +644,31 @@ pub struct GroupRow {
     pub reply_norm: f64,
     pub safety_shift: f64,
     pub meeting_quality: f64,
+}
+
+impl GroupRow<'_> {
+    /// The same row, owning its arm's name.
+    pub fn owned(&self) -> GroupRow<'static> {
+        GroupRow {
+            arm: Cow::Owned(self.arm.to_string()),
+            run: self.run,
+            replicate: self.replicate,
+            group: self.group,
+            step: self.step,
+            week: self.week,
+            members_active: self.members_active,
+            attendance_rate: self.attendance_rate,
+            cohesion_mean: self.cohesion_mean,
+            density: self.density,
+            clustering: self.clustering,
+            members_joined: self.members_joined,
+            loneliness_change_mean: self.loneliness_change_mean,
+            retention: self.retention,
+            reply_norm: self.reply_norm,
+            safety_shift: self.safety_shift,
+            meeting_quality: self.meeting_quality,
+        }
+    }
 }
 
 /// One row of `panel.csv`: one member of a meeting group at one session

@@ -106,17 +106,22 @@ pub fn wanted_hours_per_week(p: &BeyondMeetings, strength: f64, online: bool) ->
 }
 
 /// Share of its wanted contact a pair gets, 0–1, when its members' ties
-/// would take `wanted_a` and `wanted_b` hours a week in all.
+/// would take `wanted_a` and `wanted_b` hours a week in all: the smaller of
+/// the two members' [`member_share`]s.
 #[inline]
 pub fn budget_share(p: &BeyondMeetings, wanted_a: f64, wanted_b: f64) -> f64 {
-    let share = |wanted: f64| {
-        if wanted > p.weekly_budget_hours {
-            p.weekly_budget_hours / wanted
-        } else {
-            1.0
-        }
-    };
-    share(wanted_a).min(share(wanted_b))
+    member_share(p, wanted_a).min(member_share(p, wanted_b))
+}
+
+/// Share of their ties' wanted contact a member's budget covers, 0–1, when
+/// those ties would take `wanted` hours a week.
+#[inline]
+pub fn member_share(p: &BeyondMeetings, wanted: f64) -> f64 {
+    if wanted > p.weekly_budget_hours {
+        p.weekly_budget_hours / wanted
+    } else {
+        1.0
+    }
 }
 
 /// Share of a pair's recent contacts still counted after an interval of

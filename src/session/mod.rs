@@ -67,8 +67,9 @@ pub struct Scratch {
     mood_deltas: Vec<f64>,
     /// Universality's relief, applied in the loneliness step.
     relief: Vec<f64>,
-    /// Hours a week each member's ties would take outside the sessions.
-    wanted_outside: Vec<f64>,
+    /// Share of each member's ties' wanted contact outside the sessions
+    /// that their time budget covers (from the hours the ties would take).
+    outside_share: Vec<f64>,
     /// A forum's period: the author's place of every post, in order.
     post_authors: Vec<usize>,
     /// A forum's period: replies exchanged, by pair index, sorted.
@@ -94,7 +95,7 @@ impl Scratch {
             &mut self.replies,
             &mut self.given,
             &mut self.relief,
-            &mut self.wanted_outside,
+            &mut self.outside_share,
         ] {
             v.clear();
             v.resize(n, 0.0);

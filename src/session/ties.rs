@@ -16,7 +16,7 @@ use crate::rules::bonding::{self, Bonding};
 pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let m = &s.ctx.scenario.mechanisms;
     if m.beyond_meetings.enabled {
-        wanted_outside(s, g, sc);
+        outside_shares(s, g, sc);
     }
     if m.bonding.enabled || m.beyond_meetings.enabled {
         let pair_rule = PairUpdate {
@@ -61,11 +61,12 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
 }
 
-/// The hours a week each member's ties would take outside the sessions,
-/// from the strengths before this interval: what their time budget is
-/// shared among.
-fn wanted_outside(s: &Session, g: &GroupState, sc: &mut Scratch) {
+/// The share of their ties' wanted contact outside the sessions that each
+/// member's time budget covers: from the hours a week their ties would
+/// take, with the strengths before this interval.
+fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let (p, online) = (&s.ctx.scenario.mechanisms.beyond_meetings, s.ctx.online);
+    let wanted = &mut sc.outside_share;
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;
         for (i, strength) in g.bonds.pairs[row..row + j]
@@ -74,11 +75,14 @@ fn wanted_outside(s: &Session, g: &GroupState, sc: &mut Scratch) {
             .enumerate()
         {
             if strength > 0.0 {
-                let wanted = beyond_meetings::wanted_hours_per_week(p, f64::from(strength), online);
-                sc.wanted_outside[i] += wanted;
-                sc.wanted_outside[j] += wanted;
+                let hours = beyond_meetings::wanted_hours_per_week(p, f64::from(strength), online);
+                wanted[i] += hours;
+                wanted[j] += hours;
             }
         }
+    }
+    for share in wanted.iter_mut() {
+        *share = beyond_meetings::member_share(p, *share);
     }
 }
 
@@ -149,7 +153,8 @@ impl PairUpdate<'_> {
         strength: f64,
     ) -> f64 {
         let p = self.beyond;
-        let share = beyond_meetings::budget_share(p, sc.wanted_outside[i], sc.wanted_outside[j]);
+        // The pair gets the smaller of its members' shares.
+        let share = sc.outside_share[i].min(sc.outside_share[j]);
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(contact, mean);

@@ -15,6 +15,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use xxhash_rust::xxh3::Xxh3;
 
@@ -162,6 +163,38 @@ struct Part {
     rows: u64,
     bytes: u64,
     checksum: Checksum,
+    /// Bytes written since the part was last handed to a flush.
+    unflushed: u64,
+    /// The flushes to disk begun while the part is written.
+    flushes: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Bytes of a part after which what it holds so far is flushed to disk
+/// in the background while the run goes on: a run's sealing then waits
+/// only for the last of them, not for the whole file (a gigabyte of
+/// `groups.csv` took over 2 seconds to flush at the end).
+const EARLY_FLUSH_BYTES: u64 = 16 << 20;
+
+impl Part {
+    /// Hands what the part holds so far to the operating system and has a
+    /// thread of its own flush it to disk, so that the writer goes on.
+    /// The sealing waits for these flushes, then flushes the part whole
+    /// again; a flush that failed fails the sealing.
+    fn flush_in_background(&mut self) -> Result<()> {
+        let io = |source| Error::Io {
+            action: "write",
+            path: self.temp.clone(),
+            source,
+        };
+        self.out.flush().map_err(io)?;
+        let file = self.out.get_ref().try_clone().map_err(io)?;
+        // Where no thread can be started, the sealing flushes it all.
+        if let Ok(flush) = std::thread::Builder::new().spawn(move || file.sync_data()) {
+            self.flushes.push(flush);
+        }
+        self.unflushed = 0;
+        Ok(())
+    }
 }
 
 /// A run's part files, written as the run produces its rows (so that no
@@ -173,6 +206,8 @@ pub struct RunWriter {
     dir: PathBuf,
     run: u64,
     parts: Vec<Part>,
+    /// A part's bytes after which they are flushed in the background.
+    early_flush_bytes: u64,
 }
 
 impl RunWriter {
@@ -181,6 +216,7 @@ impl RunWriter {
             dir: dir.to_path_buf(),
             run,
             parts: Vec::new(),
+            early_flush_bytes: EARLY_FLUSH_BYTES,
         }
     }
 
@@ -205,6 +241,8 @@ impl RunWriter {
                     rows: 0,
                     bytes: 0,
                     checksum: Checksum::xxh3(),
+                    unflushed: 0,
+                    flushes: Vec::new(),
                 });
                 self.parts.len() - 1
             }
@@ -218,6 +256,10 @@ impl RunWriter {
         part.rows += count_lines(bytes);
         part.bytes += bytes.len() as u64;
         part.checksum.update(bytes);
+        part.unflushed += bytes.len() as u64;
+        if part.unflushed >= self.early_flush_bytes {
+            part.flush_in_background()?;
+        }
         Ok(())
     }
 
@@ -236,12 +278,24 @@ impl RunWriter {
                 rows,
                 bytes,
                 checksum,
+                unflushed: _,
+                flushes,
             } = part;
             out.into_inner().map_err(|e| Error::Io {
                 action: "write",
                 path: temp.clone(),
                 source: e.into_error(),
             })?;
+            for flush in flushes {
+                flush
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a flush to disk panicked")))
+                    .map_err(|source| Error::Io {
+                        action: "flush to disk",
+                        path: temp.clone(),
+                        source,
+                    })?;
+            }
             crash_point();
             sync_file(&temp)?;
             let file = path
@@ -441,6 +495,32 @@ mod tests {
         // Unsealed, the parts have only their temporary names.
         assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
         assert!(!part_path(dir.path(), 3, "timeseries").exists());
+        writer.seal().unwrap();
+        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
+        for kind in ["timeseries", "end", "sealed"] {
+            assert_eq!(
+                std::fs::read(part_path(dir.path(), 3, kind)).unwrap(),
+                std::fs::read(part_path(whole.path(), 3, kind)).unwrap(),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_part_flushed_early_in_the_background_is_sealed_the_same() {
+        let (whole, _) = sealed_run();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
+        let mut writer = RunWriter::new(dir.path(), 3);
+        writer.early_flush_bytes = 4;
+        writer.write("timeseries", b"1,2,3\n").unwrap();
+        writer.write("end", b"7\n").unwrap();
+        writer.write("timeseries", b"4,5,6\n").unwrap();
+        let flushes: usize = writer.parts.iter().map(|p| p.flushes.len()).sum();
+        assert_eq!(
+            flushes, 2,
+            "one flush per timeseries write; end is below the mark"
+        );
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
         for kind in ["timeseries", "end", "sealed"] {

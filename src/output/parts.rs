@@ -473,6 +473,17 @@ mod tests {
         (dir, path)
     }
 
+    /// Run 3's parts and seal in `dir` hold the bytes of those in `whole`.
+    fn assert_same_run(dir: &Path, whole: &Path) {
+        for kind in ["timeseries", "end", "sealed"] {
+            assert_eq!(
+                std::fs::read(part_path(dir, 3, kind)).unwrap(),
+                std::fs::read(part_path(whole, 3, kind)).unwrap(),
+                "{kind}"
+            );
+        }
+    }
+
     #[test]
     fn a_sealed_run_verifies_and_an_unsealed_one_is_not_done() {
         let (dir, _) = sealed_run();
@@ -497,13 +508,7 @@ mod tests {
         assert!(!part_path(dir.path(), 3, "timeseries").exists());
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
-        for kind in ["timeseries", "end", "sealed"] {
-            assert_eq!(
-                std::fs::read(part_path(dir.path(), 3, kind)).unwrap(),
-                std::fs::read(part_path(whole.path(), 3, kind)).unwrap(),
-                "{kind}"
-            );
-        }
+        assert_same_run(dir.path(), whole.path());
     }
 
     #[test]
@@ -523,13 +528,7 @@ mod tests {
         );
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
-        for kind in ["timeseries", "end", "sealed"] {
-            assert_eq!(
-                std::fs::read(part_path(dir.path(), 3, kind)).unwrap(),
-                std::fs::read(part_path(whole.path(), 3, kind)).unwrap(),
-                "{kind}"
-            );
-        }
+        assert_same_run(dir.path(), whole.path());
     }
 
     #[test]

@@ -345,6 +345,23 @@ pub fn check_all_sealed(experiment: &Experiment, dir: &Path, shard: Option<Shard
             }
         }
     }
+    all_done(dir, &missing)
+}
+
+/// Fails with [`Error::IncompleteRun`] unless every run of the experiment
+/// has its seal (its parts are not read).
+fn check_all_have_seals(experiment: &Experiment, dir: &Path) -> Result<()> {
+    let missing: Vec<u64> = experiment
+        .runs()
+        .map(|r| r.id)
+        .filter(|&id| !parts::is_sealed(dir, id))
+        .collect();
+    all_done(dir, &missing)
+}
+
+/// Fails with [`Error::IncompleteRun`] when some runs (`missing`) have not
+/// finished.
+fn all_done(dir: &Path, missing: &[u64]) -> Result<()> {
     match missing.first() {
         Some(&first) => Err(Error::IncompleteRun {
             path: dir.to_path_buf(),
@@ -396,11 +413,6 @@ pub struct Assembled {
     pub sensitivity: Vec<sensitivity::results::IndexRow>,
 }
 
-/// Writes the final files from the parts of every run, then removes the
-/// parts. Fails, leaving the parts, when a run is missing.
-/// `scenario.resolved.toml` is not written here: it went down before the
-/// first run (so that `--resume` can read the experiment back) and is left
-/// as it is.
 /// runs.csv: one row per run, with its point's swept values.
 fn write_runs_csv(experiment: &Experiment, folder: &mut OutputFolder) -> Result<()> {
     let (w, path) = folder.create("runs.csv")?;
@@ -421,12 +433,20 @@ fn write_runs_csv(experiment: &Experiment, folder: &mut OutputFolder) -> Result<
     rows::write_records(w, &path, &RunRow::header(&keys), runs)
 }
 
+/// Writes the final files from the parts of every run, then removes the
+/// parts. Called after [`run_pending`] has run the whole experiment in
+/// this process, under the folder's lock: every run's parts were then
+/// verified against their seal or written and sealed, so they are not read
+/// back again; a run without its seal fails, leaving the parts.
+/// `scenario.resolved.toml` is not written here: it went down before the
+/// first run (so that `--resume` can read the experiment back) and is left
+/// as it is.
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
     manifest: impl FnOnce(&[String]) -> String,
 ) -> Result<Assembled> {
-    check_all_sealed(experiment, dir, None)?;
+    check_all_have_seals(experiment, dir)?;
     let mut folder = OutputFolder::reopen(dir);
     let members = experiment.base.output.members_csv;
     let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];

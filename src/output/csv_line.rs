@@ -118,7 +118,7 @@ impl Line<'_> {
         }
         let mut buffer = zmij::Buffer::new();
         let text = buffer.format(v).as_bytes();
-        // Below 10^12 no text has an exponent with a sign (`ryu` writes
+        // Below 10^12 no text has an exponent with a `+` (`ryu` writes
         // digits up to 10^13 for an `f32`, 10^16 for an `f64`); above, the
         // sign is among the last five bytes (`e+308`).
         if value.abs() < 1e12 {

@@ -165,8 +165,8 @@ struct Part {
     checksum: Checksum,
     /// Bytes written since the part was last handed to a flush.
     unflushed: u64,
-    /// The flushes to disk begun while the part is written.
-    flushes: Vec<JoinHandle<std::io::Result<()>>>,
+    /// The flush to disk begun last while the part is written.
+    flush: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// Bytes of a part after which what it holds so far is flushed to disk
@@ -177,23 +177,48 @@ const EARLY_FLUSH_BYTES: u64 = 16 << 20;
 
 impl Part {
     /// Hands what the part holds so far to the operating system and has a
-    /// thread of its own flush it to disk, so that the writer goes on.
-    /// The sealing waits for these flushes, then flushes the part whole
-    /// again; a flush that failed fails the sealing.
+    /// thread of its own flush it to disk, so that the writer goes on. One
+    /// flush at a time: while the last still waits for the disk, the part
+    /// goes on and the next mark tries again. The sealing waits for the
+    /// last flush, then flushes the part whole again; a flush that failed
+    /// fails the run, at the next mark or at the sealing.
     fn flush_in_background(&mut self) -> Result<()> {
-        let io = |source| Error::Io {
-            action: "write",
+        self.unflushed = 0;
+        if self.flush.as_ref().is_some_and(|f| !f.is_finished()) {
+            return Ok(());
+        }
+        self.finish_flush()?;
+        let io = |action, source| Error::Io {
+            action,
             path: self.temp.clone(),
             source,
         };
-        self.out.flush().map_err(io)?;
-        let file = self.out.get_ref().try_clone().map_err(io)?;
+        self.out.flush().map_err(|e| io("write", e))?;
+        let file = self
+            .out
+            .get_ref()
+            .try_clone()
+            .map_err(|e| io("flush to disk", e))?;
         // Where no thread can be started, the sealing flushes it all.
-        if let Ok(flush) = std::thread::Builder::new().spawn(move || file.sync_data()) {
-            self.flushes.push(flush);
-        }
-        self.unflushed = 0;
+        self.flush = std::thread::Builder::new()
+            .spawn(move || file.sync_data())
+            .ok();
         Ok(())
+    }
+
+    /// Waits for the flush in flight, if any: its failure is the part's.
+    fn finish_flush(&mut self) -> Result<()> {
+        let Some(flush) = self.flush.take() else {
+            return Ok(());
+        };
+        flush
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a flush to disk panicked")))
+            .map_err(|source| Error::Io {
+                action: "flush to disk",
+                path: self.temp.clone(),
+                source,
+            })
     }
 }
 
@@ -242,7 +267,7 @@ impl RunWriter {
                     bytes: 0,
                     checksum: Checksum::xxh3(),
                     unflushed: 0,
-                    flushes: Vec::new(),
+                    flush: None,
                 });
                 self.parts.len() - 1
             }
@@ -269,7 +294,8 @@ impl RunWriter {
         let mut seal = String::from(SEAL_HEADER);
         seal.push('\n');
         let mut staged = Vec::new();
-        for part in self.parts {
+        for mut part in self.parts {
+            part.finish_flush()?;
             let Part {
                 path,
                 temp,
@@ -279,23 +305,13 @@ impl RunWriter {
                 bytes,
                 checksum,
                 unflushed: _,
-                flushes,
+                flush: _,
             } = part;
             out.into_inner().map_err(|e| Error::Io {
                 action: "write",
                 path: temp.clone(),
                 source: e.into_error(),
             })?;
-            for flush in flushes {
-                flush
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a flush to disk panicked")))
-                    .map_err(|source| Error::Io {
-                        action: "flush to disk",
-                        path: temp.clone(),
-                        source,
-                    })?;
-            }
             crash_point();
             sync_file(&temp)?;
             let file = path
@@ -338,6 +354,11 @@ impl fmt::Display for RunParts {
             RunParts::Damaged(why) => f.write_str(why),
         }
     }
+}
+
+/// Whether a run has its seal (its parts are not checked: see [`verify`]).
+pub fn is_sealed(dir: &Path, run: u64) -> bool {
+    seal_path(dir, run).is_file()
 }
 
 /// Checks a run's parts against its seal.
@@ -520,12 +541,14 @@ mod tests {
         writer.early_flush_bytes = 4;
         writer.write("timeseries", b"1,2,3\n").unwrap();
         writer.write("end", b"7\n").unwrap();
+        let begun = |w: &RunWriter| {
+            w.parts
+                .iter()
+                .map(|p| p.flush.is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(begun(&writer), [true, false], "end is below the mark");
         writer.write("timeseries", b"4,5,6\n").unwrap();
-        let flushes: usize = writer.parts.iter().map(|p| p.flushes.len()).sum();
-        assert_eq!(
-            flushes, 2,
-            "one flush per timeseries write; end is below the mark"
-        );
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
         assert_same_run(dir.path(), whole.path());

@@ -8,7 +8,7 @@
 //! process die at the N-th one (`BONFIRE_CRASH_AT=N`) and check that
 //! `--resume` still ends with exactly the files of an uninterrupted run.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,9 +40,10 @@ pub fn crash_point() {
     }
 }
 
-/// Flushes a file's bytes to disk.
+/// Flushes a file's bytes to disk. The file is opened for writing (not
+/// changed): Windows flushes only through a handle that may write.
 pub fn sync_file(path: &Path) -> Result<()> {
-    fsync(path)
+    fsync(path, OpenOptions::new().write(true).open(path))
 }
 
 /// Flushes a folder's entries (the names created, renamed or removed in
@@ -50,15 +51,16 @@ pub fn sync_file(path: &Path) -> Result<()> {
 /// are already durable and this does nothing.
 pub fn sync_dir(path: &Path) -> Result<()> {
     if cfg!(unix) {
-        fsync(path)
+        fsync(path, File::open(path))
     } else {
         crash_point();
         Ok(())
     }
 }
 
-fn fsync(path: &Path) -> Result<()> {
-    File::open(path)
+/// Flushes the file or folder at `path`, opened as `opened`, to disk.
+fn fsync(path: &Path, opened: std::io::Result<File>) -> Result<()> {
+    opened
         .and_then(|f| f.sync_all())
         .map_err(|source| Error::Io {
             action: "flush to disk",

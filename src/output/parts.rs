@@ -494,6 +494,14 @@ mod tests {
         (dir, path)
     }
 
+    /// A writer of run 3 in a new folder with its parts folder.
+    fn new_run() -> (tempfile::TempDir, RunWriter) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
+        let writer = RunWriter::new(dir.path(), 3);
+        (dir, writer)
+    }
+
     /// Run 3's parts and seal in `dir` hold the bytes of those in `whole`.
     fn assert_same_run(dir: &Path, whole: &Path) {
         for kind in ["timeseries", "end", "sealed"] {
@@ -517,9 +525,7 @@ mod tests {
     #[test]
     fn a_part_written_piece_by_piece_is_sealed_as_if_written_whole() {
         let (whole, _) = sealed_run();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
-        let mut writer = RunWriter::new(dir.path(), 3);
+        let (dir, mut writer) = new_run();
         writer.write("timeseries", b"").unwrap();
         writer.write("timeseries", b"1,2,3\n").unwrap();
         writer.write("end", b"7\n").unwrap();
@@ -535,9 +541,7 @@ mod tests {
     #[test]
     fn a_part_flushed_early_in_the_background_is_sealed_the_same() {
         let (whole, _) = sealed_run();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
-        let mut writer = RunWriter::new(dir.path(), 3);
+        let (dir, mut writer) = new_run();
         writer.early_flush_bytes = 4;
         writer.write("timeseries", b"1,2,3\n").unwrap();
         writer.write("end", b"7\n").unwrap();

@@ -105,14 +105,6 @@ pub fn wanted_hours_per_week(p: &BeyondMeetings, strength: f64, online: bool) ->
     contacts_per_week(p, strength, online) * contact_hours(p, strength)
 }
 
-/// Share of its wanted contact a pair gets, 0–1, when its members' ties
-/// would take `wanted_a` and `wanted_b` hours a week in all: the smaller of
-/// the two members' [`member_share`]s.
-#[inline]
-pub fn budget_share(p: &BeyondMeetings, wanted_a: f64, wanted_b: f64) -> f64 {
-    member_share(p, wanted_a).min(member_share(p, wanted_b))
-}
-
 /// Share of their ties' wanted contact a member's budget covers, 0–1, when
 /// those ties would take `wanted` hours a week.
 #[inline]
@@ -122,6 +114,13 @@ pub fn member_share(p: &BeyondMeetings, wanted: f64) -> f64 {
     } else {
         1.0
     }
+}
+
+/// Share of its wanted contact a pair gets, 0–1: the smaller of its two
+/// members' [`member_share`]s (the busier member decides).
+#[inline]
+pub fn pair_share(share_a: f64, share_b: f64) -> f64 {
+    share_a.min(share_b)
 }
 
 /// Share of a pair's recent contacts still counted after an interval of
@@ -169,6 +168,12 @@ mod tests {
         let burst = recent_contacts(0.0, kept, 3);
         assert!(burst >= p.repeated_contacts);
         assert!(recent_contacts(burst, kept, 0) < p.repeated_contacts);
+    }
+
+    /// The share a pair gets when its members' ties would take `wanted_a`
+    /// and `wanted_b` hours a week in all.
+    fn budget_share(p: &BeyondMeetings, wanted_a: f64, wanted_b: f64) -> f64 {
+        pair_share(member_share(p, wanted_a), member_share(p, wanted_b))
     }
 
     #[test]

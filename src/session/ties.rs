@@ -153,8 +153,7 @@ impl PairUpdate<'_> {
         strength: f64,
     ) -> f64 {
         let p = self.beyond;
-        // The pair gets the smaller of its members' shares.
-        let share = sc.outside_share[i].min(sc.outside_share[j]);
+        let share = beyond_meetings::pair_share(sc.outside_share[i], sc.outside_share[j]);
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(contact, mean);

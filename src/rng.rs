@@ -241,30 +241,95 @@ pub fn beta_mean(rng: &mut Stream, mean: f64, kappa: f64) -> f64 {
 
 /// A Poisson deviate. Knuth's product method below mean 30, otherwise a
 /// rounded normal approximation (arrival rates per session are small).
-#[inline]
+/// The first uniform of the product method is drawn here, inlined where a
+/// pair's contacts are drawn, since most answers are 0 at once; the rest
+/// is [`poisson_past_the_first`].
+#[inline(always)]
 pub fn poisson(rng: &mut Stream, mean: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
     if mean < 30.0 {
-        let mut product = uniform(rng);
+        let first = uniform(rng);
         // No event when the first uniform is at most e^−mean. Since
         // e^−mean ≥ 1 − mean, a uniform below 1 − mean (less a margin far
         // wider than the rounding of either side) is below it: the
         // answer is 0 without computing the exponential, as it would be
         // with it. Most pairs' contact counts are 0 this way.
-        if product < (1.0 - mean) * (1.0 - 1e-12) {
+        if first < (1.0 - mean) * (1.0 - 1e-12) {
             return 0;
         }
-        let limit = libm::exp(-mean);
-        let mut count = 0;
-        while product > limit {
-            count += 1;
-            product *= uniform(rng);
-        }
-        count
+        poisson_past_the_first(rng, mean, first)
     } else {
         libm::round(normal(rng, mean, libm::sqrt(mean))).max(0.0) as u32
+    }
+}
+
+/// Knuth's product method from its first uniform on.
+#[inline(never)]
+fn poisson_past_the_first(rng: &mut Stream, mean: f64, first: f64) -> u32 {
+    let mut product = first;
+    let mut limit = NegativeExp::of(mean);
+    let mut count = 0;
+    while limit.is_below(product) {
+        count += 1;
+        product *= uniform(rng);
+    }
+    count
+}
+
+/// e^−mean as Knuth's product method compares with it: for a mean up to 1,
+/// first through bounds from its series, 1 − m + m²/2 − m³/6 < e^−m <
+/// 1 − m + m²/2 − m³/6 + m⁴/24 (each widened by a margin far wider than
+/// the rounding of either side), which decide a comparison unless the
+/// product falls within m⁴/24 of it; the exponential itself is computed
+/// only then (and at once for larger means). The answers are those of the
+/// comparison with `libm::exp(-mean)`.
+struct NegativeExp {
+    mean: f64,
+    low: f64,
+    high: f64,
+    exact: bool,
+}
+
+impl NegativeExp {
+    #[inline]
+    fn of(mean: f64) -> NegativeExp {
+        if mean <= 1.0 {
+            let squared = mean * mean;
+            let below = 1.0 - mean + 0.5 * squared - squared * mean / 6.0;
+            let above = below + squared * squared / 24.0;
+            NegativeExp {
+                mean,
+                low: below * (1.0 - 1e-12),
+                high: above * (1.0 + 1e-12),
+                exact: false,
+            }
+        } else {
+            let limit = libm::exp(-mean);
+            NegativeExp {
+                mean,
+                low: limit,
+                high: limit,
+                exact: true,
+            }
+        }
+    }
+
+    /// Whether e^−mean < `x`.
+    #[inline]
+    fn is_below(&mut self, x: f64) -> bool {
+        if x > self.high {
+            return true;
+        }
+        if x <= self.low {
+            return false;
+        }
+        if !self.exact {
+            let limit = libm::exp(-self.mean);
+            (self.low, self.high, self.exact) = (limit, limit, true);
+        }
+        x > self.high
     }
 }
 
@@ -310,6 +375,28 @@ mod tests {
             let limit = libm::exp(-mean);
             let edge = (1.0 - mean) * (1.0 - 1e-12);
             assert!(edge < limit, "the shortcut stays below e^-m at {mean}");
+        }
+    }
+
+    #[test]
+    fn the_bounds_on_the_negative_exponential_hold_it_and_decide_as_it_does() {
+        for k in 1..=200_000u32 {
+            let mean = f64::from(k) / 200_000.0;
+            let limit = libm::exp(-mean);
+            let bounds = NegativeExp::of(mean);
+            assert!(bounds.low < limit && limit < bounds.high, "mean {mean}");
+            // Products either side of e^-m, and at it: the comparison
+            // through the bounds is the comparison with it.
+            for x in [
+                bounds.low,
+                limit.next_down(),
+                limit,
+                limit.next_up(),
+                bounds.high,
+            ] {
+                let mut fresh = NegativeExp::of(mean);
+                assert_eq!(fresh.is_below(x), limit < x, "mean {mean}, product {x}");
+            }
         }
     }
 

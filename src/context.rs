@@ -41,8 +41,8 @@ pub struct SessionContext<'a> {
     pub size_cap: usize,
     /// The parts of the log-odds of attending fixed for the run.
     pub attendance_odds: attendance::FixedOdds,
-    /// Ratio of the geometric rank law of speaking, after facilitation.
-    pub rank_ratio: f64,
+    /// The geometric rank law of speaking, its ratio after facilitation.
+    pub floor_law: sharing::FloorLaw,
     /// Minutes of a session left to members.
     pub member_minutes: f64,
     /// Psychological safety a facilitator adds (0 when members lead).
@@ -86,11 +86,11 @@ impl<'a> SessionContext<'a> {
             open: scenario.format.membership == Membership::Open,
             size_cap: scenario.community.group_size as usize,
             attendance_odds: attendance::FixedOdds::new(&m.attendance, online, interval_days),
-            rank_ratio: sharing::effective_ratio(
+            floor_law: sharing::FloorLaw::new(sharing::effective_ratio(
                 m.sharing.rank_ratio,
                 facilitated,
                 m.sharing.facilitation_flattening,
-            ),
+            )),
             member_minutes: sharing::member_minutes(scenario.format.minutes, m.sharing.overhead),
             safety_bonus: if facilitated {
                 m.sharing.facilitated_safety

@@ -11,6 +11,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
+use std::sync::OnceLock;
 
 /// Mechanism 10, altruism: giving support protects the giver (`[mechanisms.altruism]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, SmartDefault)]
@@ -31,12 +32,41 @@ pub struct Altruism {
 
 /// The giver's log-hazard reduction from the support they gave.
 pub fn dropout_protection(protection: f64, support_given: f64) -> f64 {
-    protection * libm::log1p(support_given)
+    protection * log1p_of_given(support_given)
+}
+
+/// Counts of replies given in one session that ln(1 + given) is tabled for.
+const TABLED_COUNTS: usize = 64;
+
+/// ln(1 + given): support given is a whole count of replies, so its
+/// logarithm is read from a table of `libm::log1p` at 0, 1, 2, … (the
+/// same numbers, bit for bit), and computed for anything else (−0 too).
+#[inline]
+fn log1p_of_given(given: f64) -> f64 {
+    static TABLE: OnceLock<[f64; TABLED_COUNTS]> = OnceLock::new();
+    let count = given as usize;
+    if count < TABLED_COUNTS && (count as f64).to_bits() == given.to_bits() {
+        let table = TABLE.get_or_init(|| std::array::from_fn(|k| libm::log1p(k as f64)));
+        table[count]
+    } else {
+        libm::log1p(given)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tabled_logarithm_is_the_computed_one() {
+        for given in (0..200).map(f64::from).chain([0.5, 2.25, 63.5, -0.0, 1e9]) {
+            assert_eq!(
+                log1p_of_given(given).to_bits(),
+                libm::log1p(given).to_bits(),
+                "{given}"
+            );
+        }
+    }
 
     #[test]
     fn giving_protects() {

@@ -82,6 +82,16 @@ pub struct DropoutInputs {
 
 /// Probability of dropping out after this session.
 pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
+    let (scale, exponent) = hazard_factors(p, m);
+    (scale * libm::exp(exponent)).min(1.0)
+}
+
+/// The hazard as `min(1, scale · e^exponent)`: the scale (base, frailty,
+/// early excess, isolation) and the exponent (−protection), so that a
+/// draw can be decided without the exponential
+/// ([`super::chance::happens_with_scaled_exp`]).
+#[inline]
+pub fn hazard_factors(p: &Dropout, m: DropoutInputs) -> (f64, f64) {
     let early = m.early;
     let isolated = if m.isolated { p.isolated_factor } else { 1.0 };
     let protection = p.tie_protection * m.log_tie_support
@@ -89,7 +99,7 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
         + p.cohesion_protection * (m.cohesion / COHESION_MAX - 0.5)
         + p.reply_protection * m.reply_memory
         + m.altruism;
-    (p.base_hazard * m.frailty * early * isolated * libm::exp(-protection)).min(1.0)
+    (p.base_hazard * m.frailty * early * isolated, -protection)
 }
 
 /// The hazard's factor at `tenure` sessions belonged before this one:

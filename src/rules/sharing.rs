@@ -76,13 +76,51 @@ pub fn floor_share(rank: usize, speakers: usize, ratio: f64) -> f64 {
 /// Every speaker's share, most talkative first: the same numbers as
 /// [`floor_share`] for ranks 0, 1, ... without a power per rank.
 pub fn floor_shares(speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
-    let top = floor_share(0, speakers, ratio);
+    shares_from_the_top(floor_share(0, speakers, ratio), speakers, ratio)
+}
+
+/// `speakers` shares, the first `top`, each next one `ratio` times the last
+/// (all equal from a ratio of 1).
+fn shares_from_the_top(top: f64, speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
     let step = if ratio >= 1.0 { 1.0 } else { ratio };
     (0..speakers).scan(top, move |share, _| {
         let this = *share;
         *share *= step;
         Some(this)
     })
+}
+
+/// Speaker counts whose top share [`FloorLaw`] tables.
+const TABLED_SPEAKERS: usize = 64;
+
+/// The geometric rank law of one run (its ratio after facilitation), with
+/// the top speaker's share tabled by the number of speakers: a session's
+/// shares are then [`floor_shares`]'s numbers without its two powers.
+#[derive(Debug, Clone)]
+pub struct FloorLaw {
+    ratio: f64,
+    tops: Vec<f64>,
+}
+
+impl FloorLaw {
+    pub fn new(ratio: f64) -> FloorLaw {
+        FloorLaw {
+            ratio,
+            tops: (0..=TABLED_SPEAKERS)
+                .map(|speakers| floor_share(0, speakers, ratio))
+                .collect(),
+        }
+    }
+
+    /// [`floor_shares`] of `speakers` under this law.
+    #[inline]
+    pub fn shares(&self, speakers: usize) -> impl Iterator<Item = f64> + use<> {
+        let top = match self.tops.get(speakers) {
+            Some(&top) => top,
+            None => floor_share(0, speakers, self.ratio),
+        };
+        shares_from_the_top(top, speakers, self.ratio)
+    }
 }
 
 /// Minutes left for members once overhead is taken out.
@@ -158,6 +196,18 @@ mod tests {
                 assert!((share - floor_share(k, n, r)).abs() < 1e-12);
             }
             assert_eq!(floor_shares(n, r).count(), n);
+        }
+    }
+
+    #[test]
+    fn the_law_gives_the_shares_of_its_ratio() {
+        for ratio in [0.8, 0.95, 1.0, 0.3] {
+            let law = FloorLaw::new(ratio);
+            for speakers in 0..100 {
+                let tabled: Vec<u64> = law.shares(speakers).map(f64::to_bits).collect();
+                let computed: Vec<u64> = floor_shares(speakers, ratio).map(f64::to_bits).collect();
+                assert_eq!(tabled, computed, "{ratio}, {speakers}");
+            }
         }
     }
 

@@ -151,7 +151,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     // Most open first; ties keep place order (the sort is stable).
     sc.talk_order
         .sort_by(|&a, &b| g.members[b].openness.total_cmp(&g.members[a].openness));
-    let shares = sharing::floor_shares(speakers, s.ctx.rank_ratio);
+    let shares = s.ctx.floor_law.shares(speakers);
     for (&i, share) in sc.talk_order.iter().zip(shares) {
         sc.minutes[i] = s.ctx.member_minutes * share;
     }
@@ -497,7 +497,8 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
                 0.0
             },
         };
-        if rng::bernoulli(&mut draws, dropout::hazard(&m.dropout, inputs)) {
+        let (scale, exponent) = dropout::hazard_factors(&m.dropout, inputs);
+        if chance::happens_with_scaled_exp(&mut draws, scale, exponent) {
             g.members[i].leave(Status::DroppedOut, s.step);
         }
     }

@@ -2,7 +2,7 @@
 //! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k).
 
 use super::{Scratch, Session};
-use crate::bonds::{Pair, TieSummary};
+use crate::bonds::{MemberTies, Pair, TieSummary};
 use crate::population::GroupState;
 use crate::rng::{self, Purpose, Stream};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
@@ -34,31 +34,74 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             contacts_kept: s.ctx.contacts_kept,
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
-        let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
-        let per_reply = s.ctx.scenario.forum.hours_per_reply;
-        // A forum's reply exchanges, walked alongside the pairs (both in
-        // pair order).
-        let mut exchanges = sc.exchanges.iter().peekable();
-        for j in 1..g.arrived {
-            let row = j * (j - 1) / 2;
-            for (i, pair) in bonds.pairs[row..row + j].iter_mut().enumerate() {
-                let k = row + i;
-                let together = if s.ctx.forum {
-                    match exchanges.next_if(|&&(at, _)| at == k) {
-                        Some(&(_, replies)) => f64::from(replies) * per_reply,
-                        None => 0.0,
-                    }
-                } else if sc.attended[i] && sc.attended[j] {
+        let rule = (&pair_rule, &*sc, &mut contact);
+        if s.ctx.forum {
+            // A forum's reply exchanges, walked alongside the pairs (both
+            // in pair order).
+            let per_reply = s.ctx.scenario.forum.hours_per_reply;
+            let mut exchanges = sc.exchanges.iter().peekable();
+            each_pair(g, rule, |k, _| {
+                match exchanges.next_if(|&&(at, _)| at == k) {
+                    Some(&(_, replies)) => f64::from(replies) * per_reply,
+                    None => 0.0,
+                }
+            });
+        } else {
+            let attended = &sc.attended[..g.arrived];
+            each_pair(g, rule, |_, (i, j)| {
+                if attended[i] && attended[j] {
                     pair_rule.hours_in_session
                 } else {
                     0.0
-                };
-                pair_rule.update(pair, ts, sc, &mut contact, (i, j), together);
-            }
+                }
+            });
         }
     }
     g.tie_summary
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
+}
+
+/// Updates every pair of the group in pair order, with the hours its
+/// members spent together (`together(pair index, (i, j))`). Written once
+/// and called with each way of meeting, so that each loop is compiled
+/// for its own.
+#[inline(always)]
+fn each_pair(
+    g: &mut GroupState,
+    (rule, sc, contact): (&PairUpdate, &Scratch, &mut Stream),
+    mut together: impl FnMut(usize, (usize, usize)) -> f64,
+) {
+    let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
+    let sides = Sides::cut(sc, ts, g.arrived);
+    for j in 1..g.arrived {
+        let row = j * (j - 1) / 2;
+        for (i, pair) in bonds.pairs[row..row + j].iter_mut().enumerate() {
+            let hours = together(row + i, (i, j));
+            rule.update(pair, ts, &sides, contact, (i, j), hours);
+        }
+    }
+}
+
+/// What a pair's update reads of its two members, each cut to the members
+/// who have joined (the pair loop's range, so that its indices need no
+/// check against a longer length).
+struct Sides<'a> {
+    lonely: &'a [bool],
+    outside_share: &'a [f64],
+    depth: &'a [f64],
+    ties: &'a [MemberTies],
+}
+
+impl<'a> Sides<'a> {
+    #[inline(always)]
+    fn cut(sc: &'a Scratch, ts: &'a TieSummary, arrived: usize) -> Sides<'a> {
+        Sides {
+            lonely: &sc.lonely[..arrived],
+            outside_share: &sc.outside_share[..arrived],
+            depth: &sc.depth[..arrived],
+            ties: &ts.members[..arrived],
+        }
+    }
 }
 
 /// The share of their ties' wanted contact outside the sessions that each
@@ -66,7 +109,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
 /// take, with the strengths before this interval.
 fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let (p, online) = (&s.ctx.scenario.mechanisms.beyond_meetings, s.ctx.online);
-    let wanted = &mut sc.outside_share;
+    let wanted = &mut sc.outside_share[..g.arrived];
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;
         for (i, strength) in g.bonds.pairs[row..row + j]
@@ -109,12 +152,12 @@ impl PairUpdate<'_> {
     /// The tie of members `i < j` (`pair`) over one interval and
     /// session, in which they spent `together` hours (0 if they did not
     /// meet).
-    #[inline]
+    #[inline(always)]
     fn update(
         &self,
         pair: &mut Pair,
         ts: &TieSummary,
-        sc: &Scratch,
+        sc: &Sides,
         contact: &mut Stream,
         (i, j): (usize, usize),
         together: f64,
@@ -143,11 +186,11 @@ impl PairUpdate<'_> {
     /// The pair's contacts outside the sessions over the interval, from the
     /// strength after decay: counted, and their hours added to the pair's
     /// hours and returned.
-    #[inline]
+    #[inline(always)]
     fn contact_outside(
         &self,
         pair: &mut Pair,
-        sc: &Scratch,
+        sc: &Sides,
         contact: &mut Stream,
         (i, j): (usize, usize),
         strength: f64,
@@ -169,11 +212,11 @@ impl PairUpdate<'_> {
     /// A pair's strength after a session both attended: their `hours`
     /// together times the growth multiplier, within both members' capacity
     /// (from TS(k−1)).
-    #[inline]
+    #[inline(always)]
     fn grow(
         &self,
         ts: &TieSummary,
-        sc: &Scratch,
+        sc: &Sides,
         (i, j): (usize, usize),
         similarity: f64,
         strength: f64,
@@ -189,7 +232,7 @@ impl PairUpdate<'_> {
             online: self.online,
         };
         let grow = hours * bonding::growth_multiplier(p, inputs) * self.session_gain;
-        let (a, b) = (ts.members[i], ts.members[j]);
+        let (a, b) = (sc.ties[i], sc.ties[j]);
         bonding::within_capacity(
             strength,
             strength + grow,

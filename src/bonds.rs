@@ -195,6 +195,90 @@ pub struct MemberTies {
     pub strength_to_present: f32,
 }
 
+/// The pass over a group's pairs that sums each member's tie figures
+/// ([`TieSummary::compute`]).
+struct PairSums<'a> {
+    bonds: &'a BondMatrix,
+    /// The places that can have ties (those who arrived, within the matrix).
+    people: usize,
+    present: &'a [bool],
+    lonely: &'a [bool],
+    levels: &'a TieLevels,
+}
+
+impl PairSums<'_> {
+    /// Adds every pair's tie to both its members' figures and bitsets;
+    /// the bitsets have `words` words per member, which `WORDS` fixes at
+    /// compile time when not 0 (1: up to 64 places).
+    #[inline(always)]
+    fn add<const WORDS: usize>(
+        &self,
+        members: &mut [MemberTies],
+        (tie_bits, casual_bits): (&mut [u64], &mut [u64]),
+        words: usize,
+    ) {
+        let (levels, per_friend) = (self.levels, 1.0 / self.levels.friend);
+        let words = if WORDS == 0 { words } else { WORDS };
+        // With one word a member, at most 64 places; cutting every slice to
+        // the places walked lets the compiler drop the index checks.
+        let people = if WORDS == 1 {
+            self.people.min(64)
+        } else {
+            self.people
+        };
+        let members = &mut members[..people];
+        let (present, lonely) = (&self.present[..people], &self.lonely[..people]);
+        let tie_bits = &mut tie_bits[..people * words];
+        let casual_bits = &mut casual_bits[..people * words];
+        for j in 1..people {
+            let row = j * (j - 1) / 2;
+            for (i, pair) in self.bonds.pairs[row..row + j].iter().enumerate() {
+                let (s, met_outside) = (pair.strength, pair.beyond);
+                if s <= 0.0 {
+                    continue;
+                }
+                let support = (s * per_friend).min(1.0);
+                let (low, high) = members.split_at_mut(j);
+                let (a, b) = (&mut low[i], &mut high[0]);
+                a.support += support;
+                b.support += support;
+                if present[j] {
+                    a.strength_to_present += s;
+                }
+                if present[i] {
+                    b.strength_to_present += s;
+                }
+                if s >= levels.tie {
+                    a.ties += 1;
+                    b.ties += 1;
+                    a.lonely_partners += u16::from(lonely[j]);
+                    b.lonely_partners += u16::from(lonely[i]);
+                    if met_outside {
+                        a.beyond += 1;
+                        b.beyond += 1;
+                    }
+                    tie_bits[i * words + j / 64] |= 1 << (j % 64);
+                    tie_bits[j * words + i / 64] |= 1 << (i % 64);
+                    if s >= levels.casual {
+                        a.casual += 1;
+                        b.casual += 1;
+                        casual_bits[i * words + j / 64] |= 1 << (j % 64);
+                        casual_bits[j * words + i / 64] |= 1 << (i % 64);
+                        if s >= levels.friend {
+                            a.friends += 1;
+                            b.friends += 1;
+                            if s >= levels.close {
+                                a.close += 1;
+                                b.close += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Per-member figures condensed from the bond matrix, reused between sessions.
 #[derive(Debug, Clone, Default)]
 pub struct TieSummary {
@@ -247,54 +331,21 @@ impl TieSummary {
         self.bits.resize(2 * n * words, 0);
         let (tie_bits, casual_bits) = self.bits.split_at_mut(n * words);
 
-        let per_friend = 1.0 / levels.friend;
-        let members = &mut self.members;
-        for j in 1..with_bonds {
-            let row = j * (j - 1) / 2;
-            for (i, pair) in bonds.pairs[row..row + j].iter().enumerate() {
-                let (s, met_outside) = (pair.strength, pair.beyond);
-                if s <= 0.0 {
-                    continue;
-                }
-                let support = (s * per_friend).min(1.0);
-                let (low, high) = members.split_at_mut(j);
-                let (a, b) = (&mut low[i], &mut high[0]);
-                a.support += support;
-                b.support += support;
-                if present[j] {
-                    a.strength_to_present += s;
-                }
-                if present[i] {
-                    b.strength_to_present += s;
-                }
-                if s >= levels.tie {
-                    a.ties += 1;
-                    b.ties += 1;
-                    a.lonely_partners += u16::from(lonely[j]);
-                    b.lonely_partners += u16::from(lonely[i]);
-                    if met_outside {
-                        a.beyond += 1;
-                        b.beyond += 1;
-                    }
-                    tie_bits[i * words + j / 64] |= 1 << (j % 64);
-                    tie_bits[j * words + i / 64] |= 1 << (i % 64);
-                    if s >= levels.casual {
-                        a.casual += 1;
-                        b.casual += 1;
-                        casual_bits[i * words + j / 64] |= 1 << (j % 64);
-                        casual_bits[j * words + i / 64] |= 1 << (i % 64);
-                        if s >= levels.friend {
-                            a.friends += 1;
-                            b.friends += 1;
-                            if s >= levels.close {
-                                a.close += 1;
-                                b.close += 1;
-                            }
-                        }
-                    }
-                }
-            }
+        let pairs = PairSums {
+            bonds,
+            people: with_bonds,
+            present,
+            lonely,
+            levels,
+        };
+        // Groups of up to 64 places (one word per member) have the word
+        // index and bit of a tie fixed at compile time.
+        if words == 1 {
+            pairs.add::<1>(&mut self.members, (tie_bits, casual_bits), words);
+        } else {
+            pairs.add::<0>(&mut self.members, (tie_bits, casual_bits), words);
         }
+        let members = &mut self.members;
         let present_count = present[..arrived].iter().filter(|&&p| p).count();
         for (m, &here) in members[..arrived].iter_mut().zip(present) {
             let others = present_count - usize::from(here);

@@ -123,6 +123,31 @@ impl FloorLaw {
     }
 }
 
+/// A speaker's place in the floor's rank order as one sortable integer:
+/// the most open first and the equally open in place order, which is the
+/// order a stable sort of the attendees (in place order) by openness,
+/// falling under `f32::total_cmp`, gives; sorting the keys compares
+/// integers instead of looking up two members' openness at every step.
+/// Places fit the key's low 32 bits ([`place_in_talk_order`]).
+#[inline]
+pub fn talk_order_key(openness: f32, place: usize) -> u64 {
+    let bits = openness.to_bits();
+    // `total_cmp`'s order as unsigned integers: the sign bit set, all bits
+    // turned over (more negative, lower); clear, the sign bit set.
+    let rising = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    (u64::from(!rising) << 32) | place as u64
+}
+
+/// The place a [`talk_order_key`] was made for.
+#[inline]
+pub fn place_in_talk_order(key: u64) -> usize {
+    (key & u64::from(u32::MAX)) as usize
+}
+
 /// Minutes left for members once overhead is taken out.
 pub fn member_minutes(session_minutes: f64, overhead: f64) -> f64 {
     session_minutes * (1.0 - overhead)
@@ -196,6 +221,46 @@ mod tests {
                 assert!((share - floor_share(k, n, r)).abs() < 1e-12);
             }
             assert_eq!(floor_shares(n, r).count(), n);
+        }
+    }
+
+    #[test]
+    fn sorted_talk_order_keys_give_the_stable_sort_by_falling_openness() {
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        let mut state = 0x9E37_79B9u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for round in 0..2000 {
+            let n = 1 + round % 40;
+            // Few distinct values, so that many members are equally open;
+            // special values and arbitrary bit patterns now and then.
+            let openness: Vec<f32> = (0..n)
+                .map(|_| match next() % 10 {
+                    0 => specials[(next() % 9) as usize],
+                    1 => f32::from_bits(next()),
+                    _ => (next() % 5) as f32 / 4.0,
+                })
+                .collect();
+            let mut stable: Vec<usize> = (0..n).collect();
+            stable.sort_by(|&a, &b| openness[b].total_cmp(&openness[a]));
+            let mut keys: Vec<u64> = (0..n).map(|i| talk_order_key(openness[i], i)).collect();
+            keys.sort_unstable();
+            let by_keys: Vec<usize> = keys.into_iter().map(place_in_talk_order).collect();
+            assert_eq!(by_keys, stable, "{openness:?}");
         }
     }
 

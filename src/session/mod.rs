@@ -48,8 +48,9 @@ pub struct Scratch {
     attended: Vec<bool>,
     /// Places of those who attend, in place order.
     attendees: Vec<usize>,
-    /// Attendees, most open first: the floor's rank order.
-    talk_order: Vec<usize>,
+    /// Attendees, most open first: the floor's rank order, as
+    /// [`crate::rules::sharing::talk_order_key`]s.
+    talk_order: Vec<u64>,
     /// Floor minutes of each attendee.
     minutes: Vec<f64>,
     /// Depth (0–1) of each member's disclosure; 0 if none.

@@ -147,13 +147,13 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     if !p.enabled || speakers == 0 {
         return;
     }
-    sc.talk_order.extend_from_slice(&sc.attendees);
-    // Most open first; ties keep place order (the sort is stable).
+    // Most open first; the equally open in place order.
     sc.talk_order
-        .sort_by(|&a, &b| g.members[b].openness.total_cmp(&g.members[a].openness));
+        .extend((sc.attendees.iter()).map(|&i| sharing::talk_order_key(g.members[i].openness, i)));
+    sc.talk_order.sort_unstable();
     let shares = s.ctx.floor_law.shares(speakers);
-    for (&i, share) in sc.talk_order.iter().zip(shares) {
-        sc.minutes[i] = s.ctx.member_minutes * share;
+    for (&key, share) in sc.talk_order.iter().zip(shares) {
+        sc.minutes[sharing::place_in_talk_order(key)] = s.ctx.member_minutes * share;
     }
     let mut draws = s.key.stream(Purpose::Disclosure);
     for &i in &sc.attendees {

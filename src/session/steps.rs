@@ -115,24 +115,27 @@ pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
 pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.attendance;
     let mut draws = s.key.stream(Purpose::Attendance);
-    for i in 0..g.arrived {
-        if !sc.present[i] {
+    let people = g.arrived;
+    let (members, ties) = (&g.members[..people], &g.tie_summary.members[..people]);
+    let (present, attended) = (&sc.present[..people], &mut sc.attended[..people]);
+    for (i, member) in members.iter().enumerate() {
+        if !present[i] {
             continue;
         }
-        sc.attended[i] = if p.enabled {
+        attended[i] = if p.enabled {
             let inputs = attendance::AttendanceInputs {
-                propensity: f64::from(g.members[i].propensity),
-                cohesion: f64::from(g.members[i].cohesion),
-                log_tie_support: f64::from(g.tie_summary.members[i].log_support),
-                hope: f64::from(g.members[i].hope),
-                reply_memory: weighted_reply_memory(s, g, i),
+                propensity: f64::from(member.propensity),
+                cohesion: f64::from(member.cohesion),
+                log_tie_support: f64::from(ties[i].log_support),
+                hope: f64::from(member.hope),
+                reply_memory: weighted_reply_memory(s, member),
             };
             let log_odds = attendance::log_odds(p, s.ctx.attendance_odds, inputs);
             chance::happens_with_log_odds(&mut draws, log_odds)
         } else {
             true
         };
-        if sc.attended[i] {
+        if attended[i] {
             sc.attendees.push(i);
         }
     }
@@ -215,9 +218,13 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
 
 /// The reply memory of member `i` as attendance and dropout weigh it this
 /// session: most in the member's first sessions.
-fn weighted_reply_memory(s: &Session, g: &GroupState, i: usize) -> f64 {
-    let tenure = (s.step - 1).saturating_sub(g.members[i].joined_step);
-    f64::from(g.members[i].reply_memory) * s.ctx.newcomer_weight.at(tenure)
+fn weighted_reply_memory(s: &Session, member: &Member) -> f64 {
+    f64::from(member.reply_memory) * s.ctx.newcomer_weight.at(tenure(s, member))
+}
+
+/// Sessions a member has belonged before this one.
+fn tenure(s: &Session, member: &Member) -> u32 {
+    (s.step - 1).saturating_sub(member.joined_step)
 }
 
 /// Member `i`'s psychological safety: their cohesion, the facilitator and
@@ -387,10 +394,10 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
     }
     if m.loneliness.enabled {
         let mut noise = s.key.stream(Purpose::LonelinessNoise);
-        for i in 0..g.arrived {
+        let ties = &g.tie_summary.members[..g.arrived];
+        for (member, ties) in g.members[..g.arrived].iter_mut().zip(ties) {
             let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
-            let support = f64::from(g.tie_summary.members[i].support);
-            let member = &mut g.members[i];
+            let support = f64::from(ties.support);
             let own = loneliness::set_point(
                 f64::from(member.loneliness_start),
                 support,
@@ -475,31 +482,30 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
         return;
     }
     let mut draws = s.key.stream(Purpose::Dropout);
-    for i in 0..g.arrived {
-        if g.members[i].status != Status::Active {
+    let people = g.arrived;
+    let (members, ties) = (&mut g.members[..people], &g.tie_summary.members[..people]);
+    let (replies, given) = (&sc.replies[..people], &sc.given[..people]);
+    for (i, member) in members.iter_mut().enumerate() {
+        if member.status != Status::Active {
             continue;
         }
-        let ties = g.tie_summary.members[i];
         let inputs = dropout::DropoutInputs {
-            frailty: f64::from(g.members[i].frailty),
-            early: s
-                .ctx
-                .early_dropout
-                .at((s.step - 1).saturating_sub(g.members[i].joined_step)),
-            log_tie_support: f64::from(ties.log_support),
-            replies_received: sc.replies[i],
-            cohesion: f64::from(g.members[i].cohesion),
-            reply_memory: weighted_reply_memory(s, g, i),
-            isolated: ties.ties == 0,
+            frailty: f64::from(member.frailty),
+            early: s.ctx.early_dropout.at(tenure(s, member)),
+            log_tie_support: f64::from(ties[i].log_support),
+            replies_received: replies[i],
+            cohesion: f64::from(member.cohesion),
+            reply_memory: weighted_reply_memory(s, member),
+            isolated: ties[i].ties == 0,
             altruism: if m.altruism.enabled {
-                altruism::dropout_protection(m.altruism.dropout_protection, sc.given[i])
+                altruism::dropout_protection(m.altruism.dropout_protection, given[i])
             } else {
                 0.0
             },
         };
         let (scale, exponent) = dropout::hazard_factors(&m.dropout, inputs);
         if chance::happens_with_scaled_exp(&mut draws, scale, exponent) {
-            g.members[i].leave(Status::DroppedOut, s.step);
+            member.leave(Status::DroppedOut, s.step);
         }
     }
 }

@@ -287,9 +287,9 @@ fn poisson_past_the_first(rng: &mut Stream, mean: f64, first: f64) -> u32 {
 /// comparison with `libm::exp(-mean)`.
 struct NegativeExp {
     mean: f64,
+    /// Bounds on e^−mean; equal once it has been computed.
     low: f64,
     high: f64,
-    exact: bool,
 }
 
 impl NegativeExp {
@@ -303,7 +303,6 @@ impl NegativeExp {
                 mean,
                 low: below * (1.0 - 1e-12),
                 high: above * (1.0 + 1e-12),
-                exact: false,
             }
         } else {
             let limit = libm::exp(-mean);
@@ -311,7 +310,6 @@ impl NegativeExp {
                 mean,
                 low: limit,
                 high: limit,
-                exact: true,
             }
         }
     }
@@ -325,11 +323,10 @@ impl NegativeExp {
         if x <= self.low {
             return false;
         }
-        if !self.exact {
-            let limit = libm::exp(-self.mean);
-            (self.low, self.high, self.exact) = (limit, limit, true);
-        }
-        x > self.high
+        // Between the bounds, so they differ: e^−mean is computed, once.
+        let limit = libm::exp(-self.mean);
+        (self.low, self.high) = (limit, limit);
+        x > limit
     }
 }
 

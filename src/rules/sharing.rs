@@ -73,12 +73,6 @@ pub fn floor_share(rank: usize, speakers: usize, ratio: f64) -> f64 {
     top * libm::pow(ratio, rank as f64)
 }
 
-/// Every speaker's share, most talkative first: the same numbers as
-/// [`floor_share`] for ranks 0, 1, ... without a power per rank.
-pub fn floor_shares(speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
-    shares_from_the_top(floor_share(0, speakers, ratio), speakers, ratio)
-}
-
 /// `speakers` shares, the first `top`, each next one `ratio` times the last
 /// (all equal from a ratio of 1).
 fn shares_from_the_top(top: f64, speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
@@ -94,8 +88,8 @@ fn shares_from_the_top(top: f64, speakers: usize, ratio: f64) -> impl Iterator<I
 const TABLED_SPEAKERS: usize = 64;
 
 /// The geometric rank law of one run (its ratio after facilitation), with
-/// the top speaker's share tabled by the number of speakers: a session's
-/// shares are then [`floor_shares`]'s numbers without its two powers.
+/// the top speaker's share ([`floor_share`] at rank 0, two powers) tabled
+/// by the number of speakers.
 #[derive(Debug, Clone)]
 pub struct FloorLaw {
     ratio: f64,
@@ -112,7 +106,9 @@ impl FloorLaw {
         }
     }
 
-    /// [`floor_shares`] of `speakers` under this law.
+    /// Every one of `speakers` speakers' share, most talkative first: the
+    /// same numbers as [`floor_share`] for ranks 0, 1, ... without a power
+    /// per rank.
     #[inline]
     pub fn shares(&self, speakers: usize) -> impl Iterator<Item = f64> + use<> {
         let top = match self.tops.get(speakers) {
@@ -214,13 +210,18 @@ mod tests {
         }
     }
 
+    /// The shares with the top one computed, not tabled.
+    fn floor_shares(speakers: usize, ratio: f64) -> impl Iterator<Item = f64> {
+        shares_from_the_top(floor_share(0, speakers, ratio), speakers, ratio)
+    }
+
     #[test]
     fn the_iterative_shares_match_the_closed_form() {
         for (n, r) in [(1, 0.8), (9, 0.8), (20, 0.95), (7, 1.0)] {
-            for (k, share) in floor_shares(n, r).enumerate() {
+            for (k, share) in FloorLaw::new(r).shares(n).enumerate() {
                 assert!((share - floor_share(k, n, r)).abs() < 1e-12);
             }
-            assert_eq!(floor_shares(n, r).count(), n);
+            assert_eq!(FloorLaw::new(r).shares(n).count(), n);
         }
     }
 

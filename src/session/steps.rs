@@ -151,8 +151,11 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
         return;
     }
     // Most open first; the equally open in place order.
-    sc.talk_order
-        .extend((sc.attendees.iter()).map(|&i| sharing::talk_order_key(g.members[i].openness, i)));
+    sc.talk_order.extend(
+        sc.attendees
+            .iter()
+            .map(|&i| sharing::talk_order_key(g.members[i].openness, i)),
+    );
     sc.talk_order.sort_unstable();
     let shares = s.ctx.floor_law.shares(speakers);
     for (&key, share) in sc.talk_order.iter().zip(shares) {

@@ -34,13 +34,12 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             contacts_kept: s.ctx.contacts_kept,
         };
         let mut contact = s.key.stream(Purpose::OutsideContact);
-        let rule = (&pair_rule, &*sc, &mut contact);
         if s.ctx.forum {
             // A forum's reply exchanges, walked alongside the pairs (both
             // in pair order).
             let per_reply = s.ctx.scenario.forum.hours_per_reply;
             let mut exchanges = sc.exchanges.iter().peekable();
-            each_pair(g, rule, |k, _| {
+            pair_rule.each_pair(g, sc, &mut contact, |k, _| {
                 match exchanges.next_if(|&&(at, _)| at == k) {
                     Some(&(_, replies)) => f64::from(replies) * per_reply,
                     None => 0.0,
@@ -48,7 +47,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             });
         } else {
             let attended = &sc.attended[..g.arrived];
-            each_pair(g, rule, |_, (i, j)| {
+            pair_rule.each_pair(g, sc, &mut contact, |_, (i, j)| {
                 if attended[i] && attended[j] {
                     pair_rule.hours_in_session
                 } else {
@@ -61,45 +60,28 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
 }
 
-/// Updates every pair of the group in pair order, with the hours its
-/// members spent together (`together(pair index, (i, j))`). Written once
-/// and called with each way of meeting, so that each loop is compiled
-/// for its own.
-#[inline(always)]
-fn each_pair(
-    g: &mut GroupState,
-    (rule, sc, contact): (&PairUpdate, &Scratch, &mut Stream),
-    mut together: impl FnMut(usize, (usize, usize)) -> f64,
-) {
-    let (bonds, ts) = (&mut g.bonds, &g.tie_summary);
-    let sides = Sides::cut(sc, ts, g.arrived);
-    for j in 1..g.arrived {
-        let row = j * (j - 1) / 2;
-        for (i, pair) in bonds.pairs[row..row + j].iter_mut().enumerate() {
-            let hours = together(row + i, (i, j));
-            rule.update(pair, ts, &sides, contact, (i, j), hours);
-        }
-    }
-}
-
-/// What a pair's update reads of its two members, each cut to the members
-/// who have joined (the pair loop's range, so that its indices need no
-/// check against a longer length).
+/// What a pair's update reads of its two members: the scratch's entries
+/// and their tie figures (TS(k−1)), each cut to the members who have
+/// arrived (the pair loop's range, so that its indices need no check
+/// against a longer length).
 struct Sides<'a> {
     lonely: &'a [bool],
     outside_share: &'a [f64],
     depth: &'a [f64],
     ties: &'a [MemberTies],
+    /// For the casual friends a pair shares.
+    summary: &'a TieSummary,
 }
 
 impl<'a> Sides<'a> {
     #[inline(always)]
-    fn cut(sc: &'a Scratch, ts: &'a TieSummary, arrived: usize) -> Sides<'a> {
+    fn cut(sc: &'a Scratch, summary: &'a TieSummary, arrived: usize) -> Sides<'a> {
         Sides {
             lonely: &sc.lonely[..arrived],
             outside_share: &sc.outside_share[..arrived],
             depth: &sc.depth[..arrived],
-            ties: &ts.members[..arrived],
+            ties: &summary.members[..arrived],
+            summary,
         }
     }
 }
@@ -149,6 +131,28 @@ struct PairUpdate<'a> {
 }
 
 impl PairUpdate<'_> {
+    /// Updates every pair of the group in pair order, with the hours its
+    /// members spent together (`together(pair index, (i, j))`). Written
+    /// once and called with each way of meeting, so that each loop is
+    /// compiled for its own.
+    #[inline(always)]
+    fn each_pair(
+        &self,
+        g: &mut GroupState,
+        sc: &Scratch,
+        contact: &mut Stream,
+        mut together: impl FnMut(usize, (usize, usize)) -> f64,
+    ) {
+        let sides = Sides::cut(sc, &g.tie_summary, g.arrived);
+        for j in 1..g.arrived {
+            let row = j * (j - 1) / 2;
+            for (i, pair) in g.bonds.pairs[row..row + j].iter_mut().enumerate() {
+                let hours = together(row + i, (i, j));
+                self.update(pair, &sides, contact, (i, j), hours);
+            }
+        }
+    }
+
     /// The tie of members `i < j` (`pair`) over one interval and
     /// session, in which they spent `together` hours (0 if they did not
     /// meet).
@@ -156,8 +160,7 @@ impl PairUpdate<'_> {
     fn update(
         &self,
         pair: &mut Pair,
-        ts: &TieSummary,
-        sc: &Sides,
+        sides: &Sides,
         contact: &mut Stream,
         (i, j): (usize, usize),
         together: f64,
@@ -168,16 +171,16 @@ impl PairUpdate<'_> {
             return;
         }
         if self.bonding.enabled && strength > 0.0 {
-            let lonely = sc.lonely[i] || sc.lonely[j];
+            let lonely = sides.lonely[i] || sides.lonely[j];
             let kept = if lonely { pair.kept_lonely } else { pair.kept };
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
-            strength += self.contact_outside(pair, sc, contact, (i, j), strength);
+            strength += self.contact_outside(pair, sides, contact, (i, j), strength);
         }
         if self.bonding.enabled && both_here {
             let similarity = f64::from(pair.similarity);
-            strength = self.grow(ts, sc, (i, j), similarity, strength, together);
+            strength = self.grow(sides, (i, j), similarity, strength, together);
             pair.hours += together as f32;
         }
         pair.strength = strength as f32;
@@ -190,13 +193,13 @@ impl PairUpdate<'_> {
     fn contact_outside(
         &self,
         pair: &mut Pair,
-        sc: &Sides,
+        sides: &Sides,
         contact: &mut Stream,
         (i, j): (usize, usize),
         strength: f64,
     ) -> f64 {
         let p = self.beyond;
-        let share = beyond_meetings::pair_share(sc.outside_share[i], sc.outside_share[j]);
+        let share = beyond_meetings::pair_share(sides.outside_share[i], sides.outside_share[j]);
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(contact, mean);
@@ -215,8 +218,7 @@ impl PairUpdate<'_> {
     #[inline(always)]
     fn grow(
         &self,
-        ts: &TieSummary,
-        sc: &Sides,
+        sides: &Sides,
         (i, j): (usize, usize),
         similarity: f64,
         strength: f64,
@@ -224,15 +226,15 @@ impl PairUpdate<'_> {
     ) -> f64 {
         let p = self.bonding;
         let inputs = bonding::PairInputs {
-            depth_a: sc.depth[i],
-            depth_b: sc.depth[j],
+            depth_a: sides.depth[i],
+            depth_b: sides.depth[j],
             similarity,
-            both_lonely: sc.lonely[i] && sc.lonely[j],
-            share_a_friend: ts.share_casual_friend(i, j),
+            both_lonely: sides.lonely[i] && sides.lonely[j],
+            share_a_friend: sides.summary.share_casual_friend(i, j),
             online: self.online,
         };
         let grow = hours * bonding::growth_multiplier(p, inputs) * self.session_gain;
-        let (a, b) = (sc.ties[i], sc.ties[j]);
+        let (a, b) = (sides.ties[i], sides.ties[j]);
         bonding::within_capacity(
             strength,
             strength + grow,

@@ -19,9 +19,12 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         outside_shares(s, g, sc);
     }
     if m.bonding.enabled || m.beyond_meetings.enabled {
+        // Copies of the parameters, so that they stay in registers while
+        // the loop stores into the pairs (which could alias borrowed ones).
+        let (bonding, beyond) = (m.bonding.clone(), m.beyond_meetings.clone());
         let pair_rule = PairUpdate {
-            bonding: &m.bonding,
-            beyond: &m.beyond_meetings,
+            bonding: &bonding,
+            beyond: &beyond,
             hours_in_session: bonding::pair_hours(
                 s.ctx.scenario.format.minutes,
                 m.bonding.conversation_size,
@@ -90,7 +93,10 @@ impl<'a> Sides<'a> {
 /// member's time budget covers: from the hours a week their ties would
 /// take, with the strengths before this interval.
 fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
-    let (p, online) = (&s.ctx.scenario.mechanisms.beyond_meetings, s.ctx.online);
+    // A copy of the parameters, so that they stay in registers while the
+    // loop stores into the scratch (which could alias a borrowed copy).
+    let p = s.ctx.scenario.mechanisms.beyond_meetings.clone();
+    let (p, online) = (&p, s.ctx.online);
     let wanted = &mut sc.outside_share[..g.arrived];
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;
@@ -207,6 +213,11 @@ impl PairUpdate<'_> {
         let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
         pair.recent_contacts = recent as f32;
         pair.beyond = recent >= p.repeated_contacts;
+        // Most intervals bring no contact: no hours to work out or add
+        // (a pair's hours are never −0, so adding +0 would change nothing).
+        if contacts == 0 {
+            return 0.0;
+        }
         let hours = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);
         pair.hours += hours as f32;
         hours

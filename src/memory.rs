@@ -11,7 +11,7 @@
 //! members, one of pairs, the tie figures) and were checked against the
 //! peak resident memory of a release build (`/usr/bin/time -f %M`,
 //! `benches/year_1m.toml`: 1,000,000 members in groups of 10, about 301
-//! bytes per member, 126 of them the ties; README, "Performance"), then
+//! bytes per member, 126 of them the ties; `docs/performance.md`, "Memory"), then
 //! rounded up, so the estimate errs high. Runs
 //! go in parallel only when they are small ([`engine::runs_in_parallel`]),
 //! so the experiment's estimate is its largest run times the runs at once.
@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn ten_million_groups_need_more_than_twenty_five_gib() {
         // 90 million members in groups of nine: about 280 bytes each at
-        // peak (groups of ten take 301, README "Performance"), 23.5 GiB;
+        // peak (groups of ten take 301, `docs/performance.md`), 23.5 GiB;
         // the estimate errs high.
         let e = experiment("[community]\ngroups = 10000000\n");
         assert!(estimate(&e, 16).bytes > 25 << 30);

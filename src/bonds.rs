@@ -10,7 +10,11 @@
 //!
 //! [`TieSummary`] condenses the matrix into per-member figures the rules need
 //! (how many ties at each level, support from ties, strength to present
-//! members) in one pass over the pairs.
+//! members) in one pass over the pairs. [`NetStats`] holds the network
+//! figures of one group's ties (measured from the tie bitsets in
+//! [`crate::network`]), and [`NetworkMemo`] a group's last ones with what
+//! they were measured from, kept with the group so that ties that have not
+//! changed are not measured again.
 
 use crate::popcount::fast_popcount;
 
@@ -22,6 +26,43 @@ pub struct TieLevels {
     pub casual: f32,
     pub friend: f32,
     pub close: f32,
+}
+
+/// Network figures of one group's tie network (ties never cross groups, so
+/// the whole network's figures are sums, maxima and simple functions of
+/// these). Computed from the group's tie bitsets, in parallel with the
+/// other groups; the tests compute the same figures from the petgraph graph
+/// of the whole network and hold the two equal.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NetStats {
+    pub nodes: u64,
+    pub edges: u64,
+    pub isolates: u64,
+    pub components: u64,
+    pub largest_component: u64,
+    /// Sum over nodes of the triangles through each (3 × triangles).
+    pub triangles_at_nodes: u64,
+    /// Connected triples: sum over nodes of k(k − 1)/2.
+    pub triples: u64,
+    pub clustering_sum: f64,
+    pub strength_sum: f64,
+    pub max_core: u32,
+    /// Sum over groups of the squared number of edges inside them.
+    pub edges_squared: f64,
+}
+
+/// A group's network figures at their last measurement, with what every
+/// figure but the strength sum is a function of: who of those who have
+/// arrived have joined (the nodes), and the tie bitsets of those who have
+/// arrived (groups of up to 64 places, one word each). Kept with the group
+/// in runs that measure the network, so that a group whose ties have not
+/// changed is not measured again
+/// ([`NetStats::of_group_remembered`](crate::network::NetStats::of_group_remembered)).
+#[derive(Debug, Clone, Default)]
+pub struct NetworkMemo {
+    pub joined: u64,
+    pub bits: Vec<u64>,
+    pub figures: NetStats,
 }
 
 /// Index of the unordered pair {i, j}, i != j, in a triangular matrix.

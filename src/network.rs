@@ -32,7 +32,9 @@ use std::fmt::Write as _;
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
-use crate::bonds::{TieLevels, shared_partners};
+pub use crate::bonds::NetStats;
+
+use crate::bonds::{NetworkMemo, TieLevels, shared_partners};
 use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
 use crate::output::xml::escape;
@@ -295,27 +297,37 @@ fn community_ties(graph: &CommunityGraph) -> impl Iterator<Item = (usize, u32)> 
     })
 }
 
-/// Network figures of one group's tie network (ties never cross groups, so
-/// the whole network's figures are sums, maxima and simple functions of
-/// these). Computed from the group's tie bitsets, in parallel with the
-/// other groups; the tests compute the same figures from the petgraph graph
-/// of the whole network and hold the two equal.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct NetStats {
-    pub nodes: u64,
-    pub edges: u64,
-    pub isolates: u64,
-    pub components: u64,
-    pub largest_component: u64,
-    /// Sum over nodes of the triangles through each (3 × triangles).
-    pub triangles_at_nodes: u64,
-    /// Connected triples: sum over nodes of k(k − 1)/2.
-    pub triples: u64,
-    pub clustering_sum: f64,
-    pub strength_sum: f64,
-    pub max_core: u32,
-    /// Sum over groups of the squared number of edges inside them.
-    pub edges_squared: f64,
+/// The places of a group of up to 64 whose members have joined: the nodes
+/// of its tie network (none in a group that does not meet).
+fn joined_mask(g: &GroupState) -> u64 {
+    let mut mask = 0u64;
+    for i in 0..g.arrived {
+        if g.meets && g.members[i].joined_step != NEVER {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
+/// The sum of the strengths of the ties among `nodes` in a group of up to
+/// 64 places, tie by tie in the order of [`shared_partners`] (`i`, then
+/// `j > i`), so that every measurement adds them up the same way.
+fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
+    let bits = g.tie_summary.tie_bits();
+    let mut sum = 0.0;
+    let mut each = nodes;
+    while each != 0 {
+        let i = each.trailing_zeros() as usize;
+        each &= each - 1;
+        let mut later = bits[i] & nodes & each;
+        while later != 0 {
+            let j = later.trailing_zeros() as usize;
+            later &= later - 1;
+            // `i < j`: the pair's index without ordering the two.
+            sum += f64::from(g.bonds.pairs[j * (j - 1) / 2 + i].strength);
+        }
+    }
+    sum
 }
 
 fast_popcount!(
@@ -332,27 +344,49 @@ impl NetStats {
         Self::of_any_group(g)
     }
 
+    /// [`NetStats::of_group`], reusing the figures of the group's last
+    /// measurement (`memo`) while neither its ties nor who has joined have
+    /// changed since: every figure but the strength sum is a function of
+    /// those two alone, and the strength sum is summed again as
+    /// [`NetStats::of_group`] sums it. Groups of up to 64 places; larger
+    /// ones are measured afresh.
+    pub fn of_group_remembered(g: &GroupState, memo: &mut Option<Box<NetworkMemo>>) -> NetStats {
+        if g.tie_summary.words() != 1 {
+            return Self::of_any_group(g);
+        }
+        let joined = joined_mask(g);
+        let bits = &g.tie_summary.tie_bits()[..g.arrived];
+        if let Some(last) = memo.as_deref()
+            && last.joined == joined
+            && last.bits == bits
+        {
+            return NetStats {
+                strength_sum: strength_sum(g, joined),
+                ..last.figures
+            };
+        }
+        let figures = of_small_group(g);
+        let last = memo.get_or_insert_with(Box::default);
+        last.joined = joined;
+        last.bits.clear();
+        last.bits.extend_from_slice(bits);
+        last.figures = figures;
+        figures
+    }
+
     /// Groups of up to 64 places: every figure from one bit word per member,
     /// without allocating. Called through [`of_small_group`], compiled with
     /// POPCNT where the processor has it ([`crate::popcount`]).
     #[inline(always)]
     fn small_group(g: &GroupState) -> NetStats {
-        let ts = &g.tie_summary;
-        let bits = ts.tie_bits();
-        let mut node_mask = 0u64;
-        for i in 0..g.arrived {
-            if g.meets && g.members[i].joined_step != NEVER {
-                node_mask |= 1 << i;
-            }
-        }
+        let bits = g.tie_summary.tie_bits();
+        let node_mask = joined_mask(g);
         let mut s = NetStats {
             nodes: u64::from(node_mask.count_ones()),
+            strength_sum: strength_sum(g, node_mask),
             ..NetStats::default()
         };
-        // Ties come `i < j`: the pair's index without ordering the two.
-        let twice = shared_partners(bits, node_mask, |i, j| {
-            s.strength_sum += f64::from(g.bonds.pairs[j * (j - 1) / 2 + i].strength);
-        });
+        let twice = shared_partners(bits, node_mask, |_, _| {});
         let mut degree = [0u32; 64];
         let mut isolated = 0u64;
         let mut each = node_mask;
@@ -655,6 +689,54 @@ mod tests {
         }
         a.iter_mut().for_each(|v| v.sort_unstable());
         a
+    }
+
+    /// Open groups whose members come and go and whose ties form and fade:
+    /// at every session, each group's figures from its memo are those
+    /// measured afresh, bit for bit, and both reuse and a new measurement
+    /// happen.
+    #[test]
+    fn remembered_figures_are_the_figures_measured_afresh() {
+        let scenario = crate::Scenario::builder()
+            .set("community.groups", 60)
+            .set("community.group_size", 8)
+            .set("format.membership", "open")
+            .set("format.sessions", 30)
+            .set("replicates", 1)
+            .build()
+            .expect("a valid scenario");
+        let ctx = crate::session::SessionContext::new(&scenario, 0);
+        let mut groups = crate::population::build_community(&scenario, 0);
+        let mut memos: Vec<Option<Box<NetworkMemo>>> = vec![None; groups.len()];
+        let (mut reused, mut measured) = (0, 0);
+        for step in 1..=30 {
+            crate::engine::step_all(&mut groups, &ctx, step);
+            for (g, memo) in groups.iter().zip(&mut memos).filter(|(g, _)| g.meets) {
+                let unchanged = memo.as_ref().is_some_and(|m| {
+                    m.joined == joined_mask(g) && m.bits == g.tie_summary.tie_bits()[..g.arrived]
+                });
+                let remembered = NetStats::of_group_remembered(g, memo);
+                let fresh = NetStats::of_group(g);
+                assert_eq!(remembered, fresh, "group {} at session {step}", g.id);
+                assert_eq!(
+                    remembered.strength_sum.to_bits(),
+                    fresh.strength_sum.to_bits()
+                );
+                assert_eq!(
+                    remembered.clustering_sum.to_bits(),
+                    fresh.clustering_sum.to_bits()
+                );
+                if unchanged {
+                    reused += 1;
+                } else {
+                    measured += 1;
+                }
+            }
+        }
+        assert!(
+            reused > 100 && measured > 100,
+            "{reused} reused, {measured} measured"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::arrivals::Arrivals;
-use crate::bonds::{BondMatrix, TieSummary};
+use crate::bonds::{BondMatrix, NetworkMemo, TieSummary};
 use crate::context::SessionContext;
 use crate::rng::{self, Purpose};
 use crate::rules;
@@ -212,6 +212,9 @@ pub struct GroupState {
     pub bonds: BondMatrix,
     /// Per-member tie figures, recomputed each session (scratch, reused).
     pub tie_summary: TieSummary,
+    /// The network figures of the last session measured, with what they
+    /// came from (none until the network is measured).
+    pub network_memo: Option<Box<NetworkMemo>>,
 }
 
 impl GroupState {
@@ -255,6 +258,7 @@ impl GroupState {
             },
             bonds: BondMatrix::new(if meets { places } else { 0 }),
             tie_summary: TieSummary::default(),
+            network_memo: None,
         };
         let mut arrivals = Arrivals::new(
             &scenario.population,

@@ -182,7 +182,9 @@ pub fn step_group(
             .network
             .measures(step, ctx.scenario.format.sessions)
     {
-        tally.network = crate::network::NetStats::of_group(g);
+        let mut memo = g.network_memo.take();
+        tally.network = crate::network::NetStats::of_group_remembered(g, &mut memo);
+        g.network_memo = memo;
     }
     tally.set_clustering(g);
     tally

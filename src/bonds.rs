@@ -81,15 +81,10 @@ pub fn pair_count(n: usize) -> usize {
 /// Twice the triangles through each node of a group of up to 64 places
 /// (bit `j` of `bits[i]`: a tie between i and j), counting only the nodes
 /// in `nodes`: each tie's shared partners are counted once, for both its
-/// ends. `each_tie(i, j)` is called for every tie `i < j` among the nodes,
-/// in pair order by `i`, then `j`. Inlined, so that a caller compiled
-/// with POPCNT ([`crate::popcount`]) counts with it.
+/// ends. Inlined, so that a caller compiled with POPCNT
+/// ([`crate::popcount`]) counts with it.
 #[inline(always)]
-pub fn shared_partners(
-    bits: &[u64],
-    nodes: u64,
-    mut each_tie: impl FnMut(usize, usize),
-) -> [u32; 64] {
+pub fn shared_partners(bits: &[u64], nodes: u64) -> [u32; 64] {
     let mut twice = [0u32; 64];
     let mut each = nodes;
     while each != 0 {
@@ -103,21 +98,15 @@ pub fn shared_partners(
             let shared = (mine & bits[j]).count_ones();
             twice[i] += shared;
             twice[j] += shared;
-            each_tie(i, j);
         }
     }
     twice
 }
 
 fast_popcount!(
-    /// [`shared_partners`] alone: twice the triangles through each node.
-    pub fn twice_triangles(bits: &[u64], nodes: u64) -> [u32; 64] = only_shared_partners
+    /// [`shared_partners`], with POPCNT where the processor has it.
+    pub fn twice_triangles(bits: &[u64], nodes: u64) -> [u32; 64] = shared_partners
 );
-
-#[inline(always)]
-fn only_shared_partners(bits: &[u64], nodes: u64) -> [u32; 64] {
-    shared_partners(bits, nodes, |_, _| {})
-}
 
 /// One pair's tie.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -310,8 +310,8 @@ fn joined_mask(g: &GroupState) -> u64 {
 }
 
 /// The sum of the strengths of the ties among `nodes` in a group of up to
-/// 64 places, tie by tie in the order of [`shared_partners`] (`i`, then
-/// `j > i`), so that every measurement adds them up the same way.
+/// 64 places, tie by tie in one order (by `i`, then `j > i`), so that every
+/// measurement, afresh or remembered, adds them up the same way.
 fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
     let bits = g.tie_summary.tie_bits();
     let mut sum = 0.0;
@@ -386,7 +386,7 @@ impl NetStats {
             strength_sum: strength_sum(g, node_mask),
             ..NetStats::default()
         };
-        let twice = shared_partners(bits, node_mask, |_, _| {});
+        let twice = shared_partners(bits, node_mask);
         let mut degree = [0u32; 64];
         let mut isolated = 0u64;
         let mut each = node_mask;

@@ -95,8 +95,8 @@ impl<'a> Sides<'a> {
 fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     // A copy of the parameters, so that they stay in registers while the
     // loop stores into the scratch (which could alias a borrowed copy).
-    let p = s.ctx.scenario.mechanisms.beyond_meetings.clone();
-    let (p, online) = (&p, s.ctx.online);
+    let p = &s.ctx.scenario.mechanisms.beyond_meetings.clone();
+    let online = s.ctx.online;
     let wanted = &mut sc.outside_share[..g.arrived];
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;

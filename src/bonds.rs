@@ -272,21 +272,19 @@ impl PairSums<'_> {
                 let (a, b) = (&mut low[i], &mut high[0]);
                 a.support += support;
                 b.support += support;
-                if present[j] {
-                    a.strength_to_present += s;
-                }
-                if present[i] {
-                    b.strength_to_present += s;
-                }
+                // s times 0 or 1: whether the other came is random from
+                // pair to pair, a branch on it often guessed wrong. An
+                // absent one adds +0 (s is finite and positive here), which
+                // leaves a sum of positive terms as it is.
+                a.strength_to_present += s * f32::from(u8::from(present[j]));
+                b.strength_to_present += s * f32::from(u8::from(present[i]));
                 if s >= levels.tie {
                     a.ties += 1;
                     b.ties += 1;
                     a.lonely_partners += u16::from(lonely[j]);
                     b.lonely_partners += u16::from(lonely[i]);
-                    if met_outside {
-                        a.beyond += 1;
-                        b.beyond += 1;
-                    }
+                    a.beyond += u16::from(met_outside);
+                    b.beyond += u16::from(met_outside);
                     tie_bits[i * words + j / 64] |= 1 << (j % 64);
                     tie_bits[j * words + i / 64] |= 1 << (i % 64);
                     if s >= levels.casual {

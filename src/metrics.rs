@@ -173,16 +173,12 @@ impl Tally {
         };
         let ts = &g.tie_summary;
         let mut change = Moments::default();
+        // Members by status, counted by indexing rather than by a jump on
+        // each member's status (which changes from member to member).
+        let mut by_status = [0u64; Status::COUNT];
         for (m, ties) in g.members[..g.arrived].iter().zip(&ts.members) {
             t.arrived += 1;
-            match m.status {
-                Status::Active => t.active += 1,
-                Status::Waiting => t.waiting += 1,
-                Status::DroppedOut => t.dropped_out += 1,
-                Status::Graduated => t.graduated += 1,
-                Status::GroupEnded => t.group_ended += 1,
-                Status::Control => {}
-            }
+            by_status[m.status as usize] += 1;
             let l = f64::from(m.loneliness);
             t.loneliness_sum += l;
             t.lonely += u64::from(l >= LONELY_CUTOFF);
@@ -190,9 +186,11 @@ impl Tally {
             t.stigma_sum += f64::from(m.stigma);
             t.improved += u64::from(m.improved_after != NEVER);
             t.hopeful += u64::from(m.hopeful_since != NEVER);
-            if m.status == Status::Active {
-                t.cohesion_sum += f64::from(m.cohesion);
-            }
+            // Cohesion times 0 or 1, without a branch on the status: +0
+            // for the others (cohesion is finite and non-negative), which
+            // leaves a sum of non-negative terms as it is.
+            let active = f64::from(u8::from(m.status == Status::Active));
+            t.cohesion_sum += f64::from(m.cohesion) * active;
             t.no_casual += u64::from(ties.casual == 0);
             t.no_friend += u64::from(ties.friends == 0);
             t.no_close += u64::from(ties.close == 0);
@@ -203,6 +201,11 @@ impl Tally {
                 change.push(f64::from(m.loneliness - m.loneliness_start));
             }
         }
+        t.active = by_status[Status::Active as usize];
+        t.waiting = by_status[Status::Waiting as usize];
+        t.dropped_out = by_status[Status::DroppedOut as usize];
+        t.graduated = by_status[Status::Graduated as usize];
+        t.group_ended = by_status[Status::GroupEnded as usize];
         t.forum = ForumTally::of_group(g);
         t.loneliness_change.add_group(&change);
         if g.meets {

@@ -80,6 +80,12 @@ pub enum Status {
     GroupEnded,
 }
 
+impl Status {
+    /// How many statuses there are: one past the last variant's
+    /// discriminant (a status counted past it would fail its index check).
+    pub const COUNT: usize = Status::GroupEnded as usize + 1;
+}
+
 /// Marks "not yet" in a member's step fields.
 pub const NEVER: u32 = u32::MAX;
 

@@ -57,6 +57,9 @@ pub struct Scratch {
     depth: Vec<f64>,
     /// Attendees who disclosed.
     disclosers: usize,
+    /// Places of the attendees who disclosed, in place order, with the
+    /// depth of their disclosure (universality's list of what was heard).
+    heard: Vec<(usize, f64)>,
     /// Replies a discloser received this session: support received.
     replies: Vec<f64>,
     /// A discloser got no reply at all this session.
@@ -105,6 +108,7 @@ impl Scratch {
         self.disclosers = 0;
         self.attendees.clear();
         self.talk_order.clear();
+        self.heard.clear();
         self.moods.clear();
         self.post_authors.clear();
         self.exchanges.clear();

@@ -270,14 +270,20 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
         return;
     }
     let gain = g.character.session_gain();
+    // The disclosures, in attendee order: most attendees disclose nothing,
+    // and each listener's walk skips only themselves.
+    let depth = &sc.depth;
+    sc.heard.extend(
+        sc.attendees
+            .iter()
+            .filter(|&&j| depth[j] > 0.0)
+            .map(|&j| (j, depth[j])),
+    );
     for &i in &sc.attendees {
         let mut miss = 1.0;
-        for &j in &sc.attendees {
-            if j == i || sc.depth[j] <= 0.0 {
-                continue;
-            }
+        for &(j, depth) in sc.heard.iter().filter(|&&(j, _)| j != i) {
             let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
-            miss = universality::miss_after(miss, similarity, sc.depth[j]);
+            miss = universality::miss_after(miss, similarity, depth);
         }
         let relief = universality::relief(p.relief, f64::from(g.members[i].loneliness), 1.0 - miss);
         sc.relief[i] = relief * gain;

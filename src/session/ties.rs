@@ -177,7 +177,9 @@ impl PairUpdate<'_> {
             return;
         }
         if self.bonding.enabled && strength > 0.0 {
-            let lonely = sides.lonely[i] || sides.lonely[j];
+            // `|`, not `||`: one flag to choose by, not a second branch
+            // on whichever member happens to be lonely.
+            let lonely = sides.lonely[i] | sides.lonely[j];
             let kept = if lonely { pair.kept_lonely } else { pair.kept };
             strength *= f64::from(kept);
         }
@@ -240,7 +242,7 @@ impl PairUpdate<'_> {
             depth_a: sides.depth[i],
             depth_b: sides.depth[j],
             similarity,
-            both_lonely: sides.lonely[i] && sides.lonely[j],
+            both_lonely: sides.lonely[i] & sides.lonely[j],
             share_a_friend: sides.summary.share_casual_friend(i, j),
             online: self.online,
         };

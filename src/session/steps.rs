@@ -270,8 +270,9 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
         return;
     }
     let gain = g.character.session_gain();
-    // The disclosures, in attendee order: most attendees disclose nothing,
-    // and each listener's walk skips only themselves.
+    // The disclosures, listed once in attendee order: each listener then
+    // walks those who disclosed (skipping only themselves), not every
+    // attendee with a test of whether they disclosed.
     let depth = &sc.depth;
     sc.heard.extend(
         sc.attendees

@@ -413,6 +413,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_status_has_a_place_among_the_counts_by_status() {
+        let all = [
+            Status::Waiting,
+            Status::Active,
+            Status::DroppedOut,
+            Status::Graduated,
+            Status::Control,
+            Status::GroupEnded,
+        ];
+        for status in all {
+            // Exhaustive: a new status does not compile here until listed.
+            match status {
+                Status::Waiting
+                | Status::Active
+                | Status::DroppedOut
+                | Status::Graduated
+                | Status::Control
+                | Status::GroupEnded => {}
+            }
+            assert!((status as usize) < Status::COUNT, "{status:?}");
+        }
+        assert_eq!(Status::COUNT, all.len());
+    }
+
+    #[test]
     fn community_has_every_member_once_with_traits_on_scale() {
         let s = Scenario::builder()
             .set("community.groups", 7)

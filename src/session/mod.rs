@@ -57,9 +57,10 @@ pub struct Scratch {
     depth: Vec<f64>,
     /// Attendees who disclosed.
     disclosers: usize,
-    /// Places of the attendees who disclosed, in place order, with the
-    /// depth of their disclosure (universality's list of what was heard).
-    heard: Vec<(usize, f64)>,
+    /// In a room (step 3): the attendees who disclosed, in place order,
+    /// with the depth of their disclosure, for the steps that walk the
+    /// disclosures (replies, universality).
+    disclosures: Vec<(usize, f64)>,
     /// Replies a discloser received this session: support received.
     replies: Vec<f64>,
     /// A discloser got no reply at all this session.
@@ -108,7 +109,7 @@ impl Scratch {
         self.disclosers = 0;
         self.attendees.clear();
         self.talk_order.clear();
-        self.heard.clear();
+        self.disclosures.clear();
         self.moods.clear();
         self.post_authors.clear();
         self.exchanges.clear();

@@ -173,6 +173,9 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
         if rng::bernoulli(&mut draws, chance) {
             sc.depth[i] = sharing::disclosure_depth(sc.minutes[i], p.full_disclosure_minutes);
             sc.disclosers += 1;
+            if sc.depth[i] > 0.0 {
+                sc.disclosures.push((i, sc.depth[i]));
+            }
         }
     }
 }
@@ -193,10 +196,7 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let mut draws = s.key.stream(Purpose::Replies);
     let friend_hours = f64::from(s.ctx.levels.friend);
     let group_logit = replies::group_logit(p, g.character.reply_norm(), s.ctx.facilitated);
-    for &j in &sc.attendees {
-        if sc.depth[j] <= 0.0 {
-            continue;
-        }
+    for &(j, _) in &sc.disclosures {
         g.members[j].disclosures += 1;
         if !listened_to {
             continue;
@@ -270,19 +270,10 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
         return;
     }
     let gain = g.character.session_gain();
-    // The disclosures, listed once in attendee order: each listener then
-    // walks those who disclosed (skipping only themselves), not every
-    // attendee with a test of whether they disclosed.
-    let depth = &sc.depth;
-    sc.heard.extend(
-        sc.attendees
-            .iter()
-            .filter(|&&j| depth[j] > 0.0)
-            .map(|&j| (j, depth[j])),
-    );
     for &i in &sc.attendees {
         let mut miss = 1.0;
-        for &(j, depth) in sc.heard.iter().filter(|&&(j, _)| j != i) {
+        // The disclosures the listener heard: everyone's but their own.
+        for &(j, depth) in sc.disclosures.iter().filter(|&&(j, _)| j != i) {
             let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
             miss = universality::miss_after(miss, similarity, depth);
         }

@@ -1,11 +1,20 @@
-//! Random streams and the few distributions the model draws from.
+//! Random numbers and the few distributions the model draws from.
 //!
-//! Every random number in a run comes from a stream keyed by
-//! `(seed, replicate, step, group, purpose)` ([`stream_for`]). The key is mixed
-//! with SplitMix64 into the seed of a xoshiro256++ generator ([`Stream`]),
-//! which is portable: the same key gives the same numbers on every machine and at any
-//! thread count, and adding a draw to one rule (one [`Purpose`]) cannot shift
-//! the numbers another rule sees.
+//! Every random number in a run is addressed by a key and a position. The
+//! key is `(seed, replicate, step, group, purpose)` ([`StreamKey`],
+//! [`Purpose`]), mixed with SplitMix64 into one word; the numbers of a key
+//! are those of the SplitMix64 generator seeded with that word, the n-th
+//! being `mix(word + (n + 1)γ)` ([`Draws`]). Any one of them can be
+//! computed on its own, without the ones before it: the session's rules
+//! take each member's draw at the member's place and each pair's at the
+//! pair's index (an item that needs several takes them in rounds, round
+//! `r` of item `k` among `n` items at position `r·n + k`, [`Rounds`]), so
+//! a draw does not depend on how many were taken before it, on the order
+//! members are visited, or on which thread runs the group. Rules that set
+//! things up (a population, a community network, a sensitivity design)
+//! read their key's numbers in order ([`Stream`]). The same key gives the
+//! same numbers on every machine, and adding a draw to one rule (one
+//! [`Purpose`]) cannot shift the numbers another rule sees.
 //!
 //! The samplers below (normal, gamma, beta, Poisson, log-normal) are written
 //! here on top of `libm`, a pure-Rust port of musl's maths library, rather than
@@ -13,51 +22,113 @@
 //! `exp` and `ln` are not guaranteed to round the same way on every system,
 //! and byte-identical output on every machine is a promise of this crate.
 
-use rand::{RngExt, TryRng};
+use rand::TryRng;
 use std::convert::Infallible;
 
-/// The generator behind every stream: Blackman and Vigna's xoshiro256++,
-/// seeded from a `u64` as `rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64`
-/// seeds it (the first four outputs of SplitMix64 started at the seed), so
-/// it gives the same numbers as that crate's generator (a test holds the
-/// two equal). Written here because a group seeds several streams at every
-/// step and the crate can only be seeded through a byte buffer, which cost
-/// more than the numbers a stream then gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stream {
-    s: [u64; 4],
+/// SplitMix64's increment: the fractional part of the golden ratio, in 64
+/// bits.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A uniform number in [0, 1) from 64 random bits: their upper 53 bits as
+/// a fraction, as `rand` converts them (a test holds the two equal).
+#[inline(always)]
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-impl Stream {
-    /// The stream seeded from `seed`. Its four words are SplitMix64's
-    /// outputs at four different points, and SplitMix64's output function
-    /// is a bijection, so at most one is zero: never the all-zero state
-    /// xoshiro must avoid.
-    #[inline]
-    fn seeded(seed: u64) -> Stream {
-        let word = |k: u64| splitmix64(seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-        Stream {
-            s: [word(0), word(1), word(2), word(3)],
+/// The numbers of one key: SplitMix64 (Steele, Lea & Flood 2014; the
+/// generator of Java's `SplittableRandom`) seeded with the key, each
+/// addressed by its position. SplitMix64 is a counter passed through a
+/// bijective mixing function, so the number at a position costs the same
+/// as the next one in sequence; it passes the BigCrush battery, and it is
+/// the generator `rand_xoshiro::SplitMix64` implements (a test holds the
+/// two equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Draws {
+    key: u64,
+}
+
+impl Draws {
+    /// The 64 random bits at `position`.
+    #[inline(always)]
+    pub fn bits_at(self, position: u64) -> u64 {
+        splitmix64(self.key.wrapping_add(position.wrapping_mul(GAMMA)))
+    }
+
+    /// The uniform number in [0, 1) at `position`.
+    #[inline(always)]
+    pub fn uniform_at(self, position: u64) -> f64 {
+        unit(self.bits_at(position))
+    }
+
+    /// The numbers of item `item` among `items` (a member among the
+    /// group's places, a pair among its pairs), round by round: round `r`
+    /// at position `r·items + item`. Round 0 is `uniform_at(item)`.
+    #[inline(always)]
+    pub fn rounds(self, item: usize, items: usize) -> Rounds {
+        debug_assert!(item < items, "item {item} of {items}");
+        Rounds {
+            draws: self,
+            position: item as u64,
+            stride: items as u64,
         }
     }
 
-    #[inline]
-    fn next(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+    /// The key's numbers in order, from position 0.
+    pub fn stream(self) -> Stream {
+        Stream { state: self.key }
     }
 }
 
-/// `rand`'s generator interface, so that its conversions (a uniform `f64`
-/// from the upper 53 bits) apply unchanged.
+/// One item's numbers, round by round ([`Draws::rounds`]).
+#[derive(Debug, Clone)]
+pub struct Rounds {
+    draws: Draws,
+    position: u64,
+    stride: u64,
+}
+
+/// A key's numbers read in order: SplitMix64 itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stream {
+    /// The key plus γ times the numbers read so far.
+    state: u64,
+}
+
+impl Stream {
+    #[inline]
+    fn next(&mut self) -> u64 {
+        let bits = splitmix64(self.state);
+        self.state = self.state.wrapping_add(GAMMA);
+        bits
+    }
+}
+
+/// Where a sampler takes its uniform numbers from: a stream read in order,
+/// or one item's rounds.
+pub trait Uniforms {
+    /// The next uniform number in [0, 1).
+    fn next_uniform(&mut self) -> f64;
+}
+
+impl Uniforms for Stream {
+    #[inline]
+    fn next_uniform(&mut self) -> f64 {
+        unit(self.next())
+    }
+}
+
+impl Uniforms for Rounds {
+    #[inline(always)]
+    fn next_uniform(&mut self) -> f64 {
+        let u = self.draws.uniform_at(self.position);
+        self.position = self.position.wrapping_add(self.stride);
+        u
+    }
+}
+
+/// `rand`'s generator interface, so that its conversions and helpers
+/// apply to a stream.
 impl TryRng for Stream {
     type Error = Infallible;
 
@@ -133,9 +204,11 @@ pub enum Purpose {
     CalibrationProposal = 22,
 }
 
-/// SplitMix64's output function: a bijective, well-mixing map of a 64-bit word.
+/// SplitMix64's step and output function: `z + γ` through a bijective,
+/// well-mixing map of a 64-bit word.
+#[inline(always)]
 fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -155,9 +228,17 @@ impl StreamKey {
         StreamKey(key)
     }
 
-    /// The stream of one purpose.
+    /// The numbers of one purpose, by position.
+    #[inline]
+    pub fn draws(self, purpose: Purpose) -> Draws {
+        Draws {
+            key: splitmix64(self.0 ^ purpose as u64),
+        }
+    }
+
+    /// The numbers of one purpose, in order.
     pub fn stream(self, purpose: Purpose) -> Stream {
-        Stream::seeded(splitmix64(self.0 ^ purpose as u64))
+        self.draws(purpose).stream()
     }
 }
 
@@ -167,9 +248,9 @@ pub fn stream_for(seed: u64, replicate: u32, step: u32, group: u32, purpose: Pur
 }
 
 /// A uniform number in [0, 1).
-#[inline]
-pub fn uniform(rng: &mut Stream) -> f64 {
-    rng.random::<f64>()
+#[inline(always)]
+pub fn uniform(rng: &mut impl Uniforms) -> f64 {
+    rng.next_uniform()
 }
 
 /// A uniformly random permutation of `0..n` (Fisher–Yates, from the end).
@@ -184,29 +265,37 @@ pub fn permutation(n: usize, rng: &mut Stream) -> Vec<u32> {
 
 /// True with probability `p` (clamped to [0, 1]).
 #[inline]
-pub fn bernoulli(rng: &mut Stream, p: f64) -> bool {
+pub fn bernoulli(rng: &mut impl Uniforms, p: f64) -> bool {
     uniform(rng) < p
 }
 
-/// A standard normal deviate (Marsaglia's polar method, on `libm`).
-pub fn standard_normal(rng: &mut Stream) -> f64 {
+/// Two independent standard normal deviates (Marsaglia's polar method, on
+/// `libm`): a point drawn in the unit disc gives both.
+pub fn standard_normal_pair(rng: &mut impl Uniforms) -> (f64, f64) {
     loop {
         let u = 2.0 * uniform(rng) - 1.0;
         let v = 2.0 * uniform(rng) - 1.0;
         let s = u * u + v * v;
         if s > 0.0 && s < 1.0 {
-            return u * libm::sqrt(-2.0 * libm::log(s) / s);
+            let factor = libm::sqrt(-2.0 * libm::log(s) / s);
+            return (u * factor, v * factor);
         }
     }
 }
 
+/// A standard normal deviate: the first of a pair (for draws taken once,
+/// when a population or a design is set up; the session's noise uses both).
+pub fn standard_normal(rng: &mut impl Uniforms) -> f64 {
+    standard_normal_pair(rng).0
+}
+
 /// A normal deviate with the given mean and standard deviation.
-pub fn normal(rng: &mut Stream, mean: f64, sd: f64) -> f64 {
+pub fn normal(rng: &mut impl Uniforms, mean: f64, sd: f64) -> f64 {
     mean + sd * standard_normal(rng)
 }
 
 /// A gamma deviate with the given shape and scale (Marsaglia & Tsang 2000).
-pub fn gamma(rng: &mut Stream, shape: f64, scale: f64) -> f64 {
+pub fn gamma(rng: &mut impl Uniforms, shape: f64, scale: f64) -> f64 {
     if shape < 1.0 {
         // Boost: Gamma(a) = Gamma(a + 1) * U^(1/a).
         let u = uniform(rng);
@@ -231,7 +320,7 @@ pub fn gamma(rng: &mut Stream, shape: f64, scale: f64) -> f64 {
 }
 
 /// A beta deviate with the given mean and "sample size" `kappa = a + b`.
-pub fn beta_mean(rng: &mut Stream, mean: f64, kappa: f64) -> f64 {
+pub fn beta_mean(rng: &mut impl Uniforms, mean: f64, kappa: f64) -> f64 {
     let a = mean * kappa;
     let b = (1.0 - mean) * kappa;
     let x = gamma(rng, a, 1.0);
@@ -245,7 +334,7 @@ pub fn beta_mean(rng: &mut Stream, mean: f64, kappa: f64) -> f64 {
 /// pair's contacts are drawn, since most answers are 0 at once; the rest
 /// is [`poisson_past_the_first`].
 #[inline(always)]
-pub fn poisson(rng: &mut Stream, mean: f64) -> u32 {
+pub fn poisson(rng: &mut impl Uniforms, mean: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
@@ -267,7 +356,7 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u32 {
 
 /// Knuth's product method from its first uniform on.
 #[inline(never)]
-fn poisson_past_the_first(rng: &mut Stream, mean: f64, first: f64) -> u32 {
+fn poisson_past_the_first(rng: &mut impl Uniforms, mean: f64, first: f64) -> u32 {
     let mut product = first;
     let mut limit = NegativeExp::of(mean);
     let mut count = 0;
@@ -331,7 +420,7 @@ impl NegativeExp {
 }
 
 /// A log-normal deviate whose logarithm has the given mean and sd.
-pub fn log_normal(rng: &mut Stream, log_mean: f64, log_sd: f64) -> f64 {
+pub fn log_normal(rng: &mut impl Uniforms, log_mean: f64, log_sd: f64) -> f64 {
     libm::exp(normal(rng, log_mean, log_sd))
 }
 
@@ -406,9 +495,9 @@ mod tests {
 
     #[test]
     fn a_stream_gives_the_numbers_of_the_generator_crate() {
-        use rand::{Rng, SeedableRng};
-        use rand_xoshiro::Xoshiro256PlusPlus;
-        let mut seeds = vec![0, 1, u64::MAX, 0x9E37_79B9_7F4A_7C15, 0x61C8_8646_80B5_83EB];
+        use rand::{Rng, RngExt, SeedableRng};
+        use rand_xoshiro::SplitMix64;
+        let mut seeds = vec![0, 1, u64::MAX, GAMMA, 0x61C8_8646_80B5_83EB];
         let mut key = 12_345u64;
         for _ in 0..20_000 {
             key = splitmix64(key);
@@ -416,18 +505,62 @@ mod tests {
         }
         for seed in seeds {
             let (mut ours, mut theirs) = (
-                Stream::seeded(seed),
-                Xoshiro256PlusPlus::seed_from_u64(seed),
+                Draws { key: seed }.stream(),
+                SplitMix64::seed_from_u64(seed),
             );
             for _ in 0..40 {
                 assert_eq!(ours.random::<u64>(), theirs.random::<u64>(), "seed {seed}");
             }
             assert_eq!(ours.random::<f64>(), theirs.random::<f64>(), "seed {seed}");
-            assert_eq!(ours.random::<u32>(), theirs.random::<u32>(), "seed {seed}");
+            // (The crate mixes its 32-bit numbers with another function; a
+            // stream's are the upper halves of its 64-bit ones.)
             let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
             ours.fill_bytes(&mut a);
             theirs.fill_bytes(&mut b);
             assert_eq!(a, b, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn splitmix64_gives_its_published_numbers() {
+        // The reference implementation's first outputs from seed 1234567
+        // (Vigna's splitmix64.c, as its test suites quote them).
+        let mut s = Draws { key: 1_234_567 }.stream();
+        let published = [
+            6_457_827_717_110_365_317u64,
+            3_203_168_211_198_807_973,
+            9_817_491_932_198_370_423,
+            4_593_380_528_125_082_431,
+            16_408_922_859_458_223_821,
+        ];
+        for expected in published {
+            assert_eq!(s.next(), expected);
+        }
+    }
+
+    #[test]
+    fn a_number_at_its_position_is_the_number_read_in_order() {
+        use rand::RngExt;
+        let draws = StreamKey::new(8, 2, 5, 3).draws(Purpose::Replies);
+        let mut stream = draws.stream();
+        for position in 0..1000u64 {
+            let u: f64 = stream.clone().random();
+            assert_eq!(draws.uniform_at(position), u, "position {position}");
+            assert_eq!(
+                draws.bits_at(position),
+                stream.next(),
+                "position {position}"
+            );
+        }
+        // Round r of item k among n items is position r·n + k.
+        let mut rounds = draws.rounds(3, 7);
+        for round in 0..20u64 {
+            assert_eq!(rounds.next_uniform(), draws.uniform_at(round * 7 + 3));
+        }
+        // With one item its rounds are the stream itself.
+        let (mut one, mut stream) = (draws.rounds(0, 1), draws.stream());
+        for _ in 0..20 {
+            assert_eq!(one.next_uniform(), stream.next_uniform());
         }
     }
 
@@ -461,6 +594,7 @@ mod tests {
     #[test]
     fn the_generator_is_pinned() {
         // Guards against a dependency update silently changing every result.
+        use rand::RngExt;
         let mut s = stream_for(42, 0, 0, 0, Purpose::Population);
         let first: u64 = s.random();
         let again: u64 = stream_for(42, 0, 0, 0, Purpose::Population).random();
@@ -468,7 +602,7 @@ mod tests {
         assert_eq!(first, PINNED_FIRST_DRAW);
     }
     // Recorded from this implementation; a change here changes every published result.
-    const PINNED_FIRST_DRAW: u64 = 3_186_949_266_293_989_138;
+    const PINNED_FIRST_DRAW: u64 = 12_128_472_154_353_665_356;
 
     #[test]
     fn samplers_match_their_moments() {

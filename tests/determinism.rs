@@ -1,6 +1,7 @@
 //! Same scenario and seed, same bytes: at any thread count, and again from
 //! the resolved scenario a run writes (groups meeting in a room and as a
-//! forum, open, with a changing community network and contagion).
+//! forum, open, with a changing community network and contagion); and each
+//! member's draw is the number at their place of the session's key.
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -188,4 +189,57 @@ fn a_run_of_many_blocks_folds_like_one_pass_over_every_group() {
             .collect();
         assert_eq!(rows, (0..5000).collect::<Vec<u32>>(), "step {step}");
     }
+}
+
+/// 300 closed groups of 10 without frailty, 4 sessions (with only
+/// dropout on, at a flat hazard, every member has the same chance to leave
+/// at every session).
+const CLOSED_3000: &str = r#"
+name = "flat_hazard"
+seed = 31
+replicates = 1
+[community]
+groups = 300
+group_size = 10
+min_group_size = 1
+control_members = 0
+[format]
+sessions = 4
+[network]
+metrics_every = 0
+[population]
+frailty_variance = 0.0
+"#;
+
+/// Each draw of a session is the number at a fixed position of its key,
+/// computable on its own: with a flat dropout hazard p, member i of group
+/// g leaves at the first session t whose dropout number at place i,
+/// `StreamKey::new(seed, 0, t, g).draws(Dropout).uniform_at(i)`, is below
+/// p, whatever the other members drew or in what order they were visited.
+#[test]
+fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
+    use bonfire::engine;
+    use bonfire::output::MemberStatus;
+    use bonfire::rng::{Purpose, StreamKey};
+    let s = crate::common::all_off_except(CLOSED_3000, &[&crate::exact::constant_hazard(0.3)]);
+    let r = engine::run_replicate(&s, 0);
+    let size = u64::from(s.community.group_size);
+    let mut left = 0;
+    for m in r.members.iter().filter(|m| m.arm == "group") {
+        let place = m.member - u64::from(m.group) * size;
+        let expected = (1..=s.format.sessions).find(|&t| {
+            let draws = StreamKey::new(s.seed, 0, t, m.group).draws(Purpose::Dropout);
+            draws.uniform_at(place) < 0.3
+        });
+        assert_eq!(m.left_step, expected, "member {}", m.member);
+        let status = if expected.is_some() {
+            MemberStatus::DroppedOut
+        } else {
+            MemberStatus::Active
+        };
+        assert_eq!(m.status, status, "member {}", m.member);
+        left += u32::from(expected.is_some());
+    }
+    // About 1 − 0.7⁴ = 76% of the 3,000 members leave.
+    assert!((2_100..2_450).contains(&left), "{left}");
 }

@@ -30,7 +30,7 @@ const Z: f64 = 4.0;
 
 /// Dropout with a constant hazard `p`: no early excess and no predictor
 /// moves it.
-fn constant_hazard(p: f64) -> String {
+pub(crate) fn constant_hazard(p: f64) -> String {
     format!(
         r#"
 [mechanisms.dropout]

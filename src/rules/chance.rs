@@ -22,7 +22,6 @@
 use std::sync::OnceLock;
 
 use super::logistic;
-use crate::rng::{Stream, uniform};
 
 /// The grid's arguments run from −`GRID_END` to `GRID_END`.
 const GRID_END: f64 = 16.0;
@@ -68,8 +67,7 @@ fn exp_grid() -> &'static Tabled {
 
 /// Whether an event with these log-odds happens: `u < logistic(log_odds)`.
 #[inline]
-pub fn happens_with_log_odds(draws: &mut Stream, log_odds: f64) -> bool {
-    let u = uniform(draws);
+pub fn happens_with_log_odds(u: f64, log_odds: f64) -> bool {
     if let Some((low, high)) = logistic_grid().around(log_odds) {
         if u < low - MARGIN {
             return true;
@@ -85,8 +83,7 @@ pub fn happens_with_log_odds(draws: &mut Stream, log_odds: f64) -> bool {
 /// scale of at least 0): `u` below the chance, computed as
 /// `(scale * libm::exp(exponent)).min(1.0)`.
 #[inline]
-pub fn happens_with_scaled_exp(draws: &mut Stream, scale: f64, exponent: f64) -> bool {
-    let u = uniform(draws);
+pub fn happens_with_scaled_exp(u: f64, scale: f64, exponent: f64) -> bool {
     if scale >= 0.0
         && let Some((low, high)) = exp_grid().around(exponent)
     {
@@ -103,7 +100,7 @@ pub fn happens_with_scaled_exp(draws: &mut Stream, scale: f64, exponent: f64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{Purpose, StreamKey, bernoulli};
+    use crate::rng::{Purpose, Stream, StreamKey, bernoulli, uniform};
 
     /// Arguments across the grid, past both ends, on grid points and just
     /// beside them.
@@ -138,7 +135,7 @@ mod tests {
     #[test]
     fn an_event_by_its_log_odds_happens_exactly_when_a_bernoulli_of_its_chance_would() {
         same_decisions(
-            |draws, n| happens_with_log_odds(draws, argument(n)),
+            |draws, n| happens_with_log_odds(uniform(draws), argument(n)),
             |draws, n| bernoulli(draws, logistic(argument(n))),
         );
     }
@@ -149,7 +146,7 @@ mod tests {
         // exponents on and off the grid.
         let scale = |n: u32| [0.013, 0.05, 0.3, 1.0, 2.5, 0.0][(n % 6) as usize];
         same_decisions(
-            |draws, n| happens_with_scaled_exp(draws, scale(n), argument(n / 6)),
+            |draws, n| happens_with_scaled_exp(uniform(draws), scale(n), argument(n / 6)),
             |draws, n| bernoulli(draws, (scale(n) * libm::exp(argument(n / 6))).min(1.0)),
         );
     }

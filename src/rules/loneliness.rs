@@ -129,7 +129,7 @@ pub fn sisa_probability(
 }
 
 /// Whether a member has caught loneliness after one session's SISa draw
-/// (one draw from `draws` for every member, whatever their state).
+/// `u` (a uniform drawn for every member, whatever their state).
 ///
 /// `caught`: caught at the start of the session; `lonely`: at or above the
 /// cut-off then (caught, or by their own score); `lonely_partners`: tie
@@ -142,14 +142,14 @@ pub fn caught_after(
     lonely: bool,
     lonely_partners: u32,
     c: &Contagion,
-    draws: &mut Stream,
+    u: f64,
 ) -> bool {
     let p = if caught || !lonely {
         sisa_probability(caught, lonely_partners, c.onset, c.transmission, c.recovery)
     } else {
         0.0
     };
-    caught != rng::bernoulli(draws, p)
+    caught != (u < p)
 }
 
 /// One synchronous SISa step on a complete graph of `states.len()` people
@@ -233,13 +233,19 @@ mod tests {
         let mut draws = stream_for(13, 0, 0, 0, Purpose::Contagion);
         // Without recovery a caught state never ends; with one lonely
         // partner (β = 1) a member who is not lonely always catches it.
-        assert!((0..100).all(|_| caught_after(true, true, 0, &c, &mut draws)));
-        assert!(caught_after(false, false, 1, &c, &mut draws));
-        assert!(!caught_after(false, false, 0, &c, &mut draws));
+        assert!((0..100).all(|_| caught_after(true, true, 0, &c, rng::uniform(&mut draws))));
+        assert!(caught_after(false, false, 1, &c, rng::uniform(&mut draws)));
+        assert!(!caught_after(false, false, 0, &c, rng::uniform(&mut draws)));
         // Lonely by their own score: nothing to catch.
-        assert!(!caught_after(false, true, 5, &c, &mut draws));
+        assert!(!caught_after(false, true, 5, &c, rng::uniform(&mut draws)));
         let certain = Contagion { recovery: 1.0, ..c };
-        assert!(!caught_after(true, true, 5, &certain, &mut draws));
+        assert!(!caught_after(
+            true,
+            true,
+            5,
+            &certain,
+            rng::uniform(&mut draws)
+        ));
         assert_eq!(caught_set_point(4.0), LONELY_CUTOFF + CAUGHT_MARGIN);
         assert_eq!(caught_set_point(8.0), 8.0);
     }

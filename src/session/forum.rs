@@ -25,11 +25,12 @@ pub(super) fn posting(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         return;
     }
     let p = &s.ctx.scenario.forum;
-    let mut draws = s.key.stream(Purpose::Posting);
+    let draws = s.key.draws(Purpose::Posting);
+    let places = g.places();
     for &i in &sc.attendees {
         let propensity = f64::from(g.forum[i].propensity);
         let posts = rng::poisson(
-            &mut draws,
+            &mut draws.rounds(i, places),
             forum::mean_posts(p, propensity, s.ctx.interval_days),
         );
         if posts == 0 {

@@ -12,11 +12,12 @@
 //! and reading, in `forum.rs`.
 //!
 //! A step reads the `Session` (the replicate's [`SessionContext`], the
-//! step's streams, the community ties), the group and what the earlier
+//! step's key, the community ties), the group and what the earlier
 //! steps left in the [`Scratch`]; its signature says which of the group and
-//! the scratch it writes. It applies the rules of [`crate::rules`] and draws
-//! from its own stream (one [`Purpose`] per step) in member (or pair) order,
-//! so the result does not depend on which thread runs the group. It touches
+//! the scratch it writes. It applies the rules of [`crate::rules`] and takes
+//! its draws from its own [`Purpose`]'s numbers at each member's place (or
+//! pair's index, [`crate::rng::Draws`]), so a draw depends neither on the
+//! draws taken before it nor on which thread runs the group. It touches
 //! nothing outside the group.
 //!
 //! [`Purpose`]: crate::rng::Purpose
@@ -150,7 +151,7 @@ impl Scratch {
 }
 
 /// The session being run: the replicate's context, the step, the key of
-/// this group's streams at this step, and what the members' community ties
+/// this group's draws at this step, and what the members' community ties
 /// are doing. Each step reads it with the group and the [`Scratch`].
 struct Session<'a> {
     ctx: &'a SessionContext<'a>,

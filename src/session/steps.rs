@@ -114,7 +114,7 @@ pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
 #[inline]
 pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.attendance;
-    let mut draws = s.key.stream(Purpose::Attendance);
+    let draws = s.key.draws(Purpose::Attendance);
     let people = g.arrived;
     let (members, ties) = (&g.members[..people], &g.tie_summary.members[..people]);
     let (present, attended) = (&sc.present[..people], &mut sc.attended[..people]);
@@ -131,7 +131,7 @@ pub(super) fn attendance(s: &Session, g: &GroupState, sc: &mut Scratch) {
                 reply_memory: weighted_reply_memory(s, member),
             };
             let log_odds = attendance::log_odds(p, s.ctx.attendance_odds, inputs);
-            chance::happens_with_log_odds(&mut draws, log_odds)
+            chance::happens_with_log_odds(draws.uniform_at(i as u64), log_odds)
         } else {
             true
         };
@@ -161,7 +161,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
     for (&key, share) in sc.talk_order.iter().zip(shares) {
         sc.minutes[sharing::place_in_talk_order(key)] = s.ctx.member_minutes * share;
     }
-    let mut draws = s.key.stream(Purpose::Disclosure);
+    let draws = s.key.draws(Purpose::Disclosure);
     for &i in &sc.attendees {
         let chance = sharing::disclosure_probability(
             p.disclosure_base,
@@ -170,7 +170,7 @@ pub(super) fn floor_time_and_disclosure(s: &Session, g: &GroupState, sc: &mut Sc
             safety(s, g, i),
             p.safety_weight,
         );
-        if rng::bernoulli(&mut draws, chance) {
+        if draws.uniform_at(i as u64) < chance {
             sc.depth[i] = sharing::disclosure_depth(sc.minutes[i], p.full_disclosure_minutes);
             sc.disclosers += 1;
             if sc.depth[i] > 0.0 {
@@ -193,7 +193,8 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     }
     // A member who disclosed to nobody could not be answered.
     let listened_to = p.enabled && sc.attendees.len() > 1;
-    let mut draws = s.key.stream(Purpose::Replies);
+    let draws = s.key.draws(Purpose::Replies);
+    let places = g.places();
     let friend_hours = f64::from(s.ctx.levels.friend);
     let group_logit = replies::group_logit(p, g.character.reply_norm(), s.ctx.facilitated);
     for &(j, _) in &sc.disclosures {
@@ -208,7 +209,10 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                 friendship: f64::from(g.bonds.pairs[pair_index(i, j)].strength) / friend_hours,
             };
             let log_odds = replies::reply_log_odds(p, group_logit, listener);
-            if chance::happens_with_log_odds(&mut draws, log_odds) {
+            // Listener i's draw for discloser j: one position per
+            // (discloser, listener) of the group's places.
+            let u = draws.uniform_at((j * places + i) as u64);
+            if chance::happens_with_log_odds(u, log_odds) {
                 received += 1;
                 sc.given[i] += 1.0;
                 g.members[i].replies_given += 1;
@@ -379,14 +383,19 @@ pub(super) fn stigma(s: &Session, g: &mut GroupState, sc: &Scratch) {
 pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
     let m = &s.ctx.scenario.mechanisms;
     if m.contagion.enabled {
-        let mut draws = s.key.stream(Purpose::Contagion);
+        let draws = s.key.draws(Purpose::Contagion);
         for i in 0..g.arrived {
             let partners = u32::from(g.tie_summary.members[i].lonely_partners)
                 + u32::from(s.outside.of(i).lonely);
             let member = &mut g.members[i];
             let was = member.caught;
-            member.caught =
-                loneliness::caught_after(was, sc.lonely[i], partners, &m.contagion, &mut draws);
+            member.caught = loneliness::caught_after(
+                was,
+                sc.lonely[i],
+                partners,
+                &m.contagion,
+                draws.uniform_at(i as u64),
+            );
             if was && !member.caught {
                 let recovered = LONELY_CUTOFF - loneliness::CAUGHT_MARGIN;
                 member.loneliness = (f64::from(member.loneliness)).min(recovered) as f32;
@@ -394,10 +403,19 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         }
     }
     if m.loneliness.enabled {
-        let mut noise = s.key.stream(Purpose::LonelinessNoise);
+        let noise = s.key.draws(Purpose::LonelinessNoise);
+        // Members 2h and 2h + 1 take the two deviates of couple h's point.
+        let couples = g.places().div_ceil(2);
+        let mut deviates = (0.0, 0.0);
         let ties = &g.tie_summary.members[..g.arrived];
-        for (member, ties) in g.members[..g.arrived].iter_mut().zip(ties) {
-            let e = rng::normal(&mut noise, 0.0, m.loneliness.noise_sd);
+        for (i, (member, ties)) in g.members[..g.arrived].iter_mut().zip(ties).enumerate() {
+            let z = if i % 2 == 0 {
+                deviates = rng::standard_normal_pair(&mut noise.rounds(i / 2, couples));
+                deviates.0
+            } else {
+                deviates.1
+            };
+            let e = m.loneliness.noise_sd * z;
             let support = f64::from(ties.support);
             let own = loneliness::set_point(
                 f64::from(member.loneliness_start),
@@ -458,8 +476,8 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
     if !p.enabled {
         return;
     }
-    let mut draws = s.key.stream(Purpose::Graduation);
-    for member in &mut g.members[..g.arrived] {
+    let draws = s.key.draws(Purpose::Graduation);
+    for (i, member) in g.members[..g.arrived].iter_mut().enumerate() {
         let standing = recovery::Standing {
             improved: member.improved_after != NEVER,
             sessions_attended: member.sessions_attended,
@@ -468,7 +486,7 @@ pub(super) fn recovery(s: &Session, g: &mut GroupState, sc: &Scratch) {
         };
         if member.status == Status::Active
             && recovery::may_graduate(p, standing)
-            && rng::bernoulli(&mut draws, p.graduation_probability)
+            && draws.uniform_at(i as u64) < p.graduation_probability
         {
             member.leave(Status::Graduated, s.step);
         }
@@ -482,7 +500,7 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
     if !m.dropout.enabled {
         return;
     }
-    let mut draws = s.key.stream(Purpose::Dropout);
+    let draws = s.key.draws(Purpose::Dropout);
     let people = g.arrived;
     let (members, ties) = (&mut g.members[..people], &g.tie_summary.members[..people]);
     let (replies, given) = (&sc.replies[..people], &sc.given[..people]);
@@ -505,7 +523,7 @@ pub(super) fn dropout(s: &Session, g: &mut GroupState, sc: &Scratch) {
             },
         };
         let (scale, exponent) = dropout::hazard_factors(&m.dropout, inputs);
-        if chance::happens_with_scaled_exp(&mut draws, scale, exponent) {
+        if chance::happens_with_scaled_exp(draws.uniform_at(i as u64), scale, exponent) {
             member.leave(Status::DroppedOut, s.step);
         }
     }

@@ -2,9 +2,9 @@
 //! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k).
 
 use super::{Scratch, Session};
-use crate::bonds::{MemberTies, Pair, TieSummary};
+use crate::bonds::{MemberTies, Pair, TieSummary, pair_count};
 use crate::population::GroupState;
-use crate::rng::{self, Purpose, Stream};
+use crate::rng::{self, Draws, Purpose};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
 use crate::rules::bonding::{self, Bonding};
 
@@ -36,13 +36,16 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             weeks: s.ctx.interval_days / 7.0,
             contacts_kept: s.ctx.contacts_kept,
         };
-        let mut contact = s.key.stream(Purpose::OutsideContact);
+        let contact = Contact {
+            draws: s.key.draws(Purpose::OutsideContact),
+            pairs: pair_count(g.places()),
+        };
         if s.ctx.forum {
             // A forum's reply exchanges, walked alongside the pairs (both
             // in pair order).
             let per_reply = s.ctx.scenario.forum.hours_per_reply;
             let mut exchanges = sc.exchanges.iter().peekable();
-            pair_rule.each_pair(g, sc, &mut contact, |k, _| {
+            pair_rule.each_pair(g, sc, contact, |k, _| {
                 match exchanges.next_if(|&&(at, _)| at == k) {
                     Some(&(_, replies)) => f64::from(replies) * per_reply,
                     None => 0.0,
@@ -50,7 +53,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             });
         } else {
             let attended = &sc.attended[..g.arrived];
-            pair_rule.each_pair(g, sc, &mut contact, |_, (i, j)| {
+            pair_rule.each_pair(g, sc, contact, |_, (i, j)| {
                 if attended[i] && attended[j] {
                     pair_rule.hours_in_session
                 } else {
@@ -61,6 +64,14 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     }
     g.tie_summary
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
+}
+
+/// The numbers of the contact outside the sessions: pair `k`'s count is
+/// drawn from its rounds among the group's pairs.
+#[derive(Clone, Copy)]
+struct Contact {
+    draws: Draws,
+    pairs: usize,
 }
 
 /// What a pair's update reads of its two members: the scratch's entries
@@ -146,15 +157,16 @@ impl PairUpdate<'_> {
         &self,
         g: &mut GroupState,
         sc: &Scratch,
-        contact: &mut Stream,
+        contact: Contact,
         mut together: impl FnMut(usize, (usize, usize)) -> f64,
     ) {
         let sides = Sides::cut(sc, &g.tie_summary, g.arrived);
         for j in 1..g.arrived {
             let row = j * (j - 1) / 2;
             for (i, pair) in g.bonds.pairs[row..row + j].iter_mut().enumerate() {
-                let hours = together(row + i, (i, j));
-                self.update(pair, &sides, contact, (i, j), hours);
+                let k = row + i;
+                let hours = together(k, (i, j));
+                self.update(pair, &sides, contact, (k, (i, j)), hours);
             }
         }
     }
@@ -167,8 +179,8 @@ impl PairUpdate<'_> {
         &self,
         pair: &mut Pair,
         sides: &Sides,
-        contact: &mut Stream,
-        (i, j): (usize, usize),
+        contact: Contact,
+        (k, (i, j)): (usize, (usize, usize)),
         together: f64,
     ) {
         let mut strength = f64::from(pair.strength);
@@ -184,7 +196,7 @@ impl PairUpdate<'_> {
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
-            strength += self.contact_outside(pair, sides, contact, (i, j), strength);
+            strength += self.contact_outside(pair, sides, contact, (k, (i, j)), strength);
         }
         if self.bonding.enabled && both_here {
             let similarity = f64::from(pair.similarity);
@@ -202,15 +214,15 @@ impl PairUpdate<'_> {
         &self,
         pair: &mut Pair,
         sides: &Sides,
-        contact: &mut Stream,
-        (i, j): (usize, usize),
+        contact: Contact,
+        (k, (i, j)): (usize, (usize, usize)),
         strength: f64,
     ) -> f64 {
         let p = self.beyond;
         let share = beyond_meetings::pair_share(sides.outside_share[i], sides.outside_share[j]);
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
-        let contacts = rng::poisson(contact, mean);
+        let contacts = rng::poisson(&mut contact.draws.rounds(k, contact.pairs), mean);
         let before = f64::from(pair.recent_contacts);
         let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
         pair.recent_contacts = recent as f32;

@@ -11,8 +11,9 @@
 //! `r` of item `k` among `n` items at position `r·n + k`, [`Rounds`]), so
 //! a draw does not depend on how many were taken before it, on the order
 //! members are visited, or on which thread runs the group. Rules that set
-//! things up (a population, a community network, a sensitivity design)
-//! read their key's numbers in order ([`Stream`]). The same key gives the
+//! things up (a population, a community network, a sensitivity design),
+//! a forum's replies and reading, and an open group's arrivals read their
+//! key's numbers in order ([`Stream`]). The same key gives the
 //! same numbers on every machine, and adding a draw to one rule (one
 //! [`Purpose`]) cannot shift the numbers another rule sees.
 //!
@@ -39,10 +40,10 @@ fn unit(bits: u64) -> f64 {
 /// The numbers of one key: SplitMix64 (Steele, Lea & Flood 2014; the
 /// generator of Java's `SplittableRandom`) seeded with the key, each
 /// addressed by its position. SplitMix64 is a counter passed through a
-/// bijective mixing function, so the number at a position costs the same
-/// as the next one in sequence; it passes the BigCrush battery, and it is
-/// the generator `rand_xoshiro::SplitMix64` implements (a test holds the
-/// two equal).
+/// bijective mixing function, so the number at a position costs one
+/// multiply more than the next one in sequence; it passes the BigCrush
+/// battery, and it is the generator `rand_xoshiro::SplitMix64` implements
+/// (a test holds the two equal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Draws {
     key: u64,

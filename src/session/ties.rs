@@ -35,9 +35,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             online: s.ctx.online,
             weeks: s.ctx.interval_days / 7.0,
             contacts_kept: s.ctx.contacts_kept,
-        };
-        let contact = Contact {
-            draws: s.key.draws(Purpose::OutsideContact),
+            contact: s.key.draws(Purpose::OutsideContact),
             pairs: pair_count(g.places()),
         };
         if s.ctx.forum {
@@ -45,15 +43,13 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             // in pair order).
             let per_reply = s.ctx.scenario.forum.hours_per_reply;
             let mut exchanges = sc.exchanges.iter().peekable();
-            pair_rule.each_pair(g, sc, contact, |k, _| {
-                match exchanges.next_if(|&&(at, _)| at == k) {
-                    Some(&(_, replies)) => f64::from(replies) * per_reply,
-                    None => 0.0,
-                }
+            pair_rule.each_pair(g, sc, |k, _| match exchanges.next_if(|&&(at, _)| at == k) {
+                Some(&(_, replies)) => f64::from(replies) * per_reply,
+                None => 0.0,
             });
         } else {
             let attended = &sc.attended[..g.arrived];
-            pair_rule.each_pair(g, sc, contact, |_, (i, j)| {
+            pair_rule.each_pair(g, sc, |_, (i, j)| {
                 if attended[i] && attended[j] {
                     pair_rule.hours_in_session
                 } else {
@@ -64,14 +60,6 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     }
     g.tie_summary
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
-}
-
-/// The numbers of the contact outside the sessions: pair `k`'s count is
-/// drawn from its rounds among the group's pairs.
-#[derive(Clone, Copy)]
-struct Contact {
-    draws: Draws,
-    pairs: usize,
 }
 
 /// What a pair's update reads of its two members: the scratch's entries
@@ -145,6 +133,10 @@ struct PairUpdate<'a> {
     weeks: f64,
     /// Share of a pair's recent contacts still counted after the interval.
     contacts_kept: f64,
+    /// The numbers of the contact outside the sessions: pair `k`'s count
+    /// is drawn from its rounds among the group's `pairs`.
+    contact: Draws,
+    pairs: usize,
 }
 
 impl PairUpdate<'_> {
@@ -157,7 +149,6 @@ impl PairUpdate<'_> {
         &self,
         g: &mut GroupState,
         sc: &Scratch,
-        contact: Contact,
         mut together: impl FnMut(usize, (usize, usize)) -> f64,
     ) {
         let sides = Sides::cut(sc, &g.tie_summary, g.arrived);
@@ -166,20 +157,19 @@ impl PairUpdate<'_> {
             for (i, pair) in g.bonds.pairs[row..row + j].iter_mut().enumerate() {
                 let k = row + i;
                 let hours = together(k, (i, j));
-                self.update(pair, &sides, contact, (k, (i, j)), hours);
+                self.update(pair, &sides, (k, (i, j)), hours);
             }
         }
     }
 
-    /// The tie of members `i < j` (`pair`) over one interval and
-    /// session, in which they spent `together` hours (0 if they did not
-    /// meet).
+    /// The tie of members `i < j` (`pair`, index `k` in pair order) over
+    /// one interval and session, in which they spent `together` hours (0
+    /// if they did not meet).
     #[inline(always)]
     fn update(
         &self,
         pair: &mut Pair,
         sides: &Sides,
-        contact: Contact,
         (k, (i, j)): (usize, (usize, usize)),
         together: f64,
     ) {
@@ -196,7 +186,7 @@ impl PairUpdate<'_> {
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
-            strength += self.contact_outside(pair, sides, contact, (k, (i, j)), strength);
+            strength += self.contact_outside(pair, sides, (k, (i, j)), strength);
         }
         if self.bonding.enabled && both_here {
             let similarity = f64::from(pair.similarity);
@@ -214,7 +204,6 @@ impl PairUpdate<'_> {
         &self,
         pair: &mut Pair,
         sides: &Sides,
-        contact: Contact,
         (k, (i, j)): (usize, (usize, usize)),
         strength: f64,
     ) -> f64 {
@@ -222,7 +211,7 @@ impl PairUpdate<'_> {
         let share = beyond_meetings::pair_share(sides.outside_share[i], sides.outside_share[j]);
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
-        let contacts = rng::poisson(&mut contact.draws.rounds(k, contact.pairs), mean);
+        let contacts = rng::poisson(&mut self.contact.rounds(k, self.pairs), mean);
         let before = f64::from(pair.recent_contacts);
         let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
         pair.recent_contacts = recent as f32;

@@ -108,58 +108,136 @@ fast_popcount!(
     pub fn twice_triangles(bits: &[u64], nodes: u64) -> [u32; 64] = shared_partners
 );
 
-/// One pair's tie.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pair {
-    /// Effective hours together, decaying between contacts.
-    pub strength: f32,
-    /// Total hours together, in and out of sessions (never decays).
-    pub hours: f32,
-    /// Recent contacts outside the sessions, each weighted by its age.
-    pub recent_contacts: f32,
-    /// Similarity of the pair's problem profiles (fixed: traits do not change).
-    pub similarity: f32,
-    /// Share of strength kept over one interval, neither member lonely (fixed).
-    pub kept: f32,
-    /// Share of strength kept over one interval when a member is lonely (fixed).
-    pub kept_lonely: f32,
-    /// The pair keeps in regular touch outside the sessions: its recent
-    /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
-    pub beyond: bool,
-    /// The pair's tie has joined the community network (once it first
-    /// reached beyond the meetings; `community_network.group_ties_join`).
-    pub joined: bool,
-}
-
-impl Default for Pair {
-    /// No tie yet, and nothing lost over an interval until the pair
-    /// constants are fixed.
-    fn default() -> Self {
-        Pair {
-            strength: 0.0,
-            hours: 0.0,
-            recent_contacts: 0.0,
-            similarity: 0.0,
-            kept: 1.0,
-            kept_lonely: 1.0,
-            beyond: false,
-            joined: false,
-        }
-    }
-}
+/// Pairs a pass over the matrix's columns takes at a time in vector
+/// lanes: every column is padded with inert pairs (no strength, nothing
+/// lost over an interval) to a multiple of it, so that a column's last
+/// pairs load and store as one whole vector.
+pub const PAIR_LANES: usize = 4;
 
 /// Pairwise state of one group, over everyone who ever belonged to it: one
-/// [`Pair`] per unordered pair, in pair order ([`pair_index`]), all in one
-/// allocation.
+/// column per figure of a pair's tie, each in pair order ([`pair_index`])
+/// and padded to a multiple of [`PAIR_LANES`]. The six number columns
+/// share one allocation, the two flag columns another.
 #[derive(Debug, Clone, Default)]
 pub struct BondMatrix {
-    pub pairs: Vec<Pair>,
+    /// The places the matrix has pairs for.
+    people: usize,
+    /// Strength, hours, recent contacts, similarity, kept and kept when
+    /// lonely ([`PairColumns`]), one padded column after the other.
+    numbers: Vec<f32>,
+    /// Beyond the meetings, then joined the community network.
+    flags: Vec<bool>,
 }
+
+/// A bond matrix's columns, each the length of the padded column (the
+/// pairs past [`BondMatrix::pair_count`] are padding).
+pub struct PairColumns<'a> {
+    /// Effective hours together, decaying between contacts.
+    pub strength: &'a mut [f32],
+    /// Total hours together, in and out of sessions (never decays).
+    pub hours: &'a mut [f32],
+    /// Recent contacts outside the sessions, each weighted by its age.
+    pub recent_contacts: &'a mut [f32],
+    /// Similarity of the pair's problem profiles (fixed: traits do not change).
+    pub similarity: &'a mut [f32],
+    /// Share of strength kept over one interval, neither member lonely (fixed).
+    pub kept: &'a mut [f32],
+    /// Share of strength kept over one interval when a member is lonely (fixed).
+    pub kept_lonely: &'a mut [f32],
+    /// The pair keeps in regular touch outside the sessions: its recent
+    /// contacts reach `mechanisms.beyond_meetings.repeated_contacts`.
+    pub beyond: &'a mut [bool],
+    /// The pair's tie has joined the community network (once it first
+    /// reached beyond the meetings; `community_network.group_ties_join`).
+    pub joined: &'a mut [bool],
+}
+
+/// The number columns in their order in [`BondMatrix`]'s allocation, with
+/// the value of a pair without a tie (nothing lost over an interval until
+/// the pair constants are fixed).
+const NUMBER_COLUMNS: [f32; 6] = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0];
 
 impl BondMatrix {
     pub fn new(people: usize) -> Self {
+        let padded = pair_count(people).next_multiple_of(PAIR_LANES);
+        let numbers = NUMBER_COLUMNS
+            .iter()
+            .flat_map(|&value| std::iter::repeat_n(value, padded))
+            .collect();
         Self {
-            pairs: vec![Pair::default(); pair_count(people)],
+            people,
+            numbers,
+            flags: vec![false; 2 * padded],
+        }
+    }
+
+    /// Pairs in the matrix (without the padding).
+    #[inline]
+    pub fn pair_count(&self) -> usize {
+        pair_count(self.people)
+    }
+
+    /// The length of each padded column.
+    #[inline]
+    fn padded(&self) -> usize {
+        self.flags.len() / 2
+    }
+
+    /// Number column `c` (in [`NUMBER_COLUMNS`] order), without the padding.
+    #[inline]
+    fn number_column(&self, c: usize) -> &[f32] {
+        let padded = self.padded();
+        &self.numbers[c * padded..c * padded + self.pair_count()]
+    }
+
+    /// Every pair's tie strength, in pair order.
+    #[inline]
+    pub fn strengths(&self) -> &[f32] {
+        self.number_column(0)
+    }
+
+    /// Every pair's total hours together, in pair order.
+    #[inline]
+    pub fn hours(&self) -> &[f32] {
+        self.number_column(1)
+    }
+
+    /// Every pair's recent contacts outside the sessions, in pair order.
+    #[inline]
+    pub fn recent_contacts(&self) -> &[f32] {
+        self.number_column(2)
+    }
+
+    /// Every pair's similarity, in pair order.
+    #[inline]
+    pub fn similarities(&self) -> &[f32] {
+        self.number_column(3)
+    }
+
+    /// Whether each pair's tie reaches beyond the meetings, in pair order.
+    #[inline]
+    pub fn beyond(&self) -> &[bool] {
+        &self.flags[..self.pair_count()]
+    }
+
+    /// Every column at once, for the passes that change pairs.
+    pub fn columns_mut(&mut self) -> PairColumns<'_> {
+        let padded = self.padded();
+        let (strength, rest) = self.numbers.split_at_mut(padded);
+        let (hours, rest) = rest.split_at_mut(padded);
+        let (recent_contacts, rest) = rest.split_at_mut(padded);
+        let (similarity, rest) = rest.split_at_mut(padded);
+        let (kept, kept_lonely) = rest.split_at_mut(padded);
+        let (beyond, joined) = self.flags.split_at_mut(padded);
+        PairColumns {
+            strength,
+            hours,
+            recent_contacts,
+            similarity,
+            kept,
+            kept_lonely,
+            beyond,
+            joined,
         }
     }
 
@@ -170,33 +248,28 @@ impl BondMatrix {
         similarity: impl Fn(usize, usize) -> f32,
         kept: impl Fn(f64, bool) -> f64,
     ) {
-        for j in 1..self.people() {
+        let people = self.people();
+        let columns = self.columns_mut();
+        for j in 1..people {
             for i in 0..j {
-                let pair = &mut self.pairs[pair_index(i, j)];
+                let k = pair_index(i, j);
                 let sim = similarity(i, j);
-                pair.similarity = sim;
-                pair.kept = kept(f64::from(sim), false) as f32;
-                pair.kept_lonely = kept(f64::from(sim), true) as f32;
+                columns.similarity[k] = sim;
+                columns.kept[k] = kept(f64::from(sim), false) as f32;
+                columns.kept_lonely[k] = kept(f64::from(sim), true) as f32;
             }
         }
     }
 
-    /// The people the matrix has places for, from its pair count (not
-    /// stored: a group holds many matrices). A matrix without pairs says 0,
-    /// also for one person: either way there is no pair to walk.
+    /// The people the matrix has places for. A matrix without pairs says
+    /// 0, also for one person: either way there is no pair to walk.
     pub fn people(&self) -> usize {
-        let pairs = self.pairs.len();
-        if pairs == 0 {
-            return 0;
-        }
-        // n(n − 1)/2 = pairs, so √(1 + 8·pairs) = 2n − 1 exactly, and n is
-        // half of one more.
-        (1 + 8 * pairs).isqrt().div_ceil(2)
+        if self.people < 2 { 0 } else { self.people }
     }
 
     #[inline]
     pub fn strength(&self, i: usize, j: usize) -> f32 {
-        self.pairs[pair_index(i, j)].strength
+        self.strengths()[pair_index(i, j)]
     }
 }
 
@@ -260,10 +333,11 @@ impl PairSums<'_> {
         let (present, lonely) = (&self.present[..people], &self.lonely[..people]);
         let tie_bits = &mut tie_bits[..people * words];
         let casual_bits = &mut casual_bits[..people * words];
+        let (strengths, beyond) = (self.bonds.strengths(), self.bonds.beyond());
         for j in 1..people {
             let row = j * (j - 1) / 2;
-            for (i, pair) in self.bonds.pairs[row..row + j].iter().enumerate() {
-                let (s, met_outside) = (pair.strength, pair.beyond);
+            let row_pairs = strengths[row..row + j].iter().zip(&beyond[row..row + j]);
+            for (i, (&s, &met_outside)) in row_pairs.enumerate() {
                 if s <= 0.0 {
                     continue;
                 }
@@ -476,7 +550,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_matrix_knows_its_people_from_its_pairs() {
+    fn a_matrix_knows_its_people() {
         for people in 2..=1_000 {
             assert_eq!(BondMatrix::new(people).people(), people);
         }
@@ -512,7 +586,7 @@ mod tests {
         // 0-1-2 triangle, 2-3 tail: c0 = c1 = 1, c2 = 1/3, c3 = 0.
         let mut b = BondMatrix::new(4);
         for (i, j) in [(0, 1), (1, 2), (0, 2), (2, 3)] {
-            b.pairs[pair_index(i, j)].strength = 2.0;
+            b.columns_mut().strength[pair_index(i, j)] = 2.0;
         }
         let mut t = TieSummary::default();
         t.compute(&b, 4, &[true; 4], &[false; 4], &LEVELS);
@@ -536,7 +610,8 @@ mod tests {
         for places in (1..=64).chain([70]) {
             for density in [0.1, 0.3, 0.7] {
                 let mut b = BondMatrix::new(places);
-                for s in b.pairs.iter_mut().map(|p| &mut p.strength) {
+                let pairs = b.pair_count();
+                for s in &mut b.columns_mut().strength[..pairs] {
                     if (next() % 1000) as f64 / 1000.0 < density {
                         *s = 2.0;
                     }
@@ -561,9 +636,10 @@ mod tests {
     #[test]
     fn levels_support_and_closure() {
         let mut b = BondMatrix::new(70); // more than one bitset word
-        b.pairs[pair_index(0, 65)].strength = 6.0; // casual
-        b.pairs[pair_index(1, 65)].strength = 25.0; // close
-        b.pairs[pair_index(0, 1)].strength = 0.5; // below the tie threshold
+        let strength = b.columns_mut().strength;
+        strength[pair_index(0, 65)] = 6.0; // casual
+        strength[pair_index(1, 65)] = 25.0; // close
+        strength[pair_index(0, 1)] = 0.5; // below the tie threshold
         let mut t = TieSummary::default();
         let present = vec![true; 70];
         t.compute(&b, 70, &present, &[false; 70], &LEVELS);

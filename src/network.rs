@@ -107,14 +107,14 @@ impl BondNetwork {
             for j in 1..g.arrived {
                 for i in 0..j {
                     let k = crate::bonds::pair_index(i, j);
-                    let strength = g.bonds.pairs[k].strength;
+                    let strength = g.bonds.strengths()[k];
                     if strength >= levels.tie
                         && let (Some(a), Some(b)) = (nodes[i], nodes[j])
                     {
                         let edge = Edge {
                             strength,
-                            hours: g.bonds.pairs[k].hours,
-                            beyond_meetings: g.bonds.pairs[k].beyond,
+                            hours: g.bonds.hours()[k],
+                            beyond_meetings: g.bonds.beyond()[k],
                         };
                         graph.add_edge(a, b, edge);
                     }
@@ -314,6 +314,7 @@ fn joined_mask(g: &GroupState) -> u64 {
 /// measurement, afresh or remembered, adds them up the same way.
 fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
     let bits = g.tie_summary.tie_bits();
+    let strengths = g.bonds.strengths();
     let mut sum = 0.0;
     let mut each = nodes;
     while each != 0 {
@@ -324,7 +325,7 @@ fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
             let j = later.trailing_zeros() as usize;
             later &= later - 1;
             // `i < j`: the pair's index without ordering the two.
-            sum += f64::from(g.bonds.pairs[j * (j - 1) / 2 + i].strength);
+            sum += f64::from(strengths[j * (j - 1) / 2 + i]);
         }
     }
     sum

@@ -191,7 +191,7 @@ mod tests {
         }
         groups[0].members[1].loneliness = 3.0;
         let tie_level = 1.0;
-        groups[0].bonds.pairs[crate::bonds::pair_index(0, 1)].strength = 2.0;
+        groups[0].bonds.columns_mut().strength[crate::bonds::pair_index(0, 1)] = 2.0;
         let graph = CommunityGraph::from_edges(8, &[(1, 0), (1, 2), (1, 4)]);
         let counts = outside_counts(&graph, &States::of(&groups), &groups, tie_level);
         assert!(groups[0].meets && !groups[1].meets);

@@ -2,7 +2,6 @@
 //! stands for: checked through the command line on common random numbers
 //! (arms of one point hold the same people and draw the same numbers).
 
-use bonfire::bonds::Pair;
 use bonfire::output::{GroupRow, TimeseriesRow};
 
 use crate::common::{read_rows, run_ok, write_scenario};
@@ -325,10 +324,7 @@ sessions = 30
         }
         let (mut pairs, mut outside) = (0, 0.0f64);
         for g in &groups {
-            for &Pair {
-                strength, hours, ..
-            } in &g.bonds.pairs
-            {
+            for (&strength, &hours) in g.bonds.strengths().iter().zip(g.bonds.hours()) {
                 assert!(
                     (strength - hours).abs() <= 1e-4 * hours.max(1.0),
                     "{strength} vs {hours}"
@@ -337,9 +333,9 @@ sessions = 30
             }
             outside += g
                 .bonds
-                .pairs
+                .recent_contacts()
                 .iter()
-                .map(|p| f64::from(p.recent_contacts))
+                .map(|&r| f64::from(r))
                 .sum::<f64>();
         }
         assert!(pairs > 1000);

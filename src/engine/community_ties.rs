@@ -51,12 +51,12 @@ pub(super) fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupSta
             }
             let people = g.bonds.people();
             let first = g.first_member as u32;
-            let bonds = &mut g.bonds;
+            let bonds = g.bonds.columns_mut();
             let mut k = 0;
             for j in 1..people {
                 for i in 0..j {
-                    if bonds.pairs[k].beyond && !bonds.pairs[k].joined {
-                        bonds.pairs[k].joined = true;
+                    if bonds.beyond[k] && !bonds.joined[k] {
+                        bonds.joined[k] = true;
                         pairs.push((first + i as u32, first + j as u32));
                     }
                     k += 1;

@@ -157,7 +157,7 @@ pub(super) fn reading(s: &Session, g: &GroupState, sc: &mut Scratch) {
         }
         let mut miss = 1.0;
         for &j in &authors {
-            let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
+            let similarity = f64::from(g.bonds.similarities()[pair_index(i, j)]);
             miss = universality::miss_after(miss, similarity, POST_DEPTH);
         }
         let share = forum::reading_share(p, sc.depth[i] > 0.0);

@@ -206,7 +206,7 @@ pub(super) fn replies(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
         for &i in sc.attendees.iter().filter(|&&i| i != j) {
             let listener = replies::ListenerInputs {
                 openness: f64::from(g.members[i].openness),
-                friendship: f64::from(g.bonds.pairs[pair_index(i, j)].strength) / friend_hours,
+                friendship: f64::from(g.bonds.strength(i, j)) / friend_hours,
             };
             let log_odds = replies::reply_log_odds(p, group_logit, listener);
             // Listener i's draw for discloser j: one position per
@@ -274,11 +274,12 @@ pub(super) fn universality(s: &Session, g: &GroupState, sc: &mut Scratch) {
         return;
     }
     let gain = g.character.session_gain();
+    let similarities = g.bonds.similarities();
     for &i in &sc.attendees {
         let mut miss = 1.0;
         // The disclosures the listener heard: everyone's but their own.
         for &(j, depth) in sc.disclosures.iter().filter(|&&(j, _)| j != i) {
-            let similarity = f64::from(g.bonds.pairs[pair_index(i, j)].similarity);
+            let similarity = f64::from(similarities[pair_index(i, j)]);
             miss = universality::miss_after(miss, similarity, depth);
         }
         let relief = universality::relief(p.relief, f64::from(g.members[i].loneliness), 1.0 - miss);

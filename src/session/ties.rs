@@ -2,7 +2,7 @@
 //! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k).
 
 use super::{Scratch, Session};
-use crate::bonds::{MemberTies, Pair, TieSummary, pair_count};
+use crate::bonds::{MemberTies, PairColumns, TieSummary, pair_count};
 use crate::population::GroupState;
 use crate::rng::{self, Draws, Purpose};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
@@ -99,11 +99,7 @@ fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let wanted = &mut sc.outside_share[..g.arrived];
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;
-        for (i, strength) in g.bonds.pairs[row..row + j]
-            .iter()
-            .map(|p| p.strength)
-            .enumerate()
-        {
+        for (i, &strength) in g.bonds.strengths()[row..row + j].iter().enumerate() {
             if strength > 0.0 {
                 let hours = beyond_meetings::wanted_hours_per_week(p, f64::from(strength), online);
                 wanted[i] += hours;
@@ -152,28 +148,28 @@ impl PairUpdate<'_> {
         mut together: impl FnMut(usize, (usize, usize)) -> f64,
     ) {
         let sides = Sides::cut(sc, &g.tie_summary, g.arrived);
+        let mut pairs = g.bonds.columns_mut();
         for j in 1..g.arrived {
             let row = j * (j - 1) / 2;
-            for (i, pair) in g.bonds.pairs[row..row + j].iter_mut().enumerate() {
-                let k = row + i;
+            for (i, k) in (row..row + j).enumerate() {
                 let hours = together(k, (i, j));
-                self.update(pair, &sides, (k, (i, j)), hours);
+                self.update(&mut pairs, &sides, (k, (i, j)), hours);
             }
         }
     }
 
-    /// The tie of members `i < j` (`pair`, index `k` in pair order) over
-    /// one interval and session, in which they spent `together` hours (0
-    /// if they did not meet).
+    /// The tie of members `i < j` (index `k` in pair order) over one
+    /// interval and session, in which they spent `together` hours (0 if
+    /// they did not meet).
     #[inline(always)]
     fn update(
         &self,
-        pair: &mut Pair,
+        pair: &mut PairColumns,
         sides: &Sides,
         (k, (i, j)): (usize, (usize, usize)),
         together: f64,
     ) {
-        let mut strength = f64::from(pair.strength);
+        let mut strength = f64::from(pair.strength[k]);
         let both_here = together > 0.0;
         if strength <= 0.0 && !both_here {
             return;
@@ -182,18 +178,22 @@ impl PairUpdate<'_> {
             // `|`, not `||`: one flag to choose by, not a second branch
             // on whichever member happens to be lonely.
             let lonely = sides.lonely[i] | sides.lonely[j];
-            let kept = if lonely { pair.kept_lonely } else { pair.kept };
+            let kept = if lonely {
+                pair.kept_lonely[k]
+            } else {
+                pair.kept[k]
+            };
             strength *= f64::from(kept);
         }
         if self.beyond.enabled && strength > 0.0 {
             strength += self.contact_outside(pair, sides, (k, (i, j)), strength);
         }
         if self.bonding.enabled && both_here {
-            let similarity = f64::from(pair.similarity);
+            let similarity = f64::from(pair.similarity[k]);
             strength = self.grow(sides, (i, j), similarity, strength, together);
-            pair.hours += together as f32;
+            pair.hours[k] += together as f32;
         }
-        pair.strength = strength as f32;
+        pair.strength[k] = strength as f32;
     }
 
     /// The pair's contacts outside the sessions over the interval, from the
@@ -202,7 +202,7 @@ impl PairUpdate<'_> {
     #[inline(always)]
     fn contact_outside(
         &self,
-        pair: &mut Pair,
+        pair: &mut PairColumns,
         sides: &Sides,
         (k, (i, j)): (usize, (usize, usize)),
         strength: f64,
@@ -212,17 +212,17 @@ impl PairUpdate<'_> {
         let mean =
             beyond_meetings::contacts_per_week(p, strength, self.online) * share * self.weeks;
         let contacts = rng::poisson(&mut self.contact.rounds(k, self.pairs), mean);
-        let before = f64::from(pair.recent_contacts);
+        let before = f64::from(pair.recent_contacts[k]);
         let recent = beyond_meetings::recent_contacts(before, self.contacts_kept, contacts);
-        pair.recent_contacts = recent as f32;
-        pair.beyond = recent >= p.repeated_contacts;
+        pair.recent_contacts[k] = recent as f32;
+        pair.beyond[k] = recent >= p.repeated_contacts;
         // Most intervals bring no contact: no hours to work out or add
         // (a pair's hours are never −0, so adding +0 would change nothing).
         if contacts == 0 {
             return 0.0;
         }
         let hours = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);
-        pair.hours += hours as f32;
+        pair.hours[k] += hours as f32;
         hours
     }
 

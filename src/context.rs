@@ -61,6 +61,10 @@ pub struct SessionContext<'a> {
     /// Share of a pair's recent contacts outside the sessions still counted
     /// after one interval.
     pub contacts_kept: f64,
+    /// The session's pair pass may run in vector lanes: the processor has
+    /// them (x86-64 with AVX2). The scalar pass gives the same bits; tests
+    /// clear this to compare the two.
+    pub pair_lanes: bool,
 }
 
 impl<'a> SessionContext<'a> {
@@ -113,6 +117,7 @@ impl<'a> SessionContext<'a> {
             newcomer_weight: replies::newcomer_weights(&m.replies, scenario.format.sessions),
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
+            pair_lanes: vector_lanes(),
         }
     }
 
@@ -135,4 +140,13 @@ impl<'a> SessionContext<'a> {
         let mood = affect::baseline_mood(weight, f64::from(hope), f64::from(loneliness));
         cohesion::perceived(0.0, mood) as f32
     }
+}
+
+/// Whether the running processor has the vector lanes the pair pass can
+/// use.
+fn vector_lanes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return crate::lanes::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }

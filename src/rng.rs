@@ -28,7 +28,10 @@ use std::convert::Infallible;
 
 /// SplitMix64's increment: the fractional part of the golden ratio, in 64
 /// bits.
-const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+pub(crate) const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's two multipliers (Stafford's "Mix13").
+pub(crate) const MIX: (u64, u64) = (0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB);
 
 /// A uniform number in [0, 1) from 64 random bits: their upper 53 bits as
 /// a fraction, as `rand` converts them (a test holds the two equal).
@@ -54,6 +57,15 @@ impl Draws {
     #[inline(always)]
     pub fn bits_at(self, position: u64) -> u64 {
         splitmix64(self.key.wrapping_add(position.wrapping_mul(GAMMA)))
+    }
+
+    /// The word SplitMix64 mixes into the bits at `position` (its counter
+    /// after the step): what a vector lane computes them from.
+    #[inline(always)]
+    pub(crate) fn counter_at(self, position: u64) -> u64 {
+        self.key
+            .wrapping_add(position.wrapping_mul(GAMMA))
+            .wrapping_add(GAMMA)
     }
 
     /// The uniform number in [0, 1) at `position`.
@@ -210,8 +222,8 @@ pub enum Purpose {
 #[inline(always)]
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(GAMMA);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z = (z ^ (z >> 30)).wrapping_mul(MIX.0);
+    z = (z ^ (z >> 27)).wrapping_mul(MIX.1);
     z ^ (z >> 31)
 }
 

@@ -76,6 +76,9 @@ pub struct Scratch {
     /// Share of each member's ties' wanted contact outside the sessions
     /// that their time budget covers (from the hours the ties would take).
     outside_share: Vec<f64>,
+    /// What the pair pass in vector lanes gathers of each member.
+    #[cfg(target_arch = "x86_64")]
+    member_tables: ties::lanes::MemberTables,
     /// A forum's period: the author's place of every post, in order.
     post_authors: Vec<usize>,
     /// A forum's period: replies exchanged, by pair index, sorted.

@@ -8,6 +8,9 @@ use crate::rng::{self, Draws, Purpose};
 use crate::rules::beyond_meetings::{self, BeyondMeetings};
 use crate::rules::bonding::{self, Bonding};
 
+#[cfg(target_arch = "x86_64")]
+pub(super) mod lanes;
+
 /// Step 8, ties: for every pair with strength, or in which both attended
 /// (in a forum: who exchanged replies), decay over the interval, contact
 /// beyond the meetings and growth in the session (within capacity); then
@@ -47,6 +50,8 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                 Some(&(_, replies)) => f64::from(replies) * per_reply,
                 None => 0.0,
             });
+        } else if in_lanes(s, g) {
+            pairs_in_lanes(&pair_rule, s, g, sc);
         } else {
             let attended = &sc.attended[..g.arrived];
             pair_rule.each_pair(g, sc, |_, (i, j)| {
@@ -60,6 +65,44 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     }
     g.tie_summary
         .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
+}
+
+/// Whether this session's pair pass runs in vector lanes: the processor
+/// has them and the group is one they serve (a room with bonding and
+/// contact beyond the meetings on, up to 64 places).
+fn in_lanes(s: &Session, g: &GroupState) -> bool {
+    let m = &s.ctx.scenario.mechanisms;
+    cfg!(target_arch = "x86_64")
+        && s.ctx.pair_lanes
+        && m.bonding.enabled
+        && m.beyond_meetings.enabled
+        && g.places() <= 64
+}
+
+/// The pair pass in vector lanes ([`lanes`]): the members' tables, then
+/// the pairs among those who have arrived.
+#[cfg(target_arch = "x86_64")]
+fn pairs_in_lanes(rule: &PairUpdate, s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+    let count = pair_count(g.arrived);
+    let figures = lanes::MemberFigures {
+        attended: &sc.attended,
+        lonely: &sc.lonely,
+        outside_share: &sc.outside_share,
+        depth: &sc.depth,
+        ties: &g.tie_summary.members,
+        casual_bits: g.tie_summary.casual_bits(),
+        capacity: (rule.bonding.tie_capacity, rule.bonding.close_capacity),
+    };
+    sc.member_tables.fill(count, g.arrived, &figures);
+    let _ = s;
+    // SAFETY: `in_lanes` found AVX2 on the running processor (the
+    // context's `pair_lanes`), the one feature the pass is compiled for.
+    unsafe { lanes::update_pairs(rule, &sc.member_tables, &mut g.bonds.columns_mut(), count) };
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn pairs_in_lanes(_: &PairUpdate, _: &Session, _: &mut GroupState, _: &mut Scratch) {
+    unreachable!("vector lanes are only built for x86-64")
 }
 
 /// What a pair's update reads of its two members: the scratch's entries

@@ -54,17 +54,31 @@ const TIES_FULL: u64 = 4;
 const CLOSE_FULL: u64 = 8;
 
 /// What the lanes gather of each pair's two members, one entry per place
-/// a lane can reach (places past those who arrived hold zeros): filled
-/// once a session from the scratch and TS(k − 1). 64-bit words are kept
-/// as the bits of f64, which is how the lanes load them.
-#[derive(Debug, Default)]
+/// (a pass rewrites the entries it reaches; those past the members who
+/// have arrived hold zeros): filled once a session from the scratch and
+/// TS(k − 1). 64-bit words are kept as the bits of f64, which is how the
+/// lanes load them. Every member of a pair in [`ENDS`] is below
+/// [`MOST_PLACES`], the tables' length, so every gather is within its
+/// table.
+#[derive(Debug)]
 pub(in crate::session) struct MemberTables {
     /// [`ATTENDED`], [`LONELY`], [`TIES_FULL`], [`CLOSE_FULL`].
-    flags: Vec<f64>,
-    outside_share: Vec<f64>,
-    depth: Vec<f64>,
+    flags: [f64; MOST_PLACES],
+    outside_share: [f64; MOST_PLACES],
+    depth: [f64; MOST_PLACES],
     /// Casual-or-closer tie bits (TS(k − 1)).
-    casual: Vec<f64>,
+    casual: [f64; MOST_PLACES],
+}
+
+impl Default for MemberTables {
+    fn default() -> Self {
+        MemberTables {
+            flags: [0.0; MOST_PLACES],
+            outside_share: [0.0; MOST_PLACES],
+            depth: [0.0; MOST_PLACES],
+            casual: [0.0; MOST_PLACES],
+        }
+    }
 }
 
 /// The places the lanes of a pass over the first `count` pairs reach: one
@@ -77,24 +91,11 @@ fn reach(count: usize) -> usize {
     }
 }
 
-impl MemberTables {
-    /// Whether every table has an entry for each place `reach` gives.
-    fn reach_places(&self, places: usize) -> bool {
-        [&self.flags, &self.outside_share, &self.depth, &self.casual]
-            .iter()
-            .all(|column| column.len() >= places)
-    }
-}
-
 /// Lane by lane, `column[i]` and `column[j]` of the members of four pairs.
-///
-/// # Safety
-/// Every index must be within `column`: [`update_pairs`] checks once that
-/// each table reaches every member of its pairs.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn of_both(column: &[f64], (i, j): ([i32; 4], [i32; 4])) -> (__m256d, __m256d) {
-    // SAFETY: passed on from the caller.
+fn of_both(column: &[f64; MOST_PLACES], (i, j): ([i32; 4], [i32; 4])) -> (__m256d, __m256d) {
+    // SAFETY: every member index in `ENDS` is below `MOST_PLACES`.
     unsafe { (gather(column, i), gather(column, j)) }
 }
 
@@ -116,16 +117,14 @@ impl MemberTables {
     /// whose first `arrived` places have arrived.
     pub(super) fn fill(&mut self, count: usize, arrived: usize, m: &MemberFigures) {
         let reach = reach(count);
-        for column in [
-            &mut self.flags,
-            &mut self.outside_share,
-            &mut self.depth,
-            &mut self.casual,
-        ] {
-            column.clear();
-            column.resize(reach, 0.0);
+        let arrived = arrived.min(reach);
+        for i in arrived..reach {
+            self.flags[i] = 0.0;
+            self.outside_share[i] = 0.0;
+            self.depth[i] = 0.0;
+            self.casual[i] = 0.0;
         }
-        for i in 0..arrived.min(reach) {
+        for i in 0..arrived {
             let ties = m.ties[i];
             let flag = |set: bool, flag: u64| if set { flag } else { 0 };
             let flags = flag(m.attended[i], ATTENDED)
@@ -237,10 +236,6 @@ pub(super) fn update_pairs(
     pairs: &mut PairColumns,
     count: usize,
 ) {
-    assert!(
-        tables.reach_places(reach(count)),
-        "a table without all members"
-    );
     let c = Broadcast::of(rule);
     let lane_offsets = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
     let counted = _mm256_set1_pd(count as f64);
@@ -253,9 +248,7 @@ pub(super) fn update_pairs(
             side[k..k + 4].try_into().expect("four lanes")
         };
         let ends = (ends(&ENDS.0), ends(&ENDS.1));
-        // SAFETY (each `of_both`): the members of pairs up to the last
-        // four are within the tables, checked above.
-        let (flags_i, flags_j) = unsafe { of_both(&tables.flags, ends) };
+        let (flags_i, flags_j) = of_both(&tables.flags, ends);
         let (both, either) = (
             _mm256_and_pd(flags_i, flags_j),
             _mm256_or_pd(flags_i, flags_j),
@@ -277,7 +270,7 @@ pub(super) fn update_pairs(
 
         // Contact beyond the meetings, for a pair with strength left.
         let contact = _mm256_and_pd(touched, above(s1, c.zero));
-        let (share_i, share_j) = unsafe { of_both(&tables.outside_share, ends) };
+        let (share_i, share_j) = of_both(&tables.outside_share, ends);
         let share = _mm256_min_pd(share_i, share_j);
         let squared = _mm256_mul_pd(s1, s1);
         let closeness = _mm256_div_pd(squared, _mm256_add_pd(squared, c.half_squared));
@@ -311,8 +304,8 @@ pub(super) fn update_pairs(
 
         // Growth in the session both attended, within capacity.
         let grows = _mm256_and_pd(touched, both_here);
-        let (depth_i, depth_j) = unsafe { of_both(&tables.depth, ends) };
-        let (casual_i, casual_j) = unsafe { of_both(&tables.casual, ends) };
+        let (depth_i, depth_j) = of_both(&tables.depth, ends);
+        let (casual_i, casual_j) = of_both(&tables.casual, ends);
         let growth = Growth {
             together,
             depth_sum: _mm256_add_pd(depth_i, depth_j),

@@ -248,7 +248,8 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
 /// scalar pass, session after session: closed groups, open groups (whose
 /// pairs among those not yet arrived the lanes must leave alone),
 /// capacities that bind, meetings online, groups of 64 places (the most
-/// the lanes serve), with every default mechanism on. Each group's pairs
+/// the lanes serve), contact means large enough for every branch of the
+/// contact count's sampler, with every default mechanism on. Each group's pairs
 /// (strength, hours, recent contacts, the flag of contact beyond the
 /// meetings) are compared bit for bit after every session, and its tally.
 #[test]
@@ -265,6 +266,11 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
          [mechanisms.bonding]\ntie_capacity = 2\nclose_capacity = 1\nreciprocity = 3.0\n",
         "[community]\ngroups = 60\ngroup_size = 7\n[format]\nsessions = 20\ndelivery = \"online\"\n",
         "[community]\ngroups = 4\ngroup_size = 64\n[format]\nsessions = 12\n",
+        // Contact means from 0 to past 30 (the scalar sampler's normal
+        // approximation) and past 1 (e^−mean computed at once).
+        "[community]\ngroups = 60\ngroup_size = 10\n[format]\nsessions = 20\nfrequency = \"biweekly\"\n\
+         [mechanisms.beyond_meetings]\nmax_contacts_per_week = 50.0\nhalf_hours = 3.0\n\
+         weekly_budget_hours = 168.0\n",
     ];
     let mut lanes_ran = false;
     for text in variants {

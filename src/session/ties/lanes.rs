@@ -388,32 +388,138 @@ fn within_capacity(c: &Broadcast, old: __m256d, new: __m256d, either: __m256d) -
 
 /// Each pair's count of contacts outside the sessions, as f64 lanes (0
 /// where `contact` is clear): [`rng::poisson`] of `mean` from the pair's
-/// rounds. Its first step is taken in the lanes: with a mean below 30, a
-/// first number below `(1 − mean)(1 − 10⁻¹²)` means no contact. The other
-/// pairs draw their count with the scalar sampler, which takes the same
-/// first number and goes on from it.
+/// rounds, step by step as it takes them. No contact without a mean, or
+/// with a mean below 30 and a first number below `(1 − mean)(1 − 10⁻¹²)`;
+/// otherwise, below 30, Knuth's product method in the lanes, the numbers
+/// of round r of four pairs being the four at `r·pairs + k` on; a mean of
+/// 30 or more (the normal approximation) draws with the scalar sampler.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn contact_counts(rule: &PairUpdate, k: usize, contact: __m256d, mean: __m256d) -> __m256d {
     let first = lanes::uniforms_at(rule.contact, k as u64);
-    let margin = _mm256_set1_pd(1.0 - 1e-12);
-    let bound = _mm256_mul_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), mean), margin);
-    let settled = _mm256_and_pd(below(mean, _mm256_set1_pd(30.0)), below(first, bound));
-    let mut drawn = _mm256_movemask_pd(_mm256_andnot_pd(settled, contact));
-    if drawn == 0 {
+    let one = _mm256_set1_pd(1.0);
+    let bound = _mm256_mul_pd(_mm256_sub_pd(one, mean), _mm256_set1_pd(1.0 - 1e-12));
+    let small = below(mean, _mm256_set1_pd(30.0));
+    let settled = _mm256_or_pd(
+        _mm256_cmp_pd::<_CMP_LE_OQ>(mean, _mm256_setzero_pd()),
+        _mm256_and_pd(small, below(first, bound)),
+    );
+    let drawn = _mm256_andnot_pd(settled, contact);
+    if _mm256_movemask_pd(drawn) == 0 {
         return _mm256_setzero_pd();
     }
-    let mut means = [0.0; 4];
-    // SAFETY: `means` is four writable f64.
-    unsafe { _mm256_storeu_pd(means.as_mut_ptr(), mean) };
-    let mut counts = [0.0; 4];
-    while drawn != 0 {
-        let lane = drawn.trailing_zeros() as usize;
-        drawn &= drawn - 1;
-        let mut rounds = rule.contact.rounds(k + lane, rule.pairs);
-        counts[lane] = f64::from(rng::poisson(&mut rounds, means[lane]));
+    let by_product = _mm256_and_pd(drawn, small);
+    let mut counts = product_counts(rule, k, by_product, (mean, first));
+    let mut large = _mm256_movemask_pd(_mm256_andnot_pd(small, drawn));
+    if large != 0 {
+        let means = lanes_of(mean);
+        let mut drawn_alone = lanes_of(counts);
+        while large != 0 {
+            let lane = large.trailing_zeros() as usize;
+            large &= large - 1;
+            let mut rounds = rule.contact.rounds(k + lane, rule.pairs);
+            drawn_alone[lane] = f64::from(rng::poisson(&mut rounds, means[lane]));
+        }
+        counts = load_f64(&drawn_alone, 0);
     }
-    load_f64(&counts, 0)
+    counts
+}
+
+/// Knuth's product method in the lanes set in `active` (means below 30),
+/// from each lane's first number: count while e^−mean is below the
+/// product, multiplying in the pair's next round's number. e^−mean is
+/// compared as [`rng::poisson`] compares it: for a mean up to 1 through
+/// bounds from its series, computed only for a lane whose product falls
+/// between them (and at once for larger means).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn product_counts(
+    rule: &PairUpdate,
+    k: usize,
+    mut active: __m256d,
+    (mean, first): (__m256d, __m256d),
+) -> __m256d {
+    let (mut low, mut high) = series_bounds(mean);
+    let beyond_series = _mm256_movemask_pd(_mm256_and_pd(active, above(mean, _mm256_set1_pd(1.0))));
+    if beyond_series != 0 {
+        (low, high) = exact_bounds(beyond_series, mean, (low, high));
+    }
+    let (mut product, mut count) = (first, _mm256_setzero_pd());
+    let mut round = 1u64;
+    loop {
+        let decided = _mm256_or_pd(
+            above(product, high),
+            _mm256_cmp_pd::<_CMP_LE_OQ>(product, low),
+        );
+        let between = _mm256_movemask_pd(_mm256_andnot_pd(decided, active));
+        if between != 0 {
+            (low, high) = exact_bounds(between, mean, (low, high));
+        }
+        active = _mm256_and_pd(active, above(product, high));
+        if _mm256_movemask_pd(active) == 0 {
+            return count;
+        }
+        count = _mm256_add_pd(count, _mm256_and_pd(active, _mm256_set1_pd(1.0)));
+        let position = round * rule.pairs as u64 + k as u64;
+        let next = lanes::uniforms_at(rule.contact, position);
+        product = select(active, _mm256_mul_pd(product, next), product);
+        round += 1;
+    }
+}
+
+/// Bounds on e^−mean from its series, as [`rng::poisson`] takes them for
+/// a mean up to 1: `1 − m + m²/2 − m³/6` and that plus `m⁴/24`, each
+/// widened by 10⁻¹² of itself.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn series_bounds(mean: __m256d) -> (__m256d, __m256d) {
+    let one = _mm256_set1_pd(1.0);
+    let squared = _mm256_mul_pd(mean, mean);
+    let series = _mm256_add_pd(
+        _mm256_sub_pd(one, mean),
+        _mm256_mul_pd(_mm256_set1_pd(0.5), squared),
+    );
+    let below = _mm256_sub_pd(
+        series,
+        _mm256_div_pd(_mm256_mul_pd(squared, mean), _mm256_set1_pd(6.0)),
+    );
+    let above = _mm256_add_pd(
+        below,
+        _mm256_div_pd(_mm256_mul_pd(squared, squared), _mm256_set1_pd(24.0)),
+    );
+    (
+        _mm256_mul_pd(below, _mm256_set1_pd(1.0 - 1e-12)),
+        _mm256_mul_pd(above, _mm256_set1_pd(1.0 + 1e-12)),
+    )
+}
+
+/// The bounds with e^−mean itself as both, in the lanes set in `lanes`
+/// (a mask of four bits).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn exact_bounds(
+    mut lanes: i32,
+    mean: __m256d,
+    (low, high): (__m256d, __m256d),
+) -> (__m256d, __m256d) {
+    let (means, mut low, mut high) = (lanes_of(mean), lanes_of(low), lanes_of(high));
+    while lanes != 0 {
+        let lane = lanes.trailing_zeros() as usize;
+        lanes &= lanes - 1;
+        let limit = libm::exp(-means[lane]);
+        (low[lane], high[lane]) = (limit, limit);
+    }
+    (load_f64(&low, 0), load_f64(&high, 0))
+}
+
+/// The four lanes of `v`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn lanes_of(v: __m256d) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    // SAFETY: `out` is four writable f64.
+    unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
+    out
 }
 
 /// Stores, lane by lane where `update` is set, whether the pair now keeps

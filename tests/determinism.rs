@@ -271,6 +271,8 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
         "[community]\ngroups = 60\ngroup_size = 10\n[format]\nsessions = 20\nfrequency = \"biweekly\"\n\
          [mechanisms.beyond_meetings]\nmax_contacts_per_week = 50.0\nhalf_hours = 3.0\n\
          weekly_budget_hours = 168.0\n",
+        // A forum: the pairs' pass is scalar, the outside shares in lanes.
+        "[community]\ngroups = 30\ngroup_size = 20\n[format]\nsessions = 20\ndelivery = \"forum\"\n",
     ];
     let mut lanes_ran = false;
     for text in variants {

@@ -79,6 +79,10 @@ pub struct Scratch {
     /// What the pair pass in vector lanes gathers of each member.
     #[cfg(target_arch = "x86_64")]
     member_tables: ties::lanes::MemberTables,
+    /// Each member's ties' wanted hours outside the sessions, summed in
+    /// vector lanes.
+    #[cfg(target_arch = "x86_64")]
+    wanted_hours: ties::lanes::WantedHours,
     /// A forum's period: the author's place of every post, in order.
     post_authors: Vec<usize>,
     /// A forum's period: replies exchanged, by pair index, sorted.

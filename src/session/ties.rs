@@ -133,12 +133,23 @@ impl<'a> Sides<'a> {
 
 /// The share of their ties' wanted contact outside the sessions that each
 /// member's time budget covers: from the hours a week their ties would
-/// take, with the strengths before this interval.
+/// take, with the strengths before this interval (summed in vector lanes
+/// where the pair pass may use them, the same bits).
 fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     // A copy of the parameters, so that they stay in registers while the
     // loop stores into the scratch (which could alias a borrowed copy).
     let p = &s.ctx.scenario.mechanisms.beyond_meetings.clone();
     let online = s.ctx.online;
+    #[cfg(target_arch = "x86_64")]
+    if s.ctx.pair_lanes && g.arrived <= lanes::MOST_PLACES {
+        let wanted = &mut sc.wanted_hours;
+        // SAFETY: the context's `pair_lanes`: the processor has AVX2.
+        unsafe { lanes::wanted_hours(p, online, g.bonds.strengths(), g.arrived, wanted) };
+        for (share, &hours) in sc.outside_share[..g.arrived].iter_mut().zip(&wanted.0) {
+            *share = beyond_meetings::member_share(p, hours);
+        }
+        return;
+    }
     let wanted = &mut sc.outside_share[..g.arrived];
     for j in 1..g.arrived {
         let row = j * (j - 1) / 2;

@@ -21,6 +21,7 @@ use crate::lanes::{
     self, gather, load_f32, load_f32_narrow, load_f64, narrow_mask, select, store_f32,
 };
 use crate::rng;
+use crate::rules::beyond_meetings::BeyondMeetings;
 
 /// Places of the largest group the lanes serve: one word of tie bits a
 /// member.
@@ -384,6 +385,82 @@ fn within_capacity(c: &Broadcast, old: __m256d, new: __m256d, either: __m256d) -
         held_below(c.below_tie),
         select(close_blocked, held_below(c.below_close), new),
     )
+}
+
+/// [`wanted_hours`]' sums: a member's for each place, and the lanes a
+/// row's last step reaches past them.
+#[derive(Debug)]
+pub(in crate::session) struct WantedHours(pub(super) [f64; MOST_PLACES + PAIR_LANES]);
+
+impl Default for WantedHours {
+    fn default() -> Self {
+        WantedHours([0.0; MOST_PLACES + PAIR_LANES])
+    }
+}
+
+/// Hours a week the ties of each of the first `arrived` members (up to
+/// 64) would take outside the sessions, summed as
+/// [`super::outside_shares`] sums them but four pairs of a row at a
+/// time: row by row (`j = 1, 2, …`), each lane's own member taking its
+/// pair's hours, member `j` taking the row's lane after lane. Each
+/// member's sum keeps its order (its own row, then one pair in each later
+/// row); a pair without strength adds +0.
+#[target_feature(enable = "avx2")]
+pub(super) fn wanted_hours(
+    p: &BeyondMeetings,
+    online: bool,
+    strengths: &[f32],
+    arrived: usize,
+    wanted: &mut WantedHours,
+) {
+    let wanted = &mut wanted.0;
+    assert!(arrived <= MOST_PLACES, "lanes serve up to 64 places");
+    wanted[..arrived.next_multiple_of(PAIR_LANES) + PAIR_LANES].fill(0.0);
+    let one = |value: f64| _mm256_set1_pd(value);
+    let half_squared = one(p.half_hours * p.half_hours);
+    let most = one(p.max_contacts_per_week);
+    let online = one(if online { p.online_factor } else { 1.0 });
+    let (shortest, span) = (
+        one(p.shortest_contact_hours),
+        one(p.longest_contact_hours - p.shortest_contact_hours),
+    );
+    let lane = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
+    for j in 1..arrived {
+        let row = j * (j - 1) / 2;
+        let mut own = 0.0;
+        for first in (0..j).step_by(PAIR_LANES) {
+            let in_row = below(lane, _mm256_set1_pd((j - first) as f64));
+            let s = load_row(strengths, row + first);
+            let with_strength = _mm256_and_pd(in_row, above(s, _mm256_setzero_pd()));
+            let squared = _mm256_mul_pd(s, s);
+            let closeness = _mm256_div_pd(squared, _mm256_add_pd(squared, half_squared));
+            let per_week = _mm256_mul_pd(_mm256_mul_pd(most, closeness), online);
+            let contact = _mm256_add_pd(shortest, _mm256_mul_pd(span, closeness));
+            let hours = _mm256_and_pd(with_strength, _mm256_mul_pd(per_week, contact));
+            let theirs: &mut [f64; 4] = (&mut wanted[first..first + 4]).try_into().expect("lanes");
+            let summed = _mm256_add_pd(load_f64(theirs, 0), hours);
+            // SAFETY: `theirs` is four writable f64.
+            unsafe { _mm256_storeu_pd(theirs.as_mut_ptr(), summed) };
+            for h in lanes_of(hours) {
+                own += h;
+            }
+        }
+        wanted[j] = own;
+    }
+}
+
+/// Four strengths from `at`, widened to f64; past the end of the column,
+/// zeros.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_row(column: &[f32], at: usize) -> __m256d {
+    if at + PAIR_LANES <= column.len() {
+        return load_f32(column, at);
+    }
+    let mut four = [0.0f32; PAIR_LANES];
+    let there = &column[at..];
+    four[..there.len()].copy_from_slice(there);
+    load_f32(&four, 0)
 }
 
 /// Each pair's count of contacts outside the sessions, as f64 lanes (0

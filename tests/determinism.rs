@@ -251,7 +251,8 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
 /// the lanes serve), contact means large enough for every branch of the
 /// contact count's sampler, with every default mechanism on. Each group's pairs
 /// (strength, hours, recent contacts, the flag of contact beyond the
-/// meetings) are compared bit for bit after every session, and its tally.
+/// meetings) are compared bit for bit after every session, its members
+/// (every score, as Rust prints them, exactly) and its tally.
 #[test]
 fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
     use bonfire::engine;
@@ -304,6 +305,13 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
                     (numbers, g.bonds.beyond().to_vec())
                 };
                 assert!(bits(ga) == bits(gb), "{text} step {step} group {}", ga.id);
+                let members = |g: &bonfire::population::GroupState| format!("{:?}", g.members);
+                assert_eq!(
+                    members(ga),
+                    members(gb),
+                    "{text} step {step} group {}",
+                    ga.id
+                );
             }
         }
     }

@@ -108,29 +108,21 @@ fast_popcount!(
     pub fn twice_triangles(bits: &[u64], nodes: u64) -> [u32; 64] = shared_partners
 );
 
-/// Pairs a pass over the matrix's columns takes at a time in vector
-/// lanes: every column is padded with inert pairs (no strength, nothing
-/// lost over an interval) to a multiple of it, so that a column's last
-/// pairs load and store as one whole vector.
-pub const PAIR_LANES: usize = 4;
-
 /// Pairwise state of one group, over everyone who ever belonged to it: one
-/// column per figure of a pair's tie, each in pair order ([`pair_index`])
-/// and padded to a multiple of [`PAIR_LANES`]. The six number columns
-/// share one allocation, the two flag columns another.
+/// column per figure of a pair's tie, each in pair order ([`pair_index`]),
+/// so that a pass over the pairs can load and store a figure of several
+/// consecutive pairs at once. The six number columns share one
+/// allocation, the two flag columns another.
 #[derive(Debug, Clone, Default)]
 pub struct BondMatrix {
-    /// The places the matrix has pairs for.
-    people: usize,
     /// Strength, hours, recent contacts, similarity, kept and kept when
-    /// lonely ([`PairColumns`]), one padded column after the other.
+    /// lonely ([`PairColumns`]), one column after the other.
     numbers: Vec<f32>,
     /// Beyond the meetings, then joined the community network.
     flags: Vec<bool>,
 }
 
-/// A bond matrix's columns, each the length of the padded column (the
-/// pairs past [`BondMatrix::pair_count`] are padding).
+/// A bond matrix's columns, one value per pair in pair order.
 pub struct PairColumns<'a> {
     /// Effective hours together, decaying between contacts.
     pub strength: &'a mut [f32],
@@ -159,35 +151,29 @@ const NUMBER_COLUMNS: [f32; 6] = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0];
 
 impl BondMatrix {
     pub fn new(people: usize) -> Self {
-        let padded = pair_count(people).next_multiple_of(PAIR_LANES);
-        let numbers = NUMBER_COLUMNS
-            .iter()
-            .flat_map(|&value| std::iter::repeat_n(value, padded))
-            .collect();
+        let pairs = pair_count(people);
+        // Allocated at its size: a matrix is made for every group.
+        let mut numbers = Vec::with_capacity(NUMBER_COLUMNS.len() * pairs);
+        for value in NUMBER_COLUMNS {
+            numbers.resize(numbers.len() + pairs, value);
+        }
         Self {
-            people,
             numbers,
-            flags: vec![false; 2 * padded],
+            flags: vec![false; 2 * pairs],
         }
     }
 
-    /// Pairs in the matrix (without the padding).
+    /// Pairs in the matrix.
     #[inline]
     pub fn pair_count(&self) -> usize {
-        pair_count(self.people)
-    }
-
-    /// The length of each padded column.
-    #[inline]
-    fn padded(&self) -> usize {
         self.flags.len() / 2
     }
 
-    /// Number column `c` (in [`NUMBER_COLUMNS`] order), without the padding.
+    /// Number column `c` (in [`NUMBER_COLUMNS`] order).
     #[inline]
     fn number_column(&self, c: usize) -> &[f32] {
-        let padded = self.padded();
-        &self.numbers[c * padded..c * padded + self.pair_count()]
+        let pairs = self.pair_count();
+        &self.numbers[c * pairs..(c + 1) * pairs]
     }
 
     /// Every pair's tie strength, in pair order.
@@ -222,13 +208,13 @@ impl BondMatrix {
 
     /// Every column at once, for the passes that change pairs.
     pub fn columns_mut(&mut self) -> PairColumns<'_> {
-        let padded = self.padded();
-        let (strength, rest) = self.numbers.split_at_mut(padded);
-        let (hours, rest) = rest.split_at_mut(padded);
-        let (recent_contacts, rest) = rest.split_at_mut(padded);
-        let (similarity, rest) = rest.split_at_mut(padded);
-        let (kept, kept_lonely) = rest.split_at_mut(padded);
-        let (beyond, joined) = self.flags.split_at_mut(padded);
+        let pairs = self.pair_count();
+        let (strength, rest) = self.numbers.split_at_mut(pairs);
+        let (hours, rest) = rest.split_at_mut(pairs);
+        let (recent_contacts, rest) = rest.split_at_mut(pairs);
+        let (similarity, rest) = rest.split_at_mut(pairs);
+        let (kept, kept_lonely) = rest.split_at_mut(pairs);
+        let (beyond, joined) = self.flags.split_at_mut(pairs);
         PairColumns {
             strength,
             hours,
@@ -261,10 +247,17 @@ impl BondMatrix {
         }
     }
 
-    /// The people the matrix has places for. A matrix without pairs says
-    /// 0, also for one person: either way there is no pair to walk.
+    /// The people the matrix has places for, from its pair count (not
+    /// stored: a matrix is made for every group). A matrix without pairs
+    /// says 0, also for one person: either way there is no pair to walk.
     pub fn people(&self) -> usize {
-        if self.people < 2 { 0 } else { self.people }
+        let pairs = self.pair_count();
+        if pairs == 0 {
+            return 0;
+        }
+        // n(n − 1)/2 = pairs, so √(1 + 8·pairs) = 2n − 1 exactly, and n is
+        // half of one more.
+        (1 + 8 * pairs).isqrt().div_ceil(2)
     }
 
     #[inline]
@@ -550,7 +543,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_matrix_knows_its_people() {
+    fn a_matrix_knows_its_people_from_its_pairs() {
         for people in 2..=1_000 {
             assert_eq!(BondMatrix::new(people).people(), people);
         }

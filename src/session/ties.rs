@@ -51,16 +51,10 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
                 None => 0.0,
             });
         } else if in_lanes(s, g) {
-            pairs_in_lanes(&pair_rule, s, g, sc);
+            pairs_in_lanes(&pair_rule, g, sc);
         } else {
             let attended = &sc.attended[..g.arrived];
-            pair_rule.each_pair(g, sc, |_, (i, j)| {
-                if attended[i] && attended[j] {
-                    pair_rule.hours_in_session
-                } else {
-                    0.0
-                }
-            });
+            pair_rule.each_pair(g, sc, |_, ends| pair_rule.in_room(attended, ends));
         }
     }
     g.tie_summary
@@ -82,7 +76,7 @@ fn in_lanes(s: &Session, g: &GroupState) -> bool {
 /// The pair pass in vector lanes ([`lanes`]): the members' tables, then
 /// the pairs among those who have arrived.
 #[cfg(target_arch = "x86_64")]
-fn pairs_in_lanes(rule: &PairUpdate, s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+fn pairs_in_lanes(rule: &PairUpdate, g: &mut GroupState, sc: &mut Scratch) {
     let count = pair_count(g.arrived);
     let figures = lanes::MemberFigures {
         attended: &sc.attended,
@@ -94,14 +88,23 @@ fn pairs_in_lanes(rule: &PairUpdate, s: &Session, g: &mut GroupState, sc: &mut S
         capacity: (rule.bonding.tie_capacity, rule.bonding.close_capacity),
     };
     sc.member_tables.fill(count, g.arrived, &figures);
-    let _ = s;
+    let mut pairs = g.bonds.columns_mut();
     // SAFETY: `in_lanes` found AVX2 on the running processor (the
     // context's `pair_lanes`), the one feature the pass is compiled for.
-    unsafe { lanes::update_pairs(rule, &sc.member_tables, &mut g.bonds.columns_mut(), count) };
+    let done = unsafe { lanes::update_pairs(rule, &sc.member_tables, &mut pairs, count) };
+    // The last pairs of the matrix, fewer than four, as the scalar pass
+    // updates them.
+    let sides = Sides::cut(sc, &g.tie_summary, g.arrived);
+    let attended = &sc.attended[..g.arrived];
+    for k in done..count {
+        let ends = lanes::ends_of(k);
+        let together = rule.in_room(attended, ends);
+        rule.update(&mut pairs, &sides, (k, ends), together);
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn pairs_in_lanes(_: &PairUpdate, _: &Session, _: &mut GroupState, _: &mut Scratch) {
+fn pairs_in_lanes(_: &PairUpdate, _: &mut GroupState, _: &mut Scratch) {
     unreachable!("vector lanes are only built for x86-64")
 }
 
@@ -209,6 +212,17 @@ impl PairUpdate<'_> {
                 let hours = together(k, (i, j));
                 self.update(&mut pairs, &sides, (k, (i, j)), hours);
             }
+        }
+    }
+
+    /// The hours members `i` and `j` spend together in a room's session:
+    /// the pair's share of the conversation if both attend, else 0.
+    #[inline(always)]
+    fn in_room(&self, attended: &[bool], (i, j): (usize, usize)) -> f64 {
+        if attended[i] && attended[j] {
+            self.hours_in_session
+        } else {
+            0.0
         }
     }
 

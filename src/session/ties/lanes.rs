@@ -16,7 +16,7 @@
 use std::arch::x86_64::*;
 
 use super::PairUpdate;
-use crate::bonds::{MemberTies, PAIR_LANES, PairColumns};
+use crate::bonds::{MemberTies, PairColumns};
 use crate::lanes::{
     self, gather, load_f32, load_f32_narrow, load_f64, narrow_mask, select, store_f32,
 };
@@ -29,6 +29,9 @@ pub(super) const MOST_PLACES: usize = 64;
 
 /// Pairs among [`MOST_PLACES`] places.
 const MOST_PAIRS: usize = MOST_PLACES * (MOST_PLACES - 1) / 2;
+
+/// Pairs a step of a pass takes at a time, one a lane.
+const PAIR_LANES: usize = 4;
 
 /// The two members of each pair, in pair order: `FIRST[k] < SECOND[k]`.
 const ENDS: ([i32; MOST_PAIRS], [i32; MOST_PAIRS]) = {
@@ -227,20 +230,28 @@ fn at_least(a: __m256d, b: __m256d) -> __m256d {
     _mm256_cmp_pd::<_CMP_GE_OQ>(a, b)
 }
 
+/// The two members of pair `k` (below [`MOST_PAIRS`]), `i < j`.
+pub(super) fn ends_of(k: usize) -> (usize, usize) {
+    (ENDS.0[k] as usize, ENDS.1[k] as usize)
+}
+
 /// Updates the first `count` pairs of `pairs` (those among the members
-/// who have arrived) as [`PairUpdate::update`] does, four at a time; the
-/// pairs past `count` in the last four stay as they are.
+/// who have arrived) as [`PairUpdate::update`] does, four at a time, as
+/// far as four whole pairs remain in the columns; the pairs past `count`
+/// in the last four stay as they are. Returns the first pair not updated
+/// (`count` when all were): the caller updates the last few.
 #[target_feature(enable = "avx2")]
 pub(super) fn update_pairs(
     rule: &PairUpdate,
     tables: &MemberTables,
     pairs: &mut PairColumns,
     count: usize,
-) {
+) -> usize {
     let c = Broadcast::of(rule);
     let lane_offsets = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
     let counted = _mm256_set1_pd(count as f64);
-    for k in (0..count).step_by(PAIR_LANES) {
+    let whole = count.min(pairs.strength.len().saturating_sub(PAIR_LANES - 1));
+    for k in (0..whole).step_by(PAIR_LANES) {
         let valid = below(
             _mm256_add_pd(_mm256_set1_pd(k as f64), lane_offsets),
             counted,
@@ -324,6 +335,7 @@ pub(super) fn update_pairs(
         let s3 = select(grows, grown, s2);
         store_f32(pairs.strength, k, _mm256_cvtpd_ps(select(touched, s3, s0)));
     }
+    whole.next_multiple_of(PAIR_LANES).min(count)
 }
 
 /// What a pair brings to the growth of its tie, lane by lane

@@ -61,8 +61,9 @@ pub struct SessionContext<'a> {
     /// Share of a pair's recent contacts outside the sessions still counted
     /// after one interval.
     pub contacts_kept: f64,
-    /// The session's pair pass may run in vector lanes: the processor has
-    /// them (x86-64 with AVX2). The scalar pass gives the same bits; tests
+    /// The session's passes over pairs may run in vector lanes where the
+    /// processor has them (x86-64 with AVX2; [`SessionContext::lanes`]
+    /// asks it each time). The scalar passes give the same bits; tests
     /// clear this to compare the two.
     pub pair_lanes: bool,
 }
@@ -121,6 +122,12 @@ impl<'a> SessionContext<'a> {
         }
     }
 
+    /// Whether the passes over pairs run in vector lanes: they may
+    /// (`pair_lanes`), and the running processor has them.
+    pub fn lanes(&self) -> bool {
+        self.pair_lanes && vector_lanes()
+    }
+
     /// The key of this replicate's streams for one group at one step.
     pub fn stream_key(&self, step: u32, group: u32) -> StreamKey {
         StreamKey::new(self.scenario.seed, self.replicate, step, group)
@@ -142,8 +149,8 @@ impl<'a> SessionContext<'a> {
     }
 }
 
-/// Whether the running processor has the vector lanes the pair pass can
-/// use.
+/// Whether the running processor has the vector lanes the passes over
+/// pairs can use.
 fn vector_lanes() -> bool {
     #[cfg(target_arch = "x86_64")]
     return crate::lanes::available();

@@ -1,5 +1,5 @@
 //! Four lanes of 64 bits at a time (x86-64 AVX2), for the passes that run
-//! in vector lanes (the session's pair pass, `session/pair_lanes.rs`): the
+//! in vector lanes (the session's passes over pairs, `session/ties/lanes.rs`): the
 //! few operations they need that the instruction set lacks or that need
 //! care to give, lane by lane, the bits the scalar code gives. Each
 //! function here is exact: a 64-bit product's low half, the uniform

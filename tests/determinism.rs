@@ -279,7 +279,7 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
     for text in variants {
         let s = crate::common::scenario(text);
         let lanes = SessionContext::new(&s, 0);
-        lanes_ran |= lanes.pair_lanes;
+        lanes_ran |= lanes.lanes();
         let scalar = SessionContext {
             pair_lanes: false,
             ..SessionContext::new(&s, 0)

@@ -1,5 +1,8 @@
 //! Step 8, ties: every pair of members who have joined the group, in pair
-//! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k).
+//! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k). The
+//! pairs' update and the members' shares of contact outside run four pairs
+//! at a time in vector lanes where the processor has them (`lanes.rs`),
+//! with the same bits as the one-pair-at-a-time code here.
 
 use super::{Scratch, Session};
 use crate::bonds::{MemberTies, PairColumns, TieSummary, pair_count};
@@ -66,11 +69,7 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
 /// contact beyond the meetings on, up to 64 places).
 fn in_lanes(s: &Session, g: &GroupState) -> bool {
     let m = &s.ctx.scenario.mechanisms;
-    cfg!(target_arch = "x86_64")
-        && s.ctx.pair_lanes
-        && m.bonding.enabled
-        && m.beyond_meetings.enabled
-        && g.places() <= 64
+    s.ctx.lanes() && m.bonding.enabled && m.beyond_meetings.enabled && g.places() <= 64
 }
 
 /// The pair pass in vector lanes ([`lanes`]): the members' tables, then
@@ -89,8 +88,8 @@ fn pairs_in_lanes(rule: &PairUpdate, g: &mut GroupState, sc: &mut Scratch) {
     };
     sc.member_tables.fill(count, g.arrived, &figures);
     let mut pairs = g.bonds.columns_mut();
-    // SAFETY: `in_lanes` found AVX2 on the running processor (the
-    // context's `pair_lanes`), the one feature the pass is compiled for.
+    // SAFETY: `in_lanes` found AVX2 on the running processor
+    // (`SessionContext::lanes`), the one feature the pass is compiled for.
     let done = unsafe { lanes::update_pairs(rule, &sc.member_tables, &mut pairs, count) };
     // The last pairs of the matrix, fewer than four, as the scalar pass
     // updates them.
@@ -144,9 +143,9 @@ fn outside_shares(s: &Session, g: &GroupState, sc: &mut Scratch) {
     let p = &s.ctx.scenario.mechanisms.beyond_meetings.clone();
     let online = s.ctx.online;
     #[cfg(target_arch = "x86_64")]
-    if s.ctx.pair_lanes && g.arrived <= lanes::MOST_PLACES {
+    if s.ctx.lanes() && g.arrived <= lanes::MOST_PLACES {
         let wanted = &mut sc.wanted_hours;
-        // SAFETY: the context's `pair_lanes`: the processor has AVX2.
+        // SAFETY: `SessionContext::lanes` found AVX2 on the processor.
         unsafe { lanes::wanted_hours(p, online, g.bonds.strengths(), g.arrived, wanted) };
         for (share, &hours) in sc.outside_share[..g.arrived].iter_mut().zip(&wanted.0) {
             *share = beyond_meetings::member_share(p, hours);

@@ -1,17 +1,22 @@
-//! Step 8's pair pass in vector lanes (x86-64 with AVX2): four pairs at a
-//! time in pair order, each lane applying to its pair the operations of
-//! the scalar pass ([`PairUpdate::update`]) in the same order, so that
-//! every pair ends with the same bits either way (a test runs both). It
-//! serves the usual case, a group that meets in a room with bonding and
-//! contact beyond the meetings on, of up to 64 places; everything else
-//! takes the scalar pass.
+//! Step 8's passes over a group's pairs in vector lanes (x86-64 with
+//! AVX2), four pairs at a time, each lane applying to its pair the
+//! operations of the scalar code in the same order, so that every figure
+//! ends with the same bits either way (a test runs both):
 //!
-//! Where the scalar pass branches, the lanes compute both sides and keep,
+//! - [`update_pairs`], the pair update ([`PairUpdate::update`]: decay,
+//!   contact beyond the meetings, growth within capacity) in pair order,
+//!   for a group that meets in a room with bonding and contact beyond the
+//!   meetings on, of up to 64 places; the last one to three pairs of a
+//!   full matrix, and every other group, take the scalar update;
+//! - [`wanted_hours`], the hours each member's ties would want outside
+//!   the sessions ([`super::outside_shares`]), row by row.
+//!
+//! Where the scalar code branches, the lanes compute both sides and keep,
 //! lane by lane, the side the pair's own condition chooses; what the
-//! scalar pass leaves alone, a lane stores back unchanged. Each pair's
-//! first contact number is computed in its lane ([`lanes::uniforms_at`]);
-//! the pairs it does not settle at 0 contacts (about a third) draw their
-//! count with the scalar sampler, from the same rounds.
+//! scalar code leaves alone, a lane stores back unchanged. The numbers of
+//! a pair's contact count are computed in its lane
+//! ([`lanes::uniforms_at`]), round by round; only a mean of 30 or more
+//! draws with the scalar sampler.
 
 use std::arch::x86_64::*;
 
@@ -33,7 +38,7 @@ const MOST_PAIRS: usize = MOST_PLACES * (MOST_PLACES - 1) / 2;
 /// Pairs a step of a pass takes at a time, one a lane.
 const PAIR_LANES: usize = 4;
 
-/// The two members of each pair, in pair order: `FIRST[k] < SECOND[k]`.
+/// The two members of each pair, in pair order: `ENDS.0[k] < ENDS.1[k]`.
 const ENDS: ([i32; MOST_PAIRS], [i32; MOST_PAIRS]) = {
     let (mut first, mut second) = ([0; MOST_PAIRS], [0; MOST_PAIRS]);
     let (mut j, mut k) = (1, 0);

@@ -84,9 +84,7 @@ fn exact_f64(n: __m256i) -> __m256d {
 #[inline]
 #[target_feature(enable = "avx2")]
 pub fn load_f32(column: &[f32], at: usize) -> __m256d {
-    let four: &[f32; 4] = column[at..at + 4].try_into().expect("four lanes");
-    // SAFETY: `four` is four readable f32.
-    _mm256_cvtps_pd(unsafe { _mm_loadu_ps(four.as_ptr()) })
+    _mm256_cvtps_pd(load_f32_narrow(column, at))
 }
 
 /// Four f32 from `column[at..at + 4]`, as they are.
@@ -130,8 +128,8 @@ pub fn load_f64(column: &[f64], at: usize) -> __m256d {
 /// read as f64).
 ///
 /// # Safety
-/// Every index must be within `table` (the caller checks its indices'
-/// bounds once for a whole pass).
+/// Every index must be within `table` (the pair pass's are by
+/// construction: each pair's members are below the tables' length).
 #[inline]
 #[target_feature(enable = "avx2")]
 pub unsafe fn gather(table: &[f64], index: [i32; 4]) -> __m256d {
@@ -141,6 +139,16 @@ pub unsafe fn gather(table: &[f64], index: [i32; 4]) -> __m256d {
         let at = _mm_loadu_si128(index.as_ptr().cast());
         _mm256_i32gather_pd::<8>(table.as_ptr(), at)
     }
+}
+
+/// The four lanes of `v`.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub fn lanes_of(v: __m256d) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    // SAFETY: `out` is four writable f64.
+    unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
+    out
 }
 
 /// Lane by lane, `if_set` where `mask` is set (all ones) and `otherwise`
@@ -156,14 +164,6 @@ mod tests {
     use super::*;
     use crate::rng::{Purpose, StreamKey};
 
-    #[target_feature(enable = "avx2")]
-    fn lanes(v: __m256d) -> [f64; 4] {
-        let mut out = [0.0; 4];
-        // SAFETY: `out` is four writable f64.
-        unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
-        out
-    }
-
     #[test]
     fn four_lanes_give_the_numbers_of_their_positions() {
         if !available() {
@@ -175,7 +175,7 @@ mod tests {
                 let draws = StreamKey::new(seed, 3, 11, group).draws(Purpose::OutsideContact);
                 for first in (0..4_000).chain([u64::MAX - 3, 1 << 40]) {
                     // SAFETY: the processor has AVX2 (checked above).
-                    let got = unsafe { lanes(uniforms_at(draws, first)) };
+                    let got = unsafe { lanes_of(uniforms_at(draws, first)) };
                     for (l, value) in got.into_iter().enumerate() {
                         let want = draws.uniform_at(first.wrapping_add(l as u64));
                         assert_eq!(
@@ -202,7 +202,7 @@ mod tests {
             let values = [n >> 11, (n >> 11) & 0xFFFF_FFFF, (1 << 53) - 1, n >> 40];
             // SAFETY: the processor has AVX2 (checked above).
             let got = unsafe {
-                lanes(exact_f64(_mm256_setr_epi64x(
+                lanes_of(exact_f64(_mm256_setr_epi64x(
                     values[0] as i64,
                     values[1] as i64,
                     values[2] as i64,

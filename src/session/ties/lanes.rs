@@ -23,7 +23,7 @@ use std::arch::x86_64::*;
 use super::PairUpdate;
 use crate::bonds::{MemberTies, PairColumns};
 use crate::lanes::{
-    self, gather, load_f32, load_f32_narrow, load_f64, narrow_mask, select, store_f32,
+    self, gather, lanes_of, load_f32, load_f32_narrow, load_f64, narrow_mask, select, store_f32,
 };
 use crate::rng;
 use crate::rules::beyond_meetings::BeyondMeetings;
@@ -294,11 +294,9 @@ pub(super) fn update_pairs(
         let per_week = _mm256_mul_pd(_mm256_mul_pd(c.most_contacts, closeness), c.online_contacts);
         let mean = _mm256_mul_pd(_mm256_mul_pd(per_week, share), c.weeks);
         let contacts = contact_counts(rule, k, contact, mean);
-        let recent = _mm256_add_pd(
-            _mm256_mul_pd(load_f32(pairs.recent_contacts, k), c.contacts_kept),
-            contacts,
-        );
-        let recent_kept = select(contact, recent, load_f32(pairs.recent_contacts, k));
+        let before = load_f32(pairs.recent_contacts, k);
+        let recent = _mm256_add_pd(_mm256_mul_pd(before, c.contacts_kept), contacts);
+        let recent_kept = select(contact, recent, before);
         store_f32(pairs.recent_contacts, k, _mm256_cvtpd_ps(recent_kept));
         store_beyond(
             pairs.beyond,
@@ -604,16 +602,6 @@ fn exact_bounds(
         (low[lane], high[lane]) = (limit, limit);
     }
     (load_f64(&low, 0), load_f64(&high, 0))
-}
-
-/// The four lanes of `v`.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn lanes_of(v: __m256d) -> [f64; 4] {
-    let mut out = [0.0; 4];
-    // SAFETY: `out` is four writable f64.
-    unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
-    out
 }
 
 /// Stores, lane by lane where `update` is set, whether the pair now keeps

@@ -127,7 +127,14 @@ impl BondNetwork {
     /// Neighbour lists, sorted, as plain indices.
     fn adjacency(&self) -> Vec<Vec<usize>> {
         let g = &self.graph;
-        let mut adj = vec![Vec::new(); g.node_count()];
+        // Each list made at its length (a member's ties) rather than grown.
+        let mut degree = vec![0; g.node_count()];
+        for e in g.edge_indices() {
+            let (a, b) = g.edge_endpoints(e).expect("edge exists");
+            degree[a.index()] += 1;
+            degree[b.index()] += 1;
+        }
+        let mut adj: Vec<Vec<usize>> = degree.into_iter().map(Vec::with_capacity).collect();
         for e in g.edge_indices() {
             let (a, b) = g.edge_endpoints(e).expect("edge exists");
             if a != b {

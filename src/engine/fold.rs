@@ -47,7 +47,8 @@ impl StepTotals {
 /// into the step's totals and their group rows made.
 pub(super) const STEP_BLOCK_GROUPS: usize = 1024;
 
-/// Where one step's group rows go, and whether they are due.
+/// Where a step's group rows go, and whether they are due: one for the
+/// run, moved on from step to step ([`StepOutput::at`]).
 pub(super) struct StepOutput<'a, 'b> {
     pub(super) id: &'a RowId,
     pub(super) step: u32,
@@ -55,25 +56,34 @@ pub(super) struct StepOutput<'a, 'b> {
     /// `groups.csv` is written and the network measured at this step.
     rows_due: bool,
     group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
-    /// Reused between blocks.
+    /// Reused between blocks and steps (a block's rows, grown once).
     rows: Vec<GroupRow<'a>>,
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {
+    /// The output of step 0 (before the first session).
     pub(super) fn new(
         scenario: &Scenario,
         id: &'a RowId,
-        step: u32,
         group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
     ) -> Self {
-        StepOutput {
+        let mut output = StepOutput {
             id,
-            step,
-            week: f64::from(step) * scenario.interval_days() / 7.0,
-            rows_due: scenario.output.groups_csv && measures_network(scenario, step),
+            step: 0,
+            week: 0.0,
+            rows_due: false,
             group_rows,
             rows: Vec::new(),
-        }
+        };
+        output.at(scenario, 0);
+        output
+    }
+
+    /// Moves on to `step`.
+    pub(super) fn at(&mut self, scenario: &Scenario, step: u32) {
+        self.step = step;
+        self.week = f64::from(step) * scenario.interval_days() / 7.0;
+        self.rows_due = scenario.output.groups_csv && measures_network(scenario, step);
     }
 
     /// Folds a block's tallies into `totals` and hands on its group rows

@@ -245,7 +245,7 @@ fn run_in_blocks(
     let mut observed = Observed::default();
     let mut panel = Vec::new();
     let group_id = ids(Arm::Group);
-    let mut output = StepOutput::new(scenario, &group_id, 0, &mut *group_rows);
+    let mut output = StepOutput::new(scenario, &group_id, &mut *group_rows);
     let mut totals = baseline_in_blocks(&groups, &ctx, &mut output, block_groups);
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
@@ -265,7 +265,7 @@ fn run_in_blocks(
         let outside = outside_network
             .as_ref()
             .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
-        let mut output = StepOutput::new(scenario, &group_id, step, &mut *group_rows);
+        output.at(scenario, step);
         let panel = with_panel.then_some(&mut panel);
         let mut totals = step_in_blocks(
             &mut groups,

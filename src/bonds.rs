@@ -18,6 +18,9 @@
 
 use crate::popcount::fast_popcount;
 
+#[cfg(target_arch = "x86_64")]
+pub mod summary_lanes;
+
 /// Tie levels by strength in hours (Hall 2019: about 50, 90 and 200 hours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TieLevels {
@@ -418,17 +421,12 @@ impl TieSummary {
     ) {
         // Control blocks have places but no bond matrix.
         let n = present.len();
-        let with_bonds = arrived.min(bonds.people());
-        self.members.clear();
-        self.members.resize(n, MemberTies::default());
+        self.clear(n);
         let words = self.words();
-        self.bits.clear();
-        self.bits.resize(2 * n * words, 0);
         let (tie_bits, casual_bits) = self.bits.split_at_mut(n * words);
-
         let pairs = PairSums {
             bonds,
-            people: with_bonds,
+            people: arrived.min(bonds.people()),
             present,
             lonely,
             levels,
@@ -440,6 +438,21 @@ impl TieSummary {
         } else {
             pairs.add::<0>(&mut self.members, (tie_bits, casual_bits), words);
         }
+        self.finish(arrived, present);
+    }
+
+    /// Every figure of `n` places set to none, before the pairs are added.
+    fn clear(&mut self, n: usize) {
+        self.members.clear();
+        self.members.resize(n, MemberTies::default());
+        let words = self.words();
+        self.bits.clear();
+        self.bits.resize(2 * n * words, 0);
+    }
+
+    /// The figures made from the sums over pairs: the mean strength to the
+    /// others present, and the log of support of those present.
+    fn finish(&mut self, arrived: usize, present: &[bool]) {
         let members = &mut self.members;
         let present_count = present[..arrived].iter().filter(|&&p| p).count();
         for (m, &here) in members[..arrived].iter_mut().zip(present) {

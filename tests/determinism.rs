@@ -244,17 +244,22 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
     assert!((2_100..2_450).contains(&left), "{left}");
 }
 
-/// The session's pair pass gives the same bits in vector lanes as in the
-/// scalar pass, session after session: closed groups, open groups (whose
-/// pairs among those not yet arrived the lanes must leave alone),
-/// capacities that bind, meetings online, groups of 64 places (the most
-/// the lanes serve), contact means large enough for every branch of the
-/// contact count's sampler, with every default mechanism on. Each group's pairs
+/// The session's passes in vector lanes (the pair pass, four pairs of a
+/// group at a time; the tie summary, eight groups at a time) give the same
+/// bits as the scalar passes, session after session: closed groups, open
+/// groups (whose pairs among those not yet arrived the lanes must leave
+/// alone, and whose batches hold groups of different sizes), capacities
+/// that bind, meetings online, groups of 32 places (the most the summary's
+/// lanes serve) and of 64 (the most the pair pass's lanes serve; their
+/// summaries scalar), batches with control blocks and a last batch not
+/// full, contact means large enough for every branch of the contact
+/// count's sampler, with every default mechanism on. Each group's pairs
 /// (strength, hours, recent contacts, the flag of contact beyond the
-/// meetings) are compared bit for bit after every session, its members
-/// (every score, as Rust prints them, exactly) and its tally.
+/// meetings) are compared bit for bit after every session, its tie summary
+/// (every member's figures and both bitsets), its members (every score, as
+/// Rust prints them, exactly) and its tally.
 #[test]
-fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
+fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
     use bonfire::engine;
     use bonfire::population::build_community;
     use bonfire::session::SessionContext;
@@ -267,6 +272,7 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
          [mechanisms.bonding]\ntie_capacity = 2\nclose_capacity = 1\nreciprocity = 3.0\n",
         "[community]\ngroups = 60\ngroup_size = 7\n[format]\nsessions = 20\ndelivery = \"online\"\n",
         "[community]\ngroups = 4\ngroup_size = 64\n[format]\nsessions = 12\n",
+        "[community]\ngroups = 11\ngroup_size = 32\ncontrol_members = 40\n[format]\nsessions = 12\n",
         // Contact means from 0 to past 30 (the scalar sampler's normal
         // approximation) and past 1 (e^−mean computed at once).
         "[community]\ngroups = 60\ngroup_size = 10\n[format]\nsessions = 20\nfrequency = \"biweekly\"\n\
@@ -305,6 +311,16 @@ fn the_pair_pass_in_vector_lanes_gives_the_scalar_pass_bits() {
                     (numbers, g.bonds.beyond().to_vec())
                 };
                 assert!(bits(ga) == bits(gb), "{text} step {step} group {}", ga.id);
+                let summary = |g: &bonfire::population::GroupState| {
+                    let t = &g.tie_summary;
+                    format!("{:?} {:?} {:?}", t.members, t.tie_bits(), t.casual_bits())
+                };
+                assert_eq!(
+                    summary(ga),
+                    summary(gb),
+                    "{text} step {step} group {}",
+                    ga.id
+                );
                 let members = |g: &bonfire::population::GroupState| format!("{:?}", g.members);
                 assert_eq!(
                     members(ga),

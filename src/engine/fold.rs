@@ -11,7 +11,7 @@ use crate::output::{GroupRow, PanelRow, TimeseriesRow};
 use crate::outside::GroupOutside;
 use crate::population::{Arm, GroupState};
 use crate::scenario::Scenario;
-use crate::session::{Scratch, SessionContext, step_group};
+use crate::session::{BATCH_GROUPS, BatchScratch, SessionContext, step_groups};
 
 use super::measures_network;
 
@@ -175,33 +175,34 @@ pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> V
 }
 
 /// One session for every group, with what each member's community ties are
-/// doing (one list per group, from [`outside::outside_counts`]).
+/// doing (one list per group, from [`outside::outside_counts`]): a batch
+/// of groups at a time on each thread ([`step_groups`]).
 pub fn step_all_with(
     groups: &mut [GroupState],
     ctx: &SessionContext,
     step: u32,
     outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
-    match outside {
-        None => groups
-            .par_iter_mut()
-            .map_init(Scratch::default, |scratch, g| {
-                step_group(g, ctx, step, scratch, &GroupOutside::default())
-            })
-            .collect(),
-        Some(outside) => groups
-            .par_iter_mut()
-            .zip(outside.par_iter())
-            .map_init(Scratch::default, |scratch, (g, o)| {
-                step_group(g, ctx, step, scratch, o)
-            })
-            .collect(),
-    }
+    let none = GroupOutside::default();
+    let mut tallies = vec![Tally::default(); groups.len()];
+    groups
+        .par_chunks_mut(BATCH_GROUPS)
+        .zip(tallies.par_chunks_mut(BATCH_GROUPS))
+        .enumerate()
+        .for_each_init(
+            BatchScratch::default,
+            |scratch, (batch, (groups, tallies))| {
+                let first = batch * BATCH_GROUPS;
+                let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+                step_groups(groups, ctx, step, scratch, outside, tallies);
+            },
+        );
+    tallies
 }
 
 /// [`step_all_with`], and the panel.csv rows of every meeting group's
 /// session appended to `panel` in group order, each group's taken from its
-/// scratch right after its session (whatever thread ran it).
+/// scratch right after its batch's sessions (whatever thread ran it).
 pub fn step_all_panel(
     groups: &mut [GroupState],
     ctx: &SessionContext,
@@ -211,27 +212,29 @@ pub fn step_all_panel(
     panel: &mut Vec<PanelRow>,
 ) -> Vec<Tally> {
     let week = f64::from(step) * ctx.scenario.interval_days() / 7.0;
-    let one = |scratch: &mut Scratch, g: &mut GroupState, o: &GroupOutside| {
-        let tally = step_group(g, ctx, step, scratch, o);
-        let mut rows = Vec::new();
-        if g.meets {
-            scratch.panel_rows(g, id, step, week, &mut rows);
-        }
-        (tally, rows)
-    };
-    let stepped: Vec<(Tally, Vec<PanelRow>)> = match outside {
-        None => groups
-            .par_iter_mut()
-            .map_init(Scratch::default, |scratch, g| {
-                one(scratch, g, &GroupOutside::default())
-            })
-            .collect(),
-        Some(outside) => groups
-            .par_iter_mut()
-            .zip(outside.par_iter())
-            .map_init(Scratch::default, |scratch, (g, o)| one(scratch, g, o))
-            .collect(),
-    };
+    let none = GroupOutside::default();
+    let stepped: Vec<(Tally, Vec<PanelRow>)> = groups
+        .par_chunks_mut(BATCH_GROUPS)
+        .enumerate()
+        .map_init(BatchScratch::default, |scratch, (batch, groups)| {
+            let first = batch * BATCH_GROUPS;
+            let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+            let mut tallies = vec![Tally::default(); groups.len()];
+            step_groups(groups, ctx, step, scratch, outside, &mut tallies);
+            let rows = groups.iter().enumerate().map(|(at, g)| {
+                let mut rows = Vec::new();
+                if g.meets {
+                    scratch.group(at).panel_rows(g, id, step, week, &mut rows);
+                }
+                rows
+            });
+            tallies
+                .into_iter()
+                .zip(rows.collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        })
+        .flatten_iter()
+        .collect();
     stepped
         .into_iter()
         .map(|(tally, rows)| {

@@ -1,15 +1,18 @@
-//! One session of one group: the process order of `docs/MODEL.md` §3.2.
+//! One session of a group: the process order of `docs/MODEL.md` §3.2.
 //!
-//! [`step_group`] runs session `step` of one group (or one step of a control
-//! block) and returns the group's [`Tally`]. A support group's session is
-//! the list of numbered steps in `steps.rs` (`support_group`), one function each, named
-//! as in the model's table: membership, attendance, floor time and
-//! disclosure, replies, mood, universality, hope, ties, stigma, loneliness,
-//! recovery, dropout, group end (closed groups too small), cohesion. The
-//! steps live beside the list, step 8 (ties,
-//! the loop over pairs) in `ties.rs`. A forum (`format.delivery =
-//! "forum"`) replaces steps 3, 4 and 6 with posting, replies from readers
-//! and reading, in `forum.rs`.
+//! [`step_groups`] runs session `step` of a batch of up to
+//! [`BATCH_GROUPS`] groups (or one step of control blocks) on one thread
+//! and gives each group's [`Tally`]. A support group's session is the list
+//! of numbered steps in `steps.rs`, one function each, named as in the
+//! model's table: membership, attendance, floor time and disclosure,
+//! replies, mood, universality, hope, ties, stigma, loneliness, recovery,
+//! dropout, group end (closed groups too small), cohesion. The steps live
+//! beside the list, step 8 (ties, the loop over pairs) in `ties.rs`. A
+//! forum (`format.delivery = "forum"`) replaces steps 3, 4 and 6 with
+//! posting, replies from readers and reading, in `forum.rs`. The list runs
+//! in two halves, to the pairs' update of step 8 and from its tie summary
+//! on, and the batch's tie summaries are made between them, at once
+//! ([`tie_summaries`]): in vector lanes, one group in each.
 //!
 //! A step reads the `Session` (the replicate's [`SessionContext`], the
 //! step's key, the community ties), the group and what the earlier
@@ -26,7 +29,7 @@ mod forum;
 mod steps;
 mod ties;
 
-use steps::{control_block, support_group};
+use steps::{control_block, support_group_from_summary, support_group_to_summary};
 
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -37,7 +40,8 @@ use crate::rng::StreamKey;
 pub use crate::context::SessionContext;
 
 /// What the steps of one session hand on to each other, by place in the
-/// group; one per thread, reused from group to group.
+/// group; one per group of a batch ([`BatchScratch`]), reused from batch to
+/// batch.
 #[derive(Debug, Default)]
 pub struct Scratch {
     /// Active at the start of the session (after admissions).
@@ -126,7 +130,7 @@ impl Scratch {
     }
 
     /// The panel.csv rows of the session just run in `g` (call right after
-    /// [`step_group`], before the scratch's next session): one per member
+    /// [`step_groups`], before the scratch's next session): one per member
     /// active at its start, in place order, with the scores after it.
     pub fn panel_rows(
         &self,
@@ -168,39 +172,115 @@ struct Session<'a> {
     outside: &'a GroupOutside,
 }
 
-/// Runs session `step` (1-based) for one group or control block and
-/// returns its tally.
-pub fn step_group(
-    g: &mut GroupState,
+/// Groups whose sessions run together on one thread ([`step_groups`]).
+pub const BATCH_GROUPS: usize = 8;
+
+/// The scratches of a batch's groups, and the tables of their tie
+/// summaries in vector lanes; one per thread, reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct BatchScratch {
+    groups: [Scratch; BATCH_GROUPS],
+    #[cfg(target_arch = "x86_64")]
+    summaries: crate::bonds::summary_lanes::SummaryTables,
+}
+
+impl BatchScratch {
+    /// The scratch of the batch's group `at` (its panel rows).
+    pub fn group(&self, at: usize) -> &Scratch {
+        &self.groups[at]
+    }
+}
+
+/// Runs session `step` (1-based) for a batch of up to [`BATCH_GROUPS`]
+/// groups or control blocks, and puts their tallies in `tallies` (one per
+/// group, in order); `outside` gives what the community ties of the batch's
+/// group `at` are doing. Each group's session runs its steps in order,
+/// touching nothing outside the group, but the tie summaries that end step
+/// 8 are made for the whole batch at once ([`tie_summaries`]), so that they
+/// can be made in vector lanes, one group in each.
+pub fn step_groups<'a>(
+    groups: &mut [GroupState],
     ctx: &SessionContext,
     step: u32,
-    scratch: &mut Scratch,
-    outside: &GroupOutside,
-) -> Tally {
-    scratch.reset(g.places());
-    let session = Session {
+    scratch: &mut BatchScratch,
+    outside: impl Fn(usize) -> &'a GroupOutside,
+    tallies: &mut [Tally],
+) {
+    assert!(groups.len() <= BATCH_GROUPS && tallies.len() == groups.len());
+    let session = |g: &GroupState, at: usize| Session {
         ctx,
         step,
         key: ctx.stream_key(step, g.id),
-        outside,
+        outside: outside(at),
     };
-    let mut tally = if g.meets {
-        support_group(&session, g, scratch)
-    } else {
-        control_block(&session, g, scratch)
-    };
-    if g.meets
-        && ctx
-            .scenario
-            .network
-            .measures(step, ctx.scenario.format.sessions)
-    {
-        let mut memo = g.network_memo.take();
-        tally.network = crate::network::NetStats::of_group_remembered(g, &mut memo);
-        g.network_memo = memo;
+    for (at, g) in groups.iter_mut().enumerate() {
+        let sc = &mut scratch.groups[at];
+        sc.reset(g.places());
+        if g.meets {
+            support_group_to_summary(&session(g, at), g, sc);
+        }
     }
-    tally.set_clustering(g);
-    tally
+    tie_summaries(groups, ctx, scratch);
+    let measured = ctx
+        .scenario
+        .network
+        .measures(step, ctx.scenario.format.sessions);
+    for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
+        let sc = &mut scratch.groups[at];
+        *tally = if g.meets {
+            support_group_from_summary(&session(g, at), g, sc)
+        } else {
+            control_block(&session(g, at), g, sc)
+        };
+        if g.meets && measured {
+            let mut memo = g.network_memo.take();
+            tally.network = crate::network::NetStats::of_group_remembered(g, &mut memo);
+            g.network_memo = memo;
+        }
+        tally.set_clustering(g);
+    }
+}
+
+/// The tie summary TS(k) that ends step 8, for every meeting group of a
+/// batch, from this session's present and lonely flags: in vector lanes
+/// for the groups that fit them where the processor has them
+/// ([`crate::bonds::summary_lanes`]), else one group at a time; the same
+/// bits either way.
+fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut BatchScratch) {
+    let meeting = groups
+        .iter_mut()
+        .zip(&scratch.groups)
+        .filter(|(g, _)| g.meets);
+    #[cfg(target_arch = "x86_64")]
+    if ctx.lanes() {
+        use crate::bonds::summary_lanes::{self, Lane};
+        let mut lanes: [Option<Lane>; BATCH_GROUPS] = Default::default();
+        let mut in_lanes = 0;
+        for (g, sc) in meeting {
+            if summary_lanes::fits(g.places()) {
+                lanes[in_lanes] = Some(Lane {
+                    bonds: &g.bonds,
+                    arrived: g.arrived,
+                    present: &sc.present,
+                    lonely: &sc.lonely,
+                    summary: &mut g.tie_summary,
+                });
+                in_lanes += 1;
+            } else {
+                g.tie_summary
+                    .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
+            }
+        }
+        // SAFETY: `ctx.lanes()` found AVX2 on the running processor.
+        unsafe {
+            summary_lanes::summarize(&mut lanes[..in_lanes], &ctx.levels, &mut scratch.summaries)
+        };
+        return;
+    }
+    for (g, sc) in meeting {
+        g.tie_summary
+            .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
+    }
 }
 
 /// A discloser who had listeners (or a poster who had readers) received

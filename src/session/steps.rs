@@ -1,12 +1,13 @@
-//! The list of a session's numbered steps ([`support_group`], and the
-//! control arm's [`control_block`]), then every step but the ties (step 8,
+//! The list of a session's numbered steps ([`support_group_to_summary`]
+//! and [`support_group_from_summary`], and the control arm's
+//! [`control_block`]), then every step but the ties (step 8,
 //! in `ties.rs`), in the order of `docs/MODEL.md` §3.2. Each step applies
 //! the rules of one mechanism to the group and checks that mechanism's
 //! switch; a new mechanism's step is written and listed here.
 //!
-//! The steps are `#[inline]`: [`super::step_group`] may be compiled in
-//! another codegen unit, and inlined into it they cost no more than the one
-//! long function they replace. Those the control arm shares (session flags,
+//! The steps are `#[inline]`: [`super::step_groups`] may be compiled in
+//! another codegen unit, and inlined into the two halves of the list they
+//! cost no more than the long functions they replace. Those the control arm shares (session flags,
 //! hope, loneliness) have two callers, which the inliner would otherwise
 //! refuse: `#[inline(always)]` gives each arm its own copy.
 
@@ -24,9 +25,13 @@ use crate::rules::{
     recovery, replies, sharing, stigma, universality,
 };
 
-/// The numbered steps of a support group's session (`docs/MODEL.md` §3.2).
-/// A step that only reads the group or the scratch takes it shared.
-pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -> Tally {
+/// The numbered steps of a support group's session (`docs/MODEL.md` §3.2),
+/// in two halves: to the pairs' update of step 8, then from the tie summary
+/// TS(k) that ends step 8 on. Between them the summaries of a batch of
+/// groups are made at once ([`super::tie_summaries`]); each group's steps
+/// keep their order. A step that only reads the group or the scratch takes
+/// it shared.
+pub(super) fn support_group_to_summary(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     membership(s, g); // 1
     session_flags(g, sc); // present, lonely, at the session
     attendance(s, g, sc); // 2
@@ -42,7 +47,16 @@ pub(super) fn support_group(s: &Session, g: &mut GroupState, sc: &mut Scratch) -
         universality(s, g, sc); // 6
     }
     hope(s, g, sc); // 7
-    ties(s, g, sc); // 8, and the tie summary TS(k)
+    ties(s, g, sc); // 8, the pairs (then the tie summary TS(k))
+}
+
+/// The second half of [`support_group_to_summary`]: steps 9 to 13, after
+/// the tie summary TS(k), and the group's tally.
+pub(super) fn support_group_from_summary(
+    s: &Session,
+    g: &mut GroupState,
+    sc: &mut Scratch,
+) -> Tally {
     stigma(s, g, sc); // 9
     loneliness(s, g, sc); // 10
     recovery(s, g, sc); // 11, and graduation

@@ -16,8 +16,9 @@ pub(super) mod lanes;
 
 /// Step 8, ties: for every pair with strength, or in which both attended
 /// (in a forum: who exchanged replies), decay over the interval, contact
-/// beyond the meetings and growth in the session (within capacity); then
-/// the tie summary TS(k) with this session's present and lonely flags.
+/// beyond the meetings and growth in the session (within capacity). The
+/// tie summary TS(k) with this session's present and lonely flags follows
+/// ([`super::tie_summaries`], for a batch of groups at once).
 #[inline]
 pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     let m = &s.ctx.scenario.mechanisms;
@@ -60,8 +61,6 @@ pub(super) fn ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
             pair_rule.each_pair(g, sc, |_, ends| pair_rule.in_room(attended, ends));
         }
     }
-    g.tie_summary
-        .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &s.ctx.levels);
 }
 
 /// Whether this session's pair pass runs in vector lanes: the processor

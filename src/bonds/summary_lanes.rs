@@ -1,0 +1,264 @@
+//! The tie summary TS(k) of up to eight groups at once, one group in each
+//! lane of a vector (x86-64 AVX2): [`TieSummary::compute`] for groups of up
+//! to 32 places, with the same bits.
+//!
+//! A member's sums over the pairs (support, strength to those present) are
+//! f32 sums in pair order, so one group's pairs cannot be added in
+//! parallel; eight groups' can. Pair `k` of every group is the same two
+//! places, so each lane walks its own group's pairs in the scalar pass's
+//! order and adds to its own members' figures: lane by lane, the same
+//! operations in the same order (IEEE 754, nothing fused). Where the scalar
+//! pass skips a pair without strength, a lane adds +0 to sums that are +0 or
+//! positive, which leaves them as they are, and counts nothing. The counts
+//! (ties at each level, ties beyond the meetings, lonely partners) are
+//! 32-bit integers, and a member's ties are one 32-bit word per lane.
+//!
+//! A group with fewer pairs than the batch's largest has no strength in the
+//! pairs it lacks; lanes without a group are empty. The pairs' strengths and
+//! flags are copied into the lanes' order (pair `k` of lane `l` at
+//! `[k][l]`) once a session.
+
+use std::arch::x86_64::*;
+
+use super::{BondMatrix, MemberTies, TieLevels, TieSummary, pair_count};
+
+/// Groups summarised at once: the f32 lanes of a 256-bit vector.
+pub const LANES: usize = 8;
+
+/// The most places a group may have for its summary in lanes: a member's
+/// ties fit a 32-bit word.
+pub const MOST_PLACES: usize = 32;
+
+/// What one group's summary is made from, and the summary to make.
+pub struct Lane<'a> {
+    pub bonds: &'a BondMatrix,
+    /// The places that have been taken (only they can have ties).
+    pub arrived: usize,
+    /// Per place (all the group's places): active now, lonely now.
+    pub present: &'a [bool],
+    pub lonely: &'a [bool],
+    pub summary: &'a mut TieSummary,
+}
+
+/// The batch's pairs in the lanes' order, and each member's sums in every
+/// lane; reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct SummaryTables {
+    /// Pair `k`'s strength in lane `l` at `[k][l]`; 0 where the lane's
+    /// group has no pair `k`.
+    strengths: Vec<[f32; LANES]>,
+    /// Pair `k`'s tie reaches beyond the meetings: all ones, else 0.
+    beyond: Vec<[u32; LANES]>,
+    /// Per member: present (1 or 0, a factor of strength), lonely (all ones
+    /// or 0).
+    present: Vec<[f32; LANES]>,
+    lonely: Vec<[u32; LANES]>,
+    sums: Vec<MemberSums>,
+}
+
+/// One member's figures in every lane.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct MemberSums {
+    support: [f32; LANES],
+    to_present: [f32; LANES],
+    /// Ties, casual, friends, close, beyond the meetings, lonely partners.
+    counts: [[i32; LANES]; 6],
+    /// Network ties, casual-or-closer ties: bit `j` for member `j`.
+    tie_bits: [u32; LANES],
+    casual_bits: [u32; LANES],
+}
+
+/// Whether a group's summary can be made in lanes.
+pub fn fits(places: usize) -> bool {
+    places <= MOST_PLACES
+}
+
+/// Makes the summary of every lane's group (at most [`LANES`], each of at
+/// most [`MOST_PLACES`] places, [`fits`]).
+///
+/// # Safety
+/// The processor must have AVX2 ([`crate::lanes::available`]).
+#[target_feature(enable = "avx2")]
+pub unsafe fn summarize(
+    lanes: &mut [Option<Lane>],
+    levels: &TieLevels,
+    tables: &mut SummaryTables,
+) {
+    assert!(lanes.len() <= LANES);
+    // The places of each lane that can have ties (those who arrived,
+    // within the matrix).
+    let mut people = [0; LANES];
+    for (people, lane) in people.iter_mut().zip(lanes.iter().flatten()) {
+        assert!(fits(lane.present.len()));
+        *people = lane.arrived.min(lane.bonds.people());
+    }
+    let most = people.iter().copied().max().unwrap_or(0);
+    tables.fill(lanes.iter().flatten().zip(people), most);
+    tables.add_pairs(most, levels);
+    for (at, lane) in lanes.iter_mut().flatten().enumerate() {
+        let people = people[at];
+        let summary = &mut *lane.summary;
+        summary.clear(lane.present.len());
+        let words = summary.words();
+        let (tie_bits, casual_bits) = summary.bits.split_at_mut(lane.present.len() * words);
+        for (m, sums) in tables.sums[..people].iter().enumerate() {
+            let count = |c: usize| sums.counts[c][at] as u16;
+            summary.members[m] = MemberTies {
+                ties: count(0),
+                casual: count(1),
+                friends: count(2),
+                close: count(3),
+                beyond: count(4),
+                lonely_partners: count(5),
+                support: sums.support[at],
+                log_support: 0.0,
+                strength_to_present: sums.to_present[at],
+            };
+            tie_bits[m] = u64::from(sums.tie_bits[at]);
+            casual_bits[m] = u64::from(sums.casual_bits[at]);
+        }
+        summary.finish(lane.arrived, lane.present);
+    }
+}
+
+impl SummaryTables {
+    /// Copies the pairs and members' flags of the lanes (each with the
+    /// places that can have ties) into the tables, and sets the sums of the
+    /// first `most` places to none.
+    fn fill<'a>(&mut self, lanes: impl Iterator<Item = (&'a Lane<'a>, usize)>, most: usize) {
+        let pairs = pair_count(most);
+        self.strengths.clear();
+        self.strengths.resize(pairs, [0.0; LANES]);
+        self.beyond.clear();
+        self.beyond.resize(pairs, [0; LANES]);
+        self.present.clear();
+        self.present.resize(most, [0.0; LANES]);
+        self.lonely.clear();
+        self.lonely.resize(most, [0; LANES]);
+        self.sums.clear();
+        self.sums.resize(most, MemberSums::default());
+        for (at, (lane, people)) in lanes.enumerate() {
+            let count = pair_count(people);
+            let (strengths, beyond) = (lane.bonds.strengths(), lane.bonds.beyond());
+            for (to, &s) in self.strengths.iter_mut().zip(&strengths[..count]) {
+                to[at] = s;
+            }
+            for (to, &b) in self.beyond.iter_mut().zip(&beyond[..count]) {
+                to[at] = 0u32.wrapping_sub(u32::from(b));
+            }
+            for m in 0..people {
+                self.present[m][at] = f32::from(u8::from(lane.present[m]));
+                self.lonely[m][at] = 0u32.wrapping_sub(u32::from(lane.lonely[m]));
+            }
+        }
+    }
+
+    /// Adds every pair of the first `most` places to both its members'
+    /// sums, in every lane at once, in the scalar pass's order.
+    #[target_feature(enable = "avx2")]
+    fn add_pairs(&mut self, most: usize, levels: &TieLevels) {
+        let zero = _mm256_setzero_ps();
+        let one = _mm256_set1_ps(1.0);
+        let per_friend = _mm256_set1_ps(1.0 / levels.friend);
+        let level = |l: f32| _mm256_set1_ps(l);
+        let (tie, casual, friend, close) = (
+            level(levels.tie),
+            level(levels.casual),
+            level(levels.friend),
+            level(levels.close),
+        );
+        let sums = &mut self.sums[..most];
+        let members = self.present.iter().zip(&self.lonely);
+        let mut pairs = self.strengths.iter().zip(&self.beyond);
+        for (j, (present_j, lonely_j)) in members.enumerate().take(most).skip(1) {
+            let (present_j, lonely_j) = (load_ps(present_j), load_si(lonely_j));
+            let bit_j = _mm256_set1_epi32((1u32 << j) as i32);
+            let (low, high) = sums.split_at_mut(j);
+            let b = &mut high[0];
+            let row = low.iter_mut().zip(self.present.iter().zip(&self.lonely));
+            for (i, (a, (present_i, lonely_i))) in row.enumerate() {
+                let (s, beyond) = pairs.next().expect("a pair for every two places");
+                let (s, beyond) = (load_ps(s), load_si(beyond));
+                let strong = _mm256_cmp_ps::<_CMP_GT_OQ>(s, zero);
+                let s = _mm256_and_ps(s, strong);
+                let share = _mm256_min_ps(_mm256_mul_ps(s, per_friend), one);
+                let share = _mm256_and_ps(share, strong);
+                add_ps(&mut a.support, share);
+                add_ps(&mut b.support, share);
+                add_ps(&mut a.to_present, _mm256_mul_ps(s, present_j));
+                add_ps(&mut b.to_present, _mm256_mul_ps(s, load_ps(present_i)));
+                let at_least = |l| _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GE_OQ>(s, l));
+                let is_tie = _mm256_and_si256(at_least(tie), _mm256_castps_si256(strong));
+                let is_casual = _mm256_and_si256(is_tie, at_least(casual));
+                let is_friend = _mm256_and_si256(is_casual, at_least(friend));
+                let is_close = _mm256_and_si256(is_friend, at_least(close));
+                let beyond = _mm256_and_si256(is_tie, beyond);
+                for (c, flag) in [is_tie, is_casual, is_friend, is_close, beyond]
+                    .into_iter()
+                    .enumerate()
+                {
+                    count(&mut a.counts[c], flag);
+                    count(&mut b.counts[c], flag);
+                }
+                count(&mut a.counts[5], _mm256_and_si256(is_tie, lonely_j));
+                count(
+                    &mut b.counts[5],
+                    _mm256_and_si256(is_tie, load_si(lonely_i)),
+                );
+                let bit_i = _mm256_set1_epi32((1u32 << i) as i32);
+                or_si(&mut a.tie_bits, _mm256_and_si256(is_tie, bit_j));
+                or_si(&mut b.tie_bits, _mm256_and_si256(is_tie, bit_i));
+                or_si(&mut a.casual_bits, _mm256_and_si256(is_casual, bit_j));
+                or_si(&mut b.casual_bits, _mm256_and_si256(is_casual, bit_i));
+            }
+        }
+    }
+}
+
+/// The eight f32 of `from`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_ps(from: &[f32; LANES]) -> __m256 {
+    // SAFETY: `from` holds eight f32.
+    unsafe { _mm256_loadu_ps(from.as_ptr()) }
+}
+
+/// The eight 32-bit words of `from`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_si(from: &[u32; LANES]) -> __m256i {
+    // SAFETY: `from` holds eight 32-bit words.
+    unsafe { _mm256_loadu_si256(from.as_ptr().cast()) }
+}
+
+/// Adds `v` to the eight sums of `to`, lane by lane.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn add_ps(to: &mut [f32; LANES], v: __m256) {
+    // SAFETY: `to` holds eight f32.
+    unsafe {
+        _mm256_storeu_ps(
+            to.as_mut_ptr(),
+            _mm256_add_ps(_mm256_loadu_ps(to.as_ptr()), v),
+        )
+    }
+}
+
+/// Counts one in each lane whose `flag` is all ones (minus −1).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn count(to: &mut [i32; LANES], flag: __m256i) {
+    let at = to.as_mut_ptr().cast::<__m256i>();
+    // SAFETY: `to` holds eight i32.
+    unsafe { _mm256_storeu_si256(at, _mm256_sub_epi32(_mm256_loadu_si256(at), flag)) }
+}
+
+/// Sets in each lane of `to` the bits of `v`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn or_si(to: &mut [u32; LANES], v: __m256i) {
+    let at = to.as_mut_ptr().cast::<__m256i>();
+    // SAFETY: `to` holds eight u32.
+    unsafe { _mm256_storeu_si256(at, _mm256_or_si256(_mm256_loadu_si256(at), v)) }
+}

@@ -102,9 +102,13 @@ pub unsafe fn summarize(
         summary.clear(lane.present.len());
         let words = summary.words();
         let (tie_bits, casual_bits) = summary.bits.split_at_mut(lane.present.len() * words);
-        for (m, sums) in tables.sums[..people].iter().enumerate() {
+        let members = summary
+            .members
+            .iter_mut()
+            .zip(tie_bits.iter_mut().zip(casual_bits));
+        for (sums, (member, (ties, casual))) in tables.sums[..people].iter().zip(members) {
             let count = |c: usize| sums.counts[c][at] as u16;
-            summary.members[m] = MemberTies {
+            *member = MemberTies {
                 ties: count(0),
                 casual: count(1),
                 friends: count(2),
@@ -115,8 +119,8 @@ pub unsafe fn summarize(
                 log_support: 0.0,
                 strength_to_present: sums.to_present[at],
             };
-            tie_bits[m] = u64::from(sums.tie_bits[at]);
-            casual_bits[m] = u64::from(sums.casual_bits[at]);
+            *ties = u64::from(sums.tie_bits[at]);
+            *casual = u64::from(sums.casual_bits[at]);
         }
         summary.finish(lane.arrived, lane.present);
     }
@@ -147,9 +151,11 @@ impl SummaryTables {
             for (to, &b) in self.beyond.iter_mut().zip(&beyond[..count]) {
                 to[at] = 0u32.wrapping_sub(u32::from(b));
             }
-            for m in 0..people {
-                self.present[m][at] = f32::from(u8::from(lane.present[m]));
-                self.lonely[m][at] = 0u32.wrapping_sub(u32::from(lane.lonely[m]));
+            let tables = self.present.iter_mut().zip(self.lonely.iter_mut());
+            let flags = lane.present[..people].iter().zip(&lane.lonely[..people]);
+            for ((present, lonely), (&here, &alone)) in tables.zip(flags) {
+                present[at] = f32::from(u8::from(here));
+                lonely[at] = 0u32.wrapping_sub(u32::from(alone));
             }
         }
     }

@@ -387,6 +387,11 @@ pub struct TieSummary {
     /// then their casual-or-closer ties ([`TieSummary::casual_bits`], for
     /// triadic closure).
     bits: Vec<u64>,
+    /// The sum of local clustering over the members who joined, where the
+    /// summary was made in vector lanes, which make it at once
+    /// ([`summary_lanes`]); else `None`, and
+    /// [`TieSummary::clustering_sum`] makes it.
+    pub joined_clustering_sum: Option<f64>,
 }
 
 impl TieSummary {
@@ -443,6 +448,7 @@ impl TieSummary {
 
     /// Every figure of `n` places set to none, before the pairs are added.
     fn clear(&mut self, n: usize) {
+        self.joined_clustering_sum = None;
         self.members.clear();
         self.members.resize(n, MemberTies::default());
         let words = self.words();

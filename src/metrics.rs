@@ -263,10 +263,15 @@ impl Tally {
     }
 
     /// Sets the clustering sum, from the network figures when they were taken
-    /// this step (the same sum, computed once), else from the tie summary.
+    /// this step (the same sum, computed once), else from the tie summary
+    /// (made with it where it was made in vector lanes).
     pub fn set_clustering(&mut self, g: &GroupState) {
         self.clustering_sum = if self.network.nodes > 0 {
             self.network.clustering_sum
+        } else if let Some(sum) = g.tie_summary.joined_clustering_sum
+            && g.meets
+        {
+            sum
         } else {
             g.tie_summary
                 .clustering_sum(g.arrived, |i| g.meets && g.members[i].joined_step != NEVER)

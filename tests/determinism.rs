@@ -257,7 +257,8 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
 /// (strength, hours, recent contacts, the flag of contact beyond the
 /// meetings) are compared bit for bit after every session, its tie summary
 /// (every member's figures and both bitsets), its members (every score, as
-/// Rust prints them, exactly) and its tally.
+/// Rust prints them, exactly) and its tally (with the network measured at
+/// every session, and never: the clustering then from the tie summary).
 #[test]
 fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
     use bonfire::engine;
@@ -282,7 +283,14 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
         "[community]\ngroups = 30\ngroup_size = 20\n[format]\nsessions = 20\ndelivery = \"forum\"\n",
     ];
     let mut lanes_ran = false;
-    for text in variants {
+    // Each with the network measured every session (the tally's clustering
+    // from the network figures) and never (from the tie summary).
+    let measured = ["", "[network]\nmetrics_every = 0\n"];
+    for text in variants
+        .iter()
+        .flat_map(|v| measured.map(|m| format!("{v}{m}")))
+    {
+        let text = text.as_str();
         let s = crate::common::scenario(text);
         let lanes = SessionContext::new(&s, 0);
         lanes_ran |= lanes.lanes();

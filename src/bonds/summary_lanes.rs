@@ -37,6 +37,9 @@ pub struct Lane<'a> {
     /// Per place (all the group's places): active now, lonely now.
     pub present: &'a [bool],
     pub lonely: &'a [bool],
+    /// Bit `i`: member `i` has joined the group (whose local clustering
+    /// is summed, [`TieSummary::joined_clustering_sum`]).
+    pub joined: u32,
     pub summary: &'a mut TieSummary,
 }
 
@@ -96,6 +99,12 @@ pub unsafe fn summarize(
     let most = people.iter().copied().max().unwrap_or(0);
     tables.fill(lanes.iter().flatten().zip(people), most);
     tables.add_pairs(most, levels);
+    let mut joined = [0u32; LANES];
+    for ((joined, lane), people) in joined.iter_mut().zip(lanes.iter().flatten()).zip(people) {
+        // Places past those with ties have no clustering to add.
+        *joined = lane.joined & (1u64 << people).wrapping_sub(1) as u32;
+    }
+    let clustering = tables.clustering_sums(most, &joined);
     for (at, lane) in lanes.iter_mut().flatten().enumerate() {
         let people = people[at];
         let summary = &mut *lane.summary;
@@ -123,6 +132,7 @@ pub unsafe fn summarize(
             *casual = u64::from(sums.casual_bits[at]);
         }
         summary.finish(lane.arrived, lane.present);
+        summary.joined_clustering_sum = Some(clustering[at]);
     }
 }
 
@@ -220,6 +230,91 @@ impl SummaryTables {
             }
         }
     }
+}
+
+impl SummaryTables {
+    /// Each lane's sum of local clustering (NetworkX's, unweighted) over
+    /// the members `joined` marks, in place order: twice the triangles
+    /// through each member over the pairs of their partners, 0 below two
+    /// ties ([`TieSummary::clustering_sum`]'s terms and sum). A member's
+    /// twice-triangles are the partners their partners share, counted for
+    /// both ends of each tie.
+    #[target_feature(enable = "avx2")]
+    fn clustering_sums(&self, most: usize, joined: &[u32; LANES]) -> [f64; LANES] {
+        let sums = &self.sums[..most];
+        let mut twice = [_mm256_setzero_si256(); MOST_PLACES];
+        for (j, b) in sums.iter().enumerate() {
+            let (bits_j, bit_j) = (load_si(&b.tie_bits), _mm256_set1_epi32((1u32 << j) as i32));
+            for (i, a) in sums[..j].iter().enumerate() {
+                let bits_i = load_si(&a.tie_bits);
+                let tie = _mm256_cmpeq_epi32(_mm256_and_si256(bits_i, bit_j), bit_j);
+                let shared = _mm256_and_si256(popcount(_mm256_and_si256(bits_i, bits_j)), tie);
+                twice[i] = _mm256_add_epi32(twice[i], shared);
+                twice[j] = _mm256_add_epi32(twice[j], shared);
+            }
+        }
+        let joined = load_si(joined);
+        // An empty sum is −0.0, as the scalar sum's; a member not counted
+        // adds −0.0, which leaves any sum as it is.
+        let (mut low, mut high) = (_mm256_set1_pd(-0.0), _mm256_set1_pd(-0.0));
+        for (m, (sums, twice)) in sums.iter().zip(twice).enumerate() {
+            let k = load_counts(&sums.counts[0]);
+            let bit = _mm256_set1_epi32((1u32 << m) as i32);
+            let counted = _mm256_cmpeq_epi32(_mm256_and_si256(joined, bit), bit);
+            let clustered = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(1));
+            let pairs = _mm256_mullo_epi32(k, _mm256_sub_epi32(k, _mm256_set1_epi32(1)));
+            // Four lanes at a time in f64: the lower four, then the upper.
+            let half = |v: __m256i, upper: bool| {
+                if upper {
+                    _mm256_extracti128_si256::<1>(v)
+                } else {
+                    _mm256_castsi256_si128(v)
+                }
+            };
+            for (sum, upper) in [(&mut low, false), (&mut high, true)] {
+                let number = |v| _mm256_cvtepi32_pd(half(v, upper));
+                let mask = |v| _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(v, upper)));
+                let term = _mm256_div_pd(number(twice), number(pairs));
+                // 0 below two ties; −0.0 for a member not counted.
+                let term = _mm256_blendv_pd(_mm256_setzero_pd(), term, mask(clustered));
+                let term = _mm256_blendv_pd(_mm256_set1_pd(-0.0), term, mask(counted));
+                *sum = _mm256_add_pd(*sum, term);
+            }
+        }
+        let mut out = [0.0; LANES];
+        // SAFETY: `out` holds eight f64.
+        unsafe {
+            _mm256_storeu_pd(out.as_mut_ptr(), low);
+            _mm256_storeu_pd(out.as_mut_ptr().add(4), high);
+        }
+        out
+    }
+}
+
+/// The bits set in each 32-bit lane: each byte's from a table of the
+/// sixteen nibbles, then the four bytes of a lane added.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn popcount(v: __m256i) -> __m256i {
+    let nibbles = _mm256_setr_epi8(
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
+        3, 4,
+    );
+    let low = _mm256_set1_epi8(0x0f);
+    let bytes = _mm256_add_epi8(
+        _mm256_shuffle_epi8(nibbles, _mm256_and_si256(v, low)),
+        _mm256_shuffle_epi8(nibbles, _mm256_and_si256(_mm256_srli_epi32::<4>(v), low)),
+    );
+    let pairs = _mm256_maddubs_epi16(bytes, _mm256_set1_epi8(1));
+    _mm256_madd_epi16(pairs, _mm256_set1_epi16(1))
+}
+
+/// The eight counts of `from`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_counts(from: &[i32; LANES]) -> __m256i {
+    // SAFETY: `from` holds eight 32-bit words.
+    unsafe { _mm256_loadu_si256(from.as_ptr().cast()) }
 }
 
 /// The eight f32 of `from`.

@@ -263,6 +263,7 @@ fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut 
                     arrived: g.arrived,
                     present: &sc.present,
                     lonely: &sc.lonely,
+                    joined: joined_places(g),
                     summary: &mut g.tie_summary,
                 });
                 in_lanes += 1;
@@ -281,6 +282,18 @@ fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut 
         g.tie_summary
             .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
     }
+}
+
+/// Bit `i`: member `i` of a group of up to 32 places has joined.
+#[cfg(target_arch = "x86_64")]
+fn joined_places(g: &GroupState) -> u32 {
+    let joined = g
+        .members
+        .iter()
+        .map(|m| m.joined_step != crate::population::NEVER);
+    joined
+        .enumerate()
+        .fold(0, |bits, (i, j)| bits | u32::from(j) << i)
 }
 
 /// A discloser who had listeners (or a poster who had readers) received

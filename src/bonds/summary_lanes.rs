@@ -78,7 +78,8 @@ pub fn fits(places: usize) -> bool {
 }
 
 /// Makes the summary of every lane's group (at most [`LANES`], each of at
-/// most [`MOST_PLACES`] places, [`fits`]).
+/// most [`MOST_PLACES`] places, [`fits`]), and `with_clustering`, each
+/// group's [`TieSummary::joined_clustering_sum`].
 ///
 /// # Safety
 /// The processor must have AVX2 ([`crate::lanes::available`]).
@@ -86,6 +87,7 @@ pub fn fits(places: usize) -> bool {
 pub unsafe fn summarize(
     lanes: &mut [Option<Lane>],
     levels: &TieLevels,
+    with_clustering: bool,
     tables: &mut SummaryTables,
 ) {
     assert!(lanes.len() <= LANES);
@@ -104,7 +106,7 @@ pub unsafe fn summarize(
         // Places past those with ties have no clustering to add.
         *joined = lane.joined & (1u64 << people).wrapping_sub(1) as u32;
     }
-    let clustering = tables.clustering_sums(most, &joined);
+    let clustering = with_clustering.then(|| tables.clustering_sums(most, &joined));
     for (at, lane) in lanes.iter_mut().flatten().enumerate() {
         let people = people[at];
         let summary = &mut *lane.summary;
@@ -132,7 +134,7 @@ pub unsafe fn summarize(
             *casual = u64::from(sums.casual_bits[at]);
         }
         summary.finish(lane.arrived, lane.present);
-        summary.joined_clustering_sum = Some(clustering[at]);
+        summary.joined_clustering_sum = clustering.map(|sums| sums[at]);
     }
 }
 

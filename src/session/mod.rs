@@ -220,11 +220,13 @@ pub fn step_groups<'a>(
             support_group_to_summary(&session(g, at), g, sc);
         }
     }
-    tie_summaries(groups, ctx, scratch);
     let measured = ctx
         .scenario
         .network
         .measures(step, ctx.scenario.format.sessions);
+    // The tally's clustering comes from the network figures when they are
+    // measured, else from the tie summary.
+    tie_summaries(groups, ctx, !measured, scratch);
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
         *tally = if g.meets {
@@ -245,8 +247,14 @@ pub fn step_groups<'a>(
 /// batch, from this session's present and lonely flags: in vector lanes
 /// for the groups that fit them where the processor has them
 /// ([`crate::bonds::summary_lanes`]), else one group at a time; the same
-/// bits either way.
-fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut BatchScratch) {
+/// bits either way. The lanes make each group's clustering sum too where
+/// the tally will need it (`with_clustering`).
+fn tie_summaries(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    with_clustering: bool,
+    scratch: &mut BatchScratch,
+) {
     let meeting = groups
         .iter_mut()
         .zip(&scratch.groups)
@@ -263,7 +271,7 @@ fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut 
                     arrived: g.arrived,
                     present: &sc.present,
                     lonely: &sc.lonely,
-                    joined: joined_places(g),
+                    joined: if with_clustering { joined_places(g) } else { 0 },
                     summary: &mut g.tie_summary,
                 });
                 in_lanes += 1;
@@ -274,7 +282,12 @@ fn tie_summaries(groups: &mut [GroupState], ctx: &SessionContext, scratch: &mut 
         }
         // SAFETY: `ctx.lanes()` found AVX2 on the running processor.
         unsafe {
-            summary_lanes::summarize(&mut lanes[..in_lanes], &ctx.levels, &mut scratch.summaries)
+            summary_lanes::summarize(
+                &mut lanes[..in_lanes],
+                &ctx.levels,
+                with_clustering,
+                &mut scratch.summaries,
+            )
         };
         return;
     }

@@ -388,9 +388,10 @@ pub struct TieSummary {
     /// triadic closure).
     bits: Vec<u64>,
     /// The sum of local clustering over the members who joined, where the
-    /// summary was made in vector lanes, which make it at once
-    /// ([`summary_lanes`]); else `None`, and
-    /// [`TieSummary::clustering_sum`] makes it.
+    /// summary was made in vector lanes at a session whose tally takes its
+    /// clustering from the summary (the lanes make it at once,
+    /// [`summary_lanes`]); else `None`, and [`TieSummary::clustering_sum`]
+    /// makes it.
     pub joined_clustering_sum: Option<f64>,
 }
 
@@ -561,6 +562,16 @@ impl TieSummary {
 mod tests {
     use super::*;
 
+    /// A xorshift generator of test inputs from `state`.
+    pub(super) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     #[test]
     fn a_matrix_knows_its_people_from_its_pairs() {
         for people in 2..=1_000 {
@@ -611,13 +622,7 @@ mod tests {
     #[test]
     fn the_clustering_sum_is_the_sum_of_every_local_clustering() {
         // Random graphs of 1 to 64 places (one word) and 70 (two words).
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut nonzero = 0;
         for places in (1..=64).chain([70]) {
             for density in [0.1, 0.3, 0.7] {

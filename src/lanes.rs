@@ -1,5 +1,7 @@
-//! Four lanes of 64 bits at a time (x86-64 AVX2), for the passes that run
-//! in vector lanes (the session's passes over pairs, `session/ties/lanes.rs`): the
+//! Four lanes of 64 bits at a time (x86-64 AVX2), for the session's passes
+//! over a group's pairs in vector lanes (`session/ties/lanes.rs`; the tie
+//! summaries of eight groups at once, `bonds/summary_lanes.rs`, need none
+//! of these): the
 //! few operations they need that the instruction set lacks or that need
 //! care to give, lane by lane, the bits the scalar code gives. Each
 //! function here is exact: a 64-bit product's low half, the uniform

@@ -365,3 +365,131 @@ fn or_si(to: &mut [u32; LANES], v: __m256i) {
     // SAFETY: `to` holds eight u32.
     unsafe { _mm256_storeu_si256(at, _mm256_or_si256(_mm256_loadu_si256(at), v)) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group made at random: its bonds, those arrived, who is present,
+    /// who is lonely, who has joined.
+    type Made = (BondMatrix, usize, Vec<bool>, Vec<bool>, u32);
+
+    /// Random batches against the scalar summary and clustering sum, bit
+    /// for bit: one to eight groups (a lane left empty now and then) of 2
+    /// to 32 places, fewer arrived than places, strengths of +0, −0,
+    /// negative, subnormal, huge and exactly at each level, random members
+    /// joined, and a stale clustering sum in the summary before.
+    #[test]
+    fn the_lanes_give_the_scalar_summary_and_clustering_bits() {
+        if !crate::lanes::available() {
+            eprintln!("this processor has no AVX2: the lanes were not run");
+            return;
+        }
+        let mut next = super::super::tests::xorshift(0x1234_5678_9abc_def1);
+        let level_sets = [
+            (1.0, 5.0, 10.0, 20.0),
+            (0.3, 0.7, 3.0, 7.1),
+            (2.0, 2.0, 2.0, 2.0),
+        ];
+        let mut tables = SummaryTables::default();
+        for round in 0..4_000 {
+            let (tie, casual, friend, close) = level_sets[round % 3];
+            let levels = TieLevels {
+                tie,
+                casual,
+                friend,
+                close,
+            };
+            let strengths = [
+                -0.0,
+                -1.5,
+                tie,
+                casual,
+                friend,
+                close,
+                f32::from_bits(1),
+                1e30,
+            ];
+            let groups = 1 + (next() % 8) as usize;
+            let mut made: Vec<Made> = (0..groups)
+                .map(|_| {
+                    let places = match next() % 4 {
+                        0 => 32,
+                        1 => 2,
+                        _ => 2 + (next() % 31) as usize,
+                    };
+                    let arrived = if next().is_multiple_of(3) {
+                        places
+                    } else {
+                        (next() % (places as u64 + 1)) as usize
+                    };
+                    let mut bonds = BondMatrix::new(places);
+                    let density = next() % 100;
+                    let columns = bonds.columns_mut();
+                    for (s, beyond) in columns.strength.iter_mut().zip(columns.beyond.iter_mut()) {
+                        *s = match (next() % 100 < density, next() % 12) {
+                            (false, _) => 0.0,
+                            (true, k @ 0..8) => strengths[k as usize],
+                            (true, _) => (next() % 100_000) as f32 / 997.0,
+                        };
+                        *beyond = next().is_multiple_of(2);
+                    }
+                    let flags = |next: &mut dyn FnMut() -> u64, one_in: u64| {
+                        (0..places).map(|_| next() % 3 < one_in).collect::<Vec<_>>()
+                    };
+                    let (present, lonely) = (flags(&mut next, 2), flags(&mut next, 1));
+                    let joined = (next() as u32) & ((1u64 << places) - 1) as u32;
+                    (bonds, arrived, present, lonely, joined)
+                })
+                .collect();
+            let with_clustering = !next().is_multiple_of(4);
+            let expected: Vec<_> = made
+                .iter()
+                .map(|(bonds, arrived, present, lonely, joined)| {
+                    let mut t = TieSummary::default();
+                    t.compute(bonds, *arrived, present, lonely, &levels);
+                    let sum = t.clustering_sum(*arrived, |i| joined >> i & 1 == 1);
+                    (t, with_clustering.then_some(sum.to_bits()))
+                })
+                .collect();
+            let mut summaries = vec![
+                TieSummary {
+                    joined_clustering_sum: Some(123.0),
+                    ..TieSummary::default()
+                };
+                groups
+            ];
+            let gap = (groups < LANES && next().is_multiple_of(3))
+                .then(|| (next() % groups as u64) as usize);
+            let mut lanes: Vec<Option<Lane>> = Vec::new();
+            for (at, ((bonds, arrived, present, lonely, joined), summary)) in
+                made.iter_mut().zip(&mut summaries).enumerate()
+            {
+                if gap == Some(at) {
+                    lanes.push(None);
+                }
+                lanes.push(Some(Lane {
+                    bonds,
+                    arrived: *arrived,
+                    present,
+                    lonely,
+                    joined: *joined,
+                    summary,
+                }));
+            }
+            // SAFETY: the processor has AVX2 (checked above).
+            unsafe { summarize(&mut lanes, &levels, with_clustering, &mut tables) };
+            for (at, (got, (want, sum))) in summaries.iter().zip(&expected).enumerate() {
+                let bits = |t: &TieSummary| {
+                    format!("{:?} {:?} {:?}", t.members, t.tie_bits(), t.casual_bits())
+                };
+                assert_eq!(bits(got), bits(want), "round {round}, lane {at}");
+                assert_eq!(
+                    got.joined_clustering_sum.map(f64::to_bits),
+                    *sum,
+                    "round {round}, lane {at}"
+                );
+            }
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! The session loop: build a replicate's community, step every group through
 //! every session in parallel, fold the per-group tallies in group order.
 //!
-//! Groups are the unit of parallelism: each step hands the groups to rayon a
-//! block at a time as `&mut GroupState`s, collects the block's per-group
-//! [`Tally`]s into a `Vec` (in group order, whatever thread ran which group)
+//! Batches of eight groups are the unit of parallelism: each step hands the
+//! groups to rayon a block at a time, eight `&mut GroupState`s to a task
+//! ([`crate::session::step_groups`]), puts the block's per-group [`Tally`]s
+//! into a `Vec` (in group order, whatever thread ran which group)
 //! and folds them in that order before the next block (`fold.rs`), so the
 //! output is byte-identical at any thread count and a run holds one
 //! block's tallies. Small runs also run their replicates in parallel; large

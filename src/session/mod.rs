@@ -175,6 +175,10 @@ struct Session<'a> {
 /// Groups whose sessions run together on one thread ([`step_groups`]).
 pub const BATCH_GROUPS: usize = 8;
 
+// A batch's tie summaries fit the summary's lanes at once.
+#[cfg(target_arch = "x86_64")]
+const _: () = assert!(BATCH_GROUPS <= crate::bonds::summary_lanes::LANES);
+
 /// The scratches of a batch's groups, and the tables of their tie
 /// summaries in vector lanes; one per thread, reused from batch to batch.
 #[derive(Debug, Default)]
@@ -280,6 +284,9 @@ fn tie_summaries(
                     .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
             }
         }
+        if in_lanes == 0 {
+            return;
+        }
         // SAFETY: `ctx.lanes()` found AVX2 on the running processor.
         unsafe {
             summary_lanes::summarize(
@@ -291,6 +298,8 @@ fn tie_summaries(
         };
         return;
     }
+    // Without lanes the tally makes its clustering sum itself.
+    let _ = with_clustering;
     for (g, sc) in meeting {
         g.tie_summary
             .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);

@@ -1,6 +1,7 @@
 //! Step 8, ties: every pair of members who have joined the group, in pair
-//! order (`j = 1, 2, …`, then `i < j`), then the tie summary TS(k). The
-//! pairs' update and the members' shares of contact outside run four pairs
+//! order (`j = 1, 2, …`, then `i < j`); the tie summary TS(k) that ends
+//! the step is made for a batch of groups at once (`super::tie_summaries`).
+//! The pairs' update and the members' shares of contact outside run four pairs
 //! at a time in vector lanes where the processor has them (`lanes.rs`),
 //! with the same bits as the one-pair-at-a-time code here.
 

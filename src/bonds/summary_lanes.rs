@@ -1,6 +1,6 @@
 //! The tie summary TS(k) of up to eight groups at once, one group in each
 //! lane of a vector (x86-64 AVX2): [`TieSummary::compute`] for groups of up
-//! to 32 places, with the same bits.
+//! to 64 places, with the same bits.
 //!
 //! A member's sums over the pairs (support, strength to those present) are
 //! f32 sums in pair order, so one group's pairs cannot be added in
@@ -11,7 +11,8 @@
 //! pass skips a pair without strength, a lane adds +0 to sums that are +0 or
 //! positive, which leaves them as they are, and counts nothing. The counts
 //! (ties at each level, ties beyond the meetings, lonely partners) are
-//! 32-bit integers, and a member's ties are one 32-bit word per lane.
+//! 32-bit integers, and a member's ties are two 32-bit words per lane
+//! (places 0–31, 32–63).
 //!
 //! A group with fewer pairs than the batch's largest has no strength in the
 //! pairs it lacks; lanes without a group are empty. The pairs' strengths and
@@ -26,8 +27,11 @@ use super::{BondMatrix, MemberTies, TieLevels, TieSummary, pair_count};
 pub const LANES: usize = 8;
 
 /// The most places a group may have for its summary in lanes: a member's
-/// ties fit a 32-bit word.
-pub const MOST_PLACES: usize = 32;
+/// ties fit two 32-bit words.
+pub const MOST_PLACES: usize = 64;
+
+/// A member's ties in a lane: two 32-bit words, places 0–31 and 32–63.
+const WORDS: usize = 2;
 
 /// What one group's summary is made from, and the summary to make.
 pub struct Lane<'a> {
@@ -39,7 +43,7 @@ pub struct Lane<'a> {
     pub lonely: &'a [bool],
     /// Bit `i`: member `i` has joined the group (whose local clustering
     /// is summed, [`TieSummary::joined_clustering_sum`]).
-    pub joined: u32,
+    pub joined: u64,
     pub summary: &'a mut TieSummary,
 }
 
@@ -68,8 +72,8 @@ struct MemberSums {
     /// Ties, casual, friends, close, beyond the meetings, lonely partners.
     counts: [[i32; LANES]; 6],
     /// Network ties, casual-or-closer ties: bit `j` for member `j`.
-    tie_bits: [u32; LANES],
-    casual_bits: [u32; LANES],
+    tie_bits: [[u32; LANES]; WORDS],
+    casual_bits: [[u32; LANES]; WORDS],
 }
 
 /// Whether a group's summary can be made in lanes.
@@ -100,13 +104,27 @@ pub unsafe fn summarize(
     }
     let most = people.iter().copied().max().unwrap_or(0);
     tables.fill(lanes.iter().flatten().zip(people), most);
-    tables.add_pairs(most, levels);
-    let mut joined = [0u32; LANES];
-    for ((joined, lane), people) in joined.iter_mut().zip(lanes.iter().flatten()).zip(people) {
-        // Places past those with ties have no clustering to add.
-        *joined = lane.joined & (1u64 << people).wrapping_sub(1) as u32;
+    // Groups of up to 32 places keep a member's ties in one word.
+    if most > 32 {
+        tables.add_pairs::<WORDS>(most, levels);
+    } else {
+        tables.add_pairs::<1>(most, levels);
     }
-    let clustering = with_clustering.then(|| tables.clustering_sums(most, &joined));
+    let mut joined = [[0u32; LANES]; WORDS];
+    for (at, (lane, people)) in lanes.iter().flatten().zip(people).enumerate() {
+        // Places past those with ties have no clustering to add.
+        let places = u64::MAX.checked_shr(64 - people as u32).unwrap_or(0);
+        let bits = lane.joined & places;
+        joined[0][at] = bits as u32;
+        joined[1][at] = (bits >> 32) as u32;
+    }
+    let clustering = with_clustering.then(|| {
+        if most > 32 {
+            tables.clustering_sums::<WORDS>(most, &joined)
+        } else {
+            tables.clustering_sums::<1>(most, &joined)
+        }
+    });
     for (at, lane) in lanes.iter_mut().flatten().enumerate() {
         let people = people[at];
         let summary = &mut *lane.summary;
@@ -130,8 +148,11 @@ pub unsafe fn summarize(
                 log_support: 0.0,
                 strength_to_present: sums.to_present[at],
             };
-            *ties = u64::from(sums.tie_bits[at]);
-            *casual = u64::from(sums.casual_bits[at]);
+            let word = |bits: &[[u32; LANES]; WORDS]| {
+                u64::from(bits[0][at]) | u64::from(bits[1][at]) << 32
+            };
+            *ties = word(&sums.tie_bits);
+            *casual = word(&sums.casual_bits);
         }
         summary.finish(lane.arrived, lane.present);
         summary.joined_clustering_sum = clustering.map(|sums| sums[at]);
@@ -175,7 +196,7 @@ impl SummaryTables {
     /// Adds every pair of the first `most` places to both its members'
     /// sums, in every lane at once, in the scalar pass's order.
     #[target_feature(enable = "avx2")]
-    fn add_pairs(&mut self, most: usize, levels: &TieLevels) {
+    fn add_pairs<const USED: usize>(&mut self, most: usize, levels: &TieLevels) {
         let zero = _mm256_setzero_ps();
         let one = _mm256_set1_ps(1.0);
         let per_friend = _mm256_set1_ps(1.0 / levels.friend);
@@ -191,7 +212,7 @@ impl SummaryTables {
         let mut pairs = self.strengths.iter().zip(&self.beyond);
         for (j, (present_j, lonely_j)) in members.enumerate().take(most).skip(1) {
             let (present_j, lonely_j) = (load_ps(present_j), load_si(lonely_j));
-            let bit_j = _mm256_set1_epi32((1u32 << j) as i32);
+            let (word_j, bit_j) = place_bit::<USED>(j);
             let (low, high) = sums.split_at_mut(j);
             let b = &mut high[0];
             let row = low.iter_mut().zip(self.present.iter().zip(&self.lonely));
@@ -224,11 +245,17 @@ impl SummaryTables {
                     &mut b.counts[5],
                     _mm256_and_si256(is_tie, load_si(lonely_i)),
                 );
-                let bit_i = _mm256_set1_epi32((1u32 << i) as i32);
-                or_si(&mut a.tie_bits, _mm256_and_si256(is_tie, bit_j));
-                or_si(&mut b.tie_bits, _mm256_and_si256(is_tie, bit_i));
-                or_si(&mut a.casual_bits, _mm256_and_si256(is_casual, bit_j));
-                or_si(&mut b.casual_bits, _mm256_and_si256(is_casual, bit_i));
+                let (word_i, bit_i) = place_bit::<USED>(i);
+                or_si(&mut a.tie_bits[word_j], _mm256_and_si256(is_tie, bit_j));
+                or_si(&mut b.tie_bits[word_i], _mm256_and_si256(is_tie, bit_i));
+                or_si(
+                    &mut a.casual_bits[word_j],
+                    _mm256_and_si256(is_casual, bit_j),
+                );
+                or_si(
+                    &mut b.casual_bits[word_i],
+                    _mm256_and_si256(is_casual, bit_i),
+                );
             }
         }
     }
@@ -242,27 +269,36 @@ impl SummaryTables {
     /// twice-triangles are the partners their partners share, counted for
     /// both ends of each tie.
     #[target_feature(enable = "avx2")]
-    fn clustering_sums(&self, most: usize, joined: &[u32; LANES]) -> [f64; LANES] {
+    fn clustering_sums<const USED: usize>(
+        &self,
+        most: usize,
+        joined: &[[u32; LANES]; WORDS],
+    ) -> [f64; LANES] {
         let sums = &self.sums[..most];
         let mut twice = [_mm256_setzero_si256(); MOST_PLACES];
         for (j, b) in sums.iter().enumerate() {
-            let (bits_j, bit_j) = (load_si(&b.tie_bits), _mm256_set1_epi32((1u32 << j) as i32));
+            let (word_j, bit_j) = place_bit::<USED>(j);
             for (i, a) in sums[..j].iter().enumerate() {
-                let bits_i = load_si(&a.tie_bits);
-                let tie = _mm256_cmpeq_epi32(_mm256_and_si256(bits_i, bit_j), bit_j);
-                let shared = _mm256_and_si256(popcount(_mm256_and_si256(bits_i, bits_j)), tie);
+                let tie = _mm256_and_si256(load_si(&a.tie_bits[word_j]), bit_j);
+                let tie = _mm256_cmpeq_epi32(tie, bit_j);
+                let mut shared = _mm256_setzero_si256();
+                for w in 0..USED {
+                    let common = _mm256_and_si256(load_si(&a.tie_bits[w]), load_si(&b.tie_bits[w]));
+                    shared = _mm256_add_epi32(shared, popcount(common));
+                }
+                let shared = _mm256_and_si256(shared, tie);
                 twice[i] = _mm256_add_epi32(twice[i], shared);
                 twice[j] = _mm256_add_epi32(twice[j], shared);
             }
         }
-        let joined = load_si(joined);
         // An empty sum is −0.0, as the scalar sum's; a member not counted
         // adds −0.0, which leaves any sum as it is.
         let (mut low, mut high) = (_mm256_set1_pd(-0.0), _mm256_set1_pd(-0.0));
         for (m, (sums, twice)) in sums.iter().zip(twice).enumerate() {
             let k = load_counts(&sums.counts[0]);
-            let bit = _mm256_set1_epi32((1u32 << m) as i32);
-            let counted = _mm256_cmpeq_epi32(_mm256_and_si256(joined, bit), bit);
+            let (word, bit) = place_bit::<USED>(m);
+            let counted = _mm256_and_si256(load_si(&joined[word]), bit);
+            let counted = _mm256_cmpeq_epi32(counted, bit);
             let clustered = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(1));
             let pairs = _mm256_mullo_epi32(k, _mm256_sub_epi32(k, _mm256_set1_epi32(1)));
             // Four lanes at a time in f64: the lower four, then the upper.
@@ -291,6 +327,16 @@ impl SummaryTables {
         }
         out
     }
+}
+
+/// The word of a member's ties that holds place `p`, and its bit in every
+/// lane, where a group's places take up `USED` words (1: the first word
+/// only, known when compiled).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn place_bit<const USED: usize>(p: usize) -> (usize, __m256i) {
+    let word = if USED == 1 { 0 } else { p / 32 };
+    (word, _mm256_set1_epi32((1u32 << (p % 32)) as i32))
 }
 
 /// The bits set in each 32-bit lane: each byte's from a table of the
@@ -372,11 +418,11 @@ mod tests {
 
     /// A group made at random: its bonds, those arrived, who is present,
     /// who is lonely, who has joined.
-    type Made = (BondMatrix, usize, Vec<bool>, Vec<bool>, u32);
+    type Made = (BondMatrix, usize, Vec<bool>, Vec<bool>, u64);
 
     /// Random batches against the scalar summary and clustering sum, bit
     /// for bit: one to eight groups (a lane left empty now and then) of 2
-    /// to 32 places, fewer arrived than places, strengths of +0, −0,
+    /// to 64 places, fewer arrived than places, strengths of +0, −0,
     /// negative, subnormal, huge and exactly at each level, random members
     /// joined, and a stale clustering sum in the summary before.
     #[test]
@@ -413,10 +459,11 @@ mod tests {
             let groups = 1 + (next() % 8) as usize;
             let mut made: Vec<Made> = (0..groups)
                 .map(|_| {
-                    let places = match next() % 4 {
+                    let places = match next() % 6 {
                         0 => 32,
-                        1 => 2,
-                        _ => 2 + (next() % 31) as usize,
+                        1 => 64,
+                        2 => 2,
+                        _ => 2 + (next() % 63) as usize,
                     };
                     let arrived = if next().is_multiple_of(3) {
                         places
@@ -438,7 +485,7 @@ mod tests {
                         (0..places).map(|_| next() % 3 < one_in).collect::<Vec<_>>()
                     };
                     let (present, lonely) = (flags(&mut next, 2), flags(&mut next, 1));
-                    let joined = (next() as u32) & ((1u64 << places) - 1) as u32;
+                    let joined = next() & u64::MAX >> (64 - places);
                     (bonds, arrived, present, lonely, joined)
                 })
                 .collect();

@@ -306,16 +306,16 @@ fn tie_summaries(
     }
 }
 
-/// Bit `i`: member `i` of a group of up to 32 places has joined.
+/// Bit `i`: member `i` of a group of up to 64 places has joined.
 #[cfg(target_arch = "x86_64")]
-fn joined_places(g: &GroupState) -> u32 {
+fn joined_places(g: &GroupState) -> u64 {
     let joined = g
         .members
         .iter()
         .map(|m| m.joined_step != crate::population::NEVER);
     joined
         .enumerate()
-        .fold(0, |bits, (i, j)| bits | u32::from(j) << i)
+        .fold(0, |bits, (i, j)| bits | u64::from(j) << i)
 }
 
 /// A discloser who had listeners (or a poster who had readers) received

@@ -249,9 +249,9 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
 /// bits as the scalar passes, session after session: closed groups, open
 /// groups (whose pairs among those not yet arrived the lanes must leave
 /// alone, and whose batches hold groups of different sizes), capacities
-/// that bind, meetings online, groups of 32 places (the most the summary's
-/// lanes serve) and of 64 (the most the pair pass's lanes serve; their
-/// summaries scalar), batches with control blocks and a last batch not
+/// that bind, meetings online, groups of 32 places (a member's ties in one
+/// word of the summary's lanes) and of 64 (the most the lanes serve),
+/// batches with control blocks and a last batch not
 /// full, contact means large enough for every branch of the contact
 /// count's sampler, with every default mechanism on. Each group's pairs
 /// (strength, hours, recent contacts, the flag of contact beyond the

@@ -70,7 +70,7 @@ struct MemberSums {
     support: [f32; LANES],
     to_present: [f32; LANES],
     /// Ties, casual, friends, close, beyond the meetings, lonely partners.
-    counts: [[i32; LANES]; 6],
+    counts: [[u32; LANES]; 6],
     /// Network ties, casual-or-closer ties: bit `j` for member `j`.
     tie_bits: [[u32; LANES]; WORDS],
     casual_bits: [[u32; LANES]; WORDS],
@@ -259,9 +259,7 @@ impl SummaryTables {
             }
         }
     }
-}
 
-impl SummaryTables {
     /// Each lane's sum of local clustering (NetworkX's, unweighted) over
     /// the members `joined` marks, in place order: twice the triangles
     /// through each member over the pairs of their partners, 0 below two
@@ -295,7 +293,7 @@ impl SummaryTables {
         // adds −0.0, which leaves any sum as it is.
         let (mut low, mut high) = (_mm256_set1_pd(-0.0), _mm256_set1_pd(-0.0));
         for (m, (sums, twice)) in sums.iter().zip(twice).enumerate() {
-            let k = load_counts(&sums.counts[0]);
+            let k = load_si(&sums.counts[0]);
             let (word, bit) = place_bit::<USED>(m);
             let counted = _mm256_and_si256(load_si(&joined[word]), bit);
             let counted = _mm256_cmpeq_epi32(counted, bit);
@@ -357,14 +355,6 @@ fn popcount(v: __m256i) -> __m256i {
     _mm256_madd_epi16(pairs, _mm256_set1_epi16(1))
 }
 
-/// The eight counts of `from`.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn load_counts(from: &[i32; LANES]) -> __m256i {
-    // SAFETY: `from` holds eight 32-bit words.
-    unsafe { _mm256_loadu_si256(from.as_ptr().cast()) }
-}
-
 /// The eight f32 of `from`.
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -394,10 +384,11 @@ fn add_ps(to: &mut [f32; LANES], v: __m256) {
     }
 }
 
-/// Counts one in each lane whose `flag` is all ones (minus −1).
+/// Counts one in each lane whose `flag` is all ones (minus −1, modulo
+/// 2³²).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn count(to: &mut [i32; LANES], flag: __m256i) {
+fn count(to: &mut [u32; LANES], flag: __m256i) {
     let at = to.as_mut_ptr().cast::<__m256i>();
     // SAFETY: `to` holds eight i32.
     unsafe { _mm256_storeu_si256(at, _mm256_sub_epi32(_mm256_loadu_si256(at), flag)) }

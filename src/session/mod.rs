@@ -259,51 +259,47 @@ fn tie_summaries(
     with_clustering: bool,
     scratch: &mut BatchScratch,
 ) {
+    #[cfg(target_arch = "x86_64")]
+    use crate::bonds::summary_lanes::{self, Lane};
     let meeting = groups
         .iter_mut()
         .zip(&scratch.groups)
         .filter(|(g, _)| g.meets);
     #[cfg(target_arch = "x86_64")]
-    if ctx.lanes() {
-        use crate::bonds::summary_lanes::{self, Lane};
-        let mut lanes: [Option<Lane>; BATCH_GROUPS] = Default::default();
-        let mut in_lanes = 0;
-        for (g, sc) in meeting {
-            if summary_lanes::fits(g.places()) {
-                lanes[in_lanes] = Some(Lane {
-                    bonds: &g.bonds,
-                    arrived: g.arrived,
-                    present: &sc.present,
-                    lonely: &sc.lonely,
-                    joined: if with_clustering { joined_places(g) } else { 0 },
-                    summary: &mut g.tie_summary,
-                });
-                in_lanes += 1;
-            } else {
-                g.tie_summary
-                    .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
-            }
+    let (in_lanes, mut lanes, mut filled) =
+        (ctx.lanes(), <[Option<Lane>; BATCH_GROUPS]>::default(), 0);
+    for (g, sc) in meeting {
+        #[cfg(target_arch = "x86_64")]
+        if in_lanes && summary_lanes::fits(g.places()) {
+            lanes[filled] = Some(Lane {
+                bonds: &g.bonds,
+                arrived: g.arrived,
+                present: &sc.present,
+                lonely: &sc.lonely,
+                joined: if with_clustering { joined_places(g) } else { 0 },
+                summary: &mut g.tie_summary,
+            });
+            filled += 1;
+            continue;
         }
-        if in_lanes == 0 {
-            return;
-        }
+        g.tie_summary
+            .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if filled > 0 {
         // SAFETY: `ctx.lanes()` found AVX2 on the running processor.
         unsafe {
             summary_lanes::summarize(
-                &mut lanes[..in_lanes],
+                &mut lanes[..filled],
                 &ctx.levels,
                 with_clustering,
                 &mut scratch.summaries,
             )
         };
-        return;
     }
     // Without lanes the tally makes its clustering sum itself.
+    #[cfg(not(target_arch = "x86_64"))]
     let _ = with_clustering;
-    for (g, sc) in meeting {
-        g.tie_summary
-            .compute(&g.bonds, g.arrived, &sc.present, &sc.lonely, &ctx.levels);
-    }
 }
 
 /// Bit `i`: member `i` of a group of up to 64 places has joined.

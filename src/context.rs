@@ -61,8 +61,8 @@ pub struct SessionContext<'a> {
     /// Share of a pair's recent contacts outside the sessions still counted
     /// after one interval.
     pub contacts_kept: f64,
-    /// The session's passes over pairs, and the tie summaries of a batch of
-    /// groups, may run in vector lanes where the processor has them (x86-64
+    /// The session's passes over pairs, the tie summaries of a batch of
+    /// groups and loneliness's relaxation may run in vector lanes where the processor has them (x86-64
     /// with AVX2; [`SessionContext::lanes`] asks it each time). The scalar
     /// passes give the same bits; tests clear this to compare the two.
     pub pair_lanes: bool,
@@ -122,9 +122,9 @@ impl<'a> SessionContext<'a> {
         }
     }
 
-    /// Whether the passes in vector lanes run (over pairs, and the tie
-    /// summaries): they may (`pair_lanes`), and the running processor has
-    /// them.
+    /// Whether the passes in vector lanes run (over pairs, the tie
+    /// summaries, loneliness's relaxation): they may (`pair_lanes`), and
+    /// the running processor has them.
     pub fn lanes(&self) -> bool {
         self.pair_lanes && vector_lanes()
     }

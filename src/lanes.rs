@@ -16,6 +16,8 @@
 
 use std::arch::x86_64::*;
 
+pub mod exp_log;
+
 use crate::rng::{Draws, GAMMA, MIX};
 
 /// Whether the running processor has AVX2 (the first call asks it; the

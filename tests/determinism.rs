@@ -245,15 +245,17 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
 }
 
 /// The session's passes in vector lanes (the pair pass, four pairs of a
-/// group at a time; the tie summary, eight groups at a time) give the same
-/// bits as the scalar passes, session after session: closed groups, open
+/// group at a time; the tie summary, eight groups at a time; loneliness's
+/// relaxation, four members at a time) give the same bits as the scalar
+/// passes, session after session: closed groups, open
 /// groups (whose pairs among those not yet arrived the lanes must leave
 /// alone, and whose batches hold groups of different sizes), capacities
 /// that bind, meetings online, groups of 32 places (a member's ties in one
 /// word of the summary's lanes) and of 64 (the most the lanes serve),
 /// batches with control blocks and a last batch not
 /// full, contact means large enough for every branch of the contact
-/// count's sampler, with every default mechanism on. Each group's pairs
+/// count's sampler, caught loneliness and noise that reaches both ends of
+/// the scale, with every default mechanism on. Each group's pairs
 /// (strength, hours, recent contacts, the flag of contact beyond the
 /// meetings) are compared bit for bit after every session, its tie summary
 /// (every member's figures and both bitsets), its members (every score, as
@@ -281,6 +283,11 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
          weekly_budget_hours = 168.0\n",
         // A forum: the pairs' pass is scalar, the outside shares in lanes.
         "[community]\ngroups = 30\ngroup_size = 20\n[format]\nsessions = 20\ndelivery = \"forum\"\n",
+        // Loneliness caught and recovered from (the caught set point and
+        // hold), its noise wide enough to reach both ends of the scale.
+        "[community]\ngroups = 40\ngroup_size = 11\ncontrol_members = 30\n[format]\nsessions = 20\n\
+         [mechanisms.contagion]\nenabled = true\nonset = 0.2\nrecovery = 0.3\n\
+         [mechanisms.loneliness]\nnoise_sd = 1.5\n",
     ];
     let mut lanes_ran = false;
     // Each with the network measured every session (the tally's clustering

@@ -26,6 +26,8 @@
 //! [`Purpose`]: crate::rng::Purpose
 
 mod forum;
+#[cfg(target_arch = "x86_64")]
+mod loneliness_lanes;
 mod steps;
 mod ties;
 

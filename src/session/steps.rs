@@ -417,6 +417,9 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
             }
         }
     }
+    if m.loneliness.enabled && relax_in_lanes(s, g, sc) {
+        return;
+    }
     if m.loneliness.enabled {
         let noise = s.key.draws(Purpose::LonelinessNoise);
         // Members 2h and 2h + 1 take the two deviates of couple h's point.
@@ -456,6 +459,28 @@ pub(super) fn loneliness(s: &Session, g: &mut GroupState, sc: &Scratch) {
         }
         member.loneliness = score as f32;
     }
+}
+
+/// Step 10's relaxation, relief and caught hold in vector lanes
+/// (`loneliness_lanes.rs`, the same bits) where the processor has them and
+/// the group has at most 64 places; false where the scalar loops run.
+#[inline]
+fn relax_in_lanes(s: &Session, g: &mut GroupState, sc: &Scratch) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if s.ctx.lanes() && g.places() <= super::loneliness_lanes::MOST_PLACES {
+        let m = &s.ctx.scenario.mechanisms.loneliness;
+        let rule = super::loneliness_lanes::Relaxation {
+            noise: s.key.draws(Purpose::LonelinessNoise),
+            noise_sd: m.noise_sd,
+            tie_relief: m.tie_relief,
+            rate: s.ctx.relaxation,
+        };
+        // SAFETY: `lanes()` found AVX2 on the running processor.
+        unsafe { super::loneliness_lanes::relax(&rule, g, &sc.relief) };
+        return true;
+    }
+    let _ = (s, g, sc);
+    false
 }
 
 /// Step 11, recovery: attendees count the session and receive a dose

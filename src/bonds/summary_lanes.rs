@@ -14,6 +14,11 @@
 //! 32-bit integers, and a member's ties are two 32-bit words per lane
 //! (places 0–31, 32–63).
 //!
+//! The figures made from the sums, as `TieSummary::finish` makes them (the
+//! mean strength to the others present, ln(1 + support) of those present),
+//! are made in the lanes too, `libm`'s `log1pf` with them
+//! ([`crate::lanes::exp_log`]).
+//!
 //! A group with fewer pairs than the batch's largest has no strength in the
 //! pairs it lacks; lanes without a group are empty. The pairs' strengths and
 //! flags are copied into the lanes' order (pair `k` of lane `l` at
@@ -74,6 +79,9 @@ struct MemberSums {
     /// Network ties, casual-or-closer ties: bit `j` for member `j`.
     tie_bits: [[u32; LANES]; WORDS],
     casual_bits: [[u32; LANES]; WORDS],
+    /// ln(1 + support) of a member present with support, else 0 (made
+    /// after the pairs, [`SummaryTables::finish`]).
+    log_support: [f32; LANES],
 }
 
 /// Whether a group's summary can be made in lanes.
@@ -118,6 +126,11 @@ pub unsafe fn summarize(
         joined[0][at] = bits as u32;
         joined[1][at] = (bits >> 32) as u32;
     }
+    let mut present_count = [0.0f32; LANES];
+    for (count, lane) in present_count.iter_mut().zip(lanes.iter().flatten()) {
+        *count = lane.present[..lane.arrived].iter().filter(|&&p| p).count() as f32;
+    }
+    tables.finish(most, &present_count);
     let clustering = with_clustering.then(|| {
         if most > 32 {
             tables.clustering_sums::<WORDS>(most, &joined)
@@ -145,7 +158,7 @@ pub unsafe fn summarize(
                 beyond: count(4),
                 lonely_partners: count(5),
                 support: sums.support[at],
-                log_support: 0.0,
+                log_support: sums.log_support[at],
                 strength_to_present: sums.to_present[at],
             };
             let word = |bits: &[[u32; LANES]; WORDS]| {
@@ -154,7 +167,6 @@ pub unsafe fn summarize(
             *ties = word(&sums.tie_bits);
             *casual = word(&sums.casual_bits);
         }
-        summary.finish(lane.arrived, lane.present);
         summary.joined_clustering_sum = clustering.map(|sums| sums[at]);
     }
 }
@@ -257,6 +269,32 @@ impl SummaryTables {
                     _mm256_and_si256(is_casual, bit_i),
                 );
             }
+        }
+    }
+
+    /// What `TieSummary::finish` makes of the sums, for the first `most`
+    /// places of every lane, given how many of each lane's members are
+    /// present: the mean strength to the others present (0 with none), and
+    /// ln(1 + support) of those present with support (`libm::log1pf`, in
+    /// lanes), else 0. Places past a lane's members have no sums, and
+    /// `finish` gives them zeros too.
+    #[target_feature(enable = "avx2")]
+    fn finish(&mut self, most: usize, present_count: &[f32; LANES]) {
+        let zero = _mm256_setzero_ps();
+        let count = load_ps(present_count);
+        for (sums, present) in self.sums[..most].iter_mut().zip(&self.present) {
+            let here = load_ps(present);
+            let others = _mm256_sub_ps(count, here);
+            let mean = _mm256_div_ps(load_ps(&sums.to_present), others);
+            let any = _mm256_cmp_ps::<_CMP_GT_OQ>(others, zero);
+            store_ps(&mut sums.to_present, _mm256_and_ps(mean, any));
+            let support = load_ps(&sums.support);
+            let logged = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_GT_OQ>(here, zero),
+                _mm256_cmp_ps::<_CMP_GT_OQ>(support, zero),
+            );
+            let log = crate::lanes::exp_log::log1pf(support);
+            store_ps(&mut sums.log_support, _mm256_and_ps(log, logged));
         }
     }
 
@@ -369,6 +407,14 @@ fn load_ps(from: &[f32; LANES]) -> __m256 {
 fn load_si(from: &[u32; LANES]) -> __m256i {
     // SAFETY: `from` holds eight 32-bit words.
     unsafe { _mm256_loadu_si256(from.as_ptr().cast()) }
+}
+
+/// Stores eight f32 into `to`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn store_ps(to: &mut [f32; LANES], v: __m256) {
+    // SAFETY: `to` holds eight f32.
+    unsafe { _mm256_storeu_ps(to.as_mut_ptr(), v) }
 }
 
 /// Adds `v` to the eight sums of `to`, lane by lane.

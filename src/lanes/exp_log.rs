@@ -1,14 +1,16 @@
-//! `libm`'s `exp` and `log` (f64) in four lanes, bit for bit: the same
-//! argument reduction, the same polynomial and the same operations in the
-//! same order, each an IEEE 754 operation in its lane, so each lane gives
-//! the bits `libm::exp` or `libm::log` gives its value. Only the common
-//! range is computed in lanes; a lane outside it (for `exp`, |x| ≥ 708.39…
-//! or NaN; for `log`, zero, negative, subnormal, infinite or NaN) is
-//! passed to `libm` itself, so every input gives `libm`'s answer.
+//! `libm`'s `exp` and `log` (f64, four lanes) and `log1pf` (f32, eight
+//! lanes), bit for bit: the same argument reduction, the same polynomial
+//! and the same operations in the same order, each an IEEE 754 operation
+//! in its lane, so each lane gives the bits `libm` gives its value. Only
+//! the common range is computed in lanes; a lane outside it (for `exp`,
+//! |x| ≥ 708.39… or NaN; for `log`, zero, negative, subnormal, infinite or
+//! NaN; for `log1pf`, negative, infinite or NaN) is passed to `libm`
+//! itself, so every input gives `libm`'s answer.
 //!
-//! The constants and steps are those of `libm` 0.2's `exp.rs` and
-//! `log.rs` (from FreeBSD's `e_exp.c` and `e_log.c`); the tests hold both
-//! against `libm` over millions of arguments across their ranges.
+//! The constants and steps are those of `libm` 0.2's `exp.rs`, `log.rs`
+//! and `log1pf.rs` (from FreeBSD's `e_exp.c`, `e_log.c` and `s_log1pf.c`);
+//! the tests hold each against `libm` over millions of arguments across
+//! their ranges, every case boundary included.
 
 use std::arch::x86_64::*;
 
@@ -31,6 +33,14 @@ const LG4: f64 = f64::from_bits(0x3fcc_71c5_1d8e_78af);
 const LG5: f64 = f64::from_bits(0x3fc7_4664_96cb_03de);
 const LG6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f);
 const LG7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244);
+
+// log1pf's, in f32.
+const LN2_HI_F32: f32 = f32::from_bits(0x3f31_7180);
+const LN2_LO_F32: f32 = f32::from_bits(0x3717_f7d1);
+const LG1_F32: f32 = f32::from_bits(0x3f2a_aaaa);
+const LG2_F32: f32 = f32::from_bits(0x3ecc_ce13);
+const LG3_F32: f32 = f32::from_bits(0x3e91_e9ee);
+const LG4_F32: f32 = f32::from_bits(0x3e78_9e26);
 
 /// The high 32 bits of each lane's f64, as the low half of a 64-bit lane.
 #[inline]
@@ -191,6 +201,77 @@ pub fn log(x: __m256d) -> __m256d {
     others_by_libm(x, common, sum, libm::log)
 }
 
+/// `libm::log1pf` of each of eight f32 lanes.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub fn log1pf(x: __m256) -> __m256 {
+    let c = _mm256_set1_ps;
+    let bits = _mm256_castps_si256(x);
+    let above = |n: i32| _mm256_cmpgt_epi32(bits, _mm256_set1_epi32(n));
+    // Non-negative finite numbers; libm's other cases are left to it.
+    let common = _mm256_andnot_si256(above(0x7f7f_ffff), above(-1));
+    // |x| < 2⁻²⁴: x itself. 1 + x < √2: k = 0, no correction, f = x.
+    let not_tiny = above(0x337f_ffff);
+    let reduced = above(0x3ed4_13cf);
+    let u = _mm256_add_ps(c(1.0), x);
+    let iu = _mm256_add_epi32(
+        _mm256_castps_si256(u),
+        _mm256_set1_epi32(0x3f80_0000 - 0x3f35_04f3),
+    );
+    let k = _mm256_sub_epi32(_mm256_srli_epi32::<23>(iu), _mm256_set1_epi32(0x7f));
+    // The correction term c ≈ log(1 + x) − log(u), 0 from k = 25 on.
+    let from_one = _mm256_sub_ps(c(1.0), _mm256_sub_ps(u, x));
+    let from_x = _mm256_sub_ps(x, _mm256_sub_ps(u, c(1.0)));
+    let at_least_two = _mm256_cmpgt_epi32(k, _mm256_set1_epi32(1));
+    let correction = _mm256_blendv_ps(from_x, from_one, _mm256_castsi256_ps(at_least_two));
+    let correction = _mm256_div_ps(correction, u);
+    let kept = _mm256_and_si256(reduced, _mm256_cmpgt_epi32(_mm256_set1_epi32(25), k));
+    let correction = _mm256_and_ps(correction, _mm256_castsi256_ps(kept));
+    let rebuilt = _mm256_add_epi32(
+        _mm256_and_si256(iu, _mm256_set1_epi32(0x007f_ffff)),
+        _mm256_set1_epi32(0x3f35_04f3),
+    );
+    let f_reduced = _mm256_sub_ps(_mm256_castsi256_ps(rebuilt), c(1.0));
+    let f = _mm256_blendv_ps(x, f_reduced, _mm256_castsi256_ps(reduced));
+    let k = _mm256_and_si256(k, reduced);
+    let s = _mm256_div_ps(f, _mm256_add_ps(c(2.0), f));
+    let z = _mm256_mul_ps(s, s);
+    let w = _mm256_mul_ps(z, z);
+    let t1 = _mm256_mul_ps(w, _mm256_add_ps(c(LG2_F32), _mm256_mul_ps(w, c(LG4_F32))));
+    let t2 = _mm256_mul_ps(z, _mm256_add_ps(c(LG1_F32), _mm256_mul_ps(w, c(LG3_F32))));
+    let r = _mm256_add_ps(t2, t1);
+    let hfsq = _mm256_mul_ps(_mm256_mul_ps(c(0.5), f), f);
+    let dk = _mm256_cvtepi32_ps(k);
+    // s·(hfsq + r) + (dk·ln2_lo + c) − hfsq + f + dk·ln2_hi, left to right.
+    let mut sum = _mm256_mul_ps(s, _mm256_add_ps(hfsq, r));
+    sum = _mm256_add_ps(
+        sum,
+        _mm256_add_ps(_mm256_mul_ps(dk, c(LN2_LO_F32)), correction),
+    );
+    sum = _mm256_sub_ps(sum, hfsq);
+    sum = _mm256_add_ps(sum, f);
+    sum = _mm256_add_ps(sum, _mm256_mul_ps(dk, c(LN2_HI_F32)));
+    let result = _mm256_blendv_ps(x, sum, _mm256_castsi256_ps(not_tiny));
+    let done = _mm256_movemask_ps(_mm256_castsi256_ps(common));
+    if done == 0xff {
+        return result;
+    }
+    let mut out = [0.0f32; 8];
+    let mut args = [0.0f32; 8];
+    // SAFETY: `out` and `args` are eight writable f32.
+    unsafe {
+        _mm256_storeu_ps(out.as_mut_ptr(), result);
+        _mm256_storeu_ps(args.as_mut_ptr(), x);
+    }
+    for l in 0..8 {
+        if done & (1 << l) == 0 {
+            out[l] = libm::log1pf(args[l]);
+        }
+    }
+    // SAFETY: `out` is eight readable f32.
+    unsafe { _mm256_loadu_ps(out.as_ptr()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::available;
@@ -319,6 +400,60 @@ mod tests {
             .map(|_| f64::from_bits(next(&mut state)))
             .collect();
         same_bits(&raw, lanes, scalar);
+    }
+
+    #[test]
+    fn log1pf_in_lanes_gives_libms_bits() {
+        if !available() {
+            return;
+        }
+        let mut args: Vec<f32> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            -0.5,
+            f32::MIN_POSITIVE,
+            f32::MIN_POSITIVE / 3.0,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            std::f32::consts::SQRT_2 - 1.0,
+        ];
+        // Every f32 whose high bits are a case boundary's (the tiny cut,
+        // 1 + x = √2, k = 2 and k = 25), and a spread of others.
+        for high in [0x3380_0000u32, 0x3ed4_13d0, 0x4040_0000, 0x4c00_0000] {
+            args.extend((0..1 << 16).map(|low| f32::from_bits(high - (1 << 15) + low)));
+        }
+        let mut state = 11;
+        args.extend((0..1_000_000).map(|n| {
+            let bits = next(&mut state);
+            if n % 2 == 0 {
+                (bits >> 40) as f32 / (1u64 << 24) as f32 * 40.0
+            } else {
+                f32::from_bits(bits as u32)
+            }
+        }));
+        while !args.len().is_multiple_of(8) {
+            args.push(1.0);
+        }
+        for eight in args.chunks_exact(8) {
+            // SAFETY: the processor has AVX2 (checked above).
+            let got = unsafe {
+                let mut out = [0.0f32; 8];
+                _mm256_storeu_ps(out.as_mut_ptr(), log1pf(_mm256_loadu_ps(eight.as_ptr())));
+                out
+            };
+            for (x, y) in eight.iter().zip(got) {
+                let want = libm::log1pf(*x);
+                assert!(
+                    want.to_bits() == y.to_bits() || (want.is_nan() && y.is_nan()),
+                    "{x:e} ({:#x}): lanes {y:e}, libm {want:e}",
+                    x.to_bits()
+                );
+            }
+        }
     }
 
     #[test]

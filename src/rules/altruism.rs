@@ -44,10 +44,13 @@ const TABLED_COUNTS: usize = 64;
 #[inline]
 fn log1p_of_given(given: f64) -> f64 {
     static TABLE: OnceLock<[f64; TABLED_COUNTS]> = OnceLock::new();
-    let count = given as usize;
-    if count < TABLED_COUNTS && (count as f64).to_bits() == given.to_bits() {
+    // Through i32, whose conversion from f64 is one instruction and a
+    // fix-up, rather than usize's longer one; anything but a whole count
+    // from 0 to 63 fails the comparison of bits.
+    let count = given as i32;
+    if (0..TABLED_COUNTS as i32).contains(&count) && f64::from(count).to_bits() == given.to_bits() {
         let table = TABLE.get_or_init(|| std::array::from_fn(|k| libm::log1p(k as f64)));
-        table[count]
+        table[count as usize]
     } else {
         libm::log1p(given)
     }

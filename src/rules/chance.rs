@@ -47,7 +47,8 @@ impl Tabled {
     fn around(&self, x: f64) -> Option<(f64, f64)> {
         let at = (x + GRID_END) * STEPS_PER_UNIT;
         if at >= 0.0 && at < (GRID_POINTS - 1) as f64 {
-            let k = at as usize;
+            // Through i32 (one instruction and a fix-up), not usize.
+            let k = at as i32 as usize;
             Some((self.0[k], self.0[k + 1]))
         } else {
             None

@@ -62,9 +62,10 @@ pub struct SessionContext<'a> {
     /// after one interval.
     pub contacts_kept: f64,
     /// The session's passes over pairs, the tie summaries of a batch of
-    /// groups and loneliness's relaxation may run in vector lanes where the processor has them (x86-64
-    /// with AVX2; [`SessionContext::lanes`] asks it each time). The scalar
-    /// passes give the same bits; tests clear this to compare the two.
+    /// groups and loneliness's relaxation may run in vector lanes where the
+    /// processor has them (x86-64 with AVX2; [`SessionContext::lanes`] asks
+    /// it each time). The scalar passes give the same bits; tests clear
+    /// this to compare the two.
     pub pair_lanes: bool,
 }
 

@@ -1,14 +1,15 @@
 //! Four lanes of 64 bits at a time (x86-64 AVX2), for the session's passes
-//! over a group's pairs in vector lanes (`session/ties/lanes.rs`; the tie
-//! summaries of eight groups at once, `bonds/summary_lanes.rs`, need none
-//! of these): the
-//! few operations they need that the instruction set lacks or that need
-//! care to give, lane by lane, the bits the scalar code gives. Each
-//! function here is exact: a 64-bit product's low half, the uniform
-//! numbers of [`crate::rng::Draws`] at four positions, loads and stores
-//! from bounds-checked slices. Floating-point arithmetic in lanes
-//! (add, multiply, divide, compare, min, max, f32 ↔ f64) is IEEE 754's in
-//! each lane, the same as the scalar code's; nothing is fused.
+//! in vector lanes (over a group's pairs, `session/ties/lanes.rs`; over its
+//! members, `session/loneliness_lanes.rs`): the few operations they need
+//! that the instruction set lacks or that need care to give, lane by lane,
+//! the bits the scalar code gives. Each function here is exact: a 64-bit
+//! product's low half, the uniform numbers of [`crate::rng::Draws`] at four
+//! positions, loads and stores from bounds-checked slices; `libm`'s
+//! exponential and logarithms, ported bit for bit, are in [`exp_log`]
+//! (which the tie summaries' lanes, `bonds/summary_lanes.rs`, use too).
+//! Floating-point arithmetic in lanes (add, multiply, divide, compare,
+//! min, max, f32 ↔ f64) is IEEE 754's in each lane, the same as the
+//! scalar code's; nothing is fused.
 //!
 //! The functions are `#[inline(always)]` and compiled with AVX2 enabled,
 //! so they may only be called from functions compiled with it, which the

@@ -73,15 +73,11 @@ pub(super) fn relax(r: &Relaxation, g: &mut GroupState, relief: &[f64]) {
         // SAFETY: each array is four readable f64.
         let load = |v: &[f64; 4]| unsafe { _mm256_loadu_pd(v.as_ptr()) };
         let z = load(deviates[first..first + 4].try_into().expect("four lanes"));
-        let after = relaxed(
-            r,
-            z,
-            (load(&start), load(&score), load(&support)),
-            load(&caught),
-        );
-        let after = relieved(after, load(&eased), load(&caught));
-        let after = lanes_of(_mm256_cvtps_pd(_mm256_cvtpd_ps(after)));
-        for (m, value) in members.iter_mut().zip(after) {
+        let caught = load(&caught);
+        let after = relaxed(r, z, (load(&start), load(&score), load(&support)), caught);
+        let after = relieved(after, load(&eased), caught);
+        // `as f32` rounds as the scalar step's last conversion does.
+        for (m, value) in members.iter_mut().zip(lanes_of(after)) {
             m.loneliness = value as f32;
         }
     }

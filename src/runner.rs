@@ -27,6 +27,7 @@ use crate::conditions::{self, FinalRow};
 use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
+use crate::output::group_lines::GroupLines;
 use crate::output::parts::{self, RunParts, RunWriter};
 use crate::output::rows::{self, headerless, headerless_blocks};
 use crate::output::{
@@ -194,13 +195,14 @@ fn run_into_parts(
         if scenario.output.members_csv {
             write("members", header(rows::header::<MemberRow>, true));
         }
+        let mut group_lines = GroupLines::default();
         let result = engine::run_one_with(
             scenario,
             spec.id,
             spec.replicate,
             step_done,
             RowSinks {
-                groups: &mut |rows: &[GroupRow]| write("groups", headerless_blocks(rows)),
+                groups: &mut |rows: &[GroupRow]| write("groups", group_lines.blocks(rows)),
                 members: &mut |rows: &[MemberRow]| write("members", headerless_blocks(rows)),
             },
         );

@@ -37,24 +37,106 @@ impl ser::Error for Unsupported {
     }
 }
 
-/// Appends `row` to `out` as one CSV line, terminator included.
-pub fn append<T: Serialize>(row: &T, out: &mut Vec<u8>) -> Result<(), Unsupported> {
-    let mut line = Line {
-        out,
-        fields: 0,
-        in_struct: false,
-    };
-    row.serialize(&mut line)?;
-    line.out.push(b'\n');
+/// Appends `row` to `out` as one CSV line, terminator included; `recent`
+/// remembers the text of the floats it writes for the lines that follow.
+pub fn append<T: Serialize>(
+    row: &T,
+    recent: &mut RecentFloats,
+    out: &mut Vec<u8>,
+) -> Result<(), Unsupported> {
+    append_leading(row, usize::MAX, recent, out)?;
+    out.push(b'\n');
     Ok(())
 }
 
-/// The line being written, how many fields it holds so far, and whether
-/// the row's struct has begun (a struct inside it is refused).
+/// Appends the first `fields` fields of `row` to `out`, without a
+/// terminator: the start of a line whose last fields the caller writes
+/// ([`trailing_floats`]). The later fields are not formatted.
+pub fn append_leading<T: Serialize>(
+    row: &T,
+    fields: usize,
+    recent: &mut RecentFloats,
+    out: &mut Vec<u8>,
+) -> Result<(), Unsupported> {
+    let mut line = Line {
+        out,
+        fields: 0,
+        limit: fields,
+        in_struct: false,
+        recent,
+    };
+    row.serialize(&mut line)
+}
+
+/// The text of the `f64` values written lately, by their bits, for the
+/// lines that follow: many of a run's figures are shares of small counts
+/// (attendance, retention, density) that come back row after row, and a
+/// value's text found here is copied instead of being made again. One
+/// slot per value hash, the last value written there kept.
+pub struct RecentFloats {
+    slots: Box<[Recent; RECENT_SLOTS]>,
+}
+
+const RECENT_SLOTS: usize = 256;
+
+/// The longest text of a float: a sign, 17 digits, a point and `e-308`.
+const LONGEST_FLOAT: usize = 24;
+
+/// One remembered value: its bits and its text (`len` 0: none yet).
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    bits: u64,
+    len: u8,
+    text: [u8; LONGEST_FLOAT],
+}
+
+impl Default for RecentFloats {
+    fn default() -> Self {
+        let none = Recent {
+            bits: 0,
+            len: 0,
+            text: [0; LONGEST_FLOAT],
+        };
+        let slots = vec![none; RECENT_SLOTS].into_boxed_slice();
+        RecentFloats {
+            slots: slots.try_into().expect("as many slots as asked for"),
+        }
+    }
+}
+
+impl RecentFloats {
+    /// The slot of a value: the top bits of a multiplicative hash.
+    fn slot(bits: u64) -> usize {
+        (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    }
+}
+
+/// `values` as the fields that end a line begun by [`append_leading`],
+/// each after its delimiter: the bytes [`append`] writes for them there.
+pub fn trailing_floats(values: &[f64], recent: &mut RecentFloats) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut line = Line {
+        out: &mut out,
+        fields: 1,
+        limit: usize::MAX,
+        in_struct: true,
+        recent,
+    };
+    for &v in values {
+        line.float(v);
+    }
+    out
+}
+
+/// The line being written, how many fields it holds so far, how many it
+/// may hold (later ones are skipped), whether the row's struct has begun
+/// (a struct inside it is refused), and the floats written lately.
 struct Line<'a> {
     out: &'a mut Vec<u8>,
     fields: usize,
+    limit: usize,
     in_struct: bool,
+    recent: &'a mut RecentFloats,
 }
 
 impl Line<'_> {
@@ -94,12 +176,21 @@ impl Line<'_> {
         self.field(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    /// An unsigned integer: a single digit (a replicate, a count of
+    /// friends) pushed as it is, the rest through `itoa`.
+    fn unsigned(&mut self, v: u64) {
+        if v < 10 {
+            self.next_field();
+            self.out.push(b'0' + v as u8);
+        } else {
+            self.integer(v);
+        }
+    }
+
     /// A float in `ryu`'s text, which is what `csv` writes: the shortest
-    /// digits that read back to the same value. `zmij` finds the same
-    /// digits in a fraction of the instructions and writes the same text,
-    /// but for a `+` after the `e` of a large exponent (`1e+16` where `ryu`
-    /// writes `1e16`), which is dropped.
-    fn float(&mut self, v: impl zmij::Float + Into<f64>) {
+    /// digits that read back to the same value ([`ryu_text`]); an `f64`'s
+    /// through [`RecentFloats`].
+    fn float<F: zmij::Float + Into<f64>>(&mut self, v: F) {
         let value: f64 = v.into();
         // A whole number of less than 2^24 in magnitude (weeks, counts,
         // shares of 0 or 1) is exact in both widths, and its shortest
@@ -116,23 +207,51 @@ impl Line<'_> {
             self.out.extend_from_slice(b".0");
             return;
         }
-        let mut buffer = zmij::Buffer::new();
-        let text = buffer.format(v).as_bytes();
-        // Below 10^12 no text has an exponent with a `+` (`ryu` writes
-        // digits up to 10^13 for an `f32`, 10^16 for an `f64`); above, the
-        // sign is among the last five bytes (`e+308`).
-        if value.abs() < 1e12 {
-            self.field(text);
+        self.next_field();
+        if size_of::<F>() < size_of::<f64>() {
+            let mut text = [0; LONGEST_FLOAT];
+            let len = ryu_text(v, &mut text);
+            self.out.extend_from_slice(&text[..len]);
             return;
         }
-        let tail = text.len().saturating_sub(5);
-        match text[tail..].iter().position(|&b| b == b'+') {
-            None => self.field(text),
-            Some(at) => {
-                let plus = tail + at;
-                self.field(&text[..plus]);
-                self.out.extend_from_slice(&text[plus + 1..]);
-            }
+        let bits = value.to_bits();
+        let recent = &mut self.recent.slots[RecentFloats::slot(bits)];
+        if recent.len == 0 || recent.bits != bits {
+            let len = ryu_text(v, &mut recent.text);
+            (recent.bits, recent.len) = (bits, len as u8);
+        }
+        self.out
+            .extend_from_slice(&recent.text[..usize::from(recent.len)]);
+    }
+}
+
+/// Writes `v` in `ryu`'s text into `text` and returns its length. `zmij`
+/// finds the same digits in a fraction of the instructions and writes the
+/// same text, but for a `+` after the `e` of a large exponent (`1e+16`
+/// where `ryu` writes `1e16`), which is dropped.
+fn ryu_text<F: zmij::Float + Into<f64>>(v: F, text: &mut [u8; LONGEST_FLOAT]) -> usize {
+    let large = v.into().abs() >= 1e12;
+    let mut buffer = zmij::Buffer::new();
+    let made = buffer.format(v).as_bytes();
+    // Below 10^12 no text has an exponent with a `+` (`ryu` writes digits
+    // up to 10^13 for an `f32`, 10^16 for an `f64`); above, the sign is
+    // among the last five bytes (`e+308`).
+    let tail = made.len().saturating_sub(5);
+    let plus = if large {
+        made[tail..].iter().position(|&b| b == b'+')
+    } else {
+        None
+    };
+    match plus {
+        None => {
+            text[..made.len()].copy_from_slice(made);
+            made.len()
+        }
+        Some(at) => {
+            let plus = tail + at;
+            text[..plus].copy_from_slice(&made[..plus]);
+            text[plus..made.len() - 1].copy_from_slice(&made[plus + 1..]);
+            made.len() - 1
         }
     }
 }
@@ -173,19 +292,19 @@ impl<'a> ser::Serializer for &mut Line<'a> {
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.integer(v);
+        self.unsigned(v.into());
         Ok(())
     }
     fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.integer(v);
+        self.unsigned(v.into());
         Ok(())
     }
     fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.integer(v);
+        self.unsigned(v.into());
         Ok(())
     }
     fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.integer(v);
+        self.unsigned(v);
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result<(), Unsupported> {
@@ -301,6 +420,9 @@ impl<'a> ser::SerializeStruct for &mut Line<'a> {
         _key: &'static str,
         value: &T,
     ) -> Result<(), Unsupported> {
+        if self.fields >= self.limit {
+            return Ok(());
+        }
         value.serialize(&mut **self)
     }
 
@@ -334,7 +456,7 @@ mod tests {
 
     fn by_line<T: Serialize>(row: &T) -> Vec<u8> {
         let mut out = Vec::new();
-        append(row, &mut out).unwrap();
+        append(row, &mut RecentFloats::default(), &mut out).unwrap();
         out
     }
 
@@ -383,13 +505,16 @@ mod tests {
         }
     }
 
-    /// The text of one float field as [`Line::float`] writes it.
-    fn float_field(v: impl zmij::Float + Into<f64>) -> String {
+    /// The text of one float field as [`Line::float`] writes it, with
+    /// the floats written before it remembered in `recent`.
+    fn float_field(v: impl zmij::Float + Into<f64>, recent: &mut RecentFloats) -> String {
         let mut out = Vec::new();
         Line {
             out: &mut out,
             fields: 0,
+            limit: usize::MAX,
             in_struct: false,
+            recent,
         }
         .float(v);
         String::from_utf8(out).unwrap()
@@ -399,12 +524,27 @@ mod tests {
     fn floats_are_written_as_ryu_writes_them_over_every_magnitude() {
         // Powers of ten around the switches to exponent notation, both
         // signs, then a million bit patterns of each width (an xorshift
-        // walk) and as many values of every decimal magnitude.
+        // walk) and as many values of every decimal magnitude; each value
+        // twice, the second time after others (its text remembered, or
+        // replaced by another value's of the same slot), through one
+        // memory of recent values.
         let mut checked = 0;
+        let (mut recent, mut last) = (RecentFloats::default(), 0.0);
         let mut both = |x: f64| {
-            assert_eq!(float_field(x), ryu::Buffer::new().format(x), "{x:e}");
-            let y = x as f32;
-            assert_eq!(float_field(y), ryu::Buffer::new().format(y), "{y:e}");
+            for x in [x, last, x] {
+                assert_eq!(
+                    float_field(x, &mut recent),
+                    ryu::Buffer::new().format(x),
+                    "{x:e}"
+                );
+                let y = x as f32;
+                assert_eq!(
+                    float_field(y, &mut recent),
+                    ryu::Buffer::new().format(y),
+                    "{y:e}"
+                );
+            }
+            last = x;
             checked += 1;
         };
         // Whole numbers, written without the general path below 2^24: all
@@ -441,6 +581,39 @@ mod tests {
     }
 
     #[test]
+    fn a_line_begun_with_its_leading_fields_and_ended_with_trailing_floats_is_the_whole_line() {
+        #[derive(Serialize)]
+        struct EndsInFloats {
+            n: u32,
+            text: &'static str,
+            x: Option<f64>,
+            a: f64,
+            b: f64,
+        }
+        for (i, (a, b)) in [(0.1, -2.5e-7), (3.0, -0.0), (1e300, f64::from(f32::MAX))]
+            .into_iter()
+            .enumerate()
+        {
+            let row = EndsInFloats {
+                n: i as u32,
+                text: "a, \"b\"",
+                x: (i == 1).then_some(1.0 / 3.0),
+                a,
+                b,
+            };
+            let whole = String::from_utf8(by_csv(&row)).unwrap();
+            let mut parts = Vec::new();
+            append_leading(&row, 3, &mut RecentFloats::default(), &mut parts).unwrap();
+            parts.extend(trailing_floats(&[a, b], &mut RecentFloats::default()));
+            parts.push(b'\n');
+            assert_eq!(String::from_utf8(parts).unwrap(), whole);
+            let mut first = Vec::new();
+            append_leading(&row, 1, &mut RecentFloats::default(), &mut first).unwrap();
+            assert_eq!(first, i.to_string().as_bytes());
+        }
+    }
+
+    #[test]
     fn shapes_a_csv_row_cannot_hold_are_refused() {
         #[derive(Serialize)]
         struct Nested {
@@ -450,14 +623,15 @@ mod tests {
         struct Flat2 {
             a: u32,
         }
-        let mut out = Vec::new();
+        let (mut out, mut recent) = (Vec::new(), RecentFloats::default());
         let err = append(
             &Nested {
                 inner: Flat2 { a: 1 },
             },
+            &mut recent,
             &mut out,
         );
         assert!(err.is_err());
-        assert!(append(&vec![1, 2], &mut out).is_err());
+        assert!(append(&vec![1, 2], &mut recent, &mut out).is_err());
     }
 }

@@ -975,12 +975,9 @@ pub fn header<T: Serialize + Default>() -> Vec<u8> {
 /// Rows as CSV without a header line (a run's part of a file), the bytes
 /// the `csv` crate writes for them ([`super::csv_line`]).
 pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+    let (mut out, mut recent) = (Vec::new(), super::csv_line::RecentFloats::default());
     for (n, r) in rows.iter().enumerate() {
-        super::csv_line::append(r, &mut out).map_err(|e| Error::Csv {
-            path: PathBuf::from("(memory)"),
-            source: csv::Error::from(std::io::Error::other(e)),
-        })?;
+        super::csv_line::append(r, &mut recent, &mut out).map_err(line_error)?;
         if n == 0 {
             // Room for the rest at the first row's length and a quarter
             // more, instead of growing the buffer a dozen times.
@@ -997,12 +994,23 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 /// `FEWEST` rows), every core writes them, where one block of 1,024 rows
 /// kept one core writing while the others waited.
 pub fn headerless_blocks<T: Serialize + Sync>(rows: &[T]) -> Result<Vec<Vec<u8>>> {
+    rows.par_chunks(block_rows(rows.len()))
+        .map(headerless)
+        .collect()
+}
+
+/// The rows in each of [`headerless_blocks`]'s blocks.
+pub(super) fn block_rows(rows: usize) -> usize {
     const FEWEST: usize = 64;
-    let per_block = rows
-        .len()
-        .div_ceil(4 * rayon::current_num_threads())
-        .max(FEWEST);
-    rows.par_chunks(per_block).map(headerless).collect()
+    rows.div_ceil(4 * rayon::current_num_threads()).max(FEWEST)
+}
+
+/// A row the CSV line writer refused, as the error of a file in memory.
+pub(super) fn line_error(e: super::csv_line::Unsupported) -> Error {
+    Error::Csv {
+        path: PathBuf::from("(memory)"),
+        source: csv::Error::from(std::io::Error::other(e)),
+    }
 }
 
 /// Reads a whole file of rows; columns are found by name.

@@ -1,0 +1,148 @@
+//! `groups.csv`'s lines with each group's character formatted once.
+//!
+//! A run writes a row for every group at every measured step. Its last
+//! three fields, the group's character (reply norm, safety shift, meeting
+//! quality), are fixed when the group is created: three floats of up to
+//! seventeen digits, a fifth of what a row costs to format. [`GroupLines`]
+//! keeps each group's character as text, made by [`csv_line`] from the
+//! values, and writes a row as its other fields and that text: the bytes
+//! [`super::rows::headerless`] writes for it.
+
+use rayon::prelude::*;
+
+use super::csv_line;
+use super::rows::{GroupRow, block_rows, line_error};
+use crate::error::Result;
+
+/// The fields of a [`GroupRow`] before its character (a test holds the
+/// header to it).
+const CHARACTER_FROM: usize = 14;
+
+/// A group's character: its values' bits, and their text as the end of a
+/// line (each after its delimiter).
+struct Character {
+    bits: [u64; 3],
+    text: Box<[u8]>,
+}
+
+/// The characters met so far, by group id.
+#[derive(Default)]
+pub struct GroupLines {
+    characters: Vec<Option<Character>>,
+    /// The floats of the characters made so far.
+    recent: csv_line::RecentFloats,
+}
+
+fn character_bits(row: &GroupRow) -> [u64; 3] {
+    [row.reply_norm, row.safety_shift, row.meeting_quality].map(f64::to_bits)
+}
+
+impl GroupLines {
+    /// `rows` as CSV without a header line, in blocks written in parallel
+    /// and returned in order, as [`super::rows::headerless_blocks`] returns
+    /// them. A group's text is made the first time its id is met, and
+    /// again whenever the id comes with other values.
+    pub fn blocks(&mut self, rows: &[GroupRow]) -> Result<Vec<Vec<u8>>> {
+        for row in rows {
+            self.remember(row);
+        }
+        let known = &*self;
+        rows.par_chunks(block_rows(rows.len()))
+            .map(|chunk| known.lines(chunk))
+            .collect()
+    }
+
+    fn remember(&mut self, row: &GroupRow) {
+        let (at, bits) = (row.group as usize, character_bits(row));
+        if at >= self.characters.len() {
+            self.characters.resize_with(at + 1, || None);
+        }
+        let slot = &mut self.characters[at];
+        if slot.as_ref().is_none_or(|known| known.bits != bits) {
+            *slot = Some(Character {
+                bits,
+                text: csv_line::trailing_floats(&bits.map(f64::from_bits), &mut self.recent).into(),
+            });
+        }
+    }
+
+    /// The lines of rows whose characters are remembered.
+    fn lines(&self, rows: &[GroupRow]) -> Result<Vec<u8>> {
+        let (mut out, mut recent) = (Vec::new(), csv_line::RecentFloats::default());
+        for (n, row) in rows.iter().enumerate() {
+            let character = self.characters[row.group as usize]
+                .as_ref()
+                .expect("every row's character is remembered before its line is written");
+            debug_assert_eq!(character.bits, character_bits(row));
+            csv_line::append_leading(row, CHARACTER_FROM, &mut recent, &mut out)
+                .map_err(line_error)?;
+            out.extend_from_slice(&character.text);
+            out.push(b'\n');
+            if n == 0 {
+                out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::output::rows::{header, headerless, headerless_blocks};
+
+    #[test]
+    fn the_character_is_the_last_three_columns() {
+        let header = String::from_utf8(header::<GroupRow>()).unwrap();
+        let columns: Vec<&str> = header.trim_end().split(',').collect();
+        assert_eq!(columns.len(), CHARACTER_FROM + 3);
+        assert_eq!(
+            columns[CHARACTER_FROM..],
+            ["reply_norm", "safety_shift", "meeting_quality"]
+        );
+    }
+
+    #[test]
+    fn lines_are_the_bytes_of_every_field_formatted_anew() {
+        // Four steps of 700 groups; at the third, some ids come back with
+        // another character (as a later run's groups would), and the run's
+        // fields change from step to step (an arm that must be quoted,
+        // another replicate, another run).
+        let mut lines = GroupLines::default();
+        for step in 0..4u32 {
+            let arm = ["group", "a \"large\", group", "group"][step as usize % 3];
+            let rows: Vec<GroupRow> = (0..700u32)
+                .map(|g| {
+                    let other = step == 2 && g % 3 == 0;
+                    GroupRow {
+                        run: u64::from(step / 3) * 12_345,
+                        arm: Cow::Borrowed(arm),
+                        replicate: step % 2,
+                        group: g,
+                        step,
+                        week: f64::from(step),
+                        members_active: u64::from(g % 11),
+                        attendance_rate: (step > 0).then_some(f64::from(g) / 701.0),
+                        cohesion_mean: Some(f64::from(g * step) / 7.0),
+                        density: (g % 2 == 0).then_some(0.25),
+                        members_joined: 10,
+                        reply_norm: f64::from(g) * 0.013 - 4.0 + f64::from(u8::from(other)),
+                        safety_shift: -0.1 / f64::from(g + 1),
+                        meeting_quality: if other { -0.0 } else { 1e-5 * f64::from(g) },
+                        ..GroupRow::default()
+                    }
+                })
+                .collect();
+            let blocks = lines.blocks(&rows).unwrap();
+            assert_eq!(blocks.len(), headerless_blocks(&rows).unwrap().len());
+            assert_eq!(
+                String::from_utf8(blocks.concat()).unwrap(),
+                String::from_utf8(headerless(&rows).unwrap()).unwrap(),
+                "step {step}"
+            );
+        }
+        assert!(lines.blocks(&[]).unwrap().is_empty());
+    }
+}

@@ -7,10 +7,13 @@
 //! quoting state machine and a buffered writer, which cost as much as
 //! formatting the number. Here a number is formatted as `csv` formats it
 //! (integers with `itoa`, floats in `ryu`'s text by `zmij`, which never
-//! need quotes) and appended; a text is quoted exactly when `csv` would
-//! quote it (it holds a `,`, a `"`, a `\r` or a `\n`; a `"` is doubled). The rows are flat
-//! structs of numbers, texts, booleans, options and unit-variant enums; any
-//! other shape is refused. Headers stay with the `csv` crate
+//! need quotes) and appended, an `f64`'s text kept for the lines that
+//! follow ([`RecentFloats`]); a text is quoted exactly when `csv` would
+//! quote it (it holds a `,`, a `"`, a `\r` or a `\n`; a `"` is doubled).
+//! The rows are flat structs of numbers, texts, booleans, options and
+//! unit-variant enums; any other shape is refused. A line may be written in
+//! two pieces: its leading fields ([`append_leading`]) and floats that end
+//! it ([`trailing_floats`]). Headers stay with the `csv` crate
 //! ([`super::rows::header`]). The tests hold every row type against `csv`.
 
 use std::fmt;

@@ -4,9 +4,10 @@
 //!
 //! The estimate of one run is linear in what it holds: every member's state
 //! (with its share of its group's tie matrix), the panel rows it keeps
-//! until its parts are written, and the community network (its group and
-//! member rows go to its parts as they are made, and cost nothing that
-//! grows with them).
+//! until its parts are written, the community network, and with
+//! `groups.csv` each group's character kept as text (its group and member
+//! rows go to its parts as they are made, and cost nothing that grows with
+//! them).
 //! The coefficients come from the layout of a group's state (one array of
 //! members, one of pairs, the tie figures) and were checked against the
 //! peak resident memory of a release build (`/usr/bin/time -f %M`,
@@ -35,6 +36,10 @@ const TIES_PER_MEMBER_PER_PLACE: u64 = 15;
 const PANEL_ROW: u64 = 180;
 /// Bytes per end of a community tie (each tie has two); measured 15.4.
 const COMMUNITY_TIE_END: u64 = 18;
+/// Bytes per group whose `groups.csv` rows are written: its character's
+/// text and its slot in the table of texts (`output::group_lines`;
+/// measured about 140).
+const GROUP_CHARACTER_TEXT: u64 = 200;
 /// The program itself, the thread pool and the files' buffers.
 const FIXED: u64 = 64 << 20;
 
@@ -46,6 +51,10 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
     let mut bytes = members
         .saturating_mul(STATE_PER_MEMBER)
         .saturating_add(group_members.saturating_mul(ties));
+    if scenario.output.groups_csv {
+        let texts = u64::from(scenario.community.groups).saturating_mul(GROUP_CHARACTER_TEXT);
+        bytes = bytes.saturating_add(texts);
+    }
     if scenario.output.panel_csv {
         let rows = group_members.saturating_mul(u64::from(scenario.format.sessions));
         bytes = bytes.saturating_add(rows.saturating_mul(PANEL_ROW));

@@ -66,7 +66,7 @@ pub fn append_leading<T: Serialize>(
         fields: 0,
         limit: fields,
         in_struct: false,
-        recent,
+        recent: Some(recent),
     };
     row.serialize(&mut line)
 }
@@ -81,6 +81,7 @@ pub struct RecentFloats {
 }
 
 const RECENT_SLOTS: usize = 256;
+const _: () = assert!(RECENT_SLOTS.is_power_of_two());
 
 /// The longest text of a float: a sign, 17 digits, a point and `e-308`.
 const LONGEST_FLOAT: usize = 24;
@@ -110,20 +111,21 @@ impl Default for RecentFloats {
 impl RecentFloats {
     /// The slot of a value: the top bits of a multiplicative hash.
     fn slot(bits: u64) -> usize {
-        (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+        let hash = bits.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (hash >> (u64::BITS - RECENT_SLOTS.trailing_zeros())) as usize
     }
 }
 
 /// `values` as the fields that end a line begun by [`append_leading`],
 /// each after its delimiter: the bytes [`append`] writes for them there.
-pub fn trailing_floats(values: &[f64], recent: &mut RecentFloats) -> Vec<u8> {
+pub fn trailing_floats(values: &[f64]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut line = Line {
         out: &mut out,
         fields: 1,
         limit: usize::MAX,
         in_struct: true,
-        recent,
+        recent: None,
     };
     for &v in values {
         line.float(v);
@@ -133,13 +135,14 @@ pub fn trailing_floats(values: &[f64], recent: &mut RecentFloats) -> Vec<u8> {
 
 /// The line being written, how many fields it holds so far, how many it
 /// may hold (later ones are skipped), whether the row's struct has begun
-/// (a struct inside it is refused), and the floats written lately.
+/// (a struct inside it is refused), and the floats written lately, if
+/// they are kept.
 struct Line<'a> {
     out: &'a mut Vec<u8>,
     fields: usize,
     limit: usize,
     in_struct: bool,
-    recent: &'a mut RecentFloats,
+    recent: Option<&'a mut RecentFloats>,
 }
 
 impl Line<'_> {
@@ -211,20 +214,23 @@ impl Line<'_> {
             return;
         }
         self.next_field();
-        if size_of::<F>() < size_of::<f64>() {
+        // An `f32` is not kept: keyed by its widening's bits it would meet
+        // the `f64` of the same value, whose text is longer.
+        let recent = self.recent.as_deref_mut();
+        let Some(recent) = recent.filter(|_| size_of::<F>() == size_of::<f64>()) else {
             let mut text = [0; LONGEST_FLOAT];
             let len = ryu_text(v, &mut text);
             self.out.extend_from_slice(&text[..len]);
             return;
-        }
+        };
         let bits = value.to_bits();
-        let recent = &mut self.recent.slots[RecentFloats::slot(bits)];
-        if recent.len == 0 || recent.bits != bits {
-            let len = ryu_text(v, &mut recent.text);
-            (recent.bits, recent.len) = (bits, len as u8);
+        let slot = &mut recent.slots[RecentFloats::slot(bits)];
+        if slot.len == 0 || slot.bits != bits {
+            let len = ryu_text(v, &mut slot.text);
+            (slot.bits, slot.len) = (bits, len as u8);
         }
         self.out
-            .extend_from_slice(&recent.text[..usize::from(recent.len)]);
+            .extend_from_slice(&slot.text[..usize::from(slot.len)]);
     }
 }
 
@@ -232,6 +238,7 @@ impl Line<'_> {
 /// finds the same digits in a fraction of the instructions and writes the
 /// same text, but for a `+` after the `e` of a large exponent (`1e+16`
 /// where `ryu` writes `1e16`), which is dropped.
+#[inline(always)]
 fn ryu_text<F: zmij::Float + Into<f64>>(v: F, text: &mut [u8; LONGEST_FLOAT]) -> usize {
     let large = v.into().abs() >= 1e12;
     let mut buffer = zmij::Buffer::new();
@@ -517,7 +524,7 @@ mod tests {
             fields: 0,
             limit: usize::MAX,
             in_struct: false,
-            recent,
+            recent: Some(recent),
         }
         .float(v);
         String::from_utf8(out).unwrap()
@@ -528,9 +535,9 @@ mod tests {
         // Powers of ten around the switches to exponent notation, both
         // signs, then a million bit patterns of each width (an xorshift
         // walk) and as many values of every decimal magnitude; each value
-        // twice, the second time after others (its text remembered, or
-        // replaced by another value's of the same slot), through one
-        // memory of recent values.
+        // three times, through one table of recent values: itself, the
+        // value before, itself again (its text kept, or replaced by another
+        // value's of the same slot).
         let mut checked = 0;
         let (mut recent, mut last) = (RecentFloats::default(), 0.0);
         let mut both = |x: f64| {
@@ -607,7 +614,7 @@ mod tests {
             let whole = String::from_utf8(by_csv(&row)).unwrap();
             let mut parts = Vec::new();
             append_leading(&row, 3, &mut RecentFloats::default(), &mut parts).unwrap();
-            parts.extend(trailing_floats(&[a, b], &mut RecentFloats::default()));
+            parts.extend(trailing_floats(&[a, b]));
             parts.push(b'\n');
             assert_eq!(String::from_utf8(parts).unwrap(), whole);
             let mut first = Vec::new();

@@ -29,8 +29,6 @@ struct Character {
 #[derive(Default)]
 pub struct GroupLines {
     characters: Vec<Option<Character>>,
-    /// The floats of the characters made so far.
-    recent: csv_line::RecentFloats,
 }
 
 fn character_bits(row: &GroupRow) -> [u64; 3] {
@@ -41,7 +39,8 @@ impl GroupLines {
     /// `rows` as CSV without a header line, in blocks written in parallel
     /// and returned in order, as [`super::rows::headerless_blocks`] returns
     /// them. A group's text is made the first time its id is met, and
-    /// again whenever the id comes with other values.
+    /// again whenever the id comes with other values; a row whose values
+    /// are not those kept (an id twice in `rows`) is written whole.
     pub fn blocks(&mut self, rows: &[GroupRow]) -> Result<Vec<Vec<u8>>> {
         for row in rows {
             self.remember(row);
@@ -61,23 +60,29 @@ impl GroupLines {
         if slot.as_ref().is_none_or(|known| known.bits != bits) {
             *slot = Some(Character {
                 bits,
-                text: csv_line::trailing_floats(&bits.map(f64::from_bits), &mut self.recent).into(),
+                text: csv_line::trailing_floats(&bits.map(f64::from_bits)).into(),
             });
         }
     }
 
-    /// The lines of rows whose characters are remembered.
+    /// The lines of rows, each character's text as kept where its values
+    /// are the row's.
     fn lines(&self, rows: &[GroupRow]) -> Result<Vec<u8>> {
         let (mut out, mut recent) = (Vec::new(), csv_line::RecentFloats::default());
         for (n, row) in rows.iter().enumerate() {
-            let character = self.characters[row.group as usize]
-                .as_ref()
-                .expect("every row's character is remembered before its line is written");
-            debug_assert_eq!(character.bits, character_bits(row));
-            csv_line::append_leading(row, CHARACTER_FROM, &mut recent, &mut out)
-                .map_err(line_error)?;
-            out.extend_from_slice(&character.text);
-            out.push(b'\n');
+            let kept = self
+                .characters
+                .get(row.group as usize)
+                .and_then(Option::as_ref);
+            match kept.filter(|kept| kept.bits == character_bits(row)) {
+                Some(character) => {
+                    csv_line::append_leading(row, CHARACTER_FROM, &mut recent, &mut out)
+                        .map_err(line_error)?;
+                    out.extend_from_slice(&character.text);
+                    out.push(b'\n');
+                }
+                None => csv_line::append(row, &mut recent, &mut out).map_err(line_error)?,
+            }
             if n == 0 {
                 out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
             }
@@ -144,5 +149,17 @@ mod tests {
             );
         }
         assert!(lines.blocks(&[]).unwrap().is_empty());
+        // One id twice in a call, with two characters: each row's own.
+        let twice: Vec<GroupRow> = [0.5, -0.25, 0.5]
+            .map(|reply_norm| GroupRow {
+                group: 3,
+                reply_norm,
+                ..GroupRow::default()
+            })
+            .into();
+        assert_eq!(
+            lines.blocks(&twice).unwrap().concat(),
+            headerless(&twice).unwrap()
+        );
     }
 }

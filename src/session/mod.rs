@@ -97,6 +97,17 @@ pub struct Scratch {
     hopeful_read: Vec<u32>,
 }
 
+/// `v` as `n` copies of `zero`: filled in place when it already has `n`
+/// (a batch's groups are alike, so it mostly has).
+fn zeroed<T: Copy>(v: &mut Vec<T>, n: usize, zero: T) {
+    if v.len() == n {
+        v.fill(zero);
+    } else {
+        v.clear();
+        v.resize(n, zero);
+    }
+}
+
 impl Scratch {
     fn reset(&mut self, n: usize) {
         for v in [
@@ -105,8 +116,7 @@ impl Scratch {
             &mut self.attended,
             &mut self.no_reply,
         ] {
-            v.clear();
-            v.resize(n, false);
+            zeroed(v, n, false);
         }
         for v in [
             &mut self.minutes,
@@ -116,8 +126,7 @@ impl Scratch {
             &mut self.relief,
             &mut self.outside_share,
         ] {
-            v.clear();
-            v.resize(n, 0.0);
+            zeroed(v, n, 0.0);
         }
         self.at_session = 0;
         self.disclosers = 0;
@@ -127,8 +136,7 @@ impl Scratch {
         self.moods.clear();
         self.post_authors.clear();
         self.exchanges.clear();
-        self.hopeful_read.clear();
-        self.hopeful_read.resize(n, 0);
+        zeroed(&mut self.hopeful_read, n, 0);
     }
 
     /// The panel.csv rows of the session just run in `g` (call right after

@@ -202,22 +202,21 @@ impl Line<'_> {
         // shares of 0 or 1) is exact in both widths, and its shortest
         // digits are its own: `ryu` writes the integer and `.0` (`-0.0`
         // keeps its sign through the general path).
+        self.next_field();
         let whole = value as i32;
         if f64::from(whole) == value
             && whole.unsigned_abs() < 1 << 24
             && !(whole == 0 && value.is_sign_negative())
         {
-            self.next_field();
             self.out
                 .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
             self.out.extend_from_slice(b".0");
             return;
         }
-        self.next_field();
         // An `f32` is not kept: keyed by its widening's bits it would meet
         // the `f64` of the same value, whose text is longer.
-        let recent = self.recent.as_deref_mut();
-        let Some(recent) = recent.filter(|_| size_of::<F>() == size_of::<f64>()) else {
+        let wide = size_of::<F>() == size_of::<f64>();
+        let Some(recent) = self.recent.as_deref_mut().filter(|_| wide) else {
             let mut text = [0; LONGEST_FLOAT];
             let len = ryu_text(v, &mut text);
             self.out.extend_from_slice(&text[..len]);

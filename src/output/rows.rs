@@ -991,7 +991,7 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 /// returned in order: joined, the bytes of [`headerless`], however the rows
 /// are split. A session's `groups.csv` rows come a fold block (1,024
 /// groups) at a time; split into a few blocks per thread (of at least
-/// `FEWEST` rows), every core writes them, where one block of 1,024 rows
+/// 64 rows, [`block_rows`]), every core writes them, where one block of 1,024 rows
 /// kept one core writing while the others waited.
 pub fn headerless_blocks<T: Serialize + Sync>(rows: &[T]) -> Result<Vec<Vec<u8>>> {
     rows.par_chunks(block_rows(rows.len()))

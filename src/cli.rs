@@ -564,6 +564,10 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
         runner::run_pending(experiment, dir, shard, &|| progress.step_done(), &damaged)
     })?;
     progress.finish();
+    #[cfg(feature = "step-timing")]
+    if let Some(table) = crate::step_timing::report() {
+        eprint!("{table}");
+    }
 
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         if !args.options.quiet {

@@ -64,6 +64,7 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod session;
 pub mod stats;
+pub mod step_timing;
 pub mod summary;
 pub mod traits;
 pub mod turnover;

@@ -25,6 +25,19 @@
 //!
 //! [`Purpose`]: crate::rng::Purpose
 
+/// `$call`, its time added to [`crate::step_timing`]'s `$part` when the
+/// `step-timing` feature is on (otherwise the call as it is).
+macro_rules! timed {
+    ($part:ident, $call:expr) => {{
+        #[cfg(feature = "step-timing")]
+        let since = crate::step_timing::now();
+        let result = $call;
+        #[cfg(feature = "step-timing")]
+        crate::step_timing::add(crate::step_timing::Part::$part, since);
+        result
+    }};
+}
+
 mod forum;
 #[cfg(target_arch = "x86_64")]
 mod loneliness_lanes;
@@ -229,7 +242,7 @@ pub fn step_groups<'a>(
     };
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
-        sc.reset(g.places());
+        timed!(Reset, sc.reset(g.places()));
         if g.meets {
             support_group_to_summary(&session(g, at), g, sc);
         }
@@ -240,17 +253,20 @@ pub fn step_groups<'a>(
         .measures(step, ctx.scenario.format.sessions);
     // The tally's clustering comes from the network figures when they are
     // measured, else from the tie summary.
-    tie_summaries(groups, ctx, !measured, scratch);
+    timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
         *tally = if g.meets {
             support_group_from_summary(&session(g, at), g, sc)
         } else {
-            control_block(&session(g, at), g, sc)
+            timed!(ControlBlock, control_block(&session(g, at), g, sc))
         };
         if g.meets && measured {
             let mut memo = g.network_memo.take();
-            tally.network = crate::network::NetStats::of_group_remembered(g, &mut memo);
+            tally.network = timed!(
+                NetworkFigures,
+                crate::network::NetStats::of_group_remembered(g, &mut memo)
+            );
             g.network_memo = memo;
         }
         tally.set_clustering(g);

@@ -32,22 +32,22 @@ use crate::rules::{
 /// keep their order. A step that only reads the group or the scratch takes
 /// it shared.
 pub(super) fn support_group_to_summary(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
-    membership(s, g); // 1
-    session_flags(g, sc); // present, lonely, at the session
-    attendance(s, g, sc); // 2
+    timed!(Membership, membership(s, g)); // 1
+    timed!(SessionFlags, session_flags(g, sc)); // present, lonely, at the session
+    timed!(Attendance, attendance(s, g, sc)); // 2
     if s.ctx.forum {
-        posting(s, g, sc); // 3, a forum's
-        forum_replies(s, g, sc); // 4, a forum's
-        mood(s, g, sc); // 5
-        reading(s, g, sc); // 6, a forum's
+        timed!(Posting, posting(s, g, sc)); // 3, a forum's
+        timed!(ForumReplies, forum_replies(s, g, sc)); // 4, a forum's
+        timed!(Mood, mood(s, g, sc)); // 5
+        timed!(Reading, reading(s, g, sc)); // 6, a forum's
     } else {
-        floor_time_and_disclosure(s, g, sc); // 3
-        replies(s, g, sc); // 4
-        mood(s, g, sc); // 5
-        universality(s, g, sc); // 6
+        timed!(FloorAndDisclosure, floor_time_and_disclosure(s, g, sc)); // 3
+        timed!(Replies, replies(s, g, sc)); // 4
+        timed!(Mood, mood(s, g, sc)); // 5
+        timed!(Universality, universality(s, g, sc)); // 6
     }
-    hope(s, g, sc); // 7
-    ties(s, g, sc); // 8, the pairs (then the tie summary TS(k))
+    timed!(Hope, hope(s, g, sc)); // 7
+    timed!(Ties, ties(s, g, sc)); // 8, the pairs (then the tie summary TS(k))
 }
 
 /// The second half of [`support_group_to_summary`]: steps 9 to 13, after
@@ -57,13 +57,17 @@ pub(super) fn support_group_from_summary(
     g: &mut GroupState,
     sc: &mut Scratch,
 ) -> Tally {
-    stigma(s, g, sc); // 9
-    loneliness(s, g, sc); // 10
-    recovery(s, g, sc); // 11, and graduation
-    dropout(s, g, sc); // 12
-    group_end(s, g); // 12b, closed groups with too few left
-    cohesion(s, g, sc); // 13
-    Tally::of_group(g, &s.ctx.levels, sc.attendees.len() as u64, sc.at_session)
+    timed!(Stigma, stigma(s, g, sc)); // 9
+    timed!(Loneliness, loneliness(s, g, sc)); // 10
+    timed!(Recovery, recovery(s, g, sc)); // 11, and graduation
+    timed!(Dropout, dropout(s, g, sc)); // 12
+    timed!(GroupEnd, group_end(s, g)); // 12b, closed groups with too few left
+    timed!(Cohesion, cohesion(s, g, sc)); // 13
+    let (attended, at_session) = (sc.attendees.len() as u64, sc.at_session);
+    timed!(
+        Tally,
+        Tally::of_group(g, &s.ctx.levels, attended, at_session)
+    )
 }
 
 /// A control block or a waitlist arm's group (`docs/MODEL.md` §3.3): nobody

@@ -26,7 +26,8 @@
 //! [`population`] holds the members group by
 //! group; [`bonds`] the ties within groups; [`rules`] one file per
 //! mechanism; [`session`] one session of one group in process order;
-//! [`engine`] the parallel session loop; [`memory`] what a run will need;
+//! [`engine`] the parallel session loop; [`step_timing`] its profile by
+//! step (feature `step-timing`); [`memory`] what a run will need;
 //! [`runner`] runs into parts and assembles the files; [`metrics`],
 //! [`network`] and [`conditions`] the figures, [`verdict`] the answer in words; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]

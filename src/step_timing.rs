@@ -1,18 +1,26 @@
 //! Where a run's time goes, step by step: with the `step-timing` feature
 //! (`cargo run --release --features step-timing -- run …`), the processor's
 //! time-stamp counter is read around each part of every group's session
-//! (each numbered step, the batch's tie summaries, the tally) and the ticks
-//! are summed per part; `bonfire run` prints the table when the run ends.
+//! (the scratch's reset, membership, the session flags, each numbered
+//! step, the batch's tie summaries, the tally and its clustering sum, a
+//! control block's session, the network figures) and the ticks are summed
+//! per part; `bonfire run` (and `bonfire sensitivity`) prints the table
+//! when the runs end.
 //!
 //! A developer's measure, for a shared machine whose wall times move with
 //! its neighbours' load: the parts' shares of one run's ticks hold steady
 //! when the run's wall time does not, and they show what an instruction
 //! count cannot (a step that waits on memory or on a mispredicted branch
-//! costs more time than its instructions say). Two readings of the counter
-//! a part cost some tens of ticks, which the smallest parts' figures
-//! include. The sums are shared by all threads: profile with
-//! `--threads 1`. Without the feature the steps are called as they are and
-//! nothing is read or summed (the `timed!` macro of `session`).
+//! costs more time than its instructions say). The timing costs time of
+//! its own: two readings of the counter and two atomic additions a part,
+//! some tens of ticks, which the smallest parts' figures mostly are, and
+//! the readings and additions stand between neighbouring parts that the
+//! processor would otherwise overlap. What is not in a part (building a
+//! group's session and its key, the engine's fold, the output) is not
+//! timed. The sums are shared by all threads: profile with `--threads 1`.
+//! Elsewhere than x86-64 the counter is a clock in nanoseconds. Without
+//! the feature the steps are called as they are and nothing is read or
+//! summed (the `timed!` macro of `session`).
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +52,9 @@ pub enum Part {
     GroupEnd,
     Cohesion,
     Tally,
+    /// The tally's clustering sum (where the tie summaries' lanes did not
+    /// make it, or from the network figures).
+    Clustering,
     /// A control block's or waitlist group's whole session.
     ControlBlock,
     /// The network figures of a measured session.
@@ -51,7 +62,7 @@ pub enum Part {
 }
 
 impl Part {
-    const ALL: [Part; 23] = [
+    const ALL: [Part; 24] = [
         Part::Reset,
         Part::Membership,
         Part::SessionFlags,
@@ -73,6 +84,7 @@ impl Part {
         Part::GroupEnd,
         Part::Cohesion,
         Part::Tally,
+        Part::Clustering,
         Part::ControlBlock,
         Part::NetworkFigures,
     ];
@@ -100,6 +112,7 @@ impl Part {
             Part::GroupEnd => "12b group end",
             Part::Cohesion => "13 cohesion",
             Part::Tally => "tally",
+            Part::Clustering => "tally: clustering",
             Part::ControlBlock => "control block",
             Part::NetworkFigures => "network figures",
         }
@@ -107,6 +120,16 @@ impl Part {
 }
 
 const PARTS: usize = Part::ALL.len();
+
+// Every part is listed: the last variant's index is the list's last.
+const _: () = assert!(Part::NetworkFigures as usize + 1 == PARTS);
+
+/// What the counter counts.
+const UNIT: &str = if cfg!(target_arch = "x86_64") {
+    "time-stamp counter ticks"
+} else {
+    "nanoseconds"
+};
 
 /// Ticks and calls summed per part.
 static TICKS: [AtomicU64; PARTS] = [const { AtomicU64::new(0) }; PARTS];
@@ -148,9 +171,10 @@ pub fn report() -> Option<String> {
     if total == 0 {
         return None;
     }
-    let mut text = String::from(
-        "time by step (time-stamp counter ticks, all threads):\n\
-         step                         ticks   share        calls  ticks/call\n",
+    let mut text = format!(
+        "time by step ({UNIT}, all threads):\n\
+         {:<20} {:>14} {:>7} {:>12} {:>11}\n",
+        "step", "ticks", "share", "calls", "ticks/call"
     );
     for part in Part::ALL {
         let (t, n) = (ticks[part as usize], calls[part as usize]);
@@ -180,24 +204,53 @@ mod tests {
     #[test]
     fn parts_are_listed_in_session_order_each_with_its_ticks() {
         assert!(Part::ALL.iter().enumerate().all(|(i, &p)| p as usize == i));
-        // The session's own parts are timed only with the feature; this
-        // test times two parts no other test touches.
-        let since = now();
-        std::hint::black_box((0..1000u64).sum::<u64>());
-        add(Part::Posting, since);
-        add(Part::Reading, now());
-        let table = report().expect("two parts were timed");
-        let line = |name: &str| {
-            table
-                .lines()
-                .find(|l| l.starts_with(name))
-                .map(str::to_owned)
+        // The session's own parts are timed only with the feature, and
+        // then other tests may time these two (forums) as well.
+        let alone = !cfg!(feature = "step-timing");
+        let spin = |ticks: u64| {
+            let since = now();
+            while now().wrapping_sub(since) < ticks {
+                std::hint::spin_loop();
+            }
+            since
         };
-        let posting = line("3 posting (forum)").expect("posting listed");
-        let reading = line("6 reading (forum)").expect("reading listed");
-        assert!(table.find(&posting) < table.find(&reading), "{table}");
-        assert!(table.lines().last().is_some_and(|l| l.starts_with("all")));
-        let calls: u64 = posting.split_whitespace().nth(5).unwrap().parse().unwrap();
-        assert!(calls >= 1, "{posting}");
+        // The later part takes the more ticks, so that a table sorted by
+        // share would put it first.
+        add(Part::Posting, spin(1_000));
+        add(Part::Reading, spin(50_000));
+        let table = report().expect("two parts were timed");
+        let rows: Vec<Vec<&str>> = table
+            .lines()
+            .skip(2)
+            .map(|l| {
+                l.split("  ")
+                    .filter(|f| !f.is_empty())
+                    .map(str::trim)
+                    .collect()
+            })
+            .collect();
+        let row = |name: &str| rows.iter().position(|r| r[0] == name).expect(name);
+        let (posting, reading) = (row("3 posting (forum)"), row("6 reading (forum)"));
+        assert!(posting < reading, "{table}");
+        let number =
+            |r: usize, field: usize| rows[r][field].trim_end_matches('%').parse::<f64>().unwrap();
+        assert!(
+            number(posting, 1) >= 1_000.0 && number(reading, 1) >= 50_000.0,
+            "{table}"
+        );
+        if alone {
+            assert_eq!(
+                (number(posting, 3), number(reading, 3)),
+                (1.0, 1.0),
+                "{table}"
+            );
+        }
+        // The ticks of the listed parts make the total, their shares 100%.
+        let last = rows.len() - 1;
+        assert_eq!(rows[last][0], "all");
+        let listed: f64 = (0..last).map(|r| number(r, 1)).sum();
+        assert_eq!(listed, number(last, 1), "{table}");
+        let shares: f64 = (0..last).map(|r| number(r, 2)).sum();
+        assert!((shares - 100.0).abs() < 0.05 * last as f64, "{table}");
     }
 }

@@ -269,7 +269,7 @@ pub fn step_groups<'a>(
             );
             g.network_memo = memo;
         }
-        tally.set_clustering(g);
+        timed!(Clustering, tally.set_clustering(g));
     }
 }
 

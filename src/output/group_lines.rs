@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::csv_line;
-use super::rows::{GroupRow, block_rows, line_error};
+use super::rows::{GroupRow, block_rows, line_error, reserve_for_the_rest};
 use crate::error::Result;
 
 /// The fields of a [`GroupRow`] before its character (a test holds the
@@ -84,7 +84,7 @@ impl GroupLines {
                 None => csv_line::append(row, &mut recent, &mut out).map_err(line_error)?,
             }
             if n == 0 {
-                out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
+                reserve_for_the_rest(&mut out, rows.len());
             }
         }
         Ok(out)

@@ -979,12 +979,17 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     for (n, r) in rows.iter().enumerate() {
         super::csv_line::append(r, &mut recent, &mut out).map_err(line_error)?;
         if n == 0 {
-            // Room for the rest at the first row's length and a quarter
-            // more, instead of growing the buffer a dozen times.
-            out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
+            reserve_for_the_rest(&mut out, rows.len());
         }
     }
     Ok(out)
+}
+
+/// Room in `out`, which holds the first of `rows` lines, for the rest at
+/// that line's length and a quarter more, instead of growing the buffer a
+/// dozen times.
+pub(super) fn reserve_for_the_rest(out: &mut Vec<u8>, rows: usize) {
+    out.reserve(out.len() * (rows - 1) * 5 / 4);
 }
 
 /// Rows as CSV without a header line, in blocks written in parallel and

@@ -220,7 +220,7 @@ pub enum Purpose {
 /// SplitMix64's step and output function: `z + γ` through a bijective,
 /// well-mixing map of a 64-bit word.
 #[inline(always)]
-fn splitmix64(mut z: u64) -> u64 {
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(MIX.0);
     z = (z ^ (z >> 27)).wrapping_mul(MIX.1);

@@ -3,6 +3,7 @@
 //! they are for, and f32 exponential and logarithm, each one value at a
 //! time and in eight vector lanes with the same bits.
 
+pub mod chances;
 pub mod draws;
 pub mod math;
 pub mod philox;

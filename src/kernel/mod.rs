@@ -7,3 +7,4 @@ pub mod chances;
 pub mod draws;
 pub mod math;
 pub mod philox;
+pub mod relaxation;

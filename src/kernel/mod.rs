@@ -6,5 +6,6 @@
 pub mod chances;
 pub mod draws;
 pub mod math;
+pub mod pairs;
 pub mod philox;
 pub mod relaxation;

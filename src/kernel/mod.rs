@@ -4,6 +4,7 @@
 //! time and in eight vector lanes with the same bits.
 
 pub mod chances;
+pub mod contacts;
 pub mod draws;
 pub mod math;
 pub mod pairs;

@@ -1,11 +1,12 @@
-//! The chances of steps 2 and 12 (attendance, dropout) in f32, one member
-//! at a time and eight lanes at a time with the same bits: the rules of
+//! The chances of steps 2 and 12 (attendance, dropout) in f32, eight
+//! members at a time (one in each lane): the rules of
 //! `rules::attendance` and `rules::dropout`, their tables replaced by
 //! closed forms (the tenure factors and ln(1 + support given) computed
 //! with the kernel's `exp` and `ln`, the logistic and the hazard computed
 //! rather than bracketed on a grid). A test holds each chance to the f64
 //! rule's within f32's precision.
 
+use super::lanes::{F32s, Isa, Mask};
 use super::math;
 use crate::rules::altruism::Altruism;
 use crate::rules::attendance::{Attendance, FixedOdds};
@@ -13,23 +14,23 @@ use crate::rules::cohesion::COHESION_MAX;
 use crate::rules::dropout::Dropout;
 use crate::rules::replies::Replies;
 
-/// What a member brings to both chances, in f32.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Member {
+/// What eight members (one a lane) bring to both chances.
+#[derive(Debug, Clone, Copy)]
+pub struct Members<I: Isa> {
     /// Sessions belonged before this one.
-    pub tenure: f32,
-    pub cohesion: f32,
-    pub reply_memory: f32,
+    pub tenure: F32s<I>,
+    pub cohesion: F32s<I>,
+    pub reply_memory: F32s<I>,
     /// ln(1 + tie support).
-    pub log_support: f32,
-    pub propensity: f32,
-    pub hope: f32,
-    pub frailty: f32,
+    pub log_support: F32s<I>,
+    pub propensity: F32s<I>,
+    pub hope: F32s<I>,
+    pub frailty: F32s<I>,
     /// No tie at the network threshold in the group.
-    pub isolated: bool,
+    pub isolated: Mask<I>,
     /// Replies received and given this session.
-    pub replies: f32,
-    pub given: f32,
+    pub replies: F32s<I>,
+    pub given: F32s<I>,
 }
 
 /// A factor that fades with tenure, 1 + excess · e^(−t/scale), in f32.
@@ -48,7 +49,8 @@ impl Fading {
         }
     }
 
-    fn at(self, tenure: f32) -> f32 {
+    #[inline(always)]
+    fn at<I: Isa>(self, tenure: F32s<I>) -> F32s<I> {
         1.0 + self.excess * math::exp(tenure * self.rate)
     }
 }
@@ -108,12 +110,14 @@ impl Chances {
         }
     }
 
-    /// The chance that the member attends: the logistic of their log-odds.
-    pub fn attendance(&self, m: &Member) -> f32 {
+    /// Lane by lane, the chance that the member attends: the logistic of
+    /// their log-odds.
+    #[inline(always)]
+    pub fn attendance<I: Isa>(&self, m: &Members<I>) -> F32s<I> {
         let weighted_memory = m.reply_memory * self.newcomer.at(m.tenure);
         let log_odds = self.base_log_odds
             + m.propensity
-            + self.cohesion_effect * (m.cohesion * (1.0 / COHESION_MAX as f32) - 0.5)
+            + self.cohesion_effect * cohesion_term(m.cohesion)
             + self.tie_effect * m.log_support
             + self.hope_effect * (m.hope - 0.5)
             + self.reply_effect * weighted_memory
@@ -121,123 +125,66 @@ impl Chances {
         1.0 / (1.0 + math::exp(-log_odds))
     }
 
-    /// The chance that the member drops out after this session.
-    pub fn dropout(&self, m: &Member) -> f32 {
+    /// Lane by lane, the chance that the member drops out after this
+    /// session (at most 1).
+    #[inline(always)]
+    pub fn dropout<I: Isa>(&self, m: &Members<I>) -> F32s<I> {
+        let isa = m.tenure.isa();
         let weighted_memory = m.reply_memory * self.newcomer.at(m.tenure);
-        let isolated = if m.isolated {
-            self.isolated_factor
-        } else {
-            1.0
-        };
+        let isolated = m.isolated.select(isa.f(self.isolated_factor), isa.f(1.0));
         let scale = self.base_hazard * m.frailty * self.early.at(m.tenure) * isolated;
         let protection = self.tie_protection * m.log_support
             + self.support_protection * m.replies
-            + self.cohesion_protection * (m.cohesion * (1.0 / COHESION_MAX as f32) - 0.5)
+            + self.cohesion_protection * cohesion_term(m.cohesion)
             + self.reply_protection * weighted_memory
             + self.given_protection * math::ln(1.0 + m.given);
-        (scale * math::exp(-protection)).min(1.0)
+        (scale * math::exp(-protection)).min(isa.f(1.0))
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-pub mod lanes {
-    //! [`super::Chances`] for eight members at once.
-
-    use std::arch::x86_64::*;
-
-    use super::{COHESION_MAX, Chances, Fading};
-    use crate::kernel::math::lanes as math;
-
-    /// Eight members' figures, field by field ([`super::Member`]);
-    /// `isolated` a mask.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Members {
-        pub tenure: __m256,
-        pub cohesion: __m256,
-        pub reply_memory: __m256,
-        pub log_support: __m256,
-        pub propensity: __m256,
-        pub hope: __m256,
-        pub frailty: __m256,
-        pub isolated: __m256,
-        pub replies: __m256,
-        pub given: __m256,
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn at(f: Fading, tenure: __m256) -> __m256 {
-        let c = _mm256_set1_ps;
-        let faded = math::exp(_mm256_mul_ps(tenure, c(f.rate)));
-        _mm256_add_ps(c(1.0), _mm256_mul_ps(c(f.excess), faded))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn cohesion_term(cohesion: __m256) -> __m256 {
-        let c = _mm256_set1_ps;
-        _mm256_sub_ps(
-            _mm256_mul_ps(cohesion, c(1.0 / COHESION_MAX as f32)),
-            c(0.5),
-        )
-    }
-
-    /// Lane by lane, [`Chances::attendance`].
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn attendance(k: &Chances, m: &Members) -> __m256 {
-        let c = _mm256_set1_ps;
-        let weighted_memory = _mm256_mul_ps(m.reply_memory, at(k.newcomer, m.tenure));
-        let terms = [
-            m.propensity,
-            _mm256_mul_ps(c(k.cohesion_effect), cohesion_term(m.cohesion)),
-            _mm256_mul_ps(c(k.tie_effect), m.log_support),
-            _mm256_mul_ps(c(k.hope_effect), _mm256_sub_ps(m.hope, c(0.5))),
-            _mm256_mul_ps(c(k.reply_effect), weighted_memory),
-            c(k.format),
-        ];
-        let log_odds =
-            (terms.into_iter()).fold(c(k.base_log_odds), |sum, term| _mm256_add_ps(sum, term));
-        let odds_against = math::exp(_mm256_xor_ps(log_odds, c(-0.0)));
-        _mm256_div_ps(c(1.0), _mm256_add_ps(c(1.0), odds_against))
-    }
-
-    /// Lane by lane, [`Chances::dropout`].
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn dropout(k: &Chances, m: &Members) -> __m256 {
-        let c = _mm256_set1_ps;
-        let weighted_memory = _mm256_mul_ps(m.reply_memory, at(k.newcomer, m.tenure));
-        let isolated = _mm256_blendv_ps(c(1.0), c(k.isolated_factor), m.isolated);
-        let scale = [m.frailty, at(k.early, m.tenure), isolated]
-            .into_iter()
-            .fold(c(k.base_hazard), |product, f| _mm256_mul_ps(product, f));
-        let given = math::ln(_mm256_add_ps(c(1.0), m.given));
-        let terms = [
-            _mm256_mul_ps(c(k.support_protection), m.replies),
-            _mm256_mul_ps(c(k.cohesion_protection), cohesion_term(m.cohesion)),
-            _mm256_mul_ps(c(k.reply_protection), weighted_memory),
-            _mm256_mul_ps(c(k.given_protection), given),
-        ];
-        let first = _mm256_mul_ps(c(k.tie_protection), m.log_support);
-        let protection = (terms.into_iter()).fold(first, |sum, t| _mm256_add_ps(sum, t));
-        let hazard = _mm256_mul_ps(scale, math::exp(_mm256_xor_ps(protection, c(-0.0))));
-        // The scalar `min(1.0)`, which gives 1 for NaN: the lanes' `min`
-        // gives its second operand then.
-        _mm256_min_ps(hazard, c(1.0))
-    }
+/// Cohesion's term, centred: cohesion / 10 − ½.
+#[inline(always)]
+fn cohesion_term<I: Isa>(cohesion: F32s<I>) -> F32s<I> {
+    cohesion * (1.0 / COHESION_MAX as f32) - 0.5
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::lanes::Portable;
     use crate::rules::{attendance, dropout};
+
+    /// One member's figures ([`Members`] has eight).
+    #[derive(Debug, Clone, Copy)]
+    struct Member {
+        tenure: f32,
+        cohesion: f32,
+        reply_memory: f32,
+        log_support: f32,
+        propensity: f32,
+        hope: f32,
+        frailty: f32,
+        isolated: bool,
+        replies: f32,
+        given: f32,
+    }
+
+    /// Eight members in lanes.
+    fn lanes<I: Isa>(isa: I, eight: &[Member]) -> Members<I> {
+        let field = |f: fn(&Member) -> f32| isa.floats(std::array::from_fn(|l| f(&eight[l])));
+        Members {
+            tenure: field(|m| m.tenure),
+            cohesion: field(|m| m.cohesion),
+            reply_memory: field(|m| m.reply_memory),
+            log_support: field(|m| m.log_support),
+            propensity: field(|m| m.propensity),
+            hope: field(|m| m.hope),
+            frailty: field(|m| m.frailty),
+            isolated: isa.flags(std::array::from_fn(|l| eight[l].isolated)),
+            replies: field(|m| m.replies),
+            given: field(|m| m.given),
+        }
+    }
 
     fn chances() -> (Chances, Attendance, FixedOdds, Dropout, Replies) {
         let (a, d, r) = (
@@ -280,82 +227,63 @@ mod tests {
         let weighted = |m: &Member| {
             f64::from(m.reply_memory) * crate::rules::replies::newcomer_weight(&r, m.tenure as u32)
         };
-        for m in members(200_000) {
-            let coming = attendance::probability(
-                &a,
-                fixed,
-                attendance::AttendanceInputs {
-                    propensity: f64::from(m.propensity),
-                    cohesion: f64::from(m.cohesion),
-                    log_tie_support: f64::from(m.log_support),
-                    hope: f64::from(m.hope),
-                    reply_memory: weighted(&m),
-                },
-            );
-            let leaving = dropout::hazard(
-                &d,
-                dropout::DropoutInputs {
-                    frailty: f64::from(m.frailty),
-                    early: dropout::early_factor(&d, m.tenure as u32),
-                    log_tie_support: f64::from(m.log_support),
-                    replies_received: f64::from(m.replies),
-                    cohesion: f64::from(m.cohesion),
-                    reply_memory: weighted(&m),
-                    isolated: m.isolated,
-                    altruism: crate::rules::altruism::dropout_protection(
-                        altruism.dropout_protection,
-                        f64::from(m.given),
-                    ),
-                },
-            );
-            // A few roundings of f32 on each side of a chance.
-            for (got, want) in [(k.attendance(&m), coming), (k.dropout(&m), leaving)] {
-                assert!(
-                    (f64::from(got) - want).abs() <= 1e-6 * want.max(1e-3),
-                    "{m:?}: {got} against {want}"
+        for eight in members(200_000).chunks_exact(8) {
+            let m8 = lanes(Portable, eight);
+            let (coming8, leaving8) = (k.attendance(&m8).array(), k.dropout(&m8).array());
+            for (l, m) in eight.iter().enumerate() {
+                let coming = attendance::probability(
+                    &a,
+                    fixed,
+                    attendance::AttendanceInputs {
+                        propensity: f64::from(m.propensity),
+                        cohesion: f64::from(m.cohesion),
+                        log_tie_support: f64::from(m.log_support),
+                        hope: f64::from(m.hope),
+                        reply_memory: weighted(m),
+                    },
                 );
+                let leaving = dropout::hazard(
+                    &d,
+                    dropout::DropoutInputs {
+                        frailty: f64::from(m.frailty),
+                        early: dropout::early_factor(&d, m.tenure as u32),
+                        log_tie_support: f64::from(m.log_support),
+                        replies_received: f64::from(m.replies),
+                        cohesion: f64::from(m.cohesion),
+                        reply_memory: weighted(m),
+                        isolated: m.isolated,
+                        altruism: crate::rules::altruism::dropout_protection(
+                            altruism.dropout_protection,
+                            f64::from(m.given),
+                        ),
+                    },
+                );
+                // A few roundings of f32 on each side of a chance.
+                for (got, want) in [(coming8[l], coming), (leaving8[l], leaving)] {
+                    assert!(
+                        (f64::from(got) - want).abs() <= 1e-6 * want.max(1e-3),
+                        "{m:?}: {got} against {want}"
+                    );
+                }
             }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn eight_lanes_give_the_scalar_chances_bit_for_bit() {
-        use std::arch::x86_64::*;
-        if !std::arch::is_x86_feature_detected!("avx2") {
+    fn avx2_gives_the_portable_chances() {
+        let Some(avx2) = crate::kernel::lanes::Avx2::detect() else {
             return;
-        }
+        };
         let k = chances().0;
-        let all = members(80_000);
-        for eight in all.chunks_exact(8) {
-            let field = |f: fn(&Member) -> f32| {
-                let values: [f32; 8] = std::array::from_fn(|l| f(&eight[l]));
-                // SAFETY: `values` is eight readable f32.
-                unsafe { _mm256_loadu_ps(values.as_ptr()) }
-            };
-            let m = lanes::Members {
-                tenure: field(|m| m.tenure),
-                cohesion: field(|m| m.cohesion),
-                reply_memory: field(|m| m.reply_memory),
-                log_support: field(|m| m.log_support),
-                propensity: field(|m| m.propensity),
-                hope: field(|m| m.hope),
-                frailty: field(|m| m.frailty),
-                isolated: field(|m| f32::from_bits(if m.isolated { u32::MAX } else { 0 })),
-                replies: field(|m| m.replies),
-                given: field(|m| m.given),
-            };
-            // SAFETY: the processor has AVX2 (checked above).
-            let (coming, leaving): ([f32; 8], [f32; 8]) = unsafe {
-                (
-                    std::mem::transmute::<__m256, [f32; 8]>(lanes::attendance(&k, &m)),
-                    std::mem::transmute::<__m256, [f32; 8]>(lanes::dropout(&k, &m)),
-                )
-            };
-            for (l, member) in eight.iter().enumerate() {
-                assert_eq!(coming[l].to_bits(), k.attendance(member).to_bits());
-                assert_eq!(leaving[l].to_bits(), k.dropout(member).to_bits());
-            }
+        for eight in members(80_000).chunks_exact(8) {
+            let (p, x) = (lanes(Portable, eight), lanes(avx2, eight));
+            let bits = |v: [f32; 8]| v.map(f32::to_bits);
+            assert_eq!(
+                bits(k.attendance(&p).array()),
+                bits(k.attendance(&x).array())
+            );
+            assert_eq!(bits(k.dropout(&p).array()), bits(k.dropout(&x).array()));
         }
     }
 }

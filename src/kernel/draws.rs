@@ -7,22 +7,21 @@
 //! step that takes several at once.
 //!
 //! A batch's eight groups differ only in the counter's group word, so
-//! their eight counters are one vector of group ids and three broadcasts
-//! ([`lanes::words`]), with each lane the scalar [`Key::words`].
+//! their eight counters are one vector of group ids and three broadcasts.
 
-use super::philox::philox4x32_10;
+use super::lanes::{Isa, U32s};
+use super::philox::philox;
 use crate::rng::{Purpose, splitmix64};
 
 /// The key of a replicate's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key([u32; 2]);
 
-/// Where a number is: the session and group, what it is for, the item and
-/// the block of four rounds.
+/// Where a number is, but for the group: the session, what it is for, the
+/// item and the block of four rounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Address {
     pub step: u32,
-    pub group: u32,
     pub purpose: Purpose,
     /// Rounds 4·block to 4·block + 3 of the item.
     pub block: u32,
@@ -43,72 +42,57 @@ impl Key {
         Key([mixed as u32, (mixed >> 32) as u32])
     }
 
-    /// The four words at `at`.
-    pub fn words(self, at: Address) -> [u32; 4] {
-        let counter = [at.step, at.group, at.purpose_and_block(), at.position];
-        philox4x32_10(counter, self.0)
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-pub mod lanes {
-    //! [`super::Key::words`] for eight groups at once.
-
-    use std::arch::x86_64::*;
-
-    use super::{Address, Key};
-    use crate::kernel::philox::lanes::philox;
-
-    /// Lane by lane, the words at `at` with lane `l`'s group `groups[l]`
-    /// (`at.group` is not read).
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn words(key: Key, groups: __m256i, at: Address) -> [__m256i; 4] {
-        let one = |word: u32| _mm256_set1_epi32(word as i32);
+    /// Lane by lane, the four words at `at` in lane `l`'s group
+    /// `groups[l]`.
+    #[inline(always)]
+    pub fn words<I: Isa>(self, groups: U32s<I>, at: Address) -> [U32s<I>; 4] {
+        let isa = groups.isa();
         let counter = [
-            one(at.step),
+            isa.u(at.step),
             groups,
-            one(at.purpose_and_block()),
-            one(at.position),
+            isa.u(at.purpose_and_block()),
+            isa.u(at.position),
         ];
-        philox(counter, [one(key.0[0]), one(key.0[1])])
+        philox(counter, [isa.u(self.0[0]), isa.u(self.0[1])])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::lanes::Portable;
     use crate::kernel::philox::unit_f32;
 
-    fn at(step: u32, group: u32, purpose: Purpose, block: u32, position: u32) -> Address {
+    fn at(step: u32, purpose: Purpose, block: u32, position: u32) -> Address {
         Address {
             step,
-            group,
             purpose,
             block,
             position,
         }
     }
 
+    /// Group `group`'s words at `address` (in every lane, portably).
+    fn words(key: Key, group: u32, address: Address) -> [u32; 4] {
+        key.words(Portable.u(group), address).map(|w| w.array()[0])
+    }
+
     #[test]
     fn every_part_of_the_address_and_key_moves_the_words() {
         let key = Key::new(42, 0);
-        let base = at(3, 7, Purpose::Dropout, 0, 5);
-        let words = key.words(base);
+        let base = at(3, Purpose::Dropout, 0, 5);
+        let here = words(key, 7, base);
         let others = [
-            Key::new(43, 0).words(base),
-            Key::new(42, 1).words(base),
-            key.words(at(4, 7, Purpose::Dropout, 0, 5)),
-            key.words(at(3, 8, Purpose::Dropout, 0, 5)),
-            key.words(at(3, 7, Purpose::Attendance, 0, 5)),
-            key.words(at(3, 7, Purpose::Dropout, 1, 5)),
-            key.words(at(3, 7, Purpose::Dropout, 0, 6)),
+            words(Key::new(43, 0), 7, base),
+            words(Key::new(42, 1), 7, base),
+            words(key, 7, at(4, Purpose::Dropout, 0, 5)),
+            words(key, 8, base),
+            words(key, 7, at(3, Purpose::Attendance, 0, 5)),
+            words(key, 7, at(3, Purpose::Dropout, 1, 5)),
+            words(key, 7, at(3, Purpose::Dropout, 0, 6)),
         ];
         for other in others {
-            assert!(other.iter().zip(words).all(|(a, b)| *a != b), "{other:x?}");
+            assert!(other.iter().zip(here).all(|(a, b)| *a != b), "{other:x?}");
         }
     }
 
@@ -120,7 +104,10 @@ mod tests {
         let key = Key::new(2026, 3);
         let n = 1_000_000u32;
         let u: Vec<f64> = (0..n)
-            .map(|p| f64::from(unit_f32(key.words(at(1, 9, Purpose::Replies, 0, p))[0])))
+            .map(|p| {
+                let word = key.words(Portable.u(9), at(1, Purpose::Replies, 0, p))[0];
+                f64::from(unit_f32(word).array()[0])
+            })
             .collect();
         let mean = u.iter().sum::<f64>() / f64::from(n);
         let variance = u.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / f64::from(n);
@@ -141,38 +128,33 @@ mod tests {
         assert!(lag.abs() < 5.0 * se, "{lag}");
     }
 
-    #[cfg(target_arch = "x86_64")]
     #[test]
-    fn eight_groups_in_lanes_give_each_group_its_words() {
-        use std::arch::x86_64::*;
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
+    fn each_lane_gets_its_own_groups_words() {
         let key = Key::new(7, 2);
         for position in 0..2_000u32 {
             let groups: [u32; 8] =
                 std::array::from_fn(|l| position.wrapping_mul(31) + l as u32 * 977);
             let address = at(
                 position % 53,
-                0,
                 Purpose::OutsideContact,
                 position % 5,
                 position,
             );
-            // SAFETY: the processor has AVX2 (checked above); `groups` is
-            // eight readable u32 and each output eight writable ones.
-            let words: [[u32; 8]; 4] = unsafe {
-                let lanes = lanes::words(key, _mm256_loadu_si256(groups.as_ptr().cast()), address);
-                lanes.map(|v| {
-                    let mut out = [0u32; 8];
-                    _mm256_storeu_si256(out.as_mut_ptr().cast(), v);
-                    out
-                })
-            };
+            let lanes = key
+                .words(Portable.words(groups), address)
+                .map(|w| w.array());
             for (l, &group) in groups.iter().enumerate() {
-                let want = key.words(Address { group, ..address });
-                let got: [u32; 4] = std::array::from_fn(|w| words[w][l]);
-                assert_eq!(got, want, "position {position} lane {l}");
+                let got: [u32; 4] = std::array::from_fn(|w| lanes[w][l]);
+                assert_eq!(
+                    got,
+                    words(key, group, address),
+                    "position {position} lane {l}"
+                );
+            }
+            #[cfg(target_arch = "x86_64")]
+            if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+                let got = key.words(avx2.words(groups), address).map(|w| w.array());
+                assert_eq!(got, lanes, "position {position}");
             }
         }
     }

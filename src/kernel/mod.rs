@@ -1,11 +1,13 @@
-//! Foundations of the f32 session kernel (docs/kernel-plan.md): a
-//! counter-based generator of 32-bit words, the numbers addressed by what
-//! they are for, and f32 exponential and logarithm, each one value at a
-//! time and in eight vector lanes with the same bits.
+//! Foundations of the f32 session kernel (docs/kernel-plan.md): eight
+//! lanes with one source for every processor ([`lanes`]), a counter-based
+//! generator of 32-bit words and the numbers addressed by what they are
+//! for, f32 exponential, logarithm and normal deviates, and the first
+//! rules in f32.
 
 pub mod chances;
 pub mod contacts;
 pub mod draws;
+pub mod lanes;
 pub mod math;
 pub mod pairs;
 pub mod philox;

@@ -1,11 +1,13 @@
-//! Step 8's pair update in f32, one pair at a time and eight at a time
-//! (one group's pair in each lane) with the same bits: decay over the
-//! interval, contact beyond the meetings (its count drawn apart and given
-//! here), growth in a session both attended within both members'
-//! capacity, as `session::ties` updates a pair in f64. A test holds the
-//! f32 update to an f64 transcription of the rules within f32's
-//! precision, the same contacts given to both.
+//! Step 8's pair update in f32, eight pairs at a time (one group's pair
+//! in each lane): decay over the interval, contact beyond the meetings
+//! (its count drawn apart and given here), growth in a session both
+//! attended within both members' capacity, as `session::ties` updates a
+//! pair in f64. Each lane computes both sides of the rule's branches and
+//! keeps the side its pair takes. A test holds the f32 update to an f64
+//! transcription of the rules within f32's precision, the same contacts
+//! given to both.
 
+use super::lanes::{F32s, Isa, Mask};
 use crate::rules::beyond_meetings::BeyondMeetings;
 use crate::rules::bonding::Bonding;
 
@@ -29,33 +31,33 @@ pub struct PairRule {
     close: f32,
 }
 
-/// A pair's state, updated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pair {
-    pub strength: f32,
-    pub hours: f32,
-    pub recent_contacts: f32,
-    pub beyond: bool,
+/// Eight pairs' state (one a lane), updated.
+#[derive(Debug, Clone, Copy)]
+pub struct Pairs<I: Isa> {
+    pub strength: F32s<I>,
+    pub hours: F32s<I>,
+    pub recent_contacts: F32s<I>,
+    pub beyond: Mask<I>,
 }
 
-/// What the pair's two members and the session bring.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sides {
+/// What each of eight pairs' two members and the session bring.
+#[derive(Debug, Clone, Copy)]
+pub struct Sides<I: Isa> {
     /// Hours the two spent together this session (0 unless both came).
-    pub together: f32,
+    pub together: F32s<I>,
     /// The group's meeting quality, as a factor on growth.
-    pub session_gain: f32,
+    pub session_gain: F32s<I>,
     /// Share of kept strength over the interval for this pair (its
     /// similarity's and, if either is lonely, the lonely rate's).
-    pub kept: f32,
-    pub similarity: f32,
+    pub kept: F32s<I>,
+    pub similarity: F32s<I>,
     /// The smaller of the two members' outside shares.
-    pub outside_share: f32,
-    pub depth_sum: f32,
-    pub both_lonely: bool,
-    pub share_a_friend: bool,
-    pub ties_full: bool,
-    pub close_full: bool,
+    pub outside_share: F32s<I>,
+    pub depth_sum: F32s<I>,
+    pub both_lonely: Mask<I>,
+    pub share_a_friend: Mask<I>,
+    pub ties_full: Mask<I>,
+    pub close_full: Mask<I>,
 }
 
 impl PairRule {
@@ -87,9 +89,11 @@ impl PairRule {
         }
     }
 
-    /// The mean count of contacts outside the sessions over the interval
-    /// for a pair of strength `s` (after decay), and the pair's closeness.
-    pub fn contact_mean(&self, s: f32, outside_share: f32) -> (f32, f32) {
+    /// Lane by lane, the mean count of contacts outside the sessions over
+    /// the interval for a pair of strength `s` (after decay), and the
+    /// pair's closeness.
+    #[inline(always)]
+    pub fn contact_mean<I: Isa>(&self, s: F32s<I>, outside_share: F32s<I>) -> (F32s<I>, F32s<I>) {
         let squared = s * s;
         let closeness = squared / (squared + self.half_squared);
         (
@@ -98,191 +102,133 @@ impl PairRule {
         )
     }
 
-    /// The strength after decay, for the contact draw: the pair's own if
-    /// untouched this interval.
-    pub fn decayed(&self, pair: &Pair, sides: &Sides) -> f32 {
-        if pair.strength > 0.0 {
-            pair.strength * sides.kept
-        } else {
-            pair.strength
-        }
+    /// Lane by lane, the strength after decay, for the contact draw: the
+    /// pair's own where it has none.
+    #[inline(always)]
+    pub fn decayed<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>) -> F32s<I> {
+        let with_strength = pair.strength.gt(pair.strength.isa().f(0.0));
+        with_strength.select(pair.strength * sides.kept, pair.strength)
     }
 
-    /// The pair after the interval and session, with `contacts` drawn from
-    /// the mean of [`PairRule::contact_mean`] at the decayed strength.
-    pub fn update(&self, pair: &Pair, sides: &Sides, contacts: f32) -> Pair {
-        let both_here = sides.together > 0.0;
-        if pair.strength <= 0.0 && !both_here {
-            return *pair;
-        }
-        let mut next = *pair;
-        let mut s = self.decayed(pair, sides);
-        if s > 0.0 {
-            let (_, closeness) = self.contact_mean(s, sides.outside_share);
-            next.recent_contacts = pair.recent_contacts * self.contacts_kept + contacts;
-            next.beyond = next.recent_contacts >= self.repeated_contacts;
-            let hours = contacts * (self.shortest_contact + self.contact_span * closeness);
-            next.hours += hours;
-            s += hours;
-        }
-        if both_here {
-            let disclosure = 1.0 + self.reciprocity * sides.depth_sum;
-            let homophily = 1.0 - self.homophily * (1.0 - sides.similarity);
-            let lonely = if sides.both_lonely {
-                self.lonely_pair
-            } else {
-                1.0
-            };
-            let closure = if sides.share_a_friend {
-                self.closure
-            } else {
-                1.0
-            };
-            let multiplier = disclosure * homophily * lonely * closure * self.online_growth;
-            let grown = s + sides.together * multiplier * sides.session_gain;
-            s = self.within_capacity(s, grown, sides);
-            next.hours += sides.together;
-        }
-        next.strength = s;
-        next
-    }
+    /// Lane by lane, the pair after the interval and session, with
+    /// `contacts` drawn from the mean of [`PairRule::contact_mean`] at the
+    /// decayed strength; a pair without strength whose members did not
+    /// both come is left as it was.
+    #[inline(always)]
+    pub fn update<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>, contacts: F32s<I>) -> Pairs<I> {
+        let zero = pair.strength.isa().f(0.0);
+        let here = sides.together.gt(zero);
+        let touched = pair.strength.gt(zero) | here;
 
-    /// `rules::bonding::within_capacity` in f32.
-    fn within_capacity(&self, old: f32, new: f32, sides: &Sides) -> f32 {
-        if old < self.tie && new >= self.tie && sides.ties_full {
-            return old.max(new.min(self.tie * 0.999));
-        }
-        if old < self.close && new >= self.close && sides.close_full {
-            return old.max(new.min(self.close * 0.999));
-        }
-        new
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-pub mod lanes {
-    //! [`super::PairRule::update`] for eight pairs at once.
-
-    use std::arch::x86_64::*;
-
-    use super::PairRule;
-
-    /// Eight pairs' state ([`super::Pair`]); `beyond` a mask.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Pairs {
-        pub strength: __m256,
-        pub hours: __m256,
-        pub recent_contacts: __m256,
-        pub beyond: __m256,
-    }
-
-    /// Eight pairs' sides ([`super::Sides`]); the flags masks.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Sides {
-        pub together: __m256,
-        pub session_gain: __m256,
-        pub kept: __m256,
-        pub similarity: __m256,
-        pub outside_share: __m256,
-        pub depth_sum: __m256,
-        pub both_lonely: __m256,
-        pub share_a_friend: __m256,
-        pub ties_full: __m256,
-        pub close_full: __m256,
-    }
-
-    /// Lane by lane, [`PairRule::update`]: both sides of each of its
-    /// branches computed, each lane keeping the side its pair takes.
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn update(r: &PairRule, pair: &Pairs, sides: &Sides, contacts: __m256) -> Pairs {
-        let c = _mm256_set1_ps;
-        let (zero, one) = (_mm256_setzero_ps(), c(1.0));
-        let gt = |a, b| _mm256_cmp_ps::<_CMP_GT_OQ>(a, b);
-        let here = gt(sides.together, zero);
-        let with_strength = gt(pair.strength, zero);
-        let touched = _mm256_or_ps(with_strength, here);
-
-        let s1 = _mm256_blendv_ps(
-            pair.strength,
-            _mm256_mul_ps(pair.strength, sides.kept),
-            with_strength,
+        let s1 = self.decayed(pair, sides);
+        let contact = s1.gt(zero);
+        let (_, closeness) = self.contact_mean(s1, sides.outside_share);
+        let recent = contact.select(
+            pair.recent_contacts * self.contacts_kept + contacts,
+            pair.recent_contacts,
         );
-        let contact = gt(s1, zero);
-        let squared = _mm256_mul_ps(s1, s1);
-        let closeness = _mm256_div_ps(squared, _mm256_add_ps(squared, c(r.half_squared)));
-        let recent = _mm256_add_ps(
-            _mm256_mul_ps(pair.recent_contacts, c(r.contacts_kept)),
-            contacts,
-        );
-        let recent = _mm256_blendv_ps(pair.recent_contacts, recent, contact);
-        let repeated = _mm256_cmp_ps::<_CMP_GE_OQ>(recent, c(r.repeated_contacts));
-        let beyond = _mm256_blendv_ps(pair.beyond, repeated, contact);
-        let per_contact = _mm256_add_ps(
-            c(r.shortest_contact),
-            _mm256_mul_ps(c(r.contact_span), closeness),
-        );
-        let contact_hours = _mm256_mul_ps(contacts, per_contact);
-        let h1 = _mm256_blendv_ps(
-            pair.hours,
-            _mm256_add_ps(pair.hours, contact_hours),
-            contact,
-        );
-        let s2 = _mm256_blendv_ps(s1, _mm256_add_ps(s1, contact_hours), contact);
+        let repeated = recent.ge(zero + self.repeated_contacts);
+        let beyond = (contact & repeated) | (!contact & pair.beyond);
+        let contact_hours = contacts * (self.shortest_contact + self.contact_span * closeness);
+        let h1 = contact.select(pair.hours + contact_hours, pair.hours);
+        let s2 = contact.select(s1 + contact_hours, s1);
 
-        let disclosure = _mm256_add_ps(one, _mm256_mul_ps(c(r.reciprocity), sides.depth_sum));
-        let homophily = _mm256_sub_ps(
-            one,
-            _mm256_mul_ps(c(r.homophily), _mm256_sub_ps(one, sides.similarity)),
-        );
-        let lonely = _mm256_blendv_ps(one, c(r.lonely_pair), sides.both_lonely);
-        let closure = _mm256_blendv_ps(one, c(r.closure), sides.share_a_friend);
-        let multiplier = [homophily, lonely, closure, c(r.online_growth)]
-            .into_iter()
-            .fold(disclosure, |product, f| _mm256_mul_ps(product, f));
-        let growth = _mm256_mul_ps(
-            _mm256_mul_ps(sides.together, multiplier),
-            sides.session_gain,
-        );
-        let grown = _mm256_add_ps(s2, growth);
-        let s3 = within_capacity(r, s2, grown, sides);
-        let s_here = _mm256_blendv_ps(s2, s3, here);
-        let h2 = _mm256_blendv_ps(h1, _mm256_add_ps(h1, sides.together), here);
+        let one = zero + 1.0;
+        let disclosure = 1.0 + self.reciprocity * sides.depth_sum;
+        let homophily = 1.0 - self.homophily * (1.0 - sides.similarity);
+        let lonely = sides.both_lonely.select(one * self.lonely_pair, one);
+        let closure = sides.share_a_friend.select(one * self.closure, one);
+        let multiplier = disclosure * homophily * lonely * closure * self.online_growth;
+        let grown = s2 + sides.together * multiplier * sides.session_gain;
+        let s3 = self.within_capacity(s2, grown, sides);
+        let s_here = here.select(s3, s2);
+        let h2 = here.select(h1 + sides.together, h1);
         Pairs {
-            strength: _mm256_blendv_ps(pair.strength, s_here, touched),
-            hours: _mm256_blendv_ps(pair.hours, h2, touched),
-            recent_contacts: _mm256_blendv_ps(pair.recent_contacts, recent, touched),
-            beyond: _mm256_blendv_ps(pair.beyond, beyond, touched),
+            strength: touched.select(s_here, pair.strength),
+            hours: touched.select(h2, pair.hours),
+            recent_contacts: touched.select(recent, pair.recent_contacts),
+            beyond: (touched & beyond) | (!touched & pair.beyond),
         }
     }
 
-    /// Lane by lane, the scalar `within_capacity`: the tie level's hold
-    /// first, else the close level's, else the new strength.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn within_capacity(r: &PairRule, old: __m256, new: __m256, sides: &Sides) -> __m256 {
-        let c = _mm256_set1_ps;
-        let crosses = |level: f32, full: __m256| {
-            let below = _mm256_cmp_ps::<_CMP_LT_OQ>(old, c(level));
-            let reaches = _mm256_cmp_ps::<_CMP_GE_OQ>(new, c(level));
-            _mm256_and_ps(_mm256_and_ps(below, reaches), full)
-        };
-        let held = |level: f32| {
-            let cap = _mm256_mul_ps(c(level), c(0.999));
-            _mm256_max_ps(old, _mm256_min_ps(new, cap))
-        };
-        let at_close = _mm256_blendv_ps(new, held(r.close), crosses(r.close, sides.close_full));
-        _mm256_blendv_ps(at_close, held(r.tie), crosses(r.tie, sides.ties_full))
+    /// Lane by lane, `rules::bonding::within_capacity`: the tie level's
+    /// hold first, else the close level's, else the new strength.
+    #[inline(always)]
+    fn within_capacity<I: Isa>(&self, old: F32s<I>, new: F32s<I>, sides: &Sides<I>) -> F32s<I> {
+        let isa = old.isa();
+        let crosses =
+            |level: f32, full: Mask<I>| old.lt(isa.f(level)) & new.ge(isa.f(level)) & full;
+        let held = |level: f32| old.max(new.min(isa.f(level) * 0.999));
+        let at_close = crosses(self.close, sides.close_full).select(held(self.close), new);
+        crosses(self.tie, sides.ties_full).select(held(self.tie), at_close)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::lanes::Portable;
     use crate::rules::{beyond_meetings, bonding};
+
+    /// One pair's state ([`Pairs`] has eight).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Pair {
+        strength: f32,
+        hours: f32,
+        recent_contacts: f32,
+        beyond: bool,
+    }
+
+    /// One pair's sides ([`Sides`] has eight).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Side {
+        together: f32,
+        session_gain: f32,
+        kept: f32,
+        similarity: f32,
+        outside_share: f32,
+        depth_sum: f32,
+        both_lonely: bool,
+        share_a_friend: bool,
+        ties_full: bool,
+        close_full: bool,
+    }
+
+    /// Eight pairs and their sides in lanes.
+    fn lanes<I: Isa>(isa: I, pairs: &[Pair; 8], sides: &[Side; 8]) -> (Pairs<I>, Sides<I>) {
+        let f = |v: &dyn Fn(usize) -> f32| isa.floats(std::array::from_fn(v));
+        let m = |v: &dyn Fn(usize) -> bool| isa.flags(std::array::from_fn(v));
+        (
+            Pairs {
+                strength: f(&|l| pairs[l].strength),
+                hours: f(&|l| pairs[l].hours),
+                recent_contacts: f(&|l| pairs[l].recent_contacts),
+                beyond: m(&|l| pairs[l].beyond),
+            },
+            Sides {
+                together: f(&|l| sides[l].together),
+                session_gain: f(&|l| sides[l].session_gain),
+                kept: f(&|l| sides[l].kept),
+                similarity: f(&|l| sides[l].similarity),
+                outside_share: f(&|l| sides[l].outside_share),
+                depth_sum: f(&|l| sides[l].depth_sum),
+                both_lonely: m(&|l| sides[l].both_lonely),
+                share_a_friend: m(&|l| sides[l].share_a_friend),
+                ties_full: m(&|l| sides[l].ties_full),
+                close_full: m(&|l| sides[l].close_full),
+            },
+        )
+    }
+
+    /// Lane `l` of eight updated pairs.
+    fn pair_at<I: Isa>(out: &Pairs<I>, l: usize) -> Pair {
+        Pair {
+            strength: out.strength.array()[l],
+            hours: out.hours.array()[l],
+            recent_contacts: out.recent_contacts.array()[l],
+            beyond: out.beyond.bits() >> l & 1 == 1,
+        }
+    }
 
     /// The f64 update of `session::ties`, from the rules' functions, the
     /// same contacts given.
@@ -291,7 +237,7 @@ mod tests {
         p: &BeyondMeetings,
         (weeks, kept_contacts, levels): (f64, f64, (f64, f64)),
         pair: &Pair,
-        sides: &Sides,
+        sides: &Side,
         contacts: u32,
     ) -> (f64, f64, f64, f64) {
         let together = f64::from(sides.together);
@@ -336,99 +282,31 @@ mod tests {
         (strength, hours, recent, mean)
     }
 
-    #[test]
-    fn the_update_is_the_f64_rules_within_f32s_precision() {
-        let (b, p) = (Bonding::default(), BeyondMeetings::default());
-        let (weeks, kept, levels) = (1.0, 0.7, (8.0, 40.0));
-        let rule = PairRule::new(&b, &p, false, weeks, kept, levels);
+    /// A spread of pairs and sides from a simple sequence: `strength` and
+    /// `together` scale them, `full` is the chance a capacity is full.
+    fn draws(
+        seed: f64,
+        strength: f32,
+        together: f32,
+        full: f32,
+    ) -> impl FnMut() -> (Pair, Side, f32) {
         let mut x = 0.5f64;
         let mut next = move || {
-            x = (x * 3.987 + 0.217).fract();
+            x = (x * 3.987 + seed).fract();
             x as f32
         };
-        let mut grown = 0;
-        for _ in 0..200_000 {
+        move || {
             let pair = Pair {
-                strength: if next() < 0.3 { 0.0 } else { 60.0 * next() },
+                strength: if next() < 0.3 { 0.0 } else { strength * next() },
                 hours: 100.0 * next(),
                 recent_contacts: 6.0 * next(),
-                beyond: false,
-            };
-            let sides = Sides {
-                together: if next() < 0.4 { 0.0 } else { 0.5 + next() },
-                session_gain: 0.8 + 0.4 * next(),
-                kept: 0.9 + 0.1 * next(),
-                similarity: next(),
-                outside_share: next(),
-                depth_sum: 2.0 * next(),
-                both_lonely: next() < 0.2,
-                share_a_friend: next() < 0.3,
-                ties_full: next() < 0.2,
-                close_full: next() < 0.2,
-            };
-            let contacts = (4.0 * next()).floor();
-            let got = rule.update(&pair, &sides, contacts);
-            let want = reference(
-                &b,
-                &p,
-                (weeks, kept, levels),
-                &pair,
-                &sides,
-                contacts as u32,
-            );
-            let decayed = rule.decayed(&pair, &sides);
-            if decayed > 0.0 {
-                let (mean, _) = rule.contact_mean(decayed, sides.outside_share);
-                let error = (f64::from(mean) - want.3).abs();
-                assert!(
-                    error <= 4e-6 * want.3.max(1e-3),
-                    "{mean} against {}",
-                    want.3
-                );
-            }
-            grown += usize::from(got.strength > pair.strength);
-            for (g, w) in [
-                (got.strength, want.0),
-                (got.hours, want.1),
-                (got.recent_contacts, want.2),
-            ] {
-                assert!(
-                    (f64::from(g) - w).abs() <= 4e-6 * w.abs().max(1.0),
-                    "{pair:?} {sides:?} {contacts}: {g} against {w}"
-                );
-            }
-        }
-        assert!(grown > 50_000, "the growth path was taken {grown} times");
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn eight_lanes_give_the_scalar_update_bit_for_bit() {
-        use std::arch::x86_64::*;
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
-        let (b, p) = (Bonding::default(), BeyondMeetings::default());
-        // Tie and close levels low enough that the capacity holds bite.
-        let rule = PairRule::new(&b, &p, true, 2.0, 0.7, (3.0, 6.0));
-        let mut x = 0.5f64;
-        let mut next = move || {
-            x = (x * 3.987 + 0.411).fract();
-            x as f32
-        };
-        let flag = |set: bool| f32::from_bits(if set { u32::MAX } else { 0 });
-        for _ in 0..20_000 {
-            let pairs: [Pair; 8] = std::array::from_fn(|_| Pair {
-                strength: if next() < 0.3 { 0.0 } else { 8.0 * next() },
-                hours: 50.0 * next(),
-                recent_contacts: 6.0 * next(),
                 beyond: next() < 0.5,
-            });
-            let sides: [Sides; 8] = std::array::from_fn(|_| Sides {
+            };
+            let side = Side {
                 together: if next() < 0.4 {
                     0.0
                 } else {
-                    0.5 + 3.0 * next()
+                    0.5 + together * next()
                 },
                 session_gain: 0.8 + 0.4 * next(),
                 kept: 0.9 + 0.1 * next(),
@@ -437,57 +315,90 @@ mod tests {
                 depth_sum: 2.0 * next(),
                 both_lonely: next() < 0.2,
                 share_a_friend: next() < 0.3,
-                ties_full: next() < 0.3,
-                close_full: next() < 0.3,
-            });
-            let contacts: [f32; 8] = std::array::from_fn(|_| (4.0 * next()).floor());
-            let v = |f: &dyn Fn(usize) -> f32| {
-                let values: [f32; 8] = std::array::from_fn(f);
-                // SAFETY: `values` is eight readable f32.
-                unsafe { _mm256_loadu_ps(values.as_ptr()) }
+                ties_full: next() < full,
+                close_full: next() < full,
             };
-            let in_lanes = lanes::Pairs {
-                strength: v(&|l| pairs[l].strength),
-                hours: v(&|l| pairs[l].hours),
-                recent_contacts: v(&|l| pairs[l].recent_contacts),
-                beyond: v(&|l| flag(pairs[l].beyond)),
-            };
-            let side_lanes = lanes::Sides {
-                together: v(&|l| sides[l].together),
-                session_gain: v(&|l| sides[l].session_gain),
-                kept: v(&|l| sides[l].kept),
-                similarity: v(&|l| sides[l].similarity),
-                outside_share: v(&|l| sides[l].outside_share),
-                depth_sum: v(&|l| sides[l].depth_sum),
-                both_lonely: v(&|l| flag(sides[l].both_lonely)),
-                share_a_friend: v(&|l| flag(sides[l].share_a_friend)),
-                ties_full: v(&|l| flag(sides[l].ties_full)),
-                close_full: v(&|l| flag(sides[l].close_full)),
-            };
-            // SAFETY: the processor has AVX2 (checked above).
-            let out = unsafe { lanes::update(&rule, &in_lanes, &side_lanes, v(&|l| contacts[l])) };
-            let lanes_of = |m: __m256| unsafe { std::mem::transmute::<__m256, [f32; 8]>(m) };
-            let (s, h, r, beyond) = (
-                lanes_of(out.strength),
-                lanes_of(out.hours),
-                lanes_of(out.recent_contacts),
-                lanes_of(out.beyond),
-            );
+            (pair, side, (4.0 * next()).floor())
+        }
+    }
+
+    #[test]
+    fn the_update_is_the_f64_rules_within_f32s_precision() {
+        let (b, p) = (Bonding::default(), BeyondMeetings::default());
+        let (weeks, kept, levels) = (1.0, 0.7, (8.0, 40.0));
+        let rule = PairRule::new(&b, &p, false, weeks, kept, levels);
+        let mut next = draws(0.217, 60.0, 1.0, 0.2);
+        let mut grown = 0;
+        for _ in 0..25_000 {
+            let eight: [(Pair, Side, f32); 8] = std::array::from_fn(|_| next());
+            let (pairs, sides) = (eight.map(|e| e.0), eight.map(|e| e.1));
+            let (pl, sl) = lanes(Portable, &pairs, &sides);
+            let contacts = Portable.floats(eight.map(|e| e.2));
+            let out = rule.update(&pl, &sl, contacts);
+            let decayed = rule.decayed(&pl, &sl);
+            let (means, _) = rule.contact_mean(decayed, sl.outside_share);
+            for (l, &(pair, side, contacts)) in eight.iter().enumerate() {
+                let got = pair_at(&out, l);
+                let want = reference(&b, &p, (weeks, kept, levels), &pair, &side, contacts as u32);
+                if decayed.array()[l] > 0.0 {
+                    let mean = means.array()[l];
+                    let error = (f64::from(mean) - want.3).abs();
+                    assert!(
+                        error <= 4e-6 * want.3.max(1e-3),
+                        "{mean} against {}",
+                        want.3
+                    );
+                }
+                grown += usize::from(got.strength > pair.strength);
+                for (g, w) in [
+                    (got.strength, want.0),
+                    (got.hours, want.1),
+                    (got.recent_contacts, want.2),
+                ] {
+                    assert!(
+                        (f64::from(g) - w).abs() <= 4e-6 * w.abs().max(1.0),
+                        "{pair:?} {side:?} {contacts}: {g} against {w}"
+                    );
+                }
+            }
+        }
+        assert!(grown > 50_000, "the growth path was taken {grown} times");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_gives_the_portable_update() {
+        let Some(avx2) = crate::kernel::lanes::Avx2::detect() else {
+            return;
+        };
+        let (b, p) = (Bonding::default(), BeyondMeetings::default());
+        // Tie and close levels low enough that the capacity holds bite.
+        let rule = PairRule::new(&b, &p, true, 2.0, 0.7, (3.0, 6.0));
+        let mut next = draws(0.411, 8.0, 3.0, 0.3);
+        for _ in 0..20_000 {
+            let eight: [(Pair, Side, f32); 8] = std::array::from_fn(|_| next());
+            let (pairs, sides) = (eight.map(|e| e.0), eight.map(|e| e.1));
+            let contacts = eight.map(|e| e.2);
+            let (pl, sl) = lanes(Portable, &pairs, &sides);
+            let (xl, xs) = lanes(avx2, &pairs, &sides);
+            let want = rule.update(&pl, &sl, Portable.floats(contacts));
+            let got = rule.update(&xl, &xs, avx2.floats(contacts));
             for l in 0..8 {
-                let want = rule.update(&pairs[l], &sides[l], contacts[l]);
-                let got = (
-                    s[l].to_bits(),
-                    h[l].to_bits(),
-                    r[l].to_bits(),
-                    beyond[l].to_bits() != 0,
+                let bits = |p: Pair| {
+                    (
+                        p.strength.to_bits(),
+                        p.hours.to_bits(),
+                        p.recent_contacts.to_bits(),
+                        p.beyond,
+                    )
+                };
+                assert_eq!(
+                    bits(pair_at(&got, l)),
+                    bits(pair_at(&want, l)),
+                    "{:?} {:?}",
+                    pairs[l],
+                    sides[l]
                 );
-                let want = (
-                    want.strength.to_bits(),
-                    want.hours.to_bits(),
-                    want.recent_contacts.to_bits(),
-                    want.beyond,
-                );
-                assert_eq!(got, want, "{:?} {:?} {}", pairs[l], sides[l], contacts[l]);
             }
         }
     }

@@ -7,11 +7,10 @@
 //! before it. Held to Random123's published known answers
 //! (`kat_vectors`, the three `philox4x32 10` lines).
 //!
-//! [`lanes::philox`] computes eight counters at once (x86-64 with AVX2),
-//! each lane with its own counter and key, the same words as the scalar
-//! function: AVX2 multiplies the even 32-bit lanes of two vectors into
-//! 64-bit products, so each round takes the even lanes and the odd lanes
-//! (shifted down) apart and puts the halves back in place.
+//! [`philox`] computes eight counters at once, each lane with its own
+//! counter and key ([`super::lanes`]: the same words on every processor).
+
+use super::lanes::{F32s, Isa, U32s};
 
 /// The multipliers and the key's Weyl increments.
 const M0: u32 = 0xD251_1F53;
@@ -19,95 +18,33 @@ const M1: u32 = 0xCD9E_8D57;
 const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
 
-/// The four words of `counter` under `key`.
-pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+/// Lane by lane, the four words of each lane's counter (`counter[w]`
+/// holds word `w` of the eight counters) under its key.
+#[inline(always)]
+pub fn philox<I: Isa>(counter: [U32s<I>; 4], key: [U32s<I>; 2]) -> [U32s<I>; 4] {
     let (mut c, mut k) = (counter, key);
     for round in 0..10 {
         if round > 0 {
-            k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+            k = [k[0] + W0, k[1] + W1];
         }
-        let p0 = u64::from(M0) * u64::from(c[0]);
-        let p1 = u64::from(M1) * u64::from(c[2]);
-        c = [
-            (p1 >> 32) as u32 ^ c[1] ^ k[0],
-            p1 as u32,
-            (p0 >> 32) as u32 ^ c[3] ^ k[1],
-            p0 as u32,
-        ];
+        let (low0, high0) = c[0].mul_wide(M0);
+        let (low1, high1) = c[2].mul_wide(M1);
+        c = [high1 ^ c[1] ^ k[0], low1, high0 ^ c[3] ^ k[1], low0];
     }
     c
 }
 
-/// A uniform number in [0, 1) from a word: its upper 24 bits as a
+/// Uniform numbers in [0, 1) from words: their upper 24 bits as a
 /// fraction, exact in f32.
-#[inline]
-pub fn unit_f32(word: u32) -> f32 {
-    (word >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
-}
-
-#[cfg(target_arch = "x86_64")]
-pub mod lanes {
-    //! Philox4x32-10 in eight lanes.
-
-    use std::arch::x86_64::*;
-
-    use super::{M0, M1, W0, W1};
-
-    /// Lane by lane, the low and high 32 bits of `a · m`.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn product(a: __m256i, m: u32) -> (__m256i, __m256i) {
-        let m = _mm256_set1_epi32(m as i32);
-        let even = _mm256_mul_epu32(a, m);
-        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), m);
-        let low = _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd));
-        let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(even), odd);
-        (low, high)
-    }
-
-    /// Lane by lane, the four words of each lane's counter (`counter[w]`
-    /// holds word `w` of the eight counters) under its key.
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn philox(counter: [__m256i; 4], key: [__m256i; 2]) -> [__m256i; 4] {
-        let (mut c, mut k) = (counter, key);
-        for round in 0..10 {
-            if round > 0 {
-                k = [
-                    _mm256_add_epi32(k[0], _mm256_set1_epi32(W0 as i32)),
-                    _mm256_add_epi32(k[1], _mm256_set1_epi32(W1 as i32)),
-                ];
-            }
-            let (low0, high0) = product(c[0], M0);
-            let (low1, high1) = product(c[2], M1);
-            c = [
-                _mm256_xor_si256(_mm256_xor_si256(high1, c[1]), k[0]),
-                low1,
-                _mm256_xor_si256(_mm256_xor_si256(high0, c[3]), k[1]),
-                low0,
-            ];
-        }
-        c
-    }
-
-    /// Lane by lane, [`super::unit_f32`] of `words`.
-    ///
-    /// # Safety
-    /// Only on a processor with AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub fn unit_f32(words: __m256i) -> __m256 {
-        let upper = _mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(words));
-        _mm256_mul_ps(upper, _mm256_set1_ps(1.0 / (1u32 << 24) as f32))
-    }
+#[inline(always)]
+pub fn unit_f32<I: Isa>(words: U32s<I>) -> F32s<I> {
+    words.shr::<8>().i32_to_f32() * (1.0 / (1u32 << 24) as f32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::lanes::Portable;
 
     /// Random123's `kat_vectors`, the `philox4x32 10` lines: counter, key,
     /// the words expected.
@@ -129,38 +66,40 @@ mod tests {
         ),
     ];
 
+    /// Lane `l`'s words of `philox` over each lane's counter and key.
+    fn words<I: Isa>(isa: I, counters: [[u32; 4]; 8], keys: [[u32; 2]; 8]) -> [[u32; 4]; 8] {
+        let c = std::array::from_fn(|w| isa.words(std::array::from_fn(|l| counters[l][w])));
+        let k = std::array::from_fn(|w| isa.words(std::array::from_fn(|l| keys[l][w])));
+        let out = philox(c, k).map(U32s::array);
+        std::array::from_fn(|l| std::array::from_fn(|w| out[w][l]))
+    }
+
     #[test]
-    fn the_published_known_answers() {
-        for (counter, key, words) in KNOWN {
-            assert_eq!(philox4x32_10(counter, key), words, "{counter:08x?}");
+    fn the_published_known_answers_in_every_lane() {
+        let counters = std::array::from_fn(|l| KNOWN[l % 3].0);
+        let keys = std::array::from_fn(|l| KNOWN[l % 3].1);
+        let want: [[u32; 4]; 8] = std::array::from_fn(|l| KNOWN[l % 3].2);
+        assert_eq!(words(Portable, counters, keys), want);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+            assert_eq!(words(avx2, counters, keys), want);
         }
     }
 
     #[test]
     fn units_lie_in_zero_to_one_with_24_bits() {
-        assert_eq!(unit_f32(0), 0.0);
-        assert_eq!(unit_f32(0xFF), 0.0);
-        assert_eq!(unit_f32(0x100), 1.0 / 16_777_216.0);
-        assert!(unit_f32(u32::MAX) < 1.0);
-        assert_eq!(unit_f32(u32::MAX), 1.0 - 1.0 / 16_777_216.0);
+        let units = unit_f32(Portable.words([0, 0xFF, 0x100, u32::MAX, 0, 0, 0, 0])).array();
+        assert_eq!(
+            units[..4],
+            [0.0, 0.0, 1.0 / 16_777_216.0, 1.0 - 1.0 / 16_777_216.0]
+        );
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn eight_lanes_give_each_lane_the_scalar_words() {
-        use std::arch::x86_64::*;
-        if !std::arch::is_x86_feature_detected!("avx2") {
+    fn avx2_gives_the_portable_words() {
+        let Some(avx2) = crate::kernel::lanes::Avx2::detect() else {
             return;
-        }
-        let vector = |words: [u32; 8]| {
-            // SAFETY: `words` is eight readable u32.
-            unsafe { _mm256_loadu_si256(words.as_ptr().cast()) }
-        };
-        let words_of = |v: __m256i| {
-            let mut out = [0u32; 8];
-            // SAFETY: `out` is eight writable u32.
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), v) };
-            out
         };
         let mut state = 0x0123_4567_89ab_cdefu64;
         let mut next = || {
@@ -169,31 +108,10 @@ mod tests {
                 .wrapping_add(1);
             (state >> 32) as u32
         };
-        for round in 0..20_000 {
-            // The known answers in the first lanes, then random counters
-            // and keys (every lane its own).
-            let mut counters = [[0u32; 4]; 8];
-            let mut keys = [[0u32; 2]; 8];
-            for lane in 0..8 {
-                (counters[lane], keys[lane]) = match (round, KNOWN.get(lane)) {
-                    (0, Some(&(c, k, _))) => (c, k),
-                    _ => ([next(), next(), next(), next()], [next(), next()]),
-                };
-            }
-            let c = std::array::from_fn(|w| vector(std::array::from_fn(|l| counters[l][w])));
-            let k = std::array::from_fn(|w| vector(std::array::from_fn(|l| keys[l][w])));
-            // SAFETY: the processor has AVX2 (checked above).
-            let (out, units) = unsafe {
-                let out = lanes::philox(c, k);
-                (out, lanes::unit_f32(out[0]))
-            };
-            let units: [f32; 8] = unsafe { std::mem::transmute(units) };
-            for lane in 0..8 {
-                let want = philox4x32_10(counters[lane], keys[lane]);
-                let got: [u32; 4] = std::array::from_fn(|w| words_of(out[w])[lane]);
-                assert_eq!(got, want, "round {round} lane {lane}");
-                assert_eq!(units[lane].to_bits(), unit_f32(want[0]).to_bits());
-            }
+        for _ in 0..20_000 {
+            let counters = std::array::from_fn(|_| [next(), next(), next(), next()]);
+            let keys = std::array::from_fn(|_| [next(), next()]);
+            assert_eq!(words(avx2, counters, keys), words(Portable, counters, keys));
         }
     }
 }

@@ -166,6 +166,17 @@ impl BondMatrix {
         }
     }
 
+    /// Every number column, one after the other in [`PairColumns`]'
+    /// order, and the two flag columns: the session kernel's copy.
+    pub fn storage(&self) -> (&[f32], &[bool]) {
+        (&self.numbers, &self.flags)
+    }
+
+    /// [`BondMatrix::storage`], to write.
+    pub fn storage_mut(&mut self) -> (&mut [f32], &mut [bool]) {
+        (&mut self.numbers, &mut self.flags)
+    }
+
     /// Pairs in the matrix.
     #[inline]
     pub fn pair_count(&self) -> usize {

@@ -80,6 +80,9 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
     fn eq_u(self, a: Self::U, b: Self::U) -> Self::M;
     fn select_u(self, m: Self::M, yes: Self::U, no: Self::U) -> Self::U;
 
+    /// Row `r` lane `l` of the result is row `l` lane `r` of `rows`.
+    fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES];
+
     fn and_m(self, a: Self::M, b: Self::M) -> Self::M;
     fn or_m(self, a: Self::M, b: Self::M) -> Self::M;
     fn not_m(self, a: Self::M) -> Self::M;
@@ -333,6 +336,17 @@ impl Isa for Portable {
     }
 
     #[inline(always)]
+    fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES] {
+        let mut t = [[0; LANES]; LANES];
+        for (r, row) in t.iter_mut().enumerate() {
+            for (l, word) in row.iter_mut().enumerate() {
+                *word = rows[l][r];
+            }
+        }
+        t
+    }
+
+    #[inline(always)]
     fn and_m(self, a: Self::M, b: Self::M) -> Self::M {
         both(a, b, |x, y| x & y)
     }
@@ -542,6 +556,52 @@ mod avx2 {
                     _mm256_castsi256_ps(yes),
                     m,
                 ))
+            }
+        }
+
+        #[inline(always)]
+        fn transpose(self, rows: [__m256i; LANES]) -> [__m256i; LANES] {
+            // Pairs of rows interleaved, then pairs of pairs, then the
+            // 128-bit halves exchanged.
+            unsafe {
+                let c = |v| _mm256_castsi256_ps(v);
+                let r = [
+                    c(rows[0]),
+                    c(rows[1]),
+                    c(rows[2]),
+                    c(rows[3]),
+                    c(rows[4]),
+                    c(rows[5]),
+                    c(rows[6]),
+                    c(rows[7]),
+                ];
+                let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+                let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+                let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+                let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+                let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+                let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+                let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+                let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+                let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                let i = |v| _mm256_castps_si256(v);
+                [
+                    i(_mm256_permute2f128_ps::<0x20>(s0, s4)),
+                    i(_mm256_permute2f128_ps::<0x20>(s1, s5)),
+                    i(_mm256_permute2f128_ps::<0x20>(s2, s6)),
+                    i(_mm256_permute2f128_ps::<0x20>(s3, s7)),
+                    i(_mm256_permute2f128_ps::<0x31>(s0, s4)),
+                    i(_mm256_permute2f128_ps::<0x31>(s1, s5)),
+                    i(_mm256_permute2f128_ps::<0x31>(s2, s6)),
+                    i(_mm256_permute2f128_ps::<0x31>(s3, s7)),
+                ]
             }
         }
 
@@ -997,6 +1057,18 @@ pub(crate) mod tests {
                 "mul wide"
             );
             assert_eq!(pu.eq(qu).bits(), xu.eq(yu).bits(), "eq u");
+            let rows: [[u32; LANES]; LANES] =
+                std::array::from_fn(|r| std::array::from_fn(|l| (at * 64 + r * 8 + l) as u32));
+            let want: [[u32; LANES]; LANES] =
+                std::array::from_fn(|r| std::array::from_fn(|l| rows[l][r]));
+            assert_eq!(
+                p.transpose(rows.map(|r| p.load_u(r))).map(|v| p.store_u(v)),
+                want
+            );
+            assert_eq!(
+                x.transpose(rows.map(|r| x.load_u(r))).map(|v| x.store_u(v)),
+                want
+            );
         }
     }
 }

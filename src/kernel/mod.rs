@@ -4,6 +4,7 @@
 //! for, f32 exponential, logarithm and normal deviates, and the first
 //! rules in f32.
 
+pub mod batch;
 pub mod chances;
 pub mod contacts;
 pub mod draws;

@@ -67,6 +67,9 @@ pub struct SessionContext<'a> {
     /// it each time). The scalar passes give the same bits; tests clear
     /// this to compare the two.
     pub pair_lanes: bool,
+    /// The f32 kernel's rules, where its steps run in lanes (a developer's
+    /// switch while the kernel is built: `BONFIRE_KERNEL=lanes`).
+    pub kernel: Option<crate::kernel::session::KernelRules>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -120,6 +123,10 @@ impl<'a> SessionContext<'a> {
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
             pair_lanes: vector_lanes(),
+            kernel: kernel_switch().then(|| {
+                let odds = attendance::FixedOdds::new(&m.attendance, online, interval_days);
+                crate::kernel::session::KernelRules::new(scenario, replicate, odds)
+            }),
         }
     }
 
@@ -158,4 +165,10 @@ fn vector_lanes() -> bool {
     return crate::lanes::available();
     #[cfg(not(target_arch = "x86_64"))]
     false
+}
+
+/// Whether the f32 kernel's steps run (`BONFIRE_KERNEL=lanes`), read once.
+fn kernel_switch() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("BONFIRE_KERNEL").is_ok_and(|v| v == "lanes"))
 }

@@ -13,3 +13,4 @@ pub mod math;
 pub mod pairs;
 pub mod philox;
 pub mod relaxation;
+pub mod session;

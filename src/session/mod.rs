@@ -39,12 +39,16 @@ macro_rules! timed {
 }
 
 mod forum;
+mod in_lanes;
 #[cfg(target_arch = "x86_64")]
 mod loneliness_lanes;
 mod steps;
 mod ties;
 
-use steps::{control_block, support_group_from_summary, support_group_to_summary};
+use steps::{
+    control_block, support_group_after_dropout, support_group_from_summary,
+    support_group_to_dropout, support_group_to_summary,
+};
 
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -209,6 +213,8 @@ pub struct BatchScratch {
     groups: [Scratch; BATCH_GROUPS],
     #[cfg(target_arch = "x86_64")]
     summaries: crate::bonds::summary_lanes::SummaryTables,
+    /// The batch in the kernel's lanes, where its steps run.
+    lanes: crate::kernel::batch::BatchLanes,
 }
 
 impl BatchScratch {
@@ -254,9 +260,34 @@ pub fn step_groups<'a>(
     // The tally's clustering comes from the network figures when they are
     // measured, else from the tie summary.
     timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
+    let in_lanes = ctx.kernel.as_ref().filter(|_| {
+        groups
+            .iter()
+            .all(|g| g.meets && g.places() == groups[0].places())
+    });
+    if let Some(rules) = in_lanes {
+        for (at, g) in groups.iter_mut().enumerate() {
+            support_group_to_dropout(&session(g, at), g, &mut scratch.groups[at]);
+        }
+        if ctx.scenario.mechanisms.dropout.enabled {
+            let n = groups.len();
+            timed!(
+                Dropout,
+                in_lanes::dropout(
+                    rules,
+                    step,
+                    groups,
+                    &scratch.groups[..n],
+                    &mut scratch.lanes
+                )
+            );
+        }
+    }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
-        *tally = if g.meets {
+        *tally = if in_lanes.is_some() {
+            support_group_after_dropout(&session(g, at), g, sc)
+        } else if g.meets {
             support_group_from_summary(&session(g, at), g, sc)
         } else {
             timed!(ControlBlock, control_block(&session(g, at), g, sc))

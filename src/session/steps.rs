@@ -57,10 +57,20 @@ pub(super) fn support_group_from_summary(
     g: &mut GroupState,
     sc: &mut Scratch,
 ) -> Tally {
+    support_group_to_dropout(s, g, sc);
+    timed!(Dropout, dropout(s, g, sc)); // 12
+    support_group_after_dropout(s, g, sc)
+}
+
+/// Steps 9 to 11 of [`support_group_from_summary`].
+pub(super) fn support_group_to_dropout(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     timed!(Stigma, stigma(s, g, sc)); // 9
     timed!(Loneliness, loneliness(s, g, sc)); // 10
     timed!(Recovery, recovery(s, g, sc)); // 11, and graduation
-    timed!(Dropout, dropout(s, g, sc)); // 12
+}
+
+/// Steps 12b and 13 of [`support_group_from_summary`], and the tally.
+pub(super) fn support_group_after_dropout(s: &Session, g: &mut GroupState, sc: &Scratch) -> Tally {
     timed!(GroupEnd, group_end(s, g)); // 12b, closed groups with too few left
     timed!(Cohesion, cohesion(s, g, sc)); // 13
     let (attended, at_session) = (sc.attendees.len() as u64, sc.at_session);

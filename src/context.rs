@@ -69,7 +69,7 @@ pub struct SessionContext<'a> {
     pub pair_lanes: bool,
     /// The f32 kernel's rules, where its steps run in lanes (a developer's
     /// switch while the kernel is built: `BONFIRE_KERNEL=lanes`).
-    pub kernel: Option<crate::kernel::session::KernelRules>,
+    pub kernel: Option<crate::kernel::rules::KernelRules>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -125,7 +125,7 @@ impl<'a> SessionContext<'a> {
             pair_lanes: vector_lanes(),
             kernel: kernel_switch().then(|| {
                 let odds = attendance::FixedOdds::new(&m.attendance, online, interval_days);
-                crate::kernel::session::KernelRules::new(scenario, replicate, odds)
+                crate::kernel::rules::KernelRules::new(scenario, replicate, odds)
             }),
         }
     }

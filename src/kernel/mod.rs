@@ -13,4 +13,5 @@ pub mod math;
 pub mod pairs;
 pub mod philox;
 pub mod relaxation;
-pub mod session;
+pub mod rules;
+pub mod steps;

@@ -47,7 +47,7 @@ mod ties;
 
 use steps::{
     control_block, support_group_after_dropout, support_group_from_summary,
-    support_group_to_dropout, support_group_to_summary,
+    support_group_to_recovery, support_group_to_summary,
 };
 
 use crate::metrics::{RowId, Tally};
@@ -267,21 +267,17 @@ pub fn step_groups<'a>(
     });
     if let Some(rules) = in_lanes {
         for (at, g) in groups.iter_mut().enumerate() {
-            support_group_to_dropout(&session(g, at), g, &mut scratch.groups[at]);
+            support_group_to_recovery(&session(g, at), g, &mut scratch.groups[at]);
         }
-        if ctx.scenario.mechanisms.dropout.enabled {
-            let n = groups.len();
-            timed!(
-                Dropout,
-                in_lanes::dropout(
-                    rules,
-                    step,
-                    groups,
-                    &scratch.groups[..n],
-                    &mut scratch.lanes
-                )
-            );
-        }
+        let n = groups.len();
+        in_lanes::recovery_and_dropout(
+            rules,
+            ctx.scenario.mechanisms.dropout.enabled,
+            step,
+            groups,
+            &scratch.groups[..n],
+            &mut scratch.lanes,
+        );
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];

@@ -1,0 +1,62 @@
+//! Step 12 in lanes: dropout.
+
+use super::{leave, tenure, uniform, with_status};
+use crate::kernel::batch::{BatchLanes, field};
+use crate::kernel::chances::Members;
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::rules::KernelRules;
+use crate::population::Status;
+use crate::rng::Purpose;
+
+/// What the session brings to a place's dropout in each lane, beyond the
+/// member's own state: their tie summary and this session's replies.
+#[derive(Debug, Clone, Copy)]
+pub struct DropoutSession<I: Isa> {
+    /// ln(1 + tie support).
+    pub log_support: F32s<I>,
+    /// No tie at the network threshold.
+    pub isolated: Mask<I>,
+    /// Replies received and given this session.
+    pub replies: F32s<I>,
+    pub given: F32s<I>,
+}
+
+/// Step 12, dropout: each active member leaves with the chance of
+/// [`crate::kernel::chances::Chances::dropout`], decided by their place's
+/// number of `Purpose::Dropout`; one who leaves has status dropped out.
+/// `session(i)` gives what the session brings to place `i`.
+#[inline(always)]
+pub fn dropout<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    step: u32,
+    group_ids: U32s<I>,
+    lanes: &mut BatchLanes,
+    session: impl Fn(usize) -> DropoutSession<I>,
+) {
+    for i in 0..lanes.places() {
+        let active = with_status(isa, lanes, i, Status::Active);
+        if !active.any() {
+            continue;
+        }
+        let here = session(i);
+        let members = Members {
+            tenure: tenure(isa, lanes, i, step),
+            cohesion: lanes.float(isa, i, field::COHESION),
+            reply_memory: lanes.float(isa, i, field::REPLY_MEMORY),
+            log_support: here.log_support,
+            propensity: isa.f(0.0),
+            hope: isa.f(0.0),
+            frailty: lanes.float(isa, i, field::FRAILTY),
+            isolated: here.isolated,
+            replies: here.replies,
+            given: here.given,
+        };
+        let chance = rules.chances.dropout(&members);
+        let u = uniform(rules.key, group_ids, step, Purpose::Dropout, i);
+        let leaving = active & u.lt(chance);
+        if leaving.any() {
+            leave(isa, lanes, i, leaving, Status::DroppedOut, step);
+        }
+    }
+}

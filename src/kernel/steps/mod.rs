@@ -1,0 +1,96 @@
+//! The session's steps in lanes, over a batch copied in
+//! ([`super::batch::BatchLanes`]): each step the rules of its mechanism in
+//! f32 for eight groups at once (one in each lane), its numbers from the
+//! replicate's Philox key at (step, group, purpose, place). Being built
+//! step by step (docs/kernel-plan.md); the steps not yet here run as
+//! before, on the groups themselves. Here: what the steps share (the
+//! lanes that hold a group, a member's status and tenure, leaving).
+
+mod dropout;
+mod recovery;
+
+pub use dropout::{DropoutSession, dropout};
+pub use recovery::{RecoveryRule, RecoverySession, recovery};
+
+use super::batch::{BatchLanes, field};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use crate::population::Status;
+
+/// The lanes that hold a group, as a mask.
+#[inline(always)]
+fn occupied<I: Isa>(isa: I, lanes: &BatchLanes) -> Mask<I> {
+    let bits = lanes.groups();
+    isa.flags(std::array::from_fn(|l| bits >> l & 1 == 1))
+}
+
+/// The status byte of a member's first word.
+const STATUS_BITS: u32 = 0xFF;
+
+/// The lanes whose member at place `i` has `status` (among the lanes that
+/// hold a group).
+#[inline(always)]
+fn with_status<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, status: Status) -> Mask<I> {
+    let flags = lanes.word(isa, i, field::FLAGS);
+    (flags & STATUS_BITS).eq(isa.u(status as u32)) & occupied(isa, lanes)
+}
+
+/// Sessions each lane's member has belonged before session `step`
+/// (0 for one who joined at it or has not joined).
+#[inline(always)]
+fn tenure<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, step: u32) -> F32s<I> {
+    let joined = lanes.word(isa, i, field::JOINED_STEP).i32_to_f32();
+    (isa.f((step - 1) as f32) - joined).max(isa.f(0.0))
+}
+
+/// The members at place `i` of the lanes in `leaving` leave at `step`
+/// with `status`, keeping the loneliness they leave with
+/// ([`crate::population::Member::leave`]).
+#[inline(always)]
+fn leave<I: Isa>(
+    isa: I,
+    lanes: &mut BatchLanes,
+    i: usize,
+    leaving: Mask<I>,
+    status: Status,
+    step: u32,
+) {
+    let flags = lanes.word(isa, i, field::FLAGS);
+    let left = (flags & !STATUS_BITS) | status as u32;
+    lanes.set_word(i, field::FLAGS, leaving.select_u(left, flags));
+    let at = lanes.word(isa, i, field::LEFT_STEP);
+    lanes.set_word(i, field::LEFT_STEP, leaving.select_u(isa.u(step), at));
+    let exit = lanes.float(isa, i, field::LONELINESS_AT_EXIT);
+    let now = lanes.float(isa, i, field::LONELINESS);
+    lanes.set_float(i, field::LONELINESS_AT_EXIT, leaving.select(now, exit));
+}
+
+/// The uniform number in [0, 1) of place `i` for `purpose` at `step` in
+/// each lane's group (`group_ids`).
+#[inline(always)]
+fn uniform<I: Isa>(
+    key: super::draws::Key,
+    group_ids: U32s<I>,
+    step: u32,
+    purpose: crate::rng::Purpose,
+    i: usize,
+) -> F32s<I> {
+    let at = super::draws::Address {
+        step,
+        purpose,
+        block: 0,
+        position: i as u32,
+    };
+    super::philox::unit_f32(key.words(group_ids, at)[0])
+}
+
+/// The eight lanes' values of `f` at lanes `0..LANES`.
+#[inline(always)]
+pub fn gather<I: Isa>(isa: I, f: impl Fn(usize) -> f32) -> F32s<I> {
+    isa.floats(std::array::from_fn(f))
+}
+
+/// The eight lanes' flags of `f` at lanes `0..LANES`.
+#[inline(always)]
+pub fn gather_flags<I: Isa>(isa: I, f: impl Fn(usize) -> bool) -> Mask<I> {
+    isa.flags(std::array::from_fn::<bool, LANES, _>(f))
+}

@@ -125,7 +125,11 @@ impl<'a> SessionContext<'a> {
             pair_lanes: vector_lanes(),
             kernel: kernel_switch().then(|| {
                 let odds = attendance::FixedOdds::new(&m.attendance, online, interval_days);
-                crate::kernel::rules::KernelRules::new(scenario, replicate, odds)
+                let rate = loneliness::relaxation_per_session(
+                    m.loneliness.relaxation_per_week,
+                    interval_days,
+                );
+                crate::kernel::rules::KernelRules::new(scenario, replicate, odds, rate)
             }),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::chances::Chances;
 use super::draws::Key;
-use super::steps::RecoveryRule;
+use super::steps::{LonelinessRule, RecoveryRule};
 use crate::scenario::Scenario;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
@@ -13,13 +13,17 @@ pub struct KernelRules {
     pub key: Key,
     pub chances: Chances,
     pub recovery: RecoveryRule,
+    pub loneliness: LonelinessRule,
 }
 
 impl KernelRules {
+    /// `relaxation`: the share of the gap to the set point closed over
+    /// one interval.
     pub fn new(
         scenario: &Scenario,
         replicate: u32,
         attendance_odds: crate::rules::attendance::FixedOdds,
+        relaxation: f64,
     ) -> KernelRules {
         let m = &scenario.mechanisms;
         KernelRules {
@@ -32,6 +36,7 @@ impl KernelRules {
                 &m.altruism,
             ),
             recovery: RecoveryRule::new(scenario),
+            loneliness: LonelinessRule::new(scenario, relaxation),
         }
     }
 }

@@ -11,59 +11,89 @@ use super::Scratch;
 use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{Isa, Portable};
 use crate::kernel::rules::KernelRules;
-use crate::kernel::steps::{self, DropoutSession, RecoverySession, gather, gather_flags};
+use crate::kernel::steps::{
+    self, DropoutSession, LonelinessSession, RecoverySession, gather, gather_flags,
+};
+use crate::outside::GroupOutside;
 use crate::population::GroupState;
 
-/// Steps 11 and 12 (recovery, then dropout where it is on) for the
-/// batch's groups (all meeting, of one size).
-pub(super) fn recovery_and_dropout(
+/// Steps 10 to 12 (loneliness, recovery, then dropout where it is on)
+/// for the batch's groups (all meeting, of one size), with what each
+/// group's members' community ties are doing (`outsides`).
+pub(super) fn steps_10_to_12(
     rules: &KernelRules,
     dropout: bool,
     step: u32,
     groups: &mut [GroupState],
     scratches: &[Scratch],
+    outsides: &[&GroupOutside],
     lanes: &mut BatchLanes,
 ) {
+    let batch = Batch {
+        rules,
+        dropout,
+        step,
+        scratches,
+        outsides,
+    };
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
         // SAFETY: the processor has AVX2 (the token says so).
-        unsafe { recovery_and_dropout_avx2(avx2, rules, dropout, step, groups, scratches, lanes) };
+        unsafe { steps_10_to_12_avx2(avx2, &batch, groups, lanes) };
         return;
     }
-    recovery_and_dropout_with(Portable, rules, dropout, step, groups, scratches, lanes);
+    steps_10_to_12_with(Portable, &batch, groups, lanes);
+}
+
+/// What the steps in lanes read of the batch's session.
+struct Batch<'a> {
+    rules: &'a KernelRules,
+    dropout: bool,
+    step: u32,
+    scratches: &'a [Scratch],
+    outsides: &'a [&'a GroupOutside],
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn recovery_and_dropout_avx2(
+fn steps_10_to_12_avx2(
     isa: crate::kernel::lanes::Avx2,
-    rules: &KernelRules,
-    dropout: bool,
-    step: u32,
+    batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &[Scratch],
     lanes: &mut BatchLanes,
 ) {
-    recovery_and_dropout_with(isa, rules, dropout, step, groups, scratches, lanes);
+    steps_10_to_12_with(isa, batch, groups, lanes);
 }
 
 #[inline(always)]
-fn recovery_and_dropout_with<I: Isa>(
+fn steps_10_to_12_with<I: Isa>(
     isa: I,
-    rules: &KernelRules,
-    dropout: bool,
-    step: u32,
+    batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &[Scratch],
     lanes: &mut BatchLanes,
 ) {
-    timed!(Recovery, lanes.copy_in(isa, groups));
+    let (rules, step) = (batch.rules, batch.step);
+    timed!(Loneliness, lanes.copy_in(isa, groups));
     let last = groups.len() - 1;
     let lane = |l: usize| l.min(last);
     let shared: &[GroupState] = groups;
     let ids = isa.words(std::array::from_fn(|l| shared[lane(l)].id));
     let gain = gather(isa, |l| shared[lane(l)].character.session_gain() as f32);
-    let scratch = |l: usize| &scratches[lane(l)];
+    let scratch = |l: usize| &batch.scratches[lane(l)];
+    let ties = |l: usize, i: usize| shared[lane(l)].tie_summary.members[i];
+    timed!(
+        Loneliness,
+        steps::loneliness(isa, rules, step, ids, lanes, |i| LonelinessSession {
+            arrived: gather_flags(isa, |l| i < shared[lane(l)].arrived),
+            lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
+            lonely_partners: gather(isa, |l| {
+                let outside = batch.outsides[lane(l)].of(i).lonely;
+                (u32::from(ties(l, i).lonely_partners) + u32::from(outside)) as f32
+            }),
+            support: gather(isa, |l| ties(l, i).support),
+            relief: gather(isa, |l| scratch(l).relief[i] as f32),
+        })
+    );
     timed!(
         Recovery,
         steps::recovery(isa, rules, step, ids, gain, lanes, |i| RecoverySession {
@@ -71,17 +101,14 @@ fn recovery_and_dropout_with<I: Isa>(
             given: gather(isa, |l| scratch(l).given[i] as f32),
         })
     );
-    if dropout {
+    if batch.dropout {
         timed!(
             Dropout,
-            steps::dropout(isa, rules, step, ids, lanes, |i| {
-                let ties = |l: usize| shared[lane(l)].tie_summary.members[i];
-                DropoutSession {
-                    log_support: gather(isa, |l| ties(l).log_support),
-                    isolated: gather_flags(isa, |l| ties(l).ties == 0),
-                    replies: gather(isa, |l| scratch(l).replies[i] as f32),
-                    given: gather(isa, |l| scratch(l).given[i] as f32),
-                }
+            steps::dropout(isa, rules, step, ids, lanes, |i| DropoutSession {
+                log_support: gather(isa, |l| ties(l, i).log_support),
+                isolated: gather_flags(isa, |l| ties(l, i).ties == 0),
+                replies: gather(isa, |l| scratch(l).replies[i] as f32),
+                given: gather(isa, |l| scratch(l).given[i] as f32),
             })
         );
     }
@@ -93,65 +120,79 @@ mod tests {
     use crate::context::SessionContext;
     use crate::engine::step_all;
     use crate::kernel::rules::KernelRules;
-    use crate::population::{NEVER, Status, build_community_with};
+    use crate::population::{Member, NEVER, Status, build_community_with};
     use crate::scenario::Scenario;
 
+    /// What the tests compare after a year.
+    const FIGURES: [&str; 6] = [
+        "dropped out",
+        "graduated",
+        "improved",
+        "sessions attended",
+        "loneliness",
+        "caught",
+    ];
+
     /// After a year of 400 groups with the kernel's steps in lanes or the
-    /// f64 steps: those who dropped out, those who graduated, those who
-    /// improved, and the sessions attended.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 4] {
+    /// f64 steps: [`FIGURES`], summed over everyone who came.
+    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 6] {
         let mut ctx = SessionContext::new(s, replicate);
-        ctx.kernel = in_lanes.then(|| KernelRules::new(s, replicate, ctx.attendance_odds));
+        ctx.kernel = in_lanes
+            .then(|| KernelRules::new(s, replicate, ctx.attendance_odds, ctx.relaxation));
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
         }
-        let members: Vec<_> = groups.iter().flat_map(|g| &g.members).collect();
-        let count = |f: &dyn Fn(&crate::population::Member) -> bool| {
-            members.iter().filter(|m| f(m)).count() as f64
-        };
+        let members: Vec<&Member> = groups.iter().flat_map(|g| &g.members).collect();
+        let sum = |f: &dyn Fn(&Member) -> f64| members.iter().map(|m| f(m)).sum::<f64>();
+        let count = |f: &dyn Fn(&Member) -> bool| sum(&|m| f64::from(u8::from(f(m))));
         [
             count(&|m| m.status == Status::DroppedOut),
             count(&|m| m.status == Status::Graduated),
             count(&|m| m.improved_after != NEVER),
-            members.iter().map(|m| f64::from(m.sessions_attended)).sum(),
+            sum(&|m| f64::from(m.sessions_attended)),
+            sum(&|m| f64::from(m.loneliness)),
+            count(&|m| m.caught),
         ]
     }
 
-    #[test]
-    fn recovery_and_dropout_in_lanes_give_the_f64_steps_figures() {
-        // Eight replicates each way: each figure's means within four
-        // standard errors of their difference, and the lanes' own numbers
-        // (not the f64 steps' draws) in every replicate.
-        let s = Scenario::builder()
-            .set("community.groups", 400)
-            .build()
-            .unwrap();
-        let (lanes, f64s): (Vec<[f64; 4]>, Vec<[f64; 4]>) = (0..8)
-            .map(|r| (year(&s, r, true), year(&s, r, false)))
-            .unzip();
-        let moments = |v: &[[f64; 4]], k: usize| {
+    /// Eight replicates each way: each figure's means within four standard
+    /// errors of their difference (the figures `compared`), and the lanes'
+    /// own numbers (not the f64 steps' draws) in every replicate.
+    fn same_figures(s: &Scenario, compared: &[usize]) {
+        let (lanes, f64s): (Vec<[f64; 6]>, Vec<[f64; 6]>) =
+            (0..8).map(|r| (year(s, r, true), year(s, r, false))).unzip();
+        let moments = |v: &[[f64; 6]], k: usize| {
             let n = v.len() as f64;
             let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
             let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
             (mean, var / n)
         };
-        for (k, what) in ["dropped out", "graduated", "improved", "sessions attended"]
-            .iter()
-            .enumerate()
-        {
+        for &k in compared {
             let ((a, va), (b, vb)) = (moments(&lanes, k), moments(&f64s, k));
+            let what = FIGURES[k];
             assert!(a > 100.0, "{a} {what}");
-            assert!(
-                (a - b).abs() < 4.0 * (va + vb).sqrt(),
-                "{what}: {a} against {b}"
-            );
+            assert!((a - b).abs() < 4.0 * (va + vb).sqrt(), "{what}: {a} against {b}");
         }
-        assert!(
-            lanes
-                .iter()
-                .zip(&f64s)
-                .all(|(x, y)| x[0] != y[0] && x[1] != y[1])
-        );
+        assert!(lanes.iter().zip(&f64s).all(|(x, y)| x[0] != y[0] && x[4] != y[4]));
+    }
+
+    #[test]
+    fn steps_in_lanes_give_the_f64_steps_figures() {
+        let s = Scenario::builder()
+            .set("community.groups", 400)
+            .build()
+            .unwrap();
+        same_figures(&s, &[0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn contagion_in_lanes_gives_the_f64_steps_figures() {
+        let s = Scenario::builder()
+            .set("community.groups", 400)
+            .set("mechanisms.contagion.enabled", true)
+            .build()
+            .unwrap();
+        same_figures(&s, &[0, 1, 4, 5]);
     }
 }

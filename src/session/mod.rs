@@ -47,7 +47,7 @@ mod ties;
 
 use steps::{
     control_block, support_group_after_dropout, support_group_from_summary,
-    support_group_to_recovery, support_group_to_summary,
+    support_group_to_summary,
 };
 
 use crate::metrics::{RowId, Tally};
@@ -267,15 +267,21 @@ pub fn step_groups<'a>(
     });
     if let Some(rules) = in_lanes {
         for (at, g) in groups.iter_mut().enumerate() {
-            support_group_to_recovery(&session(g, at), g, &mut scratch.groups[at]);
+            timed!(
+                Stigma,
+                steps::stigma(&session(g, at), g, &scratch.groups[at])
+            ); // 9
         }
         let n = groups.len();
-        in_lanes::recovery_and_dropout(
+        let outsides: [&GroupOutside; BATCH_GROUPS] =
+            std::array::from_fn(|at| outside(at.min(n - 1)));
+        in_lanes::steps_10_to_12(
             rules,
             ctx.scenario.mechanisms.dropout.enabled,
             step,
             groups,
             &scratch.groups[..n],
+            &outsides[..n],
             &mut scratch.lanes,
         );
     }

@@ -57,16 +57,11 @@ pub(super) fn support_group_from_summary(
     g: &mut GroupState,
     sc: &mut Scratch,
 ) -> Tally {
-    support_group_to_recovery(s, g, sc);
+    timed!(Stigma, stigma(s, g, sc)); // 9
+    timed!(Loneliness, loneliness(s, g, sc)); // 10
     timed!(Recovery, recovery(s, g, sc)); // 11, and graduation
     timed!(Dropout, dropout(s, g, sc)); // 12
     support_group_after_dropout(s, g, sc)
-}
-
-/// Steps 9 and 10 of [`support_group_from_summary`].
-pub(super) fn support_group_to_recovery(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
-    timed!(Stigma, stigma(s, g, sc)); // 9
-    timed!(Loneliness, loneliness(s, g, sc)); // 10
 }
 
 /// Steps 12b and 13 of [`support_group_from_summary`], and the tally.

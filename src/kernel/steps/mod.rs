@@ -7,9 +7,11 @@
 //! lanes that hold a group, a member's status and tenure, leaving).
 
 mod dropout;
+mod loneliness;
 mod recovery;
 
 pub use dropout::{DropoutSession, dropout};
+pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
 
 use super::batch::{BatchLanes, field};
@@ -64,6 +66,25 @@ fn leave<I: Isa>(
     lanes.set_float(i, field::LONELINESS_AT_EXIT, leaving.select(now, exit));
 }
 
+/// The four words of item `position` for `purpose` at `step` in each
+/// lane's group (`group_ids`), their first block.
+#[inline(always)]
+fn words<I: Isa>(
+    key: super::draws::Key,
+    group_ids: U32s<I>,
+    step: u32,
+    purpose: crate::rng::Purpose,
+    position: usize,
+) -> [U32s<I>; 4] {
+    let at = super::draws::Address {
+        step,
+        purpose,
+        block: 0,
+        position: position as u32,
+    };
+    key.words(group_ids, at)
+}
+
 /// The uniform number in [0, 1) of place `i` for `purpose` at `step` in
 /// each lane's group (`group_ids`).
 #[inline(always)]
@@ -74,13 +95,7 @@ fn uniform<I: Isa>(
     purpose: crate::rng::Purpose,
     i: usize,
 ) -> F32s<I> {
-    let at = super::draws::Address {
-        step,
-        purpose,
-        block: 0,
-        position: i as u32,
-    };
-    super::philox::unit_f32(key.words(group_ids, at)[0])
+    super::philox::unit_f32(words(key, group_ids, step, purpose, i)[0])
 }
 
 /// The eight lanes' values of `f` at lanes `0..LANES`.

@@ -1,0 +1,160 @@
+//! Step 10 in lanes: loneliness (contagion, relaxation, relief, the
+//! caught hold).
+
+use super::{uniform, words};
+use crate::kernel::batch::{BatchLanes, field};
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::math;
+use crate::kernel::philox::unit_f32;
+use crate::kernel::relaxation::{Members, Relaxation};
+use crate::kernel::rules::KernelRules;
+use crate::rng::Purpose;
+use crate::rules::loneliness::{CAUGHT_MARGIN, LONELINESS_MIN, LONELY_CUTOFF};
+use crate::scenario::Scenario;
+
+/// Step 10's rules in f32 (`rules::loneliness`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LonelinessRule {
+    /// SISa contagion's onset, transmission per lonely partner and
+    /// recovery per session; `None` when contagion is off.
+    pub contagion: Option<[f32; 3]>,
+    /// The relaxation toward the set point; `None` when it is off.
+    pub relaxation: Option<Relaxation>,
+}
+
+impl LonelinessRule {
+    pub fn new(scenario: &Scenario, rate: f64) -> LonelinessRule {
+        let m = &scenario.mechanisms;
+        let c = &m.contagion;
+        let l = &m.loneliness;
+        LonelinessRule {
+            contagion: c.enabled.then_some([
+                c.onset as f32,
+                c.transmission as f32,
+                c.recovery as f32,
+            ]),
+            relaxation: l.enabled.then_some(Relaxation {
+                tie_relief: l.tie_relief as f32,
+                rate: rate as f32,
+                noise_sd: l.noise_sd as f32,
+            }),
+        }
+    }
+}
+
+/// What the session brings to a place's loneliness in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct LonelinessSession<I: Isa> {
+    /// The place's member has arrived (joined or left since).
+    pub arrived: Mask<I>,
+    /// Lonely at the session's start.
+    pub lonely: Mask<I>,
+    /// Lonely tie partners in the group and in the community.
+    pub lonely_partners: F32s<I>,
+    /// Tie support.
+    pub support: F32s<I>,
+    /// Universality's relief.
+    pub relief: F32s<I>,
+}
+
+/// The caught flag's bits in a member's first word (its third byte).
+const CAUGHT_BITS: u32 = 0xFF << 16;
+
+/// Step 10, loneliness, for everyone who arrived: SISa contagion first
+/// (from the lonely flags of the session's start, decided by the place's
+/// number of `Purpose::Contagion`; one who recovers from caught loneliness
+/// drops to just below the cut-off), then relaxation toward the
+/// tie-lowered set point with noise (Box–Muller deviates of
+/// `Purpose::LonelinessNoise`, places 2h and 2h + 1 taking the two of
+/// pair h), universality's relief, and caught loneliness held at or above
+/// the cut-off. `session(i)` gives what the session brings to place `i`.
+#[inline(always)]
+pub fn loneliness<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    step: u32,
+    group_ids: U32s<I>,
+    lanes: &mut BatchLanes,
+    session: impl Fn(usize) -> LonelinessSession<I>,
+) {
+    let p = &rules.loneliness;
+    let mut second = isa.f(0.0);
+    for i in 0..lanes.places() {
+        let here = session(i);
+        let deviate = if i % 2 == 0 {
+            let w = words(rules.key, group_ids, step, Purpose::LonelinessNoise, i / 2);
+            let (first, next) = math::normal_pair(unit_f32(w[0]), unit_f32(w[1]));
+            second = next;
+            first
+        } else {
+            second
+        };
+        if !here.arrived.any() {
+            continue;
+        }
+        let caught = match p.contagion {
+            Some(rates) => contagion(isa, rules, rates, step, group_ids, lanes, i, here),
+            None => caught(isa, lanes, i),
+        };
+        let mut score = lanes.float(isa, i, field::LONELINESS);
+        if let Some(relaxation) = p.relaxation {
+            let member = Members {
+                start: lanes.float(isa, i, field::LONELINESS_START),
+                score,
+                support: here.support,
+                caught,
+                deviate,
+            };
+            score = relaxation.score(&member);
+        }
+        let relieved = (score - here.relief).max(isa.f(LONELINESS_MIN as f32));
+        score = here.relief.gt(isa.f(0.0)).select(relieved, score);
+        score = caught.select(score.max(isa.f(LONELY_CUTOFF as f32)), score);
+        let before = lanes.float(isa, i, field::LONELINESS);
+        lanes.set_float(i, field::LONELINESS, here.arrived.select(score, before));
+    }
+}
+
+/// The lanes whose member at place `i` has caught loneliness.
+#[inline(always)]
+fn caught<I: Isa>(isa: I, lanes: &BatchLanes, i: usize) -> Mask<I> {
+    let flags = lanes.word(isa, i, field::FLAGS);
+    !(flags & CAUGHT_BITS).eq(isa.u(0))
+}
+
+/// SISa contagion at place `i` (`rules::loneliness::caught_after`): the
+/// caught recover with the recovery rate; those not lonely by their own
+/// score catch it with onset + transmission per lonely partner (at most
+/// 1). Gives the new caught flags, written to the member with the score of
+/// one who recovered.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn contagion<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    [onset, transmission, recovery]: [f32; 3],
+    step: u32,
+    group_ids: U32s<I>,
+    lanes: &mut BatchLanes,
+    i: usize,
+    here: LonelinessSession<I>,
+) -> Mask<I> {
+    let was = caught(isa, lanes, i);
+    let catching = (onset + transmission * here.lonely_partners).min(isa.f(1.0));
+    let chance = was.select(isa.f(recovery), catching);
+    let chance = (was | !here.lonely).select(chance, isa.f(0.0));
+    let u = uniform(rules.key, group_ids, step, Purpose::Contagion, i);
+    let switches = here.arrived & u.lt(chance);
+    let now = (was & !switches) | (!was & switches);
+    let flags = lanes.word(isa, i, field::FLAGS);
+    let set = (flags & !CAUGHT_BITS) | 1 << 16;
+    let cleared = flags & !CAUGHT_BITS;
+    lanes.set_word(i, field::FLAGS, now.select_u(set, cleared));
+    let recovered = was & !now;
+    if recovered.any() {
+        let score = lanes.float(isa, i, field::LONELINESS);
+        let below = score.min(isa.f((LONELY_CUTOFF - CAUGHT_MARGIN) as f32));
+        lanes.set_float(i, field::LONELINESS, recovered.select(below, score));
+    }
+    now
+}

@@ -129,7 +129,7 @@ impl<'a> SessionContext<'a> {
                     m.loneliness.relaxation_per_week,
                     interval_days,
                 );
-                crate::kernel::rules::KernelRules::new(scenario, replicate, odds, rate)
+                crate::kernel::rules::KernelRules::new(scenario, replicate, odds, rate, online)
             }),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::chances::Chances;
 use super::draws::Key;
-use super::steps::{LonelinessRule, RecoveryRule};
+use super::steps::{CohesionRule, LonelinessRule, RecoveryRule, StigmaRule};
 use crate::scenario::Scenario;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
@@ -14,16 +14,19 @@ pub struct KernelRules {
     pub chances: Chances,
     pub recovery: RecoveryRule,
     pub loneliness: LonelinessRule,
+    pub stigma: StigmaRule,
+    pub cohesion: CohesionRule,
 }
 
 impl KernelRules {
     /// `relaxation`: the share of the gap to the set point closed over
-    /// one interval.
+    /// one interval; `online`: the group meets online.
     pub fn new(
         scenario: &Scenario,
         replicate: u32,
         attendance_odds: crate::rules::attendance::FixedOdds,
         relaxation: f64,
+        online: bool,
     ) -> KernelRules {
         let m = &scenario.mechanisms;
         KernelRules {
@@ -37,6 +40,8 @@ impl KernelRules {
             ),
             recovery: RecoveryRule::new(scenario),
             loneliness: LonelinessRule::new(scenario, relaxation),
+            stigma: StigmaRule::new(scenario, online),
+            cohesion: CohesionRule::new(scenario),
         }
     }
 }

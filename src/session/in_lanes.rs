@@ -8,21 +8,24 @@
 //! neighbours have moved too.
 
 use super::Scratch;
+use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{Isa, Portable};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::steps::{
-    self, DropoutSession, LonelinessSession, RecoverySession, gather, gather_flags,
+    self, CohesionSession, DropoutSession, LonelinessSession, RecoverySession, StigmaSession,
+    gather, gather_flags,
 };
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 
-/// Steps 10 to 12 (loneliness, recovery, then dropout where it is on)
-/// for the batch's groups (all meeting, of one size), with what each
-/// group's members' community ties are doing (`outsides`).
-pub(super) fn steps_10_to_12(
+/// Steps 9 to 13 (stigma, loneliness, recovery, dropout, a closed
+/// group's end, cohesion) for the batch's groups (all meeting, of one
+/// size), with what each group's members' community ties are doing
+/// (`outsides`).
+pub(super) fn steps_9_to_13(
     rules: &KernelRules,
-    dropout: bool,
+    ctx: &SessionContext,
     step: u32,
     groups: &mut [GroupState],
     scratches: &[Scratch],
@@ -31,7 +34,7 @@ pub(super) fn steps_10_to_12(
 ) {
     let batch = Batch {
         rules,
-        dropout,
+        ctx,
         step,
         scratches,
         outsides,
@@ -39,16 +42,16 @@ pub(super) fn steps_10_to_12(
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
         // SAFETY: the processor has AVX2 (the token says so).
-        unsafe { steps_10_to_12_avx2(avx2, &batch, groups, lanes) };
+        unsafe { steps_avx2(avx2, &batch, groups, lanes) };
         return;
     }
-    steps_10_to_12_with(Portable, &batch, groups, lanes);
+    steps_with(Portable, &batch, groups, lanes);
 }
 
 /// What the steps in lanes read of the batch's session.
 struct Batch<'a> {
     rules: &'a KernelRules,
-    dropout: bool,
+    ctx: &'a SessionContext<'a>,
     step: u32,
     scratches: &'a [Scratch],
     outsides: &'a [&'a GroupOutside],
@@ -56,63 +59,101 @@ struct Batch<'a> {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn steps_10_to_12_avx2(
+fn steps_avx2(
     isa: crate::kernel::lanes::Avx2,
     batch: &Batch,
     groups: &mut [GroupState],
     lanes: &mut BatchLanes,
 ) {
-    steps_10_to_12_with(isa, batch, groups, lanes);
+    steps_with(isa, batch, groups, lanes);
 }
 
 #[inline(always)]
-fn steps_10_to_12_with<I: Isa>(
-    isa: I,
-    batch: &Batch,
-    groups: &mut [GroupState],
-    lanes: &mut BatchLanes,
-) {
-    let (rules, step) = (batch.rules, batch.step);
-    timed!(Loneliness, lanes.copy_in(isa, groups));
-    let last = groups.len() - 1;
-    let lane = |l: usize| l.min(last);
+fn steps_with<I: Isa>(isa: I, batch: &Batch, groups: &mut [GroupState], lanes: &mut BatchLanes) {
+    timed!(Stigma, lanes.copy_in(isa, groups));
     let shared: &[GroupState] = groups;
-    let ids = isa.words(std::array::from_fn(|l| shared[lane(l)].id));
-    let gain = gather(isa, |l| shared[lane(l)].character.session_gain() as f32);
-    let scratch = |l: usize| &batch.scratches[lane(l)];
-    let ties = |l: usize, i: usize| shared[lane(l)].tie_summary.members[i];
-    timed!(
-        Loneliness,
-        steps::loneliness(isa, rules, step, ids, lanes, |i| LonelinessSession {
-            arrived: gather_flags(isa, |l| i < shared[lane(l)].arrived),
-            lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
-            lonely_partners: gather(isa, |l| {
-                let outside = batch.outsides[lane(l)].of(i).lonely;
-                (u32::from(ties(l, i).lonely_partners) + u32::from(outside)) as f32
-            }),
-            support: gather(isa, |l| ties(l, i).support),
-            relief: gather(isa, |l| scratch(l).relief[i] as f32),
-        })
-    );
-    timed!(
-        Recovery,
-        steps::recovery(isa, rules, step, ids, gain, lanes, |i| RecoverySession {
-            attended: gather_flags(isa, |l| scratch(l).attended[i]),
-            given: gather(isa, |l| scratch(l).given[i] as f32),
-        })
-    );
-    if batch.dropout {
+    let last = shared.len() - 1;
+    let group = |l: usize| &shared[l.min(last)];
+    let scratch = |l: usize| &batch.scratches[l.min(last)];
+    let ties = |l: usize, i: usize| group(l).tie_summary.members[i];
+    let attended = |i: usize| gather_flags(isa, |l| scratch(l).attended[i]);
+    let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
+    let ids = isa.words(std::array::from_fn(|l| group(l).id));
+    if rules.stigma.enabled {
+        let bonus = gather(isa, |l| {
+            (ctx.safety_bonus + group(l).character.safety()) as f32
+        });
+        let stigma = |i| {
+            let disclosed = |l: usize| scratch(l).depth[i] > 0.0;
+            StigmaSession {
+                attended: attended(i),
+                disclosed: gather_flags(isa, disclosed),
+                heard_others: gather_flags(isa, |l| {
+                    scratch(l).disclosers > usize::from(disclosed(l))
+                }),
+                no_reply: gather_flags(isa, |l| scratch(l).no_reply[i]),
+            }
+        };
         timed!(
-            Dropout,
-            steps::dropout(isa, rules, step, ids, lanes, |i| DropoutSession {
-                log_support: gather(isa, |l| ties(l, i).log_support),
-                isolated: gather_flags(isa, |l| ties(l, i).ties == 0),
-                replies: gather(isa, |l| scratch(l).replies[i] as f32),
-                given: gather(isa, |l| scratch(l).given[i] as f32),
-            })
+            Stigma,
+            steps::stigma(isa, &rules.stigma, bonus, lanes, stigma)
         );
     }
-    timed!(Dropout, lanes.copy_out(isa, groups));
+    let loneliness = |i| LonelinessSession {
+        arrived: gather_flags(isa, |l| i < group(l).arrived),
+        lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
+        lonely_partners: gather(isa, |l| {
+            let outside = batch.outsides[l.min(last)].of(i).lonely;
+            (u32::from(ties(l, i).lonely_partners) + u32::from(outside)) as f32
+        }),
+        support: gather(isa, |l| ties(l, i).support),
+        relief: gather(isa, |l| scratch(l).relief[i] as f32),
+    };
+    timed!(
+        Loneliness,
+        steps::loneliness(isa, rules, step, ids, lanes, loneliness)
+    );
+    let gain = gather(isa, |l| group(l).character.session_gain() as f32);
+    let recovery = |i| RecoverySession {
+        attended: attended(i),
+        given: gather(isa, |l| scratch(l).given[i] as f32),
+    };
+    timed!(
+        Recovery,
+        steps::recovery(isa, rules, step, ids, gain, lanes, recovery)
+    );
+    if ctx.scenario.mechanisms.dropout.enabled {
+        let dropout = |i| DropoutSession {
+            log_support: gather(isa, |l| ties(l, i).log_support),
+            isolated: gather_flags(isa, |l| ties(l, i).ties == 0),
+            replies: gather(isa, |l| scratch(l).replies[i] as f32),
+            given: gather(isa, |l| scratch(l).given[i] as f32),
+        };
+        timed!(
+            Dropout,
+            steps::dropout(isa, rules, step, ids, lanes, dropout)
+        );
+    }
+    if !ctx.open {
+        let community = &ctx.scenario.community;
+        let floor = community.min_group_size.min(community.group_size);
+        timed!(GroupEnd, steps::group_end(isa, floor, step, lanes));
+    }
+    let cohesion = |i| CohesionSession {
+        attended: attended(i),
+        strength_to_present: gather(isa, |l| ties(l, i).strength_to_present),
+        mood: gather(isa, |l| {
+            let sc = scratch(l);
+            sc.attendees
+                .binary_search(&i)
+                .map_or(0.0, |j| sc.moods[j] as f32)
+        }),
+    };
+    timed!(
+        Cohesion,
+        steps::cohesion(isa, &rules.cohesion, lanes, cohesion)
+    );
+    timed!(Cohesion, lanes.copy_out(isa, groups));
 }
 
 #[cfg(test)]
@@ -124,21 +165,31 @@ mod tests {
     use crate::scenario::Scenario;
 
     /// What the tests compare after a year.
-    const FIGURES: [&str; 6] = [
+    const FIGURES: [&str; 9] = [
         "dropped out",
         "graduated",
         "improved",
         "sessions attended",
         "loneliness",
         "caught",
+        "stigma",
+        "cohesion",
+        "group ended",
     ];
 
-    /// After a year of 400 groups with the kernel's steps in lanes or the
+    /// After a year of 1,600 groups with the kernel's steps in lanes or the
     /// f64 steps: [`FIGURES`], summed over everyone who came.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 6] {
+    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 9] {
         let mut ctx = SessionContext::new(s, replicate);
-        ctx.kernel = in_lanes
-            .then(|| KernelRules::new(s, replicate, ctx.attendance_odds, ctx.relaxation));
+        ctx.kernel = in_lanes.then(|| {
+            KernelRules::new(
+                s,
+                replicate,
+                ctx.attendance_odds,
+                ctx.relaxation,
+                ctx.online,
+            )
+        });
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
@@ -153,6 +204,9 @@ mod tests {
             sum(&|m| f64::from(m.sessions_attended)),
             sum(&|m| f64::from(m.loneliness)),
             count(&|m| m.caught),
+            sum(&|m| f64::from(m.stigma)),
+            sum(&|m| f64::from(m.cohesion)),
+            count(&|m| m.status == Status::GroupEnded),
         ]
     }
 
@@ -160,9 +214,10 @@ mod tests {
     /// errors of their difference (the figures `compared`), and the lanes'
     /// own numbers (not the f64 steps' draws) in every replicate.
     fn same_figures(s: &Scenario, compared: &[usize]) {
-        let (lanes, f64s): (Vec<[f64; 6]>, Vec<[f64; 6]>) =
-            (0..8).map(|r| (year(s, r, true), year(s, r, false))).unzip();
-        let moments = |v: &[[f64; 6]], k: usize| {
+        let (lanes, f64s): (Vec<[f64; 9]>, Vec<[f64; 9]>) = (0..8)
+            .map(|r| (year(s, r, true), year(s, r, false)))
+            .unzip();
+        let moments = |v: &[[f64; 9]], k: usize| {
             let n = v.len() as f64;
             let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
             let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -172,27 +227,35 @@ mod tests {
             let ((a, va), (b, vb)) = (moments(&lanes, k), moments(&f64s, k));
             let what = FIGURES[k];
             assert!(a > 100.0, "{a} {what}");
-            assert!((a - b).abs() < 4.0 * (va + vb).sqrt(), "{what}: {a} against {b}");
+            assert!(
+                (a - b).abs() < 4.0 * (va + vb).sqrt(),
+                "{what}: {a} against {b}"
+            );
         }
-        assert!(lanes.iter().zip(&f64s).all(|(x, y)| x[0] != y[0] && x[4] != y[4]));
+        assert!(
+            lanes
+                .iter()
+                .zip(&f64s)
+                .all(|(x, y)| x[0] != y[0] && x[4] != y[4])
+        );
     }
 
     #[test]
     fn steps_in_lanes_give_the_f64_steps_figures() {
         let s = Scenario::builder()
-            .set("community.groups", 400)
+            .set("community.groups", 1600)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 2, 3, 4]);
+        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8]);
     }
 
     #[test]
     fn contagion_in_lanes_gives_the_f64_steps_figures() {
         let s = Scenario::builder()
-            .set("community.groups", 400)
+            .set("community.groups", 1600)
             .set("mechanisms.contagion.enabled", true)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 4, 5]);
+        same_figures(&s, &[0, 1, 4, 5, 6, 7]);
     }
 }

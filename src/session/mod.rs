@@ -45,10 +45,7 @@ mod loneliness_lanes;
 mod steps;
 mod ties;
 
-use steps::{
-    control_block, support_group_after_dropout, support_group_from_summary,
-    support_group_to_summary,
-};
+use steps::{control_block, support_group_from_summary, support_group_to_summary};
 
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -266,18 +263,12 @@ pub fn step_groups<'a>(
             .all(|g| g.meets && g.places() == groups[0].places())
     });
     if let Some(rules) = in_lanes {
-        for (at, g) in groups.iter_mut().enumerate() {
-            timed!(
-                Stigma,
-                steps::stigma(&session(g, at), g, &scratch.groups[at])
-            ); // 9
-        }
         let n = groups.len();
         let outsides: [&GroupOutside; BATCH_GROUPS] =
             std::array::from_fn(|at| outside(at.min(n - 1)));
-        in_lanes::steps_10_to_12(
+        in_lanes::steps_9_to_13(
             rules,
-            ctx.scenario.mechanisms.dropout.enabled,
+            ctx,
             step,
             groups,
             &scratch.groups[..n],
@@ -288,7 +279,7 @@ pub fn step_groups<'a>(
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
         *tally = if in_lanes.is_some() {
-            support_group_after_dropout(&session(g, at), g, sc)
+            steps::tally(&session(g, at), g, sc)
         } else if g.meets {
             support_group_from_summary(&session(g, at), g, sc)
         } else {

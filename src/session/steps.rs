@@ -61,13 +61,13 @@ pub(super) fn support_group_from_summary(
     timed!(Loneliness, loneliness(s, g, sc)); // 10
     timed!(Recovery, recovery(s, g, sc)); // 11, and graduation
     timed!(Dropout, dropout(s, g, sc)); // 12
-    support_group_after_dropout(s, g, sc)
-}
-
-/// Steps 12b and 13 of [`support_group_from_summary`], and the tally.
-pub(super) fn support_group_after_dropout(s: &Session, g: &mut GroupState, sc: &Scratch) -> Tally {
     timed!(GroupEnd, group_end(s, g)); // 12b, closed groups with too few left
     timed!(Cohesion, cohesion(s, g, sc)); // 13
+    tally(s, g, sc)
+}
+
+/// The group's tally after its session.
+pub(super) fn tally(s: &Session, g: &GroupState, sc: &Scratch) -> Tally {
     let (attended, at_session) = (sc.attendees.len() as u64, sc.at_session);
     timed!(
         Tally,

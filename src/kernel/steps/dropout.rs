@@ -60,3 +60,25 @@ pub fn dropout<I: Isa>(
         }
     }
 }
+
+/// Step 12b, a closed group's end: where fewer than `floor` current
+/// members are left (but some), those left leave with status group ended
+/// (`session::steps::group_end`).
+#[inline(always)]
+pub fn group_end<I: Isa>(isa: I, floor: u32, step: u32, lanes: &mut BatchLanes) {
+    let mut active = isa.f(0.0);
+    for i in 0..lanes.places() {
+        let here = with_status(isa, lanes, i, Status::Active);
+        active = active + here.select(isa.f(1.0), isa.f(0.0));
+    }
+    let ends = active.gt(isa.f(0.0)) & active.lt(isa.f(floor as f32));
+    if !ends.any() {
+        return;
+    }
+    for i in 0..lanes.places() {
+        let leaving = ends & with_status(isa, lanes, i, Status::Active);
+        if leaving.any() {
+            leave(isa, lanes, i, leaving, Status::GroupEnded, step);
+        }
+    }
+}

@@ -6,13 +6,17 @@
 //! before, on the groups themselves. Here: what the steps share (the
 //! lanes that hold a group, a member's status and tenure, leaving).
 
+mod cohesion;
 mod dropout;
 mod loneliness;
 mod recovery;
+mod stigma;
 
-pub use dropout::{DropoutSession, dropout};
+pub use cohesion::{CohesionRule, CohesionSession, cohesion};
+pub use dropout::{DropoutSession, dropout, group_end};
 pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
+pub use stigma::{StigmaRule, StigmaSession, stigma};
 
 use super::batch::{BatchLanes, field};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};

@@ -79,7 +79,7 @@ impl<'a> SessionContext<'a> {
         let facilitated = scenario.format.leadership == Leadership::Facilitated;
         let interval_days = scenario.interval_days();
         let b = &m.bonding;
-        SessionContext {
+        let mut ctx = SessionContext {
             scenario,
             replicate,
             levels: TieLevels {
@@ -123,15 +123,10 @@ impl<'a> SessionContext<'a> {
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
             pair_lanes: vector_lanes(),
-            kernel: kernel_switch().then(|| {
-                let odds = attendance::FixedOdds::new(&m.attendance, online, interval_days);
-                let rate = loneliness::relaxation_per_session(
-                    m.loneliness.relaxation_per_week,
-                    interval_days,
-                );
-                crate::kernel::rules::KernelRules::new(scenario, replicate, odds, rate, online)
-            }),
-        }
+            kernel: None,
+        };
+        ctx.kernel = kernel_switch().then(|| crate::kernel::rules::KernelRules::new(&ctx));
+        ctx
     }
 
     /// Whether the passes in vector lanes run (over pairs, the tie

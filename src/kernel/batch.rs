@@ -14,7 +14,7 @@
 //! first group's data, which are never copied back ([`BatchLanes::groups`]
 //! says which lanes hold a group).
 
-use super::lanes::{F32s, Isa, LANES, U32s};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use crate::population::{GroupState, Member};
 
 /// Words in a member.
@@ -271,6 +271,19 @@ impl BatchLanes {
     pub fn pair<I: Isa>(&self, isa: I, c: Column, k: usize) -> F32s<I> {
         isa.words(self.numbers[c as usize * self.pairs + k].0)
             .float_bits()
+    }
+
+    /// Whether pair `k` reaches beyond the meetings, in every lane.
+    #[inline(always)]
+    pub fn beyond<I: Isa>(&self, isa: I, k: usize) -> Mask<I> {
+        isa.flags(self.flags[k])
+    }
+
+    /// Sets whether pair `k` reaches beyond the meetings, in every lane.
+    #[inline(always)]
+    pub fn set_beyond<I: Isa>(&mut self, k: usize, m: Mask<I>) {
+        let bits = m.bits();
+        self.flags[k] = std::array::from_fn(|l| bits >> l & 1 == 1);
     }
 
     /// Sets column `c`'s pair `k` in every lane.

@@ -29,6 +29,8 @@ pub struct PairRule {
     online_growth: f32,
     tie: f32,
     close: f32,
+    /// Hours a week each member has for the group's ties.
+    budget: f32,
 }
 
 /// Eight pairs' state (one a lane), updated.
@@ -86,7 +88,28 @@ impl PairRule {
             online_growth: f(if online { bonding.online_factor } else { 1.0 }),
             tie: f(levels.0),
             close: f(levels.1),
+            budget: f(beyond.weekly_budget_hours),
         }
+    }
+
+    /// Lane by lane, the hours a week a pair of strength `s` would spend
+    /// in contact, before the budgets
+    /// (`rules::beyond_meetings::wanted_hours_per_week`).
+    #[inline(always)]
+    pub fn wanted_hours<I: Isa>(&self, s: F32s<I>) -> F32s<I> {
+        let squared = s * s;
+        let closeness = squared / (squared + self.half_squared);
+        (self.most_contacts * closeness) * (self.shortest_contact + self.contact_span * closeness)
+    }
+
+    /// Lane by lane, the share of their ties' wanted contact a member's
+    /// budget covers when those ties would take `wanted` hours a week
+    /// (`rules::beyond_meetings::member_share`).
+    #[inline(always)]
+    pub fn member_share<I: Isa>(&self, wanted: F32s<I>) -> F32s<I> {
+        let isa = wanted.isa();
+        let over = wanted.gt(isa.f(self.budget));
+        over.select(self.budget / wanted, isa.f(1.0))
     }
 
     /// Lane by lane, the mean count of contacts outside the sessions over
@@ -363,6 +386,27 @@ mod tests {
             }
         }
         assert!(grown > 50_000, "the growth path was taken {grown} times");
+    }
+
+    #[test]
+    fn wanted_hours_and_member_shares_are_the_f64_rules_within_f32s_precision() {
+        let (b, p) = (Bonding::default(), BeyondMeetings::default());
+        for online in [false, true] {
+            let rule = PairRule::new(&b, &p, online, 1.0, 0.7, (8.0, 40.0));
+            for k in 0..10_000 {
+                let s = k as f32 * 0.01;
+                let got = rule.wanted_hours(Portable.f(s)).array()[0];
+                let want = beyond_meetings::wanted_hours_per_week(&p, f64::from(s), online);
+                assert!(
+                    (f64::from(got) - want).abs() <= 4e-6 * want.max(1e-3),
+                    "{s}"
+                );
+                let wanted = k as f32 * 0.003;
+                let got = rule.member_share(Portable.f(wanted)).array()[0];
+                let want = beyond_meetings::member_share(&p, f64::from(wanted));
+                assert!((f64::from(got) - want).abs() <= 4e-7, "{wanted}");
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -1,10 +1,11 @@
 //! The run's rules of the kernel's steps in f32, and the key of its
-//! numbers: made once a replicate ([`crate::context::SessionContext`]).
+//! numbers: made once a replicate, from its context.
 
 use super::chances::Chances;
 use super::draws::Key;
+use super::pairs::PairRule;
 use super::steps::{CohesionRule, LonelinessRule, RecoveryRule, StigmaRule};
-use crate::scenario::Scenario;
+use crate::context::SessionContext;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
 /// numbers.
@@ -12,6 +13,7 @@ use crate::scenario::Scenario;
 pub struct KernelRules {
     pub key: Key,
     pub chances: Chances,
+    pub pairs: PairRule,
     pub recovery: RecoveryRule,
     pub loneliness: LonelinessRule,
     pub stigma: StigmaRule,
@@ -19,28 +21,29 @@ pub struct KernelRules {
 }
 
 impl KernelRules {
-    /// `relaxation`: the share of the gap to the set point closed over
-    /// one interval; `online`: the group meets online.
-    pub fn new(
-        scenario: &Scenario,
-        replicate: u32,
-        attendance_odds: crate::rules::attendance::FixedOdds,
-        relaxation: f64,
-        online: bool,
-    ) -> KernelRules {
+    pub fn new(ctx: &SessionContext) -> KernelRules {
+        let scenario = ctx.scenario;
         let m = &scenario.mechanisms;
         KernelRules {
-            key: Key::new(scenario.seed, replicate),
+            key: Key::new(scenario.seed, ctx.replicate),
             chances: Chances::new(
                 &m.attendance,
-                attendance_odds,
+                ctx.attendance_odds,
                 &m.dropout,
                 &m.replies,
                 &m.altruism,
             ),
+            pairs: PairRule::new(
+                &m.bonding,
+                &m.beyond_meetings,
+                ctx.online,
+                ctx.interval_days / 7.0,
+                ctx.contacts_kept,
+                (f64::from(ctx.levels.tie), f64::from(ctx.levels.close)),
+            ),
             recovery: RecoveryRule::new(scenario),
-            loneliness: LonelinessRule::new(scenario, relaxation),
-            stigma: StigmaRule::new(scenario, online),
+            loneliness: LonelinessRule::new(scenario, ctx.relaxation),
+            stigma: StigmaRule::new(scenario, ctx.online),
             cohesion: CohesionRule::new(scenario),
         }
     }

@@ -13,11 +13,105 @@ use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{Isa, Portable};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::steps::{
-    self, CohesionSession, DropoutSession, LonelinessSession, RecoverySession, StigmaSession,
-    gather, gather_flags,
+    self, CohesionSession, DropoutSession, LonelinessSession, PairSession, PlaceInPairs,
+    RecoverySession, StigmaSession, gather, gather_flags,
 };
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
+use crate::rules::bonding;
+
+/// Whether step 8 runs in lanes: a room whose groups have bonding and
+/// contact beyond the meetings on (the kernel's pair update; a forum's
+/// exchanges, and either mechanism alone, run as before).
+pub(super) fn pairs_run_in_lanes(ctx: &SessionContext) -> bool {
+    let m = &ctx.scenario.mechanisms;
+    !ctx.forum && m.bonding.enabled && m.beyond_meetings.enabled
+}
+
+/// Step 8, the pairs, for the batch's groups (all meeting rooms of one
+/// size; [`pairs_run_in_lanes`]).
+pub(super) fn step_8(
+    rules: &KernelRules,
+    ctx: &SessionContext,
+    step: u32,
+    groups: &mut [GroupState],
+    scratches: &[Scratch],
+    lanes: &mut BatchLanes,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+        // SAFETY: the processor has AVX2 (the token says so).
+        unsafe { step_8_avx2(avx2, rules, ctx, step, groups, scratches, lanes) };
+        return;
+    }
+    step_8_with(Portable, rules, ctx, step, groups, scratches, lanes);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn step_8_avx2(
+    isa: crate::kernel::lanes::Avx2,
+    rules: &KernelRules,
+    ctx: &SessionContext,
+    step: u32,
+    groups: &mut [GroupState],
+    scratches: &[Scratch],
+    lanes: &mut BatchLanes,
+) {
+    step_8_with(isa, rules, ctx, step, groups, scratches, lanes);
+}
+
+#[inline(always)]
+fn step_8_with<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    ctx: &SessionContext,
+    step: u32,
+    groups: &mut [GroupState],
+    scratches: &[Scratch],
+    lanes: &mut BatchLanes,
+) {
+    timed!(Ties, lanes.copy_in(isa, groups));
+    let shared: &[GroupState] = groups;
+    let last = shared.len() - 1;
+    let group = |l: usize| &shared[l.min(last)];
+    let scratch = |l: usize| &scratches[l.min(last)];
+    let ties = |l: usize, i: usize| group(l).tie_summary.members[i];
+    let b = &ctx.scenario.mechanisms.bonding;
+    let minutes = ctx.scenario.format.minutes;
+    let session = PairSession {
+        hours_in_session: gather(isa, |l| {
+            bonding::pair_hours(minutes, b.conversation_size, scratch(l).attendees.len()) as f32
+        }),
+        session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
+    };
+    let ids = isa.words(std::array::from_fn(|l| group(l).id));
+    let places = |i| PlaceInPairs {
+        arrived: gather_flags(isa, |l| i < group(l).arrived),
+        attended: gather_flags(isa, |l| scratch(l).attended[i]),
+        lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
+        depth: gather(isa, |l| scratch(l).depth[i] as f32),
+        ties_full: gather_flags(isa, |l| u32::from(ties(l, i).ties) >= b.tie_capacity),
+        close_full: gather_flags(isa, |l| u32::from(ties(l, i).close) >= b.close_capacity),
+    };
+    let friend = |i, j| gather_flags(isa, |l| group(l).tie_summary.share_casual_friend(i, j));
+    let mut buffer = Vec::with_capacity(lanes.places());
+    timed!(
+        Ties,
+        steps::ties(
+            isa,
+            rules,
+            step,
+            ids,
+            session,
+            lanes,
+            &mut buffer,
+            places,
+            friend
+        )
+    );
+    timed!(Ties, lanes.copy_out(isa, groups));
+}
 
 /// Steps 9 to 13 (stigma, loneliness, recovery, dropout, a closed
 /// group's end, cohesion) for the batch's groups (all meeting, of one
@@ -165,7 +259,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     /// What the tests compare after a year.
-    const FIGURES: [&str; 9] = [
+    const FIGURES: [&str; 11] = [
         "dropped out",
         "graduated",
         "improved",
@@ -175,21 +269,15 @@ mod tests {
         "stigma",
         "cohesion",
         "group ended",
+        "tie strength",
+        "beyond the meetings",
     ];
 
     /// After a year of 1,600 groups with the kernel's steps in lanes or the
     /// f64 steps: [`FIGURES`], summed over everyone who came.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 9] {
+    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 11] {
         let mut ctx = SessionContext::new(s, replicate);
-        ctx.kernel = in_lanes.then(|| {
-            KernelRules::new(
-                s,
-                replicate,
-                ctx.attendance_odds,
-                ctx.relaxation,
-                ctx.online,
-            )
-        });
+        ctx.kernel = in_lanes.then(|| KernelRules::new(&ctx));
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
@@ -207,6 +295,8 @@ mod tests {
             sum(&|m| f64::from(m.stigma)),
             sum(&|m| f64::from(m.cohesion)),
             count(&|m| m.status == Status::GroupEnded),
+            groups.iter().flat_map(|g| g.bonds.strengths()).map(|&s| f64::from(s)).sum(),
+            groups.iter().flat_map(|g| g.bonds.beyond()).filter(|&&b| b).count() as f64,
         ]
     }
 
@@ -214,10 +304,10 @@ mod tests {
     /// errors of their difference (the figures `compared`), and the lanes'
     /// own numbers (not the f64 steps' draws) in every replicate.
     fn same_figures(s: &Scenario, compared: &[usize]) {
-        let (lanes, f64s): (Vec<[f64; 9]>, Vec<[f64; 9]>) = (0..8)
+        let (lanes, f64s): (Vec<[f64; 11]>, Vec<[f64; 11]>) = (0..8)
             .map(|r| (year(s, r, true), year(s, r, false)))
             .unzip();
-        let moments = |v: &[[f64; 9]], k: usize| {
+        let moments = |v: &[[f64; 11]], k: usize| {
             let n = v.len() as f64;
             let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
             let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -246,7 +336,7 @@ mod tests {
             .set("community.groups", 1600)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8]);
+        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
     }
 
     #[test]
@@ -256,6 +346,6 @@ mod tests {
             .set("mechanisms.contagion.enabled", true)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 4, 5, 6, 7]);
+        same_figures(&s, &[0, 1, 4, 5, 6, 7, 9, 10]);
     }
 }

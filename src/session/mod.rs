@@ -45,7 +45,9 @@ mod loneliness_lanes;
 mod steps;
 mod ties;
 
-use steps::{control_block, support_group_from_summary, support_group_to_summary};
+use steps::{
+    control_block, support_group_from_summary, support_group_to_summary, support_group_to_ties,
+};
 
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -243,12 +245,31 @@ pub fn step_groups<'a>(
         key: ctx.stream_key(step, g.id),
         outside: outside(at),
     };
+    let in_lanes = ctx.kernel.as_ref().filter(|_| {
+        groups
+            .iter()
+            .all(|g| g.meets && g.places() == groups[0].places())
+    });
+    let pairs_in_lanes = in_lanes.filter(|_| in_lanes::pairs_run_in_lanes(ctx));
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
         timed!(Reset, sc.reset(g.places()));
-        if g.meets {
+        if pairs_in_lanes.is_some() {
+            support_group_to_ties(&session(g, at), g, sc);
+        } else if g.meets {
             support_group_to_summary(&session(g, at), g, sc);
         }
+    }
+    if let Some(rules) = pairs_in_lanes {
+        let n = groups.len();
+        in_lanes::step_8(
+            rules,
+            ctx,
+            step,
+            groups,
+            &scratch.groups[..n],
+            &mut scratch.lanes,
+        );
     }
     let measured = ctx
         .scenario
@@ -257,11 +278,6 @@ pub fn step_groups<'a>(
     // The tally's clustering comes from the network figures when they are
     // measured, else from the tie summary.
     timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
-    let in_lanes = ctx.kernel.as_ref().filter(|_| {
-        groups
-            .iter()
-            .all(|g| g.meets && g.places() == groups[0].places())
-    });
     if let Some(rules) = in_lanes {
         let n = groups.len();
         let outsides: [&GroupOutside; BATCH_GROUPS] =

@@ -32,6 +32,12 @@ use crate::rules::{
 /// keep their order. A step that only reads the group or the scratch takes
 /// it shared.
 pub(super) fn support_group_to_summary(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+    support_group_to_ties(s, g, sc);
+    timed!(Ties, ties(s, g, sc)); // 8, the pairs (then the tie summary TS(k))
+}
+
+/// Steps 1 to 7 of [`support_group_to_summary`].
+pub(super) fn support_group_to_ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     timed!(Membership, membership(s, g)); // 1
     timed!(SessionFlags, session_flags(g, sc)); // present, lonely, at the session
     timed!(Attendance, attendance(s, g, sc)); // 2
@@ -47,7 +53,6 @@ pub(super) fn support_group_to_summary(s: &Session, g: &mut GroupState, sc: &mut
         timed!(Universality, universality(s, g, sc)); // 6
     }
     timed!(Hope, hope(s, g, sc)); // 7
-    timed!(Ties, ties(s, g, sc)); // 8, the pairs (then the tie summary TS(k))
 }
 
 /// The second half of [`support_group_to_summary`]: steps 9 to 13, after

@@ -11,12 +11,14 @@ mod dropout;
 mod loneliness;
 mod recovery;
 mod stigma;
+mod ties;
 
 pub use cohesion::{CohesionRule, CohesionSession, cohesion};
 pub use dropout::{DropoutSession, dropout, group_end};
 pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
 pub use stigma::{StigmaRule, StigmaSession, stigma};
+pub use ties::{PairSession, PlaceInPairs, ties};
 
 use super::batch::{BatchLanes, field};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};

@@ -1,0 +1,128 @@
+//! Step 8 in lanes: the pairs (decay, contact beyond the meetings, growth
+//! in a session both attended), for a room whose groups have bonding and
+//! contact beyond the meetings on.
+
+use crate::kernel::batch::{BatchLanes, Column};
+use crate::kernel::contacts;
+use crate::kernel::draws::Address;
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::pairs::{Pairs, Sides};
+use crate::kernel::rules::KernelRules;
+use crate::rng::Purpose;
+
+/// What the session brings to step 8 of each place in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceInPairs<I: Isa> {
+    /// The place's member has arrived (pairs with them exist).
+    pub arrived: Mask<I>,
+    pub attended: Mask<I>,
+    /// Lonely at the session's start.
+    pub lonely: Mask<I>,
+    /// Depth of their disclosure this session (0 if none).
+    pub depth: F32s<I>,
+    /// They keep as many ties, or close ties, as they can (TS(k−1)).
+    pub ties_full: Mask<I>,
+    pub close_full: Mask<I>,
+}
+
+/// What the session brings to the whole of step 8 in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct PairSession<I: Isa> {
+    /// Hours a pair who both attended spent in conversation.
+    pub hours_in_session: F32s<I>,
+    /// The group's meeting quality, as a factor on growth.
+    pub session_gain: F32s<I>,
+}
+
+/// Step 8 for a room: first each member's share of their ties' wanted
+/// contact outside the sessions that their budget covers (from the
+/// strengths before the interval), then every pair of members who have
+/// arrived, in pair order (`j = 1, 2, …`, then `i < j`), updated by
+/// [`crate::kernel::pairs::PairRule::update`] with its contacts outside
+/// the sessions ([`contacts::count`] from the pair's numbers of
+/// `Purpose::OutsideContact`). `places(i)` gives what the session brings
+/// to place `i`; `share_a_friend(i, j)` whether the two share a casual
+/// friend in each lane (TS(k−1)). `places` is read once a place into
+/// `buffer`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn ties<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    step: u32,
+    group_ids: U32s<I>,
+    session: PairSession<I>,
+    lanes: &mut BatchLanes,
+    buffer: &mut Vec<(PlaceInPairs<I>, F32s<I>)>,
+    places: impl Fn(usize) -> PlaceInPairs<I>,
+    share_a_friend: impl Fn(usize, usize) -> Mask<I>,
+) {
+    let rule = &rules.pairs;
+    let zero = isa.f(0.0);
+    buffer.clear();
+    buffer.extend((0..lanes.places()).map(|i| (places(i), zero)));
+    // The members' wanted hours, then their shares.
+    for j in 1..lanes.places() {
+        let row = j * (j - 1) / 2;
+        for i in 0..j {
+            let strength = lanes.pair(isa, Column::Strength, row + i);
+            let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
+            buffer[i].1 = buffer[i].1 + wanted;
+            buffer[j].1 = buffer[j].1 + wanted;
+        }
+    }
+    for place in buffer.iter_mut() {
+        place.1 = rule.member_share(place.1);
+    }
+    for j in 1..lanes.places() {
+        let (b, share_b) = buffer[j];
+        if !b.arrived.any() {
+            continue;
+        }
+        let row = j * (j - 1) / 2;
+        for (i, &(a, share_a)) in buffer[..j].iter().enumerate() {
+            let k = row + i;
+            let pair = Pairs {
+                strength: lanes.pair(isa, Column::Strength, k),
+                hours: lanes.pair(isa, Column::Hours, k),
+                recent_contacts: lanes.pair(isa, Column::RecentContacts, k),
+                beyond: lanes.beyond(isa, k),
+            };
+            let either_lonely = a.lonely | b.lonely;
+            let sides = Sides {
+                together: (a.attended & b.attended).select(session.hours_in_session, zero),
+                session_gain: session.session_gain,
+                kept: either_lonely.select(
+                    lanes.pair(isa, Column::KeptLonely, k),
+                    lanes.pair(isa, Column::Kept, k),
+                ),
+                similarity: lanes.pair(isa, Column::Similarity, k),
+                outside_share: share_a.min(share_b),
+                depth_sum: a.depth + b.depth,
+                both_lonely: a.lonely & b.lonely,
+                share_a_friend: share_a_friend(i, j),
+                ties_full: a.ties_full | b.ties_full,
+                close_full: a.close_full | b.close_full,
+            };
+            let (mean, _) = rule.contact_mean(rule.decayed(&pair, &sides), sides.outside_share);
+            let at = Address {
+                step,
+                purpose: Purpose::OutsideContact,
+                block: 0,
+                position: k as u32,
+            };
+            let count = contacts::count(rules.key, group_ids, at, mean);
+            let next = rule.update(&pair, &sides, count);
+            let valid = b.arrived;
+            lanes.set_pair(
+                Column::Strength,
+                k,
+                valid.select(next.strength, pair.strength),
+            );
+            lanes.set_pair(Column::Hours, k, valid.select(next.hours, pair.hours));
+            let recent = valid.select(next.recent_contacts, pair.recent_contacts);
+            lanes.set_pair(Column::RecentContacts, k, recent);
+            lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
+        }
+    }
+}

@@ -175,6 +175,9 @@ fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32
 impl BatchLanes {
     /// Copies `groups` (one to eight meeting groups of one size) into
     /// lanes; the lanes past the last group get the first group's data.
+    /// (Inlined, as everything generic over the lanes: a caller compiled
+    /// with AVX2 takes every operation as its instruction.)
+    #[inline(always)]
     pub fn copy_in<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
         assert!((1..=LANES).contains(&groups.len()), "one to eight groups");
         let places = groups[0].places();
@@ -202,6 +205,7 @@ impl BatchLanes {
     /// Gives the groups copied in back what a session changes: every
     /// member word, the strength, hours and recent contacts of each pair,
     /// and both pair flags.
+    #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert_eq!(groups.len(), self.groups, "the groups copied in");
         let n = groups.len();

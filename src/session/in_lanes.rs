@@ -28,49 +28,90 @@ pub(super) fn pairs_run_in_lanes(ctx: &SessionContext) -> bool {
     !ctx.forum && m.bonding.enabled && m.beyond_meetings.enabled
 }
 
-/// Step 8, the pairs, for the batch's groups (all meeting rooms of one
-/// size; [`pairs_run_in_lanes`]).
-pub(super) fn step_8(
-    rules: &KernelRules,
-    ctx: &SessionContext,
+/// The runs of steps that go into lanes: step 8 (the pairs, where
+/// [`pairs_run_in_lanes`]), and steps 9 to 13 after the tie summaries.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Window {
+    Pairs,
+    AfterSummaries,
+}
+
+/// What the steps in lanes read of a batch's session.
+pub(super) struct Batch<'a> {
+    rules: &'a KernelRules,
+    ctx: &'a SessionContext<'a>,
     step: u32,
+    /// The groups' scratches, in order.
+    scratches: &'a [Scratch],
+    /// What each group's members' community ties are doing.
+    outsides: &'a [&'a GroupOutside],
+}
+
+impl<'a> Batch<'a> {
+    pub(super) fn new(
+        rules: &'a KernelRules,
+        ctx: &'a SessionContext<'a>,
+        step: u32,
+        scratches: &'a [Scratch],
+        outsides: &'a [&'a GroupOutside],
+    ) -> Batch<'a> {
+        Batch {
+            rules,
+            ctx,
+            step,
+            scratches,
+            outsides,
+        }
+    }
+}
+
+/// Runs `window`'s steps for the batch's groups (all meeting, of one
+/// size), with AVX2's lanes where the processor has them.
+pub(super) fn run(
+    window: Window,
+    batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &[Scratch],
     lanes: &mut BatchLanes,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
         // SAFETY: the processor has AVX2 (the token says so).
-        unsafe { step_8_avx2(avx2, rules, ctx, step, groups, scratches, lanes) };
+        unsafe { run_avx2(avx2, window, batch, groups, lanes) };
         return;
     }
-    step_8_with(Portable, rules, ctx, step, groups, scratches, lanes);
+    run_with(Portable, window, batch, groups, lanes);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn step_8_avx2(
+fn run_avx2(
     isa: crate::kernel::lanes::Avx2,
-    rules: &KernelRules,
-    ctx: &SessionContext,
-    step: u32,
+    window: Window,
+    batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &[Scratch],
     lanes: &mut BatchLanes,
 ) {
-    step_8_with(isa, rules, ctx, step, groups, scratches, lanes);
+    run_with(isa, window, batch, groups, lanes);
 }
 
 #[inline(always)]
-fn step_8_with<I: Isa>(
+fn run_with<I: Isa>(
     isa: I,
-    rules: &KernelRules,
-    ctx: &SessionContext,
-    step: u32,
+    window: Window,
+    batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &[Scratch],
     lanes: &mut BatchLanes,
 ) {
+    match window {
+        Window::Pairs => step_8_with(isa, batch, groups, lanes),
+        Window::AfterSummaries => steps_9_to_13_with(isa, batch, groups, lanes),
+    }
+}
+
+/// Step 8, the pairs.
+#[inline(always)]
+fn step_8_with<I: Isa>(isa: I, batch: &Batch, groups: &mut [GroupState], lanes: &mut BatchLanes) {
+    let (rules, ctx, step, scratches) = (batch.rules, batch.ctx, batch.step, batch.scratches);
     timed!(Ties, lanes.copy_in(isa, groups));
     let shared: &[GroupState] = groups;
     let last = shared.len() - 1;
@@ -113,57 +154,15 @@ fn step_8_with<I: Isa>(
     timed!(Ties, lanes.copy_out(isa, groups));
 }
 
-/// Steps 9 to 13 (stigma, loneliness, recovery, dropout, a closed
-/// group's end, cohesion) for the batch's groups (all meeting, of one
-/// size), with what each group's members' community ties are doing
-/// (`outsides`).
-pub(super) fn steps_9_to_13(
-    rules: &KernelRules,
-    ctx: &SessionContext,
-    step: u32,
-    groups: &mut [GroupState],
-    scratches: &[Scratch],
-    outsides: &[&GroupOutside],
-    lanes: &mut BatchLanes,
-) {
-    let batch = Batch {
-        rules,
-        ctx,
-        step,
-        scratches,
-        outsides,
-    };
-    #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
-        // SAFETY: the processor has AVX2 (the token says so).
-        unsafe { steps_avx2(avx2, &batch, groups, lanes) };
-        return;
-    }
-    steps_with(Portable, &batch, groups, lanes);
-}
-
-/// What the steps in lanes read of the batch's session.
-struct Batch<'a> {
-    rules: &'a KernelRules,
-    ctx: &'a SessionContext<'a>,
-    step: u32,
-    scratches: &'a [Scratch],
-    outsides: &'a [&'a GroupOutside],
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn steps_avx2(
-    isa: crate::kernel::lanes::Avx2,
+/// Steps 9 to 13: stigma, loneliness, recovery, dropout, a closed group's
+/// end, cohesion.
+#[inline(always)]
+fn steps_9_to_13_with<I: Isa>(
+    isa: I,
     batch: &Batch,
     groups: &mut [GroupState],
     lanes: &mut BatchLanes,
 ) {
-    steps_with(isa, batch, groups, lanes);
-}
-
-#[inline(always)]
-fn steps_with<I: Isa>(isa: I, batch: &Batch, groups: &mut [GroupState], lanes: &mut BatchLanes) {
     timed!(Stigma, lanes.copy_in(isa, groups));
     let shared: &[GroupState] = groups;
     let last = shared.len() - 1;
@@ -295,8 +294,16 @@ mod tests {
             sum(&|m| f64::from(m.stigma)),
             sum(&|m| f64::from(m.cohesion)),
             count(&|m| m.status == Status::GroupEnded),
-            groups.iter().flat_map(|g| g.bonds.strengths()).map(|&s| f64::from(s)).sum(),
-            groups.iter().flat_map(|g| g.bonds.beyond()).filter(|&&b| b).count() as f64,
+            groups
+                .iter()
+                .flat_map(|g| g.bonds.strengths())
+                .map(|&s| f64::from(s))
+                .sum(),
+            groups
+                .iter()
+                .flat_map(|g| g.bonds.beyond())
+                .filter(|&&b| b)
+                .count() as f64,
         ]
     }
 

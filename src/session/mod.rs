@@ -260,16 +260,11 @@ pub fn step_groups<'a>(
             support_group_to_summary(&session(g, at), g, sc);
         }
     }
+    let n = groups.len();
+    let outsides: [&GroupOutside; BATCH_GROUPS] = std::array::from_fn(|at| outside(at.min(n - 1)));
     if let Some(rules) = pairs_in_lanes {
-        let n = groups.len();
-        in_lanes::step_8(
-            rules,
-            ctx,
-            step,
-            groups,
-            &scratch.groups[..n],
-            &mut scratch.lanes,
-        );
+        let batch = in_lanes::Batch::new(rules, ctx, step, &scratch.groups[..n], &outsides[..n]);
+        in_lanes::run(in_lanes::Window::Pairs, &batch, groups, &mut scratch.lanes);
     }
     let measured = ctx
         .scenario
@@ -279,16 +274,11 @@ pub fn step_groups<'a>(
     // measured, else from the tie summary.
     timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     if let Some(rules) = in_lanes {
-        let n = groups.len();
-        let outsides: [&GroupOutside; BATCH_GROUPS] =
-            std::array::from_fn(|at| outside(at.min(n - 1)));
-        in_lanes::steps_9_to_13(
-            rules,
-            ctx,
-            step,
+        let batch = in_lanes::Batch::new(rules, ctx, step, &scratch.groups[..n], &outsides[..n]);
+        in_lanes::run(
+            in_lanes::Window::AfterSummaries,
+            &batch,
             groups,
-            &scratch.groups[..n],
-            &outsides[..n],
             &mut scratch.lanes,
         );
     }

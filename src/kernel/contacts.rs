@@ -23,6 +23,9 @@ pub fn count<I: Isa>(key: Key, groups: U32s<I>, at: Address, mean: F32s<I>) -> F
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let some = mean.gt(zero);
     let large = some & mean.ge(isa.f(LARGE_MEAN));
+    if !some.any() {
+        return zero;
+    }
     let mut active = !large & some;
     let first = key.words(groups, at);
     // The large means' counts, from the first call's words.

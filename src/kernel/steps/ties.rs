@@ -82,8 +82,14 @@ pub fn ties<I: Isa>(
         let row = j * (j - 1) / 2;
         for (i, &(a, share_a)) in buffer[..j].iter().enumerate() {
             let k = row + i;
+            let strength = lanes.pair(isa, Column::Strength, k);
+            // A pair without strength whose members did not both come is
+            // left as it is (in every lane: nothing to do).
+            if !((strength.gt(zero) | (a.attended & b.attended)) & b.arrived).any() {
+                continue;
+            }
             let pair = Pairs {
-                strength: lanes.pair(isa, Column::Strength, k),
+                strength,
                 hours: lanes.pair(isa, Column::Hours, k),
                 recent_contacts: lanes.pair(isa, Column::RecentContacts, k),
                 beyond: lanes.beyond(isa, k),

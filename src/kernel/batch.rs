@@ -14,7 +14,7 @@
 //! first group's data, which are never copied back ([`BatchLanes::groups`]
 //! says which lanes hold a group).
 
-use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
 use crate::population::{GroupState, Member};
 
 /// Words in a member.
@@ -145,7 +145,7 @@ fn eight(source: &[u32], at: usize) -> [u32; LANES] {
 fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [Row]) {
     let whole = count / LANES * LANES;
     for at in (0..whole).step_by(LANES) {
-        let rows = isa.transpose(std::array::from_fn(|l| isa.load_u(eight(sources[l], at))));
+        let rows = isa.transpose(each_lane(|l| isa.load_u(eight(sources[l], at))));
         for (row, v) in out[at..at + LANES].iter_mut().zip(rows) {
             row.0 = isa.store_u(v);
         }
@@ -160,7 +160,7 @@ fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [R
 fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32]]) {
     let whole = count / LANES * LANES;
     for at in (0..whole).step_by(LANES) {
-        let words = isa.transpose(std::array::from_fn(|w| isa.load_u(rows[at + w].0)));
+        let words = isa.transpose(each_lane(|w| isa.load_u(rows[at + w].0)));
         for (target, v) in targets.iter_mut().zip(words) {
             target[at..at + LANES].copy_from_slice(&isa.store_u(v));
         }

@@ -622,6 +622,40 @@ mod avx2 {
     }
 }
 
+/// `[f(0), …, f(7)]`, inlined with `f` (unlike `std::array::from_fn`,
+/// whose closure a caller compiled with AVX2 may call out of line,
+/// compiled without it).
+#[inline(always)]
+pub fn each_lane<T>(mut f: impl FnMut(usize) -> T) -> [T; LANES] {
+    [f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)]
+}
+
+/// Work over lanes, run with the best lanes the processor has
+/// ([`dispatch`]). Its `run` is `#[inline(always)]`, so that AVX2's entry
+/// takes it whole.
+pub trait WithLanes {
+    type Output;
+    fn run<I: Isa>(self, isa: I) -> Self::Output;
+}
+
+/// Runs `work` in AVX2's lanes where the processor has them, else in
+/// portable ones (the same bits either way).
+pub fn dispatch<W: WithLanes>(work: W) -> W::Output {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = Avx2::detect() {
+        // SAFETY: the processor has AVX2 (the token says so).
+        return unsafe { with_avx2(avx2, work) };
+    }
+    work.run(Portable)
+}
+
+/// `work` compiled with AVX2 on.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn with_avx2<W: WithLanes>(isa: Avx2, work: W) -> W::Output {
+    work.run(isa)
+}
+
 /// Eight f32 lanes.
 #[derive(Debug, Clone, Copy)]
 pub struct F32s<I: Isa> {

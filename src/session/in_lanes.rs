@@ -10,11 +10,12 @@
 use super::Scratch;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{Isa, Portable};
+use crate::kernel::lanes::Mask;
+use crate::kernel::lanes::{Isa, WithLanes, dispatch};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::steps::{
-    self, CohesionSession, DropoutSession, LonelinessSession, PairSession, PlaceInPairs,
-    RecoverySession, StigmaSession, gather, gather_flags,
+    self, AttendanceSession, CohesionSession, DropoutSession, LonelinessSession, PairSession,
+    PlaceInPairs, RecoverySession, StigmaSession, gather, gather_flags,
 };
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
@@ -66,46 +67,112 @@ impl<'a> Batch<'a> {
 }
 
 /// Runs `window`'s steps for the batch's groups (all meeting, of one
-/// size), with AVX2's lanes where the processor has them.
+/// size).
 pub(super) fn run(
     window: Window,
     batch: &Batch,
     groups: &mut [GroupState],
     lanes: &mut BatchLanes,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
-        // SAFETY: the processor has AVX2 (the token says so).
-        unsafe { run_avx2(avx2, window, batch, groups, lanes) };
-        return;
-    }
-    run_with(Portable, window, batch, groups, lanes);
+    dispatch(InWindow {
+        window,
+        batch,
+        groups,
+        lanes,
+    });
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn run_avx2(
-    isa: crate::kernel::lanes::Avx2,
+/// A window of steps of a batch, as work over lanes.
+struct InWindow<'a> {
     window: Window,
+    batch: &'a Batch<'a>,
+    groups: &'a mut [GroupState],
+    lanes: &'a mut BatchLanes,
+}
+
+impl WithLanes for InWindow<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        match self.window {
+            Window::Pairs => step_8_with(isa, self.batch, self.groups, self.lanes),
+            Window::AfterSummaries => steps_9_to_13_with(isa, self.batch, self.groups, self.lanes),
+        }
+    }
+}
+
+/// Step 2, attendance, for the batch's groups (all meeting, of one
+/// size): who comes is written to each group's scratch (`attended`, and
+/// `attendees` in place order). The groups are only read, and the
+/// scratches are these, not `batch`'s.
+pub(super) fn attendance(
     batch: &Batch,
-    groups: &mut [GroupState],
+    groups: &[GroupState],
+    scratches: &mut [Scratch],
     lanes: &mut BatchLanes,
 ) {
-    run_with(isa, window, batch, groups, lanes);
+    dispatch(Attendance {
+        batch,
+        groups,
+        scratches,
+        lanes,
+    });
+}
+
+/// Step 2 of a batch, as work over lanes.
+struct Attendance<'a> {
+    batch: &'a Batch<'a>,
+    groups: &'a [GroupState],
+    scratches: &'a mut [Scratch],
+    lanes: &'a mut BatchLanes,
+}
+
+impl WithLanes for Attendance<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        attendance_with(isa, self.batch, self.groups, self.scratches, self.lanes);
+    }
 }
 
 #[inline(always)]
-fn run_with<I: Isa>(
+fn attendance_with<I: Isa>(
     isa: I,
-    window: Window,
     batch: &Batch,
-    groups: &mut [GroupState],
+    groups: &[GroupState],
+    scratches: &mut [Scratch],
     lanes: &mut BatchLanes,
 ) {
-    match window {
-        Window::Pairs => step_8_with(isa, batch, groups, lanes),
-        Window::AfterSummaries => steps_9_to_13_with(isa, batch, groups, lanes),
+    let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
+    timed!(Attendance, lanes.copy_in(isa, groups));
+    let last = groups.len() - 1;
+    let group = |l: usize| &groups[l.min(last)];
+    let ids = isa.words(std::array::from_fn(|l| group(l).id));
+    let enabled = ctx.scenario.mechanisms.attendance.enabled;
+    let mut present: Vec<Mask<I>> = Vec::with_capacity(lanes.places());
+    for i in 0..lanes.places() {
+        let scratch = |l: usize| &scratches[l.min(last)];
+        present.push(gather_flags(isa, |l| {
+            i < group(l).arrived && scratch(l).present[i]
+        }));
     }
+    let session = |i: usize| AttendanceSession {
+        present: present[i],
+        log_support: gather(isa, |l| group(l).tie_summary.members[i].log_support),
+    };
+    let record = |i: usize, attends: Mask<I>| {
+        let bits = attends.bits();
+        for (l, sc) in scratches.iter_mut().enumerate() {
+            if bits >> l & 1 == 1 {
+                sc.attended[i] = true;
+                sc.attendees.push(i);
+            }
+        }
+    };
+    timed!(
+        Attendance,
+        steps::attendance(isa, rules, enabled, step, ids, lanes, session, record)
+    );
 }
 
 /// Step 8, the pairs.

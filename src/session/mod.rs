@@ -46,7 +46,8 @@ mod steps;
 mod ties;
 
 use steps::{
-    control_block, support_group_from_summary, support_group_to_summary, support_group_to_ties,
+    control_block, support_group_after_attendance, support_group_from_summary,
+    support_group_opening, support_group_to_summary,
 };
 
 use crate::metrics::{RowId, Tally};
@@ -254,14 +255,27 @@ pub fn step_groups<'a>(
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
         timed!(Reset, sc.reset(g.places()));
-        if pairs_in_lanes.is_some() {
-            support_group_to_ties(&session(g, at), g, sc);
+        if in_lanes.is_some() {
+            support_group_opening(&session(g, at), g, sc);
         } else if g.meets {
             support_group_to_summary(&session(g, at), g, sc);
         }
     }
     let n = groups.len();
     let outsides: [&GroupOutside; BATCH_GROUPS] = std::array::from_fn(|at| outside(at.min(n - 1)));
+    if let Some(rules) = in_lanes {
+        let no_scratches: &[Scratch] = &[];
+        let batch = in_lanes::Batch::new(rules, ctx, step, no_scratches, &outsides[..n]);
+        let (scratches, lanes) = (&mut scratch.groups[..n], &mut scratch.lanes);
+        in_lanes::attendance(&batch, groups, scratches, lanes);
+        for (at, g) in groups.iter_mut().enumerate() {
+            let (s, sc) = (session(g, at), &mut scratch.groups[at]);
+            support_group_after_attendance(&s, g, sc);
+            if pairs_in_lanes.is_none() {
+                timed!(Ties, ties::ties(&s, g, sc)); // 8
+            }
+        }
+    }
     if let Some(rules) = pairs_in_lanes {
         let batch = in_lanes::Batch::new(rules, ctx, step, &scratch.groups[..n], &outsides[..n]);
         in_lanes::run(in_lanes::Window::Pairs, &batch, groups, &mut scratch.lanes);

@@ -37,10 +37,20 @@ pub(super) fn support_group_to_summary(s: &Session, g: &mut GroupState, sc: &mut
 }
 
 /// Steps 1 to 7 of [`support_group_to_summary`].
-pub(super) fn support_group_to_ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+fn support_group_to_ties(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+    support_group_opening(s, g, sc);
+    timed!(Attendance, attendance(s, g, sc)); // 2
+    support_group_after_attendance(s, g, sc);
+}
+
+/// Step 1 and the session's flags.
+pub(super) fn support_group_opening(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     timed!(Membership, membership(s, g)); // 1
     timed!(SessionFlags, session_flags(g, sc)); // present, lonely, at the session
-    timed!(Attendance, attendance(s, g, sc)); // 2
+}
+
+/// Steps 3 to 7 of [`support_group_to_summary`].
+pub(super) fn support_group_after_attendance(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     if s.ctx.forum {
         timed!(Posting, posting(s, g, sc)); // 3, a forum's
         timed!(ForumReplies, forum_replies(s, g, sc)); // 4, a forum's

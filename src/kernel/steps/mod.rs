@@ -6,6 +6,7 @@
 //! before, on the groups themselves. Here: what the steps share (the
 //! lanes that hold a group, a member's status and tenure, leaving).
 
+mod attendance;
 mod cohesion;
 mod dropout;
 mod loneliness;
@@ -13,6 +14,7 @@ mod recovery;
 mod stigma;
 mod ties;
 
+pub use attendance::{AttendanceSession, attendance};
 pub use cohesion::{CohesionRule, CohesionSession, cohesion};
 pub use dropout::{DropoutSession, dropout, group_end};
 pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
@@ -21,7 +23,7 @@ pub use stigma::{StigmaRule, StigmaSession, stigma};
 pub use ties::{PairSession, PlaceInPairs, ties};
 
 use super::batch::{BatchLanes, field};
-use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use super::lanes::{F32s, Isa, Mask, U32s, each_lane};
 use crate::population::Status;
 
 /// The lanes that hold a group, as a mask.
@@ -107,11 +109,11 @@ fn uniform<I: Isa>(
 /// The eight lanes' values of `f` at lanes `0..LANES`.
 #[inline(always)]
 pub fn gather<I: Isa>(isa: I, f: impl Fn(usize) -> f32) -> F32s<I> {
-    isa.floats(std::array::from_fn(f))
+    isa.floats(each_lane(f))
 }
 
 /// The eight lanes' flags of `f` at lanes `0..LANES`.
 #[inline(always)]
 pub fn gather_flags<I: Isa>(isa: I, f: impl Fn(usize) -> bool) -> Mask<I> {
-    isa.flags(std::array::from_fn::<bool, LANES, _>(f))
+    isa.flags(each_lane(f))
 }

@@ -60,7 +60,9 @@ pub fn ties<I: Isa>(
     let rule = &rules.pairs;
     let zero = isa.f(0.0);
     buffer.clear();
-    buffer.extend((0..lanes.places()).map(|i| (places(i), zero)));
+    for i in 0..lanes.places() {
+        buffer.push((places(i), zero));
+    }
     // The members' wanted hours, then their shares.
     for j in 1..lanes.places() {
         let row = j * (j - 1) / 2;

@@ -1,0 +1,63 @@
+//! Step 2 in lanes: attendance.
+
+use super::{tenure, uniform};
+use crate::kernel::batch::{BatchLanes, field};
+use crate::kernel::chances::Members;
+use crate::kernel::lanes::{F32s, Isa, LANES, Mask, U32s};
+use crate::kernel::rules::KernelRules;
+use crate::rng::Purpose;
+
+/// What the session brings to a place's attendance in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct AttendanceSession<I: Isa> {
+    /// Active at the session's start.
+    pub present: Mask<I>,
+    /// ln(1 + tie support) (TS(k−1)).
+    pub log_support: F32s<I>,
+}
+
+/// Step 2, attendance: each active member comes with the chance of
+/// [`crate::kernel::chances::Chances::attendance`], decided by their
+/// place's number of `Purpose::Attendance` (everyone active comes when
+/// the mechanism is off, `enabled`). `session(i)` gives what the session
+/// brings to place `i`; `record(i, attends)` takes who at place `i`
+/// comes, place after place.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn attendance<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    enabled: bool,
+    step: u32,
+    group_ids: U32s<I>,
+    lanes: &BatchLanes,
+    session: impl Fn(usize) -> AttendanceSession<I>,
+    mut record: impl FnMut(usize, Mask<I>),
+) {
+    let zero = isa.f(0.0);
+    for i in 0..lanes.places() {
+        let here = session(i);
+        if !here.present.any() {
+            continue;
+        }
+        if !enabled {
+            record(i, here.present);
+            continue;
+        }
+        let members = Members {
+            tenure: tenure(isa, lanes, i, step),
+            cohesion: lanes.float(isa, i, field::COHESION),
+            reply_memory: lanes.float(isa, i, field::REPLY_MEMORY),
+            log_support: here.log_support,
+            propensity: lanes.float(isa, i, field::PROPENSITY),
+            hope: lanes.float(isa, i, field::HOPE),
+            frailty: zero,
+            isolated: isa.flags([false; LANES]),
+            replies: zero,
+            given: zero,
+        };
+        let chance = rules.chances.attendance(&members);
+        let u = uniform(rules.key, group_ids, step, Purpose::Attendance, i);
+        record(i, here.present & u.lt(chance));
+    }
+}

@@ -68,7 +68,8 @@ pub struct SessionContext<'a> {
     /// this to compare the two.
     pub pair_lanes: bool,
     /// The f32 kernel's rules, where its steps run in lanes (a developer's
-    /// switch while the kernel is built: `BONFIRE_KERNEL=lanes`).
+    /// switch while the kernel is built: `BONFIRE_KERNEL=lanes`, or
+    /// `portable`).
     pub kernel: Option<crate::kernel::rules::KernelRules>,
 }
 
@@ -125,7 +126,10 @@ impl<'a> SessionContext<'a> {
             pair_lanes: vector_lanes(),
             kernel: None,
         };
-        ctx.kernel = kernel_switch().then(|| crate::kernel::rules::KernelRules::new(&ctx));
+        ctx.kernel = kernel_switch().map(|portable| crate::kernel::rules::KernelRules {
+            portable,
+            ..crate::kernel::rules::KernelRules::new(&ctx)
+        });
         ctx
     }
 
@@ -166,8 +170,14 @@ fn vector_lanes() -> bool {
     false
 }
 
-/// Whether the f32 kernel's steps run (`BONFIRE_KERNEL=lanes`), read once.
-fn kernel_switch() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("BONFIRE_KERNEL").is_ok_and(|v| v == "lanes"))
+/// Whether the f32 kernel's steps run (`BONFIRE_KERNEL=lanes`), and
+/// whether in the portable lanes only (`BONFIRE_KERNEL=portable`, to
+/// compare with AVX2's), read once.
+fn kernel_switch() -> Option<bool> {
+    static ON: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| match std::env::var("BONFIRE_KERNEL").as_deref() {
+        Ok("lanes") => Some(false),
+        Ok("portable") => Some(true),
+        _ => None,
+    })
 }

@@ -638,11 +638,11 @@ pub trait WithLanes {
     fn run<I: Isa>(self, isa: I) -> Self::Output;
 }
 
-/// Runs `work` in AVX2's lanes where the processor has them, else in
-/// portable ones (the same bits either way).
-pub fn dispatch<W: WithLanes>(work: W) -> W::Output {
+/// Runs `work` in AVX2's lanes where the processor has them (unless
+/// `portable`), else in portable ones (the same bits either way).
+pub fn dispatch<W: WithLanes>(portable: bool, work: W) -> W::Output {
     #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = Avx2::detect() {
+    if let Some(avx2) = Avx2::detect().filter(|_| !portable) {
         // SAFETY: the processor has AVX2 (the token says so).
         return unsafe { with_avx2(avx2, work) };
     }

@@ -11,6 +11,8 @@ use crate::context::SessionContext;
 /// numbers.
 #[derive(Debug, Clone, Copy)]
 pub struct KernelRules {
+    /// Run in the portable lanes even where AVX2 is there (to compare).
+    pub portable: bool,
     pub key: Key,
     pub chances: Chances,
     pub pairs: PairRule,
@@ -25,6 +27,7 @@ impl KernelRules {
         let scenario = ctx.scenario;
         let m = &scenario.mechanisms;
         KernelRules {
+            portable: false,
             key: Key::new(scenario.seed, ctx.replicate),
             chances: Chances::new(
                 &m.attendance,

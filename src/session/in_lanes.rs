@@ -74,12 +74,15 @@ pub(super) fn run(
     groups: &mut [GroupState],
     lanes: &mut BatchLanes,
 ) {
-    dispatch(InWindow {
-        window,
-        batch,
-        groups,
-        lanes,
-    });
+    dispatch(
+        batch.rules.portable,
+        InWindow {
+            window,
+            batch,
+            groups,
+            lanes,
+        },
+    );
 }
 
 /// A window of steps of a batch, as work over lanes.
@@ -111,12 +114,15 @@ pub(super) fn attendance(
     scratches: &mut [Scratch],
     lanes: &mut BatchLanes,
 ) {
-    dispatch(Attendance {
-        batch,
-        groups,
-        scratches,
-        lanes,
-    });
+    dispatch(
+        batch.rules.portable,
+        Attendance {
+            batch,
+            groups,
+            scratches,
+            lanes,
+        },
+    );
 }
 
 /// Step 2 of a batch, as work over lanes.
@@ -402,6 +408,58 @@ mod tests {
                 .zip(&f64s)
                 .all(|(x, y)| x[0] != y[0] && x[4] != y[4])
         );
+    }
+
+    /// Every member's and pair's state after a year of 200 groups with
+    /// the kernel's steps in lanes, as bits.
+    fn state_after_a_year(s: &Scenario, portable: bool) -> Vec<u32> {
+        let mut ctx = SessionContext::new(s, 3);
+        ctx.kernel = Some(KernelRules {
+            portable,
+            ..KernelRules::new(&ctx)
+        });
+        let mut groups = build_community_with(&ctx);
+        for step in 1..=s.format.sessions {
+            step_all(&mut groups, &ctx, step);
+        }
+        let mut bits = Vec::new();
+        for g in &groups {
+            for m in &g.members {
+                let scores = [
+                    m.loneliness,
+                    m.hope,
+                    m.stigma,
+                    m.cohesion,
+                    m.dose,
+                    m.reply_memory,
+                ];
+                bits.extend(scores.map(f32::to_bits));
+                bits.extend([
+                    m.status as u32,
+                    m.left_step,
+                    m.sessions_attended,
+                    u32::from(m.caught),
+                ]);
+            }
+            bits.extend(g.bonds.strengths().iter().map(|x| x.to_bits()));
+            bits.extend(g.bonds.hours().iter().map(|x| x.to_bits()));
+        }
+        bits
+    }
+
+    #[test]
+    fn avx2_and_portable_lanes_give_the_same_year() {
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernel::lanes::Avx2::detect().is_some() {
+            let s = Scenario::builder()
+                .set("community.groups", 200)
+                .set("mechanisms.contagion.enabled", true)
+                .build()
+                .unwrap();
+            let (avx2, portable) = (state_after_a_year(&s, false), state_after_a_year(&s, true));
+            assert!(avx2.len() > 10_000);
+            assert!(avx2 == portable, "the lanes differ");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! says which lanes hold a group).
 
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use crate::population::{GroupState, Member};
+use crate::population::{GroupState, Member, Status};
 
 /// Words in a member.
 pub const WORDS: usize = std::mem::size_of::<Member>() / 4;
@@ -62,11 +62,19 @@ pub mod field {
     pub const REPLIES_RECEIVED: Word = word!(replies_received);
     pub const REPLIES_GIVEN: Word = word!(replies_given);
 
-    // The one-byte fields share the first word.
+    // The one-byte fields share the first word, from its lowest byte up
+    // on a little-endian machine (the status its lowest, the caught flag
+    // its third).
     const _: () = assert!(std::mem::offset_of!(Member, status) == 0);
     const _: () = assert!(std::mem::offset_of!(Member, problem_type) == 1);
     const _: () = assert!(std::mem::offset_of!(Member, caught) == 2);
+    const _: () = assert!(cfg!(target_endian = "little"), "the first word's bytes");
 }
+
+/// The status's bits in a member's first word, and the caught flag's.
+const STATUS_BYTE: u32 = 0xFF;
+const CAUGHT_SHIFT: u32 = 16;
+const CAUGHT_BYTE: u32 = 0xFF << CAUGHT_SHIFT;
 
 /// A pair column among the numbers a bond matrix keeps
 /// ([`crate::bonds::PairColumns`], in its order).
@@ -115,8 +123,9 @@ fn member_words(members: &[Member]) -> &[u32] {
 /// A member array's words, to write.
 fn member_words_mut(members: &mut [Member]) -> &mut [u32] {
     // SAFETY: as in `member_words`; what is written back is what
-    // `copy_in` read or what the kernel's steps wrote through their typed
-    // setters (a valid status, a caught flag of 0 or 1).
+    // `copy_in` read, with the first word changed only by the typed
+    // setters (`set_status` writes a `Status`, `set_caught` 0 or 1;
+    // `set_word` refuses it), so every status and flag is valid.
     unsafe { std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * WORDS) }
 }
 
@@ -258,10 +267,47 @@ impl BatchLanes {
         self.word(isa, i, w).float_bits()
     }
 
-    /// Sets word `w` of place `i` in every lane.
+    /// Sets word `w` of place `i` in every lane; not the first word, whose
+    /// bytes are a status and a flag ([`BatchLanes::set_status`],
+    /// [`BatchLanes::set_caught`]).
     #[inline(always)]
     pub fn set_word<I: Isa>(&mut self, i: usize, w: Word, v: U32s<I>) {
+        assert_ne!(
+            w,
+            field::FLAGS,
+            "the status and caught flag have setters of their own"
+        );
         self.members[i * WORDS + w.0].0 = v.array();
+    }
+
+    /// The status of place `i`'s member in every lane, as its number
+    /// (`Status as u32`).
+    #[inline(always)]
+    pub fn status<I: Isa>(&self, isa: I, i: usize) -> U32s<I> {
+        self.word(isa, i, field::FLAGS) & STATUS_BYTE
+    }
+
+    /// Sets the status of place `i`'s member to `status` in the lanes of
+    /// `lanes`.
+    #[inline(always)]
+    pub fn set_status<I: Isa>(&mut self, i: usize, lanes: Mask<I>, status: Status) {
+        let flags = self.word(lanes.isa(), i, field::FLAGS);
+        let set = (flags & !STATUS_BYTE) | status as u32;
+        self.members[i * WORDS + field::FLAGS.0].0 = lanes.select_u(set, flags).array();
+    }
+
+    /// Whether place `i`'s member has caught loneliness, in every lane.
+    #[inline(always)]
+    pub fn caught<I: Isa>(&self, isa: I, i: usize) -> Mask<I> {
+        !(self.word(isa, i, field::FLAGS) & CAUGHT_BYTE).eq(isa.u(0))
+    }
+
+    /// Sets whether place `i`'s member has caught loneliness, in every lane.
+    #[inline(always)]
+    pub fn set_caught<I: Isa>(&mut self, i: usize, caught: Mask<I>) {
+        let flags = self.word(caught.isa(), i, field::FLAGS) & !CAUGHT_BYTE;
+        let set = flags | 1 << CAUGHT_SHIFT;
+        self.members[i * WORDS + field::FLAGS.0].0 = caught.select_u(set, flags).array();
     }
 
     /// Sets word `w` of place `i` in every lane, as f32.

@@ -815,6 +815,11 @@ impl<I: Isa> U32s<I> {
 }
 
 impl<I: Isa> Mask<I> {
+    /// The lanes' token, for constants.
+    #[inline(always)]
+    pub fn isa(self) -> I {
+        self.isa
+    }
     /// Bit `l`: lane `l`'s flag.
     #[inline(always)]
     pub fn bits(self) -> u8 {

@@ -246,39 +246,44 @@ pub fn step_groups<'a>(
         key: ctx.stream_key(step, g.id),
         outside: outside(at),
     };
-    let in_lanes = ctx.kernel.as_ref().filter(|_| {
-        groups
-            .iter()
-            .all(|g| g.meets && g.places() == groups[0].places())
-    });
-    let pairs_in_lanes = in_lanes.filter(|_| in_lanes::pairs_run_in_lanes(ctx));
+    // The kernel's lanes take the batch's meeting groups, whatever else is
+    // in it: a prefix, the control blocks coming after every group.
+    let meeting = groups.iter().take_while(|g| g.meets).count();
+    assert!(
+        groups[meeting..].iter().all(|g| !g.meets),
+        "meeting groups first"
+    );
+    let in_lanes = ctx.kernel.as_ref().filter(|_| meeting > 0);
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
         timed!(Reset, sc.reset(g.places()));
-        if in_lanes.is_some() {
+        if in_lanes.is_some() && g.meets {
             support_group_opening(&session(g, at), g, sc);
         } else if g.meets {
             support_group_to_summary(&session(g, at), g, sc);
         }
     }
-    let n = groups.len();
-    let outsides: [&GroupOutside; BATCH_GROUPS] = std::array::from_fn(|at| outside(at.min(n - 1)));
+    let outsides: [&GroupOutside; BATCH_GROUPS] =
+        std::array::from_fn(|at| outside(at.min(meeting.saturating_sub(1))));
     if let Some(rules) = in_lanes {
-        let no_scratches: &[Scratch] = &[];
-        let batch = in_lanes::Batch::new(rules, ctx, step, no_scratches, &outsides[..n]);
-        let (scratches, lanes) = (&mut scratch.groups[..n], &mut scratch.lanes);
-        in_lanes::attendance(&batch, groups, scratches, lanes);
-        for (at, g) in groups.iter_mut().enumerate() {
+        let meeting_groups = &mut groups[..meeting];
+        let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
+        let (scratches, lanes) = (&mut scratch.groups[..meeting], &mut scratch.lanes);
+        in_lanes::attendance(&batch, meeting_groups, scratches, lanes);
+        let pairs_in_lanes = in_lanes::pairs_run_in_lanes(ctx);
+        for (at, g) in meeting_groups.iter_mut().enumerate() {
             let (s, sc) = (session(g, at), &mut scratch.groups[at]);
             support_group_after_attendance(&s, g, sc);
-            if pairs_in_lanes.is_none() {
+            if !pairs_in_lanes {
                 timed!(Ties, ties::ties(&s, g, sc)); // 8
             }
         }
-    }
-    if let Some(rules) = pairs_in_lanes {
-        let batch = in_lanes::Batch::new(rules, ctx, step, &scratch.groups[..n], &outsides[..n]);
-        in_lanes::run(in_lanes::Window::Pairs, &batch, groups, &mut scratch.lanes);
+        if pairs_in_lanes {
+            let scratches = &scratch.groups[..meeting];
+            let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);
+            let window = in_lanes::Window::Pairs;
+            in_lanes::run(window, &batch, meeting_groups, &mut scratch.lanes);
+        }
     }
     let measured = ctx
         .scenario
@@ -288,17 +293,14 @@ pub fn step_groups<'a>(
     // measured, else from the tie summary.
     timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     if let Some(rules) = in_lanes {
-        let batch = in_lanes::Batch::new(rules, ctx, step, &scratch.groups[..n], &outsides[..n]);
-        in_lanes::run(
-            in_lanes::Window::AfterSummaries,
-            &batch,
-            groups,
-            &mut scratch.lanes,
-        );
+        let scratches = &scratch.groups[..meeting];
+        let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);
+        let (window, lanes) = (in_lanes::Window::AfterSummaries, &mut scratch.lanes);
+        in_lanes::run(window, &batch, &mut groups[..meeting], lanes);
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
-        *tally = if in_lanes.is_some() {
+        *tally = if in_lanes.is_some() && g.meets {
             steps::tally(&session(g, at), g, sc)
         } else if g.meets {
             support_group_from_summary(&session(g, at), g, sc)

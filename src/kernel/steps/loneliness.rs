@@ -57,9 +57,6 @@ pub struct LonelinessSession<I: Isa> {
     pub relief: F32s<I>,
 }
 
-/// The caught flag's bits in a member's first word (its third byte).
-const CAUGHT_BITS: u32 = 0xFF << 16;
-
 /// Step 10, loneliness, for everyone who arrived: SISa contagion first
 /// (from the lonely flags of the session's start, decided by the place's
 /// number of `Purpose::Contagion`; one who recovers from caught loneliness
@@ -94,7 +91,7 @@ pub fn loneliness<I: Isa>(
         }
         let caught = match p.contagion {
             Some(rates) => contagion(isa, rules, rates, step, group_ids, lanes, i, here),
-            None => caught(isa, lanes, i),
+            None => lanes.caught(isa, i),
         };
         let mut score = lanes.float(isa, i, field::LONELINESS);
         if let Some(relaxation) = p.relaxation {
@@ -115,13 +112,6 @@ pub fn loneliness<I: Isa>(
     }
 }
 
-/// The lanes whose member at place `i` has caught loneliness.
-#[inline(always)]
-fn caught<I: Isa>(isa: I, lanes: &BatchLanes, i: usize) -> Mask<I> {
-    let flags = lanes.word(isa, i, field::FLAGS);
-    !(flags & CAUGHT_BITS).eq(isa.u(0))
-}
-
 /// SISa contagion at place `i` (`rules::loneliness::caught_after`): the
 /// caught recover with the recovery rate; those not lonely by their own
 /// score catch it with onset + transmission per lonely partner (at most
@@ -139,17 +129,14 @@ fn contagion<I: Isa>(
     i: usize,
     here: LonelinessSession<I>,
 ) -> Mask<I> {
-    let was = caught(isa, lanes, i);
+    let was = lanes.caught(isa, i);
     let catching = (onset + transmission * here.lonely_partners).min(isa.f(1.0));
     let chance = was.select(isa.f(recovery), catching);
     let chance = (was | !here.lonely).select(chance, isa.f(0.0));
     let u = uniform(rules.key, group_ids, step, Purpose::Contagion, i);
     let switches = here.arrived & u.lt(chance);
     let now = (was & !switches) | (!was & switches);
-    let flags = lanes.word(isa, i, field::FLAGS);
-    let set = (flags & !CAUGHT_BITS) | 1 << 16;
-    let cleared = flags & !CAUGHT_BITS;
-    lanes.set_word(i, field::FLAGS, now.select_u(set, cleared));
+    lanes.set_caught(i, now);
     let recovered = was & !now;
     if recovered.any() {
         let score = lanes.float(isa, i, field::LONELINESS);

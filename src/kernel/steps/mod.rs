@@ -33,19 +33,16 @@ fn occupied<I: Isa>(isa: I, lanes: &BatchLanes) -> Mask<I> {
     isa.flags(std::array::from_fn(|l| bits >> l & 1 == 1))
 }
 
-/// The status byte of a member's first word.
-const STATUS_BITS: u32 = 0xFF;
-
 /// The lanes whose member at place `i` has `status` (among the lanes that
 /// hold a group).
 #[inline(always)]
 fn with_status<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, status: Status) -> Mask<I> {
-    let flags = lanes.word(isa, i, field::FLAGS);
-    (flags & STATUS_BITS).eq(isa.u(status as u32)) & occupied(isa, lanes)
+    lanes.status(isa, i).eq(isa.u(status as u32)) & occupied(isa, lanes)
 }
 
-/// Sessions each lane's member has belonged before session `step`
-/// (0 for one who joined at it or has not joined).
+/// Sessions each lane's member has belonged before session `step` (0 for
+/// one who joined at it; for one who has not joined, whose joining step
+/// is `NEVER`, `step`: read only for active members).
 #[inline(always)]
 fn tenure<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, step: u32) -> F32s<I> {
     let joined = lanes.word(isa, i, field::JOINED_STEP).i32_to_f32();
@@ -64,9 +61,7 @@ fn leave<I: Isa>(
     status: Status,
     step: u32,
 ) {
-    let flags = lanes.word(isa, i, field::FLAGS);
-    let left = (flags & !STATUS_BITS) | status as u32;
-    lanes.set_word(i, field::FLAGS, leaving.select_u(left, flags));
+    lanes.set_status(i, leaving, status);
     let at = lanes.word(isa, i, field::LEFT_STEP);
     lanes.set_word(i, field::LEFT_STEP, leaving.select_u(isa.u(step), at));
     let exit = lanes.float(isa, i, field::LONELINESS_AT_EXIT);

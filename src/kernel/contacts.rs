@@ -28,9 +28,14 @@ pub fn count<I: Isa>(key: Key, groups: U32s<I>, at: Address, mean: F32s<I>) -> F
     }
     let mut active = !large & some;
     let first = key.words(groups, at);
-    // The large means' counts, from the first call's words.
-    let (z, _) = math::normal_pair(unit_f32(first[0]), unit_f32(first[1]));
-    let approximate = (mean + mean.sqrt() * z + 0.5).floor().max(zero);
+    // The large means' counts, from the first call's words (rare: worked
+    // out only where a lane has one).
+    let approximate = if large.any() {
+        let (z, _) = math::normal_pair(unit_f32(first[0]), unit_f32(first[1]));
+        (mean + mean.sqrt() * z + 0.5).floor().max(zero)
+    } else {
+        zero
+    };
     // The product method in the others, round after round.
     let limit = math::exp(-mean);
     let (mut product, mut count) = (one, zero);

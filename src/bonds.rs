@@ -458,6 +458,19 @@ impl TieSummary {
         self.finish(arrived, present);
     }
 
+    /// Every figure of `n` places set to none, to be filled from outside
+    /// (the kernel's summaries in lanes).
+    pub fn reset(&mut self, n: usize) {
+        self.clear(n);
+    }
+
+    /// The two bitsets ([`TieSummary::tie_bits`], [`TieSummary::casual_bits`]),
+    /// to write.
+    pub fn bits_mut(&mut self) -> (&mut [u64], &mut [u64]) {
+        let half = self.bits.len() / 2;
+        self.bits.split_at_mut(half)
+    }
+
     /// Every figure of `n` places set to none, before the pairs are added.
     fn clear(&mut self, n: usize) {
         self.joined_clustering_sum = None;

@@ -108,9 +108,11 @@ pub struct BatchLanes {
     members: Vec<Row>,
     /// Column `c`'s pair `k`: row `c · pairs + k` (f32 bits).
     numbers: Vec<Row>,
-    /// Beyond the meetings (pair `k`), then joined the community network
-    /// (`pairs + k`).
-    flags: Vec<[bool; LANES]>,
+    /// Whether pair `k` reaches beyond the meetings: bit `l` of byte `k`
+    /// for lane `l` (the one pair flag a session changes).
+    beyond: Vec<u8>,
+    /// Copied by [`BatchLanes::copy_in_members`]: no pairs.
+    members_only: bool,
 }
 
 /// A member array's words.
@@ -188,35 +190,49 @@ impl BatchLanes {
     /// with AVX2 takes every operation as its instruction.)
     #[inline(always)]
     pub fn copy_in<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
+        self.copy_in_members(isa, groups);
+        let pairs = groups[0].bonds.pair_count();
+        (self.pairs, self.members_only) = (pairs, false);
+        self.numbers.resize(COLUMNS * pairs, Row::default());
+        self.beyond.resize(pairs, 0);
+        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
+        let numbers: [&[u32]; LANES] =
+            std::array::from_fn(|l| float_words(lane(l).bonds.storage().0));
+        rows_in(isa, &numbers, COLUMNS * pairs, &mut self.numbers);
+        self.beyond.fill(0);
+        for l in 0..LANES {
+            let flags = &lane(l).bonds.storage().1[..pairs];
+            for (packed, &flag) in self.beyond.iter_mut().zip(flags) {
+                *packed |= u8::from(flag) << l;
+            }
+        }
+    }
+
+    /// [`BatchLanes::copy_in`] of the members alone, for a step that reads
+    /// no pair; such a copy is not copied back.
+    #[inline(always)]
+    pub fn copy_in_members<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
         assert!((1..=LANES).contains(&groups.len()), "one to eight groups");
         let places = groups[0].places();
         assert!(
             groups.iter().all(|g| g.places() == places),
             "groups of one size"
         );
-        let pairs = groups[0].bonds.pair_count();
-        (self.groups, self.places, self.pairs) = (groups.len(), places, pairs);
+        (self.groups, self.places, self.pairs) = (groups.len(), places, 0);
+        self.members_only = true;
         self.members.resize(places * WORDS, Row::default());
-        self.numbers.resize(COLUMNS * pairs, Row::default());
-        self.flags.resize(2 * pairs, [false; LANES]);
-
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         let members: [&[u32]; LANES] = std::array::from_fn(|l| member_words(&lane(l).members));
         rows_in(isa, &members, places * WORDS, &mut self.members);
-        let numbers: [&[u32]; LANES] =
-            std::array::from_fn(|l| float_words(lane(l).bonds.storage().0));
-        rows_in(isa, &numbers, COLUMNS * pairs, &mut self.numbers);
-        for (k, row) in self.flags.iter_mut().enumerate() {
-            *row = std::array::from_fn(|l| lane(l).bonds.storage().1[k]);
-        }
     }
 
     /// Gives the groups copied in back what a session changes: every
     /// member word, the strength, hours and recent contacts of each pair,
-    /// and both pair flags.
+    /// and whether it reaches beyond the meetings.
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert_eq!(groups.len(), self.groups, "the groups copied in");
+        assert!(!self.members_only, "a copy of the members alone");
         let n = groups.len();
         let mut members: [&mut [u32]; LANES] = Default::default();
         for (target, g) in members.iter_mut().zip(groups.iter_mut()) {
@@ -235,9 +251,9 @@ impl BatchLanes {
             CHANGED_COLUMNS * self.pairs,
             &mut numbers[..n],
         );
-        for (k, row) in self.flags.iter().enumerate() {
-            for (target, &flag) in flags[..n].iter_mut().zip(row) {
-                target[k] = flag;
+        for (l, target) in flags[..n].iter_mut().enumerate() {
+            for (flag, &packed) in target[..self.pairs].iter_mut().zip(&self.beyond) {
+                *flag = packed >> l & 1 == 1;
             }
         }
     }
@@ -326,14 +342,13 @@ impl BatchLanes {
     /// Whether pair `k` reaches beyond the meetings, in every lane.
     #[inline(always)]
     pub fn beyond<I: Isa>(&self, isa: I, k: usize) -> Mask<I> {
-        isa.flags(self.flags[k])
+        isa.mask_of_bits(self.beyond[k])
     }
 
     /// Sets whether pair `k` reaches beyond the meetings, in every lane.
     #[inline(always)]
     pub fn set_beyond<I: Isa>(&mut self, k: usize, m: Mask<I>) {
-        let bits = m.bits();
-        self.flags[k] = std::array::from_fn(|l| bits >> l & 1 == 1);
+        self.beyond[k] = m.bits();
     }
 
     /// Sets column `c`'s pair `k` in every lane.

@@ -77,6 +77,8 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
     fn xor_u(self, a: Self::U, b: Self::U) -> Self::U;
     fn shl<const N: i32>(self, a: Self::U) -> Self::U;
     fn shr<const N: i32>(self, a: Self::U) -> Self::U;
+    /// The bits set in each lane.
+    fn count_ones(self, a: Self::U) -> Self::U;
     /// The low and high words of `a · m`, lane by lane.
     fn mul_wide(self, a: Self::U, m: u32) -> (Self::U, Self::U);
     fn eq_u(self, a: Self::U, b: Self::U) -> Self::M;
@@ -118,6 +120,13 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
             v: self.load_u(x),
             isa: self,
         }
+    }
+    /// Lane `l`'s flag from bit `l` of `bits`.
+    #[inline(always)]
+    fn mask_of_bits(self, bits: u8) -> Mask<Self> {
+        const LANE_BITS: [u32; LANES] = [1, 2, 4, 8, 16, 32, 64, 128];
+        let lane_bits = self.words(LANE_BITS);
+        (self.u(u32::from(bits)) & lane_bits).eq(lane_bits)
     }
     #[inline(always)]
     fn flags(self, x: [bool; LANES]) -> Mask<Self> {
@@ -313,6 +322,10 @@ impl Isa for Portable {
     #[inline(always)]
     fn shr<const N: i32>(self, a: Self::U) -> Self::U {
         each(a, |x| x >> N)
+    }
+    #[inline(always)]
+    fn count_ones(self, a: Self::U) -> Self::U {
+        each(a, u32::count_ones)
     }
     #[inline(always)]
     fn mul_wide(self, a: Self::U, m: u32) -> (Self::U, Self::U) {
@@ -531,6 +544,24 @@ mod avx2 {
         #[inline(always)]
         fn shr<const N: i32>(self, a: __m256i) -> __m256i {
             unsafe { _mm256_srli_epi32::<N>(a) }
+        }
+        #[inline(always)]
+        fn count_ones(self, a: __m256i) -> __m256i {
+            // Each byte's count from a table of the sixteen nibbles, then
+            // the four bytes of a lane added.
+            unsafe {
+                let nibbles = _mm256_setr_epi8(
+                    0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
+                    2, 3, 2, 3, 3, 4,
+                );
+                let low = _mm256_set1_epi8(0x0f);
+                let bytes = _mm256_add_epi8(
+                    _mm256_shuffle_epi8(nibbles, _mm256_and_si256(a, low)),
+                    _mm256_shuffle_epi8(nibbles, _mm256_and_si256(_mm256_srli_epi32::<4>(a), low)),
+                );
+                let pairs = _mm256_maddubs_epi16(bytes, _mm256_set1_epi8(1));
+                _mm256_madd_epi16(pairs, _mm256_set1_epi16(1))
+            }
         }
         #[inline(always)]
         fn mul_wide(self, a: __m256i, m: u32) -> (__m256i, __m256i) {
@@ -799,6 +830,11 @@ impl<I: Isa> U32s<I> {
     pub fn shr<const N: i32>(self) -> Self {
         self.with(self.isa.shr::<N>(self.v))
     }
+    /// The bits set in each lane.
+    #[inline(always)]
+    pub fn count_ones(self) -> Self {
+        self.with(self.isa.count_ones(self.v))
+    }
     /// The low and high words of `self · m`, lane by lane.
     #[inline(always)]
     pub fn mul_wide(self, m: u32) -> (Self, Self) {
@@ -1041,6 +1077,7 @@ pub(crate) mod tests {
         );
         let (low, high) = p.u(0xFFFF_FFFF).mul_wide(0xFFFF_FFFF);
         assert_eq!((low.array()[0], high.array()[0]), (1, 0xFFFF_FFFE));
+        assert_eq!(p.u(0b1011 << 28).count_ones().array()[0], 3);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -1090,6 +1127,8 @@ pub(crate) mod tests {
             assert_eq!((pu & qu | 7).array(), (xu & yu | 7).array(), "and, or u");
             assert_eq!(pu.shl::<9>().array(), xu.shl::<9>().array(), "shl");
             assert_eq!(pu.shr::<9>().array(), xu.shr::<9>().array(), "shr");
+            assert_eq!(pu.count_ones().array(), xu.count_ones().array(), "ones");
+            assert_eq!(x.u(u32::MAX).count_ones().array(), [32; LANES], "ones");
             let (pl, ph) = pu.mul_wide(0xCD9E_8D57);
             let (xl, xh) = xu.mul_wide(0xCD9E_8D57);
             assert_eq!(

@@ -14,4 +14,6 @@ pub mod pairs;
 pub mod philox;
 pub mod relaxation;
 pub mod rules;
+pub mod scratch;
 pub mod steps;
+pub mod summary;

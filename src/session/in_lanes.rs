@@ -8,15 +8,18 @@
 //! neighbours have moved too.
 
 use super::Scratch;
+use crate::bonds::MemberTies;
+use crate::bonds::TieSummary;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::Mask;
-use crate::kernel::lanes::{Isa, WithLanes, dispatch};
+use crate::kernel::lanes::{Isa, Mask, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{
     self, AttendanceSession, CohesionSession, DropoutSession, LonelinessSession, PairSession,
-    PlaceInPairs, RecoverySession, StigmaSession, gather, gather_flags,
+    PlaceInPairs, RecoverySession, StigmaSession, gather,
 };
+use crate::kernel::summary::{Figure as Tie, PlaceInSummary, SummaryLanes};
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rules::bonding;
@@ -35,14 +38,6 @@ fn lane(l: usize, n: usize) -> usize {
 pub(super) fn pairs_run_in_lanes(ctx: &SessionContext) -> bool {
     let m = &ctx.scenario.mechanisms;
     !ctx.forum && m.bonding.enabled && m.beyond_meetings.enabled
-}
-
-/// The runs of steps that go into lanes: step 8 (the pairs, where
-/// [`pairs_run_in_lanes`]), and steps 9 to 13 after the tie summaries.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Window {
-    Pairs,
-    AfterSummaries,
 }
 
 /// What the steps in lanes read of a batch's session.
@@ -74,42 +69,123 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// Runs `window`'s steps for the batch's groups (all meeting, of one
-/// size).
-pub(super) fn run(
-    window: Window,
+/// A batch in the kernel's lanes: its state, its tie summaries, what its
+/// session's steps hand on; one per thread, reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct BatchInLanes {
+    lanes: BatchLanes,
+    summaries: SummaryLanes,
+    session: SessionLanes,
+}
+
+/// Runs the steps from 8 on for the batch's groups (all meeting, of one
+/// size), in one copy of the batch: step 8 where [`pairs_run_in_lanes`]
+/// (else it has run on the groups), the tie summaries, steps 9 to 13; then
+/// gives each group its state and its summary back.
+/// With `clustering`, each summary gets its sum of local clustering (for
+/// the tally, when the network figures are not taken).
+pub(super) fn from_ties(
     batch: &Batch,
     groups: &mut [GroupState],
-    lanes: &mut BatchLanes,
+    into: &mut BatchInLanes,
+    clustering: bool,
 ) {
+    timed!(Ties, fill_session(batch, groups, &mut into.session));
     dispatch(
         batch.rules.portable,
-        InWindow {
-            window,
+        FromTies {
             batch,
             groups,
-            lanes,
+            into,
+            clustering,
         },
     );
 }
 
-/// A window of steps of a batch, as work over lanes.
-struct InWindow<'a> {
-    window: Window,
+/// Steps 8 to 13 of a batch, as work over lanes.
+struct FromTies<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
-    lanes: &'a mut BatchLanes,
+    into: &'a mut BatchInLanes,
+    clustering: bool,
 }
 
-impl WithLanes for InWindow<'_> {
+impl WithLanes for FromTies<'_> {
     type Output = ();
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
-        match self.window {
-            Window::Pairs => step_8_with(isa, self.batch, self.groups, self.lanes),
-            Window::AfterSummaries => steps_9_to_13_with(isa, self.batch, self.groups, self.lanes),
+        let (batch, groups) = (self.batch, self.groups);
+        let BatchInLanes {
+            lanes,
+            summaries,
+            session,
+        } = self.into;
+        timed!(Ties, lanes.copy_in(isa, groups));
+        if pairs_run_in_lanes(batch.ctx) {
+            timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
         }
+        timed!(
+            TieSummaries,
+            summaries_with(isa, batch, lanes, session, summaries)
+        );
+        if self.clustering {
+            timed!(TieSummaries, summaries.clustering(isa));
+        }
+        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries);
+        timed!(Cohesion, lanes.copy_out(isa, groups));
+        timed!(TieSummaries, summaries.copy_out(groups));
     }
+}
+
+/// What the steps from 8 on read of each place of the batch's session, in
+/// lanes: each group's scratch after steps 3 to 7, its community ties'
+/// counts and TS(k − 1).
+fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
+    let places = groups[0].places();
+    into.reset(groups.len(), places);
+    let b = &batch.ctx.scenario.mechanisms.bonding;
+    for (l, (g, sc)) in groups.iter().zip(batch.scratches).enumerate() {
+        fill_opening(g, sc, l, into);
+        into.set_flags(Session::Lonely, l, sc.lonely.iter().copied());
+        into.set_flags(Session::Attended, l, sc.attended.iter().copied());
+        into.set_flags(Session::NoReply, l, sc.no_reply.iter().copied());
+        for (f, v) in [
+            (Session::Depth, &sc.depth),
+            (Session::Replies, &sc.replies),
+            (Session::Given, &sc.given),
+            (Session::Relief, &sc.relief),
+        ] {
+            into.set_floats(f, l, v.iter().map(|&x| x as f32));
+        }
+        // Moods are kept by attendee: each at the attendee's place.
+        let mut moods = sc.attendees.iter().zip(&sc.moods).peekable();
+        let mood = |i: usize| {
+            moods
+                .next_if(|(at, _)| **at == i)
+                .map_or(0.0, |(_, &m)| m as f32)
+        };
+        into.set_floats(Session::Mood, l, (0..places).map(mood));
+        let outside = batch.outsides[l];
+        let lonely_outside = (0..places).map(|i| u32::from(outside.of(i).lonely));
+        into.set_words(Session::OutsideLonely, l, lonely_outside);
+        let ties = &g.tie_summary.members;
+        let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
+        into.set_flags(Session::TiesFull, l, ties.iter().map(full));
+        let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
+        into.set_flags(Session::CloseFull, l, ties.iter().map(full));
+    }
+    into.fill_missing_lanes();
+}
+
+/// What step 2 reads of place `i` of group `g` (lane `l`): who has
+/// arrived, who is active, their log of support (TS(k − 1)).
+fn fill_opening(g: &GroupState, sc: &Scratch, l: usize, into: &mut SessionLanes) {
+    let arrived = g.arrived;
+    into.set_flags(Session::Arrived, l, (0..g.places()).map(|i| i < arrived));
+    let present = sc.present.iter().enumerate();
+    into.set_flags(Session::Present, l, present.map(|(i, &p)| p && i < arrived));
+    let log_support = g.tie_summary.members.iter().map(|t| t.log_support);
+    into.set_floats(Session::LogSupport, l, log_support);
 }
 
 /// Step 2, attendance, for the batch's groups (all meeting, of one
@@ -120,15 +196,22 @@ pub(super) fn attendance(
     batch: &Batch,
     groups: &[GroupState],
     scratches: &mut [Scratch],
-    lanes: &mut BatchLanes,
+    into: &mut BatchInLanes,
 ) {
+    into.session.reset(groups.len(), groups[0].places());
+    timed!(Attendance, {
+        for (l, (g, sc)) in groups.iter().zip(scratches.iter()).enumerate() {
+            fill_opening(g, sc, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+    });
     dispatch(
         batch.rules.portable,
         Attendance {
             batch,
             groups,
             scratches,
-            lanes,
+            into,
         },
     );
 }
@@ -138,134 +221,176 @@ struct Attendance<'a> {
     batch: &'a Batch<'a>,
     groups: &'a [GroupState],
     scratches: &'a mut [Scratch],
-    lanes: &'a mut BatchLanes,
+    into: &'a mut BatchInLanes,
 }
 
 impl WithLanes for Attendance<'_> {
     type Output = ();
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
-        attendance_with(isa, self.batch, self.groups, self.scratches, self.lanes);
+        let (batch, groups, scratches) = (self.batch, self.groups, self.scratches);
+        let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
+        let (lanes, session) = (&mut self.into.lanes, &self.into.session);
+        timed!(Attendance, lanes.copy_in_members(isa, groups));
+        let ids = group_ids(isa, groups);
+        let enabled = ctx.scenario.mechanisms.attendance.enabled;
+        let place = |i: usize| AttendanceSession {
+            present: session.flag(isa, i, Session::Present),
+            log_support: session.float(isa, i, Session::LogSupport),
+        };
+        let record = |i: usize, attends: Mask<I>| {
+            let bits = attends.bits();
+            for (l, sc) in scratches.iter_mut().enumerate() {
+                if bits >> l & 1 == 1 {
+                    sc.attended[i] = true;
+                    sc.attendees.push(i);
+                }
+            }
+        };
+        timed!(
+            Attendance,
+            steps::attendance(isa, rules, enabled, step, ids, lanes, place, record)
+        );
     }
 }
 
+/// The batch's group ids, one a lane.
 #[inline(always)]
-fn attendance_with<I: Isa>(
+fn group_ids<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
+    isa.words(each_lane(|l| groups[lane(l, groups.len())].id))
+}
+
+/// Step 8, the pairs, on the batch in `lanes` (the groups give each
+/// lane's session constants and TS(k − 1)'s casual ties).
+#[inline(always)]
+fn step_8_with<I: Isa>(
     isa: I,
     batch: &Batch,
     groups: &[GroupState],
-    scratches: &mut [Scratch],
     lanes: &mut BatchLanes,
+    session: &SessionLanes,
 ) {
-    let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
-    timed!(Attendance, lanes.copy_in(isa, groups));
+    let (rules, ctx, step, scratches) = (batch.rules, batch.ctx, batch.step, batch.scratches);
     let n = groups.len();
     let group = |l: usize| &groups[lane(l, n)];
-    let ids = isa.words(std::array::from_fn(|l| group(l).id));
-    let enabled = ctx.scenario.mechanisms.attendance.enabled;
-    let mut present: Vec<Mask<I>> = Vec::with_capacity(lanes.places());
-    for i in 0..lanes.places() {
-        let scratch = |l: usize| &scratches[lane(l, n)];
-        present.push(gather_flags(isa, |l| {
-            i < group(l).arrived && scratch(l).present[i]
-        }));
-    }
-    let session = |i: usize| AttendanceSession {
-        present: present[i],
-        log_support: gather(isa, |l| group(l).tie_summary.members[i].log_support),
-    };
-    let record = |i: usize, attends: Mask<I>| {
-        let bits = attends.bits();
-        for (l, sc) in scratches.iter_mut().enumerate() {
-            if bits >> l & 1 == 1 {
-                sc.attended[i] = true;
-                sc.attendees.push(i);
-            }
-        }
-    };
-    timed!(
-        Attendance,
-        steps::attendance(isa, rules, enabled, step, ids, lanes, session, record)
-    );
-}
-
-/// Step 8, the pairs.
-#[inline(always)]
-fn step_8_with<I: Isa>(isa: I, batch: &Batch, groups: &mut [GroupState], lanes: &mut BatchLanes) {
-    let (rules, ctx, step, scratches) = (batch.rules, batch.ctx, batch.step, batch.scratches);
-    timed!(Ties, lanes.copy_in(isa, groups));
-    let shared: &[GroupState] = groups;
-    let n = shared.len();
-    let group = |l: usize| &shared[lane(l, n)];
-    let scratch = |l: usize| &scratches[lane(l, n)];
-    let ties = |l: usize, i: usize| group(l).tie_summary.members[i];
     let b = &ctx.scenario.mechanisms.bonding;
     let minutes = ctx.scenario.format.minutes;
-    let session = PairSession {
+    let pairs = PairSession {
         hours_in_session: gather(isa, |l| {
-            bonding::pair_hours(minutes, b.conversation_size, scratch(l).attendees.len()) as f32
+            let attendees = scratches[lane(l, n)].attendees.len();
+            bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
     };
-    let ids = isa.words(std::array::from_fn(|l| group(l).id));
     let places = |i| PlaceInPairs {
-        arrived: gather_flags(isa, |l| i < group(l).arrived),
-        attended: gather_flags(isa, |l| scratch(l).attended[i]),
-        lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
-        depth: gather(isa, |l| scratch(l).depth[i] as f32),
-        ties_full: gather_flags(isa, |l| u32::from(ties(l, i).ties) >= b.tie_capacity),
-        close_full: gather_flags(isa, |l| u32::from(ties(l, i).close) >= b.close_capacity),
+        arrived: session.flag(isa, i, Session::Arrived),
+        attended: session.flag(isa, i, Session::Attended),
+        lonely: session.flag(isa, i, Session::Lonely),
+        depth: session.float(isa, i, Session::Depth),
+        ties_full: session.flag(isa, i, Session::TiesFull),
+        close_full: session.flag(isa, i, Session::CloseFull),
     };
-    let friend = |i, j| gather_flags(isa, |l| group(l).tie_summary.share_casual_friend(i, j));
+    let casual = CasualBits::gather(isa, lanes.places(), |l| &group(l).tie_summary);
+    let friend = |i, j| casual.shared(i, j);
     let mut buffer = Vec::with_capacity(lanes.places());
-    timed!(
-        Ties,
-        steps::ties(
-            isa,
-            rules,
-            step,
-            ids,
-            session,
-            lanes,
-            &mut buffer,
-            places,
-            friend
-        )
+    let ids = group_ids(isa, groups);
+    steps::ties(
+        isa,
+        rules,
+        step,
+        ids,
+        pairs,
+        lanes,
+        &mut buffer,
+        places,
+        friend,
     );
-    timed!(Ties, lanes.copy_out(isa, groups));
+}
+
+/// Each place's casual-or-closer tie bits in TS(k − 1), in lanes: one
+/// u32 word for each 32 places (the summary's u64 words, low half first).
+struct CasualBits<I: Isa> {
+    words: usize,
+    bits: Vec<U32s<I>>,
+}
+
+impl<I: Isa> CasualBits<I> {
+    /// The bits of `places` places of each lane's summary (`summary(l)`).
+    #[inline(always)]
+    fn gather<'s>(isa: I, places: usize, summary: impl Fn(usize) -> &'s TieSummary) -> Self {
+        let words = places.div_ceil(32);
+        // The summary's u64 words a member.
+        let long_words = places.div_ceil(64).max(1);
+        let mut bits = Vec::with_capacity(places * words);
+        for i in 0..places {
+            for w in 0..words {
+                bits.push(isa.words(each_lane(|l| {
+                    let casual = summary(l).casual_bits();
+                    (casual[i * long_words + w / 2] >> (32 * (w % 2))) as u32
+                })));
+            }
+        }
+        CasualBits { words, bits }
+    }
+
+    /// Whether places `i` and `j` share a casual friend, in each lane.
+    #[inline(always)]
+    fn shared(&self, i: usize, j: usize) -> Mask<I> {
+        let (a, b) = (&self.bits[i * self.words..], &self.bits[j * self.words..]);
+        let zero = a[0].isa().u(0);
+        let common = (0..self.words).fold(zero, |any, w| any | (a[w] & b[w]));
+        !common.eq(zero)
+    }
+}
+
+/// The tie summaries TS(k) of the batch in `lanes`, after step 8, from
+/// this session's present and lonely flags.
+#[inline(always)]
+fn summaries_with<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    lanes: &BatchLanes,
+    session: &SessionLanes,
+    summaries: &mut SummaryLanes,
+) {
+    let places: Vec<PlaceInSummary<I>> = (0..lanes.places())
+        .map(|i| PlaceInSummary {
+            arrived: session.flag(isa, i, Session::Arrived),
+            present: session.flag(isa, i, Session::Present),
+            lonely: session.flag(isa, i, Session::Lonely),
+        })
+        .collect();
+    summaries.make(isa, &batch.ctx.levels, lanes, &places);
 }
 
 /// Steps 9 to 13: stigma, loneliness, recovery, dropout, a closed group's
-/// end, cohesion.
+/// end, cohesion, with the tie summaries TS(k) in `summaries`.
 #[inline(always)]
 fn steps_9_to_13_with<I: Isa>(
     isa: I,
     batch: &Batch,
-    groups: &mut [GroupState],
+    groups: &[GroupState],
     lanes: &mut BatchLanes,
+    session: &SessionLanes,
+    summaries: &SummaryLanes,
 ) {
-    timed!(Stigma, lanes.copy_in(isa, groups));
-    let shared: &[GroupState] = groups;
-    let n = shared.len();
-    let group = |l: usize| &shared[lane(l, n)];
-    let scratch = |l: usize| &batch.scratches[lane(l, n)];
-    let ties = |l: usize, i: usize| group(l).tie_summary.members[i];
-    let attended = |i: usize| gather_flags(isa, |l| scratch(l).attended[i]);
+    let n = groups.len();
+    let group = |l: usize| &groups[lane(l, n)];
+    let attended = |i: usize| session.flag(isa, i, Session::Attended);
     let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
-    let ids = isa.words(std::array::from_fn(|l| group(l).id));
+    let ids = group_ids(isa, groups);
     if rules.stigma.enabled {
         let bonus = gather(isa, |l| {
             (ctx.safety_bonus + group(l).character.safety()) as f32
         });
+        let disclosers = gather(isa, |l| batch.scratches[lane(l, n)].disclosers as f32);
         let stigma = |i| {
-            let disclosed = |l: usize| scratch(l).depth[i] > 0.0;
+            let disclosed = session.float(isa, i, Session::Depth).gt(isa.f(0.0));
             StigmaSession {
                 attended: attended(i),
-                disclosed: gather_flags(isa, disclosed),
-                heard_others: gather_flags(isa, |l| {
-                    scratch(l).disclosers > usize::from(disclosed(l))
-                }),
-                no_reply: gather_flags(isa, |l| scratch(l).no_reply[i]),
+                disclosed,
+                heard_others: disclosers.gt(disclosed.select(isa.f(1.0), isa.f(0.0))),
+                no_reply: session.flag(isa, i, Session::NoReply),
             }
         };
         timed!(
@@ -274,14 +399,13 @@ fn steps_9_to_13_with<I: Isa>(
         );
     }
     let loneliness = |i| LonelinessSession {
-        arrived: gather_flags(isa, |l| i < group(l).arrived),
-        lonely: gather_flags(isa, |l| scratch(l).lonely[i]),
-        lonely_partners: gather(isa, |l| {
-            let outside = batch.outsides[lane(l, n)].of(i).lonely;
-            (u32::from(ties(l, i).lonely_partners) + u32::from(outside)) as f32
-        }),
-        support: gather(isa, |l| ties(l, i).support),
-        relief: gather(isa, |l| scratch(l).relief[i] as f32),
+        arrived: session.flag(isa, i, Session::Arrived),
+        lonely: session.flag(isa, i, Session::Lonely),
+        lonely_partners: (summaries.count_of(isa, i, Tie::LonelyPartners)
+            + session.words(isa, i, Session::OutsideLonely))
+        .i32_to_f32(),
+        support: summaries.float(isa, i, Tie::Support),
+        relief: session.float(isa, i, Session::Relief),
     };
     timed!(
         Loneliness,
@@ -290,7 +414,7 @@ fn steps_9_to_13_with<I: Isa>(
     let gain = gather(isa, |l| group(l).character.session_gain() as f32);
     let recovery = |i| RecoverySession {
         attended: attended(i),
-        given: gather(isa, |l| scratch(l).given[i] as f32),
+        given: session.float(isa, i, Session::Given),
     };
     timed!(
         Recovery,
@@ -298,10 +422,10 @@ fn steps_9_to_13_with<I: Isa>(
     );
     if ctx.scenario.mechanisms.dropout.enabled {
         let dropout = |i| DropoutSession {
-            log_support: gather(isa, |l| ties(l, i).log_support),
-            isolated: gather_flags(isa, |l| ties(l, i).ties == 0),
-            replies: gather(isa, |l| scratch(l).replies[i] as f32),
-            given: gather(isa, |l| scratch(l).given[i] as f32),
+            log_support: summaries.float(isa, i, Tie::LogSupport),
+            isolated: summaries.count_of(isa, i, Tie::Ties).eq(isa.u(0)),
+            replies: session.float(isa, i, Session::Replies),
+            given: session.float(isa, i, Session::Given),
         };
         timed!(
             Dropout,
@@ -315,19 +439,13 @@ fn steps_9_to_13_with<I: Isa>(
     }
     let cohesion = |i| CohesionSession {
         attended: attended(i),
-        strength_to_present: gather(isa, |l| ties(l, i).strength_to_present),
-        mood: gather(isa, |l| {
-            let sc = scratch(l);
-            sc.attendees
-                .binary_search(&i)
-                .map_or(0.0, |j| sc.moods[j] as f32)
-        }),
+        strength_to_present: summaries.float(isa, i, Tie::StrengthToPresent),
+        mood: session.float(isa, i, Session::Mood),
     };
     timed!(
         Cohesion,
         steps::cohesion(isa, &rules.cohesion, lanes, cohesion)
     );
-    timed!(Cohesion, lanes.copy_out(isa, groups));
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ pub struct BatchScratch {
     #[cfg(target_arch = "x86_64")]
     summaries: crate::bonds::summary_lanes::SummaryTables,
     /// The batch in the kernel's lanes, where its steps run.
-    lanes: crate::kernel::batch::BatchLanes,
+    in_lanes: in_lanes::BatchInLanes,
 }
 
 impl BatchScratch {
@@ -254,6 +254,12 @@ pub fn step_groups<'a>(
         "meeting groups first"
     );
     let in_lanes = ctx.kernel.as_ref().filter(|_| meeting > 0);
+    // The tally's clustering comes from the network figures when they are
+    // measured, else from the tie summary.
+    let measured = ctx
+        .scenario
+        .network
+        .measures(step, ctx.scenario.format.sessions);
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
         timed!(Reset, sc.reset(g.places()));
@@ -268,8 +274,8 @@ pub fn step_groups<'a>(
     if let Some(rules) = in_lanes {
         let meeting_groups = &mut groups[..meeting];
         let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
-        let (scratches, lanes) = (&mut scratch.groups[..meeting], &mut scratch.lanes);
-        in_lanes::attendance(&batch, meeting_groups, scratches, lanes);
+        let scratches = &mut scratch.groups[..meeting];
+        in_lanes::attendance(&batch, meeting_groups, scratches, &mut scratch.in_lanes);
         let pairs_in_lanes = in_lanes::pairs_run_in_lanes(ctx);
         for (at, g) in meeting_groups.iter_mut().enumerate() {
             let (s, sc) = (session(g, at), &mut scratch.groups[at]);
@@ -278,25 +284,11 @@ pub fn step_groups<'a>(
                 timed!(Ties, ties::ties(&s, g, sc)); // 8
             }
         }
-        if pairs_in_lanes {
-            let scratches = &scratch.groups[..meeting];
-            let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);
-            let window = in_lanes::Window::Pairs;
-            in_lanes::run(window, &batch, meeting_groups, &mut scratch.lanes);
-        }
-    }
-    let measured = ctx
-        .scenario
-        .network
-        .measures(step, ctx.scenario.format.sessions);
-    // The tally's clustering comes from the network figures when they are
-    // measured, else from the tie summary.
-    timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
-    if let Some(rules) = in_lanes {
         let scratches = &scratch.groups[..meeting];
         let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);
-        let (window, lanes) = (in_lanes::Window::AfterSummaries, &mut scratch.lanes);
-        in_lanes::run(window, &batch, &mut groups[..meeting], lanes);
+        in_lanes::from_ties(&batch, meeting_groups, &mut scratch.in_lanes, !measured);
+    } else {
+        timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];

@@ -1,0 +1,148 @@
+//! What a session's steps hand on to each other, by place, in lanes: each
+//! figure of place `i` of the batch's groups side by side, one row of
+//! eight words, read by a step with one load. Filled from each group's
+//! scratch (the steps not yet in lanes write there) a figure at a time,
+//! group by group, so that each group's arrays are read in order; then
+//! the lanes past the batch's last group get its first group's figures
+//! ([`super::batch::BatchLanes::copy_in`]'s rule).
+
+use super::batch::Row;
+use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+
+/// A figure of a place, one row each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// The place's member has arrived (pairs with them exist).
+    Arrived,
+    /// Active at the session's start.
+    Present,
+    /// Lonely at the session's start.
+    Lonely,
+    Attended,
+    /// A discloser who had listeners and got no reply.
+    NoReply,
+    /// Depth of their disclosure this session (0 if none).
+    Depth,
+    /// Replies received this session.
+    Replies,
+    /// Replies given this session.
+    Given,
+    /// Universality's relief this session.
+    Relief,
+    /// Mood this session (0 if absent).
+    Mood,
+    /// Lonely community ties outside the group.
+    OutsideLonely,
+    /// As many ties as they can keep (TS(k − 1)).
+    TiesFull,
+    /// As many close ties as they can keep (TS(k − 1)).
+    CloseFull,
+    /// ln(1 + support) (TS(k − 1)).
+    LogSupport,
+}
+
+/// Rows a place's figures take.
+const FIGURES: usize = 14;
+
+/// A batch's session figures in lanes.
+#[derive(Debug, Default)]
+pub struct SessionLanes {
+    places: usize,
+    /// Lanes that hold a group.
+    groups: usize,
+    /// Figure `f` of place `i`: row `i · FIGURES + f`.
+    rows: Vec<Row>,
+}
+
+impl SessionLanes {
+    /// Room for `groups` groups of `places` places; every figure 0.
+    pub fn reset(&mut self, groups: usize, places: usize) {
+        assert!((1..=LANES).contains(&groups), "one to eight groups");
+        (self.groups, self.places) = (groups, places);
+        self.rows.clear();
+        self.rows.resize(places * FIGURES, Row::default());
+    }
+
+    /// Sets figure `f` of every place in lane `l` to `values`' words, in
+    /// place order.
+    #[inline]
+    pub fn set_words(&mut self, f: Figure, l: usize, values: impl IntoIterator<Item = u32>) {
+        assert!(l < self.groups);
+        let rows = self.rows[f as usize..].chunks_mut(FIGURES);
+        for (row, v) in rows.zip(values) {
+            row[0].0[l] = v;
+        }
+    }
+
+    /// Gives the lanes past the last group the first group's figures;
+    /// call once every group's are set.
+    pub fn fill_missing_lanes(&mut self) {
+        if self.groups < LANES {
+            for row in &mut self.rows {
+                let first = row.0[0];
+                row.0[self.groups..].fill(first);
+            }
+        }
+    }
+
+    /// [`SessionLanes::set_words`] for a flag (all ones when set).
+    #[inline]
+    pub fn set_flags(&mut self, f: Figure, l: usize, values: impl IntoIterator<Item = bool>) {
+        let words = values.into_iter().map(|on| if on { u32::MAX } else { 0 });
+        self.set_words(f, l, words);
+    }
+
+    /// [`SessionLanes::set_words`] for a number.
+    #[inline]
+    pub fn set_floats(&mut self, f: Figure, l: usize, values: impl IntoIterator<Item = f32>) {
+        self.set_words(f, l, values.into_iter().map(f32::to_bits));
+    }
+
+    /// Figure `f` of place `i` in every lane, as words.
+    #[inline(always)]
+    pub fn words<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
+        isa.words(self.rows[i * FIGURES + f as usize].0)
+    }
+
+    /// Figure `f` of place `i` in every lane, as a number.
+    #[inline(always)]
+    pub fn float<I: Isa>(&self, isa: I, i: usize, f: Figure) -> F32s<I> {
+        self.words(isa, i, f).float_bits()
+    }
+
+    /// Figure `f` of place `i` in every lane, as a flag.
+    #[inline(always)]
+    pub fn flag<I: Isa>(&self, isa: I, i: usize, f: Figure) -> Mask<I> {
+        !self.words(isa, i, f).eq(isa.u(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::lanes::Portable;
+
+    #[test]
+    fn a_groups_figures_reach_its_lane_and_the_first_fills_the_rest() {
+        let mut s = SessionLanes::default();
+        s.reset(3, 5);
+        for l in 0..3 {
+            s.set_floats(Figure::Depth, l, (0..5).map(|i| (10 * l + i) as f32));
+            s.set_flags(Figure::Attended, l, (0..5).map(|i| (i + l) % 2 == 0));
+        }
+        s.fill_missing_lanes();
+        for i in 0..5 {
+            let depth = s.float(Portable, i, Figure::Depth).array();
+            let want: [f32; LANES] =
+                std::array::from_fn(|l| (10 * if l < 3 { l } else { 0 } + i) as f32);
+            assert_eq!(depth, want);
+            let attended = s.flag(Portable, i, Figure::Attended).bits();
+            let want = (0..LANES).fold(0u8, |bits, l| {
+                let lane = if l < 3 { l } else { 0 };
+                bits | u8::from((i + lane) % 2 == 0) << l
+            });
+            assert_eq!(attended, want);
+            assert_eq!(s.float(Portable, i, Figure::Relief).array(), [0.0; LANES]);
+        }
+    }
+}

@@ -4,7 +4,10 @@
 use super::chances::Chances;
 use super::draws::Key;
 use super::pairs::PairRule;
-use super::steps::{CohesionRule, LonelinessRule, RecoveryRule, StigmaRule};
+use super::steps::{
+    CohesionRule, FloorRule, HopeRule, LonelinessRule, MoodRule, RecoveryRule, ReplyRule,
+    StigmaRule,
+};
 use crate::context::SessionContext;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
@@ -15,6 +18,10 @@ pub struct KernelRules {
     pub portable: bool,
     pub key: Key,
     pub chances: Chances,
+    pub floor: FloorRule,
+    pub replies: ReplyRule,
+    pub mood: MoodRule,
+    pub hope: HopeRule,
     pub pairs: PairRule,
     pub recovery: RecoveryRule,
     pub loneliness: LonelinessRule,
@@ -36,6 +43,10 @@ impl KernelRules {
                 &m.replies,
                 &m.altruism,
             ),
+            floor: FloorRule::new(ctx),
+            replies: ReplyRule::new(ctx),
+            mood: MoodRule::new(scenario),
+            hope: HopeRule::new(scenario),
             pairs: PairRule::new(
                 &m.bonding,
                 &m.beyond_meetings,

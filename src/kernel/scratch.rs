@@ -39,10 +39,15 @@ pub enum Figure {
     CloseFull,
     /// ln(1 + support) (TS(k − 1)).
     LogSupport,
+    /// Hopeful community ties outside the group.
+    OutsideHopeful,
+    /// Community ties in the group heard disclosing as hopeful exemplars
+    /// (counted once, in the room).
+    HeardTwice,
 }
 
 /// Rows a place's figures take.
-const FIGURES: usize = 14;
+const FIGURES: usize = 16;
 
 /// A batch's session figures in lanes.
 #[derive(Debug, Default)]
@@ -108,6 +113,42 @@ impl SessionLanes {
     #[inline(always)]
     pub fn float<I: Isa>(&self, isa: I, i: usize, f: Figure) -> F32s<I> {
         self.words(isa, i, f).float_bits()
+    }
+
+    /// Figure `f` of place `i` in lane `l`, as a word.
+    pub fn word_at(&self, i: usize, f: Figure, l: usize) -> u32 {
+        self.rows[i * FIGURES + f as usize].0[l]
+    }
+
+    /// Sets figure `f` of place `i` in every lane.
+    #[inline(always)]
+    pub fn put<I: Isa>(&mut self, i: usize, f: Figure, v: U32s<I>) {
+        self.rows[i * FIGURES + f as usize].0 = v.array();
+    }
+
+    /// [`SessionLanes::put`] for a number.
+    #[inline(always)]
+    pub fn put_float<I: Isa>(&mut self, i: usize, f: Figure, v: F32s<I>) {
+        self.put(i, f, v.bits());
+    }
+
+    /// [`SessionLanes::put`] for a flag (all ones when set).
+    #[inline(always)]
+    pub fn put_flag<I: Isa>(&mut self, i: usize, f: Figure, m: Mask<I>) {
+        let isa = m.isa();
+        self.put(i, f, m.select_u(isa.u(u32::MAX), isa.u(0)));
+    }
+
+    /// The places whose flag `f` is set, in every lane. (A loop, not an
+    /// iterator's fold: a closure over lanes may be compiled out of line,
+    /// without the entry's AVX2.)
+    #[inline(always)]
+    pub fn count<I: Isa>(&self, isa: I, f: Figure) -> F32s<I> {
+        let (mut count, zero, one) = (isa.f(0.0), isa.f(0.0), isa.f(1.0));
+        for i in 0..self.places {
+            count = count + self.flag(isa, i, f).select(one, zero);
+        }
+        count
     }
 
     /// Figure `f` of place `i` in every lane, as a flag.

@@ -164,7 +164,10 @@ impl SummaryLanes {
     fn finish<I: Isa>(&mut self, isa: I, places: &[PlaceInSummary<I>]) {
         let (zero, one) = (isa.u(0), isa.u(1));
         let here = |p: &PlaceInSummary<I>| (p.arrived & p.present).select_u(one, zero);
-        let present = places.iter().fold(zero, |count, p| count + here(p));
+        let mut present = zero;
+        for p in places {
+            present = present + here(p);
+        }
         for (i, p) in places.iter().enumerate() {
             let others = present - here(p);
             let sum = self.float(isa, i, Figure::StrengthToPresent);
@@ -195,8 +198,10 @@ impl SummaryLanes {
                     continue;
                 }
                 // Words past the places hold no bits.
-                let shared = (0..n.div_ceil(32))
-                    .fold(zero, |sum, w| sum + (row(i, w) & row(j, w)).count_ones());
+                let mut shared = zero;
+                for w in 0..n.div_ceil(32) {
+                    shared = shared + (row(i, w) & row(j, w)).count_ones();
+                }
                 let shared = tie.select_u(shared, zero);
                 for at in [i, j] {
                     let twice = &mut self.twice_triangles[at].0;

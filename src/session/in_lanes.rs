@@ -1,23 +1,24 @@
 //! The steps of a batch's session that run in the kernel's lanes
 //! (`crate::kernel::steps`), behind the developer's switch
-//! (`BONFIRE_KERNEL=lanes`, [`crate::context::SessionContext::kernel`]):
-//! the batch is copied into lanes before such a step and back after it,
-//! and what the step needs of the session (the scratch, the tie summary)
-//! is gathered from each group. Being built step by step
-//! (docs/kernel-plan.md); the copies around each step go when its
-//! neighbours have moved too.
+//! (`BONFIRE_KERNEL=lanes`, [`crate::context::SessionContext::kernel`]).
+//! A room with bonding and contact beyond the meetings on runs its whole
+//! session from step 2 in one copy of the batch (`room.rs`); elsewhere
+//! (a forum, either mechanism off) step 2, then the tie summaries and
+//! steps 9 to 13, run in lanes around the f64 steps 3 to 8, the batch
+//! copied in for each and what the steps read of the session filled in
+//! by place ([`SessionLanes`]). Being built step by step
+//! (docs/kernel-plan.md).
 
 use super::Scratch;
 use crate::bonds::MemberTies;
-use crate::bonds::TieSummary;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{Isa, Mask, U32s, WithLanes, dispatch, each_lane};
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{
-    self, AttendanceSession, CohesionSession, DropoutSession, LonelinessSession, PairSession,
-    PlaceInPairs, RecoverySession, StigmaSession, gather,
+    self, AttendanceSession, CasualTies, CohesionSession, DropoutSession, LonelinessSession,
+    PairSession, PlaceInPairs, RecoverySession, StigmaSession, gather,
 };
 use crate::kernel::summary::{Figure as Tie, PlaceInSummary, SummaryLanes};
 use crate::outside::GroupOutside;
@@ -31,6 +32,24 @@ use crate::rules::bonding;
 fn lane(l: usize, n: usize) -> usize {
     if l < n { l } else { 0 }
 }
+
+/// `$body` for each place `$i` of `0..$places`, in a vector: written out
+/// in the caller's loop, compiled with the caller's AVX2 (a closure over
+/// lanes may be compiled out of line without it, calling each operation).
+macro_rules! each_place {
+    ($places:expr, |$i:ident| $body:expr) => {{
+        let places = $places;
+        let mut all = Vec::with_capacity(places);
+        for $i in 0..places {
+            all.push($body);
+        }
+        all
+    }};
+}
+
+mod room;
+
+pub(super) use room::room_session;
 
 /// Whether step 8 runs in lanes: a room whose groups have bonding and
 /// contact beyond the meetings on (the kernel's pair update; a forum's
@@ -78,12 +97,12 @@ pub struct BatchInLanes {
     session: SessionLanes,
 }
 
-/// Runs the steps from 8 on for the batch's groups (all meeting, of one
-/// size), in one copy of the batch: step 8 where [`pairs_run_in_lanes`]
-/// (else it has run on the groups), the tie summaries, steps 9 to 13; then
-/// gives each group its state and its summary back.
-/// With `clustering`, each summary gets its sum of local clustering (for
-/// the tally, when the network figures are not taken).
+/// Runs the tie summaries and steps 9 to 13 for the batch's groups (all
+/// meeting, of one size; steps 3 to 8 have run on the groups: a forum, or
+/// a room whose pairs do not run in lanes), in one copy of the batch; then
+/// gives each group its state and its summary back. With `clustering`,
+/// each summary gets its sum of local clustering (for the tally, when the
+/// network figures are not taken).
 pub(super) fn from_ties(
     batch: &Batch,
     groups: &mut [GroupState],
@@ -121,9 +140,6 @@ impl WithLanes for FromTies<'_> {
             session,
         } = self.into;
         timed!(Ties, lanes.copy_in(isa, groups));
-        if pairs_run_in_lanes(batch.ctx) {
-            timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
-        }
         timed!(
             TieSummaries,
             summaries_with(isa, batch, lanes, session, summaries)
@@ -131,22 +147,23 @@ impl WithLanes for FromTies<'_> {
         if self.clustering {
             timed!(TieSummaries, summaries.clustering(isa));
         }
-        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries);
+        let disclosers = gather(isa, |l| {
+            batch.scratches[lane(l, groups.len())].disclosers as f32
+        });
+        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, disclosers);
         timed!(Cohesion, lanes.copy_out(isa, groups));
         timed!(TieSummaries, summaries.copy_out(groups));
     }
 }
 
 /// What the steps from 8 on read of each place of the batch's session, in
-/// lanes: each group's scratch after steps 3 to 7, its community ties'
-/// counts and TS(k − 1).
+/// lanes: what the session brought at its opening ([`fill_opening`]) and
+/// each group's scratch after steps 2 to 7.
 fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
     let places = groups[0].places();
     into.reset(groups.len(), places);
-    let b = &batch.ctx.scenario.mechanisms.bonding;
     for (l, (g, sc)) in groups.iter().zip(batch.scratches).enumerate() {
-        fill_opening(g, sc, l, into);
-        into.set_flags(Session::Lonely, l, sc.lonely.iter().copied());
+        fill_opening(batch, g, sc, l, into);
         into.set_flags(Session::Attended, l, sc.attended.iter().copied());
         into.set_flags(Session::NoReply, l, sc.no_reply.iter().copied());
         for (f, v) in [
@@ -165,27 +182,32 @@ fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
                 .map_or(0.0, |(_, &m)| m as f32)
         };
         into.set_floats(Session::Mood, l, (0..places).map(mood));
-        let outside = batch.outsides[l];
-        let lonely_outside = (0..places).map(|i| u32::from(outside.of(i).lonely));
-        into.set_words(Session::OutsideLonely, l, lonely_outside);
-        let ties = &g.tie_summary.members;
-        let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
-        into.set_flags(Session::TiesFull, l, ties.iter().map(full));
-        let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
-        into.set_flags(Session::CloseFull, l, ties.iter().map(full));
     }
     into.fill_missing_lanes();
 }
 
-/// What step 2 reads of place `i` of group `g` (lane `l`): who has
-/// arrived, who is active, their log of support (TS(k − 1)).
-fn fill_opening(g: &GroupState, sc: &Scratch, l: usize, into: &mut SessionLanes) {
+/// What the session brings of place `i` of group `g` (lane `l`) at its
+/// opening (step 1 and the session's flags done): who has arrived, who
+/// is active, who is lonely, the community ties' counts, and TS(k − 1)'s
+/// log of support and full capacities.
+fn fill_opening(batch: &Batch, g: &GroupState, sc: &Scratch, l: usize, into: &mut SessionLanes) {
     let arrived = g.arrived;
     into.set_flags(Session::Arrived, l, (0..g.places()).map(|i| i < arrived));
     let present = sc.present.iter().enumerate();
     into.set_flags(Session::Present, l, present.map(|(i, &p)| p && i < arrived));
-    let log_support = g.tie_summary.members.iter().map(|t| t.log_support);
-    into.set_floats(Session::LogSupport, l, log_support);
+    into.set_flags(Session::Lonely, l, sc.lonely.iter().copied());
+    let ties = &g.tie_summary.members;
+    into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
+    let b = &batch.ctx.scenario.mechanisms.bonding;
+    let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
+    into.set_flags(Session::TiesFull, l, ties.iter().map(full));
+    let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
+    into.set_flags(Session::CloseFull, l, ties.iter().map(full));
+    let outside = batch.outsides[l];
+    let lonely = (0..g.places()).map(|i| u32::from(outside.of(i).lonely));
+    into.set_words(Session::OutsideLonely, l, lonely);
+    let hopeful = (0..g.places()).map(|i| u32::from(outside.of(i).hopeful));
+    into.set_words(Session::OutsideHopeful, l, hopeful);
 }
 
 /// Step 2, attendance, for the batch's groups (all meeting, of one
@@ -201,7 +223,7 @@ pub(super) fn attendance(
     into.session.reset(groups.len(), groups[0].places());
     timed!(Attendance, {
         for (l, (g, sc)) in groups.iter().zip(scratches.iter()).enumerate() {
-            fill_opening(g, sc, l, &mut into.session);
+            fill_opening(batch, g, sc, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
     });
@@ -234,10 +256,11 @@ impl WithLanes for Attendance<'_> {
         timed!(Attendance, lanes.copy_in_members(isa, groups));
         let ids = group_ids(isa, groups);
         let enabled = ctx.scenario.mechanisms.attendance.enabled;
-        let place = |i: usize| AttendanceSession {
+        let places = each_place!(lanes.places(), |i| AttendanceSession {
             present: session.flag(isa, i, Session::Present),
             log_support: session.float(isa, i, Session::LogSupport),
-        };
+        });
+        let place = |i: usize| places[i];
         let record = |i: usize, attends: Mask<I>| {
             let bits = attends.bits();
             for (l, sc) in scratches.iter_mut().enumerate() {
@@ -270,28 +293,29 @@ fn step_8_with<I: Isa>(
     lanes: &mut BatchLanes,
     session: &SessionLanes,
 ) {
-    let (rules, ctx, step, scratches) = (batch.rules, batch.ctx, batch.step, batch.scratches);
+    let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
     let n = groups.len();
     let group = |l: usize| &groups[lane(l, n)];
     let b = &ctx.scenario.mechanisms.bonding;
     let minutes = ctx.scenario.format.minutes;
+    let attendees = session.count(isa, Session::Attended).array();
     let pairs = PairSession {
         hours_in_session: gather(isa, |l| {
-            let attendees = scratches[lane(l, n)].attendees.len();
+            let attendees = attendees[l] as usize;
             bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
     };
-    let places = |i| PlaceInPairs {
+    let places = each_place!(lanes.places(), |i| PlaceInPairs {
         arrived: session.flag(isa, i, Session::Arrived),
         attended: session.flag(isa, i, Session::Attended),
         lonely: session.flag(isa, i, Session::Lonely),
         depth: session.float(isa, i, Session::Depth),
         ties_full: session.flag(isa, i, Session::TiesFull),
         close_full: session.flag(isa, i, Session::CloseFull),
-    };
-    let casual = CasualBits::gather(isa, lanes.places(), |l| &group(l).tie_summary);
-    let friend = |i, j| casual.shared(i, j);
+    });
+    let places = |i: usize| places[i];
+    let casual = CasualTies::gather(isa, lanes.places(), |l| &group(l).tie_summary);
     let mut buffer = Vec::with_capacity(lanes.places());
     let ids = group_ids(isa, groups);
     steps::ties(
@@ -303,44 +327,8 @@ fn step_8_with<I: Isa>(
         lanes,
         &mut buffer,
         places,
-        friend,
+        &casual,
     );
-}
-
-/// Each place's casual-or-closer tie bits in TS(k − 1), in lanes: one
-/// u32 word for each 32 places (the summary's u64 words, low half first).
-struct CasualBits<I: Isa> {
-    words: usize,
-    bits: Vec<U32s<I>>,
-}
-
-impl<I: Isa> CasualBits<I> {
-    /// The bits of `places` places of each lane's summary (`summary(l)`).
-    #[inline(always)]
-    fn gather<'s>(isa: I, places: usize, summary: impl Fn(usize) -> &'s TieSummary) -> Self {
-        let words = places.div_ceil(32);
-        // The summary's u64 words a member.
-        let long_words = places.div_ceil(64).max(1);
-        let mut bits = Vec::with_capacity(places * words);
-        for i in 0..places {
-            for w in 0..words {
-                bits.push(isa.words(each_lane(|l| {
-                    let casual = summary(l).casual_bits();
-                    (casual[i * long_words + w / 2] >> (32 * (w % 2))) as u32
-                })));
-            }
-        }
-        CasualBits { words, bits }
-    }
-
-    /// Whether places `i` and `j` share a casual friend, in each lane.
-    #[inline(always)]
-    fn shared(&self, i: usize, j: usize) -> Mask<I> {
-        let (a, b) = (&self.bits[i * self.words..], &self.bits[j * self.words..]);
-        let zero = a[0].isa().u(0);
-        let common = (0..self.words).fold(zero, |any, w| any | (a[w] & b[w]));
-        !common.eq(zero)
-    }
 }
 
 /// The tie summaries TS(k) of the batch in `lanes`, after step 8, from
@@ -353,13 +341,11 @@ fn summaries_with<I: Isa>(
     session: &SessionLanes,
     summaries: &mut SummaryLanes,
 ) {
-    let places: Vec<PlaceInSummary<I>> = (0..lanes.places())
-        .map(|i| PlaceInSummary {
-            arrived: session.flag(isa, i, Session::Arrived),
-            present: session.flag(isa, i, Session::Present),
-            lonely: session.flag(isa, i, Session::Lonely),
-        })
-        .collect();
+    let places = each_place!(lanes.places(), |i| PlaceInSummary {
+        arrived: session.flag(isa, i, Session::Arrived),
+        present: session.flag(isa, i, Session::Present),
+        lonely: session.flag(isa, i, Session::Lonely),
+    });
     summaries.make(isa, &batch.ctx.levels, lanes, &places);
 }
 
@@ -373,9 +359,11 @@ fn steps_9_to_13_with<I: Isa>(
     lanes: &mut BatchLanes,
     session: &SessionLanes,
     summaries: &SummaryLanes,
+    disclosers: F32s<I>,
 ) {
     let n = groups.len();
     let group = |l: usize| &groups[lane(l, n)];
+    let places = lanes.places();
     let attended = |i: usize| session.flag(isa, i, Session::Attended);
     let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
     let ids = group_ids(isa, groups);
@@ -383,8 +371,7 @@ fn steps_9_to_13_with<I: Isa>(
         let bonus = gather(isa, |l| {
             (ctx.safety_bonus + group(l).character.safety()) as f32
         });
-        let disclosers = gather(isa, |l| batch.scratches[lane(l, n)].disclosers as f32);
-        let stigma = |i| {
+        let stigma = each_place!(places, |i| {
             let disclosed = session.float(isa, i, Session::Depth).gt(isa.f(0.0));
             StigmaSession {
                 attended: attended(i),
@@ -392,13 +379,14 @@ fn steps_9_to_13_with<I: Isa>(
                 heard_others: disclosers.gt(disclosed.select(isa.f(1.0), isa.f(0.0))),
                 no_reply: session.flag(isa, i, Session::NoReply),
             }
-        };
+        });
+        let stigma = |i: usize| stigma[i];
         timed!(
             Stigma,
             steps::stigma(isa, &rules.stigma, bonus, lanes, stigma)
         );
     }
-    let loneliness = |i| LonelinessSession {
+    let loneliness = each_place!(places, |i| LonelinessSession {
         arrived: session.flag(isa, i, Session::Arrived),
         lonely: session.flag(isa, i, Session::Lonely),
         lonely_partners: (summaries.count_of(isa, i, Tie::LonelyPartners)
@@ -406,27 +394,30 @@ fn steps_9_to_13_with<I: Isa>(
         .i32_to_f32(),
         support: summaries.float(isa, i, Tie::Support),
         relief: session.float(isa, i, Session::Relief),
-    };
+    });
+    let loneliness = |i: usize| loneliness[i];
     timed!(
         Loneliness,
         steps::loneliness(isa, rules, step, ids, lanes, loneliness)
     );
     let gain = gather(isa, |l| group(l).character.session_gain() as f32);
-    let recovery = |i| RecoverySession {
+    let recovery = each_place!(places, |i| RecoverySession {
         attended: attended(i),
         given: session.float(isa, i, Session::Given),
-    };
+    });
+    let recovery = |i: usize| recovery[i];
     timed!(
         Recovery,
         steps::recovery(isa, rules, step, ids, gain, lanes, recovery)
     );
     if ctx.scenario.mechanisms.dropout.enabled {
-        let dropout = |i| DropoutSession {
+        let dropout = each_place!(places, |i| DropoutSession {
             log_support: summaries.float(isa, i, Tie::LogSupport),
             isolated: summaries.count_of(isa, i, Tie::Ties).eq(isa.u(0)),
             replies: session.float(isa, i, Session::Replies),
             given: session.float(isa, i, Session::Given),
-        };
+        });
+        let dropout = |i: usize| dropout[i];
         timed!(
             Dropout,
             steps::dropout(isa, rules, step, ids, lanes, dropout)
@@ -437,11 +428,12 @@ fn steps_9_to_13_with<I: Isa>(
         let floor = community.min_group_size.min(community.group_size);
         timed!(GroupEnd, steps::group_end(isa, floor, step, lanes));
     }
-    let cohesion = |i| CohesionSession {
+    let cohesion = each_place!(places, |i| CohesionSession {
         attended: attended(i),
         strength_to_present: summaries.float(isa, i, Tie::StrengthToPresent),
         mood: session.float(isa, i, Session::Mood),
-    };
+    });
+    let cohesion = |i: usize| cohesion[i];
     timed!(
         Cohesion,
         steps::cohesion(isa, &rules.cohesion, lanes, cohesion)
@@ -457,7 +449,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     /// What the tests compare after a year.
-    const FIGURES: [&str; 11] = [
+    const FIGURES: [&str; 17] = [
         "dropped out",
         "graduated",
         "improved",
@@ -469,11 +461,17 @@ mod tests {
         "group ended",
         "tie strength",
         "beyond the meetings",
+        "disclosures",
+        "replies received",
+        "replies given",
+        "hope",
+        "hopeful",
+        "reply memory",
     ];
 
     /// After a year of 1,600 groups with the kernel's steps in lanes or the
     /// f64 steps: [`FIGURES`], summed over everyone who came.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 11] {
+    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 17] {
         let mut ctx = SessionContext::new(s, replicate);
         ctx.kernel = in_lanes.then(|| KernelRules::new(&ctx));
         let mut groups = build_community_with(&ctx);
@@ -503,6 +501,12 @@ mod tests {
                 .flat_map(|g| g.bonds.beyond())
                 .filter(|&&b| b)
                 .count() as f64,
+            sum(&|m| f64::from(m.disclosures)),
+            sum(&|m| f64::from(m.replies_received)),
+            sum(&|m| f64::from(m.replies_given)),
+            sum(&|m| f64::from(m.hope)),
+            count(&|m| m.hopeful_since != NEVER),
+            sum(&|m| f64::from(m.reply_memory)),
         ]
     }
 
@@ -510,10 +514,10 @@ mod tests {
     /// errors of their difference (the figures `compared`), and the lanes'
     /// own numbers (not the f64 steps' draws) in every replicate.
     fn same_figures(s: &Scenario, compared: &[usize]) {
-        let (lanes, f64s): (Vec<[f64; 11]>, Vec<[f64; 11]>) = (0..8)
+        let (lanes, f64s): (Vec<[f64; 17]>, Vec<[f64; 17]>) = (0..8)
             .map(|r| (year(s, r, true), year(s, r, false)))
             .unzip();
-        let moments = |v: &[[f64; 11]], k: usize| {
+        let moments = |v: &[[f64; 17]], k: usize| {
             let n = v.len() as f64;
             let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
             let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -611,7 +615,7 @@ mod tests {
             .set("community.groups", 1600)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
+        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
     }
 
     #[test]
@@ -621,6 +625,6 @@ mod tests {
             .set("mechanisms.contagion.enabled", true)
             .build()
             .unwrap();
-        same_figures(&s, &[0, 1, 4, 5, 6, 7, 9, 10]);
+        same_figures(&s, &[0, 1, 4, 5, 6, 7, 9, 10, 11, 12, 14]);
     }
 }

@@ -9,18 +9,26 @@
 mod attendance;
 mod cohesion;
 mod dropout;
+mod floor;
+mod hope;
 mod loneliness;
+mod mood;
 mod recovery;
+mod replies;
 mod stigma;
 mod ties;
 
 pub use attendance::{AttendanceSession, attendance};
 pub use cohesion::{CohesionRule, CohesionSession, cohesion};
 pub use dropout::{DropoutSession, dropout, group_end};
+pub use floor::{FloorRule, floor};
+pub use hope::{HopeRule, exemplar, hope};
 pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
+pub use mood::{MoodRule, mood, universality};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
+pub use replies::{ReplyRule, replies};
 pub use stigma::{StigmaRule, StigmaSession, stigma};
-pub use ties::{PairSession, PlaceInPairs, ties};
+pub use ties::{CasualTies, PairSession, PlaceInPairs, ties};
 
 use super::batch::{BatchLanes, field};
 use super::lanes::{F32s, Isa, Mask, U32s, each_lane};
@@ -29,8 +37,7 @@ use crate::population::Status;
 /// The lanes that hold a group, as a mask.
 #[inline(always)]
 fn occupied<I: Isa>(isa: I, lanes: &BatchLanes) -> Mask<I> {
-    let bits = lanes.groups();
-    isa.flags(std::array::from_fn(|l| bits >> l & 1 == 1))
+    isa.mask_of_bits(lanes.groups())
 }
 
 /// The lanes whose member at place `i` has `status` (among the lanes that

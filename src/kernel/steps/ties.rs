@@ -2,10 +2,11 @@
 //! in a session both attended), for a room whose groups have bonding and
 //! contact beyond the meetings on.
 
+use crate::bonds::TieSummary;
 use crate::kernel::batch::{BatchLanes, Column};
 use crate::kernel::contacts;
 use crate::kernel::draws::Address;
-use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s, each_lane};
 use crate::kernel::pairs::{Pairs, Sides};
 use crate::kernel::rules::KernelRules;
 use crate::rng::Purpose;
@@ -41,8 +42,8 @@ pub struct PairSession<I: Isa> {
 /// [`crate::kernel::pairs::PairRule::update`] with its contacts outside
 /// the sessions ([`contacts::count`] from the pair's numbers of
 /// `Purpose::OutsideContact`). `places(i)` gives what the session brings
-/// to place `i`; `share_a_friend(i, j)` whether the two share a casual
-/// friend in each lane (TS(k−1)). `places` is read once a place into
+/// to place `i`; `casual` the members' casual ties in TS(k − 1), for
+/// whether a pair shares a casual friend. `places` is read once a place into
 /// `buffer`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -55,7 +56,7 @@ pub fn ties<I: Isa>(
     lanes: &mut BatchLanes,
     buffer: &mut Vec<(PlaceInPairs<I>, F32s<I>)>,
     places: impl Fn(usize) -> PlaceInPairs<I>,
-    share_a_friend: impl Fn(usize, usize) -> Mask<I>,
+    casual: &CasualTies<I>,
 ) {
     let rule = &rules.pairs;
     let zero = isa.f(0.0);
@@ -108,7 +109,7 @@ pub fn ties<I: Isa>(
                 outside_share: share_a.min(share_b),
                 depth_sum: a.depth + b.depth,
                 both_lonely: a.lonely & b.lonely,
-                share_a_friend: share_a_friend(i, j),
+                share_a_friend: casual.shared(i, j),
                 ties_full: a.ties_full | b.ties_full,
                 close_full: a.close_full | b.close_full,
             };
@@ -132,5 +133,44 @@ pub fn ties<I: Isa>(
             lanes.set_pair(Column::RecentContacts, k, recent);
             lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
         }
+    }
+}
+
+/// Each place's casual-or-closer tie bits in TS(k − 1), in lanes: one
+/// u32 word for each 32 places (the summary's u64 words, low half first).
+pub struct CasualTies<I: Isa> {
+    words: usize,
+    bits: Vec<U32s<I>>,
+}
+
+impl<I: Isa> CasualTies<I> {
+    /// The bits of `places` places of each lane's summary (`summary(l)`).
+    #[inline(always)]
+    pub fn gather<'s>(isa: I, places: usize, summary: impl Fn(usize) -> &'s TieSummary) -> Self {
+        let words = places.div_ceil(32);
+        // The summary's u64 words a member.
+        let long_words = places.div_ceil(64).max(1);
+        let mut bits = Vec::with_capacity(places * words);
+        for i in 0..places {
+            for w in 0..words {
+                bits.push(isa.words(each_lane(|l| {
+                    let casual = summary(l).casual_bits();
+                    (casual[i * long_words + w / 2] >> (32 * (w % 2))) as u32
+                })));
+            }
+        }
+        CasualTies { words, bits }
+    }
+
+    /// Whether places `i` and `j` share a casual friend, in each lane.
+    #[inline(always)]
+    pub fn shared(&self, i: usize, j: usize) -> Mask<I> {
+        let (a, b) = (&self.bits[i * self.words..], &self.bits[j * self.words..]);
+        let zero = a[0].isa().u(0);
+        let mut common = zero;
+        for w in 0..self.words {
+            common = common | (a[w] & b[w]);
+        }
+        !common.eq(zero)
     }
 }

@@ -1,0 +1,250 @@
+//! A room's session from step 2 on in one copy of the batch, where step 8
+//! runs in lanes ([`super::pairs_run_in_lanes`]): attendance, floor time
+//! and disclosure, replies, mood, universality, hope, the pairs, the tie
+//! summaries and steps 9 to 13, each reading and writing the batch's
+//! lanes and the session's figures by place; then the groups, their
+//! summaries, and what the tally and the panel read of each scratch.
+
+use super::{
+    Batch, BatchInLanes, fill_opening, group_ids, lane, step_8_with, steps_9_to_13_with,
+    summaries_with,
+};
+use crate::kernel::batch::BatchLanes;
+use crate::kernel::lanes::{Isa, LANES, Mask, U32s, WithLanes, dispatch};
+use crate::kernel::scratch::{Figure as Session, SessionLanes};
+use crate::kernel::steps::{self, AttendanceSession, gather};
+use crate::population::GroupState;
+use crate::session::Scratch;
+
+/// Runs steps 2 to 13 for the batch's groups (all meeting in a room, of
+/// one size), from their opening (step 1 and the session's flags in
+/// `scratches`); with `clustering`, each tie summary gets its sum of local
+/// clustering. Each scratch is given who attended (in place order), the
+/// depth of each disclosure, the replies received and the disclosers.
+pub(in crate::session) fn room_session(
+    batch: &Batch,
+    groups: &mut [GroupState],
+    scratches: &mut [Scratch],
+    into: &mut BatchInLanes,
+    clustering: bool,
+) {
+    timed!(Attendance, {
+        into.session.reset(groups.len(), groups[0].places());
+        for (l, (g, sc)) in groups.iter().zip(scratches.iter()).enumerate() {
+            fill_opening(batch, g, sc, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+    });
+    // Three pieces of work, each compiled on its own: in one, the
+    // compiler left the closures of the later steps out of line, without
+    // AVX2 (three times the time).
+    let portable = batch.rules.portable;
+    let mut disclosers = [0; LANES];
+    for part in [Opening, Pairs, Closing] {
+        let work = Part {
+            batch,
+            groups: &mut *groups,
+            into: &mut *into,
+            clustering,
+            disclosers,
+            part,
+        };
+        disclosers = dispatch(portable, work);
+    }
+    timed!(Tally, give_back(&into.session, &disclosers, scratches));
+}
+
+/// The parts of a room's session in lanes.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    /// The batch copied in, steps 2 to 7.
+    Opening,
+    /// Step 8 and the tie summaries.
+    Pairs,
+    /// Steps 9 to 13, the batch and the summaries given back.
+    Closing,
+}
+
+use Piece::{Closing, Opening, Pairs};
+
+/// A part of a room's session, as work over lanes; the opening gives
+/// each lane's disclosers, which the closing reads.
+struct Part<'a> {
+    batch: &'a Batch<'a>,
+    groups: &'a mut [GroupState],
+    into: &'a mut BatchInLanes,
+    clustering: bool,
+    disclosers: [u32; LANES],
+    part: Piece,
+}
+
+impl WithLanes for Part<'_> {
+    type Output = [u32; LANES];
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
+        let (batch, groups) = (self.batch, self.groups);
+        let BatchInLanes {
+            lanes,
+            summaries,
+            session,
+        } = self.into;
+        match self.part {
+            Opening => {
+                timed!(Attendance, lanes.copy_in(isa, groups));
+                timed!(Attendance, attendance(isa, batch, groups, lanes, session));
+                return steps_3_to_7(isa, batch, groups, lanes, session).array();
+            }
+            Pairs => {
+                timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
+                timed!(
+                    TieSummaries,
+                    summaries_with(isa, batch, lanes, session, summaries)
+                );
+                if self.clustering {
+                    timed!(TieSummaries, summaries.clustering(isa));
+                }
+            }
+            Closing => {
+                let counted = isa.words(self.disclosers).i32_to_f32();
+                steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
+                timed!(Cohesion, lanes.copy_out(isa, groups));
+                timed!(TieSummaries, summaries.copy_out(groups));
+            }
+        }
+        self.disclosers
+    }
+}
+
+/// Step 2: who comes, written to the session's figures.
+#[inline(always)]
+fn attendance<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &BatchLanes,
+    session: &mut SessionLanes,
+) {
+    let (rules, step) = (batch.rules, batch.step);
+    let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
+    let mut came = vec![isa.mask_of_bits(0); lanes.places()];
+    let read: &SessionLanes = session;
+    let places = each_place!(lanes.places(), |i| AttendanceSession {
+        present: read.flag(isa, i, Session::Present),
+        log_support: read.float(isa, i, Session::LogSupport),
+    });
+    let place = |i: usize| places[i];
+    let ids = group_ids(isa, groups);
+    let record = |i: usize, attends: Mask<I>| came[i] = attends;
+    steps::attendance(isa, rules, enabled, step, ids, lanes, place, record);
+    for (i, attends) in came.into_iter().enumerate() {
+        session.put_flag(i, Session::Attended, attends);
+    }
+}
+
+/// Steps 3 to 7: floor time and disclosure, replies, mood, universality,
+/// hope; gives each lane's disclosers.
+#[inline(always)]
+fn steps_3_to_7<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &mut BatchLanes,
+    session: &mut SessionLanes,
+) -> U32s<I> {
+    let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
+    let n = groups.len();
+    let group = |l: usize| &groups[lane(l, n)];
+    let ids = group_ids(isa, groups);
+    let bonus = gather(isa, |l| {
+        (ctx.safety_bonus + group(l).character.safety()) as f32
+    });
+    let disclosers = timed!(
+        FloorAndDisclosure,
+        steps::floor(
+            isa,
+            &rules.floor,
+            rules.key,
+            step,
+            ids,
+            bonus,
+            lanes,
+            session
+        )
+    );
+    let norm = gather(isa, |l| group(l).character.reply_norm() as f32);
+    let group_logit = rules.replies.group_logit(norm);
+    timed!(
+        Replies,
+        steps::replies(
+            isa,
+            &rules.replies,
+            rules.key,
+            (step, ids),
+            group_logit,
+            lanes,
+            session
+        )
+    );
+    let mut arrival = Vec::with_capacity(lanes.places());
+    timed!(
+        Mood,
+        steps::mood(isa, &rules.mood, lanes, session, &mut arrival)
+    );
+    let gain = gather(isa, |l| group(l).character.session_gain() as f32);
+    timed!(
+        Universality,
+        steps::universality(isa, &rules.mood, gain, lanes, session)
+    );
+    timed!(Hope, heard_twice(isa, batch, n, lanes, session));
+    timed!(Hope, steps::hope(isa, &rules.hope, step, lanes, session));
+    disclosers
+}
+
+/// Each place's community ties in its own group who attended with them
+/// and were hopeful exemplars: heard in the room, so counted once
+/// ([`crate::outside::GroupOutside::mates`]).
+#[inline(always)]
+fn heard_twice<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: usize,
+    lanes: &BatchLanes,
+    session: &mut SessionLanes,
+) {
+    let outsides = &batch.outsides[..groups];
+    if outsides.iter().all(|o| o.mates.is_empty()) {
+        return;
+    }
+    let exemplars: Vec<u8> = (0..lanes.places())
+        .map(|i| steps::exemplar(isa, lanes, session, i).bits())
+        .collect();
+    for (l, outside) in outsides.iter().enumerate() {
+        let exemplar = |i: usize| exemplars[i] >> l & 1 == 1;
+        let attended = |i: usize| session.word_at(i, Session::Attended, l) != 0;
+        let mut twice = vec![0u32; lanes.places()];
+        for &(a, b) in &outside.mates {
+            let (a, b) = (a as usize, b as usize);
+            twice[a] += u32::from(attended(a) && exemplar(b));
+            twice[b] += u32::from(attended(b) && exemplar(a));
+        }
+        session.set_words(Session::HeardTwice, l, twice);
+    }
+}
+
+/// Gives each scratch what the tally and the panel read: who attended
+/// (and the attendees in place order), each disclosure's depth, the
+/// replies received, the disclosers.
+fn give_back(session: &SessionLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+    for (l, sc) in scratches.iter_mut().enumerate() {
+        for i in 0..sc.attended.len() {
+            let attended = session.word_at(i, Session::Attended, l) != 0;
+            sc.attended[i] = attended;
+            if attended {
+                sc.attendees.push(i);
+            }
+            sc.depth[i] = f64::from(f32::from_bits(session.word_at(i, Session::Depth, l)));
+            sc.replies[i] = f64::from(f32::from_bits(session.word_at(i, Session::Replies, l)));
+        }
+        sc.disclosers = disclosers[l] as usize;
+    }
+}

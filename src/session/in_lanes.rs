@@ -13,14 +13,11 @@ use super::Scratch;
 use crate::bonds::MemberTies;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{F32s, Isa, Mask, U32s, WithLanes, dispatch, each_lane};
+use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
-use crate::kernel::steps::{
-    self, AttendanceSession, CasualTies, CohesionSession, DropoutSession, LonelinessSession,
-    PairSession, PlaceInPairs, RecoverySession, StigmaSession, gather,
-};
-use crate::kernel::summary::{Figure as Tie, PlaceInSummary, SummaryLanes};
+use crate::kernel::steps::{self, CasualTies, PairSession, gather};
+use crate::kernel::summary::{PlaceInSummary, SummaryLanes};
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rules::bonding;
@@ -31,20 +28,6 @@ use crate::rules::bonding;
 #[inline(always)]
 fn lane(l: usize, n: usize) -> usize {
     if l < n { l } else { 0 }
-}
-
-/// `$body` for each place `$i` of `0..$places`, in a vector: written out
-/// in the caller's loop, compiled with the caller's AVX2 (a closure over
-/// lanes may be compiled out of line without it, calling each operation).
-macro_rules! each_place {
-    ($places:expr, |$i:ident| $body:expr) => {{
-        let places = $places;
-        let mut all = Vec::with_capacity(places);
-        for $i in 0..places {
-            all.push($body);
-        }
-        all
-    }};
 }
 
 mod room;
@@ -140,6 +123,7 @@ impl WithLanes for FromTies<'_> {
             session,
         } = self.into;
         timed!(Ties, lanes.copy_in(isa, groups));
+        steps::opening(isa, lanes, arrived(isa, groups), session);
         timed!(
             TieSummaries,
             summaries_with(isa, batch, lanes, session, summaries)
@@ -163,7 +147,7 @@ fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
     let places = groups[0].places();
     into.reset(groups.len(), places);
     for (l, (g, sc)) in groups.iter().zip(batch.scratches).enumerate() {
-        fill_opening(batch, g, sc, l, into);
+        fill_opening(batch, g, l, into);
         into.set_flags(Session::Attended, l, sc.attended.iter().copied());
         into.set_flags(Session::NoReply, l, sc.no_reply.iter().copied());
         for (f, v) in [
@@ -186,16 +170,12 @@ fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
     into.fill_missing_lanes();
 }
 
-/// What the session brings of place `i` of group `g` (lane `l`) at its
-/// opening (step 1 and the session's flags done): who has arrived, who
-/// is active, who is lonely, the community ties' counts, and TS(k − 1)'s
-/// log of support and full capacities.
-fn fill_opening(batch: &Batch, g: &GroupState, sc: &Scratch, l: usize, into: &mut SessionLanes) {
-    let arrived = g.arrived;
-    into.set_flags(Session::Arrived, l, (0..g.places()).map(|i| i < arrived));
-    let present = sc.present.iter().enumerate();
-    into.set_flags(Session::Present, l, present.map(|(i, &p)| p && i < arrived));
-    into.set_flags(Session::Lonely, l, sc.lonely.iter().copied());
+/// What the session brings of the places of group `g` (lane `l`) at its
+/// opening from outside the lanes: TS(k − 1)'s log of support and full
+/// capacities, and the community ties' counts (none without a community
+/// network). Who has arrived, is active or lonely is worked out in lanes
+/// ([`steps::opening`]).
+fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
     let ties = &g.tie_summary.members;
     into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
     let b = &batch.ctx.scenario.mechanisms.bonding;
@@ -203,11 +183,19 @@ fn fill_opening(batch: &Batch, g: &GroupState, sc: &Scratch, l: usize, into: &mu
     into.set_flags(Session::TiesFull, l, ties.iter().map(full));
     let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
     into.set_flags(Session::CloseFull, l, ties.iter().map(full));
-    let outside = batch.outsides[l];
-    let lonely = (0..g.places()).map(|i| u32::from(outside.of(i).lonely));
-    into.set_words(Session::OutsideLonely, l, lonely);
-    let hopeful = (0..g.places()).map(|i| u32::from(outside.of(i).hopeful));
-    into.set_words(Session::OutsideHopeful, l, hopeful);
+    let outside = &batch.outsides[l].members;
+    if !outside.is_empty() {
+        let lonely = outside.iter().map(|o| u32::from(o.lonely));
+        into.set_words(Session::OutsideLonely, l, lonely);
+        let hopeful = outside.iter().map(|o| u32::from(o.hopeful));
+        into.set_words(Session::OutsideHopeful, l, hopeful);
+    }
+}
+
+/// Each lane's group's count of places whose members have arrived.
+#[inline(always)]
+fn arrived<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
+    isa.words(each_lane(|l| groups[lane(l, groups.len())].arrived as u32))
 }
 
 /// Step 2, attendance, for the batch's groups (all meeting, of one
@@ -222,8 +210,8 @@ pub(super) fn attendance(
 ) {
     into.session.reset(groups.len(), groups[0].places());
     timed!(Attendance, {
-        for (l, (g, sc)) in groups.iter().zip(scratches.iter()).enumerate() {
-            fill_opening(batch, g, sc, l, &mut into.session);
+        for (l, g) in groups.iter().enumerate() {
+            fill_opening(batch, g, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
     });
@@ -252,28 +240,24 @@ impl WithLanes for Attendance<'_> {
     fn run<I: Isa>(self, isa: I) {
         let (batch, groups, scratches) = (self.batch, self.groups, self.scratches);
         let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
-        let (lanes, session) = (&mut self.into.lanes, &self.into.session);
+        let (lanes, session) = (&mut self.into.lanes, &mut self.into.session);
         timed!(Attendance, lanes.copy_in_members(isa, groups));
+        steps::opening(isa, lanes, arrived(isa, groups), session);
         let ids = group_ids(isa, groups);
         let enabled = ctx.scenario.mechanisms.attendance.enabled;
-        let places = each_place!(lanes.places(), |i| AttendanceSession {
-            present: session.flag(isa, i, Session::Present),
-            log_support: session.float(isa, i, Session::LogSupport),
-        });
-        let place = |i: usize| places[i];
-        let record = |i: usize, attends: Mask<I>| {
-            let bits = attends.bits();
-            for (l, sc) in scratches.iter_mut().enumerate() {
-                if bits >> l & 1 == 1 {
+        timed!(
+            Attendance,
+            steps::attendance(isa, rules, enabled, step, ids, lanes, session)
+        );
+        // Who came, for the f64 steps 3 to 8.
+        for (l, sc) in scratches.iter_mut().enumerate() {
+            for i in 0..lanes.places() {
+                if session.word_at(i, Session::Attended, l) != 0 {
                     sc.attended[i] = true;
                     sc.attendees.push(i);
                 }
             }
-        };
-        timed!(
-            Attendance,
-            steps::attendance(isa, rules, enabled, step, ids, lanes, place, record)
-        );
+        }
     }
 }
 
@@ -306,15 +290,6 @@ fn step_8_with<I: Isa>(
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
     };
-    let places = each_place!(lanes.places(), |i| PlaceInPairs {
-        arrived: session.flag(isa, i, Session::Arrived),
-        attended: session.flag(isa, i, Session::Attended),
-        lonely: session.flag(isa, i, Session::Lonely),
-        depth: session.float(isa, i, Session::Depth),
-        ties_full: session.flag(isa, i, Session::TiesFull),
-        close_full: session.flag(isa, i, Session::CloseFull),
-    });
-    let places = |i: usize| places[i];
     let casual = CasualTies::gather(isa, lanes.places(), |l| &group(l).tie_summary);
     let mut buffer = Vec::with_capacity(lanes.places());
     let ids = group_ids(isa, groups);
@@ -326,7 +301,7 @@ fn step_8_with<I: Isa>(
         pairs,
         lanes,
         &mut buffer,
-        places,
+        session,
         &casual,
     );
 }
@@ -341,11 +316,14 @@ fn summaries_with<I: Isa>(
     session: &SessionLanes,
     summaries: &mut SummaryLanes,
 ) {
-    let places = each_place!(lanes.places(), |i| PlaceInSummary {
-        arrived: session.flag(isa, i, Session::Arrived),
-        present: session.flag(isa, i, Session::Present),
-        lonely: session.flag(isa, i, Session::Lonely),
-    });
+    let mut places = Vec::with_capacity(lanes.places());
+    for i in 0..lanes.places() {
+        places.push(PlaceInSummary {
+            arrived: session.flag(isa, i, Session::Arrived),
+            present: session.flag(isa, i, Session::Present),
+            lonely: session.flag(isa, i, Session::Lonely),
+        });
+    }
     summaries.make(isa, &batch.ctx.levels, lanes, &places);
 }
 
@@ -363,64 +341,31 @@ fn steps_9_to_13_with<I: Isa>(
 ) {
     let n = groups.len();
     let group = |l: usize| &groups[lane(l, n)];
-    let places = lanes.places();
-    let attended = |i: usize| session.flag(isa, i, Session::Attended);
     let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
     let ids = group_ids(isa, groups);
+    let figures = (session, summaries);
     if rules.stigma.enabled {
         let bonus = gather(isa, |l| {
             (ctx.safety_bonus + group(l).character.safety()) as f32
         });
-        let stigma = each_place!(places, |i| {
-            let disclosed = session.float(isa, i, Session::Depth).gt(isa.f(0.0));
-            StigmaSession {
-                attended: attended(i),
-                disclosed,
-                heard_others: disclosers.gt(disclosed.select(isa.f(1.0), isa.f(0.0))),
-                no_reply: session.flag(isa, i, Session::NoReply),
-            }
-        });
-        let stigma = |i: usize| stigma[i];
         timed!(
             Stigma,
-            steps::stigma(isa, &rules.stigma, bonus, lanes, stigma)
+            steps::stigma(isa, &rules.stigma, (bonus, disclosers), lanes, session)
         );
     }
-    let loneliness = each_place!(places, |i| LonelinessSession {
-        arrived: session.flag(isa, i, Session::Arrived),
-        lonely: session.flag(isa, i, Session::Lonely),
-        lonely_partners: (summaries.count_of(isa, i, Tie::LonelyPartners)
-            + session.words(isa, i, Session::OutsideLonely))
-        .i32_to_f32(),
-        support: summaries.float(isa, i, Tie::Support),
-        relief: session.float(isa, i, Session::Relief),
-    });
-    let loneliness = |i: usize| loneliness[i];
     timed!(
         Loneliness,
-        steps::loneliness(isa, rules, step, ids, lanes, loneliness)
+        steps::loneliness(isa, rules, step, ids, lanes, figures)
     );
     let gain = gather(isa, |l| group(l).character.session_gain() as f32);
-    let recovery = each_place!(places, |i| RecoverySession {
-        attended: attended(i),
-        given: session.float(isa, i, Session::Given),
-    });
-    let recovery = |i: usize| recovery[i];
     timed!(
         Recovery,
-        steps::recovery(isa, rules, step, ids, gain, lanes, recovery)
+        steps::recovery(isa, rules, step, ids, gain, lanes, session)
     );
     if ctx.scenario.mechanisms.dropout.enabled {
-        let dropout = each_place!(places, |i| DropoutSession {
-            log_support: summaries.float(isa, i, Tie::LogSupport),
-            isolated: summaries.count_of(isa, i, Tie::Ties).eq(isa.u(0)),
-            replies: session.float(isa, i, Session::Replies),
-            given: session.float(isa, i, Session::Given),
-        });
-        let dropout = |i: usize| dropout[i];
         timed!(
             Dropout,
-            steps::dropout(isa, rules, step, ids, lanes, dropout)
+            steps::dropout(isa, rules, step, ids, lanes, figures)
         );
     }
     if !ctx.open {
@@ -428,15 +373,9 @@ fn steps_9_to_13_with<I: Isa>(
         let floor = community.min_group_size.min(community.group_size);
         timed!(GroupEnd, steps::group_end(isa, floor, step, lanes));
     }
-    let cohesion = each_place!(places, |i| CohesionSession {
-        attended: attended(i),
-        strength_to_present: summaries.float(isa, i, Tie::StrengthToPresent),
-        mood: session.float(isa, i, Session::Mood),
-    });
-    let cohesion = |i: usize| cohesion[i];
     timed!(
         Cohesion,
-        steps::cohesion(isa, &rules.cohesion, lanes, cohesion)
+        steps::cohesion(isa, &rules.cohesion, lanes, figures)
     );
 }
 

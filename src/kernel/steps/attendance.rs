@@ -5,6 +5,7 @@ use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::chances::Members;
 use crate::kernel::lanes::{F32s, Isa, LANES, Mask, U32s};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::rng::Purpose;
 
 /// What the session brings to a place's attendance in each lane.
@@ -16,14 +17,23 @@ pub struct AttendanceSession<I: Isa> {
     pub log_support: F32s<I>,
 }
 
+impl<I: Isa> AttendanceSession<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        AttendanceSession {
+            present: session.flag(isa, i, Figure::Present),
+            log_support: session.float(isa, i, Figure::LogSupport),
+        }
+    }
+}
+
 /// Step 2, attendance: each active member comes with the chance of
 /// [`crate::kernel::chances::Chances::attendance`], decided by their
 /// place's number of `Purpose::Attendance` (everyone active comes when
-/// the mechanism is off, `enabled`). `session(i)` gives what the session
-/// brings to place `i`; `record(i, attends)` takes who at place `i`
-/// comes, place after place.
+/// the mechanism is off, `enabled`). Who comes is written to the
+/// session's figures (`Attended`).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 pub fn attendance<I: Isa>(
     isa: I,
     rules: &KernelRules,
@@ -31,17 +41,13 @@ pub fn attendance<I: Isa>(
     step: u32,
     group_ids: U32s<I>,
     lanes: &BatchLanes,
-    session: impl Fn(usize) -> AttendanceSession<I>,
-    mut record: impl FnMut(usize, Mask<I>),
+    session: &mut SessionLanes,
 ) {
     let zero = isa.f(0.0);
     for i in 0..lanes.places() {
-        let here = session(i);
-        if !here.present.any() {
-            continue;
-        }
-        if !enabled {
-            record(i, here.present);
+        let here = AttendanceSession::at(isa, session, i);
+        if !here.present.any() || !enabled {
+            session.put_flag(i, Figure::Attended, here.present);
             continue;
         }
         let members = Members {
@@ -58,6 +64,6 @@ pub fn attendance<I: Isa>(
         };
         let chance = rules.chances.attendance(&members);
         let u = uniform(rules.key, group_ids, step, Purpose::Attendance, i);
-        record(i, here.present & u.lt(chance));
+        session.put_flag(i, Figure::Attended, here.present & u.lt(chance));
     }
 }

@@ -3,6 +3,8 @@
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{F32s, Isa, Mask};
 use crate::kernel::math;
+use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::kernel::summary::{Figure as Tie, SummaryLanes};
 use crate::rules::cohesion::COHESION_MAX;
 use crate::scenario::Scenario;
 
@@ -39,20 +41,32 @@ pub struct CohesionSession<I: Isa> {
     pub mood: F32s<I>,
 }
 
+impl<I: Isa> CohesionSession<I> {
+    /// Place `i`'s, from the session's figures and the tie summaries.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, summaries: &SummaryLanes, i: usize) -> Self {
+        CohesionSession {
+            attended: session.flag(isa, i, Figure::Attended),
+            strength_to_present: summaries.float(isa, i, Tie::StrengthToPresent),
+            mood: session.float(isa, i, Figure::Mood),
+        }
+    }
+}
+
 /// Step 13, perceived cohesion of those who came: this session's
 /// (`rules::cohesion::perceived`: belonging from the mean strength to those
 /// present, morale from the mood) moves the running measure by the update
-/// weight. `session(i)` gives what the session brings to place `i`.
+/// weight.
 #[inline(always)]
 pub fn cohesion<I: Isa>(
     isa: I,
     p: &CohesionRule,
     lanes: &mut BatchLanes,
-    session: impl Fn(usize) -> CohesionSession<I>,
+    (session, summaries): (&SessionLanes, &SummaryLanes),
 ) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     for i in 0..lanes.places() {
-        let here = session(i);
+        let here = CohesionSession::at(isa, session, summaries, i);
         if !here.attended.any() {
             continue;
         }

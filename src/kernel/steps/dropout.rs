@@ -5,6 +5,8 @@ use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::chances::Members;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::kernel::summary::{Figure as Tie, SummaryLanes};
 use crate::population::Status;
 use crate::rng::Purpose;
 
@@ -21,10 +23,22 @@ pub struct DropoutSession<I: Isa> {
     pub given: F32s<I>,
 }
 
+impl<I: Isa> DropoutSession<I> {
+    /// Place `i`'s, from the session's figures and the tie summaries.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, summaries: &SummaryLanes, i: usize) -> Self {
+        DropoutSession {
+            log_support: summaries.float(isa, i, Tie::LogSupport),
+            isolated: summaries.count_of(isa, i, Tie::Ties).eq(isa.u(0)),
+            replies: session.float(isa, i, Figure::Replies),
+            given: session.float(isa, i, Figure::Given),
+        }
+    }
+}
+
 /// Step 12, dropout: each active member leaves with the chance of
 /// [`crate::kernel::chances::Chances::dropout`], decided by their place's
 /// number of `Purpose::Dropout`; one who leaves has status dropped out.
-/// `session(i)` gives what the session brings to place `i`.
 #[inline(always)]
 pub fn dropout<I: Isa>(
     isa: I,
@@ -32,14 +46,14 @@ pub fn dropout<I: Isa>(
     step: u32,
     group_ids: U32s<I>,
     lanes: &mut BatchLanes,
-    session: impl Fn(usize) -> DropoutSession<I>,
+    (session, summaries): (&SessionLanes, &SummaryLanes),
 ) {
     for i in 0..lanes.places() {
         let active = with_status(isa, lanes, i, Status::Active);
         if !active.any() {
             continue;
         }
-        let here = session(i);
+        let here = DropoutSession::at(isa, session, summaries, i);
         let members = Members {
             tenure: tenure(isa, lanes, i, step),
             cohesion: lanes.float(isa, i, field::COHESION),

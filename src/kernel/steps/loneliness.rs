@@ -8,6 +8,8 @@ use crate::kernel::math;
 use crate::kernel::philox::unit_f32;
 use crate::kernel::relaxation::{Members, Relaxation};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::kernel::summary::{Figure as Tie, SummaryLanes};
 use crate::rng::Purpose;
 use crate::rules::loneliness::{CAUGHT_MARGIN, LONELINESS_MIN, LONELY_CUTOFF};
 use crate::scenario::Scenario;
@@ -57,6 +59,22 @@ pub struct LonelinessSession<I: Isa> {
     pub relief: F32s<I>,
 }
 
+impl<I: Isa> LonelinessSession<I> {
+    /// Place `i`'s, from the session's figures and the tie summaries.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, summaries: &SummaryLanes, i: usize) -> Self {
+        let partners = summaries.count_of(isa, i, Tie::LonelyPartners)
+            + session.words(isa, i, Figure::OutsideLonely);
+        LonelinessSession {
+            arrived: session.flag(isa, i, Figure::Arrived),
+            lonely: session.flag(isa, i, Figure::Lonely),
+            lonely_partners: partners.i32_to_f32(),
+            support: summaries.float(isa, i, Tie::Support),
+            relief: session.float(isa, i, Figure::Relief),
+        }
+    }
+}
+
 /// Step 10, loneliness, for everyone who arrived: SISa contagion first
 /// (from the lonely flags of the session's start, decided by the place's
 /// number of `Purpose::Contagion`; one who recovers from caught loneliness
@@ -64,7 +82,7 @@ pub struct LonelinessSession<I: Isa> {
 /// tie-lowered set point with noise (Box–Muller deviates of
 /// `Purpose::LonelinessNoise`, places 2h and 2h + 1 taking the two of
 /// pair h), universality's relief, and caught loneliness held at or above
-/// the cut-off. `session(i)` gives what the session brings to place `i`.
+/// the cut-off.
 #[inline(always)]
 pub fn loneliness<I: Isa>(
     isa: I,
@@ -72,12 +90,12 @@ pub fn loneliness<I: Isa>(
     step: u32,
     group_ids: U32s<I>,
     lanes: &mut BatchLanes,
-    session: impl Fn(usize) -> LonelinessSession<I>,
+    (session, summaries): (&SessionLanes, &SummaryLanes),
 ) {
     let p = &rules.loneliness;
     let mut second = isa.f(0.0);
     for i in 0..lanes.places() {
-        let here = session(i);
+        let here = LonelinessSession::at(isa, session, summaries, i);
         let deviate = if i % 2 == 0 {
             let w = words(rules.key, group_ids, step, Purpose::LonelinessNoise, i / 2);
             let (first, next) = math::normal_pair(unit_f32(w[0]), unit_f32(w[1]));

@@ -32,7 +32,9 @@ pub use ties::{CasualTies, PairSession, PlaceInPairs, ties};
 
 use super::batch::{BatchLanes, field};
 use super::lanes::{F32s, Isa, Mask, U32s, each_lane};
+use super::scratch::{Figure, SessionLanes};
 use crate::population::Status;
+use crate::rules::loneliness::LONELY_CUTOFF;
 
 /// The lanes that hold a group, as a mask.
 #[inline(always)]
@@ -74,6 +76,23 @@ fn leave<I: Isa>(
     let exit = lanes.float(isa, i, field::LONELINESS_AT_EXIT);
     let now = lanes.float(isa, i, field::LONELINESS);
     lanes.set_float(i, field::LONELINESS_AT_EXIT, leaving.select(now, exit));
+}
+
+/// The session's flags at its opening (step 1 done), in lanes: who has
+/// arrived (`arrived`: each lane's group's count), and of them who is
+/// active and who is lonely (the session's flags of the f64 steps).
+#[inline(always)]
+pub fn opening<I: Isa>(isa: I, lanes: &BatchLanes, arrived: U32s<I>, session: &mut SessionLanes) {
+    let arrived = arrived.i32_to_f32();
+    let cutoff = isa.f(LONELY_CUTOFF as f32);
+    for i in 0..lanes.places() {
+        let here = isa.f(i as f32).lt(arrived);
+        session.put_flag(i, Figure::Arrived, here);
+        let active = with_status(isa, lanes, i, Status::Active);
+        session.put_flag(i, Figure::Present, here & active);
+        let lonely = lanes.float(isa, i, field::LONELINESS).ge(cutoff);
+        session.put_flag(i, Figure::Lonely, here & lonely);
+    }
 }
 
 /// The four words of item `position` for `purpose` at `step` in each

@@ -4,6 +4,7 @@ use super::{leave, uniform, with_status};
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::population::{NEVER, Status};
 use crate::rng::Purpose;
 use crate::rules::cohesion::COHESION_MAX;
@@ -51,6 +52,17 @@ pub struct RecoverySession<I: Isa> {
     pub given: F32s<I>,
 }
 
+impl<I: Isa> RecoverySession<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        RecoverySession {
+            attended: session.flag(isa, i, Figure::Attended),
+            given: session.float(isa, i, Figure::Given),
+        }
+    }
+}
+
 /// Step 11, recovery: those who attended count the session and receive a
 /// dose (`rules::recovery::engagement` times the group's session gain,
 /// with altruism's bonus per reply given); one whose dose reaches the
@@ -58,7 +70,7 @@ pub struct RecoverySession<I: Isa> {
 /// improved active member who may graduate (`rules::recovery::may_graduate`)
 /// leaves, better, with the graduation chance, decided by their place's
 /// number of `Purpose::Graduation`. `gain` is each lane's group's session
-/// gain; `session(i)` what the session brings to place `i`.
+/// gain.
 #[inline(always)]
 pub fn recovery<I: Isa>(
     isa: I,
@@ -67,11 +79,11 @@ pub fn recovery<I: Isa>(
     group_ids: U32s<I>,
     gain: F32s<I>,
     lanes: &mut BatchLanes,
-    session: impl Fn(usize) -> RecoverySession<I>,
+    session: &SessionLanes,
 ) {
     let p = &rules.recovery;
     for i in 0..lanes.places() {
-        let here = session(i);
+        let here = RecoverySession::at(isa, session, i);
         let attended = here.attended;
         if attended.any() {
             let count = lanes.word(isa, i, field::SESSIONS_ATTENDED);

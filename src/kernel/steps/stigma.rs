@@ -2,6 +2,7 @@
 
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{F32s, Isa, Mask};
+use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::rules::cohesion::COHESION_MAX;
 use crate::scenario::Scenario;
 
@@ -40,23 +41,38 @@ pub struct StigmaSession<I: Isa> {
     pub no_reply: Mask<I>,
 }
 
+impl<I: Isa> StigmaSession<I> {
+    /// Place `i`'s, from the session's figures and each lane's count of
+    /// disclosers.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, disclosers: F32s<I>, i: usize) -> Self {
+        let disclosed = session.float(isa, i, Figure::Depth).gt(isa.f(0.0));
+        StigmaSession {
+            attended: session.flag(isa, i, Figure::Attended),
+            disclosed,
+            heard_others: disclosers.gt(disclosed.select(isa.f(1.0), isa.f(0.0))),
+            no_reply: session.flag(isa, i, Figure::NoReply),
+        }
+    }
+}
+
 /// Step 9, self-stigma of those who attended: lowered by an accepted
 /// disclosure (acceptance their psychological safety, less when nobody
 /// replied) and by hearing others disclose, less online
 /// (`rules::stigma::update`). `safety_bonus` is each lane's group's
-/// facilitator and character bonus to safety; `session(i)` what the
-/// session brings to place `i`.
+/// facilitator and character bonus to safety; `disclosers` each lane's
+/// count of disclosers.
 #[inline(always)]
 pub fn stigma<I: Isa>(
     isa: I,
     p: &StigmaRule,
-    safety_bonus: F32s<I>,
+    (safety_bonus, disclosers): (F32s<I>, F32s<I>),
     lanes: &mut BatchLanes,
-    session: impl Fn(usize) -> StigmaSession<I>,
+    session: &SessionLanes,
 ) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     for i in 0..lanes.places() {
-        let here = session(i);
+        let here = StigmaSession::at(isa, session, disclosers, i);
         if !here.attended.any() {
             continue;
         }

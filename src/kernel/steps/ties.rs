@@ -9,6 +9,7 @@ use crate::kernel::draws::Address;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s, each_lane};
 use crate::kernel::pairs::{Pairs, Sides};
 use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::rng::Purpose;
 
 /// What the session brings to step 8 of each place in each lane.
@@ -26,6 +27,21 @@ pub struct PlaceInPairs<I: Isa> {
     pub close_full: Mask<I>,
 }
 
+impl<I: Isa> PlaceInPairs<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        PlaceInPairs {
+            arrived: session.flag(isa, i, Figure::Arrived),
+            attended: session.flag(isa, i, Figure::Attended),
+            lonely: session.flag(isa, i, Figure::Lonely),
+            depth: session.float(isa, i, Figure::Depth),
+            ties_full: session.flag(isa, i, Figure::TiesFull),
+            close_full: session.flag(isa, i, Figure::CloseFull),
+        }
+    }
+}
+
 /// What the session brings to the whole of step 8 in each lane.
 #[derive(Debug, Clone, Copy)]
 pub struct PairSession<I: Isa> {
@@ -41,10 +57,9 @@ pub struct PairSession<I: Isa> {
 /// arrived, in pair order (`j = 1, 2, …`, then `i < j`), updated by
 /// [`crate::kernel::pairs::PairRule::update`] with its contacts outside
 /// the sessions ([`contacts::count`] from the pair's numbers of
-/// `Purpose::OutsideContact`). `places(i)` gives what the session brings
-/// to place `i`; `casual` the members' casual ties in TS(k − 1), for
-/// whether a pair shares a casual friend. `places` is read once a place into
-/// `buffer`.
+/// `Purpose::OutsideContact`). What the session brings to each place is
+/// read from its `figures` once, into `buffer`; `casual` holds the members'
+/// casual ties in TS(k − 1), for whether a pair shares a casual friend.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn ties<I: Isa>(
@@ -55,14 +70,14 @@ pub fn ties<I: Isa>(
     session: PairSession<I>,
     lanes: &mut BatchLanes,
     buffer: &mut Vec<(PlaceInPairs<I>, F32s<I>)>,
-    places: impl Fn(usize) -> PlaceInPairs<I>,
+    figures: &SessionLanes,
     casual: &CasualTies<I>,
 ) {
     let rule = &rules.pairs;
     let zero = isa.f(0.0);
     buffer.clear();
     for i in 0..lanes.places() {
-        buffer.push((places(i), zero));
+        buffer.push((PlaceInPairs::at(isa, figures, i), zero));
     }
     // The members' wanted hours, then their shares.
     for j in 1..lanes.places() {

@@ -6,13 +6,13 @@
 //! summaries, and what the tally and the panel read of each scratch.
 
 use super::{
-    Batch, BatchInLanes, fill_opening, group_ids, lane, step_8_with, steps_9_to_13_with,
+    Batch, BatchInLanes, arrived, fill_opening, group_ids, lane, step_8_with, steps_9_to_13_with,
     summaries_with,
 };
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{Isa, LANES, Mask, U32s, WithLanes, dispatch};
+use crate::kernel::lanes::{Isa, LANES, U32s, WithLanes, dispatch};
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
-use crate::kernel::steps::{self, AttendanceSession, gather};
+use crate::kernel::steps::{self, gather};
 use crate::population::GroupState;
 use crate::session::Scratch;
 
@@ -30,8 +30,8 @@ pub(in crate::session) fn room_session(
 ) {
     timed!(Attendance, {
         into.session.reset(groups.len(), groups[0].places());
-        for (l, (g, sc)) in groups.iter().zip(scratches.iter()).enumerate() {
-            fill_opening(batch, g, sc, l, &mut into.session);
+        for (l, g) in groups.iter().enumerate() {
+            fill_opening(batch, g, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
     });
@@ -91,7 +91,14 @@ impl WithLanes for Part<'_> {
         match self.part {
             Opening => {
                 timed!(Attendance, lanes.copy_in(isa, groups));
-                timed!(Attendance, attendance(isa, batch, groups, lanes, session));
+                steps::opening(isa, lanes, arrived(isa, groups), session);
+                let (rules, step) = (batch.rules, batch.step);
+                let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
+                let ids = group_ids(isa, groups);
+                timed!(
+                    Attendance,
+                    steps::attendance(isa, rules, enabled, step, ids, lanes, session)
+                );
                 return steps_3_to_7(isa, batch, groups, lanes, session).array();
             }
             Pairs => {
@@ -112,32 +119,6 @@ impl WithLanes for Part<'_> {
             }
         }
         self.disclosers
-    }
-}
-
-/// Step 2: who comes, written to the session's figures.
-#[inline(always)]
-fn attendance<I: Isa>(
-    isa: I,
-    batch: &Batch,
-    groups: &[GroupState],
-    lanes: &BatchLanes,
-    session: &mut SessionLanes,
-) {
-    let (rules, step) = (batch.rules, batch.step);
-    let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
-    let mut came = vec![isa.mask_of_bits(0); lanes.places()];
-    let read: &SessionLanes = session;
-    let places = each_place!(lanes.places(), |i| AttendanceSession {
-        present: read.flag(isa, i, Session::Present),
-        log_support: read.float(isa, i, Session::LogSupport),
-    });
-    let place = |i: usize| places[i];
-    let ids = group_ids(isa, groups);
-    let record = |i: usize, attends: Mask<I>| came[i] = attends;
-    steps::attendance(isa, rules, enabled, step, ids, lanes, place, record);
-    for (i, attends) in came.into_iter().enumerate() {
-        session.put_flag(i, Session::Attended, attends);
     }
 }
 

@@ -18,7 +18,7 @@ pub struct FloorRule {
     /// Minutes of the session left to the members.
     member_minutes: f32,
     /// ln of the floor law's ratio (each speaker's share to the one
-    /// before), at most 0: equal shares from a ratio of 1.
+    /// before), at most 0 (equal shares from a ratio of 1).
     ln_ratio: f32,
     disclosure_base: f32,
     safety_weight: f32,
@@ -38,17 +38,27 @@ impl FloorRule {
         }
     }
 
-    /// Lane by lane, the share of the floor of the speaker at `rank` (0:
-    /// the most open) among `speakers` (at least one): the geometric rank
-    /// law (`rules::sharing::floor_share`).
+    /// Lane by lane, the share of the floor of the top speaker among
+    /// `speakers` (at least one, at most `places`): 1 / (1 + r + … +
+    /// rᴺ⁻¹), the geometric rank law's (`rules::sharing::floor_share`),
+    /// summed term by term (the closed form's 1 − rᴺ over 1 − r cancels
+    /// in f32 as r nears 1).
     #[inline(always)]
-    fn share<I: Isa>(&self, rank: F32s<I>, speakers: F32s<I>) -> F32s<I> {
-        let isa = rank.isa();
-        if self.ln_ratio == 0.0 {
-            return isa.f(1.0) / speakers;
-        }
+    fn top_share<I: Isa>(&self, speakers: F32s<I>, places: usize) -> F32s<I> {
+        let isa = speakers.isa();
         let ratio = math::exp(isa.f(self.ln_ratio));
-        let top = (1.0 - ratio) / (1.0 - math::exp(speakers * self.ln_ratio));
+        let (mut sum, mut power) = (isa.f(0.0), isa.f(1.0));
+        for m in 0..places {
+            sum = sum + isa.f(m as f32).lt(speakers).select(power, isa.f(0.0));
+            power = power * ratio;
+        }
+        1.0 / sum
+    }
+
+    /// Lane by lane, the share of the speaker at `rank` (0: the most
+    /// open), given the top share.
+    #[inline(always)]
+    fn share<I: Isa>(&self, rank: F32s<I>, top: F32s<I>) -> F32s<I> {
         top * math::exp(rank * self.ln_ratio)
     }
 }
@@ -83,6 +93,7 @@ pub fn floor<I: Isa>(
     if !p.enabled || !speakers.gt(zero).any() {
         return none;
     }
+    let top = p.top_share(speakers, n);
     let mut disclosers = none;
     for i in 0..n {
         let here = attended[i];
@@ -102,7 +113,7 @@ pub fn floor<I: Isa>(
             };
             rank = rank + (ahead & there).select(one, zero);
         }
-        let minutes = p.member_minutes * p.share(rank, speakers);
+        let minutes = p.member_minutes * p.share(rank, top);
         let cohesion = lanes.float(isa, i, field::COHESION);
         let safety = (cohesion * (1.0 / COHESION_MAX as f32) + safety_bonus)
             .max(zero)
@@ -121,4 +132,39 @@ pub fn floor<I: Isa>(
         disclosers = disclosers + discloses.select_u(isa.u(1), none);
     }
     disclosers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::lanes::Portable;
+    use crate::rules::sharing::floor_share;
+
+    /// The shares of the kernel's rank law against `floor_share`, within
+    /// f32's precision, for ratios from steep to within 10⁻⁸ of 1.
+    #[test]
+    fn shares_are_the_rank_laws() {
+        for ratio in [0.5, 0.7, 0.9, 0.999, 0.99999, 0.9999999, 0.99999999, 1.0] {
+            let rule = FloorRule {
+                enabled: true,
+                member_minutes: 60.0,
+                ln_ratio: f64::ln(ratio) as f32,
+                disclosure_base: 0.5,
+                safety_weight: 0.5,
+                full_disclosure_minutes: 8.0,
+            };
+            for speakers in [1usize, 2, 5, 12, 30] {
+                let mut total = 0.0;
+                let top = rule.top_share(Portable.f(speakers as f32), 32);
+                for rank in 0..speakers {
+                    let share = rule.share(Portable.f(rank as f32), top).array()[0];
+                    let want = floor_share(rank, speakers, ratio);
+                    let error = (f64::from(share) - want).abs();
+                    assert!(error < 1e-5 * want.max(1e-3), "{ratio} {speakers} {rank}");
+                    total += f64::from(share);
+                }
+                assert!((total - 1.0).abs() < 1e-5, "{ratio} {speakers}: {total}");
+            }
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! The count of a pair's contacts outside the sessions in f32: a Poisson
-//! number of the interval's mean, by Knuth's product method on the pair's
-//! own numbers (four rounds to each Philox call), eight pairs at a time
-//! (one group's pair in each lane; a lane whose product has fallen to its
-//! limit waits for the others). A mean of 30 or more takes the normal
-//! approximation from the first call's words instead (the product
-//! method's rounds grow with the mean).
+//! number of the interval's mean, by Knuth's product method, eight pairs
+//! at a time (one group's pair in each lane; a lane whose product has
+//! fallen to its limit waits for the others). The first number is given
+//! (one Philox call gives four pairs their first: most counts need no
+//! other); the rest come from the pair's own numbers, four rounds to a
+//! call. A mean of 30 or more takes the normal approximation from the
+//! pair's first call instead (the product method's rounds grow with the
+//! mean).
 
 use super::draws::{Address, Key};
 use super::lanes::{F32s, Isa, U32s};
@@ -14,11 +16,17 @@ use super::philox::unit_f32;
 /// Means from which the normal approximation is taken.
 pub const LARGE_MEAN: f32 = 30.0;
 
-/// Lane by lane, the count for `mean` from the numbers at `at` in lane
-/// `l`'s group `groups[l]` (`at.block` is the first block; later blocks
-/// follow); 0 for a mean of 0 or less.
+/// Lane by lane, the count for `mean`, from the word `first` and then the
+/// numbers at `rest` in lane `l`'s group `groups[l]` (`rest.block` is the
+/// first block; later blocks follow); 0 for a mean of 0 or less.
 #[inline(always)]
-pub fn count<I: Isa>(key: Key, groups: U32s<I>, at: Address, mean: F32s<I>) -> F32s<I> {
+pub fn count<I: Isa>(
+    key: Key,
+    groups: U32s<I>,
+    first: U32s<I>,
+    rest: Address,
+    mean: F32s<I>,
+) -> F32s<I> {
     let isa = mean.isa();
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let some = mean.gt(zero);
@@ -26,28 +34,29 @@ pub fn count<I: Isa>(key: Key, groups: U32s<I>, at: Address, mean: F32s<I>) -> F
     if !some.any() {
         return zero;
     }
-    let mut active = !large & some;
-    let first = key.words(groups, at);
-    // The large means' counts, from the first call's words (rare: worked
+    // The large means' counts, from the pair's first call (rare: worked
     // out only where a lane has one).
     let approximate = if large.any() {
-        let (z, _) = math::normal_pair(unit_f32(first[0]), unit_f32(first[1]));
+        let words = key.words(groups, rest);
+        let (z, _) = math::normal_pair(unit_f32(words[0]), unit_f32(words[1]));
         (mean + mean.sqrt() * z + 0.5).floor().max(zero)
     } else {
         zero
     };
-    // The product method in the others, round after round.
+    // The product method in the others: the first number, then round
+    // after round of the pair's own.
     let limit = math::exp(-mean);
-    let (mut product, mut count) = (one, zero);
-    let (mut block, mut call) = (at.block, first);
+    let mut product = unit_f32(first);
+    let mut active = !product.le(limit) & !large & some;
+    let mut count = active.select(one, zero);
+    let mut block = rest.block;
     while active.any() {
-        for word in call {
+        for word in key.words(groups, Address { block, ..rest }) {
             product = product * unit_f32(word);
             active = !product.le(limit) & active;
             count = count + active.select(one, zero);
         }
         block += 1;
-        call = key.words(groups, Address { block, ..at });
     }
     large.select(approximate, count)
 }
@@ -67,6 +76,18 @@ mod tests {
         }
     }
 
+    /// The count of item `position`: its first number the word
+    /// `position mod 4` of a call shared by four items, the rest from its
+    /// own calls from block 1 (as step 8 draws them).
+    fn counted<I: Isa>(key: Key, groups: U32s<I>, position: u32, mean: F32s<I>) -> F32s<I> {
+        let first = key.words(groups, at(position / 4))[position as usize % 4];
+        let rest = Address {
+            block: 1,
+            ..at(position)
+        };
+        count(key, groups, first, rest, mean)
+    }
+
     #[test]
     fn counts_have_the_poisson_mean_and_variance() {
         let key = Key::new(11, 0);
@@ -74,7 +95,7 @@ mod tests {
         for mean in [0.05f32, 0.5, 1.0, 3.0, 10.0, 29.0, 30.0, 80.0] {
             let n = 25_000u32;
             let counts: Vec<f64> = (0..n)
-                .flat_map(|p| count(key, groups, at(p), Portable.f(mean)).array())
+                .flat_map(|p| counted(key, groups, p, Portable.f(mean)).array())
                 .map(f64::from)
                 .collect();
             let n = counts.len() as f64;
@@ -95,10 +116,10 @@ mod tests {
             let error = (v - mean - rounding).abs();
             assert!(error < 5.0 * se_variance, "mean {mean}: variance {v}");
         }
-        let none = count(
+        let none = counted(
             key,
             groups,
-            at(0),
+            0,
             Portable.floats([0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
         );
         assert_eq!(none.array(), [0.0; 8]);
@@ -114,19 +135,14 @@ mod tests {
             let means: [f32; 8] = std::array::from_fn(|l| {
                 [0.0, 0.2, 1.0, 2.5, 6.0, 29.9, 30.0, 45.0][(l + position as usize) % 8]
             });
-            let all = count(
+            let all = counted(
                 key,
                 Portable.words(groups),
-                at(position),
+                position,
                 Portable.floats(means),
             );
             for l in 0..8 {
-                let alone = count(
-                    key,
-                    Portable.u(groups[l]),
-                    at(position),
-                    Portable.f(means[l]),
-                );
+                let alone = counted(key, Portable.u(groups[l]), position, Portable.f(means[l]));
                 assert_eq!(
                     all.array()[l].to_bits(),
                     alone.array()[0].to_bits(),
@@ -135,7 +151,7 @@ mod tests {
             }
             #[cfg(target_arch = "x86_64")]
             if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
-                let got = count(key, avx2.words(groups), at(position), avx2.floats(means));
+                let got = counted(key, avx2.words(groups), position, avx2.floats(means));
                 assert_eq!(got.array().map(f32::to_bits), all.array().map(f32::to_bits));
             }
         }

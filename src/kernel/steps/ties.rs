@@ -56,8 +56,9 @@ pub struct PairSession<I: Isa> {
 /// strengths before the interval), then every pair of members who have
 /// arrived, in pair order (`j = 1, 2, …`, then `i < j`), updated by
 /// [`crate::kernel::pairs::PairRule::update`] with its contacts outside
-/// the sessions ([`contacts::count`] from the pair's numbers of
-/// `Purpose::OutsideContact`). What the session brings to each place is
+/// the sessions ([`contacts::count`] from the numbers of
+/// `Purpose::OutsideContact`: pair k's first is word k mod 4 at position
+/// k / 4 of block 0, its others at position k from block 1). What the session brings to each place is
 /// read from its `figures` once, into `buffer`; `casual` holds the members'
 /// casual ties in TS(k − 1), for whether a pair shares a casual friend.
 #[inline(always)]
@@ -92,6 +93,10 @@ pub fn ties<I: Isa>(
     for place in buffer.iter_mut() {
         place.1 = rule.member_share(place.1);
     }
+    // The first number of each pair's count: word k mod 4 of the call at
+    // position k / 4, shared by four pairs in a row (made when the first
+    // of them needs it).
+    let mut shared = (usize::MAX, [isa.u(0); 4]);
     for j in 1..lanes.places() {
         let (b, share_b) = buffer[j];
         if !b.arrived.any() {
@@ -129,13 +134,17 @@ pub fn ties<I: Isa>(
                 close_full: a.close_full | b.close_full,
             };
             let (mean, _) = rule.contact_mean(rule.decayed(&pair, &sides), sides.outside_share);
-            let at = Address {
+            let at = |block: u32, position: usize| Address {
                 step,
                 purpose: Purpose::OutsideContact,
-                block: 0,
-                position: k as u32,
+                block,
+                position: position as u32,
             };
-            let count = contacts::count(rules.key, group_ids, at, mean);
+            if shared.0 != k / 4 {
+                shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
+            }
+            let first = shared.1[k % 4];
+            let count = contacts::count(rules.key, group_ids, first, at(1, k), mean);
             let next = rule.update(&pair, &sides, count);
             let valid = b.arrived;
             lanes.set_pair(

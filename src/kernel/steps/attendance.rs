@@ -1,6 +1,6 @@
 //! Step 2 in lanes: attendance.
 
-use super::{tenure, uniform};
+use super::{Uniforms, tenure};
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::chances::Members;
 use crate::kernel::lanes::{F32s, Isa, LANES, Mask, U32s};
@@ -44,6 +44,7 @@ pub fn attendance<I: Isa>(
     session: &mut SessionLanes,
 ) {
     let zero = isa.f(0.0);
+    let mut numbers = Uniforms::new(rules.key, group_ids, step, Purpose::Attendance);
     for i in 0..lanes.places() {
         let here = AttendanceSession::at(isa, session, i);
         if !here.present.any() || !enabled {
@@ -63,7 +64,7 @@ pub fn attendance<I: Isa>(
             given: zero,
         };
         let chance = rules.chances.attendance(&members);
-        let u = uniform(rules.key, group_ids, step, Purpose::Attendance, i);
+        let u = numbers.at(i);
         session.put_flag(i, Figure::Attended, here.present & u.lt(chance));
     }
 }

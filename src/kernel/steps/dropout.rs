@@ -1,6 +1,6 @@
 //! Step 12 in lanes: dropout.
 
-use super::{leave, tenure, uniform, with_status};
+use super::{Uniforms, leave, tenure, with_status};
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::chances::Members;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
@@ -48,6 +48,7 @@ pub fn dropout<I: Isa>(
     lanes: &mut BatchLanes,
     (session, summaries): (&SessionLanes, &SummaryLanes),
 ) {
+    let mut numbers = Uniforms::new(rules.key, group_ids, step, Purpose::Dropout);
     for i in 0..lanes.places() {
         let active = with_status(isa, lanes, i, Status::Active);
         if !active.any() {
@@ -67,7 +68,7 @@ pub fn dropout<I: Isa>(
             given: here.given,
         };
         let chance = rules.chances.dropout(&members);
-        let u = uniform(rules.key, group_ids, step, Purpose::Dropout, i);
+        let u = numbers.at(i);
         let leaving = active & u.lt(chance);
         if leaving.any() {
             leave(isa, lanes, i, leaving, Status::DroppedOut, step);

@@ -1,6 +1,6 @@
 //! Step 3 in lanes: floor time and disclosure (a room's).
 
-use super::uniform;
+use super::Uniforms;
 use crate::context::SessionContext;
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::draws::Key;
@@ -94,6 +94,7 @@ pub fn floor<I: Isa>(
         return none;
     }
     let top = p.top_share(speakers, n);
+    let mut numbers = Uniforms::new(key, group_ids, step, Purpose::Disclosure);
     let mut disclosers = none;
     for i in 0..n {
         let here = attended[i];
@@ -125,7 +126,7 @@ pub fn floor<I: Isa>(
             * (1.0 - p.safety_weight + p.safety_weight * safety))
             .max(zero)
             .min(one);
-        let u = uniform(key, group_ids, step, Purpose::Disclosure, i);
+        let u = numbers.at(i);
         let discloses = here & u.lt(chance);
         let depth = (minutes / p.full_disclosure_minutes).min(one);
         session.put_float(i, Figure::Depth, discloses.select(depth, zero));

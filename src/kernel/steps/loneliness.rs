@@ -1,7 +1,7 @@
 //! Step 10 in lanes: loneliness (contagion, relaxation, relief, the
 //! caught hold).
 
-use super::{uniform, words};
+use super::{Uniforms, words};
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::math;
@@ -80,8 +80,8 @@ impl<I: Isa> LonelinessSession<I> {
 /// number of `Purpose::Contagion`; one who recovers from caught loneliness
 /// drops to just below the cut-off), then relaxation toward the
 /// tie-lowered set point with noise (Box–Muller deviates of
-/// `Purpose::LonelinessNoise`, places 2h and 2h + 1 taking the two of
-/// pair h), universality's relief, and caught loneliness held at or above
+/// `Purpose::LonelinessNoise`: the call at position q gives places 4q to
+/// 4q + 3 two pairs), universality's relief, and caught loneliness held at or above
 /// the cut-off.
 #[inline(always)]
 pub fn loneliness<I: Isa>(
@@ -93,22 +93,23 @@ pub fn loneliness<I: Isa>(
     (session, summaries): (&SessionLanes, &SummaryLanes),
 ) {
     let p = &rules.loneliness;
-    let mut second = isa.f(0.0);
+    let mut deviates = [isa.f(0.0); 4];
+    let mut contagion_numbers = Uniforms::new(rules.key, group_ids, step, Purpose::Contagion);
     for i in 0..lanes.places() {
         let here = LonelinessSession::at(isa, session, summaries, i);
-        let deviate = if i % 2 == 0 {
-            let w = words(rules.key, group_ids, step, Purpose::LonelinessNoise, i / 2);
-            let (first, next) = math::normal_pair(unit_f32(w[0]), unit_f32(w[1]));
-            second = next;
-            first
-        } else {
-            second
-        };
+        // Four places' deviates from one call: two Box–Muller pairs.
+        if i % 4 == 0 {
+            let w = words(rules.key, group_ids, step, Purpose::LonelinessNoise, i / 4);
+            let (a, b) = math::normal_pair(unit_f32(w[0]), unit_f32(w[1]));
+            let (c, d) = math::normal_pair(unit_f32(w[2]), unit_f32(w[3]));
+            deviates = [a, b, c, d];
+        }
+        let deviate = deviates[i % 4];
         if !here.arrived.any() {
             continue;
         }
         let caught = match p.contagion {
-            Some(rates) => contagion(isa, rules, rates, step, group_ids, lanes, i, here),
+            Some(rates) => contagion(isa, rates, &mut contagion_numbers, lanes, i, here),
             None => lanes.caught(isa, i),
         };
         let mut score = lanes.float(isa, i, field::LONELINESS);
@@ -136,13 +137,10 @@ pub fn loneliness<I: Isa>(
 /// 1). Gives the new caught flags, written to the member with the score of
 /// one who recovered.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn contagion<I: Isa>(
     isa: I,
-    rules: &KernelRules,
     [onset, transmission, recovery]: [f32; 3],
-    step: u32,
-    group_ids: U32s<I>,
+    numbers: &mut Uniforms<I>,
     lanes: &mut BatchLanes,
     i: usize,
     here: LonelinessSession<I>,
@@ -151,7 +149,7 @@ fn contagion<I: Isa>(
     let catching = (onset + transmission * here.lonely_partners).min(isa.f(1.0));
     let chance = was.select(isa.f(recovery), catching);
     let chance = (was | !here.lonely).select(chance, isa.f(0.0));
-    let u = uniform(rules.key, group_ids, step, Purpose::Contagion, i);
+    let u = numbers.at(i);
     let switches = here.arrived & u.lt(chance);
     let now = (was & !switches) | (!was & switches);
     lanes.set_caught(i, now);

@@ -114,17 +114,47 @@ fn words<I: Isa>(
     key.words(group_ids, at)
 }
 
-/// The uniform number in [0, 1) of place `i` for `purpose` at `step` in
-/// each lane's group (`group_ids`).
-#[inline(always)]
-fn uniform<I: Isa>(
+/// The uniform numbers in [0, 1) of a step's places for one purpose, in
+/// each lane's group, four places to a Philox call: place `i`'s is word
+/// `i mod 4` of the call at position `i / 4`, made when the first of its
+/// places asks.
+pub struct Uniforms<I: Isa> {
     key: super::draws::Key,
     group_ids: U32s<I>,
     step: u32,
     purpose: crate::rng::Purpose,
-    i: usize,
-) -> F32s<I> {
-    super::philox::unit_f32(words(key, group_ids, step, purpose, i)[0])
+    /// The position of the call in `words`.
+    made: usize,
+    words: [U32s<I>; 4],
+}
+
+impl<I: Isa> Uniforms<I> {
+    #[inline(always)]
+    pub fn new(
+        key: super::draws::Key,
+        group_ids: U32s<I>,
+        step: u32,
+        purpose: crate::rng::Purpose,
+    ) -> Self {
+        Uniforms {
+            key,
+            group_ids,
+            step,
+            purpose,
+            made: usize::MAX,
+            words: [group_ids; 4],
+        }
+    }
+
+    /// Place `i`'s number in each lane.
+    #[inline(always)]
+    pub fn at(&mut self, i: usize) -> F32s<I> {
+        if self.made != i / 4 {
+            self.made = i / 4;
+            self.words = words(self.key, self.group_ids, self.step, self.purpose, i / 4);
+        }
+        super::philox::unit_f32(self.words[i % 4])
+    }
 }
 
 /// The eight lanes' values of `f` at lanes `0..LANES`.

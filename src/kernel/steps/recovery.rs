@@ -1,6 +1,6 @@
 //! Step 11 in lanes: recovery and graduation.
 
-use super::{leave, uniform, with_status};
+use super::{Uniforms, leave, with_status};
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::rules::KernelRules;
@@ -82,6 +82,7 @@ pub fn recovery<I: Isa>(
     session: &SessionLanes,
 ) {
     let p = &rules.recovery;
+    let mut numbers = Uniforms::new(rules.key, group_ids, step, Purpose::Graduation);
     for i in 0..lanes.places() {
         let here = RecoverySession::at(isa, session, i);
         let attended = here.attended;
@@ -100,7 +101,7 @@ pub fn recovery<I: Isa>(
         if !may.any() {
             continue;
         }
-        let u = uniform(rules.key, group_ids, step, Purpose::Graduation, i);
+        let u = numbers.at(i);
         let leaving = may & u.lt(isa.f(p.graduation_probability));
         if leaving.any() {
             leave(isa, lanes, i, leaving, Status::Graduated, step);

@@ -458,10 +458,15 @@ impl TieSummary {
         self.finish(arrived, present);
     }
 
-    /// Every figure of `n` places set to none, to be filled from outside
-    /// (the kernel's summaries in lanes).
+    /// Room for `n` places' figures and bitsets, to be filled from outside
+    /// (the kernel's summaries in lanes, which write every one): what is
+    /// there is left, unless the size changes; no clustering sum.
     pub fn reset(&mut self, n: usize) {
-        self.clear(n);
+        if self.members.len() == n && self.bits.len() == 2 * n * n.div_ceil(64).max(1) {
+            self.joined_clustering_sum = None;
+        } else {
+            self.clear(n);
+        }
     }
 
     /// The two bitsets ([`TieSummary::tie_bits`], [`TieSummary::casual_bits`]),

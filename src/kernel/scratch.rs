@@ -8,6 +8,7 @@
 
 use super::batch::Row;
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use crate::bonds::TieSummary;
 
 /// A figure of a place, one row each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,11 @@ pub enum Figure {
     Relief,
     /// Mood this session (0 if absent).
     Mood,
+    /// Mood on arrival, before the averaging round (0 if absent).
+    ArrivalMood,
+    /// The share of their ties' wanted contact outside the sessions that
+    /// the member's time budget covers (step 8).
+    OutsideShare,
     /// Lonely community ties outside the group.
     OutsideLonely,
     /// As many ties as they can keep (TS(k − 1)).
@@ -47,7 +53,7 @@ pub enum Figure {
 }
 
 /// Rows a place's figures take.
-const FIGURES: usize = 16;
+const FIGURES: usize = 18;
 
 /// A batch's session figures in lanes.
 #[derive(Debug, Default)]
@@ -57,6 +63,11 @@ pub struct SessionLanes {
     groups: usize,
     /// Figure `f` of place `i`: row `i · FIGURES + f`.
     rows: Vec<Row>,
+    /// Words of a place's casual ties: one per 32 places.
+    casual_words: usize,
+    /// Place `i`'s casual-or-closer ties in TS(k − 1), bit `j` of word
+    /// `j / 32` for place `j`: row `i · casual_words + j / 32`.
+    casual: Vec<Row>,
 }
 
 impl SessionLanes {
@@ -66,6 +77,35 @@ impl SessionLanes {
         (self.groups, self.places) = (groups, places);
         self.rows.clear();
         self.rows.resize(places * FIGURES, Row::default());
+        self.casual_words = places.div_ceil(32);
+        self.casual.clear();
+        self.casual
+            .resize(places * self.casual_words, Row::default());
+    }
+
+    /// Sets lane `l`'s casual ties from its group's summary (TS(k − 1)).
+    pub fn set_casual(&mut self, l: usize, summary: &TieSummary) {
+        assert!(l < self.groups);
+        let long_words = summary.words();
+        let bits = summary.casual_bits();
+        for (at, row) in self.casual.iter_mut().enumerate() {
+            let (i, w) = (at / self.casual_words, at % self.casual_words);
+            row.0[l] = (bits[i * long_words + w / 2] >> (32 * (w % 2))) as u32;
+        }
+    }
+
+    /// Whether places `i` and `j` share a casual friend (TS(k − 1)), in
+    /// each lane.
+    #[inline(always)]
+    pub fn share_a_casual_friend<I: Isa>(&self, isa: I, i: usize, j: usize) -> Mask<I> {
+        let zero = isa.u(0);
+        let mut common = zero;
+        for w in 0..self.casual_words {
+            let mine = isa.words(self.casual[i * self.casual_words + w].0);
+            let theirs = isa.words(self.casual[j * self.casual_words + w].0);
+            common = common | (mine & theirs);
+        }
+        !common.eq(zero)
     }
 
     /// Sets figure `f` of every place in lane `l` to `values`' words, in
@@ -83,7 +123,7 @@ impl SessionLanes {
     /// call once every group's are set.
     pub fn fill_missing_lanes(&mut self) {
         if self.groups < LANES {
-            for row in &mut self.rows {
+            for row in self.rows.iter_mut().chain(&mut self.casual) {
                 let first = row.0[0];
                 row.0[self.groups..].fill(first);
             }

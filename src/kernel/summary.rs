@@ -14,6 +14,7 @@
 use super::batch::{BatchLanes, Column, Row};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
+use super::scratch::{Figure as Session, SessionLanes};
 use crate::bonds::{MemberTies, TieLevels};
 use crate::population::{GroupState, NEVER};
 
@@ -54,6 +55,18 @@ pub struct PlaceInSummary<I: Isa> {
     pub lonely: Mask<I>,
 }
 
+impl<I: Isa> PlaceInSummary<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        PlaceInSummary {
+            arrived: session.flag(isa, i, Session::Arrived),
+            present: session.flag(isa, i, Session::Present),
+            lonely: session.flag(isa, i, Session::Lonely),
+        }
+    }
+}
+
 /// A batch's tie summaries in lanes.
 #[derive(Debug, Default)]
 pub struct SummaryLanes {
@@ -73,17 +86,16 @@ pub struct SummaryLanes {
 
 impl SummaryLanes {
     /// Makes the summaries of the batch in `lanes` after step 8, from
-    /// what the session brings to each place (`places`, one a place).
+    /// what the session brings to each place (`session`'s figures).
     #[inline(always)]
     pub fn make<I: Isa>(
         &mut self,
         isa: I,
         levels: &TieLevels,
         lanes: &BatchLanes,
-        places: &[PlaceInSummary<I>],
+        session: &SessionLanes,
     ) {
         let n = lanes.places();
-        assert_eq!(places.len(), n, "one entry a place");
         self.places = n;
         self.words = 2 * n.div_ceil(64).max(1);
         self.figures.clear();
@@ -93,11 +105,12 @@ impl SummaryLanes {
         self.twice_triangles.clear();
         let zero = isa.f(0.0);
         for j in 1..n {
-            let b = places[j];
+            let b = PlaceInSummary::at(isa, session, j);
             if !b.arrived.any() {
                 continue;
             }
-            for (i, a) in places[..j].iter().enumerate() {
+            for i in 0..j {
+                let a = &PlaceInSummary::at(isa, session, i);
                 let s = lanes.pair(isa, Column::Strength, j * (j - 1) / 2 + i);
                 // Only pairs of members who have arrived (the first places)
                 // have strength; a lane without it adds nothing.
@@ -107,7 +120,7 @@ impl SummaryLanes {
                 }
             }
         }
-        self.finish(isa, places);
+        self.finish(isa, session);
     }
 
     /// Adds pair `(i, j)` of strength `s` to both members' figures in the
@@ -161,15 +174,16 @@ impl SummaryLanes {
     /// The figures made from the sums: the mean strength to the others
     /// present, and the log of support of those present.
     #[inline(always)]
-    fn finish<I: Isa>(&mut self, isa: I, places: &[PlaceInSummary<I>]) {
+    fn finish<I: Isa>(&mut self, isa: I, session: &SessionLanes) {
         let (zero, one) = (isa.u(0), isa.u(1));
-        let here = |p: &PlaceInSummary<I>| (p.arrived & p.present).select_u(one, zero);
         let mut present = zero;
-        for p in places {
-            present = present + here(p);
+        for i in 0..self.places {
+            let p = PlaceInSummary::at(isa, session, i);
+            present = present + (p.arrived & p.present).select_u(one, zero);
         }
-        for (i, p) in places.iter().enumerate() {
-            let others = present - here(p);
+        for i in 0..self.places {
+            let p = PlaceInSummary::at(isa, session, i);
+            let others = present - (p.arrived & p.present).select_u(one, zero);
             let sum = self.float(isa, i, Figure::StrengthToPresent);
             let mean = (!others.eq(zero)).select(sum / others.i32_to_f32(), isa.f(0.0));
             self.set(i, Figure::StrengthToPresent, mean);
@@ -360,21 +374,19 @@ mod tests {
         let isa = Portable;
         let mut lanes = BatchLanes::default();
         lanes.copy_in(isa, &meeting);
-        let group = |l: usize| &meeting[if l < groups { l } else { 0 }];
-        let flags = |f: &dyn Fn(&GroupState, usize) -> bool, i: usize| {
-            isa.flags(std::array::from_fn(|l| {
-                i < group(l).arrived && f(group(l), i)
-            }))
-        };
-        let places_in: Vec<PlaceInSummary<Portable>> = (0..lanes.places())
-            .map(|i| PlaceInSummary {
-                arrived: flags(&|_, _| true, i),
-                present: flags(&|g, i| present(g, i), i),
-                lonely: flags(&|g, i| lonely(g, i), i),
-            })
-            .collect();
+        let mut session = SessionLanes::default();
+        session.reset(groups, lanes.places());
+        for (l, g) in meeting.iter().enumerate() {
+            let arrived = (0..g.places()).map(|i| i < g.arrived);
+            session.set_flags(Session::Arrived, l, arrived);
+            let present = (0..g.places()).map(|i| i < g.arrived && present(g, i));
+            session.set_flags(Session::Present, l, present);
+            let lonely = (0..g.places()).map(|i| i < g.arrived && lonely(g, i));
+            session.set_flags(Session::Lonely, l, lonely);
+        }
+        session.fill_missing_lanes();
         let mut summary = SummaryLanes::default();
-        summary.make(isa, &ctx.levels, &lanes, &places_in);
+        summary.make(isa, &ctx.levels, &lanes, &session);
         summary.clustering(isa);
         let mut from_lanes = meeting.clone();
         summary.copy_out(&mut from_lanes);

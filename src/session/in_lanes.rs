@@ -16,8 +16,8 @@ use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
-use crate::kernel::steps::{self, CasualTies, PairSession, gather};
-use crate::kernel::summary::{PlaceInSummary, SummaryLanes};
+use crate::kernel::steps::{self, PairSession, gather};
+use crate::kernel::summary::SummaryLanes;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rules::bonding;
@@ -178,6 +178,7 @@ fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
 fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
     let ties = &g.tie_summary.members;
     into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
+    into.set_casual(l, &g.tie_summary);
     let b = &batch.ctx.scenario.mechanisms.bonding;
     let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
     into.set_flags(Session::TiesFull, l, ties.iter().map(full));
@@ -275,7 +276,7 @@ fn step_8_with<I: Isa>(
     batch: &Batch,
     groups: &[GroupState],
     lanes: &mut BatchLanes,
-    session: &SessionLanes,
+    session: &mut SessionLanes,
 ) {
     let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
     let n = groups.len();
@@ -290,20 +291,8 @@ fn step_8_with<I: Isa>(
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
     };
-    let casual = CasualTies::gather(isa, lanes.places(), |l| &group(l).tie_summary);
-    let mut buffer = Vec::with_capacity(lanes.places());
     let ids = group_ids(isa, groups);
-    steps::ties(
-        isa,
-        rules,
-        step,
-        ids,
-        pairs,
-        lanes,
-        &mut buffer,
-        session,
-        &casual,
-    );
+    steps::ties(isa, rules, step, ids, pairs, lanes, session);
 }
 
 /// The tie summaries TS(k) of the batch in `lanes`, after step 8, from
@@ -316,15 +305,7 @@ fn summaries_with<I: Isa>(
     session: &SessionLanes,
     summaries: &mut SummaryLanes,
 ) {
-    let mut places = Vec::with_capacity(lanes.places());
-    for i in 0..lanes.places() {
-        places.push(PlaceInSummary {
-            arrived: session.flag(isa, i, Session::Arrived),
-            present: session.flag(isa, i, Session::Present),
-            lonely: session.flag(isa, i, Session::Lonely),
-        });
-    }
-    summaries.make(isa, &batch.ctx.levels, lanes, &places);
+    summaries.make(isa, &batch.ctx.levels, lanes, session);
 }
 
 /// Steps 9 to 13: stigma, loneliness, recovery, dropout, a closed group's

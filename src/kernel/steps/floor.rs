@@ -4,7 +4,7 @@ use super::Uniforms;
 use crate::context::SessionContext;
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::draws::Key;
-use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::lanes::{F32s, Isa, U32s};
 use crate::kernel::math;
 use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::rng::Purpose;
@@ -85,10 +85,6 @@ pub fn floor<I: Isa>(
 ) -> U32s<I> {
     let (zero, one, none) = (isa.f(0.0), isa.f(1.0), isa.u(0));
     let n = lanes.places();
-    let mut attended: Vec<Mask<I>> = Vec::with_capacity(n);
-    for i in 0..n {
-        attended.push(session.flag(isa, i, Figure::Attended));
-    }
     let speakers = session.count(isa, Figure::Attended);
     if !p.enabled || !speakers.gt(zero).any() {
         return none;
@@ -97,7 +93,7 @@ pub fn floor<I: Isa>(
     let mut numbers = Uniforms::new(key, group_ids, step, Purpose::Disclosure);
     let mut disclosers = none;
     for i in 0..n {
-        let here = attended[i];
+        let here = session.flag(isa, i, Figure::Attended);
         if !here.any() {
             continue;
         }
@@ -105,7 +101,8 @@ pub fn floor<I: Isa>(
         // place.
         let openness = lanes.float(isa, i, field::OPENNESS);
         let mut rank = zero;
-        for (j, &there) in attended.iter().enumerate() {
+        for j in 0..n {
+            let there = session.flag(isa, j, Figure::Attended);
             let other = lanes.float(isa, j, field::OPENNESS);
             let ahead = if j < i {
                 other.ge(openness)

@@ -57,16 +57,16 @@ pub fn hope<I: Isa>(
         return;
     }
     let n = lanes.places();
-    // Decided first: whether each member is an exemplar reads the hopeful
-    // flags before this step changes them.
-    let (mut exemplars, mut own) = (zero, Vec::with_capacity(n));
+    // Counted first: whether each member is an exemplar reads the hopeful
+    // flags before this step changes them (a place's own is read before
+    // its update below).
+    let mut exemplars = zero;
+    for i in 0..n {
+        let counted = exemplar(isa, lanes, session, i) & session.flag(isa, i, Figure::Attended);
+        exemplars = exemplars + counted.select(one, zero);
+    }
     for i in 0..n {
         let mine = exemplar(isa, lanes, session, i);
-        let counted = mine & session.flag(isa, i, Figure::Attended);
-        exemplars = exemplars + counted.select(one, zero);
-        own.push(mine);
-    }
-    for (i, &mine) in own.iter().enumerate() {
         let arrived = session.flag(isa, i, Figure::Arrived);
         if !arrived.any() {
             continue;

@@ -28,7 +28,7 @@ pub use mood::{MoodRule, mood, universality};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
 pub use replies::{ReplyRule, replies};
 pub use stigma::{StigmaRule, StigmaSession, stigma};
-pub use ties::{CasualTies, PairSession, PlaceInPairs, ties};
+pub use ties::{PairSession, PlaceInPairs, ties};
 
 use super::batch::{BatchLanes, field};
 use super::lanes::{F32s, Isa, Mask, U32s, each_lane};

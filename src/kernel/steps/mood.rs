@@ -41,37 +41,33 @@ impl MoodRule {
 /// loneliness, then (when moods are shared) one synchronous averaging
 /// round among the attendees, a lower mood pulling with the negative
 /// weight (`rules::affect`). Writes each place's mood (0 if absent) to
-/// `session`; `arrival` is room for one mood a place.
+/// `session` (the arrival moods too, read by the averaging round).
 #[inline(always)]
-pub fn mood<I: Isa>(
-    isa: I,
-    p: &MoodRule,
-    lanes: &BatchLanes,
-    session: &mut SessionLanes,
-    arrival: &mut Vec<F32s<I>>,
-) {
+pub fn mood<I: Isa>(isa: I, p: &MoodRule, lanes: &BatchLanes, session: &mut SessionLanes) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let n = lanes.places();
-    let attended = |s: &SessionLanes, i| s.flag(isa, i, Figure::Attended);
     let span = (LONELINESS_MAX - LONELINESS_MIN) as f32;
-    arrival.clear();
     for i in 0..n {
         let hope = lanes.float(isa, i, field::HOPE);
         let loneliness = lanes.float(isa, i, field::LONELINESS);
         let not_lonely = 1.0 - (loneliness - LONELINESS_MIN as f32) / span;
         let mood = p.hope_weight * hope + (1.0 - p.hope_weight) * not_lonely;
-        arrival.push(attended(session, i).select(mood, zero));
+        let here = session.flag(isa, i, Figure::Attended);
+        session.put_float(i, Figure::ArrivalMood, here.select(mood, zero));
     }
     let attendees = session.count(isa, Figure::Attended);
     let averaged = attendees.ge(isa.f(2.0)) & isa.mask_of_bits(if p.shared { !0 } else { 0 });
     let scale = p.susceptibility / (attendees - 1.0);
-    for (i, &mine) in arrival.iter().enumerate() {
-        let here = attended(session, i);
+    for i in 0..n {
+        let here = session.flag(isa, i, Figure::Attended);
+        let mine = session.float(isa, i, Figure::ArrivalMood);
         let mut pull = zero;
         if (averaged & here).any() {
-            for (j, &other) in arrival.iter().enumerate() {
+            for j in 0..n {
+                let other = session.float(isa, j, Figure::ArrivalMood);
                 let weight = other.lt(mine).select(isa.f(p.negative_weight), one);
-                pull = pull + attended(session, j).select(weight * (other - mine), zero);
+                let there = session.flag(isa, j, Figure::Attended);
+                pull = pull + there.select(weight * (other - mine), zero);
             }
         }
         let after = (mine + scale * pull).max(zero).min(one);

@@ -73,7 +73,6 @@ pub fn replies<I: Isa>(
 ) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let n = lanes.places();
-    let attended = |s: &SessionLanes, i| s.flag(isa, i, Figure::Attended);
     let attendees = session.count(isa, Figure::Attended);
     let listened_to = attendees.gt(one) & isa.mask_of_bits(if p.enabled { !0 } else { 0 });
     let blocks = n.div_ceil(LISTENERS_A_CALL);
@@ -101,7 +100,7 @@ pub fn replies<I: Isa>(
             let listeners = (block * LISTENERS_A_CALL..n.min((block + 1) * LISTENERS_A_CALL))
                 .filter(|&i| i != j);
             for i in listeners {
-                let listener = heard & attended(session, i);
+                let listener = heard & session.flag(isa, i, Figure::Attended);
                 if !listener.any() {
                     continue;
                 }

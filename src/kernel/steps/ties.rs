@@ -2,14 +2,14 @@
 //! in a session both attended), for a room whose groups have bonding and
 //! contact beyond the meetings on.
 
-use crate::bonds::TieSummary;
 use crate::kernel::batch::{BatchLanes, Column};
 use crate::kernel::contacts;
 use crate::kernel::draws::Address;
-use crate::kernel::lanes::{F32s, Isa, Mask, U32s, each_lane};
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::pairs::{Pairs, Sides};
 use crate::kernel::rules::KernelRules;
-use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::kernel::scratch::Figure::{self, OutsideShare};
+use crate::kernel::scratch::SessionLanes;
 use crate::rng::Purpose;
 
 /// What the session brings to step 8 of each place in each lane.
@@ -59,8 +59,9 @@ pub struct PairSession<I: Isa> {
 /// the sessions ([`contacts::count`] from the numbers of
 /// `Purpose::OutsideContact`: pair k's first is word k mod 4 at position
 /// k / 4 of block 0, its others at position k from block 1). What the session brings to each place is
-/// read from its `figures` once, into `buffer`; `casual` holds the members'
-/// casual ties in TS(k − 1), for whether a pair shares a casual friend.
+/// read from its `figures`, where the members' shares are written and
+/// TS(k − 1)'s casual ties are kept, for whether a pair shares a casual
+/// friend.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn ties<I: Isa>(
@@ -70,41 +71,48 @@ pub fn ties<I: Isa>(
     group_ids: U32s<I>,
     session: PairSession<I>,
     lanes: &mut BatchLanes,
-    buffer: &mut Vec<(PlaceInPairs<I>, F32s<I>)>,
-    figures: &SessionLanes,
-    casual: &CasualTies<I>,
+    figures: &mut SessionLanes,
 ) {
     let rule = &rules.pairs;
     let zero = isa.f(0.0);
-    buffer.clear();
-    for i in 0..lanes.places() {
-        buffer.push((PlaceInPairs::at(isa, figures, i), zero));
-    }
+    let share = OutsideShare;
     // The members' wanted hours, then their shares.
+    for i in 0..lanes.places() {
+        figures.put_float(i, share, zero);
+    }
     for j in 1..lanes.places() {
         let row = j * (j - 1) / 2;
+        let mut wanted_j = figures.float(isa, j, share);
         for i in 0..j {
             let strength = lanes.pair(isa, Column::Strength, row + i);
             let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
-            buffer[i].1 = buffer[i].1 + wanted;
-            buffer[j].1 = buffer[j].1 + wanted;
+            figures.put_float(i, share, figures.float(isa, i, share) + wanted);
+            wanted_j = wanted_j + wanted;
         }
+        figures.put_float(j, share, wanted_j);
     }
-    for place in buffer.iter_mut() {
-        place.1 = rule.member_share(place.1);
+    for i in 0..lanes.places() {
+        let covered = rule.member_share(figures.float(isa, i, share));
+        figures.put_float(i, share, covered);
     }
+    let figures: &SessionLanes = figures;
     // The first number of each pair's count: word k mod 4 of the call at
     // position k / 4, shared by four pairs in a row (made when the first
     // of them needs it).
     let mut shared = (usize::MAX, [isa.u(0); 4]);
     for j in 1..lanes.places() {
-        let (b, share_b) = buffer[j];
+        let b = PlaceInPairs::at(isa, figures, j);
         if !b.arrived.any() {
             continue;
         }
+        let share_b = figures.float(isa, j, share);
         let row = j * (j - 1) / 2;
-        for (i, &(a, share_a)) in buffer[..j].iter().enumerate() {
+        for i in 0..j {
             let k = row + i;
+            let (a, share_a) = (
+                PlaceInPairs::at(isa, figures, i),
+                figures.float(isa, i, share),
+            );
             let strength = lanes.pair(isa, Column::Strength, k);
             // A pair without strength whose members did not both come is
             // left as it is (in every lane: nothing to do).
@@ -129,7 +137,7 @@ pub fn ties<I: Isa>(
                 outside_share: share_a.min(share_b),
                 depth_sum: a.depth + b.depth,
                 both_lonely: a.lonely & b.lonely,
-                share_a_friend: casual.shared(i, j),
+                share_a_friend: figures.share_a_casual_friend(isa, i, j),
                 ties_full: a.ties_full | b.ties_full,
                 close_full: a.close_full | b.close_full,
             };
@@ -157,44 +165,5 @@ pub fn ties<I: Isa>(
             lanes.set_pair(Column::RecentContacts, k, recent);
             lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
         }
-    }
-}
-
-/// Each place's casual-or-closer tie bits in TS(k − 1), in lanes: one
-/// u32 word for each 32 places (the summary's u64 words, low half first).
-pub struct CasualTies<I: Isa> {
-    words: usize,
-    bits: Vec<U32s<I>>,
-}
-
-impl<I: Isa> CasualTies<I> {
-    /// The bits of `places` places of each lane's summary (`summary(l)`).
-    #[inline(always)]
-    pub fn gather<'s>(isa: I, places: usize, summary: impl Fn(usize) -> &'s TieSummary) -> Self {
-        let words = places.div_ceil(32);
-        // The summary's u64 words a member.
-        let long_words = places.div_ceil(64).max(1);
-        let mut bits = Vec::with_capacity(places * words);
-        for i in 0..places {
-            for w in 0..words {
-                bits.push(isa.words(each_lane(|l| {
-                    let casual = summary(l).casual_bits();
-                    (casual[i * long_words + w / 2] >> (32 * (w % 2))) as u32
-                })));
-            }
-        }
-        CasualTies { words, bits }
-    }
-
-    /// Whether places `i` and `j` share a casual friend, in each lane.
-    #[inline(always)]
-    pub fn shared(&self, i: usize, j: usize) -> Mask<I> {
-        let (a, b) = (&self.bits[i * self.words..], &self.bits[j * self.words..]);
-        let zero = a[0].isa().u(0);
-        let mut common = zero;
-        for w in 0..self.words {
-            common = common | (a[w] & b[w]);
-        }
-        !common.eq(zero)
     }
 }

@@ -166,11 +166,7 @@ fn steps_3_to_7<I: Isa>(
             session
         )
     );
-    let mut arrival = Vec::with_capacity(lanes.places());
-    timed!(
-        Mood,
-        steps::mood(isa, &rules.mood, lanes, session, &mut arrival)
-    );
+    timed!(Mood, steps::mood(isa, &rules.mood, lanes, session));
     let gain = gather(isa, |l| group(l).character.session_gain() as f32);
     timed!(
         Universality,

@@ -135,8 +135,7 @@ impl WithLanes for FromTies<'_> {
             batch.scratches[lane(l, groups.len())].disclosers as f32
         });
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, disclosers);
-        timed!(Cohesion, lanes.copy_out(isa, groups));
-        timed!(TieSummaries, summaries.copy_out(groups));
+        give_groups_back(isa, lanes, summaries, groups);
     }
 }
 
@@ -171,19 +170,13 @@ fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
 }
 
 /// What the session brings of the places of group `g` (lane `l`) at its
-/// opening from outside the lanes: TS(k − 1)'s log of support and full
-/// capacities, and the community ties' counts (none without a community
-/// network). Who has arrived, is active or lonely is worked out in lanes
+/// opening from outside the lanes: TS(k − 1)'s log of support, and the
+/// community ties' counts (none without a community network). Who has
+/// arrived, is active or lonely is worked out in lanes
 /// ([`steps::opening`]).
 fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
     let ties = &g.tie_summary.members;
     into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
-    into.set_casual(l, &g.tie_summary);
-    let b = &batch.ctx.scenario.mechanisms.bonding;
-    let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
-    into.set_flags(Session::TiesFull, l, ties.iter().map(full));
-    let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
-    into.set_flags(Session::CloseFull, l, ties.iter().map(full));
     let outside = &batch.outsides[l].members;
     if !outside.is_empty() {
         let lonely = outside.iter().map(|o| u32::from(o.lonely));
@@ -191,6 +184,50 @@ fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes
         let hopeful = outside.iter().map(|o| u32::from(o.hopeful));
         into.set_words(Session::OutsideHopeful, l, hopeful);
     }
+}
+
+/// What step 8 in lanes reads of group `g` (lane `l`) from TS(k − 1):
+/// who keeps as many ties, or close ties, as they can, and the casual
+/// ties.
+fn fill_ties_before(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
+    let ties = &g.tie_summary.members;
+    let b = &batch.ctx.scenario.mechanisms.bonding;
+    let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
+    into.set_flags(Session::TiesFull, l, ties.iter().map(full));
+    let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
+    into.set_flags(Session::CloseFull, l, ties.iter().map(full));
+    into.set_casual(l, &g.tie_summary);
+}
+
+/// Step 2 on the batch in `lanes` (its members copied in): who has
+/// arrived, is active or lonely, then who comes, in the session's figures.
+#[inline(always)]
+fn opening_and_attendance<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &BatchLanes,
+    session: &mut SessionLanes,
+) {
+    steps::opening(isa, lanes, arrived(isa, groups), session);
+    let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
+    let (rules, step, ids) = (batch.rules, batch.step, group_ids(isa, groups));
+    timed!(
+        Attendance,
+        steps::attendance(isa, rules, enabled, step, ids, lanes, session)
+    );
+}
+
+/// Gives the groups in `lanes` their state and their tie summaries back.
+#[inline(always)]
+fn give_groups_back<I: Isa>(
+    isa: I,
+    lanes: &BatchLanes,
+    summaries: &SummaryLanes,
+    groups: &mut [GroupState],
+) {
+    timed!(Cohesion, lanes.copy_out(isa, groups));
+    timed!(TieSummaries, summaries.copy_out(groups));
 }
 
 /// Each lane's group's count of places whose members have arrived.
@@ -240,16 +277,9 @@ impl WithLanes for Attendance<'_> {
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
         let (batch, groups, scratches) = (self.batch, self.groups, self.scratches);
-        let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
         let (lanes, session) = (&mut self.into.lanes, &mut self.into.session);
         timed!(Attendance, lanes.copy_in_members(isa, groups));
-        steps::opening(isa, lanes, arrived(isa, groups), session);
-        let ids = group_ids(isa, groups);
-        let enabled = ctx.scenario.mechanisms.attendance.enabled;
-        timed!(
-            Attendance,
-            steps::attendance(isa, rules, enabled, step, ids, lanes, session)
-        );
+        opening_and_attendance(isa, batch, groups, lanes, session);
         // Who came, for the f64 steps 3 to 8.
         for (l, sc) in scratches.iter_mut().enumerate() {
             for i in 0..lanes.places() {

@@ -162,9 +162,3 @@ impl<I: Isa> Uniforms<I> {
 pub fn gather<I: Isa>(isa: I, f: impl Fn(usize) -> f32) -> F32s<I> {
     isa.floats(each_lane(f))
 }
-
-/// The eight lanes' flags of `f` at lanes `0..LANES`.
-#[inline(always)]
-pub fn gather_flags<I: Isa>(isa: I, f: impl Fn(usize) -> bool) -> Mask<I> {
-    isa.flags(each_lane(f))
-}

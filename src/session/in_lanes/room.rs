@@ -6,8 +6,8 @@
 //! summaries, and what the tally and the panel read of each scratch.
 
 use super::{
-    Batch, BatchInLanes, arrived, fill_opening, group_ids, lane, step_8_with, steps_9_to_13_with,
-    summaries_with,
+    Batch, BatchInLanes, fill_opening, fill_ties_before, give_groups_back, group_ids, lane,
+    opening_and_attendance, step_8_with, steps_9_to_13_with, summaries_with,
 };
 use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{Isa, LANES, U32s, WithLanes, dispatch};
@@ -32,53 +32,30 @@ pub(in crate::session) fn room_session(
         into.session.reset(groups.len(), groups[0].places());
         for (l, g) in groups.iter().enumerate() {
             fill_opening(batch, g, l, &mut into.session);
+            fill_ties_before(batch, g, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
     });
-    // Three pieces of work, each compiled on its own: in one, the
-    // compiler left the closures of the later steps out of line, without
-    // AVX2 (three times the time).
-    let portable = batch.rules.portable;
-    let mut disclosers = [0; LANES];
-    for part in [Opening, Pairs, Closing] {
-        let work = Part {
-            batch,
-            groups: &mut *groups,
-            into: &mut *into,
-            clustering,
-            disclosers,
-            part,
-        };
-        disclosers = dispatch(portable, work);
-    }
+    let work = RoomSession {
+        batch,
+        groups,
+        into: &mut *into,
+        clustering,
+    };
+    let disclosers = dispatch(batch.rules.portable, work);
     timed!(Tally, give_back(&into.session, &disclosers, scratches));
 }
 
-/// The parts of a room's session in lanes.
-#[derive(Debug, Clone, Copy)]
-enum Piece {
-    /// The batch copied in, steps 2 to 7.
-    Opening,
-    /// Step 8 and the tie summaries.
-    Pairs,
-    /// Steps 9 to 13, the batch and the summaries given back.
-    Closing,
-}
-
-use Piece::{Closing, Opening, Pairs};
-
-/// A part of a room's session, as work over lanes; the opening gives
-/// each lane's disclosers, which the closing reads.
-struct Part<'a> {
+/// A room's session from step 2, as work over lanes; gives each lane's
+/// disclosers.
+struct RoomSession<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
     into: &'a mut BatchInLanes,
     clustering: bool,
-    disclosers: [u32; LANES],
-    part: Piece,
 }
 
-impl WithLanes for Part<'_> {
+impl WithLanes for RoomSession<'_> {
     type Output = [u32; LANES];
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
@@ -88,37 +65,21 @@ impl WithLanes for Part<'_> {
             summaries,
             session,
         } = self.into;
-        match self.part {
-            Opening => {
-                timed!(Attendance, lanes.copy_in(isa, groups));
-                steps::opening(isa, lanes, arrived(isa, groups), session);
-                let (rules, step) = (batch.rules, batch.step);
-                let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
-                let ids = group_ids(isa, groups);
-                timed!(
-                    Attendance,
-                    steps::attendance(isa, rules, enabled, step, ids, lanes, session)
-                );
-                return steps_3_to_7(isa, batch, groups, lanes, session).array();
-            }
-            Pairs => {
-                timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
-                timed!(
-                    TieSummaries,
-                    summaries_with(isa, batch, lanes, session, summaries)
-                );
-                if self.clustering {
-                    timed!(TieSummaries, summaries.clustering(isa));
-                }
-            }
-            Closing => {
-                let counted = isa.words(self.disclosers).i32_to_f32();
-                steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
-                timed!(Cohesion, lanes.copy_out(isa, groups));
-                timed!(TieSummaries, summaries.copy_out(groups));
-            }
+        timed!(Attendance, lanes.copy_in(isa, groups));
+        opening_and_attendance(isa, batch, groups, lanes, session);
+        let disclosers = steps_3_to_7(isa, batch, groups, lanes, session);
+        timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
+        timed!(
+            TieSummaries,
+            summaries_with(isa, batch, lanes, session, summaries)
+        );
+        if self.clustering {
+            timed!(TieSummaries, summaries.clustering(isa));
         }
-        self.disclosers
+        let counted = disclosers.i32_to_f32();
+        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
+        give_groups_back(isa, lanes, summaries, groups);
+        disclosers.array()
     }
 }
 

@@ -31,6 +31,10 @@ pub struct PairRule {
     close: f32,
     /// Hours a week each member has for the group's ties.
     budget: f32,
+    /// Bonding is on: ties decay over the interval and grow in a session.
+    bonding: bool,
+    /// Contact beyond the meetings is on.
+    beyond: bool,
 }
 
 /// Eight pairs' state (one a lane), updated.
@@ -89,7 +93,26 @@ impl PairRule {
             tie: f(levels.0),
             close: f(levels.1),
             budget: f(beyond.weekly_budget_hours),
+            bonding: bonding.enabled,
+            beyond: beyond.enabled,
         }
+    }
+
+    /// Whether pairs change at all: bonding or contact beyond the
+    /// meetings is on.
+    pub fn changes_pairs(&self) -> bool {
+        self.bonding || self.beyond
+    }
+
+    /// Whether pairs have contact beyond the meetings (and members their
+    /// shares of it).
+    pub fn has_contact(&self) -> bool {
+        self.beyond
+    }
+
+    /// Whether ties decay and grow.
+    pub fn bonds(&self) -> bool {
+        self.bonding
     }
 
     /// Lane by lane, the hours a week a pair of strength `s` would spend
@@ -126,9 +149,12 @@ impl PairRule {
     }
 
     /// Lane by lane, the strength after decay, for the contact draw: the
-    /// pair's own where it has none.
+    /// pair's own where it has none, or without bonding.
     #[inline(always)]
     pub fn decayed<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>) -> F32s<I> {
+        if !self.bonding {
+            return pair.strength;
+        }
         let with_strength = pair.strength.gt(pair.strength.isa().f(0.0));
         with_strength.select(pair.strength * sides.kept, pair.strength)
     }
@@ -136,15 +162,21 @@ impl PairRule {
     /// Lane by lane, the pair after the interval and session, with
     /// `contacts` drawn from the mean of [`PairRule::contact_mean`] at the
     /// decayed strength; a pair without strength whose members did not
-    /// both come is left as it was.
+    /// both come is left as it was. Without bonding a tie neither decays
+    /// nor grows; without contact beyond the meetings it has none.
     #[inline(always)]
     pub fn update<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>, contacts: F32s<I>) -> Pairs<I> {
         let zero = pair.strength.isa().f(0.0);
-        let here = sides.together.gt(zero);
+        let none = zero.lt(zero);
+        let here = if self.bonding {
+            sides.together.gt(zero)
+        } else {
+            none
+        };
         let touched = pair.strength.gt(zero) | here;
 
         let s1 = self.decayed(pair, sides);
-        let contact = s1.gt(zero);
+        let contact = if self.beyond { s1.gt(zero) } else { none };
         let (_, closeness) = self.contact_mean(s1, sides.outside_share);
         let recent = contact.select(
             pair.recent_contacts * self.contacts_kept + contacts,
@@ -269,18 +301,18 @@ mod tests {
         if strength <= 0.0 && together <= 0.0 {
             return (strength, hours, recent, 0.0);
         }
-        if strength > 0.0 {
+        if b.enabled && strength > 0.0 {
             strength *= f64::from(sides.kept);
         }
         let share = beyond_meetings::pair_share(f64::from(sides.outside_share), 1.0);
         let mean = beyond_meetings::contacts_per_week(p, strength, false) * share * weeks;
-        if strength > 0.0 {
+        if p.enabled && strength > 0.0 {
             recent = beyond_meetings::recent_contacts(recent, kept_contacts, contacts);
             let h = f64::from(contacts) * beyond_meetings::contact_hours(p, strength);
             hours += h;
             strength += h;
         }
-        if together > 0.0 {
+        if b.enabled && together > 0.0 {
             let inputs = bonding::PairInputs {
                 depth_a: f64::from(sides.depth_sum),
                 depth_b: 0.0,
@@ -347,7 +379,27 @@ mod tests {
 
     #[test]
     fn the_update_is_the_f64_rules_within_f32s_precision() {
-        let (b, p) = (Bonding::default(), BeyondMeetings::default());
+        update_is_the_f64_rules(true, true);
+    }
+
+    #[test]
+    fn the_update_without_bonding_or_contact_beyond_is_the_f64_rules() {
+        update_is_the_f64_rules(false, true);
+        update_is_the_f64_rules(true, false);
+        update_is_the_f64_rules(false, false);
+    }
+
+    /// The update against [`reference`] over a spread of pairs, with
+    /// bonding and contact beyond the meetings on or off.
+    fn update_is_the_f64_rules(bonding: bool, beyond: bool) {
+        let b = Bonding {
+            enabled: bonding,
+            ..Bonding::default()
+        };
+        let p = BeyondMeetings {
+            enabled: beyond,
+            ..BeyondMeetings::default()
+        };
         let (weeks, kept, levels) = (1.0, 0.7, (8.0, 40.0));
         let rule = PairRule::new(&b, &p, false, weeks, kept, levels);
         let mut next = draws(0.217, 60.0, 1.0, 0.2);
@@ -385,7 +437,11 @@ mod tests {
                 }
             }
         }
-        assert!(grown > 50_000, "the growth path was taken {grown} times");
+        if bonding {
+            assert!(grown > 50_000, "the growth path was taken {grown} times");
+        } else {
+            assert!((grown > 0) == beyond, "grown {grown} times without bonding");
+        }
     }
 
     #[test]

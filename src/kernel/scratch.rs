@@ -68,6 +68,9 @@ pub struct SessionLanes {
     /// Place `i`'s casual-or-closer ties in TS(k − 1), bit `j` of word
     /// `j / 32` for place `j`: row `i · casual_words + j / 32`.
     casual: Vec<Row>,
+    /// In a forum, the hours pair `k` spent exchanging replies this
+    /// period: row `k` (empty elsewhere).
+    exchange_hours: Vec<Row>,
 }
 
 impl SessionLanes {
@@ -81,6 +84,26 @@ impl SessionLanes {
         self.casual.clear();
         self.casual
             .resize(places * self.casual_words, Row::default());
+        self.exchange_hours.clear();
+    }
+
+    /// Sets lane `l`'s hours of reply exchanges in a forum's period: each
+    /// pair's replies (`exchanges`, by pair index) times `per_reply`; the
+    /// other pairs none.
+    pub fn set_exchange_hours(&mut self, l: usize, exchanges: &[(usize, u32)], per_reply: f64) {
+        assert!(l < self.groups);
+        let pairs = self.places * self.places.saturating_sub(1) / 2;
+        self.exchange_hours.resize(pairs, Row::default());
+        for &(k, replies) in exchanges {
+            self.exchange_hours[k].0[l] = ((f64::from(replies) * per_reply) as f32).to_bits();
+        }
+    }
+
+    /// The hours pair `k` spent exchanging replies in a forum's period, in
+    /// each lane (call after [`SessionLanes::set_exchange_hours`]).
+    #[inline(always)]
+    pub fn exchange_hours<I: Isa>(&self, isa: I, k: usize) -> F32s<I> {
+        isa.words(self.exchange_hours[k].0).float_bits()
     }
 
     /// Sets lane `l`'s casual ties from its group's summary (TS(k − 1)).
@@ -123,7 +146,8 @@ impl SessionLanes {
     /// call once every group's are set.
     pub fn fill_missing_lanes(&mut self) {
         if self.groups < LANES {
-            for row in self.rows.iter_mut().chain(&mut self.casual) {
+            let rows = self.rows.iter_mut().chain(&mut self.casual);
+            for row in rows.chain(&mut self.exchange_hours) {
                 let first = row.0[0];
                 row.0[self.groups..].fill(first);
             }

@@ -1,13 +1,11 @@
 //! The steps of a batch's session that run in the kernel's lanes
 //! (`crate::kernel::steps`), behind the developer's switch
 //! (`BONFIRE_KERNEL=lanes`, [`crate::context::SessionContext::kernel`]).
-//! A room with bonding and contact beyond the meetings on runs its whole
-//! session from step 2 in one copy of the batch (`room.rs`); elsewhere
-//! (a forum, either mechanism off) step 2, then the tie summaries and
-//! steps 9 to 13, run in lanes around the f64 steps 3 to 8, the batch
-//! copied in for each and what the steps read of the session filled in
-//! by place ([`SessionLanes`]). Being built step by step
-//! (docs/kernel-plan.md).
+//! A room runs its whole session from step 2 in one copy of the batch
+//! (`room.rs`); a forum runs step 2, then step 8 to 13, in lanes around
+//! its f64 steps 3 to 7, the batch copied in for each and what the steps
+//! read of the session filled in by place ([`SessionLanes`]). Being built
+//! step by step (docs/kernel-plan.md).
 
 use super::Scratch;
 use crate::bonds::MemberTies;
@@ -33,14 +31,6 @@ fn lane(l: usize, n: usize) -> usize {
 mod room;
 
 pub(super) use room::room_session;
-
-/// Whether step 8 runs in lanes: a room whose groups have bonding and
-/// contact beyond the meetings on (the kernel's pair update; a forum's
-/// exchanges, and either mechanism alone, run as before).
-pub(super) fn pairs_run_in_lanes(ctx: &SessionContext) -> bool {
-    let m = &ctx.scenario.mechanisms;
-    !ctx.forum && m.bonding.enabled && m.beyond_meetings.enabled
-}
 
 /// What the steps in lanes read of a batch's session.
 pub(super) struct Batch<'a> {
@@ -80,9 +70,9 @@ pub struct BatchInLanes {
     session: SessionLanes,
 }
 
-/// Runs the tie summaries and steps 9 to 13 for the batch's groups (all
-/// meeting, of one size; steps 3 to 8 have run on the groups: a forum, or
-/// a room whose pairs do not run in lanes), in one copy of the batch; then
+/// Runs step 8, the tie summaries and steps 9 to 13 for the batch's
+/// groups (all meeting in a forum, of one size; steps 3 to 7 have run on
+/// the groups), in one copy of the batch; then
 /// gives each group its state and its summary back. With `clustering`,
 /// each summary gets its sum of local clustering (for the tally, when the
 /// network figures are not taken).
@@ -104,7 +94,7 @@ pub(super) fn from_ties(
     );
 }
 
-/// Steps 8 to 13 of a batch, as work over lanes.
+/// Steps 8 to 13 of a forum's batch, as work over lanes.
 struct FromTies<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
@@ -124,6 +114,7 @@ impl WithLanes for FromTies<'_> {
         } = self.into;
         timed!(Ties, lanes.copy_in(isa, groups));
         steps::opening(isa, lanes, arrived(isa, groups), session);
+        timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
         timed!(
             TieSummaries,
             summaries_with(isa, batch, lanes, session, summaries)
@@ -140,13 +131,19 @@ impl WithLanes for FromTies<'_> {
 }
 
 /// What the steps from 8 on read of each place of the batch's session, in
-/// lanes: what the session brought at its opening ([`fill_opening`]) and
-/// each group's scratch after steps 2 to 7.
+/// lanes: what the session brought at its opening ([`fill_opening`]),
+/// TS(k − 1)'s ([`fill_ties_before`]) and each group's scratch after steps
+/// 2 to 7 (with the hours of its forum's reply exchanges).
 fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
     let places = groups[0].places();
     into.reset(groups.len(), places);
+    let per_reply = batch.ctx.scenario.forum.hours_per_reply;
     for (l, (g, sc)) in groups.iter().zip(batch.scratches).enumerate() {
         fill_opening(batch, g, l, into);
+        fill_ties_before(batch, g, l, into);
+        if batch.ctx.forum {
+            into.set_exchange_hours(l, &sc.exchanges, per_reply);
+        }
         into.set_flags(Session::Attended, l, sc.attended.iter().copied());
         into.set_flags(Session::NoReply, l, sc.no_reply.iter().copied());
         for (f, v) in [
@@ -320,6 +317,7 @@ fn step_8_with<I: Isa>(
             bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
+        forum: ctx.forum,
     };
     let ids = group_ids(isa, groups);
     steps::ties(isa, rules, step, ids, pairs, lanes, session);
@@ -566,6 +564,38 @@ mod tests {
             .build()
             .unwrap();
         same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
+    #[test]
+    fn a_forum_in_lanes_gives_the_f64_steps_figures() {
+        let s = Scenario::builder()
+            .set("community.groups", 400)
+            .set("community.group_size", 30)
+            .set("format.delivery", "forum")
+            .build()
+            .unwrap();
+        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
+    #[test]
+    fn rooms_without_bonding_or_contact_beyond_give_the_f64_steps_figures() {
+        for (mechanism, compared) in [
+            (
+                "bonding",
+                &[0, 1, 2, 3, 4, 6, 7, 8, 11, 12, 13, 14, 15, 16][..],
+            ),
+            (
+                "beyond_meetings",
+                &[0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16],
+            ),
+        ] {
+            let s = Scenario::builder()
+                .set("community.groups", 1600)
+                .set(&format!("mechanisms.{mechanism}.enabled"), false)
+                .build()
+                .unwrap();
+            same_figures(&s, compared);
+        }
     }
 
     #[test]

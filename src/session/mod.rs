@@ -272,14 +272,15 @@ pub fn step_groups<'a>(
     let outsides: [&GroupOutside; BATCH_GROUPS] =
         std::array::from_fn(|at| outside(at.min(meeting.saturating_sub(1))));
     if let Some(rules) = in_lanes
-        && in_lanes::pairs_run_in_lanes(ctx)
+        && !ctx.forum
     {
-        // A room whose pairs run in lanes: the whole session from step 2.
+        // A room: the whole session from step 2.
         let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
         let (meeting_groups, scratches) = (&mut groups[..meeting], &mut scratch.groups[..meeting]);
         let into = &mut scratch.in_lanes;
         in_lanes::room_session(&batch, meeting_groups, scratches, into, !measured);
     } else if let Some(rules) = in_lanes {
+        // A forum: its steps 3 to 7 on the groups.
         let meeting_groups = &mut groups[..meeting];
         let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
         let scratches = &mut scratch.groups[..meeting];
@@ -287,7 +288,6 @@ pub fn step_groups<'a>(
         for (at, g) in meeting_groups.iter_mut().enumerate() {
             let (s, sc) = (session(g, at), &mut scratch.groups[at]);
             support_group_after_attendance(&s, g, sc);
-            timed!(Ties, ties::ties(&s, g, sc)); // 8
         }
         let scratches = &scratch.groups[..meeting];
         let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);

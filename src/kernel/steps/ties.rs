@@ -1,12 +1,12 @@
 //! Step 8 in lanes: the pairs (decay, contact beyond the meetings, growth
-//! in a session both attended), for a room whose groups have bonding and
-//! contact beyond the meetings on.
+//! in a session both attended or from a forum's exchanged replies), with
+//! either mechanism on or off.
 
 use crate::kernel::batch::{BatchLanes, Column};
 use crate::kernel::contacts;
 use crate::kernel::draws::Address;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
-use crate::kernel::pairs::{Pairs, Sides};
+use crate::kernel::pairs::{PairRule, Pairs, Sides};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::Figure::{self, OutsideShare};
 use crate::kernel::scratch::SessionLanes;
@@ -49,19 +49,25 @@ pub struct PairSession<I: Isa> {
     pub hours_in_session: F32s<I>,
     /// The group's meeting quality, as a factor on growth.
     pub session_gain: F32s<I>,
+    /// A forum: the hours a pair spent together are their reply
+    /// exchanges' ([`SessionLanes::exchange_hours`]), not the room's.
+    pub forum: bool,
 }
 
-/// Step 8 for a room: first each member's share of their ties' wanted
-/// contact outside the sessions that their budget covers (from the
-/// strengths before the interval), then every pair of members who have
-/// arrived, in pair order (`j = 1, 2, …`, then `i < j`), updated by
-/// [`crate::kernel::pairs::PairRule::update`] with its contacts outside
-/// the sessions ([`contacts::count`] from the numbers of
-/// `Purpose::OutsideContact`: pair k's first is word k mod 4 at position
-/// k / 4 of block 0, its others at position k from block 1). What the session brings to each place is
-/// read from its `figures`, where the members' shares are written and
-/// TS(k − 1)'s casual ties are kept, for whether a pair shares a casual
-/// friend.
+/// Step 8: first, with contact beyond the meetings, each member's share
+/// of their ties' wanted contact outside the sessions that their budget
+/// covers (from the strengths before the interval); then every pair of
+/// members who have arrived, in pair order (`j = 1, 2, …`, then `i < j`),
+/// updated by [`crate::kernel::pairs::PairRule::update`] with the hours
+/// they spent together (a room's conversation if both came; a forum's
+/// reply exchanges) and its contacts outside the sessions
+/// ([`contacts::count`] from the numbers of `Purpose::OutsideContact`:
+/// pair k's first is word k mod 4 at position k / 4 of block 0, its
+/// others at position k from block 1). What the session brings to each
+/// place is read from its `figures`, where the members' shares are
+/// written and TS(k − 1)'s casual ties are kept, for whether a pair
+/// shares a casual friend. With bonding and contact beyond the meetings
+/// both off, nothing.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn ties<I: Isa>(
@@ -74,26 +80,13 @@ pub fn ties<I: Isa>(
     figures: &mut SessionLanes,
 ) {
     let rule = &rules.pairs;
+    if !rule.changes_pairs() {
+        return;
+    }
     let zero = isa.f(0.0);
     let share = OutsideShare;
-    // The members' wanted hours, then their shares.
-    for i in 0..lanes.places() {
-        figures.put_float(i, share, zero);
-    }
-    for j in 1..lanes.places() {
-        let row = j * (j - 1) / 2;
-        let mut wanted_j = figures.float(isa, j, share);
-        for i in 0..j {
-            let strength = lanes.pair(isa, Column::Strength, row + i);
-            let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
-            figures.put_float(i, share, figures.float(isa, i, share) + wanted);
-            wanted_j = wanted_j + wanted;
-        }
-        figures.put_float(j, share, wanted_j);
-    }
-    for i in 0..lanes.places() {
-        let covered = rule.member_share(figures.float(isa, i, share));
-        figures.put_float(i, share, covered);
+    if rule.has_contact() {
+        outside_shares(isa, rule, lanes, figures);
     }
     let figures: &SessionLanes = figures;
     // The first number of each pair's count: word k mod 4 of the call at
@@ -114,9 +107,14 @@ pub fn ties<I: Isa>(
                 figures.float(isa, i, share),
             );
             let strength = lanes.pair(isa, Column::Strength, k);
-            // A pair without strength whose members did not both come is
-            // left as it is (in every lane: nothing to do).
-            if !((strength.gt(zero) | (a.attended & b.attended)) & b.arrived).any() {
+            let together = if session.forum {
+                figures.exchange_hours(isa, k)
+            } else {
+                (a.attended & b.attended).select(session.hours_in_session, zero)
+            };
+            // A pair without strength whose members spent no time together
+            // is left as it is (in every lane: nothing to do).
+            if !((strength.gt(zero) | together.gt(zero)) & b.arrived).any() {
                 continue;
             }
             let pair = Pairs {
@@ -127,7 +125,7 @@ pub fn ties<I: Isa>(
             };
             let either_lonely = a.lonely | b.lonely;
             let sides = Sides {
-                together: (a.attended & b.attended).select(session.hours_in_session, zero),
+                together,
                 session_gain: session.session_gain,
                 kept: either_lonely.select(
                     lanes.pair(isa, Column::KeptLonely, k),
@@ -148,11 +146,15 @@ pub fn ties<I: Isa>(
                 block,
                 position: position as u32,
             };
-            if shared.0 != k / 4 {
-                shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
-            }
-            let first = shared.1[k % 4];
-            let count = contacts::count(rules.key, group_ids, first, at(1, k), mean);
+            let count = if rule.has_contact() {
+                if shared.0 != k / 4 {
+                    shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
+                }
+                let first = shared.1[k % 4];
+                contacts::count(rules.key, group_ids, first, at(1, k), mean)
+            } else {
+                zero
+            };
             let next = rule.update(&pair, &sides, count);
             let valid = b.arrived;
             lanes.set_pair(
@@ -165,5 +167,32 @@ pub fn ties<I: Isa>(
             lanes.set_pair(Column::RecentContacts, k, recent);
             lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
         }
+    }
+}
+
+/// Each member's share of their ties' wanted contact outside the sessions
+/// that their budget covers, from the strengths before the interval, into
+/// `figures`' `OutsideShare`.
+#[inline(always)]
+fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: &mut SessionLanes) {
+    let (zero, share) = (isa.f(0.0), OutsideShare);
+    // The members' wanted hours, then their shares.
+    for i in 0..lanes.places() {
+        figures.put_float(i, share, zero);
+    }
+    for j in 1..lanes.places() {
+        let row = j * (j - 1) / 2;
+        let mut wanted_j = figures.float(isa, j, share);
+        for i in 0..j {
+            let strength = lanes.pair(isa, Column::Strength, row + i);
+            let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
+            figures.put_float(i, share, figures.float(isa, i, share) + wanted);
+            wanted_j = wanted_j + wanted;
+        }
+        figures.put_float(j, share, wanted_j);
+    }
+    for i in 0..lanes.places() {
+        let covered = rule.member_share(figures.float(isa, i, share));
+        figures.put_float(i, share, covered);
     }
 }

@@ -1,5 +1,4 @@
-//! A room's session from step 2 on in one copy of the batch, where step 8
-//! runs in lanes ([`super::pairs_run_in_lanes`]): attendance, floor time
+//! A room's session from step 2 on in one copy of the batch: attendance, floor time
 //! and disclosure, replies, mood, universality, hope, the pairs, the tie
 //! summaries and steps 9 to 13, each reading and writing the batch's
 //! lanes and the session's figures by place; then the groups, their

@@ -113,6 +113,12 @@ pub struct BatchLanes {
     beyond: Vec<u8>,
     /// Copied by [`BatchLanes::copy_in_members`]: no pairs.
     members_only: bool,
+    /// Copied by [`BatchLanes::copy_in_strengths`]: of the pairs' numbers
+    /// only the strengths, the others of the pairs `touched` alone.
+    strengths_only: bool,
+    /// The pairs whose numbers were all copied in by
+    /// [`BatchLanes::take_pair`], in the order taken.
+    touched: Vec<u32>,
 }
 
 /// A member array's words.
@@ -192,16 +198,61 @@ impl BatchLanes {
     pub fn copy_in<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
         self.copy_in_members(isa, groups);
         let pairs = groups[0].bonds.pair_count();
-        (self.pairs, self.members_only) = (pairs, false);
+        (self.pairs, self.members_only, self.strengths_only) = (pairs, false, false);
         self.numbers.resize(COLUMNS * pairs, Row::default());
         self.beyond.resize(pairs, 0);
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         let numbers: [&[u32]; LANES] =
             std::array::from_fn(|l| float_words(lane(l).bonds.storage().0));
         rows_in(isa, &numbers, COLUMNS * pairs, &mut self.numbers);
+        self.copy_in_beyond(groups);
+    }
+
+    /// [`BatchLanes::copy_in`] of the members, the pairs' strengths and
+    /// whether they reach beyond the meetings, for a session that reads
+    /// a pair's other numbers only where [`BatchLanes::take_pair`] has
+    /// taken them in (a forum's: of its many pairs few meet); only the
+    /// pairs taken are copied back.
+    #[inline(always)]
+    pub fn copy_in_strengths<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
+        self.copy_in_members(isa, groups);
+        let pairs = groups[0].bonds.pair_count();
+        (self.pairs, self.members_only, self.strengths_only) = (pairs, false, true);
+        self.touched.clear();
+        self.numbers.resize(COLUMNS * pairs, Row::default());
+        self.beyond.resize(pairs, 0);
+        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
+        let strengths: [&[u32]; LANES] =
+            std::array::from_fn(|l| &float_words(lane(l).bonds.storage().0)[..pairs]);
+        rows_in(isa, &strengths, pairs, &mut self.numbers[..pairs]);
+        self.copy_in_beyond(groups);
+    }
+
+    /// Whether the batch was copied in by
+    /// [`BatchLanes::copy_in_strengths`].
+    #[inline(always)]
+    pub fn strengths_only(&self) -> bool {
+        self.strengths_only
+    }
+
+    /// Takes in pair `k`'s numbers but its strength (after
+    /// [`BatchLanes::copy_in_strengths`]), once.
+    pub fn take_pair(&mut self, k: usize, groups: &[GroupState]) {
+        debug_assert!(self.strengths_only && !self.touched.contains(&(k as u32)));
+        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
+        for c in 1..COLUMNS {
+            let at = c * self.pairs + k;
+            self.numbers[at].0 = std::array::from_fn(|l| lane(l).bonds.storage().0[at].to_bits());
+        }
+        self.touched.push(k as u32);
+    }
+
+    /// Whether pair `k` reaches beyond the meetings, from each group.
+    fn copy_in_beyond(&mut self, groups: &[GroupState]) {
+        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         self.beyond.fill(0);
         for l in 0..LANES {
-            let flags = &lane(l).bonds.storage().1[..pairs];
+            let flags = &lane(l).bonds.storage().1[..self.pairs];
             for (packed, &flag) in self.beyond.iter_mut().zip(flags) {
                 *packed |= u8::from(flag) << l;
             }
@@ -219,7 +270,7 @@ impl BatchLanes {
             "groups of one size"
         );
         (self.groups, self.places, self.pairs) = (groups.len(), places, 0);
-        self.members_only = true;
+        (self.members_only, self.strengths_only) = (true, false);
         self.members.resize(places * WORDS, Row::default());
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         let members: [&[u32]; LANES] = std::array::from_fn(|l| member_words(&lane(l).members));
@@ -227,8 +278,9 @@ impl BatchLanes {
     }
 
     /// Gives the groups copied in back what a session changes: every
-    /// member word, the strength, hours and recent contacts of each pair,
-    /// and whether it reaches beyond the meetings.
+    /// member word, the strength, hours and recent contacts of each pair
+    /// (each pair taken, after [`BatchLanes::copy_in_strengths`]), and
+    /// whether it reaches beyond the meetings.
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert_eq!(groups.len(), self.groups, "the groups copied in");
@@ -239,6 +291,10 @@ impl BatchLanes {
             *target = member_words_mut(&mut g.members);
         }
         rows_out(isa, &self.members, self.places * WORDS, &mut members[..n]);
+        if self.strengths_only {
+            self.copy_out_taken(groups);
+            return;
+        }
         let mut numbers: [&mut [u32]; LANES] = Default::default();
         let mut flags: [&mut [bool]; LANES] = Default::default();
         for ((n, f), g) in numbers.iter_mut().zip(&mut flags).zip(groups) {
@@ -254,6 +310,22 @@ impl BatchLanes {
         for (l, target) in flags[..n].iter_mut().enumerate() {
             for (flag, &packed) in target[..self.pairs].iter_mut().zip(&self.beyond) {
                 *flag = packed >> l & 1 == 1;
+            }
+        }
+    }
+
+    /// [`BatchLanes::copy_out`]'s pairs after
+    /// [`BatchLanes::copy_in_strengths`]: the pairs taken.
+    fn copy_out_taken(&self, groups: &mut [GroupState]) {
+        for (l, g) in groups.iter_mut().enumerate() {
+            let (numbers, flags) = g.bonds.storage_mut();
+            for &k in &self.touched {
+                let k = k as usize;
+                for c in 0..CHANGED_COLUMNS {
+                    let at = c * self.pairs + k;
+                    numbers[at] = f32::from_bits(self.numbers[at].0[l]);
+                }
+                flags[k] = self.beyond[k] >> l & 1 == 1;
             }
         }
     }
@@ -275,6 +347,11 @@ impl BatchLanes {
     #[inline(always)]
     pub fn word<I: Isa>(&self, isa: I, i: usize, w: Word) -> U32s<I> {
         isa.words(self.members[i * WORDS + w.0].0)
+    }
+
+    /// Word `w` of place `i` in lane `l`.
+    pub fn word_at(&self, i: usize, w: Word, l: usize) -> u32 {
+        self.members[i * WORDS + w.0].0[l]
     }
 
     /// Word `w` of place `i` in every lane, as f32.

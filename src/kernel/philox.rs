@@ -41,6 +41,12 @@ pub fn unit_f32<I: Isa>(words: U32s<I>) -> F32s<I> {
     words.shr::<8>().i32_to_f32() * (1.0 / (1u32 << 24) as f32)
 }
 
+/// [`unit_f32`] of one word.
+#[inline(always)]
+pub fn unit(word: u32) -> f32 {
+    (word >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,11 +94,22 @@ mod tests {
 
     #[test]
     fn units_lie_in_zero_to_one_with_24_bits() {
-        let units = unit_f32(Portable.words([0, 0xFF, 0x100, u32::MAX, 0, 0, 0, 0])).array();
+        let words = [
+            0,
+            0xFF,
+            0x100,
+            u32::MAX,
+            0x8000_0000,
+            0x1234_5678,
+            7,
+            0xFFFF_FF00,
+        ];
+        let units = unit_f32(Portable.words(words)).array();
         assert_eq!(
             units[..4],
             [0.0, 0.0, 1.0 / 16_777_216.0, 1.0 - 1.0 / 16_777_216.0]
         );
+        assert_eq!(units, words.map(unit), "one word at a time");
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -5,8 +5,8 @@ use super::chances::Chances;
 use super::draws::Key;
 use super::pairs::PairRule;
 use super::steps::{
-    CohesionRule, FloorRule, HopeRule, LonelinessRule, MoodRule, RecoveryRule, ReplyRule,
-    StigmaRule,
+    CohesionRule, FloorRule, ForumRule, HopeRule, LonelinessRule, MoodRule, RecoveryRule,
+    ReplyRule, StigmaRule,
 };
 use crate::context::SessionContext;
 
@@ -19,6 +19,7 @@ pub struct KernelRules {
     pub key: Key,
     pub chances: Chances,
     pub floor: FloorRule,
+    pub forum: ForumRule,
     pub replies: ReplyRule,
     pub mood: MoodRule,
     pub hope: HopeRule,
@@ -44,6 +45,7 @@ impl KernelRules {
                 &m.altruism,
             ),
             floor: FloorRule::new(ctx),
+            forum: ForumRule::new(ctx),
             replies: ReplyRule::new(ctx),
             mood: MoodRule::new(scenario),
             hope: HopeRule::new(scenario),

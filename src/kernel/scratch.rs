@@ -50,10 +50,17 @@ pub enum Figure {
     /// Community ties in the group heard disclosing as hopeful exemplars
     /// (counted once, in the room).
     HeardTwice,
+    /// In a forum, the member's posting propensity.
+    Propensity,
+    /// In a forum, the posts they wrote this period.
+    Posts,
+    /// In a forum, the hopeful authors they read this period (each once,
+    /// a community tie who is also a group mate not again).
+    HopefulRead,
 }
 
 /// Rows a place's figures take.
-const FIGURES: usize = 18;
+const FIGURES: usize = Figure::HopefulRead as usize + 1;
 
 /// A batch's session figures in lanes.
 #[derive(Debug, Default)]
@@ -68,9 +75,9 @@ pub struct SessionLanes {
     /// Place `i`'s casual-or-closer ties in TS(k − 1), bit `j` of word
     /// `j / 32` for place `j`: row `i · casual_words + j / 32`.
     casual: Vec<Row>,
-    /// In a forum, the hours pair `k` spent exchanging replies this
-    /// period: row `k` (empty elsewhere).
-    exchange_hours: Vec<Row>,
+    /// In a forum, each reply exchanged this period: its pair and lane,
+    /// in pair order once the period's replies are in (empty elsewhere).
+    exchanges: Vec<(u32, u32)>,
 }
 
 impl SessionLanes {
@@ -84,26 +91,25 @@ impl SessionLanes {
         self.casual.clear();
         self.casual
             .resize(places * self.casual_words, Row::default());
-        self.exchange_hours.clear();
+        self.exchanges.clear();
     }
 
-    /// Sets lane `l`'s hours of reply exchanges in a forum's period: each
-    /// pair's replies (`exchanges`, by pair index) times `per_reply`; the
-    /// other pairs none.
-    pub fn set_exchange_hours(&mut self, l: usize, exchanges: &[(usize, u32)], per_reply: f64) {
-        assert!(l < self.groups);
-        let pairs = self.places * self.places.saturating_sub(1) / 2;
-        self.exchange_hours.resize(pairs, Row::default());
-        for &(k, replies) in exchanges {
-            self.exchange_hours[k].0[l] = ((f64::from(replies) * per_reply) as f32).to_bits();
+    /// Counts a reply exchanged by pair `k` in lane `l`.
+    pub fn add_exchange(&mut self, l: usize, k: usize) {
+        self.exchanges.push((k as u32, l as u32));
+    }
+
+    /// Puts the period's reply exchanges in pair order (call once every
+    /// reply is in, before [`SessionLanes::exchanges`]).
+    pub fn sort_exchanges(&mut self) {
+        self.exchanges.sort_unstable();
+    }
+
+    /// The period's reply exchanges, pair by pair in pair order.
+    pub fn exchanges(&self) -> Exchanges<'_> {
+        Exchanges {
+            left: &self.exchanges,
         }
-    }
-
-    /// The hours pair `k` spent exchanging replies in a forum's period, in
-    /// each lane (call after [`SessionLanes::set_exchange_hours`]).
-    #[inline(always)]
-    pub fn exchange_hours<I: Isa>(&self, isa: I, k: usize) -> F32s<I> {
-        isa.words(self.exchange_hours[k].0).float_bits()
     }
 
     /// Sets lane `l`'s casual ties from its group's summary (TS(k − 1)).
@@ -146,8 +152,7 @@ impl SessionLanes {
     /// call once every group's are set.
     pub fn fill_missing_lanes(&mut self) {
         if self.groups < LANES {
-            let rows = self.rows.iter_mut().chain(&mut self.casual);
-            for row in rows.chain(&mut self.exchange_hours) {
+            for row in self.rows.iter_mut().chain(&mut self.casual) {
                 let first = row.0[0];
                 row.0[self.groups..].fill(first);
             }
@@ -182,6 +187,16 @@ impl SessionLanes {
     /// Figure `f` of place `i` in lane `l`, as a word.
     pub fn word_at(&self, i: usize, f: Figure, l: usize) -> u32 {
         self.rows[i * FIGURES + f as usize].0[l]
+    }
+
+    /// Sets figure `f` of place `i` in lane `l` to the word `v`.
+    pub fn set_word_at(&mut self, i: usize, f: Figure, l: usize, v: u32) {
+        self.rows[i * FIGURES + f as usize].0[l] = v;
+    }
+
+    /// Figure `f` of place `i` in lane `l`, as a number.
+    pub fn float_at(&self, i: usize, f: Figure, l: usize) -> f32 {
+        f32::from_bits(self.word_at(i, f, l))
     }
 
     /// Sets figure `f` of place `i` in every lane.
@@ -219,6 +234,33 @@ impl SessionLanes {
     #[inline(always)]
     pub fn flag<I: Isa>(&self, isa: I, i: usize, f: Figure) -> Mask<I> {
         !self.words(isa, i, f).eq(isa.u(0))
+    }
+}
+
+/// A forum period's reply exchanges, read pair by pair in pair order.
+#[derive(Debug)]
+pub struct Exchanges<'a> {
+    /// The exchanges of the pairs not yet read, in pair order.
+    left: &'a [(u32, u32)],
+}
+
+impl Exchanges<'_> {
+    /// The replies pair `k` exchanged, in each lane; the pairs read are in
+    /// increasing order (those skipped are passed over).
+    #[inline(always)]
+    pub fn of<I: Isa>(&mut self, isa: I, k: usize) -> F32s<I> {
+        let k = k as u32;
+        let mut counts = [0u32; LANES];
+        while let Some((&(pair, l), rest)) = self.left.split_first() {
+            if pair > k {
+                break;
+            }
+            if pair == k {
+                counts[l as usize] += 1;
+            }
+            self.left = rest;
+        }
+        isa.words(counts).i32_to_f32()
     }
 }
 

@@ -1,20 +1,23 @@
 //! The steps of a batch's session that run in the kernel's lanes
 //! (`crate::kernel::steps`), behind the developer's switch
 //! (`BONFIRE_KERNEL=lanes`, [`crate::context::SessionContext::kernel`]).
-//! A room runs its whole session from step 2 in one copy of the batch
-//! (`room.rs`); a forum runs step 2, then step 8 to 13, in lanes around
-//! its f64 steps 3 to 7, the batch copied in for each and what the steps
-//! read of the session filled in by place ([`SessionLanes`]). Being built
+//! A batch of meeting groups (a room's or a forum's, all of one size)
+//! runs its whole session from step 2 in one copy of the batch: step 2,
+//! steps 3 to 7 (a room's in `room.rs`, a forum's in `forum.rs`), the
+//! pairs, the tie summaries and steps 9 to 13, each reading and writing
+//! the batch's lanes and the session's figures by place
+//! ([`SessionLanes`]); then the groups get their state and summaries
+//! back, and each scratch what the tally and the panel read. Being built
 //! step by step (docs/kernel-plan.md).
 
 use super::Scratch;
 use crate::bonds::MemberTies;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
+use crate::kernel::lanes::{F32s, Isa, LANES, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
-use crate::kernel::steps::{self, PairSession, gather};
+use crate::kernel::steps::{self, ForumPeriod, PairSession, gather};
 use crate::kernel::summary::SummaryLanes;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
@@ -28,17 +31,14 @@ fn lane(l: usize, n: usize) -> usize {
     if l < n { l } else { 0 }
 }
 
+mod forum;
 mod room;
-
-pub(super) use room::room_session;
 
 /// What the steps in lanes read of a batch's session.
 pub(super) struct Batch<'a> {
     rules: &'a KernelRules,
     ctx: &'a SessionContext<'a>,
     step: u32,
-    /// The groups' scratches, in order.
-    scratches: &'a [Scratch],
     /// What each group's members' community ties are doing.
     outsides: &'a [&'a GroupOutside],
 }
@@ -48,14 +48,12 @@ impl<'a> Batch<'a> {
         rules: &'a KernelRules,
         ctx: &'a SessionContext<'a>,
         step: u32,
-        scratches: &'a [Scratch],
         outsides: &'a [&'a GroupOutside],
     ) -> Batch<'a> {
         Batch {
             rules,
             ctx,
             step,
-            scratches,
             outsides,
         }
     }
@@ -68,52 +66,72 @@ pub struct BatchInLanes {
     lanes: BatchLanes,
     summaries: SummaryLanes,
     session: SessionLanes,
+    /// A forum's period.
+    forum: ForumPeriod,
 }
 
-/// Runs step 8, the tie summaries and steps 9 to 13 for the batch's
-/// groups (all meeting in a forum, of one size; steps 3 to 7 have run on
-/// the groups), in one copy of the batch; then
-/// gives each group its state and its summary back. With `clustering`,
-/// each summary gets its sum of local clustering (for the tally, when the
-/// network figures are not taken).
-pub(super) fn from_ties(
+/// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
+/// from their opening (step 1 and the session's flags in `scratches`);
+/// with `clustering`, each tie summary gets its sum of local clustering
+/// (for the tally, when the network figures are not taken). Each scratch
+/// is given who attended (in place order), the depth of each disclosure,
+/// the replies received and the disclosers.
+pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
+    scratches: &mut [Scratch],
     into: &mut BatchInLanes,
     clustering: bool,
 ) {
-    timed!(Ties, fill_session(batch, groups, &mut into.session));
-    dispatch(
-        batch.rules.portable,
-        FromTies {
-            batch,
-            groups,
-            into,
-            clustering,
-        },
-    );
+    timed!(Attendance, {
+        into.session.reset(groups.len(), groups[0].places());
+        for (l, g) in groups.iter().enumerate() {
+            fill_opening(batch, g, l, &mut into.session);
+            fill_ties_before(batch, g, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+    });
+    let work = WholeSession {
+        batch,
+        groups,
+        into: &mut *into,
+        clustering,
+    };
+    let disclosers = dispatch(batch.rules.portable, work);
+    timed!(Tally, give_back(&into.session, &disclosers, scratches));
 }
 
-/// Steps 8 to 13 of a forum's batch, as work over lanes.
-struct FromTies<'a> {
+/// A batch's session from step 2, as work over lanes; gives each lane's
+/// disclosers.
+struct WholeSession<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
     into: &'a mut BatchInLanes,
     clustering: bool,
 }
 
-impl WithLanes for FromTies<'_> {
-    type Output = ();
+impl WithLanes for WholeSession<'_> {
+    type Output = [u32; LANES];
     #[inline(always)]
-    fn run<I: Isa>(self, isa: I) {
+    fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
         let (batch, groups) = (self.batch, self.groups);
         let BatchInLanes {
             lanes,
             summaries,
             session,
+            forum,
         } = self.into;
-        timed!(Ties, lanes.copy_in(isa, groups));
-        steps::opening(isa, lanes, arrived(isa, groups), session);
+        if batch.ctx.forum {
+            timed!(Attendance, lanes.copy_in_strengths(isa, groups));
+        } else {
+            timed!(Attendance, lanes.copy_in(isa, groups));
+        }
+        opening_and_attendance(isa, batch, groups, lanes, session);
+        let disclosers = if batch.ctx.forum {
+            forum::steps_3_to_7(isa, batch, groups, lanes, session, forum)
+        } else {
+            room::steps_3_to_7(isa, batch, groups, lanes, session)
+        };
         timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
         timed!(
             TieSummaries,
@@ -122,58 +140,44 @@ impl WithLanes for FromTies<'_> {
         if self.clustering {
             timed!(TieSummaries, summaries.clustering(isa));
         }
-        let disclosers = gather(isa, |l| {
-            batch.scratches[lane(l, groups.len())].disclosers as f32
-        });
-        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, disclosers);
+        let counted = disclosers.i32_to_f32();
+        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
         give_groups_back(isa, lanes, summaries, groups);
+        disclosers.array()
     }
 }
 
-/// What the steps from 8 on read of each place of the batch's session, in
-/// lanes: what the session brought at its opening ([`fill_opening`]),
-/// TS(k − 1)'s ([`fill_ties_before`]) and each group's scratch after steps
-/// 2 to 7 (with the hours of its forum's reply exchanges).
-fn fill_session(batch: &Batch, groups: &[GroupState], into: &mut SessionLanes) {
-    let places = groups[0].places();
-    into.reset(groups.len(), places);
-    let per_reply = batch.ctx.scenario.forum.hours_per_reply;
-    for (l, (g, sc)) in groups.iter().zip(batch.scratches).enumerate() {
-        fill_opening(batch, g, l, into);
-        fill_ties_before(batch, g, l, into);
-        if batch.ctx.forum {
-            into.set_exchange_hours(l, &sc.exchanges, per_reply);
+/// Gives each scratch what the tally and the panel read: who attended
+/// (and the attendees in place order), each disclosure's depth, the
+/// replies received, the disclosers.
+fn give_back(session: &SessionLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+    for (l, sc) in scratches.iter_mut().enumerate() {
+        for i in 0..sc.attended.len() {
+            let attended = session.word_at(i, Session::Attended, l) != 0;
+            sc.attended[i] = attended;
+            if attended {
+                sc.attendees.push(i);
+            }
+            sc.depth[i] = f64::from(f32::from_bits(session.word_at(i, Session::Depth, l)));
+            sc.replies[i] = f64::from(f32::from_bits(session.word_at(i, Session::Replies, l)));
         }
-        into.set_flags(Session::Attended, l, sc.attended.iter().copied());
-        into.set_flags(Session::NoReply, l, sc.no_reply.iter().copied());
-        for (f, v) in [
-            (Session::Depth, &sc.depth),
-            (Session::Replies, &sc.replies),
-            (Session::Given, &sc.given),
-            (Session::Relief, &sc.relief),
-        ] {
-            into.set_floats(f, l, v.iter().map(|&x| x as f32));
-        }
-        // Moods are kept by attendee: each at the attendee's place.
-        let mut moods = sc.attendees.iter().zip(&sc.moods).peekable();
-        let mood = |i: usize| {
-            moods
-                .next_if(|(at, _)| **at == i)
-                .map_or(0.0, |(_, &m)| m as f32)
-        };
-        into.set_floats(Session::Mood, l, (0..places).map(mood));
+        sc.disclosers = disclosers[l] as usize;
     }
-    into.fill_missing_lanes();
 }
 
 /// What the session brings of the places of group `g` (lane `l`) at its
-/// opening from outside the lanes: TS(k − 1)'s log of support, and the
-/// community ties' counts (none without a community network). Who has
+/// opening from outside the lanes: TS(k − 1)'s log of support, the
+/// community ties' counts (none without a community network), and in a
+/// forum the posting propensities. Who has
 /// arrived, is active or lonely is worked out in lanes
 /// ([`steps::opening`]).
 fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
     let ties = &g.tie_summary.members;
     into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
+    if batch.ctx.forum {
+        let propensity = g.forum.iter().map(|f| f.propensity);
+        into.set_floats(Session::Propensity, l, propensity);
+    }
     let outside = &batch.outsides[l].members;
     if !outside.is_empty() {
         let lonely = outside.iter().map(|o| u32::from(o.lonely));
@@ -233,62 +237,6 @@ fn arrived<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
     isa.words(each_lane(|l| groups[lane(l, groups.len())].arrived as u32))
 }
 
-/// Step 2, attendance, for the batch's groups (all meeting, of one
-/// size): who comes is written to each group's scratch (`attended`, and
-/// `attendees` in place order). The groups are only read, and the
-/// scratches are these, not `batch`'s.
-pub(super) fn attendance(
-    batch: &Batch,
-    groups: &[GroupState],
-    scratches: &mut [Scratch],
-    into: &mut BatchInLanes,
-) {
-    into.session.reset(groups.len(), groups[0].places());
-    timed!(Attendance, {
-        for (l, g) in groups.iter().enumerate() {
-            fill_opening(batch, g, l, &mut into.session);
-        }
-        into.session.fill_missing_lanes();
-    });
-    dispatch(
-        batch.rules.portable,
-        Attendance {
-            batch,
-            groups,
-            scratches,
-            into,
-        },
-    );
-}
-
-/// Step 2 of a batch, as work over lanes.
-struct Attendance<'a> {
-    batch: &'a Batch<'a>,
-    groups: &'a [GroupState],
-    scratches: &'a mut [Scratch],
-    into: &'a mut BatchInLanes,
-}
-
-impl WithLanes for Attendance<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run<I: Isa>(self, isa: I) {
-        let (batch, groups, scratches) = (self.batch, self.groups, self.scratches);
-        let (lanes, session) = (&mut self.into.lanes, &mut self.into.session);
-        timed!(Attendance, lanes.copy_in_members(isa, groups));
-        opening_and_attendance(isa, batch, groups, lanes, session);
-        // Who came, for the f64 steps 3 to 8.
-        for (l, sc) in scratches.iter_mut().enumerate() {
-            for i in 0..lanes.places() {
-                if session.word_at(i, Session::Attended, l) != 0 {
-                    sc.attended[i] = true;
-                    sc.attendees.push(i);
-                }
-            }
-        }
-    }
-}
-
 /// The batch's group ids, one a lane.
 #[inline(always)]
 fn group_ids<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
@@ -311,16 +259,21 @@ fn step_8_with<I: Isa>(
     let b = &ctx.scenario.mechanisms.bonding;
     let minutes = ctx.scenario.format.minutes;
     let attendees = session.count(isa, Session::Attended).array();
+    let per_reply = ctx.scenario.forum.hours_per_reply as f32;
     let pairs = PairSession {
         hours_in_session: gather(isa, |l| {
             let attendees = attendees[l] as usize;
-            bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
+            if ctx.forum {
+                per_reply
+            } else {
+                bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
+            }
         }),
         session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
         forum: ctx.forum,
     };
     let ids = group_ids(isa, groups);
-    steps::ties(isa, rules, step, ids, pairs, lanes, session);
+    steps::ties(isa, rules, step, ids, pairs, (lanes, groups), session);
 }
 
 /// The tie summaries TS(k) of the batch in `lanes`, after step 8, from
@@ -393,7 +346,7 @@ mod tests {
     use crate::context::SessionContext;
     use crate::engine::step_all;
     use crate::kernel::rules::KernelRules;
-    use crate::population::{Member, NEVER, Status, build_community_with};
+    use crate::population::{GroupState, Member, NEVER, Status, build_community_with};
     use crate::scenario::Scenario;
 
     /// What the tests compare after a year.
@@ -417,15 +370,21 @@ mod tests {
         "reply memory",
     ];
 
-    /// After a year of 1,600 groups with the kernel's steps in lanes or the
-    /// f64 steps: [`FIGURES`], summed over everyone who came.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 17] {
+    /// A year of `s` with the kernel's steps in lanes or the f64 steps.
+    fn groups_after_a_year(s: &Scenario, replicate: u32, in_lanes: bool) -> Vec<GroupState> {
         let mut ctx = SessionContext::new(s, replicate);
         ctx.kernel = in_lanes.then(|| KernelRules::new(&ctx));
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
         }
+        groups
+    }
+
+    /// After a year with the kernel's steps in lanes or the f64 steps:
+    /// [`FIGURES`], summed over everyone who came.
+    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 17] {
+        let groups = groups_after_a_year(s, replicate, in_lanes);
         let members: Vec<&Member> = groups.iter().flat_map(|g| &g.members).collect();
         let sum = |f: &dyn Fn(&Member) -> f64| members.iter().map(|m| f(m)).sum::<f64>();
         let count = |f: &dyn Fn(&Member) -> bool| sum(&|m| f64::from(u8::from(f(m))));
@@ -462,10 +421,19 @@ mod tests {
     /// errors of their difference (the figures `compared`), and the lanes'
     /// own numbers (not the f64 steps' draws) in every replicate.
     fn same_figures(s: &Scenario, compared: &[usize]) {
-        let (lanes, f64s): (Vec<[f64; 17]>, Vec<[f64; 17]>) = (0..8)
-            .map(|r| (year(s, r, true), year(s, r, false)))
-            .unzip();
-        let moments = |v: &[[f64; 17]], k: usize| {
+        same_means(&FIGURES, |r, in_lanes| year(s, r, in_lanes), compared);
+    }
+
+    /// [`same_figures`] for the figures `names` of `year(replicate, in
+    /// lanes)`.
+    fn same_means<const N: usize>(
+        names: &[&str; N],
+        year: impl Fn(u32, bool) -> [f64; N],
+        compared: &[usize],
+    ) {
+        let (lanes, f64s): (Vec<[f64; N]>, Vec<[f64; N]>) =
+            (0..8).map(|r| (year(r, true), year(r, false))).unzip();
+        let moments = |v: &[[f64; N]], k: usize| {
             let n = v.len() as f64;
             let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
             let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -473,19 +441,15 @@ mod tests {
         };
         for &k in compared {
             let ((a, va), (b, vb)) = (moments(&lanes, k), moments(&f64s, k));
-            let what = FIGURES[k];
+            let what = names[k];
             assert!(a > 100.0, "{a} {what}");
             assert!(
                 (a - b).abs() < 4.0 * (va + vb).sqrt(),
                 "{what}: {a} against {b}"
             );
         }
-        assert!(
-            lanes
-                .iter()
-                .zip(&f64s)
-                .all(|(x, y)| x[0] != y[0] && x[4] != y[4])
-        );
+        let k = compared[0];
+        assert!(lanes.iter().zip(&f64s).all(|(x, y)| x[k] != y[k]));
     }
 
     /// Every meeting group's members' and pairs' state after a year with
@@ -537,6 +501,18 @@ mod tests {
             let (avx2, portable) = (state_after_a_year(&s, false), state_after_a_year(&s, true));
             assert!(avx2.len() > 10_000);
             assert!(avx2 == portable, "the lanes differ");
+            let forum = Scenario::builder()
+                .set("community.groups", 24)
+                .set("community.group_size", 60)
+                .set("format.delivery", "forum")
+                .build()
+                .unwrap();
+            let avx2 = state_after_a_year(&forum, false);
+            assert!(avx2.len() > 10_000);
+            assert!(
+                avx2 == state_after_a_year(&forum, true),
+                "a forum's lanes differ"
+            );
         }
     }
 
@@ -575,6 +551,31 @@ mod tests {
             .build()
             .unwrap();
         same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
+    #[test]
+    fn a_forums_posting_and_answers_in_lanes_are_the_f64_steps() {
+        let s = Scenario::builder()
+            .set("community.groups", 64)
+            .set("community.group_size", 60)
+            .set("format.delivery", "forum")
+            .set("format.membership", "open")
+            .build()
+            .unwrap();
+        let names = ["posts", "posters", "first answered", "posted again"];
+        let year = |r: u32, in_lanes: bool| {
+            let groups = groups_after_a_year(&s, r, in_lanes);
+            let forum = groups.iter().flat_map(|g| &g.forum);
+            let mut sums = [0.0; 4];
+            for f in forum.filter(|f| f.first_post_step != NEVER) {
+                sums[0] += f64::from(f.posts);
+                sums[1] += 1.0;
+                sums[2] += f64::from(u8::from(f.first_answered));
+                sums[3] += f64::from(u8::from(f.posted_again));
+            }
+            sums
+        };
+        same_means(&names, year, &[0, 1, 2, 3]);
     }
 
     #[test]

@@ -46,8 +46,7 @@ mod steps;
 mod ties;
 
 use steps::{
-    control_block, support_group_after_attendance, support_group_from_summary,
-    support_group_opening, support_group_to_summary,
+    control_block, support_group_from_summary, support_group_opening, support_group_to_summary,
 };
 
 use crate::metrics::{RowId, Tally};
@@ -271,27 +270,12 @@ pub fn step_groups<'a>(
     }
     let outsides: [&GroupOutside; BATCH_GROUPS] =
         std::array::from_fn(|at| outside(at.min(meeting.saturating_sub(1))));
-    if let Some(rules) = in_lanes
-        && !ctx.forum
-    {
-        // A room: the whole session from step 2.
-        let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
+    if let Some(rules) = in_lanes {
+        // The whole session from step 2.
+        let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
         let (meeting_groups, scratches) = (&mut groups[..meeting], &mut scratch.groups[..meeting]);
         let into = &mut scratch.in_lanes;
-        in_lanes::room_session(&batch, meeting_groups, scratches, into, !measured);
-    } else if let Some(rules) = in_lanes {
-        // A forum: its steps 3 to 7 on the groups.
-        let meeting_groups = &mut groups[..meeting];
-        let batch = in_lanes::Batch::new(rules, ctx, step, &[], &outsides[..meeting]);
-        let scratches = &mut scratch.groups[..meeting];
-        in_lanes::attendance(&batch, meeting_groups, scratches, &mut scratch.in_lanes);
-        for (at, g) in meeting_groups.iter_mut().enumerate() {
-            let (s, sc) = (session(g, at), &mut scratch.groups[at]);
-            support_group_after_attendance(&s, g, sc);
-        }
-        let scratches = &scratch.groups[..meeting];
-        let batch = in_lanes::Batch::new(rules, ctx, step, scratches, &outsides[..meeting]);
-        in_lanes::from_ties(&batch, meeting_groups, &mut scratch.in_lanes, !measured);
+        in_lanes::session(&batch, meeting_groups, scratches, into, !measured);
     } else {
         timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     }

@@ -50,7 +50,7 @@ pub(super) fn support_group_opening(s: &Session, g: &mut GroupState, sc: &mut Sc
 }
 
 /// Steps 3 to 7 of [`support_group_to_summary`].
-pub(super) fn support_group_after_attendance(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
+fn support_group_after_attendance(s: &Session, g: &mut GroupState, sc: &mut Scratch) {
     if s.ctx.forum {
         timed!(Posting, posting(s, g, sc)); // 3, a forum's
         timed!(ForumReplies, forum_replies(s, g, sc)); // 4, a forum's

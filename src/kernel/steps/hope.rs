@@ -1,4 +1,4 @@
-//! Step 7 in lanes: hope (a room's).
+//! Step 7 in lanes: hope (a room's or a forum's).
 
 use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::lanes::{Isa, Mask};
@@ -15,6 +15,11 @@ pub struct HopeRule {
     gain: f32,
     fade: f32,
     hopeful_at: f32,
+    /// A forum: a visitor's exemplars are the hopeful authors they read,
+    /// and what a visitor who did not post read carries the reading
+    /// weight (`reader_gain`).
+    forum: bool,
+    reader_gain: f32,
 }
 
 impl HopeRule {
@@ -26,6 +31,8 @@ impl HopeRule {
             gain: p.gain as f32,
             fade: p.fade as f32,
             hopeful_at: p.hopeful_at as f32,
+            forum: scenario.format.delivery == crate::scenario::Delivery::Forum,
+            reader_gain: (p.gain * scenario.forum.reading_weight) as f32,
         }
     }
 }
@@ -40,8 +47,9 @@ pub fn exemplar<I: Isa>(isa: I, lanes: &BatchLanes, session: &SessionLanes, i: u
 
 /// Step 7, hope of the members who have arrived: a gain with enough
 /// exemplars (hopeful attendees who disclosed, heard by the others who
-/// came, a community tie among them counted once, and hopeful community
-/// ties outside), else a fade toward the arrival level for those not yet
+/// came, a community tie among them counted once; in a forum the hopeful
+/// authors a visitor read, a visitor who did not post gaining at the
+/// reading weight; and hopeful community ties outside), else a fade toward the arrival level for those not yet
 /// hopeful; who reaches `hopeful_at` becomes hopeful at `step`. Every
 /// member's state is read before any changes (the update is synchronous).
 #[inline(always)]
@@ -72,8 +80,16 @@ pub fn hope<I: Isa>(
             continue;
         }
         let attended = session.flag(isa, i, Figure::Attended);
-        let twice = session.words(isa, i, Figure::HeardTwice).i32_to_f32();
-        let heard = attended.select(exemplars - mine.select(one, zero) - twice, zero);
+        let (heard, gain) = if p.forum {
+            let read = session.words(isa, i, Figure::HopefulRead).i32_to_f32();
+            let read_only = attended & !session.float(isa, i, Figure::Depth).gt(zero);
+            let gain = read_only.select(isa.f(p.reader_gain), isa.f(p.gain));
+            (attended.select(read, zero), gain)
+        } else {
+            let twice = session.words(isa, i, Figure::HeardTwice).i32_to_f32();
+            let heard = exemplars - mine.select(one, zero) - twice;
+            (attended.select(heard, zero), isa.f(p.gain))
+        };
         let outside = session.words(isa, i, Figure::OutsideHopeful).i32_to_f32();
         let since = lanes.word(isa, i, field::HOPEFUL_SINCE);
         let hopeful = !since.eq(isa.u(NEVER));
@@ -82,7 +98,7 @@ pub fn hope<I: Isa>(
         let gained = (heard + outside).ge(isa.f(p.threshold));
         let faded = hope - p.fade * (hope - start);
         let kept = hopeful.select(hope, faded);
-        let after = gained.select(hope + p.gain * (1.0 - hope), kept);
+        let after = gained.select(hope + gain * (1.0 - hope), kept);
         lanes.set_float(i, field::HOPE, arrived.select(after, hope));
         let becomes = arrived & !hopeful & after.ge(isa.f(p.hopeful_at));
         lanes.set_word(

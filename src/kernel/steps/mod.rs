@@ -10,6 +10,7 @@ mod attendance;
 mod cohesion;
 mod dropout;
 mod floor;
+mod forum;
 mod hope;
 mod loneliness;
 mod mood;
@@ -22,11 +23,14 @@ pub use attendance::{AttendanceSession, attendance};
 pub use cohesion::{CohesionRule, CohesionSession, cohesion};
 pub use dropout::{DropoutSession, dropout, group_end};
 pub use floor::{FloorRule, floor};
+pub use forum::{
+    ForumPeriod, ForumRule, first_answers, posting, reading, replies as forum_replies,
+};
 pub use hope::{HopeRule, exemplar, hope};
 pub use loneliness::{LonelinessRule, LonelinessSession, loneliness};
 pub use mood::{MoodRule, mood, universality};
 pub use recovery::{RecoveryRule, RecoverySession, recovery};
-pub use replies::{ReplyRule, replies};
+pub use replies::{ReplyRule, listened_to, remember_replies, replies};
 pub use stigma::{StigmaRule, StigmaSession, stigma};
 pub use ties::{PairSession, PlaceInPairs, ties};
 

@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 /// Step 5's and 6's rules in f32 (`rules::affect`, `rules::universality`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MoodRule {
-    /// Moods are averaged (`mechanisms.affect`).
+    /// Moods are averaged (`mechanisms.affect`, not in a forum).
     pub shared: bool,
     hope_weight: f32,
     susceptibility: f32,
@@ -26,8 +26,10 @@ impl MoodRule {
             &scenario.mechanisms.affect,
             &scenario.mechanisms.universality,
         );
+        // A forum's visitors are not in one room: no mood is shared.
+        let forum = scenario.format.delivery == crate::scenario::Delivery::Forum;
         MoodRule {
-            shared: a.enabled,
+            shared: a.enabled && !forum,
             hope_weight: a.hope_weight as f32,
             susceptibility: a.susceptibility as f32,
             negative_weight: a.negative_weight as f32,

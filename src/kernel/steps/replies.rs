@@ -1,9 +1,10 @@
-//! Step 4 in lanes: replies (a room's).
+//! Step 4 in lanes: replies (a room's), and what a discloser remembers
+//! of them (a room's or a forum's).
 
 use crate::context::SessionContext;
 use crate::kernel::batch::{BatchLanes, Column, field};
 use crate::kernel::draws::{Address, Key};
-use crate::kernel::lanes::{F32s, Isa, U32s};
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::math;
 use crate::kernel::philox::unit_f32;
 use crate::kernel::scratch::{Figure, SessionLanes};
@@ -58,9 +59,8 @@ const LISTENERS_A_CALL: usize = 4;
 /// lane's), their openness and their friendship with the discloser,
 /// decided by word `i mod 4` of the `Purpose::Replies` numbers at
 /// position `j · ⌈places / 4⌉ + ⌊i / 4⌋` for listener `i` and discloser
-/// `j`. The discloser remembers whether anyone answered. Writes replies
-/// received and given, and who got no reply, to `session`; counts each
-/// member's disclosures and replies.
+/// `j`. Writes replies received and given to `session`; then
+/// [`remember_replies`].
 #[inline(always)]
 pub fn replies<I: Isa>(
     isa: I,
@@ -73,17 +73,13 @@ pub fn replies<I: Isa>(
 ) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let n = lanes.places();
-    let attendees = session.count(isa, Figure::Attended);
-    let listened_to = attendees.gt(one) & isa.mask_of_bits(if p.enabled { !0 } else { 0 });
+    let listened_to = listened_to(isa, p, session);
     let blocks = n.div_ceil(LISTENERS_A_CALL);
     for j in 0..n {
         let disclosed = session.float(isa, j, Figure::Depth).gt(zero);
         if !disclosed.any() {
             continue;
         }
-        let count = lanes.word(isa, j, field::DISCLOSURES);
-        let count = count + disclosed.select_u(isa.u(1), isa.u(0));
-        lanes.set_word(j, field::DISCLOSURES, count);
         let heard = disclosed & listened_to;
         if !heard.any() {
             continue;
@@ -117,12 +113,48 @@ pub fn replies<I: Isa>(
                 received = received + reply;
                 let given = session.float(isa, i, Figure::Given) + reply;
                 session.put_float(i, Figure::Given, given);
-                let count = lanes.word(isa, i, field::REPLIES_GIVEN);
-                let count = count + replied.select_u(isa.u(1), isa.u(0));
-                lanes.set_word(i, field::REPLIES_GIVEN, count);
             }
         }
         session.put_float(j, Figure::Replies, heard.select(received, zero));
+    }
+    remember_replies(isa, p, listened_to, lanes, session);
+}
+
+/// Whether each lane's disclosures were listened to: replies are on and
+/// someone besides the discloser came.
+#[inline(always)]
+pub fn listened_to<I: Isa>(isa: I, p: &ReplyRule, session: &SessionLanes) -> Mask<I> {
+    let attendees = session.count(isa, Figure::Attended);
+    attendees.gt(isa.f(1.0)) & isa.mask_of_bits(if p.enabled { !0 } else { 0 })
+}
+
+/// After the replies of a room's session or a forum's period (replies
+/// received and given in `session`): each member's disclosure (or posting)
+/// and the replies they gave and received are counted, and each discloser
+/// who was `listened_to` remembers whether anyone answered (who got no
+/// reply is written to `session`).
+#[inline(always)]
+pub fn remember_replies<I: Isa>(
+    isa: I,
+    p: &ReplyRule,
+    listened_to: Mask<I>,
+    lanes: &mut BatchLanes,
+    session: &mut SessionLanes,
+) {
+    let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    for j in 0..lanes.places() {
+        let given = session.float(isa, j, Figure::Given).nearest_i32();
+        let count = lanes.word(isa, j, field::REPLIES_GIVEN);
+        lanes.set_word(j, field::REPLIES_GIVEN, count + given);
+        let disclosed = session.float(isa, j, Figure::Depth).gt(zero);
+        if !disclosed.any() {
+            continue;
+        }
+        let count = lanes.word(isa, j, field::DISCLOSURES);
+        let count = count + disclosed.select_u(isa.u(1), isa.u(0));
+        lanes.set_word(j, field::DISCLOSURES, count);
+        let heard = disclosed & listened_to;
+        let received = session.float(isa, j, Figure::Replies);
         let answered = received.gt(zero);
         session.put_flag(j, Figure::NoReply, heard & !answered);
         let count = lanes.word(isa, j, field::REPLIES_RECEIVED);

@@ -10,6 +10,7 @@ use crate::kernel::pairs::{PairRule, Pairs, Sides};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::Figure::{self, OutsideShare};
 use crate::kernel::scratch::SessionLanes;
+use crate::population::GroupState;
 use crate::rng::Purpose;
 
 /// What the session brings to step 8 of each place in each lane.
@@ -45,12 +46,13 @@ impl<I: Isa> PlaceInPairs<I> {
 /// What the session brings to the whole of step 8 in each lane.
 #[derive(Debug, Clone, Copy)]
 pub struct PairSession<I: Isa> {
-    /// Hours a pair who both attended spent in conversation.
+    /// Hours a pair who both attended spent in conversation; in a forum,
+    /// the hours of a reply.
     pub hours_in_session: F32s<I>,
     /// The group's meeting quality, as a factor on growth.
     pub session_gain: F32s<I>,
     /// A forum: the hours a pair spent together are their reply
-    /// exchanges' ([`SessionLanes::exchange_hours`]), not the room's.
+    /// exchanges' ([`SessionLanes::exchanges`]), not the room's.
     pub forum: bool,
 }
 
@@ -66,8 +68,10 @@ pub struct PairSession<I: Isa> {
 /// others at position k from block 1). What the session brings to each
 /// place is read from its `figures`, where the members' shares are
 /// written and TS(k − 1)'s casual ties are kept, for whether a pair
-/// shares a casual friend. With bonding and contact beyond the meetings
-/// both off, nothing.
+/// shares a casual friend. A batch copied in with its pairs' strengths
+/// alone ([`BatchLanes::copy_in_strengths`]) takes each pair's other
+/// numbers from `groups` as it comes to update it. With bonding and
+/// contact beyond the meetings both off, nothing.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn ties<I: Isa>(
@@ -76,7 +80,7 @@ pub fn ties<I: Isa>(
     step: u32,
     group_ids: U32s<I>,
     session: PairSession<I>,
-    lanes: &mut BatchLanes,
+    (lanes, groups): (&mut BatchLanes, &[GroupState]),
     figures: &mut SessionLanes,
 ) {
     let rule = &rules.pairs;
@@ -89,6 +93,7 @@ pub fn ties<I: Isa>(
         outside_shares(isa, rule, lanes, figures);
     }
     let figures: &SessionLanes = figures;
+    let mut exchanged = figures.exchanges();
     // The first number of each pair's count: word k mod 4 of the call at
     // position k / 4, shared by four pairs in a row (made when the first
     // of them needs it).
@@ -108,7 +113,7 @@ pub fn ties<I: Isa>(
             );
             let strength = lanes.pair(isa, Column::Strength, k);
             let together = if session.forum {
-                figures.exchange_hours(isa, k)
+                exchanged.of(isa, k) * session.hours_in_session
             } else {
                 (a.attended & b.attended).select(session.hours_in_session, zero)
             };
@@ -116,6 +121,9 @@ pub fn ties<I: Isa>(
             // is left as it is (in every lane: nothing to do).
             if !((strength.gt(zero) | together.gt(zero)) & b.arrived).any() {
                 continue;
+            }
+            if lanes.strengths_only() {
+                lanes.take_pair(k, groups);
             }
             let pair = Pairs {
                 strength,

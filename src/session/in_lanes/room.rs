@@ -1,91 +1,17 @@
-//! A room's session from step 2 on in one copy of the batch: attendance, floor time
-//! and disclosure, replies, mood, universality, hope, the pairs, the tie
-//! summaries and steps 9 to 13, each reading and writing the batch's
-//! lanes and the session's figures by place; then the groups, their
-//! summaries, and what the tally and the panel read of each scratch.
+//! Steps 3 to 7 of a room's session in lanes: floor time and disclosure,
+//! replies, mood, universality, hope.
 
-use super::{
-    Batch, BatchInLanes, fill_opening, fill_ties_before, give_groups_back, group_ids, lane,
-    opening_and_attendance, step_8_with, steps_9_to_13_with, summaries_with,
-};
+use super::{Batch, group_ids, lane};
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{Isa, LANES, U32s, WithLanes, dispatch};
+use crate::kernel::lanes::{Isa, U32s};
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{self, gather};
 use crate::population::GroupState;
-use crate::session::Scratch;
-
-/// Runs steps 2 to 13 for the batch's groups (all meeting in a room, of
-/// one size), from their opening (step 1 and the session's flags in
-/// `scratches`); with `clustering`, each tie summary gets its sum of local
-/// clustering. Each scratch is given who attended (in place order), the
-/// depth of each disclosure, the replies received and the disclosers.
-pub(in crate::session) fn room_session(
-    batch: &Batch,
-    groups: &mut [GroupState],
-    scratches: &mut [Scratch],
-    into: &mut BatchInLanes,
-    clustering: bool,
-) {
-    timed!(Attendance, {
-        into.session.reset(groups.len(), groups[0].places());
-        for (l, g) in groups.iter().enumerate() {
-            fill_opening(batch, g, l, &mut into.session);
-            fill_ties_before(batch, g, l, &mut into.session);
-        }
-        into.session.fill_missing_lanes();
-    });
-    let work = RoomSession {
-        batch,
-        groups,
-        into: &mut *into,
-        clustering,
-    };
-    let disclosers = dispatch(batch.rules.portable, work);
-    timed!(Tally, give_back(&into.session, &disclosers, scratches));
-}
-
-/// A room's session from step 2, as work over lanes; gives each lane's
-/// disclosers.
-struct RoomSession<'a> {
-    batch: &'a Batch<'a>,
-    groups: &'a mut [GroupState],
-    into: &'a mut BatchInLanes,
-    clustering: bool,
-}
-
-impl WithLanes for RoomSession<'_> {
-    type Output = [u32; LANES];
-    #[inline(always)]
-    fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
-        let (batch, groups) = (self.batch, self.groups);
-        let BatchInLanes {
-            lanes,
-            summaries,
-            session,
-        } = self.into;
-        timed!(Attendance, lanes.copy_in(isa, groups));
-        opening_and_attendance(isa, batch, groups, lanes, session);
-        let disclosers = steps_3_to_7(isa, batch, groups, lanes, session);
-        timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
-        timed!(
-            TieSummaries,
-            summaries_with(isa, batch, lanes, session, summaries)
-        );
-        if self.clustering {
-            timed!(TieSummaries, summaries.clustering(isa));
-        }
-        let counted = disclosers.i32_to_f32();
-        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
-        give_groups_back(isa, lanes, summaries, groups);
-        disclosers.array()
-    }
-}
 
 /// Steps 3 to 7: floor time and disclosure, replies, mood, universality,
 /// hope; gives each lane's disclosers.
 #[inline(always)]
-fn steps_3_to_7<I: Isa>(
+pub(super) fn steps_3_to_7<I: Isa>(
     isa: I,
     batch: &Batch,
     groups: &[GroupState],
@@ -165,23 +91,5 @@ fn heard_twice<I: Isa>(
             twice[b] += u32::from(attended(b) && exemplar(a));
         }
         session.set_words(Session::HeardTwice, l, twice);
-    }
-}
-
-/// Gives each scratch what the tally and the panel read: who attended
-/// (and the attendees in place order), each disclosure's depth, the
-/// replies received, the disclosers.
-fn give_back(session: &SessionLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
-    for (l, sc) in scratches.iter_mut().enumerate() {
-        for i in 0..sc.attended.len() {
-            let attended = session.word_at(i, Session::Attended, l) != 0;
-            sc.attended[i] = attended;
-            if attended {
-                sc.attendees.push(i);
-            }
-            sc.depth[i] = f64::from(f32::from_bits(session.word_at(i, Session::Depth, l)));
-            sc.replies[i] = f64::from(f32::from_bits(session.word_at(i, Session::Replies, l)));
-        }
-        sc.disclosers = disclosers[l] as usize;
     }
 }

@@ -259,8 +259,9 @@ impl BatchLanes {
         }
     }
 
-    /// [`BatchLanes::copy_in`] of the members alone, for a step that reads
-    /// no pair; such a copy is not copied back.
+    /// [`BatchLanes::copy_in`] of the members alone, for a session that
+    /// reads no pair (a control block's); copied back by
+    /// [`BatchLanes::copy_out_members`].
     #[inline(always)]
     pub fn copy_in_members<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
         assert!((1..=LANES).contains(&groups.len()), "one to eight groups");
@@ -283,14 +284,9 @@ impl BatchLanes {
     /// whether it reaches beyond the meetings.
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
-        assert_eq!(groups.len(), self.groups, "the groups copied in");
         assert!(!self.members_only, "a copy of the members alone");
+        self.copy_out_members(isa, groups);
         let n = groups.len();
-        let mut members: [&mut [u32]; LANES] = Default::default();
-        for (target, g) in members.iter_mut().zip(groups.iter_mut()) {
-            *target = member_words_mut(&mut g.members);
-        }
-        rows_out(isa, &self.members, self.places * WORDS, &mut members[..n]);
         if self.strengths_only {
             self.copy_out_taken(groups);
             return;
@@ -312,6 +308,19 @@ impl BatchLanes {
                 *flag = packed >> l & 1 == 1;
             }
         }
+    }
+
+    /// Gives the groups copied in back every member word (of a copy of
+    /// the members alone, what a session changes).
+    #[inline(always)]
+    pub fn copy_out_members<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
+        assert_eq!(groups.len(), self.groups, "the groups copied in");
+        let n = groups.len();
+        let mut members: [&mut [u32]; LANES] = Default::default();
+        for (target, g) in members.iter_mut().zip(groups.iter_mut()) {
+            *target = member_words_mut(&mut g.members);
+        }
+        rows_out(isa, &self.members, self.places * WORDS, &mut members[..n]);
     }
 
     /// [`BatchLanes::copy_out`]'s pairs after

@@ -96,13 +96,7 @@ impl SummaryLanes {
         session: &SessionLanes,
     ) {
         let n = lanes.places();
-        self.places = n;
-        self.words = 2 * n.div_ceil(64).max(1);
-        self.figures.clear();
-        self.figures.resize(n * FIGURES, Row::default());
-        self.bits.clear();
-        self.bits.resize(2 * n * self.words, Row::default());
-        self.twice_triangles.clear();
+        self.without_ties(n);
         let zero = isa.f(0.0);
         for j in 1..n {
             let b = PlaceInSummary::at(isa, session, j);
@@ -192,6 +186,18 @@ impl SummaryLanes {
             let log = with_support.select(math::ln(support + 1.0), isa.f(0.0));
             self.set(i, Figure::LogSupport, log);
         }
+    }
+
+    /// The summaries of `places` places without ties (control blocks', or
+    /// a batch's before its sums): every figure 0.
+    pub fn without_ties(&mut self, places: usize) {
+        self.places = places;
+        self.words = 2 * places.div_ceil(64).max(1);
+        self.figures.clear();
+        self.figures.resize(places * FIGURES, Row::default());
+        self.bits.clear();
+        self.bits.resize(2 * places * self.words, Row::default());
+        self.twice_triangles.clear();
     }
 
     /// Twice the triangles through each place of the tie network (the

@@ -147,6 +147,70 @@ impl WithLanes for WholeSession<'_> {
     }
 }
 
+/// Runs a session of control blocks (a waitlist's or a control arm's;
+/// nobody attends and there are no ties): hope from community exemplars,
+/// then loneliness, each run of blocks of one size in one copy of its
+/// members.
+pub(super) fn control_blocks(batch: &Batch, blocks: &mut [GroupState], into: &mut BatchInLanes) {
+    let mut from = 0;
+    while from < blocks.len() {
+        let places = blocks[from].places();
+        let to = from
+            + blocks[from..]
+                .iter()
+                .take_while(|b| b.places() == places)
+                .count();
+        let run = Batch::new(
+            batch.rules,
+            batch.ctx,
+            batch.step,
+            &batch.outsides[from..to],
+        );
+        let blocks = &mut blocks[from..to];
+        into.session.reset(blocks.len(), places);
+        for (l, g) in blocks.iter().enumerate() {
+            fill_opening(&run, g, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+        let work = ControlSession {
+            batch: &run,
+            blocks,
+            into: &mut *into,
+        };
+        dispatch(batch.rules.portable, work);
+        from = to;
+    }
+}
+
+/// A session of control blocks of one size, as work over lanes.
+struct ControlSession<'a> {
+    batch: &'a Batch<'a>,
+    blocks: &'a mut [GroupState],
+    into: &'a mut BatchInLanes,
+}
+
+impl WithLanes for ControlSession<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        let (batch, blocks) = (self.batch, self.blocks);
+        let BatchInLanes {
+            lanes,
+            summaries,
+            session,
+            ..
+        } = self.into;
+        let (rules, step) = (batch.rules, batch.step);
+        lanes.copy_in_members(isa, blocks);
+        steps::opening(isa, lanes, arrived(isa, blocks), session);
+        summaries.without_ties(lanes.places());
+        steps::hope(isa, &rules.hope, step, lanes, session);
+        let ids = group_ids(isa, blocks);
+        steps::loneliness(isa, rules, step, ids, lanes, (session, summaries));
+        lanes.copy_out_members(isa, blocks);
+    }
+}
+
 /// Gives each scratch what the tally and the panel read: who attended
 /// (and the attendees in place order), each disclosure's depth, the
 /// replies received, the disclosers.
@@ -572,6 +636,31 @@ mod tests {
                 sums[1] += 1.0;
                 sums[2] += f64::from(u8::from(f.first_answered));
                 sums[3] += f64::from(u8::from(f.posted_again));
+            }
+            sums
+        };
+        same_means(&names, year, &[0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn control_blocks_in_lanes_give_the_f64_steps_figures() {
+        let s = Scenario::builder()
+            .set("community.groups", 200)
+            .set("community.control_members", 6000)
+            .set("community_network.kind", "watts_strogatz")
+            .set("mechanisms.contagion.enabled", true)
+            .build()
+            .unwrap();
+        let names = ["loneliness", "caught", "hope", "hopeful"];
+        let year = |r: u32, in_lanes: bool| {
+            let groups = groups_after_a_year(&s, r, in_lanes);
+            let control = groups.iter().filter(|g| !g.meets).flat_map(|g| &g.members);
+            let mut sums = [0.0; 4];
+            for m in control {
+                sums[0] += f64::from(m.loneliness);
+                sums[1] += f64::from(u8::from(m.caught));
+                sums[2] += f64::from(m.hope);
+                sums[3] += f64::from(u8::from(m.hopeful_since != NEVER));
             }
             sums
         };

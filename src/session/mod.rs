@@ -245,14 +245,13 @@ pub fn step_groups<'a>(
         key: ctx.stream_key(step, g.id),
         outside: outside(at),
     };
-    // The kernel's lanes take the batch's meeting groups, whatever else is
-    // in it: a prefix, the control blocks coming after every group.
+    // The meeting groups come first, the control blocks after every group.
     let meeting = groups.iter().take_while(|g| g.meets).count();
     assert!(
         groups[meeting..].iter().all(|g| !g.meets),
         "meeting groups first"
     );
-    let in_lanes = ctx.kernel.as_ref().filter(|_| meeting > 0);
+    let kernel = ctx.kernel.as_ref();
     // The tally's clustering comes from the network figures when they are
     // measured, else from the tie summary.
     let measured = ctx
@@ -262,31 +261,39 @@ pub fn step_groups<'a>(
     for (at, g) in groups.iter_mut().enumerate() {
         let sc = &mut scratch.groups[at];
         timed!(Reset, sc.reset(g.places()));
-        if in_lanes.is_some() && g.meets {
-            support_group_opening(&session(g, at), g, sc);
-        } else if g.meets {
-            support_group_to_summary(&session(g, at), g, sc);
+        match (kernel.is_some(), g.meets) {
+            (true, true) => support_group_opening(&session(g, at), g, sc),
+            (true, false) => timed!(ControlBlock, steps::session_flags(g, sc)),
+            (false, true) => support_group_to_summary(&session(g, at), g, sc),
+            (false, false) => {}
         }
     }
     let outsides: [&GroupOutside; BATCH_GROUPS] =
-        std::array::from_fn(|at| outside(at.min(meeting.saturating_sub(1))));
-    if let Some(rules) = in_lanes {
-        // The whole session from step 2.
-        let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
-        let (meeting_groups, scratches) = (&mut groups[..meeting], &mut scratch.groups[..meeting]);
+        std::array::from_fn(|at| outside(at.min(groups.len() - 1)));
+    if let Some(rules) = kernel {
+        // The whole session from step 2, then the control blocks'.
+        let (meeting_groups, blocks) = groups.split_at_mut(meeting);
         let into = &mut scratch.in_lanes;
-        in_lanes::session(&batch, meeting_groups, scratches, into, !measured);
+        if meeting > 0 {
+            let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
+            let scratches = &mut scratch.groups[..meeting];
+            in_lanes::session(&batch, meeting_groups, scratches, into, !measured);
+        }
+        if !blocks.is_empty() {
+            let outsides = &outsides[meeting..meeting + blocks.len()];
+            let batch = in_lanes::Batch::new(rules, ctx, step, outsides);
+            timed!(ControlBlock, in_lanes::control_blocks(&batch, blocks, into));
+        }
     } else {
         timed!(TieSummaries, tie_summaries(groups, ctx, !measured, scratch));
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &mut scratch.groups[at];
-        *tally = if in_lanes.is_some() && g.meets {
-            steps::tally(&session(g, at), g, sc)
-        } else if g.meets {
-            support_group_from_summary(&session(g, at), g, sc)
-        } else {
-            timed!(ControlBlock, control_block(&session(g, at), g, sc))
+        *tally = match (kernel.is_some(), g.meets) {
+            (true, true) => steps::tally(&session(g, at), g, sc),
+            (true, false) => Tally::of_group(g, &ctx.levels, 0, 0),
+            (false, true) => support_group_from_summary(&session(g, at), g, sc),
+            (false, false) => timed!(ControlBlock, control_block(&session(g, at), g, sc)),
         };
         if g.meets && measured {
             let mut memo = g.network_memo.take();

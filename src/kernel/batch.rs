@@ -15,6 +15,7 @@
 //! says which lanes hold a group).
 
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
+use crate::bonds::pair_count;
 use crate::population::{GroupState, Member, Status};
 
 /// Words in a member.
@@ -113,6 +114,10 @@ pub struct BatchLanes {
     beyond: Vec<u8>,
     /// Copied by [`BatchLanes::copy_in_members`]: no pairs.
     members_only: bool,
+    /// The places whose pairs are in the lanes ([`BatchLanes::filled_places`]),
+    /// and the pairs of the groups' whole places.
+    filled: usize,
+    group_pairs: usize,
     /// Copied by [`BatchLanes::copy_in_strengths`]: of the pairs' numbers
     /// only the strengths, the others of the pairs `touched` alone.
     strengths_only: bool,
@@ -191,21 +196,15 @@ fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32
 
 impl BatchLanes {
     /// Copies `groups` (one to eight meeting groups of one size) into
-    /// lanes; the lanes past the last group get the first group's data.
-    /// (Inlined, as everything generic over the lanes: a caller compiled
-    /// with AVX2 takes every operation as its instruction.)
+    /// lanes: the members, and the pairs among the places any of them has
+    /// filled (an open group's later places wait empty, their pairs
+    /// untouched); the lanes past the last group get the first group's
+    /// data. (Inlined, as everything generic over the lanes: a caller
+    /// compiled with AVX2 takes every operation as its instruction.)
     #[inline(always)]
     pub fn copy_in<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
-        self.copy_in_members(isa, groups);
-        let pairs = groups[0].bonds.pair_count();
-        (self.pairs, self.members_only, self.strengths_only) = (pairs, false, false);
-        self.numbers.resize(COLUMNS * pairs, Row::default());
-        self.beyond.resize(pairs, 0);
-        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
-        let numbers: [&[u32]; LANES] =
-            std::array::from_fn(|l| float_words(lane(l).bonds.storage().0));
-        rows_in(isa, &numbers, COLUMNS * pairs, &mut self.numbers);
-        self.copy_in_beyond(groups);
+        self.copy_in_columns(isa, groups, COLUMNS);
+        self.strengths_only = false;
     }
 
     /// [`BatchLanes::copy_in`] of the members, the pairs' strengths and
@@ -215,17 +214,44 @@ impl BatchLanes {
     /// pairs taken are copied back.
     #[inline(always)]
     pub fn copy_in_strengths<I: Isa>(&mut self, isa: I, groups: &[GroupState]) {
-        self.copy_in_members(isa, groups);
-        let pairs = groups[0].bonds.pair_count();
-        (self.pairs, self.members_only, self.strengths_only) = (pairs, false, true);
+        self.copy_in_columns(isa, groups, 1);
+        self.strengths_only = true;
         self.touched.clear();
+    }
+
+    /// The members, the first `columns` number columns of the pairs among
+    /// the places filled, and the pairs' flags.
+    #[inline(always)]
+    fn copy_in_columns<I: Isa>(&mut self, isa: I, groups: &[GroupState], columns: usize) {
+        self.copy_in_members(isa, groups);
+        self.members_only = false;
+        self.filled = groups.iter().map(|g| g.arrived).max().unwrap_or(0);
+        let pairs = pair_count(self.filled);
+        (self.pairs, self.group_pairs) = (pairs, groups[0].bonds.pair_count());
         self.numbers.resize(COLUMNS * pairs, Row::default());
         self.beyond.resize(pairs, 0);
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
-        let strengths: [&[u32]; LANES] =
-            std::array::from_fn(|l| &float_words(lane(l).bonds.storage().0)[..pairs]);
-        rows_in(isa, &strengths, pairs, &mut self.numbers[..pairs]);
+        let numbers = |l: usize| float_words(lane(l).bonds.storage().0);
+        if pairs == self.group_pairs {
+            // Every place filled: the columns one run of words.
+            let sources: [&[u32]; LANES] = std::array::from_fn(numbers);
+            rows_in(isa, &sources, columns * pairs, &mut self.numbers);
+        } else {
+            for c in 0..columns {
+                let from = c * self.group_pairs;
+                let sources: [&[u32]; LANES] =
+                    std::array::from_fn(|l| &numbers(l)[from..from + pairs]);
+                rows_in(isa, &sources, pairs, &mut self.numbers[c * pairs..]);
+            }
+        }
         self.copy_in_beyond(groups);
+    }
+
+    /// The places whose pairs are in the lanes: those any group of the
+    /// batch has filled (its members have arrived).
+    #[inline(always)]
+    pub fn filled_places(&self) -> usize {
+        self.filled
     }
 
     /// Whether the batch was copied in by
@@ -241,8 +267,9 @@ impl BatchLanes {
         debug_assert!(self.strengths_only && !self.touched.contains(&(k as u32)));
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         for c in 1..COLUMNS {
-            let at = c * self.pairs + k;
-            self.numbers[at].0 = std::array::from_fn(|l| lane(l).bonds.storage().0[at].to_bits());
+            let from = c * self.group_pairs + k;
+            let column = |l: usize| lane(l).bonds.storage().0[from].to_bits();
+            self.numbers[c * self.pairs + k].0 = std::array::from_fn(column);
         }
         self.touched.push(k as u32);
     }
@@ -270,7 +297,7 @@ impl BatchLanes {
             groups.iter().all(|g| g.places() == places),
             "groups of one size"
         );
-        (self.groups, self.places, self.pairs) = (groups.len(), places, 0);
+        (self.groups, self.places, self.pairs, self.filled) = (groups.len(), places, 0, 0);
         (self.members_only, self.strengths_only) = (true, false);
         self.members.resize(places * WORDS, Row::default());
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
@@ -297,12 +324,24 @@ impl BatchLanes {
             let (group_numbers, group_flags) = g.bonds.storage_mut();
             (*n, *f) = (float_words_mut(group_numbers), group_flags);
         }
-        rows_out(
-            isa,
-            &self.numbers,
-            CHANGED_COLUMNS * self.pairs,
-            &mut numbers[..n],
-        );
+        if self.pairs == self.group_pairs {
+            rows_out(
+                isa,
+                &self.numbers,
+                CHANGED_COLUMNS * self.pairs,
+                &mut numbers[..n],
+            );
+        } else {
+            for c in 0..CHANGED_COLUMNS {
+                let from = c * self.group_pairs;
+                let mut column: [&mut [u32]; LANES] = Default::default();
+                for (target, group) in column.iter_mut().zip(numbers[..n].iter_mut()) {
+                    *target = &mut group[from..from + self.pairs];
+                }
+                let rows = &self.numbers[c * self.pairs..];
+                rows_out(isa, rows, self.pairs, &mut column[..n]);
+            }
+        }
         for (l, target) in flags[..n].iter_mut().enumerate() {
             for (flag, &packed) in target[..self.pairs].iter_mut().zip(&self.beyond) {
                 *flag = packed >> l & 1 == 1;
@@ -331,8 +370,8 @@ impl BatchLanes {
             for &k in &self.touched {
                 let k = k as usize;
                 for c in 0..CHANGED_COLUMNS {
-                    let at = c * self.pairs + k;
-                    numbers[at] = f32::from_bits(self.numbers[at].0[l]);
+                    let row = self.numbers[c * self.pairs + k].0;
+                    numbers[c * self.group_pairs + k] = f32::from_bits(row[l]);
                 }
                 flags[k] = self.beyond[k] >> l & 1 == 1;
             }

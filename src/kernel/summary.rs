@@ -95,10 +95,9 @@ impl SummaryLanes {
         lanes: &BatchLanes,
         session: &SessionLanes,
     ) {
-        let n = lanes.places();
-        self.without_ties(n);
+        self.without_ties(lanes.places());
         let zero = isa.f(0.0);
-        for j in 1..n {
+        for j in 1..lanes.filled_places() {
             let b = PlaceInSummary::at(isa, session, j);
             if !b.arrived.any() {
                 continue;

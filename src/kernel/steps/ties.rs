@@ -98,7 +98,7 @@ pub fn ties<I: Isa>(
     // position k / 4, shared by four pairs in a row (made when the first
     // of them needs it).
     let mut shared = (usize::MAX, [isa.u(0); 4]);
-    for j in 1..lanes.places() {
+    for j in 1..lanes.filled_places() {
         let b = PlaceInPairs::at(isa, figures, j);
         if !b.arrived.any() {
             continue;
@@ -188,7 +188,7 @@ fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: 
     for i in 0..lanes.places() {
         figures.put_float(i, share, zero);
     }
-    for j in 1..lanes.places() {
+    for j in 1..lanes.filled_places() {
         let row = j * (j - 1) / 2;
         let mut wanted_j = figures.float(isa, j, share);
         for i in 0..j {

@@ -18,9 +18,6 @@
 
 use crate::popcount::fast_popcount;
 
-#[cfg(target_arch = "x86_64")]
-pub mod summary_lanes;
-
 /// Tie levels by strength in hours (Hall 2019: about 50, 90 and 200 hours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TieLevels {
@@ -399,10 +396,10 @@ pub struct TieSummary {
     /// triadic closure).
     bits: Vec<u64>,
     /// The sum of local clustering over the members who joined, where the
-    /// summary was made in vector lanes at a session whose tally takes its
-    /// clustering from the summary (the lanes make it at once,
-    /// [`summary_lanes`]); else `None`, and [`TieSummary::clustering_sum`]
-    /// makes it.
+    /// summary was made at a session whose tally takes its clustering from
+    /// the summary (the kernel's lanes make it at once,
+    /// [`crate::kernel::summary`]); else `None`, and
+    /// [`TieSummary::clustering_sum`] makes it.
     pub joined_clustering_sum: Option<f64>,
 }
 

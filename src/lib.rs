@@ -48,8 +48,6 @@ pub mod experiment;
 pub mod file_schema;
 pub mod interrupt;
 pub mod kernel;
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod lanes;
 pub mod memory;
 pub mod metrics;
 pub mod network;

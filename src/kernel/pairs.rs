@@ -1,7 +1,7 @@
 //! Step 8's pair update in f32, eight pairs at a time (one group's pair
 //! in each lane): decay over the interval, contact beyond the meetings
 //! (its count drawn apart and given here), growth in a session both
-//! attended within both members' capacity, as `session::ties` updates a
+//! attended within both members' capacity, as the model's rules update a
 //! pair in f64. Each lane computes both sides of the rule's branches and
 //! keeps the side its pair takes. A test holds the f32 update to an f64
 //! transcription of the rules within f32's precision, the same contacts
@@ -12,7 +12,7 @@ use crate::rules::beyond_meetings::BeyondMeetings;
 use crate::rules::bonding::Bonding;
 
 /// The session's constants of the update, in f32.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PairRule {
     half_squared: f32,
     /// Contacts per week at full closeness, the format's factor in.
@@ -285,7 +285,7 @@ mod tests {
         }
     }
 
-    /// The f64 update of `session::ties`, from the rules' functions, the
+    /// The update in f64, from the rules' functions (`crate::rules`), the
     /// same contacts given.
     fn reference(
         b: &Bonding,

@@ -12,7 +12,7 @@ use crate::context::SessionContext;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
 /// numbers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct KernelRules {
     /// Run in the portable lanes even where AVX2 is there (to compare).
     pub portable: bool,

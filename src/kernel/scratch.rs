@@ -1,9 +1,10 @@
 //! What a session's steps hand on to each other, by place, in lanes: each
 //! figure of place `i` of the batch's groups side by side, one row of
-//! eight words, read by a step with one load. Filled from each group's
-//! scratch (the steps not yet in lanes write there) a figure at a time,
-//! group by group, so that each group's arrays are read in order; then
-//! the lanes past the batch's last group get its first group's figures
+//! eight words, read by a step with one load. What comes from outside
+//! the lanes (TS(k − 1)'s figures, the community ties', a forum's
+//! propensities) is filled a figure at a time, group by group, so that
+//! each group's arrays are read in order; then the lanes past the
+//! batch's last group get its first group's figures
 //! ([`super::batch::BatchLanes::copy_in`]'s rule).
 
 use super::batch::Row;

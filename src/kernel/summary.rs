@@ -9,7 +9,7 @@
 //!
 //! The sums and counts have the bits of [`crate::bonds::TieSummary::compute`]'s (the same
 //! f32 operations in the same order); the log of support is the kernel's
-//! `ln(1 + support)` (`math::ln`), where the f64 steps take libm's `log1pf`.
+//! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
 use super::batch::{BatchLanes, Column, Row};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};

@@ -1,14 +1,13 @@
 //! The steps of a batch's session that run in the kernel's lanes
-//! (`crate::kernel::steps`), behind the developer's switch
-//! (`BONFIRE_KERNEL=lanes`, [`crate::context::SessionContext::kernel`]).
-//! A batch of meeting groups (a room's or a forum's, all of one size)
+//! (`crate::kernel::steps`, with the rules of
+//! [`crate::context::SessionContext::kernel`]). A batch of meeting groups (a room's or a forum's, all of one size)
 //! runs its whole session from step 2 in one copy of the batch: step 2,
 //! steps 3 to 7 (a room's in `room.rs`, a forum's in `forum.rs`), the
 //! pairs, the tie summaries and steps 9 to 13, each reading and writing
 //! the batch's lanes and the session's figures by place
 //! ([`SessionLanes`]); then the groups get their state and summaries
-//! back, and each scratch what the tally and the panel read. Being built
-//! step by step (docs/kernel-plan.md).
+//! back, and each scratch what the tally and the panel read. Control
+//! blocks run hope and loneliness in one copy of their members.
 
 use super::Scratch;
 use crate::bonds::MemberTies;
@@ -410,126 +409,23 @@ mod tests {
     use crate::context::SessionContext;
     use crate::engine::step_all;
     use crate::kernel::rules::KernelRules;
-    use crate::population::{GroupState, Member, NEVER, Status, build_community_with};
+    use crate::population::build_community_with;
     use crate::scenario::Scenario;
 
-    /// What the tests compare after a year.
-    const FIGURES: [&str; 17] = [
-        "dropped out",
-        "graduated",
-        "improved",
-        "sessions attended",
-        "loneliness",
-        "caught",
-        "stigma",
-        "cohesion",
-        "group ended",
-        "tie strength",
-        "beyond the meetings",
-        "disclosures",
-        "replies received",
-        "replies given",
-        "hope",
-        "hopeful",
-        "reply memory",
-    ];
-
-    /// A year of `s` with the kernel's steps in lanes or the f64 steps.
-    fn groups_after_a_year(s: &Scenario, replicate: u32, in_lanes: bool) -> Vec<GroupState> {
-        let mut ctx = SessionContext::new(s, replicate);
-        ctx.kernel = in_lanes.then(|| KernelRules::new(&ctx));
-        let mut groups = build_community_with(&ctx);
-        for step in 1..=s.format.sessions {
-            step_all(&mut groups, &ctx, step);
-        }
-        groups
-    }
-
-    /// After a year with the kernel's steps in lanes or the f64 steps:
-    /// [`FIGURES`], summed over everyone who came.
-    fn year(s: &Scenario, replicate: u32, in_lanes: bool) -> [f64; 17] {
-        let groups = groups_after_a_year(s, replicate, in_lanes);
-        let members: Vec<&Member> = groups.iter().flat_map(|g| &g.members).collect();
-        let sum = |f: &dyn Fn(&Member) -> f64| members.iter().map(|m| f(m)).sum::<f64>();
-        let count = |f: &dyn Fn(&Member) -> bool| sum(&|m| f64::from(u8::from(f(m))));
-        [
-            count(&|m| m.status == Status::DroppedOut),
-            count(&|m| m.status == Status::Graduated),
-            count(&|m| m.improved_after != NEVER),
-            sum(&|m| f64::from(m.sessions_attended)),
-            sum(&|m| f64::from(m.loneliness)),
-            count(&|m| m.caught),
-            sum(&|m| f64::from(m.stigma)),
-            sum(&|m| f64::from(m.cohesion)),
-            count(&|m| m.status == Status::GroupEnded),
-            groups
-                .iter()
-                .flat_map(|g| g.bonds.strengths())
-                .map(|&s| f64::from(s))
-                .sum(),
-            groups
-                .iter()
-                .flat_map(|g| g.bonds.beyond())
-                .filter(|&&b| b)
-                .count() as f64,
-            sum(&|m| f64::from(m.disclosures)),
-            sum(&|m| f64::from(m.replies_received)),
-            sum(&|m| f64::from(m.replies_given)),
-            sum(&|m| f64::from(m.hope)),
-            count(&|m| m.hopeful_since != NEVER),
-            sum(&|m| f64::from(m.reply_memory)),
-        ]
-    }
-
-    /// Eight replicates each way: each figure's means within four standard
-    /// errors of their difference (the figures `compared`), and the lanes'
-    /// own numbers (not the f64 steps' draws) in every replicate.
-    fn same_figures(s: &Scenario, compared: &[usize]) {
-        same_means(&FIGURES, |r, in_lanes| year(s, r, in_lanes), compared);
-    }
-
-    /// [`same_figures`] for the figures `names` of `year(replicate, in
-    /// lanes)`.
-    fn same_means<const N: usize>(
-        names: &[&str; N],
-        year: impl Fn(u32, bool) -> [f64; N],
-        compared: &[usize],
-    ) {
-        let (lanes, f64s): (Vec<[f64; N]>, Vec<[f64; N]>) =
-            (0..8).map(|r| (year(r, true), year(r, false))).unzip();
-        let moments = |v: &[[f64; N]], k: usize| {
-            let n = v.len() as f64;
-            let mean = v.iter().map(|x| x[k]).sum::<f64>() / n;
-            let var = v.iter().map(|x| (x[k] - mean).powi(2)).sum::<f64>() / (n - 1.0);
-            (mean, var / n)
-        };
-        for &k in compared {
-            let ((a, va), (b, vb)) = (moments(&lanes, k), moments(&f64s, k));
-            let what = names[k];
-            assert!(a > 100.0, "{a} {what}");
-            assert!(
-                (a - b).abs() < 4.0 * (va + vb).sqrt(),
-                "{what}: {a} against {b}"
-            );
-        }
-        let k = compared[0];
-        assert!(lanes.iter().zip(&f64s).all(|(x, y)| x[k] != y[k]));
-    }
-
-    /// Every meeting group's members' and pairs' state after a year with
-    /// the kernel's steps in lanes, as bits.
+    /// Every group's and control block's members' and pairs' state after
+    /// a year, as bits, in AVX2's lanes or the portable ones.
     fn state_after_a_year(s: &Scenario, portable: bool) -> Vec<u32> {
         let mut ctx = SessionContext::new(s, 3);
-        ctx.kernel = Some(KernelRules {
+        ctx.kernel = KernelRules {
             portable,
             ..KernelRules::new(&ctx)
-        });
+        };
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
         }
         let mut bits = Vec::new();
-        for g in groups.iter().filter(|g| g.meets) {
+        for g in &groups {
             for m in &g.members {
                 let scores = [
                     m.loneliness,
@@ -545,7 +441,13 @@ mod tests {
                     m.left_step,
                     m.sessions_attended,
                     u32::from(m.caught),
+                    m.disclosures,
+                    m.replies_received,
+                    m.replies_given,
                 ]);
+            }
+            for f in &g.forum {
+                bits.extend([f.posts, f.first_post_step, u32::from(f.posted_again)]);
             }
             bits.extend(g.bonds.strengths().iter().map(|x| x.to_bits()));
             bits.extend(g.bonds.hours().iter().map(|x| x.to_bits()));
@@ -557,26 +459,23 @@ mod tests {
     fn avx2_and_portable_lanes_give_the_same_year() {
         #[cfg(target_arch = "x86_64")]
         if crate::kernel::lanes::Avx2::detect().is_some() {
-            let s = Scenario::builder()
+            let room = Scenario::builder()
                 .set("community.groups", 200)
+                .set("community.control_members", 100)
                 .set("mechanisms.contagion.enabled", true)
                 .build()
                 .unwrap();
-            let (avx2, portable) = (state_after_a_year(&s, false), state_after_a_year(&s, true));
-            assert!(avx2.len() > 10_000);
-            assert!(avx2 == portable, "the lanes differ");
             let forum = Scenario::builder()
                 .set("community.groups", 24)
                 .set("community.group_size", 60)
                 .set("format.delivery", "forum")
                 .build()
                 .unwrap();
-            let avx2 = state_after_a_year(&forum, false);
-            assert!(avx2.len() > 10_000);
-            assert!(
-                avx2 == state_after_a_year(&forum, true),
-                "a forum's lanes differ"
-            );
+            for s in [room, forum] {
+                let avx2 = state_after_a_year(&s, false);
+                assert!(avx2.len() > 10_000);
+                assert!(avx2 == state_after_a_year(&s, true), "the lanes differ");
+            }
         }
     }
 
@@ -594,107 +493,7 @@ mod tests {
         };
         let alone = state_after_a_year(&community(0), false);
         assert!(alone.len() > 1_000);
-        assert!(alone == state_after_a_year(&community(40), false));
-    }
-
-    #[test]
-    fn steps_in_lanes_give_the_f64_steps_figures() {
-        let s = Scenario::builder()
-            .set("community.groups", 1600)
-            .build()
-            .unwrap();
-        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
-    }
-
-    #[test]
-    fn a_forum_in_lanes_gives_the_f64_steps_figures() {
-        let s = Scenario::builder()
-            .set("community.groups", 400)
-            .set("community.group_size", 30)
-            .set("format.delivery", "forum")
-            .build()
-            .unwrap();
-        same_figures(&s, &[0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
-    }
-
-    #[test]
-    fn a_forums_posting_and_answers_in_lanes_are_the_f64_steps() {
-        let s = Scenario::builder()
-            .set("community.groups", 64)
-            .set("community.group_size", 60)
-            .set("format.delivery", "forum")
-            .set("format.membership", "open")
-            .build()
-            .unwrap();
-        let names = ["posts", "posters", "first answered", "posted again"];
-        let year = |r: u32, in_lanes: bool| {
-            let groups = groups_after_a_year(&s, r, in_lanes);
-            let forum = groups.iter().flat_map(|g| &g.forum);
-            let mut sums = [0.0; 4];
-            for f in forum.filter(|f| f.first_post_step != NEVER) {
-                sums[0] += f64::from(f.posts);
-                sums[1] += 1.0;
-                sums[2] += f64::from(u8::from(f.first_answered));
-                sums[3] += f64::from(u8::from(f.posted_again));
-            }
-            sums
-        };
-        same_means(&names, year, &[0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn control_blocks_in_lanes_give_the_f64_steps_figures() {
-        let s = Scenario::builder()
-            .set("community.groups", 200)
-            .set("community.control_members", 6000)
-            .set("community_network.kind", "watts_strogatz")
-            .set("mechanisms.contagion.enabled", true)
-            .build()
-            .unwrap();
-        let names = ["loneliness", "caught", "hope", "hopeful"];
-        let year = |r: u32, in_lanes: bool| {
-            let groups = groups_after_a_year(&s, r, in_lanes);
-            let control = groups.iter().filter(|g| !g.meets).flat_map(|g| &g.members);
-            let mut sums = [0.0; 4];
-            for m in control {
-                sums[0] += f64::from(m.loneliness);
-                sums[1] += f64::from(u8::from(m.caught));
-                sums[2] += f64::from(m.hope);
-                sums[3] += f64::from(u8::from(m.hopeful_since != NEVER));
-            }
-            sums
-        };
-        same_means(&names, year, &[0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn rooms_without_bonding_or_contact_beyond_give_the_f64_steps_figures() {
-        for (mechanism, compared) in [
-            (
-                "bonding",
-                &[0, 1, 2, 3, 4, 6, 7, 8, 11, 12, 13, 14, 15, 16][..],
-            ),
-            (
-                "beyond_meetings",
-                &[0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16],
-            ),
-        ] {
-            let s = Scenario::builder()
-                .set("community.groups", 1600)
-                .set(&format!("mechanisms.{mechanism}.enabled"), false)
-                .build()
-                .unwrap();
-            same_figures(&s, compared);
-        }
-    }
-
-    #[test]
-    fn contagion_in_lanes_gives_the_f64_steps_figures() {
-        let s = Scenario::builder()
-            .set("community.groups", 1600)
-            .set("mechanisms.contagion.enabled", true)
-            .build()
-            .unwrap();
-        same_figures(&s, &[0, 1, 4, 5, 6, 7, 9, 10, 11, 12, 14]);
+        let with_control = state_after_a_year(&community(40), false);
+        assert!(alone[..] == with_control[..alone.len()]);
     }
 }

@@ -78,7 +78,7 @@ pub fn dropout<I: Isa>(
 
 /// Step 12b, a closed group's end: where fewer than `floor` current
 /// members are left (but some), those left leave with status group ended
-/// (`session::steps::group_end`).
+/// (`community.min_group_size`).
 #[inline(always)]
 pub fn group_end<I: Isa>(isa: I, floor: u32, step: u32, lanes: &mut BatchLanes) {
     let mut active = isa.f(0.0);

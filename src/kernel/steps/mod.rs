@@ -1,10 +1,9 @@
 //! The session's steps in lanes, over a batch copied in
 //! ([`super::batch::BatchLanes`]): each step the rules of its mechanism in
 //! f32 for eight groups at once (one in each lane), its numbers from the
-//! replicate's Philox key at (step, group, purpose, place). Being built
-//! step by step (docs/kernel-plan.md); the steps not yet here run as
-//! before, on the groups themselves. Here: what the steps share (the
-//! lanes that hold a group, a member's status and tenure, leaving).
+//! replicate's Philox key at (step, group, purpose, place). Here: what
+//! the steps share (the lanes that hold a group, a member's status and
+//! tenure, leaving, the session's opening, a place's numbers).
 
 mod attendance;
 mod cohesion;
@@ -84,7 +83,7 @@ fn leave<I: Isa>(
 
 /// The session's flags at its opening (step 1 done), in lanes: who has
 /// arrived (`arrived`: each lane's group's count), and of them who is
-/// active and who is lonely (the session's flags of the f64 steps).
+/// active and who is lonely.
 #[inline(always)]
 pub fn opening<I: Isa>(isa: I, lanes: &BatchLanes, arrived: U32s<I>, session: &mut SessionLanes) {
     let arrived = arrived.i32_to_f32();

@@ -18,9 +18,6 @@
 
 use crate::popcount::fast_popcount;
 
-#[cfg(target_arch = "x86_64")]
-pub mod summary_lanes;
-
 /// Tie levels by strength in hours (Hall 2019: about 50, 90 and 200 hours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TieLevels {
@@ -164,6 +161,17 @@ impl BondMatrix {
             numbers,
             flags: vec![false; 2 * pairs],
         }
+    }
+
+    /// Every number column, one after the other in [`PairColumns`]'
+    /// order, and the two flag columns: the session kernel's copy.
+    pub fn storage(&self) -> (&[f32], &[bool]) {
+        (&self.numbers, &self.flags)
+    }
+
+    /// [`BondMatrix::storage`], to write.
+    pub fn storage_mut(&mut self) -> (&mut [f32], &mut [bool]) {
+        (&mut self.numbers, &mut self.flags)
     }
 
     /// Pairs in the matrix.
@@ -388,10 +396,10 @@ pub struct TieSummary {
     /// triadic closure).
     bits: Vec<u64>,
     /// The sum of local clustering over the members who joined, where the
-    /// summary was made in vector lanes at a session whose tally takes its
-    /// clustering from the summary (the lanes make it at once,
-    /// [`summary_lanes`]); else `None`, and [`TieSummary::clustering_sum`]
-    /// makes it.
+    /// summary was made at a session whose tally takes its clustering from
+    /// the summary (the kernel's lanes make it at once,
+    /// [`crate::kernel::summary`]); else `None`, and
+    /// [`TieSummary::clustering_sum`] makes it.
     pub joined_clustering_sum: Option<f64>,
 }
 
@@ -445,6 +453,24 @@ impl TieSummary {
             pairs.add::<0>(&mut self.members, (tie_bits, casual_bits), words);
         }
         self.finish(arrived, present);
+    }
+
+    /// Room for `n` places' figures and bitsets, to be filled from outside
+    /// (the kernel's summaries in lanes, which write every one): what is
+    /// there is left, unless the size changes; no clustering sum.
+    pub fn reset(&mut self, n: usize) {
+        if self.members.len() == n && self.bits.len() == 2 * n * n.div_ceil(64).max(1) {
+            self.joined_clustering_sum = None;
+        } else {
+            self.clear(n);
+        }
+    }
+
+    /// The two bitsets ([`TieSummary::tie_bits`], [`TieSummary::casual_bits`]),
+    /// to write.
+    pub fn bits_mut(&mut self) -> (&mut [u64], &mut [u64]) {
+        let half = self.bits.len() / 2;
+        self.bits.split_at_mut(half)
     }
 
     /// Every figure of `n` places set to none, before the pairs are added.

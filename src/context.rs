@@ -61,12 +61,11 @@ pub struct SessionContext<'a> {
     /// Share of a pair's recent contacts outside the sessions still counted
     /// after one interval.
     pub contacts_kept: f64,
-    /// The session's passes over pairs, the tie summaries of a batch of
-    /// groups and loneliness's relaxation may run in vector lanes where the
-    /// processor has them (x86-64 with AVX2; [`SessionContext::lanes`] asks
-    /// it each time). The scalar passes give the same bits; tests clear
-    /// this to compare the two.
-    pub pair_lanes: bool,
+    /// The f32 kernel's rules and the key of its numbers, where steps 2 to
+    /// 13 run (in AVX2's lanes where the processor has them, else in the
+    /// portable lanes, with the same bits; `BONFIRE_KERNEL=portable` takes
+    /// the portable lanes everywhere, to compare).
+    pub kernel: crate::kernel::rules::KernelRules,
 }
 
 impl<'a> SessionContext<'a> {
@@ -76,7 +75,7 @@ impl<'a> SessionContext<'a> {
         let facilitated = scenario.format.leadership == Leadership::Facilitated;
         let interval_days = scenario.interval_days();
         let b = &m.bonding;
-        SessionContext {
+        let mut ctx = SessionContext {
             scenario,
             replicate,
             levels: TieLevels {
@@ -119,15 +118,13 @@ impl<'a> SessionContext<'a> {
             newcomer_weight: replies::newcomer_weights(&m.replies, scenario.format.sessions),
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
-            pair_lanes: vector_lanes(),
-        }
-    }
-
-    /// Whether the passes in vector lanes run (over pairs, the tie
-    /// summaries, loneliness's relaxation): they may (`pair_lanes`), and
-    /// the running processor has them.
-    pub fn lanes(&self) -> bool {
-        self.pair_lanes && vector_lanes()
+            kernel: crate::kernel::rules::KernelRules::default(),
+        };
+        ctx.kernel = crate::kernel::rules::KernelRules {
+            portable: portable_lanes(),
+            ..crate::kernel::rules::KernelRules::new(&ctx)
+        };
+        ctx
     }
 
     /// The key of this replicate's streams for one group at one step.
@@ -151,11 +148,9 @@ impl<'a> SessionContext<'a> {
     }
 }
 
-/// Whether the running processor has the vector lanes the passes over
-/// pairs can use.
-fn vector_lanes() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return crate::lanes::available();
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+/// Whether the kernel runs in the portable lanes even where AVX2 is there
+/// (`BONFIRE_KERNEL=portable`), read once.
+fn portable_lanes() -> bool {
+    static PORTABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PORTABLE.get_or_init(|| std::env::var("BONFIRE_KERNEL").as_deref() == Ok("portable"))
 }

@@ -47,8 +47,7 @@ pub mod error;
 pub mod experiment;
 pub mod file_schema;
 pub mod interrupt;
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod lanes;
+pub mod kernel;
 pub mod memory;
 pub mod metrics;
 pub mod network;

@@ -63,6 +63,7 @@ impl Arm {
 /// Where a member stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Status {
     /// On the waiting list of an open group.
     #[default]
@@ -127,13 +128,19 @@ impl ForumMember {
 /// One member's state: traits drawn at arrival, scores that move with the
 /// sessions, and counters. A group holds its members side by side in one
 /// array (`GroupState::members`), so a group of ten is one allocation.
+/// Laid out as 24 four-byte words with no padding (the four one-byte
+/// fields fill the first), so that the session kernel can copy a batch's
+/// members into lanes word by word (`kernel::batch`).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub struct Member {
     pub status: Status,
     /// Problem profile: type (0..types) and severity (0–1), for similarity.
     pub problem_type: u8,
     /// Caught loneliness (SISa contagion): held lonely until recovery.
     pub caught: bool,
+    /// Unused: fills the first word.
+    pub spare: u8,
     /// Step at which the member joined (0 = before the first session).
     pub joined_step: u32,
     /// Step at which the member left, or [`NEVER`].
@@ -178,6 +185,9 @@ pub struct Member {
     pub replies_received: u32,
     pub replies_given: u32,
 }
+
+// Twenty-four words, no padding.
+const _: () = assert!(std::mem::size_of::<Member>() == 96);
 
 impl Member {
     /// The member leaves the group at `step` (graduated, dropped out, or
@@ -336,6 +346,7 @@ impl GroupState {
             status,
             problem_type: t.problem_type,
             caught: false,
+            spare: 0,
             joined_step: joined,
             left_step: NEVER,
             sessions_attended: 0,

@@ -59,15 +59,6 @@ impl Draws {
         splitmix64(self.key.wrapping_add(position.wrapping_mul(GAMMA)))
     }
 
-    /// The word SplitMix64 mixes into the bits at `position` (its counter
-    /// after the step): what a vector lane computes them from.
-    #[inline(always)]
-    pub(crate) fn counter_at(self, position: u64) -> u64 {
-        self.key
-            .wrapping_add(position.wrapping_mul(GAMMA))
-            .wrapping_add(GAMMA)
-    }
-
     /// The uniform number in [0, 1) at `position`.
     #[inline(always)]
     pub fn uniform_at(self, position: u64) -> f64 {
@@ -220,7 +211,7 @@ pub enum Purpose {
 /// SplitMix64's step and output function: `z + γ` through a bijective,
 /// well-mixing map of a 64-bit word.
 #[inline(always)]
-fn splitmix64(mut z: u64) -> u64 {
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(MIX.0);
     z = (z ^ (z >> 27)).wrapping_mul(MIX.1);

@@ -115,7 +115,10 @@ fn perceived_cohesion_falls_as_groups_grow_from_6_to_12_to_20() {
             .set("community.groups", 120)
             .set("community.control_members", 0)
             .set("format.sessions", 12)
-            .set("replicates", 3)
+            // Six replicates: with three, the intervals' t of two degrees
+            // of freedom made the test pass or fail by the luck of the
+            // seed where the means fall as they should.
+            .set("replicates", 6)
             .set("output.members_csv", false)
             .build()
             .unwrap();

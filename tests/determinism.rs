@@ -213,14 +213,18 @@ frailty_variance = 0.0
 
 /// Each draw of a session is the number at a fixed position of its key,
 /// computable on its own: with a flat dropout hazard p, member i of group
-/// g leaves at the first session t whose dropout number at place i,
-/// `StreamKey::new(seed, 0, t, g).draws(Dropout).uniform_at(i)`, is below
-/// p, whatever the other members drew or in what order they were visited.
+/// g leaves at the first session t whose dropout number at place i (word
+/// i mod 4 of the replicate's Philox call at (t, g, dropout, i / 4), as a
+/// uniform number) is below p, whatever the other members drew or in what
+/// order they were visited.
 #[test]
 fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
     use bonfire::engine;
+    use bonfire::kernel::draws::{Address, Key};
+    use bonfire::kernel::lanes::{Isa, Portable};
+    use bonfire::kernel::philox::unit;
     use bonfire::output::MemberStatus;
-    use bonfire::rng::{Purpose, StreamKey};
+    use bonfire::rng::Purpose;
     let s = crate::common::all_off_except(CLOSED_3000, &[&crate::exact::constant_hazard(0.3)]);
     let r = engine::run_replicate(&s, 0);
     let size = u64::from(s.community.group_size);
@@ -228,8 +232,14 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
     for m in r.members.iter().filter(|m| m.arm == "group") {
         let place = m.member - u64::from(m.group) * size;
         let expected = (1..=s.format.sessions).find(|&t| {
-            let draws = StreamKey::new(s.seed, 0, t, m.group).draws(Purpose::Dropout);
-            draws.uniform_at(place) < 0.3
+            let at = Address {
+                step: t,
+                purpose: Purpose::Dropout,
+                block: 0,
+                position: (place / 4) as u32,
+            };
+            let words = Key::new(s.seed, 0).words(Portable.u(m.group), at);
+            unit(words[place as usize % 4].array()[0]) < 0.3
         });
         assert_eq!(m.left_step, expected, "member {}", m.member);
         let status = if expected.is_some() {
@@ -244,25 +254,23 @@ fn a_members_draw_is_the_number_at_their_place_of_the_sessions_key() {
     assert!((2_100..2_450).contains(&left), "{left}");
 }
 
-/// The session's passes in vector lanes (the pair pass, four pairs of a
-/// group at a time; the tie summary, eight groups at a time; loneliness's
-/// relaxation, four members at a time) give the same bits as the scalar
-/// passes, session after session: closed groups, open
-/// groups (whose pairs among those not yet arrived the lanes must leave
-/// alone, and whose batches hold groups of different sizes), capacities
-/// that bind, meetings online, groups of 32 places (a member's ties in one
-/// word of the summary's lanes) and of 64 (the most the lanes serve),
-/// batches with control blocks and a last batch not
-/// full, contact means large enough for every branch of the contact
-/// count's sampler, caught loneliness and noise that reaches both ends of
-/// the scale, with every default mechanism on. Each group's pairs
-/// (strength, hours, recent contacts, the flag of contact beyond the
-/// meetings) are compared bit for bit after every session, its tie summary
-/// (every member's figures and both bitsets), its members (every score, as
-/// Rust prints them, exactly) and its tally (with the network measured at
-/// every session, and never: the clustering then from the tie summary).
+/// The kernel's steps in AVX2's lanes give the bits of its portable lanes
+/// (arrays of eight, element by element), session after session: closed
+/// groups, open groups (whose pairs among those not yet arrived the lanes
+/// must leave alone, and whose batches hold groups of different sizes),
+/// capacities that bind, meetings online, groups of 32 places (a member's
+/// ties in one word of the summary's lanes) and of 64, batches with
+/// control blocks and a last batch not full, contact means large enough
+/// for every branch of the contact count's sampler, a forum, caught
+/// loneliness and noise that reaches both ends of the scale, with every
+/// default mechanism on. Each group's pairs (strength, hours, recent
+/// contacts, the flag of contact beyond the meetings) are compared bit for
+/// bit after every session, its tie summary (every member's figures and
+/// both bitsets), its members (every score, as Rust prints them, exactly)
+/// and its tally (with the network measured at every session, and never:
+/// the clustering then from the tie summary).
 #[test]
-fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
+fn the_kernels_avx2_lanes_give_its_portable_lanes_bits() {
     use bonfire::engine;
     use bonfire::population::build_community;
     use bonfire::session::SessionContext;
@@ -281,7 +289,7 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
         "[community]\ngroups = 60\ngroup_size = 10\n[format]\nsessions = 20\nfrequency = \"biweekly\"\n\
          [mechanisms.beyond_meetings]\nmax_contacts_per_week = 50.0\nhalf_hours = 3.0\n\
          weekly_budget_hours = 168.0\n",
-        // A forum: the pairs' pass is scalar, the outside shares in lanes.
+        // A forum: its pairs copied in with their strengths alone.
         "[community]\ngroups = 30\ngroup_size = 20\n[format]\nsessions = 20\ndelivery = \"forum\"\n",
         // Loneliness caught and recovered from (the caught set point and
         // hold), its noise wide enough to reach both ends of the scale.
@@ -289,7 +297,6 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
          [mechanisms.contagion]\nenabled = true\nonset = 0.2\nrecovery = 0.3\n\
          [mechanisms.loneliness]\nnoise_sd = 1.5\n",
     ];
-    let mut lanes_ran = false;
     // Each with the network measured every session (the tally's clustering
     // from the network figures) and never (from the tie summary).
     let measured = ["", "[network]\nmetrics_every = 0\n"];
@@ -300,11 +307,8 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
         let text = text.as_str();
         let s = crate::common::scenario(text);
         let lanes = SessionContext::new(&s, 0);
-        lanes_ran |= lanes.lanes();
-        let scalar = SessionContext {
-            pair_lanes: false,
-            ..SessionContext::new(&s, 0)
-        };
+        let mut scalar = SessionContext::new(&s, 0);
+        scalar.kernel.portable = true;
         let (mut a, mut b) = (build_community(&s, 0), build_community(&s, 0));
         for step in 1..=s.format.sessions {
             let (ta, tb) = (
@@ -346,7 +350,8 @@ fn the_passes_in_vector_lanes_give_the_scalar_passes_bits() {
             }
         }
     }
-    if cfg!(target_arch = "x86_64") && !lanes_ran {
-        eprintln!("this processor has no AVX2: only the scalar pass was run");
+    #[cfg(target_arch = "x86_64")]
+    if bonfire::kernel::lanes::Avx2::detect().is_none() {
+        eprintln!("this processor has no AVX2: only the portable lanes were run");
     }
 }

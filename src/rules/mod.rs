@@ -3,7 +3,12 @@
 //! A rule is a pure function over one member's or one group's numbers (and,
 //! where it is random, the stream it is handed): it decides what happens, the
 //! session in [`crate::session`] decides the order, and the engine decides the
-//! parallelism. No rule reaches into another group. Each file cites the
+//! parallelism. No rule reaches into another group. Each file holds its
+//! mechanism's parameters and its formulas in f64, as `docs/MODEL.md` gives
+//! them; the session's steps run their f32 transcription in the kernel's
+//! lanes ([`crate::kernel`]), whose tests hold each to the formula here
+//! within f32's precision, so a formula that only those tests call is the
+//! reference the kernel answers to, not dead code. Each file cites the
 //! section of `docs/EVIDENCE.md` it rests on; `docs/MODEL.md` gives the
 //! equations with their defaults.
 //!

@@ -106,6 +106,11 @@ impl FloorLaw {
         }
     }
 
+    /// The ratio of each speaker's share to the one before.
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+
     /// Every one of `speakers` speakers' share, most talkative first: the
     /// same numbers as [`floor_share`] for ranks 0, 1, ... without a power
     /// per rank.

@@ -1,0 +1,159 @@
+//! The count of a pair's contacts outside the sessions in f32: a Poisson
+//! number of the interval's mean, by Knuth's product method, eight pairs
+//! at a time (one group's pair in each lane; a lane whose product has
+//! fallen to its limit waits for the others). The first number is given
+//! (one Philox call gives four pairs their first: most counts need no
+//! other); the rest come from the pair's own numbers, four rounds to a
+//! call. A mean of 30 or more takes the normal approximation from the
+//! pair's first call instead (the product method's rounds grow with the
+//! mean).
+
+use super::draws::{Address, Key};
+use super::lanes::{F32s, Isa, U32s};
+use super::math;
+use super::philox::unit_f32;
+
+/// Means from which the normal approximation is taken.
+pub const LARGE_MEAN: f32 = 30.0;
+
+/// Lane by lane, the count for `mean`, from the word `first` and then the
+/// numbers at `rest` in lane `l`'s group `groups[l]` (`rest.block` is the
+/// first block; later blocks follow); 0 for a mean of 0 or less.
+#[inline(always)]
+pub fn count<I: Isa>(
+    key: Key,
+    groups: U32s<I>,
+    first: U32s<I>,
+    rest: Address,
+    mean: F32s<I>,
+) -> F32s<I> {
+    let isa = mean.isa();
+    let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    let some = mean.gt(zero);
+    let large = some & mean.ge(isa.f(LARGE_MEAN));
+    if !some.any() {
+        return zero;
+    }
+    // The large means' counts, from the pair's first call (rare: worked
+    // out only where a lane has one).
+    let approximate = if large.any() {
+        let words = key.words(groups, rest);
+        let (z, _) = math::normal_pair(unit_f32(words[0]), unit_f32(words[1]));
+        (mean + mean.sqrt() * z + 0.5).floor().max(zero)
+    } else {
+        zero
+    };
+    // The product method in the others: the first number, then round
+    // after round of the pair's own.
+    let limit = math::exp(-mean);
+    let mut product = unit_f32(first);
+    let mut active = !product.le(limit) & !large & some;
+    let mut count = active.select(one, zero);
+    let mut block = rest.block;
+    while active.any() {
+        for word in key.words(groups, Address { block, ..rest }) {
+            product = product * unit_f32(word);
+            active = !product.le(limit) & active;
+            count = count + active.select(one, zero);
+        }
+        block += 1;
+    }
+    large.select(approximate, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::lanes::Portable;
+    use crate::rng::Purpose;
+
+    fn at(position: u32) -> Address {
+        Address {
+            step: 5,
+            purpose: Purpose::OutsideContact,
+            block: 0,
+            position,
+        }
+    }
+
+    /// The count of item `position`: its first number the word
+    /// `position mod 4` of a call shared by four items, the rest from its
+    /// own calls from block 1 (as step 8 draws them).
+    fn counted<I: Isa>(key: Key, groups: U32s<I>, position: u32, mean: F32s<I>) -> F32s<I> {
+        let first = key.words(groups, at(position / 4))[position as usize % 4];
+        let rest = Address {
+            block: 1,
+            ..at(position)
+        };
+        count(key, groups, first, rest, mean)
+    }
+
+    #[test]
+    fn counts_have_the_poisson_mean_and_variance() {
+        let key = Key::new(11, 0);
+        let groups = Portable.words(std::array::from_fn(|l| 3 + l as u32 * 1_000));
+        for mean in [0.05f32, 0.5, 1.0, 3.0, 10.0, 29.0, 30.0, 80.0] {
+            let n = 25_000u32;
+            let counts: Vec<f64> = (0..n)
+                .flat_map(|p| counted(key, groups, p, Portable.f(mean)).array())
+                .map(f64::from)
+                .collect();
+            let n = counts.len() as f64;
+            let m = counts.iter().sum::<f64>() / n;
+            let v = counts.iter().map(|c| (c - m).powi(2)).sum::<f64>() / (n - 1.0);
+            let mean = f64::from(mean);
+            // Five standard errors; the variance's from the Poisson's
+            // fourth central moment, mean(1 + 3·mean). The normal
+            // approximation's rounding adds 1/12 to its variance.
+            let se_mean = (mean / n).sqrt();
+            let se_variance = ((mean * (1.0 + 3.0 * mean) - mean * mean) / n).sqrt();
+            let rounding = if mean >= f64::from(LARGE_MEAN) {
+                1.0 / 12.0
+            } else {
+                0.0
+            };
+            assert!((m - mean).abs() < 5.0 * se_mean, "mean {mean}: {m}");
+            let error = (v - mean - rounding).abs();
+            assert!(error < 5.0 * se_variance, "mean {mean}: variance {v}");
+        }
+        let none = counted(
+            key,
+            groups,
+            0,
+            Portable.floats([0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        );
+        assert_eq!(none.array(), [0.0; 8]);
+    }
+
+    #[test]
+    fn a_lanes_count_is_its_own() {
+        // Each lane's count is the one it gets with its mean and group in
+        // every lane: the lanes that finish wait without moving.
+        let key = Key::new(3, 1);
+        for position in 0..2_000u32 {
+            let groups: [u32; 8] = std::array::from_fn(|l| l as u32 * 131 + position % 7);
+            let means: [f32; 8] = std::array::from_fn(|l| {
+                [0.0, 0.2, 1.0, 2.5, 6.0, 29.9, 30.0, 45.0][(l + position as usize) % 8]
+            });
+            let all = counted(
+                key,
+                Portable.words(groups),
+                position,
+                Portable.floats(means),
+            );
+            for l in 0..8 {
+                let alone = counted(key, Portable.u(groups[l]), position, Portable.f(means[l]));
+                assert_eq!(
+                    all.array()[l].to_bits(),
+                    alone.array()[0].to_bits(),
+                    "lane {l}"
+                );
+            }
+            #[cfg(target_arch = "x86_64")]
+            if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+                let got = counted(key, avx2.words(groups), position, avx2.floats(means));
+                assert_eq!(got.array().map(f32::to_bits), all.array().map(f32::to_bits));
+            }
+        }
+    }
+}

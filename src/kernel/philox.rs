@@ -1,0 +1,134 @@
+//! Philox4x32-10 (Salmon, Moraes, Dror & Shaw 2011, "Parallel random
+//! numbers: as easy as 1, 2, 3"), the counter-based generator of the f32
+//! kernel: four 32-bit words from a 128-bit counter and a 64-bit key, in
+//! ten rounds of two 32 × 32 → 64-bit products, the key bumped by Weyl
+//! constants between rounds. Any counter's words are computed on their
+//! own, so a draw is addressed by what it is for, not by the draws
+//! before it. Held to Random123's published known answers
+//! (`kat_vectors`, the three `philox4x32 10` lines).
+//!
+//! [`philox`] computes eight counters at once, each lane with its own
+//! counter and key ([`super::lanes`]: the same words on every processor).
+
+use super::lanes::{F32s, Isa, U32s};
+
+/// The multipliers and the key's Weyl increments.
+const M0: u32 = 0xD251_1F53;
+const M1: u32 = 0xCD9E_8D57;
+const W0: u32 = 0x9E37_79B9;
+const W1: u32 = 0xBB67_AE85;
+
+/// Lane by lane, the four words of each lane's counter (`counter[w]`
+/// holds word `w` of the eight counters) under its key.
+#[inline(always)]
+pub fn philox<I: Isa>(counter: [U32s<I>; 4], key: [U32s<I>; 2]) -> [U32s<I>; 4] {
+    let (mut c, mut k) = (counter, key);
+    for round in 0..10 {
+        if round > 0 {
+            k = [k[0] + W0, k[1] + W1];
+        }
+        let (low0, high0) = c[0].mul_wide(M0);
+        let (low1, high1) = c[2].mul_wide(M1);
+        c = [high1 ^ c[1] ^ k[0], low1, high0 ^ c[3] ^ k[1], low0];
+    }
+    c
+}
+
+/// Uniform numbers in [0, 1) from words: their upper 24 bits as a
+/// fraction, exact in f32.
+#[inline(always)]
+pub fn unit_f32<I: Isa>(words: U32s<I>) -> F32s<I> {
+    words.shr::<8>().i32_to_f32() * (1.0 / (1u32 << 24) as f32)
+}
+
+/// [`unit_f32`] of one word.
+#[inline(always)]
+pub fn unit(word: u32) -> f32 {
+    (word >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::lanes::Portable;
+
+    /// Random123's `kat_vectors`, the `philox4x32 10` lines: counter, key,
+    /// the words expected.
+    const KNOWN: [([u32; 4], [u32; 2], [u32; 4]); 3] = [
+        (
+            [0; 4],
+            [0; 2],
+            [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8],
+        ),
+        (
+            [u32::MAX; 4],
+            [u32::MAX; 2],
+            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd],
+        ),
+        (
+            [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+            [0xa409_3822, 0x299f_31d0],
+            [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
+        ),
+    ];
+
+    /// Lane `l`'s words of `philox` over each lane's counter and key.
+    fn words<I: Isa>(isa: I, counters: [[u32; 4]; 8], keys: [[u32; 2]; 8]) -> [[u32; 4]; 8] {
+        let c = std::array::from_fn(|w| isa.words(std::array::from_fn(|l| counters[l][w])));
+        let k = std::array::from_fn(|w| isa.words(std::array::from_fn(|l| keys[l][w])));
+        let out = philox(c, k).map(U32s::array);
+        std::array::from_fn(|l| std::array::from_fn(|w| out[w][l]))
+    }
+
+    #[test]
+    fn the_published_known_answers_in_every_lane() {
+        let counters = std::array::from_fn(|l| KNOWN[l % 3].0);
+        let keys = std::array::from_fn(|l| KNOWN[l % 3].1);
+        let want: [[u32; 4]; 8] = std::array::from_fn(|l| KNOWN[l % 3].2);
+        assert_eq!(words(Portable, counters, keys), want);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+            assert_eq!(words(avx2, counters, keys), want);
+        }
+    }
+
+    #[test]
+    fn units_lie_in_zero_to_one_with_24_bits() {
+        let words = [
+            0,
+            0xFF,
+            0x100,
+            u32::MAX,
+            0x8000_0000,
+            0x1234_5678,
+            7,
+            0xFFFF_FF00,
+        ];
+        let units = unit_f32(Portable.words(words)).array();
+        assert_eq!(
+            units[..4],
+            [0.0, 0.0, 1.0 / 16_777_216.0, 1.0 - 1.0 / 16_777_216.0]
+        );
+        assert_eq!(units, words.map(unit), "one word at a time");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_gives_the_portable_words() {
+        let Some(avx2) = crate::kernel::lanes::Avx2::detect() else {
+            return;
+        };
+        let mut state = 0x0123_4567_89ab_cdefu64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 32) as u32
+        };
+        for _ in 0..20_000 {
+            let counters = std::array::from_fn(|_| [next(), next(), next(), next()]);
+            let keys = std::array::from_fn(|_| [next(), next()]);
+            assert_eq!(words(avx2, counters, keys), words(Portable, counters, keys));
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Steps 5 and 6 in lanes: the session's mood, and universality's relief
+//! (a room's).
+
+use crate::kernel::batch::{BatchLanes, Column, field};
+use crate::kernel::lanes::{F32s, Isa};
+use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::rules::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
+use crate::scenario::Scenario;
+
+/// Step 5's and 6's rules in f32 (`rules::affect`, `rules::universality`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MoodRule {
+    /// Moods are averaged (`mechanisms.affect`, not in a forum).
+    pub shared: bool,
+    hope_weight: f32,
+    susceptibility: f32,
+    negative_weight: f32,
+    /// Universality is on.
+    pub universality: bool,
+    relief: f32,
+}
+
+impl MoodRule {
+    pub fn new(scenario: &Scenario) -> MoodRule {
+        let (a, u) = (
+            &scenario.mechanisms.affect,
+            &scenario.mechanisms.universality,
+        );
+        // A forum's visitors are not in one room: no mood is shared.
+        let forum = scenario.format.delivery == crate::scenario::Delivery::Forum;
+        MoodRule {
+            shared: a.enabled && !forum,
+            hope_weight: a.hope_weight as f32,
+            susceptibility: a.susceptibility as f32,
+            negative_weight: a.negative_weight as f32,
+            universality: u.enabled,
+            relief: u.relief as f32,
+        }
+    }
+}
+
+/// Step 5, mood: each attendee's mood on arrival from their hope and
+/// loneliness, then (when moods are shared) one synchronous averaging
+/// round among the attendees, a lower mood pulling with the negative
+/// weight (`rules::affect`). Writes each place's mood (0 if absent) to
+/// `session` (the arrival moods too, read by the averaging round).
+#[inline(always)]
+pub fn mood<I: Isa>(isa: I, p: &MoodRule, lanes: &BatchLanes, session: &mut SessionLanes) {
+    let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    let n = lanes.places();
+    let span = (LONELINESS_MAX - LONELINESS_MIN) as f32;
+    for i in 0..n {
+        let hope = lanes.float(isa, i, field::HOPE);
+        let loneliness = lanes.float(isa, i, field::LONELINESS);
+        let not_lonely = 1.0 - (loneliness - LONELINESS_MIN as f32) / span;
+        let mood = p.hope_weight * hope + (1.0 - p.hope_weight) * not_lonely;
+        let here = session.flag(isa, i, Figure::Attended);
+        session.put_float(i, Figure::ArrivalMood, here.select(mood, zero));
+    }
+    let attendees = session.count(isa, Figure::Attended);
+    let averaged = attendees.ge(isa.f(2.0)) & isa.mask_of_bits(if p.shared { !0 } else { 0 });
+    let scale = p.susceptibility / (attendees - 1.0);
+    for i in 0..n {
+        let here = session.flag(isa, i, Figure::Attended);
+        let mine = session.float(isa, i, Figure::ArrivalMood);
+        let mut pull = zero;
+        if (averaged & here).any() {
+            for j in 0..n {
+                let other = session.float(isa, j, Figure::ArrivalMood);
+                let weight = other.lt(mine).select(isa.f(p.negative_weight), one);
+                let there = session.flag(isa, j, Figure::Attended);
+                pull = pull + there.select(weight * (other - mine), zero);
+            }
+        }
+        let after = (mine + scale * pull).max(zero).min(one);
+        session.put_float(i, Figure::Mood, (averaged & here).select(after, mine));
+    }
+}
+
+/// Step 6, universality: each attendee's relief from the similar
+/// disclosures they heard (everyone's but their own, places in order),
+/// scaled by each lane's group's `session_gain` (`rules::universality`);
+/// written to `session`, applied in step 10.
+#[inline(always)]
+pub fn universality<I: Isa>(
+    isa: I,
+    p: &MoodRule,
+    session_gain: F32s<I>,
+    lanes: &BatchLanes,
+    session: &mut SessionLanes,
+) {
+    let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    if !p.universality {
+        return;
+    }
+    let n = lanes.places();
+    for i in 0..n {
+        let here = session.flag(isa, i, Figure::Attended);
+        if !here.any() {
+            continue;
+        }
+        let mut miss = one;
+        for j in (0..n).filter(|&j| j != i) {
+            let depth = session.float(isa, j, Figure::Depth);
+            let heard = depth.gt(zero);
+            if !heard.any() {
+                continue;
+            }
+            let (low, high) = if i < j { (i, j) } else { (j, i) };
+            let similarity = lanes.pair(isa, Column::Similarity, high * (high - 1) / 2 + low);
+            miss = heard.select(miss * (1.0 - similarity * depth), miss);
+        }
+        let loneliness = lanes.float(isa, i, field::LONELINESS);
+        let relief = p.relief * (loneliness - LONELINESS_MIN as f32) * (1.0 - miss);
+        session.put_float(i, Figure::Relief, here.select(relief * session_gain, zero));
+    }
+}

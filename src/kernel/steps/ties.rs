@@ -1,0 +1,206 @@
+//! Step 8 in lanes: the pairs (decay, contact beyond the meetings, growth
+//! in a session both attended or from a forum's exchanged replies), with
+//! either mechanism on or off.
+
+use crate::kernel::batch::{BatchLanes, Column};
+use crate::kernel::contacts;
+use crate::kernel::draws::Address;
+use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::pairs::{PairRule, Pairs, Sides};
+use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::Figure::{self, OutsideShare};
+use crate::kernel::scratch::SessionLanes;
+use crate::population::GroupState;
+use crate::rng::Purpose;
+
+/// What the session brings to step 8 of each place in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceInPairs<I: Isa> {
+    /// The place's member has arrived (pairs with them exist).
+    pub arrived: Mask<I>,
+    pub attended: Mask<I>,
+    /// Lonely at the session's start.
+    pub lonely: Mask<I>,
+    /// Depth of their disclosure this session (0 if none).
+    pub depth: F32s<I>,
+    /// They keep as many ties, or close ties, as they can (TS(k−1)).
+    pub ties_full: Mask<I>,
+    pub close_full: Mask<I>,
+}
+
+impl<I: Isa> PlaceInPairs<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        PlaceInPairs {
+            arrived: session.flag(isa, i, Figure::Arrived),
+            attended: session.flag(isa, i, Figure::Attended),
+            lonely: session.flag(isa, i, Figure::Lonely),
+            depth: session.float(isa, i, Figure::Depth),
+            ties_full: session.flag(isa, i, Figure::TiesFull),
+            close_full: session.flag(isa, i, Figure::CloseFull),
+        }
+    }
+}
+
+/// What the session brings to the whole of step 8 in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct PairSession<I: Isa> {
+    /// Hours a pair who both attended spent in conversation; in a forum,
+    /// the hours of a reply.
+    pub hours_in_session: F32s<I>,
+    /// The group's meeting quality, as a factor on growth.
+    pub session_gain: F32s<I>,
+    /// A forum: the hours a pair spent together are their reply
+    /// exchanges' ([`SessionLanes::exchanges`]), not the room's.
+    pub forum: bool,
+}
+
+/// Step 8: first, with contact beyond the meetings, each member's share
+/// of their ties' wanted contact outside the sessions that their budget
+/// covers (from the strengths before the interval); then every pair of
+/// members who have arrived, in pair order (`j = 1, 2, …`, then `i < j`),
+/// updated by [`crate::kernel::pairs::PairRule::update`] with the hours
+/// they spent together (a room's conversation if both came; a forum's
+/// reply exchanges) and its contacts outside the sessions
+/// ([`contacts::count`] from the numbers of `Purpose::OutsideContact`:
+/// pair k's first is word k mod 4 at position k / 4 of block 0, its
+/// others at position k from block 1). What the session brings to each
+/// place is read from its `figures`, where the members' shares are
+/// written and TS(k − 1)'s casual ties are kept, for whether a pair
+/// shares a casual friend. A batch copied in with its pairs' strengths
+/// alone ([`BatchLanes::copy_in_strengths`]) takes each pair's other
+/// numbers from `groups` as it comes to update it. With bonding and
+/// contact beyond the meetings both off, nothing.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn ties<I: Isa>(
+    isa: I,
+    rules: &KernelRules,
+    step: u32,
+    group_ids: U32s<I>,
+    session: PairSession<I>,
+    (lanes, groups): (&mut BatchLanes, &[GroupState]),
+    figures: &mut SessionLanes,
+) {
+    let rule = &rules.pairs;
+    if !rule.changes_pairs() {
+        return;
+    }
+    let zero = isa.f(0.0);
+    let share = OutsideShare;
+    if rule.has_contact() {
+        outside_shares(isa, rule, lanes, figures);
+    }
+    let figures: &SessionLanes = figures;
+    let mut exchanged = figures.exchanges();
+    // The first number of each pair's count: word k mod 4 of the call at
+    // position k / 4, shared by four pairs in a row (made when the first
+    // of them needs it).
+    let mut shared = (usize::MAX, [isa.u(0); 4]);
+    for j in 1..lanes.filled_places() {
+        let b = PlaceInPairs::at(isa, figures, j);
+        if !b.arrived.any() {
+            continue;
+        }
+        let share_b = figures.float(isa, j, share);
+        let row = j * (j - 1) / 2;
+        for i in 0..j {
+            let k = row + i;
+            let (a, share_a) = (
+                PlaceInPairs::at(isa, figures, i),
+                figures.float(isa, i, share),
+            );
+            let strength = lanes.pair(isa, Column::Strength, k);
+            let together = if session.forum {
+                exchanged.of(isa, k) * session.hours_in_session
+            } else {
+                (a.attended & b.attended).select(session.hours_in_session, zero)
+            };
+            // A pair without strength whose members spent no time together
+            // is left as it is (in every lane: nothing to do).
+            if !((strength.gt(zero) | together.gt(zero)) & b.arrived).any() {
+                continue;
+            }
+            if lanes.strengths_only() {
+                lanes.take_pair(k, groups);
+            }
+            let pair = Pairs {
+                strength,
+                hours: lanes.pair(isa, Column::Hours, k),
+                recent_contacts: lanes.pair(isa, Column::RecentContacts, k),
+                beyond: lanes.beyond(isa, k),
+            };
+            let either_lonely = a.lonely | b.lonely;
+            let sides = Sides {
+                together,
+                session_gain: session.session_gain,
+                kept: either_lonely.select(
+                    lanes.pair(isa, Column::KeptLonely, k),
+                    lanes.pair(isa, Column::Kept, k),
+                ),
+                similarity: lanes.pair(isa, Column::Similarity, k),
+                outside_share: share_a.min(share_b),
+                depth_sum: a.depth + b.depth,
+                both_lonely: a.lonely & b.lonely,
+                share_a_friend: figures.share_a_casual_friend(isa, i, j),
+                ties_full: a.ties_full | b.ties_full,
+                close_full: a.close_full | b.close_full,
+            };
+            let (mean, _) = rule.contact_mean(rule.decayed(&pair, &sides), sides.outside_share);
+            let at = |block: u32, position: usize| Address {
+                step,
+                purpose: Purpose::OutsideContact,
+                block,
+                position: position as u32,
+            };
+            let count = if rule.has_contact() {
+                if shared.0 != k / 4 {
+                    shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
+                }
+                let first = shared.1[k % 4];
+                contacts::count(rules.key, group_ids, first, at(1, k), mean)
+            } else {
+                zero
+            };
+            let next = rule.update(&pair, &sides, count);
+            let valid = b.arrived;
+            lanes.set_pair(
+                Column::Strength,
+                k,
+                valid.select(next.strength, pair.strength),
+            );
+            lanes.set_pair(Column::Hours, k, valid.select(next.hours, pair.hours));
+            let recent = valid.select(next.recent_contacts, pair.recent_contacts);
+            lanes.set_pair(Column::RecentContacts, k, recent);
+            lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
+        }
+    }
+}
+
+/// Each member's share of their ties' wanted contact outside the sessions
+/// that their budget covers, from the strengths before the interval, into
+/// `figures`' `OutsideShare`.
+#[inline(always)]
+fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: &mut SessionLanes) {
+    let (zero, share) = (isa.f(0.0), OutsideShare);
+    // The members' wanted hours, then their shares.
+    for i in 0..lanes.places() {
+        figures.put_float(i, share, zero);
+    }
+    for j in 1..lanes.filled_places() {
+        let row = j * (j - 1) / 2;
+        let mut wanted_j = figures.float(isa, j, share);
+        for i in 0..j {
+            let strength = lanes.pair(isa, Column::Strength, row + i);
+            let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
+            figures.put_float(i, share, figures.float(isa, i, share) + wanted);
+            wanted_j = wanted_j + wanted;
+        }
+        figures.put_float(j, share, wanted_j);
+    }
+    for i in 0..lanes.places() {
+        let covered = rule.member_share(figures.float(isa, i, share));
+        figures.put_float(i, share, covered);
+    }
+}

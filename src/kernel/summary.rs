@@ -1,0 +1,440 @@
+//! The tie summary TS(k) that ends step 8, in lanes: each member's tie
+//! figures (ties at each level, lonely tie partners, ties beyond the
+//! meetings, support, the mean strength to the others present, the log of
+//! support) and tie bitsets, summed pair by pair in pair order from the
+//! strengths after the step, as [`crate::bonds::TieSummary::compute`] makes them for one
+//! group. The session's later steps read it here; [`SummaryLanes::copy_out`]
+//! gives each group its summary, where the next session, the tally and the
+//! network figures read it.
+//!
+//! The sums and counts have the bits of [`crate::bonds::TieSummary::compute`]'s (the same
+//! f32 operations in the same order); the log of support is the kernel's
+//! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
+
+use super::batch::{BatchLanes, Column, Row};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use super::math;
+use super::scratch::{Figure as Session, SessionLanes};
+use crate::bonds::{MemberTies, TieLevels};
+use crate::population::{GroupState, NEVER};
+
+/// A member's figures, one row each in [`SummaryLanes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Ties,
+    Casual,
+    Friends,
+    Close,
+    Beyond,
+    LonelyPartners,
+    Support,
+    StrengthToPresent,
+    LogSupport,
+}
+
+/// Rows a member's figures take.
+const FIGURES: usize = 9;
+
+/// Which of a member's bitsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bits {
+    /// Ties at or above the network threshold (for clustering).
+    Ties,
+    /// Ties at or above the casual-friend level (for triadic closure).
+    Casual,
+}
+
+/// What the session brings to the summary of place `i`, in each lane.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceInSummary<I: Isa> {
+    /// The place's member has arrived (pairs with them exist).
+    pub arrived: Mask<I>,
+    /// Active at the session's start.
+    pub present: Mask<I>,
+    /// Lonely at the session's start.
+    pub lonely: Mask<I>,
+}
+
+impl<I: Isa> PlaceInSummary<I> {
+    /// Place `i`'s, from the session's figures.
+    #[inline(always)]
+    pub fn at(isa: I, session: &SessionLanes, i: usize) -> Self {
+        PlaceInSummary {
+            arrived: session.flag(isa, i, Session::Arrived),
+            present: session.flag(isa, i, Session::Present),
+            lonely: session.flag(isa, i, Session::Lonely),
+        }
+    }
+}
+
+/// A batch's tie summaries in lanes.
+#[derive(Debug, Default)]
+pub struct SummaryLanes {
+    places: usize,
+    /// u32 words of a member's bitset: two for each of the summary's u64
+    /// words (low half first), so that the copy out joins them.
+    words: usize,
+    /// Figure `f` of place `i`: row `i · FIGURES + f`.
+    figures: Vec<Row>,
+    /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
+    /// bits follow every place's tie bits.
+    bits: Vec<Row>,
+    /// Twice the triangles through each place ([`SummaryLanes::clustering`]),
+    /// one row a place; empty when not made.
+    twice_triangles: Vec<Row>,
+}
+
+impl SummaryLanes {
+    /// Makes the summaries of the batch in `lanes` after step 8, from
+    /// what the session brings to each place (`session`'s figures).
+    #[inline(always)]
+    pub fn make<I: Isa>(
+        &mut self,
+        isa: I,
+        levels: &TieLevels,
+        lanes: &BatchLanes,
+        session: &SessionLanes,
+    ) {
+        self.without_ties(lanes.places());
+        let zero = isa.f(0.0);
+        for j in 1..lanes.filled_places() {
+            let b = PlaceInSummary::at(isa, session, j);
+            if !b.arrived.any() {
+                continue;
+            }
+            for i in 0..j {
+                let a = &PlaceInSummary::at(isa, session, i);
+                let s = lanes.pair(isa, Column::Strength, j * (j - 1) / 2 + i);
+                // Only pairs of members who have arrived (the first places)
+                // have strength; a lane without it adds nothing.
+                let has = s.gt(zero) & b.arrived;
+                if has.any() {
+                    self.add_pair(isa, levels, (i, j), (a, &b), s, has, lanes);
+                }
+            }
+        }
+        self.finish(isa, session);
+    }
+
+    /// Adds pair `(i, j)` of strength `s` to both members' figures in the
+    /// lanes of `has` (those where it has strength).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn add_pair<I: Isa>(
+        &mut self,
+        isa: I,
+        levels: &TieLevels,
+        (i, j): (usize, usize),
+        (a, b): (&PlaceInSummary<I>, &PlaceInSummary<I>),
+        s: F32s<I>,
+        has: Mask<I>,
+        lanes: &BatchLanes,
+    ) {
+        let zero = isa.f(0.0);
+        let support = has.select((s * (1.0 / levels.friend)).min(isa.f(1.0)), zero);
+        self.add(isa, i, Figure::Support, support);
+        self.add(isa, j, Figure::Support, support);
+        // s where the other came, else +0, which leaves a sum of positive
+        // terms as it is.
+        let to_present = |other: &PlaceInSummary<I>| (has & other.present).select(s, zero);
+        self.add(isa, i, Figure::StrengthToPresent, to_present(b));
+        self.add(isa, j, Figure::StrengthToPresent, to_present(a));
+        let tie = has & s.ge(isa.f(levels.tie));
+        if !tie.any() {
+            return;
+        }
+        let both = |f: Figure, this: &mut Self, m: Mask<I>| {
+            this.count(isa, i, f, m);
+            this.count(isa, j, f, m);
+        };
+        both(Figure::Ties, self, tie);
+        self.count(isa, i, Figure::LonelyPartners, tie & b.lonely);
+        self.count(isa, j, Figure::LonelyPartners, tie & a.lonely);
+        both(
+            Figure::Beyond,
+            self,
+            tie & lanes.beyond(isa, j * (j - 1) / 2 + i),
+        );
+        self.set_bits(isa, Bits::Ties, (i, j), tie);
+        let casual = tie & s.ge(isa.f(levels.casual));
+        both(Figure::Casual, self, casual);
+        self.set_bits(isa, Bits::Casual, (i, j), casual);
+        let friends = casual & s.ge(isa.f(levels.friend));
+        both(Figure::Friends, self, friends);
+        both(Figure::Close, self, friends & s.ge(isa.f(levels.close)));
+    }
+
+    /// The figures made from the sums: the mean strength to the others
+    /// present, and the log of support of those present.
+    #[inline(always)]
+    fn finish<I: Isa>(&mut self, isa: I, session: &SessionLanes) {
+        let (zero, one) = (isa.u(0), isa.u(1));
+        let mut present = zero;
+        for i in 0..self.places {
+            let p = PlaceInSummary::at(isa, session, i);
+            present = present + (p.arrived & p.present).select_u(one, zero);
+        }
+        for i in 0..self.places {
+            let p = PlaceInSummary::at(isa, session, i);
+            let others = present - (p.arrived & p.present).select_u(one, zero);
+            let sum = self.float(isa, i, Figure::StrengthToPresent);
+            let mean = (!others.eq(zero)).select(sum / others.i32_to_f32(), isa.f(0.0));
+            self.set(i, Figure::StrengthToPresent, mean);
+            let support = self.float(isa, i, Figure::Support);
+            let with_support = p.arrived & p.present & support.gt(isa.f(0.0));
+            let log = with_support.select(math::ln(support + 1.0), isa.f(0.0));
+            self.set(i, Figure::LogSupport, log);
+        }
+    }
+
+    /// The summaries of `places` places without ties (control blocks', or
+    /// a batch's before its sums): every figure 0.
+    pub fn without_ties(&mut self, places: usize) {
+        self.places = places;
+        self.words = 2 * places.div_ceil(64).max(1);
+        self.figures.clear();
+        self.figures.resize(places * FIGURES, Row::default());
+        self.bits.clear();
+        self.bits.resize(2 * places * self.words, Row::default());
+        self.twice_triangles.clear();
+    }
+
+    /// Twice the triangles through each place of the tie network (the
+    /// partners their partners share, counted for both ends of each tie),
+    /// for each group's sum of local clustering in
+    /// [`SummaryLanes::copy_out`]; call after [`SummaryLanes::make`].
+    #[inline(always)]
+    pub fn clustering<I: Isa>(&mut self, isa: I) {
+        let (n, words, zero) = (self.places, self.words, isa.u(0));
+        self.twice_triangles.clear();
+        self.twice_triangles.resize(n, Row::default());
+        for j in 1..n {
+            let bit = isa.u(1 << (j % 32));
+            for i in 0..j {
+                let row = |at: usize, w: usize| isa.words(self.bits[at * words + w].0);
+                let tie = !(row(i, j / 32) & bit).eq(zero);
+                if !tie.any() {
+                    continue;
+                }
+                // Words past the places hold no bits.
+                let mut shared = zero;
+                for w in 0..n.div_ceil(32) {
+                    shared = shared + (row(i, w) & row(j, w)).count_ones();
+                }
+                let shared = tie.select_u(shared, zero);
+                for at in [i, j] {
+                    let twice = &mut self.twice_triangles[at].0;
+                    *twice = (isa.words(*twice) + shared).array();
+                }
+            }
+        }
+    }
+
+    /// Count figure `f` of place `i` in every lane.
+    #[inline(always)]
+    pub fn count_of<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
+        isa.words(self.figures[i * FIGURES + f as usize].0)
+    }
+
+    /// Figure `f` (a sum) of place `i` in every lane.
+    #[inline(always)]
+    pub fn float<I: Isa>(&self, isa: I, i: usize, f: Figure) -> F32s<I> {
+        self.count_of(isa, i, f).float_bits()
+    }
+
+    #[inline(always)]
+    fn set<I: Isa>(&mut self, i: usize, f: Figure, v: F32s<I>) {
+        self.figures[i * FIGURES + f as usize].0 = v.bits().array();
+    }
+
+    #[inline(always)]
+    fn add<I: Isa>(&mut self, isa: I, i: usize, f: Figure, v: F32s<I>) {
+        let sum = self.float(isa, i, f) + v;
+        self.set(i, f, sum);
+    }
+
+    /// Adds one to count figure `f` of place `i` in the lanes of `m`.
+    #[inline(always)]
+    fn count<I: Isa>(&mut self, isa: I, i: usize, f: Figure, m: Mask<I>) {
+        let count = self.count_of(isa, i, f) + m.select_u(isa.u(1), isa.u(0));
+        self.figures[i * FIGURES + f as usize].0 = count.array();
+    }
+
+    /// The row of word `w` of place `i`'s bitset `b`.
+    #[inline(always)]
+    fn bit_row(&self, b: Bits, i: usize, w: usize) -> usize {
+        let set = if b == Bits::Ties { 0 } else { self.places };
+        (set + i) * self.words + w
+    }
+
+    /// Marks `i` and `j` in each other's bitset `b` in the lanes of `m`.
+    #[inline(always)]
+    fn set_bits<I: Isa>(&mut self, isa: I, b: Bits, (i, j): (usize, usize), m: Mask<I>) {
+        for (at, other) in [(i, j), (j, i)] {
+            let row = self.bit_row(b, at, other / 32);
+            let bit = m.select_u(isa.u(1 << (other % 32)), isa.u(0));
+            self.bits[row].0 = (isa.words(self.bits[row].0) | bit).array();
+        }
+    }
+
+    /// Gives each of the batch's groups (those copied into the lanes, in
+    /// order) its summary, with the sum of local clustering over the
+    /// members who joined where [`SummaryLanes::clustering`] was made
+    /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
+    pub fn copy_out(&self, groups: &mut [GroupState]) {
+        assert!(groups.len() <= LANES);
+        let half = self.bits.len() / 2;
+        for (l, g) in groups.iter_mut().enumerate() {
+            let summary = &mut g.tie_summary;
+            summary.reset(self.places);
+            let places = summary.members.iter_mut();
+            for (m, rows) in places.zip(self.figures.chunks_exact(FIGURES)) {
+                let figure = |f: Figure| rows[f as usize].0[l];
+                let count = |f: Figure| figure(f) as u16;
+                *m = MemberTies {
+                    ties: count(Figure::Ties),
+                    casual: count(Figure::Casual),
+                    friends: count(Figure::Friends),
+                    close: count(Figure::Close),
+                    beyond: count(Figure::Beyond),
+                    lonely_partners: count(Figure::LonelyPartners),
+                    support: f32::from_bits(figure(Figure::Support)),
+                    log_support: f32::from_bits(figure(Figure::LogSupport)),
+                    strength_to_present: f32::from_bits(figure(Figure::StrengthToPresent)),
+                };
+            }
+            // A summary's u64 word is the two u32 rows of the lanes' word
+            // pair, low half first, in the same order.
+            let (tie_bits, casual_bits) = summary.bits_mut();
+            let sets = [
+                (tie_bits, &self.bits[..half]),
+                (casual_bits, &self.bits[half..]),
+            ];
+            for (target, rows) in sets {
+                for (word, pair) in target.iter_mut().zip(rows.chunks_exact(2)) {
+                    *word = u64::from(pair[0].0[l]) | u64::from(pair[1].0[l]) << 32;
+                }
+            }
+            if !self.twice_triangles.is_empty() {
+                let members = &g.members;
+                let joined = |&i: &usize| members[i].joined_step != NEVER;
+                let summary = &mut g.tie_summary;
+                let local = |i: usize| {
+                    let k = usize::from(summary.members[i].ties);
+                    let twice = self.twice_triangles[i].0[l];
+                    if k < 2 {
+                        0.0
+                    } else {
+                        f64::from(twice) / (k * (k - 1)) as f64
+                    }
+                };
+                let sum = (0..g.arrived).filter(joined).map(local).sum();
+                summary.joined_clustering_sum = Some(sum);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::SessionContext;
+    use crate::kernel::lanes::Portable;
+    use crate::population::{Status, build_community_with};
+    use crate::rules::loneliness::LONELY_CUTOFF;
+    use crate::scenario::Scenario;
+
+    fn present(g: &GroupState, i: usize) -> bool {
+        g.members[i].status == Status::Active
+    }
+
+    fn lonely(g: &GroupState, i: usize) -> bool {
+        f64::from(g.members[i].loneliness) >= LONELY_CUTOFF
+    }
+
+    /// The summaries in lanes of a batch of `groups` groups (after a year,
+    /// strengths spread over every level) against `TieSummary::compute`'s:
+    /// the same figures, bitsets and sum of local clustering, the log of
+    /// support within the kernel's logarithm's error.
+    fn same_as_compute(places: u32, groups: usize) {
+        let s = Scenario::builder()
+            .set("community.groups", groups as u32)
+            .set("community.group_size", places)
+            .set("format.sessions", 52)
+            .build()
+            .unwrap();
+        let ctx = SessionContext::new(&s, 1);
+        let mut community = build_community_with(&ctx);
+        for step in 1..=52 {
+            crate::engine::step_all(&mut community, &ctx, step);
+        }
+        let mut meeting: Vec<GroupState> = community.into_iter().filter(|g| g.meets).collect();
+        // A year leaves no close ties: stronger ones, for every level.
+        for g in &mut meeting {
+            let strengths = g.bonds.columns_mut().strength;
+            for (k, s) in strengths.iter_mut().enumerate().filter(|(_, s)| **s > 0.0) {
+                *s = ctx.levels.close * 1.3 * (k % 13) as f32 / 12.0;
+            }
+        }
+        let isa = Portable;
+        let mut lanes = BatchLanes::default();
+        lanes.copy_in(isa, &meeting);
+        let mut session = SessionLanes::default();
+        session.reset(groups, lanes.places());
+        for (l, g) in meeting.iter().enumerate() {
+            let arrived = (0..g.places()).map(|i| i < g.arrived);
+            session.set_flags(Session::Arrived, l, arrived);
+            let present = (0..g.places()).map(|i| i < g.arrived && present(g, i));
+            session.set_flags(Session::Present, l, present);
+            let lonely = (0..g.places()).map(|i| i < g.arrived && lonely(g, i));
+            session.set_flags(Session::Lonely, l, lonely);
+        }
+        session.fill_missing_lanes();
+        let mut summary = SummaryLanes::default();
+        summary.make(isa, &ctx.levels, &lanes, &session);
+        summary.clustering(isa);
+        let mut from_lanes = meeting.clone();
+        summary.copy_out(&mut from_lanes);
+        let (mut ties_seen, mut close_seen) = (0, 0);
+        for (g, lanes_g) in meeting.iter().zip(&from_lanes) {
+            let arrived = g.arrived;
+            let present: Vec<bool> = (0..g.places())
+                .map(|i| i < arrived && present(g, i))
+                .collect();
+            let lonely: Vec<bool> = (0..g.places())
+                .map(|i| i < arrived && lonely(g, i))
+                .collect();
+            let mut reference = g.tie_summary.clone();
+            reference.compute(&g.bonds, arrived, &present, &lonely, &ctx.levels);
+            assert_eq!(reference.tie_bits(), lanes_g.tie_summary.tie_bits());
+            let joined = |i: usize| g.members[i].joined_step != crate::population::NEVER;
+            let sum = reference.clustering_sum(arrived, joined);
+            let from_lanes = lanes_g.tie_summary.joined_clustering_sum;
+            assert_eq!(from_lanes.map(f64::to_bits), Some(sum.to_bits()));
+            assert!(sum > 0.0);
+            assert_eq!(reference.casual_bits(), lanes_g.tie_summary.casual_bits());
+            for (want, got) in reference.members.iter().zip(&lanes_g.tie_summary.members) {
+                let log = (want.log_support - got.log_support).abs();
+                assert!(log <= 2e-7 * want.log_support.max(1.0), "{want:?} {got:?}");
+                let got = MemberTies {
+                    log_support: want.log_support,
+                    ..*got
+                };
+                assert_eq!(*want, got);
+                ties_seen += u32::from(want.ties);
+                close_seen += u32::from(want.close);
+            }
+        }
+        assert!(
+            ties_seen > 20 && close_seen > 0,
+            "{ties_seen} ties, {close_seen} close"
+        );
+    }
+
+    #[test]
+    fn summaries_in_lanes_are_the_groups_summaries() {
+        same_as_compute(12, 8);
+        same_as_compute(12, 3);
+        same_as_compute(70, 2);
+    }
+}

@@ -1,0 +1,499 @@
+//! The steps of a batch's session that run in the kernel's lanes
+//! (`crate::kernel::steps`, with the rules of
+//! [`crate::context::SessionContext::kernel`]). A batch of meeting groups (a room's or a forum's, all of one size)
+//! runs its whole session from step 2 in one copy of the batch: step 2,
+//! steps 3 to 7 (a room's in `room.rs`, a forum's in `forum.rs`), the
+//! pairs, the tie summaries and steps 9 to 13, each reading and writing
+//! the batch's lanes and the session's figures by place
+//! ([`SessionLanes`]); then the groups get their state and summaries
+//! back, and each scratch what the tally and the panel read. Control
+//! blocks run hope and loneliness in one copy of their members.
+
+use super::Scratch;
+use crate::bonds::MemberTies;
+use crate::context::SessionContext;
+use crate::kernel::batch::BatchLanes;
+use crate::kernel::lanes::{F32s, Isa, LANES, U32s, WithLanes, dispatch, each_lane};
+use crate::kernel::rules::KernelRules;
+use crate::kernel::scratch::{Figure as Session, SessionLanes};
+use crate::kernel::steps::{self, ForumPeriod, PairSession, gather};
+use crate::kernel::summary::SummaryLanes;
+use crate::outside::GroupOutside;
+use crate::population::GroupState;
+use crate::rules::bonding;
+
+/// The group whose data lane `l` holds in a batch of `n` groups: its
+/// own, or the first group's in a lane past the last
+/// ([`BatchLanes::copy_in`]), whose results are never copied back.
+#[inline(always)]
+fn lane(l: usize, n: usize) -> usize {
+    if l < n { l } else { 0 }
+}
+
+mod forum;
+mod room;
+
+/// What the steps in lanes read of a batch's session.
+pub(super) struct Batch<'a> {
+    rules: &'a KernelRules,
+    ctx: &'a SessionContext<'a>,
+    step: u32,
+    /// What each group's members' community ties are doing.
+    outsides: &'a [&'a GroupOutside],
+}
+
+impl<'a> Batch<'a> {
+    pub(super) fn new(
+        rules: &'a KernelRules,
+        ctx: &'a SessionContext<'a>,
+        step: u32,
+        outsides: &'a [&'a GroupOutside],
+    ) -> Batch<'a> {
+        Batch {
+            rules,
+            ctx,
+            step,
+            outsides,
+        }
+    }
+}
+
+/// A batch in the kernel's lanes: its state, its tie summaries, what its
+/// session's steps hand on; one per thread, reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct BatchInLanes {
+    lanes: BatchLanes,
+    summaries: SummaryLanes,
+    session: SessionLanes,
+    /// A forum's period.
+    forum: ForumPeriod,
+}
+
+/// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
+/// from their opening (step 1 and the session's flags in `scratches`);
+/// with `clustering`, each tie summary gets its sum of local clustering
+/// (for the tally, when the network figures are not taken). Each scratch
+/// is given who attended (in place order), the depth of each disclosure,
+/// the replies received and the disclosers.
+pub(super) fn session(
+    batch: &Batch,
+    groups: &mut [GroupState],
+    scratches: &mut [Scratch],
+    into: &mut BatchInLanes,
+    clustering: bool,
+) {
+    timed!(Attendance, {
+        into.session.reset(groups.len(), groups[0].places());
+        for (l, g) in groups.iter().enumerate() {
+            fill_opening(batch, g, l, &mut into.session);
+            fill_ties_before(batch, g, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+    });
+    let work = WholeSession {
+        batch,
+        groups,
+        into: &mut *into,
+        clustering,
+    };
+    let disclosers = dispatch(batch.rules.portable, work);
+    timed!(Tally, give_back(&into.session, &disclosers, scratches));
+}
+
+/// A batch's session from step 2, as work over lanes; gives each lane's
+/// disclosers.
+struct WholeSession<'a> {
+    batch: &'a Batch<'a>,
+    groups: &'a mut [GroupState],
+    into: &'a mut BatchInLanes,
+    clustering: bool,
+}
+
+impl WithLanes for WholeSession<'_> {
+    type Output = [u32; LANES];
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
+        let (batch, groups) = (self.batch, self.groups);
+        let BatchInLanes {
+            lanes,
+            summaries,
+            session,
+            forum,
+        } = self.into;
+        if batch.ctx.forum {
+            timed!(Attendance, lanes.copy_in_strengths(isa, groups));
+        } else {
+            timed!(Attendance, lanes.copy_in(isa, groups));
+        }
+        opening_and_attendance(isa, batch, groups, lanes, session);
+        let disclosers = if batch.ctx.forum {
+            forum::steps_3_to_7(isa, batch, groups, lanes, session, forum)
+        } else {
+            room::steps_3_to_7(isa, batch, groups, lanes, session)
+        };
+        timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
+        timed!(
+            TieSummaries,
+            summaries_with(isa, batch, lanes, session, summaries)
+        );
+        if self.clustering {
+            timed!(TieSummaries, summaries.clustering(isa));
+        }
+        let counted = disclosers.i32_to_f32();
+        steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
+        give_groups_back(isa, lanes, summaries, groups);
+        disclosers.array()
+    }
+}
+
+/// Runs a session of control blocks (a waitlist's or a control arm's;
+/// nobody attends and there are no ties): hope from community exemplars,
+/// then loneliness, each run of blocks of one size in one copy of its
+/// members.
+pub(super) fn control_blocks(batch: &Batch, blocks: &mut [GroupState], into: &mut BatchInLanes) {
+    let mut from = 0;
+    while from < blocks.len() {
+        let places = blocks[from].places();
+        let to = from
+            + blocks[from..]
+                .iter()
+                .take_while(|b| b.places() == places)
+                .count();
+        let run = Batch::new(
+            batch.rules,
+            batch.ctx,
+            batch.step,
+            &batch.outsides[from..to],
+        );
+        let blocks = &mut blocks[from..to];
+        into.session.reset(blocks.len(), places);
+        for (l, g) in blocks.iter().enumerate() {
+            fill_opening(&run, g, l, &mut into.session);
+        }
+        into.session.fill_missing_lanes();
+        let work = ControlSession {
+            batch: &run,
+            blocks,
+            into: &mut *into,
+        };
+        dispatch(batch.rules.portable, work);
+        from = to;
+    }
+}
+
+/// A session of control blocks of one size, as work over lanes.
+struct ControlSession<'a> {
+    batch: &'a Batch<'a>,
+    blocks: &'a mut [GroupState],
+    into: &'a mut BatchInLanes,
+}
+
+impl WithLanes for ControlSession<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        let (batch, blocks) = (self.batch, self.blocks);
+        let BatchInLanes {
+            lanes,
+            summaries,
+            session,
+            ..
+        } = self.into;
+        let (rules, step) = (batch.rules, batch.step);
+        lanes.copy_in_members(isa, blocks);
+        steps::opening(isa, lanes, arrived(isa, blocks), session);
+        summaries.without_ties(lanes.places());
+        steps::hope(isa, &rules.hope, step, lanes, session);
+        let ids = group_ids(isa, blocks);
+        steps::loneliness(isa, rules, step, ids, lanes, (session, summaries));
+        lanes.copy_out_members(isa, blocks);
+    }
+}
+
+/// Gives each scratch what the tally and the panel read: who attended
+/// (and the attendees in place order), each disclosure's depth, the
+/// replies received, the disclosers.
+fn give_back(session: &SessionLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+    for (l, sc) in scratches.iter_mut().enumerate() {
+        for i in 0..sc.attended.len() {
+            let attended = session.word_at(i, Session::Attended, l) != 0;
+            sc.attended[i] = attended;
+            if attended {
+                sc.attendees.push(i);
+            }
+            sc.depth[i] = f64::from(f32::from_bits(session.word_at(i, Session::Depth, l)));
+            sc.replies[i] = f64::from(f32::from_bits(session.word_at(i, Session::Replies, l)));
+        }
+        sc.disclosers = disclosers[l] as usize;
+    }
+}
+
+/// What the session brings of the places of group `g` (lane `l`) at its
+/// opening from outside the lanes: TS(k − 1)'s log of support, the
+/// community ties' counts (none without a community network), and in a
+/// forum the posting propensities. Who has
+/// arrived, is active or lonely is worked out in lanes
+/// ([`steps::opening`]).
+fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
+    let ties = &g.tie_summary.members;
+    into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
+    if batch.ctx.forum {
+        let propensity = g.forum.iter().map(|f| f.propensity);
+        into.set_floats(Session::Propensity, l, propensity);
+    }
+    let outside = &batch.outsides[l].members;
+    if !outside.is_empty() {
+        let lonely = outside.iter().map(|o| u32::from(o.lonely));
+        into.set_words(Session::OutsideLonely, l, lonely);
+        let hopeful = outside.iter().map(|o| u32::from(o.hopeful));
+        into.set_words(Session::OutsideHopeful, l, hopeful);
+    }
+}
+
+/// What step 8 in lanes reads of group `g` (lane `l`) from TS(k − 1):
+/// who keeps as many ties, or close ties, as they can, and the casual
+/// ties.
+fn fill_ties_before(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
+    let ties = &g.tie_summary.members;
+    let b = &batch.ctx.scenario.mechanisms.bonding;
+    let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
+    into.set_flags(Session::TiesFull, l, ties.iter().map(full));
+    let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
+    into.set_flags(Session::CloseFull, l, ties.iter().map(full));
+    into.set_casual(l, &g.tie_summary);
+}
+
+/// Step 2 on the batch in `lanes` (its members copied in): who has
+/// arrived, is active or lonely, then who comes, in the session's figures.
+#[inline(always)]
+fn opening_and_attendance<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &BatchLanes,
+    session: &mut SessionLanes,
+) {
+    steps::opening(isa, lanes, arrived(isa, groups), session);
+    let enabled = batch.ctx.scenario.mechanisms.attendance.enabled;
+    let (rules, step, ids) = (batch.rules, batch.step, group_ids(isa, groups));
+    timed!(
+        Attendance,
+        steps::attendance(isa, rules, enabled, step, ids, lanes, session)
+    );
+}
+
+/// Gives the groups in `lanes` their state and their tie summaries back.
+#[inline(always)]
+fn give_groups_back<I: Isa>(
+    isa: I,
+    lanes: &BatchLanes,
+    summaries: &SummaryLanes,
+    groups: &mut [GroupState],
+) {
+    timed!(Cohesion, lanes.copy_out(isa, groups));
+    timed!(TieSummaries, summaries.copy_out(groups));
+}
+
+/// Each lane's group's count of places whose members have arrived.
+#[inline(always)]
+fn arrived<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
+    isa.words(each_lane(|l| groups[lane(l, groups.len())].arrived as u32))
+}
+
+/// The batch's group ids, one a lane.
+#[inline(always)]
+fn group_ids<I: Isa>(isa: I, groups: &[GroupState]) -> U32s<I> {
+    isa.words(each_lane(|l| groups[lane(l, groups.len())].id))
+}
+
+/// Step 8, the pairs, on the batch in `lanes` (the groups give each
+/// lane's session constants and TS(k − 1)'s casual ties).
+#[inline(always)]
+fn step_8_with<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &mut BatchLanes,
+    session: &mut SessionLanes,
+) {
+    let (rules, ctx, step) = (batch.rules, batch.ctx, batch.step);
+    let n = groups.len();
+    let group = |l: usize| &groups[lane(l, n)];
+    let b = &ctx.scenario.mechanisms.bonding;
+    let minutes = ctx.scenario.format.minutes;
+    let attendees = session.count(isa, Session::Attended).array();
+    let per_reply = ctx.scenario.forum.hours_per_reply as f32;
+    let pairs = PairSession {
+        hours_in_session: gather(isa, |l| {
+            let attendees = attendees[l] as usize;
+            if ctx.forum {
+                per_reply
+            } else {
+                bonding::pair_hours(minutes, b.conversation_size, attendees) as f32
+            }
+        }),
+        session_gain: gather(isa, |l| group(l).character.session_gain() as f32),
+        forum: ctx.forum,
+    };
+    let ids = group_ids(isa, groups);
+    steps::ties(isa, rules, step, ids, pairs, (lanes, groups), session);
+}
+
+/// The tie summaries TS(k) of the batch in `lanes`, after step 8, from
+/// this session's present and lonely flags.
+#[inline(always)]
+fn summaries_with<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    lanes: &BatchLanes,
+    session: &SessionLanes,
+    summaries: &mut SummaryLanes,
+) {
+    summaries.make(isa, &batch.ctx.levels, lanes, session);
+}
+
+/// Steps 9 to 13: stigma, loneliness, recovery, dropout, a closed group's
+/// end, cohesion, with the tie summaries TS(k) in `summaries`.
+#[inline(always)]
+fn steps_9_to_13_with<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    lanes: &mut BatchLanes,
+    session: &SessionLanes,
+    summaries: &SummaryLanes,
+    disclosers: F32s<I>,
+) {
+    let n = groups.len();
+    let group = |l: usize| &groups[lane(l, n)];
+    let (rules, step, ctx) = (batch.rules, batch.step, batch.ctx);
+    let ids = group_ids(isa, groups);
+    let figures = (session, summaries);
+    if rules.stigma.enabled {
+        let bonus = gather(isa, |l| {
+            (ctx.safety_bonus + group(l).character.safety()) as f32
+        });
+        timed!(
+            Stigma,
+            steps::stigma(isa, &rules.stigma, (bonus, disclosers), lanes, session)
+        );
+    }
+    timed!(
+        Loneliness,
+        steps::loneliness(isa, rules, step, ids, lanes, figures)
+    );
+    let gain = gather(isa, |l| group(l).character.session_gain() as f32);
+    timed!(
+        Recovery,
+        steps::recovery(isa, rules, step, ids, gain, lanes, session)
+    );
+    if ctx.scenario.mechanisms.dropout.enabled {
+        timed!(
+            Dropout,
+            steps::dropout(isa, rules, step, ids, lanes, figures)
+        );
+    }
+    if !ctx.open {
+        let community = &ctx.scenario.community;
+        let floor = community.min_group_size.min(community.group_size);
+        timed!(GroupEnd, steps::group_end(isa, floor, step, lanes));
+    }
+    timed!(
+        Cohesion,
+        steps::cohesion(isa, &rules.cohesion, lanes, figures)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::SessionContext;
+    use crate::engine::step_all;
+    use crate::kernel::rules::KernelRules;
+    use crate::population::build_community_with;
+    use crate::scenario::Scenario;
+
+    /// Every group's and control block's members' and pairs' state after
+    /// a year, as bits, in AVX2's lanes or the portable ones.
+    fn state_after_a_year(s: &Scenario, portable: bool) -> Vec<u32> {
+        let mut ctx = SessionContext::new(s, 3);
+        ctx.kernel = KernelRules {
+            portable,
+            ..KernelRules::new(&ctx)
+        };
+        let mut groups = build_community_with(&ctx);
+        for step in 1..=s.format.sessions {
+            step_all(&mut groups, &ctx, step);
+        }
+        let mut bits = Vec::new();
+        for g in &groups {
+            for m in &g.members {
+                let scores = [
+                    m.loneliness,
+                    m.hope,
+                    m.stigma,
+                    m.cohesion,
+                    m.dose,
+                    m.reply_memory,
+                ];
+                bits.extend(scores.map(f32::to_bits));
+                bits.extend([
+                    m.status as u32,
+                    m.left_step,
+                    m.sessions_attended,
+                    u32::from(m.caught),
+                    m.disclosures,
+                    m.replies_received,
+                    m.replies_given,
+                ]);
+            }
+            for f in &g.forum {
+                bits.extend([f.posts, f.first_post_step, u32::from(f.posted_again)]);
+            }
+            bits.extend(g.bonds.strengths().iter().map(|x| x.to_bits()));
+            bits.extend(g.bonds.hours().iter().map(|x| x.to_bits()));
+        }
+        bits
+    }
+
+    #[test]
+    fn avx2_and_portable_lanes_give_the_same_year() {
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernel::lanes::Avx2::detect().is_some() {
+            let room = Scenario::builder()
+                .set("community.groups", 200)
+                .set("community.control_members", 100)
+                .set("mechanisms.contagion.enabled", true)
+                .build()
+                .unwrap();
+            let forum = Scenario::builder()
+                .set("community.groups", 24)
+                .set("community.group_size", 60)
+                .set("format.delivery", "forum")
+                .build()
+                .unwrap();
+            for s in [room, forum] {
+                let avx2 = state_after_a_year(&s, false);
+                assert!(avx2.len() > 10_000);
+                assert!(avx2 == state_after_a_year(&s, true), "the lanes differ");
+            }
+        }
+    }
+
+    #[test]
+    fn a_groups_year_does_not_depend_on_what_shares_its_batch() {
+        // Thirteen groups: the second batch holds five groups, and with a
+        // control arm its control blocks too; the groups' years are the
+        // same bits either way.
+        let community = |control_members: u32| {
+            Scenario::builder()
+                .set("community.groups", 13)
+                .set("community.control_members", control_members)
+                .build()
+                .unwrap()
+        };
+        let alone = state_after_a_year(&community(0), false);
+        assert!(alone.len() > 1_000);
+        let with_control = state_after_a_year(&community(40), false);
+        assert!(alone[..] == with_control[..alone.len()]);
+    }
+}

@@ -25,7 +25,8 @@
 //! those read from a cohort file and [`arrivals`] the two put together;
 //! [`population`] holds the members group by
 //! group; [`bonds`] the ties within groups; [`rules`] one file per
-//! mechanism; [`session`] one session of one group in process order;
+//! mechanism; [`session`] one session of a batch of groups in process order,
+//! its steps 2 to 13 in the f32 [`kernel`]'s lanes;
 //! [`engine`] the parallel session loop; [`step_timing`] its profile by
 //! step (feature `step-timing`); [`memory`] what a run will need;
 //! [`runner`] runs into parts and assembles the files; [`metrics`],

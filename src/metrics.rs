@@ -264,7 +264,7 @@ impl Tally {
 
     /// Sets the clustering sum, from the network figures when they were taken
     /// this step (the same sum, computed once), else from the tie summary
-    /// (made with it where it was made in vector lanes).
+    /// (made with it in the kernel's lanes).
     pub fn set_clustering(&mut self, g: &GroupState) {
         self.clustering_sum = if self.network.nodes > 0 {
             self.network.clustering_sum

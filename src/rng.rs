@@ -1,21 +1,18 @@
 //! Random numbers and the few distributions the model draws from.
 //!
-//! Every random number in a run is addressed by a key and a position. The
-//! key is `(seed, replicate, step, group, purpose)` ([`StreamKey`],
-//! [`Purpose`]), mixed with SplitMix64 into one word; the numbers of a key
-//! are those of the SplitMix64 generator seeded with that word, the n-th
-//! being `mix(word + (n + 1)γ)` ([`Draws`]). Any one of them can be
-//! computed on its own, without the ones before it: the session's rules
-//! take each member's draw at the member's place and each pair's at the
-//! pair's index (an item that needs several takes them in rounds, round
-//! `r` of item `k` among `n` items at position `r·n + k`, [`Rounds`]), so
-//! a draw does not depend on how many were taken before it, on the order
-//! members are visited, or on which thread runs the group. Rules that set
-//! things up (a population, a community network, a sensitivity design),
-//! a forum's replies and reading, and an open group's arrivals read their
-//! key's numbers in order ([`Stream`]). The same key gives the
-//! same numbers on every machine, and adding a draw to one rule (one
-//! [`Purpose`]) cannot shift the numbers another rule sees.
+//! The numbers of everything but a session's steps 2 to 13 (which take
+//! Philox's, [`crate::kernel::draws`]): initialization, an open group's
+//! arrivals, the community network and its turnover, a sensitivity design
+//! and a calibration's particles. Each is addressed by a key, `(seed,
+//! replicate, step, group, purpose)` ([`StreamKey`], [`Purpose`], whose
+//! list the kernel's addresses share), mixed with SplitMix64 into one
+//! word; the numbers of a key are those of the SplitMix64 generator seeded
+//! with that word, the n-th being `mix(word + (n + 1)γ)` ([`Draws`]), any
+//! one computable on its own (items that need several take them in rounds,
+//! round `r` of item `k` among `n` items at position `r·n + k`,
+//! [`Rounds`]); most read their key's numbers in order ([`Stream`]). The
+//! same key gives the same numbers on every machine, and adding a draw to
+//! one rule (one [`Purpose`]) cannot shift the numbers another rule sees.
 //!
 //! The samplers below (normal, gamma, beta, Poisson, log-normal) are written
 //! here on top of `libm`, a pure-Rust port of musl's maths library, rather than
@@ -288,7 +285,7 @@ pub fn standard_normal_pair(rng: &mut impl Uniforms) -> (f64, f64) {
 }
 
 /// A standard normal deviate: the first of a pair (for draws taken once,
-/// when a population or a design is set up; the session's noise uses both).
+/// when a population or a design is set up).
 pub fn standard_normal(rng: &mut impl Uniforms) -> f64 {
     standard_normal_pair(rng).0
 }

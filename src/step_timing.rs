@@ -52,8 +52,8 @@ pub enum Part {
     GroupEnd,
     Cohesion,
     Tally,
-    /// The tally's clustering sum (where the tie summaries' lanes did not
-    /// make it, or from the network figures).
+    /// The tally's clustering sum (from the network figures or the tie
+    /// summary).
     Clustering,
     /// A control block's or waitlist group's whole session.
     ControlBlock,

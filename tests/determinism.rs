@@ -284,8 +284,8 @@ fn the_kernels_avx2_lanes_give_its_portable_lanes_bits() {
         "[community]\ngroups = 60\ngroup_size = 7\n[format]\nsessions = 20\ndelivery = \"online\"\n",
         "[community]\ngroups = 4\ngroup_size = 64\n[format]\nsessions = 12\n",
         "[community]\ngroups = 11\ngroup_size = 32\ncontrol_members = 40\n[format]\nsessions = 12\n",
-        // Contact means from 0 to past 30 (the scalar sampler's normal
-        // approximation) and past 1 (e^−mean computed at once).
+        // Contact means from 0 to past 30 (where the contact count takes
+        // its normal approximation).
         "[community]\ngroups = 60\ngroup_size = 10\n[format]\nsessions = 20\nfrequency = \"biweekly\"\n\
          [mechanisms.beyond_meetings]\nmax_contacts_per_week = 50.0\nhalf_hours = 3.0\n\
          weekly_budget_hours = 168.0\n",
@@ -307,13 +307,13 @@ fn the_kernels_avx2_lanes_give_its_portable_lanes_bits() {
         let text = text.as_str();
         let s = crate::common::scenario(text);
         let lanes = SessionContext::new(&s, 0);
-        let mut scalar = SessionContext::new(&s, 0);
-        scalar.kernel.portable = true;
+        let mut portable = SessionContext::new(&s, 0);
+        portable.kernel.portable = true;
         let (mut a, mut b) = (build_community(&s, 0), build_community(&s, 0));
         for step in 1..=s.format.sessions {
             let (ta, tb) = (
                 engine::step_all(&mut a, &lanes, step),
-                engine::step_all(&mut b, &scalar, step),
+                engine::step_all(&mut b, &portable, step),
             );
             assert_eq!(format!("{ta:?}"), format!("{tb:?}"), "{text} step {step}");
             for (ga, gb) in a.iter().zip(&b) {

@@ -1,10 +1,12 @@
 //! The f32 kernel's random numbers: Philox4x32-10 words addressed by what
 //! they are for. The key (two words) is the run's seed and replicate,
 //! mixed once; the counter (four words) is the step, the group, the
-//! purpose with the round block below it, and the position (a member's
-//! place, a pair's index, a reply's discloser × places + listener). One
-//! call gives four words: four rounds of one item, or the numbers of a
-//! step that takes several at once.
+//! purpose with the round block below it, and the position. One call gives
+//! four words: four places' numbers (place i: word i mod 4 at position
+//! ⌊i / 4⌋), four listeners' (a reply to discloser j at j·⌈places / 4⌉ +
+//! ⌊i / 4⌋), the first numbers of four pairs (pair k's at ⌊k / 4⌋, its
+//! others from position k's later blocks), or four rounds of one item
+//! (`docs/MODEL.md` §4.7).
 //!
 //! A batch's eight groups differ only in the counter's group word, so
 //! their eight counters are one vector of group ids and three broadcasts.

@@ -1,8 +1,11 @@
-//! Foundations of the f32 session kernel (docs/kernel-plan.md): eight
-//! lanes with one source for every processor ([`lanes`]), a counter-based
-//! generator of 32-bit words and the numbers addressed by what they are
-//! for, f32 exponential, logarithm and normal deviates, and the first
-//! rules in f32.
+//! The f32 session kernel (docs/kernel-plan.md): eight lanes with one
+//! source for every processor ([`lanes`]), a counter-based generator of
+//! 32-bit words and the numbers addressed by what they are for
+//! ([`philox`], [`draws`]), f32 exponential, logarithm and normal
+//! deviates ([`math`]), a batch of groups in lanes ([`batch`]), the
+//! session's steps 2 to 13 ([`steps`]) with the rules in f32 ([`rules`]),
+//! the tie summaries ([`summary`]) and what the steps hand on to each
+//! other ([`scratch`]).
 
 pub mod batch;
 pub mod chances;

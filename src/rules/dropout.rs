@@ -88,8 +88,8 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
 
 /// The hazard as `min(1, scale · e^exponent)`: the scale (base, frailty,
 /// early excess, isolation) and the exponent (−protection), so that a
-/// draw can be decided without the exponential
-/// ([`super::chance::happens_with_scaled_exp`]).
+/// draw can be decided without the exponential (`u < scale · e^exponent`,
+/// as the kernel's dropout step decides it).
 #[inline]
 pub fn hazard_factors(p: &Dropout, m: DropoutInputs) -> (f64, f64) {
     let early = m.early;

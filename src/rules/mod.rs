@@ -23,7 +23,6 @@ pub mod altruism;
 pub mod attendance;
 pub mod beyond_meetings;
 pub mod bonding;
-pub mod chance;
 pub mod cohesion;
 pub mod dropout;
 pub mod forum;

@@ -12,8 +12,10 @@
 //! (nobody attends, no ties) is hope and loneliness alone. Then each
 //! group's tally.
 //!
-//! Every step takes its numbers from the replicate's Philox key at
-//! (step, group, purpose, place or pair), so a draw depends neither on
+//! Steps 2 to 13 take their numbers from the replicate's Philox key at
+//! (step, group, purpose, position: a place's or a pair's, four to a
+//! call), step 1 its arrivals from the group's SplitMix64 stream, so a
+//! draw depends neither on
 //! the draws taken before it nor on which thread runs the group, nor on
 //! which groups share its batch; a step touches nothing outside its
 //! group.

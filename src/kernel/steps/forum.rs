@@ -149,7 +149,7 @@ pub fn posting<I: Isa>(
 /// position 2n), each from a visitor other than its author drawn in
 /// proportion to their posting propensity (by inverse transform over the
 /// running sums, the draws in turn from position 2n + 1; a draw that lands
-/// on the author is drawn again, up to [`REPLIER_TRIES`] times). Writes
+/// on the author is drawn again, up to `REPLIER_TRIES` times). Writes
 /// replies received and given, and each pair's exchanges, to `session`;
 /// what the posters remember follows in
 /// [`super::replies::remember_replies`].

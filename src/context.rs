@@ -61,11 +61,10 @@ pub struct SessionContext<'a> {
     /// Share of a pair's recent contacts outside the sessions still counted
     /// after one interval.
     pub contacts_kept: f64,
-    /// The f32 kernel's rules and the key of its numbers, where steps 2 to
-    /// 13 run (in AVX2's lanes where the processor has them, else in the
-    /// portable lanes, with the same bits; `BONFIRE_KERNEL=portable` takes
-    /// the portable lanes everywhere, to compare).
-    pub kernel: crate::kernel::rules::KernelRules,
+    /// The kernel's steps run in the portable lanes even where the
+    /// processor has AVX2 (the same bits; `BONFIRE_KERNEL=portable`, or
+    /// set by a test, to compare).
+    pub portable_lanes: bool,
 }
 
 impl<'a> SessionContext<'a> {
@@ -75,7 +74,7 @@ impl<'a> SessionContext<'a> {
         let facilitated = scenario.format.leadership == Leadership::Facilitated;
         let interval_days = scenario.interval_days();
         let b = &m.bonding;
-        let mut ctx = SessionContext {
+        SessionContext {
             scenario,
             replicate,
             levels: TieLevels {
@@ -118,13 +117,8 @@ impl<'a> SessionContext<'a> {
             newcomer_weight: replies::newcomer_weights(&m.replies, scenario.format.sessions),
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
-            kernel: crate::kernel::rules::KernelRules::default(),
-        };
-        ctx.kernel = crate::kernel::rules::KernelRules {
-            portable: portable_lanes(),
-            ..crate::kernel::rules::KernelRules::new(&ctx)
-        };
-        ctx
+            portable_lanes: portable_lanes(),
+        }
     }
 
     /// The key of this replicate's streams for one group at one step.

@@ -308,7 +308,7 @@ fn the_kernels_avx2_lanes_give_its_portable_lanes_bits() {
         let s = crate::common::scenario(text);
         let lanes = SessionContext::new(&s, 0);
         let mut portable = SessionContext::new(&s, 0);
-        portable.kernel.portable = true;
+        portable.portable_lanes = true;
         let (mut a, mut b) = (build_community(&s, 0), build_community(&s, 0));
         for step in 1..=s.format.sessions {
             let (ta, tb) = (

@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use crate::kernel::rules::KernelRules;
 use crate::metrics::{RowId, Tally};
 use crate::network::NetStats;
 use crate::output::{GroupRow, PanelRow, TimeseriesRow};
@@ -184,6 +185,7 @@ pub fn step_all_with(
     outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
     let none = GroupOutside::default();
+    let kernel = KernelRules::new(ctx);
     let mut tallies = vec![Tally::default(); groups.len()];
     groups
         .par_chunks_mut(BATCH_GROUPS)
@@ -194,7 +196,7 @@ pub fn step_all_with(
             |scratch, (batch, (groups, tallies))| {
                 let first = batch * BATCH_GROUPS;
                 let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
-                step_groups(groups, ctx, step, scratch, outside, tallies);
+                step_groups(groups, (ctx, &kernel), step, scratch, outside, tallies);
             },
         );
     tallies
@@ -213,6 +215,7 @@ pub fn step_all_panel(
 ) -> Vec<Tally> {
     let week = f64::from(step) * ctx.scenario.interval_days() / 7.0;
     let none = GroupOutside::default();
+    let kernel = KernelRules::new(ctx);
     let stepped: Vec<(Tally, Vec<PanelRow>)> = groups
         .par_chunks_mut(BATCH_GROUPS)
         .enumerate()
@@ -220,7 +223,7 @@ pub fn step_all_panel(
             let first = batch * BATCH_GROUPS;
             let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
             let mut tallies = vec![Tally::default(); groups.len()];
-            step_groups(groups, ctx, step, scratch, outside, &mut tallies);
+            step_groups(groups, (ctx, &kernel), step, scratch, outside, &mut tallies);
             let rows = groups.iter().enumerate().map(|(at, g)| {
                 let mut rows = Vec::new();
                 if g.meets {

@@ -34,7 +34,7 @@ pub struct Members<I: Isa> {
 }
 
 /// A factor that fades with tenure, 1 + excess · e^(−t/scale), in f32.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Fading {
     excess: f32,
     /// −1/scale.
@@ -56,7 +56,7 @@ impl Fading {
 }
 
 /// The run's constants of both chances, in f32.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Chances {
     newcomer: Fading,
     early: Fading,

@@ -16,7 +16,7 @@ use super::philox::philox;
 use crate::rng::{Purpose, splitmix64};
 
 /// The key of a replicate's numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key([u32; 2]);
 
 /// Where a number is, but for the group: the session, what it is for, the

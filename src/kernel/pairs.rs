@@ -12,7 +12,7 @@ use crate::rules::beyond_meetings::BeyondMeetings;
 use crate::rules::bonding::Bonding;
 
 /// The session's constants of the update, in f32.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PairRule {
     half_squared: f32,
     /// Contacts per week at full closeness, the format's factor in.

@@ -11,7 +11,7 @@ use super::math;
 use crate::rules::loneliness::{CAUGHT_MARGIN, LONELINESS_MAX, LONELINESS_MIN, LONELY_CUTOFF};
 
 /// The session's constants of the relaxation, in f32.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Relaxation {
     pub tie_relief: f32,
     /// Share of the gap to the set point closed this session.

@@ -12,7 +12,7 @@ use crate::context::SessionContext;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
 /// numbers.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct KernelRules {
     /// Run in the portable lanes even where AVX2 is there (to compare).
     pub portable: bool,
@@ -35,7 +35,7 @@ impl KernelRules {
         let scenario = ctx.scenario;
         let m = &scenario.mechanisms;
         KernelRules {
-            portable: false,
+            portable: ctx.portable_lanes,
             key: Key::new(scenario.seed, ctx.replicate),
             chances: Chances::new(
                 &m.attendance,

@@ -1,6 +1,6 @@
 //! The steps of a batch's session that run in the kernel's lanes
 //! (`crate::kernel::steps`, with the rules of
-//! [`crate::context::SessionContext::kernel`]). A batch of meeting groups (a room's or a forum's, all of one size)
+//! [`crate::kernel::rules::KernelRules`]). A batch of meeting groups (a room's or a forum's, all of one size)
 //! runs its whole session from step 2 in one copy of the batch: step 2,
 //! steps 3 to 7 (a room's in `room.rs`, a forum's in `forum.rs`), the
 //! pairs, the tie summaries and steps 9 to 13, each reading and writing
@@ -408,7 +408,6 @@ fn steps_9_to_13_with<I: Isa>(
 mod tests {
     use crate::context::SessionContext;
     use crate::engine::step_all;
-    use crate::kernel::rules::KernelRules;
     use crate::population::build_community_with;
     use crate::scenario::Scenario;
 
@@ -416,10 +415,7 @@ mod tests {
     /// a year, as bits, in AVX2's lanes or the portable ones.
     fn state_after_a_year(s: &Scenario, portable: bool) -> Vec<u32> {
         let mut ctx = SessionContext::new(s, 3);
-        ctx.kernel = KernelRules {
-            portable,
-            ..KernelRules::new(&ctx)
-        };
+        ctx.portable_lanes = portable;
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);

@@ -36,6 +36,7 @@ macro_rules! timed {
 mod in_lanes;
 mod steps;
 
+use crate::kernel::rules::KernelRules;
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
 use crate::outside::GroupOutside;
@@ -149,14 +150,15 @@ impl BatchScratch {
 }
 
 /// Runs session `step` (1-based) for a batch of up to [`BATCH_GROUPS`]
-/// groups or control blocks (the groups first), and puts their tallies in
+/// groups or control blocks (the groups first), with the replicate's
+/// context and the kernel's rules made from it, and puts their tallies in
 /// `tallies` (one per group, in order); `outside` gives what the community
 /// ties of the batch's group `at` are doing. Step 1 and the session's
 /// flags run on each group, then the meeting groups' steps 2 to 13 and
 /// the control blocks' sessions in the kernel's lanes, then each tally.
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
-    ctx: &SessionContext,
+    (ctx, rules): (&SessionContext, &KernelRules),
     step: u32,
     scratch: &mut BatchScratch,
     outside: impl Fn(usize) -> &'a GroupOutside,
@@ -193,7 +195,6 @@ pub fn step_groups<'a>(
         std::array::from_fn(|at| outside(at.min(groups.len() - 1)));
     let (meeting_groups, blocks) = groups.split_at_mut(meeting);
     let into = &mut scratch.in_lanes;
-    let rules = &ctx.kernel;
     if meeting > 0 {
         // Steps 2 to 13.
         let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);

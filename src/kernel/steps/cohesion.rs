@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 
 /// Step 13's rules in f32 (`rules::cohesion`'s belonging curve and the
 /// running measure's weight).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CohesionRule {
     /// 1 / the belonging curve's scale in hours.
     pub per_hour: f32,

@@ -12,7 +12,7 @@ use crate::rules::cohesion::COHESION_MAX;
 use crate::rules::sharing::LEAST_OPEN_FACTOR;
 
 /// Step 3's rules in f32 (`rules::sharing`, the run's floor law).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FloorRule {
     pub enabled: bool,
     /// Minutes of the session left to the members.

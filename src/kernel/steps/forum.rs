@@ -28,7 +28,7 @@ const REPLIER_TRIES: u32 = 8;
 
 /// A forum's rules in f32 (`rules::forum`, with sharing, replies and
 /// universality's switches and relief).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ForumRule {
     sharing: bool,
     universality: bool,

@@ -7,7 +7,7 @@ use crate::population::NEVER;
 use crate::scenario::Scenario;
 
 /// Step 7's rules in f32 (`rules::hope`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HopeRule {
     pub enabled: bool,
     /// Exemplars needed for a gain.

@@ -15,7 +15,7 @@ use crate::rules::loneliness::{CAUGHT_MARGIN, LONELINESS_MIN, LONELY_CUTOFF};
 use crate::scenario::Scenario;
 
 /// Step 10's rules in f32 (`rules::loneliness`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LonelinessRule {
     /// SISa contagion's onset, transmission per lonely partner and
     /// recovery per session; `None` when contagion is off.

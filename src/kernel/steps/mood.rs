@@ -8,7 +8,7 @@ use crate::rules::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
 use crate::scenario::Scenario;
 
 /// Step 5's and 6's rules in f32 (`rules::affect`, `rules::universality`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MoodRule {
     /// Moods are averaged (`mechanisms.affect`, not in a forum).
     pub shared: bool,

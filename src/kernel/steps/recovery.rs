@@ -11,7 +11,7 @@ use crate::rules::cohesion::COHESION_MAX;
 use crate::scenario::Scenario;
 
 /// Step 11's rules in f32 (`rules::recovery`, altruism's dose bonus).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecoveryRule {
     pub enabled: bool,
     /// Hope's exemplars: a member who improves becomes hopeful.

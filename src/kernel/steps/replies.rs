@@ -12,7 +12,7 @@ use crate::rng::Purpose;
 use crate::rules::logit;
 
 /// Step 4's rules in f32 (`rules::replies`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReplyRule {
     pub enabled: bool,
     /// The log-odds of a reply but for the group's norm: the base

@@ -7,7 +7,7 @@ use crate::rules::cohesion::COHESION_MAX;
 use crate::scenario::Scenario;
 
 /// Step 9's rules in f32 (`rules::stigma`, the format's online factor).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StigmaRule {
     pub enabled: bool,
     pub acceptance_rate: f32,

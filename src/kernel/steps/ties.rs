@@ -164,18 +164,27 @@ pub fn ties<I: Isa>(
                 zero
             };
             let next = rule.update(&pair, &sides, count);
-            let valid = b.arrived;
-            lanes.set_pair(
-                Column::Strength,
-                k,
-                valid.select(next.strength, pair.strength),
-            );
-            lanes.set_pair(Column::Hours, k, valid.select(next.hours, pair.hours));
-            let recent = valid.select(next.recent_contacts, pair.recent_contacts);
-            lanes.set_pair(Column::RecentContacts, k, recent);
-            lanes.set_beyond(k, (valid & next.beyond) | (!valid & pair.beyond));
+            store_pair(lanes, k, b.arrived, &next, &pair);
         }
     }
+}
+
+/// Writes pair `k`'s update `next` in the lanes of `valid` (those whose
+/// group has the pair), keeping `before` in the others.
+#[inline(always)]
+fn store_pair<I: Isa>(
+    lanes: &mut BatchLanes,
+    k: usize,
+    valid: Mask<I>,
+    next: &Pairs<I>,
+    before: &Pairs<I>,
+) {
+    let strength = valid.select(next.strength, before.strength);
+    lanes.set_pair(Column::Strength, k, strength);
+    lanes.set_pair(Column::Hours, k, valid.select(next.hours, before.hours));
+    let recent = valid.select(next.recent_contacts, before.recent_contacts);
+    lanes.set_pair(Column::RecentContacts, k, recent);
+    lanes.set_beyond(k, (valid & next.beyond) | (!valid & before.beyond));
 }
 
 /// Each member's share of their ties' wanted contact outside the sessions

@@ -162,64 +162,89 @@ impl LonelyTies {
     }
 }
 
-impl Tally {
-    /// The tally of one group after a step.
-    pub fn of_group(g: &GroupState, levels: &TieLevels, attended: u64, at_session: u64) -> Tally {
-        let mut t = Tally {
-            attended,
-            at_session,
-            groups_met: u64::from(at_session > 0),
-            ..Tally::default()
-        };
-        let ts = &g.tie_summary;
-        let mut change = Moments::default();
+/// What a group's tally sums over the members who have arrived (joined or
+/// waiting; in a control block, its members): [`MemberSums::of_group`]
+/// from the group itself, or in the kernel's lanes after a session
+/// (`crate::kernel::tally`), eight groups at once, with the same bits: the
+/// floats summed in place order, a member left out adding +0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MemberSums {
+    pub arrived: u64,
+    pub active: u64,
+    pub waiting: u64,
+    pub dropped_out: u64,
+    pub graduated: u64,
+    pub group_ended: u64,
+    pub loneliness_sum: f64,
+    pub lonely: u64,
+    pub hope_sum: f64,
+    pub stigma_sum: f64,
+    pub improved: u64,
+    pub hopeful: u64,
+    /// Cohesion summed over the active members.
+    pub cohesion_sum: f64,
+    /// Members with no tie at the casual, friend and close level.
+    pub no_casual: u64,
+    pub no_friend: u64,
+    pub no_close: u64,
+    /// Of a meeting group: members who have joined, their ties at the
+    /// network threshold and beyond the meetings (each tie counted from
+    /// both ends), and their loneliness change since arrival.
+    pub joined: u64,
+    pub ties: u64,
+    pub beyond_ties: u64,
+    pub change: Moments,
+    /// Of a meeting group: its current (active) members, and those of
+    /// them with no tie at the casual, friend and close level to another
+    /// current member.
+    pub current: u64,
+    pub no_casual_in_group: u64,
+    pub no_friend_in_group: u64,
+    pub no_close_in_group: u64,
+}
+
+impl MemberSums {
+    /// The sums over group `g`'s members, from the group and its tie
+    /// summary (the tie levels in `levels`).
+    pub fn of_group(g: &GroupState, levels: &TieLevels) -> MemberSums {
+        let mut s = MemberSums::default();
         // Members by status, counted by indexing rather than by a jump on
         // each member's status (which changes from member to member).
         let mut by_status = [0u64; Status::COUNT];
-        for (m, ties) in g.members[..g.arrived].iter().zip(&ts.members) {
-            t.arrived += 1;
+        for (m, ties) in g.members[..g.arrived].iter().zip(&g.tie_summary.members) {
+            s.arrived += 1;
             by_status[m.status as usize] += 1;
             let l = f64::from(m.loneliness);
-            t.loneliness_sum += l;
-            t.lonely += u64::from(l >= LONELY_CUTOFF);
-            t.hope_sum += f64::from(m.hope);
-            t.stigma_sum += f64::from(m.stigma);
-            t.improved += u64::from(m.improved_after != NEVER);
-            t.hopeful += u64::from(m.hopeful_since != NEVER);
+            s.loneliness_sum += l;
+            s.lonely += u64::from(l >= LONELY_CUTOFF);
+            s.hope_sum += f64::from(m.hope);
+            s.stigma_sum += f64::from(m.stigma);
+            s.improved += u64::from(m.improved_after != NEVER);
+            s.hopeful += u64::from(m.hopeful_since != NEVER);
             // Cohesion times 0 or 1, without a branch on the status: +0
             // for the others (cohesion is finite and non-negative), which
             // leaves a sum of non-negative terms as it is.
             let active = f64::from(u8::from(m.status == Status::Active));
-            t.cohesion_sum += f64::from(m.cohesion) * active;
-            t.no_casual += u64::from(ties.casual == 0);
-            t.no_friend += u64::from(ties.friends == 0);
-            t.no_close += u64::from(ties.close == 0);
+            s.cohesion_sum += f64::from(m.cohesion) * active;
+            s.no_casual += u64::from(ties.casual == 0);
+            s.no_friend += u64::from(ties.friends == 0);
+            s.no_close += u64::from(ties.close == 0);
             if g.meets && m.joined_step != NEVER {
-                t.joined += 1;
-                t.ties += u64::from(ties.ties);
-                t.beyond_ties += u64::from(ties.beyond);
-                change.push(f64::from(m.loneliness - m.loneliness_start));
+                s.joined += 1;
+                s.ties += u64::from(ties.ties);
+                s.beyond_ties += u64::from(ties.beyond);
+                s.change.push(f64::from(m.loneliness - m.loneliness_start));
             }
         }
-        t.active = by_status[Status::Active as usize];
-        t.waiting = by_status[Status::Waiting as usize];
-        t.dropped_out = by_status[Status::DroppedOut as usize];
-        t.graduated = by_status[Status::Graduated as usize];
-        t.group_ended = by_status[Status::GroupEnded as usize];
-        t.forum = ForumTally::of_group(g);
-        t.loneliness_change.add_group(&change);
+        s.active = by_status[Status::Active as usize];
+        s.waiting = by_status[Status::Waiting as usize];
+        s.dropped_out = by_status[Status::DroppedOut as usize];
+        s.graduated = by_status[Status::Graduated as usize];
+        s.group_ended = by_status[Status::GroupEnded as usize];
         if g.meets {
-            t.count_ties_in_group(g, levels);
+            s.count_ties_in_group(g, levels);
         }
-        // Each tie was counted from both ends.
-        t.ties /= 2;
-        t.beyond_ties /= 2;
-        if t.joined >= 2 {
-            let pairs = (t.joined * (t.joined - 1) / 2) as f64;
-            t.density_sum = t.ties as f64 / pairs;
-            t.density_groups = 1;
-        }
-        t
+        s
     }
 
     /// Counts the current members without a tie at each level to another
@@ -227,7 +252,8 @@ impl Tally {
     /// A casual-or-closer tie to a current member is a bit of the member's
     /// casual bitset among the current members'; only a member with a
     /// friend (or close friend) anywhere can have one in the group, and
-    /// only those few have their pairs walked.
+    /// only those few have their casual ties in the group walked (a friend
+    /// is a casual friend: the levels rise, `x-at-least`).
     fn count_ties_in_group(&mut self, g: &GroupState, levels: &TieLevels) {
         let ts = &g.tie_summary;
         let words = ts.words();
@@ -247,19 +273,73 @@ impl Tally {
             self.current += 1;
             let own = &casual_bits[i * words..(i + 1) * words];
             let casual = own.iter().zip(&*mask).any(|(b, m)| b & m != 0);
-            let ties = ts.members[i];
-            let strongest = if ties.friends == 0 {
-                0.0
-            } else {
-                (0..g.arrived)
-                    .filter(|&j| j != i && current(j))
-                    .map(|j| g.bonds.strength(i, j))
-                    .fold(0.0f32, f32::max)
-            };
+            // The strongest casual-or-closer tie to a current member: a
+            // friend's, if there is one.
+            let mut strongest = 0.0f32;
+            if casual && ts.members[i].friends > 0 {
+                for (w, (&b, &m)) in own.iter().zip(&*mask).enumerate() {
+                    let mut in_group = b & m;
+                    while in_group != 0 {
+                        let j = w * 64 + in_group.trailing_zeros() as usize;
+                        in_group &= in_group - 1;
+                        strongest = strongest.max(g.bonds.strength(i, j));
+                    }
+                }
+            }
             self.no_casual_in_group += u64::from(!casual);
             self.no_friend_in_group += u64::from(strongest < levels.friend);
             self.no_close_in_group += u64::from(strongest < levels.close);
         }
+    }
+}
+
+impl Tally {
+    /// The tally of one group after a step, with the sums over its
+    /// members (`members`, [`MemberSums`]).
+    pub fn of_group(
+        g: &GroupState,
+        (attended, at_session): (u64, u64),
+        members: &MemberSums,
+    ) -> Tally {
+        let s = members;
+        let mut t = Tally {
+            attended,
+            at_session,
+            groups_met: u64::from(at_session > 0),
+            arrived: s.arrived,
+            active: s.active,
+            waiting: s.waiting,
+            dropped_out: s.dropped_out,
+            graduated: s.graduated,
+            group_ended: s.group_ended,
+            loneliness_sum: s.loneliness_sum,
+            lonely: s.lonely,
+            hope_sum: s.hope_sum,
+            stigma_sum: s.stigma_sum,
+            improved: s.improved,
+            hopeful: s.hopeful,
+            cohesion_sum: s.cohesion_sum,
+            no_casual: s.no_casual,
+            no_friend: s.no_friend,
+            no_close: s.no_close,
+            joined: s.joined,
+            // Each tie was counted from both ends.
+            ties: s.ties / 2,
+            beyond_ties: s.beyond_ties / 2,
+            current: s.current,
+            no_casual_in_group: s.no_casual_in_group,
+            no_friend_in_group: s.no_friend_in_group,
+            no_close_in_group: s.no_close_in_group,
+            forum: ForumTally::of_group(g),
+            ..Tally::default()
+        };
+        t.loneliness_change.add_group(&s.change);
+        if t.joined >= 2 {
+            let pairs = (t.joined * (t.joined - 1) / 2) as f64;
+            t.density_sum = t.ties as f64 / pairs;
+            t.density_groups = 1;
+        }
+        t
     }
 
     /// Sets the clustering sum, from the network figures when they were taken

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::kernel::rules::KernelRules;
-use crate::metrics::{RowId, Tally};
+use crate::metrics::{MemberSums, RowId, Tally};
 use crate::network::NetStats;
 use crate::output::{GroupRow, PanelRow, TimeseriesRow};
 use crate::outside::GroupOutside;
@@ -160,7 +160,8 @@ fn baseline_tallies(ctx: &SessionContext, groups: &[GroupState]) -> Vec<Tally> {
     groups
         .iter()
         .map(|g| {
-            let mut t = Tally::of_group(g, &ctx.levels, 0, 0);
+            let sums = MemberSums::of_group(g, &ctx.levels);
+            let mut t = Tally::of_group(g, (0, 0), &sums);
             if g.meets && scenario.network.measures(0, scenario.format.sessions) {
                 t.network = NetStats::of_group(g);
             }

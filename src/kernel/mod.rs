@@ -4,8 +4,9 @@
 //! ([`philox`], [`draws`]), f32 exponential, logarithm and normal
 //! deviates ([`math`]), a batch of groups in lanes ([`batch`]), the
 //! session's steps 2 to 13 ([`steps`]) with the rules in f32 ([`rules`]),
-//! the tie summaries ([`summary`]) and what the steps hand on to each
-//! other ([`scratch`]).
+//! the tie summaries ([`summary`]), what the steps hand on to each
+//! other ([`scratch`]) and the sums the groups' tallies take at the end
+//! ([`tally`]).
 
 pub mod batch;
 pub mod chances;
@@ -20,3 +21,4 @@ pub mod rules;
 pub mod scratch;
 pub mod steps;
 pub mod summary;
+pub mod tally;

@@ -260,6 +260,12 @@ impl SummaryLanes {
         self.figures[i * FIGURES + f as usize].0 = count.array();
     }
 
+    /// Word `w` (of 32 places) of place `i`'s bitset `b` in every lane.
+    #[inline(always)]
+    pub fn bit_word<I: Isa>(&self, isa: I, b: Bits, i: usize, w: usize) -> U32s<I> {
+        isa.words(self.bits[self.bit_row(b, i, w)].0)
+    }
+
     /// The row of word `w` of place `i`'s bitset `b`.
     #[inline(always)]
     fn bit_row(&self, b: Bits, i: usize, w: usize) -> usize {

@@ -18,6 +18,7 @@ use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{self, ForumPeriod, PairSession, gather};
 use crate::kernel::summary::SummaryLanes;
+use crate::kernel::tally::TallyLanes;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rules::bonding;
@@ -67,6 +68,8 @@ pub struct BatchInLanes {
     session: SessionLanes,
     /// A forum's period.
     forum: ForumPeriod,
+    /// The sums over each lane's members at the session's end.
+    tally: TallyLanes,
 }
 
 /// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
@@ -97,7 +100,7 @@ pub(super) fn session(
         clustering,
     };
     let disclosers = dispatch(batch.rules.portable, work);
-    timed!(Tally, give_back(&into.session, &disclosers, scratches));
+    timed!(Tally, give_back(into, &disclosers, scratches));
 }
 
 /// A batch's session from step 2, as work over lanes; gives each lane's
@@ -119,6 +122,7 @@ impl WithLanes for WholeSession<'_> {
             summaries,
             session,
             forum,
+            tally,
         } = self.into;
         if batch.ctx.forum {
             timed!(Attendance, lanes.copy_in_strengths(isa, groups));
@@ -141,6 +145,11 @@ impl WithLanes for WholeSession<'_> {
         }
         let counted = disclosers.i32_to_f32();
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
+        let (levels, counted) = (&batch.ctx.levels, (true, groups.len()));
+        timed!(
+            Tally,
+            tally.make(isa, levels, lanes, (session, summaries), counted)
+        );
         give_groups_back(isa, lanes, summaries, groups);
         disclosers.array()
     }
@@ -149,8 +158,14 @@ impl WithLanes for WholeSession<'_> {
 /// Runs a session of control blocks (a waitlist's or a control arm's;
 /// nobody attends and there are no ties): hope from community exemplars,
 /// then loneliness, each run of blocks of one size in one copy of its
-/// members.
-pub(super) fn control_blocks(batch: &Batch, blocks: &mut [GroupState], into: &mut BatchInLanes) {
+/// members; each block's scratch (in `scratches`, in order) is given the
+/// sums over its members.
+pub(super) fn control_blocks(
+    batch: &Batch,
+    blocks: &mut [GroupState],
+    scratches: &mut [Scratch],
+    into: &mut BatchInLanes,
+) {
     let mut from = 0;
     while from < blocks.len() {
         let places = blocks[from].places();
@@ -177,6 +192,9 @@ pub(super) fn control_blocks(batch: &Batch, blocks: &mut [GroupState], into: &mu
             into: &mut *into,
         };
         dispatch(batch.rules.portable, work);
+        for (l, sc) in scratches[from..to].iter_mut().enumerate() {
+            sc.member_sums = *into.tally.of_lane(l);
+        }
         from = to;
     }
 }
@@ -197,6 +215,7 @@ impl WithLanes for ControlSession<'_> {
             lanes,
             summaries,
             session,
+            tally,
             ..
         } = self.into;
         let (rules, step) = (batch.rules, batch.step);
@@ -206,15 +225,19 @@ impl WithLanes for ControlSession<'_> {
         steps::hope(isa, &rules.hope, step, lanes, session);
         let ids = group_ids(isa, blocks);
         steps::loneliness(isa, rules, step, ids, lanes, (session, summaries));
+        let (levels, counted) = (&batch.ctx.levels, (false, blocks.len()));
+        tally.make(isa, levels, lanes, (session, summaries), counted);
         lanes.copy_out_members(isa, blocks);
     }
 }
 
 /// Gives each scratch what the tally and the panel read: who attended
 /// (and the attendees in place order), each disclosure's depth, the
-/// replies received, the disclosers.
-fn give_back(session: &SessionLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+/// replies received, the disclosers, the sums over the members.
+fn give_back(into: &BatchInLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+    let session = &into.session;
     for (l, sc) in scratches.iter_mut().enumerate() {
+        sc.member_sums = *into.tally.of_lane(l);
         for i in 0..sc.attended.len() {
             let attended = session.word_at(i, Session::Attended, l) != 0;
             sc.attended[i] = attended;

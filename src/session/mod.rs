@@ -37,7 +37,7 @@ mod in_lanes;
 mod steps;
 
 use crate::kernel::rules::KernelRules;
-use crate::metrics::{RowId, Tally};
+use crate::metrics::{MemberSums, RowId, Tally};
 use crate::output::PanelRow;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
@@ -63,6 +63,8 @@ pub struct Scratch {
     disclosers: usize,
     /// Replies a discloser received this session.
     replies: Vec<f64>,
+    /// The sums over the members at the session's end, for the tally.
+    member_sums: MemberSums,
 }
 
 /// `v` as `n` copies of `zero`: filled in place when it already has `n`
@@ -204,11 +206,15 @@ pub fn step_groups<'a>(
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];
         let batch = in_lanes::Batch::new(rules, ctx, step, outsides);
-        timed!(ControlBlock, in_lanes::control_blocks(&batch, blocks, into));
+        let scratches = &mut scratch.groups[meeting..meeting + blocks.len()];
+        timed!(
+            ControlBlock,
+            in_lanes::control_blocks(&batch, blocks, scratches, into)
+        );
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &scratch.groups[at];
-        *tally = steps::tally(&session(g, at), g, sc);
+        *tally = steps::tally(g, sc);
         if g.meets && measured {
             let mut memo = g.network_memo.take();
             tally.network = timed!(

@@ -57,7 +57,7 @@ pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
 
 /// The group's tally after its session (a control block's members never
 /// attend).
-pub(super) fn tally(s: &Session, g: &GroupState, sc: &Scratch) -> Tally {
+pub(super) fn tally(g: &GroupState, sc: &Scratch) -> Tally {
     let (attended, at_session) = if g.meets {
         (sc.attendees.len() as u64, sc.at_session)
     } else {
@@ -65,6 +65,6 @@ pub(super) fn tally(s: &Session, g: &GroupState, sc: &Scratch) -> Tally {
     };
     timed!(
         Tally,
-        Tally::of_group(g, &s.ctx.levels, attended, at_session)
+        Tally::of_group(g, (attended, at_session), &sc.member_sums)
     )
 }

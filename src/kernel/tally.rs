@@ -1,0 +1,446 @@
+//! What each group's tally sums over its members ([`MemberSums`]), in
+//! lanes at the end of a session, eight groups at once: the counts by
+//! status and level of ties in vector lanes, the loneliness, hope, stigma,
+//! cohesion and loneliness-change sums in f64, one per lane, in place order
+//! (code shaped so the compiler vectorises it), then the current members
+//! without a tie at each level to another current member, from the casual
+//! bitsets and the strengths. A member who has not arrived, or is not
+//! counted in a sum, adds +0, which leaves a sum started at +0 as it is:
+//! the sums have the bits of [`MemberSums::of_group`]'s over the group
+//! itself, and the tests hold them to it.
+//!
+//! The helpers are functions inlined into their callers, not closures,
+//! which would not be compiled with the lanes' instructions.
+
+use super::batch::{BatchLanes, Column, Row, Word, field};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use super::scratch::{Figure as Session, SessionLanes};
+use super::summary::{Bits, Figure, SummaryLanes};
+use crate::bonds::{TieLevels, pair_index};
+use crate::metrics::MemberSums;
+use crate::population::{NEVER, Status};
+use crate::rules::loneliness::LONELY_CUTOFF;
+
+// The cutoff compared in f32 is the f64 cutoff: loneliness is an f32.
+const _: () = assert!(LONELY_CUTOFF as f32 as f64 == LONELY_CUTOFF);
+
+/// The sums over each lane's members at a session's end; one per thread,
+/// reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct TallyLanes {
+    /// Word `w` of the current members' bitset: bit `i mod 32` of row
+    /// `w = i / 32` for place `i`.
+    current: Vec<Row>,
+    /// Places any lane's group has filled.
+    filled: usize,
+    sums: [MemberSums; LANES],
+}
+
+/// Counts in lanes, one a lane, in the order [`Counts::arrays`] gives them.
+#[derive(Clone, Copy)]
+struct Counts<I: Isa>([U32s<I>; COUNTS]);
+
+/// What [`Counts`] holds.
+#[derive(Clone, Copy)]
+enum Count {
+    Arrived,
+    Active,
+    Waiting,
+    DroppedOut,
+    Graduated,
+    GroupEnded,
+    Lonely,
+    Improved,
+    Hopeful,
+    NoCasual,
+    NoFriend,
+    NoClose,
+    Joined,
+    Ties,
+    BeyondTies,
+    Current,
+    NoCasualInGroup,
+    NoFriendInGroup,
+    NoCloseInGroup,
+}
+
+const COUNTS: usize = Count::NoCloseInGroup as usize + 1;
+
+impl<I: Isa> Counts<I> {
+    /// Adds `v` to count `c`.
+    #[inline(always)]
+    fn add(&mut self, c: Count, v: U32s<I>) {
+        self.0[c as usize] = self.0[c as usize] + v;
+    }
+
+    /// Adds one to count `c` where `m` holds.
+    #[inline(always)]
+    fn count(&mut self, c: Count, m: Mask<I>) {
+        let isa = m.isa();
+        self.add(c, m.select_u(isa.u(1), isa.u(0)));
+    }
+
+    /// The counts as words, lane by lane.
+    #[inline(always)]
+    fn arrays(&self) -> [[u32; LANES]; COUNTS] {
+        self.0.map(U32s::array)
+    }
+}
+
+/// f64 sums, one a lane.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    loneliness: [f64; LANES],
+    hope: [f64; LANES],
+    stigma: [f64; LANES],
+    cohesion: [f64; LANES],
+    change: [f64; LANES],
+    change_squared: [f64; LANES],
+}
+
+/// Adds `x` where `keep` holds, +0 elsewhere, to `sum` lane by lane in
+/// f64.
+#[inline(always)]
+fn add_where<I: Isa>(sum: &mut [f64; LANES], keep: Mask<I>, x: F32s<I>) {
+    let x = keep.select(x, x.isa().f(0.0)).array();
+    for (s, x) in sum.iter_mut().zip(x) {
+        *s += f64::from(x);
+    }
+}
+
+/// Whether the member has arrived and has `status`.
+#[inline(always)]
+fn with_status<I: Isa>(arrived: Mask<I>, status: U32s<I>, s: Status) -> Mask<I> {
+    arrived & status.eq(status.isa().u(s as u32))
+}
+
+/// Whether step field `w` of place `i` is set (not [`NEVER`]).
+#[inline(always)]
+fn is_set<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, w: Word) -> Mask<I> {
+    !lanes.word(isa, i, w).eq(isa.u(NEVER))
+}
+
+/// Place `i`'s tie count `f` as the group keeps it (16 bits).
+#[inline(always)]
+fn tie_count<I: Isa>(isa: I, summaries: &SummaryLanes, i: usize, f: Figure) -> U32s<I> {
+    summaries.count_of(isa, i, f) & 0xFFFF
+}
+
+/// Places any lane's group has filled: members arrive in place order, so
+/// past the last arrived in every lane no place holds anyone.
+#[inline(always)]
+fn filled<I: Isa>(isa: I, session: &SessionLanes, places: usize) -> usize {
+    let mut filled = 0;
+    while filled < places && session.flag(isa, filled, Session::Arrived).any() {
+        filled += 1;
+    }
+    filled
+}
+
+impl TallyLanes {
+    /// The sums over the members of each group in `lanes` at the end of
+    /// its session, for the first `groups` lanes: the state after step
+    /// 13, the places' arrived flags in `session`, the tie summaries TS(k)
+    /// in `summaries` (all zero for control blocks); `meets`: the groups
+    /// meet (their joined members' ties and loneliness change, and the
+    /// ties among current members, are counted).
+    #[inline(always)]
+    pub fn make<I: Isa>(
+        &mut self,
+        isa: I,
+        levels: &TieLevels,
+        lanes: &BatchLanes,
+        (session, summaries): (&SessionLanes, &SummaryLanes),
+        (meets, groups): (bool, usize),
+    ) {
+        let mut c = Counts([isa.u(0); COUNTS]);
+        let mut sums = Sums::default();
+        let filled = filled(isa, session, lanes.places());
+        self.filled = filled;
+        self.current.clear();
+        self.current.resize(filled.div_ceil(32), Row::default());
+        for i in 0..filled {
+            let arrived = session.flag(isa, i, Session::Arrived);
+            add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+            if meets {
+                add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+                let active = with_status(arrived, lanes.status(isa, i), Status::Active);
+                c.count(Count::Current, active);
+                let bit = active.select_u(isa.u(1 << (i % 32)), isa.u(0));
+                let word = &mut self.current[i / 32].0;
+                *word = (isa.words(*word) | bit).array();
+            }
+        }
+        if meets {
+            for i in 0..filled {
+                self.add_in_group(isa, levels, lanes, summaries, i, &mut c);
+            }
+        }
+        let counts = c.arrays();
+        for (l, into) in self.sums.iter_mut().enumerate() {
+            *into = if l < groups {
+                sums_of_lane(&counts, &sums, l)
+            } else {
+                MemberSums::default()
+            };
+        }
+    }
+
+    /// Whether place `i`'s member is current, in every lane.
+    #[inline(always)]
+    fn is_current<I: Isa>(&self, isa: I, i: usize) -> Mask<I> {
+        let word = isa.words(self.current[i / 32].0);
+        !(word & isa.u(1 << (i % 32))).eq(isa.u(0))
+    }
+
+    /// Lane `l`'s group's sums.
+    pub fn of_lane(&self, l: usize) -> &MemberSums {
+        &self.sums[l]
+    }
+
+    /// Counts place `i` among the current members, and where it has no
+    /// tie at each level to another current member: a casual bit among
+    /// the current members' bits, and the strongest tie to a current
+    /// member (walked where a lane's member has a friend anywhere and a
+    /// casual tie in the group).
+    #[inline(always)]
+    fn add_in_group<I: Isa>(
+        &self,
+        isa: I,
+        levels: &TieLevels,
+        lanes: &BatchLanes,
+        summaries: &SummaryLanes,
+        i: usize,
+        c: &mut Counts<I>,
+    ) {
+        let zero = isa.u(0);
+        let own = self.is_current(isa, i);
+        if !own.any() {
+            return;
+        }
+        let mut casual = zero;
+        for w in 0..self.current.len() {
+            let current = isa.words(self.current[w].0);
+            casual = casual | (summaries.bit_word(isa, Bits::Casual, i, w) & current);
+        }
+        let casual = own & !casual.eq(zero);
+        c.count(Count::NoCasualInGroup, own & !casual);
+        let friends = tie_count(isa, summaries, i, Figure::Friends);
+        let walk = casual & !friends.eq(zero);
+        let mut strongest = isa.f(0.0);
+        if walk.any() {
+            for j in (0..self.filled).filter(|&j| j != i) {
+                let here = self.is_current(isa, j);
+                let s = lanes.pair(isa, Column::Strength, pair_index(i, j));
+                strongest = strongest.max((walk & here).select(s, isa.f(0.0)));
+            }
+        }
+        c.count(
+            Count::NoFriendInGroup,
+            own & strongest.lt(isa.f(levels.friend)),
+        );
+        c.count(
+            Count::NoCloseInGroup,
+            own & strongest.lt(isa.f(levels.close)),
+        );
+    }
+}
+
+/// Adds place `i` (arrived in the lanes of `arrived`) to the counts and
+/// sums over every member who has arrived.
+#[inline(always)]
+fn add_place<I: Isa>(
+    isa: I,
+    lanes: &BatchLanes,
+    summaries: &SummaryLanes,
+    (i, arrived): (usize, Mask<I>),
+    c: &mut Counts<I>,
+    sums: &mut Sums,
+) {
+    let status = lanes.status(isa, i);
+    let active = with_status(arrived, status, Status::Active);
+    c.count(Count::Arrived, arrived);
+    c.count(Count::Active, active);
+    c.count(
+        Count::Waiting,
+        with_status(arrived, status, Status::Waiting),
+    );
+    c.count(
+        Count::DroppedOut,
+        with_status(arrived, status, Status::DroppedOut),
+    );
+    c.count(
+        Count::Graduated,
+        with_status(arrived, status, Status::Graduated),
+    );
+    c.count(
+        Count::GroupEnded,
+        with_status(arrived, status, Status::GroupEnded),
+    );
+    let loneliness = lanes.float(isa, i, field::LONELINESS);
+    let lonely = loneliness.ge(isa.f(LONELY_CUTOFF as f32));
+    c.count(Count::Lonely, arrived & lonely);
+    let improved = is_set(isa, lanes, i, field::IMPROVED_AFTER);
+    c.count(Count::Improved, arrived & improved);
+    let hopeful = is_set(isa, lanes, i, field::HOPEFUL_SINCE);
+    c.count(Count::Hopeful, arrived & hopeful);
+    let casual = tie_count(isa, summaries, i, Figure::Casual);
+    c.count(Count::NoCasual, arrived & casual.eq(isa.u(0)));
+    let friends = tie_count(isa, summaries, i, Figure::Friends);
+    c.count(Count::NoFriend, arrived & friends.eq(isa.u(0)));
+    let close = tie_count(isa, summaries, i, Figure::Close);
+    c.count(Count::NoClose, arrived & close.eq(isa.u(0)));
+    add_where(&mut sums.loneliness, arrived, loneliness);
+    add_where(&mut sums.hope, arrived, lanes.float(isa, i, field::HOPE));
+    add_where(
+        &mut sums.stigma,
+        arrived,
+        lanes.float(isa, i, field::STIGMA),
+    );
+    add_where(
+        &mut sums.cohesion,
+        active,
+        lanes.float(isa, i, field::COHESION),
+    );
+}
+
+/// Adds place `i` to the counts and sums over the members who have
+/// joined a meeting group: their ties, those beyond the meetings, their
+/// loneliness change since arrival.
+#[inline(always)]
+fn add_joined<I: Isa>(
+    isa: I,
+    lanes: &BatchLanes,
+    summaries: &SummaryLanes,
+    (i, arrived): (usize, Mask<I>),
+    c: &mut Counts<I>,
+    sums: &mut Sums,
+) {
+    let joined = arrived & is_set(isa, lanes, i, field::JOINED_STEP);
+    c.count(Count::Joined, joined);
+    let ties = tie_count(isa, summaries, i, Figure::Ties);
+    c.add(Count::Ties, joined.select_u(ties, isa.u(0)));
+    let beyond = tie_count(isa, summaries, i, Figure::Beyond);
+    c.add(Count::BeyondTies, joined.select_u(beyond, isa.u(0)));
+    let loneliness = lanes.float(isa, i, field::LONELINESS);
+    let start = lanes.float(isa, i, field::LONELINESS_START);
+    let change = joined.select(loneliness - start, isa.f(0.0)).array();
+    let squares = sums.change_squared.iter_mut();
+    for ((sum, square), x) in sums.change.iter_mut().zip(squares).zip(change) {
+        let x = f64::from(x);
+        *sum += x;
+        *square += x * x;
+    }
+}
+
+/// Lane `l`'s counts ([`Counts::arrays`]) and sums as a group's.
+#[inline(always)]
+fn sums_of_lane(counts: &[[u32; LANES]; COUNTS], sums: &Sums, l: usize) -> MemberSums {
+    let at = |c: Count| u64::from(counts[c as usize][l]);
+    let joined = at(Count::Joined);
+    let mut s = MemberSums {
+        arrived: at(Count::Arrived),
+        active: at(Count::Active),
+        waiting: at(Count::Waiting),
+        dropped_out: at(Count::DroppedOut),
+        graduated: at(Count::Graduated),
+        group_ended: at(Count::GroupEnded),
+        loneliness_sum: sums.loneliness[l],
+        lonely: at(Count::Lonely),
+        hope_sum: sums.hope[l],
+        stigma_sum: sums.stigma[l],
+        improved: at(Count::Improved),
+        hopeful: at(Count::Hopeful),
+        cohesion_sum: sums.cohesion[l],
+        no_casual: at(Count::NoCasual),
+        no_friend: at(Count::NoFriend),
+        no_close: at(Count::NoClose),
+        joined,
+        ties: at(Count::Ties),
+        beyond_ties: at(Count::BeyondTies),
+        current: at(Count::Current),
+        no_casual_in_group: at(Count::NoCasualInGroup),
+        no_friend_in_group: at(Count::NoFriendInGroup),
+        no_close_in_group: at(Count::NoCloseInGroup),
+        ..MemberSums::default()
+    };
+    s.change.n = joined;
+    s.change.sum = sums.change[l];
+    s.change.sum_sq = sums.change_squared[l];
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::SessionContext;
+    use crate::engine::step_all;
+    use crate::metrics::{MemberSums, Tally};
+    use crate::population::build_community_with;
+    use crate::scenario::Scenario;
+
+    /// Every group's tally from a year of sessions (its member sums made
+    /// in lanes) against the tally with the sums made over the group
+    /// itself, step by step, in AVX2's lanes or the portable ones; gives
+    /// how many members were counted waiting, dropped out, graduated and
+    /// in ended groups, summed over the year.
+    fn tallies_match_over_a_year(s: &Scenario, portable: bool) -> [u64; 4] {
+        let mut ctx = SessionContext::new(s, 1);
+        ctx.portable_lanes = portable;
+        let mut groups = build_community_with(&ctx);
+        let mut seen = [0u64; 4];
+        for step in 1..=s.format.sessions {
+            let tallies = step_all(&mut groups, &ctx, step);
+            for (g, t) in groups.iter().zip(&tallies) {
+                let sums = MemberSums::of_group(g, &ctx.levels);
+                let mut over_group = Tally::of_group(g, (t.attended, t.at_session), &sums);
+                over_group.network = t.network;
+                over_group.clustering_sum = t.clustering_sum;
+                // The Debug text tells -0 from +0.
+                assert_eq!(
+                    format!("{t:?}"),
+                    format!("{over_group:?}"),
+                    "step {step}, group {}",
+                    g.id
+                );
+                let statuses = [t.waiting, t.dropped_out, t.graduated, t.group_ended];
+                for (seen, n) in seen.iter_mut().zip(statuses) {
+                    *seen += n;
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn the_sums_in_lanes_are_the_sums_over_each_group() {
+        let room = Scenario::builder()
+            .set("community.groups", 40)
+            .set("community.control_members", 60)
+            .set("mechanisms.contagion.enabled", true)
+            .build()
+            .unwrap();
+        let open = Scenario::builder()
+            .set("community.groups", 20)
+            .set("format.membership", "open")
+            .build()
+            .unwrap();
+        let forum = Scenario::builder()
+            .set("community.groups", 9)
+            .set("community.group_size", 70)
+            .set("format.delivery", "forum")
+            .build()
+            .unwrap();
+        let mut seen = [0u64; 4];
+        for s in [room, open, forum] {
+            for portable in [false, true] {
+                let counted = tallies_match_over_a_year(&s, portable);
+                for (all, n) in seen.iter_mut().zip(counted) {
+                    *all += n;
+                }
+            }
+        }
+        // Members were counted waiting, dropped out, graduated and in
+        // ended groups: each status's count was held to the group's.
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+    }
+}

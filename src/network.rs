@@ -340,14 +340,14 @@ fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
 
 fast_popcount!(
     /// [`NetStats::small_group`], with POPCNT where the processor has it.
-    fn of_small_group(g: &GroupState) -> NetStats = NetStats::small_group
+    fn of_small_group(g: &GroupState, strength_sum: Option<f64>) -> NetStats = NetStats::small_group
 );
 
 impl NetStats {
     /// The figures of one group.
     pub fn of_group(g: &GroupState) -> NetStats {
         if g.tie_summary.words() == 1 {
-            return of_small_group(g);
+            return of_small_group(g, None);
         }
         Self::of_any_group(g)
     }
@@ -355,10 +355,15 @@ impl NetStats {
     /// [`NetStats::of_group`], reusing the figures of the group's last
     /// measurement (`memo`) while neither its ties nor who has joined have
     /// changed since: every figure but the strength sum is a function of
-    /// those two alone, and the strength sum is summed again as
+    /// those two alone, and the strength sum is the one `given`
+    /// (made in the kernel's lanes, the same bits), else summed again as
     /// [`NetStats::of_group`] sums it. Groups of up to 64 places; larger
     /// ones are measured afresh.
-    pub fn of_group_remembered(g: &GroupState, memo: &mut Option<Box<NetworkMemo>>) -> NetStats {
+    pub fn of_group_remembered(
+        g: &GroupState,
+        memo: &mut Option<Box<NetworkMemo>>,
+        given: Option<f64>,
+    ) -> NetStats {
         if g.tie_summary.words() != 1 {
             return Self::of_any_group(g);
         }
@@ -369,11 +374,11 @@ impl NetStats {
             && last.bits == bits
         {
             return NetStats {
-                strength_sum: strength_sum(g, joined),
+                strength_sum: given.unwrap_or_else(|| strength_sum(g, joined)),
                 ..last.figures
             };
         }
-        let figures = of_small_group(g);
+        let figures = of_small_group(g, given);
         let last = memo.get_or_insert_with(Box::default);
         last.joined = joined;
         last.bits.clear();
@@ -383,15 +388,16 @@ impl NetStats {
     }
 
     /// Groups of up to 64 places: every figure from one bit word per member,
-    /// without allocating. Called through [`of_small_group`], compiled with
-    /// POPCNT where the processor has it ([`crate::popcount`]).
+    /// without allocating, the strength sum where not given. Called through
+    /// [`of_small_group`], compiled with POPCNT where the processor has it
+    /// ([`crate::popcount`]).
     #[inline(always)]
-    fn small_group(g: &GroupState) -> NetStats {
+    fn small_group(g: &GroupState, strength: Option<f64>) -> NetStats {
         let bits = g.tie_summary.tie_bits();
         let node_mask = joined_mask(g);
         let mut s = NetStats {
             nodes: u64::from(node_mask.count_ones()),
-            strength_sum: strength_sum(g, node_mask),
+            strength_sum: strength.unwrap_or_else(|| strength_sum(g, node_mask)),
             ..NetStats::default()
         };
         let twice = shared_partners(bits, node_mask);
@@ -723,7 +729,7 @@ mod tests {
                 let unchanged = memo.as_ref().is_some_and(|m| {
                     m.joined == joined_mask(g) && m.bits == g.tie_summary.tie_bits()[..g.arrived]
                 });
-                let remembered = NetStats::of_group_remembered(g, memo);
+                let remembered = NetStats::of_group_remembered(g, memo, None);
                 let fresh = NetStats::of_group(g);
                 assert_eq!(remembered, fresh, "group {} at session {step}", g.id);
                 assert_eq!(

@@ -33,7 +33,12 @@ pub struct TallyLanes {
     current: Vec<Row>,
     /// Places any lane's group has filled.
     filled: usize,
+    /// Whether place `i`'s member has joined: all ones where so.
+    joined: Vec<Row>,
     sums: [MemberSums; LANES],
+    /// The sum of the strengths of the ties among the members who have
+    /// joined, where made ([`TallyLanes::make`]).
+    tie_strengths: Option<[f64; LANES]>,
 }
 
 /// Counts in lanes, one a lane, in the order [`Counts::arrays`] gives them.
@@ -143,7 +148,10 @@ impl TallyLanes {
     /// 13, the places' arrived flags in `session`, the tie summaries TS(k)
     /// in `summaries` (all zero for control blocks); `meets`: the groups
     /// meet (their joined members' ties and loneliness change, and the
-    /// ties among current members, are counted).
+    /// ties among current members, are counted); with `tie_strengths`
+    /// (for groups that meet), also the sum of the strengths of the ties
+    /// among the members who have joined
+    /// ([`TallyLanes::tie_strengths_of_lane`]).
     #[inline(always)]
     pub fn make<I: Isa>(
         &mut self,
@@ -151,7 +159,7 @@ impl TallyLanes {
         levels: &TieLevels,
         lanes: &BatchLanes,
         (session, summaries): (&SessionLanes, &SummaryLanes),
-        (meets, groups): (bool, usize),
+        (meets, groups, tie_strengths): (bool, usize, bool),
     ) {
         let mut c = Counts([isa.u(0); COUNTS]);
         let mut sums = Sums::default();
@@ -159,11 +167,14 @@ impl TallyLanes {
         self.filled = filled;
         self.current.clear();
         self.current.resize(filled.div_ceil(32), Row::default());
+        self.joined.clear();
+        self.joined.resize(filled, Row::default());
         for i in 0..filled {
             let arrived = session.flag(isa, i, Session::Arrived);
             add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
             if meets {
-                add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+                let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+                self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
                 let active = with_status(arrived, lanes.status(isa, i), Status::Active);
                 c.count(Count::Current, active);
                 let bit = active.select_u(isa.u(1 << (i % 32)), isa.u(0));
@@ -176,6 +187,11 @@ impl TallyLanes {
                 self.add_in_group(isa, levels, lanes, summaries, i, &mut c);
             }
         }
+        self.tie_strengths = if meets && tie_strengths {
+            Some(self.sum_tie_strengths(isa, levels, lanes))
+        } else {
+            None
+        };
         let counts = c.arrays();
         for (l, into) in self.sums.iter_mut().enumerate() {
             *into = if l < groups {
@@ -191,6 +207,39 @@ impl TallyLanes {
     fn is_current<I: Isa>(&self, isa: I, i: usize) -> Mask<I> {
         let word = isa.words(self.current[i / 32].0);
         !(word & isa.u(1 << (i % 32))).eq(isa.u(0))
+    }
+
+    /// The sum of the strengths of the ties (at the network threshold)
+    /// among the members who have joined, in each lane: pair (i, j),
+    /// i < j, by i then j, each in f64, as [`crate::network`] sums them
+    /// over the group, the others adding +0.
+    #[inline(always)]
+    fn sum_tie_strengths<I: Isa>(
+        &self,
+        isa: I,
+        levels: &TieLevels,
+        lanes: &BatchLanes,
+    ) -> [f64; LANES] {
+        let mut sums = [0.0; LANES];
+        let (zero, tie) = (isa.u(0), isa.f(levels.tie));
+        for i in 0..self.filled {
+            let joined = !isa.words(self.joined[i].0).eq(zero);
+            if !joined.any() {
+                continue;
+            }
+            for j in i + 1..self.filled {
+                let both = joined & !isa.words(self.joined[j].0).eq(zero);
+                let s = lanes.pair(isa, Column::Strength, pair_index(i, j));
+                add_where(&mut sums, both & s.ge(tie), s);
+            }
+        }
+        sums
+    }
+
+    /// Lane `l`'s group's sum of the strengths of the ties among the
+    /// members who have joined, where made.
+    pub fn tie_strengths_of_lane(&self, l: usize) -> Option<f64> {
+        self.tie_strengths.map(|sums| sums[l])
     }
 
     /// Lane `l`'s group's sums.
@@ -306,7 +355,8 @@ fn add_place<I: Isa>(
 
 /// Adds place `i` to the counts and sums over the members who have
 /// joined a meeting group: their ties, those beyond the meetings, their
-/// loneliness change since arrival.
+/// loneliness change since arrival; gives where the place's member has
+/// joined.
 #[inline(always)]
 fn add_joined<I: Isa>(
     isa: I,
@@ -315,7 +365,7 @@ fn add_joined<I: Isa>(
     (i, arrived): (usize, Mask<I>),
     c: &mut Counts<I>,
     sums: &mut Sums,
-) {
+) -> Mask<I> {
     let joined = arrived & is_set(isa, lanes, i, field::JOINED_STEP);
     c.count(Count::Joined, joined);
     let ties = tie_count(isa, summaries, i, Figure::Ties);
@@ -331,6 +381,7 @@ fn add_joined<I: Isa>(
         *sum += x;
         *square += x * x;
     }
+    joined
 }
 
 /// Lane `l`'s counts ([`Counts::arrays`]) and sums as a group's.
@@ -375,20 +426,24 @@ mod tests {
     use crate::context::SessionContext;
     use crate::engine::step_all;
     use crate::metrics::{MemberSums, Tally};
+    use crate::network::NetStats;
     use crate::population::build_community_with;
     use crate::scenario::Scenario;
 
     /// Every group's tally from a year of sessions (its member sums made
     /// in lanes) against the tally with the sums made over the group
-    /// itself, step by step, in AVX2's lanes or the portable ones; gives
-    /// how many members were counted waiting, dropped out, graduated and
-    /// in ended groups, summed over the year.
-    fn tallies_match_over_a_year(s: &Scenario, portable: bool) -> [u64; 4] {
+    /// itself, step by step, in AVX2's lanes or the portable ones, and
+    /// where the network is measured, the strength sum made in lanes
+    /// against the network figures' own; gives how many members were
+    /// counted waiting, dropped out, graduated and in ended groups, and
+    /// how many strength sums were compared, summed over the year.
+    fn tallies_match_over_a_year(s: &Scenario, portable: bool) -> [u64; 5] {
         let mut ctx = SessionContext::new(s, 1);
         ctx.portable_lanes = portable;
         let mut groups = build_community_with(&ctx);
-        let mut seen = [0u64; 4];
+        let mut seen = [0u64; 5];
         for step in 1..=s.format.sessions {
+            let measured = s.network.measures(step, s.format.sessions);
             let tallies = step_all(&mut groups, &ctx, step);
             for (g, t) in groups.iter().zip(&tallies) {
                 let sums = MemberSums::of_group(g, &ctx.levels);
@@ -405,6 +460,11 @@ mod tests {
                 let statuses = [t.waiting, t.dropped_out, t.graduated, t.group_ended];
                 for (seen, n) in seen.iter_mut().zip(statuses) {
                     *seen += n;
+                }
+                if measured && g.meets {
+                    let own = NetStats::of_group(g).strength_sum;
+                    assert_eq!(t.network.strength_sum.to_bits(), own.to_bits());
+                    seen[4] += u64::from(own > 0.0);
                 }
             }
         }
@@ -430,7 +490,7 @@ mod tests {
             .set("format.delivery", "forum")
             .build()
             .unwrap();
-        let mut seen = [0u64; 4];
+        let mut seen = [0u64; 5];
         for s in [room, open, forum] {
             for portable in [false, true] {
                 let counted = tallies_match_over_a_year(&s, portable);
@@ -440,7 +500,8 @@ mod tests {
             }
         }
         // Members were counted waiting, dropped out, graduated and in
-        // ended groups: each status's count was held to the group's.
+        // ended groups: each status's count was held to the group's; and
+        // strength sums of ties were compared.
         assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
     }
 }

@@ -219,7 +219,7 @@ impl Line<'_> {
         let Some(recent) = self.recent.as_deref_mut().filter(|_| wide) else {
             let mut text = [0; LONGEST_FLOAT];
             let len = ryu_text(v, &mut text);
-            self.out.extend_from_slice(&text[..len]);
+            push_text(self.out, &text, len);
             return;
         };
         let bits = value.to_bits();
@@ -228,9 +228,18 @@ impl Line<'_> {
             let len = ryu_text(v, &mut slot.text);
             (slot.bits, slot.len) = (bits, len as u8);
         }
-        self.out
-            .extend_from_slice(&slot.text[..usize::from(slot.len)]);
+        push_text(self.out, &slot.text, usize::from(slot.len));
     }
+}
+
+/// Appends the first `len` bytes of a float's `text` to `out`: all of the
+/// text's bytes, a copy of fixed size that needs no call, then the line
+/// cut back to the float's end.
+#[inline(always)]
+fn push_text(out: &mut Vec<u8>, text: &[u8; LONGEST_FLOAT], len: usize) {
+    let end = out.len() + len;
+    out.extend_from_slice(text);
+    out.truncate(end);
 }
 
 /// Writes `v` in `ryu`'s text into `text` and returns its length. `zmij`

@@ -73,17 +73,19 @@ pub struct BatchInLanes {
 }
 
 /// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
-/// from their opening (step 1 and the session's flags in `scratches`);
-/// with `clustering`, each tie summary gets its sum of local clustering
-/// (for the tally, when the network figures are not taken). Each scratch
-/// is given who attended (in place order), the depth of each disclosure,
-/// the replies received and the disclosers.
+/// from their opening (step 1 and the session's flags in `scratches`).
+/// Each scratch is given who attended (in place order), the depth of each
+/// disclosure, the replies received, the disclosers and the sums over the
+/// members; with the network figures `measured` this step, the sum of the
+/// strengths of the ties among those who joined (groups of up to 64
+/// places), else each tie summary its sum of local clustering (for the
+/// tally).
 pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
     scratches: &mut [Scratch],
     into: &mut BatchInLanes,
-    clustering: bool,
+    measured: bool,
 ) {
     timed!(Attendance, {
         into.session.reset(groups.len(), groups[0].places());
@@ -97,7 +99,7 @@ pub(super) fn session(
         batch,
         groups,
         into: &mut *into,
-        clustering,
+        measured,
     };
     let disclosers = dispatch(batch.rules.portable, work);
     timed!(Tally, give_back(into, &disclosers, scratches));
@@ -109,7 +111,8 @@ struct WholeSession<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
     into: &'a mut BatchInLanes,
-    clustering: bool,
+    /// The network figures are measured this step.
+    measured: bool,
 }
 
 impl WithLanes for WholeSession<'_> {
@@ -140,12 +143,15 @@ impl WithLanes for WholeSession<'_> {
             TieSummaries,
             summaries_with(isa, batch, lanes, session, summaries)
         );
-        if self.clustering {
+        if !self.measured {
             timed!(TieSummaries, summaries.clustering(isa));
         }
         let counted = disclosers.i32_to_f32();
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
-        let (levels, counted) = (&batch.ctx.levels, (true, groups.len()));
+        // The network figures of groups of up to 64 places take the
+        // strength sum made here.
+        let tie_strengths = self.measured && groups[0].places() <= 64;
+        let (levels, counted) = (&batch.ctx.levels, (true, groups.len(), tie_strengths));
         timed!(
             Tally,
             tally.make(isa, levels, lanes, (session, summaries), counted)
@@ -225,7 +231,7 @@ impl WithLanes for ControlSession<'_> {
         steps::hope(isa, &rules.hope, step, lanes, session);
         let ids = group_ids(isa, blocks);
         steps::loneliness(isa, rules, step, ids, lanes, (session, summaries));
-        let (levels, counted) = (&batch.ctx.levels, (false, blocks.len()));
+        let (levels, counted) = (&batch.ctx.levels, (false, blocks.len(), false));
         tally.make(isa, levels, lanes, (session, summaries), counted);
         lanes.copy_out_members(isa, blocks);
     }
@@ -238,6 +244,7 @@ fn give_back(into: &BatchInLanes, disclosers: &[u32; LANES], scratches: &mut [Sc
     let session = &into.session;
     for (l, sc) in scratches.iter_mut().enumerate() {
         sc.member_sums = *into.tally.of_lane(l);
+        sc.tie_strengths = into.tally.tie_strengths_of_lane(l);
         for i in 0..sc.attended.len() {
             let attended = session.word_at(i, Session::Attended, l) != 0;
             sc.attended[i] = attended;

@@ -63,8 +63,10 @@ pub struct Scratch {
     disclosers: usize,
     /// Replies a discloser received this session.
     replies: Vec<f64>,
-    /// The sums over the members at the session's end, for the tally.
+    /// The sums over the members at the session's end, for the tally,
+    /// and the strengths of the ties among those who joined, where made.
     member_sums: MemberSums,
+    tie_strengths: Option<f64>,
 }
 
 /// `v` as `n` copies of `zero`: filled in place when it already has `n`
@@ -201,7 +203,7 @@ pub fn step_groups<'a>(
         // Steps 2 to 13.
         let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
         let scratches = &mut scratch.groups[..meeting];
-        in_lanes::session(&batch, meeting_groups, scratches, into, !measured);
+        in_lanes::session(&batch, meeting_groups, scratches, into, measured);
     }
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];
@@ -219,7 +221,7 @@ pub fn step_groups<'a>(
             let mut memo = g.network_memo.take();
             tally.network = timed!(
                 NetworkFigures,
-                crate::network::NetStats::of_group_remembered(g, &mut memo)
+                crate::network::NetStats::of_group_remembered(g, &mut memo, sc.tie_strengths)
             );
             g.network_memo = memo;
         }

@@ -220,7 +220,7 @@ pub fn step_all_panel(
     let stepped: Vec<(Tally, Vec<PanelRow>)> = groups
         .par_chunks_mut(BATCH_GROUPS)
         .enumerate()
-        .map_init(BatchScratch::default, |scratch, (batch, groups)| {
+        .map_init(BatchScratch::for_panel, |scratch, (batch, groups)| {
             let first = batch * BATCH_GROUPS;
             let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
             let mut tallies = vec![Tally::default(); groups.len()];

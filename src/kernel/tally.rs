@@ -36,6 +36,8 @@ pub struct TallyLanes {
     /// Whether place `i`'s member has joined: all ones where so.
     joined: Vec<Row>,
     sums: [MemberSums; LANES],
+    /// Members who attended, and those active at the session's start.
+    attendance: [(u64, u64); LANES],
     /// The sum of the strengths of the ties among the members who have
     /// joined, where made ([`TallyLanes::make`]).
     tie_strengths: Option<[f64; LANES]>,
@@ -63,6 +65,8 @@ enum Count {
     Joined,
     Ties,
     BeyondTies,
+    Attended,
+    Present,
     Current,
     NoCasualInGroup,
     NoFriendInGroup,
@@ -172,6 +176,14 @@ impl TallyLanes {
         for i in 0..filled {
             let arrived = session.flag(isa, i, Session::Arrived);
             add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+            c.count(
+                Count::Attended,
+                arrived & session.flag(isa, i, Session::Attended),
+            );
+            c.count(
+                Count::Present,
+                arrived & session.flag(isa, i, Session::Present),
+            );
             if meets {
                 let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
                 self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
@@ -200,6 +212,16 @@ impl TallyLanes {
                 MemberSums::default()
             };
         }
+        let at = |c: Count, l: usize| u64::from(counts[c as usize][l]);
+        for (l, into) in self.attendance.iter_mut().enumerate() {
+            *into = (at(Count::Attended, l), at(Count::Present, l));
+        }
+    }
+
+    /// Lane `l`'s group's members who attended, and those active at the
+    /// session's start.
+    pub fn attendance_of_lane(&self, l: usize) -> (u64, u64) {
+        self.attendance[l]
     }
 
     /// Whether place `i`'s member is current, in every lane.

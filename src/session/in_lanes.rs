@@ -13,7 +13,7 @@ use super::Scratch;
 use crate::bonds::MemberTies;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
-use crate::kernel::lanes::{F32s, Isa, LANES, U32s, WithLanes, dispatch, each_lane};
+use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{self, ForumPeriod, PairSession, gather};
@@ -73,19 +73,19 @@ pub struct BatchInLanes {
 }
 
 /// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
-/// from their opening (step 1 and the session's flags in `scratches`).
-/// Each scratch is given who attended (in place order), the depth of each
-/// disclosure, the replies received, the disclosers and the sums over the
-/// members; with the network figures `measured` this step, the sum of the
-/// strengths of the ties among those who joined (groups of up to 64
-/// places), else each tie summary its sum of local clustering (for the
-/// tally).
+/// from their opening (step 1). Each scratch is given how many attended
+/// and were active at the start and the sums over the members, and for
+/// a `panel`, who attended, the depth of each disclosure and the replies
+/// received, by place; with the network figures `measured` this step, the
+/// sum of the strengths of the ties among those who joined (groups of up
+/// to 64 places), else each tie summary its sum of local clustering (for
+/// the tally).
 pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
     scratches: &mut [Scratch],
     into: &mut BatchInLanes,
-    measured: bool,
+    (measured, panel): (bool, bool),
 ) {
     timed!(Attendance, {
         into.session.reset(groups.len(), groups[0].places());
@@ -101,12 +101,11 @@ pub(super) fn session(
         into: &mut *into,
         measured,
     };
-    let disclosers = dispatch(batch.rules.portable, work);
-    timed!(Tally, give_back(into, &disclosers, scratches));
+    dispatch(batch.rules.portable, work);
+    timed!(Tally, give_back(into, scratches, panel));
 }
 
-/// A batch's session from step 2, as work over lanes; gives each lane's
-/// disclosers.
+/// A batch's session from step 2, as work over lanes.
 struct WholeSession<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
@@ -116,9 +115,9 @@ struct WholeSession<'a> {
 }
 
 impl WithLanes for WholeSession<'_> {
-    type Output = [u32; LANES];
+    type Output = ();
     #[inline(always)]
-    fn run<I: Isa>(self, isa: I) -> [u32; LANES] {
+    fn run<I: Isa>(self, isa: I) {
         let (batch, groups) = (self.batch, self.groups);
         let BatchInLanes {
             lanes,
@@ -157,7 +156,6 @@ impl WithLanes for WholeSession<'_> {
             tally.make(isa, levels, lanes, (session, summaries), counted)
         );
         give_groups_back(isa, lanes, summaries, groups);
-        disclosers.array()
     }
 }
 
@@ -237,24 +235,24 @@ impl WithLanes for ControlSession<'_> {
     }
 }
 
-/// Gives each scratch what the tally and the panel read: who attended
-/// (and the attendees in place order), each disclosure's depth, the
-/// replies received, the disclosers, the sums over the members.
-fn give_back(into: &BatchInLanes, disclosers: &[u32; LANES], scratches: &mut [Scratch]) {
+/// Gives each scratch what the tally reads (how many attended and were
+/// active at the start, the sums over the members) and for a `panel`,
+/// by place, who attended, each disclosure's depth and the replies
+/// received.
+fn give_back(into: &BatchInLanes, scratches: &mut [Scratch], panel: bool) {
     let session = &into.session;
     for (l, sc) in scratches.iter_mut().enumerate() {
+        sc.attendance = into.tally.attendance_of_lane(l);
         sc.member_sums = *into.tally.of_lane(l);
         sc.tie_strengths = into.tally.tie_strengths_of_lane(l);
+        if !panel {
+            continue;
+        }
         for i in 0..sc.attended.len() {
-            let attended = session.word_at(i, Session::Attended, l) != 0;
-            sc.attended[i] = attended;
-            if attended {
-                sc.attendees.push(i);
-            }
+            sc.attended[i] = session.word_at(i, Session::Attended, l) != 0;
             sc.depth[i] = f64::from(f32::from_bits(session.word_at(i, Session::Depth, l)));
             sc.replies[i] = f64::from(f32::from_bits(session.word_at(i, Session::Replies, l)));
         }
-        sc.disclosers = disclosers[l] as usize;
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! [`step_groups`] runs session `step` of a batch of up to
 //! [`BATCH_GROUPS`] groups (or control blocks) on one thread and gives
-//! each group's [`Tally`]. Step 1 (membership) and the session's flags run
-//! on each group (`steps.rs`); steps 2 to 13 run in the f32 kernel's
+//! each group's [`Tally`]. Step 1 (membership) and, for panel rows, the
+//! session's flags run on each group (`steps.rs`); steps 2 to 13 run in the f32 kernel's
 //! lanes, eight groups of one size at once, one group in each lane
 //! (`in_lanes.rs`, over [`crate::kernel`]): attendance, floor time and
 //! disclosure (a forum: posting), replies, mood, universality (a forum:
@@ -45,24 +45,20 @@ use crate::rng::StreamKey;
 
 pub use crate::context::SessionContext;
 
-/// What a session leaves of each group for its tally and panel rows, by
-/// place; one per group of a batch ([`BatchScratch`]), reused from batch
-/// to batch.
+/// What a session leaves of each group for its tally and panel rows; one
+/// per group of a batch ([`BatchScratch`]), reused from batch to batch.
+/// The rows by place are filled only for panel rows.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    /// Active at the start of the session (after admissions).
+    /// By place: active at the start of the session (after admissions),
+    /// attended, the depth (0–1) of their disclosure (0 if none), the
+    /// replies they received.
     present: Vec<bool>,
-    /// Members active at the start of the session.
-    at_session: u64,
     attended: Vec<bool>,
-    /// Places of those who attend, in place order.
-    attendees: Vec<usize>,
-    /// Depth (0–1) of each member's disclosure; 0 if none.
     depth: Vec<f64>,
-    /// Attendees who disclosed (in a forum, posted).
-    disclosers: usize,
-    /// Replies a discloser received this session.
     replies: Vec<f64>,
+    /// Members who attended, and those active at the session's start.
+    attendance: (u64, u64),
     /// The sums over the members at the session's end, for the tally,
     /// and the strengths of the ties among those who joined, where made.
     member_sums: MemberSums,
@@ -81,18 +77,17 @@ fn zeroed<T: Copy>(v: &mut Vec<T>, n: usize, zero: T) {
 }
 
 impl Scratch {
+    /// Empties the rows by place for a group of `n` places.
     fn reset(&mut self, n: usize) {
         zeroed(&mut self.present, n, false);
         zeroed(&mut self.attended, n, false);
         zeroed(&mut self.depth, n, 0.0);
         zeroed(&mut self.replies, n, 0.0);
-        self.at_session = 0;
-        self.disclosers = 0;
-        self.attendees.clear();
     }
 
     /// The panel.csv rows of the session just run in `g` (call right after
-    /// [`step_groups`], before the scratch's next session): one per member
+    /// [`step_groups`], before the scratch's next session; the batch's
+    /// scratches made by [`BatchScratch::for_panel`]): one per member
     /// active at its start, in place order, with the scores after it.
     pub fn panel_rows(
         &self,
@@ -144,9 +139,20 @@ pub struct BatchScratch {
     groups: [Scratch; BATCH_GROUPS],
     /// The batch in the kernel's lanes, where its steps run.
     in_lanes: in_lanes::BatchInLanes,
+    /// The scratches keep their rows by place, for panel rows.
+    panel: bool,
 }
 
 impl BatchScratch {
+    /// Scratches that keep their rows by place, for
+    /// [`Scratch::panel_rows`].
+    pub fn for_panel() -> BatchScratch {
+        BatchScratch {
+            panel: true,
+            ..BatchScratch::default()
+        }
+    }
+
     /// The scratch of the batch's group `at` (its panel rows).
     pub fn group(&self, at: usize) -> &Scratch {
         &self.groups[at]
@@ -157,9 +163,10 @@ impl BatchScratch {
 /// groups or control blocks (the groups first), with the replicate's
 /// context and the kernel's rules made from it, and puts their tallies in
 /// `tallies` (one per group, in order); `outside` gives what the community
-/// ties of the batch's group `at` are doing. Step 1 and the session's
-/// flags run on each group, then the meeting groups' steps 2 to 13 and
-/// the control blocks' sessions in the kernel's lanes, then each tally.
+/// ties of the batch's group `at` are doing. Step 1 (and for panel rows
+/// the session's flags) runs on each group, then the meeting groups'
+/// steps 2 to 13 and the control blocks' sessions in the kernel's lanes,
+/// then each tally.
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
@@ -188,12 +195,14 @@ pub fn step_groups<'a>(
         .network
         .measures(step, ctx.scenario.format.sessions);
     for (at, g) in groups.iter_mut().enumerate() {
-        let sc = &mut scratch.groups[at];
-        timed!(Reset, sc.reset(g.places()));
         if g.meets {
             timed!(Membership, steps::membership(&session(g, at), g)); // 1
         }
-        timed!(SessionFlags, steps::session_flags(g, sc));
+        if scratch.panel {
+            let sc = &mut scratch.groups[at];
+            timed!(Reset, sc.reset(g.places()));
+            timed!(SessionFlags, steps::session_flags(g, sc));
+        }
     }
     let outsides: [&GroupOutside; BATCH_GROUPS] =
         std::array::from_fn(|at| outside(at.min(groups.len() - 1)));
@@ -203,7 +212,8 @@ pub fn step_groups<'a>(
         // Steps 2 to 13.
         let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
         let scratches = &mut scratch.groups[..meeting];
-        in_lanes::session(&batch, meeting_groups, scratches, into, measured);
+        let wanted = (measured, scratch.panel);
+        in_lanes::session(&batch, meeting_groups, scratches, into, wanted);
     }
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];

@@ -1,7 +1,7 @@
 //! The steps of a session that run on the groups themselves, outside the
 //! kernel's lanes: step 1, membership (open groups admit newcomers), the
-//! session's flags the panel and the tally read, and the group's tally
-//! after its session. Steps 2 to 13 run in lanes (`in_lanes.rs`).
+//! session's flags the panel reads, and the group's tally after its
+//! session. Steps 2 to 13 run in lanes (`in_lanes.rs`).
 
 use super::{Scratch, Session};
 use crate::metrics::Tally;
@@ -46,25 +46,17 @@ pub(super) fn membership(s: &Session, g: &mut GroupState) {
     }
 }
 
-/// The session's flags: who is active at its start.
+/// The session's flags for the panel: who is active at its start.
 #[inline]
 pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
     for i in 0..g.arrived {
         sc.present[i] = g.members[i].status == Status::Active;
     }
-    sc.at_session = sc.present.iter().filter(|&&p| p).count() as u64;
 }
 
 /// The group's tally after its session (a control block's members never
 /// attend).
 pub(super) fn tally(g: &GroupState, sc: &Scratch) -> Tally {
-    let (attended, at_session) = if g.meets {
-        (sc.attendees.len() as u64, sc.at_session)
-    } else {
-        (0, 0)
-    };
-    timed!(
-        Tally,
-        Tally::of_group(g, (attended, at_session), &sc.member_sums)
-    )
+    let attendance = if g.meets { sc.attendance } else { (0, 0) };
+    timed!(Tally, Tally::of_group(g, attendance, &sc.member_sums))
 }

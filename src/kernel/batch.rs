@@ -105,8 +105,9 @@ pub struct BatchLanes {
     groups: usize,
     places: usize,
     pairs: usize,
-    /// Word `w` of place `i`: row `i · WORDS + w`.
-    members: Vec<Row>,
+    /// Word `w` of place `i`: row `w` of entry `i` (one bounds check
+    /// for a place's words).
+    members: Vec<[Row; WORDS]>,
     /// Column `c`'s pair `k`: row `c · pairs + k` (f32 bits).
     numbers: Vec<Row>,
     /// Whether pair `k` reaches beyond the meetings: bit `l` of byte `k`
@@ -299,10 +300,15 @@ impl BatchLanes {
         );
         (self.groups, self.places, self.pairs, self.filled) = (groups.len(), places, 0, 0);
         (self.members_only, self.strengths_only) = (true, false);
-        self.members.resize(places * WORDS, Row::default());
+        self.members.resize(places, [Row::default(); WORDS]);
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         let members: [&[u32]; LANES] = std::array::from_fn(|l| member_words(&lane(l).members));
-        rows_in(isa, &members, places * WORDS, &mut self.members);
+        rows_in(
+            isa,
+            &members,
+            places * WORDS,
+            self.members.as_flattened_mut(),
+        );
     }
 
     /// Gives the groups copied in back what a session changes: every
@@ -359,7 +365,8 @@ impl BatchLanes {
         for (target, g) in members.iter_mut().zip(groups.iter_mut()) {
             *target = member_words_mut(&mut g.members);
         }
-        rows_out(isa, &self.members, self.places * WORDS, &mut members[..n]);
+        let rows = self.members.as_flattened();
+        rows_out(isa, rows, self.places * WORDS, &mut members[..n]);
     }
 
     /// [`BatchLanes::copy_out`]'s pairs after
@@ -394,12 +401,12 @@ impl BatchLanes {
     /// Word `w` of place `i` in every lane.
     #[inline(always)]
     pub fn word<I: Isa>(&self, isa: I, i: usize, w: Word) -> U32s<I> {
-        isa.words(self.members[i * WORDS + w.0].0)
+        isa.words(self.members[i][w.0].0)
     }
 
     /// Word `w` of place `i` in lane `l`.
     pub fn word_at(&self, i: usize, w: Word, l: usize) -> u32 {
-        self.members[i * WORDS + w.0].0[l]
+        self.members[i][w.0].0[l]
     }
 
     /// Word `w` of place `i` in every lane, as f32.
@@ -418,7 +425,7 @@ impl BatchLanes {
             field::FLAGS,
             "the status and caught flag have setters of their own"
         );
-        self.members[i * WORDS + w.0].0 = v.array();
+        self.members[i][w.0].0 = v.array();
     }
 
     /// The status of place `i`'s member in every lane, as its number
@@ -434,7 +441,7 @@ impl BatchLanes {
     pub fn set_status<I: Isa>(&mut self, i: usize, lanes: Mask<I>, status: Status) {
         let flags = self.word(lanes.isa(), i, field::FLAGS);
         let set = (flags & !STATUS_BYTE) | status as u32;
-        self.members[i * WORDS + field::FLAGS.0].0 = lanes.select_u(set, flags).array();
+        self.members[i][field::FLAGS.0].0 = lanes.select_u(set, flags).array();
     }
 
     /// Whether place `i`'s member has caught loneliness, in every lane.
@@ -448,7 +455,7 @@ impl BatchLanes {
     pub fn set_caught<I: Isa>(&mut self, i: usize, caught: Mask<I>) {
         let flags = self.word(caught.isa(), i, field::FLAGS) & !CAUGHT_BYTE;
         let set = flags | 1 << CAUGHT_SHIFT;
-        self.members[i * WORDS + field::FLAGS.0].0 = caught.select_u(set, flags).array();
+        self.members[i][field::FLAGS.0].0 = caught.select_u(set, flags).array();
     }
 
     /// Sets word `w` of place `i` in every lane, as f32.

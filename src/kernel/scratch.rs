@@ -69,8 +69,9 @@ pub struct SessionLanes {
     places: usize,
     /// Lanes that hold a group.
     groups: usize,
-    /// Figure `f` of place `i`: row `i · FIGURES + f`.
-    rows: Vec<Row>,
+    /// Figure `f` of place `i`: row `f` of entry `i` (one bounds check
+    /// for a place's figures).
+    rows: Vec<[Row; FIGURES]>,
     /// Words of a place's casual ties: one per 32 places.
     casual_words: usize,
     /// Place `i`'s casual-or-closer ties in TS(k − 1), bit `j` of word
@@ -87,7 +88,7 @@ impl SessionLanes {
         assert!((1..=LANES).contains(&groups), "one to eight groups");
         (self.groups, self.places) = (groups, places);
         self.rows.clear();
-        self.rows.resize(places * FIGURES, Row::default());
+        self.rows.resize(places, [Row::default(); FIGURES]);
         self.casual_words = places.div_ceil(32);
         self.casual.clear();
         self.casual
@@ -143,9 +144,8 @@ impl SessionLanes {
     #[inline]
     pub fn set_words(&mut self, f: Figure, l: usize, values: impl IntoIterator<Item = u32>) {
         assert!(l < self.groups);
-        let rows = self.rows[f as usize..].chunks_mut(FIGURES);
-        for (row, v) in rows.zip(values) {
-            row[0].0[l] = v;
+        for (place, v) in self.rows.iter_mut().zip(values) {
+            place[f as usize].0[l] = v;
         }
     }
 
@@ -153,7 +153,8 @@ impl SessionLanes {
     /// call once every group's are set.
     pub fn fill_missing_lanes(&mut self) {
         if self.groups < LANES {
-            for row in self.rows.iter_mut().chain(&mut self.casual) {
+            let rows = self.rows.as_flattened_mut().iter_mut();
+            for row in rows.chain(&mut self.casual) {
                 let first = row.0[0];
                 row.0[self.groups..].fill(first);
             }
@@ -176,7 +177,7 @@ impl SessionLanes {
     /// Figure `f` of place `i` in every lane, as words.
     #[inline(always)]
     pub fn words<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
-        isa.words(self.rows[i * FIGURES + f as usize].0)
+        isa.words(self.rows[i][f as usize].0)
     }
 
     /// Figure `f` of place `i` in every lane, as a number.
@@ -187,12 +188,12 @@ impl SessionLanes {
 
     /// Figure `f` of place `i` in lane `l`, as a word.
     pub fn word_at(&self, i: usize, f: Figure, l: usize) -> u32 {
-        self.rows[i * FIGURES + f as usize].0[l]
+        self.rows[i][f as usize].0[l]
     }
 
     /// Sets figure `f` of place `i` in lane `l` to the word `v`.
     pub fn set_word_at(&mut self, i: usize, f: Figure, l: usize, v: u32) {
-        self.rows[i * FIGURES + f as usize].0[l] = v;
+        self.rows[i][f as usize].0[l] = v;
     }
 
     /// Figure `f` of place `i` in lane `l`, as a number.
@@ -203,7 +204,7 @@ impl SessionLanes {
     /// Sets figure `f` of place `i` in every lane.
     #[inline(always)]
     pub fn put<I: Isa>(&mut self, i: usize, f: Figure, v: U32s<I>) {
-        self.rows[i * FIGURES + f as usize].0 = v.array();
+        self.rows[i][f as usize].0 = v.array();
     }
 
     /// [`SessionLanes::put`] for a number.

@@ -74,8 +74,9 @@ pub struct SummaryLanes {
     /// u32 words of a member's bitset: two for each of the summary's u64
     /// words (low half first), so that the copy out joins them.
     words: usize,
-    /// Figure `f` of place `i`: row `i · FIGURES + f`.
-    figures: Vec<Row>,
+    /// Figure `f` of place `i`: row `f` of entry `i` (one bounds check
+    /// for a place's figures).
+    figures: Vec<[Row; FIGURES]>,
     /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
     /// bits follow every place's tie bits.
     bits: Vec<Row>,
@@ -193,7 +194,7 @@ impl SummaryLanes {
         self.places = places;
         self.words = 2 * places.div_ceil(64).max(1);
         self.figures.clear();
-        self.figures.resize(places * FIGURES, Row::default());
+        self.figures.resize(places, [Row::default(); FIGURES]);
         self.bits.clear();
         self.bits.resize(2 * places * self.words, Row::default());
         self.twice_triangles.clear();
@@ -233,7 +234,7 @@ impl SummaryLanes {
     /// Count figure `f` of place `i` in every lane.
     #[inline(always)]
     pub fn count_of<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
-        isa.words(self.figures[i * FIGURES + f as usize].0)
+        isa.words(self.figures[i][f as usize].0)
     }
 
     /// Figure `f` (a sum) of place `i` in every lane.
@@ -244,7 +245,7 @@ impl SummaryLanes {
 
     #[inline(always)]
     fn set<I: Isa>(&mut self, i: usize, f: Figure, v: F32s<I>) {
-        self.figures[i * FIGURES + f as usize].0 = v.bits().array();
+        self.figures[i][f as usize].0 = v.bits().array();
     }
 
     #[inline(always)]
@@ -257,7 +258,7 @@ impl SummaryLanes {
     #[inline(always)]
     fn count<I: Isa>(&mut self, isa: I, i: usize, f: Figure, m: Mask<I>) {
         let count = self.count_of(isa, i, f) + m.select_u(isa.u(1), isa.u(0));
-        self.figures[i * FIGURES + f as usize].0 = count.array();
+        self.figures[i][f as usize].0 = count.array();
     }
 
     /// Word `w` (of 32 places) of place `i`'s bitset `b` in every lane.
@@ -294,7 +295,7 @@ impl SummaryLanes {
             let summary = &mut g.tie_summary;
             summary.reset(self.places);
             let places = summary.members.iter_mut();
-            for (m, rows) in places.zip(self.figures.chunks_exact(FIGURES)) {
+            for (m, rows) in places.zip(&self.figures) {
                 let figure = |f: Figure| rows[f as usize].0[l];
                 let count = |f: Figure| figure(f) as u16;
                 *m = MemberTies {

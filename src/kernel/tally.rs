@@ -2,9 +2,11 @@
 //! lanes at the end of a session, eight groups at once: the counts by
 //! status and level of ties in vector lanes, the loneliness, hope, stigma,
 //! cohesion and loneliness-change sums in f64, one per lane, in place order
-//! (code shaped so the compiler vectorises it), then the current members
-//! without a tie at each level to another current member, from the casual
-//! bitsets and the strengths. A member who has not arrived, or is not
+//! (code shaped so the compiler vectorises it), how many attended and were
+//! present at the start, then the current members without a tie at each
+//! level to another current member, from the casual bitsets and the
+//! strengths, and where the network is measured the sum of the strengths
+//! of the ties among those who joined. A member who has not arrived, or is not
 //! counted in a sum, adds +0, which leaves a sum started at +0 as it is:
 //! the sums have the bits of [`MemberSums::of_group`]'s over the group
 //! itself, and the tests hold them to it.
@@ -89,10 +91,15 @@ impl<I: Isa> Counts<I> {
         self.add(c, m.select_u(isa.u(1), isa.u(0)));
     }
 
-    /// The counts as words, lane by lane.
+    /// The counts as words, lane by lane (a loop: a function handed to
+    /// `map` may be compiled out of line, without the entry's AVX2).
     #[inline(always)]
     fn arrays(&self) -> [[u32; LANES]; COUNTS] {
-        self.0.map(U32s::array)
+        let mut words = [[0; LANES]; COUNTS];
+        for (words, count) in words.iter_mut().zip(self.0) {
+            *words = count.array();
+        }
+        words
     }
 }
 
@@ -446,8 +453,8 @@ fn sums_of_lane(counts: &[[u32; LANES]; COUNTS], sums: &Sums, l: usize) -> Membe
 #[cfg(test)]
 mod tests {
     use crate::context::SessionContext;
-    use crate::engine::step_all;
-    use crate::metrics::{MemberSums, Tally};
+    use crate::engine::{step_all, step_all_panel};
+    use crate::metrics::{MemberSums, RowId, Tally};
     use crate::network::NetStats;
     use crate::population::build_community_with;
     use crate::scenario::Scenario;
@@ -459,15 +466,36 @@ mod tests {
     /// against the network figures' own; gives how many members were
     /// counted waiting, dropped out, graduated and in ended groups, and
     /// how many strength sums were compared, summed over the year.
-    fn tallies_match_over_a_year(s: &Scenario, portable: bool) -> [u64; 5] {
+    /// With `panel`, the sessions also give panel rows, and each meeting
+    /// group's count of those present at the start and of those who
+    /// attended (made in lanes) is held to its rows'.
+    fn tallies_match_over_a_year(s: &Scenario, (portable, panel): (bool, bool)) -> [u64; 5] {
         let mut ctx = SessionContext::new(s, 1);
         ctx.portable_lanes = portable;
         let mut groups = build_community_with(&ctx);
         let mut seen = [0u64; 5];
+        let id = RowId {
+            run: 0,
+            arm: "group".into(),
+            replicate: 1,
+        };
         for step in 1..=s.format.sessions {
             let measured = s.network.measures(step, s.format.sessions);
-            let tallies = step_all(&mut groups, &ctx, step);
+            let mut rows = Vec::new();
+            let tallies = if panel {
+                step_all_panel(&mut groups, &ctx, step, None, &id, &mut rows)
+            } else {
+                step_all(&mut groups, &ctx, step)
+            };
             for (g, t) in groups.iter().zip(&tallies) {
+                if panel && g.meets {
+                    let own: Vec<_> = rows.iter().filter(|r| r.group == g.id).collect();
+                    let attended = own.iter().filter(|r| r.attended).count();
+                    assert_eq!(
+                        (t.at_session, t.attended),
+                        (own.len() as u64, attended as u64)
+                    );
+                }
                 let sums = MemberSums::of_group(g, &ctx.levels);
                 let mut over_group = Tally::of_group(g, (t.attended, t.at_session), &sums);
                 over_group.network = t.network;
@@ -514,8 +542,8 @@ mod tests {
             .unwrap();
         let mut seen = [0u64; 5];
         for s in [room, open, forum] {
-            for portable in [false, true] {
-                let counted = tallies_match_over_a_year(&s, portable);
+            for lanes in [(false, false), (true, false), (false, true)] {
+                let counted = tallies_match_over_a_year(&s, lanes);
                 for (all, n) in seen.iter_mut().zip(counted) {
                     *all += n;
                 }

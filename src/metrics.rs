@@ -194,10 +194,8 @@ pub struct MemberSums {
     pub ties: u64,
     pub beyond_ties: u64,
     pub change: Moments,
-    /// Of a meeting group: its current (active) members, and those of
-    /// them with no tie at the casual, friend and close level to another
-    /// current member.
-    pub current: u64,
+    /// Of a meeting group: its current (active) members with no tie at
+    /// the casual, friend and close level to another current member.
     pub no_casual_in_group: u64,
     pub no_friend_in_group: u64,
     pub no_close_in_group: u64,
@@ -270,7 +268,6 @@ impl MemberSums {
         }
         let casual_bits = ts.casual_bits();
         for i in (0..g.arrived).filter(|&i| current(i)) {
-            self.current += 1;
             let own = &casual_bits[i * words..(i + 1) * words];
             let casual = own.iter().zip(&*mask).any(|(b, m)| b & m != 0);
             // The strongest casual-or-closer tie to a current member: a
@@ -326,7 +323,8 @@ impl Tally {
             // Each tie was counted from both ends.
             ties: s.ties / 2,
             beyond_ties: s.beyond_ties / 2,
-            current: s.current,
+            // A meeting group's current members are its active ones.
+            current: if g.meets { s.active } else { 0 },
             no_casual_in_group: s.no_casual_in_group,
             no_friend_in_group: s.no_friend_in_group,
             no_close_in_group: s.no_close_in_group,

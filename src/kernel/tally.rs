@@ -69,7 +69,6 @@ enum Count {
     BeyondTies,
     Attended,
     Present,
-    Current,
     NoCasualInGroup,
     NoFriendInGroup,
     NoCloseInGroup,
@@ -178,11 +177,14 @@ impl TallyLanes {
         self.filled = filled;
         self.current.clear();
         self.current.resize(filled.div_ceil(32), Row::default());
+        let tie_strengths = meets && tie_strengths;
         self.joined.clear();
-        self.joined.resize(filled, Row::default());
+        if tie_strengths {
+            self.joined.resize(filled, Row::default());
+        }
         for i in 0..filled {
             let arrived = session.flag(isa, i, Session::Arrived);
-            add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
+            let active = add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
             c.count(
                 Count::Attended,
                 arrived & session.flag(isa, i, Session::Attended),
@@ -193,9 +195,9 @@ impl TallyLanes {
             );
             if meets {
                 let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
-                self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
-                let active = with_status(arrived, lanes.status(isa, i), Status::Active);
-                c.count(Count::Current, active);
+                if tie_strengths {
+                    self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
+                }
                 let bit = active.select_u(isa.u(1 << (i % 32)), isa.u(0));
                 let word = &mut self.current[i / 32].0;
                 *word = (isa.words(*word) | bit).array();
@@ -206,7 +208,7 @@ impl TallyLanes {
                 self.add_in_group(isa, levels, lanes, summaries, i, &mut c);
             }
         }
-        self.tie_strengths = if meets && tie_strengths {
+        self.tie_strengths = if tie_strengths {
             Some(self.sum_tie_strengths(isa, levels, lanes))
         } else {
             None
@@ -325,7 +327,8 @@ impl TallyLanes {
 }
 
 /// Adds place `i` (arrived in the lanes of `arrived`) to the counts and
-/// sums over every member who has arrived.
+/// sums over every member who has arrived; gives where the place's member
+/// is active (current).
 #[inline(always)]
 fn add_place<I: Isa>(
     isa: I,
@@ -334,7 +337,7 @@ fn add_place<I: Isa>(
     (i, arrived): (usize, Mask<I>),
     c: &mut Counts<I>,
     sums: &mut Sums,
-) {
+) -> Mask<I> {
     let status = lanes.status(isa, i);
     let active = with_status(arrived, status, Status::Active);
     c.count(Count::Arrived, arrived);
@@ -380,6 +383,7 @@ fn add_place<I: Isa>(
         active,
         lanes.float(isa, i, field::COHESION),
     );
+    active
 }
 
 /// Adds place `i` to the counts and sums over the members who have
@@ -438,7 +442,6 @@ fn sums_of_lane(counts: &[[u32; LANES]; COUNTS], sums: &Sums, l: usize) -> Membe
         joined,
         ties: at(Count::Ties),
         beyond_ties: at(Count::BeyondTies),
-        current: at(Count::Current),
         no_casual_in_group: at(Count::NoCasualInGroup),
         no_friend_in_group: at(Count::NoFriendInGroup),
         no_close_in_group: at(Count::NoCloseInGroup),

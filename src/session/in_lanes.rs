@@ -150,10 +150,10 @@ impl WithLanes for WholeSession<'_> {
         // The network figures of groups of up to 64 places take the
         // strength sum made here.
         let tie_strengths = self.measured && groups[0].places() <= 64;
-        let (levels, counted) = (&batch.ctx.levels, (true, groups.len(), tie_strengths));
+        let (levels, batch_kind) = (&batch.ctx.levels, (true, groups.len(), tie_strengths));
         timed!(
             Tally,
-            tally.make(isa, levels, lanes, (session, summaries), counted)
+            tally.make(isa, levels, lanes, (session, summaries), batch_kind)
         );
         give_groups_back(isa, lanes, summaries, groups);
     }
@@ -229,8 +229,8 @@ impl WithLanes for ControlSession<'_> {
         steps::hope(isa, &rules.hope, step, lanes, session);
         let ids = group_ids(isa, blocks);
         steps::loneliness(isa, rules, step, ids, lanes, (session, summaries));
-        let (levels, counted) = (&batch.ctx.levels, (false, blocks.len(), false));
-        tally.make(isa, levels, lanes, (session, summaries), counted);
+        let (levels, batch_kind) = (&batch.ctx.levels, (false, blocks.len(), false));
+        tally.make(isa, levels, lanes, (session, summaries), batch_kind);
         lanes.copy_out_members(isa, blocks);
     }
 }

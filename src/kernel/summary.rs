@@ -85,6 +85,98 @@ pub struct SummaryLanes {
     twice_triangles: Vec<Row>,
 }
 
+/// A place's figures in registers, the sums as their bits.
+type Figures<I> = [U32s<I>; FIGURES];
+
+/// Where a place's figures are summed: in registers ([`Figures`]) for
+/// the place whose row of pairs is being walked, in its rows for the
+/// others.
+trait Sums<I: Isa> {
+    fn figure(&self, isa: I, f: Figure) -> U32s<I>;
+    fn set_figure(&mut self, f: Figure, v: U32s<I>);
+
+    /// Adds `v` to sum figure `f`.
+    #[inline(always)]
+    fn add(&mut self, f: Figure, v: F32s<I>) {
+        let sum = self.figure(v.isa(), f).float_bits() + v;
+        self.set_figure(f, sum.bits());
+    }
+
+    /// Adds one to count figure `f` in the lanes of `m`.
+    #[inline(always)]
+    fn count(&mut self, f: Figure, m: Mask<I>) {
+        let isa = m.isa();
+        let count = self.figure(isa, f) + m.select_u(isa.u(1), isa.u(0));
+        self.set_figure(f, count);
+    }
+}
+
+impl<I: Isa> Sums<I> for Figures<I> {
+    #[inline(always)]
+    fn figure(&self, _: I, f: Figure) -> U32s<I> {
+        self[f as usize]
+    }
+
+    #[inline(always)]
+    fn set_figure(&mut self, f: Figure, v: U32s<I>) {
+        self[f as usize] = v;
+    }
+}
+
+impl<I: Isa> Sums<I> for [Row; FIGURES] {
+    #[inline(always)]
+    fn figure(&self, isa: I, f: Figure) -> U32s<I> {
+        isa.words(self[f as usize].0)
+    }
+
+    #[inline(always)]
+    fn set_figure(&mut self, f: Figure, v: U32s<I>) {
+        self[f as usize].0 = v.array();
+    }
+}
+
+/// Adds the pair of places `a` and `b` (before it), of strength `s`,
+/// to both members' figures in the lanes of `has` (those where it has
+/// strength; `beyond` where it reaches beyond the meetings); returns
+/// the lanes where it is a tie and where it is casual.
+#[inline(always)]
+fn add_pair<I: Isa>(
+    levels: &TieLevels,
+    (a, b): (&PlaceInSummary<I>, &PlaceInSummary<I>),
+    (s, has, beyond): (F32s<I>, Mask<I>, Mask<I>),
+    (of_a, of_b): (&mut impl Sums<I>, &mut impl Sums<I>),
+) -> [Mask<I>; 2] {
+    let isa = s.isa();
+    let zero = isa.f(0.0);
+    let support = has.select((s * (1.0 / levels.friend)).min(isa.f(1.0)), zero);
+    of_a.add(Figure::Support, support);
+    of_b.add(Figure::Support, support);
+    // s where the other came, else +0, which leaves a sum of positive
+    // terms as it is.
+    of_a.add(Figure::StrengthToPresent, (has & b.present).select(s, zero));
+    of_b.add(Figure::StrengthToPresent, (has & a.present).select(s, zero));
+    let tie = has & s.ge(isa.f(levels.tie));
+    if !tie.any() {
+        return [tie, tie];
+    }
+    let casual = tie & s.ge(isa.f(levels.casual));
+    let friends = casual & s.ge(isa.f(levels.friend));
+    let close = friends & s.ge(isa.f(levels.close));
+    for (f, m) in [
+        (Figure::Ties, tie),
+        (Figure::Beyond, tie & beyond),
+        (Figure::Casual, casual),
+        (Figure::Friends, friends),
+        (Figure::Close, close),
+    ] {
+        of_a.count(f, m);
+        of_b.count(f, m);
+    }
+    of_a.count(Figure::LonelyPartners, tie & b.lonely);
+    of_b.count(Figure::LonelyPartners, tie & a.lonely);
+    [tie, casual]
+}
+
 impl SummaryLanes {
     /// Makes the summaries of the batch in `lanes` after step 8, from
     /// what the session brings to each place (`session`'s figures).
@@ -98,71 +190,53 @@ impl SummaryLanes {
     ) {
         self.without_ties(lanes.places());
         let zero = isa.f(0.0);
+        let words = self.words;
+        let (figures, bits) = (&mut self.figures[..], &mut self.bits[..]);
+        let casual_bits = bits.len() / 2;
         for j in 1..lanes.filled_places() {
             let b = PlaceInSummary::at(isa, session, j);
             if !b.arrived.any() {
                 continue;
             }
-            for i in 0..j {
-                let a = &PlaceInSummary::at(isa, session, i);
-                let s = lanes.pair(isa, Column::Strength, j * (j - 1) / 2 + i);
-                // Only pairs of members who have arrived (the first places)
-                // have strength; a lane without it adds nothing.
-                let has = s.gt(zero) & b.arrived;
-                if has.any() {
-                    self.add_pair(isa, levels, (i, j), (a, &b), s, has, lanes);
+            // Place j's figures gather its pairs with the places before
+            // it in registers, in the order the pairs come (nothing before
+            // this row has added to them), and its bits 32 places at a
+            // time; place i's are read and written at each pair.
+            let mut of_j = [isa.u(0); FIGURES];
+            let bit_j = isa.u(1 << (j % 32));
+            for w in 0..j.div_ceil(32) {
+                let mut bits_of_j = [isa.u(0); 2];
+                for i in w * 32..j.min(w * 32 + 32) {
+                    let a = &PlaceInSummary::at(isa, session, i);
+                    let k = j * (j - 1) / 2 + i;
+                    let s = lanes.pair(isa, Column::Strength, k);
+                    // Only pairs of members who have arrived (the first
+                    // places) have strength; a lane without it adds
+                    // nothing.
+                    let has = s.gt(zero) & b.arrived;
+                    if !has.any() {
+                        continue;
+                    }
+                    let pair = (s, has, lanes.beyond(isa, k));
+                    let [tie, casual] =
+                        add_pair(levels, (a, &b), pair, (&mut figures[i], &mut of_j));
+                    let bit_i = isa.u(1 << (i % 32));
+                    for (n, m) in [tie, casual].into_iter().enumerate() {
+                        let row = &mut bits[n * casual_bits + i * words + j / 32].0;
+                        *row = (isa.words(*row) | m.select_u(bit_j, isa.u(0))).array();
+                        bits_of_j[n] = bits_of_j[n] | m.select_u(bit_i, isa.u(0));
+                    }
                 }
+                for (n, set) in bits_of_j.into_iter().enumerate() {
+                    let row = &mut bits[n * casual_bits + j * words + w].0;
+                    *row = (isa.words(*row) | set).array();
+                }
+            }
+            for (row, figure) in figures[j].iter_mut().zip(of_j) {
+                row.0 = figure.array();
             }
         }
         self.finish(isa, session);
-    }
-
-    /// Adds pair `(i, j)` of strength `s` to both members' figures in the
-    /// lanes of `has` (those where it has strength).
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn add_pair<I: Isa>(
-        &mut self,
-        isa: I,
-        levels: &TieLevels,
-        (i, j): (usize, usize),
-        (a, b): (&PlaceInSummary<I>, &PlaceInSummary<I>),
-        s: F32s<I>,
-        has: Mask<I>,
-        lanes: &BatchLanes,
-    ) {
-        let zero = isa.f(0.0);
-        let support = has.select((s * (1.0 / levels.friend)).min(isa.f(1.0)), zero);
-        self.add(isa, i, Figure::Support, support);
-        self.add(isa, j, Figure::Support, support);
-        // s where the other came, else +0, which leaves a sum of positive
-        // terms as it is.
-        let to_present = |other: &PlaceInSummary<I>| (has & other.present).select(s, zero);
-        self.add(isa, i, Figure::StrengthToPresent, to_present(b));
-        self.add(isa, j, Figure::StrengthToPresent, to_present(a));
-        let tie = has & s.ge(isa.f(levels.tie));
-        if !tie.any() {
-            return;
-        }
-        let both = |f: Figure, this: &mut Self, m: Mask<I>| {
-            this.count(isa, i, f, m);
-            this.count(isa, j, f, m);
-        };
-        both(Figure::Ties, self, tie);
-        self.count(isa, i, Figure::LonelyPartners, tie & b.lonely);
-        self.count(isa, j, Figure::LonelyPartners, tie & a.lonely);
-        both(
-            Figure::Beyond,
-            self,
-            tie & lanes.beyond(isa, j * (j - 1) / 2 + i),
-        );
-        self.set_bits(isa, Bits::Ties, (i, j), tie);
-        let casual = tie & s.ge(isa.f(levels.casual));
-        both(Figure::Casual, self, casual);
-        self.set_bits(isa, Bits::Casual, (i, j), casual);
-        let friends = casual & s.ge(isa.f(levels.friend));
-        both(Figure::Friends, self, friends);
-        both(Figure::Close, self, friends & s.ge(isa.f(levels.close)));
     }
 
     /// The figures made from the sums: the mean strength to the others
@@ -248,19 +322,6 @@ impl SummaryLanes {
         self.figures[i][f as usize].0 = v.bits().array();
     }
 
-    #[inline(always)]
-    fn add<I: Isa>(&mut self, isa: I, i: usize, f: Figure, v: F32s<I>) {
-        let sum = self.float(isa, i, f) + v;
-        self.set(i, f, sum);
-    }
-
-    /// Adds one to count figure `f` of place `i` in the lanes of `m`.
-    #[inline(always)]
-    fn count<I: Isa>(&mut self, isa: I, i: usize, f: Figure, m: Mask<I>) {
-        let count = self.count_of(isa, i, f) + m.select_u(isa.u(1), isa.u(0));
-        self.figures[i][f as usize].0 = count.array();
-    }
-
     /// Word `w` (of 32 places) of place `i`'s bitset `b` in every lane.
     #[inline(always)]
     pub fn bit_word<I: Isa>(&self, isa: I, b: Bits, i: usize, w: usize) -> U32s<I> {
@@ -272,16 +333,6 @@ impl SummaryLanes {
     fn bit_row(&self, b: Bits, i: usize, w: usize) -> usize {
         let set = if b == Bits::Ties { 0 } else { self.places };
         (set + i) * self.words + w
-    }
-
-    /// Marks `i` and `j` in each other's bitset `b` in the lanes of `m`.
-    #[inline(always)]
-    fn set_bits<I: Isa>(&mut self, isa: I, b: Bits, (i, j): (usize, usize), m: Mask<I>) {
-        for (at, other) in [(i, j), (j, i)] {
-            let row = self.bit_row(b, at, other / 32);
-            let bit = m.select_u(isa.u(1 << (other % 32)), isa.u(0));
-            self.bits[row].0 = (isa.words(self.bits[row].0) | bit).array();
-        }
     }
 
     /// Gives each of the batch's groups (those copied into the lanes, in

@@ -117,11 +117,25 @@ impl SessionLanes {
     /// Sets lane `l`'s casual ties from its group's summary (TS(k − 1)).
     pub fn set_casual(&mut self, l: usize, summary: &TieSummary) {
         assert!(l < self.groups);
-        let long_words = summary.words();
-        let bits = summary.casual_bits();
-        for (at, row) in self.casual.iter_mut().enumerate() {
-            let (i, w) = (at / self.casual_words, at % self.casual_words);
-            row.0[l] = (bits[i * long_words + w / 2] >> (32 * (w % 2))) as u32;
+        let long = summary.casual_bits().chunks_exact(summary.words());
+        assert_eq!(
+            long.len() * self.casual_words,
+            self.casual.len(),
+            "a summary of every place"
+        );
+        if self.casual_words == 1 {
+            // Groups of up to 32 places: a place's bits are the low half
+            // of its one u64 word.
+            for (row, long) in self.casual.iter_mut().zip(long) {
+                row.0[l] = long[0] as u32;
+            }
+            return;
+        }
+        for (rows, long) in self.casual.chunks_exact_mut(self.casual_words).zip(long) {
+            // A u64 word is two u32 words, the low half first.
+            for (w, row) in rows.iter_mut().enumerate() {
+                row.0[l] = (long[w / 2] >> (32 * (w % 2))) as u32;
+            }
         }
     }
 
@@ -130,6 +144,11 @@ impl SessionLanes {
     #[inline(always)]
     pub fn share_a_casual_friend<I: Isa>(&self, isa: I, i: usize, j: usize) -> Mask<I> {
         let zero = isa.u(0);
+        if self.casual_words == 1 {
+            // Groups of up to 32 places: one word each.
+            let (mine, theirs) = (self.casual[i].0, self.casual[j].0);
+            return !(isa.words(mine) & isa.words(theirs)).eq(zero);
+        }
         let mut common = zero;
         for w in 0..self.casual_words {
             let mine = isa.words(self.casual[i * self.casual_words + w].0);

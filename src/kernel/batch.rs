@@ -156,20 +156,18 @@ fn float_words_mut(x: &mut [f32]) -> &mut [u32] {
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast(), x.len()) }
 }
 
-/// Eight words of `source` from `at`.
-#[inline(always)]
-fn eight(source: &[u32], at: usize) -> [u32; LANES] {
-    source[at..at + LANES].try_into().expect("eight words")
-}
-
 /// Words `0..count` of eight sources as lanes rows: row `w`, lane `l` is
 /// word `w` of source `l`; eight rows at a time by a transposition.
 #[inline(always)]
 fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [Row]) {
     let whole = count / LANES * LANES;
-    for at in (0..whole).step_by(LANES) {
-        let rows = isa.transpose(each_lane(|l| isa.load_u(eight(sources[l], at))));
-        for (row, v) in out[at..at + LANES].iter_mut().zip(rows) {
+    // Each source's first `whole` words as blocks of eight, so that one
+    // check of each length serves every block.
+    let blocks = each_lane(|l| sources[l][..whole].as_chunks::<LANES>().0);
+    let out_blocks = out[..whole].as_chunks_mut::<LANES>().0;
+    for (at, rows_out) in out_blocks.iter_mut().enumerate() {
+        let rows = isa.transpose(each_lane(|l| isa.load_u(blocks[l][at])));
+        for (row, v) in rows_out.iter_mut().zip(rows) {
             row.0 = isa.store_u(v);
         }
     }
@@ -182,10 +180,14 @@ fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [R
 #[inline(always)]
 fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32]]) {
     let whole = count / LANES * LANES;
-    for at in (0..whole).step_by(LANES) {
-        let words = isa.transpose(each_lane(|w| isa.load_u(rows[at + w].0)));
+    // The rows as blocks of eight, and every target checked once.
+    for target in targets.iter_mut() {
+        assert!(target.len() >= whole, "a target for every word");
+    }
+    for (at, block) in rows[..whole].as_chunks::<LANES>().0.iter().enumerate() {
+        let words = isa.transpose(each_lane(|w| isa.load_u(block[w].0)));
         for (target, v) in targets.iter_mut().zip(words) {
-            target[at..at + LANES].copy_from_slice(&isa.store_u(v));
+            target[at * LANES..(at + 1) * LANES].copy_from_slice(&isa.store_u(v));
         }
     }
     for (w, row) in rows.iter().enumerate().take(count).skip(whole) {

@@ -120,13 +120,7 @@ impl RecentFloats {
 /// each after its delimiter: the bytes [`append`] writes for them there.
 pub fn trailing_floats(values: &[f64]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut line = Line {
-        out: &mut out,
-        fields: 1,
-        limit: usize::MAX,
-        in_struct: true,
-        recent: None,
-    };
+    let mut line = Line::trailing(&mut out);
     for &v in values {
         line.float(v);
     }
@@ -145,7 +139,18 @@ struct Line<'a> {
     recent: Option<&'a mut RecentFloats>,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
+    /// A line's fields after its first, into `out`, no float kept.
+    fn trailing(out: &'a mut Vec<u8>) -> Self {
+        Line {
+            out,
+            fields: 1,
+            limit: usize::MAX,
+            in_struct: true,
+            recent: None,
+        }
+    }
+
     /// Starts a field: a delimiter before every field but the first.
     fn next_field(&mut self) {
         if self.fields > 0 {
@@ -182,15 +187,9 @@ impl Line<'_> {
         self.field(itoa::Buffer::new().format(v).as_bytes());
     }
 
-    /// An unsigned integer: a single digit (a replicate, a count of
-    /// friends) pushed as it is, the rest through `itoa`.
     fn unsigned(&mut self, v: u64) {
-        if v < 10 {
-            self.next_field();
-            self.out.push(b'0' + v as u8);
-        } else {
-            self.integer(v);
-        }
+        self.next_field();
+        push_unsigned(self.out, v);
     }
 
     /// A float in `ryu`'s text, which is what `csv` writes: the shortest
@@ -208,8 +207,12 @@ impl Line<'_> {
             && whole.unsigned_abs() < 1 << 24
             && !(whole == 0 && value.is_sign_negative())
         {
-            self.out
-                .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+            if whole < 0 {
+                self.out
+                    .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+            } else {
+                push_unsigned(self.out, whole as u64);
+            }
             self.out.extend_from_slice(b".0");
             return;
         }
@@ -229,6 +232,20 @@ impl Line<'_> {
             (slot.bits, slot.len) = (bits, len as u8);
         }
         push_text(self.out, &slot.text, usize::from(slot.len));
+    }
+}
+
+/// Appends an unsigned integer's digits to `out`: one or two digits (a
+/// replicate, a count of friends, a week) pushed as they are, the rest
+/// through `itoa`.
+#[inline(always)]
+fn push_unsigned(out: &mut Vec<u8>, v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+    } else if v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+    } else {
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 }
 
@@ -520,6 +537,17 @@ mod tests {
                     "text {text:?}, x {x}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn unsigned_integers_are_written_as_their_decimal_digits() {
+        // One and two digits take their own path; the rest `itoa`'s.
+        let ends = [999, 1_000, 65_535, 1 << 32, u64::MAX];
+        for v in (0..=1_000u64).chain(ends) {
+            let mut out = Vec::new();
+            Line::trailing(&mut out).unsigned(v);
+            assert_eq!(String::from_utf8(out).unwrap(), format!(",{v}"));
         }
     }
 

@@ -13,6 +13,10 @@ listed by its outermost function.
         target/release/bonfire run benches/year_10k.toml --threads 1 --quiet \\
         --no-charts --out /tmp/year_10k --force
     python3 scripts/kernel-profile.py /tmp/year.cg target/release/bonfire 3
+    python3 scripts/kernel-profile.py /tmp/year.cg target/release/bonfire 5 floor
+
+The optional last argument keeps only the lines that name it (every such
+line, not the first 40).
 
 Needs valgrind's callgrind output made with `--dump-instr=yes`, and
 `addr2line` (binutils). The release profile keeps debug information.
@@ -86,6 +90,7 @@ def short(name):
 def main():
     path, binary = sys.argv[1], sys.argv[2]
     depth = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    only = sys.argv[4] if len(sys.argv) > 4 else None
     counts = self_counts(path)
     chains = inline_chains(binary, sorted(counts))
     total = sum(counts.values())
@@ -100,7 +105,10 @@ def main():
             key = "(outside the kernel) " + short(names[0])
         by_step[key] += count
     print(f"{total:>14,} instructions in the binary")
-    for key, count in by_step.most_common(40):
+    lines = by_step.most_common(None if only else 40)
+    for key, count in lines:
+        if only and only not in key:
+            continue
         print(f"{count:>14,} {100 * count / total:5.1f}%  {key}")
 
 

@@ -90,27 +90,17 @@ pub fn floor<I: Isa>(
         return none;
     }
     let top = p.top_share(speakers, n);
+    ranks_into_depth(isa, lanes, session);
     let mut numbers = Uniforms::new(key, group_ids, step, Purpose::Disclosure);
     let mut disclosers = none;
     for i in 0..n {
         let here = session.flag(isa, i, Figure::Attended);
         if !here.any() {
+            session.put_float(i, Figure::Depth, zero);
             continue;
         }
-        // Attendees ahead of this one: more open, or as open at a lower
-        // place.
         let openness = lanes.float(isa, i, field::OPENNESS);
-        let mut rank = zero;
-        for j in 0..n {
-            let there = session.flag(isa, j, Figure::Attended);
-            let other = lanes.float(isa, j, field::OPENNESS);
-            let ahead = if j < i {
-                other.ge(openness)
-            } else {
-                other.gt(openness)
-            };
-            rank = rank + (ahead & there).select(one, zero);
-        }
+        let rank = session.float(isa, i, Figure::Depth);
         let minutes = p.member_minutes * p.share(rank, top);
         let cohesion = lanes.float(isa, i, field::COHESION);
         let safety = (cohesion * (1.0 / COHESION_MAX as f32) + safety_bonus)
@@ -130,6 +120,37 @@ pub fn floor<I: Isa>(
         disclosers = disclosers + discloses.select_u(isa.u(1), none);
     }
     disclosers
+}
+
+/// Each place's rank by openness among the attendees (how many of them
+/// are more open, or as open at a lower place), into the session's
+/// `Depth` figure, which [`floor`] then overwrites with each disclosure's
+/// depth: each pair of places compared once, the later place's count
+/// kept in registers along its row. The counts are whole numbers, so
+/// their f32 sums are exact in any order.
+#[inline(always)]
+fn ranks_into_depth<I: Isa>(isa: I, lanes: &BatchLanes, session: &mut SessionLanes) {
+    let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    let n = lanes.places();
+    for i in 0..n {
+        session.put_float(i, Figure::Depth, zero);
+    }
+    for j in 1..n {
+        let there_j = session.flag(isa, j, Figure::Attended);
+        let open_j = lanes.float(isa, j, field::OPENNESS);
+        let mut rank_j = zero;
+        for i in 0..j {
+            let there_i = session.flag(isa, i, Figure::Attended);
+            let open_i = lanes.float(isa, i, field::OPENNESS);
+            // The later place is ahead if more open; the earlier one if as
+            // open or more.
+            let j_ahead = (open_j.gt(open_i) & there_j).select(one, zero);
+            let rank_i = session.float(isa, i, Figure::Depth) + j_ahead;
+            session.put_float(i, Figure::Depth, rank_i);
+            rank_j = rank_j + (open_i.ge(open_j) & there_i).select(one, zero);
+        }
+        session.put_float(j, Figure::Depth, rank_j);
+    }
 }
 
 #[cfg(test)]

@@ -94,22 +94,41 @@ pub fn universality<I: Isa>(
         return;
     }
     let n = lanes.places();
+    // Each place's product of what the others' disclosures leave unmet
+    // (`Relief`, until the relief itself is written).
+    for i in 0..n {
+        session.put_float(i, Figure::Relief, one);
+    }
+    // Only places whose members have arrived hear or disclose, and only
+    // theirs have pairs in the lanes.
+    for j in 1..lanes.filled_places() {
+        let depth_j = session.float(isa, j, Figure::Depth);
+        let heard_j = depth_j.gt(zero);
+        let mut miss_j = one;
+        for i in 0..j {
+            let depth_i = session.float(isa, i, Figure::Depth);
+            let heard_i = depth_i.gt(zero);
+            if !(heard_i | heard_j).any() {
+                continue;
+            }
+            let similarity = lanes.pair(isa, Column::Similarity, j * (j - 1) / 2 + i);
+            // j's factors come in place order along its row; i's from the
+            // rows after its own, in order: each product as the places
+            // come.
+            miss_j = heard_i.select(miss_j * (1.0 - similarity * depth_i), miss_j);
+            let miss_i = session.float(isa, i, Figure::Relief);
+            let miss_i = heard_j.select(miss_i * (1.0 - similarity * depth_j), miss_i);
+            session.put_float(i, Figure::Relief, miss_i);
+        }
+        session.put_float(j, Figure::Relief, miss_j);
+    }
     for i in 0..n {
         let here = session.flag(isa, i, Figure::Attended);
         if !here.any() {
+            session.put_float(i, Figure::Relief, zero);
             continue;
         }
-        let mut miss = one;
-        for j in (0..n).filter(|&j| j != i) {
-            let depth = session.float(isa, j, Figure::Depth);
-            let heard = depth.gt(zero);
-            if !heard.any() {
-                continue;
-            }
-            let (low, high) = if i < j { (i, j) } else { (j, i) };
-            let similarity = lanes.pair(isa, Column::Similarity, high * (high - 1) / 2 + low);
-            miss = heard.select(miss * (1.0 - similarity * depth), miss);
-        }
+        let miss = session.float(isa, i, Figure::Relief);
         let loneliness = lanes.float(isa, i, field::LONELINESS);
         let relief = p.relief * (loneliness - LONELINESS_MIN as f32) * (1.0 - miss);
         session.put_float(i, Figure::Relief, here.select(relief * session_gain, zero));

@@ -18,7 +18,8 @@ listed by its outermost function.
 The optional last argument keeps only the lines that name it (every such
 line, not the first 40).
 
-Needs valgrind's callgrind output made with `--dump-instr=yes`, and
+Needs valgrind's callgrind output made with `--dump-instr=yes` (and
+callgrind's default line numbers beside the addresses), and
 `addr2line` (binutils). The release profile keeps debug information.
 """
 import collections

@@ -135,10 +135,11 @@ impl<I: Isa> Sums<I> for [Row; FIGURES] {
     }
 }
 
-/// Adds the pair of places `a` and `b` (before it), of strength `s`,
-/// to both members' figures in the lanes of `has` (those where it has
-/// strength; `beyond` where it reaches beyond the meetings); returns
-/// the lanes where it is a tie and where it is casual.
+/// Adds the pair of places `a` (the earlier) and `b` (the later), of
+/// strength `s`, to both members' figures in the lanes of `has` (those
+/// where it has strength; `beyond` where it reaches beyond the
+/// meetings); returns the lanes where it is a tie and where it is
+/// casual.
 #[inline(always)]
 fn add_pair<I: Isa>(
     levels: &TieLevels,
@@ -192,7 +193,8 @@ impl SummaryLanes {
         let zero = isa.f(0.0);
         let words = self.words;
         let (figures, bits) = (&mut self.figures[..], &mut self.bits[..]);
-        let casual_bits = bits.len() / 2;
+        // The casual bitsets' rows follow every place's tie bitsets.
+        let casual_from = bits.len() / 2;
         for j in 1..lanes.filled_places() {
             let b = PlaceInSummary::at(isa, session, j);
             if !b.arrived.any() {
@@ -222,13 +224,13 @@ impl SummaryLanes {
                         add_pair(levels, (a, &b), pair, (&mut figures[i], &mut of_j));
                     let bit_i = isa.u(1 << (i % 32));
                     for (n, m) in [tie, casual].into_iter().enumerate() {
-                        let row = &mut bits[n * casual_bits + i * words + j / 32].0;
+                        let row = &mut bits[n * casual_from + i * words + j / 32].0;
                         *row = (isa.words(*row) | m.select_u(bit_j, isa.u(0))).array();
                         bits_of_j[n] = bits_of_j[n] | m.select_u(bit_i, isa.u(0));
                     }
                 }
                 for (n, set) in bits_of_j.into_iter().enumerate() {
-                    let row = &mut bits[n * casual_bits + j * words + w].0;
+                    let row = &mut bits[n * casual_from + j * words + w].0;
                     *row = (isa.words(*row) | set).array();
                 }
             }

@@ -187,6 +187,7 @@ impl<'a> Line<'a> {
         self.field(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    /// An unsigned integer ([`push_unsigned`]).
     fn unsigned(&mut self, v: u64) {
         self.next_field();
         push_unsigned(self.out, v);

@@ -85,6 +85,15 @@ pub struct SummaryLanes {
     twice_triangles: Vec<Row>,
 }
 
+/// The row of word `w` of place `i`'s bitset `b`, in summaries of
+/// `places` places of `words` words each: the casual bitsets' rows follow
+/// every place's tie bitsets.
+#[inline(always)]
+fn bit_row((places, words): (usize, usize), b: Bits, i: usize, w: usize) -> usize {
+    let set = if b == Bits::Ties { 0 } else { places };
+    (set + i) * words + w
+}
+
 /// A place's figures in registers, the sums as their bits.
 type Figures<I> = [U32s<I>; FIGURES];
 
@@ -191,10 +200,9 @@ impl SummaryLanes {
     ) {
         self.without_ties(lanes.places());
         let zero = isa.f(0.0);
-        let words = self.words;
+        let shape = (self.places, self.words);
         let (figures, bits) = (&mut self.figures[..], &mut self.bits[..]);
-        // The casual bitsets' rows follow every place's tie bitsets.
-        let casual_from = bits.len() / 2;
+        let sets = [Bits::Ties, Bits::Casual];
         for j in 1..lanes.filled_places() {
             let b = PlaceInSummary::at(isa, session, j);
             if !b.arrived.any() {
@@ -224,14 +232,14 @@ impl SummaryLanes {
                         add_pair(levels, (a, &b), pair, (&mut figures[i], &mut of_j));
                     let bit_i = isa.u(1 << (i % 32));
                     for (n, m) in [tie, casual].into_iter().enumerate() {
-                        let row = &mut bits[n * casual_from + i * words + j / 32].0;
+                        let row = &mut bits[bit_row(shape, sets[n], i, j / 32)].0;
                         *row = (isa.words(*row) | m.select_u(bit_j, isa.u(0))).array();
                         bits_of_j[n] = bits_of_j[n] | m.select_u(bit_i, isa.u(0));
                     }
                 }
-                for (n, set) in bits_of_j.into_iter().enumerate() {
-                    let row = &mut bits[n * casual_from + j * words + w].0;
-                    *row = (isa.words(*row) | set).array();
+                for (n, word) in bits_of_j.into_iter().enumerate() {
+                    let row = &mut bits[bit_row(shape, sets[n], j, w)].0;
+                    *row = (isa.words(*row) | word).array();
                 }
             }
             for (row, figure) in figures[j].iter_mut().zip(of_j) {
@@ -333,8 +341,7 @@ impl SummaryLanes {
     /// The row of word `w` of place `i`'s bitset `b`.
     #[inline(always)]
     fn bit_row(&self, b: Bits, i: usize, w: usize) -> usize {
-        let set = if b == Bits::Ties { 0 } else { self.places };
-        (set + i) * self.words + w
+        bit_row((self.places, self.words), b, i, w)
     }
 
     /// Gives each of the batch's groups (those copied into the lanes, in

@@ -1,21 +1,32 @@
-//! `groups.csv`'s lines with each group's character formatted once.
+//! `groups.csv`'s lines with the fields that repeat formatted once.
 //!
 //! A run writes a row for every group at every measured step. Its last
 //! three fields, the group's character (reply norm, safety shift, meeting
 //! quality), are fixed when the group is created: three floats of up to
-//! seventeen digits, a fifth of what a row costs to format. [`GroupLines`]
-//! keeps each group's character as text, made by [`csv_line`] from the
-//! values, and writes a row as its other fields and that text: the bytes
-//! [`super::rows::headerless`] writes for it.
+//! seventeen digits, a fifth of what a row costs to format. Its first
+//! fields, the run's (run, arm, replicate) and the session's (step, week),
+//! are the same from one row to the next. [`GroupLines`] keeps each
+//! group's character as text, made by [`csv_line`] from the values, and
+//! the run's and the session's fields as the text of the last row that
+//! had them, and writes a row as those texts and its other fields: the
+//! bytes [`super::rows::headerless`] writes for it.
 
 use rayon::prelude::*;
 
-use super::csv_line;
+use std::ops::Range;
+
+use super::csv_line::{self, RecentFloats, Unsupported};
 use super::rows::{GroupRow, block_rows, line_error, reserve_for_the_rest};
 use crate::error::Result;
 
-/// The fields of a [`GroupRow`] before its character (a test holds the
-/// header to it).
+/// The fields of a [`GroupRow`] by their place in the row (a test holds
+/// the header to them): the run's, then the group's id (an unsigned
+/// integer, written as [`csv_line::append_unsigned`] writes it), the
+/// session's, the figures, and from [`CHARACTER_FROM`] the group's
+/// character.
+const RUN: Range<usize> = 0..3;
+const SESSION: Range<usize> = 4..6;
+const FIGURES: Range<usize> = 6..CHARACTER_FROM;
 const CHARACTER_FROM: usize = 14;
 
 /// A group's character: its values' bits, and their text as the end of a
@@ -66,9 +77,11 @@ impl GroupLines {
     }
 
     /// The lines of rows, each character's text as kept where its values
-    /// are the row's.
+    /// are the row's, the run's and the session's fields as the last row's
+    /// where they are that row's.
     fn lines(&self, rows: &[GroupRow]) -> Result<Vec<u8>> {
-        let (mut out, mut recent) = (Vec::new(), csv_line::RecentFloats::default());
+        let (mut out, mut recent) = (Vec::new(), RecentFloats::default());
+        let (mut run, mut session) = (Repeated::default(), Repeated::default());
         for (n, row) in rows.iter().enumerate() {
             let kept = self
                 .characters
@@ -76,7 +89,14 @@ impl GroupLines {
                 .and_then(Option::as_ref);
             match kept.filter(|kept| kept.bits == character_bits(row)) {
                 Some(character) => {
-                    csv_line::append_leading(row, CHARACTER_FROM, &mut recent, &mut out)
+                    let run_key = (row.run, row.replicate, &*row.arm);
+                    run.append(run_key, row, RUN, &mut out)
+                        .map_err(line_error)?;
+                    csv_line::append_unsigned(row.group.into(), &mut out);
+                    session
+                        .append((row.step, row.week.to_bits()), row, SESSION, &mut out)
+                        .map_err(line_error)?;
+                    csv_line::append_fields(row, FIGURES, &mut recent, &mut out)
                         .map_err(line_error)?;
                     out.extend_from_slice(&character.text);
                     out.push(b'\n');
@@ -91,6 +111,43 @@ impl GroupLines {
     }
 }
 
+/// Some fields of a row as text, with the values (`key`) they were made
+/// from: copied while the rows that follow have the same values.
+struct Repeated<K> {
+    key: Option<K>,
+    text: Vec<u8>,
+}
+
+impl<K> Default for Repeated<K> {
+    fn default() -> Self {
+        Repeated {
+            key: None,
+            text: Vec::new(),
+        }
+    }
+}
+
+impl<K: PartialEq> Repeated<K> {
+    /// Appends `row`'s fields in `fields`, whose values are `key`: the text
+    /// kept if it was made from the same values, else made anew.
+    fn append(
+        &mut self,
+        key: K,
+        row: &GroupRow,
+        fields: Range<usize>,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), Unsupported> {
+        if self.key.as_ref() != Some(&key) {
+            self.text.clear();
+            let mut recent = RecentFloats::default();
+            csv_line::append_fields(row, fields, &mut recent, &mut self.text)?;
+            self.key = Some(key);
+        }
+        out.extend_from_slice(&self.text);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
@@ -99,10 +156,16 @@ mod tests {
     use crate::output::rows::{header, headerless, headerless_blocks};
 
     #[test]
-    fn the_character_is_the_last_three_columns() {
+    fn the_pieces_are_the_columns_they_stand_for() {
         let header = String::from_utf8(header::<GroupRow>()).unwrap();
         let columns: Vec<&str> = header.trim_end().split(',').collect();
         assert_eq!(columns.len(), CHARACTER_FROM + 3);
+        assert_eq!(columns[RUN], ["run", "arm", "replicate"]);
+        assert_eq!(columns[RUN.end], "group");
+        assert_eq!(RUN.end + 1, SESSION.start);
+        assert_eq!(SESSION.end, FIGURES.start);
+        assert_eq!(columns[SESSION], ["step", "week"]);
+        assert_eq!(FIGURES.end, CHARACTER_FROM);
         assert_eq!(
             columns[CHARACTER_FROM..],
             ["reply_norm", "safety_shift", "meeting_quality"]
@@ -112,22 +175,29 @@ mod tests {
     #[test]
     fn lines_are_the_bytes_of_every_field_formatted_anew() {
         // Four steps of 700 groups; at the third, some ids come back with
-        // another character (as a later run's groups would), and the run's
+        // another character (as a later run's groups would). The run's
         // fields change from step to step (an arm that must be quoted,
-        // another replicate, another run).
+        // another replicate, another run) and within a step (each of them
+        // alone, and an arm that comes back), and so does the week while
+        // the step stays (a week of -0 and of +0 written apart).
         let mut lines = GroupLines::default();
         for step in 0..4u32 {
             let arm = ["group", "a \"large\", group", "group"][step as usize % 3];
             let rows: Vec<GroupRow> = (0..700u32)
                 .map(|g| {
                     let other = step == 2 && g % 3 == 0;
+                    let week = match g {
+                        0..200 => f64::from(step),
+                        200..500 => -f64::from(step),
+                        _ => f64::from(step) + 0.5,
+                    };
                     GroupRow {
-                        run: u64::from(step / 3) * 12_345,
-                        arm: Cow::Borrowed(arm),
-                        replicate: step % 2,
+                        run: u64::from(step / 3) * 12_345 + u64::from(g >= 600),
+                        arm: Cow::Borrowed(if g % 250 == 249 { "waitlist" } else { arm }),
+                        replicate: step % 2 + u32::from(g >= 350),
                         group: g,
                         step,
-                        week: f64::from(step),
+                        week,
                         members_active: u64::from(g % 11),
                         attendance_rate: (step > 0).then_some(f64::from(g) / 701.0),
                         cohesion_mean: Some(f64::from(g * step) / 7.0),

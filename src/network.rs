@@ -23,8 +23,10 @@
 //! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
 //! group (nodes) and every tie at or above the network threshold
 //! (`mechanisms.bonding.tie_hours`; edges, with strength, hours and whether
-//! the pair keeps in regular touch outside the group), for members' core numbers and
-//! strengths and for the GraphML and edge-list exports. The tests compute
+//! the pair keeps in regular touch outside the group), for the GraphML and
+//! edge-list exports and for the core numbers and strengths of the members
+//! of groups of more than 64 places; smaller groups' members have theirs
+//! from bit words, the same numbers ([`node_figures`]). The tests compute
 //! network.csv's figures again on that graph (`tests/networkx.rs`) and hold
 //! the two equal.
 
@@ -338,6 +340,86 @@ fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
     sum
 }
 
+/// The core numbers of `nodes` in a graph of up to 64 places given by
+/// each place's neighbour bits, `degree` each node's degree among them:
+/// the node of least remaining degree (the first such) peeled one at a
+/// time, lowering its remaining neighbours' degrees, its core number the
+/// largest least degree met so far, handed to `core` with its place.
+/// Returns the largest core number (0 without nodes).
+#[inline(always)]
+fn peel(bits: &[u64], nodes: u64, mut degree: [u32; 64], mut core: impl FnMut(usize, u32)) -> u32 {
+    let mut remaining = nodes;
+    let mut largest = 0u32;
+    while remaining != 0 {
+        let mut best = (u32::MAX, 0usize);
+        let mut each = remaining;
+        while each != 0 {
+            let v = each.trailing_zeros() as usize;
+            each &= each - 1;
+            if degree[v] < best.0 {
+                best = (degree[v], v);
+            }
+        }
+        largest = largest.max(best.0);
+        core(best.1, largest);
+        remaining &= !(1 << best.1);
+        let mut neighbours = bits[best.1] & remaining;
+        while neighbours != 0 {
+            degree[neighbours.trailing_zeros() as usize] -= 1;
+            neighbours &= neighbours - 1;
+        }
+    }
+    largest
+}
+
+/// Each node's strength and core number in one group's bond network, in
+/// node order (the group's members who joined, by place): the
+/// [`BondNetwork::strengths`] and [`BondNetwork::core_numbers`] of the
+/// group's [`BondNetwork::build`], the same bits. A group of up to 64
+/// places is measured from one bit word per member, its ties those
+/// `build` draws (strength at or above the tie level, between two who
+/// joined), each strength summed over the node's ties in its partners'
+/// order, as the graph's edges come; a larger one through the graph.
+pub fn node_figures(g: &GroupState, levels: &TieLevels) -> (Vec<f32>, Vec<u32>) {
+    if g.places() > 64 {
+        let network = BondNetwork::build(std::slice::from_ref(g), levels);
+        return (network.strengths(), network.core_numbers());
+    }
+    let nodes = joined_mask(g);
+    let strengths = g.bonds.strengths();
+    let mut bits = [0u64; 64];
+    for j in 1..g.arrived {
+        for i in 0..j {
+            let tie = strengths[crate::bonds::pair_index(i, j)] >= levels.tie;
+            if tie && (nodes >> i) & (nodes >> j) & 1 == 1 {
+                bits[i] |= 1 << j;
+                bits[j] |= 1 << i;
+            }
+        }
+    }
+    let (mut strength, mut degree) = (Vec::new(), [0u32; 64]);
+    let mut each = nodes;
+    while each != 0 {
+        let i = each.trailing_zeros() as usize;
+        each &= each - 1;
+        degree[i] = bits[i].count_ones();
+        let (mut sum, mut partners) = (0.0f32, bits[i]);
+        while partners != 0 {
+            let j = partners.trailing_zeros() as usize;
+            partners &= partners - 1;
+            sum += strengths[crate::bonds::pair_index(i, j)];
+        }
+        strength.push(sum);
+    }
+    let mut by_place = [0u32; 64];
+    peel(&bits, nodes, degree, |place, core| by_place[place] = core);
+    let cores = (0..64)
+        .filter(|&i| (nodes >> i) & 1 == 1)
+        .map(|i| by_place[i])
+        .collect();
+    (strength, cores)
+}
+
 fast_popcount!(
     /// [`NetStats::small_group`], with POPCNT where the processor has it.
     fn of_small_group(g: &GroupState, strength_sum: Option<f64>) -> NetStats = NetStats::small_group
@@ -441,31 +523,9 @@ impl NetStats {
             s.largest_component = s.largest_component.max(u64::from(component.count_ones()));
         }
 
-        // Core numbers: peel the node of least remaining degree (the first
-        // such), lowering its remaining neighbours' degrees as it goes. The
-        // isolated nodes would go first, at degree 0, changing no other's
-        // degree: they are left out from the start.
-        let mut remaining = node_mask & !isolated;
-        let mut core = 0u32;
-        while remaining != 0 {
-            let mut best = (u32::MAX, 0usize);
-            let mut each = remaining;
-            while each != 0 {
-                let v = each.trailing_zeros() as usize;
-                each &= each - 1;
-                if degree[v] < best.0 {
-                    best = (degree[v], v);
-                }
-            }
-            core = core.max(best.0);
-            remaining &= !(1 << best.1);
-            let mut neighbours = bits[best.1] & remaining;
-            while neighbours != 0 {
-                degree[neighbours.trailing_zeros() as usize] -= 1;
-                neighbours &= neighbours - 1;
-            }
-        }
-        s.max_core = core;
+        // The isolated nodes' core number is 0, and peeled first they would
+        // change no other's degree: they are left out from the start.
+        s.max_core = peel(bits, node_mask & !isolated, degree, |_, _| ());
         s
     }
 
@@ -709,47 +769,83 @@ mod tests {
     /// at every session, each group's figures from its memo are those
     /// measured afresh, bit for bit, and both reuse and a new measurement
     /// happen.
-    #[test]
-    fn remembered_figures_are_the_figures_measured_afresh() {
+    /// Thirty sessions of `groups` open groups of `size` places: `visit`
+    /// is handed each meeting group, with its place in the community, after
+    /// each session.
+    fn open_groups(
+        groups: usize,
+        size: usize,
+        mut visit: impl FnMut(u32, &crate::session::SessionContext, usize, &GroupState),
+    ) {
         let scenario = crate::Scenario::builder()
-            .set("community.groups", 60)
-            .set("community.group_size", 8)
+            .set("community.groups", groups as i64)
+            .set("community.group_size", size as i64)
             .set("format.membership", "open")
             .set("format.sessions", 30)
             .set("replicates", 1)
             .build()
             .expect("a valid scenario");
         let ctx = crate::session::SessionContext::new(&scenario, 0);
-        let mut groups = crate::population::build_community(&scenario, 0);
-        let mut memos: Vec<Option<Box<NetworkMemo>>> = vec![None; groups.len()];
-        let (mut reused, mut measured) = (0, 0);
+        let mut community = crate::population::build_community(&scenario, 0);
         for step in 1..=30 {
-            crate::engine::step_all(&mut groups, &ctx, step);
-            for (g, memo) in groups.iter().zip(&mut memos).filter(|(g, _)| g.meets) {
-                let unchanged = memo.as_ref().is_some_and(|m| {
-                    m.joined == joined_mask(g) && m.bits == g.tie_summary.tie_bits()[..g.arrived]
-                });
-                let remembered = NetStats::of_group_remembered(g, memo, None);
-                let fresh = NetStats::of_group(g);
-                assert_eq!(remembered, fresh, "group {} at session {step}", g.id);
-                assert_eq!(
-                    remembered.strength_sum.to_bits(),
-                    fresh.strength_sum.to_bits()
-                );
-                assert_eq!(
-                    remembered.clustering_sum.to_bits(),
-                    fresh.clustering_sum.to_bits()
-                );
-                if unchanged {
-                    reused += 1;
-                } else {
-                    measured += 1;
-                }
+            crate::engine::step_all(&mut community, &ctx, step);
+            for (at, g) in community.iter().enumerate().filter(|(_, g)| g.meets) {
+                visit(step, &ctx, at, g);
             }
         }
+    }
+
+    #[test]
+    fn remembered_figures_are_the_figures_measured_afresh() {
+        let mut memos: Vec<Option<Box<NetworkMemo>>> = vec![None; 60];
+        let (mut reused, mut measured) = (0, 0);
+        open_groups(60, 8, |step, _, at, g| {
+            let memo = &mut memos[at];
+            let unchanged = memo.as_ref().is_some_and(|m| {
+                m.joined == joined_mask(g) && m.bits == g.tie_summary.tie_bits()[..g.arrived]
+            });
+            let remembered = NetStats::of_group_remembered(g, memo, None);
+            let fresh = NetStats::of_group(g);
+            assert_eq!(remembered, fresh, "group {} at session {step}", g.id);
+            assert_eq!(
+                remembered.strength_sum.to_bits(),
+                fresh.strength_sum.to_bits()
+            );
+            assert_eq!(
+                remembered.clustering_sum.to_bits(),
+                fresh.clustering_sum.to_bits()
+            );
+            if unchanged {
+                reused += 1;
+            } else {
+                measured += 1;
+            }
+        });
         assert!(
             reused > 100 && measured > 100,
             "{reused} reused, {measured} measured"
+        );
+    }
+
+    /// Open groups whose members come and go and whose ties form and fade:
+    /// at every session, each node's strength and core number from the bit
+    /// words are those of the group's graph, bit for bit, over graphs with
+    /// isolated nodes and cores of two and more.
+    #[test]
+    fn node_figures_are_the_graphs() {
+        let (mut isolated, mut deep) = (0, 0);
+        open_groups(40, 12, |step, ctx, _, g| {
+            let graph = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
+            let (strengths, cores) = node_figures(g, &ctx.levels);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&strengths), bits(&graph.strengths()), "group {}", g.id);
+            assert_eq!(cores, graph.core_numbers(), "group {} at {step}", g.id);
+            isolated += cores.iter().filter(|&&c| c == 0).count();
+            deep += cores.iter().filter(|&&c| c >= 2).count();
+        });
+        assert!(
+            isolated > 100 && deep > 100,
+            "{isolated} isolated, {deep} in 2-cores"
         );
     }
 

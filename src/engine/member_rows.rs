@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::community::CommunityGraph;
 use crate::metrics::RowId;
-use crate::network::BondNetwork;
+use crate::network;
 use crate::output::MemberRow;
 use crate::population::GroupState;
 use crate::session::SessionContext;
@@ -58,8 +58,7 @@ pub(super) fn member_rows_of_group(
         }
     }
     if g.meets {
-        let network = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
-        let (cores, strengths) = (network.core_numbers(), network.strengths());
+        let (strengths, cores) = network::node_figures(g, &ctx.levels);
         let joined = members
             .iter_mut()
             .filter(|m| m.joined_step.is_some() && m.arm == ids[0].arm);

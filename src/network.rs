@@ -769,18 +769,19 @@ mod tests {
     /// at every session, each group's figures from its memo are those
     /// measured afresh, bit for bit, and both reuse and a new measurement
     /// happen.
-    /// Thirty sessions of `groups` open groups of `size` places: `visit`
-    /// is handed each meeting group, with its place in the community, after
-    /// each session.
-    fn open_groups(
+    /// Thirty sessions of `groups` groups of `size` places, open or
+    /// closed (`membership`): `visit` is handed each meeting group, with
+    /// its place in the community, after each session.
+    fn sessions_of(
         groups: usize,
         size: usize,
+        membership: &str,
         mut visit: impl FnMut(u32, &crate::session::SessionContext, usize, &GroupState),
     ) {
         let scenario = crate::Scenario::builder()
             .set("community.groups", groups as i64)
             .set("community.group_size", size as i64)
-            .set("format.membership", "open")
+            .set("format.membership", membership)
             .set("format.sessions", 30)
             .set("replicates", 1)
             .build()
@@ -799,7 +800,7 @@ mod tests {
     fn remembered_figures_are_the_figures_measured_afresh() {
         let mut memos: Vec<Option<Box<NetworkMemo>>> = vec![None; 60];
         let (mut reused, mut measured) = (0, 0);
-        open_groups(60, 8, |step, _, at, g| {
+        sessions_of(60, 8, "open", |step, _, at, g| {
             let memo = &mut memos[at];
             let unchanged = memo.as_ref().is_some_and(|m| {
                 m.joined == joined_mask(g) && m.bits == g.tie_summary.tie_bits()[..g.arrived]
@@ -827,25 +828,31 @@ mod tests {
         );
     }
 
-    /// Open groups whose members come and go and whose ties form and fade:
-    /// at every session, each node's strength and core number from the bit
-    /// words are those of the group's graph, bit for bit, over graphs with
-    /// isolated nodes and cores of two and more.
+    /// Open groups whose members come and go and whose ties form and fade,
+    /// and closed groups that fill a word's 64 places: at every session,
+    /// each node's strength and core number from the bit words are those of
+    /// the group's graph, bit for bit, over graphs with isolated nodes,
+    /// cores of two and more, and nodes far into the word.
     #[test]
     fn node_figures_are_the_graphs() {
-        let (mut isolated, mut deep) = (0, 0);
-        open_groups(40, 12, |step, ctx, _, g| {
-            let graph = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
-            let (strengths, cores) = node_figures(g, &ctx.levels);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&strengths), bits(&graph.strengths()), "group {}", g.id);
-            assert_eq!(cores, graph.core_numbers(), "group {} at {step}", g.id);
-            isolated += cores.iter().filter(|&&c| c == 0).count();
-            deep += cores.iter().filter(|&&c| c >= 2).count();
-        });
+        let (mut isolated, mut deep, mut most) = (0, 0, 0);
+        // Open groups of 12 places, and closed ones of 64: a word's every
+        // bit.
+        for (groups, size, membership) in [(40, 12, "open"), (3, 64, "closed")] {
+            sessions_of(groups, size, membership, |step, ctx, _, g| {
+                let graph = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
+                let (strengths, cores) = node_figures(g, &ctx.levels);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&strengths), bits(&graph.strengths()), "group {}", g.id);
+                assert_eq!(cores, graph.core_numbers(), "group {} at {step}", g.id);
+                isolated += cores.iter().filter(|&&c| c == 0).count();
+                deep += cores.iter().filter(|&&c| c >= 2).count();
+                most = most.max(cores.len());
+            });
+        }
         assert!(
-            isolated > 100 && deep > 100,
-            "{isolated} isolated, {deep} in 2-cores"
+            isolated > 100 && deep > 100 && most > 48,
+            "{isolated} isolated, {deep} in 2-cores, at most {most} nodes"
         );
     }
 

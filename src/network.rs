@@ -765,10 +765,6 @@ mod tests {
         a
     }
 
-    /// Open groups whose members come and go and whose ties form and fade:
-    /// at every session, each group's figures from its memo are those
-    /// measured afresh, bit for bit, and both reuse and a new measurement
-    /// happen.
     /// Thirty sessions of `groups` groups of `size` places, open or
     /// closed (`membership`): `visit` is handed each meeting group, with
     /// its place in the community, after each session.
@@ -796,6 +792,10 @@ mod tests {
         }
     }
 
+    /// Open groups whose members come and go and whose ties form and fade:
+    /// at every session, each group's figures from its memo are those
+    /// measured afresh, bit for bit, and both reuse and a new measurement
+    /// happen.
     #[test]
     fn remembered_figures_are_the_figures_measured_afresh() {
         let mut memos: Vec<Option<Box<NetworkMemo>>> = vec![None; 60];

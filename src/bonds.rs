@@ -277,8 +277,12 @@ impl BondMatrix {
     }
 }
 
-/// One member's tie figures.
+/// One member's tie figures. Laid out in this order (`#[repr(C)]`): six
+/// words, the counts two to a word and then the three numbers, which the
+/// kernel copies to and from its lanes by transposition
+/// ([`crate::kernel::summary`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C)]
 pub struct MemberTies {
     /// Ties at or above the network threshold.
     pub ties: u16,
@@ -466,11 +470,12 @@ impl TieSummary {
         }
     }
 
-    /// The two bitsets ([`TieSummary::tie_bits`], [`TieSummary::casual_bits`]),
-    /// to write.
-    pub fn bits_mut(&mut self) -> (&mut [u64], &mut [u64]) {
+    /// The members' figures and the two bitsets ([`TieSummary::tie_bits`],
+    /// [`TieSummary::casual_bits`]), to write.
+    pub fn parts_mut(&mut self) -> (&mut [MemberTies], &mut [u64], &mut [u64]) {
         let half = self.bits.len() / 2;
-        self.bits.split_at_mut(half)
+        let (ties, casual) = self.bits.split_at_mut(half);
+        (&mut self.members, ties, casual)
     }
 
     /// Every figure of `n` places set to none, before the pairs are added.

@@ -89,6 +89,30 @@ pub enum Column {
     KeptLonely,
 }
 
+/// Pairs whose flags, a byte each, make a u64.
+const PAIRS_A_WORD: usize = 8;
+
+/// Eight pairs' flags of every lane (lane `l`'s in `eights[l]`), a byte
+/// a pair with bit `l` lane `l`'s: lane `l`'s eight flags, one byte each
+/// (0 or 1) of a u64, shifted left by `l`, which moves each to bit `l` of
+/// its byte.
+#[inline(always)]
+fn packed_flags(eights: [&[bool; PAIRS_A_WORD]; LANES]) -> [u8; PAIRS_A_WORD] {
+    let mut word = 0u64;
+    for (l, eight) in eights.iter().enumerate() {
+        word |= u64::from_le_bytes(eight.map(u8::from)) << l;
+    }
+    word.to_le_bytes()
+}
+
+/// Lane `l`'s flags of eight pairs packed by [`packed_flags`]: bit `l` of
+/// each byte, shifted down to the byte's first bit.
+#[inline(always)]
+fn lane_flags(packed: &[u8; PAIRS_A_WORD], l: usize) -> [bool; PAIRS_A_WORD] {
+    let bits = u64::from_le_bytes(*packed) >> l & 0x0101_0101_0101_0101;
+    bits.to_le_bytes().map(|b| b == 1)
+}
+
 /// Number columns, and those a session changes (the first three).
 const COLUMNS: usize = 6;
 const CHANGED_COLUMNS: usize = 3;
@@ -157,9 +181,11 @@ fn float_words_mut(x: &mut [f32]) -> &mut [u32] {
 }
 
 /// Words `0..count` of eight sources as lanes rows: row `w`, lane `l` is
-/// word `w` of source `l`; eight rows at a time by a transposition.
+/// word `w` of source `l`; eight rows at a time by a transposition, and
+/// the rows past the last eight-row block by a transposition of the last
+/// eight words (one by one when there are fewer than eight).
 #[inline(always)]
-fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [Row]) {
+pub(super) fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [Row]) {
     let whole = count / LANES * LANES;
     // Each source's first `whole` words as blocks of eight, so that one
     // check of each length serves every block.
@@ -171,14 +197,28 @@ fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, out: &mut [R
             row.0 = isa.store_u(v);
         }
     }
-    for (w, row) in out.iter_mut().enumerate().take(count).skip(whole) {
+    if whole == count {
+        return;
+    }
+    if whole > 0 {
+        // The last words by one more transposition, of the last eight:
+        // the rows before them are written again with what they hold.
+        let last = count - LANES;
+        let words = each_lane(|l| &sources[l][last..count]);
+        let rows = isa.transpose(each_lane(|l| isa.load_u(words[l].try_into().unwrap())));
+        for (row, v) in out[last..count].iter_mut().zip(rows) {
+            row.0 = isa.store_u(v);
+        }
+        return;
+    }
+    for (w, row) in out.iter_mut().enumerate().take(count) {
         row.0 = std::array::from_fn(|l| sources[l][w]);
     }
 }
 
 /// The inverse of [`rows_in`], into the first `targets.len()` sources.
 #[inline(always)]
-fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32]]) {
+pub(super) fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32]]) {
     let whole = count / LANES * LANES;
     // The rows as blocks of eight, and every target checked once.
     for target in targets.iter_mut() {
@@ -190,7 +230,21 @@ fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32
             target[at * LANES..(at + 1) * LANES].copy_from_slice(&isa.store_u(v));
         }
     }
-    for (w, row) in rows.iter().enumerate().take(count).skip(whole) {
+    if whole == count {
+        return;
+    }
+    if whole > 0 {
+        // The last words by one more transposition, of the last eight
+        // rows: the words before them are written again with what they
+        // hold.
+        let last = count - LANES;
+        let words = isa.transpose(each_lane(|w| isa.load_u(rows[last + w].0)));
+        for (target, v) in targets.iter_mut().zip(words) {
+            target[last..count].copy_from_slice(&isa.store_u(v));
+        }
+        return;
+    }
+    for (w, row) in rows.iter().enumerate().take(count) {
         for (target, word) in targets.iter_mut().zip(row.0) {
             target[w] = word;
         }
@@ -277,15 +331,25 @@ impl BatchLanes {
         self.touched.push(k as u32);
     }
 
-    /// Whether pair `k` reaches beyond the meetings, from each group.
+    /// Whether pair `k` reaches beyond the meetings, from each group:
+    /// eight pairs at a time ([`packed_flags`]); the pairs past the last
+    /// eight by the last eight pairs again (one by one when there are
+    /// fewer than eight).
     fn copy_in_beyond(&mut self, groups: &[GroupState]) {
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
-        self.beyond.fill(0);
-        for l in 0..LANES {
-            let flags = &lane(l).bonds.storage().1[..self.pairs];
-            for (packed, &flag) in self.beyond.iter_mut().zip(flags) {
-                *packed |= u8::from(flag) << l;
+        let flags: [&[bool]; LANES] = each_lane(|l| &lane(l).bonds.storage().1[..self.pairs]);
+        let pairs = self.pairs;
+        for (at, packed) in self.beyond.as_chunks_mut().0.iter_mut().enumerate() {
+            *packed = packed_flags(each_lane(|l| &flags[l].as_chunks().0[at]));
+        }
+        if pairs < PAIRS_A_WORD {
+            for (k, packed) in self.beyond.iter_mut().enumerate() {
+                *packed = (0..LANES).fold(0, |b, l| b | u8::from(flags[l][k]) << l);
             }
+        } else if !pairs.is_multiple_of(PAIRS_A_WORD) {
+            let last = pairs - PAIRS_A_WORD;
+            let eights = each_lane(|l| &flags[l][last..].as_chunks().0[0]);
+            self.beyond[last..].copy_from_slice(&packed_flags(eights));
         }
     }
 
@@ -316,7 +380,8 @@ impl BatchLanes {
     /// Gives the groups copied in back what a session changes: every
     /// member word, the strength, hours and recent contacts of each pair
     /// (each pair taken, after [`BatchLanes::copy_in_strengths`]), and
-    /// whether it reaches beyond the meetings.
+    /// whether it reaches beyond the meetings (eight pairs at a time,
+    /// [`lane_flags`]).
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert!(!self.members_only, "a copy of the members alone");
@@ -351,8 +416,21 @@ impl BatchLanes {
             }
         }
         for (l, target) in flags[..n].iter_mut().enumerate() {
-            for (flag, &packed) in target[..self.pairs].iter_mut().zip(&self.beyond) {
-                *flag = packed >> l & 1 == 1;
+            let target = &mut target[..self.pairs];
+            let (eights, _) = target.as_chunks_mut::<PAIRS_A_WORD>();
+            for (eight, packed) in eights.iter_mut().zip(self.beyond.as_chunks().0) {
+                *eight = lane_flags(packed, l);
+            }
+            // The pairs past the last eight by the last eight again.
+            let pairs = self.pairs;
+            if pairs < PAIRS_A_WORD {
+                for (flag, &packed) in target.iter_mut().zip(&self.beyond) {
+                    *flag = packed >> l & 1 == 1;
+                }
+            } else if !pairs.is_multiple_of(PAIRS_A_WORD) {
+                let last = pairs - PAIRS_A_WORD;
+                let packed = &self.beyond[last..].as_chunks().0[0];
+                target[last..].copy_from_slice(&lane_flags(packed, l));
             }
         }
     }
@@ -502,8 +580,13 @@ mod tests {
     /// A community's meeting groups, their members' scores and pairs made
     /// distinct from each other.
     fn groups(count: u32) -> Vec<GroupState> {
+        groups_of(count, 10)
+    }
+
+    fn groups_of(count: u32, places: u32) -> Vec<GroupState> {
         let s = Scenario::builder()
             .set("community.groups", count)
+            .set("community.group_size", places)
             .build()
             .unwrap();
         let mut groups: Vec<GroupState> = build_community(&s, 0)
@@ -572,6 +655,80 @@ mod tests {
         lanes.copy_out(isa, &mut back);
         assert_eq!(back[count - 1].members[3].hope, 0.25);
         assert!(back.iter().all(|g| g.bonds.hours()[2] == 7.5));
+    }
+
+    /// Rows in and out of every count up to three blocks, the last words
+    /// by one place or by the overlapping block: each row holds its
+    /// word of each source, and each target gets back its words and
+    /// nothing past them.
+    fn rows_there_and_back<I: Isa>(isa: I) {
+        for count in 0..=24usize {
+            let sources: Vec<Vec<u32>> = (0..LANES)
+                .map(|l| (0..count + 3).map(|w| (l * 1_000 + w) as u32).collect())
+                .collect();
+            let sources: [&[u32]; LANES] = std::array::from_fn(|l| &sources[l][..]);
+            let mut rows = vec![Row([7; LANES]); count + 2];
+            rows_in(isa, &sources, count, &mut rows);
+            for (w, row) in rows.iter().enumerate() {
+                let want =
+                    std::array::from_fn(|l| if w < count { (l * 1_000 + w) as u32 } else { 7 });
+                assert_eq!(row.0, want, "count {count}, row {w}");
+            }
+            for groups in [1, 5, LANES] {
+                let mut targets = vec![vec![u32::MAX; count + 3]; groups];
+                let mut views: Vec<&mut [u32]> = targets.iter_mut().map(|t| &mut t[..]).collect();
+                rows_out(isa, &rows, count, &mut views);
+                for (l, target) in targets.iter().enumerate() {
+                    assert_eq!(target[..count], sources[l][..count], "count {count}");
+                    assert!(target[count..].iter().all(|&w| w == u32::MAX));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rows_of_any_count_go_in_and_out() {
+        rows_there_and_back(Portable);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+            rows_there_and_back(avx2);
+        }
+    }
+
+    /// The pairs' flags of groups of 3, 4, 5, 10 and 11 places (3, 6, 10,
+    /// 45 and 55 pairs: fewer than eight, whole words and words with
+    /// pairs past them) in batches of one, three and eight groups: each
+    /// lane holds its group's, and what the lanes set goes back to each
+    /// group's pairs.
+    #[test]
+    fn pair_flags_go_in_and_out_eight_at_a_time() {
+        for places in [3, 4, 5, 10, 11] {
+            for count in [1, 3, 8] {
+                let mut all = groups_of(count, places);
+                let mut lanes = BatchLanes::default();
+                lanes.copy_in(Portable, &all);
+                let lane = |l: usize| if l < count as usize { l } else { 0 };
+                for k in 0..lanes.pairs() {
+                    let bits = lanes.beyond(Portable, k).bits();
+                    for l in 0..LANES {
+                        let flag = all[lane(l)].bonds.storage().1[k];
+                        assert_eq!(bits >> l & 1 == 1, flag, "{places} places, pair {k}");
+                    }
+                }
+                let set = |k: usize, l: usize| (k * 7 + l * 3).is_multiple_of(4);
+                for k in 0..lanes.pairs() {
+                    let bits = (0..LANES).fold(0u8, |b, l| b | u8::from(set(k, l)) << l);
+                    lanes.set_beyond(k, Portable.mask_of_bits(bits));
+                }
+                lanes.copy_out(Portable, &mut all);
+                for (l, g) in all.iter().enumerate() {
+                    let flags = &g.bonds.storage().1;
+                    for (k, &flag) in flags.iter().enumerate().take(lanes.pairs()) {
+                        assert_eq!(flag, set(k, l), "{places} places, pair {k}, lane {l}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! batch's last group get its first group's figures
 //! ([`super::batch::BatchLanes::copy_in`]'s rule).
 
-use super::batch::Row;
-use super::lanes::{F32s, Isa, LANES, Mask, U32s};
+use super::batch::{Row, rows_in};
+use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
+use super::summary::{TIES_WORDS, bit_words, ties_words};
 use crate::bonds::TieSummary;
 
 /// A figure of a place, one row each.
@@ -80,6 +81,27 @@ pub struct SessionLanes {
     /// In a forum, each reply exchanged this period: its pair and lane,
     /// in pair order once the period's replies are in (empty elsewhere).
     exchanges: Vec<(u32, u32)>,
+    /// The tie summaries' words in lanes, on their way to the figures
+    /// ([`SessionLanes::set_ties_before`]).
+    ties: Vec<Row>,
+    /// Words of 0, the summary of a group before its first session.
+    zeros: Vec<u32>,
+}
+
+/// Which of a tie summary's words ([`SessionLanes::set_ties_before`]).
+#[derive(Debug, Clone, Copy)]
+enum SummaryWords {
+    /// The members' figures, [`crate::bonds::MemberTies`]' six words each.
+    Figures,
+    /// The casual ties' bitsets, as u32 halves.
+    Casual,
+}
+
+/// A flag's word in each lane: all ones where set.
+#[inline(always)]
+fn flag_words<I: Isa>(m: Mask<I>) -> U32s<I> {
+    let isa = m.isa();
+    m.select_u(isa.u(u32::MAX), isa.u(0))
 }
 
 impl SessionLanes {
@@ -114,29 +136,76 @@ impl SessionLanes {
         }
     }
 
-    /// Sets lane `l`'s casual ties from its group's summary (TS(k − 1)).
-    pub fn set_casual(&mut self, l: usize, summary: &TieSummary) {
-        assert!(l < self.groups);
-        let long = summary.casual_bits().chunks_exact(summary.words());
-        assert_eq!(
-            long.len() * self.casual_words,
-            self.casual.len(),
-            "a summary of every place"
-        );
-        if self.casual_words == 1 {
-            // Groups of up to 32 places: a place's bits are the low half
-            // of its one u64 word.
-            for (row, long) in self.casual.iter_mut().zip(long) {
-                row.0[l] = long[0] as u32;
-            }
-            return;
+    /// Sets what the session reads of TS(k − 1), in every lane from the
+    /// summaries of the batch's groups (lane `l`'s from `summaries[l]`,
+    /// the lanes past the last the first's; a summary of no places, a
+    /// group's before its first session, gives every figure 0): the log
+    /// of support, whether each member keeps as many ties as they can
+    /// (`capacities.0`) and as many close ties (`capacities.1`), and the
+    /// casual ties. Each summary's words come in eight at a time by the
+    /// transposition.
+    #[inline(always)]
+    pub fn set_ties_before<I: Isa>(
+        &mut self,
+        isa: I,
+        summaries: &[&TieSummary],
+        capacities: (u32, u32),
+    ) {
+        let places = self.places;
+        let long_words = places.div_ceil(64).max(1);
+        let figures = places * TIES_WORDS;
+        self.summary_words_in(isa, summaries, SummaryWords::Figures, figures);
+        let low = isa.u(0xFFFF);
+        let tie_capacity = isa.f(capacities.0 as f32);
+        let close_capacity = isa.f(capacities.1 as f32);
+        for (i, words) in self.ties.chunks_exact(TIES_WORDS).enumerate() {
+            let ties = (isa.words(words[0].0) & low).i32_to_f32();
+            let close = isa.words(words[1].0).shr::<16>().i32_to_f32();
+            let place = &mut self.rows[i];
+            place[Figure::TiesFull as usize].0 = flag_words(ties.ge(tie_capacity)).array();
+            place[Figure::CloseFull as usize].0 = flag_words(close.ge(close_capacity)).array();
+            place[Figure::LogSupport as usize] = words[4];
         }
-        for (rows, long) in self.casual.chunks_exact_mut(self.casual_words).zip(long) {
-            // A u64 word is two u32 words, the low half first.
-            for (w, row) in rows.iter_mut().enumerate() {
-                row.0[l] = (long[w / 2] >> (32 * (w % 2))) as u32;
-            }
+        let bits = 2 * places * long_words;
+        self.summary_words_in(isa, summaries, SummaryWords::Casual, bits);
+        // A place's u32 words of 32 places each are the first of its
+        // summary's words, two to a u64.
+        let (long, short) = (2 * long_words, self.casual_words);
+        for (rows, from) in self
+            .casual
+            .chunks_exact_mut(short)
+            .zip(self.ties.chunks_exact(long))
+        {
+            rows.copy_from_slice(&from[..short]);
         }
+    }
+
+    /// Words `0..count` of each lane's summary (`of` says which; a
+    /// summary of no places gives 0s) in `ties`' rows, by the
+    /// transposition.
+    #[inline(always)]
+    fn summary_words_in<I: Isa>(
+        &mut self,
+        isa: I,
+        summaries: &[&TieSummary],
+        of: SummaryWords,
+        count: usize,
+    ) {
+        if self.zeros.len() < count {
+            self.zeros.resize(count, 0);
+        }
+        let words = each_lane(|l| {
+            let summary = summaries[if l < summaries.len() { l } else { 0 }];
+            let words = match of {
+                _ if summary.members.len() != self.places => &self.zeros,
+                SummaryWords::Figures => ties_words(&summary.members),
+                SummaryWords::Casual => bit_words(summary.casual_bits()),
+            };
+            &words[..count]
+        });
+        self.ties.clear();
+        self.ties.resize(count, Row::default());
+        rows_in(isa, &words, count, &mut self.ties);
     }
 
     /// Whether places `i` and `j` share a casual friend (TS(k − 1)), in
@@ -235,8 +304,7 @@ impl SessionLanes {
     /// [`SessionLanes::put`] for a flag (all ones when set).
     #[inline(always)]
     pub fn put_flag<I: Isa>(&mut self, i: usize, f: Figure, m: Mask<I>) {
-        let isa = m.isa();
-        self.put(i, f, m.select_u(isa.u(u32::MAX), isa.u(0)));
+        self.put(i, f, flag_words(m));
     }
 
     /// The places whose flag `f` is set, in every lane. (A loop, not an
@@ -288,7 +356,95 @@ impl Exchanges<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bonds::MemberTies;
     use crate::kernel::lanes::Portable;
+
+    /// TS(k − 1) in lanes from groups of 12, 40 and 70 places (one, two
+    /// and three words of 32 places, summaries of one and two u64 words)
+    /// after a year (stronger ties made for every level), in batches of three (the first group's in
+    /// the other lanes) with a group before its first session: each
+    /// lane's figures those of its group's summary.
+    #[test]
+    fn ties_before_are_each_groups_summary() {
+        use crate::population::{GroupState, build_community_with};
+        let (mut full, mut not_full, mut casual, mut far, mut apart) = (0, 0, 0, 0, 0);
+        for places in [12u32, 40, 70] {
+            let s = crate::scenario::Scenario::builder()
+                .set("community.groups", 3)
+                .set("community.group_size", places)
+                .set("format.sessions", 52)
+                .build()
+                .unwrap();
+            let ctx = crate::context::SessionContext::new(&s, 1);
+            let mut community = build_community_with(&ctx);
+            let fresh: Vec<GroupState> = community.clone();
+            let places = places as usize;
+            for step in 1..=52 {
+                crate::engine::step_all(&mut community, &ctx, step);
+            }
+            let capacities = (3, 2);
+            let meeting = |c: &[GroupState]| -> Vec<GroupState> {
+                c.iter().filter(|g| g.meets).take(3).cloned().collect()
+            };
+            let (mut year, fresh) = (meeting(&community), meeting(&fresh));
+            assert_eq!(year.len(), 3);
+            // A year leaves few casual ties: stronger ones, and the
+            // summaries made anew.
+            for g in &mut year {
+                let strengths = g.bonds.columns_mut().strength;
+                for (k, s) in strengths.iter_mut().enumerate().filter(|(_, s)| **s > 0.0) {
+                    *s = ctx.levels.close * 1.3 * (k % 13) as f32 / 12.0;
+                }
+                let present: Vec<bool> = (0..places).map(|i| i < g.arrived).collect();
+                let lonely = vec![false; places];
+                let mut summary = std::mem::take(&mut g.tie_summary);
+                summary.compute(&g.bonds, g.arrived, &present, &lonely, &ctx.levels);
+                g.tie_summary = summary;
+            }
+            for groups in [&year[..], &[year[0].clone(), fresh[1].clone()][..]] {
+                let summaries: Vec<&TieSummary> = groups.iter().map(|g| &g.tie_summary).collect();
+                let mut lanes = SessionLanes::default();
+                lanes.reset(groups.len(), places);
+                lanes.set_ties_before(Portable, &summaries, capacities);
+                for l in 0..LANES {
+                    let summary = summaries[if l < groups.len() { l } else { 0 }];
+                    let sized = summary.members.len() == places;
+                    for i in 0..places {
+                        let t = if sized {
+                            summary.members[i]
+                        } else {
+                            MemberTies::default()
+                        };
+                        let at = |f: Figure| lanes.word_at(i, f, l);
+                        assert_eq!(at(Figure::LogSupport), t.log_support.to_bits());
+                        let flag = |on: bool| if on { u32::MAX } else { 0 };
+                        assert_eq!(at(Figure::TiesFull), flag(u32::from(t.ties) >= 3));
+                        assert_eq!(at(Figure::CloseFull), flag(u32::from(t.close) >= 2));
+                        // Members whose other counts would give another
+                        // flag.
+                        apart += usize::from(t.close < 2 && t.casual.min(t.friends) >= 2);
+                        full += usize::from(t.ties >= 3);
+                        not_full += usize::from(t.ties < 3);
+                        for w in 0..places.div_ceil(32) {
+                            let long = if sized {
+                                summary.casual_bits()[i * summary.words() + w / 2]
+                            } else {
+                                0
+                            };
+                            let want = (long >> (32 * (w % 2))) as u32;
+                            assert_eq!(lanes.casual[i * lanes.casual_words + w].0[l], want);
+                            casual += want.count_ones();
+                            far += usize::from(w > 0 && want != 0);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            full > 100 && not_full > 100 && casual > 1_000 && far > 100 && apart > 20,
+            "{full} {not_full} {casual} {far} {apart}"
+        );
+    }
 
     #[test]
     fn a_groups_figures_reach_its_lane_and_the_first_fills_the_rest() {

@@ -11,12 +11,12 @@
 //! f32 operations in the same order); the log of support is the kernel's
 //! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
-use super::batch::{BatchLanes, Column, Row};
+use super::batch::{BatchLanes, Column, Row, rows_out};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
 use crate::bonds::{MemberTies, TieLevels};
-use crate::population::{GroupState, NEVER};
+use crate::population::{GroupState, Member, NEVER};
 
 /// A member's figures, one row each in [`SummaryLanes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,9 @@ pub struct SummaryLanes {
     /// Twice the triangles through each place ([`SummaryLanes::clustering`]),
     /// one row a place; empty when not made.
     twice_triangles: Vec<Row>,
+    /// Each place's figures as [`MemberTies`]' words
+    /// ([`SummaryLanes::copy_out`]): row `i · 6 + w` for word `w`.
+    packed: Vec<Row>,
 }
 
 /// The row of word `w` of place `i`'s bitset `b`, in summaries of
@@ -348,58 +351,127 @@ impl SummaryLanes {
     /// order) its summary, with the sum of local clustering over the
     /// members who joined where [`SummaryLanes::clustering`] was made
     /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
-    pub fn copy_out(&self, groups: &mut [GroupState]) {
-        assert!(groups.len() <= LANES);
-        let half = self.bits.len() / 2;
+    /// A place's figures are packed into [`MemberTies`]'s six words in
+    /// lanes, and they and the bitsets go to the groups eight words at a
+    /// time by the transposition.
+    #[inline(always)]
+    pub fn copy_out<I: Isa>(&mut self, isa: I, groups: &mut [GroupState]) {
+        let n = groups.len();
+        assert!(n <= LANES);
+        self.packed.clear();
+        self.packed.resize(self.places * TIES_WORDS, Row::default());
+        for (figures, words) in self
+            .figures
+            .iter()
+            .zip(self.packed.chunks_exact_mut(TIES_WORDS))
+        {
+            for (row, v) in words.iter_mut().zip(packed(isa, figures)) {
+                row.0 = v.array();
+            }
+        }
+        let mut members: [&mut [u32]; LANES] = Default::default();
+        let mut tie_bits: [&mut [u32]; LANES] = Default::default();
+        let mut casual_bits: [&mut [u32]; LANES] = Default::default();
         for (l, g) in groups.iter_mut().enumerate() {
             let summary = &mut g.tie_summary;
             summary.reset(self.places);
-            let places = summary.members.iter_mut();
-            for (m, rows) in places.zip(&self.figures) {
-                let figure = |f: Figure| rows[f as usize].0[l];
-                let count = |f: Figure| figure(f) as u16;
-                *m = MemberTies {
-                    ties: count(Figure::Ties),
-                    casual: count(Figure::Casual),
-                    friends: count(Figure::Friends),
-                    close: count(Figure::Close),
-                    beyond: count(Figure::Beyond),
-                    lonely_partners: count(Figure::LonelyPartners),
-                    support: f32::from_bits(figure(Figure::Support)),
-                    log_support: f32::from_bits(figure(Figure::LogSupport)),
-                    strength_to_present: f32::from_bits(figure(Figure::StrengthToPresent)),
-                };
-            }
-            // A summary's u64 word is the two u32 rows of the lanes' word
-            // pair, low half first, in the same order.
-            let (tie_bits, casual_bits) = summary.bits_mut();
-            let sets = [
-                (tie_bits, &self.bits[..half]),
-                (casual_bits, &self.bits[half..]),
-            ];
-            for (target, rows) in sets {
-                for (word, pair) in target.iter_mut().zip(rows.chunks_exact(2)) {
-                    *word = u64::from(pair[0].0[l]) | u64::from(pair[1].0[l]) << 32;
-                }
-            }
-            if !self.twice_triangles.is_empty() {
-                let members = &g.members;
-                let joined = |&i: &usize| members[i].joined_step != NEVER;
-                let summary = &mut g.tie_summary;
-                let local = |i: usize| {
-                    let k = usize::from(summary.members[i].ties);
-                    let twice = self.twice_triangles[i].0[l];
-                    if k < 2 {
-                        0.0
-                    } else {
-                        f64::from(twice) / (k * (k - 1)) as f64
-                    }
-                };
-                let sum = (0..g.arrived).filter(joined).map(local).sum();
-                summary.joined_clustering_sum = Some(sum);
+            let (figures, ties, casual) = summary.parts_mut();
+            members[l] = ties_words_mut(figures);
+            (tie_bits[l], casual_bits[l]) = (bit_words_mut(ties), bit_words_mut(casual));
+        }
+        rows_out(isa, &self.packed, self.packed.len(), &mut members[..n]);
+        // A summary's u64 word is the two u32 rows of the lanes' word
+        // pair, low half first, in the same order.
+        let half = self.bits.len() / 2;
+        rows_out(isa, &self.bits[..half], half, &mut tie_bits[..n]);
+        rows_out(isa, &self.bits[half..], half, &mut casual_bits[..n]);
+        if !self.twice_triangles.is_empty() {
+            for (l, g) in groups.iter_mut().enumerate() {
+                let sum = self.clustering_sum(g, l);
+                g.tie_summary.joined_clustering_sum = Some(sum);
             }
         }
     }
+
+    /// The sum of local clustering over the members of group `g` (lane
+    /// `l`) who joined, from its twice triangles and its summary's ties.
+    fn clustering_sum(&self, g: &GroupState, l: usize) -> f64 {
+        let n = g.arrived;
+        let places = g.members[..n].iter().zip(&g.tie_summary.members[..n]);
+        let joined = |((m, _), _): &((&Member, &MemberTies), &Row)| m.joined_step != NEVER;
+        let local = |((_, t), twice): ((&Member, &MemberTies), &Row)| {
+            let k = usize::from(t.ties);
+            if k < 2 {
+                0.0
+            } else {
+                f64::from(twice.0[l]) / (k * (k - 1)) as f64
+            }
+        };
+        places
+            .zip(&self.twice_triangles[..n])
+            .filter(joined)
+            .map(local)
+            .sum()
+    }
+}
+
+/// Words a member's [`MemberTies`] takes.
+pub(super) const TIES_WORDS: usize = 6;
+
+const _: () = assert!(
+    std::mem::size_of::<MemberTies>() == TIES_WORDS * 4,
+    "six four-byte words"
+);
+
+// The copies read two u16 counts, and a u64's two halves, as one u32
+// word each, the first (the low half) in the low bits.
+const _: () = assert!(cfg!(target_endian = "little"), "a little-endian target");
+
+/// A place's figures as [`MemberTies`]' words, in lanes: ties and casual
+/// ties, friends and close friends, ties beyond the meetings and lonely
+/// partners (each count in sixteen bits, the first in the low half), then
+/// support, its log and the strength to those present.
+#[inline(always)]
+fn packed<I: Isa>(isa: I, figures: &[Row; FIGURES]) -> [U32s<I>; TIES_WORDS] {
+    let figure = |f: Figure| isa.words(figures[f as usize].0);
+    let low = isa.u(0xFFFF);
+    [
+        (figure(Figure::Ties) & low) | figure(Figure::Casual).shl::<16>(),
+        (figure(Figure::Friends) & low) | figure(Figure::Close).shl::<16>(),
+        (figure(Figure::Beyond) & low) | figure(Figure::LonelyPartners).shl::<16>(),
+        figure(Figure::Support),
+        figure(Figure::LogSupport),
+        figure(Figure::StrengthToPresent),
+    ]
+}
+
+/// Members' tie figures as words.
+pub(super) fn ties_words(members: &[MemberTies]) -> &[u32] {
+    // SAFETY: `MemberTies` is six initialised four-byte words with no
+    // padding (`#[repr(C)]`: six u16 and three f32, its size asserted)
+    // and four-byte aligned, so its bytes read as u32.
+    unsafe { std::slice::from_raw_parts(members.as_ptr().cast(), members.len() * TIES_WORDS) }
+}
+
+/// Members' tie figures as words, to write.
+fn ties_words_mut(members: &mut [MemberTies]) -> &mut [u32] {
+    // SAFETY: as in `ties_words`; any bits are a valid u16 or f32.
+    unsafe {
+        std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * TIES_WORDS)
+    }
+}
+
+/// Bitset words as u32 halves, the low half first.
+pub(super) fn bit_words(bits: &[u64]) -> &[u32] {
+    // SAFETY: a u64 is two initialised u32s, and its alignment covers
+    // theirs; on a little-endian target (asserted) the low half is first.
+    unsafe { std::slice::from_raw_parts(bits.as_ptr().cast(), bits.len() * 2) }
+}
+
+/// Bitset words as u32 halves, to write.
+fn bit_words_mut(bits: &mut [u64]) -> &mut [u32] {
+    // SAFETY: as in `bit_words`; any two u32s are a u64.
+    unsafe { std::slice::from_raw_parts_mut(bits.as_mut_ptr().cast(), bits.len() * 2) }
 }
 
 #[cfg(test)]
@@ -461,7 +533,7 @@ mod tests {
         summary.make(isa, &ctx.levels, &lanes, &session);
         summary.clustering(isa);
         let mut from_lanes = meeting.clone();
-        summary.copy_out(&mut from_lanes);
+        summary.copy_out(isa, &mut from_lanes);
         let (mut ties_seen, mut close_seen) = (0, 0);
         for (g, lanes_g) in meeting.iter().zip(&from_lanes) {
             let arrived = g.arrived;

@@ -10,7 +10,6 @@
 //! blocks run hope and loneliness in one copy of their members.
 
 use super::Scratch;
-use crate::bonds::MemberTies;
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
@@ -91,7 +90,6 @@ pub(super) fn session(
         into.session.reset(groups.len(), groups[0].places());
         for (l, g) in groups.iter().enumerate() {
             fill_opening(batch, g, l, &mut into.session);
-            fill_ties_before(batch, g, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
     });
@@ -126,6 +124,7 @@ impl WithLanes for WholeSession<'_> {
             forum,
             tally,
         } = self.into;
+        timed!(Attendance, ties_before(isa, batch, groups, session));
         if batch.ctx.forum {
             timed!(Attendance, lanes.copy_in_strengths(isa, groups));
         } else {
@@ -187,6 +186,8 @@ pub(super) fn control_blocks(
         let blocks = &mut blocks[from..to];
         into.session.reset(blocks.len(), places);
         for (l, g) in blocks.iter().enumerate() {
+            let log_support = g.tie_summary.members.iter().map(|t| t.log_support);
+            into.session.set_floats(Session::LogSupport, l, log_support);
             fill_opening(&run, g, l, &mut into.session);
         }
         into.session.fill_missing_lanes();
@@ -257,14 +258,11 @@ fn give_back(into: &BatchInLanes, scratches: &mut [Scratch], panel: bool) {
 }
 
 /// What the session brings of the places of group `g` (lane `l`) at its
-/// opening from outside the lanes: TS(k − 1)'s log of support, the
-/// community ties' counts (none without a community network), and in a
-/// forum the posting propensities. Who has
-/// arrived, is active or lonely is worked out in lanes
-/// ([`steps::opening`]).
+/// opening from outside the lanes and the tie summaries: the community
+/// ties' counts (none without a community network), and in a forum the
+/// posting propensities. Who has arrived, is active or lonely is worked
+/// out in lanes ([`steps::opening`]).
 fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
-    let ties = &g.tie_summary.members;
-    into.set_floats(Session::LogSupport, l, ties.iter().map(|t| t.log_support));
     if batch.ctx.forum {
         let propensity = g.forum.iter().map(|f| f.propensity);
         into.set_floats(Session::Propensity, l, propensity);
@@ -278,17 +276,14 @@ fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes
     }
 }
 
-/// What step 8 in lanes reads of group `g` (lane `l`) from TS(k − 1):
-/// who keeps as many ties, or close ties, as they can, and the casual
-/// ties.
-fn fill_ties_before(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
-    let ties = &g.tie_summary.members;
+/// What the session reads of its groups' tie summaries TS(k − 1): the
+/// log of support, who keeps as many ties, or close ties, as they can, and
+/// the casual ties.
+#[inline(always)]
+fn ties_before<I: Isa>(isa: I, batch: &Batch, groups: &[GroupState], session: &mut SessionLanes) {
     let b = &batch.ctx.scenario.mechanisms.bonding;
-    let full = |t: &MemberTies| u32::from(t.ties) >= b.tie_capacity;
-    into.set_flags(Session::TiesFull, l, ties.iter().map(full));
-    let full = |t: &MemberTies| u32::from(t.close) >= b.close_capacity;
-    into.set_flags(Session::CloseFull, l, ties.iter().map(full));
-    into.set_casual(l, &g.tie_summary);
+    let summaries = each_lane(|l| &groups[lane(l, groups.len())].tie_summary);
+    session.set_ties_before(isa, &summaries, (b.tie_capacity, b.close_capacity));
 }
 
 /// Step 2 on the batch in `lanes` (its members copied in): who has
@@ -315,11 +310,11 @@ fn opening_and_attendance<I: Isa>(
 fn give_groups_back<I: Isa>(
     isa: I,
     lanes: &BatchLanes,
-    summaries: &SummaryLanes,
+    summaries: &mut SummaryLanes,
     groups: &mut [GroupState],
 ) {
     timed!(Cohesion, lanes.copy_out(isa, groups));
-    timed!(TieSummaries, summaries.copy_out(groups));
+    timed!(TieSummaries, summaries.copy_out(isa, groups));
 }
 
 /// Each lane's group's count of places whose members have arrived.

@@ -1,11 +1,13 @@
 //! What a session's steps hand on to each other, by place, in lanes: each
 //! figure of place `i` of the batch's groups side by side, one row of
 //! eight words, read by a step with one load. What comes from outside
-//! the lanes (TS(k − 1)'s figures, the community ties', a forum's
-//! propensities) is filled a figure at a time, group by group, so that
-//! each group's arrays are read in order; then the lanes past the
-//! batch's last group get its first group's figures
-//! ([`super::batch::BatchLanes::copy_in`]'s rule).
+//! the lanes (the community ties', a forum's propensities, a control
+//! block's log of support) is filled a figure at a time, group by group,
+//! so that each group's arrays are read in order; then the lanes past
+//! the batch's last group get its first group's figures
+//! ([`super::batch::BatchLanes::copy_in`]'s rule). What a meeting
+//! group's session reads of TS(k − 1) comes in by the transposition
+//! ([`SessionLanes::set_ties_before`]).
 
 use super::batch::{Row, rows_in};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
@@ -84,8 +86,6 @@ pub struct SessionLanes {
     /// The tie summaries' words in lanes, on their way to the figures
     /// ([`SessionLanes::set_ties_before`]).
     ties: Vec<Row>,
-    /// Words of 0, the summary of a group before its first session.
-    zeros: Vec<u32>,
 }
 
 /// Which of a tie summary's words ([`SessionLanes::set_ties_before`]).
@@ -138,8 +138,8 @@ impl SessionLanes {
 
     /// Sets what the session reads of TS(k − 1), in every lane from the
     /// summaries of the batch's groups (lane `l`'s from `summaries[l]`,
-    /// the lanes past the last the first's; a summary of no places, a
-    /// group's before its first session, gives every figure 0): the log
+    /// the lanes past the last the first's; each a summary of every
+    /// place, as a group's is from its making on): the log
     /// of support, whether each member keeps as many ties as they can
     /// (`capacities.0`) and as many close ties (`capacities.1`), and the
     /// casual ties. Each summary's words come in eight at a time by the
@@ -180,9 +180,8 @@ impl SessionLanes {
         }
     }
 
-    /// Words `0..count` of each lane's summary (`of` says which; a
-    /// summary of no places gives 0s) in `ties`' rows, by the
-    /// transposition.
+    /// Words `0..count` of each lane's summary (`of` says which) in
+    /// `ties`' rows, by the transposition.
     #[inline(always)]
     fn summary_words_in<I: Isa>(
         &mut self,
@@ -191,13 +190,16 @@ impl SessionLanes {
         of: SummaryWords,
         count: usize,
     ) {
-        if self.zeros.len() < count {
-            self.zeros.resize(count, 0);
+        for summary in summaries {
+            assert_eq!(
+                summary.members.len(),
+                self.places,
+                "a summary of every place"
+            );
         }
         let words = each_lane(|l| {
             let summary = summaries[if l < summaries.len() { l } else { 0 }];
             let words = match of {
-                _ if summary.members.len() != self.places => &self.zeros,
                 SummaryWords::Figures => ties_words(&summary.members),
                 SummaryWords::Casual => bit_words(summary.casual_bits()),
             };
@@ -356,14 +358,14 @@ impl Exchanges<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bonds::MemberTies;
     use crate::kernel::lanes::Portable;
 
     /// TS(k − 1) in lanes from groups of 12, 40 and 70 places (one, two
     /// and three words of 32 places, summaries of one and two u64 words)
     /// after a year (stronger ties made for every level), in batches of three (the first group's in
-    /// the other lanes) with a group before its first session: each
-    /// lane's figures those of its group's summary.
+    /// the other lanes) and of two, one a group before its first session
+    /// (its summary made with the group, every figure 0): each lane's
+    /// figures those of its group's summary.
     #[test]
     fn ties_before_are_each_groups_summary() {
         use crate::population::{GroupState, build_community_with};
@@ -408,13 +410,8 @@ mod tests {
                 lanes.set_ties_before(Portable, &summaries, capacities);
                 for l in 0..LANES {
                     let summary = summaries[if l < groups.len() { l } else { 0 }];
-                    let sized = summary.members.len() == places;
                     for i in 0..places {
-                        let t = if sized {
-                            summary.members[i]
-                        } else {
-                            MemberTies::default()
-                        };
+                        let t = summary.members[i];
                         let at = |f: Figure| lanes.word_at(i, f, l);
                         assert_eq!(at(Figure::LogSupport), t.log_support.to_bits());
                         let flag = |on: bool| if on { u32::MAX } else { 0 };
@@ -426,11 +423,7 @@ mod tests {
                         full += usize::from(t.ties >= 3);
                         not_full += usize::from(t.ties < 3);
                         for w in 0..places.div_ceil(32) {
-                            let long = if sized {
-                                summary.casual_bits()[i * summary.words() + w / 2]
-                            } else {
-                                0
-                            };
+                            let long = summary.casual_bits()[i * summary.words() + w / 2];
                             let want = (long >> (32 * (w % 2))) as u32;
                             assert_eq!(lanes.casual[i * lanes.casual_words + w].0[l], want);
                             casual += want.count_ones();

@@ -72,7 +72,8 @@ impl<I: Isa> PlaceInSummary<I> {
 pub struct SummaryLanes {
     places: usize,
     /// u32 words of a member's bitset: two for each of the summary's u64
-    /// words (low half first), so that the copy out joins them.
+    /// words (low half first), so that the copies write and read the
+    /// u64s as their halves.
     words: usize,
     /// Figure `f` of place `i`: row `f` of entry `i` (one bounds check
     /// for a place's figures).

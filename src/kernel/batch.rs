@@ -15,7 +15,7 @@
 //! says which lanes hold a group).
 
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use crate::bonds::pair_count;
+use crate::bonds::{MemberTies, pair_count};
 use crate::population::{GroupState, Member, Status};
 
 /// Words in a member.
@@ -178,6 +178,47 @@ fn float_words(x: &[f32]) -> &[u32] {
 fn float_words_mut(x: &mut [f32]) -> &mut [u32] {
     // SAFETY: as in `float_words`; any u32 is an f32's bits.
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast(), x.len()) }
+}
+
+/// Words a member's [`MemberTies`] takes.
+pub(super) const TIES_WORDS: usize = 6;
+
+const _: () = assert!(
+    std::mem::size_of::<MemberTies>() == TIES_WORDS * 4,
+    "six four-byte words"
+);
+
+// The copies read two u16 counts, and a u64's two halves, as one u32
+// word each, the first (the low half) in the low bits (a little-endian
+// target, asserted with the member's fields above).
+
+/// Members' tie figures as words.
+pub(super) fn ties_words(members: &[MemberTies]) -> &[u32] {
+    // SAFETY: `MemberTies` is six initialised four-byte words with no
+    // padding (`#[repr(C)]`: six u16 and three f32, its size asserted)
+    // and four-byte aligned, so its bytes read as u32.
+    unsafe { std::slice::from_raw_parts(members.as_ptr().cast(), members.len() * TIES_WORDS) }
+}
+
+/// Members' tie figures as words, to write.
+pub(super) fn ties_words_mut(members: &mut [MemberTies]) -> &mut [u32] {
+    // SAFETY: as in `ties_words`; any bits are a valid u16 or f32.
+    unsafe {
+        std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * TIES_WORDS)
+    }
+}
+
+/// Bitset words as u32 halves, the low half first.
+pub(super) fn bit_words(bits: &[u64]) -> &[u32] {
+    // SAFETY: a u64 is two initialised u32s, and its alignment covers
+    // theirs; on a little-endian target (asserted) the low half is first.
+    unsafe { std::slice::from_raw_parts(bits.as_ptr().cast(), bits.len() * 2) }
+}
+
+/// Bitset words as u32 halves, to write.
+pub(super) fn bit_words_mut(bits: &mut [u64]) -> &mut [u32] {
+    // SAFETY: as in `bit_words`; any two u32s are a u64.
+    unsafe { std::slice::from_raw_parts_mut(bits.as_mut_ptr().cast(), bits.len() * 2) }
 }
 
 /// Words `0..count` of eight sources as lanes rows: row `w`, lane `l` is

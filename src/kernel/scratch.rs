@@ -9,9 +9,8 @@
 //! group's session reads of TS(k − 1) comes in by the transposition
 //! ([`SessionLanes::set_ties_before`]).
 
-use super::batch::{Row, rows_in};
+use super::batch::{Row, TIES_WORDS, bit_words, rows_in, ties_words};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use super::summary::{TIES_WORDS, bit_words, ties_words};
 use crate::bonds::TieSummary;
 
 /// A figure of a place, one row each.
@@ -151,9 +150,11 @@ impl SessionLanes {
         summaries: &[&TieSummary],
         capacities: (u32, u32),
     ) {
-        let places = self.places;
-        let long_words = places.div_ceil(64).max(1);
-        let figures = places * TIES_WORDS;
+        for summary in summaries {
+            let places = summary.members.len();
+            assert_eq!(places, self.places, "a summary of every place");
+        }
+        let figures = self.places * TIES_WORDS;
         self.summary_words_in(isa, summaries, SummaryWords::Figures, figures);
         let low = isa.u(0xFFFF);
         let tie_capacity = isa.f(capacities.0 as f32);
@@ -166,11 +167,10 @@ impl SessionLanes {
             place[Figure::CloseFull as usize].0 = flag_words(close.ge(close_capacity)).array();
             place[Figure::LogSupport as usize] = words[4];
         }
-        let bits = 2 * places * long_words;
-        self.summary_words_in(isa, summaries, SummaryWords::Casual, bits);
         // A place's u32 words of 32 places each are the first of its
         // summary's words, two to a u64.
-        let (long, short) = (2 * long_words, self.casual_words);
+        let (long, short) = (2 * summaries[0].words(), self.casual_words);
+        self.summary_words_in(isa, summaries, SummaryWords::Casual, self.places * long);
         for (rows, from) in self
             .casual
             .chunks_exact_mut(short)
@@ -180,8 +180,8 @@ impl SessionLanes {
         }
     }
 
-    /// Words `0..count` of each lane's summary (`of` says which) in
-    /// `ties`' rows, by the transposition.
+    /// Words `0..count` of each lane's summary (`of` says which; each a
+    /// summary of every place) in `ties`' rows, by the transposition.
     #[inline(always)]
     fn summary_words_in<I: Isa>(
         &mut self,
@@ -190,13 +190,6 @@ impl SessionLanes {
         of: SummaryWords,
         count: usize,
     ) {
-        for summary in summaries {
-            assert_eq!(
-                summary.members.len(),
-                self.places,
-                "a summary of every place"
-            );
-        }
         let words = each_lane(|l| {
             let summary = summaries[if l < summaries.len() { l } else { 0 }];
             let words = match of {
@@ -362,10 +355,10 @@ mod tests {
 
     /// TS(k − 1) in lanes from groups of 12, 40 and 70 places (one, two
     /// and three words of 32 places, summaries of one and two u64 words)
-    /// after a year (stronger ties made for every level), in batches of three (the first group's in
-    /// the other lanes) and of two, one a group before its first session
-    /// (its summary made with the group, every figure 0): each lane's
-    /// figures those of its group's summary.
+    /// after a year (stronger ties made for every level), in batches of
+    /// three (the first group's in the other lanes) and of two, one a
+    /// group before its first session (its summary made with the group,
+    /// every figure 0): each lane's figures those of its group's summary.
     #[test]
     fn ties_before_are_each_groups_summary() {
         use crate::population::{GroupState, build_community_with};

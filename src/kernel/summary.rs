@@ -11,7 +11,7 @@
 //! f32 operations in the same order); the log of support is the kernel's
 //! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
-use super::batch::{BatchLanes, Column, Row, rows_out};
+use super::batch::{BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, rows_out, ties_words_mut};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
@@ -85,7 +85,8 @@ pub struct SummaryLanes {
     /// one row a place; empty when not made.
     twice_triangles: Vec<Row>,
     /// Each place's figures as [`MemberTies`]' words
-    /// ([`SummaryLanes::copy_out`]): row `i · 6 + w` for word `w`.
+    /// ([`SummaryLanes::copy_out`]): row `i · TIES_WORDS + w` for word
+    /// `w`.
     packed: Vec<Row>,
 }
 
@@ -416,18 +417,6 @@ impl SummaryLanes {
     }
 }
 
-/// Words a member's [`MemberTies`] takes.
-pub(super) const TIES_WORDS: usize = 6;
-
-const _: () = assert!(
-    std::mem::size_of::<MemberTies>() == TIES_WORDS * 4,
-    "six four-byte words"
-);
-
-// The copies read two u16 counts, and a u64's two halves, as one u32
-// word each, the first (the low half) in the low bits.
-const _: () = assert!(cfg!(target_endian = "little"), "a little-endian target");
-
 /// A place's figures as [`MemberTies`]' words, in lanes: ties and casual
 /// ties, friends and close friends, ties beyond the meetings and lonely
 /// partners (each count in sixteen bits, the first in the low half), then
@@ -444,35 +433,6 @@ fn packed<I: Isa>(isa: I, figures: &[Row; FIGURES]) -> [U32s<I>; TIES_WORDS] {
         figure(Figure::LogSupport),
         figure(Figure::StrengthToPresent),
     ]
-}
-
-/// Members' tie figures as words.
-pub(super) fn ties_words(members: &[MemberTies]) -> &[u32] {
-    // SAFETY: `MemberTies` is six initialised four-byte words with no
-    // padding (`#[repr(C)]`: six u16 and three f32, its size asserted)
-    // and four-byte aligned, so its bytes read as u32.
-    unsafe { std::slice::from_raw_parts(members.as_ptr().cast(), members.len() * TIES_WORDS) }
-}
-
-/// Members' tie figures as words, to write.
-fn ties_words_mut(members: &mut [MemberTies]) -> &mut [u32] {
-    // SAFETY: as in `ties_words`; any bits are a valid u16 or f32.
-    unsafe {
-        std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * TIES_WORDS)
-    }
-}
-
-/// Bitset words as u32 halves, the low half first.
-pub(super) fn bit_words(bits: &[u64]) -> &[u32] {
-    // SAFETY: a u64 is two initialised u32s, and its alignment covers
-    // theirs; on a little-endian target (asserted) the low half is first.
-    unsafe { std::slice::from_raw_parts(bits.as_ptr().cast(), bits.len() * 2) }
-}
-
-/// Bitset words as u32 halves, to write.
-fn bit_words_mut(bits: &mut [u64]) -> &mut [u32] {
-    // SAFETY: as in `bit_words`; any two u32s are a u64.
-    unsafe { std::slice::from_raw_parts_mut(bits.as_mut_ptr().cast(), bits.len() * 2) }
 }
 
 #[cfg(test)]

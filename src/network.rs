@@ -309,11 +309,12 @@ fn community_ties(graph: &CommunityGraph) -> impl Iterator<Item = (usize, u32)> 
 /// The places of a group of up to 64 whose members have joined: the nodes
 /// of its tie network (none in a group that does not meet).
 fn joined_mask(g: &GroupState) -> u64 {
+    if !g.meets {
+        return 0;
+    }
     let mut mask = 0u64;
-    for i in 0..g.arrived {
-        if g.meets && g.members[i].joined_step != NEVER {
-            mask |= 1 << i;
-        }
+    for (i, member) in g.members[..g.arrived].iter().enumerate() {
+        mask |= u64::from(member.joined_step != NEVER) << i;
     }
     mask
 }
@@ -422,14 +423,14 @@ pub fn node_figures(g: &GroupState, levels: &TieLevels) -> (Vec<f32>, Vec<u32>) 
 
 fast_popcount!(
     /// [`NetStats::small_group`], with POPCNT where the processor has it.
-    fn of_small_group(g: &GroupState, strength_sum: Option<f64>) -> NetStats = NetStats::small_group
+    fn of_small_group(g: &GroupState, nodes: u64, strength_sum: Option<f64>) -> NetStats = NetStats::small_group
 );
 
 impl NetStats {
     /// The figures of one group.
     pub fn of_group(g: &GroupState) -> NetStats {
         if g.tie_summary.words() == 1 {
-            return of_small_group(g, None);
+            return of_small_group(g, joined_mask(g), None);
         }
         Self::of_any_group(g)
     }
@@ -460,7 +461,7 @@ impl NetStats {
                 ..last.figures
             };
         }
-        let figures = of_small_group(g, given);
+        let figures = of_small_group(g, joined, given);
         let last = memo.get_or_insert_with(Box::default);
         last.joined = joined;
         last.bits.clear();
@@ -469,14 +470,14 @@ impl NetStats {
         figures
     }
 
-    /// Groups of up to 64 places: every figure from one bit word per member,
-    /// without allocating, the strength sum where not given. Called through
+    /// Groups of up to 64 places, their nodes `node_mask` ([`joined_mask`]):
+    /// every figure from one bit word per member, without allocating, the
+    /// strength sum where not given. Called through
     /// [`of_small_group`], compiled with POPCNT where the processor has it
     /// ([`crate::popcount`]).
     #[inline(always)]
-    fn small_group(g: &GroupState, strength: Option<f64>) -> NetStats {
+    fn small_group(g: &GroupState, node_mask: u64, strength: Option<f64>) -> NetStats {
         let bits = g.tie_summary.tie_bits();
-        let node_mask = joined_mask(g);
         let mut s = NetStats {
             nodes: u64::from(node_mask.count_ones()),
             strength_sum: strength.unwrap_or_else(|| strength_sum(g, node_mask)),

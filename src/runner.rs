@@ -28,8 +28,9 @@ use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::group_lines::GroupLines;
+use crate::output::member_lines;
 use crate::output::parts::{self, RunParts, RunWriter};
-use crate::output::rows::{self, headerless, headerless_blocks};
+use crate::output::rows::{self, headerless};
 use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
     RunRow, SHARD_FILE, SummaryRow, TimeseriesRow, durable, write_atomically,
@@ -203,7 +204,7 @@ fn run_into_parts(
             step_done,
             RowSinks {
                 groups: &mut |rows: &[GroupRow]| write("groups", group_lines.blocks(rows)),
-                members: &mut |rows: &[MemberRow]| write("members", headerless_blocks(rows)),
+                members: &mut |rows: &[MemberRow]| write("members", member_lines::blocks(rows)),
             },
         );
         drop(send);

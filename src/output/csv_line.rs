@@ -119,6 +119,89 @@ impl RecentFloats {
     }
 }
 
+/// A line's fields written one by one by their kind rather than by
+/// walking a row: the bytes [`append`] writes for each there, each after
+/// its delimiter but a line's first, the `f64`s through the
+/// [`RecentFloats`] given but those of [`Fields::new_float`]. For the rows
+/// of which millions are written, where the walk through `serde` (a call
+/// for each field's kind, and the test of each field against the range
+/// written) costs more than some of their fields; a test holds each such
+/// writer to [`append`].
+pub struct Fields<'a>(Line<'a>);
+
+impl<'a> Fields<'a> {
+    /// A line's fields from its first, into `out`.
+    pub fn line(out: &'a mut Vec<u8>, recent: &'a mut RecentFloats) -> Self {
+        Fields(Line {
+            fields: 0,
+            in_struct: true,
+            recent: Some(recent),
+            ..Line::trailing(out)
+        })
+    }
+
+    /// Fields after a line's first, into `out`.
+    pub fn after(out: &'a mut Vec<u8>, recent: &'a mut RecentFloats) -> Self {
+        Fields(Line {
+            recent: Some(recent),
+            ..Line::trailing(out)
+        })
+    }
+
+    /// An unsigned integer.
+    #[inline(always)]
+    pub fn unsigned(&mut self, v: impl Into<u64>) {
+        self.0.unsigned(v.into());
+    }
+
+    /// An unsigned integer, or an empty field.
+    #[inline(always)]
+    pub fn maybe_unsigned(&mut self, v: Option<impl Into<u64>>) {
+        match v {
+            Some(v) => self.0.unsigned(v.into()),
+            None => self.0.field(b""),
+        }
+    }
+
+    /// A float, or an empty field.
+    #[inline(always)]
+    pub fn float(&mut self, v: Option<f64>) {
+        match v {
+            Some(v) => self.0.float(v),
+            None => self.0.field(b""),
+        }
+    }
+
+    /// A float, or an empty field, that seldom comes back from one line to
+    /// the next (a mean of many members' figures): its text is made and not
+    /// kept, which spares the look for it and its copy into the kept texts.
+    #[inline(always)]
+    pub fn new_float(&mut self, v: Option<f64>) {
+        let recent = self.0.recent.take();
+        self.float(v);
+        self.0.recent = recent;
+    }
+
+    /// An `f32`, or an empty field (never kept: see [`Line::float`]).
+    #[inline(always)]
+    pub fn float32(&mut self, v: Option<f32>) {
+        match v {
+            Some(v) => self.0.float(v),
+            None => self.0.field(b""),
+        }
+    }
+
+    /// A text, quoted where `csv` quotes it.
+    pub fn text(&mut self, v: &str) {
+        self.0.text(v.as_bytes());
+    }
+
+    /// Any other field, through `serde` (an enum's variant, a flag).
+    pub fn value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Unsupported> {
+        v.serialize(&mut self.0)
+    }
+}
+
 /// `values` as the fields that end a line begun by [`append_fields`],
 /// each after its delimiter: the bytes [`append`] writes for them there.
 pub fn trailing_floats(values: &[f64]) -> Vec<u8> {
@@ -132,8 +215,10 @@ pub fn trailing_floats(values: &[f64]) -> Vec<u8> {
 
 /// `v` as a field after its delimiter: the bytes [`append`] writes for an
 /// unsigned integer there.
+#[inline(always)]
 pub fn append_unsigned(v: u64, out: &mut Vec<u8>) {
-    Line::trailing(out).unsigned(v);
+    out.push(b',');
+    push_unsigned(out, v);
 }
 
 /// The line being written, how many of the row's fields it has passed so
@@ -200,6 +285,7 @@ impl<'a> Line<'a> {
     }
 
     /// An unsigned integer ([`push_unsigned`]).
+    #[inline(always)]
     fn unsigned(&mut self, v: u64) {
         self.next_field();
         push_unsigned(self.out, v);
@@ -248,15 +334,18 @@ impl<'a> Line<'a> {
     }
 }
 
-/// Appends an unsigned integer's digits to `out`: one or two digits (a
-/// replicate, a count of friends, a week) pushed as they are, the rest
-/// through `itoa`.
+/// Appends an unsigned integer's digits to `out`: up to three digits (a
+/// replicate, a count of friends, a week, a group's id) pushed as they
+/// are, the rest through `itoa`.
 #[inline(always)]
 fn push_unsigned(out: &mut Vec<u8>, v: u64) {
     if v < 10 {
         out.push(b'0' + v as u8);
     } else if v < 100 {
         out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+    } else if v < 1000 {
+        let digit = |d: u64| b'0' + (d % 10) as u8;
+        out.extend_from_slice(&[digit(v / 100), digit(v / 10), digit(v)]);
     } else {
         out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
@@ -292,7 +381,7 @@ fn ryu_text<F: zmij::Float + Into<f64>>(v: F, text: &mut [u8; LONGEST_FLOAT]) ->
     };
     match plus {
         None => {
-            text[..made.len()].copy_from_slice(made);
+            copy_short(made, text);
             made.len()
         }
         Some(at) => {
@@ -300,6 +389,25 @@ fn ryu_text<F: zmij::Float + Into<f64>>(v: F, text: &mut [u8; LONGEST_FLOAT]) ->
             text[..plus].copy_from_slice(&made[..plus]);
             text[plus..made.len() - 1].copy_from_slice(&made[plus + 1..]);
             made.len() - 1
+        }
+    }
+}
+
+/// Copies `made` (at most [`LONGEST_FLOAT`] bytes) to the start of
+/// `text`: from eight bytes on, by three copies of eight bytes that may
+/// overlap (the first, the last, and those from the eighth or before the
+/// last eight), which need no call to `memcpy`; shorter ones byte by byte.
+#[inline(always)]
+fn copy_short(made: &[u8], text: &mut [u8; LONGEST_FLOAT]) {
+    let len = made.len();
+    if (8..=LONGEST_FLOAT).contains(&len) {
+        let middle = (len - 8).min(8);
+        for at in [0, middle, len - 8] {
+            text[at..at + 8].copy_from_slice(&made[at..at + 8]);
+        }
+    } else {
+        for (to, &from) in text.iter_mut().zip(made) {
+            *to = from;
         }
     }
 }

@@ -8,26 +8,23 @@
 //! are the same from one row to the next. [`GroupLines`] keeps each
 //! group's character as text, made by [`csv_line`] from the values, and
 //! the run's and the session's fields as the text of the last row that
-//! had them, and writes a row as those texts and its other fields: the
+//! had them, and writes a row as those texts and its figures, these field
+//! by field ([`csv_line::Fields`]) rather than by walking the row: the
 //! bytes [`super::rows::headerless`] writes for it.
-
-use rayon::prelude::*;
 
 use std::ops::Range;
 
-use super::csv_line::{self, RecentFloats, Unsupported};
-use super::rows::{GroupRow, block_rows, line_error, reserve_for_the_rest};
+use super::csv_line::{self, Fields, RecentFloats, Unsupported};
+use super::rows::{GroupRow, in_blocks, line_error, reserve_for_the_rest};
 use crate::error::Result;
 
 /// The fields of a [`GroupRow`] by their place in the row (a test holds
 /// the header to them): the run's, then the group's id (an unsigned
 /// integer, written as [`csv_line::append_unsigned`] writes it), the
-/// session's, the figures, and from [`CHARACTER_FROM`] the group's
+/// session's, then the figures ([`append_figures`]) and the group's
 /// character.
 const RUN: Range<usize> = 0..3;
 const SESSION: Range<usize> = 4..6;
-const FIGURES: Range<usize> = 6..CHARACTER_FROM;
-const CHARACTER_FROM: usize = 14;
 
 /// A group's character: its values' bits, and their text as the end of a
 /// line (each after its delimiter).
@@ -48,8 +45,7 @@ fn character_bits(row: &GroupRow) -> [u64; 3] {
 
 impl GroupLines {
     /// `rows` as CSV without a header line, in blocks written in parallel
-    /// and returned in order, as [`super::rows::headerless_blocks`] returns
-    /// them. A group's text is made the first time its id is met, and
+    /// and returned in order ([`in_blocks`]). A group's text is made the first time its id is met, and
     /// again whenever the id comes with other values; a row whose values
     /// are not those kept (an id twice in `rows`) is written whole.
     pub fn blocks(&mut self, rows: &[GroupRow]) -> Result<Vec<Vec<u8>>> {
@@ -57,9 +53,7 @@ impl GroupLines {
             self.remember(row);
         }
         let known = &*self;
-        rows.par_chunks(block_rows(rows.len()))
-            .map(|chunk| known.lines(chunk))
-            .collect()
+        in_blocks(rows, |chunk| known.lines(chunk))
     }
 
     fn remember(&mut self, row: &GroupRow) {
@@ -102,8 +96,7 @@ impl GroupLines {
                             &mut out,
                         )
                         .map_err(line_error)?;
-                    csv_line::append_fields(row, FIGURES, &mut recent, &mut out)
-                        .map_err(line_error)?;
+                    append_figures(row, &mut recent, &mut out);
                     out.extend_from_slice(&character.text);
                     out.push(b'\n');
                 }
@@ -115,6 +108,23 @@ impl GroupLines {
         }
         Ok(out)
     }
+}
+
+/// The figures of `row` (from `members_active` to `retention`, each after
+/// its delimiter), field by field in the row's order: the bytes
+/// [`csv_line::append_fields`] writes for them. A mean of the members' figures (cohesion, loneliness change)
+/// is new at nearly every row; the shares of small counts (attendance,
+/// density, retention) and a small group's clustering come back.
+fn append_figures(row: &GroupRow, recent: &mut RecentFloats, out: &mut Vec<u8>) {
+    let mut fields = Fields::after(out, recent);
+    fields.unsigned(row.members_active);
+    fields.float(row.attendance_rate);
+    fields.new_float(row.cohesion_mean);
+    fields.float(row.density);
+    fields.float(row.clustering);
+    fields.unsigned(row.members_joined);
+    fields.new_float(row.loneliness_change_mean);
+    fields.float(row.retention);
 }
 
 /// Some fields of a row as text, with the values (`key`) they were made
@@ -161,6 +171,37 @@ mod tests {
 
     use super::*;
     use crate::output::rows::{header, headerless, headerless_blocks};
+
+    /// The figures' fields and the character's, by their place in the row.
+    const FIGURES: Range<usize> = 6..CHARACTER_FROM;
+    const CHARACTER_FROM: usize = 14;
+
+    #[test]
+    fn figures_are_the_bytes_of_their_fields_walked_through_serde() {
+        for i in 0..64u32 {
+            let some = |bit: u32, v: f64| (i >> bit & 1 == 1).then_some(v);
+            let row = GroupRow {
+                members_active: u64::from(i * 7),
+                attendance_rate: some(0, f64::from(i) / 9.0),
+                cohesion_mean: some(1, f64::from(i) * 0.1 - 3.0),
+                density: some(2, 1.0 / f64::from(i + 1)),
+                clustering: some(3, f64::from(i % 3) / 3.0),
+                members_joined: u64::from(i * 1000),
+                loneliness_change_mean: some(4, -f64::from(i) / 7.0),
+                retention: some(5, if i.is_multiple_of(2) { 1.0 } else { -0.0 }),
+                ..GroupRow::default()
+            };
+            let (mut walked, mut written) = (Vec::new(), Vec::new());
+            let mut recent = RecentFloats::default();
+            csv_line::append_fields(&row, FIGURES, &mut recent, &mut walked).unwrap();
+            append_figures(&row, &mut recent, &mut written);
+            assert_eq!(
+                String::from_utf8(written),
+                String::from_utf8(walked),
+                "{row:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_pieces_are_the_columns_they_stand_for() {

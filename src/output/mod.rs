@@ -13,7 +13,7 @@
 //! [`lock::FolderLock`] keeps a second writer out of a folder while one
 //! writes it. Below it sit the formats of what goes into the folder: [`rows`] (the row
 //! type of every CSV file, and the metrics reported at the end),
-//! [`csv_line`] and [`group_lines`] (rows written as CSV lines),
+//! [`csv_line`], [`group_lines`] and [`member_lines`] (rows written as CSV lines),
 //! [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
 //! report). The module imports nothing of the model, so every layer may use
 //! it: the engine to fill rows, the runner to write them, the charts and the
@@ -24,6 +24,7 @@ pub mod durable;
 pub mod group_lines;
 pub mod lock;
 pub mod manifest;
+pub mod member_lines;
 pub mod parts;
 pub mod rows;
 pub mod xml;

@@ -997,15 +997,24 @@ pub(super) fn reserve_for_the_rest(out: &mut Vec<u8>, rows: usize) {
 /// are split. A session's `groups.csv` rows come a fold block (1,024
 /// groups) at a time; split into a few blocks per thread (of at least
 /// 64 rows, [`block_rows`]), every core writes them, where one block of 1,024 rows
-/// kept one core writing while the others waited.
-pub fn headerless_blocks<T: Serialize + Sync>(rows: &[T]) -> Result<Vec<Vec<u8>>> {
-    rows.par_chunks(block_rows(rows.len()))
-        .map(headerless)
-        .collect()
+/// kept one core writing while the others waited. Each block's lines are
+/// written by `lines` (the bytes of [`headerless`] for them:
+/// [`super::group_lines`] and [`super::member_lines`] write them faster).
+pub fn in_blocks<T: Sync>(
+    rows: &[T],
+    lines: impl Fn(&[T]) -> Result<Vec<u8>> + Sync + Send,
+) -> Result<Vec<Vec<u8>>> {
+    rows.par_chunks(block_rows(rows.len())).map(lines).collect()
 }
 
-/// The rows in each of [`headerless_blocks`]'s blocks.
-pub(super) fn block_rows(rows: usize) -> usize {
+/// [`in_blocks`], each block through [`headerless`].
+#[cfg(test)]
+pub fn headerless_blocks<T: Serialize + Sync>(rows: &[T]) -> Result<Vec<Vec<u8>>> {
+    in_blocks(rows, headerless)
+}
+
+/// The rows in each of [`in_blocks`]'s blocks.
+fn block_rows(rows: usize) -> usize {
     const FEWEST: usize = 64;
     rows.div_ceil(4 * rayon::current_num_threads()).max(FEWEST)
 }

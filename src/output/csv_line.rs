@@ -13,7 +13,8 @@
 //! The rows are flat structs of numbers, texts, booleans, options and
 //! unit-variant enums; any other shape is refused. A line may be written in
 //! pieces: any run of its fields ([`append_fields`]) and floats that end it
-//! ([`trailing_floats`]). Headers stay with the `csv` crate
+//! ([`trailing_floats`]); or field by field by kind ([`Fields`]), for the
+//! rows written by the million. Headers stay with the `csv` crate
 //! ([`super::rows::header`]). The tests hold every row type against `csv`.
 
 use std::fmt;
@@ -182,7 +183,7 @@ impl<'a> Fields<'a> {
         self.0.recent = recent;
     }
 
-    /// An `f32`, or an empty field (never kept: see [`Line::float`]).
+    /// An `f32`, or an empty field (an `f32`'s text is never kept).
     #[inline(always)]
     pub fn float32(&mut self, v: Option<f32>) {
         match v {
@@ -400,6 +401,7 @@ fn ryu_text<F: zmij::Float + Into<f64>>(v: F, text: &mut [u8; LONGEST_FLOAT]) ->
 #[inline(always)]
 fn copy_short(made: &[u8], text: &mut [u8; LONGEST_FLOAT]) {
     let len = made.len();
+    debug_assert!(len <= LONGEST_FLOAT, "a float's text of {len} bytes");
     if (8..=LONGEST_FLOAT).contains(&len) {
         let middle = (len - 8).min(8);
         for at in [0, middle, len - 8] {
@@ -678,7 +680,7 @@ mod tests {
 
     #[test]
     fn unsigned_integers_are_written_as_their_decimal_digits() {
-        // One and two digits take their own path; the rest `itoa`'s.
+        // Up to three digits take their own path; the rest `itoa`'s.
         let ends = [999, 1_000, 65_535, 1 << 32, u64::MAX];
         for v in (0..=1_000u64).chain(ends) {
             let mut out = Vec::new();

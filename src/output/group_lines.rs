@@ -45,9 +45,10 @@ fn character_bits(row: &GroupRow) -> [u64; 3] {
 
 impl GroupLines {
     /// `rows` as CSV without a header line, in blocks written in parallel
-    /// and returned in order ([`in_blocks`]). A group's text is made the first time its id is met, and
-    /// again whenever the id comes with other values; a row whose values
-    /// are not those kept (an id twice in `rows`) is written whole.
+    /// and returned in order ([`in_blocks`]). A group's text is made the
+    /// first time its id is met, and again whenever the id comes with
+    /// other values; a row whose values are not those kept (an id twice in
+    /// `rows`) is written whole.
     pub fn blocks(&mut self, rows: &[GroupRow]) -> Result<Vec<Vec<u8>>> {
         for row in rows {
             self.remember(row);
@@ -112,9 +113,10 @@ impl GroupLines {
 
 /// The figures of `row` (from `members_active` to `retention`, each after
 /// its delimiter), field by field in the row's order: the bytes
-/// [`csv_line::append_fields`] writes for them. A mean of the members' figures (cohesion, loneliness change)
-/// is new at nearly every row; the shares of small counts (attendance,
-/// density, retention) and a small group's clustering come back.
+/// [`csv_line::append_fields`] writes for them. A mean of the members'
+/// figures (cohesion, loneliness change) is new at nearly every row; the
+/// shares of small counts (attendance, density, retention) and a small
+/// group's clustering come back.
 fn append_figures(row: &GroupRow, recent: &mut RecentFloats, out: &mut Vec<u8>) {
     let mut fields = Fields::after(out, recent);
     fields.unsigned(row.members_active);

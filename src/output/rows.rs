@@ -996,8 +996,8 @@ pub(super) fn reserve_for_the_rest(out: &mut Vec<u8>, rows: usize) {
 /// returned in order: joined, the bytes of [`headerless`], however the rows
 /// are split. A session's `groups.csv` rows come a fold block (1,024
 /// groups) at a time; split into a few blocks per thread (of at least
-/// 64 rows, [`block_rows`]), every core writes them, where one block of 1,024 rows
-/// kept one core writing while the others waited. Each block's lines are
+/// 64 rows), every core writes them, where one block of 1,024 rows kept
+/// one core writing while the others waited. Each block's lines are
 /// written by `lines` (the bytes of [`headerless`] for them:
 /// [`super::group_lines`] and [`super::member_lines`] write them faster).
 pub fn in_blocks<T: Sync>(

@@ -135,7 +135,6 @@ impl<'a> Fields<'a> {
     pub fn line(out: &'a mut Vec<u8>, recent: &'a mut RecentFloats) -> Self {
         Fields(Line {
             fields: 0,
-            in_struct: true,
             recent: Some(recent),
             ..Line::trailing(out)
         })
@@ -164,9 +163,9 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A float, or an empty field.
+    /// A float, or an empty field (an `f32`'s text is never kept).
     #[inline(always)]
-    pub fn float(&mut self, v: Option<f64>) {
+    pub fn float<F: zmij::Float + Into<f64>>(&mut self, v: Option<F>) {
         match v {
             Some(v) => self.0.float(v),
             None => self.0.field(b""),
@@ -181,15 +180,6 @@ impl<'a> Fields<'a> {
         let recent = self.0.recent.take();
         self.float(v);
         self.0.recent = recent;
-    }
-
-    /// An `f32`, or an empty field (an `f32`'s text is never kept).
-    #[inline(always)]
-    pub fn float32(&mut self, v: Option<f32>) {
-        match v {
-            Some(v) => self.0.float(v),
-            None => self.0.field(b""),
-        }
     }
 
     /// A text, quoted where `csv` quotes it.

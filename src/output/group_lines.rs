@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use super::csv_line::{self, Fields, RecentFloats, Unsupported};
-use super::rows::{GroupRow, in_blocks, line_error, reserve_for_the_rest};
+use super::rows::{GroupRow, in_blocks, lines_of};
 use crate::error::Result;
 
 /// The fields of a [`GroupRow`] by their place in the row (a test holds
@@ -75,39 +75,25 @@ impl GroupLines {
     /// are the row's, the run's and the session's fields as the last row's
     /// where they are that row's.
     fn lines(&self, rows: &[GroupRow]) -> Result<Vec<u8>> {
-        let (mut out, mut recent) = (Vec::new(), RecentFloats::default());
         let (mut run, mut session) = (Repeated::default(), Repeated::default());
-        for (n, row) in rows.iter().enumerate() {
+        lines_of(rows, |row, recent, out| {
             let kept = self
                 .characters
                 .get(row.group as usize)
                 .and_then(Option::as_ref);
-            match kept.filter(|kept| kept.bits == character_bits(row)) {
-                Some(character) => {
-                    let run_key = (row.run, row.replicate, &*row.arm);
-                    run.append(run_key, row, RUN, &mut recent, &mut out)
-                        .map_err(line_error)?;
-                    csv_line::append_unsigned(row.group.into(), &mut out);
-                    session
-                        .append(
-                            (row.step, row.week.to_bits()),
-                            row,
-                            SESSION,
-                            &mut recent,
-                            &mut out,
-                        )
-                        .map_err(line_error)?;
-                    append_figures(row, &mut recent, &mut out);
-                    out.extend_from_slice(&character.text);
-                    out.push(b'\n');
-                }
-                None => csv_line::append(row, &mut recent, &mut out).map_err(line_error)?,
-            }
-            if n == 0 {
-                reserve_for_the_rest(&mut out, rows.len());
-            }
-        }
-        Ok(out)
+            let Some(character) = kept.filter(|kept| kept.bits == character_bits(row)) else {
+                return csv_line::append(row, recent, out);
+            };
+            let run_key = (row.run, row.replicate, &*row.arm);
+            run.append(run_key, row, RUN, recent, out)?;
+            csv_line::append_unsigned(row.group.into(), out);
+            let session_key = (row.step, row.week.to_bits());
+            session.append(session_key, row, SESSION, recent, out)?;
+            append_figures(row, recent, out);
+            out.extend_from_slice(&character.text);
+            out.push(b'\n');
+            Ok(())
+        })
     }
 }
 
@@ -117,6 +103,7 @@ impl GroupLines {
 /// figures (cohesion, loneliness change) is new at nearly every row; the
 /// shares of small counts (attendance, density, retention) and a small
 /// group's clustering come back.
+#[inline(always)]
 fn append_figures(row: &GroupRow, recent: &mut RecentFloats, out: &mut Vec<u8>) {
     let mut fields = Fields::after(out, recent);
     fields.unsigned(row.members_active);
@@ -149,6 +136,7 @@ impl<K: PartialEq> Repeated<K> {
     /// Appends `row`'s fields in `fields`, whose values are `key`: the text
     /// kept if it was made from the same values, else made anew (with the
     /// floats written lately, `recent`).
+    #[inline(always)]
     fn append(
         &mut self,
         key: K,

@@ -9,24 +9,13 @@
 //! optional field empty and every one filled).
 
 use super::csv_line::{Fields, RecentFloats, Unsupported};
-use super::rows::{MemberRow, in_blocks, line_error, reserve_for_the_rest};
+use super::rows::{MemberRow, in_blocks, lines_of};
 use crate::error::Result;
 
 /// `rows` as CSV without a header line, in blocks written in parallel and
 /// returned in order ([`in_blocks`]).
 pub fn blocks(rows: &[MemberRow]) -> Result<Vec<Vec<u8>>> {
-    in_blocks(rows, lines)
-}
-
-fn lines(rows: &[MemberRow]) -> Result<Vec<u8>> {
-    let (mut out, mut recent) = (Vec::new(), RecentFloats::default());
-    for (n, row) in rows.iter().enumerate() {
-        append_member(row, &mut recent, &mut out).map_err(line_error)?;
-        if n == 0 {
-            reserve_for_the_rest(&mut out, rows.len());
-        }
-    }
-    Ok(out)
+    in_blocks(rows, |chunk| lines_of(chunk, append_member))
 }
 
 /// Appends `row` as one line, terminator included.
@@ -46,20 +35,20 @@ fn append_member(
     f.maybe_unsigned(row.left_step);
     f.unsigned(row.tenure);
     f.unsigned(row.sessions_attended);
-    f.float32(Some(row.loneliness_start));
-    f.float32(Some(row.loneliness_end));
-    f.float32(row.loneliness_at_exit);
-    f.float32(Some(row.hope_start));
-    f.float32(Some(row.hope_end));
-    f.float32(Some(row.stigma_start));
-    f.float32(Some(row.stigma_end));
-    f.float32(row.cohesion);
+    f.float(Some(row.loneliness_start));
+    f.float(Some(row.loneliness_end));
+    f.float(row.loneliness_at_exit);
+    f.float(Some(row.hope_start));
+    f.float(Some(row.hope_end));
+    f.float(Some(row.stigma_start));
+    f.float(Some(row.stigma_end));
+    f.float(row.cohesion);
     f.maybe_unsigned(row.improved_after);
     f.maybe_unsigned(row.hopeful_step);
     f.unsigned(row.disclosures);
     f.unsigned(row.replies_received);
     f.unsigned(row.replies_given);
-    f.float32(row.posting_propensity);
+    f.float(row.posting_propensity);
     f.maybe_unsigned(row.posts);
     f.maybe_unsigned(row.first_post_step);
     f.value(&row.first_post_answered)?;
@@ -67,8 +56,8 @@ fn append_member(
     f.unsigned(row.friends);
     f.unsigned(row.close_friends);
     f.unsigned(row.beyond_ties);
-    f.float32(Some(row.tie_support));
-    f.float32(row.strength);
+    f.float(Some(row.tie_support));
+    f.float(row.strength);
     f.maybe_unsigned(row.core_number);
     f.maybe_unsigned(row.community_ties);
     f.maybe_unsigned(row.baseline_row);

@@ -975,21 +975,28 @@ pub fn header<T: Serialize + Default>() -> Vec<u8> {
 /// Rows as CSV without a header line (a run's part of a file), the bytes
 /// the `csv` crate writes for them ([`super::csv_line`]).
 pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    lines_of(rows, super::csv_line::append)
+}
+
+/// The lines of `rows`, each appended by `line` (with the floats written
+/// lately), the buffer grown once after the first line for the rest at
+/// that line's length and a quarter more, instead of a dozen times.
+pub(super) fn lines_of<'r, T>(
+    rows: &'r [T],
+    mut line: impl FnMut(
+        &'r T,
+        &mut super::csv_line::RecentFloats,
+        &mut Vec<u8>,
+    ) -> std::result::Result<(), super::csv_line::Unsupported>,
+) -> Result<Vec<u8>> {
     let (mut out, mut recent) = (Vec::new(), super::csv_line::RecentFloats::default());
-    for (n, r) in rows.iter().enumerate() {
-        super::csv_line::append(r, &mut recent, &mut out).map_err(line_error)?;
+    for (n, row) in rows.iter().enumerate() {
+        line(row, &mut recent, &mut out).map_err(line_error)?;
         if n == 0 {
-            reserve_for_the_rest(&mut out, rows.len());
+            out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
         }
     }
     Ok(out)
-}
-
-/// Room in `out`, which holds the first of `rows` lines, for the rest at
-/// that line's length and a quarter more, instead of growing the buffer a
-/// dozen times.
-pub(super) fn reserve_for_the_rest(out: &mut Vec<u8>, rows: usize) {
-    out.reserve(out.len() * (rows - 1) * 5 / 4);
 }
 
 /// Rows as CSV without a header line, in blocks written in parallel and

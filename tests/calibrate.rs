@@ -493,8 +493,10 @@ fn each_command_refuses_the_other_commands_files() {
 /// A calibration whose priors leave most particles without a figure (a
 /// dropout hazard so high that often nobody is left to attend by session
 /// 12) stops with an error that says so when fewer than 2 particles define
-/// it, and never reports a fit it does not have: over a few seeds, each
-/// run either fits with a finite tolerance or is refused.
+/// it, and never reports a fit it does not have: over two dozen seeds,
+/// each run either fits with a finite tolerance or is refused. (Exactly
+/// one defining particle of 16 is a narrow window: over a dozen seeds,
+/// whether any landed in it was the random numbers' luck.)
 #[test]
 fn too_few_particles_that_define_the_targets_stop_the_calibration() {
     let dir = tempfile::tempdir().unwrap();
@@ -514,7 +516,7 @@ fn too_few_particles_that_define_the_targets_stop_the_calibration() {
     )
     .unwrap();
     let mut too_few = 0;
-    for seed in 1..=12 {
+    for seed in 1..=24 {
         let out = dir.path().join(format!("seed-{seed}"));
         let output = bonfire()
             .arg("calibrate")

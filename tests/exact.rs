@@ -500,3 +500,116 @@ metrics_every = 0
         );
     }
 }
+
+/// Closed groups of `size` in which everyone attends and discloses as
+/// their openness and stigma allow (safety aside), for one
+/// session, with replies at the base chance 0.4 and the default openness
+/// effect (no ties yet, so the tie effect is nil; no group differences,
+/// peer-led); every other mechanism off. Each group's members after it.
+fn first_session_replies(size: u32, groups: u32) -> Vec<Vec<bonfire::population::Member>> {
+    let head = format!(
+        "name = \"replies\"\nseed = 23\n[community]\ngroups = {groups}\ngroup_size = {size}\n\
+         control_members = 0\n[format]\nsessions = 1\n"
+    );
+    let s = all_off_except(
+        &head,
+        &[
+            "[mechanisms.sharing]\nenabled = true\ndisclosure_base = 1.0\nsafety_weight = 0.0",
+            "[mechanisms.replies]\nenabled = true\nreply_probability = 0.4\nopenness_effect = 1.7",
+        ],
+    );
+    let ctx = SessionContext::new(&s, 0);
+    let mut community = build_community(&s, 0);
+    engine::step_all(&mut community, &ctx, 1);
+    community
+        .into_iter()
+        .map(|g| g.members[..g.arrived].to_vec())
+        .collect()
+}
+
+/// A listener's chance of replying in [`first_session_replies`].
+fn reply_chance(openness: f32) -> f64 {
+    bonfire::rules::logistic(bonfire::rules::logit(0.4) + 1.7 * (f64::from(openness) - 0.5))
+}
+
+/// Observed against expected: a sum of independent Bernoulli outcomes
+/// whose chances sum to `expected` and whose variances sum to `variance`.
+fn within_z(what: &str, observed: f64, expected: f64, variance: f64) {
+    let z = (observed - expected) / variance.sqrt();
+    assert!(
+        z.abs() < Z,
+        "{what}: {observed} against {expected} (z = {z:.2})"
+    );
+}
+
+#[test]
+fn each_listener_answers_each_disclosure_with_their_own_chance() {
+    // Groups of six: every disclosure is answered by each other attendee
+    // with the listener's chance, so replies received and given are sums
+    // of those chances; given apart for open and closed listeners, so a
+    // chance taken from the discloser instead would fail.
+    let groups = first_session_replies(6, 5_000);
+    let (mut received, mut expected, mut variance) = (0.0, 0.0, 0.0);
+    let mut by_openness = [(0.0, 0.0, 0.0); 2];
+    for members in &groups {
+        assert!(members.iter().all(|m| m.sessions_attended == 1));
+        let disclosers = members.iter().filter(|m| m.disclosures == 1).count() as f64;
+        for m in members {
+            let disclosed = f64::from(m.disclosures);
+            received += f64::from(m.replies_received);
+            let heard = disclosers - disclosed;
+            let p = reply_chance(m.openness);
+            expected += heard * p;
+            variance += heard * p * (1.0 - p);
+            let side = &mut by_openness[usize::from(m.openness > 0.5)];
+            side.0 += f64::from(m.replies_given);
+            side.1 += heard * p;
+            side.2 += heard * p * (1.0 - p);
+        }
+    }
+    assert!(expected > 20_000.0, "too few disclosures: {expected}");
+    within_z("replies received", received, expected, variance);
+    for (side, (given, expected, variance)) in by_openness.into_iter().enumerate() {
+        within_z(
+            &format!("replies given, open {side}"),
+            given,
+            expected,
+            variance,
+        );
+    }
+}
+
+#[test]
+fn a_pairs_two_replies_are_independent() {
+    // Groups of two who both disclosed: each answers the other with their
+    // own chance, and both answer with the product of the chances (the
+    // pair's two replies come from different halves of its number).
+    let groups = first_session_replies(2, 50_000);
+    let (mut both, mut expected, mut variance, mut pairs) = (0.0, 0.0, 0.0, 0);
+    let mut each = [(0.0, 0.0, 0.0); 2];
+    for members in groups.iter().filter(|g| g.len() == 2) {
+        if members.iter().any(|m| m.disclosures != 1) {
+            continue;
+        }
+        pairs += 1;
+        let chances = [
+            reply_chance(members[1].openness),
+            reply_chance(members[0].openness),
+        ];
+        for (i, m) in members.iter().enumerate() {
+            let p = chances[i];
+            each[i].0 += f64::from(m.replies_received);
+            each[i].1 += p;
+            each[i].2 += p * (1.0 - p);
+        }
+        let q = chances[0] * chances[1];
+        both += f64::from(members.iter().all(|m| m.replies_received == 1));
+        expected += q;
+        variance += q * (1.0 - q);
+    }
+    assert!(pairs > 10_000, "too few pairs who both disclosed: {pairs}");
+    for (i, (got, expected, variance)) in each.into_iter().enumerate() {
+        within_z(&format!("replies to place {i}"), got, expected, variance);
+    }
+    within_z("both answered", both, expected, variance);
+}

@@ -1,12 +1,10 @@
-//! The count of a pair's contacts outside the sessions in f32: a Poisson
-//! number of the interval's mean, by Knuth's product method, eight pairs
-//! at a time (one group's pair in each lane; a lane whose product has
-//! fallen to its limit waits for the others). The first number is given
-//! (one Philox call gives four pairs their first: most counts need no
-//! other); the rest come from the pair's own numbers, four rounds to a
-//! call. A mean of 30 or more takes the normal approximation from the
-//! pair's first call instead (the product method's rounds grow with the
-//! mean).
+//! The count of a pair's contacts outside the sessions (and of a forum
+//! visitor's posts) in f32: a Poisson number of the interval's mean, by
+//! inversion of one uniform number, eight pairs at a time (one group's
+//! pair in each lane; a lane whose count is found waits for the others).
+//! The number is given (one Philox call gives four pairs theirs). A mean
+//! of 30 or more takes the normal approximation from the pair's own call
+//! instead (inversion's terms grow with the mean).
 
 use super::draws::{Address, Key};
 use super::lanes::{F32s, Isa, U32s};
@@ -16,9 +14,9 @@ use super::philox::unit_f32;
 /// Means from which the normal approximation is taken.
 pub const LARGE_MEAN: f32 = 30.0;
 
-/// Lane by lane, the count for `mean`, from the word `first` and then the
-/// numbers at `rest` in lane `l`'s group `groups[l]` (`rest.block` is the
-/// first block; later blocks follow); 0 for a mean of 0 or less.
+/// Lane by lane, the count for `mean` from the word `first` (below a
+/// mean of [`LARGE_MEAN`]) or from the numbers at `rest` in lane `l`'s
+/// group `groups[l]` (at or above it); 0 for a mean of 0 or less.
 #[inline(always)]
 pub fn count<I: Isa>(
     key: Key,
@@ -43,20 +41,22 @@ pub fn count<I: Isa>(
     } else {
         zero
     };
-    // The product method in the others: the first number, then round
-    // after round of the pair's own.
-    let limit = math::exp(-mean);
-    let mut product = unit_f32(first);
-    let mut active = !product.le(limit) & !large & some;
-    let mut count = active.select(one, zero);
-    let mut block = rest.block;
+    // Inversion in the others: the count is the least k whose cumulative
+    // probability exceeds the first number, the probabilities built up
+    // term by term (p(k) = p(k - 1) · mean / k); a lane whose sum stops
+    // growing in f32 (a number within about 2^-24 of 1) keeps the last k.
+    let u = unit_f32(first);
+    let mut term = math::exp(-mean);
+    let mut sum = term;
+    let mut active = !u.lt(sum) & !large & some;
+    let (mut k, mut count) = (zero, zero);
     while active.any() {
-        for word in key.words(groups, Address { block, ..rest }) {
-            product = product * unit_f32(word);
-            active = !product.le(limit) & active;
-            count = count + active.select(one, zero);
-        }
-        block += 1;
+        k = k + one;
+        count = active.select(k, count);
+        term = term * mean / k;
+        let next = sum + term;
+        active = active & !u.lt(next) & next.gt(sum);
+        sum = next;
     }
     large.select(approximate, count)
 }
@@ -123,6 +123,39 @@ mod tests {
             Portable.floats([0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
         );
         assert_eq!(none.array(), [0.0; 8]);
+    }
+
+    #[test]
+    fn counts_follow_the_poisson_probabilities() {
+        // Each count's share within five standard errors of its Poisson
+        // probability, for every count with a probability above 10^-4.
+        let key = Key::new(29, 2);
+        let groups = Portable.words(std::array::from_fn(|l| 7 + l as u32 * 977));
+        for mean in [0.05f32, 0.7, 3.0, 12.0, 25.0] {
+            let positions = 40_000u32;
+            let mut seen = vec![0u64; 200];
+            for p in 0..positions {
+                for c in counted(key, groups, p, Portable.f(mean)).array() {
+                    seen[c as usize] += 1;
+                }
+            }
+            let n = f64::from(positions) * 8.0;
+            let (mean, mut probability) = (f64::from(mean), (-f64::from(mean)).exp());
+            for (k, &count) in seen.iter().enumerate() {
+                if k > 0 {
+                    probability *= mean / k as f64;
+                }
+                if probability < 1e-4 {
+                    continue;
+                }
+                let share = count as f64 / n;
+                let se = (probability * (1.0 - probability) / n).sqrt();
+                assert!(
+                    (share - probability).abs() < 5.0 * se,
+                    "mean {mean}, count {k}: {share} against {probability}"
+                );
+            }
+        }
     }
 
     #[test]

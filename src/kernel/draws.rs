@@ -3,10 +3,10 @@
 //! mixed once; the counter (four words) is the step, the group, the
 //! purpose with the round block below it, and the position. One call gives
 //! four words: four places' numbers (place i: word i mod 4 at position
-//! ⌊i / 4⌋), four listeners' (a reply to discloser j at j·⌈places / 4⌉ +
-//! ⌊i / 4⌋), the first numbers of four pairs (pair k's at ⌊k / 4⌋, its
-//! others from position k's later blocks), or four rounds of one item
-//! (`docs/MODEL.md` §4.7).
+//! ⌊i / 4⌋), four pairs' replies (pair k's two, one a half, in word
+//! k mod 4 at ⌊k / 4⌋), the first numbers of four pairs' contact counts
+//! (pair k's at ⌊k / 4⌋, its others from position k's later blocks), or
+//! four rounds of one item (`docs/MODEL.md` §4.7).
 //!
 //! A batch's eight groups differ only in the counter's group word, so
 //! their eight counters are one vector of group ids and three broadcasts.

@@ -31,6 +31,9 @@ pub enum Figure {
     Replies,
     /// Replies given this session.
     Given,
+    /// Their factor of the odds against a reply as a listener
+    /// (`steps::replies`).
+    ReplyOdds,
     /// Universality's relief this session.
     Relief,
     /// Mood this session (0 if absent).

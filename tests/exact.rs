@@ -613,3 +613,89 @@ fn a_pairs_two_replies_are_independent() {
     }
     within_z("both answered", both, expected, variance);
 }
+
+/// A member's replies received, disclosures and sessions attended.
+type Counts = (u32, u32, u32);
+
+#[test]
+fn friendship_raises_the_chance_of_a_reply_by_its_strength() {
+    // Groups of three who come with chance 0.6 and bond in the first
+    // session (tie levels of a few hours, so a session's conversation
+    // makes a good part of a friend; a pair of whom one stayed away has
+    // none), replies with a strong tie effect: in the second session each
+    // disclosure is answered by each other attendee with the chance of
+    // their openness and the pair's strength before the session.
+    let head = "name = \"ties\"\nseed = 31\n[community]\ngroups = 40000\ngroup_size = 3\n\
+                control_members = 0\n[format]\nsessions = 2\n";
+    let s = all_off_except(
+        head,
+        &[
+            "[mechanisms.sharing]\nenabled = true\ndisclosure_base = 1.0\nsafety_weight = 0.0",
+            "[mechanisms.attendance]\nenabled = true\nbase_probability = 0.6",
+            "[mechanisms.replies]\nenabled = true\nreply_probability = 0.4\nopenness_effect = 1.7\n\
+             tie_effect = 3.0",
+            "[mechanisms.bonding]\nenabled = true\ntie_hours = 0.5\ncasual_hours = 1.0\n\
+             friend_hours = 4.0\nclose_hours = 8.0",
+        ],
+    );
+    let ctx = SessionContext::new(&s, 0);
+    let mut community = build_community(&s, 0);
+    engine::step_all(&mut community, &ctx, 1);
+    let counts =
+        |m: &bonfire::population::Member| (m.replies_received, m.disclosures, m.sessions_attended);
+    let before: Vec<(Vec<Counts>, Vec<f32>)> = community
+        .iter()
+        .map(|g| {
+            let m = &g.members[..g.arrived];
+            (m.iter().map(counts).collect(), g.bonds.strengths().to_vec())
+        })
+        .collect();
+    engine::step_all(&mut community, &ctx, 2);
+    let chance = |openness: f32, strength: f32, tie_effect: f64| {
+        let friendship = (f64::from(strength) / 4.0).min(1.0);
+        bonfire::rules::logistic(
+            bonfire::rules::logit(0.4)
+                + 1.7 * (f64::from(openness) - 0.5)
+                + tie_effect * friendship,
+        )
+    };
+    // Disclosers with one listener at the second session, whose replies
+    // are that pair's alone: apart for pairs without strength and with
+    // at least a quarter of a friend's, so a strength taken from another
+    // pair would put replies in the wrong bin.
+    let mut bins = [(0.0, 0.0, 0.0, 0.0); 2];
+    for (g, (was, strengths)) in community.iter().zip(&before) {
+        let m = &g.members[..g.arrived];
+        if m.len() != 3 {
+            continue;
+        }
+        let came: Vec<bool> = (0..3).map(|i| m[i].sessions_attended > was[i].2).collect();
+        for j in (0..3).filter(|&j| m[j].disclosures > was[j].1) {
+            let listeners: Vec<usize> = (0..3).filter(|&i| i != j && came[i]).collect();
+            let &[i] = listeners.as_slice() else {
+                continue;
+            };
+            let strength = strengths[bonfire::bonds::pair_index(i.min(j), i.max(j))];
+            if strength > 0.0 && strength < 1.0 {
+                continue;
+            }
+            let bin = &mut bins[usize::from(strength >= 1.0)];
+            let p = chance(m[i].openness, strength, 3.0);
+            bin.0 += f64::from(m[j].replies_received - was[j].0);
+            bin.1 += p;
+            bin.2 += p * (1.0 - p);
+            bin.3 += chance(m[i].openness, strength, 0.0);
+        }
+    }
+    for (strong, (received, expected, variance, _)) in bins.into_iter().enumerate() {
+        assert!(
+            expected > 1_000.0,
+            "too few replies expected, strong {strong}: {expected}"
+        );
+        let what = format!("replies to one listener, strong pair {strong}");
+        within_z(&what, received, expected, variance);
+    }
+    let (received, _, variance, without_ties) = bins[1];
+    let z = (received - without_ties) / variance.sqrt();
+    assert!(z > 2.0 * Z, "the tie effect does not show: z = {z:.1}");
+}

@@ -76,9 +76,9 @@ mod tests {
         }
     }
 
-    /// The count of item `position`: its first number the word
-    /// `position mod 4` of a call shared by four items, the rest from its
-    /// own calls from block 1 (as step 8 draws them).
+    /// The count of item `position`: its number the word `position mod 4`
+    /// of a call shared by four items, a large mean's from its own call at
+    /// block 1 (as step 8 draws them).
     fn counted<I: Isa>(key: Key, groups: U32s<I>, position: u32, mean: F32s<I>) -> F32s<I> {
         let first = key.words(groups, at(position / 4))[position as usize % 4];
         let rest = Address {

@@ -4,8 +4,8 @@
 //! purpose with the round block below it, and the position. One call gives
 //! four words: four places' numbers (place i: word i mod 4 at position
 //! ⌊i / 4⌋), four pairs' replies (pair k's two, one a half, in word
-//! k mod 4 at ⌊k / 4⌋), the first numbers of four pairs' contact counts
-//! (pair k's at ⌊k / 4⌋, its others from position k's later blocks), or
+//! k mod 4 at ⌊k / 4⌋), the numbers of four pairs' contact counts (pair
+//! k's at ⌊k / 4⌋; a mean of 30 or more takes position k's block 1), or
 //! four rounds of one item (`docs/MODEL.md` §4.7).
 //!
 //! A batch's eight groups differ only in the counter's group word, so

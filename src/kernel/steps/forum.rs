@@ -80,9 +80,9 @@ fn at(step: u32, purpose: Purpose, block: u32, position: usize) -> Address {
 }
 
 /// Step 3, posting: each visitor writes Poisson(posts a period · their
-/// propensity) posts (the count's first number word i mod 4 of the
-/// `Purpose::Posting` call at position i / 4, the rest from position i's
-/// calls from block 1); one who posts has disclosed, at full depth.
+/// propensity) posts (the count's number word i mod 4 of the
+/// `Purpose::Posting` call at position i / 4; a mean of 30 or more takes
+/// position i's block 1); one who posts has disclosed, at full depth.
 /// Writes each place's posts and depth to `session`, each group's posts
 /// (its authors' places, in order) to `period`, and each member's posting
 /// record to the groups; gives each lane's posters.

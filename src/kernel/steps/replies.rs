@@ -258,7 +258,7 @@ mod tests {
 
     /// The odds against a reply, as their three factors' product, against
     /// e^(−log-odds) of the f64 rule, within f32's precision, over the
-    /// parameters' and inputs' ranges (log-odds within ±40).
+    /// parameters' and inputs' ranges (log-odds within about ±22).
     #[test]
     fn odds_against_are_the_rules() {
         let mut checked = 0;

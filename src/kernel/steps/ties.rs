@@ -64,8 +64,8 @@ pub struct PairSession<I: Isa> {
 /// they spent together (a room's conversation if both came; a forum's
 /// reply exchanges) and its contacts outside the sessions
 /// ([`contacts::count`] from the numbers of `Purpose::OutsideContact`:
-/// pair k's first is word k mod 4 at position k / 4 of block 0, its
-/// others at position k from block 1). What the session brings to each
+/// pair k's is word k mod 4 at position k / 4 of block 0; a mean of 30
+/// or more takes position k's block 1). What the session brings to each
 /// place is read from its `figures`, where the members' shares are
 /// written and TS(k − 1)'s casual ties are kept, for whether a pair
 /// shares a casual friend. A batch copied in with its pairs' strengths

@@ -61,3 +61,15 @@ print(f"{'dropped out by session 12, replicates':40s} {by_replicate.min():.3f} t
 for d in (8, 26):
     reached = group[(group.sessions_attended >= d) | (group.improved_after <= d)]
     print(f"{'improved by session %d' % d:40s} {(reached.improved_after <= d).mean():.3f}")
+
+# The calibration table's falling hazard: dropouts per member-session at
+# risk in sessions 1-4 against 5-12, in each replicate.
+def hazard(t, first, last):
+    t = t.set_index("step")
+    at_risk = sum(t.members_active[s - 1] for s in range(first, last + 1))
+    return (t.dropped_out[last] - t.dropped_out[first - 1]) / at_risk
+
+
+ratios = [hazard(t, 1, 4) / hazard(t, 5, 12) for _, t in ts.groupby("replicate")]
+print(f"{'hazard 1-4 over 5-12, replicates':40s} {min(ratios):.1f} to {max(ratios):.1f}")
+print(f"{'replies received per disclosure':40s} {group.replies_received.sum() / group.disclosures.sum():.3f}")

@@ -514,7 +514,7 @@ fn first_session_replies(size: u32, groups: u32) -> Vec<Vec<bonfire::population:
     let s = all_off_except(
         &head,
         &[
-            "[mechanisms.sharing]\nenabled = true\ndisclosure_base = 1.0\nsafety_weight = 0.0",
+            SHARING_SAFETY_ASIDE,
             "[mechanisms.replies]\nenabled = true\nreply_probability = 0.4\nopenness_effect = 1.7",
         ],
     );
@@ -527,9 +527,16 @@ fn first_session_replies(size: u32, groups: u32) -> Vec<Vec<bonfire::population:
         .collect()
 }
 
-/// A listener's chance of replying in [`first_session_replies`].
-fn reply_chance(openness: f32) -> f64 {
-    bonfire::rules::logistic(bonfire::rules::logit(0.4) + 1.7 * (f64::from(openness) - 0.5))
+/// Sharing with certain disclosure but for openness and stigma (safety
+/// aside), for the reply tests.
+const SHARING_SAFETY_ASIDE: &str =
+    "[mechanisms.sharing]\nenabled = true\ndisclosure_base = 1.0\nsafety_weight = 0.0";
+
+/// A listener's chance of replying at the reply tests' base chance 0.4
+/// and openness effect 1.7, `ties` the tie effect's part of the log-odds
+/// (0 without ties).
+fn reply_chance(openness: f32, ties: f64) -> f64 {
+    bonfire::rules::logistic(bonfire::rules::logit(0.4) + 1.7 * (f64::from(openness) - 0.5) + ties)
 }
 
 /// Observed against expected: a sum of independent Bernoulli outcomes
@@ -558,7 +565,7 @@ fn each_listener_answers_each_disclosure_with_their_own_chance() {
             let disclosed = f64::from(m.disclosures);
             received += f64::from(m.replies_received);
             let heard = disclosers - disclosed;
-            let p = reply_chance(m.openness);
+            let p = reply_chance(m.openness, 0.0);
             expected += heard * p;
             variance += heard * p * (1.0 - p);
             let side = &mut by_openness[usize::from(m.openness > 0.5)];
@@ -593,8 +600,8 @@ fn a_pairs_two_replies_are_independent() {
         }
         pairs += 1;
         let chances = [
-            reply_chance(members[1].openness),
-            reply_chance(members[0].openness),
+            reply_chance(members[1].openness, 0.0),
+            reply_chance(members[0].openness, 0.0),
         ];
         for (i, m) in members.iter().enumerate() {
             let p = chances[i];
@@ -630,7 +637,7 @@ fn friendship_raises_the_chance_of_a_reply_by_its_strength() {
     let s = all_off_except(
         head,
         &[
-            "[mechanisms.sharing]\nenabled = true\ndisclosure_base = 1.0\nsafety_weight = 0.0",
+            SHARING_SAFETY_ASIDE,
             "[mechanisms.attendance]\nenabled = true\nbase_probability = 0.6",
             "[mechanisms.replies]\nenabled = true\nreply_probability = 0.4\nopenness_effect = 1.7\n\
              tie_effect = 3.0",
@@ -651,13 +658,9 @@ fn friendship_raises_the_chance_of_a_reply_by_its_strength() {
         })
         .collect();
     engine::step_all(&mut community, &ctx, 2);
+    // The friend level is 4 hours.
     let chance = |openness: f32, strength: f32, tie_effect: f64| {
-        let friendship = (f64::from(strength) / 4.0).min(1.0);
-        bonfire::rules::logistic(
-            bonfire::rules::logit(0.4)
-                + 1.7 * (f64::from(openness) - 0.5)
-                + tie_effect * friendship,
-        )
+        reply_chance(openness, tie_effect * (f64::from(strength) / 4.0).min(1.0))
     };
     // Disclosers with one listener at the second session, whose replies
     // are that pair's alone: apart for pairs without strength and with

@@ -64,10 +64,11 @@ impl ReplyRule {
     }
 
     /// The odds against a reply: e^(−group log-odds) (per lane) times the
-    /// listener's and the pair's factors. The chance of a reply is
-    /// 1 / (1 + these odds), the logistic of the log-odds.
-    #[inline(always)]
-    pub fn odds_against<I: Isa>(
+    /// pair's and the listener's factors, the product [`replies`] makes
+    /// (the first two once for both of a pair's replies). The chance of a
+    /// reply is 1 / (1 + these odds), the logistic of the log-odds.
+    #[cfg(test)]
+    fn odds_against<I: Isa>(
         &self,
         group_logit: F32s<I>,
         openness: F32s<I>,
@@ -90,8 +91,9 @@ const PAIRS_A_CALL: usize = 4;
 /// replies are decided by the halves of word `k mod 4` of the
 /// `Purpose::Replies` numbers at position `⌊k / 4⌋` (the lower half for
 /// `low` answering `high`), as [`unit_half`] numbers. The chance is
-/// worked out as odds against, the product of a lane's, a listener's and
-/// a pair's factor ([`ReplyRule::odds_against`]). Writes replies
+/// worked out as odds against, the product of a lane's, a pair's
+/// ([`ReplyRule::tie_odds`]) and a listener's
+/// ([`ReplyRule::listener_odds`]) factor. Writes replies
 /// received and given to `session`; then [`remember_replies`].
 #[inline(always)]
 pub fn replies<I: Isa>(
@@ -141,13 +143,12 @@ fn exchange_replies<I: Isa>(
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let mut words = [isa.u(0); PAIRS_A_CALL];
     let mut drawn = usize::MAX;
-    let mut k = 0;
     for high in 1..lanes.places() {
         let high_came = listened_to & session.flag(isa, high, Figure::Attended);
         let high_disclosed = session.float(isa, high, Figure::Depth).gt(zero);
+        let row = high * (high - 1) / 2;
         for low in 0..high {
-            let pair = k;
-            k += 1;
+            let pair = row + low;
             let both = high_came & session.flag(isa, low, Figure::Attended);
             let low_disclosed = session.float(isa, low, Figure::Depth).gt(zero);
             let (low_answers, high_answers) = (both & high_disclosed, both & low_disclosed);

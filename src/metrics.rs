@@ -550,28 +550,34 @@ fn probe(meets: bool, step: u32) -> TimeseriesRow {
 }
 
 impl MemberRow {
-    /// Rows for every member of a group who came to the programme; `cohort`
-    /// is the scenario's baseline cohort, if any.
+    /// The rows of every member of a group who came to the programme, one
+    /// for each of `out` (as many as have arrived), written over what they
+    /// held: the arm's name into the text a row had, which spares a copy
+    /// made for every member where rows are reused. `cohort` is the
+    /// scenario's baseline cohort, if any.
     pub fn of_group(
         g: &GroupState,
         id: &RowId,
         last_step: u32,
         cohort: Option<&Cohort>,
-        out: &mut Vec<MemberRow>,
+        out: &mut [MemberRow],
     ) {
+        debug_assert_eq!(out.len(), g.arrived, "a row for each who arrived");
         let ts = &g.tie_summary;
         let some = |step: u32| (step != NEVER).then_some(step);
-        for i in 0..g.arrived {
+        for (i, row) in out.iter_mut().enumerate() {
             let (m, ties) = (&g.members[i], ts.members[i]);
             // A forum's members (none outside forums).
             let forum = g.forum.get(i);
             let baseline_row = g.baseline_row.get(i).copied();
-            out.push(MemberRow {
+            let mut arm = std::mem::take(&mut row.arm);
+            arm.clone_from(&id.arm);
+            *row = MemberRow {
                 run: id.run,
                 replicate: id.replicate,
                 member: g.first_member + i as u64,
                 group: g.id,
-                arm: id.arm.clone(),
+                arm,
                 status: m.status.into(),
                 joined_step: some(m.joined_step),
                 left_step: some(m.left_step),
@@ -608,7 +614,7 @@ impl MemberRow {
                 baseline_id: cohort
                     .zip(baseline_row)
                     .and_then(|(c, row)| c.row(row).id.clone()),
-            });
+            };
         }
     }
 }

@@ -352,6 +352,17 @@ fn peel(bits: &[u64], nodes: u64, mut degree: [u32; 64], mut core: impl FnMut(us
     let mut remaining = nodes;
     let mut largest = 0u32;
     while remaining != 0 {
+        // No node among r left has more than r - 1 neighbours left: once
+        // that is at most the largest least degree met, every one left
+        // has that core number.
+        if remaining.count_ones() <= largest + 1 {
+            let mut each = remaining;
+            while each != 0 {
+                core(each.trailing_zeros() as usize, largest);
+                each &= each - 1;
+            }
+            break;
+        }
         let mut best = (u32::MAX, 0usize);
         let mut each = remaining;
         while each != 0 {
@@ -398,7 +409,8 @@ pub fn node_figures(g: &GroupState, levels: &TieLevels) -> (Vec<f32>, Vec<u32>) 
             }
         }
     }
-    let (mut strength, mut degree) = (Vec::new(), [0u32; 64]);
+    let mut strength = Vec::with_capacity(nodes.count_ones() as usize);
+    let mut degree = [0u32; 64];
     let mut each = nodes;
     while each != 0 {
         let i = each.trailing_zeros() as usize;
@@ -526,7 +538,13 @@ impl NetStats {
 
         // The isolated nodes' core number is 0, and peeled first they would
         // change no other's degree: they are left out from the start.
-        s.max_core = peel(bits, node_mask & !isolated, degree, |_, _| ());
+        // A forest (as many edges as nodes less components) has no cycle,
+        // so no 2-core: its largest core number is 1 where it has an edge.
+        s.max_core = if s.edges == s.nodes - s.components {
+            u32::from(s.edges > 0)
+        } else {
+            peel(bits, node_mask & !isolated, degree, |_, _| ())
+        };
         s
     }
 
@@ -854,6 +872,30 @@ mod tests {
         assert!(
             isolated > 100 && deep > 100 && most > 48,
             "{isolated} isolated, {deep} in 2-cores, at most {most} nodes"
+        );
+    }
+
+    /// Open groups whose ties form and fade: each group's largest core
+    /// number from the bit words is that of its graph, over forests with
+    /// edges (whose largest core number is 1 without peeling), graphs
+    /// with cycles, and groups without ties.
+    #[test]
+    fn largest_core_is_the_graphs() {
+        let (mut forests, mut cyclic, mut bare) = (0, 0, 0);
+        sessions_of(40, 12, "open", |step, ctx, _, g| {
+            let graph = BondNetwork::build(std::slice::from_ref(g), &ctx.levels);
+            let expected = graph.core_numbers().into_iter().max().unwrap_or(0);
+            let s = NetStats::of_group(g);
+            assert_eq!(s.max_core, expected, "group {} at {step}", g.id);
+            match (s.edges, s.edges == s.nodes - s.components) {
+                (0, _) => bare += 1,
+                (_, true) => forests += 1,
+                (_, false) => cyclic += 1,
+            }
+        });
+        assert!(
+            forests > 50 && cyclic > 500 && bare > 30,
+            "{forests} forests, {cyclic} with cycles, {bare} without ties"
         );
     }
 

@@ -196,7 +196,7 @@ impl<'a> Fields<'a> {
 /// `values` as the fields that end a line begun by [`append_fields`],
 /// each after its delimiter: the bytes [`append`] writes for them there.
 pub fn trailing_floats(values: &[f64]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(values.len() * (1 + LONGEST_FLOAT));
     let mut line = Line::trailing(&mut out);
     for &v in values {
         line.float(v);

@@ -130,7 +130,9 @@ impl ForumMember {
 /// array (`GroupState::members`), so a group of ten is one allocation.
 /// Laid out as 24 four-byte words with no padding (the four one-byte
 /// fields fill the first), so that the session kernel can copy a batch's
-/// members into lanes word by word (`kernel::batch`).
+/// members into lanes word by word (`kernel::batch`): what a session
+/// changes lies in the first 16 words, which alone are copied back, and
+/// what is fixed at arrival in the last 8.
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub struct Member {
@@ -141,14 +143,11 @@ pub struct Member {
     pub caught: bool,
     /// Unused: fills the first word.
     pub spare: u8,
-    /// Step at which the member joined (0 = before the first session).
-    pub joined_step: u32,
     /// Step at which the member left, or [`NEVER`].
     pub left_step: u32,
     pub sessions_attended: u32,
     /// UCLA-3 loneliness, 3–9.
     pub loneliness: f32,
-    pub loneliness_start: f32,
     /// Loneliness when the member graduated, dropped out or saw their group
     /// end (NaN until then).
     pub loneliness_at_exit: f32,
@@ -157,21 +156,10 @@ pub struct Member {
     pub hopeful_since: u32,
     /// Hope, 0–1.
     pub hope: f32,
-    pub hope_start: f32,
     /// Self-stigma, 0–1.
     pub stigma: f32,
-    pub stigma_start: f32,
-    /// Openness, 0–1: willingness to talk and disclose (a trait).
-    pub openness: f32,
-    /// Multiplier of the dropout hazard, mean 1 (a trait).
-    pub frailty: f32,
-    /// Attendance propensity on the logit scale, mean 0 (a trait).
-    pub propensity: f32,
-    pub severity: f32,
     /// Recovery dose received so far (effective sessions).
     pub dose: f32,
-    /// Dose at which this member improves (a trait).
-    pub dose_needed: f32,
     /// Sessions attended when the member improved, or [`NEVER`].
     pub improved_after: u32,
     /// Perceived cohesion, 0–10 (running measure, updated when attending).
@@ -184,6 +172,21 @@ pub struct Member {
     /// Replies the member received to their disclosures, and gave to others'.
     pub replies_received: u32,
     pub replies_given: u32,
+    /// Step at which the member joined (0 = before the first session; set
+    /// when a seat is taken, before a session's kernel).
+    pub joined_step: u32,
+    pub loneliness_start: f32,
+    pub hope_start: f32,
+    pub stigma_start: f32,
+    /// Openness, 0–1: willingness to talk and disclose (a trait).
+    pub openness: f32,
+    /// Multiplier of the dropout hazard, mean 1 (a trait).
+    pub frailty: f32,
+    /// Attendance propensity on the logit scale, mean 0 (a trait).
+    pub propensity: f32,
+    pub severity: f32,
+    /// Dose at which this member improves (a trait).
+    pub dose_needed: f32,
 }
 
 // Twenty-four words, no padding.

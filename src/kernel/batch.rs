@@ -3,7 +3,8 @@
 //! words) and each pair's numbers and flags of the batch's groups into
 //! lanes, place `i` (or pair `k`) of the eight groups side by side, eight
 //! words at a time by a transposition; [`BatchLanes::copy_out`] gives back
-//! what a session changes. The groups' own state stays where the outputs,
+//! what a session changes (of a member, its first 16 words: the last 8 are
+//! fixed at arrival). The groups' own state stays where the outputs,
 //! the network figures and the community ties read it; measured, the copy
 //! costs 4% of the 10,000-member year's session and nothing at 100,000 or
 //! a million members, where it is the groups' first touch that the steps
@@ -20,6 +21,15 @@ use crate::population::{GroupState, Member, Status};
 
 /// Words in a member.
 pub const WORDS: usize = std::mem::size_of::<Member>() / 4;
+
+/// Blocks of eight words in a member.
+const BLOCKS: usize = WORDS / LANES;
+const _: () = assert!(WORDS.is_multiple_of(LANES));
+
+/// The words of a member a session may change: the first two blocks of
+/// eight ([`BatchLanes::copy_out_members`] gives back these alone). The
+/// last eight are fixed at arrival (a test holds them unchanged).
+pub const CHANGED_WORDS: usize = 2 * LANES;
 
 /// Where a member field lies among a member's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +80,35 @@ pub mod field {
     const _: () = assert!(std::mem::offset_of!(Member, problem_type) == 1);
     const _: () = assert!(std::mem::offset_of!(Member, caught) == 2);
     const _: () = assert!(cfg!(target_endian = "little"), "the first word's bytes");
+
+    // What a session writes lies among the words it gives back.
+    const _: () = {
+        let changed = [
+            FLAGS,
+            LEFT_STEP,
+            SESSIONS_ATTENDED,
+            LONELINESS,
+            LONELINESS_AT_EXIT,
+            HOPEFUL_SINCE,
+            HOPE,
+            STIGMA,
+            DOSE,
+            IMPROVED_AFTER,
+            COHESION,
+            REPLY_MEMORY,
+            DISCLOSURES,
+            REPLIES_RECEIVED,
+            REPLIES_GIVEN,
+        ];
+        let mut at = 0;
+        while at < changed.len() {
+            assert!(
+                changed[at].0 < super::CHANGED_WORDS,
+                "a changed word given back"
+            );
+            at += 1;
+        }
+    };
 }
 
 /// The status's bits in a member's first word, and the caught flag's.
@@ -418,8 +457,8 @@ impl BatchLanes {
         );
     }
 
-    /// Gives the groups copied in back what a session changes: every
-    /// member word, the strength, hours and recent contacts of each pair
+    /// Gives the groups copied in back what a session changes: each
+    /// member's first [`CHANGED_WORDS`] words, the strength, hours and recent contacts of each pair
     /// (each pair taken, after [`BatchLanes::copy_in_strengths`]), and
     /// whether it reaches beyond the meetings (eight pairs at a time,
     /// [`lane_flags`]).
@@ -476,18 +515,48 @@ impl BatchLanes {
         }
     }
 
-    /// Gives the groups copied in back every member word (of a copy of
-    /// the members alone, what a session changes).
+    /// Gives the groups copied in back each member's first
+    /// [`CHANGED_WORDS`] words, the words a session may change.
     #[inline(always)]
     pub fn copy_out_members<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert_eq!(groups.len(), self.groups, "the groups copied in");
+        #[cfg(test)]
+        self.assert_fixed_words_kept(groups);
         let n = groups.len();
-        let mut members: [&mut [u32]; LANES] = Default::default();
-        for (target, g) in members.iter_mut().zip(groups.iter_mut()) {
-            *target = member_words_mut(&mut g.members);
+        // Each group's members as blocks of eight words, three a member,
+        // every length checked once.
+        let mut blocks: [&mut [[u32; LANES]]; LANES] = Default::default();
+        for (target, g) in blocks.iter_mut().zip(groups.iter_mut()) {
+            let words = member_words_mut(&mut g.members);
+            *target = &mut words.as_chunks_mut::<LANES>().0[..self.places * BLOCKS];
         }
-        let rows = self.members.as_flattened();
-        rows_out(isa, rows, self.places * WORDS, &mut members[..n]);
+        for (place, rows) in self.members.iter().enumerate() {
+            let (rows, _) = rows.as_chunks::<LANES>();
+            for (b, block) in rows[..CHANGED_WORDS / LANES].iter().enumerate() {
+                let words = isa.transpose(each_lane(|w| isa.load_u(block[w].0)));
+                for (target, v) in blocks[..n].iter_mut().zip(words) {
+                    target[place * BLOCKS + b] = isa.store_u(v);
+                }
+            }
+        }
+    }
+
+    /// That the words past [`CHANGED_WORDS`] of every member in the lanes
+    /// are still the group's own (a session changed none of them).
+    #[cfg(test)]
+    fn assert_fixed_words_kept(&self, groups: &[GroupState]) {
+        for (l, g) in groups.iter().enumerate() {
+            let words = member_words(&g.members);
+            for (place, rows) in self.members.iter().enumerate() {
+                for w in CHANGED_WORDS..WORDS {
+                    assert_eq!(
+                        rows[w].0[l],
+                        words[place * WORDS + w],
+                        "word {w} of place {place}"
+                    );
+                }
+            }
+        }
     }
 
     /// [`BatchLanes::copy_out`]'s pairs after

@@ -59,6 +59,9 @@ pub(super) struct StepOutput<'a, 'b> {
     group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
     /// Reused between blocks and steps (a block's rows, grown once).
     rows: Vec<GroupRow<'a>>,
+    /// Reused between blocks and steps (a block's tallies, each written
+    /// whole by its group's session).
+    tallies: Vec<Tally>,
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {
@@ -75,6 +78,7 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             rows_due: false,
             group_rows,
             rows: Vec::new(),
+            tallies: Vec::new(),
         };
         output.at(scenario, 0);
         output
@@ -126,16 +130,18 @@ pub(super) fn step_in_blocks(
     block_groups: usize,
 ) -> StepTotals {
     let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
+    let mut tallies = std::mem::take(&mut output.tallies);
     for block in groups.chunks_mut(block_groups) {
         let end = start + block.len();
         let outside = outside.map(|o| &o[start..end]);
-        let tallies = match panel.as_deref_mut() {
-            Some(panel) => step_all_panel(block, ctx, step, outside, output.id, panel),
-            None => step_all_with(block, ctx, step, outside),
+        match panel.as_deref_mut() {
+            Some(panel) => tallies = step_all_panel(block, ctx, step, outside, output.id, panel),
+            None => step_all_into(block, ctx, step, outside, &mut tallies),
         };
         output.fold(&mut totals, block, &tallies);
         start = end;
     }
+    output.tallies = tallies;
     totals
 }
 
@@ -185,9 +191,24 @@ pub fn step_all_with(
     step: u32,
     outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
+    let mut tallies = Vec::new();
+    step_all_into(groups, ctx, step, outside, &mut tallies);
+    tallies
+}
+
+/// [`step_all_with`] into `tallies`, kept from one call to the next:
+/// each group's session writes its tally whole, so one already there
+/// is overwritten rather than made afresh.
+fn step_all_into(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    step: u32,
+    outside: Option<&[GroupOutside]>,
+    tallies: &mut Vec<Tally>,
+) {
     let none = GroupOutside::default();
     let kernel = KernelRules::new(ctx);
-    let mut tallies = vec![Tally::default(); groups.len()];
+    tallies.resize_with(groups.len(), Tally::default);
     groups
         .par_chunks_mut(BATCH_GROUPS)
         .zip(tallies.par_chunks_mut(BATCH_GROUPS))
@@ -200,7 +221,6 @@ pub fn step_all_with(
                 step_groups(groups, (ctx, &kernel), step, scratch, outside, tallies);
             },
         );
-    tallies
 }
 
 /// [`step_all_with`], and the panel.csv rows of every meeting group's

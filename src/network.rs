@@ -346,7 +346,9 @@ fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
 /// the node of least remaining degree (the first such) peeled one at a
 /// time, lowering its remaining neighbours' degrees, its core number the
 /// largest least degree met so far, handed to `core` with its place.
-/// Returns the largest core number (0 without nodes).
+/// Once the nodes left are at most that degree and one, none can have
+/// more neighbours left than it: each is handed it, in place order,
+/// without peeling. Returns the largest core number (0 without nodes).
 #[inline(always)]
 fn peel(bits: &[u64], nodes: u64, mut degree: [u32; 64], mut core: impl FnMut(usize, u32)) -> u32 {
     let mut remaining = nodes;

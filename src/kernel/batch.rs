@@ -615,6 +615,10 @@ impl BatchLanes {
             field::FLAGS,
             "the status and caught flag have setters of their own"
         );
+        assert!(
+            w.0 < CHANGED_WORDS,
+            "a word fixed at arrival is not given back"
+        );
         self.members[i][w.0].0 = v.array();
     }
 

@@ -3,6 +3,8 @@
 //! ([`StepTotals`]), with the group rows each block hands on and the
 //! time-series rows the totals make.
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 
 use crate::kernel::rules::KernelRules;
@@ -48,6 +50,15 @@ impl StepTotals {
 /// into the step's totals and their group rows made.
 pub(super) const STEP_BLOCK_GROUPS: usize = 1024;
 
+/// The groups of a block with `threads` threads: [`STEP_BLOCK_GROUPS`] for
+/// every two threads, so that each thread has about 64 batches of a block
+/// to run, however many threads share it (the fewer a thread has, the more
+/// of a block's time goes to starting it and waiting for its last batch).
+/// The results do not depend on it.
+pub(super) fn step_block_groups(threads: usize) -> usize {
+    STEP_BLOCK_GROUPS * threads.div_ceil(2).max(1)
+}
+
 /// Where a step's group rows go, and whether they are due: one for the
 /// run, moved on from step to step ([`StepOutput::at`]).
 pub(super) struct StepOutput<'a, 'b> {
@@ -59,9 +70,10 @@ pub(super) struct StepOutput<'a, 'b> {
     group_rows: &'a mut (dyn FnMut(&[GroupRow]) + 'b),
     /// Reused between blocks and steps (a block's rows, grown once).
     rows: Vec<GroupRow<'a>>,
-    /// Reused between blocks and steps (a block's tallies, each written
-    /// whole by its group's session).
-    tallies: Vec<Tally>,
+    /// Reused between blocks and steps: the tallies of the block being
+    /// folded and of the block whose sessions run meanwhile, each written
+    /// whole by its group's session.
+    tallies: [Vec<Tally>; 2],
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {
@@ -78,7 +90,7 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             rows_due: false,
             group_rows,
             rows: Vec::new(),
-            tallies: Vec::new(),
+            tallies: [Vec::new(), Vec::new()],
         };
         output.at(scenario, 0);
         output
@@ -119,29 +131,65 @@ impl<'a, 'b> StepOutput<'a, 'b> {
 
 /// Session `output.step` for every group, `block_groups` at a time:
 /// each block's tallies are folded into the step's totals, and its group
-/// rows handed on, before the next block runs; with `panel`, each meeting
-/// group's panel rows are appended in group order.
+/// rows handed on, in group order; with `panel`, each meeting group's
+/// panel rows are appended in group order.
+///
+/// Without a panel, a block is folded on this thread while the next
+/// block's sessions run on the others, so that the fold (a sum in group
+/// order, which no other order may replace: it adds floats) does not leave
+/// the other threads waiting; the last block is folded alone.
 pub(super) fn step_in_blocks(
     groups: &mut [GroupState],
     ctx: &SessionContext,
     outside: Option<&[GroupOutside]>,
-    mut panel: Option<&mut Vec<PanelRow>>,
+    panel: Option<&mut Vec<PanelRow>>,
+    output: &mut StepOutput,
+    block_groups: usize,
+) -> StepTotals {
+    if let Some(panel) = panel {
+        return step_in_blocks_with_panel(groups, ctx, outside, panel, output, block_groups);
+    }
+    let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
+    let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
+    let mut stepped: Option<&[GroupState]> = None;
+    for block in groups.chunks_mut(block_groups) {
+        let end = start + block.len();
+        let outside = outside.map(|o| &o[start..end]);
+        match stepped {
+            None => step_all_into(block, ctx, step, outside, &mut stepping),
+            Some(done) => rayon::in_place_scope(|scope| {
+                scope.spawn(|_| step_all_into(block, ctx, step, outside, &mut stepping));
+                output.fold(&mut totals, done, &folding);
+            }),
+        }
+        std::mem::swap(&mut folding, &mut stepping);
+        stepped = Some(block);
+        start = end;
+    }
+    if let Some(done) = stepped {
+        output.fold(&mut totals, done, &folding);
+    }
+    output.tallies = [folding, stepping];
+    totals
+}
+
+/// [`step_in_blocks`] with a panel: each block's sessions, then its fold.
+fn step_in_blocks_with_panel(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    outside: Option<&[GroupOutside]>,
+    panel: &mut Vec<PanelRow>,
     output: &mut StepOutput,
     block_groups: usize,
 ) -> StepTotals {
     let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
-    let mut tallies = std::mem::take(&mut output.tallies);
     for block in groups.chunks_mut(block_groups) {
         let end = start + block.len();
         let outside = outside.map(|o| &o[start..end]);
-        match panel.as_deref_mut() {
-            Some(panel) => tallies = step_all_panel(block, ctx, step, outside, output.id, panel),
-            None => step_all_into(block, ctx, step, outside, &mut tallies),
-        };
+        let tallies = step_all_panel(block, ctx, step, outside, output.id, panel);
         output.fold(&mut totals, block, &tallies);
         start = end;
     }
-    output.tallies = tallies;
     totals
 }
 
@@ -160,11 +208,12 @@ pub(super) fn baseline_in_blocks(
     totals
 }
 
-/// Every group's tally before the first session.
+/// Every group's tally before the first session, made in parallel (in
+/// group order).
 fn baseline_tallies(ctx: &SessionContext, groups: &[GroupState]) -> Vec<Tally> {
     let scenario = ctx.scenario;
     groups
-        .iter()
+        .par_iter()
         .map(|g| {
             let sums = MemberSums::of_group(g, &ctx.levels);
             let mut t = Tally::of_group(g, (0, 0), &sums);
@@ -196,6 +245,15 @@ pub fn step_all_with(
     tallies
 }
 
+thread_local! {
+    /// Each thread's batch scratch, kept from batch to batch, block to
+    /// block and step to step: made anew for each piece of work rayon
+    /// splits off, the scratches' buffers were allocated and grown again
+    /// many times a step, the more the more threads. A session does not
+    /// depend on what a scratch held before it.
+    static SCRATCH: RefCell<BatchScratch> = RefCell::new(BatchScratch::default());
+}
+
 /// [`step_all_with`] into `tallies`, kept from one call to the next:
 /// each group's session writes its tally whole, so one already there
 /// is overwritten rather than made afresh.
@@ -213,14 +271,20 @@ fn step_all_into(
         .par_chunks_mut(BATCH_GROUPS)
         .zip(tallies.par_chunks_mut(BATCH_GROUPS))
         .enumerate()
-        .for_each_init(
-            BatchScratch::default,
-            |scratch, (batch, (groups, tallies))| {
-                let first = batch * BATCH_GROUPS;
-                let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+        .for_each(|(batch, (groups, tallies))| {
+            let first = batch * BATCH_GROUPS;
+            let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+            let mut run = |scratch: &mut BatchScratch| {
                 step_groups(groups, (ctx, &kernel), step, scratch, outside, tallies);
-            },
-        );
+            };
+            // A session starts no parallel work, so this thread cannot be
+            // inside another batch's session here; if it ever were, the
+            // batch would take a fresh scratch.
+            SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => run(&mut scratch),
+                Err(_) => run(&mut BatchScratch::default()),
+            });
+        });
 }
 
 /// [`step_all_with`], and the panel.csv rows of every meeting group's

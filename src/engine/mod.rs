@@ -34,7 +34,7 @@ use community_ties::{
     add_lonely_ties, community_after_session, community_network, turn_over_community,
 };
 use fold::{
-    STEP_BLOCK_GROUPS, StepOutput, StepTotals, baseline_in_blocks, push_rows, step_in_blocks,
+    StepOutput, StepTotals, baseline_in_blocks, push_rows, step_block_groups, step_in_blocks,
 };
 pub use fold::{step_all, step_all_panel, step_all_with};
 use member_rows::member_rows;
@@ -212,7 +212,7 @@ pub fn run_one_with(
         replicate,
         step_done,
         sinks,
-        STEP_BLOCK_GROUPS,
+        step_block_groups(rayon::current_num_threads()),
     )
 }
 
@@ -350,7 +350,8 @@ mod tests {
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
         };
         let result = run_in_blocks(scenario, 0, 1, &|| {}, sinks, blocks);
-        assert!(!groups.is_empty() && !members.is_empty() && !result.panel.is_empty());
+        assert!(!groups.is_empty() && !members.is_empty());
+        assert_eq!(result.panel.is_empty(), !scenario.output.panel_csv);
         format!("{result:?}\n{groups:?}\n{members:?}")
     }
 
@@ -360,23 +361,27 @@ mod tests {
         // community network whose ties turn over and which group ties join:
         // everything a block boundary could disturb (the community's counts
         // per block, ties to lonely people, panel and group row order).
-        let scenario = Scenario::builder()
-            .text(
-                "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
-                 [format]\nmembership = \"open\"\nsessions = 6\n\
-                 [network]\nmetrics_every = 1\nexport_steps = [3]\n\
-                 [output]\npanel_csv = true\n\
-                 [community_network]\nkind = \"watts_strogatz\"\nmean_degree = 4.0\n\
-                 tie_turnover_per_year = 1.0\n",
-            )
-            .build()
-            .unwrap();
-        let whole = run_folding(&scenario, usize::MAX);
-        for blocks in [1, 7, 29] {
-            assert!(
-                run_folding(&scenario, blocks) == whole,
-                "blocks of {blocks}"
-            );
+        // Without a panel, a block is folded while the next one's sessions
+        // run; with one, each block's sessions come before its fold.
+        for panel in [true, false] {
+            let scenario = Scenario::builder()
+                .text(&format!(
+                    "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
+                     [format]\nmembership = \"open\"\nsessions = 6\n\
+                     [network]\nmetrics_every = 1\nexport_steps = [3]\n\
+                     [output]\npanel_csv = {panel}\n\
+                     [community_network]\nkind = \"watts_strogatz\"\nmean_degree = 4.0\n\
+                     tie_turnover_per_year = 1.0\n"
+                ))
+                .build()
+                .unwrap();
+            let whole = run_folding(&scenario, usize::MAX);
+            for blocks in [1, 7, 29] {
+                assert!(
+                    run_folding(&scenario, blocks) == whole,
+                    "blocks of {blocks}, panel {panel}"
+                );
+            }
         }
     }
 }

@@ -28,7 +28,8 @@
 //! mechanism; [`session`] one session of a batch of groups in process order,
 //! its steps 2 to 13 in the f32 [`kernel`]'s lanes;
 //! [`engine`] the parallel session loop; [`step_timing`] its profile by
-//! step (feature `step-timing`); [`memory`] what a run will need;
+//! step (feature `step-timing`); [`memory`] what a run will need, and
+//! [`heap`] the allocator's heap growth for it;
 //! [`runner`] runs into parts and assembles the files; [`metrics`],
 //! [`network`] and [`conditions`] the figures, [`verdict`] the answer in words; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]
@@ -47,6 +48,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod file_schema;
+pub mod heap;
 pub mod interrupt;
 pub mod kernel;
 pub mod memory;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    bonfire::heap::grow_heaps_in_large_steps();
     let cli = bonfire::cli::Cli::parse();
     match bonfire::cli::run(cli) {
         Ok(code) => code,

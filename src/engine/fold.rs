@@ -20,9 +20,10 @@ use super::measures_network;
 
 /// A step's tallies added up in group order: per arm, and the network
 /// figures of the groups that meet. The tallies are folded a block of
-/// groups at a time ([`STEP_BLOCK_GROUPS`]) as their sessions end, in the
-/// same order as one pass over every group would, so a run holds one
-/// block's tallies rather than one per group.
+/// groups at a time ([`step_block_groups`]) as their sessions end, in the
+/// same order as one pass over every group would, so a run holds two
+/// blocks' tallies (the block being folded and the block whose sessions
+/// run meanwhile) rather than one per group.
 #[derive(Debug, Default)]
 pub(super) struct StepTotals {
     /// Per arm, in [`Arm::ALL`] order: the sum of its groups' tallies and
@@ -46,8 +47,9 @@ impl StepTotals {
     }
 }
 
-/// Groups whose sessions run (in parallel) before their tallies are folded
-/// into the step's totals and their group rows made.
+/// Groups of a block for every two threads ([`step_block_groups`]): a
+/// block's sessions run (in parallel) before its tallies are folded into
+/// the step's totals and its group rows made.
 pub(super) const STEP_BLOCK_GROUPS: usize = 1024;
 
 /// The groups of a block with `threads` threads: [`STEP_BLOCK_GROUPS`] for

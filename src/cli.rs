@@ -41,11 +41,11 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario (the built-in default when no file is given).
     Run(RunArgs),
-    /// Run the global sensitivity analysis of a scenario's [sensitivity]
+    /// Run the global sensitivity analysis of a scenario's `[sensitivity]`
     /// table: its design's points on common random numbers, then Sobol
     /// indices or Morris effects per outcome (sensitivity.csv).
     Sensitivity(RunArgs),
-    /// Fit a scenario's [calibration] parameters to observed figures:
+    /// Fit a scenario's `[calibration]` parameters to observed figures:
     /// approximate Bayesian computation (adaptive population Monte Carlo),
     /// its generations run like experiments; writes the posterior, the fit
     /// per target and a scenario with the fitted values.
@@ -133,7 +133,7 @@ pub struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
-    /// Scenario file (TOML) with a [calibration] table.
+    /// Scenario file (TOML) with a `[calibration]` table.
     #[arg(required_unless_present = "resume")]
     pub scenario: Option<PathBuf>,
     /// The observed figures: a CSV with the columns metric, step, arm

@@ -1,5 +1,5 @@
 //! The JSON Schema of a whole scenario file, for editors (`bonfire
-//! schema`): the declared keys from the registry ([`keys::registry`]) with
+//! schema`): the declared keys from the registry ([`crate::scenario::keys::registry`]) with
 //! their descriptions, defaults and ranges, plus the tables that shape an
 //! experiment: `[sweep]`, `[[arm]]`, `[sensitivity]` and `[calibration]`.
 

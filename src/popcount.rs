@@ -3,7 +3,7 @@
 //! bit count each. The release binary is built for the x86-64 baseline,
 //! which has no bit-count instruction (`count_ones` becomes a dozen shifts,
 //! masks and multiplies); nearly every x86-64 processor made since 2008 has
-//! one (POPCNT). [`fast_popcount!`] defines a function that runs another
+//! one (POPCNT). `fast_popcount!` defines a function that runs another
 //! compiled to use it when the running processor has it. A bit count is
 //! exact either way, so the results, and every output byte, are the same on
 //! any processor (CI compares a baseline build with a native one).

@@ -333,7 +333,7 @@ pub fn beta_mean(rng: &mut impl Uniforms, mean: f64, kappa: f64) -> f64 {
 /// rounded normal approximation (arrival rates per session are small).
 /// The first uniform of the product method is drawn here, inlined where a
 /// pair's contacts are drawn, since most answers are 0 at once; the rest
-/// is [`poisson_past_the_first`].
+/// is `poisson_past_the_first`.
 #[inline(always)]
 pub fn poisson(rng: &mut impl Uniforms, mean: f64) -> u32 {
     if mean <= 0.0 {

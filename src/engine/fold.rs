@@ -234,7 +234,7 @@ pub fn step_all(groups: &mut [GroupState], ctx: &SessionContext, step: u32) -> V
 }
 
 /// One session for every group, with what each member's community ties are
-/// doing (one list per group, from [`outside::outside_counts`]): a batch
+/// doing (one list per group, from [`crate::outside::outside_counts`]): a batch
 /// of groups at a time on each thread ([`step_groups`]).
 pub fn step_all_with(
     groups: &mut [GroupState],

@@ -3,7 +3,7 @@
 //!
 //! Batches of eight groups are the unit of parallelism: each step hands the
 //! groups to rayon a block at a time, eight `&mut GroupState`s to a task
-//! ([`crate::session::step_groups`]), puts the block's per-group [`Tally`]s
+//! ([`crate::session::step_groups`]), puts the block's per-group [`Tally`](crate::metrics::Tally)s
 //! into a `Vec` (in group order, whatever thread ran which group)
 //! and folds them in that order before the next block (`fold.rs`), so the
 //! output is byte-identical at any thread count and a run holds one

@@ -435,7 +435,7 @@ impl BatchLanes {
     /// recent contacts of each pair (each pair taken, after
     /// [`BatchLanes::copy_in_strengths`]), and
     /// whether it reaches beyond the meetings (eight pairs at a time,
-    /// [`lane_flags`]).
+    /// `lane_flags`).
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         assert!(!self.members_only, "a copy of the members alone");

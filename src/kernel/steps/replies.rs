@@ -90,7 +90,7 @@ const PAIRS_A_CALL: usize = 4;
 /// pair order (`k = high · (high − 1) / 2 + low`); the pair's two
 /// replies are decided by the halves of word `k mod 4` of the
 /// `Purpose::Replies` numbers at position `⌊k / 4⌋` (the lower half for
-/// `low` answering `high`), as [`unit_half`] numbers. The chance is
+/// `low` answering `high`), as `unit_half` numbers. The chance is
 /// worked out as odds against, the product of a lane's, a pair's
 /// ([`ReplyRule::tie_odds`]) and a listener's
 /// ([`ReplyRule::listener_odds`]) factor. Writes replies

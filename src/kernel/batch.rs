@@ -134,6 +134,69 @@ const CHANGED_COLUMNS: usize = 3;
 #[repr(C, align(32))]
 pub struct Row(pub [u32; LANES]);
 
+/// One row of a batch's pairs ([`BatchLanes::pair_row`]): place `j`'s
+/// pairs with places `i < j`, read and written by `i`.
+pub struct PairRow<'a> {
+    /// Column `c`'s pair with place `i`: `numbers[c][i]`.
+    numbers: [&'a mut [Row]; COLUMNS],
+    beyond: &'a mut [u8],
+    /// The row's first pair, and the pairs of the groups' whole places.
+    row: usize,
+    group_pairs: usize,
+    strengths_only: bool,
+    touched: &'a mut Vec<u32>,
+}
+
+impl PairRow<'_> {
+    /// Column `c`'s pair with place `i` in every lane.
+    #[inline(always)]
+    pub fn get<I: Isa>(&self, isa: I, c: Column, i: usize) -> F32s<I> {
+        isa.words(self.numbers[c as usize][i].0).float_bits()
+    }
+
+    /// Sets column `c`'s pair with place `i` in every lane.
+    #[inline(always)]
+    pub fn set<I: Isa>(&mut self, c: Column, i: usize, v: F32s<I>) {
+        self.numbers[c as usize][i].0 = v.bits().array();
+    }
+
+    /// Whether the pair with place `i` reaches beyond the meetings, in
+    /// every lane.
+    #[inline(always)]
+    pub fn beyond<I: Isa>(&self, isa: I, i: usize) -> Mask<I> {
+        isa.mask_of_bits(self.beyond[i])
+    }
+
+    /// Sets whether the pair with place `i` reaches beyond the meetings,
+    /// in every lane.
+    #[inline(always)]
+    pub fn set_beyond<I: Isa>(&mut self, i: usize, m: Mask<I>) {
+        self.beyond[i] = m.bits();
+    }
+
+    /// Whether the batch was copied in by
+    /// [`BatchLanes::copy_in_strengths`]: a pair's numbers but its
+    /// strength are to be taken ([`PairRow::take`]) before they are read.
+    #[inline(always)]
+    pub fn strengths_only(&self) -> bool {
+        self.strengths_only
+    }
+
+    /// Takes in the numbers but the strength of the pair with place `i`
+    /// from `groups` (after [`BatchLanes::copy_in_strengths`]), once.
+    pub fn take(&mut self, i: usize, groups: &[GroupState]) {
+        let k = self.row + i;
+        debug_assert!(self.strengths_only && !self.touched.contains(&(k as u32)));
+        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
+        for c in 1..COLUMNS {
+            let from = c * self.group_pairs + k;
+            let column = |l: usize| lane(l).bonds.storage().0[from].to_bits();
+            self.numbers[c][i].0 = std::array::from_fn(column);
+        }
+        self.touched.push(k as u32);
+    }
+}
+
 /// A batch's session state in lanes.
 #[derive(Debug, Default)]
 pub struct BatchLanes {
@@ -159,7 +222,7 @@ pub struct BatchLanes {
     /// only the strengths, the others of the pairs `touched` alone.
     strengths_only: bool,
     /// The pairs whose numbers were all copied in by
-    /// [`BatchLanes::take_pair`], in the order taken.
+    /// [`PairRow::take`], in the order taken.
     touched: Vec<u32>,
 }
 
@@ -319,7 +382,7 @@ impl BatchLanes {
 
     /// [`BatchLanes::copy_in`] of the members, the pairs' strengths and
     /// whether they reach beyond the meetings, for a session that reads
-    /// a pair's other numbers only where [`BatchLanes::take_pair`] has
+    /// a pair's other numbers only where [`PairRow::take`] has
     /// taken them in (a forum's: of its many pairs few meet); only the
     /// pairs taken are copied back.
     #[inline(always)]
@@ -371,17 +434,35 @@ impl BatchLanes {
         self.strengths_only
     }
 
-    /// Takes in pair `k`'s numbers but its strength (after
-    /// [`BatchLanes::copy_in_strengths`]), once.
-    pub fn take_pair(&mut self, k: usize, groups: &[GroupState]) {
-        debug_assert!(self.strengths_only && !self.touched.contains(&(k as u32)));
-        let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
-        for c in 1..COLUMNS {
-            let from = c * self.group_pairs + k;
-            let column = |l: usize| lane(l).bonds.storage().0[from].to_bits();
-            self.numbers[c * self.pairs + k].0 = std::array::from_fn(column);
+    /// The strengths of place `j`'s pairs with the places before it
+    /// ([`BatchLanes::pair_row`]), in every lane: row `i` the pair with
+    /// place `i`.
+    #[inline(always)]
+    pub fn strength_row(&self, j: usize) -> &[Row] {
+        let row = j * (j - 1) / 2;
+        &self.numbers[Column::Strength as usize * self.pairs..][row..row + j]
+    }
+
+    /// The pairs of place `j` (`j ≥ 1`) with the places before it, pairs
+    /// `j (j − 1) / 2 + i` for `i < j`, every column at once: a step that
+    /// walks the triangle row by row checks its bounds once a row.
+    #[inline(always)]
+    pub fn pair_row(&mut self, j: usize) -> PairRow<'_> {
+        let (row, pairs) = (j * (j - 1) / 2, self.pairs);
+        let mut columns = self.numbers.chunks_exact_mut(pairs);
+        let mut next = || match columns.next() {
+            Some(column) => &mut column[row..row + j],
+            None => unreachable!("a batch with pairs holds every column"),
+        };
+        let numbers = [next(), next(), next(), next(), next(), next()];
+        PairRow {
+            numbers,
+            beyond: &mut self.beyond[row..row + j],
+            row,
+            group_pairs: self.group_pairs,
+            strengths_only: self.strengths_only,
+            touched: &mut self.touched,
         }
-        self.touched.push(k as u32);
     }
 
     /// Whether pair `k` reaches beyond the meetings, from each group:
@@ -645,18 +726,6 @@ impl BatchLanes {
     pub fn beyond<I: Isa>(&self, isa: I, k: usize) -> Mask<I> {
         isa.mask_of_bits(self.beyond[k])
     }
-
-    /// Sets whether pair `k` reaches beyond the meetings, in every lane.
-    #[inline(always)]
-    pub fn set_beyond<I: Isa>(&mut self, k: usize, m: Mask<I>) {
-        self.beyond[k] = m.bits();
-    }
-
-    /// Sets column `c`'s pair `k` in every lane.
-    #[inline(always)]
-    pub fn set_pair<I: Isa>(&mut self, c: Column, k: usize, v: F32s<I>) {
-        self.numbers[c as usize * self.pairs + k].0 = v.bits().array();
-    }
 }
 
 #[cfg(test)]
@@ -740,7 +809,7 @@ mod tests {
         let mut values = lanes.float(isa, 3, field::HOPE).array();
         values[count - 1] = 0.25;
         lanes.set_float(3, field::HOPE, isa.floats(values));
-        lanes.set_pair(Column::Hours, 2, isa.f(7.5));
+        lanes.pair_row(2).set(Column::Hours, 1, isa.f(7.5));
         lanes.copy_out(isa, &mut back);
         assert_eq!(back[count - 1].members[3].hope, 0.25);
         assert!(back.iter().all(|g| g.bonds.hours()[2] == 7.5));
@@ -805,9 +874,13 @@ mod tests {
                     }
                 }
                 let set = |k: usize, l: usize| (k * 7 + l * 3).is_multiple_of(4);
-                for k in 0..lanes.pairs() {
-                    let bits = (0..LANES).fold(0u8, |b, l| b | u8::from(set(k, l)) << l);
-                    lanes.set_beyond(k, Portable.mask_of_bits(bits));
+                for j in 1..places as usize {
+                    let mut row = lanes.pair_row(j);
+                    for i in 0..j {
+                        let k = j * (j - 1) / 2 + i;
+                        let bits = (0..LANES).fold(0u8, |b, l| b | u8::from(set(k, l)) << l);
+                        row.set_beyond(i, Portable.mask_of_bits(bits));
+                    }
                 }
                 lanes.copy_out(Portable, &mut all);
                 for (l, g) in all.iter().enumerate() {

@@ -46,6 +46,18 @@ pub struct Pairs<I: Isa> {
     pub beyond: Mask<I>,
 }
 
+/// Eight pairs' decay over the interval ([`PairRule::decay`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Decay<I: Isa> {
+    /// The strength after decay.
+    pub strength: F32s<I>,
+    /// The mean count of contacts outside the sessions over the interval.
+    pub contact_mean: F32s<I>,
+    /// How close the pair is at that strength (the share of the most
+    /// contacts a pair wants).
+    pub closeness: F32s<I>,
+}
+
 /// What each of eight pairs' two members and the session bring.
 #[derive(Debug, Clone, Copy)]
 pub struct Sides<I: Isa> {
@@ -159,13 +171,33 @@ impl PairRule {
         with_strength.select(pair.strength * sides.kept, pair.strength)
     }
 
-    /// Lane by lane, the pair after the interval and session, with
-    /// `contacts` drawn from the mean of [`PairRule::contact_mean`] at the
-    /// decayed strength; a pair without strength whose members did not
-    /// both come is left as it was. Without bonding a tie neither decays
-    /// nor grows; without contact beyond the meetings it has none.
+    /// Lane by lane, the pair's decay over the interval and the contact
+    /// beyond the meetings it leads to: what [`PairRule::update`] builds
+    /// on, and the mean its contacts are drawn from.
     #[inline(always)]
-    pub fn update<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>, contacts: F32s<I>) -> Pairs<I> {
+    pub fn decay<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>) -> Decay<I> {
+        let strength = self.decayed(pair, sides);
+        let (contact_mean, closeness) = self.contact_mean(strength, sides.outside_share);
+        Decay {
+            strength,
+            contact_mean,
+            closeness,
+        }
+    }
+
+    /// Lane by lane, the pair after the interval and session, from its
+    /// [`PairRule::decay`] and the `contacts` drawn from its mean; a pair
+    /// without strength whose members did not both come is left as it
+    /// was. Without bonding a tie neither decays nor grows; without
+    /// contact beyond the meetings it has none.
+    #[inline(always)]
+    pub fn update<I: Isa>(
+        &self,
+        pair: &Pairs<I>,
+        sides: &Sides<I>,
+        decay: &Decay<I>,
+        contacts: F32s<I>,
+    ) -> Pairs<I> {
         let zero = pair.strength.isa().f(0.0);
         let none = zero.lt(zero);
         let here = if self.bonding {
@@ -175,9 +207,8 @@ impl PairRule {
         };
         let touched = pair.strength.gt(zero) | here;
 
-        let s1 = self.decayed(pair, sides);
+        let (s1, closeness) = (decay.strength, decay.closeness);
         let contact = if self.beyond { s1.gt(zero) } else { none };
-        let (_, closeness) = self.contact_mean(s1, sides.outside_share);
         let recent = contact.select(
             pair.recent_contacts * self.contacts_kept + contacts,
             pair.recent_contacts,
@@ -409,9 +440,9 @@ mod tests {
             let (pairs, sides) = (eight.map(|e| e.0), eight.map(|e| e.1));
             let (pl, sl) = lanes(Portable, &pairs, &sides);
             let contacts = Portable.floats(eight.map(|e| e.2));
-            let out = rule.update(&pl, &sl, contacts);
-            let decayed = rule.decayed(&pl, &sl);
-            let (means, _) = rule.contact_mean(decayed, sl.outside_share);
+            let decay = rule.decay(&pl, &sl);
+            let out = rule.update(&pl, &sl, &decay, contacts);
+            let (decayed, means) = (decay.strength, decay.contact_mean);
             for (l, &(pair, side, contacts)) in eight.iter().enumerate() {
                 let got = pair_at(&out, l);
                 let want = reference(&b, &p, (weeks, kept, levels), &pair, &side, contacts as u32);
@@ -481,8 +512,8 @@ mod tests {
             let contacts = eight.map(|e| e.2);
             let (pl, sl) = lanes(Portable, &pairs, &sides);
             let (xl, xs) = lanes(avx2, &pairs, &sides);
-            let want = rule.update(&pl, &sl, Portable.floats(contacts));
-            let got = rule.update(&xl, &xs, avx2.floats(contacts));
+            let want = rule.update(&pl, &sl, &rule.decay(&pl, &sl), Portable.floats(contacts));
+            let got = rule.update(&xl, &xs, &rule.decay(&xl, &xs), avx2.floats(contacts));
             for l in 0..8 {
                 let bits = |p: Pair| {
                     (

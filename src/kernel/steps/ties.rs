@@ -2,7 +2,7 @@
 //! in a session both attended or from a forum's exchanged replies), with
 //! either mechanism on or off.
 
-use crate::kernel::batch::{BatchLanes, Column};
+use crate::kernel::batch::{BatchLanes, Column, PairRow};
 use crate::kernel::contacts;
 use crate::kernel::draws::Address;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
@@ -105,13 +105,14 @@ pub fn ties<I: Isa>(
         }
         let share_b = figures.float(isa, j, share);
         let row = j * (j - 1) / 2;
+        let mut pairs = lanes.pair_row(j);
         for i in 0..j {
             let k = row + i;
             let (a, share_a) = (
                 PlaceInPairs::at(isa, figures, i),
                 figures.float(isa, i, share),
             );
-            let strength = lanes.pair(isa, Column::Strength, k);
+            let strength = pairs.get(isa, Column::Strength, i);
             let together = if session.forum {
                 exchanged.of(isa, k) * session.hours_in_session
             } else {
@@ -122,24 +123,24 @@ pub fn ties<I: Isa>(
             if !((strength.gt(zero) | together.gt(zero)) & b.arrived).any() {
                 continue;
             }
-            if lanes.strengths_only() {
-                lanes.take_pair(k, groups);
+            if pairs.strengths_only() {
+                pairs.take(i, groups);
             }
             let pair = Pairs {
                 strength,
-                hours: lanes.pair(isa, Column::Hours, k),
-                recent_contacts: lanes.pair(isa, Column::RecentContacts, k),
-                beyond: lanes.beyond(isa, k),
+                hours: pairs.get(isa, Column::Hours, i),
+                recent_contacts: pairs.get(isa, Column::RecentContacts, i),
+                beyond: pairs.beyond(isa, i),
             };
             let either_lonely = a.lonely | b.lonely;
             let sides = Sides {
                 together,
                 session_gain: session.session_gain,
                 kept: either_lonely.select(
-                    lanes.pair(isa, Column::KeptLonely, k),
-                    lanes.pair(isa, Column::Kept, k),
+                    pairs.get(isa, Column::KeptLonely, i),
+                    pairs.get(isa, Column::Kept, i),
                 ),
-                similarity: lanes.pair(isa, Column::Similarity, k),
+                similarity: pairs.get(isa, Column::Similarity, i),
                 outside_share: share_a.min(share_b),
                 depth_sum: a.depth + b.depth,
                 both_lonely: a.lonely & b.lonely,
@@ -147,7 +148,7 @@ pub fn ties<I: Isa>(
                 ties_full: a.ties_full | b.ties_full,
                 close_full: a.close_full | b.close_full,
             };
-            let (mean, _) = rule.contact_mean(rule.decayed(&pair, &sides), sides.outside_share);
+            let decay = rule.decay(&pair, &sides);
             let at = |block: u32, position: usize| Address {
                 step,
                 purpose: Purpose::OutsideContact,
@@ -159,32 +160,33 @@ pub fn ties<I: Isa>(
                     shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
                 }
                 let first = shared.1[k % 4];
-                contacts::count(rules.key, group_ids, first, at(1, k), mean)
+                contacts::count(rules.key, group_ids, first, at(1, k), decay.contact_mean)
             } else {
                 zero
             };
-            let next = rule.update(&pair, &sides, count);
-            store_pair(lanes, k, b.arrived, &next, &pair);
+            let next = rule.update(&pair, &sides, &decay, count);
+            store_pair(&mut pairs, i, b.arrived, &next, &pair);
         }
     }
 }
 
-/// Writes pair `k`'s update `next` in the lanes of `valid` (those whose
-/// group has the pair), keeping `before` in the others.
+/// Writes the update `next` of the pair with place `i` in the lanes of
+/// `valid` (those whose group has the pair), keeping `before` in the
+/// others.
 #[inline(always)]
 fn store_pair<I: Isa>(
-    lanes: &mut BatchLanes,
-    k: usize,
+    pairs: &mut PairRow,
+    i: usize,
     valid: Mask<I>,
     next: &Pairs<I>,
     before: &Pairs<I>,
 ) {
     let strength = valid.select(next.strength, before.strength);
-    lanes.set_pair(Column::Strength, k, strength);
-    lanes.set_pair(Column::Hours, k, valid.select(next.hours, before.hours));
+    pairs.set(Column::Strength, i, strength);
+    pairs.set(Column::Hours, i, valid.select(next.hours, before.hours));
     let recent = valid.select(next.recent_contacts, before.recent_contacts);
-    lanes.set_pair(Column::RecentContacts, k, recent);
-    lanes.set_beyond(k, (valid & next.beyond) | (!valid & before.beyond));
+    pairs.set(Column::RecentContacts, i, recent);
+    pairs.set_beyond(i, (valid & next.beyond) | (!valid & before.beyond));
 }
 
 /// Each member's share of their ties' wanted contact outside the sessions
@@ -198,10 +200,9 @@ fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: 
         figures.put_float(i, share, zero);
     }
     for j in 1..lanes.filled_places() {
-        let row = j * (j - 1) / 2;
         let mut wanted_j = figures.float(isa, j, share);
-        for i in 0..j {
-            let strength = lanes.pair(isa, Column::Strength, row + i);
+        for (i, strength) in lanes.strength_row(j).iter().enumerate() {
+            let strength = isa.words(strength.0).float_bits();
             let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
             figures.put_float(i, share, figures.float(isa, i, share) + wanted);
             wanted_j = wanted_j + wanted;

@@ -306,6 +306,17 @@ fn community_ties(graph: &CommunityGraph) -> impl Iterator<Item = (usize, u32)> 
     })
 }
 
+/// What a group's tally made in the kernel's lanes gives its network
+/// figures ([`NetStats::of_group_remembered`]): the same bits as
+/// [`joined_mask`] and [`strength_sum`] give.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FromTally {
+    /// The places whose members have joined (bit `i` for place `i`).
+    pub joined: u64,
+    /// The sum of the strengths of the ties among them.
+    pub strength_sum: f64,
+}
+
 /// The places of a group of up to 64 whose members have joined: the nodes
 /// of its tie network (none in a group that does not meet).
 fn joined_mask(g: &GroupState) -> u64 {
@@ -452,19 +463,20 @@ impl NetStats {
     /// [`NetStats::of_group`], reusing the figures of the group's last
     /// measurement (`memo`) while neither its ties nor who has joined have
     /// changed since: every figure but the strength sum is a function of
-    /// those two alone, and the strength sum is the one `given`
-    /// (made in the kernel's lanes, the same bits), else summed again as
-    /// [`NetStats::of_group`] sums it. Groups of up to 64 places; larger
-    /// ones are measured afresh.
+    /// those two alone. Who has joined and the strength sum are those
+    /// `given` (made in the kernel's lanes, the same bits), else found
+    /// again as [`NetStats::of_group`] finds them. Groups of up to 64
+    /// places; larger ones are measured afresh.
     pub fn of_group_remembered(
         g: &GroupState,
         memo: &mut Option<Box<NetworkMemo>>,
-        given: Option<f64>,
+        given: Option<FromTally>,
     ) -> NetStats {
         if g.tie_summary.words() != 1 {
             return Self::of_any_group(g);
         }
-        let joined = joined_mask(g);
+        let joined = given.map_or_else(|| joined_mask(g), |given| given.joined);
+        let given = given.map(|given| given.strength_sum);
         let bits = &g.tie_summary.tie_bits()[..g.arrived];
         if let Some(last) = memo.as_deref()
             && last.joined == joined

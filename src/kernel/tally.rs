@@ -20,6 +20,7 @@ use super::scratch::{Figure as Session, SessionLanes};
 use super::summary::{Bits, Figure, SummaryLanes};
 use crate::bonds::{TieLevels, pair_index};
 use crate::metrics::MemberSums;
+use crate::network::FromTally;
 use crate::population::{NEVER, Status};
 use crate::rules::loneliness::LONELY_CUTOFF;
 
@@ -40,9 +41,10 @@ pub struct TallyLanes {
     sums: [MemberSums; LANES],
     /// Members who attended, and those active at the session's start.
     attendance: [(u64, u64); LANES],
-    /// The sum of the strengths of the ties among the members who have
-    /// joined, where made ([`TallyLanes::make`]).
-    tie_strengths: Option<[f64; LANES]>,
+    /// Where made ([`TallyLanes::make`]), what the network figures of each
+    /// lane's group take: the places whose members have joined, and the
+    /// sum of the strengths of the ties among them.
+    network: Option<[FromTally; LANES]>,
 }
 
 /// Counts in lanes, one a lane, in the order [`Counts::arrays`] gives them.
@@ -159,9 +161,9 @@ impl TallyLanes {
     /// in `summaries` (all zero for control blocks); `meets`: the groups
     /// meet (their joined members' ties and loneliness change, and the
     /// ties among current members, are counted); with `tie_strengths`
-    /// (for groups that meet), also the sum of the strengths of the ties
-    /// among the members who have joined
-    /// ([`TallyLanes::tie_strengths_of_lane`]).
+    /// (for groups that meet, of up to 64 places), also the places whose
+    /// members have joined and the sum of the strengths of the ties among
+    /// them ([`TallyLanes::network_of_lane`]).
     #[inline(always)]
     pub fn make<I: Isa>(
         &mut self,
@@ -178,10 +180,16 @@ impl TallyLanes {
         self.current.clear();
         self.current.resize(filled.div_ceil(32), Row::default());
         let tie_strengths = meets && tie_strengths;
+        assert!(
+            !tie_strengths || filled <= 64,
+            "joined places kept in a u64"
+        );
         self.joined.clear();
         if tie_strengths {
             self.joined.resize(filled, Row::default());
         }
+        // The joined places' bits: places 0 to 31, then 32 to 63.
+        let mut joined_bits = [isa.u(0); 2];
         for i in 0..filled {
             let arrived = session.flag(isa, i, Session::Arrived);
             let active = add_place(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
@@ -197,6 +205,8 @@ impl TallyLanes {
                 let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
                 if tie_strengths {
                     self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
+                    let half = &mut joined_bits[usize::from(i >= 32)];
+                    *half = *half | joined.select_u(isa.u(1 << (i % 32)), isa.u(0));
                 }
                 let bit = active.select_u(isa.u(1 << (i % 32)), isa.u(0));
                 let word = &mut self.current[i / 32].0;
@@ -208,8 +218,13 @@ impl TallyLanes {
                 self.add_in_group(isa, levels, lanes, summaries, i, &mut c);
             }
         }
-        self.tie_strengths = if tie_strengths {
-            Some(self.sum_tie_strengths(isa, levels, lanes))
+        self.network = if tie_strengths {
+            let strengths = self.sum_tie_strengths(isa, levels, lanes);
+            let [low, high] = joined_bits.map(|half| half.array());
+            Some(std::array::from_fn(|l| FromTally {
+                joined: u64::from(low[l]) | u64::from(high[l]) << 32,
+                strength_sum: strengths[l],
+            }))
         } else {
             None
         };
@@ -267,10 +282,10 @@ impl TallyLanes {
         sums
     }
 
-    /// Lane `l`'s group's sum of the strengths of the ties among the
-    /// members who have joined, where made.
-    pub fn tie_strengths_of_lane(&self, l: usize) -> Option<f64> {
-        self.tie_strengths.map(|sums| sums[l])
+    /// Lane `l`'s group's joined places and the sum of the strengths of
+    /// the ties among them, where made.
+    pub fn network_of_lane(&self, l: usize) -> Option<FromTally> {
+        self.network.map(|lanes| lanes[l])
     }
 
     /// Lane `l`'s group's sums.
@@ -515,9 +530,11 @@ mod tests {
                     *seen += n;
                 }
                 if measured && g.meets {
-                    let own = NetStats::of_group(g).strength_sum;
-                    assert_eq!(t.network.strength_sum.to_bits(), own.to_bits());
-                    seen[4] += u64::from(own > 0.0);
+                    // Every figure, from the joined places and the
+                    // strength sum that the lanes gave.
+                    let own = NetStats::of_group(g);
+                    assert_eq!(format!("{:?}", t.network), format!("{own:?}"));
+                    seen[4] += u64::from(own.strength_sum > 0.0);
                 }
             }
         }
@@ -543,8 +560,14 @@ mod tests {
             .set("format.delivery", "forum")
             .build()
             .unwrap();
+        // Places past 32: the joined places' second word.
+        let large = Scenario::builder()
+            .set("community.groups", 8)
+            .set("community.group_size", 40)
+            .build()
+            .unwrap();
         let mut seen = [0u64; 5];
-        for s in [room, open, forum] {
+        for s in [room, open, forum, large] {
             for lanes in [(false, false), (true, false), (false, true)] {
                 let counted = tallies_match_over_a_year(&s, lanes);
                 for (all, n) in seen.iter_mut().zip(counted) {

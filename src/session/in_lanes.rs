@@ -147,7 +147,7 @@ impl WithLanes for WholeSession<'_> {
         let counted = disclosers.i32_to_f32();
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
         // The network figures of groups of up to 64 places take the
-        // strength sum made here.
+        // joined places and the strength sum made here.
         let tie_strengths = self.measured && groups[0].places() <= 64;
         let (levels, batch_kind) = (&batch.ctx.levels, (true, groups.len(), tie_strengths));
         timed!(
@@ -245,7 +245,7 @@ fn give_back(into: &BatchInLanes, scratches: &mut [Scratch], panel: bool) {
     for (l, sc) in scratches.iter_mut().enumerate() {
         sc.attendance = into.tally.attendance_of_lane(l);
         sc.member_sums = *into.tally.of_lane(l);
-        sc.tie_strengths = into.tally.tie_strengths_of_lane(l);
+        sc.network = into.tally.network_of_lane(l);
         if !panel {
             continue;
         }

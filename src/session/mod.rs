@@ -60,9 +60,10 @@ pub struct Scratch {
     /// Members who attended, and those active at the session's start.
     attendance: (u64, u64),
     /// The sums over the members at the session's end, for the tally,
-    /// and the strengths of the ties among those who joined, where made.
+    /// and who joined and the strengths of the ties among them, where
+    /// made.
     member_sums: MemberSums,
-    tie_strengths: Option<f64>,
+    network: Option<crate::network::FromTally>,
 }
 
 /// `v` as `n` copies of `zero`: filled in place when it already has `n`
@@ -231,7 +232,7 @@ pub fn step_groups<'a>(
             let mut memo = g.network_memo.take();
             tally.network = timed!(
                 NetworkFigures,
-                crate::network::NetStats::of_group_remembered(g, &mut memo, sc.tie_strengths)
+                crate::network::NetStats::of_group_remembered(g, &mut memo, sc.network)
             );
             g.network_memo = memo;
         }

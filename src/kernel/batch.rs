@@ -434,13 +434,22 @@ impl BatchLanes {
         self.strengths_only
     }
 
-    /// The strengths of place `j`'s pairs with the places before it
+    /// Column `c` of place `j`'s pairs with the places before it
     /// ([`BatchLanes::pair_row`]), in every lane: row `i` the pair with
     /// place `i`.
     #[inline(always)]
-    pub fn strength_row(&self, j: usize) -> &[Row] {
+    pub fn column_row(&self, c: Column, j: usize) -> &[Row] {
         let row = j * (j - 1) / 2;
-        &self.numbers[Column::Strength as usize * self.pairs..][row..row + j]
+        &self.numbers[c as usize * self.pairs..][row..row + j]
+    }
+
+    /// Whether place `j`'s pairs with the places before it reach beyond
+    /// the meetings ([`BatchLanes::pair_row`]): bit `l` of byte `i` for
+    /// lane `l`'s pair with place `i`.
+    #[inline(always)]
+    pub fn beyond_row(&self, j: usize) -> &[u8] {
+        let row = j * (j - 1) / 2;
+        &self.beyond[row..row + j]
     }
 
     /// The pairs of place `j` (`j ≥ 1`) with the places before it, pairs

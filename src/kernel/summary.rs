@@ -219,12 +219,12 @@ impl SummaryLanes {
             // time; place i's are read and written at each pair.
             let mut of_j = [isa.u(0); FIGURES];
             let bit_j = isa.u(1 << (j % 32));
+            let (strengths, beyond) = (lanes.column_row(Column::Strength, j), lanes.beyond_row(j));
             for w in 0..j.div_ceil(32) {
                 let mut bits_of_j = [isa.u(0); 2];
                 for i in w * 32..j.min(w * 32 + 32) {
                     let a = &PlaceInSummary::at(isa, session, i);
-                    let k = j * (j - 1) / 2 + i;
-                    let s = lanes.pair(isa, Column::Strength, k);
+                    let s = isa.words(strengths[i].0).float_bits();
                     // Only pairs of members who have arrived (the first
                     // places) have strength; a lane without it adds
                     // nothing.
@@ -232,7 +232,7 @@ impl SummaryLanes {
                     if !has.any() {
                         continue;
                     }
-                    let pair = (s, has, lanes.beyond(isa, k));
+                    let pair = (s, has, isa.mask_of_bits(beyond[i]));
                     let [tie, casual] =
                         add_pair(levels, (a, &b), pair, (&mut figures[i], &mut of_j));
                     let bit_i = isa.u(1 << (i % 32));

@@ -105,13 +105,13 @@ pub fn universality<I: Isa>(
         let depth_j = session.float(isa, j, Figure::Depth);
         let heard_j = depth_j.gt(zero);
         let mut miss_j = one;
-        for i in 0..j {
+        for (i, similarity) in lanes.column_row(Column::Similarity, j).iter().enumerate() {
             let depth_i = session.float(isa, i, Figure::Depth);
             let heard_i = depth_i.gt(zero);
             if !(heard_i | heard_j).any() {
                 continue;
             }
-            let similarity = lanes.pair(isa, Column::Similarity, j * (j - 1) / 2 + i);
+            let similarity = isa.words(similarity.0).float_bits();
             // j's factors come in place order along its row; i's from the
             // rows after its own, in order: each product as the places
             // come.

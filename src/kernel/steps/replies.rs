@@ -143,11 +143,19 @@ fn exchange_replies<I: Isa>(
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let mut words = [isa.u(0); PAIRS_A_CALL];
     let mut drawn = usize::MAX;
-    for high in 1..lanes.places() {
+    // Only places whose members have arrived came, and only theirs have
+    // pairs in the lanes.
+    for high in 1..lanes.filled_places() {
         let high_came = listened_to & session.flag(isa, high, Figure::Attended);
         let high_disclosed = session.float(isa, high, Figure::Depth).gt(zero);
+        let high_odds_factor = session.float(isa, high, Figure::ReplyOdds);
+        // What `high` receives and gives along its row, in registers: no
+        // other place's pair in the row adds to them, so they are the
+        // same sums in the same order.
+        let mut high_received = session.float(isa, high, Figure::Replies);
+        let mut high_given = session.float(isa, high, Figure::Given);
         let row = high * (high - 1) / 2;
-        for low in 0..high {
+        for (low, strength) in lanes.column_row(Column::Strength, high).iter().enumerate() {
             let pair = row + low;
             let both = high_came & session.flag(isa, low, Figure::Attended);
             let low_disclosed = session.float(isa, low, Figure::Depth).gt(zero);
@@ -167,10 +175,10 @@ fn exchange_replies<I: Isa>(
                 drawn = block;
             }
             let word = words[pair % PAIRS_A_CALL];
-            let strength = lanes.pair(isa, Column::Strength, pair);
+            let strength = isa.words(strength.0).float_bits();
             let odds_of_pair = odds_of_group * p.tie_odds(strength);
             let low_odds = odds_of_pair * session.float(isa, low, Figure::ReplyOdds);
-            let high_odds = odds_of_pair * session.float(isa, high, Figure::ReplyOdds);
+            let high_odds = odds_of_pair * high_odds_factor;
             // A reply where the number is below the logistic chance,
             // 1 / (1 + odds against).
             let low_replied = low_answers & (unit_half(word) * (1.0 + low_odds)).lt(one);
@@ -180,11 +188,13 @@ fn exchange_replies<I: Isa>(
                 low_replied.select(one, zero),
                 high_replied.select(one, zero),
             );
-            add(session, high, Figure::Replies, low_reply);
+            high_received = high_received + low_reply;
             add(session, low, Figure::Given, low_reply);
             add(session, low, Figure::Replies, high_reply);
-            add(session, high, Figure::Given, high_reply);
+            high_given = high_given + high_reply;
         }
+        session.put_float(high, Figure::Replies, high_received);
+        session.put_float(high, Figure::Given, high_given);
     }
 }
 

@@ -201,7 +201,7 @@ fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: 
     }
     for j in 1..lanes.filled_places() {
         let mut wanted_j = figures.float(isa, j, share);
-        for (i, strength) in lanes.strength_row(j).iter().enumerate() {
+        for (i, strength) in lanes.column_row(Column::Strength, j).iter().enumerate() {
             let strength = isa.words(strength.0).float_bits();
             let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
             figures.put_float(i, share, figures.float(isa, i, share) + wanted);

@@ -308,7 +308,7 @@ fn community_ties(graph: &CommunityGraph) -> impl Iterator<Item = (usize, u32)> 
 
 /// What a group's tally made in the kernel's lanes gives its network
 /// figures ([`NetStats::of_group_remembered`]): the same bits as
-/// [`joined_mask`] and [`strength_sum`] give.
+/// `joined_mask` and `strength_sum` give.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FromTally {
     /// The places whose members have joined (bit `i` for place `i`).

@@ -435,8 +435,8 @@ impl BatchLanes {
     }
 
     /// Column `c` of place `j`'s pairs with the places before it
-    /// ([`BatchLanes::pair_row`]), in every lane: row `i` the pair with
-    /// place `i`.
+    /// ([`BatchLanes::pair_row`]; `1 ≤ j <` [`BatchLanes::filled_places`]),
+    /// in every lane: row `i` the pair with place `i`.
     #[inline(always)]
     pub fn column_row(&self, c: Column, j: usize) -> &[Row] {
         let row = j * (j - 1) / 2;
@@ -452,9 +452,11 @@ impl BatchLanes {
         &self.beyond[row..row + j]
     }
 
-    /// The pairs of place `j` (`j ≥ 1`) with the places before it, pairs
+    /// The pairs of place `j` with the places before it, pairs
     /// `j (j − 1) / 2 + i` for `i < j`, every column at once: a step that
-    /// walks the triangle row by row checks its bounds once a row.
+    /// walks the triangle row by row checks its bounds once a row. For
+    /// `1 ≤ j <` [`BatchLanes::filled_places`] (the places whose pairs
+    /// are in the lanes).
     #[inline(always)]
     pub fn pair_row(&mut self, j: usize) -> PairRow<'_> {
         let (row, pairs) = (j * (j - 1) / 2, self.pairs);

@@ -480,10 +480,11 @@ mod tests {
     /// Every group's tally from a year of sessions (its member sums made
     /// in lanes) against the tally with the sums made over the group
     /// itself, step by step, in AVX2's lanes or the portable ones, and
-    /// where the network is measured, the strength sum made in lanes
-    /// against the network figures' own; gives how many members were
-    /// counted waiting, dropped out, graduated and in ended groups, and
-    /// how many strength sums were compared, summed over the year.
+    /// where the network is measured, the network figures made from the
+    /// joined places and strength sum given by the lanes against those
+    /// measured afresh; gives how many members were counted waiting,
+    /// dropped out, graduated and in ended groups, and how many groups'
+    /// network figures with ties were compared, summed over the year.
     /// With `panel`, the sessions also give panel rows, and each meeting
     /// group's count of those present at the start and of those who
     /// attended (made in lanes) is held to its rows'.
@@ -577,7 +578,7 @@ mod tests {
         }
         // Members were counted waiting, dropped out, graduated and in
         // ended groups: each status's count was held to the group's; and
-        // strength sums of ties were compared.
+        // network figures of groups with ties were compared.
         assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
     }
 }

@@ -434,6 +434,12 @@ impl BatchLanes {
         self.strengths_only
     }
 
+    /// Column `c`'s pairs in every lane, pair `k` at row `k`.
+    #[inline(always)]
+    pub fn column(&self, c: Column) -> &[Row] {
+        &self.numbers[c as usize * self.pairs..][..self.pairs]
+    }
+
     /// Column `c` of place `j`'s pairs with the places before it
     /// ([`BatchLanes::pair_row`]; `1 ≤ j <` [`BatchLanes::filled_places`]),
     /// in every lane: row `i` the pair with place `i`.

@@ -268,15 +268,19 @@ impl TallyLanes {
     ) -> [f64; LANES] {
         let mut sums = [0.0; LANES];
         let (zero, tie) = (isa.u(0), isa.f(levels.tie));
+        let strengths = lanes.column(Column::Strength);
         for i in 0..self.filled {
             let joined = !isa.words(self.joined[i].0).eq(zero);
             if !joined.any() {
                 continue;
             }
-            for j in i + 1..self.filled {
-                let both = joined & !isa.words(self.joined[j].0).eq(zero);
-                let s = lanes.pair(isa, Column::Strength, pair_index(i, j));
+            // Pair (i, j) is j (j − 1) / 2 + i: j more for each j.
+            let mut k = pair_index(i, i + 1);
+            for (j, joined_j) in self.joined.iter().enumerate().skip(i + 1) {
+                let both = joined & !isa.words(joined_j.0).eq(zero);
+                let s = isa.words(strengths[k].0).float_bits();
                 add_where(&mut sums, both & s.ge(tie), s);
+                k += j;
             }
         }
         sums

@@ -76,7 +76,7 @@ pub struct SessionLanes {
     groups: usize,
     /// Figure `f` of place `i`: row `f` of entry `i` (one bounds check
     /// for a place's figures).
-    rows: Vec<[Row; FIGURES]>,
+    rows: Vec<PlaceFigures>,
     /// Words of a place's casual ties: one per 32 places.
     casual_words: usize,
     /// Place `i`'s casual-or-closer ties in TS(k − 1), bit `j` of word
@@ -97,6 +97,21 @@ enum SummaryWords {
     Figures,
     /// The casual ties' bitsets, as u32 halves.
     Casual,
+}
+
+/// One place's figures ([`SessionLanes::places_before`]).
+pub type PlaceFigures = [Row; FIGURES];
+
+/// Figure `f` of a place's figures in every lane, as a number.
+#[inline(always)]
+pub fn figure<I: Isa>(isa: I, place: &PlaceFigures, f: Figure) -> F32s<I> {
+    isa.words(place[f as usize].0).float_bits()
+}
+
+/// Sets figure `f` of a place's figures in every lane.
+#[inline(always)]
+pub fn set_figure<I: Isa>(place: &mut PlaceFigures, f: Figure, v: F32s<I>) {
+    place[f as usize].0 = v.bits().array();
 }
 
 /// A flag's word in each lane: all ones where set.
@@ -258,6 +273,14 @@ impl SessionLanes {
     #[inline]
     pub fn set_floats(&mut self, f: Figure, l: usize, values: impl IntoIterator<Item = f32>) {
         self.set_words(f, l, values.into_iter().map(f32::to_bits));
+    }
+
+    /// The figures of the places before place `j`, in place order, to be
+    /// read and written along `j`'s row of pairs without a bounds check
+    /// each ([`figure`], [`set_figure`]).
+    #[inline(always)]
+    pub fn places_before(&mut self, j: usize) -> &mut [PlaceFigures] {
+        &mut self.rows[..j]
     }
 
     /// Figure `f` of place `i` in every lane, as words.

@@ -3,7 +3,7 @@
 
 use crate::kernel::batch::{BatchLanes, Column, field};
 use crate::kernel::lanes::{F32s, Isa};
-use crate::kernel::scratch::{Figure, SessionLanes};
+use crate::kernel::scratch::{Figure, SessionLanes, figure, set_figure};
 use crate::rules::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
 use crate::scenario::Scenario;
 
@@ -105,8 +105,9 @@ pub fn universality<I: Isa>(
         let depth_j = session.float(isa, j, Figure::Depth);
         let heard_j = depth_j.gt(zero);
         let mut miss_j = one;
-        for (i, similarity) in lanes.column_row(Column::Similarity, j).iter().enumerate() {
-            let depth_i = session.float(isa, i, Figure::Depth);
+        let similarities = lanes.column_row(Column::Similarity, j);
+        for (place, similarity) in session.places_before(j).iter_mut().zip(similarities) {
+            let depth_i = figure(isa, place, Figure::Depth);
             let heard_i = depth_i.gt(zero);
             if !(heard_i | heard_j).any() {
                 continue;
@@ -116,9 +117,9 @@ pub fn universality<I: Isa>(
             // rows after its own, in order: each product as the places
             // come.
             miss_j = heard_i.select(miss_j * (1.0 - similarity * depth_i), miss_j);
-            let miss_i = session.float(isa, i, Figure::Relief);
+            let miss_i = figure(isa, place, Figure::Relief);
             let miss_i = heard_j.select(miss_i * (1.0 - similarity * depth_j), miss_i);
-            session.put_float(i, Figure::Relief, miss_i);
+            set_figure(place, Figure::Relief, miss_i);
         }
         session.put_float(j, Figure::Relief, miss_j);
     }

@@ -9,7 +9,7 @@ use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
 use crate::kernel::pairs::{PairRule, Pairs, Sides};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::Figure::{self, OutsideShare};
-use crate::kernel::scratch::SessionLanes;
+use crate::kernel::scratch::{SessionLanes, figure, set_figure};
 use crate::population::GroupState;
 use crate::rng::Purpose;
 
@@ -201,10 +201,11 @@ fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: 
     }
     for j in 1..lanes.filled_places() {
         let mut wanted_j = figures.float(isa, j, share);
-        for (i, strength) in lanes.column_row(Column::Strength, j).iter().enumerate() {
+        let strengths = lanes.column_row(Column::Strength, j);
+        for (place, strength) in figures.places_before(j).iter_mut().zip(strengths) {
             let strength = isa.words(strength.0).float_bits();
             let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
-            figures.put_float(i, share, figures.float(isa, i, share) + wanted);
+            set_figure(place, share, figure(isa, place, share) + wanted);
             wanted_j = wanted_j + wanted;
         }
         figures.put_float(j, share, wanted_j);

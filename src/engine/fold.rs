@@ -50,7 +50,7 @@ impl StepTotals {
 /// Groups of a block for every two threads ([`step_block_groups`]): a
 /// block's sessions run (in parallel) before its tallies are folded into
 /// the step's totals and its group rows made.
-pub(super) const STEP_BLOCK_GROUPS: usize = 1024;
+const STEP_BLOCK_GROUPS: usize = 1024;
 
 /// The groups of a block with `threads` threads: [`STEP_BLOCK_GROUPS`] for
 /// every two threads, so that each thread has about 64 batches of a block

@@ -5,9 +5,9 @@
 //! groups to rayon a block at a time, eight `&mut GroupState`s to a task
 //! ([`crate::session::step_groups`]), puts the block's per-group [`Tally`](crate::metrics::Tally)s
 //! into a `Vec` (in group order, whatever thread ran which group)
-//! and folds them in that order before the next block (`fold.rs`), so the
-//! output is byte-identical at any thread count and a run holds one
-//! block's tallies. Small runs also run their replicates in parallel; large
+//! and folds them in that order while the next block's sessions run
+//! (`fold.rs`), so the output is byte-identical at any thread count and a
+//! run holds two blocks' tallies. Small runs also run their replicates in parallel; large
 //! ones run replicates one after the other so that only one community is in
 //! memory at a time. The community network around the groups lives in
 //! `community_ties.rs`, the rows of members.csv in `member_rows.rs`.

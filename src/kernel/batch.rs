@@ -427,13 +427,6 @@ impl BatchLanes {
         self.filled
     }
 
-    /// Whether the batch was copied in by
-    /// [`BatchLanes::copy_in_strengths`].
-    #[inline(always)]
-    pub fn strengths_only(&self) -> bool {
-        self.strengths_only
-    }
-
     /// Column `c`'s pairs in every lane, pair `k` at row `k`.
     #[inline(always)]
     pub fn column(&self, c: Column) -> &[Row] {
@@ -737,12 +730,6 @@ impl BatchLanes {
         isa.words(self.numbers[c as usize * self.pairs + k].0)
             .float_bits()
     }
-
-    /// Whether pair `k` reaches beyond the meetings, in every lane.
-    #[inline(always)]
-    pub fn beyond<I: Isa>(&self, isa: I, k: usize) -> Mask<I> {
-        isa.mask_of_bits(self.beyond[k])
-    }
 }
 
 #[cfg(test)]
@@ -884,7 +871,7 @@ mod tests {
                 lanes.copy_in(Portable, &all);
                 let lane = |l: usize| if l < count as usize { l } else { 0 };
                 for k in 0..lanes.pairs() {
-                    let bits = lanes.beyond(Portable, k).bits();
+                    let bits = lanes.beyond[k];
                     for l in 0..LANES {
                         let flag = all[lane(l)].bonds.storage().1[k];
                         assert_eq!(bits >> l & 1 == 1, flag, "{places} places, pair {k}");

@@ -292,7 +292,7 @@ impl SessionLanes {
     /// Figure `f` of place `i` in every lane, as a number.
     #[inline(always)]
     pub fn float<I: Isa>(&self, isa: I, i: usize, f: Figure) -> F32s<I> {
-        self.words(isa, i, f).float_bits()
+        figure(isa, &self.rows[i], f)
     }
 
     /// Figure `f` of place `i` in lane `l`, as a word.
@@ -319,7 +319,7 @@ impl SessionLanes {
     /// [`SessionLanes::put`] for a number.
     #[inline(always)]
     pub fn put_float<I: Isa>(&mut self, i: usize, f: Figure, v: F32s<I>) {
-        self.put(i, f, v.bits());
+        set_figure(&mut self.rows[i], f, v);
     }
 
     /// [`SessionLanes::put`] for a flag (all ones when set).

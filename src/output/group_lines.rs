@@ -84,7 +84,12 @@ impl GroupLines {
             let Some(character) = kept.filter(|kept| kept.bits == character_bits(row)) else {
                 return csv_line::append(row, recent, out);
             };
-            let run_key = (row.run, row.replicate, &*row.arm);
+            // The arm by where its text lies and its length: the rows are
+            // borrowed for the whole call, so one address and length are
+            // one text, and the run's rows share their arm's (an arm met
+            // again at another address is written anew, the same bytes).
+            let arm = (row.arm.as_ptr(), row.arm.len());
+            let run_key = (row.run, row.replicate, arm);
             run.append(run_key, row, RUN, recent, out)?;
             csv_line::append_unsigned(row.group.into(), out);
             let session_key = (row.step, row.week.to_bits());
@@ -219,7 +224,9 @@ mod tests {
         // alone, and an arm that comes back), and so do the week while the
         // step stays (a week of -0 and of +0 written apart) and the step
         // while the week stays; none of the changes within a call at the
-        // start of a block (of 175 rows on one thread, 88 on two).
+        // start of a block (of 175 rows on one thread, 88 on two). An
+        // arm's name is known by where it lies: a copy elsewhere is the
+        // same text, written the same.
         let mut lines = GroupLines::default();
         for step in 0..4u32 {
             let arm = ["group", "a \"large\", group", "group"][step as usize % 3];
@@ -233,7 +240,13 @@ mod tests {
                     };
                     GroupRow {
                         run: u64::from(step / 3) * 12_345 + u64::from(g >= 600),
-                        arm: Cow::Borrowed(if g % 250 == 249 { "waitlist" } else { arm }),
+                        // Some rows own a copy of the arm's name: the same
+                        // text at another address.
+                        arm: match (g % 250 == 249, g % 7 == 3) {
+                            (true, _) => Cow::Borrowed("waitlist"),
+                            (false, true) => Cow::Owned(arm.to_string()),
+                            (false, false) => Cow::Borrowed(arm),
+                        },
                         replicate: step % 2 + u32::from(g >= 340),
                         group: g,
                         step: step + u32::from(g % 100 >= 90),

@@ -390,6 +390,9 @@ struct Opened {
     experiment: Experiment,
     dir: PathBuf,
     source: String,
+    /// The files of an earlier run this one replaces (`--force`), removed
+    /// while it runs; dropped (waited for) before the lock is let go.
+    _replaced: Option<durable::Removal>,
     _lock: FolderLock,
 }
 
@@ -440,10 +443,12 @@ fn open_resumed(
         memory::check(&experiment, threads, &source)?;
     }
     durable::remove_partials(dir)?;
+    crate::output::remove_replaced(dir)?;
     Ok(Some(Opened {
         experiment,
         dir: dir.to_path_buf(),
         source,
+        _replaced: None,
         _lock: lock,
     }))
 }
@@ -473,7 +478,7 @@ fn open_new(
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
     let lock = FolderLock::acquire(&dir, &command_line())?;
-    OutputFolder::prepare(&dir, args.options.force)?;
+    let replaced = OutputFolder::prepare(&dir, args.options.force)?.take_replaced();
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         shard.remember(&dir)?;
     }
@@ -489,6 +494,7 @@ fn open_new(
         experiment,
         dir,
         source,
+        _replaced: replaced,
         _lock: lock,
     })
 }

@@ -72,10 +72,17 @@ fn assert_same_contents(expected: &Path, found: &Path, what: &str) {
 }
 
 fn crashing_run(scenario: &Path, out: &Path, at: u64) -> std::process::Output {
+    crashing_run_with(scenario, out, at, &[])
+}
+
+/// [`crashing_run`] with more arguments.
+fn crashing_run_with(scenario: &Path, out: &Path, at: u64, extra: &[&str]) -> std::process::Output {
     bonfire()
         .arg("run")
         .arg(scenario)
-        .args(["--quiet", "--no-charts", "--threads", "1", "--out"])
+        .args(["--quiet", "--no-charts", "--threads", "1"])
+        .args(extra)
+        .arg("--out")
         .arg(out)
         .env("BONFIRE_CRASH_AT", at.to_string())
         .output()
@@ -125,6 +132,49 @@ fn a_run_killed_after_any_durable_step_resumes_to_the_same_files() {
     // over a hundred steps; fewer means the crash points are not reached.
     assert!(crashes > 100, "only {crashes} crash points");
     eprintln!("crash points tried: {crashes}");
+}
+
+/// Copies a folder and everything in it.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// `--force` killed while it takes an earlier run's files out of the folder
+/// (each moved into a hidden folder, which is removed while the new run
+/// goes on): after each of its first steps the folder holds the earlier
+/// run's manifest unchanged or none (never a finished run that mixes two),
+/// and a second `--force` run ends with exactly the files of a run into an
+/// empty folder, nothing hidden left behind.
+#[test]
+fn a_forced_run_killed_while_replacing_an_earlier_one_mixes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    let earlier = dir.path().join("earlier");
+    run_ok(&scenario, &earlier, &["--no-charts", "--seed", "6"]);
+    let earlier_manifest = std::fs::read(earlier.join("manifest.json")).unwrap();
+    for at in 1..=10 {
+        let out = dir.path().join(format!("forced-{at}"));
+        copy_dir(&earlier, &out);
+        let crashed = crashing_run_with(&scenario, &out, at, &["--force"]);
+        assert_eq!(crashed.status.code(), Some(86), "step {at}: {crashed:?}");
+        if let Ok(manifest) = std::fs::read(out.join("manifest.json")) {
+            assert_eq!(manifest, earlier_manifest, "step {at}: another manifest");
+            assert_same_contents(&earlier, &out, &format!("killed at step {at}"));
+        }
+        run_ok(&scenario, &out, &["--no-charts", "--force"]);
+        assert_same_contents(&whole, &out, &format!("forced again after step {at}"));
+    }
 }
 
 /// A part cut short (what a power cut can leave) is found by its seal and

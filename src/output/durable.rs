@@ -181,6 +181,53 @@ pub fn remove_dir_durably(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A folder being removed on a thread of its own
+/// ([`remove_in_background`]), so that the run that replaces what it held
+/// does not wait for the disk to let go of it. Dropping it waits for the
+/// removal to end; a removal that failed is reported on the standard
+/// error, the folder left where it is (hidden, and cleared by the next
+/// run into the same folder).
+#[derive(Debug)]
+pub struct Removal {
+    dir: std::path::PathBuf,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Removes `dir` and everything in it on a thread of its own, or here
+/// where no thread can be started. The folder must be one nothing else
+/// reads or writes any more (a hidden one the caller has moved files
+/// into).
+pub fn remove_in_background(dir: std::path::PathBuf) -> Result<Removal> {
+    let doomed = dir.clone();
+    match std::thread::Builder::new().spawn(move || std::fs::remove_dir_all(&doomed)) {
+        Ok(thread) => Ok(Removal {
+            dir,
+            thread: Some(thread),
+        }),
+        Err(_) => {
+            remove_all(&dir)?;
+            Ok(Removal { dir, thread: None })
+        }
+    }
+}
+
+impl Drop for Removal {
+    fn drop(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let outcome = thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the removal panicked")));
+        if let Err(e) = outcome {
+            eprintln!(
+                "warning: could not remove {} (what an earlier run left there): {e}",
+                self.dir.display()
+            );
+        }
+    }
+}
+
 fn remove_all(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|source| Error::Io {
         action: "remove",

@@ -1,8 +1,9 @@
 //! The output folder: files are written whole or not at all.
 //!
 //! [`OutputFolder::prepare`] runs before any simulation: it refuses a folder
-//! that already holds a run (unless forced) and creates it, so a bad path
-//! fails in a second, not after the run. Every file is first written under a
+//! that already holds a run (unless forced: the earlier run's files are
+//! then moved aside and removed while the new run goes on) and creates it,
+//! so a bad path fails in a second, not after the run. Every file is first written under a
 //! temporary name (`.NAME.partial`) and renamed into place by
 //! [`OutputFolder::commit`] once all of them are complete and on disk
 //! ([`durable`]), the manifest last: a folder with a `manifest.json` holds a
@@ -79,12 +80,13 @@ pub const PARTS_DIR: &str = "parts";
 /// The file a sharded run writes to remember its shard (`I/N`).
 pub const SHARD_FILE: &str = "shard.txt";
 
-/// Everything a run writes into its folder, in the order `--force` removes
-/// it: the manifest first (the folder then no longer holds a finished
+/// Everything a run writes into its folder, in the order `--force` takes
+/// it out: the manifest first (the folder then no longer holds a finished
 /// run), then the charts, the report, the exports and the other
 /// [`RUN_FILES`], and the parts and the scenario last (until they go,
 /// `--resume` can still finish the earlier run), so a removal cut short by
-/// a crash never leaves a folder that looks finished or that mixes two runs.
+/// a crash never leaves a folder that looks finished or that mixes two runs
+/// ([`remove_earlier_run`]).
 fn earlier_run() -> impl Iterator<Item = &'static str> {
     ["manifest.json", "report.html", "charts", "network"]
         .into_iter()
@@ -115,31 +117,76 @@ pub fn generation_dirs(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Removes every file and folder an earlier run wrote (`--force`), before
-/// the new run starts, so that none of it can be read as the new run's;
-/// nothing else in the folder is touched.
-fn remove_earlier_run(dir: &Path) -> Result<()> {
+/// The hidden folder inside an output folder that the files of an earlier
+/// run are moved into when a new run replaces them (`--force`), and
+/// removed from while the new run goes on.
+pub const REPLACED_DIR: &str = ".earlier-run.removing";
+
+/// Takes every file and folder an earlier run wrote (`--force`) out of
+/// `dir` before the new run starts, so that none of it can be read as the
+/// new run's; nothing else in the folder is touched. Each is moved, in the
+/// order of [`earlier_run`], into [`REPLACED_DIR`] (a rename, which takes
+/// no time whatever the file's size), and that folder is then removed on
+/// a thread of its own while the new run goes on: a run of a million
+/// members with every output leaves a gigabyte, which takes the disk most
+/// of a second to let go of. What a crash left in that folder is removed
+/// first.
+fn remove_earlier_run(dir: &Path) -> Result<Option<durable::Removal>> {
+    let replaced = dir.join(REPLACED_DIR);
+    remove_replaced(dir)?;
+    let mut moved = false;
+    let mut move_out = |path: &Path| -> Result<()> {
+        let Some(name) = path.file_name() else {
+            return Ok(());
+        };
+        if !moved {
+            std::fs::create_dir(&replaced).map_err(|source| Error::Io {
+                action: "create",
+                path: replaced.clone(),
+                source,
+            })?;
+            moved = true;
+        }
+        std::fs::rename(path, replaced.join(name)).map_err(|source| Error::Io {
+            action: "remove",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        durable::crash_point();
+        Ok(())
+    };
     for name in earlier_run() {
         if name == TARGETS_FILE {
             // A calibration's generations go before its inputs.
             for generation in generation_dirs(dir) {
-                durable::remove_dir_durably(&generation)?;
+                move_out(&generation)?;
             }
         }
         let path = dir.join(name);
-        if [PARTS_DIR, "charts", "network"].contains(&name) {
-            durable::remove_dir_durably(&path)?;
-        } else if path.exists() {
-            std::fs::remove_file(&path).map_err(|source| Error::Io {
-                action: "remove",
-                path: path.clone(),
-                source,
-            })?;
-            durable::crash_point();
+        if path.symlink_metadata().is_ok() {
+            move_out(&path)?;
         }
     }
     durable::remove_partials(dir)?;
-    durable::sync_dir(dir)
+    durable::sync_dir(dir)?;
+    if !moved {
+        return Ok(None);
+    }
+    durable::remove_in_background(replaced).map(Some)
+}
+
+/// Removes what an earlier run's replacement left in [`REPLACED_DIR`] when
+/// a crash cut its removal short (nothing where there is no such folder).
+pub fn remove_replaced(dir: &Path) -> Result<()> {
+    let replaced = dir.join(REPLACED_DIR);
+    if replaced.symlink_metadata().is_err() {
+        return Ok(());
+    }
+    std::fs::remove_dir_all(&replaced).map_err(|source| Error::Io {
+        action: "remove",
+        path: replaced,
+        source,
+    })
 }
 
 /// An output folder being written.
@@ -148,13 +195,17 @@ pub struct OutputFolder {
     dir: PathBuf,
     /// (temporary path, final path) of every file written so far.
     staged: Vec<(PathBuf, PathBuf)>,
+    /// The files of an earlier run this one replaces, being removed.
+    replaced: Option<durable::Removal>,
 }
 
 impl OutputFolder {
     /// Checks and creates the folder for a new run. A folder that already
     /// holds a run (a `manifest.json`) or an unfinished one (a `parts/`
     /// folder) is refused unless `force` is set; with `force`, everything
-    /// an earlier run wrote is removed so the new run starts clean.
+    /// an earlier run wrote is taken out of the folder so the new run
+    /// starts clean, and removed while it runs
+    /// ([`OutputFolder::take_replaced`]).
     pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
         for (marker, what) in [
             ("manifest.json", "a finished run"),
@@ -171,9 +222,11 @@ impl OutputFolder {
         // With `force`, or where no run is there to finish (a crash before
         // the first part, or during an earlier `--force`), whatever an
         // earlier run left goes, so nothing of it mixes with this one.
-        if dir.is_dir() {
-            remove_earlier_run(dir)?;
-        }
+        let replaced = if dir.is_dir() {
+            remove_earlier_run(dir)?
+        } else {
+            None
+        };
         durable::create_dir(dir)?;
         durable::remove_partials(dir)?;
         // Probe that the folder is writable now rather than after the run.
@@ -188,6 +241,7 @@ impl OutputFolder {
         Ok(OutputFolder {
             dir: dir.to_path_buf(),
             staged: Vec::new(),
+            replaced,
         })
     }
 
@@ -196,7 +250,16 @@ impl OutputFolder {
         OutputFolder {
             dir: dir.to_path_buf(),
             staged: Vec::new(),
+            replaced: None,
         }
+    }
+
+    /// The removal of the files of the earlier run this one replaces
+    /// ([`OutputFolder::prepare`] with `force`), for a caller to keep while
+    /// it runs: dropping it waits for the removal to end. `None` where no
+    /// earlier run was there.
+    pub fn take_replaced(&mut self) -> Option<durable::Removal> {
+        self.replaced.take()
     }
 
     /// Opens a new file under its temporary name.

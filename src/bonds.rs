@@ -85,6 +85,20 @@ pub fn pair_count(n: usize) -> usize {
 /// ([`crate::popcount`]) counts with it.
 #[inline(always)]
 pub fn shared_partners(bits: &[u64], nodes: u64) -> [u32; 64] {
+    shared_partners_each(bits, nodes, |_, _, _| ())
+}
+
+/// [`shared_partners`], handing each node to `whole` as soon as its count
+/// is whole, in node order: its place, its ties among `nodes` (a bit word)
+/// and twice the triangles through it. A node's count is whole once its
+/// ties to the nodes after it are counted, those to the nodes before it
+/// having come first.
+#[inline(always)]
+pub fn shared_partners_each(
+    bits: &[u64],
+    nodes: u64,
+    mut whole: impl FnMut(usize, u64, u32),
+) -> [u32; 64] {
     let mut twice = [0u32; 64];
     let mut each = nodes;
     while each != 0 {
@@ -99,6 +113,7 @@ pub fn shared_partners(bits: &[u64], nodes: u64) -> [u32; 64] {
             twice[i] += shared;
             twice[j] += shared;
         }
+        whole(i, mine, twice[i]);
     }
     twice
 }

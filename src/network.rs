@@ -36,7 +36,7 @@ use petgraph::graph::{NodeIndex, UnGraph};
 
 pub use crate::bonds::NetStats;
 
-use crate::bonds::{NetworkMemo, TieLevels, shared_partners};
+use crate::bonds::{NetworkMemo, TieLevels, shared_partners_each};
 use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
 use crate::output::xml::escape;
@@ -353,15 +353,16 @@ fn strength_sum(g: &GroupState, nodes: u64) -> f64 {
 }
 
 /// The core numbers of `nodes` in a graph of up to 64 places given by
-/// each place's neighbour bits, `degree` each node's degree among them:
-/// the node of least remaining degree (the first such) peeled one at a
+/// each place's neighbour bits, `degree` each node's degree among them
+/// (lowered as the nodes go, left as the peeling left it): the node of
+/// least remaining degree (the first such) peeled one at a
 /// time, lowering its remaining neighbours' degrees, its core number the
 /// largest least degree met so far, handed to `core` with its place.
 /// Once the nodes left are at most that degree and one, none can have
 /// more neighbours left than it: each is handed it, in place order,
 /// without peeling. Returns the largest core number (0 without nodes).
 #[inline(always)]
-fn peel(bits: &[u64], nodes: u64, mut degree: [u32; 64], mut core: impl FnMut(usize, u32)) -> u32 {
+fn peel(bits: &[u64], nodes: u64, degree: &mut [u32; 64], mut core: impl FnMut(usize, u32)) -> u32 {
     let mut remaining = nodes;
     let mut largest = 0u32;
     while remaining != 0 {
@@ -438,7 +439,9 @@ pub fn node_figures(g: &GroupState, levels: &TieLevels) -> (Vec<f32>, Vec<u32>) 
         strength.push(sum);
     }
     let mut by_place = [0u32; 64];
-    peel(&bits, nodes, degree, |place, core| by_place[place] = core);
+    peel(&bits, nodes, &mut degree, |place, core| {
+        by_place[place] = core
+    });
     let cores = (0..64)
         .filter(|&i| (nodes >> i) & 1 == 1)
         .map(|i| by_place[i])
@@ -509,15 +512,12 @@ impl NetStats {
             strength_sum: strength.unwrap_or_else(|| strength_sum(g, node_mask)),
             ..NetStats::default()
         };
-        let twice = shared_partners(bits, node_mask);
+        // Each node's figures as soon as its count of triangles is whole.
         let mut degree = [0u32; 64];
         let mut isolated = 0u64;
-        let mut each = node_mask;
-        while each != 0 {
-            let i = each.trailing_zeros() as usize;
-            each &= each - 1;
-            degree[i] = (bits[i] & node_mask).count_ones();
-            let (k, twice) = (u64::from(degree[i]), u64::from(twice[i]));
+        shared_partners_each(bits, node_mask, |i, ties, twice| {
+            degree[i] = ties.count_ones();
+            let (k, twice) = (u64::from(degree[i]), u64::from(twice));
             s.edges += k;
             isolated |= u64::from(k == 0) << i;
             s.triples += k * k.saturating_sub(1) / 2;
@@ -525,7 +525,7 @@ impl NetStats {
             if k >= 2 {
                 s.clustering_sum += twice as f64 / (k * (k - 1)) as f64;
             }
-        }
+        });
         s.edges /= 2;
         s.edges_squared = (s.edges * s.edges) as f64;
         s.isolates = u64::from(isolated.count_ones());
@@ -557,7 +557,7 @@ impl NetStats {
         s.max_core = if s.edges == s.nodes - s.components {
             u32::from(s.edges > 0)
         } else {
-            peel(bits, node_mask & !isolated, degree, |_, _| ())
+            peel(bits, node_mask & !isolated, &mut degree, |_, _| ())
         };
         s
     }

@@ -376,6 +376,7 @@ fn resumed_shard(dir: &Path, asked: Option<Shard>) -> anyhow::Result<Option<Shar
 fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     durable::remove_partials(dir)?;
+    crate::output::remove_replaced(dir)?;
     if !quiet {
         println!(
             "bonfire: {} holds a finished run (manifest.json); nothing to resume",
@@ -648,7 +649,9 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         runner::check_all_sealed(&experiment, dir, Some(*shard))?;
     }
     let _lock = FolderLock::acquire(&args.out, &command_line())?;
-    OutputFolder::prepare(&args.out, args.force)?;
+    // The earlier run's files go while the shards' are copied in, before
+    // the lock is let go.
+    let _replaced = OutputFolder::prepare(&args.out, args.force)?.take_replaced();
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     for shard in &args.shards {
         durable::copy_finished_files(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;

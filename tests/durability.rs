@@ -151,9 +151,10 @@ fn copy_dir(from: &Path, to: &Path) {
 /// `--force` killed while it takes an earlier run's files out of the folder
 /// (each moved into a hidden folder, which is removed while the new run
 /// goes on): after each of its first steps the folder holds the earlier
-/// run's manifest unchanged or none (never a finished run that mixes two),
-/// and a second `--force` run ends with exactly the files of a run into an
-/// empty folder, nothing hidden left behind.
+/// run whole (its manifest and every file unchanged) or no manifest, never
+/// a finished run that mixes two (which it would if the manifest did not
+/// go first), and a second `--force` run ends with exactly the files of a
+/// run into an empty folder, the hidden folder gone.
 #[test]
 fn a_forced_run_killed_while_replacing_an_earlier_one_mixes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -174,6 +175,40 @@ fn a_forced_run_killed_while_replacing_an_earlier_one_mixes_nothing() {
         }
         run_ok(&scenario, &out, &["--no-charts", "--force"]);
         assert_same_contents(&whole, &out, &format!("forced again after step {at}"));
+        assert!(!out.join(".earlier-run.removing").exists(), "step {at}");
+    }
+}
+
+/// Hidden folders a crash left half removed (an earlier run's files being
+/// replaced, `.earlier-run.removing`, or a run's parts, `.parts.removing`)
+/// are removed by `--resume` (which finds nothing else to do in a finished
+/// run's folder) and by the next `--force` run.
+#[test]
+fn folders_a_crash_left_half_removed_go_with_the_next_resume_or_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &["--no-charts"]);
+    let leave = |name: &str| {
+        let parts = out.join(name).join("parts");
+        std::fs::create_dir_all(&parts).unwrap();
+        std::fs::write(parts.join("run-0000000.groups.csv"), "old").unwrap();
+    };
+    leave(".earlier-run.removing");
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        !out.join(".earlier-run.removing").exists(),
+        "--resume left it"
+    );
+    leave(".earlier-run.removing");
+    leave(".parts.removing");
+    run_ok(&scenario, &out, &["--no-charts", "--force"]);
+    for name in [".earlier-run.removing", ".parts.removing"] {
+        assert!(!out.join(name).exists(), "--force left {name}");
     }
 }
 

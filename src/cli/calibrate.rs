@@ -313,6 +313,7 @@ fn open_resumed(
 ) -> anyhow::Result<Option<(PathBuf, String, FolderLock)>> {
     check_calibration_folder(dir)?;
     let lock = FolderLock::acquire(dir, &command_line())?;
+    crate::output::remove_replaced(dir)?;
     if dir.join("manifest.json").is_file() {
         durable::remove_partials(dir)?;
         if !args.options.quiet {

@@ -126,11 +126,13 @@ pub const REPLACED_DIR: &str = ".earlier-run.removing";
 /// `dir` before the new run starts, so that none of it can be read as the
 /// new run's; nothing else in the folder is touched. Each is moved, in the
 /// order of [`earlier_run`], into [`REPLACED_DIR`] (a rename, which takes
-/// no time whatever the file's size), and that folder is then removed on
-/// a thread of its own while the new run goes on: a run of a million
-/// members with every output leaves a gigabyte, which takes the disk most
-/// of a second to let go of. What a crash left in that folder is removed
-/// first.
+/// no time whatever the file's size), the folder flushed to disk once the
+/// manifest has gone and again at the end, and that folder is then
+/// removed on a thread of its own while the new run goes on: a run of a
+/// million members with every output leaves a gigabyte, which takes the
+/// disk most of a second to let go of. What a crash left in that folder is
+/// removed first; folders a crash left half removed under a hidden name
+/// ([`durable::remove_dir_durably`]'s `.NAME.removing`) go with the rest.
 fn remove_earlier_run(dir: &Path) -> Result<Option<durable::Removal>> {
     let replaced = dir.join(REPLACED_DIR);
     remove_replaced(dir)?;
@@ -165,7 +167,15 @@ fn remove_earlier_run(dir: &Path) -> Result<Option<durable::Removal>> {
         let path = dir.join(name);
         if path.symlink_metadata().is_ok() {
             move_out(&path)?;
+            if name == "manifest.json" {
+                // The folder no longer holds a finished run, on disk too,
+                // before anything else of it goes.
+                durable::sync_dir(dir)?;
+            }
         }
+    }
+    for half_removed in half_removed_dirs(dir) {
+        move_out(&half_removed)?;
     }
     durable::remove_partials(dir)?;
     durable::sync_dir(dir)?;
@@ -175,8 +185,27 @@ fn remove_earlier_run(dir: &Path) -> Result<Option<durable::Removal>> {
     durable::remove_in_background(replaced).map(Some)
 }
 
+/// Folders in `dir` that a crash left half removed under the hidden name
+/// [`durable::remove_dir_durably`] gives them (`.NAME.removing`), but for
+/// [`REPLACED_DIR`].
+fn half_removed_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with('.') && name.ends_with(".removing") && name != REPLACED_DIR
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// Removes what an earlier run's replacement left in [`REPLACED_DIR`] when
-/// a crash cut its removal short (nothing where there is no such folder).
+/// a crash cut its removal short (nothing where there is no such folder):
+/// before a new run is prepared, and when `--resume` opens a folder.
 pub fn remove_replaced(dir: &Path) -> Result<()> {
     let replaced = dir.join(REPLACED_DIR);
     if replaced.symlink_metadata().is_err() {

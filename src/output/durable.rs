@@ -228,7 +228,8 @@ impl Drop for Removal {
     }
 }
 
-fn remove_all(path: &Path) -> Result<()> {
+/// Removes a folder and everything in it.
+pub fn remove_all(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|source| Error::Io {
         action: "remove",
         path: path.to_path_buf(),

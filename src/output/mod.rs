@@ -101,15 +101,16 @@ fn earlier_run() -> impl Iterator<Item = &'static str> {
 
 /// The generation folders of a calibration in `dir`, in name order.
 pub fn generation_dirs(dir: &Path) -> Vec<PathBuf> {
+    folders_named(dir, |name| name.starts_with(GENERATION_PREFIX))
+}
+
+/// The folders in `dir` whose names `keep` takes, in name order.
+fn folders_named(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(GENERATION_PREFIX)
-        })
+        .filter(|e| keep(&e.file_name().to_string_lossy()))
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
@@ -189,18 +190,9 @@ fn remove_earlier_run(dir: &Path) -> Result<Option<durable::Removal>> {
 /// [`durable::remove_dir_durably`] gives them (`.NAME.removing`), but for
 /// [`REPLACED_DIR`].
 fn half_removed_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with('.') && name.ends_with(".removing") && name != REPLACED_DIR
-        })
-        .map(|e| e.path())
-        .collect();
-    found.sort();
-    found
+    folders_named(dir, |name| {
+        name.starts_with('.') && name.ends_with(".removing") && name != REPLACED_DIR
+    })
 }
 
 /// Removes what an earlier run's replacement left in [`REPLACED_DIR`] when
@@ -211,11 +203,7 @@ pub fn remove_replaced(dir: &Path) -> Result<()> {
     if replaced.symlink_metadata().is_err() {
         return Ok(());
     }
-    std::fs::remove_dir_all(&replaced).map_err(|source| Error::Io {
-        action: "remove",
-        path: replaced,
-        source,
-    })
+    durable::remove_all(&replaced)
 }
 
 /// An output folder being written.

@@ -1,18 +1,18 @@
 //! The JSON Schema of a whole scenario file, for editors (`bonfire
-//! schema`): the declared keys from the registry ([`crate::scenario::keys::registry`]) with
+//! schema`): the declared keys from the registry ([`crate::scenario::keys::ordered_registry`]) with
 //! their descriptions, defaults and ranges, plus the tables that shape an
 //! experiment: `[sweep]`, `[[arm]]`, `[sensitivity]` and `[calibration]`.
 
 use serde_json::{Value, json};
 
-use crate::scenario::keys::{Key, Kind, registry};
+use crate::scenario::keys::{Key, Kind, ordered_registry};
 
 /// The JSON Schema of a whole scenario file, for editors: the declared keys
 /// with their descriptions, defaults and ranges, plus `[sweep]` (any key that
 /// may vary, as a list of values or a range) and `[[arm]]` (a name, whether
 /// the arm attends, and any key that may vary).
 pub fn file_schema() -> Value {
-    let registry = registry();
+    let registry = ordered_registry();
     let mut schema = registry.schema.clone();
     let varying: Vec<&Key> = registry
         .keys

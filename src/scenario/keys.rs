@@ -9,7 +9,9 @@
 //! list: [`check`] (types, ranges, unknown keys, with the key and the value
 //! in every message), [`check_relations`], the file's JSON Schema
 //! ([`crate::file_schema`]), [`markdown_reference`] (the README's key
-//! tables) and [`switches`] (every mechanism's `enabled`).
+//! tables) and [`switches`] (every mechanism's `enabled`). The file's
+//! schema reads [`ordered_registry`], the same list with its schemas'
+//! keywords in reading order, which a run has no need to pay for.
 
 use std::sync::OnceLock;
 
@@ -66,7 +68,8 @@ pub struct Key {
     pub also: Option<String>,
     /// Applies to every run of an experiment: no `[sweep]` or `[[arm]]` may set it.
     pub experiment_wide: bool,
-    /// The key's own JSON Schema (for `[sweep]` and `[[arm]]` schemas).
+    /// The key's own JSON Schema (for `[sweep]` and `[[arm]]` schemas;
+    /// keywords in reading order from [`ordered_registry`] only).
     pub schema: Value,
 }
 
@@ -85,25 +88,43 @@ pub struct Section {
 pub struct Registry {
     pub keys: Vec<Key>,
     pub sections: Vec<Section>,
-    /// The JSON Schema of [`Parameters`] as schemars derives it.
+    /// The JSON Schema of [`Parameters`] as schemars derives it (keywords
+    /// in reading order from [`ordered_registry`] only).
     pub schema: Value,
 }
 
-/// The registry, built once from the declarations.
+/// The registry, built once from the declarations. Its schemas keep the
+/// keywords in the order schemars declares them; [`ordered_registry`] has
+/// them in the order a reader expects, for the files it writes.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| from_schema(schemars::schema_for!(Parameters).to_value()))
+}
+
+/// The registry as [`registry`], its schemas' keywords ordered as schemars
+/// writes them (`$id`, `$schema`, `title`, `description`, `type` first,
+/// `$defs` last): for the JSON Schema a user reads. Checking a scenario
+/// does not need the order, and ordering takes a run's start about seven
+/// million instructions, so only the schema's writer builds this one.
+pub fn ordered_registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let schema =
-            serde_json::to_value(schemars::schema_for!(Parameters)).expect("a schema is JSON");
-        let mut registry = Registry {
-            keys: Vec::new(),
-            sections: Vec::new(),
-            schema: schema.clone(),
-        };
-        let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
-        walk(&schema, &defs, "", false, &mut registry);
-        registry
+        from_schema(
+            serde_json::to_value(schemars::schema_for!(Parameters)).expect("a schema is JSON"),
+        )
     })
+}
+
+fn from_schema(schema: Value) -> Registry {
+    let mut registry = Registry {
+        keys: Vec::new(),
+        sections: Vec::new(),
+        schema: Value::Null,
+    };
+    let defs = schema.get("$defs").unwrap_or(&Value::Null);
+    walk(&schema, defs, "", false, &mut registry);
+    registry.schema = schema;
+    registry
 }
 
 impl Registry {
@@ -656,6 +677,20 @@ pub fn markdown_reference() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_a_run_checks_with_is_the_schema_writers_in_another_keyword_order() {
+        let (run, written) = (registry(), ordered_registry());
+        // serde_json's maps (insertion-ordered) compare as maps: the keys,
+        // their kinds, defaults and schemas are the same, in any order.
+        assert_eq!(run.keys, written.keys);
+        assert_eq!(run.sections, written.sections);
+        assert_eq!(run.schema, written.schema);
+        // The order itself does differ, which is why the writer has its own.
+        let first = |r: &Registry| r.schema.as_object().unwrap().keys().next().cloned();
+        assert_eq!(first(written).as_deref(), Some("$schema"));
+        assert_ne!(first(run), first(written));
+    }
 
     #[test]
     fn every_number_declares_its_range_and_every_key_its_doc() {

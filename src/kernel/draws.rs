@@ -12,12 +12,13 @@
 //! their eight counters are one vector of group ids and three broadcasts.
 
 use super::lanes::{Isa, U32s};
-use super::philox::philox;
+use super::philox::{ROUNDS, philox_under, round_keys};
 use crate::rng::{Purpose, splitmix64};
 
-/// The key of a replicate's numbers.
+/// The key of a replicate's numbers, as its ten rounds' keys (made once:
+/// every call of the replicate is under them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key([u32; 2]);
+pub struct Key([[u32; 2]; ROUNDS]);
 
 /// Where a number is, but for the group: the session, what it is for, the
 /// item and the block of four rounds.
@@ -41,7 +42,7 @@ impl Address {
 impl Key {
     pub fn new(seed: u64, replicate: u32) -> Key {
         let mixed = splitmix64(splitmix64(seed) ^ u64::from(replicate));
-        Key([mixed as u32, (mixed >> 32) as u32])
+        Key(round_keys([mixed as u32, (mixed >> 32) as u32]))
     }
 
     /// Lane by lane, the four words at `at` in lane `l`'s group
@@ -55,7 +56,7 @@ impl Key {
             isa.u(at.purpose_and_block()),
             isa.u(at.position),
         ];
-        philox(counter, [isa.u(self.0[0]), isa.u(self.0[1])])
+        philox_under(counter, &self.0)
     }
 }
 

@@ -8,7 +8,9 @@
 //! (`kat_vectors`, the three `philox4x32 10` lines).
 //!
 //! [`philox`] computes eight counters at once, each lane with its own
-//! counter and key ([`super::lanes`]: the same words on every processor).
+//! counter and key ([`super::lanes`]: the same words on every processor);
+//! [`philox_under`] the same words under one key in every lane, its
+//! rounds' keys made once, as the kernel's draws call it.
 
 use super::lanes::{F32s, Isa, U32s};
 
@@ -18,20 +20,63 @@ const M1: u32 = 0xCD9E_8D57;
 const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
 
+/// The rounds.
+pub const ROUNDS: usize = 10;
+
 /// Lane by lane, the four words of each lane's counter (`counter[w]`
 /// holds word `w` of the eight counters) under its key.
 #[inline(always)]
 pub fn philox<I: Isa>(counter: [U32s<I>; 4], key: [U32s<I>; 2]) -> [U32s<I>; 4] {
     let (mut c, mut k) = (counter, key);
-    for round in 0..10 {
+    for round in 0..ROUNDS {
         if round > 0 {
             k = [k[0] + W0, k[1] + W1];
         }
-        let (low0, high0) = c[0].mul_wide(M0);
-        let (low1, high1) = c[2].mul_wide(M1);
-        c = [high1 ^ c[1] ^ k[0], low1, high0 ^ c[3] ^ k[1], low0];
+        c = self::round(c, k);
     }
     c
+}
+
+/// The key of each round, `key + round · (W0, W1)`: one key's schedule,
+/// made once for all the calls under it.
+pub fn round_keys(key: [u32; 2]) -> [[u32; 2]; ROUNDS] {
+    let mut keys = [key; ROUNDS];
+    for round in 1..ROUNDS {
+        keys[round] = [
+            keys[round - 1][0].wrapping_add(W0),
+            keys[round - 1][1].wrapping_add(W1),
+        ];
+    }
+    keys
+}
+
+/// [`philox`] under one key in every lane, its rounds' keys made before
+/// ([`round_keys`]): the ten rounds written out, each key word one
+/// broadcast from memory (the loop of [`philox`] stays a loop, bumping
+/// its keys and reloading its constants every round).
+#[inline(always)]
+pub fn philox_under<I: Isa>(counter: [U32s<I>; 4], keys: &[[u32; 2]; ROUNDS]) -> [U32s<I>; 4] {
+    let isa = counter[0].isa();
+    let key = |r: usize| [isa.u(keys[r][0]), isa.u(keys[r][1])];
+    let mut c = counter;
+    c = round(c, key(0));
+    c = round(c, key(1));
+    c = round(c, key(2));
+    c = round(c, key(3));
+    c = round(c, key(4));
+    c = round(c, key(5));
+    c = round(c, key(6));
+    c = round(c, key(7));
+    c = round(c, key(8));
+    round(c, key(9))
+}
+
+/// One round: the two products, their halves crossed and the key mixed in.
+#[inline(always)]
+fn round<I: Isa>(c: [U32s<I>; 4], k: [U32s<I>; 2]) -> [U32s<I>; 4] {
+    let (low0, high0) = c[0].mul_wide(M0);
+    let (low1, high1) = c[2].mul_wide(M1);
+    [high1 ^ c[1] ^ k[0], low1, high0 ^ c[3] ^ k[1], low0]
 }
 
 /// Uniform numbers in [0, 1) from words: their upper 24 bits as a
@@ -89,6 +134,22 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
             assert_eq!(words(avx2, counters, keys), want);
+        }
+    }
+
+    #[test]
+    fn the_published_known_answers_under_a_keys_schedule() {
+        fn under<I: Isa>(isa: I, known: &([u32; 4], [u32; 2], [u32; 4])) -> [[u32; 8]; 4] {
+            let counter = known.0.map(|w| isa.u(w));
+            philox_under(counter, &round_keys(known.1)).map(U32s::array)
+        }
+        for known in &KNOWN {
+            let want = known.2.map(|w| [w; 8]);
+            assert_eq!(under(Portable, known), want);
+            #[cfg(target_arch = "x86_64")]
+            if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+                assert_eq!(under(avx2, known), want);
+            }
         }
     }
 

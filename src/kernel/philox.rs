@@ -154,6 +154,38 @@ mod tests {
     }
 
     #[test]
+    fn under_a_keys_schedule_each_lane_has_its_own_counters_words() {
+        // Counters that differ from lane to lane in every word (an
+        // xorshift walk), under keys with and without carries in the
+        // schedule: the words `philox` gives with the key in every lane.
+        fn both<I: Isa>(isa: I, counters: [[u32; 8]; 4], key: [u32; 2]) {
+            let c = counters.map(|w| isa.words(w));
+            let lanes_key = key.map(|k| isa.u(k));
+            let want = philox(c, lanes_key).map(U32s::array);
+            let got = philox_under(c, &round_keys(key)).map(U32s::array);
+            assert_eq!(got, want, "key {key:x?}");
+        }
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u32
+        };
+        for _ in 0..200 {
+            let counters = std::array::from_fn(|_| std::array::from_fn(|_| next()));
+            let key = [next(), next()];
+            for key in [key, [u32::MAX; 2], [0; 2]] {
+                both(Portable, counters, key);
+                #[cfg(target_arch = "x86_64")]
+                if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+                    both(avx2, counters, key);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn units_lie_in_zero_to_one_with_24_bits() {
         let words = [
             0,

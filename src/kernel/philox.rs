@@ -7,10 +7,12 @@
 //! before it. Held to Random123's published known answers
 //! (`kat_vectors`, the three `philox4x32 10` lines).
 //!
-//! [`philox`] computes eight counters at once, each lane with its own
-//! counter and key ([`super::lanes`]: the same words on every processor);
-//! [`philox_under`] the same words under one key in every lane, its
-//! rounds' keys made once, as the kernel's draws call it.
+//! [`philox_under`] computes eight counters at once, each lane with its
+//! own counter, under one key in every lane (the run's seed and
+//! replicate), its rounds' keys made once ([`round_keys`]); the words are
+//! the same on every processor ([`super::lanes`]). The tests hold it to
+//! the generator as the paper writes it, a key of its own in each lane
+//! and the key bumped round by round.
 
 use super::lanes::{F32s, Isa, U32s};
 
@@ -22,20 +24,6 @@ const W1: u32 = 0xBB67_AE85;
 
 /// The rounds.
 pub const ROUNDS: usize = 10;
-
-/// Lane by lane, the four words of each lane's counter (`counter[w]`
-/// holds word `w` of the eight counters) under its key.
-#[inline(always)]
-pub fn philox<I: Isa>(counter: [U32s<I>; 4], key: [U32s<I>; 2]) -> [U32s<I>; 4] {
-    let (mut c, mut k) = (counter, key);
-    for round in 0..ROUNDS {
-        if round > 0 {
-            k = [k[0] + W0, k[1] + W1];
-        }
-        c = self::round(c, k);
-    }
-    c
-}
 
 /// The key of each round, `key + round · (W0, W1)`: one key's schedule,
 /// made once for all the calls under it.
@@ -50,10 +38,11 @@ pub fn round_keys(key: [u32; 2]) -> [[u32; 2]; ROUNDS] {
     keys
 }
 
-/// [`philox`] under one key in every lane, its rounds' keys made before
-/// ([`round_keys`]): the ten rounds written out, each key word one
-/// broadcast from memory (the loop of [`philox`] stays a loop, bumping
-/// its keys and reloading its constants every round).
+/// Lane by lane, the four words of each lane's counter (`counter[w]`
+/// holds word `w` of the eight counters) under one key, its rounds' keys
+/// made before ([`round_keys`]): the ten rounds written out, each key
+/// word one broadcast from memory (as a loop bumping its key, the rounds
+/// stayed a loop that reloaded its constants every round).
 #[inline(always)]
 pub fn philox_under<I: Isa>(counter: [U32s<I>; 4], keys: &[[u32; 2]; ROUNDS]) -> [U32s<I>; 4] {
     let isa = counter[0].isa();
@@ -96,6 +85,20 @@ pub fn unit(word: u32) -> f32 {
 mod tests {
     use super::*;
     use crate::kernel::lanes::Portable;
+
+    /// The generator as the paper writes it, the reference
+    /// [`philox_under`] is held to: lane by lane, each lane's counter under
+    /// its own key, the key bumped by the Weyl constants between rounds.
+    fn philox<I: Isa>(counter: [U32s<I>; 4], key: [U32s<I>; 2]) -> [U32s<I>; 4] {
+        let (mut c, mut k) = (counter, key);
+        for r in 0..ROUNDS {
+            if r > 0 {
+                k = [k[0] + W0, k[1] + W1];
+            }
+            c = round(c, k);
+        }
+        c
+    }
 
     /// Random123's `kat_vectors`, the `philox4x32 10` lines: counter, key,
     /// the words expected.

@@ -18,7 +18,10 @@ use super::scratch::{Figure as Session, SessionLanes};
 use crate::bonds::{MemberTies, TieLevels};
 use crate::population::{GroupState, Member, NEVER};
 
-/// A member's figures, one row each in [`SummaryLanes`].
+/// A member's figures in [`SummaryLanes`]: the counts two to a row, each
+/// in sixteen bits (the first of a row in the low half), then the sums,
+/// one row each, in the order of [`MemberTies`]' words (so that a place's
+/// rows are the words [`SummaryLanes::copy_out`] gives its group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
     Ties,
@@ -28,12 +31,52 @@ pub enum Figure {
     Beyond,
     LonelyPartners,
     Support,
-    StrengthToPresent,
     LogSupport,
+    StrengthToPresent,
 }
 
-/// Rows a member's figures take.
-const FIGURES: usize = 9;
+impl Figure {
+    /// The figure's row among a place's, and the bit its value starts at.
+    #[inline(always)]
+    const fn row_and_shift(self) -> (usize, u32) {
+        match self {
+            Figure::Ties => (0, 0),
+            Figure::Casual => (0, 16),
+            Figure::Friends => (1, 0),
+            Figure::Close => (1, 16),
+            Figure::Beyond => (2, 0),
+            Figure::LonelyPartners => (2, 16),
+            Figure::Support => (3, 0),
+            Figure::LogSupport => (4, 0),
+            Figure::StrengthToPresent => (5, 0),
+        }
+    }
+
+    /// The figure's row among a place's.
+    #[inline(always)]
+    const fn row(self) -> usize {
+        self.row_and_shift().0
+    }
+
+    /// The row of a sum (a figure alone in its row).
+    #[inline(always)]
+    const fn sum_row(self) -> usize {
+        let (row, _) = self.row_and_shift();
+        assert!(row >= COUNT_ROWS, "a count is not a sum");
+        row
+    }
+}
+
+/// Rows a member's figures take: [`MemberTies`]' words.
+const FIGURES: usize = TIES_WORDS;
+
+/// Rows the counts take, two counts a row.
+const COUNT_ROWS: usize = 3;
+
+// A count is at most a group's places less one, which sixteen bits hold
+// (and [`MemberTies`] keeps it in sixteen bits): one never carries into
+// the count above it.
+const _: () = assert!(crate::scenario::MAX_PLACES <= 1 << 16);
 
 /// Which of a member's bitsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +118,8 @@ pub struct SummaryLanes {
     /// words (low half first), so that the copies write and read the
     /// u64s as their halves.
     words: usize,
-    /// Figure `f` of place `i`: row `f` of entry `i` (one bounds check
-    /// for a place's figures).
+    /// Place `i`'s figures: entry `i`, one row a [`MemberTies`] word (one
+    /// bounds check for a place's figures).
     figures: Vec<[Row; FIGURES]>,
     /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
     /// bits follow every place's tie bits.
@@ -84,10 +127,6 @@ pub struct SummaryLanes {
     /// Twice the triangles through each place ([`SummaryLanes::clustering`]),
     /// one row a place; empty when not made.
     twice_triangles: Vec<Row>,
-    /// Each place's figures as [`MemberTies`]' words
-    /// ([`SummaryLanes::copy_out`]): row `i · TIES_WORDS + w` for word
-    /// `w`.
-    packed: Vec<Row>,
 }
 
 /// The row of word `w` of place `i`'s bitset `b`, in summaries of
@@ -106,46 +145,55 @@ type Figures<I> = [U32s<I>; FIGURES];
 /// the place whose row of pairs is being walked, in its rows for the
 /// others.
 trait Sums<I: Isa> {
-    fn figure(&self, isa: I, f: Figure) -> U32s<I>;
-    fn set_figure(&mut self, f: Figure, v: U32s<I>);
+    fn row(&self, isa: I, row: usize) -> U32s<I>;
+    fn set_row(&mut self, row: usize, v: U32s<I>);
 
     /// Adds `v` to sum figure `f`.
     #[inline(always)]
     fn add(&mut self, f: Figure, v: F32s<I>) {
-        let sum = self.figure(v.isa(), f).float_bits() + v;
-        self.set_figure(f, sum.bits());
+        let row = f.sum_row();
+        let sum = self.row(v.isa(), row).float_bits() + v;
+        self.set_row(row, sum.bits());
     }
 
-    /// Adds one to count figure `f` in the lanes of `m`.
+    /// Adds `counted` (ones at each count's bit, [`counted`]) to the
+    /// counts of row `row`.
     #[inline(always)]
-    fn count(&mut self, f: Figure, m: Mask<I>) {
-        let isa = m.isa();
-        let count = self.figure(isa, f) + m.select_u(isa.u(1), isa.u(0));
-        self.set_figure(f, count);
+    fn count(&mut self, row: usize, counted: U32s<I>) {
+        let counts = self.row(counted.isa(), row) + counted;
+        self.set_row(row, counts);
     }
+}
+
+/// One for the low count of a row in the lanes of `low`, and one for its
+/// high count in those of `high`.
+#[inline(always)]
+fn counted<I: Isa>(low: Mask<I>, high: Mask<I>) -> U32s<I> {
+    let isa = low.isa();
+    low.select_u(isa.u(1), isa.u(0)) | high.select_u(isa.u(1 << 16), isa.u(0))
 }
 
 impl<I: Isa> Sums<I> for Figures<I> {
     #[inline(always)]
-    fn figure(&self, _: I, f: Figure) -> U32s<I> {
-        self[f as usize]
+    fn row(&self, _: I, row: usize) -> U32s<I> {
+        self[row]
     }
 
     #[inline(always)]
-    fn set_figure(&mut self, f: Figure, v: U32s<I>) {
-        self[f as usize] = v;
+    fn set_row(&mut self, row: usize, v: U32s<I>) {
+        self[row] = v;
     }
 }
 
 impl<I: Isa> Sums<I> for [Row; FIGURES] {
     #[inline(always)]
-    fn figure(&self, isa: I, f: Figure) -> U32s<I> {
-        isa.words(self[f as usize].0)
+    fn row(&self, isa: I, row: usize) -> U32s<I> {
+        isa.words(self[row].0)
     }
 
     #[inline(always)]
-    fn set_figure(&mut self, f: Figure, v: U32s<I>) {
-        self[f as usize].0 = v.array();
+    fn set_row(&mut self, row: usize, v: U32s<I>) {
+        self[row].0 = v.array();
     }
 }
 
@@ -177,18 +225,16 @@ fn add_pair<I: Isa>(
     let casual = tie & s.ge(isa.f(levels.casual));
     let friends = casual & s.ge(isa.f(levels.friend));
     let close = friends & s.ge(isa.f(levels.close));
-    for (f, m) in [
-        (Figure::Ties, tie),
-        (Figure::Beyond, tie & beyond),
-        (Figure::Casual, casual),
-        (Figure::Friends, friends),
-        (Figure::Close, close),
+    for (row, counted) in [
+        (Figure::Ties.row(), counted(tie, casual)),
+        (Figure::Friends.row(), counted(friends, close)),
     ] {
-        of_a.count(f, m);
-        of_b.count(f, m);
+        of_a.count(row, counted);
+        of_b.count(row, counted);
     }
-    of_a.count(Figure::LonelyPartners, tie & b.lonely);
-    of_b.count(Figure::LonelyPartners, tie & a.lonely);
+    let (beyond, row) = (tie & beyond, Figure::Beyond.row());
+    of_a.count(row, counted(beyond, tie & b.lonely));
+    of_b.count(row, counted(beyond, tie & a.lonely));
     [tie, casual]
 }
 
@@ -323,18 +369,24 @@ impl SummaryLanes {
     /// Count figure `f` of place `i` in every lane.
     #[inline(always)]
     pub fn count_of<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
-        isa.words(self.figures[i][f as usize].0)
+        let (row, shift) = f.row_and_shift();
+        let counts = isa.words(self.figures[i][row].0);
+        if shift == 0 {
+            counts & 0xFFFF
+        } else {
+            counts.shr::<16>()
+        }
     }
 
     /// Figure `f` (a sum) of place `i` in every lane.
     #[inline(always)]
     pub fn float<I: Isa>(&self, isa: I, i: usize, f: Figure) -> F32s<I> {
-        self.count_of(isa, i, f).float_bits()
+        isa.words(self.figures[i][f.sum_row()].0).float_bits()
     }
 
     #[inline(always)]
     fn set<I: Isa>(&mut self, i: usize, f: Figure, v: F32s<I>) {
-        self.figures[i][f as usize].0 = v.bits().array();
+        self.figures[i][f.sum_row()].0 = v.bits().array();
     }
 
     /// Word `w` (of 32 places) of place `i`'s bitset `b` in every lane.
@@ -353,24 +405,13 @@ impl SummaryLanes {
     /// order) its summary, with the sum of local clustering over the
     /// members who joined where [`SummaryLanes::clustering`] was made
     /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
-    /// A place's figures are packed into [`MemberTies`]'s six words in
-    /// lanes, and they and the bitsets go to the groups eight words at a
-    /// time by the transposition.
+    /// A place's figures are [`MemberTies`]'s six words in lanes; they
+    /// and the bitsets go to the groups eight words at a time by the
+    /// transposition.
     #[inline(always)]
     pub fn copy_out<I: Isa>(&mut self, isa: I, groups: &mut [GroupState]) {
         let n = groups.len();
         assert!(n <= LANES);
-        self.packed.clear();
-        self.packed.resize(self.places * TIES_WORDS, Row::default());
-        for (figures, words) in self
-            .figures
-            .iter()
-            .zip(self.packed.chunks_exact_mut(TIES_WORDS))
-        {
-            for (row, v) in words.iter_mut().zip(packed(isa, figures)) {
-                row.0 = v.array();
-            }
-        }
         let mut members: [&mut [u32]; LANES] = Default::default();
         let mut tie_bits: [&mut [u32]; LANES] = Default::default();
         let mut casual_bits: [&mut [u32]; LANES] = Default::default();
@@ -381,7 +422,8 @@ impl SummaryLanes {
             members[l] = ties_words_mut(figures);
             (tie_bits[l], casual_bits[l]) = (bit_words_mut(ties), bit_words_mut(casual));
         }
-        rows_out(isa, &self.packed, self.packed.len(), &mut members[..n]);
+        let figures = self.figures.as_flattened();
+        rows_out(isa, figures, figures.len(), &mut members[..n]);
         // A summary's u64 word is the two u32 rows of the lanes' word
         // pair, low half first, in the same order.
         let half = self.bits.len() / 2;
@@ -415,24 +457,6 @@ impl SummaryLanes {
             .map(local)
             .sum()
     }
-}
-
-/// A place's figures as [`MemberTies`]' words, in lanes: ties and casual
-/// ties, friends and close friends, ties beyond the meetings and lonely
-/// partners (each count in sixteen bits, the first in the low half), then
-/// support, its log and the strength to those present.
-#[inline(always)]
-fn packed<I: Isa>(isa: I, figures: &[Row; FIGURES]) -> [U32s<I>; TIES_WORDS] {
-    let figure = |f: Figure| isa.words(figures[f as usize].0);
-    let low = isa.u(0xFFFF);
-    [
-        (figure(Figure::Ties) & low) | figure(Figure::Casual).shl::<16>(),
-        (figure(Figure::Friends) & low) | figure(Figure::Close).shl::<16>(),
-        (figure(Figure::Beyond) & low) | figure(Figure::LonelyPartners).shl::<16>(),
-        figure(Figure::Support),
-        figure(Figure::LogSupport),
-        figure(Figure::StrengthToPresent),
-    ]
 }
 
 #[cfg(test)]

@@ -137,12 +137,6 @@ fn is_set<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, w: Word) -> Mask<I> {
     !lanes.word(isa, i, w).eq(isa.u(NEVER))
 }
 
-/// Place `i`'s tie count `f` as the group keeps it (16 bits).
-#[inline(always)]
-fn tie_count<I: Isa>(isa: I, summaries: &SummaryLanes, i: usize, f: Figure) -> U32s<I> {
-    summaries.count_of(isa, i, f) & 0xFFFF
-}
-
 /// Places any lane's group has filled: members arrive in place order, so
 /// past the last arrived in every lane no place holds anyone.
 #[inline(always)]
@@ -324,7 +318,7 @@ impl TallyLanes {
         }
         let casual = own & !casual.eq(zero);
         c.count(Count::NoCasualInGroup, own & !casual);
-        let friends = tie_count(isa, summaries, i, Figure::Friends);
+        let friends = summaries.count_of(isa, i, Figure::Friends);
         let walk = casual & !friends.eq(zero);
         let mut strongest = isa.f(0.0);
         if walk.any() {
@@ -384,11 +378,11 @@ fn add_place<I: Isa>(
     c.count(Count::Improved, arrived & improved);
     let hopeful = is_set(isa, lanes, i, field::HOPEFUL_SINCE);
     c.count(Count::Hopeful, arrived & hopeful);
-    let casual = tie_count(isa, summaries, i, Figure::Casual);
+    let casual = summaries.count_of(isa, i, Figure::Casual);
     c.count(Count::NoCasual, arrived & casual.eq(isa.u(0)));
-    let friends = tie_count(isa, summaries, i, Figure::Friends);
+    let friends = summaries.count_of(isa, i, Figure::Friends);
     c.count(Count::NoFriend, arrived & friends.eq(isa.u(0)));
-    let close = tie_count(isa, summaries, i, Figure::Close);
+    let close = summaries.count_of(isa, i, Figure::Close);
     c.count(Count::NoClose, arrived & close.eq(isa.u(0)));
     add_where(&mut sums.loneliness, arrived, loneliness);
     add_where(&mut sums.hope, arrived, lanes.float(isa, i, field::HOPE));
@@ -420,9 +414,9 @@ fn add_joined<I: Isa>(
 ) -> Mask<I> {
     let joined = arrived & is_set(isa, lanes, i, field::JOINED_STEP);
     c.count(Count::Joined, joined);
-    let ties = tie_count(isa, summaries, i, Figure::Ties);
+    let ties = summaries.count_of(isa, i, Figure::Ties);
     c.add(Count::Ties, joined.select_u(ties, isa.u(0)));
-    let beyond = tie_count(isa, summaries, i, Figure::Beyond);
+    let beyond = summaries.count_of(isa, i, Figure::Beyond);
     c.add(Count::BeyondTies, joined.select_u(beyond, isa.u(0)));
     let loneliness = lanes.float(isa, i, field::LONELINESS);
     let start = lanes.float(isa, i, field::LONELINESS_START);

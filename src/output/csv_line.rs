@@ -284,7 +284,10 @@ impl<'a> Line<'a> {
 
     /// A float in `ryu`'s text, which is what `csv` writes: the shortest
     /// digits that read back to the same value ([`ryu_text`]); an `f64`'s
-    /// through [`RecentFloats`].
+    /// through [`RecentFloats`]. Written where it is called, but for the
+    /// making of a text ([`push_new_text`], [`Recent::remake`]): a
+    /// whole number or a text kept costs no call.
+    #[inline(always)]
     fn float<F: zmij::Float + Into<f64>>(&mut self, v: F) {
         let value: f64 = v.into();
         // A whole number of less than 2^24 in magnitude (weeks, counts,
@@ -310,19 +313,33 @@ impl<'a> Line<'a> {
         // the `f64` of the same value, whose text is longer.
         let wide = size_of::<F>() == size_of::<f64>();
         let Some(recent) = self.recent.as_deref_mut().filter(|_| wide) else {
-            let mut text = [0; LONGEST_FLOAT];
-            let len = ryu_text(v, &mut text);
-            push_text(self.out, &text, len);
+            push_new_text(self.out, v);
             return;
         };
         let bits = value.to_bits();
         let slot = &mut recent.slots[RecentFloats::slot(bits)];
         if slot.len == 0 || slot.bits != bits {
-            let len = ryu_text(v, &mut slot.text);
-            (slot.bits, slot.len) = (bits, len as u8);
+            slot.remake(v, bits);
         }
         push_text(self.out, &slot.text, usize::from(slot.len));
     }
+}
+
+impl Recent {
+    /// Makes this slot the text of `v`, whose bits are `bits`.
+    #[inline(never)]
+    fn remake<F: zmij::Float + Into<f64>>(&mut self, v: F, bits: u64) {
+        let len = ryu_text(v, &mut self.text);
+        (self.bits, self.len) = (bits, len as u8);
+    }
+}
+
+/// Appends `v` in `ryu`'s text to `out`, made anew.
+#[inline(never)]
+fn push_new_text<F: zmij::Float + Into<f64>>(out: &mut Vec<u8>, v: F) {
+    let mut text = [0; LONGEST_FLOAT];
+    let len = ryu_text(v, &mut text);
+    push_text(out, &text, len);
 }
 
 /// Appends an unsigned integer's digits to `out`: up to three digits (a

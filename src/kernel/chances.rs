@@ -1,12 +1,13 @@
 //! The chances of steps 2 and 12 (attendance, dropout) in f32, eight
 //! members at a time (one in each lane): the rules of
-//! `rules::attendance` and `rules::dropout`, their tables replaced by
-//! closed forms (the tenure factors and ln(1 + support given) computed
-//! with the kernel's `exp` and `ln`, the logistic and the hazard computed
-//! rather than bracketed on a grid). A test holds each chance to the f64
-//! rule's within f32's precision.
+//! `rules::attendance` and `rules::dropout` in the kernel's arithmetic
+//! (the tenure factors computed with the kernel's `exp` once for each
+//! tenure a run reaches and looked up, ln(1 + support given) with its
+//! `ln`, the logistic and the hazard computed rather than bracketed on a
+//! grid). A test holds each chance to the f64 rule's within f32's
+//! precision.
 
-use super::lanes::{F32s, Isa, Mask};
+use super::lanes::{F32s, Isa, Mask, Portable};
 use super::math;
 use crate::rules::altruism::Altruism;
 use crate::rules::attendance::{Attendance, FixedOdds};
@@ -33,30 +34,54 @@ pub struct Members<I: Isa> {
     pub given: F32s<I>,
 }
 
-/// A factor that fades with tenure, 1 + excess · e^(−t/scale), in f32.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A factor that fades with tenure, 1 + excess · e^(−t/scale), in f32,
+/// with its values at the whole tenures a run reaches (0 to its last
+/// session) made once: a member's tenure is a whole number of sessions,
+/// so the factor is looked up rather than computed for each member each
+/// session, the same bits.
+#[derive(Debug, Clone, PartialEq)]
 struct Fading {
     excess: f32,
     /// −1/scale.
     rate: f32,
+    /// The factor at tenure `t`: entry `t`.
+    by_tenure: Box<[f32]>,
 }
 
 impl Fading {
-    fn new(excess: f64, scale: f64) -> Fading {
-        Fading {
+    /// The factor's constants, and its values at tenures 0 to `last`.
+    fn new(excess: f64, scale: f64, last: u32) -> Fading {
+        let mut fading = Fading {
             excess: excess as f32,
             rate: (-1.0 / scale) as f32,
-        }
+            by_tenure: Box::default(),
+        };
+        let isa = Portable;
+        fading.by_tenure = (0..=last)
+            .map(|t| fading.computed(isa.f(t as f32)).array()[0])
+            .collect();
+        fading
     }
 
     #[inline(always)]
-    fn at<I: Isa>(self, tenure: F32s<I>) -> F32s<I> {
+    fn computed<I: Isa>(&self, tenure: F32s<I>) -> F32s<I> {
         1.0 + self.excess * math::exp(tenure * self.rate)
+    }
+
+    /// The factor at `tenure` (whole sessions, at least 0): looked up, or
+    /// computed where a lane's is past the table's.
+    #[inline(always)]
+    fn at<I: Isa>(&self, tenure: F32s<I>) -> F32s<I> {
+        let last = (self.by_tenure.len() - 1) as f32;
+        if tenure.gt(tenure.isa().f(last)).any() {
+            return self.computed(tenure);
+        }
+        tenure.look_up(&self.by_tenure)
     }
 }
 
 /// The run's constants of both chances, in f32.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Chances {
     newcomer: Fading,
     early: Fading,
@@ -79,17 +104,23 @@ pub struct Chances {
 }
 
 impl Chances {
+    /// The chances' constants, with the tenure factors' values at tenures
+    /// 0 to `last_session`.
     pub fn new(
         attendance: &Attendance,
         fixed: FixedOdds,
         dropout: &Dropout,
-        replies: &Replies,
-        altruism: &Altruism,
+        (replies, altruism): (&Replies, &Altruism),
+        last_session: u32,
     ) -> Chances {
         let f = |v: f64| v as f32;
         Chances {
-            newcomer: Fading::new(replies.newcomer_excess, replies.newcomer_sessions),
-            early: Fading::new(dropout.early_excess, dropout.early_sessions),
+            newcomer: Fading::new(
+                replies.newcomer_excess,
+                replies.newcomer_sessions,
+                last_session,
+            ),
+            early: Fading::new(dropout.early_excess, dropout.early_sessions, last_session),
             base_log_odds: f(fixed.base),
             format: f(fixed.format),
             cohesion_effect: f(attendance.cohesion_effect),
@@ -193,7 +224,7 @@ mod tests {
             Replies::default(),
         );
         let fixed = FixedOdds::new(&a, false, 7.0);
-        let k = Chances::new(&a, fixed, &d, &r, &Altruism::default());
+        let k = Chances::new(&a, fixed, &d, (&r, &Altruism::default()), 60);
         (k, a, fixed, d, r)
     }
 
@@ -266,6 +297,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A tenure factor looked up in its table, or computed past it, has
+    /// the bits of the factor computed, in both kinds of lanes.
+    fn fading_is_its_formula<I: Isa>(isa: I) {
+        let fading = Fading::new(3.0, 4.0, 60);
+        assert_eq!(fading.by_tenure.len(), 61);
+        for first in (0..100).step_by(8) {
+            let tenure = isa.floats(std::array::from_fn(|l| (first + l) as f32));
+            let bits = |v: F32s<I>| v.array().map(f32::to_bits);
+            assert_eq!(bits(fading.at(tenure)), bits(fading.computed(tenure)));
+        }
+        assert_ne!(fading.by_tenure[0], fading.by_tenure[60]);
+    }
+
+    #[test]
+    fn tenure_factors_looked_up_are_the_factors_computed() {
+        fading_is_its_formula(Portable);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+            fading_is_its_formula(avx2);
         }
     }
 

@@ -86,6 +86,13 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
 
     /// Row `r` lane `l` of the result is row `l` lane `r` of `rows`.
     fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES];
+    /// Lane `l`: `table[index[l]]`.
+    ///
+    /// # Safety
+    ///
+    /// Every index is below `table.len()` ([`F32s::look_up`] holds them
+    /// there).
+    unsafe fn gather(self, table: &[f32], index: Self::U) -> Self::F;
 
     fn and_m(self, a: Self::M, b: Self::M) -> Self::M;
     fn or_m(self, a: Self::M, b: Self::M) -> Self::M;
@@ -359,6 +366,10 @@ impl Isa for Portable {
             }
         }
         t
+    }
+    #[inline(always)]
+    unsafe fn gather(self, table: &[f32], index: Self::U) -> Self::F {
+        each(index, |i| table[i as usize])
     }
 
     #[inline(always)]
@@ -637,6 +648,11 @@ mod avx2 {
                 ]
             }
         }
+        #[inline(always)]
+        unsafe fn gather(self, table: &[f32], index: __m256i) -> __m256 {
+            // SAFETY: the caller holds every index within the table.
+            unsafe { _mm256_i32gather_ps::<4>(table.as_ptr(), index) }
+        }
 
         #[inline(always)]
         fn and_m(self, a: __m256, b: __m256) -> __m256 {
@@ -787,6 +803,23 @@ impl<I: Isa> F32s<I> {
     pub fn nearest_i32(self) -> U32s<I> {
         U32s {
             v: self.isa.nearest(self.v),
+            isa: self.isa,
+        }
+    }
+    /// The entry of `table` at each lane's value, rounded to the nearest
+    /// index and held within the table (below 0, or NaN, the first entry;
+    /// past the end, the last). A table of at most 2^24 entries, whose
+    /// indices an f32 holds exactly.
+    #[inline(always)]
+    pub fn look_up(self, table: &[f32]) -> F32s<I> {
+        assert!(!table.is_empty() && table.len() <= 1 << 24);
+        let last = self.isa.f((table.len() - 1) as f32);
+        // `max` takes its second operand where the comparison fails, so
+        // a NaN becomes 0.
+        let at = self.max(self.isa.f(0.0)).min(last).nearest_i32();
+        F32s {
+            // SAFETY: every index is from 0 to the table's last.
+            v: unsafe { self.isa.gather(table, at.v) },
             isa: self.isa,
         }
     }
@@ -1080,6 +1113,26 @@ pub(crate) mod tests {
         assert_eq!(p.u(0b1011 << 28).count_ones().array()[0], 3);
     }
 
+    #[test]
+    fn a_look_up_takes_the_nearest_entry_held_within_the_table() {
+        let table = [10.0, 11.0, 12.0, 13.0];
+        let at = Portable.floats([0.0, 1.0, 2.4, 2.6, 3.0, -5.0, 1e9, f32::NAN]);
+        let want = [10.0, 11.0, 12.0, 13.0, 13.0, 10.0, 13.0, 10.0];
+        assert_eq!(at.look_up(&table).array(), want);
+        let ends = Portable.floats([
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            0.5,
+            1.5,
+            0.0,
+            0.0,
+            0.0,
+        ]);
+        let want = [10.0, 13.0, 10.0, 10.0, 12.0, 10.0, 10.0, 10.0];
+        assert_eq!(ends.look_up(&table).array(), want, "ties to even");
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_gives_the_portable_bits() {
@@ -1114,6 +1167,12 @@ pub(crate) mod tests {
                 assert_eq!((!pm).bits(), (!xm).bits(), "not {what}");
             }
             assert_eq!(pa.nearest_i32().array(), xa.nearest_i32().array(), "to i32");
+            let table: Vec<f32> = (0..37).map(|i| i as f32 * 0.25 - 3.0).collect();
+            same(
+                pa.look_up(&table).array(),
+                xa.look_up(&table).array(),
+                "look up",
+            );
             let (pu, xu) = (pa.bits(), xa.bits());
             let (qu, yu) = (pb.bits(), xb.bits());
             assert_eq!(

@@ -12,7 +12,7 @@ use crate::context::SessionContext;
 
 /// The run's rules of the steps in lanes, in f32, and the key of its
 /// numbers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct KernelRules {
     /// Run in the portable lanes even where AVX2 is there (to compare).
     pub portable: bool,
@@ -41,8 +41,8 @@ impl KernelRules {
                 &m.attendance,
                 ctx.attendance_odds,
                 &m.dropout,
-                &m.replies,
-                &m.altruism,
+                (&m.replies, &m.altruism),
+                scenario.format.sessions,
             ),
             floor: FloorRule::new(ctx),
             forum: ForumRule::new(ctx),

@@ -197,6 +197,30 @@ impl<I: Isa> Sums<I> for [Row; FIGURES] {
     }
 }
 
+/// The tie levels in every lane, and the support of a unit of strength
+/// (1 / the friend level): made once a batch rather than at each pair.
+#[derive(Debug, Clone, Copy)]
+struct Levels<I: Isa> {
+    tie: F32s<I>,
+    casual: F32s<I>,
+    friend: F32s<I>,
+    close: F32s<I>,
+    per_friend: F32s<I>,
+}
+
+impl<I: Isa> Levels<I> {
+    #[inline(always)]
+    fn new(isa: I, levels: &TieLevels) -> Self {
+        Levels {
+            tie: isa.f(levels.tie),
+            casual: isa.f(levels.casual),
+            friend: isa.f(levels.friend),
+            close: isa.f(levels.close),
+            per_friend: isa.f(1.0 / levels.friend),
+        }
+    }
+}
+
 /// Adds the pair of places `a` (the earlier) and `b` (the later), of
 /// strength `s`, to both members' figures in the lanes of `has` (those
 /// where it has strength; `beyond` where it reaches beyond the
@@ -204,27 +228,27 @@ impl<I: Isa> Sums<I> for [Row; FIGURES] {
 /// casual.
 #[inline(always)]
 fn add_pair<I: Isa>(
-    levels: &TieLevels,
+    levels: &Levels<I>,
     (a, b): (&PlaceInSummary<I>, &PlaceInSummary<I>),
     (s, has, beyond): (F32s<I>, Mask<I>, Mask<I>),
     (of_a, of_b): (&mut impl Sums<I>, &mut impl Sums<I>),
 ) -> [Mask<I>; 2] {
     let isa = s.isa();
     let zero = isa.f(0.0);
-    let support = has.select((s * (1.0 / levels.friend)).min(isa.f(1.0)), zero);
+    let support = has.select((s * levels.per_friend).min(isa.f(1.0)), zero);
     of_a.add(Figure::Support, support);
     of_b.add(Figure::Support, support);
     // s where the other came, else +0, which leaves a sum of positive
     // terms as it is.
     of_a.add(Figure::StrengthToPresent, (has & b.present).select(s, zero));
     of_b.add(Figure::StrengthToPresent, (has & a.present).select(s, zero));
-    let tie = has & s.ge(isa.f(levels.tie));
+    let tie = has & s.ge(levels.tie);
     if !tie.any() {
         return [tie, tie];
     }
-    let casual = tie & s.ge(isa.f(levels.casual));
-    let friends = casual & s.ge(isa.f(levels.friend));
-    let close = friends & s.ge(isa.f(levels.close));
+    let casual = tie & s.ge(levels.casual);
+    let friends = casual & s.ge(levels.friend);
+    let close = friends & s.ge(levels.close);
     for (row, counted) in [
         (Figure::Ties.row(), counted(tie, casual)),
         (Figure::Friends.row(), counted(friends, close)),
@@ -250,7 +274,7 @@ impl SummaryLanes {
         session: &SessionLanes,
     ) {
         self.without_ties(lanes.places());
-        let zero = isa.f(0.0);
+        let (zero, levels) = (isa.f(0.0), Levels::new(isa, levels));
         let shape = (self.places, self.words);
         let (figures, bits) = (&mut self.figures[..], &mut self.bits[..]);
         let sets = [Bits::Ties, Bits::Casual];
@@ -280,7 +304,7 @@ impl SummaryLanes {
                     }
                     let pair = (s, has, isa.mask_of_bits(beyond[i]));
                     let [tie, casual] =
-                        add_pair(levels, (a, &b), pair, (&mut figures[i], &mut of_j));
+                        add_pair(&levels, (a, &b), pair, (&mut figures[i], &mut of_j));
                     let bit_i = isa.u(1 << (i % 32));
                     for (n, m) in [tie, casual].into_iter().enumerate() {
                         let row = &mut bits[bit_row(shape, sets[n], i, j / 32)].0;

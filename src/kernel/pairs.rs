@@ -11,26 +11,28 @@ use super::lanes::{F32s, Isa, Mask};
 use crate::rules::beyond_meetings::BeyondMeetings;
 use crate::rules::bonding::Bonding;
 
-/// The session's constants of the update, in f32.
+/// The session's constants of the update, in f32 (`T`), or each in every
+/// lane ([`PairRule::in_lanes`], `T` = [`F32s`]), where the update reads
+/// them.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PairRule {
-    half_squared: f32,
+pub struct PairRule<T = f32> {
+    half_squared: T,
     /// Contacts per week at full closeness, the format's factor in.
-    most_contacts: f32,
-    weeks: f32,
-    contacts_kept: f32,
-    repeated_contacts: f32,
-    shortest_contact: f32,
-    contact_span: f32,
-    reciprocity: f32,
-    homophily: f32,
-    lonely_pair: f32,
-    closure: f32,
-    online_growth: f32,
-    tie: f32,
-    close: f32,
+    most_contacts: T,
+    weeks: T,
+    contacts_kept: T,
+    repeated_contacts: T,
+    shortest_contact: T,
+    contact_span: T,
+    reciprocity: T,
+    homophily: T,
+    lonely_pair: T,
+    closure: T,
+    online_growth: T,
+    tie: T,
+    close: T,
     /// Hours a week each member has for the group's ties.
-    budget: f32,
+    budget: T,
     /// Bonding is on: ties decay over the interval and grow in a session.
     bonding: bool,
     /// Contact beyond the meetings is on.
@@ -110,6 +112,34 @@ impl PairRule {
         }
     }
 
+    /// The constants in every lane, made once a batch: the update then
+    /// reads each from memory as an operand rather than broadcasting it
+    /// at each pair.
+    #[inline(always)]
+    pub fn in_lanes<I: Isa>(&self, isa: I) -> PairRule<F32s<I>> {
+        PairRule {
+            half_squared: isa.f(self.half_squared),
+            most_contacts: isa.f(self.most_contacts),
+            weeks: isa.f(self.weeks),
+            contacts_kept: isa.f(self.contacts_kept),
+            repeated_contacts: isa.f(self.repeated_contacts),
+            shortest_contact: isa.f(self.shortest_contact),
+            contact_span: isa.f(self.contact_span),
+            reciprocity: isa.f(self.reciprocity),
+            homophily: isa.f(self.homophily),
+            lonely_pair: isa.f(self.lonely_pair),
+            closure: isa.f(self.closure),
+            online_growth: isa.f(self.online_growth),
+            tie: isa.f(self.tie),
+            close: isa.f(self.close),
+            budget: isa.f(self.budget),
+            bonding: self.bonding,
+            beyond: self.beyond,
+        }
+    }
+}
+
+impl<T> PairRule<T> {
     /// Whether pairs change at all: bonding or contact beyond the
     /// meetings is on.
     pub fn changes_pairs(&self) -> bool {
@@ -126,12 +156,14 @@ impl PairRule {
     pub fn bonds(&self) -> bool {
         self.bonding
     }
+}
 
+impl<I: Isa> PairRule<F32s<I>> {
     /// Lane by lane, the hours a week a pair of strength `s` would spend
     /// in contact, before the budgets
     /// (`rules::beyond_meetings::wanted_hours_per_week`).
     #[inline(always)]
-    pub fn wanted_hours<I: Isa>(&self, s: F32s<I>) -> F32s<I> {
+    pub fn wanted_hours(&self, s: F32s<I>) -> F32s<I> {
         let squared = s * s;
         let closeness = squared / (squared + self.half_squared);
         (self.most_contacts * closeness) * (self.shortest_contact + self.contact_span * closeness)
@@ -141,9 +173,9 @@ impl PairRule {
     /// budget covers when those ties would take `wanted` hours a week
     /// (`rules::beyond_meetings::member_share`).
     #[inline(always)]
-    pub fn member_share<I: Isa>(&self, wanted: F32s<I>) -> F32s<I> {
+    pub fn member_share(&self, wanted: F32s<I>) -> F32s<I> {
         let isa = wanted.isa();
-        let over = wanted.gt(isa.f(self.budget));
+        let over = wanted.gt(self.budget);
         over.select(self.budget / wanted, isa.f(1.0))
     }
 
@@ -151,7 +183,7 @@ impl PairRule {
     /// the interval for a pair of strength `s` (after decay), and the
     /// pair's closeness.
     #[inline(always)]
-    pub fn contact_mean<I: Isa>(&self, s: F32s<I>, outside_share: F32s<I>) -> (F32s<I>, F32s<I>) {
+    pub fn contact_mean(&self, s: F32s<I>, outside_share: F32s<I>) -> (F32s<I>, F32s<I>) {
         let squared = s * s;
         let closeness = squared / (squared + self.half_squared);
         (
@@ -163,7 +195,7 @@ impl PairRule {
     /// Lane by lane, the strength after decay, for the contact draw: the
     /// pair's own where it has none, or without bonding.
     #[inline(always)]
-    pub fn decayed<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>) -> F32s<I> {
+    pub fn decayed(&self, pair: &Pairs<I>, sides: &Sides<I>) -> F32s<I> {
         if !self.bonding {
             return pair.strength;
         }
@@ -175,7 +207,7 @@ impl PairRule {
     /// beyond the meetings it leads to: what [`PairRule::update`] builds
     /// on, and the mean its contacts are drawn from.
     #[inline(always)]
-    pub fn decay<I: Isa>(&self, pair: &Pairs<I>, sides: &Sides<I>) -> Decay<I> {
+    pub fn decay(&self, pair: &Pairs<I>, sides: &Sides<I>) -> Decay<I> {
         let strength = self.decayed(pair, sides);
         let (contact_mean, closeness) = self.contact_mean(strength, sides.outside_share);
         Decay {
@@ -191,7 +223,7 @@ impl PairRule {
     /// was. Without bonding a tie neither decays nor grows; without
     /// contact beyond the meetings it has none.
     #[inline(always)]
-    pub fn update<I: Isa>(
+    pub fn update(
         &self,
         pair: &Pairs<I>,
         sides: &Sides<I>,
@@ -213,7 +245,7 @@ impl PairRule {
             pair.recent_contacts * self.contacts_kept + contacts,
             pair.recent_contacts,
         );
-        let repeated = recent.ge(zero + self.repeated_contacts);
+        let repeated = recent.ge(self.repeated_contacts);
         let beyond = (contact & repeated) | (!contact & pair.beyond);
         let contact_hours = contacts * (self.shortest_contact + self.contact_span * closeness);
         let h1 = contact.select(pair.hours + contact_hours, pair.hours);
@@ -222,8 +254,8 @@ impl PairRule {
         let one = zero + 1.0;
         let disclosure = 1.0 + self.reciprocity * sides.depth_sum;
         let homophily = 1.0 - self.homophily * (1.0 - sides.similarity);
-        let lonely = sides.both_lonely.select(one * self.lonely_pair, one);
-        let closure = sides.share_a_friend.select(one * self.closure, one);
+        let lonely = sides.both_lonely.select(self.lonely_pair, one);
+        let closure = sides.share_a_friend.select(self.closure, one);
         let multiplier = disclosure * homophily * lonely * closure * self.online_growth;
         let grown = s2 + sides.together * multiplier * sides.session_gain;
         let s3 = self.within_capacity(s2, grown, sides);
@@ -240,11 +272,9 @@ impl PairRule {
     /// Lane by lane, `rules::bonding::within_capacity`: the tie level's
     /// hold first, else the close level's, else the new strength.
     #[inline(always)]
-    fn within_capacity<I: Isa>(&self, old: F32s<I>, new: F32s<I>, sides: &Sides<I>) -> F32s<I> {
-        let isa = old.isa();
-        let crosses =
-            |level: f32, full: Mask<I>| old.lt(isa.f(level)) & new.ge(isa.f(level)) & full;
-        let held = |level: f32| old.max(new.min(isa.f(level) * 0.999));
+    fn within_capacity(&self, old: F32s<I>, new: F32s<I>, sides: &Sides<I>) -> F32s<I> {
+        let crosses = |level: F32s<I>, full: Mask<I>| old.lt(level) & new.ge(level) & full;
+        let held = |level: F32s<I>| old.max(new.min(level * 0.999));
         let at_close = crosses(self.close, sides.close_full).select(held(self.close), new);
         crosses(self.tie, sides.ties_full).select(held(self.tie), at_close)
     }
@@ -432,7 +462,7 @@ mod tests {
             ..BeyondMeetings::default()
         };
         let (weeks, kept, levels) = (1.0, 0.7, (8.0, 40.0));
-        let rule = PairRule::new(&b, &p, false, weeks, kept, levels);
+        let rule = PairRule::new(&b, &p, false, weeks, kept, levels).in_lanes(Portable);
         let mut next = draws(0.217, 60.0, 1.0, 0.2);
         let mut grown = 0;
         for _ in 0..25_000 {
@@ -479,7 +509,7 @@ mod tests {
     fn wanted_hours_and_member_shares_are_the_f64_rules_within_f32s_precision() {
         let (b, p) = (Bonding::default(), BeyondMeetings::default());
         for online in [false, true] {
-            let rule = PairRule::new(&b, &p, online, 1.0, 0.7, (8.0, 40.0));
+            let rule = PairRule::new(&b, &p, online, 1.0, 0.7, (8.0, 40.0)).in_lanes(Portable);
             for k in 0..10_000 {
                 let s = k as f32 * 0.01;
                 let got = rule.wanted_hours(Portable.f(s)).array()[0];
@@ -512,8 +542,9 @@ mod tests {
             let contacts = eight.map(|e| e.2);
             let (pl, sl) = lanes(Portable, &pairs, &sides);
             let (xl, xs) = lanes(avx2, &pairs, &sides);
-            let want = rule.update(&pl, &sl, &rule.decay(&pl, &sl), Portable.floats(contacts));
-            let got = rule.update(&xl, &xs, &rule.decay(&xl, &xs), avx2.floats(contacts));
+            let (rp, rx) = (rule.in_lanes(Portable), rule.in_lanes(avx2));
+            let want = rp.update(&pl, &sl, &rp.decay(&pl, &sl), Portable.floats(contacts));
+            let got = rx.update(&xl, &xs, &rx.decay(&xl, &xs), avx2.floats(contacts));
             for l in 0..8 {
                 let bits = |p: Pair| {
                     (

@@ -83,10 +83,10 @@ pub fn ties<I: Isa>(
     (lanes, groups): (&mut BatchLanes, &[GroupState]),
     figures: &mut SessionLanes,
 ) {
-    let rule = &rules.pairs;
-    if !rule.changes_pairs() {
+    if !rules.pairs.changes_pairs() {
         return;
     }
+    let rule = &rules.pairs.in_lanes(isa);
     let zero = isa.f(0.0);
     let share = OutsideShare;
     if rule.has_contact() {
@@ -193,7 +193,12 @@ fn store_pair<I: Isa>(
 /// that their budget covers, from the strengths before the interval, into
 /// `figures`' `OutsideShare`.
 #[inline(always)]
-fn outside_shares<I: Isa>(isa: I, rule: &PairRule, lanes: &BatchLanes, figures: &mut SessionLanes) {
+fn outside_shares<I: Isa>(
+    isa: I,
+    rule: &PairRule<F32s<I>>,
+    lanes: &BatchLanes,
+    figures: &mut SessionLanes,
+) {
     let (zero, share) = (isa.f(0.0), OutsideShare);
     // The members' wanted hours, then their shares.
     for i in 0..lanes.places() {

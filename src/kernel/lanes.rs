@@ -86,12 +86,17 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
 
     /// Row `r` lane `l` of the result is row `l` lane `r` of `rows`.
     fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES];
+    /// Adds each lane of `x`, widened to f64, to the same lane of `sum`
+    /// (an f64 addition, correctly rounded); with `squared`, the square
+    /// of the widened value (an f64 product, then the addition, not
+    /// fused).
+    fn add_wide(self, sum: &mut [f64; LANES], x: Self::F, squared: bool);
     /// Lane `l`: `table[index[l]]`.
     ///
     /// # Safety
     ///
-    /// Every index is below `table.len()` ([`F32s::look_up`] holds them
-    /// there).
+    /// Every index is below `table.len()` and below 2^31 (AVX2 reads an
+    /// index as an `i32`); [`F32s::look_up`] holds them there.
     unsafe fn gather(self, table: &[f32], index: Self::U) -> Self::F;
 
     fn and_m(self, a: Self::M, b: Self::M) -> Self::M;
@@ -370,6 +375,13 @@ impl Isa for Portable {
     #[inline(always)]
     unsafe fn gather(self, table: &[f32], index: Self::U) -> Self::F {
         each(index, |i| table[i as usize])
+    }
+    #[inline(always)]
+    fn add_wide(self, sum: &mut [f64; LANES], x: Self::F, squared: bool) {
+        for (s, x) in sum.iter_mut().zip(x) {
+            let x = f64::from(x);
+            *s += if squared { x * x } else { x };
+        }
     }
 
     #[inline(always)]
@@ -653,6 +665,26 @@ mod avx2 {
             // SAFETY: the caller holds every index within the table.
             unsafe { _mm256_i32gather_ps::<4>(table.as_ptr(), index) }
         }
+        #[inline(always)]
+        fn add_wide(self, sum: &mut [f64; LANES], x: __m256, squared: bool) {
+            // SAFETY (the loads and stores): `sum` holds eight f64s, four
+            // from its start and four from its fifth.
+            unsafe {
+                let halves = [
+                    _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
+                    _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)),
+                ];
+                for (at, half) in [0, 4].into_iter().zip(halves) {
+                    let add = if squared {
+                        _mm256_mul_pd(half, half)
+                    } else {
+                        half
+                    };
+                    let to = sum.as_mut_ptr().add(at);
+                    _mm256_storeu_pd(to, _mm256_add_pd(_mm256_loadu_pd(to), add));
+                }
+            }
+        }
 
         #[inline(always)]
         fn and_m(self, a: __m256, b: __m256) -> __m256 {
@@ -805,6 +837,12 @@ impl<I: Isa> F32s<I> {
             v: self.isa.nearest(self.v),
             isa: self.isa,
         }
+    }
+    /// Adds each lane, widened to f64, to the same lane of `sum`; with
+    /// `squared`, its square in f64 ([`Isa::add_wide`]).
+    #[inline(always)]
+    pub fn add_wide_to(self, sum: &mut [f64; LANES], squared: bool) {
+        self.isa.add_wide(sum, self.v, squared);
     }
     /// The entry of `table` at each lane's value, rounded to the nearest
     /// index and held within the table (below 0, or NaN, the first entry;
@@ -1133,6 +1171,21 @@ pub(crate) mod tests {
         assert_eq!(ends.look_up(&table).array(), want, "ties to even");
     }
 
+    #[test]
+    fn a_wide_sum_adds_each_lane_widened_or_its_square() {
+        let x = [0.1f32, -3.5, 0.0, -0.0, 1e30, f32::MIN_POSITIVE, 7.0, -1e-3];
+        let start: [f64; LANES] = [1.0, -0.0, -0.0, -0.0, 2.0, 0.0, -7.0, 1e-9];
+        for squared in [false, true] {
+            let mut sum = start;
+            Portable.floats(x).add_wide_to(&mut sum, squared);
+            for l in 0..LANES {
+                let wide = f64::from(x[l]);
+                let want = start[l] + if squared { wide * wide } else { wide };
+                assert_eq!(sum[l].to_bits(), want.to_bits(), "lane {l}");
+            }
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_gives_the_portable_bits() {
@@ -1173,6 +1226,13 @@ pub(crate) mod tests {
                 xa.look_up(&table).array(),
                 "look up",
             );
+            for squared in [false, true] {
+                let start: [f64; LANES] = std::array::from_fn(|l| l as f64 * 0.1 - 0.35);
+                let (mut ps, mut xs) = (start, start);
+                pa.add_wide_to(&mut ps, squared);
+                xa.add_wide_to(&mut xs, squared);
+                assert_eq!(ps.map(f64::to_bits), xs.map(f64::to_bits), "add wide");
+            }
             let (pu, xu) = (pa.bits(), xa.bits());
             let (qu, yu) = (pb.bits(), xb.bits());
             assert_eq!(

@@ -119,10 +119,7 @@ struct Sums {
 /// f64.
 #[inline(always)]
 fn add_where<I: Isa>(sum: &mut [f64; LANES], keep: Mask<I>, x: F32s<I>) {
-    let x = keep.select(x, x.isa().f(0.0)).array();
-    for (s, x) in sum.iter_mut().zip(x) {
-        *s += f64::from(x);
-    }
+    keep.select(x, x.isa().f(0.0)).add_wide_to(sum, false);
 }
 
 /// Whether the member has arrived and has `status`.
@@ -420,13 +417,9 @@ fn add_joined<I: Isa>(
     c.add(Count::BeyondTies, joined.select_u(beyond, isa.u(0)));
     let loneliness = lanes.float(isa, i, field::LONELINESS);
     let start = lanes.float(isa, i, field::LONELINESS_START);
-    let change = joined.select(loneliness - start, isa.f(0.0)).array();
-    let squares = sums.change_squared.iter_mut();
-    for ((sum, square), x) in sums.change.iter_mut().zip(squares).zip(change) {
-        let x = f64::from(x);
-        *sum += x;
-        *square += x * x;
-    }
+    let change = joined.select(loneliness - start, isa.f(0.0));
+    change.add_wide_to(&mut sums.change, false);
+    change.add_wide_to(&mut sums.change_squared, true);
     joined
 }
 

@@ -394,6 +394,7 @@ impl SummaryLanes {
     #[inline(always)]
     pub fn count_of<I: Isa>(&self, isa: I, i: usize, f: Figure) -> U32s<I> {
         let (row, shift) = f.row_and_shift();
+        debug_assert!(row < COUNT_ROWS, "a sum is not a count");
         let counts = isa.words(self.figures[i][row].0);
         if shift == 0 {
             counts & 0xFFFF
@@ -433,7 +434,7 @@ impl SummaryLanes {
     /// and the bitsets go to the groups eight words at a time by the
     /// transposition.
     #[inline(always)]
-    pub fn copy_out<I: Isa>(&mut self, isa: I, groups: &mut [GroupState]) {
+    pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         let n = groups.len();
         assert!(n <= LANES);
         let mut members: [&mut [u32]; LANES] = Default::default();

@@ -16,10 +16,11 @@ pub const LARGE_MEAN: f32 = 30.0;
 
 /// Lane by lane, the count for `mean` from the word `first` (below a
 /// mean of [`LARGE_MEAN`]) or from the numbers at `rest` in lane `l`'s
-/// group `groups[l]` (at or above it); 0 for a mean of 0 or less.
+/// group `groups[l]` (at or above it); 0 for a mean of 0 or less. `exp`:
+/// the exponential's constants ([`math::Exp`]).
 #[inline(always)]
 pub fn count<I: Isa>(
-    key: Key,
+    (key, exp): (Key, &math::Exp<I>),
     groups: U32s<I>,
     first: U32s<I>,
     rest: Address,
@@ -46,7 +47,7 @@ pub fn count<I: Isa>(
     // term by term (p(k) = p(k - 1) · mean / k); a lane whose sum stops
     // growing in f32 (a number within about 2^-24 of 1) keeps the last k.
     let u = unit_f32(first);
-    let mut term = math::exp(-mean);
+    let mut term = exp.of(-mean);
     let mut sum = term;
     let mut active = !u.lt(sum) & !large & some;
     let (mut k, mut count) = (zero, zero);
@@ -85,7 +86,13 @@ mod tests {
             block: 1,
             ..at(position)
         };
-        count(key, groups, first, rest, mean)
+        count(
+            (key, &math::Exp::new(mean.isa())),
+            groups,
+            first,
+            rest,
+            mean,
+        )
     }
 
     #[test]

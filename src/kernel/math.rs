@@ -57,14 +57,64 @@ fn polynomial<I: Isa>(coefficients: &[f32], x: F32s<I>) -> F32s<I> {
 /// e^x (x clamped to [−87, 88]; NaN stays NaN).
 #[inline(always)]
 pub fn exp<I: Isa>(x: F32s<I>) -> F32s<I> {
-    let isa = x.isa();
-    let x = isa.f(EXP_HIGH).min(isa.f(EXP_LOW).max(x));
-    let n = (x * std::f32::consts::LOG2_E).round();
-    let r = (x - n * LN2_HIGH) - n * LN2_LOW;
-    let p = polynomial(&EXP_POLY, r);
-    let p = p * (r * r) + r + 1.0;
-    let power = ((n.nearest_i32() + 127).shl::<23>()).float_bits();
-    p * power
+    Exp::new(x.isa()).of(x)
+}
+
+/// [`exp`]'s constants in every lane, for a loop that calls it at every
+/// pair: made once before the loop ([`Exp::kept`]), they are read from
+/// memory as the operands of the instructions that use them, where the
+/// compiler, short of registers, would broadcast each from its scalar
+/// constant at every call (an instruction more for each of the twelve).
+#[derive(Debug, Clone, Copy)]
+pub struct Exp<I: Isa> {
+    low: F32s<I>,
+    high: F32s<I>,
+    log2_e: F32s<I>,
+    ln2_high: F32s<I>,
+    ln2_low: F32s<I>,
+    poly: [F32s<I>; EXP_POLY.len()],
+    one: F32s<I>,
+}
+
+impl<I: Isa> Exp<I> {
+    /// The constants, as [`exp`] makes them at each call.
+    #[inline(always)]
+    pub fn new(isa: I) -> Self {
+        Exp {
+            low: isa.f(EXP_LOW),
+            high: isa.f(EXP_HIGH),
+            log2_e: isa.f(std::f32::consts::LOG2_E),
+            ln2_high: isa.f(LN2_HIGH),
+            ln2_low: isa.f(LN2_LOW),
+            poly: EXP_POLY.map(|c| isa.f(c)),
+            one: isa.f(1.0),
+        }
+    }
+
+    /// The constants, kept in memory for a loop: hidden from the
+    /// compiler's constant folding (`std::hint::black_box`, which changes
+    /// no value), so that it reads them where they are kept rather than
+    /// making each again from its scalar at every use.
+    #[inline(always)]
+    pub fn kept(isa: I) -> Self {
+        std::hint::black_box(Exp::new(isa))
+    }
+
+    /// e^x, as [`exp`] computes it (the same operations on the same
+    /// values).
+    #[inline(always)]
+    pub fn of(&self, x: F32s<I>) -> F32s<I> {
+        let x = self.high.min(self.low.max(x));
+        let n = (x * self.log2_e).round();
+        let r = (x - n * self.ln2_high) - n * self.ln2_low;
+        let mut p = self.poly[0];
+        for &c in &self.poly[1..] {
+            p = p * r + c;
+        }
+        let p = p * (r * r) + r + self.one;
+        let power = ((n.nearest_i32() + 127).shl::<23>()).float_bits();
+        p * power
+    }
 }
 
 /// ln x, for positive normal x.
@@ -128,6 +178,7 @@ pub fn normal_pair<I: Isa>(u: F32s<I>, v: F32s<I>) -> (F32s<I>, F32s<I>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::lanes::Portable;
     use crate::kernel::lanes::tests::one;
 
     /// Units in the last place of f32 at `v`.
@@ -274,5 +325,36 @@ mod tests {
         same_bits!(&turns, u => sin_cos_turns(u).1);
         same_bits!(&turns, u => pair_of(u).0);
         same_bits!(&turns, u => pair_of(u).1);
+    }
+
+    /// The exponential with its constants kept for a loop has `exp`'s
+    /// bits, in both kinds of lanes.
+    fn kept_constants_give_exps_bits<I: Isa>(isa: I) {
+        let exp_kept = Exp::kept(isa);
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -87.0,
+            88.0,
+            1.0,
+        ];
+        xs.extend(arguments(-100.0, 100.0, 400_000));
+        for eight in xs.chunks_exact(8) {
+            let x = isa.floats(std::array::from_fn(|l| eight[l]));
+            let bits = |v: F32s<I>| v.array().map(f32::to_bits);
+            assert_eq!(bits(exp_kept.of(x)), bits(exp(x)), "{eight:?}");
+        }
+    }
+
+    #[test]
+    fn the_exponential_with_kept_constants_is_exp() {
+        kept_constants_give_exps_bits(Portable);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::kernel::lanes::Avx2::detect() {
+            kept_constants_give_exps_bits(avx2);
+        }
     }
 }

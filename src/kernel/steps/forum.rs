@@ -10,6 +10,7 @@ use crate::kernel::batch::{BatchLanes, field};
 use crate::kernel::contacts;
 use crate::kernel::draws::{Address, Key};
 use crate::kernel::lanes::{Isa, LANES, Mask, U32s, each_lane};
+use crate::kernel::math::Exp;
 use crate::kernel::philox::unit;
 use crate::kernel::scratch::{Figure, SessionLanes};
 use crate::outside::GroupOutside;
@@ -118,7 +119,7 @@ pub fn posting<I: Isa>(
             shared = (i / 4, key.words(ids, at(step, Purpose::Posting, 0, i / 4)));
         }
         let rest = at(step, Purpose::Posting, 1, i);
-        let posts = contacts::count(key, ids, shared.1[i % 4], rest, mean);
+        let posts = contacts::count((key, &Exp::new(isa)), ids, shared.1[i % 4], rest, mean);
         let posted = posts.gt(zero);
         session.put_float(i, Figure::Depth, posted.select(isa.f(POST_DEPTH), zero));
         session.put(i, Figure::Posts, posts.nearest_i32());
@@ -198,7 +199,7 @@ pub fn replies<I: Isa>(
         let mean = has.select(isa.f(p.replies_per_post), zero);
         let first = key.words(ids, at(step, Purpose::ForumReplies, 0, 2 * post))[0];
         let rest = at(step, Purpose::ForumReplies, 1, 2 * post);
-        let counts = contacts::count(key, ids, first, rest, mean)
+        let counts = contacts::count((key, &Exp::new(isa)), ids, first, rest, mean)
             .nearest_i32()
             .array();
         if counts.iter().all(|&c| c == 0) {

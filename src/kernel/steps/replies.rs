@@ -58,9 +58,9 @@ impl ReplyRule {
     /// A pair's factor of the odds against a reply, e^(−tie effect ·
     /// min(strength / friend level, 1)).
     #[inline(always)]
-    pub fn tie_odds<I: Isa>(&self, strength: F32s<I>) -> F32s<I> {
+    pub fn tie_odds<I: Isa>(&self, strength: F32s<I>, exp: &math::Exp<I>) -> F32s<I> {
         let one = strength.isa().f(1.0);
-        math::exp((strength * self.per_friend).min(one) * -self.tie_effect)
+        exp.of((strength * self.per_friend).min(one) * -self.tie_effect)
     }
 
     /// The odds against a reply: e^(−group log-odds) (per lane) times the
@@ -74,7 +74,8 @@ impl ReplyRule {
         openness: F32s<I>,
         strength: F32s<I>,
     ) -> F32s<I> {
-        math::exp(-group_logit) * self.tie_odds(strength) * self.listener_odds(openness)
+        let exp = math::Exp::new(strength.isa());
+        math::exp(-group_logit) * self.tie_odds(strength, &exp) * self.listener_odds(openness)
     }
 }
 
@@ -141,6 +142,7 @@ fn exchange_replies<I: Isa>(
     session: &mut SessionLanes,
 ) {
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
+    let exp = math::Exp::kept(isa);
     let mut words = [isa.u(0); PAIRS_A_CALL];
     let mut drawn = usize::MAX;
     // Only places whose members have arrived came, and only theirs have
@@ -176,7 +178,7 @@ fn exchange_replies<I: Isa>(
             }
             let word = words[pair % PAIRS_A_CALL];
             let strength = isa.words(strength.0).float_bits();
-            let odds_of_pair = odds_of_group * p.tie_odds(strength);
+            let odds_of_pair = odds_of_group * p.tie_odds(strength, &exp);
             let low_odds = odds_of_pair * session.float(isa, low, Figure::ReplyOdds);
             let high_odds = odds_of_pair * high_odds_factor;
             // A reply where the number is below the logistic chance,

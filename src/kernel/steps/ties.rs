@@ -6,6 +6,7 @@ use crate::kernel::batch::{BatchLanes, Column, PairRow};
 use crate::kernel::contacts;
 use crate::kernel::draws::Address;
 use crate::kernel::lanes::{F32s, Isa, Mask, U32s};
+use crate::kernel::math;
 use crate::kernel::pairs::{PairRule, Pairs, Sides};
 use crate::kernel::rules::KernelRules;
 use crate::kernel::scratch::Figure::{self, OutsideShare};
@@ -87,6 +88,7 @@ pub fn ties<I: Isa>(
         return;
     }
     let rule = &rules.pairs.in_lanes(isa);
+    let exp = math::Exp::kept(isa);
     let zero = isa.f(0.0);
     let share = OutsideShare;
     if rule.has_contact() {
@@ -160,7 +162,13 @@ pub fn ties<I: Isa>(
                     shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
                 }
                 let first = shared.1[k % 4];
-                contacts::count(rules.key, group_ids, first, at(1, k), decay.contact_mean)
+                contacts::count(
+                    (rules.key, &exp),
+                    group_ids,
+                    first,
+                    at(1, k),
+                    decay.contact_mean,
+                )
             } else {
                 zero
             };

@@ -88,7 +88,8 @@ pub fn ties<I: Isa>(
         return;
     }
     let rule = &rules.pairs.in_lanes(isa);
-    let exp = math::Exp::kept(isa);
+    // The contact counts' key and exponential.
+    let numbers = (rules.key, &math::Exp::kept(isa));
     let zero = isa.f(0.0);
     let share = OutsideShare;
     if rule.has_contact() {
@@ -162,13 +163,7 @@ pub fn ties<I: Isa>(
                     shared = (k / 4, rules.key.words(group_ids, at(0, k / 4)));
                 }
                 let first = shared.1[k % 4];
-                contacts::count(
-                    (rules.key, &exp),
-                    group_ids,
-                    first,
-                    at(1, k),
-                    decay.contact_mean,
-                )
+                contacts::count(numbers, group_ids, first, at(1, k), decay.contact_mean)
             } else {
                 zero
             };

@@ -11,16 +11,18 @@
 //! f32 operations in the same order); the log of support is the kernel's
 //! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
-use super::batch::{BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, rows_out, ties_words_mut};
+use super::batch::{
+    BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, field, rows_out, ties_words_mut,
+};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
-use crate::bonds::{MemberTies, TieLevels};
-use crate::population::{GroupState, Member, NEVER};
+use crate::bonds::TieLevels;
+use crate::population::{GroupState, NEVER};
 
 /// A member's figures in [`SummaryLanes`]: the counts two to a row, each
 /// in sixteen bits (the first of a row in the low half), then the sums,
-/// one row each, in the order of [`MemberTies`]' words (so that a place's
+/// one row each, in the order of [`MemberTies`](crate::bonds::MemberTies)' words (so that a place's
 /// rows are the words [`SummaryLanes::copy_out`] gives its group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
@@ -67,14 +69,14 @@ impl Figure {
     }
 }
 
-/// Rows a member's figures take: [`MemberTies`]' words.
+/// Rows a member's figures take: [`MemberTies`](crate::bonds::MemberTies)' words.
 const FIGURES: usize = TIES_WORDS;
 
 /// Rows the counts take, two counts a row.
 const COUNT_ROWS: usize = 3;
 
 // A count is at most a group's places less one, which sixteen bits hold
-// (and [`MemberTies`] keeps it in sixteen bits): one never carries into
+// (and [`MemberTies`](crate::bonds::MemberTies) keeps it in sixteen bits): one never carries into
 // the count above it.
 const _: () = assert!(crate::scenario::MAX_PLACES <= 1 << 16);
 
@@ -118,15 +120,18 @@ pub struct SummaryLanes {
     /// words (low half first), so that the copies write and read the
     /// u64s as their halves.
     words: usize,
-    /// Place `i`'s figures: entry `i`, one row a [`MemberTies`] word (one
+    /// Place `i`'s figures: entry `i`, one row a [`MemberTies`](crate::bonds::MemberTies) word (one
     /// bounds check for a place's figures).
     figures: Vec<[Row; FIGURES]>,
     /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
     /// bits follow every place's tie bits.
     bits: Vec<Row>,
-    /// Twice the triangles through each place ([`SummaryLanes::clustering`]),
-    /// one row a place; empty when not made.
+    /// Twice the triangles through each place, one row a place
+    /// ([`SummaryLanes::clustering`]'s scratch).
     twice_triangles: Vec<Row>,
+    /// Each lane's sum of local clustering over the places whose members
+    /// joined, where [`SummaryLanes::clustering`] was made.
+    clustering_sums: Option<[f64; LANES]>,
 }
 
 /// The row of word `w` of place `i`'s bitset `b`, in summaries of
@@ -136,6 +141,63 @@ pub struct SummaryLanes {
 fn bit_row((places, words): (usize, usize), b: Bits, i: usize, w: usize) -> usize {
     let set = if b == Bits::Ties { 0 } else { places };
     (set + i) * words + w
+}
+
+/// Adds to each place's row of `twice` the partners it shares with each
+/// of its tie partners, in every lane, from the places' tie bitsets
+/// (`ties`: `words` rows a place, the first `used` holding bits). Pair
+/// (i, j), i < j, is read from i's row, where j's bit says whether they
+/// are tied; its shared partners are added to j's count in a register.
+#[inline(always)]
+fn add_twice_triangles<I: Isa>(
+    isa: I,
+    (ties, words, used): (&[Row], usize, usize),
+    twice: &mut [Row],
+) {
+    let zero = isa.u(0);
+    let rows = |i: usize| &ties[i * words..][..used];
+    for j in 1..twice.len() {
+        let (row_j, word_j, bit_j) = (rows(j), j / 32, isa.u(1 << (j % 32)));
+        let (before, from_j) = twice.split_at_mut(j);
+        let mut twice_j = zero;
+        for (row_i, twice_i) in ties.chunks_exact(words).zip(before) {
+            let row_i = &row_i[..used];
+            let tie = !(isa.words(row_i[word_j].0) & bit_j).eq(zero);
+            let mut shared = zero;
+            for (a, b) in row_i.iter().zip(row_j) {
+                shared = shared + (isa.words(a.0) & isa.words(b.0)).count_ones();
+            }
+            let shared = tie.select_u(shared, zero);
+            twice_j = twice_j + shared;
+            twice_i.0 = (isa.words(twice_i.0) + shared).array();
+        }
+        from_j[0].0 = (isa.words(from_j[0].0) + twice_j).array();
+    }
+}
+
+/// Adds one place's local clustering to each lane's sum where its member
+/// has joined (`joined` all ones): twice its triangles over k (k − 1) for
+/// `ties` k of at least 2, else 0; elsewhere −0, which leaves a sum as it
+/// is (as leaving the place out does). Each term and sum is the f64 one
+/// of [`crate::bonds::TieSummary::clustering_sum`]: k (k − 1) is below
+/// 2^32, exact in f64.
+#[inline(always)]
+fn add_local_clustering(
+    sums: &mut [f64; LANES],
+    joined: [u32; LANES],
+    ties: [u32; LANES],
+    twice: [u32; LANES],
+) {
+    // Branch-free, lane by lane, for the compiler to widen: counts are
+    // below 2^31 (a group has at most 5,000 places), so as i32 they are
+    // the same numbers.
+    let k = ties.map(|k| f64::from(k as i32));
+    let twice = twice.map(|t| f64::from(t as i32));
+    for l in 0..LANES {
+        let local = twice[l] / (k[l] * (k[l] - 1.0));
+        let term = if k[l] < 2.0 { 0.0 } else { local };
+        sums[l] += if joined[l] == 0 { -0.0 } else { term };
+    }
 }
 
 /// A place's figures in registers, the sums as their bits.
@@ -357,37 +419,38 @@ impl SummaryLanes {
         self.bits.clear();
         self.bits.resize(2 * places * self.words, Row::default());
         self.twice_triangles.clear();
+        self.clustering_sums = None;
     }
 
-    /// Twice the triangles through each place of the tie network (the
-    /// partners their partners share, counted for both ends of each tie),
-    /// for each group's sum of local clustering in
-    /// [`SummaryLanes::copy_out`]; call after [`SummaryLanes::make`].
+    /// Each lane's sum of local clustering over the places whose members
+    /// have joined (arrived, with a joined step), from twice the triangles
+    /// through each place (the partners their partners share, counted for
+    /// both ends of each tie): [`crate::bonds::TieSummary::clustering_sum`]'s
+    /// terms in its order, for [`SummaryLanes::copy_out`] to give the
+    /// groups. Call after [`SummaryLanes::make`].
     #[inline(always)]
-    pub fn clustering<I: Isa>(&mut self, isa: I) {
-        let (n, words, zero) = (self.places, self.words, isa.u(0));
+    pub fn clustering<I: Isa>(&mut self, isa: I, lanes: &BatchLanes, session: &SessionLanes) {
+        let (n, words) = (self.places, self.words);
         self.twice_triangles.clear();
         self.twice_triangles.resize(n, Row::default());
-        for j in 1..n {
-            let bit = isa.u(1 << (j % 32));
-            for i in 0..j {
-                let row = |at: usize, w: usize| isa.words(self.bits[at * words + w].0);
-                let tie = !(row(i, j / 32) & bit).eq(zero);
-                if !tie.any() {
-                    continue;
-                }
-                // Words past the places hold no bits.
-                let mut shared = zero;
-                for w in 0..n.div_ceil(32) {
-                    shared = shared + (row(i, w) & row(j, w)).count_ones();
-                }
-                let shared = tie.select_u(shared, zero);
-                for at in [i, j] {
-                    let twice = &mut self.twice_triangles[at].0;
-                    *twice = (isa.words(*twice) + shared).array();
-                }
-            }
+        // Words past the places hold no bits: one word for up to 32
+        // places, where the count of a pair's shared partners is one.
+        let used = n.div_ceil(32);
+        let (ties, twice) = (&self.bits[..n * words], &mut self.twice_triangles[..]);
+        if used == 1 {
+            add_twice_triangles(isa, (ties, words, 1), twice);
+        } else {
+            add_twice_triangles(isa, (ties, words, used), twice);
         }
+        let mut sums = [-0.0; LANES];
+        for (i, twice) in self.twice_triangles.iter().enumerate() {
+            let joined = session.flag(isa, i, Session::Arrived)
+                & !lanes.word(isa, i, field::JOINED_STEP).eq(isa.u(NEVER));
+            let joined = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
+            let ties = self.count_of(isa, i, Figure::Ties).array();
+            add_local_clustering(&mut sums, joined, ties, twice.0);
+        }
+        self.clustering_sums = Some(sums);
     }
 
     /// Count figure `f` of place `i` in every lane.
@@ -430,7 +493,7 @@ impl SummaryLanes {
     /// order) its summary, with the sum of local clustering over the
     /// members who joined where [`SummaryLanes::clustering`] was made
     /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
-    /// A place's figures are [`MemberTies`]'s six words in lanes; they
+    /// A place's figures are [`MemberTies`](crate::bonds::MemberTies)'s six words in lanes; they
     /// and the bitsets go to the groups eight words at a time by the
     /// transposition.
     #[inline(always)]
@@ -454,39 +517,18 @@ impl SummaryLanes {
         let half = self.bits.len() / 2;
         rows_out(isa, &self.bits[..half], half, &mut tie_bits[..n]);
         rows_out(isa, &self.bits[half..], half, &mut casual_bits[..n]);
-        if !self.twice_triangles.is_empty() {
-            for (l, g) in groups.iter_mut().enumerate() {
-                let sum = self.clustering_sum(g, l);
+        if let Some(sums) = self.clustering_sums {
+            for (g, sum) in groups.iter_mut().zip(sums) {
                 g.tie_summary.joined_clustering_sum = Some(sum);
             }
         }
-    }
-
-    /// The sum of local clustering over the members of group `g` (lane
-    /// `l`) who joined, from its twice triangles and its summary's ties.
-    fn clustering_sum(&self, g: &GroupState, l: usize) -> f64 {
-        let n = g.arrived;
-        let places = g.members[..n].iter().zip(&g.tie_summary.members[..n]);
-        let joined = |((m, _), _): &((&Member, &MemberTies), &Row)| m.joined_step != NEVER;
-        let local = |((_, t), twice): ((&Member, &MemberTies), &Row)| {
-            let k = usize::from(t.ties);
-            if k < 2 {
-                0.0
-            } else {
-                f64::from(twice.0[l]) / (k * (k - 1)) as f64
-            }
-        };
-        places
-            .zip(&self.twice_triangles[..n])
-            .filter(joined)
-            .map(local)
-            .sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bonds::MemberTies;
     use crate::context::SessionContext;
     use crate::kernel::lanes::Portable;
     use crate::population::{Status, build_community_with};
@@ -541,7 +583,7 @@ mod tests {
         session.fill_missing_lanes();
         let mut summary = SummaryLanes::default();
         summary.make(isa, &ctx.levels, &lanes, &session);
-        summary.clustering(isa);
+        summary.clustering(isa, &lanes, &session);
         let mut from_lanes = meeting.clone();
         summary.copy_out(isa, &mut from_lanes);
         let (mut ties_seen, mut close_seen) = (0, 0);

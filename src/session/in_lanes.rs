@@ -142,7 +142,7 @@ impl WithLanes for WholeSession<'_> {
             summaries_with(isa, batch, lanes, session, summaries)
         );
         if !self.measured {
-            timed!(TieSummaries, summaries.clustering(isa));
+            timed!(TieSummaries, summaries.clustering(isa, lanes, session));
         }
         let counted = disclosers.i32_to_f32();
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);

@@ -83,6 +83,10 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
     fn mul_wide(self, a: Self::U, m: u32) -> (Self::U, Self::U);
     fn eq_u(self, a: Self::U, b: Self::U) -> Self::M;
     fn select_u(self, m: Self::M, yes: Self::U, no: Self::U) -> Self::U;
+    /// `yes` where the flag is set, else +0: [`Isa::select`] with +0.
+    fn keep(self, m: Self::M, yes: Self::F) -> Self::F;
+    /// `yes` where the flag is set, else 0: [`Isa::select_u`] with 0.
+    fn keep_u(self, m: Self::M, yes: Self::U) -> Self::U;
 
     /// Row `r` lane `l` of the result is row `l` lane `r` of `rows`.
     fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES];
@@ -361,6 +365,14 @@ impl Isa for Portable {
         }
         r
     }
+    #[inline(always)]
+    fn keep(self, m: Self::M, yes: Self::F) -> Self::F {
+        self.select(m, yes, [0.0; LANES])
+    }
+    #[inline(always)]
+    fn keep_u(self, m: Self::M, yes: Self::U) -> Self::U {
+        self.select_u(m, yes, [0; LANES])
+    }
 
     #[inline(always)]
     fn transpose(self, rows: [Self::U; LANES]) -> [Self::U; LANES] {
@@ -613,6 +625,19 @@ mod avx2 {
                     m,
                 ))
             }
+        }
+        // A mask's lanes are all ones or all zeros (every mask is a
+        // comparison's, `load_flags`', or made of them by and, or and not),
+        // so where a blend with 0 would read each lane's sign, an and
+        // reads the whole lane: the same result, and the compiler need
+        // not first spread each sign over its lane.
+        #[inline(always)]
+        fn keep(self, m: __m256, yes: __m256) -> __m256 {
+            unsafe { _mm256_and_ps(m, yes) }
+        }
+        #[inline(always)]
+        fn keep_u(self, m: __m256, yes: __m256i) -> __m256i {
+            unsafe { _mm256_and_si256(_mm256_castps_si256(m), yes) }
         }
 
         #[inline(always)]
@@ -946,6 +971,16 @@ impl<I: Isa> Mask<I> {
     pub fn select_u(self, yes: U32s<I>, no: U32s<I>) -> U32s<I> {
         no.with(self.isa.select_u(self.v, yes.v, no.v))
     }
+    /// `yes` where the flag is set, else +0: `select(yes, +0)`.
+    #[inline(always)]
+    pub fn keep(self, yes: F32s<I>) -> F32s<I> {
+        yes.with(self.isa.keep(self.v, yes.v))
+    }
+    /// `yes` where the flag is set, else 0: `select_u(yes, 0)`.
+    #[inline(always)]
+    pub fn keep_u(self, yes: U32s<I>) -> U32s<I> {
+        yes.with(self.isa.keep_u(self.v, yes.v))
+    }
 }
 
 /// A binary operator on a wrapper, and with a plain value on either side.
@@ -1217,6 +1252,13 @@ pub(crate) mod tests {
             ] {
                 assert_eq!(pm.bits(), xm.bits(), "{what}");
                 same(pm.select(pa, pb).array(), xm.select(xa, xb).array(), what);
+                // Keeping is selecting against +0, for masks made of
+                // masks too.
+                let (pk, xk) = (pm & !pa.eq(pa), xm & !xa.eq(xa));
+                for (pm, xm) in [(pm, xm), (!pm, !xm), (pk | pm, xk | xm)] {
+                    same(pm.keep(pa).array(), xm.keep(xa).array(), "keep");
+                    same(pm.keep(pa).array(), pm.select(pa, p.f(0.0)).array(), "keep");
+                }
                 assert_eq!((!pm).bits(), (!xm).bits(), "not {what}");
             }
             assert_eq!(pa.nearest_i32().array(), xa.nearest_i32().array(), "to i32");
@@ -1256,6 +1298,19 @@ pub(crate) mod tests {
                 "mul wide"
             );
             assert_eq!(pu.eq(qu).bits(), xu.eq(yu).bits(), "eq u");
+            let flags: [bool; LANES] = std::array::from_fn(|l| (at + l) % 3 == 0);
+            for (pm, xm) in [
+                (pu.eq(qu), xu.eq(yu)),
+                (!pa.lt(pb), !xa.lt(xb)),
+                (p.flags(flags) | pa.le(pb), x.flags(flags) | xa.le(xb)),
+            ] {
+                assert_eq!(pm.keep_u(pu).array(), xm.keep_u(xu).array(), "keep u");
+                assert_eq!(
+                    pm.keep_u(pu).array(),
+                    pm.select_u(pu, p.u(0)).array(),
+                    "keep u"
+                );
+            }
             let rows: [[u32; LANES]; LANES] =
                 std::array::from_fn(|r| std::array::from_fn(|l| (at * 64 + r * 8 + l) as u32));
             let want: [[u32; LANES]; LANES] =

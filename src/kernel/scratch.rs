@@ -118,7 +118,7 @@ pub fn set_figure<I: Isa>(place: &mut PlaceFigures, f: Figure, v: F32s<I>) {
 #[inline(always)]
 fn flag_words<I: Isa>(m: Mask<I>) -> U32s<I> {
     let isa = m.isa();
-    m.select_u(isa.u(u32::MAX), isa.u(0))
+    m.keep_u(isa.u(u32::MAX))
 }
 
 impl SessionLanes {
@@ -333,9 +333,9 @@ impl SessionLanes {
     /// without the entry's AVX2.)
     #[inline(always)]
     pub fn count<I: Isa>(&self, isa: I, f: Figure) -> F32s<I> {
-        let (mut count, zero, one) = (isa.f(0.0), isa.f(0.0), isa.f(1.0));
+        let (mut count, one) = (isa.f(0.0), isa.f(1.0));
         for i in 0..self.places {
-            count = count + self.flag(isa, i, f).select(one, zero);
+            count = count + self.flag(isa, i, f).keep(one);
         }
         count
     }

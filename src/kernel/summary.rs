@@ -167,7 +167,7 @@ fn add_twice_triangles<I: Isa>(
             for (a, b) in row_i.iter().zip(row_j) {
                 shared = shared + (isa.words(a.0) & isa.words(b.0)).count_ones();
             }
-            let shared = tie.select_u(shared, zero);
+            let shared = tie.keep_u(shared);
             twice_j = twice_j + shared;
             twice_i.0 = (isa.words(twice_i.0) + shared).array();
         }
@@ -232,7 +232,7 @@ trait Sums<I: Isa> {
 #[inline(always)]
 fn counted<I: Isa>(low: Mask<I>, high: Mask<I>) -> U32s<I> {
     let isa = low.isa();
-    low.select_u(isa.u(1), isa.u(0)) | high.select_u(isa.u(1 << 16), isa.u(0))
+    low.keep_u(isa.u(1)) | high.keep_u(isa.u(1 << 16))
 }
 
 impl<I: Isa> Sums<I> for Figures<I> {
@@ -296,14 +296,13 @@ fn add_pair<I: Isa>(
     (of_a, of_b): (&mut impl Sums<I>, &mut impl Sums<I>),
 ) -> [Mask<I>; 2] {
     let isa = s.isa();
-    let zero = isa.f(0.0);
-    let support = has.select((s * levels.per_friend).min(isa.f(1.0)), zero);
+    let support = has.keep((s * levels.per_friend).min(isa.f(1.0)));
     of_a.add(Figure::Support, support);
     of_b.add(Figure::Support, support);
     // s where the other came, else +0, which leaves a sum of positive
     // terms as it is.
-    of_a.add(Figure::StrengthToPresent, (has & b.present).select(s, zero));
-    of_b.add(Figure::StrengthToPresent, (has & a.present).select(s, zero));
+    of_a.add(Figure::StrengthToPresent, (has & b.present).keep(s));
+    of_b.add(Figure::StrengthToPresent, (has & a.present).keep(s));
     let tie = has & s.ge(levels.tie);
     if !tie.any() {
         return [tie, tie];
@@ -370,8 +369,8 @@ impl SummaryLanes {
                     let bit_i = isa.u(1 << (i % 32));
                     for (n, m) in [tie, casual].into_iter().enumerate() {
                         let row = &mut bits[bit_row(shape, sets[n], i, j / 32)].0;
-                        *row = (isa.words(*row) | m.select_u(bit_j, isa.u(0))).array();
-                        bits_of_j[n] = bits_of_j[n] | m.select_u(bit_i, isa.u(0));
+                        *row = (isa.words(*row) | m.keep_u(bit_j)).array();
+                        bits_of_j[n] = bits_of_j[n] | m.keep_u(bit_i);
                     }
                 }
                 for (n, word) in bits_of_j.into_iter().enumerate() {
@@ -394,17 +393,17 @@ impl SummaryLanes {
         let mut present = zero;
         for i in 0..self.places {
             let p = PlaceInSummary::at(isa, session, i);
-            present = present + (p.arrived & p.present).select_u(one, zero);
+            present = present + (p.arrived & p.present).keep_u(one);
         }
         for i in 0..self.places {
             let p = PlaceInSummary::at(isa, session, i);
-            let others = present - (p.arrived & p.present).select_u(one, zero);
+            let others = present - (p.arrived & p.present).keep_u(one);
             let sum = self.float(isa, i, Figure::StrengthToPresent);
-            let mean = (!others.eq(zero)).select(sum / others.i32_to_f32(), isa.f(0.0));
+            let mean = (!others.eq(zero)).keep(sum / others.i32_to_f32());
             self.set(i, Figure::StrengthToPresent, mean);
             let support = self.float(isa, i, Figure::Support);
             let with_support = p.arrived & p.present & support.gt(isa.f(0.0));
-            let log = with_support.select(math::ln(support + 1.0), isa.f(0.0));
+            let log = with_support.keep(math::ln(support + 1.0));
             self.set(i, Figure::LogSupport, log);
         }
     }
@@ -446,7 +445,7 @@ impl SummaryLanes {
         for (i, twice) in self.twice_triangles.iter().enumerate() {
             let joined = session.flag(isa, i, Session::Arrived)
                 & !lanes.word(isa, i, field::JOINED_STEP).eq(isa.u(NEVER));
-            let joined = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
+            let joined = joined.keep_u(isa.u(u32::MAX)).array();
             let ties = self.count_of(isa, i, Figure::Ties).array();
             add_local_clustering(&mut sums, joined, ties, twice.0);
         }

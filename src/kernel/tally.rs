@@ -89,7 +89,7 @@ impl<I: Isa> Counts<I> {
     #[inline(always)]
     fn count(&mut self, c: Count, m: Mask<I>) {
         let isa = m.isa();
-        self.add(c, m.select_u(isa.u(1), isa.u(0)));
+        self.add(c, m.keep_u(isa.u(1)));
     }
 
     /// The counts as words, lane by lane (a loop: a function handed to
@@ -195,11 +195,11 @@ impl TallyLanes {
             if meets {
                 let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
                 if tie_strengths {
-                    self.joined[i].0 = joined.select_u(isa.u(u32::MAX), isa.u(0)).array();
+                    self.joined[i].0 = joined.keep_u(isa.u(u32::MAX)).array();
                     let half = &mut joined_bits[usize::from(i >= 32)];
-                    *half = *half | joined.select_u(isa.u(1 << (i % 32)), isa.u(0));
+                    *half = *half | joined.keep_u(isa.u(1 << (i % 32)));
                 }
-                let bit = active.select_u(isa.u(1 << (i % 32)), isa.u(0));
+                let bit = active.keep_u(isa.u(1 << (i % 32)));
                 let word = &mut self.current[i / 32].0;
                 *word = (isa.words(*word) | bit).array();
             }
@@ -322,7 +322,7 @@ impl TallyLanes {
             for j in (0..self.filled).filter(|&j| j != i) {
                 let here = self.is_current(isa, j);
                 let s = lanes.pair(isa, Column::Strength, pair_index(i, j));
-                strongest = strongest.max((walk & here).select(s, isa.f(0.0)));
+                strongest = strongest.max((walk & here).keep(s));
             }
         }
         c.count(
@@ -412,12 +412,12 @@ fn add_joined<I: Isa>(
     let joined = arrived & is_set(isa, lanes, i, field::JOINED_STEP);
     c.count(Count::Joined, joined);
     let ties = summaries.count_of(isa, i, Figure::Ties);
-    c.add(Count::Ties, joined.select_u(ties, isa.u(0)));
+    c.add(Count::Ties, joined.keep_u(ties));
     let beyond = summaries.count_of(isa, i, Figure::Beyond);
-    c.add(Count::BeyondTies, joined.select_u(beyond, isa.u(0)));
+    c.add(Count::BeyondTies, joined.keep_u(beyond));
     let loneliness = lanes.float(isa, i, field::LONELINESS);
     let start = lanes.float(isa, i, field::LONELINESS_START);
-    let change = joined.select(loneliness - start, isa.f(0.0));
+    let change = joined.keep(loneliness - start);
     change.add_wide_to(&mut sums.change, false);
     change.add_wide_to(&mut sums.change_squared, true);
     joined

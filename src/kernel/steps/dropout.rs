@@ -84,7 +84,7 @@ pub fn group_end<I: Isa>(isa: I, floor: u32, step: u32, lanes: &mut BatchLanes) 
     let mut active = isa.f(0.0);
     for i in 0..lanes.places() {
         let here = with_status(isa, lanes, i, Status::Active);
-        active = active + here.select(isa.f(1.0), isa.f(0.0));
+        active = active + here.keep(isa.f(1.0));
     }
     let ends = active.gt(isa.f(0.0)) & active.lt(isa.f(floor as f32));
     if !ends.any() {

@@ -49,7 +49,7 @@ impl FloorRule {
         let ratio = math::exp(isa.f(self.ln_ratio));
         let (mut sum, mut power) = (isa.f(0.0), isa.f(1.0));
         for m in 0..places {
-            sum = sum + isa.f(m as f32).lt(speakers).select(power, isa.f(0.0));
+            sum = sum + isa.f(m as f32).lt(speakers).keep(power);
             power = power * ratio;
         }
         1.0 / sum
@@ -116,7 +116,7 @@ pub fn floor<I: Isa>(
         let u = numbers.at(i);
         let discloses = here & u.lt(chance);
         let depth = (minutes / p.full_disclosure_minutes).min(one);
-        session.put_float(i, Figure::Depth, discloses.select(depth, zero));
+        session.put_float(i, Figure::Depth, discloses.keep(depth));
         disclosers = disclosers + discloses.select_u(isa.u(1), none);
     }
     disclosers
@@ -144,10 +144,10 @@ fn ranks_into_depth<I: Isa>(isa: I, lanes: &BatchLanes, session: &mut SessionLan
             let open_i = lanes.float(isa, i, field::OPENNESS);
             // The later place is ahead if more open; the earlier one if as
             // open or more.
-            let j_ahead = (open_j.gt(open_i) & there_j).select(one, zero);
+            let j_ahead = (open_j.gt(open_i) & there_j).keep(one);
             let rank_i = session.float(isa, i, Figure::Depth) + j_ahead;
             session.put_float(i, Figure::Depth, rank_i);
-            rank_j = rank_j + (open_i.ge(open_j) & there_i).select(one, zero);
+            rank_j = rank_j + (open_i.ge(open_j) & there_i).keep(one);
         }
         session.put_float(j, Figure::Depth, rank_j);
     }

@@ -114,16 +114,16 @@ pub fn posting<I: Isa>(
             continue;
         }
         let propensity = session.float(isa, i, Figure::Propensity);
-        let mean = here.select(p.posts_per_period * propensity, zero);
+        let mean = here.keep(p.posts_per_period * propensity);
         if shared.0 != i / 4 {
             shared = (i / 4, key.words(ids, at(step, Purpose::Posting, 0, i / 4)));
         }
         let rest = at(step, Purpose::Posting, 1, i);
         let posts = contacts::count((key, &Exp::new(isa)), ids, shared.1[i % 4], rest, mean);
         let posted = posts.gt(zero);
-        session.put_float(i, Figure::Depth, posted.select(isa.f(POST_DEPTH), zero));
+        session.put_float(i, Figure::Depth, posted.keep(isa.f(POST_DEPTH)));
         session.put(i, Figure::Posts, posts.nearest_i32());
-        posters = posters + posted.select_u(isa.u(1), isa.u(0));
+        posters = posters + posted.keep_u(isa.u(1));
     }
     for (l, g) in groups.iter_mut().enumerate() {
         for i in 0..lanes.places() {
@@ -193,10 +193,9 @@ pub fn replies<I: Isa>(
         .map(|l| period.authors[l].len())
         .max()
         .unwrap_or(0);
-    let zero = isa.f(0.0);
     for post in 0..most {
         let has = isa.flags(each_lane(|l| answered[l] && post < period.authors[l].len()));
-        let mean = has.select(isa.f(p.replies_per_post), zero);
+        let mean = has.keep(isa.f(p.replies_per_post));
         let first = key.words(ids, at(step, Purpose::ForumReplies, 0, 2 * post))[0];
         let rest = at(step, Purpose::ForumReplies, 1, 2 * post);
         let counts = contacts::count((key, &Exp::new(isa)), ids, first, rest, mean)

@@ -71,7 +71,7 @@ pub fn hope<I: Isa>(
     let mut exemplars = zero;
     for i in 0..n {
         let counted = exemplar(isa, lanes, session, i) & session.flag(isa, i, Figure::Attended);
-        exemplars = exemplars + counted.select(one, zero);
+        exemplars = exemplars + counted.keep(one);
     }
     for i in 0..n {
         let mine = exemplar(isa, lanes, session, i);
@@ -84,11 +84,11 @@ pub fn hope<I: Isa>(
             let read = session.words(isa, i, Figure::HopefulRead).i32_to_f32();
             let read_only = attended & !session.float(isa, i, Figure::Depth).gt(zero);
             let gain = read_only.select(isa.f(p.reader_gain), isa.f(p.gain));
-            (attended.select(read, zero), gain)
+            (attended.keep(read), gain)
         } else {
             let twice = session.words(isa, i, Figure::HeardTwice).i32_to_f32();
-            let heard = exemplars - mine.select(one, zero) - twice;
-            (attended.select(heard, zero), isa.f(p.gain))
+            let heard = exemplars - mine.keep(one) - twice;
+            (attended.keep(heard), isa.f(p.gain))
         };
         let outside = session.words(isa, i, Figure::OutsideHopeful).i32_to_f32();
         let since = lanes.word(isa, i, field::HOPEFUL_SINCE);

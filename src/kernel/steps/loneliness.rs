@@ -148,7 +148,7 @@ fn contagion<I: Isa>(
     let was = lanes.caught(isa, i);
     let catching = (onset + transmission * here.lonely_partners).min(isa.f(1.0));
     let chance = was.select(isa.f(recovery), catching);
-    let chance = (was | !here.lonely).select(chance, isa.f(0.0));
+    let chance = (was | !here.lonely).keep(chance);
     let u = numbers.at(i);
     let switches = here.arrived & u.lt(chance);
     let now = (was & !switches) | (!was & switches);

@@ -55,7 +55,7 @@ pub fn mood<I: Isa>(isa: I, p: &MoodRule, lanes: &BatchLanes, session: &mut Sess
         let not_lonely = 1.0 - (loneliness - LONELINESS_MIN as f32) / span;
         let mood = p.hope_weight * hope + (1.0 - p.hope_weight) * not_lonely;
         let here = session.flag(isa, i, Figure::Attended);
-        session.put_float(i, Figure::ArrivalMood, here.select(mood, zero));
+        session.put_float(i, Figure::ArrivalMood, here.keep(mood));
     }
     let attendees = session.count(isa, Figure::Attended);
     let averaged = attendees.ge(isa.f(2.0)) & isa.mask_of_bits(if p.shared { !0 } else { 0 });
@@ -69,7 +69,7 @@ pub fn mood<I: Isa>(isa: I, p: &MoodRule, lanes: &BatchLanes, session: &mut Sess
                 let other = session.float(isa, j, Figure::ArrivalMood);
                 let weight = other.lt(mine).select(isa.f(p.negative_weight), one);
                 let there = session.flag(isa, j, Figure::Attended);
-                pull = pull + there.select(weight * (other - mine), zero);
+                pull = pull + there.keep(weight * (other - mine));
             }
         }
         let after = (mine + scale * pull).max(zero).min(one);
@@ -132,6 +132,6 @@ pub fn universality<I: Isa>(
         let miss = session.float(isa, i, Figure::Relief);
         let loneliness = lanes.float(isa, i, field::LONELINESS);
         let relief = p.relief * (loneliness - LONELINESS_MIN as f32) * (1.0 - miss);
-        session.put_float(i, Figure::Relief, here.select(relief * session_gain, zero));
+        session.put_float(i, Figure::Relief, here.keep(relief * session_gain));
     }
 }

@@ -186,10 +186,7 @@ fn exchange_replies<I: Isa>(
             let low_replied = low_answers & (unit_half(word) * (1.0 + low_odds)).lt(one);
             let high_replied =
                 high_answers & (unit_half(word.shr::<16>()) * (1.0 + high_odds)).lt(one);
-            let (low_reply, high_reply) = (
-                low_replied.select(one, zero),
-                high_replied.select(one, zero),
-            );
+            let (low_reply, high_reply) = (low_replied.keep(one), high_replied.keep(one));
             high_received = high_received + low_reply;
             add(session, low, Figure::Given, low_reply);
             add(session, low, Figure::Replies, high_reply);
@@ -248,7 +245,7 @@ pub fn remember_replies<I: Isa>(
             continue;
         }
         let count = lanes.word(isa, j, field::DISCLOSURES);
-        let count = count + disclosed.select_u(isa.u(1), isa.u(0));
+        let count = count + disclosed.keep_u(isa.u(1));
         lanes.set_word(j, field::DISCLOSURES, count);
         let heard = disclosed & listened_to;
         let received = session.float(isa, j, Figure::Replies);

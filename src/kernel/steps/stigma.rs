@@ -50,7 +50,7 @@ impl<I: Isa> StigmaSession<I> {
         StigmaSession {
             attended: session.flag(isa, i, Figure::Attended),
             disclosed,
-            heard_others: disclosers.gt(disclosed.select(isa.f(1.0), isa.f(0.0))),
+            heard_others: disclosers.gt(disclosed.keep(isa.f(1.0))),
             no_reply: session.flag(isa, i, Figure::NoReply),
         }
     }
@@ -83,8 +83,8 @@ pub fn stigma<I: Isa>(
         let acceptance = here
             .no_reply
             .select(p.unanswered_acceptance * safety, safety);
-        let accepted = here.disclosed.select(p.acceptance_rate * acceptance, zero);
-        let listened = here.heard_others.select(isa.f(p.listening_rate), zero);
+        let accepted = here.disclosed.keep(p.acceptance_rate * acceptance);
+        let listened = here.heard_others.keep(isa.f(p.listening_rate));
         let before = lanes.float(isa, i, field::STIGMA);
         let after = (before * (1.0 - p.online * (accepted + listened)))
             .max(zero)

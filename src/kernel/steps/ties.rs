@@ -119,7 +119,7 @@ pub fn ties<I: Isa>(
             let together = if session.forum {
                 exchanged.of(isa, k) * session.hours_in_session
             } else {
-                (a.attended & b.attended).select(session.hours_in_session, zero)
+                (a.attended & b.attended).keep(session.hours_in_session)
             };
             // A pair without strength whose members spent no time together
             // is left as it is (in every lane: nothing to do).
@@ -212,7 +212,7 @@ fn outside_shares<I: Isa>(
         let strengths = lanes.column_row(Column::Strength, j);
         for (place, strength) in figures.places_before(j).iter_mut().zip(strengths) {
             let strength = isa.words(strength.0).float_bits();
-            let wanted = strength.gt(zero).select(rule.wanted_hours(strength), zero);
+            let wanted = strength.gt(zero).keep(rule.wanted_hours(strength));
             set_figure(place, share, figure(isa, place, share) + wanted);
             wanted_j = wanted_j + wanted;
         }

@@ -119,7 +119,7 @@ struct Sums {
 /// f64.
 #[inline(always)]
 fn add_where<I: Isa>(sum: &mut [f64; LANES], keep: Mask<I>, x: F32s<I>) {
-    keep.select(x, x.isa().f(0.0)).add_wide_to(sum, false);
+    keep.keep(x).add_wide_to(sum, false);
 }
 
 /// Whether the member has arrived and has `status`.
@@ -261,16 +261,18 @@ impl TallyLanes {
         let (zero, tie) = (isa.u(0), isa.f(levels.tie));
         let strengths = lanes.column(Column::Strength);
         for i in 0..self.filled {
-            let joined = !isa.words(self.joined[i].0).eq(zero);
-            if !joined.any() {
+            let joined = isa.words(self.joined[i].0);
+            if !(!joined.eq(zero)).any() {
                 continue;
             }
             // Pair (i, j) is j (j − 1) / 2 + i: j more for each j.
             let mut k = pair_index(i, i + 1);
             for (j, joined_j) in self.joined.iter().enumerate().skip(i + 1) {
-                let both = joined & !isa.words(joined_j.0).eq(zero);
-                let s = isa.words(strengths[k].0).float_bits();
-                add_where(&mut sums, both & s.ge(tie), s);
+                // The strength where both have joined (their rows are all
+                // ones), else +0, which adds +0 whatever the tie level.
+                let s = isa.words(strengths[k].0) & joined & isa.words(joined_j.0);
+                let s = s.float_bits();
+                add_where(&mut sums, s.ge(tie), s);
                 k += j;
             }
         }

@@ -83,9 +83,12 @@ pub trait Isa: Copy + Debug + Send + Sync + 'static {
     fn mul_wide(self, a: Self::U, m: u32) -> (Self::U, Self::U);
     fn eq_u(self, a: Self::U, b: Self::U) -> Self::M;
     fn select_u(self, m: Self::M, yes: Self::U, no: Self::U) -> Self::U;
-    /// `yes` where the flag is set, else +0: [`Isa::select`] with +0.
+    /// `yes` where the flag is set, else +0: [`Isa::select`] with +0,
+    /// for a mask whose lanes are all ones or all zeros (as every
+    /// [`Mask`]'s are).
     fn keep(self, m: Self::M, yes: Self::F) -> Self::F;
-    /// `yes` where the flag is set, else 0: [`Isa::select_u`] with 0.
+    /// `yes` where the flag is set, else 0: [`Isa::select_u`] with 0,
+    /// for such a mask.
     fn keep_u(self, m: Self::M, yes: Self::U) -> Self::U;
 
     /// Row `r` lane `l` of the result is row `l` lane `r` of `rows`.

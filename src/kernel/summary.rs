@@ -410,6 +410,7 @@ impl SummaryLanes {
 
     /// The summaries of `places` places without ties (control blocks', or
     /// a batch's before its sums): every figure 0.
+    #[inline(always)]
     pub fn without_ties(&mut self, places: usize) {
         self.places = places;
         self.words = 2 * places.div_ceil(64).max(1);

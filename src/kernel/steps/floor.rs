@@ -117,7 +117,7 @@ pub fn floor<I: Isa>(
         let discloses = here & u.lt(chance);
         let depth = (minutes / p.full_disclosure_minutes).min(one);
         session.put_float(i, Figure::Depth, discloses.keep(depth));
-        disclosers = disclosers + discloses.select_u(isa.u(1), none);
+        disclosers = disclosers + discloses.keep_u(isa.u(1));
     }
     disclosers
 }

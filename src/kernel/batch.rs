@@ -659,6 +659,13 @@ impl BatchLanes {
         isa.words(self.members[i][w.0].0)
     }
 
+    /// Whether step field `w` of place `i` is set (not
+    /// [`NEVER`](crate::population::NEVER)), in every lane.
+    #[inline(always)]
+    pub fn is_set<I: Isa>(&self, isa: I, i: usize, w: Word) -> Mask<I> {
+        !self.word(isa, i, w).eq(isa.u(crate::population::NEVER))
+    }
+
     /// Word `w` of place `i` in lane `l`.
     pub fn word_at(&self, i: usize, w: Word, l: usize) -> u32 {
         self.members[i][w.0].0[l]

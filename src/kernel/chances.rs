@@ -72,7 +72,7 @@ impl Fading {
     /// computed where a lane's is past the table's.
     #[inline(always)]
     fn at<I: Isa>(&self, tenure: F32s<I>) -> F32s<I> {
-        debug_assert_eq!(tenure.eq(tenure.floor()).bits(), 0xFF, "whole tenures");
+        debug_assert!(tenure.eq(tenure.floor()).all(), "whole tenures");
         let last = (self.by_tenure.len() - 1) as f32;
         if tenure.gt(tenure.isa().f(last)).any() {
             return self.computed(tenure);

@@ -964,6 +964,11 @@ impl<I: Isa> Mask<I> {
     pub fn any(self) -> bool {
         self.bits() != 0
     }
+    /// Every lane's flag is set.
+    #[inline(always)]
+    pub fn all(self) -> bool {
+        self.bits() == u8::MAX >> (8 - LANES)
+    }
     /// `yes` where the flag is set, else `no`.
     #[inline(always)]
     pub fn select(self, yes: F32s<I>, no: F32s<I>) -> F32s<I> {

@@ -18,7 +18,7 @@ use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
 use crate::bonds::TieLevels;
-use crate::population::{GroupState, NEVER};
+use crate::population::GroupState;
 
 /// A member's figures in [`SummaryLanes`]: the counts two to a row, each
 /// in sixteen bits (the first of a row in the low half), then the sums,
@@ -444,8 +444,8 @@ impl SummaryLanes {
         }
         let mut sums = [-0.0; LANES];
         for (i, twice) in self.twice_triangles.iter().enumerate() {
-            let joined = session.flag(isa, i, Session::Arrived)
-                & !lanes.word(isa, i, field::JOINED_STEP).eq(isa.u(NEVER));
+            let joined =
+                session.flag(isa, i, Session::Arrived) & lanes.is_set(isa, i, field::JOINED_STEP);
             let joined = joined.keep_u(isa.u(u32::MAX)).array();
             let ties = self.count_of(isa, i, Figure::Ties).array();
             add_local_clustering(&mut sums, joined, ties, twice.0);

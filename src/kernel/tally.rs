@@ -14,14 +14,14 @@
 //! The helpers are functions inlined into their callers, not closures,
 //! which would not be compiled with the lanes' instructions.
 
-use super::batch::{BatchLanes, Column, Row, Word, field};
+use super::batch::{BatchLanes, Column, Row, field};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::scratch::{Figure as Session, SessionLanes};
 use super::summary::{Bits, Figure, SummaryLanes};
 use crate::bonds::{TieLevels, pair_index};
 use crate::metrics::MemberSums;
 use crate::network::FromTally;
-use crate::population::{NEVER, Status};
+use crate::population::Status;
 use crate::rules::loneliness::LONELY_CUTOFF;
 
 // The cutoff compared in f32 is the f64 cutoff: loneliness is an f32.
@@ -126,12 +126,6 @@ fn add_where<I: Isa>(sum: &mut [f64; LANES], keep: Mask<I>, x: F32s<I>) {
 #[inline(always)]
 fn with_status<I: Isa>(arrived: Mask<I>, status: U32s<I>, s: Status) -> Mask<I> {
     arrived & status.eq(status.isa().u(s as u32))
-}
-
-/// Whether step field `w` of place `i` is set (not [`NEVER`]).
-#[inline(always)]
-fn is_set<I: Isa>(isa: I, lanes: &BatchLanes, i: usize, w: Word) -> Mask<I> {
-    !lanes.word(isa, i, w).eq(isa.u(NEVER))
 }
 
 /// Places any lane's group has filled: members arrive in place order, so
@@ -262,7 +256,7 @@ impl TallyLanes {
         let strengths = lanes.column(Column::Strength);
         for i in 0..self.filled {
             let joined = isa.words(self.joined[i].0);
-            if !(!joined.eq(zero)).any() {
+            if joined.eq(zero).all() {
                 continue;
             }
             // Pair (i, j) is j (j − 1) / 2 + i: j more for each j.
@@ -373,9 +367,9 @@ fn add_place<I: Isa>(
     let loneliness = lanes.float(isa, i, field::LONELINESS);
     let lonely = loneliness.ge(isa.f(LONELY_CUTOFF as f32));
     c.count(Count::Lonely, arrived & lonely);
-    let improved = is_set(isa, lanes, i, field::IMPROVED_AFTER);
+    let improved = lanes.is_set(isa, i, field::IMPROVED_AFTER);
     c.count(Count::Improved, arrived & improved);
-    let hopeful = is_set(isa, lanes, i, field::HOPEFUL_SINCE);
+    let hopeful = lanes.is_set(isa, i, field::HOPEFUL_SINCE);
     c.count(Count::Hopeful, arrived & hopeful);
     let casual = summaries.count_of(isa, i, Figure::Casual);
     c.count(Count::NoCasual, arrived & casual.eq(isa.u(0)));
@@ -411,7 +405,7 @@ fn add_joined<I: Isa>(
     c: &mut Counts<I>,
     sums: &mut Sums,
 ) -> Mask<I> {
-    let joined = arrived & is_set(isa, lanes, i, field::JOINED_STEP);
+    let joined = arrived & lanes.is_set(isa, i, field::JOINED_STEP);
     c.count(Count::Joined, joined);
     let ties = summaries.count_of(isa, i, Figure::Ties);
     c.add(Count::Ties, joined.keep_u(ties));

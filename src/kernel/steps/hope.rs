@@ -41,7 +41,7 @@ impl HopeRule {
 /// session: hopeful at its start, and disclosed.
 #[inline(always)]
 pub fn exemplar<I: Isa>(isa: I, lanes: &BatchLanes, session: &SessionLanes, i: usize) -> Mask<I> {
-    let hopeful = !lanes.word(isa, i, field::HOPEFUL_SINCE).eq(isa.u(NEVER));
+    let hopeful = lanes.is_set(isa, i, field::HOPEFUL_SINCE);
     hopeful & session.float(isa, i, Figure::Depth).gt(isa.f(0.0))
 }
 

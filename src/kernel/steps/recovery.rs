@@ -158,7 +158,7 @@ fn dose<I: Isa>(
 /// attended, loneliness below the threshold and no higher than on arrival.
 #[inline(always)]
 fn may_graduate<I: Isa>(isa: I, p: &RecoveryRule, lanes: &BatchLanes, i: usize) -> Mask<I> {
-    let improved = !lanes.word(isa, i, field::IMPROVED_AFTER).eq(isa.u(NEVER));
+    let improved = lanes.is_set(isa, i, field::IMPROVED_AFTER);
     let sessions = lanes.word(isa, i, field::SESSIONS_ATTENDED).i32_to_f32();
     let loneliness = lanes.float(isa, i, field::LONELINESS);
     let start = lanes.float(isa, i, field::LONELINESS_START);

@@ -979,7 +979,7 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 }
 
 /// The lines of `rows`, each appended by `line` (with the floats written
-/// lately), the buffer grown once after the first line for the rest at
+/// lately on this thread, [`super::csv_line::RecentFloats::on_this_thread`]), the buffer grown once after the first line for the rest at
 /// that line's length and a quarter more, instead of a dozen times.
 pub(super) fn lines_of<'r, T>(
     rows: &'r [T],
@@ -989,14 +989,16 @@ pub(super) fn lines_of<'r, T>(
         &mut Vec<u8>,
     ) -> std::result::Result<(), super::csv_line::Unsupported>,
 ) -> Result<Vec<u8>> {
-    let (mut out, mut recent) = (Vec::new(), super::csv_line::RecentFloats::default());
-    for (n, row) in rows.iter().enumerate() {
-        line(row, &mut recent, &mut out).map_err(line_error)?;
-        if n == 0 {
-            out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
+    super::csv_line::RecentFloats::on_this_thread(|recent| {
+        let mut out = Vec::new();
+        for (n, row) in rows.iter().enumerate() {
+            line(row, recent, &mut out).map_err(line_error)?;
+            if n == 0 {
+                out.reserve(out.len() * (rows.len() - 1) * 5 / 4);
+            }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// Rows as CSV without a header line, in blocks written in parallel and
@@ -1302,6 +1304,41 @@ mod tests {
         assert_eq!(blocks.concat(), headerless(&rows).unwrap());
         assert_eq!(headerless_blocks(&rows[..10]).unwrap().len(), 1);
         assert!(headerless_blocks::<GroupRow>(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn texts_kept_on_a_thread_from_earlier_rows_leave_later_rows_bytes_alone() {
+        // Rows whose kept figures (shares, density, clustering) take many
+        // values, so that every slot of this thread's texts is filled and
+        // taken again by values of the same slot; written once more, each
+        // text met is the one kept.
+        let rows = |from: u32| -> Vec<GroupRow> {
+            (from..from + 20_000)
+                .map(|i| GroupRow {
+                    group: i,
+                    attendance_rate: Some(f64::from(i % 97) / 97.0),
+                    density: Some(f64::from(i) / 3.0),
+                    clustering: Some(1.0 / f64::from(i + 1)),
+                    retention: Some(f64::from(i % 11) / 11.0),
+                    ..varied::<GroupRow>()
+                })
+                .collect()
+        };
+        let by_csv = |rows: &[GroupRow]| {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            for row in rows {
+                w.serialize(row).unwrap();
+            }
+            w.into_inner().unwrap()
+        };
+        let (earlier, later) = (rows(0), rows(7));
+        assert!(headerless(&earlier).unwrap() == by_csv(&earlier));
+        for time in 0..2 {
+            let written = headerless(&later).unwrap();
+            assert!(written == by_csv(&later), "the later rows, time {time}");
+        }
     }
 
     #[test]

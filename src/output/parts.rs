@@ -17,7 +17,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use xxhash_rust::xxh3::Xxh3;
+use std::hash::Hasher as _;
+
+use twox_hash::XxHash3_64;
 
 use super::PARTS_DIR;
 use super::durable::{crash_point, partial_name, rename, sync_dir, sync_file, write_atomically};
@@ -40,12 +42,13 @@ fn seal_path(dir: &Path, run: u64) -> PathBuf {
 }
 
 /// A checksum taken piece by piece as a part is written or read: 64-bit
-/// XXH3 (a fraction of an instruction a byte; any change of bytes changes
-/// it with near certainty; checked against the published reference
-/// values), or FNV-1a for the seals of earlier versions.
+/// XXH3 (a fraction of an instruction a byte, in AVX2 where the processor
+/// has it; any change of bytes changes it with near certainty; checked
+/// against the published reference values and a second implementation),
+/// or FNV-1a for the seals of earlier versions.
 #[derive(Clone)]
 enum Checksum {
-    Xxh3(Box<Xxh3>),
+    Xxh3(Box<XxHash3_64>),
     Fnv1a(u64),
 }
 
@@ -60,7 +63,7 @@ impl Checksum {
 
     fn update(&mut self, bytes: &[u8]) {
         match self {
-            Checksum::Xxh3(state) => state.update(bytes),
+            Checksum::Xxh3(state) => state.write(bytes),
             Checksum::Fnv1a(hash) => {
                 *hash = bytes.iter().fold(*hash, |hash, &b| {
                     (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -71,7 +74,7 @@ impl Checksum {
 
     fn value(&self) -> u64 {
         match self {
-            Checksum::Xxh3(state) => state.digest(),
+            Checksum::Xxh3(state) => state.finish(),
             Checksum::Fnv1a(hash) => *hash,
         }
     }
@@ -444,11 +447,22 @@ mod tests {
         assert_eq!(fnv1a(&[b""]), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(fnv1a(&[b"foo", b"bar"]), 0x8594_4171_f739_67e8);
-        // Long input, in pieces that cross XXH3's internal blocks.
-        let long: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        // Long input, in pieces that cross XXH3's internal blocks, and
+        // every length through its short, middle and long paths, held to a
+        // second implementation.
+        let long: Vec<u8> = (0..100_016u32).map(|i| (i * 7 % 251) as u8).collect();
         let whole = xxh3(&[&long]);
         assert_eq!(xxh3(&[&long[..1], &long[1..300], &long[300..]]), whole);
         assert_eq!(whole, xxhash_rust::xxh3::xxh3_64(&long));
+        for len in (0..2_100).chain([4_095, 4_096, 4_097, 65_536, 99_999]) {
+            let text = &long[len % 13..len % 13 + len];
+            let cut = len * 5 / 7;
+            assert_eq!(
+                xxh3(&[&text[..cut], &text[cut..]]),
+                xxhash_rust::xxh3::xxh3_64(text),
+                "{len} bytes"
+            );
+        }
     }
 
     #[test]

@@ -123,12 +123,16 @@ impl RecentFloats {
     /// serve the next (a share met in one session comes back in the
     /// next). A text is made from its value's bits alone, so what a
     /// thread kept before never changes a line's bytes, only the work of
-    /// writing it.
+    /// writing it. A call within another's `write` on the same thread
+    /// (none is made today) is given a table of its own.
     pub fn on_this_thread<R>(write: impl FnOnce(&mut RecentFloats) -> R) -> R {
         thread_local! {
             static KEPT: RefCell<RecentFloats> = RefCell::new(RecentFloats::default());
         }
-        KEPT.with_borrow_mut(write)
+        KEPT.with(|kept| match kept.try_borrow_mut() {
+            Ok(mut kept) => write(&mut kept),
+            Err(_) => write(&mut RecentFloats::default()),
+        })
     }
 
     /// The slot of a value: the top bits of a multiplicative hash.
@@ -728,6 +732,15 @@ mod tests {
         }
         .float(v);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_table_asked_for_within_another_on_the_same_thread_is_its_own() {
+        let texts = RecentFloats::on_this_thread(|outer| {
+            let inner = RecentFloats::on_this_thread(|inner| float_field(0.1, inner));
+            (float_field(0.1, outer), inner)
+        });
+        assert_eq!(texts, ("0.1".to_string(), "0.1".to_string()));
     }
 
     #[test]

@@ -979,8 +979,10 @@ pub fn headerless<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 }
 
 /// The lines of `rows`, each appended by `line` (with the floats written
-/// lately on this thread, [`super::csv_line::RecentFloats::on_this_thread`]), the buffer grown once after the first line for the rest at
-/// that line's length and a quarter more, instead of a dozen times.
+/// lately on this thread,
+/// [`super::csv_line::RecentFloats::on_this_thread`]), the buffer grown
+/// once after the first line for the rest at that line's length and a
+/// quarter more, instead of a dozen times.
 pub(super) fn lines_of<'r, T>(
     rows: &'r [T],
     mut line: impl FnMut(

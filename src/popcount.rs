@@ -7,25 +7,28 @@
 //! compiled to use it when the running processor has it. A bit count is
 //! exact either way, so the results, and every output byte, are the same on
 //! any processor (CI compares a baseline build with a native one).
+//! `with_cpu_feature!`, which it is made with, does the same for any
+//! other feature (the part files' line counts take AVX2's wider vectors).
 
-/// `fast_popcount!(fn name(args) -> T = inner)` defines `name`, which calls
-/// `inner` (an `#[inline(always)]` function, so that it is compiled into
-/// the caller) compiled with POPCNT where the running processor has it,
-/// and as it is elsewhere.
-macro_rules! fast_popcount {
-    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $inner:path) => {
+/// `with_cpu_feature!("feature", fast, fn name(args) -> T = inner)`
+/// defines `name`, which calls `inner` (an `#[inline(always)]` function, so
+/// that it is compiled into the caller) compiled as `fast` with the
+/// processor feature `"feature"` where the running processor has it, and
+/// as it is elsewhere. `inner` must give the same result either way.
+macro_rules! with_cpu_feature {
+    ($feature:tt, $fast:ident, $(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $inner:path) => {
         $(#[$doc])*
         $vis fn $name($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "popcnt")]
-                fn with_popcnt($($arg: $ty),*) -> $ret {
+                #[target_feature(enable = $feature)]
+                fn $fast($($arg: $ty),*) -> $ret {
                     $inner($($arg),*)
                 }
-                if std::arch::is_x86_feature_detected!("popcnt") {
-                    // SAFETY: the running processor has POPCNT, the one
-                    // feature `with_popcnt` is compiled to use.
-                    return unsafe { with_popcnt($($arg),*) };
+                if std::arch::is_x86_feature_detected!($feature) {
+                    // SAFETY: the running processor has the one feature
+                    // `$fast` is compiled to use.
+                    return unsafe { $fast($($arg),*) };
                 }
             }
             $inner($($arg),*)
@@ -33,7 +36,17 @@ macro_rules! fast_popcount {
     };
 }
 
+/// `fast_popcount!(fn name(args) -> T = inner)` defines `name`, which calls
+/// `inner` compiled with POPCNT (as `with_popcnt`) where the running
+/// processor has it, and as it is elsewhere ([`with_cpu_feature!`]).
+macro_rules! fast_popcount {
+    ($($function:tt)*) => {
+        $crate::popcount::with_cpu_feature!("popcnt", with_popcnt, $($function)*);
+    };
+}
+
 pub(crate) use fast_popcount;
+pub(crate) use with_cpu_feature;
 
 #[cfg(test)]
 mod tests {

@@ -989,6 +989,11 @@ impl<I: Isa> Mask<I> {
     pub fn keep_u(self, yes: U32s<I>) -> U32s<I> {
         yes.with(self.isa.keep_u(self.v, yes.v))
     }
+    /// Each lane's flag as a word: all ones where set, else 0.
+    #[inline(always)]
+    pub fn words(self) -> U32s<I> {
+        self.keep_u(self.isa.u(u32::MAX))
+    }
 }
 
 /// A binary operator on a wrapper, and with a plain value on either side.

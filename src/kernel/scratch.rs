@@ -114,13 +114,6 @@ pub fn set_figure<I: Isa>(place: &mut PlaceFigures, f: Figure, v: F32s<I>) {
     place[f as usize].0 = v.bits().array();
 }
 
-/// A flag's word in each lane: all ones where set.
-#[inline(always)]
-fn flag_words<I: Isa>(m: Mask<I>) -> U32s<I> {
-    let isa = m.isa();
-    m.keep_u(isa.u(u32::MAX))
-}
-
 impl SessionLanes {
     /// Room for `groups` groups of `places` places; every figure 0.
     pub fn reset(&mut self, groups: usize, places: usize) {
@@ -181,8 +174,8 @@ impl SessionLanes {
             let ties = (isa.words(words[0].0) & low).i32_to_f32();
             let close = isa.words(words[1].0).shr::<16>().i32_to_f32();
             let place = &mut self.rows[i];
-            place[Figure::TiesFull as usize].0 = flag_words(ties.ge(tie_capacity)).array();
-            place[Figure::CloseFull as usize].0 = flag_words(close.ge(close_capacity)).array();
+            place[Figure::TiesFull as usize].0 = ties.ge(tie_capacity).words().array();
+            place[Figure::CloseFull as usize].0 = close.ge(close_capacity).words().array();
             place[Figure::LogSupport as usize] = words[4];
         }
         // A place's u32 words of 32 places each are the first of its
@@ -325,7 +318,7 @@ impl SessionLanes {
     /// [`SessionLanes::put`] for a flag (all ones when set).
     #[inline(always)]
     pub fn put_flag<I: Isa>(&mut self, i: usize, f: Figure, m: Mask<I>) {
-        self.put(i, f, flag_words(m));
+        self.put(i, f, m.words());
     }
 
     /// The places whose flag `f` is set, in every lane. (A loop, not an

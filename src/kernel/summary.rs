@@ -22,8 +22,9 @@ use crate::population::GroupState;
 
 /// A member's figures in [`SummaryLanes`]: the counts two to a row, each
 /// in sixteen bits (the first of a row in the low half), then the sums,
-/// one row each, in the order of [`MemberTies`](crate::bonds::MemberTies)' words (so that a place's
-/// rows are the words [`SummaryLanes::copy_out`] gives its group).
+/// one row each, in the order of
+/// [`MemberTies`](crate::bonds::MemberTies)' words (so that a place's rows
+/// are the words [`SummaryLanes::copy_out`] gives its group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
     Ties,
@@ -76,7 +77,7 @@ const FIGURES: usize = TIES_WORDS;
 const COUNT_ROWS: usize = 3;
 
 // A count is at most a group's places less one, which sixteen bits hold
-// (and [`MemberTies`](crate::bonds::MemberTies) keeps it in sixteen bits): one never carries into
+// (and `MemberTies` keeps it in sixteen bits): one never carries into
 // the count above it.
 const _: () = assert!(crate::scenario::MAX_PLACES <= 1 << 16);
 
@@ -120,8 +121,9 @@ pub struct SummaryLanes {
     /// words (low half first), so that the copies write and read the
     /// u64s as their halves.
     words: usize,
-    /// Place `i`'s figures: entry `i`, one row a [`MemberTies`](crate::bonds::MemberTies) word (one
-    /// bounds check for a place's figures).
+    /// Place `i`'s figures: entry `i`, one row a
+    /// [`MemberTies`](crate::bonds::MemberTies) word (one bounds check for
+    /// a place's figures).
     figures: Vec<[Row; FIGURES]>,
     /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
     /// bits follow every place's tie bits.
@@ -446,7 +448,7 @@ impl SummaryLanes {
         for (i, twice) in self.twice_triangles.iter().enumerate() {
             let joined =
                 session.flag(isa, i, Session::Arrived) & lanes.is_set(isa, i, field::JOINED_STEP);
-            let joined = joined.keep_u(isa.u(u32::MAX)).array();
+            let joined = joined.words().array();
             let ties = self.count_of(isa, i, Figure::Ties).array();
             add_local_clustering(&mut sums, joined, ties, twice.0);
         }
@@ -493,9 +495,9 @@ impl SummaryLanes {
     /// order) its summary, with the sum of local clustering over the
     /// members who joined where [`SummaryLanes::clustering`] was made
     /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
-    /// A place's figures are [`MemberTies`](crate::bonds::MemberTies)'s six words in lanes; they
-    /// and the bitsets go to the groups eight words at a time by the
-    /// transposition.
+    /// A place's figures are [`MemberTies`](crate::bonds::MemberTies)'s
+    /// six words in lanes; they and the bitsets go to the groups eight
+    /// words at a time by the transposition.
     #[inline(always)]
     pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
         let n = groups.len();

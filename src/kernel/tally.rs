@@ -189,7 +189,7 @@ impl TallyLanes {
             if meets {
                 let joined = add_joined(isa, lanes, summaries, (i, arrived), &mut c, &mut sums);
                 if tie_strengths {
-                    self.joined[i].0 = joined.keep_u(isa.u(u32::MAX)).array();
+                    self.joined[i].0 = joined.words().array();
                     let half = &mut joined_bits[usize::from(i >= 32)];
                     *half = *half | joined.keep_u(isa.u(1 << (i % 32)));
                 }

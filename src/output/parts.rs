@@ -24,6 +24,7 @@ use twox_hash::XxHash3_64;
 use super::PARTS_DIR;
 use super::durable::{crash_point, partial_name, rename, sync_dir, sync_file, write_atomically};
 use crate::error::{Error, Result};
+use crate::popcount::with_cpu_feature;
 
 /// The header of a seal file: its last column names the checksum.
 const SEAL_HEADER: &str = "file,rows,bytes,xxh3_64";
@@ -80,25 +81,15 @@ impl Checksum {
     }
 }
 
-/// The line ends in `bytes` ([`lines_in`]), in AVX2's 32-byte vectors
-/// where the running processor has them (the release binary is built for
-/// the x86-64 baseline, whose vectors are half as wide). The count is
-/// exact either way.
-fn count_lines(bytes: &[u8]) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        fn with_avx2(bytes: &[u8]) -> u64 {
-            lines_in(bytes)
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the running processor has AVX2, the one feature
-            // `with_avx2` is compiled to use.
-            return unsafe { with_avx2(bytes) };
-        }
-    }
-    lines_in(bytes)
-}
+with_cpu_feature!(
+    "avx2",
+    with_avx2,
+    /// The line ends in `bytes` ([`lines_in`]), in AVX2's 32-byte vectors
+    /// where the running processor has them (the release binary is built
+    /// for the x86-64 baseline, whose vectors are half as wide). The count
+    /// is exact either way.
+    fn count_lines(bytes: &[u8]) -> u64 = lines_in
+);
 
 /// The line ends in `bytes`, summed in fixed-width blocks that the
 /// compiler turns into vector compares (a byte at a time with a branch

@@ -70,7 +70,9 @@ pub struct Tally {
     /// Loneliness change since arrival of those who joined a meeting group,
     /// by group: the share of its variance between groups.
     pub loneliness_change: GroupedMoments,
-    /// Network figures, filled only at steps where the network is measured.
+    /// One group's network figures, filled only at steps where the network
+    /// is measured. Not added by [`Tally::add`]: the step's figures are
+    /// summed over the meeting groups alone (the engine's step totals).
     pub network: NetStats,
     /// Community ties to lonely people (with a community network): filled
     /// in an arm's total after the session, never in one group's tally.
@@ -293,51 +295,105 @@ impl MemberSums {
 impl Tally {
     /// The tally of one group after a step, with the sums over its
     /// members (`members`, [`MemberSums`]).
-    pub fn of_group(
+    pub fn of_group(g: &GroupState, attendance: (u64, u64), members: &MemberSums) -> Tally {
+        let mut t = Tally::default();
+        t.set_to_group(g, attendance, members);
+        t
+    }
+
+    /// Makes this the tally of one group after a step, as
+    /// [`Tally::of_group`] does, in place: a session writes its groups'
+    /// tallies where the step's fold reads them, and a tally is several
+    /// hundred bytes, which a tally made apart and moved there would copy
+    /// twice. Every field is named, so none can keep an earlier group's
+    /// value (the network figures and the community ties' counts are left
+    /// empty, to be filled by the caller where made).
+    pub fn set_to_group(
+        &mut self,
         g: &GroupState,
         (attended, at_session): (u64, u64),
         members: &MemberSums,
-    ) -> Tally {
+    ) {
         let s = members;
-        let mut t = Tally {
-            attended,
-            at_session,
-            groups_met: u64::from(at_session > 0),
-            arrived: s.arrived,
-            active: s.active,
-            waiting: s.waiting,
-            dropped_out: s.dropped_out,
-            graduated: s.graduated,
-            group_ended: s.group_ended,
-            loneliness_sum: s.loneliness_sum,
-            lonely: s.lonely,
-            hope_sum: s.hope_sum,
-            stigma_sum: s.stigma_sum,
-            improved: s.improved,
-            hopeful: s.hopeful,
-            cohesion_sum: s.cohesion_sum,
-            no_casual: s.no_casual,
-            no_friend: s.no_friend,
-            no_close: s.no_close,
-            joined: s.joined,
-            // Each tie was counted from both ends.
-            ties: s.ties / 2,
-            beyond_ties: s.beyond_ties / 2,
-            // A meeting group's current members are its active ones.
-            current: if g.meets { s.active } else { 0 },
-            no_casual_in_group: s.no_casual_in_group,
-            no_friend_in_group: s.no_friend_in_group,
-            no_close_in_group: s.no_close_in_group,
-            forum: ForumTally::of_group(g),
-            ..Tally::default()
+        let joined = s.joined;
+        let ties = s.ties / 2;
+        let (density_sum, density_groups) = if joined >= 2 {
+            let pairs = (joined * (joined - 1) / 2) as f64;
+            (ties as f64 / pairs, 1)
+        } else {
+            (0.0, 0)
         };
-        t.loneliness_change.add_group(&s.change);
-        if t.joined >= 2 {
-            let pairs = (t.joined * (t.joined - 1) / 2) as f64;
-            t.density_sum = t.ties as f64 / pairs;
-            t.density_groups = 1;
-        }
-        t
+        let Tally {
+            arrived,
+            active,
+            waiting,
+            dropped_out,
+            graduated,
+            group_ended,
+            groups_met,
+            at_session: at_session_out,
+            attended: attended_out,
+            lonely,
+            no_casual,
+            no_friend,
+            no_close,
+            current,
+            no_casual_in_group,
+            no_friend_in_group,
+            no_close_in_group,
+            improved,
+            hopeful,
+            loneliness_sum,
+            hope_sum,
+            stigma_sum,
+            cohesion_sum,
+            joined: joined_out,
+            clustering_sum,
+            density_sum: density_sum_out,
+            density_groups: density_groups_out,
+            ties: ties_out,
+            beyond_ties,
+            loneliness_change,
+            network,
+            lonely_ties,
+            forum,
+        } = self;
+        *attended_out = attended;
+        *at_session_out = at_session;
+        *groups_met = u64::from(at_session > 0);
+        *arrived = s.arrived;
+        *active = s.active;
+        *waiting = s.waiting;
+        *dropped_out = s.dropped_out;
+        *graduated = s.graduated;
+        *group_ended = s.group_ended;
+        *loneliness_sum = s.loneliness_sum;
+        *lonely = s.lonely;
+        *hope_sum = s.hope_sum;
+        *stigma_sum = s.stigma_sum;
+        *improved = s.improved;
+        *hopeful = s.hopeful;
+        *cohesion_sum = s.cohesion_sum;
+        *no_casual = s.no_casual;
+        *no_friend = s.no_friend;
+        *no_close = s.no_close;
+        *joined_out = joined;
+        // Each tie was counted from both ends.
+        *ties_out = ties;
+        *beyond_ties = s.beyond_ties / 2;
+        // A meeting group's current members are its active ones.
+        *current = if g.meets { s.active } else { 0 };
+        *no_casual_in_group = s.no_casual_in_group;
+        *no_friend_in_group = s.no_friend_in_group;
+        *no_close_in_group = s.no_close_in_group;
+        *clustering_sum = 0.0;
+        *density_sum_out = density_sum;
+        *density_groups_out = density_groups;
+        *loneliness_change = GroupedMoments::default();
+        loneliness_change.add_group(&s.change);
+        *network = NetStats::default();
+        *lonely_ties = None;
+        *forum = ForumTally::of_group(g);
     }
 
     /// Sets the clustering sum, from the network figures when they were taken
@@ -356,7 +412,8 @@ impl Tally {
         };
     }
 
-    /// Adds another tally (call in group order).
+    /// Adds another tally (call in group order), but for its network
+    /// figures (see [`Tally::network`]).
     pub fn add(&mut self, o: &Tally) {
         self.arrived += o.arrived;
         self.active += o.active;
@@ -388,7 +445,6 @@ impl Tally {
         self.ties += o.ties;
         self.beyond_ties += o.beyond_ties;
         self.loneliness_change.add(&o.loneliness_change);
-        self.network.add(&o.network);
         if let Some(o) = &o.lonely_ties {
             self.lonely_ties.get_or_insert_default().add(o);
         }

@@ -630,8 +630,18 @@ impl NetStats {
         s
     }
 
-    /// Adds another group's figures (call in group order).
+    /// Adds another group's figures (call in group order). Figures of no
+    /// node (a group not measured this step, or nobody joined) are all
+    /// zero, and adding them would change nothing: every sum here is of
+    /// non-negative terms from +0, so not even a zero's sign. They are
+    /// passed over, as most groups' figures are at the steps the network
+    /// is not measured.
+    #[inline]
     pub fn add(&mut self, o: &NetStats) {
+        if o.nodes == 0 {
+            debug_assert_eq!(*o, NetStats::default(), "figures of no node");
+            return;
+        }
         self.nodes += o.nodes;
         self.edges += o.edges;
         self.isolates += o.isolates;

@@ -18,6 +18,7 @@ use crate::kernel::scratch::{Figure as Session, SessionLanes};
 use crate::kernel::steps::{self, ForumPeriod, PairSession, gather};
 use crate::kernel::summary::SummaryLanes;
 use crate::kernel::tally::TallyLanes;
+use crate::metrics::Tally;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
 use crate::rules::bonding;
@@ -72,17 +73,19 @@ pub struct BatchInLanes {
 }
 
 /// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
-/// from their opening (step 1). Each scratch is given how many attended
-/// and were active at the start and the sums over the members, and for
-/// a `panel`, who attended, the depth of each disclosure and the replies
-/// received, by place; with the network figures `measured` this step, the
-/// sum of the strengths of the ties among those who joined (groups of up
-/// to 64 places), else each tie summary its sum of local clustering (for
-/// the tally).
+/// from their opening (step 1). Each group's tally (in `tallies`, in
+/// order) is made from how many attended and were active at the start
+/// and the sums over the members, its network figures and clustering
+/// left to the caller; each scratch is given, with the network figures
+/// `measured` this step, who joined and the sum of the strengths of the
+/// ties among them (groups of up to 64 places), and for a `panel`, who
+/// attended, the depth of each disclosure and the replies received, by
+/// place. Without the network figures each tie summary gets its sum of
+/// local clustering (for the tally).
 pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
-    scratches: &mut [Scratch],
+    (scratches, tallies): (&mut [Scratch], &mut [Tally]),
     into: &mut BatchInLanes,
     (measured, panel): (bool, bool),
 ) {
@@ -100,7 +103,7 @@ pub(super) fn session(
         measured,
     };
     dispatch(batch.rules.portable, work);
-    timed!(Tally, give_back(into, scratches, panel));
+    timed!(Tally, give_back(into, groups, (scratches, tallies), panel));
 }
 
 /// A batch's session from step 2, as work over lanes.
@@ -161,12 +164,12 @@ impl WithLanes for WholeSession<'_> {
 /// Runs a session of control blocks (a waitlist's or a control arm's;
 /// nobody attends and there are no ties): hope from community exemplars,
 /// then loneliness, each run of blocks of one size in one copy of its
-/// members; each block's scratch (in `scratches`, in order) is given the
+/// members; each block's tally (in `tallies`, in order) is made from the
 /// sums over its members.
 pub(super) fn control_blocks(
     batch: &Batch,
     blocks: &mut [GroupState],
-    scratches: &mut [Scratch],
+    tallies: &mut [Tally],
     into: &mut BatchInLanes,
 ) {
     let mut from = 0;
@@ -197,8 +200,8 @@ pub(super) fn control_blocks(
             into: &mut *into,
         };
         dispatch(batch.rules.portable, work);
-        for (l, sc) in scratches[from..to].iter_mut().enumerate() {
-            sc.member_sums = *into.tally.of_lane(l);
+        for (l, (g, tally)) in blocks.iter().zip(&mut tallies[from..to]).enumerate() {
+            tally.set_to_group(g, (0, 0), into.tally.of_lane(l));
         }
         from = to;
     }
@@ -236,15 +239,22 @@ impl WithLanes for ControlSession<'_> {
     }
 }
 
-/// Gives each scratch what the tally reads (how many attended and were
-/// active at the start, the sums over the members) and for a `panel`,
-/// by place, who attended, each disclosure's depth and the replies
-/// received.
-fn give_back(into: &BatchInLanes, scratches: &mut [Scratch], panel: bool) {
+/// Makes each group's tally from how many attended and were active at
+/// the start and the sums over its members, read where the lanes left
+/// them; gives each scratch who joined and their ties' strength sum
+/// (where made), and for a `panel`, by place, who attended, each
+/// disclosure's depth and the replies received.
+fn give_back(
+    into: &BatchInLanes,
+    groups: &[GroupState],
+    (scratches, tallies): (&mut [Scratch], &mut [Tally]),
+    panel: bool,
+) {
     let session = &into.session;
-    for (l, sc) in scratches.iter_mut().enumerate() {
-        sc.attendance = into.tally.attendance_of_lane(l);
-        sc.member_sums = *into.tally.of_lane(l);
+    let each = groups.iter().zip(tallies).zip(scratches.iter_mut());
+    for (l, ((g, tally), sc)) in each.enumerate() {
+        let attendance = into.tally.attendance_of_lane(l);
+        tally.set_to_group(g, attendance, into.tally.of_lane(l));
         sc.network = into.tally.network_of_lane(l);
         if !panel {
             continue;

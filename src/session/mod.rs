@@ -8,9 +8,10 @@
 //! (`in_lanes.rs`, over [`crate::kernel`]): attendance, floor time and
 //! disclosure (a forum: posting), replies, mood, universality (a forum:
 //! reading), hope, ties, the tie summaries, stigma, loneliness, recovery,
-//! dropout, a closed group's end and cohesion. A control block's session
-//! (nobody attends, no ties) is hope and loneliness alone. Then each
-//! group's tally.
+//! dropout, a closed group's end and cohesion, and each group's tally. A
+//! control block's session (nobody attends, no ties) is hope and
+//! loneliness alone, and its tally. Then the network figures, where
+//! measured, and each tally's clustering.
 //!
 //! Steps 2 to 13 take their numbers from the replicate's Philox key at
 //! (step, group, purpose, position: a place's or a pair's, four to a
@@ -37,7 +38,7 @@ mod in_lanes;
 mod steps;
 
 use crate::kernel::rules::KernelRules;
-use crate::metrics::{MemberSums, RowId, Tally};
+use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
 use crate::outside::GroupOutside;
 use crate::population::GroupState;
@@ -45,7 +46,8 @@ use crate::rng::StreamKey;
 
 pub use crate::context::SessionContext;
 
-/// What a session leaves of each group for its tally and panel rows; one
+/// What a session leaves of each group for its network figures and panel
+/// rows; one
 /// per group of a batch ([`BatchScratch`]), reused from batch to batch.
 /// The rows by place are filled only for panel rows.
 #[derive(Debug, Default)]
@@ -57,12 +59,8 @@ pub struct Scratch {
     attended: Vec<bool>,
     depth: Vec<f64>,
     replies: Vec<f64>,
-    /// Members who attended, and those active at the session's start.
-    attendance: (u64, u64),
-    /// The sums over the members at the session's end, for the tally,
-    /// and who joined and the strengths of the ties among them, where
-    /// made.
-    member_sums: MemberSums,
+    /// Who joined and the strengths of the ties among them, where made
+    /// (for the network figures).
     network: Option<crate::network::FromTally>,
 }
 
@@ -167,7 +165,8 @@ impl BatchScratch {
 /// ties of the batch's group `at` are doing. Step 1 (and for panel rows
 /// the session's flags) runs on each group, then the meeting groups'
 /// steps 2 to 13 and the control blocks' sessions in the kernel's lanes,
-/// then each tally.
+/// which make each tally, then the network figures where measured and
+/// each tally's clustering.
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
@@ -196,7 +195,8 @@ pub fn step_groups<'a>(
         .network
         .measures(step, ctx.scenario.format.sessions);
     for (at, g) in groups.iter_mut().enumerate() {
-        if g.meets {
+        // Closed groups admit nobody.
+        if g.meets && ctx.open {
             timed!(Membership, steps::membership(&session(g, at), g)); // 1
         }
         if scratch.panel {
@@ -214,20 +214,20 @@ pub fn step_groups<'a>(
         let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
         let scratches = &mut scratch.groups[..meeting];
         let wanted = (measured, scratch.panel);
-        in_lanes::session(&batch, meeting_groups, scratches, into, wanted);
+        let each = (scratches, &mut tallies[..meeting]);
+        in_lanes::session(&batch, meeting_groups, each, into, wanted);
     }
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];
         let batch = in_lanes::Batch::new(rules, ctx, step, outsides);
-        let scratches = &mut scratch.groups[meeting..meeting + blocks.len()];
+        let tallies = &mut tallies[meeting..];
         timed!(
             ControlBlock,
-            in_lanes::control_blocks(&batch, blocks, scratches, into)
+            in_lanes::control_blocks(&batch, blocks, tallies, into)
         );
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {
         let sc = &scratch.groups[at];
-        *tally = steps::tally(g, sc);
         if g.meets && measured {
             let mut memo = g.network_memo.take();
             tally.network = timed!(

@@ -1,10 +1,9 @@
 //! The steps of a session that run on the groups themselves, outside the
-//! kernel's lanes: step 1, membership (open groups admit newcomers), the
-//! session's flags the panel reads, and the group's tally after its
-//! session. Steps 2 to 13 run in lanes (`in_lanes.rs`).
+//! kernel's lanes: step 1, membership (open groups admit newcomers), and
+//! the session's flags the panel reads. Steps 2 to 13 run in lanes
+//! (`in_lanes.rs`), which also make the groups' tallies.
 
 use super::{Scratch, Session};
-use crate::metrics::Tally;
 use crate::population::{GroupState, Status};
 use crate::rng::{self, Purpose};
 use crate::rules::membership;
@@ -52,11 +51,4 @@ pub(super) fn session_flags(g: &GroupState, sc: &mut Scratch) {
     for i in 0..g.arrived {
         sc.present[i] = g.members[i].status == Status::Active;
     }
-}
-
-/// The group's tally after its session (a control block's members never
-/// attend).
-pub(super) fn tally(g: &GroupState, sc: &Scratch) -> Tally {
-    let attendance = if g.meets { sc.attendance } else { (0, 0) };
-    timed!(Tally, Tally::of_group(g, attendance, &sc.member_sums))
 }

@@ -321,6 +321,37 @@ pub struct MemberTies {
     pub strength_to_present: f32,
 }
 
+impl MemberTies {
+    /// Words a member's figures take.
+    pub const WORDS: usize = 6;
+
+    /// Members' figures as words (the counts two to a word, the low half
+    /// first, then the numbers' bits), as the kernel's copies read them.
+    pub fn words(members: &[MemberTies]) -> &[u32] {
+        // SAFETY: `MemberTies` is six initialised four-byte words with no
+        // padding (`#[repr(C)]`: six u16 and three f32, its size asserted)
+        // and four-byte aligned, so its bytes read as u32.
+        unsafe { std::slice::from_raw_parts(members.as_ptr().cast(), members.len() * Self::WORDS) }
+    }
+
+    /// Members' figures as words, to write.
+    pub fn words_mut(members: &mut [MemberTies]) -> &mut [u32] {
+        // SAFETY: as in `words`; any bits are a valid u16 or f32.
+        unsafe {
+            std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * Self::WORDS)
+        }
+    }
+}
+
+const _: () = assert!(
+    std::mem::size_of::<MemberTies>() == MemberTies::WORDS * 4,
+    "six four-byte words"
+);
+
+// The words read two u16 counts, and a u64's two halves, as one u32 word
+// each, the first (the low half) in the low bits.
+const _: () = assert!(cfg!(target_endian = "little"), "a little-endian target");
+
 /// The pass over a group's pairs that sums each member's tie figures
 /// ([`TieSummary::compute`]).
 struct PairSums<'a> {
@@ -404,11 +435,46 @@ impl PairSums<'_> {
     }
 }
 
+/// What a [`TieSummary`] holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Held {
+    /// Every figure and both bitsets.
+    #[default]
+    Whole,
+    /// What the next session reads of it alone, its carry
+    /// ([`TieSummary::carry`]); with `tie_bits`, the network ties'
+    /// bitsets too (for the network figures).
+    Carry { tie_bits: bool },
+}
+
+/// Words of a place's carry in a summary of `places` places: its tie and
+/// close-tie counts (the ties in the low sixteen bits), its log of
+/// support's bits, then its casual ties, bit `j % 32` of word `j / 32`
+/// for place `j`.
+pub fn carry_words(places: usize) -> usize {
+    2 + places.div_ceil(32)
+}
+
+/// Whether a summary of `places` places can hold its carry alone: the
+/// carry is written over the members' figures, and takes no more words
+/// than they do up to 128 places (larger groups, forums, are always
+/// whole).
+pub fn can_carry(places: usize) -> bool {
+    carry_words(places) <= MemberTies::WORDS
+}
+
 /// Per-member figures condensed from the bond matrix, reused between sessions.
+///
+/// Between sessions it holds either every figure ([`Held::Whole`]) or only
+/// what the next session reads of it ([`Held::Carry`]), which the kernel
+/// writes and reads in fewer words; the figures of a carry are read
+/// nowhere (their accessors refuse them).
 #[derive(Debug, Clone, Default)]
 pub struct TieSummary {
-    /// One entry per place of the group.
-    pub members: Vec<MemberTies>,
+    /// One entry per place of the group; in a carry, its words from the
+    /// first are the places' carries ([`carry_words`] each).
+    members: Vec<MemberTies>,
+    held: Held,
     /// Two bitsets of [`TieSummary::words`] words per member, one after the
     /// other: each member's network ties ([`TieSummary::tie_bits`], for clustering),
     /// then their casual-or-closer ties ([`TieSummary::casual_bits`], for
@@ -429,16 +495,100 @@ impl TieSummary {
         self.members.len().div_ceil(64).max(1)
     }
 
+    /// The places the summary covers.
+    #[inline]
+    pub fn places(&self) -> usize {
+        self.members.len()
+    }
+
+    /// What the summary holds.
+    #[inline]
+    pub fn held(&self) -> Held {
+        self.held
+    }
+
+    /// Each place's figures (a whole summary's).
+    #[inline]
+    pub fn members(&self) -> &[MemberTies] {
+        assert_eq!(self.held, Held::Whole, "the figures of a whole summary");
+        &self.members
+    }
+
     /// Bitset of each member's network ties: bit `j % 64` of word
-    /// `i * words + j / 64` marks a tie between `i` and `j`.
+    /// `i * words + j / 64` marks a tie between `i` and `j` (a whole
+    /// summary's, or a carry's made with them).
     pub fn tie_bits(&self) -> &[u64] {
+        assert_ne!(
+            self.held,
+            Held::Carry { tie_bits: false },
+            "the network ties of a summary that holds them"
+        );
         &self.bits[..self.bits.len() / 2]
     }
 
     /// Bitset of each member's casual-or-closer ties, laid out as
-    /// [`TieSummary::tie_bits`].
+    /// [`TieSummary::tie_bits`] (a whole summary's).
     pub fn casual_bits(&self) -> &[u64] {
+        assert_eq!(self.held, Held::Whole, "the casual ties of a whole summary");
         &self.bits[self.bits.len() / 2..]
+    }
+
+    /// The places' carries, [`carry_words`] each, where the summary holds
+    /// its carry alone.
+    pub fn carry(&self) -> Option<&[u32]> {
+        let Held::Carry { .. } = self.held else {
+            return None;
+        };
+        // Within the figures' words: a carry is held only where it fits
+        // ([`can_carry`]).
+        let places = self.places();
+        Some(&self.figure_words()[..places * carry_words(places)])
+    }
+
+    /// The words of the members' figures as they are: the figures of a
+    /// whole summary, a carry's carries from the first word
+    /// ([`TieSummary::carry`]).
+    #[inline(always)]
+    pub fn figure_words(&self) -> &[u32] {
+        MemberTies::words(&self.members)
+    }
+
+    /// Makes a whole summary of up to 128 places ([`can_carry`]) hold its
+    /// carry alone, written over its figures: what the next session reads
+    /// of it, the same values (a carry stays as it is). Place `i`'s carry
+    /// takes words before place `i + 1`'s figures, and is written once
+    /// place `i`'s figures are read, so no figure is overwritten before
+    /// it is read.
+    #[inline(always)]
+    pub fn keep_carry_alone(&mut self) {
+        if self.held == Held::Whole && can_carry(self.places()) {
+            self.carry_over_figures();
+        }
+    }
+
+    /// [`TieSummary::keep_carry_alone`]'s writing (a summary made whole:
+    /// at a group's making, or by a caller that reads its figures).
+    #[inline(never)]
+    fn carry_over_figures(&mut self) {
+        let places = self.places();
+        let (stride, casual_words) = (carry_words(places), places.div_ceil(32));
+        let words = self.words();
+        let half = self.bits.len() / 2;
+        let casual = &self.bits[half..];
+        let figures = MemberTies::words_mut(&mut self.members);
+        for i in 0..places {
+            let from = i * MemberTies::WORDS;
+            let counts = figures[from] & 0xFFFF | figures[from + 1] & 0xFFFF_0000;
+            let log_support = figures[from + 4];
+            let mut carry = [0u32; MemberTies::WORDS];
+            carry[0] = counts;
+            carry[1] = log_support;
+            for (w, word) in carry[2..2 + casual_words].iter_mut().enumerate() {
+                *word = (casual[i * words + w / 2] >> (32 * (w % 2))) as u32;
+            }
+            figures[i * stride..(i + 1) * stride].copy_from_slice(&carry[..stride]);
+        }
+        self.held = Held::Carry { tie_bits: true };
     }
 
     /// Recomputes every figure. `present[i]` marks members now active in the
@@ -478,7 +628,9 @@ impl TieSummary {
     /// (the kernel's summaries in lanes, which write every one): what is
     /// there is left, unless the size changes; no clustering sum.
     pub fn reset(&mut self, n: usize) {
-        if self.members.len() == n && self.bits.len() == 2 * n * n.div_ceil(64).max(1) {
+        // The bitsets are sized with the figures, always together
+        // ([`TieSummary::clear`]).
+        if self.members.len() == n {
             self.joined_clustering_sum = None;
         } else {
             self.clear(n);
@@ -486,8 +638,15 @@ impl TieSummary {
     }
 
     /// The members' figures and the two bitsets ([`TieSummary::tie_bits`],
-    /// [`TieSummary::casual_bits`]), to write.
-    pub fn parts_mut(&mut self) -> (&mut [MemberTies], &mut [u64], &mut [u64]) {
+    /// [`TieSummary::casual_bits`]), to write, for a summary that will
+    /// hold `held` (a carry is written in the figures' words, and its
+    /// network ties' bitsets with them where it holds them).
+    pub fn parts_mut(&mut self, held: Held) -> (&mut [MemberTies], &mut [u64], &mut [u64]) {
+        assert!(
+            held == Held::Whole || can_carry(self.places()),
+            "a carry of up to 128 places"
+        );
+        self.held = held;
         let half = self.bits.len() / 2;
         let (ties, casual) = self.bits.split_at_mut(half);
         (&mut self.members, ties, casual)
@@ -496,6 +655,7 @@ impl TieSummary {
     /// Every figure of `n` places set to none, before the pairs are added.
     fn clear(&mut self, n: usize) {
         self.joined_clustering_sum = None;
+        self.held = Held::Whole;
         self.members.clear();
         self.members.resize(n, MemberTies::default());
         let words = self.words();
@@ -535,11 +695,20 @@ impl TieSummary {
         (0..words).any(|w| casual[a + w] & casual[b + w] != 0)
     }
 
+    /// Member `i`'s network ties, counted in their bitset: the figures'
+    /// count ([`MemberTies::ties`]), which a summary that holds its carry
+    /// and the network ties' bitsets alone does not keep.
+    fn ties_of(&self, i: usize) -> usize {
+        let words = self.words();
+        let row = &self.tie_bits()[i * words..(i + 1) * words];
+        row.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     /// Local clustering coefficient of member i in the tie network
     /// (NetworkX's `clustering`, unweighted): closed triangles through i over
     /// the pairs of i's partners; 0 below two ties.
     pub fn local_clustering(&self, i: usize) -> f64 {
-        let k = usize::from(self.members[i].ties);
+        let k = self.ties_of(i);
         if k < 2 {
             return 0.0;
         }
@@ -593,7 +762,7 @@ impl TieSummary {
         (0..places)
             .filter(|&i| counted(i))
             .map(|i| {
-                let k = usize::from(self.members[i].ties);
+                let k = self.ties_of(i);
                 if k < 2 {
                     0.0
                 } else {
@@ -661,8 +830,73 @@ mod tests {
         t.compute(&b, 4, &[true; 4], &[false; 4], &LEVELS);
         let c: Vec<f64> = (0..4).map(|i| t.local_clustering(i)).collect();
         assert_eq!(c, vec![1.0, 1.0, 1.0 / 3.0, 0.0]);
-        let ties: Vec<u16> = t.members.iter().map(|m| m.ties).collect();
+        let ties: Vec<u16> = t.members().iter().map(|m| m.ties).collect();
         assert_eq!(ties, vec![2, 2, 3, 1]);
+    }
+
+    /// A whole summary made to keep its carry alone holds each place's
+    /// counts, log of support and casual ties as the whole one had them,
+    /// keeps its network ties, and refuses its figures from then on.
+    #[test]
+    fn a_carry_keeps_what_the_next_session_reads() {
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+        let levels = TieLevels {
+            tie: 1.0,
+            casual: 2.0,
+            friend: 3.0,
+            close: 4.0,
+        };
+        for places in [1, 2, 10, 32, 33, 64, 65, 100, 128] {
+            let mut b = BondMatrix::new(places);
+            let pairs = b.pair_count();
+            for s in &mut b.columns_mut().strength[..pairs] {
+                *s = (next() % 500) as f32 / 100.0;
+            }
+            let present: Vec<bool> = (0..places).map(|i| i % 4 != 1).collect();
+            let lonely: Vec<bool> = (0..places).map(|i| i % 3 == 0).collect();
+            let mut t = TieSummary::default();
+            t.compute(&b, places, &present, &lonely, &levels);
+            let whole = t.clone();
+            assert_eq!(t.carry(), None, "a whole summary has no carry");
+            t.keep_carry_alone();
+            let carry = t.carry().expect("a carry of up to 128 places");
+            let stride = carry_words(places);
+            assert_eq!(carry.len(), places * stride);
+            let words = whole.words();
+            for (i, m) in whole.members().iter().enumerate() {
+                let c = &carry[i * stride..(i + 1) * stride];
+                assert_eq!(
+                    c[0],
+                    u32::from(m.ties) | u32::from(m.close) << 16,
+                    "{places}: {i}"
+                );
+                assert_eq!(c[1], m.log_support.to_bits(), "{places}: {i}");
+                for w in 0..places.div_ceil(32) {
+                    let long = whole.casual_bits()[i * words + w / 2];
+                    assert_eq!(
+                        c[2 + w],
+                        (long >> (32 * (w % 2))) as u32,
+                        "{places}: {i} {w}"
+                    );
+                }
+            }
+            assert_eq!(t.tie_bits(), whole.tie_bits());
+            assert_eq!(t.held(), Held::Carry { tie_bits: true });
+            let sum = |t: &TieSummary| t.clustering_sum(places, |i| i % 2 == 0).to_bits();
+            assert_eq!(
+                sum(&t),
+                sum(&whole),
+                "{places}: clustering from the ties' bits"
+            );
+            let reads: [fn(&TieSummary) -> usize; 2] =
+                [|t| t.members().len(), |t| t.casual_bits().len()];
+            for read in reads {
+                let refused = std::panic::catch_unwind(|| read(&t));
+                assert!(refused.is_err(), "{places}: the figures of a carry");
+            }
+        }
+        // Larger groups are always whole.
+        assert!(can_carry(128) && !can_carry(129));
     }
 
     #[test]

@@ -211,7 +211,7 @@ impl MemberSums {
         // Members by status, counted by indexing rather than by a jump on
         // each member's status (which changes from member to member).
         let mut by_status = [0u64; Status::COUNT];
-        for (m, ties) in g.members[..g.arrived].iter().zip(&g.tie_summary.members) {
+        for (m, ties) in g.members[..g.arrived].iter().zip(g.tie_summary.members()) {
             s.arrived += 1;
             by_status[m.status as usize] += 1;
             let l = f64::from(m.loneliness);
@@ -275,7 +275,7 @@ impl MemberSums {
             // The strongest casual-or-closer tie to a current member: a
             // friend's, if there is one.
             let mut strongest = 0.0f32;
-            if casual && ts.members[i].friends > 0 {
+            if casual && ts.members()[i].friends > 0 {
                 for (w, (&b, &m)) in own.iter().zip(&*mask).enumerate() {
                     let mut in_group = b & m;
                     while in_group != 0 {
@@ -399,6 +399,7 @@ impl Tally {
     /// Sets the clustering sum, from the network figures when they were taken
     /// this step (the same sum, computed once), else from the tie summary
     /// (made with it in the kernel's lanes).
+    #[inline]
     pub fn set_clustering(&mut self, g: &GroupState) {
         self.clustering_sum = if self.network.nodes > 0 {
             self.network.clustering_sum
@@ -619,10 +620,10 @@ impl MemberRow {
         out: &mut [MemberRow],
     ) {
         debug_assert_eq!(out.len(), g.arrived, "a row for each who arrived");
-        let ts = &g.tie_summary;
+        let figures = g.tie_summary.members();
         let some = |step: u32| (step != NEVER).then_some(step);
         for (i, row) in out.iter_mut().enumerate() {
-            let (m, ties) = (&g.members[i], ts.members[i]);
+            let (m, ties) = (&g.members[i], figures[i]);
             // A forum's members (none outside forums).
             let forum = g.forum.get(i);
             let baseline_row = g.baseline_row.get(i).copied();

@@ -191,6 +191,92 @@ fn a_run_of_many_blocks_folds_like_one_pass_over_every_group() {
     }
 }
 
+/// Between sessions a run's groups keep only what the next session reads
+/// of their tie summaries (the carry), and whole ones at the last; a
+/// caller of `step_all` gets whole ones at every session. Both must run
+/// the same sessions to the bit: groups whose carry takes three, four and
+/// six words a place, and groups too large to carry, with the network
+/// measured at some sessions (the carry with the network ties) and not at
+/// others, and members.csv's tie figures from the last (the tie levels
+/// low, so that every size has ties at every level within the run).
+#[test]
+fn tie_summaries_carried_between_sessions_run_as_whole_ones() {
+    use bonfire::engine;
+    use bonfire::metrics::{RowId, Tally};
+    use bonfire::output::{MemberRow, TimeseriesRow};
+    use bonfire::population::{Arm, build_community};
+    use bonfire::session::SessionContext;
+
+    for (groups, size) in [(40, 10), (12, 40), (6, 100), (4, 130)] {
+        let s = crate::common::scenario(&format!(
+            "[community]\ngroups = {groups}\ngroup_size = {size}\ncontrol_members = 0\n\
+             [format]\nsessions = 20\n[network]\nmetrics_every = 3\n\
+             [output]\nmembers_csv = true\n\
+             [mechanisms.bonding]\ntie_hours = 0.2\ncasual_hours = 0.5\n\
+             friend_hours = 1\nclose_hours = 2\n"
+        ));
+        let result = engine::run_one(&s, 0, 0, &|| {});
+        let ctx = SessionContext::new(&s, 0);
+        let mut community = build_community(&s, 0);
+        let name = s.arm_name().to_string();
+        for step in 1..=s.format.sessions {
+            let tallies = engine::step_all(&mut community, &ctx, step);
+            let mut total = Tally::default();
+            for (_, t) in community
+                .iter()
+                .zip(&tallies)
+                .filter(|(g, _)| g.arm == Arm::Group)
+            {
+                total.add(t);
+            }
+            let id = RowId {
+                run: 0,
+                arm: name.clone(),
+                replicate: 0,
+            };
+            let count = community.len() as u64;
+            let expected = TimeseriesRow::new(id, true, step, s.interval_days(), count, &total);
+            let got = result
+                .timeseries
+                .iter()
+                .find(|r| r.step == step && r.arm == name)
+                .unwrap();
+            // Debug text: NaN (no one to average) equals NaN there.
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{expected:?}"),
+                "{size}: {step}"
+            );
+        }
+        let id = RowId {
+            run: 0,
+            arm: name.clone(),
+            replicate: 0,
+        };
+        let mut ties = 0;
+        for g in &community {
+            let mut rows = vec![MemberRow::default(); g.arrived];
+            MemberRow::of_group(g, &id, s.format.sessions, None, &mut rows);
+            for row in rows {
+                let got = result
+                    .members
+                    .iter()
+                    .find(|m| m.member == row.member)
+                    .unwrap();
+                assert_eq!(
+                    (got.ties, got.friends, got.close_friends, got.beyond_ties),
+                    (row.ties, row.friends, row.close_friends, row.beyond_ties),
+                    "{size}: member {}",
+                    row.member
+                );
+                assert_eq!(got.tie_support.to_bits(), row.tie_support.to_bits());
+                ties += row.ties;
+            }
+        }
+        assert!(ties > 100, "{size}: {ties} ties to compare");
+    }
+}
+
 /// 300 closed groups of 10 without frailty, 4 sessions (with only
 /// dropout on, at a flat hazard, every member has the same chance to leave
 /// at every session).
@@ -332,7 +418,7 @@ fn the_kernels_avx2_lanes_give_its_portable_lanes_bits() {
                 assert!(bits(ga) == bits(gb), "{text} step {step} group {}", ga.id);
                 let summary = |g: &bonfire::population::GroupState| {
                     let t = &g.tie_summary;
-                    format!("{:?} {:?} {:?}", t.members, t.tie_bits(), t.casual_bits())
+                    format!("{:?} {:?} {:?}", t.members(), t.tie_bits(), t.casual_bits())
                 };
                 assert_eq!(
                     summary(ga),

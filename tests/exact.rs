@@ -85,7 +85,7 @@ fn hazard_of_every_member(s: &Scenario) -> f64 {
     let mut seen = None;
     for g in build_community(s, 0).iter().filter(|g| g.arm == Arm::Group) {
         for i in 0..g.places() {
-            let ties = g.tie_summary.members[i];
+            let ties = g.tie_summary.members()[i];
             // Tenure moves the hazard through the early excess alone,
             // e·exp(−tenure/τ): the first sessions and the last.
             for tenure in [0, 1, 2, 3, s.format.sessions - 1] {

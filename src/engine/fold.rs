@@ -152,15 +152,18 @@ pub(super) fn step_in_blocks(
         return step_in_blocks_with_panel(groups, ctx, outside, panel, output, block_groups);
     }
     let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
+    // Between sessions the groups' tie summaries hold only what the next
+    // session reads of them; the last session's are whole (members.csv).
+    let carry = step < ctx.scenario.format.sessions;
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut stepped: Option<&[GroupState]> = None;
     for block in groups.chunks_mut(block_groups) {
         let end = start + block.len();
         let outside = outside.map(|o| &o[start..end]);
         match stepped {
-            None => step_all_into(block, ctx, step, outside, &mut stepping),
+            None => step_all_into(block, ctx, (step, carry), outside, &mut stepping),
             Some(done) => rayon::in_place_scope(|scope| {
-                scope.spawn(|_| step_all_into(block, ctx, step, outside, &mut stepping));
+                scope.spawn(|_| step_all_into(block, ctx, (step, carry), outside, &mut stepping));
                 output.fold(&mut totals, done, &folding);
             }),
         }
@@ -243,7 +246,7 @@ pub fn step_all_with(
     outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
     let mut tallies = Vec::new();
-    step_all_into(groups, ctx, step, outside, &mut tallies);
+    step_all_into(groups, ctx, (step, false), outside, &mut tallies);
     tallies
 }
 
@@ -258,11 +261,13 @@ thread_local! {
 
 /// [`step_all_with`] into `tallies`, kept from one call to the next:
 /// each group's session writes its tally whole, so one already there
-/// is overwritten rather than made afresh.
+/// is overwritten rather than made afresh. With `carry`, the groups' tie
+/// summaries are left holding only what the next session reads of them
+/// ([`crate::bonds::Held::Carry`]; [`step_groups`]).
 fn step_all_into(
     groups: &mut [GroupState],
     ctx: &SessionContext,
-    step: u32,
+    (step, carry): (u32, bool),
     outside: Option<&[GroupOutside]>,
     tallies: &mut Vec<Tally>,
 ) {
@@ -277,7 +282,14 @@ fn step_all_into(
             let first = batch * BATCH_GROUPS;
             let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
             let mut run = |scratch: &mut BatchScratch| {
-                step_groups(groups, (ctx, &kernel), step, scratch, outside, tallies);
+                step_groups(
+                    groups,
+                    (ctx, &kernel),
+                    (step, carry),
+                    scratch,
+                    outside,
+                    tallies,
+                );
             };
             // A session starts no parallel work, so this thread cannot be
             // inside another batch's session here; if it ever were, the
@@ -310,7 +322,15 @@ pub fn step_all_panel(
             let first = batch * BATCH_GROUPS;
             let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
             let mut tallies = vec![Tally::default(); groups.len()];
-            step_groups(groups, (ctx, &kernel), step, scratch, outside, &mut tallies);
+            let whole = (step, false);
+            step_groups(
+                groups,
+                (ctx, &kernel),
+                whole,
+                scratch,
+                outside,
+                &mut tallies,
+            );
             let rows = groups.iter().enumerate().map(|(at, g)| {
                 let mut rows = Vec::new();
                 if g.meets {

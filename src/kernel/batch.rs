@@ -191,7 +191,7 @@ impl PairRow<'_> {
         for c in 1..COLUMNS {
             let from = c * self.group_pairs + k;
             let column = |l: usize| lane(l).bonds.storage().0[from].to_bits();
-            self.numbers[c][i].0 = std::array::from_fn(column);
+            self.numbers[c][i].0 = each_lane(column);
         }
         self.touched.push(k as u32);
     }
@@ -256,32 +256,11 @@ fn float_words_mut(x: &mut [f32]) -> &mut [u32] {
 }
 
 /// Words a member's [`MemberTies`] takes.
-pub(super) const TIES_WORDS: usize = 6;
+pub(super) const TIES_WORDS: usize = MemberTies::WORDS;
 
-const _: () = assert!(
-    std::mem::size_of::<MemberTies>() == TIES_WORDS * 4,
-    "six four-byte words"
-);
-
-// The copies read two u16 counts, and a u64's two halves, as one u32
-// word each, the first (the low half) in the low bits (a little-endian
-// target, asserted with the member's fields above).
-
-/// Members' tie figures as words.
-pub(super) fn ties_words(members: &[MemberTies]) -> &[u32] {
-    // SAFETY: `MemberTies` is six initialised four-byte words with no
-    // padding (`#[repr(C)]`: six u16 and three f32, its size asserted)
-    // and four-byte aligned, so its bytes read as u32.
-    unsafe { std::slice::from_raw_parts(members.as_ptr().cast(), members.len() * TIES_WORDS) }
-}
-
-/// Members' tie figures as words, to write.
-pub(super) fn ties_words_mut(members: &mut [MemberTies]) -> &mut [u32] {
-    // SAFETY: as in `ties_words`; any bits are a valid u16 or f32.
-    unsafe {
-        std::slice::from_raw_parts_mut(members.as_mut_ptr().cast(), members.len() * TIES_WORDS)
-    }
-}
+// The copies read a u64's two halves as one u32 word each, the first (the
+// low half) in the low bits (a little-endian target, asserted with
+// `MemberTies`' words).
 
 /// Bitset words as u32 halves, the low half first.
 pub(super) fn bit_words(bits: &[u64]) -> &[u32] {
@@ -328,7 +307,7 @@ pub(super) fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, o
         return;
     }
     for (w, row) in out.iter_mut().enumerate().take(count) {
-        row.0 = std::array::from_fn(|l| sources[l][w]);
+        row.0 = each_lane(|l| sources[l][w]);
     }
 }
 
@@ -407,13 +386,12 @@ impl BatchLanes {
         let numbers = |l: usize| float_words(lane(l).bonds.storage().0);
         if pairs == self.group_pairs {
             // Every place filled: the columns one run of words.
-            let sources: [&[u32]; LANES] = std::array::from_fn(numbers);
+            let sources: [&[u32]; LANES] = each_lane(numbers);
             rows_in(isa, &sources, columns * pairs, &mut self.numbers);
         } else {
             for c in 0..columns {
                 let from = c * self.group_pairs;
-                let sources: [&[u32]; LANES] =
-                    std::array::from_fn(|l| &numbers(l)[from..from + pairs]);
+                let sources: [&[u32]; LANES] = each_lane(|l| &numbers(l)[from..from + pairs]);
                 rows_in(isa, &sources, pairs, &mut self.numbers[c * pairs..]);
             }
         }
@@ -479,6 +457,7 @@ impl BatchLanes {
     /// eight pairs at a time ([`packed_flags`]); the pairs past the last
     /// eight by the last eight pairs again (one by one when there are
     /// fewer than eight).
+    #[inline(always)]
     fn copy_in_beyond(&mut self, groups: &[GroupState]) {
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
         let flags: [&[bool]; LANES] = each_lane(|l| &lane(l).bonds.storage().1[..self.pairs]);
@@ -512,7 +491,7 @@ impl BatchLanes {
         (self.members_only, self.strengths_only) = (true, false);
         self.members.resize(places, [Row::default(); WORDS]);
         let lane = |l: usize| &groups[if l < groups.len() { l } else { 0 }];
-        let members: [&[u32]; LANES] = std::array::from_fn(|l| member_words(&lane(l).members));
+        let members: [&[u32]; LANES] = each_lane(|l| member_words(&lane(l).members));
         rows_in(
             isa,
             &members,

@@ -9,9 +9,9 @@
 //! group's session reads of TS(k − 1) comes in by the transposition
 //! ([`SessionLanes::set_ties_before`]).
 
-use super::batch::{Row, TIES_WORDS, bit_words, rows_in, ties_words};
+use super::batch::{Row, TIES_WORDS, bit_words, rows_in};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use crate::bonds::TieSummary;
+use crate::bonds::{TieSummary, carry_words};
 
 /// A figure of a place, one row each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,9 @@ pub struct SessionLanes {
 /// Which of a tie summary's words ([`SessionLanes::set_ties_before`]).
 #[derive(Debug, Clone, Copy)]
 enum SummaryWords {
-    /// The members' figures, [`crate::bonds::MemberTies`]' six words each.
+    /// The words of the members' figures as they are: a whole summary's
+    /// figures, [`crate::bonds::MemberTies`]' six words each, or a carry's
+    /// carries ([`crate::bonds::carry_words`] each).
     Figures,
     /// The casual ties' bitsets, as u32 halves.
     Casual,
@@ -149,11 +151,13 @@ impl SessionLanes {
     /// Sets what the session reads of TS(k − 1), in every lane from the
     /// summaries of the batch's groups (lane `l`'s from `summaries[l]`,
     /// the lanes past the last the first's; each a summary of every
-    /// place, as a group's is from its making on): the log
-    /// of support, whether each member keeps as many ties as they can
-    /// (`capacities.0`) and as many close ties (`capacities.1`), and the
-    /// casual ties. Each summary's words come in eight at a time by the
-    /// transposition.
+    /// place, as a group's is from its making on, and all holding their
+    /// carry alone or all whole): the log of support, whether each member
+    /// keeps as many ties as they can (`capacities.0`) and as many close
+    /// ties (`capacities.1`), and the casual ties. Each summary's words
+    /// come in eight at a time by the transposition: a carry's
+    /// ([`crate::bonds::carry_words`] a place), or a whole summary's
+    /// figures and casual ties.
     #[inline(always)]
     pub fn set_ties_before<I: Isa>(
         &mut self,
@@ -162,25 +166,57 @@ impl SessionLanes {
         capacities: (u32, u32),
     ) {
         for summary in summaries {
-            let places = summary.members.len();
-            assert_eq!(places, self.places, "a summary of every place");
+            assert_eq!(summary.places(), self.places, "a summary of every place");
         }
-        let figures = self.places * TIES_WORDS;
-        self.summary_words_in(isa, summaries, SummaryWords::Figures, figures);
-        let low = isa.u(0xFFFF);
+        let carried = summaries[0].carry().is_some();
+        assert!(
+            summaries.iter().all(|s| s.carry().is_some() == carried),
+            "all carries or all whole"
+        );
+        let (stride, casual_at) = if carried {
+            let stride = carry_words(self.places);
+            self.summary_words_in(isa, summaries, SummaryWords::Figures, self.places * stride);
+            (stride, 2)
+        } else {
+            let figures = self.places * TIES_WORDS;
+            self.summary_words_in(isa, summaries, SummaryWords::Figures, figures);
+            (TIES_WORDS, 0)
+        };
+        let (low, high) = (isa.u(0xFFFF), isa.u(0xFFFF_0000));
         let tie_capacity = isa.f(capacities.0 as f32);
         let close_capacity = isa.f(capacities.1 as f32);
-        for (i, words) in self.ties.chunks_exact(TIES_WORDS).enumerate() {
-            let ties = (isa.words(words[0].0) & low).i32_to_f32();
-            let close = isa.words(words[1].0).shr::<16>().i32_to_f32();
+        let log_support = if carried { 1 } else { 4 };
+        for (i, words) in self.ties.chunks_exact(stride).enumerate() {
+            // A carry's tie and close-tie counts are in its first word,
+            // the figures' in their first two.
+            let counts =
+                isa.words(words[0].0) & low | isa.words(words[1 - usize::from(carried)].0) & high;
+            let ties = (counts & low).i32_to_f32();
+            let close = counts.shr::<16>().i32_to_f32();
             let place = &mut self.rows[i];
             place[Figure::TiesFull as usize].0 = ties.ge(tie_capacity).words().array();
             place[Figure::CloseFull as usize].0 = close.ge(close_capacity).words().array();
-            place[Figure::LogSupport as usize] = words[4];
+            place[Figure::LogSupport as usize] = words[log_support];
+        }
+        let short = self.casual_words;
+        if carried {
+            // A place's casual words follow its counts and log of support,
+            // copied row by row (mostly one: a copy of a length known only
+            // here would be a call).
+            let places = self
+                .casual
+                .chunks_exact_mut(short)
+                .zip(self.ties.chunks_exact(stride));
+            for (rows, from) in places {
+                for (to, &word) in rows.iter_mut().zip(&from[casual_at..]) {
+                    *to = word;
+                }
+            }
+            return;
         }
         // A place's u32 words of 32 places each are the first of its
         // summary's words, two to a u64.
-        let (long, short) = (2 * summaries[0].words(), self.casual_words);
+        let long = 2 * summaries[0].words();
         self.summary_words_in(isa, summaries, SummaryWords::Casual, self.places * long);
         for (rows, from) in self
             .casual
@@ -203,13 +239,15 @@ impl SessionLanes {
     ) {
         let words = each_lane(|l| {
             let summary = summaries[if l < summaries.len() { l } else { 0 }];
+            // What each summary holds is checked by the caller.
             let words = match of {
-                SummaryWords::Figures => ties_words(&summary.members),
+                SummaryWords::Figures => summary.figure_words(),
                 SummaryWords::Casual => bit_words(summary.casual_bits()),
             };
             &words[..count]
         });
-        self.ties.clear();
+        // Every row is written by the transposition: those kept from an
+        // earlier batch need not be cleared first.
         self.ties.resize(count, Row::default());
         rows_in(isa, &words, count, &mut self.ties);
     }
@@ -423,7 +461,7 @@ mod tests {
                 for l in 0..LANES {
                     let summary = summaries[if l < groups.len() { l } else { 0 }];
                     for i in 0..places {
-                        let t = summary.members[i];
+                        let t = summary.members()[i];
                         let at = |f: Figure| lanes.word_at(i, f, l);
                         assert_eq!(at(Figure::LogSupport), t.log_support.to_bits());
                         let flag = |on: bool| if on { u32::MAX } else { 0 };

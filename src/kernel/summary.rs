@@ -11,19 +11,17 @@
 //! f32 operations in the same order); the log of support is the kernel's
 //! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
-use super::batch::{
-    BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, field, rows_out, ties_words_mut,
-};
+use super::batch::{BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, field, rows_out};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
-use crate::bonds::TieLevels;
+use crate::bonds::{Held, MemberTies, TieLevels, carry_words};
 use crate::population::GroupState;
 
 /// A member's figures in [`SummaryLanes`]: the counts two to a row, each
 /// in sixteen bits (the first of a row in the low half), then the sums,
 /// one row each, in the order of
-/// [`MemberTies`](crate::bonds::MemberTies)' words (so that a place's rows
+/// [`MemberTies`]' words (so that a place's rows
 /// are the words [`SummaryLanes::copy_out`] gives its group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
@@ -70,7 +68,7 @@ impl Figure {
     }
 }
 
-/// Rows a member's figures take: [`MemberTies`](crate::bonds::MemberTies)' words.
+/// Rows a member's figures take: [`MemberTies`]' words.
 const FIGURES: usize = TIES_WORDS;
 
 /// Rows the counts take, two counts a row.
@@ -122,7 +120,7 @@ pub struct SummaryLanes {
     /// u64s as their halves.
     words: usize,
     /// Place `i`'s figures: entry `i`, one row a
-    /// [`MemberTies`](crate::bonds::MemberTies) word (one bounds check for
+    /// [`MemberTies`] word (one bounds check for
     /// a place's figures).
     figures: Vec<[Row; FIGURES]>,
     /// Word `w` of place `i`'s tie bits: row `i · words + w`; the casual
@@ -134,6 +132,9 @@ pub struct SummaryLanes {
     /// Each lane's sum of local clustering over the places whose members
     /// joined, where [`SummaryLanes::clustering`] was made.
     clustering_sums: Option<[f64; LANES]>,
+    /// The places' carries, for a copy out of carries alone
+    /// ([`SummaryLanes::carry_rows`]).
+    carry: Vec<Row>,
 }
 
 /// The row of word `w` of place `i`'s bitset `b`, in summaries of
@@ -143,6 +144,17 @@ pub struct SummaryLanes {
 fn bit_row((places, words): (usize, usize), b: Bits, i: usize, w: usize) -> usize {
     let set = if b == Bits::Ties { 0 } else { places };
     (set + i) * words + w
+}
+
+/// A place's tie and close-tie counts in one row, from its figures: the
+/// ties in the low sixteen bits, the close ties in the high
+/// ([`crate::bonds::carry_words`]). A function, not a closure: work over
+/// lanes in a closure may be compiled apart, without the vectors.
+#[inline(always)]
+fn counts_row<I: Isa>(isa: I, figures: &[Row; FIGURES]) -> Row {
+    let ties = isa.words(figures[Figure::Ties.row()].0) & 0xFFFF;
+    let close = isa.words(figures[Figure::Close.row()].0) & 0xFFFF_0000;
+    Row((ties | close).array())
 }
 
 /// Adds to each place's row of `twice` the partners it shares with each
@@ -492,38 +504,86 @@ impl SummaryLanes {
     }
 
     /// Gives each of the batch's groups (those copied into the lanes, in
-    /// order) its summary, with the sum of local clustering over the
-    /// members who joined where [`SummaryLanes::clustering`] was made
+    /// order) its summary, holding `held`, with the sum of local
+    /// clustering over the members who joined where
+    /// [`SummaryLanes::clustering`] was made
     /// ([`crate::bonds::TieSummary::clustering_sum`]'s terms, in its order).
-    /// A place's figures are [`MemberTies`](crate::bonds::MemberTies)'s
+    /// A place's figures are [`MemberTies`]'s
     /// six words in lanes; they and the bitsets go to the groups eight
-    /// words at a time by the transposition.
+    /// words at a time by the transposition, or, for a carry, the carry's
+    /// words made here from them (`SummaryLanes::carry_rows`) and, where
+    /// held, the network ties' bitsets.
     #[inline(always)]
-    pub fn copy_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
+    pub fn copy_out<I: Isa>(&mut self, isa: I, groups: &mut [GroupState], held: Held) {
         let n = groups.len();
         assert!(n <= LANES);
+        let carry = held != Held::Whole;
         let mut members: [&mut [u32]; LANES] = Default::default();
         let mut tie_bits: [&mut [u32]; LANES] = Default::default();
         let mut casual_bits: [&mut [u32]; LANES] = Default::default();
         for (l, g) in groups.iter_mut().enumerate() {
             let summary = &mut g.tie_summary;
             summary.reset(self.places);
-            let (figures, ties, casual) = summary.parts_mut();
-            members[l] = ties_words_mut(figures);
+            let (figures, ties, casual) = summary.parts_mut(held);
+            members[l] = MemberTies::words_mut(figures);
             (tie_bits[l], casual_bits[l]) = (bit_words_mut(ties), bit_words_mut(casual));
         }
-        let figures = self.figures.as_flattened();
-        rows_out(isa, figures, figures.len(), &mut members[..n]);
+        let half = self.bits.len() / 2;
+        if carry {
+            let rows = self.carry_rows(isa);
+            rows_out(isa, rows, rows.len(), &mut members[..n]);
+        } else {
+            let figures = self.figures.as_flattened();
+            rows_out(isa, figures, figures.len(), &mut members[..n]);
+            rows_out(isa, &self.bits[half..], half, &mut casual_bits[..n]);
+        }
         // A summary's u64 word is the two u32 rows of the lanes' word
         // pair, low half first, in the same order.
-        let half = self.bits.len() / 2;
-        rows_out(isa, &self.bits[..half], half, &mut tie_bits[..n]);
-        rows_out(isa, &self.bits[half..], half, &mut casual_bits[..n]);
+        if held != (Held::Carry { tie_bits: false }) {
+            rows_out(isa, &self.bits[..half], half, &mut tie_bits[..n]);
+        }
         if let Some(sums) = self.clustering_sums {
             for (g, sum) in groups.iter_mut().zip(sums) {
                 g.tie_summary.joined_clustering_sum = Some(sum);
             }
         }
+    }
+
+    /// Each place's carry in lanes ([`crate::bonds::carry_words`] rows a
+    /// place), from its figures and casual ties: the tie and close-tie
+    /// counts in one word, the log of support, the casual ties' words of
+    /// 32 places.
+    #[inline(always)]
+    fn carry_rows<I: Isa>(&mut self, isa: I) -> &[Row] {
+        let (places, words) = (self.places, self.words);
+        let stride = carry_words(places);
+        let casual_words = stride - 2;
+        if self.carry.len() != places * stride {
+            self.carry.resize(places * stride, Row::default());
+        }
+        let log_support = Figure::LogSupport.sum_row();
+        // Place i's casual words are the first of its bitset's rows,
+        // which follow every place's tie bits.
+        let casual = &self.bits[places * words..][..places * words];
+        if casual_words == 1 {
+            // Up to 32 places: a carry of three rows.
+            let carries = self.carry.as_chunks_mut::<3>().0;
+            for (i, (carry, figures)) in carries.iter_mut().zip(&self.figures).enumerate() {
+                *carry = [
+                    counts_row(isa, figures),
+                    figures[log_support],
+                    casual[i * words],
+                ];
+            }
+            return &self.carry;
+        }
+        let each = self.carry.chunks_exact_mut(stride);
+        for ((carry, figures), bits) in each.zip(&self.figures).zip(casual.chunks_exact(words)) {
+            carry[0] = counts_row(isa, figures);
+            carry[1] = figures[log_support];
+            carry[2..].copy_from_slice(&bits[..casual_words]);
+        }
+        &self.carry
     }
 }
 
@@ -587,7 +647,23 @@ mod tests {
         summary.make(isa, &ctx.levels, &lanes, &session);
         summary.clustering(isa, &lanes, &session);
         let mut from_lanes = meeting.clone();
-        summary.copy_out(isa, &mut from_lanes);
+        summary.copy_out(isa, &mut from_lanes, Held::Whole);
+        // A carry, with and without the network ties, is the carry the
+        // whole summary keeps, word for word.
+        for tie_bits in [false, true] {
+            let mut carried = meeting.clone();
+            let held = Held::Carry { tie_bits };
+            summary.copy_out(isa, &mut carried, held);
+            for (whole, carried) in from_lanes.iter().zip(&carried) {
+                let (mut made, carried) = (whole.tie_summary.clone(), &carried.tie_summary);
+                made.keep_carry_alone();
+                assert_eq!(carried.held(), held);
+                assert_eq!(carried.carry(), made.carry());
+                if tie_bits {
+                    assert_eq!(carried.tie_bits(), whole.tie_summary.tie_bits());
+                }
+            }
+        }
         let (mut ties_seen, mut close_seen) = (0, 0);
         for (g, lanes_g) in meeting.iter().zip(&from_lanes) {
             let arrived = g.arrived;
@@ -606,7 +682,8 @@ mod tests {
             assert_eq!(from_lanes.map(f64::to_bits), Some(sum.to_bits()));
             assert!(sum > 0.0);
             assert_eq!(reference.casual_bits(), lanes_g.tie_summary.casual_bits());
-            for (want, got) in reference.members.iter().zip(&lanes_g.tie_summary.members) {
+            let (want, got) = (reference.members(), lanes_g.tie_summary.members());
+            for (want, got) in want.iter().zip(got) {
                 let log = (want.log_support - got.log_support).abs();
                 assert!(log <= 2e-7 * want.log_support.max(1.0), "{want:?} {got:?}");
                 let got = MemberTies {

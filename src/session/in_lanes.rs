@@ -10,6 +10,7 @@
 //! blocks run hope and loneliness in one copy of their members.
 
 use super::Scratch;
+use crate::bonds::{Held, can_carry};
 use crate::context::SessionContext;
 use crate::kernel::batch::BatchLanes;
 use crate::kernel::lanes::{F32s, Isa, U32s, WithLanes, dispatch, each_lane};
@@ -87,8 +88,19 @@ pub(super) fn session(
     groups: &mut [GroupState],
     (scratches, tallies): (&mut [Scratch], &mut [Tally]),
     into: &mut BatchInLanes,
-    (measured, panel): (bool, bool),
+    (measured, panel, held): (bool, bool, Held),
 ) {
+    // TS(k − 1) comes in as carries where the groups can hold them
+    // (`SessionLanes::set_ties_before`), and TS(k) goes out as `held`
+    // says where they can (larger groups' summaries are always whole).
+    for g in groups.iter_mut() {
+        g.tie_summary.keep_carry_alone();
+    }
+    let held = if can_carry(groups[0].places()) {
+        held
+    } else {
+        Held::Whole
+    };
     timed!(Attendance, {
         into.session.reset(groups.len(), groups[0].places());
         for (l, g) in groups.iter().enumerate() {
@@ -101,6 +113,7 @@ pub(super) fn session(
         groups,
         into: &mut *into,
         measured,
+        held,
     };
     dispatch(batch.rules.portable, work);
     timed!(Tally, give_back(into, groups, (scratches, tallies), panel));
@@ -113,6 +126,8 @@ struct WholeSession<'a> {
     into: &'a mut BatchInLanes,
     /// The network figures are measured this step.
     measured: bool,
+    /// What the groups' tie summaries hold after the session.
+    held: Held,
 }
 
 impl WithLanes for WholeSession<'_> {
@@ -157,7 +172,7 @@ impl WithLanes for WholeSession<'_> {
             Tally,
             tally.make(isa, levels, lanes, (session, summaries), batch_kind)
         );
-        give_groups_back(isa, lanes, summaries, groups);
+        give_groups_back(isa, lanes, (summaries, self.held), groups);
     }
 }
 
@@ -189,7 +204,7 @@ pub(super) fn control_blocks(
         let blocks = &mut blocks[from..to];
         into.session.reset(blocks.len(), places);
         for (l, g) in blocks.iter().enumerate() {
-            let log_support = g.tie_summary.members.iter().map(|t| t.log_support);
+            let log_support = g.tie_summary.members().iter().map(|t| t.log_support);
             into.session.set_floats(Session::LogSupport, l, log_support);
             fill_opening(&run, g, l, &mut into.session);
         }
@@ -272,6 +287,7 @@ fn give_back(
 /// ties' counts (none without a community network), and in a forum the
 /// posting propensities. Who has arrived, is active or lonely is worked
 /// out in lanes ([`steps::opening`]).
+#[inline]
 fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes) {
     if batch.ctx.forum {
         let propensity = g.forum.iter().map(|f| f.propensity);
@@ -315,16 +331,17 @@ fn opening_and_attendance<I: Isa>(
     );
 }
 
-/// Gives the groups in `lanes` their state and their tie summaries back.
+/// Gives the groups in `lanes` their state and their tie summaries back,
+/// these holding `held`.
 #[inline(always)]
 fn give_groups_back<I: Isa>(
     isa: I,
     lanes: &BatchLanes,
-    summaries: &mut SummaryLanes,
+    (summaries, held): (&mut SummaryLanes, Held),
     groups: &mut [GroupState],
 ) {
     timed!(Cohesion, lanes.copy_out(isa, groups));
-    timed!(TieSummaries, summaries.copy_out(isa, groups));
+    timed!(TieSummaries, summaries.copy_out(isa, groups, held));
 }
 
 /// Each lane's group's count of places whose members have arrived.

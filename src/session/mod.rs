@@ -37,6 +37,7 @@ macro_rules! timed {
 mod in_lanes;
 mod steps;
 
+use crate::bonds::Held;
 use crate::kernel::rules::KernelRules;
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -162,7 +163,11 @@ impl BatchScratch {
 /// groups or control blocks (the groups first), with the replicate's
 /// context and the kernel's rules made from it, and puts their tallies in
 /// `tallies` (one per group, in order); `outside` gives what the community
-/// ties of the batch's group `at` are doing. Step 1 (and for panel rows
+/// ties of the batch's group `at` are doing. With `carry`, the meeting
+/// groups' tie summaries (of up to 128 places) are left holding only what
+/// the next session reads of them, and the network ties where the network
+/// is measured ([`crate::bonds::Held::Carry`]); else whole, for callers
+/// that read them. Step 1 (and for panel rows
 /// the session's flags) runs on each group, then the meeting groups'
 /// steps 2 to 13 and the control blocks' sessions in the kernel's lanes,
 /// which make each tally, then the network figures where measured and
@@ -170,7 +175,7 @@ impl BatchScratch {
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
-    step: u32,
+    (step, carry): (u32, bool),
     scratch: &mut BatchScratch,
     outside: impl Fn(usize) -> &'a GroupOutside,
     tallies: &mut [Tally],
@@ -213,7 +218,12 @@ pub fn step_groups<'a>(
         // Steps 2 to 13.
         let batch = in_lanes::Batch::new(rules, ctx, step, &outsides[..meeting]);
         let scratches = &mut scratch.groups[..meeting];
-        let wanted = (measured, scratch.panel);
+        let held = if carry {
+            Held::Carry { tie_bits: measured }
+        } else {
+            Held::Whole
+        };
+        let wanted = (measured, scratch.panel, held);
         let each = (scratches, &mut tallies[..meeting]);
         in_lanes::session(&batch, meeting_groups, each, into, wanted);
     }

@@ -118,11 +118,15 @@ fn packed_flags(eights: [&[bool; PAIRS_A_WORD]; LANES]) -> [u8; PAIRS_A_WORD] {
 }
 
 /// Lane `l`'s flags of eight pairs packed by [`packed_flags`]: bit `l` of
-/// each byte, shifted down to the byte's first bit.
+/// each byte, shifted down to the byte's first bit, which makes each byte
+/// a flag's own (a comparison of each byte, which it replaces, was most of
+/// the copy of the flags back to the groups).
 #[inline(always)]
 fn lane_flags(packed: &[u8; PAIRS_A_WORD], l: usize) -> [bool; PAIRS_A_WORD] {
     let bits = u64::from_le_bytes(*packed) >> l & 0x0101_0101_0101_0101;
-    bits.to_le_bytes().map(|b| b == 1)
+    // SAFETY: every byte of `bits` is 0 or 1 (the mask), which are the
+    // bytes of `false` and `true`.
+    unsafe { std::mem::transmute::<[u8; PAIRS_A_WORD], [bool; PAIRS_A_WORD]>(bits.to_le_bytes()) }
 }
 
 /// Number columns, and those a session changes (the first three).
@@ -315,14 +319,18 @@ pub(super) fn rows_in<I: Isa>(isa: I, sources: &[&[u32]; LANES], count: usize, o
 #[inline(always)]
 pub(super) fn rows_out<I: Isa>(isa: I, rows: &[Row], count: usize, targets: &mut [&mut [u32]]) {
     let whole = count / LANES * LANES;
-    // The rows as blocks of eight, and every target checked once.
-    for target in targets.iter_mut() {
-        assert!(target.len() >= whole, "a target for every word");
+    // The rows and each target's first `whole` words as blocks of eight,
+    // so that one check of each length serves every block.
+    let n = targets.len();
+    let mut blocks: [&mut [[u32; LANES]]; LANES] = Default::default();
+    for (to, target) in blocks.iter_mut().zip(targets.iter_mut()) {
+        *to = target[..whole].as_chunks_mut::<LANES>().0;
     }
+    let blocks = &mut blocks[..n];
     for (at, block) in rows[..whole].as_chunks::<LANES>().0.iter().enumerate() {
         let words = isa.transpose(each_lane(|w| isa.load_u(block[w].0)));
-        for (target, v) in targets.iter_mut().zip(words) {
-            target[at * LANES..(at + 1) * LANES].copy_from_slice(&isa.store_u(v));
+        for (to, v) in blocks.iter_mut().zip(words) {
+            to[at] = isa.store_u(v);
         }
     }
     if whole == count {

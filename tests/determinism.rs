@@ -219,6 +219,11 @@ fn tie_summaries_carried_between_sessions_run_as_whole_ones() {
         let ctx = SessionContext::new(&s, 0);
         let mut community = build_community(&s, 0);
         let name = s.arm_name().to_string();
+        let id = RowId {
+            run: 0,
+            arm: name.clone(),
+            replicate: 0,
+        };
         for step in 1..=s.format.sessions {
             let tallies = engine::step_all(&mut community, &ctx, step);
             let mut total = Tally::default();
@@ -229,13 +234,9 @@ fn tie_summaries_carried_between_sessions_run_as_whole_ones() {
             {
                 total.add(t);
             }
-            let id = RowId {
-                run: 0,
-                arm: name.clone(),
-                replicate: 0,
-            };
             let count = community.len() as u64;
-            let expected = TimeseriesRow::new(id, true, step, s.interval_days(), count, &total);
+            let expected =
+                TimeseriesRow::new(id.clone(), true, step, s.interval_days(), count, &total);
             let got = result
                 .timeseries
                 .iter()
@@ -248,11 +249,6 @@ fn tie_summaries_carried_between_sessions_run_as_whole_ones() {
                 "{size}: {step}"
             );
         }
-        let id = RowId {
-            run: 0,
-            arm: name.clone(),
-            replicate: 0,
-        };
         let mut ties = 0;
         for g in &community {
             let mut rows = vec![MemberRow::default(); g.arrived];

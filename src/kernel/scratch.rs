@@ -173,24 +173,20 @@ impl SessionLanes {
             summaries.iter().all(|s| s.carry().is_some() == carried),
             "all carries or all whole"
         );
-        let (stride, casual_at) = if carried {
-            let stride = carry_words(self.places);
-            self.summary_words_in(isa, summaries, SummaryWords::Figures, self.places * stride);
-            (stride, 2)
+        // Where a place's words hold its counts (the ties in the low half
+        // of the first, the close ties in the high half of `close`) and
+        // its log of support: a carry's first two, or the figures'.
+        let (stride, close, log_support) = if carried {
+            (carry_words(self.places), 0, 1)
         } else {
-            let figures = self.places * TIES_WORDS;
-            self.summary_words_in(isa, summaries, SummaryWords::Figures, figures);
-            (TIES_WORDS, 0)
+            (TIES_WORDS, 1, 4)
         };
+        self.summary_words_in(isa, summaries, SummaryWords::Figures, self.places * stride);
         let (low, high) = (isa.u(0xFFFF), isa.u(0xFFFF_0000));
         let tie_capacity = isa.f(capacities.0 as f32);
         let close_capacity = isa.f(capacities.1 as f32);
-        let log_support = if carried { 1 } else { 4 };
         for (i, words) in self.ties.chunks_exact(stride).enumerate() {
-            // A carry's tie and close-tie counts are in its first word,
-            // the figures' in their first two.
-            let counts =
-                isa.words(words[0].0) & low | isa.words(words[1 - usize::from(carried)].0) & high;
+            let counts = isa.words(words[0].0) & low | isa.words(words[close].0) & high;
             let ties = (counts & low).i32_to_f32();
             let close = counts.shr::<16>().i32_to_f32();
             let place = &mut self.rows[i];
@@ -208,7 +204,7 @@ impl SessionLanes {
                 .chunks_exact_mut(short)
                 .zip(self.ties.chunks_exact(stride));
             for (rows, from) in places {
-                for (to, &word) in rows.iter_mut().zip(&from[casual_at..]) {
+                for (to, &word) in rows.iter_mut().zip(&from[2..]) {
                     *to = word;
                 }
             }

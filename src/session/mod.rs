@@ -48,8 +48,8 @@ use crate::rng::StreamKey;
 pub use crate::context::SessionContext;
 
 /// What a session leaves of each group for its network figures and panel
-/// rows; one
-/// per group of a batch ([`BatchScratch`]), reused from batch to batch.
+/// rows; one per group of a batch ([`BatchScratch`]), reused from batch to
+/// batch.
 /// The rows by place are filled only for panel rows.
 #[derive(Debug, Default)]
 pub struct Scratch {

@@ -51,20 +51,34 @@ const HOPEFUL: u8 = 2;
 const ACTIVE: u8 = 4;
 
 impl States {
-    /// The states now (groups hold member ids in order).
+    /// The states now. Member ids run from 0 through the groups in order,
+    /// each group's places one after the other (as the community is
+    /// built), so each group's flags are written into its own part of
+    /// the array, in parallel.
     pub fn of(groups: &[GroupState]) -> States {
-        let flags = groups
-            .par_iter()
-            .flat_map_iter(|g| {
-                (0..g.places()).map(move |i| {
-                    let lonely = f64::from(g.members[i].loneliness) >= LONELY_CUTOFF;
-                    let hopeful = i < g.arrived && g.members[i].hopeful_since != NEVER;
-                    let active = g.members[i].status == Status::Active;
-                    let flag = |on: bool, flag: u8| if on { flag } else { 0 };
-                    flag(lonely, LONELY) | flag(hopeful, HOPEFUL) | flag(active, ACTIVE)
-                })
-            })
-            .collect();
+        let people = groups.iter().map(GroupState::places).sum();
+        let mut flags = vec![0u8; people];
+        let mut parts = Vec::with_capacity(groups.len());
+        let mut rest = flags.as_mut_slice();
+        for g in groups {
+            assert_eq!(
+                g.first_member as usize,
+                people - rest.len(),
+                "member ids run through the groups in order"
+            );
+            let (part, after) = rest.split_at_mut(g.places());
+            parts.push(part);
+            rest = after;
+        }
+        parts.into_par_iter().zip(groups).for_each(|(part, g)| {
+            for (i, (flag, m)) in part.iter_mut().zip(&g.members).enumerate() {
+                let lonely = f64::from(m.loneliness) >= LONELY_CUTOFF;
+                let hopeful = i < g.arrived && m.hopeful_since != NEVER;
+                let active = m.status == Status::Active;
+                let on = |on: bool, flag: u8| if on { flag } else { 0 };
+                *flag = on(lonely, LONELY) | on(hopeful, HOPEFUL) | on(active, ACTIVE);
+            }
+        });
         States { flags }
     }
 
@@ -73,8 +87,9 @@ impl States {
         self.flags[id] & LONELY != 0
     }
 
-    fn has(&self, id: u32, flag: u8) -> bool {
-        self.flags[id as usize] & flag != 0
+    /// Member `id`'s flags (one read for all three).
+    fn of_member(&self, id: u32) -> u8 {
+        self.flags[id as usize]
     }
 }
 
@@ -109,16 +124,17 @@ pub fn outside_counts(
         .par_iter()
         .map(|g| {
             let mut mates = Vec::new();
-            let first = g.first_member as usize;
-            let own = first..first + g.places();
+            let (first, places) = (g.first_member as usize, g.places());
             let bonded_places = g.bonds.people();
-            let members = (0..g.places())
+            let members = (0..places)
                 .map(|i| {
                     let mut o = Outside::default();
                     for &u in graph.neighbours(first + i) {
-                        let mut lonely = states.has(u, LONELY);
-                        if g.meets && own.contains(&(u as usize)) {
-                            let place = u as usize - first;
+                        let flags = states.of_member(u);
+                        let mut lonely = flags & LONELY != 0;
+                        // A partner in this group, at place `place`.
+                        let place = (u as usize).wrapping_sub(first);
+                        if g.meets && place < places {
                             if place > i {
                                 mates.push((i as u32, place as u32));
                             }
@@ -127,8 +143,8 @@ pub fn outside_counts(
                             lonely &= !bonded;
                         }
                         o.lonely += u16::from(lonely);
-                        o.hopeful += u16::from(states.has(u, HOPEFUL));
-                        o.active += u16::from(states.has(u, ACTIVE));
+                        o.hopeful += u16::from(flags & HOPEFUL != 0);
+                        o.active += u16::from(flags & ACTIVE != 0);
                     }
                     o
                 })
@@ -152,10 +168,10 @@ pub fn lonely_ties(
             let mut t = LonelyTies::default();
             for id in g.first_member as usize..g.first_member as usize + g.arrived {
                 let neighbours = graph.neighbours(id);
-                let to_lonely = neighbours
+                let to_lonely: u64 = neighbours
                     .iter()
-                    .filter(|&&u| states.has(u, LONELY))
-                    .count() as u64;
+                    .map(|&u| u64::from(states.of_member(u) & LONELY != 0))
+                    .sum();
                 let all = neighbours.len() as u64;
                 if states.lonely(id) {
                     t.of_lonely += all;

@@ -16,7 +16,7 @@
 //! says which lanes hold a group).
 
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use crate::bonds::{MemberTies, pair_count};
+use crate::bonds::pair_count;
 use crate::population::{GroupState, Member, Status};
 
 /// Words in a member.
@@ -258,9 +258,6 @@ fn float_words_mut(x: &mut [f32]) -> &mut [u32] {
     // SAFETY: as in `float_words`; any u32 is an f32's bits.
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast(), x.len()) }
 }
-
-/// Words a member's [`MemberTies`] takes.
-pub(super) const TIES_WORDS: usize = MemberTies::WORDS;
 
 // The copies read a u64's two halves as one u32 word each, the first (the
 // low half) in the low bits (a little-endian target, asserted with

@@ -9,9 +9,9 @@
 //! group's session reads of TS(k − 1) comes in by the transposition
 //! ([`SessionLanes::set_ties_before`]).
 
-use super::batch::{Row, TIES_WORDS, bit_words, rows_in};
+use super::batch::{Row, bit_words, rows_in};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
-use crate::bonds::{TieSummary, carry_words};
+use crate::bonds::{MemberTies, TieSummary, carry_words};
 
 /// A figure of a place, one row each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +179,7 @@ impl SessionLanes {
         let (stride, close, log_support) = if carried {
             (carry_words(self.places), 0, 1)
         } else {
-            (TIES_WORDS, 1, 4)
+            (MemberTies::WORDS, 1, 4)
         };
         self.summary_words_in(isa, summaries, SummaryWords::Figures, self.places * stride);
         let (low, high) = (isa.u(0xFFFF), isa.u(0xFFFF_0000));

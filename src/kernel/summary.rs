@@ -11,7 +11,7 @@
 //! f32 operations in the same order); the log of support is the kernel's
 //! `ln(1 + support)` (`math::ln`), where the f64 summary takes libm's `log1pf`.
 
-use super::batch::{BatchLanes, Column, Row, TIES_WORDS, bit_words_mut, field, rows_out};
+use super::batch::{BatchLanes, Column, Row, bit_words_mut, field, rows_out};
 use super::lanes::{F32s, Isa, LANES, Mask, U32s};
 use super::math;
 use super::scratch::{Figure as Session, SessionLanes};
@@ -69,7 +69,7 @@ impl Figure {
 }
 
 /// Rows a member's figures take: [`MemberTies`]' words.
-const FIGURES: usize = TIES_WORDS;
+const FIGURES: usize = MemberTies::WORDS;
 
 /// Rows the counts take, two counts a row.
 const COUNT_ROWS: usize = 3;

@@ -489,6 +489,14 @@ pub struct TieSummary {
 }
 
 impl TieSummary {
+    /// Hints that the summary's figures and bits be loaded
+    /// ([`crate::prefetch`]).
+    #[inline(always)]
+    pub fn prefetch(&self) {
+        crate::prefetch::slice(&self.members);
+        crate::prefetch::slice(&self.bits);
+    }
+
     /// Words per member of the tie bitsets: one per 64 places.
     #[inline]
     pub fn words(&self) -> usize {

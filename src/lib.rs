@@ -59,6 +59,7 @@ pub mod outside;
 pub mod plot;
 pub mod popcount;
 pub mod population;
+pub mod prefetch;
 pub mod progress;
 pub mod rng;
 pub mod rules;

@@ -43,14 +43,22 @@ const GROUP_CHARACTER_TEXT: u64 = 200;
 /// The program itself, the thread pool and the files' buffers.
 const FIXED: u64 = 64 << 20;
 
+/// The estimated bytes of the members' and groups' state of a run of
+/// `scenario`: what every session reads.
+pub fn state_bytes(scenario: &Scenario) -> u64 {
+    let members = scenario.total_members();
+    let group_members = u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
+    let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(scenario.pool_size());
+    members
+        .saturating_mul(STATE_PER_MEMBER)
+        .saturating_add(group_members.saturating_mul(ties))
+}
+
 /// The estimated peak memory of one run of `scenario`, in bytes.
 pub fn run_bytes(scenario: &Scenario) -> u64 {
     let members = scenario.total_members();
     let group_members = u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
-    let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(scenario.pool_size());
-    let mut bytes = members
-        .saturating_mul(STATE_PER_MEMBER)
-        .saturating_add(group_members.saturating_mul(ties));
+    let mut bytes = state_bytes(scenario);
     if scenario.output.groups_csv {
         let texts = u64::from(scenario.community.groups).saturating_mul(GROUP_CHARACTER_TEXT);
         bytes = bytes.saturating_add(texts);

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::arrivals::Arrivals;
 use crate::bonds::{BondMatrix, NetworkMemo, TieSummary};
 use crate::context::SessionContext;
+use crate::prefetch;
 use crate::rng::{self, Purpose};
 use crate::rules;
 use crate::rules::forum;
@@ -301,6 +302,17 @@ impl GroupState {
         }
         g.prepare_ties(ctx);
         g
+    }
+
+    /// Hints that the memory a session reads of the group be loaded
+    /// ([`crate::prefetch`]): its members, pairs and tie summary.
+    #[inline(always)]
+    pub fn prefetch(&self) {
+        prefetch::slice(&self.members);
+        let (numbers, flags) = self.bonds.storage();
+        prefetch::slice(numbers);
+        prefetch::slice(flags);
+        self.tie_summary.prefetch();
     }
 
     /// Makes the tie summary valid before the first session (rules read

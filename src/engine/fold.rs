@@ -52,6 +52,10 @@ impl StepTotals {
 /// the step's totals and its group rows made.
 const STEP_BLOCK_GROUPS: usize = 1024;
 
+/// Batches a thread runs one after another, each asking for the next
+/// one's memory as it goes (where [`SessionContext::ask_ahead`]).
+const RUN_BATCHES: usize = 8;
+
 /// The groups of a block with `threads` threads: [`STEP_BLOCK_GROUPS`] for
 /// every two threads, so that each thread has about 64 batches of a block
 /// to run, however many threads share it (the fewer a thread has, the more
@@ -263,7 +267,10 @@ thread_local! {
 /// each group's session writes its tally whole, so one already there
 /// is overwritten rather than made afresh. With `carry`, the groups' tie
 /// summaries are left holding only what the next session reads of them
-/// ([`crate::bonds::Held::Carry`]; [`step_groups`]).
+/// ([`crate::bonds::Held::Carry`]; [`step_groups`]). Each thread takes
+/// [`RUN_BATCHES`] batches at a time and runs them in order, each
+/// session asking for the next batch's memory where
+/// [`SessionContext::ask_ahead`].
 fn step_all_into(
     groups: &mut [GroupState],
     ctx: &SessionContext,
@@ -274,30 +281,44 @@ fn step_all_into(
     let none = GroupOutside::default();
     let kernel = KernelRules::new(ctx);
     tallies.resize_with(groups.len(), Tally::default);
+    let run = BATCH_GROUPS * RUN_BATCHES;
     groups
-        .par_chunks_mut(BATCH_GROUPS)
-        .zip(tallies.par_chunks_mut(BATCH_GROUPS))
+        .par_chunks_mut(run)
+        .zip(tallies.par_chunks_mut(run))
         .enumerate()
-        .for_each(|(batch, (groups, tallies))| {
-            let first = batch * BATCH_GROUPS;
-            let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
-            let mut run = |scratch: &mut BatchScratch| {
-                step_groups(
-                    groups,
-                    (ctx, &kernel),
-                    (step, carry),
-                    scratch,
-                    outside,
-                    tallies,
-                );
-            };
-            // A session starts no parallel work, so this thread cannot be
-            // inside another batch's session here; if it ever were, the
-            // batch would take a fresh scratch.
-            SCRATCH.with(|cell| match cell.try_borrow_mut() {
-                Ok(mut scratch) => run(&mut scratch),
-                Err(_) => run(&mut BatchScratch::default()),
-            });
+        .for_each(|(at, (groups, tallies))| {
+            let mut first = at * run;
+            let mut start = 0;
+            while start < groups.len() {
+                let end = (start + BATCH_GROUPS).min(groups.len());
+                let (now, later) = groups[start..].split_at_mut(end - start);
+                let next = if ctx.ask_ahead {
+                    &later[..later.len().min(BATCH_GROUPS)]
+                } else {
+                    &[]
+                };
+                let tallies = &mut tallies[start..end];
+                let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+                let mut run = |scratch: &mut BatchScratch| {
+                    step_groups(
+                        now,
+                        (ctx, &kernel),
+                        (step, carry),
+                        scratch,
+                        outside,
+                        (tallies, next),
+                    );
+                };
+                // A session starts no parallel work, so this thread cannot be
+                // inside another batch's session here; if it ever were, the
+                // batch would take a fresh scratch.
+                SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut scratch) => run(&mut scratch),
+                    Err(_) => run(&mut BatchScratch::default()),
+                });
+                first += end - start;
+                start = end;
+            }
         });
 }
 
@@ -329,7 +350,7 @@ pub fn step_all_panel(
                 whole,
                 scratch,
                 outside,
-                &mut tallies,
+                (&mut tallies, &[]),
             );
             let rows = groups.iter().enumerate().map(|(at, g)| {
                 let mut rows = Vec::new();

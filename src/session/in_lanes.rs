@@ -82,13 +82,16 @@ pub struct BatchInLanes {
 /// ties among them (groups of up to 64 places), and for a `panel`, who
 /// attended, the depth of each disclosure and the replies received, by
 /// place. Without the network figures each tie summary gets its sum of
-/// local clustering (for the tally).
+/// local clustering (for the tally). The session asks for the memory of
+/// `next` (the groups this thread runs next; empty where none are to be
+/// asked for) as it goes.
 pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
     (scratches, tallies): (&mut [Scratch], &mut [Tally]),
     into: &mut BatchInLanes,
     (measured, panel, held): (bool, bool, Held),
+    next: &[GroupState],
 ) {
     // TS(k − 1) comes in as carries where the groups can hold them
     // (`SessionLanes::set_ties_before`), and TS(k) goes out as `held`
@@ -114,6 +117,7 @@ pub(super) fn session(
         into: &mut *into,
         measured,
         held,
+        next,
     };
     dispatch(batch.rules.portable, work);
     timed!(Tally, give_back(into, groups, (scratches, tallies), panel));
@@ -128,6 +132,9 @@ struct WholeSession<'a> {
     measured: bool,
     /// What the groups' tie summaries hold after the session.
     held: Held,
+    /// The groups of the batch this thread runs next, whose memory the
+    /// session asks for a group at a time as it goes.
+    next: &'a [GroupState],
 }
 
 impl WithLanes for WholeSession<'_> {
@@ -142,28 +149,41 @@ impl WithLanes for WholeSession<'_> {
             forum,
             tally,
         } = self.into;
+        // One group of the next batch asked for after each of eight
+        // parts: asked for all at once, the hints filled the processor's
+        // queue of loads and waited there as long as the reads they
+        // spared.
+        let next = self.next;
+        let ask = |at: usize| next.get(at).map(GroupState::prefetch);
         timed!(Attendance, ties_before(isa, batch, groups, session));
+        ask(0);
         if batch.ctx.forum {
             timed!(Attendance, lanes.copy_in_strengths(isa, groups));
         } else {
             timed!(Attendance, lanes.copy_in(isa, groups));
         }
+        ask(1);
         opening_and_attendance(isa, batch, groups, lanes, session);
+        ask(2);
         let disclosers = if batch.ctx.forum {
             forum::steps_3_to_7(isa, batch, groups, lanes, session, forum)
         } else {
             room::steps_3_to_7(isa, batch, groups, lanes, session)
         };
+        ask(3);
         timed!(Ties, step_8_with(isa, batch, groups, lanes, session));
+        ask(4);
         timed!(
             TieSummaries,
             summaries_with(isa, batch, lanes, session, summaries)
         );
+        ask(5);
         if !self.measured {
             timed!(TieSummaries, summaries.clustering(isa, lanes, session));
         }
         let counted = disclosers.i32_to_f32();
         steps_9_to_13_with(isa, batch, groups, lanes, session, summaries, counted);
+        ask(6);
         // The network figures of groups of up to 64 places take the
         // joined places and the strength sum made here.
         let tie_strengths = self.measured && groups[0].places() <= 64;
@@ -172,6 +192,7 @@ impl WithLanes for WholeSession<'_> {
             Tally,
             tally.make(isa, levels, lanes, (session, summaries), batch_kind)
         );
+        ask(7);
         give_groups_back(isa, lanes, (summaries, self.held), groups);
     }
 }
@@ -464,8 +485,15 @@ mod tests {
     /// Every group's and control block's members' and pairs' state after
     /// a year, as bits, in AVX2's lanes or the portable ones.
     fn state_after_a_year(s: &Scenario, portable: bool) -> Vec<u32> {
+        state_after_a_year_asking(s, portable, false)
+    }
+
+    /// [`state_after_a_year`], each batch's session asking for the next
+    /// batch's memory or not.
+    fn state_after_a_year_asking(s: &Scenario, portable: bool, ask_ahead: bool) -> Vec<u32> {
         let mut ctx = SessionContext::new(s, 3);
         ctx.portable_lanes = portable;
+        ctx.ask_ahead = ask_ahead;
         let mut groups = build_community_with(&ctx);
         for step in 1..=s.format.sessions {
             step_all(&mut groups, &ctx, step);
@@ -523,6 +551,28 @@ mod tests {
                 assert!(avx2 == state_after_a_year(&s, true), "the lanes differ");
             }
         }
+    }
+
+    #[test]
+    fn asking_for_the_next_batchs_memory_changes_nothing() {
+        // 200 groups: runs of eight batches, the last run short; open
+        // groups, whose rosters change, and control blocks after them.
+        let s = Scenario::builder()
+            .set("community.groups", 200)
+            .set("community.control_members", 100)
+            .set("format.membership", "open")
+            .build()
+            .unwrap();
+        assert!(
+            !SessionContext::new(&s, 3).ask_ahead,
+            "a small state asks for nothing"
+        );
+        let asking = state_after_a_year_asking(&s, false, true);
+        assert!(asking.len() > 10_000);
+        assert!(
+            asking == state_after_a_year(&s, false),
+            "asking changed the year"
+        );
     }
 
     #[test]

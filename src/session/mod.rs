@@ -171,14 +171,16 @@ impl BatchScratch {
 /// the session's flags) runs on each group, then the meeting groups'
 /// steps 2 to 13 and the control blocks' sessions in the kernel's lanes,
 /// which make each tally, then the network figures where measured and
-/// each tally's clustering.
+/// each tally's clustering. The meeting groups' session asks for the
+/// memory of `next`, the groups this thread runs next (empty where none
+/// are to be asked for; [`crate::prefetch`]), as it goes.
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
     (step, carry): (u32, bool),
     scratch: &mut BatchScratch,
     outside: impl Fn(usize) -> &'a GroupOutside,
-    tallies: &mut [Tally],
+    (tallies, next): (&mut [Tally], &[GroupState]),
 ) {
     assert!(groups.len() <= BATCH_GROUPS && tallies.len() == groups.len());
     let session = |g: &GroupState, at: usize| Session {
@@ -225,7 +227,7 @@ pub fn step_groups<'a>(
         };
         let wanted = (measured, scratch.panel, held);
         let each = (scratches, &mut tallies[..meeting]);
-        in_lanes::session(&batch, meeting_groups, each, into, wanted);
+        in_lanes::session(&batch, meeting_groups, each, into, wanted, next);
     }
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];

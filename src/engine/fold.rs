@@ -53,7 +53,9 @@ impl StepTotals {
 const STEP_BLOCK_GROUPS: usize = 1024;
 
 /// Batches a thread runs one after another, each asking for the next
-/// one's memory as it goes (where [`SessionContext::ask_ahead`]).
+/// one's memory as it goes, where [`SessionContext::ask_ahead`]; elsewhere
+/// a thread takes one batch at a time, so that a small community's few
+/// batches are shared out finely among many threads.
 const RUN_BATCHES: usize = 8;
 
 /// The groups of a block with `threads` threads: [`STEP_BLOCK_GROUPS`] for
@@ -268,9 +270,9 @@ thread_local! {
 /// is overwritten rather than made afresh. With `carry`, the groups' tie
 /// summaries are left holding only what the next session reads of them
 /// ([`crate::bonds::Held::Carry`]; [`step_groups`]). Each thread takes
-/// [`RUN_BATCHES`] batches at a time and runs them in order, each
-/// session asking for the next batch's memory where
-/// [`SessionContext::ask_ahead`].
+/// [`RUN_BATCHES`] batches at a time, where [`SessionContext::ask_ahead`],
+/// and runs them in order, each session asking for the next batch's
+/// memory (else one batch at a time, with nothing to ask for).
 fn step_all_into(
     groups: &mut [GroupState],
     ctx: &SessionContext,
@@ -281,7 +283,7 @@ fn step_all_into(
     let none = GroupOutside::default();
     let kernel = KernelRules::new(ctx);
     tallies.resize_with(groups.len(), Tally::default);
-    let run = BATCH_GROUPS * RUN_BATCHES;
+    let run = BATCH_GROUPS * if ctx.ask_ahead { RUN_BATCHES } else { 1 };
     groups
         .par_chunks_mut(run)
         .zip(tallies.par_chunks_mut(run))
@@ -292,11 +294,7 @@ fn step_all_into(
             while start < groups.len() {
                 let end = (start + BATCH_GROUPS).min(groups.len());
                 let (now, later) = groups[start..].split_at_mut(end - start);
-                let next = if ctx.ask_ahead {
-                    &later[..later.len().min(BATCH_GROUPS)]
-                } else {
-                    &[]
-                };
+                let next = &later[..later.len().min(BATCH_GROUPS)];
                 let tallies = &mut tallies[start..end];
                 let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
                 let mut run = |scratch: &mut BatchScratch| {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::outside::{self, States};
 use crate::population::GroupState;
+use crate::prefetch;
 use crate::rng::{self, Purpose};
 use crate::rules::loneliness;
 use crate::scenario::Scenario;
@@ -43,30 +44,60 @@ pub(super) fn community_after_session(
 /// over like any other community tie.
 pub(super) fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupState]) {
     let found: Vec<Vec<(u32, u32)>> = groups
-        .par_iter_mut()
-        .map(|g| {
+        .par_chunks_mut(JOIN_CHUNK_GROUPS)
+        .map(|chunk| {
             let mut pairs = Vec::new();
-            if !g.meets {
-                return pairs;
-            }
-            let people = g.bonds.people();
-            let first = g.first_member as u32;
-            let bonds = g.bonds.columns_mut();
-            let mut k = 0;
-            for j in 1..people {
-                for i in 0..j {
-                    if bonds.beyond[k] && !bonds.joined[k] {
-                        bonds.joined[k] = true;
-                        pairs.push((first + i as u32, first + j as u32));
-                    }
-                    k += 1;
+            for at in 0..chunk.len() {
+                let (now, later) = chunk[at..].split_at_mut(1);
+                if let Some(ahead) = later.get(JOIN_ASK_AHEAD - 1) {
+                    prefetch::slice(ahead.bonds.storage().1);
                 }
+                newly_beyond(&mut now[0], &mut pairs);
             }
             pairs
         })
         .collect();
     for (a, b) in found.into_iter().flatten() {
         graph.add_tie(a, b);
+    }
+}
+
+/// Groups whose new ties beyond the meetings one piece of parallel work
+/// finds, in order.
+const JOIN_CHUNK_GROUPS: usize = 64;
+
+/// How many groups ahead [`join_group_ties`] asks for a group's pair
+/// flags ([`crate::prefetch`]): read long after the group's session, they
+/// are rarely still in the caches.
+const JOIN_ASK_AHEAD: usize = 4;
+
+/// Appends the pairs of `g` (a meeting group) whose tie reaches beyond the
+/// meetings and has not joined the community network yet, as member ids
+/// (lower place first, pairs in order), and marks them joined.
+fn newly_beyond(g: &mut GroupState, pairs: &mut Vec<(u32, u32)>) {
+    if !g.meets {
+        return;
+    }
+    let people = g.bonds.people();
+    let first = g.first_member as u32;
+    let bonds = g.bonds.columns_mut();
+    // Most sessions bring a group no new such tie: one pass without a
+    // branch a pair says so.
+    let any = (bonds.beyond.iter())
+        .zip(bonds.joined.iter())
+        .fold(false, |any, (&beyond, &joined)| any | (beyond & !joined));
+    if !any {
+        return;
+    }
+    let mut k = 0;
+    for j in 1..people {
+        for i in 0..j {
+            if bonds.beyond[k] && !bonds.joined[k] {
+                bonds.joined[k] = true;
+                pairs.push((first + i as u32, first + j as u32));
+            }
+            k += 1;
+        }
     }
 }
 

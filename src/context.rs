@@ -71,7 +71,7 @@ pub struct SessionContext<'a> {
     pub ask_ahead: bool,
 }
 
-/// The size of a run's state (as [`crate::memory::state_bytes`] estimates
+/// The size of a run's state (as [`Scenario::state_bytes`] estimates
 /// it) above which a batch's session asks for the next batch's memory as
 /// it goes: a state this large cannot stay in the caches from one session
 /// to the next, so each group's first reads would wait on memory. A
@@ -131,7 +131,7 @@ impl<'a> SessionContext<'a> {
             early_dropout: dropout::early_factors(&m.dropout, scenario.format.sessions),
             contacts_kept: beyond_meetings::contacts_kept(&m.beyond_meetings, interval_days / 7.0),
             portable_lanes: portable_lanes(),
-            ask_ahead: crate::memory::state_bytes(scenario) > ASK_AHEAD_ABOVE_BYTES,
+            ask_ahead: scenario.state_bytes() > ASK_AHEAD_ABOVE_BYTES,
         }
     }
 

@@ -23,14 +23,6 @@ use crate::experiment::Experiment;
 use crate::scenario::Scenario;
 use crate::scenario::keys::grouped_count;
 
-/// Bytes per member of a run's state (traits, scores, counters, tie
-/// figures, its share of its group's fixed part and of a step's tallies),
-/// without its ties; measured about 170.
-const STATE_PER_MEMBER: u64 = 200;
-/// Bytes per group member per place of their group's roster (the tie
-/// matrix: one 28-byte pair per two places, about 14; control members
-/// have none).
-const TIES_PER_MEMBER_PER_PLACE: u64 = 15;
 /// Bytes per panel row (one member, one session) kept for panel.csv;
 /// measured 161.
 const PANEL_ROW: u64 = 180;
@@ -43,22 +35,13 @@ const GROUP_CHARACTER_TEXT: u64 = 200;
 /// The program itself, the thread pool and the files' buffers.
 const FIXED: u64 = 64 << 20;
 
-/// The estimated bytes of the members' and groups' state of a run of
-/// `scenario`: what every session reads.
-pub fn state_bytes(scenario: &Scenario) -> u64 {
-    let members = scenario.total_members();
-    let group_members = u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
-    let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(scenario.pool_size());
-    members
-        .saturating_mul(STATE_PER_MEMBER)
-        .saturating_add(group_members.saturating_mul(ties))
-}
-
-/// The estimated peak memory of one run of `scenario`, in bytes.
+/// The estimated peak memory of one run of `scenario`, in bytes: its
+/// state ([`Scenario::state_bytes`]) and what its outputs and community
+/// network hold.
 pub fn run_bytes(scenario: &Scenario) -> u64 {
     let members = scenario.total_members();
     let group_members = u64::from(scenario.community.groups) * u64::from(scenario.pool_size());
-    let mut bytes = state_bytes(scenario);
+    let mut bytes = scenario.state_bytes();
     if scenario.output.groups_csv {
         let texts = u64::from(scenario.community.groups).saturating_mul(GROUP_CHARACTER_TEXT);
         bytes = bytes.saturating_add(texts);

@@ -289,9 +289,9 @@ fn step_all_into(
         .zip(tallies.par_chunks_mut(run))
         .enumerate()
         .for_each(|(at, (groups, tallies))| {
-            let mut first = at * run;
             let mut start = 0;
             while start < groups.len() {
+                let first = at * run + start;
                 let end = (start + BATCH_GROUPS).min(groups.len());
                 let (now, later) = groups[start..].split_at_mut(end - start);
                 let next = &later[..later.len().min(BATCH_GROUPS)];
@@ -314,7 +314,6 @@ fn step_all_into(
                     Ok(mut scratch) => run(&mut scratch),
                     Err(_) => run(&mut BatchScratch::default()),
                 });
-                first += end - start;
                 start = end;
             }
         });

@@ -453,7 +453,28 @@ impl Scenario {
         u64::from(self.community.groups) * u64::from(self.pool_size())
             + u64::from(self.community.control_members)
     }
+
+    /// The estimated bytes of the members' and groups' state of one run,
+    /// what every session reads: the main part of the memory estimate
+    /// ([`crate::memory::run_bytes`]), and what decides whether sessions
+    /// ask for memory ahead ([`crate::context::ASK_AHEAD_ABOVE_BYTES`]).
+    pub fn state_bytes(&self) -> u64 {
+        let group_members = u64::from(self.community.groups) * u64::from(self.pool_size());
+        let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(self.pool_size());
+        self.total_members()
+            .saturating_mul(STATE_PER_MEMBER)
+            .saturating_add(group_members.saturating_mul(ties))
+    }
 }
+
+/// Bytes per member of a run's state (traits, scores, counters, tie
+/// figures, its share of its group's fixed part and of a step's tallies),
+/// without its ties; measured about 170 (`crate::memory`).
+const STATE_PER_MEMBER: u64 = 200;
+/// Bytes per group member per place of their group's roster (the tie
+/// matrix: one 28-byte pair per two places, about 14; control members
+/// have none).
+const TIES_PER_MEMBER_PER_PLACE: u64 = 15;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,10 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
+use crate::prefetch;
 use crate::rng::{self, Purpose, Stream};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -126,6 +129,10 @@ pub const FILE_KEY: &str = "community_network.file";
 pub struct CommunityGraph {
     slots: Vec<Slot>,
     arena: Vec<u32>,
+    /// How many of each person's ties lead to a higher id, kept as ties
+    /// form and dissolve: the turnover numbers the ties in id order by
+    /// them ([`crate::turnover`]).
+    higher: Vec<u32>,
     edges: usize,
 }
 
@@ -136,6 +143,11 @@ struct Slot {
     len: u32,
     room: u32,
 }
+
+/// How many dissolved ties' ends ahead of the one being taken out
+/// [`CommunityGraph::remove_ties`] asks for the person's list; for the
+/// slot, twice as far.
+const REMOVE_AHEAD: usize = 16;
 
 /// Room for ties to form in each person's slot at the start.
 const SLOT_SLACK: usize = 2;
@@ -177,7 +189,8 @@ impl CommunityGraph {
             }
         }
         let mut ends = 0;
-        for slot in &mut slots {
+        let mut higher = Vec::with_capacity(n);
+        for (v, slot) in slots.iter_mut().enumerate() {
             let list = &mut arena[slot.start..slot.start + slot.len as usize];
             list.sort_unstable();
             let mut kept = 0;
@@ -189,10 +202,13 @@ impl CommunityGraph {
             }
             slot.len = kept as u32;
             ends += kept;
+            let list = &list[..kept];
+            higher.push((list.len() - list.partition_point(|&u| u as usize <= v)) as u32);
         }
         CommunityGraph {
             slots,
             arena,
+            higher,
             edges: ends / 2,
         }
     }
@@ -213,6 +229,11 @@ impl CommunityGraph {
 
     pub fn degree(&self, v: usize) -> usize {
         self.slots[v].len as usize
+    }
+
+    /// How many of `v`'s ties lead to a higher id (the last of its list).
+    pub fn higher_ties(&self, v: usize) -> usize {
+        self.higher[v] as usize
     }
 
     pub fn mean_degree(&self) -> f64 {
@@ -260,6 +281,53 @@ impl CommunityGraph {
         }
     }
 
+    /// Dissolves the ties `ties` (those listed twice, or not there, are
+    /// dissolved once, or not at all): each person's dissolved ties taken
+    /// out of their list in one pass, the people in id order, so that the
+    /// slots and lists are read in the order they lie (but those moved to
+    /// grow). The lists are those [`CommunityGraph::remove_tie`] one tie
+    /// at a time leaves, in any order.
+    pub fn remove_ties(&mut self, ties: &[(u32, u32)]) {
+        let mut ends: Vec<(u32, u32)> = ties.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).collect();
+        ends.par_sort_unstable();
+        let mut removed = 0;
+        let mut first = 0;
+        for person in ends.chunk_by(|x, y| x.0 == y.0) {
+            // The slots and lists of the people some ends ahead asked for.
+            if let Some(&(ahead, _)) = ends.get(first + 2 * REMOVE_AHEAD) {
+                self.ask_for_slot(ahead);
+            }
+            if let Some(&(ahead, _)) = ends.get(first + REMOVE_AHEAD) {
+                prefetch::slice(self.neighbours(ahead as usize));
+            }
+            first += person.len();
+            let v = person[0].0;
+            let slot = &mut self.slots[v as usize];
+            let list = &mut self.arena[slot.start..slot.start + slot.len as usize];
+            let mut gone = person.iter().map(|&(_, u)| u).peekable();
+            let (mut kept, mut higher_gone) = (0, 0);
+            for k in 0..list.len() {
+                let u = list[k];
+                while gone.next_if(|&g| g < u).is_some() {}
+                if gone.next_if_eq(&u).is_none() {
+                    list[kept] = u;
+                    kept += 1;
+                } else {
+                    higher_gone += u32::from(u > v);
+                }
+            }
+            removed += list.len() - kept;
+            slot.len = kept as u32;
+            self.higher[v as usize] -= higher_gone;
+        }
+        self.edges -= removed / 2;
+    }
+
+    /// Asks the processor for `v`'s slot, which says where `v`'s list lies.
+    pub fn ask_for_slot(&self, v: u32) {
+        prefetch::slice(std::slice::from_ref(&self.slots[v as usize]));
+    }
+
     /// Puts `u` at position `at` of `v`'s list, moving a full slot to the
     /// end of the arena with twice the room.
     fn insert(&mut self, v: usize, at: usize, u: u32) {
@@ -278,12 +346,18 @@ impl CommunityGraph {
         self.arena[from + at] = u;
         slot.len += 1;
         self.slots[v] = slot;
+        if u as usize > v {
+            self.higher[v] += 1;
+        }
     }
 
     /// Takes position `at` out of `v`'s list.
     fn delete(&mut self, v: usize, at: usize) {
         let slot = &mut self.slots[v];
         let (from, len) = (slot.start, slot.len as usize);
+        if self.arena[from + at] as usize > v {
+            self.higher[v] -= 1;
+        }
         self.arena.copy_within(from + at + 1..from + len, from + at);
         slot.len -= 1;
     }
@@ -600,15 +674,24 @@ mod tests {
         rng::stream_for(5, 0, 0, 0, Purpose::CommunityNetwork)
     }
 
-    /// Ties added and dissolved at random, many more than a slot's room at
-    /// the start, leave the same graph as a plain set of pairs.
+    /// Ties added and dissolved at random, one at a time and in batches
+    /// (with ties listed twice and ties not there), many more than a
+    /// slot's room at the start, leave the same graph as a plain set of
+    /// pairs, and each person's count of ties to higher ids right.
     #[test]
     fn ties_that_form_and_dissolve_match_a_set_of_pairs() {
         let n = 30u32;
         let mut graph = CommunityGraph::from_edges(n as usize, &[(0, 1), (1, 2), (2, 0), (5, 5)]);
         let mut pairs: BTreeSet<(u32, u32)> = [(0, 1), (1, 2), (0, 2)].into();
         let mut draws = stream();
-        for _ in 0..5_000 {
+        let mut batch = Vec::new();
+        let higher_right = |graph: &CommunityGraph| {
+            (0..n as usize).all(|v| {
+                let higher = graph.neighbours(v).iter().filter(|&&u| u as usize > v);
+                graph.higher_ties(v) == higher.count()
+            })
+        };
+        for round in 0..5_000 {
             let a = (rng::uniform(&mut draws) * f64::from(n)) as u32;
             let b = (rng::uniform(&mut draws) * f64::from(n)) as u32;
             if a == b {
@@ -617,11 +700,27 @@ mod tests {
             let pair = (a.min(b), a.max(b));
             if rng::bernoulli(&mut draws, 0.6) {
                 assert_eq!(graph.add_tie(a, b), pairs.insert(pair));
-            } else {
+            } else if rng::bernoulli(&mut draws, 0.5) {
                 assert_eq!(graph.remove_tie(a, b), pairs.remove(&pair));
+            } else {
+                // Kept for a batch, either way round, some twice.
+                batch.push((a, b));
+                if round % 3 == 0 {
+                    batch.push((b, a));
+                }
+            }
+            if round % 250 == 0 {
+                graph.remove_ties(&batch);
+                for &(a, b) in &batch {
+                    pairs.remove(&(a.min(b), a.max(b)));
+                }
+                batch.clear();
+                assert_eq!(graph.edges(), pairs.len());
+                assert!(higher_right(&graph), "round {round}");
             }
         }
         assert_eq!(graph.edges(), pairs.len());
+        assert!(higher_right(&graph));
         for v in 0..n {
             let expected: Vec<u32> = pairs
                 .iter()

@@ -17,14 +17,19 @@
 //! them only when someone else's new tie lands on them: they drift to the
 //! edge of the network.
 //!
-//! The pass is serial, over ties in id order, from one stream keyed by
-//! (seed, replicate, step): the same network at any thread count. Its cost
-//! is a parallel count of each person's ties and draws only for the ties
-//! that may dissolve (geometric skipping).
+//! The pass draws from one stream keyed by (seed, replicate, step), in one
+//! order: the same network at any thread count. Its draws are only for
+//! the ties that may dissolve (geometric skipping) and for their
+//! replacements. The finding of each candidate's tie depends on no draw
+//! and runs in parallel; the dissolved ties are taken out person by
+//! person in id order. The replacements run one after another (each
+//! new tie changes where the next may land), asking ahead for the lists
+//! they will read first.
 
 use rayon::prelude::*;
 
 use crate::community::CommunityGraph;
+use crate::prefetch;
 use crate::rng::{self, Stream};
 
 /// Tries at finding a friend of a friend to close a triangle with.
@@ -57,51 +62,11 @@ pub fn turn_over(
     if high <= 0.0 {
         return Turnover::default();
     }
-    // Candidates at the higher probability (geometric skipping over the
-    // ties in id order), kept at the tie's own probability.
-    let mut dissolved = Vec::new();
-    let log_q = libm::log(1.0 - high);
-    let skip = |stream: &mut Stream| -> u64 {
-        if high >= 1.0 {
-            0
-        } else {
-            (libm::log(1.0 - rng::uniform(stream)) / log_q).floor() as u64
-        }
-    };
-    // Ties in id order, (v, u > v), numbered through the count of each
-    // person's ties to higher ids (counted in parallel): each candidate's
-    // tie is found from those counts and one binary search in its list.
-    let upper: Vec<u64> = (0..graph.nodes())
-        .into_par_iter()
-        .map(|v| higher_ties(graph, v) as u64)
-        .collect();
-    let mut starts = Vec::with_capacity(upper.len() + 1);
-    starts.push(0u64);
-    for count in upper {
-        starts.push(starts.last().copied().unwrap_or(0) + count);
-    }
-    let total = starts.last().copied().unwrap_or(0);
-    let (mut at, mut v) = (skip(stream), 0);
-    while at < total {
-        // Candidates come in id order: the person moves forward only.
-        while starts[v + 1] <= at {
-            v += 1;
-        }
-        let list = graph.neighbours(v);
-        let first_higher = list.len() - higher_ties(graph, v);
-        let u = list[first_higher + (at - starts[v]) as usize];
-        let either_lonely = lonely[v] || lonely[u as usize];
-        let own = if either_lonely { high } else { p };
-        if rng::bernoulli(stream, own / high) {
-            dissolved.push((v as u32, u));
-        }
-        at = at.saturating_add(1).saturating_add(skip(stream));
-    }
-    for &(a, b) in &dissolved {
-        graph.remove_tie(a, b);
-    }
+    let dissolved = dissolving(graph, lonely, p, high, stream);
+    graph.remove_ties(&dissolved);
     let mut formed = 0;
-    for &(a, b) in &dissolved {
+    for (i, &(a, b)) in dissolved.iter().enumerate() {
+        ask_ahead(graph, &dissolved, i);
         let from = match (lonely[a as usize], lonely[b as usize]) {
             (true, true) => continue,
             (false, true) => a,
@@ -123,10 +88,90 @@ pub fn turn_over(
     }
 }
 
-/// How many of `v`'s ties lead to a higher id (the lists are sorted).
-fn higher_ties(graph: &CommunityGraph, v: usize) -> usize {
-    let list = graph.neighbours(v);
-    list.len() - list.partition_point(|&u| u as usize <= v)
+/// Candidates whose ties are found on one thread in one piece of work.
+const CANDIDATES_PER_PIECE: usize = 4096;
+
+/// How many dissolved ties ahead of the one being replaced the replacement
+/// asks for the two ends' slots; the ends' lists are asked for half as
+/// far ahead, when their slots have come.
+const ASK_AHEAD: usize = 16;
+
+/// The ties that dissolve, in id order: candidates at the higher
+/// probability `high` by geometric skipping over the ties in id order,
+/// each kept at its own (`p`, or `high` where an end is lonely). Ties in
+/// id order are (v, u > v), numbered through the count of each person's
+/// ties to higher ids (kept by the graph). The draws come first, on
+/// one thread in the stream's order (a skip, then each candidate's
+/// uniform and the next skip), for they depend on no tie; each
+/// candidate's tie is then found in parallel, from those counts and its
+/// list: random reads across the network, which wait on memory.
+fn dissolving(
+    graph: &CommunityGraph,
+    lonely: &[bool],
+    p: f64,
+    high: f64,
+    stream: &mut Stream,
+) -> Vec<(u32, u32)> {
+    let log_q = libm::log(1.0 - high);
+    let skip = |stream: &mut Stream| -> u64 {
+        if high >= 1.0 {
+            0
+        } else {
+            (libm::log(1.0 - rng::uniform(stream)) / log_q).floor() as u64
+        }
+    };
+    let mut starts = Vec::with_capacity(graph.nodes() + 1);
+    let mut total = 0u64;
+    starts.push(total);
+    for v in 0..graph.nodes() {
+        total += graph.higher_ties(v) as u64;
+        starts.push(total);
+    }
+    let mut candidates: Vec<(u64, f64)> = Vec::new();
+    let mut at = skip(stream);
+    while at < total {
+        candidates.push((at, rng::uniform(stream)));
+        at = at.saturating_add(1).saturating_add(skip(stream));
+    }
+    let pieces: Vec<Vec<(u32, u32)>> = candidates
+        .par_chunks(CANDIDATES_PER_PIECE)
+        .map(|piece| {
+            // The person of the piece's first tie; then, as candidates
+            // come in id order, the person moves forward only.
+            let mut v = starts.partition_point(|&s| s <= piece[0].0) - 1;
+            let mut kept = Vec::new();
+            for &(at, uniform) in piece {
+                while starts[v + 1] <= at {
+                    v += 1;
+                }
+                let list = graph.neighbours(v);
+                let first_higher = list.len() - graph.higher_ties(v);
+                let u = list[first_higher + (at - starts[v]) as usize];
+                let either_lonely = lonely[v] || lonely[u as usize];
+                let own = if either_lonely { high } else { p };
+                if uniform < own / high {
+                    kept.push((v as u32, u));
+                }
+            }
+            kept
+        })
+        .collect();
+    pieces.concat()
+}
+
+/// Asks for what replacing the dissolved ties ahead of the `i`-th will
+/// read first: the slots of both ends [`ASK_AHEAD`] ties ahead, their
+/// lists half as far. Which end a tie is replaced from, and the friend
+/// of a friend it closes a triangle with, depend on draws not yet made.
+fn ask_ahead(graph: &CommunityGraph, dissolved: &[(u32, u32)], i: usize) {
+    if let Some(&(a, b)) = dissolved.get(i + ASK_AHEAD) {
+        graph.ask_for_slot(a);
+        graph.ask_for_slot(b);
+    }
+    if let Some(&(a, b)) = dissolved.get(i + ASK_AHEAD / 2) {
+        prefetch::slice(graph.neighbours(a as usize));
+        prefetch::slice(graph.neighbours(b as usize));
+    }
 }
 
 /// Ties `v` to a friend of a friend who is not yet a tie; false if none

@@ -129,7 +129,10 @@ pub(super) fn turn_over_community(
     if settings.tie_turnover_per_year <= 0.0 {
         return;
     }
-    let lonely: Vec<bool> = (0..graph.nodes()).map(|id| states.lonely(id)).collect();
+    let lonely: Vec<bool> = (0..graph.nodes())
+        .into_par_iter()
+        .map(|id| states.lonely(id))
+        .collect();
     let p = turnover::per_session(settings.tie_turnover_per_year, scenario.interval_days());
     let mut stream = rng::stream_for(
         scenario.seed,

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::community::CommunityGraph;
 use crate::metrics::LonelyTies;
 use crate::population::{GroupState, NEVER, Status};
+use crate::prefetch;
 use crate::rules::loneliness::LONELY_CUTOFF;
 
 /// What a member's community ties are doing at the start of a session.
@@ -70,15 +71,22 @@ impl States {
             parts.push(part);
             rest = after;
         }
-        parts.into_par_iter().zip(groups).for_each(|(part, g)| {
-            for (i, (flag, m)) in part.iter_mut().zip(&g.members).enumerate() {
-                let lonely = f64::from(m.loneliness) >= LONELY_CUTOFF;
-                let hopeful = i < g.arrived && m.hopeful_since != NEVER;
-                let active = m.status == Status::Active;
-                let on = |on: bool, flag: u8| if on { flag } else { 0 };
-                *flag = on(lonely, LONELY) | on(hopeful, HOPEFUL) | on(active, ACTIVE);
-            }
-        });
+        parts
+            .into_par_iter()
+            .zip(groups)
+            .enumerate()
+            .for_each(|(k, (part, g))| {
+                if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS) {
+                    prefetch::slice(&ahead.members);
+                }
+                for (i, (flag, m)) in part.iter_mut().zip(&g.members).enumerate() {
+                    let lonely = f64::from(m.loneliness) >= LONELY_CUTOFF;
+                    let hopeful = i < g.arrived && m.hopeful_since != NEVER;
+                    let active = m.status == Status::Active;
+                    let on = |on: bool, flag: u8| if on { flag } else { 0 };
+                    *flag = on(lonely, LONELY) | on(hopeful, HOPEFUL) | on(active, ACTIVE);
+                }
+            });
         States { flags }
     }
 
@@ -92,6 +100,12 @@ impl States {
         self.flags[id as usize]
     }
 }
+
+/// How many groups ahead the passes over every group's members and
+/// community ties ask for the groups' members and bond strengths: read
+/// after a session, or at the next one's start, little of a million
+/// members' state is still in the caches ([`crate::prefetch`]).
+const ASK_AHEAD_GROUPS: usize = 2;
 
 /// What the community ties of one group's members are doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,7 +136,11 @@ pub fn outside_counts(
 ) -> Vec<GroupOutside> {
     groups
         .par_iter()
-        .map(|g| {
+        .enumerate()
+        .map(|(k, g)| {
+            if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS) {
+                prefetch::slice(ahead.bonds.strengths());
+            }
             let mut mates = Vec::new();
             let (first, places) = (g.first_member as usize, g.places());
             let bonded_places = g.bonds.people();

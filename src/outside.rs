@@ -55,8 +55,9 @@ impl States {
     /// The states now. Member ids run from 0 through the groups in order,
     /// each group's places one after the other (as the community is
     /// built), so each group's flags are written into its own part of
-    /// the array, in parallel.
-    pub fn of(groups: &[GroupState]) -> States {
+    /// the array, in parallel, asking for the members of the groups ahead
+    /// where `ask_ahead` ([`crate::context::SessionContext::ask_ahead`]).
+    pub fn of(groups: &[GroupState], ask_ahead: bool) -> States {
         let people = groups.iter().map(GroupState::places).sum();
         let mut flags = vec![0u8; people];
         let mut parts = Vec::with_capacity(groups.len());
@@ -76,7 +77,7 @@ impl States {
             .zip(groups)
             .enumerate()
             .for_each(|(k, (part, g))| {
-                if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS) {
+                if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS).filter(|_| ask_ahead) {
                     prefetch::slice(&ahead.members);
                 }
                 for (i, (flag, m)) in part.iter_mut().zip(&g.members).enumerate() {
@@ -128,17 +129,19 @@ impl GroupOutside {
 /// states at the start of the session (read only, in parallel; no group is
 /// changed). A lonely partner in the same meeting group whose bond is at
 /// or above `tie_level` is left out: the group's ties already count them.
+/// Where `ask_ahead`, the bond strengths of the groups ahead are asked for.
 pub fn outside_counts(
     graph: &CommunityGraph,
     states: &States,
     groups: &[GroupState],
     tie_level: f32,
+    ask_ahead: bool,
 ) -> Vec<GroupOutside> {
     groups
         .par_iter()
         .enumerate()
         .map(|(k, g)| {
-            if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS) {
+            if let Some(ahead) = groups.get(k + ASK_AHEAD_GROUPS).filter(|_| ask_ahead) {
                 prefetch::slice(ahead.bonds.strengths());
             }
             let mut mates = Vec::new();
@@ -227,7 +230,8 @@ mod tests {
         let tie_level = 1.0;
         groups[0].bonds.columns_mut().strength[crate::bonds::pair_index(0, 1)] = 2.0;
         let graph = CommunityGraph::from_edges(8, &[(1, 0), (1, 2), (1, 4)]);
-        let counts = outside_counts(&graph, &States::of(&groups), &groups, tie_level);
+        let states = States::of(&groups, false);
+        let counts = outside_counts(&graph, &states, &groups, tie_level, false);
         assert!(groups[0].meets && !groups[1].meets);
         // Mate 0 is counted by the bond, mate 2 and member 4 here.
         assert_eq!(counts[0].members[1].lonely, 2);

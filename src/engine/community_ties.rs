@@ -13,7 +13,6 @@ use crate::population::GroupState;
 use crate::prefetch;
 use crate::rng::{self, Purpose};
 use crate::rules::loneliness;
-use crate::scenario::Scenario;
 use crate::session::SessionContext;
 use crate::turnover;
 
@@ -27,14 +26,14 @@ use super::fold::StepTotals;
 pub(super) fn community_after_session(
     graph: &mut Arc<CommunityGraph>,
     states: &mut States,
-    scenario: &Scenario,
+    ctx: &SessionContext,
     groups: &mut [GroupState],
     totals: &mut StepTotals,
 ) {
-    if scenario.community_network.group_ties_join {
+    if ctx.scenario.community_network.group_ties_join {
         join_group_ties(Arc::make_mut(graph), groups);
     }
-    *states = States::of(groups);
+    *states = States::of(groups, ctx.ask_ahead);
     add_lonely_ties(totals, graph, states, groups);
 }
 
@@ -201,5 +200,5 @@ pub(super) fn community_network(
             g.members[i].cohesion = ctx.cohesion_before_sessions(g.members[i].hope, shifted);
         }
     });
-    Some((graph, States::of(groups)))
+    Some((graph, States::of(groups, ctx.ask_ahead)))
 }

@@ -263,9 +263,9 @@ fn run_in_blocks(
     );
     let with_panel = scenario.output.panel_csv && scenario.attends();
     for step in 1..=last {
-        let outside = outside_network
-            .as_ref()
-            .map(|(g, states)| outside::outside_counts(g, states, &groups, ctx.levels.tie));
+        let outside = outside_network.as_ref().map(|(g, states)| {
+            outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
+        });
         output.at(scenario, step);
         let panel = with_panel.then_some(&mut panel);
         let mut totals = step_in_blocks(
@@ -277,7 +277,7 @@ fn run_in_blocks(
             block_groups,
         );
         if let Some((graph, states)) = outside_network.as_mut() {
-            community_after_session(graph, states, scenario, &mut groups, &mut totals);
+            community_after_session(graph, states, &ctx, &mut groups, &mut totals);
         }
         step_done();
         push_rows(&mut timeseries, scenario, &ids, step, &totals);

@@ -29,7 +29,6 @@
 use rayon::prelude::*;
 
 use crate::community::CommunityGraph;
-use crate::prefetch;
 use crate::rng::{self, Stream};
 
 /// Tries at finding a friend of a friend to close a triangle with.
@@ -66,7 +65,9 @@ pub fn turn_over(
     graph.remove_ties(&dissolved);
     let mut formed = 0;
     for (i, &(a, b)) in dissolved.iter().enumerate() {
-        ask_ahead(graph, &dissolved, i);
+        // Which end, and which friend of a friend, depend on draws not
+        // yet made: only the ends' slots and lists are asked for.
+        graph.ask_ahead(&dissolved, i);
         let from = match (lonely[a as usize], lonely[b as usize]) {
             (true, true) => continue,
             (false, true) => a,
@@ -90,11 +91,6 @@ pub fn turn_over(
 
 /// Candidates whose ties are found on one thread in one piece of work.
 const CANDIDATES_PER_PIECE: usize = 4096;
-
-/// How many dissolved ties ahead of the one being replaced the replacement
-/// asks for the two ends' slots; the ends' lists are asked for half as
-/// far ahead, when their slots have come.
-const ASK_AHEAD: usize = 16;
 
 /// The ties that dissolve, in id order: candidates at the higher
 /// probability `high` by geometric skipping over the ties in id order,
@@ -157,21 +153,6 @@ fn dissolving(
         })
         .collect();
     pieces.concat()
-}
-
-/// Asks for what replacing the dissolved ties ahead of the `i`-th will
-/// read first: the slots of both ends [`ASK_AHEAD`] ties ahead, their
-/// lists half as far. Which end a tie is replaced from, and the friend
-/// of a friend it closes a triangle with, depend on draws not yet made.
-fn ask_ahead(graph: &CommunityGraph, dissolved: &[(u32, u32)], i: usize) {
-    if let Some(&(a, b)) = dissolved.get(i + ASK_AHEAD) {
-        graph.ask_for_slot(a);
-        graph.ask_for_slot(b);
-    }
-    if let Some(&(a, b)) = dissolved.get(i + ASK_AHEAD / 2) {
-        prefetch::slice(graph.neighbours(a as usize));
-        prefetch::slice(graph.neighbours(b as usize));
-    }
 }
 
 /// Ties `v` to a friend of a friend who is not yet a tie; false if none

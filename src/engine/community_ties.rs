@@ -56,9 +56,7 @@ pub(super) fn join_group_ties(graph: &mut CommunityGraph, groups: &mut [GroupSta
             pairs
         })
         .collect();
-    for (a, b) in found.into_iter().flatten() {
-        graph.add_tie(a, b);
-    }
+    graph.add_ties(&found.concat());
 }
 
 /// Groups whose new ties beyond the meetings one piece of parallel work

@@ -305,7 +305,7 @@ impl CommunityGraph {
                 self.ask_for_slot(ahead);
             }
             if let Some(&(ahead, _)) = ends.get(first + REMOVE_AHEAD) {
-                prefetch::slice(self.neighbours(ahead as usize));
+                self.ask_for_list(ahead);
             }
             first += person.len();
             let v = person[0].0;
@@ -348,14 +348,20 @@ impl CommunityGraph {
             self.ask_for_slot(b);
         }
         if let Some(&(a, b)) = ties.get(i + TIES_AHEAD / 2) {
-            prefetch::slice(self.neighbours(a as usize));
-            prefetch::slice(self.neighbours(b as usize));
+            self.ask_for_list(a);
+            self.ask_for_list(b);
         }
     }
 
     /// Asks the processor for `v`'s slot, which says where `v`'s list lies.
     fn ask_for_slot(&self, v: u32) {
         prefetch::slice(std::slice::from_ref(&self.slots[v as usize]));
+    }
+
+    /// Asks the processor for `v`'s list (its slot read, so best asked for
+    /// some work earlier: [`CommunityGraph::ask_for_slot`]).
+    fn ask_for_list(&self, v: u32) {
+        prefetch::slice(self.neighbours(v as usize));
     }
 
     /// Puts `u` at position `at` of `v`'s list, moving a full slot to the

@@ -478,7 +478,8 @@ fn steps_9_to_13_with<I: Isa>(
 #[cfg(test)]
 mod tests {
     use crate::context::SessionContext;
-    use crate::engine::step_all;
+    use crate::engine::{step_all, step_all_with};
+    use crate::outside::{GroupOutside, Outside};
     use crate::population::build_community_with;
     use crate::scenario::Scenario;
 
@@ -573,6 +574,44 @@ mod tests {
             asking == state_after_a_year(&s, false),
             "asking changed the year"
         );
+    }
+
+    #[test]
+    fn asking_ahead_gives_each_group_its_own_community_counts() {
+        // Runs of eight batches index the community ties' counts by each
+        // group's place in the community: counts that differ from group
+        // to group must reach the same groups either way.
+        let s = Scenario::builder()
+            .set("community.groups", 200)
+            .build()
+            .unwrap();
+        let year = |ask_ahead: bool, shift: usize| {
+            let mut ctx = SessionContext::new(&s, 3);
+            ctx.ask_ahead = ask_ahead;
+            let mut groups = build_community_with(&ctx);
+            let outside: Vec<GroupOutside> = (0..groups.len())
+                .map(|k| GroupOutside {
+                    members: (0..groups[k].places())
+                        .map(|i| Outside {
+                            lonely: ((k + shift + i) % 4) as u16,
+                            hopeful: ((7 * (k + shift) + i) % 3) as u16,
+                            active: 1,
+                        })
+                        .collect(),
+                    mates: Vec::new(),
+                })
+                .collect();
+            for step in 1..=s.format.sessions {
+                step_all_with(&mut groups, &ctx, step, Some(&outside));
+            }
+            let members = groups.iter().flat_map(|g| &g.members);
+            members
+                .map(|m| [m.loneliness, m.hope].map(f32::to_bits))
+                .collect::<Vec<_>>()
+        };
+        let asking = year(true, 0);
+        assert!(asking == year(false, 0), "asking changed the year");
+        assert!(asking != year(true, 1), "the counts change nothing");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! the mean over replicates with a t-based 95% confidence interval; values
 //! are gathered in the files' row order, so sums are taken in a fixed order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -114,6 +114,25 @@ impl RunIndex<'_> {
     }
 }
 
+/// The labels made so far, by run and arm: every row of a run's arm is
+/// drawn under one condition, whose label (in a sweep, every swept key
+/// and its value) is made once, not at each of its rows.
+#[derive(Default)]
+struct Labels(BTreeMap<u64, Vec<(String, usize, String)>>);
+
+impl Labels {
+    /// [`RunIndex::label`] of `run` and `arm`.
+    fn of(&mut self, index: &RunIndex, run: u64, arm: &str) -> (usize, String) {
+        let arms = self.0.entry(run).or_default();
+        if let Some((_, point, label)) = arms.iter().find(|(known, ..)| known == arm) {
+            return (*point, label.clone());
+        }
+        let (point, label) = index.label(run, arm);
+        arms.push((arm.to_string(), point, label.clone()));
+        (point, label)
+    }
+}
+
 /// Whether some point and replicate's control members have different rows
 /// in different arms' runs (summary.csv then reports them by arm).
 fn control_differs(series: &[TimeseriesRow], runs: &[RunRow]) -> bool {
@@ -158,10 +177,14 @@ fn point_values(runs: &[RunRow]) -> Vec<Vec<String>> {
     point_values
 }
 
-/// Pushes each name not yet in `names`, keeping first-appearance order.
+/// Pushes each name not yet in `names`, keeping first-appearance order
+/// (each name looked up in a sorted set, not among all the names before
+/// it: a sweep's rows come under thousands of conditions).
 fn push_new<'a>(names: &mut Vec<String>, new: impl IntoIterator<Item = &'a String>) {
+    let mut seen: BTreeSet<String> = names.iter().cloned().collect();
     for name in new {
-        if !names.contains(name) {
+        if !seen.contains(name) {
+            seen.insert(name.clone());
             names.push(name.clone());
         }
     }
@@ -174,9 +197,10 @@ fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, 
         return Ok(None);
     }
     let mut by_condition: BTreeMap<String, Vec<MemberRow>> = BTreeMap::new();
+    let mut labels = Labels::default();
     rows::for_each(&members_path, |m: MemberRow| {
         if index.keeps(m.run, &m.arm) {
-            let condition = index.label(m.run, &m.arm).1;
+            let condition = labels.of(index, m.run, &m.arm).1;
             by_condition.entry(condition).or_default().push(m);
         }
     })?;
@@ -208,11 +232,12 @@ impl RunData {
             sweep_keys: &sweep_keys,
             point_values: &point_values,
         };
+        let mut labels = Labels::default();
         let rows: Vec<ChartRow> = series
             .into_iter()
             .filter(|r| index.keeps(r.run, &r.arm))
             .map(|row| {
-                let (point, condition) = index.label(row.run, &row.arm);
+                let (point, condition) = labels.of(&index, row.run, &row.arm);
                 ChartRow {
                     point,
                     condition,
@@ -223,16 +248,25 @@ impl RunData {
         let members = read_members(dir, &index)?;
         let mut arms: Vec<String> = Vec::new();
         push_new(&mut arms, rows.iter().map(|r| &r.condition));
-        let waitlist: Vec<&String> = runs.iter().filter(|r| !r.attends).map(|r| &r.arm).collect();
+        let waitlist: BTreeSet<&str> = runs
+            .iter()
+            .filter(|r| !r.attends)
+            .map(|r| r.arm.as_str())
+            .collect();
+        let mut first_rows: BTreeMap<&str, &ChartRow> = BTreeMap::new();
+        for row in &rows {
+            first_rows.entry(&row.condition).or_insert(row);
+        }
         let conditions = arms
             .iter()
             .map(|name| {
-                let row = rows.iter().find(|r| &r.condition == name).expect("seen");
+                let row = first_rows[name.as_str()];
                 let label = name.rsplit(": ").next().unwrap_or(name).to_string();
                 Condition {
                     name: name.clone(),
                     point: row.point,
-                    never_attends: row.row.arm == "control" || waitlist.contains(&&row.row.arm),
+                    never_attends: row.row.arm == "control"
+                        || waitlist.contains(row.row.arm.as_str()),
                     label,
                 }
             })
@@ -436,5 +470,57 @@ impl RunData {
             not_dropped_out: over_replicates(&survival),
             graduated: over_replicates(&graduation),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_names_are_pushed_once_in_the_order_they_first_come() {
+        let mut names = vec!["b".to_string()];
+        let new = ["a", "b", "c", "a", "d", "c", "b"].map(String::from);
+        push_new(&mut names, &new);
+        assert_eq!(names, ["b", "a", "c", "d"]);
+    }
+
+    #[test]
+    fn a_label_kept_for_a_run_and_arm_is_the_label_made_afresh() {
+        // Two points of a sweep, two arms, the control members split by
+        // arm: every run's label depends on its point, its arm and whether
+        // its rows are the control members'.
+        let runs: Vec<RunRow> = (0..8u64)
+            .map(|run| RunRow {
+                run,
+                point: (run / 4) as usize,
+                replicate: (run % 2) as u32,
+                arm: ["peer_led", "facilitated"][(run / 2 % 2) as usize].to_string(),
+                attends: true,
+                seed: 1,
+                swept: vec![format!("{}", 6 + run / 4), "0.5".to_string()],
+            })
+            .collect();
+        let keys = ["community.group_size".to_string(), "a.b".to_string()];
+        let point_values = point_values(&runs);
+        let index = RunIndex {
+            runs: &runs,
+            first_arm: Some(&runs[0].arm),
+            control_split: true,
+            sweep_keys: &keys,
+            point_values: &point_values,
+        };
+        let mut labels = Labels::default();
+        for _ in 0..2 {
+            for run in (0..9u64).rev() {
+                for arm in ["peer_led", "facilitated", "control"] {
+                    assert_eq!(labels.of(&index, run, arm), index.label(run, arm));
+                }
+            }
+        }
+        assert_eq!(
+            labels.of(&index, 6, "control"),
+            (1, "group_size=7, b=0.5: control (facilitated)".to_string())
+        );
     }
 }

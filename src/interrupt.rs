@@ -2,8 +2,9 @@
 //! finish the run, and the process exits with 130 (the shell's code for an
 //! interrupt).
 //!
-//! The runs that finished are already sealed in `OUT/parts/`, and nothing
-//! half-written counts (see [`crate::output::durable`]), so the handler
+//! The runs sealed so far are kept in `OUT/parts/` (a run is sealed on a
+//! thread of its own moments after it ends; one not yet sealed is run
+//! again), and nothing half-written counts (see [`crate::output::durable`]), so the handler
 //! only has to speak and leave: it writes a message prepared beforehand and
 //! calls `_exit`, the two things a signal handler may safely do. Once the
 //! run's files are whole, the message says how to draw the charts instead
@@ -34,7 +35,7 @@ pub fn files_are_whole() {
 pub fn on_interrupt_explain_resume(dir: &Path, bar_shown: bool, resume: &str) {
     let clear = if bar_shown { "\r\x1b[2K" } else { "" };
     let text = format!(
-        "{clear}bonfire: interrupted; the runs that finished are kept in {}; `{resume}` finishes the rest\n",
+        "{clear}bonfire: interrupted; the runs sealed so far are kept in {}; `{resume}` finishes the rest\n",
         dir.display(),
     );
     let after = format!(

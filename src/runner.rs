@@ -5,9 +5,10 @@
 //! step by step as they are made, its member rows some groups at a time
 //! when it ends, and then its time-series rows (and panel rows, when
 //! asked for) and its
-//! end-of-run score moments, a few thousand rows at a time; then it flushes
-//! them to disk and writes a seal with their row counts and checksums
-//! ([`parts`]); a run counts as done only
+//! end-of-run score moments, a few thousand rows at a time; then its parts
+//! are flushed to disk and sealed with their row counts and checksums, on
+//! a thread of their own while the next runs go on ([`parts::sealing`]);
+//! a run counts as done only
 //! when its parts match its seal, so `--resume` runs again any run a crash
 //! cut short or damaged. Nothing of
 //! a run is held once its parts are written, so memory stays bounded however
@@ -141,16 +142,17 @@ impl std::fmt::Display for Shard {
 pub const NETWORK_DIR: &str = "network";
 
 /// Runs one run, its group rows written to its parts step by step as they
-/// are made; the rest of its parts are written when it ends, then sealed.
-/// The part files are written by a thread of their own, so that the
-/// sessions go on while a block of rows goes to disk (a million members'
-/// `groups.csv` is a gigabyte); blocks reach it in the order they are made.
+/// are made; the rest of its parts are written when it ends, and returned
+/// to be sealed. The part files are written by a thread of their own, so
+/// that the sessions go on while a block of rows goes to disk (a million
+/// members' `groups.csv` is a gigabyte); blocks reach it in the order they
+/// are made.
 fn run_into_parts(
     dir: &Path,
     experiment: &Experiment,
     spec: &RunSpec,
     step_done: &(dyn Fn() + Sync),
-) -> Result<()> {
+) -> Result<RunWriter> {
     let scenario = experiment.scenario(spec.point, spec.arm);
     let writer = RunWriter::new(dir, spec.id);
     std::thread::scope(|scope| {
@@ -219,12 +221,15 @@ fn run_into_parts(
     })
 }
 
+/// Writes the parts a run writes when it ends (panel, network, end-of-run
+/// scores, time series) and its network exports; returns its parts, whole
+/// but not sealed.
 fn write_parts(
     dir: &Path,
     result: &ReplicateResult,
     scenario: &Scenario,
     mut parts: RunWriter,
-) -> Result<()> {
+) -> Result<RunWriter> {
     if scenario.output.panel_csv {
         write_rows(&mut parts, "panel", &result.panel)?;
     }
@@ -276,7 +281,7 @@ fn write_parts(
         .collect();
     write_rows(&mut parts, "end", &ends)?;
     write_rows(&mut parts, "timeseries", &result.timeseries)?;
-    parts.seal()
+    Ok(parts)
 }
 
 /// Writes rows to a run's part as CSV, some thousands at a time, so that
@@ -318,12 +323,16 @@ pub fn run_pending(
         }
         pending.push(spec);
     }
-    let one = |spec: &RunSpec| run_into_parts(dir, experiment, spec, step_done);
-    if engine::runs_in_parallel(&experiment.base, pending.len() as u64) {
-        pending.par_iter().try_for_each(one)?;
-    } else {
-        pending.iter().try_for_each(one)?;
-    }
+    // Each run's parts are sealed on a thread of their own while the next
+    // runs go on.
+    parts::sealing(dir, |seal| {
+        let one = |spec: &RunSpec| seal(run_into_parts(dir, experiment, spec, step_done)?);
+        if engine::runs_in_parallel(&experiment.base, pending.len() as u64) {
+            pending.par_iter().try_for_each(one)
+        } else {
+            pending.iter().try_for_each(one)
+        }
+    })?;
     Ok(pending.len() as u64)
 }
 

@@ -350,6 +350,42 @@ impl RunWriter {
     }
 }
 
+/// Runs waiting to be sealed at most ([`sealing`]): each holds its parts'
+/// files open.
+const SEALS_WAITING: usize = 8;
+
+/// Runs `work` with a way to hand a run's parts over to be sealed
+/// ([`RunWriter::seal`]) on a thread of its own, in the order they are
+/// handed over, so that the thread that made a run goes on to the next
+/// while the disk takes the flushes: a seal waits for every part, the
+/// folder and the seal itself to reach the disk, time in which a core
+/// would otherwise idle. Returns once every run handed over is sealed:
+/// the first seal's error, else `work`'s result. Handing over waits while
+/// [`SEALS_WAITING`] runs wait, and fails once a seal has failed (the
+/// runs not sealed are left unsealed, to be run again on `--resume`).
+pub fn sealing<R>(
+    dir: &Path,
+    work: impl FnOnce(&(dyn Fn(RunWriter) -> Result<()> + Sync)) -> Result<R>,
+) -> Result<R> {
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<RunWriter>(SEALS_WAITING);
+        let sealer = scope.spawn(move || receive.into_iter().try_for_each(RunWriter::seal));
+        let hand_over = move |parts: RunWriter| {
+            send.send(parts).map_err(|_| Error::Io {
+                action: "seal the runs in",
+                path: dir.join(PARTS_DIR),
+                source: std::io::Error::other("sealing stopped"),
+            })
+        };
+        let worked = work(&hand_over);
+        drop(hand_over);
+        match sealer.join() {
+            Ok(sealed) => sealed.and(worked),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// The state of a run's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunParts {
@@ -585,6 +621,49 @@ mod tests {
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
         assert_same_run(dir.path(), whole.path());
+    }
+
+    #[test]
+    fn every_run_handed_over_is_sealed_when_sealing_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
+        // More runs than may wait, so that handing over waits on the seals.
+        let runs = 0..(3 * SEALS_WAITING as u64);
+        let handed = sealing(dir.path(), |seal| {
+            for run in runs.clone() {
+                let mut writer = RunWriter::new(dir.path(), run);
+                writer.write("timeseries", format!("{run}\n").as_bytes())?;
+                seal(writer)?;
+            }
+            Ok(runs.clone().count())
+        });
+        assert_eq!(handed.unwrap(), runs.clone().count());
+        for run in runs {
+            assert_eq!(verify(dir.path(), run), RunParts::Verified, "run {run}");
+        }
+    }
+
+    #[test]
+    fn a_failed_seal_stops_the_hand_overs_and_is_the_error_returned() {
+        let (dir, mut broken) = new_run();
+        broken.write("timeseries", b"1,2,3\n").unwrap();
+        // The part's file gone before its seal: the seal cannot flush it.
+        let partial = partial_name(&part_path(dir.path(), 3, "timeseries"));
+        std::fs::remove_file(&partial).unwrap();
+        let mut handed = 0;
+        let error = sealing(dir.path(), |seal| {
+            seal(broken)?;
+            for run in 10.. {
+                seal(RunWriter::new(dir.path(), run))?;
+                handed += 1;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(handed <= SEALS_WAITING + 1, "{handed} handed over after");
+        let text = error.to_string();
+        assert!(text.contains(&partial.display().to_string()), "{text}");
+        assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
     }
 
     #[test]

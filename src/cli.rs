@@ -613,7 +613,10 @@ fn finish(
         }
         .to_json()
     };
-    let assembled = runner::assemble(experiment, dir, manifest)
+    // The runs' parts are read back on as many threads as the runs had.
+    let (pool, _) = thread_pool(Some(threads))?;
+    let assembled = pool
+        .install(|| runner::assemble(experiment, dir, manifest))
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
     crate::interrupt::files_are_whole();
     let mut files = assembled.files.clone();

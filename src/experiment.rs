@@ -1416,6 +1416,20 @@ impl Experiment {
         })
     }
 
+    /// `read` of every run (its parts, read back), the runs shared out
+    /// among the threads and the answers handed back in run-id order; the
+    /// error of the first run in that order that fails, whichever thread
+    /// met it first.
+    pub fn read_each_run<T: Send>(
+        &self,
+        read: impl Fn(RunSpec) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        let runs: Vec<RunSpec> = self.runs().collect();
+        let answers: Vec<Result<T>> = runs.into_par_iter().map(&read).collect();
+        answers.into_iter().collect()
+    }
+
     pub fn run_count(&self) -> u64 {
         self.points.len() as u64 * u64::from(self.replicates) * self.arms.len() as u64
     }
@@ -1651,6 +1665,30 @@ mod tests {
                 .unwrap_err()
                 .contains("at most")
         );
+    }
+
+    #[test]
+    fn each_run_is_read_back_in_run_order_and_the_first_failure_in_that_order_is_the_error() {
+        let e = parse("replicates = 7\n[sweep]\ncommunity.groups = [1, 2, 3]\n").unwrap();
+        let ids = e.read_each_run(|run| Ok(run.id)).unwrap();
+        assert_eq!(ids, (0..21).collect::<Vec<u64>>());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for _ in 0..20 {
+            // Runs 19 and 5 fail; 19 may well fail first on some thread.
+            let failed = pool.install(|| {
+                e.read_each_run(|run| match run.id {
+                    5 | 19 => Err(Error::Plot {
+                        path: PathBuf::from(format!("run {}", run.id)),
+                        message: String::new(),
+                    }),
+                    _ => Ok(()),
+                })
+            });
+            assert!(failed.unwrap_err().to_string().contains("run 5"));
+        }
     }
 
     #[test]

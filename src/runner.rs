@@ -513,19 +513,15 @@ pub fn assemble(
         files.push("panel.csv".into());
     }
 
-    // summary.csv from the last step of every run, read back part by part.
-    let mut finals = Vec::new();
-    let mut ends = Vec::new();
-    for r in experiment.runs() {
-        finals.extend(conditions::final_rows(&parts::part_path(
-            dir,
-            r.id,
-            "timeseries",
-        ))?);
-        ends.extend(rows::read_part::<EndRecord>(&parts::part_path(
-            dir, r.id, "end",
-        ))?);
-    }
+    // summary.csv from the last step of every run, read back part by part
+    // (the runs in parallel, in run order).
+    let read = experiment.read_each_run(|r| {
+        let finals = conditions::final_rows(&parts::part_path(dir, r.id, "timeseries"))?;
+        let ends = rows::read_part::<EndRecord>(&parts::part_path(dir, r.id, "end"))?;
+        Ok((finals, ends))
+    })?;
+    let (finals, ends): (Vec<Vec<FinalRow>>, Vec<Vec<EndRecord>>) = read.into_iter().unzip();
+    let (finals, ends) = (finals.concat(), ends.concat());
     let summary = conditions::summarise(experiment, &finals, &ends);
     let (w, path) = folder.create("summary.csv")?;
     conditions::write_summary(experiment, &summary, w, &path)?;

@@ -93,7 +93,8 @@ fn combine(outcome: &Outcome, own: Reading, reference: Reading) -> Option<f64> {
     }
 }
 
-/// Reads every outcome of every run that the analysis needs.
+/// Reads every outcome of every run that the analysis needs (the runs in
+/// parallel, their readings put in place in run order).
 pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> Result<Values> {
     let outcomes = &analysis.spec.outcomes;
     let effects = outcomes.iter().any(|o| o.measure == Measure::EffectSize);
@@ -101,11 +102,11 @@ pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> 
         vec![vec![Reading::default(); experiment.replicates as usize]; experiment.points.len()];
     let mut own = vec![empty.clone(); outcomes.len()];
     let mut reference = vec![empty; outcomes.len()];
-    for run in experiment.runs() {
+    let read = experiment.read_each_run(|run| {
         let is_own = run.arm == analysis.arm;
         let is_reference = analysis.reference == Some(Reference::Arm(run.arm));
         if !is_own && !is_reference {
-            continue;
+            return Ok(None);
         }
         let rows: Vec<TimeseriesRow> =
             rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
@@ -115,16 +116,33 @@ pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> 
             Vec::new()
         };
         let label = experiment.scenario(run.point, run.arm).arm_name();
-        let (p, r) = (run.point, run.replicate as usize);
-        for (o, outcome) in outcomes.iter().enumerate() {
-            if is_own {
-                own[o][p][r] = reading(&rows, &ends, label, outcome);
-                if outcome.compares() && analysis.reference == Some(Reference::Control) {
-                    reference[o][p][r] = reading(&rows, &ends, "control", outcome);
+        // Each outcome's readings for the run's own arm and the reference.
+        let readings: Vec<(Option<Reading>, Option<Reading>)> = outcomes
+            .iter()
+            .map(|outcome| {
+                let mut pair = (None, None);
+                if is_own {
+                    pair.0 = Some(reading(&rows, &ends, label, outcome));
+                    if outcome.compares() && analysis.reference == Some(Reference::Control) {
+                        pair.1 = Some(reading(&rows, &ends, "control", outcome));
+                    }
                 }
+                if is_reference && outcome.compares() {
+                    pair.1 = Some(reading(&rows, &ends, label, outcome));
+                }
+                pair
+            })
+            .collect();
+        Ok(Some((run, readings)))
+    })?;
+    for (run, readings) in read.into_iter().flatten() {
+        let (p, r) = (run.point, run.replicate as usize);
+        for (o, (own_reading, reference_reading)) in readings.into_iter().enumerate() {
+            if let Some(reading) = own_reading {
+                own[o][p][r] = reading;
             }
-            if is_reference && outcome.compares() {
-                reference[o][p][r] = reading(&rows, &ends, label, outcome);
+            if let Some(reading) = reference_reading {
+                reference[o][p][r] = reading;
             }
         }
     }

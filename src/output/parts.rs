@@ -361,8 +361,8 @@ const SEALS_WAITING: usize = 8;
 /// folder and the seal itself to reach the disk, time in which a core
 /// would otherwise idle. Returns once every run handed over is sealed:
 /// the first seal's error, else `work`'s result. Handing over waits while
-/// [`SEALS_WAITING`] runs wait, and fails once a seal has failed (the
-/// runs not sealed are left unsealed, to be run again on `--resume`).
+/// eight runs wait, and fails once a seal has failed (the runs not sealed
+/// are left unsealed, to be run again on `--resume`).
 pub fn sealing<R>(
     dir: &Path,
     work: impl FnOnce(&(dyn Fn(RunWriter) -> Result<()> + Sync)) -> Result<R>,

@@ -196,7 +196,8 @@ fn left_empty(
 
 /// Every particle's simulated value of every target, the mean over its
 /// replicates (`None` where some replicate does not define it):
-/// `[particle][target]`. Read from the generation's parts in run order.
+/// `[particle][target]`. Read from the generation's parts (the runs in
+/// parallel), added up in run order.
 pub fn simulated(
     experiment: &Experiment,
     targets: &[Target],
@@ -211,18 +212,24 @@ pub fn simulated(
             measure: Measure::Value,
         })
         .collect();
-    let mut sums = vec![vec![Some(0.0); targets.len()]; experiment.points.len()];
-    for run in experiment.runs() {
+    // Each run's value of each target its arm gives.
+    let read = experiment.read_each_run(|run| {
         if !sources.iter().any(|s| s.arm == run.arm) {
-            continue;
+            return Ok((run, Vec::new()));
         }
         let rows: Vec<TimeseriesRow> =
             rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
-        for (t, source) in sources.iter().enumerate() {
-            if source.arm != run.arm {
-                continue;
-            }
-            let value = value_at(&rows, &source.label, &outcomes[t]);
+        let values = sources
+            .iter()
+            .enumerate()
+            .filter(|(_, source)| source.arm == run.arm)
+            .map(|(t, source)| (t, value_at(&rows, &source.label, &outcomes[t])))
+            .collect::<Vec<_>>();
+        Ok((run, values))
+    })?;
+    let mut sums = vec![vec![Some(0.0); targets.len()]; experiment.points.len()];
+    for (run, values) in read {
+        for (t, value) in values {
             let sum = &mut sums[run.point][t];
             *sum = sum.zip(value).map(|(a, b)| a + b);
         }

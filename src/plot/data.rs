@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::output::rows::{self, MemberRow, MemberStatus, RunRow, Swept, TimeseriesRow};
+use serde::Deserialize;
+
+use crate::output::rows::{self, MemberStatus, RunRow, Swept, TimeseriesRow};
 use crate::stats::{self, Duration, Ending, Estimate};
 
 /// A `timeseries.csv` row with what the charts derive for it from runs.csv.
@@ -52,9 +54,9 @@ pub struct RetentionCurves {
 #[derive(Debug, Clone)]
 pub struct RunData {
     pub rows: Vec<ChartRow>,
-    /// members.csv's rows by condition; `None` when the run did not write
+    /// What the charts read of members.csv, by condition; `None` when the run did not write
     /// members.csv.
-    pub members: Option<BTreeMap<String, Vec<MemberRow>>>,
+    pub members: Option<BTreeMap<String, Vec<MemberSpan>>>,
     /// Conditions (arm, or "point label: arm" in a sweep) in the order they
     /// first appear.
     pub arms: Vec<String>,
@@ -190,20 +192,59 @@ fn push_new<'a>(names: &mut Vec<String>, new: impl IntoIterator<Item = &'a Strin
     }
 }
 
-/// members.csv's kept rows by condition; `None` when the run did not write it.
-fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, Vec<MemberRow>>>> {
+/// What the charts read of a member (members.csv): the replicate, and
+/// whether, how and after how many sessions they left the group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberSpan {
+    pub replicate: u32,
+    /// Took a seat in a group (`joined_step` not empty).
+    pub joined: bool,
+    pub status: MemberStatus,
+    /// Sessions belonged to the group.
+    pub tenure: u32,
+}
+
+/// The columns of a members.csv row the charts read, found by name; the
+/// others are passed over unparsed.
+#[derive(Deserialize)]
+struct MemberColumns<'a> {
+    run: u64,
+    arm: &'a str,
+    replicate: u32,
+    status: MemberStatus,
+    joined_step: Option<u32>,
+    tenure: u32,
+}
+
+/// members.csv's kept members by condition; `None` when the run did not
+/// write it. A million members' file is read without a text or a float
+/// made for each row.
+fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, Vec<MemberSpan>>>> {
     let members_path = dir.join("members.csv");
     if !members_path.is_file() {
         return Ok(None);
     }
-    let mut by_condition: BTreeMap<String, Vec<MemberRow>> = BTreeMap::new();
+    let read_error = |source| Error::ReadCsv {
+        path: members_path.clone(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(&members_path).map_err(read_error)?;
+    let header = reader.byte_headers().map_err(read_error)?.clone();
+    let mut record = csv::ByteRecord::new();
+    let mut by_condition: BTreeMap<String, Vec<MemberSpan>> = BTreeMap::new();
     let mut labels = Labels::default();
-    rows::for_each(&members_path, |m: MemberRow| {
-        if index.keeps(m.run, &m.arm) {
-            let condition = labels.of(index, m.run, &m.arm).1;
-            by_condition.entry(condition).or_default().push(m);
+    while reader.read_byte_record(&mut record).map_err(read_error)? {
+        let m: MemberColumns = record.deserialize(Some(&header)).map_err(read_error)?;
+        if index.keeps(m.run, m.arm) {
+            let condition = labels.of(index, m.run, m.arm).1;
+            by_condition.entry(condition).or_default().push(MemberSpan {
+                replicate: m.replicate,
+                joined: m.joined_step.is_some(),
+                status: m.status,
+                tenure: m.tenure,
+            });
         }
-    })?;
+    }
     Ok(Some(by_condition))
 }
 
@@ -429,7 +470,7 @@ impl RunData {
     fn durations(&self, arm: &str) -> Option<BTreeMap<u32, Vec<Duration>>> {
         let members = self.members.as_ref()?.get(arm)?;
         let mut out: BTreeMap<u32, Vec<Duration>> = BTreeMap::new();
-        for m in members.iter().filter(|m| m.joined_step.is_some()) {
+        for m in members.iter().filter(|m| m.joined) {
             let ending = match m.status {
                 MemberStatus::DroppedOut => Ending::Dropout,
                 MemberStatus::Graduated => Ending::Graduation,
@@ -476,6 +517,66 @@ impl RunData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_read_by_their_columns_names_into_their_conditions() {
+        use crate::output::rows::MemberRow;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("members.csv");
+        let row = |run, arm: &str, replicate, status, joined_step, tenure| MemberRow {
+            run,
+            arm: arm.into(),
+            replicate,
+            status,
+            joined_step,
+            tenure,
+            loneliness_end: 3.25,
+            baseline_id: Some("an id, \"quoted\"".into()),
+            ..MemberRow::default()
+        };
+        let rows = [
+            row(0, "group", 0, MemberStatus::DroppedOut, Some(0), 4),
+            row(0, "control", 0, MemberStatus::Control, None, 0),
+            row(1, "group", 1, MemberStatus::Graduated, Some(2), 9),
+        ];
+        let mut text = rows::header::<MemberRow>();
+        text.extend(rows::headerless(&rows).unwrap());
+        std::fs::write(&path, &text).unwrap();
+        let point_values = vec![Vec::new()];
+        let index = RunIndex {
+            runs: &[],
+            first_arm: None,
+            control_split: false,
+            sweep_keys: &[],
+            point_values: &point_values,
+        };
+        let members = read_members(dir.path(), &index).unwrap().unwrap();
+        let span = |replicate, joined, status, tenure| MemberSpan {
+            replicate,
+            joined,
+            status,
+            tenure,
+        };
+        assert_eq!(
+            members["group"],
+            [
+                span(0, true, MemberStatus::DroppedOut, 4),
+                span(1, true, MemberStatus::Graduated, 9)
+            ]
+        );
+        assert_eq!(
+            members["control"],
+            [span(0, false, MemberStatus::Control, 0)]
+        );
+        // A status that is not one names the file.
+        let text = String::from_utf8(text)
+            .unwrap()
+            .replace("graduated", "gone");
+        std::fs::write(&path, text).unwrap();
+        let error = read_members(dir.path(), &index).unwrap_err().to_string();
+        assert!(error.contains("members.csv"), "{error}");
+        assert!(error.contains("gone"), "{error}");
+    }
 
     #[test]
     fn new_names_are_pushed_once_in_the_order_they_first_come() {

@@ -582,19 +582,21 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    finish(experiment, dir, source, threads, started, &args)
+    finish(experiment, dir, source, &pool, started, &args)
 }
 
-/// Assembles a complete experiment's files, draws the charts, prints the summary.
+/// Assembles a complete experiment's files (the runs' parts read back on
+/// `pool`, the run's threads), draws the charts, prints the summary.
 fn finish(
     experiment: &Experiment,
     dir: &Path,
     source: &str,
-    threads: usize,
+    pool: &rayon::ThreadPool,
     started: Instant,
     args: &RunArgs,
 ) -> anyhow::Result<ExitCode> {
     let base = &experiment.base;
+    let threads = pool.current_num_threads();
     let manifest = |files: &[String]| {
         let wall = started.elapsed().as_secs_f64();
         Manifest {
@@ -613,8 +615,6 @@ fn finish(
         }
         .to_json()
     };
-    // The runs' parts are read back on as many threads as the runs had.
-    let (pool, _) = thread_pool(Some(threads))?;
     let assembled = pool
         .install(|| runner::assemble(experiment, dir, manifest))
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
@@ -688,7 +688,15 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    finish(&experiment, &args.out, &source, 1, started, &run_args)
+    let (one_thread, _) = thread_pool(Some(1))?;
+    finish(
+        &experiment,
+        &args.out,
+        &source,
+        &one_thread,
+        started,
+        &run_args,
+    )
 }
 
 /// The shard each folder remembers, after checking that together they are

@@ -7,7 +7,7 @@
 //! asked for) and its
 //! end-of-run score moments, a few thousand rows at a time; then its parts
 //! are flushed to disk and sealed with their row counts and checksums, on
-//! a thread of their own while the next runs go on ([`parts::sealing`]);
+//! a few threads of their own while the next runs go on ([`parts::sealing`]);
 //! a run counts as done only
 //! when its parts match its seal, so `--resume` runs again any run a crash
 //! cut short or damaged. Nothing of
@@ -319,7 +319,7 @@ pub fn run_pending(
         }
         pending.push(spec);
     }
-    // Each run's parts are sealed on a thread of their own while the next
+    // Each run's parts are sealed on threads of their own while the next
     // runs go on.
     parts::sealing(dir, |seal| {
         let one = |spec: &RunSpec| seal(run_into_parts(dir, experiment, spec, step_done)?);

@@ -199,7 +199,7 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
 
     // Killed in its first generation and in its second, then resumed
     // twice (the second resume finds a finished calibration).
-    for crash_at in ["60", "700"] {
+    for crash_at in ["60", "500"] {
         let crashed = dir.path().join(format!("crashed-{crash_at}"));
         let status = bonfire()
             .arg("calibrate")
@@ -214,7 +214,7 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
             .status;
         assert_eq!(status.code(), Some(86));
         assert!(!crashed.join("posterior.csv").exists());
-        if crash_at == "700" {
+        if crash_at == "500" {
             // What a crash between writing a generation's particles.csv
             // and removing its parts leaves: removed when it is read back.
             let first = crashed.join("generation-000");

@@ -22,7 +22,7 @@ use std::hash::Hasher as _;
 use twox_hash::XxHash3_64;
 
 use super::PARTS_DIR;
-use super::durable::{crash_point, partial_name, rename, sync_dir, sync_file, write_atomically};
+use super::durable::{crash_point, sync_dir, write_atomically};
 use crate::error::{Error, Result};
 use crate::popcount::with_cpu_feature;
 
@@ -168,12 +168,11 @@ impl Sealed {
     }
 }
 
-/// One part file being written: under its temporary name, its rows, bytes
-/// and checksum counted as they go.
+/// One part file being written, its rows, bytes and checksum counted as
+/// they go.
 struct Part {
     kind: String,
     path: PathBuf,
-    temp: PathBuf,
     out: BufWriter<File>,
     rows: u64,
     bytes: u64,
@@ -205,7 +204,7 @@ impl Part {
         self.finish_flush()?;
         let io = |action, source| Error::Io {
             action,
-            path: self.temp.clone(),
+            path: self.path.clone(),
             source,
         };
         self.out.flush().map_err(|e| io("write", e))?;
@@ -231,17 +230,21 @@ impl Part {
             .unwrap_or_else(|_| Err(std::io::Error::other("a flush to disk panicked")))
             .map_err(|source| Error::Io {
                 action: "flush to disk",
-                path: self.temp.clone(),
+                path: self.path.clone(),
                 source,
             })
     }
 }
 
 /// A run's part files, written as the run produces its rows (so that no
-/// part is held whole in memory), then flushed to disk, moved into place
-/// and sealed by [`RunWriter::seal`]. Until then they have their temporary
-/// names: a crash leaves the run unsealed, and its temporary files are
-/// removed before the folder's runs go on.
+/// part is held whole in memory), then flushed to disk and sealed by
+/// [`RunWriter::seal`]. They are written under their own names, as the
+/// seal names them: until the seal is there the run counts as not done
+/// (a crash leaves its parts unsealed; run again, it writes them anew),
+/// and once it is, the parts must match it. A name given only once the
+/// bytes were whole (a temporary name, then a rename) would add nothing
+/// to what the seal says, and cost a rename a part, each waiting for the
+/// folder that every run's parts share.
 pub struct RunWriter {
     dir: PathBuf,
     run: u64,
@@ -267,16 +270,14 @@ impl RunWriter {
             Some(at) => at,
             None => {
                 let path = part_path(&self.dir, self.run, kind);
-                let temp = partial_name(&path);
-                let file = File::create(&temp).map_err(|source| Error::Io {
+                let file = File::create(&path).map_err(|source| Error::Io {
                     action: "write",
-                    path: temp.clone(),
+                    path: path.clone(),
                     source,
                 })?;
                 self.parts.push(Part {
                     kind: kind.to_string(),
                     path,
-                    temp,
                     out: BufWriter::new(file),
                     rows: 0,
                     bytes: 0,
@@ -290,7 +291,7 @@ impl RunWriter {
         let part = &mut self.parts[at];
         part.out.write_all(bytes).map_err(|source| Error::Io {
             action: "write",
-            path: part.temp.clone(),
+            path: part.path.clone(),
             source,
         })?;
         part.rows += count_lines(bytes);
@@ -303,17 +304,15 @@ impl RunWriter {
         Ok(())
     }
 
-    /// Flushes every part to disk, moves each into place, then writes the
+    /// Flushes every part and the parts' folder to disk, then writes the
     /// seal that lists them.
     pub fn seal(self) -> Result<()> {
         let mut seal = String::from(SEAL_HEADER);
         seal.push('\n');
-        let mut staged = Vec::new();
         for mut part in self.parts {
             part.finish_flush()?;
             let Part {
                 path,
-                temp,
                 kind: _,
                 out,
                 rows,
@@ -322,13 +321,15 @@ impl RunWriter {
                 unflushed: _,
                 flush: _,
             } = part;
-            out.into_inner().map_err(|e| Error::Io {
-                action: "write",
-                path: temp.clone(),
-                source: e.into_error(),
-            })?;
+            let io = |source| Error::Io {
+                action: "flush to disk",
+                path: path.clone(),
+                source,
+            };
+            let file = out.into_inner().map_err(|e| io(e.into_error()))?;
             crash_point();
-            sync_file(&temp)?;
+            file.sync_all().map_err(io)?;
+            crash_point();
             let file = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -340,10 +341,6 @@ impl RunWriter {
                 checksum: checksum.value(),
             };
             seal.push_str(&sealed.line());
-            staged.push((temp, path));
-        }
-        for (temp, path) in &staged {
-            rename(temp, path)?;
         }
         sync_dir(&self.dir.join(PARTS_DIR))?;
         write_atomically(&seal_path(&self.dir, self.run), seal.as_bytes())
@@ -354,22 +351,52 @@ impl RunWriter {
 /// files open.
 const SEALS_WAITING: usize = 8;
 
+/// Threads that seal runs at once ([`sealing`]). A seal's time is mostly
+/// the disk's: each part, the folder and the seal are flushed, and each
+/// flush waits for the disk to say it holds them. Runs of a few hundred
+/// members are made faster than one thread can seal them one flush after
+/// another; flushes from several threads wait for the disk together.
+const SEALERS: usize = 4;
+
 /// Runs `work` with a way to hand a run's parts over to be sealed
-/// ([`RunWriter::seal`]) on a thread of its own, in the order they are
-/// handed over, so that the thread that made a run goes on to the next
-/// while the disk takes the flushes: a seal waits for every part, the
-/// folder and the seal itself to reach the disk, time in which a core
-/// would otherwise idle. Returns once every run handed over is sealed:
-/// the first seal's error, else `work`'s result. Handing over waits while
-/// eight runs wait, and fails once a seal has failed (the runs not sealed
-/// are left unsealed, to be run again on `--resume`).
+/// ([`RunWriter::seal`]) on four threads of their own, so that
+/// the thread that made a run goes on to the next while the disk takes
+/// the flushes: a seal waits for every part, the folder and the seal
+/// itself to reach the disk, time in which a core would otherwise idle.
+/// Runs are sealed in no set order (a run counts as done by its own seal
+/// alone). Returns once every run handed over is sealed: the error of the
+/// failed seal of the lowest run, else `work`'s result. Handing over waits
+/// while eight runs wait, and fails once a seal has failed and the
+/// sealers have stopped (the runs not sealed are left unsealed, to be run
+/// again on `--resume`).
 pub fn sealing<R>(
     dir: &Path,
     work: impl FnOnce(&(dyn Fn(RunWriter) -> Result<()> + Sync)) -> Result<R>,
 ) -> Result<R> {
+    sealing_on(SEALERS, dir, work)
+}
+
+/// [`sealing`] with `sealers` threads.
+fn sealing_on<R>(
+    sealers: usize,
+    dir: &Path,
+    work: impl FnOnce(&(dyn Fn(RunWriter) -> Result<()> + Sync)) -> Result<R>,
+) -> Result<R> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+    let failed = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<RunWriter>(SEALS_WAITING);
-        let sealer = scope.spawn(move || receive.into_iter().try_for_each(RunWriter::seal));
+        // Each sealer holds the receiving end: once every one has stopped,
+        // it is gone, and a hand-over fails.
+        let receive = Arc::new(Mutex::new(receive));
+        let threads: Vec<_> = (0..sealers)
+            .map(|_| {
+                let (receive, failed) = (Arc::clone(&receive), &failed);
+                scope.spawn(move || seal_until_stopped(&receive, failed))
+            })
+            .collect();
+        drop(receive);
         let hand_over = move |parts: RunWriter| {
             send.send(parts).map_err(|_| Error::Io {
                 action: "seal the runs in",
@@ -379,11 +406,48 @@ pub fn sealing<R>(
         };
         let worked = work(&hand_over);
         drop(hand_over);
-        match sealer.join() {
-            Ok(sealed) => sealed.and(worked),
-            Err(panic) => std::panic::resume_unwind(panic),
+        let mut first_failed: Option<(u64, Error)> = None;
+        for thread in threads {
+            match thread.join() {
+                Ok(None) => {}
+                Ok(Some(failed)) => {
+                    if first_failed.as_ref().is_none_or(|(run, _)| failed.0 < *run) {
+                        first_failed = Some(failed);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match first_failed {
+            Some((_, e)) => Err(e),
+            None => worked,
         }
     })
+}
+
+/// One sealer of [`sealing_on`]: seals the runs it receives until the
+/// hand-overs end or a seal fails (its own, or another sealer's, which
+/// `failed` says). Returns the run whose seal failed and why.
+fn seal_until_stopped(
+    receive: &std::sync::Mutex<std::sync::mpsc::Receiver<RunWriter>>,
+    failed: &std::sync::atomic::AtomicBool,
+) -> Option<(u64, Error)> {
+    use std::sync::atomic::Ordering;
+    loop {
+        let next = match receive.lock() {
+            Ok(receive) => receive.recv(),
+            Err(_) => return None,
+        };
+        let Ok(parts) = next else { return None };
+        if failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let run = parts.run;
+        if let Err(e) = parts.seal() {
+            failed.store(true, Ordering::Relaxed);
+            return Some((run, e));
+        }
+    }
 }
 
 /// The state of a run's parts.
@@ -595,9 +659,9 @@ mod tests {
         writer.write("timeseries", b"1,2,3\n").unwrap();
         writer.write("end", b"7\n").unwrap();
         writer.write("timeseries", b"4,5,6\n").unwrap();
-        // Unsealed, the parts have only their temporary names.
+        // Unsealed, the run is not done, whatever its parts hold.
         assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
-        assert!(!part_path(dir.path(), 3, "timeseries").exists());
+        assert!(part_path(dir.path(), 3, "timeseries").exists());
         writer.seal().unwrap();
         assert_eq!(verify(dir.path(), 3), RunParts::Verified);
         assert_same_run(dir.path(), whole.path());
@@ -625,45 +689,55 @@ mod tests {
 
     #[test]
     fn every_run_handed_over_is_sealed_when_sealing_returns() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
-        // More runs than may wait, so that handing over waits on the seals.
-        let runs = 0..(3 * SEALS_WAITING as u64);
-        let handed = sealing(dir.path(), |seal| {
-            for run in runs.clone() {
-                let mut writer = RunWriter::new(dir.path(), run);
-                writer.write("timeseries", format!("{run}\n").as_bytes())?;
-                seal(writer)?;
+        for sealers in [1, SEALERS] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
+            // More runs than may wait, so that handing over waits on the seals.
+            let runs = 0..(3 * SEALS_WAITING as u64);
+            let handed = sealing_on(sealers, dir.path(), |seal| {
+                for run in runs.clone() {
+                    let mut writer = RunWriter::new(dir.path(), run);
+                    writer.write("timeseries", format!("{run}\n").as_bytes())?;
+                    seal(writer)?;
+                }
+                Ok(runs.clone().count())
+            });
+            assert_eq!(handed.unwrap(), runs.clone().count());
+            for run in runs {
+                assert_eq!(verify(dir.path(), run), RunParts::Verified, "run {run}");
             }
-            Ok(runs.clone().count())
-        });
-        assert_eq!(handed.unwrap(), runs.clone().count());
-        for run in runs {
-            assert_eq!(verify(dir.path(), run), RunParts::Verified, "run {run}");
         }
     }
 
     #[test]
     fn a_failed_seal_stops_the_hand_overs_and_is_the_error_returned() {
-        let (dir, mut broken) = new_run();
-        broken.write("timeseries", b"1,2,3\n").unwrap();
-        // The part's file gone before its seal: the seal cannot flush it.
-        let partial = partial_name(&part_path(dir.path(), 3, "timeseries"));
-        std::fs::remove_file(&partial).unwrap();
-        let mut handed = 0;
-        let error = sealing(dir.path(), |seal| {
-            seal(broken)?;
-            for run in 10.. {
-                seal(RunWriter::new(dir.path(), run))?;
-                handed += 1;
+        for sealers in [1, SEALERS] {
+            let (dir, mut broken) = new_run();
+            broken.write("timeseries", b"1,2,3\n").unwrap();
+            // A folder where the seal should go: the seal cannot be moved
+            // into place.
+            let seal = seal_path(dir.path(), 3);
+            std::fs::create_dir(&seal).unwrap();
+            let mut handed = 0;
+            // Handing over goes on until it fails: every sealer has stopped.
+            let error = sealing_on(sealers, dir.path(), |seal| {
+                seal(broken)?;
+                for run in 10.. {
+                    seal(RunWriter::new(dir.path(), run))?;
+                    handed += 1;
+                }
+                Ok(())
+            })
+            .unwrap_err();
+            if sealers == 1 {
+                // The one sealer stops at the failed seal: what may wait, and
+                // the run it takes before it finds the failure, at most.
+                assert!(handed <= SEALS_WAITING + 1, "{handed} handed over after");
             }
-            Ok(())
-        })
-        .unwrap_err();
-        assert!(handed <= SEALS_WAITING + 1, "{handed} handed over after");
-        let text = error.to_string();
-        assert!(text.contains(&partial.display().to_string()), "{text}");
-        assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
+            let text = error.to_string();
+            assert!(text.contains(&seal.display().to_string()), "{text}");
+            assert!(seal.is_dir());
+        }
     }
 
     #[test]

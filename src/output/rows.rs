@@ -1059,22 +1059,99 @@ pub fn for_each<T: DeserializeOwned>(path: &Path, mut f: impl FnMut(T)) -> Resul
     Ok(())
 }
 
-/// Reads a part written by [`headerless`] back, with the row type's header.
+/// Reads a part written by [`headerless`] back, its columns those of the
+/// row type's header (a line number in an error counts the header as the
+/// file's first line, as in the final file).
 pub fn read_part<T: DeserializeOwned + Serialize + Default>(path: &Path) -> Result<Vec<T>> {
-    let mut text = header::<T>();
     let body = std::fs::read(path).map_err(|source| Error::Io {
         action: "read",
         path: path.to_path_buf(),
         source,
     })?;
-    text.extend_from_slice(&body);
-    csv::Reader::from_reader(text.as_slice())
-        .deserialize()
-        .collect::<std::result::Result<Vec<T>, _>>()
-        .map_err(|source| Error::ReadCsv {
+    let header = header::<T>();
+    let columns: csv::ByteRecord = header
+        .strip_suffix(b"\n")
+        .unwrap_or(&header)
+        .split(|&b| b == b',')
+        .collect();
+    let after_header = header.len() as u64;
+    PartReader::on_this_thread(|reader| reader.rows(body, &columns, after_header)).map_err(
+        |source| Error::ReadCsv {
             path: path.to_path_buf(),
             source,
+        },
+    )
+}
+
+/// A CSV reader kept on each thread for the parts it reads: making a
+/// `csv` reader builds its parser's state table (some 250,000
+/// instructions, more than reading a small part), and the end of a
+/// sensitivity analysis or a calibration reads a few parts of each of
+/// thousands of runs. The reader takes each part's bytes in turn and
+/// starts over at their beginning; it is made without a header and
+/// flexible, each row read against the columns given and its field
+/// count checked here.
+struct PartReader(csv::Reader<std::io::Cursor<Vec<u8>>>);
+
+impl PartReader {
+    fn new() -> PartReader {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(std::io::Cursor::new(Vec::new()));
+        // The header a reader reads first (here, of nothing), so that no
+        // part's first row is taken for one.
+        let _ = reader.byte_headers();
+        PartReader(reader)
+    }
+
+    /// Runs `read` with the reader kept on this thread (one of its own
+    /// where a read is already under way on it).
+    fn on_this_thread<R>(read: impl FnOnce(&mut PartReader) -> R) -> R {
+        thread_local! {
+            static KEPT: std::cell::RefCell<PartReader> = std::cell::RefCell::new(PartReader::new());
+        }
+        KEPT.with(|kept| match kept.try_borrow_mut() {
+            Ok(mut kept) => read(&mut kept),
+            Err(_) => read(&mut PartReader::new()),
         })
+    }
+
+    /// The rows of `body`, each field under its column of `columns`; their
+    /// places (in an error) as in the file of the header, `after_header`
+    /// bytes long, and the body.
+    fn rows<T: DeserializeOwned>(
+        &mut self,
+        body: Vec<u8>,
+        columns: &csv::ByteRecord,
+        after_header: u64,
+    ) -> csv::Result<Vec<T>> {
+        let reader = &mut self.0;
+        *reader.get_mut() = std::io::Cursor::new(body);
+        // From the body's first byte, the parser's state reset; its place
+        // that after the header the part goes under (line 1, record 0).
+        let mut start = csv::Position::new();
+        start.set_byte(after_header).set_line(2).set_record(1);
+        reader.seek_raw(std::io::SeekFrom::Start(0), start)?;
+        let mut record = csv::ByteRecord::new();
+        let mut rows = Vec::new();
+        while reader.read_byte_record(&mut record)? {
+            if record.len() != columns.len() {
+                let line = record.position().map_or(0, csv::Position::line);
+                return Err(csv::Error::from(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {line}: {} fields, where the header has {}",
+                        record.len(),
+                        columns.len()
+                    ),
+                )));
+            }
+            rows.push(record.deserialize(Some(columns))?);
+        }
+        *reader.get_mut() = std::io::Cursor::new(Vec::new());
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]
@@ -1199,6 +1276,82 @@ mod tests {
         whole.extend(headerless(&rows).unwrap());
         std::fs::write(&path, whole).unwrap();
         assert_eq!(read::<MemberRow>(&path).unwrap(), rows);
+    }
+
+    /// A part read by a reader made for it, as [`read_part`] read parts
+    /// before it kept one on each thread.
+    fn read_part_afresh<T: DeserializeOwned + Serialize + Default>(body: &[u8]) -> Vec<T> {
+        let mut text = header::<T>();
+        text.extend_from_slice(body);
+        csv::Reader::from_reader(text.as_slice())
+            .deserialize()
+            .collect::<std::result::Result<Vec<T>, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn parts_of_every_kind_read_one_after_another_are_read_as_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.csv");
+        let members: Vec<MemberRow> = (0..5u32)
+            .map(|i| MemberRow {
+                member: u64::from(i),
+                arm: ["group", "a \"quoted\", arm", "control"][i as usize % 3].into(),
+                left_step: (i % 2 == 0).then_some(i),
+                loneliness_end: 6.5 - f32::from(u8::try_from(i).unwrap()) / 3.0,
+                ..MemberRow::default()
+            })
+            .collect();
+        let series: Vec<TimeseriesRow> = (0..4u32)
+            .map(|step| TimeseriesRow {
+                step,
+                arm: "waitlist".into(),
+                loneliness_mean: 6.0 + f64::from(step) / 7.0,
+                retention: (step > 0).then_some(0.25),
+                ..TimeseriesRow::default()
+            })
+            .collect();
+        // Each kind twice, and an empty part, on this thread's one reader.
+        for _ in 0..2 {
+            let body = headerless(&members).unwrap();
+            std::fs::write(&path, &body).unwrap();
+            assert_eq!(read_part::<MemberRow>(&path).unwrap(), members);
+            assert_eq!(read_part_afresh::<MemberRow>(&body), members);
+            let body = headerless(&series).unwrap();
+            std::fs::write(&path, &body).unwrap();
+            assert_eq!(read_part::<TimeseriesRow>(&path).unwrap(), series);
+            assert_eq!(read_part_afresh::<TimeseriesRow>(&body), series);
+            std::fs::write(&path, b"").unwrap();
+            assert!(read_part::<TimeseriesRow>(&path).unwrap().is_empty());
+        }
+        // A row with a field too few, and one whose number does not
+        // parse: errors that name the line, the header counted as the
+        // first; the next part reads whole.
+        let mut body = headerless(&series).unwrap();
+        let cut = body.iter().rposition(|&b| b == b',').unwrap();
+        body.truncate(cut);
+        body.push(b'\n');
+        std::fs::write(&path, &body).unwrap();
+        let short = read_part::<TimeseriesRow>(&path).unwrap_err().to_string();
+        assert!(short.contains("line 5"), "{short}");
+        let bad = String::from_utf8(headerless(&series).unwrap())
+            .unwrap()
+            .replacen("6.142857142857143", "six", 1);
+        std::fs::write(&path, bad).unwrap();
+        let unparsed = read_part::<TimeseriesRow>(&path).unwrap_err();
+        let Error::ReadCsv { source, .. } = &unparsed else {
+            panic!("{unparsed}")
+        };
+        let mut text = header::<TimeseriesRow>();
+        text.extend(std::fs::read(&path).unwrap());
+        let afresh = csv::Reader::from_reader(text.as_slice())
+            .deserialize::<TimeseriesRow>()
+            .find_map(std::result::Result::err)
+            .unwrap();
+        assert_eq!(source.to_string(), afresh.to_string());
+        assert!(afresh.to_string().contains("line: 3"), "{afresh}");
+        std::fs::write(&path, headerless(&members).unwrap()).unwrap();
+        assert_eq!(read_part::<MemberRow>(&path).unwrap(), members);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::experiment::{Experiment, Overrides};
 use crate::memory;
 use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
-use crate::output::{OutputFolder, PARTS_DIR, durable, write_atomically};
+use crate::output::{OutputFolder, PARTS_DIR, durable, parts, write_atomically};
 use crate::plot;
 use crate::progress::Progress;
 use crate::runner::{self, Shard};
@@ -657,7 +657,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let _replaced = OutputFolder::prepare(&args.out, args.force)?.take_replaced();
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     for shard in &args.shards {
-        durable::copy_finished_files(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
+        parts::copy_sealed_runs(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
         // Network exports are written by the runs themselves.
         let exports = shard.join(runner::NETWORK_DIR);
         if exports.is_dir() {

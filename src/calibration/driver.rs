@@ -181,7 +181,7 @@ fn gather(gen_dir: &Path) -> Result<Vec<(PathBuf, FolderLock)>> {
         let lock = FolderLock::acquire(&shard, GATHERING)?;
         let from = shard.join(PARTS_DIR);
         if from.is_dir() {
-            durable::copy_finished_files(&from, &gen_dir.join(PARTS_DIR))?;
+            parts::copy_sealed_runs(&from, &gen_dir.join(PARTS_DIR))?;
         }
         held.push((shard, lock));
     }

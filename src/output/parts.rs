@@ -366,9 +366,8 @@ const SEALERS: usize = 4;
 /// Runs are sealed in no set order (a run counts as done by its own seal
 /// alone). Returns once every run handed over is sealed: the error of the
 /// failed seal of the lowest run, else `work`'s result. Handing over waits
-/// while eight runs wait, and fails once a seal has failed and the
-/// sealers have stopped (the runs not sealed are left unsealed, to be run
-/// again on `--resume`).
+/// while eight runs wait, and fails once a seal has failed (the runs not
+/// sealed are left unsealed, to be run again on `--resume`).
 pub fn sealing<R>(
     dir: &Path,
     work: impl FnOnce(&(dyn Fn(RunWriter) -> Result<()> + Sync)) -> Result<R>,
@@ -397,12 +396,17 @@ fn sealing_on<R>(
             })
             .collect();
         drop(receive);
+        let failed = &failed;
         let hand_over = move |parts: RunWriter| {
-            send.send(parts).map_err(|_| Error::Io {
+            let stopped = || Error::Io {
                 action: "seal the runs in",
                 path: dir.join(PARTS_DIR),
                 source: std::io::Error::other("sealing stopped"),
-            })
+            };
+            if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(stopped());
+            }
+            send.send(parts).map_err(|_| stopped())
         };
         let worked = work(&hand_over);
         drop(hand_over);
@@ -426,28 +430,72 @@ fn sealing_on<R>(
 }
 
 /// One sealer of [`sealing_on`]: seals the runs it receives until the
-/// hand-overs end or a seal fails (its own, or another sealer's, which
-/// `failed` says). Returns the run whose seal failed and why.
+/// hand-overs end. Once a seal has failed (its own, or another sealer's,
+/// which `failed` says, and which makes the next hand-over fail), the
+/// runs still handed over are taken and left unsealed, so that no
+/// hand-over waits. Returns the run whose seal failed here and why.
 fn seal_until_stopped(
     receive: &std::sync::Mutex<std::sync::mpsc::Receiver<RunWriter>>,
     failed: &std::sync::atomic::AtomicBool,
 ) -> Option<(u64, Error)> {
     use std::sync::atomic::Ordering;
+    let mut failure = None;
     loop {
         let next = match receive.lock() {
             Ok(receive) => receive.recv(),
-            Err(_) => return None,
+            Err(_) => return failure,
         };
-        let Ok(parts) = next else { return None };
+        let Ok(parts) = next else { return failure };
         if failed.load(Ordering::Relaxed) {
-            return None;
+            continue;
         }
         let run = parts.run;
         if let Err(e) = parts.seal() {
             failed.store(true, Ordering::Relaxed);
-            return Some((run, e));
+            failure = Some((run, e));
         }
     }
+}
+
+/// Copies the sealed runs of one parts folder into another (created if
+/// need be), in name order: each seal's parts, then the seal, each
+/// flushed to disk, then the folder. Parts no seal lists (a run cut
+/// short, whose parts have their own names) are left, so that they cannot
+/// take the place of a sealed run's parts in `to`. A seal that cannot be
+/// read is copied as it is: the run it stands for is found damaged where
+/// it is verified.
+pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
+    let io = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    super::durable::create_dir(to)?;
+    let mut seals: Vec<String> = std::fs::read_dir(from)
+        .map_err(io("read", from))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|name| !name.starts_with('.') && name.ends_with(".sealed.csv"))
+        .collect();
+    seals.sort();
+    let copy = |name: &str| -> Result<()> {
+        let (source, copied) = (from.join(name), to.join(name));
+        std::fs::copy(&source, &copied).map_err(io("copy", &source))?;
+        super::durable::sync_file(&copied)
+    };
+    for seal in &seals {
+        let text = std::fs::read_to_string(from.join(seal)).unwrap_or_default();
+        for listed in text.lines().skip(1).filter_map(Sealed::parse) {
+            // A name, not a path: a seal names files beside it.
+            if Path::new(&listed.file).file_name() == Some(listed.file.as_ref()) {
+                copy(&listed.file)?;
+            }
+        }
+        copy(seal)?;
+    }
+    sync_dir(to)
 }
 
 /// The state of a run's parts.
@@ -738,6 +786,43 @@ mod tests {
             assert!(text.contains(&seal.display().to_string()), "{text}");
             assert!(seal.is_dir());
         }
+    }
+
+    #[test]
+    fn only_sealed_runs_and_their_parts_are_copied() {
+        let (from, _) = sealed_run();
+        // Run 4 cut short in `from`: its part under its own name, no seal.
+        let mut cut_short = RunWriter::new(from.path(), 4);
+        cut_short.write("timeseries", b"cut\n").unwrap();
+        drop(cut_short);
+        std::fs::write(from.path().join(PARTS_DIR).join(".stray.partial"), b"x").unwrap();
+        // `to` holds run 4 sealed already: it must stay as it is.
+        let to = tempfile::tempdir().unwrap();
+        std::fs::create_dir(to.path().join(PARTS_DIR)).unwrap();
+        write_run(to.path(), 4, &[("timeseries", b"whole\n".to_vec())]).unwrap();
+        copy_sealed_runs(&from.path().join(PARTS_DIR), &to.path().join(PARTS_DIR)).unwrap();
+        assert_eq!(verify(to.path(), 3), RunParts::Verified);
+        assert_same_run(to.path(), from.path());
+        assert_eq!(verify(to.path(), 4), RunParts::Verified);
+        assert_eq!(
+            std::fs::read(part_path(to.path(), 4, "timeseries")).unwrap(),
+            b"whole\n"
+        );
+        let mut names: Vec<String> = std::fs::read_dir(to.path().join(PARTS_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "run-0000003.end.csv",
+                "run-0000003.sealed.csv",
+                "run-0000003.timeseries.csv",
+                "run-0000004.sealed.csv",
+                "run-0000004.timeseries.csv"
+            ]
+        );
     }
 
     #[test]

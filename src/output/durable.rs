@@ -293,14 +293,19 @@ pub fn copy_finished_files(from: &Path, to: &Path) -> Result<()> {
         .collect();
     names.sort();
     for name in names {
-        let source_path = from.join(&name);
-        let copied = to.join(&name);
-        std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
-            action: "copy",
-            path: source_path.clone(),
-            source,
-        })?;
-        sync_file(&copied)?;
+        copy_file(from, to, &name)?;
     }
     sync_dir(to)
+}
+
+/// Copies the file `name` of folder `from` into folder `to` and flushes
+/// the copy to disk (its folder is the caller's to flush).
+pub fn copy_file(from: &Path, to: &Path, name: impl AsRef<Path>) -> Result<()> {
+    let (source_path, copied) = (from.join(&name), to.join(&name));
+    std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
+        action: "copy",
+        path: source_path,
+        source,
+    })?;
+    sync_file(&copied)
 }

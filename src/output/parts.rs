@@ -480,11 +480,7 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
         .filter(|name| !name.starts_with('.') && name.ends_with(".sealed.csv"))
         .collect();
     seals.sort();
-    let copy = |name: &str| -> Result<()> {
-        let (source, copied) = (from.join(name), to.join(name));
-        std::fs::copy(&source, &copied).map_err(io("copy", &source))?;
-        super::durable::sync_file(&copied)
-    };
+    let copy = |name: &str| super::durable::copy_file(from, to, name);
     for seal in &seals {
         let text = std::fs::read_to_string(from.join(seal)).unwrap_or_default();
         for listed in text.lines().skip(1).filter_map(Sealed::parse) {

@@ -35,11 +35,10 @@ pub struct FinalRow {
     pub values: [Option<f64>; METRICS.len()],
 }
 
-/// The last-step rows of a run's headerless time-series part.
-pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
-    let series: Vec<TimeseriesRow> = rows::read_part(part)?;
+/// The last-step rows of a run's time series.
+pub fn final_rows(series: &[TimeseriesRow]) -> Vec<FinalRow> {
     let last = series.iter().map(|r| r.step).max().unwrap_or(0);
-    Ok(series
+    series
         .iter()
         .filter(|r| r.step == last)
         .map(|r| FinalRow {
@@ -49,7 +48,7 @@ pub fn final_rows(part: &Path) -> Result<Vec<FinalRow>> {
             week: r.week,
             values: METRICS.map(|m| (m.value)(r)),
         })
-        .collect())
+        .collect()
 }
 
 /// Moments of end loneliness of one arm of one run, for effect sizes.
@@ -254,11 +253,14 @@ pub fn summarise(
     let labels = labels(experiment, finals);
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
+        // The point's values as text, made once for all its rows.
+        let swept = experiment.point_values(point);
         for label in &labels {
             let reference = compared_with(experiment, point, label, &labels, &reference_arm, split);
             let condition = Condition {
                 experiment,
                 point,
+                swept: &swept,
                 label,
                 reference: reference.as_ref(),
                 values: &values,
@@ -279,6 +281,8 @@ pub fn summarise(
 struct Condition<'a> {
     experiment: &'a Experiment,
     point: usize,
+    /// The point's values as text ([`Experiment::point_values`]).
+    swept: &'a [String],
     label: &'a String,
     reference: Option<&'a (usize, String)>,
     values: &'a ByCondition<'a, &'a FinalRow>,
@@ -325,7 +329,7 @@ impl Condition<'_> {
         Some(SummaryRow {
             point: self.point,
             arm: self.label.clone(),
-            swept: self.experiment.point_values(self.point),
+            swept: self.swept.to_vec(),
             metric: metric.name.to_string(),
             replicates: own.len() as u64,
             step,

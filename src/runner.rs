@@ -509,22 +509,34 @@ pub fn assemble(
         files.push("panel.csv".into());
     }
 
-    // summary.csv from the last step of every run, read back part by part
-    // (the runs in parallel, in run order).
+    // summary.csv from the last step of every run, and a sensitivity
+    // analysis's readings, from each run's parts read back once (the runs
+    // in parallel, in run order).
+    let analysis = experiment.sensitivity.as_ref();
     let read = experiment.read_each_run(|r| {
-        let finals = conditions::final_rows(&parts::part_path(dir, r.id, "timeseries"))?;
+        let series = rows::read_part::<TimeseriesRow>(&parts::part_path(dir, r.id, "timeseries"))?;
         let ends = rows::read_part::<EndRecord>(&parts::part_path(dir, r.id, "end"))?;
-        Ok((finals, ends))
+        let readings = analysis.and_then(|analysis| {
+            sensitivity::results::run_readings(experiment, analysis, r, &series, &ends)
+                .map(|readings| (r, readings))
+        });
+        Ok((conditions::final_rows(&series), ends, readings))
     })?;
-    let (finals, ends): (Vec<Vec<FinalRow>>, Vec<Vec<EndRecord>>) = read.into_iter().unzip();
-    let (finals, ends) = (finals.concat(), ends.concat());
-    let summary = conditions::summarise(experiment, &finals, &ends);
+    let (mut finals, mut all_ends, mut readings) = (Vec::new(), Vec::new(), Vec::new());
+    for (run_finals, ends, run_readings) in read {
+        finals.extend(run_finals);
+        all_ends.extend(ends);
+        readings.extend(run_readings);
+    }
+    let summary = conditions::summarise(experiment, &finals, &all_ends);
     let (w, path) = folder.create("summary.csv")?;
     conditions::write_summary(experiment, &summary, w, &path)?;
     files.push("summary.csv".into());
     let mut indices = Vec::new();
-    if let Some(analysis) = &experiment.sensitivity {
-        let (written, rows) = sensitivity::results::write(experiment, analysis, dir, &mut folder)?;
+    if let Some(analysis) = analysis {
+        let values = sensitivity::results::values(experiment, analysis, readings);
+        let (written, rows) =
+            sensitivity::results::write(experiment, analysis, &values, &mut folder)?;
         files.extend(written);
         indices = rows;
     }

@@ -112,16 +112,34 @@ pub fn digits_for(half_width: f64, usual: usize) -> usize {
     }
 }
 
+/// The 0.975 quantile of Student's t with `freedom` degrees of freedom
+/// (at least 1). The first 64 found are kept on each thread: a summary
+/// asks for the same few (its replicates less one) thousands of times,
+/// and each costs an iterative inversion of the distribution function.
+/// The same bits as finding it afresh.
+fn t_975(freedom: u64) -> f64 {
+    thread_local! {
+        static FOUND: std::cell::RefCell<Vec<(u64, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    FOUND.with_borrow_mut(|found| {
+        if let Some(&(_, t)) = found.iter().find(|(f, _)| *f == freedom) {
+            return t;
+        }
+        let t = StudentsT::new(0.0, 1.0, freedom as f64)
+            .expect("positive degrees of freedom")
+            .inverse_cdf(0.975);
+        if found.len() < 64 {
+            found.push((freedom, t));
+        }
+        t
+    })
+}
+
 /// Mean of `values` with a t-based 95% confidence interval.
 pub fn mean_ci(values: &[f64]) -> Estimate {
     let mut m = Moments::default();
     values.iter().for_each(|&x| m.push(x));
-    let half_width = (m.n >= 2).then(|| {
-        let t = StudentsT::new(0.0, 1.0, (m.n - 1) as f64)
-            .expect("positive degrees of freedom")
-            .inverse_cdf(0.975);
-        t * (m.variance() / m.n as f64).sqrt()
-    });
+    let half_width = (m.n >= 2).then(|| t_975(m.n - 1) * (m.variance() / m.n as f64).sqrt());
     Estimate {
         mean: m.mean(),
         half_width,
@@ -221,6 +239,23 @@ pub fn graduation_incidence(durations: &[Duration], last: u32) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t_quantiles_kept_are_those_found_afresh() {
+        // Past the 64 kept, the rest are found afresh each time.
+        for round in 0..2 {
+            for freedom in 1..100u64 {
+                let afresh = StudentsT::new(0.0, 1.0, freedom as f64)
+                    .unwrap()
+                    .inverse_cdf(0.975);
+                assert_eq!(
+                    t_975(freedom).to_bits(),
+                    afresh.to_bits(),
+                    "{freedom} ({round})"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ci_matches_a_hand_computation() {

@@ -15,12 +15,13 @@
 //! writes it. Below it sit the formats of what goes into the folder: [`rows`] (the row
 //! type of every CSV file, and the metrics reported at the end),
 //! [`csv_line`], [`group_lines`] and [`member_lines`] (rows written as CSV lines),
-//! [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
+//! [`display_float`] (the analysis files' numbers), [`manifest`] (`manifest.json`) and [`xml`] (escaping for GraphML and the
 //! report). The module imports nothing of the model, so every layer may use
 //! it: the engine to fill rows, the runner to write them, the charts and the
 //! summary to read them back.
 
 pub mod csv_line;
+pub mod display_float;
 pub mod durable;
 pub mod group_lines;
 pub mod lock;

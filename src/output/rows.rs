@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::display_float::display_text;
 use crate::error::{Error, Result};
 
 /// One row of `timeseries.csv`: one arm of one run after one step.
@@ -843,19 +844,19 @@ impl SummaryRow {
     }
 
     /// The row's cells, in header order; numbers as Rust's `Display` prints
-    /// them (shortest exact form, never an exponent: serde's would write
-    /// `1.0` and `1e-7` where the file has `1` and `0.0000001`), empty for
-    /// `None`.
+    /// them ([`display_text`]: shortest exact form, never an exponent:
+    /// serde's would write `1.0` and `1e-7` where the file has `1` and
+    /// `0.0000001`), empty for `None`.
     pub fn record(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        let num = |v: Option<f64>| v.map_or(String::new(), display_text);
         let mut cells = vec![self.point.to_string(), self.arm.clone()];
         cells.extend(self.swept.iter().cloned());
         cells.extend([
             self.metric.clone(),
             self.replicates.to_string(),
             self.step.to_string(),
-            self.week.to_string(),
-            self.mean.to_string(),
+            display_text(self.week),
+            display_text(self.mean),
             num(self.sd),
             num(self.ci_low),
             num(self.ci_high),

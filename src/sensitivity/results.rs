@@ -35,8 +35,8 @@ use super::spec::{Measure, Session};
 use super::{Analysis, Design, Outcome, Reference};
 use crate::conditions;
 use crate::error::Result;
-use crate::experiment::Experiment;
-use crate::output::parts;
+use crate::experiment::{Experiment, RunSpec};
+use crate::output::display_float::display_text;
 use crate::output::rows::{self, write_records};
 use crate::output::{EndRecord, OutputFolder, TimeseriesRow};
 use crate::stats::Moments;
@@ -59,7 +59,7 @@ pub type Values = Vec<Vec<Vec<Option<f64>>>>;
 /// What one run gives an outcome: a value from its time series, or the
 /// moments of its members' end scores (for effect sizes).
 #[derive(Debug, Clone, Copy, Default)]
-struct Reading {
+pub struct Reading {
     value: Option<f64>,
     moments: Option<Moments>,
 }
@@ -93,49 +93,62 @@ fn combine(outcome: &Outcome, own: Reading, reference: Reading) -> Option<f64> {
     }
 }
 
-/// Reads every outcome of every run that the analysis needs (the runs in
-/// parallel, their readings put in place in run order).
-pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> Result<Values> {
+/// What one run gives each outcome: the analysed arm's reading, and the
+/// reference's where the outcome compares with one (`None` where the run
+/// gives none).
+pub type RunReadings = Vec<(Option<Reading>, Option<Reading>)>;
+
+/// The readings one run gives the analysis, from its time series `rows`
+/// and its members' end scores `ends` (read once, for `summary.csv` as
+/// well); `None` for a run of neither the analysed arm nor the reference.
+pub fn run_readings(
+    experiment: &Experiment,
+    analysis: &Analysis,
+    run: RunSpec,
+    rows: &[TimeseriesRow],
+    ends: &[EndRecord],
+) -> Option<RunReadings> {
+    let is_own = run.arm == analysis.arm;
+    let is_reference = analysis.reference == Some(Reference::Arm(run.arm));
+    if !is_own && !is_reference {
+        return None;
+    }
+    let label = experiment.scenario(run.point, run.arm).arm_name();
+    // Each outcome's readings for the run's own arm and the reference.
+    let readings = analysis
+        .spec
+        .outcomes
+        .iter()
+        .map(|outcome| {
+            let mut pair = (None, None);
+            if is_own {
+                pair.0 = Some(reading(rows, ends, label, outcome));
+                if outcome.compares() && analysis.reference == Some(Reference::Control) {
+                    pair.1 = Some(reading(rows, ends, "control", outcome));
+                }
+            }
+            if is_reference && outcome.compares() {
+                pair.1 = Some(reading(rows, ends, label, outcome));
+            }
+            pair
+        })
+        .collect();
+    Some(readings)
+}
+
+/// Every outcome's values per point and replicate from every run's
+/// readings ([`run_readings`], in run order).
+pub fn values(
+    experiment: &Experiment,
+    analysis: &Analysis,
+    runs: impl IntoIterator<Item = (RunSpec, RunReadings)>,
+) -> Values {
     let outcomes = &analysis.spec.outcomes;
-    let effects = outcomes.iter().any(|o| o.measure == Measure::EffectSize);
     let empty =
         vec![vec![Reading::default(); experiment.replicates as usize]; experiment.points.len()];
     let mut own = vec![empty.clone(); outcomes.len()];
     let mut reference = vec![empty; outcomes.len()];
-    let read = experiment.read_each_run(|run| {
-        let is_own = run.arm == analysis.arm;
-        let is_reference = analysis.reference == Some(Reference::Arm(run.arm));
-        if !is_own && !is_reference {
-            return Ok(None);
-        }
-        let rows: Vec<TimeseriesRow> =
-            rows::read_part(&parts::part_path(dir, run.id, "timeseries"))?;
-        let ends: Vec<EndRecord> = if effects {
-            rows::read_part(&parts::part_path(dir, run.id, "end"))?
-        } else {
-            Vec::new()
-        };
-        let label = experiment.scenario(run.point, run.arm).arm_name();
-        // Each outcome's readings for the run's own arm and the reference.
-        let readings: Vec<(Option<Reading>, Option<Reading>)> = outcomes
-            .iter()
-            .map(|outcome| {
-                let mut pair = (None, None);
-                if is_own {
-                    pair.0 = Some(reading(&rows, &ends, label, outcome));
-                    if outcome.compares() && analysis.reference == Some(Reference::Control) {
-                        pair.1 = Some(reading(&rows, &ends, "control", outcome));
-                    }
-                }
-                if is_reference && outcome.compares() {
-                    pair.1 = Some(reading(&rows, &ends, label, outcome));
-                }
-                pair
-            })
-            .collect();
-        Ok(Some((run, readings)))
-    })?;
-    for (run, readings) in read.into_iter().flatten() {
+    for (run, readings) in runs {
         let (p, r) = (run.point, run.replicate as usize);
         for (o, (own_reading, reference_reading)) in readings.into_iter().enumerate() {
             if let Some(reading) = own_reading {
@@ -158,11 +171,11 @@ pub fn read_values(experiment: &Experiment, analysis: &Analysis, dir: &Path) -> 
             })
             .collect()
     };
-    Ok(outcomes
+    outcomes
         .iter()
         .enumerate()
         .map(|(o, outcome)| combined(o, outcome))
-        .collect())
+        .collect()
 }
 
 /// One point's outcome over its replicates.
@@ -256,7 +269,7 @@ impl IndexRow {
 
     /// The cells, numbers as `Display` prints them, empty for `None`.
     fn record(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        let num = |v: Option<f64>| v.map_or(String::new(), display_text);
         vec![
             self.outcome.clone(),
             self.factor.clone(),
@@ -388,11 +401,10 @@ pub fn estimate(analysis: &Analysis, values: &Values) -> (Vec<Vec<PointOutcome>>
 pub fn write(
     experiment: &Experiment,
     analysis: &Analysis,
-    dir: &Path,
+    values: &Values,
     folder: &mut OutputFolder,
 ) -> Result<(Vec<String>, Vec<IndexRow>)> {
-    let values = read_values(experiment, analysis, dir)?;
-    let (points, indices) = estimate(analysis, &values);
+    let (points, indices) = estimate(analysis, values);
     let factors: Vec<String> = analysis
         .spec
         .factors
@@ -419,7 +431,7 @@ pub fn write(
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    let num = |v: Option<f64>| v.map_or(String::new(), display_text);
     let records = analysis
         .spec
         .outcomes

@@ -454,6 +454,11 @@ struct Written {
     places: BTreeMap<String, Place>,
 }
 
+/// One condition's checked parameters, its name for messages, and where
+/// the files it imports were named
+/// ([`Experiment::condition_parameters`]).
+type Checked = (Parameters, String, BTreeMap<String, Place>);
+
 impl Written {
     fn set(&mut self, key: &str, value: toml::Value, place: Place) {
         set_key(&mut self.table, key, value);
@@ -594,19 +599,42 @@ impl Experiment {
             &report,
         )?;
 
+        // Each condition's parameters checked in parallel; then, in order,
+        // what each imports, so that the first condition in order with a
+        // problem is the one reported, as one after another would.
+        let checked: Vec<Result<Checked>> = {
+            use rayon::prelude::*;
+            let conditions: Vec<(usize, &ArmSpec)> = (0..points.len())
+                .flat_map(|p| arms.iter().map(move |arm| (p, arm)))
+                .collect();
+            conditions
+                .into_par_iter()
+                .map(|(p, arm)| {
+                    // Sensitivity points and calibration particles share
+                    // the base seed: common random numbers across the
+                    // design.
+                    let (kind, seed) = match (&sensitivity, &calibration) {
+                        (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
+                        (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
+                        _ => ("sweep point".to_string(), point_seed(base_seed, p)),
+                    };
+                    let point = Point::new(&kind, &varied, &points[p], seed);
+                    Self::condition_parameters(&base, &point, arm, &report)
+                })
+                .collect()
+        };
         let mut scenarios = Vec::with_capacity(points.len() * arms.len());
-        for (p, values) in points.iter().enumerate() {
-            // Sensitivity points and calibration particles share the base
-            // seed: common random numbers across the design.
-            let (kind, seed) = match (&sensitivity, &calibration) {
-                (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
-                (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
-                _ => ("sweep point".to_string(), point_seed(base_seed, p)),
-            };
-            let point = Point::new(&kind, &varied, values, seed);
-            for arm in &arms {
-                scenarios.push(Self::condition(&base, &point, arm, &mut imports, &report)?);
-            }
+        for (checked, arm) in checked.into_iter().zip(arms.iter().cycle()) {
+            let (parameters, context, import_places) = checked?;
+            let import = imports
+                .for_scenario(&parameters, &context)
+                .map_err(|e| report.in_file(e, &import_places))?;
+            scenarios.push(Scenario::new(
+                parameters,
+                arm.name.clone(),
+                arm.attends,
+                import,
+            ));
         }
         let replicates = base_scenario.replicates;
         if let Some(analysis) = &mut sensitivity {
@@ -987,15 +1015,16 @@ impl Experiment {
         Ok((parsed, written))
     }
 
-    /// The scenario of one point and arm: the base, the point's values, the
-    /// arm's keys and the point's seed, checked and typed.
-    fn condition(
+    /// The parameters of one point and arm: the base, the point's values,
+    /// the arm's keys and the point's seed, checked and typed; with the
+    /// condition's name for messages (its arm and the point's values) and
+    /// where the files it imports were named.
+    fn condition_parameters(
         base: &Written,
         point: &Point,
         arm: &ArmSpec,
-        imports: &mut Imports,
         report: &Reporter,
-    ) -> Result<Scenario> {
+    ) -> Result<Checked> {
         let mut condition = base.clone();
         let mut context = vec![format!("arm {}", arm.name)];
         for ((key, place), value) in point.varied.iter().zip(point.values) {
@@ -1012,15 +1041,12 @@ impl Experiment {
         );
         let context = context.join(", ");
         let parameters = Self::checked(&condition.table, &condition.places, report, &context)?;
-        let import = imports
-            .for_scenario(&parameters, &context)
-            .map_err(|e| report.in_file(e, &condition.places))?;
-        Ok(Scenario::new(
-            parameters,
-            arm.name.clone(),
-            arm.attends,
-            import,
-        ))
+        // Where the files it imports were named, for their errors.
+        let import_places = ["population.file", "community_network.file"]
+            .into_iter()
+            .filter_map(|key| Some((key.to_string(), condition.places.remove(key)?)))
+            .collect();
+        Ok((parameters, context, import_places))
     }
 
     /// At most [`MAX_RUNS`] runs (points × arms × replicates), the error put

@@ -388,6 +388,40 @@ fn a_bad_sweep_value_names_the_key_the_value_and_the_point() {
 }
 
 #[test]
+fn of_several_conditions_that_break_a_relation_the_first_is_reported() {
+    // A tie level above the casual level (50 hours) breaks their order.
+    // The conditions are checked in parallel; the first in order with a
+    // problem (tie_hours 55) is the one reported, not a later one (120).
+    let dir = tempfile::tempdir().unwrap();
+    let levels: Vec<String> = ["20", "55"]
+        .into_iter()
+        .map(String::from)
+        .chain((10..50).map(|h| h.to_string()))
+        .chain(["120".to_string()])
+        .collect();
+    let text = SWEEP.replace(
+        "[sweep]\n",
+        &format!(
+            "[sweep]\nmechanisms.bonding.tie_hours = [{}]\n",
+            levels.join(", ")
+        ),
+    );
+    let scenario = write_scenario(dir.path(), &text);
+    for _ in 0..3 {
+        bonfire()
+            .arg("check")
+            .arg(&scenario)
+            .assert()
+            .failure()
+            .stderr(
+                predicates::str::contains("mechanisms.bonding.casual_hours")
+                    .and(predicates::str::contains("tie_hours = 55"))
+                    .and(predicates::str::contains("120").not()),
+            );
+    }
+}
+
+#[test]
 fn every_shipped_scenario_is_valid_and_listed() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();

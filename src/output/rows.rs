@@ -1040,10 +1040,77 @@ pub(super) fn line_error(e: super::csv_line::Unsupported) -> Error {
 }
 
 /// Reads a whole file of rows; columns are found by name.
-pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+pub fn read<T: DeserializeOwned + Send>(path: &Path) -> Result<Vec<T>> {
+    if let Some(rows) = read_in_pieces(path) {
+        return Ok(rows);
+    }
     let mut rows = Vec::new();
     for_each(path, |row| rows.push(row))?;
     Ok(rows)
+}
+
+/// Files from this size are read in pieces in parallel ([`read_in_pieces`]).
+const READ_IN_PIECES_FROM: usize = 1 << 20;
+
+/// The rows of a large file (a `timeseries.csv` of thousands of runs is
+/// tens of megabytes, which one thread parses in about a second), read in
+/// pieces of whole lines in parallel and put together in order: the rows
+/// `csv` reads one after another, by name under the header's columns.
+/// `None` (read it one row after another) for a small file, one that
+/// cannot be read whole, one with a quote (a quoted field may hold a line
+/// break, so a line break need not end a row) or a byte-order mark, and
+/// one that any piece fails to read: the reader one row after another
+/// then finds the same problem and reports it at its place in the file.
+fn read_in_pieces<T: DeserializeOwned + Send>(path: &Path) -> Option<Vec<T>> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() < READ_IN_PIECES_FROM
+        || bytes.starts_with(b"\xef\xbb\xbf")
+        || bytes.contains(&b'"')
+    {
+        return None;
+    }
+    let header_end = bytes.iter().position(|&b| b == b'\n')? + 1;
+    let columns: csv::ByteRecord = bytes[..header_end]
+        .strip_suffix(b"\n")?
+        .strip_suffix(b"\r")
+        .unwrap_or(&bytes[..header_end - 1])
+        .split(|&b| b == b',')
+        .collect();
+    let body = &bytes[header_end..];
+    let pieces = rayon::current_num_threads().max(1) * 4;
+    let mut bounds = vec![0];
+    for k in 1..pieces {
+        let from = (body.len() * k / pieces).max(*bounds.last()?);
+        match body[from..].iter().position(|&b| b == b'\n') {
+            Some(at) => bounds.push(from + at + 1),
+            None => break,
+        }
+    }
+    bounds.push(body.len());
+    bounds.dedup();
+    let read: Option<Vec<Vec<T>>> = bounds
+        .par_windows(2)
+        .map(|piece| rows_of_piece(&body[piece[0]..piece[1]], &columns))
+        .collect();
+    Some(read?.into_iter().flatten().collect())
+}
+
+/// The rows of whole lines without quotes, each with as many fields as
+/// `columns`; `None` at the first that is not.
+fn rows_of_piece<T: DeserializeOwned>(piece: &[u8], columns: &csv::ByteRecord) -> Option<Vec<T>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(piece);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = Vec::new();
+    while reader.read_byte_record(&mut record).ok()? {
+        if record.len() != columns.len() {
+            return None;
+        }
+        rows.push(record.deserialize(Some(columns)).ok()?);
+    }
+    Some(rows)
 }
 
 /// Reads a file row by row, handing each to `f` (for files too large to
@@ -1164,6 +1231,99 @@ mod tests {
         let file = std::fs::File::create(&path).unwrap();
         write_records(file, &path, header, records).unwrap();
         path
+    }
+
+    /// A time series of `n` rows, the arm of each named by `arm`, the
+    /// file's bytes as `csv` writes them.
+    fn series_file(n: u64, arm: impl Fn(u64) -> String) -> (Vec<TimeseriesRow>, Vec<u8>) {
+        let rows: Vec<TimeseriesRow> = (0..n)
+            .map(|i| TimeseriesRow {
+                run: i / 53,
+                arm: arm(i),
+                step: (i % 53) as u32,
+                week: (i % 53) as f64 * 0.5,
+                members_active: i % 11,
+                attendance_rate: (i % 3 != 0).then(|| 1.0 / (1 + i % 7) as f64),
+                ..TimeseriesRow::default()
+            })
+            .collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        rows.iter().for_each(|row| w.serialize(row).unwrap());
+        (rows, w.into_inner().unwrap())
+    }
+
+    fn one_after_another(path: &Path) -> Result<Vec<TimeseriesRow>> {
+        let mut rows = Vec::new();
+        for_each(path, |row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    #[test]
+    fn a_large_file_read_in_pieces_is_read_as_one_row_after_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeseries.csv");
+        let (rows, bytes) = series_file(20_000, |i| ["group", "control"][(i % 2) as usize].into());
+        assert!(bytes.len() > READ_IN_PIECES_FROM, "{} bytes", bytes.len());
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(
+            read_in_pieces::<TimeseriesRow>(&path).is_some(),
+            "read in pieces"
+        );
+        assert_eq!(read::<TimeseriesRow>(&path).unwrap(), rows);
+        assert_eq!(one_after_another(&path).unwrap(), rows);
+
+        // Line breaks as "\r\n", and blank lines, as `csv` reads them.
+        let crlf: Vec<u8> = bytes
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    b"\r\n".to_vec()
+                } else {
+                    vec![b]
+                }
+            })
+            .chain(b"\r\n\n".iter().copied())
+            .collect();
+        std::fs::write(&path, &crlf).unwrap();
+        assert_eq!(read::<TimeseriesRow>(&path).unwrap(), rows);
+
+        // A quoted arm (a comma in its name): one row after another.
+        let (quoted_rows, quoted) = series_file(20_000, |i| format!("arm, {}", i % 3));
+        std::fs::write(&path, &quoted).unwrap();
+        assert!(read_in_pieces::<TimeseriesRow>(&path).is_none());
+        assert_eq!(read::<TimeseriesRow>(&path).unwrap(), quoted_rows);
+    }
+
+    #[test]
+    fn a_large_file_with_a_bad_row_is_reported_as_one_row_after_another_reports_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeseries.csv");
+        let (_, bytes) = series_file(20_000, |_| "group".into());
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // A field short at line 15,001; a number that does not parse at
+        // line 12,001.
+        for (at, bad) in [
+            (
+                15_000,
+                lines[15_000].rsplit_once(',').unwrap().0.to_string(),
+            ),
+            (12_000, lines[12_000].replacen(",group,", ",group,x", 1)),
+        ] {
+            let mut changed = lines.clone();
+            changed[at] = &bad;
+            std::fs::write(&path, changed.join("\n") + "\n").unwrap();
+            let afresh = one_after_another(&path).unwrap_err().to_string();
+            assert_eq!(
+                read::<TimeseriesRow>(&path).unwrap_err().to_string(),
+                afresh
+            );
+            assert!(
+                afresh.contains(&format!("line {}", at + 1))
+                    || afresh.contains(&format!("line: {}", at + 1)),
+                "{afresh}"
+            );
+        }
     }
 
     #[test]

@@ -459,6 +459,58 @@ struct Written {
 /// ([`Experiment::condition_parameters`]).
 type Checked = (Parameters, String, BTreeMap<String, Place>);
 
+/// An experiment's conditions before they are checked: the base
+/// scenario as written, the keys that vary, every point's values and the
+/// arms.
+struct Conditions<'a> {
+    base: &'a Written,
+    varied: &'a [(String, Place)],
+    points: &'a [Vec<toml::Value>],
+    arms: &'a [ArmSpec],
+}
+
+impl Conditions<'_> {
+    /// The scenario of every point and arm, points first: each
+    /// condition's parameters checked in parallel
+    /// ([`Experiment::condition_parameters`]); then, in order, what each
+    /// imports, so that the first condition in order with a problem is the
+    /// one reported, as one after another would. `kind_and_seed` gives a
+    /// point's kind (for messages) and seed.
+    fn scenarios(
+        &self,
+        kind_and_seed: impl Fn(usize) -> (String, u64) + Sync,
+        imports: &mut Imports,
+        report: &Reporter,
+    ) -> Result<Vec<Scenario>> {
+        use rayon::prelude::*;
+        let conditions: Vec<(usize, &ArmSpec)> = (0..self.points.len())
+            .flat_map(|p| self.arms.iter().map(move |arm| (p, arm)))
+            .collect();
+        let checked: Vec<Result<Checked>> = conditions
+            .into_par_iter()
+            .map(|(p, arm)| {
+                let (kind, seed) = kind_and_seed(p);
+                let point = Point::new(&kind, self.varied, &self.points[p], seed);
+                Experiment::condition_parameters(self.base, &point, arm, report)
+            })
+            .collect();
+        let mut scenarios = Vec::with_capacity(checked.len());
+        for (checked, arm) in checked.into_iter().zip(self.arms.iter().cycle()) {
+            let (parameters, context, import_places) = checked?;
+            let import = imports
+                .for_scenario(&parameters, &context)
+                .map_err(|e| report.in_file(e, &import_places))?;
+            scenarios.push(Scenario::new(
+                parameters,
+                arm.name.clone(),
+                arm.attends,
+                import,
+            ));
+        }
+        Ok(scenarios)
+    }
+}
+
 impl Written {
     fn set(&mut self, key: &str, value: toml::Value, place: Place) {
         set_key(&mut self.table, key, value);
@@ -599,43 +651,20 @@ impl Experiment {
             &report,
         )?;
 
-        // Each condition's parameters checked in parallel; then, in order,
-        // what each imports, so that the first condition in order with a
-        // problem is the one reported, as one after another would.
-        let checked: Vec<Result<Checked>> = {
-            use rayon::prelude::*;
-            let conditions: Vec<(usize, &ArmSpec)> = (0..points.len())
-                .flat_map(|p| arms.iter().map(move |arm| (p, arm)))
-                .collect();
-            conditions
-                .into_par_iter()
-                .map(|(p, arm)| {
-                    // Sensitivity points and calibration particles share
-                    // the base seed: common random numbers across the
-                    // design.
-                    let (kind, seed) = match (&sensitivity, &calibration) {
-                        (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
-                        (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
-                        _ => ("sweep point".to_string(), point_seed(base_seed, p)),
-                    };
-                    let point = Point::new(&kind, &varied, &points[p], seed);
-                    Self::condition_parameters(&base, &point, arm, &report)
-                })
-                .collect()
+        // Sensitivity points and calibration particles share the base
+        // seed: common random numbers across the design.
+        let kind_and_seed = |p: usize| match (&sensitivity, &calibration) {
+            (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
+            (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
+            _ => ("sweep point".to_string(), point_seed(base_seed, p)),
         };
-        let mut scenarios = Vec::with_capacity(points.len() * arms.len());
-        for (checked, arm) in checked.into_iter().zip(arms.iter().cycle()) {
-            let (parameters, context, import_places) = checked?;
-            let import = imports
-                .for_scenario(&parameters, &context)
-                .map_err(|e| report.in_file(e, &import_places))?;
-            scenarios.push(Scenario::new(
-                parameters,
-                arm.name.clone(),
-                arm.attends,
-                import,
-            ));
-        }
+        let conditions = Conditions {
+            base: &base,
+            varied: &varied,
+            points: &points,
+            arms: &arms,
+        };
+        let scenarios = conditions.scenarios(kind_and_seed, &mut imports, &report)?;
         let replicates = base_scenario.replicates;
         if let Some(analysis) = &mut sensitivity {
             Self::settle_reference(

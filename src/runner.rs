@@ -441,6 +441,43 @@ fn write_runs_csv(experiment: &Experiment, folder: &mut OutputFolder) -> Result<
     rows::write_records(w, &path, &RunRow::header(&keys), runs)
 }
 
+/// What `summary.csv` and a sensitivity analysis's files are made from.
+struct ReadBack {
+    /// Every run's rows of its last step, in run order.
+    finals: Vec<FinalRow>,
+    /// Every run's members' end scores, in run order.
+    ends: Vec<EndRecord>,
+    /// A sensitivity analysis's readings of each run it reads.
+    readings: Vec<(RunSpec, sensitivity::results::RunReadings)>,
+}
+
+/// Each run's time-series and end parts read back once (the runs in
+/// parallel, in run order), for `summary.csv` and, in a sensitivity
+/// analysis, its outcomes together.
+fn read_back(experiment: &Experiment, dir: &Path) -> Result<ReadBack> {
+    let analysis = experiment.sensitivity.as_ref();
+    let read = experiment.read_each_run(|r| {
+        let series = rows::read_part::<TimeseriesRow>(&parts::part_path(dir, r.id, "timeseries"))?;
+        let ends = rows::read_part::<EndRecord>(&parts::part_path(dir, r.id, "end"))?;
+        let readings = analysis.and_then(|analysis| {
+            sensitivity::results::run_readings(experiment, analysis, r, &series, &ends)
+                .map(|readings| (r, readings))
+        });
+        Ok((conditions::final_rows(&series), ends, readings))
+    })?;
+    let mut all = ReadBack {
+        finals: Vec::new(),
+        ends: Vec::new(),
+        readings: Vec::new(),
+    };
+    for (finals, ends, readings) in read {
+        all.finals.extend(finals);
+        all.ends.extend(ends);
+        all.readings.extend(readings);
+    }
+    Ok(all)
+}
+
 /// Writes the final files from the parts of every run, then removes the
 /// parts. Called after [`run_pending`] has run the whole experiment in
 /// this process, under the folder's lock: every run's parts were then
@@ -509,31 +546,17 @@ pub fn assemble(
         files.push("panel.csv".into());
     }
 
-    // summary.csv from the last step of every run, and a sensitivity
-    // analysis's readings, from each run's parts read back once (the runs
-    // in parallel, in run order).
-    let analysis = experiment.sensitivity.as_ref();
-    let read = experiment.read_each_run(|r| {
-        let series = rows::read_part::<TimeseriesRow>(&parts::part_path(dir, r.id, "timeseries"))?;
-        let ends = rows::read_part::<EndRecord>(&parts::part_path(dir, r.id, "end"))?;
-        let readings = analysis.and_then(|analysis| {
-            sensitivity::results::run_readings(experiment, analysis, r, &series, &ends)
-                .map(|readings| (r, readings))
-        });
-        Ok((conditions::final_rows(&series), ends, readings))
-    })?;
-    let (mut finals, mut all_ends, mut readings) = (Vec::new(), Vec::new(), Vec::new());
-    for (run_finals, ends, run_readings) in read {
-        finals.extend(run_finals);
-        all_ends.extend(ends);
-        readings.extend(run_readings);
-    }
-    let summary = conditions::summarise(experiment, &finals, &all_ends);
+    let ReadBack {
+        finals,
+        ends,
+        readings,
+    } = read_back(experiment, dir)?;
+    let summary = conditions::summarise(experiment, &finals, &ends);
     let (w, path) = folder.create("summary.csv")?;
     conditions::write_summary(experiment, &summary, w, &path)?;
     files.push("summary.csv".into());
     let mut indices = Vec::new();
-    if let Some(analysis) = analysis {
+    if let Some(analysis) = &experiment.sensitivity {
         let values = sensitivity::results::values(experiment, analysis, readings);
         let (written, rows) =
             sensitivity::results::write(experiment, analysis, &values, &mut folder)?;

@@ -1058,24 +1058,27 @@ const READ_IN_PIECES_FROM: usize = 1 << 20;
 /// `csv` reads one after another, by name under the header's columns.
 /// `None` (read it one row after another) for a small file, one that
 /// cannot be read whole, one with a quote (a quoted field may hold a line
-/// break, so a line break need not end a row) or a byte-order mark, and
-/// one that any piece fails to read: the reader one row after another
-/// then finds the same problem and reports it at its place in the file.
+/// break, so a line break need not end a row), a header line with a `\r`
+/// other than its end's (`csv` ends a line at a lone `\r` too), a byte
+/// 0xef (the first of a byte-order mark, which `csv` drops where a
+/// reader's input begins, so at a piece's start but not elsewhere) or
+/// bytes that are not UTF-8 (`csv` refuses them in any column, read or
+/// not), and one that any piece fails to read: the reader one
+/// row after another then finds the same problem and reports it at its
+/// place in the file.
 fn read_in_pieces<T: DeserializeOwned + Send>(path: &Path) -> Option<Vec<T>> {
     let bytes = std::fs::read(path).ok()?;
-    if bytes.len() < READ_IN_PIECES_FROM
-        || bytes.starts_with(b"\xef\xbb\xbf")
-        || bytes.contains(&b'"')
-    {
+    if bytes.len() < READ_IN_PIECES_FROM || bytes.contains(&b'"') || bytes.contains(&0xef) {
         return None;
     }
     let header_end = bytes.iter().position(|&b| b == b'\n')? + 1;
-    let columns: csv::ByteRecord = bytes[..header_end]
-        .strip_suffix(b"\n")?
+    let header = bytes[..header_end - 1]
         .strip_suffix(b"\r")
-        .unwrap_or(&bytes[..header_end - 1])
-        .split(|&b| b == b',')
-        .collect();
+        .unwrap_or(&bytes[..header_end - 1]);
+    if header.contains(&b'\r') {
+        return None;
+    }
+    let columns: csv::ByteRecord = header.split(|&b| b == b',').collect();
     let body = &bytes[header_end..];
     let pieces = rayon::current_num_threads().max(1) * 4;
     let mut bounds = vec![0];
@@ -1090,7 +1093,13 @@ fn read_in_pieces<T: DeserializeOwned + Send>(path: &Path) -> Option<Vec<T>> {
     bounds.dedup();
     let read: Option<Vec<Vec<T>>> = bounds
         .par_windows(2)
-        .map(|piece| rows_of_piece(&body[piece[0]..piece[1]], &columns))
+        .map(|piece| {
+            let piece = &body[piece[0]..piece[1]];
+            if std::str::from_utf8(piece).is_err() {
+                return None;
+            }
+            rows_of_piece(piece, &columns)
+        })
         .collect();
     Some(read?.into_iter().flatten().collect())
 }
@@ -1244,6 +1253,7 @@ mod tests {
                 week: (i % 53) as f64 * 0.5,
                 members_active: i % 11,
                 attendance_rate: (i % 3 != 0).then(|| 1.0 / (1 + i % 7) as f64),
+                unanswered_return_share: (i % 5 == 0).then_some(0.25),
                 ..TimeseriesRow::default()
             })
             .collect();
@@ -1294,12 +1304,66 @@ mod tests {
         assert_eq!(read::<TimeseriesRow>(&path).unwrap(), quoted_rows);
     }
 
-    #[test]
-    fn a_large_file_with_a_bad_row_is_reported_as_one_row_after_another_reports_it() {
+    /// A folder, the path of a time series in it (not yet written), and the
+    /// text of 20,000 rows of one arm.
+    fn large_series() -> (tempfile::TempDir, PathBuf, String) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timeseries.csv");
         let (_, bytes) = series_file(20_000, |_| "group".into());
-        let text = String::from_utf8(bytes).unwrap();
+        (dir, path, String::from_utf8(bytes).unwrap())
+    }
+
+    /// `read` gives what the reader one row after another gives: the same
+    /// rows, or the same error.
+    fn read_as_one_after_another(path: &Path) {
+        let afresh = one_after_another(path).map_err(|e| e.to_string());
+        assert_eq!(
+            read::<TimeseriesRow>(path).map_err(|e| e.to_string()),
+            afresh
+        );
+    }
+
+    #[test]
+    fn large_files_that_csv_reads_in_its_own_way_are_read_as_one_row_after_another() {
+        let (_dir, path, text) = large_series();
+        // Lines ended by "\r\r\n" (csv ends a line at a lone "\r" too).
+        std::fs::write(&path, text.replace('\n', "\r\r\n")).unwrap();
+        assert!(read_in_pieces::<TimeseriesRow>(&path).is_none());
+        read_as_one_after_another(&path);
+        // A byte-order mark at the start of many lines.
+        let marked: String = text
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                if i % 97 == 5 {
+                    format!("\u{feff}{line}\n")
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+        std::fs::write(&path, marked).unwrap();
+        assert!(read_in_pieces::<TimeseriesRow>(&path).is_none());
+        read_as_one_after_another(&path);
+        // A column no field of the row reads, holding a byte that is not
+        // UTF-8 in one row.
+        let mut extra = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            extra.extend_from_slice(line.as_bytes());
+            extra.extend_from_slice(match i {
+                0 => b",extra\n".as_slice(),
+                12_345 => b",\xff\n".as_slice(),
+                _ => b",x\n".as_slice(),
+            });
+        }
+        std::fs::write(&path, &extra).unwrap();
+        read_as_one_after_another(&path);
+        assert!(one_after_another(&path).is_err());
+    }
+
+    #[test]
+    fn a_large_file_with_a_bad_row_is_reported_as_one_row_after_another_reports_it() {
+        let (_dir, path, text) = large_series();
         let lines: Vec<&str> = text.lines().collect();
         // A field short at line 15,001; a number that does not parse at
         // line 12,001.

@@ -356,6 +356,11 @@ fn a_killed_run_resumes_to_the_same_files() {
     );
 }
 
+/// `bonfire check` of `scenario`, which must fail.
+fn check_fails(scenario: &Path) -> assert_cmd::assert::Assert {
+    bonfire().arg("check").arg(scenario).assert().failure()
+}
+
 #[test]
 fn a_bad_sweep_value_names_the_key_the_value_and_the_point() {
     let dir = tempfile::tempdir().unwrap();
@@ -364,27 +369,17 @@ fn a_bad_sweep_value_names_the_key_the_value_and_the_point() {
         "community.group_size = [6, 1]",
     );
     let scenario = write_scenario(dir.path(), &text);
-    bonfire()
-        .arg("check")
-        .arg(&scenario)
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains("community.group_size")
-                .and(predicates::str::contains("is 1"))
-                .and(predicates::str::contains("from 2 to 1000")),
-        );
+    check_fails(&scenario).stderr(
+        predicates::str::contains("community.group_size")
+            .and(predicates::str::contains("is 1"))
+            .and(predicates::str::contains("from 2 to 1000")),
+    );
     let text = SWEEP.replace(
         "[[arm]]\nname = \"peer_led\"",
         "[[arm]]\nname = \"control\"",
     );
     let scenario = write_scenario(dir.path(), &text);
-    bonfire()
-        .arg("check")
-        .arg(&scenario)
-        .assert()
-        .failure()
-        .stderr(predicates::str::contains("arm[0].name"));
+    check_fails(&scenario).stderr(predicates::str::contains("arm[0].name"));
 }
 
 #[test]
@@ -408,16 +403,11 @@ fn of_several_conditions_that_break_a_relation_the_first_is_reported() {
     );
     let scenario = write_scenario(dir.path(), &text);
     for _ in 0..3 {
-        bonfire()
-            .arg("check")
-            .arg(&scenario)
-            .assert()
-            .failure()
-            .stderr(
-                predicates::str::contains("mechanisms.bonding.casual_hours")
-                    .and(predicates::str::contains("tie_hours = 55"))
-                    .and(predicates::str::contains("120").not()),
-            );
+        check_fails(&scenario).stderr(
+            predicates::str::contains("mechanisms.bonding.casual_hours")
+                .and(predicates::str::contains("tie_hours = 55"))
+                .and(predicates::str::contains("120").not()),
+        );
     }
 }
 
@@ -461,18 +451,13 @@ fn a_bad_sweep_value_is_reported_at_its_sweep_line() {
     );
     let scenario = write_scenario(dir.path(), &text);
     let line = line_of(&text, "mechanisms.dropout.base_hazard");
-    bonfire()
-        .arg("check")
-        .arg(&scenario)
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains(format!("line {line}:"))
-                .and(predicates::str::contains(
-                    "sweep.mechanisms.dropout.base_hazard",
-                ))
-                .and(predicates::str::contains("1.5")),
-        );
+    check_fails(&scenario).stderr(
+        predicates::str::contains(format!("line {line}:"))
+            .and(predicates::str::contains(
+                "sweep.mechanisms.dropout.base_hazard",
+            ))
+            .and(predicates::str::contains("1.5")),
+    );
 }
 
 #[test]
@@ -518,29 +503,19 @@ fn a_seed_written_below_an_arm_is_refused_not_ignored() {
         "format.leadership = \"facilitated\"\nseed = 99",
     );
     let scenario = write_scenario(dir.path(), &text);
-    bonfire()
-        .arg("check")
-        .arg(&scenario)
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains("arm[1].seed")
-                .and(predicates::str::contains(format!(
-                    "line {}:",
-                    line_of(&text, "seed = 99")
-                )))
-                .and(predicates::str::contains("common random numbers")),
-        );
+    check_fails(&scenario).stderr(
+        predicates::str::contains("arm[1].seed")
+            .and(predicates::str::contains(format!(
+                "line {}:",
+                line_of(&text, "seed = 99")
+            )))
+            .and(predicates::str::contains("common random numbers")),
+    );
     let text = SWEEP.replace("[sweep]", "[sweep]\nseed = [1, 2]");
     let scenario = write_scenario(dir.path(), &text);
-    bonfire()
-        .arg("check")
-        .arg(&scenario)
-        .assert()
-        .failure()
-        .stderr(
-            predicates::str::contains("sweep.seed").and(predicates::str::contains("replicates")),
-        );
+    check_fails(&scenario).stderr(
+        predicates::str::contains("sweep.seed").and(predicates::str::contains("replicates")),
+    );
 }
 
 /// A scenario whose two arms import different edge lists of the same size,

@@ -7,7 +7,7 @@
 //! instead (inversion's terms grow with the mean).
 
 use super::draws::{Address, Key};
-use super::lanes::{F32s, Isa, U32s};
+use super::lanes::{F32s, Isa, Mask, U32s};
 use super::math;
 use super::philox::unit_f32;
 
@@ -20,6 +20,23 @@ pub const LARGE_MEAN: f32 = 30.0;
 /// the exponential's constants ([`math::Exp`]).
 #[inline(always)]
 pub fn count<I: Isa>(
+    numbers: (Key, &math::Exp<I>),
+    groups: U32s<I>,
+    first: U32s<I>,
+    rest: Address,
+    mean: F32s<I>,
+) -> F32s<I> {
+    let zero = mean.isa().f(0.0);
+    let some = mean.gt(zero);
+    if !some.any() || surely_none(unit_f32(first), mean, some) {
+        return zero;
+    }
+    drawn(numbers, groups, first, rest, mean)
+}
+
+/// [`count`] drawn, without its test for counts that are surely 0.
+#[inline(always)]
+fn drawn<I: Isa>(
     (key, exp): (Key, &math::Exp<I>),
     groups: U32s<I>,
     first: U32s<I>,
@@ -30,9 +47,6 @@ pub fn count<I: Isa>(
     let (zero, one) = (isa.f(0.0), isa.f(1.0));
     let some = mean.gt(zero);
     let large = some & mean.ge(isa.f(LARGE_MEAN));
-    if !some.any() {
-        return zero;
-    }
     // The large means' counts, from the pair's first call (rare: worked
     // out only where a lane has one).
     let approximate = if large.any() {
@@ -62,10 +76,24 @@ pub fn count<I: Isa>(
     large.select(approximate, count)
 }
 
+/// Whether every lane of `some` surely counts 0 for its number `u`: `u`
+/// below 1 − mean, less a margin, is below e^−mean (which is at least
+/// 1 − mean) as [`math::Exp`] makes it (within an ulp, 2^−23 of the
+/// value at most, where the margin is 2^−10), so inversion would stop at
+/// once. The exponential is then not made: weak ties' small means mostly
+/// end here, the same counts (a test holds them to inversion's).
+#[inline(always)]
+fn surely_none<I: Isa>(u: F32s<I>, mean: F32s<I>, some: Mask<I>) -> bool {
+    let isa = u.isa();
+    let below = (isa.f(1.0) - mean) * isa.f(1.0 - 1.0 / 1024.0);
+    !(some & !u.lt(below)).any()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernel::lanes::Portable;
+    use crate::kernel::philox::unit;
     use crate::rng::Purpose;
 
     fn at(position: u32) -> Address {
@@ -162,6 +190,52 @@ mod tests {
                     "mean {mean}, count {k}: {share} against {probability}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn counts_surely_0_are_those_inversion_finds() {
+        // Means where the test for sure zeros decides (below 1), and the
+        // numbers about its bound and about e^-mean, in every lane; then
+        // words at random. `count` and inversion alone agree bit for bit.
+        let key = Key::new(5, 0);
+        let exp = math::Exp::new(Portable);
+        let rest = at(1);
+        let check = |words: [u32; 8], means: [f32; 8]| {
+            let groups = Portable.words(std::array::from_fn(|l| l as u32 * 17));
+            let (first, mean) = (Portable.words(words), Portable.floats(means));
+            let got = count((key, &exp), groups, first, rest, mean);
+            let want = drawn((key, &exp), groups, first, rest, mean);
+            assert_eq!(
+                got.array().map(f32::to_bits),
+                want.array().map(f32::to_bits),
+                "{words:?} {means:?}"
+            );
+        };
+        let word = |u: f64| ((u.clamp(0.0, 1.0 - 1e-9) * 16_777_216.0) as u32) << 8;
+        let mut sure = 0;
+        for step in 0..4_000 {
+            let m = step as f32 / 3_900.0;
+            let e = f64::from(math::exp(Portable.f(-m)).array()[0]);
+            let bound = f64::from((1.0 - m) * (1.0 - 1.0 / 1024.0));
+            for centre in [bound, e] {
+                for d in -3i32..=3 {
+                    let w = word(centre).wrapping_add_signed(d << 8);
+                    let words = std::array::from_fn(|l| w.wrapping_add((l as u32 % 2) << 8));
+                    check(words, [m; 8]);
+                    sure += usize::from(unit(w) < bound as f32 && m > 0.0);
+                }
+            }
+        }
+        assert!(sure > 1_000, "{sure} numbers below the bound");
+        // Then numbers and means at random (Philox's words under another
+        // key): means from -0.1 to 1.9.
+        let random = Key::new(13, 0);
+        let lanes = Portable.words(std::array::from_fn(|l| l as u32));
+        for position in 0..50_000 {
+            let [words, means, ..] = random.words(lanes, at(position)).map(|w| w.array());
+            let means = means.map(|w| (w % 2_000) as f32 / 1_000.0 - 0.1);
+            check(words, means);
         }
     }
 

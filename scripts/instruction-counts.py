@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The 10,000-member year's instructions, bare and with every output on.
+"""The 10,000-member year's instructions, bare, with every output on, and by group size.
 
 Counts the instructions of the two instruction-count benchmarks
 (`benches/year_10k.toml`, `benches/year_10k_all_outputs.toml`) under
 valgrind's callgrind on one thread, as the README's Performance section
 does by hand, and prints each run's count, instructions per
-member-session and what every output costs over bare:
+member-session and what every output costs over bare; then bare's
+count with the same 10,000 members in groups of 5, 10, 20 and 40, and
+the least-squares line a + b·k through them:
 
     python3 scripts/instruction-counts.py [--check] [--binary PATH]
 
@@ -34,6 +36,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BARE = ROOT / "benches" / "year_10k.toml"
 EVERY_OUTPUT = ROOT / "benches" / "year_10k_all_outputs.toml"
 LIMITS = ROOT / "benches" / "instruction-limits.toml"
+# The group sizes of the growth by group size (the README's table).
+GROUP_SIZES = (5, 10, 20, 40)
 
 
 def member_sessions(scenario):
@@ -67,6 +71,39 @@ def instructions(binary, scenario, out):
     return int(found.group(1))
 
 
+def by_group_size(binary, sessions, bare):
+    """Each group size's count: the bare benchmark with its 10,000 members
+    in groups of 5, 10, 20 and 40 (its `groups` and `group_size` changed),
+    the same member-sessions; its own size's is `bare`."""
+    text = BARE.read_text()
+    with open(BARE, "rb") as f:
+        own = tomllib.load(f)["community"]["group_size"]
+    counts = {}
+    for k in GROUP_SIZES:
+        if k == own:
+            counts[k] = bare
+            continue
+        scenario = re.sub(r"(?m)^groups = \d+$", f"groups = {10_000 // k}", text)
+        scenario = re.sub(r"(?m)^group_size = \d+$", f"group_size = {k}", scenario)
+        with tempfile.TemporaryDirectory() as out:
+            path = pathlib.Path(out) / f"year_10k_groups_of_{k}.toml"
+            path.write_text(scenario)
+            if member_sessions(path) != sessions:
+                sys.exit(f"{BARE.name}: groups of {k} are not its 10,000 members")
+            counts[k] = instructions(binary, path, out)
+    return counts
+
+
+def least_squares(points):
+    """The line a + b·k through `points` (k: value) by least squares."""
+    n = len(points)
+    mean_k = sum(points) / n
+    mean_v = sum(points.values()) / n
+    b = sum((k - mean_k) * (v - mean_v) for k, v in points.items()) / sum(
+        (k - mean_k) ** 2 for k in points)
+    return mean_v - b * mean_k, b
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
@@ -94,6 +131,12 @@ def main():
     print(f"bare:         {bare:>13,} instructions, {per_member_session:,.1f} a member-session")
     print(f"every output: {every:>13,} instructions, {ratio:.4f}x bare "
           f"(the outputs {every - bare:,})")
+    by_size = by_group_size(binary, sessions, bare)
+    for k, count in by_size.items():
+        print(f"groups of {k:>2}: {count:>13,} instructions, "
+              f"{count / sessions:,.1f} a member-session")
+    a, b = least_squares({k: c / sessions for k, c in by_size.items()})
+    print(f"by group size k: about {a:,.0f} + {b:.1f}·k a member-session")
     if not args.check:
         return
 
@@ -106,6 +149,11 @@ def main():
     if ratio > limits["every_output_ratio"]:
         over.append(f"every output: {ratio:.4f}x bare, over the limit of "
                     f"{limits['every_output_ratio']}x")
+    base, slope = limits["group_size_line"]
+    for k, count in by_size.items():
+        if count / sessions > base + slope * k:
+            over.append(f"groups of {k}: {count / sessions:,.1f} instructions a "
+                        f"member-session, over the line {base:,} + {slope}·k")
     for line in over:
         print(f"{LIMITS.relative_to(ROOT)}: {line}", file=sys.stderr)
     if over:

@@ -77,19 +77,21 @@ def by_group_size(binary, sessions, bare):
     the same member-sessions; its own size's is `bare`."""
     text = BARE.read_text()
     with open(BARE, "rb") as f:
-        own = tomllib.load(f)["community"]["group_size"]
+        community = tomllib.load(f)["community"]
+    own = community["group_size"]
+    members = community["groups"] * own
     counts = {}
     for k in GROUP_SIZES:
         if k == own:
             counts[k] = bare
             continue
-        scenario = re.sub(r"(?m)^groups = \d+$", f"groups = {10_000 // k}", text)
+        scenario = re.sub(r"(?m)^groups = \d+$", f"groups = {members // k}", text)
         scenario = re.sub(r"(?m)^group_size = \d+$", f"group_size = {k}", scenario)
         with tempfile.TemporaryDirectory() as out:
             path = pathlib.Path(out) / f"year_10k_groups_of_{k}.toml"
             path.write_text(scenario)
             if member_sessions(path) != sessions:
-                sys.exit(f"{BARE.name}: groups of {k} are not its 10,000 members")
+                sys.exit(f"{BARE.name}: its {members} members do not fill groups of {k}")
             counts[k] = instructions(binary, path, out)
     return counts
 
@@ -104,6 +106,36 @@ def least_squares(points):
     return mean_v - b * mean_k, b
 
 
+def read_limits():
+    """The limits file's three limits: bare's instructions a member-session,
+    every output's ratio to bare, and the line (base, slope) by group size.
+    A file that cannot be read, or a key missing or of another kind, ends
+    the script with the file, the key and what it holds."""
+    name = LIMITS.relative_to(ROOT)
+    try:
+        with open(LIMITS, "rb") as f:
+            limits = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        sys.exit(f"{name}: {e}")
+
+    def number(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    wanted = {
+        "bare_per_member_session": (number, "a number"),
+        "every_output_ratio": (number, "a number"),
+        "group_size_line": (lambda v: isinstance(v, list) and len(v) == 2
+                            and all(map(number, v)), "two numbers, [base, slope]"),
+    }
+    for key, (fits, kind) in wanted.items():
+        if key not in limits:
+            sys.exit(f"{name}: no key {key} (wanted {kind})")
+        if not fits(limits[key]):
+            sys.exit(f"{name}: {key} = {limits[key]!r}, wanted {kind}")
+    return (limits["bare_per_member_session"], limits["every_output_ratio"],
+            limits["group_size_line"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
@@ -111,6 +143,8 @@ def main():
     parser.add_argument("--binary", type=pathlib.Path,
                         help="the bonfire binary (default: build the release one)")
     args = parser.parse_args()
+    # Read first, so that a limits file in error fails before the runs.
+    limits = read_limits() if args.check else None
     binary = args.binary
     if binary is None:
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"],
@@ -140,16 +174,13 @@ def main():
     if not args.check:
         return
 
-    with open(LIMITS, "rb") as f:
-        limits = tomllib.load(f)
+    bare_limit, ratio_limit, (base, slope) = limits
     over = []
-    if per_member_session > limits["bare_per_member_session"]:
+    if per_member_session > bare_limit:
         over.append(f"bare: {per_member_session:,.1f} instructions a member-session, "
-                    f"over the limit of {limits['bare_per_member_session']:,}")
-    if ratio > limits["every_output_ratio"]:
-        over.append(f"every output: {ratio:.4f}x bare, over the limit of "
-                    f"{limits['every_output_ratio']}x")
-    base, slope = limits["group_size_line"]
+                    f"over the limit of {bare_limit:,}")
+    if ratio > ratio_limit:
+        over.append(f"every output: {ratio:.4f}x bare, over the limit of {ratio_limit}x")
     for k, count in by_size.items():
         if count / sessions > base + slope * k:
             over.append(f"groups of {k}: {count / sessions:,.1f} instructions a "

@@ -4,7 +4,8 @@
 //! pair in each lane; a lane whose count is found waits for the others).
 //! The number is given (one Philox call gives four pairs theirs). A mean
 //! of 30 or more takes the normal approximation from the pair's own call
-//! instead (inversion's terms grow with the mean).
+//! instead (inversion's terms grow with the mean). Eight counts that are
+//! surely 0 are found before the exponential (`surely_none`).
 
 use super::draws::{Address, Key};
 use super::lanes::{F32s, Isa, Mask, U32s};

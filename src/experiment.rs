@@ -487,15 +487,15 @@ impl Conditions<'_> {
             .flat_map(|p| self.arms.iter().map(move |arm| (p, arm)))
             .collect();
         let checked: Vec<Result<Checked>> = conditions
-            .into_par_iter()
-            .map(|(p, arm)| {
+            .par_iter()
+            .map(|&(p, arm)| {
                 let (kind, seed) = kind_and_seed(p);
                 let point = Point::new(&kind, self.varied, &self.points[p], seed);
                 Experiment::condition_parameters(self.base, &point, arm, report)
             })
             .collect();
         let mut scenarios = Vec::with_capacity(checked.len());
-        for (checked, arm) in checked.into_iter().zip(self.arms.iter().cycle()) {
+        for (checked, (_, arm)) in checked.into_iter().zip(conditions) {
             let (parameters, context, import_places) = checked?;
             let import = imports
                 .for_scenario(&parameters, &context)

@@ -21,7 +21,7 @@ use super::targets::{self, Target};
 use super::{Plan, fit, generation_seed};
 use crate::error::{Error, Origin, Result};
 use crate::experiment::{Experiment, Overrides};
-use crate::output::display_float::display_text;
+use crate::output::display_float::{display_cell, display_text};
 use crate::output::lock::FolderLock;
 use crate::output::parts::{self, RunParts};
 use crate::output::{GENERATION_PREFIX, PARTS_DIR, durable, rows, write_atomically};
@@ -440,13 +440,12 @@ fn write_particles(
 ) -> Result<()> {
     let path = dir.join(PARTICLES_FILE);
     let records = simulated.iter().enumerate().map(|(p, figures)| {
-        let cell = |v: &Option<f64>| v.map_or(String::new(), display_text);
         std::iter::once(p.to_string())
             .chain(experiment.point_values(p))
             .chain(std::iter::once(display_text(fit::distance(
                 targets, figures,
             ))))
-            .chain(figures.iter().map(cell))
+            .chain(figures.iter().copied().map(display_cell))
             .collect()
     });
     let mut bytes = Vec::new();

@@ -71,6 +71,12 @@ pub fn display_text(x: f64) -> String {
     String::from_utf8(out).expect("digits, a sign and a point are ASCII")
 }
 
+/// A cell of an analysis file: `x` as [`display_text`] writes it, empty
+/// for `None`.
+pub fn display_cell(x: Option<f64>) -> String {
+    x.map_or(String::new(), display_text)
+}
+
 /// Whether `x` lies exactly halfway between two numbers of `shortest`
 /// significant digits or fewer: its exact decimal expansion then has one
 /// digit more, a 5 (an odd multiple of a power of two below 1 ends in a 5).

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::display_float::display_text;
+use super::display_float::{display_cell, display_text};
 use crate::error::{Error, Result};
 
 /// One row of `timeseries.csv`: one arm of one run after one step.
@@ -848,7 +848,6 @@ impl SummaryRow {
     /// serde's would write `1.0` and `1e-7` where the file has `1` and
     /// `0.0000001`), empty for `None`.
     pub fn record(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), display_text);
         let mut cells = vec![self.point.to_string(), self.arm.clone()];
         cells.extend(self.swept.iter().cloned());
         cells.extend([
@@ -857,18 +856,18 @@ impl SummaryRow {
             self.step.to_string(),
             display_text(self.week),
             display_text(self.mean),
-            num(self.sd),
-            num(self.ci_low),
-            num(self.ci_high),
+            display_cell(self.sd),
+            display_cell(self.ci_low),
+            display_cell(self.ci_high),
             self.reference_arm.clone().unwrap_or_default(),
             self.reference_point
                 .map_or(String::new(), |p| p.to_string()),
-            num(self.difference),
-            num(self.difference_ci_low),
-            num(self.difference_ci_high),
-            num(self.effect_size),
-            num(self.effect_size_ci_low),
-            num(self.effect_size_ci_high),
+            display_cell(self.difference),
+            display_cell(self.difference_ci_low),
+            display_cell(self.difference_ci_high),
+            display_cell(self.effect_size),
+            display_cell(self.effect_size_ci_low),
+            display_cell(self.effect_size_ci_high),
         ]);
         cells
     }

@@ -36,7 +36,7 @@ use super::{Analysis, Design, Outcome, Reference};
 use crate::conditions;
 use crate::error::Result;
 use crate::experiment::{Experiment, RunSpec};
-use crate::output::display_float::display_text;
+use crate::output::display_float::display_cell;
 use crate::output::rows::{self, write_records};
 use crate::output::{EndRecord, OutputFolder, TimeseriesRow};
 use crate::stats::Moments;
@@ -269,15 +269,14 @@ impl IndexRow {
 
     /// The cells, numbers as `Display` prints them, empty for `None`.
     fn record(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), display_text);
         vec![
             self.outcome.clone(),
             self.factor.clone(),
             self.index.clone(),
-            num(self.estimate),
-            num(self.ci_low),
-            num(self.ci_high),
-            num(self.noise_share),
+            display_cell(self.estimate),
+            display_cell(self.ci_low),
+            display_cell(self.ci_high),
+            display_cell(self.noise_share),
         ]
     }
 }
@@ -431,7 +430,6 @@ pub fn write(
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let num = |v: Option<f64>| v.map_or(String::new(), display_text);
     let records = analysis
         .spec
         .outcomes
@@ -442,8 +440,8 @@ pub fn write(
                 vec![
                     p.to_string(),
                     outcome.label(),
-                    num(s.mean),
-                    num(s.sd),
+                    display_cell(s.mean),
+                    display_cell(s.sd),
                     s.replicates.to_string(),
                 ]
             })

@@ -1,7 +1,9 @@
 //! One step of a run: every group's session, a block of groups at a time,
 //! and the fold of their tallies into the step's totals in group order
 //! ([`StepTotals`]), with the group rows each block hands on and the
-//! time-series rows the totals make.
+//! time-series rows the totals make; or, where nothing between sessions
+//! reads every group, every session of a block before the next block
+//! ([`year_in_blocks`]).
 
 use std::cell::RefCell;
 
@@ -36,13 +38,35 @@ pub(super) struct StepTotals {
 impl StepTotals {
     /// Adds the tallies of `groups` (one each, in group order).
     fn add(&mut self, groups: &[GroupState], tallies: &[Tally]) {
-        for (g, t) in groups.iter().zip(tallies) {
-            let (total, count) = &mut self.arms[g.arm.index()];
+        self.add_kinds(groups.iter().map(GroupKind::of), tallies);
+    }
+
+    /// Adds the tallies of groups of these kinds (one each, in group order).
+    fn add_kinds(&mut self, kinds: impl IntoIterator<Item = GroupKind>, tallies: &[Tally]) {
+        for (kind, t) in kinds.into_iter().zip(tallies) {
+            let (total, count) = &mut self.arms[kind.arm.index()];
             total.add(t);
             *count += 1;
-            if g.meets {
+            if kind.meets {
                 self.network.add(&t.network);
             }
+        }
+    }
+}
+
+/// What the fold reads of a group, which no session changes: its arm and
+/// whether it meets.
+#[derive(Debug, Clone, Copy)]
+struct GroupKind {
+    arm: Arm,
+    meets: bool,
+}
+
+impl GroupKind {
+    fn of(g: &GroupState) -> GroupKind {
+        GroupKind {
+            arm: g.arm,
+            meets: g.meets,
         }
     }
 }
@@ -179,6 +203,63 @@ pub(super) fn step_in_blocks(
     }
     if let Some(done) = stepped {
         output.fold(&mut totals, done, &folding);
+    }
+    output.tallies = [folding, stepping];
+    totals
+}
+
+/// Every session of the run (1 to the last), a block of groups at a time:
+/// each block runs the whole year before the next begins, so that its
+/// groups' state stays in the processor's caches from one session to the
+/// next, where a session of every group in turn would bring each group
+/// back from memory every session. Each (block, session)'s tallies are
+/// folded into that session's totals while the next one's sessions run,
+/// so every session's totals are added in group order as in
+/// [`step_in_blocks`]. Only for runs in which nothing between sessions
+/// reads every group ([`year_in_blocks_allowed`]); no group rows are due.
+/// `step_done` is called as many times as there are sessions, spread over
+/// the blocks as they run.
+pub(super) fn year_in_blocks(
+    groups: &mut [GroupState],
+    ctx: &SessionContext,
+    output: &mut StepOutput,
+    block_groups: usize,
+    step_done: &(dyn Fn() + Sync),
+) -> Vec<StepTotals> {
+    let last = ctx.scenario.format.sessions;
+    let mut totals: Vec<StepTotals> = (0..last).map(|_| StepTotals::default()).collect();
+    let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
+    let (mut folding_kinds, mut block_kinds) = (Vec::new(), Vec::new());
+    let mut pending: Option<u32> = None;
+    let items = groups.len().div_ceil(block_groups.max(1)) as u64 * u64::from(last);
+    let (mut done, mut told) = (0u64, 0u64);
+    for block in groups.chunks_mut(block_groups) {
+        block_kinds.clear();
+        block_kinds.extend(block.iter().map(GroupKind::of));
+        for step in 1..=last {
+            let carry = step < last;
+            match pending {
+                None => step_all_into(block, ctx, (step, carry), None, &mut stepping),
+                Some(folded) => rayon::in_place_scope(|scope| {
+                    scope.spawn(|_| step_all_into(block, ctx, (step, carry), None, &mut stepping));
+                    totals[folded as usize - 1].add_kinds(folding_kinds.iter().copied(), &folding);
+                }),
+            }
+            std::mem::swap(&mut folding, &mut stepping);
+            folding_kinds.clone_from(&block_kinds);
+            pending = Some(step);
+            done += 1;
+            while told < done * u64::from(last) / items {
+                step_done();
+                told += 1;
+            }
+        }
+    }
+    if let Some(folded) = pending {
+        totals[folded as usize - 1].add_kinds(folding_kinds.iter().copied(), &folding);
+    }
+    for _ in told..u64::from(last) {
+        step_done();
     }
     output.tallies = [folding, stepping];
     totals

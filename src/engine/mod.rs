@@ -7,10 +7,15 @@
 //! into a `Vec` (in group order, whatever thread ran which group)
 //! and folds them in that order while the next block's sessions run
 //! (`fold.rs`), so the output is byte-identical at any thread count and a
-//! run holds two blocks' tallies. Small runs also run their replicates in parallel; large
-//! ones run replicates one after the other so that only one community is in
-//! memory at a time. The community network around the groups lives in
-//! `community_ties.rs`, the rows of members.csv in `member_rows.rs`.
+//! run holds two blocks' tallies. Where nothing between sessions reads
+//! every group (no community network, panel, group rows or export after a
+//! session), each block runs the whole year before the next begins, its
+//! groups' state kept in the processor's caches from session to session,
+//! and each session's totals are still added in group order. Small runs
+//! also run their replicates in parallel; large ones run replicates one
+//! after the other so that only one community is in memory at a time. The
+//! community network around the groups lives in `community_ties.rs`, the
+//! rows of members.csv in `member_rows.rs`.
 
 mod community_ties;
 mod fold;
@@ -35,6 +40,7 @@ use community_ties::{
 };
 use fold::{
     StepOutput, StepTotals, baseline_in_blocks, push_rows, step_block_groups, step_in_blocks,
+    year_in_blocks,
 };
 pub use fold::{step_all, step_all_panel, step_all_with};
 use member_rows::member_rows;
@@ -87,6 +93,55 @@ pub struct NetworkExport {
 struct Observed {
     network: Vec<NetworkRow>,
     exports: Vec<NetworkExport>,
+}
+
+/// What a run records after each session: one time-series row per arm
+/// with groups, and the network figures and exports due.
+struct Record {
+    /// The rows' ids, by arm ([`Arm::ALL`] order).
+    ids: [RowId; 2],
+    timeseries: Vec<TimeseriesRow>,
+    observed: Observed,
+}
+
+impl Record {
+    fn new(scenario: &Scenario, run: u64, replicate: u32) -> Record {
+        let id = |arm: &str| RowId {
+            run,
+            arm: arm.to_string(),
+            replicate,
+        };
+        Record {
+            ids: [id(scenario.arm_name()), id(Arm::Control.name())],
+            timeseries: Vec::with_capacity(2 * (scenario.format.sessions as usize + 1)),
+            observed: Observed::default(),
+        }
+    }
+
+    /// Records `step`'s totals, and the network of `groups` (and of the
+    /// `community` around them) where an export is due.
+    fn after(
+        &mut self,
+        ctx: &SessionContext,
+        step: u32,
+        totals: &StepTotals,
+        groups: &[GroupState],
+        community: Option<&CommunityGraph>,
+    ) {
+        let ids = &self.ids;
+        let id = |arm: Arm| ids[arm.index()].clone();
+        push_rows(&mut self.timeseries, ctx.scenario, &id, step, totals);
+        let group_id = &ids[Arm::Group.index()];
+        observe_network(
+            &mut self.observed,
+            ctx,
+            group_id,
+            step,
+            groups,
+            totals,
+            community,
+        );
+    }
 }
 
 /// Network figures and exports due after `step`.
@@ -212,18 +267,21 @@ pub fn run_one_with(
         replicate,
         step_done,
         sinks,
-        step_block_groups(rayon::current_num_threads()),
+        (step_block_groups(rayon::current_num_threads()), true),
     )
 }
 
-/// [`run_one_with`], folding the tallies `block_groups` groups at a time.
+/// [`run_one_with`], folding the tallies `block_groups` groups at a time;
+/// with `whole_year`, each block runs every session before the next block
+/// where the run allows it ([`year_in_blocks_allowed`]), else every group
+/// runs a session before any runs the next (the same results).
 fn run_in_blocks(
     scenario: &Scenario,
     run: u64,
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
-    block_groups: usize,
+    (block_groups, whole_year): (usize, bool),
 ) -> ReplicateResult {
     let RowSinks {
         groups: group_rows,
@@ -232,79 +290,61 @@ fn run_in_blocks(
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
     let mut outside_network = community_network(&ctx, &mut groups);
-    let mut timeseries = Vec::with_capacity(2 * (scenario.format.sessions as usize + 1));
-    let ids = |arm: Arm| RowId {
-        run,
-        arm: match arm {
-            Arm::Group => scenario.arm_name().to_string(),
-            Arm::Control => Arm::Control.name().to_string(),
-        },
-        replicate,
-    };
-
+    let mut record = Record::new(scenario, run, replicate);
     let last = scenario.format.sessions;
-    let mut observed = Observed::default();
     let mut panel = Vec::new();
-    let group_id = ids(Arm::Group);
+    let group_id = record.ids[Arm::Group.index()].clone();
     let mut output = StepOutput::new(scenario, &group_id, &mut *group_rows);
     let mut totals = baseline_in_blocks(&groups, &ctx, &mut output, block_groups);
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
     }
-    push_rows(&mut timeseries, scenario, &ids, 0, &totals);
-    observe_network(
-        &mut observed,
-        &ctx,
-        &group_id,
-        0,
-        &groups,
-        &totals,
-        graph_of(&outside_network),
-    );
+    record.after(&ctx, 0, &totals, &groups, graph_of(&outside_network));
     let with_panel = scenario.output.panel_csv && scenario.attends();
-    for step in 1..=last {
-        let outside = outside_network.as_ref().map(|(g, states)| {
-            outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
-        });
-        output.at(scenario, step);
-        let panel = with_panel.then_some(&mut panel);
-        let mut totals = step_in_blocks(
-            &mut groups,
-            &ctx,
-            outside.as_deref(),
-            panel,
-            &mut output,
-            block_groups,
-        );
-        if let Some((graph, states)) = outside_network.as_mut() {
-            community_after_session(graph, states, &ctx, &mut groups, &mut totals);
+    if whole_year && year_in_blocks_allowed(scenario, outside_network.is_some(), with_panel) {
+        let year = year_in_blocks(&mut groups, &ctx, &mut output, block_groups, step_done);
+        for (step, totals) in (1..=last).zip(&year) {
+            record.after(&ctx, step, totals, &groups, None);
         }
-        step_done();
-        push_rows(&mut timeseries, scenario, &ids, step, &totals);
-        observe_network(
-            &mut observed,
-            &ctx,
-            &group_id,
-            step,
-            &groups,
-            &totals,
-            graph_of(&outside_network),
-        );
-        // Ties turn over between sessions: the network the last session
-        // leaves is the one exported and counted in members.csv.
-        if let Some((graph, states)) = outside_network.as_mut().filter(|_| step < last) {
-            turn_over_community(Arc::make_mut(graph), &ctx, step, states);
+    } else {
+        for step in 1..=last {
+            let outside = outside_network.as_ref().map(|(g, states)| {
+                outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
+            });
+            output.at(scenario, step);
+            let panel = with_panel.then_some(&mut panel);
+            let mut totals = step_in_blocks(
+                &mut groups,
+                &ctx,
+                outside.as_deref(),
+                panel,
+                &mut output,
+                block_groups,
+            );
+            if let Some((graph, states)) = outside_network.as_mut() {
+                community_after_session(graph, states, &ctx, &mut groups, &mut totals);
+            }
+            step_done();
+            record.after(&ctx, step, &totals, &groups, graph_of(&outside_network));
+            // Ties turn over between sessions: the network the last session
+            // leaves is the one exported and counted in members.csv.
+            if let Some((graph, states)) = outside_network.as_mut().filter(|_| step < last) {
+                turn_over_community(Arc::make_mut(graph), &ctx, step, states);
+            }
         }
     }
 
     if scenario.output.members_csv {
-        let ids = [ids(Arm::Group), ids(Arm::Control)];
         let community = graph_of(&outside_network);
-        member_rows(&groups, &ids, last, &ctx, community, member_sink);
+        member_rows(&groups, &record.ids, last, &ctx, community, member_sink);
     }
     let end_scores = end_scores(&groups);
     free_in_parallel(groups);
-    let Observed { network, exports } = observed;
+    let Record {
+        timeseries,
+        observed: Observed { network, exports },
+        ..
+    } = record;
     ReplicateResult {
         run,
         replicate,
@@ -316,6 +356,17 @@ fn run_in_blocks(
         panel,
         end_scores,
     }
+}
+
+/// Whether every session of a run may run a block of groups at a time
+/// ([`year_in_blocks`]): nothing between its sessions reads every group.
+/// Not with a community network (its counts and turnover read every
+/// group between sessions), a panel, group rows (written session by
+/// session, every group in turn) or an export after a session.
+fn year_in_blocks_allowed(scenario: &Scenario, community: bool, with_panel: bool) -> bool {
+    let rows = scenario.output.groups_csv
+        && (1..=scenario.format.sessions).any(|step| measures_network(scenario, step));
+    !community && !with_panel && !rows && scenario.network.export_steps.iter().all(|&s| s == 0)
 }
 
 /// The community network's graph, in a run that has one.
@@ -363,18 +414,32 @@ fn free_in_parallel(groups: Vec<GroupState>) {
 mod tests {
     use super::*;
 
-    /// A run's rows when its tallies are folded `blocks` groups at a time:
-    /// the result and the group and member rows, as text (NaN equals NaN).
-    fn run_folding(scenario: &Scenario, blocks: usize) -> String {
+    /// A run's rows when its tallies are folded `blocks` groups at a time,
+    /// each block running the whole year where `whole_year` and the run
+    /// allow it: the result and the group and member rows, as text (NaN
+    /// equals NaN), and how many times the run said a session was done.
+    fn run_ordered(scenario: &Scenario, blocks: usize, whole_year: bool) -> (String, usize) {
         let (mut groups, mut members) = (Vec::new(), Vec::new());
         let sinks = RowSinks {
             groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
         };
-        let result = run_in_blocks(scenario, 0, 1, &|| {}, sinks, blocks);
-        assert!(!groups.is_empty() && !members.is_empty());
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let step_done = || {
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
+        let result = run_in_blocks(scenario, 0, 1, &step_done, sinks, (blocks, whole_year));
+        assert!(!members.is_empty());
         assert_eq!(result.panel.is_empty(), !scenario.output.panel_csv);
-        format!("{result:?}\n{groups:?}\n{members:?}")
+        let text = format!("{result:?}\n{groups:?}\n{members:?}");
+        (text, done.into_inner())
+    }
+
+    /// [`run_ordered`]'s text, session by session, for a run with group rows.
+    fn run_folding(scenario: &Scenario, blocks: usize) -> String {
+        let (text, _) = run_ordered(scenario, blocks, false);
+        assert!(text.contains("GroupRow"));
+        text
     }
 
     #[test]
@@ -405,5 +470,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn blocks_running_the_whole_year_give_the_rows_of_session_by_session() {
+        // Open groups, controls, a forum's posts, the network measured every
+        // session (no group rows), members.csv: every block size, whether
+        // or not it divides the groups, gives session by session's rows and
+        // says every session was done once.
+        for format in ["", "delivery = \"forum\"\n"] {
+            let scenario = Scenario::builder()
+                .text(&format!(
+                    "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
+                     [format]\nmembership = \"open\"\nsessions = 6\n{format}\
+                     [network]\nmetrics_every = 1\n\
+                     [output]\nmembers_csv = true\ngroups_csv = false\n"
+                ))
+                .build()
+                .unwrap();
+            assert!(year_in_blocks_allowed(&scenario, false, false));
+            let (whole, done) = run_ordered(&scenario, usize::MAX, false);
+            assert_eq!(done, 6);
+            assert!(whole.contains("NetworkRow") && !whole.contains("GroupRow"));
+            for blocks in [1, 7, 29, 30, usize::MAX] {
+                assert_eq!(
+                    run_ordered(&scenario, blocks, true),
+                    (whole.clone(), 6),
+                    "blocks of {blocks}, {format}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_runs_that_read_no_group_between_sessions_run_the_year_in_blocks() {
+        let scenario = |text: &str| Scenario::builder().text(text).build().unwrap();
+        let bare = scenario("[network]\nmetrics_every = 0\n");
+        assert!(year_in_blocks_allowed(&bare, false, false));
+        assert!(
+            !year_in_blocks_allowed(&bare, true, false),
+            "a community network"
+        );
+        assert!(!year_in_blocks_allowed(&bare, false, true), "a panel");
+        let rows = scenario("[network]\nmetrics_every = 4\n[output]\ngroups_csv = true\n");
+        assert!(!year_in_blocks_allowed(&rows, false, false), "group rows");
+        let export = scenario("[network]\nexport_steps = [0, 3]\n[output]\ngroups_csv = false\n");
+        assert!(
+            !year_in_blocks_allowed(&export, false, false),
+            "an export after a session"
+        );
+        let first = scenario("[network]\nexport_steps = [0]\n[output]\ngroups_csv = false\n");
+        assert!(
+            year_in_blocks_allowed(&first, false, false),
+            "an export before the first"
+        );
     }
 }

@@ -1,11 +1,12 @@
 //! One step of a run: every group's session, a block of groups at a time,
 //! and the fold of their tallies into the step's totals in group order
 //! ([`StepTotals`]), with the group rows each block hands on and the
-//! time-series rows the totals make; or, where nothing between sessions
-//! reads every group, every session of a block before the next block
-//! ([`year_in_blocks`]).
+//! time-series rows the totals make. Where nothing between sessions reads
+//! every group, a block runs several sessions before the next block
+//! ([`sessions_in_blocks`]).
 
 use std::cell::RefCell;
+use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
 
@@ -38,18 +39,25 @@ pub(super) struct StepTotals {
 impl StepTotals {
     /// Adds the tallies of `groups` (one each, in group order).
     fn add(&mut self, groups: &[GroupState], tallies: &[Tally]) {
-        self.add_kinds(groups.iter().map(GroupKind::of), tallies);
+        for (g, t) in groups.iter().zip(tallies) {
+            self.add_one(GroupKind::of(g), t);
+        }
     }
 
     /// Adds the tallies of groups of these kinds (one each, in group order).
-    fn add_kinds(&mut self, kinds: impl IntoIterator<Item = GroupKind>, tallies: &[Tally]) {
-        for (kind, t) in kinds.into_iter().zip(tallies) {
-            let (total, count) = &mut self.arms[kind.arm.index()];
-            total.add(t);
-            *count += 1;
-            if kind.meets {
-                self.network.add(&t.network);
-            }
+    fn add_kinds(&mut self, kinds: &[GroupKind], tallies: &[Tally]) {
+        for (kind, t) in kinds.iter().zip(tallies) {
+            self.add_one(*kind, t);
+        }
+    }
+
+    /// Adds one group's tally.
+    fn add_one(&mut self, kind: GroupKind, t: &Tally) {
+        let (total, count) = &mut self.arms[kind.arm.index()];
+        total.add(t);
+        *count += 1;
+        if kind.meets {
+            self.network.add(&t.network);
         }
     }
 }
@@ -161,112 +169,103 @@ impl<'a, 'b> StepOutput<'a, 'b> {
     }
 }
 
-/// Session `output.step` for every group, `block_groups` at a time:
-/// each block's tallies are folded into the step's totals, and its group
-/// rows handed on, in group order; with `panel`, each meeting group's
-/// panel rows are appended in group order.
-///
-/// Without a panel, a block is folded on this thread while the next
-/// block's sessions run on the others, so that the fold (a sum in group
-/// order, which no other order may replace: it adds floats) does not leave
-/// the other threads waiting; the last block is folded alone.
-pub(super) fn step_in_blocks(
+/// Sessions `steps` for every group, `block_groups` at a time: each block
+/// runs every session of `steps` before the next block begins, so that
+/// its groups' state stays in the processor's caches from one session to
+/// the next (where every group's session in turn would bring each group
+/// back from memory every session). Each (block, session)'s tallies are
+/// folded into that session's totals on this thread while the next one's
+/// sessions run on the others, so that the fold (a sum in group order,
+/// which no other order may replace: it adds floats) does not leave the
+/// other threads waiting, and every session's totals are added in group
+/// order, as one pass over every group would add them; the last is folded
+/// alone. Only the last session's group rows are handed on (in group
+/// order): nothing between the sessions of `steps` may read every group
+/// (the engine's segments end where something does). `outside` (the
+/// community ties' counts) is for one session alone. `step_done` is called
+/// once a session, spread over the blocks as they run.
+pub(super) fn sessions_in_blocks(
     groups: &mut [GroupState],
     ctx: &SessionContext,
-    outside: Option<&[GroupOutside]>,
-    panel: Option<&mut Vec<PanelRow>>,
-    output: &mut StepOutput,
-    block_groups: usize,
-) -> StepTotals {
-    if let Some(panel) = panel {
-        return step_in_blocks_with_panel(groups, ctx, outside, panel, output, block_groups);
-    }
-    let (step, mut totals, mut start) = (output.step, StepTotals::default(), 0);
-    // Between sessions the groups' tie summaries hold only what the next
-    // session reads of them; the last session's are whole (members.csv).
-    let carry = step < ctx.scenario.format.sessions;
-    let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
-    let mut stepped: Option<&[GroupState]> = None;
-    for block in groups.chunks_mut(block_groups) {
-        let end = start + block.len();
-        let outside = outside.map(|o| &o[start..end]);
-        match stepped {
-            None => step_all_into(block, ctx, (step, carry), outside, &mut stepping),
-            Some(done) => rayon::in_place_scope(|scope| {
-                scope.spawn(|_| step_all_into(block, ctx, (step, carry), outside, &mut stepping));
-                output.fold(&mut totals, done, &folding);
-            }),
-        }
-        std::mem::swap(&mut folding, &mut stepping);
-        stepped = Some(block);
-        start = end;
-    }
-    if let Some(done) = stepped {
-        output.fold(&mut totals, done, &folding);
-    }
-    output.tallies = [folding, stepping];
-    totals
-}
-
-/// Every session of the run (1 to the last), a block of groups at a time:
-/// each block runs the whole year before the next begins, so that its
-/// groups' state stays in the processor's caches from one session to the
-/// next, where a session of every group in turn would bring each group
-/// back from memory every session. Each (block, session)'s tallies are
-/// folded into that session's totals while the next one's sessions run,
-/// so every session's totals are added in group order as in
-/// [`step_in_blocks`]. Only for runs in which nothing between sessions
-/// reads every group ([`year_in_blocks_allowed`]); no group rows are due.
-/// `step_done` is called as many times as there are sessions, spread over
-/// the blocks as they run.
-pub(super) fn year_in_blocks(
-    groups: &mut [GroupState],
-    ctx: &SessionContext,
+    (steps, outside): (RangeInclusive<u32>, Option<&[GroupOutside]>),
     output: &mut StepOutput,
     block_groups: usize,
     step_done: &(dyn Fn() + Sync),
 ) -> Vec<StepTotals> {
+    let (first, end) = (*steps.start(), *steps.end());
+    assert!(
+        outside.is_none() || first == end,
+        "community counts for one session"
+    );
+    output.at(ctx.scenario, end);
     let last = ctx.scenario.format.sessions;
-    let mut totals: Vec<StepTotals> = (0..last).map(|_| StepTotals::default()).collect();
+    let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let (mut folding_kinds, mut block_kinds) = (Vec::new(), Vec::new());
-    let mut pending: Option<u32> = None;
-    let items = groups.len().div_ceil(block_groups.max(1)) as u64 * u64::from(last);
+    let mut pending: Option<Folded> = None;
+    let mut fold = |pending: Folded, kinds: &[GroupKind], tallies: &[Tally]| match pending {
+        Folded::Session(step) => totals[(step - first) as usize].add_kinds(kinds, tallies),
+        Folded::Last(done) => output.fold(&mut totals[(end - first) as usize], done, tallies),
+    };
+    let sessions = u64::from(end - first + 1);
+    let items = groups.len().div_ceil(block_groups.max(1)) as u64 * sessions;
     let (mut done, mut told) = (0u64, 0u64);
+    let mut start = 0;
     for block in groups.chunks_mut(block_groups) {
-        block_kinds.clear();
-        block_kinds.extend(block.iter().map(GroupKind::of));
-        for step in 1..=last {
+        let outside = outside.map(|o| &o[start..start + block.len()]);
+        start += block.len();
+        if first < end {
+            block_kinds.clear();
+            block_kinds.extend(block.iter().map(GroupKind::of));
+        }
+        for step in steps.clone() {
             let carry = step < last;
-            match pending {
-                None => step_all_into(block, ctx, (step, carry), None, &mut stepping),
+            match pending.take() {
+                None => step_all_into(block, ctx, (step, carry), outside, &mut stepping),
                 Some(folded) => rayon::in_place_scope(|scope| {
-                    scope.spawn(|_| step_all_into(block, ctx, (step, carry), None, &mut stepping));
-                    totals[folded as usize - 1].add_kinds(folding_kinds.iter().copied(), &folding);
+                    scope.spawn(|_| {
+                        step_all_into(block, ctx, (step, carry), outside, &mut stepping)
+                    });
+                    fold(folded, &folding_kinds, &folding);
                 }),
             }
             std::mem::swap(&mut folding, &mut stepping);
-            folding_kinds.clone_from(&block_kinds);
-            pending = Some(step);
+            if step < end {
+                folding_kinds.clone_from(&block_kinds);
+                pending = Some(Folded::Session(step));
+            }
             done += 1;
-            while told < done * u64::from(last) / items {
+            while told < done * sessions / items {
                 step_done();
                 told += 1;
             }
         }
+        pending = Some(Folded::Last(block));
     }
     if let Some(folded) = pending {
-        totals[folded as usize - 1].add_kinds(folding_kinds.iter().copied(), &folding);
+        fold(folded, &folding_kinds, &folding);
     }
-    for _ in told..u64::from(last) {
+    for _ in told..sessions {
         step_done();
     }
     output.tallies = [folding, stepping];
     totals
 }
 
-/// [`step_in_blocks`] with a panel: each block's sessions, then its fold.
-fn step_in_blocks_with_panel(
+/// The (block, session) whose tallies wait to be folded: a session before
+/// the last of [`sessions_in_blocks`]'s (its block's kinds kept apart, as
+/// the block's next session runs meanwhile), or the last, with its block,
+/// from which its group rows are made.
+enum Folded<'g> {
+    Session(u32),
+    Last(&'g [GroupState]),
+}
+
+/// Session `output.step` for every group, with a panel: each block's
+/// session, then its fold (its tallies into the step's totals, its group
+/// rows handed on, and each meeting group's panel rows appended to
+/// `panel`, in group order).
+pub(super) fn step_in_blocks_with_panel(
     groups: &mut [GroupState],
     ctx: &SessionContext,
     outside: Option<&[GroupOutside]>,
@@ -286,7 +285,7 @@ fn step_in_blocks_with_panel(
 }
 
 /// Every group's tally before the first session, folded a block of groups
-/// at a time as [`step_in_blocks`] folds a session's.
+/// at a time as [`sessions_in_blocks`] folds a session's.
 pub(super) fn baseline_in_blocks(
     groups: &[GroupState],
     ctx: &SessionContext,

@@ -7,15 +7,17 @@
 //! into a `Vec` (in group order, whatever thread ran which group)
 //! and folds them in that order while the next block's sessions run
 //! (`fold.rs`), so the output is byte-identical at any thread count and a
-//! run holds two blocks' tallies. Where nothing between sessions reads
-//! every group (no community network, panel, group rows or export after a
-//! session), each block runs the whole year before the next begins, its
-//! groups' state kept in the processor's caches from session to session,
-//! and each session's totals are still added in group order. Small runs
-//! also run their replicates in parallel; large ones run replicates one
-//! after the other so that only one community is in memory at a time. The
-//! community network around the groups lives in `community_ties.rs`, the
-//! rows of members.csv in `member_rows.rs`.
+//! run holds two blocks' tallies. A block runs every session up to the
+//! next at which something reads every group (group rows written, the
+//! network exported; every session with a community network or a panel)
+//! before the next block begins, its groups' state kept in the processor's
+//! caches from session to session: a bare run's blocks each run the whole
+//! year, and each session's totals are still added in group order.
+//!
+//! Small runs also run their replicates in parallel; large ones run
+//! replicates one after the other so that only one community is in memory
+//! at a time. The community network around the groups lives in
+//! `community_ties.rs`, the rows of members.csv in `member_rows.rs`.
 
 mod community_ties;
 mod fold;
@@ -39,8 +41,8 @@ use community_ties::{
     add_lonely_ties, community_after_session, community_network, turn_over_community,
 };
 use fold::{
-    StepOutput, StepTotals, baseline_in_blocks, push_rows, step_block_groups, step_in_blocks,
-    year_in_blocks,
+    StepOutput, StepTotals, baseline_in_blocks, push_rows, sessions_in_blocks, step_block_groups,
+    step_in_blocks_with_panel,
 };
 pub use fold::{step_all, step_all_panel, step_all_with};
 use member_rows::member_rows;
@@ -272,16 +274,18 @@ pub fn run_one_with(
 }
 
 /// [`run_one_with`], folding the tallies `block_groups` groups at a time;
-/// with `whole_year`, each block runs every session before the next block
-/// where the run allows it ([`year_in_blocks_allowed`]), else every group
-/// runs a session before any runs the next (the same results).
+/// with `several_sessions`, each block runs the sessions up to the next
+/// that something reads every group after ([`segment_end`]) before the
+/// next block begins, where the run has no community network or panel;
+/// else every group runs a session before any runs the next (the same
+/// results).
 fn run_in_blocks(
     scenario: &Scenario,
     run: u64,
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
-    (block_groups, whole_year): (usize, bool),
+    (block_groups, several_sessions): (usize, bool),
 ) -> ReplicateResult {
     let RowSinks {
         groups: group_rows,
@@ -301,37 +305,48 @@ fn run_in_blocks(
     }
     record.after(&ctx, 0, &totals, &groups, graph_of(&outside_network));
     let with_panel = scenario.output.panel_csv && scenario.attends();
-    if whole_year && year_in_blocks_allowed(scenario, outside_network.is_some(), with_panel) {
-        let year = year_in_blocks(&mut groups, &ctx, &mut output, block_groups, step_done);
-        for (step, totals) in (1..=last).zip(&year) {
-            record.after(&ctx, step, totals, &groups, None);
-        }
-    } else {
-        for step in 1..=last {
-            let outside = outside_network.as_ref().map(|(g, states)| {
-                outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
-            });
-            output.at(scenario, step);
-            let panel = with_panel.then_some(&mut panel);
-            let mut totals = step_in_blocks(
+    let one_by_one = !several_sessions || with_panel || outside_network.is_some();
+    let mut first = 1;
+    while first <= last {
+        let end = if one_by_one {
+            first
+        } else {
+            segment_end(scenario, first)
+        };
+        let outside = outside_network.as_ref().map(|(g, states)| {
+            outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
+        });
+        let mut totals = if with_panel {
+            output.at(scenario, first);
+            let outside = outside.as_deref();
+            let (groups, panel) = (&mut groups, &mut panel);
+            let totals =
+                step_in_blocks_with_panel(groups, &ctx, outside, panel, &mut output, block_groups);
+            step_done();
+            vec![totals]
+        } else {
+            let steps = (first..=end, outside.as_deref());
+            sessions_in_blocks(
                 &mut groups,
                 &ctx,
-                outside.as_deref(),
-                panel,
+                steps,
                 &mut output,
                 block_groups,
-            );
-            if let Some((graph, states)) = outside_network.as_mut() {
-                community_after_session(graph, states, &ctx, &mut groups, &mut totals);
-            }
-            step_done();
-            record.after(&ctx, step, &totals, &groups, graph_of(&outside_network));
-            // Ties turn over between sessions: the network the last session
-            // leaves is the one exported and counted in members.csv.
-            if let Some((graph, states)) = outside_network.as_mut().filter(|_| step < last) {
-                turn_over_community(Arc::make_mut(graph), &ctx, step, states);
-            }
+                step_done,
+            )
+        };
+        if let Some((graph, states)) = outside_network.as_mut() {
+            community_after_session(graph, states, &ctx, &mut groups, &mut totals[0]);
         }
+        for (step, totals) in (first..=end).zip(&totals) {
+            record.after(&ctx, step, totals, &groups, graph_of(&outside_network));
+        }
+        // Ties turn over between sessions: the network the last session
+        // leaves is the one exported and counted in members.csv.
+        if let Some((graph, states)) = outside_network.as_mut().filter(|_| end < last) {
+            turn_over_community(Arc::make_mut(graph), &ctx, end, states);
+        }
+        first = end + 1;
     }
 
     if scenario.output.members_csv {
@@ -358,15 +373,21 @@ fn run_in_blocks(
     }
 }
 
-/// Whether every session of a run may run a block of groups at a time
-/// ([`year_in_blocks`]): nothing between its sessions reads every group.
-/// Not with a community network (its counts and turnover read every
-/// group between sessions), a panel, group rows (written session by
-/// session, every group in turn) or an export after a session.
-fn year_in_blocks_allowed(scenario: &Scenario, community: bool, with_panel: bool) -> bool {
-    let rows = scenario.output.groups_csv
-        && (1..=scenario.format.sessions).any(|step| measures_network(scenario, step));
-    !community && !with_panel && !rows && scenario.network.export_steps.iter().all(|&s| s == 0)
+/// The session at which the sessions from `first` on must stop for every
+/// group, so that every group's state may be read at it: the first at
+/// which group rows are written (every group's, in group order) or the
+/// network is exported, else the last. (Runs with a community network or
+/// a panel stop after every session: their counts and rows read every
+/// group.)
+fn segment_end(scenario: &Scenario, first: u32) -> u32 {
+    let last = scenario.format.sessions;
+    let reads_every_group = |step: u32| {
+        (scenario.output.groups_csv && measures_network(scenario, step))
+            || scenario.network.export_steps.contains(&step)
+    };
+    (first..last)
+        .find(|&step| reads_every_group(step))
+        .unwrap_or(last)
 }
 
 /// The community network's graph, in a run that has one.
@@ -435,9 +456,9 @@ mod tests {
         (text, done.into_inner())
     }
 
-    /// [`run_ordered`]'s text, session by session, for a run with group rows.
+    /// [`run_ordered`]'s text, for a run with group rows.
     fn run_folding(scenario: &Scenario, blocks: usize) -> String {
-        let (text, _) = run_ordered(scenario, blocks, false);
+        let (text, _) = run_ordered(scenario, blocks, true);
         assert!(text.contains("GroupRow"));
         text
     }
@@ -473,56 +494,55 @@ mod tests {
     }
 
     #[test]
-    fn blocks_running_the_whole_year_give_the_rows_of_session_by_session() {
+    fn blocks_running_several_sessions_give_the_rows_of_session_by_session() {
         // Open groups, controls, a forum's posts, the network measured every
-        // session (no group rows), members.csv: every block size, whether
-        // or not it divides the groups, gives session by session's rows and
-        // says every session was done once.
-        for format in ["", "delivery = \"forum\"\n"] {
+        // session or every other with group rows and an export (so that
+        // blocks run one or two sessions before every group must be at
+        // the same one), members.csv: every block size, whether or not it
+        // divides the groups, gives session by session's rows and says
+        // every session was done once.
+        let network = [
+            "[network]\nmetrics_every = 1\n[output]\ngroups_csv = false\nmembers_csv = true\n",
+            "[network]\nmetrics_every = 2\nexport_steps = [3]\n[output]\nmembers_csv = true\n",
+        ];
+        for (format, network) in ["", "delivery = \"forum\"\n"].iter().zip(network) {
             let scenario = Scenario::builder()
                 .text(&format!(
                     "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
-                     [format]\nmembership = \"open\"\nsessions = 6\n{format}\
-                     [network]\nmetrics_every = 1\n\
-                     [output]\nmembers_csv = true\ngroups_csv = false\n"
+                     [format]\nmembership = \"open\"\nsessions = 7\n{format}{network}"
                 ))
                 .build()
                 .unwrap();
-            assert!(year_in_blocks_allowed(&scenario, false, false));
-            let (whole, done) = run_ordered(&scenario, usize::MAX, false);
-            assert_eq!(done, 6);
-            assert!(whole.contains("NetworkRow") && !whole.contains("GroupRow"));
+            let (one_by_one, done) = run_ordered(&scenario, usize::MAX, false);
+            assert_eq!(done, 7);
+            assert!(one_by_one.contains("NetworkRow"));
             for blocks in [1, 7, 29, 30, usize::MAX] {
                 assert_eq!(
                     run_ordered(&scenario, blocks, true),
-                    (whole.clone(), 6),
-                    "blocks of {blocks}, {format}"
+                    (one_by_one.clone(), 7),
+                    "blocks of {blocks}, {format}{network}"
                 );
             }
         }
     }
 
     #[test]
-    fn only_runs_that_read_no_group_between_sessions_run_the_year_in_blocks() {
+    fn blocks_run_sessions_up_to_one_that_reads_every_group() {
         let scenario = |text: &str| Scenario::builder().text(text).build().unwrap();
-        let bare = scenario("[network]\nmetrics_every = 0\n");
-        assert!(year_in_blocks_allowed(&bare, false, false));
-        assert!(
-            !year_in_blocks_allowed(&bare, true, false),
-            "a community network"
-        );
-        assert!(!year_in_blocks_allowed(&bare, false, true), "a panel");
-        let rows = scenario("[network]\nmetrics_every = 4\n[output]\ngroups_csv = true\n");
-        assert!(!year_in_blocks_allowed(&rows, false, false), "group rows");
-        let export = scenario("[network]\nexport_steps = [0, 3]\n[output]\ngroups_csv = false\n");
-        assert!(
-            !year_in_blocks_allowed(&export, false, false),
-            "an export after a session"
-        );
-        let first = scenario("[network]\nexport_steps = [0]\n[output]\ngroups_csv = false\n");
-        assert!(
-            year_in_blocks_allowed(&first, false, false),
-            "an export before the first"
-        );
+        let ends = |s: &Scenario| {
+            let mut ends = vec![segment_end(s, 1)];
+            while ends[ends.len() - 1] < s.format.sessions {
+                ends.push(segment_end(s, ends[ends.len() - 1] + 1));
+            }
+            ends
+        };
+        let bare = scenario("[format]\nsessions = 9\n[network]\nmetrics_every = 0\n");
+        assert_eq!(ends(&bare), [9]);
+        let measured = "[format]\nsessions = 9\n[network]\nmetrics_every = 4\n";
+        assert_eq!(ends(&scenario(measured)), [4, 8, 9], "group rows");
+        let without_rows = format!("{measured}[output]\ngroups_csv = false\n");
+        assert_eq!(ends(&scenario(&without_rows)), [9], "no group rows");
+        let export = format!("{measured}export_steps = [0, 6]\n");
+        assert_eq!(ends(&scenario(&export)), [4, 6, 8, 9], "an export");
     }
 }

@@ -219,6 +219,9 @@ pub(super) fn sessions_in_blocks(
             block_kinds.extend(block.iter().map(GroupKind::of));
         }
         for step in steps.clone() {
+            // Between sessions the groups' tie summaries hold only what the
+            // next session reads of them; the last session's are whole
+            // (members.csv).
             let carry = step < last;
             match pending.take() {
                 None => step_all_into(block, ctx, (step, carry), outside, &mut stepping),

@@ -305,6 +305,9 @@ fn run_in_blocks(
     }
     record.after(&ctx, 0, &totals, &groups, graph_of(&outside_network));
     let with_panel = scenario.output.panel_csv && scenario.attends();
+    // A community network (counted before each session, joined and turned
+    // over after it) and a panel (rows every session) read every group
+    // every session: each session is then a segment of its own.
     let one_by_one = !several_sessions || with_panel || outside_network.is_some();
     let mut first = 1;
     while first <= last {

@@ -201,7 +201,9 @@ pub(super) fn sessions_in_blocks(
     let last = ctx.scenario.format.sessions;
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
-    let (mut folding_kinds, mut block_kinds) = (Vec::new(), Vec::new());
+    // The kinds of the block being stepped: a session before the last is
+    // folded while the same block's next session runs.
+    let mut kinds = Vec::new();
     let mut pending: Option<Folded> = None;
     let mut fold = |pending: Folded, kinds: &[GroupKind], tallies: &[Tally]| match pending {
         Folded::Session(step) => totals[(step - first) as usize].add_kinds(kinds, tallies),
@@ -215,8 +217,8 @@ pub(super) fn sessions_in_blocks(
         let outside = outside.map(|o| &o[start..start + block.len()]);
         start += block.len();
         if first < end {
-            block_kinds.clear();
-            block_kinds.extend(block.iter().map(GroupKind::of));
+            kinds.clear();
+            kinds.extend(block.iter().map(GroupKind::of));
         }
         for step in steps.clone() {
             // Between sessions the groups' tie summaries hold only what the
@@ -229,12 +231,11 @@ pub(super) fn sessions_in_blocks(
                     scope.spawn(|_| {
                         step_all_into(block, ctx, (step, carry), outside, &mut stepping)
                     });
-                    fold(folded, &folding_kinds, &folding);
+                    fold(folded, &kinds, &folding);
                 }),
             }
             std::mem::swap(&mut folding, &mut stepping);
             if step < end {
-                folding_kinds.clone_from(&block_kinds);
                 pending = Some(Folded::Session(step));
             }
             done += 1;
@@ -246,7 +247,7 @@ pub(super) fn sessions_in_blocks(
         pending = Some(Folded::Last(block));
     }
     if let Some(folded) = pending {
-        fold(folded, &folding_kinds, &folding);
+        fold(folded, &kinds, &folding);
     }
     for _ in told..sessions {
         step_done();
@@ -256,7 +257,7 @@ pub(super) fn sessions_in_blocks(
 }
 
 /// The (block, session) whose tallies wait to be folded: a session before
-/// the last of [`sessions_in_blocks`]'s (its block's kinds kept apart, as
+/// the last of [`sessions_in_blocks`]'s (folded with its block's kinds, as
 /// the block's next session runs meanwhile), or the last, with its block,
 /// from which its group rows are made.
 enum Folded<'g> {

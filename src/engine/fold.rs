@@ -17,7 +17,9 @@ use crate::output::{GroupRow, PanelRow, TimeseriesRow};
 use crate::outside::GroupOutside;
 use crate::population::{Arm, GroupState};
 use crate::scenario::Scenario;
-use crate::session::{BATCH_GROUPS, BatchScratch, SessionContext, step_groups};
+use crate::session::{
+    BATCH_GROUPS, BatchScratch, KeptLanes, LanesKept, SessionContext, step_groups,
+};
 
 use super::measures_network;
 
@@ -114,6 +116,9 @@ pub(super) struct StepOutput<'a, 'b> {
     /// folded and of the block whose sessions run meanwhile, each written
     /// whole by its group's session.
     tallies: [Vec<Tally>; 2],
+    /// Reused between blocks and steps: each batch's state in lanes, kept
+    /// there from one session to the next ([`sessions_in_blocks`]).
+    kept: Vec<KeptLanes>,
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {
@@ -131,6 +136,7 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             group_rows,
             rows: Vec::new(),
             tallies: [Vec::new(), Vec::new()],
+            kept: Vec::new(),
         };
         output.at(scenario, 0);
         output
@@ -181,7 +187,11 @@ impl<'a, 'b> StepOutput<'a, 'b> {
 /// order, as one pass over every group would add them; the last is folded
 /// alone. Only the last session's group rows are handed on (in group
 /// order): nothing between the sessions of `steps` may read every group
-/// (the engine's segments end where something does). `outside` (the
+/// (the engine's segments end where something does). So a batch may stay
+/// in its lanes from one session of `steps` to the next, where it may
+/// ([`crate::session::may_stay_in_lanes`]) and the session measures no
+/// network figures (which read the groups' ties): its groups get their
+/// state back after a session that measures them and after the last. `outside` (the
 /// community ties' counts) is for one session alone. `step_done` is called
 /// once a session, spread over the blocks as they run.
 pub(super) fn sessions_in_blocks(
@@ -201,6 +211,14 @@ pub(super) fn sessions_in_blocks(
     let last = ctx.scenario.format.sessions;
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
+    let mut kept = std::mem::take(&mut output.kept);
+    // A batch stays in its lanes after a session up to the last, unless
+    // its network figures are measured (they read the groups' ties).
+    let stays = |step: u32| step < end && !ctx.scenario.network.measures(step, last);
+    let lanes_kept = |step: u32| LanesKept {
+        from_last: step > first && stays(step - 1),
+        for_next: stays(step),
+    };
     // The kinds of the block being stepped: a session before the last is
     // folded while the same block's next session runs.
     let mut kinds = Vec::new();
@@ -224,13 +242,13 @@ pub(super) fn sessions_in_blocks(
             // Between sessions the groups' tie summaries hold only what the
             // next session reads of them; the last session's are whole
             // (members.csv).
-            let carry = step < last;
+            let (carry, lanes) = (step < last, lanes_kept(step));
+            let session = (step, carry, lanes);
+            let into = (&mut stepping, &mut kept);
             match pending.take() {
-                None => step_all_into(block, ctx, (step, carry), outside, &mut stepping),
+                None => step_all_into(block, ctx, session, outside, into),
                 Some(folded) => rayon::in_place_scope(|scope| {
-                    scope.spawn(|_| {
-                        step_all_into(block, ctx, (step, carry), outside, &mut stepping)
-                    });
+                    scope.spawn(|_| step_all_into(block, ctx, session, outside, into));
                     fold(folded, &kinds, &folding);
                 }),
             }
@@ -253,6 +271,7 @@ pub(super) fn sessions_in_blocks(
         step_done();
     }
     output.tallies = [folding, stepping];
+    output.kept = kept;
     totals
 }
 
@@ -336,7 +355,8 @@ pub fn step_all_with(
     outside: Option<&[GroupOutside]>,
 ) -> Vec<Tally> {
     let mut tallies = Vec::new();
-    step_all_into(groups, ctx, (step, false), outside, &mut tallies);
+    let whole = (step, false, LanesKept::default());
+    step_all_into(groups, ctx, whole, outside, (&mut tallies, &mut Vec::new()));
     tallies
 }
 
@@ -356,32 +376,45 @@ thread_local! {
 /// ([`crate::bonds::Held::Carry`]; [`step_groups`]). Each thread takes
 /// [`RUN_BATCHES`] batches at a time, where [`SessionContext::ask_ahead`],
 /// and runs them in order, each session asking for the next batch's
-/// memory (else one batch at a time, with nothing to ask for).
+/// memory (else one batch at a time, with nothing to ask for). Each
+/// batch's state stays in lanes of its own (in `kept`, one a batch, kept
+/// from one call to the next) as `lanes` says, where it may
+/// ([`crate::session::may_stay_in_lanes`]); a session that starts from
+/// its lanes asks for no group's memory.
 fn step_all_into(
     groups: &mut [GroupState],
     ctx: &SessionContext,
-    (step, carry): (u32, bool),
+    (step, carry, lanes): (u32, bool, LanesKept),
     outside: Option<&[GroupOutside]>,
-    tallies: &mut Vec<Tally>,
+    (tallies, kept): (&mut Vec<Tally>, &mut Vec<KeptLanes>),
 ) {
     let none = GroupOutside::default();
     let kernel = KernelRules::new(ctx);
     tallies.resize_with(groups.len(), Tally::default);
-    let run = BATCH_GROUPS * if ctx.ask_ahead { RUN_BATCHES } else { 1 };
+    kept.resize_with(groups.len().div_ceil(BATCH_GROUPS), KeptLanes::default);
+    let batches = if ctx.ask_ahead { RUN_BATCHES } else { 1 };
+    let run = BATCH_GROUPS * batches;
     groups
         .par_chunks_mut(run)
         .zip(tallies.par_chunks_mut(run))
+        .zip(kept.par_chunks_mut(batches))
         .enumerate()
-        .for_each(|(at, (groups, tallies))| {
+        .for_each(|(at, ((groups, tallies), kept))| {
             let mut start = 0;
             while start < groups.len() {
                 let first = at * run + start;
                 let end = (start + BATCH_GROUPS).min(groups.len());
                 let (now, later) = groups[start..].split_at_mut(end - start);
-                let next = &later[..later.len().min(BATCH_GROUPS)];
+                let next = if lanes.from_last {
+                    &[]
+                } else {
+                    &later[..later.len().min(BATCH_GROUPS)]
+                };
                 let tallies = &mut tallies[start..end];
+                let own = &mut kept[start / BATCH_GROUPS];
                 let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
                 let mut run = |scratch: &mut BatchScratch| {
+                    let own = (lanes != LanesKept::default()).then_some((&mut *own, lanes));
                     step_groups(
                         now,
                         (ctx, &kernel),
@@ -389,6 +422,7 @@ fn step_all_into(
                         scratch,
                         outside,
                         (tallies, next),
+                        own,
                     );
                 };
                 // A session starts no parallel work, so this thread cannot be
@@ -432,6 +466,7 @@ pub fn step_all_panel(
                 scratch,
                 outside,
                 (&mut tallies, &[]),
+                None,
             );
             let rows = groups.iter().enumerate().map(|(at, g)| {
                 let mut rows = Vec::new();

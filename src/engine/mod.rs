@@ -501,24 +501,43 @@ mod tests {
         // Open groups, controls, a forum's posts, the network measured every
         // session or every other with group rows and an export (so that
         // blocks run one or two sessions before every group must be at
-        // the same one), members.csv: every block size, whether or not it
-        // divides the groups, gives session by session's rows and says
+        // the same one), members.csv; and closed groups, whose batches stay
+        // in their lanes from session to session up to one whose network
+        // figures are measured (every third, without group rows) or the
+        // run's last, with batches of fewer than eight groups and of
+        // groups and control blocks both: every block size, whether or not
+        // it divides the groups, gives session by session's rows and says
         // every session was done once.
-        let network = [
-            "[network]\nmetrics_every = 1\n[output]\ngroups_csv = false\nmembers_csv = true\n",
-            "[network]\nmetrics_every = 2\nexport_steps = [3]\n[output]\nmembers_csv = true\n",
+        let runs = [
+            (
+                "membership = \"open\"\n",
+                "[network]\nmetrics_every = 1\n[output]\ngroups_csv = false\nmembers_csv = true\n",
+            ),
+            (
+                "membership = \"open\"\ndelivery = \"forum\"\n",
+                "[network]\nmetrics_every = 2\nexport_steps = [3]\n[output]\nmembers_csv = true\n",
+            ),
+            (
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 3\n[output]\ngroups_csv = false\nmembers_csv = true\n",
+            ),
+            (
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 0\n[output]\nmembers_csv = true\n",
+            ),
         ];
-        for (format, network) in ["", "delivery = \"forum\"\n"].iter().zip(network) {
+        for (format, network) in runs {
             let scenario = Scenario::builder()
                 .text(&format!(
                     "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
-                     [format]\nmembership = \"open\"\nsessions = 7\n{format}{network}"
+                     [format]\nsessions = 7\n{format}{network}"
                 ))
                 .build()
                 .unwrap();
             let (one_by_one, done) = run_ordered(&scenario, usize::MAX, false);
             assert_eq!(done, 7);
-            assert!(one_by_one.contains("NetworkRow"));
+            let measured = scenario.network.metrics_every > 0;
+            assert_eq!(one_by_one.contains("NetworkRow"), measured);
             for blocks in [1, 7, 29, 30, usize::MAX] {
                 assert_eq!(
                     run_ordered(&scenario, blocks, true),

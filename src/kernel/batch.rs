@@ -13,7 +13,10 @@
 //!
 //! A batch of fewer than eight groups fills the missing lanes with its
 //! first group's data, which are never copied back ([`BatchLanes::groups`]
-//! says which lanes hold a group).
+//! says which lanes hold a group). Where nothing reads a batch's groups
+//! between two of its sessions, the batch may stay in its lanes from the
+//! one to the other instead of being copied out and in again
+//! (`crate::session::LanesKept`).
 
 use super::lanes::{F32s, Isa, LANES, Mask, U32s, each_lane};
 use crate::bonds::pair_count;

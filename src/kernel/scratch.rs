@@ -173,43 +173,17 @@ impl SessionLanes {
             summaries.iter().all(|s| s.carry().is_some() == carried),
             "all carries or all whole"
         );
-        // Where a place's words hold its counts (the ties in the low half
-        // of the first, the close ties in the high half of `close`) and
-        // its log of support: a carry's first two, or the figures'.
-        let (stride, close, log_support) = if carried {
-            (carry_words(self.places), 0, 1)
+        let stride = if carried {
+            carry_words(self.places)
         } else {
-            (MemberTies::WORDS, 1, 4)
+            MemberTies::WORDS
         };
         self.summary_words_in(isa, summaries, SummaryWords::Figures, self.places * stride);
-        let (low, high) = (isa.u(0xFFFF), isa.u(0xFFFF_0000));
-        let tie_capacity = isa.f(capacities.0 as f32);
-        let close_capacity = isa.f(capacities.1 as f32);
-        for (i, words) in self.ties.chunks_exact(stride).enumerate() {
-            let counts = isa.words(words[0].0) & low | isa.words(words[close].0) & high;
-            let ties = (counts & low).i32_to_f32();
-            let close = counts.shr::<16>().i32_to_f32();
-            let place = &mut self.rows[i];
-            place[Figure::TiesFull as usize].0 = ties.ge(tie_capacity).words().array();
-            place[Figure::CloseFull as usize].0 = close.ge(close_capacity).words().array();
-            place[Figure::LogSupport as usize] = words[log_support];
-        }
-        let short = self.casual_words;
+        self.ties_before_from_rows(isa, (None, carried), capacities);
         if carried {
-            // A place's casual words follow its counts and log of support,
-            // copied row by row (mostly one: a copy of a length known only
-            // here would be a call).
-            let places = self
-                .casual
-                .chunks_exact_mut(short)
-                .zip(self.ties.chunks_exact(stride));
-            for (rows, from) in places {
-                for (to, &word) in rows.iter_mut().zip(&from[2..]) {
-                    *to = word;
-                }
-            }
             return;
         }
+        let short = self.casual_words;
         // A place's u32 words of 32 places each are the first of its
         // summary's words, two to a u64.
         let long = 2 * summaries[0].words();
@@ -220,6 +194,72 @@ impl SessionLanes {
             .zip(self.ties.chunks_exact(long))
         {
             rows.copy_from_slice(&from[..short]);
+        }
+    }
+
+    /// [`SessionLanes::set_ties_before`] from carries kept in lanes
+    /// (`carry`: [`crate::bonds::carry_words`] rows a place, as
+    /// [`super::summary::SummaryLanes::carry_rows`] makes them), where the
+    /// batch's last session left them rather than give them to the
+    /// groups: the same rows as the groups' carries would give by the
+    /// transposition.
+    #[inline(always)]
+    pub fn set_ties_before_from_carries<I: Isa>(
+        &mut self,
+        isa: I,
+        carry: &[Row],
+        capacities: (u32, u32),
+    ) {
+        assert_eq!(carry.len(), self.places * carry_words(self.places));
+        self.ties_before_from_rows(isa, (Some(carry), true), capacities);
+    }
+
+    /// The figures of TS(k − 1) from the rows of `carry` (each place's
+    /// carry), or else of `ties` as [`SessionLanes::set_ties_before`] put
+    /// them there (each place's carry where `carried`, else its whole
+    /// figures): whether each member keeps as many ties, and close ties,
+    /// as they can, the log of support, and from a carry the casual ties.
+    #[inline(always)]
+    fn ties_before_from_rows<I: Isa>(
+        &mut self,
+        isa: I,
+        (carry, carried): (Option<&[Row]>, bool),
+        capacities: (u32, u32),
+    ) {
+        let rows = carry.unwrap_or(&self.ties);
+        // Where a place's words hold its counts (the ties in the low half
+        // of the first, the close ties in the high half of `close`) and
+        // its log of support: a carry's first two, or the figures'.
+        let (stride, close, log_support) = if carried {
+            (carry_words(self.places), 0, 1)
+        } else {
+            (MemberTies::WORDS, 1, 4)
+        };
+        let (low, high) = (isa.u(0xFFFF), isa.u(0xFFFF_0000));
+        let tie_capacity = isa.f(capacities.0 as f32);
+        let close_capacity = isa.f(capacities.1 as f32);
+        for (i, words) in rows.chunks_exact(stride).enumerate() {
+            let counts = isa.words(words[0].0) & low | isa.words(words[close].0) & high;
+            let ties = (counts & low).i32_to_f32();
+            let close = counts.shr::<16>().i32_to_f32();
+            let place = &mut self.rows[i];
+            place[Figure::TiesFull as usize].0 = ties.ge(tie_capacity).words().array();
+            place[Figure::CloseFull as usize].0 = close.ge(close_capacity).words().array();
+            place[Figure::LogSupport as usize] = words[log_support];
+        }
+        if carried {
+            // A place's casual words follow its counts and log of support,
+            // copied row by row (mostly one: a copy of a length known only
+            // here would be a call).
+            let places = self
+                .casual
+                .chunks_exact_mut(self.casual_words)
+                .zip(rows.chunks_exact(stride));
+            for (rows, from) in places {
+                for (to, &word) in rows.iter_mut().zip(&from[2..]) {
+                    *to = word;
+                }
+            }
         }
     }
 

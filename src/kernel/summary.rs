@@ -549,12 +549,18 @@ impl SummaryLanes {
         }
     }
 
+    /// Each lane's sum of local clustering over the places whose members
+    /// joined, where [`SummaryLanes::clustering`] was made this session.
+    pub fn clustering_sums(&self) -> Option<[f64; LANES]> {
+        self.clustering_sums
+    }
+
     /// Each place's carry in lanes ([`crate::bonds::carry_words`] rows a
     /// place), from its figures and casual ties: the tie and close-tie
     /// counts in one word, the log of support, the casual ties' words of
     /// 32 places.
     #[inline(always)]
-    fn carry_rows<I: Isa>(&mut self, isa: I) -> &[Row] {
+    pub fn carry_rows<I: Isa>(&mut self, isa: I) -> &[Row] {
         let (places, words) = (self.places, self.words);
         let stride = carry_words(places);
         let casual_words = stride - 2;

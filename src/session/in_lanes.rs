@@ -6,7 +6,10 @@
 //! pairs, the tie summaries and steps 9 to 13, each reading and writing
 //! the batch's lanes and the session's figures by place
 //! ([`SessionLanes`]); then the groups get their state and summaries
-//! back, and each scratch what the tally and the panel read. Control
+//! back, and each scratch what the tally and the panel read. Where
+//! nothing reads the groups before the batch's next session, the batch
+//! may stay in its lanes, with its tie summaries' carries, for that
+//! session instead ([`LanesKept`]). Control
 //! blocks run hope and loneliness in one copy of their members.
 
 use super::Scratch;
@@ -60,17 +63,39 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// A batch in the kernel's lanes: its state, its tie summaries, what its
-/// session's steps hand on; one per thread, reused from batch to batch.
+/// What a batch's session's steps hand on in the kernel's lanes; one per
+/// thread, reused from batch to batch. (The batch's state and tie
+/// summaries are in its [`KeptLanes`].)
 #[derive(Debug, Default)]
 pub struct BatchInLanes {
-    lanes: BatchLanes,
-    summaries: SummaryLanes,
     session: SessionLanes,
     /// A forum's period.
     forum: ForumPeriod,
     /// The sums over each lane's members at the session's end.
     tally: TallyLanes,
+}
+
+/// A batch's state in lanes and its tie summaries TS(k): what one session
+/// leaves for the next where the batch stays in lanes between them
+/// ([`LanesKept`]); else a thread's, reused from batch to batch.
+#[derive(Debug, Default)]
+pub struct KeptLanes {
+    lanes: BatchLanes,
+    summaries: SummaryLanes,
+}
+
+/// Where a batch's session finds its state and leaves it: a batch whose
+/// groups nothing reads between two sessions (no membership, no forum,
+/// no panel, no network figures, no community ties) may stay in its
+/// lanes from one to the next, with its tie summaries' carries, rather
+/// than be copied out to its groups and in again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LanesKept {
+    /// The lanes hold the batch as its last session left it.
+    pub from_last: bool,
+    /// The session leaves the batch in its lanes for the next (its groups
+    /// get only what the tally reads: each tie summary's clustering sum).
+    pub for_next: bool,
 }
 
 /// Runs steps 2 to 13 for the batch's groups (all meeting, of one size),
@@ -82,28 +107,34 @@ pub struct BatchInLanes {
 /// ties among them (groups of up to 64 places), and for a `panel`, who
 /// attended, the depth of each disclosure and the replies received, by
 /// place. Without the network figures each tie summary gets its sum of
-/// local clustering (for the tally). The session asks for the memory of
-/// `next` (the groups this thread runs next; empty where none are to be
-/// asked for) as it goes.
+/// local clustering (for the tally). The batch's state is in `state`, as
+/// `kept` says (copied in from the groups and out to them, or kept there
+/// from the batch's last session and for its next). The session asks for
+/// the memory of `next` (the groups this thread runs next; empty where
+/// none are to be asked for) as it goes.
 pub(super) fn session(
     batch: &Batch,
     groups: &mut [GroupState],
     (scratches, tallies): (&mut [Scratch], &mut [Tally]),
-    into: &mut BatchInLanes,
-    (measured, panel, held): (bool, bool, Held),
+    (into, state): (&mut BatchInLanes, &mut KeptLanes),
+    (measured, panel, held, kept): (bool, bool, Held, LanesKept),
     next: &[GroupState],
 ) {
     // TS(k − 1) comes in as carries where the groups can hold them
-    // (`SessionLanes::set_ties_before`), and TS(k) goes out as `held`
-    // says where they can (larger groups' summaries are always whole).
-    for g in groups.iter_mut() {
-        g.tie_summary.keep_carry_alone();
+    // (`SessionLanes::set_ties_before`), or from the lanes, and TS(k) goes
+    // out as `held` says where they can (larger groups' summaries are
+    // always whole, and never kept in lanes).
+    let carries = can_carry(groups[0].places());
+    assert!(
+        carries || kept == LanesKept::default(),
+        "kept in lanes with carries"
+    );
+    if !kept.from_last {
+        for g in groups.iter_mut() {
+            g.tie_summary.keep_carry_alone();
+        }
     }
-    let held = if can_carry(groups[0].places()) {
-        held
-    } else {
-        Held::Whole
-    };
+    let held = if carries { held } else { Held::Whole };
     timed!(Attendance, {
         into.session.reset(groups.len(), groups[0].places());
         for (l, g) in groups.iter().enumerate() {
@@ -115,8 +146,10 @@ pub(super) fn session(
         batch,
         groups,
         into: &mut *into,
+        state,
         measured,
         held,
+        kept,
         next,
     };
     dispatch(batch.rules.portable, work);
@@ -128,10 +161,13 @@ struct WholeSession<'a> {
     batch: &'a Batch<'a>,
     groups: &'a mut [GroupState],
     into: &'a mut BatchInLanes,
+    state: &'a mut KeptLanes,
     /// The network figures are measured this step.
     measured: bool,
     /// What the groups' tie summaries hold after the session.
     held: Held,
+    /// Whether the batch comes from its lanes and stays in them.
+    kept: LanesKept,
     /// The groups of the batch this thread runs next, whose memory the
     /// session asks for a group at a time as it goes.
     next: &'a [GroupState],
@@ -143,24 +179,32 @@ impl WithLanes for WholeSession<'_> {
     fn run<I: Isa>(self, isa: I) {
         let (batch, groups) = (self.batch, self.groups);
         let BatchInLanes {
-            lanes,
-            summaries,
             session,
             forum,
             tally,
         } = self.into;
+        let KeptLanes { lanes, summaries } = self.state;
         // One group of the next batch asked for after each of eight
         // parts: asked for all at once, the hints filled the processor's
         // queue of loads and waited there as long as the reads they
         // spared.
         let next = self.next;
         let ask = |at: usize| next.get(at).map(GroupState::prefetch);
-        timed!(Attendance, ties_before(isa, batch, groups, session));
+        let from_last = self.kept.from_last;
+        timed!(
+            Attendance,
+            ties_before(isa, batch, groups, (summaries, from_last), session)
+        );
         ask(0);
-        if batch.ctx.forum {
-            timed!(Attendance, lanes.copy_in_strengths(isa, groups));
-        } else {
-            timed!(Attendance, lanes.copy_in(isa, groups));
+        // A batch kept in lanes holds what its last session left there
+        // (in the lanes past its last group too: a copy of its first
+        // group, stepped with that group's numbers and never read back).
+        if !from_last {
+            if batch.ctx.forum {
+                timed!(Attendance, lanes.copy_in_strengths(isa, groups));
+            } else {
+                timed!(Attendance, lanes.copy_in(isa, groups));
+            }
         }
         ask(1);
         opening_and_attendance(isa, batch, groups, lanes, session);
@@ -193,7 +237,16 @@ impl WithLanes for WholeSession<'_> {
             tally.make(isa, levels, lanes, (session, summaries), batch_kind)
         );
         ask(7);
-        give_groups_back(isa, lanes, (summaries, self.held), groups);
+        if self.kept.for_next {
+            // What the tally reads of the tie summaries (the clustering
+            // sums, made above: no network figures were measured).
+            let sums = summaries.clustering_sums();
+            for (g, sum) in groups.iter_mut().zip(sums.expect("clustering made")) {
+                g.tie_summary.joined_clustering_sum = Some(sum);
+            }
+        } else {
+            give_groups_back(isa, lanes, (summaries, self.held), groups);
+        }
     }
 }
 
@@ -201,12 +254,13 @@ impl WithLanes for WholeSession<'_> {
 /// nobody attends and there are no ties): hope from community exemplars,
 /// then loneliness, each run of blocks of one size in one copy of its
 /// members; each block's tally (in `tallies`, in order) is made from the
-/// sums over its members.
+/// sums over its members; their members are copied into `state` and
+/// back.
 pub(super) fn control_blocks(
     batch: &Batch,
     blocks: &mut [GroupState],
     tallies: &mut [Tally],
-    into: &mut BatchInLanes,
+    (into, state): (&mut BatchInLanes, &mut KeptLanes),
 ) {
     let mut from = 0;
     while from < blocks.len() {
@@ -234,6 +288,7 @@ pub(super) fn control_blocks(
             batch: &run,
             blocks,
             into: &mut *into,
+            state: &mut *state,
         };
         dispatch(batch.rules.portable, work);
         for (l, (g, tally)) in blocks.iter().zip(&mut tallies[from..to]).enumerate() {
@@ -248,6 +303,7 @@ struct ControlSession<'a> {
     batch: &'a Batch<'a>,
     blocks: &'a mut [GroupState],
     into: &'a mut BatchInLanes,
+    state: &'a mut KeptLanes,
 }
 
 impl WithLanes for ControlSession<'_> {
@@ -255,13 +311,8 @@ impl WithLanes for ControlSession<'_> {
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
         let (batch, blocks) = (self.batch, self.blocks);
-        let BatchInLanes {
-            lanes,
-            summaries,
-            session,
-            tally,
-            ..
-        } = self.into;
+        let BatchInLanes { session, tally, .. } = self.into;
+        let KeptLanes { lanes, summaries } = self.state;
         let (rules, step) = (batch.rules, batch.step);
         lanes.copy_in_members(isa, blocks);
         steps::opening(isa, lanes, arrived(isa, blocks), session);
@@ -325,12 +376,24 @@ fn fill_opening(batch: &Batch, g: &GroupState, l: usize, into: &mut SessionLanes
 
 /// What the session reads of its groups' tie summaries TS(k − 1): the
 /// log of support, who keeps as many ties, or close ties, as they can, and
-/// the casual ties.
+/// the casual ties; from the carries in the batch's `summaries` where its
+/// last session left them there (`from_last`), else from the groups'.
 #[inline(always)]
-fn ties_before<I: Isa>(isa: I, batch: &Batch, groups: &[GroupState], session: &mut SessionLanes) {
+fn ties_before<I: Isa>(
+    isa: I,
+    batch: &Batch,
+    groups: &[GroupState],
+    (summaries, from_last): (&mut SummaryLanes, bool),
+    session: &mut SessionLanes,
+) {
     let b = &batch.ctx.scenario.mechanisms.bonding;
+    let capacities = (b.tie_capacity, b.close_capacity);
+    if from_last {
+        session.set_ties_before_from_carries(isa, summaries.carry_rows(isa), capacities);
+        return;
+    }
     let summaries = each_lane(|l| &groups[lane(l, groups.len())].tie_summary);
-    session.set_ties_before(isa, &summaries, (b.tie_capacity, b.close_capacity));
+    session.set_ties_before(isa, &summaries, capacities);
 }
 
 /// Step 2 on the batch in `lanes` (its members copied in): who has

@@ -37,7 +37,9 @@ macro_rules! timed {
 mod in_lanes;
 mod steps;
 
-use crate::bonds::Held;
+pub use in_lanes::{KeptLanes, LanesKept};
+
+use crate::bonds::{Held, can_carry};
 use crate::kernel::rules::KernelRules;
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -129,6 +131,17 @@ struct Session<'a> {
     outside: &'a GroupOutside,
 }
 
+/// Whether a batch of meeting `groups` may stay in lanes from one session
+/// to the next ([`LanesKept`]): nothing reads or changes its groups
+/// between sessions (no newcomers join, as in open groups; no forum, whose
+/// copies take some pairs alone; no panel rows) and their tie summaries
+/// can be carried (groups of up to 128 places). Network figures and
+/// community ties also read the groups: the caller leaves a batch in
+/// lanes only after a session without them.
+pub fn may_stay_in_lanes(ctx: &SessionContext, panel: bool, groups: &[GroupState]) -> bool {
+    !ctx.open && !ctx.forum && !panel && can_carry(groups[0].places())
+}
+
 /// Groups whose sessions run together on one thread ([`step_groups`]).
 pub const BATCH_GROUPS: usize = 8;
 
@@ -137,8 +150,10 @@ pub const BATCH_GROUPS: usize = 8;
 #[derive(Debug, Default)]
 pub struct BatchScratch {
     groups: [Scratch; BATCH_GROUPS],
-    /// The batch in the kernel's lanes, where its steps run.
+    /// What the batch's steps hand on in the kernel's lanes, and the
+    /// batch's state there where it is not kept from session to session.
     in_lanes: in_lanes::BatchInLanes,
+    lanes: KeptLanes,
     /// The scratches keep their rows by place, for panel rows.
     panel: bool,
 }
@@ -173,7 +188,10 @@ impl BatchScratch {
 /// which make each tally, then the network figures where measured and
 /// each tally's clustering. The meeting groups' session asks for the
 /// memory of `next`, the groups this thread runs next (empty where none
-/// are to be asked for; [`crate::prefetch`]), as it goes.
+/// are to be asked for; [`crate::prefetch`]), as it goes. With `kept`, the
+/// meeting groups' state in lanes is the batch's own as its last session
+/// left it, and stays there for its next, as [`LanesKept`] says, where
+/// [`may_stay_in_lanes`] (else the groups' state is copied in and out).
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
@@ -181,6 +199,7 @@ pub fn step_groups<'a>(
     scratch: &mut BatchScratch,
     outside: impl Fn(usize) -> &'a GroupOutside,
     (tallies, next): (&mut [Tally], &[GroupState]),
+    kept: Option<(&mut KeptLanes, LanesKept)>,
 ) {
     assert!(groups.len() <= BATCH_GROUPS && tallies.len() == groups.len());
     let session = |g: &GroupState, at: usize| Session {
@@ -225,9 +244,20 @@ pub fn step_groups<'a>(
         } else {
             Held::Whole
         };
-        let wanted = (measured, scratch.panel, held);
+        let panel = scratch.panel;
+        let (state, lanes) = match kept {
+            Some((own, lanes)) if may_stay_in_lanes(ctx, panel, meeting_groups) => {
+                assert!(
+                    !(lanes.for_next && measured),
+                    "the network figures read the groups"
+                );
+                (own, lanes)
+            }
+            _ => (&mut scratch.lanes, LanesKept::default()),
+        };
+        let wanted = (measured, panel, held, lanes);
         let each = (scratches, &mut tallies[..meeting]);
-        in_lanes::session(&batch, meeting_groups, each, into, wanted, next);
+        in_lanes::session(&batch, meeting_groups, each, (into, state), wanted, next);
     }
     if !blocks.is_empty() {
         let outsides = &outsides[meeting..meeting + blocks.len()];
@@ -235,7 +265,7 @@ pub fn step_groups<'a>(
         let tallies = &mut tallies[meeting..];
         timed!(
             ControlBlock,
-            in_lanes::control_blocks(&batch, blocks, tallies, into)
+            in_lanes::control_blocks(&batch, blocks, tallies, (into, &mut scratch.lanes))
         );
     }
     for (at, (g, tally)) in groups.iter_mut().zip(tallies).enumerate() {

@@ -377,10 +377,11 @@ thread_local! {
 /// [`RUN_BATCHES`] batches at a time, where [`SessionContext::ask_ahead`],
 /// and runs them in order, each session asking for the next batch's
 /// memory (else one batch at a time, with nothing to ask for). Each
-/// batch's state stays in lanes of its own (in `kept`, one a batch, kept
-/// from one call to the next) as `lanes` says, where it may
-/// ([`crate::session::may_stay_in_lanes`]); a session that starts from
-/// its lanes asks for no group's memory.
+/// batch's state stays in lanes of its own as `lanes` says, where it may
+/// ([`crate::session::may_stay_in_lanes`]): in `kept`, one a batch, kept
+/// from one call to the next and grown only by a session that keeps or
+/// finds lanes (a session without, as [`step_all`]'s, leaves it alone).
+/// A session that starts from its lanes asks for no group's memory.
 fn step_all_into(
     groups: &mut [GroupState],
     ctx: &SessionContext,
@@ -391,50 +392,63 @@ fn step_all_into(
     let none = GroupOutside::default();
     let kernel = KernelRules::new(ctx);
     tallies.resize_with(groups.len(), Tally::default);
-    kept.resize_with(groups.len().div_ceil(BATCH_GROUPS), KeptLanes::default);
     let batches = if ctx.ask_ahead { RUN_BATCHES } else { 1 };
     let run = BATCH_GROUPS * batches;
-    groups
-        .par_chunks_mut(run)
-        .zip(tallies.par_chunks_mut(run))
-        .zip(kept.par_chunks_mut(batches))
-        .enumerate()
-        .for_each(|(at, ((groups, tallies), kept))| {
-            let mut start = 0;
-            while start < groups.len() {
-                let first = at * run + start;
-                let end = (start + BATCH_GROUPS).min(groups.len());
-                let (now, later) = groups[start..].split_at_mut(end - start);
-                let next = if lanes.from_last {
-                    &[]
-                } else {
-                    &later[..later.len().min(BATCH_GROUPS)]
-                };
-                let tallies = &mut tallies[start..end];
-                let own = &mut kept[start / BATCH_GROUPS];
-                let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
-                let mut run = |scratch: &mut BatchScratch| {
-                    let own = (lanes != LanesKept::default()).then_some((&mut *own, lanes));
-                    step_groups(
-                        now,
-                        (ctx, &kernel),
-                        (step, carry),
-                        scratch,
-                        outside,
-                        (tallies, next),
-                        own,
-                    );
-                };
-                // A session starts no parallel work, so this thread cannot be
-                // inside another batch's session here; if it ever were, the
-                // batch would take a fresh scratch.
-                SCRATCH.with(|cell| match cell.try_borrow_mut() {
-                    Ok(mut scratch) => run(&mut scratch),
-                    Err(_) => run(&mut BatchScratch::default()),
-                });
-                start = end;
-            }
+    // The batches of `run` groups from group `at · run` on, in turn, each
+    // in its own lanes where `kept` has them.
+    let run_batches = |at: usize,
+                       groups: &mut [GroupState],
+                       tallies: &mut [Tally],
+                       mut kept: Option<&mut [KeptLanes]>| {
+        let mut start = 0;
+        while start < groups.len() {
+            let first = at * run + start;
+            let end = (start + BATCH_GROUPS).min(groups.len());
+            let (now, later) = groups[start..].split_at_mut(end - start);
+            let next = if lanes.from_last {
+                &[]
+            } else {
+                &later[..later.len().min(BATCH_GROUPS)]
+            };
+            let tallies = &mut tallies[start..end];
+            let mut own = kept
+                .as_deref_mut()
+                .map(|kept| &mut kept[start / BATCH_GROUPS]);
+            let outside = |at| outside.map_or(&none, |o: &[GroupOutside]| &o[first + at]);
+            let mut run = |scratch: &mut BatchScratch| {
+                let own = own.as_deref_mut().map(|own| (own, lanes));
+                step_groups(
+                    now,
+                    (ctx, &kernel),
+                    (step, carry),
+                    scratch,
+                    outside,
+                    (tallies, next),
+                    own,
+                );
+            };
+            // A session starts no parallel work, so this thread cannot be
+            // inside another batch's session here; if it ever were, the
+            // batch would take a fresh scratch.
+            SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => run(&mut scratch),
+                Err(_) => run(&mut BatchScratch::default()),
+            });
+            start = end;
+        }
+    };
+    let batches_in_all = groups.len().div_ceil(BATCH_GROUPS);
+    let chunks = groups.par_chunks_mut(run).zip(tallies.par_chunks_mut(run));
+    if lanes == LanesKept::default() {
+        let each = chunks.enumerate();
+        each.for_each(|(at, (groups, tallies))| run_batches(at, groups, tallies, None));
+    } else {
+        kept.resize_with(batches_in_all, KeptLanes::default);
+        let each = chunks.zip(kept.par_chunks_mut(batches)).enumerate();
+        each.for_each(|(at, ((groups, tallies), kept))| {
+            run_batches(at, groups, tallies, Some(kept));
         });
+    }
 }
 
 /// [`step_all_with`], and the panel.csv rows of every meeting group's

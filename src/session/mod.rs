@@ -150,9 +150,11 @@ pub const BATCH_GROUPS: usize = 8;
 #[derive(Debug, Default)]
 pub struct BatchScratch {
     groups: [Scratch; BATCH_GROUPS],
-    /// What the batch's steps hand on in the kernel's lanes, and the
-    /// batch's state there where it is not kept from session to session.
+    /// What the batch's steps hand on in the kernel's lanes.
     in_lanes: in_lanes::BatchInLanes,
+    /// The batch's state in the kernel's lanes where it has none of its
+    /// own kept from session to session ([`step_groups`]' `kept`), and a
+    /// control block's members.
     lanes: KeptLanes,
     /// The scratches keep their rows by place, for panel rows.
     panel: bool,

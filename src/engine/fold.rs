@@ -86,6 +86,22 @@ impl GroupKind {
 /// the step's totals and its group rows made.
 const STEP_BLOCK_GROUPS: usize = 1024;
 
+/// The most a block's batches may hold in lanes of their own between
+/// sessions ([`sessions_in_blocks`]), as estimated from their groups'
+/// state ([`Scenario::group_state_bytes`], which their lanes take about
+/// as much of): a block of groups of 10 takes about 3.6 MB of it for
+/// every two threads, and where a block's groups would take more (groups
+/// of 28 places or more, at 1,024 groups), they are copied in and
+/// out every session instead, so that a run's peak memory grows by at
+/// most this much.
+const KEPT_LANES_MAX_BYTES: u64 = 16 << 20;
+
+/// Whether the batches of a block of `groups` groups may keep lanes of
+/// their own between sessions within [`KEPT_LANES_MAX_BYTES`].
+pub(super) fn lanes_kept_within_bounds(scenario: &Scenario, groups: usize) -> bool {
+    (groups as u64).saturating_mul(scenario.group_state_bytes()) <= KEPT_LANES_MAX_BYTES
+}
+
 /// Batches a thread runs one after another, each asking for the next
 /// one's memory as it goes, where [`SessionContext::ask_ahead`]; elsewhere
 /// a thread takes one batch at a time, so that a small community's few
@@ -189,9 +205,10 @@ impl<'a, 'b> StepOutput<'a, 'b> {
 /// order): nothing between the sessions of `steps` may read every group
 /// (the engine's segments end where something does). So a batch may stay
 /// in its lanes from one session of `steps` to the next, where it may
-/// ([`crate::session::may_stay_in_lanes`]) and the session measures no
-/// network figures (which read the groups' ties): its groups get their
-/// state back after a session that measures them and after the last. `outside` (the
+/// ([`crate::session::may_stay_in_lanes`]), the session measures no
+/// network figures (which read the groups' ties) and the block's lanes
+/// fit in [`KEPT_LANES_MAX_BYTES`]: its groups get their state back after
+/// a session that measures them and after the last. `outside` (the
 /// community ties' counts) is for one session alone. `step_done` is called
 /// once a session, spread over the blocks as they run.
 pub(super) fn sessions_in_blocks(
@@ -213,8 +230,11 @@ pub(super) fn sessions_in_blocks(
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut kept = std::mem::take(&mut output.kept);
     // A batch stays in its lanes after a session up to the last, unless
-    // its network figures are measured (they read the groups' ties).
-    let stays = |step: u32| step < end && !ctx.scenario.network.measures(step, last);
+    // its network figures are measured (they read the groups' ties), where
+    // its block's lanes fit in the bound.
+    let block = block_groups.min(groups.len());
+    let bounded = lanes_kept_within_bounds(ctx.scenario, block);
+    let stays = |step: u32| bounded && step < end && !ctx.scenario.network.measures(step, last);
     let lanes_kept = |step: u32| LanesKept {
         from_last: step > first && stays(step - 1),
         for_next: stays(step),

@@ -549,6 +549,22 @@ mod tests {
     }
 
     #[test]
+    fn batches_keep_lanes_of_their_own_only_where_a_blocks_lanes_fit_the_bound() {
+        let groups_of = |k: u32| {
+            let text = format!("[community]\ngroup_size = {k}\n");
+            Scenario::builder().text(&text).build().unwrap()
+        };
+        // By the estimate, a block of 1,024 groups of 10 takes about 3.6
+        // MB, of 27 about 16.7 (the bound 16.8), of 28 about 17.8, of 40
+        // about 32.8; 203 groups of 40 about 6.5.
+        assert!(fold::lanes_kept_within_bounds(&groups_of(10), 1024));
+        assert!(fold::lanes_kept_within_bounds(&groups_of(27), 1024));
+        assert!(!fold::lanes_kept_within_bounds(&groups_of(28), 1024));
+        assert!(!fold::lanes_kept_within_bounds(&groups_of(40), 1024));
+        assert!(fold::lanes_kept_within_bounds(&groups_of(40), 203));
+    }
+
+    #[test]
     fn blocks_run_sessions_up_to_one_that_reads_every_group() {
         let scenario = |text: &str| Scenario::builder().text(text).build().unwrap();
         let ends = |s: &Scenario| {

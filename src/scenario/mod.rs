@@ -465,6 +465,13 @@ impl Scenario {
             .saturating_mul(STATE_PER_MEMBER)
             .saturating_add(group_members.saturating_mul(ties))
     }
+
+    /// The estimated bytes of one meeting group's state: its places'
+    /// share of [`Scenario::state_bytes`], ties included.
+    pub fn group_state_bytes(&self) -> u64 {
+        let places = u64::from(self.pool_size());
+        places.saturating_mul(STATE_PER_MEMBER + TIES_PER_MEMBER_PER_PLACE * places)
+    }
 }
 
 /// Bytes per member of a run's state (traits, scores, counters, tie

@@ -196,9 +196,10 @@ impl WithLanes for WholeSession<'_> {
             ties_before(isa, batch, groups, (summaries, from_last), session)
         );
         ask(0);
-        // A batch kept in lanes holds what its last session left there
-        // (in the lanes past its last group too: a copy of its first
-        // group, stepped with that group's numbers and never read back).
+        // A batch kept in lanes holds what its last session left there.
+        // The lanes past its last group keep whatever they held: no step
+        // lets a lane change another (a step only asks whether any lane
+        // needs it, to skip work), and nothing reads them back.
         if !from_last {
             if batch.ctx.forum {
                 timed!(Attendance, lanes.copy_in_strengths(isa, groups));

@@ -10,6 +10,7 @@ use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
 
+use crate::bonds::can_carry;
 use crate::kernel::rules::KernelRules;
 use crate::metrics::{MemberSums, RowId, Tally};
 use crate::network::NetStats;
@@ -100,6 +101,22 @@ const KEPT_LANES_MAX_BYTES: u64 = 16 << 20;
 /// their own between sessions within [`KEPT_LANES_MAX_BYTES`].
 pub(super) fn lanes_kept_within_bounds(scenario: &Scenario, groups: usize) -> bool {
     (groups as u64).saturating_mul(scenario.group_state_bytes()) <= KEPT_LANES_MAX_BYTES
+}
+
+/// Whether a block of `groups` groups may stay in lanes from one session
+/// to the next ([`LanesKept`]) where the session reads no group after it:
+/// nothing else reads or changes its groups between sessions (no
+/// newcomers join, as in open groups; no forum, whose session takes a
+/// pair's numbers from the groups as it comes to the pair; panel rows
+/// and community ties end every session's segment), their tie summaries can be carried (groups of up to 128
+/// places, every meeting group's places the roster's) and the block's
+/// lanes fit in their bound.
+fn may_stay_in_lanes(ctx: &SessionContext, groups: usize) -> bool {
+    let scenario = ctx.scenario;
+    !ctx.open
+        && !ctx.forum
+        && can_carry(scenario.pool_size() as usize)
+        && lanes_kept_within_bounds(scenario, groups)
 }
 
 /// Batches a thread runs one after another, each asking for the next
@@ -205,9 +222,8 @@ impl<'a, 'b> StepOutput<'a, 'b> {
 /// order): nothing between the sessions of `steps` may read every group
 /// (the engine's segments end where something does). So a batch may stay
 /// in its lanes from one session of `steps` to the next, where it may
-/// ([`crate::session::may_stay_in_lanes`]), the session measures no
-/// network figures (which read the groups' ties) and the block's lanes
-/// fit in [`KEPT_LANES_MAX_BYTES`]: its groups get their state back after
+/// ([`may_stay_in_lanes`]) and the session measures no network figures
+/// (which read the groups' ties): its groups get their state back after
 /// a session that measures them and after the last. `outside` (the
 /// community ties' counts) is for one session alone. `step_done` is called
 /// once a session, spread over the blocks as they run.
@@ -229,12 +245,10 @@ pub(super) fn sessions_in_blocks(
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut kept = std::mem::take(&mut output.kept);
-    // A batch stays in its lanes after a session up to the last, unless
-    // its network figures are measured (they read the groups' ties), where
-    // its block's lanes fit in the bound.
-    let block = block_groups.min(groups.len());
-    let bounded = lanes_kept_within_bounds(ctx.scenario, block);
-    let stays = |step: u32| bounded && step < end && !ctx.scenario.network.measures(step, last);
+    // A batch stays in its lanes after a session up to the last, where it
+    // may, unless its network figures are measured (they read the ties).
+    let may_stay = may_stay_in_lanes(ctx, block_groups.min(groups.len()));
+    let stays = |step: u32| may_stay && step < end && !ctx.scenario.network.measures(step, last);
     let lanes_kept = |step: u32| LanesKept {
         from_last: step > first && stays(step - 1),
         for_next: stays(step),
@@ -397,10 +411,10 @@ thread_local! {
 /// [`RUN_BATCHES`] batches at a time, where [`SessionContext::ask_ahead`],
 /// and runs them in order, each session asking for the next batch's
 /// memory (else one batch at a time, with nothing to ask for). Each
-/// batch's state stays in lanes of its own as `lanes` says, where it may
-/// ([`crate::session::may_stay_in_lanes`]): in `kept`, one a batch, kept
-/// from one call to the next and grown only by a session that keeps or
-/// finds lanes (a session without, as [`step_all`]'s, leaves it alone).
+/// batch's state stays in lanes of its own as `lanes` says: in `kept`,
+/// one a batch, kept from one call to the next and grown only by a
+/// session that keeps or finds lanes (a session without, as
+/// [`step_all`]'s, leaves it alone).
 /// A session that starts from its lanes asks for no group's memory.
 fn step_all_into(
     groups: &mut [GroupState],

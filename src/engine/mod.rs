@@ -505,7 +505,9 @@ mod tests {
         // in their lanes from session to session up to one whose network
         // figures are measured (every third, without group rows) or the
         // run's last, with batches of fewer than eight groups and of
-        // groups and control blocks both: every block size, whether or not
+        // groups and control blocks both; and open groups in a year that
+        // measures nothing, whose newcomers keep them out of the lanes
+        // between sessions: every block size, whether or not
         // it divides the groups, gives session by session's rows and says
         // every session was done once.
         let runs = [
@@ -523,6 +525,10 @@ mod tests {
             ),
             (
                 "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 0\n[output]\nmembers_csv = true\n",
+            ),
+            (
+                "membership = \"open\"\n",
                 "[network]\nmetrics_every = 0\n[output]\nmembers_csv = true\n",
             ),
         ];

@@ -39,7 +39,7 @@ mod steps;
 
 pub use in_lanes::{KeptLanes, LanesKept};
 
-use crate::bonds::{Held, can_carry};
+use crate::bonds::Held;
 use crate::kernel::rules::KernelRules;
 use crate::metrics::{RowId, Tally};
 use crate::output::PanelRow;
@@ -131,17 +131,6 @@ struct Session<'a> {
     outside: &'a GroupOutside,
 }
 
-/// Whether a batch of meeting `groups` may stay in lanes from one session
-/// to the next ([`LanesKept`]): nothing reads or changes its groups
-/// between sessions (no newcomers join, as in open groups; no forum, whose
-/// copies take some pairs alone; no panel rows) and their tie summaries
-/// can be carried (groups of up to 128 places). Network figures and
-/// community ties also read the groups: the caller leaves a batch in
-/// lanes only after a session without them.
-pub fn may_stay_in_lanes(ctx: &SessionContext, panel: bool, groups: &[GroupState]) -> bool {
-    !ctx.open && !ctx.forum && !panel && can_carry(groups[0].places())
-}
-
 /// Groups whose sessions run together on one thread ([`step_groups`]).
 pub const BATCH_GROUPS: usize = 8;
 
@@ -191,9 +180,10 @@ impl BatchScratch {
 /// each tally's clustering. The meeting groups' session asks for the
 /// memory of `next`, the groups this thread runs next (empty where none
 /// are to be asked for; [`crate::prefetch`]), as it goes. With `kept`, the
-/// meeting groups' state in lanes is the batch's own as its last session
-/// left it, and stays there for its next, as [`LanesKept`] says, where
-/// [`may_stay_in_lanes`] (else the groups' state is copied in and out).
+/// meeting groups' state in lanes is the batch's own, as its last session
+/// left it and for its next, as [`LanesKept`] says (the caller decides
+/// where a batch may stay in lanes); without, the groups' state is copied
+/// in and out.
 pub fn step_groups<'a>(
     groups: &mut [GroupState],
     (ctx, rules): (&SessionContext, &KernelRules),
@@ -248,14 +238,15 @@ pub fn step_groups<'a>(
         };
         let panel = scratch.panel;
         let (state, lanes) = match kept {
-            Some((own, lanes)) if may_stay_in_lanes(ctx, panel, meeting_groups) => {
+            Some((own, lanes)) => {
+                assert!(!panel, "panel rows read the groups");
                 assert!(
                     !(lanes.for_next && measured),
                     "the network figures read the groups"
                 );
                 (own, lanes)
             }
-            _ => (&mut scratch.lanes, LanesKept::default()),
+            None => (&mut scratch.lanes, LanesKept::default()),
         };
         let wanted = (measured, panel, held, lanes);
         let each = (scratches, &mut tallies[..meeting]);

@@ -645,6 +645,22 @@ impl TieSummary {
         }
     }
 
+    /// The network ties' bitsets alone, to write, for a summary that
+    /// holds its carry ([`TieSummary::keep_carry_alone`]): it then holds
+    /// them with its carry. For a group whose state stays in the kernel's
+    /// lanes between sessions, whose carry is then its state's at the
+    /// lanes' start, read by no session until the lanes give the whole
+    /// summary back; its network figures read these ties.
+    pub fn network_ties_mut(&mut self) -> &mut [u64] {
+        assert!(
+            matches!(self.held, Held::Carry { .. }),
+            "the network ties of a carry"
+        );
+        self.held = Held::Carry { tie_bits: true };
+        let half = self.bits.len() / 2;
+        &mut self.bits[..half]
+    }
+
     /// The members' figures and the two bitsets ([`TieSummary::tie_bits`],
     /// [`TieSummary::casual_bits`]), to write, for a summary that will
     /// hold `held` (a carry is written in the figures' words, and its

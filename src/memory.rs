@@ -45,6 +45,7 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
     if scenario.output.groups_csv {
         let texts = u64::from(scenario.community.groups).saturating_mul(GROUP_CHARACTER_TEXT);
         bytes = bytes.saturating_add(texts);
+        bytes = bytes.saturating_add(crate::engine::held_rows_bytes(scenario));
     }
     if scenario.output.panel_csv {
         let rows = group_members.saturating_mul(u64::from(scenario.format.sessions));

@@ -20,6 +20,7 @@ use crate::network::NetStats;
 use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::forum;
+use crate::rules::group_differences::GroupCharacter;
 use crate::rules::loneliness::LONELY_CUTOFF;
 use crate::stats::{GroupedMoments, Moments};
 
@@ -679,33 +680,118 @@ impl MemberRow {
 impl<'a> GroupRow<'a> {
     /// The row of one group from its tally.
     pub fn new(id: &'a RowId, g: &GroupState, step: u32, week: f64, t: &Tally) -> GroupRow<'a> {
-        let joined = t.arrived - t.waiting;
-        let change = &t.loneliness_change.all;
+        let group = (g.id, &g.character);
+        GroupRow::of_figures(id, group, step, week, &GroupFigures::of(step, t))
+    }
+
+    /// The row of one group (its id and character) from its figures at
+    /// `step`.
+    pub fn of_figures(
+        id: &'a RowId,
+        (group, character): (u32, &GroupCharacter),
+        step: u32,
+        week: f64,
+        figures: &GroupFigures,
+    ) -> GroupRow<'a> {
+        let value = |figure: GroupFigure| figures.value(figure);
         GroupRow {
             run: id.run,
             arm: Cow::Borrowed(&id.arm),
             replicate: id.replicate,
-            group: g.id,
+            group,
             step,
             week,
-            members_active: t.active,
-            attendance_rate: if step == 0 {
-                None
-            } else {
-                ratio(t.attended as f64, t.at_session)
-            },
-            cohesion_mean: ratio(t.cohesion_sum, t.active),
-            density: (t.density_groups > 0).then_some(t.density_sum),
-            clustering: ratio(t.clustering_sum, t.joined),
-            members_joined: joined,
-            loneliness_change_mean: ratio(change.sum, change.n),
-            retention: ratio((joined - t.dropped_out) as f64, joined),
-            reply_norm: g.character.reply_norm(),
-            safety_shift: g.character.safety(),
-            meeting_quality: g.character.quality(),
+            members_active: figures.members_active.into(),
+            attendance_rate: value(GroupFigure::AttendanceRate),
+            cohesion_mean: value(GroupFigure::CohesionMean),
+            density: value(GroupFigure::Density),
+            clustering: value(GroupFigure::Clustering),
+            members_joined: figures.members_joined.into(),
+            loneliness_change_mean: value(GroupFigure::LonelinessChangeMean),
+            retention: value(GroupFigure::Retention),
+            reply_norm: character.reply_norm(),
+            safety_shift: character.safety(),
+            meeting_quality: character.quality(),
         }
     }
 }
+
+/// The figures of a group's row ([`GroupRow`]) that its tally makes at a
+/// session, in 64 bytes where the row takes about 170: what a run holds
+/// of each group's rows at the sessions it runs before writing them (the
+/// engine's segments), the rest of a row (the run's, the session's and
+/// the group's fields) being known when they are written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupFigures {
+    members_active: u32,
+    members_joined: u32,
+    /// Each [`GroupFigure`]'s value where its bit of `present` is set.
+    values: [f64; GroupFigure::COUNT],
+    present: u8,
+}
+
+/// The figures of [`GroupFigures`] that a group may lack (a share or a
+/// mean over nobody), by their place in its values.
+#[derive(Debug, Clone, Copy)]
+enum GroupFigure {
+    AttendanceRate,
+    CohesionMean,
+    Density,
+    Clustering,
+    LonelinessChangeMean,
+    Retention,
+}
+
+impl GroupFigure {
+    const COUNT: usize = 6;
+}
+
+impl GroupFigures {
+    /// A group's figures from its tally at `step` (no attendance before
+    /// the first session).
+    pub fn of(step: u32, t: &Tally) -> GroupFigures {
+        let joined = t.arrived - t.waiting;
+        let change = &t.loneliness_change.all;
+        let mut figures = GroupFigures {
+            members_active: u32::try_from(t.active).expect("a group's members fit 32 bits"),
+            members_joined: u32::try_from(joined).expect("a group's members fit 32 bits"),
+            values: [0.0; GroupFigure::COUNT],
+            present: 0,
+        };
+        let attendance = if step == 0 {
+            None
+        } else {
+            ratio(t.attended as f64, t.at_session)
+        };
+        figures.set(GroupFigure::AttendanceRate, attendance);
+        figures.set(GroupFigure::CohesionMean, ratio(t.cohesion_sum, t.active));
+        let density = (t.density_groups > 0).then_some(t.density_sum);
+        figures.set(GroupFigure::Density, density);
+        figures.set(GroupFigure::Clustering, ratio(t.clustering_sum, t.joined));
+        let change = ratio(change.sum, change.n);
+        figures.set(GroupFigure::LonelinessChangeMean, change);
+        let retention = ratio((joined - t.dropped_out) as f64, joined);
+        figures.set(GroupFigure::Retention, retention);
+        figures
+    }
+
+    fn set(&mut self, figure: GroupFigure, value: Option<f64>) {
+        if let Some(value) = value {
+            self.values[figure as usize] = value;
+            self.present |= 1 << figure as usize;
+        }
+    }
+
+    fn value(&self, figure: GroupFigure) -> Option<f64> {
+        let at = figure as usize;
+        (self.present >> at & 1 == 1).then_some(self.values[at])
+    }
+}
+
+const _: () = assert!(
+    std::mem::size_of::<GroupFigures>() == 64,
+    "a group's figures in 64 bytes"
+);
 
 impl From<Status> for MemberStatus {
     fn from(s: Status) -> MemberStatus {

@@ -12,11 +12,12 @@ use rayon::prelude::*;
 
 use crate::bonds::can_carry;
 use crate::kernel::rules::KernelRules;
-use crate::metrics::{MemberSums, RowId, Tally};
+use crate::metrics::{GroupFigures, MemberSums, RowId, Tally};
 use crate::network::NetStats;
 use crate::output::{GroupRow, PanelRow, TimeseriesRow};
 use crate::outside::GroupOutside;
 use crate::population::{Arm, GroupState};
+use crate::rules::group_differences::GroupCharacter;
 use crate::scenario::Scenario;
 use crate::session::{
     BATCH_GROUPS, BatchScratch, KeptLanes, LanesKept, SessionContext, step_groups,
@@ -152,6 +153,14 @@ pub(super) struct StepOutput<'a, 'b> {
     /// Reused between blocks and steps: each batch's state in lanes, kept
     /// there from one session to the next ([`sessions_in_blocks`]).
     kept: Vec<KeptLanes>,
+    /// Reused between segments: the meeting groups' figures at each
+    /// session of a segment whose rows are due, held until the segment's
+    /// last ([`sessions_in_blocks`]).
+    held: Vec<Vec<GroupFigures>>,
+    /// The meeting groups' ids and characters, which no session changes,
+    /// for their held rows: taken from the groups once, so that a
+    /// session's rows read them rather than every group's state.
+    meeting: Vec<(u32, GroupCharacter)>,
 }
 
 impl<'a, 'b> StepOutput<'a, 'b> {
@@ -170,6 +179,8 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             rows: Vec::new(),
             tallies: [Vec::new(), Vec::new()],
             kept: Vec::new(),
+            held: Vec::new(),
+            meeting: Vec::new(),
         };
         output.at(scenario, 0);
         output
@@ -179,7 +190,7 @@ impl<'a, 'b> StepOutput<'a, 'b> {
     pub(super) fn at(&mut self, scenario: &Scenario, step: u32) {
         self.step = step;
         self.week = f64::from(step) * scenario.interval_days() / 7.0;
-        self.rows_due = scenario.output.groups_csv && measures_network(scenario, step);
+        self.rows_due = rows_due(scenario, step);
     }
 
     /// Folds a block's tallies into `totals` and hands on its group rows
@@ -206,6 +217,39 @@ impl<'a, 'b> StepOutput<'a, 'b> {
             (self.group_rows)(&self.rows);
         }
     }
+
+    /// Hands on the group rows of `step` from the meeting groups' figures
+    /// held for it (in group order), `block_groups` groups' rows at a time.
+    fn hand_on_held(
+        &mut self,
+        groups: &[GroupState],
+        (block_groups, figures): (usize, &[GroupFigures]),
+    ) {
+        let (id, step, week) = (self.id, self.step, self.week);
+        if self.meeting.is_empty() {
+            let meeting = groups.iter().filter(|g| g.meets);
+            self.meeting.extend(meeting.map(|g| (g.id, g.character)));
+        }
+        assert_eq!(self.meeting.len(), figures.len(), "a row a meeting group");
+        let mut rows = self.meeting.iter().zip(figures);
+        loop {
+            self.rows.clear();
+            let block = rows.by_ref().take(block_groups.max(1));
+            self.rows.extend(block.map(|((group, character), figures)| {
+                GroupRow::of_figures(id, (*group, character), step, week, figures)
+            }));
+            if self.rows.is_empty() {
+                break;
+            }
+            (self.group_rows)(&self.rows);
+        }
+    }
+}
+
+/// Whether `groups.csv`'s rows are written after `step` (when the network
+/// is measured).
+pub(super) fn rows_due(scenario: &Scenario, step: u32) -> bool {
+    scenario.output.groups_csv && measures_network(scenario, step)
 }
 
 /// Sessions `steps` for every group, `block_groups` at a time: each block
@@ -218,15 +262,18 @@ impl<'a, 'b> StepOutput<'a, 'b> {
 /// which no other order may replace: it adds floats) does not leave the
 /// other threads waiting, and every session's totals are added in group
 /// order, as one pass over every group would add them; the last is folded
-/// alone. Only the last session's group rows are handed on (in group
-/// order): nothing between the sessions of `steps` may read every group
-/// (the engine's segments end where something does). So a batch may stay
-/// in its lanes from one session of `steps` to the next, where it may
-/// ([`may_stay_in_lanes`]) and the session measures no network figures
-/// (which read the groups' ties): its groups get their state back after
-/// a session that measures them and after the last. `outside` (the
-/// community ties' counts) is for one session alone. `step_done` is called
-/// once a session, spread over the blocks as they run.
+/// alone. The group rows due at the sessions of `steps` are made from the
+/// figures the fold holds for them ([`GroupFigures`], a row's worth of
+/// each meeting group's tally) and handed on, session by session in group
+/// order, after the last: nothing between the sessions of `steps` reads
+/// or changes a group's state but its own sessions (the engine's segments
+/// end where something does). So a batch may stay in its lanes from one
+/// session of `steps` to the next, where it may ([`may_stay_in_lanes`]):
+/// its groups get their state back after the last, and after a session
+/// whose network figures cannot be made from what the lanes give
+/// ([`network_read_from_lanes`]). `outside` (the community ties' counts)
+/// is for one session alone. `step_done` is called once a session, spread
+/// over the blocks as they run.
 pub(super) fn sessions_in_blocks(
     groups: &mut [GroupState],
     ctx: &SessionContext,
@@ -240,38 +287,50 @@ pub(super) fn sessions_in_blocks(
         outside.is_none() || first == end,
         "community counts for one session"
     );
-    output.at(ctx.scenario, end);
-    let last = ctx.scenario.format.sessions;
+    let scenario = ctx.scenario;
+    let last = scenario.format.sessions;
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut kept = std::mem::take(&mut output.kept);
+    let mut held = std::mem::take(&mut output.held);
+    held.resize_with(totals.len(), Vec::new);
+    held.iter_mut().for_each(Vec::clear);
     // A batch stays in its lanes after a session up to the last, where it
-    // may, unless its network figures are measured (they read the ties).
+    // may, unless the session's network figures read the groups' state.
     let may_stay = may_stay_in_lanes(ctx, block_groups.min(groups.len()));
-    let stays = |step: u32| may_stay && step < end && !ctx.scenario.network.measures(step, last);
+    let stays = |step: u32| {
+        may_stay
+            && step < end
+            && (!scenario.network.measures(step, last) || network_read_from_lanes(scenario))
+    };
     let lanes_kept = |step: u32| LanesKept {
         from_last: step > first && stays(step - 1),
         for_next: stays(step),
     };
-    // The kinds of the block being stepped: a session before the last is
-    // folded while the same block's next session runs.
-    let mut kinds = Vec::new();
-    let mut pending: Option<Folded> = None;
-    let mut fold = |pending: Folded, kinds: &[GroupKind], tallies: &[Tally]| match pending {
-        Folded::Session(step) => totals[(step - first) as usize].add_kinds(kinds, tallies),
-        Folded::Last(done) => output.fold(&mut totals[(end - first) as usize], done, tallies),
+    // The kinds of each block, by its number's parity: a block's sessions
+    // are folded while its next session runs, its last while the next
+    // block's first runs.
+    let mut kinds: [Vec<GroupKind>; 2] = Default::default();
+    // The (session, block parity) whose tallies wait to be folded.
+    let mut pending: Option<(u32, usize)> = None;
+    let mut fold = |step: u32, kinds: &[GroupKind], tallies: &[Tally]| {
+        let at = (step - first) as usize;
+        totals[at].add_kinds(kinds, tallies);
+        if rows_due(scenario, step) {
+            let meeting = kinds.iter().zip(tallies).filter(|(kind, _)| kind.meets);
+            held[at].extend(meeting.map(|(_, t)| GroupFigures::of(step, t)));
+        }
     };
     let sessions = u64::from(end - first + 1);
     let items = groups.len().div_ceil(block_groups.max(1)) as u64 * sessions;
     let (mut done, mut told) = (0u64, 0u64);
     let mut start = 0;
-    for block in groups.chunks_mut(block_groups) {
+    for (number, block) in groups.chunks_mut(block_groups).enumerate() {
         let outside = outside.map(|o| &o[start..start + block.len()]);
         start += block.len();
-        if first < end {
-            kinds.clear();
-            kinds.extend(block.iter().map(GroupKind::of));
-        }
+        let parity = number % 2;
+        kinds[parity].clear();
+        kinds[parity].extend(block.iter().map(GroupKind::of));
         for step in steps.clone() {
             // Between sessions the groups' tie summaries hold only what the
             // next session reads of them; the last session's are whole
@@ -283,39 +342,44 @@ pub(super) fn sessions_in_blocks(
                 None => step_all_into(block, ctx, session, outside, into),
                 Some(folded) => rayon::in_place_scope(|scope| {
                     scope.spawn(|_| step_all_into(block, ctx, session, outside, into));
-                    fold(folded, &kinds, &folding);
+                    fold(folded.0, &kinds[folded.1], &folding);
                 }),
             }
             std::mem::swap(&mut folding, &mut stepping);
-            if step < end {
-                pending = Some(Folded::Session(step));
-            }
+            pending = Some((step, parity));
             done += 1;
             while told < done * sessions / items {
                 step_done();
                 told += 1;
             }
         }
-        pending = Some(Folded::Last(block));
     }
     if let Some(folded) = pending {
-        fold(folded, &kinds, &folding);
+        fold(folded.0, &kinds[folded.1], &folding);
     }
     for _ in told..sessions {
         step_done();
     }
     output.tallies = [folding, stepping];
     output.kept = kept;
+    for (step, figures) in steps.zip(&held) {
+        if rows_due(scenario, step) {
+            output.at(scenario, step);
+            output.hand_on_held(groups, (block_groups, figures));
+        }
+    }
+    output.at(scenario, end);
+    output.held = held;
     totals
 }
 
-/// The (block, session) whose tallies wait to be folded: a session before
-/// the last of [`sessions_in_blocks`]'s (folded with its block's kinds, as
-/// the block's next session runs meanwhile), or the last, with its block,
-/// from which its group rows are made.
-enum Folded<'g> {
-    Session(u32),
-    Last(&'g [GroupState]),
+/// Whether the network figures of a session can be made with the
+/// groups' state left in lanes: from the ties' bitsets the lanes give
+/// the groups ([`LanesKept::for_next`]) and who has joined and the
+/// strength sum the tally makes in lanes, in groups of up to 64 places
+/// (larger groups' figures read who has joined from the groups).
+pub(super) fn network_read_from_lanes(scenario: &Scenario) -> bool {
+    scenario.pool_size() <= 64
 }
 
 /// Session `output.step` for every group, with a panel: each block's

@@ -28,11 +28,12 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use crate::community::CommunityGraph;
-use crate::metrics::RowId;
+use crate::metrics::{GroupFigures, RowId};
 use crate::network::{BondNetwork, CommunityPeople};
 use crate::output::{GroupRow, MemberRow, NetworkRow, PanelRow, TimeseriesRow};
 use crate::outside::{self, States};
 use crate::population::{Arm, GroupState, build_community_with};
+use crate::rules::group_differences::GroupCharacter;
 use crate::scenario::Scenario;
 use crate::session::SessionContext;
 use crate::stats::Moments;
@@ -378,19 +379,66 @@ fn run_in_blocks(
 
 /// The session at which the sessions from `first` on must stop for every
 /// group, so that every group's state may be read at it: the first at
-/// which group rows are written (every group's, in group order) or the
-/// network is exported, else the last. (Runs with a community network or
-/// a panel stop after every session: their counts and rows read every
-/// group.)
+/// which the network is exported, else the last. Group rows are made from
+/// figures held for them until the segment's end ([`GroupFigures`]), so
+/// a segment also ends at the session whose rows would take what it
+/// holds past [`HELD_ROWS_MAX_BYTES`] ([`held_row_sessions`]). (Runs with
+/// a community network or a panel stop after every session: their counts
+/// and rows read every group.)
 fn segment_end(scenario: &Scenario, first: u32) -> u32 {
     let last = scenario.format.sessions;
-    let reads_every_group = |step: u32| {
-        (scenario.output.groups_csv && measures_network(scenario, step))
-            || scenario.network.export_steps.contains(&step)
-    };
-    (first..last)
-        .find(|&step| reads_every_group(step))
-        .unwrap_or(last)
+    let most = held_row_sessions(scenario);
+    let mut due = 0;
+    for step in first..last {
+        if scenario.network.export_steps.contains(&step) {
+            return step;
+        }
+        if fold::rows_due(scenario, step) {
+            due += 1;
+            if due == most {
+                return step;
+            }
+        }
+    }
+    last
+}
+
+/// The least a segment may hold of its group rows' figures
+/// ([`segment_end`]): a row's figures take 64 bytes, so 32 MiB holds a
+/// whole year's rows of 10,000 groups.
+const HELD_ROWS_FLOOR_BYTES: u64 = 32 << 20;
+
+/// The most a segment may hold of its group rows' figures: a quarter of
+/// the run's state ([`Scenario::state_bytes`]), or [`HELD_ROWS_FLOOR_BYTES`]
+/// where that is more. A segment's end reads and writes every group's
+/// state, which a million members' year with group rows every session
+/// felt (its sessions' instructions 18% dearer by the clock in segments
+/// of five sessions than in one); a quarter holds thirteen sessions'
+/// rows of a million members in groups of 10, for a quarter more memory
+/// at most.
+fn held_rows_max_bytes(scenario: &Scenario) -> u64 {
+    HELD_ROWS_FLOOR_BYTES.max(scenario.state_bytes() / 4)
+}
+
+/// The sessions whose group rows a segment may hold
+/// ([`held_rows_max_bytes`]), at least one.
+fn held_row_sessions(scenario: &Scenario) -> u64 {
+    let session = u64::from(scenario.community.groups) * size_of::<GroupFigures>() as u64;
+    (held_rows_max_bytes(scenario) / session.max(1)).max(1)
+}
+
+/// What a run holds at most of its group rows' figures (between its
+/// segments' ends) and of its groups' ids and characters for them, for
+/// the memory estimate.
+pub fn held_rows_bytes(scenario: &Scenario) -> u64 {
+    if !scenario.output.groups_csv {
+        return 0;
+    }
+    let groups = u64::from(scenario.community.groups);
+    let session = groups * size_of::<GroupFigures>() as u64;
+    let sessions = held_row_sessions(scenario).min(u64::from(scenario.format.sessions));
+    let characters = groups * size_of::<(u32, GroupCharacter)>() as u64;
+    session.saturating_mul(sessions).saturating_add(characters)
 }
 
 /// The community network's graph, in a run that has one.
@@ -500,43 +548,68 @@ mod tests {
     fn blocks_running_several_sessions_give_the_rows_of_session_by_session() {
         // Open groups, controls, a forum's posts, the network measured every
         // session or every other with group rows and an export (so that
-        // blocks run one or two sessions before every group must be at
-        // the same one), members.csv; and closed groups, whose batches stay
-        // in their lanes from session to session up to one whose network
-        // figures are measured (every third, without group rows) or the
-        // run's last, with batches of fewer than eight groups and of
-        // groups and control blocks both; and open groups in a year that
-        // measures nothing, whose newcomers keep them out of the lanes
-        // between sessions: every block size, whether or not
+        // blocks run up to the export before every group must be at the
+        // same session), members.csv; and closed groups, whose batches
+        // stay in their lanes from session to session up to an export or
+        // the run's last, giving their groups the network ties alone at a
+        // session whose network figures are measured (every session with
+        // group rows, every other, every third without group rows), with
+        // batches of fewer than eight groups and of groups and control
+        // blocks both; closed groups of 70 places, whose network figures
+        // read who has joined from the groups, so that their batches go
+        // back to their groups at each measured session; and open groups
+        // in a year that measures nothing, whose newcomers keep them out
+        // of the lanes between sessions: every block size, whether or not
         // it divides the groups, gives session by session's rows and says
         // every session was done once.
         let runs = [
             (
+                6,
                 "membership = \"open\"\n",
                 "[network]\nmetrics_every = 1\n[output]\ngroups_csv = false\nmembers_csv = true\n",
             ),
             (
+                6,
                 "membership = \"open\"\ndelivery = \"forum\"\n",
                 "[network]\nmetrics_every = 2\nexport_steps = [3]\n[output]\nmembers_csv = true\n",
             ),
             (
+                6,
                 "membership = \"closed\"\n",
                 "[network]\nmetrics_every = 3\n[output]\ngroups_csv = false\nmembers_csv = true\n",
             ),
             (
+                6,
                 "membership = \"closed\"\n",
                 "[network]\nmetrics_every = 0\n[output]\nmembers_csv = true\n",
             ),
             (
+                6,
                 "membership = \"open\"\n",
                 "[network]\nmetrics_every = 0\n[output]\nmembers_csv = true\n",
             ),
+            (
+                6,
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 1\n[output]\nmembers_csv = true\n",
+            ),
+            (
+                6,
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 2\nexport_steps = [4]\n[output]\nmembers_csv = true\n",
+            ),
+            (
+                70,
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 2\n[output]\nmembers_csv = true\n",
+            ),
         ];
-        for (format, network) in runs {
+        for (group_size, format, network) in runs {
+            let groups = if group_size > 64 { 9 } else { 30 };
             let scenario = Scenario::builder()
                 .text(&format!(
-                    "[community]\ngroups = 30\ngroup_size = 6\ncontrol_members = 40\n\
-                     [format]\nsessions = 7\n{format}{network}"
+                    "[community]\ngroups = {groups}\ngroup_size = {group_size}\n\
+                     control_members = 40\n[format]\nsessions = 7\n{format}{network}"
                 ))
                 .build()
                 .unwrap();
@@ -548,7 +621,7 @@ mod tests {
                 assert_eq!(
                     run_ordered(&scenario, blocks, true),
                     (one_by_one.clone(), 7),
-                    "blocks of {blocks}, {format}{network}"
+                    "blocks of {blocks}, groups of {group_size}, {format}{network}"
                 );
             }
         }
@@ -583,10 +656,31 @@ mod tests {
         let bare = scenario("[format]\nsessions = 9\n[network]\nmetrics_every = 0\n");
         assert_eq!(ends(&bare), [9]);
         let measured = "[format]\nsessions = 9\n[network]\nmetrics_every = 4\n";
-        assert_eq!(ends(&scenario(measured)), [4, 8, 9], "group rows");
+        assert_eq!(ends(&scenario(measured)), [9], "group rows held");
         let without_rows = format!("{measured}[output]\ngroups_csv = false\n");
         assert_eq!(ends(&scenario(&without_rows)), [9], "no group rows");
         let export = format!("{measured}export_steps = [0, 6]\n");
-        assert_eq!(ends(&scenario(&export)), [4, 6, 8, 9], "an export");
+        assert_eq!(ends(&scenario(&export)), [6, 9], "an export");
+        // 200,000 groups' figures take 12.8 MB a session: 32 MiB holds
+        // two sessions' (their state, groups of 2, takes 91.2 MB, a
+        // quarter of it less). 300,000 groups' take 19.2 MB a session, a
+        // quarter of their state 34.2 MB: one session's. In groups of
+        // 10, a quarter of 200,000 groups' state is 175 MB: 13 sessions'.
+        let many = |groups: u32, group_size: u32, sessions: u32| {
+            let text = format!(
+                "[community]\ngroups = {groups}\ngroup_size = {group_size}\n\
+                 control_members = 0\n[format]\nsessions = {sessions}\n\
+                 [network]\nmetrics_every = 1\n"
+            );
+            scenario(&text)
+        };
+        assert_eq!(ends(&many(200_000, 2, 5)), [2, 4, 5], "two sessions' rows");
+        assert_eq!(ends(&many(300_000, 2, 5)), [1, 2, 3, 4, 5], "one session's");
+        assert_eq!(ends(&many(200_000, 10, 30)), [13, 26, 30], "a quarter");
+        let characters = |groups: u64| groups * 40;
+        let held = held_rows_bytes(&many(200_000, 2, 5));
+        assert_eq!(held, 2 * 200_000 * 64 + characters(200_000));
+        let held = held_rows_bytes(&many(10_000, 2, 5));
+        assert_eq!(held, 5 * 10_000 * 64 + characters(10_000));
     }
 }

@@ -549,6 +549,24 @@ impl SummaryLanes {
         }
     }
 
+    /// Gives each group (one a lane, in order) its network ties' bitsets
+    /// alone, as [`SummaryLanes::copy_out`] gives them, for the network
+    /// figures of a batch that stays in its lanes: the rest of its tie
+    /// summary is left as it was
+    /// ([`crate::bonds::TieSummary::network_ties_mut`]).
+    #[inline(always)]
+    pub fn tie_bits_out<I: Isa>(&self, isa: I, groups: &mut [GroupState]) {
+        let n = groups.len();
+        assert!(n <= LANES);
+        let mut tie_bits: [&mut [u32]; LANES] = Default::default();
+        for (l, g) in groups.iter_mut().enumerate() {
+            assert_eq!(g.tie_summary.places(), self.places, "the lanes' places");
+            tie_bits[l] = bit_words_mut(g.tie_summary.network_ties_mut());
+        }
+        let half = self.bits.len() / 2;
+        rows_out(isa, &self.bits[..half], half, &mut tie_bits[..n]);
+    }
+
     /// Each lane's sum of local clustering over the places whose members
     /// joined, where [`SummaryLanes::clustering`] was made this session.
     pub fn clustering_sums(&self) -> Option<[f64; LANES]> {

@@ -238,7 +238,10 @@ impl WithLanes for WholeSession<'_> {
             tally.make(isa, levels, lanes, (session, summaries), batch_kind)
         );
         ask(7);
-        if self.kept.for_next {
+        if self.kept.for_next && self.measured {
+            // What the network figures read of the groups' tie summaries.
+            timed!(TieSummaries, summaries.tie_bits_out(isa, groups));
+        } else if self.kept.for_next {
             // What the tally reads of the tie summaries (the clustering
             // sums, made above: no network figures were measured).
             let sums = summaries.clustering_sums();

@@ -5,9 +5,10 @@
 //! The estimate of one run is linear in what it holds: every member's state
 //! (with its share of its group's tie matrix), the panel rows it keeps
 //! until its parts are written, the community network, and with
-//! `groups.csv` each group's character kept as text (its group and member
-//! rows go to its parts as they are made, and cost nothing that grows with
-//! them).
+//! `groups.csv` each group's character kept as text and the figures of
+//! the group rows held until a segment of sessions ends
+//! ([`engine::held_rows_bytes`]; its group and member rows go to its parts
+//! as they are made, and cost nothing else that grows with them).
 //! The coefficients come from the layout of a group's state (one array of
 //! members, one of pairs, the tie figures) and were checked against the
 //! peak resident memory of a release build (`/usr/bin/time -f %M`,

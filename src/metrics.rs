@@ -562,15 +562,21 @@ pub fn empty_by_design(value: fn(&TimeseriesRow) -> Option<f64>, meets: bool, st
     value(&probe(true, 1)).is_some() && value(&probe(meets, step)).is_none()
 }
 
+/// The moments of these groups' values, a group at a time.
+fn grouped_moments(groups: &[&[f64]]) -> GroupedMoments {
+    let mut grouped = GroupedMoments::default();
+    for values in groups {
+        let mut group = Moments::default();
+        values.iter().for_each(|&x| group.push(x));
+        grouped.add_group(&group);
+    }
+    grouped
+}
+
 /// The row of a tally where every figure has what it needs: every count it
 /// divides by positive, two groups that differ, a forum, community ties.
 fn probe(meets: bool, step: u32) -> TimeseriesRow {
-    let mut loneliness_change = GroupedMoments::default();
-    for values in [[1.0, 2.0], [4.0, 6.0]] {
-        let mut group = Moments::default();
-        values.into_iter().for_each(|x| group.push(x));
-        loneliness_change.add_group(&group);
-    }
+    let loneliness_change = grouped_moments(&[&[1.0, 2.0], &[4.0, 6.0]]);
     let tally = Tally {
         arrived: 4,
         active: 2,
@@ -810,6 +816,70 @@ impl From<Status> for MemberStatus {
 mod tests {
     use super::*;
     use crate::output::METRICS;
+
+    #[test]
+    fn a_group_rows_figures_are_its_tallys_shares_and_means_or_none() {
+        let id = RowId {
+            run: 3,
+            arm: "group".to_string(),
+            replicate: 1,
+        };
+        let character = GroupCharacter::new(0.25, -0.5, 0.125);
+        let row = |step: u32, t: &Tally| {
+            let figures = GroupFigures::of(step, t);
+            GroupRow::of_figures(&id, (7, &character), step, 1.5, &figures)
+        };
+        let expected = |members_active, members_joined| GroupRow {
+            run: 3,
+            arm: Cow::Borrowed("group"),
+            replicate: 1,
+            group: 7,
+            step: 3,
+            week: 1.5,
+            members_active,
+            members_joined,
+            reply_norm: 0.25,
+            safety_shift: -0.5,
+            meeting_quality: 0.125,
+            ..GroupRow::default()
+        };
+        let loneliness_change = grouped_moments(&[&[1.0, -2.0, 0.5]]);
+        let t = Tally {
+            arrived: 12,
+            waiting: 2,
+            active: 8,
+            dropped_out: 3,
+            at_session: 9,
+            attended: 6,
+            cohesion_sum: 40.5,
+            density_groups: 1,
+            density_sum: 0.4,
+            clustering_sum: 2.5,
+            joined: 10,
+            loneliness_change,
+            ..Tally::default()
+        };
+        let whole = GroupRow {
+            attendance_rate: Some(6.0 / 9.0),
+            cohesion_mean: Some(40.5 / 8.0),
+            density: Some(0.4),
+            clustering: Some(2.5 / 10.0),
+            loneliness_change_mean: Some((1.0 - 2.0 + 0.5) / 3.0),
+            retention: Some((10.0 - 3.0) / 10.0),
+            ..expected(8, 10)
+        };
+        assert_eq!(row(3, &t), whole);
+        // Before the first session there is no attendance.
+        let before = GroupRow {
+            step: 0,
+            attendance_rate: None,
+            ..whole.clone()
+        };
+        assert_eq!(row(0, &t), before);
+        // Over nobody, every share and mean is missing.
+        assert_eq!(row(3, &Tally::default()), expected(0, 0));
+        assert_eq!(size_of::<GroupFigures>(), 64);
+    }
 
     #[test]
     fn the_probe_defines_every_metric_where_members_meet() {

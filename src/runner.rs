@@ -141,8 +141,9 @@ impl std::fmt::Display for Shard {
 /// Where network exports (GraphML, edge lists) go.
 pub const NETWORK_DIR: &str = "network";
 
-/// Runs one run, its group rows written to its parts step by step as they
-/// are made; the rest of its parts are written when it ends, and returned
+/// Runs one run, its group rows written to its parts as they are made
+/// (a segment of sessions' at a time, in step order); the rest of its
+/// parts are written when it ends, and returned
 /// to be sealed. The part files are written by a thread of their own, so
 /// that the sessions go on while a block of rows goes to disk (a million
 /// members' `groups.csv` is a gigabyte); blocks reach it in the order they

@@ -1,8 +1,9 @@
 //! One step of a run: every group's session, a block of groups at a time,
 //! and the fold of their tallies into the step's totals in group order
-//! ([`StepTotals`]), with the group rows each block hands on and the
+//! ([`StepTotals`]), with the group rows made from the tallies and the
 //! time-series rows the totals make. Where nothing between sessions reads
-//! every group, a block runs several sessions before the next block
+//! every group, a block runs several sessions before the next block, and
+//! the group rows of those sessions are handed on after the last
 //! ([`sessions_in_blocks`]).
 
 use std::cell::RefCell;
@@ -85,7 +86,7 @@ impl GroupKind {
 
 /// Groups of a block for every two threads ([`step_block_groups`]): a
 /// block's sessions run (in parallel) before its tallies are folded into
-/// the step's totals and its group rows made.
+/// the step's totals and its group rows' figures taken.
 const STEP_BLOCK_GROUPS: usize = 1024;
 
 /// The most a block's batches may hold in lanes of their own between
@@ -154,8 +155,8 @@ pub(super) struct StepOutput<'a, 'b> {
     /// there from one session to the next ([`sessions_in_blocks`]).
     kept: Vec<KeptLanes>,
     /// Reused between segments: the meeting groups' figures at each
-    /// session of a segment whose rows are due, held until the segment's
-    /// last ([`sessions_in_blocks`]).
+    /// session of a segment whose rows are due (the first such session's
+    /// first), held until the segment's last ([`sessions_in_blocks`]).
     held: Vec<Vec<GroupFigures>>,
     /// The meeting groups' ids and characters, which no session changes,
     /// for their held rows: taken from the groups once, so that a
@@ -292,9 +293,23 @@ pub(super) fn sessions_in_blocks(
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut kept = std::mem::take(&mut output.kept);
+    // The sessions whose rows are due, and each one's figures, a meeting
+    // group's each, in group order.
+    let due: Vec<u32> = steps
+        .clone()
+        .filter(|&step| rows_due(scenario, step))
+        .collect();
+    let meeting = if due.is_empty() {
+        0
+    } else {
+        groups.iter().filter(|g| g.meets).count()
+    };
     let mut held = std::mem::take(&mut output.held);
-    held.resize_with(totals.len(), Vec::new);
-    held.iter_mut().for_each(Vec::clear);
+    held.resize_with(due.len(), Vec::new);
+    for figures in &mut held {
+        figures.clear();
+        figures.reserve_exact(meeting);
+    }
     // A batch stays in its lanes after a session up to the last, where it
     // may, unless the session's network figures read the groups' state.
     let may_stay = may_stay_in_lanes(ctx, block_groups.min(groups.len()));
@@ -316,7 +331,7 @@ pub(super) fn sessions_in_blocks(
     let mut fold = |step: u32, kinds: &[GroupKind], tallies: &[Tally]| {
         let at = (step - first) as usize;
         totals[at].add_kinds(kinds, tallies);
-        if rows_due(scenario, step) {
+        if let Ok(at) = due.binary_search(&step) {
             let meeting = kinds.iter().zip(tallies).filter(|(kind, _)| kind.meets);
             held[at].extend(meeting.map(|(_, t)| GroupFigures::of(step, t)));
         }
@@ -362,11 +377,9 @@ pub(super) fn sessions_in_blocks(
     }
     output.tallies = [folding, stepping];
     output.kept = kept;
-    for (step, figures) in steps.zip(&held) {
-        if rows_due(scenario, step) {
-            output.at(scenario, step);
-            output.hand_on_held(groups, (block_groups, figures));
-        }
+    for (&step, figures) in due.iter().zip(&held) {
+        output.at(scenario, step);
+        output.hand_on_held(groups, (block_groups, figures));
     }
     output.at(scenario, end);
     output.held = held;

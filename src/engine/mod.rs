@@ -8,11 +8,14 @@
 //! and folds them in that order while the next block's sessions run
 //! (`fold.rs`), so the output is byte-identical at any thread count and a
 //! run holds two blocks' tallies. A block runs every session up to the
-//! next at which something reads every group (group rows written, the
-//! network exported; every session with a community network or a panel)
-//! before the next block begins, its groups' state kept in the processor's
-//! caches from session to session: a bare run's blocks each run the whole
-//! year, and each session's totals are still added in group order.
+//! next at which something reads every group (the network exported;
+//! every session with a community network or a panel), or at which the
+//! group rows' figures held since the segment began reach their bound,
+//! before the next block begins, its groups' state kept in the
+//! processor's caches from session to session: a bare run's blocks each
+//! run the whole year, and each session's totals are still added in
+//! group order, its group rows handed on in group order after the
+//! segment's last session.
 //!
 //! Small runs also run their replicates in parallel; large ones run
 //! replicates one after the other so that only one community is in memory
@@ -246,9 +249,11 @@ pub fn run_one(
 }
 
 /// Where a run hands its group and member rows as it makes them: group
-/// rows each measured step (in group order, one call per block of groups,
-/// which may be empty), member rows at the end, some groups at a time (in
-/// member order).
+/// rows of each measured step in step order, each step's in group order,
+/// some groups at a time (one call per block of groups, which may be
+/// empty, at step 0 and with a panel; else some at a time after the
+/// segment of sessions that holds the step), member rows at the end, some
+/// groups at a time (in member order).
 pub struct RowSinks<'a> {
     pub groups: &'a mut dyn FnMut(&[GroupRow]),
     pub members: &'a mut dyn FnMut(&[MemberRow]),
@@ -270,23 +275,27 @@ pub fn run_one_with(
         replicate,
         step_done,
         sinks,
-        (step_block_groups(rayon::current_num_threads()), true),
+        (
+            step_block_groups(rayon::current_num_threads()),
+            Some(held_row_sessions(scenario)),
+        ),
     )
 }
 
 /// [`run_one_with`], folding the tallies `block_groups` groups at a time;
-/// with `several_sessions`, each block runs the sessions up to the next
-/// that something reads every group after ([`segment_end`]) before the
-/// next block begins, where the run has no community network or panel;
-/// else every group runs a session before any runs the next (the same
-/// results).
+/// with `segments`, the most sessions' group rows a segment may hold,
+/// each block runs the sessions up to the next that something reads
+/// every group after or that holds that many ([`segment_end`]) before
+/// the next block begins, where the run has no community network or
+/// panel; else every group runs a session before any runs the next (the
+/// same results).
 fn run_in_blocks(
     scenario: &Scenario,
     run: u64,
     replicate: u32,
     step_done: &(dyn Fn() + Sync),
     sinks: RowSinks,
-    (block_groups, several_sessions): (usize, bool),
+    (block_groups, segments): (usize, Option<u64>),
 ) -> ReplicateResult {
     let RowSinks {
         groups: group_rows,
@@ -309,14 +318,10 @@ fn run_in_blocks(
     // A community network (counted before each session, joined and turned
     // over after it) and a panel (rows every session) read every group
     // every session: each session is then a segment of its own.
-    let one_by_one = !several_sessions || with_panel || outside_network.is_some();
+    let segments = segments.filter(|_| !with_panel && outside_network.is_none());
     let mut first = 1;
     while first <= last {
-        let end = if one_by_one {
-            first
-        } else {
-            segment_end(scenario, first)
-        };
+        let end = segments.map_or(first, |most| segment_end(scenario, first, most));
         let outside = outside_network.as_ref().map(|(g, states)| {
             outside::outside_counts(g, states, &groups, ctx.levels.tie, ctx.ask_ahead)
         });
@@ -381,13 +386,12 @@ fn run_in_blocks(
 /// group, so that every group's state may be read at it: the first at
 /// which the network is exported, else the last. Group rows are made from
 /// figures held for them until the segment's end ([`GroupFigures`]), so
-/// a segment also ends at the session whose rows would take what it
-/// holds past [`HELD_ROWS_MAX_BYTES`] ([`held_row_sessions`]). (Runs with
-/// a community network or a panel stop after every session: their counts
-/// and rows read every group.)
-fn segment_end(scenario: &Scenario, first: u32) -> u32 {
+/// a segment also ends at the session whose rows are the `most`-th it
+/// holds (a run's [`held_row_sessions`]). (Runs with a community network
+/// or a panel stop after every session: their counts and rows read every
+/// group.)
+fn segment_end(scenario: &Scenario, first: u32, most: u64) -> u32 {
     let last = scenario.format.sessions;
-    let most = held_row_sessions(scenario);
     let mut due = 0;
     for step in first..last {
         if scenario.network.export_steps.contains(&step) {
@@ -487,10 +491,11 @@ mod tests {
     use super::*;
 
     /// A run's rows when its tallies are folded `blocks` groups at a time,
-    /// each block running the whole year where `whole_year` and the run
-    /// allow it: the result and the group and member rows, as text (NaN
-    /// equals NaN), and how many times the run said a session was done.
-    fn run_ordered(scenario: &Scenario, blocks: usize, whole_year: bool) -> (String, usize) {
+    /// each block running several sessions where `segments` (the most
+    /// sessions' group rows held) and the run allow it: the result and
+    /// the group and member rows, as text (NaN equals NaN), and how many
+    /// times the run said a session was done.
+    fn run_ordered(scenario: &Scenario, blocks: usize, segments: Option<u64>) -> (String, usize) {
         let (mut groups, mut members) = (Vec::new(), Vec::new());
         let sinks = RowSinks {
             groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
@@ -500,7 +505,7 @@ mod tests {
         let step_done = || {
             done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         };
-        let result = run_in_blocks(scenario, 0, 1, &step_done, sinks, (blocks, whole_year));
+        let result = run_in_blocks(scenario, 0, 1, &step_done, sinks, (blocks, segments));
         assert!(!members.is_empty());
         assert_eq!(result.panel.is_empty(), !scenario.output.panel_csv);
         let text = format!("{result:?}\n{groups:?}\n{members:?}");
@@ -509,7 +514,7 @@ mod tests {
 
     /// [`run_ordered`]'s text, for a run with group rows.
     fn run_folding(scenario: &Scenario, blocks: usize) -> String {
-        let (text, _) = run_ordered(scenario, blocks, true);
+        let (text, _) = run_ordered(scenario, blocks, Some(held_row_sessions(scenario)));
         assert!(text.contains("GroupRow"));
         text
     }
@@ -555,13 +560,16 @@ mod tests {
         // session whose network figures are measured (every session with
         // group rows, every other, every third without group rows), with
         // batches of fewer than eight groups and of groups and control
-        // blocks both; closed groups of 70 places, whose network figures
-        // read who has joined from the groups, so that their batches go
-        // back to their groups at each measured session; and open groups
-        // in a year that measures nothing, whose newcomers keep them out
-        // of the lanes between sessions: every block size, whether or not
-        // it divides the groups, gives session by session's rows and says
-        // every session was done once.
+        // blocks both; closed groups of 40 and of 64 places (ties in the
+        // high half of a bitset's word, the network every session, and an
+        // export at session 5); closed groups of 70 places, whose network
+        // figures read who has joined from the groups, so that their
+        // batches go back to their groups at each measured session; and
+        // open groups in a year that measures nothing, whose newcomers
+        // keep them out of the lanes between sessions: every block size,
+        // whether or not it divides the groups, with segments that hold
+        // one, two or every session's group rows, gives session by
+        // session's rows and says every session was done once.
         let runs = [
             (
                 6,
@@ -603,9 +611,19 @@ mod tests {
                 "membership = \"closed\"\n",
                 "[network]\nmetrics_every = 2\n[output]\nmembers_csv = true\n",
             ),
+            (
+                40,
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 1\n[output]\nmembers_csv = true\n",
+            ),
+            (
+                64,
+                "membership = \"closed\"\n",
+                "[network]\nmetrics_every = 1\nexport_steps = [5]\n[output]\nmembers_csv = true\n",
+            ),
         ];
         for (group_size, format, network) in runs {
-            let groups = if group_size > 64 { 9 } else { 30 };
+            let groups = if group_size > 32 { 9 } else { 30 };
             let scenario = Scenario::builder()
                 .text(&format!(
                     "[community]\ngroups = {groups}\ngroup_size = {group_size}\n\
@@ -613,16 +631,21 @@ mod tests {
                 ))
                 .build()
                 .unwrap();
-            let (one_by_one, done) = run_ordered(&scenario, usize::MAX, false);
+            let (one_by_one, done) = run_ordered(&scenario, usize::MAX, None);
             assert_eq!(done, 7);
             let measured = scenario.network.metrics_every > 0;
             assert_eq!(one_by_one.contains("NetworkRow"), measured);
-            for blocks in [1, 7, 29, 30, usize::MAX] {
-                assert_eq!(
-                    run_ordered(&scenario, blocks, true),
-                    (one_by_one.clone(), 7),
-                    "blocks of {blocks}, groups of {group_size}, {format}{network}"
-                );
+            // Segments that hold one or two sessions' group rows, or as
+            // many as the run may.
+            for most in [1, 2, held_row_sessions(&scenario)] {
+                for blocks in [1, 7, 29, 30, usize::MAX] {
+                    assert_eq!(
+                        run_ordered(&scenario, blocks, Some(most)),
+                        (one_by_one.clone(), 7),
+                        "blocks of {blocks}, rows of {most} sessions held, \
+                         groups of {group_size}, {format}{network}"
+                    );
+                }
             }
         }
     }
@@ -647,9 +670,10 @@ mod tests {
     fn blocks_run_sessions_up_to_one_that_reads_every_group() {
         let scenario = |text: &str| Scenario::builder().text(text).build().unwrap();
         let ends = |s: &Scenario| {
-            let mut ends = vec![segment_end(s, 1)];
+            let most = held_row_sessions(s);
+            let mut ends = vec![segment_end(s, 1, most)];
             while ends[ends.len() - 1] < s.format.sessions {
-                ends.push(segment_end(s, ends[ends.len() - 1] + 1));
+                ends.push(segment_end(s, ends[ends.len() - 1] + 1, most));
             }
             ends
         };

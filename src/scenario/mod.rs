@@ -456,8 +456,10 @@ impl Scenario {
 
     /// The estimated bytes of the members' and groups' state of one run,
     /// what every session reads: the main part of the memory estimate
-    /// ([`crate::memory::run_bytes`]), and what decides whether sessions
-    /// ask for memory ahead ([`crate::context::ASK_AHEAD_ABOVE_BYTES`]).
+    /// ([`crate::memory::run_bytes`]), what decides whether sessions
+    /// ask for memory ahead ([`crate::context::ASK_AHEAD_ABOVE_BYTES`]),
+    /// and a quarter of it the most a run holds of its group rows'
+    /// figures between its segments' ends (`engine::segment_end`).
     pub fn state_bytes(&self) -> u64 {
         let group_members = u64::from(self.community.groups) * u64::from(self.pool_size());
         let ties = TIES_PER_MEMBER_PER_PLACE * u64::from(self.pool_size());

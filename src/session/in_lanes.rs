@@ -86,15 +86,18 @@ pub struct KeptLanes {
 
 /// Where a batch's session finds its state and leaves it: a batch whose
 /// groups nothing reads between two sessions (no membership, no forum,
-/// no panel, no network figures, no community ties) may stay in its
-/// lanes from one to the next, with its tie summaries' carries, rather
-/// than be copied out to its groups and in again.
+/// no panel, no community ties; network figures only of groups of up to
+/// 64 places, which read the ties' bitsets the lanes give them) may stay
+/// in its lanes from one to the next, with its tie summaries' carries,
+/// rather than be copied out to its groups and in again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LanesKept {
     /// The lanes hold the batch as its last session left it.
     pub from_last: bool,
     /// The session leaves the batch in its lanes for the next (its groups
-    /// get only what the tally reads: each tie summary's clustering sum).
+    /// get only what the tally reads: each tie summary's clustering sum,
+    /// or where the network figures are measured, the network ties'
+    /// bitsets they read).
     pub for_next: bool,
 }
 

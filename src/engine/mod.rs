@@ -560,9 +560,10 @@ mod tests {
         // session whose network figures are measured (every session with
         // group rows, every other, every third without group rows), with
         // batches of fewer than eight groups and of groups and control
-        // blocks both; closed groups of 40 and of 64 places (ties in the
-        // high half of a bitset's word, the network every session, and an
-        // export at session 5); closed groups of 70 places, whose network
+        // blocks both; closed groups of 40 and of 64 places whose ties
+        // form within the first sessions (ties to places in the high half
+        // of a bitset's word, the network every session, and an export
+        // at session 5); closed groups of 70 places, whose network
         // figures read who has joined from the groups, so that their
         // batches go back to their groups at each measured session; and
         // open groups in a year that measures nothing, whose newcomers
@@ -622,17 +623,30 @@ mod tests {
                 "[network]\nmetrics_every = 1\nexport_steps = [5]\n[output]\nmembers_csv = true\n",
             ),
         ];
+        // In groups of more than 32 places, ties a tenth of an hour's
+        // contact makes, so that the high places' ties form within the
+        // seven sessions (a group of 64 has thousands by the second).
+        let quick_ties = "[mechanisms.bonding]\ntie_hours = 0.1\n";
         for (group_size, format, network) in runs {
-            let groups = if group_size > 32 { 9 } else { 30 };
+            let (groups, bonding) = if group_size > 32 {
+                (9, quick_ties)
+            } else {
+                (30, "")
+            };
             let scenario = Scenario::builder()
                 .text(&format!(
                     "[community]\ngroups = {groups}\ngroup_size = {group_size}\n\
-                     control_members = 40\n[format]\nsessions = 7\n{format}{network}"
+                     control_members = 40\n[format]\nsessions = 7\n{format}{network}{bonding}"
                 ))
                 .build()
                 .unwrap();
             let (one_by_one, done) = run_ordered(&scenario, usize::MAX, None);
             assert_eq!(done, 7);
+            if group_size > 32 {
+                // Ties to the high places have formed.
+                let network = run_replicate(&scenario, 1).network;
+                assert!(network.iter().any(|row| row.edges > 1000), "{network:?}");
+            }
             let measured = scenario.network.metrics_every > 0;
             assert_eq!(one_by_one.contains("NetworkRow"), measured);
             // Segments that hold one or two sessions' group rows, or as

@@ -878,7 +878,6 @@ mod tests {
         assert_eq!(row(0, &t), before);
         // Over nobody, every share and mean is missing.
         assert_eq!(row(3, &Tally::default()), expected(0, 0));
-        assert_eq!(size_of::<GroupFigures>(), 64);
     }
 
     #[test]

@@ -219,18 +219,42 @@ impl<'a, 'b> StepOutput<'a, 'b> {
         }
     }
 
-    /// Hands on the group rows of `step` from the meeting groups' figures
-    /// held for it (in group order), `block_groups` groups' rows at a time.
-    fn hand_on_held(
+    /// Room for the figures of the group rows due at `steps`, a meeting
+    /// group's each at each, in the buffers of the last segment's.
+    fn hold_rows(
         &mut self,
+        scenario: &Scenario,
         groups: &[GroupState],
-        (block_groups, figures): (usize, &[GroupFigures]),
-    ) {
-        let (id, step, week) = (self.id, self.step, self.week);
-        if self.meeting.is_empty() {
+        steps: RangeInclusive<u32>,
+    ) -> HeldRows {
+        let due: Vec<u32> = steps.filter(|&step| rows_due(scenario, step)).collect();
+        if !due.is_empty() && self.meeting.is_empty() {
             let meeting = groups.iter().filter(|g| g.meets);
             self.meeting.extend(meeting.map(|g| (g.id, g.character)));
         }
+        let mut figures = std::mem::take(&mut self.held);
+        figures.resize_with(due.len(), Vec::new);
+        for session in &mut figures {
+            session.clear();
+            session.reserve_exact(self.meeting.len());
+        }
+        HeldRows { due, figures }
+    }
+
+    /// Hands on the group rows `held` for each of its sessions in turn,
+    /// `block_groups` groups' rows at a time, and keeps its buffers.
+    fn hand_on_held(&mut self, scenario: &Scenario, held: HeldRows, block_groups: usize) {
+        for (&step, figures) in held.due.iter().zip(&held.figures) {
+            self.at(scenario, step);
+            self.hand_on_rows(figures, block_groups);
+        }
+        self.held = held.figures;
+    }
+
+    /// Hands on the group rows of `self.step` from the meeting groups'
+    /// figures (in group order), `block_groups` groups' rows at a time.
+    fn hand_on_rows(&mut self, figures: &[GroupFigures], block_groups: usize) {
+        let (id, step, week) = (self.id, self.step, self.week);
         assert_eq!(self.meeting.len(), figures.len(), "a row a meeting group");
         let mut rows = self.meeting.iter().zip(figures);
         loop {
@@ -243,6 +267,26 @@ impl<'a, 'b> StepOutput<'a, 'b> {
                 break;
             }
             (self.group_rows)(&self.rows);
+        }
+    }
+}
+
+/// The figures of the group rows due at the sessions of a segment, held
+/// until its last ([`StepOutput::hold_rows`]).
+struct HeldRows {
+    /// The sessions whose rows are due, in order.
+    due: Vec<u32>,
+    /// Each one's figures, a meeting group's each, in group order.
+    figures: Vec<Vec<GroupFigures>>,
+}
+
+impl HeldRows {
+    /// Holds the figures of a block's meeting groups (of these `kinds`)
+    /// from their `tallies` at `step`, where its rows are due.
+    fn add(&mut self, step: u32, kinds: &[GroupKind], tallies: &[Tally]) {
+        if let Ok(at) = self.due.binary_search(&step) {
+            let meeting = kinds.iter().zip(tallies).filter(|(kind, _)| kind.meets);
+            self.figures[at].extend(meeting.map(|(_, t)| GroupFigures::of(step, t)));
         }
     }
 }
@@ -293,23 +337,7 @@ pub(super) fn sessions_in_blocks(
     let mut totals: Vec<StepTotals> = steps.clone().map(|_| StepTotals::default()).collect();
     let [mut folding, mut stepping] = std::mem::take(&mut output.tallies);
     let mut kept = std::mem::take(&mut output.kept);
-    // The sessions whose rows are due, and each one's figures, a meeting
-    // group's each, in group order.
-    let due: Vec<u32> = steps
-        .clone()
-        .filter(|&step| rows_due(scenario, step))
-        .collect();
-    let meeting = if due.is_empty() {
-        0
-    } else {
-        groups.iter().filter(|g| g.meets).count()
-    };
-    let mut held = std::mem::take(&mut output.held);
-    held.resize_with(due.len(), Vec::new);
-    for figures in &mut held {
-        figures.clear();
-        figures.reserve_exact(meeting);
-    }
+    let mut held = output.hold_rows(scenario, groups, steps.clone());
     // A batch stays in its lanes after a session up to the last, where it
     // may, unless the session's network figures read the groups' state.
     let may_stay = may_stay_in_lanes(ctx, block_groups.min(groups.len()));
@@ -331,10 +359,7 @@ pub(super) fn sessions_in_blocks(
     let mut fold = |step: u32, kinds: &[GroupKind], tallies: &[Tally]| {
         let at = (step - first) as usize;
         totals[at].add_kinds(kinds, tallies);
-        if let Ok(at) = due.binary_search(&step) {
-            let meeting = kinds.iter().zip(tallies).filter(|(kind, _)| kind.meets);
-            held[at].extend(meeting.map(|(_, t)| GroupFigures::of(step, t)));
-        }
+        held.add(step, kinds, tallies);
     };
     let sessions = u64::from(end - first + 1);
     let items = groups.len().div_ceil(block_groups.max(1)) as u64 * sessions;
@@ -377,12 +402,7 @@ pub(super) fn sessions_in_blocks(
     }
     output.tallies = [folding, stepping];
     output.kept = kept;
-    for (&step, figures) in due.iter().zip(&held) {
-        output.at(scenario, step);
-        output.hand_on_held(groups, (block_groups, figures));
-    }
-    output.at(scenario, end);
-    output.held = held;
+    output.hand_on_held(scenario, held, block_groups);
     totals
 }
 

@@ -427,8 +427,12 @@ fn held_rows_max_bytes(scenario: &Scenario) -> u64 {
 /// The sessions whose group rows a segment may hold
 /// ([`held_rows_max_bytes`]), at least one.
 fn held_row_sessions(scenario: &Scenario) -> u64 {
-    let session = u64::from(scenario.community.groups) * size_of::<GroupFigures>() as u64;
-    (held_rows_max_bytes(scenario) / session.max(1)).max(1)
+    (held_rows_max_bytes(scenario) / held_session_bytes(scenario).max(1)).max(1)
+}
+
+/// The figures of one session's group rows: a group's each.
+fn held_session_bytes(scenario: &Scenario) -> u64 {
+    u64::from(scenario.community.groups) * size_of::<GroupFigures>() as u64
 }
 
 /// What a run holds at most of its group rows' figures (between its
@@ -438,11 +442,12 @@ pub fn held_rows_bytes(scenario: &Scenario) -> u64 {
     if !scenario.output.groups_csv {
         return 0;
     }
-    let groups = u64::from(scenario.community.groups);
-    let session = groups * size_of::<GroupFigures>() as u64;
     let sessions = held_row_sessions(scenario).min(u64::from(scenario.format.sessions));
-    let characters = groups * size_of::<(u32, GroupCharacter)>() as u64;
-    session.saturating_mul(sessions).saturating_add(characters)
+    let characters =
+        u64::from(scenario.community.groups) * size_of::<(u32, GroupCharacter)>() as u64;
+    held_session_bytes(scenario)
+        .saturating_mul(sessions)
+        .saturating_add(characters)
 }
 
 /// The community network's graph, in a run that has one.

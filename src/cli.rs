@@ -509,6 +509,14 @@ enum Job {
 }
 
 impl Job {
+    /// The command's name, as a user types it.
+    fn command(self) -> &'static str {
+        match self {
+            Job::Run => "run",
+            Job::Sensitivity => "sensitivity",
+        }
+    }
+
     /// Refuses a file the command does not run, naming the one that does.
     fn check(self, experiment: &Experiment, path: Option<&Path>) -> anyhow::Result<()> {
         let file = path.map_or("the built-in scenario".to_string(), |p| {
@@ -559,7 +567,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     crate::interrupt::on_interrupt_explain_resume(
         dir,
         progress.shown(),
-        &format!("bonfire run --resume {}", dir.display()),
+        &format!("bonfire {} --resume {}", job.command(), dir.display()),
     );
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(

@@ -1489,25 +1489,25 @@ impl Experiment {
         self.points.len() as u64 * u64::from(self.replicates) * self.arms.len() as u64
     }
 
-    /// "26 sessions, 900 members per run", or each arm's where arms differ.
+    /// "26 sessions, 900 members per run"; the least and the most where
+    /// the points differ ("52 sessions, 2700–4500 members per run", a
+    /// sweep or a sensitivity analysis over group size); or each arm's
+    /// where the arms differ.
     pub fn arms_described(&self) -> String {
-        let each: Vec<(String, u32, u64)> = self
-            .arms
-            .iter()
-            .enumerate()
-            .map(|(i, arm)| {
-                let s = self.scenario(0, i);
-                (arm.name.clone(), s.format.sessions, s.total_members())
+        let each: Vec<(String, String)> = (0..self.arms.len())
+            .map(|arm| {
+                let points = || (0..self.points.len()).map(move |p| self.scenario(p, arm));
+                let sessions = span(points().map(|s| u64::from(s.format.sessions)));
+                let members = span(points().map(Scenario::total_members));
+                let name = self.arms[arm].name.clone();
+                (name, format!("{sessions} sessions, {members} members"))
             })
             .collect();
-        let same = each
-            .iter()
-            .all(|(_, s, m)| (*s, *m) == (each[0].1, each[0].2));
-        if same {
-            format!("{} sessions, {} members per run", each[0].1, each[0].2)
+        if each.iter().all(|(_, described)| *described == each[0].1) {
+            format!("{} per run", each[0].1)
         } else {
             each.iter()
-                .map(|(name, s, m)| format!("{name}: {s} sessions, {m} members"))
+                .map(|(name, described)| format!("{name}: {described}"))
                 .collect::<Vec<_>>()
                 .join("; ")
         }
@@ -1678,6 +1678,16 @@ impl ScenarioBuilder {
     }
 }
 
+/// "4500", or "2700–4500" from the least to the most where they differ.
+fn span(values: impl Iterator<Item = u64>) -> String {
+    let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
+    match least.cmp(&most) {
+        std::cmp::Ordering::Less => format!("{least}–{most}"),
+        std::cmp::Ordering::Equal => least.to_string(),
+        std::cmp::Ordering::Greater => "0".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1719,6 +1729,29 @@ mod tests {
             range(i64::MIN, i64::MAX, 1)
                 .unwrap_err()
                 .contains("at most")
+        );
+    }
+
+    /// The sessions and members a run has, as the header says them: one
+    /// figure where every point has it, the least and the most where a
+    /// sweep changes it, and each arm's where the arms differ.
+    #[test]
+    fn runs_are_described_by_their_sessions_and_members_over_every_point() {
+        let community = "[community]\ngroups = 10\ngroup_size = 9\ncontrol_members = 30\n";
+        let described = |extra: &str| {
+            parse(&format!("{community}{extra}"))
+                .unwrap()
+                .arms_described()
+        };
+        assert_eq!(described(""), "52 sessions, 120 members per run");
+        assert_eq!(
+            described("[sweep]\ncommunity.group_size = [9, 6, 12]\n"),
+            "52 sessions, 90–150 members per run"
+        );
+        let arms = "[[arm]]\nname = \"year\"\n[[arm]]\nname = \"half\"\nformat.sessions = 26\n";
+        assert_eq!(
+            described(arms),
+            "year: 52 sessions, 120 members; half: 26 sessions, 120 members"
         );
     }
 

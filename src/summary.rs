@@ -304,15 +304,14 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
 
 fn print_check_line(path: &Path, e: &Experiment) {
     println!(
-        "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {} members per run, {} sessions)",
+        "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {})",
         path.display(),
         e.base.name,
         e.run_count(),
         e.points.len(),
         e.arms.len(),
         e.replicates,
-        e.base.total_members(),
-        e.base.format.sessions,
+        e.arms_described(),
     );
 }
 

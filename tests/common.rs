@@ -87,6 +87,27 @@ fn all_off_switches_off_every_registered_mechanism_but_the_overrides() {
     }
 }
 
+/// `bonfire COMMAND SCENARIO --no-charts --threads 1 --out OUT`, sent
+/// Ctrl-C once its first run is sealed ([`interrupted`]): its exit code
+/// and standard error.
+#[cfg(unix)]
+pub fn interrupted_after_a_run(
+    command: &str,
+    scenario: &Path,
+    out: &Path,
+) -> (Option<i32>, String) {
+    let args = [
+        command.as_ref(),
+        scenario.as_os_str(),
+        "--no-charts".as_ref(),
+        "--threads".as_ref(),
+        "1".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    interrupted(&args, &out.join("parts/run-0000000.sealed.csv"), 60)
+}
+
 /// Starts `bonfire ARGS`, sends it Ctrl-C (SIGINT) once `ready` exists (or
 /// after `wait_s` seconds), and returns its exit code and standard error.
 #[cfg(unix)]

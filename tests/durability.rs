@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 
 #[cfg(unix)]
-use crate::common::interrupted;
+use crate::common::interrupted_after_a_run;
 use crate::common::{bonfire, run_ok, write_scenario};
 
 /// A small sweep (two points, two arms, one replicate: four runs) with
@@ -421,16 +421,7 @@ fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
     run_ok(&scenario, &whole, &["--no-charts"]);
 
     let out = dir.path().join("interrupted");
-    let args = [
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--no-charts".as_ref(),
-        "--threads".as_ref(),
-        "1".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ];
-    let (code, stderr) = interrupted(&args, &out.join("parts/run-0000000.sealed.csv"), 60);
+    let (code, stderr) = interrupted_after_a_run("run", &scenario, &out);
     assert_eq!(code, Some(130), "{stderr}");
     assert!(
         stderr.contains("interrupted")

@@ -148,6 +148,22 @@ fn morris_screens_the_same_factors() {
     assert_eq!(design.lines().count(), 1 + 10 * 4);
 }
 
+/// Ctrl-C during an analysis ends it with exit code 130 and names the
+/// command that finishes it, the one that was run:
+/// `bonfire sensitivity --resume OUT`.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_names_the_sensitivity_command_that_resumes_the_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let longer = SMALL.replace("sessions = 8", "sessions = 200");
+    let scenario = write_scenario(dir.path(), &longer.replace("groups = 6", "groups = 40"));
+    let out = dir.path().join("interrupted");
+    let (code, stderr) = crate::common::interrupted_after_a_run("sensitivity", &scenario, &out);
+    assert_eq!(code, Some(130), "{stderr}");
+    let resume = format!("bonfire sensitivity --resume {}", out.display());
+    assert!(stderr.contains(&resume), "{stderr}");
+}
+
 #[test]
 fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() {
     let (dir, scenario) = setup();

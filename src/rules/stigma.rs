@@ -61,7 +61,9 @@ pub fn update(
 }
 
 /// How accepting the group was of a disclosure, 0–1, from the discloser's
-/// psychological safety (0–1).
+/// psychological safety (0–1). `got_reply` is false only for a disclosure
+/// someone could have answered and nobody did (replies on, another
+/// attendee there: docs/MODEL.md §7.8); any other counts as answered.
 pub fn acceptance(p: &Stigma, safety: f64, got_reply: bool) -> f64 {
     if got_reply {
         safety

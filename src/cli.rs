@@ -378,7 +378,7 @@ fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
     if !quiet {
-        println!(
+        crate::summary::say!(
             "bonfire: {} holds a finished run (manifest.json); nothing to resume",
             dir.display()
         );

@@ -12,6 +12,17 @@ use crate::output::{METRICS, Metric, Table};
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
 
+/// Prints a line on standard output, as `println!` does, but a closed pipe
+/// (`bonfire check scenarios/*.toml | head -1`) only ends what is shown: the
+/// program goes on and exits as it would have.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 /// Conditions printed in full; more are left to summary.csv.
 const MAX_CONDITIONS_SHOWN: usize = 12;
 
@@ -259,7 +270,7 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
 
 /// What a shard did.
 pub fn print_shard(dir: &Path, shard: Shard, ran: u64, in_shard: u64) {
-    println!(
+    say!(
         "bonfire: shard {}/{}: ran {ran} of its {in_shard} runs into {}; combine the shard folders with `bonfire merge DIR... --out DIR`",
         shard.index,
         shard.count,
@@ -269,7 +280,7 @@ pub fn print_shard(dir: &Path, shard: Shard, ran: u64, in_shard: u64) {
 
 /// What `bonfire plot` drew.
 pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
-    println!(
+    say!(
         "redrew {} files in {} (charts/ and report.html)",
         written.len(),
         dir.display()
@@ -279,7 +290,7 @@ pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
 /// One line per valid file for `bonfire check`.
 pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, threads: usize) {
     if let Some(plan) = &e.calibration {
-        println!(
+        say!(
             "ok: {} (scenario '{}', a calibration of {} parameter(s): {} run(s) per generation, {} particle(s) × {} arm(s) × {} replicate(s), at most {} generations; {} members per run, {} sessions)",
             path.display(),
             e.base.name,
@@ -296,14 +307,14 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
         print_check_line(path, e);
     }
     let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
-    println!(
+    say!(
         "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
         estimate.describe()
     );
 }
 
 fn print_check_line(path: &Path, e: &Experiment) {
-    println!(
+    say!(
         "ok: {} (scenario '{}', {} run(s): {} point(s) × {} arm(s) × {} replicate(s); {})",
         path.display(),
         e.base.name,
@@ -419,12 +430,12 @@ pub fn print_calibration(
 /// What a calibration's shard did.
 pub fn print_calibration_shard(dir: &Path, shard: Shard, done: Option<(usize, u64, u64)>) {
     match done {
-        Some((generation, ran, of)) => println!(
+        Some((generation, ran, of)) => say!(
             "bonfire: shard {shard} of generation {generation}: ran {ran} of its {of} runs into {}; when every shard is done, `bonfire calibrate --resume {} --gather` gathers them and finishes the generation",
             dir.display(),
             dir.display()
         ),
-        None => println!(
+        None => say!(
             "bonfire: the calibration in {} has no generation left to run; `bonfire calibrate --resume {}` writes its results",
             dir.display(),
             dir.display()
@@ -434,7 +445,7 @@ pub fn print_calibration_shard(dir: &Path, shard: Shard, done: Option<(usize, u6
 
 /// What `calibrate --gather` left: the generation whose shards come next.
 pub fn print_gathered(dir: &Path, generation: usize) {
-    println!(
+    say!(
         "bonfire: {}: generation {generation} is next and none of its runs has run; run its shards (`bonfire calibrate --resume {} --shard I/N`), then gather again",
         dir.display(),
         dir.display()

@@ -59,6 +59,42 @@ fn check_accepts_a_valid_scenario() {
         .stdout(predicate::str::contains("ok:").and(predicate::str::contains("'valid'")));
 }
 
+/// Output into a pipe that nobody reads any more (`bonfire check … | head
+/// -1`, `bonfire plot OUT | true`) ends what is shown, not the program: no
+/// panic, and the exit code the command would have had.
+#[test]
+fn a_closed_pipe_on_standard_output_is_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let small = fixture("valid.toml");
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&small)
+        .assert()
+        .success();
+    let closed_pipe = |args: &[&std::ffi::OsStr]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap()
+    };
+    let runs: [&[&std::ffi::OsStr]; 3] = [
+        &["check".as_ref(), small.as_os_str(), small.as_os_str()],
+        &["plot".as_ref(), out.as_os_str()],
+        &["run".as_ref(), "--resume".as_ref(), out.as_os_str()],
+    ];
+    for args in runs {
+        let output = closed_pipe(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn an_unknown_key_names_key_line_and_the_keys_allowed() {
     assert_bad("unknown_key.toml", &["sesions", "line 4", "sessions"]);

@@ -1681,10 +1681,10 @@ impl ScenarioBuilder {
 /// "4500", or "2700–4500" from the least to the most where they differ.
 fn span(values: impl Iterator<Item = u64>) -> String {
     let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
-    match least.cmp(&most) {
-        std::cmp::Ordering::Less => format!("{least}–{most}"),
-        std::cmp::Ordering::Equal => least.to_string(),
-        std::cmp::Ordering::Greater => "0".to_string(),
+    if least < most {
+        format!("{least}–{most}")
+    } else {
+        most.to_string()
     }
 }
 

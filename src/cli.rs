@@ -378,7 +378,7 @@ fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
     if !quiet {
-        crate::summary::say!(
+        crate::console::say!(
             "bonfire: {} holds a finished run (manifest.json); nothing to resume",
             dir.display()
         );
@@ -581,7 +581,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     progress.finish();
     #[cfg(feature = "step-timing")]
     if let Some(table) = crate::step_timing::report() {
-        eprint!("{table}");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), table.as_bytes());
     }
 
     if let Some(shard) = shard.filter(|s| s.count > 1) {

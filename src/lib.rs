@@ -34,7 +34,7 @@
 //! [`network`] and [`conditions`] the figures, [`verdict`] the answer in words; [`output`] the output folder
 //! and the row type of every file ([`output::rows`]); [`plot`]
 //! the charts and the report; [`cli`], [`progress`], [`interrupt`] and
-//! [`summary`] the command line.
+//! [`summary`] the command line, and `console` its lines on stdout and stderr.
 
 pub mod arrivals;
 pub mod baseline;
@@ -43,6 +43,7 @@ pub mod calibration;
 pub mod cli;
 pub mod community;
 pub mod conditions;
+pub(crate) mod console;
 pub mod context;
 pub mod engine;
 pub mod error;

@@ -1,5 +1,6 @@
 //! The `bonfire` binary: parse the command line, run, map errors to an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,7 +18,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {}", message(&e));
+            // An error goes on stderr, and a closed stderr does not hide the exit code.
+            let _ = writeln!(std::io::stderr(), "error: {}", message(&e));
             ExitCode::FAILURE
         }
     }

@@ -12,16 +12,7 @@ use crate::output::{METRICS, Metric, Table};
 use crate::runner::{Assembled, Shard};
 use crate::stats::Estimate;
 
-/// Prints a line on standard output, as `println!` does, but a closed pipe
-/// (`bonfire check scenarios/*.toml | head -1`) only ends what is shown: the
-/// program goes on and exits as it would have.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-pub(crate) use say;
+use crate::console::{say, say_err};
 
 /// Conditions printed in full; more are left to summary.csv.
 const MAX_CONDITIONS_SHOWN: usize = 12;
@@ -340,7 +331,7 @@ pub fn print_schema(markdown: bool) {
 
 /// An error for one file of `bonfire check`.
 pub fn print_error(e: &crate::error::Error) {
-    eprintln!("error: {e}");
+    say_err!("error: {e}");
 }
 
 /// One line on stderr as a calibration's generation ends.

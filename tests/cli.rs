@@ -96,6 +96,38 @@ fn a_closed_pipe_on_standard_output_is_no_failure() {
 }
 
 #[test]
+fn a_closed_pipe_on_standard_error_still_gives_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = fixture("unknown_key.toml");
+    let good = fixture("valid.toml");
+    let out = dir.path().join("out");
+    let runs: [(&[&std::ffi::OsStr], i32); 3] = [
+        (&["check".as_ref(), bad.as_os_str()], 1),
+        (&["run".as_ref(), bad.as_os_str()], 1),
+        (
+            &[
+                "run".as_ref(),
+                "--no-charts".as_ref(),
+                "--out".as_ref(),
+                out.as_os_str(),
+                good.as_os_str(),
+            ],
+            0,
+        ),
+    ];
+    for (args, code) in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"))
+            .args(args)
+            .stderr(writer)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+    }
+}
+
+#[test]
 fn an_unknown_key_names_key_line_and_the_keys_allowed() {
     assert_bad("unknown_key.toml", &["sesions", "line 4", "sessions"]);
 }

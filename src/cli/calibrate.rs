@@ -65,7 +65,7 @@ impl Watch for Shown {
             bar.finish();
         }
         if !self.quiet {
-            eprintln!("{}", summary::generation_line(generation, population, ran));
+            crate::console::say_err!("{}", summary::generation_line(generation, population, ran));
         }
     }
 }
@@ -188,7 +188,7 @@ fn run_shard(
     };
     if dir.join("manifest.json").is_file() {
         if !args.options.quiet {
-            crate::summary::say!(
+            crate::console::say!(
                 "bonfire: {} holds a finished calibration (manifest.json); nothing to run",
                 dir.display()
             );
@@ -317,7 +317,7 @@ fn open_resumed(
     if dir.join("manifest.json").is_file() {
         durable::remove_partials(dir)?;
         if !args.options.quiet {
-            crate::summary::say!(
+            crate::console::say!(
                 "bonfire: {} holds a finished calibration (manifest.json); nothing to resume",
                 dir.display()
             );

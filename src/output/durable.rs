@@ -261,7 +261,7 @@ impl Drop for Removal {
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the removal panicked")));
         if let Err(e) = outcome {
-            eprintln!(
+            crate::console::say_err!(
                 "warning: could not remove {} (what an earlier run left there): {e}",
                 self.dir.display()
             );

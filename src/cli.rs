@@ -478,7 +478,7 @@ fn open_new(
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
-    let lock = FolderLock::acquire(&dir, &command_line())?;
+    let lock = FolderLock::acquire_output(&dir, &command_line())?;
     let replaced = OutputFolder::prepare(&dir, args.options.force)?.take_replaced();
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         shard.remember(&dir)?;
@@ -653,24 +653,32 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             shard.display()
         );
     }
+    // The shards stay locked until their files are copied: a run into one
+    // of them meanwhile would mix its runs into the merge.
+    let _shard_locks = lock_shards(&args.shards)?;
     let (resolved, text) = same_experiment(&args.shards)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
     let shards = shard_set(&args.shards)?;
     for (dir, shard) in args.shards.iter().zip(&shards) {
         runner::check_all_sealed(&experiment, dir, Some(*shard))?;
     }
-    let _lock = FolderLock::acquire(&args.out, &command_line())?;
+    let _lock = FolderLock::acquire_output(&args.out, &command_line())?;
     // The earlier run's files go while the shards' are copied in, before
     // the lock is let go.
     let _replaced = OutputFolder::prepare(&args.out, args.force)?.take_replaced();
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
+    // Every shard's network exports (written by the runs themselves) come
+    // before any sealed part: a run counts as done once its part is in, so
+    // a merge that stops between the two and is resumed still has every
+    // done run's exports, and runs it had not sealed write theirs again.
     for shard in &args.shards {
-        parts::copy_sealed_runs(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
-        // Network exports are written by the runs themselves.
         let exports = shard.join(runner::NETWORK_DIR);
         if exports.is_dir() {
             durable::copy_finished_files(&exports, &args.out.join(runner::NETWORK_DIR))?;
         }
+    }
+    for shard in &args.shards {
+        parts::copy_sealed_runs(&shard.join(PARTS_DIR), &args.out.join(PARTS_DIR))?;
     }
     let run_args = RunArgs {
         scenario: None,
@@ -705,6 +713,30 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         started,
         &run_args,
     )
+}
+
+/// A lock on every shard folder, each checked to be a run's folder first
+/// (locking creates a folder that is missing).
+fn lock_shards(shards: &[PathBuf]) -> anyhow::Result<Vec<FolderLock>> {
+    let mut locks = Vec::with_capacity(shards.len());
+    let mut locked = Vec::with_capacity(shards.len());
+    for shard in shards {
+        // A folder named twice is locked once (and refused as a shard set).
+        let path = shard.canonicalize().unwrap_or_else(|_| shard.clone());
+        if locked.contains(&path) {
+            continue;
+        }
+        if !shard.join("scenario.resolved.toml").is_file() {
+            return Err(Error::NotARun {
+                path: shard.clone(),
+                missing: "scenario.resolved.toml",
+            }
+            .into());
+        }
+        locks.push(FolderLock::acquire(shard, &command_line())?);
+        locked.push(path);
+    }
+    Ok(locks)
 }
 
 /// The shard each folder remembers, after checking that together they are

@@ -98,10 +98,16 @@ pub enum Error {
     )]
     OutputExists { path: PathBuf, marker: String },
 
+    /// `hint`: what else can be done, after "wait for it to end" (empty, or
+    /// ", or choose another folder with --out" where the command has one).
     #[error(
-        "output folder {path} is being written by another bonfire ({holder}); wait for it to end, or choose another folder with --out"
+        "folder {path} is being written by another bonfire ({holder}); wait for it to end{hint}"
     )]
-    Locked { path: PathBuf, holder: String },
+    Locked {
+        path: PathBuf,
+        holder: String,
+        hint: &'static str,
+    },
 
     #[error("cannot {action} {path}: {source}")]
     Io {

@@ -304,6 +304,72 @@ fn merge_takes_only_a_whole_verified_set_of_shards() {
     assert!(final_files(&out) == final_files(&whole));
 }
 
+/// A merge made to die after each of its durable steps in turn, then
+/// resumed, gives exactly the files of a whole run, network exports
+/// included: a run counts as done once its sealed part is in the merged
+/// folder, so its exports must be there before it.
+#[test]
+fn a_merge_killed_after_any_durable_step_resumes_to_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let exported = format!("{SMALL}\n[network]\nexport_steps = [3, 6]\n");
+    let scenario = write_scenario(dir.path(), &exported);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    let set = shards(dir.path(), &scenario, 2);
+    let mut crashes = 0;
+    for at in 1.. {
+        let out = dir.path().join(format!("merge-crash-{at}"));
+        let crashed = bonfire()
+            .arg("merge")
+            .args(&set)
+            .args(["--quiet", "--no-charts", "--out"])
+            .arg(&out)
+            .env("BONFIRE_CRASH_AT", at.to_string())
+            .output()
+            .unwrap();
+        if crashed.status.success() {
+            break;
+        }
+        assert_eq!(crashed.status.code(), Some(86), "step {at}: {crashed:?}");
+        crashes += 1;
+        if out.join("scenario.resolved.toml").is_file() {
+            bonfire()
+                .args(["run", "--quiet", "--no-charts", "--resume"])
+                .arg(&out)
+                .assert()
+                .success();
+        } else {
+            merge(&set, &out).success();
+        }
+        assert_same_contents(&whole, &out, &format!("merge crashed after step {at}"));
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    // 16 exports and 4 runs' parts and seals copied, and the final files.
+    assert!(crashes > 40, "only {crashes} crash points");
+}
+
+/// A merge holds a lock on every shard folder it reads, from its checks to
+/// its last copy, as a run holds its output folder: a merge while a run
+/// writes a shard is refused, naming the shard and its writer (and a run
+/// into a shard while a merge reads it is refused the same way), so the
+/// merge never mixes another experiment's runs into its files.
+#[test]
+fn a_merge_is_refused_while_a_shard_it_reads_is_being_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let set = shards(dir.path(), &scenario, 2);
+    let out = dir.path().join("merged");
+    let held = bonfire::output::lock::FolderLock::acquire(&set[1], "bonfire run (a test)").unwrap();
+    merge(&set, &out)
+        .failure()
+        .stderr(predicate::str::contains(set[1].display().to_string()).and(
+            predicate::str::contains("is being written by another bonfire (pid"),
+        ));
+    assert!(!out.exists(), "a refused merge created {}", out.display());
+    drop(held);
+    merge(&set, &out).success();
+}
+
 /// Slurm's variables shard a run only when `--shard slurm` asks for it; a
 /// shard folder remembers its shard, and `--resume` finishes it as that
 /// shard, whatever the environment.

@@ -293,7 +293,7 @@ fn read_targets(path: &Path) -> anyhow::Result<Vec<u8>> {
 fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, String, FolderLock)> {
     let (experiment, targets) = checked_input(args, threads)?;
     let dir = folder_of(args, &experiment);
-    let lock = FolderLock::acquire(&dir, &command_line())?;
+    let lock = FolderLock::acquire_output(&dir, &command_line())?;
     OutputFolder::prepare(&dir, args.options.force)?;
     write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
     write_atomically(

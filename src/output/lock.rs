@@ -62,6 +62,7 @@ impl FolderLock {
                 let _ = file.read_to_string(&mut holder);
                 let holder = holder.trim().replace('\n', ", ");
                 return Err(Error::Locked {
+                    hint: "",
                     path: dir.to_path_buf(),
                     holder: if holder.is_empty() {
                         "a process that has not yet said who it is".to_string()
@@ -88,6 +89,21 @@ impl FolderLock {
             .and_then(|()| file.sync_all())
             .map_err(io("write the lock file", &path))?;
         Ok(FolderLock { file })
+    }
+}
+
+impl FolderLock {
+    /// [`FolderLock::acquire`] for a folder the command line chose with
+    /// `--out`: a refusal also says that another folder would do.
+    pub fn acquire_output(dir: &Path, command: &str) -> Result<FolderLock> {
+        FolderLock::acquire(dir, command).map_err(|e| match e {
+            Error::Locked { path, holder, .. } => Error::Locked {
+                path,
+                holder,
+                hint: ", or choose another folder with --out",
+            },
+            other => other,
+        })
     }
 }
 

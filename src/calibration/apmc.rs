@@ -16,9 +16,9 @@
 //! old ε is the acceptance rate, and the algorithm stops when it falls
 //! below `min_acceptance`.
 //!
-//! Every generation has the same number of simulations, fixed before any
-//! runs: the engine runs a generation as an experiment whose points are
-//! its particles. Everything here is pure: a generation is fixed by the
+//! Every generation's simulations are fixed before any runs (`n` in
+//! generation 0, `n − n·α` in each later one): the engine runs a
+//! generation as an experiment whose points are its particles. Everything here is pure: a generation is fixed by the
 //! previous one, the distances and the seed.
 
 use rand::{RngExt, SeedableRng};

@@ -406,7 +406,7 @@ fn reference_swept(r: &SummaryRow, rows: &[SummaryRow]) -> Vec<String> {
 /// indices.
 fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::IndexRow]) {
     use crate::sensitivity::results;
-    page.push_str("<h2>Which factors matter</h2>\n<p>Per outcome, the factors whose influence is clearly above the noise level. Every design point ran on the same random numbers, so differences between points are the factors' doing; the noise share is the part of an outcome's variance that replicate noise could explain.</p>\n<ul class=\"answer\">\n");
+    page.push_str("<h2>Which factors matter</h2>\n<p>Per outcome, the factors whose influence is clearly above the noise level. Every design point ran on the same random numbers, so differences between points are the factors' doing, except for a factor that changes the number of places (group size, groups), which changes who draws which numbers (its note says so); the noise share is the part of an outcome's variance that replicate noise could explain.</p>\n<ul class=\"answer\">\n");
     for sentence in results::findings(rows) {
         let _ = writeln!(page, "<li>{}</li>", escape(&sentence));
     }

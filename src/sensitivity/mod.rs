@@ -9,7 +9,9 @@
 //! same part files, `--resume`, `--shard` and `merge`), but on common random
 //! numbers: every point uses the base seed, so replicate r meets the same
 //! people drawing the same streams at every point, and a difference between
-//! points is the factors' doing, not noise. After the runs, [`results`]
+//! points is the factors' doing, not noise (but for a factor that changes
+//! the number of places, which changes who draws which numbers: the
+//! findings say so beside it). After the runs, [`results`]
 //! reads each point's outcomes from the parts and estimates the indices
 //! with bootstrap intervals.
 

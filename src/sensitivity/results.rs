@@ -469,6 +469,32 @@ pub fn short_name(key: &str) -> &str {
     key.strip_prefix("mechanisms.").unwrap_or(key)
 }
 
+/// Factors that change the number of places in the groups. The draws, the
+/// members' traits among them, are keyed by group and place, so moving
+/// such a factor changes who draws which numbers (and who sits with whom): its
+/// points do not share their noise as common random numbers otherwise
+/// make them, and a bootstrap over the design's rows, which holds the
+/// seed, leaves that noise out of the factor's intervals.
+const DRAWS_CHANGE_WITH: [&str; 2] = ["community.group_size", "community.groups"];
+
+/// What the findings add where such a factor is in the analysis: its
+/// interval is too narrow by the noise it leaves out.
+fn draws_caveat(rows: &[IndexRow], outcome: &str) -> Option<String> {
+    let names: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.outcome == outcome && r.index == ranking_index(rows))
+        .map(|r| r.factor.as_str())
+        .filter(|key| DRAWS_CHANGE_WITH.contains(key))
+        .map(short_name)
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "{}: changing it changes who draws which numbers, so its interval leaves out that noise (run again with another --seed to see it)",
+            names.join(" and ")
+        )
+    })
+}
+
 /// The index that ranks factors: `ST` for Sobol, `mu_star` for Morris.
 fn ranking_index(rows: &[IndexRow]) -> &'static str {
     if rows.iter().any(|r| r.index == "ST") {
@@ -542,7 +568,11 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
             };
             if !sobol {
                 let top: Vec<String> = ranked.iter().take(3).map(|r| described(r)).collect();
-                return format!("{outcome}: largest mean absolute effects μ*: {}", top.join(", "));
+                let caveat = draws_caveat(rows, outcome).map_or(String::new(), |c| format!("; {c}"));
+                return format!(
+                    "{outcome}: largest mean absolute effects μ*: {}{caveat}",
+                    top.join(", ")
+                );
             }
             let clear: Vec<&&IndexRow> = ranked
                 .iter()
@@ -579,6 +609,7 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
             if first.ci_low.is_none() {
                 parts.push("estimates without intervals (bootstrap = 0)".into());
             }
+            parts.extend(draws_caveat(rows, outcome));
             format!("{outcome}: {}", parts.join("; "))
         })
         .collect()
@@ -623,6 +654,31 @@ mod tests {
             "{f:?}"
         );
         assert!(f[0].contains("bootstrap = 0"), "{f:?}");
+    }
+
+    #[test]
+    fn a_factor_that_changes_who_draws_which_numbers_is_said_to_need_another_seed() {
+        let rows = [
+            row("community.group_size", 0.6, Some((0.5, 0.7)), Some(0.01)),
+            row("mechanisms.b", 0.2, Some((0.1, 0.3)), Some(0.01)),
+        ];
+        let f = findings(&rows);
+        assert!(
+            f[0].ends_with(
+                "; community.group_size: changing it changes who draws which numbers, so its interval leaves out that noise (run again with another --seed to see it)"
+            ),
+            "{f:?}"
+        );
+        let morris: Vec<IndexRow> = rows
+            .iter()
+            .map(|r| IndexRow {
+                index: "mu_star".into(),
+                ..r.clone()
+            })
+            .collect();
+        assert!(findings(&morris)[0].contains("group_size: changing it"));
+        let without = [row("mechanisms.b", 0.2, Some((0.1, 0.3)), Some(0.01))];
+        assert!(!findings(&without)[0].contains("changing it"));
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //!
 //! Every generation's simulations are fixed before any runs (`n` in
 //! generation 0, `n − n·α` in each later one): the engine runs a
-//! generation as an experiment whose points are its particles. Everything here is pure: a generation is fixed by the
-//! previous one, the distances and the seed.
+//! generation as an experiment whose points are its particles. Everything
+//! here is pure: a generation is fixed by the previous one, the distances
+//! and the seed.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -90,9 +90,7 @@ impl FolderLock {
             .map_err(io("write the lock file", &path))?;
         Ok(FolderLock { file })
     }
-}
 
-impl FolderLock {
     /// [`FolderLock::acquire`] for a folder the command line chose with
     /// `--out`: a refusal also says that another folder would do.
     pub fn acquire_output(dir: &Path, command: &str) -> Result<FolderLock> {

@@ -487,9 +487,14 @@ fn draws_caveat(rows: &[IndexRow], outcome: &str) -> Option<String> {
         .filter(|key| DRAWS_CHANGE_WITH.contains(key))
         .map(short_name)
         .collect();
+    let (it, its) = if names.len() > 1 {
+        ("them", "their intervals leave")
+    } else {
+        ("it", "its interval leaves")
+    };
     (!names.is_empty()).then(|| {
         format!(
-            "{}: changing it changes who draws which numbers, so its interval leaves out that noise (run again with another --seed to see it)",
+            "{}: changing {it} changes who draws which numbers, so {its} out that noise (run again with another --seed to see it)",
             names.join(" and ")
         )
     })

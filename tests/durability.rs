@@ -370,6 +370,61 @@ fn a_merge_is_refused_while_a_shard_it_reads_is_being_written() {
     merge(&set, &out).success();
 }
 
+/// A run's seal names the scenario it ran under: after
+/// `scenario.resolved.toml` is edited, `--resume` runs again the runs made
+/// under the old one, saying so, and gives the files of the edited
+/// scenario run whole; `merge` refuses shards whose runs were made under
+/// another scenario than their folders now hold.
+#[test]
+fn runs_made_under_an_edited_scenario_are_run_again_and_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let reseeded = dir.path().join("reseeded.toml");
+    std::fs::write(&reseeded, SMALL.replace("seed = 5", "seed = 6")).unwrap();
+    let whole = dir.path().join("whole");
+    run_ok(&reseeded, &whole, &["--no-charts"]);
+    let edit = |folder: &Path| {
+        let path = folder.join("scenario.resolved.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\nseed = 5\n"), "{text}");
+        std::fs::write(&path, text.replace("\nseed = 5\n", "\nseed = 6\n")).unwrap();
+    };
+    let csv_files = |d: &Path| {
+        contents(d)
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".csv"))
+            .collect::<Vec<_>>()
+    };
+
+    let out = dir.path().join("crashed");
+    let crashed = crashing_run(&scenario, &out, 60);
+    assert_eq!(crashed.status.code(), Some(86), "{crashed:?}");
+    assert!(out.join("parts/run-0000000.sealed.csv").is_file());
+    edit(&out);
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("it ran under another")
+                .and(predicate::str::contains("the file has changed since")),
+        );
+    assert!(
+        csv_files(&out) == csv_files(&whole),
+        "the resumed run mixes seeds"
+    );
+
+    let set = shards(dir.path(), &scenario, 2);
+    for shard in &set {
+        edit(shard);
+    }
+    let merged = dir.path().join("merged");
+    merge(&set, &merged)
+        .failure()
+        .stderr(predicate::str::contains("it ran under another"));
+}
+
 /// Slurm's variables shard a run only when `--shard slurm` asks for it; a
 /// shard folder remembers its shard, and `--resume` finishes it as that
 /// shard, whatever the environment.

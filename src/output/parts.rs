@@ -5,11 +5,13 @@
 //! `members` parts begin with theirs, see `runner::assemble`), durably,
 //! and then its seal
 //! (`run-0000003.sealed.csv`): one line per part file with its number of
-//! rows, its length in bytes and a checksum (64-bit XXH3) of its bytes.
-//! A run counts as done only when its seal is there and every part it
-//! lists still has exactly those rows, bytes and checksum, so a part cut
-//! short or damaged by a crash or a power cut is found, and the run is run
-//! again, instead of silently losing its rows.
+//! rows, its length in bytes and a checksum (64-bit XXH3) of its bytes,
+//! and the same of the folder's `scenario.resolved.toml`. A run counts as
+//! done only when its seal is there and every file it lists still has
+//! exactly those rows, bytes and checksum, so a part cut short or damaged
+//! by a crash or a power cut is found, and the run is run again, instead
+//! of silently losing its rows; and a run made under a scenario since
+//! edited is run again too, instead of mixing two scenarios in a file.
 
 use std::fmt;
 use std::fs::File;
@@ -41,6 +43,12 @@ pub fn part_path(dir: &Path, run: u64, kind: &str) -> PathBuf {
 fn seal_path(dir: &Path, run: u64) -> PathBuf {
     part_path(dir, run, "sealed")
 }
+
+/// The scenario a run ran under, as its seal names it (from the parts'
+/// folder): a run whose folder's scenario has changed since (an edited
+/// `scenario.resolved.toml`) does not count as done, so that a resume or a
+/// merge cannot put runs of two scenarios in one file.
+const SCENARIO_IN_SEAL: &str = "../scenario.resolved.toml";
 
 /// A checksum taken piece by piece as a part is written or read: 64-bit
 /// XXH3 (a fraction of an instruction a byte, in AVX2 where the processor
@@ -342,6 +350,16 @@ impl RunWriter {
             };
             seal.push_str(&sealed.line());
         }
+        let scenario = self.dir.join(PARTS_DIR).join(SCENARIO_IN_SEAL);
+        if scenario.is_file() {
+            let sealed = Sealed::read(SCENARIO_IN_SEAL.into(), &scenario, Checksum::xxh3())
+                .map_err(|source| Error::Io {
+                    action: "read",
+                    path: scenario.clone(),
+                    source,
+                })?;
+            seal.push_str(&sealed.line());
+        }
         sync_dir(&self.dir.join(PARTS_DIR))?;
         write_atomically(&seal_path(&self.dir, self.run), seal.as_bytes())
     }
@@ -542,6 +560,12 @@ pub fn verify(dir: &Path, run: u64) -> RunParts {
         let Ok(found) = Sealed::read(expected.file.clone(), &path, checksum.clone()) else {
             return RunParts::Damaged(format!("{} is missing", path.display()));
         };
+        if found != expected && expected.file == SCENARIO_IN_SEAL {
+            return RunParts::Damaged(format!(
+                "it ran under another {} (the file has changed since)",
+                dir.join("scenario.resolved.toml").display()
+            ));
+        }
         if found != expected {
             return RunParts::Damaged(format!(
                 "{} has {} rows, {} bytes, checksum {:016x}; its seal says {} rows, {} bytes, checksum {:016x}",

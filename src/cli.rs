@@ -318,10 +318,16 @@ fn parse_steps(text: &str) -> anyhow::Result<Vec<u32>> {
 }
 
 pub(crate) fn thread_pool(threads: Option<usize>) -> anyhow::Result<(rayon::ThreadPool, usize)> {
+    // Threads beyond the cores only wait for each other, and thousands
+    // take minutes to start and stop; the files are the same at any count.
+    let cores = all_cores();
+    let most = (4 * cores).max(64);
     let threads = match threads {
-        Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
+        Some(n) if n == 0 || n > most => anyhow::bail!(
+            "--threads must be from 1 to {most} (given {n}): four times this machine's {cores} core(s), at least 64"
+        ),
         Some(n) => n,
-        None => all_cores(),
+        None => cores,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

@@ -60,7 +60,7 @@ pub struct CommunityNetwork {
     #[default(0.1)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
     pub rewiring: f64,
-    /// With `kind = "file"`: a CSV whose first line is the header `source,target`, then one tie per line, two member ids (0 to members − 1) and nothing else; relative to the scenario file.
+    /// With `kind = "file"`: a CSV whose first line is the header `source,target`, then one tie per line, two member ids (0 to members − 1) and nothing else, each tie once (in either direction) and no member tied to itself; relative to the scenario file.
     #[default(None)]
     #[schemars(extend("x-also" = "required when `kind = \"file\"`"))]
     pub file: Option<String>,
@@ -570,6 +570,7 @@ pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
         ));
     }
     let mut edges = Vec::new();
+    let mut at_line = Vec::new();
     for (index, row) in lines {
         let line = index + 1;
         if row.trim().is_empty() {
@@ -605,6 +606,22 @@ pub fn read_edge_list(path: &Path, members: usize) -> Result<CommunityGraph> {
             return Err(bad(line, format!("member {a} is tied to itself")));
         }
         edges.push((a, b));
+        at_line.push(line as u32);
+    }
+    // A tie listed twice (either way round) is a mistake in the file, not
+    // a stronger tie: refused, with both lines.
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    let pair = |i: usize| (edges[i].0.min(edges[i].1), edges[i].0.max(edges[i].1));
+    order.sort_unstable_by_key(|&i| (pair(i), at_line[i]));
+    if let Some(w) = order.windows(2).find(|w| pair(w[0]) == pair(w[1])) {
+        let (a, b) = pair(w[0]);
+        return Err(bad(
+            at_line[w[1]] as usize,
+            format!(
+                "the tie between members {a} and {b} is listed again (first at line {}); list each tie once, in either direction",
+                at_line[w[0]]
+            ),
+        ));
     }
     if edges.is_empty() {
         return Err(bad(
@@ -882,6 +899,15 @@ mod tests {
         );
         std::fs::write(&path, "source,target\n0,1\n1,2\n\n2,0\n").unwrap();
         assert_eq!(read_edge_list(&path, 10).unwrap().edges(), 3);
+        // A tie twice, the second time the other way round.
+        std::fs::write(&path, "source,target\n0,1\n1,2\n1,0\n").unwrap();
+        let err = read_edge_list(&path, 10).unwrap_err().to_string();
+        assert!(
+            err.contains("line 4")
+                && err.contains("first at line 2")
+                && err.contains("members 0 and 1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -96,6 +96,33 @@ fn a_closed_pipe_on_standard_output_is_no_failure() {
 }
 
 #[test]
+fn thread_counts_beyond_what_helps_are_refused() {
+    let small = fixture("valid.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for threads in ["0", "100000"] {
+        bonfire()
+            .args([
+                "run",
+                "--quiet",
+                "--no-charts",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&small)
+            .assert()
+            .failure()
+            .stderr(
+                predicates::str::contains("--threads must be from 1 to")
+                    .and(predicates::str::contains(format!("(given {threads})"))),
+            );
+        assert!(!out.exists(), "a refused run created its folder");
+    }
+}
+
+#[test]
 fn a_closed_pipe_on_standard_error_still_gives_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let bad = fixture("unknown_key.toml");

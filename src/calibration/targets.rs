@@ -88,6 +88,21 @@ fn columns(path: &Path, names: &[&str]) -> Result<Columns> {
             &format!("the columns {allowed_columns}"),
         ));
     }
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|n| n == name) {
+            return Err(problem(
+                path,
+                Some(1),
+                "the header",
+                format!(
+                    "column {name:?} named twice (fields {} and {})",
+                    first + 1,
+                    i + 1
+                ),
+                &format!("each of the columns {allowed_columns} once"),
+            ));
+        }
+    }
     let at = |name: &str| names.iter().position(|n| *n == name);
     let needed = |name: &str| {
         at(name).ok_or_else(|| {
@@ -148,6 +163,29 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
             "a number above 0: the target's standard error, which weighs it in the distance",
         ));
     }
+    let unit = METRICS[metric].unit;
+    if let Some((low, high)) = range(unit).filter(|(low, high)| !(*low..=*high).contains(&value)) {
+        return Err(bad(
+            "value",
+            value.to_string(),
+            &format!("from {low} to {high}: {name} is a {unit}"),
+        ));
+    }
+    // A z-score is (simulated − value) / sd, squared in the distance: an sd
+    // that small beside the metric's scale makes every distance infinite.
+    let scale = range(unit)
+        .map_or(value.abs(), |(low, high)| high - low)
+        .max(1.0);
+    if !(scale / sd).powi(2).is_finite() {
+        return Err(bad(
+            "sd",
+            sd.to_string(),
+            &format!(
+                "a standard error whose squared z-scores are finite: above {:e}",
+                scale / 1e150
+            ),
+        ));
+    }
     Ok(Target {
         metric,
         session,
@@ -156,6 +194,20 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
         sd,
         line,
     })
+}
+
+/// The values a metric can take, from its unit: a share lies from 0 to 1
+/// (but for a share of variance, which an intraclass correlation can put
+/// slightly below 0), a score in its range.
+fn range(unit: &str) -> Option<(f64, f64)> {
+    match unit {
+        "share of variance" => None,
+        "0–1" => Some((0.0, 1.0)),
+        "0–10" => Some((0.0, 10.0)),
+        "3–9" => Some((3.0, 9.0)),
+        u if u.starts_with("share") => Some((0.0, 1.0)),
+        _ => None,
+    }
 }
 
 /// Reads and checks a targets file.
@@ -208,6 +260,9 @@ mod tests {
         // arm may be left out, and columns come in any order.
         let t = read_text("sd,value,step,metric\n0.05,0.5,12,retention\n").unwrap();
         assert_eq!(t[0].label(), "retention@12");
+        // An intraclass correlation can lie slightly below 0.
+        let t = read_text("metric,step,value,sd\nbetween_group_share,end,-0.01,0.01\n");
+        assert!(t.is_ok(), "{t:?}");
     }
 
     #[test]
@@ -237,6 +292,26 @@ mod tests {
             ),
             ("metric,value,sd\nretention,0.5,1\n", "line 1", "\"step\""),
             ("metric,step,value,sd\n", "targets", "at least one"),
+            (
+                "metric,step,value,sd,sd\nretention,4,0.5,0.04,0.05\n",
+                "line 1",
+                "named twice (fields 4 and 5)",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,1.5,0.04\n",
+                "line 2",
+                "from 0 to 1: retention is a share",
+            ),
+            (
+                "metric,step,value,sd\nloneliness_mean,end,2,0.1\n",
+                "line 2",
+                "from 3 to 9",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,0.5,1e-300\n",
+                "line 2",
+                "squared z-scores are finite",
+            ),
         ];
         for (text, place, says) in cases {
             let message = read_text(text).unwrap_err().to_string();

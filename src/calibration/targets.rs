@@ -225,7 +225,28 @@ pub fn read(path: &Path) -> Result<Vec<Target>> {
     let at = columns(path, &names)?;
     let mut targets: Vec<Target> = Vec::new();
     for record in reader.records() {
-        targets.push(target(path, &record.map_err(read_error)?, &at)?);
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => problem(
+                path,
+                pos.as_ref().map(|p| p.line() as usize),
+                "the row",
+                format!("{len} field(s)"),
+                &format!("{expected_len} fields, one under each column of the header"),
+            ),
+            csv::ErrorKind::Utf8 { pos, .. } => problem(
+                path,
+                pos.as_ref().map(|p| p.line() as usize),
+                "the row",
+                "bytes that are not UTF-8 text".into(),
+                "UTF-8 text",
+            ),
+            _ => read_error(e),
+        })?;
+        targets.push(target(path, &record, &at)?);
     }
     if targets.is_empty() {
         return Err(problem(
@@ -311,6 +332,11 @@ mod tests {
                 "metric,step,value,sd\nretention,4,0.5,1e-300\n",
                 "line 2",
                 "squared z-scores are finite",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,0.5,0.04,9\n",
+                "line 2",
+                "5 field(s); allowed: 4 fields",
             ),
         ];
         for (text, place, says) in cases {

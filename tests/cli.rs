@@ -96,6 +96,44 @@ fn a_closed_pipe_on_standard_output_is_no_failure() {
 }
 
 #[test]
+fn plot_refuses_a_finished_folder_whose_files_were_cut_or_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    bonfire()
+        .args([
+            "run",
+            "--quiet",
+            "--no-charts",
+            "--replicates",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(fixture("valid.toml"))
+        .assert()
+        .success();
+    let series = out.join("timeseries.csv");
+    let whole = std::fs::read_to_string(&series).unwrap();
+    // Cut at a row boundary, before the last run's rows.
+    let last_run = format!("\n{},", 2);
+    let cut = &whole[..whole.find(&last_run).unwrap() + 1];
+    std::fs::write(&series, cut).unwrap();
+    bonfire()
+        .arg("plot")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "no rows for run 2, which runs.csv lists",
+        ));
+    std::fs::write(&series, &whole).unwrap();
+    std::fs::write(out.join("manifest.json"), "nope").unwrap();
+    bonfire().arg("plot").arg(&out).assert().failure().stderr(
+        predicates::str::contains("manifest.json").and(predicates::str::contains("not JSON")),
+    );
+}
+
+#[test]
 fn thread_counts_beyond_what_helps_are_refused() {
     let small = fixture("valid.toml");
     let dir = tempfile::tempdir().unwrap();

@@ -163,6 +163,32 @@ fn read_runs(dir: &Path) -> Result<Swept<RunRow>> {
     }
 }
 
+/// Every run runs.csv lists has rows in timeseries.csv and every row's run
+/// is listed: a file cut short, or one of another run, would otherwise be
+/// drawn as though the experiment had fewer replicates or other runs.
+fn every_run_has_rows(path: &Path, series: &[TimeseriesRow], runs: &[RunRow]) -> Result<()> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    let listed: BTreeSet<u64> = runs.iter().map(|r| r.run).collect();
+    let found: BTreeSet<u64> = series.iter().map(|r| r.run).collect();
+    let changed = |what: String| {
+        Err(Error::Plot {
+            path: path.to_path_buf(),
+            message: format!(
+                "{what}: the file was cut short or changed after the run; run the scenario again (--force)"
+            ),
+        })
+    };
+    if let Some(run) = listed.difference(&found).next() {
+        return changed(format!("no rows for run {run}, which runs.csv lists"));
+    }
+    if let Some(run) = found.difference(&listed).next() {
+        return changed(format!("rows for run {run}, which runs.csv does not list"));
+    }
+    Ok(())
+}
+
 /// Each sweep point's swept values, from its first run; one empty point
 /// without runs.
 fn point_values(runs: &[RunRow]) -> Vec<Vec<String>> {
@@ -263,6 +289,7 @@ impl RunData {
             keys: sweep_keys,
             rows: runs,
         } = read_runs(dir)?;
+        every_run_has_rows(&series_path, &series, &runs)?;
         let point_values = point_values(&runs);
         let mut base_arms: Vec<String> = Vec::new();
         push_new(&mut base_arms, runs.iter().map(|r| &r.arm));

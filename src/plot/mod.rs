@@ -65,6 +65,15 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     if dir.join("fit.csv").is_file() {
         return render_calibration(dir);
     }
+    let manifest = dir.join("manifest.json");
+    if let Ok(text) = std::fs::read_to_string(&manifest)
+        && serde_json::from_str::<serde_json::Value>(&text).is_err()
+    {
+        return Err(plot_error(
+            &manifest,
+            "not JSON: the folder was changed after its run; run the scenario again (--force)",
+        ));
+    }
     let data = RunData::load(dir)?;
     if data.rows.is_empty() {
         return Err(plot_error(

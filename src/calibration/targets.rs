@@ -163,8 +163,8 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
             "a number above 0: the target's standard error, which weighs it in the distance",
         ));
     }
-    let unit = METRICS[metric].unit;
-    if let Some((low, high)) = range(unit).filter(|(low, high)| !(*low..=*high).contains(&value)) {
+    let (unit, range) = (METRICS[metric].unit, METRICS[metric].range());
+    if let Some((low, high)) = range.filter(|(low, high)| !(*low..=*high).contains(&value)) {
         return Err(bad(
             "value",
             value.to_string(),
@@ -173,17 +173,12 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
     }
     // A z-score is (simulated − value) / sd, squared in the distance: an sd
     // that small beside the metric's scale makes every distance infinite.
-    let scale = range(unit)
-        .map_or(value.abs(), |(low, high)| high - low)
-        .max(1.0);
-    if !(scale / sd).powi(2).is_finite() {
+    let smallest = range.map_or(value.abs(), |(low, high)| high - low).max(1.0) * 1e-150;
+    if sd < smallest {
         return Err(bad(
             "sd",
             sd.to_string(),
-            &format!(
-                "a standard error whose squared z-scores are finite: above {:e}",
-                scale / 1e150
-            ),
+            &format!("a standard error whose squared z-scores are finite: at least {smallest:e}"),
         ));
     }
     Ok(Target {
@@ -194,20 +189,6 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
         sd,
         line,
     })
-}
-
-/// The values a metric can take, from its unit: a share lies from 0 to 1
-/// (but for a share of variance, which an intraclass correlation can put
-/// slightly below 0), a score in its range.
-fn range(unit: &str) -> Option<(f64, f64)> {
-    match unit {
-        "share of variance" => None,
-        "0–1" => Some((0.0, 1.0)),
-        "0–10" => Some((0.0, 10.0)),
-        "3–9" => Some((3.0, 9.0)),
-        u if u.starts_with("share") => Some((0.0, 1.0)),
-        _ => None,
-    }
 }
 
 /// Reads and checks a targets file.

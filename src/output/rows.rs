@@ -161,6 +161,20 @@ impl Metric {
         self.unit.starts_with("share")
     }
 
+    /// The values the metric can take, from its unit: a share lies from 0
+    /// to 1 (but for a share of variance, which an intraclass correlation
+    /// can put slightly below 0), a score in its range.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        match self.unit {
+            "share of variance" => None,
+            "0–1" => Some((0.0, 1.0)),
+            "0–10" => Some((0.0, 10.0)),
+            "3–9" => Some((3.0, 9.0)),
+            _ if self.is_share() => Some((0.0, 1.0)),
+            _ => None,
+        }
+    }
+
     /// The metric called `name`.
     pub fn named(name: &str) -> Option<&'static Metric> {
         METRICS.iter().find(|m| m.name == name)

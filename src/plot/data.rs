@@ -173,12 +173,12 @@ fn every_run_has_rows(path: &Path, series: &[TimeseriesRow], runs: &[RunRow]) ->
     let listed: BTreeSet<u64> = runs.iter().map(|r| r.run).collect();
     let found: BTreeSet<u64> = series.iter().map(|r| r.run).collect();
     let changed = |what: String| {
-        Err(Error::Plot {
-            path: path.to_path_buf(),
-            message: format!(
+        Err(super::plot_error(
+            path,
+            format!(
                 "{what}: the file was cut short or changed after the run; run the scenario again (--force)"
             ),
-        })
+        ))
     };
     if let Some(run) = listed.difference(&found).next() {
         return changed(format!("no rows for run {run}, which runs.csv lists"));

@@ -480,9 +480,10 @@ const DRAWS_CHANGE_WITH: [&str; 2] = ["community.group_size", "community.groups"
 /// What the findings add where such a factor is in the analysis: its
 /// interval is too narrow by the noise it leaves out.
 fn draws_caveat(rows: &[IndexRow], outcome: &str) -> Option<String> {
+    let index = ranking_index(rows);
     let names: Vec<&str> = rows
         .iter()
-        .filter(|r| r.outcome == outcome && r.index == ranking_index(rows))
+        .filter(|r| r.outcome == outcome && r.index == index)
         .map(|r| r.factor.as_str())
         .filter(|key| DRAWS_CHANGE_WITH.contains(key))
         .map(short_name)

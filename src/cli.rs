@@ -380,6 +380,7 @@ fn resumed_shard(dir: &Path, asked: Option<Shard>) -> anyhow::Result<Option<Shar
 /// nothing to run; parts left by a crash while they were being removed
 /// are removed now.
 fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
+    crate::output::manifest::check_file_lengths(dir)?;
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
@@ -611,7 +612,7 @@ fn finish(
 ) -> anyhow::Result<ExitCode> {
     let base = &experiment.base;
     let threads = pool.current_num_threads();
-    let manifest = |files: &[String]| {
+    let manifest = |files: &[String], file_bytes| {
         let wall = started.elapsed().as_secs_f64();
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
@@ -626,6 +627,7 @@ fn finish(
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
             command_line: std::env::args().collect(),
             files: files.to_vec(),
+            file_bytes,
         }
         .to_json()
     };

@@ -136,6 +136,13 @@ pub enum Error {
     )]
     MissingColumn { path: PathBuf, column: String },
 
+    /// A finished folder's file that is not as its run wrote it:
+    /// `what` says how (its length against the manifest's, missing).
+    #[error(
+        "{path} {what}: it was cut short, changed or removed after its run finished; make the run again into this folder with --force"
+    )]
+    ChangedAfterRun { path: PathBuf, what: String },
+
     #[error("{path} does not hold a bonfire run (it has no {missing}); run `bonfire run` first")]
     NotARun {
         path: PathBuf,

@@ -18,6 +18,7 @@
 //! interrupted sessions (`--resume`) or on several machines (`--shard`, then
 //! `bonfire merge`).
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -490,7 +491,7 @@ fn read_back(experiment: &Experiment, dir: &Path) -> Result<ReadBack> {
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
-    manifest: impl FnOnce(&[String]) -> String,
+    manifest: impl FnOnce(&[String], BTreeMap<String, u64>) -> String,
 ) -> Result<Assembled> {
     check_all_have_seals(experiment, dir)?;
     let mut folder = OutputFolder::reopen(dir);
@@ -568,7 +569,8 @@ pub fn assemble(
         "scenario.resolved.toml".to_string(),
         "manifest.json".to_string(),
     ]);
-    folder.write_text("manifest.json", &manifest(&files))?;
+    let lengths = folder.lengths(&files)?;
+    folder.write_text("manifest.json", &manifest(&files, lengths))?;
     folder.commit()?;
     // The run is whole once its manifest is in place; the parts go after,
     // and a crash while they go is finished by `--resume`.

@@ -262,14 +262,25 @@ fn plot_refuses_an_empty_time_series_and_keeps_the_charts() {
     let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = series.lines().next().unwrap();
     std::fs::write(out.join("timeseries.csv"), format!("{header}\n")).unwrap();
-    bonfire()
-        .arg("plot")
-        .arg(&out)
-        .assert()
-        .failure()
-        .stderr(predicates::str::contains("no rows"));
-    assert_eq!(
-        std::fs::read(out.join("charts/isolation.png")).unwrap(),
-        chart
-    );
+    let refused = |why: &str| {
+        bonfire()
+            .arg("plot")
+            .arg(&out)
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains(why));
+        assert_eq!(
+            std::fs::read(out.join("charts/isolation.png")).unwrap(),
+            chart
+        );
+    };
+    // Its length is not the one the manifest records.
+    refused("timeseries.csv is");
+    // Under the manifest of an earlier version, which records none.
+    let manifest = out.join("manifest.json");
+    let mut older: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    older.as_object_mut().unwrap().remove("file_bytes");
+    std::fs::write(&manifest, older.to_string()).unwrap();
+    refused("no rows");
 }

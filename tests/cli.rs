@@ -96,7 +96,7 @@ fn a_closed_pipe_on_standard_output_is_no_failure() {
 }
 
 #[test]
-fn plot_refuses_a_finished_folder_whose_files_were_cut_or_changed() {
+fn a_finished_folder_whose_files_were_cut_or_changed_is_refused_by_plot_and_resume() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     bonfire()
@@ -112,9 +112,50 @@ fn plot_refuses_a_finished_folder_whose_files_were_cut_or_changed() {
         .arg(fixture("valid.toml"))
         .assert()
         .success();
+    let refused = |command: &[&str], what: &str, path: &str| {
+        let path = out.join(path).display().to_string();
+        bonfire()
+            .args(command)
+            .arg(&out)
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains(format!("{path} {what}")));
+    };
+    let (plot, resume) = (["plot"].as_slice(), ["run", "--resume"].as_slice());
     let series = out.join("timeseries.csv");
     let whole = std::fs::read_to_string(&series).unwrap();
-    // Cut at a row boundary, before the last run's rows.
+    let length = whole.len();
+    // Cut inside the last run's rows: every run still has rows.
+    std::fs::write(&series, &whole[..length - 40]).unwrap();
+    let shorter = format!("is {} bytes long where its run wrote {length}", length - 40);
+    refused(plot, &shorter, "timeseries.csv");
+    refused(resume, &shorter, "timeseries.csv");
+    // An edit that keeps the rows but not the length.
+    std::fs::write(&series, whole.replacen(",0.", ",0.0", 1)).unwrap();
+    let longer = format!("is {} bytes long where its run wrote {length}", length + 1);
+    refused(plot, &longer, "timeseries.csv");
+    std::fs::write(&series, &whole).unwrap();
+    let members = out.join("members.csv");
+    let kept = std::fs::read(&members).unwrap();
+    std::fs::remove_file(&members).unwrap();
+    refused(resume, "is missing; its run wrote", "members.csv");
+    std::fs::write(&members, kept).unwrap();
+    // Whole again: drawn, and nothing to resume.
+    bonfire().arg("plot").arg(&out).assert().success();
+    bonfire()
+        .args(["run", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("nothing to resume"));
+
+    // A manifest of an earlier version records no lengths: a cut at a
+    // row boundary is still seen by the runs it leaves out.
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut older: serde_json::Value = serde_json::from_str(&text).unwrap();
+    older.as_object_mut().unwrap().remove("file_bytes");
+    std::fs::write(&manifest, older.to_string()).unwrap();
     let last_run = format!("\n{},", 2);
     let cut = &whole[..whole.find(&last_run).unwrap() + 1];
     std::fs::write(&series, cut).unwrap();
@@ -127,10 +168,8 @@ fn plot_refuses_a_finished_folder_whose_files_were_cut_or_changed() {
             "no rows for run 2, which runs.csv lists",
         ));
     std::fs::write(&series, &whole).unwrap();
-    std::fs::write(out.join("manifest.json"), "nope").unwrap();
-    bonfire().arg("plot").arg(&out).assert().failure().stderr(
-        predicates::str::contains("manifest.json").and(predicates::str::contains("not JSON")),
-    );
+    std::fs::write(&manifest, "nope").unwrap();
+    refused(plot, "is not JSON", "manifest.json");
 }
 
 #[test]

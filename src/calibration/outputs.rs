@@ -12,6 +12,7 @@
 //! - `generations.csv`: per generation its simulations, tolerance ε,
 //!   acceptance rate and the kept particles' weighted mean distance.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -322,7 +323,7 @@ pub struct Written {
 pub fn write(
     c: &Calibrated,
     dir: &Path,
-    manifest: impl FnOnce(&[String]) -> String,
+    manifest: impl FnOnce(&[String], BTreeMap<String, u64>) -> String,
 ) -> Result<Written> {
     let plan = c
         .experiment
@@ -386,7 +387,8 @@ pub fn write(
         TARGETS_FILE.to_string(),
         "manifest.json".to_string(),
     ]);
-    folder.write_text("manifest.json", &manifest(&files))?;
+    let lengths = folder.lengths(&files)?;
+    folder.write_text("manifest.json", &manifest(&files, lengths))?;
     folder.commit()?;
     Ok(Written {
         files,

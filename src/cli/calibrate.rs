@@ -130,7 +130,7 @@ fn finish(
     args: &CalibrateArgs,
 ) -> anyhow::Result<ExitCode> {
     let experiment = &calibrated.experiment;
-    let manifest = |files: &[String]| {
+    let manifest = |files: &[String], file_bytes| {
         let wall = started.elapsed().as_secs_f64();
         let per_particle = experiment.run_count() / experiment.points.len() as u64;
         let runs: u64 = calibrated
@@ -151,6 +151,7 @@ fn finish(
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
             command_line: std::env::args().collect(),
             files: files.to_vec(),
+            file_bytes,
         }
         .to_json()
     };
@@ -315,6 +316,7 @@ fn open_resumed(
     let lock = FolderLock::acquire(dir, &command_line())?;
     crate::output::remove_replaced(dir)?;
     if dir.join("manifest.json").is_file() {
+        crate::output::manifest::check_file_lengths(dir)?;
         durable::remove_partials(dir)?;
         if !args.options.quiet {
             crate::console::say!(

@@ -38,6 +38,7 @@ pub use rows::{
     NetworkRow, PanelRow, RunRow, SummaryRow, Table, TimeseriesRow,
 };
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -322,6 +323,27 @@ impl OutputFolder {
                 path,
                 source,
             })
+    }
+
+    /// The length in bytes of each file in `names` but the manifest, for
+    /// the manifest to record ([`manifest::check_file_lengths`]): a file
+    /// this folder has written, flushed, under its temporary name; any
+    /// other (`scenario.resolved.toml`, written when the run began) in
+    /// the folder.
+    pub fn lengths(&self, names: &[String]) -> Result<BTreeMap<String, u64>> {
+        let mut lengths = BTreeMap::new();
+        for name in names.iter().filter(|&name| name != manifest::MANIFEST) {
+            let at = self.dir.join(name);
+            let written = self.staged.iter().find(|(_, path)| *path == at);
+            let path = written.map_or(&at, |(temp, _)| temp);
+            let length = std::fs::metadata(path).map_err(|source| Error::Io {
+                action: "measure",
+                path: path.clone(),
+                source,
+            })?;
+            lengths.insert(name.clone(), length.len());
+        }
+        Ok(lengths)
     }
 
     /// Flushes every file to disk and renames it into place, the last one

@@ -62,17 +62,9 @@ fn written_outcomes(resolved: &toml::Table) -> Vec<String> {
 
 /// Draws every chart and the report into `dir`; returns the files written.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
+    crate::output::manifest::check_file_lengths(dir)?;
     if dir.join("fit.csv").is_file() {
         return render_calibration(dir);
-    }
-    let manifest = dir.join("manifest.json");
-    if let Ok(text) = std::fs::read_to_string(&manifest)
-        && serde_json::from_str::<serde_json::Value>(&text).is_err()
-    {
-        return Err(plot_error(
-            &manifest,
-            "not JSON: the folder was changed after its run; run the scenario again (--force)",
-        ));
     }
     let data = RunData::load(dir)?;
     if data.rows.is_empty() {

@@ -345,22 +345,11 @@ fn range_values(key: &str, t: &toml::Table) -> std::result::Result<Vec<toml::Val
     }
 }
 
-/// The seed of a sweep point.
-pub fn point_seed(base: u64, point: usize) -> u64 {
-    if point == 0 {
-        return base;
-    }
-    let mut z = base ^ (point as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) & (i64::MAX as u64)
-}
-
 /// Why a key cannot vary between the runs of one experiment.
 fn experiment_wide(key: &str) -> String {
     let top = key.split('.').next().unwrap_or(key);
     let why = match top {
-        "seed" => "every sweep point and arm is seeded from the base seed (arms share it: common random numbers); use `replicates` for more seeds".to_string(),
+        "seed" => "every sweep point and arm runs on the base seed (common random numbers); use `replicates` for more seeds".to_string(),
         "replicates" => "every point and arm runs every replicate".into(),
         "name" | "description" => format!("`{top}` describes the whole experiment"),
         _ => format!("[{top}] applies to every run of the experiment (what is measured and written)"),
@@ -651,12 +640,15 @@ impl Experiment {
             &report,
         )?;
 
-        // Sensitivity points and calibration particles share the base
-        // seed: common random numbers across the design.
+        // Sweep points, sensitivity points and calibration particles share
+        // the base seed: common random numbers across the design, as across
+        // arms, so that replicate r of every condition draws the same
+        // numbers and a point's figures do not depend on its place in the
+        // sweep's list.
         let kind_and_seed = |p: usize| match (&sensitivity, &calibration) {
             (Some(_), _) => (format!("sensitivity point {p}:"), base_seed),
             (_, Some(_)) => (format!("calibration particle {p}:"), base_seed),
-            _ => ("sweep point".to_string(), point_seed(base_seed, p)),
+            _ => ("sweep point".to_string(), base_seed),
         };
         let conditions = Conditions {
             base: &base,
@@ -1448,6 +1440,15 @@ impl Experiment {
         &self.scenarios[point * self.arms.len() + arm]
     }
 
+    /// Whether some conditions meet in open groups and others in closed
+    /// ones: their members have had different times in the programme by
+    /// its end ([`crate::verdict::OPEN_AGAINST_CLOSED`]).
+    pub fn mixes_open_and_closed(&self) -> bool {
+        let open = |s: &&Scenario| s.format.membership == crate::scenario::Membership::Open;
+        let attending = || self.scenarios().filter(|s| s.attends());
+        attending().any(|s| open(&s)) && attending().any(|s| !open(&s))
+    }
+
     /// The scenario of every point and arm.
     pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
         self.scenarios.iter()
@@ -1878,7 +1879,7 @@ mod tests {
             e.scenario(0, 1).format.delivery,
             crate::scenario::Delivery::Online
         );
-        assert_eq!(e.scenario(1, 0).seed, point_seed(e.base.seed, 1));
+        assert_eq!(e.scenario(1, 0).seed, e.base.seed);
     }
 
     #[test]

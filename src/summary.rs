@@ -35,7 +35,7 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
 }
 
 /// Verdict sentences printed; more are left to summary.csv and the report.
-const MAX_SENTENCES: usize = 12;
+const MAX_SENTENCES: usize = 16;
 
 /// The summary after a run is assembled: the question and the answer on
 /// its primary outcomes first, then the tables of the last session.
@@ -162,15 +162,18 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     let keys = e.point_keys();
     let sentences = crate::verdict::sentences(&a.summary, &keys, &e.base.question.outcomes);
     let _ = writeln!(out, "answer ({}):", e.base.question.outcomes.join(", "));
-    for s in sentences.iter().take(MAX_SENTENCES) {
+    let (shown, rest) =
+        crate::verdict::shown_first(&sentences, MAX_SENTENCES, "summary.csv and report.html");
+    for s in shown {
         let _ = writeln!(out, "  - {s}");
     }
-    if sentences.len() > MAX_SENTENCES {
-        let _ = writeln!(
-            out,
-            "  ... and {} more: summary.csv and report.html",
-            sentences.len() - MAX_SENTENCES
-        );
+    if let Some(rest) = rest {
+        let _ = writeln!(out, "  {rest}");
+    }
+    if e.mixes_open_and_closed() {
+        let _ = writeln!(out);
+        let note = crate::verdict::wrap(crate::verdict::OPEN_AGAINST_CLOSED, 100);
+        let _ = writeln!(out, "{}", note.join("\n"));
     }
     let _ = writeln!(out);
     let _ = writeln!(

@@ -8,14 +8,23 @@
 //! direction; one whose interval includes zero is "no detectable
 //! difference", with the interval that says how large it could still be;
 //! with one replicate there is no interval, and the sentence says that
-//! nothing was tested.
-//! Shares are stated in percentage points.
+//! nothing was tested. An end of an interval that would round to zero is
+//! given to its first significant digit, so that which side of zero it
+//! lies on is never hidden; a condition's interval is cut at the ends of
+//! its metric's range (a share's t interval can pass 1).
+//! Shares are stated in percentage points. Where only some sentences can
+//! be shown, those stating a detected difference come first
+//! ([`shown_first`]).
 
 use crate::output::{Metric, SummaryRow};
 use crate::stats::digits_for;
 
 /// What the intervals mean and what they do not, in a few sentences.
-pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions share common random numbers and are paired by replicate (sweep points, seeded apart, are matched by replicate number). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off.";
+pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions, sweep points among them, share common random numbers and are paired by replicate (where group sizes or numbers of groups differ, other people sit together, and the pairing gains less). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off.";
+
+/// What a comparison of open groups with closed ones mixes in besides the
+/// format: time in the programme.
+pub const OPEN_AGAINST_CLOSED: &str = "Open groups take newcomers all through the programme, so at its last session their members have been coming for less time than a closed cohort's: part of each difference between open and closed groups above is time in the programme, not the format. charts/retention.png's lower panel compares retention at equal sessions since joining.";
 
 /// A condition's name as people read it: the arm, after the point's swept
 /// values in a sweep (`group_size=8: group`); in a sweep whose points have
@@ -49,10 +58,62 @@ impl Names<'_> {
     }
 }
 
+/// A sentence of the answer, and whether it states a finding: a
+/// difference its interval detects, a comparison with no interval, or a
+/// condition's figure where nothing is compared; not "no detectable
+/// difference".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    pub text: String,
+    pub finding: bool,
+}
+
+/// At most `room` of `sentences` in their order, those stating a finding
+/// kept before the others, and, where some are left out, a line that says
+/// how many, and how many of those are "no detectable difference"
+/// (`where_rest`: where they can be read).
+pub fn shown_first<'a>(
+    sentences: &'a [Sentence],
+    room: usize,
+    where_rest: &str,
+) -> (Vec<&'a str>, Option<String>) {
+    let findings = sentences.iter().filter(|s| s.finding).count();
+    let mut others_room = room.saturating_sub(findings);
+    let mut findings_room = room;
+    let shown: Vec<&str> = sentences
+        .iter()
+        .filter(|s| {
+            let slots = if s.finding {
+                &mut findings_room
+            } else {
+                &mut others_room
+            };
+            let kept = *slots > 0;
+            *slots = slots.saturating_sub(1);
+            kept
+        })
+        .map(|s| s.text.as_str())
+        .collect();
+    let left = sentences.len() - shown.len();
+    if left == 0 {
+        return (shown, None);
+    }
+    let no_difference = left - findings.saturating_sub(room);
+    let which = match no_difference {
+        0 => String::new(),
+        n if n == left => " (each with no detectable difference)".to_string(),
+        n => format!(" ({n} of them with no detectable difference)"),
+    };
+    (
+        shown,
+        Some(format!("… and {left} more{which}: {where_rest}")),
+    )
+}
+
 /// The sentences on the primary outcomes, in the order of `outcomes`, then
 /// of summary.csv's rows: one per comparison, or, for an outcome that no
 /// condition is compared on, one per condition stating its figure.
-pub fn sentences(rows: &[SummaryRow], keys: &[String], outcomes: &[String]) -> Vec<String> {
+pub fn sentences(rows: &[SummaryRow], keys: &[String], outcomes: &[String]) -> Vec<Sentence> {
     let names = Names {
         keys,
         with_arm: rows.iter().any(|r| r.arm != rows[0].arm),
@@ -155,7 +216,7 @@ fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
             let d = digits_for((hi - lo) / 2.0, usual);
             Shown {
                 value: fixed(value, d),
-                interval: format!("95% CI {} to {}", fixed(lo, d), fixed(hi, d)),
+                interval: format!("95% CI {} to {}", interval_end(lo, d), interval_end(hi, d)),
             }
         }
         None => Shown {
@@ -165,8 +226,21 @@ fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
     }
 }
 
+/// An interval's end at `digits` places, or, where that would show a
+/// number that is not zero as zero, to its first significant digit (at
+/// most ten places): `0.003` rather than `0.00`.
+pub fn interval_end(x: f64, digits: usize) -> String {
+    let text = fixed(x, digits);
+    let shows_zero = text.chars().all(|c| matches!(c, '0' | '.' | '-'));
+    if x == 0.0 || !shows_zero || !x.is_finite() {
+        return text;
+    }
+    let first = (-x.abs().log10()).ceil().max(0.0) as usize;
+    fixed(x, first.clamp(digits, 10))
+}
+
 /// One comparison in a sentence.
-fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Metric) -> String {
+fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Metric) -> Sentence {
     let reference = reference_row(row, rows);
     // The reference's arm alone where it is of the same point.
     let reference_name = match reference {
@@ -211,15 +285,19 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
             s.interval
         )
     };
-    format!(
-        "{} against {reference_name}: {body}{effect}, {}.",
-        names.of(row),
-        when(row, reference)
-    )
+    Sentence {
+        text: format!(
+            "{} against {reference_name}: {body}{effect}, {}.",
+            names.of(row),
+            when(row, reference)
+        ),
+        finding: detected || ci.is_none(),
+    }
 }
 
-/// One condition's figure in a sentence, where nothing is compared.
-fn level(row: &SummaryRow, names: &Names, metric: &Metric) -> String {
+/// One condition's figure in a sentence, where nothing is compared; its
+/// interval cut at the ends of the metric's range.
+fn level(row: &SummaryRow, names: &Names, metric: &Metric) -> Sentence {
     let (factor, unit, usual) = if metric.is_share() {
         (100.0, "%", metric.digits.saturating_sub(2))
     } else {
@@ -228,16 +306,20 @@ fn level(row: &SummaryRow, names: &Names, metric: &Metric) -> String {
     let ci = row
         .ci_low
         .zip(row.ci_high)
+        .map(|(lo, hi)| metric.within_range(lo, hi))
         .map(|(lo, hi)| (lo * factor, hi * factor));
     let s = shown(row.mean * factor, ci, usual);
-    format!(
-        "{}: {} {}{unit} ({}), {}.",
-        names.of(row),
-        noun(metric),
-        s.value,
-        s.interval,
-        when(row, None)
-    )
+    Sentence {
+        text: format!(
+            "{}: {} {}{unit} ({}), {}.",
+            names.of(row),
+            noun(metric),
+            s.value,
+            s.interval,
+            when(row, None)
+        ),
+        finding: true,
+    }
 }
 
 #[cfg(test)]
@@ -263,13 +345,20 @@ mod tests {
         }
     }
 
+    fn texts(rows: &[SummaryRow], outcomes: &[String]) -> Vec<String> {
+        sentences(rows, &[], outcomes)
+            .into_iter()
+            .map(|s| s.text)
+            .collect()
+    }
+
     #[test]
     fn a_detected_share_difference_is_stated_in_percentage_points_with_its_direction() {
         let rows = [
             row("peer_led", "retention", None),
             row("facilitated", "retention", Some((0.061, 0.032, 0.089))),
         ];
-        let s = sentences(&rows, &[], &["retention".into()]);
+        let s = texts(&rows, &["retention".into()]);
         assert_eq!(
             s,
             [
@@ -294,7 +383,7 @@ mod tests {
             },
             row("waitlist", "loneliness_mean", Some((-0.3, -0.36, -0.24))),
         ];
-        let s = sentences(&rows, &[], &["loneliness_mean".into()]);
+        let s = texts(&rows, &["loneliness_mean".into()]);
         assert_eq!(
             s[0],
             "facilitated against peer_led: no detectable difference in loneliness (UCLA-3) (difference 0.00, 95% CI -0.05 to 0.04); d = 0.01 (95% CI -0.03 to 0.05), after 26 sessions."
@@ -306,9 +395,89 @@ mod tests {
     }
 
     #[test]
+    fn findings_are_shown_first_in_their_order_and_what_is_left_out_is_counted() {
+        let said = |text: &str, finding| Sentence {
+            text: text.into(),
+            finding,
+        };
+        let all = [
+            said("f1", true),
+            said("n1", false),
+            said("f2", true),
+            said("n2", false),
+            said("n3", false),
+        ];
+        let (shown, rest) = shown_first(&all, 3, "elsewhere");
+        assert_eq!(shown, ["f1", "n1", "f2"]);
+        assert_eq!(
+            rest.unwrap(),
+            "… and 2 more (each with no detectable difference): elsewhere"
+        );
+        let (shown, rest) = shown_first(&all, 1, "elsewhere");
+        assert_eq!(shown, ["f1"]);
+        assert_eq!(
+            rest.unwrap(),
+            "… and 4 more (3 of them with no detectable difference): elsewhere"
+        );
+        let (shown, rest) = shown_first(&all[..3], 1, "elsewhere");
+        assert_eq!(
+            (shown, rest.unwrap()),
+            (
+                vec!["f1"],
+                "… and 2 more (1 of them with no detectable difference): elsewhere".to_string()
+            )
+        );
+        let two_findings = [said("f1", true), said("f2", true)];
+        let (shown, rest) = shown_first(&two_findings, 1, "e");
+        assert_eq!(
+            (shown, rest.unwrap()),
+            (vec!["f1"], "… and 1 more: e".to_string())
+        );
+        assert_eq!(
+            shown_first(&all, 5, "elsewhere"),
+            (vec!["f1", "n1", "f2", "n2", "n3"], None)
+        );
+    }
+
+    #[test]
+    fn an_interval_end_never_shows_zero_for_a_number_that_is_not() {
+        assert_eq!(interval_end(0.0031, 2), "0.003");
+        assert_eq!(interval_end(-0.00041, 2), "-0.0004");
+        assert_eq!(interval_end(0.0, 2), "0.00");
+        assert_eq!(interval_end(0.051, 2), "0.05");
+        assert_eq!(interval_end(-0.009, 1), "-0.009");
+        assert_eq!(interval_end(1e-15, 2), "0.0000000000");
+        // In a sentence: the lower end of a detected difference.
+        let rows = [
+            row("peer_led", "cohesion_mean", None),
+            row("facilitated", "cohesion_mean", Some((0.08, 0.003, 0.16))),
+        ];
+        assert_eq!(
+            texts(&rows, &["cohesion_mean".into()])[0],
+            "facilitated against peer_led: perceived cohesion higher by 0.08 (95% CI 0.003 to 0.16), after 26 sessions."
+        );
+    }
+
+    #[test]
+    fn a_share_s_interval_is_cut_at_its_range() {
+        let rows = [SummaryRow {
+            mean: 0.999,
+            ci_low: Some(0.995),
+            ci_high: Some(1.002),
+            ..row("group", "retention", None)
+        }];
+        assert_eq!(
+            texts(&rows, &["retention".into()]),
+            [
+                "group: retention (not dropped out; graduates retained) 99.9% (95% CI 99.5 to 100.0), after 26 sessions."
+            ]
+        );
+    }
+
+    #[test]
     fn an_outcome_nobody_is_compared_on_is_stated_per_condition() {
         let rows = [row("group", "retention", None)];
-        let s = sentences(&rows, &[], &["retention".into()]);
+        let s = texts(&rows, &["retention".into()]);
         assert_eq!(
             s,
             [

@@ -121,7 +121,7 @@ fn check(scenario: &Path, dir: &Path) {
     assert_eq!(lines[3], format!("answer ({}):", outcomes.join(", ")));
     let sentences: Vec<&str> = lines[4..]
         .iter()
-        .take_while(|l| l.starts_with("  - ") || l.starts_with("  ... "))
+        .take_while(|l| l.starts_with("  - ") || l.starts_with("  … "))
         .copied()
         .collect();
     for outcome in &outcomes {
@@ -143,7 +143,7 @@ fn check(scenario: &Path, dir: &Path) {
         } else {
             conditions.len()
         };
-        let cut = sentences.iter().any(|s| s.starts_with("  ... "));
+        let cut = sentences.iter().any(|s| s.starts_with("  … "));
         assert!(
             stated == expected || (cut && stated <= expected),
             "{name}: {outcome}: {stated} sentences for {expected} comparisons:\n{stdout}"
@@ -172,6 +172,15 @@ fn check(scenario: &Path, dir: &Path) {
             "{name}: {primary_header}"
         );
     }
+
+    // Open groups compared with closed ones: the answer says that time in
+    // the programme is part of each difference, in the terminal and the
+    // report alike; no other shipped scenario mixes the two.
+    let note = "Open groups take newcomers all through the programme";
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let mixes = name == "open_vs_closed";
+    assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
+    assert_eq!(report.contains(note), mixes, "{name}");
 
     // The report: the answer first, then key results for every condition,
     // with no empty cell; a primary outcome's cell is a number wherever

@@ -284,3 +284,34 @@ fn plot_refuses_an_empty_time_series_and_keeps_the_charts() {
     std::fs::write(&manifest, older.to_string()).unwrap();
     refused("no rows");
 }
+
+/// A sweep written out of order is drawn from left to right: each line of
+/// the sweep chart runs through its points in the order of their values.
+#[test]
+fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("sizes.toml");
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    std::fs::write(
+        &scenario,
+        format!("{text}\n[sweep]\ncommunity.group_size = [8, 4, 6]\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    let data = bonfire::plot::data::RunData::load(&out).unwrap();
+    let specs = bonfire::plot::charts::chart_specs(&data, "sizes");
+    let sweep = specs.iter().find(|s| s.name == "sweep").unwrap();
+    let mut lines = 0;
+    for line in sweep.panels.iter().flat_map(|p| &p.lines) {
+        let xs: Vec<f64> = line.points.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [4.0, 6.0, 8.0]);
+        lines += 1;
+    }
+    assert!(lines >= 3, "{lines} lines");
+}

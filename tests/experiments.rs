@@ -85,9 +85,8 @@ fn a_sweep_expands_to_the_full_factorial_of_points_arms_and_replicates() {
     );
     assert_eq!(rows[1][3], "facilitated");
     assert_eq!(rows[15][6..], ["10", "0.03"]);
-    // Arms of a point share its seed; points differ.
-    assert_eq!(rows[0][5], rows[1][5]);
-    assert_ne!(rows[0][5], rows[4][5]);
+    // Every arm and point runs on the scenario's seed.
+    assert!(rows.iter().all(|r| r[5] == "11"));
 
     // Time series keyed by run id, with a group arm and a control arm per run.
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
@@ -195,6 +194,50 @@ fn arms_run_on_common_random_numbers() {
     assert!(!peer.is_empty());
     assert_eq!(peer, facilitated);
     assert_ne!(peer, starts("2"), "replicate 1 draws other people");
+    // Run 4 is point 1 (the same group size, another dropout hazard),
+    // replicate 0: sweep points run on the same numbers too.
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert!(runs.contains("\n4,1,0,peer_led,true,11,6,0.03\n"), "{runs}");
+    assert_eq!(peer, starts("4"));
+}
+
+/// A point's figures are its values' doing, not its place in the sweep's
+/// list: the same sweep written in another order gives every condition the
+/// same figures.
+#[test]
+fn a_sweep_written_in_another_order_gives_each_point_the_same_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let figures = |order: &str| {
+        let text = SWEEP.replace("[6, 10]", order);
+        let scenario = write_scenario(dir.path(), &text);
+        let out = dir.path().join(format!("out {order}"));
+        run_ok(&scenario, &out, &["--no-charts"]);
+        let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+        let mut rows: Vec<String> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                let keep = [
+                    "arm",
+                    "community.group_size",
+                    "mechanisms.dropout.base_hazard",
+                    "metric",
+                    "mean",
+                    "sd",
+                    "ci_low",
+                    "ci_high",
+                ];
+                keep.map(|name| r[col(name)].to_string()).join(",")
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (written, reversed) = (figures("[6, 10]"), figures("[10, 6]"));
+    assert!(written.len() > 50, "{} rows", written.len());
+    assert_eq!(written, reversed);
 }
 
 #[test]

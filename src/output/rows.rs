@@ -175,6 +175,16 @@ impl Metric {
         }
     }
 
+    /// An interval's ends cut at the ends of the metric's range, where it
+    /// has one: a t interval of a share near 1 can pass 1, which no share
+    /// can.
+    pub fn within_range(&self, lo: f64, hi: f64) -> (f64, f64) {
+        match self.range() {
+            Some((floor, top)) => (lo.clamp(floor, top), hi.clamp(floor, top)),
+            None => (lo, hi),
+        }
+    }
+
     /// The metric called `name`.
     pub fn named(name: &str) -> Option<&'static Metric> {
         METRICS.iter().find(|m| m.name == name)

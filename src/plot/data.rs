@@ -407,11 +407,16 @@ impl RunData {
         arm: &str,
         column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Curve {
-        // Each point at its own last step (a sweep may change the sessions).
-        xs.iter()
+        // Each point at its own last step (a sweep may change the sessions),
+        // in the order of the values, whatever the order the points were
+        // written in: a line through them is read from left to right.
+        let mut curve: Curve = xs
+            .iter()
             .enumerate()
             .filter_map(|(point, &x)| Some((x, self.at_point_end(point, arm, &column)?)))
-            .collect()
+            .collect();
+        curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+        curve
     }
 
     pub fn replicates(&self) -> usize {

@@ -326,7 +326,14 @@ fn draw_panel<DB: DrawingBackend>(
     }
     let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
     let y_format = |y: &f64| tick(*y, y_hi - y_lo);
-    let x_format = |x: &f64| tick(*x, cell.x.1 - cell.x.0);
+    // Weeks and swept values: `6`, `6.5` rather than `6.0`, `6.5`.
+    let x_format = |x: &f64| {
+        let text = tick(*x, cell.x.1 - cell.x.0);
+        match text.contains('.') {
+            true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+            false => text,
+        }
+    };
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(cell.x_labels)
         .x_label_formatter(&x_format)

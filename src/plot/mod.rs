@@ -145,8 +145,13 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
     let answers = report::Answers {
         summary: &summary,
         outcomes,
-        arms: &experiment.map_or_else(|| data.sessions_described(), |e| e.arms_described()),
+        arms: &experiment
+            .as_ref()
+            .map_or_else(|| data.sessions_described(), |e| e.arms_described()),
         sensitivity: &indices,
+        open_against_closed: experiment
+            .as_ref()
+            .is_some_and(Experiment::mixes_open_and_closed),
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;

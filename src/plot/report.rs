@@ -36,6 +36,9 @@ pub struct Answers<'a> {
     pub arms: &'a str,
     /// sensitivity.csv, read back (empty without a sensitivity analysis).
     pub sensitivity: &'a [crate::sensitivity::results::IndexRow],
+    /// Whether open groups are compared with closed ones
+    /// ([`crate::verdict::OPEN_AGAINST_CLOSED`]).
+    pub open_against_closed: bool,
 }
 
 /// A figure and its interval at the places the interval supports.
@@ -46,18 +49,24 @@ fn rounded(v: Option<f64>, lo: Option<f64>, hi: Option<f64>, usual: usize) -> (S
     };
     let value = v.map_or(String::new(), |v| format!("{v:.digits$}"));
     let ci = match (lo, hi) {
-        (Some(lo), Some(hi)) => format!("{lo:.digits$} to {hi:.digits$}"),
+        (Some(lo), Some(hi)) => {
+            let end = |x| crate::verdict::interval_end(x, digits);
+            format!("{} to {}", end(lo), end(hi))
+        }
         _ if v.is_some() => "— (one replicate)".into(),
         _ => String::new(),
     };
     (value, ci)
 }
 
-fn show(e: &Estimate, digits: usize) -> (String, String) {
-    let digits = crate::stats::digits_for(e.half_width.unwrap_or(0.0), digits);
+fn show(e: &Estimate, m: &Metric) -> (String, String) {
+    let digits = crate::stats::digits_for(e.half_width.unwrap_or(0.0), m.digits);
     let mean = format!("{:.digits$}", e.mean);
     let ci = match e.half_width {
-        Some(h) => format!("{:.digits$} to {:.digits$}", e.mean - h, e.mean + h),
+        Some(h) => {
+            let (lo, hi) = m.within_range(e.mean - h, e.mean + h);
+            format!("{lo:.digits$} to {hi:.digits$}")
+        }
         None => "— (one replicate)".to_string(),
     };
     (mean, ci)
@@ -172,19 +181,25 @@ fn answer(page: &mut String, answers: &Answers) {
         "<h2>Answer</h2>\n<p>On the primary outcomes (<code>{}</code>), at each condition's last session:</p>\n<ul class=\"answer\">",
         escape(&answers.outcomes.join(", "))
     );
-    for s in sentences.iter().take(MAX_SENTENCES) {
+    let (shown, rest) =
+        crate::verdict::shown_first(&sentences, MAX_SENTENCES, "the comparisons below");
+    for s in shown {
         let _ = writeln!(page, "<li>{}</li>", escape(s));
     }
-    if sentences.len() > MAX_SENTENCES {
+    if let Some(rest) = rest {
+        let _ = writeln!(page, "<li>{}</li>", escape(&rest));
+    }
+    let _ = writeln!(page, "</ul>");
+    if answers.open_against_closed {
         let _ = writeln!(
             page,
-            "<li>… and {} more in the comparisons below.</li>",
-            sentences.len() - MAX_SENTENCES
+            "<p class=\"note\">{}</p>",
+            escape(crate::verdict::OPEN_AGAINST_CLOSED)
         );
     }
     let _ = writeln!(
         page,
-        "</ul>\n<p class=\"note\">{}</p>",
+        "<p class=\"note\">{}</p>",
         escape(crate::verdict::INTERVALS)
     );
 }
@@ -254,7 +269,7 @@ fn results_by_measure(page: &mut String, data: &RunData, metrics: &[&Metric], ou
         for arm in &data.arms {
             match data.at_end(arm, m.value) {
                 Some(e) => {
-                    let (mean, ci) = show(&e, m.digits);
+                    let (mean, ci) = show(&e, m);
                     let _ = write!(
                         cells,
                         "<td class=\"num\">{mean}</td><td class=\"num\">{ci}</td>"
@@ -300,7 +315,7 @@ fn results_by_condition(
         for m in metrics {
             match data.at_end(arm, m.value) {
                 Some(e) => {
-                    let (mean, ci) = show(&e, m.digits);
+                    let (mean, ci) = show(&e, m);
                     let _ = write!(
                         cells,
                         "<td class=\"num\">{mean}<br/><small>{ci}</small></td>"

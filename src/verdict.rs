@@ -20,7 +20,7 @@ use crate::output::{Metric, SummaryRow};
 use crate::stats::digits_for;
 
 /// What the intervals mean and what they do not, in a few sentences.
-pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions, sweep points among them, share common random numbers and are paired by replicate (where group sizes or numbers of groups differ, other people sit together, and the pairing gains less). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off.";
+pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions, sweep points among them, share common random numbers and are paired by replicate (where group sizes or numbers of groups differ, other people sit together, and the pairing gains less). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off; where its interval excludes zero, its size is named by Cohen's conventions (under 0.2 negligible, to 0.5 small, to 0.8 medium, beyond large), by both ends of the interval where they differ.";
 
 /// What a comparison of open groups with closed ones mixes in besides the
 /// format: time in the programme.
@@ -239,6 +239,27 @@ pub fn interval_end(x: f64, digits: usize) -> String {
     fixed(x, first.clamp(digits, 10))
 }
 
+/// The size of a standardised difference by Cohen's conventions, from its
+/// 95% interval: "small", or "negligible to small" where the two ends are
+/// of different sizes; `None` where the interval includes zero (nothing
+/// detected to name).
+fn effect_size_named((lo, hi): (f64, f64)) -> Option<String> {
+    if lo <= 0.0 && hi >= 0.0 {
+        return None;
+    }
+    let name = |d: f64| match d.abs() {
+        d if d < 0.2 => "negligible",
+        d if d < 0.5 => "small",
+        d if d < 0.8 => "medium",
+        _ => "large",
+    };
+    let (near, far) = if lo > 0.0 { (lo, hi) } else { (hi, lo) };
+    Some(match (name(near), name(far)) {
+        (a, b) if a == b => a.to_string(),
+        (a, b) => format!("{a} to {b}"),
+    })
+}
+
 /// One comparison in a sentence.
 fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Metric) -> Sentence {
     let reference = reference_row(row, rows);
@@ -255,8 +276,12 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
         .map(|(lo, hi)| (lo * factor, hi * factor));
     let effect = match row.effect_size {
         Some(d) => {
-            let d = shown(d, row.effect_size_ci_low.zip(row.effect_size_ci_high), 2);
-            format!("; d = {} ({})", d.value, d.interval)
+            let ci = row.effect_size_ci_low.zip(row.effect_size_ci_high);
+            let size = ci
+                .and_then(effect_size_named)
+                .map_or(String::new(), |n| format!(", {n}"));
+            let d = shown(d, ci, 2);
+            format!("; d = {} ({}){size}", d.value, d.interval)
         }
         None => String::new(),
     };
@@ -455,6 +480,31 @@ mod tests {
         assert_eq!(
             texts(&rows, &["cohesion_mean".into()])[0],
             "facilitated against peer_led: perceived cohesion higher by 0.08 (95% CI 0.003 to 0.16), after 26 sessions."
+        );
+    }
+
+    #[test]
+    fn an_effect_size_is_named_by_both_ends_of_its_interval() {
+        let named = |lo, hi| effect_size_named((lo, hi));
+        assert_eq!(named(0.30, 0.42).as_deref(), Some("small"));
+        assert_eq!(named(0.15, 0.25).as_deref(), Some("negligible to small"));
+        assert_eq!(named(-0.12, -0.10).as_deref(), Some("negligible"));
+        assert_eq!(named(-0.9, -0.6).as_deref(), Some("medium to large"));
+        assert_eq!(named(0.8, 1.2).as_deref(), Some("large"));
+        assert_eq!(named(-0.03, 0.05), None);
+        assert_eq!(named(0.0, 0.05), None);
+        let rows = [
+            row("control", "loneliness_mean", None),
+            SummaryRow {
+                effect_size: Some(0.36),
+                effect_size_ci_low: Some(0.30),
+                effect_size_ci_high: Some(0.42),
+                ..row("group", "loneliness_mean", Some((-0.47, -0.54, -0.40)))
+            },
+        ];
+        assert_eq!(
+            texts(&rows, &["loneliness_mean".into()])[0],
+            "group against peer_led: loneliness (UCLA-3) lower by 0.47 (95% CI 0.40 to 0.54); d = 0.36 (95% CI 0.30 to 0.42), small, after 26 sessions."
         );
     }
 

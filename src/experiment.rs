@@ -1440,6 +1440,12 @@ impl Experiment {
         &self.scenarios[point * self.arms.len() + arm]
     }
 
+    /// Whether the points are a `[sweep]`'s (not a sensitivity analysis's
+    /// design, not a calibration's particles).
+    pub fn is_plain_sweep(&self) -> bool {
+        self.sensitivity.is_none() && self.calibration.is_none()
+    }
+
     /// Whether some conditions meet in open groups and others in closed
     /// ones: their members have had different times in the programme by
     /// its end ([`crate::verdict::OPEN_AGAINST_CLOSED`]).

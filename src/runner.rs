@@ -156,7 +156,7 @@ fn run_into_parts(
     step_done: &(dyn Fn() + Sync),
 ) -> Result<RunWriter> {
     let scenario = experiment.scenario(spec.point, spec.arm);
-    let writer = RunWriter::new(dir, spec.id);
+    let writer = RunWriter::new(dir, spec.id, scenario.seed);
     std::thread::scope(|scope| {
         // A few blocks in flight at most: what waits to be written is
         // bounded.
@@ -311,7 +311,7 @@ pub fn run_pending(
         .runs()
         .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
     {
-        match parts::verify(dir, spec.id) {
+        match verify_run(experiment, dir, &spec) {
             RunParts::Verified => continue,
             RunParts::NotDone => {}
             RunParts::Damaged(why) => {
@@ -334,6 +334,16 @@ pub fn run_pending(
     Ok(pending.len() as u64)
 }
 
+/// Checks a run's parts against its seal, and that it ran on the seed the
+/// experiment gives it ([`parts::verify`]).
+pub fn verify_run(experiment: &Experiment, dir: &Path, spec: &RunSpec) -> RunParts {
+    let expected = parts::ExpectedSeed {
+        seed: experiment.scenario(spec.point, spec.arm).seed,
+        unrecorded_may_differ: spec.point > 0 && experiment.is_plain_sweep(),
+    };
+    parts::verify(dir, spec.id, expected)
+}
+
 /// Fails unless every run of the experiment (or of one shard) is sealed and
 /// verified: with [`Error::IncompleteRun`] when some have not finished, with
 /// [`Error::DamagedRun`] when a finished run's parts do not match its seal.
@@ -343,7 +353,7 @@ pub fn check_all_sealed(experiment: &Experiment, dir: &Path, shard: Option<Shard
         .runs()
         .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
     {
-        match parts::verify(dir, r.id) {
+        match verify_run(experiment, dir, &r) {
             RunParts::Verified => {}
             RunParts::NotDone => missing.push(r.id),
             RunParts::Damaged(why) => {

@@ -20,7 +20,7 @@ use super::apmc::{self, Population};
 use super::targets::{self, Target};
 use super::{Plan, fit, generation_seed};
 use crate::error::{Error, Origin, Result};
-use crate::experiment::{Experiment, Overrides};
+use crate::experiment::{Experiment, Overrides, RunSpec};
 use crate::output::display_float::{display_cell, display_text};
 use crate::output::lock::FolderLock;
 use crate::output::parts::{self, RunParts};
@@ -151,14 +151,10 @@ fn run_shard(
     plan_generation(gen_dir, experiment)?;
     let dir = shard_dir(gen_dir, shard);
     let _lock = FolderLock::acquire(&dir, &format!("calibrate shard {shard} of generation {g}"))?;
-    let in_shard: Vec<u64> = experiment
-        .runs()
-        .map(|r| r.id)
-        .filter(|&id| shard.includes(id))
-        .collect();
+    let in_shard: Vec<RunSpec> = experiment.runs().filter(|r| shard.includes(r.id)).collect();
     let pending = in_shard
         .iter()
-        .filter(|&&id| parts::verify(&dir, id) != RunParts::Verified)
+        .filter(|r| runner::verify_run(experiment, &dir, r) != RunParts::Verified)
         .count() as u64;
     watch.generation_started(g, pending, experiment.base.format.sessions);
     let ran = runner::run_pending(
@@ -376,7 +372,7 @@ fn run_generation(
     plan_generation(dir, experiment)?;
     let pending = experiment
         .runs()
-        .filter(|r| parts::verify(dir, r.id) != RunParts::Verified)
+        .filter(|r| runner::verify_run(experiment, dir, r) != RunParts::Verified)
         .count() as u64;
     watch.generation_started(g, pending, experiment.base.format.sessions);
     runner::run_pending(experiment, dir, None, &|| watch.step_done(), &|run, why| {

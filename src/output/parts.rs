@@ -44,6 +44,19 @@ fn seal_path(dir: &Path, run: u64) -> PathBuf {
     part_path(dir, run, "sealed")
 }
 
+/// The start of a seal's line that records the seed its run ran on.
+const SEED_LINE: &str = "# seed ";
+
+/// The seed a run's parts must have been made on to count as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedSeed {
+    pub seed: u64,
+    /// Whether a seal that records no seed (an earlier version's) may
+    /// have run on another: a sweep point after the first, which had a
+    /// seed of its own until sweep points shared the scenario's.
+    pub unrecorded_may_differ: bool,
+}
+
 /// The scenario a run ran under, as its seal names it (from the parts'
 /// folder): a run whose folder's scenario has changed since (an edited
 /// `scenario.resolved.toml`) does not count as done, so that a resume or a
@@ -256,16 +269,19 @@ impl Part {
 pub struct RunWriter {
     dir: PathBuf,
     run: u64,
+    /// The seed the run runs on, recorded in its seal.
+    seed: u64,
     parts: Vec<Part>,
     /// A part's bytes after which they are flushed in the background.
     early_flush_bytes: u64,
 }
 
 impl RunWriter {
-    pub fn new(dir: &Path, run: u64) -> RunWriter {
+    pub fn new(dir: &Path, run: u64, seed: u64) -> RunWriter {
         RunWriter {
             dir: dir.to_path_buf(),
             run,
+            seed,
             parts: Vec::new(),
             early_flush_bytes: EARLY_FLUSH_BYTES,
         }
@@ -315,8 +331,7 @@ impl RunWriter {
     /// Flushes every part and the parts' folder to disk, then writes the
     /// seal that lists them.
     pub fn seal(self) -> Result<()> {
-        let mut seal = String::from(SEAL_HEADER);
-        seal.push('\n');
+        let mut seal = format!("{SEAL_HEADER}\n{SEED_LINE}{}\n", self.seed);
         for mut part in self.parts {
             part.finish_flush()?;
             let Part {
@@ -538,8 +553,9 @@ pub fn is_sealed(dir: &Path, run: u64) -> bool {
     seal_path(dir, run).is_file()
 }
 
-/// Checks a run's parts against its seal.
-pub fn verify(dir: &Path, run: u64) -> RunParts {
+/// Checks a run's parts against its seal, and the seed it ran on against
+/// the one it must have run on.
+pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
     let seal = seal_path(dir, run);
     let text = match std::fs::read_to_string(&seal) {
         Ok(text) => text,
@@ -552,7 +568,20 @@ pub fn verify(dir: &Path, run: u64) -> RunParts {
         Some(FNV_SEAL_HEADER) => Checksum::fnv1a(),
         _ => return RunParts::Damaged(format!("{} is not a seal", seal.display())),
     };
+    let mut recorded_seed = None;
     for line in lines {
+        if let Some(seed) = line.strip_prefix(SEED_LINE) {
+            match seed.parse::<u64>() {
+                Ok(seed) => recorded_seed = Some(seed),
+                Err(_) => {
+                    return RunParts::Damaged(format!(
+                        "{}: unreadable line {line:?}",
+                        seal.display()
+                    ));
+                }
+            }
+            continue;
+        }
         let Some(expected) = Sealed::parse(line) else {
             return RunParts::Damaged(format!("{}: unreadable line {line:?}", seal.display()));
         };
@@ -579,7 +608,17 @@ pub fn verify(dir: &Path, run: u64) -> RunParts {
             ));
         }
     }
-    RunParts::Verified
+    match recorded_seed {
+        Some(seed) if seed != expected_seed.seed => RunParts::Damaged(format!(
+            "it ran on seed {seed}, where the scenario now runs it on {}",
+            expected_seed.seed
+        )),
+        None if expected_seed.unrecorded_may_differ => RunParts::Damaged(
+            "it was sealed by an earlier version of bonfire, under which a sweep point after the first had a seed of its own"
+                .into(),
+        ),
+        _ => RunParts::Verified,
+    }
 }
 
 /// Removes a run's seal, so that it counts as not done.
@@ -598,11 +637,17 @@ pub fn unseal(dir: &Path, run: u64) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    /// The seed the tests' runs run on, and what verifying them expects.
+    const SEED: u64 = 7;
+    const EXPECTED: ExpectedSeed = ExpectedSeed {
+        seed: SEED,
+        unrecorded_may_differ: false,
+    };
     use super::*;
 
     /// Writes a run's part files (kind, bytes) whole, then its seal.
     fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {
-        let mut writer = RunWriter::new(dir, run);
+        let mut writer = RunWriter::new(dir, run, SEED);
         for (kind, bytes) in parts {
             writer.write(kind, bytes)?;
         }
@@ -671,10 +716,43 @@ mod tests {
             checksum(Checksum::fnv1a(), &[b"7\n"]),
         );
         std::fs::write(seal_path(dir.path(), 3), &seal).unwrap();
-        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
         std::fs::write(&path, b"1,2,3\n4,5,7\n").unwrap();
-        match verify(dir.path(), 3) {
+        match verify(dir.path(), 3, EXPECTED) {
             RunParts::Damaged(why) => assert!(why.contains("checksum"), "{why}"),
+            other => panic!("expected damaged, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_run_made_on_another_seed_is_not_done() {
+        let (dir, _) = sealed_run();
+        let other = ExpectedSeed {
+            seed: 8,
+            ..EXPECTED
+        };
+        match verify(dir.path(), 3, other) {
+            RunParts::Damaged(why) => assert!(why.contains("ran on seed 7"), "{why}"),
+            other => panic!("expected damaged, got {other:?}"),
+        }
+        // A seal of an earlier version records no seed: it stands where
+        // the run's seed has not changed since, and not where it may have.
+        let seal = seal_path(dir.path(), 3);
+        let text = std::fs::read_to_string(&seal).unwrap();
+        let unrecorded: String = text
+            .lines()
+            .filter(|l| !l.starts_with(SEED_LINE))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(unrecorded, text);
+        std::fs::write(&seal, unrecorded).unwrap();
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
+        let may_differ = ExpectedSeed {
+            unrecorded_may_differ: true,
+            ..EXPECTED
+        };
+        match verify(dir.path(), 3, may_differ) {
+            RunParts::Damaged(why) => assert!(why.contains("earlier version"), "{why}"),
             other => panic!("expected damaged, got {other:?}"),
         }
     }
@@ -695,7 +773,7 @@ mod tests {
     fn new_run() -> (tempfile::TempDir, RunWriter) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
-        let writer = RunWriter::new(dir.path(), 3);
+        let writer = RunWriter::new(dir.path(), 3, SEED);
         (dir, writer)
     }
 
@@ -713,10 +791,10 @@ mod tests {
     #[test]
     fn a_sealed_run_verifies_and_an_unsealed_one_is_not_done() {
         let (dir, _) = sealed_run();
-        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
-        assert_eq!(verify(dir.path(), 4), RunParts::NotDone);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
+        assert_eq!(verify(dir.path(), 4, EXPECTED), RunParts::NotDone);
         unseal(dir.path(), 3).unwrap();
-        assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::NotDone);
     }
 
     #[test]
@@ -728,10 +806,10 @@ mod tests {
         writer.write("end", b"7\n").unwrap();
         writer.write("timeseries", b"4,5,6\n").unwrap();
         // Unsealed, the run is not done, whatever its parts hold.
-        assert_eq!(verify(dir.path(), 3), RunParts::NotDone);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::NotDone);
         assert!(part_path(dir.path(), 3, "timeseries").exists());
         writer.seal().unwrap();
-        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
         assert_same_run(dir.path(), whole.path());
     }
 
@@ -751,7 +829,7 @@ mod tests {
         assert_eq!(begun(&writer), [true, false], "end is below the mark");
         writer.write("timeseries", b"4,5,6\n").unwrap();
         writer.seal().unwrap();
-        assert_eq!(verify(dir.path(), 3), RunParts::Verified);
+        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
         assert_same_run(dir.path(), whole.path());
     }
 
@@ -764,7 +842,7 @@ mod tests {
             let runs = 0..(3 * SEALS_WAITING as u64);
             let handed = sealing_on(sealers, dir.path(), |seal| {
                 for run in runs.clone() {
-                    let mut writer = RunWriter::new(dir.path(), run);
+                    let mut writer = RunWriter::new(dir.path(), run, SEED);
                     writer.write("timeseries", format!("{run}\n").as_bytes())?;
                     seal(writer)?;
                 }
@@ -772,7 +850,11 @@ mod tests {
             });
             assert_eq!(handed.unwrap(), runs.clone().count());
             for run in runs {
-                assert_eq!(verify(dir.path(), run), RunParts::Verified, "run {run}");
+                assert_eq!(
+                    verify(dir.path(), run, EXPECTED),
+                    RunParts::Verified,
+                    "run {run}"
+                );
             }
         }
     }
@@ -791,7 +873,7 @@ mod tests {
             let error = sealing_on(sealers, dir.path(), |seal| {
                 seal(broken)?;
                 for run in 10.. {
-                    seal(RunWriter::new(dir.path(), run))?;
+                    seal(RunWriter::new(dir.path(), run, SEED))?;
                     handed += 1;
                 }
                 Ok(())
@@ -812,7 +894,7 @@ mod tests {
     fn only_sealed_runs_and_their_parts_are_copied() {
         let (from, _) = sealed_run();
         // Run 4 cut short in `from`: its part under its own name, no seal.
-        let mut cut_short = RunWriter::new(from.path(), 4);
+        let mut cut_short = RunWriter::new(from.path(), 4, SEED);
         cut_short.write("timeseries", b"cut\n").unwrap();
         drop(cut_short);
         std::fs::write(from.path().join(PARTS_DIR).join(".stray.partial"), b"x").unwrap();
@@ -821,9 +903,9 @@ mod tests {
         std::fs::create_dir(to.path().join(PARTS_DIR)).unwrap();
         write_run(to.path(), 4, &[("timeseries", b"whole\n".to_vec())]).unwrap();
         copy_sealed_runs(&from.path().join(PARTS_DIR), &to.path().join(PARTS_DIR)).unwrap();
-        assert_eq!(verify(to.path(), 3), RunParts::Verified);
+        assert_eq!(verify(to.path(), 3, EXPECTED), RunParts::Verified);
         assert_same_run(to.path(), from.path());
-        assert_eq!(verify(to.path(), 4), RunParts::Verified);
+        assert_eq!(verify(to.path(), 4, EXPECTED), RunParts::Verified);
         assert_eq!(
             std::fs::read(part_path(to.path(), 4, "timeseries")).unwrap(),
             b"whole\n"
@@ -850,7 +932,7 @@ mod tests {
         let damaged = |change: &dyn Fn(&Path)| {
             let (dir, path) = sealed_run();
             change(&path);
-            match verify(dir.path(), 3) {
+            match verify(dir.path(), 3, EXPECTED) {
                 RunParts::Damaged(why) => why,
                 other => panic!("expected damaged, got {other:?}"),
             }

@@ -187,10 +187,8 @@ type ByCondition<'a, T> = BTreeMap<(usize, u32, String), T>;
 
 /// What a condition is compared with: the same point's reference arm
 /// ([`reference_of`]), or, in a sweep with a single condition per point,
-/// point 0 of that condition (points use different seeds, so replicate r
-/// of a point is matched with replicate r of point 0: independent pairs,
-/// whose differences still give a valid, if wider, interval). `None` for a
-/// reference itself.
+/// point 0 of that condition, replicate r with replicate r on common random
+/// numbers. `None` for a reference itself.
 fn compared_with(
     experiment: &Experiment,
     point: usize,

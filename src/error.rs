@@ -47,6 +47,45 @@ impl std::fmt::Display for Place {
     }
 }
 
+/// How a finished folder's file differs from what its manifest records
+/// ([`Error::ChangedAfterRun`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    /// Another length than the one the run wrote.
+    Length { found: u64, recorded: u64 },
+    /// No such file, where the run wrote one of this length.
+    Missing { recorded: u64 },
+    /// The manifest itself is not JSON.
+    NotJson,
+    /// The manifest records a length that is not a whole number, or for a
+    /// name that is not a file of the folder.
+    BadEntry { name: String },
+}
+
+impl std::fmt::Display for FileChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileChange::Length { found, recorded } => write!(
+                f,
+                "is {found} bytes long where its run wrote {recorded} (manifest.json)"
+            ),
+            FileChange::Missing { recorded } => {
+                write!(
+                    f,
+                    "is missing; its run wrote {recorded} bytes (manifest.json)"
+                )
+            }
+            FileChange::NotJson => f.write_str("is not JSON"),
+            FileChange::BadEntry { name } => {
+                write!(
+                    f,
+                    "records a length for {name:?}, which is not a file of its folder or not a whole number"
+                )
+            }
+        }
+    }
+}
+
 /// ", line N" when the line is known, nothing otherwise.
 pub struct AtLine(pub Option<usize>);
 
@@ -136,12 +175,11 @@ pub enum Error {
     )]
     MissingColumn { path: PathBuf, column: String },
 
-    /// A finished folder's file that is not as its run wrote it:
-    /// `what` says how (its length against the manifest's, missing).
+    /// A finished folder's file that is not as its run wrote it.
     #[error(
-        "{path} {what}: it was cut short, changed or removed after its run finished; make the run again into this folder with --force"
+        "{path} {change}: it was cut short, changed or removed after its run finished; make the run again with the command that made it (manifest.json's command_line) and --force"
     )]
-    ChangedAfterRun { path: PathBuf, what: String },
+    ChangedAfterRun { path: PathBuf, change: FileChange },
 
     #[error("{path} does not hold a bonfire run (it has no {missing}); run `bonfire run` first")]
     NotARun {

@@ -21,11 +21,11 @@
 //! replicates, `[network]`, `[output]`) cannot be swept or set in an arm:
 //! they are refused with a message, never ignored.
 //!
-//! Arms share common random numbers: all arms of a point use the point's
-//! seed, and replicate r of every arm draws the same population from the same
-//! streams, so a difference between arms is the arms' doing, not noise.
-//! Point 0 uses the base seed; point p > 0 a seed mixed from the base seed
-//! and p.
+//! Conditions share common random numbers: every arm and point runs on the
+//! base seed, and replicate r of every condition draws the same population
+//! from the same streams (where group size and the number of groups are
+//! the same), so a difference between conditions is their doing, not
+//! noise. A run's seal records its seed (`output::parts`).
 //!
 //! Every (point, arm) scenario is built and validated before the first run.
 
@@ -1446,13 +1446,24 @@ impl Experiment {
         self.sensitivity.is_none() && self.calibration.is_none()
     }
 
-    /// Whether some conditions meet in open groups and others in closed
-    /// ones: their members have had different times in the programme by
-    /// its end ([`crate::verdict::OPEN_AGAINST_CLOSED`]).
-    pub fn mixes_open_and_closed(&self) -> bool {
-        let open = |s: &&Scenario| s.format.membership == crate::scenario::Membership::Open;
-        let attending = || self.scenarios().filter(|s| s.attends());
-        attending().any(|s| open(&s)) && attending().any(|s| !open(&s))
+    /// Whether some comparison of `rows` (summary.csv's) sets a condition
+    /// meeting in open groups against one meeting in closed ones: their
+    /// members have had different times in the programme by its end
+    /// ([`crate::verdict::OPEN_AGAINST_CLOSED`]). Control members, who
+    /// meet in no group, are neither.
+    pub fn compares_open_with_closed(&self, rows: &[crate::output::SummaryRow]) -> bool {
+        let open = |point: usize, label: &str| {
+            let arm = self.arms.iter().position(|a| a.name == label)?;
+            let s = self.scenarios.get(point * self.arms.len() + arm)?;
+            s.attends()
+                .then_some(s.format.membership == crate::scenario::Membership::Open)
+        };
+        rows.iter().any(|r| {
+            let (Some(point), Some(arm)) = (r.reference_point, &r.reference_arm) else {
+                return false;
+            };
+            matches!((open(r.point, &r.arm), open(point, arm)), (Some(a), Some(b)) if a != b)
+        })
     }
 
     /// The scenario of every point and arm.

@@ -30,6 +30,7 @@ use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::group_lines::GroupLines;
+use crate::output::manifest::MANIFEST;
 use crate::output::member_lines;
 use crate::output::parts::{self, RunParts, RunWriter};
 use crate::output::rows::{self, headerless};
@@ -575,12 +576,9 @@ pub fn assemble(
         files.extend(written);
         indices = rows;
     }
-    files.extend([
-        "scenario.resolved.toml".to_string(),
-        "manifest.json".to_string(),
-    ]);
+    files.extend(["scenario.resolved.toml".to_string(), MANIFEST.to_string()]);
     let lengths = folder.lengths(&files)?;
-    folder.write_text("manifest.json", &manifest(&files, lengths))?;
+    folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;
     // The run is whole once its manifest is in place; the parts go after,
     // and a crash while they go is finished by `--resume`.

@@ -170,7 +170,7 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     if let Some(rest) = rest {
         let _ = writeln!(out, "  {rest}");
     }
-    if e.mixes_open_and_closed() {
+    if e.compares_open_with_closed(&a.summary) {
         let _ = writeln!(out);
         let note = crate::verdict::wrap(crate::verdict::OPEN_AGAINST_CLOSED, 100);
         let _ = writeln!(out, "{}", note.join("\n"));
@@ -284,8 +284,9 @@ pub fn print_plot(dir: &Path, written: &[std::path::PathBuf]) {
 /// One line per valid file for `bonfire check`.
 pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, threads: usize) {
     if let Some(plan) = &e.calibration {
+        let later = plan.spec.particles - plan.spec.settings(0).kept();
         say!(
-            "ok: {} (scenario '{}', a calibration of {} parameter(s): {} run(s) per generation, {} particle(s) × {} arm(s) × {} replicate(s), at most {} generations; {} members per run, {} sessions)",
+            "ok: {} (scenario '{}', a calibration of {} parameter(s): {} run(s) in generation 0, {} particle(s) × {} arm(s) × {} replicate(s), and {} in each later one, which simulates the {} new particles; at most {} generations; {} members per run, {} sessions)",
             path.display(),
             e.base.name,
             plan.spec.parameters.len(),
@@ -293,6 +294,8 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
             e.points.len(),
             e.arms.len(),
             e.replicates,
+            e.run_count() / e.points.len() as u64 * later as u64,
+            later,
             plan.spec.generations,
             e.base.total_members(),
             e.base.format.sessions,

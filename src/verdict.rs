@@ -23,7 +23,8 @@ use crate::stats::digits_for;
 pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of this simulation at these parameters: how far a figure would move with other random seeds. Conditions, sweep points among them, share common random numbers and are paired by replicate (where group sizes or numbers of groups differ, other people sit together, and the pairing gains less). The intervals say nothing of how sure one can be about real groups, which depends on the parameters and their own uncertainty. \"No detectable difference\": the interval includes zero at this many replicates. d: Cohen's d over members' scores, positive when the condition is better off; where its interval excludes zero, its size is named by Cohen's conventions (under 0.2 negligible, to 0.5 small, to 0.8 medium, beyond large), by both ends of the interval where they differ.";
 
 /// What a comparison of open groups with closed ones mixes in besides the
-/// format: time in the programme.
+/// format: time in the programme
+/// ([`crate::experiment::Experiment::compares_open_with_closed`]).
 pub const OPEN_AGAINST_CLOSED: &str = "Open groups take newcomers all through the programme, so at its last session their members have been coming for less time than a closed cohort's: part of each difference between open and closed groups above is time in the programme, not the format. charts/retention.png's lower panel compares retention at equal sessions since joining.";
 
 /// A condition's name as people read it: the arm, after the point's swept
@@ -59,9 +60,9 @@ impl Names<'_> {
 }
 
 /// A sentence of the answer, and whether it states a finding: a
-/// difference its interval detects, a comparison with no interval, or a
-/// condition's figure where nothing is compared; not "no detectable
-/// difference".
+/// difference its interval detects, or a condition's figure where nothing
+/// is compared; not "no detectable difference", nor a comparison with one
+/// replicate, which tests nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sentence {
     pub text: String,
@@ -101,6 +102,7 @@ pub fn shown_first<'a>(
     let no_difference = left - findings.saturating_sub(room);
     let which = match no_difference {
         0 => String::new(),
+        1 if left == 1 => " (with no detectable difference)".to_string(),
         n if n == left => " (each with no detectable difference)".to_string(),
         n => format!(" ({n} of them with no detectable difference)"),
     };
@@ -227,24 +229,29 @@ fn shown(value: f64, ci: Option<(f64, f64)>, usual: usize) -> Shown {
 }
 
 /// An interval's end at `digits` places, or, where that would show a
-/// number that is not zero as zero, to its first significant digit (at
-/// most ten places): `0.003` rather than `0.00`.
+/// number that is not zero as zero, to its first significant digit:
+/// `0.003` rather than `0.00`, `-1e-15` below ten places.
 pub fn interval_end(x: f64, digits: usize) -> String {
+    let shows_zero = |text: &str| text.chars().all(|c| matches!(c, '0' | '.' | '-'));
     let text = fixed(x, digits);
-    let shows_zero = text.chars().all(|c| matches!(c, '0' | '.' | '-'));
-    if x == 0.0 || !shows_zero || !x.is_finite() {
+    if x == 0.0 || !shows_zero(&text) || !x.is_finite() {
         return text;
     }
     let first = (-x.abs().log10()).ceil().max(0.0) as usize;
-    fixed(x, first.clamp(digits, 10))
+    let text = fixed(x, first.clamp(digits, 10));
+    if shows_zero(&text) {
+        format!("{x:.0e}")
+    } else {
+        text
+    }
 }
 
 /// The size of a standardised difference by Cohen's conventions, from its
 /// 95% interval: "small", or "negligible to small" where the two ends are
 /// of different sizes; `None` where the interval includes zero (nothing
-/// detected to name).
+/// detected to name) or an end is not a number.
 fn effect_size_named((lo, hi): (f64, f64)) -> Option<String> {
-    if lo <= 0.0 && hi >= 0.0 {
+    if !(lo.is_finite() && hi.is_finite()) || (lo <= 0.0 && hi >= 0.0) {
         return None;
     }
     let name = |d: f64| match d.abs() {
@@ -274,10 +281,12 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
         .difference_ci_low
         .zip(row.difference_ci_high)
         .map(|(lo, hi)| (lo * factor, hi * factor));
+    let detected = ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
     let effect = match row.effect_size {
         Some(d) => {
             let ci = row.effect_size_ci_low.zip(row.effect_size_ci_high);
             let size = ci
+                .filter(|_| detected)
                 .and_then(effect_size_named)
                 .map_or(String::new(), |n| format!(", {n}"));
             let d = shown(d, ci, 2);
@@ -285,7 +294,6 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
         }
         None => String::new(),
     };
-    let detected = ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
     let body = if detected || ci.is_none() {
         // The size, and its interval turned the same way; with one
         // replicate there is no interval and nothing is tested.
@@ -316,7 +324,7 @@ fn comparison(row: &SummaryRow, rows: &[SummaryRow], names: &Names, metric: &Met
             names.of(row),
             when(row, reference)
         ),
-        finding: detected || ci.is_none(),
+        finding: detected,
     }
 }
 
@@ -444,6 +452,14 @@ mod tests {
             rest.unwrap(),
             "… and 4 more (3 of them with no detectable difference): elsewhere"
         );
+        let (shown, rest) = shown_first(&all[..2], 1, "elsewhere");
+        assert_eq!(
+            (shown, rest.unwrap()),
+            (
+                vec!["f1"],
+                "… and 1 more (with no detectable difference): elsewhere".to_string()
+            )
+        );
         let (shown, rest) = shown_first(&all[..3], 1, "elsewhere");
         assert_eq!(
             (shown, rest.unwrap()),
@@ -471,7 +487,8 @@ mod tests {
         assert_eq!(interval_end(0.0, 2), "0.00");
         assert_eq!(interval_end(0.051, 2), "0.05");
         assert_eq!(interval_end(-0.009, 1), "-0.009");
-        assert_eq!(interval_end(1e-15, 2), "0.0000000000");
+        assert_eq!(interval_end(1e-15, 2), "1e-15");
+        assert_eq!(interval_end(-3e-12, 2), "-3e-12");
         // In a sentence: the lower end of a detected difference.
         let rows = [
             row("peer_led", "cohesion_mean", None),
@@ -493,8 +510,9 @@ mod tests {
         assert_eq!(named(0.8, 1.2).as_deref(), Some("large"));
         assert_eq!(named(-0.03, 0.05), None);
         assert_eq!(named(0.0, 0.05), None);
+        assert_eq!(named(f64::NAN, 0.5), None);
         let rows = [
-            row("control", "loneliness_mean", None),
+            row("peer_led", "loneliness_mean", None),
             SummaryRow {
                 effect_size: Some(0.36),
                 effect_size_ci_low: Some(0.30),

@@ -654,6 +654,35 @@ fn the_shipped_example_runs_and_pandas_reads_its_files() {
     for chart in ["calibration_fit.png", "calibration_posterior.png"] {
         assert!(out.join("charts").join(chart).is_file(), "{chart}");
     }
+    // The calibrated keys are not listed as at their defaults.
+    let folded = &report[report.find("keys at their defaults").unwrap()..];
+    assert!(!folded.contains("<code>mechanisms.dropout.base_hazard</code>"));
+    assert!(report.contains("varied by [calibration.parameters]"));
+    // A posterior particle's generation and particle name its row in that
+    // generation's particles.csv, with the same values.
+    let rows = |path: PathBuf| -> Vec<std::collections::BTreeMap<String, String>> {
+        csv::Reader::from_path(&path)
+            .unwrap()
+            .deserialize()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let posterior = rows(out.join("posterior.csv"));
+    assert!(!posterior.is_empty());
+    for kept in &posterior {
+        let generation: usize = kept["generation"].parse().unwrap();
+        let simulated = rows(out.join(format!("generation-{generation:03}/particles.csv")));
+        let row = simulated
+            .iter()
+            .find(|r| r["particle"] == kept["particle"])
+            .unwrap();
+        for key in [
+            "mechanisms.dropout.base_hazard",
+            "mechanisms.dropout.early_excess",
+        ] {
+            assert_eq!(row[key], kept[key], "generation {generation}, {key}");
+        }
+    }
     let has_pandas = std::process::Command::new("python3")
         .args(["-c", "import pandas"])
         .output()

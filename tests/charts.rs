@@ -285,28 +285,31 @@ fn plot_refuses_an_empty_time_series_and_keeps_the_charts() {
     refused("no rows");
 }
 
-/// A sweep written out of order is drawn from left to right: each line of
-/// the sweep chart runs through its points in the order of their values.
-#[test]
-fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("sizes.toml");
+/// The sweep chart of `sweep` (a `[sweep]` table's lines) over the test
+/// scenario, run into `dir`.
+fn sweep_chart_of(dir: &Path, sweep: &str) -> bonfire::plot::charts::ChartSpec {
+    let scenario = dir.join("sizes.toml");
     let text = std::fs::read_to_string(fixture()).unwrap();
-    std::fs::write(
-        &scenario,
-        format!("{text}\n[sweep]\ncommunity.group_size = [8, 4, 6]\n"),
-    )
-    .unwrap();
-    let out = dir.path().join("out");
+    std::fs::write(&scenario, format!("{text}\n[sweep]\n{sweep}\n")).unwrap();
+    let out = dir.join("out");
     bonfire()
-        .args(["run", "--quiet", "--no-charts", "--out"])
+        .args(["run", "--quiet", "--no-charts", "--force", "--out"])
         .arg(&out)
         .arg(&scenario)
         .assert()
         .success();
     let data = bonfire::plot::data::RunData::load(&out).unwrap();
     let specs = bonfire::plot::charts::chart_specs(&data, "sizes");
-    let sweep = specs.iter().find(|s| s.name == "sweep").unwrap();
+    specs.into_iter().find(|s| s.name == "sweep").unwrap()
+}
+
+/// A sweep written out of order is drawn from left to right: each line of
+/// the sweep chart runs through its points in the order of their values,
+/// and each heatmap of a two-key sweep lists them so.
+#[test]
+fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = sweep_chart_of(dir.path(), "community.group_size = [8, 4, 6]");
     let mut lines = 0;
     for line in sweep.panels.iter().flat_map(|p| &p.lines) {
         let xs: Vec<f64> = line.points.iter().map(|p| p.0).collect();
@@ -314,4 +317,12 @@ fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
         lines += 1;
     }
     assert!(lines >= 3, "{lines} lines");
+
+    let two_keys = "community.group_size = [8, 4, 6]\nformat.sessions = [4, 3]";
+    let sweep = sweep_chart_of(dir.path(), two_keys);
+    assert!(!sweep.heatmaps.is_empty());
+    for map in &sweep.heatmaps {
+        assert_eq!(map.xs, ["4", "6", "8"]);
+        assert_eq!(map.ys, ["3", "4"]);
+    }
 }

@@ -170,6 +170,19 @@ fn a_finished_folder_whose_files_were_cut_or_changed_is_refused_by_plot_and_resu
     std::fs::write(&series, &whole).unwrap();
     std::fs::write(&manifest, "nope").unwrap();
     refused(plot, "is not JSON", "manifest.json");
+    let mut not_utf8 = text.clone().into_bytes();
+    not_utf8.push(0xff);
+    std::fs::write(&manifest, not_utf8).unwrap();
+    refused(resume, "is not JSON", "manifest.json");
+    // A length recorded for something outside the folder.
+    let outside = text.replace("\"runs.csv\":", "\"../runs.csv\":");
+    assert_ne!(outside, text);
+    std::fs::write(&manifest, outside).unwrap();
+    refused(
+        plot,
+        "records a length for \"../runs.csv\"",
+        "manifest.json",
+    );
 }
 
 #[test]

@@ -28,7 +28,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// The algorithm's sizes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
-    /// Simulations per generation.
+    /// The population: generation 0 simulates this many, each later one
+    /// this many less those kept ([`Settings::kept`]).
     pub particles: usize,
     /// Share of them kept each generation.
     pub alpha: f64,

@@ -343,15 +343,15 @@ impl Calibrated {
             .expect("at least one generation runs")
     }
 
-    /// Where a kept particle was simulated: its generation and its
-    /// simulated figures.
-    pub fn simulated_of(&self, point: &[f64]) -> (usize, &Vec<Option<f64>>) {
+    /// Where a kept particle was simulated: its generation, its row in
+    /// that generation's `particles.csv`, and its simulated figures.
+    pub fn simulated_of(&self, point: &[f64]) -> (usize, usize, &Vec<Option<f64>>) {
         self.generations
             .iter()
             .enumerate()
             .find_map(|(g, generation)| {
                 let i = generation.particles.iter().position(|p| p == point)?;
-                Some((g, &generation.simulated[i]))
+                Some((g, i, &generation.simulated[i]))
             })
             .expect("every kept particle was simulated in some generation")
     }

@@ -24,6 +24,7 @@ use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::set_key;
 use crate::output::OutputFolder;
+use crate::output::manifest::MANIFEST;
 use crate::output::rows;
 use crate::sensitivity::spec::{Factor, Session, Values};
 
@@ -54,6 +55,8 @@ pub struct FitRow {
 /// named by the parameters' keys).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Particle {
+    /// Its row in its generation's `particles.csv` (`particle` there).
+    pub particle: usize,
     pub generation: usize,
     pub weight: f64,
     pub distance: f64,
@@ -250,10 +253,9 @@ pub fn posterior_records(
         .collect();
     let records = particles
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|p| {
             [
-                i.to_string(),
+                p.particle.to_string(),
                 p.generation.to_string(),
                 p.weight.to_string(),
                 p.distance.to_string(),
@@ -341,9 +343,10 @@ pub fn write(
         .zip(&weights)
         .zip(&posterior.distances)
     {
-        let (generation, figures) = c.simulated_of(point);
+        let (generation, particle, figures) = c.simulated_of(point);
         simulated.push(figures);
         particles.push(Particle {
+            particle,
             generation,
             weight,
             distance,
@@ -385,10 +388,10 @@ pub fn write(
     files.extend([
         SCENARIO_FILE.to_string(),
         TARGETS_FILE.to_string(),
-        "manifest.json".to_string(),
+        MANIFEST.to_string(),
     ]);
     let lengths = folder.lengths(&files)?;
-    folder.write_text("manifest.json", &manifest(&files, lengths))?;
+    folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;
     Ok(Written {
         files,
@@ -473,28 +476,44 @@ pub fn ending(
     }
 }
 
+/// Which end of its prior a parameter's posterior is pressed against, if
+/// either: its 95% interval lies in one half of the prior range and
+/// reaches within 1% of that half's end. Its interval is then the prior's
+/// edge, not the targets' doing.
+fn against_prior_end(p: &ParameterRow) -> Option<&'static str> {
+    if p.high_unit > 0.99 && p.low_unit > 0.5 {
+        Some("upper")
+    } else if p.low_unit < 0.01 && p.high_unit < 0.5 {
+        Some("lower")
+    } else {
+        None
+    }
+}
+
 /// One sentence per parameter (its posterior and how far the targets pin
-/// it down) and one on the fit (which targets the posterior misses).
+/// it down, or that the prior's end holds it) and one on the fit (which
+/// targets the posterior misses, and whether a prior may be why).
 pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
     let mut sentences: Vec<String> = parameters
         .iter()
         .map(|p| {
             let share = (p.high_unit - p.low_unit).clamp(0.0, 1.0);
-            let pinned = if share < 0.25 {
-                "well identified by the targets"
-            } else if share < 0.6 {
-                "partly identified by the targets"
-            } else {
-                "barely identified: the targets leave most of the prior open"
+            let spans = format!("the interval spans {:.0}% of the prior range", 100.0 * share);
+            let pinned = match against_prior_end(p) {
+                Some(end) => format!(
+                    "pressed against the prior's {end} end: {spans}, but it is the prior's edge that holds it there, not the targets (widen the prior to see where they put it)"
+                ),
+                None if share < 0.25 => format!("well identified by the targets: {spans}"),
+                None if share < 0.6 => format!("partly identified by the targets: {spans}"),
+                None => format!("barely identified: {spans}; the targets leave most of the prior open"),
             };
             format!(
-                "{}: {} (95% credible interval {} to {}; prior {}), {pinned}: the interval spans {:.0}% of the prior range.",
+                "{}: {} (95% credible interval {} to {}; prior {}), {pinned}.",
                 crate::sensitivity::results::short_name(&p.parameter),
                 short(&p.median),
                 short(&p.low),
                 short(&p.high),
                 p.prior,
-                100.0 * share
             )
         })
         .collect();
@@ -506,6 +525,19 @@ pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
             None => format!("{} (not defined in the runs)", f.target),
         })
         .collect();
+    let held: Vec<&str> = parameters
+        .iter()
+        .filter(|p| against_prior_end(p).is_some())
+        .map(|p| crate::sensitivity::results::short_name(&p.parameter))
+        .collect();
+    let why = if held.is_empty() {
+        "The model, with these parameters free, cannot reproduce them together; read the others with that in mind.".to_string()
+    } else {
+        format!(
+            "With {} pressed against its prior's end, the priors may be what keeps the model from them: widen them before concluding that the model cannot reproduce the targets together.",
+            held.join(" and ")
+        )
+    };
     sentences.push(if missed.is_empty() {
         format!(
             "The posterior reproduces all {} targets: each simulated mean lies within 2 standard errors of the observation.",
@@ -513,7 +545,7 @@ pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
         )
     } else {
         format!(
-            "The posterior misses {} of {} targets by more than 2 standard errors: {}. The model, with these parameters free, cannot reproduce them together; read the others with that in mind.",
+            "The posterior misses {} of {} targets by more than 2 standard errors: {}. {why}",
             missed.len(),
             fit.len(),
             missed.join(", ")
@@ -525,6 +557,56 @@ pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_pressed_against_its_prior_s_end_is_said_to_be_held_by_it() {
+        let parameter = |low_unit, high_unit| ParameterRow {
+            parameter: "mechanisms.loneliness.tie_relief".into(),
+            prior: "0.1 to 4".into(),
+            median: "3.99".into(),
+            low: "3.82".into(),
+            high: "3.998".into(),
+            low_unit,
+            high_unit,
+            ..ParameterRow::default()
+        };
+        let missed = [FitRow {
+            target: "loneliness_mean at 16".into(),
+            z: Some(4.25),
+            ..FitRow::default()
+        }];
+        let held = findings(&[parameter(0.955, 0.9995)], &missed);
+        assert!(
+            held[0].contains("pressed against the prior's upper end"),
+            "{}",
+            held[0]
+        );
+        assert!(!held[0].contains("well identified"), "{}", held[0]);
+        assert!(
+            held[1].contains("With loneliness.tie_relief pressed against its prior's end"),
+            "{}",
+            held[1]
+        );
+        assert!(
+            !held[1].contains("cannot reproduce them together;"),
+            "{}",
+            held[1]
+        );
+        let lower = findings(&[parameter(0.0005, 0.04)], &missed);
+        assert!(lower[0].contains("prior's lower end"), "{}", lower[0]);
+        // Narrow in the middle of the prior: identified, and a miss is the
+        // model's.
+        let inside = findings(&[parameter(0.40, 0.55)], &missed);
+        assert!(inside[0].contains("well identified"), "{}", inside[0]);
+        assert!(
+            inside[1].contains("cannot reproduce them together"),
+            "{}",
+            inside[1]
+        );
+        // A flat posterior spans the prior, touching neither end's 1%.
+        let flat = findings(&[parameter(0.025, 0.975)], &missed);
+        assert!(flat[0].contains("barely identified"), "{}", flat[0]);
+    }
 
     #[test]
     fn weighted_quantiles_follow_the_weights() {

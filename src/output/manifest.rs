@@ -6,11 +6,13 @@
 //! other file is byte-identical.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileChange, Result};
 
 /// The manifest's name in a run's folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -48,40 +50,54 @@ impl Manifest {
 /// records a length for is there with that length: a file cut short (a
 /// full disk, a copy stopped part way), edited to another length or
 /// removed since the run is named, with what was found, before `plot`
-/// draws from it or `--resume` calls the folder finished. A manifest is
-/// refused where it is not JSON; one of an earlier version, which records
-/// no lengths, and a folder with none pass.
+/// draws from it or `--resume` calls the folder finished. A manifest that
+/// is not JSON, or that records a length for anything but a file of the
+/// folder, is refused; one of an earlier version, which records no
+/// lengths, and a folder with none pass.
 pub fn check_file_lengths(dir: &Path) -> Result<()> {
     let path = dir.join(MANIFEST);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read",
+                path,
+                source,
+            });
+        }
     };
-    let changed = |path: &Path, what: String| Error::ChangedAfterRun {
+    let changed = |path: &Path, change| Error::ChangedAfterRun {
         path: path.to_path_buf(),
-        what,
+        change,
     };
     let manifest: serde_json::Value =
-        serde_json::from_str(&text).map_err(|_| changed(&path, "is not JSON".into()))?;
+        serde_json::from_slice(&bytes).map_err(|_| changed(&path, FileChange::NotJson))?;
     let Some(lengths) = manifest.get("file_bytes").and_then(|v| v.as_object()) else {
         return Ok(());
     };
     for (name, recorded) in lengths {
-        let recorded = recorded
-            .as_u64()
-            .ok_or_else(|| changed(&path, format!("records {recorded} as the length of {name}")))?;
+        let plain = Path::new(name).file_name() == Some(OsStr::new(name));
+        let Some(recorded) = recorded.as_u64().filter(|_| plain) else {
+            let name = name.clone();
+            return Err(changed(&path, FileChange::BadEntry { name }));
+        };
         let file = dir.join(name);
         match std::fs::metadata(&file) {
             Ok(found) if found.len() == recorded => {}
             Ok(found) => {
-                let what = format!(
-                    "is {} bytes long where its run wrote {recorded} ({MANIFEST})",
-                    found.len()
-                );
-                return Err(changed(&file, what));
+                let found = found.len();
+                return Err(changed(&file, FileChange::Length { found, recorded }));
             }
-            Err(_) => {
-                let what = format!("is missing; its run wrote {recorded} bytes ({MANIFEST})");
-                return Err(changed(&file, what));
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(changed(&file, FileChange::Missing { recorded }));
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "measure",
+                    path: file,
+                    source,
+                });
             }
         }
     }

@@ -749,7 +749,7 @@ pub struct RunRow {
     pub arm: String,
     /// False for a waitlist arm, whose members never attend.
     pub attends: bool,
-    /// The point's seed.
+    /// The seed the run ran on: the scenario's, for every arm and point.
     pub seed: u64,
     /// The point's value of every swept key, in `[sweep]` order.
     #[serde(skip)]

@@ -398,12 +398,20 @@ fn across_sweep(data: &RunData, xs: &[f64], column: Column) -> Vec<Line> {
 /// session's mean at every pair of values.
 fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
     let (x_key, y_key) = (&data.sweep_keys[0], &data.sweep_keys[1]);
+    // Each key's values in their order where all are numbers (however
+    // the sweep lists them), else as first met.
     let distinct = |k: usize| {
         let mut out: Vec<String> = Vec::new();
         for v in &data.point_values {
             if !out.contains(&v[k]) {
                 out.push(v[k].clone());
             }
+        }
+        let numbers: Option<Vec<f64>> = out.iter().map(|v| v.parse().ok()).collect();
+        if let Some(numbers) = numbers {
+            let mut by_value: Vec<(f64, String)> = numbers.into_iter().zip(out).collect();
+            by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
+            out = by_value.into_iter().map(|(_, v)| v).collect();
         }
         out
     };

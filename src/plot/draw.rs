@@ -326,16 +326,20 @@ fn draw_panel<DB: DrawingBackend>(
     }
     let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
     let y_format = |y: &f64| tick(*y, y_hi - y_lo);
-    // Weeks and swept values: `6`, `6.5` rather than `6.0`, `6.5`.
-    let x_format = |x: &f64| {
-        let text = tick(*x, cell.x.1 - cell.x.0);
-        match text.contains('.') {
-            true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
-            false => text,
-        }
+    // An x axis two or more wide (weeks, a swept count) is labelled at
+    // whole numbers at most, each without decimals (`6`, not `6.0`);
+    // a narrower one (a swept rate) as the y axis is.
+    let x_span = cell.x.1 - cell.x.0;
+    let x_labels = match x_span >= 2.0 {
+        true => cell.x_labels.min(x_span as usize + 1),
+        false => cell.x_labels,
+    };
+    let x_format = |x: &f64| match x_span >= 2.0 {
+        true => fixed(*x, 0),
+        false => tick(*x, x_span),
     };
     let mut mesh = chart.configure_mesh();
-    mesh.x_labels(cell.x_labels)
+    mesh.x_labels(x_labels)
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format)
         .label_style((FONT_FAMILY, 13))

@@ -151,7 +151,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
         sensitivity: &indices,
         open_against_closed: experiment
             .as_ref()
-            .is_some_and(Experiment::mixes_open_and_closed),
+            .is_some_and(|e| e.compares_open_with_closed(&summary.rows)),
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;

@@ -457,9 +457,12 @@ fn chart_figures(page: &mut String, charts: &[InlineChart], over_time: bool) {
     }
 }
 
+/// The tables whose keys name scenario keys that vary between runs.
+const VARYING_TABLES: [&str; 3] = ["sweep", "sensitivity.factors", "calibration.parameters"];
+
 /// Every key of the resolved scenario: first those whose value differs from
-/// the default (and the `[sweep]` and `[[arm]]` tables), with the default
-/// beside them; then the rest, folded.
+/// the default or that an experiment's table varies (and the experiment's
+/// tables themselves), with the default beside them; then the rest, folded.
 fn parameters(page: &mut String, resolved: &toml::Table) {
     let mut rows = Vec::new();
     flatten("", resolved, &mut rows);
@@ -473,17 +476,34 @@ fn parameters(page: &mut String, resolved: &toml::Table) {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
+    // A key an experiment's table varies is not at its default, whatever
+    // the base value says: its runs take the sweep's values, the design's
+    // or the particles'.
+    let varied_by = |key: &str| {
+        VARYING_TABLES.iter().find(|table| {
+            rows.iter().any(|(k, _)| {
+                k.strip_prefix(*table)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .and_then(|rest| rest.strip_prefix(key))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        })
+    };
     let (set, rest): (Vec<_>, Vec<_>) = rows
         .iter()
-        .partition(|(k, v)| default_of(k) != Some(v.as_str()));
+        .partition(|(k, v)| default_of(k) != Some(v.as_str()) || varied_by(k).is_some());
     page.push_str("<h2>Parameters</h2>\n<p>The keys of <code>scenario.resolved.toml</code> (running that file reproduces this run). First those this scenario sets to something other than the default, with the default beside them.</p>\n<table>\n<tr><th>key</th><th>value</th><th>default</th></tr>\n");
     for (k, v) in &set {
+        let value = match varied_by(k) {
+            Some(table) => format!("{v}, varied by [{table}]"),
+            None => v.clone(),
+        };
         let _ = writeln!(
             page,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             escape(k),
-            escape(v),
-            escape(default_of(k).unwrap_or("(no default: a sweep or an arm)"))
+            escape(&value),
+            escape(default_of(k).unwrap_or("(an experiment's table: no scenario default)"))
         );
     }
     let _ = writeln!(

@@ -1454,7 +1454,7 @@ impl Experiment {
     pub fn compares_open_with_closed(&self, rows: &[crate::output::SummaryRow]) -> bool {
         let open = |point: usize, label: &str| {
             let arm = self.arms.iter().position(|a| a.name == label)?;
-            let s = self.scenarios.get(point * self.arms.len() + arm)?;
+            let s = (point < self.points.len()).then(|| self.scenario(point, arm))?;
             s.attends()
                 .then_some(s.format.membership == crate::scenario::Membership::Open)
         };

@@ -78,28 +78,18 @@ pub fn shown_first<'a>(
     room: usize,
     where_rest: &str,
 ) -> (Vec<&'a str>, Option<String>) {
-    let findings = sentences.iter().filter(|s| s.finding).count();
-    let mut others_room = room.saturating_sub(findings);
-    let mut findings_room = room;
-    let shown: Vec<&str> = sentences
-        .iter()
-        .filter(|s| {
-            let slots = if s.finding {
-                &mut findings_room
-            } else {
-                &mut others_room
-            };
-            let kept = *slots > 0;
-            *slots = slots.saturating_sub(1);
-            kept
-        })
-        .map(|s| s.text.as_str())
-        .collect();
+    let of_kind =
+        |finding: bool| (0..sentences.len()).filter(move |&i| sentences[i].finding == finding);
+    let mut picked: Vec<usize> = of_kind(true).chain(of_kind(false)).take(room).collect();
+    picked.sort_unstable();
+    let shown: Vec<&str> = picked.iter().map(|&i| sentences[i].text.as_str()).collect();
     let left = sentences.len() - shown.len();
     if left == 0 {
         return (shown, None);
     }
-    let no_difference = left - findings.saturating_sub(room);
+    let no_difference = of_kind(false)
+        .filter(|i| picked.binary_search(i).is_err())
+        .count();
     let which = match no_difference {
         0 => String::new(),
         1 if left == 1 => " (with no detectable difference)".to_string(),

@@ -570,20 +570,17 @@ pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
     };
     let mut recorded_seed = None;
     for line in lines {
+        let unreadable =
+            || RunParts::Damaged(format!("{}: unreadable line {line:?}", seal.display()));
         if let Some(seed) = line.strip_prefix(SEED_LINE) {
-            match seed.parse::<u64>() {
-                Ok(seed) => recorded_seed = Some(seed),
-                Err(_) => {
-                    return RunParts::Damaged(format!(
-                        "{}: unreadable line {line:?}",
-                        seal.display()
-                    ));
-                }
-            }
+            let Ok(seed) = seed.parse::<u64>() else {
+                return unreadable();
+            };
+            recorded_seed = Some(seed);
             continue;
         }
         let Some(expected) = Sealed::parse(line) else {
-            return RunParts::Damaged(format!("{}: unreadable line {line:?}", seal.display()));
+            return unreadable();
         };
         let path = dir.join(PARTS_DIR).join(&expected.file);
         let Ok(found) = Sealed::read(expected.file.clone(), &path, checksum.clone()) else {
@@ -637,13 +634,14 @@ pub fn unseal(dir: &Path, run: u64) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// The seed the tests' runs run on, and what verifying them expects.
     const SEED: u64 = 7;
     const EXPECTED: ExpectedSeed = ExpectedSeed {
         seed: SEED,
         unrecorded_may_differ: false,
     };
-    use super::*;
 
     /// Writes a run's part files (kind, bytes) whole, then its seal.
     fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {

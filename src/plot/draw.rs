@@ -330,13 +330,18 @@ fn draw_panel<DB: DrawingBackend>(
     // whole numbers at most, each without decimals (`6`, not `6.0`);
     // a narrower one (a swept rate) as the y axis is.
     let x_span = cell.x.1 - cell.x.0;
-    let x_labels = match x_span >= 2.0 {
-        true => cell.x_labels.min(x_span as usize + 1),
-        false => cell.x_labels,
+    let whole = x_span >= 2.0;
+    let x_labels = if whole {
+        cell.x_labels.min(x_span as usize + 1)
+    } else {
+        cell.x_labels
     };
-    let x_format = |x: &f64| match x_span >= 2.0 {
-        true => fixed(*x, 0),
-        false => tick(*x, x_span),
+    let x_format = |x: &f64| {
+        if whole {
+            fixed(*x, 0)
+        } else {
+            tick(*x, x_span)
+        }
     };
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(x_labels)

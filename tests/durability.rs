@@ -89,6 +89,22 @@ fn crashing_run_with(scenario: &Path, out: &Path, at: u64, extra: &[&str]) -> st
         .unwrap()
 }
 
+/// Kills a run into `out` at the first durable step after which run `run`
+/// is sealed. Runs are sealed by threads of their own, in no set order and
+/// while later runs write their parts, so which step that is differs from
+/// one try to the next: the run is tried with each step in turn.
+fn crash_once_sealed(scenario: &Path, out: &Path, run: u64) {
+    let seal = out.join(format!("parts/run-{run:07}.sealed.csv"));
+    for at in 1.. {
+        let crashed = crashing_run(scenario, out, at);
+        assert_eq!(crashed.status.code(), Some(86), "step {at}: {crashed:?}");
+        if seal.is_file() {
+            return;
+        }
+        std::fs::remove_dir_all(out).unwrap();
+    }
+}
+
 /// The process is made to die (as by `kill -9`) after each durable step in
 /// turn: every file written, flushed, renamed or removed, through the
 /// commit of the final files and the removal of the parts. After every one,
@@ -222,16 +238,8 @@ fn a_truncated_part_is_run_again_not_lost() {
     let whole = dir.path().join("whole");
     run_ok(&scenario, &whole, &["--no-charts"]);
 
-    // Crash at the first durable step after run 1 is sealed (runs are
-    // sealed in no set order: that run 2 is sealed says nothing of run 1).
     let out = dir.path().join("cut");
-    for at in 1.. {
-        crashing_run(&scenario, &out, at);
-        if out.join("parts/run-0000001.sealed.csv").is_file() {
-            break;
-        }
-        std::fs::remove_dir_all(&out).unwrap();
-    }
+    crash_once_sealed(&scenario, &out, 1);
     let part = out.join("parts/run-0000001.timeseries.csv");
     let bytes = std::fs::read(&part).unwrap();
     std::fs::write(&part, &bytes[..bytes.len() / 2]).unwrap();
@@ -397,9 +405,7 @@ fn runs_made_under_an_edited_scenario_are_run_again_and_not_merged() {
     };
 
     let out = dir.path().join("crashed");
-    let crashed = crashing_run(&scenario, &out, 60);
-    assert_eq!(crashed.status.code(), Some(86), "{crashed:?}");
-    assert!(out.join("parts/run-0000000.sealed.csv").is_file());
+    crash_once_sealed(&scenario, &out, 0);
     edit(&out);
     bonfire()
         .args(["run", "--quiet", "--no-charts", "--resume"])

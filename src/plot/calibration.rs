@@ -19,7 +19,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::draw::{DrawResult, FONT_FAMILY, register_font};
+use super::draw::{DrawResult, TextSize, font, register_font};
 use crate::calibration::outputs::{FitRow, ParameterRow, short};
 use crate::sensitivity::results::short_name;
 use crate::verdict::fixed;
@@ -146,13 +146,13 @@ pub fn draw_fit<DB: DrawingBackend>(
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = fit_title();
-    let root = root.titled(&chart_title, (FONT_FAMILY, 26).into_font())?;
+    let root = root.titled(&chart_title, font(TextSize::Title))?;
     let panels = panels(rows);
     if panels.is_empty() {
         root.draw(&Text::new(
             "No targets: fit.csv has no rows, so there is nothing to compare.",
             (40, 60),
-            (FONT_FAMILY, 18).into_font(),
+            font(TextSize::Heading),
         ))?;
         return root.present();
     }
@@ -172,7 +172,7 @@ fn draw_fit_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     unsimulated: bool,
 ) -> DrawResult<DB> {
-    let text = (FONT_FAMILY, 15).into_font();
+    let text = font(TextSize::Caption);
     let y = 18;
     // Observed: a dot on a capped whisker.
     let x = 30;
@@ -290,11 +290,7 @@ fn draw_fit_panel<DB: DrawingBackend>(
     panel: &Panel,
 ) -> DrawResult<DB> {
     let (header, body) = area.split_vertically(PANEL_HEADER);
-    header.draw(&Text::new(
-        panel.header(),
-        (10, 6),
-        (FONT_FAMILY, 17).into_font(),
-    ))?;
+    header.draw(&Text::new(panel.header(), (10, 6), font(TextSize::Heading)))?;
     let (x0, x1, offset) = x_layout(&panel.rows);
     let (y0, y1) = y_range(&panel.rows);
     let mut chart = ChartBuilder::on(&body)
@@ -325,8 +321,8 @@ fn draw_fit_panel<DB: DrawingBackend>(
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format)
         .x_desc("session")
-        .label_style((FONT_FAMILY, 13))
-        .axis_desc_style((FONT_FAMILY, 14))
+        .label_style(font(TextSize::Label))
+        .axis_desc_style(font(TextSize::Label))
         .bold_line_style(GRID)
         .draw()?;
     let middle = 0.5 * (x0 + x1);
@@ -345,8 +341,7 @@ fn draw_fit_panel<DB: DrawingBackend>(
                 chart.draw_series(std::iter::once(Text::new(
                     "no simulated value",
                     (at, r.observed),
-                    (FONT_FAMILY, 13)
-                        .into_font()
+                    font(TextSize::Label)
                         .color(&NOTE)
                         .pos(Pos::new(h, VPos::Center)),
                 )))?;
@@ -432,12 +427,12 @@ pub fn draw_posterior<DB: DrawingBackend>(
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = posterior_title();
-    let root = root.titled(&chart_title, (FONT_FAMILY, 26).into_font())?;
+    let root = root.titled(&chart_title, font(TextSize::Title))?;
     if rows.is_empty() {
         root.draw(&Text::new(
             "No parameters: parameters.csv has no rows, so there is nothing to draw.",
             (40, 60),
-            (FONT_FAMILY, 18).into_font(),
+            font(TextSize::Heading),
         ))?;
         return root.present();
     }
@@ -445,7 +440,7 @@ pub fn draw_posterior<DB: DrawingBackend>(
     key.draw(&Text::new(
         "grey line: the prior range · bar: 95% credible interval · dot: median",
         (LABEL_WIDTH as i32, 10),
-        (FONT_FAMILY, 14).into_font().color(&NOTE),
+        font(TextSize::Label).color(&NOTE),
     ))?;
     let (plot, figures) = body.split_horizontally(WIDTH - FIGURES_WIDTH);
     let n = rows.len();
@@ -461,7 +456,7 @@ pub fn draw_posterior<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("position within the prior range (0: its lower end, 1: its upper end)")
+        .x_desc("position within the prior range (0: its lower end, 1: its upper end; on a log scale for a prior marked (log))")
         .x_labels(11)
         .x_label_formatter(&|x: &f64| tick(*x, 1.0))
         .y_labels(n * 2 + 1)
@@ -475,8 +470,8 @@ pub fn draw_posterior<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .label_style((FONT_FAMILY, 15))
-        .axis_desc_style((FONT_FAMILY, 15))
+        .label_style(font(TextSize::Caption))
+        .axis_desc_style(font(TextSize::Caption))
         .max_light_lines(0)
         .bold_line_style(GRID)
         .draw()?;
@@ -542,16 +537,14 @@ fn draw_figures<DB: DrawingBackend>(
     area.draw(&Text::new(
         figures,
         (4, y - 2),
-        (FONT_FAMILY, 15)
-            .into_font()
+        font(TextSize::Caption)
             .color(&BLACK)
             .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     area.draw(&Text::new(
         clipped(&format!("prior {}", r.prior)),
         (4, y + 3),
-        (FONT_FAMILY, 13)
-            .into_font()
+        font(TextSize::Label)
             .color(&NOTE)
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;

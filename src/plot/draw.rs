@@ -23,7 +23,29 @@ use crate::verdict::{fixed, wrap};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
 const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-pub const FONT_FAMILY: &str = "sans-serif";
+const FONT_FAMILY: &str = "sans-serif";
+
+/// The sizes of the charts' text, in pixels. Each is even: plotters sets
+/// a glyph at half the text's size below its top, cut to whole pixels
+/// toward zero, so at an odd size a full stop or a comma (below the
+/// middle) moves up a pixel where a digit (above it) moves down, and
+/// "0.5" reads as "0·5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextSize {
+    /// A chart's title.
+    Title = 26,
+    /// A message in place of a chart, and a panel's heading.
+    Heading = 18,
+    /// A panel's caption, an axis's description, the legend's heading.
+    Caption = 16,
+    /// Tick labels, the legend's entries, notes.
+    Label = 14,
+}
+
+/// The bundled font at `size`.
+pub fn font(size: TextSize) -> FontDesc<'static> {
+    (FONT_FAMILY, size as u32 as f64).into_font()
+}
 
 /// Registers the bundled font with plotters, once per process.
 pub fn register_font() {
@@ -211,13 +233,9 @@ pub fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     register_font();
     root.fill(&WHITE)?;
-    let root = root.titled(&spec.title, (FONT_FAMILY, 26).into_font())?;
+    let root = root.titled(&spec.title, font(TextSize::Title))?;
     if let Some(note) = &spec.empty_note {
-        root.draw(&Text::new(
-            note.clone(),
-            (40, 60),
-            (FONT_FAMILY, 18).into_font(),
-        ))?;
+        root.draw(&Text::new(note.clone(), (40, 60), font(TextSize::Heading)))?;
         return root.present();
     }
     if !spec.heatmaps.is_empty() {
@@ -248,11 +266,7 @@ pub fn draw<DB: DrawingBackend>(
         };
         // The quantity once, above its panel or small multiples.
         let (header, area) = area.split_vertically(PANEL_HEADER_HEIGHT);
-        header.draw(&Text::new(
-            y_title(panel),
-            (10, 6),
-            (FONT_FAMILY, 17).into_font(),
-        ))?;
+        header.draw(&Text::new(y_title(panel), (10, 6), font(TextSize::Heading)))?;
         if panel.faceted && g.facets > 1 {
             let cells = area.split_evenly((g.rows, g.columns));
             for (f, facet) in plan.facets.iter().enumerate() {
@@ -322,7 +336,7 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(if cell.x_desc.is_some() { 46 } else { 26 })
         .y_label_area_size(50);
     if !cell.title.is_empty() {
-        builder.caption(cell.title, (FONT_FAMILY, 15).into_font());
+        builder.caption(cell.title, font(TextSize::Caption));
     }
     let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
     let y_format = |y: &f64| tick(*y, y_hi - y_lo);
@@ -347,8 +361,8 @@ fn draw_panel<DB: DrawingBackend>(
     mesh.x_labels(x_labels)
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format)
-        .label_style((FONT_FAMILY, 13))
-        .axis_desc_style((FONT_FAMILY, 15))
+        .label_style(font(TextSize::Label))
+        .axis_desc_style(font(TextSize::Caption))
         .light_line_style(RGBColor(235, 235, 235));
     if let Some(d) = cell.x_desc {
         mesh.x_desc(d);
@@ -395,8 +409,8 @@ fn draw_legend<DB: DrawingBackend>(
     data: &RunData,
     plan: &Plan,
 ) -> DrawResult<DB> {
-    let text = (FONT_FAMILY, 13).into_font();
-    let heading = (FONT_FAMILY, 15).into_font();
+    let text = font(TextSize::Label);
+    let heading = font(TextSize::Caption);
     let mut y = 20;
     let used: Vec<Colour> = spec
         .panels
@@ -509,7 +523,7 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
     let (nx, ny) = (h.xs.len(), h.ys.len());
     let mut chart = ChartBuilder::on(area)
         .margin(12)
-        .caption(&h.title, (FONT_FAMILY, 15).into_font())
+        .caption(&h.title, font(TextSize::Caption))
         .x_label_area_size(44)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
@@ -524,8 +538,8 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
         .y_label_formatter(&y_name)
         .x_desc(h.x_key.as_str())
         .y_desc(h.y_key.as_str())
-        .label_style((FONT_FAMILY, 13))
-        .axis_desc_style((FONT_FAMILY, 14))
+        .label_style(font(TextSize::Label))
+        .axis_desc_style(font(TextSize::Label))
         .draw()?;
     let (lo, hi) = h.range;
     for x in 0..nx {
@@ -545,9 +559,53 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
             chart.draw_series(std::iter::once(Text::new(
                 format!("{v:.digits$}"),
                 (x0 + 0.35, y0 + 0.55),
-                (FONT_FAMILY, 15).into_font().color(&ink),
+                font(TextSize::Caption).color(&ink),
             )))?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lowest row with ink of `text` drawn alone at the top left.
+    fn lowest_inked_row(text: &str, size: TextSize) -> usize {
+        register_font();
+        let (width, height) = (60, 60);
+        let mut pixels = vec![255u8; width * height * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, (width as u32, height as u32))
+                .into_drawing_area();
+            root.draw(&Text::new(text, (5, 5), font(size))).unwrap();
+            root.present().unwrap();
+        }
+        (0..height)
+            .rev()
+            .find(|y| {
+                pixels[y * width * 3..(y + 1) * width * 3]
+                    .iter()
+                    .any(|&v| v < 128)
+            })
+            .expect("the text leaves ink")
+    }
+
+    /// A full stop sits on the line with the digits at every size of text:
+    /// "1.5" does not read "1·5".
+    #[test]
+    fn a_full_stop_sits_on_the_line_at_every_size() {
+        for size in [
+            TextSize::Title,
+            TextSize::Heading,
+            TextSize::Caption,
+            TextSize::Label,
+        ] {
+            assert_eq!(
+                lowest_inked_row(".", size),
+                lowest_inked_row("1", size),
+                "{size:?}"
+            );
+        }
+    }
 }

@@ -11,12 +11,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::draw::{DrawResult, FONT_FAMILY, register_font};
+use super::draw::{DrawResult, TextSize, font, register_font};
 use crate::sensitivity::results::{self, IndexRow, short_name};
 
 const WIDTH: u32 = 1240;
 const TITLE_HEIGHT: u32 = 50;
-const PANEL_HEADER: u32 = 34;
+/// A panel's heading, and under it the key, on a line of its own: an
+/// outcome's name with its noise share runs past the plot's left edge.
+const PANEL_HEADER: u32 = 54;
 const ROW_HEIGHT: u32 = 34;
 const AXIS_HEIGHT: u32 = 50;
 const LABEL_WIDTH: u32 = 360;
@@ -59,7 +61,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, rows: &[IndexRow])
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = title(rows);
-    let root = root.titled(&chart_title, (FONT_FAMILY, 26).into_font())?;
+    let root = root.titled(&chart_title, font(TextSize::Title))?;
     let outcomes = results::outcomes(rows);
     let (main, second) = if is_sobol(rows) {
         ("ST", "S1")
@@ -115,7 +117,7 @@ fn draw_panel<DB: DrawingBackend>(
     header.draw(&Text::new(
         format!("{outcome}{noise_words}"),
         (10, 8),
-        (FONT_FAMILY, 18).into_font(),
+        font(TextSize::Heading),
     ))?;
     let key = if sobol {
         "bar: total index ST · dot: first-order S1 · whiskers: 95% intervals · dashed: noise share"
@@ -124,8 +126,8 @@ fn draw_panel<DB: DrawingBackend>(
     };
     header.draw(&Text::new(
         key,
-        (LABEL_WIDTH as i32, 10),
-        (FONT_FAMILY, 14).into_font().color(&NOISE),
+        (LABEL_WIDTH as i32, 32),
+        font(TextSize::Label).color(&NOISE),
     ))?;
     let n = ranked.len();
     let (x0, x1) = x_range(ranked, seconds, sobol);
@@ -159,8 +161,8 @@ fn draw_panel<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .label_style((FONT_FAMILY, 15).into_font())
-        .axis_desc_style((FONT_FAMILY, 15).into_font())
+        .label_style(font(TextSize::Caption))
+        .axis_desc_style(font(TextSize::Caption))
         .draw()?;
     for (i, (r, second)) in ranked.iter().zip(seconds).enumerate() {
         let centre = n as f64 - i as f64 - 0.5;

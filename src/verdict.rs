@@ -139,12 +139,21 @@ fn scale(metric: &Metric) -> (f64, &'static str, usize) {
     }
 }
 
-/// The metric's label as it reads inside a sentence.
+/// The metric's label as it reads inside a sentence, with its scale where
+/// it is a score ("loneliness (UCLA-3, 3–9)", "perceived cohesion (0–10)"):
+/// "lower by 0.47" says little to a reader who does not know the scale.
 fn noun(metric: &Metric) -> String {
     let mut chars = metric.label.chars();
-    match chars.next() {
+    let label: String = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    };
+    if metric.is_share() || metric.range().is_none() {
+        return label;
+    }
+    match label.strip_suffix(')') {
+        Some(open) => format!("{open}, {})", metric.unit),
+        None => format!("{label} ({})", metric.unit),
     }
 }
 
@@ -409,11 +418,11 @@ mod tests {
         let s = texts(&rows, &["loneliness_mean".into()]);
         assert_eq!(
             s[0],
-            "facilitated against peer_led: no detectable difference in loneliness (UCLA-3) (difference 0.00, 95% CI -0.05 to 0.04); d = 0.01 (95% CI -0.03 to 0.05), after 26 sessions."
+            "facilitated against peer_led: no detectable difference in loneliness (UCLA-3, 3–9) (difference 0.00, 95% CI -0.05 to 0.04); d = 0.01 (95% CI -0.03 to 0.05), after 26 sessions."
         );
         assert_eq!(
             s[1],
-            "waitlist against peer_led: loneliness (UCLA-3) lower by 0.30 (95% CI 0.24 to 0.36), after 26 sessions."
+            "waitlist against peer_led: loneliness (UCLA-3, 3–9) lower by 0.30 (95% CI 0.24 to 0.36), after 26 sessions."
         );
     }
 
@@ -486,7 +495,7 @@ mod tests {
         ];
         assert_eq!(
             texts(&rows, &["cohesion_mean".into()])[0],
-            "facilitated against peer_led: perceived cohesion higher by 0.08 (95% CI 0.003 to 0.16), after 26 sessions."
+            "facilitated against peer_led: perceived cohesion (0–10) higher by 0.08 (95% CI 0.003 to 0.16), after 26 sessions."
         );
     }
 
@@ -512,7 +521,7 @@ mod tests {
         ];
         assert_eq!(
             texts(&rows, &["loneliness_mean".into()])[0],
-            "group against peer_led: loneliness (UCLA-3) lower by 0.47 (95% CI 0.40 to 0.54); d = 0.36 (95% CI 0.30 to 0.42), small, after 26 sessions."
+            "group against peer_led: loneliness (UCLA-3, 3–9) lower by 0.47 (95% CI 0.40 to 0.54); d = 0.36 (95% CI 0.30 to 0.42), small, after 26 sessions."
         );
     }
 

@@ -126,10 +126,18 @@ fn check(scenario: &Path, dir: &Path) {
         .collect();
     for outcome in &outcomes {
         let metric = Metric::named(outcome).unwrap();
-        let noun = metric.label.to_lowercase();
+        // The label, to its scale where a sentence adds one:
+        // "loneliness (ucla-3" of "loneliness (ucla-3, 3–9)".
+        let label = metric.label.to_lowercase();
+        let noun = label.strip_suffix(')').unwrap_or(&label);
         let about = |s: &str| {
             let s = s.to_lowercase();
-            s.contains(&format!(": {noun} ")) || s.contains(&format!("difference in {noun} ("))
+            [": ", "difference in "].iter().any(|before| {
+                let named = format!("{before}{noun}");
+                s.match_indices(&named).any(|(i, _)| {
+                    matches!(s[i + named.len()..].chars().next(), Some(' ' | ',' | ')'))
+                })
+            })
         };
         let compared = summary
             .iter()

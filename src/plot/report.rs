@@ -65,7 +65,8 @@ fn show(e: &Estimate, m: &Metric) -> (String, String) {
     let ci = match e.half_width {
         Some(h) => {
             let (lo, hi) = m.within_range(e.mean - h, e.mean + h);
-            format!("{lo:.digits$} to {hi:.digits$}")
+            let end = |x| crate::verdict::interval_end(x, digits);
+            format!("{} to {}", end(lo), end(hi))
         }
         None => "— (one replicate)".to_string(),
     };

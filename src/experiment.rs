@@ -53,6 +53,17 @@ pub struct SweptKey {
     pub place: Place,
 }
 
+/// The `[sweep]` table: its keys, and how their lists make points.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sweep {
+    pub keys: Vec<SweptKey>,
+    /// `together = true`: the lists are walked side by side, point i
+    /// taking the i-th value of each (lists of one length), rather than
+    /// crossed in a full factorial. A designer holds the total intake
+    /// fixed so: `group_size = [6, 10, 15]` with `groups = [20, 12, 8]`.
+    pub together: bool,
+}
+
 /// One named condition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmSpec {
@@ -77,7 +88,7 @@ pub struct RunSpec {
 pub struct Experiment {
     /// The scenario of every (point, arm), index `point * arms + arm`.
     scenarios: Vec<Scenario>,
-    pub sweep: Vec<SweptKey>,
+    pub sweep: Sweep,
     pub arms: Vec<ArmSpec>,
     /// The value of every swept key at each point, in `sweep` order.
     pub points: Vec<Vec<toml::Value>>,
@@ -113,7 +124,7 @@ impl Design {
 
 /// Where an experiment's points come from, as its file says.
 enum Design {
-    /// A `[sweep]`'s full factorial (one point without a sweep).
+    /// A `[sweep]`'s points (one point without a sweep).
     Sweep,
     /// A `[sensitivity]` table: its settings, the table as written and the
     /// analysed arm.
@@ -589,6 +600,7 @@ impl Experiment {
         let mut base = split.base;
         base.apply(overrides, &report)?;
         let (sweep, sweep_replicates) = Self::parse_sweep(&split.sweep, &document, &dir, &report)?;
+        let sweep = &sweep;
         if let Some((replicates, place)) = sweep_replicates
             && !overrides.sets("replicates")
         {
@@ -604,7 +616,7 @@ impl Experiment {
         let design = Self::parse_design(
             split.sensitivity,
             split.calibration,
-            &sweep,
+            &sweep.keys,
             &arms,
             &document,
             &dir,
@@ -623,7 +635,7 @@ impl Experiment {
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
         let (mut sensitivity, calibration) = design.made(base_seed, overrides);
         let (varied, points) = Self::varied_points(
-            &sweep,
+            sweep,
             sensitivity.as_ref(),
             calibration.as_ref(),
             arms.len(),
@@ -670,7 +682,7 @@ impl Experiment {
         }
         Ok(Experiment {
             scenarios,
-            sweep,
+            sweep: sweep.clone(),
             arms,
             points,
             replicates,
@@ -723,12 +735,17 @@ impl Experiment {
     }
 
     /// The points of a sweep: the full factorial, first key slowest,
-    /// counted before it is expanded.
+    /// counted before it is expanded; or, for lists walked together, the
+    /// i-th value of each.
     fn points(
-        sweep: &[SweptKey],
+        sweep: &Sweep,
         document: &Document,
         report: &Reporter,
     ) -> Result<Vec<Vec<toml::Value>>> {
+        if sweep.together {
+            return Self::points_together(&sweep.keys, report);
+        }
+        let sweep = &sweep.keys;
         let count = sweep
             .iter()
             .try_fold(1u64, |n, s| n.checked_mul(s.values.len() as u64))
@@ -757,6 +774,30 @@ impl Experiment {
                 .collect();
         }
         Ok(points)
+    }
+
+    /// The points of lists walked together (`[sweep] together = true`):
+    /// point i takes the i-th value of every list, which must all be as
+    /// long as the first.
+    fn points_together(sweep: &[SweptKey], report: &Reporter) -> Result<Vec<Vec<toml::Value>>> {
+        let Some(first) = sweep.first() else {
+            return Ok(vec![Vec::new()]);
+        };
+        let length = first.values.len();
+        if let Some(other) = sweep.iter().find(|s| s.values.len() != length) {
+            return Err(report.at(
+                other.place.clone(),
+                &format!("sweep.{}", other.key),
+                format!("a list of {} values", other.values.len()),
+                format!(
+                    "{length} values, as many as sweep.{} has: `together = true` walks the lists side by side",
+                    first.key
+                ),
+            ));
+        }
+        Ok((0..length)
+            .map(|i| sweep.iter().map(|s| s.values[i].clone()).collect())
+            .collect())
     }
 
     /// Checks a full table and types it; a problem names the key's place
@@ -799,21 +840,32 @@ impl Experiment {
     }
 
     /// The `[sweep]` table: its keys and values (each checked at its line),
-    /// and its `replicates`.
+    /// whether they are walked together, and its `replicates`.
     #[allow(clippy::type_complexity)]
     fn parse_sweep(
         table: &toml::Table,
         document: &Document,
         dir: &Path,
         report: &Reporter,
-    ) -> Result<(Vec<SweptKey>, Option<(i64, Place)>)> {
+    ) -> Result<(Sweep, Option<(i64, Place)>)> {
         let mut entries = Vec::new();
         leaves("", table, &mut entries);
         let mut replicates = None;
-        let mut sweep = Vec::new();
+        let mut sweep = Sweep::default();
         for (key, value) in entries {
             let full = format!("sweep.{key}");
             let place = document.place(&full);
+            if key == "together" {
+                sweep.together = value.as_bool().ok_or_else(|| {
+                    report.at(
+                        place,
+                        &full,
+                        keys::written(&value),
+                        "true (the lists walked side by side) or false (their full factorial)",
+                    )
+                })?;
+                continue;
+            }
             if key == "replicates" {
                 match value.as_integer() {
                     Some(n) if (1..=10_000).contains(&n) => replicates = Some((n, place)),
@@ -854,7 +906,7 @@ impl Experiment {
                     report.error(p, place.clone())
                 })?;
             }
-            sweep.push(SweptKey { key, values, place });
+            sweep.keys.push(SweptKey { key, values, place });
         }
         Ok((sweep, replicates))
     }
@@ -1096,7 +1148,7 @@ impl Experiment {
     /// the sweep's full factorial.
     #[allow(clippy::type_complexity)]
     fn varied_points(
-        sweep: &[SweptKey],
+        sweep: &Sweep,
         sensitivity: Option<&Analysis>,
         calibration: Option<&Plan>,
         arms: usize,
@@ -1125,6 +1177,7 @@ impl Experiment {
             }
             _ => {
                 let varied = sweep
+                    .keys
                     .iter()
                     .map(|s| (s.key.clone(), s.place.clone()))
                     .collect();
@@ -1537,7 +1590,7 @@ impl Experiment {
         match (&self.sensitivity, &self.calibration) {
             (Some(a), _) => a.spec.factors.iter().map(|f| f.key.clone()).collect(),
             (_, Some(plan)) => plan.spec.parameters.iter().map(|f| f.key.clone()).collect(),
-            _ => self.sweep.iter().map(|s| s.key.clone()).collect(),
+            _ => self.sweep.keys.iter().map(|s| s.key.clone()).collect(),
         }
     }
 
@@ -1556,13 +1609,16 @@ impl Experiment {
     /// Running it again reproduces every run.
     pub fn resolved_toml(&self) -> String {
         let mut text = self.base.resolved_toml();
-        if !self.sweep.is_empty() {
+        if !self.sweep.keys.is_empty() {
             let mut t = toml::Table::new();
             t.insert(
                 "replicates".into(),
                 toml::Value::Integer(i64::from(self.replicates)),
             );
-            for s in &self.sweep {
+            if self.sweep.together {
+                t.insert("together".into(), toml::Value::Boolean(true));
+            }
+            for s in &self.sweep.keys {
                 t.insert(s.key.clone(), toml::Value::Array(s.values.clone()));
             }
             let mut wrapper = toml::Table::new();
@@ -1795,6 +1851,57 @@ mod tests {
             });
             assert!(failed.unwrap_err().to_string().contains("run 5"));
         }
+    }
+
+    /// `[sweep] together = true` walks the lists side by side (point i
+    /// takes the i-th value of each) where they are otherwise crossed;
+    /// `scenario.resolved.toml` keeps it, so `--resume` runs the same
+    /// points; lists of different lengths, and a `together` that is not
+    /// true or false, are refused at their lines.
+    #[test]
+    fn lists_walked_together_give_one_point_per_position() {
+        let lists = "community.group_size = [6, 9, 15]\ncommunity.groups = [30, 20, 12]\n";
+        let crossed = parse(&format!("[sweep]\n{lists}")).unwrap();
+        assert_eq!(crossed.points.len(), 9);
+        let together = parse(&format!("[sweep]\ntogether = true\n{lists}")).unwrap();
+        let int = |v: &[i64]| {
+            v.iter()
+                .map(|&i| toml::Value::Integer(i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            together.points,
+            [int(&[6, 30]), int(&[9, 20]), int(&[15, 12])]
+        );
+        let members = |e: &Experiment, p: usize| e.scenario(p, 0).community.groups;
+        assert_eq!((members(&together, 0), members(&together, 2)), (30, 12));
+
+        let again = parse(&together.resolved_toml()).unwrap();
+        assert_eq!(again.points, together.points);
+        assert!(again.sweep.together);
+
+        let text = "[sweep]\ntogether = true\ncommunity.group_size = [6, 9, 15]\ncommunity.groups = [30, 20]\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.contains("line 4") && err.contains("sweep.community.groups"),
+            "{err}"
+        );
+        assert!(
+            err.contains("2 values")
+                && err.contains("3 values, as many as sweep.community.group_size"),
+            "{err}"
+        );
+        let err = parse(&format!("[sweep]\ntogether = \"yes\"\n{lists}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("sweep.together"),
+            "{err}"
+        );
+        assert!(
+            err.contains("true (the lists walked side by side) or false"),
+            "{err}"
+        );
     }
 
     #[test]

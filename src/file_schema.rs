@@ -34,8 +34,12 @@ pub fn file_schema() -> Value {
     };
     let mut sweep = nest(&varying, sweep_leaf);
     sweep["description"] = json!(
-        "Keys swept in a full factorial: a list of values or a range { from, to, step } each; replicates sets the number of replicates."
+        "Keys swept in a full factorial, or side by side with together = true: a list of values or a range { from, to, step } each; replicates sets the number of replicates."
     );
+    sweep["properties"]["together"] = json!({
+        "description": "True: the lists are walked side by side, point i taking the i-th value of each (lists of one length); false: their full factorial.",
+        "type": "boolean", "default": false
+    });
     sweep["properties"]["replicates"] = json!({
         "description": "Replicates of every point and arm.",
         "type": "integer", "minimum": 1, "maximum": 10_000

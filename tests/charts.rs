@@ -303,6 +303,18 @@ fn sweep_chart_of(dir: &Path, sweep: &str) -> bonfire::plot::charts::ChartSpec {
     specs.into_iter().find(|s| s.name == "sweep").unwrap()
 }
 
+/// Asserts that the sweep chart has a line in each of its three panels at
+/// least, each through `xs` in this order.
+fn lines_run_through(sweep: &bonfire::plot::charts::ChartSpec, xs: &[f64]) {
+    let mut lines = 0;
+    for line in sweep.panels.iter().flat_map(|p| &p.lines) {
+        let through: Vec<f64> = line.points.iter().map(|p| p.0).collect();
+        assert_eq!(through, xs);
+        lines += 1;
+    }
+    assert!(lines >= 3, "{lines} lines");
+}
+
 /// A sweep written out of order is drawn from left to right: each line of
 /// the sweep chart runs through its points in the order of their values,
 /// and each heatmap of a two-key sweep lists them so.
@@ -310,13 +322,7 @@ fn sweep_chart_of(dir: &Path, sweep: &str) -> bonfire::plot::charts::ChartSpec {
 fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
     let dir = tempfile::tempdir().unwrap();
     let sweep = sweep_chart_of(dir.path(), "community.group_size = [8, 4, 6]");
-    let mut lines = 0;
-    for line in sweep.panels.iter().flat_map(|p| &p.lines) {
-        let xs: Vec<f64> = line.points.iter().map(|p| p.0).collect();
-        assert_eq!(xs, [4.0, 6.0, 8.0]);
-        lines += 1;
-    }
-    assert!(lines >= 3, "{lines} lines");
+    lines_run_through(&sweep, &[4.0, 6.0, 8.0]);
 
     let two_keys = "community.group_size = [8, 4, 6]\nformat.sessions = [4, 3]";
     let sweep = sweep_chart_of(dir.path(), two_keys);
@@ -325,4 +331,21 @@ fn a_sweep_written_out_of_order_is_drawn_in_the_order_of_its_values() {
         assert_eq!(map.xs, ["4", "6", "8"]);
         assert_eq!(map.ys, ["3", "4"]);
     }
+}
+
+/// Lists walked together (`[sweep] together = true`) are drawn as lines
+/// against the first list, with the others named on the x axis, not as a
+/// heatmap whose cells off the diagonal are empty.
+#[test]
+fn lists_walked_together_are_drawn_as_lines_against_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let together =
+        "together = true\ncommunity.group_size = [8, 4, 6]\ncommunity.groups = [3, 6, 4]";
+    let sweep = sweep_chart_of(dir.path(), together);
+    assert!(sweep.heatmaps.is_empty(), "a heatmap of a diagonal");
+    assert_eq!(
+        sweep.x_label,
+        "community.group_size (community.groups walked beside it)"
+    );
+    lines_run_through(&sweep, &[4.0, 6.0, 8.0]);
 }

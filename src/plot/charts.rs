@@ -349,13 +349,22 @@ const SWEEP_OUTCOMES: [(&str, (f64, f64), usize, Column); 3] = [
 ];
 
 /// The last session's key figures across the points of a sweep: over one
-/// numeric key, lines with error bars; over two keys, a heatmap per
-/// outcome and arm; `None` for any other run.
+/// numeric key, or keys walked together, lines with error bars against the
+/// first key; over two keys crossed, a heatmap per outcome and arm; `None`
+/// for any other run.
 fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
-    if data.sweep_keys.len() == 2 && data.point_values.len() >= 2 {
+    if data.sweep_keys.len() == 2 && data.point_values.len() >= 2 && !data.walked_together() {
         return Some(sweep_heatmaps(data, scenario));
     }
-    let (key, xs) = data.numeric_sweep()?;
+    let (first, xs) = data.numeric_sweep()?;
+    let (key, x_label) = match &data.sweep_keys[1..] {
+        [] => (first.to_string(), first.to_string()),
+        rest => (
+            format!("{first}, with {} walked beside it", rest.join(", ")),
+            format!("{first} ({} walked beside it)", rest.join(", ")),
+        ),
+    };
+    let title_keys = data.sweep_keys.join(" and ");
     let panels = SWEEP_OUTCOMES
         .iter()
         .map(|&(label, bounds, _, column)| Panel {
@@ -365,11 +374,11 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
         .collect();
     Some(ChartSpec {
         name: "sweep",
-        title: format!("{scenario}: the last session, by {key}"),
+        title: format!("{scenario}: the last session, by {title_keys}"),
         caption: format!(
             "How the outcomes at the last session change with {key}: the mean over replicates with its 95% interval at each point."
         ),
-        x_label: key.to_string(),
+        x_label,
         panels,
         heatmaps: Vec::new(),
         empty_note: None,

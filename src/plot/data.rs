@@ -387,9 +387,12 @@ impl RunData {
             .join(", ")
     }
 
-    /// For a sweep over one numeric key: its name and each point's value.
+    /// For a sweep over one numeric key, or over lists walked together
+    /// ([`RunData::walked_together`]) whose first is numeric: the first
+    /// key's name and each point's value of it.
     pub fn numeric_sweep(&self) -> Option<(&str, Vec<f64>)> {
-        if self.sweep_keys.len() != 1 || self.point_values.len() < 2 {
+        let one_key = self.sweep_keys.len() == 1 && self.point_values.len() >= 2;
+        if !(one_key || self.walked_together()) {
             return None;
         }
         let xs: Option<Vec<f64>> = self
@@ -398,6 +401,24 @@ impl RunData {
             .map(|v| v.first()?.parse().ok())
             .collect();
         Some((self.sweep_keys[0].as_str(), xs?))
+    }
+
+    /// Whether a sweep's keys were walked side by side (`[sweep] together
+    /// = true`) rather than crossed: two or more keys, and each key's value
+    /// alone tells the point (as many different values as points), which
+    /// no full factorial of two or more values a key gives.
+    pub fn walked_together(&self) -> bool {
+        let points = self.point_values.len();
+        self.sweep_keys.len() >= 2
+            && points >= 2
+            && (0..self.sweep_keys.len()).all(|k| {
+                let values: BTreeSet<&str> = self
+                    .point_values
+                    .iter()
+                    .filter_map(|v| v.get(k).map(String::as_str))
+                    .collect();
+                values.len() == points
+            })
     }
 
     /// A final metric of one arm at every sweep point: (x, estimate).

@@ -600,7 +600,6 @@ impl Experiment {
         let mut base = split.base;
         base.apply(overrides, &report)?;
         let (sweep, sweep_replicates) = Self::parse_sweep(&split.sweep, &document, &dir, &report)?;
-        let sweep = &sweep;
         if let Some((replicates, place)) = sweep_replicates
             && !overrides.sets("replicates")
         {
@@ -635,7 +634,7 @@ impl Experiment {
             Scenario::new(base_parameters, DEFAULT_ARM.to_string(), true, base_import);
         let (mut sensitivity, calibration) = design.made(base_seed, overrides);
         let (varied, points) = Self::varied_points(
-            sweep,
+            &sweep,
             sensitivity.as_ref(),
             calibration.as_ref(),
             arms.len(),
@@ -682,7 +681,7 @@ impl Experiment {
         }
         Ok(Experiment {
             scenarios,
-            sweep: sweep.clone(),
+            sweep,
             arms,
             points,
             replicates,
@@ -784,6 +783,14 @@ impl Experiment {
             return Ok(vec![Vec::new()]);
         };
         let length = first.values.len();
+        if length as u64 > MAX_POINTS {
+            return Err(report.at(
+                first.place.clone(),
+                &format!("sweep.{}", first.key),
+                format!("a list of {length} values"),
+                format!("at most {MAX_POINTS} points in all"),
+            ));
+        }
         if let Some(other) = sweep.iter().find(|s| s.values.len() != length) {
             return Err(report.at(
                 other.place.clone(),

@@ -584,7 +584,7 @@ fn messages_name_the_command_that_finishes_the_job() {
         out.as_os_str(),
     ];
     let sealed = out.join("generation-000/shard-1-of-2/parts/run-0000001.sealed.csv");
-    let (code, stderr) = interrupted(&args, &sealed, 120);
+    let (code, stderr) = interrupted(&args, &[], &sealed, 120);
     assert_eq!(code, Some(130), "{stderr}");
     let resume = format!("bonfire calibrate --resume {} --shard 1/2", out.display());
     assert!(stderr.contains(&resume), "{stderr}");

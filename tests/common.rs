@@ -89,7 +89,9 @@ fn all_off_switches_off_every_registered_mechanism_but_the_overrides() {
 
 /// `bonfire COMMAND SCENARIO --no-charts --threads 1 --out OUT`, sent
 /// Ctrl-C once its first run is sealed ([`interrupted`]): its exit code
-/// and standard error.
+/// and standard error. Its second run is never sealed (its sealer waits
+/// for good), so the Ctrl-C lands before the run's files are whole on any
+/// host's timing.
 #[cfg(unix)]
 pub fn interrupted_after_a_run(
     command: &str,
@@ -105,16 +107,26 @@ pub fn interrupted_after_a_run(
         "--out".as_ref(),
         out.as_os_str(),
     ];
-    interrupted(&args, &out.join("parts/run-0000000.sealed.csv"), 60)
+    let hold = [(bonfire::output::parts::HOLD_SEAL_VAR, "1")];
+    interrupted(&args, &hold, &out.join("parts/run-0000000.sealed.csv"), 60)
 }
 
-/// Starts `bonfire ARGS`, sends it Ctrl-C (SIGINT) once `ready` exists (or
-/// after `wait_s` seconds), and returns its exit code and standard error.
+/// Starts `bonfire ARGS` with the variables `env`, sends it Ctrl-C
+/// (SIGINT) once `ready` exists (or after `wait_s` seconds), and returns
+/// its exit code and standard error.
 #[cfg(unix)]
-pub fn interrupted(args: &[&std::ffi::OsStr], ready: &Path, wait_s: u64) -> (Option<i32>, String) {
+pub fn interrupted(
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    ready: &Path,
+    wait_s: u64,
+) -> (Option<i32>, String) {
     use std::os::unix::process::CommandExt;
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"));
-    command.args(args).stderr(std::process::Stdio::piped());
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped());
     // Tests run in the background of a script inherit Ctrl-C ignored, and
     // bonfire rightly leaves it ignored then; the child starts as from a
     // terminal instead.

@@ -217,7 +217,6 @@ fn text() -> impl Strategy<Value = String> {
 /// parses back to the same resolved scenario, and its memory estimate is
 /// made.
 fn holds(text: &str) -> Result<(), TestCaseError> {
-    std::fs::write("/tmp/fuzz-last.txt", text).unwrap();
     // In the scenarios folder, so that the shipped scenarios' files are found.
     let origin = Origin::File(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fuzz.toml"));
     let parsed = catch_unwind(AssertUnwindSafe(|| {

@@ -47,8 +47,24 @@ fn switches_of_the_registry() -> Vec<&'static str> {
     bonfire::scenario::keys::switches()
 }
 
+/// 48 cases from a fixed seed, so that every run of the suite tries the
+/// same scenarios and a failure on one machine is a failure on every one;
+/// `BONFIRE_INVARIANT_CASES` and `BONFIRE_INVARIANT_SEED` run more, or
+/// others, when searching for new failures (the regressions file keeps
+/// those found).
+fn config() -> ProptestConfig {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    ProptestConfig {
+        cases: var("BONFIRE_INVARIANT_CASES").map_or(48, |n| n as u32),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            var("BONFIRE_INVARIANT_SEED").unwrap_or(2026),
+        ),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn counts_conserve_and_scores_stay_on_scale(

@@ -483,9 +483,31 @@ fn seal_until_stopped(
             continue;
         }
         let run = parts.run;
+        hold_if_asked(run);
         if let Err(e) = parts.seal() {
             failed.store(true, Ordering::Relaxed);
             failure = Some((run, e));
+        }
+    }
+}
+
+/// The variable that makes the sealer of run N wait for good before it
+/// seals it, so that the process can only be killed or interrupted, never
+/// finish; for tests that must stop a run part way, on any host's timing.
+pub const HOLD_SEAL_VAR: &str = "BONFIRE_HOLD_SEAL";
+
+/// Waits for good if [`HOLD_SEAL_VAR`] names `run`: the other sealers go on
+/// sealing the runs that end, and the run never ends.
+fn hold_if_asked(run: u64) {
+    static HOLD: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let held = HOLD.get_or_init(|| {
+        std::env::var(HOLD_SEAL_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    });
+    if *held == Some(run) {
+        loop {
+            std::thread::park();
         }
     }
 }

@@ -208,6 +208,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let _lock = FolderLock::acquire(&out, &command_line())?;
             if !out.join("manifest.json").is_file() {
+                if let Some(shard) = Shard::remembered(&out)?.filter(|_| !calibration) {
+                    return Err(Error::ShardNotMerged {
+                        path: out,
+                        shard: shard.to_string(),
+                    }
+                    .into());
+                }
                 let (what, command) = if calibration {
                     ("calibration", "calibrate")
                 } else {

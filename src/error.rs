@@ -201,6 +201,11 @@ pub enum Error {
     BadShardFile { path: PathBuf, why: String },
 
     #[error(
+        "{path} holds shard {shard} of an experiment, whose files and charts come from merging the shards: `bonfire merge` with every shard's folder and `--out` (a shard not finished yet: `bonfire run --resume` with its folder first)"
+    )]
+    ShardNotMerged { path: PathBuf, shard: String },
+
+    #[error(
         "{path} holds an unfinished {what} (it has no manifest.json); `bonfire {command} --resume {path}` finishes it and draws its charts"
     )]
     UnfinishedRun {

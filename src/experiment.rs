@@ -642,6 +642,7 @@ impl Experiment {
             &document,
             &report,
         )?;
+        Self::check_arms_leave_varied_keys(&varied, &arms, &report)?;
         let place = base.places.get("replicates").cloned();
         Self::check_run_count(
             points.len(),
@@ -1408,6 +1409,35 @@ impl Experiment {
         ))
     }
 
+    /// No arm sets a key the points vary (a swept key, a sensitivity
+    /// factor, a calibrated parameter): the arm's value would stand at
+    /// every point, while the points' labels and figures said otherwise.
+    fn check_arms_leave_varied_keys(
+        varied: &[(String, Place)],
+        arms: &[ArmSpec],
+        report: &Reporter,
+    ) -> Result<()> {
+        for (index, arm) in arms.iter().enumerate() {
+            for (key, value, place) in &arm.overrides {
+                if let Some((_, varied_at)) = varied.iter().find(|(k, _)| k == key) {
+                    let line = match varied_at {
+                        Place::Line(line) => format!(" (line {line})"),
+                        _ => String::new(),
+                    };
+                    return Err(report.at(
+                        place.clone(),
+                        &format!("arm[{index}].{key}"),
+                        keys::written(value),
+                        format!(
+                            "no value: the points vary {key}{line}, and an arm's value would stand at every point while the points' labels say otherwise"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// One `[[arm]]` table (`at` is `arm[i]`): its name, whether it attends,
     /// and the keys it changes.
     fn parse_arm(
@@ -1909,6 +1939,24 @@ mod tests {
             err.contains("true (the lists walked side by side) or false"),
             "{err}"
         );
+    }
+
+    /// An arm may not set a key the points vary: its value would stand at
+    /// every point while the labels named the point's (an outside test
+    /// read "group_size=6: big against a" of an arm that ran groups of 20).
+    #[test]
+    fn an_arm_that_sets_a_swept_key_is_refused_at_its_line() {
+        let text = "[sweep]\ncommunity.group_size = [6, 9]\n\n[[arm]]\nname = \"a\"\n\n[[arm]]\nname = \"big\"\ncommunity.group_size = 20\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(
+            err.contains("line 9") && err.contains("arm[1].community.group_size"),
+            "{err}"
+        );
+        assert!(
+            err.contains("the points vary community.group_size (line 2)"),
+            "{err}"
+        );
+        assert!(parse(&text.replace("community.group_size = 20", "community.groups = 20")).is_ok());
     }
 
     #[test]

@@ -277,6 +277,24 @@ fn merge(inputs: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// `plot` of a shard's folder points to `merge`, which makes the files a
+/// shard leaves in parts, not to `--resume`, which has nothing to do there.
+#[test]
+fn plot_of_a_shard_folder_says_to_merge_the_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let set = shards(dir.path(), &scenario, 2);
+    bonfire()
+        .arg("plot")
+        .arg(&set[0])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("holds shard 0/2 of an experiment")
+                .and(predicate::str::contains("`bonfire merge`")),
+        );
+}
+
 #[test]
 fn merge_takes_only_a_whole_verified_set_of_shards() {
     let dir = tempfile::tempdir().unwrap();

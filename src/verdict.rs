@@ -130,8 +130,9 @@ pub fn sentences(rows: &[SummaryRow], keys: &[String], outcomes: &[String]) -> V
 }
 
 /// How a metric's figures are stated: the factor they are shown at, the
-/// unit after them, and the usual decimal places.
-fn scale(metric: &Metric) -> (f64, &'static str, usize) {
+/// unit after them, and the usual decimal places. The report's tables
+/// state differences so too.
+pub fn scale(metric: &Metric) -> (f64, &'static str, usize) {
     if metric.is_share() {
         (100.0, " percentage points", metric.digits.saturating_sub(2))
     } else {
@@ -158,12 +159,17 @@ fn noun(metric: &Metric) -> String {
 }
 
 /// "after 26 sessions", or, when the two conditions end at different
-/// sessions, the week and both counts.
+/// sessions, the week and both counts; when they end at the same session
+/// but in different weeks (weekly against biweekly), both weeks.
 fn when(row: &SummaryRow, reference: Option<&SummaryRow>) -> String {
     match reference {
         Some(r) if r.step != row.step => format!(
             "at week {} ({} against {} sessions)",
             row.week, row.step, r.step
+        ),
+        Some(r) if r.week != row.week => format!(
+            "after {} sessions (week {} against week {})",
+            row.step, row.week, r.week
         ),
         _ => format!("after {} sessions", row.step),
     }
@@ -396,6 +402,26 @@ mod tests {
             [
                 "facilitated against peer_led: retention (not dropped out; graduates retained) higher by 6.1 percentage points (95% CI 3.2 to 8.9), after 26 sessions."
             ]
+        );
+    }
+
+    /// Conditions that end at the same session in different weeks (weekly
+    /// against biweekly) say both weeks: "after 26 sessions" alone hid
+    /// that one ran a year and the other six months.
+    #[test]
+    fn the_weeks_are_said_where_the_same_sessions_end_in_different_weeks() {
+        let rows = [
+            SummaryRow {
+                week: 52.0,
+                ..row("peer_led", "retention", None)
+            },
+            row("facilitated", "retention", Some((0.061, 0.032, 0.089))),
+        ];
+        let s = texts(&rows, &["retention".into()]);
+        assert!(
+            s[0].ends_with("after 26 sessions (week 26 against week 52)."),
+            "{}",
+            s[0]
         );
     }
 

@@ -188,6 +188,28 @@ fn the_report_is_well_formed_and_self_contained() {
     }
     assert!(html.contains("Key results at the last session"));
     assert!(html.contains("95% CI"));
+
+    // A share's difference is in percentage points, as the sentences say
+    // it: one cell so for every comparison of a share in summary.csv.
+    let mut summary = csv::Reader::from_path(dir.path().join("summary.csv")).unwrap();
+    let header = summary.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (metric, difference) = (column("metric"), column("difference"));
+    let shares_compared = summary
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| !r[difference].is_empty())
+        .filter(|r| {
+            bonfire::output::Metric::named(&r[metric])
+                .unwrap()
+                .is_share()
+        })
+        .count();
+    assert!(shares_compared > 0);
+    assert_eq!(
+        html.matches(" percentage points</td>").count(),
+        shares_compared
+    );
 }
 
 #[test]
@@ -345,7 +367,7 @@ fn lists_walked_together_are_drawn_as_lines_against_the_first() {
     assert!(sweep.heatmaps.is_empty(), "a heatmap of a diagonal");
     assert_eq!(
         sweep.x_label,
-        "community.group_size (community.groups walked beside it)"
+        "community.group_size (groups walked beside it)"
     );
     lines_run_through(&sweep, &[4.0, 6.0, 8.0]);
 }

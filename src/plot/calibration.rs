@@ -19,7 +19,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::draw::{DrawResult, TextSize, font, register_font};
+use super::draw::{DrawResult, TextSize, font, register_font, titled};
 use crate::calibration::outputs::{FitRow, ParameterRow, short};
 use crate::sensitivity::results::short_name;
 use crate::verdict::fixed;
@@ -146,7 +146,7 @@ pub fn draw_fit<DB: DrawingBackend>(
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = fit_title();
-    let root = root.titled(&chart_title, font(TextSize::Title))?;
+    let root = titled(&root, &chart_title)?;
     let panels = panels(rows);
     if panels.is_empty() {
         root.draw(&Text::new(
@@ -427,7 +427,7 @@ pub fn draw_posterior<DB: DrawingBackend>(
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = posterior_title();
-    let root = root.titled(&chart_title, font(TextSize::Title))?;
+    let root = titled(&root, &chart_title)?;
     if rows.is_empty() {
         root.draw(&Text::new(
             "No parameters: parameters.csv has no rows, so there is nothing to draw.",

@@ -357,14 +357,21 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
         return Some(sweep_heatmaps(data, scenario));
     }
     let (first, xs) = data.numeric_sweep()?;
-    let (key, x_label) = match &data.sweep_keys[1..] {
+    // The title and the axis name the other keys by their last part, so
+    // that a walk of several long keys still fits the chart's width.
+    let short = |key: &String| key.rsplit('.').next().unwrap_or(key).to_string();
+    let others: Vec<String> = data.sweep_keys[1..].iter().map(short).collect();
+    let (key, x_label) = match others.as_slice() {
         [] => (first.to_string(), first.to_string()),
         rest => (
             format!("{first}, with {} walked beside it", rest.join(", ")),
             format!("{first} ({} walked beside it)", rest.join(", ")),
         ),
     };
-    let title_keys = data.sweep_keys.join(" and ");
+    let title_keys = match others.as_slice() {
+        [] => first.to_string(),
+        rest => format!("{} and {}", short(&data.sweep_keys[0]), rest.join(", ")),
+    };
     let panels = SWEEP_OUTCOMES
         .iter()
         .map(|&(label, bounds, _, column)| Panel {

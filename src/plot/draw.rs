@@ -224,6 +224,15 @@ fn tick(y: f64, span: f64) -> String {
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// The chart's title at the top of `root`, a few pixels below its edge
+/// (plotters sets it against the edge), and the area below it.
+pub fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.margin(6, 0, 0, 0).titled(title, font(TextSize::Title))
+}
+
 /// Draws a chart onto any plotters backend of [`size`]'s size.
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
@@ -233,7 +242,7 @@ pub fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     register_font();
     root.fill(&WHITE)?;
-    let root = root.titled(&spec.title, font(TextSize::Title))?;
+    let root = titled(&root, &spec.title)?;
     if let Some(note) = &spec.empty_note {
         root.draw(&Text::new(note.clone(), (40, 60), font(TextSize::Heading)))?;
         return root.present();

@@ -373,13 +373,20 @@ fn comparison_table(page: &mut String, rows: &[&&SummaryRow], summary: &Swept<Su
         crate::verdict::condition_name(keys, &swept, arm, true)
     };
     for r in rows {
-        let usual = Metric::named(&r.metric).map_or(3, |m| m.digits);
-        let (difference, difference_ci) = rounded(
-            r.difference,
-            r.difference_ci_low,
-            r.difference_ci_high,
+        // As the sentences state it: a share's difference in percentage
+        // points.
+        let (factor, unit, usual) =
+            Metric::named(&r.metric).map_or((1.0, "", 3), crate::verdict::scale);
+        let scaled = |x: Option<f64>| x.map(|x| x * factor);
+        let (mut difference, difference_ci) = rounded(
+            scaled(r.difference),
+            scaled(r.difference_ci_low),
+            scaled(r.difference_ci_high),
             usual,
         );
+        if !difference.is_empty() {
+            difference.push_str(unit);
+        }
         let (d, d_ci) = match r.effect_size {
             Some(_) => rounded(
                 r.effect_size,

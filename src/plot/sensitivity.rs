@@ -11,7 +11,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::draw::{DrawResult, TextSize, font, register_font};
+use super::draw::{DrawResult, TextSize, font, register_font, titled};
 use crate::sensitivity::results::{self, IndexRow, short_name};
 
 const WIDTH: u32 = 1240;
@@ -61,7 +61,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, rows: &[IndexRow])
     register_font();
     root.fill(&WHITE)?;
     let (chart_title, _) = title(rows);
-    let root = root.titled(&chart_title, font(TextSize::Title))?;
+    let root = titled(&root, &chart_title)?;
     let outcomes = results::outcomes(rows);
     let (main, second) = if is_sobol(rows) {
         ("ST", "S1")

@@ -1910,8 +1910,8 @@ mod tests {
             together.points,
             [int(&[6, 30]), int(&[9, 20]), int(&[15, 12])]
         );
-        let members = |e: &Experiment, p: usize| e.scenario(p, 0).community.groups;
-        assert_eq!((members(&together, 0), members(&together, 2)), (30, 12));
+        let groups = |p: usize| together.scenario(p, 0).community.groups;
+        assert_eq!((groups(0), groups(2)), (30, 12));
 
         let again = parse(&together.resolved_toml()).unwrap();
         assert_eq!(again.points, together.points);

@@ -37,7 +37,7 @@ pub fn condition_name(keys: &[String], swept: &[String], arm: &str, with_arm: bo
     let point: Vec<String> = keys
         .iter()
         .zip(swept)
-        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .map(|(k, v)| format!("{}={v}", crate::scenario::keys::last_part(k)))
         .collect();
     if with_arm {
         format!("{}: {arm}", point.join(", "))

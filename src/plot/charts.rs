@@ -8,6 +8,7 @@
 
 use super::data::RunData;
 use crate::output::TimeseriesRow;
+use crate::scenario::keys::last_part;
 use crate::stats::Estimate;
 
 /// One condition's line with its band.
@@ -359,18 +360,16 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
     let (first, xs) = data.numeric_sweep()?;
     // The title and the axis name the other keys by their last part, so
     // that a walk of several long keys still fits the chart's width.
-    let short = |key: &String| key.rsplit('.').next().unwrap_or(key).to_string();
-    let others: Vec<String> = data.sweep_keys[1..].iter().map(short).collect();
-    let (key, x_label) = match others.as_slice() {
-        [] => (first.to_string(), first.to_string()),
-        rest => (
-            format!("{first}, with {} walked beside it", rest.join(", ")),
-            format!("{first} ({} walked beside it)", rest.join(", ")),
-        ),
-    };
-    let title_keys = match others.as_slice() {
-        [] => first.to_string(),
-        rest => format!("{} and {}", short(&data.sweep_keys[0]), rest.join(", ")),
+    let others: Vec<&str> = data.sweep_keys[1..].iter().map(|k| last_part(k)).collect();
+    let (key, x_label, title_keys) = if others.is_empty() {
+        (first.to_string(), first.to_string(), first.to_string())
+    } else {
+        let others = others.join(", ");
+        (
+            format!("{first}, with {others} walked beside it"),
+            format!("{first} ({others} walked beside it)"),
+            format!("{} and {others}", last_part(first)),
+        )
     };
     let panels = SWEEP_OUTCOMES
         .iter()
@@ -432,7 +431,6 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
         out
     };
     let (xs, ys) = (distinct(0), distinct(1));
-    let short = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
     let mut heatmaps = Vec::new();
     for (row, &(label, _, digits, column)) in SWEEP_OUTCOMES.iter().enumerate() {
         let mut of_outcome = Vec::new();
@@ -453,8 +451,8 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
         });
         heatmaps.extend(of_outcome.into_iter().map(|(at, arm, cells)| Heatmap {
             title: format!("{label}: {arm}"),
-            x_key: short(x_key),
-            y_key: short(y_key),
+            x_key: last_part(x_key).to_string(),
+            y_key: last_part(y_key).to_string(),
             xs: xs.clone(),
             ys: ys.clone(),
             cells,
@@ -468,11 +466,11 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
         name: "sweep",
         title: format!(
             "{scenario}: the last session, by {} and {}",
-            short(x_key),
-            short(y_key)
+            last_part(x_key),
+            last_part(y_key)
         ),
         caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, written in the cell; lighter cells are higher, darker lower (one shading per outcome, shared by its arms). Arms whose members never attend have no cohesion or retention. summary.csv has the intervals.".into(),
-        x_label: short(x_key),
+        x_label: last_part(x_key).to_string(),
         panels: Vec::new(),
         heatmaps,
         empty_note: None,

@@ -109,7 +109,7 @@ impl RunIndex<'_> {
             .sweep_keys
             .iter()
             .zip(&self.point_values[point])
-            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .map(|(k, v)| format!("{}={v}", crate::scenario::keys::last_part(k)))
             .collect::<Vec<_>>()
             .join(", ");
         (point, format!("{values}: {arm}"))
@@ -382,7 +382,7 @@ impl RunData {
         self.sweep_keys
             .iter()
             .zip(self.point_values.get(point).into_iter().flatten())
-            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .map(|(k, v)| format!("{}={v}", crate::scenario::keys::last_part(k)))
             .collect::<Vec<_>>()
             .join(", ")
     }

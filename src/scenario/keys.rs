@@ -478,6 +478,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The value of a dotted key in a table.
+/// The last part of a dotted key: `group_size` of `community.group_size`.
+pub fn last_part(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
 pub fn lookup<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
     let mut parts = path.split('.');
     let mut here = table.get(parts.next()?)?;
@@ -578,7 +583,7 @@ pub fn shown_range(key: &Key) -> String {
 }
 
 fn static_range(key: &Key) -> String {
-    let short = |other: &str| format!("`{}`", other.rsplit('.').next().unwrap_or(other));
+    let short = |other: &str| format!("`{}`", last_part(other));
     let span = |lo: String, hi: String| format!("{lo}–{hi}");
     match &key.kind {
         Kind::Switch => "true, false".into(),
@@ -661,7 +666,7 @@ pub fn markdown_reference() -> String {
                     .collect();
                 meaning = format!("{meaning} {}.", words.join("; "));
             }
-            let name = key.path.rsplit('.').next().unwrap_or(&key.path);
+            let name = last_part(&key.path);
             out.push_str(&format!(
                 "| `{name}` | {meaning} | {} | {} | {} |\n",
                 key.unit.as_deref().unwrap_or(""),

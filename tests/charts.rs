@@ -371,3 +371,39 @@ fn lists_walked_together_are_drawn_as_lines_against_the_first() {
     );
     lines_run_through(&sweep, &[4.0, 6.0, 8.0]);
 }
+
+/// A sweep whose points are not numbers still has its chart: over a key
+/// of words, each point's mean and interval above the word, in the order
+/// the sweep lists them; over lists walked together whose first is words,
+/// and over three keys crossed, above a line of each key's value.
+#[test]
+fn a_sweep_over_words_or_many_keys_is_drawn_as_named_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = |sweep: &bonfire::plot::charts::ChartSpec, names: &[&[&str]]| {
+        assert!(sweep.heatmaps.is_empty());
+        assert_eq!(sweep.x_categories, names);
+        let middles: Vec<f64> = (0..names.len()).map(|k| k as f64 + 0.5).collect();
+        lines_run_through(sweep, &middles);
+    };
+    let words = r#"format.frequency = ["monthly", "weekly"]"#;
+    named(
+        &sweep_chart_of(dir.path(), words),
+        &[&["monthly"], &["weekly"]],
+    );
+
+    let walked =
+        "together = true\nformat.frequency = [\"weekly\", \"monthly\"]\nformat.sessions = [4, 2]";
+    let sweep = sweep_chart_of(dir.path(), walked);
+    named(&sweep, &[&["weekly", "4"], &["monthly", "2"]]);
+    assert_eq!(sweep.x_label, "frequency, sessions (walked together)");
+
+    let crossed = "community.group_size = [4, 6]\nformat.frequency = [\"weekly\", \"monthly\"]\nformat.sessions = [3, 4]";
+    let sweep = sweep_chart_of(dir.path(), crossed);
+    assert_eq!(sweep.x_categories.len(), 8);
+    assert_eq!(sweep.x_categories[0], ["4", "weekly", "3"]);
+    assert!(
+        sweep
+            .title
+            .ends_with("by group_size, frequency and sessions")
+    );
+}

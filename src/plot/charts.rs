@@ -72,6 +72,11 @@ pub struct ChartSpec {
     pub caption: String,
     pub x_label: String,
     pub panels: Vec<Panel>,
+    /// The names of the x axis's points where they are not numbers (a
+    /// sweep over text values, or over several keys at once), each a line
+    /// per key: point k is drawn at k + 0.5 with its lines below it;
+    /// empty: the x axis is numeric.
+    pub x_categories: Vec<Vec<String>>,
     /// Drawn in place of panels when there are any.
     pub heatmaps: Vec<Heatmap>,
     /// Shown in place of the chart when there is nothing to draw.
@@ -158,6 +163,7 @@ fn over_weeks(name: &'static str, title: String, caption: &str, panels: Vec<Pane
         caption: caption.to_string(),
         x_label: WEEK.to_string(),
         panels,
+        x_categories: Vec::new(),
         heatmaps: Vec::new(),
         empty_note: None,
     }
@@ -318,6 +324,7 @@ fn retention_chart(data: &RunData, scenario: &str) -> ChartSpec {
         caption: "Who stays: the share of those who joined who have not dropped out, over weeks; below, by sessions since each member joined, the chance of not having dropped out and of having graduated. Each curve ends at its condition's last session.".into(),
         x_label: "Sessions since joining".into(),
         panels,
+        x_categories: Vec::new(),
         heatmaps: Vec::new(),
         empty_note,
     }
@@ -349,46 +356,108 @@ const SWEEP_OUTCOMES: [(&str, (f64, f64), usize, Column); 3] = [
     ("Retention (share)", (0.0, 1.0), 3, |r| r.retention),
 ];
 
-/// The last session's key figures across the points of a sweep: over one
-/// numeric key, or keys walked together, lines with error bars against the
-/// first key; over two keys crossed, a heatmap per outcome and arm; `None`
-/// for any other run.
+/// The last session's key figures across the points of a sweep: over two
+/// keys crossed, a heatmap per outcome and arm; over one numeric key, or
+/// keys walked together whose first is numeric, lines with error bars
+/// against that key; over any other sweep (text values, three or more
+/// keys crossed), each point's mean and interval above its name. `None`
+/// for a run of one point.
 fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
-    if data.sweep_keys.len() == 2 && data.point_values.len() >= 2 && !data.walked_together() {
+    if data.point_values.len() < 2 {
+        return None;
+    }
+    if data.sweep_keys.len() == 2 && !data.walked_together() {
         return Some(sweep_heatmaps(data, scenario));
     }
-    let (first, xs) = data.numeric_sweep()?;
-    // The title and the axis name the other keys by their last part, so
-    // that a walk of several long keys still fits the chart's width.
-    let others: Vec<&str> = data.sweep_keys[1..].iter().map(|k| last_part(k)).collect();
-    let (key, x_label, title_keys) = if others.is_empty() {
-        (first.to_string(), first.to_string(), first.to_string())
-    } else {
-        let others = others.join(", ");
-        (
-            format!("{first}, with {others} walked beside it"),
-            format!("{first} ({others} walked beside it)"),
-            format!("{} and {others}", last_part(first)),
-        )
-    };
+    let axis = SweepAxis::of(data);
     let panels = SWEEP_OUTCOMES
         .iter()
         .map(|&(label, bounds, _, column)| Panel {
             faceted: false,
-            ..panel(label, bounds, &[], across_sweep(data, &xs, column))
+            ..panel(label, bounds, &[], across_sweep(data, &axis.xs, column))
         })
         .collect();
     Some(ChartSpec {
         name: "sweep",
-        title: format!("{scenario}: the last session, by {title_keys}"),
+        title: format!("{scenario}: the last session, by {}", axis.title_keys),
         caption: format!(
-            "How the outcomes at the last session change with {key}: the mean over replicates with its 95% interval at each point."
+            "How the outcomes at the last session change with {}: the mean over replicates with its 95% interval at each point.",
+            axis.key
         ),
-        x_label,
+        x_label: axis.label,
         panels,
+        x_categories: axis.categories,
         heatmaps: Vec::new(),
         empty_note: None,
     })
+}
+
+/// The x axis of a sweep chart drawn as points: where each sweep point
+/// lies, and the words for the axis, the title and the caption.
+struct SweepAxis {
+    /// Each point's x, by the point's index.
+    xs: Vec<f64>,
+    /// The points' names in x order, a line per key, where the axis is
+    /// not numeric.
+    categories: Vec<Vec<String>>,
+    label: String,
+    title_keys: String,
+    key: String,
+}
+
+impl SweepAxis {
+    fn of(data: &RunData) -> SweepAxis {
+        // The title and the axis name the other keys by their last part, so
+        // that a walk of several long keys still fits the chart's width.
+        let keys: Vec<&str> = data.sweep_keys.iter().map(|k| last_part(k)).collect();
+        let (others, walked) = (keys[1..].join(", "), data.walked_together());
+        if let Some((first, xs)) = data.numeric_sweep() {
+            let (key, label, title_keys) = if others.is_empty() {
+                (first.to_string(), first.to_string(), first.to_string())
+            } else {
+                (
+                    format!("{first}, with {others} walked beside it"),
+                    format!("{first} ({others} walked beside it)"),
+                    format!("{} and {others}", keys[0]),
+                )
+            };
+            let categories = Vec::new();
+            return SweepAxis {
+                xs,
+                categories,
+                label,
+                title_keys,
+                key,
+            };
+        }
+        // Points named by their values, in the order the sweep runs them.
+        let categories = data.point_values.clone();
+        let xs = (0..data.point_values.len())
+            .map(|p| p as f64 + 0.5)
+            .collect();
+        let (label, key) = match keys.len() {
+            1 => (data.sweep_keys[0].clone(), data.sweep_keys[0].clone()),
+            _ if walked => {
+                let keys = keys.join(", ");
+                (format!("{keys} (walked together)"), keys)
+            }
+            _ => {
+                let keys = keys.join(", ");
+                (format!("{keys} (every combination)"), keys)
+            }
+        };
+        let title_keys = match keys.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => data.sweep_keys[0].clone(),
+        };
+        SweepAxis {
+            xs,
+            categories,
+            label,
+            title_keys,
+            key,
+        }
+    }
 }
 
 /// Per arm as written, one column at the last session across sweep points,
@@ -472,6 +541,7 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
         caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, written in the cell; lighter cells are higher, darker lower (one shading per outcome, shared by its arms). Arms whose members never attend have no cohesion or retention. summary.csv has the intervals.".into(),
         x_label: last_part(x_key).to_string(),
         panels: Vec::new(),
+        x_categories: Vec::new(),
         heatmaps,
         empty_note: None,
     }

@@ -11,9 +11,11 @@
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
@@ -259,7 +261,10 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .map(|p| panel_height(spec, p, &g))
         .collect();
-    let shared = x_range(spec.panels.iter().filter(|p| p.x_label.is_none()));
+    let shared = match spec.x_categories.len() {
+        0 => x_range(spec.panels.iter().filter(|p| p.x_label.is_none())),
+        n => (0.0, n as f64),
+    };
     let mut rest = body;
     for (k, panel) in spec.panels.iter().enumerate() {
         let (area, below) = rest.split_vertically(heights[k]);
@@ -290,6 +295,7 @@ pub fn draw<DB: DrawingBackend>(
                     x_desc: x_desc.filter(|_| bottom),
                     x,
                     x_labels: 6,
+                    categories: &spec.x_categories,
                 };
                 draw_panel(&cells[f], panel, &lines, &cell, plan)?;
             }
@@ -300,6 +306,7 @@ pub fn draw<DB: DrawingBackend>(
                 x_desc,
                 x,
                 x_labels: 12,
+                categories: &spec.x_categories,
             };
             draw_panel(&area, panel, &lines, &cell, plan)?;
         }
@@ -314,6 +321,9 @@ struct Cell<'a> {
     x: (f64, f64),
     /// About how many x labels.
     x_labels: usize,
+    /// The points' names where the x axis is not numeric
+    /// ([`ChartSpec::x_categories`]).
+    categories: &'a [Vec<String>],
 }
 
 /// A panel's quantity, and where its axis does not start at the scale's
@@ -339,10 +349,13 @@ fn draw_panel<DB: DrawingBackend>(
     plan: &Plan,
 ) -> DrawResult<DB> {
     let ((y_lo, y_hi), _) = y_range(panel);
+    // Named points have a line of their name per key below the axis.
+    let named = !cell.categories.is_empty();
+    let name_lines = cell.categories.iter().map(Vec::len).max().unwrap_or(1) as u32;
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(10)
-        .x_label_area_size(if cell.x_desc.is_some() { 46 } else { 26 })
+        .x_label_area_size(8 + 18 * name_lines + if cell.x_desc.is_some() { 20 } else { 0 })
         .y_label_area_size(50);
     if !cell.title.is_empty() {
         builder.caption(cell.title, font(TextSize::Caption));
@@ -354,13 +367,18 @@ fn draw_panel<DB: DrawingBackend>(
     // a narrower one (a swept rate) as the y axis is.
     let x_span = cell.x.1 - cell.x.0;
     let whole = x_span >= 2.0;
-    let x_labels = if whole {
+    // Named points are named below (`name_points`), not by ticks.
+    let x_labels = if named {
+        cell.categories.len() + 1
+    } else if whole {
         cell.x_labels.min(x_span as usize + 1)
     } else {
         cell.x_labels
     };
     let x_format = |x: &f64| {
-        if whole {
+        if named {
+            String::new()
+        } else if whole {
             fixed(*x, 0)
         } else {
             tick(*x, x_span)
@@ -376,19 +394,36 @@ fn draw_panel<DB: DrawingBackend>(
     if let Some(d) = cell.x_desc {
         mesh.x_desc(d);
     }
+    if named {
+        mesh.x_max_light_lines(0);
+    }
     mesh.draw()?;
+    if named {
+        name_points(area, &chart, cell.categories, y_lo)?;
+    }
 
+    // Points with error bars of several lines (arms at the same sweep
+    // point) are set a little apart, so that no bar hides another.
+    let with_bars = lines.iter().filter(|l| l.error_bars).count();
+    let apart = match named {
+        true => (0.5 / with_bars as f64).min(0.15),
+        false => 0.012 * x_span,
+    };
+    let mut bars_drawn = 0;
     for l in lines {
         let colour = rgb(plan.colours[l.condition]);
+        let mut shift = 0.0;
         if l.error_bars {
+            shift = (bars_drawn as f64 - (with_bars as f64 - 1.0) / 2.0) * apart;
+            bars_drawn += 1;
             chart.draw_series(l.points.iter().map(|(x, e)| {
                 let (lo, hi) = interval(e);
-                ErrorBar::new_vertical(*x, lo, e.mean, hi, colour.stroke_width(2), 12)
+                ErrorBar::new_vertical(x + shift, lo, e.mean, hi, colour.stroke_width(2), 12)
             }))?;
             chart.draw_series(
                 l.points
                     .iter()
-                    .map(|(x, e)| Circle::new((*x, e.mean), 5, colour.filled())),
+                    .map(|(x, e)| Circle::new((x + shift, e.mean), 5, colour.filled())),
             )?;
         } else {
             let mut band: Vec<(f64, f64)> =
@@ -399,7 +434,12 @@ fn draw_panel<DB: DrawingBackend>(
                 colour.mix(0.18).filled(),
             )))?;
         }
-        let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (*x, e.mean)).collect();
+        // Points with names of their own are not joined: no line runs
+        // between categories.
+        if named {
+            continue;
+        }
+        let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (x + shift, e.mean)).collect();
         let style = colour.stroke_width(if l.error_bars { 2 } else { 3 });
         if l.series > 0 {
             chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?;
@@ -513,6 +553,26 @@ fn draw_heatmaps<DB: DrawingBackend>(
     let cells = root.split_evenly((rows, columns));
     for h in &spec.heatmaps {
         draw_heatmap(&cells[h.row * columns + h.column], h)?;
+    }
+    Ok(())
+}
+
+/// Each named point's lines (`categories`) centred below it on `chart`'s
+/// x axis, which runs along `y_lo`, in `area`, which holds the chart.
+fn name_points<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    categories: &[Vec<String>],
+    y_lo: f64,
+) -> DrawResult<DB> {
+    let (left, top) = area.get_base_pixel();
+    let style = TextStyle::from(font(TextSize::Label)).pos(Pos::new(HPos::Center, VPos::Top));
+    for (k, lines) in categories.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(k as f64 + 0.5, y_lo));
+        for (row, line) in lines.iter().enumerate() {
+            let at = (x - left, y - top + 8 + 18 * row as i32);
+            area.draw(&Text::new(line.clone(), at, style.clone()))?;
+        }
     }
     Ok(())
 }

@@ -211,11 +211,12 @@ fn check_9_kaplan_meier_equals_share_still_active_without_censoring() {
 
 #[test]
 fn check_2_open_group_mean_size_is_arrivals_over_exit() {
-    // 300 open groups, λ = 1 newcomer per session, exit probability 1/4:
+    // 4,000 open groups, λ = 1 newcomer per session, exit probability 1/4:
     // the size settles at λ/p = 4 within a few sessions and stays far below
     // the cap of 1,000; the catchment of 120 outlasts the run (70 ± 8.4
-    // arrive).
-    let (groups, sessions, burn_in) = (300u32, 70u32, 25u32);
+    // arrive). So many groups that the test tells the mean over groups that
+    // met from the mean over all groups (0.075 apart, below).
+    let (groups, sessions, burn_in) = (4000u32, 70u32, 25u32);
     let s = all_off_except(
         &format!(
             r#"
@@ -244,7 +245,14 @@ frailty_variance = 0.0
     // Every member, at any tenure, leaves with the same probability p.
     let p = hazard_of_every_member(&s);
     assert_eq!(p, 0.25);
-    let expected = open_group_mean_size(lambda, p);
+    let size = open_group_mean_size(lambda, p);
+    // `group_size_mean` is the mean over the groups that met, those with
+    // someone present: the Poisson(λ/p) size given that it is not 0, of
+    // mean μ/(1 − e^−μ) (4.075 here) and variance
+    // (μ + μ²)/(1 − e^−μ) − that mean squared (3.77).
+    let met = 1.0 - (-size).exp();
+    let expected = size / met;
+    let variance = (size + size * size) / met - expected * expected;
 
     let r = engine::run_replicate(&s, 0);
     let sizes: Vec<f64> = r
@@ -261,8 +269,8 @@ frailty_variance = 0.0
     // from empty groups leaves a bias of λ/p·(1 − p)^burn_in at most
     // (0.003 here).
     let independent = f64::from(groups) * sizes.len() as f64 * p / (2.0 - p);
-    let se = (expected / independent).sqrt();
-    let bias = expected * (1.0 - p).powi(burn_in as i32);
+    let se = (variance / independent).sqrt();
+    let bias = size * (1.0 - p).powi(burn_in as i32);
     assert!(
         (mean - expected).abs() < Z * se + bias,
         "mean group size {mean}, expected {expected} ± {se}"

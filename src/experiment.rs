@@ -18,7 +18,7 @@
 //! Every point is run for every arm and replicate. A *run* is one
 //! (point, replicate, arm), numbered point-major, then replicate, then arm.
 //! Keys that apply to the whole experiment (name, description, seed,
-//! replicates, `[network]`, `[output]`) cannot be swept or set in an arm:
+//! replicates, `[question]`, `[network]`, `[output]`) cannot be swept or set in an arm:
 //! they are refused with a message, never ignored.
 //!
 //! Conditions share common random numbers: every arm and point runs on the

@@ -226,9 +226,7 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     tables.extend(Table::ALL.iter().map(|&table| {
         METRICS
             .iter()
-            .filter(|m| {
-                m.table == table && m.terminal.is_some() && !outcomes.iter().any(|o| o == m.name)
-            })
+            .filter(|m| m.table == table && m.terminal && !outcomes.iter().any(|o| o == m.name))
             .collect()
     }));
     for (k, table) in tables.iter().enumerate() {

@@ -39,6 +39,7 @@ pub use crate::bonds::NetStats;
 use crate::bonds::{NetworkMemo, TieLevels, shared_partners_each};
 use crate::community::CommunityGraph;
 use crate::output::NetworkRow;
+use crate::output::csv_line::float_text;
 use crate::output::xml::escape;
 use crate::popcount::fast_popcount;
 use crate::population::{GroupState, NEVER};
@@ -56,12 +57,18 @@ pub struct Node {
 }
 
 impl Node {
-    /// Place `i` of group `g`, in its state now.
+    /// Place `i` of group `g`, in its state now: `not_arrived` for a
+    /// place of an open group whose person has not come yet (internally on
+    /// the waiting list, but outside `arrived`, and in no output's counts).
     fn of(g: &GroupState, i: usize) -> Node {
+        let status = match i < g.arrived {
+            true => status_name(g.members[i].status),
+            false => NOT_ARRIVED,
+        };
         Node {
             member: g.first_member + i as u64,
             group: g.id,
-            status: status_name(g.members[i].status),
+            status,
             loneliness: g.members[i].loneliness,
             hope: g.members[i].hope,
             hopeful: g.members[i].hopeful_since != NEVER,
@@ -82,6 +89,10 @@ pub struct Edge {
 pub struct BondNetwork {
     pub graph: UnGraph<Node, Edge>,
 }
+
+/// The status of a person in the community export who has not come to the
+/// programme yet ([`Node::of`]).
+pub const NOT_ARRIVED: &str = "not_arrived";
 
 fn status_name(s: crate::population::Status) -> &'static str {
     use crate::population::Status::*;
@@ -185,8 +196,10 @@ impl BondNetwork {
         for (a, b, w) in self.ties() {
             let _ = writeln!(
                 out,
-                "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"strength\">{:?}</data><data key=\"hours\">{:?}</data><data key=\"beyond_meetings\">{}</data></edge>",
-                w.strength, w.hours, w.beyond_meetings
+                "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"strength\">{}</data><data key=\"hours\">{}</data><data key=\"beyond_meetings\">{}</data></edge>",
+                float_text(w.strength),
+                float_text(w.hours),
+                w.beyond_meetings
             );
         }
         out.push_str("  </graph>\n</graphml>\n");
@@ -208,8 +221,10 @@ impl BondNetwork {
         for (a, b, w) in self.ties() {
             let _ = writeln!(
                 out,
-                "{a},{b},{:?},{:?},{}",
-                w.strength, w.hours, w.beyond_meetings
+                "{a},{b},{},{},{}",
+                float_text(w.strength),
+                float_text(w.hours),
+                w.beyond_meetings
             );
         }
         out
@@ -241,8 +256,10 @@ fn write_node(out: &mut String, arm: &str, node: &Node) {
     } = node;
     let _ = writeln!(
         out,
-        "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{loneliness:?}</data><data key=\"hope\">{hope:?}</data><data key=\"hopeful\">{hopeful}</data></node>",
-        escape(arm)
+        "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{}</data><data key=\"hope\">{}</data><data key=\"hopeful\">{hopeful}</data></node>",
+        escape(arm),
+        float_text(*loneliness),
+        float_text(*hope)
     );
 }
 
@@ -797,6 +814,30 @@ fn core_numbers(adj: &[Vec<usize>]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A figure halfway between two shortest texts is written as every CSV
+    /// writes it (`ryu`, ties to even): `6.0507812`, where Rust's own
+    /// formatting writes `6.0507813`, so that members.csv and the exports
+    /// read the same.
+    #[test]
+    fn exports_write_a_float_as_the_csv_files_do() {
+        let halfway = 6.050_781_25_f32;
+        let node = Node {
+            member: 7,
+            group: 1,
+            status: "active",
+            loneliness: halfway,
+            hope: 0.5,
+            hopeful: false,
+        };
+        let mut graphml = String::new();
+        write_node(&mut graphml, "group", &node);
+        assert!(graphml.contains(">6.0507812<"), "{graphml}");
+        let mut csv = Vec::new();
+        let mut recent = crate::output::csv_line::RecentFloats::default();
+        crate::output::csv_line::Fields::line(&mut csv, &mut recent).float(Some(halfway));
+        assert_eq!(csv, b"6.0507812");
+    }
 
     fn adj(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
         let mut a = vec![Vec::new(); n];

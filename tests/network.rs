@@ -542,3 +542,59 @@ fn lonely_near_lonely_shows_the_homophily_of_the_layout() {
         "random order: {lonely:.3} vs {others:.3}"
     );
 }
+
+/// In the community export of open groups, a person who has not come yet
+/// is `not_arrived`, not `waiting`: the exported waiting list is the
+/// timeseries' `waiting`, and the people not yet arrived are the places
+/// less those who arrived, at the first step and at a later one.
+#[test]
+fn the_community_export_tells_the_waiting_list_from_those_not_yet_arrived() {
+    use crate::common::{run_ok, write_scenario};
+    let dir = tempfile::tempdir().unwrap();
+    // An open group's places: its first members and its catchment.
+    let (groups, places, control) = (30, 4 + 20, 50);
+    let text = format!(
+        "name = \"open\"\nseed = 99\nreplicates = 1\n[community]\ngroups = {groups}\ngroup_size = 8\n\
+         control_members = {control}\n[format]\nmembership = \"open\"\nsessions = 20\n[open]\n\
+         initial_members = 4\narrivals_per_session = 0.6\ncatchment = 20\n[community_network]\n\
+         kind = \"watts_strogatz\"\nmean_degree = 6.0\n"
+    );
+    let out = dir.path().join("out");
+    run_ok(
+        &write_scenario(dir.path(), &text),
+        &out,
+        &["--no-charts", "--export-network", "0,20"],
+    );
+    let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = series.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for step in [0u32, 20] {
+        let row: Vec<&str> = series
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[column("arm")] == "group" && r[column("step")] == step.to_string())
+            .unwrap()
+            .into_iter()
+            .collect();
+        let count = |name: &str| row[column(name)].parse::<usize>().unwrap();
+        let path = out.join(format!(
+            "network/run-0000000-step-{step:04}.community.graphml"
+        ));
+        let graphml = std::fs::read_to_string(path).unwrap();
+        let doc = roxmltree::Document::parse(&graphml).unwrap();
+        let statuses: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("key") == Some("status"))
+            .filter_map(|n| n.text())
+            .collect();
+        let with = |status: &str| statuses.iter().filter(|s| **s == status).count();
+        assert_eq!(statuses.len(), groups * places + control);
+        assert_eq!(with("waiting"), count("waiting"), "step {step}");
+        assert_eq!(
+            with("not_arrived"),
+            groups * places - count("arrived"),
+            "step {step}"
+        );
+        assert!(with("not_arrived") > 0, "step {step}");
+    }
+}

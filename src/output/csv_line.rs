@@ -391,6 +391,16 @@ fn push_text(out: &mut Vec<u8>, text: &[u8; LONGEST_FLOAT], len: usize) {
     out.truncate(end);
 }
 
+/// `v` as every output writes a float (`ryu`'s text, as `csv` writes it),
+/// for the files not written through [`Fields`] (the network exports): the
+/// same figure reads the same in every file, to the last digit of a tie
+/// between two shortest texts.
+pub fn float_text<F: zmij::Float + Into<f64>>(v: F) -> String {
+    let mut text = [0; LONGEST_FLOAT];
+    let len = ryu_text(v, &mut text);
+    String::from_utf8_lossy(&text[..len]).into_owned()
+}
+
 /// Writes `v` in `ryu`'s text into `text` and returns its length. `zmij`
 /// finds the same digits in a fraction of the instructions and writes the
 /// same text, but for a `+` after the `e` of a large exponent (`1e+16`

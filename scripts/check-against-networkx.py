@@ -15,7 +15,8 @@ import networkx as nx
 
 out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "output/default")
 rows = {(r["run"], r["step"]): r for r in csv.DictReader(open(out / "network.csv"))}
-for path in sorted((out / "network").glob("*.graphml")):
+# The bond networks' files (a community network's are beside them).
+for path in sorted((out / "network").glob("run-*-step-[0-9][0-9][0-9][0-9].graphml")):
     run, step = int(path.stem.split("-")[1]), int(path.stem.split("-")[3])
     G = nx.read_graphml(path)
     groups = {}
@@ -26,12 +27,18 @@ for path in sorted((out / "network").glob("*.graphml")):
         "nodes": G.number_of_nodes(),
         "edges": G.number_of_edges(),
         "density": nx.density(G),
-        "average_clustering": nx.average_clustering(G) if len(G) else 0.0,
+        "average_clustering": nx.average_clustering(G) if len(G) else None,
         "transitivity": nx.transitivity(G),
         "components": nx.number_connected_components(G),
         "max_core": max(nx.core_number(G).values(), default=0),
-        "group_modularity": nx.community.modularity(G, groups.values()) if G.number_of_edges() else 0.0,
+        "mean_strength": (
+            sum(w for _, _, w in G.edges(data="strength")) / G.number_of_edges()
+            if G.number_of_edges() else None
+        ),
+        # Undefined without edges (NetworkX divides by them): an empty cell.
+        "group_modularity": nx.community.modularity(G, groups.values()) if G.number_of_edges() else None,
     }
     print(f"run {run} step {step}")
     for key, value in theirs.items():
+        value = "" if value is None else value  # written as an empty cell
         print(f"  {key:20} bonfire {ours[key] if ours else '-':>24}  networkx {value}")

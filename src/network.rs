@@ -18,7 +18,10 @@
 //! | core number | `nx.core_number` |
 //! | modularity of the groups | `nx.community.modularity(G, groups)` (unweighted) |
 //!
-//! Mean tie strength is the mean edge weight in hours.
+//! Mean tie strength is the mean edge weight in hours. A figure over the
+//! nodes is missing (an empty cell) where there are none, and the mean
+//! strength and the modularity where there are no ties (NetworkX's
+//! modularity divides by them).
 //!
 //! [`BondNetwork::build`] makes a petgraph graph of everyone who has joined a
 //! group (nodes) and every tie at or above the network threshold
@@ -676,7 +679,8 @@ impl NetStats {
     pub fn row(&self) -> NetworkRow {
         let n = self.nodes as f64;
         let m = self.edges as f64;
-        let share = |x: u64| if self.nodes == 0 { 0.0 } else { x as f64 / n };
+        let (over_nodes, over_ties) = (self.nodes > 0, self.edges > 0);
+        let share = |x: u64| over_nodes.then(|| x as f64 / n);
         NetworkRow {
             nodes: self.nodes,
             edges: self.edges,
@@ -685,33 +689,21 @@ impl NetStats {
             } else {
                 2.0 * m / (n * (n - 1.0))
             },
-            mean_degree: if self.nodes == 0 { 0.0 } else { 2.0 * m / n },
+            mean_degree: over_nodes.then(|| 2.0 * m / n),
             isolates_share: share(self.isolates),
             components: self.components,
             largest_component_share: share(self.largest_component),
-            average_clustering: if self.nodes == 0 {
-                0.0
-            } else {
-                self.clustering_sum / n
-            },
+            average_clustering: over_nodes.then(|| self.clustering_sum / n),
             transitivity: if self.triples == 0 {
                 0.0
             } else {
                 self.triangles_at_nodes as f64 / self.triples as f64
             },
-            mean_strength: if self.edges == 0 {
-                0.0
-            } else {
-                self.strength_sum / m
-            },
+            mean_strength: over_ties.then(|| self.strength_sum / m),
             max_core: self.max_core,
             // Every edge lies inside a group: Q = sum over groups of
             // L/m - (2L/2m)^2 = 1 - sum(L^2)/m^2.
-            group_modularity: if self.edges == 0 {
-                0.0
-            } else {
-                1.0 - self.edges_squared / (m * m)
-            },
+            group_modularity: over_ties.then(|| 1.0 - self.edges_squared / (m * m)),
             ..NetworkRow::default()
         }
     }

@@ -123,10 +123,31 @@ fn graphml_round_trips_nodes_edges_and_attributes() {
     assert_eq!(row[6], edges.len().to_string());
     assert!(!edges.is_empty());
 
-    // Before the first session there are no ties.
+    // Before the first session there are no ties, and no mean strength
+    // or modularity (NetworkX's divides by the ties): empty cells, where
+    // the figures over the nodes are there.
     let empty = std::fs::read_to_string(dir.path().join("network/run-0000000-step-0000.edges.csv"))
         .unwrap();
     assert_eq!(empty.lines().count(), 1);
+    let header: Vec<&str> = network.lines().next().unwrap().split(',').collect();
+    let cell = |row: &str, name: &str| {
+        let at = header.iter().position(|h| *h == name).unwrap();
+        row.split(',').nth(at).unwrap().to_string()
+    };
+    let first = network
+        .lines()
+        .find(|l| l.starts_with("0,group,0,0,"))
+        .unwrap();
+    assert_eq!(cell(first, "edges"), "0");
+    assert_eq!(cell(first, "mean_strength"), "");
+    assert_eq!(cell(first, "group_modularity"), "");
+    assert_eq!(cell(first, "average_clustering"), "0.0");
+    let later = network
+        .lines()
+        .find(|l| l.starts_with("1,group,1,6,"))
+        .unwrap();
+    assert!(cell(later, "mean_strength").parse::<f64>().unwrap() > 0.0);
+    assert!(cell(later, "group_modularity").parse::<f64>().is_ok());
 }
 
 #[test]

@@ -48,25 +48,18 @@ pub fn figures(network: &BondNetwork) -> NetworkRow {
         } else {
             2.0 * m as f64 / (nf * (nf - 1.0))
         },
-        mean_degree: if n == 0 { 0.0 } else { 2.0 * m as f64 / nf },
-        isolates_share: if n == 0 {
-            0.0
-        } else {
-            adj.iter().filter(|a| a.is_empty()).count() as f64 / nf
-        },
+        mean_degree: (n > 0).then(|| 2.0 * m as f64 / nf),
+        isolates_share: (n > 0).then(|| adj.iter().filter(|a| a.is_empty()).count() as f64 / nf),
         components: components as u64,
-        largest_component_share: if n == 0 { 0.0 } else { largest as f64 / nf },
-        average_clustering: if n == 0 { 0.0 } else { clustering_sum / nf },
+        largest_component_share: (n > 0).then(|| largest as f64 / nf),
+        average_clustering: (n > 0).then(|| clustering_sum / nf),
         transitivity: if triples == 0 {
             0.0
         } else {
             triangles as f64 / triples as f64
         },
-        mean_strength: if m == 0 {
-            0.0
-        } else {
-            g.edge_weights().map(|e| f64::from(e.strength)).sum::<f64>() / m as f64
-        },
+        mean_strength: (m > 0)
+            .then(|| g.edge_weights().map(|e| f64::from(e.strength)).sum::<f64>() / m as f64),
         max_core: network.core_numbers().into_iter().max().unwrap_or(0),
         group_modularity: modularity(&adj, &g.node_weights().map(|w| w.group).collect::<Vec<_>>()),
         ..NetworkRow::default()
@@ -133,10 +126,12 @@ fn components(adj: &[Vec<usize>]) -> (usize, usize) {
 
 /// Modularity of a partition (unweighted): the sum over communities of the
 /// share of edges inside minus the squared share of degree.
-fn modularity(adj: &[Vec<usize>], community: &[u32]) -> f64 {
+/// NetworkX's modularity of a partition; `None` without edges, where
+/// NetworkX divides by zero.
+fn modularity(adj: &[Vec<usize>], community: &[u32]) -> Option<f64> {
     let m2: usize = adj.iter().map(Vec::len).sum(); // 2m
     if m2 == 0 {
-        return 0.0;
+        return None;
     }
     let mut inside: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
     for (v, nv) in adj.iter().enumerate() {
@@ -145,10 +140,11 @@ fn modularity(adj: &[Vec<usize>], community: &[u32]) -> f64 {
         entry.0 += nv.iter().filter(|&&u| community[u] == community[v]).count() as f64;
     }
     let m2 = m2 as f64;
-    inside
+    let q = inside
         .values()
         .map(|(l2, d)| l2 / m2 - (d / m2) * (d / m2))
-        .sum()
+        .sum();
+    Some(q)
 }
 
 fn adj(n: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
@@ -236,7 +232,9 @@ fn exact_check_7_gnp_density_clustering_isolates_and_giant_component() {
 fn modularity_of_two_triangles_joined_by_an_edge() {
     // networkx: modularity([{0,1,2},{3,4,5}]) = 5/14 = 0.357142...
     let a = adj(6, &[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]);
-    assert!((modularity(&a, &[0, 0, 0, 1, 1, 1]) - 5.0 / 14.0).abs() < 1e-12);
+    assert!((modularity(&a, &[0, 0, 0, 1, 1, 1]).unwrap() - 5.0 / 14.0).abs() < 1e-12);
     // One community: 0.
-    assert!(modularity(&a, &[0; 6]).abs() < 1e-12);
+    assert!(modularity(&a, &[0; 6]).unwrap().abs() < 1e-12);
+    // No edges: none, as NetworkX's raises.
+    assert_eq!(modularity(&adj(3, &[]), &[0, 0, 1]), None);
 }

@@ -621,18 +621,21 @@ pub struct NetworkRow {
     pub nodes: u64,
     pub edges: u64,
     pub density: f64,
-    pub mean_degree: f64,
-    pub isolates_share: f64,
+    /// The figures over the nodes; `None` (an empty cell) where there are
+    /// none.
+    pub mean_degree: Option<f64>,
+    pub isolates_share: Option<f64>,
     pub components: u64,
-    pub largest_component_share: f64,
-    pub average_clustering: f64,
+    pub largest_component_share: Option<f64>,
+    pub average_clustering: Option<f64>,
     pub transitivity: f64,
-    /// Mean edge strength in hours.
-    pub mean_strength: f64,
+    /// Mean edge strength in hours; `None` where there are no ties.
+    pub mean_strength: Option<f64>,
     /// Largest core number.
     pub max_core: u32,
-    /// Modularity of the partition into groups (unweighted).
-    pub group_modularity: f64,
+    /// Modularity of the partition into groups (unweighted); `None` where
+    /// there are no ties (NetworkX's is undefined: it divides by them).
+    pub group_modularity: Option<f64>,
 }
 
 /// One row of `groups.csv`: one group at one step. A run makes one for

@@ -813,7 +813,7 @@ mod tests {
     /// read the same.
     #[test]
     fn exports_write_a_float_as_the_csv_files_do() {
-        let halfway = 6.050_781_25_f32;
+        let halfway = 6.0 + 13.0 / 256.0_f32; // 6.05078125, exactly
         let node = Node {
             member: 7,
             group: 1,

@@ -619,6 +619,7 @@ fn finish(
 ) -> anyhow::Result<ExitCode> {
     let base = &experiment.base;
     let threads = pool.current_num_threads();
+    let (sessions, members_per_run) = experiment.run_sizes();
     let manifest = |files: &[String], file_bytes| {
         let wall = started.elapsed().as_secs_f64();
         Manifest {
@@ -628,8 +629,8 @@ fn finish(
             seed: base.seed,
             replicates: experiment.replicates,
             runs: experiment.run_count(),
-            sessions: base.format.sessions,
-            members_per_replicate: base.total_members(),
+            sessions,
+            members_per_run,
             threads,
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
             command_line: std::env::args().collect(),

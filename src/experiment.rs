@@ -1605,8 +1605,8 @@ impl Experiment {
         let each: Vec<(String, String)> = (0..self.arms.len())
             .map(|arm| {
                 let points = || (0..self.points.len()).map(move |p| self.scenario(p, arm));
-                let sessions = span(points().map(|s| u64::from(s.format.sessions)));
-                let members = span(points().map(Scenario::total_members));
+                let sessions = Span::of(points().map(|s| u64::from(s.format.sessions)));
+                let members = Span::of(points().map(Scenario::total_members));
                 let name = self.arms[arm].name.clone();
                 (name, format!("{sessions} sessions, {members} members"))
             })
@@ -1619,6 +1619,15 @@ impl Experiment {
                 .collect::<Vec<_>>()
                 .join("; ")
         }
+    }
+
+    /// A run's sessions and its members (everyone of its community: the
+    /// groups' places, an open group's catchment included, and the control
+    /// members), the least and the most over every point and arm.
+    pub fn run_sizes(&self) -> (Span, Span) {
+        let sessions = Span::of(self.scenarios.iter().map(|s| u64::from(s.format.sessions)));
+        let members = Span::of(self.scenarios.iter().map(Scenario::total_members));
+        (sessions, members)
     }
 
     /// The keys that vary between points: the swept keys, or the
@@ -1790,12 +1799,28 @@ impl ScenarioBuilder {
 }
 
 /// "4500", or "2700–4500" from the least to the most where they differ.
-fn span(values: impl Iterator<Item = u64>) -> String {
-    let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
-    if least < most {
-        format!("{least}–{most}")
-    } else {
-        most.to_string()
+/// The least and the most of a figure over some runs (a run's sessions,
+/// its members), written `2700–4500`, or `900` where they are one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Span {
+    pub least: u64,
+    pub most: u64,
+}
+
+impl Span {
+    fn of(values: impl Iterator<Item = u64>) -> Span {
+        let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
+        Span { least, most }
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Span { least, most } = self;
+        match least < most {
+            true => write!(f, "{least}–{most}"),
+            false => write!(f, "{most}"),
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use crate::engine::{self, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::group_lines::GroupLines;
-use crate::output::manifest::MANIFEST;
+use crate::output::manifest::{self, MANIFEST};
 use crate::output::member_lines;
 use crate::output::parts::{self, RunParts, RunWriter};
 use crate::output::rows::{self, headerless};
@@ -577,7 +577,9 @@ pub fn assemble(
         indices = rows;
     }
     files.extend(["scenario.resolved.toml".to_string(), MANIFEST.to_string()]);
-    let lengths = folder.lengths(&files)?;
+    let mut lengths = folder.lengths(&files)?;
+    // The network exports, which the runs themselves wrote.
+    lengths.extend(manifest::lengths_in(dir, NETWORK_DIR)?);
     folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;
     // The run is whole once its manifest is in place; the parts go after,

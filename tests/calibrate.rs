@@ -160,6 +160,22 @@ fn known_parameters_are_recovered_within_the_credible_intervals() {
     // The fitted scenario runs as it is.
     let fitted = out.join("scenario.fitted.toml");
     run_ok(&fitted, &dir.path().join("fitted"), &["--no-charts"]);
+
+    // The manifest records each generation's particles.csv: one edited
+    // since is refused by a resumed calibration, by name.
+    let particles = out.join("generation-001/particles.csv");
+    let mut edited = std::fs::read(&particles).unwrap();
+    edited.extend_from_slice(b"9,9,9\n");
+    std::fs::write(&particles, edited).unwrap();
+    bonfire()
+        .args(["calibrate", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!(
+            "{} is",
+            particles.display()
+        )));
 }
 
 /// Every file of a folder and its generations' (the manifest, with its

@@ -516,3 +516,62 @@ fn an_experiment_larger_than_memory_is_refused_with_its_estimate() {
         .success()
         .stdout(predicate::str::contains("estimated peak: ").and(predicate::str::contains("TiB")));
 }
+
+/// The manifest records what was run, not the base scenario: a run's
+/// sessions and members, the least and the most over the points and arms
+/// (here a sweep of group sizes and an arm of fewer sessions, where the
+/// base's 6 sessions and 8 places run nowhere), and the length of every
+/// file written, the network exports among them, so that a cut export is
+/// refused as a cut table is.
+#[test]
+fn the_manifest_records_what_was_run_and_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("valid.toml")).unwrap();
+    let scenario = dir.path().join("sizes.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{text}\n[[arm]]\nname = \"long\"\nformat.sessions = 5\n[[arm]]\nname = \"short\"\nformat.sessions = 3\n\
+             [sweep]\ncommunity.group_size = [4, 6]\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    bonfire()
+        .args([
+            "run",
+            "--quiet",
+            "--no-charts",
+            "--export-network",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["sessions"],
+        serde_json::json!({"least": 3, "most": 5})
+    );
+    // 10 groups of 4 or 6 places, and 20 control members.
+    let members = serde_json::json!({"least": 60, "most": 80});
+    assert_eq!(manifest["members_per_run"], members);
+    let export = "network/run-0000000-step-0003.graphml";
+    let recorded = manifest["file_bytes"][export].as_u64().unwrap();
+    let path = out.join(export);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), recorded);
+    let whole = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &whole[..100]).unwrap();
+    bonfire()
+        .arg("plot")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!(
+            "{} is 100 bytes long where its run wrote {recorded}",
+            path.display()
+        )));
+}

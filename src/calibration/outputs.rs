@@ -24,7 +24,7 @@ use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::set_key;
 use crate::output::OutputFolder;
-use crate::output::manifest::MANIFEST;
+use crate::output::manifest::{self, MANIFEST};
 use crate::output::rows;
 use crate::sensitivity::spec::{Factor, Session, Values};
 
@@ -390,7 +390,15 @@ pub fn write(
         TARGETS_FILE.to_string(),
         MANIFEST.to_string(),
     ]);
-    let lengths = folder.lengths(&files)?;
+    let mut lengths = folder.lengths(&files)?;
+    // Each generation's record of its particles.
+    for g in 0..c.generations.len() {
+        let generation = super::driver::generation_dir(dir, g);
+        let name = generation
+            .file_name()
+            .expect("a generation's folder has a name");
+        lengths.extend(manifest::lengths_in(dir, &name.to_string_lossy())?);
+    }
     folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;
     Ok(Written {

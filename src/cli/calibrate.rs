@@ -130,6 +130,7 @@ fn finish(
     args: &CalibrateArgs,
 ) -> anyhow::Result<ExitCode> {
     let experiment = &calibrated.experiment;
+    let (sessions, members_per_run) = experiment.run_sizes();
     let manifest = |files: &[String], file_bytes| {
         let wall = started.elapsed().as_secs_f64();
         let per_particle = experiment.run_count() / experiment.points.len() as u64;
@@ -145,8 +146,8 @@ fn finish(
             seed: experiment.base.seed,
             replicates: experiment.replicates,
             runs,
-            sessions: experiment.base.format.sessions,
-            members_per_replicate: experiment.base.total_members(),
+            sessions,
+            members_per_run,
             threads,
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
             command_line: std::env::args().collect(),

@@ -6,13 +6,13 @@
 //! other file is byte-identical.
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::io::ErrorKind;
-use std::path::Path;
+use std::path::{Component, Path};
 
 use serde::Serialize;
 
 use crate::error::{Error, FileChange, Result};
+use crate::experiment::Span;
 
 /// The manifest's name in a run's folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -27,8 +27,11 @@ pub struct Manifest {
     pub replicates: u32,
     /// Runs: sweep points × arms × replicates.
     pub runs: u64,
-    pub sessions: u32,
-    pub members_per_replicate: u64,
+    /// A run's sessions and its members, the least and the most over the
+    /// points and arms ([`crate::experiment::Experiment::run_sizes`]; in a calibration, over
+    /// generation 0's particles, drawn from the priors).
+    pub sessions: Span,
+    pub members_per_run: Span,
     pub threads: usize,
     pub wall_time_seconds: f64,
     pub command_line: Vec<String>,
@@ -46,13 +49,57 @@ impl Manifest {
     }
 }
 
+/// The length of every file in the folder `sub` of `dir` (the network
+/// exports, a calibration's generation), named `sub/name`, for the
+/// manifest to record beside the folder's own files; none where `sub` is
+/// not there. Hidden files (a lock, a partial file) are left out.
+pub fn lengths_in(dir: &Path, sub: &str) -> Result<BTreeMap<String, u64>> {
+    let folder = dir.join(sub);
+    let io = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let mut lengths = BTreeMap::new();
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(lengths),
+        Err(source) => return Err(io("list", &folder)(source)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io("list", &folder))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type().map_err(io("measure", &entry.path()))?;
+        if name.starts_with('.') || !kind.is_file() {
+            continue;
+        }
+        let length = entry
+            .metadata()
+            .map_err(io("measure", &entry.path()))?
+            .len();
+        lengths.insert(format!("{sub}/{name}"), length);
+    }
+    Ok(lengths)
+}
+
+/// Whether `name`, as a manifest records it, names a file of the run's
+/// folder or of one folder in it (`network/…`, `generation-000/…`), and
+/// nothing outside.
+fn inside_the_folder(name: &str) -> bool {
+    let parts: Vec<Component> = Path::new(name).components().collect();
+    (1..=2).contains(&parts.len()) && parts.iter().all(|c| matches!(c, Component::Normal(_)))
+}
+
 /// Checks that every file the manifest of the finished run in `dir`
 /// records a length for is there with that length: a file cut short (a
 /// full disk, a copy stopped part way), edited to another length or
 /// removed since the run is named, with what was found, before `plot`
 /// draws from it or `--resume` calls the folder finished. A manifest that
 /// is not JSON, or that records a length for anything but a file of the
-/// folder, is refused; one of an earlier version, which records no
+/// folder or of a folder in it, is refused; one of an earlier version, which records no
 /// lengths, and a folder with none pass.
 pub fn check_file_lengths(dir: &Path) -> Result<()> {
     let path = dir.join(MANIFEST);
@@ -77,8 +124,8 @@ pub fn check_file_lengths(dir: &Path) -> Result<()> {
         return Ok(());
     };
     for (name, recorded) in lengths {
-        let plain = Path::new(name).file_name() == Some(OsStr::new(name));
-        let Some(recorded) = recorded.as_u64().filter(|_| plain) else {
+        let inside = inside_the_folder(name);
+        let Some(recorded) = recorded.as_u64().filter(|_| inside) else {
             let name = name.clone();
             return Err(changed(&path, FileChange::BadEntry { name }));
         };

@@ -1798,7 +1798,6 @@ impl ScenarioBuilder {
     }
 }
 
-/// "4500", or "2700–4500" from the least to the most where they differ.
 /// The least and the most of a figure over some runs (a run's sessions,
 /// its members), written `2700–4500`, or `900` where they are one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -1817,9 +1816,10 @@ impl Span {
 impl std::fmt::Display for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Span { least, most } = self;
-        match least < most {
-            true => write!(f, "{least}–{most}"),
-            false => write!(f, "{most}"),
+        if least < most {
+            write!(f, "{least}–{most}")
+        } else {
+            write!(f, "{most}")
         }
     }
 }

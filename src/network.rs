@@ -64,9 +64,10 @@ impl Node {
     /// place of an open group whose person has not come yet (internally on
     /// the waiting list, but outside `arrived`, and in no output's counts).
     fn of(g: &GroupState, i: usize) -> Node {
-        let status = match i < g.arrived {
-            true => status_name(g.members[i].status),
-            false => NOT_ARRIVED,
+        let status = if i < g.arrived {
+            status_name(g.members[i].status)
+        } else {
+            NOT_ARRIVED
         };
         Node {
             member: g.first_member + i as u64,
@@ -95,7 +96,7 @@ pub struct BondNetwork {
 
 /// The status of a person in the community export who has not come to the
 /// programme yet ([`Node::of`]).
-pub const NOT_ARRIVED: &str = "not_arrived";
+const NOT_ARRIVED: &str = "not_arrived";
 
 fn status_name(s: crate::population::Status) -> &'static str {
     use crate::population::Status::*;

@@ -406,4 +406,31 @@ fn a_sweep_over_words_or_many_keys_is_drawn_as_named_points() {
             .title
             .ends_with("by group_size, frequency and sessions")
     );
+    assert!(sweep.empty_note.is_none());
+    // And drawn: a PNG of the chart's size.
+    bonfire()
+        .arg("plot")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let png = std::fs::read(dir.path().join("out/charts/sweep.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+
+    // A walk that repeats a value is still a walk, drawn as named points
+    // (a line through two points at one x would say nothing).
+    let repeated = "together = true\ncommunity.group_size = [4, 4, 6]\nformat.sessions = [2, 3, 4]";
+    let sweep = sweep_chart_of(dir.path(), repeated);
+    named(&sweep, &[&["4", "2"], &["4", "3"], &["6", "4"]]);
+    assert_eq!(sweep.x_label, "group_size, sessions (walked together)");
+
+    // More points than names fit along the axis: a note, not a chart of
+    // names run together.
+    let sizes: Vec<String> = (3..=9).map(|k| k.to_string()).collect();
+    let many = format!(
+        "community.group_size = [{}]\nformat.frequency = [\"weekly\", \"biweekly\", \"monthly\"]\nformat.sessions = [3, 4]",
+        sizes.join(", ")
+    );
+    let sweep = sweep_chart_of(dir.path(), &many);
+    assert!(sweep.panels.is_empty());
+    assert!(sweep.empty_note.unwrap().starts_with("42 points"));
 }

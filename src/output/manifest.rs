@@ -28,8 +28,8 @@ pub struct Manifest {
     /// Runs: sweep points × arms × replicates.
     pub runs: u64,
     /// A run's sessions and its members, the least and the most over the
-    /// points and arms ([`crate::experiment::Experiment::run_sizes`]; in a calibration, over
-    /// generation 0's particles, drawn from the priors).
+    /// points and arms ([`crate::experiment::Experiment::run_sizes`]; in a
+    /// calibration, over generation 0's particles, drawn from the priors).
     pub sessions: Span,
     pub members_per_run: Span,
     pub threads: usize,

@@ -363,13 +363,31 @@ const SWEEP_OUTCOMES: [(&str, (f64, f64), usize, Column); 3] = [
 /// keys crossed), each point's mean and interval above its name. `None`
 /// for a run of one point.
 fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
-    if data.point_values.len() < 2 {
+    if data.point_values.len() < 2 || data.sweep_keys.is_empty() {
         return None;
     }
     if data.sweep_keys.len() == 2 && !data.walked_together() {
         return Some(sweep_heatmaps(data, scenario));
     }
     let axis = SweepAxis::of(data);
+    let title = format!("{scenario}: the last session, by {}", axis.title_keys);
+    if !names_fit(&axis.categories) {
+        let points = axis.categories.len();
+        return Some(ChartSpec {
+            name: "sweep",
+            title,
+            caption: format!(
+                "The sweep's {points} points, named by their values, are too many to name along one axis."
+            ),
+            x_label: axis.label,
+            panels: Vec::new(),
+            x_categories: Vec::new(),
+            heatmaps: Vec::new(),
+            empty_note: Some(format!(
+                "{points} points named by their values do not fit along the axis: summary.csv has every point's figures."
+            )),
+        });
+    }
     let panels = SWEEP_OUTCOMES
         .iter()
         .map(|&(label, bounds, _, column)| Panel {
@@ -379,7 +397,7 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
         .collect();
     Some(ChartSpec {
         name: "sweep",
-        title: format!("{scenario}: the last session, by {}", axis.title_keys),
+        title,
         caption: format!(
             "How the outcomes at the last session change with {}: the mean over replicates with its 95% interval at each point.",
             axis.key
@@ -390,6 +408,20 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
         heatmaps: Vec::new(),
         empty_note: None,
     })
+}
+
+/// The width, in pixels, that the names of points may take along a sweep
+/// chart's axis (its panels' width, less the y axis), and about how wide a
+/// character of a label is.
+const NAMES_WIDTH: usize = 880;
+const LABEL_CHARACTER: usize = 8;
+
+/// Whether points named by `categories` (a line per key each) fit along a
+/// sweep chart's axis, each name's longest line within its point's share
+/// of the width: at most 110 points of one digit, 10 of eleven letters.
+fn names_fit(categories: &[Vec<String>]) -> bool {
+    let longest = categories.iter().flatten().map(|l| l.chars().count()).max();
+    longest.is_none_or(|chars| categories.len() * (chars * LABEL_CHARACTER) <= NAMES_WIDTH)
 }
 
 /// The x axis of a sweep chart drawn as points: where each sweep point

@@ -65,6 +65,9 @@ pub struct RunData {
     /// Swept keys, and each point's values (from runs.csv).
     pub sweep_keys: Vec<String>,
     pub point_values: Vec<Vec<String>>,
+    /// Whether the sweep's lists were walked side by side (`[sweep]
+    /// together = true` in `scenario.resolved.toml`), not crossed.
+    pub together: bool,
     /// Arm names as written, in order.
     pub base_arms: Vec<String>,
 }
@@ -274,6 +277,16 @@ fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, 
     Ok(Some(by_condition))
 }
 
+/// Whether the run in `dir` walked its sweep's lists together, as its
+/// `scenario.resolved.toml` says (`false` where it is not there or does
+/// not say).
+fn walked_together(dir: &Path) -> bool {
+    let resolved = std::fs::read_to_string(dir.join("scenario.resolved.toml")).unwrap_or_default();
+    let table: toml::Table = toml::from_str(&resolved).unwrap_or_default();
+    let together = table.get("sweep").and_then(|s| s.get("together"));
+    together.and_then(toml::Value::as_bool).unwrap_or(false)
+}
+
 impl RunData {
     /// Reads `timeseries.csv` (required) and `members.csv` (if present).
     pub fn load(dir: &Path) -> Result<RunData> {
@@ -347,6 +360,7 @@ impl RunData {
             conditions,
             sweep_keys,
             point_values,
+            together: walked_together(dir),
             base_arms,
         })
     }
@@ -388,37 +402,26 @@ impl RunData {
     }
 
     /// For a sweep over one numeric key, or over lists walked together
-    /// ([`RunData::walked_together`]) whose first is numeric: the first
-    /// key's name and each point's value of it.
+    /// ([`RunData::walked_together`]) whose first is numbers, each point
+    /// its own: the first key's name and each point's value of it.
     pub fn numeric_sweep(&self) -> Option<(&str, Vec<f64>)> {
         let one_key = self.sweep_keys.len() == 1 && self.point_values.len() >= 2;
         if !(one_key || self.walked_together()) {
             return None;
         }
-        let xs: Option<Vec<f64>> = self
+        let xs: Vec<f64> = self
             .point_values
             .iter()
             .map(|v| v.first()?.parse().ok())
-            .collect();
-        Some((self.sweep_keys[0].as_str(), xs?))
+            .collect::<Option<_>>()?;
+        let distinct: BTreeSet<u64> = xs.iter().map(|x| x.to_bits()).collect();
+        (distinct.len() == xs.len()).then(|| (self.sweep_keys[0].as_str(), xs))
     }
 
-    /// Whether a sweep's keys were walked side by side (`[sweep] together
-    /// = true`) rather than crossed: two or more keys, and each key's value
-    /// alone tells the point (as many different values as points), which
-    /// no full factorial of two or more values a key gives.
+    /// Whether a sweep of two or more keys and points walked its lists
+    /// side by side (`[sweep] together = true`) rather than crossing them.
     pub fn walked_together(&self) -> bool {
-        let points = self.point_values.len();
-        self.sweep_keys.len() >= 2
-            && points >= 2
-            && (0..self.sweep_keys.len()).all(|k| {
-                let values: BTreeSet<&str> = self
-                    .point_values
-                    .iter()
-                    .filter_map(|v| v.get(k).map(String::as_str))
-                    .collect();
-                values.len() == points
-            })
+        self.together && self.sweep_keys.len() >= 2 && self.point_values.len() >= 2
     }
 
     /// A final metric of one arm at every sweep point: (x, estimate).

@@ -261,6 +261,17 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .map(|p| panel_height(spec, p, &g))
         .collect();
+    // The conditions drawn with error bars, each set apart from the others
+    // by its place here, the same in every panel.
+    let mut with_bars: Vec<usize> = spec
+        .panels
+        .iter()
+        .flat_map(|p| &p.lines)
+        .filter(|l| l.error_bars)
+        .map(|l| l.condition)
+        .collect();
+    with_bars.sort_unstable();
+    with_bars.dedup();
     let shared = match spec.x_categories.len() {
         0 => x_range(spec.panels.iter().filter(|p| p.x_label.is_none())),
         n => (0.0, n as f64),
@@ -296,6 +307,7 @@ pub fn draw<DB: DrawingBackend>(
                     x,
                     x_labels: 6,
                     categories: &spec.x_categories,
+                    with_bars: &with_bars,
                 };
                 draw_panel(&cells[f], panel, &lines, &cell, plan)?;
             }
@@ -307,6 +319,7 @@ pub fn draw<DB: DrawingBackend>(
                 x,
                 x_labels: 12,
                 categories: &spec.x_categories,
+                with_bars: &with_bars,
             };
             draw_panel(&area, panel, &lines, &cell, plan)?;
         }
@@ -324,6 +337,8 @@ struct Cell<'a> {
     /// The points' names where the x axis is not numeric
     /// ([`ChartSpec::x_categories`]).
     categories: &'a [Vec<String>],
+    /// The chart's conditions drawn with error bars, in order.
+    with_bars: &'a [usize],
 }
 
 /// A panel's quantity, and where its axis does not start at the scale's
@@ -404,18 +419,17 @@ fn draw_panel<DB: DrawingBackend>(
 
     // Points with error bars of several lines (arms at the same sweep
     // point) are set a little apart, so that no bar hides another.
-    let with_bars = lines.iter().filter(|l| l.error_bars).count();
-    let apart = match named {
-        true => (0.5 / with_bars as f64).min(0.15),
-        false => 0.012 * x_span,
+    let bars = cell.with_bars.len() as f64;
+    let apart = if named {
+        (0.5 / bars).min(0.15)
+    } else {
+        0.012 * x_span
     };
-    let mut bars_drawn = 0;
     for l in lines {
         let colour = rgb(plan.colours[l.condition]);
         let mut shift = 0.0;
         if l.error_bars {
-            shift = (bars_drawn as f64 - (with_bars as f64 - 1.0) / 2.0) * apart;
-            bars_drawn += 1;
+            shift = bar_shift(cell.with_bars, l.condition) * apart;
             chart.draw_series(l.points.iter().map(|(x, e)| {
                 let (lo, hi) = interval(e);
                 ErrorBar::new_vertical(x + shift, lo, e.mean, hi, colour.stroke_width(2), 12)
@@ -557,6 +571,14 @@ fn draw_heatmaps<DB: DrawingBackend>(
     Ok(())
 }
 
+/// How far, in steps, the error bars of `condition` are set from the
+/// point's middle: by its place among the conditions drawn with bars, the
+/// whole row centred.
+fn bar_shift(with_bars: &[usize], condition: usize) -> f64 {
+    let place = with_bars.iter().position(|&c| c == condition).unwrap_or(0);
+    place as f64 - (with_bars.len() as f64 - 1.0) / 2.0
+}
+
 /// Each named point's lines (`categories`) centred below it on `chart`'s
 /// x axis, which runs along `y_lo`, in `area`, which holds the chart.
 fn name_points<DB: DrawingBackend>(
@@ -638,6 +660,17 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Arms at one sweep point are set apart by their place among all the
+    /// chart's arms drawn with bars, so an arm with no line in one panel (a
+    /// waitlist's cohesion) moves no other arm there.
+    #[test]
+    fn each_arm_keeps_its_place_beside_the_others_in_every_panel() {
+        let all = [0, 2, 5];
+        assert_eq!(all.map(|c| bar_shift(&all, c)), [-1.0, 0.0, 1.0]);
+        assert_eq!(bar_shift(&[4], 4), 0.0);
+        assert_eq!(bar_shift(&[1, 3], 3), 0.5);
+    }
 
     /// The lowest row with ink of `text` drawn alone at the top left.
     fn lowest_inked_row(text: &str, size: TextSize) -> usize {

@@ -240,6 +240,7 @@ mod tests {
             conditions,
             sweep_keys: if points > 1 { vec!["k".into()] } else { vec![] },
             point_values: (0..points).map(|p| vec![p.to_string()]).collect(),
+            together: false,
             base_arms: labels.iter().map(|l| l.to_string()).collect(),
         }
     }

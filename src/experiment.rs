@@ -38,6 +38,7 @@ use crate::calibration::Plan;
 use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
+use crate::output::manifest::Span;
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
 use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
@@ -1795,32 +1796,6 @@ impl ScenarioBuilder {
             });
         }
         Ok(experiment.scenario(0, 0).clone())
-    }
-}
-
-/// The least and the most of a figure over some runs (a run's sessions,
-/// its members), written `2700–4500`, or `900` where they are one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Span {
-    pub least: u64,
-    pub most: u64,
-}
-
-impl Span {
-    fn of(values: impl Iterator<Item = u64>) -> Span {
-        let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
-        Span { least, most }
-    }
-}
-
-impl std::fmt::Display for Span {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Span { least, most } = self;
-        if least < most {
-            write!(f, "{least}–{most}")
-        } else {
-            write!(f, "{most}")
-        }
     }
 }
 

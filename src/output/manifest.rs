@@ -12,7 +12,32 @@ use std::path::{Component, Path};
 use serde::Serialize;
 
 use crate::error::{Error, FileChange, Result};
-use crate::experiment::Span;
+
+/// The least and the most of a figure over some runs (a run's sessions,
+/// its members), written `2700–4500`, or `900` where they are one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub least: u64,
+    pub most: u64,
+}
+
+impl Span {
+    pub fn of(values: impl Iterator<Item = u64>) -> Span {
+        let (least, most) = values.fold((u64::MAX, 0), |(l, m), v| (l.min(v), m.max(v)));
+        Span { least, most }
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Span { least, most } = self;
+        if least < most {
+            write!(f, "{least}–{most}")
+        } else {
+            write!(f, "{most}")
+        }
+    }
+}
 
 /// The manifest's name in a run's folder.
 pub const MANIFEST: &str = "manifest.json";

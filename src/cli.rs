@@ -15,7 +15,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Origin};
-use crate::experiment::{Experiment, Overrides};
+use crate::experiment::{Experiment, Overrides, RunSpec};
 use crate::memory;
 use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
@@ -570,14 +570,14 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     };
     let (experiment, dir, source) = (&opened.experiment, &opened.dir, &opened.source);
 
-    let in_shard = experiment
+    let runs: Vec<RunSpec> = experiment
         .runs()
         .filter(|r| shard.is_none_or(|s| s.includes(r.id)))
-        .count() as u64;
-    let progress = Progress::new(
-        in_shard * u64::from(experiment.base.format.sessions),
-        args.options.quiet,
-    );
+        .collect();
+    let in_shard = runs.len() as u64;
+    // Each run's own sessions: arms and points may run different numbers.
+    let sessions = runs.iter().map(|r| experiment.run_sessions(r)).sum();
+    let progress = Progress::new(sessions, args.options.quiet);
     crate::interrupt::on_interrupt_explain_resume(
         dir,
         progress.shown(),

@@ -1594,6 +1594,11 @@ impl Experiment {
         answers.into_iter().collect()
     }
 
+    /// The sessions `run` steps through: its point's and arm's.
+    pub fn run_sessions(&self, run: &RunSpec) -> u64 {
+        u64::from(self.scenario(run.point, run.arm).format.sessions)
+    }
+
     pub fn run_count(&self) -> u64 {
         self.points.len() as u64 * u64::from(self.replicates) * self.arms.len() as u64
     }
@@ -1864,6 +1869,13 @@ mod tests {
             described(arms),
             "year: 52 sessions, 120 members; half: 26 sessions, 120 members"
         );
+        // What the manifest and the progress bar count: each run's own.
+        let e = parse(&format!("replicates = 3\n{community}{arms}")).unwrap();
+        let sessions: u64 = e.runs().map(|r| e.run_sessions(&r)).sum();
+        assert_eq!(sessions, 3 * (52 + 26));
+        let (sessions, members) = e.run_sizes();
+        assert_eq!((sessions.least, sessions.most), (26, 52));
+        assert_eq!((members.least, members.most), (120, 120));
     }
 
     #[test]

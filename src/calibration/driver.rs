@@ -40,9 +40,9 @@ pub fn generation_dir(dir: &Path, g: usize) -> PathBuf {
 
 /// What the driver tells the command line as it goes.
 pub trait Watch: Sync {
-    /// A generation starts: how many of its runs have yet to run, and
-    /// sessions per run.
-    fn generation_started(&self, generation: usize, pending: u64, sessions: u32);
+    /// A generation starts: the sessions its runs yet to run step through,
+    /// each run's own.
+    fn generation_started(&self, generation: usize, sessions: u64);
     /// One session step of one run is done.
     fn step_done(&self);
     /// A run's parts did not match their seal; it runs again.
@@ -154,9 +154,8 @@ fn run_shard(
     let in_shard: Vec<RunSpec> = experiment.runs().filter(|r| shard.includes(r.id)).collect();
     let pending = in_shard
         .iter()
-        .filter(|r| runner::verify_run(experiment, &dir, r) != RunParts::Verified)
-        .count() as u64;
-    watch.generation_started(g, pending, experiment.base.format.sessions);
+        .filter(|r| runner::verify_run(experiment, &dir, r) != RunParts::Verified);
+    watch.generation_started(g, pending.map(|r| experiment.run_sessions(r)).sum());
     let ran = runner::run_pending(
         experiment,
         &dir,
@@ -372,9 +371,8 @@ fn run_generation(
     plan_generation(dir, experiment)?;
     let pending = experiment
         .runs()
-        .filter(|r| runner::verify_run(experiment, dir, r) != RunParts::Verified)
-        .count() as u64;
-    watch.generation_started(g, pending, experiment.base.format.sessions);
+        .filter(|r| runner::verify_run(experiment, dir, r) != RunParts::Verified);
+    watch.generation_started(g, pending.map(|r| experiment.run_sessions(&r)).sum());
     runner::run_pending(experiment, dir, None, &|| watch.step_done(), &|run, why| {
         watch.damaged(dir, run, why)
     })?;

@@ -42,8 +42,8 @@ impl Shown {
 }
 
 impl Watch for Shown {
-    fn generation_started(&self, _generation: usize, pending: u64, sessions: u32) {
-        let bar = Progress::new(pending * u64::from(sessions), self.quiet);
+    fn generation_started(&self, _generation: usize, sessions: u64) {
+        let bar = Progress::new(sessions, self.quiet);
         *self.bar.lock().expect("the bar's lock") = Some(bar);
     }
 

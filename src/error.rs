@@ -5,7 +5,7 @@
 //! facts needed to fix it: which file, which key, which line where known, what
 //! was given and what is allowed. The binary prints the chain with `{:#}`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where a scenario came from: a file on disk or the copy built into the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,6 +302,19 @@ pub enum Error {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+}
+
+impl Error {
+    /// What to make of an I/O error while doing `action` to `path`: an
+    /// [`Error::Io`] that names both, for `map_err`.
+    pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

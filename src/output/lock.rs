@@ -25,15 +25,6 @@ pub struct FolderLock {
     file: File,
 }
 
-fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
-    let path = path.to_path_buf();
-    move |source| Error::Io {
-        action,
-        path,
-        source,
-    }
-}
-
 /// This machine's name, for the holder's details.
 fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -54,7 +45,7 @@ impl FolderLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(io("open the lock file", &path))?;
+            .map_err(Error::io("open the lock file", &path))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -72,7 +63,7 @@ impl FolderLock {
                 });
             }
             Err(TryLockError::Error(source)) => {
-                return Err(io("lock", &path)(source));
+                return Err(Error::io("lock", &path)(source));
             }
         }
         let since = std::time::SystemTime::now()
@@ -87,7 +78,7 @@ impl FolderLock {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(details.as_bytes()))
             .and_then(|()| file.sync_all())
-            .map_err(io("write the lock file", &path))?;
+            .map_err(Error::io("write the lock file", &path))?;
         Ok(FolderLock { file })
     }
 

@@ -80,30 +80,24 @@ impl Manifest {
 /// not there. Hidden files (a lock, a partial file) are left out.
 pub fn lengths_in(dir: &Path, sub: &str) -> Result<BTreeMap<String, u64>> {
     let folder = dir.join(sub);
-    let io = |action, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let mut lengths = BTreeMap::new();
     let entries = match std::fs::read_dir(&folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(lengths),
-        Err(source) => return Err(io("list", &folder)(source)),
+        Err(source) => return Err(Error::io("list", &folder)(source)),
     };
     for entry in entries {
-        let entry = entry.map_err(io("list", &folder))?;
+        let entry = entry.map_err(Error::io("list", &folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let kind = entry.file_type().map_err(io("measure", &entry.path()))?;
+        let kind = entry
+            .file_type()
+            .map_err(Error::io("measure", &entry.path()))?;
         if name.starts_with('.') || !kind.is_file() {
             continue;
         }
         let length = entry
             .metadata()
-            .map_err(io("measure", &entry.path()))?
+            .map_err(Error::io("measure", &entry.path()))?
             .len();
         lengths.insert(format!("{sub}/{name}"), length);
     }

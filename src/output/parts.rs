@@ -520,17 +520,9 @@ fn hold_if_asked(run: u64) {
 /// read is copied as it is: the run it stands for is found damaged where
 /// it is verified.
 pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
-    let io = |action, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    };
     super::durable::create_dir(to)?;
     let mut seals: Vec<String> = std::fs::read_dir(from)
-        .map_err(io("read", from))?
+        .map_err(Error::io("read", from))?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|name| !name.starts_with('.') && name.ends_with(".sealed.csv"))
         .collect();

@@ -416,14 +416,25 @@ fn draw_panel<DB: DrawingBackend>(
     if named {
         name_points(area, &chart, cell.categories, y_lo)?;
     }
+    draw_lines(&mut chart, lines, cell, plan)
+}
 
+/// `lines` on `chart`, a panel or small multiple (`cell`): each a line
+/// with its band, or points with error bars.
+fn draw_lines<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    lines: &[&Line],
+    cell: &Cell,
+    plan: &Plan,
+) -> DrawResult<DB> {
+    let named = !cell.categories.is_empty();
     // Points with error bars of several lines (arms at the same sweep
     // point) are set a little apart, so that no bar hides another.
     let bars = cell.with_bars.len() as f64;
     let apart = if named {
         (0.5 / bars).min(0.15)
     } else {
-        0.012 * x_span
+        0.012 * (cell.x.1 - cell.x.0)
     };
     for l in lines {
         let colour = rgb(plan.colours[l.condition]);

@@ -480,6 +480,7 @@ fn open_new(
     let overrides = flag_overrides(args)?;
     let experiment = load_experiment(args.scenario.as_deref(), &overrides)?;
     job.check(&experiment, args.scenario.as_deref())?;
+    summary::print_unused(&experiment);
     if !args.options.no_memory_check {
         let origin = args.scenario.as_ref().map_or_else(
             || "built-in scenario".to_string(),

@@ -55,30 +55,36 @@ pub struct CommunityNetwork {
     /// Mean community ties per person (generated networks).
     #[default(6.0)]
     #[schemars(range(min = 0.0, max = 10_000.0), extend("x-unit" = "ties"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind = erdos_renyi | watts_strogatz | barabasi_albert | ring_lattice"))]
     pub mean_degree: f64,
     /// Watts–Strogatz rewiring probability.
     #[default(0.1)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind = watts_strogatz"))]
     pub rewiring: f64,
     /// With `kind = "file"`: a CSV whose first line is the header `source,target`, then one tie per line, two member ids (0 to members − 1) and nothing else, each tie once (in either direction) and no member tied to itself; relative to the scenario file.
     #[default(None)]
     #[schemars(extend("x-also" = "required when `kind = \"file\"`"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind = file"))]
     pub file: Option<String>,
     /// UCLA-3 points lower at arrival for each community tie above the mean
     /// degree (higher for each below).
     #[default(0.1)]
     #[schemars(range(min = -6.0, max = 6.0), extend("x-unit" = "UCLA-3 points per tie"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind != none"))]
     pub loneliness_per_tie: f64,
     /// Added newcomers per session to an open group, per person in its
     /// catchment with a community tie to a current member.
     #[default(0.05)]
     #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "people / session per referring tie"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind != none; format.membership = open"))]
     pub referral: f64,
     /// How a generated network is laid over the people: `"shuffled"` (a
     /// seeded random order, so group mates are neighbours no more often than
     /// chance) or `"in_order"` (member ids in order: a ring's neighbours are
     /// mostly group mates).
     #[default(Layout::Shuffled)]
+    #[schemars(extend("x-applies-when" = "community_network.kind = erdos_renyi | watts_strogatz | barabasi_albert | ring_lattice"))]
     pub layout: Layout,
     /// Homophily on loneliness at arrival, 0–1: people are laid over a ring
     /// or small world in order of h·z(loneliness) + √(1 − h²)·noise, so lonely
@@ -91,11 +97,13 @@ pub struct CommunityNetwork {
     /// that is not lonely.
     #[default(0.0)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of ties dissolved per year"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind != none"))]
     pub tie_turnover_per_year: f64,
     /// How many times likelier a tie with a lonely end (UCLA-3 ≥ 6) is to
     /// dissolve.
     #[default(2.0)]
     #[schemars(range(min = 1.0, max = 100.0), extend("x-unit" = "multiplier of the dissolution probability"))]
+    #[schemars(extend("x-applies-when" = "community_network.kind != none; community_network.tie_turnover_per_year != 0"))]
     pub lonely_turnover_factor: f64,
     /// Whether ties between group members that reach beyond the meetings
     /// (the pair keeps in regular touch outside) join the community
@@ -103,6 +111,7 @@ pub struct CommunityNetwork {
     /// are community ties: they outlast the group and turn over like any
     /// other.
     #[default(true)]
+    #[schemars(extend("x-applies-when" = "community_network.kind != none"))]
     pub group_ties_join: bool,
 }
 

@@ -39,6 +39,7 @@ use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph, NetworkKind};
 use crate::error::{Error, Origin, Place, Result};
 use crate::output::manifest::Span;
+use crate::scenario::applies;
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
 use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
@@ -103,6 +104,9 @@ pub struct Experiment {
     /// The calibration of a file with a `[calibration]` table: one
     /// generation's particles are the points.
     pub calibration: Option<Plan>,
+    /// The settings of the file and the command line that no run applies,
+    /// as warnings naming the file and line ([`unused_settings`]).
+    pub unused: Vec<String>,
 }
 
 impl Design {
@@ -448,6 +452,68 @@ struct Split {
     calibration: Option<toml::Table>,
 }
 
+/// The settings no run of the experiment applies
+/// ([`applies::unused_settings`]), each a warning that names its file and
+/// line: a base value other than the default (a file rerun from
+/// `scenario.resolved.toml` writes every key, most at their defaults), a
+/// swept or sampled key, or an arm's value, looked for in that arm's runs.
+fn unused_settings(
+    origin: &Origin,
+    base: &Written,
+    varied: &[(String, Place)],
+    arms: &[ArmSpec],
+    scenarios: &[Scenario],
+) -> Vec<String> {
+    let every: Vec<usize> = (0..scenarios.len()).collect();
+    let mut settings: Vec<applies::Setting> = Vec::new();
+    for (key, place) in &base.places {
+        let (Some(value), Some(declared)) =
+            (keys::lookup(&base.table, key), keys::registry().key(key))
+        else {
+            continue;
+        };
+        if !applies::same_value(&serde_json::json!(value), &declared.default) {
+            settings.push(applies::Setting {
+                key,
+                place: place.clone(),
+                runs: every.clone(),
+                arm: None,
+            });
+        }
+    }
+    for (key, place) in varied {
+        settings.push(applies::Setting {
+            key,
+            place: place.clone(),
+            runs: every.clone(),
+            arm: None,
+        });
+    }
+    for (a, arm) in arms.iter().enumerate() {
+        for (key, _, place) in &arm.overrides {
+            settings.push(applies::Setting {
+                key,
+                place: place.clone(),
+                runs: every
+                    .iter()
+                    .copied()
+                    .filter(|i| i % arms.len() == a)
+                    .collect(),
+                arm: Some(&arm.name),
+            });
+        }
+    }
+    // In the file's order; flags and code after the lines.
+    settings.sort_by_key(|s| match s.place {
+        Place::Line(line) => line,
+        _ => usize::MAX,
+    });
+    applies::unused_settings(&settings, &|i| scenarios[i].parameters())
+        .into_iter()
+        .map(|unused| format!("{origin}{}: {unused}", unused.place))
+        .collect()
+}
+
 /// A table of keys and where each of its values was written.
 #[derive(Debug, Clone)]
 struct Written {
@@ -682,6 +748,7 @@ impl Experiment {
             )?;
         }
         Ok(Experiment {
+            unused: unused_settings(origin, &base, &varied, &arms, &scenarios),
             scenarios,
             sweep,
             arms,
@@ -1537,24 +1604,41 @@ impl Experiment {
         self.sensitivity.is_none() && self.calibration.is_none()
     }
 
-    /// Whether some comparison of `rows` (summary.csv's) sets a condition
-    /// meeting in open groups against one meeting in closed ones: their
-    /// members have had different times in the programme by its end
-    /// ([`crate::verdict::OPEN_AGAINST_CLOSED`]). Control members, who
-    /// meet in no group, are neither.
-    pub fn compares_open_with_closed(&self, rows: &[crate::output::SummaryRow]) -> bool {
-        let open = |point: usize, label: &str| {
+    /// The notes a comparison of `rows` (summary.csv's) needs beside its
+    /// sentences: where it sets a condition meeting in open groups against
+    /// one in closed groups ([`crate::verdict::OPEN_AGAINST_CLOSED`]: their
+    /// members have had different times in the programme by its end), and
+    /// where it sets conditions meeting at different intervals against
+    /// each other ([`crate::verdict::UNEQUAL_MEETINGS`]: they have met
+    /// different numbers of times by the week compared). Control members,
+    /// who meet in no group, are neither.
+    pub fn comparison_notes(&self, rows: &[crate::output::SummaryRow]) -> Vec<&'static str> {
+        let scenario = |point: usize, label: &str| {
             let arm = self.arms.iter().position(|a| a.name == label)?;
             let s = (point < self.points.len()).then(|| self.scenario(point, arm))?;
-            s.attends()
-                .then_some(s.format.membership == crate::scenario::Membership::Open)
+            s.attends().then_some(s)
         };
-        rows.iter().any(|r| {
-            let (Some(point), Some(arm)) = (r.reference_point, &r.reference_arm) else {
-                return false;
-            };
-            matches!((open(r.point, &r.arm), open(point, arm)), (Some(a), Some(b)) if a != b)
-        })
+        let pairs: Vec<(&Scenario, &Scenario)> = rows
+            .iter()
+            .filter_map(|r| {
+                let (point, arm) = (r.reference_point?, r.reference_arm.as_deref()?);
+                Some((scenario(r.point, &r.arm)?, scenario(point, arm)?))
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if pairs
+            .iter()
+            .any(|(a, b)| a.format.membership != b.format.membership)
+        {
+            notes.push(crate::verdict::OPEN_AGAINST_CLOSED);
+        }
+        if pairs
+            .iter()
+            .any(|(a, b)| a.format.frequency != b.format.frequency)
+        {
+            notes.push(crate::verdict::UNEQUAL_MEETINGS);
+        }
+        notes
     }
 
     /// The scenario of every point and arm.

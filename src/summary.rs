@@ -170,10 +170,9 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     if let Some(rest) = rest {
         let _ = writeln!(out, "  {rest}");
     }
-    if e.compares_open_with_closed(&a.summary) {
+    for note in e.comparison_notes(&a.summary) {
         let _ = writeln!(out);
-        let note = crate::verdict::wrap(crate::verdict::OPEN_AGAINST_CLOSED, 100);
-        let _ = writeln!(out, "{}", note.join("\n"));
+        let _ = writeln!(out, "{}", crate::verdict::wrap(note, 100).join("\n"));
     }
     let _ = writeln!(out);
     let _ = writeln!(
@@ -301,6 +300,7 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
     } else {
         print_check_line(path, e);
     }
+    print_unused(e);
     let free = memory::available_bytes().map_or_else(|| "unknown".to_string(), memory::in_words);
     say!(
         "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
@@ -336,6 +336,13 @@ pub fn print_schema(markdown: bool) {
 /// An error for one file of `bonfire check`.
 pub fn print_error(e: &crate::error::Error) {
     say_err!("error: {e}");
+}
+
+/// A warning on stderr for each setting no run of the experiment applies.
+pub fn print_unused(e: &Experiment) {
+    for unused in &e.unused {
+        say_err!("warning: {unused}");
+    }
 }
 
 /// One line on stderr as a calibration's generation ends.

@@ -91,6 +91,7 @@ pub struct Population {
     pub file: Option<String>,
     /// Which row of `file` each member takes (no effect without a file).
     #[default(Sampling::Resample)]
+    #[schemars(extend("x-applies-when" = "population.file != none"))]
     pub sampling: Sampling,
 }
 

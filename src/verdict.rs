@@ -24,8 +24,13 @@ pub const INTERVALS: &str = "The 95% intervals are the Monte Carlo precision of 
 
 /// What a comparison of open groups with closed ones mixes in besides the
 /// format: time in the programme
-/// ([`crate::experiment::Experiment::compares_open_with_closed`]).
+/// ([`crate::experiment::Experiment::comparison_notes`]).
 pub const OPEN_AGAINST_CLOSED: &str = "Open groups take newcomers all through the programme, so at its last session their members have been coming for less time than a closed cohort's: part of each difference between open and closed groups above is time in the programme, not the format. charts/retention.png's lower panel compares retention at equal sessions since joining.";
+
+/// What a comparison of conditions that meet at different intervals
+/// mixes in besides the rhythm: the number of sessions by the week
+/// compared ([`crate::experiment::Experiment::comparison_notes`]).
+pub const UNEQUAL_MEETINGS: &str = "Some conditions compared above meet more often than others, so by the week compared they have met more times. Dropout, recovery's dose and graduation count sessions, not weeks: a group that meets every two weeks has half the chances to drop out in a year, and half the sessions to improve. Part of each difference between them is the number of meetings, not the rhythm of meeting; charts/retention.png's lower panel compares retention at equal sessions since joining, and arms given equal sessions (not equal weeks) compare equal exposure.";
 
 /// A condition's name as people read it: the arm, after the point's swept
 /// values in a sweep (`group_size=8: group`); in a sweep whose points have

@@ -189,6 +189,13 @@ fn check(scenario: &Path, dir: &Path) {
     let mixes = name == "open_vs_closed";
     assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
     assert_eq!(report.contains(note), mixes, "{name}");
+    // Conditions meeting at different intervals: the answer says that the
+    // number of meetings is part of each difference; only
+    // weekly_vs_biweekly compares intervals.
+    let note = "Some conditions compared above meet more often than others";
+    let mixes = name == "weekly_vs_biweekly";
+    assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
+    assert_eq!(report.contains(note), mixes, "{name}");
 
     // The report: the answer first, then key results for every condition,
     // with no empty cell; a primary outcome's cell is a number wherever

@@ -575,3 +575,56 @@ fn the_manifest_records_what_was_run_and_every_file() {
             path.display()
         )));
 }
+
+#[test]
+fn a_setting_no_run_applies_is_named_with_its_line_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    // Line 5: a closed group's waiting list; line 7: a facilitator's
+    // effect on replies in peer-led groups; line 9: a swept facilitator
+    // safety; the open arm applies its own catchment, the closed arm's
+    // catchment (line 15) changes nothing.
+    std::fs::write(
+        &scenario,
+        "[community]\ngroups = 3\ngroup_size = 6\n[open]\narrivals_per_session = 2.0\n\
+         [mechanisms.replies]\nfacilitated_effect = 1.0\n[sweep]\n\
+         \"mechanisms.sharing.facilitated_safety\" = [0.0, 0.3]\n\
+         [[arm]]\nname = \"rolling\"\nformat.membership = \"open\"\n\
+         [[arm]]\nname = \"cohort\"\nopen.catchment = 12\n[format]\nsessions = 2\n",
+    )
+    .unwrap();
+    let checked = bonfire().arg("check").arg(&scenario).assert().success();
+    let err = String::from_utf8(checked.get_output().stderr.clone()).unwrap();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 3, "{err}");
+    assert!(
+        warnings[0].contains("s.toml, line 7: `mechanisms.replies.facilitated_effect` changes nothing: it applies only where `format.leadership` is `facilitated`, and no run has that (every one has `peer`)"),
+        "{err}"
+    );
+    assert!(
+        warnings[1].contains("line 9: `mechanisms.sharing.facilitated_safety`"),
+        "{err}"
+    );
+    assert!(
+        warnings[2].contains("line 15: `open.catchment` changes nothing: it applies only where `format.membership` is `open`, and no run of arm `cohort` has that"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("arrivals_per_session"),
+        "the rolling arm applies it: {err}"
+    );
+    let out = dir.path().join("out");
+    let ran = bonfire()
+        .args(["run", "--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    let err = String::from_utf8(ran.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("warning:")).count(),
+        3,
+        "{err}"
+    );
+    assert!(out.join("summary.csv").exists());
+}

@@ -1,6 +1,7 @@
 //! bonfire's integration tests, in one binary so the suite links once.
 
 mod answers;
+mod applies;
 mod baseline;
 mod calibrate;
 mod calibration;

@@ -267,6 +267,7 @@ fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experi
         );
     }
     driver::check_targets(&experiment, targets)?;
+    summary::print_unused(&experiment);
     if !args.options.no_memory_check {
         memory::check(&experiment, threads, &path.display().to_string())?;
     }

@@ -149,9 +149,9 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
             .as_ref()
             .map_or_else(|| data.sessions_described(), |e| e.arms_described()),
         sensitivity: &indices,
-        open_against_closed: experiment
+        notes: experiment
             .as_ref()
-            .is_some_and(|e| e.compares_open_with_closed(&summary.rows)),
+            .map_or_else(Vec::new, |e| e.comparison_notes(&summary.rows)),
     };
     let page = report::html(&data, &resolved, &inline, &answers);
     write_atomically(&report_path, page.as_bytes())?;

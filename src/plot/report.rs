@@ -36,9 +36,9 @@ pub struct Answers<'a> {
     pub arms: &'a str,
     /// sensitivity.csv, read back (empty without a sensitivity analysis).
     pub sensitivity: &'a [crate::sensitivity::results::IndexRow],
-    /// Whether open groups are compared with closed ones
-    /// ([`crate::verdict::OPEN_AGAINST_CLOSED`]).
-    pub open_against_closed: bool,
+    /// What the comparisons mix in besides the conditions
+    /// ([`crate::experiment::Experiment::comparison_notes`]).
+    pub notes: Vec<&'static str>,
 }
 
 /// A figure and its interval at the places the interval supports.
@@ -191,12 +191,8 @@ fn answer(page: &mut String, answers: &Answers) {
         let _ = writeln!(page, "<li>{}</li>", escape(&rest));
     }
     let _ = writeln!(page, "</ul>");
-    if answers.open_against_closed {
-        let _ = writeln!(
-            page,
-            "<p class=\"note\">{}</p>",
-            escape(crate::verdict::OPEN_AGAINST_CLOSED)
-        );
+    for note in &answers.notes {
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
     let _ = writeln!(
         page,

@@ -26,6 +26,7 @@ use super::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
 pub struct Affect {
     /// Switch the mechanism on or off.
     #[default(true)]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub enabled: bool,
     /// Weight alpha of the others' mood in one averaging round; at most
     /// 0.5 / max(1, negative_weight) when enabled, so the averaging cannot overshoot.
@@ -37,15 +38,18 @@ pub struct Affect {
             "x-also" = "α · 2 · max(ν, 1) ≤ 1 when enabled"
         )
     )]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub susceptibility: f64,
     /// How much more readily a worse mood spreads than a better one.
     #[default(2.0)]
     #[schemars(range(min = 0.0, max = 100.0), extend("x-unit" = "relative pull of a worse mood"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub negative_weight: f64,
     /// Weight of hope in a member's mood on arrival; the rest is the
     /// inverse of their loneliness. Used whether or not the averaging is on.
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight of hope (the rest: loneliness)"))]
+    #[schemars(extend("x-without-switch" = true))]
     pub hope_weight: f64,
 }
 

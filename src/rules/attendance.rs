@@ -44,10 +44,12 @@ pub struct Attendance {
     /// Logit change for online delivery (online members attend more).
     #[default(0.3)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = online | forum"))]
     pub online_effect: f64,
     /// Logit change per doubling of the interval beyond a week.
     #[default(0.2)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per doubling of the interval beyond a week"))]
+    #[schemars(extend("x-applies-when" = "format.frequency = biweekly | monthly"))]
     pub interval_effect: f64,
     /// Logit change per unit of the member's reply memory (−1 never answered … +1 always), weighted toward the first sessions.
     #[default(0.5)]

@@ -74,6 +74,7 @@ pub struct BeyondMeetings {
     /// Multiplier of the contact frequency when the group meets online.
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of the frequency online"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = online | forum"))]
     pub online_factor: f64,
 }
 

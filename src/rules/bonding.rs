@@ -32,6 +32,7 @@ pub struct Bonding {
     /// People one conversation holds; a member talks with this many minus one.
     #[default(4.0)]
     #[schemars(range(min = 2.0, max = 1_000.0), extend("x-unit" = "people"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub conversation_size: f64,
     /// Added growth per partner who disclosed (reciprocal disclosure doubles it).
     #[default(0.5)]
@@ -88,6 +89,7 @@ pub struct Bonding {
     /// Growth multiplier when the group meets online.
     #[default(0.7)]
     #[schemars(range(min = 0.0, max = 10.0), extend("x-unit" = "growth multiplier online"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = online | forum"))]
     pub online_factor: f64,
 }
 

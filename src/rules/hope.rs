@@ -44,6 +44,7 @@ pub struct Hope {
     /// for good (members who improve are hopeful too).
     #[default(0.75)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "hope, 0–1"))]
+    #[schemars(extend("x-without-switch" = true))]
     pub hopeful_at: f64,
 }
 

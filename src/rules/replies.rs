@@ -40,18 +40,22 @@ pub struct Replies {
     /// Chance that an average listener (openness ½, no tie, average peer-led group) replies to a disclosure.
     #[default(0.4)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability per listener and disclosure"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub reply_probability: f64,
     /// Logit change per unit of the listener's openness above one half.
     #[default(1.7)]
     #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit per unit of openness"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub openness_effect: f64,
     /// Logit change when listener and discloser are friends (scaled by strength / friend_hours, at most 1).
     #[default(1.0)]
     #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit at a friend-level tie"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub tie_effect: f64,
     /// Logit change when a facilitator leads the group (facilitators invite responses).
     #[default(0.5)]
     #[schemars(range(min = -20.0, max = 20.0), extend("x-unit" = "logit"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online; format.leadership = facilitated"))]
     pub facilitated_effect: f64,
     /// Weight of the latest disclosure in a member's reply memory.
     #[default(0.5)]

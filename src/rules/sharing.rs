@@ -23,31 +23,38 @@ pub struct Sharing {
     /// Share of the session taken by opening, closing and logistics.
     #[default(0.15)]
     #[schemars(range(min = 0.0, max = 0.9), extend("x-unit" = "share of the session"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub overhead: f64,
     /// Ratio of the geometric rank law of speaking shares (1 = equal).
     #[default(0.8)]
     #[schemars(range(min = 0.05, max = 1.0), extend("x-unit" = "ratio (1 = equal)"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub rank_ratio: f64,
     /// How far facilitation moves the ratio towards equal shares (0–1).
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of the way to equal"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online; format.leadership = facilitated"))]
     pub facilitation_flattening: f64,
     /// Disclosure probability of an open, unstigmatised member in a safe group.
     #[default(0.8)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "probability"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub disclosure_base: f64,
     /// Weight of psychological safety (cohesion / 10) in disclosure.
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "weight"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub safety_weight: f64,
     /// Psychological safety a facilitator adds, in disclosure and in the
     /// acceptance a disclosure meets (stigma).
     #[default(0.15)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "safety added by a facilitator"))]
+    #[schemars(extend("x-applies-when" = "format.leadership = facilitated"))]
     pub facilitated_safety: f64,
     /// Floor minutes at which a disclosure is fully heard.
     #[default(5.0)]
     #[schemars(range(min = 0.1, max = 480.0), extend("x-unit" = "minutes"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub full_disclosure_minutes: f64,
 }
 

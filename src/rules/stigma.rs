@@ -33,6 +33,7 @@ pub struct Stigma {
     /// Multiplier of both rates online (face-to-face contact works better).
     #[default(0.6)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "multiplier of both rates online"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = online | forum"))]
     pub online_factor: f64,
     /// Acceptance of a disclosure nobody replied to, as a share of the
     /// acceptance of an answered one.

@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::Parameters;
+use super::applies::{self, Clause};
 use super::source::join;
 use crate::error::bounded;
 
@@ -68,6 +69,9 @@ pub struct Key {
     pub also: Option<String>,
     /// Applies to every run of an experiment: no `[sweep]` or `[[arm]]` may set it.
     pub experiment_wide: bool,
+    /// Where the key acts (`x-applies-when`, its table's and its own, and
+    /// its table's switch): a run that fails a clause ignores it.
+    pub applies_when: Vec<Clause>,
     /// The key's own JSON Schema (for `[sweep]` and `[[arm]]` schemas;
     /// keywords in reading order from [`ordered_registry`] only).
     pub schema: Value,
@@ -122,7 +126,7 @@ fn from_schema(schema: Value) -> Registry {
         schema: Value::Null,
     };
     let defs = schema.get("$defs").unwrap_or(&Value::Null);
-    walk(&schema, defs, "", false, &mut registry);
+    walk(&schema, defs, "", (false, &[]), &mut registry);
     registry.schema = schema;
     registry
 }
@@ -172,7 +176,11 @@ fn text(node: &Value, field: &str) -> Option<String> {
     node.get(field).and_then(Value::as_str).map(String::from)
 }
 
-fn walk(node: &Value, defs: &Value, path: &str, wide: bool, out: &mut Registry) {
+/// What a table passes to its keys: whether it is experiment-wide, and
+/// the clauses of where it applies.
+type Inherited<'a> = (bool, &'a [Clause]);
+
+fn walk(node: &Value, defs: &Value, path: &str, (wide, applies): Inherited, out: &mut Registry) {
     let resolved = resolve(node, defs);
     let Some(properties) = resolved.get("properties").and_then(Value::as_object) else {
         return;
@@ -188,10 +196,19 @@ fn walk(node: &Value, defs: &Value, path: &str, wide: bool, out: &mut Registry) 
         let child = join(path, name);
         let target = resolve(property, defs);
         let wide = wide || property.get("x-experiment-wide") == Some(&Value::Bool(true));
+        let mut clauses = applies.to_vec();
+        if let Some(declared) = text(property, "x-applies-when") {
+            clauses.extend(Clause::parse_all(&declared));
+        }
         if target.get("properties").is_some() {
-            walk(property, defs, &child, wide, out);
+            walk(property, defs, &child, (wide, &clauses), out);
         } else {
-            out.keys.push(leaf(&child, property, target, wide));
+            let without_switch = property.get("x-without-switch") == Some(&Value::Bool(true));
+            if properties.contains_key("enabled") && name != "enabled" && !without_switch {
+                clauses.push(Clause::switch(path));
+            }
+            out.keys
+                .push(leaf(&child, property, target, (wide, &clauses)));
         }
     }
 }
@@ -211,7 +228,7 @@ fn bound_real(node: &Value, field: &str, path: &str) -> f64 {
         .unwrap_or_else(|| panic!("{path}: a number key declares its {field}"))
 }
 
-fn leaf(path: &str, property: &Value, target: &Value, wide: bool) -> Key {
+fn leaf(path: &str, property: &Value, target: &Value, (wide, applies): Inherited) -> Key {
     let get = |field: &str| property.get(field).or_else(|| target.get(field));
     let ty = target.get("type");
     let kind = if let Some(variants) = target.get("oneOf").and_then(Value::as_array) {
@@ -275,6 +292,7 @@ fn leaf(path: &str, property: &Value, target: &Value, wide: bool) -> Key {
         at_most: get("x-at-most").and_then(Value::as_str).map(String::from),
         also: get("x-also").and_then(Value::as_str).map(String::from),
         experiment_wide: wide,
+        applies_when: applies.to_vec(),
         schema,
     }
 }
@@ -665,6 +683,18 @@ pub fn markdown_reference() -> String {
                     .map(|c| format!("`{}`: {}", c.value, lower_first(&one_line(&c.doc))))
                     .collect();
                 meaning = format!("{meaning} {}.", words.join("; "));
+            }
+            let declared: Vec<Clause> = key
+                .applies_when
+                .iter()
+                .filter(|c| !c.from_switch)
+                .cloned()
+                .collect();
+            if !declared.is_empty() {
+                meaning = format!(
+                    "{meaning} Applies only where {}.",
+                    applies::in_words(&declared)
+                );
             }
             let name = last_part(&key.path);
             out.push_str(&format!(

@@ -22,6 +22,7 @@
 //! (`Scenario::builder`, in `crate::experiment`); a `Scenario` cannot be
 //! changed once built.
 
+pub mod applies;
 pub mod keys;
 pub mod source;
 
@@ -79,7 +80,9 @@ pub struct Parameters {
     pub question: Question,
     pub community: Community,
     pub format: Format,
+    #[schemars(extend("x-applies-when" = "format.membership = open"))]
     pub open: OpenGroups,
+    #[schemars(extend("x-applies-when" = "format.delivery = forum"))]
     pub forum: crate::rules::forum::Forum,
     pub population: Population,
     pub cohesion: CohesionMeasure,
@@ -118,6 +121,7 @@ pub struct Community {
     /// A closed group whose current members fall below this many (or below group_size, if smaller) after a session ends; its remaining members' status becomes `group_ended` (1 = groups never end). Open groups refill and never end.
     #[default(3)]
     #[schemars(range(min = 1, max = 1_000), extend("x-unit" = "people"))]
+    #[schemars(extend("x-applies-when" = "format.membership = closed"))]
     pub min_group_size: u32,
     /// People in the control arm, who never attend (0 = no control arm).
     #[default(0)]
@@ -194,6 +198,7 @@ pub struct Format {
     /// Length of a session.
     #[default(90.0)]
     #[schemars(range(min = 10.0, max = 480.0), extend("x-unit" = "minutes"))]
+    #[schemars(extend("x-applies-when" = "format.delivery = in_person | online"))]
     pub minutes: f64,
     /// Led by members or by a trained facilitator.
     #[default(Leadership::Peer)]

@@ -1,0 +1,276 @@
+//! Where a key applies (`x-applies-when`, and each mechanism's switch) is
+//! what the engine does: for every clause of every key, a run where the
+//! clause fails writes the same files whatever the key holds, and for
+//! every declared clause, a run where all of them hold writes other files
+//! when the key changes. So a warning that a setting changes nothing is
+//! never a false alarm, and no declaration is wider than the code.
+
+use std::path::Path;
+
+use bonfire::scenario::applies::Clause;
+use bonfire::scenario::keys::{self, Key, Kind};
+
+use crate::common::bonfire;
+
+/// A small community with every output, every session measured, and the
+/// contagion of loneliness on (it is the one mechanism off by default).
+const HEAD: &str = r#"
+name = "applies"
+seed = 5
+[community]
+groups = 24
+group_size = 8
+[format]
+sessions = 20
+[network]
+metrics_every = 1
+[output]
+members_csv = true
+groups_csv = true
+[mechanisms.contagion]
+enabled = true
+"#;
+
+/// The files a run writes that its rules decide.
+const FILES: [&str; 4] = ["timeseries.csv", "members.csv", "groups.csv", "network.csv"];
+
+fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
+    let (path, last) = key.rsplit_once('.').map_or(("", key), |(p, l)| (p, l));
+    let mut at = table;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        at = at
+            .entry(part)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .unwrap();
+    }
+    at.insert(last.to_string(), value);
+}
+
+/// A cohort of a row for each of [`HEAD`]'s 192 members, so that either
+/// way of sampling it runs.
+fn write_cohort(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("cohort.csv");
+    let mut text = String::from("id,loneliness,hope,stigma,openness\n");
+    for i in 0..192 {
+        let share = f64::from(i % 10) / 10.0;
+        text.push_str(&format!(
+            "P{i},{},{},{},{}\n",
+            3 + i % 7,
+            0.05 + share * 0.9,
+            0.9 - share * 0.8,
+            0.3 + share / 2.0
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every value of the clause's key that meets it (`holds`), or every one
+/// that fails it; None leaves a file out.
+fn values_for(clause: &Clause, holds: bool, cohort: &Path) -> Vec<Option<toml::Value>> {
+    let key = keys::registry().key(&clause.key).unwrap();
+    let named = |word: &str| clause.words.iter().any(|w| w == word);
+    let wanted = |word: &String| named(word) == (holds != clause.negated);
+    let values: Vec<Option<toml::Value>> = match &key.kind {
+        Kind::Choice(choices) => choices
+            .iter()
+            .map(|c| c.value.clone())
+            .filter(wanted)
+            .map(|word| Some(toml::Value::String(word)))
+            .collect(),
+        Kind::Switch => [true, false]
+            .into_iter()
+            .filter(|b| wanted(&b.to_string()))
+            .map(|b| Some(toml::Value::Boolean(b)))
+            .collect(),
+        Kind::Real { .. } => {
+            // `!= 0`: 0 fails it; a turnover of a fifth a year meets it.
+            assert!(
+                clause.negated && named("0"),
+                "{}: a number clause other than != 0",
+                clause.key
+            );
+            vec![Some(toml::Value::Float(if holds { 0.2 } else { 0.0 }))]
+        }
+        Kind::Path => {
+            assert!(
+                clause.negated && named("none"),
+                "{}: a file clause other than != none",
+                clause.key
+            );
+            let file = toml::Value::String(cohort.display().to_string());
+            vec![holds.then_some(file)]
+        }
+        other => panic!("{}: no clause on a key of kind {other:?}", clause.key),
+    };
+    assert!(
+        !values.is_empty(),
+        "{}: no value that {} {clause}",
+        clause.key,
+        if holds { "meets" } else { "fails" }
+    );
+    values
+}
+
+/// Values of `key` other than its default, within its range.
+fn other_values(key: &Key) -> Vec<toml::Value> {
+    let default = &key.default;
+    match &key.kind {
+        Kind::Switch => vec![toml::Value::Boolean(!default.as_bool().unwrap())],
+        Kind::Choice(choices) => choices
+            .iter()
+            .filter(|c| default.as_str() != Some(c.value.as_str()))
+            .map(|c| toml::Value::String(c.value.clone()))
+            .collect(),
+        Kind::Real { min, max } => {
+            let d = default.as_f64().unwrap();
+            [
+                d * 2.0,
+                d / 2.0,
+                d + 1.0,
+                (min + max.min(100.0)) / 2.0,
+                *min,
+            ]
+            .into_iter()
+            .filter(|x| (min..=max).contains(&x) && *x != d)
+            .map(toml::Value::Float)
+            .collect()
+        }
+        Kind::Whole { min, max } => {
+            let d = default.as_i64().unwrap();
+            [d * 2, d / 2, d + 1]
+                .into_iter()
+                .filter(|x| (min..=max).contains(&x) && *x != d)
+                .map(toml::Value::Integer)
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The files of a run of `table`, or None where the scenario is refused
+/// (a value no run can take is refused, never ignored).
+fn outputs(dir: &Path, name: &str, table: &toml::Table) -> Option<Vec<Vec<u8>>> {
+    let scenario = dir.join(format!("{name}.toml"));
+    std::fs::write(&scenario, toml::to_string(table).unwrap()).unwrap();
+    let out = dir.join(name);
+    let run = bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args([
+            "--quiet",
+            "--no-charts",
+            "--force",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    if !run.status.success() {
+        return None;
+    }
+    Some(
+        FILES
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .collect(),
+    )
+}
+
+/// [`HEAD`] with every clause of `key` met, but where `failing` names a
+/// clause and a value of its key that fails it.
+fn context(
+    key: &Key,
+    failing: Option<(usize, &Option<toml::Value>)>,
+    cohort: &Path,
+) -> toml::Table {
+    let mut table: toml::Table = toml::from_str(HEAD).unwrap();
+    for (i, clause) in key.applies_when.iter().enumerate() {
+        let value = match failing {
+            Some((f, value)) if f == i => value.clone(),
+            _ => values_for(clause, true, cohort).swap_remove(0),
+        };
+        if let Some(value) = value {
+            set(&mut table, &clause.key, value);
+        }
+    }
+    table
+}
+
+#[test]
+fn a_key_changes_nothing_where_a_clause_of_where_it_applies_fails_and_something_where_all_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let cohort = write_cohort(dir.path());
+    let (mut inert, mut live) = (0, 0);
+    let mut problems = Vec::new();
+    for key in keys::registry()
+        .keys
+        .iter()
+        .filter(|k| !k.applies_when.is_empty())
+    {
+        if key.kind == Kind::Path {
+            continue; // an edge list's content, not a value to vary here
+        }
+        let others = other_values(key);
+        assert!(!others.is_empty(), "{}: no other value to try", key.path);
+        for (i, clause) in key.applies_when.iter().enumerate() {
+            let mut tried = 0;
+            for failing in values_for(clause, false, &cohort) {
+                // A value that breaks a relation between keys is refused,
+                // which is not ignoring it (`kind = "file"` needs a file).
+                let table = context(key, Some((i, &failing)), &cohort);
+                let Some(before) = outputs(dir.path(), "before", &table) else {
+                    continue;
+                };
+                for value in &others {
+                    let mut changed = table.clone();
+                    set(&mut changed, &key.path, value.clone());
+                    let Some(after) = outputs(dir.path(), "after", &changed) else {
+                        continue;
+                    };
+                    tried += 1;
+                    if after != before {
+                        problems.push(format!(
+                            "{} = {value} changes the outputs where {clause} fails ({} = {failing:?})",
+                            key.path, clause.key
+                        ));
+                    }
+                }
+            }
+            inert += tried;
+            if tried == 0 {
+                problems.push(format!(
+                    "{}: no value could be tried where {clause} fails",
+                    key.path
+                ));
+            }
+        }
+        if key.applies_when.iter().all(|c| c.from_switch) {
+            continue; // a mechanism's keys may change nothing in a short run
+        }
+        let table = context(key, None, &cohort);
+        let before = outputs(dir.path(), "before", &table)
+            .unwrap_or_else(|| panic!("{}: the run where it applies is refused", key.path));
+        let changes = others.iter().any(|value| {
+            let mut changed = table.clone();
+            set(&mut changed, &key.path, value.clone());
+            outputs(dir.path(), "after", &changed).is_some_and(|after| after != before)
+        });
+        if changes {
+            live += 1;
+        } else {
+            problems.push(format!(
+                "{}: no value changes the outputs where it applies",
+                key.path
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        inert > 400 && live > 30,
+        "too few cases: {inert} inert, {live} live"
+    );
+}

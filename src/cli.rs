@@ -385,12 +385,24 @@ fn resumed_shard(dir: &Path, asked: Option<Shard>) -> anyhow::Result<Option<Shar
 
 /// `--resume` of a folder whose run has finished (it has its manifest):
 /// nothing to run; parts left by a crash while they were being removed
-/// are removed now.
-fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
+/// are removed now, and charts an interrupt left undrawn are drawn
+/// ([`charts_left_undrawn`]) unless `no_charts`.
+fn resume_finished(dir: &Path, quiet: bool, no_charts: bool) -> anyhow::Result<()> {
     crate::output::manifest::check_file_lengths(dir)?;
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
+    if !no_charts && charts_left_undrawn(dir) {
+        let written = plot::render(dir)?;
+        if !quiet {
+            crate::console::say!(
+                "bonfire: {} holds a finished run whose charts and report were left undrawn (it was stopped after writing its files); drawn now",
+                dir.display()
+            );
+            summary::print_plot(dir, &written);
+        }
+        return Ok(());
+    }
     if !quiet {
         crate::console::say!(
             "bonfire: {} holds a finished run (manifest.json); nothing to resume",
@@ -398,6 +410,24 @@ fn resume_finished(dir: &Path, quiet: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether a finished run's charts are still to be drawn: it has no
+/// report, and the command line its manifest records did not leave them
+/// out (`--no-charts`). A run stopped between writing its manifest and
+/// drawing its charts leaves such a folder.
+fn charts_left_undrawn(dir: &Path) -> bool {
+    if dir.join("report.html").is_file() {
+        return false;
+    }
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).ok();
+    let left_out = manifest
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|m| {
+            let words = m.get("command_line")?.as_array()?.clone();
+            Some(words.iter().any(|w| w == "--no-charts"))
+        });
+    left_out == Some(false)
 }
 
 /// An experiment and the locked folder it runs into.
@@ -441,7 +471,7 @@ fn open_resumed(
     }
     let lock = FolderLock::acquire(dir, &command_line())?;
     if dir.join("manifest.json").is_file() {
-        resume_finished(dir, args.options.quiet)?;
+        resume_finished(dir, args.options.quiet, args.options.no_charts)?;
         return Ok(None);
     }
     *shard = resumed_shard(dir, *shard)?;

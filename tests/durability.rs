@@ -551,6 +551,38 @@ fn resume_of_a_finished_run_runs_nothing_and_plot_needs_a_finished_run() {
     assert!(!out.join("charts").exists());
 }
 
+/// A run stopped after writing its files and before drawing its charts
+/// (its manifest written, no report) is finished by `--resume`, which
+/// draws them, as the interrupt's message promises; one run with
+/// `--no-charts` is left without.
+#[test]
+fn resume_draws_the_charts_a_stop_after_the_files_left_undrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &[]);
+    let report = std::fs::read(out.join("report.html")).unwrap();
+    // What a stop between the manifest and the charts leaves.
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    bonfire()
+        .args(["run", "--resume"])
+        .arg(&out)
+        .args(["--no-charts"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to resume"));
+    assert!(!out.join("report.html").exists());
+    bonfire()
+        .args(["run", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("left undrawn"));
+    assert_eq!(std::fs::read(out.join("report.html")).unwrap(), report);
+    assert!(out.join("charts/isolation.png").is_file());
+}
+
 /// Ctrl-C (SIGINT) during a run ends it at once with exit code 130 and a
 /// line saying how to resume; `--resume` then finishes it to the same files.
 #[cfg(unix)]

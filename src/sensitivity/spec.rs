@@ -366,8 +366,14 @@ impl Sensitivity {
             Some(toml::Value::Array(list)) if !list.is_empty() => list
                 .iter()
                 .map(|v| match v {
+                    // The reason leads what is allowed: a long outcome
+                    // would otherwise cut it from the quoted value.
                     toml::Value::String(s) => Outcome::parse(s).map_err(|why| {
-                        problem("outcomes", format!("{s:?}: {why}"), allowed("outcomes"))
+                        problem(
+                            "outcomes",
+                            format!("{s:?}"),
+                            format!("{why}; {}", allowed("outcomes")),
+                        )
                     }),
                     other => Err(problem(
                         "outcomes",
@@ -410,8 +416,19 @@ impl Sensitivity {
         value: &toml::Value,
         kind: &keys::Kind,
     ) -> std::result::Result<Factor, (String, String)> {
-        let range_allowed = "a range { from, to } (with scale = \"log\" for a positive real range), or a list of at least two values";
+        let range_allowed = "a range { from, to } (with scale = \"log\" for a positive real range), or a list of at least two different values";
         let values = match value {
+            // A value listed twice would weigh twice in the design, and a
+            // list of one value repeated varies nothing, which its indices
+            // of 0 would read as "no effect".
+            toml::Value::Array(list)
+                if list.iter().enumerate().any(|(i, v)| list[..i].contains(v)) =>
+            {
+                return Err((
+                    keys::written(value),
+                    "a list of at least two different values, each once".into(),
+                ));
+            }
             toml::Value::Array(list) if list.len() >= 2 => Values::List(list.clone()),
             toml::Value::Table(t) => {
                 Self::range(t, kind).map_err(|why| (keys::written(value), why))?
@@ -564,6 +581,31 @@ mod tests {
             toml::from_str("method = \"morris\"\nsamples = 48\noutcomes = [\"retention@end\"]")
                 .unwrap();
         assert_eq!(Sensitivity::parse(&morris).unwrap().samples, 48);
+    }
+
+    #[test]
+    fn a_list_factor_lists_each_value_once_and_a_bad_outcome_says_why_in_full() {
+        let kind = keys::Kind::Choice(Vec::new());
+        let twice: toml::Value = toml::Value::Array(vec!["peer".into(), "peer".into()]);
+        let (given, allowed) = Sensitivity::factor("format.leadership", &twice, &kind).unwrap_err();
+        assert_eq!(given, "[\"peer\", \"peer\"]");
+        assert!(allowed.contains("different values, each once"), "{allowed}");
+        let three: toml::Value = toml::Value::Array(vec![1.into(), 2.into(), 1.into()]);
+        assert!(Sensitivity::factor("community.groups", &three, &kind).is_err());
+        let two: toml::Value = toml::Value::Array(vec!["peer".into(), "facilitated".into()]);
+        assert!(Sensitivity::factor("format.leadership", &two, &kind).is_ok());
+
+        let table: toml::Table =
+            toml::from_str("outcomes = [\"effect_size:retention@end\"]").unwrap();
+        let p = Sensitivity::parse(&table).unwrap_err();
+        assert_eq!(p.given, "\"effect_size:retention@end\"");
+        assert!(
+            p.allowed.starts_with(
+                "an effect size is measured at the end (@end) of a member score: loneliness_mean"
+            ),
+            "{}",
+            p.allowed
+        );
     }
 
     #[test]

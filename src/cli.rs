@@ -476,6 +476,10 @@ fn open_resumed(
     }
     *shard = resumed_shard(dir, *shard)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
+    let text = std::fs::read_to_string(&resolved).map_err(Error::io("reading", &resolved))?;
+    if let Err(changed) = crate::input_files::check_unchanged(&experiment, &text) {
+        anyhow::bail!("--resume {}: {changed}", dir.display());
+    }
     if experiment.calibration.is_some() {
         anyhow::bail!(
             "{} holds a calibration: `bonfire calibrate --resume {}` finishes it",
@@ -530,7 +534,7 @@ fn open_new(
     }
     write_atomically(
         &dir.join("scenario.resolved.toml"),
-        experiment.resolved_toml().as_bytes(),
+        experiment.resolved_toml()?.as_bytes(),
     )?;
     let source = args
         .scenario
@@ -714,6 +718,13 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     // the lock is let go.
     let _replaced = OutputFolder::prepare(&args.out, args.force)?.take_replaced();
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
+    // From here, what a merge stopped has copied counts, and `run
+    // --resume` finishes it (runs it had not copied run again).
+    crate::interrupt::on_interrupt_explain_resume(
+        &args.out,
+        false,
+        &format!("bonfire run --resume {}", args.out.display()),
+    );
     // Every shard's network exports (written by the runs themselves) come
     // before any sealed part: a run counts as done once its part is in, so
     // a merge that stops between the two and is resumed still has every

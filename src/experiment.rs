@@ -1741,9 +1741,16 @@ impl Experiment {
     }
 
     /// The experiment with every default filled in, as TOML: the base
-    /// scenario resolved, then the `[sweep]` and `[[arm]]` tables as given.
+    /// scenario resolved, then the `[sweep]` and `[[arm]]` tables as given,
+    /// then a comment naming each file it reads with its content's digest
+    /// ([`crate::input_files::record`]; reading them again can fail).
     /// Running it again reproduces every run.
-    pub fn resolved_toml(&self) -> String {
+    pub fn resolved_toml(&self) -> Result<String> {
+        Ok(self.resolved_tables() + &crate::input_files::record(self)?)
+    }
+
+    /// [`Experiment::resolved_toml`] without the files' record.
+    fn resolved_tables(&self) -> String {
         let mut text = self.base.resolved_toml();
         if !self.sweep.keys.is_empty() {
             let mut t = toml::Table::new();
@@ -2009,7 +2016,7 @@ mod tests {
         let groups = |p: usize| together.scenario(p, 0).community.groups;
         assert_eq!((groups(0), groups(2)), (30, 12));
 
-        let again = parse(&together.resolved_toml()).unwrap();
+        let again = parse(&together.resolved_toml().unwrap()).unwrap();
         assert_eq!(again.points, together.points);
         assert!(again.sweep.together);
 

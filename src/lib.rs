@@ -50,6 +50,7 @@ pub mod error;
 pub mod experiment;
 pub mod file_schema;
 pub mod heap;
+pub mod input_files;
 pub mod interrupt;
 pub mod kernel;
 pub mod memory;

@@ -645,3 +645,73 @@ fn leftovers_of_a_run_that_cannot_be_finished_are_cleared_by_a_new_run() {
         "mine"
     );
 }
+
+/// A baseline cohort edited between an interrupt and `--resume` is
+/// refused (the runs still to do would read other people than the runs
+/// sealed), and shards run on two contents of it are two experiments,
+/// which `merge` refuses; the file restored, the resume finishes the run.
+#[cfg(unix)]
+#[test]
+fn an_input_file_changed_since_the_run_began_is_refused_by_resume_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let cohort = dir.path().join("cohort.csv");
+    let rows: String = (0..30)
+        .map(|i| format!("{},{}\n", 3 + i % 7, 0.1 + f64::from(i % 9) / 10.0))
+        .collect();
+    let original = format!("loneliness,hope\n{rows}");
+    std::fs::write(&cohort, &original).unwrap();
+    let text = concat!(
+        "name = \"cohort\"\nreplicates = 2\n[community]\ngroups = 3\ngroup_size = 5\n",
+        "[format]\nsessions = 4\n[population]\nfile = \"cohort.csv\"\nsampling = \"resample\"\n"
+    );
+    let scenario = write_scenario(dir.path(), text);
+    let resolved_of =
+        |out: &Path| std::fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
+
+    let out = dir.path().join("out");
+    let (code, _) = interrupted_after_a_run("run", &scenario, &out);
+    assert_eq!(code, Some(130));
+    assert!(resolved_of(&out).contains("# read: population.file = "));
+    let edited = original.replacen("\n3,", "\n9,", 1);
+    std::fs::write(&cohort, &edited).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--resume"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("population.file = ").and(predicate::str::contains(
+                "the file has changed since the run began",
+            )),
+        );
+    assert!(!out.join("summary.csv").exists(), "nothing finished");
+    std::fs::write(&cohort, &original).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    for file in ["timeseries.csv", "members.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(whole.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+
+    // Shards on two contents of the file.
+    let (first, second) = (dir.path().join("s0"), dir.path().join("s1"));
+    run_ok(&scenario, &first, &["--no-charts", "--shard", "0/2"]);
+    std::fs::write(&cohort, &edited).unwrap();
+    run_ok(&scenario, &second, &["--no-charts", "--shard", "1/2"]);
+    bonfire()
+        .arg("merge")
+        .args([&first, &second])
+        .arg("--out")
+        .arg(dir.path().join("merged"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("holds a different experiment"));
+}

@@ -236,12 +236,14 @@ fn holds(text: &str) -> Result<(), TestCaseError> {
             prop_assert!(message.contains("fuzz.toml"), "names no file: {message}");
         }
         Ok(experiment) => {
-            let resolved = experiment.resolved_toml();
+            let resolved = experiment
+                .resolved_toml()
+                .map_err(|e| TestCaseError::fail(format!("resolved: {e}")))?;
             let again =
                 Experiment::parse(&resolved, &origin, &Overrides::default()).map_err(|e| {
                     TestCaseError::fail(format!("resolved does not parse: {e}\n{resolved}"))
                 })?;
-            prop_assert_eq!(again.resolved_toml(), resolved);
+            prop_assert_eq!(again.resolved_toml().unwrap(), resolved);
             memory::estimate(&experiment, 16);
         }
     }

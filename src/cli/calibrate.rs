@@ -234,7 +234,7 @@ fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
         }
     };
     let given = read_targets(targets)?;
-    let resolved = experiment.resolved_toml();
+    let resolved = experiment.resolved_toml()?;
     match (
         std::fs::read(dir.join(SCENARIO_FILE)),
         std::fs::read(dir.join(TARGETS_FILE)),
@@ -301,7 +301,7 @@ fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, St
     write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
     write_atomically(
         &dir.join(SCENARIO_FILE),
-        experiment.resolved_toml().as_bytes(),
+        experiment.resolved_toml()?.as_bytes(),
     )?;
     let path = args.scenario.as_deref().expect("clap requires a scenario");
     let source = format!("{} with targets {}", path.display(), targets.display());
@@ -349,6 +349,9 @@ fn check_calibration_folder(dir: &Path) -> anyhow::Result<()> {
         source,
     })?;
     let experiment = Experiment::parse(&text, &Origin::File(resolved), &Overrides::default())?;
+    if let Err(changed) = crate::input_files::check_unchanged(&experiment, &text) {
+        anyhow::bail!("--resume {}: {changed}", dir.display());
+    }
     if experiment.calibration.is_none() {
         anyhow::bail!(
             "{} holds a run, not a calibration (`bonfire run --resume {}` finishes it if it is unfinished); `bonfire calibrate SCENARIO --targets FILE` starts a calibration",

@@ -196,6 +196,10 @@ fn check(scenario: &Path, dir: &Path) {
     let mixes = name == "weekly_vs_biweekly";
     assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
     assert_eq!(report.contains(note), mixes, "{name}");
+    // Keys the arms set are listed as varied, not among the defaults.
+    if name == "weekly_vs_biweekly" {
+        assert!(report.contains("varied by [[arm]]"), "{name}");
+    }
 
     // The report: the answer first, then key results for every condition,
     // with no empty cell; a primary outcome's cell is a number wherever

@@ -481,17 +481,32 @@ fn parameters(page: &mut String, resolved: &toml::Table) {
             .map(|(_, v)| v.as_str())
     };
     // A key an experiment's table varies is not at its default, whatever
-    // the base value says: its runs take the sweep's values, the design's
-    // or the particles'.
+    // the base value says: its runs take the sweep's values, the design's,
+    // the particles' or the arms'.
+    let arm_keys: Vec<&String> = resolved
+        .get("arm")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .flat_map(|arm| arm.keys())
+        .filter(|k| !["name", "attends"].contains(&k.as_str()))
+        .collect();
     let varied_by = |key: &str| {
-        VARYING_TABLES.iter().find(|table| {
-            rows.iter().any(|(k, _)| {
-                k.strip_prefix(*table)
-                    .and_then(|rest| rest.strip_prefix('.'))
-                    .and_then(|rest| rest.strip_prefix(key))
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        if arm_keys.iter().any(|k| *k == key) {
+            return Some("[[arm]]".to_string());
+        }
+        VARYING_TABLES
+            .iter()
+            .find(|table| {
+                rows.iter().any(|(k, _)| {
+                    k.strip_prefix(*table)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        .and_then(|rest| rest.strip_prefix(key))
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
             })
-        })
+            .map(|table| format!("[{table}]"))
     };
     let (set, rest): (Vec<_>, Vec<_>) = rows
         .iter()
@@ -499,7 +514,7 @@ fn parameters(page: &mut String, resolved: &toml::Table) {
     page.push_str("<h2>Parameters</h2>\n<p>The keys of <code>scenario.resolved.toml</code> (running that file reproduces this run). First those this scenario sets to something other than the default, with the default beside them.</p>\n<table>\n<tr><th>key</th><th>value</th><th>default</th></tr>\n");
     for (k, v) in &set {
         let value = match varied_by(k) {
-            Some(table) => format!("{v}, varied by [{table}]"),
+            Some(table) => format!("{v}, varied by {table}"),
             None => v.clone(),
         };
         let _ = writeln!(

@@ -409,7 +409,6 @@ impl Kind {
 /// A value as a scenario file would write it.
 pub fn written(value: &toml::Value) -> String {
     match value {
-        toml::Value::Table(_) => "a table".into(),
         toml::Value::Float(x) if x.is_finite() => number(*x),
         other => bounded(&other.to_string()),
     }

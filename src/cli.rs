@@ -477,7 +477,7 @@ fn open_resumed(
     *shard = resumed_shard(dir, *shard)?;
     let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
     let text = std::fs::read_to_string(&resolved).map_err(Error::io("reading", &resolved))?;
-    if let Err(changed) = crate::input_files::check_unchanged(&experiment, &text) {
+    if let Err(changed) = crate::input_files::check_unchanged(experiment.scenarios(), &text) {
         anyhow::bail!("--resume {}: {changed}", dir.display());
     }
     if experiment.calibration.is_some() {

@@ -457,15 +457,26 @@ struct Split {
 /// line: a base value other than the default (a file rerun from
 /// `scenario.resolved.toml` writes every key, most at their defaults), a
 /// swept or sampled key, or an arm's value, looked for in that arm's runs.
-fn unused_settings(
+fn unused_settings<'a>(
     origin: &Origin,
-    base: &Written,
-    varied: &[(String, Place)],
-    arms: &[ArmSpec],
+    base: &'a Written,
+    varied: &'a [(String, Place)],
+    arms: &'a [ArmSpec],
     scenarios: &[Scenario],
 ) -> Vec<String> {
     let every: Vec<usize> = (0..scenarios.len()).collect();
     let mut settings: Vec<applies::Setting> = Vec::new();
+    let mut look_for = |key: &'a str, place: &Place, runs: Vec<usize>, arm: Option<&'a str>| {
+        if let Some(declared) = keys::registry().key(key) {
+            settings.push(applies::Setting {
+                key,
+                applies_when: &declared.applies_when,
+                place: place.clone(),
+                runs,
+                arm,
+            });
+        }
+    };
     for (key, place) in &base.places {
         let (Some(value), Some(declared)) =
             (keys::lookup(&base.table, key), keys::registry().key(key))
@@ -473,34 +484,20 @@ fn unused_settings(
             continue;
         };
         if !applies::same_value(&serde_json::json!(value), &declared.default) {
-            settings.push(applies::Setting {
-                key,
-                place: place.clone(),
-                runs: every.clone(),
-                arm: None,
-            });
+            look_for(key, place, every.clone(), None);
         }
     }
     for (key, place) in varied {
-        settings.push(applies::Setting {
-            key,
-            place: place.clone(),
-            runs: every.clone(),
-            arm: None,
-        });
+        look_for(key, place, every.clone(), None);
     }
     for (a, arm) in arms.iter().enumerate() {
+        let runs: Vec<usize> = every
+            .iter()
+            .copied()
+            .filter(|i| i % arms.len() == a)
+            .collect();
         for (key, _, place) in &arm.overrides {
-            settings.push(applies::Setting {
-                key,
-                place: place.clone(),
-                runs: every
-                    .iter()
-                    .copied()
-                    .filter(|i| i % arms.len() == a)
-                    .collect(),
-                arm: Some(&arm.name),
-            });
+            look_for(key, place, runs.clone(), Some(&arm.name));
         }
     }
     // In the file's order; flags and code after the lines.
@@ -1746,7 +1743,7 @@ impl Experiment {
     /// ([`crate::input_files::record`]; reading them again can fail).
     /// Running it again reproduces every run.
     pub fn resolved_toml(&self) -> Result<String> {
-        Ok(self.resolved_tables() + &crate::input_files::record(self)?)
+        Ok(self.resolved_tables() + &crate::input_files::record(self.scenarios())?)
     }
 
     /// [`Experiment::resolved_toml`] without the files' record.

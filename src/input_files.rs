@@ -19,15 +19,17 @@ use twox_hash::XxHash3_64;
 
 use crate::community::NetworkKind;
 use crate::error::{Error, Result};
-use crate::experiment::Experiment;
+use crate::scenario::Scenario;
 
 /// The start of a line that records a file read.
 const READ: &str = "# read: ";
 
 /// Every (key, path) an experiment's scenarios read, in order.
-fn files_read(experiment: &Experiment) -> BTreeSet<(&'static str, String)> {
+fn files_read<'a>(
+    scenarios: impl IntoIterator<Item = &'a Scenario>,
+) -> BTreeSet<(&'static str, String)> {
     let mut files = BTreeSet::new();
-    for s in experiment.scenarios() {
+    for s in scenarios {
         if let Some(path) = &s.population.file {
             files.insert(("population.file", path.clone()));
         }
@@ -42,8 +44,8 @@ fn files_read(experiment: &Experiment) -> BTreeSet<(&'static str, String)> {
 
 /// One line per file read, with its content's digest (empty where the
 /// experiment reads none).
-fn lines(experiment: &Experiment) -> Result<Vec<String>> {
-    files_read(experiment)
+fn lines<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<Vec<String>> {
+    files_read(scenarios)
         .into_iter()
         .map(|(key, path)| {
             let bytes = std::fs::read(&path).map_err(Error::io("reading", Path::new(&path)))?;
@@ -56,11 +58,11 @@ fn lines(experiment: &Experiment) -> Result<Vec<String>> {
         .collect()
 }
 
-/// The comment lines that record the files an experiment reads, to end
-/// its `scenario.resolved.toml` (a heading line first; empty where it
-/// reads none).
-pub fn record(experiment: &Experiment) -> Result<String> {
-    let lines = lines(experiment)?;
+/// The comment lines that record the files an experiment's scenarios
+/// read, to end its `scenario.resolved.toml` (a heading line first; empty
+/// where they read none).
+pub fn record<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<String> {
+    let lines = lines(scenarios)?;
     if lines.is_empty() {
         return Ok(String::new());
     }
@@ -71,10 +73,13 @@ pub fn record(experiment: &Experiment) -> Result<String> {
 }
 
 /// Whether every file `resolved` (a folder's `scenario.resolved.toml`,
-/// from which `experiment` was made) records still has the content it
+/// from which `scenarios` were made) records still has the content it
 /// had when the run began; `Err` names the first that changed.
-pub fn check_unchanged(experiment: &Experiment, resolved: &str) -> std::result::Result<(), String> {
-    let now = lines(experiment).map_err(|e| e.to_string())?;
+pub fn check_unchanged<'a>(
+    scenarios: impl IntoIterator<Item = &'a Scenario>,
+    resolved: &str,
+) -> std::result::Result<(), String> {
+    let now = lines(scenarios).map_err(|e| e.to_string())?;
     for recorded in resolved.lines().filter(|l| l.starts_with(READ)) {
         if !now.iter().any(|line| line == recorded) {
             let file = recorded

@@ -349,7 +349,7 @@ fn check_calibration_folder(dir: &Path) -> anyhow::Result<()> {
         source,
     })?;
     let experiment = Experiment::parse(&text, &Origin::File(resolved), &Overrides::default())?;
-    if let Err(changed) = crate::input_files::check_unchanged(&experiment, &text) {
+    if let Err(changed) = crate::input_files::check_unchanged(experiment.scenarios(), &text) {
         anyhow::bail!("--resume {}: {changed}", dir.display());
     }
     if experiment.calibration.is_none() {

@@ -20,7 +20,6 @@ use std::fmt;
 use serde_json::Value;
 
 use super::Parameters;
-use super::keys;
 use crate::error::Place;
 
 /// One clause of where a key applies: `key` holds one of `words` (none of
@@ -167,11 +166,13 @@ impl fmt::Display for Unused {
     }
 }
 
-/// A setting to look for: its key, where it was written, and the runs
-/// (indices into the scenarios) that take it, with their arm's name where
-/// only one arm's runs do.
+/// A setting to look for: its key and where the key applies (its
+/// declared clauses), where it was written, and the runs (indices into
+/// the scenarios) that take it, with their arm's name where only one
+/// arm's runs do.
 pub struct Setting<'a> {
     pub key: &'a str,
+    pub applies_when: &'a [Clause],
     pub place: Place,
     pub runs: Vec<usize>,
     pub arm: Option<&'a str>,
@@ -187,27 +188,24 @@ pub fn unused_settings<'p>(
     let mut made: BTreeMap<usize, Value> = BTreeMap::new();
     let mut unused = Vec::new();
     for setting in settings {
-        let Some(key) = keys::registry().key(setting.key) else {
-            continue;
-        };
+        let clauses = setting.applies_when;
         for &run in &setting.runs {
             made.entry(run).or_insert_with(|| {
                 serde_json::to_value(parameters(run)).expect("parameters are JSON")
             });
         }
-        let applied = |run: &usize| key.applies_when.iter().all(|c| c.holds(&made[run]));
-        if key.applies_when.is_empty() || setting.runs.iter().any(applied) {
+        let applied = |run: &usize| clauses.iter().all(|c| c.holds(&made[run]));
+        if clauses.is_empty() || setting.runs.iter().any(applied) {
             continue;
         }
         // Some clause fails in every run (else a run would apply the key):
         // name the first clause no run meets, or else the first that fails.
-        let failing = key
-            .applies_when
+        let failing = clauses
             .iter()
             .find(|c| !setting.runs.iter().any(|run| c.holds(&made[run])))
             .unwrap_or_else(|| {
                 let run = &setting.runs[0];
-                key.applies_when
+                clauses
                     .iter()
                     .find(|c| !c.holds(&made[run]))
                     .expect("a clause fails")
@@ -254,45 +252,5 @@ mod tests {
             in_words(&clauses),
             "`format.delivery` is `in_person` or `online` and `a.b` is not `0` or `none`"
         );
-    }
-
-    #[test]
-    fn every_clause_names_a_declared_key_and_words_it_can_hold() {
-        use super::keys::Kind;
-        for key in &keys::registry().keys {
-            for clause in &key.applies_when {
-                let on = keys::registry()
-                    .key(&clause.key)
-                    .unwrap_or_else(|| panic!("{}: no key {}", key.path, clause.key));
-                let allowed: Vec<String> = match &on.kind {
-                    Kind::Choice(choices) => choices.iter().map(|c| c.value.clone()).collect(),
-                    Kind::Switch => vec!["true".into(), "false".into()],
-                    Kind::Path => vec!["none".into()],
-                    Kind::Real { .. } | Kind::Whole { .. } => vec!["0".into()],
-                    other => panic!("{}: a clause on {} of kind {other:?}", key.path, clause.key),
-                };
-                for word in &clause.words {
-                    assert!(
-                        allowed.contains(word),
-                        "{}: {} never holds `{word}`",
-                        key.path,
-                        clause.key
-                    );
-                }
-            }
-        }
-        let open = keys::registry().key("open.catchment").unwrap();
-        assert_eq!(
-            open.applies_when[0].to_string(),
-            "`format.membership` is `open`"
-        );
-        let gain = keys::registry().key("mechanisms.hope.gain").unwrap();
-        assert!(
-            gain.applies_when
-                .iter()
-                .any(|c| c.from_switch && c.key == "mechanisms.hope.enabled")
-        );
-        let hopeful = keys::registry().key("mechanisms.hope.hopeful_at").unwrap();
-        assert!(hopeful.applies_when.is_empty(), "used with hope off too");
     }
 }

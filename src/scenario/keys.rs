@@ -828,4 +828,43 @@ mod tests {
             "9,223,372,036,854,775,807"
         );
     }
+
+    #[test]
+    fn every_clause_names_a_declared_key_and_words_it_can_hold() {
+        for key in &registry().keys {
+            for clause in &key.applies_when {
+                let on = registry()
+                    .key(&clause.key)
+                    .unwrap_or_else(|| panic!("{}: no key {}", key.path, clause.key));
+                let allowed: Vec<String> = match &on.kind {
+                    Kind::Choice(choices) => choices.iter().map(|c| c.value.clone()).collect(),
+                    Kind::Switch => vec!["true".into(), "false".into()],
+                    Kind::Path => vec!["none".into()],
+                    Kind::Real { .. } | Kind::Whole { .. } => vec!["0".into()],
+                    other => panic!("{}: a clause on {} of kind {other:?}", key.path, clause.key),
+                };
+                for word in &clause.words {
+                    assert!(
+                        allowed.contains(word),
+                        "{}: {} never holds `{word}`",
+                        key.path,
+                        clause.key
+                    );
+                }
+            }
+        }
+        let open = registry().key("open.catchment").unwrap();
+        assert_eq!(
+            open.applies_when[0].to_string(),
+            "`format.membership` is `open`"
+        );
+        let gain = registry().key("mechanisms.hope.gain").unwrap();
+        assert!(
+            gain.applies_when
+                .iter()
+                .any(|c| c.from_switch && c.key == "mechanisms.hope.enabled")
+        );
+        let hopeful = registry().key("mechanisms.hope.hopeful_at").unwrap();
+        assert!(hopeful.applies_when.is_empty(), "used with hope off too");
+    }
 }

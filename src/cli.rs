@@ -527,15 +527,15 @@ fn open_new(
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+    // Made (its input files read) before an earlier run's folder is
+    // replaced: a file that cannot be read leaves that folder as it was.
+    let resolved = experiment.resolved_toml()?;
     let lock = FolderLock::acquire_output(&dir, &command_line())?;
     let replaced = OutputFolder::prepare(&dir, args.options.force)?.take_replaced();
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         shard.remember(&dir)?;
     }
-    write_atomically(
-        &dir.join("scenario.resolved.toml"),
-        experiment.resolved_toml()?.as_bytes(),
-    )?;
+    write_atomically(&dir.join("scenario.resolved.toml"), resolved.as_bytes())?;
     let source = args
         .scenario
         .as_ref()

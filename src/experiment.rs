@@ -105,7 +105,8 @@ pub struct Experiment {
     /// generation's particles are the points.
     pub calibration: Option<Plan>,
     /// The settings of the file and the command line that no run applies,
-    /// as warnings naming the file and line ([`unused_settings`]).
+    /// as warnings naming the file and line
+    /// ([`applies::unused_settings`]).
     pub unused: Vec<String>,
 }
 
@@ -457,7 +458,7 @@ struct Split {
 /// line: a base value other than the default (a file rerun from
 /// `scenario.resolved.toml` writes every key, most at their defaults), a
 /// swept or sampled key, or an arm's value, looked for in that arm's runs.
-fn unused_settings<'a>(
+fn unused_warnings<'a>(
     origin: &Origin,
     base: &'a Written,
     varied: &'a [(String, Place)],
@@ -745,7 +746,7 @@ impl Experiment {
             )?;
         }
         Ok(Experiment {
-            unused: unused_settings(origin, &base, &varied, &arms, &scenarios),
+            unused: unused_warnings(origin, &base, &varied, &arms, &scenarios),
             scenarios,
             sweep,
             arms,
@@ -1629,10 +1630,12 @@ impl Experiment {
         {
             notes.push(crate::verdict::OPEN_AGAINST_CLOSED);
         }
-        if pairs
-            .iter()
-            .any(|(a, b)| a.format.frequency != b.format.frequency)
-        {
+        // At each one's last session: with as many sessions at two
+        // intervals, they are compared at different weeks, which the
+        // sentences say, not after different numbers of meetings.
+        if pairs.iter().any(|(a, b)| {
+            a.format.frequency != b.format.frequency && a.format.sessions != b.format.sessions
+        }) {
             notes.push(crate::verdict::UNEQUAL_MEETINGS);
         }
         notes

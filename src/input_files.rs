@@ -30,7 +30,8 @@ fn files_read<'a>(
 ) -> BTreeSet<(&'static str, String)> {
     let mut files = BTreeSet::new();
     for s in scenarios {
-        if let Some(path) = &s.population.file {
+        // An empty path is no cohort, as the engine reads it.
+        if let Some(path) = s.population.file.as_ref().filter(|p| !p.is_empty()) {
             files.insert(("population.file", path.clone()));
         }
         if let (NetworkKind::File, Some(path)) =

@@ -296,13 +296,12 @@ fn read_targets(path: &Path) -> anyhow::Result<Vec<u8>> {
 fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, String, FolderLock)> {
     let (experiment, targets) = checked_input(args, threads)?;
     let dir = folder_of(args, &experiment);
+    // Made (its input files read) before an earlier folder is replaced.
+    let resolved = experiment.resolved_toml()?;
     let lock = FolderLock::acquire_output(&dir, &command_line())?;
     OutputFolder::prepare(&dir, args.options.force)?;
     write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
-    write_atomically(
-        &dir.join(SCENARIO_FILE),
-        experiment.resolved_toml()?.as_bytes(),
-    )?;
+    write_atomically(&dir.join(SCENARIO_FILE), resolved.as_bytes())?;
     let path = args.scenario.as_deref().expect("clap requires a scenario");
     let source = format!("{} with targets {}", path.display(), targets.display());
     Ok((dir, source, lock))

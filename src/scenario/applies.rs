@@ -14,7 +14,6 @@
 //! clause through the engine, and a key where its clause fails changes no
 //! output.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
@@ -139,8 +138,10 @@ pub struct Unused {
     /// Which runs it was looked for in: empty for every run, else an
     /// arm's name.
     pub arm: Option<String>,
-    /// The clause no run met, and the values its key took in those runs.
-    pub clause: Clause,
+    /// The clause no run met, with the values its key took in those runs;
+    /// or, where every clause is met by some run but never all by one,
+    /// every clause and no values.
+    pub clauses: Vec<Clause>,
     pub seen: Vec<String>,
 }
 
@@ -150,18 +151,19 @@ impl fmt::Display for Unused {
             Some(arm) => format!("no run of arm `{arm}`"),
             None => "no run".to_string(),
         };
-        let seen: Vec<String> = self.seen.iter().map(|w| format!("`{w}`")).collect();
+        let found = match self.seen.as_slice() {
+            [] => " all of that".to_string(),
+            [one] => format!(" that (every one has `{one}`)"),
+            many => {
+                let words: Vec<String> = many.iter().map(|w| format!("`{w}`")).collect();
+                format!(" that (they have {})", words.join(", "))
+            }
+        };
         write!(
             f,
-            "`{}` changes nothing: it applies only where {}, and {runs} has that ({} {})",
+            "`{}` changes nothing: it applies only where {}, and {runs} has{found}",
             self.key,
-            self.clause,
-            if self.seen.len() == 1 {
-                "every one has"
-            } else {
-                "they have"
-            },
-            seen.join(", ")
+            in_words(&self.clauses)
         )
     }
 }
@@ -179,49 +181,44 @@ pub struct Setting<'a> {
 }
 
 /// The settings no run applies: for each, the first of its key's clauses
-/// that none of its runs meets, with the values seen. `values(i)` is run
-/// i's parameters as JSON (made once per run asked for).
+/// that none of its runs meets, with the values seen; or, where each
+/// clause is met by some run but never all by one, every clause.
+/// `parameters(i)` is run i's parameters, made into JSON as each run is
+/// looked at: most settings are applied by their first run, so a large
+/// design costs one conversion per setting, not one per run.
 pub fn unused_settings<'p>(
     settings: &[Setting],
     parameters: &dyn Fn(usize) -> &'p Parameters,
 ) -> Vec<Unused> {
-    let mut made: BTreeMap<usize, Value> = BTreeMap::new();
+    let values = |run: usize| serde_json::to_value(parameters(run)).expect("parameters are JSON");
     let mut unused = Vec::new();
     for setting in settings {
         let clauses = setting.applies_when;
-        for &run in &setting.runs {
-            made.entry(run).or_insert_with(|| {
-                serde_json::to_value(parameters(run)).expect("parameters are JSON")
-            });
-        }
-        let applied = |run: &usize| clauses.iter().all(|c| c.holds(&made[run]));
+        let applied = |run: &usize| {
+            let values = values(*run);
+            clauses.iter().all(|c| c.holds(&values))
+        };
         if clauses.is_empty() || setting.runs.iter().any(applied) {
             continue;
         }
-        // Some clause fails in every run (else a run would apply the key):
-        // name the first clause no run meets, or else the first that fails.
+        let seen: Vec<Value> = setting.runs.iter().map(|&run| values(run)).collect();
         let failing = clauses
             .iter()
-            .find(|c| !setting.runs.iter().any(|run| c.holds(&made[run])))
-            .unwrap_or_else(|| {
-                let run = &setting.runs[0];
-                clauses
-                    .iter()
-                    .find(|c| !c.holds(&made[run]))
-                    .expect("a clause fails")
-            });
-        let mut seen: Vec<String> = setting
-            .runs
-            .iter()
-            .map(|run| failing.value_in(&made[run]))
-            .collect();
-        seen.sort();
-        seen.dedup();
+            .find(|c| !seen.iter().any(|values| c.holds(values)));
+        let (failing, seen) = match failing {
+            Some(clause) => {
+                let mut words: Vec<String> = seen.iter().map(|v| clause.value_in(v)).collect();
+                words.sort();
+                words.dedup();
+                (vec![clause.clone()], words)
+            }
+            None => (clauses.to_vec(), Vec::new()),
+        };
         unused.push(Unused {
             key: setting.key.to_string(),
             place: setting.place.clone(),
             arm: setting.arm.map(String::from),
-            clause: failing.clone(),
+            clauses: failing,
             seen,
         });
     }
@@ -252,5 +249,41 @@ mod tests {
             in_words(&clauses),
             "`format.delivery` is `in_person` or `online` and `a.b` is not `0` or `none`"
         );
+    }
+
+    #[test]
+    fn a_setting_is_unused_where_no_run_meets_every_clause_and_says_which() {
+        use super::super::{Delivery, Leadership};
+        let mut forum = Parameters::default();
+        forum.format.delivery = Delivery::Forum;
+        forum.format.leadership = Leadership::Facilitated;
+        let room = Parameters::default(); // in person, peer-led
+        let runs = [forum, room];
+        let clauses = Clause::parse_all(
+            "format.delivery = in_person | online; format.leadership = facilitated",
+        );
+        let setting = |runs: Vec<usize>| Setting {
+            key: "mechanisms.sharing.facilitation_flattening",
+            applies_when: &clauses,
+            place: Place::Line(3),
+            runs,
+            arm: None,
+        };
+        let found = unused_settings(&[setting(vec![0, 1]), setting(vec![1])], &|i| &runs[i]);
+        // Each clause is met by one of the two runs, neither by both.
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[0].to_string(),
+            "`mechanisms.sharing.facilitation_flattening` changes nothing: it applies only where `format.delivery` is `in_person` or `online` and `format.leadership` is `facilitated`, and no run has all of that"
+        );
+        // The room alone fails the facilitator's clause.
+        assert_eq!(
+            found[1].to_string(),
+            "`mechanisms.sharing.facilitation_flattening` changes nothing: it applies only where `format.leadership` is `facilitated`, and no run has that (every one has `peer`)"
+        );
+        let mut facilitated_room = Parameters::default();
+        facilitated_room.format.leadership = Leadership::Facilitated;
+        let applied = [facilitated_room];
+        assert!(unused_settings(&[setting(vec![0])], &|i| &applied[i]).is_empty());
     }
 }

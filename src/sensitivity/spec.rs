@@ -360,14 +360,6 @@ impl Sensitivity {
         if levels % 2 == 1 {
             return Err(problem("levels", levels, allowed("levels")));
         }
-        // A Sobol design has no grid: a `levels` there would be ignored.
-        if method == Method::Sobol && table.contains_key("levels") {
-            return Err(problem(
-                "levels",
-                levels,
-                "only with method = \"morris\" (a Sobol design has no grid of levels)",
-            ));
-        }
         let bootstrap = TABLE.whole(table, "bootstrap", 0..=100_000, 1000)?;
         let arm = TABLE.text(table, "arm")?;
         let outcomes = match table.get("outcomes") {
@@ -589,16 +581,6 @@ mod tests {
             toml::from_str("method = \"morris\"\nsamples = 48\noutcomes = [\"retention@end\"]")
                 .unwrap();
         assert_eq!(Sensitivity::parse(&morris).unwrap().samples, 48);
-        // Levels are Morris's alone: a Sobol design would ignore them.
-        let sobol: toml::Table =
-            toml::from_str("levels = 4\noutcomes = [\"retention@end\"]").unwrap();
-        let p = Sensitivity::parse(&sobol).unwrap_err();
-        assert_eq!(p.key, "sensitivity.levels");
-        assert!(
-            p.allowed.contains("only with method = \"morris\""),
-            "{}",
-            p.allowed
-        );
     }
 
     #[test]

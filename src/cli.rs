@@ -420,14 +420,8 @@ fn charts_left_undrawn(dir: &Path) -> bool {
     if dir.join("report.html").is_file() {
         return false;
     }
-    let manifest = std::fs::read_to_string(dir.join("manifest.json")).ok();
-    let left_out = manifest
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|m| {
-            let words = m.get("command_line")?.as_array()?.clone();
-            Some(words.iter().any(|w| w == "--no-charts"))
-        });
-    left_out == Some(false)
+    crate::output::manifest::recorded_command_line(dir)
+        .is_some_and(|words| !words.iter().any(|w| w == "--no-charts"))
 }
 
 /// An experiment and the locked folder it runs into.

@@ -36,7 +36,7 @@ use std::sync::Arc;
 use crate::baseline::Cohort;
 use crate::calibration::Plan;
 use crate::calibration::spec::CalibrationSpec;
-use crate::community::{self, CommunityGraph, NetworkKind};
+use crate::community::{self, CommunityGraph};
 use crate::error::{Error, Origin, Place, Result};
 use crate::output::manifest::Span;
 use crate::scenario::applies;
@@ -616,10 +616,9 @@ impl Imports {
     }
 
     fn network(&mut self, p: &Parameters, members: u64) -> Result<Option<Arc<CommunityGraph>>> {
-        if p.community_network.kind != NetworkKind::File {
+        let Some(file) = p.edge_list_file().map(String::from) else {
             return Ok(None);
-        }
-        let file = p.community_network.file.clone().unwrap_or_default();
+        };
         if let Some(graph) = self.read.get(&(file.clone(), members)) {
             return Ok(Some(graph.clone()));
         }
@@ -637,7 +636,7 @@ impl Imports {
         members: u64,
         context: &str,
     ) -> Result<Option<Arc<Cohort>>> {
-        let Some(file) = p.population.file.clone().filter(|f| !f.is_empty()) else {
+        let Some(file) = p.cohort_file().map(String::from) else {
             return Ok(None);
         };
         let cohort = match self.cohorts.get(&file) {

@@ -17,7 +17,6 @@ use std::path::Path;
 
 use twox_hash::XxHash3_64;
 
-use crate::community::NetworkKind;
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 
@@ -29,15 +28,13 @@ fn files_read<'a>(
     scenarios: impl IntoIterator<Item = &'a Scenario>,
 ) -> BTreeSet<(&'static str, String)> {
     let mut files = BTreeSet::new();
+    // The files the experiment's imports read (`Imports`), by the same rule.
     for s in scenarios {
-        // An empty path is no cohort, as the engine reads it.
-        if let Some(path) = s.population.file.as_ref().filter(|p| !p.is_empty()) {
-            files.insert(("population.file", path.clone()));
+        if let Some(path) = s.cohort_file() {
+            files.insert(("population.file", path.to_string()));
         }
-        if let (NetworkKind::File, Some(path)) =
-            (s.community_network.kind, &s.community_network.file)
-        {
-            files.insert(("community_network.file", path.clone()));
+        if let Some(path) = s.edge_list_file() {
+            files.insert(("community_network.file", path.to_string()));
         }
     }
     files

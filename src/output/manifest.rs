@@ -112,6 +112,20 @@ fn inside_the_folder(name: &str) -> bool {
     (1..=2).contains(&parts.len()) && parts.iter().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// The command line a finished run's manifest records, or None where the
+/// folder has no readable manifest or it records none.
+pub fn recorded_command_line(dir: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read(dir.join(MANIFEST)).ok()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let words = manifest.get("command_line")?.as_array()?;
+    Some(
+        words
+            .iter()
+            .filter_map(|w| w.as_str().map(String::from))
+            .collect(),
+    )
+}
+
 /// Checks that every file the manifest of the finished run in `dir`
 /// records a length for is there with that length: a file cut short (a
 /// full disk, a copy stopped part way), edited to another length or

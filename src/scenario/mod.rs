@@ -337,6 +337,21 @@ pub(crate) fn check_special_relations(p: &Parameters) -> std::result::Result<(),
     Ok(())
 }
 
+impl Parameters {
+    /// The baseline cohort's file, where `population.file` names one (an
+    /// empty path names none).
+    pub fn cohort_file(&self) -> Option<&str> {
+        self.population.file.as_deref().filter(|f| !f.is_empty())
+    }
+
+    /// The community network's edge list, where the network is read from
+    /// a file (`community_network.kind = "file"`).
+    pub fn edge_list_file(&self) -> Option<&str> {
+        (self.community_network.kind == NetworkKind::File)
+            .then(|| self.community_network.file.as_deref().unwrap_or_default())
+    }
+}
+
 // ---------------------------------------------------------------- validated
 
 /// A validated scenario: every value is inside its declared range and

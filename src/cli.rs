@@ -144,7 +144,7 @@ pub struct CalibrateArgs {
     pub options: RunOptions,
     /// Finish an interrupted calibration in this output folder (its
     /// scenario and targets come from the folder).
-    #[arg(long, value_name = "OUT", conflicts_with_all = ["scenario", "targets", "out", "seed", "replicates"])]
+    #[arg(long, value_name = "OUT", conflicts_with_all = ["scenario", "targets", "out", "seed", "replicates", "force"])]
     pub resume: Option<PathBuf>,
     /// Run only shard I of N of the current generation (runs whose id
     /// modulo N is I), into OUT/generation-NNN/shard-I-of-N/, then stop;
@@ -449,9 +449,10 @@ fn open_resumed(
         || args.options.replicates.is_some()
         || args.options.out.is_some()
         || args.export_network.is_some()
+        || args.options.force
     {
         anyhow::bail!(
-            "--resume takes the experiment from {}/scenario.resolved.toml: give no scenario file, --seed, --replicates, --out or --export-network with it",
+            "--resume takes the experiment from {}/scenario.resolved.toml and finishes it: give no scenario file, --seed, --replicates, --out, --export-network or --force with it",
             dir.display()
         );
     }

@@ -132,10 +132,16 @@ pub enum Error {
         inner: Box<Error>,
     },
 
+    /// `finish`: the command that finishes what is there, with the words
+    /// around it (empty where it is finished).
     #[error(
-        "output folder {path} already holds {marker}; pass --resume to finish an unfinished run, --force to replace it, or --out to choose another folder"
+        "output folder {path} already holds {marker}; {finish}pass --force to replace it, or --out to choose another folder"
     )]
-    OutputExists { path: PathBuf, marker: String },
+    OutputExists {
+        path: PathBuf,
+        marker: String,
+        finish: String,
+    },
 
     /// `hint`: what else can be done, after "wait for it to end" (empty, or
     /// ", or choose another folder with --out" where the command has one).

@@ -233,31 +233,7 @@ fn write_parts(
         write_rows(&mut parts, "panel", &result.panel)?;
     }
     write_rows(&mut parts, "network", &result.network)?;
-    if !result.exports.is_empty() {
-        let folder = dir.join(NETWORK_DIR);
-        durable::create_dir(&folder)?;
-        for e in &result.exports {
-            let stem = format!("run-{:07}-step-{:04}", result.run, e.step);
-            write_atomically(
-                &folder.join(format!("{stem}.graphml")),
-                e.graphml.as_bytes(),
-            )?;
-            write_atomically(
-                &folder.join(format!("{stem}.edges.csv")),
-                e.edge_list_csv.as_bytes(),
-            )?;
-            if let Some((graphml, edges)) = &e.community {
-                write_atomically(
-                    &folder.join(format!("{stem}.community.graphml")),
-                    graphml.as_bytes(),
-                )?;
-                write_atomically(
-                    &folder.join(format!("{stem}.community.edges.csv")),
-                    edges.as_bytes(),
-                )?;
-            }
-        }
-    }
+    write_exports(dir, result, &mut parts)?;
     let labels = [scenario.arm_name(), "control"];
     let ends: Vec<EndRecord> = result
         .end_scores
@@ -281,6 +257,58 @@ fn write_parts(
     write_rows(&mut parts, "end", &ends)?;
     write_rows(&mut parts, "timeseries", &result.timeseries)?;
     Ok(parts)
+}
+
+/// Writes a run's network exports into `OUT/network/`, each whole and
+/// flushed, and records each in the run's seal: a run that is run again
+/// (its parts damaged, or its scenario edited) first removes the exports
+/// it wrote before, so that none of another scenario's steps is left.
+fn write_exports(dir: &Path, result: &ReplicateResult, parts: &mut RunWriter) -> Result<()> {
+    let folder = dir.join(NETWORK_DIR);
+    remove_exports(&folder, |run| run == result.run)?;
+    if result.exports.is_empty() {
+        return Ok(());
+    }
+    durable::create_dir(&folder)?;
+    let mut write = |name: String, bytes: &[u8]| -> Result<()> {
+        write_atomically(&folder.join(&name), bytes)?;
+        parts.record_outside(format!("../{NETWORK_DIR}/{name}"), bytes);
+        Ok(())
+    };
+    for e in &result.exports {
+        let stem = format!("run-{:07}-step-{:04}", result.run, e.step);
+        write(format!("{stem}.graphml"), e.graphml.as_bytes())?;
+        write(format!("{stem}.edges.csv"), e.edge_list_csv.as_bytes())?;
+        if let Some((graphml, edges)) = &e.community {
+            write(format!("{stem}.community.graphml"), graphml.as_bytes())?;
+            write(format!("{stem}.community.edges.csv"), edges.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the network exports in `folder` of the runs `of` picks, by the
+/// run number their names begin with (`run-0000003-…`); other files are
+/// left. A missing folder holds none.
+fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(Error::io("list", folder)(source)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(Error::io("list", folder))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let run = name
+            .strip_prefix("run-")
+            .and_then(|rest| rest.get(..7).filter(|_| rest[7..].starts_with('-')))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if run.is_some_and(&of) {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes rows to a run's part as CSV, some thousands at a time, so that
@@ -578,7 +606,10 @@ pub fn assemble(
     }
     files.extend(["scenario.resolved.toml".to_string(), MANIFEST.to_string()]);
     let mut lengths = folder.lengths(&files)?;
-    // The network exports, which the runs themselves wrote.
+    // The network exports, which the runs themselves wrote; those of runs
+    // the experiment no longer has (its scenario edited to fewer) go.
+    let runs = experiment.run_count();
+    remove_exports(&dir.join(NETWORK_DIR), |run| run >= runs)?;
     lengths.extend(manifest::lengths_in(dir, NETWORK_DIR)?);
     folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;

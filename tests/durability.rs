@@ -256,6 +256,145 @@ fn a_truncated_part_is_run_again_not_lost() {
     assert_same_contents(&whole, &out, "after a truncated part");
 }
 
+/// A run's network exports are sealed with its parts: one cut or removed
+/// in an unfinished folder makes its run run again on `--resume`, and in
+/// a shard is refused by `merge`; a run run again under a scenario since
+/// edited leaves none of the exports of the steps it no longer exports,
+/// and a finished folder keeps none of runs it no longer has.
+#[test]
+fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let exporting = format!("{SMALL}\n[network]\nexport_steps = [0, 6]\n");
+    let scenario = write_scenario(dir.path(), &exporting);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    let export = "network/run-0000001-step-0006.graphml";
+    assert!(whole.join(export).is_file(), "no export written");
+
+    // Cut, then removed, in a folder a crash left unfinished.
+    for damage in ["cut", "removed"] {
+        let out = dir.path().join(damage);
+        crash_once_sealed(&scenario, &out, 1);
+        let path = out.join(export);
+        let bytes = std::fs::read(&path).unwrap();
+        if damage == "cut" {
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+        bonfire()
+            .args(["run", "--no-charts", "--resume"])
+            .arg(&out)
+            .assert()
+            .success()
+            .stderr(
+                predicate::str::contains("the parts of run 1 do not match their seal")
+                    .and(predicate::str::contains("run-0000001-step-0006.graphml")),
+            );
+        assert_same_contents(&whole, &out, &format!("after an export {damage}"));
+    }
+
+    // A shard whose export was cut is refused by merge, naming the file.
+    let set = shards(dir.path(), &scenario, 2);
+    let path = set[1].join(export);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[1..]).unwrap();
+    merge(&set, &dir.path().join("merged")).failure().stderr(
+        predicate::str::contains("the parts of run 1 do not match their seal")
+            .and(predicate::str::contains("run-0000001-step-0006.graphml")),
+    );
+
+    // Edited to export step 6 alone, and to one arm (two runs of four).
+    let out = dir.path().join("edited");
+    crash_once_sealed(&scenario, &out, 3);
+    let resolved = out.join("scenario.resolved.toml");
+    let text = std::fs::read_to_string(&resolved).unwrap();
+    let edited = text.replace("export_steps = [0, 6]", "export_steps = [6]");
+    let arms = edited.find("[[arm]]").unwrap();
+    let second_arm = arms + 1 + edited[arms + 1..].find("[[arm]]").unwrap();
+    let edited = edited[..second_arm].to_string();
+    assert_ne!(edited, text, "the edits did not apply:\n{text}");
+    std::fs::write(&resolved, edited).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut exports: Vec<String> = std::fs::read_dir(out.join("network"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    exports.sort();
+    assert_eq!(
+        exports,
+        [
+            "run-0000000-step-0006.edges.csv",
+            "run-0000000-step-0006.graphml",
+            "run-0000001-step-0006.edges.csv",
+            "run-0000001-step-0006.graphml",
+        ],
+        "exports left of steps or runs the edited scenario has not"
+    );
+}
+
+/// A folder already written is refused with what finishes it, whichever
+/// command meets it: an unfinished run (a shard, or a merge stopped) is
+/// finished by `bonfire run --resume`, which merge has no flag for; a
+/// finished one only replaced. `--force` with `--resume`, which finishes
+/// rather than replaces, is refused, not ignored.
+#[test]
+fn a_folder_in_use_is_refused_with_the_command_that_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let set = shards(dir.path(), &scenario, 2);
+    let unfinished = dir.path().join("unfinished");
+    crash_once_sealed(&scenario, &unfinished, 0);
+    let finish = format!(
+        "`bonfire run --resume {}` finishes it",
+        unfinished.display()
+    );
+    merge(&set, &unfinished)
+        .failure()
+        .stderr(predicate::str::contains(finish.as_str()));
+    bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&unfinished)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains(finish.as_str())
+                .and(predicate::str::contains("pass --force to replace it")),
+        );
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    merge(&set, &whole).failure().stderr(
+        predicate::str::contains("already holds a finished run")
+            .and(predicate::str::contains("--resume").not()),
+    );
+
+    let before = contents(&set[0]);
+    bonfire()
+        .args(["run", "--quiet", "--force", "--resume"])
+        .arg(&set[0])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--export-network or --force with it",
+        ));
+    assert!(
+        contents(&set[0]) == before,
+        "a refused resume changed the folder"
+    );
+    bonfire()
+        .args(["calibrate", "--force", "--resume"])
+        .arg(&set[0])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
 /// Merge and a shard's parts: a damaged part in a shard is refused by
 /// merge, naming the shard folder, before the output folder is created.
 fn shards(dir: &Path, scenario: &Path, count: u64) -> Vec<PathBuf> {

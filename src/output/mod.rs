@@ -226,15 +226,27 @@ impl OutputFolder {
     /// starts clean, and removed while it runs
     /// ([`OutputFolder::take_replaced`]).
     pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
-        for (marker, what) in [
-            ("manifest.json", "a finished run"),
-            (PARTS_DIR, "an unfinished run"),
-            ("generation-000", "an unfinished calibration"),
+        // What is there, and the command that finishes it (the same
+        // whichever command meets it: a merge stopped is finished by `run`).
+        for (marker, what, finished_by) in [
+            ("manifest.json", "a finished run", None),
+            (PARTS_DIR, "an unfinished run", Some("run")),
+            (
+                "generation-000",
+                "an unfinished calibration",
+                Some("calibrate"),
+            ),
         ] {
             if dir.join(marker).exists() && !force {
                 return Err(Error::OutputExists {
                     path: dir.to_path_buf(),
                     marker: format!("{what}: {marker}"),
+                    finish: finished_by.map_or_else(String::new, |command| {
+                        format!(
+                            "`bonfire {command} --resume {}` finishes it; ",
+                            dir.display()
+                        )
+                    }),
                 });
             }
         }

@@ -272,6 +272,9 @@ pub struct RunWriter {
     /// The seed the run runs on, recorded in its seal.
     seed: u64,
     parts: Vec<Part>,
+    /// Files of the run's outside the parts' folder (its network exports),
+    /// as the seal records them.
+    outside: Vec<Sealed>,
     /// A part's bytes after which they are flushed in the background.
     early_flush_bytes: u64,
 }
@@ -283,6 +286,7 @@ impl RunWriter {
             run,
             seed,
             parts: Vec::new(),
+            outside: Vec::new(),
             early_flush_bytes: EARLY_FLUSH_BYTES,
         }
     }
@@ -328,10 +332,30 @@ impl RunWriter {
         Ok(())
     }
 
+    /// Records in the seal a file the run wrote outside the parts' folder
+    /// (a network export, written whole and flushed by the caller), by its
+    /// path from the parts' folder (`../network/…`) and the bytes written
+    /// there: one cut, changed or removed since makes the run count as not
+    /// done, as a part does, so that `--resume` writes it again and
+    /// `merge` refuses the shard that holds it.
+    pub fn record_outside(&mut self, path_from_parts: String, bytes: &[u8]) {
+        let mut checksum = Checksum::xxh3();
+        checksum.update(bytes);
+        self.outside.push(Sealed {
+            file: path_from_parts,
+            rows: count_lines(bytes),
+            bytes: bytes.len() as u64,
+            checksum: checksum.value(),
+        });
+    }
+
     /// Flushes every part and the parts' folder to disk, then writes the
-    /// seal that lists them.
+    /// seal that lists them and the files recorded outside it.
     pub fn seal(self) -> Result<()> {
         let mut seal = format!("{SEAL_HEADER}\n{SEED_LINE}{}\n", self.seed);
+        for outside in &self.outside {
+            seal.push_str(&outside.line());
+        }
         for mut part in self.parts {
             part.finish_flush()?;
             let Part {
@@ -531,7 +555,9 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
     for seal in &seals {
         let text = std::fs::read_to_string(from.join(seal)).unwrap_or_default();
         for listed in text.lines().skip(1).filter_map(Sealed::parse) {
-            // A name, not a path: a seal names files beside it.
+            // A name, not a path: the parts beside the seal. The files it
+            // records outside the folder (network exports) are the
+            // caller's to copy.
             if Path::new(&listed.file).file_name() == Some(listed.file.as_ref()) {
                 copy(&listed.file)?;
             }

@@ -243,17 +243,23 @@ fn a_truncated_part_is_run_again_not_lost() {
     let part = out.join("parts/run-0000001.timeseries.csv");
     let bytes = std::fs::read(&part).unwrap();
     std::fs::write(&part, &bytes[..bytes.len() / 2]).unwrap();
+    resume_runs_again(&out, 1, "run-0000001.timeseries.csv");
+    assert_same_contents(&whole, &out, "after a truncated part");
+}
 
+/// `--resume` of `out` succeeds, saying that run `run` is run again for
+/// its file `naming`, which does not match the run's seal.
+fn resume_runs_again(out: &Path, run: u64, naming: &str) {
     bonfire()
         .args(["run", "--no-charts", "--resume"])
-        .arg(&out)
+        .arg(out)
         .assert()
         .success()
         .stderr(
-            predicate::str::contains("the parts of run 1 do not match their seal")
+            predicate::str::contains(format!("the parts of run {run} do not match their seal"))
+                .and(predicate::str::contains(naming))
                 .and(predicate::str::contains("running it again")),
         );
-    assert_same_contents(&whole, &out, "after a truncated part");
 }
 
 /// A run's network exports are sealed with its parts: one cut or removed
@@ -282,15 +288,7 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
         } else {
             std::fs::remove_file(&path).unwrap();
         }
-        bonfire()
-            .args(["run", "--no-charts", "--resume"])
-            .arg(&out)
-            .assert()
-            .success()
-            .stderr(
-                predicate::str::contains("the parts of run 1 do not match their seal")
-                    .and(predicate::str::contains("run-0000001-step-0006.graphml")),
-            );
+        resume_runs_again(&out, 1, "run-0000001-step-0006.graphml");
         assert_same_contents(&whole, &out, &format!("after an export {damage}"));
     }
 

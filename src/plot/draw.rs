@@ -19,7 +19,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
-use super::layout::{Colour, Plan};
+use super::layout::{Colour, PALETTE_COLOURS, Plan};
 use crate::stats::Estimate;
 use crate::verdict::{fixed, wrap};
 
@@ -76,7 +76,7 @@ const FACET_COLUMNS: usize = 3;
 
 /// Palette colours (Okabe–Ito, colour-blind safe, without yellow, which
 /// is hard to see on white); a panel never holds more than five.
-const PALETTE: [RGBColor; 6] = [
+const PALETTE: [RGBColor; PALETTE_COLOURS] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),

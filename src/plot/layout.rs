@@ -8,14 +8,18 @@
 //! never attend); in a sweep, one panel per point (the arms inside it) when
 //! a point has few enough arms, else one panel per arm (the points inside
 //! it), else panels of [`MAX_LINES`] conditions in order. Colours
-//! tell apart what shares a panel, from a colour-blind-safe palette that
-//! never repeats within a panel; conditions that never attend (the control
-//! members, a waitlist arm) are always grey.
+//! tell apart what shares a panel, from a colour-blind-safe palette of
+//! [`PALETTE_COLOURS`] that no two keys of a legend share; conditions that
+//! never attend (the control members, a waitlist arm) are always grey.
 
 use super::data::{Condition, RunData};
 
 /// Most conditions drawn in one panel.
 pub const MAX_LINES: usize = 5;
+
+/// The palette's colours (the charts' `PALETTE`): [`Colour::Palette`]
+/// `k` and `k + PALETTE_COLOURS` look the same.
+pub const PALETTE_COLOURS: usize = 6;
 
 /// A condition's colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +90,10 @@ fn one_panel(data: &RunData) -> Layout {
 
 /// Many arms at one point: each arm that attends in a panel of its own,
 /// beside its own control members and the conditions that never attend and
-/// belong to no other arm (a waitlist arm and its control members). Every
-/// arm's own control members share one grey: they never meet in a panel.
+/// belong to no other arm (a waitlist arm and its control members). The
+/// panel's title names its arm, and every arm is drawn in one colour, as
+/// every arm's own control members are in one grey: they never meet in a
+/// panel, and a colour each would repeat beyond the palette's six.
 fn panel_per_arm(data: &RunData) -> Layout {
     let conditions = &data.conditions;
     let attending = |label: &str| {
@@ -116,6 +122,7 @@ fn panel_per_arm(data: &RunData) -> Layout {
         .collect();
     let names = conditions.iter().map(|c| match own_control_of(c) {
         Some(_) => "control members of the panel's arm".to_string(),
+        None if !c.never_attends => "the panel's arm".to_string(),
         None => c.label.clone(),
     });
     (facets, names.collect())
@@ -247,7 +254,7 @@ mod tests {
 
     #[test]
     fn every_condition_is_drawn_in_a_readable_panel_with_a_colour_of_its_own() {
-        let shapes: [(usize, &[&str], &[&str]); 7] = [
+        let shapes: [(usize, &[&str], &[&str]); 8] = [
             (1, &["group", "control"], &[]),
             (9, &["peer_led", "facilitated", "waitlist"], &["waitlist"]),
             (6, &["group"], &[]),
@@ -270,6 +277,11 @@ mod tests {
             ),
             (3, &["a", "b", "c", "d", "e", "f"], &[]),
             (7, &["a", "b", "c", "d", "e", "f"], &[]),
+            (
+                1,
+                &["a", "b", "c", "d", "e", "f", "g", "h", "waitlist"],
+                &["waitlist"],
+            ),
         ];
         for (points, labels, never) in shapes {
             let data = run(points, labels, never);
@@ -282,6 +294,16 @@ mod tests {
                 let grey = matches!(plan.colours[i], Colour::Grey(_));
                 assert_eq!(grey, data.conditions[i].never_attends, "{labels:?}: {i}");
             }
+            // No two things a legend names look the same.
+            let mut looks: Vec<String> = (plan.keys.iter())
+                .map(|k| match k.colour {
+                    Colour::Palette(k) => format!("palette {}", k % PALETTE_COLOURS),
+                    grey => format!("{grey:?}"),
+                })
+                .collect();
+            looks.sort();
+            looks.dedup();
+            assert_eq!(looks.len(), plan.keys.len(), "{points} × {labels:?}");
             for f in &plan.facets {
                 assert!(f.conditions.len() <= MAX_LINES, "{points} × {labels:?}");
                 let colours: Vec<Colour> = f.conditions.iter().map(|&i| plan.colours[i]).collect();

@@ -392,11 +392,24 @@ fn resume_finished(dir: &Path, quiet: bool, no_charts: bool) -> anyhow::Result<(
     durable::remove_dir_durably(&dir.join(PARTS_DIR))?;
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
+    finish_charts(dir, "run", quiet, no_charts)
+}
+
+/// The end of `--resume` of a finished folder (`what`: a run, a
+/// calibration): draws its charts and report where a stop after its files
+/// left them undrawn (unless `no_charts`), else says there is nothing to
+/// resume.
+pub(crate) fn finish_charts(
+    dir: &Path,
+    what: &str,
+    quiet: bool,
+    no_charts: bool,
+) -> anyhow::Result<()> {
     if !no_charts && charts_left_undrawn(dir) {
         let written = plot::render(dir)?;
         if !quiet {
             crate::console::say!(
-                "bonfire: {} holds a finished run whose charts and report were left undrawn (it was stopped after writing its files); drawn now",
+                "bonfire: {} holds a finished {what} whose charts and report were left undrawn (it was stopped after writing its files); drawn now",
                 dir.display()
             );
             summary::print_plot(dir, &written);
@@ -405,7 +418,7 @@ fn resume_finished(dir: &Path, quiet: bool, no_charts: bool) -> anyhow::Result<(
     }
     if !quiet {
         crate::console::say!(
-            "bonfire: {} holds a finished run (manifest.json); nothing to resume",
+            "bonfire: {} holds a finished {what} (manifest.json); nothing to resume",
             dir.display()
         );
     }

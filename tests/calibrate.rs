@@ -670,6 +670,29 @@ fn the_shipped_example_runs_and_pandas_reads_its_files() {
     for chart in ["calibration_fit.png", "calibration_posterior.png"] {
         assert!(out.join("charts").join(chart).is_file(), "{chart}");
     }
+    // What a stop between the manifest and the charts leaves is finished
+    // by --resume, which draws them (not with --no-charts).
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    for (extra, says) in [
+        (&["--no-charts"][..], "nothing to resume"),
+        (&[], "left undrawn"),
+    ] {
+        let resumed = bonfire()
+            .args(["calibrate", "--resume"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(resumed.status.success());
+        let stdout = String::from_utf8(resumed.stdout).unwrap();
+        assert!(stdout.contains(says), "{extra:?}: {stdout}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        report
+    );
+    assert!(out.join("charts/calibration_fit.png").is_file());
     // The calibrated keys are not listed as at their defaults.
     let folded = &report[report.find("keys at their defaults").unwrap()..];
     assert!(!folded.contains("<code>mechanisms.dropout.base_hazard</code>"));

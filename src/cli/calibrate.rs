@@ -308,7 +308,8 @@ fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, St
 }
 
 /// `--resume DIR`: the folder of an unfinished calibration, locked;
-/// `None` when it has finished (nothing to resume).
+/// `None` when it has finished (its charts drawn where a stop left them
+/// undrawn: nothing else to resume).
 fn open_resumed(
     dir: &Path,
     args: &CalibrateArgs,
@@ -319,12 +320,12 @@ fn open_resumed(
     if dir.join("manifest.json").is_file() {
         crate::output::manifest::check_file_lengths(dir)?;
         durable::remove_partials(dir)?;
-        if !args.options.quiet {
-            crate::console::say!(
-                "bonfire: {} holds a finished calibration (manifest.json); nothing to resume",
-                dir.display()
-            );
-        }
+        super::finish_charts(
+            dir,
+            "calibration",
+            args.options.quiet,
+            args.options.no_charts,
+        )?;
         return Ok(None);
     }
     durable::remove_partials(dir)?;

@@ -43,8 +43,8 @@ use crate::scenario::applies;
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
 use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
-use crate::sensitivity::spec::MAX_FACTORS;
-use crate::sensitivity::{Analysis, Factor, Reference, Sensitivity};
+use crate::sensitivity::spec::{DEFAULT_LEVELS, LEVELS_IGNORED, MAX_FACTORS};
+use crate::sensitivity::{Analysis, Factor, Method, Reference, Sensitivity};
 
 /// One swept key and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -1050,6 +1050,12 @@ impl Experiment {
             report,
         )?;
         spec.factors = factors;
+        if spec.method == Method::Sobol && spec.levels != DEFAULT_LEVELS {
+            let place = document.place("sensitivity.levels");
+            let origin = report.origin;
+            spec.ignored
+                .push(format!("{origin}{place}: {LEVELS_IGNORED}"));
+        }
         let arm = Self::named_arm(&spec.arm, "sensitivity.arm", arms, document, report)?;
         table.insert("factors".into(), toml::Value::Table(written));
         Ok((spec, table, arm))

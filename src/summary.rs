@@ -340,7 +340,8 @@ pub fn print_error(e: &crate::error::Error) {
 
 /// A warning on stderr for each setting no run of the experiment applies.
 pub fn print_unused(e: &Experiment) {
-    for unused in &e.unused {
+    let ignored = e.sensitivity.iter().flat_map(|a| &a.spec.ignored);
+    for unused in e.unused.iter().chain(ignored) {
         say_err!("warning: {unused}");
     }
 }

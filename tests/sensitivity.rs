@@ -318,6 +318,34 @@ fn bad_tables_are_refused_at_their_line() {
     }
 }
 
+/// Levels under a Sobol design, which has no grid, are accepted (folders
+/// of earlier versions write them) but named with their line where they
+/// are not the default; at the default, as `scenario.resolved.toml`
+/// writes them, nothing is said.
+#[test]
+fn levels_a_sobol_design_ignores_are_named_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (levels, warned) in [("6", true), ("4", false)] {
+        let text = SMALL.replace(
+            "samples = 16\n",
+            &format!("samples = 16\nlevels = {levels}\n"),
+        );
+        let scenario = write_scenario(dir.path(), &text);
+        let checked = bonfire().arg("check").arg(&scenario).output().unwrap();
+        assert!(checked.status.success());
+        let stderr = String::from_utf8(checked.stderr).unwrap();
+        let warning = format!(
+            "{}: `sensitivity.levels` changes nothing: it applies only where `sensitivity.method` is `morris`",
+            line_of(&text, "levels =")
+        );
+        assert_eq!(
+            stderr.contains(&warning),
+            warned,
+            "levels = {levels}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn each_command_refuses_the_other_ones_file() {
     let (dir, scenario) = setup();

@@ -224,7 +224,17 @@ pub struct Sensitivity {
     pub arm: String,
     pub outcomes: Vec<Outcome>,
     pub factors: Vec<Factor>,
+    /// Warnings for settings the design ignores, each naming its file and
+    /// line (`levels` other than the default under a Sobol design: kept
+    /// accepted, as folders of earlier versions write it).
+    pub ignored: Vec<String>,
 }
+
+/// Morris's levels where the table gives none.
+pub const DEFAULT_LEVELS: usize = 4;
+
+/// What is said of a `levels` that a Sobol design ignores.
+pub const LEVELS_IGNORED: &str = "`sensitivity.levels` changes nothing: it applies only where `sensitivity.method` is `morris` (a Sobol design has no grid of levels)";
 
 /// The keys of `[sensitivity]` besides `factors`, with what each allows
 /// (for messages and the JSON Schema).
@@ -356,7 +366,7 @@ impl Sensitivity {
                 "a power of two for a Sobol design (8, 16, …, 64, 128, …): the Sobol sequence is balanced only at powers of two",
             ));
         }
-        let levels = TABLE.whole(table, "levels", 2..=20, 4)?;
+        let levels = TABLE.whole(table, "levels", 2..=20, DEFAULT_LEVELS as i64)?;
         if levels % 2 == 1 {
             return Err(problem("levels", levels, allowed("levels")));
         }
@@ -405,6 +415,7 @@ impl Sensitivity {
             arm,
             outcomes,
             factors: Vec::new(),
+            ignored: Vec::new(),
         })
     }
 

@@ -5,7 +5,7 @@
 //! when the key changes. So a warning that a setting changes nothing is
 //! never a false alarm, and no declaration is wider than the code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bonfire::scenario::applies::Clause;
 use bonfire::scenario::keys::{self, Key, Kind};
@@ -49,7 +49,7 @@ fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
 
 /// A cohort of a row for each of [`HEAD`]'s 192 members, so that either
 /// way of sampling it runs.
-fn write_cohort(dir: &Path) -> std::path::PathBuf {
+fn write_cohort(dir: &Path) -> PathBuf {
     let path = dir.join("cohort.csv");
     let mut text = String::from("id,loneliness,hope,stigma,openness\n");
     for i in 0..192 {
@@ -66,9 +66,41 @@ fn write_cohort(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// The files the keys of kind path name: a cohort, and two edge lists of
+/// [`HEAD`]'s members that differ in who has how many ties (a ring; a
+/// hub and pairs).
+struct Inputs {
+    cohort: PathBuf,
+    edges: [PathBuf; 2],
+}
+
+impl Inputs {
+    fn write(dir: &Path) -> Inputs {
+        let edge_list = |name: &str, ties: Vec<(u32, u32)>| {
+            let path = dir.join(name);
+            let lines: String = ties.iter().map(|(a, b)| format!("{a},{b}\n")).collect();
+            std::fs::write(&path, format!("source,target\n{lines}")).unwrap();
+            path
+        };
+        let ring = (0..192).map(|i| (i, (i + 1) % 192)).collect();
+        let hub_and_pairs = (1..40)
+            .map(|i| (0, i))
+            .chain((40..192).step_by(2).map(|i| (i, i + 1)))
+            .collect();
+        Inputs {
+            cohort: write_cohort(dir),
+            edges: [
+                edge_list("ring.csv", ring),
+                edge_list("hub.csv", hub_and_pairs),
+            ],
+        }
+    }
+}
+
 /// Every value of the clause's key that meets it (`holds`), or every one
 /// that fails it; None leaves a file out.
-fn values_for(clause: &Clause, holds: bool, cohort: &Path) -> Vec<Option<toml::Value>> {
+fn values_for(clause: &Clause, holds: bool, inputs: &Inputs) -> Vec<Option<toml::Value>> {
+    let cohort = &inputs.cohort;
     let key = keys::registry().key(&clause.key).unwrap();
     let named = |word: &str| clause.words.iter().any(|w| w == word);
     let wanted = |word: &String| named(word) == (holds != clause.negated);
@@ -99,8 +131,7 @@ fn values_for(clause: &Clause, holds: bool, cohort: &Path) -> Vec<Option<toml::V
                 "{}: a file clause other than != none",
                 clause.key
             );
-            let file = toml::Value::String(cohort.display().to_string());
-            vec![holds.then_some(file)]
+            vec![holds.then_some(path_value(cohort))]
         }
         other => panic!("{}: no clause on a key of kind {other:?}", clause.key),
     };
@@ -113,8 +144,9 @@ fn values_for(clause: &Clause, holds: bool, cohort: &Path) -> Vec<Option<toml::V
     values
 }
 
-/// Values of `key` other than its default, within its range.
-fn other_values(key: &Key) -> Vec<toml::Value> {
+/// Values of `key` other than its default (for a file: other than the
+/// first edge list, which [`context`] gives it), within its range.
+fn other_values(key: &Key, inputs: &Inputs) -> Vec<toml::Value> {
     let default = &key.default;
     match &key.kind {
         Kind::Switch => vec![toml::Value::Boolean(!default.as_bool().unwrap())],
@@ -145,6 +177,7 @@ fn other_values(key: &Key) -> Vec<toml::Value> {
                 .map(toml::Value::Integer)
                 .collect()
         }
+        Kind::Path => vec![path_value(&inputs.edges[1])],
         _ => Vec::new(),
     }
 }
@@ -180,22 +213,31 @@ fn outputs(dir: &Path, name: &str, table: &toml::Table) -> Option<Vec<Vec<u8>>> 
     )
 }
 
+/// A path as a scenario's value.
+fn path_value(path: &Path) -> toml::Value {
+    toml::Value::String(path.display().to_string())
+}
+
 /// [`HEAD`] with every clause of `key` met, but where `failing` names a
-/// clause and a value of its key that fails it.
+/// clause and a value of its key that fails it; a key naming a file names
+/// the first edge list.
 fn context(
     key: &Key,
     failing: Option<(usize, &Option<toml::Value>)>,
-    cohort: &Path,
+    inputs: &Inputs,
 ) -> toml::Table {
     let mut table: toml::Table = toml::from_str(HEAD).unwrap();
     for (i, clause) in key.applies_when.iter().enumerate() {
         let value = match failing {
             Some((f, value)) if f == i => value.clone(),
-            _ => values_for(clause, true, cohort).swap_remove(0),
+            _ => values_for(clause, true, inputs).swap_remove(0),
         };
         if let Some(value) = value {
             set(&mut table, &clause.key, value);
         }
+    }
+    if key.kind == Kind::Path {
+        set(&mut table, &key.path, path_value(&inputs.edges[0]));
     }
     table
 }
@@ -203,7 +245,7 @@ fn context(
 #[test]
 fn a_key_changes_nothing_where_a_clause_of_where_it_applies_fails_and_something_where_all_hold() {
     let dir = tempfile::tempdir().unwrap();
-    let cohort = write_cohort(dir.path());
+    let inputs = Inputs::write(dir.path());
     let (mut inert, mut live) = (0, 0);
     let mut problems = Vec::new();
     for key in keys::registry()
@@ -211,17 +253,14 @@ fn a_key_changes_nothing_where_a_clause_of_where_it_applies_fails_and_something_
         .iter()
         .filter(|k| !k.applies_when.is_empty())
     {
-        if key.kind == Kind::Path {
-            continue; // an edge list's content, not a value to vary here
-        }
-        let others = other_values(key);
+        let others = other_values(key, &inputs);
         assert!(!others.is_empty(), "{}: no other value to try", key.path);
         for (i, clause) in key.applies_when.iter().enumerate() {
             let mut tried = 0;
-            for failing in values_for(clause, false, &cohort) {
+            for failing in values_for(clause, false, &inputs) {
                 // A value that breaks a relation between keys is refused,
                 // which is not ignoring it (`kind = "file"` needs a file).
-                let table = context(key, Some((i, &failing)), &cohort);
+                let table = context(key, Some((i, &failing)), &inputs);
                 let Some(before) = outputs(dir.path(), "before", &table) else {
                     continue;
                 };
@@ -251,7 +290,7 @@ fn a_key_changes_nothing_where_a_clause_of_where_it_applies_fails_and_something_
         if key.applies_when.iter().all(|c| c.from_switch) {
             continue; // a mechanism's keys may change nothing in a short run
         }
-        let table = context(key, None, &cohort);
+        let table = context(key, None, &inputs);
         let before = outputs(dir.path(), "before", &table)
             .unwrap_or_else(|| panic!("{}: the run where it applies is refused", key.path));
         let changes = others.iter().any(|value| {

@@ -412,11 +412,17 @@ fn varying_key(key: &str, within: &str) -> std::result::Result<(), Problem> {
             let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
             match registry.section(parent) {
                 Some(section) => Err(keys::unknown(key, name, section)),
-                None => Err(Problem::new(
-                    key,
-                    "not a key bonfire knows",
-                    "a key of the scenario reference (README), dotted as in the file",
-                )),
+                None => {
+                    let nearest = keys::nearest(key, registry.keys.iter().map(|k| k.path.as_str()));
+                    let hint = nearest.map_or(String::new(), |k| format!("did you mean `{k}`? "));
+                    Err(Problem::new(
+                        key,
+                        "not a key bonfire knows",
+                        format!(
+                            "{hint}a key of the scenario reference (README), dotted as in the file"
+                        ),
+                    ))
+                }
             }
         }
     }
@@ -952,6 +958,16 @@ impl Experiment {
                     }
                 }
                 continue;
+            }
+            // A misspelt key of the sweep's own, not a scenario key.
+            let own = keys::nearest(&key, ["together", "replicates"]);
+            if let Some(meant) = own.filter(|_| !key.contains('.')) {
+                return Err(report.at(
+                    place,
+                    &full,
+                    "not a key bonfire knows",
+                    format!("did you mean `{meant}`? [sweep] takes together, replicates and the scenario's keys, dotted (community.group_size = [6, 9])"),
+                ));
             }
             varying_key(&key, "in [sweep]").map_err(|mut p| {
                 p.key = full.clone();
@@ -2073,6 +2089,26 @@ mod tests {
         let err = parse(text).unwrap_err().to_string();
         assert!(err.contains("line 5"), "{err}");
         assert!(err.contains("sweep.format.sessions"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_sweep_key_is_met_with_the_key_it_is_nearest() {
+        for (line, meant) in [
+            ("togeter = true", "did you mean `together`?"),
+            ("replicate = 4", "did you mean `replicates`?"),
+            (
+                "comunity.group_size = [5, 6]",
+                "did you mean `community.group_size`?",
+            ),
+            ("community.group_siz = [5, 6]", "did you mean `group_size`?"),
+        ] {
+            let text = format!("[community]\ngroups = 2\n[sweep]\n{line}\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(
+                err.contains("line 4") && err.contains(meant),
+                "{line}: {err}"
+            );
+        }
     }
 
     #[test]

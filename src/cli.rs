@@ -628,7 +628,7 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     );
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(
-            "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",
+            "warning: {}: the files of run {run} do not match their seal ({why}); running it again",
             dir.display()
         ));
     };

@@ -232,7 +232,7 @@ pub enum Error {
     },
 
     #[error(
-        "{path}: the parts of run {run} do not match their seal ({why}); `bonfire run --resume {path}` runs it again"
+        "{path}: the files of run {run} do not match their seal ({why}); `bonfire run --resume {path}` runs it again"
     )]
     DamagedRun {
         path: PathBuf,

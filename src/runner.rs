@@ -260,15 +260,13 @@ fn write_parts(
 }
 
 /// Writes a run's network exports into `OUT/network/`, each whole and
-/// flushed, and records each in the run's seal: a run that is run again
-/// (its parts damaged, or its scenario edited) first removes the exports
-/// it wrote before, so that none of another scenario's steps is left.
+/// flushed, and records each in the run's seal. (Those it wrote before, if
+/// it is run again, went with [`run_pending`]'s look at the folder.)
 fn write_exports(dir: &Path, result: &ReplicateResult, parts: &mut RunWriter) -> Result<()> {
-    let folder = dir.join(NETWORK_DIR);
-    remove_exports(&folder, |run| run == result.run)?;
     if result.exports.is_empty() {
         return Ok(());
     }
+    let folder = dir.join(NETWORK_DIR);
     durable::create_dir(&folder)?;
     let mut write = |name: String, bytes: &[u8]| -> Result<()> {
         write_atomically(&folder.join(&name), bytes)?;
@@ -276,20 +274,45 @@ fn write_exports(dir: &Path, result: &ReplicateResult, parts: &mut RunWriter) ->
         Ok(())
     };
     for e in &result.exports {
-        let stem = format!("run-{:07}-step-{:04}", result.run, e.step);
-        write(format!("{stem}.graphml"), e.graphml.as_bytes())?;
-        write(format!("{stem}.edges.csv"), e.edge_list_csv.as_bytes())?;
+        let stem = export_stem(result.run, e.step);
+        write(format!("{stem}{GRAPHML}"), e.graphml.as_bytes())?;
+        write(format!("{stem}{EDGE_LIST}"), e.edge_list_csv.as_bytes())?;
         if let Some((graphml, edges)) = &e.community {
-            write(format!("{stem}.community.graphml"), graphml.as_bytes())?;
-            write(format!("{stem}.community.edges.csv"), edges.as_bytes())?;
+            write(format!("{stem}{COMMUNITY_GRAPHML}"), graphml.as_bytes())?;
+            write(format!("{stem}{COMMUNITY_EDGE_LIST}"), edges.as_bytes())?;
         }
     }
     Ok(())
 }
 
-/// Removes the network exports in `folder` of the runs `of` picks, by the
-/// run number their names begin with (`run-0000003-…`); other files are
-/// left. A missing folder holds none.
+/// The endings of a network export's name, after its stem
+/// ([`export_stem`]).
+const GRAPHML: &str = ".graphml";
+const EDGE_LIST: &str = ".edges.csv";
+const COMMUNITY_GRAPHML: &str = ".community.graphml";
+const COMMUNITY_EDGE_LIST: &str = ".community.edges.csv";
+
+/// The start of the names of run `run`'s exports after step `step`.
+fn export_stem(run: u64, step: u32) -> String {
+    format!("run-{run:07}-step-{step:04}")
+}
+
+/// The run whose export `name` is (`run-0000003-step-0026.graphml`, or
+/// one of the other endings); `None` for any other name.
+fn export_run(name: &str) -> Option<u64> {
+    let (run, rest) = name.strip_prefix("run-")?.split_once("-step-")?;
+    let step_digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let ending = &rest[step_digits..];
+    let digits = |d: &str, at_least| d.len() >= at_least && d.bytes().all(|b| b.is_ascii_digit());
+    let ends = [GRAPHML, EDGE_LIST, COMMUNITY_GRAPHML, COMMUNITY_EDGE_LIST];
+    (digits(run, 7) && digits(&rest[..step_digits], 4) && ends.contains(&ending))
+        .then(|| run.parse().ok())
+        .flatten()
+}
+
+/// Removes the network exports in `folder` of the runs `of` picks, known
+/// by their names ([`export_run`]); every other file is left. A missing
+/// folder holds none.
 fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
     let entries = match std::fs::read_dir(folder) {
         Ok(entries) => entries,
@@ -299,11 +322,7 @@ fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
     for entry in entries {
         let entry = entry.map_err(Error::io("list", folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let run = name
-            .strip_prefix("run-")
-            .and_then(|rest| rest.get(..7).filter(|_| rest[7..].starts_with('-')))
-            .and_then(|digits| digits.parse::<u64>().ok());
-        if run.is_some_and(&of) {
+        if export_run(&name).is_some_and(&of) {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;
         }
@@ -350,6 +369,11 @@ pub fn run_pending(
         }
         pending.push(spec);
     }
+    // Exports the runs to do wrote before (a crash before their seal, a
+    // seal since found damaged, a scenario since edited) go, so that none
+    // of another try's steps is left: the folder is looked at once.
+    let to_do: std::collections::BTreeSet<u64> = pending.iter().map(|r| r.id).collect();
+    remove_exports(&dir.join(NETWORK_DIR), |run| to_do.contains(&run))?;
     // Each run's parts are sealed on threads of their own while the next
     // runs go on.
     parts::sealing(dir, |seal| {
@@ -622,4 +646,33 @@ pub fn assemble(
         summary,
         sensitivity: indices,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_are_known_by_their_whole_name_and_no_other_file_is() {
+        for (name, run) in [
+            ("run-0000003-step-0026.graphml", Some(3)),
+            ("run-0000003-step-0026.edges.csv", Some(3)),
+            ("run-0012345-step-0000.community.graphml", Some(12_345)),
+            ("run-0000000-step-0052.community.edges.csv", Some(0)),
+            ("run-12345678-step-10000.graphml", Some(12_345_678)),
+            ("run-0000003-my-notes.txt", None),
+            ("run-0000003-step-0026.graphml.bak", None),
+            ("run-0000003-step-0026.png", None),
+            ("run-000003-step-0026.graphml", None),
+            ("run-0000003-step-26.graphml", None),
+            ("run-0000003-step-.graphml", None),
+            ("notes.txt", None),
+        ] {
+            assert_eq!(export_run(name), run, "{name}");
+        }
+        assert_eq!(
+            export_run(&format!("{}{COMMUNITY_EDGE_LIST}", export_stem(7, 3))),
+            Some(7)
+        );
+    }
 }

@@ -312,6 +312,51 @@ fn the_files_are_the_same_at_any_thread_count_after_a_crash_and_across_shards() 
     assert_eq!(contents(&one), contents(&sharded), "shards, gathered");
 }
 
+/// A generation's shards that export networks are gathered without a run
+/// run again: each run's exports come with its sealed parts (they were
+/// left behind, so every gathered run was found damaged and run anew).
+#[test]
+fn shards_that_export_networks_are_gathered_without_running_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(&targets, "metric,step,value,sd\nretention,4,0.7,0.02\n").unwrap();
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
+        .replace("particles = 48", "particles = 8")
+        .replace("groups = 30", "groups = 4")
+        + "\n[network]\nexport_steps = [6]\n";
+    let scenario = write_scenario(dir.path(), &text);
+    let out = dir.path().join("sharded");
+    for i in 0..2 {
+        bonfire()
+            .arg("calibrate")
+            .arg(&scenario)
+            .arg("--targets")
+            .arg(&targets)
+            .args([
+                "--quiet",
+                "--no-charts",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    let gathered = bonfire()
+        .args(["calibrate", "--no-charts", "--gather", "--resume"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(gathered.stderr).unwrap();
+    assert!(gathered.status.success(), "{stderr}");
+    assert!(!stderr.contains("do not match their seal"), "{stderr}");
+    let exports = std::fs::read_dir(out.join("generation-000/network"))
+        .unwrap()
+        .count();
+    assert_eq!(exports, 8 * 2 * 2, "a GraphML and an edge list a run");
+}
+
 fn refused(scenario_text: &str, targets_text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_scenario(dir.path(), scenario_text);

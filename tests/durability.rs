@@ -256,7 +256,7 @@ fn resume_runs_again(out: &Path, run: u64, naming: &str) {
         .assert()
         .success()
         .stderr(
-            predicate::str::contains(format!("the parts of run {run} do not match their seal"))
+            predicate::str::contains(format!("the files of run {run} do not match their seal"))
                 .and(predicate::str::contains(naming))
                 .and(predicate::str::contains("running it again")),
         );
@@ -298,7 +298,7 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[1..]).unwrap();
     merge(&set, &dir.path().join("merged")).failure().stderr(
-        predicate::str::contains("the parts of run 1 do not match their seal")
+        predicate::str::contains("the files of run 1 do not match their seal")
             .and(predicate::str::contains("run-0000001-step-0006.graphml")),
     );
 
@@ -455,7 +455,7 @@ fn merge_takes_only_a_whole_verified_set_of_shards() {
     let part = set[1].join("parts/run-0000001.members.csv");
     let bytes = std::fs::read(&part).unwrap();
     std::fs::write(&part, &bytes[1..]).unwrap();
-    refused(&set, "the parts of run 1 do not match their seal");
+    refused(&set, "the files of run 1 do not match their seal");
     std::fs::write(&part, &bytes).unwrap();
     merge(&set, &out).success();
     let final_files = |d: &Path| {

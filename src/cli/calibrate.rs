@@ -54,7 +54,7 @@ impl Watch for Shown {
     fn damaged(&self, dir: &Path, run: u64, why: &str) {
         self.bar(|b| {
             b.note(&format!(
-                "warning: {}: the parts of run {run} do not match their seal ({why}); running it again",
+                "warning: {}: the files of run {run} do not match their seal ({why}); running it again",
                 dir.display()
             ))
         });

@@ -238,15 +238,20 @@ impl OutputFolder {
             ),
         ] {
             if dir.join(marker).exists() && !force {
+                let mut finish = finished_by.map_or_else(String::new, |command| {
+                    format!("`bonfire {command} --resume {}` finishes it", dir.display())
+                });
+                if finished_by == Some("run") && dir.join(SHARD_FILE).is_file() {
+                    finish += " if it was stopped, and `bonfire merge` joins it, a shard, with the others";
+                }
                 return Err(Error::OutputExists {
                     path: dir.to_path_buf(),
                     marker: format!("{what}: {marker}"),
-                    finish: finished_by.map_or_else(String::new, |command| {
-                        format!(
-                            "`bonfire {command} --resume {}` finishes it; ",
-                            dir.display()
-                        )
-                    }),
+                    finish: if finish.is_empty() {
+                        finish
+                    } else {
+                        finish + "; "
+                    },
                 });
             }
         }

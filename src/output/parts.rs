@@ -537,12 +537,13 @@ fn hold_if_asked(run: u64) {
 }
 
 /// Copies the sealed runs of one parts folder into another (created if
-/// need be), in name order: each seal's parts, then the seal, each
-/// flushed to disk, then the folder. Parts no seal lists (a run cut
-/// short, whose parts have their own names) are left, so that they cannot
-/// take the place of a sealed run's parts in `to`. A seal that cannot be
-/// read is copied as it is: the run it stands for is found damaged where
-/// it is verified.
+/// need be), in name order: each seal's parts and the files it records
+/// outside the folder (network exports, at the same place beside `to`,
+/// where not there already), then the seal, each flushed to disk, then
+/// the folders. Parts no seal lists (a run cut short, whose parts have
+/// their own names) are left, so that they cannot take the place of a
+/// sealed run's parts in `to`. A seal that cannot be read is copied as it
+/// is: the run it stands for is found damaged where it is verified.
 pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
     super::durable::create_dir(to)?;
     let mut seals: Vec<String> = std::fs::read_dir(from)
@@ -554,17 +555,41 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
     let copy = |name: &str| super::durable::copy_file(from, to, name);
     for seal in &seals {
         let text = std::fs::read_to_string(from.join(seal)).unwrap_or_default();
+        let mut copied_outside = None;
         for listed in text.lines().skip(1).filter_map(Sealed::parse) {
-            // A name, not a path: the parts beside the seal. The files it
-            // records outside the folder (network exports) are the
-            // caller's to copy.
-            if Path::new(&listed.file).file_name() == Some(listed.file.as_ref()) {
+            let file = Path::new(&listed.file);
+            if file.file_name() == Some(listed.file.as_ref()) {
                 copy(&listed.file)?;
+            } else if let Some(folder) = outside_folder(file) {
+                // The scenario is the caller's; an export is copied once.
+                let (source, copied) = (from.join(file), to.join(file));
+                if !copied.exists() {
+                    super::durable::create_dir(&to.join(folder))?;
+                    std::fs::copy(&source, &copied).map_err(Error::io("copy", &source))?;
+                    super::durable::sync_file(&copied)?;
+                    copied_outside = Some(to.join(folder));
+                }
             }
+        }
+        // The exports' names are on disk before the seal that lists them.
+        if let Some(folder) = copied_outside {
+            sync_dir(&folder)?;
         }
         copy(seal)?;
     }
     sync_dir(to)
+}
+
+/// The folder beside the parts' folder that a seal's `file` lies in
+/// (`../network/…`: `../network`), for a file recorded outside it; `None`
+/// for the scenario (`../scenario.resolved.toml`) and any other path.
+fn outside_folder(file: &Path) -> Option<&Path> {
+    let folder = file.parent()?;
+    let mut parts = folder.components();
+    let beside = matches!(parts.next(), Some(std::path::Component::ParentDir))
+        && matches!(parts.next(), Some(std::path::Component::Normal(_)))
+        && parts.next().is_none();
+    beside.then_some(folder)
 }
 
 /// The state of a run's parts.
@@ -622,7 +647,12 @@ pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
         let Some(expected) = Sealed::parse(line) else {
             return unreadable();
         };
-        let path = dir.join(PARTS_DIR).join(&expected.file);
+        // A file beside the parts' folder (the scenario, an export) by
+        // its own path.
+        let path = match expected.file.strip_prefix("../") {
+            Some(beside) => dir.join(beside),
+            None => dir.join(PARTS_DIR).join(&expected.file),
+        };
         let Ok(found) = Sealed::read(expected.file.clone(), &path, checksum.clone()) else {
             return RunParts::Damaged(format!("{} is missing", path.display()));
         };

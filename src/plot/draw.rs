@@ -19,7 +19,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
-use super::layout::{Colour, PALETTE_COLOURS, Plan};
+use super::layout::{Colour, GREY_COLOURS, PALETTE_COLOURS, Plan};
 use crate::stats::Estimate;
 use crate::verdict::{fixed, wrap};
 
@@ -87,7 +87,7 @@ const PALETTE: [RGBColor; PALETTE_COLOURS] = [
 
 /// The control grey, then darker and lighter ones for further conditions
 /// that never attend.
-const GREYS: [RGBColor; 4] = [
+const GREYS: [RGBColor; GREY_COLOURS] = [
     RGBColor(128, 128, 128),
     RGBColor(60, 60, 60),
     RGBColor(185, 185, 185),

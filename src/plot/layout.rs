@@ -21,6 +21,9 @@ pub const MAX_LINES: usize = 5;
 /// `k` and `k + PALETTE_COLOURS` look the same.
 pub const PALETTE_COLOURS: usize = 6;
 
+/// The greys (the charts' `GREYS`), which repeat likewise.
+pub const GREY_COLOURS: usize = 4;
+
 /// A condition's colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Colour {
@@ -298,7 +301,7 @@ mod tests {
             let mut looks: Vec<String> = (plan.keys.iter())
                 .map(|k| match k.colour {
                     Colour::Palette(k) => format!("palette {}", k % PALETTE_COLOURS),
-                    grey => format!("{grey:?}"),
+                    Colour::Grey(k) => format!("grey {}", k % GREY_COLOURS),
                 })
                 .collect();
             looks.sort();

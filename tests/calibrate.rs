@@ -327,21 +327,7 @@ fn shards_that_export_networks_are_gathered_without_running_again() {
     let scenario = write_scenario(dir.path(), &text);
     let out = dir.path().join("sharded");
     for i in 0..2 {
-        bonfire()
-            .arg("calibrate")
-            .arg(&scenario)
-            .arg("--targets")
-            .arg(&targets)
-            .args([
-                "--quiet",
-                "--no-charts",
-                "--shard",
-                &format!("{i}/2"),
-                "--out",
-            ])
-            .arg(&out)
-            .assert()
-            .success();
+        calibrate(&scenario, &targets, &out, &["--shard", &format!("{i}/2")]);
     }
     let gathered = bonfire()
         .args(["calibrate", "--no-charts", "--gather", "--resume"])

@@ -634,7 +634,9 @@ pub fn assemble(
     // the experiment no longer has (its scenario edited to fewer) go.
     let runs = experiment.run_count();
     remove_exports(&dir.join(NETWORK_DIR), |run| run >= runs)?;
-    lengths.extend(manifest::lengths_in(dir, NETWORK_DIR)?);
+    // Only bonfire's own: a file of the user's there is theirs to change.
+    let exports = |name: &str| export_run(name).is_some();
+    lengths.extend(manifest::lengths_in(dir, NETWORK_DIR, exports)?);
     folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;
     // The run is whole once its manifest is in place; the parts go after,

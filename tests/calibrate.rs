@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 #[cfg(unix)]
 use crate::common::interrupted;
-use crate::common::{bonfire, read_rows, run_ok, write_scenario};
+use crate::common::{bonfire, copy_dir, read_rows, run_ok, write_scenario};
 
 /// A small programme (30 groups of 8, 12 weekly sessions).
 const PROGRAMME: &str = r#"
@@ -329,18 +329,42 @@ fn shards_that_export_networks_are_gathered_without_running_again() {
     for i in 0..2 {
         calibrate(&scenario, &targets, &out, &["--shard", &format!("{i}/2")]);
     }
-    let gathered = bonfire()
-        .args(["calibrate", "--no-charts", "--gather", "--resume"])
-        .arg(&out)
-        .output()
+    // A copy whose shard lost an export, and where a crash left a shard
+    // folder renamed for removal.
+    let damaged = dir.path().join("damaged");
+    copy_dir(&out, &damaged);
+    let generation = damaged.join("generation-000");
+    std::fs::remove_file(generation.join("shard-0-of-2/network/run-0000002-step-0006.graphml"))
         .unwrap();
-    let stderr = String::from_utf8(gathered.stderr).unwrap();
-    assert!(gathered.status.success(), "{stderr}");
+    let renamed = generation.join(".shard-1-of-2.removing");
+    std::fs::rename(generation.join("shard-1-of-2"), &renamed).unwrap();
+
+    let gather = |folder: &Path| {
+        let gathered = bonfire()
+            .args(["calibrate", "--no-charts", "--gather", "--resume"])
+            .arg(folder)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(gathered.stderr).unwrap();
+        assert!(gathered.status.success(), "{stderr}");
+        stderr
+    };
+    let stderr = gather(&out);
     assert!(!stderr.contains("do not match their seal"), "{stderr}");
     let exports = std::fs::read_dir(out.join("generation-000/network"))
         .unwrap()
         .count();
     assert_eq!(exports, 8 * 2 * 2, "a GraphML and an edge list a run");
+
+    // The run whose export is missing, and those of the shard the crash
+    // took, are run again; the folder left by the crash goes.
+    let stderr = gather(&damaged);
+    assert!(
+        stderr.contains("run-0000002-step-0006.graphml is missing"),
+        "{stderr}"
+    );
+    assert!(!renamed.exists(), "the folder a crash left");
+    assert_eq!(contents(&out), contents(&damaged), "after the damage");
 }
 
 fn refused(scenario_text: &str, targets_text: &str) -> String {

@@ -8,7 +8,7 @@ use predicates::prelude::*;
 
 #[cfg(unix)]
 use crate::common::interrupted_after_a_run;
-use crate::common::{bonfire, run_ok, write_scenario};
+use crate::common::{bonfire, copy_dir, run_ok, write_scenario};
 
 /// A small sweep (two points, two arms, one replicate: four runs) with
 /// every kind of part (members, panel, groups, network), so that every
@@ -149,20 +149,6 @@ fn a_run_killed_after_any_durable_step_resumes_to_the_same_files() {
     // points are not reached.
     assert!(crashes > 90, "only {crashes} crash points");
     eprintln!("crash points tried: {crashes}");
-}
-
-/// Copies a folder and everything in it.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// `--force` killed while it takes an earlier run's files out of the folder
@@ -313,6 +299,12 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
     let edited = edited[..second_arm].to_string();
     assert_ne!(edited, text, "the edits did not apply:\n{text}");
     std::fs::write(&resolved, edited).unwrap();
+    // Files of the user's own in the folder are theirs: left, and not
+    // recorded as the run's, so that changing one later is no damage.
+    let own = ["my-notes.txt", "run-0000001-notes.txt"];
+    for name in own {
+        std::fs::write(out.join("network").join(name), "mine").unwrap();
+    }
     bonfire()
         .args(["run", "--quiet", "--no-charts", "--resume"])
         .arg(&out)
@@ -326,13 +318,19 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
     assert_eq!(
         exports,
         [
+            "my-notes.txt",
             "run-0000000-step-0006.edges.csv",
             "run-0000000-step-0006.graphml",
+            "run-0000001-notes.txt",
             "run-0000001-step-0006.edges.csv",
             "run-0000001-step-0006.graphml",
         ],
-        "exports left of steps or runs the edited scenario has not"
+        "exports left of steps or runs the edited scenario has not, or the user's files gone"
     );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("notes"), "{manifest}");
+    std::fs::write(out.join("network/my-notes.txt"), "mine, longer").unwrap();
+    bonfire().arg("plot").arg(&out).assert().success();
 }
 
 /// A folder already written is refused with what finishes it, whichever

@@ -210,7 +210,26 @@ fn remove_parts(gen_dir: &Path, held: &[(PathBuf, FolderLock)]) -> Result<()> {
         };
         durable::remove_dir_durably(&shard)?;
     }
+    // A shard folder whose removal a crash cut short after its rename
+    // (`.shard-I-of-N.removing`) goes too: nothing else looks for it.
+    for cut_short in leftover_removals(gen_dir) {
+        durable::remove_dir_durably(&cut_short)?;
+    }
     Ok(())
+}
+
+/// The shard folders of `gen_dir` that a crash left renamed for removal,
+/// each by the name it had (`shard-I-of-N`), which
+/// [`durable::remove_dir_durably`] finishes removing.
+fn leftover_removals(gen_dir: &Path) -> Vec<PathBuf> {
+    let names = std::fs::read_dir(gen_dir).into_iter().flatten().flatten();
+    names
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let shard = name.strip_prefix(".shard-")?.strip_suffix(".removing")?;
+            Some(gen_dir.join(format!("shard-{shard}")))
+        })
+        .collect()
 }
 
 /// A generation's simulated figures, read back or run now, or how a call

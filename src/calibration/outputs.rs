@@ -397,7 +397,9 @@ pub fn write(
         let name = generation
             .file_name()
             .expect("a generation's folder has a name");
-        lengths.extend(manifest::lengths_in(dir, &name.to_string_lossy())?);
+        lengths.extend(manifest::lengths_in(dir, &name.to_string_lossy(), |_| {
+            true
+        })?);
     }
     folder.write_text(MANIFEST, &manifest(&files, lengths))?;
     folder.commit()?;

@@ -75,10 +75,15 @@ impl Manifest {
 }
 
 /// The length of every file in the folder `sub` of `dir` (the network
-/// exports, a calibration's generation), named `sub/name`, for the
-/// manifest to record beside the folder's own files; none where `sub` is
-/// not there. Hidden files (a lock, a partial file) are left out.
-pub fn lengths_in(dir: &Path, sub: &str) -> Result<BTreeMap<String, u64>> {
+/// exports, a calibration's generation) whose name it `keeps`, named
+/// `sub/name`, for the manifest to record beside the folder's own files;
+/// none where `sub` is not there. Hidden files (a lock, a partial file)
+/// are left out.
+pub fn lengths_in(
+    dir: &Path,
+    sub: &str,
+    keeps: impl Fn(&str) -> bool,
+) -> Result<BTreeMap<String, u64>> {
     let folder = dir.join(sub);
     let mut lengths = BTreeMap::new();
     let entries = match std::fs::read_dir(&folder) {
@@ -92,7 +97,7 @@ pub fn lengths_in(dir: &Path, sub: &str) -> Result<BTreeMap<String, u64>> {
         let kind = entry
             .file_type()
             .map_err(Error::io("measure", &entry.path()))?;
-        if name.starts_with('.') || !kind.is_file() {
+        if name.starts_with('.') || !kind.is_file() || !keeps(&name) {
             continue;
         }
         let length = entry

@@ -561,9 +561,11 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
             if file.file_name() == Some(listed.file.as_ref()) {
                 copy(&listed.file)?;
             } else if let Some(folder) = outside_folder(file) {
-                // The scenario is the caller's; an export is copied once.
+                // The scenario is the caller's; an export is copied once,
+                // and one missing is left missing: its run is found damaged
+                // where it is verified, and run again.
                 let (source, copied) = (from.join(file), to.join(file));
-                if !copied.exists() {
+                if !copied.exists() && source.is_file() {
                     super::durable::create_dir(&to.join(folder))?;
                     std::fs::copy(&source, &copied).map_err(Error::io("copy", &source))?;
                     super::durable::sync_file(&copied)?;

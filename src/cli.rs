@@ -471,11 +471,10 @@ fn open_resumed(
     }
     let resolved = dir.join("scenario.resolved.toml");
     if !resolved.is_file() {
-        return Err(Error::NotARun {
-            path: dir.to_path_buf(),
-            missing: "scenario.resolved.toml",
-        }
-        .into());
+        anyhow::bail!(
+            "{} does not hold a bonfire run to resume (it has no scenario.resolved.toml): a run or a merge stopped before its first file is started again, with `bonfire run SCENARIO --out {0}` or `bonfire merge SHARDS --out {0}`",
+            dir.display()
+        );
     }
     let lock = FolderLock::acquire(dir, &command_line())?;
     if dir.join("manifest.json").is_file() {

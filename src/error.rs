@@ -187,9 +187,7 @@ pub enum Error {
     )]
     ChangedAfterRun { path: PathBuf, change: FileChange },
 
-    #[error(
-        "{path} does not hold a bonfire run (it has no {missing}); make one there with `bonfire run`, or `bonfire merge` of shards (a run or merge stopped before its first file starts again so)"
-    )]
+    #[error("{path} does not hold a bonfire run (it has no {missing}); run `bonfire run` first")]
     NotARun {
         path: PathBuf,
         missing: &'static str,

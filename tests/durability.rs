@@ -287,6 +287,22 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
         predicate::str::contains("the files of run 1 do not match their seal")
             .and(predicate::str::contains("run-0000001-step-0006.graphml")),
     );
+    // Mended, and with a stray file of another shard's export name in the
+    // later shard: the merge takes each export as its run's seal has it.
+    std::fs::write(&path, &bytes).unwrap();
+    std::fs::write(
+        set[1].join("network/run-0000000-step-0006.graphml"),
+        "stray",
+    )
+    .unwrap();
+    let merged = dir.path().join("merged");
+    merge(&set, &merged).success();
+    let export_0 = "network/run-0000000-step-0006.graphml";
+    assert_eq!(
+        std::fs::read(merged.join(export_0)).unwrap(),
+        std::fs::read(whole.join(export_0)).unwrap(),
+        "a stray file took the place of a sealed export"
+    );
 
     // Edited to export step 6 alone, and to one arm (two runs of four).
     let out = dir.path().join("edited");

@@ -539,8 +539,8 @@ fn hold_if_asked(run: u64) {
 /// Copies the sealed runs of one parts folder into another (created if
 /// need be), in name order: each seal's parts and the files it records
 /// outside the folder (network exports, at the same place beside `to`,
-/// where not there already), then the seal, each flushed to disk, then
-/// the folders. Parts no seal lists (a run cut short, whose parts have
+/// unless one there already matches the seal), then the seal, each
+/// flushed to disk, then the folders. Parts no seal lists (a run cut short, whose parts have
 /// their own names) are left, so that they cannot take the place of a
 /// sealed run's parts in `to`. A seal that cannot be read is copied as it
 /// is: the run it stands for is found damaged where it is verified.
@@ -555,27 +555,33 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
     let copy = |name: &str| super::durable::copy_file(from, to, name);
     for seal in &seals {
         let text = std::fs::read_to_string(from.join(seal)).unwrap_or_default();
-        let mut copied_outside = None;
+        let mut outside_folders = Vec::new();
         for listed in text.lines().skip(1).filter_map(Sealed::parse) {
             let file = Path::new(&listed.file);
             if file.file_name() == Some(listed.file.as_ref()) {
                 copy(&listed.file)?;
             } else if let Some(folder) = outside_folder(file) {
-                // The scenario is the caller's; an export is copied once,
-                // and one missing is left missing: its run is found damaged
-                // where it is verified, and run again.
+                // The scenario is the caller's. An export already there as
+                // the seal has it (a merge copies every shard's first) is
+                // kept; one missing from `from` is left missing: its run is
+                // found damaged where it is verified, and run again.
                 let (source, copied) = (from.join(file), to.join(file));
-                if !copied.exists() && source.is_file() {
+                let there = Sealed::read(listed.file.clone(), &copied, Checksum::xxh3()).ok();
+                if there.as_ref() != Some(&listed) && source.is_file() {
                     super::durable::create_dir(&to.join(folder))?;
                     std::fs::copy(&source, &copied).map_err(Error::io("copy", &source))?;
                     super::durable::sync_file(&copied)?;
-                    copied_outside = Some(to.join(folder));
+                }
+                let folder = to.join(folder);
+                if !outside_folders.contains(&folder) {
+                    outside_folders.push(folder);
                 }
             }
         }
-        // The exports' names are on disk before the seal that lists them.
-        if let Some(folder) = copied_outside {
-            sync_dir(&folder)?;
+        // The exports' names are on disk before the seal that lists them,
+        // whoever copied them.
+        for folder in outside_folders.iter().filter(|f| f.is_dir()) {
+            sync_dir(folder)?;
         }
         copy(seal)?;
     }

@@ -482,8 +482,13 @@ fn open_resumed(
         return Ok(None);
     }
     *shard = resumed_shard(dir, *shard)?;
-    let experiment = Experiment::from_file(&resolved, &Overrides::default())?;
-    let text = std::fs::read_to_string(&resolved).map_err(Error::io("reading", &resolved))?;
+    // Read once: the experiment, and the digests of its input files.
+    let text = std::fs::read_to_string(&resolved).map_err(|source| Error::ReadScenario {
+        path: resolved.clone(),
+        source,
+    })?;
+    let origin = Origin::File(resolved.clone());
+    let experiment = Experiment::parse(&text, &origin, &Overrides::default())?;
     if let Err(changed) = crate::input_files::check_unchanged(experiment.scenarios(), &text) {
         anyhow::bail!("--resume {}: {changed}", dir.display());
     }

@@ -349,8 +349,15 @@ fn shards_that_export_networks_are_gathered_without_running_again() {
         assert!(gathered.status.success(), "{stderr}");
         stderr
     };
+    // A run run again first removes the exports it left before: this one
+    // of run 0's stays only where run 0 is not run again.
+    let left = out.join("generation-000/network/run-0000000-step-0001.graphml");
+    std::fs::create_dir_all(left.parent().unwrap()).unwrap();
+    std::fs::write(&left, "left by an earlier try").unwrap();
     let stderr = gather(&out);
     assert!(!stderr.contains("do not match their seal"), "{stderr}");
+    assert!(left.is_file(), "the gather ran the shards' runs again");
+    std::fs::remove_file(&left).unwrap();
     let exports = std::fs::read_dir(out.join("generation-000/network"))
         .unwrap()
         .count();

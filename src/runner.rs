@@ -311,8 +311,10 @@ fn export_run(name: &str) -> Option<u64> {
 }
 
 /// Removes the network exports in `folder` of the runs `of` picks, known
-/// by their names ([`export_run`]); every other file is left. A missing
-/// folder holds none.
+/// by their names ([`export_run`]), and every export a crash left under
+/// its temporary name ([`durable::partial_name`]: the caller holds the
+/// folder's lock, so no run is writing one); every other file is left. A
+/// missing folder holds none.
 fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
     let entries = match std::fs::read_dir(folder) {
         Ok(entries) => entries,
@@ -322,7 +324,11 @@ fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
     for entry in entries {
         let entry = entry.map_err(Error::io("list", folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if export_run(&name).is_some_and(&of) {
+        let unfinished = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".partial"))
+            .is_some_and(|n| export_run(n).is_some());
+        if unfinished || export_run(&name).is_some_and(&of) {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;
         }

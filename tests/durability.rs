@@ -321,6 +321,10 @@ fn network_exports_are_sealed_with_their_run_and_none_outlives_it() {
     for name in own {
         std::fs::write(out.join("network").join(name), "mine").unwrap();
     }
+    // An export a crash cut short under its temporary name goes too (one
+    // of a step no longer exported, so that no later write renames it).
+    let unfinished = out.join("network/.run-0000000-step-0000.graphml.partial");
+    std::fs::write(&unfinished, "<graphml").unwrap();
     bonfire()
         .args(["run", "--quiet", "--no-charts", "--resume"])
         .arg(&out)

@@ -180,7 +180,16 @@ pub struct MergeArgs {
 
 /// This process's command line, as the lock file records it.
 pub(crate) fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    command_args().join(" ")
+}
+
+/// This process's arguments, as the manifest records them: a path that is
+/// not UTF-8 (which the operating system allows) with a replacement
+/// character for each byte that is not, rather than a stop.
+pub(crate) fn command_args() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -395,6 +404,18 @@ fn resume_finished(dir: &Path, quiet: bool, no_charts: bool) -> anyhow::Result<(
     finish_charts(dir, "run", quiet, no_charts)
 }
 
+/// Draws the charts and report of a `what` whose files are written and
+/// sealed by its manifest; an error says that those files are whole, and
+/// how to draw the charts once its cause is mended.
+pub(crate) fn render_after_files(dir: &Path, what: &str) -> anyhow::Result<Vec<PathBuf>> {
+    plot::render(dir).with_context(|| {
+        format!(
+            "the {what}'s files in {0} are whole, but its charts and report were not drawn (`bonfire plot {0}` draws them)",
+            dir.display()
+        )
+    })
+}
+
 /// The end of `--resume` of a finished folder (`what`: a run, a
 /// calibration): draws its charts and report where a stop after its files
 /// left them undrawn (unless `no_charts`), else says there is nothing to
@@ -406,7 +427,7 @@ pub(crate) fn finish_charts(
     no_charts: bool,
 ) -> anyhow::Result<()> {
     if !no_charts && charts_left_undrawn(dir) {
-        let written = plot::render(dir)?;
+        let written = render_after_files(dir, what)?;
         if !quiet {
             crate::console::say!(
                 "bonfire: {} holds a finished {what} whose charts and report were left undrawn (it was stopped after writing its files); drawn now",
@@ -636,9 +657,16 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
             dir.display()
         ));
     };
-    let ran = pool.install(|| {
-        runner::run_pending(experiment, dir, shard, &|| progress.step_done(), &damaged)
-    })?;
+    let ran = pool
+        .install(|| runner::run_pending(experiment, dir, shard, &|| progress.step_done(), &damaged))
+        .map_err(|e| {
+            // A full disk, a folder gone: what a run leaves is resumed.
+            anyhow::anyhow!(
+                "{e}; the runs sealed so far are kept in {0}: `bonfire {1} --resume {0}` goes on from them once that is mended",
+                dir.display(),
+                job.command()
+            )
+        })?;
     progress.finish();
     #[cfg(feature = "step-timing")]
     if let Some(table) = crate::step_timing::report() {
@@ -680,7 +708,7 @@ fn finish(
             members_per_run,
             threads,
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
-            command_line: std::env::args().collect(),
+            command_line: command_args(),
             files: files.to_vec(),
             file_bytes,
         }
@@ -692,7 +720,7 @@ fn finish(
     crate::interrupt::files_are_whole();
     let mut files = assembled.files.clone();
     if !args.options.no_charts {
-        plot::render(dir)?;
+        render_after_files(dir, "run")?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
     if !args.options.quiet {
@@ -803,7 +831,7 @@ fn lock_shards(shards: &[PathBuf]) -> anyhow::Result<Vec<FolderLock>> {
             }
             .into());
         }
-        locks.push(FolderLock::acquire(shard, &command_line())?);
+        locks.push(FolderLock::acquire_to_read(shard, &command_line())?);
         locked.push(path);
     }
     Ok(locks)

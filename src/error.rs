@@ -299,6 +299,11 @@ pub enum Error {
         target: String,
     },
 
+    #[error(
+        "{path} is a file, not a folder, where bonfire writes a folder: move the file, or choose another path"
+    )]
+    NotAFolder { path: PathBuf },
+
     #[error("cannot draw {path}: {message}")]
     Plot { path: PathBuf, message: String },
 

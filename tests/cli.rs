@@ -628,3 +628,46 @@ fn a_setting_no_run_applies_is_named_with_its_line_and_the_run_goes_on() {
     );
     assert!(out.join("summary.csv").exists());
 }
+
+/// A path that is not UTF-8, which Linux allows, is a path like any other:
+/// the run, its resume and its manifest's record of the command line (with
+/// a replacement character for the byte) go as in any folder.
+#[cfg(target_os = "linux")]
+#[test]
+fn paths_that_are_not_utf8_are_taken() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"not\xffutf8"));
+    std::fs::create_dir(&odd).unwrap();
+    let scenario = odd.join("valid.toml");
+    std::fs::copy(fixture("valid.toml"), &scenario).unwrap();
+    let out = odd.join("out");
+    crate::common::run_ok(&scenario, &out, &["--no-charts"]);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("not\u{FFFD}utf8"), "{manifest}");
+    bonfire()
+        .args(["run", "--quiet", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+/// `--out` naming a file is refused as one, the file left as it was.
+#[test]
+fn an_output_path_that_is_a_file_is_refused_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    bonfire()
+        .arg("run")
+        .arg(fixture("valid.toml"))
+        .args(["--quiet", "--out"])
+        .arg(&file)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "{} is a file, not a folder",
+            file.display()
+        )));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -450,6 +450,80 @@ fn plot_of_a_shard_folder_says_to_merge_the_shards() {
         );
 }
 
+/// Shards this user may only read (another user's results, a read-only
+/// file system) are merged: the merge locks them through a lock file opened
+/// for reading, or none where they have none, and its copies are its own
+/// files, not read-only like the shards'. As root, whom permissions do not
+/// stop, the merge runs as the user `nobody`.
+#[cfg(unix)]
+#[test]
+fn shards_the_user_may_only_read_are_merged() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let set = shards(dir.path(), &scenario, 2);
+    std::fs::remove_file(set[0].join(".bonfire.lock")).unwrap();
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for shard in &set {
+        for entry in walk(shard) {
+            mode(&entry, if entry.is_dir() { 0o555 } else { 0o444 });
+        }
+    }
+    let writable = dir.path().join("writable");
+    std::fs::create_dir(&writable).unwrap();
+    mode(dir.path(), 0o755);
+    mode(&writable, 0o777);
+    let merged = writable.join("merged");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"));
+    command
+        .arg("merge")
+        .args(&set)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&merged);
+    // SAFETY: only setgroups(2), setgid(2) and setuid(2), async-signal-safe,
+    // between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::geteuid() == 0
+                && (libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(65534) != 0
+                    || libc::setuid(65534) != 0)
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    for shard in &set {
+        for entry in walk(shard) {
+            mode(&entry, 0o755);
+        }
+    }
+    assert!(output.status.success(), "{output:?}");
+    assert_same_contents(&whole, &merged, "merged from read-only shards");
+}
+
+/// `dir` and everything in it, the folder first.
+#[cfg(unix)]
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = vec![dir.to_path_buf()];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
 #[test]
 fn merge_takes_only_a_whole_verified_set_of_shards() {
     let dir = tempfile::tempdir().unwrap();
@@ -869,4 +943,38 @@ fn an_input_file_changed_since_the_run_began_is_refused_by_resume_and_merge() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("holds a different experiment"));
+}
+
+/// A run stopped by an error of the file system (here a folder where a
+/// temporary file's name is, which cannot be removed as one) says that the
+/// runs sealed so far are kept and which command goes on from them; once
+/// the cause is mended, that command finishes the files.
+#[test]
+fn a_run_stopped_by_the_file_system_names_the_command_that_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    crash_once_sealed(&scenario, &out, 0);
+    let blocker = out.join("parts/.in-the-way.partial");
+    std::fs::create_dir(&blocker).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains(".in-the-way.partial").and(predicate::str::contains(format!(
+                "the runs sealed so far are kept in {0}: `bonfire run --resume {0}` goes on",
+                out.display()
+            ))),
+        );
+    std::fs::remove_dir(&blocker).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success();
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    assert_same_contents(&whole, &out, "resumed after the cause was mended");
 }

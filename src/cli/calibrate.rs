@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{CalibrateArgs, command_line, seed_and_replicates, shard_of, thread_pool};
+use super::{
+    CalibrateArgs, command_args, command_line, seed_and_replicates, shard_of, thread_pool,
+};
 use crate::calibration::apmc::Population;
 use crate::calibration::driver::{
     self, Calibrated, Ended, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
@@ -21,7 +23,6 @@ use crate::memory;
 use crate::output::lock::FolderLock;
 use crate::output::manifest::Manifest;
 use crate::output::{OutputFolder, durable, write_atomically};
-use crate::plot;
 use crate::progress::Progress;
 use crate::runner::Shard;
 use crate::summary;
@@ -150,7 +151,7 @@ fn finish(
             members_per_run,
             threads,
             wall_time_seconds: (wall * 1000.0).round() / 1000.0,
-            command_line: std::env::args().collect(),
+            command_line: command_args(),
             files: files.to_vec(),
             file_bytes,
         }
@@ -160,7 +161,7 @@ fn finish(
     crate::interrupt::files_are_whole();
     let mut files = written.files.clone();
     if !args.options.no_charts {
-        plot::render(dir)?;
+        super::render_after_files(dir, "calibration")?;
         files.extend(["charts/".to_string(), "report.html".to_string()]);
     }
     if !args.options.quiet {

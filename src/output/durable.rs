@@ -40,10 +40,15 @@ pub fn crash_point() {
     }
 }
 
-/// Flushes a file's bytes to disk. The file is opened for writing (not
-/// changed): Windows flushes only through a handle that may write.
+/// Flushes a file's bytes to disk. The file is opened for reading, which
+/// a file this user may not write allows; on Windows, which flushes only
+/// through a handle that may write, for writing (not changed).
 pub fn sync_file(path: &Path) -> Result<()> {
-    fsync(path, OpenOptions::new().write(true).open(path))
+    if cfg!(unix) {
+        fsync(path, File::open(path))
+    } else {
+        fsync(path, OpenOptions::new().write(true).open(path))
+    }
 }
 
 /// Flushes a folder's entries (the names created, renamed or removed in
@@ -75,10 +80,19 @@ fn fsync(path: &Path, opened: std::io::Result<File>) -> Result<()> {
 /// that the folder's name survives a power cut with the files put in it.
 pub fn create_dir(path: &Path) -> Result<()> {
     let existed = path.is_dir();
-    std::fs::create_dir_all(path).map_err(|source| Error::Io {
-        action: "create",
-        path: path.to_path_buf(),
-        source,
+    std::fs::create_dir_all(path).map_err(|source| {
+        // A file (or a link to nothing) in the folder's place.
+        if path.symlink_metadata().is_ok() && !path.is_dir() {
+            Error::NotAFolder {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                action: "create",
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     })?;
     match path
         .parent()
@@ -301,11 +315,17 @@ pub fn copy_finished_files(from: &Path, to: &Path) -> Result<()> {
 /// Copies the file `name` of folder `from` into folder `to` and flushes
 /// the copy to disk (its folder is the caller's to flush).
 pub fn copy_file(from: &Path, to: &Path, name: impl AsRef<Path>) -> Result<()> {
-    let (source_path, copied) = (from.join(&name), to.join(&name));
-    std::fs::copy(&source_path, &copied).map_err(|source| Error::Io {
-        action: "copy",
-        path: source_path,
-        source,
-    })?;
-    sync_file(&copied)
+    copy_contents(&from.join(&name), &to.join(&name))
+}
+
+/// Copies the bytes of `source` to `copied` and flushes them to disk. The
+/// copy is made as any new file (the source's permissions are not copied:
+/// shards another user left read-only give a merge files it owns), and an
+/// error names the file it met: the source where it cannot be read, the
+/// copy where it cannot be written (a full disk).
+pub fn copy_contents(source: &Path, copied: &Path) -> Result<()> {
+    let mut from = File::open(source).map_err(Error::io("read", source))?;
+    let mut to = File::create(copied).map_err(Error::io("create", copied))?;
+    std::io::copy(&mut from, &mut to).map_err(Error::io("write", copied))?;
+    fsync(copied, Ok(to))
 }

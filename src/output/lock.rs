@@ -9,6 +9,12 @@
 //! next command takes it and overwrites the old holder's details. The file
 //! itself stays (removing it would let two processes lock two different
 //! files of the same name); it is emptied when the lock is released.
+//!
+//! `merge` also locks the shard folders it reads, so that no shard runs in
+//! one meanwhile; a shard folder it may only read (a read-only file
+//! system, another user's results) is locked through a lock file opened
+//! for reading, or not at all where it has none
+//! ([`FolderLock::acquire_to_read`]).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -19,10 +25,12 @@ use crate::error::{Error, Result};
 /// The lock file's name inside an output folder.
 pub const LOCK_FILE: &str = ".bonfire.lock";
 
-/// A held lock on an output folder; released when dropped.
+/// A held lock on an output folder; released when dropped. `None`: a
+/// folder only read, which no writer could be writing
+/// ([`FolderLock::acquire_to_read`]).
 #[derive(Debug)]
 pub struct FolderLock {
-    file: File,
+    file: Option<File>,
 }
 
 /// This machine's name, for the holder's details.
@@ -46,26 +54,7 @@ impl FolderLock {
             .truncate(false)
             .open(&path)
             .map_err(Error::io("open the lock file", &path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim().replace('\n', ", ");
-                return Err(Error::Locked {
-                    hint: "",
-                    path: dir.to_path_buf(),
-                    holder: if holder.is_empty() {
-                        "a process that has not yet said who it is".to_string()
-                    } else {
-                        holder
-                    },
-                });
-            }
-            Err(TryLockError::Error(source)) => {
-                return Err(Error::io("lock", &path)(source));
-            }
-        }
+        lock_or_refuse(&mut file, dir, &path)?;
         let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -79,7 +68,37 @@ impl FolderLock {
             .and_then(|()| file.write_all(details.as_bytes()))
             .and_then(|()| file.sync_all())
             .map_err(Error::io("write the lock file", &path))?;
-        Ok(FolderLock { file })
+        Ok(FolderLock { file: Some(file) })
+    }
+
+    /// [`FolderLock::acquire`] for a folder the command only reads (the
+    /// shards a merge joins), which this user may not write: on a
+    /// read-only file system, or another user's. Where the lock file
+    /// cannot be opened for writing, it is locked as opened for reading
+    /// (a writer that holds it still refuses this command), without the
+    /// holder's details; where it is not there and cannot be made, no
+    /// writer has been in the folder, and none can be, so none is taken.
+    pub fn acquire_to_read(dir: &Path, command: &str) -> Result<FolderLock> {
+        use std::io::ErrorKind::{NotFound, PermissionDenied, ReadOnlyFilesystem};
+        let not_writable = |e: &Error| {
+            matches!(e, Error::Io { source, .. }
+                if matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem))
+        };
+        match FolderLock::acquire(dir, command) {
+            Err(e) if not_writable(&e) => {
+                let path = dir.join(LOCK_FILE);
+                let mut file = match File::open(&path) {
+                    Ok(file) => file,
+                    Err(missing) if missing.kind() == NotFound => {
+                        return Ok(FolderLock { file: None });
+                    }
+                    Err(source) => return Err(Error::io("open the lock file", &path)(source)),
+                };
+                lock_or_refuse(&mut file, dir, &path)?;
+                Ok(FolderLock { file: Some(file) })
+            }
+            other => other,
+        }
     }
 
     /// [`FolderLock::acquire`] for a folder the command line chose with
@@ -96,11 +115,36 @@ impl FolderLock {
     }
 }
 
+/// Locks `file`, the lock file of `dir` at `path`, without waiting, or
+/// refuses with the holder's details.
+fn lock_or_refuse(file: &mut File, dir: &Path, path: &Path) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim().replace('\n', ", ");
+            Err(Error::Locked {
+                hint: "",
+                path: dir.to_path_buf(),
+                holder: if holder.is_empty() {
+                    "a process that has not yet said who it is".to_string()
+                } else {
+                    holder
+                },
+            })
+        }
+        Err(TryLockError::Error(source)) => Err(Error::io("lock", path)(source)),
+    }
+}
+
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        // Nobody holds it: say so, then let go.
-        let _ = self.file.set_len(0);
-        let _ = self.file.unlock();
+        // Nobody holds it: say so (where it may be written), then let go.
+        if let Some(file) = &self.file {
+            let _ = file.set_len(0);
+            let _ = file.unlock();
+        }
     }
 }
 

@@ -569,8 +569,7 @@ pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {
                 let there = Sealed::read(listed.file.clone(), &copied, Checksum::xxh3()).ok();
                 if there.as_ref() != Some(&listed) && source.is_file() {
                     super::durable::create_dir(&to.join(folder))?;
-                    std::fs::copy(&source, &copied).map_err(Error::io("copy", &source))?;
-                    super::durable::sync_file(&copied)?;
+                    super::durable::copy_contents(&source, &copied)?;
                 }
                 let folder = to.join(folder);
                 if !outside_folders.contains(&folder) {

@@ -269,6 +269,15 @@ fn chart_folder(dir: &Path) -> Result<PathBuf> {
     Ok(chart_dir)
 }
 
+/// The operating system's error inside a drawing's error text, where the
+/// image could not be written (a full disk): `plotters` hands it on only
+/// as the debug text of its backend's error, `… (os error 28) …`.
+fn written_io_error(message: &str) -> Option<std::io::Error> {
+    let (_, after) = message.split_once("(os error ")?;
+    let code = after.split_once(')')?.0.parse().ok()?;
+    Some(std::io::Error::from_raw_os_error(code))
+}
+
 /// Draws `charts/NAME.png` under a temporary name, then moves it into
 /// place; returns its path.
 fn write_png(
@@ -281,12 +290,35 @@ fn write_png(
 ) -> Result<PathBuf> {
     let png_path = chart_dir.join(format!("{name}.png"));
     let temp = chart_dir.join(format!(".{name}.partial.png"));
-    draw(BitMapBackend::new(&temp, size).into_drawing_area())
-        .map_err(|e| plot_error(&png_path, e))?;
+    draw(BitMapBackend::new(&temp, size).into_drawing_area()).map_err(
+        |e| match written_io_error(&e) {
+            Some(source) => Error::Io {
+                action: "write",
+                path: png_path.clone(),
+                source,
+            },
+            None => plot_error(&png_path, e),
+        },
+    )?;
     std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
         action: "move into place",
         path: png_path.clone(),
         source,
     })?;
     Ok(png_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_error_inside_a_drawing_error_is_found() {
+        // The text `plotters` gives for a PNG that could not be written.
+        let text = r#"Drawing backend error: ImageError(IoError(Custom { kind: Other, error: "No space left on device (os error 28)" }))"#;
+        let found = written_io_error(text).expect("an os error in the text");
+        assert_eq!(found.raw_os_error(), Some(28));
+        assert!(written_io_error("the chart has no series").is_none());
+        assert!(written_io_error("(os error x)").is_none());
+    }
 }

@@ -36,7 +36,7 @@ for path in sorted((out / "network").glob("run-*-step-[0-9][0-9][0-9][0-9].graph
             if G.number_of_edges() else None
         ),
         # Undefined without edges (NetworkX divides by them): an empty cell.
-        "group_modularity": nx.community.modularity(G, groups.values()) if G.number_of_edges() else None,
+        "group_modularity": nx.community.modularity(G, groups.values(), weight=None) if G.number_of_edges() else None,
     }
     print(f"run {run} step {step}")
     for key, value in theirs.items():

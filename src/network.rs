@@ -184,11 +184,15 @@ impl BondNetwork {
     }
 
     /// GraphML that NetworkX (`nx.read_graphml`), Gephi and Cytoscape read.
-    /// `arm` names the arm of every node.
+    /// `arm` names the arm of every node. An edge's strength is written
+    /// twice: as `strength`, and as `weight`, the one name Gephi takes for
+    /// an edge's weight (it would weigh every tie 1 otherwise) and the
+    /// name NetworkX's weighted measures read by default.
     pub fn graphml(&self, arm: &str) -> String {
         let g = &self.graph;
         let mut out = String::from(GRAPHML_HEAD);
         out.push_str(concat!(
+            "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n",
             "  <key id=\"strength\" for=\"edge\" attr.name=\"strength\" attr.type=\"double\"/>\n",
             "  <key id=\"hours\" for=\"edge\" attr.name=\"hours\" attr.type=\"double\"/>\n",
             "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
@@ -198,10 +202,10 @@ impl BondNetwork {
             write_node(&mut out, arm, node);
         }
         for (a, b, w) in self.ties() {
+            let strength = float_text(w.strength);
             let _ = writeln!(
                 out,
-                "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"strength\">{}</data><data key=\"hours\">{}</data><data key=\"beyond_meetings\">{}</data></edge>",
-                float_text(w.strength),
+                "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"weight\">{strength}</data><data key=\"strength\">{strength}</data><data key=\"hours\">{}</data><data key=\"beyond_meetings\">{}</data></edge>",
                 float_text(w.hours),
                 w.beyond_meetings
             );

@@ -46,6 +46,7 @@ fn graphml_round_trips_nodes_edges_and_attributes() {
         ("status", "node"),
         ("loneliness", "node"),
         ("hope", "node"),
+        ("weight", "edge"),
         ("strength", "edge"),
         ("hours", "edge"),
         ("beyond_meetings", "edge"),
@@ -112,6 +113,10 @@ fn graphml_round_trips_nodes_edges_and_attributes() {
     listed.sort();
     from_graphml.sort();
     assert_eq!(listed, from_graphml);
+    // Gephi's weight is the tie's strength.
+    for e in &edges {
+        assert_eq!(data(*e, "weight"), data(*e, "strength"));
+    }
     let network = std::fs::read_to_string(dir.path().join("network.csv")).unwrap();
     let row: Vec<&str> = network
         .lines()

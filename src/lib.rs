@@ -13,7 +13,9 @@
 //! let scenario = Scenario::embedded_default();
 //! let result = engine::run_replicate(&scenario, 0);
 //! let last = result.timeseries.last().unwrap();
-//! println!("{} loneliness at week {}: {:.2}", last.arm, last.week, last.loneliness_mean);
+//! if let Some(loneliness) = last.loneliness_mean {
+//!     println!("{} loneliness at week {}: {loneliness:.2}", last.arm, last.week);
+//! }
 //! ```
 //!
 //! # Layout

@@ -479,7 +479,8 @@ impl TimeseriesRow {
         groups: u64,
         t: &Tally,
     ) -> Self {
-        let n = t.arrived.max(1) as f64;
+        // A mean or share of everyone who arrived; none before anyone has.
+        let of_arrived = |sum: f64| ratio(sum, t.arrived);
         let only = |x: Option<f64>| if meets { x } else { None };
         // Members who never meet have no forum either.
         let posts = t.forum.as_ref().filter(|_| meets);
@@ -501,17 +502,17 @@ impl TimeseriesRow {
             } else {
                 ratio(t.attended as f64, t.at_session)
             }),
-            loneliness_mean: t.loneliness_sum / n,
-            lonely_share: t.lonely as f64 / n,
-            no_casual_tie_share: t.no_casual as f64 / n,
-            no_friend_tie_share: t.no_friend as f64 / n,
-            no_close_tie_share: t.no_close as f64 / n,
+            loneliness_mean: of_arrived(t.loneliness_sum),
+            lonely_share: of_arrived(t.lonely as f64),
+            no_casual_tie_share: of_arrived(t.no_casual as f64),
+            no_friend_tie_share: of_arrived(t.no_friend as f64),
+            no_close_tie_share: of_arrived(t.no_close as f64),
             no_casual_tie_in_group_share: only(ratio(t.no_casual_in_group as f64, t.current)),
             no_friend_tie_in_group_share: only(ratio(t.no_friend_in_group as f64, t.current)),
             no_close_tie_in_group_share: only(ratio(t.no_close_in_group as f64, t.current)),
-            hope_mean: t.hope_sum / n,
-            hopeful_share: t.hopeful as f64 / n,
-            stigma_mean: t.stigma_sum / n,
+            hope_mean: of_arrived(t.hope_sum),
+            hopeful_share: of_arrived(t.hopeful as f64),
+            stigma_mean: of_arrived(t.stigma_sum),
             cohesion_mean: only(ratio(t.cohesion_sum, t.active)),
             bond_density: only(ratio(t.density_sum, t.density_groups)),
             clustering: only(ratio(t.clustering_sum, t.joined)),

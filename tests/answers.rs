@@ -251,3 +251,59 @@ fn every_shipped_scenario_answers_its_question_in_the_summary_and_the_report() {
         check(file, dir.path());
     }
 }
+
+/// An open arm nobody ever joins has no figures of everyone who arrived:
+/// its cells are empty, not 0 (a loneliness below the scale's 3), and no
+/// comparison is made with it.
+#[test]
+fn an_arm_nobody_joins_has_no_figures_and_no_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("nobody.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"nobody\"\nseed = 4\nreplicates = 3\n\
+         [community]\ngroups = 6\ncontrol_members = 40\n\
+         [format]\nmembership = \"open\"\nsessions = 4\n\
+         [open]\ninitial_members = 0\narrivals_per_session = 0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = bonfire()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let output = run.get_output();
+    let said = String::from_utf8([&output.stdout[..], &output.stderr[..]].concat()).unwrap();
+    assert!(said.contains("control: loneliness"), "{said}");
+    assert!(!said.contains("group against control"), "{said}");
+    let mut reader = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut group_rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let empty = |name: &str| record[column(name)].is_empty();
+        let figures = [
+            "loneliness_mean",
+            "lonely_share",
+            "hope_mean",
+            "stigma_mean",
+        ];
+        if &record[column("arm")] == "group" {
+            group_rows += 1;
+            assert!(figures.iter().all(|f| empty(f)), "{record:?}");
+        } else {
+            assert!(figures.iter().all(|f| !empty(f)), "{record:?}");
+        }
+    }
+    assert_eq!(group_rows, 3 * 5);
+    let summary: Vec<SummaryRow> = csv::Reader::from_path(out.join("summary.csv"))
+        .unwrap()
+        .deserialize()
+        .map(Result::unwrap)
+        .collect();
+    assert!(summary.iter().all(|r| r.arm != "group"), "{summary:?}");
+}

@@ -439,7 +439,7 @@ fn check_8_threshold_two_hope_spreads_around_the_ring_through_the_engine() {
         let hopeful: Vec<usize> = r
             .timeseries
             .iter()
-            .map(|row| (row.hopeful_share * n as f64).round() as usize)
+            .map(|row| (row.hopeful_share.unwrap() * n as f64).round() as usize)
             .collect();
         assert_eq!(hopeful[0], seeds, "n = {n}: the seeds at arrival");
         if seeds == 1 {

@@ -506,7 +506,7 @@ attends = false
                     && r.step == step
             })
             .unwrap();
-        if hope { r.hope_mean } else { r.loneliness_mean }
+        if hope { r.hope_mean } else { r.loneliness_mean }.unwrap()
     };
     let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
     let mut checked = 0;

@@ -49,26 +49,29 @@ pub struct TimeseriesRow {
     pub members_active: u64,
     /// Share of active members who attended this session.
     pub attendance_rate: Option<f64>,
-    /// Mean UCLA-3 loneliness (3–9) of everyone who arrived (intention to treat).
-    pub loneliness_mean: f64,
+    /// Mean UCLA-3 loneliness (3–9) of everyone who arrived (intention to
+    /// treat). This figure and the shares and means of everyone who arrived
+    /// below are empty where nobody has arrived (an open arm before its
+    /// first newcomer).
+    pub loneliness_mean: Option<f64>,
     /// Share with UCLA-3 >= 6.
-    pub lonely_share: f64,
+    pub lonely_share: Option<f64>,
     /// Share with no tie at the casual-friend level (`casual_hours`) or above.
-    pub no_casual_tie_share: f64,
+    pub no_casual_tie_share: Option<f64>,
     /// Share with no tie at the friend level (`friend_hours`) or above.
-    pub no_friend_tie_share: f64,
+    pub no_friend_tie_share: Option<f64>,
     /// Share with no tie at the close-friend level (`close_hours`).
-    pub no_close_tie_share: f64,
+    pub no_close_tie_share: Option<f64>,
     /// Of the current members, the share with no tie at the casual, friend
     /// and close level to another current member of their group; empty for
     /// arms that do not meet or when nobody is a member.
     pub no_casual_tie_in_group_share: Option<f64>,
     pub no_friend_tie_in_group_share: Option<f64>,
     pub no_close_tie_in_group_share: Option<f64>,
-    pub hope_mean: f64,
+    pub hope_mean: Option<f64>,
     /// Share of everyone who arrived who is hopeful (hope's adoption state).
-    pub hopeful_share: f64,
-    pub stigma_mean: f64,
+    pub hopeful_share: Option<f64>,
+    pub stigma_mean: Option<f64>,
     /// Mean perceived cohesion (0–10) of active members.
     pub cohesion_mean: Option<f64>,
     /// Mean over groups of the density of each group's tie network.
@@ -219,7 +222,7 @@ pub const METRICS: [Metric; 27] = [
         label: "Loneliness (UCLA-3)",
         unit: "3–9",
         digits: 2,
-        value: |r| Some(r.loneliness_mean),
+        value: |r| r.loneliness_mean,
         terminal: true,
         table: Table::Outcomes,
         report: true,
@@ -230,7 +233,7 @@ pub const METRICS: [Metric; 27] = [
         label: "Lonely (UCLA-3 ≥ 6)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.lonely_share),
+        value: |r| r.lonely_share,
         terminal: true,
         table: Table::Outcomes,
         report: true,
@@ -241,7 +244,7 @@ pub const METRICS: [Metric; 27] = [
         label: "No casual-friend tie (50 h)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.no_casual_tie_share),
+        value: |r| r.no_casual_tie_share,
         terminal: true,
         table: Table::Outcomes,
         report: true,
@@ -252,7 +255,7 @@ pub const METRICS: [Metric; 27] = [
         label: "No friend-level tie (90 h)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.no_friend_tie_share),
+        value: |r| r.no_friend_tie_share,
         terminal: true,
         table: Table::Outcomes,
         report: true,
@@ -263,7 +266,7 @@ pub const METRICS: [Metric; 27] = [
         label: "No close-friend tie (200 h)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.no_close_tie_share),
+        value: |r| r.no_close_tie_share,
         terminal: false,
         table: Table::Outcomes,
         report: true,
@@ -307,7 +310,7 @@ pub const METRICS: [Metric; 27] = [
         label: "Hope",
         unit: "0–1",
         digits: 3,
-        value: |r| Some(r.hope_mean),
+        value: |r| r.hope_mean,
         terminal: false,
         table: Table::Outcomes,
         report: true,
@@ -318,7 +321,7 @@ pub const METRICS: [Metric; 27] = [
         label: "Hopeful (hope at or above hopeful_at, or improved)",
         unit: "share",
         digits: 3,
-        value: |r| Some(r.hopeful_share),
+        value: |r| r.hopeful_share,
         terminal: true,
         table: Table::Spread,
         report: true,
@@ -329,7 +332,7 @@ pub const METRICS: [Metric; 27] = [
         label: "Self-stigma",
         unit: "0–1",
         digits: 3,
-        value: |r| Some(r.stigma_mean),
+        value: |r| r.stigma_mean,
         terminal: false,
         table: Table::Outcomes,
         report: true,
@@ -1333,7 +1336,7 @@ mod tests {
             .map(|step| TimeseriesRow {
                 step,
                 arm: "waitlist".into(),
-                loneliness_mean: 6.0 + f64::from(step) / 7.0,
+                loneliness_mean: Some(6.0 + f64::from(step) / 7.0),
                 retention: (step > 0).then_some(0.25),
                 ..TimeseriesRow::default()
             })
@@ -1386,16 +1389,16 @@ mod tests {
         let row = TimeseriesRow {
             week: 0.5,
             attendance_rate: Some(0.07),
-            loneliness_mean: 6.01,
-            lonely_share: 0.02,
-            no_casual_tie_share: 0.031,
-            no_friend_tie_share: 0.03,
-            no_close_tie_share: 0.032,
+            loneliness_mean: Some(6.01),
+            lonely_share: Some(0.02),
+            no_casual_tie_share: Some(0.031),
+            no_friend_tie_share: Some(0.03),
+            no_close_tie_share: Some(0.032),
             no_casual_tie_in_group_share: Some(0.033),
             no_friend_tie_in_group_share: Some(0.034),
             no_close_tie_in_group_share: Some(0.035),
-            hope_mean: 0.04,
-            stigma_mean: 0.05,
+            hope_mean: Some(0.04),
+            stigma_mean: Some(0.05),
             cohesion_mean: Some(6.06),
             bond_density: Some(0.08),
             clustering: Some(0.09),
@@ -1405,7 +1408,7 @@ mod tests {
             improved_share: Some(0.11),
             beyond_share: Some(0.12),
             between_group_share: Some(0.13),
-            hopeful_share: 0.15,
+            hopeful_share: Some(0.15),
             lonely_near_lonely: Some(0.16),
             lonely_near_others: Some(0.17),
             posted_share: Some(0.18),

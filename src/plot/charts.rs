@@ -221,16 +221,16 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
                 data,
                 "Loneliness (UCLA-3, 3–9)",
                 (3.0, 9.0),
-                &[("loneliness_mean", |r| Some(r.loneliness_mean))],
+                &[("loneliness_mean", |r| r.loneliness_mean)],
             ),
             over_time_panel(
                 data,
                 "Share of members",
                 (0.0, 1.0),
                 &[
-                    ("lonely_share (UCLA-3 ≥ 6)", |r| Some(r.lonely_share)),
+                    ("lonely_share (UCLA-3 ≥ 6)", |r| r.lonely_share),
                     ("no_casual_tie_share (under 50 h)", |r| {
-                        Some(r.no_casual_tie_share)
+                        r.no_casual_tie_share
                     }),
                 ],
             ),
@@ -347,9 +347,7 @@ fn attendance_chart(data: &RunData, scenario: &str) -> ChartSpec {
 
 /// The outcomes the sweep chart shows: (label, scale, digits, column).
 const SWEEP_OUTCOMES: [(&str, (f64, f64), usize, Column); 3] = [
-    ("Loneliness (UCLA-3)", (3.0, 9.0), 2, |r| {
-        Some(r.loneliness_mean)
-    }),
+    ("Loneliness (UCLA-3)", (3.0, 9.0), 2, |r| r.loneliness_mean),
     ("Perceived cohesion (0–10)", (0.0, 10.0), 2, |r| {
         r.cohesion_mean
     }),
@@ -591,15 +589,15 @@ fn hope_chart(data: &RunData, scenario: &str) -> ChartSpec {
                 "Hope (0–1)",
                 (0.0, 1.0),
                 &[
-                    ("hope_mean", |r| Some(r.hope_mean)),
-                    ("hopeful_share", |r| Some(r.hopeful_share)),
+                    ("hope_mean", |r| r.hope_mean),
+                    ("hopeful_share", |r| r.hopeful_share),
                 ],
             ),
             over_time_panel(
                 data,
                 "Self-stigma (0–1)",
                 (0.0, 1.0),
-                &[("stigma_mean", |r| Some(r.stigma_mean))],
+                &[("stigma_mean", |r| r.stigma_mean)],
             ),
         ],
     )
@@ -630,7 +628,7 @@ fn community_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
                 data,
                 "Lonely (UCLA-3 ≥ 6)",
                 (0.0, 1.0),
-                &[("lonely_share", |r| Some(r.lonely_share))],
+                &[("lonely_share", |r| r.lonely_share)],
             ),
         ],
     ))

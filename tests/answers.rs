@@ -60,7 +60,11 @@ fn tables_after(html: &str, heading: &str) -> Vec<Vec<Vec<String>>> {
     h2.next_siblings()
         .skip(1)
         .take_while(|n| !n.has_tag_name("h2"))
-        .filter(|n| n.has_tag_name("table"))
+        // A table alone, or in the box that scrolls it on a narrow screen.
+        .filter_map(|n| match n.has_tag_name("table") {
+            true => Some(n),
+            false => n.children().find(|c| c.has_tag_name("table")),
+        })
         .map(|table| {
             table
                 .children()

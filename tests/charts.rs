@@ -189,6 +189,27 @@ fn the_report_is_well_formed_and_self_contained() {
     assert!(html.contains("Key results at the last session"));
     assert!(html.contains("95% CI"));
 
+    // Each chart is one image to a screen reader, named by its caption;
+    // the page keeps a phone's width, its tables scrolling on their own.
+    for svg in doc.descendants().filter(|n| n.has_tag_name("svg")) {
+        assert_eq!(svg.attribute("role"), Some("img"));
+        let named_by = svg.attribute("aria-labelledby").expect("a name");
+        let caption = doc
+            .descendants()
+            .find(|n| n.attribute("id") == Some(named_by))
+            .expect("the caption it names");
+        assert!(caption.has_tag_name("figcaption"), "{named_by}");
+    }
+    assert!(html.contains("name=\"viewport\" content=\"width=device-width"));
+    for table in doc.descendants().filter(|n| n.has_tag_name("table")) {
+        let parent = table.parent_element().unwrap();
+        assert_eq!(
+            parent.attribute("class"),
+            Some("wide"),
+            "a table outside its box"
+        );
+    }
+
     // A share's difference is in percentage points, as the sentences say
     // it: one cell so for every comparison of a share in summary.csv.
     let mut summary = csv::Reader::from_path(dir.path().join("summary.csv")).unwrap();

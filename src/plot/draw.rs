@@ -24,7 +24,7 @@ use crate::stats::Estimate;
 use crate::verdict::{fixed, wrap};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
-const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+pub(crate) const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 const FONT_FAMILY: &str = "sans-serif";
 
 /// The sizes of the charts' text, in pixels. Each is even: plotters sets
@@ -144,10 +144,11 @@ pub fn size(spec: &ChartSpec, plan: &Plan) -> (u32, u32) {
 }
 
 /// Lower and upper ends of an estimate's 95% interval (the mean itself with
-/// a single replicate).
-fn interval(e: &Estimate) -> (f64, f64) {
+/// a single replicate), cut to the quantity's scale `(floor, top)`, as the
+/// tables and sentences cut theirs.
+fn interval(e: &Estimate, (floor, top): (f64, f64)) -> (f64, f64) {
     let h = e.half_width.unwrap_or(0.0);
-    (e.mean - h, e.mean + h)
+    ((e.mean - h).max(floor), (e.mean + h).min(top))
 }
 
 /// The y range of a panel, shared by its small multiples: the data's
@@ -157,7 +158,7 @@ fn y_range(panel: &Panel) -> ((f64, f64), bool) {
     let (floor, top) = panel.y_bounds;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for (_, e) in panel.lines.iter().flat_map(|l| &l.points) {
-        let (a, b) = interval(e);
+        let (a, b) = interval(e, panel.y_bounds);
         lo = lo.min(a);
         hi = hi.max(b);
     }
@@ -416,15 +417,17 @@ fn draw_panel<DB: DrawingBackend>(
     if named {
         name_points(area, &chart, cell.categories, y_lo)?;
     }
-    draw_lines(&mut chart, lines, cell, plan)
+    draw_lines(&mut chart, lines, cell, panel.y_bounds, plan)
 }
 
 /// `lines` on `chart`, a panel or small multiple (`cell`): each a line
-/// with its band, or points with error bars.
+/// with its band, or points with error bars, the intervals cut to the
+/// quantity's scale (`bounds`: a share's interval ends at 1).
 fn draw_lines<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     lines: &[&Line],
     cell: &Cell,
+    bounds: (f64, f64),
     plan: &Plan,
 ) -> DrawResult<DB> {
     let named = !cell.categories.is_empty();
@@ -436,13 +439,33 @@ fn draw_lines<DB: DrawingBackend>(
     } else {
         0.012 * (cell.x.1 - cell.x.0)
     };
+    // Every band first, then every line: a band drawn over an earlier
+    // line would tint it, and hide it where the two run close.
+    for l in lines.iter().filter(|l| !l.error_bars) {
+        let colour = rgb(plan.colours[l.condition]);
+        let mut band: Vec<(f64, f64)> = l
+            .points
+            .iter()
+            .map(|(x, e)| (*x, interval(e, bounds).1))
+            .collect();
+        band.extend(
+            l.points
+                .iter()
+                .rev()
+                .map(|(x, e)| (*x, interval(e, bounds).0)),
+        );
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            colour.mix(0.18).filled(),
+        )))?;
+    }
     for l in lines {
         let colour = rgb(plan.colours[l.condition]);
         let mut shift = 0.0;
         if l.error_bars {
             shift = bar_shift(cell.with_bars, l.condition) * apart;
             chart.draw_series(l.points.iter().map(|(x, e)| {
-                let (lo, hi) = interval(e);
+                let (lo, hi) = interval(e, bounds);
                 ErrorBar::new_vertical(x + shift, lo, e.mean, hi, colour.stroke_width(2), 12)
             }))?;
             chart.draw_series(
@@ -450,14 +473,6 @@ fn draw_lines<DB: DrawingBackend>(
                     .iter()
                     .map(|(x, e)| Circle::new((x + shift, e.mean), 5, colour.filled())),
             )?;
-        } else {
-            let mut band: Vec<(f64, f64)> =
-                l.points.iter().map(|(x, e)| (*x, interval(e).1)).collect();
-            band.extend(l.points.iter().rev().map(|(x, e)| (*x, interval(e).0)));
-            chart.draw_series(std::iter::once(Polygon::new(
-                band,
-                colour.mix(0.18).filled(),
-            )))?;
         }
         // Points with names of their own are not joined: no line runs
         // between categories.
@@ -689,8 +704,8 @@ mod tests {
         let (width, height) = (60, 60);
         let mut pixels = vec![255u8; width * height * 3];
         {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width as u32, height as u32))
-                .into_drawing_area();
+            let bitmap = BitMapBackend::with_buffer(&mut pixels, (width as u32, height as u32));
+            let root = super::super::png_text::PngBackend::new(bitmap, FONT).into_drawing_area();
             root.draw(&Text::new(text, (5, 5), font(size))).unwrap();
             root.present().unwrap();
         }

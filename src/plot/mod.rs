@@ -11,6 +11,7 @@ pub mod charts;
 pub mod data;
 pub mod draw;
 pub mod layout;
+pub mod png_text;
 pub mod report;
 pub mod sensitivity;
 
@@ -25,6 +26,7 @@ use crate::output::write_atomically;
 use charts::ChartSpec;
 use data::RunData;
 use layout::Plan;
+use png_text::PngBackend;
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Plot {
@@ -130,6 +132,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>> {
             .find("<svg")
             .map_or(text.as_str(), |start| &text[start..]);
         inline.push(report::InlineChart {
+            name: spec.name.to_string(),
             title: spec.title.clone(),
             caption: spec.caption.clone(),
             svg: body.to_string(),
@@ -188,7 +191,7 @@ fn inline_chart(
     size: (u32, u32),
     (title, caption): (String, String),
     svg_drawing: impl FnOnce(Area<SVGBackend<'_>>) -> std::result::Result<(), String>,
-    png_drawing: impl FnOnce(Area<BitMapBackend<'_>>) -> std::result::Result<(), String>,
+    png_drawing: impl FnOnce(Area<PngBackend<'_>>) -> std::result::Result<(), String>,
     written: &mut Vec<PathBuf>,
 ) -> Result<report::InlineChart> {
     let svg_path = chart_dir.join(format!("{name}.svg"));
@@ -204,6 +207,7 @@ fn inline_chart(
         .find("<svg")
         .map_or(text.as_str(), |start| &text[start..]);
     Ok(report::InlineChart {
+        name: name.to_string(),
         title,
         caption,
         svg: body.to_string(),
@@ -285,21 +289,22 @@ fn write_png(
     name: &str,
     size: (u32, u32),
     draw: impl FnOnce(
-        DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+        DrawingArea<PngBackend<'_>, plotters::coord::Shift>,
     ) -> std::result::Result<(), String>,
 ) -> Result<PathBuf> {
     let png_path = chart_dir.join(format!("{name}.png"));
     let temp = chart_dir.join(format!(".{name}.partial.png"));
-    draw(BitMapBackend::new(&temp, size).into_drawing_area()).map_err(
-        |e| match written_io_error(&e) {
+    let bitmap = BitMapBackend::new(&temp, size);
+    draw(PngBackend::new(bitmap, draw::FONT).into_drawing_area()).map_err(|e| {
+        match written_io_error(&e) {
             Some(source) => Error::Io {
                 action: "write",
                 path: png_path.clone(),
                 source,
             },
             None => plot_error(&png_path, e),
-        },
-    )?;
+        }
+    })?;
     std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
         action: "move into place",
         path: png_path.clone(),

@@ -19,6 +19,8 @@ use crate::stats::Estimate;
 
 /// A chart ready for the page.
 pub struct InlineChart {
+    /// Its files' name in `charts/` (`isolation` for `isolation.png`).
+    pub name: String,
     pub title: String,
     /// What to look at.
     pub caption: String,
@@ -96,7 +98,18 @@ p.meta{color:#666;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0;f
 th,td{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#f4f4f6}\
 figure{margin:1.5rem 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
-figcaption{color:#555;font-size:.9rem}code{font-size:.9em}";
+figcaption{color:#555;font-size:.9rem}code{font-size:.9em}\
+div.wide{overflow-x:auto}\
+@media print{body{margin:0;max-width:none}figure,tr{break-inside:avoid}\
+details::details-content{content-visibility:visible;display:block}}";
+
+/// `page` with each table in a box of its own that scrolls sideways where
+/// the table is wider than the screen (a phone), so that the page itself
+/// keeps the screen's width.
+fn scrolling_tables(page: &str) -> String {
+    page.replace("<table>", "<div class=\"wide\"><table>")
+        .replace("</table>", "</table></div>")
+}
 
 /// The whole page: question and answer, key results, comparisons, charts,
 /// parameters.
@@ -118,7 +131,7 @@ pub fn html(
     chart_figures(&mut page, charts, answers.sensitivity.is_empty());
     parameters(&mut page, resolved);
     page.push_str("</body>\n</html>\n");
-    page
+    scrolling_tables(&page)
 }
 
 /// The document head, the scenario's name and question, and a line of facts
@@ -150,7 +163,7 @@ fn title_block(page: &mut String, resolved: &toml::Table, facts: &str) {
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n\
-         <meta charset=\"utf-8\"/>\n<title>bonfire: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>bonfire: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>{title}</h1>\n",
         title = escape(name)
     );
@@ -443,20 +456,27 @@ fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::
     page.push_str("</table>\n</details>\n<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
 }
 
-/// Every chart as an inline SVG figure with its title as caption.
+/// Every chart as an inline SVG figure with its title as caption: an
+/// image to a screen reader, named by its caption (not a heap of tick
+/// labels).
 fn chart_figures(page: &mut String, charts: &[InlineChart], over_time: bool) {
     if over_time {
-        page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals.</p>\n");
+        page.push_str("<h2>Charts</h2>\n<p>Lines are means over replicates; shaded bands are 95% confidence intervals of each condition on its own. Bands that overlap do not mean that conditions do not differ: the answer above compares them paired by replicate, on common random numbers, which is more precise.</p>\n");
     } else {
         page.push_str("<h2>Charts</h2>\n");
     }
     for c in charts {
+        let id = format!("chart-{}", escape(&c.name));
+        let svg = c.svg.replacen(
+            "<svg ",
+            &format!("<svg role=\"img\" aria-labelledby=\"{id}\" "),
+            1,
+        );
         let _ = writeln!(
             page,
-            "<figure>\n{}\n<figcaption><b>{}.</b> {}</figcaption>\n</figure>",
-            c.svg,
+            "<figure>\n{svg}\n<figcaption id=\"{id}\"><b>{}.</b> {}</figcaption>\n</figure>",
             escape(&c.title),
-            escape(&c.caption)
+            escape(&c.caption),
         );
     }
 }
@@ -600,7 +620,7 @@ pub fn calibration_html(
             escape(&p.prior)
         );
     }
-    page.push_str("</table>\n<h2>Fit to each target</h2>\n<table>\n<tr><th>target</th><th>observed ± sd</th><th>simulated (posterior mean)</th><th>95% band</th><th>z</th></tr>\n");
+    page.push_str("</table>\n<h2>Fit to each target</h2>\n<table>\n<tr><th>target</th><th>observed ± its standard error (<code>sd</code>)</th><th>simulated (posterior mean)</th><th>95% band</th><th>z</th></tr>\n");
     for f in found.fit {
         let num = |v: Option<f64>| v.map_or("-".to_string(), |x| short(&x.to_string()));
         let _ = writeln!(
@@ -633,5 +653,5 @@ pub fn calibration_html(
     page.push_str("</table>\n</details>\n<p class=\"note\">The posterior sample: <code>posterior.csv</code>; per parameter: <code>parameters.csv</code>; per target: <code>fit.csv</code>; per generation: <code>generations.csv</code> and <code>generation-NNN/particles.csv</code>; the scenario with the posterior medians: <code>scenario.fitted.toml</code>.</p>\n");
     parameters(&mut page, resolved);
     page.push_str("</body>\n</html>\n");
-    page
+    scrolling_tables(&page)
 }

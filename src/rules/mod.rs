@@ -47,10 +47,16 @@ pub struct Mechanisms {
     pub group_differences: group_differences::GroupDifferences,
     pub attendance: attendance::Attendance,
     pub sharing: sharing::Sharing,
+    // Replies answer disclosures and universality is heard in them, which
+    // only sharing makes.
+    #[schemars(extend("x-applies-when" = "mechanisms.sharing.enabled = true"))]
     pub replies: replies::Replies,
+    #[schemars(extend("x-applies-when" = "mechanisms.sharing.enabled = true"))]
     pub universality: universality::Universality,
     pub hope: hope::Hope,
     pub bonding: bonding::Bonding,
+    // Contact beyond the meetings acts on ties, which only bonding forms.
+    #[schemars(extend("x-applies-when" = "mechanisms.bonding.enabled = true"))]
     pub beyond_meetings: beyond_meetings::BeyondMeetings,
     pub stigma: stigma::Stigma,
     pub loneliness: loneliness::Loneliness,

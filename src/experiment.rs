@@ -515,8 +515,96 @@ fn unused_warnings<'a>(
     applies::unused_settings(&settings, &|i| scenarios[i].parameters())
         .into_iter()
         .map(|unused| format!("{origin}{}: {unused}", unused.place))
+        .chain(exports_past_the_end(origin, base, arms.len(), scenarios))
         .collect()
 }
+
+/// The network's export steps against the runs' lengths. A step past the
+/// last session of every run would export nothing, and is refused; one
+/// past the end of some runs only (an arm or sweep point of fewer
+/// sessions) is exported by the runs that reach it, and
+/// [`exports_past_the_end`] warns of the others.
+fn check_export_steps(base: &Written, scenarios: &[Scenario], report: &Reporter) -> Result<()> {
+    let sessions = |s: &Scenario| s.parameters().format.sessions;
+    let longest = scenarios.iter().map(sessions).max().unwrap_or(0);
+    let Some(&late) = export_steps(scenarios).iter().find(|&&step| step > longest) else {
+        return Ok(());
+    };
+    let allowed = if scenarios.iter().all(|s| sessions(s) == longest) {
+        format!("steps from 0 to format.sessions ({longest})")
+    } else {
+        format!("steps from 0 to the most sessions of any arm or sweep point ({longest})")
+    };
+    let place = base
+        .places
+        .get(EXPORT_STEPS)
+        .cloned()
+        .unwrap_or(Place::Default);
+    Err(report.error(Problem::new(EXPORT_STEPS, late, allowed), place))
+}
+
+/// The key of the network's export steps.
+const EXPORT_STEPS: &str = "network.export_steps";
+
+/// The export steps, the same in every scenario (`[network]` is the whole
+/// experiment's).
+fn export_steps(scenarios: &[Scenario]) -> &[u32] {
+    scenarios
+        .first()
+        .map_or(&[], |s| &s.parameters().network.export_steps)
+}
+
+/// A warning for each arm or sweep point whose runs end before one of the
+/// export steps (the first [`MOST_NAMED`], then how many more): they export
+/// the steps they reach, no more.
+fn exports_past_the_end(
+    origin: &Origin,
+    base: &Written,
+    arms: usize,
+    scenarios: &[Scenario],
+) -> Vec<String> {
+    let Some(place) = base.places.get(EXPORT_STEPS) else {
+        return Vec::new();
+    };
+    let points = scenarios.len() / arms.max(1);
+    let steps = export_steps(scenarios);
+    let mut warnings: Vec<String> = scenarios
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let sessions = s.parameters().format.sessions;
+            let past: Vec<String> = steps
+                .iter()
+                .filter(|&&step| step > sessions)
+                .map(u32::to_string)
+                .collect();
+            if past.is_empty() {
+                return None;
+            }
+            let condition = match (points > 1, arms > 1) {
+                (true, true) => format!("arm {} at sweep point {}", s.arm_name(), i / arms),
+                (true, false) => format!("sweep point {}", i / arms),
+                _ => format!("arm {}", s.arm_name()),
+            };
+            Some(format!(
+                "{origin}{place}: `{EXPORT_STEPS}`: the runs of {condition} end after {sessions} sessions, so they export no network at step{} {}; the other runs do",
+                if past.len() > 1 { "s" } else { "" },
+                past.join(", ")
+            ))
+        })
+        .collect();
+    if warnings.len() > MOST_NAMED {
+        let more = warnings.len() - MOST_NAMED;
+        warnings.truncate(MOST_NAMED);
+        warnings.push(format!(
+            "{origin}{place}: `{EXPORT_STEPS}`: and {more} more arms or sweep points whose runs end before a step"
+        ));
+    }
+    warnings
+}
+
+/// How many conditions [`exports_past_the_end`] names one by one.
+const MOST_NAMED: usize = 5;
 
 /// A table of keys and where each of its values was written.
 #[derive(Debug, Clone)]
@@ -578,6 +666,7 @@ impl Conditions<'_> {
                 import,
             ));
         }
+        check_export_steps(self.base, &scenarios, report)?;
         Ok(scenarios)
     }
 }

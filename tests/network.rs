@@ -203,6 +203,66 @@ fn a_late_export_step_is_refused() {
         );
 }
 
+/// An export step past the end of one arm's runs (an arm of fewer
+/// sessions) is exported by the runs that reach it, with a warning naming
+/// the arm; one past every run's end is refused.
+#[test]
+fn an_export_step_past_an_arms_end_is_exported_by_the_runs_that_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("two_lengths.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"two_lengths\"\nseed = 2\nreplicates = 1\n\
+         [community]\ngroups = 4\ngroup_size = 6\ncontrol_members = 0\n\
+         [format]\nsessions = 6\n\
+         [network]\nexport_steps = [3, 6]\n\
+         [[arm]]\nname = \"long\"\n\
+         [[arm]]\nname = \"short\"\nformat.sessions = 3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "the runs of arm short end after 3 sessions, so they export no network at step 6"
+        ),
+        "{stderr}"
+    );
+    let mut graphs: Vec<String> = std::fs::read_dir(out.join("network"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".graphml"))
+        .collect();
+    graphs.sort();
+    assert_eq!(
+        graphs,
+        [
+            "run-0000000-step-0003.graphml",
+            "run-0000000-step-0006.graphml",
+            "run-0000001-step-0003.graphml",
+        ]
+    );
+    Command::cargo_bin("bonfire")
+        .unwrap()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--export-network", "7", "--out"])
+        .arg(dir.path().join("refused"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "steps from 0 to the most sessions of any arm or sweep point (6)",
+        ));
+}
+
 /// SISa parameters of the engine-level check 4: onset a, transmission β,
 /// recovery g, on a complete community network of N = 400 members.
 const SISA: (f64, f64, f64, f64) = (0.01, 0.001, 0.2, 400.0);

@@ -219,11 +219,13 @@ pub struct NetworkOptions {
     pub metrics_every: u32,
     /// Sessions after which the bond network is exported as GraphML and an
     /// edge list into `OUT/network/` (0 = before the first session; at most
-    /// `format.sessions`); `--export-network 0,26,52` sets it.
+    /// the most sessions of any arm or sweep point: a run that ends sooner
+    /// exports the steps it reaches, with a warning); `--export-network
+    /// 0,26,52` sets it.
     #[default(Vec::new())]
     #[schemars(
         inner(range(min = 0, max = 10_000)),
-        extend("x-unit" = "sessions", "x-also" = "at most `format.sessions`")
+        extend("x-unit" = "sessions", "x-also" = "at most the most `format.sessions` of any arm or sweep point")
     )]
     pub export_steps: Vec<u32>,
 }
@@ -305,18 +307,6 @@ pub(crate) fn check_special_relations(p: &Parameters) -> std::result::Result<(),
             crate::community::FILE_KEY,
             if cn.file.is_some() { "\"\"" } else { "missing" },
             "the path of an edge-list CSV when community_network.kind = \"file\"",
-        ));
-    }
-    if let Some(&late) = p
-        .network
-        .export_steps
-        .iter()
-        .find(|&&step| step > p.format.sessions)
-    {
-        return Err(Problem::new(
-            "network.export_steps",
-            late,
-            format!("steps from 0 to format.sessions ({})", p.format.sessions),
         ));
     }
     // Averaging must not overshoot: alpha * N/(N-1) * weight <= 1 for the

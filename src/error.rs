@@ -300,7 +300,7 @@ pub enum Error {
     },
 
     #[error(
-        "{path} is a file, not a folder, where bonfire writes a folder: move the file, or choose another path"
+        "{path} is a file (or a link to nothing), not a folder, where bonfire writes a folder: move it, or choose another path"
     )]
     NotAFolder { path: PathBuf },
 

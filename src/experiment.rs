@@ -581,9 +581,11 @@ fn exports_past_the_end(
             if past.is_empty() {
                 return None;
             }
+            // A point by its `point` in runs.csv: a sweep's, a sensitivity
+            // analysis's or a calibration's.
             let condition = match (points > 1, arms > 1) {
-                (true, true) => format!("arm {} at sweep point {}", s.arm_name(), i / arms),
-                (true, false) => format!("sweep point {}", i / arms),
+                (true, true) => format!("arm {} at point {}", s.arm_name(), i / arms),
+                (true, false) => format!("point {}", i / arms),
                 _ => format!("arm {}", s.arm_name()),
             };
             Some(format!(
@@ -597,7 +599,7 @@ fn exports_past_the_end(
         let more = warnings.len() - MOST_NAMED;
         warnings.truncate(MOST_NAMED);
         warnings.push(format!(
-            "{origin}{place}: `{EXPORT_STEPS}`: and {more} more arms or sweep points whose runs end before a step"
+            "{origin}{place}: `{EXPORT_STEPS}`: and {more} more arms or points whose runs end before a step"
         ));
     }
     warnings

@@ -666,7 +666,7 @@ fn an_output_path_that_is_a_file_is_refused_as_one() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(format!(
-            "{} is a file, not a folder",
+            "{} is a file (or a link to nothing), not a folder",
             file.display()
         )));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");

@@ -320,9 +320,9 @@ pub fn copy_file(from: &Path, to: &Path, name: impl AsRef<Path>) -> Result<()> {
 
 /// Copies the bytes of `source` to `copied` and flushes them to disk. The
 /// copy is made as any new file (the source's permissions are not copied:
-/// shards another user left read-only give a merge files it owns), and an
-/// error names the file it met: the source where it cannot be read, the
-/// copy where it cannot be written (a full disk).
+/// shards another user left read-only give a merge files it owns). An
+/// error names the source where it cannot be opened, and the copy where
+/// the bytes could not be moved (a full disk, most often).
 pub fn copy_contents(source: &Path, copied: &Path) -> Result<()> {
     let mut from = File::open(source).map_err(Error::io("read", source))?;
     let mut to = File::create(copied).map_err(Error::io("create", copied))?;

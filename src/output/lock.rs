@@ -12,8 +12,8 @@
 //!
 //! `merge` also locks the shard folders it reads, so that no shard runs in
 //! one meanwhile; a shard folder it may only read (a read-only file
-//! system, another user's results) is locked through a lock file opened
-//! for reading, or not at all where it has none
+//! system, another user's results) is locked shared through a lock file
+//! opened for reading, or not at all where it has none
 //! ([`FolderLock::acquire_to_read`]).
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -54,7 +54,7 @@ impl FolderLock {
             .truncate(false)
             .open(&path)
             .map_err(Error::io("open the lock file", &path))?;
-        lock_or_refuse(&mut file, dir, &path)?;
+        lock_or_refuse(&mut file, dir, &path, Sharing::Exclusive)?;
         let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -74,10 +74,13 @@ impl FolderLock {
     /// [`FolderLock::acquire`] for a folder the command only reads (the
     /// shards a merge joins), which this user may not write: on a
     /// read-only file system, or another user's. Where the lock file
-    /// cannot be opened for writing, it is locked as opened for reading
-    /// (a writer that holds it still refuses this command), without the
-    /// holder's details; where it is not there and cannot be made, no
-    /// writer has been in the folder, and none can be, so none is taken.
+    /// cannot be opened for writing, it is opened for reading and locked
+    /// shared (which a file opened for reading allows on every file
+    /// system, NFS too), so that a writer that holds it still refuses this
+    /// command, without the holder's details. Where it is not there and
+    /// cannot be made, none is taken: no writer has been in the folder
+    /// since it became unwritable to this user, and the command trusts
+    /// that none starts while it reads.
     pub fn acquire_to_read(dir: &Path, command: &str) -> Result<FolderLock> {
         use std::io::ErrorKind::{NotFound, PermissionDenied, ReadOnlyFilesystem};
         let not_writable = |e: &Error| {
@@ -94,7 +97,7 @@ impl FolderLock {
                     }
                     Err(source) => return Err(Error::io("open the lock file", &path)(source)),
                 };
-                lock_or_refuse(&mut file, dir, &path)?;
+                lock_or_refuse(&mut file, dir, &path, Sharing::Shared)?;
                 Ok(FolderLock { file: Some(file) })
             }
             other => other,
@@ -115,10 +118,22 @@ impl FolderLock {
     }
 }
 
+/// How a lock is held: alone (a writer), or shared with other readers,
+/// which conflicts with a writer's all the same.
+#[derive(Clone, Copy)]
+enum Sharing {
+    Exclusive,
+    Shared,
+}
+
 /// Locks `file`, the lock file of `dir` at `path`, without waiting, or
 /// refuses with the holder's details.
-fn lock_or_refuse(file: &mut File, dir: &Path, path: &Path) -> Result<()> {
-    match file.try_lock() {
+fn lock_or_refuse(file: &mut File, dir: &Path, path: &Path, sharing: Sharing) -> Result<()> {
+    let locked = match sharing {
+        Sharing::Exclusive => file.try_lock(),
+        Sharing::Shared => file.try_lock_shared(),
+    };
+    match locked {
         Ok(()) => Ok(()),
         Err(TryLockError::WouldBlock) => {
             let mut holder = String::new();

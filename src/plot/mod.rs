@@ -274,12 +274,15 @@ fn chart_folder(dir: &Path) -> Result<PathBuf> {
 }
 
 /// The operating system's error inside a drawing's error text, where the
-/// image could not be written (a full disk): `plotters` hands it on only
-/// as the debug text of its backend's error, `… (os error 28) …`.
+/// image could not be written (a full disk) or created (a folder it may
+/// not write): `plotters` hands it on only as the debug text of its
+/// backend's error, `… (os error 28) …` or `Os { code: 13, … }`.
 fn written_io_error(message: &str) -> Option<std::io::Error> {
-    let (_, after) = message.split_once("(os error ")?;
-    let code = after.split_once(')')?.0.parse().ok()?;
-    Some(std::io::Error::from_raw_os_error(code))
+    let (_, after) = message
+        .split_once("(os error ")
+        .or_else(|| message.split_once("Os { code: "))?;
+    let digits = after.split(|c: char| !c.is_ascii_digit()).next()?;
+    Some(std::io::Error::from_raw_os_error(digits.parse().ok()?))
 }
 
 /// Draws `charts/NAME.png` under a temporary name, then moves it into
@@ -323,6 +326,9 @@ mod tests {
         let text = r#"Drawing backend error: ImageError(IoError(Custom { kind: Other, error: "No space left on device (os error 28)" }))"#;
         let found = written_io_error(text).expect("an os error in the text");
         assert_eq!(found.raw_os_error(), Some(28));
+        // And for a file that could not be created.
+        let text = r#"Drawing backend error: IOError(Os { code: 13, kind: PermissionDenied, message: "Permission denied" })"#;
+        assert_eq!(written_io_error(text).unwrap().raw_os_error(), Some(13));
         assert!(written_io_error("the chart has no series").is_none());
         assert!(written_io_error("(os error x)").is_none());
     }

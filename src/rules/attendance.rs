@@ -54,7 +54,9 @@ pub struct Attendance {
     /// Logit change per unit of the member's reply memory (−1 never answered … +1 always), weighted toward the first sessions.
     #[default(0.5)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "logit per unit of weighted reply memory"))]
-    #[schemars(extend("x-applies-when" = "mechanisms.replies.enabled = true"))]
+    #[schemars(extend(
+        "x-applies-when" = "mechanisms.replies.enabled = true; mechanisms.sharing.enabled = true"
+    ))]
     pub reply_effect: f64,
 }
 

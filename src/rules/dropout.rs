@@ -55,7 +55,9 @@ pub struct Dropout {
     /// Log-hazard reduction per unit of the member's reply memory (−1 never answered … +1 always), weighted toward the first sessions.
     #[default(0.5)]
     #[schemars(range(min = -10.0, max = 10.0), extend("x-unit" = "log-hazard per unit of weighted reply memory"))]
-    #[schemars(extend("x-applies-when" = "mechanisms.replies.enabled = true"))]
+    #[schemars(extend(
+        "x-applies-when" = "mechanisms.replies.enabled = true; mechanisms.sharing.enabled = true"
+    ))]
     pub reply_protection: f64,
     /// Hazard multiplier for a member in an isolated position: no tie at the
     /// network threshold (`tie_hours`) to anyone in the group.

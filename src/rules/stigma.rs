@@ -39,7 +39,9 @@ pub struct Stigma {
     /// acceptance of an answered one.
     #[default(0.5)]
     #[schemars(range(min = 0.0, max = 1.0), extend("x-unit" = "share of an answered disclosure's acceptance"))]
-    #[schemars(extend("x-applies-when" = "mechanisms.replies.enabled = true"))]
+    #[schemars(extend(
+        "x-applies-when" = "mechanisms.replies.enabled = true; mechanisms.sharing.enabled = true"
+    ))]
     pub unanswered_acceptance: f64,
 }
 

@@ -324,10 +324,7 @@ fn remove_exports(folder: &Path, of: impl Fn(u64) -> bool) -> Result<()> {
     for entry in entries {
         let entry = entry.map_err(Error::io("list", folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let unfinished = name
-            .strip_prefix('.')
-            .and_then(|n| n.strip_suffix(".partial"))
-            .is_some_and(|n| export_run(n).is_some());
+        let unfinished = durable::unfinished_name(&name).is_some_and(|n| export_run(n).is_some());
         if unfinished || export_run(&name).is_some_and(&of) {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;

@@ -123,6 +123,12 @@ pub fn partial_name(path: &Path) -> std::path::PathBuf {
     path.with_file_name(format!(".{name}.partial"))
 }
 
+/// The name of the file a temporary file (`name`, as [`partial_name`]
+/// makes it) is being written for; `None` for any other name.
+pub fn unfinished_name(name: &str) -> Option<&str> {
+    name.strip_prefix('.')?.strip_suffix(".partial")
+}
+
 /// Writes a whole file under its temporary name and flushes it to disk,
 /// without renaming it yet; returns the temporary path.
 pub fn write_partial(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
@@ -153,7 +159,7 @@ pub fn remove_partials(dir: &Path) -> Result<()> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.ends_with(".partial") {
+        if unfinished_name(&name).is_some() {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(|source| Error::Io {
                 action: "remove",

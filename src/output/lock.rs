@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 pub const LOCK_FILE: &str = ".bonfire.lock";
 
 /// A held lock on an output folder; released when dropped. `None`: a
-/// folder only read, which no writer could be writing
+/// folder only read, with no lock file to lock
 /// ([`FolderLock::acquire_to_read`]).
 #[derive(Debug)]
 pub struct FolderLock {

@@ -540,8 +540,8 @@ fn hold_if_asked(run: u64) {
 /// need be), in name order: each seal's parts and the files it records
 /// outside the folder (network exports, at the same place beside `to`,
 /// unless one there already matches the seal), then the seal, each
-/// flushed to disk, then the folders. Parts no seal lists (a run cut short, whose parts have
-/// their own names) are left, so that they cannot take the place of a
+/// flushed to disk, then the folders. Parts no seal lists (a run cut
+/// short, whose parts have their own names) are left, so that they cannot take the place of a
 /// sealed run's parts in `to`. A seal that cannot be read is copied as it
 /// is: the run it stands for is found damaged where it is verified.
 pub fn copy_sealed_runs(from: &Path, to: &Path) -> Result<()> {

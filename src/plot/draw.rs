@@ -443,17 +443,15 @@ fn draw_lines<DB: DrawingBackend>(
     // line would tint it, and hide it where the two run close.
     for l in lines.iter().filter(|l| !l.error_bars) {
         let colour = rgb(plan.colours[l.condition]);
-        let mut band: Vec<(f64, f64)> = l
+        let ends: Vec<(f64, (f64, f64))> = l
             .points
             .iter()
-            .map(|(x, e)| (*x, interval(e, bounds).1))
+            .map(|(x, e)| (*x, interval(e, bounds)))
             .collect();
-        band.extend(
-            l.points
-                .iter()
-                .rev()
-                .map(|(x, e)| (*x, interval(e, bounds).0)),
-        );
+        let upper = ends.iter().map(|&(x, (_, hi))| (x, hi));
+        let band: Vec<(f64, f64)> = upper
+            .chain(ends.iter().rev().map(|&(x, (lo, _))| (x, lo)))
+            .collect();
         chart.draw_series(std::iter::once(Polygon::new(
             band,
             colour.mix(0.18).filled(),
@@ -705,7 +703,7 @@ mod tests {
         let mut pixels = vec![255u8; width * height * 3];
         {
             let bitmap = BitMapBackend::with_buffer(&mut pixels, (width as u32, height as u32));
-            let root = super::super::png_text::PngBackend::new(bitmap, FONT).into_drawing_area();
+            let root = super::super::png_text::PngBackend::new(bitmap).into_drawing_area();
             root.draw(&Text::new(text, (5, 5), font(size))).unwrap();
             root.present().unwrap();
         }

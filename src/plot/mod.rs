@@ -298,15 +298,13 @@ fn write_png(
     let png_path = chart_dir.join(format!("{name}.png"));
     let temp = chart_dir.join(format!(".{name}.partial.png"));
     let bitmap = BitMapBackend::new(&temp, size);
-    draw(PngBackend::new(bitmap, draw::FONT).into_drawing_area()).map_err(|e| {
-        match written_io_error(&e) {
-            Some(source) => Error::Io {
-                action: "write",
-                path: png_path.clone(),
-                source,
-            },
-            None => plot_error(&png_path, e),
-        }
+    draw(PngBackend::new(bitmap).into_drawing_area()).map_err(|e| match written_io_error(&e) {
+        Some(source) => Error::Io {
+            action: "write",
+            path: png_path.clone(),
+            source,
+        },
+        None => plot_error(&png_path, e),
     })?;
     std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
         action: "move into place",

@@ -27,13 +27,18 @@ pub struct PngBackend<'a> {
 }
 
 impl<'a> PngBackend<'a> {
-    /// `bitmap`, its text drawn in `font` (the one font the charts use).
-    pub fn new(bitmap: BitMapBackend<'a>, font: &'static [u8]) -> Self {
+    /// `bitmap`, its text drawn in the charts' one font.
+    pub fn new(bitmap: BitMapBackend<'a>) -> Self {
         PngBackend {
             bitmap,
-            font: FontRef::try_from_slice(font).expect("the charts' embedded font parses"),
+            font: charts_font(),
         }
     }
+}
+
+/// The font every chart is drawn in ([`super::draw::FONT`]).
+fn charts_font() -> FontRef<'static> {
+    FontRef::try_from_slice(super::draw::FONT).expect("the charts' embedded font parses")
 }
 
 type Drawn<E> = Result<(), DrawingErrorKind<E>>;
@@ -165,7 +170,7 @@ mod tests {
 
     /// The leftmost and rightmost inked columns of `text`.
     fn ink_columns(text: &str) -> (i32, i32) {
-        let font = FontRef::try_from_slice(super::super::draw::FONT).unwrap();
+        let font = charts_font();
         let (mut left, mut right) = (i32::MAX, i32::MIN);
         draw_letters::<()>(&font, 40.0, text, |x, _, coverage| {
             if coverage > 0.5 {
@@ -180,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_letters_ink_begins_at_its_pen_position_plus_its_bearing() {
-        let font = FontRef::try_from_slice(super::super::draw::FONT).unwrap();
+        let font = charts_font();
         let scaled = font.as_scaled(40.0);
         let (space, l) = (scaled.glyph_id(' '), scaled.glyph_id('l'));
         let bearing = scaled.h_side_bearing(l);

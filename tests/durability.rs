@@ -978,3 +978,65 @@ fn a_run_stopped_by_the_file_system_names_the_command_that_goes_on() {
     run_ok(&scenario, &whole, &["--no-charts"]);
     assert_same_contents(&whole, &out, "resumed after the cause was mended");
 }
+
+/// A chart the disk cannot hold is an error, and the chart of that name
+/// drawn before stays whole: each run of `bonfire plot` may write files of
+/// at most 100 bytes less than one of the charts' images (the file-size
+/// limit, `RLIMIT_FSIZE`), so that image is cut within its last bytes,
+/// which an encoder writing through a buffer it never flushed lost
+/// unreported, the image cut short moved into place under the chart's
+/// name. Nothing changes in `charts/`: no image cut short, no temporary
+/// file left.
+#[cfg(unix)]
+#[test]
+fn a_chart_the_disk_cannot_hold_is_an_error_and_the_one_before_is_kept() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &[]);
+    let charts = out.join("charts");
+    let drawn = contents(&charts);
+    let images: Vec<u64> = drawn
+        .iter()
+        .filter(|(name, _)| name.ends_with(".png"))
+        .map(|(_, bytes)| bytes.len() as u64)
+        .collect();
+    assert!(images.len() >= 3, "{:?}", drawn.iter().map(|(n, _)| n));
+    for size in images {
+        let limit = size - 100;
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("bonfire"));
+        command.arg("plot").arg(&out);
+        // SAFETY: only signal(2) and setrlimit(2), async-signal-safe,
+        // between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let most = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
+                    || libc::setrlimit(libc::RLIMIT_FSIZE, &most) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let output = command.output().unwrap();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "limit {limit}: {said}");
+        assert!(said.contains("charts"), "limit {limit}: {said}");
+        let now = contents(&charts);
+        let names = |c: &[(String, Vec<u8>)]| c.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&now), names(&drawn), "limit {limit}");
+        for ((name, was), (_, is)) in drawn.iter().zip(&now) {
+            assert!(
+                was == is,
+                "limit {limit}: {name} changed ({} bytes, was {})",
+                is.len(),
+                was.len()
+            );
+        }
+    }
+}

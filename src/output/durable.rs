@@ -133,10 +133,15 @@ pub fn unfinished_name(name: &str) -> Option<&str> {
 /// without renaming it yet; returns the temporary path.
 pub fn write_partial(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
     let temp = partial_name(path);
-    std::fs::write(&temp, bytes).map_err(|source| Error::Io {
-        action: "write",
-        path: temp.clone(),
-        source,
+    std::fs::write(&temp, bytes).map_err(|source| {
+        // What was written of it is of no use and may hold the room a
+        // full disk needs; the error is the write's.
+        let _ = std::fs::remove_file(&temp);
+        Error::Io {
+            action: "write",
+            path: temp.clone(),
+            source,
+        }
     })?;
     crash_point();
     sync_file(&temp)?;

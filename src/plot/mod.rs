@@ -262,7 +262,9 @@ fn render_calibration(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// `charts/` in `dir`, created when missing.
+/// `charts/` in `dir`, created when missing, without the files a stop
+/// while drawing left under a temporary name (the caller holds the
+/// folder's lock).
 fn chart_folder(dir: &Path) -> Result<PathBuf> {
     let chart_dir = dir.join("charts");
     std::fs::create_dir_all(&chart_dir).map_err(|source| Error::Io {
@@ -270,64 +272,32 @@ fn chart_folder(dir: &Path) -> Result<PathBuf> {
         path: chart_dir.clone(),
         source,
     })?;
+    crate::output::durable::remove_partials(&chart_dir)?;
     Ok(chart_dir)
 }
 
-/// The operating system's error inside a drawing's error text, where the
-/// image could not be written (a full disk) or created (a folder it may
-/// not write): `plotters` hands it on only as the debug text of its
-/// backend's error, `… (os error 28) …` or `Os { code: 13, … }`.
-fn written_io_error(message: &str) -> Option<std::io::Error> {
-    let (_, after) = message
-        .split_once("(os error ")
-        .or_else(|| message.split_once("Os { code: "))?;
-    let digits = after.split(|c: char| !c.is_ascii_digit()).next()?;
-    Some(std::io::Error::from_raw_os_error(digits.parse().ok()?))
-}
-
-/// Draws `charts/NAME.png` under a temporary name, then moves it into
-/// place; returns its path.
+/// Draws `charts/NAME.png` in memory, encodes it and writes it whole
+/// ([`write_atomically`]); returns its path. The bitmap backend's own
+/// file target is not used: it writes through a buffer it never flushes,
+/// so a disk that fills at the image's last bytes went unreported and a
+/// cut-short image took the chart's name.
 fn write_png(
     chart_dir: &Path,
     name: &str,
-    size: (u32, u32),
+    (width, height): (u32, u32),
     draw: impl FnOnce(
         DrawingArea<PngBackend<'_>, plotters::coord::Shift>,
     ) -> std::result::Result<(), String>,
 ) -> Result<PathBuf> {
+    use image::ImageEncoder;
     let png_path = chart_dir.join(format!("{name}.png"));
-    let temp = chart_dir.join(format!(".{name}.partial.png"));
-    let bitmap = BitMapBackend::new(&temp, size);
-    draw(PngBackend::new(bitmap).into_drawing_area()).map_err(|e| match written_io_error(&e) {
-        Some(source) => Error::Io {
-            action: "write",
-            path: png_path.clone(),
-            source,
-        },
-        None => plot_error(&png_path, e),
-    })?;
-    std::fs::rename(&temp, &png_path).map_err(|source| Error::Io {
-        action: "move into place",
-        path: png_path.clone(),
-        source,
-    })?;
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    let bitmap = BitMapBackend::with_buffer(&mut pixels, (width, height));
+    draw(PngBackend::new(bitmap).into_drawing_area()).map_err(|e| plot_error(&png_path, e))?;
+    let mut encoded = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut encoded)
+        .write_image(&pixels, width, height, image::ColorType::Rgb8)
+        .map_err(|e| plot_error(&png_path, e))?;
+    write_atomically(&png_path, &encoded)?;
     Ok(png_path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_system_error_inside_a_drawing_error_is_found() {
-        // The text `plotters` gives for a PNG that could not be written.
-        let text = r#"Drawing backend error: ImageError(IoError(Custom { kind: Other, error: "No space left on device (os error 28)" }))"#;
-        let found = written_io_error(text).expect("an os error in the text");
-        assert_eq!(found.raw_os_error(), Some(28));
-        // And for a file that could not be created.
-        let text = r#"Drawing backend error: IOError(Os { code: 13, kind: PermissionDenied, message: "Permission denied" })"#;
-        assert_eq!(written_io_error(text).unwrap().raw_os_error(), Some(13));
-        assert!(written_io_error("the chart has no series").is_none());
-        assert!(written_io_error("(os error x)").is_none());
-    }
 }

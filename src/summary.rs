@@ -104,6 +104,9 @@ fn print_sensitivity(
     for sentence in results::findings(rows) {
         let _ = writeln!(out, "  - {sentence}");
     }
+    if let Some(caveat) = results::first_order_caveat(rows) {
+        let _ = writeln!(out, "  {caveat}.");
+    }
     let sobol = spec.method == crate::sensitivity::Method::Sobol;
     let (main, other) = if sobol {
         ("ST", "S1")

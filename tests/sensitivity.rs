@@ -445,6 +445,26 @@ fn the_shipped_example_runs_and_its_report_answers() {
     assert!(report.contains("<h2>Which factors matter</h2>"));
     assert!(report.contains("Which factors drive each outcome (Sobol indices)"));
     assert!(out.join("charts/sensitivity.png").is_file());
+    // The first-order estimates a true index could not have (below 0, or
+    // above the factor's total index), counted from sensitivity.csv, are
+    // counted for the reader too.
+    let rows = indices(&out);
+    let first: Vec<_> = rows.iter().filter(|r| r.index == "S1").collect();
+    let outside = first
+        .iter()
+        .filter(|r| {
+            let total = find(&rows, &r.outcome, &r.factor, "ST").estimate.unwrap();
+            let s1 = r.estimate.unwrap();
+            s1 < 0.0 || s1 > total
+        })
+        .count();
+    assert!(outside > 0, "eight rows give some");
+    let counted = format!(
+        "{outside} of the {} first-order estimates (S1) lie below 0 or above",
+        first.len()
+    );
+    assert!(stdout.contains(&counted), "{counted}: {stdout}");
+    assert!(report.contains(&counted), "{counted}");
     // The report is well-formed XML, like every report.
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,

@@ -453,7 +453,11 @@ fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::
             escape(&r.index)
         );
     }
-    page.push_str("</table>\n</details>\n<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
+    page.push_str("</table>\n</details>\n");
+    if let Some(caveat) = results::first_order_caveat(rows) {
+        let _ = writeln!(page, "<p class=\"note\">{}.</p>", escape(&caveat));
+    }
+    page.push_str("<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
 }
 
 /// Every chart as an inline SVG figure with its title as caption: an

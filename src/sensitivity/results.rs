@@ -621,6 +621,36 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
         .collect()
 }
 
+/// Where a Sobol analysis has first-order estimates outside what a true
+/// index can be (below 0, or above the factor's total index for the same
+/// outcome), a sentence that says how many and why, so that a reader
+/// does not take the estimator's noise for a finding: the first-order
+/// estimator (Saltelli et al. 2010) varies far more from one design to
+/// the next than the total one (Jansen 1999). `None` where every estimate
+/// is within bounds, and for Morris.
+pub fn first_order_caveat(rows: &[IndexRow]) -> Option<String> {
+    let total = |first: &IndexRow| {
+        rows.iter()
+            .find(|r| r.index == "ST" && r.outcome == first.outcome && r.factor == first.factor)
+            .and_then(|r| r.estimate)
+    };
+    let estimated: Vec<(f64, Option<f64>)> = rows
+        .iter()
+        .filter(|r| r.index == "S1")
+        .filter_map(|r| Some((r.estimate?, total(r))))
+        .collect();
+    let outside = estimated
+        .iter()
+        .filter(|&&(first, total)| first < 0.0 || total.is_some_and(|total| first > total))
+        .count();
+    (outside > 0).then(|| {
+        format!(
+            "{outside} of the {} first-order estimates (S1) lie below 0 or above their factor's total index (ST), which no true index does: S1's estimator varies far more from one design to the next than ST's, so read each S1 with its interval; a design of more samples gives sharper ones",
+            estimated.len()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,5 +743,44 @@ mod tests {
             complete_replicates(&values),
             vec![vec![Some(1.0)], vec![Some(2.0)]]
         );
+    }
+
+    #[test]
+    fn first_order_estimates_outside_their_bounds_are_counted() {
+        let index = |factor: &str, index: &str, estimate: f64| IndexRow {
+            index: index.into(),
+            ..row(factor, estimate, None, None)
+        };
+        let within = [
+            index("a", "S1", 0.2),
+            index("a", "ST", 0.3),
+            index("b", "S1", 0.0),
+            index("b", "ST", 0.0),
+        ];
+        assert_eq!(first_order_caveat(&within), None);
+        let outside = [
+            index("a", "S1", 0.31),
+            index("a", "ST", 0.3),
+            index("b", "S1", -0.01),
+            index("b", "ST", 0.1),
+            index("c", "S1", 0.05),
+            index("c", "ST", 0.1),
+        ];
+        let said = first_order_caveat(&outside).unwrap();
+        assert!(
+            said.starts_with("2 of the 3 first-order estimates"),
+            "{said}"
+        );
+        // Another outcome's total index is not this one's.
+        let elsewhere = [
+            index("a", "S1", 0.2),
+            IndexRow {
+                outcome: "hope_mean@end".into(),
+                ..index("a", "ST", 0.1)
+            },
+        ];
+        assert_eq!(first_order_caveat(&elsewhere), None);
+        // Morris has no first-order index.
+        assert_eq!(first_order_caveat(&[index("a", "mu", -1.0)]), None);
     }
 }

@@ -516,7 +516,72 @@ fn unused_warnings<'a>(
         .into_iter()
         .map(|unused| format!("{origin}{}: {unused}", unused.place))
         .chain(exports_past_the_end(origin, base, arms.len(), scenarios))
+        .chain(nobody_joins(origin, base, varied, arms, scenarios))
         .collect()
+}
+
+/// A warning for each arm or sweep point whose groups nobody ever joins:
+/// open groups with no members at the first session and no newcomers (a
+/// referral needs a member to refer). Its runs are written, with every
+/// figure empty, which is seldom what was meant. Where the arrivals were
+/// set: the arm's line, else the sweep's or the file's.
+fn nobody_joins(
+    origin: &Origin,
+    base: &Written,
+    varied: &[(String, Place)],
+    arms: &[ArmSpec],
+    scenarios: &[Scenario],
+) -> Vec<String> {
+    const ARRIVALS: &str = "open.arrivals_per_session";
+    let mut warnings: Vec<String> = scenarios
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            let p = s.parameters();
+            p.format.membership == crate::scenario::Membership::Open
+                && p.open.initial_members == 0
+                && p.open.arrivals_per_session == 0.0
+        })
+        .map(|(i, s)| {
+            let arm = &arms[i % arms.len().max(1)];
+            let set_by_arm = arm.overrides.iter().find(|(key, ..)| key == ARRIVALS);
+            let swept = varied.iter().find(|(key, _)| key == ARRIVALS);
+            let place = match (set_by_arm, swept) {
+                (Some((.., place)), _) | (None, Some((_, place))) => place.clone(),
+                (None, None) => base.places.get(ARRIVALS).cloned().unwrap_or(Place::Default),
+            };
+            format!(
+                "{origin}{place}: nobody ever joins the groups of {} (`open.initial_members` = 0 and `{ARRIVALS}` = 0), so its runs have no figures",
+                condition_name(s, i, arms.len(), scenarios.len())
+            )
+        })
+        .collect();
+    named_at_most(&mut warnings, |more| {
+        format!("{origin}: and {more} more arms or points whose groups nobody joins")
+    });
+    warnings
+}
+
+/// An arm or sweep point by its name in messages: the arm's name, the
+/// point by its `point` in runs.csv (a sweep's, a sensitivity
+/// analysis's or a calibration's), or both.
+fn condition_name(s: &Scenario, run: usize, arms: usize, runs: usize) -> String {
+    let points = runs / arms.max(1);
+    match (points > 1, arms > 1) {
+        (true, true) => format!("arm {} at point {}", s.arm_name(), run / arms),
+        (true, false) => format!("point {}", run / arms),
+        _ => format!("arm {}", s.arm_name()),
+    }
+}
+
+/// Keeps the first [`MOST_NAMED`] of `warnings`, then the one `more`
+/// makes of how many more there were.
+fn named_at_most(warnings: &mut Vec<String>, more: impl FnOnce(usize) -> String) {
+    if warnings.len() > MOST_NAMED {
+        let left_out = warnings.len() - MOST_NAMED;
+        warnings.truncate(MOST_NAMED);
+        warnings.push(more(left_out));
+    }
 }
 
 /// The network's export steps against the runs' lengths. A step past the
@@ -566,7 +631,6 @@ fn exports_past_the_end(
     let Some(place) = base.places.get(EXPORT_STEPS) else {
         return Vec::new();
     };
-    let points = scenarios.len() / arms.max(1);
     let steps = export_steps(scenarios);
     let mut warnings: Vec<String> = scenarios
         .iter()
@@ -581,13 +645,7 @@ fn exports_past_the_end(
             if past.is_empty() {
                 return None;
             }
-            // A point by its `point` in runs.csv: a sweep's, a sensitivity
-            // analysis's or a calibration's.
-            let condition = match (points > 1, arms > 1) {
-                (true, true) => format!("arm {} at point {}", s.arm_name(), i / arms),
-                (true, false) => format!("point {}", i / arms),
-                _ => format!("arm {}", s.arm_name()),
-            };
+            let condition = condition_name(s, i, arms, scenarios.len());
             Some(format!(
                 "{origin}{place}: `{EXPORT_STEPS}`: the runs of {condition} end after {sessions} sessions, so they export no network at step{} {}; the other runs do",
                 if past.len() > 1 { "s" } else { "" },
@@ -595,17 +653,15 @@ fn exports_past_the_end(
             ))
         })
         .collect();
-    if warnings.len() > MOST_NAMED {
-        let more = warnings.len() - MOST_NAMED;
-        warnings.truncate(MOST_NAMED);
-        warnings.push(format!(
+    named_at_most(&mut warnings, |more| {
+        format!(
             "{origin}{place}: `{EXPORT_STEPS}`: and {more} more arms or points whose runs end before a step"
-        ));
-    }
+        )
+    });
     warnings
 }
 
-/// How many conditions [`exports_past_the_end`] names one by one.
+/// How many conditions a warning about some of them names one by one.
 const MOST_NAMED: usize = 5;
 
 /// A table of keys and where each of its values was written.

@@ -629,6 +629,85 @@ fn a_setting_no_run_applies_is_named_with_its_line_and_the_run_goes_on() {
     assert!(out.join("summary.csv").exists());
 }
 
+/// Open groups that nobody ever joins (no members at the first session,
+/// no newcomers) are named, each arm or sweep point with the line that
+/// set its arrivals, and run with every figure empty.
+#[test]
+fn groups_nobody_joins_are_named_with_their_line_and_run_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let said = |line: usize, condition: &str| {
+        format!(
+            "s.toml, line {line}: nobody ever joins the groups of {condition} (`open.initial_members` = 0 and `open.arrivals_per_session` = 0), so its runs have no figures"
+        )
+    };
+    let warnings = |text: &str| {
+        let scenario = dir.path().join("s.toml");
+        std::fs::write(&scenario, text).unwrap();
+        let checked = bonfire().arg("check").arg(&scenario).assert().success();
+        let err = String::from_utf8(checked.get_output().stderr.clone()).unwrap();
+        let found: Vec<String> = err
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .map(String::from)
+            .collect();
+        (scenario, found)
+    };
+    // An arm that sets no arrivals (line 8) where nobody starts.
+    let (_, found) = warnings(
+        "[format]\nmembership = \"open\"\n[open]\ninitial_members = 0\n\
+         [[arm]]\nname = \"rolling\"\n[[arm]]\nname = \"shut\"\nopen.arrivals_per_session = 0.0\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].ends_with(&said(9, "arm shut")), "{found:?}");
+    // The sweep's point 0 (line 9) for the arm that keeps nobody at the start.
+    let (scenario, found) = warnings(
+        "[community]\ngroups = 3\ngroup_size = 6\n\
+         [format]\nmembership = \"open\"\nsessions = 3\n\
+         [open]\ninitial_members = 0\n\
+         [sweep]\n\"open.arrivals_per_session\" = [0.0, 1.0]\n\
+         [[arm]]\nname = \"rolling\"\n[[arm]]\nname = \"full\"\nopen.initial_members = 4\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].ends_with(&said(10, "arm rolling at point 0")),
+        "{found:?}"
+    );
+    let out = dir.path().join("out");
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(said(
+            10,
+            "arm rolling at point 0",
+        )));
+    // Those runs (runs.csv: run 0 is arm rolling at point 0) have no
+    // loneliness at any session; the others have at the last.
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert!(
+        runs.lines().nth(1).unwrap().starts_with("0,0,0,rolling,"),
+        "{runs}"
+    );
+    let timeseries = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = timeseries.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|&c| c == name).unwrap();
+    let (run, step, loneliness) = (column("run"), column("step"), column("loneliness_mean"));
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[run] == "0" {
+            assert!(cells[loneliness].is_empty(), "{line}");
+        } else if cells[step] == "3" {
+            assert!(!cells[loneliness].is_empty(), "{line}");
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 4 * 4, "four runs of four steps");
+}
+
 /// A path that is not UTF-8, which Linux allows, is a path like any other:
 /// the run, its resume and its manifest's record of the command line (with
 /// a replacement character for the byte) go as in any folder.

@@ -349,6 +349,32 @@ pub fn print_unused(e: &Experiment) {
     }
 }
 
+/// The line that says where a generation's runs come from when some did
+/// not run here: gathered from its shards, or sealed before a stop. `None`
+/// where every run is run here (the usual case) or for a shard's slice.
+pub fn generation_start_line(
+    start: &crate::calibration::driver::GenerationStart,
+) -> Option<String> {
+    let done = start.runs - start.left;
+    let rest = match start.left {
+        0 => String::new(),
+        left => format!("; running the other {left} here"),
+    };
+    match start.shards {
+        0 if done == 0 => None,
+        0 => Some(format!(
+            "generation {}: {done} of its {} runs were sealed before it stopped{rest}",
+            start.generation, start.runs
+        )),
+        shards => Some(format!(
+            "generation {}: gathered {done} of its {} runs from {shards} shard folder{}{rest}",
+            start.generation,
+            start.runs,
+            if shards == 1 { "" } else { "s" }
+        )),
+    }
+}
+
 /// One line on stderr as a calibration's generation ends.
 pub fn generation_line(
     generation: usize,
@@ -456,4 +482,34 @@ pub fn print_gathered(dir: &Path, generation: usize) {
         dir.display(),
         dir.display()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibration::driver::GenerationStart;
+
+    #[test]
+    fn a_generation_says_where_its_runs_come_from_only_when_some_did_not_run_here() {
+        let start = |left, shards| GenerationStart {
+            generation: 2,
+            runs: 10,
+            left,
+            sessions: 52 * left,
+            shards,
+        };
+        assert_eq!(generation_start_line(&start(10, 0)), None);
+        assert_eq!(
+            generation_start_line(&start(4, 0)).unwrap(),
+            "generation 2: 6 of its 10 runs were sealed before it stopped; running the other 4 here"
+        );
+        assert_eq!(
+            generation_start_line(&start(0, 3)).unwrap(),
+            "generation 2: gathered 10 of its 10 runs from 3 shard folders"
+        );
+        assert_eq!(
+            generation_start_line(&start(10, 1)).unwrap(),
+            "generation 2: gathered 0 of its 10 runs from 1 shard folder; running the other 10 here"
+        );
+    }
 }

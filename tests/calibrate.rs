@@ -356,6 +356,11 @@ fn shards_that_export_networks_are_gathered_without_running_again() {
     std::fs::write(&left, "left by an earlier try").unwrap();
     let stderr = gather(&out);
     assert!(!stderr.contains("do not match their seal"), "{stderr}");
+    // It says where the runs came from.
+    assert!(
+        stderr.contains("generation 0: gathered 16 of its 16 runs from 2 shard folders\n"),
+        "{stderr}"
+    );
     assert!(left.is_file(), "the gather ran the shards' runs again");
     std::fs::remove_file(&left).unwrap();
     let exports = std::fs::read_dir(out.join("generation-000/network"))
@@ -368,6 +373,12 @@ fn shards_that_export_networks_are_gathered_without_running_again() {
     let stderr = gather(&damaged);
     assert!(
         stderr.contains("run-0000002-step-0006.graphml is missing"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "generation 0: gathered 7 of its 16 runs from 1 shard folder; running the other 9 here"
+        ),
         "{stderr}"
     );
     assert!(!renamed.exists(), "the folder a crash left");

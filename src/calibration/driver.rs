@@ -40,9 +40,8 @@ pub fn generation_dir(dir: &Path, g: usize) -> PathBuf {
 
 /// What the driver tells the command line as it goes.
 pub trait Watch: Sync {
-    /// A generation starts: the sessions its runs yet to run step through,
-    /// each run's own.
-    fn generation_started(&self, generation: usize, sessions: u64);
+    /// A generation (or a shard's slice of it) starts.
+    fn generation_started(&self, start: &GenerationStart);
     /// One session step of one run is done.
     fn step_done(&self);
     /// A run's parts did not match their seal; it runs again.
@@ -50,6 +49,45 @@ pub trait Watch: Sync {
     /// A generation is done (run now or read back): the population it
     /// leaves.
     fn generation_done(&self, generation: usize, population: &Population, ran: bool);
+}
+
+/// What a generation (or a shard's slice of it) has yet to run when it
+/// starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenerationStart {
+    pub generation: usize,
+    /// Its runs (the shard's, for a shard).
+    pub runs: u64,
+    /// Those not yet sealed, which run now.
+    pub left: u64,
+    /// The sessions those step through, each run's own.
+    pub sessions: u64,
+    /// The shard folders whose sealed runs were gathered first (0 where
+    /// none was, and for a shard).
+    pub shards: usize,
+}
+
+impl GenerationStart {
+    /// The start of `generation`'s `runs`, those not sealed in `dir` left.
+    fn of(
+        generation: usize,
+        experiment: &Experiment,
+        dir: &Path,
+        runs: &[RunSpec],
+        shards: usize,
+    ) -> GenerationStart {
+        let left: Vec<&RunSpec> = runs
+            .iter()
+            .filter(|r| runner::verify_run(experiment, dir, r) != RunParts::Verified)
+            .collect();
+        GenerationStart {
+            generation,
+            runs: runs.len() as u64,
+            left: left.len() as u64,
+            sessions: left.iter().map(|r| experiment.run_sessions(r)).sum(),
+            shards,
+        }
+    }
 }
 
 /// Every particle a generation simulated: its place in the unit cube, its
@@ -152,10 +190,7 @@ fn run_shard(
     let dir = shard_dir(gen_dir, shard);
     let _lock = FolderLock::acquire(&dir, &format!("calibrate shard {shard} of generation {g}"))?;
     let in_shard: Vec<RunSpec> = experiment.runs().filter(|r| shard.includes(r.id)).collect();
-    let pending = in_shard
-        .iter()
-        .filter(|r| runner::verify_run(experiment, &dir, r) != RunParts::Verified);
-    watch.generation_started(g, pending.map(|r| experiment.run_sessions(r)).sum());
+    watch.generation_started(&GenerationStart::of(g, experiment, &dir, &in_shard, 0));
     let ran = runner::run_pending(
         experiment,
         &dir,
@@ -388,10 +423,14 @@ fn run_generation(
     shards: &[(PathBuf, FolderLock)],
 ) -> Result<Vec<Vec<Option<f64>>>> {
     plan_generation(dir, experiment)?;
-    let pending = experiment
-        .runs()
-        .filter(|r| runner::verify_run(experiment, dir, r) != RunParts::Verified);
-    watch.generation_started(g, pending.map(|r| experiment.run_sessions(&r)).sum());
+    let runs: Vec<RunSpec> = experiment.runs().collect();
+    watch.generation_started(&GenerationStart::of(
+        g,
+        experiment,
+        dir,
+        &runs,
+        shards.len(),
+    ));
     runner::run_pending(experiment, dir, None, &|| watch.step_done(), &|run, why| {
         watch.damaged(dir, run, why)
     })?;

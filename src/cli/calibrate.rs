@@ -14,7 +14,7 @@ use super::{
 };
 use crate::calibration::apmc::Population;
 use crate::calibration::driver::{
-    self, Calibrated, Ended, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
+    self, Calibrated, Ended, GenerationStart, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
 };
 use crate::calibration::outputs;
 use crate::error::{Error, Origin};
@@ -43,8 +43,13 @@ impl Shown {
 }
 
 impl Watch for Shown {
-    fn generation_started(&self, _generation: usize, sessions: u64) {
-        let bar = Progress::new(sessions, self.quiet);
+    fn generation_started(&self, start: &GenerationStart) {
+        if !self.quiet
+            && let Some(line) = summary::generation_start_line(start)
+        {
+            crate::console::say_err!("{line}");
+        }
+        let bar = Progress::new(start.sessions, self.quiet);
         *self.bar.lock().expect("the bar's lock") = Some(bar);
     }
 

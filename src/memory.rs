@@ -4,7 +4,9 @@
 //!
 //! The estimate of one run is linear in what it holds: every member's state
 //! (with its share of its group's tie matrix), the panel rows it keeps
-//! until its parts are written, the community network, and with
+//! until its parts are written, the community network, the graph of a
+//! network export while it is written (its text goes to its file as it
+//! is made, one export at a time), and with
 //! `groups.csv` each group's character kept as text and the figures of
 //! the group rows held until a segment of sessions ends
 //! ([`engine::held_rows_bytes`]; its group and member rows go to its parts
@@ -33,6 +35,16 @@ const COMMUNITY_TIE_END: u64 = 18;
 /// text and its slot in the table of texts (`output::group_lines`;
 /// measured about 140).
 const GROUP_CHARACTER_TEXT: u64 = 200;
+/// Bytes per person of a network export while it is written (one at a
+/// time, its text made as it goes to its file): the graph's node, and
+/// with a community network the person's entry in its list; measured
+/// about 60 (`benches/year_1m.toml` at 500,000 members, an export at the
+/// last session).
+const EXPORT_NODE: u64 = 100;
+/// Bytes per pair of places in a group while an export is written: the
+/// graph holds a tie for each pair at or above the tie level, at most
+/// every pair; a tie measured about 42 there.
+const EXPORT_PAIR: u64 = 48;
 /// The program itself, the thread pool and the files' buffers.
 const FIXED: u64 = 64 << 20;
 
@@ -51,6 +63,13 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
     if scenario.output.panel_csv {
         let rows = group_members.saturating_mul(u64::from(scenario.format.sessions));
         bytes = bytes.saturating_add(rows.saturating_mul(PANEL_ROW));
+    }
+    if !scenario.network.export_steps.is_empty() {
+        let pairs =
+            group_members.saturating_mul(u64::from(scenario.pool_size()).saturating_sub(1)) / 2;
+        bytes = bytes
+            .saturating_add(members.saturating_mul(EXPORT_NODE))
+            .saturating_add(pairs.saturating_mul(EXPORT_PAIR));
     }
     let tie_ends = match scenario.imported_network() {
         Some(graph) => 2 * graph.edges() as u64,
@@ -217,6 +236,19 @@ mod tests {
         assert_eq!(estimate(&many, 4).at_once, 4);
         let huge = experiment("replicates = 8\n[community]\ngroups = 1000000\n");
         assert_eq!(estimate(&huge, 4).at_once, 1);
+        // An export's graph, one at a time however many steps export: its
+        // nodes and every pair of places that could be a tie.
+        let exports = |steps: &str| {
+            let text =
+                format!("[community]\ngroups = 100000\n[network]\nexport_steps = [{steps}]\n");
+            estimate(&experiment(&text), 1).bytes
+        };
+        let base = &large.base;
+        let places = u64::from(base.pool_size());
+        let pairs = u64::from(base.community.groups) * places * (places - 1) / 2;
+        let graph = base.total_members() * EXPORT_NODE + pairs * EXPORT_PAIR;
+        assert_eq!(exports("52"), l.bytes + graph);
+        assert_eq!(exports("0, 26, 52"), exports("52"));
     }
 
     #[test]

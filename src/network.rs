@@ -33,7 +33,7 @@
 //! network.csv's figures again on that graph (`tests/networkx.rs`) and hold
 //! the two equal.
 
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 use petgraph::graph::{NodeIndex, UnGraph};
 
@@ -188,30 +188,29 @@ impl BondNetwork {
     /// twice: as `strength`, and as `weight`, the one name Gephi takes for
     /// an edge's weight (it would weigh every tie 1 otherwise) and the
     /// name NetworkX's weighted measures read by default.
-    pub fn graphml(&self, arm: &str) -> String {
+    pub fn write_graphml(&self, arm: &str, out: &mut dyn Write) -> std::fmt::Result {
         let g = &self.graph;
-        let mut out = String::from(GRAPHML_HEAD);
-        out.push_str(concat!(
+        out.write_str(GRAPHML_HEAD)?;
+        out.write_str(concat!(
             "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n",
             "  <key id=\"strength\" for=\"edge\" attr.name=\"strength\" attr.type=\"double\"/>\n",
             "  <key id=\"hours\" for=\"edge\" attr.name=\"hours\" attr.type=\"double\"/>\n",
             "  <key id=\"beyond_meetings\" for=\"edge\" attr.name=\"beyond_meetings\" attr.type=\"boolean\"/>\n",
             "  <graph id=\"bonds\" edgedefault=\"undirected\">\n",
-        ));
+        ))?;
         for node in g.node_weights() {
-            write_node(&mut out, arm, node);
+            write_node(out, arm, node)?;
         }
         for (a, b, w) in self.ties() {
             let strength = float_text(w.strength);
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    <edge source=\"m{a}\" target=\"m{b}\"><data key=\"weight\">{strength}</data><data key=\"strength\">{strength}</data><data key=\"hours\">{}</data><data key=\"beyond_meetings\">{}</data></edge>",
                 float_text(w.hours),
                 w.beyond_meetings
-            );
+            )?;
         }
-        out.push_str("  </graph>\n</graphml>\n");
-        out
+        out.write_str("  </graph>\n</graphml>\n")
     }
 
     /// Every tie as (member id, member id, edge), in edge order.
@@ -224,18 +223,18 @@ impl BondNetwork {
     }
 
     /// The edge list: `source,target,strength,hours,beyond_meetings` (member ids).
-    pub fn edge_list_csv(&self) -> String {
-        let mut out = String::from("source,target,strength,hours,beyond_meetings\n");
+    pub fn write_edge_list(&self, out: &mut dyn Write) -> std::fmt::Result {
+        out.write_str("source,target,strength,hours,beyond_meetings\n")?;
         for (a, b, w) in self.ties() {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{a},{b},{},{},{}",
                 float_text(w.strength),
                 float_text(w.hours),
                 w.beyond_meetings
-            );
+            )?;
         }
-        out
+        Ok(())
     }
 }
 
@@ -253,7 +252,7 @@ const GRAPHML_HEAD: &str = concat!(
 );
 
 /// One person as a GraphML node, with their arm.
-fn write_node(out: &mut String, arm: &str, node: &Node) {
+fn write_node(out: &mut dyn Write, arm: &str, node: &Node) -> std::fmt::Result {
     let Node {
         member,
         group,
@@ -262,13 +261,13 @@ fn write_node(out: &mut String, arm: &str, node: &Node) {
         hope,
         hopeful,
     } = node;
-    let _ = writeln!(
+    writeln!(
         out,
         "    <node id=\"m{member}\"><data key=\"group\">{group}</data><data key=\"arm\">{}</data><data key=\"status\">{status}</data><data key=\"loneliness\">{}</data><data key=\"hope\">{}</data><data key=\"hopeful\">{hopeful}</data></node>",
         escape(arm),
         float_text(*loneliness),
         float_text(*hope)
-    );
+    )
 }
 
 /// Everyone of a run as a node of the community network, for its export:
@@ -297,26 +296,25 @@ impl CommunityPeople {
 
     /// GraphML of the community network (NetworkX, Gephi): node attributes
     /// group, arm, status, loneliness, hope, hopeful; edges unweighted.
-    pub fn graphml(&self, graph: &CommunityGraph) -> String {
-        let mut out = String::from(GRAPHML_HEAD);
-        out.push_str("  <graph id=\"community\" edgedefault=\"undirected\">\n");
+    pub fn write_graphml(&self, graph: &CommunityGraph, out: &mut dyn Write) -> std::fmt::Result {
+        out.write_str(GRAPHML_HEAD)?;
+        out.write_str("  <graph id=\"community\" edgedefault=\"undirected\">\n")?;
         for (arm, node) in &self.people {
-            write_node(&mut out, arm, node);
+            write_node(out, arm, node)?;
         }
         for (a, b) in community_ties(graph) {
-            let _ = writeln!(out, "    <edge source=\"m{a}\" target=\"m{b}\"/>");
+            writeln!(out, "    <edge source=\"m{a}\" target=\"m{b}\"/>")?;
         }
-        out.push_str("  </graph>\n</graphml>\n");
-        out
+        out.write_str("  </graph>\n</graphml>\n")
     }
 
     /// The community ties as `source,target` (member ids), each once.
-    pub fn edge_list_csv(&self, graph: &CommunityGraph) -> String {
-        let mut out = String::from("source,target\n");
+    pub fn write_edge_list(&self, graph: &CommunityGraph, out: &mut dyn Write) -> std::fmt::Result {
+        out.write_str("source,target\n")?;
         for (a, b) in community_ties(graph) {
-            let _ = writeln!(out, "{a},{b}");
+            writeln!(out, "{a},{b}")?;
         }
-        out
+        Ok(())
     }
 }
 
@@ -828,7 +826,7 @@ mod tests {
             hopeful: false,
         };
         let mut graphml = String::new();
-        write_node(&mut graphml, "group", &node);
+        write_node(&mut graphml, "group", &node).unwrap();
         assert!(graphml.contains(">6.0507812<"), "{graphml}");
         let mut csv = Vec::new();
         let mut recent = crate::output::csv_line::RecentFloats::default();

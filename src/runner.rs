@@ -26,13 +26,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::conditions::{self, FinalRow};
-use crate::engine::{self, ReplicateResult, RowSinks};
+use crate::engine::{self, NetworkExport, ReplicateResult, RowSinks};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, RunSpec};
 use crate::output::group_lines::GroupLines;
 use crate::output::manifest::{self, MANIFEST};
 use crate::output::member_lines;
-use crate::output::parts::{self, RunParts, RunWriter};
+use crate::output::parts::{self, OutsideFile, RunParts, RunWriter};
 use crate::output::rows::{self, headerless};
 use crate::output::{
     EndRecord, GroupRow, MEMBER_SCORES, MemberRow, NetworkRow, OutputFolder, PARTS_DIR, PanelRow,
@@ -198,6 +198,19 @@ fn run_into_parts(
             write("members", header(rows::header::<MemberRow>));
         }
         let mut group_lines = GroupLines::default();
+        // Each network export is written as soon as it is made, so that
+        // the run holds one at a time; the seal records them at the end.
+        let mut exported = Vec::new();
+        let mut export = |export: NetworkExport| {
+            if failed.borrow().is_none() {
+                match write_export(dir, spec.id, &export) {
+                    Ok(files) => exported.extend(files),
+                    Err(e) => {
+                        failed.borrow_mut().get_or_insert(e);
+                    }
+                }
+            }
+        };
         let result = engine::run_one_with(
             scenario,
             spec.id,
@@ -206,25 +219,27 @@ fn run_into_parts(
             RowSinks {
                 groups: &mut |rows: &[GroupRow]| write("groups", group_lines.blocks(rows)),
                 members: &mut |rows: &[MemberRow]| write("members", member_lines::blocks(rows)),
+                exports: &mut export,
             },
         );
         drop(send);
-        let parts = match writing.join() {
+        let mut parts = match writing.join() {
             Ok(parts) => parts?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
         if let Some(e) = failed.into_inner() {
             return Err(e);
         }
-        write_parts(dir, &result, scenario, parts)
+        for file in exported {
+            parts.record_outside(file);
+        }
+        write_parts(&result, scenario, parts)
     })
 }
 
 /// Writes the parts a run writes when it ends (panel, network, end-of-run
-/// scores, time series) and its network exports; returns its parts, whole
-/// but not sealed.
+/// scores, time series); returns its parts, whole but not sealed.
 fn write_parts(
-    dir: &Path,
     result: &ReplicateResult,
     scenario: &Scenario,
     mut parts: RunWriter,
@@ -233,7 +248,6 @@ fn write_parts(
         write_rows(&mut parts, "panel", &result.panel)?;
     }
     write_rows(&mut parts, "network", &result.network)?;
-    write_exports(dir, result, &mut parts)?;
     let labels = [scenario.arm_name(), "control"];
     let ends: Vec<EndRecord> = result
         .end_scores
@@ -259,30 +273,31 @@ fn write_parts(
     Ok(parts)
 }
 
-/// Writes a run's network exports into `OUT/network/`, each whole and
-/// flushed, and records each in the run's seal. (Those it wrote before, if
-/// it is run again, went with [`run_pending`]'s look at the folder.)
-fn write_exports(dir: &Path, result: &ReplicateResult, parts: &mut RunWriter) -> Result<()> {
-    if result.exports.is_empty() {
-        return Ok(());
-    }
+/// Writes run `run`'s network export `e` into `OUT/network/`, each file
+/// whole and flushed, its text made as it is written; returns what its
+/// seal is to record of them. (Those it wrote before, if it is run again,
+/// went with [`run_pending`]'s look at the folder.)
+fn write_export(dir: &Path, run: u64, e: &NetworkExport) -> Result<Vec<OutsideFile>> {
+    use std::fmt::Write as Text;
     let folder = dir.join(NETWORK_DIR);
     durable::create_dir(&folder)?;
-    let mut write = |name: String, bytes: &[u8]| -> Result<()> {
-        write_atomically(&folder.join(&name), bytes)?;
-        parts.record_outside(format!("../{NETWORK_DIR}/{name}"), bytes);
-        Ok(())
+    let stem = export_stem(run, e.step);
+    let mut files = Vec::new();
+    let mut write = |ending: &str, text: &dyn Fn(&mut dyn Text) -> std::fmt::Result| {
+        let name = format!("{stem}{ending}");
+        let from_parts = format!("../{NETWORK_DIR}/{name}");
+        files.push(OutsideFile::write(&folder.join(&name), from_parts, text)?);
+        Ok::<(), Error>(())
     };
-    for e in &result.exports {
-        let stem = export_stem(result.run, e.step);
-        write(format!("{stem}{GRAPHML}"), e.graphml.as_bytes())?;
-        write(format!("{stem}{EDGE_LIST}"), e.edge_list_csv.as_bytes())?;
-        if let Some((graphml, edges)) = &e.community {
-            write(format!("{stem}{COMMUNITY_GRAPHML}"), graphml.as_bytes())?;
-            write(format!("{stem}{COMMUNITY_EDGE_LIST}"), edges.as_bytes())?;
-        }
+    write(GRAPHML, &|out| e.bonds.write_graphml(e.arm, out))?;
+    write(EDGE_LIST, &|out| e.bonds.write_edge_list(out))?;
+    if let Some((people, graph)) = &e.community {
+        write(COMMUNITY_GRAPHML, &|out| people.write_graphml(graph, out))?;
+        write(COMMUNITY_EDGE_LIST, &|out| {
+            people.write_edge_list(graph, out)
+        })?;
     }
-    Ok(())
+    Ok(files)
 }
 
 /// The endings of a network export's name, after its stem

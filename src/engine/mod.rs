@@ -70,8 +70,6 @@ pub struct ReplicateResult {
     /// One row per group that meets at the measured steps (empty when
     /// `output.groups_csv` is off).
     pub groups: Vec<GroupRow<'static>>,
-    /// The network at each of `network.export_steps`.
-    pub exports: Vec<NetworkExport>,
     /// One row per member of a meeting group per session they could
     /// attend, by step, then group, then member (empty when
     /// `output.panel_csv` is off).
@@ -82,23 +80,24 @@ pub struct ReplicateResult {
     pub end_scores: [[Moments; 3]; 2],
 }
 
-/// The bond network of a run at one step, as files.
-#[derive(Debug, Clone)]
-pub struct NetworkExport {
+/// The bond network of a run at one step, to be written as files: its
+/// text is made as it is written ([`BondNetwork::write_graphml`] and the
+/// like), so that no export is ever whole in memory.
+pub struct NetworkExport<'a> {
     pub step: u32,
-    pub graphml: String,
-    pub edge_list_csv: String,
-    /// The community network at that step (GraphML, edge list), when the
+    /// The arm of the group members (the nodes' `arm`).
+    pub arm: &'a str,
+    pub bonds: BondNetwork,
+    /// The community network at that step and everyone in it, when the
     /// scenario has one.
-    pub community: Option<(String, String)>,
+    pub community: Option<(CommunityPeople, &'a CommunityGraph)>,
 }
 
 /// What a run records of its network as it goes: the network figures of
-/// the measured steps and the exports.
+/// the measured steps (the exports go to their sink as they are made).
 #[derive(Debug, Default)]
 struct Observed {
     network: Vec<NetworkRow>,
-    exports: Vec<NetworkExport>,
 }
 
 /// What a run records after each session: one time-series row per arm
@@ -124,15 +123,15 @@ impl Record {
         }
     }
 
-    /// Records `step`'s totals, and the network of `groups` (and of the
-    /// `community` around them) where an export is due.
+    /// Records `step`'s totals, and hands the network of `groups` (and of
+    /// the `community` around them) to `exports` where an export is due.
     fn after(
         &mut self,
         ctx: &SessionContext,
-        step: u32,
-        totals: &StepTotals,
+        (step, totals): (u32, &StepTotals),
         groups: &[GroupState],
         community: Option<&CommunityGraph>,
+        exports: &mut dyn FnMut(NetworkExport<'_>),
     ) {
         let ids = &self.ids;
         let id = |arm: Arm| ids[arm.index()].clone();
@@ -142,23 +141,22 @@ impl Record {
             &mut self.observed,
             ctx,
             group_id,
-            step,
-            groups,
-            totals,
-            community,
+            (step, totals),
+            (groups, community),
+            exports,
         );
     }
 }
 
-/// Network figures and exports due after `step`.
+/// Network figures due after `step`, and the exports due, handed to
+/// `exports` as they are made (so that a run holds one at a time).
 fn observe_network(
     observed: &mut Observed,
     ctx: &SessionContext,
     id: &RowId,
-    step: u32,
-    groups: &[GroupState],
-    totals: &StepTotals,
-    community: Option<&CommunityGraph>,
+    (step, totals): (u32, &StepTotals),
+    (groups, community): (&[GroupState], Option<&CommunityGraph>),
+    exports: &mut dyn FnMut(NetworkExport<'_>),
 ) {
     let scenario = ctx.scenario;
     let options = &scenario.network;
@@ -175,14 +173,11 @@ fn observe_network(
     }
     if options.export_steps.contains(&step) {
         let network = BondNetwork::build(groups, &ctx.levels);
-        observed.exports.push(NetworkExport {
+        exports(NetworkExport {
             step,
-            graphml: network.graphml(&id.arm),
-            edge_list_csv: network.edge_list_csv(),
-            community: community.map(|graph| {
-                let people = CommunityPeople::of(groups, &id.arm);
-                (people.graphml(graph), people.edge_list_csv(graph))
-            }),
+            arm: &id.arm,
+            bonds: network,
+            community: community.map(|graph| (CommunityPeople::of(groups, &id.arm), graph)),
         });
     }
 }
@@ -241,6 +236,8 @@ pub fn run_one(
         RowSinks {
             groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+            // The exports are files, which only the runner writes.
+            exports: &mut |_| (),
         },
     );
     result.groups = groups;
@@ -257,11 +254,14 @@ pub fn run_one(
 pub struct RowSinks<'a> {
     pub groups: &'a mut dyn FnMut(&[GroupRow]),
     pub members: &'a mut dyn FnMut(&[MemberRow]),
+    /// The network exports, each as soon as it is made, in step order.
+    pub exports: &'a mut dyn FnMut(NetworkExport<'_>),
 }
 
 /// Runs replicate `replicate` of `scenario` as run `run`, handing its group
-/// and member rows to `sinks` as they are made rather than keeping them:
-/// the result's `groups` and `members` are empty.
+/// and member rows and its network exports to `sinks` as they are made
+/// rather than keeping them: the result's `groups` and `members` are
+/// empty.
 pub fn run_one_with(
     scenario: &Scenario,
     run: u64,
@@ -300,6 +300,7 @@ fn run_in_blocks(
     let RowSinks {
         groups: group_rows,
         members: member_sink,
+        exports,
     } = sinks;
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
@@ -313,7 +314,13 @@ fn run_in_blocks(
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
     }
-    record.after(&ctx, 0, &totals, &groups, graph_of(&outside_network));
+    record.after(
+        &ctx,
+        (0, &totals),
+        &groups,
+        graph_of(&outside_network),
+        exports,
+    );
     let with_panel = scenario.output.panel_csv && scenario.attends();
     // A community network (counted before each session, joined and turned
     // over after it) and a panel (rows every session) read every group
@@ -348,7 +355,13 @@ fn run_in_blocks(
             community_after_session(graph, states, &ctx, &mut groups, &mut totals[0]);
         }
         for (step, totals) in (first..=end).zip(&totals) {
-            record.after(&ctx, step, totals, &groups, graph_of(&outside_network));
+            record.after(
+                &ctx,
+                (step, totals),
+                &groups,
+                graph_of(&outside_network),
+                exports,
+            );
         }
         // Ties turn over between sessions: the network the last session
         // leaves is the one exported and counted in members.csv.
@@ -366,7 +379,7 @@ fn run_in_blocks(
     free_in_parallel(groups);
     let Record {
         timeseries,
-        observed: Observed { network, exports },
+        observed: Observed { network },
         ..
     } = record;
     ReplicateResult {
@@ -376,7 +389,6 @@ fn run_in_blocks(
         members: Vec::new(),
         network,
         groups: Vec::new(),
-        exports,
         panel,
         end_scores,
     }
@@ -501,10 +513,20 @@ mod tests {
     /// the group and member rows, as text (NaN equals NaN), and how many
     /// times the run said a session was done.
     fn run_ordered(scenario: &Scenario, blocks: usize, segments: Option<u64>) -> (String, usize) {
-        let (mut groups, mut members) = (Vec::new(), Vec::new());
+        let (mut groups, mut members, mut exports) = (Vec::new(), Vec::new(), Vec::new());
         let sinks = RowSinks {
             groups: &mut |rows: &[GroupRow]| groups.extend(rows.iter().map(GroupRow::owned)),
             members: &mut |rows: &[MemberRow]| members.extend_from_slice(rows),
+            exports: &mut |e: NetworkExport| {
+                let mut text = format!("step {}\n", e.step);
+                e.bonds.write_graphml(e.arm, &mut text).unwrap();
+                e.bonds.write_edge_list(&mut text).unwrap();
+                if let Some((people, graph)) = &e.community {
+                    people.write_graphml(graph, &mut text).unwrap();
+                    people.write_edge_list(graph, &mut text).unwrap();
+                }
+                exports.push(text);
+            },
         };
         let done = std::sync::atomic::AtomicUsize::new(0);
         let step_done = || {
@@ -513,7 +535,7 @@ mod tests {
         let result = run_in_blocks(scenario, 0, 1, &step_done, sinks, (blocks, segments));
         assert!(!members.is_empty());
         assert_eq!(result.panel.is_empty(), !scenario.output.panel_csv);
-        let text = format!("{result:?}\n{groups:?}\n{members:?}");
+        let text = format!("{result:?}\n{groups:?}\n{members:?}\n{exports:?}");
         (text, done.into_inner())
     }
 

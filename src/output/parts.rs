@@ -139,6 +139,103 @@ struct Sealed {
     checksum: u64,
 }
 
+/// What a run's seal records of a file it wrote outside the parts' folder
+/// (a network export, written whole and flushed), made when the file is
+/// written, so that the run need not keep its bytes until it is sealed
+/// ([`RunWriter::record_outside`]).
+#[derive(Debug)]
+pub struct OutsideFile(Sealed);
+
+impl OutsideFile {
+    /// Writes the file at `path` whole ([`write_atomically`]'s steps: a
+    /// temporary name, flushed, moved into place, the folder flushed) from
+    /// the text `write` makes, a piece at a time, never the whole file in
+    /// memory; returns its record, the file at `path_from_parts`
+    /// (`../network/…`).
+    pub fn write(
+        path: &Path,
+        path_from_parts: String,
+        write: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result,
+    ) -> Result<OutsideFile> {
+        let temp = super::durable::partial_name(path);
+        let io_error = |source| Error::Io {
+            action: "write",
+            path: temp.clone(),
+            source,
+        };
+        let file = File::create(&temp).map_err(|source| Error::Io {
+            action: "create",
+            path: temp.clone(),
+            source,
+        })?;
+        let mut text = TextFile {
+            file,
+            pending: Vec::with_capacity(TextFile::PIECE),
+            sealed: Sealed {
+                file: path_from_parts,
+                rows: 0,
+                bytes: 0,
+                checksum: 0,
+            },
+            checksum: Checksum::xxh3(),
+            failed: None,
+        };
+        let made = write(&mut text).and_then(|()| text.write_pending());
+        if let Err(fmt::Error) = made {
+            let _ = std::fs::remove_file(&temp);
+            let why = text.failed.take().unwrap_or_else(|| {
+                std::io::Error::other("the text could not be made (a formatting error)")
+            });
+            return Err(io_error(why));
+        }
+        text.sealed.checksum = text.checksum.value();
+        drop(text.file);
+        crash_point();
+        super::durable::sync_file(&temp)?;
+        super::durable::rename(&temp, path)?;
+        sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+        Ok(OutsideFile(text.sealed))
+    }
+}
+
+/// A file written as text a piece at a time ([`OutsideFile::write`]): the
+/// text gathered into pieces of [`TextFile::PIECE`] bytes, each written,
+/// counted and added to the checksum as it fills; the first error kept.
+struct TextFile {
+    file: File,
+    pending: Vec<u8>,
+    sealed: Sealed,
+    checksum: Checksum,
+    failed: Option<std::io::Error>,
+}
+
+impl TextFile {
+    const PIECE: usize = 1 << 20;
+
+    fn write_pending(&mut self) -> fmt::Result {
+        let piece = &self.pending;
+        self.checksum.update(piece);
+        self.sealed.rows += count_lines(piece);
+        self.sealed.bytes += piece.len() as u64;
+        if let Err(e) = self.file.write_all(piece) {
+            self.failed = Some(e);
+            return Err(fmt::Error);
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+impl fmt::Write for TextFile {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.pending.extend_from_slice(text.as_bytes());
+        if self.pending.len() >= Self::PIECE {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+}
+
 impl Sealed {
     /// What a seal would record of the file at `path` with this kind of
     /// checksum, read a buffer at a time (a part can be larger than the
@@ -333,20 +430,11 @@ impl RunWriter {
     }
 
     /// Records in the seal a file the run wrote outside the parts' folder
-    /// (a network export, written whole and flushed by the caller), by its
-    /// path from the parts' folder (`../network/…`) and the bytes written
-    /// there: one cut, changed or removed since makes the run count as not
-    /// done, as a part does, so that `--resume` writes it again and
-    /// `merge` refuses the shard that holds it.
-    pub fn record_outside(&mut self, path_from_parts: String, bytes: &[u8]) {
-        let mut checksum = Checksum::xxh3();
-        checksum.update(bytes);
-        self.outside.push(Sealed {
-            file: path_from_parts,
-            rows: count_lines(bytes),
-            bytes: bytes.len() as u64,
-            checksum: checksum.value(),
-        });
+    /// ([`OutsideFile`]): one cut, changed or removed since makes the run
+    /// count as not done, as a part does, so that `--resume` writes it
+    /// again and `merge` refuses the shard that holds it.
+    pub fn record_outside(&mut self, file: OutsideFile) {
+        self.outside.push(file.0);
     }
 
     /// Flushes every part and the parts' folder to disk, then writes the

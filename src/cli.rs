@@ -60,6 +60,10 @@ pub enum Command {
         /// this machine has free.
         #[arg(long)]
         no_memory_check: bool,
+        /// Estimate for this many worker threads, as the run will have
+        /// them (a cluster's job) [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Combine the shard folders of one experiment into the files a single
     /// run writes.
@@ -106,6 +110,25 @@ pub struct RunOptions {
     /// this machine has free (see `bonfire check`).
     #[arg(long)]
     pub no_memory_check: bool,
+}
+
+impl RunOptions {
+    /// The options a `--resume` must be given again to run as this
+    /// command would (` --threads N`, ` --no-memory-check`), for the
+    /// command printed when a run is interrupted: the memory check counts
+    /// the runs that go at once by the threads, and would refuse a resume
+    /// on all cores of a run started on fewer.
+    pub fn again_on_resume(&self) -> String {
+        let threads = self
+            .threads
+            .map_or(String::new(), |n| format!(" --threads {n}"));
+        let check = if self.no_memory_check {
+            " --no-memory-check"
+        } else {
+            ""
+        };
+        threads + check
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -201,7 +224,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check {
             scenarios,
             no_memory_check,
-        } => check(&scenarios, no_memory_check),
+            threads,
+        } => check(&scenarios, no_memory_check, threads),
         Command::Merge(args) => merge(args),
         Command::Plot { out } => {
             let calibration = out.join(crate::output::TARGETS_FILE).is_file();
@@ -256,15 +280,24 @@ pub fn load_experiment(path: Option<&Path>, overrides: &Overrides) -> Result<Exp
     }
 }
 
-fn check(paths: &[PathBuf], no_memory_check: bool) -> anyhow::Result<ExitCode> {
+fn check(
+    paths: &[PathBuf],
+    no_memory_check: bool,
+    threads: Option<usize>,
+) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let threads = all_cores();
+    // Another machine's count is fine here: the estimate is for the run.
+    let threads = match threads {
+        Some(0) => anyhow::bail!("--threads must be at least 1 (given 0)"),
+        Some(n) => n,
+        None => all_cores(),
+    };
     for path in paths {
         let checked = Experiment::from_file(path, &Overrides::default()).and_then(|e| {
             let estimate = if no_memory_check {
                 memory::estimate(&e, threads)
             } else {
-                memory::check(&e, threads, &path.display().to_string())?
+                memory::check(&e, threads, &path.display().to_string(), memory::Start::New)?
             };
             Ok((e, estimate))
         });
@@ -522,7 +555,7 @@ fn open_resumed(
     }
     let source = resolved.display().to_string();
     if !args.options.no_memory_check {
-        memory::check(&experiment, threads, &source)?;
+        memory::check(&experiment, threads, &source, memory::Start::Resumed)?;
     }
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
@@ -553,7 +586,7 @@ fn open_new(
             || "built-in scenario".to_string(),
             |p| p.display().to_string(),
         );
-        memory::check(&experiment, threads, &origin)?;
+        memory::check(&experiment, threads, &origin, memory::Start::New)?;
     }
     let dir = args
         .options
@@ -649,7 +682,12 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     crate::interrupt::on_interrupt_explain_resume(
         dir,
         progress.shown(),
-        &format!("bonfire {} --resume {}", job.command(), dir.display()),
+        &format!(
+            "bonfire {} --resume {}{}",
+            job.command(),
+            dir.display(),
+            args.options.again_on_resume()
+        ),
     );
     let damaged = |run: u64, why: &str| {
         progress.note(&format!(

@@ -194,13 +194,14 @@ pub enum Error {
     },
 
     #[error(
-        "{origin}: this experiment needs about {estimate}, more than the {available} this machine has free (its largest run has {members} members); use fewer groups or control members, fewer --threads, or pass --no-memory-check to run it anyway"
+        "{origin}: this experiment needs about {estimate}, more than the {available} this machine has free {largest_and_ways}"
     )]
     NotEnoughMemory {
         origin: String,
         estimate: String,
         available: String,
-        members: String,
+        /// `(its largest run has N members); ` and what would make it fit.
+        largest_and_ways: String,
     },
 
     #[error("{path}: {why}; it should hold the shard I/N this folder was run with")]

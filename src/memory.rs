@@ -162,25 +162,74 @@ fn cgroup_available() -> Option<u64> {
     None
 }
 
+/// Whether the experiment checked starts now, from its scenario, or is
+/// resumed (its scenario fixed in its folder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    New,
+    Resumed,
+}
+
 /// Refuses an experiment estimated to need more memory than this machine
 /// has free (where that can be read), before anything is created.
-pub fn check(experiment: &Experiment, threads: usize, origin: &str) -> Result<Estimate, Error> {
+pub fn check(
+    experiment: &Experiment,
+    threads: usize,
+    origin: &str,
+    start: Start,
+) -> Result<Estimate, Error> {
     let estimate = estimate(experiment, threads);
     match available_bytes() {
         Some(free) if estimate.bytes > free => {
-            let members = experiment
-                .scenarios()
-                .map(Scenario::total_members)
-                .max()
-                .unwrap_or(0);
+            let largest = experiment.scenarios().max_by_key(|s| s.total_members());
             Err(Error::NotEnoughMemory {
                 origin: origin.to_string(),
                 estimate: estimate.describe(),
                 available: in_words(free),
-                members: grouped_count(members),
+                largest_and_ways: format!(
+                    "(its largest run has {} members); {}",
+                    grouped_count(largest.map_or(0, Scenario::total_members)),
+                    ways_to_less(largest, &estimate, start)
+                ),
             })
         }
         _ => Ok(estimate),
+    }
+}
+
+/// What would make the experiment fit, as the refusal says it: a smaller
+/// scenario where it starts now (a smaller catchment where open groups'
+/// room for their catchment makes most of the largest run), fewer
+/// threads where runs go several at once, or no check.
+fn ways_to_less(largest: Option<&Scenario>, estimate: &Estimate, start: Start) -> String {
+    let mut ways = Vec::new();
+    if start == Start::New {
+        let catchment = largest.filter(|s| {
+            s.format.membership == crate::scenario::Membership::Open
+                && 2 * s.open.catchment > s.pool_size()
+        });
+        ways.push(match catchment {
+            Some(s) => format!(
+                "a smaller open.catchment (each open group keeps room for everyone who may join it: {} of its {} places)",
+                s.open.catchment,
+                s.pool_size()
+            ),
+            None => "fewer groups or control members".to_string(),
+        });
+    }
+    if estimate.at_once > 1 {
+        ways.push(format!(
+            "fewer --threads ({} runs go at once; one at a time needs about {})",
+            estimate.at_once,
+            in_words(estimate.largest_run)
+        ));
+    }
+    ways.push("--no-memory-check to run it anyway".to_string());
+    let last = ways.pop().unwrap_or_default();
+    if ways.is_empty() {
+        format!("pass {last}")
+    } else {
+        format!("use {}, or pass {last}", ways.join(", "))
     }
 }
 
@@ -249,6 +298,37 @@ mod tests {
         let graph = base.total_members() * EXPORT_NODE + pairs * EXPORT_PAIR;
         assert_eq!(exports("52"), l.bytes + graph);
         assert_eq!(exports("0, 26, 52"), exports("52"));
+    }
+
+    #[test]
+    fn a_refusal_names_only_what_would_make_the_experiment_fit() {
+        let estimate = |at_once| Estimate {
+            bytes: at_once << 30,
+            largest_run: 1 << 30,
+            at_once,
+        };
+        let closed = experiment("[community]\ngroups = 100\n");
+        let ways = |e: &Experiment, at_once, start| {
+            let largest = e.scenarios().max_by_key(|s| s.total_members());
+            ways_to_less(largest, &estimate(at_once), start)
+        };
+        assert_eq!(
+            ways(&closed, 2, Start::New),
+            "use fewer groups or control members, fewer --threads (2 runs go at once; one at a time needs about 1.0 GiB), or pass --no-memory-check to run it anyway"
+        );
+        // A resume cannot change the scenario, nor fewer threads help one
+        // run at a time.
+        assert_eq!(
+            ways(&closed, 1, Start::Resumed),
+            "pass --no-memory-check to run it anyway"
+        );
+        let open = experiment(
+            "[community]\ngroups = 500\ngroup_size = 10\n[format]\nmembership = \"open\"\n[open]\ninitial_members = 10\ncatchment = 4990\n",
+        );
+        assert_eq!(
+            ways(&open, 1, Start::New),
+            "use a smaller open.catchment (each open group keeps room for everyone who may join it: 4990 of its 5000 places), or pass --no-memory-check to run it anyway"
+        );
     }
 
     #[test]

@@ -517,6 +517,34 @@ fn an_experiment_larger_than_memory_is_refused_with_its_estimate() {
         .stdout(predicate::str::contains("estimated peak: ").and(predicate::str::contains("TiB")));
 }
 
+/// `check --threads N` estimates for the threads a run will have (a
+/// cluster job's), where small runs go as many at once; 0 is refused.
+#[test]
+fn check_estimates_for_the_threads_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("many.toml");
+    std::fs::write(&scenario, "replicates = 12\n[community]\ngroups = 20\n").unwrap();
+    let estimate = |threads: &str| {
+        let checked = bonfire()
+            .args(["check", "--no-memory-check", "--threads", threads])
+            .arg(&scenario)
+            .assert()
+            .success();
+        String::from_utf8(checked.get_output().stdout.clone()).unwrap()
+    };
+    assert!(estimate("1").contains("(one run at a time) on 1 thread(s)"));
+    assert!(estimate("8").contains("(8 runs at once, "));
+    assert!(estimate("8").contains(" on 8 thread(s)"));
+    bonfire()
+        .args(["check", "--threads", "0"])
+        .arg(&scenario)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--threads must be at least 1 (given 0)",
+        ));
+}
+
 /// The manifest records what was run, not the base scenario: a run's
 /// sessions and members, the least and the most over the points and arms
 /// (here a sweep of group sizes and an arm of fewer sessions, where the

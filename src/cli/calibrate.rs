@@ -94,7 +94,11 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     crate::interrupt::on_interrupt_explain_resume(
         &dir,
         shown_bar(args.options.quiet),
-        &format!("bonfire calibrate --resume {}", dir.display()),
+        &format!(
+            "bonfire calibrate --resume {}{}",
+            dir.display(),
+            args.options.again_on_resume()
+        ),
     );
     let mode = if args.gather {
         Mode::Gather
@@ -207,8 +211,9 @@ fn run_shard(
         &dir,
         shown_bar(args.options.quiet),
         &format!(
-            "bonfire calibrate --resume {} --shard {shard}",
-            dir.display()
+            "bonfire calibrate --resume {} --shard {shard}{}",
+            dir.display(),
+            args.options.again_on_resume()
         ),
     );
     let ended =
@@ -275,7 +280,12 @@ fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experi
     driver::check_targets(&experiment, targets)?;
     summary::print_unused(&experiment);
     if !args.options.no_memory_check {
-        memory::check(&experiment, threads, &path.display().to_string())?;
+        memory::check(
+            &experiment,
+            threads,
+            &path.display().to_string(),
+            memory::Start::New,
+        )?;
     }
     Ok((experiment, targets))
 }

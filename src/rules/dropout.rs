@@ -91,8 +91,10 @@ pub fn hazard(p: &Dropout, m: DropoutInputs) -> f64 {
 
 /// The hazard as `min(1, scale · e^exponent)`: the scale (base, frailty,
 /// early excess, isolation) and the exponent (−protection), so that a
-/// draw can be decided without the exponential (`u < scale · e^exponent`,
-/// as the kernel's dropout step decides it).
+/// draw can be decided without the exponential (`u < scale · e^exponent`).
+/// The session kernel decides it the same way in f32, from its own copy
+/// of the factors (`crate::kernel::chances`), held to this function by
+/// its tests: a factor added here must be added there too.
 #[inline]
 pub fn hazard_factors(p: &Dropout, m: DropoutInputs) -> (f64, f64) {
     let early = m.early;

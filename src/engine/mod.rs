@@ -101,16 +101,23 @@ struct Observed {
 }
 
 /// What a run records after each session: one time-series row per arm
-/// with groups, and the network figures and exports due.
-struct Record {
+/// with groups, and the network figures due; the exports due go to
+/// `exports`.
+struct Record<'s> {
     /// The rows' ids, by arm ([`Arm::ALL`] order).
     ids: [RowId; 2],
     timeseries: Vec<TimeseriesRow>,
     observed: Observed,
+    exports: &'s mut dyn FnMut(NetworkExport<'_>),
 }
 
-impl Record {
-    fn new(scenario: &Scenario, run: u64, replicate: u32) -> Record {
+impl<'s> Record<'s> {
+    fn new(
+        scenario: &Scenario,
+        run: u64,
+        replicate: u32,
+        exports: &'s mut dyn FnMut(NetworkExport<'_>),
+    ) -> Record<'s> {
         let id = |arm: &str| RowId {
             run,
             arm: arm.to_string(),
@@ -120,18 +127,20 @@ impl Record {
             ids: [id(scenario.arm_name()), id(Arm::Control.name())],
             timeseries: Vec::with_capacity(2 * (scenario.format.sessions as usize + 1)),
             observed: Observed::default(),
+            exports,
         }
     }
 
     /// Records `step`'s totals, and hands the network of `groups` (and of
-    /// the `community` around them) to `exports` where an export is due.
+    /// the `community` around them) to the exports' sink where an export
+    /// is due.
     fn after(
         &mut self,
         ctx: &SessionContext,
-        (step, totals): (u32, &StepTotals),
+        step: u32,
+        totals: &StepTotals,
         groups: &[GroupState],
         community: Option<&CommunityGraph>,
-        exports: &mut dyn FnMut(NetworkExport<'_>),
     ) {
         let ids = &self.ids;
         let id = |arm: Arm| ids[arm.index()].clone();
@@ -143,7 +152,7 @@ impl Record {
             group_id,
             (step, totals),
             (groups, community),
-            exports,
+            self.exports,
         );
     }
 }
@@ -305,7 +314,7 @@ fn run_in_blocks(
     let ctx = SessionContext::new(scenario, replicate);
     let mut groups = build_community_with(&ctx);
     let mut outside_network = community_network(&ctx, &mut groups);
-    let mut record = Record::new(scenario, run, replicate);
+    let mut record = Record::new(scenario, run, replicate, exports);
     let last = scenario.format.sessions;
     let mut panel = Vec::new();
     let group_id = record.ids[Arm::Group.index()].clone();
@@ -314,13 +323,7 @@ fn run_in_blocks(
     if let Some((graph, states)) = &outside_network {
         add_lonely_ties(&mut totals, graph, states, &groups);
     }
-    record.after(
-        &ctx,
-        (0, &totals),
-        &groups,
-        graph_of(&outside_network),
-        exports,
-    );
+    record.after(&ctx, 0, &totals, &groups, graph_of(&outside_network));
     let with_panel = scenario.output.panel_csv && scenario.attends();
     // A community network (counted before each session, joined and turned
     // over after it) and a panel (rows every session) read every group
@@ -355,13 +358,7 @@ fn run_in_blocks(
             community_after_session(graph, states, &ctx, &mut groups, &mut totals[0]);
         }
         for (step, totals) in (first..=end).zip(&totals) {
-            record.after(
-                &ctx,
-                (step, totals),
-                &groups,
-                graph_of(&outside_network),
-                exports,
-            );
+            record.after(&ctx, step, totals, &groups, graph_of(&outside_network));
         }
         // Ties turn over between sessions: the network the last session
         // leaves is the one exported and counted in members.csv.

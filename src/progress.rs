@@ -1,23 +1,66 @@
-//! The progress bar of long runs, on stderr.
+//! The progress of long runs, on stderr.
 //!
-//! It shows sessions done over sessions to run (all replicates), the rate
-//! and the time left. It is hidden when stderr is not a terminal (a pipe, a
-//! file, CI) or with `--quiet`, so it never mixes into stdout or any file.
+//! In a terminal, a bar: sessions done over sessions to run (all
+//! replicates), the rate and the time left. Where stderr is not a terminal
+//! (a cluster job's log, a pipe), a plain line every minute instead, so
+//! that a log shows a long run going; a run shorter than that prints none.
+//! With `--quiet`, nothing. Neither ever reaches stdout or a file of the
+//! run.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A progress bar, or nothing when it must stay hidden.
+/// How often a log without a terminal is told how far the run is; the
+/// variable of that name sets it in seconds (tests).
+const LOG_EVERY: Duration = Duration::from_secs(60);
+pub const LOG_EVERY_VAR: &str = "BONFIRE_PROGRESS_EVERY_S";
+
+/// A progress bar, lines for a log, or nothing.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    log: Option<Log>,
+}
+
+/// The lines of a log: how far the run is, every so often.
+struct Log {
+    total: u64,
+    done: AtomicU64,
+    started: Instant,
+    every: Duration,
+    /// When the last line was printed (the start before the first).
+    last: Mutex<Instant>,
 }
 
 impl Progress {
-    /// A bar over `total` session steps (replicates × sessions).
+    /// Progress over `total` session steps (replicates × sessions).
     pub fn new(total: u64, quiet: bool) -> Progress {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Progress { bar: None };
+        if quiet {
+            return Progress {
+                bar: None,
+                log: None,
+            };
+        }
+        if !std::io::stderr().is_terminal() {
+            let every = std::env::var(LOG_EVERY_VAR)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map_or(LOG_EVERY, Duration::from_secs);
+            let started = Instant::now();
+            let log = Log {
+                total,
+                done: AtomicU64::new(0),
+                started,
+                every,
+                last: Mutex::new(started),
+            };
+            return Progress {
+                bar: None,
+                log: Some(log),
+            };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -26,7 +69,10 @@ impl Progress {
             )
             .expect("the template is valid"),
         );
-        Progress { bar: Some(bar) }
+        Progress {
+            bar: Some(bar),
+            log: None,
+        }
     }
 
     /// Whether the bar is drawn.
@@ -38,6 +84,9 @@ impl Progress {
     pub fn step_done(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+        if let Some(log) = &self.log {
+            log.step_done();
         }
     }
 
@@ -54,5 +103,56 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl Log {
+    fn step_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = Instant::now();
+        // One thread prints; the others go on.
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        if now.duration_since(*last) < self.every || done >= self.total {
+            return;
+        }
+        *last = now;
+        crate::console::say_err!(
+            "{}",
+            log_line(done, self.total, now.duration_since(self.started))
+        );
+    }
+}
+
+/// A log's line: `bonfire: 1,234 of 3,702 sessions (33%) in 60 seconds,
+/// about 2 minutes left`, the time left at the rate so far.
+fn log_line(done: u64, total: u64, elapsed: Duration) -> String {
+    use crate::scenario::keys::grouped_count;
+    let share = 100 * done / total.max(1);
+    let left = elapsed.mul_f64(total.saturating_sub(done) as f64 / done.max(1) as f64);
+    format!(
+        "bonfire: {} of {} sessions ({share}%) in {}, about {} left",
+        grouped_count(done),
+        grouped_count(total),
+        HumanDuration(elapsed),
+        HumanDuration(left)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_says_how_far_and_how_long_is_left_at_the_rate_so_far() {
+        assert_eq!(
+            log_line(1_234, 3_702, Duration::from_secs(60)),
+            "bonfire: 1,234 of 3,702 sessions (33%) in 60 seconds, about 2 minutes left"
+        );
+        assert_eq!(
+            log_line(0, 0, Duration::ZERO),
+            "bonfire: 0 of 0 sessions (0%) in 0 seconds, about 0 seconds left"
+        );
     }
 }

@@ -778,3 +778,47 @@ fn an_output_path_that_is_a_file_is_refused_as_one() {
         )));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// Without a terminal (a cluster job's log), a run says how far it is
+/// every so often on stderr, never on stdout; a run shorter than that
+/// says nothing of it, and `--quiet` nothing at all.
+#[test]
+fn a_log_without_a_terminal_is_told_how_far_the_run_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "replicates = 2\n[community]\ngroups = 4\n[format]\nsessions = 5\n";
+    let scenario = crate::common::write_scenario(dir.path(), text);
+    let run = |every: Option<&str>, quiet: bool| {
+        let mut command = bonfire();
+        command
+            .args(["run", "--no-charts", "--force", "--threads", "1", "--out"])
+            .arg(dir.path().join("out"))
+            .arg(&scenario);
+        if quiet {
+            command.arg("--quiet");
+        }
+        if let Some(every) = every {
+            command.env(bonfire::progress::LOG_EVERY_VAR, every);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (text(output.stdout), text(output.stderr))
+    };
+    let (stdout, stderr) = run(Some("0"), false);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("bonfire: ") && l.contains(" of 10 sessions ("))
+        .collect();
+    // Every step but the last, at once: two runs of five sessions.
+    assert_eq!(lines.len(), 9, "{stderr}");
+    assert!(
+        lines[0].starts_with("bonfire: 1 of 10 sessions (10%) in "),
+        "{stderr}"
+    );
+    assert!(lines[0].ends_with(" left"), "{stderr}");
+    assert!(!stdout.contains(" of 10 sessions ("), "{stdout}");
+    let (_, stderr) = run(None, false);
+    assert!(!stderr.contains(" sessions ("), "a short run: {stderr}");
+    let (_, stderr) = run(Some("0"), true);
+    assert!(stderr.is_empty(), "--quiet: {stderr}");
+}

@@ -38,8 +38,8 @@ const GROUP_CHARACTER_TEXT: u64 = 200;
 /// Bytes per person of a network export while it is written (one at a
 /// time, its text made as it goes to its file): the graph's node, and
 /// with a community network the person's entry in its list; measured
-/// about 60 (`benches/year_1m.toml` at 500,000 members, an export at the
-/// last session).
+/// about 60 (500,000 members in groups of ten, an export at the last
+/// session; `docs/performance.md`).
 const EXPORT_NODE: u64 = 100;
 /// Bytes per pair of places in a group while an export is written: the
 /// graph holds a tie for each pair at or above the tie level, at most
@@ -224,12 +224,11 @@ fn ways_to_less(largest: Option<&Scenario>, estimate: &Estimate, start: Start) -
             in_words(estimate.largest_run)
         ));
     }
-    ways.push("--no-memory-check to run it anyway".to_string());
-    let last = ways.pop().unwrap_or_default();
+    let anyway = "pass --no-memory-check to run it anyway";
     if ways.is_empty() {
-        format!("pass {last}")
+        anyway.to_string()
     } else {
-        format!("use {}, or pass {last}", ways.join(", "))
+        format!("use {}, or {anyway}", ways.join(", "))
     }
 }
 

@@ -38,28 +38,17 @@ struct Log {
 impl Progress {
     /// Progress over `total` session steps (replicates × sessions).
     pub fn new(total: u64, quiet: bool) -> Progress {
+        let none = Progress {
+            bar: None,
+            log: None,
+        };
         if quiet {
-            return Progress {
-                bar: None,
-                log: None,
-            };
+            return none;
         }
         if !std::io::stderr().is_terminal() {
-            let every = std::env::var(LOG_EVERY_VAR)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .map_or(LOG_EVERY, Duration::from_secs);
-            let started = Instant::now();
-            let log = Log {
-                total,
-                done: AtomicU64::new(0),
-                started,
-                every,
-                last: Mutex::new(started),
-            };
             return Progress {
-                bar: None,
-                log: Some(log),
+                log: Some(Log::new(total)),
+                ..none
             };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -71,7 +60,7 @@ impl Progress {
         );
         Progress {
             bar: Some(bar),
-            log: None,
+            ..none
         }
     }
 
@@ -107,6 +96,23 @@ impl Progress {
 }
 
 impl Log {
+    /// A log over `total` session steps from now, a line every
+    /// [`LOG_EVERY`] (or as [`LOG_EVERY_VAR`] says).
+    fn new(total: u64) -> Log {
+        let every = std::env::var(LOG_EVERY_VAR)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(LOG_EVERY, Duration::from_secs);
+        let started = Instant::now();
+        Log {
+            total,
+            done: AtomicU64::new(0),
+            started,
+            every,
+            last: Mutex::new(started),
+        }
+    }
+
     fn step_done(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Instant::now();

@@ -350,8 +350,9 @@ pub fn print_unused(e: &Experiment) {
 }
 
 /// The line that says where a generation's runs come from when some did
-/// not run here: gathered from its shards, or sealed before a stop. `None`
-/// where every run is run here (the usual case) or for a shard's slice.
+/// not run here: gathered from its shards, or sealed before a stop (for a
+/// shard, of its own slice's runs). `None` where every run is run here,
+/// the usual case.
 pub fn generation_start_line(
     start: &crate::calibration::driver::GenerationStart,
 ) -> Option<String> {

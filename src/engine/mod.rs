@@ -93,13 +93,6 @@ pub struct NetworkExport<'a> {
     pub community: Option<(CommunityPeople, &'a CommunityGraph)>,
 }
 
-/// What a run records of its network as it goes: the network figures of
-/// the measured steps (the exports go to their sink as they are made).
-#[derive(Debug, Default)]
-struct Observed {
-    network: Vec<NetworkRow>,
-}
-
 /// What a run records after each session: one time-series row per arm
 /// with groups, and the network figures due; the exports due go to
 /// `exports`.
@@ -107,7 +100,8 @@ struct Record<'s> {
     /// The rows' ids, by arm ([`Arm::ALL`] order).
     ids: [RowId; 2],
     timeseries: Vec<TimeseriesRow>,
-    observed: Observed,
+    /// The network figures of the measured steps.
+    network: Vec<NetworkRow>,
     exports: &'s mut dyn FnMut(NetworkExport<'_>),
 }
 
@@ -126,7 +120,7 @@ impl<'s> Record<'s> {
         Record {
             ids: [id(scenario.arm_name()), id(Arm::Control.name())],
             timeseries: Vec::with_capacity(2 * (scenario.format.sessions as usize + 1)),
-            observed: Observed::default(),
+            network: Vec::new(),
             exports,
         }
     }
@@ -147,7 +141,7 @@ impl<'s> Record<'s> {
         push_rows(&mut self.timeseries, ctx.scenario, &id, step, totals);
         let group_id = &ids[Arm::Group.index()];
         observe_network(
-            &mut self.observed,
+            &mut self.network,
             ctx,
             group_id,
             (step, totals),
@@ -160,7 +154,7 @@ impl<'s> Record<'s> {
 /// Network figures due after `step`, and the exports due, handed to
 /// `exports` as they are made (so that a run holds one at a time).
 fn observe_network(
-    observed: &mut Observed,
+    network_rows: &mut Vec<NetworkRow>,
     ctx: &SessionContext,
     id: &RowId,
     (step, totals): (u32, &StepTotals),
@@ -171,7 +165,7 @@ fn observe_network(
     let options = &scenario.network;
     let week = f64::from(step) * scenario.interval_days() / 7.0;
     if measures_network(scenario, step) {
-        observed.network.push(NetworkRow {
+        network_rows.push(NetworkRow {
             run: id.run,
             arm: id.arm.clone(),
             replicate: id.replicate,
@@ -376,7 +370,7 @@ fn run_in_blocks(
     free_in_parallel(groups);
     let Record {
         timeseries,
-        observed: Observed { network },
+        network,
         ..
     } = record;
     ReplicateResult {

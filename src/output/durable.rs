@@ -137,23 +137,30 @@ pub fn write_partial(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
         // What was written of it is of no use and may hold the room a
         // full disk needs; the error is the write's.
         let _ = std::fs::remove_file(&temp);
-        Error::Io {
-            action: "write",
-            path: temp.clone(),
-            source,
-        }
+        Error::io("write", &temp)(source)
     })?;
-    crash_point();
-    sync_file(&temp)?;
+    flush_partial(&temp)?;
     Ok(temp)
+}
+
+/// Flushes a file written whole under its temporary name (`temp`) to disk.
+pub fn flush_partial(temp: &Path) -> Result<()> {
+    crash_point();
+    sync_file(temp)
+}
+
+/// Moves a file written whole and flushed under its temporary name
+/// (`temp`) to `path`, and flushes the folder.
+pub fn move_into_place(temp: &Path, path: &Path) -> Result<()> {
+    rename(temp, path)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
 /// Writes a whole file durably: temporary name, flush, rename, flush of
 /// the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let temp = write_partial(path, bytes)?;
-    rename(&temp, path)?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    move_into_place(&temp, path)
 }
 
 /// Removes files left under a temporary name by a process that died while

@@ -158,16 +158,7 @@ impl OutsideFile {
         write: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result,
     ) -> Result<OutsideFile> {
         let temp = super::durable::partial_name(path);
-        let io_error = |source| Error::Io {
-            action: "write",
-            path: temp.clone(),
-            source,
-        };
-        let file = File::create(&temp).map_err(|source| Error::Io {
-            action: "create",
-            path: temp.clone(),
-            source,
-        })?;
+        let file = File::create(&temp).map_err(Error::io("create", &temp))?;
         let mut text = TextFile {
             file,
             pending: Vec::with_capacity(TextFile::PIECE),
@@ -186,14 +177,12 @@ impl OutsideFile {
             let why = text.failed.take().unwrap_or_else(|| {
                 std::io::Error::other("the text could not be made (a formatting error)")
             });
-            return Err(io_error(why));
+            return Err(Error::io("write", &temp)(why));
         }
         text.sealed.checksum = text.checksum.value();
         drop(text.file);
-        crash_point();
-        super::durable::sync_file(&temp)?;
-        super::durable::rename(&temp, path)?;
-        sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+        super::durable::flush_partial(&temp)?;
+        super::durable::move_into_place(&temp, path)?;
         Ok(OutsideFile(text.sealed))
     }
 }

@@ -14,6 +14,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::disk;
 use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides, RunSpec};
 use crate::memory;
@@ -110,24 +111,34 @@ pub struct RunOptions {
     /// this machine has free (see `bonfire check`).
     #[arg(long)]
     pub no_memory_check: bool,
+    /// Run even when the experiment's files are estimated to need more of
+    /// the disk than the output folder's has free (see `bonfire check`).
+    #[arg(long)]
+    pub no_disk_check: bool,
 }
 
 impl RunOptions {
     /// The options a `--resume` must be given again to run as this
-    /// command would (` --threads N`, ` --no-memory-check`), for the
-    /// command printed when a run is interrupted: the memory check counts
-    /// the runs that go at once by the threads, and would refuse a resume
-    /// on all cores of a run started on fewer.
+    /// command would (` --threads N`, ` --no-memory-check`,
+    /// ` --no-disk-check`), for the command printed when a run is
+    /// interrupted: the memory check counts the runs that go at once by
+    /// the threads, and would refuse a resume on all cores of a run
+    /// started on fewer; a check skipped at the start is skipped again.
     pub fn again_on_resume(&self) -> String {
         let threads = self
             .threads
             .map_or(String::new(), |n| format!(" --threads {n}"));
-        let check = if self.no_memory_check {
+        let memory = if self.no_memory_check {
             " --no-memory-check"
         } else {
             ""
         };
-        threads + check
+        let disk = if self.no_disk_check {
+            " --no-disk-check"
+        } else {
+            ""
+        };
+        threads + memory + disk
     }
 }
 
@@ -557,6 +568,10 @@ fn open_resumed(
     if !args.options.no_memory_check {
         memory::check(&experiment, threads, &source, memory::Start::Resumed)?;
     }
+    if !args.options.no_disk_check {
+        let estimate = disk::estimate(&experiment, *shard);
+        disk::check(estimate, &source, dir, disk::bytes_written(dir))?;
+    }
     durable::remove_partials(dir)?;
     crate::output::remove_replaced(dir)?;
     Ok(Some(Opened {
@@ -566,6 +581,14 @@ fn open_resumed(
         _replaced: None,
         _lock: lock,
     }))
+}
+
+/// Where a new run's experiment comes from, as its refusals name it.
+fn origin(args: &RunArgs) -> String {
+    args.scenario.as_ref().map_or_else(
+        || "built-in scenario".to_string(),
+        |p| p.display().to_string(),
+    )
 }
 
 /// A new run: the experiment checked (memory too) before its folder is
@@ -582,17 +605,16 @@ fn open_new(
     job.check(&experiment, args.scenario.as_deref())?;
     summary::print_unused(&experiment);
     if !args.options.no_memory_check {
-        let origin = args.scenario.as_ref().map_or_else(
-            || "built-in scenario".to_string(),
-            |p| p.display().to_string(),
-        );
-        memory::check(&experiment, threads, &origin, memory::Start::New)?;
+        memory::check(&experiment, threads, &origin(args), memory::Start::New)?;
     }
     let dir = args
         .options
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+    if !args.options.no_disk_check {
+        disk::check(disk::estimate(&experiment, shard), &origin(args), &dir, 0)?;
+    }
     // Made (its input files read) before an earlier run's folder is
     // replaced: a file that cannot be read leaves that folder as it was.
     let resolved = experiment.resolved_toml()?;
@@ -827,6 +849,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             quiet: args.quiet,
             no_charts: args.no_charts,
             no_memory_check: true,
+            no_disk_check: true,
         },
         resume: None,
         shard: None,

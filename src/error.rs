@@ -204,6 +204,20 @@ pub enum Error {
         largest_and_ways: String,
     },
 
+    #[error(
+        "{origin}: this experiment's files {estimate} on the disk of {folder}; {ways}",
+        folder = folder.display()
+    )]
+    NotEnoughDisk {
+        origin: String,
+        /// `take about …, and while it runs up to … more of the disk …,
+        /// more than the … free`.
+        estimate: String,
+        folder: PathBuf,
+        /// What would make the files fit.
+        ways: String,
+    },
+
     #[error("{path}: {why}; it should hold the shard I/N this folder was run with")]
     BadShardFile { path: PathBuf, why: String },
 

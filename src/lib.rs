@@ -47,6 +47,7 @@ pub mod community;
 pub mod conditions;
 pub(crate) mod console;
 pub mod context;
+pub mod disk;
 pub mod engine;
 pub mod error;
 pub mod experiment;

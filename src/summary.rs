@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::conditions;
+use crate::disk;
 use crate::experiment::Experiment;
 use crate::memory;
 use crate::output::{METRICS, Metric, Table};
@@ -308,6 +309,17 @@ pub fn print_check_ok(path: &Path, e: &Experiment, estimate: &memory::Estimate, 
     say!(
         "    estimated peak: {} on {threads} thread(s); free on this machine: {free}",
         estimate.describe()
+    );
+    let folder = std::path::Path::new("output").join(&e.base.name);
+    let files = disk::estimate(e, None);
+    let free =
+        disk::available_bytes(&folder).map_or_else(|| "unknown".to_string(), disk::size_in_words);
+    say!(
+        "    estimated files: {} ({}); at most {} on disk while it runs; free on the disk of {}: {free}",
+        disk::size_in_words(files.total),
+        files.describe(),
+        disk::size_in_words(files.peak),
+        folder.display()
     );
 }
 

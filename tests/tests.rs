@@ -9,6 +9,7 @@ mod charts;
 mod cli;
 mod common;
 mod determinism;
+mod disk;
 mod docs;
 mod durability;
 mod exact;

@@ -17,6 +17,7 @@ use crate::calibration::driver::{
     self, Calibrated, Ended, GenerationStart, Mode, SCENARIO_FILE, TARGETS_FILE, Watch,
 };
 use crate::calibration::outputs;
+use crate::disk;
 use crate::error::{Error, Origin};
 use crate::experiment::{Experiment, Overrides};
 use crate::memory;
@@ -232,7 +233,7 @@ fn run_shard(
 /// when it holds the same scenario and targets.
 fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
     let (experiment, targets) = checked_input(args, threads)?;
-    let dir = folder_of(args, &experiment);
+    let dir = checked_folder(args, &experiment)?;
     let mut waited = 0;
     let _lock = loop {
         match FolderLock::acquire(&dir, &command_line()) {
@@ -290,11 +291,25 @@ fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experi
     Ok((experiment, targets))
 }
 
-fn folder_of(args: &CalibrateArgs, experiment: &Experiment) -> PathBuf {
-    args.options
+/// The calibration's folder, refused where its disk has too little room
+/// for every generation's files ([`disk::check`]; the shards of one
+/// calibration share the folder).
+fn checked_folder(args: &CalibrateArgs, experiment: &Experiment) -> anyhow::Result<PathBuf> {
+    let dir = args
+        .options
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&experiment.base.name))
+        .unwrap_or_else(|| Path::new("output").join(&experiment.base.name));
+    if !args.options.no_disk_check {
+        let origin = args.scenario.as_deref().expect("clap requires a scenario");
+        disk::check(
+            disk::estimate(experiment, None),
+            &origin.display().to_string(),
+            &dir,
+            0,
+        )?;
+    }
+    Ok(dir)
 }
 
 fn read_targets(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -311,7 +326,7 @@ fn read_targets(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// so that an interrupted calibration can be resumed from its folder.
 fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, String, FolderLock)> {
     let (experiment, targets) = checked_input(args, threads)?;
-    let dir = folder_of(args, &experiment);
+    let dir = checked_folder(args, &experiment)?;
     // Made (its input files read) before an earlier folder is replaced.
     let resolved = experiment.resolved_toml()?;
     let lock = FolderLock::acquire_output(&dir, &command_line())?;

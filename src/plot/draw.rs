@@ -12,10 +12,11 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
-use plotters::element::DashedPathElement;
+use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::BackendCoord;
 
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
@@ -99,6 +100,115 @@ fn rgb(c: Colour) -> RGBColor {
         Colour::Palette(k) => PALETTE[k % PALETTE.len()],
         Colour::Grey(k) => GREYS[k % GREYS.len()],
     }
+}
+
+/// The shapes that tell conditions apart without their colour (a chart
+/// printed in grey): each key of the legend has its own, in the legend's
+/// order, marked along its lines and on its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    TriangleDown,
+}
+
+/// Shapes in the legend's order: filled, then the same hollow.
+const SHAPES: [Shape; 5] = [
+    Shape::Circle,
+    Shape::Square,
+    Shape::Triangle,
+    Shape::Diamond,
+    Shape::TriangleDown,
+];
+
+/// A condition's marker: its shape, and whether it is hollow (keys after
+/// the fifth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Marker {
+    shape: Shape,
+    hollow: bool,
+}
+
+impl Marker {
+    /// The marker of legend key `k`.
+    fn of_key(k: usize) -> Marker {
+        Marker {
+            shape: SHAPES[k % SHAPES.len()],
+            hollow: (k / SHAPES.len()) % 2 == 1,
+        }
+    }
+
+    /// The marker of the condition whose colour is `colour` in `plan`.
+    fn of(plan: &Plan, colour: Colour) -> Marker {
+        Marker::of_key(
+            plan.keys
+                .iter()
+                .position(|k| k.colour == colour)
+                .unwrap_or(0),
+        )
+    }
+
+    /// The outline around (0, 0), in pixels, `r` its half width.
+    fn outline(self, r: i32) -> Vec<(i32, i32)> {
+        match self.shape {
+            Shape::Circle => (0..16)
+                .map(|i| {
+                    let a = f64::from(i) * std::f64::consts::TAU / 16.0;
+                    let r = f64::from(r);
+                    ((r * a.cos()).round() as i32, (r * a.sin()).round() as i32)
+                })
+                .collect(),
+            Shape::Square => vec![
+                (-r + 1, -r + 1),
+                (r - 1, -r + 1),
+                (r - 1, r - 1),
+                (-r + 1, r - 1),
+            ],
+            Shape::Triangle => vec![(0, -r - 1), (r + 1, r - 1), (-r - 1, r - 1)],
+            Shape::Diamond => vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+            Shape::TriangleDown => vec![(0, r + 1), (r + 1, -r + 1), (-r - 1, -r + 1)],
+        }
+    }
+
+    /// The marker at `at` (chart or pixel coordinates), `r` its half
+    /// width: filled with `colour` and edged in white, or white inside a
+    /// `colour` edge.
+    fn at<C, DB: DrawingBackend>(
+        self,
+        at: C,
+        r: i32,
+        colour: RGBColor,
+    ) -> ComposedElement<C, DB, Polygon<BackendCoord>, PathElement<BackendCoord>> {
+        let outline = self.outline(r);
+        let mut closed = outline.clone();
+        closed.push(outline[0]);
+        let (fill, edge, width) = match self.hollow {
+            false => (colour, WHITE, 1),
+            true => (WHITE, colour, 2),
+        };
+        EmptyElement::at(at)
+            + Polygon::new(outline, fill.filled())
+            + PathElement::new(closed, edge.stroke_width(width))
+    }
+}
+
+/// The place in the legend of the key of `colour`.
+fn key_of(plan: &Plan, colour: Colour) -> usize {
+    plan.keys
+        .iter()
+        .position(|k| k.colour == colour)
+        .unwrap_or(0)
+}
+
+/// Where along a line of `n` points its markers go: about six, those of
+/// the `k`-th of `keys` conditions set apart from the others' so that no
+/// marker hides another.
+fn marked(n: usize, k: usize, keys: usize) -> impl Iterator<Item = usize> {
+    let step = (n / 6).max(1);
+    let offset = k * step / keys.max(1);
+    (offset..n).step_by(step)
 }
 
 /// How a chart is laid out: rows of small multiples per panel.
@@ -454,8 +564,16 @@ fn draw_lines<DB: DrawingBackend>(
             .collect();
         chart.draw_series(std::iter::once(Polygon::new(
             band,
-            colour.mix(0.18).filled(),
+            colour.mix(0.22).filled(),
         )))?;
+        // The band's edges, thin, so that it shows where the band's tint
+        // prints as light as the grid.
+        for edge in [
+            ends.iter().map(|&(x, (_, hi))| (x, hi)).collect::<Vec<_>>(),
+            ends.iter().map(|&(x, (lo, _))| (x, lo)).collect(),
+        ] {
+            chart.draw_series(LineSeries::new(edge, colour.mix(0.55).stroke_width(1)))?;
+        }
     }
     for l in lines {
         let colour = rgb(plan.colours[l.condition]);
@@ -466,10 +584,11 @@ fn draw_lines<DB: DrawingBackend>(
                 let (lo, hi) = interval(e, bounds);
                 ErrorBar::new_vertical(x + shift, lo, e.mean, hi, colour.stroke_width(2), 12)
             }))?;
+            let marker = Marker::of(plan, plan.colours[l.condition]);
             chart.draw_series(
                 l.points
                     .iter()
-                    .map(|(x, e)| Circle::new((x + shift, e.mean), 5, colour.filled())),
+                    .map(|(x, e)| marker.at((x + shift, e.mean), 6, colour)),
             )?;
         }
         // Points with names of their own are not joined: no line runs
@@ -479,11 +598,21 @@ fn draw_lines<DB: DrawingBackend>(
         }
         let points: Vec<(f64, f64)> = l.points.iter().map(|(x, e)| (x + shift, e.mean)).collect();
         let style = colour.stroke_width(if l.error_bars { 2 } else { 3 });
+        let marks: Vec<(f64, f64)> = match l.error_bars {
+            true => Vec::new(),
+            false => {
+                let k = key_of(plan, plan.colours[l.condition]);
+                let each = marked(points.len(), k, plan.keys.len());
+                each.map(|i| points[i]).collect()
+            }
+        };
         if l.series > 0 {
             chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?;
         } else {
             chart.draw_series(LineSeries::new(points, style))?;
         }
+        let marker = Marker::of(plan, plan.colours[l.condition]);
+        chart.draw_series(marks.into_iter().map(|at| marker.at(at, 6, colour)))?;
     }
     Ok(())
 }
@@ -520,9 +649,10 @@ fn draw_legend<DB: DrawingBackend>(
             false => key.name.clone(),
         };
         area.draw(&PathElement::new(
-            vec![(8, y + 8), (36, y + 8)],
+            vec![(6, y + 8), (38, y + 8)],
             rgb(key.colour).stroke_width(4),
         ))?;
+        area.draw(&Marker::of(plan, key.colour).at((22, y + 8), 6, rgb(key.colour)))?;
         for line in wrap(&name, 32) {
             area.draw(&Text::new(line, (44, y), text.clone()))?;
             y += 18;
@@ -684,6 +814,29 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ten conditions in a legend have ten markers (five shapes, filled
+    /// and hollow), and each of up to six conditions along a line of a
+    /// year's points marks points no other marks, so that no marker hides
+    /// another where lines meet.
+    #[test]
+    fn each_condition_has_a_marker_of_its_own_at_points_of_its_own() {
+        let markers: Vec<Marker> = (0..10).map(Marker::of_key).collect();
+        for (i, a) in markers.iter().enumerate() {
+            assert!(markers[i + 1..].iter().all(|b| a != b), "{markers:?}");
+        }
+        for keys in 1..=6 {
+            let mut seen = std::collections::BTreeSet::new();
+            for k in 0..keys {
+                let points: Vec<usize> = marked(53, k, keys).collect();
+                assert!((5..=9).contains(&points.len()), "{keys} {k} {points:?}");
+                assert!(
+                    points.iter().all(|&p| p < 53 && seen.insert(p)),
+                    "{keys} {k}"
+                );
+            }
+        }
+    }
 
     /// Arms at one sweep point are set apart by their place among all the
     /// chart's arms drawn with bars, so an arm with no line in one panel (a

@@ -30,7 +30,7 @@ use crate::summary;
 #[derive(Debug, Parser)]
 #[command(
     name = "bonfire",
-    version,
+    version = crate::output::manifest::VERSION,
     about = "An agent-based simulator of peer support communities"
 )]
 pub struct Cli {
@@ -759,6 +759,7 @@ fn finish(
         let wall = started.elapsed().as_secs_f64();
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
+            bonfire_commit: env!("BONFIRE_COMMIT"),
             scenario: base.name.clone(),
             scenario_source: source.to_string(),
             seed: base.seed,

@@ -822,3 +822,36 @@ fn a_log_without_a_terminal_is_told_how_far_the_run_is() {
     let (_, stderr) = run(Some("0"), true);
     assert!(stderr.is_empty(), "--quiet: {stderr}");
 }
+
+/// `--version` names the commit the binary was built from (with
+/// `+modified` where its files differed), the one a run's manifest keeps,
+/// so that a published figure can be traced to its code.
+#[test]
+fn the_version_and_the_manifest_name_the_commit_built_from() {
+    let version = bonfire().arg("--version").assert().success();
+    let version = String::from_utf8(version.get_output().stdout.clone()).unwrap();
+    let commit = version
+        .trim()
+        .strip_prefix(&format!("bonfire {} (commit ", env!("CARGO_PKG_VERSION")))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{version}"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    match head {
+        Ok(head) if head.status.success() => {
+            let head = String::from_utf8(head.stdout).unwrap();
+            assert!(commit.starts_with(head.trim()), "{commit} against {head}");
+        }
+        _ => assert_eq!(commit, "unknown"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, "replicates = 1\n[community]\ngroups = 5\n").unwrap();
+    let out = dir.path().join("out");
+    crate::common::run_ok(&scenario, &out, &["--no-charts"]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["bonfire_commit"], commit);
+}

@@ -152,6 +152,7 @@ fn finish(
             .sum();
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
+            bonfire_commit: env!("BONFIRE_COMMIT"),
             scenario: experiment.base.name.clone(),
             scenario_source: source,
             seed: experiment.base.seed,

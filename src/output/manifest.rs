@@ -42,9 +42,21 @@ impl std::fmt::Display for Span {
 /// The manifest's name in a run's folder.
 pub const MANIFEST: &str = "manifest.json";
 
+/// The version `bonfire --version` prints: the package's, and the commit
+/// built from (`src/build.rs`: `+modified` where the files differed from
+/// it, `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BONFIRE_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
     pub bonfire_version: &'static str,
+    /// The commit the binary was built from ([`VERSION`]).
+    pub bonfire_commit: &'static str,
     pub scenario: String,
     /// The scenario file, or "built-in" for the embedded default.
     pub scenario_source: String,

@@ -173,7 +173,7 @@ fn title_block(page: &mut String, resolved: &toml::Table, facts: &str) {
     let _ = writeln!(
         page,
         "<p class=\"meta\">bonfire {} · seed {} · {}</p>",
-        env!("CARGO_PKG_VERSION"),
+        crate::output::manifest::VERSION,
         escape(&seed),
         escape(facts),
     );

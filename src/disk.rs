@@ -123,15 +123,7 @@ fn run_export_bytes(scenario: &Scenario) -> u64 {
     let group_members = u64::from(scenario.community.groups) * places;
     let pairs = group_members.saturating_mul(places.saturating_sub(1)) / 2;
     let mut bytes = group_members * EXPORT_NODE + pairs.saturating_mul(EXPORT_TIE);
-    let community_ties = match scenario.imported_network() {
-        Some(graph) => Some(graph.edges() as u64),
-        None if scenario.community_network.kind == crate::community::NetworkKind::None => None,
-        None => Some(
-            (scenario.total_members() as f64 * scenario.community_network.mean_degree / 2.0).ceil()
-                as u64,
-        ),
-    };
-    if let Some(ties) = community_ties {
+    if let Some(ties) = scenario.community_ties() {
         let people = scenario.total_members();
         bytes += people * EXPORT_NODE + (ties + pairs).saturating_mul(EXPORT_COMMUNITY_TIE);
     }

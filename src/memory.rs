@@ -71,11 +71,7 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
             .saturating_add(members.saturating_mul(EXPORT_NODE))
             .saturating_add(pairs.saturating_mul(EXPORT_PAIR));
     }
-    let tie_ends = match scenario.imported_network() {
-        Some(graph) => 2 * graph.edges() as u64,
-        None if scenario.community_network.kind == crate::community::NetworkKind::None => 0,
-        None => (members as f64 * scenario.community_network.mean_degree).ceil() as u64,
-    };
+    let tie_ends = 2 * scenario.community_ties().unwrap_or(0);
     bytes
         .saturating_add(tie_ends.saturating_mul(COMMUNITY_TIE_END))
         .saturating_add(FIXED)

@@ -458,6 +458,20 @@ impl Scenario {
         self.community.group_size
     }
 
+    /// The ties of the community network, `None` without one: an
+    /// imported network's, or those a generated one of `mean_degree` has
+    /// (about; the estimates of memory and disk use it).
+    pub fn community_ties(&self) -> Option<u64> {
+        match self.imported_network() {
+            Some(graph) => Some(graph.edges() as u64),
+            None if self.community_network.kind == crate::community::NetworkKind::None => None,
+            None => {
+                let ends = self.total_members() as f64 * self.community_network.mean_degree;
+                Some((ends / 2.0).ceil() as u64)
+            }
+        }
+    }
+
     /// Total members of one replicate, both arms.
     pub fn total_members(&self) -> u64 {
         u64::from(self.community.groups) * u64::from(self.pool_size())

@@ -1778,7 +1778,7 @@ impl Experiment {
     /// each other ([`crate::verdict::UNEQUAL_MEETINGS`]: they have met
     /// different numbers of times by the week compared). Control members,
     /// who meet in no group, are neither.
-    pub fn comparison_notes(&self, rows: &[crate::output::SummaryRow]) -> Vec<&'static str> {
+    pub fn comparison_notes(&self, rows: &[crate::output::SummaryRow]) -> Vec<String> {
         let scenario = |point: usize, label: &str| {
             let arm = self.arms.iter().position(|a| a.name == label)?;
             let s = (point < self.points.len()).then(|| self.scenario(point, arm))?;
@@ -1796,7 +1796,7 @@ impl Experiment {
             .iter()
             .any(|(a, b)| a.format.membership != b.format.membership)
         {
-            notes.push(crate::verdict::OPEN_AGAINST_CLOSED);
+            notes.push(crate::verdict::OPEN_AGAINST_CLOSED.to_string());
         }
         // At each one's last session: with as many sessions at two
         // intervals, they are compared at different weeks, which the
@@ -1804,8 +1804,9 @@ impl Experiment {
         if pairs.iter().any(|(a, b)| {
             a.format.frequency != b.format.frequency && a.format.sessions != b.format.sessions
         }) {
-            notes.push(crate::verdict::UNEQUAL_MEETINGS);
+            notes.push(crate::verdict::UNEQUAL_MEETINGS.to_string());
         }
+        notes.extend(crate::verdict::waiting_note(rows, &self.point_keys()));
         notes
     }
 

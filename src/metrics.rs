@@ -470,10 +470,13 @@ fn ratio(num: f64, den: u64) -> Option<f64> {
 
 impl TimeseriesRow {
     /// The row of one arm from the tally of its groups. `meets` is false for arms whose members never
-    /// attend: the figures of sessions and ties are then left empty.
+    /// attend: the figures of sessions and ties are then left empty. `open`
+    /// is true for an arm of open groups: only those have a waiting list,
+    /// whose share is left empty in closed ones.
     pub fn new(
         id: RowId,
         meets: bool,
+        open: bool,
         step: u32,
         interval_days: f64,
         groups: u64,
@@ -523,6 +526,7 @@ impl TimeseriesRow {
             group_ended: meets.then_some(t.group_ended),
             arrived: t.arrived,
             waiting: t.waiting,
+            waiting_share: only(ratio(t.waiting as f64, t.arrived).filter(|_| open)),
             group_size_mean: only(if step == 0 {
                 ratio(t.active as f64, groups)
             } else {
@@ -611,7 +615,7 @@ fn probe(meets: bool, step: u32) -> TimeseriesRow {
         arm: String::new(),
         replicate: 0,
     };
-    TimeseriesRow::new(id, meets, step, 7.0, 1, &tally)
+    TimeseriesRow::new(id, meets, true, step, 7.0, 1, &tally)
 }
 
 impl MemberRow {
@@ -879,6 +883,26 @@ mod tests {
         assert_eq!(row(0, &t), before);
         // Over nobody, every share and mean is missing.
         assert_eq!(row(3, &Tally::default()), expected(0, 0));
+    }
+
+    #[test]
+    fn only_open_groups_have_a_waiting_share() {
+        let tally = Tally {
+            arrived: 10,
+            waiting: 4,
+            ..Tally::default()
+        };
+        let id = || RowId {
+            run: 0,
+            arm: "group".into(),
+            replicate: 0,
+        };
+        let share =
+            |meets, open| TimeseriesRow::new(id(), meets, open, 3, 7.0, 1, &tally).waiting_share;
+        assert_eq!(share(true, true), Some(0.4));
+        assert_eq!(share(true, false), None);
+        // Members who never meet wait for no seat.
+        assert_eq!(share(false, true), None);
     }
 
     #[test]

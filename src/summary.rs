@@ -176,7 +176,7 @@ fn print_answer(out: &mut impl Write, e: &Experiment, a: &Assembled) {
     }
     for note in e.comparison_notes(&a.summary) {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", crate::verdict::wrap(note, 100).join("\n"));
+        let _ = writeln!(out, "{}", crate::verdict::wrap(&note, 100).join("\n"));
     }
     let _ = writeln!(out);
     let _ = writeln!(

@@ -32,6 +32,55 @@ pub const OPEN_AGAINST_CLOSED: &str = "Open groups take newcomers all through th
 /// compared ([`crate::experiment::Experiment::comparison_notes`]).
 pub const UNEQUAL_MEETINGS: &str = "Some conditions compared above meet more often than others, so by the week compared they have met more times. Dropout, recovery's dose and graduation count sessions, not weeks: a group that meets every two weeks has half the chances to drop out in a year, and half the sessions to improve. Part of each difference between them is the number of meetings, not the rhythm of meeting; charts/retention.png's lower panel compares retention at equal sessions since joining, and arms given equal sessions (not equal weeks) compare equal exposure.";
 
+/// Conditions named one by one in [`waiting_note`]; beyond them, the
+/// least and the most.
+const WAITING_NAMED: usize = 3;
+
+/// What the figures over everyone who came mix in where open groups
+/// leave people on their waiting lists at the last session: the share
+/// still waiting in each such condition (summary.csv's `waiting_share`,
+/// with its interval), and which figures count them. `None` where no
+/// condition has anyone waiting.
+pub fn waiting_note(rows: &[SummaryRow], keys: &[String]) -> Option<String> {
+    let metric = Metric::named("waiting_share")?;
+    let names = Names {
+        keys,
+        with_arm: rows.iter().any(|r| r.arm != rows[0].arm),
+    };
+    let mut waiting: Vec<&SummaryRow> = rows
+        .iter()
+        .filter(|r| r.metric == metric.name && r.mean > 0.0)
+        .collect();
+    let stated = |r: &SummaryRow| {
+        let ci = r
+            .ci_low
+            .zip(r.ci_high)
+            .map(|(lo, hi)| metric.within_range(lo, hi))
+            .map(|(lo, hi)| (lo * 100.0, hi * 100.0));
+        let s = shown(r.mean * 100.0, ci, metric.digits.saturating_sub(2));
+        format!("{}% in {} ({})", s.value, names.of(r), s.interval)
+    };
+    let shares = match waiting.len() {
+        0 => return None,
+        1..=WAITING_NAMED => waiting
+            .iter()
+            .map(|r| stated(r))
+            .collect::<Vec<_>>()
+            .join("; "),
+        n => {
+            waiting.sort_by(|a, b| a.mean.total_cmp(&b.mean));
+            format!(
+                "from {} to {}, over the {n} conditions with anyone waiting",
+                stated(waiting[0]),
+                stated(waiting[n - 1])
+            )
+        }
+    };
+    Some(format!(
+        "Open groups put newcomers on a waiting list while every seat is taken. At the last session, the share of everyone who came who had still never had a seat was {shares}. Figures over everyone who came count them, though they have had no group: loneliness, hope, self-stigma, and the lonely, hopeful and no-tie shares. Retention, cohesion, attendance and the shares with no tie to a group mate count only those who joined. To compare those who joined alone, leave out members.csv's rows whose status is waiting."
+    ))
+}
+
 /// A condition's name as people read it: the arm, after the point's swept
 /// values in a sweep (`group_size=8: group`); in a sweep whose points have
 /// a single condition each, the point alone (`with_arm` false).
@@ -581,6 +630,42 @@ mod tests {
             [
                 "group: retention (not dropped out; graduates retained) 70.0% (95% CI 68.0 to 72.0), after 26 sessions."
             ]
+        );
+    }
+
+    #[test]
+    fn the_waiting_note_names_each_open_condition_or_the_least_and_the_most() {
+        let waiting = |arm: &str, mean: f64| SummaryRow {
+            mean,
+            ci_low: Some(mean - 0.01),
+            ci_high: Some(mean + 0.01),
+            ..row(arm, "waiting_share", None)
+        };
+        // Nobody waiting anywhere (a forum, groups with room): no note.
+        assert_eq!(waiting_note(&[waiting("open", 0.0)], &[]), None);
+        assert_eq!(waiting_note(&[row("closed", "retention", None)], &[]), None);
+        let one = waiting_note(
+            &[row("closed", "retention", None), waiting("open", 0.4)],
+            &[],
+        )
+        .unwrap();
+        assert!(
+            one.contains("never had a seat was 40.0% in open (95% CI 39.0 to 41.0)."),
+            "{one}"
+        );
+        let some = [0.1, 0.3, 0.2, 0.05, 0.0].map(|m| waiting(&format!("open_{m}"), m));
+        let range = waiting_note(&some, &[]).unwrap();
+        assert!(
+            range.contains(
+                "was from 5.0% in open_0.05 (95% CI 4.0 to 6.0) to 30.0% in open_0.3 (95% CI 29.0 to 31.0), \
+                 over the 4 conditions with anyone waiting."
+            ),
+            "{range}"
+        );
+        let named = waiting_note(&some[..3], &[]).unwrap();
+        assert!(
+            named.contains("10.0% in open_0.1 (95% CI 9.0 to 11.0); 30.0% in open_0.3"),
+            "{named}"
         );
     }
 }

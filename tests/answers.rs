@@ -193,6 +193,41 @@ fn check(scenario: &Path, dir: &Path) {
     let mixes = name == "open_vs_closed";
     assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
     assert_eq!(report.contains(note), mixes, "{name}");
+    // Open groups that leave people on their waiting lists: the answer
+    // says what share has never had a seat, as summary.csv has it, and
+    // which figures count them, in the terminal and the report alike.
+    // Only open_vs_closed's open arm has anyone waiting at the end; closed
+    // groups have no waiting list, so no such figure at all.
+    let note = "had still never had a seat";
+    let waiting: Vec<&SummaryRow> = summary
+        .iter()
+        .filter(|r| r.metric == "waiting_share" && r.mean > 0.0)
+        .collect();
+    let leaves_waiting = name == "open_vs_closed";
+    assert_eq!(!waiting.is_empty(), leaves_waiting, "{name}: {waiting:?}");
+    assert_eq!(stdout.contains(note), leaves_waiting, "{name}: {stdout}");
+    assert_eq!(report.contains(note), leaves_waiting, "{name}");
+    for r in &waiting {
+        let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        let said = flat
+            .split(&format!("% in {} (", r.arm))
+            .next()
+            .and_then(|before| before.rsplit(' ').next())
+            .and_then(|figure| figure.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name}: no share waiting for {}: {flat}", r.arm));
+        assert!(
+            (said - r.mean * 100.0).abs() <= 0.05,
+            "{name}: {said} against {r:?}"
+        );
+    }
+    if leaves_waiting {
+        let open: Vec<&str> = summary
+            .iter()
+            .filter(|r| r.metric == "waiting_share")
+            .map(|r| r.arm.as_str())
+            .collect();
+        assert_eq!(open, ["open"], "{name}: closed groups have no waiting list");
+    }
     // Conditions meeting at different intervals: the answer says that the
     // number of meetings is part of each difference; only
     // weekly_vs_biweekly compares intervals.

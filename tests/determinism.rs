@@ -172,7 +172,9 @@ fn a_run_of_many_blocks_folds_like_one_pass_over_every_group() {
                 replicate: 0,
             };
             let meets = arm == Arm::Group && s.attends();
-            let expected = TimeseriesRow::new(id, meets, step, s.interval_days(), count, &total);
+            let open = s.format.membership == bonfire::scenario::Membership::Open;
+            let expected =
+                TimeseriesRow::new(id, meets, open, step, s.interval_days(), count, &total);
             let got = result
                 .timeseries
                 .iter()
@@ -235,8 +237,16 @@ fn tie_summaries_carried_between_sessions_run_as_whole_ones() {
                 total.add(t);
             }
             let count = community.len() as u64;
-            let expected =
-                TimeseriesRow::new(id.clone(), true, step, s.interval_days(), count, &total);
+            let open = s.format.membership == bonfire::scenario::Membership::Open;
+            let expected = TimeseriesRow::new(
+                id.clone(),
+                true,
+                open,
+                step,
+                s.interval_days(),
+                count,
+                &total,
+            );
             let got = result
                 .timeseries
                 .iter()

@@ -19,7 +19,7 @@ use crate::output::{GroupRow, PanelRow, TimeseriesRow};
 use crate::outside::GroupOutside;
 use crate::population::{Arm, GroupState};
 use crate::rules::group_differences::GroupCharacter;
-use crate::scenario::Scenario;
+use crate::scenario::{Membership, Scenario};
 use crate::session::{
     BATCH_GROUPS, BatchScratch, KeptLanes, LanesKept, SessionContext, step_groups,
 };
@@ -651,6 +651,7 @@ pub(super) fn push_rows(
             rows.push(TimeseriesRow::new(
                 ids(arm),
                 meets,
+                scenario.format.membership == Membership::Open,
                 step,
                 scenario.interval_days(),
                 count,

@@ -91,6 +91,10 @@ pub struct TimeseriesRow {
     pub group_ended: Option<u64>,
     pub arrived: u64,
     pub waiting: u64,
+    /// Open groups only: the share of everyone who arrived who is on the
+    /// waiting list (has come but never had a seat); empty in closed
+    /// groups, which have none, and for arms that do not meet.
+    pub waiting_share: Option<f64>,
     /// Active members when the session met, per group.
     pub group_size_mean: Option<f64>,
     /// Share who have improved (dose reached).
@@ -216,7 +220,7 @@ impl Table {
 pub const MEMBER_SCORES: [&str; 3] = ["loneliness_mean", "hope_mean", "stigma_mean"];
 
 /// Every reported metric, in summary.csv's order.
-pub const METRICS: [Metric; 27] = [
+pub const METRICS: [Metric; 28] = [
     Metric {
         name: "loneliness_mean",
         label: "Loneliness (UCLA-3)",
@@ -404,6 +408,17 @@ pub const METRICS: [Metric; 27] = [
         table: Table::Outcomes,
         report: true,
         better: Better::Neither,
+    },
+    Metric {
+        name: "waiting_share",
+        label: "Still on an open group's waiting list (never seated)",
+        unit: "share of those who arrived",
+        digits: 3,
+        value: |r| r.waiting_share,
+        terminal: true,
+        table: Table::Outcomes,
+        report: true,
+        better: Better::Lower,
     },
     Metric {
         name: "improved_share",
@@ -1404,6 +1419,7 @@ mod tests {
             clustering: Some(0.09),
             retention: Some(0.1),
             still_attending: Some(0.14),
+            waiting_share: Some(0.24),
             group_size_mean: Some(8.5),
             improved_share: Some(0.11),
             beyond_share: Some(0.12),

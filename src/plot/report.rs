@@ -40,7 +40,7 @@ pub struct Answers<'a> {
     pub sensitivity: &'a [crate::sensitivity::results::IndexRow],
     /// What the comparisons mix in besides the conditions
     /// ([`crate::experiment::Experiment::comparison_notes`]).
-    pub notes: Vec<&'static str>,
+    pub notes: Vec<String>,
 }
 
 /// A figure and its interval at the places the interval supports.

@@ -157,7 +157,7 @@ fn run_into_parts(
     step_done: &(dyn Fn() + Sync),
 ) -> Result<RunWriter> {
     let scenario = experiment.scenario(spec.point, spec.arm);
-    let writer = RunWriter::new(dir, spec.id, scenario.seed);
+    let writer = RunWriter::new(dir, spec.id, scenario.seed, part_columns());
     std::thread::scope(|scope| {
         // A few blocks in flight at most: what waits to be written is
         // bounded.
@@ -405,12 +405,32 @@ pub fn run_pending(
     Ok(pending.len() as u64)
 }
 
+/// The columns of every kind of part a run writes, as one checksum of
+/// their headers, which its seal records ([`parts::Expected::columns`]):
+/// parts written by a build with other columns cannot be put in one file
+/// with this build's, nor read back as its rows, so a resume runs them
+/// again and a merge refuses them.
+pub fn part_columns() -> u64 {
+    static COLUMNS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+        let headers = [
+            rows::header::<TimeseriesRow>(),
+            rows::header::<EndRecord>(),
+            rows::header::<NetworkRow>(),
+            rows::header::<PanelRow>(),
+            rows::header::<GroupRow>(),
+            rows::header::<MemberRow>(),
+        ];
+        twox_hash::XxHash3_64::oneshot(&headers.concat())
+    });
+    *COLUMNS
+}
+
 /// Checks a run's parts against its seal, and that it ran on the seed the
 /// experiment gives it ([`parts::verify`]).
 pub fn verify_run(experiment: &Experiment, dir: &Path, spec: &RunSpec) -> RunParts {
-    let expected = parts::ExpectedSeed {
+    let expected = parts::Expected {
         seed: experiment.scenario(spec.point, spec.arm).seed,
-        unrecorded_may_differ: spec.point > 0 && experiment.is_plain_sweep(),
+        columns: part_columns(),
     };
     parts::verify(dir, spec.id, expected)
 }

@@ -233,6 +233,41 @@ fn a_truncated_part_is_run_again_not_lost() {
     assert_same_contents(&whole, &out, "after a truncated part");
 }
 
+/// Parts written by a build whose files have other columns (a later
+/// version adds one) cannot be put in one file with this build's: a
+/// resume runs their runs again, saying why, and gives the files of a
+/// whole run; a merge refuses shards holding them. Stood in for by the
+/// columns a seal records, changed.
+#[test]
+fn runs_written_with_other_columns_are_run_again_and_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let whole = dir.path().join("whole");
+    run_ok(&scenario, &whole, &["--no-charts"]);
+    let other_columns = |folder: &Path, run: u64| {
+        let seal = folder.join(format!("parts/run-{run:07}.sealed.csv"));
+        let text = std::fs::read_to_string(&seal).unwrap();
+        let line = text.lines().find(|l| l.starts_with("# columns ")).unwrap();
+        let other = format!(
+            "# columns {:016x}",
+            !u64::from_str_radix(&line[10..], 16).unwrap()
+        );
+        std::fs::write(&seal, text.replace(line, &other)).unwrap();
+    };
+
+    let out = dir.path().join("crashed");
+    crash_once_sealed(&scenario, &out, 0);
+    other_columns(&out, 0);
+    resume_runs_again(&out, 0, "whose files have other columns than this build's");
+    assert_same_contents(&whole, &out, "after a resume over other columns");
+
+    let set = shards(dir.path(), &scenario, 2);
+    other_columns(&set[1], 1);
+    merge(&set, &dir.path().join("merged"))
+        .failure()
+        .stderr(predicate::str::contains("other columns"));
+}
+
 /// `--resume` of `out` succeeds, saying that run `run` is run again for
 /// its file `naming`, which does not match the run's seal.
 fn resume_runs_again(out: &Path, run: u64, naming: &str) {

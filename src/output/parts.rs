@@ -31,10 +31,6 @@ use crate::popcount::with_cpu_feature;
 /// The header of a seal file: its last column names the checksum.
 const SEAL_HEADER: &str = "file,rows,bytes,xxh3_64";
 
-/// The header of the seals of earlier versions, which summed with 64-bit
-/// FNV-1a: still read, so that an experiment begun by one can be resumed.
-const FNV_SEAL_HEADER: &str = "file,rows,bytes,fnv1a64";
-
 /// The path of one part file of a run.
 pub fn part_path(dir: &Path, run: u64, kind: &str) -> PathBuf {
     dir.join(PARTS_DIR).join(format!("run-{run:07}.{kind}.csv"))
@@ -47,14 +43,19 @@ fn seal_path(dir: &Path, run: u64) -> PathBuf {
 /// The start of a seal's line that records the seed its run ran on.
 const SEED_LINE: &str = "# seed ";
 
-/// The seed a run's parts must have been made on to count as done.
+/// The start of a seal's line that records the columns its parts were
+/// written with: a checksum of the headers of every kind of part
+/// ([`crate::runner::part_columns`]).
+const COLUMNS_LINE: &str = "# columns ";
+
+/// What a run's seal must say for its parts to count as done: the seed
+/// they were made on, and the columns they were written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExpectedSeed {
+pub struct Expected {
     pub seed: u64,
-    /// Whether a seal that records no seed (an earlier version's) may
-    /// have run on another: a sweep point after the first, which had a
-    /// seed of its own until sweep points shared the scenario's.
-    pub unrecorded_may_differ: bool,
+    /// The columns this build writes: parts written with others cannot be
+    /// put in one file with this build's, nor read back as its rows.
+    pub columns: u64,
 }
 
 /// The scenario a run ran under, as its seal names it (from the parts'
@@ -66,39 +67,23 @@ const SCENARIO_IN_SEAL: &str = "../scenario.resolved.toml";
 /// A checksum taken piece by piece as a part is written or read: 64-bit
 /// XXH3 (a fraction of an instruction a byte, in AVX2 where the processor
 /// has it; any change of bytes changes it with near certainty; checked
-/// against the published reference values and a second implementation),
-/// or FNV-1a for the seals of earlier versions.
+/// against the published reference values and a second implementation).
+/// The seals of earlier versions, summed with FNV-1a, recorded no columns
+/// ([`COLUMNS_LINE`]) and so are run again.
 #[derive(Clone)]
-enum Checksum {
-    Xxh3(Box<XxHash3_64>),
-    Fnv1a(u64),
-}
+struct Checksum(Box<XxHash3_64>);
 
 impl Checksum {
     fn xxh3() -> Checksum {
-        Checksum::Xxh3(Box::default())
-    }
-
-    fn fnv1a() -> Checksum {
-        Checksum::Fnv1a(0xcbf2_9ce4_8422_2325)
+        Checksum(Box::default())
     }
 
     fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Checksum::Xxh3(state) => state.write(bytes),
-            Checksum::Fnv1a(hash) => {
-                *hash = bytes.iter().fold(*hash, |hash, &b| {
-                    (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-                });
-            }
-        }
+        self.0.write(bytes);
     }
 
     fn value(&self) -> u64 {
-        match self {
-            Checksum::Xxh3(state) => state.finish(),
-            Checksum::Fnv1a(hash) => *hash,
-        }
+        self.0.finish()
     }
 }
 
@@ -355,8 +340,10 @@ impl Part {
 pub struct RunWriter {
     dir: PathBuf,
     run: u64,
-    /// The seed the run runs on, recorded in its seal.
+    /// The seed the run runs on and the columns of its parts
+    /// ([`Expected::columns`]), recorded in its seal.
     seed: u64,
+    columns: u64,
     parts: Vec<Part>,
     /// Files of the run's outside the parts' folder (its network exports),
     /// as the seal records them.
@@ -366,11 +353,12 @@ pub struct RunWriter {
 }
 
 impl RunWriter {
-    pub fn new(dir: &Path, run: u64, seed: u64) -> RunWriter {
+    pub fn new(dir: &Path, run: u64, seed: u64, columns: u64) -> RunWriter {
         RunWriter {
             dir: dir.to_path_buf(),
             run,
             seed,
+            columns,
             parts: Vec::new(),
             outside: Vec::new(),
             early_flush_bytes: EARLY_FLUSH_BYTES,
@@ -429,7 +417,10 @@ impl RunWriter {
     /// Flushes every part and the parts' folder to disk, then writes the
     /// seal that lists them and the files recorded outside it.
     pub fn seal(self) -> Result<()> {
-        let mut seal = format!("{SEAL_HEADER}\n{SEED_LINE}{}\n", self.seed);
+        let mut seal = format!(
+            "{SEAL_HEADER}\n{SEED_LINE}{}\n{COLUMNS_LINE}{:016x}\n",
+            self.seed, self.columns
+        );
         for outside in &self.outside {
             seal.push_str(&outside.line());
         }
@@ -704,7 +695,7 @@ pub fn is_sealed(dir: &Path, run: u64) -> bool {
 
 /// Checks a run's parts against its seal, and the seed it ran on against
 /// the one it must have run on.
-pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
+pub fn verify(dir: &Path, run: u64, expected: Expected) -> RunParts {
     let seal = seal_path(dir, run);
     let text = match std::fs::read_to_string(&seal) {
         Ok(text) => text,
@@ -712,12 +703,15 @@ pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
         Err(e) => return RunParts::Damaged(format!("cannot read {}: {e}", seal.display())),
     };
     let mut lines = text.lines();
-    let checksum = match lines.next() {
-        Some(SEAL_HEADER) => Checksum::xxh3(),
-        Some(FNV_SEAL_HEADER) => Checksum::fnv1a(),
-        _ => return RunParts::Damaged(format!("{} is not a seal", seal.display())),
-    };
-    let mut recorded_seed = None;
+    if lines.next() != Some(SEAL_HEADER) {
+        // The seals of earlier versions, summed with FNV-1a, have other
+        // columns too.
+        return RunParts::Damaged(format!(
+            "{} is not a seal of this version of bonfire",
+            seal.display()
+        ));
+    }
+    let (mut recorded_seed, mut recorded_columns, mut files) = (None, None, Vec::new());
     for line in lines {
         let unreadable =
             || RunParts::Damaged(format!("{}: unreadable line {line:?}", seal.display()));
@@ -728,47 +722,64 @@ pub fn verify(dir: &Path, run: u64, expected_seed: ExpectedSeed) -> RunParts {
             recorded_seed = Some(seed);
             continue;
         }
-        let Some(expected) = Sealed::parse(line) else {
+        if let Some(columns) = line.strip_prefix(COLUMNS_LINE) {
+            let Ok(columns) = u64::from_str_radix(columns, 16) else {
+                return unreadable();
+            };
+            recorded_columns = Some(columns);
+            continue;
+        }
+        let Some(sealed) = Sealed::parse(line) else {
             return unreadable();
         };
+        files.push(sealed);
+    }
+    if recorded_columns != Some(expected.columns) {
+        let by = if recorded_columns.is_some() {
+            "another build of bonfire"
+        } else {
+            "an earlier version of bonfire"
+        };
+        return RunParts::Damaged(format!(
+            "its parts were written by {by}, whose files have other columns than this build's"
+        ));
+    }
+    for sealed in files {
         // A file beside the parts' folder (the scenario, an export) by
         // its own path.
-        let path = match expected.file.strip_prefix("../") {
+        let path = match sealed.file.strip_prefix("../") {
             Some(beside) => dir.join(beside),
-            None => dir.join(PARTS_DIR).join(&expected.file),
+            None => dir.join(PARTS_DIR).join(&sealed.file),
         };
-        let Ok(found) = Sealed::read(expected.file.clone(), &path, checksum.clone()) else {
+        let Ok(found) = Sealed::read(sealed.file.clone(), &path, Checksum::xxh3()) else {
             return RunParts::Damaged(format!("{} is missing", path.display()));
         };
-        if found != expected && expected.file == SCENARIO_IN_SEAL {
+        if found != sealed && sealed.file == SCENARIO_IN_SEAL {
             return RunParts::Damaged(format!(
                 "it ran under another {} (the file has changed since)",
                 dir.join("scenario.resolved.toml").display()
             ));
         }
-        if found != expected {
+        if found != sealed {
             return RunParts::Damaged(format!(
                 "{} has {} rows, {} bytes, checksum {:016x}; its seal says {} rows, {} bytes, checksum {:016x}",
                 path.display(),
                 found.rows,
                 found.bytes,
                 found.checksum,
-                expected.rows,
-                expected.bytes,
-                expected.checksum
+                sealed.rows,
+                sealed.bytes,
+                sealed.checksum
             ));
         }
     }
     match recorded_seed {
-        Some(seed) if seed != expected_seed.seed => RunParts::Damaged(format!(
+        Some(seed) if seed == expected.seed => RunParts::Verified,
+        Some(seed) => RunParts::Damaged(format!(
             "it ran on seed {seed}, where the scenario now runs it on {}",
-            expected_seed.seed
+            expected.seed
         )),
-        None if expected_seed.unrecorded_may_differ => RunParts::Damaged(
-            "it was sealed by an earlier version of bonfire, under which a sweep point after the first had a seed of its own"
-                .into(),
-        ),
-        _ => RunParts::Verified,
+        None => RunParts::Damaged(format!("{} records no seed", seal.display())),
     }
 }
 
@@ -792,14 +803,15 @@ mod tests {
 
     /// The seed the tests' runs run on, and what verifying them expects.
     const SEED: u64 = 7;
-    const EXPECTED: ExpectedSeed = ExpectedSeed {
+    const COLUMNS: u64 = 0x00c0_1d5e;
+    const EXPECTED: Expected = Expected {
         seed: SEED,
-        unrecorded_may_differ: false,
+        columns: COLUMNS,
     };
 
     /// Writes a run's part files (kind, bytes) whole, then its seal.
     fn write_run(dir: &Path, run: u64, parts: &[(&str, Vec<u8>)]) -> Result<()> {
-        let mut writer = RunWriter::new(dir, run, SEED);
+        let mut writer = RunWriter::new(dir, run, SEED, COLUMNS);
         for (kind, bytes) in parts {
             writer.write(kind, bytes)?;
         }
@@ -816,14 +828,10 @@ mod tests {
     #[test]
     fn checksums_match_the_published_reference_values_taken_whole_or_in_pieces() {
         let xxh3 = |pieces: &[&[u8]]| checksum(Checksum::xxh3(), pieces);
-        let fnv1a = |pieces: &[&[u8]]| checksum(Checksum::fnv1a(), pieces);
         assert_eq!(xxh3(&[b""]), 0x2d06_8005_38d3_94c2);
         assert_eq!(xxh3(&[b"a"]), 0xe6c6_32b6_1e96_4e1f);
         assert_eq!(xxh3(&[b"abc"]), 0x78af_5f94_892f_3950);
         assert_eq!(xxh3(&[b"a", b"", b"bc"]), 0x78af_5f94_892f_3950);
-        assert_eq!(fnv1a(&[b""]), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a(&[b"foo", b"bar"]), 0x8594_4171_f739_67e8);
         // Long input, in pieces that cross XXH3's internal blocks, and
         // every length through its short, middle and long paths, held to a
         // second implementation.
@@ -858,20 +866,40 @@ mod tests {
     }
 
     #[test]
-    fn a_run_sealed_by_an_earlier_version_with_fnv1a_still_verifies() {
+    fn a_run_sealed_with_other_columns_or_by_an_earlier_version_is_not_done() {
         let (dir, path) = sealed_run();
-        let bytes = std::fs::read(&path).unwrap();
-        let seal = format!(
-            "{FNV_SEAL_HEADER}\n{},2,12,{:016x}\nrun-0000003.end.csv,1,2,{:016x}\n",
-            path.file_name().unwrap().to_string_lossy(),
-            checksum(Checksum::fnv1a(), &[&bytes]),
-            checksum(Checksum::fnv1a(), &[b"7\n"]),
-        );
-        std::fs::write(seal_path(dir.path(), 3), &seal).unwrap();
-        assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
-        std::fs::write(&path, b"1,2,3\n4,5,7\n").unwrap();
+        // Written by a build whose files have other columns: its rows
+        // cannot go in one file with this build's.
+        let other = Expected {
+            columns: COLUMNS + 1,
+            ..EXPECTED
+        };
+        match verify(dir.path(), 3, other) {
+            RunParts::Damaged(why) => assert!(why.contains("other columns"), "{why}"),
+            other => panic!("expected damaged, got {other:?}"),
+        }
+        // An earlier version's seal records no columns, and summed with
+        // FNV-1a.
+        let seal = seal_path(dir.path(), 3);
+        let text = std::fs::read_to_string(&seal).unwrap();
+        let unrecorded: String = text
+            .lines()
+            .filter(|l| !l.starts_with(COLUMNS_LINE))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(unrecorded, text);
+        std::fs::write(&seal, unrecorded).unwrap();
         match verify(dir.path(), 3, EXPECTED) {
-            RunParts::Damaged(why) => assert!(why.contains("checksum"), "{why}"),
+            RunParts::Damaged(why) => assert!(why.contains("an earlier version"), "{why}"),
+            other => panic!("expected damaged, got {other:?}"),
+        }
+        let fnv = format!(
+            "file,rows,bytes,fnv1a64\n{},2,12,0000000000000000\n",
+            path.file_name().unwrap().to_string_lossy(),
+        );
+        std::fs::write(&seal, fnv).unwrap();
+        match verify(dir.path(), 3, EXPECTED) {
+            RunParts::Damaged(why) => assert!(why.contains("not a seal of this version"), "{why}"),
             other => panic!("expected damaged, got {other:?}"),
         }
     }
@@ -879,7 +907,7 @@ mod tests {
     #[test]
     fn a_run_made_on_another_seed_is_not_done() {
         let (dir, _) = sealed_run();
-        let other = ExpectedSeed {
+        let other = Expected {
             seed: 8,
             ..EXPECTED
         };
@@ -887,26 +915,7 @@ mod tests {
             RunParts::Damaged(why) => assert!(why.contains("ran on seed 7"), "{why}"),
             other => panic!("expected damaged, got {other:?}"),
         }
-        // A seal of an earlier version records no seed: it stands where
-        // the run's seed has not changed since, and not where it may have.
-        let seal = seal_path(dir.path(), 3);
-        let text = std::fs::read_to_string(&seal).unwrap();
-        let unrecorded: String = text
-            .lines()
-            .filter(|l| !l.starts_with(SEED_LINE))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        assert_ne!(unrecorded, text);
-        std::fs::write(&seal, unrecorded).unwrap();
         assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
-        let may_differ = ExpectedSeed {
-            unrecorded_may_differ: true,
-            ..EXPECTED
-        };
-        match verify(dir.path(), 3, may_differ) {
-            RunParts::Damaged(why) => assert!(why.contains("earlier version"), "{why}"),
-            other => panic!("expected damaged, got {other:?}"),
-        }
     }
 
     fn sealed_run() -> (tempfile::TempDir, PathBuf) {
@@ -925,7 +934,7 @@ mod tests {
     fn new_run() -> (tempfile::TempDir, RunWriter) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(PARTS_DIR)).unwrap();
-        let writer = RunWriter::new(dir.path(), 3, SEED);
+        let writer = RunWriter::new(dir.path(), 3, SEED, COLUMNS);
         (dir, writer)
     }
 
@@ -994,7 +1003,7 @@ mod tests {
             let runs = 0..(3 * SEALS_WAITING as u64);
             let handed = sealing_on(sealers, dir.path(), |seal| {
                 for run in runs.clone() {
-                    let mut writer = RunWriter::new(dir.path(), run, SEED);
+                    let mut writer = RunWriter::new(dir.path(), run, SEED, COLUMNS);
                     writer.write("timeseries", format!("{run}\n").as_bytes())?;
                     seal(writer)?;
                 }
@@ -1025,7 +1034,7 @@ mod tests {
             let error = sealing_on(sealers, dir.path(), |seal| {
                 seal(broken)?;
                 for run in 10.. {
-                    seal(RunWriter::new(dir.path(), run, SEED))?;
+                    seal(RunWriter::new(dir.path(), run, SEED, COLUMNS))?;
                     handed += 1;
                 }
                 Ok(())
@@ -1046,7 +1055,7 @@ mod tests {
     fn only_sealed_runs_and_their_parts_are_copied() {
         let (from, _) = sealed_run();
         // Run 4 cut short in `from`: its part under its own name, no seal.
-        let mut cut_short = RunWriter::new(from.path(), 4, SEED);
+        let mut cut_short = RunWriter::new(from.path(), 4, SEED, COLUMNS);
         cut_short.write("timeseries", b"cut\n").unwrap();
         drop(cut_short);
         std::fs::write(from.path().join(PARTS_DIR).join(".stray.partial"), b"x").unwrap();

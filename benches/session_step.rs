@@ -134,7 +134,7 @@ fn run(c: &mut Criterion) {
                         runner::run_pending(&experiment, &out, None, &|| {}, &|_, _| {})
                             .expect("the runs");
                         black_box(
-                            runner::assemble(&experiment, &out, |_, _| String::from("{}"))
+                            runner::assemble(&experiment, &out, |_, _, _| String::from("{}"))
                                 .expect("the files"),
                         );
                         dir

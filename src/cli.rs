@@ -755,11 +755,12 @@ fn finish(
     let base = &experiment.base;
     let threads = pool.current_num_threads();
     let (sessions, members_per_run) = experiment.run_sizes();
-    let manifest = |files: &[String], file_bytes| {
+    let manifest = |files: &[String], file_bytes, runs_made_by| {
         let wall = started.elapsed().as_secs_f64();
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
             bonfire_commit: env!("BONFIRE_COMMIT"),
+            runs_made_by,
             scenario: base.name.clone(),
             scenario_source: source.to_string(),
             seed: base.seed,
@@ -779,6 +780,7 @@ fn finish(
         .install(|| runner::assemble(experiment, dir, manifest))
         .with_context(|| format!("finishing the run in {}", dir.display()))?;
     crate::interrupt::files_are_whole();
+    warn_of_other_builds(dir, &assembled.made_by);
     let mut files = assembled.files.clone();
     if !args.options.no_charts {
         render_after_files(dir, "run")?;
@@ -789,6 +791,29 @@ fn finish(
         summary::print_run(experiment, dir, &files, &assembled, wall);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says so where some of the runs were made by another build than this
+/// one (a resume or a merge finished runs begun by it; `made_by`: runs by
+/// commit): their figures are that build's, which differ from this one's
+/// wherever the model's rules changed between them.
+fn warn_of_other_builds(dir: &Path, made_by: &std::collections::BTreeMap<String, u64>) {
+    let this = env!("BONFIRE_COMMIT");
+    let others: Vec<String> = made_by
+        .iter()
+        .filter(|(commit, _)| commit.as_str() != this)
+        .map(|(commit, runs)| format!("{runs} by commit {commit}"))
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let total: u64 = made_by.values().sum();
+    let by_others = total - made_by.get(this).copied().unwrap_or(0);
+    eprintln!(
+        "warning: {}: {by_others} of its {total} runs were made by other builds of bonfire than this one (commit {this}): {}. Where the model's rules changed between them, those runs' figures are the other build's; manifest.json's runs_made_by lists every build's runs. To make every run with this build, run the scenario again with --force.",
+        dir.display(),
+        others.join(", ")
+    );
 }
 
 fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {

@@ -522,6 +522,9 @@ pub struct Assembled {
     pub summary: Vec<SummaryRow>,
     /// The rows of sensitivity.csv (empty without a sensitivity analysis).
     pub sensitivity: Vec<sensitivity::results::IndexRow>,
+    /// How many runs each build made, by its commit (the manifest's
+    /// `runs_made_by`).
+    pub made_by: BTreeMap<String, u64>,
 }
 
 /// runs.csv: one row per run, with its point's swept values.
@@ -592,9 +595,14 @@ fn read_back(experiment: &Experiment, dir: &Path) -> Result<ReadBack> {
 pub fn assemble(
     experiment: &Experiment,
     dir: &Path,
-    manifest: impl FnOnce(&[String], BTreeMap<String, u64>) -> String,
+    manifest: impl FnOnce(&[String], BTreeMap<String, u64>, BTreeMap<String, u64>) -> String,
 ) -> Result<Assembled> {
     check_all_have_seals(experiment, dir)?;
+    let mut made_by: BTreeMap<String, u64> = BTreeMap::new();
+    for r in experiment.runs() {
+        let commit = parts::made_by(dir, r.id).unwrap_or_else(|| "unknown".into());
+        *made_by.entry(commit).or_default() += 1;
+    }
     let mut folder = OutputFolder::reopen(dir);
     let members = experiment.base.output.members_csv;
     let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];
@@ -675,7 +683,7 @@ pub fn assemble(
     // Only bonfire's own: a file of the user's there is theirs to change.
     let exports = |name: &str| export_run(name).is_some();
     lengths.extend(manifest::lengths_in(dir, NETWORK_DIR, exports)?);
-    folder.write_text(MANIFEST, &manifest(&files, lengths))?;
+    folder.write_text(MANIFEST, &manifest(&files, lengths, made_by.clone()))?;
     folder.commit()?;
     // The run is whole once its manifest is in place; the parts go after,
     // and a crash while they go is finished by `--resume`.
@@ -685,6 +693,7 @@ pub fn assemble(
         finals,
         summary,
         sensitivity: indices,
+        made_by,
     })
 }
 

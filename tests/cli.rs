@@ -854,4 +854,5 @@ fn the_version_and_the_manifest_name_the_commit_built_from() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["bonfire_commit"], commit);
+    assert_eq!(manifest["runs_made_by"], serde_json::json!({ commit: 1 }));
 }

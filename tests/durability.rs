@@ -268,6 +268,37 @@ fn runs_written_with_other_columns_are_run_again_and_not_merged() {
         .stderr(predicate::str::contains("other columns"));
 }
 
+/// Runs made by another build (a resume after an upgrade) are kept, since
+/// the same rules give the same bytes, but said to be so: the resume warns
+/// and the manifest counts each build's runs. Stood in for by the commit a
+/// seal names, changed.
+#[test]
+fn runs_made_by_another_build_are_named_in_a_warning_and_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), SMALL);
+    let out = dir.path().join("crashed");
+    crash_once_sealed(&scenario, &out, 0);
+    let seal = out.join("parts/run-0000000.sealed.csv");
+    let text = std::fs::read_to_string(&seal).unwrap();
+    let line = text.lines().find(|l| l.starts_with("# commit ")).unwrap();
+    let this = line["# commit ".len()..].to_string();
+    std::fs::write(&seal, text.replace(line, "# commit 0123456789ab")).unwrap();
+    bonfire()
+        .args(["run", "--quiet", "--no-charts", "--resume"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "1 of its 4 runs were made by other builds of bonfire than this one (commit {this}): 1 by commit 0123456789ab."
+        )));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["runs_made_by"],
+        serde_json::json!({ "0123456789ab": 1, this: 3 })
+    );
+}
+
 /// `--resume` of `out` succeeds, saying that run `run` is run again for
 /// its file `naming`, which does not match the run's seal.
 fn resume_runs_again(out: &Path, run: u64, naming: &str) {

@@ -153,6 +153,7 @@ fn finish(
         Manifest {
             bonfire_version: env!("CARGO_PKG_VERSION"),
             bonfire_commit: env!("BONFIRE_COMMIT"),
+            runs_made_by: std::collections::BTreeMap::new(),
             scenario: experiment.base.name.clone(),
             scenario_source: source,
             seed: experiment.base.seed,

@@ -57,6 +57,12 @@ pub struct Manifest {
     pub bonfire_version: &'static str,
     /// The commit the binary was built from ([`VERSION`]).
     pub bonfire_commit: &'static str,
+    /// Each commit whose build made some of the runs, with how many of them
+    /// (as their seals name it): one where one build made every run; more
+    /// where a resume or a merge finished runs another build had made.
+    /// Left out by a calibration, whose generations' seals go as it goes.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub runs_made_by: BTreeMap<String, u64>,
     pub scenario: String,
     /// The scenario file, or "built-in" for the embedded default.
     pub scenario_source: String,

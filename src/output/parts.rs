@@ -48,6 +48,13 @@ const SEED_LINE: &str = "# seed ";
 /// ([`crate::runner::part_columns`]).
 const COLUMNS_LINE: &str = "# columns ";
 
+/// The start of a seal's line that names the commit of the build that made
+/// the run ([`crate::output::manifest::VERSION`]): not checked, since a
+/// later build with the same rules gives the same bytes, but counted when
+/// the experiment's files are made ([`made_by`]), so that runs made by two
+/// builds are said to be so.
+const COMMIT_LINE: &str = "# commit ";
+
 /// What a run's seal must say for its parts to count as done: the seed
 /// they were made on, and the columns they were written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -418,8 +425,10 @@ impl RunWriter {
     /// seal that lists them and the files recorded outside it.
     pub fn seal(self) -> Result<()> {
         let mut seal = format!(
-            "{SEAL_HEADER}\n{SEED_LINE}{}\n{COLUMNS_LINE}{:016x}\n",
-            self.seed, self.columns
+            "{SEAL_HEADER}\n{SEED_LINE}{}\n{COLUMNS_LINE}{:016x}\n{COMMIT_LINE}{}\n",
+            self.seed,
+            self.columns,
+            env!("BONFIRE_COMMIT")
         );
         for outside in &self.outside {
             seal.push_str(&outside.line());
@@ -722,6 +731,9 @@ pub fn verify(dir: &Path, run: u64, expected: Expected) -> RunParts {
             recorded_seed = Some(seed);
             continue;
         }
+        if line.starts_with(COMMIT_LINE) {
+            continue;
+        }
         if let Some(columns) = line.strip_prefix(COLUMNS_LINE) {
             let Ok(columns) = u64::from_str_radix(columns, 16) else {
                 return unreadable();
@@ -781,6 +793,15 @@ pub fn verify(dir: &Path, run: u64, expected: Expected) -> RunParts {
         )),
         None => RunParts::Damaged(format!("{} records no seed", seal.display())),
     }
+}
+
+/// The commit of the build that made a sealed run, as its seal names it;
+/// `None` without a seal or a commit in it.
+pub fn made_by(dir: &Path, run: u64) -> Option<String> {
+    let text = std::fs::read_to_string(seal_path(dir, run)).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(COMMIT_LINE))
+        .map(str::to_string)
 }
 
 /// Removes a run's seal, so that it counts as not done.

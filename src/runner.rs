@@ -470,6 +470,17 @@ fn check_all_have_seals(experiment: &Experiment, dir: &Path) -> Result<()> {
     all_done(dir, &missing)
 }
 
+/// How many of the experiment's sealed runs each build made, by the commit
+/// their seals name ([`parts::made_by`]; `unknown` where none is named).
+fn runs_made_by(experiment: &Experiment, dir: &Path) -> BTreeMap<String, u64> {
+    let mut made_by = BTreeMap::new();
+    for r in experiment.runs() {
+        let commit = parts::made_by(dir, r.id).unwrap_or_else(|| "unknown".into());
+        *made_by.entry(commit).or_default() += 1;
+    }
+    made_by
+}
+
 /// Fails with [`Error::IncompleteRun`] when some runs (`missing`) have not
 /// finished.
 fn all_done(dir: &Path, missing: &[u64]) -> Result<()> {
@@ -598,11 +609,7 @@ pub fn assemble(
     manifest: impl FnOnce(&[String], BTreeMap<String, u64>, BTreeMap<String, u64>) -> String,
 ) -> Result<Assembled> {
     check_all_have_seals(experiment, dir)?;
-    let mut made_by: BTreeMap<String, u64> = BTreeMap::new();
-    for r in experiment.runs() {
-        let commit = parts::made_by(dir, r.id).unwrap_or_else(|| "unknown".into());
-        *made_by.entry(commit).or_default() += 1;
-    }
+    let made_by = runs_made_by(experiment, dir);
     let mut folder = OutputFolder::reopen(dir);
     let members = experiment.base.output.members_csv;
     let mut files = vec!["runs.csv".to_string(), "timeseries.csv".to_string()];

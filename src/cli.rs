@@ -711,11 +711,27 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
             args.options.again_on_resume()
         ),
     );
+    // A few lines for each reason: a folder begun by an earlier version
+    // has every run's seal to give the same one.
+    let reasons = std::sync::Mutex::new(std::collections::BTreeMap::<String, u32>::new());
     let damaged = |run: u64, why: &str| {
-        progress.note(&format!(
-            "warning: {}: the files of run {run} do not match their seal ({why}); running it again",
-            dir.display()
-        ));
+        let mut reasons = reasons
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let said = reasons.entry(why.to_string()).or_default();
+        *said += 1;
+        let line = match *said {
+            1..=DAMAGED_LINES => format!(
+                "warning: {}: the files of run {run} do not match their seal ({why}); running it again",
+                dir.display()
+            ),
+            n if n == DAMAGED_LINES + 1 => format!(
+                "warning: {}: so do the files of further runs, for the same reason ({why}); running each again, without a line of its own",
+                dir.display()
+            ),
+            _ => return,
+        };
+        progress.note(&line);
     };
     let ran = pool
         .install(|| runner::run_pending(experiment, dir, shard, &|| progress.step_done(), &damaged))
@@ -741,6 +757,10 @@ fn run_scenario(args: RunArgs, job: Job) -> anyhow::Result<ExitCode> {
     }
     finish(experiment, dir, source, &pool, started, &args)
 }
+
+/// Runs a resume names, each with the reason its parts cannot be kept,
+/// before the rest with the same reason are said in one line.
+const DAMAGED_LINES: u32 = 3;
 
 /// Assembles a complete experiment's files (the runs' parts read back on
 /// `pool`, the run's threads), draws the charts, prints the summary.
@@ -810,7 +830,7 @@ fn warn_of_other_builds(dir: &Path, made_by: &std::collections::BTreeMap<String,
     let total: u64 = made_by.values().sum();
     let by_others = total - made_by.get(this).copied().unwrap_or(0);
     eprintln!(
-        "warning: {}: {by_others} of its {total} runs were made by other builds of bonfire than this one (commit {this}): {}. Where the model's rules changed between them, those runs' figures are the other build's; manifest.json's runs_made_by lists every build's runs. To make every run with this build, run the scenario again with --force.",
+        "warning: {}: {by_others} of its {total} runs were made by other builds of bonfire than this one (commit {this}): {}. Where the model's rules changed between them, those runs' figures are the other build's; manifest.json's runs_made_by lists every build's runs. To make every run with this build, run the scenario again with --force (shards: run each again with this build, then merge).",
         dir.display(),
         others.join(", ")
     );

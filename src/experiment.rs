@@ -1764,12 +1764,6 @@ impl Experiment {
         &self.scenarios[point * self.arms.len() + arm]
     }
 
-    /// Whether the points are a `[sweep]`'s (not a sensitivity analysis's
-    /// design, not a calibration's particles).
-    pub fn is_plain_sweep(&self) -> bool {
-        self.sensitivity.is_none() && self.calibration.is_none()
-    }
-
     /// The notes a comparison of `rows` (summary.csv's) needs beside its
     /// sentences: where it sets a condition meeting in open groups against
     /// one in closed groups ([`crate::verdict::OPEN_AGAINST_CLOSED`]: their
@@ -1777,7 +1771,9 @@ impl Experiment {
     /// where it sets conditions meeting at different intervals against
     /// each other ([`crate::verdict::UNEQUAL_MEETINGS`]: they have met
     /// different numbers of times by the week compared). Control members,
-    /// who meet in no group, are neither.
+    /// who meet in no group, are neither. Then, where open groups leave
+    /// people waiting at the end, the share still waiting and which
+    /// figures count them ([`crate::verdict::waiting_note`]).
     pub fn comparison_notes(&self, rows: &[crate::output::SummaryRow]) -> Vec<String> {
         let scenario = |point: usize, label: &str| {
             let arm = self.arms.iter().position(|a| a.name == label)?;

@@ -559,12 +559,18 @@ impl TimeseriesRow {
 }
 
 /// Whether a metric's figure is left empty whatever the runs do: in a row
-/// of an arm whose members never meet (`meets` false), or at `step` 0.
+/// of an arm whose members never meet (`meets` false), of closed groups
+/// (`open` false), or at `step` 0.
 /// Asked of [`TimeseriesRow::new`] itself, on a tally where every figure
 /// has what it needs, so that the constructor stays the one place that
 /// says what each figure needs.
-pub fn empty_by_design(value: fn(&TimeseriesRow) -> Option<f64>, meets: bool, step: u32) -> bool {
-    value(&probe(true, 1)).is_some() && value(&probe(meets, step)).is_none()
+pub fn empty_by_design(
+    value: fn(&TimeseriesRow) -> Option<f64>,
+    meets: bool,
+    open: bool,
+    step: u32,
+) -> bool {
+    value(&probe(true, true, 1)).is_some() && value(&probe(meets, open, step)).is_none()
 }
 
 /// The moments of these groups' values, a group at a time.
@@ -580,7 +586,7 @@ fn grouped_moments(groups: &[&[f64]]) -> GroupedMoments {
 
 /// The row of a tally where every figure has what it needs: every count it
 /// divides by positive, two groups that differ, a forum, community ties.
-fn probe(meets: bool, step: u32) -> TimeseriesRow {
+fn probe(meets: bool, open: bool, step: u32) -> TimeseriesRow {
     let loneliness_change = grouped_moments(&[&[1.0, 2.0], &[4.0, 6.0]]);
     let tally = Tally {
         arrived: 4,
@@ -615,7 +621,7 @@ fn probe(meets: bool, step: u32) -> TimeseriesRow {
         arm: String::new(),
         replicate: 0,
     };
-    TimeseriesRow::new(id, meets, true, step, 7.0, 1, &tally)
+    TimeseriesRow::new(id, meets, open, step, 7.0, 1, &tally)
 }
 
 impl MemberRow {
@@ -910,11 +916,15 @@ mod tests {
         // A metric the probe left empty even there would never count as
         // empty by design, and its targets would pass the check unchecked.
         for metric in METRICS {
-            assert!((metric.value)(&probe(true, 1)).is_some(), "{}", metric.name);
+            assert!(
+                (metric.value)(&probe(true, true, 1)).is_some(),
+                "{}",
+                metric.name
+            );
         }
         let at_step_0: Vec<&str> = METRICS
             .iter()
-            .filter(|m| empty_by_design(m.value, true, 0))
+            .filter(|m| empty_by_design(m.value, true, true, 0))
             .map(|m| m.name)
             .collect();
         assert_eq!(at_step_0, ["attendance_rate"]);
@@ -925,7 +935,15 @@ mod tests {
                 .unwrap()
                 .value,
             false,
+            true,
             1
         ));
+        // Only open groups have a waiting list.
+        let in_closed_groups: Vec<&str> = METRICS
+            .iter()
+            .filter(|m| empty_by_design(m.value, true, false, 1))
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(in_closed_groups, ["waiting_share"]);
     }
 }

@@ -617,9 +617,9 @@ pub fn assemble(
     write_runs_csv(experiment, &mut folder)?;
 
     // Each file: its header, then every run's part in order. Run 0's
-    // groups and members parts begin with the header (those of earlier
-    // versions do not); when the experiment is that one run, its part is
-    // the file, put in place without a copy.
+    // groups and members parts begin with the header (looked for, not
+    // assumed); when the experiment is that one run, its part is the file,
+    // put in place without a copy.
     let one_run = experiment.runs().nth(1).is_none();
     let mut concatenate = |name: &str, kind: &str, header: Vec<u8>| -> Result<()> {
         let first = parts::part_path(dir, 0, kind);

@@ -77,7 +77,7 @@ pub fn waiting_note(rows: &[SummaryRow], keys: &[String]) -> Option<String> {
         }
     };
     Some(format!(
-        "Open groups put newcomers on a waiting list while every seat is taken. At the last session, the share of everyone who came who had still never had a seat was {shares}. Figures over everyone who came count them, though they have had no group: loneliness, hope, self-stigma, and the lonely, hopeful and no-tie shares. Retention, cohesion, attendance and the shares with no tie to a group mate count only those who joined. To compare those who joined alone, leave out members.csv's rows whose status is waiting."
+        "Open groups put newcomers on a waiting list while every seat is taken. At the last session, the share of everyone who came who had still never had a seat was {shares}. Figures over everyone who came count them, though they have had no group: loneliness, hope, self-stigma, and the lonely, hopeful and no-tie shares. Retention, cohesion, attendance and the shares with no tie to a group mate count only members. To compare those who joined alone, leave out the rows of members.csv (output.members_csv) whose status is waiting."
     ))
 }
 

@@ -468,6 +468,10 @@ fn bad_tables_and_targets_are_refused_at_their_line() {
             "metric,step,value,sd\nattendance_rate,0,0.7,0.02\n",
             "before the first session",
         ),
+        (
+            "metric,step,value,sd\nwaiting_share,4,0.1,0.02\n",
+            "whose groups are closed",
+        ),
     ] {
         let message = refused(&good, bad);
         assert!(

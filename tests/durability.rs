@@ -261,6 +261,39 @@ fn runs_written_with_other_columns_are_run_again_and_not_merged() {
     resume_runs_again(&out, 0, "whose files have other columns than this build's");
     assert_same_contents(&whole, &out, "after a resume over other columns");
 
+    // A folder begun by an earlier version gives every run the same
+    // reason: three are named, the rest said in one line.
+    let all_sealed = dir.path().join("all sealed");
+    crash_once_sealed(&scenario, &all_sealed, 3);
+    let sealed: Vec<u64> = (0..4)
+        .filter(|run| {
+            all_sealed
+                .join(format!("parts/run-{run:07}.sealed.csv"))
+                .is_file()
+        })
+        .collect();
+    sealed
+        .iter()
+        .for_each(|&run| other_columns(&all_sealed, run));
+    let resumed = bonfire()
+        .args(["run", "--no-charts", "--resume"])
+        .arg(&all_sealed)
+        .assert()
+        .success();
+    let said = String::from_utf8(resumed.get_output().stderr.clone()).unwrap();
+    let named = said.matches("do not match their seal").count();
+    assert_eq!(named, sealed.len().min(3), "{said}");
+    assert_eq!(
+        said.contains("so do the files of further runs"),
+        sealed.len() > 3,
+        "{said}"
+    );
+    assert_same_contents(
+        &whole,
+        &all_sealed,
+        "after a resume of runs all with other columns",
+    );
+
     let set = shards(dir.path(), &scenario, 2);
     other_columns(&set[1], 1);
     merge(&set, &dir.path().join("merged"))

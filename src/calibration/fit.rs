@@ -27,6 +27,7 @@ use crate::metrics::empty_by_design;
 use crate::output::parts;
 use crate::output::rows;
 use crate::output::{METRICS, TimeseriesRow};
+use crate::scenario::Membership;
 use crate::sensitivity::results::value_at;
 use crate::sensitivity::spec::{Measure, Outcome, Session};
 
@@ -136,7 +137,10 @@ fn each_source(
                 }
             };
             let meets = label != CONTROL && experiment.arms[arm].attends;
-            if let Some((what, given, allowed)) = left_empty(t, &label, meets, session, last) {
+            // Open where every point of the arm meets in open groups.
+            let open = of_arm(arm).all(|s| s.format.membership == Membership::Open);
+            let arm_kind = (meets, open);
+            if let Some((what, given, allowed)) = left_empty(t, &label, arm_kind, session, last) {
                 return Err(problem(t, what, given, allowed));
             }
             Ok(Source {
@@ -149,17 +153,18 @@ fn each_source(
 }
 
 /// Why a target's figure is one its rows leave empty whatever the runs do,
-/// if it is: a figure of meetings for members who never meet, or one not
-/// measured before the first session. As (column, given, allowed).
+/// if it is: a figure of meetings for members who never meet, the waiting
+/// list of closed groups, or one not measured before the first session. As
+/// (column, given, allowed).
 fn left_empty(
     t: &Target,
     label: &str,
-    meets: bool,
+    (meets, open): (bool, bool),
     session: u32,
     last: u32,
 ) -> Option<(&'static str, String, String)> {
     let metric = &METRICS[t.metric];
-    if !meets && empty_by_design(metric.value, false, 1) {
+    if !meets && empty_by_design(metric.value, false, true, 1) {
         let who = if label == CONTROL {
             "control members".to_string()
         } else {
@@ -167,7 +172,7 @@ fn left_empty(
         };
         let defined: Vec<&str> = METRICS
             .iter()
-            .filter(|m| !empty_by_design(m.value, false, 1))
+            .filter(|m| !empty_by_design(m.value, false, true, 1))
             .map(|m| m.name)
             .collect();
         return Some((
@@ -182,7 +187,18 @@ fn left_empty(
             ),
         ));
     }
-    (empty_by_design(metric.value, meets, session)).then(|| {
+    if !open && empty_by_design(metric.value, meets, false, 1) {
+        return Some((
+            "metric",
+            format!(
+                "{} for arm {label}, whose groups are closed (format.membership), so their rows leave it empty",
+                metric.name
+            ),
+            "for closed groups, a figure other than waiting_share, which only open groups have"
+                .into(),
+        ));
+    }
+    (empty_by_design(metric.value, meets, open, session)).then(|| {
         (
             "step",
             format!(

@@ -75,8 +75,8 @@ const SCENARIO_IN_SEAL: &str = "../scenario.resolved.toml";
 /// XXH3 (a fraction of an instruction a byte, in AVX2 where the processor
 /// has it; any change of bytes changes it with near certainty; checked
 /// against the published reference values and a second implementation).
-/// The seals of earlier versions, summed with FNV-1a, recorded no columns
-/// ([`COLUMNS_LINE`]) and so are run again.
+/// The seals of earlier versions summed with FNV-1a under another header:
+/// their runs are run again.
 #[derive(Clone)]
 struct Checksum(Box<XxHash3_64>);
 
@@ -713,8 +713,8 @@ pub fn verify(dir: &Path, run: u64, expected: Expected) -> RunParts {
     };
     let mut lines = text.lines();
     if lines.next() != Some(SEAL_HEADER) {
-        // The seals of earlier versions, summed with FNV-1a, have other
-        // columns too.
+        // An earlier version's seal, summed with FNV-1a: its parts have
+        // other columns too.
         return RunParts::Damaged(format!(
             "{} is not a seal of this version of bonfire",
             seal.display()

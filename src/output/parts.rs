@@ -901,15 +901,7 @@ mod tests {
         }
         // An earlier version's seal records no columns, and summed with
         // FNV-1a.
-        let seal = seal_path(dir.path(), 3);
-        let text = std::fs::read_to_string(&seal).unwrap();
-        let unrecorded: String = text
-            .lines()
-            .filter(|l| !l.starts_with(COLUMNS_LINE))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        assert_ne!(unrecorded, text);
-        std::fs::write(&seal, unrecorded).unwrap();
+        let seal = without_line(dir.path(), COLUMNS_LINE);
         match verify(dir.path(), 3, EXPECTED) {
             RunParts::Damaged(why) => assert!(why.contains("an earlier version"), "{why}"),
             other => panic!("expected damaged, got {other:?}"),
@@ -937,6 +929,28 @@ mod tests {
             other => panic!("expected damaged, got {other:?}"),
         }
         assert_eq!(verify(dir.path(), 3, EXPECTED), RunParts::Verified);
+        // Every seal this version writes records its seed: one without is
+        // not taken as made on any.
+        without_line(dir.path(), SEED_LINE);
+        match verify(dir.path(), 3, EXPECTED) {
+            RunParts::Damaged(why) => assert!(why.contains("records no seed"), "{why}"),
+            other => panic!("expected damaged, got {other:?}"),
+        }
+    }
+
+    /// Takes the line that starts with `prefix` out of run 3's seal (which
+    /// must have one); returns the seal's path.
+    fn without_line(dir: &Path, prefix: &str) -> PathBuf {
+        let seal = seal_path(dir, 3);
+        let text = std::fs::read_to_string(&seal).unwrap();
+        let without: String = text
+            .lines()
+            .filter(|l| !l.starts_with(prefix))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(without, text);
+        std::fs::write(&seal, without).unwrap();
+        seal
     }
 
     fn sealed_run() -> (tempfile::TempDir, PathBuf) {

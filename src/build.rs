@@ -1,31 +1,17 @@
-//! The build script: records the commit the binary is built from
-//! (`BONFIRE_COMMIT`), which `bonfire --version` prints and every run's
-//! `manifest.json` keeps, so that a figure can be traced to the code that
-//! made it. `git rev-parse --short=12 HEAD`, with `+modified` where
-//! tracked files differ from it; `unknown` outside a git checkout (a
-//! source archive) or without git. With no `rerun-if-changed`, cargo runs
-//! it again whenever a file of the package changes, so the mark follows
-//! edits made since the commit.
+//! The build script: records the name of the code the binary is built
+//! from (`BONFIRE_COMMIT`), which `bonfire --version` prints and every
+//! run's `manifest.json` and seals keep, so that a figure can be traced to
+//! the code that made it: the commit, with `+modified.` and a digest of
+//! the code where the code differs from it, or `unknown.` and the digest
+//! outside a git checkout (`src/build_identity.rs`). With no
+//! `rerun-if-changed`, cargo runs it again whenever a file of the package
+//! changes, so the name follows edits made since the commit.
 
-use std::process::Command;
-
-fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
+#[path = "build_identity.rs"]
+mod build_identity;
 
 fn main() {
-    let commit = match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(hash) if !hash.is_empty() => {
-            let status = git(&["status", "--porcelain", "--untracked-files=no"]);
-            match status {
-                Some(changes) if changes.is_empty() => hash,
-                _ => format!("{hash}+modified"),
-            }
-        }
-        _ => "unknown".to_string(),
-    };
-    println!("cargo:rustc-env=BONFIRE_COMMIT={commit}");
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let name = build_identity::code_name(std::path::Path::new(&root));
+    println!("cargo:rustc-env=BONFIRE_COMMIT={name}");
 }

@@ -824,7 +824,7 @@ fn a_log_without_a_terminal_is_told_how_far_the_run_is() {
 }
 
 /// `--version` names the commit the binary was built from (with
-/// `+modified` where its files differed), the one a run's manifest keeps,
+/// `+modified.` and a digest where its code differed: `tests/identity.rs`), the one a run's manifest keeps,
 /// so that a published figure can be traced to its code.
 #[test]
 fn the_version_and_the_manifest_name_the_commit_built_from() {

@@ -15,6 +15,7 @@ mod durability;
 mod exact;
 mod experiments;
 mod fuzz;
+mod identity;
 mod invariants;
 mod locking;
 mod network;

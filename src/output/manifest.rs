@@ -42,9 +42,10 @@ impl std::fmt::Display for Span {
 /// The manifest's name in a run's folder.
 pub const MANIFEST: &str = "manifest.json";
 
-/// The version `bonfire --version` prints: the package's, and the commit
-/// built from (`src/build.rs`: `+modified` where the files differed from
-/// it, `unknown` outside a git checkout).
+/// The version `bonfire --version` prints: the package's, and the name of
+/// the code built from (`src/build_identity.rs`: the commit, with
+/// `+modified.` and a digest of the code where the code differed from it,
+/// `unknown.` and the digest outside a git checkout).
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",

@@ -1,7 +1,7 @@
 //! The documentation says what the code does: the README's key reference is
-//! generated from the key declarations, MODEL.md's parameter tables agree
-//! with them (defaults, ranges, units), and every output column is
-//! documented.
+//! generated from the key declarations, MODEL.md's parameter tables name
+//! every declared key and agree with the declarations (defaults, ranges,
+//! units), and every output column is documented.
 //!
 //! When a declaration changes, these tests fail and print the expected
 //! text; `BONFIRE_BLESS=1 cargo test --release --test tests -- docs::` rewrites the README reference and
@@ -101,14 +101,14 @@ fn expected_cells(key: &Key, unit_column: bool) -> (String, String, Option<Strin
 }
 
 #[test]
-fn model_md_parameter_tables_match_the_declarations() {
+fn model_md_parameter_tables_name_every_key_as_declared() {
     let text = read(MODEL);
     let registry = keys::registry();
     let mut out = Vec::new();
     let mut drift = Vec::new();
     let mut gone = Vec::new();
     let mut columns: Option<(usize, usize, usize, Option<usize>)> = None;
-    let mut checked = 0;
+    let mut named = std::collections::BTreeSet::new();
     for line in text.lines() {
         let cells: Vec<String> = line
             .trim()
@@ -146,7 +146,7 @@ fn model_md_parameter_tables_match_the_declarations() {
             out.push(line.to_string());
             continue;
         };
-        checked += 1;
+        named.insert(key.path.as_str());
         let (default, range, unit) = expected_cells(key, u.is_some());
         let mut fixed = cells.clone();
         // "1 (20261126)": the code default, then the default scenario's value.
@@ -168,7 +168,18 @@ fn model_md_parameter_tables_match_the_declarations() {
         }
         out.push(format!("| {} |", fixed.join(" | ")));
     }
-    assert!(checked > 50, "only {checked} MODEL.md rows name a key");
+    // Every key has its row, where its default and range are checked.
+    let unnamed: Vec<&str> = registry
+        .keys
+        .iter()
+        .map(|key| key.path.as_str())
+        .filter(|path| !named.contains(path))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "keys without a row in a MODEL.md table of keys (a `Key` column beside a `Default` and a `Range` or `Allowed` one; add one where the section describes it):\n{}",
+        unnamed.join("\n")
+    );
     assert!(
         gone.is_empty(),
         "MODEL.md rows name keys no declaration has (remove or rename them):\n{}",

@@ -271,27 +271,27 @@ fn write_node(out: &mut dyn Write, arm: &str, node: &Node) -> std::fmt::Result {
 }
 
 /// Everyone of a run as a node of the community network, for its export:
-/// their arm and state ([`Node`]), in member-id order.
+/// their state ([`Node`]) and whether they are of the control arm, in
+/// member-id order, and the name of the run's group arm.
 pub struct CommunityPeople {
-    people: Vec<(String, Node)>,
+    arm: String,
+    people: Vec<(bool, Node)>,
 }
 
 impl CommunityPeople {
     /// Everyone in `groups` (places in order, waiting and not yet arrived
     /// included); the group arm is named `arm`, control blocks `control`.
     pub fn of(groups: &[GroupState], arm: &str) -> CommunityPeople {
-        let mut people = Vec::new();
+        let places = groups.iter().map(GroupState::places).sum();
+        let mut people = Vec::with_capacity(places);
         for g in groups {
-            let arm = if g.arm == crate::population::Arm::Control {
-                "control"
-            } else {
-                arm
-            };
-            for i in 0..g.places() {
-                people.push((arm.to_string(), Node::of(g, i)));
-            }
+            let control = g.arm == crate::population::Arm::Control;
+            people.extend((0..g.places()).map(|i| (control, Node::of(g, i))));
         }
-        CommunityPeople { people }
+        CommunityPeople {
+            arm: arm.to_string(),
+            people,
+        }
     }
 
     /// GraphML of the community network (NetworkX, Gephi): node attributes
@@ -299,7 +299,8 @@ impl CommunityPeople {
     pub fn write_graphml(&self, graph: &CommunityGraph, out: &mut dyn Write) -> std::fmt::Result {
         out.write_str(GRAPHML_HEAD)?;
         out.write_str("  <graph id=\"community\" edgedefault=\"undirected\">\n")?;
-        for (arm, node) in &self.people {
+        for (control, node) in &self.people {
+            let arm = if *control { "control" } else { &self.arm };
             write_node(out, arm, node)?;
         }
         for (a, b) in community_ties(graph) {

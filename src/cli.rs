@@ -210,6 +210,10 @@ pub struct MergeArgs {
     /// Skip the charts and the report.
     #[arg(long)]
     pub no_charts: bool,
+    /// Merge even when the merge needs more of the disk than the output
+    /// folder's has free (measured from the shards' parts and exports).
+    #[arg(long)]
+    pub no_disk_check: bool,
 }
 
 /// This process's command line, as the lock file records it.
@@ -858,6 +862,9 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let shards = shard_set(&args.shards)?;
     for (dir, shard) in args.shards.iter().zip(&shards) {
         runner::check_all_sealed(&experiment, dir, Some(*shard))?;
+    }
+    if !args.no_disk_check {
+        disk::check_merge(&args.shards, &args.out)?;
     }
     let _lock = FolderLock::acquire_output(&args.out, &command_line())?;
     // The earlier run's files go while the shards' are copied in, before

@@ -17,7 +17,7 @@
 //! place without a copy; a shard of several writes its parts only.
 //! `docs/performance.md` ("Disk") has the measurements.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::experiment::Experiment;
@@ -226,6 +226,56 @@ pub fn bytes_written(folder: &Path) -> u64 {
         .flatten()
         .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
+        .sum()
+}
+
+/// Refuses a merge of `shards` into `folder` where its disk has less free
+/// than the merge takes at most, measured from the shards rather than
+/// estimated: a copy of every shard's parts and network exports, then
+/// the files put together from the parts (as large as them; the parts go
+/// once they are in), before anything is created.
+pub fn check_merge(shards: &[PathBuf], folder: &Path) -> Result<(), Error> {
+    let parts: u64 = shards.iter().map(|s| bytes_written(s)).sum();
+    let exports: u64 = shards
+        .iter()
+        .map(|s| bytes_beneath(&s.join(crate::runner::NETWORK_DIR)))
+        .sum();
+    let peak = parts.saturating_mul(2).saturating_add(exports);
+    match available_bytes(folder) {
+        Some(free) if peak > free => Err(Error::NotEnoughDisk {
+            origin: format!(
+                "merging {}",
+                shards
+                    .iter()
+                    .map(|s| s.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            estimate: format!(
+                "take up to {} while they are merged ({} of runs' parts and {} of network exports copied from the shards, then the files put together from the parts), more than the {} free",
+                size_in_words(peak),
+                size_in_words(parts),
+                size_in_words(exports),
+                size_in_words(free)
+            ),
+            folder: folder.to_path_buf(),
+            ways: "use an --out folder on a disk with more room, or pass --no-disk-check to merge anyway".to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The bytes of every file beneath `folder` (0 where it is missing).
+fn bytes_beneath(folder: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => bytes_beneath(&e.path()),
+            _ => e.metadata().map_or(0, |m| m.len()),
+        })
         .sum()
 }
 

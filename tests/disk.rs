@@ -181,3 +181,64 @@ fn a_resume_needs_room_only_for_what_is_not_written_yet() {
     resume(needed).success();
     assert!(out.join("manifest.json").is_file());
 }
+
+/// A merge needs room for a copy of the shards' parts and network exports
+/// and for the files put together from the parts, measured from the
+/// shards: a byte less is refused before the output folder is made,
+/// naming the shards, the room and `--no-disk-check`; exactly that is
+/// enough; `--no-disk-check` merges anyway.
+#[test]
+fn a_merge_the_disk_cannot_hold_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(
+        dir.path(),
+        "replicates = 2\n[community]\ngroups = 20\n[format]\nsessions = 6\n[network]\nexport_steps = [3]\n",
+    );
+    let shards: Vec<_> = (0..2)
+        .map(|i| {
+            let out = dir.path().join(format!("shard{i}"));
+            run_ok(&scenario, &out, &["--shard", &format!("{i}/2")]);
+            out
+        })
+        .collect();
+    let (parts, exports): (u64, u64) = shards
+        .iter()
+        .map(|s| {
+            (
+                bytes_under(&s.join("parts")),
+                bytes_under(&s.join("network")),
+            )
+        })
+        .fold((0, 0), |(p, e), (sp, se)| (p + sp, e + se));
+    assert!(parts > 0 && exports > 0, "parts {parts}, exports {exports}");
+    let needed = 2 * parts + exports;
+    let merge = |free: u64, out: &Path, extra: &[&str]| {
+        bonfire()
+            .env("BONFIRE_FREE_DISK_BYTES", free.to_string())
+            .args(["merge", "--quiet", "--no-charts"])
+            .args(extra)
+            .args(&shards)
+            .arg("--out")
+            .arg(out)
+            .assert()
+    };
+    let out = dir.path().join("merged");
+    let refused = merge(needed - 1, &out, &[]).failure();
+    let stderr = String::from_utf8(refused.get_output().stderr.clone()).unwrap();
+    for fragment in [
+        format!("merging {}, {}", shards[0].display(), shards[1].display()),
+        "while they are merged (".to_string(),
+        format!("on the disk of {}", out.display()),
+        "or pass --no-disk-check to merge anyway".to_string(),
+    ] {
+        assert!(
+            stderr.contains(&fragment),
+            "{fragment:?} missing from {stderr}"
+        );
+    }
+    assert!(!out.exists(), "nothing is made before the check");
+    merge(needed, &out, &[]).success();
+    let anyway = dir.path().join("anyway");
+    merge(1, &anyway, &["--no-disk-check"]).success();
+    assert!(anyway.join("summary.csv").is_file());
+}

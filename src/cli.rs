@@ -623,7 +623,7 @@ fn open_new(
     // replaced: a file that cannot be read leaves that folder as it was.
     let resolved = experiment.resolved_toml()?;
     let lock = FolderLock::acquire_output(&dir, &command_line())?;
-    let replaced = OutputFolder::prepare(&dir, args.options.force)?.take_replaced();
+    let replaced = OutputFolder::prepare(&dir, &lock, args.options.force)?.take_replaced();
     if let Some(shard) = shard.filter(|s| s.count > 1) {
         shard.remember(&dir)?;
     }
@@ -866,10 +866,10 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     if !args.no_disk_check {
         disk::check_merge(&args.shards, &args.out)?;
     }
-    let _lock = FolderLock::acquire_output(&args.out, &command_line())?;
+    let lock = FolderLock::acquire_output(&args.out, &command_line())?;
     // The earlier run's files go while the shards' are copied in, before
     // the lock is let go.
-    let _replaced = OutputFolder::prepare(&args.out, args.force)?.take_replaced();
+    let _replaced = OutputFolder::prepare(&args.out, &lock, args.force)?.take_replaced();
     write_atomically(&args.out.join("scenario.resolved.toml"), &text)?;
     // From here, what a merge stopped has copied counts, and `run
     // --resume` finishes it (runs it had not copied run again).

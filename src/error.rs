@@ -143,6 +143,12 @@ pub enum Error {
         finish: String,
     },
 
+    /// `files`: those of the folder a run would replace, named.
+    #[error(
+        "output folder {path} holds {files}, which no bonfire run there wrote (it has no manifest.json and no parts/), and a run would replace them; pass --force to replace them, or --out to choose another folder"
+    )]
+    OutputHoldsOthers { path: PathBuf, files: String },
+
     /// `hint`: what else can be done, after "wait for it to end" (empty, or
     /// ", or choose another folder with --out" where the command has one).
     #[error(

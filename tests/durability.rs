@@ -951,8 +951,9 @@ fn ctrl_c_says_how_to_resume_and_resume_finishes_the_run() {
 }
 
 /// A folder that holds no run to finish (no manifest, no parts) but what a
-/// crash left of one (a report, charts, a shard's memory, a scenario) is
-/// cleared by a new run, so nothing of the earlier run mixes with it.
+/// crash left of one (a report, charts, a shard's memory, a scenario, and
+/// the lock file every command leaves) is cleared by a new run, so nothing
+/// of the earlier run mixes with it.
 #[test]
 fn leftovers_of_a_run_that_cannot_be_finished_are_cleared_by_a_new_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -960,6 +961,7 @@ fn leftovers_of_a_run_that_cannot_be_finished_are_cleared_by_a_new_run() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(out.join("charts")).unwrap();
     for file in [
+        ".bonfire.lock",
         "report.html",
         "charts/isolation.png",
         "shard.txt",
@@ -1143,4 +1145,56 @@ fn a_chart_the_disk_cannot_hold_is_an_error_and_the_one_before_is_kept() {
             );
         }
     }
+}
+
+/// A folder that holds no run but files a run writes (a `summary.csv` of
+/// the person's own in the folder they chose) is refused, naming them,
+/// and they are left as they were; `--force` replaces them, and leaves
+/// every other file of theirs. A folder with files of other names only is
+/// run into, those files kept.
+#[test]
+fn files_of_the_same_names_that_no_run_wrote_are_not_replaced_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path(), "replicates = 1\n[community]\ngroups = 5\n");
+    let out = dir.path().join("results");
+    std::fs::create_dir_all(out.join("charts")).unwrap();
+    std::fs::write(out.join("summary.csv"), "my own figures\n").unwrap();
+    std::fs::write(out.join("notes.txt"), "my notes\n").unwrap();
+    let run = |extra: &[&str]| {
+        bonfire()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--no-charts"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+    };
+    run(&[]).failure().stderr(
+        predicate::str::contains("holds charts, summary.csv, which no bonfire run there wrote")
+            .and(predicate::str::contains("pass --force to replace them")),
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.csv")).unwrap(),
+        "my own figures\n"
+    );
+    assert!(
+        !out.join("scenario.resolved.toml").exists(),
+        "nothing written"
+    );
+    run(&["--force"]).success();
+    assert!(out.join("manifest.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "my notes\n"
+    );
+
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "my notes\n").unwrap();
+    run_ok(&scenario, &other, &["--no-charts"]);
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+        "my notes\n"
+    );
 }

@@ -237,7 +237,7 @@ fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
     let (experiment, targets) = checked_input(args, threads)?;
     let dir = checked_folder(args, &experiment)?;
     let mut waited = 0;
-    let _lock = loop {
+    let lock = loop {
         match FolderLock::acquire(&dir, &command_line()) {
             Ok(lock) => break lock,
             Err(Error::Locked { .. }) if waited < 600 => {
@@ -259,7 +259,7 @@ fn join_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<PathBuf> {
             dir.display()
         ),
         _ => {
-            OutputFolder::prepare(&dir, false)?;
+            OutputFolder::prepare(&dir, &lock, false)?;
             write_atomically(&dir.join(TARGETS_FILE), &given)?;
             write_atomically(&dir.join(SCENARIO_FILE), resolved.as_bytes())?;
         }
@@ -332,7 +332,7 @@ fn open_new(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(PathBuf, St
     // Made (its input files read) before an earlier folder is replaced.
     let resolved = experiment.resolved_toml()?;
     let lock = FolderLock::acquire_output(&dir, &command_line())?;
-    OutputFolder::prepare(&dir, args.options.force)?;
+    OutputFolder::prepare(&dir, &lock, args.options.force)?;
     write_atomically(&dir.join(TARGETS_FILE), &read_targets(targets)?)?;
     write_atomically(&dir.join(SCENARIO_FILE), resolved.as_bytes())?;
     let path = args.scenario.as_deref().expect("clap requires a scenario");

@@ -27,10 +27,13 @@ pub const LOCK_FILE: &str = ".bonfire.lock";
 
 /// A held lock on an output folder; released when dropped. `None`: a
 /// folder only read, with no lock file to lock
-/// ([`FolderLock::acquire_to_read`]).
+/// ([`FolderLock::acquire_to_read`]). `found`: the lock file was in the
+/// folder before (it stays after a command ends): bonfire has written
+/// there before, and what a run writes there is an earlier run's.
 #[derive(Debug)]
 pub struct FolderLock {
     file: Option<File>,
+    found: bool,
 }
 
 /// This machine's name, for the holder's details.
@@ -47,6 +50,7 @@ impl FolderLock {
     pub fn acquire(dir: &Path, command: &str) -> Result<FolderLock> {
         super::durable::create_dir(dir)?;
         let path: PathBuf = dir.join(LOCK_FILE);
+        let found = path.symlink_metadata().is_ok();
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -68,7 +72,16 @@ impl FolderLock {
             .and_then(|()| file.write_all(details.as_bytes()))
             .and_then(|()| file.sync_all())
             .map_err(Error::io("write the lock file", &path))?;
-        Ok(FolderLock { file: Some(file) })
+        Ok(FolderLock {
+            file: Some(file),
+            found,
+        })
+    }
+
+    /// Whether bonfire had written in the folder before this lock was
+    /// taken (its lock file was there).
+    pub fn found_in_folder(&self) -> bool {
+        self.found
     }
 
     /// [`FolderLock::acquire`] for a folder the command only reads (the
@@ -93,12 +106,18 @@ impl FolderLock {
                 let mut file = match File::open(&path) {
                     Ok(file) => file,
                     Err(missing) if missing.kind() == NotFound => {
-                        return Ok(FolderLock { file: None });
+                        return Ok(FolderLock {
+                            file: None,
+                            found: false,
+                        });
                     }
                     Err(source) => return Err(Error::io("open the lock file", &path)(source)),
                 };
                 lock_or_refuse(&mut file, dir, &path, Sharing::Shared)?;
-                Ok(FolderLock { file: Some(file) })
+                Ok(FolderLock {
+                    file: Some(file),
+                    found: true,
+                })
             }
             other => other,
         }

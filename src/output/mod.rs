@@ -2,7 +2,9 @@
 //!
 //! [`OutputFolder::prepare`] runs before any simulation: it refuses a folder
 //! that already holds a run (unless forced: the earlier run's files are
-//! then moved aside and removed while the new run goes on) and creates it,
+//! then moved aside and removed while the new run goes on), and one
+//! bonfire has not written in that holds files of the names a run writes
+//! (someone's own, unless forced), and creates it,
 //! so a bad path fails in a second, not after the run. Every file is first written under a
 //! temporary name (`.NAME.partial`) and renamed into place by
 //! [`OutputFolder::commit`] once all of them are complete and on disk
@@ -43,6 +45,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use self::lock::FolderLock;
 use crate::error::{Error, Result};
 
 /// The files assembling a run writes, in the order they are committed
@@ -208,6 +211,24 @@ pub fn remove_replaced(dir: &Path) -> Result<()> {
     durable::remove_all(&replaced)
 }
 
+/// Refuses a folder bonfire has not written in before (no lock file of
+/// its was there) that holds files or folders of the names a run writes:
+/// the person's own (a `summary.csv` of theirs in the folder they chose),
+/// which a run without `--force` must not replace. In a folder bonfire
+/// has written in, they are what an earlier run, or a crash, left.
+fn refuse_files_of_others(dir: &Path) -> Result<()> {
+    let theirs: Vec<&str> = earlier_run()
+        .filter(|name| dir.join(name).symlink_metadata().is_ok())
+        .collect();
+    if theirs.is_empty() {
+        return Ok(());
+    }
+    Err(Error::OutputHoldsOthers {
+        path: dir.to_path_buf(),
+        files: theirs.join(", "),
+    })
+}
+
 /// An output folder being written.
 #[derive(Debug)]
 pub struct OutputFolder {
@@ -224,8 +245,11 @@ impl OutputFolder {
     /// folder) is refused unless `force` is set; with `force`, everything
     /// an earlier run wrote is taken out of the folder so the new run
     /// starts clean, and removed while it runs
-    /// ([`OutputFolder::take_replaced`]).
-    pub fn prepare(dir: &Path, force: bool) -> Result<OutputFolder> {
+    /// ([`OutputFolder::take_replaced`]). A folder bonfire has not written
+    /// in before (`lock`, taken on it, found no lock file) that holds files
+    /// of the names a run writes is refused unless `force` is set: they
+    /// are someone's own.
+    pub fn prepare(dir: &Path, lock: &FolderLock, force: bool) -> Result<OutputFolder> {
         // What is there, and the command that finishes it (the same
         // whichever command meets it: a merge stopped is finished by `run`).
         for (marker, what, finished_by) in [
@@ -254,6 +278,9 @@ impl OutputFolder {
                     },
                 });
             }
+        }
+        if !force && !lock.found_in_folder() {
+            refuse_files_of_others(dir)?;
         }
         // With `force`, or where no run is there to finish (a crash before
         // the first part, or during an earlier `--force`), whatever an

@@ -26,6 +26,7 @@ use bonfire::engine;
 use bonfire::error::Origin;
 use bonfire::experiment::{Experiment, Overrides};
 use bonfire::output::OutputFolder;
+use bonfire::output::lock::FolderLock;
 use bonfire::population::build_community;
 use bonfire::runner;
 use bonfire::session::SessionContext;
@@ -130,7 +131,8 @@ fn run(c: &mut Criterion) {
                     || tempfile::tempdir().expect("a temporary folder"),
                     |dir| {
                         let out = dir.path().join("out");
-                        OutputFolder::prepare(&out, false).expect("a fresh folder");
+                        let lock = FolderLock::acquire(&out, "bench").expect("the lock");
+                        OutputFolder::prepare(&out, &lock, false).expect("a fresh folder");
                         runner::run_pending(&experiment, &out, None, &|| {}, &|_, _| {})
                             .expect("the runs");
                         black_box(

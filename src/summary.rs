@@ -105,7 +105,7 @@ fn print_sensitivity(
     for sentence in results::findings(rows) {
         let _ = writeln!(out, "  - {sentence}");
     }
-    if let Some(caveat) = results::first_order_caveat(rows) {
+    for caveat in results::bounds_caveats(rows) {
         let _ = writeln!(out, "  {caveat}.");
     }
     let sobol = spec.method == crate::sensitivity::Method::Sobol;
@@ -413,7 +413,7 @@ pub fn print_calibration(
     files: &[String],
     wall_seconds: f64,
 ) {
-    use crate::calibration::outputs::{ending, findings, short};
+    use crate::calibration::outputs::{converged, ending, findings, short};
     let mut out = std::io::stdout().lock();
     let plan = c
         .experiment
@@ -433,7 +433,8 @@ pub fn print_calibration(
             plan.spec.generations
         )
     );
-    for sentence in findings(&written.parameters, &written.fit) {
+    let converged = converged(&written.generations, floor, plan.spec.min_acceptance);
+    for sentence in findings(&written.parameters, &written.fit, converged) {
         let _ = writeln!(out, "  - {sentence}");
     }
     let _ = writeln!(

@@ -468,22 +468,33 @@ pub fn ending(
         "{} generation(s), {simulated} particles simulated",
         generations.len()
     );
+    if !converged(generations, floor, min_acceptance) {
+        return format!(
+            "{ran}; stopped at the cap of {cap} generations with tolerance {:.2}, above the targets' own uncertainty ({floor:.2}): the posterior may still narrow (raise [calibration] generations)",
+            last.epsilon
+        );
+    }
     if last.epsilon <= floor {
         format!(
             "{ran}; converged: every kept particle fits the targets within their own uncertainty (root mean square z at most {floor:.2}, the 95% chi-square bound for this many targets)"
         )
-    } else if last.acceptance.is_some_and(|a| a < min_acceptance) {
+    } else {
         format!(
             "{ran}; converged: fewer than {:.0}% of the last generation's new particles came closer than the tolerance (root mean square z {:.2})",
             100.0 * min_acceptance,
             last.epsilon
         )
-    } else {
-        format!(
-            "{ran}; stopped at the cap of {cap} generations with tolerance {:.2}, above the targets' own uncertainty ({floor:.2}): the posterior may still narrow (raise [calibration] generations)",
-            last.epsilon
-        )
     }
+}
+
+/// Whether a calibration's last generation ended it by converging: its
+/// tolerance at the targets' own uncertainty (`floor`), or fewer than
+/// `min_acceptance` of its new particles came closer than it; else it
+/// stopped at the cap of generations (or none ran).
+pub fn converged(generations: &[GenerationRow], floor: f64, min_acceptance: f64) -> bool {
+    generations.last().is_some_and(|last| {
+        last.epsilon <= floor || last.acceptance.is_some_and(|a| a < min_acceptance)
+    })
 }
 
 /// Which end of its prior a parameter's posterior is pressed against, if
@@ -502,8 +513,9 @@ fn against_prior_end(p: &ParameterRow) -> Option<&'static str> {
 
 /// One sentence per parameter (its posterior and how far the targets pin
 /// it down, or that the prior's end holds it) and one on the fit (which
-/// targets the posterior misses, and whether a prior may be why).
-pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
+/// targets the posterior misses, and whether the cap of generations, where
+/// the calibration has not `converged`, or a prior may be why).
+pub fn findings(parameters: &[ParameterRow], fit: &[FitRow], converged: bool) -> Vec<String> {
     let mut sentences: Vec<String> = parameters
         .iter()
         .map(|p| {
@@ -540,7 +552,9 @@ pub fn findings(parameters: &[ParameterRow], fit: &[FitRow]) -> Vec<String> {
         .filter(|p| against_prior_end(p).is_some())
         .map(|p| crate::sensitivity::results::short_name(&p.parameter))
         .collect();
-    let why = if held.is_empty() {
+    let why = if !converged {
+        "The calibration stopped at its cap of generations before converging, and the posterior may still move toward them: raise [calibration] generations before concluding that the model cannot reproduce the targets together.".to_string()
+    } else if held.is_empty() {
         "The model, with these parameters free, cannot reproduce them together; read the others with that in mind.".to_string()
     } else {
         format!(
@@ -585,7 +599,7 @@ mod tests {
             z: Some(4.25),
             ..FitRow::default()
         }];
-        let held = findings(&[parameter(0.955, 0.9995)], &missed);
+        let held = findings(&[parameter(0.955, 0.9995)], &missed, true);
         assert!(
             held[0].contains("pressed against the prior's upper end"),
             "{}",
@@ -602,11 +616,11 @@ mod tests {
             "{}",
             held[1]
         );
-        let lower = findings(&[parameter(0.0005, 0.04)], &missed);
+        let lower = findings(&[parameter(0.0005, 0.04)], &missed, true);
         assert!(lower[0].contains("prior's lower end"), "{}", lower[0]);
         // Narrow in the middle of the prior: identified, and a miss is the
         // model's.
-        let inside = findings(&[parameter(0.40, 0.55)], &missed);
+        let inside = findings(&[parameter(0.40, 0.55)], &missed, true);
         assert!(inside[0].contains("well identified"), "{}", inside[0]);
         assert!(
             inside[1].contains("cannot reproduce them together"),
@@ -614,8 +628,30 @@ mod tests {
             inside[1]
         );
         // A flat posterior spans the prior, touching neither end's 1%.
-        let flat = findings(&[parameter(0.025, 0.975)], &missed);
+        let flat = findings(&[parameter(0.025, 0.975)], &missed, true);
         assert!(flat[0].contains("barely identified"), "{}", flat[0]);
+        // Stopped at the cap, a miss is not yet the model's.
+        let capped = findings(&[parameter(0.40, 0.55)], &missed, false);
+        assert!(
+            capped[1].contains("stopped at its cap of generations before converging")
+                && !capped[1].contains("cannot reproduce them together;"),
+            "{}",
+            capped[1]
+        );
+    }
+
+    #[test]
+    fn a_calibration_converges_at_the_floor_or_when_few_come_closer() {
+        let generation = |epsilon, acceptance| GenerationRow {
+            epsilon,
+            acceptance,
+            ..GenerationRow::default()
+        };
+        assert!(!converged(&[], 1.0, 0.05));
+        assert!(converged(&[generation(0.9, Some(0.5))], 1.0, 0.05));
+        assert!(converged(&[generation(2.0, Some(0.01))], 1.0, 0.05));
+        assert!(!converged(&[generation(2.0, Some(0.5))], 1.0, 0.05));
+        assert!(!converged(&[generation(2.0, None)], 1.0, 0.05));
     }
 
     #[test]

@@ -454,7 +454,7 @@ fn sensitivity_findings(page: &mut String, rows: &[crate::sensitivity::results::
         );
     }
     page.push_str("</table>\n</details>\n");
-    if let Some(caveat) = results::first_order_caveat(rows) {
+    for caveat in results::bounds_caveats(rows) {
         let _ = writeln!(page, "<p class=\"note\">{}.</p>", escape(&caveat));
     }
     page.push_str("<p class=\"note\">All indices with the noise share: <code>sensitivity.csv</code>; each point's factor values: <code>design.csv</code>; its outcomes: <code>points.csv</code>.</p>\n");
@@ -580,7 +580,7 @@ pub fn calibration_html(
     charts: &[InlineChart],
     found: &Calibration,
 ) -> String {
-    use crate::calibration::outputs::{ending, findings, short};
+    use crate::calibration::outputs::{converged, ending, findings, short};
     use crate::calibration::spec::{CalibrationSpec, tolerance_floor};
     let setting = resolved
         .get("calibration")
@@ -609,7 +609,8 @@ pub fn calibration_html(
         "<h2>What the calibration found</h2>\n<p>Approximate Bayesian computation (adaptive population Monte Carlo): {}.</p>\n<ul class=\"answer\">",
         escape(&end)
     );
-    for sentence in findings(found.parameters, found.fit) {
+    let converged = converged(found.generations, floor, setting.min_acceptance);
+    for sentence in findings(found.parameters, found.fit, converged) {
         let _ = writeln!(page, "<li>{}</li>", escape(&sentence));
     }
     page.push_str("</ul>\n<h2>Posterior</h2>\n<table>\n<tr><th>parameter</th><th>median</th><th>95% credible interval</th><th>prior</th></tr>\n");

@@ -621,6 +621,39 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
         .collect()
 }
 
+/// What a Sobol analysis's estimates say of their own precision, each a
+/// sentence: [`first_order_caveat`] and [`total_index_caveat`] (none for
+/// Morris, or where every estimate is within bounds).
+pub fn bounds_caveats(rows: &[IndexRow]) -> Vec<String> {
+    first_order_caveat(rows)
+        .into_iter()
+        .chain(total_index_caveat(rows))
+        .collect()
+}
+
+/// Where a Sobol analysis has total-index estimates above 1, which no true
+/// index is (a factor's total effect is a share of the outcome's
+/// variance), a sentence that says how many and that the design is too
+/// small for them: the total estimator (Jansen 1999) divides by the
+/// variance estimated from the design, which a small design estimates
+/// poorly. A factor named a driver with an estimate above 1 is one, but
+/// how much it drives is not known from the design. `None` where every
+/// estimate is at most 1, and for Morris.
+fn total_index_caveat(rows: &[IndexRow]) -> Option<String> {
+    let totals: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.index == "ST")
+        .filter_map(|r| r.estimate)
+        .collect();
+    let above = totals.iter().filter(|&&t| t > 1.0).count();
+    (above > 0).then(|| {
+        format!(
+            "{above} of the {} total-index estimates (ST) lie above 1, which no true index does (a total index is a share of the outcome's variance): the design is too small to estimate these outcomes' variance well, so such a factor matters but how much is not known from it; a design of more samples gives estimates within bounds",
+            totals.len()
+        )
+    })
+}
+
 /// Where a Sobol analysis has first-order estimates outside what a true
 /// index can be (below 0, or above the factor's total index for the same
 /// outcome), a sentence that says how many and why, so that a reader
@@ -628,7 +661,7 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
 /// estimator (Saltelli et al. 2010) varies far more from one design to
 /// the next than the total one (Jansen 1999). `None` where every estimate
 /// is within bounds, and for Morris.
-pub fn first_order_caveat(rows: &[IndexRow]) -> Option<String> {
+fn first_order_caveat(rows: &[IndexRow]) -> Option<String> {
     let total = |first: &IndexRow| {
         rows.iter()
             .find(|r| r.index == "ST" && r.outcome == first.outcome && r.factor == first.factor)
@@ -782,5 +815,31 @@ mod tests {
         assert_eq!(first_order_caveat(&elsewhere), None);
         // Morris has no first-order index.
         assert_eq!(first_order_caveat(&[index("a", "mu", -1.0)]), None);
+    }
+
+    #[test]
+    fn total_indices_above_one_are_counted() {
+        let index = |factor: &str, index: &str, estimate: f64| IndexRow {
+            index: index.into(),
+            ..row(factor, estimate, None, None)
+        };
+        let within = [
+            index("a", "ST", 1.0),
+            index("b", "ST", 0.2),
+            index("a", "S1", 1.4),
+        ];
+        assert_eq!(total_index_caveat(&within), None);
+        assert_eq!(bounds_caveats(&within).len(), 1, "the S1 above its ST");
+        let above = [
+            index("a", "ST", 2.51),
+            index("b", "ST", 0.98),
+            index("c", "ST", 1.01),
+        ];
+        let said = total_index_caveat(&above).unwrap();
+        assert!(
+            said.starts_with("2 of the 3 total-index estimates (ST) lie above 1"),
+            "{said}"
+        );
+        assert_eq!(total_index_caveat(&[index("a", "mu_star", 5.0)]), None);
     }
 }

@@ -260,6 +260,14 @@ impl Reporter<'_> {
     }
 }
 
+/// The first value of `values` listed again later, if any.
+fn listed_twice(values: &[toml::Value]) -> Option<&toml::Value> {
+    values
+        .iter()
+        .enumerate()
+        .find_map(|(i, v)| values[i + 1..].contains(v).then_some(v))
+}
+
 /// Leaves of a table as (dotted key, value), in key order; a range table
 /// `{ from, to, ... }` is a leaf.
 fn leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
@@ -820,6 +828,24 @@ impl Experiment {
         if let Some((replicates, place)) = sweep_replicates
             && !overrides.sets("replicates")
         {
+            // Both set, to two numbers: which the runs take would be the
+            // reader's guess.
+            let top = base
+                .places
+                .contains_key("replicates")
+                .then(|| keys::lookup(&base.table, "replicates").and_then(toml::Value::as_integer))
+                .flatten()
+                .filter(|&top| top != replicates);
+            if let Some(top) = top {
+                return Err(report.at(
+                    place,
+                    "sweep.replicates",
+                    replicates,
+                    format!(
+                        "{top}, the top-level `replicates` this file also sets (set the replicates once: at the top level or in [sweep])"
+                    ),
+                ));
+            }
             base.set("replicates", toml::Value::Integer(replicates), place);
         }
         for key in keys::paths() {
@@ -1143,6 +1169,18 @@ impl Experiment {
                 })?;
             }
             sweep.keys.push(SweptKey { key, values, place });
+        }
+        // In a full factorial, a value listed twice makes two points of the
+        // same runs (a walk may repeat one where another key moves on).
+        for swept in sweep.keys.iter().filter(|_| !sweep.together) {
+            if let Some(twice) = listed_twice(&swept.values) {
+                return Err(report.at(
+                    swept.place.clone(),
+                    &format!("sweep.{}", swept.key),
+                    format!("{} twice", keys::written(twice)),
+                    "each value once (a value listed twice makes two points of the same runs)",
+                ));
+            }
         }
         Ok((sweep, replicates))
     }
@@ -2306,6 +2344,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("arm[0].seed"), "{err}");
+    }
+
+    #[test]
+    fn a_value_swept_twice_and_replicates_set_twice_are_refused() {
+        let err = parse("[sweep]\ncommunity.group_size = [6, 9, 9]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sweep.community.group_size") && err.contains("9 twice"),
+            "{err}"
+        );
+        let err = parse("replicates = 4\n[sweep]\nreplicates = 2\ncommunity.group_size = [6, 9]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sweep.replicates") && err.contains("set the replicates once"),
+            "{err}"
+        );
+        // A walk may repeat a value where another key moves on.
+        let walk =
+            "[sweep]\ntogether = true\ncommunity.group_size = [6, 6]\nformat.sessions = [2, 3]\n";
+        assert!(parse(walk).is_ok());
+        for agreeing in [
+            "replicates = 2\n[sweep]\nreplicates = 2\ncommunity.group_size = [6, 9]\n",
+            "[sweep]\nreplicates = 2\ncommunity.group_size = [6, 9]\n",
+        ] {
+            assert_eq!(parse(agreeing).unwrap().replicates, 2, "{agreeing}");
+        }
     }
 
     #[test]

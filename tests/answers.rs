@@ -235,10 +235,23 @@ fn check(scenario: &Path, dir: &Path) {
     let mixes = name == "weekly_vs_biweekly";
     assert_eq!(stdout.contains(note), mixes, "{name}: {stdout}");
     assert_eq!(report.contains(note), mixes, "{name}");
-    // Keys the arms set are listed as varied, not among the defaults.
+    // Keys the arms set are listed as varied, not among the defaults; the
+    // sweep's own settings vary nothing.
     if name == "weekly_vs_biweekly" {
         assert!(report.contains("varied by [[arm]]"), "{name}");
     }
+    if name == "group_size" {
+        assert!(report.contains("varied by [sweep]"), "{name}");
+    }
+    let replicates_row = report
+        .split("<td><code>replicates</code></td>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(
+        !replicates_row.contains("varied by"),
+        "{name}: {replicates_row}"
+    );
 
     // The report: the answer first, then key results for every condition,
     // with no empty cell; a primary outcome's cell is a number wherever

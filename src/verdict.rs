@@ -454,7 +454,7 @@ mod tests {
         assert_eq!(
             s,
             [
-                "facilitated against peer_led: retention (not dropped out; graduates retained) higher by 6.1 percentage points (95% CI 3.2 to 8.9), after 26 sessions."
+                "facilitated against peer_led: retention (not dropped out: graduates and members of ended groups count as retained) higher by 6.1 percentage points (95% CI 3.2 to 8.9), after 26 sessions."
             ]
         );
     }
@@ -616,7 +616,7 @@ mod tests {
         assert_eq!(
             texts(&rows, &["retention".into()]),
             [
-                "group: retention (not dropped out; graduates retained) 99.9% (95% CI 99.5 to 100.0), after 26 sessions."
+                "group: retention (not dropped out: graduates and members of ended groups count as retained) 99.9% (95% CI 99.5 to 100.0), after 26 sessions."
             ]
         );
     }
@@ -628,7 +628,7 @@ mod tests {
         assert_eq!(
             s,
             [
-                "group: retention (not dropped out; graduates retained) 70.0% (95% CI 68.0 to 72.0), after 26 sessions."
+                "group: retention (not dropped out: graduates and members of ended groups count as retained) 70.0% (95% CI 68.0 to 72.0), after 26 sessions."
             ]
         );
     }

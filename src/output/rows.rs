@@ -389,7 +389,7 @@ pub const METRICS: [Metric; 28] = [
     },
     Metric {
         name: "retention",
-        label: "Retention (not dropped out; graduates retained)",
+        label: "Retention (not dropped out: graduates and members of ended groups count as retained)",
         unit: "share",
         digits: 3,
         value: |r| r.retention,

@@ -825,28 +825,8 @@ impl Experiment {
         let mut base = split.base;
         base.apply(overrides, &report)?;
         let (sweep, sweep_replicates) = Self::parse_sweep(&split.sweep, &document, &dir, &report)?;
-        if let Some((replicates, place)) = sweep_replicates
-            && !overrides.sets("replicates")
-        {
-            // Both set, to two numbers: which the runs take would be the
-            // reader's guess.
-            let top = base
-                .places
-                .contains_key("replicates")
-                .then(|| keys::lookup(&base.table, "replicates").and_then(toml::Value::as_integer))
-                .flatten()
-                .filter(|&top| top != replicates);
-            if let Some(top) = top {
-                return Err(report.at(
-                    place,
-                    "sweep.replicates",
-                    replicates,
-                    format!(
-                        "{top}, the top-level `replicates` this file also sets (set the replicates once: at the top level or in [sweep])"
-                    ),
-                ));
-            }
-            base.set("replicates", toml::Value::Integer(replicates), place);
+        if !overrides.sets("replicates") {
+            Self::take_sweep_replicates(&mut base, sweep_replicates, &report)?;
         }
         for key in keys::paths() {
             if let Some(file) = keys::lookup(&base.table, key).cloned() {
@@ -934,6 +914,37 @@ impl Experiment {
             sensitivity,
             calibration,
         })
+    }
+
+    /// Sets the replicates a `[sweep] replicates` gives (`sweep`, with its
+    /// line), refused where the file sets the top-level `replicates` to
+    /// another number: which the runs take would be the reader's guess.
+    fn take_sweep_replicates(
+        base: &mut Written,
+        sweep: Option<(i64, Place)>,
+        report: &Reporter,
+    ) -> Result<()> {
+        let Some((replicates, place)) = sweep else {
+            return Ok(());
+        };
+        let top = base
+            .places
+            .contains_key("replicates")
+            .then(|| keys::lookup(&base.table, "replicates").and_then(toml::Value::as_integer))
+            .flatten()
+            .filter(|&top| top != replicates);
+        if let Some(top) = top {
+            return Err(report.at(
+                place,
+                "sweep.replicates",
+                replicates,
+                format!(
+                    "{top}, the top-level `replicates` this file also sets (set the replicates once: at the top level or in [sweep])"
+                ),
+            ));
+        }
+        base.set("replicates", toml::Value::Integer(replicates), place);
+        Ok(())
     }
 
     /// The file's base (every value with its place) and its experiment

@@ -622,7 +622,7 @@ pub fn findings(rows: &[IndexRow]) -> Vec<String> {
 }
 
 /// What a Sobol analysis's estimates say of their own precision, each a
-/// sentence: [`first_order_caveat`] and [`total_index_caveat`] (none for
+/// sentence: `first_order_caveat` and `total_index_caveat` (none for
 /// Morris, or where every estimate is within bounds).
 pub fn bounds_caveats(rows: &[IndexRow]) -> Vec<String> {
     first_order_caveat(rows)

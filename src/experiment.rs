@@ -260,6 +260,9 @@ impl Reporter<'_> {
     }
 }
 
+/// The keys of `[sweep]` that set how it runs rather than vary a key.
+pub const SWEEP_SETTINGS: [&str; 2] = ["together", "replicates"];
+
 /// The first value of `values` listed again later, if any.
 fn listed_twice(values: &[toml::Value]) -> Option<&toml::Value> {
     values
@@ -927,12 +930,9 @@ impl Experiment {
         let Some((replicates, place)) = sweep else {
             return Ok(());
         };
-        let top = base
-            .places
-            .contains_key("replicates")
-            .then(|| keys::lookup(&base.table, "replicates").and_then(toml::Value::as_integer))
-            .flatten()
-            .filter(|&top| top != replicates);
+        let top = keys::lookup(&base.table, "replicates")
+            .and_then(toml::Value::as_integer)
+            .filter(|&top| base.places.contains_key("replicates") && top != replicates);
         if let Some(top) = top {
             return Err(report.at(
                 place,
@@ -1144,7 +1144,7 @@ impl Experiment {
                 continue;
             }
             // A misspelt key of the sweep's own, not a scenario key.
-            let own = keys::nearest(&key, ["together", "replicates"]);
+            let own = keys::nearest(&key, SWEEP_SETTINGS);
             if let Some(meant) = own.filter(|_| !key.contains('.')) {
                 return Err(report.at(
                     place,

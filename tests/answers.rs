@@ -247,7 +247,7 @@ fn check(scenario: &Path, dir: &Path) {
         .split("<td><code>replicates</code></td>")
         .nth(1)
         .and_then(|rest| rest.split("</tr>").next())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("{name}: the report lists replicates"));
     assert!(
         !replicates_row.contains("varied by"),
         "{name}: {replicates_row}"

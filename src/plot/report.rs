@@ -488,9 +488,6 @@ fn chart_figures(page: &mut String, charts: &[InlineChart], over_time: bool) {
 /// The tables whose keys name scenario keys that vary between runs.
 const VARYING_TABLES: [&str; 3] = ["sweep", "sensitivity.factors", "calibration.parameters"];
 
-/// The keys of `[sweep]` that set how it runs rather than vary a key.
-const SWEEP_SETTINGS: [&str; 2] = ["together", "replicates"];
-
 /// Every key of the resolved scenario: first those whose value differs from
 /// the default or that an experiment's table varies (and the experiment's
 /// tables themselves), with the default beside them; then the rest, folded.
@@ -532,8 +529,8 @@ fn parameters(page: &mut String, resolved: &toml::Table) {
                         .and_then(|rest| rest.strip_prefix('.'));
                     // The sweep's own settings (`together`, `replicates`)
                     // vary nothing.
-                    let own =
-                        **table == "sweep" && varied.is_some_and(|v| SWEEP_SETTINGS.contains(&v));
+                    let own = **table == "sweep"
+                        && varied.is_some_and(|v| crate::experiment::SWEEP_SETTINGS.contains(&v));
                     !own && varied
                         .and_then(|rest| rest.strip_prefix(key))
                         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))

@@ -15,8 +15,10 @@ use crate::stats::Estimate;
 
 use crate::console::{say, say_err};
 
-/// Conditions printed in full; more are left to summary.csv.
-const MAX_CONDITIONS_SHOWN: usize = 12;
+/// Conditions printed in full (every point of a 4 × 4 sweep, or of a
+/// 4 × 2 sweep beside a control); more are left to summary.csv, with a
+/// line that says how many.
+const MAX_CONDITIONS_SHOWN: usize = 16;
 
 fn show(e: Option<Estimate>, digits: usize) -> String {
     match e {
@@ -205,7 +207,7 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
             shown.push((name, point, label));
         }
     }
-    let more = shown.len() < e.points.len() * labels.len();
+    let more = e.points.len() * labels.len() - shown.len();
     let width = shown
         .iter()
         .map(|(name, _, _)| name.chars().count())
@@ -257,8 +259,9 @@ fn print_tables(out: &mut impl Write, e: &Experiment, a: &Assembled) {
                 .collect();
             let _ = writeln!(out, "  {name:<width$}{cells}");
         }
-        if more {
-            let _ = writeln!(out, "  ... and more: see summary.csv");
+        if more > 0 {
+            let conditions = if more == 1 { "condition" } else { "conditions" };
+            let _ = writeln!(out, "  ... and {more} more {conditions}: see summary.csv");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! redrawn byte for byte by `bonfire plot`, and the report stands alone.
 
 use assert_cmd::Command;
+use bonfire::plot::draw::{Naming, naming};
 use std::path::{Path, PathBuf};
 
 const CHARTS: [&str; 5] = ["isolation", "cohesion", "retention", "attendance", "hope"];
@@ -444,14 +445,43 @@ fn a_sweep_over_words_or_many_keys_is_drawn_as_named_points() {
     named(&sweep, &[&["4", "2"], &["4", "3"], &["6", "4"]]);
     assert_eq!(sweep.x_label, "group_size, sessions (walked together)");
 
-    // More points than names fit along the axis: a note, not a chart of
-    // names run together.
-    let sizes: Vec<String> = (3..=9).map(|k| k.to_string()).collect();
-    let many = format!(
-        "community.group_size = [{}]\nformat.frequency = [\"weekly\", \"biweekly\", \"monthly\"]\nformat.sessions = [3, 4]",
-        sizes.join(", ")
-    );
-    let sweep = sweep_chart_of(dir.path(), &many);
+    // Points whose names lying side by side would run together: their
+    // names stand, one line each, and the chart is drawn.
+    let crossing = |sizes: std::ops::RangeInclusive<u32>| {
+        let sizes: Vec<String> = sizes.map(|k| k.to_string()).collect();
+        format!(
+            "community.group_size = [{}]\nformat.frequency = [\"weekly\", \"biweekly\", \"monthly\"]\nformat.sessions = [3, 4]",
+            sizes.join(", ")
+        )
+    };
+    let sweep = sweep_chart_of(dir.path(), &crossing(3..=9));
+    assert_eq!(sweep.x_categories.len(), 42);
+    assert_eq!(naming(&sweep.x_categories), Some(Naming::Standing));
+    assert!(sweep.empty_note.is_none());
+    assert_eq!(sweep.panels.len(), 3);
+    bonfire()
+        .arg("plot")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+
+    // More points than fit even standing: a note, not a chart of names
+    // run together.
+    let sweep = sweep_chart_of(dir.path(), &crossing(3..=11));
     assert!(sweep.panels.is_empty());
-    assert!(sweep.empty_note.unwrap().starts_with("42 points"));
+    assert!(sweep.empty_note.unwrap().starts_with("54 points"));
+}
+
+/// Names of points stand only where lying they would run together, and
+/// only where standing each fits in a line's height along the axis.
+#[test]
+fn names_of_points_lie_where_they_fit_and_stand_where_they_do_not() {
+    let names = |n: usize, name: &str| vec![vec![name.to_string()]; n];
+    assert_eq!(naming(&names(10, "in_person")), Some(Naming::Lying));
+    assert_eq!(naming(&names(16, "in_person")), Some(Naming::Standing));
+    assert_eq!(naming(&names(48, "in_person")), Some(Naming::Standing));
+    assert_eq!(naming(&names(49, "in_person")), None);
+    // A name too long to stand below a panel.
+    let long = "a_value_of_many_letters, another_of_many_more_letters";
+    assert_eq!(naming(&names(16, long)), None);
 }

@@ -380,6 +380,44 @@ fn run_writes_every_file_and_a_summary() {
     assert_eq!(manifest["replicates"], 2);
 }
 
+/// The terminal's tables show every condition of a 4 × 4 sweep, and of a
+/// larger one the first 16, with a line that says how many more
+/// summary.csv holds.
+#[test]
+fn the_tables_say_how_many_conditions_they_leave_to_summary_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = |sizes: &str| {
+        let scenario = dir.path().join("sweep.toml");
+        std::fs::write(
+            &scenario,
+            format!(
+                "name = \"many\"\nreplicates = 1\n[community]\ngroups = 2\ncontrol_members = 0\n[format]\nsessions = 2\n[sweep]\ncommunity.group_size = [{sizes}]\nformat.delivery = [\"in_person\", \"online\"]\nformat.frequency = [\"weekly\", \"monthly\"]\n"
+            ),
+        )
+        .unwrap();
+        let done = bonfire()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .args(["--force", "--no-charts"])
+            .assert()
+            .success();
+        let printed = String::from_utf8(done.get_output().stdout.clone()).unwrap();
+        let tables = printed.find("at the last session").expect("the tables");
+        printed[tables..].to_string()
+    };
+    let sixteen = tables("4, 5, 6, 7");
+    assert!(!sixteen.contains("more condition"), "{sixteen}");
+    assert!(sixteen.contains("group_size=7, delivery=online, frequency=monthly"));
+    let twenty = tables("4, 5, 6, 7, 8");
+    assert!(
+        twenty.contains("  ... and 4 more conditions: see summary.csv"),
+        "{twenty}"
+    );
+    assert!(!twenty.contains("group_size=8,"), "{twenty}");
+}
+
 #[test]
 fn an_existing_run_is_not_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();

@@ -369,13 +369,13 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
     }
     let axis = SweepAxis::of(data);
     let title = format!("{scenario}: the last session, by {}", axis.title_keys);
-    if !names_fit(&axis.categories) {
+    if super::draw::naming(&axis.categories).is_none() {
         let points = axis.categories.len();
         return Some(ChartSpec {
             name: "sweep",
             title,
             caption: format!(
-                "The sweep's {points} points, named by their values, are too many to name along one axis."
+                "The sweep's {points} points, named by their values, are too many to name along one axis, even standing."
             ),
             x_label: axis.label,
             panels: Vec::new(),
@@ -406,20 +406,6 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
         heatmaps: Vec::new(),
         empty_note: None,
     })
-}
-
-/// The width, in pixels, that the names of points may take along a sweep
-/// chart's axis (its panels' width, less the y axis), and about how wide a
-/// character of a label is.
-const NAMES_WIDTH: usize = 880;
-const LABEL_CHARACTER: usize = 8;
-
-/// Whether points named by `categories` (a line per key each) fit along a
-/// sweep chart's axis, each name's longest line within its point's share
-/// of the width: at most 110 points of one digit, 10 of eleven letters.
-fn names_fit(categories: &[Vec<String>]) -> bool {
-    let longest = categories.iter().flatten().map(|l| l.chars().count()).max();
-    longest.is_none_or(|chars| categories.len() * (chars * LABEL_CHARACTER) <= NAMES_WIDTH)
 }
 
 /// The x axis of a sweep chart drawn as points: where each sweep point
@@ -568,7 +554,7 @@ fn sweep_heatmaps(data: &RunData, scenario: &str) -> ChartSpec {
             last_part(x_key),
             last_part(y_key)
         ),
-        caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, written in the cell; lighter cells are higher, darker lower (one shading per outcome, shared by its arms). Arms whose members never attend have no cohesion or retention. summary.csv has the intervals.".into(),
+        caption: "Each outcome at the last session (rows) for each arm (columns) at every pair of swept values: the mean over replicates, written in the cell; lighter cells are higher, darker lower (one shading per outcome, shared by its arms; the key beside the row gives the means of its darkest and lightest cells). Arms whose members never attend have no cohesion or retention. summary.csv has the intervals.".into(),
         x_label: last_part(x_key).to_string(),
         panels: Vec::new(),
         x_categories: Vec::new(),

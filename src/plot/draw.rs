@@ -21,6 +21,7 @@ use plotters_backend::BackendCoord;
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
 use super::layout::{Colour, GREY_COLOURS, PALETTE_COLOURS, Plan};
+use super::png_text::text_width;
 use crate::stats::Estimate;
 use crate::verdict::{fixed, wrap};
 
@@ -211,33 +212,81 @@ fn marked(n: usize, k: usize, keys: usize) -> impl Iterator<Item = usize> {
     (offset..n).step_by(step)
 }
 
-/// How a chart is laid out: rows of small multiples per panel.
+/// How a chart is laid out: rows of small multiples per panel, each
+/// titled in as many lines as the longest of their titles needs.
 struct Grid {
     facets: usize,
     columns: usize,
     rows: usize,
+    title_lines: usize,
 }
 
 fn grid(plan: &Plan) -> Grid {
     let facets = plan.facets.len();
     let columns = facets.clamp(1, FACET_COLUMNS);
+    let width = facet_title_width(columns);
+    let title_lines = plan
+        .facets
+        .iter()
+        .map(|f| title_lines(&f.title, width).len())
+        .max()
+        .unwrap_or(1);
     Grid {
         facets,
         columns,
         rows: facets.div_ceil(columns),
+        title_lines,
     }
+}
+
+/// The width, in pixels, a small multiple's title may take: the cell's,
+/// less its margins.
+fn facet_title_width(columns: usize) -> f32 {
+    ((WIDTH - LEGEND_WIDTH) as usize / columns.max(1) - 2 * CELL_MARGIN as usize) as f32
+}
+
+/// A small multiple's margin on every side, in pixels.
+const CELL_MARGIN: u32 = 10;
+
+/// `title` in lines of at most `width` pixels at the caption's size,
+/// broken after its commas (a sweep point's `key=value, key=value`), each
+/// line holding as many parts as fit; a part longer than a line has a
+/// line of its own.
+fn title_lines(title: &str, width: f32) -> Vec<String> {
+    let size = TextSize::Caption as u32 as f32;
+    let mut lines: Vec<String> = Vec::new();
+    for part in title.split_inclusive(", ") {
+        match lines.last_mut() {
+            Some(line) if text_width(format!("{line}{part}").trim_end(), size) <= width => {
+                line.push_str(part)
+            }
+            _ => lines.push(part.to_string()),
+        }
+    }
+    lines.iter().map(|l| l.trim_end().to_string()).collect()
 }
 
 /// A panel's height in pixels.
 fn panel_height(spec: &ChartSpec, panel: &Panel, g: &Grid) -> u32 {
     PANEL_HEADER_HEIGHT
         + if panel.faceted && g.facets > 1 {
-            g.rows as u32 * FACET_ROW_HEIGHT
+            g.rows as u32
+                * (FACET_ROW_HEIGHT + LINE_HEIGHT as u32 * (g.title_lines.max(1) as u32 - 1))
         } else if g.facets > 1 || !panel.faceted {
-            UNFACETED_HEIGHT
+            UNFACETED_HEIGHT + standing_names_height(&spec.x_categories)
         } else {
             SINGLE_HEIGHT / spec.panels.len().max(1) as u32
         }
+}
+
+/// The height that names standing below a panel's axis take beyond a
+/// line's: a panel across points whose names stand is that much taller,
+/// its plot as tall as one whose names lie.
+fn standing_names_height(categories: &[Vec<String>]) -> u32 {
+    match naming(categories) {
+        Some(Naming::Standing) => names_height(categories).saturating_sub(LINE_HEIGHT as u32),
+        _ => 0,
+    }
 }
 
 /// The chart's size in pixels (PNG) and user units (SVG).
@@ -414,6 +463,7 @@ pub fn draw<DB: DrawingBackend>(
                 let bottom = f / g.columns + 1 == g.rows || f + g.columns >= g.facets;
                 let cell = Cell {
                     title: &facet.title,
+                    title_lines: g.title_lines,
                     x_desc: x_desc.filter(|_| bottom),
                     x,
                     x_labels: 6,
@@ -426,6 +476,7 @@ pub fn draw<DB: DrawingBackend>(
             let lines: Vec<&Line> = panel.lines.iter().collect();
             let cell = Cell {
                 title: "",
+                title_lines: 0,
                 x_desc,
                 x,
                 x_labels: 12,
@@ -441,6 +492,9 @@ pub fn draw<DB: DrawingBackend>(
 /// What one drawn panel (or small multiple) shows besides its lines.
 struct Cell<'a> {
     title: &'a str,
+    /// The lines the titles of the cells beside it take: one is plotters'
+    /// caption, more are drawn above the plot ([`title_lines`]).
+    title_lines: usize,
     x_desc: Option<&'a str>,
     x: (f64, f64),
     /// About how many x labels.
@@ -477,13 +531,15 @@ fn draw_panel<DB: DrawingBackend>(
     let ((y_lo, y_hi), _) = y_range(panel);
     // Named points have a line of their name per key below the axis.
     let named = !cell.categories.is_empty();
-    let name_lines = cell.categories.iter().map(Vec::len).max().unwrap_or(1) as u32;
+    let area = &title_above(area, cell)?;
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin(10)
-        .x_label_area_size(8 + 18 * name_lines + if cell.x_desc.is_some() { 20 } else { 0 })
+        .margin(CELL_MARGIN)
+        .x_label_area_size(
+            8 + names_height(cell.categories) + if cell.x_desc.is_some() { 20 } else { 0 },
+        )
         .y_label_area_size(50);
-    if !cell.title.is_empty() {
+    if !cell.title.is_empty() && cell.title_lines <= 1 {
         builder.caption(cell.title, font(TextSize::Caption));
     }
     let mut chart = builder.build_cartesian_2d(cell.x.0..cell.x.1, y_lo..y_hi)?;
@@ -528,6 +584,31 @@ fn draw_panel<DB: DrawingBackend>(
         name_points(area, &chart, cell.categories, y_lo)?;
     }
     draw_lines(&mut chart, lines, cell, panel.y_bounds, plan)
+}
+
+/// A small multiple's title in lines ([`title_lines`]) above its plot,
+/// where the titles of its row take more than one, and the area below
+/// them; else the whole area, for plotters' caption (or none).
+fn title_above<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    cell: &Cell,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    if cell.title.is_empty() || cell.title_lines <= 1 {
+        return Ok(area.clone());
+    }
+    let (width, _) = area.dim_in_pixel();
+    let height = CELL_MARGIN + (LINE_HEIGHT * cell.title_lines) as u32;
+    let (band, below) = area.split_vertically(height);
+    let style = TextStyle::from(font(TextSize::Caption)).pos(Pos::new(HPos::Center, VPos::Top));
+    let lines = title_lines(cell.title, width as f32 - 2.0 * CELL_MARGIN as f32);
+    for (k, line) in lines.into_iter().enumerate() {
+        let at = (
+            (width / 2) as i32,
+            (CELL_MARGIN as usize + LINE_HEIGHT * k) as i32,
+        );
+        band.draw(&Text::new(line, at, style.clone()))?;
+    }
+    Ok(below)
 }
 
 /// `lines` on `chart`, a panel or small multiple (`cell`): each a line
@@ -713,14 +794,57 @@ fn sequential(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// The width, in pixels, of the column of colour keys beside the
+/// heatmaps, and of a key's bar.
+const KEY_WIDTH: u32 = 110;
+const KEY_BAR_WIDTH: i32 = 18;
+
 fn draw_heatmaps<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
 ) -> DrawResult<DB> {
     let (rows, columns) = heatmap_grid(spec);
-    let cells = root.split_evenly((rows, columns));
+    let (maps, keys) = root.split_horizontally(WIDTH - KEY_WIDTH);
+    let cells = maps.split_evenly((rows, columns));
     for h in &spec.heatmaps {
         draw_heatmap(&cells[h.row * columns + h.column], h)?;
+    }
+    for (row, key) in keys.split_evenly((rows, 1)).iter().enumerate() {
+        if let Some(h) = spec.heatmaps.iter().find(|h| h.row == row) {
+            draw_colour_key(key, h)?;
+        }
+    }
+    Ok(())
+}
+
+/// The colour key of a row of heatmaps (one outcome, its arms sharing
+/// one shading): a bar from the lowest mean (bottom, darkest) to the
+/// highest (top, lightest), each end labelled with its value, so that a
+/// reader sees how far apart the lightest and the darkest cells are.
+fn draw_colour_key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    h: &Heatmap,
+) -> DrawResult<DB> {
+    let (_, height) = area.dim_in_pixel();
+    // The bar spans the cells' height: below the caption, above the axis.
+    let (top, bottom) = (40, height as i32 - 56);
+    let steps = (bottom - top).max(1);
+    for k in 0..steps {
+        let t = 1.0 - f64::from(k) / f64::from(steps - 1).max(1.0);
+        let y = top + k;
+        area.draw(&Rectangle::new(
+            [(10, y), (10 + KEY_BAR_WIDTH, y + 1)],
+            sequential(t).filled(),
+        ))?;
+    }
+    let (lo, hi) = h.range;
+    let digits = h.digits;
+    let label = TextStyle::from(font(TextSize::Label));
+    let ends = [(hi, top, VPos::Top), (lo, bottom, VPos::Bottom)];
+    for (value, y, v_pos) in ends {
+        let style = label.pos(Pos::new(HPos::Left, v_pos));
+        let at = (16 + KEY_BAR_WIDTH, y);
+        area.draw(&Text::new(format!("{value:.digits$}"), at, style))?;
     }
     Ok(())
 }
@@ -733,8 +857,69 @@ fn bar_shift(with_bars: &[usize], condition: usize) -> f64 {
     place as f64 - (with_bars.len() as f64 - 1.0) / 2.0
 }
 
-/// Each named point's lines (`categories`) centred below it on `chart`'s
-/// x axis, which runs along `y_lo`, in `area`, which holds the chart.
+/// How a sweep chart's named points are named below its axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Naming {
+    /// Each name's lines lying centred below its point, a line per key.
+    Lying,
+    /// Each name on one line (its keys' values joined by commas) standing
+    /// below its point, read upward, ending at the axis: where names lying
+    /// side by side would run into each other.
+    Standing,
+}
+
+/// The width, in pixels, that the names of points may take along a sweep
+/// chart's axis (its panels' width, less the y axis), about how wide a
+/// character of a label is, the room a standing name takes across the
+/// axis (a line's height), and the longest, in pixels, a standing name
+/// may be.
+const NAMES_WIDTH: usize = 880;
+const LABEL_CHARACTER: usize = 8;
+const LINE_HEIGHT: usize = 18;
+const LONGEST_STANDING: usize = 320;
+
+/// How points named by `categories` (a line per key each) are named along
+/// a sweep chart's axis: lying where each name's longest line fits within
+/// its point's share of the width (at most 110 points of one digit, 10 of
+/// eleven letters); else standing where a line's height each fits (at
+/// most 48 points) and the longest name, joined, is at most 40
+/// pixels (about 40 characters); else `None`: they cannot be named along one axis.
+pub fn naming(categories: &[Vec<String>]) -> Option<Naming> {
+    let longest = categories.iter().flatten().map(|l| l.chars().count()).max();
+    if longest.is_none_or(|chars| categories.len() * (chars * LABEL_CHARACTER) <= NAMES_WIDTH) {
+        return Some(Naming::Lying);
+    }
+    let fits = longest_standing(categories) <= LONGEST_STANDING as f32;
+    (fits && categories.len() * LINE_HEIGHT <= NAMES_WIDTH).then_some(Naming::Standing)
+}
+
+/// The length, in pixels, of the longest of the names standing.
+fn longest_standing(categories: &[Vec<String>]) -> f32 {
+    let size = TextSize::Label as u32 as f32;
+    let lengths = categories
+        .iter()
+        .map(|l| text_width(&standing_name(l), size));
+    lengths.fold(0.0, f32::max)
+}
+
+/// A point's name as it stands: its lines joined by commas.
+fn standing_name(lines: &[String]) -> String {
+    lines.join(", ")
+}
+
+/// The height, in pixels, the names of points take below the axis: a
+/// line's height per key lying; the longest name's length standing.
+fn names_height(categories: &[Vec<String>]) -> u32 {
+    let height = match naming(categories) {
+        Some(Naming::Standing) => longest_standing(categories).ceil() as usize,
+        _ => LINE_HEIGHT * categories.iter().map(Vec::len).max().unwrap_or(1),
+    };
+    height as u32
+}
+
+/// Each named point's name (`categories`) below it on `chart`'s x axis,
+/// which runs along `y_lo`, in `area`, which holds the chart: its lines
+/// centred below it, or standing ([`naming`]).
 fn name_points<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
@@ -742,12 +927,22 @@ fn name_points<DB: DrawingBackend>(
     y_lo: f64,
 ) -> DrawResult<DB> {
     let (left, top) = area.get_base_pixel();
-    let style = TextStyle::from(font(TextSize::Label)).pos(Pos::new(HPos::Center, VPos::Top));
+    let label = TextStyle::from(font(TextSize::Label));
+    let lying = label.pos(Pos::new(HPos::Center, VPos::Top));
+    let standing = label
+        .pos(Pos::new(HPos::Right, VPos::Center))
+        .transform(FontTransform::Rotate270);
+    let naming = naming(categories);
     for (k, lines) in categories.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(k as f64 + 0.5, y_lo));
+        let (x, y) = (x - left, y - top + 8);
+        if naming == Some(Naming::Standing) {
+            area.draw(&Text::new(standing_name(lines), (x, y), standing.clone()))?;
+            continue;
+        }
         for (row, line) in lines.iter().enumerate() {
-            let at = (x - left, y - top + 8 + 18 * row as i32);
-            area.draw(&Text::new(line.clone(), at, style.clone()))?;
+            let at = (x, y + (LINE_HEIGHT * row) as i32);
+            area.draw(&Text::new(line.clone(), at, lying.clone()))?;
         }
     }
     Ok(())
@@ -847,6 +1042,72 @@ mod tests {
         assert_eq!(all.map(|c| bar_shift(&all, c)), [-1.0, 0.0, 1.0]);
         assert_eq!(bar_shift(&[4], 4), 0.0);
         assert_eq!(bar_shift(&[1, 3], 3), 0.5);
+    }
+
+    /// A small multiple's title too long for its cell is broken after
+    /// its commas into lines that each fit; one that fits is one line.
+    #[test]
+    fn a_small_multiples_title_is_broken_after_commas_into_lines_that_fit() {
+        let width = facet_title_width(FACET_COLUMNS);
+        let title = "group_size=12, delivery=in_person, leadership=facilitated";
+        let lines = title_lines(title, width);
+        assert_eq!(
+            lines,
+            [
+                "group_size=12, delivery=in_person,",
+                "leadership=facilitated"
+            ]
+        );
+        let caption = TextSize::Caption as u32 as f32;
+        assert!(lines.iter().all(|l| text_width(l, caption) <= width));
+        assert_eq!(title_lines("group_size=12", width), ["group_size=12"]);
+        // Two columns leave room for the whole title on one line.
+        assert_eq!(title_lines(title, facet_title_width(2)).len(), 1);
+    }
+
+    /// A row of heatmaps has a key beside it: a bar from the darkest
+    /// colour (its lowest mean) at the bottom to the lightest (its highest)
+    /// at the top, with the two means written beside its ends.
+    #[test]
+    fn a_colour_key_runs_from_the_lowest_mean_to_the_highest() {
+        register_font();
+        let (width, height) = (KEY_WIDTH as usize, HEATMAP_ROW_HEIGHT as usize);
+        let mut pixels = vec![255u8; width * height * 3];
+        let map = Heatmap {
+            title: String::new(),
+            x_key: String::new(),
+            y_key: String::new(),
+            xs: Vec::new(),
+            ys: Vec::new(),
+            cells: Vec::new(),
+            digits: 2,
+            range: (6.3, 6.35),
+            row: 0,
+            column: 0,
+        };
+        {
+            let bitmap = BitMapBackend::with_buffer(&mut pixels, (width as u32, height as u32));
+            let root = super::super::png_text::PngBackend::new(bitmap).into_drawing_area();
+            draw_colour_key(&root, &map).unwrap();
+            root.present().unwrap();
+        }
+        let at = |x: usize, y: usize| {
+            let i = (y * width + x) * 3;
+            RGBColor(pixels[i], pixels[i + 1], pixels[i + 2])
+        };
+        let bar = 10 + KEY_BAR_WIDTH as usize / 2;
+        let (top, bottom) = (40, height - 57);
+        assert_eq!(at(bar, top), sequential(1.0));
+        assert_eq!(at(bar, bottom), sequential(0.0));
+        assert_eq!(at(bar, top - 2), WHITE, "nothing above the bar");
+        // Each end's label leaves ink beside it, and only there.
+        let inked = |rows: std::ops::Range<usize>| {
+            rows.flat_map(|y| (bar + 12..width).map(move |x| (x, y)))
+                .any(|(x, y)| at(x, y).0 < 128)
+        };
+        assert!(inked(top..top + 14), "the highest mean's label");
+        assert!(inked(bottom - 14..bottom), "the lowest mean's label");
+        assert!(!inked(top + 40..bottom - 40), "no label between");
     }
 
     /// The lowest row with ink of `text` drawn alone at the top left.

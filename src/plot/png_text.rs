@@ -131,6 +131,25 @@ impl DrawingBackend for PngBackend<'_> {
     }
 }
 
+/// How wide `text` is, in pixels, set in the charts' font at `size`
+/// pixels an em: its letters' advances and the kerning between them, as
+/// [`draw_letters`] moves the pen.
+pub fn text_width(text: &str, size: f32) -> f32 {
+    let font = charts_font();
+    let font = font.as_scaled(size);
+    let mut before = None;
+    let mut width = 0.0;
+    for c in text.chars() {
+        let id = font.glyph_id(c);
+        if let Some(before) = before {
+            width += font.kern(before, id);
+        }
+        before = Some(id);
+        width += font.h_advance(id);
+    }
+    width
+}
+
 /// Every inked pixel of `text` in `font` at `size` pixels an em: its
 /// position (the text's pen starting at 0, the em's middle at `size` / 2,
 /// as `plotters` sets a line) and its coverage, 0–1.
@@ -181,6 +200,26 @@ mod tests {
         })
         .unwrap();
         (left, right)
+    }
+
+    #[test]
+    fn a_texts_width_is_where_the_pen_stands_after_it() {
+        let font = charts_font();
+        let scaled = font.as_scaled(40.0);
+        let l = scaled.glyph_id('l');
+        let (_, l_alone) = ink_columns("l");
+        for text in ["12, in_person, facilitated", "0.5", "group_size"] {
+            // An l set after the text ends where the l alone ends, moved
+            // by the text's width (and the kerning between them).
+            let last = scaled.glyph_id(text.chars().last().unwrap());
+            let (_, after) = ink_columns(&format!("{text}l"));
+            let moved = text_width(text, 40.0) + scaled.kern(last, l);
+            let expected = l_alone as f32 + moved;
+            assert!(
+                (after as f32 - expected).abs() <= 1.0,
+                "{text}: {after} {expected}"
+            );
+        }
     }
 
     #[test]

@@ -38,11 +38,14 @@ use crate::calibration::Plan;
 use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph};
 use crate::error::{Error, Origin, Place, Result};
+use crate::metrics::{LeftEmpty, left_empty};
+use crate::output::METRICS;
 use crate::output::manifest::Span;
 use crate::scenario::applies;
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
-use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
+use crate::scenario::{DEFAULT_SCENARIO, Imported, Membership, Parameters, Scenario};
+use crate::sensitivity::spec::Measure;
 use crate::sensitivity::spec::{DEFAULT_LEVELS, LEVELS_IGNORED, MAX_FACTORS};
 use crate::sensitivity::{Analysis, Factor, Method, Reference, Sensitivity};
 
@@ -1492,9 +1495,29 @@ impl Experiment {
         };
         let analysed = of_arm(analysis.arm);
         analysis.reference = Self::sensitivity_reference(base, arms, analysis.arm, &analysed);
-        let mut read = analysed;
-        if let Some(Reference::Arm(r)) = analysis.reference {
-            read.extend(of_arm(r));
+        let open =
+            |runs: &[&Scenario]| runs.iter().all(|s| s.format.membership == Membership::Open);
+        // Whose rows each outcome reads: the analysed arm's, and for one
+        // that compares, the reference's; each with whether they meet and
+        // whether in open groups.
+        let own = &arms[analysis.arm];
+        let mut read = vec![Rows {
+            who: format!("arm {}", own.name),
+            kind: (own.attends, open(&analysed)),
+            runs: analysed,
+        }];
+        match analysis.reference {
+            Some(Reference::Arm(r)) => read.push(Rows {
+                who: format!("arm {}", arms[r].name),
+                kind: (arms[r].attends, open(&of_arm(r))),
+                runs: of_arm(r),
+            }),
+            Some(Reference::Control) => read.push(Rows {
+                who: "control members".into(),
+                kind: (false, true),
+                runs: Vec::new(),
+            }),
+            None => {}
         }
         Self::check_outcomes(analysis, &read, document, report)
     }
@@ -1599,27 +1622,33 @@ impl Experiment {
     }
 
     /// Every outcome's session within every run it is read from (the
-    /// analysed arm's and its reference arm's), and a reference for every
-    /// outcome that compares.
+    /// analysed arm's and its reference arm's), a reference for every
+    /// outcome that compares, and a figure that the rows it reads define:
+    /// not one of meetings for members who never meet, of the waiting list
+    /// for closed groups, or one not measured before the first session.
     fn check_outcomes(
         analysis: &Analysis,
-        analysed: &[&Scenario],
+        read: &[Rows],
         document: &Document,
         report: &Reporter,
     ) -> Result<()> {
         let place = document.place("sensitivity.outcomes");
-        let sessions = analysed
+        let refuse = |given: String, allowed: String| {
+            report.at(place.clone(), "sensitivity.outcomes", given, allowed)
+        };
+        let sessions = read
             .iter()
+            .flat_map(|rows| &rows.runs)
             .map(|s| s.format.sessions)
             .min()
             .unwrap_or(0);
         for outcome in &analysis.spec.outcomes {
-            if let crate::sensitivity::spec::Session::Step(step) = outcome.session
-                && step > sessions
-            {
-                return Err(report.at(
-                    place,
-                    "sensitivity.outcomes",
+            let session = match outcome.session {
+                crate::sensitivity::spec::Session::Step(step) => step,
+                crate::sensitivity::spec::Session::End => sessions,
+            };
+            if session > sessions {
+                return Err(refuse(
                     outcome.label(),
                     format!(
                         "a session from 0 to {sessions} (the fewest sessions of any run it is read from), or @end"
@@ -1627,12 +1656,33 @@ impl Experiment {
                 ));
             }
             if outcome.compares() && analysis.reference.is_none() {
-                return Err(report.at(
-                    place,
-                    "sensitivity.outcomes",
+                return Err(refuse(
                     outcome.label(),
-                    "a difference or an effect size needs something to compare with: a waitlist arm (attends = false), another arm named by [question] reference, or community.control_members > 0",
+                    "a difference or an effect size needs something to compare with: a waitlist arm (attends = false), another arm named by [question] reference, or community.control_members > 0".into(),
                 ));
+            }
+            // An effect size reads the members' end scores, which every
+            // member has, not a row's figure.
+            if outcome.measure == Measure::EffectSize {
+                continue;
+            }
+            let whose = read.iter().take(if outcome.compares() { 2 } else { 1 });
+            for rows in whose {
+                let metric = &METRICS[outcome.metric];
+                // The reason leads what is allowed: the outcome as written
+                // is short enough to quote whole.
+                let (why, allowed) = match left_empty(metric, &rows.who, rows.kind, session) {
+                    Some(LeftEmpty::Unmeasured(why, allowed)) => (why, allowed),
+                    Some(LeftEmpty::BeforeFirst(_)) => (
+                        format!(
+                            "@{session} is before the first session, where {} is not measured",
+                            metric.name
+                        ),
+                        format!("a session from 1 to {sessions}, or @end"),
+                    ),
+                    None => continue,
+                };
+                return Err(refuse(outcome.label(), format!("{why}; {allowed}")));
             }
         }
         Ok(())
@@ -2107,6 +2157,16 @@ impl ScenarioBuilder {
         }
         Ok(experiment.scenario(0, 0).clone())
     }
+}
+
+/// The rows an analysis reads for one side of its outcomes: whose they are
+/// (`arm NAME`, `control members`), whether they meet and in open groups,
+/// and the runs that write them (none of their own for control members,
+/// who are in the analysed arm's runs).
+struct Rows<'s> {
+    who: String,
+    kind: (bool, bool),
+    runs: Vec<&'s Scenario>,
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use crate::baseline::Cohort;
 use crate::bonds::TieLevels;
 use crate::network::NetStats;
-use crate::output::{GroupRow, MemberRow, MemberStatus, TimeseriesRow};
+use crate::output::{GroupRow, METRICS, MemberRow, MemberStatus, Metric, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::forum;
 use crate::rules::group_differences::GroupCharacter;
@@ -571,6 +571,64 @@ pub fn empty_by_design(
     step: u32,
 ) -> bool {
     value(&probe(true, true, 1)).is_some() && value(&probe(meets, open, step)).is_none()
+}
+
+/// Why rows leave a metric empty whatever the runs do
+/// ([`left_empty`]), as the given value and what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeftEmpty {
+    /// A figure of meetings for members who never meet, or of the waiting
+    /// list for closed groups: (given, allowed).
+    Unmeasured(String, String),
+    /// A figure not measured before the first session, asked at step 0:
+    /// the given session, with why.
+    BeforeFirst(String),
+}
+
+/// Why the rows of `who` (`control members`, `arm NAME`) leave `metric`
+/// empty at `session` whatever the runs do, if they do: a figure of
+/// meetings where they never meet, the waiting list where their groups
+/// are closed, or a figure not measured before the first session.
+/// `(meets, open)`: whether they meet, and in open groups.
+pub fn left_empty(
+    metric: &Metric,
+    who: &str,
+    (meets, open): (bool, bool),
+    session: u32,
+) -> Option<LeftEmpty> {
+    if !meets && empty_by_design(metric.value, false, true, 1) {
+        let defined: Vec<&str> = METRICS
+            .iter()
+            .filter(|m| !empty_by_design(m.value, false, true, 1))
+            .map(|m| m.name)
+            .collect();
+        return Some(LeftEmpty::Unmeasured(
+            format!(
+                "{} for {who}, who never meet, so their rows leave it empty",
+                metric.name
+            ),
+            format!(
+                "for members who never meet, a figure not tied to meetings: {}",
+                defined.join(", ")
+            ),
+        ));
+    }
+    if !open && empty_by_design(metric.value, meets, false, 1) {
+        return Some(LeftEmpty::Unmeasured(
+            format!(
+                "{} for {who}, whose groups are closed (format.membership), so their rows leave it empty",
+                metric.name
+            ),
+            "for closed groups, a figure other than waiting_share, which only open groups have"
+                .into(),
+        ));
+    }
+    empty_by_design(metric.value, meets, open, session).then(|| {
+        LeftEmpty::BeforeFirst(format!(
+            "{session}, before the first session, where {} is not measured",
+            metric.name
+        ))
+    })
 }
 
 /// The moments of these groups' values, a group at a time.

@@ -264,6 +264,23 @@ fn bad_tables_are_refused_at_their_line() {
             "outcomes",
             "a difference or an effect size needs something to compare with",
         ),
+        // Outcomes whose rows are empty whatever the runs do, refused
+        // before any run rather than reported as "no estimate" after all.
+        (
+            with("\"retention@end\",", "\"difference:retention@end\","),
+            "outcomes",
+            "retention for control members, who never meet",
+        ),
+        (
+            with("\"retention@end\",", "\"waiting_share@end\","),
+            "outcomes",
+            "waiting_share for arm group, whose groups are closed",
+        ),
+        (
+            with("\"retention@end\",", "\"attendance_rate@0\","),
+            "outcomes",
+            "@0 is before the first session, where attendance_rate is not measured; a session from 1 to 8",
+        ),
         (
             with("seed = 11", "seed = 11\n[sweep]\ncommunity.groups = [4, 6]"),
             "community.groups = [4, 6]",

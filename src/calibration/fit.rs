@@ -23,7 +23,7 @@ use super::Plan;
 use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;
-use crate::metrics::empty_by_design;
+use crate::metrics::{LeftEmpty, left_empty};
 use crate::output::parts;
 use crate::output::rows;
 use crate::output::{METRICS, TimeseriesRow};
@@ -140,7 +140,7 @@ fn each_source(
             // Open where every point of the arm meets in open groups.
             let open = of_arm(arm).all(|s| s.format.membership == Membership::Open);
             let arm_kind = (meets, open);
-            if let Some((what, given, allowed)) = left_empty(t, &label, arm_kind, session, last) {
+            if let Some((what, given, allowed)) = left_empty_target(t, &label, arm_kind, session, last) {
                 return Err(problem(t, what, given, allowed));
             }
             Ok(Source {
@@ -153,60 +153,25 @@ fn each_source(
 }
 
 /// Why a target's figure is one its rows leave empty whatever the runs do,
-/// if it is: a figure of meetings for members who never meet, the waiting
-/// list of closed groups, or one not measured before the first session. As
-/// (column, given, allowed).
-fn left_empty(
+/// if it is ([`left_empty`]): as (column, given, allowed).
+fn left_empty_target(
     t: &Target,
     label: &str,
-    (meets, open): (bool, bool),
+    arm_kind: (bool, bool),
     session: u32,
     last: u32,
 ) -> Option<(&'static str, String, String)> {
-    let metric = &METRICS[t.metric];
-    if !meets && empty_by_design(metric.value, false, true, 1) {
-        let who = if label == CONTROL {
-            "control members".to_string()
-        } else {
-            format!("arm {label}")
-        };
-        let defined: Vec<&str> = METRICS
-            .iter()
-            .filter(|m| !empty_by_design(m.value, false, true, 1))
-            .map(|m| m.name)
-            .collect();
-        return Some((
-            "metric",
-            format!(
-                "{} for {who}, who never meet, so their rows leave it empty",
-                metric.name
-            ),
-            format!(
-                "for members who never meet, a figure not tied to meetings: {}",
-                defined.join(", ")
-            ),
-        ));
-    }
-    if !open && empty_by_design(metric.value, meets, false, 1) {
-        return Some((
-            "metric",
-            format!(
-                "{} for arm {label}, whose groups are closed (format.membership), so their rows leave it empty",
-                metric.name
-            ),
-            "for closed groups, a figure other than waiting_share, which only open groups have"
-                .into(),
-        ));
-    }
-    (empty_by_design(metric.value, meets, open, session)).then(|| {
-        (
-            "step",
-            format!(
-                "{session}, before the first session, where {} is not measured",
-                metric.name
-            ),
-            format!("a session from 1 to {last}, or end"),
-        )
+    let who = if label == CONTROL {
+        "control members".to_string()
+    } else {
+        format!("arm {label}")
+    };
+    let empty = left_empty(&METRICS[t.metric], &who, arm_kind, session)?;
+    Some(match empty {
+        LeftEmpty::BeforeFirst(given) => {
+            ("step", given, format!("a session from 1 to {last}, or end"))
+        }
+        LeftEmpty::Unmeasured(given, allowed) => ("metric", given, allowed),
     })
 }
 

@@ -2,7 +2,7 @@
 //! redrawn byte for byte by `bonfire plot`, and the report stands alone.
 
 use assert_cmd::Command;
-use bonfire::plot::draw::{Naming, naming};
+use bonfire::plot::layout::{Naming, naming};
 use std::path::{Path, PathBuf};
 
 const CHARTS: [&str; 5] = ["isolation", "cohesion", "retention", "attendance", "hope"];

@@ -369,7 +369,7 @@ fn sweep_chart(data: &RunData, scenario: &str) -> Option<ChartSpec> {
     }
     let axis = SweepAxis::of(data);
     let title = format!("{scenario}: the last session, by {}", axis.title_keys);
-    if super::draw::naming(&axis.categories).is_none() {
+    if super::layout::naming(&axis.categories).is_none() {
         let points = axis.categories.len();
         return Some(ChartSpec {
             name: "sweep",

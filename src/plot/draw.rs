@@ -21,30 +21,13 @@ use plotters_backend::BackendCoord;
 use super::charts::{ChartSpec, Heatmap, Line, Panel};
 use super::data::RunData;
 use super::layout::{Colour, GREY_COLOURS, PALETTE_COLOURS, Plan};
-use super::png_text::text_width;
+use super::layout::{LINE_HEIGHT, Naming, longest_standing, naming, standing_name};
+pub use super::png_text::TextSize;
+use super::png_text::{FONT, text_width};
 use crate::stats::Estimate;
 use crate::verdict::{fixed, wrap};
 
-/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
-pub(crate) const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 const FONT_FAMILY: &str = "sans-serif";
-
-/// The sizes of the charts' text, in pixels. Each is even: plotters sets
-/// a glyph at half the text's size below its top, cut to whole pixels
-/// toward zero, so at an odd size a full stop or a comma (below the
-/// middle) moves up a pixel where a digit (above it) moves down, and
-/// "0.5" reads as "0·5".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextSize {
-    /// A chart's title.
-    Title = 26,
-    /// A message in place of a chart, and a panel's heading.
-    Heading = 18,
-    /// A panel's caption, an axis's description, the legend's heading.
-    Caption = 16,
-    /// Tick labels, the legend's entries, notes.
-    Label = 14,
-}
 
 /// The bundled font at `size`.
 pub fn font(size: TextSize) -> FontDesc<'static> {
@@ -855,56 +838,6 @@ fn draw_colour_key<DB: DrawingBackend>(
 fn bar_shift(with_bars: &[usize], condition: usize) -> f64 {
     let place = with_bars.iter().position(|&c| c == condition).unwrap_or(0);
     place as f64 - (with_bars.len() as f64 - 1.0) / 2.0
-}
-
-/// How a sweep chart's named points are named below its axis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Naming {
-    /// Each name's lines lying centred below its point, a line per key.
-    Lying,
-    /// Each name on one line (its keys' values joined by commas) standing
-    /// below its point, read upward, ending at the axis: where names lying
-    /// side by side would run into each other.
-    Standing,
-}
-
-/// The width, in pixels, that the names of points may take along a sweep
-/// chart's axis (its panels' width, less the y axis), about how wide a
-/// character of a label is, the room a standing name takes across the
-/// axis (a line's height), and the longest, in pixels, a standing name
-/// may be.
-const NAMES_WIDTH: usize = 880;
-const LABEL_CHARACTER: usize = 8;
-const LINE_HEIGHT: usize = 18;
-const LONGEST_STANDING: usize = 320;
-
-/// How points named by `categories` (a line per key each) are named along
-/// a sweep chart's axis: lying where each name's longest line fits within
-/// its point's share of the width (at most 110 points of one digit, 10 of
-/// eleven letters); else standing where a line's height each fits (at
-/// most 48 points) and the longest name, joined, is at most 40
-/// pixels (about 40 characters); else `None`: they cannot be named along one axis.
-pub fn naming(categories: &[Vec<String>]) -> Option<Naming> {
-    let longest = categories.iter().flatten().map(|l| l.chars().count()).max();
-    if longest.is_none_or(|chars| categories.len() * (chars * LABEL_CHARACTER) <= NAMES_WIDTH) {
-        return Some(Naming::Lying);
-    }
-    let fits = longest_standing(categories) <= LONGEST_STANDING as f32;
-    (fits && categories.len() * LINE_HEIGHT <= NAMES_WIDTH).then_some(Naming::Standing)
-}
-
-/// The length, in pixels, of the longest of the names standing.
-fn longest_standing(categories: &[Vec<String>]) -> f32 {
-    let size = TextSize::Label as u32 as f32;
-    let lengths = categories
-        .iter()
-        .map(|l| text_width(&standing_name(l), size));
-    lengths.fold(0.0, f32::max)
-}
-
-/// A point's name as it stands: its lines joined by commas.
-fn standing_name(lines: &[String]) -> String {
-    lines.join(", ")
 }
 
 /// The height, in pixels, the names of points take below the axis: a

@@ -13,6 +13,7 @@
 //! never attend (the control members, a waitlist arm) are always grey.
 
 use super::data::{Condition, RunData};
+use super::png_text::{TextSize, text_width};
 
 /// Most conditions drawn in one panel.
 pub const MAX_LINES: usize = 5;
@@ -218,6 +219,56 @@ impl Plan {
             keys,
         }
     }
+}
+
+/// How a sweep chart's named points are named below its axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Naming {
+    /// Each name's lines lying centred below its point, a line per key.
+    Lying,
+    /// Each name on one line (its keys' values joined by commas) standing
+    /// below its point, read upward, ending at the axis: where names lying
+    /// side by side would run into each other.
+    Standing,
+}
+
+/// The width, in pixels, that the names of points may take along a sweep
+/// chart's axis (its panels' width, less the y axis), about how wide a
+/// character of a label is, the room a standing name takes across the
+/// axis (a line's height), and the longest, in pixels, a standing name
+/// may be.
+const NAMES_WIDTH: usize = 880;
+const LABEL_CHARACTER: usize = 8;
+pub(crate) const LINE_HEIGHT: usize = 18;
+const LONGEST_STANDING: usize = 320;
+
+/// How points named by `categories` (a line per key each) are named along
+/// a sweep chart's axis: lying where each name's longest line fits within
+/// its point's share of the width (at most 110 points of one digit, 10 of
+/// eleven letters); else standing where a line's height each fits (at
+/// most 48 points) and the longest name, joined, is at most 40
+/// pixels (about 40 characters); else `None`: they cannot be named along one axis.
+pub fn naming(categories: &[Vec<String>]) -> Option<Naming> {
+    let longest = categories.iter().flatten().map(|l| l.chars().count()).max();
+    if longest.is_none_or(|chars| categories.len() * (chars * LABEL_CHARACTER) <= NAMES_WIDTH) {
+        return Some(Naming::Lying);
+    }
+    let fits = longest_standing(categories) <= LONGEST_STANDING as f32;
+    (fits && categories.len() * LINE_HEIGHT <= NAMES_WIDTH).then_some(Naming::Standing)
+}
+
+/// The length, in pixels, of the longest of the names standing.
+pub(crate) fn longest_standing(categories: &[Vec<String>]) -> f32 {
+    let size = TextSize::Label as u32 as f32;
+    let lengths = categories
+        .iter()
+        .map(|l| text_width(&standing_name(l), size));
+    lengths.fold(0.0, f32::max)
+}
+
+/// A point's name as it stands: its lines joined by commas.
+pub(crate) fn standing_name(lines: &[String]) -> String {
+    lines.join(", ")
 }
 
 #[cfg(test)]

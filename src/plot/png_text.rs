@@ -19,6 +19,26 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
 
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
+pub(crate) const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+
+/// The sizes of the charts' text, in pixels. Each is even: plotters sets
+/// a glyph at half the text's size below its top, cut to whole pixels
+/// toward zero, so at an odd size a full stop or a comma (below the
+/// middle) moves up a pixel where a digit (above it) moves down, and
+/// "0.5" reads as "0·5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextSize {
+    /// A chart's title.
+    Title = 26,
+    /// A message in place of a chart, and a panel's heading.
+    Heading = 18,
+    /// A panel's caption, an axis's description, the legend's heading.
+    Caption = 16,
+    /// Tick labels, the legend's entries, notes.
+    Label = 14,
+}
+
 /// A bitmap backend whose text is drawn letter by letter, each letter at
 /// its pen position plus its side bearing.
 pub struct PngBackend<'a> {
@@ -36,9 +56,9 @@ impl<'a> PngBackend<'a> {
     }
 }
 
-/// The font every chart is drawn in ([`super::draw::FONT`]).
+/// The font every chart is drawn in ([`FONT`]).
 fn charts_font() -> FontRef<'static> {
-    FontRef::try_from_slice(super::draw::FONT).expect("the charts' embedded font parses")
+    FontRef::try_from_slice(FONT).expect("the charts' embedded font parses")
 }
 
 type Drawn<E> = Result<(), DrawingErrorKind<E>>;
@@ -133,7 +153,7 @@ impl DrawingBackend for PngBackend<'_> {
 
 /// How wide `text` is, in pixels, set in the charts' font at `size`
 /// pixels an em: its letters' advances and the kerning between them, as
-/// [`draw_letters`] moves the pen.
+/// the pen moves when the letters are drawn.
 pub fn text_width(text: &str, size: f32) -> f32 {
     let font = charts_font();
     let font = font.as_scaled(size);

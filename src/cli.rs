@@ -310,9 +310,12 @@ fn check(
     for path in paths {
         let checked = Experiment::from_file(path, &Overrides::default()).and_then(|e| {
             let estimate = if no_memory_check {
-                memory::estimate(&e, threads)
+                memory::estimate(&e, threads, e.calibration.is_none())
             } else {
-                memory::check(&e, threads, &path.display().to_string(), memory::Start::New)?
+                // A calibration draws its own charts, from its particles.
+                let charts = e.calibration.is_none();
+                let origin = path.display().to_string();
+                memory::check(&e, threads, charts, &origin, memory::Start::New)?
             };
             Ok((e, estimate))
         });
@@ -570,7 +573,14 @@ fn open_resumed(
     }
     let source = resolved.display().to_string();
     if !args.options.no_memory_check {
-        memory::check(&experiment, threads, &source, memory::Start::Resumed)?;
+        let charts = draws_charts(args, *shard);
+        memory::check(
+            &experiment,
+            threads,
+            charts,
+            &source,
+            memory::Start::Resumed,
+        )?;
     }
     if !args.options.no_disk_check {
         let estimate = disk::estimate(&experiment, *shard);
@@ -585,6 +595,13 @@ fn open_resumed(
         _replaced: None,
         _lock: lock,
     }))
+}
+
+/// Whether a run draws its charts and report once its runs are done: not
+/// with `--no-charts`, nor as a shard of several, which writes its parts
+/// only (the merge draws them).
+fn draws_charts(args: &RunArgs, shard: Option<Shard>) -> bool {
+    !args.options.no_charts && shard.is_none_or(|s| s.count == 1)
 }
 
 /// Where a new run's experiment comes from, as its refusals name it.
@@ -609,7 +626,14 @@ fn open_new(
     job.check(&experiment, args.scenario.as_deref())?;
     summary::print_unused(&experiment);
     if !args.options.no_memory_check {
-        memory::check(&experiment, threads, &origin(args), memory::Start::New)?;
+        let charts = draws_charts(args, shard);
+        memory::check(
+            &experiment,
+            threads,
+            charts,
+            &origin(args),
+            memory::Start::New,
+        )?;
     }
     let dir = args
         .options

@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::experiment::Experiment;
@@ -252,7 +253,7 @@ pub fn summarise(
     let mut out = Vec::new();
     for point in 0..experiment.points.len() {
         // The point's values as text, made once for all its rows.
-        let swept = experiment.point_values(point);
+        let swept: Arc<[String]> = experiment.point_values(point).into();
         for label in &labels {
             let reference = compared_with(experiment, point, label, &labels, &reference_arm, split);
             let condition = Condition {
@@ -280,7 +281,7 @@ struct Condition<'a> {
     experiment: &'a Experiment,
     point: usize,
     /// The point's values as text ([`Experiment::point_values`]).
-    swept: &'a [String],
+    swept: &'a Arc<[String]>,
     label: &'a String,
     reference: Option<&'a (usize, String)>,
     values: &'a ByCondition<'a, &'a FinalRow>,
@@ -327,7 +328,7 @@ impl Condition<'_> {
         Some(SummaryRow {
             point: self.point,
             arm: self.label.clone(),
-            swept: self.swept.to_vec(),
+            swept: self.swept.clone(),
             metric: metric.name.to_string(),
             replicates: own.len() as u64,
             step,

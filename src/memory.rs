@@ -18,11 +18,15 @@
 //! bytes per member, 126 of them the ties; `docs/performance.md`, "Memory"), then
 //! rounded up, so the estimate errs high. Runs
 //! go in parallel only when they are small ([`engine::runs_in_parallel`]),
-//! so the experiment's estimate is its largest run times the runs at once.
+//! so the experiment's estimate is its largest run times the runs at once,
+//! or, where it draws them, what its charts and report hold once the runs
+//! are done ([`charts_bytes`]: every row of `timeseries.csv`), where that
+//! is more.
 
 use crate::engine;
 use crate::error::Error;
 use crate::experiment::Experiment;
+use crate::output::METRICS;
 use crate::scenario::Scenario;
 use crate::scenario::keys::grouped_count;
 
@@ -47,6 +51,19 @@ const EXPORT_NODE: u64 = 100;
 const EXPORT_PAIR: u64 = 48;
 /// The program itself, the thread pool and the files' buffers.
 const FIXED: u64 = 64 << 20;
+/// Bytes per row of `timeseries.csv` while the charts and the report are
+/// drawn, which hold its rows (`plot::data::RunData`): the row, 616
+/// bytes, and its arm's name; measured about 650 (the shipped sensitivity
+/// analysis at 16 samples, 40,704 rows: 43 MiB peak against 19 MiB for a
+/// run of 208 rows).
+const CHART_ROW: u64 = 720;
+/// Bytes per row of `summary.csv` held while the charts are drawn (a
+/// run's summary, printed once they are): the row (about 290 bytes) and
+/// its arm's and metric's names.
+const SUMMARY_ROW: u64 = 400;
+/// Bytes per row of `members.csv` the charts hold (its tenure and how it
+/// ended, for the retention curves).
+const CHART_MEMBER: u64 = 24;
 
 /// The estimated peak memory of one run of `scenario`, in bytes: its
 /// state ([`Scenario::state_bytes`]) and what its outputs and community
@@ -80,16 +97,21 @@ pub fn run_bytes(scenario: &Scenario) -> u64 {
 /// What an experiment is estimated to need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Estimate {
-    /// Peak bytes: the largest run times the runs at once.
+    /// Peak bytes: the largest run times the runs at once, or drawing
+    /// the charts and the report where that needs more.
     pub bytes: u64,
     /// The largest run's bytes.
     pub largest_run: u64,
     /// How many runs go at once.
     pub at_once: u64,
+    /// Drawing the charts and the report once the runs are done (0 where
+    /// they are not drawn).
+    pub charts: u64,
 }
 
-/// The estimate for `experiment` on `threads` worker threads.
-pub fn estimate(experiment: &Experiment, threads: usize) -> Estimate {
+/// The estimate for `experiment` on `threads` worker threads; with
+/// `charts`, the charts and the report drawn at the end too.
+pub fn estimate(experiment: &Experiment, threads: usize, charts: bool) -> Estimate {
     let largest_run = experiment.scenarios().map(run_bytes).max().unwrap_or(FIXED);
     // Runs go several at once only while their members together stay under
     // the engine's bound, counted over the runs still to do (a resume, a
@@ -99,11 +121,37 @@ pub fn estimate(experiment: &Experiment, threads: usize) -> Estimate {
         .min(threads as u64)
         .min(experiment.run_count())
         .max(1);
+    let charts = if charts { charts_bytes(experiment) } else { 0 };
     Estimate {
-        bytes: largest_run.saturating_mul(at_once),
+        bytes: largest_run.saturating_mul(at_once).max(charts),
         largest_run,
         at_once,
+        charts,
     }
+}
+
+/// The peak memory of drawing the charts and the report of `experiment`,
+/// which hold every row of `timeseries.csv` and, where it is written,
+/// what they read of each row of `members.csv`, beside the run's
+/// summary (a row per condition and metric).
+pub fn charts_bytes(experiment: &Experiment) -> u64 {
+    let replicates = u64::from(experiment.replicates);
+    let rows: u64 = experiment
+        .scenarios()
+        .map(|s| {
+            let conditions = 1 + u64::from(s.community.control_members > 0);
+            let series = (u64::from(s.format.sessions) + 1) * conditions * CHART_ROW;
+            let members = if s.output.members_csv {
+                s.total_members().saturating_mul(CHART_MEMBER)
+            } else {
+                0
+            };
+            let summary = conditions * METRICS.len() as u64 * SUMMARY_ROW;
+            let runs = series.saturating_add(members).saturating_mul(replicates);
+            runs.saturating_add(summary)
+        })
+        .fold(0, u64::saturating_add);
+    rows.saturating_add(FIXED)
 }
 
 /// The memory free for this process (Linux): the machine's
@@ -171,10 +219,11 @@ pub enum Start {
 pub fn check(
     experiment: &Experiment,
     threads: usize,
+    charts: bool,
     origin: &str,
     start: Start,
 ) -> Result<Estimate, Error> {
-    let estimate = estimate(experiment, threads);
+    let estimate = estimate(experiment, threads, charts);
     match available_bytes() {
         Some(free) if estimate.bytes > free => {
             let largest = experiment.scenarios().max_by_key(|s| s.total_members());
@@ -213,7 +262,10 @@ fn ways_to_less(largest: Option<&Scenario>, estimate: &Estimate, start: Start) -
             None => "fewer groups or control members".to_string(),
         });
     }
-    if estimate.at_once > 1 {
+    if estimate.charts == estimate.bytes {
+        ways.push("--no-charts (drawing the charts and the report holds timeseries.csv whole; `bonfire plot` draws them later)".to_string());
+    }
+    if estimate.at_once > 1 && estimate.charts < estimate.bytes {
         ways.push(format!(
             "fewer --threads ({} runs go at once; one at a time needs about {})",
             estimate.at_once,
@@ -244,16 +296,31 @@ pub fn in_words(bytes: u64) -> String {
 impl Estimate {
     /// The estimate in words, with how it is made up.
     pub fn describe(&self) -> String {
-        if self.at_once > 1 {
-            format!(
-                "{} of memory ({} runs at once, {} each)",
+        if self.charts == self.bytes {
+            return format!(
+                "{} of memory (drawing the charts and the report, which hold timeseries.csv whole; the runs need {})",
                 in_words(self.bytes),
+                in_words(self.largest_run.saturating_mul(self.at_once))
+            );
+        }
+        let runs = if self.at_once > 1 {
+            format!(
+                "{} runs at once, {} each",
                 self.at_once,
                 in_words(self.largest_run)
             )
         } else {
-            format!("{} of memory (one run at a time)", in_words(self.bytes))
-        }
+            "one run at a time".to_string()
+        };
+        let charts = if self.charts > 0 {
+            format!(
+                "; the charts and the report afterwards {}",
+                in_words(self.charts)
+            )
+        } else {
+            String::new()
+        };
+        format!("{} of memory ({runs}{charts})", in_words(self.bytes))
     }
 }
 
@@ -271,21 +338,21 @@ mod tests {
     fn the_estimate_grows_with_members_ties_rows_and_runs_at_once() {
         let small = experiment("[community]\ngroups = 100\n");
         let large = experiment("[community]\ngroups = 100000\n");
-        let (s, l) = (estimate(&small, 1), estimate(&large, 1));
+        let (s, l) = (estimate(&small, 1, false), estimate(&large, 1, false));
         assert!(l.bytes > 500 * (s.bytes - FIXED), "{s:?} {l:?}");
         let panel = experiment("[community]\ngroups = 100000\n[output]\npanel_csv = true\n");
-        assert!(estimate(&panel, 1).bytes > l.bytes * 3);
+        assert!(estimate(&panel, 1, false).bytes > l.bytes * 3);
         // Small runs go several at once; large ones one at a time.
         let many = experiment("replicates = 8\n[community]\ngroups = 100\n");
-        assert_eq!(estimate(&many, 4).at_once, 4);
+        assert_eq!(estimate(&many, 4, false).at_once, 4);
         let huge = experiment("replicates = 8\n[community]\ngroups = 1000000\n");
-        assert_eq!(estimate(&huge, 4).at_once, 1);
+        assert_eq!(estimate(&huge, 4, false).at_once, 1);
         // An export's graph, one at a time however many steps export: its
         // nodes and every pair of places that could be a tie.
         let exports = |steps: &str| {
             let text =
                 format!("[community]\ngroups = 100000\n[network]\nexport_steps = [{steps}]\n");
-            estimate(&experiment(&text), 1).bytes
+            estimate(&experiment(&text), 1, false).bytes
         };
         let base = &large.base;
         let places = u64::from(base.pool_size());
@@ -301,6 +368,7 @@ mod tests {
             bytes: at_once << 30,
             largest_run: 1 << 30,
             at_once,
+            charts: 0,
         };
         let closed = experiment("[community]\ngroups = 100\n");
         let ways = |e: &Experiment, at_once, start| {
@@ -326,13 +394,44 @@ mod tests {
         );
     }
 
+    /// Drawing the charts and the report holds every row of
+    /// timeseries.csv: a design of many small runs needs more for that
+    /// than for its runs, and a refusal then names --no-charts.
+    #[test]
+    fn drawing_the_charts_of_many_runs_can_need_more_than_the_runs() {
+        let text = "replicates = 4\n[community]\ngroups = 10\ncontrol_members = 20\n[format]\nsessions = 52\n[output]\nmembers_csv = false\n[sweep]\ncommunity.group_size = { from = 4, to = 400 }\n";
+        let e = experiment(text);
+        let (drawn, not) = (estimate(&e, 2, true), estimate(&e, 2, false));
+        assert_eq!(not.charts, 0);
+        // 397 points × 4 replicates × 53 steps × (the group and control).
+        let rows = 397 * 4 * 53 * 2;
+        let summary = 397 * 2 * METRICS.len() as u64 * SUMMARY_ROW;
+        assert_eq!(drawn.charts, FIXED + rows * CHART_ROW + summary);
+        assert!(drawn.charts > not.bytes, "{drawn:?} {not:?}");
+        assert_eq!(drawn.bytes, drawn.charts);
+        assert!(
+            drawn
+                .describe()
+                .contains("drawing the charts and the report")
+        );
+        let largest = e.scenarios().max_by_key(|s| s.total_members());
+        let ways = ways_to_less(largest, &drawn, Start::New);
+        assert!(ways.contains("--no-charts"), "{ways}");
+        assert!(!ways.contains("--threads"), "{ways}");
+        // members.csv adds what the charts read of each member.
+        let with_members = experiment(&text.replace("members_csv = false", "members_csv = true"));
+        let members: u64 = with_members.scenarios().map(|s| s.total_members()).sum();
+        let more = estimate(&with_members, 2, true).charts - drawn.charts;
+        assert_eq!(more, members * 4 * CHART_MEMBER);
+    }
+
     #[test]
     fn ten_million_groups_need_more_than_twenty_five_gib() {
         // 90 million members in groups of nine: about 280 bytes each at
         // peak (groups of ten take 301, `docs/performance.md`), 23.5 GiB;
         // the estimate errs high.
         let e = experiment("[community]\ngroups = 10000000\n");
-        assert!(estimate(&e, 16).bytes > 25 << 30);
+        assert!(estimate(&e, 16, false).bytes > 25 << 30);
         assert_eq!(in_words(3 << 29), "1.5 GiB");
         assert_eq!(in_words(5 << 20), "5 MiB");
     }

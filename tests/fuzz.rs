@@ -244,7 +244,7 @@ fn holds(text: &str) -> Result<(), TestCaseError> {
                     TestCaseError::fail(format!("resolved does not parse: {e}\n{resolved}"))
                 })?;
             prop_assert_eq!(again.resolved_toml().unwrap(), resolved);
-            memory::estimate(&experiment, 16);
+            memory::estimate(&experiment, 16, true);
         }
     }
     Ok(())

@@ -283,9 +283,12 @@ fn checked_input(args: &CalibrateArgs, threads: usize) -> anyhow::Result<(Experi
     driver::check_targets(&experiment, targets)?;
     summary::print_unused(&experiment);
     if !args.options.no_memory_check {
+        // A calibration draws its own charts, from its particles, not from
+        // the runs' rows.
         memory::check(
             &experiment,
             threads,
+            false,
             &path.display().to_string(),
             memory::Start::New,
         )?;

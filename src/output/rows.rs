@@ -24,6 +24,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use csv::StringRecord;
 use rayon::prelude::*;
@@ -820,7 +821,9 @@ pub struct SummaryRow {
     pub arm: String,
     /// The point's value of every swept key, in `[sweep]` order.
     #[serde(skip)]
-    pub swept: Vec<String>,
+    /// One list shared by the point's rows (a sensitivity design's point
+    /// has a value for each of its factors).
+    pub swept: Arc<[String]>,
     /// A [`METRICS`] name.
     pub metric: String,
     /// Replicates with a value.
@@ -917,11 +920,16 @@ impl SummaryRow {
         cells
     }
 
-    /// Reads summary.csv.
+    /// Reads summary.csv; rows that follow one another with the same
+    /// swept values (a point's) share one list of them.
     pub fn read(path: &Path) -> Result<Swept<SummaryRow>> {
         let fixed: Vec<&str> = Self::LEADING.into_iter().chain(Self::TRAILING).collect();
+        let mut last: Arc<[String]> = Arc::default();
         read_swept(path, &fixed, |row: &mut SummaryRow, values| {
-            row.swept = values
+            if *last != *values {
+                last = values.into();
+            }
+            row.swept = last.clone();
         })
     }
 }
@@ -940,7 +948,7 @@ pub struct Swept<T> {
 fn read_swept<T: DeserializeOwned>(
     path: &Path,
     fixed: &[&str],
-    set: impl Fn(&mut T, Vec<String>),
+    mut set: impl FnMut(&mut T, Vec<String>),
 ) -> Result<Swept<T>> {
     let read_error = |source| Error::ReadCsv {
         path: path.to_path_buf(),
@@ -1244,7 +1252,7 @@ mod tests {
         let reference = SummaryRow {
             point: 1,
             arm: "control".into(),
-            swept: vec!["weekly".into()],
+            swept: vec!["weekly".into()].into(),
             metric: "loneliness_mean".into(),
             replicates: 1,
             step: 26,

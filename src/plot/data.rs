@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
@@ -21,8 +22,9 @@ pub struct ChartRow {
     /// Sweep point of the row's run (0 without runs.csv).
     pub point: usize,
     /// The condition the row is drawn under: its arm, or "point label: arm"
-    /// in a sweep.
-    pub condition: String,
+    /// in a sweep; one text shared by the rows of a run's arm (a sweep's
+    /// label, every key and its value, can run to hundreds of bytes).
+    pub condition: Arc<str>,
     pub row: TimeseriesRow,
 }
 
@@ -123,36 +125,71 @@ impl RunIndex<'_> {
 /// drawn under one condition, whose label (in a sweep, every swept key
 /// and its value) is made once, not at each of its rows.
 #[derive(Default)]
-struct Labels(BTreeMap<u64, Vec<(String, usize, String)>>);
+struct Labels(BTreeMap<u64, Vec<(String, usize, Arc<str>)>>);
 
 impl Labels {
     /// [`RunIndex::label`] of `run` and `arm`.
-    fn of(&mut self, index: &RunIndex, run: u64, arm: &str) -> (usize, String) {
+    fn of(&mut self, index: &RunIndex, run: u64, arm: &str) -> (usize, Arc<str>) {
         let arms = self.0.entry(run).or_default();
         if let Some((_, point, label)) = arms.iter().find(|(known, ..)| known == arm) {
             return (*point, label.clone());
         }
         let (point, label) = index.label(run, arm);
+        let label: Arc<str> = label.into();
         arms.push((arm.to_string(), point, label.clone()));
         (point, label)
     }
 }
 
-/// Whether some point and replicate's control members have different rows
+/// What a first reading of `timeseries.csv` finds, row by row, before the
+/// charts keep any: the runs that have rows, how many rows there are, and
+/// whether some point and replicate's control members have different rows
 /// in different arms' runs (summary.csv then reports them by arm).
-fn control_differs(series: &[TimeseriesRow], runs: &[RunRow]) -> bool {
-    let mut first: BTreeMap<(usize, u32, u32), &TimeseriesRow> = BTreeMap::new();
-    series.iter().filter(|r| r.arm == "control").any(|r| {
-        let Some(info) = runs.get(r.run as usize) else {
-            return false;
+struct FirstReading<'a> {
+    runs: &'a [RunRow],
+    /// Whether the runs are of more than one arm: only then can control
+    /// rows of one point, replicate and step differ.
+    several_arms: bool,
+    found: BTreeSet<u64>,
+    rows: usize,
+    first_control: BTreeMap<(usize, u32, u32), TimeseriesRow>,
+    control_differs: bool,
+}
+
+impl<'a> FirstReading<'a> {
+    fn new(runs: &'a [RunRow]) -> Self {
+        let several_arms = runs.iter().any(|r| r.arm != runs[0].arm);
+        FirstReading {
+            runs,
+            several_arms,
+            found: BTreeSet::new(),
+            rows: 0,
+            first_control: BTreeMap::new(),
+            control_differs: false,
+        }
+    }
+
+    fn see(&mut self, r: TimeseriesRow) {
+        self.found.insert(r.run);
+        self.rows += 1;
+        if !self.several_arms || self.control_differs || r.arm != "control" {
+            return;
+        }
+        let Some(info) = self.runs.get(r.run as usize) else {
+            return;
         };
-        let seen = *first
-            .entry((info.point, info.replicate, r.step))
-            .or_insert(r);
-        let mut same = seen.clone();
-        same.run = r.run;
-        same != *r
-    })
+        let key = (info.point, info.replicate, r.step);
+        match self.first_control.get(&key) {
+            Some(seen) => {
+                let mut same = seen.clone();
+                same.run = r.run;
+                self.control_differs = same != r;
+            }
+            None => {
+                self.first_control.insert(key, r);
+            }
+        }
+    }
 }
 
 /// runs.csv, or no runs and no swept keys without it (every run is then
@@ -169,12 +206,11 @@ fn read_runs(dir: &Path) -> Result<Swept<RunRow>> {
 /// Every run runs.csv lists has rows in timeseries.csv and every row's run
 /// is listed: a file cut short, or one of another run, would otherwise be
 /// drawn as though the experiment had fewer replicates or other runs.
-fn every_run_has_rows(path: &Path, series: &[TimeseriesRow], runs: &[RunRow]) -> Result<()> {
+fn every_run_has_rows(path: &Path, found: &BTreeSet<u64>, runs: &[RunRow]) -> Result<()> {
     if runs.is_empty() {
         return Ok(());
     }
     let listed: BTreeSet<u64> = runs.iter().map(|r| r.run).collect();
-    let found: BTreeSet<u64> = series.iter().map(|r| r.run).collect();
     let changed = |what: String| {
         Err(super::plot_error(
             path,
@@ -183,7 +219,7 @@ fn every_run_has_rows(path: &Path, series: &[TimeseriesRow], runs: &[RunRow]) ->
             ),
         ))
     };
-    if let Some(run) = listed.difference(&found).next() {
+    if let Some(run) = listed.difference(found).next() {
         return changed(format!("no rows for run {run}, which runs.csv lists"));
     }
     if let Some(run) = found.difference(&listed).next() {
@@ -211,12 +247,12 @@ fn point_values(runs: &[RunRow]) -> Vec<Vec<String>> {
 /// Pushes each name not yet in `names`, keeping first-appearance order
 /// (each name looked up in a sorted set, not among all the names before
 /// it: a sweep's rows come under thousands of conditions).
-fn push_new<'a>(names: &mut Vec<String>, new: impl IntoIterator<Item = &'a String>) {
+fn push_new<'a>(names: &mut Vec<String>, new: impl IntoIterator<Item = &'a str>) {
     let mut seen: BTreeSet<String> = names.iter().cloned().collect();
     for name in new {
         if !seen.contains(name) {
-            seen.insert(name.clone());
-            names.push(name.clone());
+            seen.insert(name.to_string());
+            names.push(name.to_string());
         }
     }
 }
@@ -266,12 +302,18 @@ fn read_members(dir: &Path, index: &RunIndex) -> Result<Option<BTreeMap<String, 
         let m: MemberColumns = record.deserialize(Some(&header)).map_err(read_error)?;
         if index.keeps(m.run, m.arm) {
             let condition = labels.of(index, m.run, m.arm).1;
-            by_condition.entry(condition).or_default().push(MemberSpan {
+            let span = MemberSpan {
                 replicate: m.replicate,
                 joined: m.joined_step.is_some(),
                 status: m.status,
                 tenure: m.tenure,
-            });
+            };
+            match by_condition.get_mut(&*condition) {
+                Some(spans) => spans.push(span),
+                None => {
+                    by_condition.insert(condition.to_string(), vec![span]);
+                }
+            }
         }
     }
     Ok(Some(by_condition))
@@ -297,38 +339,42 @@ impl RunData {
                 missing: "timeseries.csv",
             });
         }
-        let series: Vec<TimeseriesRow> = rows::read(&series_path)?;
         let Swept {
             keys: sweep_keys,
             rows: runs,
         } = read_runs(dir)?;
-        every_run_has_rows(&series_path, &series, &runs)?;
+        // Read twice, row by row, rather than held whole beside the rows
+        // kept: first what decides which rows are kept, then those rows.
+        let mut first = FirstReading::new(&runs);
+        rows::for_each(&series_path, |r| first.see(r))?;
+        every_run_has_rows(&series_path, &first.found, &runs)?;
         let point_values = point_values(&runs);
         let mut base_arms: Vec<String> = Vec::new();
-        push_new(&mut base_arms, runs.iter().map(|r| &r.arm));
+        push_new(&mut base_arms, runs.iter().map(|r| r.arm.as_str()));
         let index = RunIndex {
             runs: &runs,
             first_arm: base_arms.first(),
-            control_split: control_differs(&series, &runs),
+            control_split: first.control_differs,
             sweep_keys: &sweep_keys,
             point_values: &point_values,
         };
         let mut labels = Labels::default();
-        let rows: Vec<ChartRow> = series
-            .into_iter()
-            .filter(|r| index.keeps(r.run, &r.arm))
-            .map(|row| {
+        let mut rows: Vec<ChartRow> = Vec::with_capacity(first.rows);
+        drop(first);
+        rows::for_each(&series_path, |row: TimeseriesRow| {
+            if index.keeps(row.run, &row.arm) {
                 let (point, condition) = labels.of(&index, row.run, &row.arm);
-                ChartRow {
+                rows.push(ChartRow {
                     point,
                     condition,
                     row,
-                }
-            })
-            .collect();
+                });
+            }
+        })?;
+        rows.shrink_to_fit();
         let members = read_members(dir, &index)?;
         let mut arms: Vec<String> = Vec::new();
-        push_new(&mut arms, rows.iter().map(|r| &r.condition));
+        push_new(&mut arms, rows.iter().map(|r| &*r.condition));
         let waitlist: BTreeSet<&str> = runs
             .iter()
             .filter(|r| !r.attends)
@@ -336,7 +382,7 @@ impl RunData {
             .collect();
         let mut first_rows: BTreeMap<&str, &ChartRow> = BTreeMap::new();
         for row in &rows {
-            first_rows.entry(&row.condition).or_insert(row);
+            first_rows.entry(&*row.condition).or_insert(row);
         }
         let conditions = arms
             .iter()
@@ -352,7 +398,7 @@ impl RunData {
                 }
             })
             .collect();
-        push_new(&mut base_arms, rows.iter().map(|r| &r.row.arm));
+        push_new(&mut base_arms, rows.iter().map(|r| r.row.arm.as_str()));
         Ok(RunData {
             rows,
             members,
@@ -457,7 +503,7 @@ impl RunData {
         column: impl Fn(&TimeseriesRow) -> Option<f64>,
     ) -> Vec<(f64, Estimate)> {
         let mut by_step: BTreeMap<u32, (f64, Vec<f64>)> = BTreeMap::new();
-        for r in self.rows.iter().filter(|r| r.condition == arm) {
+        for r in self.rows.iter().filter(|r| &*r.condition == arm) {
             if let Some(v) = column(&r.row).filter(|v| v.is_finite()) {
                 by_step
                     .entry(r.row.step)
@@ -499,7 +545,7 @@ impl RunData {
     pub fn last_step_of(&self, condition: &str) -> u32 {
         self.rows
             .iter()
-            .filter(|r| r.condition == condition)
+            .filter(|r| &*r.condition == condition)
             .map(|r| r.row.step)
             .max()
             .unwrap_or(0)
@@ -515,7 +561,7 @@ impl RunData {
         let values: Vec<f64> = self
             .rows
             .iter()
-            .filter(|r| r.condition == arm && r.row.step == last)
+            .filter(|r| &*r.condition == arm && r.row.step == last)
             .filter_map(|r| column(&r.row))
             .filter(|v| v.is_finite())
             .collect();
@@ -638,7 +684,7 @@ mod tests {
     fn new_names_are_pushed_once_in_the_order_they_first_come() {
         let mut names = vec!["b".to_string()];
         let new = ["a", "b", "c", "a", "d", "c", "b"].map(String::from);
-        push_new(&mut names, &new);
+        push_new(&mut names, new.iter().map(String::as_str));
         assert_eq!(names, ["b", "a", "c", "d"]);
     }
 
@@ -671,13 +717,13 @@ mod tests {
         for _ in 0..2 {
             for run in (0..9u64).rev() {
                 for arm in ["peer_led", "facilitated", "control"] {
-                    assert_eq!(labels.of(&index, run, arm), index.label(run, arm));
+                    let (point, label) = labels.of(&index, run, arm);
+                    assert_eq!((point, label.to_string()), index.label(run, arm));
                 }
             }
         }
-        assert_eq!(
-            labels.of(&index, 6, "control"),
-            (1, "group_size=7, b=0.5: control (facilitated)".to_string())
-        );
+        let (point, label) = labels.of(&index, 6, "control");
+        assert_eq!(point, 1);
+        assert_eq!(&*label, "group_size=7, b=0.5: control (facilitated)");
     }
 }

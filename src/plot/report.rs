@@ -429,8 +429,8 @@ fn reference_swept(r: &SummaryRow, rows: &[SummaryRow]) -> Vec<String> {
         Some(p) if p != r.point => rows
             .iter()
             .find(|o| o.point == p)
-            .map_or_else(Vec::new, |o| o.swept.clone()),
-        _ => r.swept.clone(),
+            .map_or_else(Vec::new, |o| o.swept.to_vec()),
+        _ => r.swept.to_vec(),
     }
 }
 

@@ -406,9 +406,14 @@ impl Kind {
     }
 }
 
-/// A value as a scenario file would write it.
+/// A value as a scenario file would write it: a float with a whole value
+/// keeps its point (`40.0`), so that a message refusing it where a whole
+/// number is allowed does not seem to refuse `40`.
 pub fn written(value: &toml::Value) -> String {
     match value {
+        toml::Value::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 => {
+            format!("{x:.1}")
+        }
         toml::Value::Float(x) if x.is_finite() => number(*x),
         other => bounded(&other.to_string()),
     }
@@ -711,6 +716,19 @@ pub fn markdown_reference() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A float is quoted as a file writes it: a whole one keeps its point,
+    /// so that `groups = 40.0` is not refused as "40".
+    #[test]
+    fn a_float_is_quoted_with_its_point() {
+        let float = |x: f64| written(&toml::Value::Float(x));
+        assert_eq!(float(40.0), "40.0");
+        assert_eq!(float(-2.0), "-2.0");
+        assert_eq!(float(40.5), "40.5");
+        assert_eq!(float(1e20), "1e20");
+        assert_eq!(float(0.0000001), "1e-7");
+        assert_eq!(written(&toml::Value::Integer(40)), "40");
+    }
 
     #[test]
     fn the_registry_a_run_checks_with_is_the_schema_writers_in_another_keyword_order() {

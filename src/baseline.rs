@@ -25,6 +25,15 @@ use crate::rules::loneliness::{LONELINESS_MAX, LONELINESS_MIN};
 use crate::scenario::keys;
 use crate::traits::{Population, SCALE_MAX, SCALE_MIN, Sampling, Traits};
 
+/// What other tools write for a missing value (R's `NA`, pandas' `NaN`,
+/// a spreadsheet's `#N/A`), in lower case: refused with [`MISSING_HINT`],
+/// since a missing trait is an empty cell.
+const MISSING_MARKS: [&str; 8] = ["na", "n/a", "#n/a", "nan", "null", "none", ".", "-"];
+
+/// How a missing value is written, added to what is allowed where a cell
+/// holds one of [`MISSING_MARKS`].
+const MISSING_HINT: &str = ", or an empty cell where the value is missing (the trait is then drawn; from R, write.csv(..., na = \"\"))";
+
 /// What a trait column allows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Allowed {
@@ -469,7 +478,11 @@ impl Cohort {
                 Field::Trait(i) => {
                     let allowed = TRAIT_COLUMNS[i].allowed;
                     let value = allowed.parse(text).ok_or_else(|| {
-                        report.at(Some(line), what, format!("{text:?}"), allowed.words(None))
+                        let mut words = allowed.words(None);
+                        if MISSING_MARKS.contains(&text.to_ascii_lowercase().as_str()) {
+                            words.push_str(MISSING_HINT);
+                        }
+                        report.at(Some(line), what, format!("{text:?}"), words)
                     })?;
                     row.values[i] = Some(value);
                 }
@@ -610,6 +623,17 @@ mod tests {
         let m = message("hope\n0.5,0.2\n");
         assert!(m.contains("an extra field \"0.2\""), "{m}");
         assert!(message("").contains("the file is empty"));
+        // A missing value written as other tools write it is named as such.
+        for missing in ["NA", "#N/A", "nan"] {
+            let m = message(&format!("loneliness,hope\n5,0.5\n{missing},0.4\n"));
+            assert!(
+                m.contains("line 3")
+                    && m.contains(&format!("{missing:?}"))
+                    && m.contains("an empty cell where the value is missing"),
+                "{m}"
+            );
+        }
+        assert!(!message("hope\nhigh\n").contains("missing"));
         assert!(message("hope\n").contains("no data rows"));
         let m = read("hope,id\n0.5,caf\u{e9}\n").unwrap();
         assert_eq!(m.row(1).id.as_deref(), Some("café"));

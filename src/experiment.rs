@@ -38,13 +38,13 @@ use crate::calibration::Plan;
 use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph};
 use crate::error::{Error, Origin, Place, Result};
-use crate::metrics::{LeftEmpty, left_empty};
+use crate::metrics::{LeftEmpty, RowsKind, left_empty};
 use crate::output::METRICS;
 use crate::output::manifest::Span;
 use crate::scenario::applies;
 use crate::scenario::keys::{self, Problem};
 use crate::scenario::source::{Document, join};
-use crate::scenario::{DEFAULT_SCENARIO, Imported, Membership, Parameters, Scenario};
+use crate::scenario::{DEFAULT_SCENARIO, Imported, Parameters, Scenario};
 use crate::sensitivity::spec::Measure;
 use crate::sensitivity::spec::{DEFAULT_LEVELS, LEVELS_IGNORED, MAX_FACTORS};
 use crate::sensitivity::{Analysis, Factor, Method, Reference, Sensitivity};
@@ -1495,26 +1495,24 @@ impl Experiment {
         };
         let analysed = of_arm(analysis.arm);
         analysis.reference = Self::sensitivity_reference(base, arms, analysis.arm, &analysed);
-        let open =
-            |runs: &[&Scenario]| runs.iter().all(|s| s.format.membership == Membership::Open);
         // Whose rows each outcome reads: the analysed arm's, and for one
-        // that compares, the reference's; each with whether they meet and
-        // whether in open groups.
+        // that compares, the reference's; each with what they can measure.
+        // Control members are among the analysed arm's runs.
         let own = &arms[analysis.arm];
         let mut read = vec![Rows {
             who: format!("arm {}", own.name),
-            kind: (own.attends, open(&analysed)),
-            runs: analysed,
+            kind: RowsKind::of(&analysed, own.attends),
+            runs: analysed.clone(),
         }];
         match analysis.reference {
             Some(Reference::Arm(r)) => read.push(Rows {
                 who: format!("arm {}", arms[r].name),
-                kind: (arms[r].attends, open(&of_arm(r))),
+                kind: RowsKind::of(&of_arm(r), arms[r].attends),
                 runs: of_arm(r),
             }),
             Some(Reference::Control) => read.push(Rows {
                 who: "control members".into(),
-                kind: (false, true),
+                kind: RowsKind::of(&analysed, false),
                 runs: Vec::new(),
             }),
             None => {}
@@ -2160,12 +2158,11 @@ impl ScenarioBuilder {
 }
 
 /// The rows an analysis reads for one side of its outcomes: whose they are
-/// (`arm NAME`, `control members`), whether they meet and in open groups,
-/// and the runs that write them (none of their own for control members,
+/// (`arm NAME`, `control members`), what they can measure, and the runs that write them (none of their own for control members,
 /// who are in the analysed arm's runs).
 struct Rows<'s> {
     who: String,
-    kind: (bool, bool),
+    kind: RowsKind,
     runs: Vec<&'s Scenario>,
 }
 

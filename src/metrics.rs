@@ -16,12 +16,14 @@ use std::borrow::Cow;
 
 use crate::baseline::Cohort;
 use crate::bonds::TieLevels;
+use crate::community::NetworkKind;
 use crate::network::NetStats;
 use crate::output::{GroupRow, METRICS, MemberRow, MemberStatus, Metric, TimeseriesRow};
 use crate::population::{GroupState, NEVER, Status};
 use crate::rules::forum;
 use crate::rules::group_differences::GroupCharacter;
 use crate::rules::loneliness::LONELY_CUTOFF;
+use crate::scenario::{Delivery, Membership, Scenario};
 use crate::stats::{GroupedMoments, Moments};
 
 /// Sums and counts over the members of one or more groups at one step.
@@ -558,27 +560,63 @@ impl TimeseriesRow {
     }
 }
 
-/// Whether a metric's figure is left empty whatever the runs do: in a row
-/// of an arm whose members never meet (`meets` false), of closed groups
-/// (`open` false), or at `step` 0.
-/// Asked of [`TimeseriesRow::new`] itself, on a tally where every figure
-/// has what it needs, so that the constructor stays the one place that
-/// says what each figure needs.
+/// What the rows of one side of an analysis can measure whatever the runs
+/// do: whether its members meet, in open groups, in a forum, and among a
+/// community network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsKind {
+    pub meets: bool,
+    pub open: bool,
+    pub forum: bool,
+    pub community: bool,
+}
+
+impl RowsKind {
+    /// Rows where every figure can be measured.
+    pub const EVERY_FIGURE: RowsKind = RowsKind {
+        meets: true,
+        open: true,
+        forum: true,
+        community: true,
+    };
+
+    /// The rows written by `runs` (the runs of one arm, one for each point
+    /// of a design), whose members meet where `meets`: open, a forum or
+    /// among a community network where every run is (a figure some runs
+    /// leave empty is left to the runs to say).
+    pub fn of(runs: &[&Scenario], meets: bool) -> RowsKind {
+        RowsKind {
+            meets,
+            open: runs.iter().all(|s| s.format.membership == Membership::Open),
+            forum: runs.iter().all(|s| s.format.delivery == Delivery::Forum),
+            community: runs
+                .iter()
+                .all(|s| s.community_network.kind != NetworkKind::None),
+        }
+    }
+}
+
+/// Whether a metric's figure is left empty whatever the runs do in rows of
+/// `kind` at `step` (members who never meet, closed groups, groups that
+/// meet rather than post, no community network, step 0). Asked of
+/// [`TimeseriesRow::new`] itself, on a tally where every figure has what
+/// it needs, so that the constructor stays the one place that says what
+/// each figure needs.
 pub fn empty_by_design(
     value: fn(&TimeseriesRow) -> Option<f64>,
-    meets: bool,
-    open: bool,
+    kind: RowsKind,
     step: u32,
 ) -> bool {
-    value(&probe(true, true, 1)).is_some() && value(&probe(meets, open, step)).is_none()
+    value(&probe(RowsKind::EVERY_FIGURE, 1)).is_some() && value(&probe(kind, step)).is_none()
 }
 
 /// Why rows leave a metric empty whatever the runs do
 /// ([`left_empty`]), as the given value and what is allowed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LeftEmpty {
-    /// A figure of meetings for members who never meet, or of the waiting
-    /// list for closed groups: (given, allowed).
+    /// A figure of meetings for members who never meet, of the waiting
+    /// list for closed groups, of a forum for groups that meet, or of a
+    /// community network where there is none: (given, allowed).
     Unmeasured(String, String),
     /// A figure not measured before the first session, asked at step 0:
     /// the given session, with why.
@@ -588,45 +626,84 @@ pub enum LeftEmpty {
 /// Why the rows of `who` (`control members`, `arm NAME`) leave `metric`
 /// empty at `session` whatever the runs do, if they do: a figure of
 /// meetings where they never meet, the waiting list where their groups
-/// are closed, or a figure not measured before the first session.
-/// `(meets, open)`: whether they meet, and in open groups.
-pub fn left_empty(
-    metric: &Metric,
-    who: &str,
-    (meets, open): (bool, bool),
-    session: u32,
-) -> Option<LeftEmpty> {
-    if !meets && empty_by_design(metric.value, false, true, 1) {
-        let defined: Vec<&str> = METRICS
+/// are closed, a forum's where they meet in groups, community ties where
+/// there is no community network, or a figure not measured before the
+/// first session.
+pub fn left_empty(metric: &Metric, who: &str, kind: RowsKind, session: u32) -> Option<LeftEmpty> {
+    // The figures left empty by one lack alone, and the others.
+    let lacking = |lack: RowsKind| {
+        let (empty, kept): (Vec<&Metric>, Vec<&Metric>) = METRICS
             .iter()
-            .filter(|m| !empty_by_design(m.value, false, true, 1))
-            .map(|m| m.name)
-            .collect();
-        return Some(LeftEmpty::Unmeasured(
-            format!(
-                "{} for {who}, who never meet, so their rows leave it empty",
-                metric.name
-            ),
-            format!(
-                "for members who never meet, a figure not tied to meetings: {}",
-                defined.join(", ")
-            ),
-        ));
+            .partition(|m| empty_by_design(m.value, lack, 1));
+        let names = |ms: Vec<&Metric>| ms.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
+        (
+            empty_by_design(metric.value, lack, 1),
+            names(empty),
+            names(kept),
+        )
+    };
+    let every = RowsKind::EVERY_FIGURE;
+    let unmeasured = |why: String, allowed: String| Some(LeftEmpty::Unmeasured(why, allowed));
+    let name = metric.name;
+    if !kind.meets
+        && let (true, _, kept) = lacking(RowsKind {
+            meets: false,
+            ..every
+        })
+    {
+        return unmeasured(
+            format!("{name} for {who}, who never meet, so their rows leave it empty"),
+            format!("for members who never meet, a figure not tied to meetings: {kept}"),
+        );
     }
-    if !open && empty_by_design(metric.value, meets, false, 1) {
-        return Some(LeftEmpty::Unmeasured(
+    if !kind.open
+        && lacking(RowsKind {
+            open: false,
+            ..every
+        })
+        .0
+    {
+        return unmeasured(
             format!(
-                "{} for {who}, whose groups are closed (format.membership), so their rows leave it empty",
-                metric.name
+                "{name} for {who}, whose groups are closed (format.membership), so their rows leave it empty"
             ),
             "for closed groups, a figure other than waiting_share, which only open groups have"
                 .into(),
-        ));
+        );
     }
-    empty_by_design(metric.value, meets, open, session).then(|| {
+    if !kind.forum
+        && let (true, empty, _) = lacking(RowsKind {
+            forum: false,
+            ..every
+        })
+    {
+        return unmeasured(
+            format!(
+                "{name} for {who}, whose groups meet rather than post in a forum (format.delivery), so their rows leave it empty"
+            ),
+            format!(
+                "for groups that meet, a figure other than a forum's ({empty}), which only format.delivery = \"forum\" has"
+            ),
+        );
+    }
+    if !kind.community
+        && let (true, empty, _) = lacking(RowsKind {
+            community: false,
+            ..every
+        })
+    {
+        return unmeasured(
+            format!(
+                "{name} for {who}, with no community network (community_network.kind = \"none\"), so their rows leave it empty"
+            ),
+            format!(
+                "without a community network, a figure other than its ties' ({empty}), which need one"
+            ),
+        );
+    }
+    empty_by_design(metric.value, kind, session).then(|| {
         LeftEmpty::BeforeFirst(format!(
-            "{session}, before the first session, where {} is not measured",
-            metric.name
+            "{session}, before the first session, where {name} is not measured"
         ))
     })
 }
@@ -642,9 +719,10 @@ fn grouped_moments(groups: &[&[f64]]) -> GroupedMoments {
     grouped
 }
 
-/// The row of a tally where every figure has what it needs: every count it
-/// divides by positive, two groups that differ, a forum, community ties.
-fn probe(meets: bool, open: bool, step: u32) -> TimeseriesRow {
+/// The row of a tally where every figure has what it needs (every count it
+/// divides by positive, two groups that differ), with a forum and
+/// community ties where `kind` has them, for rows of `kind` at `step`.
+fn probe(kind: RowsKind, step: u32) -> TimeseriesRow {
     let loneliness_change = grouped_moments(&[&[1.0, 2.0], &[4.0, 6.0]]);
     let tally = Tally {
         arrived: 4,
@@ -659,13 +737,13 @@ fn probe(meets: bool, open: bool, step: u32) -> TimeseriesRow {
         density_groups: 1,
         ties: 1,
         loneliness_change,
-        lonely_ties: Some(LonelyTies {
+        lonely_ties: kind.community.then_some(LonelyTies {
             of_lonely: 1,
             of_lonely_to_lonely: 1,
             of_others: 1,
             of_others_to_lonely: 1,
         }),
-        forum: Some(ForumTally {
+        forum: kind.forum.then(|| ForumTally {
             members_with: vec![1, 1, 1],
             first_answered: 1,
             answered_returned: 1,
@@ -679,7 +757,7 @@ fn probe(meets: bool, open: bool, step: u32) -> TimeseriesRow {
         arm: String::new(),
         replicate: 0,
     };
-    TimeseriesRow::new(id, meets, open, step, 7.0, 1, &tally)
+    TimeseriesRow::new(id, kind.meets, kind.open, step, 7.0, 1, &tally)
 }
 
 impl MemberRow {
@@ -973,35 +1051,69 @@ mod tests {
     fn the_probe_defines_every_metric_where_members_meet() {
         // A metric the probe left empty even there would never count as
         // empty by design, and its targets would pass the check unchecked.
+        let every = RowsKind::EVERY_FIGURE;
         for metric in METRICS {
             assert!(
-                (metric.value)(&probe(true, true, 1)).is_some(),
+                (metric.value)(&probe(every, 1)).is_some(),
                 "{}",
                 metric.name
             );
         }
-        let at_step_0: Vec<&str> = METRICS
-            .iter()
-            .filter(|m| empty_by_design(m.value, true, true, 0))
-            .map(|m| m.name)
-            .collect();
-        assert_eq!(at_step_0, ["attendance_rate"]);
-        assert!(empty_by_design(
+        let empty = |kind: RowsKind, step: u32| -> Vec<&str> {
             METRICS
                 .iter()
-                .find(|m| m.name == "posted_share")
-                .unwrap()
-                .value,
-            false,
-            true,
-            1
-        ));
+                .filter(|m| empty_by_design(m.value, kind, step))
+                .map(|m| m.name)
+                .collect()
+        };
+        assert_eq!(empty(every, 0), ["attendance_rate"]);
+        assert!(
+            empty(
+                RowsKind {
+                    meets: false,
+                    ..every
+                },
+                1
+            )
+            .contains(&"posted_share")
+        );
         // Only open groups have a waiting list.
-        let in_closed_groups: Vec<&str> = METRICS
-            .iter()
-            .filter(|m| empty_by_design(m.value, true, false, 1))
-            .map(|m| m.name)
-            .collect();
-        assert_eq!(in_closed_groups, ["waiting_share"]);
+        assert_eq!(
+            empty(
+                RowsKind {
+                    open: false,
+                    ..every
+                },
+                1
+            ),
+            ["waiting_share"]
+        );
+        assert_eq!(
+            empty(
+                RowsKind {
+                    forum: false,
+                    ..every
+                },
+                1
+            ),
+            [
+                "posted_share",
+                "posted_again_share",
+                "top1_post_share",
+                "top10_post_share",
+                "answered_return_share",
+                "unanswered_return_share"
+            ]
+        );
+        assert_eq!(
+            empty(
+                RowsKind {
+                    community: false,
+                    ..every
+                },
+                1
+            ),
+            ["lonely_near_lonely", "lonely_near_others"]
+        );
     }
 }

@@ -472,6 +472,14 @@ fn bad_tables_and_targets_are_refused_at_their_line() {
             "metric,step,value,sd\nwaiting_share,4,0.1,0.02\n",
             "whose groups are closed",
         ),
+        (
+            "metric,step,value,sd\nposted_share,4,0.5,0.1\n",
+            "meet rather than post in a forum",
+        ),
+        (
+            "metric,step,value,sd\nlonely_near_others,4,0.3,0.1\n",
+            "with no community network",
+        ),
     ] {
         let message = refused(&good, bad);
         assert!(
@@ -522,17 +530,20 @@ fn bad_tables_and_targets_are_refused_at_their_line() {
     }
 }
 
-/// A target these runs never measure (a forum's figure where the groups
-/// meet in a room) is found once generation 0 has run: refused at its
-/// line, and nothing is reported as fitted.
+/// A target these runs never measure, though the rows could (the share of
+/// the change in loneliness that lies between groups, where there is one
+/// group), is found once generation 0 has run: refused at its line, and
+/// nothing is reported as fitted.
 #[test]
 fn a_target_no_run_measures_is_refused_after_the_first_generation() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = calibration_file(dir.path());
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
+        .replace("groups = 30", "groups = 1");
+    let scenario = write_scenario(dir.path(), &text);
     let targets = dir.path().join("targets.csv");
     std::fs::write(
         &targets,
-        "metric,step,value,sd\nretention,4,0.7,0.02\nposted_share,4,0.3,0.05\n",
+        "metric,step,value,sd\nretention,4,0.7,0.02\nbetween_group_share,4,0.1,0.05\n",
     )
     .unwrap();
     let out = dir.path().join("out");
@@ -549,7 +560,7 @@ fn a_target_no_run_measures_is_refused_after_the_first_generation() {
     let message = String::from_utf8(output.stderr).unwrap();
     assert!(
         message.contains("line 3")
-            && message.contains("every run of generation 0 leaves posted_share@4 empty")
+            && message.contains("every run of generation 0 leaves between_group_share@4 empty")
             && message.contains("--force"),
         "{message}"
     );

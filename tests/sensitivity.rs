@@ -277,6 +277,19 @@ fn bad_tables_are_refused_at_their_line() {
             "waiting_share for arm group, whose groups are closed",
         ),
         (
+            with("\"retention@end\",", "\"posted_again_share@end\","),
+            "outcomes",
+            "posted_again_share for arm group, whose groups meet rather than post in a forum",
+        ),
+        (
+            with(
+                "\"retention@end\",",
+                "\"difference:lonely_near_lonely@end\",",
+            ),
+            "outcomes",
+            "lonely_near_lonely for arm group, with no community network",
+        ),
+        (
             with("\"retention@end\",", "\"attendance_rate@0\","),
             "outcomes",
             "@0 is before the first session, where attendance_rate is not measured; a session from 1 to 8",

@@ -23,11 +23,10 @@ use super::Plan;
 use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;
-use crate::metrics::{LeftEmpty, left_empty};
+use crate::metrics::{LeftEmpty, RowsKind, left_empty};
 use crate::output::parts;
 use crate::output::rows;
 use crate::output::{METRICS, TimeseriesRow};
-use crate::scenario::Membership;
 use crate::sensitivity::results::value_at;
 use crate::sensitivity::spec::{Measure, Outcome, Session};
 
@@ -137,9 +136,7 @@ fn each_source(
                 }
             };
             let meets = label != CONTROL && experiment.arms[arm].attends;
-            // Open where every point of the arm meets in open groups.
-            let open = of_arm(arm).all(|s| s.format.membership == Membership::Open);
-            let arm_kind = (meets, open);
+            let arm_kind = RowsKind::of(&of_arm(arm).collect::<Vec<_>>(), meets);
             if let Some((what, given, allowed)) = left_empty_target(t, &label, arm_kind, session, last) {
                 return Err(problem(t, what, given, allowed));
             }
@@ -157,7 +154,7 @@ fn each_source(
 fn left_empty_target(
     t: &Target,
     label: &str,
-    arm_kind: (bool, bool),
+    arm_kind: RowsKind,
     session: u32,
     last: u32,
 ) -> Option<(&'static str, String, String)> {

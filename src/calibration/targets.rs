@@ -79,13 +79,31 @@ struct Columns {
 /// The columns of the header, every one known and every one needed there.
 fn columns(path: &Path, names: &[&str]) -> Result<Columns> {
     let allowed_columns = COLUMNS.join(", ");
+    // One column whose name holds another separator: a file written with
+    // semicolons (a spreadsheet's CSV where the comma is the decimal mark)
+    // or tabs.
+    if let [only] = names
+        && let Some(separator) = [';', '\t'].into_iter().find(|&c| only.contains(c))
+    {
+        return Err(problem(
+            path,
+            Some(1),
+            "the header",
+            format!("one column {only:?}, its names separated by {separator:?}"),
+            &format!(
+                "columns separated by commas: {allowed_columns} (save the file as comma-separated, with a point as the decimal mark)"
+            ),
+        ));
+    }
     if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
         return Err(problem(
             path,
             Some(1),
             "the header",
-            format!("column {extra:?}"),
-            &format!("the columns {allowed_columns}"),
+            format!("a column {extra:?}, which a targets file does not have"),
+            &format!(
+                "only the columns {allowed_columns} (keep notes on the targets in a file of their own)"
+            ),
         ));
     }
     for (i, name) in names.iter().enumerate() {
@@ -148,18 +166,20 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
             )
         })?),
     };
-    let number = |column: &str, text: String| {
+    let number = |column: &str, text: &str| {
         text.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
             .ok_or_else(|| bad(column, format!("{text:?}"), "a finite number"))
     };
-    let value = number("value", cell(at.value))?;
-    let sd = number("sd", cell(at.sd))?;
+    // Numbers are quoted as the file writes them.
+    let (value_text, sd_text) = (cell(at.value), cell(at.sd));
+    let value = number("value", &value_text)?;
+    let sd = number("sd", &sd_text)?;
     if sd <= 0.0 {
         return Err(bad(
             "sd",
-            sd.to_string(),
+            sd_text,
             "a number above 0: the target's standard error, which weighs it in the distance",
         ));
     }
@@ -167,7 +187,7 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
     if let Some((low, high)) = range.filter(|(low, high)| !(*low..=*high).contains(&value)) {
         return Err(bad(
             "value",
-            value.to_string(),
+            value_text,
             &format!("from {low} to {high}: {name} is a {unit}"),
         ));
     }
@@ -177,7 +197,7 @@ fn target(path: &Path, record: &csv::StringRecord, at: &Columns) -> Result<Targe
     if sd < smallest {
         return Err(bad(
             "sd",
-            sd.to_string(),
+            sd_text,
             &format!("a standard error whose squared z-scores are finite: at least {smallest:e}"),
         ));
     }
@@ -290,7 +310,27 @@ mod tests {
             (
                 "metric,step,value,sd,note\nretention,4,0.5,1,x\n",
                 "line 1",
-                "\"note\"",
+                "a column \"note\", which a targets file does not have",
+            ),
+            (
+                "metric;step;value;sd\nretention;4;0,5;0,04\n",
+                "line 1",
+                "its names separated by ';'; allowed: columns separated by commas",
+            ),
+            (
+                "metric\tstep\tvalue\tsd\nretention\t4\t0.5\t0.04\n",
+                "line 1",
+                "separated by '\\t'",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,0.5,-1e-3\n",
+                "line 2",
+                "sd is -1e-3; allowed: a number above 0",
+            ),
+            (
+                "metric,step,value,sd\nretention,4,0.5,1e-200\n",
+                "line 2",
+                "sd is 1e-200;",
             ),
             ("metric,value,sd\nretention,0.5,1\n", "line 1", "\"step\""),
             ("metric,step,value,sd\n", "targets", "at least one"),

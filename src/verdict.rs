@@ -194,6 +194,10 @@ pub fn scale(metric: &Metric) -> (f64, &'static str, usize) {
     }
 }
 
+/// How the labels of shares that name a state of a person begin (in lower
+/// case), besides "no …" (without a tie).
+const STATES: [&str; 4] = ["lonely", "hopeful", "still ", "improved"];
+
 /// The metric's label as it reads inside a sentence, with its scale where
 /// it is a score ("loneliness (UCLA-3, 3–9)", "perceived cohesion (0–10)"):
 /// "lower by 0.47" says little to a reader who does not know the scale.
@@ -204,6 +208,15 @@ fn noun(metric: &Metric) -> String {
         None => String::new(),
     };
     if metric.is_share() || metric.range().is_none() {
+        // A share whose label names a state ("Lonely", "No casual-friend
+        // tie") is the share of those in it: "share lonely (…) lower",
+        // not "lonely (…) lower".
+        if label.starts_with("no ") {
+            return format!("share with {label}");
+        }
+        if STATES.iter().any(|state| label.starts_with(state)) {
+            return format!("share {label}");
+        }
         return label;
     }
     match label.strip_suffix(')') {
@@ -417,6 +430,7 @@ fn level(row: &SummaryRow, names: &Names, metric: &Metric) -> Sentence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::METRICS;
 
     fn row(arm: &str, metric: &str, diff: Option<(f64, f64, f64)>) -> SummaryRow {
         SummaryRow {
@@ -457,6 +471,36 @@ mod tests {
                 "facilitated against peer_led: retention (not dropped out: graduates and members of ended groups count as retained) higher by 6.1 percentage points (95% CI 3.2 to 8.9), after 26 sessions."
             ]
         );
+    }
+
+    /// A share of people in a state is named as a share: "no casual-friend
+    /// tie higher" read as a double negative.
+    #[test]
+    fn a_share_of_people_in_a_state_reads_as_a_share() {
+        let rows = [
+            row("peer_led", "no_casual_tie_share", None),
+            row("open", "no_casual_tie_share", Some((0.258, 0.247, 0.269))),
+        ];
+        let s = texts(&rows, &["no_casual_tie_share".into()]);
+        assert_eq!(
+            s,
+            [
+                "open against peer_led: share with no casual-friend tie (50 h) higher by 25.8 percentage points (95% CI 24.7 to 26.9), after 26 sessions."
+            ]
+        );
+        let nouns: Vec<(&str, String)> = METRICS
+            .iter()
+            .filter(|m| m.is_share())
+            .map(|m| (m.name, noun(m)))
+            .collect();
+        for (name, noun) in &nouns {
+            let state = noun.starts_with("no ") || STATES.iter().any(|s| noun.starts_with(s));
+            assert!(!state, "{name}: {noun}");
+        }
+        let of = |name: &str| &nouns.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(of("lonely_share"), "share lonely (UCLA-3 ≥ 6)");
+        assert_eq!(of("improved_share"), "share improved");
+        assert!(of("retention").starts_with("retention ("));
     }
 
     /// Conditions that end at the same session in different weeks (weekly

@@ -136,12 +136,19 @@ fn check(scenario: &Path, dir: &Path) {
         let noun = label.strip_suffix(')').unwrap_or(&label);
         let about = |s: &str| {
             let s = s.to_lowercase();
-            [": ", "difference in "].iter().any(|before| {
-                let named = format!("{before}{noun}");
-                s.match_indices(&named).any(|(i, _)| {
-                    matches!(s[i + named.len()..].chars().next(), Some(' ' | ',' | ')'))
+            // A share of people in a state is named as a share ("share
+            // with no casual-friend tie", "share lonely").
+            let befores = [": ", "difference in "];
+            let shares = ["", "share ", "share with "];
+            befores
+                .iter()
+                .flat_map(|b| shares.map(|s| format!("{b}{s}")))
+                .any(|before| {
+                    let named = format!("{before}{noun}");
+                    s.match_indices(&named).any(|(i, _)| {
+                        matches!(s[i + named.len()..].chars().next(), Some(' ' | ',' | ')'))
+                    })
                 })
-            })
         };
         let compared = summary
             .iter()

@@ -225,7 +225,7 @@ fn isolation_chart(data: &RunData, scenario: &str) -> ChartSpec {
             ),
             over_time_panel(
                 data,
-                "Share of members",
+                "Share of everyone who arrived",
                 (0.0, 1.0),
                 &[
                     ("lonely_share (UCLA-3 ≥ 6)", |r| r.lonely_share),

@@ -464,6 +464,25 @@ impl RunData {
         (distinct.len() == xs.len()).then(|| (self.sweep_keys[0].as_str(), xs))
     }
 
+    /// Where the points cross two or more swept keys (every combination,
+    /// the last key's values the fastest to change), how many values the
+    /// last key has.
+    pub fn last_key_values(&self) -> Option<usize> {
+        if self.sweep_keys.len() < 2 || self.walked_together() {
+            return None;
+        }
+        let last = self.sweep_keys.len() - 1;
+        let value = |p: usize| self.point_values[p].get(last);
+        let points = self.point_values.len();
+        let mut values = (0..points).map(value).collect::<Vec<_>>();
+        values.sort();
+        values.dedup();
+        let c = values.len();
+        let crossed =
+            c >= 2 && points.is_multiple_of(c) && (0..points).all(|p| value(p) == value(p % c));
+        crossed.then_some(c)
+    }
+
     /// Whether a sweep of two or more keys and points walked its lists
     /// side by side (`[sweep] together = true`) rather than crossing them.
     pub fn walked_together(&self) -> bool {

@@ -56,8 +56,6 @@ const UNFACETED_HEIGHT: u32 = 300;
 const HEATMAP_ROW_HEIGHT: u32 = 300;
 /// The band above a panel's small multiples that names its quantity.
 const PANEL_HEADER_HEIGHT: u32 = 30;
-/// Most small multiples side by side.
-const FACET_COLUMNS: usize = 3;
 
 /// Palette colours (Okabe–Ito, colour-blind safe, without yellow, which
 /// is hard to see on white); a panel never holds more than five.
@@ -206,7 +204,7 @@ struct Grid {
 
 fn grid(plan: &Plan) -> Grid {
     let facets = plan.facets.len();
-    let columns = facets.clamp(1, FACET_COLUMNS);
+    let columns = plan.columns.clamp(1, facets.max(1));
     let width = facet_title_width(columns);
     let title_lines = plan
         .facets
@@ -942,6 +940,7 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Heatmap) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plot::layout::FACET_COLUMNS;
 
     /// Ten conditions in a legend have ten markers (five shapes, filled
     /// and hollow), and each of up to six conditions along a line of a

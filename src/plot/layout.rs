@@ -51,10 +51,20 @@ pub struct Key {
     pub colour: Colour,
 }
 
+/// Most small multiples side by side: three, or four where there are
+/// more than nine (a 4 × 4 sweep's sixteen points in four rows, not six).
+pub const FACET_COLUMNS: usize = 3;
+pub const MANY_FACET_COLUMNS: usize = 4;
+
 /// The plan of a run's charts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub facets: Vec<Facet>,
+    /// Small multiples side by side: a crossed sweep's points a row for
+    /// each value of the keys before the last, where the last has at most
+    /// [`MANY_FACET_COLUMNS`] values; else [`FACET_COLUMNS`], or
+    /// [`MANY_FACET_COLUMNS`] for more than nine.
+    pub columns: usize,
     /// Each condition's colour, by index into [`RunData::conditions`].
     pub colours: Vec<Colour>,
     /// The legend: each colour once, with what it stands for.
@@ -180,11 +190,13 @@ impl Plan {
         let conditions = &data.conditions;
         let labels = distinct(conditions.iter().map(|c| c.label.clone()));
         let points = distinct(conditions.iter().map(|c| c.point));
+        let per_point =
+            conditions.len() > MAX_LINES && points.len() > 1 && labels.len() <= MAX_LINES;
         let (facets, colour_names) = if conditions.len() <= MAX_LINES {
             one_panel(data)
         } else if points.len() == 1 {
             panel_per_arm(data)
-        } else if labels.len() <= MAX_LINES {
+        } else if per_point {
             panel_per_point(data, &points)
         } else if points.len() <= MAX_LINES {
             panel_per_label(data, &labels)
@@ -213,8 +225,16 @@ impl Plan {
             };
             colours.push(colour);
         }
+        let crossed = data
+            .last_key_values()
+            .filter(|c| per_point && (2..=MANY_FACET_COLUMNS).contains(c));
+        let columns = crossed.unwrap_or(match facets.len() {
+            n if n > FACET_COLUMNS * FACET_COLUMNS => MANY_FACET_COLUMNS,
+            n => n.clamp(1, FACET_COLUMNS),
+        });
         Plan {
             facets,
+            columns,
             colours,
             keys,
         }
@@ -304,6 +324,41 @@ mod tests {
             together: false,
             base_arms: labels.iter().map(|l| l.to_string()).collect(),
         }
+    }
+
+    /// A crossed sweep's points lie a row for each value of the first keys,
+    /// a column for each of the last, where it has at most four values;
+    /// else three side by side, four for more than nine.
+    #[test]
+    fn small_multiples_of_a_crossed_sweep_lie_in_its_rows_and_columns() {
+        let crossed = |rows: usize, columns: usize| {
+            let mut data = run(rows * columns, &["group", "control"], &[]);
+            data.sweep_keys = vec!["a".into(), "b".into()];
+            data.point_values = (0..rows * columns)
+                .map(|p| vec![(p / columns).to_string(), format!("0.{}", p % columns)])
+                .collect();
+            data
+        };
+        let columns = |data: &RunData| Plan::of(data).columns;
+        assert_eq!(Plan::of(&crossed(4, 4)).facets.len(), 16);
+        assert_eq!(columns(&crossed(4, 4)), 4);
+        assert_eq!(columns(&crossed(3, 2)), 2);
+        assert_eq!(columns(&crossed(2, 3)), 3);
+        // The last key with more values than fit a row.
+        assert_eq!(columns(&crossed(2, 5)), 4);
+        assert_eq!(columns(&crossed(2, 4)), 4);
+        // Lists walked together, and one key: three or four side by side.
+        let mut together = crossed(3, 2);
+        together.together = true;
+        assert_eq!(columns(&together), 3);
+        assert_eq!(columns(&run(12, &["group", "control"], &[])), 4);
+        assert_eq!(columns(&run(9, &["group", "control"], &[])), 3);
+        // Few conditions: one panel.
+        assert_eq!(columns(&run(2, &["group", "control"], &[])), 1);
+        // Points not in the order a crossed sweep makes them.
+        let mut shuffled = crossed(2, 2);
+        shuffled.point_values.swap(0, 1);
+        assert_eq!(columns(&shuffled), 3);
     }
 
     #[test]

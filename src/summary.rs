@@ -28,7 +28,15 @@ fn show(e: Option<Estimate>, digits: usize) -> String {
             half_width: Some(h),
         }) => {
             let digits = crate::stats::digits_for(h, digits);
-            format!("{mean:.digits$} ± {h:.digits$}")
+            let half = format!("{h:.digits$}");
+            // A half-width too small for the six digits the mean is given
+            // to (replicates that agree but for rounding) is given in its
+            // own first digit, not as "± 0.000000", which reads as none.
+            if h > 0.0 && half.bytes().all(|b| matches!(b, b'0' | b'.')) {
+                format!("{mean:.digits$} ± {h:.0e}")
+            } else {
+                format!("{mean:.digits$} ± {half}")
+            }
         }
         Some(Estimate {
             mean,
@@ -505,6 +513,16 @@ pub fn print_gathered(dir: &Path, generation: usize) {
 mod tests {
     use super::*;
     use crate::calibration::driver::GenerationStart;
+
+    #[test]
+    fn a_half_width_too_small_for_six_digits_is_given_in_its_first_digit() {
+        let estimate = |mean, half_width| Some(Estimate { mean, half_width });
+        assert_eq!(show(estimate(0.73125, Some(1.6e-8)), 3), "0.731250 ± 2e-8");
+        assert_eq!(show(estimate(0.73125, Some(0.004)), 2), "0.731 ± 0.004");
+        assert_eq!(show(estimate(0.5, Some(0.0)), 3), "0.500 ± 0.000");
+        assert_eq!(show(estimate(6.0, None), 2), "6.00");
+        assert_eq!(show(None, 2), "-");
+    }
 
     #[test]
     fn a_generation_says_where_its_runs_come_from_only_when_some_did_not_run_here() {

@@ -38,7 +38,7 @@ use crate::calibration::Plan;
 use crate::calibration::spec::CalibrationSpec;
 use crate::community::{self, CommunityGraph};
 use crate::error::{Error, Origin, Place, Result};
-use crate::metrics::{LeftEmpty, RowsKind, left_empty};
+use crate::metrics::{LeftEmpty, RowsKind, Runs, left_empty};
 use crate::output::METRICS;
 use crate::output::manifest::Span;
 use crate::scenario::applies;
@@ -1498,21 +1498,24 @@ impl Experiment {
         // Whose rows each outcome reads: the analysed arm's, and for one
         // that compares, the reference's; each with what they can measure.
         // Control members are among the analysed arm's runs.
+        let kinds = |runs: &[&Scenario], meets: bool| {
+            [Runs::Some, Runs::Every].map(|which| RowsKind::of(runs, meets, which))
+        };
         let own = &arms[analysis.arm];
         let mut read = vec![Rows {
             who: format!("arm {}", own.name),
-            kind: RowsKind::of(&analysed, own.attends),
+            kinds: kinds(&analysed, own.attends),
             runs: analysed.clone(),
         }];
         match analysis.reference {
             Some(Reference::Arm(r)) => read.push(Rows {
                 who: format!("arm {}", arms[r].name),
-                kind: RowsKind::of(&of_arm(r), arms[r].attends),
+                kinds: kinds(&of_arm(r), arms[r].attends),
                 runs: of_arm(r),
             }),
             Some(Reference::Control) => read.push(Rows {
                 who: "control members".into(),
-                kind: RowsKind::of(&analysed, false),
+                kinds: kinds(&analysed, false),
                 runs: Vec::new(),
             }),
             None => {}
@@ -1669,7 +1672,8 @@ impl Experiment {
                 let metric = &METRICS[outcome.metric];
                 // The reason leads what is allowed: the outcome as written
                 // is short enough to quote whole.
-                let (why, allowed) = match left_empty(metric, &rows.who, rows.kind, session) {
+                let [some, every] = rows.kinds;
+                let (why, allowed) = match left_empty(metric, &rows.who, some, session) {
                     Some(LeftEmpty::Unmeasured(why, allowed)) => (why, allowed),
                     Some(LeftEmpty::BeforeFirst(_)) => (
                         format!(
@@ -1678,7 +1682,14 @@ impl Experiment {
                         ),
                         format!("a session from 1 to {sessions}, or @end"),
                     ),
-                    None => continue,
+                    // Empty at some points: an index needs every point.
+                    None => match left_empty(metric, &rows.who, every, session) {
+                        Some(LeftEmpty::Unmeasured(why, _)) => (
+                            format!("{why} at some of the design's points (a factor varies it)"),
+                            "an outcome every point measures: an index needs the figure at every point".into(),
+                        ),
+                        _ => continue,
+                    },
                 };
                 return Err(refuse(outcome.label(), format!("{why}; {allowed}")));
             }
@@ -2158,11 +2169,12 @@ impl ScenarioBuilder {
 }
 
 /// The rows an analysis reads for one side of its outcomes: whose they are
-/// (`arm NAME`, `control members`), what they can measure, and the runs that write them (none of their own for control members,
+/// (`arm NAME`, `control members`), what some of their runs and what
+/// every one of them can measure, and the runs that write them (none of their own for control members,
 /// who are in the analysed arm's runs).
 struct Rows<'s> {
     who: String,
-    kind: RowsKind,
+    kinds: [RowsKind; 2],
     runs: Vec<&'s Scenario>,
 }
 

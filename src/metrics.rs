@@ -581,19 +581,29 @@ impl RowsKind {
     };
 
     /// The rows written by `runs` (the runs of one arm, one for each point
-    /// of a design), whose members meet where `meets`: open, a forum or
-    /// among a community network where every run is (a figure some runs
-    /// leave empty is left to the runs to say).
-    pub fn of(runs: &[&Scenario], meets: bool) -> RowsKind {
+    /// of a design or particle of a calibration), whose members meet where
+    /// `meets`: open, a forum or among a community network where some run
+    /// is (`Runs::Some`), or where every run is (`Runs::Every`).
+    pub fn of(runs: &[&Scenario], meets: bool, which: Runs) -> RowsKind {
+        let has = |test: &dyn Fn(&Scenario) -> bool| match which {
+            Runs::Some => runs.iter().any(|s| test(s)),
+            Runs::Every => runs.iter().all(|s| test(s)),
+        };
         RowsKind {
             meets,
-            open: runs.iter().all(|s| s.format.membership == Membership::Open),
-            forum: runs.iter().all(|s| s.format.delivery == Delivery::Forum),
-            community: runs
-                .iter()
-                .all(|s| s.community_network.kind != NetworkKind::None),
+            open: has(&|s| s.format.membership == Membership::Open),
+            forum: has(&|s| s.format.delivery == Delivery::Forum),
+            community: has(&|s| s.community_network.kind != NetworkKind::None),
         }
     }
+}
+
+/// Which runs [`RowsKind::of`] asks about: some (what at least one can
+/// measure) or every one (what all can).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    Some,
+    Every,
 }
 
 /// Whether a metric's figure is left empty whatever the runs do in rows of

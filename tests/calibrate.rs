@@ -569,6 +569,31 @@ fn a_target_no_run_measures_is_refused_after_the_first_generation() {
     }
 }
 
+/// A prior that makes some particles forums and others not: a forum's
+/// figure is a target some particles measure, so the calibration runs
+/// (the others leave it empty and are dropped).
+#[test]
+fn a_target_some_particles_measure_is_fitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("name = \"fit\"\nseed = 7\n{PROGRAMME}{CALIBRATION}")
+        .replace("generations = 15", "generations = 2")
+        .replace(
+            "[calibration.parameters]",
+            "[calibration.parameters]\nformat.delivery = [\"in_person\", \"forum\"]",
+        );
+    let scenario = write_scenario(dir.path(), &text);
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(
+        &targets,
+        "metric,step,value,sd\nretention,4,0.7,0.02\nposted_share,4,0.3,0.05\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    calibrate(&scenario, &targets, &out, &[]);
+    let posterior = std::fs::read_to_string(out.join("posterior.csv")).unwrap();
+    assert!(posterior.contains("forum"), "{posterior}");
+}
+
 #[test]
 fn each_command_refuses_the_other_commands_files() {
     let dir = tempfile::tempdir().unwrap();

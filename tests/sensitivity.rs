@@ -289,6 +289,16 @@ fn bad_tables_are_refused_at_their_line() {
             "outcomes",
             "lonely_near_lonely for arm group, with no community network",
         ),
+        // A forum's figure where a factor makes only some points forums:
+        // an index needs every point.
+        (
+            with("\"retention@end\",", "\"posted_share@end\",").replace(
+                "community.group_size = { from = 4, to = 8 }",
+                "community.group_size = { from = 4, to = 8 }\nformat.delivery = [\"in_person\", \"forum\"]",
+            ),
+            "outcomes",
+            "at some of the design's points (a factor varies it); an outcome every point measures",
+        ),
         (
             with("\"retention@end\",", "\"attendance_rate@0\","),
             "outcomes",

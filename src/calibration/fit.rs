@@ -23,7 +23,7 @@ use super::Plan;
 use super::targets::Target;
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;
-use crate::metrics::{LeftEmpty, RowsKind, left_empty};
+use crate::metrics::{LeftEmpty, RowsKind, Runs, left_empty};
 use crate::output::parts;
 use crate::output::rows;
 use crate::output::{METRICS, TimeseriesRow};
@@ -136,7 +136,10 @@ fn each_source(
                 }
             };
             let meets = label != CONTROL && experiment.arms[arm].attends;
-            let arm_kind = RowsKind::of(&of_arm(arm).collect::<Vec<_>>(), meets);
+            // Refused where no particle could measure it; one whose prior
+            // gives some particles the figure and not others is left to
+            // generation 0 (particles that leave a target empty are dropped).
+            let arm_kind = RowsKind::of(&of_arm(arm).collect::<Vec<_>>(), meets, Runs::Some);
             if let Some((what, given, allowed)) = left_empty_target(t, &label, arm_kind, session, last) {
                 return Err(problem(t, what, given, allowed));
             }

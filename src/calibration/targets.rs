@@ -96,14 +96,20 @@ fn columns(path: &Path, names: &[&str]) -> Result<Columns> {
         ));
     }
     if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
+        let lower = extra.to_lowercase();
+        let given = if extra.is_empty() {
+            "a column without a name (a comma at the end of the header?)".to_string()
+        } else if COLUMNS.contains(&lower.as_str()) {
+            format!("a column {extra:?}: the names are in lower case, {lower:?}")
+        } else {
+            format!("a column {extra:?}, which a targets file does not have")
+        };
         return Err(problem(
             path,
             Some(1),
             "the header",
-            format!("a column {extra:?}, which a targets file does not have"),
-            &format!(
-                "only the columns {allowed_columns} (keep notes on the targets in a file of their own)"
-            ),
+            given,
+            &format!("only the columns {allowed_columns}"),
         ));
     }
     for (i, name) in names.iter().enumerate() {
@@ -311,6 +317,16 @@ mod tests {
                 "metric,step,value,sd,note\nretention,4,0.5,1,x\n",
                 "line 1",
                 "a column \"note\", which a targets file does not have",
+            ),
+            (
+                "Metric,step,value,sd\nretention,4,0.5,1\n",
+                "line 1",
+                "the names are in lower case, \"metric\"",
+            ),
+            (
+                "metric,step,value,sd,\nretention,4,0.5,1,\n",
+                "line 1",
+                "a column without a name",
             ),
             (
                 "metric;step;value;sd\nretention;4;0,5;0,04\n",

@@ -2169,9 +2169,10 @@ impl ScenarioBuilder {
 }
 
 /// The rows an analysis reads for one side of its outcomes: whose they are
-/// (`arm NAME`, `control members`), what some of their runs and what
-/// every one of them can measure, and the runs that write them (none of their own for control members,
-/// who are in the analysed arm's runs).
+/// (`arm NAME`, `control members`), what some of their runs and what every
+/// one of them can measure ([`Runs::Some`], [`Runs::Every`]), and the runs
+/// that write them (none of their own for control members, who are in the
+/// analysed arm's runs).
 struct Rows<'s> {
     who: String,
     kinds: [RowsKind; 2],

@@ -640,76 +640,73 @@ pub enum LeftEmpty {
 /// there is no community network, or a figure not measured before the
 /// first session.
 pub fn left_empty(metric: &Metric, who: &str, kind: RowsKind, session: u32) -> Option<LeftEmpty> {
-    // The figures left empty by one lack alone, and the others.
-    let lacking = |lack: RowsKind| {
-        let (empty, kept): (Vec<&Metric>, Vec<&Metric>) = METRICS
-            .iter()
-            .partition(|m| empty_by_design(m.value, lack, 1));
-        let names = |ms: Vec<&Metric>| ms.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
-        (
-            empty_by_design(metric.value, lack, 1),
-            names(empty),
-            names(kept),
-        )
-    };
     let every = RowsKind::EVERY_FIGURE;
-    let unmeasured = |why: String, allowed: String| Some(LeftEmpty::Unmeasured(why, allowed));
+    // What the rows may lack: whether they do, the rows without it, whose
+    // they then are, and what is allowed there (given the figures the lack
+    // leaves empty and those it keeps).
+    type Allowed = fn(&str, &str) -> String;
+    let lacks: [(bool, RowsKind, &str, Allowed); 4] = [
+        (
+            !kind.meets,
+            RowsKind {
+                meets: false,
+                ..every
+            },
+            "who never meet",
+            |_, kept| format!("for members who never meet, a figure not tied to meetings: {kept}"),
+        ),
+        (
+            !kind.open,
+            RowsKind {
+                open: false,
+                ..every
+            },
+            "whose groups are closed (format.membership)",
+            |empty, _| {
+                format!(
+                    "for closed groups, a figure other than {empty}, which only open groups have"
+                )
+            },
+        ),
+        (
+            !kind.forum,
+            RowsKind {
+                forum: false,
+                ..every
+            },
+            "whose groups meet rather than post in a forum (format.delivery)",
+            |empty, _| {
+                format!(
+                    "for groups that meet, a figure other than a forum's ({empty}), which only format.delivery = \"forum\" has"
+                )
+            },
+        ),
+        (
+            !kind.community,
+            RowsKind {
+                community: false,
+                ..every
+            },
+            "with no community network (community_network.kind = \"none\")",
+            |empty, _| {
+                format!(
+                    "without a community network, a figure other than its ties' ({empty}), which need one"
+                )
+            },
+        ),
+    ];
     let name = metric.name;
-    if !kind.meets
-        && let (true, _, kept) = lacking(RowsKind {
-            meets: false,
-            ..every
-        })
-    {
-        return unmeasured(
-            format!("{name} for {who}, who never meet, so their rows leave it empty"),
-            format!("for members who never meet, a figure not tied to meetings: {kept}"),
-        );
-    }
-    if !kind.open
-        && lacking(RowsKind {
-            open: false,
-            ..every
-        })
-        .0
-    {
-        return unmeasured(
-            format!(
-                "{name} for {who}, whose groups are closed (format.membership), so their rows leave it empty"
-            ),
-            "for closed groups, a figure other than waiting_share, which only open groups have"
-                .into(),
-        );
-    }
-    if !kind.forum
-        && let (true, empty, _) = lacking(RowsKind {
-            forum: false,
-            ..every
-        })
-    {
-        return unmeasured(
-            format!(
-                "{name} for {who}, whose groups meet rather than post in a forum (format.delivery), so their rows leave it empty"
-            ),
-            format!(
-                "for groups that meet, a figure other than a forum's ({empty}), which only format.delivery = \"forum\" has"
-            ),
-        );
-    }
-    if !kind.community
-        && let (true, empty, _) = lacking(RowsKind {
-            community: false,
-            ..every
-        })
-    {
-        return unmeasured(
-            format!(
-                "{name} for {who}, with no community network (community_network.kind = \"none\"), so their rows leave it empty"
-            ),
-            format!(
-                "without a community network, a figure other than its ties' ({empty}), which need one"
-            ),
-        );
+    for (lacking, without, whose, allowed) in lacks {
+        if lacking && empty_by_design(metric.value, without, 1) {
+            let (empty, kept): (Vec<&Metric>, Vec<&Metric>) = METRICS
+                .iter()
+                .partition(|m| empty_by_design(m.value, without, 1));
+            let names = |ms: Vec<&Metric>| ms.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
+            return Some(LeftEmpty::Unmeasured(
+                format!("{name} for {who}, {whose}, so their rows leave it empty"),
+                allowed(&names(empty), &names(kept)),
+            ));
+        }
     }
     empty_by_design(metric.value, kind, session).then(|| {
         LeftEmpty::BeforeFirst(format!(

@@ -190,13 +190,14 @@ impl Plan {
         let conditions = &data.conditions;
         let labels = distinct(conditions.iter().map(|c| c.label.clone()));
         let points = distinct(conditions.iter().map(|c| c.point));
-        let per_point =
-            conditions.len() > MAX_LINES && points.len() > 1 && labels.len() <= MAX_LINES;
+        // A panel per point of a crossed sweep: the last key's values.
+        let mut crossed = None;
         let (facets, colour_names) = if conditions.len() <= MAX_LINES {
             one_panel(data)
         } else if points.len() == 1 {
             panel_per_arm(data)
-        } else if per_point {
+        } else if labels.len() <= MAX_LINES {
+            crossed = data.last_key_values();
             panel_per_point(data, &points)
         } else if points.len() <= MAX_LINES {
             panel_per_label(data, &labels)
@@ -225,10 +226,8 @@ impl Plan {
             };
             colours.push(colour);
         }
-        let crossed = data
-            .last_key_values()
-            .filter(|c| per_point && (2..=MANY_FACET_COLUMNS).contains(c));
-        let columns = crossed.unwrap_or(match facets.len() {
+        let in_a_row = crossed.filter(|c| (2..=MANY_FACET_COLUMNS).contains(c));
+        let columns = in_a_row.unwrap_or(match facets.len() {
             n if n > FACET_COLUMNS * FACET_COLUMNS => MANY_FACET_COLUMNS,
             n => n.clamp(1, FACET_COLUMNS),
         });
